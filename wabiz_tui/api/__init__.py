@@ -1,0 +1,1 @@
+"""api layer of wabiz-tui (see design.md section 3)."""

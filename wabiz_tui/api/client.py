@@ -1,0 +1,191 @@
+"""Client of the Webapp API (httpx): login with the first-login password change, token reuse,
+health, registration and verification.
+
+Facts from ``reference/wa-onprem-api.md``: §3.1 login (``POST /v1/users/login`` with Basic auth,
+``{"new_password": …}`` at first login, token in ``users[0].token``, 7-day expiry, ``Bearer`` on every
+other call); §3.2 the error envelope ``{"errors":[{"code","title","details"}]}``; §3.3 health;
+§3.4 registration (201 = already registered, 202 = code sent, ``account[0].vname``) and verify (201).
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+#: Seconds for connect/read of one API call.
+DEFAULT_TIMEOUT = 10.0
+PASSWORD_CHANGE_REQUIRED = 1024
+
+
+class ApiError(Exception):
+    """An API call failed. ``status`` is the HTTP status (0 when no answer), ``code``/``title``/``details``
+    come from the error envelope, ``kind`` is one of ``http``, ``unreachable``, ``tls``, ``dns``,
+    ``timeout``, ``auth``. The message never carries a password or token."""
+
+    def __init__(self, message: str, *, status: int = 0, code: int = 0, title: str = "", details: str = "",
+                 kind: str = "http", next_action: str = ""):
+        self.status, self.code, self.title, self.details, self.kind = status, code, title, details, kind
+        self.next_action = next_action
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CodeRequestResult:
+    """``POST /v1/account``: ``already_registered`` on 201, else a code was sent (202) for ``vname``."""
+
+    already_registered: bool
+    vname: str = ""
+
+
+def _ssl_context(ca_file: str, self_signed_ok: bool) -> ssl.SSLContext | bool:
+    if ca_file:
+        return ssl.create_default_context(cafile=ca_file)
+    if self_signed_ok:
+        # Explicit operator opt-in for the Webapp's self-signed certificate: TLS still encrypts.
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    return True
+
+
+def _describe_transport_error(url: str, exc: httpx.TransportError) -> ApiError:
+    text = str(exc) or exc.__class__.__name__
+    low = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return ApiError(f"the Webapp at {url} did not answer in time", kind="timeout",
+                        next_action="check that the waweb container runs and the port is reachable")
+    if "certificate" in low or "ssl" in low or "tls" in low:
+        return ApiError(f"TLS failure talking to {url}: {text}", kind="tls",
+                        next_action="give the Webapp's CA file, or accept its self-signed certificate explicitly; do not use http://")
+    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low or "name resolution" in low:
+        return ApiError(f"cannot resolve the Webapp host of {url}", kind="dns",
+                        next_action="check the host name in webapp.url (DNS or /etc/hosts)")
+    return ApiError(f"the Webapp at {url} is unreachable: {text}", kind="unreachable",
+                    next_action="check that the waweb container is running and the port is published")
+
+
+class WebappClient:
+    """Async client for one cluster's Webapp API.
+
+    ``base_url`` is ``https://host:port``. Use :meth:`login` once (it handles the first-login password
+    change), then the other calls reuse the token; a 401 triggers one new login before failing.
+    Close with :meth:`aclose` or use ``async with``.
+    """
+
+    def __init__(self, base_url: str, *, username: str, password: str, initial_password: str = "secret",
+                 ca_file: str = "", self_signed_ok: bool = False, timeout: float = DEFAULT_TIMEOUT,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.base_url = base_url.rstrip("/")
+        self._username, self._password, self._initial = username, password, initial_password
+        self._token: str | None = None
+        self._http = httpx.AsyncClient(base_url=self.base_url, verify=_ssl_context(ca_file, self_signed_ok),
+                                       timeout=timeout, transport=transport)
+
+    async def __aenter__(self) -> "WebappClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._http.aclose()
+
+    async def _send(self, method: str, path: str, *, json: Any = None, auth: Any = None, bearer: bool = True) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._token}"} if bearer and self._token else {}
+        try:
+            return await self._http.request(method, path, json=json, auth=auth, headers=headers)
+        except httpx.TransportError as exc:
+            raise _describe_transport_error(self.base_url, exc) from None
+
+    @staticmethod
+    def _error(resp: httpx.Response, what: str) -> ApiError:
+        code, title, details = 0, "", ""
+        try:
+            errs = resp.json().get("errors") or []
+            if errs:
+                code, title, details = int(errs[0].get("code", 0)), str(errs[0].get("title", "")), str(errs[0].get("details", ""))
+        except (ValueError, AttributeError):
+            pass
+        kind = "auth" if resp.status_code == 401 else "http"
+        desc = f"{title} (code {code})" + (f": {details}" if details else "") if code else resp.reason_phrase
+        return ApiError(f"{what} failed: HTTP {resp.status_code} {desc}", status=resp.status_code, code=code,
+                        title=title, details=details, kind=kind)
+
+    async def login(self) -> None:
+        """Get a token. At first login the default password is changed to the profile's admin password.
+
+        Tries the configured password first; on 401 tries the initial (default) password with
+        ``new_password``. Raises :class:`ApiError` (``kind="auth"``) when both are refused.
+        """
+        resp = await self._send("POST", "/v1/users/login", auth=(self._username, self._password), bearer=False)
+        if resp.status_code == 401 and self._initial and self._initial != self._password:
+            resp = await self._send("POST", "/v1/users/login", auth=(self._username, self._initial), bearer=False,
+                                    json={"new_password": self._password})
+        if resp.status_code != 200:
+            err = self._error(resp, f"login as {self._username}")
+            if resp.status_code == 401:
+                err.kind = "auth"
+                err.next_action = "check webapp.admin_user and webapp.admin_password in the profile (a credentials problem, not an outage)"
+            raise err
+        try:
+            self._token = resp.json()["users"][0]["token"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise ApiError("login answered 200 without a token", status=200) from None
+
+    async def _call(self, method: str, path: str, what: str, json: Any = None) -> httpx.Response:
+        if self._token is None:
+            await self.login()
+        resp = await self._send(method, path, json=json)
+        if resp.status_code == 401:
+            await self.login()
+            resp = await self._send(method, path, json=json)
+        return resp
+
+    async def health(self) -> dict:
+        """``GET /v1/health`` → the parsed JSON body. Raises :class:`ApiError` on non-200."""
+        resp = await self._call("GET", "/v1/health", "health check")
+        if resp.status_code != 200:
+            raise self._error(resp, "health check")
+        try:
+            return resp.json()
+        except ValueError:
+            raise ApiError("health check answered with something that is not JSON", status=resp.status_code) from None
+
+    async def request_code(self, *, cc: str, phone_number: str, method: str, cert: str, pin: str = "") -> CodeRequestResult:
+        """``POST /v1/account``. 201 → already registered; 202 → code sent. Raises :class:`ApiError`.
+
+        Error 1005 with ``biz_link_on_prem_reg_blocked`` means Meta's sunset of the On-Premises API
+        (2025-10-23) blocks registration; the error says so in words.
+        """
+        body = {"cc": cc, "phone_number": phone_number, "method": method, "cert": cert}
+        if pin:
+            body["pin"] = pin
+        resp = await self._call("POST", "/v1/account", "registration", json=body)
+        if resp.status_code == 201:
+            return CodeRequestResult(True)
+        if resp.status_code == 202:
+            vname = ""
+            try:
+                vname = str(resp.json()["account"][0].get("vname", ""))
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                pass
+            return CodeRequestResult(False, vname)
+        err = self._error(resp, "registration (POST /v1/account)")
+        if err.code == 1005 and "biz_link_on_prem_reg_blocked" in err.details:
+            err.next_action = ("Meta sunset the On-Premises API on 2025-10-23 and blocks new registrations; "
+                               "existing clusters keep running — migrate the number to the Cloud API")
+        raise err
+
+    async def verify(self, code: str) -> None:
+        """``POST /v1/account/verify`` with the 6-digit code; 201 expected. Raises :class:`ApiError`."""
+        resp = await self._call("POST", "/v1/account/verify", "verification", json={"code": code})
+        if resp.status_code not in (200, 201):
+            err = self._error(resp, "code verification (POST /v1/account/verify)")
+            err.next_action = "check the code you received and try again, or request a new code"
+            raise err
+

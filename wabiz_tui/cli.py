@@ -1,0 +1,209 @@
+"""Command line entry point: the TUI by default, headless subcommands driving the same workflows.
+
+Heavy modules (Textual, asyncssh, the simulator) are imported only inside the command that needs
+them, so ``wabiz-tui --help`` stays fast. Exit codes: 0 success, 1 the procedure failed or the
+cluster is not healthy, 2 bad input (profile, flags), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"wabiz-tui: {message}", file=sys.stderr)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wabiz-tui",
+        description="Install, operate and monitor a WhatsApp Business API On-Premises cluster (HA/Multiconnect) over SSH.",
+        epilog="Try it with no infrastructure: wabiz-tui demo")
+    p.add_argument("--version", action="version", version=f"wabiz-tui {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="walk the 9 HA steps on an embedded simulated cluster",
+                          description="Start a simulated 5-host cluster in-process and open the install wizard on it.")
+    mode = demo.add_mutually_exclusive_group()
+    mode.add_argument("--headless", action="store_true", help="run the 9 steps without the TUI; exit 0 only if the cluster ends healthy")
+    mode.add_argument("--serve", action="store_true", help="run only the simulator until Ctrl-C and print 'profile: <path>'")
+    demo.add_argument("--speed", type=float, default=1.0, help="multiply every simulated delay (default 1.0; 0.1 is 10x faster)")
+    demo.add_argument("--workdir", type=Path, help="keep the simulator's files here (default: a temporary directory)")
+    demo.add_argument("-v", "--verbose", action="store_true", help="headless: print every output line of every host")
+
+    wiz = sub.add_parser("wizard", help="open the install wizard on a profile")
+    wiz.add_argument("profile", help="profile file, or the name of a saved profile")
+
+    render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
+    render.add_argument("profile", help="profile file, or the name of a saved profile")
+    render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used by the console script)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            if args.speed <= 0:
+                return _fail("--speed must be greater than 0, e.g. 0.5 or 1")
+            if args.serve:
+                return asyncio.run(_demo_serve(args))
+            if args.headless:
+                return asyncio.run(_demo_headless(args))
+            return _demo_tui(args)
+        if args.command == "render":
+            return _render(args)
+        if args.command == "wizard":
+            return _wizard(args)
+        _parser().print_help()
+        return 0
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _load(arg: str):
+    from .config.paths import app_paths
+    from .config.profile import ProfileError, load_profile, resolve_profile
+
+    try:
+        path = resolve_profile(arg, app_paths().profiles)
+        return load_profile(path), path
+    except ProfileError as exc:
+        raise SystemExit(_fail(str(exc)))
+
+
+def _render(args: argparse.Namespace) -> int:
+    from .domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
+    from .domain.validation import validate_profile
+
+    profile, _ = _load(args.profile)
+    errors = [e for e in validate_profile(profile) if e.field.startswith(("db.", "media.", "wa_api_version", "name"))]
+    if errors:
+        return _fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
+    out: Path = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / COMPOSE_FILE).write_text(render_compose(profile), encoding="utf-8")
+        env = out / DB_ENV_FILE
+        env.touch(mode=0o600)
+        env.chmod(0o600)
+        env.write_text(render_db_env(profile.db), encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"--out {out}: cannot write there ({exc.strerror or exc})")
+    print(f"wrote {out / COMPOSE_FILE}")
+    print(f"wrote {env} (mode 600)")
+    return 0
+
+
+def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        return args.workdir, None
+    tmp = tempfile.TemporaryDirectory(prefix="wabiz-demo-")
+    return Path(tmp.name), tmp
+
+
+async def _demo_serve(args: argparse.Namespace) -> int:
+    from .demo import start_demo
+
+    workdir, tmp = _workdir(args)
+    session = await start_demo(workdir, speed=args.speed)
+    try:
+        session.cluster.on_sms(lambda phone, code: print(f"SMS to {phone}: your WhatsApp code is {code}", flush=True))
+        print(f"profile: {session.profile_path}", flush=True)
+        print("simulated cluster running; press Ctrl-C to stop", flush=True)
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await session.stop()
+        if tmp:
+            tmp.cleanup()
+    return 0
+
+
+class _HeadlessPrinter:
+    """Prints one line per step and per host (all output lines with ``verbose``)."""
+
+    def __init__(self, verbose: bool):
+        self.verbose = verbose
+        self.step = 0
+
+    def __call__(self, event) -> None:
+        from .workflows import events as ev
+
+        if isinstance(event, ev.StepStarted):
+            self.step = event.number
+            print(f"step {event.number}: {event.title}", flush=True)
+        elif isinstance(event, ev.HostFinished):
+            state = "ok" if event.ok else f"FAILED: {event.error}"
+            print(f"  step {self.step} {event.host}: {state}", flush=True)
+        elif isinstance(event, ev.HostOutput) and self.verbose:
+            print(f"  step {self.step} {event.host} | {event.line}", flush=True)
+        elif isinstance(event, ev.Finding):
+            print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
+        elif isinstance(event, ev.Message) and self.verbose:
+            print(f"  step {self.step}: {event.text}", flush=True)
+        elif isinstance(event, ev.StepFinished):
+            mark = "done" if event.ok else "FAILED"
+            print(f"  step {event.number} {mark}: {event.summary}" + (f" (next: {event.next_action})" if event.next_action and not event.ok else ""),
+                  flush=True)
+
+
+async def _demo_headless(args: argparse.Namespace) -> int:
+    from .config.paths import app_paths
+    from .demo import start_demo
+    from .workflows.ha_install import HaInstall
+    from .workflows.settings import default_settings
+
+    workdir, tmp = _workdir(args)
+    session = await start_demo(workdir, speed=args.speed)
+    settings = default_settings(session.profile, app_paths(), profile_path=session.profile_path, read_user_config=False)
+    settings.poll_interval = max(0.1, 2.0 * args.speed)
+    workflow = HaInstall(session.profile, emit=_HeadlessPrinter(args.verbose), settings=settings)
+
+    async def sms_code(request) -> str:
+        print(f"  code sent for {request.vname!r}; the simulator's SMS says {session.cluster.sms_outbox[-1][1]}", flush=True)
+        return session.cluster.sms_outbox[-1][1]
+
+    try:
+        ok = await workflow.run_all(sms_code)
+        verdict = workflow.last_verdict
+        print(f"verdict: {verdict.headline if verdict else 'no health answer'}")
+        return 0 if ok and verdict is not None and verdict.healthy else 1
+    finally:
+        await workflow.close()
+        await session.stop()
+        if tmp:
+            tmp.cleanup()
+
+
+def _demo_tui(args: argparse.Namespace) -> int:
+    from .tui.run import run_demo_tui
+
+    workdir, tmp = _workdir(args)
+    try:
+        return run_demo_tui(workdir, speed=args.speed)
+    finally:
+        if tmp:
+            tmp.cleanup()
+
+
+def _wizard(args: argparse.Namespace) -> int:
+    from .tui.run import run_wizard_tui
+
+    profile, path = _load(args.profile)
+    return run_wizard_tui(profile, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""config layer of wabiz-tui (see design.md section 3)."""

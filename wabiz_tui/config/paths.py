@@ -1,0 +1,57 @@
+"""Where wabiz-tui keeps its files (platformdirs), overridable for tests with ``WABIZ_TUI_HOME``.
+
+* config dir: cluster profiles (``profiles/<name>.yaml``, mode 600);
+* data dir: the app's own ``known_hosts`` (keys accepted by the operator), settings backups;
+* state dir: logs of each run (full per-host output, the panes only keep a bounded history).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "wabiz-tui"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The three base directories. Use :func:`app_paths` to get the ones in force."""
+
+    config: Path
+    data: Path
+    state: Path
+
+    @property
+    def profiles(self) -> Path:
+        """Directory of cluster profiles."""
+        return self.config / "profiles"
+
+    @property
+    def known_hosts(self) -> Path:
+        """The app's own known_hosts file (trust on first use lands here)."""
+        return self.data / "known_hosts"
+
+    @property
+    def logs(self) -> Path:
+        """Directory of per-run, per-host output logs."""
+        return self.state / "logs"
+
+    def ensure(self) -> "AppPaths":
+        """Create the directories (mode 700) and return self."""
+        for d in (self.config, self.data, self.state, self.profiles, self.logs):
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self
+
+
+def app_paths() -> AppPaths:
+    """The directories in force: under ``$WABIZ_TUI_HOME`` when set, else the platformdirs user dirs."""
+    home = os.environ.get("WABIZ_TUI_HOME")
+    if home:
+        base = Path(home)
+        return AppPaths(base / "config", base / "data", base / "state")
+    return AppPaths(Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+                    Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+                    Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)))

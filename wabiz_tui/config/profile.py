@@ -1,0 +1,182 @@
+"""Cluster profiles as YAML files: load, save (atomic, mode 600), convert to and from the domain model.
+
+A profile file looks like::
+
+    name: demo
+    wa_api_version: 2.41.2
+    shards: 1
+    hosts:
+      - external_hostname: wa-web-1
+        ssh: {host: 10.0.0.11, port: 22, user: wa, key_file: ~/.ssh/id_ed25519}
+        remote_dir: /home/wa/biz
+        roles: [webapp]
+    db: {engine: MYSQL, hostname: db.internal, port: 3306, username: wa, password: "…"}
+    media: {kind: volume}            # or {kind: host_path, host_path: /mnt/wamedia}
+    webapp: {url: "https://wa-web-1:9090", ca_file: "", self_signed_ok: true, admin_password: "…"}
+    registration: {cc: "1", phone_number: "6315550000", method: sms, cert: "…", pin: ""}
+
+Errors are :class:`ProfileError` with a message naming the file and the field; nothing is written
+unless the whole file is written (temp file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume,
+                            Registration, Role, SshTarget, WebappApi)
+
+
+class ProfileError(ValueError):
+    """A profile file could not be read or written; the message names the file, the field and the fix."""
+
+
+def _enum(cls: type[Enum], value: Any, field: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in cls)
+        raise ProfileError(f"{field}: {value!r} is not one of {allowed}") from None
+
+
+def _sub(data: dict, key: str) -> dict:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{key}: must be a mapping")
+    return value
+
+
+def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
+    known = set(cls.__dataclass_fields__)
+    unknown = set(data) - known
+    if unknown:
+        raise ProfileError(f"{field}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}")
+    try:
+        return cls(**{**data, **converted})
+    except TypeError as exc:
+        raise ProfileError(f"{field}: {exc}") from None
+
+
+def _int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ProfileError(f"{field}: {value!r} is not a whole number")
+    return int(value)
+
+
+def profile_from_dict(data: Any) -> ClusterProfile:
+    """Build a profile from parsed YAML. Raises :class:`ProfileError` naming the bad field."""
+    if not isinstance(data, dict):
+        raise ProfileError("the profile must be a YAML mapping with name, wa_api_version and hosts")
+    for required in ("name", "wa_api_version", "hosts"):
+        if required not in data:
+            raise ProfileError(f"{required}: missing")
+    hosts_data = data.get("hosts") or []
+    if not isinstance(hosts_data, list):
+        raise ProfileError("hosts: must be a list")
+    hosts = []
+    for i, h in enumerate(hosts_data):
+        if not isinstance(h, dict):
+            raise ProfileError(f"hosts[{i}]: must be a mapping")
+        ssh = _sub(h, "ssh")
+        ssh_obj = _build(SshTarget, ssh, f"hosts[{i}].ssh", port=_int(ssh.get("port", 22), f"hosts[{i}].ssh.port"))
+        roles = h.get("roles") or []
+        if not isinstance(roles, list):
+            raise ProfileError(f"hosts[{i}].roles: must be a list of webapp, master, coreapp")
+        hosts.append(_build(HostSpec, h, f"hosts[{i}]", ssh=ssh_obj, external_hostname=str(h.get("external_hostname", "")),
+                            roles=tuple(_enum(Role, r, f"hosts[{i}].roles") for r in roles)))
+    db = _sub(data, "db")
+    media = _sub(data, "media")
+    reg = _sub(data, "registration")
+    top = {k: v for k, v in data.items() if k not in ("hosts", "db", "media", "webapp", "registration")}
+    return _build(
+        ClusterProfile, top, "profile",
+        name=str(data["name"]), wa_api_version=str(data["wa_api_version"]), hosts=tuple(hosts),
+        shards=_int(data.get("shards", 1), "shards"),
+        db=_build(DbEnv, db, "db", engine=_enum(DbEngine, db.get("engine", "MYSQL"), "db.engine"),
+                  port=_int(db.get("port", 3306), "db.port"), password=str(db.get("password", "")),
+                  connection_idle_timeout_ms=_int(db.get("connection_idle_timeout_ms", 180000), "db.connection_idle_timeout_ms")),
+        media=_build(MediaVolume, media, "media", kind=_enum(MediaKind, media.get("kind", "volume"), "media.kind")),
+        webapp=_build(WebappApi, _sub(data, "webapp"), "webapp"),
+        registration=_build(Registration, reg, "registration", cc=str(reg.get("cc", "")),
+                            phone_number=str(reg.get("phone_number", "")), pin=str(reg.get("pin", "") or ""),
+                            method=_enum(CodeMethod, reg.get("method", "sms"), "registration.method")),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def profile_to_dict(profile: ClusterProfile) -> dict:
+    """The profile as plain YAML-able data (enums as strings, tuples as lists)."""
+    return _plain(asdict(profile))
+
+
+def load_profile(path: Path) -> ClusterProfile:
+    """Read a profile file. Raises :class:`ProfileError` with the path and the bad field."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read the profile ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ProfileError(f"{path}: not valid YAML{where}") from None
+    try:
+        return profile_from_dict(data)
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+
+
+def save_profile(profile: ClusterProfile, path: Path) -> Path:
+    """Write the profile atomically with mode 600 (it holds secrets). Returns ``path``.
+
+    The text goes to a temporary file in the same directory, is flushed and fsynced, then replaces
+    ``path`` in one step, so a crash never leaves a half-written profile.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def profile_path(profiles_dir: Path, name: str) -> Path:
+    """Where the profile named ``name`` lives in ``profiles_dir``."""
+    return Path(profiles_dir) / f"{name}.yaml"
+
+
+def resolve_profile(arg: str, profiles_dir: Path) -> Path:
+    """A CLI argument that is a file path, or the name of a saved profile. Raises :class:`ProfileError`."""
+    p = Path(arg).expanduser()
+    if p.is_file():
+        return p
+    named = profile_path(profiles_dir, arg)
+    if named.is_file():
+        return named
+    raise ProfileError(f"{arg}: no such profile file, and no saved profile of that name in {profiles_dir}")

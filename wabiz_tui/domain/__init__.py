@@ -1,0 +1,1 @@
+"""domain layer of wabiz-tui (see design.md section 3)."""

@@ -1,0 +1,99 @@
+"""Remote command lines, built from validated values and quoted with :func:`shlex.quote`.
+
+Variables are passed on the command line (``EXTERNAL_HOSTNAME=h WA_API_VERSION=v docker-compose …``)
+because OpenSSH servers drop client-sent environment variables unless ``AcceptEnv`` allows them
+(design.md §6; field case R14). Compose always gets absolute ``-f`` and ``--project-directory`` so
+``db.env`` resolves the same whatever the login directory is.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from dataclasses import dataclass
+
+from .model import HostSpec, Role
+from .render import COMPOSE_FILE, DB_ENV_FILE
+from .validation import check_abs_path, check_hostname, check_version
+
+#: Compose flavours: v1 standalone binary (the seed's) and the v2 plugin.
+COMPOSE_V1 = "docker-compose"
+COMPOSE_V2 = "docker compose"
+
+
+class UnsafeValue(ValueError):
+    """A value that would reach a command line failed validation; the message names the field."""
+
+
+def _require(errors: list) -> None:
+    if errors:
+        raise UnsafeValue("; ".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class ComposeInvocation:
+    """Everything that identifies one compose call on one host."""
+
+    host: HostSpec
+    version: str
+    flavour: str = COMPOSE_V1
+
+    @property
+    def compose_path(self) -> str:
+        """Absolute path of the compose file on the host."""
+        return posixpath.join(self.host.remote_dir, COMPOSE_FILE)
+
+    def command(self, *args: str) -> str:
+        """``EXTERNAL_HOSTNAME=… WA_API_VERSION=… docker-compose -f … --project-directory … ARGS``.
+
+        Raises :class:`UnsafeValue` when the hostname, version or directory is not valid.
+        """
+        _require(check_hostname(self.host.external_hostname, "external_hostname")
+                 + check_version(self.version) + check_abs_path(self.host.remote_dir, "remote_dir"))
+        if self.flavour not in (COMPOSE_V1, COMPOSE_V2):
+            raise UnsafeValue(f"compose flavour {self.flavour!r} is neither {COMPOSE_V1!r} nor {COMPOSE_V2!r}")
+        env = (f"EXTERNAL_HOSTNAME={shlex.quote(self.host.external_hostname)} "
+               f"WA_API_VERSION={shlex.quote(self.version)}")
+        parts = [self.flavour, "-f", shlex.quote(self.compose_path),
+                 "--project-directory", shlex.quote(self.host.remote_dir), *map(shlex.quote, args)]
+        return f"{env} {' '.join(parts)}"
+
+    def up(self, role: Role) -> str:
+        """Start the role's service detached: ``… up -d waweb|master|wacore`` (seed, HA step 5)."""
+        return self.command("up", "-d", role.service)
+
+    def ps(self) -> str:
+        """List the project's containers (seed, HA step 6)."""
+        return self.command("ps")
+
+    def down(self) -> str:
+        """Stop and remove the project's containers (seed, uninstall)."""
+        return self.command("down")
+
+    def logs(self, service: str | None = None, tail: int | None = None) -> str:
+        """``logs --no-color [--tail N] [SERVICE]`` (seed, troubleshooting)."""
+        args = ["logs", "--no-color"]
+        if tail is not None:
+            args += ["--tail", str(int(tail))]
+        if service:
+            if service not in {r.service for r in Role}:
+                raise UnsafeValue(f"service {service!r} is not one of waweb, master, wacore")
+            args.append(service)
+        return self.command(*args)
+
+
+def mkdir(path: str) -> str:
+    """``mkdir -p PATH`` for an absolute, validated path."""
+    _require(check_abs_path(path, "remote_dir"))
+    return f"mkdir -p {shlex.quote(path)}"
+
+
+def stat_mode(path: str) -> str:
+    """Print the octal mode of ``path`` (``stat -c %a``), used to check the media path is 755."""
+    _require(check_abs_path(path, "media.host_path"))
+    return f"stat -c %a {shlex.quote(path)}"
+
+
+def remote_files(host: HostSpec) -> dict[str, str]:
+    """Where the two configuration files go on ``host``: ``{file name: absolute remote path}``."""
+    return {name: posixpath.join(host.remote_dir, name) for name in (COMPOSE_FILE, DB_ENV_FILE)}

@@ -1,0 +1,186 @@
+"""The cluster profile as plain data: hosts and roles, ``db.env`` values, media volume, Webapp API.
+
+Pure data classes with no I/O. ``config.profile`` loads and saves them as YAML; ``domain.validation``
+checks them; ``domain.render`` turns them into ``prod-multiconnect-compose.yml`` and ``db.env``.
+Field names follow the seed document and the official setup scripts
+(``reference/official-setup-scripts/``): ``WA_API_VERSION``, ``EXTERNAL_HOSTNAME``, ``WA_DB_*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Role(str, Enum):
+    """A cluster role and the compose service that runs it (seed, HA step 5)."""
+
+    WEBAPP = "webapp"
+    MASTER = "master"
+    COREAPP = "coreapp"
+
+    @property
+    def service(self) -> str:
+        """The service name in ``prod-multiconnect-compose.yml``: ``waweb``, ``master`` or ``wacore``."""
+        return {Role.WEBAPP: "waweb", Role.MASTER: "master", Role.COREAPP: "wacore"}[self]
+
+    @property
+    def label(self) -> str:
+        """The field's word for the role: Webapp, Master, Coreapp."""
+        return {Role.WEBAPP: "Webapp", Role.MASTER: "Master", Role.COREAPP: "Coreapp"}[self]
+
+
+#: Start order of the seed's loops (HA step 5, and the upgrade section): Webapps, Masters, Coreapps.
+ROLE_ORDER: tuple[Role, ...] = (Role.WEBAPP, Role.MASTER, Role.COREAPP)
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """How to reach a host by SSH.
+
+    ``alias`` names a ``~/.ssh/config`` Host entry; when set, ``host``/``port``/``user`` may be empty
+    and come from that file. ``key_file`` is a private key path; ``use_agent`` allows the SSH agent.
+    ``port`` is a TCP port (1-65535).
+    """
+
+    host: str = ""
+    port: int = 22
+    user: str = ""
+    key_file: str = ""
+    use_agent: bool = True
+    alias: str = ""
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One compute host of the cluster.
+
+    ``external_hostname`` is the ``EXTERNAL_HOSTNAME`` given to compose on that host: the name or IP
+    other hosts' containers use to reach it (official compose file comments). It also identifies the
+    host in panes and health node keys (``<external_hostname>:<container-id>``).
+    ``remote_dir`` is the absolute directory that receives the compose file and ``db.env``.
+    """
+
+    external_hostname: str
+    ssh: SshTarget
+    roles: tuple[Role, ...]
+    remote_dir: str = "/home/wa/biz"
+
+    def has(self, role: Role) -> bool:
+        """True when this host runs ``role``."""
+        return role in self.roles
+
+
+class DbEngine(str, Enum):
+    """``WA_DB_ENGINE`` values (seed, HA step 3)."""
+
+    MYSQL = "MYSQL"
+    PGSQL = "PGSQL"
+
+
+@dataclass(frozen=True)
+class DbEnv:
+    """The ``db.env`` values (seed, HA step 3; official ``db.env``).
+
+    ``connection_idle_timeout_ms`` is ``WA_DB_CONNECTION_IDLE_TIMEOUT`` in milliseconds (MySQL only,
+    wa-onprem-api.md §1.2); 0 leaves the line out. ``name_prefix`` is ``WA_DB_NAME_PREFIX`` (optional).
+    """
+
+    engine: DbEngine = DbEngine.MYSQL
+    hostname: str = ""
+    port: int = 3306
+    username: str = ""
+    password: str = ""
+    connection_idle_timeout_ms: int = 180000
+    name_prefix: str = ""
+
+
+class MediaKind(str, Enum):
+    """Where the media volume lives (seed, HA step 4)."""
+
+    NAMED_VOLUME = "volume"
+    HOST_PATH = "host_path"
+
+
+#: Mount point of the media volume inside Webapp and Coreapp containers (official compose file).
+CONTAINER_MEDIA_PATH = "/usr/local/wamedia"
+
+
+@dataclass(frozen=True)
+class MediaVolume:
+    """The media volume: the named volume ``whatsappMedia`` or a host path (usually an NFS mount)."""
+
+    kind: MediaKind = MediaKind.NAMED_VOLUME
+    host_path: str = ""
+
+
+@dataclass(frozen=True)
+class WebappApi:
+    """How to reach the Webapp API.
+
+    ``url`` is ``https://host:port`` (a load balancer when there are several Webapps).
+    TLS trust is either ``ca_file`` (PEM path) or ``self_signed_ok`` (an explicit opt-in that still
+    uses TLS but does not verify the chain). ``admin_password`` replaces the default ``secret`` at the
+    first login (wa-onprem-api.md §3.1).
+    """
+
+    url: str = ""
+    ca_file: str = ""
+    self_signed_ok: bool = False
+    admin_user: str = "admin"
+    admin_password: str = ""
+    initial_password: str = "secret"
+
+
+class CodeMethod(str, Enum):
+    """How the registration code is delivered (``POST /v1/account`` field ``method``)."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Fields of ``POST /v1/account`` (wa-onprem-api.md §3.4)."""
+
+    cc: str = ""
+    phone_number: str = ""
+    method: CodeMethod = CodeMethod.SMS
+    cert: str = ""
+    pin: str = ""
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    """A whole cluster: everything the wizard needs to install and operate it.
+
+    ``wa_api_version`` is ``WA_API_VERSION`` (``X.Y.Z``). ``installed`` is set once the install
+    procedure finished. ``known_hosts`` optionally names an extra known_hosts file to trust
+    (the demo uses it for the simulated hosts).
+    """
+
+    name: str
+    wa_api_version: str
+    hosts: tuple[HostSpec, ...]
+    db: DbEnv = field(default_factory=DbEnv)
+    media: MediaVolume = field(default_factory=MediaVolume)
+    webapp: WebappApi = field(default_factory=WebappApi)
+    registration: Registration = field(default_factory=Registration)
+    shards: int = 1
+    installed: bool = False
+    known_hosts: str = ""
+
+    def hosts_with(self, role: Role) -> tuple[HostSpec, ...]:
+        """The hosts that run ``role``, in profile order."""
+        return tuple(h for h in self.hosts if h.has(role))
+
+    def host(self, external_hostname: str) -> HostSpec:
+        """The host named ``external_hostname``; raises KeyError when there is none."""
+        for h in self.hosts:
+            if h.external_hostname == external_hostname:
+                return h
+        raise KeyError(external_hostname)
+
+    def with_changes(self, **changes: object) -> "ClusterProfile":
+        """A copy with some fields replaced (profiles are immutable)."""
+        return replace(self, **changes)

@@ -1,0 +1,254 @@
+"""Pure validation of profile values, shared by the TUI forms, the CLI and the workflows.
+
+Every check returns :class:`FieldError` items that name the field (dotted path, e.g.
+``db.password`` or ``hosts[2].ssh.port``) and say how to fix the value. Nothing here raises on bad
+input; :func:`validate_profile` collects every problem so a form can show them all at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role
+
+#: Characters the client cannot handle in ``WA_DB_PASSWORD`` (seed "Prima di iniziare";
+#: WADebug ``check_mysql_password.INVALID_CHARACTERS``; field case R05).
+DB_PASSWORD_FORBIDDEN = "?{}&~!()^="
+#: Characters that would break ``db.env`` (an env file read line by line, no quoting).
+DB_PASSWORD_UNSAFE = {"\n": "a line break", "\r": "a carriage return", "#": "#", " ": "a space",
+                      "'": "a single quote", '"': "a double quote", "$": "$", "\\": "a backslash",
+                      "`": "a backquote"}
+ALLOWED_SHARDS = (1, 2, 4, 8, 16, 32)
+
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$", re.IGNORECASE)
+_SAFE_PATH_RE = re.compile(r"^/[A-Za-z0-9_./@+-]*$")
+_DIGITS_RE = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A refused value: ``field`` is the dotted field path, ``message`` says what is wrong and the fix."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class ProfileInvalid(ValueError):
+    """Raised by callers that need a valid profile; ``errors`` holds every :class:`FieldError`."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """``"2.41.2"`` → ``(2, 41, 2)``; None when ``text`` is not ``X.Y.Z`` (a leading ``v`` is refused)."""
+    m = _VERSION_RE.match(text.strip())
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def check_version(value: str, field: str = "wa_api_version") -> list[FieldError]:
+    """``WA_API_VERSION`` must be ``X.Y.Z`` digits, e.g. ``2.41.2`` (the image tag is ``v`` + it)."""
+    if parse_version(value) is None:
+        hint = " (drop the leading 'v')" if value.strip().lower().startswith("v") else ""
+        return [FieldError(field, f"{value!r} is not a version X.Y.Z such as 2.41.2{hint}")]
+    return []
+
+
+def check_hostname(value: str, field: str) -> list[FieldError]:
+    """A DNS name or an IPv4/IPv6 address, usable on a command line and in compose."""
+    v = value.strip()
+    if not v:
+        return [FieldError(field, "is empty: enter the host name or IP address")]
+    try:
+        ipaddress.ip_address(v)
+        return []
+    except ValueError:
+        pass
+    if len(v) > 253 or not all(_HOST_LABEL_RE.match(p) for p in v.rstrip(".").split(".")):
+        bad = sorted({c for c in v if not (c.isalnum() or c in ".-")})
+        detail = f"characters {' '.join(repr(c) for c in bad)} are not allowed" if bad else "a label is empty or too long"
+        return [FieldError(field, f"{v!r} is not a valid host name ({detail}); use letters, digits, '-' and '.'")]
+    return []
+
+
+def check_port(value: int, field: str) -> list[FieldError]:
+    """A TCP port number, 1-65535."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+        return [FieldError(field, f"{value!r} is not a port: use a number from 1 to 65535")]
+    return []
+
+
+def check_abs_path(value: str, field: str, what: str = "path") -> list[FieldError]:
+    """An absolute POSIX path with only safe characters (it reaches remote command lines)."""
+    if not value.startswith("/"):
+        return [FieldError(field, f"{value!r} is not absolute: give the full {what}, e.g. /home/wa/biz")]
+    if not _SAFE_PATH_RE.match(value) or "/../" in value + "/" or value.endswith("/.."):
+        return [FieldError(field, f"{value!r} has characters or '..' not allowed in a {what}; use letters, digits and / . _ - @ +")]
+    return []
+
+
+def check_db_password(value: str, field: str = "db.password") -> list[FieldError]:
+    """``WA_DB_PASSWORD``: not empty, none of ``?{}&~!()^=`` (seed), nothing that breaks ``db.env``."""
+    if not value:
+        return [FieldError(field, "is empty: enter the database user's password")]
+    forbidden = [c for c in DB_PASSWORD_FORBIDDEN if c in value]
+    if forbidden:
+        chars = " ".join(f"'{c}'" for c in forbidden)
+        return [FieldError(field, f"contains {chars}: the WhatsApp client cannot use a DB password with any of "
+                                  f"{DB_PASSWORD_FORBIDDEN} — change the password on the database server")]
+    unsafe = [name for c, name in DB_PASSWORD_UNSAFE.items() if c in value]
+    if unsafe:
+        return [FieldError(field, f"contains {', '.join(unsafe)}, which db.env cannot hold safely; choose a password without it")]
+    return []
+
+
+def check_db(profile: ClusterProfile) -> list[FieldError]:
+    """The ``db.env`` values and the rule that the DB is not on a compute host (seed)."""
+    db = profile.db
+    errors = check_hostname(db.hostname, "db.hostname") + check_port(db.port, "db.port")
+    if not db.username:
+        errors.append(FieldError("db.username", "is empty: enter the database user name"))
+    elif not _USER_RE.match(db.username):
+        errors.append(FieldError("db.username", f"{db.username!r} has characters a DB user name cannot have; use letters, digits, _ . -"))
+    errors += check_db_password(db.password)
+    if not isinstance(db.connection_idle_timeout_ms, int) or db.connection_idle_timeout_ms < 0:
+        errors.append(FieldError("db.connection_idle_timeout_ms", "must be a whole number of milliseconds (0 leaves it out)"))
+    if db.name_prefix and not re.match(r"^[A-Za-z0-9_]{1,32}$", db.name_prefix):
+        errors.append(FieldError("db.name_prefix", "use up to 32 letters, digits or _"))
+    compute = {h.external_hostname for h in profile.hosts} | {h.ssh.host for h in profile.hosts if h.ssh.host}
+    if db.hostname and db.hostname in compute and db.hostname not in ("127.0.0.1", "localhost"):
+        errors.append(FieldError("db.hostname", f"{db.hostname!r} is one of the compute hosts: the seed requires a standalone DB server"))
+    if db.engine not in (DbEngine.MYSQL, DbEngine.PGSQL):
+        errors.append(FieldError("db.engine", "must be MYSQL or PGSQL"))
+    return errors
+
+
+def check_host(host: HostSpec, index: int) -> list[FieldError]:
+    """One host: its ``EXTERNAL_HOSTNAME``, SSH target, remote directory and roles."""
+    p = f"hosts[{index}]"
+    errors = check_hostname(host.external_hostname, f"{p}.external_hostname")
+    s = host.ssh
+    if not s.alias:
+        errors += check_hostname(s.host, f"{p}.ssh.host")
+        if not s.user:
+            errors.append(FieldError(f"{p}.ssh.user", "is empty: enter the SSH user (or an ~/.ssh/config alias)"))
+    elif not _NAME_RE.match(s.alias):
+        errors.append(FieldError(f"{p}.ssh.alias", f"{s.alias!r} is not a plain ~/.ssh/config Host name"))
+    if s.user and not _USER_RE.match(s.user):
+        errors.append(FieldError(f"{p}.ssh.user", f"{s.user!r} is not a valid user name"))
+    errors += check_port(s.port, f"{p}.ssh.port")
+    errors += check_abs_path(host.remote_dir, f"{p}.remote_dir", "remote directory")
+    if not host.roles:
+        errors.append(FieldError(f"{p}.roles", "is empty: give the host at least one of webapp, master, coreapp"))
+    if len(set(host.roles)) != len(host.roles):
+        errors.append(FieldError(f"{p}.roles", "lists a role twice"))
+    return errors
+
+
+def check_topology(profile: ClusterProfile) -> list[FieldError]:
+    """The minimum a cluster needs to start: a Webapp, a Master, a Coreapp; unique host names."""
+    errors: list[FieldError] = []
+    for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
+        if not profile.hosts_with(role):
+            errors.append(FieldError("hosts", f"no host runs a {role.label}: give at least one host the role {role.value}"))
+    seen: set[str] = set()
+    for i, h in enumerate(profile.hosts):
+        if h.external_hostname in seen:
+            errors.append(FieldError(f"hosts[{i}].external_hostname", f"{h.external_hostname!r} is used by two hosts; each host needs its own"))
+        seen.add(h.external_hostname)
+    if profile.shards not in ALLOWED_SHARDS:
+        errors.append(FieldError("shards", f"{profile.shards} is not allowed: use one of {', '.join(map(str, ALLOWED_SHARDS))}"))
+    return errors
+
+
+def check_media(profile: ClusterProfile) -> list[FieldError]:
+    """A host-path media volume needs an absolute path (usually the NFS mount point)."""
+    if profile.media.kind is MediaKind.HOST_PATH:
+        return check_abs_path(profile.media.host_path, "media.host_path", "media path")
+    return []
+
+
+def check_webapp(profile: ClusterProfile) -> list[FieldError]:
+    """The Webapp API URL must be ``https://host:port`` with a TLS trust choice."""
+    w = profile.webapp
+    errors: list[FieldError] = []
+    m = re.match(r"^(https?)://(\[[0-9a-fA-F:]+\]|[^/:]+)(?::(\d+))?/?$", w.url.strip())
+    if not m:
+        errors.append(FieldError("webapp.url", f"{w.url!r} is not a URL like https://webapp-host:9090"))
+    else:
+        if m[1] != "https":
+            errors.append(FieldError("webapp.url", "uses http://: the Webapp only speaks HTTPS (port 443 in the container, 9090 on the host); use https://"))
+        errors += check_hostname(m[2].strip("[]"), "webapp.url")
+        if m[3]:
+            errors += check_port(int(m[3]), "webapp.url")
+    if not w.ca_file and not w.self_signed_ok:
+        errors.append(FieldError("webapp.ca_file", "choose how to trust the Webapp's TLS: a CA file, or accept its self-signed certificate explicitly"))
+    if not w.admin_user:
+        errors.append(FieldError("webapp.admin_user", "is empty: the default admin user is 'admin'"))
+    errors += check_admin_password(w.admin_password)
+    return errors
+
+
+def check_admin_password(value: str, field: str = "webapp.admin_password") -> list[FieldError]:
+    """Webapp password policy: 8-64 chars with a digit, an upper, a lower and a special (FB-login)."""
+    if not value:
+        return [FieldError(field, "is empty: choose the admin password that replaces the default at first login")]
+    missing = [name for ok, name in (
+        (8 <= len(value) <= 64, "8 to 64 characters"),
+        (any(c.isdigit() for c in value), "a digit"),
+        (any(c.isupper() for c in value), "an upper-case letter"),
+        (any(c.islower() for c in value), "a lower-case letter"),
+        (any(not c.isalnum() for c in value), "a special character")) if not ok]
+    if missing:
+        return [FieldError(field, f"needs {', '.join(missing)}")]
+    return []
+
+
+def check_registration(profile: ClusterProfile) -> list[FieldError]:
+    """``POST /v1/account`` fields: cc and phone digits, method, cert, optional 6-digit PIN."""
+    r = profile.registration
+    errors: list[FieldError] = []
+    if not _DIGITS_RE.match(r.cc) or len(r.cc) > 3:
+        errors.append(FieldError("registration.cc", f"{r.cc!r} is not a country calling code: 1 to 3 digits, no '+'"))
+    if not _DIGITS_RE.match(r.phone_number) or not 4 <= len(r.phone_number) <= 14:
+        errors.append(FieldError("registration.phone_number", "use the number without country code, digits only"))
+    if not r.cert.strip():
+        errors.append(FieldError("registration.cert", "is empty: paste the base64 certificate from WhatsApp Manager"))
+    elif not re.match(r"^[A-Za-z0-9+/=\s]+$", r.cert):
+        errors.append(FieldError("registration.cert", "is not base64: paste the certificate exactly as WhatsApp Manager shows it"))
+    if r.pin and not re.match(r"^\d{6}$", r.pin):
+        errors.append(FieldError("registration.pin", "the two-step verification PIN has 6 digits (leave it empty if not enabled)"))
+    return errors
+
+
+def validate_profile(profile: ClusterProfile, *, registration: bool = False) -> list[FieldError]:
+    """Every problem of ``profile`` (``registration=True`` also checks the registration fields)."""
+    errors: list[FieldError] = []
+    if not _NAME_RE.match(profile.name or ""):
+        errors.append(FieldError("name", f"{profile.name!r} is not a cluster name: letters, digits, _ . - (max 63)"))
+    errors += check_version(profile.wa_api_version)
+    for i, h in enumerate(profile.hosts):
+        errors += check_host(h, i)
+    errors += check_topology(profile)
+    errors += check_db(profile)
+    errors += check_media(profile)
+    errors += check_webapp(profile)
+    if registration:
+        errors += check_registration(profile)
+    return errors
+
+
+def require_valid(profile: ClusterProfile, *, registration: bool = False) -> None:
+    """Raise :class:`ProfileInvalid` listing every problem, or return when the profile is valid."""
+    errors = validate_profile(profile, registration=registration)
+    if errors:
+        raise ProfileInvalid(errors)

@@ -1,0 +1,1 @@
+"""remote layer of wabiz-tui (see design.md section 3)."""

@@ -1,0 +1,37 @@
+"""Errors of the remote layer. Every message names the host and says what to do; none carries a secret."""
+
+from __future__ import annotations
+
+
+class RemoteError(Exception):
+    """Base class: ``host`` is the EXTERNAL_HOSTNAME, ``next_action`` a suggestion in words."""
+
+    def __init__(self, host: str, message: str, next_action: str = ""):
+        self.host = host
+        self.next_action = next_action
+        super().__init__(f"{host}: {message}")
+
+
+class HostUnreachable(RemoteError):
+    """TCP connection refused, timed out, DNS failure, or the connection was lost."""
+
+
+class AuthenticationFailed(RemoteError):
+    """The SSH server refused every key/agent identity offered."""
+
+
+class HostKeyUnknown(RemoteError):
+    """The host's key is in no trusted known_hosts file. ``key_type`` and ``fingerprint`` (SHA256:…) describe it."""
+
+    def __init__(self, host: str, address: str, port: int, key_type: str, fingerprint: str, public_key: str):
+        self.address, self.port, self.key_type, self.fingerprint, self.public_key = address, port, key_type, fingerprint, public_key
+        super().__init__(host, f"unknown host key {key_type} {fingerprint} for {address}:{port}",
+                         "compare the fingerprint with the host's (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and trust it")
+
+
+class HostKeyChanged(RemoteError):
+    """The host presents a key different from the one recorded: possible man-in-the-middle."""
+
+
+class UploadFailed(RemoteError):
+    """A file could not be uploaded completely; ``path`` is the remote path."""

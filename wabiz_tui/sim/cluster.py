@@ -1,0 +1,224 @@
+"""``SimulatedCluster``: wires hosts, SSH servers, the cluster brain and the Webapp together."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import asyncssh
+
+from .brain import Brain, ContainerInfo
+from .certs import generate_ssh_key, generate_tls, known_hosts_line
+from .fs import Sandbox
+from .host import HostContext
+from .sshd import SshHost
+from .webapp import WebappApi, WebappServer
+
+
+@dataclass(frozen=True)
+class SimHost:
+    """One simulated host: its ``EXTERNAL_HOSTNAME`` and the roles the demo plan gives it
+    (subset of ``("webapp", "master", "coreapp")``; informative, the containers started decide)."""
+
+    external_hostname: str
+    roles: tuple[str, ...]
+
+
+#: The seed's HA layout: 1 Webapp, 2 Masters, 2 Coreapps, each on its own host.
+DEMO_HOSTS: tuple[SimHost, ...] = (
+    SimHost("wa-web-1", ("webapp",)),
+    SimHost("wa-master-1", ("master",)),
+    SimHost("wa-master-2", ("master",)),
+    SimHost("wa-core-1", ("coreapp",)),
+    SimHost("wa-core-2", ("coreapp",)),
+)
+
+
+class SimulatedCluster:
+    """An in-process WhatsApp Business API On-Premises cluster: one real SSH server per host and a
+    real HTTPS Webapp API, all on the running asyncio loop.
+
+    ``workdir`` receives keys (``keys/``), the TLS cert (``tls/``) and one sandbox per host
+    (``hosts/<name>/``). ``speed`` multiplies every simulated delay (0.05 in tests, 1.0 in the demo).
+    Use ``async with SimulatedCluster(tmp) as sim:`` or ``await start()`` / ``await stop()``.
+    """
+
+    def __init__(self, workdir: Path, hosts: Sequence[SimHost] = DEMO_HOSTS, *, speed: float = 1.0,
+                 ssh_user: str = "wa", bind: str = "127.0.0.1") -> None:
+        names = [h.external_hostname for h in hosts]
+        if len(set(names)) != len(names):
+            raise ValueError("SimulatedCluster: duplicate external_hostname in hosts")
+        self.workdir = Path(workdir)
+        self.hosts: tuple[SimHost, ...] = tuple(hosts)
+        self.ssh_user = ssh_user
+        self.bind = bind
+        self.brain = Brain(speed)
+        self.client_key_path = self.workdir / "keys" / "id_ed25519"
+        self.known_hosts_path = self.workdir / "keys" / "known_hosts"
+        self.ca_cert_path = self.workdir / "tls" / "webapp-ca.pem"
+        self._ctx: dict[str, HostContext] = {}
+        self._ssh: dict[str, SshHost] = {}
+        self._webapp: WebappServer | None = None
+        self._api: WebappApi | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._started = False
+
+    # ---------------------------------------------------------------- properties
+    @property
+    def speed(self) -> float:
+        return self.brain.speed
+
+    @speed.setter
+    def speed(self, value: float) -> None:
+        self.brain.speed = value
+
+    @property
+    def sms_outbox(self) -> list[tuple[str, str]]:
+        """``(phone "+<cc><number>", code)`` for every code sent by ``POST /v1/account``."""
+        return self.brain.sms_outbox
+
+    @property
+    def webapp_url(self) -> str:
+        """``https://127.0.0.1:PORT`` (port chosen at start, stable for the whole run)."""
+        if self._webapp is None:
+            raise RuntimeError("SimulatedCluster not started")
+        return self._webapp.url
+
+    @property
+    def webapp_listening(self) -> bool:
+        return bool(self._webapp and self._webapp.listening)
+
+    # ---------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        """Generate keys/cert under workdir, start one SSH server per host, prepare the Webapp port."""
+        if self._started:
+            return
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        client_key = generate_ssh_key(self.client_key_path)
+        authorized = asyncssh.import_authorized_keys(client_key.export_public_key("openssh").decode())
+        tls = generate_tls(self.workdir / "tls")
+        self.ca_cert_path = tls.cert_path
+        lines = []
+        try:
+            for h in self.hosts:
+                root = self.workdir / "hosts" / h.external_hostname
+                (root / "home" / self.ssh_user).mkdir(parents=True, exist_ok=True)
+                (root / "tmp").mkdir(exist_ok=True)
+                ctx = HostContext(h.external_hostname, self.ssh_user, Sandbox(root), self.brain)
+                self._ctx[h.external_hostname] = ctx
+                host_key = generate_ssh_key(self.workdir / "keys" / f"host_{h.external_hostname}")
+                srv = SshHost(ctx, host_key, authorized, self.bind)
+                await srv.listen()
+                self._ssh[h.external_hostname] = srv
+                lines.append(known_hosts_line(self.bind, srv.port, host_key))
+            self.known_hosts_path.write_text("\n".join(lines) + "\n")
+            self._api = WebappApi(self.brain)
+            self._webapp = WebappServer(self._api, tls.server_context(), self.bind)
+            await self._webapp.prepare()
+            self.brain.change_hooks.append(self._webapp.sync)
+        except BaseException:
+            await self.stop()
+            raise
+        self._started = True
+
+    async def stop(self) -> None:
+        """Close SSH servers and sessions, the Webapp listener, and every brain timer."""
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.brain.close()
+        for srv in self._ssh.values():
+            await srv.close()
+        if self._webapp is not None:
+            await self._webapp.close()
+        self._started = False
+
+    async def __aenter__(self) -> "SimulatedCluster":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    # ---------------------------------------------------------------- lookups
+    def _host(self, external_hostname: str) -> HostContext:
+        try:
+            return self._ctx[external_hostname]
+        except KeyError:
+            raise KeyError(f"unknown simulated host: {external_hostname}") from None
+
+    def ssh_port(self, external_hostname: str) -> int:
+        """TCP port of that host's SSH server on ``bind``."""
+        self._host(external_hostname)
+        return self._ssh[external_hostname].port
+
+    def host_root(self, external_hostname: str) -> Path:
+        """Real directory that is ``/`` for that host (SFTP chroot and shell sandbox)."""
+        return self._host(external_hostname).sandbox.root
+
+    def containers(self, external_hostname: str) -> list[ContainerInfo]:
+        """Snapshot of the containers (running and exited) on that host."""
+        self._host(external_hostname)
+        return [c.info() for c in self.brain.on_host(external_hostname)]
+
+    def on_sms(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(phone, code)`` for each registration code sent."""
+        self.brain.sms_callbacks.append(callback)
+
+    def health(self) -> dict[str, dict]:
+        """The body ``GET /v1/health`` would return under ``"health"`` right now."""
+        return self.brain.health()
+
+    # ---------------------------------------------------------------- faults
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def kill_container(self, external_hostname: str, service: str) -> None:
+        """``docker kill`` the running container of ``service`` on that host (exit 137).
+
+        Raises ``KeyError`` if no such running container.
+        """
+        self._host(external_hostname)
+        for c in self.brain.on_host(external_hostname):
+            if c.service == service and c.running:
+                self.brain.stop(c, 137)
+                return
+        raise KeyError(f"no running container for service {service!r} on {external_hostname}")
+
+    def set_host_unreachable(self, external_hostname: str, unreachable: bool) -> None:
+        """Stop accepting SSH (and drop open sessions) on that host, or accept again (same port)."""
+        srv = self._ssh[self._host(external_hostname).name]
+        if unreachable:
+            if srv._acceptor is not None:
+                srv._acceptor.close()
+                srv._acceptor = None
+            for conn in list(srv.connections):
+                conn.abort()
+            srv.connections.clear()
+        else:
+            self._spawn(srv.listen())
+
+    async def wait_reachable(self, external_hostname: str) -> None:
+        """Await until a host made reachable again is accepting SSH."""
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def set_webapp_error(self, status: int | None) -> None:
+        """Answer every Webapp request with this status (e.g. 500/502/503) until ``None``."""
+        if self._api is None:
+            raise RuntimeError("SimulatedCluster not started")
+        self._api.state.error_status = status
+
+    def set_registration_sunset(self, on: bool) -> None:
+        """Make ``POST /v1/account`` answer 403 code 1005 ``biz_link_on_prem_reg_blocked``."""
+        self.brain.sunset = on
+
+    async def settle(self) -> None:
+        """Wait for pending asynchronous effects (Webapp listener up/down, SSH re-listen)."""
+        await self.brain.settle()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,672 @@
+"""docker-compose emulator (1.29 flavour; ``docker compose`` v2 accepted with the same behaviour).
+
+It reads the compose file really uploaded into the host sandbox, interpolates ``${VAR}``,
+``${VAR:-d}``, ``${VAR-d}``, ``${VAR:?msg}``, ``${VAR?msg}`` and ``$$`` from the command's
+environment and the project's ``.env`` (as docker-compose does), checks ``env_file`` entries, and
+drives :class:`~.brain.Brain` containers. Messages and table shapes imitate docker-compose 1.29
+(progress lines go to stderr like the real tool; ``ps``/``logs``/``config``/``version`` to stdout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .brain import DBUPGRADE, Container, classify
+from .shell import Proc
+
+V1_VERSION = "1.29.2"
+V2_VERSION = "v2.24.5"
+
+
+class ComposeError(Exception):
+    """A docker-compose failure; ``str(exc)`` is the text after ``ERROR: ``."""
+
+
+# --------------------------------------------------------------------------- interpolation
+_PAT = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[^}]*)\}|(?P<named>[_a-zA-Z][_a-zA-Z0-9]*))")
+_BRACED = re.compile(r"^(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<sep>:?[-?])(?P<rest>.*))?$", re.S)
+
+
+class _Missing(Exception):
+    def __init__(self, err: str) -> None:
+        self.err = err
+
+
+def interpolate(value: str, env: dict[str, str], warnings: list[str]) -> str:
+    """Interpolate one string like docker-compose 1.29; raises ``_Missing``/``ValueError``."""
+
+    def sub(m: re.Match) -> str:
+        if m.group("escaped"):
+            return "$"
+        name = m.group("named")
+        if name:
+            if name not in env:
+                warnings.append(name)
+            return env.get(name, "")
+        b = _BRACED.match(m.group("braced") or "")
+        if not b:
+            raise ValueError(m.group(0))
+        name, sep, rest = b.group("name"), b.group("sep"), b.group("rest") or ""
+        val = env.get(name)
+        if sep is None:
+            if val is None:
+                warnings.append(name)
+            return val or ""
+        if sep == ":-":
+            return val if val else rest
+        if sep == "-":
+            return val if val is not None else rest
+        if sep == ":?":
+            if not val:
+                raise _Missing(rest)
+            return val
+        if val is None:  # "?"
+            raise _Missing(rest)
+        return val
+
+    return _PAT.sub(sub, value)
+
+
+def _interp_tree(node: Any, env: dict[str, str], warnings: list[str]) -> Any:
+    if isinstance(node, str):
+        return interpolate(node, env, warnings)
+    if isinstance(node, list):
+        return [_interp_tree(x, env, warnings) for x in node]
+    if isinstance(node, dict):
+        return {k: _interp_tree(v, env, warnings) for k, v in node.items()}
+    return node
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines (``#`` comments and blank lines ignored), as docker-compose reads db.env."""
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, val = line.partition("=")
+        out[key.strip()] = val if sep else ""
+    return out
+
+
+# --------------------------------------------------------------------------- project model
+@dataclass
+class Service:
+    name: str
+    image: str
+    command: list[str]
+    ports: list[str]
+    volumes: list[str]
+    env: dict[str, str]
+    network_mode: str | None = None
+
+    def config_hash(self) -> str:
+        return hashlib.sha1(repr((self.image, self.command, self.ports, sorted(self.env.items()))).encode()
+                            ).hexdigest()
+
+
+@dataclass
+class Project:
+    name: str
+    directory: str  # virtual
+    file: str  # virtual
+    services: dict[str, Service]
+    volumes: list[str]
+    raw: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def _project_name(raw: str) -> str:
+    return re.sub(r"[^-_a-z0-9]", "", raw.lower())
+
+
+def load_project(p: Proc, files: list[str], project_dir: str | None, project_name: str | None,
+                 env_files_check: bool = True) -> Project:
+    """Read, parse and interpolate the compose file; raise :class:`ComposeError` like 1.29 would."""
+    sh = p.shell
+    if files:
+        vfile = sh.vpath(files[0])
+        real = sh.real(files[0])
+        if not real.is_file():
+            raise ComposeError(f".FileNotFoundError: [Errno 2] No such file or directory: '{files[0]}'")
+    else:
+        base = sh.vpath(project_dir) if project_dir else sh.cwd
+        for cand in ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"):
+            vfile = posixpath.join(base, cand)
+            real = sh.host.sandbox.real(vfile)
+            if real.is_file():
+                break
+        else:
+            raise ComposeError(
+                "\n        Can't find a suitable configuration file in this directory or any\n"
+                "        parent directories. Are you in the right directory?\n\n"
+                "        Supported filenames: docker-compose.yml, docker-compose.yaml, compose.yml, compose.yaml\n")
+    directory = sh.vpath(project_dir) if project_dir else posixpath.dirname(vfile)
+    try:
+        raw = yaml.safe_load(real.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ComposeError(f"yaml.{type(exc).__module__.split('.')[-1]}.{type(exc).__name__}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ComposeError(f"Top level object in '{vfile}' needs to be an object not '{type(raw).__name__}'.")
+    env: dict[str, str] = {}
+    dot_env = sh.host.sandbox.real(posixpath.join(directory, ".env"))
+    if dot_env.is_file():
+        env.update(parse_env_file(dot_env.read_text()))
+    env.update(p.env)
+    name = project_name or env.get("COMPOSE_PROJECT_NAME") or posixpath.basename(directory.rstrip("/")) or "default"
+    warnings: list[str] = []
+    services_raw = raw.get("services") or {}
+    if not isinstance(services_raw, dict):
+        raise ComposeError(f"The Compose file '{vfile}' is invalid because:\nservices must be a mapping")
+    services: dict[str, Service] = {}
+    for sname, sdef in services_raw.items():
+        sdef = sdef or {}
+        inter: dict[str, Any] = {}
+        for key, val in sdef.items():
+            try:
+                inter[key] = _interp_tree(val, env, warnings)
+            except _Missing as miss:
+                shown = _first_offending(val, env)
+                raise ComposeError(
+                    f'Missing mandatory value for "{key}" option interpolating {shown} in service '
+                    f'"{sname}": {miss.err}') from None
+            except ValueError as bad:
+                raise ComposeError(
+                    f'Invalid interpolation format for "{key}" option in service "{sname}": "{bad}"') from None
+        env_vars: dict[str, str] = {}
+        ef = inter.get("env_file") or []
+        for entry in [ef] if isinstance(ef, str) else ef:
+            path = entry if isinstance(entry, str) else entry.get("path", "")
+            vpath = sh.host.sandbox.normalize(directory, path)
+            rp = sh.host.sandbox.real(vpath)
+            if not rp.is_file():
+                if env_files_check:
+                    raise ComposeError(f"Couldn't find env file: {vpath}")
+                continue
+            env_vars.update(parse_env_file(rp.read_text(errors="replace")))
+        environment = inter.get("environment") or {}
+        if isinstance(environment, list):
+            for item in environment:
+                k, _, v = str(item).partition("=")
+                env_vars[k] = v
+        else:
+            for k, v in environment.items():
+                env_vars[str(k)] = "" if v is None else str(v)
+        cmd = inter.get("command") or []
+        if isinstance(cmd, str):
+            cmd = cmd.split()
+        services[sname] = Service(
+            name=sname, image=str(inter.get("image", f"{_project_name(name)}_{sname}")),
+            command=[str(c) for c in cmd], ports=[str(x) for x in inter.get("ports") or []],
+            volumes=[str(x) for x in inter.get("volumes") or []], env=env_vars,
+            network_mode=inter.get("network_mode"))
+    vols = list((raw.get("volumes") or {}).keys())
+    return Project(_project_name(name), directory, vfile, services, vols, raw, sorted(set(warnings)))
+
+
+def _first_offending(val: Any, env: dict[str, str]) -> str:
+    """The original (uninterpolated) string that failed, as docker-compose quotes it."""
+    stack = [val]
+    while stack:
+        v = stack.pop(0)
+        if isinstance(v, str):
+            try:
+                interpolate(v, env, [])
+            except (_Missing, ValueError):
+                return v
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return str(val)
+
+
+# --------------------------------------------------------------------------- helpers
+def _port_text(spec: str) -> str:
+    parts = spec.split(":")
+    proto = "tcp"
+    if "/" in parts[-1]:
+        parts[-1], proto = parts[-1].split("/", 1)
+    if len(parts) == 1:
+        return f"{parts[0]}/{proto}"
+    host_port, cont = parts[-2], parts[-1]
+    ip = parts[0] if len(parts) == 3 else "0.0.0.0"
+    return f"{ip}:{host_port}->{cont}/{proto}"
+
+
+def ports_text(c: Container) -> str:
+    return ", ".join(_port_text(s) for s in c.ports) if c.running else ""
+
+
+def state_text(c: Container) -> str:
+    return "Up" if c.running else f"Exit {c.exit_code if c.exit_code is not None else 0}"
+
+
+def truncate(s: str, width: int = 30) -> str:
+    return s if len(s) <= width else s[: width - 4] + " ..."
+
+
+def ps_table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    line = "   ".join(h.center(w) for h, w in zip(headers, widths)).rstrip()
+    total = sum(widths) + 3 * (len(widths) - 1)
+    out = [line, "-" * total]
+    for r in rows:
+        out.append("   ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+    return "\n".join(out) + "\n"
+
+
+def _fake_digest(image: str) -> str:
+    return hashlib.sha256(image.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- main
+@dataclass
+class _Opts:
+    files: list[str] = field(default_factory=list)
+    project_dir: str | None = None
+    project_name: str | None = None
+
+
+async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = False) -> int:
+    """Run ``docker-compose ARGS`` (or ``docker compose ARGS`` when ``v2``) on the host of ``p``."""
+    args = list(p.argv[1:] if args is None else args)
+    o = _Opts()
+    prog = "docker compose" if v2 else "docker-compose"
+    while args and args[0].startswith("-"):
+        a = args.pop(0)
+        if a in ("-f", "--file"):
+            o.files.append(args.pop(0) if args else "")
+        elif a.startswith("--file="):
+            o.files.append(a.split("=", 1)[1])
+        elif a == "--project-directory":
+            o.project_dir = args.pop(0) if args else ""
+        elif a.startswith("--project-directory="):
+            o.project_dir = a.split("=", 1)[1]
+        elif a in ("-p", "--project-name"):
+            o.project_name = args.pop(0) if args else ""
+        elif a.startswith("--project-name="):
+            o.project_name = a.split("=", 1)[1]
+        elif a in ("--ansi", "--env-file", "--log-level", "--progress", "--profile"):
+            if args:
+                args.pop(0)
+        elif a.startswith(("--ansi=", "--env-file=", "--log-level=", "--progress=")):
+            continue
+        elif a in ("--no-ansi", "--verbose", "--compatibility"):
+            continue
+        elif a in ("-v", "--version"):
+            await p.out(f"Docker Compose version {V2_VERSION}\n" if v2
+                        else f"docker-compose version {V1_VERSION}, build unknown\n")
+            return 0
+        elif a in ("-h", "--help"):
+            await p.out(f"Define and run multi-container applications with Docker.\n\nUsage:\n  {prog} "
+                        "[-f <arg>...] [--project-directory <path>] [options] [COMMAND] [ARGS...]\n")
+            return 0
+        else:
+            return await p.fail(f"unknown flag: {a}" if v2 else f"ERROR: No such option: {a}", 1)
+    if not args:
+        await p.err(f"Define and run multi-container applications with Docker.\n\nUsage:\n  {prog} "
+                    "[-f <arg>...] [--project-directory <path>] [options] [COMMAND] [ARGS...]\n")
+        return 1
+    sub, rest = args[0], args[1:]
+    if sub == "version":
+        if v2 or "--short" in rest:
+            await p.out((f"Docker Compose version {V2_VERSION}\n" if v2 else f"{V1_VERSION}\n")
+                        if "--short" not in rest else f"{V2_VERSION[1:] if v2 else V1_VERSION}\n")
+        else:
+            await p.out(f"docker-compose version {V1_VERSION}, build unknown\ndocker-py version: 5.0.3\n"
+                        "CPython version: 3.11.2\nOpenSSL version: OpenSSL 3.0.11 19 Sep 2023\n")
+        return 0
+    handler = _SUBCOMMANDS.get(sub)
+    if handler is None:
+        return await p.fail(f"unknown docker command: \"compose {sub}\"" if v2 else f"No such command: {sub}", 1)
+    try:
+        proj = load_project(p, o.files, o.project_dir, o.project_name)
+        for name in proj.warnings:
+            await p.err(f"WARNING: The {name} variable is not set. Defaulting to a blank string.\n")
+        return await handler(p, proj, rest)
+    except ComposeError as exc:
+        await p.err(f"ERROR: {exc}\n")
+        return 1
+
+
+def _select(proj: Project, names: list[str]) -> list[Service]:
+    for n in names:
+        if n not in proj.services:
+            raise ComposeError(f"No such service: {n}")
+    return [proj.services[n] for n in (names or list(proj.services))]
+
+
+def _split(rest: list[str], with_value: tuple[str, ...] = ()) -> tuple[dict[str, str], list[str]]:
+    opts: dict[str, str] = {}
+    pos: list[str] = []
+    it = iter(rest)
+    for a in it:
+        if a.startswith("--") and "=" in a:
+            k, v = a.split("=", 1)
+            opts[k] = v
+        elif a in with_value:
+            opts[a] = next(it, "")
+        elif a.startswith("-") and len(a) > 1:
+            if a.startswith("--"):
+                opts[a] = ""
+            else:
+                for ch in a[1:]:
+                    opts["-" + ch] = ""
+        else:
+            pos.append(a)
+    return opts, pos
+
+
+def _containers(p: Proc, proj: Project, services: list[str] | None = None) -> list[Container]:
+    out = [c for c in p.shell.host.brain.on_host(p.shell.host.name) if c.project == proj.name
+           and (not services or c.service in services)]
+    order = list(proj.services)
+    return sorted(out, key=lambda c: (order.index(c.service) if c.service in order else 99, c.name))
+
+
+async def _line(p: Proc, text: str, pause: float = 0.05, stream: str = "err") -> None:
+    await (p.err if stream == "err" else p.out)(text + "\n")
+    await p.shell.host.pause(pause)
+
+
+async def _pull(p: Proc, svc: Service) -> None:
+    host = p.shell.host
+    if svc.image in host.images:
+        return
+    repo, _, tag = svc.image.rpartition(":")
+    await _line(p, f"Pulling {svc.name} ({svc.image})...", 0.2)
+    await _line(p, f"{tag}: Pulling from {repo.split('/', 1)[-1]}", 0.1)
+    digest = _fake_digest(svc.image)
+    layers = [digest[i:i + 12] for i in range(0, 48, 12)]
+    for layer in layers:
+        await _line(p, f"{layer}: Pulling fs layer", 0.05)
+    for layer in layers:
+        await _line(p, f"{layer}: Pull complete", 0.25)
+    await _line(p, f"Digest: sha256:{digest}", 0.05)
+    await _line(p, f"Status: Downloaded newer image for {svc.image}", 0.05)
+    host.images.add(svc.image)
+
+
+def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
+    host = p.shell.host
+    kind = classify(svc.image, svc.env, svc.name)
+    node = svc.env.get("COREAPP_HOSTNAME") or svc.env.get("WEBAPP_HOSTNAME") or host.name
+    c = Container(id=host.brain.new_id(), name=f"{proj.name}_{svc.name}_1", host=host.name, project=proj.name,
+                  service=svc.name, image=svc.image, kind=kind, node_hostname=node, command=list(svc.command),
+                  ports=list(svc.ports), env=dict(svc.env))
+    c.env["__config_hash"] = svc.config_hash()
+    # host-path volumes are created by docker when missing
+    for v in svc.volumes:
+        src = v.split(":", 1)[0]
+        if src.startswith("/"):
+            rp = host.sandbox.real(src)
+            if not rp.exists():
+                rp.mkdir(parents=True, exist_ok=True)
+    return host.brain.add(c)
+
+
+async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest, ("-t", "--timeout", "--scale"))
+    services = _select(proj, names)
+    host, brain = p.shell.host, p.shell.host.brain
+    net = f"{proj.name}_default"
+    if net not in host.networks and any(s.network_mode is None for s in services):
+        await _line(p, f'Creating network "{net}" with the default driver')
+        host.networks.add(net)
+    for vol in proj.volumes:
+        full = f"{proj.name}_{vol}"
+        if full not in host.volumes:
+            await _line(p, f'Creating volume "{full}" with local driver')
+            host.volumes.add(full)
+    for svc in services:
+        await _pull(p, svc)
+    force = "--force-recreate" in opts
+    for svc in services:
+        name = f"{proj.name}_{svc.name}_1"
+        existing = next((c for c in _containers(p, proj, [svc.name]) if c.name == name), None)
+        same = existing is not None and existing.env.get("__config_hash") == svc.config_hash()
+        if existing and ((same and not force) or "--no-recreate" in opts):
+            if existing.running:
+                await _line(p, f"{name} is up-to-date")
+            else:
+                await _line(p, f"Starting {name} ... ", 0.3)
+                brain.start(existing)
+                await _line(p, f"Starting {name} ... done", 0.0)
+            continue
+        if existing:
+            await host.pause(0.3)
+            brain.stop(existing, 0)
+            brain.remove(existing)
+            c = _new_container(p, proj, svc)
+            brain.start(c)
+            await _line(p, f"Recreating {name} ... done", 0.05)
+        else:
+            await host.pause(0.3)
+            c = _new_container(p, proj, svc)
+            brain.start(c)
+            await _line(p, f"Creating {name} ... done", 0.05)
+    await brain.settle()
+    return 0
+
+
+async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest)
+    _select(proj, names)
+    cs = _containers(p, proj, names)
+    if "--services" in opts:
+        for s in names or list(proj.services):
+            await p.out(s + "\n")
+        return 0
+    if "-q" in opts or "--quiet" in opts:
+        for c in cs:
+            await p.out(c.id + "\n")
+        return 0
+    rows = [[c.name, truncate(" ".join(c.command)), state_text(c), ports_text(c)] for c in cs]
+    await p.out(ps_table(rows, ["Name", "Command", "State", "Ports"]))
+    return 0
+
+
+async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest, ("--tail", "--since", "--until"))
+    _select(proj, names)
+    cs = _containers(p, proj, names)
+    tail = opts.get("--tail", "all")
+    stamps = "-t" in opts or "--timestamps" in opts
+    width = max([len(c.name) for c in cs] or [0]) + 1
+    sent: dict[str, int] = {}
+    for c in cs:
+        lines = c.logs
+        if tail != "all":
+            n = int(tail)
+            lines = lines[-n:] if n > 0 else []
+        for ts, text in lines:
+            stamp = f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else ""
+            await p.out(f"{c.name.ljust(width)} | {stamp}{text}\n")
+        sent[c.id] = len(c.logs)
+        await asyncio.sleep(0)
+    if "-f" in opts or "--follow" in opts:
+        while any(c.running for c in cs):
+            await asyncio.sleep(max(0.05, 0.5 * p.shell.host.speed))
+            for c in cs:
+                for ts, text in c.logs[sent.get(c.id, 0):]:
+                    await p.out(f"{c.name.ljust(width)} | {text}\n")
+                sent[c.id] = len(c.logs)
+    return 0
+
+
+async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest, ("-t", "--timeout"))
+    _select(proj, names)
+    for c in _containers(p, proj, names):
+        if c.running:
+            await p.shell.host.pause(0.3)
+            p.shell.host.brain.stop(c, 0)
+            await _line(p, f"Stopping {c.name} ... done", 0.02)
+    await p.shell.host.brain.settle()
+    return 0
+
+
+async def cmd_kill(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest, ("-s",))
+    _select(proj, names)
+    for c in _containers(p, proj, names):
+        if c.running:
+            p.shell.host.brain.stop(c, 137)
+            await _line(p, f"Killing {c.name} ... done", 0.02)
+    await p.shell.host.brain.settle()
+    return 0
+
+
+async def cmd_start(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest)
+    services = _select(proj, names)
+    for svc in services:
+        cs = [c for c in _containers(p, proj, [svc.name])]
+        if not cs:
+            raise ComposeError("No containers to start")
+        for c in cs:
+            if not c.running:
+                p.shell.host.brain.start(c)
+        await _line(p, f"Starting {svc.name} ... done", 0.2)
+    await p.shell.host.brain.settle()
+    return 0
+
+
+async def cmd_restart(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest, ("-t", "--timeout"))
+    _select(proj, names)
+    brain = p.shell.host.brain
+    for c in _containers(p, proj, names):
+        await p.shell.host.pause(0.3)
+        brain.stop(c, 0)
+        brain.start(c)
+        await _line(p, f"Restarting {c.name} ... done", 0.02)
+    await brain.settle()
+    return 0
+
+
+async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest)
+    _select(proj, names)
+    brain = p.shell.host.brain
+    cs = _containers(p, proj, names)
+    if "-s" in opts or "--stop" in opts:
+        for c in cs:
+            if c.running:
+                brain.stop(c, 0)
+                await _line(p, f"Stopping {c.name} ... done", 0.1)
+    stopped = [c for c in cs if not c.running]
+    if not stopped:
+        await _line(p, "No stopped containers")
+        return 0
+    await _line(p, "Going to remove " + ", ".join(c.name for c in stopped))
+    if "-f" not in opts and "--force" not in opts:
+        await p.err("Are you sure? [yN] ")
+        return 1
+    for c in stopped:
+        brain.remove(c)
+        await _line(p, f"Removing {c.name} ... done", 0.05)
+    await brain.settle()
+    return 0
+
+
+async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, names = _split(rest, ("-t", "--timeout", "--rmi"))
+    if names:
+        raise ComposeError("down does not accept service names")
+    host, brain = p.shell.host, p.shell.host.brain
+    cs = _containers(p, proj)
+    for c in cs:
+        if c.running:
+            await host.pause(0.3)
+            brain.stop(c, 0)
+            await _line(p, f"Stopping {c.name} ... done", 0.02)
+    for c in cs:
+        brain.remove(c)
+        await _line(p, f"Removing {c.name} ... done", 0.05)
+    net = f"{proj.name}_default"
+    if net in host.networks:
+        host.networks.discard(net)
+        await _line(p, f"Removing network {net}")
+    if "-v" in opts or "--volumes" in opts:
+        for vol in proj.volumes:
+            full = f"{proj.name}_{vol}"
+            if full in host.volumes:
+                host.volumes.discard(full)
+                await _line(p, f"Removing volume {full}")
+    await brain.settle()
+    return 0
+
+
+async def cmd_config(p: Proc, proj: Project, rest: list[str]) -> int:
+    opts, _ = _split(rest)
+    if "--services" in opts:
+        for s in proj.services:
+            await p.out(s + "\n")
+        return 0
+    if "--volumes" in opts:
+        for v in proj.volumes:
+            await p.out(v + "\n")
+        return 0
+    if "-q" in opts or "--quiet" in opts:
+        return 0
+    doc: dict[str, Any] = {"services": {}}
+    for s in proj.services.values():
+        entry: dict[str, Any] = {}
+        if s.command:
+            entry["command"] = s.command
+        entry["environment"] = {k: v for k, v in sorted(s.env.items()) if not k.startswith("__")}
+        entry["image"] = s.image
+        if s.network_mode:
+            entry["network_mode"] = s.network_mode
+        if s.ports:
+            entry["ports"] = [{"published": int(x.split(":")[-2]) if ":" in x else None,
+                               "target": int(x.split(":")[-1].split("/")[0]), "protocol": "tcp"}
+                              for x in s.ports]
+        if s.volumes:
+            entry["volumes"] = s.volumes
+        doc["services"][s.name] = entry
+    doc["version"] = str(proj.raw.get("version", "3"))
+    if proj.volumes:
+        doc["volumes"] = {v: (proj.raw.get("volumes") or {}).get(v) or {} for v in proj.volumes}
+    await p.out(yaml.safe_dump(doc, default_flow_style=False, sort_keys=True))
+    return 0
+
+
+async def cmd_pull(p: Proc, proj: Project, rest: list[str]) -> int:
+    _, names = _split(rest)
+    for svc in _select(proj, names):
+        await _pull(p, svc)
+    return 0
+
+
+async def cmd_exec(p: Proc, proj: Project, rest: list[str]) -> int:
+    args = list(rest)
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag in ("-u", "--user", "-e", "--env", "-w", "--workdir", "--index") and args:
+            args.pop(0)
+    if not args:
+        raise ComposeError("exec requires SERVICE and COMMAND")
+    svc, cmd = args[0], args[1:]
+    _select(proj, [svc])
+    running = [c for c in _containers(p, proj, [svc]) if c.running]
+    if not running:
+        raise ComposeError(f"No container found for {svc}_1")
+    from .docker import exec_in
+    return await exec_in(p, running[0], cmd)
+
+
+_SUBCOMMANDS = {"up": cmd_up, "ps": cmd_ps, "logs": cmd_logs, "stop": cmd_stop, "down": cmd_down,
+                "config": cmd_config, "start": cmd_start, "restart": cmd_restart, "kill": cmd_kill,
+                "rm": cmd_rm, "pull": cmd_pull, "exec": cmd_exec}
+
+__all__ = ["compose_main", "load_project", "interpolate", "parse_env_file", "ComposeError", "DBUPGRADE"]

@@ -1,0 +1,259 @@
+"""``docker`` CLI emulator: ps, logs, wait, exec, kill, stop, start, restart, rm, inspect, version,
+and ``docker compose`` (v2 form, delegated to :mod:`.compose`)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+
+from .brain import Container
+from .compose import compose_main, ports_text
+from .shell import Proc, Shell
+
+DOCKER_VERSION = "24.0.7"
+
+
+def _ago(when: _dt.datetime | None) -> str:
+    if when is None:
+        return "Less than a second"
+    secs = int((_dt.datetime.now(_dt.timezone.utc) - when).total_seconds())
+    if secs < 1:
+        return "Less than a second"
+    if secs < 60:
+        return f"{secs} seconds"
+    if secs < 3600:
+        return f"{secs // 60} minutes"
+    return f"{secs // 3600} hours"
+
+
+def status_text(c: Container) -> str:
+    """``docker ps`` STATUS column: ``Up 5 seconds`` / ``Exited (137) 2 seconds ago``."""
+    if c.running:
+        return f"Up {_ago(c.started_wall)}"
+    return f"Exited ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
+
+
+def _fields(c: Container) -> dict[str, str]:
+    cmd = " ".join(c.command)
+    return {"ID": c.id, "Names": c.name, "Image": c.image, "Status": status_text(c),
+            "State": "running" if c.running else "exited", "Ports": ports_text(c),
+            "Command": json.dumps(cmd[:20] + "…" if len(cmd) > 20 else cmd),
+            "CreatedAt": f"{c.created_wall:%Y-%m-%d %H:%M:%S +0000 UTC}",
+            "RunningFor": f"{_ago(c.created_wall)} ago", "Labels": f"com.docker.compose.project={c.project},"
+            f"com.docker.compose.service={c.service}"}
+
+
+async def exec_in(p: Proc, c: Container, cmd: list[str]) -> int:
+    """Run ``cmd`` "inside" container ``c``: interpreted by the host's shell (enough for chown/ls)."""
+    if not cmd:
+        return await p.fail('"docker exec" requires at least 2 arguments.', 1)
+    sub = Shell(p.shell.host, p.out, p.err)
+    sub.cwd = "/"
+    proc = Proc(sub, cmd, dict(p.env), {}, p.out, p.err, p.stdin)
+    return await sub.dispatch(proc)
+
+
+async def docker_main(p: Proc) -> int:
+    """Run ``docker ARGS`` on the host of ``p``."""
+    args = p.argv[1:]
+    while args and args[0] in ("-H", "--host", "--context", "-c", "--config", "--log-level", "-l"):
+        args = args[2:]
+    if not args or args[0] in ("-h", "--help"):
+        await p.out("Usage:  docker [OPTIONS] COMMAND\n")
+        return 0 if args else 1
+    if args[0] in ("-v", "--version"):
+        await p.out(f"Docker version {DOCKER_VERSION}, build afdd53b\n")
+        return 0
+    sub, rest = args[0], args[1:]
+    host, brain = p.shell.host, p.shell.host.brain
+
+    def find(ref: str) -> Container | None:
+        return brain.find(host.name, ref)
+
+    async def no_such(ref: str) -> int:
+        return await p.fail(f"Error response from daemon: No such container: {ref}", 1)
+
+    if sub == "compose":
+        return await compose_main(p, rest, v2=True)
+    if sub == "version":
+        if rest[:1] == ["--format"] and len(rest) > 1:
+            await p.out(DOCKER_VERSION + "\n")
+            return 0
+        await p.out(f"Client: Docker Engine - Community\n Version:           {DOCKER_VERSION}\n API version:       1.43\n\n"
+                    f"Server: Docker Engine - Community\n Engine:\n  Version:          {DOCKER_VERSION}\n"
+                    "  API version:      1.43 (minimum version 1.12)\n")
+        return 0
+    if sub in ("ps", "container") and (sub == "ps" or rest[:1] in (["ls"], ["list"])):
+        if sub == "container":
+            rest = rest[1:]
+        show_all = any(a in ("-a", "--all") for a in rest)
+        quiet = any(a in ("-q", "--quiet") for a in rest) or "-aq" in rest or "-qa" in rest
+        show_all = show_all or "-aq" in rest or "-qa" in rest
+        fmt = None
+        filters: list[str] = []
+        it = iter(rest)
+        for a in it:
+            if a == "--format":
+                fmt = next(it, "")
+            elif a.startswith("--format="):
+                fmt = a.split("=", 1)[1]
+            elif a in ("-f", "--filter"):
+                filters.append(next(it, ""))
+        cs = [c for c in brain.on_host(host.name) if show_all or c.running]
+        for flt in filters:
+            k, _, v = flt.partition("=")
+            if k == "name":
+                cs = [c for c in cs if v in c.name]
+            elif k == "status":
+                cs = [c for c in cs if ("running" if c.running else "exited") == v]
+        if quiet:
+            for c in cs:
+                await p.out(c.id + "\n")
+            return 0
+        if fmt:
+            table = fmt.startswith("table ")
+            fmt = fmt[6:] if table else fmt
+            fmt = fmt.replace("\\t", "\t").replace("\\n", "\n")
+            rows = [re.sub(r"\{\{\s*\.(\w+)\s*\}\}", lambda m, f=_fields(c): f.get(m.group(1), ""), fmt)
+                    for c in cs]
+            if table:
+                hdr = re.sub(r"\{\{\s*\.(\w+)\s*\}\}", lambda m: re.sub(r"(?<!^)([A-Z])", r" \1",
+                                                                        m.group(1)).upper(), fmt)
+                rows.insert(0, hdr)
+            for r in rows:
+                await p.out(r + "\n")
+            return 0
+        headers = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
+        data = [[f["ID"], f["Image"], f["Command"], f["RunningFor"], f["Status"], f["Ports"], f["Names"]]
+                for f in (_fields(c) for c in cs)]
+        widths = [max([len(h)] + [len(r[i]) for r in data]) for i, h in enumerate(headers)]
+        await p.out("   ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
+        for r in data:
+            await p.out("   ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
+        return 0
+    if sub == "logs":
+        tail = "all"
+        stamps = False
+        ref = None
+        it = iter(rest)
+        for a in it:
+            if a in ("--tail", "-n"):
+                tail = next(it, "all")
+            elif a.startswith("--tail="):
+                tail = a.split("=", 1)[1]
+            elif a in ("-t", "--timestamps"):
+                stamps = True
+            elif a in ("--since", "--until"):
+                next(it, None)
+            elif a.startswith("-"):
+                continue
+            else:
+                ref = a
+        if ref is None:
+            return await p.fail('"docker logs" requires exactly 1 argument.', 1)
+        c = find(ref)
+        if c is None:
+            return await no_such(ref)
+        lines = c.logs if tail == "all" else (c.logs[-int(tail):] if int(tail) > 0 else [])
+        for ts, text in lines:
+            await p.out((f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else "") + text + "\n")
+        return 0
+    if sub == "wait":
+        if not rest:
+            return await p.fail('"docker wait" requires at least 1 argument.', 1)
+        status = 0
+        for ref in rest:
+            c = find(ref)
+            if c is None:
+                status = await no_such(ref)
+                continue
+            while c.running:
+                await c.exited.wait()
+            await p.out(f"{c.exit_code if c.exit_code is not None else 0}\n")
+        return status
+    if sub == "exec":
+        args2 = list(rest)
+        while args2 and args2[0].startswith("-"):
+            flag = args2.pop(0)
+            if flag in ("-u", "--user", "-e", "--env", "-w", "--workdir") and args2:
+                args2.pop(0)
+        if len(args2) < 2:
+            return await p.fail('"docker exec" requires at least 2 arguments.', 1)
+        c = find(args2[0])
+        if c is None:
+            return await no_such(args2[0])
+        if not c.running:
+            return await p.fail(f"Error response from daemon: Container {c.id} is not running", 1)
+        return await exec_in(p, c, args2[1:])
+    if sub in ("kill", "stop", "start", "restart", "rm"):
+        refs = []
+        it = iter(rest)
+        for a in it:
+            if a in ("-t", "--time", "-s", "--signal"):
+                next(it, None)
+            elif not a.startswith("-"):
+                refs.append(a)
+        if not refs:
+            return await p.fail(f'"docker {sub}" requires at least 1 argument.', 1)
+        status = 0
+        for ref in refs:
+            c = find(ref)
+            if c is None:
+                status = await no_such(ref)
+                continue
+            if sub == "kill":
+                if not c.running:
+                    status = await p.fail(f"Error response from daemon: Cannot kill container: {ref}: "
+                                          f"Container {c.id} is not running", 1)
+                    continue
+                brain.stop(c, 137)
+            elif sub == "stop":
+                await host.pause(0.3)
+                brain.stop(c, 0)
+            elif sub == "start":
+                if not c.running:
+                    brain.start(c)
+            elif sub == "restart":
+                await host.pause(0.3)
+                brain.stop(c, 0)
+                brain.start(c)
+            elif sub == "rm":
+                if c.running and "-f" not in rest and "--force" not in rest:
+                    status = await p.fail(f"Error response from daemon: You cannot remove a running container "
+                                          f"{c.id}. Stop the container before attempting removal or force remove",
+                                          1)
+                    continue
+                brain.remove(c)
+            await p.out(ref + "\n")
+        await brain.settle()
+        return status
+    if sub == "inspect":
+        out = []
+        status = 0
+        for ref in [a for a in rest if not a.startswith("-")]:
+            c = find(ref)
+            if c is None:
+                await p.err(f"Error: No such object: {ref}\n")
+                status = 1
+                continue
+            out.append({"Id": c.id, "Name": "/" + c.name, "Image": c.image,
+                        "State": {"Status": "running" if c.running else "exited", "Running": c.running,
+                                  "ExitCode": c.exit_code or 0},
+                        "Config": {"Hostname": c.id, "Image": c.image,
+                                   "Env": [f"{k}=******" if "PASSWORD" in k else f"{k}={v}"
+                                           for k, v in c.env.items() if not k.startswith("__")],
+                                   "Labels": {"com.docker.compose.project": c.project,
+                                              "com.docker.compose.service": c.service}}})
+        await p.out(json.dumps(out, indent=4) + "\n")
+        return status
+    if sub == "images":
+        await p.out("REPOSITORY   TAG   IMAGE ID\n")
+        for img in sorted(host.images):
+            repo, _, tag = img.rpartition(":")
+            await p.out(f"{repo}   {tag}   {abs(hash(img)) % 16**12:012x}\n")
+        return 0
+    if sub == "info":
+        await p.out(f"Server Version: {DOCKER_VERSION}\nName: {host.name}\n")
+        return 0
+    return await p.fail(f"docker: '{sub}' is not a docker command.\nSee 'docker --help'", 1)

@@ -1,0 +1,34 @@
+"""Per-host context shared by the shell, docker and compose emulators."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from .brain import Brain
+from .fs import Sandbox
+
+
+@dataclass
+class HostContext:
+    """One simulated host: its name, login user, filesystem sandbox and docker engine state.
+
+    ``networks``/``volumes``/``images`` are the docker objects that exist on this host
+    (names like ``biz_default``, ``biz_whatsappMedia``, ``docker.whatsapp.biz/web:v2.41.2``).
+    """
+
+    name: str
+    user: str
+    sandbox: Sandbox
+    brain: Brain
+    networks: set[str] = field(default_factory=set)
+    volumes: set[str] = field(default_factory=set)
+    images: set[str] = field(default_factory=set)
+
+    @property
+    def speed(self) -> float:
+        return self.brain.speed
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep ``seconds * speed`` (yields even at speed 0 so output streams)."""
+        await asyncio.sleep(max(0.0, seconds * self.brain.speed))

@@ -1,0 +1,143 @@
+"""One asyncssh server per simulated host.
+
+Public-key auth for the configured user only, each host with its own ed25519 host key; exec
+requests and interactive shells go to :class:`~.shell.Shell` with output streamed as produced;
+SFTP (and SCP, which asyncssh serves through the same SFTP server) is chrooted to the host's
+sandbox so ``/home/wa/biz/db.env`` lands in ``<root>/home/wa/biz/db.env``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncssh
+
+from .host import HostContext
+from .shell import ExitShell, Shell
+
+log = logging.getLogger(__name__)
+
+
+class _ServerHooks(asyncssh.SSHServer):
+    def __init__(self, node: "SshHost") -> None:
+        self.node = node
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        self.node.connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.conn is not None:
+            self.node.connections.discard(self.conn)
+
+    def begin_auth(self, username: str) -> bool:
+        if username == self.node.host.user and self.conn is not None:
+            self.conn.set_authorized_keys(self.node.authorized_keys)
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+
+class SshHost:
+    """The SSH endpoint of one host; :meth:`listen` picks an ephemeral port once and keeps it."""
+
+    def __init__(self, host: HostContext, host_key: asyncssh.SSHKey, authorized_keys: asyncssh.SSHAuthorizedKeys,
+                 bind: str = "127.0.0.1") -> None:
+        self.host = host
+        self.host_key = host_key
+        self.authorized_keys = authorized_keys
+        self.bind = bind
+        self.port = 0
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._sessions: set[asyncio.Task] = set()
+
+    async def listen(self) -> None:
+        """Start accepting connections (on the same port as before, if any)."""
+        if self._acceptor is not None:
+            return
+        root = bytes(self.host.sandbox.root)
+        self._acceptor = await asyncssh.listen(
+            self.bind, self.port, server_factory=lambda: _ServerHooks(self),
+            server_host_keys=[self.host_key], process_factory=self._session,
+            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=root), allow_scp=True,
+            reuse_address=True, encoding="utf-8", keepalive_interval=0)
+        self.port = self._acceptor.get_port()
+
+    async def unlisten(self, drop: bool = True) -> None:
+        """Stop accepting; with ``drop`` also abort the open connections."""
+        acc, self._acceptor = self._acceptor, None
+        if acc is not None:
+            acc.close()
+            await acc.wait_closed()
+        if drop:
+            for conn in list(self.connections):
+                conn.abort()
+            self.connections.clear()
+
+    async def close(self) -> None:
+        await self.unlisten(drop=True)
+        for t in list(self._sessions):
+            t.cancel()
+        if self._sessions:
+            await asyncio.gather(*self._sessions, return_exceptions=True)
+
+    async def _session(self, process: asyncssh.SSHServerProcess) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._sessions.add(task)
+        try:
+            status = await self._run(process)
+        except (asyncssh.Error, BrokenPipeError, ConnectionError, asyncio.CancelledError):
+            status = 255
+        except Exception:  # pragma: no cover - never let the server die
+            log.exception("simulated shell crashed")
+            try:
+                process.stderr.write("bash: internal simulator error\n")
+            except Exception:
+                pass
+            status = 1
+        finally:
+            if task is not None:
+                self._sessions.discard(task)
+        try:
+            process.exit(status)
+        except Exception:
+            pass
+
+    async def _run(self, process: asyncssh.SSHServerProcess) -> int:
+        async def out(text: str) -> None:
+            process.stdout.write(text)
+            await process.stdout.drain()
+
+        async def err(text: str) -> None:
+            process.stderr.write(text)
+            await process.stderr.drain()
+
+        shell = Shell(self.host, out, err)
+        command = process.command
+        if command is not None:
+            try:
+                return await shell.run(command)
+            except ExitShell as ex:
+                return ex.status
+        # interactive shell: read lines from stdin until EOF or `exit`
+        prompt = f"{self.host.user}@{self.host.name}:~$ "
+        await out(prompt)
+        while True:
+            try:
+                line = await process.stdin.readline()
+            except asyncssh.BreakReceived:
+                continue
+            except asyncssh.TerminalSizeChanged:
+                continue
+            if not line:
+                return shell.status
+            try:
+                await shell.run(line.rstrip("\r\n"))
+            except ExitShell as ex:
+                return ex.status
+            await out(prompt)

@@ -1,0 +1,500 @@
+"""The Webapp REST API of the simulated cluster (aiohttp over HTTPS).
+
+Paths, status codes and the error envelope follow ``reference/wa-onprem-api.md`` §3 and §7:
+login with Basic auth and a first-login password change (401 code 1024, as the LocalWAB emulator
+does since the real code is unconfirmed), 7-day Bearer tokens, ``/v1/health`` per node,
+registration (202 + code / 201 already registered), verify (201), shards, support, settings,
+backup/restore, metrics. The listener only accepts connections while a ``waweb`` container runs
+somewhere in the cluster (:class:`WebappServer` opens/closes it on the same port).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import json
+import secrets
+import socket
+import ssl
+import string
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from .brain import COREAPP, MASTER, VALID_SHARDS, Brain
+
+TOKEN_LIFETIME = _dt.timedelta(days=7)
+DEFAULT_ADMIN = ("admin", "secret")
+PASSWORD_SPECIALS = set(string.punctuation)
+
+DEFAULT_APP_SETTINGS: dict[str, Any] = {
+    "callback_backoff_delay_ms": 3000, "callback_persist": True,
+    "garbagecollector_enable": {"media": False, "messages": True}, "heartbeat_interval": 5,
+    "max_callback_backoff_delay_ms": 900000,
+    "media": {"auto_download": ["image", "video", "voice", "sticker", "audio", "document"]},
+    "notify_user_change_number": True, "show_security_notifications": True, "unhealthy_interval": 30,
+    "webhooks": {"max_concurrent_requests": 6, "message": {"sent": True, "delivered": True, "read": False}},
+    "verbose_logging": False, "log_level": "info",
+}
+
+
+def password_problem(pw: str) -> str | None:
+    """Why ``pw`` breaks the password policy (8-64 chars, digit, upper, lower, special), or None.
+
+    Policy from Meta's login docs as summarised in wa-onprem-api.md §3.1.
+    """
+    if not isinstance(pw, str):
+        return "password must be a string"
+    if not 8 <= len(pw) <= 64:
+        return "password must be 8 to 64 characters long"
+    if not any(c.isdigit() for c in pw):
+        return "password must contain at least one digit"
+    if not any(c.isupper() for c in pw):
+        return "password must contain at least one uppercase letter"
+    if not any(c.islower() for c in pw):
+        return "password must contain at least one lowercase letter"
+    if not any(c in PASSWORD_SPECIALS for c in pw):
+        return "password must contain at least one special character"
+    return None
+
+
+def decode_vname(cert: str) -> str:
+    """Business display name carried by ``cert``: base64 of UTF-8 text in the demo, else a default."""
+    try:
+        raw = base64.b64decode(cert + "=" * (-len(cert) % 4), validate=False)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return "WhatsApp Business"
+    text = text.strip()
+    if text and all(ch.isprintable() for ch in text) and len(text) <= 128:
+        return text
+    return "WhatsApp Business"
+
+
+@dataclass
+class User:
+    password: str
+    role: str = "ROLE_ADMIN"
+    must_change: bool = False
+
+
+@dataclass
+class WebappState:
+    """Users, tokens and application settings held by the Webapp (cluster-wide)."""
+
+    users: dict[str, User] = field(default_factory=lambda: {
+        DEFAULT_ADMIN[0]: User(DEFAULT_ADMIN[1], must_change=True)})
+    tokens: dict[str, tuple[str, _dt.datetime]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_APP_SETTINGS)))
+    error_status: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+class WebappApi:
+    """aiohttp application factory + handlers bound to a :class:`Brain`."""
+
+    def __init__(self, brain: Brain, state: WebappState | None = None) -> None:
+        self.brain = brain
+        self.state = state or WebappState()
+
+    # ---------------------------------------------------------------- helpers
+    def meta(self) -> dict[str, str]:
+        return {"api_status": "stable", "version": f"v{self.brain.webapp_version() or '2.41.2'}"}
+
+    def ok(self, body: dict | None = None, status: int = 200) -> web.Response:
+        payload = dict(body or {})
+        payload["meta"] = self.meta()
+        return web.json_response(payload, status=status)
+
+    def error(self, status: int, code: int, title: str, details: str) -> web.Response:
+        return web.json_response({"errors": [{"code": code, "title": title, "details": details}],
+                                  "meta": self.meta()}, status=status)
+
+    def _unauthorized(self) -> web.Response:
+        return self.error(401, 1005, "Access denied", "Invalid credentials")
+
+    def _user(self, request: web.Request) -> tuple[str | None, web.Response | None]:
+        auth = request.headers.get("Authorization", "")
+        scheme, _, cred = auth.partition(" ")
+        if scheme.lower() == "bearer":
+            entry = self.state.tokens.get(cred.strip())
+            if entry and entry[1] > _dt.datetime.now(_dt.timezone.utc):
+                return entry[0], None
+        elif scheme.lower() == "apikey" and request.path in ("/v1/health", "/metrics", "/v1/stats/app",
+                                                              "/v1/stats/db"):
+            keys = {c.env.get("WA_API_KEY") for c in self.brain.containers.values() if c.running}
+            if cred.strip() and cred.strip() in keys:
+                return "apikey", None
+        return None, self._unauthorized()
+
+    def _admin(self, request: web.Request) -> tuple[str | None, web.Response | None]:
+        user, resp = self._user(request)
+        if resp is not None:
+            return None, resp
+        rec = self.state.users.get(user or "")
+        if rec is None or rec.role != "ROLE_ADMIN":
+            return None, self.error(403, 1005, "Access denied", "This endpoint requires Admin role")
+        return user, None
+
+    async def _json(self, request: web.Request, required: bool = True) -> tuple[Any, web.Response | None]:
+        text = await request.text() if request.can_read_body else ""
+        if not text.strip():
+            return ({} if not required else None), (None if not required else
+                                                    self.error(400, 1025, "Invalid Request", "Request body is empty"))
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None, self.error(400, 1025, "Invalid Request", "Malformed JSON body")
+        if not isinstance(data, dict):
+            return None, self.error(400, 1025, "Invalid Request", "JSON body must be an object")
+        return data, None
+
+    # ---------------------------------------------------------------- app
+    def make_app(self) -> web.Application:
+        """Build the aiohttp application with all routes and the fault/availability middleware."""
+
+        @web.middleware
+        async def gate(request: web.Request, handler):
+            if not self.brain.webapp_running():
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response(status=503)
+            if self.state.error_status is not None:
+                return self.error(self.state.error_status, 1014, "Internal error",
+                                  "Simulated Webapp failure (fault injected)")
+            try:
+                return await handler(request)
+            except web.HTTPNotFound:
+                return self.error(404, 1006, "Resource not found", f"Unknown path: {request.path}")
+            except web.HTTPMethodNotAllowed:
+                return self.error(405, 1025, "Invalid Request", f"Method {request.method} not allowed")
+
+        app = web.Application(middlewares=[gate])
+        r = app.router
+        r.add_post("/v1/users/login", self.login)
+        r.add_post("/v1/users/logout", self.logout)
+        r.add_post("/v1/users", self.create_user)
+        r.add_get("/v1/health", self.health)
+        r.add_post("/v1/account", self.account)
+        r.add_post("/v1/account/verify", self.verify)
+        r.add_get("/v1/account/shards", self.get_shards)
+        r.add_post("/v1/account/shards", self.set_shards)
+        r.add_get("/v1/support", self.support)
+        r.add_get("/v1/settings/application", self.get_settings)
+        r.add_patch("/v1/settings/application", self.patch_settings)
+        r.add_delete("/v1/settings/application", self.reset_settings)
+        r.add_post("/v1/settings/backup", self.backup)
+        r.add_post("/v1/settings/restore", self.restore)
+        r.add_get("/metrics", self.metrics)
+        return app
+
+    # ---------------------------------------------------------------- users
+    async def login(self, request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        scheme, _, cred = auth.partition(" ")
+        if scheme.lower() != "basic":
+            return self._unauthorized()
+        try:
+            user, _, pw = base64.b64decode(cred.strip()).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return self._unauthorized()
+        body, resp = await self._json(request, required=False)
+        if resp is not None:
+            return resp
+        rec = self.state.users.get(user)
+        if rec is None or not secrets.compare_digest(rec.password, pw):
+            return self._unauthorized()
+        new_pw = body.get("new_password")
+        if new_pw is not None:
+            problem = password_problem(new_pw)
+            if problem:
+                return self.error(400, 1009, "Parameter value is not valid", f"new_password: {problem}")
+            rec.password = new_pw
+            rec.must_change = False
+        elif rec.must_change:
+            return self.error(401, 1024, "Password change required", "Password must be changed")
+        token = secrets.token_urlsafe(32)
+        expires = (_dt.datetime.now(_dt.timezone.utc) + TOKEN_LIFETIME).replace(microsecond=0)
+        self.state.tokens[token] = (user, expires)
+        return self.ok({"users": [{"token": token,
+                                   "expires_after": expires.strftime("%Y-%m-%d %H:%M:%S+00:00")}]})
+
+    async def logout(self, request: web.Request) -> web.Response:
+        user, resp = self._user(request)
+        if resp is not None:
+            return resp
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        self.state.tokens.pop(token, None)
+        return self.ok()
+
+    async def create_user(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+        for f in ("username", "password"):
+            if not body.get(f):
+                return self.error(400, 1008, "Required parameter is missing", f"Missing parameter: {f}")
+        name = str(body["username"])
+        if not 4 <= len(name) <= 32:
+            return self.error(400, 1009, "Parameter value is not valid", "username must be 4 to 32 characters")
+        problem = password_problem(body["password"])
+        if problem:
+            return self.error(400, 1009, "Parameter value is not valid", f"password: {problem}")
+        if name in self.state.users:
+            return self.error(409, 1004, "Resource already exists", f"User {name} already exists")
+        self.state.users[name] = User(body["password"], role="ROLE_USER")
+        return self.ok({"users": [{"username": name}]}, status=201)
+
+    # ---------------------------------------------------------------- health / support
+    async def health(self, request: web.Request) -> web.Response:
+        _, resp = self._user(request)
+        if resp is not None:
+            return resp
+        return self.ok({"health": self.brain.health()})
+
+    async def support(self, request: web.Request) -> web.Response:
+        _, resp = self._user(request)
+        if resp is not None:
+            return resp
+        b = self.brain
+        b.reconcile()
+        info: dict[str, Any] = {}
+        for c in b.containers.values():
+            if not (c.running and c.kind in (MASTER, COREAPP)):
+                continue
+            h = b.node_health(c)
+            status = h.get("gateway_status")
+            info[f"{c.node_hostname}:{c.id}"] = {
+                "context": "healthcheck", "db_engine": c.env.get("WA_DB_ENGINE", "MYSQL"),
+                "debug_info": f"{b.account[0]}{b.account[1]}" if b.registered and b.account else "unregistered",
+                "description": f"{c.version}", "multi_connect": True,
+                "role": h.get("role", "coreapp" if c.kind == COREAPP else "secondary_master"),
+                "shards": b.owned_shards(c),
+                "socket_conn": {"connected": "UP", "connecting": "SC"}.get(status or "", "DN"),
+            }
+        return self.ok({"support": info})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        _, resp = self._user(request)
+        if resp is not None:
+            return resp
+        webs = [c for c in self.brain.containers.values() if c.running and c.kind == "webapp"]
+        data = [{"labels": {"node": c.id}, "value": int(time.monotonic() - self.state.started)} for c in webs]
+        body = {"metrics": {"web_uptime": {"type": "gauge", "help": "Number of seconds since web server has started",
+                                           "data": data}}}
+        if request.query.get("format") == "prometheus":
+            lines = ["# HELP web_uptime Number of seconds since web server has started", "# TYPE web_uptime gauge"]
+            lines += [f'web_uptime{{node="{d["labels"]["node"]}"}} {d["value"]}' for d in data]
+            return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+        return web.json_response(body)
+
+    # ---------------------------------------------------------------- registration
+    async def account(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+        for f in ("cc", "phone_number", "method", "cert"):
+            if body.get(f) in (None, ""):
+                return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")
+        cc, phone = str(body["cc"]).lstrip("+"), str(body["phone_number"])
+        if not (cc.isdigit() and 1 <= len(cc) <= 3):
+            return self.error(400, 1009, "Parameter value is not valid", "cc: must be 1 to 3 digits")
+        if not (phone.isdigit() and 4 <= len(phone) <= 15):
+            return self.error(400, 1009, "Parameter value is not valid", "phone_number: must be 4 to 15 digits")
+        if body["method"] not in ("sms", "voice"):
+            return self.error(400, 1009, "Parameter value is not valid", "method: must be 'sms' or 'voice'")
+        cert = str(body["cert"])
+        try:
+            base64.b64decode(cert + "=" * (-len(cert) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            return self.error(400, 1009, "Parameter value is not valid", "cert: not valid base64")
+        pin = body.get("pin")
+        if pin not in (None, "") and not (str(pin).isdigit() and len(str(pin)) == 6):
+            return self.error(400, 1009, "Parameter value is not valid", "pin: must be 6 digits")
+        if not self.brain.primary_ready():
+            return self.error(503, 1011, "Service not ready", "No primary master is ready; retry later")
+        if self.brain.sunset:
+            return self.error(403, 1005, "Access denied", "Unknown error: biz_link_on_prem_reg_blocked")
+        code = self.brain.request_code(cc, phone)
+        if code is None:
+            return self.ok(status=201)
+        return self.ok({"account": [{"vname": decode_vname(cert)}]}, status=202)
+
+    async def verify(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+        if body.get("code") in (None, ""):
+            return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: code")
+        if not self.brain.primary_ready():
+            return self.error(503, 1011, "Service not ready", "No primary master is ready; retry later")
+        if not self.brain.verify(str(body["code"])):
+            return self.error(403, 1005, "Access denied", "Error checking code")
+        return web.Response(status=201)
+
+    async def get_shards(self, request: web.Request) -> web.Response:
+        _, resp = self._user(request)
+        if resp is not None:
+            return resp
+        return self.ok({"account": {"shards": self.brain.shards}})
+
+    async def set_shards(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+        shards = body.get("shards")
+        if shards is None:
+            return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: shards")
+        if isinstance(shards, bool) or not isinstance(shards, int) or shards not in VALID_SHARDS:
+            return self.error(400, 1009, "Parameter value is not valid",
+                              "shards: must be one of 1, 2, 4, 8, 16, 32")
+        running = len(self.brain.running_coreapps())
+        if running < shards:
+            return self.error(400, 1009, "Parameter value is not valid",
+                              f"shards: only {running} Coreapp(s) running, {shards} needed "
+                              "(run shards + X Coreapps to tolerate X failures)")
+        self.brain.set_shards(shards)
+        return web.Response(status=201)
+
+    # ---------------------------------------------------------------- settings
+    async def get_settings(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        return self.ok({"settings": {"application": self.state.settings}})
+
+    async def patch_settings(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+
+        def merge(dst: dict, src: dict) -> None:
+            for k, v in src.items():
+                if isinstance(v, dict) and isinstance(dst.get(k), dict):
+                    merge(dst[k], v)
+                else:
+                    dst[k] = v
+
+        merge(self.state.settings, body)
+        return self.ok()
+
+    async def reset_settings(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        self.state.settings = json.loads(json.dumps(DEFAULT_APP_SETTINGS))
+        return self.ok()
+
+    async def backup(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+        if not body.get("password"):
+            return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: password")
+        if not self.brain.registered:
+            return self.error(400, 1014, "Internal error", "Backup requires a registered, running client")
+        blob = json.dumps({"pw": body["password"], "settings": self.state.settings, "shards": self.brain.shards})
+        return self.ok({"settings": {"data": base64.b64encode(blob.encode()).decode()}})
+
+    async def restore(self, request: web.Request) -> web.Response:
+        _, resp = self._admin(request)
+        if resp is not None:
+            return resp
+        body, resp = await self._json(request)
+        if resp is not None:
+            return resp
+        for f in ("password", "data"):
+            if not body.get(f):
+                return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")
+        try:
+            blob = json.loads(base64.b64decode(body["data"]))
+        except (ValueError, binascii.Error):
+            return self.error(400, 1009, "Parameter value is not valid", "data: not a backup")
+        if blob.get("pw") != body["password"]:
+            return self.error(400, 1009, "Parameter value is not valid", "password: does not decrypt the backup")
+        self.state.settings = blob.get("settings", self.state.settings)
+        return self.ok()
+
+
+class WebappServer:
+    """Owns the HTTPS port: reserved (bound, not listening → connection refused) while no
+    ``waweb`` runs, listening while at least one does."""
+
+    def __init__(self, api: WebappApi, ssl_context: ssl.SSLContext, bind: str = "127.0.0.1") -> None:
+        self.api = api
+        self.ssl_context = ssl_context
+        self.bind = bind
+        self.port = 0
+        self._sock: socket.socket | None = None
+        self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
+
+    def _reserve(self) -> None:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((self.bind, self.port))
+        self.port = s.getsockname()[1]
+        self._sock = s
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.bind}:{self.port}"
+
+    @property
+    def listening(self) -> bool:
+        return self._site is not None
+
+    async def prepare(self) -> None:
+        """Choose the port (kept for the whole run) and set up the aiohttp runner."""
+        self._reserve()
+        self._runner = web.AppRunner(self.api.make_app(), handle_signals=False, access_log=None)
+        await self._runner.setup()
+
+    async def sync(self) -> None:
+        """Listen iff a waweb container is running."""
+        want = self.api.brain.webapp_running()
+        if want and self._site is None and self._runner is not None:
+            if self._sock is None:
+                self._reserve()
+            sock, self._sock = self._sock, None
+            assert sock is not None
+            sock.listen(128)
+            sock.setblocking(False)
+            self._site = web.SockSite(self._runner, sock, ssl_context=self.ssl_context)
+            await self._site.start()
+        elif not want and self._site is not None:
+            site, self._site = self._site, None
+            await site.stop()
+            self._reserve()
+
+    async def close(self) -> None:
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None

@@ -1,0 +1,32 @@
+"""Entry points the CLI calls: the wizard on a profile, and the demo on the simulated cluster."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from ..domain.model import ClusterProfile
+from .app import WabizApp
+
+
+def run_wizard_tui(profile: ClusterProfile, profile_path: Path | None = None) -> int:
+    """Open the install wizard on ``profile``; returns the exit code."""
+    app = WabizApp(profile, profile_path=profile_path)
+    app.run()
+    return app.return_code or 0
+
+
+def run_demo_tui(workdir: Path, *, speed: float = 1.0) -> int:
+    """Start the simulated cluster under ``workdir``, open the wizard prefilled, stop the cluster at exit."""
+    from ..demo import start_demo
+
+    async def main() -> int:
+        session = await start_demo(Path(workdir), speed=speed)
+        try:
+            app = WabizApp(session.profile, demo=session)
+            await app.run_async()
+            return app.return_code or 0
+        finally:
+            await session.stop()
+
+    return asyncio.run(main())

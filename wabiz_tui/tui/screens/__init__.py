@@ -1,0 +1,1 @@
+"""tui/screens layer of wabiz-tui (see design.md section 3)."""

@@ -1,0 +1,256 @@
+"""The frame every wizard step shares: step list, title, body, progress, messages and Back/Run/Next."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Log, ProgressBar, Static
+
+from ...domain.validation import FieldError
+from ...workflows.events import (Finding, HealthUpdated, HostCommand, HostFinished, HostOutput, Message,
+                                 StepFinished, StepStarted)
+from ..steps import StepState, StepTitle
+from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.step_list import StepList
+
+if TYPE_CHECKING:
+    from ..app import WabizApp
+
+
+def roles_text(host: Any) -> str:
+    """``webapp+master`` for a ``HostSpec``."""
+    return "+".join(r.value for r in host.roles)
+
+
+class StepScreen(Screen):
+    """One wizard step: subclasses fill :meth:`compose_body` and, for forms, :meth:`collect`.
+
+    The app routes the workflow's events for this step to :meth:`handle_event`. Host output goes to
+    the host panes (when the step has them), findings and messages to the step's message log.
+    """
+
+    #: Whether the step shows one log pane per host, and whether they take the whole body.
+    HOST_PANES = True
+    PANES_MAIN = False
+    RUN_LABEL = "Run step"
+
+    def __init__(self, step: StepTitle) -> None:
+        super().__init__(name=f"step{step.number}", id=f"step{step.number}")
+        self.step = step
+        self.number = step.number
+        self.started_at: float | None = None
+        self.finished_hosts: set[str] = set()
+        self.last_command: dict[str, str] = {}
+        self.host_results: dict[str, HostFinished] = {}
+        self.total_hosts = 0
+
+    @property
+    def wapp(self) -> "WabizApp":
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    # ---- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="frame"):
+            yield StepList(self.wapp.steps, self.number, id="step-list")
+            with Vertical(id="content"):
+                yield Static(Text(f"Step {self.number} of {len(self.wapp.steps)} · {self.step.title}",
+                                  style="bold"), id="step-title")
+                if self.step.description:
+                    yield Static(self.step.description, id="step-description")
+                with Vertical(id="body"):
+                    yield from self.compose_body()
+                    if self.HOST_PANES:
+                        yield HostLogGrid(self.host_list(), id="host-grid",
+                                          classes="-main" if self.PANES_MAIN else "")
+                yield Log(id="step-messages", max_lines=500, auto_scroll=True)
+                with Horizontal(id="progress-row"):
+                    yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
+                    yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
+                    yield Static("", id="elapsed")
+                with Horizontal(id="nav"):
+                    yield Button("◀ Back  ctrl+b", id="back")
+                    yield Button(f"{self.RUN_LABEL}  ctrl+r", id="run", variant="primary")
+                    yield Button("Next ▶  ctrl+n", id="next", variant="success")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The step's own widgets (forms, review, health panel)."""
+        yield from ()
+
+    def host_list(self) -> list[tuple[str, str]]:
+        """(host, roles) of the current profile, for the panes."""
+        return [(h.external_hostname, roles_text(h)) for h in self.wapp.profile.hosts]
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self._tick)
+        self.query_one("#step-messages", Log).display = False
+
+    async def on_screen_resume(self) -> None:
+        self.refresh_states()
+        await self._sync_panes()
+
+    async def _sync_panes(self) -> None:
+        if not self.HOST_PANES or self.wapp.state(self.number) is StepState.RUNNING:
+            return
+        grid = self.query_one(HostLogGrid)
+        if [p.host for p in grid.panes] != [h for h, _ in self.host_list()]:
+            new = HostLogGrid(self.host_list(), id="host-grid", classes=" ".join(grid.classes))
+            await grid.remove()
+            await self.query_one("#body").mount(new)
+
+    # ---- forms ---------------------------------------------------------------------------
+    def collect(self) -> list[FieldError]:
+        """Read the form into the app's profile; return the problems (none → the step may run)."""
+        return []
+
+    # ---- actions --------------------------------------------------------------------------
+    def primary_action(self) -> None:
+        """Run (or retry) the step after the form is valid."""
+        errors = self.collect()
+        if errors:
+            self.set_status(Text(f"{len(errors)} field(s) to fix before this step can run: {errors[0]}",
+                                 style="bold red"))
+            self.app.bell()
+            return
+        self.wapp.start_step(self.number)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"back": self.wapp.action_back, "run": self.wapp.action_run_step,
+                   "next": self.wapp.action_next_step}
+        if event.button.id in actions:
+            event.stop()
+            actions[event.button.id]()
+
+    def on_step_list_selected(self, message: StepList.Selected) -> None:
+        self.wapp.goto_step(message.number)
+
+    # ---- run state --------------------------------------------------------------------------
+    def refresh_states(self) -> None:
+        """Redraw the step list and the buttons from the app's step states."""
+        self.query_one(StepList).refresh_states(self.wapp.states)
+        running = self.wapp.state(self.number) is StepState.RUNNING
+        self.query_one("#run", Button).disabled = running
+        self.query_one("#back", Button).disabled = running or self.number == 1
+        self.query_one("#next", Button).disabled = running or self.number == len(self.wapp.steps)
+
+    def set_status(self, text: str | Text) -> None:
+        """Show ``text`` in the status line."""
+        self.query_one("#status", Static).update(text)
+
+    def step_started(self, hosts: tuple[str, ...] = ()) -> None:
+        """The app began running this step."""
+        self.started_at = time.monotonic()
+        self.finished_hosts.clear()
+        self.last_command.clear()
+        self.host_results.clear()
+        messages = self.query_one("#step-messages", Log)
+        messages.clear()
+        self.total_hosts = len(hosts) or len(self.wapp.profile.hosts)
+        bar = self.query_one(ProgressBar)
+        bar.update(total=self.total_hosts or None, progress=0)
+        if self.HOST_PANES:
+            for pane in self.query(HostLogPane):
+                pane.reset()
+        self.set_status(Text(f"Step {self.number} running…", style="bold yellow"))
+        self.refresh_states()
+
+    def step_ended(self, ok: bool, summary: str = "", next_action: str = "") -> None:
+        """The step finished: show what happened and, on failure, what failed and how to retry."""
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
+        self._tick()
+        self.started_at = None
+        if ok:
+            self.set_status(Text(f"✔ Step {self.number} done. {summary}  Press ctrl+n for the next step.",
+                                 style="bold green"))
+        else:
+            failed = [self.describe_failure(h) for h, r in self.host_results.items() if not r.ok]
+            detail = "; ".join(failed) if failed else summary
+            nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
+            self.set_status(Text(f"✗ Step {self.number} failed: {detail}. Next action: {nxt}", style="bold red"))
+        self.refresh_states()
+
+    def describe_failure(self, host: str) -> str:
+        """``host: `command` exit N (reason)`` for a failed host."""
+        r = self.host_results[host]
+        cmd = self.last_command.get(host, "")
+        status = f"exit {r.exit_status}" if r.exit_status is not None else "no exit status"
+        reason = f" ({r.error})" if r.error else ""
+        return f"{host}: `{cmd}` {status}{reason}" if cmd else f"{host}: {status}{reason}"
+
+    def _tick(self) -> None:
+        if self.started_at is None:
+            return
+        secs = int(time.monotonic() - self.started_at)
+        done = f"{len(self.finished_hosts)}/{self.total_hosts} hosts · " if self.total_hosts else ""
+        self.query_one("#elapsed", Static).update(f"{done}{secs // 60:02d}:{secs % 60:02d}")
+
+    # ---- workflow events ----------------------------------------------------------------------
+    def add_message(self, text: str) -> None:
+        """Append a line to the step's message log."""
+        log = self.query_one("#step-messages", Log)
+        log.display = True
+        log.write_line(self.wapp.mask(text))
+
+    def pane_for(self, host: str) -> HostLogPane | None:
+        """The pane of ``host``, if this step shows panes."""
+        if not self.HOST_PANES:
+            return None
+        return self.query_one(HostLogGrid).pane(host)
+
+    def handle_event(self, event: Any) -> None:
+        """Show one workflow event."""
+        mask = self.wapp.mask
+        if isinstance(event, StepStarted):
+            if event.hosts:
+                self.total_hosts = len(event.hosts)
+                self.query_one(ProgressBar).update(total=self.total_hosts)
+        elif isinstance(event, HostCommand):
+            self.last_command[event.host] = mask(event.command)
+            pane = self.pane_for(event.host)
+            if pane:
+                pane.set_status("running")
+                pane.write(f"$ {mask(event.command)}")
+            else:
+                self.add_message(f"[{event.host}] $ {event.command}")
+        elif isinstance(event, HostOutput):
+            pane = self.pane_for(event.host)
+            if pane:
+                pane.write(mask(event.line))
+            else:
+                self.add_message(f"[{event.host}] {event.line}")
+        elif isinstance(event, HostFinished):
+            self.finished_hosts.add(event.host)
+            self.host_results[event.host] = event
+            self.query_one(ProgressBar).update(progress=len(self.finished_hosts))
+            status = "ok" if event.ok else (f"failed exit {event.exit_status}" if event.exit_status is not None
+                                            else "failed")
+            pane = self.pane_for(event.host)
+            if pane:
+                pane.set_status(status)
+                if event.error:
+                    pane.write(f"✗ {mask(event.error)}")
+            elif not event.ok:
+                self.add_message(f"[{event.host}] {status} {event.error}")
+        elif isinstance(event, Finding):
+            where = f"[{event.host}] " if event.host else ""
+            remedy = f" → {event.remedy}" if event.remedy else ""
+            self.add_message(f"{event.severity.upper()}: {where}{event.title}{remedy}")
+        elif isinstance(event, Message):
+            self.add_message(event.text)
+        elif isinstance(event, HealthUpdated):
+            self.show_health(event.verdict)
+        elif isinstance(event, StepFinished):
+            self.add_message(f"Step {event.number} {'done' if event.ok else 'failed'}: {event.summary}"
+                             + (f" Next: {event.next_action}" if event.next_action else ""))
+
+    def show_health(self, verdict: Any) -> None:
+        """Steps without a health panel note the headline in their message log."""
+        self.add_message(f"Health: {verdict.headline}")

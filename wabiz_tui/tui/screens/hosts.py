@@ -1,0 +1,142 @@
+"""Step 1: the cluster, its hosts and their roles; running it creates the remote directories."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Static
+
+from ...domain.model import HostSpec, Role, SshTarget
+from ...domain.validation import FieldError, check_host, check_topology, check_version
+from ..widgets.form import FieldBox, show_errors
+from .base import StepScreen
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+def parse_port(text: str, field: str) -> tuple[int, list[FieldError]]:
+    """``"22"`` → 22; a non-number becomes a :class:`FieldError` naming ``field``."""
+    text = text.strip()
+    if not text.isdigit():
+        return 0, [FieldError(field, f"{text!r} is not a port: use a number from 1 to 65535")]
+    return int(text), []
+
+
+class HostRow(Vertical):
+    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory and roles."""
+
+    def __init__(self, spec: HostSpec, index: int) -> None:
+        super().__init__(classes="host-row")
+        self.spec = spec
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        s, p = self.spec, f"hosts[{self.index}]"
+        with Horizontal(classes="host-fields"):
+            yield FieldBox("EXTERNAL_HOSTNAME", f"{p}.external_hostname", s.external_hostname, classes="w-wide")
+            yield FieldBox("SSH host", f"{p}.ssh.host", s.ssh.host, classes="w-mid")
+            yield FieldBox("Port", f"{p}.ssh.port", str(s.ssh.port), classes="w-port")
+            yield FieldBox("User", f"{p}.ssh.user", s.ssh.user, classes="w-user")
+            yield FieldBox("Remote dir", f"{p}.remote_dir", s.remote_dir, classes="w-wide")
+        with Horizontal(classes="host-roles"):
+            yield Static(f"Host {self.index + 1} roles:", classes="roles-label")
+            for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
+                yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
+            yield Button("Remove host", classes="remove-host", variant="error", compact=True)
+            yield Static("", classes="row-error")
+
+    @property
+    def boxes(self) -> list[FieldBox]:
+        """The row's field boxes."""
+        return list(self.query(FieldBox))
+
+    def renumber(self, index: int) -> None:
+        """The row moved to position ``index`` (a host above it was removed)."""
+        self.index = index
+        for box in self.boxes:
+            box.field = re.sub(r"^hosts\[\d+\]", f"hosts[{index}]", box.field)
+        self.query_one(".roles-label", Static).update(f"Host {index + 1} roles:")
+
+    def read(self) -> tuple[HostSpec, list[FieldError]]:
+        """The host as typed (keeping SSH key/agent/alias settings), plus parse errors."""
+        values = {b.field.split(".", 1)[1]: b.value.strip() for b in self.boxes}
+        port, errors = parse_port(values["ssh.port"], f"hosts[{self.index}].ssh.port")
+        roles = tuple(r for r in (Role.WEBAPP, Role.MASTER, Role.COREAPP)
+                      if self.query_one(f".role-{r.value}", Checkbox).value)
+        ssh = replace(self.spec.ssh, host=values["ssh.host"], port=port or self.spec.ssh.port, user=values["ssh.user"])
+        return HostSpec(external_hostname=values["external_hostname"], ssh=ssh, roles=roles,
+                        remote_dir=values["remote_dir"]), errors
+
+    def set_row_error(self, errors: list[FieldError]) -> None:
+        """Row-level problems (roles)."""
+        self.query_one(".row-error", Static).update("\n".join(map(str, errors)))
+
+
+class HostsScreen(StepScreen):
+    """Step 1: cluster name, ``WA_API_VERSION`` and one row per host; add or remove hosts."""
+
+    def compose_body(self) -> ComposeResult:
+        p = self.wapp.profile
+        with VerticalScroll(id="hosts-form", classes="form"):
+            with Horizontal(classes="cluster-fields"):
+                yield FieldBox("Cluster name", "name", p.name, classes="w-wide", id="f-name")
+                yield FieldBox("WA_API_VERSION", "wa_api_version", p.wa_api_version, classes="w-mid", id="f-version")
+                yield Button("Add host", id="add-host", compact=True)
+            yield Static("", id="form-error", classes="form-error")
+            for i, host in enumerate(p.hosts):
+                yield HostRow(host, i)
+
+    @property
+    def rows(self) -> list[HostRow]:
+        """The host rows, in order."""
+        return list(self.query(HostRow))
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add-host":
+            event.stop()
+            n = len(self.rows)
+            spec = HostSpec(external_hostname="", ssh=SshTarget(port=22, user=self.rows[-1].spec.ssh.user
+                                                                if self.rows else ""), roles=(Role.COREAPP,),
+                            remote_dir=self.rows[-1].spec.remote_dir if self.rows else "/home/wa/biz")
+            row = HostRow(spec, n)
+            await self.query_one("#hosts-form").mount(row)
+            row.scroll_visible()
+            row.query_one(FieldBox).query_one("Input").focus()
+        elif event.button.has_class("remove-host"):
+            event.stop()
+            row = next(a for a in event.button.ancestors if isinstance(a, HostRow))
+            await row.remove()
+            for i, r in enumerate(self.rows):
+                r.renumber(i)
+        else:
+            super().on_button_pressed(event)
+
+    def collect(self) -> list[FieldError]:
+        name = self.query_one("#f-name", FieldBox).value.strip()
+        version = self.query_one("#f-version", FieldBox).value.strip()
+        hosts: list[HostSpec] = []
+        errors: list[FieldError] = []
+        if not _NAME_RE.match(name):
+            errors.append(FieldError("name", f"{name!r} is not a cluster name: letters, digits, _ . - (max 63)"))
+        errors += check_version(version)
+        for row in self.rows:
+            host, parse_errors = row.read()
+            hosts.append(host)
+            errors += parse_errors
+            errors += [e for e in check_host(host, row.index) if not (parse_errors and e.field.endswith("ssh.port"))]
+        profile = self.wapp.profile.with_changes(name=name, wa_api_version=version, hosts=tuple(hosts))
+        errors += check_topology(profile)
+        boxes = [self.query_one("#f-name", FieldBox), self.query_one("#f-version", FieldBox)]
+        for row in self.rows:
+            boxes += row.boxes
+        left = show_errors(boxes, errors)
+        for row in self.rows:
+            row.set_row_error([e for e in left if e.field.startswith(f"hosts[{row.index}].")])
+        general = [e for e in left if not re.match(r"^hosts\[\d+\]\.", e.field)]
+        self.query_one("#form-error", Static).update("\n".join(map(str, general)))
+        if not errors:
+            self.wapp.set_profile(profile)
+        return errors

@@ -1,0 +1,153 @@
+"""Step 8: register the phone number (request a code, then verify it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ...domain.model import CodeMethod
+from ...domain.validation import FieldError, check_registration
+from ..steps import StepState
+from ..widgets.form import FieldBox, show_errors
+from .base import StepScreen
+
+
+class RegisterScreen(StepScreen):
+    """Step 8: ``POST /v1/account`` with cc, number, method, cert and PIN; then the 6-digit code."""
+
+    HOST_PANES = False
+    RUN_LABEL = "Request code"
+
+    def __init__(self, step: Any) -> None:
+        super().__init__(step)
+        self.code_requested = False
+        self.vname = ""
+
+    def compose_body(self) -> ComposeResult:
+        r = self.wapp.profile.registration
+        with VerticalScroll(id="register-form", classes="form"):
+            with Horizontal(classes="form-line"):
+                yield FieldBox("Country code (cc)", "registration.cc", r.cc, classes="w-port", id="f-cc")
+                yield FieldBox("Phone number", "registration.phone_number", r.phone_number, classes="w-mid",
+                               id="f-phone")
+                with Vertical(classes="field-box w-mid"):
+                    yield Label("Method", classes="field-label")
+                    yield Select([("sms", CodeMethod.SMS), ("voice", CodeMethod.VOICE)], value=r.method,
+                                 allow_blank=False, id="reg-method", compact=True)
+            with Horizontal(classes="form-line"):
+                yield FieldBox("Certificate (base64, hidden)", "registration.cert", r.cert, password=True,
+                               classes="w-wide", id="f-cert")
+                yield FieldBox("Two-step PIN (optional, hidden)", "registration.pin", r.pin, password=True,
+                               classes="w-mid", id="f-pin")
+            yield Static("", id="form-error", classes="form-error")
+            with Vertical(id="code-section"):
+                yield Static("", id="vname")
+                with Horizontal(classes="form-line"):
+                    yield FieldBox("Registration code (6 digits)", "code", "", classes="w-mid", id="f-code",
+                                   input_id="code-input")
+                    yield Button("Verify  ctrl+r", id="verify", variant="success", compact=True)
+            yield Static("", id="sms-hint", classes="sms-hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#code-section").display = False
+        if self.wapp.sms_code:
+            self.show_sms("", self.wapp.sms_code)
+
+    def show_sms(self, phone: str, code: str) -> None:
+        """Demo only: show the code the simulator "sent" so a person can type it."""
+        to = f" to +{phone}" if phone else ""
+        self.query_one("#sms-hint", Static).update(
+            Text(f"📱 Demo SMS{to}: your WhatsApp registration code is {code}", style="bold magenta"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "verify":
+            event.stop()
+            self.verify()
+        else:
+            super().on_button_pressed(event)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "code-input":
+            event.stop()
+            self.verify()
+
+    # ---- step 8 part 1 --------------------------------------------------------------------
+    def collect(self) -> list[FieldError]:
+        boxes = [b for b in self.query(FieldBox) if b.field.startswith("registration.")]
+        get = {b.field: b.value.strip() for b in boxes}
+        method = self.query_one("#reg-method", Select).value
+        profile = self.wapp.profile
+        reg = replace(profile.registration, cc=get["registration.cc"].lstrip("+"),
+                      phone_number=get["registration.phone_number"],
+                      method=method if isinstance(method, CodeMethod) else profile.registration.method,
+                      cert=get["registration.cert"], pin=get["registration.pin"])
+        candidate = profile.with_changes(registration=reg)
+        errors = check_registration(candidate)
+        left = show_errors(boxes, errors)
+        self.query_one("#form-error", Static).update("\n".join(map(str, left)))
+        if not errors:
+            self.wapp.set_profile(candidate)
+        return errors
+
+    def primary_action(self) -> None:
+        if self.code_requested:
+            self.verify()
+            return
+        errors = self.collect()
+        if errors:
+            self.set_status(Text(f"{len(errors)} field(s) to fix: {errors[0]}", style="bold red"))
+            self.app.bell()
+            return
+        workflow = self.wapp.ensure_workflow()
+        self.wapp.start_task(self.number, "Request code", workflow.request_code, self._code_requested)
+
+    def _code_requested(self, result: Any) -> StepState:
+        self.step_ended_quietly()
+        if getattr(result, "already_registered", False):
+            self.set_status(Text(f"✔ This number is already registered (vname {result.vname!r}); no code "
+                                 "needed. Press ctrl+n for the second health check.", style="bold green"))
+            return StepState.DONE
+        self.code_requested = True
+        self.vname = getattr(result, "vname", "")
+        self.query_one("#code-section").display = True
+        self.query_one("#vname", Static).update(Text(f"Code requested. Verified name (vname): {self.vname}",
+                                                     style="bold"))
+        self.query_one("#run").label = "Verify code  ctrl+r"  # type: ignore[attr-defined]
+        self.query_one("#code-input", Input).focus()
+        self.set_status(Text("Code requested (202). Type the 6-digit code you received and press Enter or ctrl+r.",
+                             style="bold yellow"))
+        return StepState.PENDING
+
+    # ---- step 8 part 2 ------------------------------------------------------------------------
+    def verify(self) -> None:
+        """Send the typed code (``POST /v1/account/verify``)."""
+        box = self.query_one("#f-code", FieldBox)
+        code = box.value.strip().replace("-", "")
+        if not (code.isdigit() and len(code) == 6):
+            box.set_error(FieldError("code", "the registration code has 6 digits, e.g. 123456"))
+            self.set_status(Text("code: enter the 6 digits you received", style="bold red"))
+            return
+        box.set_error(None)
+        workflow = self.wapp.ensure_workflow()
+        self.wapp.start_task(self.number, "Verify code", lambda: workflow.verify_code(code), self._verified)
+
+    def _verified(self, ok: Any) -> StepState:
+        self.step_ended_quietly()
+        if ok:
+            self.set_status(Text("✔ Number registered. Press ctrl+n for the second health check.",
+                                 style="bold green"))
+            return StepState.DONE
+        self.set_status(Text("✗ The code was not accepted. Next action: check the code (or request a new one "
+                             "with ctrl+b/ctrl+n) and press ctrl+r.", style="bold red"))
+        return StepState.FAILED
+
+    def step_ended_quietly(self) -> None:
+        """Stop the elapsed-time counter without the generic done/failed message."""
+        self._tick()
+        self.started_at = None

@@ -1,0 +1,39 @@
+"""Steps 5 and 6: start the client and check the containers, one live log pane per host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from ...workflows.events import HostFinished
+from .base import StepScreen
+
+
+class RunScreen(StepScreen):
+    """A step whose body is the host panes (``up -d`` per role, ``ps``), with per-host results."""
+
+    PANES_MAIN = True
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("ctrl+l follow/pause the panes · ctrl+s save them to files", id="results", classes="hint")
+
+    def step_started(self, hosts: tuple[str, ...] = ()) -> None:
+        super().step_started(hosts)
+        self.query_one("#results", Static).update("Running on every host in parallel…")
+
+    def handle_event(self, event: Any) -> None:
+        super().handle_event(event)
+        if isinstance(event, HostFinished):
+            self._show_results()
+
+    def _show_results(self) -> None:
+        text = Text()
+        for host, r in self.host_results.items():
+            if r.ok:
+                text.append(f"✔ {host}: ok  ", style="green")
+            else:
+                text.append(f"✗ {self.describe_failure(host)}  ", style="bold red")
+        self.query_one("#results", Static).update(text)

@@ -1,0 +1,1 @@
+"""tui/widgets layer of wabiz-tui (see design.md section 3)."""

@@ -1,0 +1,91 @@
+"""The health panel: expected versus actual state of every node, and the cluster verdict in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+#: Colour per verdict level (``domain.health.Level`` values).
+LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
+               "failure": "bold red"}
+
+COLUMNS = (("host", "Host"), ("container", "Container"), ("exp_role", "Expected role"),
+           ("act_role", "Actual role"), ("exp_status", "Expected gateway_status"),
+           ("act_status", "Actual gateway_status"), ("verdict", "Verdict"), ("reason", "Reason"))
+
+
+def _level(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def _node_key(node: Any) -> str:
+    role = node.expected_role or f"?{node.actual_role}:{node.container_id}"
+    return f"{node.host}|{role}"
+
+
+def _cells(node: Any) -> dict[str, Any]:
+    level = _level(node.level)
+    return {"host": node.host, "container": node.container_id or "—",
+            "exp_role": node.expected_role or "—", "act_role": node.actual_role or "—",
+            "exp_status": node.expected_status or "—", "act_status": node.actual_status or "—",
+            "verdict": Text(level, style=LEVEL_STYLE.get(level, "")), "reason": node.reason or ""}
+
+
+class HealthPanel(Vertical):
+    """A table of nodes (one row each, updated in place) under the cluster verdict and next action.
+
+    ``show_verdict`` takes a ``domain.health.ClusterVerdict``. Rows are keyed by host and expected
+    role, so a new answer only changes the cells that moved and the cursor stays where it was.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(classes="health-panel", **kwargs)
+        self.verdict: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
+        yield Static("", classes="health-next")
+        yield Static("", classes="health-summary")
+        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    @property
+    def table(self) -> DataTable:
+        """The node table."""
+        return self.query_one(DataTable)
+
+    def show_verdict(self, verdict: Any) -> None:
+        """Display ``verdict``: headline, next action, counts and one row per node."""
+        self.verdict = verdict
+        level = _level(verdict.level)
+        style = LEVEL_STYLE.get(level, "")
+        headline = self.query_one(".health-headline", Static)
+        headline.update(Text.assemble((f" {level.upper()} ", f"reverse {style}"), "  ", (verdict.headline, style)))
+        nxt = verdict.next_action or "nothing to do"
+        problems = "".join(f"\n  • {p}" for p in verdict.problems)
+        self.query_one(".health-next", Static).update(Text(f"Next action: {nxt}{problems}"))
+        self.query_one(".health-summary", Static).update(Text(
+            f"shards served {verdict.shards_served}/{verdict.shards_expected} · standby coreapps "
+            f"{verdict.standby} · primary master {verdict.primary_master or 'none'}", style="dim"))
+        self._update_rows(verdict.nodes)
+
+    def _update_rows(self, nodes: Any) -> None:
+        table = self.table
+        wanted = {_node_key(n): _cells(n) for n in nodes}
+        with self.app.batch_update():
+            for row_key in list(table.rows):
+                if row_key.value not in wanted:
+                    table.remove_row(row_key)
+            for key, cells in wanted.items():
+                if key in table.rows:
+                    for column, value in cells.items():
+                        if str(table.get_cell(key, column)) != str(value):
+                            table.update_cell(key, column, value, update_width=True)
+                else:
+                    table.add_row(*cells.values(), key=key)

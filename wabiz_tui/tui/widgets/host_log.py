@@ -1,0 +1,126 @@
+"""A log pane per host: streams one host's output, batched, with follow/pause and save."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import Log
+
+#: How often buffered lines are written to the widget (seconds).
+FLUSH_INTERVAL = 0.07
+#: Lines kept in the widget; the full history is kept for saving.
+MAX_LINES = 2000
+MAX_HISTORY = 100_000
+
+
+class HostLogPane(Vertical):
+    """One host's live output: a titled ``Log`` fed in batches from a deque.
+
+    The border title names the host and its roles; the subtitle shows the status
+    (``waiting``, ``running``, ``ok``, ``failed exit N``) and whether the pane follows new lines.
+    """
+
+    def __init__(self, host: str, roles: str, **kwargs) -> None:
+        super().__init__(classes="host-pane", **kwargs)
+        self.host = host
+        self.roles = roles
+        self.status = "waiting"
+        self.follow = True
+        self.history: deque[str] = deque(maxlen=MAX_HISTORY)
+        self._pending: deque[str] = deque()
+        self.border_title = f"{host} · {roles}" if roles else host
+
+    def compose(self) -> ComposeResult:
+        yield Log(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+
+    def on_mount(self) -> None:
+        self._render_status()
+        self.set_interval(FLUSH_INTERVAL, self.flush)
+
+    @property
+    def log_widget(self) -> Log:
+        """The ``Log`` inside the pane."""
+        return self.query_one(Log)
+
+    def write(self, line: str) -> None:
+        """Queue one line (shown at the next flush)."""
+        self._pending.append(line)
+        self.history.append(line)
+
+    def write_many(self, lines: Iterable[str]) -> None:
+        """Queue several lines."""
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """Write every queued line to the widget in one batch."""
+        if not self._pending or not self.is_mounted:
+            return
+        batch = list(self._pending)
+        self._pending.clear()
+        self.log_widget.write_lines(batch, scroll_end=self.follow)
+
+    def set_status(self, status: str) -> None:
+        """Show ``status`` (running / ok / failed exit N) in the pane border."""
+        self.status = status
+        self.set_class(status == "running", "-running")
+        self.set_class(status == "ok", "-ok")
+        self.set_class(status.startswith("failed"), "-failed")
+        self._render_status()
+
+    def toggle_follow(self) -> bool:
+        """Pause or resume following new lines; returns the new state."""
+        self.follow = not self.follow
+        self.log_widget.auto_scroll = self.follow
+        if self.follow:
+            self.log_widget.scroll_end(animate=False)
+        self._render_status()
+        return self.follow
+
+    def reset(self) -> None:
+        """Forget the shown lines (a new run of the step starts)."""
+        self._pending.clear()
+        self.log_widget.clear()
+        self.set_status("waiting")
+
+    def save(self, directory: Path, prefix: str) -> Path:
+        """Write the pane's full history to ``directory/prefix-host.log`` and return the path."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{prefix}-{self.host}.log"
+        path.write_text("\n".join(self.history) + ("\n" if self.history else ""), encoding="utf-8")
+        return path
+
+    def _render_status(self) -> None:
+        follow = "follow" if self.follow else "paused"
+        self.border_subtitle = f"{self.status} · {follow}"
+
+
+class HostLogGrid(Grid):
+    """The panes of every host of a step, side by side."""
+
+    def __init__(self, hosts: list[tuple[str, str]], classes: str = "", **kwargs) -> None:
+        super().__init__(classes=f"host-grid {classes}".strip(), **kwargs)
+        self._hosts = hosts
+
+    def compose(self) -> ComposeResult:
+        for host, roles in self._hosts:
+            yield HostLogPane(host, roles)
+
+    def on_mount(self) -> None:
+        self.styles.grid_size_columns = max(1, min(len(self._hosts), 3))
+
+    def pane(self, host: str) -> HostLogPane | None:
+        """The pane of ``host`` (None when the host is not in the plan)."""
+        for pane in self.query(HostLogPane):
+            if pane.host == host:
+                return pane
+        return None
+
+    @property
+    def panes(self) -> list[HostLogPane]:
+        """Every pane, in plan order."""
+        return list(self.query(HostLogPane))

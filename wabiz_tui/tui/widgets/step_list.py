@@ -1,0 +1,70 @@
+"""The wizard's sidebar: every step with its number, title and state; click one to go there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from ..steps import StepState, StepTitle
+
+_ICON = {StepState.PENDING: "○", StepState.RUNNING: "◐", StepState.DONE: "●", StepState.FAILED: "✗"}
+_STYLE = {StepState.PENDING: "dim", StepState.RUNNING: "bold yellow", StepState.DONE: "green",
+          StepState.FAILED: "bold red"}
+
+
+class StepItem(Static):
+    """One line of the step list."""
+
+    def __init__(self, step: StepTitle) -> None:
+        super().__init__(id=f"step-item-{step.number}", classes="step-item")
+        self.step = step
+        self.state = StepState.PENDING
+        self.current = False
+
+    def show(self, state: StepState, current: bool) -> None:
+        """Redraw with ``state``; ``current`` marks the step on screen."""
+        self.state, self.current = state, current
+        text = Text()
+        text.append("▶ " if current else "  ", style="bold")
+        text.append(f"{_ICON[state]} ", style=_STYLE[state])
+        text.append(f"{self.step.number}. {self.step.title}", style="bold" if current else "")
+        text.append(f"  {state.value}", style=_STYLE[state])
+        self.update(text)
+        self.set_class(current, "-current")
+
+    def on_click(self) -> None:
+        self.post_message(StepList.Selected(self.step.number))
+
+
+class StepList(Vertical):
+    """A sidebar listing the steps with their state (pending/running/done/failed)."""
+
+    @dataclass
+    class Selected(Message):
+        """The user clicked step ``number``."""
+
+        number: int
+
+    def __init__(self, steps: tuple[StepTitle, ...], current: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.steps = steps
+        self.current = current
+        self.border_title = "HA install"
+
+    def compose(self) -> ComposeResult:
+        for step in self.steps:
+            yield StepItem(step)
+
+    def refresh_states(self, states: dict[int, StepState]) -> None:
+        """Show ``states`` (step number → state)."""
+        for item in self.query(StepItem):
+            item.show(states.get(item.step.number, StepState.PENDING), item.step.number == self.current)
+
+    def state_of(self, number: int) -> StepState:
+        """The state currently displayed for step ``number``."""
+        return self.query_one(f"#step-item-{number}", StepItem).state

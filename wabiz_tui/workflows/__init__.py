@@ -1,0 +1,1 @@
+"""workflows layer of wabiz-tui (see design.md section 3)."""

@@ -1,0 +1,91 @@
+"""Plain event dataclasses that workflows emit and every face (TUI, headless, tests) consumes.
+
+A workflow is given an ``emit(event)`` callable; it never imports a UI. Hosts are named by their
+``EXTERNAL_HOSTNAME``. No event ever carries a secret: commands are masked before they are emitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    """Step ``number`` (1-based, as in the seed) titled ``title`` has begun on ``hosts``."""
+
+    number: int
+    title: str
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    """Step ``number`` ended; ``ok`` False means the procedure must not go on. ``summary`` in words."""
+
+    number: int
+    ok: bool
+    summary: str
+    next_action: str = ""
+
+
+@dataclass(frozen=True)
+class HostCommand:
+    """``command`` (secrets masked) starts on ``host``; shown at the top of that host's pane."""
+
+    host: str
+    command: str
+
+
+@dataclass(frozen=True)
+class HostOutput:
+    """One line of output (ANSI stripped, no trailing newline) from ``host``."""
+
+    host: str
+    line: str
+
+
+@dataclass(frozen=True)
+class HostFinished:
+    """``host`` is done with its part of the step. ``exit_status`` None when it never ran or was killed.
+
+    ``error`` is a one-line reason when ``ok`` is False (connection refused, exit status 1, ...).
+    """
+
+    host: str
+    ok: bool
+    exit_status: int | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the operator should know: ``severity`` is ``info``, ``warning`` or ``error``."""
+
+    key: str
+    severity: str
+    title: str
+    remedy: str = ""
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class HealthUpdated:
+    """A new ``GET /v1/health`` answer judged against the plan (``domain.health.ClusterVerdict``)."""
+
+    verdict: Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """A line for the step's own log (not tied to a host)."""
+
+    text: str
+
+
+Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HealthUpdated, Message]
+Emit = Callable[[Event], None]
+
+
+def discard(_event: Event) -> None:
+    """An ``emit`` that drops every event."""

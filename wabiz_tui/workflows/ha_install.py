@@ -1,0 +1,443 @@
+"""The 9 High Availability install steps of the seed, as a workflow that emits events.
+
+Steps (design.md §2): 1 working directory, 2 configuration files, 3 ``db.env``, 4 media volume,
+5 start (``up -d waweb|master|wacore`` with ``EXTERNAL_HOSTNAME`` and ``WA_API_VERSION``), 6 containers
+running (``ps``), 7 health check before registration, 8 register (code request + verify), 9 second
+health check (exactly one Coreapp ``connected``). Remote work runs on all hosts in parallel; each
+host's output is emitted as :class:`HostOutput` lines and written in full to the run's log files.
+No method raises for a remote failure: it emits :class:`StepFinished` with ``ok=False`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from ..api.client import ApiError, WebappClient
+from ..config.profile import save_profile
+from ..domain.commands import ComposeInvocation, mkdir, remote_files, stat_mode
+from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge
+from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, MediaKind, Role
+from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
+from ..domain.text import Redactor
+from ..domain.validation import ProfileInvalid, validate_profile
+from ..remote.errors import RemoteError
+from ..remote.fanout import HostResult, fan_out
+from ..remote.pool import ConnectionPool
+from ..remote.run import run_streaming
+from ..remote.upload import upload_text
+from .errors import WorkflowError
+from .events import (Emit, Finding, HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished,
+                     StepStarted)
+from .runlog import RunLog
+from .settings import RunSettings
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """A step of a procedure: its number in the seed, a stable key, a title and what it does."""
+
+    number: int
+    key: str
+    title: str
+    description: str
+
+
+HA_STEPS: tuple[StepInfo, ...] = (
+    StepInfo(1, "directory", "Working directory", "Create the configuration directory on every host."),
+    StepInfo(2, "files", "Configuration files", "Render prod-multiconnect-compose.yml and upload it to every host."),
+    StepInfo(3, "db_env", "Database variables", "Write db.env (mode 600) on every host."),
+    StepInfo(4, "media", "Media volume", "Check the media volume: named volume, or a host path present with mode 755."),
+    StepInfo(5, "start", "Start the client", "up -d waweb / master / wacore on each host, with EXTERNAL_HOSTNAME and WA_API_VERSION."),
+    StepInfo(6, "containers", "Containers running", "docker-compose ps on every host: every planned service is Up."),
+    StepInfo(7, "health", "Health check", "GET /v1/health: the primary master is unregistered, nothing has failed."),
+    StepInfo(8, "register", "Register", "POST /v1/account, then POST /v1/account/verify with the code."),
+    StepInfo(9, "health2", "Second health check", "GET /v1/health: exactly one Coreapp connected, the others standby."),
+)
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """Result of asking for the registration code: already registered (201) or code sent to ``vname`` (202)."""
+
+    already_registered: bool
+    vname: str = ""
+
+
+class HaInstall:
+    """Runs the HA install for ``profile``, reporting through ``emit``.
+
+    ``profile`` may be replaced between steps (the wizard's forms do it). Call :meth:`close` at the end.
+    """
+
+    steps = HA_STEPS
+
+    def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
+        self.profile = profile
+        self.settings = settings or RunSettings()
+        self._emit_raw = emit
+        self._pool = ConnectionPool(self.settings.ssh)
+        self._api: WebappClient | None = None
+        self._api_key: tuple | None = None
+        self._runlog = RunLog(self.settings.log_dir, profile.name) if self.settings.log_dir else None
+        self._started_at: float | None = None
+        self.last_verdict: ClusterVerdict | None = None
+
+    # ---- plumbing -------------------------------------------------------------------------
+    @property
+    def _redact(self) -> Redactor:
+        p = self.profile
+        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert])
+
+    def emit(self, event) -> None:
+        """Send ``event`` to the face, after masking secrets in any text it carries."""
+        r = self._redact
+        if isinstance(event, HostOutput):
+            event = HostOutput(event.host, r(event.line))
+            if self._runlog:
+                self._runlog.write(event.host, event.line)
+        elif isinstance(event, HostCommand):
+            event = HostCommand(event.host, r(event.command))
+            if self._runlog:
+                self._runlog.write(event.host, f"$ {event.command}")
+        elif isinstance(event, Message):
+            event = Message(r(event.text))
+        self._emit_raw(event)
+
+    async def close(self) -> None:
+        """Close SSH connections, the API client and the log files."""
+        await self._pool.close()
+        if self._api is not None:
+            await self._api.aclose()
+            self._api = None
+        if self._runlog:
+            self._runlog.close()
+
+    def _start(self, number: int, hosts: tuple[str, ...] = ()) -> None:
+        self.emit(StepStarted(number, HA_STEPS[number - 1].title, hosts))
+
+    def _finish(self, number: int, ok: bool, summary: str, next_action: str = "") -> bool:
+        self.emit(StepFinished(number, ok, self._redact(summary), next_action))
+        return ok
+
+    def _valid(self, number: int) -> bool:
+        errors = validate_profile(self.profile)
+        if errors:
+            for e in errors:
+                self.emit(Message(f"invalid: {e}"))
+            return self._finish(number, False, f"the profile has {len(errors)} invalid value(s): {errors[0]}",
+                                "fix the values shown and run the step again")
+        return True
+
+    async def _run(self, host: HostSpec, command: str) -> int | None:
+        conn = await self._pool.get(host)
+        self.emit(HostCommand(host.external_hostname, command))
+        try:
+            return await run_streaming(conn, host.external_hostname, command,
+                                       lambda line: self.emit(HostOutput(host.external_hostname, line)),
+                                       timeout=self.settings.command_timeout)
+        except RemoteError:
+            self._pool.drop(host.external_hostname)
+            raise
+
+    async def _on_hosts(self, number: int, hosts: tuple[HostSpec, ...], action: Callable[[HostSpec], Awaitable[str]],
+                        what: str) -> bool:
+        """Run ``action`` on ``hosts`` in parallel; each returns a one-line summary or raises RemoteError."""
+        self._start(number, tuple(h.external_hostname for h in hosts))
+
+        async def wrapped(host: HostSpec) -> str:
+            try:
+                summary = await action(host)
+            except RemoteError as exc:
+                self.emit(HostOutput(host.external_hostname, f"ERROR: {exc}"))
+                if exc.next_action:
+                    self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
+                self.emit(HostFinished(host.external_hostname, False, None, str(exc)))
+                raise
+            self.emit(HostFinished(host.external_hostname, True, 0, ""))
+            return summary
+
+        results = await fan_out(hosts, wrapped)
+        failed = [r for r in results.values() if not r.ok]
+        if failed:
+            first = failed[0]
+            return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
+                                first.next_action or f"fix {first.host} and retry the step (hosts that succeeded are redone safely)")
+        return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
+
+    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
+        status = await self._run(host, command)
+        if status != 0:
+            raise RemoteError(host.external_hostname,
+                              f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
+                              next_action)
+
+    # ---- review ---------------------------------------------------------------------------
+    def invocation(self, host: HostSpec) -> ComposeInvocation:
+        """The compose invocation (variables, file, project directory) for ``host``."""
+        return ComposeInvocation(host, self.profile.wa_api_version)
+
+    def review(self) -> list[tuple[str, str]]:
+        """``(title, text)`` blocks: the rendered files (db.env password masked) and every command per host."""
+        p = self.profile
+        blocks = [(COMPOSE_FILE, render_compose(p)), (DB_ENV_FILE, render_db_env(p.db, mask_password=True))]
+        for host in p.hosts:
+            lines = [f"# step 1", mkdir(host.remote_dir), "# steps 2-3 (SFTP upload)"]
+            lines += [f"put {name} -> {path}{' (mode 600)' if name == DB_ENV_FILE else ''}" for name, path in remote_files(host).items()]
+            if p.media.kind is MediaKind.HOST_PATH:
+                lines += ["# step 4", stat_mode(p.media.host_path)]
+            inv = self.invocation(host)
+            lines += ["# step 5"] + [inv.up(r) for r in ROLE_ORDER if host.has(r)] + ["# step 6", inv.ps()]
+            roles = ", ".join(r.label for r in host.roles)
+            blocks.append((f"{host.external_hostname} ({roles})", "\n".join(lines)))
+        return blocks
+
+    # ---- steps ----------------------------------------------------------------------------
+    async def run_step(self, number: int) -> bool:
+        """Run step ``number`` (1-7 or 9; step 8 is :meth:`request_code` + :meth:`verify_code`)."""
+        runners = {1: self.step_directory, 2: self.step_files, 3: self.step_db_env, 4: self.step_media,
+                   5: self.step_start, 6: self.step_containers, 7: self.step_health, 9: self.step_health_registered}
+        if number not in runners:
+            raise ValueError(f"step {number} is not run with run_step (use request_code/verify_code for step 8)")
+        return await runners[number]()
+
+    async def step_directory(self) -> bool:
+        """Step 1: ``mkdir -p <remote_dir>`` on every host."""
+        if not self._valid(1):
+            return False
+        return await self._on_hosts(1, self.profile.hosts, self._mkdir, "creating the working directory")
+
+    async def _mkdir(self, host: HostSpec) -> str:
+        await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")
+        return host.remote_dir
+
+    async def _upload(self, host: HostSpec, name: str, text: str, mode: int) -> str:
+        path = remote_files(host)[name]
+        conn = await self._pool.get(host)
+        self.emit(HostCommand(host.external_hostname, f"sftp put {name} {path} (mode {mode:o})"))
+        size = await upload_text(conn, host.external_hostname, path, text, mode=mode)
+        self.emit(HostOutput(host.external_hostname, f"uploaded {name}: {size} bytes to {path}, mode {mode:o}"))
+        return path
+
+    async def step_files(self) -> bool:
+        """Step 2: render ``prod-multiconnect-compose.yml`` and upload it to every host."""
+        if not self._valid(2):
+            return False
+        text = render_compose(self.profile)
+        return await self._on_hosts(2, self.profile.hosts, lambda h: self._upload(h, COMPOSE_FILE, text, 0o644),
+                                    f"uploading {COMPOSE_FILE}")
+
+    async def step_db_env(self) -> bool:
+        """Step 3: write ``db.env`` with mode 600 on every host (the password never reaches a command line)."""
+        if not self._valid(3):
+            return False
+        text = render_db_env(self.profile.db)
+        return await self._on_hosts(3, self.profile.hosts, lambda h: self._upload(h, DB_ENV_FILE, text, 0o600),
+                                    f"uploading {DB_ENV_FILE}")
+
+    async def step_media(self) -> bool:
+        """Step 4: a host path must exist on every host with mode 755 (seed); a named volume needs nothing."""
+        if not self._valid(4):
+            return False
+        media = self.profile.media
+        if media.kind is MediaKind.NAMED_VOLUME:
+            self._start(4)
+            if len(self.profile.hosts_with(Role.WEBAPP) + self.profile.hosts_with(Role.COREAPP)) > 1:
+                self.emit(Finding("MEDIA_NOT_SHARED", "warning", "the named volume whatsappMedia is local to each host",
+                                  "media sent through one Webapp is not seen by Coreapps on other hosts; "
+                                  "use a shared host path (NFS) for production"))
+            return self._finish(4, True, "named volume whatsappMedia: docker-compose creates it on each host")
+        return await self._on_hosts(4, self.profile.hosts, self._check_media_path, f"checking {media.host_path}")
+
+    async def _check_media_path(self, host: HostSpec) -> str:
+        path = self.profile.media.host_path
+        lines: list[str] = []
+        conn = await self._pool.get(host)
+        cmd = stat_mode(path)
+        self.emit(HostCommand(host.external_hostname, cmd))
+        status = await run_streaming(conn, host.external_hostname, cmd, lines.append, timeout=self.settings.command_timeout)
+        for line in lines:
+            self.emit(HostOutput(host.external_hostname, line))
+        if status != 0:
+            raise RemoteError(host.external_hostname, f"media path {path} does not exist or cannot be read",
+                              f"mount the shared media volume at {path} on {host.external_hostname} (mkdir, mount -t nfs …)")
+        mode = lines[-1].strip() if lines else ""
+        if mode != "755":
+            self.emit(Finding("MEDIA_MODE", "warning", f"{path} has mode {mode or '?'} on {host.external_hostname}, the seed asks for 755",
+                              f"run: chmod -R 755 {path}", host.external_hostname))
+        return mode
+
+    async def step_start(self) -> bool:
+        """Step 5: on each host, ``up -d`` the service of each of its roles (Webapp, Master, Coreapp order)."""
+        if not self._valid(5):
+            return False
+        self._started_at = time.monotonic()
+        return await self._on_hosts(5, self.profile.hosts, self._up, "starting the containers")
+
+    async def _up(self, host: HostSpec) -> str:
+        inv = self.invocation(host)
+        for role in ROLE_ORDER:
+            if host.has(role):
+                await self._checked(host, inv.up(role), f"up -d {role.service}",
+                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}")
+        return "started"
+
+    async def step_containers(self) -> bool:
+        """Step 6: ``docker-compose ps`` on every host; each planned service must be Up."""
+        if not self._valid(6):
+            return False
+        return await self._on_hosts(6, self.profile.hosts, self._ps, "checking the containers")
+
+    async def _ps(self, host: HostSpec) -> str:
+        lines: list[str] = []
+        conn = await self._pool.get(host)
+        cmd = self.invocation(host).ps()
+        self.emit(HostCommand(host.external_hostname, cmd))
+
+        def on_line(line: str) -> None:
+            lines.append(line)
+            self.emit(HostOutput(host.external_hostname, line))
+
+        status = await run_streaming(conn, host.external_hostname, cmd, on_line, timeout=self.settings.command_timeout)
+        if status != 0:
+            raise RemoteError(host.external_hostname, f"docker-compose ps exited with status {status}",
+                              "check that docker runs and the compose file is in place")
+        problems = [msg for role in host.roles if (msg := container_problem(lines, role.service))]
+        if problems:
+            raise RemoteError(host.external_hostname, "; ".join(problems),
+                              f"start it again (step 5) and read its logs: docker-compose logs {host.roles[0].service}")
+        return "all up"
+
+    # ---- API steps ------------------------------------------------------------------------
+    def _client(self) -> WebappClient:
+        w = self.profile.webapp
+        key = (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
+        if self._api is None or self._api_key != key:
+            if self._api is not None:
+                asyncio.ensure_future(self._api.aclose())
+            self._api = WebappClient(w.url, username=w.admin_user, password=w.admin_password,
+                                     initial_password=w.initial_password, ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
+            self._api_key = key
+        return self._api
+
+    def plan(self, registered: bool) -> Plan:
+        """The health plan for the profile; in grace for ``settings.grace`` seconds after step 5."""
+        p = self.profile
+        in_grace = self._started_at is not None and time.monotonic() - self._started_at < self.settings.grace
+        return Plan(tuple(h.external_hostname for h in p.hosts_with(Role.MASTER)),
+                    tuple(h.external_hostname for h in p.hosts_with(Role.COREAPP)),
+                    tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
+                    p.shards, registered, in_grace)
+
+    async def poll_health(self, registered: bool) -> ClusterVerdict:
+        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError."""
+        body = await self._client().health()
+        try:
+            verdict = judge(body, self.plan(registered))
+        except HealthFormatError as exc:
+            raise ApiError(f"health answer not understood: {exc}") from None
+        self.last_verdict = verdict
+        self.emit(HealthUpdated(verdict))
+        return verdict
+
+    async def _wait_health(self, number: int, registered: bool) -> bool:
+        if not self._valid(number):
+            return False
+        self._start(number)
+        deadline = time.monotonic() + self.settings.health_timeout
+        last_error: ApiError | None = None
+        verdict: ClusterVerdict | None = None
+        while True:
+            try:
+                verdict = await self.poll_health(registered)
+                last_error = None
+                if verdict.level is Level.OK:
+                    return self._finish(number, True, verdict.headline, verdict.next_action)
+            except ApiError as exc:
+                if exc.kind in ("auth", "tls", "dns"):
+                    return self._finish(number, False, str(exc), exc.next_action)
+                if last_error is None or str(exc) != str(last_error):
+                    self.emit(Message(f"waiting for the Webapp: {exc}"))
+                last_error = exc
+            if time.monotonic() >= deadline:
+                if last_error is not None:
+                    return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
+                                        last_error.next_action or "check the waweb container (docker-compose logs waweb)")
+                assert verdict is not None
+                return self._finish(number, False, verdict.headline, verdict.next_action)
+            await asyncio.sleep(self.settings.poll_interval)
+
+    async def step_health(self) -> bool:
+        """Step 7: wait until health is as expected before registration (primary master ``unregistered``)."""
+        return await self._wait_health(7, registered=False)
+
+    async def step_health_registered(self) -> bool:
+        """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile installed."""
+        ok = await self._wait_health(9, registered=True)
+        if ok:
+            self.profile = self.profile.with_changes(installed=True)
+            if self.settings.profile_path:
+                save_profile(self.profile, self.settings.profile_path)
+        return ok
+
+    async def request_code(self) -> CodeRequest:
+        """Step 8, part 1: ``POST /v1/account``. Raises :class:`WorkflowError` with a next action."""
+        errors = validate_profile(self.profile, registration=True)
+        if errors:
+            raise WorkflowError(f"invalid registration values: {errors[0]}", "fix the field and try again")
+        self._start(8)
+        r = self.profile.registration
+        try:
+            result = await self._client().request_code(cc=r.cc, phone_number=r.phone_number, method=r.method.value,
+                                                       cert=r.cert, pin=r.pin)
+        except ApiError as exc:
+            self._finish(8, False, str(exc), exc.next_action)
+            raise WorkflowError(self._redact(str(exc)), exc.next_action) from None
+        if result.already_registered:
+            self._finish(8, True, "the number is already registered on this cluster (201): nothing else to do")
+        else:
+            self.emit(Message(f"code sent by {r.method.value} to +{r.cc} {r.phone_number} for {result.vname or 'the business'}"))
+        return CodeRequest(result.already_registered, result.vname)
+
+    async def verify_code(self, code: str) -> bool:
+        """Step 8, part 2: ``POST /v1/account/verify``. Emits StepFinished; False on a refused code."""
+        code = code.strip()
+        if not (code.isdigit() and len(code) == 6):
+            self.emit(Message("the code has 6 digits"))
+            return self._finish(8, False, "registration code: enter the 6 digits you received", "type the code again")
+        try:
+            await self._client().verify(code)
+        except ApiError as exc:
+            return self._finish(8, False, str(exc), exc.next_action)
+        return self._finish(8, True, "number registered (201)")
+
+    async def run_all(self, get_code: Callable[[CodeRequest], Awaitable[str]]) -> bool:
+        """Run the 9 steps in order, stopping at the first failure. ``get_code`` supplies the code for step 8."""
+        for number in range(1, 8):
+            if not await self.run_step(number):
+                return False
+        try:
+            req = await self.request_code()
+        except WorkflowError:
+            return False
+        if not req.already_registered and not await self.verify_code(await get_code(req)):
+            return False
+        return await self.run_step(9)
+
+
+def container_problem(ps_lines: list[str], service: str) -> str:
+    """Why ``service`` is not running according to ``docker-compose ps`` output, or "" when it is Up.
+
+    Matches container names of both compose flavours: v1 ``<project>_<service>_1`` and v2
+    ``<project>-<service>-1``.
+    """
+    for line in ps_lines:
+        first = line.split(maxsplit=1)[0] if line.split() else ""
+        if first.endswith((f"_{service}_1", f"-{service}-1")) or first == service:
+            if " Up" in line or " running" in line.lower():
+                return ""
+            state = " ".join(line.split()[1:])[-60:]
+            return f"{service} is not running ({state.strip()})"
+    return f"{service} has no container"

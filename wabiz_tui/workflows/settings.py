@@ -1,0 +1,38 @@
+"""Settings of a procedure run: timeouts, health polling, trust files, where logs go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config.paths import AppPaths, app_paths
+from ..domain.model import ClusterProfile
+from ..remote.ssh import SshSettings
+
+
+@dataclass
+class RunSettings:
+    """Tunables of a procedure run (seconds unless said otherwise).
+
+    ``health_timeout``: how long the health steps wait for the expected state; ``grace``: how long
+    transitional states (``connecting``, ``uninitialized``, 1011) are tolerated after a start;
+    ``poll_interval``: time between two health polls; ``command_timeout``: one remote command.
+    ``log_dir``: where each host's full output is written (None: no files).
+    """
+
+    ssh: SshSettings = field(default_factory=SshSettings)
+    poll_interval: float = 2.0
+    health_timeout: float = 180.0
+    grace: float = 90.0
+    command_timeout: float = 900.0
+    log_dir: Path | None = None
+    profile_path: Path | None = None
+
+
+def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
+                     read_user_config: bool = True) -> RunSettings:
+    """Settings for ``profile``: trust the app's known_hosts, the profile's own file, and ~/.ssh/known_hosts."""
+    paths = (paths or app_paths()).ensure()
+    trusted = [paths.known_hosts] + ([Path(profile.known_hosts)] if profile.known_hosts else [])
+    return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config),
+                       log_dir=paths.logs, profile_path=profile_path)
