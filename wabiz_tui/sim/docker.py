@@ -3,12 +3,14 @@ and ``docker compose`` (v2 form, delegated to :mod:`.compose`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import re
 
 from .brain import Container
 from .compose import compose_main, ports_text
+from .fs import Sandbox
 from .shell import Proc, Shell
 
 DOCKER_VERSION = "24.0.7"
@@ -38,18 +40,31 @@ def _fields(c: Container) -> dict[str, str]:
     cmd = " ".join(c.command)
     return {"ID": c.id, "Names": c.name, "Image": c.image, "Status": status_text(c),
             "State": "running" if c.running else "exited", "Ports": ports_text(c),
-            "Command": json.dumps(cmd[:20] + "…" if len(cmd) > 20 else cmd),
+            "Command": json.dumps(cmd[:20] + "…" if len(cmd) > 20 else cmd, ensure_ascii=False),
             "CreatedAt": f"{c.created_wall:%Y-%m-%d %H:%M:%S +0000 UTC}",
             "RunningFor": f"{_ago(c.created_wall)} ago", "Labels": f"com.docker.compose.project={c.project},"
             f"com.docker.compose.service={c.service}"}
 
 
+#: Directories present in every container's own filesystem (seen by ``docker exec``).
+CONTAINER_DIRS = ("usr/local/wamedia/incoming", "usr/local/wamedia/outgoing", "usr/local/wamedia/shared",
+                  "opt/whatsapp/bin", "usr/local/waent/logs", "var/log/whatsapp", "root", "tmp")
+
+
 async def exec_in(p: Proc, c: Container, cmd: list[str]) -> int:
-    """Run ``cmd`` "inside" container ``c``: interpreted by the host's shell (enough for chown/ls)."""
+    """Run ``cmd`` "inside" container ``c`` as root, with the small shell on the container's own
+    filesystem (``/var/lib/docker/containers/<id>/rootfs`` in the host sandbox; volumes are not
+    shared with the host view). Enough for ``chown -R root /usr/local/wamedia/...`` and ``ls``."""
     if not cmd:
         return await p.fail('"docker exec" requires at least 2 arguments.', 1)
-    sub = Shell(p.shell.host, p.out, p.err)
+    host = p.shell.host
+    rootfs = host.sandbox.real(f"/var/lib/docker/containers/{c.id}/rootfs")
+    for d in CONTAINER_DIRS:
+        (rootfs / d).mkdir(parents=True, exist_ok=True)
+    inner = dataclasses.replace(host, name=c.id, user="root", sandbox=Sandbox(rootfs))
+    sub = Shell(inner, p.out, p.err)
     sub.cwd = "/"
+    sub.env.update({"HOME": "/root", "USER": "root", "PWD": "/"})
     proc = Proc(sub, cmd, dict(p.env), {}, p.out, p.err, p.stdin)
     return await sub.dispatch(proc)
 

@@ -152,6 +152,53 @@ def tokenize(line: str, env: dict[str, str], last_status: int = 0) -> list[Word 
     return out
 
 
+def split_list(line: str) -> list[tuple[str, str]]:
+    """Split at top-level ``&&``, ``||`` and ``;`` (outside quotes): ``[(connector, piece)]``."""
+    pieces: list[tuple[str, str]] = []
+    conn = ";"
+    start = i = 0
+    quote: str | None = None
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+            i += 1
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "\\":
+            i += 2
+            continue
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t;&|"):
+            break
+        elif line.startswith(("&&", "||"), i) or ch == ";":
+            op = ";" if ch == ";" else line[i:i + 2]
+            piece = line[start:i]
+            if not piece.strip():
+                if op != ";" or pieces:
+                    raise ShellSyntaxError(f"syntax error near unexpected token `{op}'")
+            else:
+                pieces.append((conn, piece))
+            conn = op
+            i += len(op)
+            start = i
+            continue
+        i += 1
+    if quote:
+        raise ShellSyntaxError(f"unexpected EOF while looking for matching `{quote}'")
+    tail = line[start:i]
+    if tail.strip():
+        pieces.append((conn, tail))
+    elif conn in ("&&", "||"):
+        raise ShellSyntaxError("syntax error: unexpected end of file")
+    return pieces
+
+
 @dataclass
 class Simple:
     """One simple command: assignments, argv, redirections ``(op, target)``."""
@@ -278,25 +325,29 @@ class Shell:
         return self.host.sandbox.normalize(self.cwd, path)
 
     async def run(self, line: str) -> int:
-        """Run one command line; return its exit status."""
+        """Run one command line; return its exit status.
+
+        The line is split at top-level ``&&``/``||``/``;`` first and each piece is expanded just
+        before it runs, so ``$?`` and variables see the effect of earlier pieces.
+        """
         try:
-            lists = parse(tokenize(line, self.env, self.status))
+            pieces = split_list(line)
+            for _, piece in pieces:  # syntax check everything before running anything
+                parse(tokenize(piece, {}, 0))
         except ShellSyntaxError as exc:
             await self.err(f"bash: {exc}\n")
             self.status = 2
             return 2
-        status = self.status if not lists else 0
-        try:
-            for conn, pipeline in lists:
-                if conn == "&&" and status != 0:
-                    continue
-                if conn == "||" and status == 0:
-                    continue
+        status = 0
+        for conn, piece in pieces:
+            if conn == "&&" and status != 0:
+                continue
+            if conn == "||" and status == 0:
+                continue
+            lists = parse(tokenize(piece, self.env, self.status))
+            for _, pipeline in lists:
                 status = await self._pipeline(pipeline)
                 self.status = status
-        except ExitShell as ex:
-            self.status = ex.status
-            raise
         self.status = status
         return status
 

@@ -72,7 +72,7 @@ class StepScreen(Screen):
                 yield Log(id="step-messages", max_lines=500, auto_scroll=True)
                 with Horizontal(id="progress-row"):
                     yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
-                    yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
+                    yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
                     yield Static("", id="elapsed")
                 with Horizontal(id="nav"):
                     yield Button("◀ Back  ctrl+b", id="back")
@@ -152,9 +152,9 @@ class StepScreen(Screen):
         self.host_results.clear()
         messages = self.query_one("#step-messages", Log)
         messages.clear()
-        self.total_hosts = len(hosts) or len(self.wapp.profile.hosts)
+        self.total_hosts = (len(hosts) or len(self.wapp.profile.hosts)) if self.HOST_PANES else 0
         bar = self.query_one(ProgressBar)
-        bar.update(total=self.total_hosts or None, progress=0)
+        bar.update(total=self.total_hosts or None, progress=0)  # None: indeterminate while it runs
         if self.HOST_PANES:
             for pane in self.query(HostLogPane):
                 pane.reset()
@@ -209,7 +209,7 @@ class StepScreen(Screen):
         """Show one workflow event."""
         mask = self.wapp.mask
         if isinstance(event, StepStarted):
-            if event.hosts:
+            if event.hosts and self.HOST_PANES:
                 self.total_hosts = len(event.hosts)
                 self.query_one(ProgressBar).update(total=self.total_hosts)
         elif isinstance(event, HostCommand):

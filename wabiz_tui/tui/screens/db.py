@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from ...domain.model import DbEngine
@@ -31,7 +31,7 @@ class DbScreen(StepScreen):
         db = self.wapp.profile.db
         with VerticalScroll(id="db-form", classes="form"):
             with Horizontal(classes="form-line"):
-                with Horizontal(classes="field-box w-mid"):
+                with Vertical(classes="field-box w-mid"):
                     yield Label("WA_DB_ENGINE", classes="field-label")
                     yield Select([("MYSQL", DbEngine.MYSQL), ("PGSQL", DbEngine.PGSQL)], value=db.engine,
                                  allow_blank=False, id="db-engine", compact=True)

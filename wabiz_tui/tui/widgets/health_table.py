@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Static
 LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
                "failure": "bold red"}
 
-COLUMNS = (("host", "Host"), ("container", "Container"), ("exp_role", "Expected role"),
-           ("act_role", "Actual role"), ("exp_status", "Expected gateway_status"),
+COLUMNS = (("host", "Host"), ("container", "Container"), ("exp_role", "Exp. role"),
+           ("act_role", "Actual role"), ("exp_status", "Exp. gateway_status"),
            ("act_status", "Actual gateway_status"), ("verdict", "Verdict"), ("reason", "Reason"))
 
 

@@ -1,0 +1,77 @@
+"""The httpx client against the simulator's HTTPS Webapp (verified with its CA, never verify=False)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.conftest import settings_for
+from wabiz_tui.api.client import ApiError, WebappClient
+from wabiz_tui.workflows.events import discard
+from wabiz_tui.workflows.ha_install import HaInstall
+
+
+def client(demo, password: str | None = None, **kw) -> WebappClient:
+    w = demo.profile.webapp
+    return WebappClient(w.url, username="admin", password=password or w.admin_password, ca_file=w.ca_file, **kw)
+
+
+async def start_cluster(demo, tmp_path, through: int = 5) -> None:
+    wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path))
+    try:
+        for n in range(1, through + 1):
+            assert await wf.run_step(n)
+    finally:
+        await wf.close()
+
+
+async def test_unreachable_before_the_webapp_starts(demo):
+    async with client(demo) as api:
+        with pytest.raises(ApiError) as exc:
+            await api.health()
+    assert exc.value.kind == "unreachable" and exc.value.next_action
+    assert demo.profile.webapp.admin_password not in str(exc.value)
+
+
+async def test_first_login_changes_the_default_password_then_reuses_the_token(demo, tmp_path):
+    await start_cluster(demo, tmp_path)
+    async with client(demo) as api:
+        await api.login()  # default admin/secret + new_password
+        body = await api.health()
+        assert "health" in body
+    # the new password now works directly; the default one no longer does
+    async with client(demo) as api:
+        await api.login()
+    async with client(demo, password="secret", initial_password="") as api:
+        with pytest.raises(ApiError) as exc:
+            await api.login()
+    assert exc.value.kind == "auth" and exc.value.status == 401
+    assert "credentials" in exc.value.next_action
+
+
+async def test_wrong_password_is_a_credentials_problem_not_an_outage(demo, tmp_path):
+    await start_cluster(demo, tmp_path)
+    async with client(demo) as api:
+        await api.login()
+    async with client(demo, password="Wrong-pass-1") as api:
+        with pytest.raises(ApiError) as exc:
+            await api.health()
+    assert exc.value.kind == "auth" and "Wrong-pass-1" not in str(exc.value)
+
+
+async def test_tls_without_trust_is_told_apart(demo, tmp_path):
+    await start_cluster(demo, tmp_path)
+    w = demo.profile.webapp
+    async with WebappClient(w.url, username="admin", password=w.admin_password) as api:  # no CA given
+        with pytest.raises(ApiError) as exc:
+            await api.health()
+    assert exc.value.kind == "tls" and "CA file" in exc.value.next_action
+
+
+async def test_sunset_registration_error_is_explained(demo, tmp_path):
+    await start_cluster(demo, tmp_path, through=7)  # the primary master is ready
+    demo.cluster.set_registration_sunset(True)
+    r = demo.profile.registration
+    async with client(demo) as api:
+        with pytest.raises(ApiError) as exc:
+            await api.request_code(cc=r.cc, phone_number=r.phone_number, method="sms", cert=r.cert)
+    assert exc.value.code == 1005 and "sunset" in exc.value.next_action and "Cloud API" in exc.value.next_action

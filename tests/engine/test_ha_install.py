@@ -1,0 +1,139 @@
+"""The 9-step HA workflow against the simulator over real SSH on loopback (no mocks of our layers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+
+from tests.engine.conftest import settings_for
+from wabiz_tui.domain.health import Level
+from wabiz_tui.domain.model import DbEnv
+from wabiz_tui.workflows.events import HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from wabiz_tui.workflows.ha_install import HaInstall
+
+
+class Recorder(list):
+    def __call__(self, event):
+        self.append(event)
+
+    def of(self, kind):
+        return [e for e in self if isinstance(e, kind)]
+
+    def text(self) -> str:
+        return "\n".join(repr(e) for e in self)
+
+
+async def test_nine_steps_end_healthy_with_one_connected_one_standby(demo, tmp_path):
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, profile_path=demo.profile_path))
+    try:
+        async def code(_req):
+            return demo.cluster.sms_outbox[-1][1]
+        assert await wf.run_all(code), events.text()
+    finally:
+        await wf.close()
+
+    finished = {e.number: e for e in events.of(StepFinished)}
+    assert sorted(finished) == list(range(1, 10)) and all(e.ok for e in finished.values())
+    hosts = {h.external_hostname for h in demo.profile.hosts}
+    per_step: dict[int, set[str]] = {}
+    current = 0
+    for e in events:
+        if isinstance(e, StepStarted):
+            current = e.number
+        elif isinstance(e, HostFinished):
+            assert e.ok, e
+            per_step.setdefault(current, set()).add(e.host)
+    for step in (1, 2, 3, 5, 6):  # every host reported ok for each remote step
+        assert per_step[step] == hosts, (step, per_step)
+    # output was streamed per host, e.g. compose's own lines from step 5
+    assert any(e.host == "wa-core-1" and "Creating biz_wacore_1" in e.line for e in events.of(HostOutput))
+    commands = [e.command for e in events.of(HostCommand)]
+    assert any("EXTERNAL_HOSTNAME=wa-core-2 WA_API_VERSION=2.41.2 docker-compose -f /home/wa/biz/prod-multiconnect-compose.yml"
+               in c and c.endswith("up -d wacore") for c in commands)
+    # db.env landed with mode 600 on every host
+    for h in hosts:
+        env = demo.cluster.host_root(h) / "home/wa/biz/db.env"
+        assert stat.S_IMODE(os.stat(env).st_mode) == 0o600
+        assert "WA_DB_PASSWORD=" + demo.profile.db.password in env.read_text()
+    # the last verdict: HA healthy, 1 connected coreapp and 1 standby
+    verdict = events.of(HealthUpdated)[-1].verdict
+    assert verdict.level is Level.OK and verdict.headline.startswith("HA healthy: 1/1 shard connected, 1 standby coreapp")
+    assert sorted(n.actual_status for n in verdict.nodes if n.expected_role == "coreapp") == ["connected", "disconnected"]
+    # step 7 saw the before-registration state
+    assert "before registration" in finished[7].summary
+    # no secret in any event nor in the run's log files
+    secrets = [demo.profile.db.password, demo.profile.webapp.admin_password, demo.profile.registration.cert]
+    dump = events.text() + "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert not [s for s in secrets if s in dump]
+    # the profile is saved as installed
+    from wabiz_tui.config.profile import load_profile
+    assert load_profile(demo.profile_path).installed
+
+
+async def test_start_before_upload_fails_on_every_host_with_exit_status(demo, tmp_path):
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        assert await wf.run_step(1)
+        assert not await wf.run_step(5)  # no compose file uploaded yet
+    finally:
+        await wf.close()
+    failed = [e for e in events.of(HostFinished) if not e.ok]
+    assert {e.host for e in failed} == {h.external_hostname for h in demo.profile.hosts}
+    assert all("exited with status 1" in e.error for e in failed)
+    last = events.of(StepFinished)[-1]
+    assert not last.ok and "failed on 5 of 5 host(s)" in last.summary and last.next_action
+
+
+async def test_invalid_db_password_is_refused_before_any_remote_command(demo, tmp_path):
+    events = Recorder()
+    bad = dataclasses.replace(demo.profile, db=dataclasses.replace(demo.profile.db, password="Pa55word!x"))
+    wf = HaInstall(bad, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        assert not await wf.run_step(3)
+    finally:
+        await wf.close()
+    assert not events.of(HostCommand)
+    msgs = " ".join(e.text for e in events.of(Message))
+    assert "db.password" in msgs and "'!'" in msgs and "Pa55word!x" not in events.text()
+
+
+async def test_unknown_host_key_is_refused_with_its_fingerprint(demo, tmp_path):
+    events = Recorder()
+    other = tmp_path / "empty_known_hosts"
+    other.write_text("")
+    settings = settings_for(demo, tmp_path)
+    settings.ssh = dataclasses.replace(settings.ssh, known_hosts=[other])
+    wf = HaInstall(demo.profile, emit=events, settings=settings)
+    try:
+        assert not await wf.run_step(1)
+    finally:
+        await wf.close()
+    errors = [e.error for e in events.of(HostFinished)]
+    assert len(errors) == 5 and all("unknown host key ssh-ed25519 SHA256:" in e for e in errors)
+    # each simulated host has its own key, so the fingerprints differ
+    assert len({e.split("SHA256:")[1].split()[0] for e in errors}) == 5
+
+
+async def test_changed_host_key_is_refused_with_how_to_clear_it(demo, tmp_path):
+    events = Recorder()
+    lines = demo.cluster.known_hosts_path.read_text().splitlines()
+    # give wa-web-1's entry the key of another host: it now looks changed
+    port = demo.cluster.ssh_port("wa-web-1")
+    entry = next(l for l in lines if l.startswith(f"[127.0.0.1]:{port} "))
+    other_key = next(l for l in lines if l != entry).split(" ", 1)[1]
+    forged = tmp_path / "forged_known_hosts"
+    forged.write_text(f"[127.0.0.1]:{port} {other_key}\n")
+    settings = settings_for(demo, tmp_path)
+    settings.ssh = dataclasses.replace(settings.ssh, known_hosts=[forged])
+    profile = dataclasses.replace(demo.profile, hosts=(demo.profile.host("wa-web-1"),) + demo.profile.hosts[1:])
+    wf = HaInstall(profile, emit=events, settings=settings)
+    try:
+        await wf.run_step(1)
+    finally:
+        await wf.close()
+    err = next(e.error for e in events.of(HostFinished) if e.host == "wa-web-1")
+    assert "CHANGED" in err
+    assert "ssh-keygen -R" in " ".join(e.line for e in events.of(HostOutput) if e.host == "wa-web-1")

@@ -1,0 +1,155 @@
+"""docker-compose / docker emulation over real SSH against the official compose file."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from sim_helpers import COMPOSE, compose_cmd, connect, upload
+
+pytestmark = pytest.mark.asyncio
+
+MISSING_VERSION = (
+    'ERROR: Missing mandatory value for "image" option interpolating docker.whatsapp.biz/web:v'
+    "${WA_API_VERSION:?Run docker-compose with env var WA_API_VERSION (ex. WA_API_VERSION=2.41.2 "
+    'docker-compose <command> <options>)} in service "waweb": Run docker-compose with env var '
+    "WA_API_VERSION (ex. WA_API_VERSION=2.41.2 docker-compose <command> <options>)\n")
+
+
+@pytest.fixture
+async def core1(cluster, compose_text, db_env_text):
+    await upload(cluster, "wa-core-1", compose_text, db_env_text)
+    async with await connect(cluster, "wa-core-1") as conn:
+        yield conn
+
+
+async def test_missing_wa_api_version(core1):
+    r = await core1.run(f"EXTERNAL_HOSTNAME=wa-core-1 docker-compose -f {COMPOSE} "
+                        "--project-directory /home/wa/biz up -d wacore")
+    assert r.exit_status == 1
+    assert r.stderr == MISSING_VERSION
+
+
+async def test_missing_external_hostname(core1):
+    r = await core1.run(f"WA_API_VERSION=2.41.2 docker-compose -f {COMPOSE} ps")
+    assert r.exit_status == 1
+    assert r.stderr.startswith('ERROR: Missing mandatory value for "environment" option interpolating '
+                               "${EXTERNAL_HOSTNAME:?$EXTERNAL_HOSTNAME should reflect")
+    assert r.stderr.rstrip().endswith('in service "waweb": $EXTERNAL_HOSTNAME should reflect the current '
+                                      "machine's hostname accessible to other containers")
+
+
+async def test_login_env_is_not_used(core1):
+    # a variable exported in an earlier SSH session does not exist in the next one
+    await core1.run("export WA_API_VERSION=2.41.2")
+    r = await core1.run(f"EXTERNAL_HOSTNAME=x docker-compose -f {COMPOSE} ps")
+    assert r.exit_status == 1 and "WA_API_VERSION" in r.stderr
+
+
+async def test_missing_file_env_file_and_service(core1):
+    r = await core1.run("EXTERNAL_HOSTNAME=h WA_API_VERSION=2.41.2 docker-compose -f /home/wa/nope.yml ps")
+    assert (r.exit_status, r.stderr) == (
+        1, "ERROR: .FileNotFoundError: [Errno 2] No such file or directory: '/home/wa/nope.yml'\n")
+    await core1.run("rm /home/wa/biz/db.env")
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    assert (r.exit_status, r.stderr) == (1, "ERROR: Couldn't find env file: /home/wa/biz/db.env\n")
+    await core1.run("touch /home/wa/biz/db.env")
+    r = await core1.run(compose_cmd("wa-core-1", "up -d foo"))
+    assert (r.exit_status, r.stderr) == (1, "ERROR: No such service: foo\n")
+
+
+async def test_up_ps_logs_down_shapes(cluster, core1):
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    assert r.exit_status == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0] == 'Creating network "biz_default" with the default driver'
+    assert lines[1] == 'Creating volume "biz_whatsappMedia" with local driver'
+    assert lines[2] == "Pulling wacore (docker.whatsapp.biz/coreapp:v2.41.2)..."
+    assert lines[-1] == "Creating biz_wacore_1 ... done"
+    # second up: up-to-date, no pull, no network
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    assert r.stderr == "biz_wacore_1 is up-to-date\n"
+    # version change: recreate (and pull the new image)
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore", version="2.45.2"))
+    assert "Pulling wacore (docker.whatsapp.biz/coreapp:v2.45.2)..." in r.stderr
+    assert r.stderr.endswith("Recreating biz_wacore_1 ... done\n")
+
+    r = await core1.run(compose_cmd("wa-core-1", "ps"))
+    out = r.stdout.splitlines()
+    assert re.match(r"^\s+Name\s+Command\s+State\s+Ports$", out[0])
+    assert set(out[1]) == {"-"}
+    assert re.match(r"^biz_wacore_1\s+/opt/whatsapp/bin/wait_on_ \.\.\.\s+Up\s+0\.0\.0\.0:6250->6250/tcp", out[2])
+
+    [info] = cluster.containers("wa-core-1")
+    assert info.service == "wacore" and info.state == "running" and re.fullmatch(r"[0-9a-f]{12}", info.container_id)
+
+    await asyncio.sleep(3.2 * cluster.speed)
+    r = await core1.run(compose_cmd("wa-core-1", "logs --no-color --tail 100 wacore"))
+    assert r.exit_status == 0
+    lines = r.stdout.splitlines()
+    assert all(ln.startswith("biz_wacore_1  | ") for ln in lines)
+    assert any(re.search(r"\| I \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC 140 \w+\.cpp:\d+\] ", ln) for ln in lines)
+    r = await core1.run(compose_cmd("wa-core-1", "logs --tail 1 wacore"))
+    assert len(r.stdout.splitlines()) == 1
+
+    cluster.kill_container("wa-core-1", "wacore")
+    r = await core1.run(compose_cmd("wa-core-1", "ps"))
+    assert re.search(r"biz_wacore_1\s+.*\s+Exit 137\s*$", r.stdout, re.M)
+
+    r = await core1.run(compose_cmd("wa-core-1", "down -v"))
+    assert r.exit_status == 0
+    assert r.stderr == ("Removing biz_wacore_1 ... done\nRemoving network biz_default\n"
+                        "Removing volume biz_whatsappMedia\n")
+    assert cluster.containers("wa-core-1") == []
+
+
+async def test_docker_compose_v2_and_versions(core1):
+    r = await core1.run("docker compose version")
+    assert (r.exit_status, r.stdout) == (0, "Docker Compose version v2.24.5\n")
+    r = await core1.run("docker-compose version")
+    assert r.stdout.startswith("docker-compose version 1.29.2, build")
+    r = await core1.run(f"cd /home/wa/biz && EXTERNAL_HOSTNAME=wa-core-1 WA_API_VERSION=2.41.2 docker compose "
+                        f"-f {COMPOSE} --project-directory /home/wa/biz up -d master")
+    assert r.exit_status == 0 and "Creating biz_master_1 ... done" in r.stderr
+
+
+async def test_config_interpolates(core1):
+    r = await core1.run(compose_cmd("wa-core-1", "config"))
+    assert r.exit_status == 0
+    assert "image: docker.whatsapp.biz/web:v2.41.2" in r.stdout
+    assert "COREAPP_HOSTNAME: wa-core-1" in r.stdout
+    r = await core1.run(compose_cmd("wa-core-1", "config --services"))
+    assert r.stdout.split() == ["waweb", "wacore", "master"]
+
+
+async def test_bad_db_password_container_exits(cluster, core1):
+    await core1.run("echo 'WA_DB_ENGINE=MYSQL' > /home/wa/biz/db.env && "
+                    "echo 'WA_DB_HOSTNAME=db' >> /home/wa/biz/db.env && echo 'WA_DB_PORT=3306' >> /home/wa/biz/db.env"
+                    " && echo 'WA_DB_USERNAME=root' >> /home/wa/biz/db.env && "
+                    "echo 'WA_DB_PASSWORD=pa(ss)word' >> /home/wa/biz/db.env")
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    assert r.exit_status == 0
+    r = await core1.run("docker wait biz_wacore_1")
+    assert (r.exit_status, r.stdout) == (0, "1\n")
+    r = await core1.run("docker logs --tail 2 biz_wacore_1")
+    assert "Unable to connect to database" in r.stdout
+    [info] = cluster.containers("wa-core-1")
+    assert (info.state, info.exit_code) == ("exited", 1)
+
+
+async def test_docker_cli(cluster, core1):
+    await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    r = await core1.run("docker ps --format '{{.Names}}\\t{{.Status}}'")
+    assert r.stdout.startswith("biz_wacore_1\tUp ")
+    r = await core1.run("docker exec biz_wacore_1 chown -R root /usr/local/wamedia/incoming /usr/local/wamedia/outgoing /usr/local/wamedia/shared")
+    assert r.exit_status == 0
+    r = await core1.run("docker kill biz_wacore_1 && docker wait biz_wacore_1")
+    assert r.stdout == "biz_wacore_1\n137\n"
+    r = await core1.run("docker ps -q")
+    assert r.stdout == ""
+    r = await core1.run("docker ps -a --format '{{.Names}} {{.State}}'")
+    assert r.stdout == "biz_wacore_1 exited\n"
+    r = await core1.run("docker logs nope")
+    assert (r.exit_status, r.stderr) == (1, "Error response from daemon: No such container: nope\n")

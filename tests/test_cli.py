@@ -1,0 +1,86 @@
+"""The command line as a user runs it: real processes, real simulator, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.domain.test_validation import good_profile
+from wabiz_tui.config.profile import save_profile
+
+CMD = [sys.executable, "-m", "wabiz_tui"]
+
+
+def run(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(CMD + list(args), capture_output=True, text=True, timeout=timeout,
+                          env=os.environ | (env or {}))
+
+
+def test_headless_demo_runs_the_nine_steps_and_ends_healthy(tmp_path):
+    res = run("demo", "--headless", "--speed", "0.05", "--workdir", str(tmp_path / "w"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout
+    for n in range(1, 10):
+        assert f"step {n}:" in out
+    assert "step 5 wa-core-2: ok" in out
+    assert out.strip().splitlines()[-1].startswith("verdict: HA healthy: 1/1 shard connected, 1 standby coreapp")
+    assert "Traceback" not in res.stderr
+
+
+def test_demo_serve_prints_a_profile_that_render_can_use(tmp_path):
+    proc = subprocess.Popen(CMD + ["demo", "--serve", "--speed", "0.05", "--workdir", str(tmp_path / "w")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        profile = None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if line.startswith("profile: "):
+                profile = line.split(": ", 1)[1].strip()
+                break
+        assert profile, "no 'profile:' line"
+        res = run("render", profile, "--out", str(tmp_path / "out"))
+        assert res.returncode == 0, res.stderr
+        assert yaml.safe_load((tmp_path / "out/prod-multiconnect-compose.yml").read_text())["services"]["wacore"]
+        assert oct((tmp_path / "out/db.env").stat().st_mode & 0o777) == "0o600"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 130 or proc.returncode == 0
+    assert "Traceback" not in err
+
+
+def test_render_refuses_a_bad_profile_naming_the_field(tmp_path):
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    text = path.read_text().replace("Str0ng-pass", "Str0ng!pass")
+    path.write_text(text)
+    res = run("render", str(path), "--out", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert "db.password" in res.stderr and "'!'" in res.stderr and "Str0ng!pass" not in res.stderr
+    assert not (tmp_path / "out").exists()
+    assert "Traceback" not in res.stderr
+
+
+def test_missing_profile_and_bad_flags_are_clear(tmp_path):
+    res = run("render", str(tmp_path / "nope.yaml"), "--out", str(tmp_path))
+    assert res.returncode == 2 and "no such profile" in res.stderr and "Traceback" not in res.stderr
+    res = run("demo", "--headless", "--speed", "0")
+    assert res.returncode == 2 and "--speed" in res.stderr
+
+
+def test_help_does_not_import_textual_or_asyncssh():
+    code = ("import sys; from wabiz_tui import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('textual', 'asyncssh', 'httpx') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,120 @@
+"""Drive the demo through the wizard and save SVG screenshots of the main screens.
+
+Run it directly (``python tests/tui/make_screenshots.py [out_dir] [--speed S]``; default out_dir is
+``screenshots/``) or through pytest with ``WABIZ_SCREENSHOTS=1`` (see ``test_screenshots.py``).
+Files: 01-hosts-form, 02-review, 03-db-form-error, 05-start-streaming, 05-start-done,
+07-health-before-registration, 08-registration, 09-final-health, 10-light-theme (all ``.svg``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from textual.widgets import Input
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from wabiz_tui.demo import start_demo  # noqa: E402
+from wabiz_tui.tui.app import WabizApp  # noqa: E402
+from wabiz_tui.tui.widgets.host_log import HostLogPane  # noqa: E402
+
+SIZE = (140, 45)
+
+
+async def _idle(app: WabizApp, pilot, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while app.busy and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+
+
+async def _run_and_next(app: WabizApp, pilot) -> None:
+    await pilot.press("ctrl+n")
+    await _idle(app, pilot)
+    await pilot.press("ctrl+n")
+    await pilot.pause(0.2)
+
+
+async def make_screenshots(out_dir: Path, *, speed: float = 0.3) -> list[Path]:
+    """Walk the demo through the 9 steps, saving a screenshot of each main screen in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        session = await start_demo(Path(tmp) / "demo", speed=speed)
+        try:
+            app = WabizApp(session.profile, demo=session, log_dir=Path(tmp) / "logs")
+            async with app.run_test(size=SIZE, notifications=True) as pilot:
+
+                async def shot(name: str) -> None:
+                    await pilot.pause(0.3)
+                    for pane in app.screen.query(HostLogPane):
+                        pane.flush()
+                    await pilot.pause()
+                    saved.append(Path(app.save_screenshot(f"{name}.svg", str(out_dir))))
+
+                await shot("01-hosts-form")
+                await _run_and_next(app, pilot)                      # step 1
+                await shot("02-review")
+                await _run_and_next(app, pilot)                      # step 2
+                password = app.screen.query_one("#db-password", Input)
+                good = password.value
+                password.value = "bad!pass"
+                await pilot.press("ctrl+r")
+                await shot("03-db-form-error")
+                password.value = good
+                await _run_and_next(app, pilot)                      # step 3
+                await _run_and_next(app, pilot)                      # step 4
+                await pilot.press("ctrl+n")                          # step 5 starts
+                end = time.monotonic() + 30
+                while app.busy and time.monotonic() < end:
+                    panes = list(app.screen.query(HostLogPane))
+                    if panes and sum(len(p.history) for p in panes) >= 3 * len(panes):
+                        break
+                    await asyncio.sleep(0.02)
+                await shot("05-start-streaming")
+                await _idle(app, pilot)
+                await shot("05-start-done")
+                await pilot.press("ctrl+n")
+                await _run_and_next(app, pilot)                      # step 6
+                await pilot.press("ctrl+n")                          # step 7
+                await _idle(app, pilot)
+                await shot("07-health-before-registration")
+                await pilot.press("ctrl+n")
+                await pilot.pause()
+                await pilot.press("ctrl+r")                          # request the code
+                await _idle(app, pilot)
+                await pilot.press(*session.cluster.sms_outbox[-1][1])
+                await shot("08-registration")
+                await pilot.press("ctrl+r")                          # verify
+                await _idle(app, pilot)
+                await pilot.press("ctrl+n")
+                await pilot.press("ctrl+n")                          # step 9
+                await _idle(app, pilot)
+                app.clear_notifications()
+                await shot("09-final-health")
+                await pilot.press("ctrl+t")
+                await shot("10-light-theme")
+        finally:
+            await session.stop()
+    return saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", nargs="?", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--speed", type=float, default=0.3)
+    args = parser.parse_args()
+    for path in asyncio.run(make_screenshots(args.out_dir, speed=args.speed)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The wizard driven by keys through the 9 HA steps against the real simulated cluster (demo)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from wabiz_tui.demo import DEMO_ADMIN_PASSWORD, DEMO_DB_PASSWORD, start_demo
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.steps import StepState
+from wabiz_tui.tui.widgets.host_log import HostLogPane
+from wabiz_tui.tui.widgets.step_list import StepList
+
+pytestmark = pytest.mark.slow
+
+SIZE = (140, 45)
+
+
+async def wait_idle(app: WabizApp, pilot, timeout: float = 30.0) -> None:
+    """Wait (with a deadline) until the running step's worker is done and its events are shown."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app.busy:
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"step {app.active_step} still running after {timeout} s")
+
+
+async def next_step(app: WabizApp, pilot, number: int) -> None:
+    """On step ``number``: ctrl+n runs it, wait, it must be done; ctrl+n again moves on."""
+    assert app.screen.name == f"step{number}"
+    await pilot.press("ctrl+n")
+    await wait_idle(app, pilot)
+    assert app.state(number) is StepState.DONE, str(app.screen.query_one("#status").render())
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+
+
+def screen_text(app: WabizApp) -> str:
+    """Every host pane's lines and status line of the current screen."""
+    parts = [str(app.screen.query_one("#status").render())]
+    for pane in app.screen.query(HostLogPane):
+        pane.flush()
+        parts += list(pane.history)
+    return "\n".join(parts)
+
+
+async def test_demo_install_by_keys(tmp_path):
+    session = await start_demo(tmp_path / "demo", speed=0.05)
+    try:
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            steps = app.screen.query_one(StepList)
+            assert [steps.state_of(n) for n in range(1, 10)] == [StepState.PENDING] * 9
+            for number in range(1, 7):
+                await next_step(app, pilot, number)
+                seen = app.step_screen(number)
+                assert seen.query_one(StepList).state_of(number) is StepState.DONE
+                text = "\n".join(p for pane in seen.query(HostLogPane) for p in pane.history)
+                assert DEMO_DB_PASSWORD not in text and DEMO_ADMIN_PASSWORD not in text
+            # step 5 streamed the compose output into per-host panes
+            start_panes = list(app.step_screen(5).query(HostLogPane))
+            assert start_panes and all(p.status == "ok" for p in start_panes)
+            assert any("up -d" in line for p in start_panes for line in p.history)
+            # step 7: health before registration
+            await next_step(app, pilot, 7)
+            assert app.step_screen(7).query_one(DataTable).row_count >= 3
+            # step 8: request the code, type the SMS code, verify
+            assert app.screen.name == "step8"
+            await pilot.press("ctrl+r")
+            await wait_idle(app, pilot)
+            code_input = app.screen.query_one("#code-input", Input)
+            assert code_input.has_focus
+            code = session.cluster.sms_outbox[-1][1]
+            assert code in str(app.screen.query_one("#sms-hint").render())
+            await pilot.press(*code)
+            await pilot.press("ctrl+r")
+            await wait_idle(app, pilot)
+            assert app.state(8) is StepState.DONE, str(app.screen.query_one("#status").render())
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            # step 9: final health
+            assert app.screen.name == "step9"
+            await pilot.press("ctrl+n")
+            await wait_idle(app, pilot, timeout=40)
+            assert app.state(9) is StepState.DONE, str(app.screen.query_one("#status").render())
+            verdict = app.last_verdict
+            assert verdict.healthy and verdict.shards_served == 1 and verdict.standby == 1
+            connected = [n for n in verdict.nodes if n.actual_role == "coreapp" and n.actual_status == "connected"]
+            assert len(connected) == 1
+            assert "healthy" in str(app.screen.query_one(".health-headline").render()).lower()
+            assert [app.screen.query_one(StepList).state_of(n) for n in range(1, 10)] == [StepState.DONE] * 9
+    finally:
+        await session.stop()
