@@ -42,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     wiz = sub.add_parser("wizard", help="open the install wizard on a profile")
     wiz.add_argument("profile", help="profile file, or the name of a saved profile")
 
+    health = sub.add_parser("health", help="judge the cluster's health once (exit 0 healthy, 1 degraded, 2 failing)",
+                            description="Poll GET /v1/health, judge every node against the profile, print the verdict. "
+                                        "Exit codes: 0 healthy, 1 degraded, 2 failing, 3 the check could not run.")
+    health.add_argument("profile", help="profile file, or the name of a saved profile")
+    health.add_argument("--json", action="store_true", help="print JSON (one object per poll)")
+    health.add_argument("--watch", action="store_true", help="keep polling and print every change until Ctrl-C")
+    health.add_argument("--interval", type=float, default=5.0, help="seconds between polls with --watch (default 5)")
+
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
@@ -62,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo_tui(args)
         if args.command == "render":
             return _render(args)
+        if args.command == "health":
+            return _health(args)
         if args.command == "wizard":
             return _wizard(args)
         _parser().print_help()
@@ -196,6 +206,21 @@ def _demo_tui(args: argparse.Namespace) -> int:
     finally:
         if tmp:
             tmp.cleanup()
+
+
+def _health(args: argparse.Namespace) -> int:
+    from .health_cli import EXIT_UNKNOWN, run_health
+
+    if args.interval <= 0:
+        return _fail("--interval must be greater than 0 seconds", EXIT_UNKNOWN)
+    try:
+        profile, _ = _load(args.profile)
+    except SystemExit:
+        return EXIT_UNKNOWN
+    try:
+        return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval))
+    except KeyboardInterrupt:
+        return 130
 
 
 def _wizard(args: argparse.Namespace) -> int:

@@ -78,8 +78,9 @@ PLAN = Plan(("m1", "m2"), ("c1", "c2"), ("w1",), 1, True)
     (_ha(c1=("coreapp", "disconnected")), Level.FAILURE, "unserved"),
     (_ha(m2=("secondary_master", "disconnected")), Level.FAILURE, "no primary master"),
     (_ha(m1=("primary_master", "disconnected")), Level.FAILURE, "2 primary masters"),
-    (_ha(c2=None), Level.FAILURE, "missing"),
-    (_ha(c1=None, c2=("coreapp", "connected")), Level.FAILURE, "missing"),
+    (_ha(c2=None), Level.WARNING, "missing"),  # served, but nothing left to fail over to
+    (_ha(c1=None, c2=("coreapp", "connected")), Level.WARNING, "missing"),  # after a takeover
+    (_ha(c1=None), Level.FAILURE, "unserved"),  # the owner is gone and nobody took the shard
 ])
 def test_failure_table(body, level, fragment):
     v = judge(body, PLAN)
@@ -117,3 +118,11 @@ def test_parse_rejects_non_health_bodies():
     with pytest.raises(HealthFormatError):
         parse_health({"errors": []})
     assert parse_health({"health": {"gateway_status": "connected"}})[0].gateway_status == "connected"
+
+
+def test_missing_node_row_is_red_while_the_served_cluster_is_degraded():
+    v = judge(_ha(c1=None, c2=("coreapp", "connected")), PLAN)
+    row = next(n for n in v.nodes if n.host == "c1")
+    assert row.level is Level.FAILURE and row.actual_status == "missing" and "docker-compose ps" in row.reason
+    assert v.level is Level.WARNING and v.shards_served == 1
+    assert (v.failures_tolerated, v.failures_planned) == (0, 1)

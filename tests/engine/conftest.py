@@ -26,3 +26,20 @@ def settings_for(session, tmp_path, **kw) -> RunSettings:
                 poll_interval=0.1, health_timeout=30.0, grace=2.0, log_dir=tmp_path / "logs")
     base.update(kw)
     return RunSettings(**base)
+
+
+@pytest.fixture
+async def installed(demo, tmp_path):
+    """The demo cluster after the 9 HA steps (registered, healthy); yields the DemoSession."""
+    from wabiz_tui.workflows.events import discard
+    from wabiz_tui.workflows.ha_install import HaInstall
+
+    wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path, profile_path=demo.profile_path))
+    try:
+        async def code(_req):
+            return demo.cluster.sms_outbox[-1][1]
+        assert await wf.run_all(code)
+    finally:
+        await wf.close()
+    demo.profile = wf.profile
+    yield demo

@@ -181,6 +181,26 @@ class WebappClient:
                                "existing clusters keep running — migrate the number to the Cloud API")
         raise err
 
+    async def get_shards(self) -> int:
+        """``GET /v1/account/shards`` → the shard count (wa-onprem-api.md §3.5). Raises :class:`ApiError`."""
+        resp = await self._call("GET", "/v1/account/shards", "shard count")
+        if resp.status_code != 200:
+            raise self._error(resp, "shard count (GET /v1/account/shards)")
+        try:
+            return int(resp.json()["account"]["shards"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiError("GET /v1/account/shards answered without account.shards", status=resp.status_code) from None
+
+    async def set_shards(self, *, cc: str, phone_number: str, shards: int, cert: str, pin: str = "") -> None:
+        """``POST /v1/account/shards``; 201 expected (wa-onprem-api.md §3.5). Raises :class:`ApiError`;
+        a 403 means the server is temporarily unavailable and may be retried (FB-mc)."""
+        body: dict[str, Any] = {"cc": cc, "phone_number": phone_number, "shards": shards, "cert": cert}
+        if pin:
+            body["pin"] = pin
+        resp = await self._call("POST", "/v1/account/shards", "set shards", json=body)
+        if resp.status_code not in (200, 201):
+            raise self._error(resp, "set shards (POST /v1/account/shards)")
+
     async def verify(self, code: str) -> None:
         """``POST /v1/account/verify`` with the 6-digit code; 201 expected. Raises :class:`ApiError`."""
         resp = await self._call("POST", "/v1/account/verify", "verification", json={"code": code})

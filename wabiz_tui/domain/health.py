@@ -16,7 +16,7 @@ A node key is ``<hostname>:<container-id>`` where hostname is the host's ``EXTER
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping
 
@@ -148,12 +148,17 @@ class ClusterVerdict:
     standby: int = 0
     primary_master: str = ""
     registered: bool = False
-    extra: dict = field(default_factory=dict)
+    planned_coreapps: int = 0
 
     @property
     def healthy(self) -> bool:
         """True when nothing is waiting, wrong or failing."""
         return self.level is Level.OK
+
+    @property
+    def failures_planned(self) -> int:
+        """How many coreapp failures the plan tolerates: planned coreapps minus shards (the shards + X rule)."""
+        return max(0, self.planned_coreapps - self.shards_expected)
 
     @property
     def failures_tolerated(self) -> int:
@@ -205,14 +210,16 @@ def judge(body: Mapping[str, Any], plan: Plan) -> ClusterVerdict:
                                 "-", node.status_text, Level.WARNING,
                                 f"host {node.host!r} does not run this role in the profile: add it to the plan or stop the container"))
         problems.append(f"node {node.key} is not in the plan")
+    missing_rows = []
     for host, kind in missing:
-        rows.append(NodeVerdict(host, "-", kind, "missing", "present", "missing",
-                                transitional_level if plan.in_grace else Level.FAILURE,
-                                f"no {kind} node from {host}: container down or host unreachable — check 'docker-compose ps' on {host}"))
+        missing_rows.append(NodeVerdict(host, "-", kind, "missing", "present", "missing", Level.FAILURE,
+                                        f"no {kind} node from {host}: container down or host unreachable — check 'docker-compose ps' on {host}"))
         problems.append(f"{kind} on {host} is missing from /v1/health")
 
-    # cluster-level rules
-    cluster_levels = [r.level for r in rows]
+    # cluster-level rules: a missing node is red on its row but only degrades the cluster by itself;
+    # whether the cluster fails is decided by the shard and primary-master rules below.
+    cluster_levels = [r.level for r in rows] + [Level.WARNING for _ in missing_rows]
+    rows += missing_rows
     if len(primaries) == 0:
         lv = Level.WAITING if plan.in_grace else Level.FAILURE
         cluster_levels.append(lv)
@@ -240,7 +247,7 @@ def judge(body: Mapping[str, Any], plan: Plan) -> ClusterVerdict:
     primary = primaries[0].host if len(primaries) == 1 else ""
     headline, action = _headline(plan, level, served, len(standby), primary, problems)
     return ClusterVerdict(level, headline, action, tuple(rows), tuple(problems), plan.shards, served,
-                          len(standby), primary, plan.registered)
+                          len(standby), primary, plan.registered, len(plan.coreapps))
 
 
 def _node_row(node: NodeState, kind: str, plan: Plan, transitional_level: Level) -> NodeVerdict:

@@ -1,0 +1,93 @@
+"""``wabiz-tui health PROFILE``: the monitor's verdict once (or ``--watch``), for cron and monitoring agents.
+
+Exit codes follow the monitoring-plugin convention: 0 healthy, 1 degraded (served, but fewer failures
+tolerated than planned, or transitional past the grace period), 2 failing (a shard unserved, no or
+two primary masters, API down), 3 the check itself could not run (bad profile).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import asdict
+
+from .domain.health import ClusterVerdict, Level
+from .workflows.monitor import HealthMonitor, PollResult
+
+EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+def exit_code(result: PollResult) -> int:
+    """The exit code for one poll result."""
+    if result.verdict is None:
+        return EXIT_FAILING
+    return {Level.OK: EXIT_OK, Level.STANDBY: EXIT_OK, Level.WAITING: EXIT_DEGRADED,
+            Level.WARNING: EXIT_DEGRADED, Level.FAILURE: EXIT_FAILING}[result.verdict.level]
+
+
+def verdict_dict(v: ClusterVerdict) -> dict:
+    """A verdict as JSON-able data."""
+    return {
+        "level": v.level.value, "headline": v.headline, "next_action": v.next_action,
+        "registered": v.registered, "shards_expected": v.shards_expected, "shards_served": v.shards_served,
+        "standby_coreapps": v.standby, "failures_tolerated": v.failures_tolerated,
+        "failures_planned": v.failures_planned, "primary_master": v.primary_master,
+        "problems": list(v.problems),
+        "nodes": [{k: (val.value if isinstance(val, Level) else val) for k, val in asdict(n).items()} for n in v.nodes],
+    }
+
+
+def result_dict(r: PollResult) -> dict:
+    """A poll result as JSON-able data (no secrets: errors carry none)."""
+    data: dict = {"polled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.polled_at)),
+                  "latency_ms": round(r.latency * 1000, 1), "exit_code": exit_code(r)}
+    if r.verdict is not None:
+        data["verdict"] = verdict_dict(r.verdict)
+    if r.error is not None:
+        data["error"] = {"kind": r.error.kind, "message": str(r.error), "status": r.error.status,
+                         "code": r.error.code, "next_action": r.error.next_action}
+    return data
+
+
+def print_text(r: PollResult, out=sys.stdout) -> None:
+    """Human lines: the headline, the next action, then one line per node that is not ok."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(r.polled_at))
+    if r.verdict is None:
+        print(f"{stamp} FAILING: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —"), file=out)
+        return
+    v = r.verdict
+    print(f"{stamp} {v.level.value.upper()}: {v.headline}", file=out)
+    if v.level is not Level.OK:
+        print(f"  next: {v.next_action}", file=out)
+    for n in v.nodes:
+        if n.level not in (Level.OK, Level.STANDBY):
+            print(f"  {n.level.value:8} {n.host}:{n.container_id} {n.actual_role} {n.actual_status} — {n.reason}", file=out)
+
+
+async def run_health(profile, *, as_json: bool, watch: bool, interval: float) -> int:
+    """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll."""
+    monitor = HealthMonitor(profile, interval=interval)
+    try:
+        result = await monitor.poll_once()
+        _print(result, as_json, first=True)
+        while watch:
+            await asyncio.sleep(interval)
+            result = await monitor.poll_once()
+            if result.new_entries or as_json:
+                _print(result, as_json, first=False)
+        return exit_code(result)
+    finally:
+        await monitor.aclose()
+
+
+def _print(r: PollResult, as_json: bool, first: bool) -> None:
+    if as_json:
+        print(json.dumps(result_dict(r)), flush=True)
+        return
+    if first:
+        print_text(r)
+    else:
+        for e in r.new_entries:
+            print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}", flush=True)

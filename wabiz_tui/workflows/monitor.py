@@ -1,0 +1,190 @@
+"""Live health monitoring: poll ``GET /v1/health``, judge it, and keep a timeline of what changed.
+
+Used by the TUI's monitor screen, ``wabiz-tui health`` and the failover drill. Polls never overlap
+(one poll, then ``interval`` seconds of sleep). Transitional states are tolerated for ``grace``
+seconds after :meth:`HealthMonitor.note_start` (a start or upgrade) and after a failover the
+monitor detects itself (a connected Coreapp lost). A 401 makes the client log in once more before it
+is reported as a credentials problem (``api.client``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..api.client import ApiError, WebappClient
+from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, parse_health
+from ..domain.model import ClusterProfile, Role
+
+DEFAULT_INTERVAL = 5.0
+DEFAULT_GRACE = 60.0
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """Something that changed: ``at`` is a wall-clock time (epoch seconds), ``severity`` info/warning/alert."""
+
+    at: float
+    text: str
+    severity: str = "info"
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """One poll: a verdict, or the API error that prevented it, with the poll's latency in seconds."""
+
+    polled_at: float
+    latency: float
+    verdict: ClusterVerdict | None = None
+    error: ApiError | None = None
+    new_entries: tuple[TimelineEntry, ...] = ()
+    worsened: bool = False
+
+
+def client_for(profile: ClusterProfile) -> WebappClient:
+    """A Webapp API client configured from the profile's ``webapp`` section."""
+    w = profile.webapp
+    return WebappClient(w.url, username=w.admin_user, password=w.admin_password, initial_password=w.initial_password,
+                        ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
+
+
+def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: bool) -> Plan:
+    """The health plan of ``profile`` with the shard count in force."""
+    names = lambda role: tuple(h.external_hostname for h in profile.hosts_with(role))  # noqa: E731
+    return Plan(names(Role.MASTER), names(Role.COREAPP), names(Role.WEBAPP), shards, registered, in_grace)
+
+
+@dataclass
+class _Track:
+    nodes: dict[str, str] = field(default_factory=dict)
+    level_rank: int = -1
+    unserved_since: float | None = None
+    lost_owners: list[str] = field(default_factory=list)
+
+
+class HealthMonitor:
+    """Polls one cluster's health and derives events.
+
+    ``interval`` and ``grace`` are seconds. ``client`` defaults to one built from the profile.
+    ``clock`` (monotonic seconds) and ``wall`` (epoch seconds) are injectable for tests.
+    """
+
+    def __init__(self, profile: ClusterProfile, *, interval: float = DEFAULT_INTERVAL, grace: float = DEFAULT_GRACE,
+                 client: WebappClient | None = None, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time):
+        self.profile = profile
+        self.interval = interval
+        self.grace = grace
+        self._client = client or client_for(profile)
+        self._clock, self._wall = clock, wall
+        self._grace_until = 0.0
+        self._track = _Track()
+        self.timeline: list[TimelineEntry] = []
+        self.last: PollResult | None = None
+
+    async def aclose(self) -> None:
+        """Close the API client."""
+        await self._client.aclose()
+
+    def note_start(self) -> None:
+        """A start, upgrade or failover happened now: tolerate transitional states for ``grace`` seconds."""
+        self._grace_until = self._clock() + self.grace
+
+    def _entry(self, text: str, severity: str = "info") -> TimelineEntry:
+        e = TimelineEntry(self._wall(), text, severity)
+        self.timeline.append(e)
+        return e
+
+    async def _shards(self, registered: bool) -> int:
+        if not registered:
+            return self.profile.shards
+        try:
+            return await self._client.get_shards()
+        except ApiError:
+            return self.profile.shards
+
+    async def poll_once(self) -> PollResult:
+        """Poll and judge once. Never raises for API problems: they come back in ``PollResult.error``."""
+        start = self._clock()
+        try:
+            body = await self._client.health()
+            nodes = parse_health(body)
+            registered = bool(nodes) and not any(n.gateway_status == "unregistered" for n in nodes)
+            shards = await self._shards(registered)
+            verdict = judge(body, plan_for(self.profile, shards, registered, self._clock() < self._grace_until))
+            error = None
+        except ApiError as exc:
+            verdict, error = None, exc
+        except HealthFormatError as exc:
+            verdict, error = None, ApiError(f"health answer not understood: {exc}")
+        latency = self._clock() - start
+        entries, worsened = self._derive(verdict, error)
+        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened)
+        return self.last
+
+    def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[list[TimelineEntry], bool]:
+        t = self._track
+        out: list[TimelineEntry] = []
+        if verdict is None:
+            rank = 4
+            if t.level_rank != rank:
+                out.append(self._entry(f"health unavailable: {error}", "alert"))
+        else:
+            rank = verdict.level.rank
+            now_nodes = {f"{n.host}:{n.container_id}": f"{n.actual_role} {n.actual_status}"
+                         for n in verdict.nodes if n.actual_status != "missing"}
+            for key, state in now_nodes.items():
+                before = t.nodes.get(key)
+                if before is None and t.nodes:
+                    out.append(self._entry(f"{key} appeared: {state}"))
+                elif before is not None and before != state:
+                    out.append(self._entry(f"{key}: {before} → {state}", "warning" if "connected" in before else "info"))
+            for key, state in t.nodes.items():
+                if key not in now_nodes:
+                    out.append(self._entry(f"{key} disappeared (was {state})", "warning"))
+            out += self._shard_events(verdict, t.nodes, now_nodes)
+            t.nodes = now_nodes
+            if t.level_rank >= 0 and rank != t.level_rank:
+                out.append(self._entry(f"cluster: {verdict.headline}", "alert" if rank > t.level_rank else "info"))
+        worsened = t.level_rank >= 0 and rank > t.level_rank
+        t.level_rank = rank
+        return out, worsened
+
+    def _shard_events(self, verdict: ClusterVerdict, before: dict[str, str], now: dict[str, str]) -> list[TimelineEntry]:
+        t = self._track
+        out: list[TimelineEntry] = []
+        was_connected = {k for k, s in before.items() if s == "coreapp connected"}
+        is_connected = {k for k, s in now.items() if s == "coreapp connected"}
+        lost = sorted(was_connected - is_connected)
+        gained = sorted(is_connected - was_connected)
+        if lost:
+            t.lost_owners += [k.split(":")[0] for k in lost]
+            self.note_start()  # a failover starts: transitional states are expected for a while
+        if verdict.registered and verdict.shards_served < verdict.shards_expected:
+            if t.unserved_since is None:
+                t.unserved_since = self._clock()
+                n = verdict.shards_expected - verdict.shards_served
+                out.append(self._entry(f"{n} shard(s) unserved" + (f" since {', '.join(t.lost_owners)} stopped serving" if t.lost_owners else ""),
+                                       "alert"))
+        elif t.unserved_since is not None:
+            took = self._clock() - t.unserved_since
+            for k in gained:
+                origin = t.lost_owners.pop(0) if t.lost_owners else "a lost coreapp"
+                out.append(self._entry(f"{k.split(':')[0]} took over the shard of {origin} after {took:.1f} s"))
+            out.append(self._entry(f"all shards served again after {took:.1f} s unserved"))
+            t.unserved_since = None
+        elif gained and t.lost_owners:
+            origin = t.lost_owners.pop(0)
+            out.append(self._entry(f"{gained[0].split(':')[0]} took over the shard of {origin} (within one poll)"))
+        return out
+
+    async def run(self, on_result: Callable[[PollResult], None], stop: asyncio.Event) -> None:
+        """Poll until ``stop`` is set, calling ``on_result`` after each poll; polls never overlap."""
+        while not stop.is_set():
+            on_result(await self.poll_once())
+            try:
+                await asyncio.wait_for(stop.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
