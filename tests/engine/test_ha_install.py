@@ -8,7 +8,6 @@ import stat
 
 from tests.engine.conftest import settings_for
 from wabiz_tui.domain.health import Level
-from wabiz_tui.domain.model import DbEnv
 from wabiz_tui.workflows.events import HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
 from wabiz_tui.workflows.ha_install import HaInstall
 

@@ -197,7 +197,6 @@ def judge(body: Mapping[str, Any], plan: Plan) -> ClusterVerdict:
     matched, extra, missing = _match(nodes, plan)
     rows: list[NodeVerdict] = []
     problems: list[str] = []
-    mc = plan.shards > 1
     connected = [n for n, k in matched if k == "coreapp" and n.gateway_status == "connected"]
     standby = [n for n, k in matched if k == "coreapp" and n.gateway_status == "disconnected"]
     primaries = [n for n in nodes if n.role == "primary_master"]
@@ -330,7 +329,7 @@ def _headline(plan: Plan, level: Level, served: int, standby: int, primary: str,
         if served >= plan.shards and standby == 0:
             return (f"{mode} degraded: {served}/{plan.shards} {shard_word} served but no standby coreapp — a single coreapp failure loses "
                     f"{'the shard' if plan.shards == 1 else 'a share of the messages'}",
-                    f"start one more coreapp on a new host (shards + X coreapps tolerate X failures)")
+                    "start one more coreapp on a new host (shards + X coreapps tolerate X failures)")
         return (f"{mode} degraded: {problems[0] if problems else 'see the nodes'}", "look at the rows in yellow")
     return (f"{mode} failing: {problems[0] if problems else 'see the nodes'}",
             "look at the rows in red: start the missing containers, read their logs")

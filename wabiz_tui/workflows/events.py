@@ -12,11 +12,12 @@ from typing import Any, Callable, Union
 
 @dataclass(frozen=True)
 class StepStarted:
-    """Step ``number`` (1-based, as in the seed) titled ``title`` has begun on ``hosts``."""
+    """Step ``number`` (1-based, as in the seed) of ``procedure`` titled ``title`` has begun on ``hosts``."""
 
     number: int
     title: str
     hosts: tuple[str, ...] = ()
+    procedure: str = "install"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class StepFinished:
     ok: bool
     summary: str
     next_action: str = ""
+    procedure: str = "install"
 
 
 @dataclass(frozen=True)

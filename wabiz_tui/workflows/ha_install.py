@@ -10,40 +10,23 @@ No method raises for a remote failure: it emits :class:`StepFinished` with ``ok=
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from ..api.client import ApiError, WebappClient
+from ..api.client import ApiError
 from ..config.profile import save_profile
-from ..domain.commands import ComposeInvocation, mkdir, remote_files, stat_mode
-from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge
-from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, MediaKind, Role
+from ..domain.commands import mkdir, remote_files, stat_mode
+from ..domain.health import Level
+from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
-from ..domain.text import Redactor
-from ..domain.validation import ProfileInvalid, validate_profile
+from ..domain.validation import validate_profile
 from ..remote.errors import RemoteError
-from ..remote.fanout import HostResult, fan_out
-from ..remote.pool import ConnectionPool
-from ..remote.run import run_streaming
-from ..remote.upload import upload_text
+from .base import Procedure, StepInfo
 from .errors import WorkflowError
-from .events import (Emit, Finding, HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished,
-                     StepStarted)
-from .runlog import RunLog
-from .settings import RunSettings
+from .events import Finding, Message
 
-
-@dataclass(frozen=True)
-class StepInfo:
-    """A step of a procedure: its number in the seed, a stable key, a title and what it does."""
-
-    number: int
-    key: str
-    title: str
-    description: str
-
+__all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo", "container_problem"]
 
 HA_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "directory", "Working directory", "Create the configuration directory on every host."),
@@ -66,125 +49,22 @@ class CodeRequest:
     vname: str = ""
 
 
-class HaInstall:
+class HaInstall(Procedure):
     """Runs the HA install for ``profile``, reporting through ``emit``.
 
     ``profile`` may be replaced between steps (the wizard's forms do it). Call :meth:`close` at the end.
     """
 
     steps = HA_STEPS
-
-    def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
-        self.profile = profile
-        self.settings = settings or RunSettings()
-        self._emit_raw = emit
-        self._pool = ConnectionPool(self.settings.ssh)
-        self._api: WebappClient | None = None
-        self._api_key: tuple | None = None
-        self._runlog = RunLog(self.settings.log_dir, profile.name) if self.settings.log_dir else None
-        self._started_at: float | None = None
-        self.last_verdict: ClusterVerdict | None = None
-
-    # ---- plumbing -------------------------------------------------------------------------
-    @property
-    def _redact(self) -> Redactor:
-        p = self.profile
-        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert])
-
-    def emit(self, event) -> None:
-        """Send ``event`` to the face, after masking secrets in any text it carries."""
-        r = self._redact
-        if isinstance(event, HostOutput):
-            event = HostOutput(event.host, r(event.line))
-            if self._runlog:
-                self._runlog.write(event.host, event.line)
-        elif isinstance(event, HostCommand):
-            event = HostCommand(event.host, r(event.command))
-            if self._runlog:
-                self._runlog.write(event.host, f"$ {event.command}")
-        elif isinstance(event, Message):
-            event = Message(r(event.text))
-        self._emit_raw(event)
-
-    async def close(self) -> None:
-        """Close SSH connections, the API client and the log files."""
-        await self._pool.close()
-        if self._api is not None:
-            await self._api.aclose()
-            self._api = None
-        if self._runlog:
-            self._runlog.close()
-
-    def _start(self, number: int, hosts: tuple[str, ...] = ()) -> None:
-        self.emit(StepStarted(number, HA_STEPS[number - 1].title, hosts))
-
-    def _finish(self, number: int, ok: bool, summary: str, next_action: str = "") -> bool:
-        self.emit(StepFinished(number, ok, self._redact(summary), next_action))
-        return ok
-
-    def _valid(self, number: int) -> bool:
-        errors = validate_profile(self.profile)
-        if errors:
-            for e in errors:
-                self.emit(Message(f"invalid: {e}"))
-            return self._finish(number, False, f"the profile has {len(errors)} invalid value(s): {errors[0]}",
-                                "fix the values shown and run the step again")
-        return True
-
-    async def _run(self, host: HostSpec, command: str) -> int | None:
-        conn = await self._pool.get(host)
-        self.emit(HostCommand(host.external_hostname, command))
-        try:
-            return await run_streaming(conn, host.external_hostname, command,
-                                       lambda line: self.emit(HostOutput(host.external_hostname, line)),
-                                       timeout=self.settings.command_timeout)
-        except RemoteError:
-            self._pool.drop(host.external_hostname)
-            raise
-
-    async def _on_hosts(self, number: int, hosts: tuple[HostSpec, ...], action: Callable[[HostSpec], Awaitable[str]],
-                        what: str) -> bool:
-        """Run ``action`` on ``hosts`` in parallel; each returns a one-line summary or raises RemoteError."""
-        self._start(number, tuple(h.external_hostname for h in hosts))
-
-        async def wrapped(host: HostSpec) -> str:
-            try:
-                summary = await action(host)
-            except RemoteError as exc:
-                self.emit(HostOutput(host.external_hostname, f"ERROR: {exc}"))
-                if exc.next_action:
-                    self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
-                self.emit(HostFinished(host.external_hostname, False, None, str(exc)))
-                raise
-            self.emit(HostFinished(host.external_hostname, True, 0, ""))
-            return summary
-
-        results = await fan_out(hosts, wrapped)
-        failed = [r for r in results.values() if not r.ok]
-        if failed:
-            first = failed[0]
-            return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
-                                first.next_action or f"fix {first.host} and retry the step (hosts that succeeded are redone safely)")
-        return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
-
-    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
-        status = await self._run(host, command)
-        if status != 0:
-            raise RemoteError(host.external_hostname,
-                              f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
-                              next_action)
+    procedure = "install"
 
     # ---- review ---------------------------------------------------------------------------
-    def invocation(self, host: HostSpec) -> ComposeInvocation:
-        """The compose invocation (variables, file, project directory) for ``host``."""
-        return ComposeInvocation(host, self.profile.wa_api_version)
-
     def review(self) -> list[tuple[str, str]]:
         """``(title, text)`` blocks: the rendered files (db.env password masked) and every command per host."""
         p = self.profile
         blocks = [(COMPOSE_FILE, render_compose(p)), (DB_ENV_FILE, render_db_env(p.db, mask_password=True))]
         for host in p.hosts:
-            lines = [f"# step 1", mkdir(host.remote_dir), "# steps 2-3 (SFTP upload)"]
+            lines = ["# step 1", mkdir(host.remote_dir), "# steps 2-3 (SFTP upload)"]
             lines += [f"put {name} -> {path}{' (mode 600)' if name == DB_ENV_FILE else ''}" for name, path in remote_files(host).items()]
             if p.media.kind is MediaKind.HOST_PATH:
                 lines += ["# step 4", stat_mode(p.media.host_path)]
@@ -209,33 +89,17 @@ class HaInstall:
             return False
         return await self._on_hosts(1, self.profile.hosts, self._mkdir, "creating the working directory")
 
-    async def _mkdir(self, host: HostSpec) -> str:
-        await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")
-        return host.remote_dir
-
-    async def _upload(self, host: HostSpec, name: str, text: str, mode: int) -> str:
-        path = remote_files(host)[name]
-        conn = await self._pool.get(host)
-        self.emit(HostCommand(host.external_hostname, f"sftp put {name} {path} (mode {mode:o})"))
-        size = await upload_text(conn, host.external_hostname, path, text, mode=mode)
-        self.emit(HostOutput(host.external_hostname, f"uploaded {name}: {size} bytes to {path}, mode {mode:o}"))
-        return path
-
     async def step_files(self) -> bool:
         """Step 2: render ``prod-multiconnect-compose.yml`` and upload it to every host."""
         if not self._valid(2):
             return False
-        text = render_compose(self.profile)
-        return await self._on_hosts(2, self.profile.hosts, lambda h: self._upload(h, COMPOSE_FILE, text, 0o644),
-                                    f"uploading {COMPOSE_FILE}")
+        return await self._on_hosts(2, self.profile.hosts, self._upload_compose, f"uploading {COMPOSE_FILE}")
 
     async def step_db_env(self) -> bool:
         """Step 3: write ``db.env`` with mode 600 on every host (the password never reaches a command line)."""
         if not self._valid(3):
             return False
-        text = render_db_env(self.profile.db)
-        return await self._on_hosts(3, self.profile.hosts, lambda h: self._upload(h, DB_ENV_FILE, text, 0o600),
-                                    f"uploading {DB_ENV_FILE}")
+        return await self._on_hosts(3, self.profile.hosts, self._upload_db_env, f"uploading {DB_ENV_FILE}")
 
     async def step_media(self) -> bool:
         """Step 4: a host path must exist on every host with mode 755 (seed); a named volume needs nothing."""
@@ -254,12 +118,7 @@ class HaInstall:
     async def _check_media_path(self, host: HostSpec) -> str:
         path = self.profile.media.host_path
         lines: list[str] = []
-        conn = await self._pool.get(host)
-        cmd = stat_mode(path)
-        self.emit(HostCommand(host.external_hostname, cmd))
-        status = await run_streaming(conn, host.external_hostname, cmd, lines.append, timeout=self.settings.command_timeout)
-        for line in lines:
-            self.emit(HostOutput(host.external_hostname, line))
+        status = await self._run(host, stat_mode(path), lines.append)
         if status != 0:
             raise RemoteError(host.external_hostname, f"media path {path} does not exist or cannot be read",
                               f"mount the shared media volume at {path} on {host.external_hostname} (mkdir, mount -t nfs …)")
@@ -276,14 +135,6 @@ class HaInstall:
         self._started_at = time.monotonic()
         return await self._on_hosts(5, self.profile.hosts, self._up, "starting the containers")
 
-    async def _up(self, host: HostSpec) -> str:
-        inv = self.invocation(host)
-        for role in ROLE_ORDER:
-            if host.has(role):
-                await self._checked(host, inv.up(role), f"up -d {role.service}",
-                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}")
-        return "started"
-
     async def step_containers(self) -> bool:
         """Step 6: ``docker-compose ps`` on every host; each planned service must be Up."""
         if not self._valid(6):
@@ -292,15 +143,7 @@ class HaInstall:
 
     async def _ps(self, host: HostSpec) -> str:
         lines: list[str] = []
-        conn = await self._pool.get(host)
-        cmd = self.invocation(host).ps()
-        self.emit(HostCommand(host.external_hostname, cmd))
-
-        def on_line(line: str) -> None:
-            lines.append(line)
-            self.emit(HostOutput(host.external_hostname, line))
-
-        status = await run_streaming(conn, host.external_hostname, cmd, on_line, timeout=self.settings.command_timeout)
+        status = await self._run(host, self.invocation(host).ps(), lines.append)
         if status != 0:
             raise RemoteError(host.external_hostname, f"docker-compose ps exited with status {status}",
                               "check that docker runs and the compose file is in place")
@@ -311,71 +154,13 @@ class HaInstall:
         return "all up"
 
     # ---- API steps ------------------------------------------------------------------------
-    def _client(self) -> WebappClient:
-        w = self.profile.webapp
-        key = (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
-        if self._api is None or self._api_key != key:
-            if self._api is not None:
-                asyncio.ensure_future(self._api.aclose())
-            self._api = WebappClient(w.url, username=w.admin_user, password=w.admin_password,
-                                     initial_password=w.initial_password, ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
-            self._api_key = key
-        return self._api
-
-    def plan(self, registered: bool) -> Plan:
-        """The health plan for the profile; in grace for ``settings.grace`` seconds after step 5."""
-        p = self.profile
-        in_grace = self._started_at is not None and time.monotonic() - self._started_at < self.settings.grace
-        return Plan(tuple(h.external_hostname for h in p.hosts_with(Role.MASTER)),
-                    tuple(h.external_hostname for h in p.hosts_with(Role.COREAPP)),
-                    tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
-                    p.shards, registered, in_grace)
-
-    async def poll_health(self, registered: bool) -> ClusterVerdict:
-        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError."""
-        body = await self._client().health()
-        try:
-            verdict = judge(body, self.plan(registered))
-        except HealthFormatError as exc:
-            raise ApiError(f"health answer not understood: {exc}") from None
-        self.last_verdict = verdict
-        self.emit(HealthUpdated(verdict))
-        return verdict
-
-    async def _wait_health(self, number: int, registered: bool) -> bool:
-        if not self._valid(number):
-            return False
-        self._start(number)
-        deadline = time.monotonic() + self.settings.health_timeout
-        last_error: ApiError | None = None
-        verdict: ClusterVerdict | None = None
-        while True:
-            try:
-                verdict = await self.poll_health(registered)
-                last_error = None
-                if verdict.level is Level.OK:
-                    return self._finish(number, True, verdict.headline, verdict.next_action)
-            except ApiError as exc:
-                if exc.kind in ("auth", "tls", "dns"):
-                    return self._finish(number, False, str(exc), exc.next_action)
-                if last_error is None or str(exc) != str(last_error):
-                    self.emit(Message(f"waiting for the Webapp: {exc}"))
-                last_error = exc
-            if time.monotonic() >= deadline:
-                if last_error is not None:
-                    return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
-                                        last_error.next_action or "check the waweb container (docker-compose logs waweb)")
-                assert verdict is not None
-                return self._finish(number, False, verdict.headline, verdict.next_action)
-            await asyncio.sleep(self.settings.poll_interval)
-
     async def step_health(self) -> bool:
         """Step 7: wait until health is as expected before registration (primary master ``unregistered``)."""
-        return await self._wait_health(7, registered=False)
+        return await self._wait_health(7, False, lambda v: v.level is Level.OK)
 
     async def step_health_registered(self) -> bool:
         """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile installed."""
-        ok = await self._wait_health(9, registered=True)
+        ok = await self._wait_health(9, True, lambda v: v.level is Level.OK)
         if ok:
             self.profile = self.profile.with_changes(installed=True)
             if self.settings.profile_path:

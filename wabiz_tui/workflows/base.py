@@ -1,0 +1,246 @@
+"""What every procedure shares: secret-masked events, per-host fan-out with streamed output, the
+per-host actions of the seed (mkdir, upload, ``up -d``), and waiting for a health verdict.
+
+Subclasses define their steps (``steps``: a tuple of :class:`StepInfo`) and call these helpers.
+No helper raises for a remote failure: failures become ``HostFinished(ok=False)`` and
+``StepFinished(ok=False)`` events with the host, the command, the exit status and a next action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from ..api.client import ApiError, WebappClient
+from ..domain.commands import ComposeInvocation, mkdir, remote_files
+from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
+from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
+from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
+from ..domain.text import Redactor
+from ..domain.validation import validate_profile
+from ..remote.errors import RemoteError
+from ..remote.fanout import fan_out
+from ..remote.pool import ConnectionPool
+from ..remote.run import run_streaming
+from ..remote.upload import upload_text
+from .events import Emit, HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .runlog import RunLog
+from .settings import RunSettings
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """A step of a procedure: its number in the seed, a stable key, a title and what it does."""
+
+    number: int
+    key: str
+    title: str
+    description: str
+
+
+class Procedure:
+    """Base of the procedures. ``profile`` may be replaced between steps; call :meth:`close` at the end."""
+
+    steps: tuple[StepInfo, ...] = ()
+    procedure = "procedure"
+
+    def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
+        self.profile = profile
+        self.settings = settings or RunSettings()
+        self._emit_raw = emit
+        self._pool = ConnectionPool(self.settings.ssh)
+        self._api: WebappClient | None = None
+        self._api_key: tuple | None = None
+        self._runlog = RunLog(self.settings.log_dir, profile.name) if self.settings.log_dir else None
+        self._started_at: float | None = None
+        self.last_verdict: ClusterVerdict | None = None
+
+    # ---- events ---------------------------------------------------------------------------
+    @property
+    def _redact(self) -> Redactor:
+        p = self.profile
+        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert])
+
+    def emit(self, event) -> None:
+        """Send ``event`` to the face, after masking secrets in any text it carries."""
+        r = self._redact
+        if isinstance(event, HostOutput):
+            event = HostOutput(event.host, r(event.line))
+            if self._runlog:
+                self._runlog.write(event.host, event.line)
+        elif isinstance(event, HostCommand):
+            event = HostCommand(event.host, r(event.command))
+            if self._runlog:
+                self._runlog.write(event.host, f"$ {event.command}")
+        elif isinstance(event, Message):
+            event = Message(r(event.text))
+        self._emit_raw(event)
+
+    async def close(self) -> None:
+        """Close SSH connections, the API client and the log files."""
+        await self._pool.close()
+        if self._api is not None:
+            await self._api.aclose()
+            self._api = None
+        if self._runlog:
+            self._runlog.close()
+
+    def _step(self, number: int) -> StepInfo:
+        return next(s for s in self.steps if s.number == number)
+
+    def _start(self, number: int, hosts: tuple[str, ...] = ()) -> None:
+        self.emit(StepStarted(number, self._step(number).title, hosts, self.procedure))
+
+    def _finish(self, number: int, ok: bool, summary: str, next_action: str = "") -> bool:
+        self.emit(StepFinished(number, ok, self._redact(summary), next_action, self.procedure))
+        return ok
+
+    def _valid(self, number: int) -> bool:
+        errors = validate_profile(self.profile)
+        if errors:
+            for e in errors:
+                self.emit(Message(f"invalid: {e}"))
+            return self._finish(number, False, f"the profile has {len(errors)} invalid value(s): {errors[0]}",
+                                "fix the values shown and run the step again")
+        return True
+
+    # ---- remote work ----------------------------------------------------------------------
+    async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None) -> int | None:
+        """Run ``command`` on ``host``, streaming its lines as HostOutput (and to ``on_line``)."""
+        conn = await self._pool.get(host)
+        self.emit(HostCommand(host.external_hostname, command))
+
+        def line(text: str) -> None:
+            if on_line:
+                on_line(text)
+            self.emit(HostOutput(host.external_hostname, text))
+
+        try:
+            return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout)
+        except RemoteError:
+            self._pool.drop(host.external_hostname)
+            raise
+
+    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
+        status = await self._run(host, command)
+        if status != 0:
+            raise RemoteError(host.external_hostname,
+                              f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
+                              next_action)
+
+    async def _on_hosts(self, number: int, hosts: tuple[HostSpec, ...], action: Callable[[HostSpec], Awaitable[str]],
+                        what: str) -> bool:
+        """Step ``number``: run ``action`` on ``hosts`` in parallel; each returns a summary or raises RemoteError."""
+        self._start(number, tuple(h.external_hostname for h in hosts))
+
+        async def wrapped(host: HostSpec) -> str:
+            try:
+                summary = await action(host)
+            except RemoteError as exc:
+                self.emit(HostOutput(host.external_hostname, f"ERROR: {exc}"))
+                if exc.next_action:
+                    self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
+                self.emit(HostFinished(host.external_hostname, False, None, str(exc)))
+                raise
+            self.emit(HostFinished(host.external_hostname, True, 0, ""))
+            return summary
+
+        results = await fan_out(hosts, wrapped)
+        failed = [r for r in results.values() if not r.ok]
+        if failed:
+            first = failed[0]
+            return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
+                                first.next_action or f"fix {first.host} and retry the step (hosts that succeeded are redone safely)")
+        return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
+
+    def invocation(self, host: HostSpec) -> ComposeInvocation:
+        """The compose invocation (variables, file, project directory) for ``host``."""
+        return ComposeInvocation(host, self.profile.wa_api_version)
+
+    async def _mkdir(self, host: HostSpec) -> str:
+        await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")
+        return host.remote_dir
+
+    async def _upload(self, host: HostSpec, name: str, text: str, mode: int) -> str:
+        path = remote_files(host)[name]
+        conn = await self._pool.get(host)
+        self.emit(HostCommand(host.external_hostname, f"sftp put {name} {path} (mode {mode:o})"))
+        size = await upload_text(conn, host.external_hostname, path, text, mode=mode)
+        self.emit(HostOutput(host.external_hostname, f"uploaded {name}: {size} bytes to {path}, mode {mode:o}"))
+        return path
+
+    async def _upload_compose(self, host: HostSpec) -> str:
+        return await self._upload(host, COMPOSE_FILE, render_compose(self.profile), 0o644)
+
+    async def _upload_db_env(self, host: HostSpec) -> str:
+        return await self._upload(host, DB_ENV_FILE, render_db_env(self.profile.db), 0o600)
+
+    async def _up(self, host: HostSpec, roles: tuple[Role, ...] | None = None) -> str:
+        """``up -d`` the service of each of the host's roles (or ``roles``), Webapp, Master, Coreapp order."""
+        inv = self.invocation(host)
+        for role in ROLE_ORDER:
+            if host.has(role) and (roles is None or role in roles):
+                await self._checked(host, inv.up(role), f"up -d {role.service}",
+                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}")
+        return "started"
+
+    # ---- health ---------------------------------------------------------------------------
+    def _client(self) -> WebappClient:
+        w = self.profile.webapp
+        key = (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
+        if self._api is None or self._api_key != key:
+            if self._api is not None:
+                asyncio.ensure_future(self._api.aclose())
+            self._api = WebappClient(w.url, username=w.admin_user, password=w.admin_password,
+                                     initial_password=w.initial_password, ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
+            self._api_key = key
+        return self._api
+
+    def plan(self, registered: bool) -> Plan:
+        """The health plan for the profile; in grace for ``settings.grace`` seconds after a start."""
+        p = self.profile
+        in_grace = self._started_at is not None and time.monotonic() - self._started_at < self.settings.grace
+        return Plan(tuple(h.external_hostname for h in p.hosts_with(Role.MASTER)),
+                    tuple(h.external_hostname for h in p.hosts_with(Role.COREAPP)),
+                    tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
+                    p.shards, registered, in_grace)
+
+    async def poll_health(self, registered: bool) -> ClusterVerdict:
+        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError."""
+        body = await self._client().health()
+        try:
+            verdict = judge(body, self.plan(registered))
+        except HealthFormatError as exc:
+            raise ApiError(f"health answer not understood: {exc}") from None
+        self.last_verdict = verdict
+        self.emit(HealthUpdated(verdict))
+        return verdict
+
+    async def _wait_health(self, number: int, registered: bool, accept: Callable[[ClusterVerdict], bool]) -> bool:
+        """Step ``number``: poll until ``accept(verdict)`` or ``settings.health_timeout`` seconds pass."""
+        if not self._valid(number):
+            return False
+        self._start(number)
+        deadline = time.monotonic() + self.settings.health_timeout
+        last_error: ApiError | None = None
+        verdict: ClusterVerdict | None = None
+        while True:
+            try:
+                verdict = await self.poll_health(registered)
+                last_error = None
+                if accept(verdict):
+                    return self._finish(number, True, verdict.headline, verdict.next_action)
+            except ApiError as exc:
+                if exc.kind in ("auth", "tls", "dns"):
+                    return self._finish(number, False, str(exc), exc.next_action)
+                if last_error is None or str(exc) != str(last_error):
+                    self.emit(Message(f"waiting for the Webapp: {exc}"))
+                last_error = exc
+            if time.monotonic() >= deadline:
+                if last_error is not None or verdict is None:
+                    return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
+                                        (last_error.next_action if last_error else "") or "check the waweb container (docker-compose logs waweb)")
+                return self._finish(number, False, verdict.headline, verdict.next_action)
+            await asyncio.sleep(self.settings.poll_interval)
