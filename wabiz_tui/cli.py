@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--serve", action="store_true", help="run only the simulator until Ctrl-C and print 'profile: <path>'")
     demo.add_argument("--speed", type=float, default=1.0, help="multiply every simulated delay (default 1.0; 0.1 is 10x faster)")
     demo.add_argument("--workdir", type=Path, help="keep the simulator's files here (default: a temporary directory)")
+    demo.add_argument("--multiconnect", action="store_true",
+                      help="headless: after the HA steps, the 4 Multiconnect steps (2 shards, a third Coreapp) and a failover drill")
     demo.add_argument("-v", "--verbose", action="store_true", help="headless: print every output line of every host")
 
     wiz = sub.add_parser("wizard", help="open the install wizard on a profile")
@@ -65,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _fail("--speed must be greater than 0, e.g. 0.5 or 1")
             if args.serve:
                 return asyncio.run(_demo_serve(args))
+            if args.multiconnect and not args.headless:
+                return _fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install)")
             if args.headless:
                 return asyncio.run(_demo_headless(args))
             return _demo_tui(args)
@@ -146,26 +150,30 @@ class _HeadlessPrinter:
 
     def __init__(self, verbose: bool):
         self.verbose = verbose
-        self.step = 0
+        self.step = "step 0"
+
+    @staticmethod
+    def _label(event) -> str:
+        return f"step {event.number}" if event.procedure == "install" else f"{event.procedure} step {event.number}"
 
     def __call__(self, event) -> None:
         from .workflows import events as ev
 
         if isinstance(event, ev.StepStarted):
-            self.step = event.number
-            print(f"step {event.number}: {event.title}", flush=True)
+            self.step = self._label(event)
+            print(f"{self.step}: {event.title}", flush=True)
         elif isinstance(event, ev.HostFinished):
             state = "ok" if event.ok else f"FAILED: {event.error}"
-            print(f"  step {self.step} {event.host}: {state}", flush=True)
+            print(f"  {self.step} {event.host}: {state}", flush=True)
         elif isinstance(event, ev.HostOutput) and self.verbose:
-            print(f"  step {self.step} {event.host} | {event.line}", flush=True)
+            print(f"  {self.step} {event.host} | {event.line}", flush=True)
         elif isinstance(event, ev.Finding):
             print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
-        elif isinstance(event, ev.Message) and self.verbose:
-            print(f"  step {self.step}: {event.text}", flush=True)
+        elif isinstance(event, ev.Message) and (self.verbose or event.text.startswith("a standby took over")):
+            print(f"  {self.step}: {event.text}", flush=True)
         elif isinstance(event, ev.StepFinished):
             mark = "done" if event.ok else "FAILED"
-            print(f"  step {event.number} {mark}: {event.summary}" + (f" (next: {event.next_action})" if event.next_action and not event.ok else ""),
+            print(f"  {self._label(event)} {mark}: {event.summary}" + (f" (next: {event.next_action})" if event.next_action and not event.ok else ""),
                   flush=True)
 
 
@@ -179,7 +187,8 @@ async def _demo_headless(args: argparse.Namespace) -> int:
     session = await start_demo(workdir, speed=args.speed)
     settings = default_settings(session.profile, app_paths(), profile_path=session.profile_path, read_user_config=False)
     settings.poll_interval = max(0.1, 2.0 * args.speed)
-    workflow = HaInstall(session.profile, emit=_HeadlessPrinter(args.verbose), settings=settings)
+    printer = _HeadlessPrinter(args.verbose)
+    workflow = HaInstall(session.profile, emit=printer, settings=settings)
 
     async def sms_code(request) -> str:
         print(f"  code sent for {request.vname!r}; the simulator's SMS says {session.cluster.sms_outbox[-1][1]}", flush=True)
@@ -188,6 +197,8 @@ async def _demo_headless(args: argparse.Namespace) -> int:
     try:
         ok = await workflow.run_all(sms_code)
         verdict = workflow.last_verdict
+        if ok and args.multiconnect:
+            ok, verdict = await _demo_multiconnect(session, workflow.profile, settings, printer)
         print(f"verdict: {verdict.headline if verdict else 'no health answer'}")
         return 0 if ok and verdict is not None and verdict.healthy else 1
     finally:
@@ -195,6 +206,32 @@ async def _demo_headless(args: argparse.Namespace) -> int:
         await session.stop()
         if tmp:
             tmp.cleanup()
+
+
+async def _demo_multiconnect(session, profile, settings, printer):
+    """The 4 Multiconnect steps with 2 shards and the spare host, then a failover drill."""
+    from .workflows.drill import FailoverDrill
+    from .workflows.multiconnect import Multiconnect
+
+    print("multiconnect:", flush=True)
+    mc = Multiconnect(profile, emit=printer, settings=settings)
+    try:
+        ok = (await mc.set_shards(2, confirmed=True) and await mc.health_served()
+              and await mc.add_coreapp(session.spare_hosts[0]) and await mc.health_with_standby())
+        profile = mc.profile
+    finally:
+        await mc.close()
+    if not ok:
+        return False, mc.last_verdict
+    print("failover drill:", flush=True)
+    drill = FailoverDrill(profile, emit=printer, settings=settings)
+    try:
+        ok = await drill.run_all()
+        if drill.takeover_seconds is not None:
+            print(f"takeover: a standby served the shard of {drill.victim} {drill.takeover_seconds:.1f} s after the kill", flush=True)
+        return ok, drill.last_verdict
+    finally:
+        await drill.close()
 
 
 def _demo_tui(args: argparse.Namespace) -> int:

@@ -23,27 +23,40 @@ DEMO_ADMIN_PASSWORD = "Demo-Admin-2026#"
 DEMO_BUSINESS = "Demo Pizza Srl"
 
 
+#: The seed's Multiconnect step 3 host: a spare the demo starts with but does not put in the profile.
+SPARE_HOST = SimHost("wa-core-3", ("coreapp",))
+
+
 @dataclass
 class DemoSession:
-    """A running simulated cluster with its profile (``profile_path`` is the saved YAML, mode 600)."""
+    """A running simulated cluster with its profile (``profile_path`` is the saved YAML, mode 600).
+
+    ``spare_hosts`` are simulated hosts that exist but are not in the profile yet (the Multiconnect
+    step adds one).
+    """
 
     cluster: SimulatedCluster
     profile: ClusterProfile
     profile_path: Path
+    spare_hosts: tuple[HostSpec, ...] = ()
 
     async def stop(self) -> None:
         """Stop the simulated cluster."""
         await self.cluster.stop()
 
 
-def demo_profile(cluster: SimulatedCluster, name: str = "demo") -> ClusterProfile:
-    """A valid profile for a started ``cluster``: the seed's layout, MySQL env, named media volume."""
-    hosts = tuple(
-        HostSpec(external_hostname=h.external_hostname,
-                 ssh=SshTarget(host="127.0.0.1", port=cluster.ssh_port(h.external_hostname), user=cluster.ssh_user,
-                               key_file=str(cluster.client_key_path), use_agent=False),
-                 roles=tuple(Role(r) for r in h.roles), remote_dir=f"/home/{cluster.ssh_user}/biz")
-        for h in cluster.hosts)
+def host_spec(cluster: SimulatedCluster, host: SimHost) -> HostSpec:
+    """The profile entry for a simulated host: SSH on loopback with the simulator's client key."""
+    return HostSpec(external_hostname=host.external_hostname,
+                    ssh=SshTarget(host="127.0.0.1", port=cluster.ssh_port(host.external_hostname), user=cluster.ssh_user,
+                                  key_file=str(cluster.client_key_path), use_agent=False),
+                    roles=tuple(Role(r) for r in host.roles), remote_dir=f"/home/{cluster.ssh_user}/biz")
+
+
+def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str, ...] = ()) -> ClusterProfile:
+    """A valid profile for a started ``cluster`` (hosts named in ``spare`` left out): the seed's layout,
+    MySQL env, named media volume."""
+    hosts = tuple(host_spec(cluster, h) for h in cluster.hosts if h.external_hostname not in spare)
     return ClusterProfile(
         name=name, wa_api_version=DEMO_VERSION, hosts=hosts,
         db=DbEnv(engine=DbEngine.MYSQL, hostname="wa-db.demo.internal", port=3306, username="waent",
@@ -57,19 +70,22 @@ def demo_profile(cluster: SimulatedCluster, name: str = "demo") -> ClusterProfil
 
 
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,
-                     profile_dir: Path | None = None) -> DemoSession:
+                     spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None) -> DemoSession:
     """Start a simulated cluster under ``workdir`` and save its profile (in ``profile_dir`` or ``workdir``).
 
-    ``speed`` scales every simulated delay (0.05 in tests, 1.0 for people).
+    ``speed`` scales every simulated delay (0.05 in tests, 1.0 for people). ``spare_hosts`` are
+    started too but left out of the profile.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    cluster = SimulatedCluster(workdir / "cluster", hosts, speed=speed)
+    cluster = SimulatedCluster(workdir / "cluster", tuple(hosts) + tuple(spare_hosts), speed=speed)
     await cluster.start()
     try:
-        profile = demo_profile(cluster)
+        spare_names = tuple(h.external_hostname for h in spare_hosts)
+        profile = demo_profile(cluster, spare=spare_names)
         path = save_profile(profile, (profile_dir or workdir) / "demo.yaml")
+        spares = tuple(host_spec(cluster, h) for h in spare_hosts)
     except BaseException:
         await cluster.stop()
         raise
-    return DemoSession(cluster, profile, path)
+    return DemoSession(cluster, profile, path, spares)

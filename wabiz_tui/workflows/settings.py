@@ -16,7 +16,8 @@ class RunSettings:
 
     ``health_timeout``: how long the health steps wait for the expected state; ``grace``: how long
     transitional states (``connecting``, ``uninitialized``, 1011) are tolerated after a start;
-    ``poll_interval``: time between two health polls; ``command_timeout``: one remote command.
+    ``poll_interval``: time between two health polls; ``command_timeout``: one remote command;
+    ``retry_backoff``: first pause before retrying an API call the server refused for now (doubles each time).
     ``log_dir``: where each host's full output is written (None: no files).
     """
 
@@ -25,6 +26,7 @@ class RunSettings:
     health_timeout: float = 180.0
     grace: float = 90.0
     command_timeout: float = 900.0
+    retry_backoff: float = 1.0
     log_dir: Path | None = None
     profile_path: Path | None = None
 
