@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import asyncssh
@@ -38,3 +39,31 @@ def compose_cmd(host: str, sub: str, version: str = "2.41.2") -> str:
     return (f"cd /home/wa/biz && EXTERNAL_HOSTNAME={host} WA_API_VERSION={version} docker-compose "
             f"-f {COMPOSE} --project-directory /home/wa/biz {sub}")
 
+
+SERVICE_FOR_ROLE = {"webapp": "waweb", "master": "master", "coreapp": "wacore"}
+
+
+async def up_all(sim: SimulatedCluster, compose: str, db_env: str, version: str = "2.41.2") -> None:
+    """Upload the files to every host and ``up -d`` each host's role service, hosts in parallel."""
+
+    async def one(h) -> None:
+        await upload(sim, h.external_hostname, compose, db_env)
+        async with await connect(sim, h.external_hostname) as conn:
+            for role in h.roles:
+                r = await conn.run(compose_cmd(h.external_hostname, f"up -d {SERVICE_FOR_ROLE[role]}", version))
+                assert r.exit_status == 0, r.stderr
+
+    await asyncio.gather(*(one(h) for h in sim.hosts))
+
+
+async def poll(fn, timeout: float = 5.0, interval: float = 0.02):
+    """Await ``fn()`` until it returns a truthy value (returned) or fail after ``timeout`` s."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        value = await fn()
+        if value:
+            return value
+        if loop.time() > end:
+            raise AssertionError(f"condition not met in {timeout}s; last value: {value!r}")
+        await asyncio.sleep(interval)

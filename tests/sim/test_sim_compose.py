@@ -43,7 +43,8 @@ async def test_missing_external_hostname(core1):
 
 async def test_login_env_is_not_used(core1):
     # a variable exported in an earlier SSH session does not exist in the next one
-    await core1.run("export WA_API_VERSION=2.41.2")
+    r = await core1.run(f"export WA_API_VERSION=2.41.2 && EXTERNAL_HOSTNAME=x docker-compose -f {COMPOSE} ps")
+    assert r.exit_status == 0, r.stderr
     r = await core1.run(f"EXTERNAL_HOSTNAME=x docker-compose -f {COMPOSE} ps")
     assert r.exit_status == 1 and "WA_API_VERSION" in r.stderr
 
@@ -153,3 +154,14 @@ async def test_docker_cli(cluster, core1):
     assert r.stdout == "biz_wacore_1 exited\n"
     r = await core1.run("docker logs nope")
     assert (r.exit_status, r.stderr) == (1, "Error response from daemon: No such container: nope\n")
+
+
+async def test_dbupgrade_job_exits_zero(cluster, core1):
+    from sim_helpers import OFFICIAL
+    async with core1.start_sftp_client() as sftp:
+        await sftp.put(str(OFFICIAL / "dbupgrade-compose.yml"), "/home/wa/biz/dbupgrade-compose.yml")
+    r = await core1.run("cd /home/wa/biz && WA_API_VERSION=2.45.2 docker-compose -f dbupgrade-compose.yml up -d")
+    assert r.exit_status == 0, r.stderr
+    assert "Creating network" not in r.stderr  # network_mode: bridge
+    r = await core1.run("docker wait biz_dbupgrade_1")
+    assert r.stdout == "0\n"

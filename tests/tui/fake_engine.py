@@ -6,15 +6,29 @@ import asyncio
 from dataclasses import dataclass
 
 from wabiz_tui.domain.health import ClusterVerdict, Level, NodeVerdict
-from wabiz_tui.domain.model import (ClusterProfile, DbEnv, HostSpec, Registration, Role, SshTarget, WebappApi)
+from wabiz_tui.domain.model import (
+    ClusterProfile,
+    DbEnv,
+    HostSpec,
+    Registration,
+    Role,
+    SshTarget,
+    WebappApi,
+)
 from wabiz_tui.workflows.errors import WorkflowError
-from wabiz_tui.workflows.events import (HealthUpdated, HostCommand, HostFinished, HostOutput, StepFinished,
-                                        StepStarted)
+from wabiz_tui.workflows.events import (
+    HealthUpdated,
+    HostCommand,
+    HostFinished,
+    HostOutput,
+    StepFinished,
+    StepStarted,
+)
 
 
 def sample_profile() -> ClusterProfile:
     """A valid 3-host HA profile (with secrets the TUI must never show)."""
-    ssh = lambda n: SshTarget(host=f"127.0.0.{n}", port=2200 + n, user="wa")  # noqa: E731
+    ssh = lambda n: SshTarget(host=f"127.0.0.{n}", port=2200 + n, user="wa")
     hosts = (HostSpec("wa-host-1", ssh(1), (Role.WEBAPP, Role.MASTER, Role.COREAPP)),
              HostSpec("wa-host-2", ssh(2), (Role.MASTER, Role.COREAPP)),
              HostSpec("wa-host-3", ssh(3), (Role.WEBAPP,)))

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from wabiz_tui.demo import start_demo  # noqa: E402
-from wabiz_tui.tui.app import WabizApp  # noqa: E402
-from wabiz_tui.tui.widgets.host_log import HostLogPane  # noqa: E402
+from wabiz_tui.demo import start_demo
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.widgets.host_log import HostLogPane
 
 SIZE = (140, 45)
 
@@ -43,7 +43,20 @@ async def _run_and_next(app: WabizApp, pilot) -> None:
     await pilot.pause(0.2)
 
 
-async def make_screenshots(out_dir: Path, *, speed: float = 0.3) -> list[Path]:
+def screen_text(app: WabizApp) -> str:
+    """The current screen as plain text (what the SVG shows, without colours)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = False) -> list[Path]:
     """Walk the demo through the 9 steps, saving a screenshot of each main screen in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -59,6 +72,8 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3) -> list[Path]:
                         pane.flush()
                     await pilot.pause()
                     saved.append(Path(app.save_screenshot(f"{name}.svg", str(out_dir))))
+                    if text:
+                        (out_dir / f"{name}.txt").write_text(screen_text(app), encoding="utf-8")
 
                 await shot("01-hosts-form")
                 await _run_and_next(app, pilot)                      # step 1
@@ -72,6 +87,7 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3) -> list[Path]:
                 password.value = good
                 await _run_and_next(app, pilot)                      # step 3
                 await _run_and_next(app, pilot)                      # step 4
+                session.cluster.speed = 1.0                          # slow enough to catch it streaming
                 await pilot.press("ctrl+n")                          # step 5 starts
                 end = time.monotonic() + 30
                 while app.busy and time.monotonic() < end:
@@ -81,6 +97,7 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3) -> list[Path]:
                     await asyncio.sleep(0.02)
                 await shot("05-start-streaming")
                 await _idle(app, pilot)
+                session.cluster.speed = speed
                 await shot("05-start-done")
                 await pilot.press("ctrl+n")
                 await _run_and_next(app, pilot)                      # step 6
@@ -111,8 +128,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", nargs="?", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--speed", type=float, default=0.3)
+    parser.add_argument("--text", action="store_true", help="also write a plain-text copy of each screen")
     args = parser.parse_args()
-    for path in asyncio.run(make_screenshots(args.out_dir, speed=args.speed)):
+    for path in asyncio.run(make_screenshots(args.out_dir, speed=args.speed, text=args.text)):
         print(path)
 
 

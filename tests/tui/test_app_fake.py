@@ -99,7 +99,7 @@ async def test_failed_step_shows_host_command_exit_and_retries(tmp_path):
         assert app.state(1) is StepState.FAILED
         status = str(app.screen.query_one("#status").render())
         assert "wa-host-2" in status and "exit 2" in status and "mkdir -p" in status
-        pane = [p for p in app.screen.query(HostLogPane) if p.host == "wa-host-2"][0]
+        pane = next(p for p in app.screen.query(HostLogPane) if p.host == "wa-host-2")
         assert pane.status == "failed exit 2"
         await pilot.press("ctrl+s")
         assert (tmp_path / "logs" / "step1-wa-host-2.log").exists()
@@ -113,14 +113,16 @@ async def test_hosts_form_validation_names_field(tmp_path):
     app = make_app(tmp_path, [])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        port = app.screen.query("HostRow").first().query("FieldBox")[2]
-        port.query_one(Input).value = "abc"
+        row = app.screen.query("HostRow").first()
+        port = row.query(Input)[2]
+        port.value = "abc"
         ver = app.screen.query_one("#f-version Input", Input)
         ver.value = "v2.53"
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert app.state(1) is StepState.PENDING
-        assert "hosts[0].ssh.port" in str(port.query_one(".field-error").render())
+        assert "hosts[0].ssh.port" in str(row.query_one(".row-error").render())
+        assert port.has_class("-error")
         assert "wa_api_version" in str(app.screen.query_one("#f-version .field-error").render())
         await pilot.click("#add-host")
         await pilot.pause()
@@ -165,3 +167,62 @@ async def test_registration_and_health(tmp_path):
         app.screen.query_one("HealthPanel").show_verdict(app.last_verdict)
         assert table.cursor_row == 2
     assert engines[0].closed
+
+
+async def test_registration_error_is_a_message_not_a_crash(tmp_path):
+    app = make_app(tmp_path, [])
+    app.states.update({n: StepState.DONE for n in range(1, 8)})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.goto_step(8)
+        await pilot.pause()
+        phone = app.screen.query_one("#f-phone Input", Input)
+        phone.value = "12a"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "registration.phone_number" in str(app.screen.query_one("#f-phone .field-error").render())
+        phone.value = "3330000000"  # the fake answers 1005 (sunset)
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert app.state(8) is StepState.FAILED
+        status = str(app.screen.query_one("#status").render())
+        assert "1005" in status and "migrate to Cloud API" in status
+        assert app.is_running
+
+
+async def test_palette_follow_and_theme(tmp_path):
+    app = make_app(tmp_path, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Next step", "Previous step", "Run / retry step", "Follow / pause logs", "Save logs",
+                       "Toggle dark/light theme", "Go to step 9: Second health check"):
+            assert wanted in titles
+        pane = app.screen.query_one(HostLogPane)
+        await pilot.press("ctrl+l")
+        assert not pane.follow and "paused" in pane.border_subtitle
+        await pilot.press("ctrl+l")
+        assert pane.follow
+        dark = app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.current_theme.dark is not dark
+        await pilot.click("#step-item-3")  # not allowed to skip ahead? navigation is free when idle
+        await pilot.pause()
+        assert app.screen.name == "step3"
+
+
+async def test_added_host_gets_a_pane(tmp_path):
+    app = make_app(tmp_path, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#add-host")
+        await pilot.pause()
+        row = app.screen.query("HostRow").last()
+        inputs = row.query(Input)
+        inputs[0].value = "wa-host-4"
+        inputs[1].value = "127.0.0.4"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert app.state(1) is StepState.DONE
+        assert [p.host for p in app.screen.query(HostLogPane)][-1] == "wa-host-4"
+        assert app.profile.hosts[-1].external_hostname == "wa-host-4"

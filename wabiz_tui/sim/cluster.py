@@ -207,6 +207,10 @@ class SimulatedCluster:
         """Await until a host made reachable again is accepting SSH."""
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def set_host_latency(self, external_hostname: str, seconds: float) -> None:
+        """Slow host fault: delay every SSH command on that host by ``seconds`` (not scaled)."""
+        self._ssh[self._host(external_hostname).name].latency = max(0.0, seconds)
+
     def set_webapp_error(self, status: int | None) -> None:
         """Answer every Webapp request with this status (e.g. 500/502/503) until ``None``."""
         if self._api is None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .brain import DBUPGRADE, Container, classify
+from .brain import Container, classify
 from .shell import Proc
 
 V1_VERSION = "1.29.2"
@@ -669,4 +669,4 @@ _SUBCOMMANDS = {"up": cmd_up, "ps": cmd_ps, "logs": cmd_logs, "stop": cmd_stop, 
                 "config": cmd_config, "start": cmd_start, "restart": cmd_restart, "kill": cmd_kill,
                 "rm": cmd_rm, "pull": cmd_pull, "exec": cmd_exec}
 
-__all__ = ["compose_main", "load_project", "interpolate", "parse_env_file", "ComposeError", "DBUPGRADE"]
+__all__ = ["compose_main", "load_project", "interpolate", "parse_env_file", "ComposeError"]

@@ -926,3 +926,28 @@ async def _docker(p: Proc) -> int:
 async def _docker_compose(p: Proc) -> int:
     from .compose import compose_main
     return await compose_main(p, v2=False)
+
+
+@builtin("export")
+async def _export(p: Proc) -> int:
+    for a in p.argv[1:]:
+        if a.startswith("-"):
+            continue
+        m = _ASSIGN_RE.match(a)
+        if m:
+            p.shell.env[m.group(1)] = m.group(2)
+        elif not _NAME_RE.fullmatch(a):
+            return await p.fail(f"bash: export: `{a}': not a valid identifier")
+    return 0
+
+
+@builtin("unset")
+async def _unset(p: Proc) -> int:
+    for a in p.argv[1:]:
+        p.shell.env.pop(a, None)
+    return 0
+
+
+@builtin("set")
+async def _set(p: Proc) -> int:
+    return 0  # options such as -e / -o pipefail are accepted and ignored

@@ -54,6 +54,8 @@ class SshHost:
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sessions: set[asyncio.Task] = set()
+        #: extra delay (seconds, not scaled) before each session's command runs: the "slow host" fault
+        self.latency = 0.0
 
     async def listen(self) -> None:
         """Start accepting connections (on the same port as before, if any)."""
@@ -117,6 +119,8 @@ class SshHost:
             process.stderr.write(text)
             await process.stderr.drain()
 
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         shell = Shell(self.host, out, err)
         command = process.command
         if command is not None:

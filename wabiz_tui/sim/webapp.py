@@ -10,6 +10,7 @@ somewhere in the cluster (:class:`WebappServer` opens/closes it on the same port
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as _dt
@@ -449,6 +450,7 @@ class WebappServer:
         self._sock: socket.socket | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.SockSite | None = None
+        self._lock = asyncio.Lock()
 
     def _reserve(self) -> None:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -472,7 +474,11 @@ class WebappServer:
         await self._runner.setup()
 
     async def sync(self) -> None:
-        """Listen iff a waweb container is running."""
+        """Listen iff a waweb container is running (serialised: hooks may race)."""
+        async with self._lock:
+            await self._sync()
+
+    async def _sync(self) -> None:
         want = self.api.brain.webapp_running()
         if want and self._site is None and self._runner is not None:
             if self._sock is None:

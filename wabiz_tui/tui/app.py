@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -37,7 +38,7 @@ class WabizApp(App):
     SUB_TITLE = "WhatsApp Business API On-Premises · HA install"
     NOTIFICATION_TIMEOUT = 8
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("ctrl+n", "next_step", "Next", priority=True, id="next-step"),
         Binding("ctrl+b", "back", "Back", priority=True, id="back"),
         Binding("ctrl+r", "run_step", "Run/retry", priority=True, id="run-step"),
@@ -98,8 +99,8 @@ class WabizApp(App):
         if self.workflow is not None:
             try:
                 await asyncio.wait_for(self.workflow.close(), timeout=5)
-            except Exception:  # closing must never raise out of the app
-                pass
+            except Exception as exc:  # noqa: BLE001 - closing must never raise out of the app
+                self.log.warning(f"closing the engine failed: {exc!r}")
 
     # ---- profile and engine -----------------------------------------------------------------
     def set_profile(self, profile: ClusterProfile) -> None:
@@ -137,13 +138,13 @@ class WabizApp(App):
             screen = self._screens.get(number)
             if screen is not None and screen.is_mounted:
                 screen.handle_event(event)
-        except Exception as exc:  # a display problem must not break the step
+        except Exception as exc:  # noqa: BLE001 - a display problem must not break the step
             self.log.error(f"event display failed: {exc!r}")
 
     def _sms_received(self, phone: str, code: str) -> None:
         def show() -> None:
             self.sms_code = code
-            self.notify(f"Demo SMS to +{phone}: your registration code is {code}", title="SMS received",
+            self.notify(f"Demo SMS to +{phone.lstrip('+')}: your registration code is {code}", title="SMS received",
                         timeout=30)
             screen = self._screens.get(8)
             if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
@@ -164,7 +165,7 @@ class WabizApp(App):
         self.states[number] = state
         try:
             screen = self.screen
-        except Exception:  # no screen while the app shuts down
+        except Exception:  # noqa: BLE001 - no screen while the app shuts down
             return
         if isinstance(screen, StepScreen):
             screen.refresh_states()
@@ -275,13 +276,13 @@ class WabizApp(App):
         self.current = number
         self.switch_screen(f"step{number}")
 
-    def action_next_step(self) -> None:
+    async def action_next_step(self) -> None:
         """Next: runs the step when it is not done yet, otherwise moves to the next step."""
         if self.busy:
             self.notify(f"Step {self.active_step} is running…", severity="warning")
             return
         if self.state(self.current) is not StepState.DONE:
-            self.action_run_step()
+            await self.action_run_step()
             return
         self.goto_step(self.current + 1)
 
@@ -289,14 +290,14 @@ class WabizApp(App):
         """Back to the previous step."""
         self.goto_step(self.current - 1)
 
-    def action_run_step(self) -> None:
+    async def action_run_step(self) -> None:
         """Run (or retry) the step on screen."""
         if self.busy:
             self.notify(f"Step {self.active_step} is running…", severity="warning")
             return
         screen = self.screen
         if isinstance(screen, StepScreen):
-            screen.primary_action()
+            await screen.primary_action()
 
     def action_toggle_follow(self) -> None:
         """Pause or resume following in the host panes of this step."""

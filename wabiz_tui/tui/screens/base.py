@@ -12,8 +12,16 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Log, ProgressBar, Static
 
 from ...domain.validation import FieldError
-from ...workflows.events import (Finding, HealthUpdated, HostCommand, HostFinished, HostOutput, Message,
-                                 StepFinished, StepStarted)
+from ...workflows.events import (
+    Finding,
+    HealthUpdated,
+    HostCommand,
+    HostFinished,
+    HostOutput,
+    Message,
+    StepFinished,
+    StepStarted,
+)
 from ..steps import StepState, StepTitle
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
@@ -50,7 +58,7 @@ class StepScreen(Screen):
         self.total_hosts = 0
 
     @property
-    def wapp(self) -> "WabizApp":
+    def wapp(self) -> WabizApp:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
@@ -111,7 +119,7 @@ class StepScreen(Screen):
         return []
 
     # ---- actions --------------------------------------------------------------------------
-    def primary_action(self) -> None:
+    async def primary_action(self) -> None:
         """Run (or retry) the step after the form is valid."""
         errors = self.collect()
         if errors:
@@ -119,14 +127,19 @@ class StepScreen(Screen):
                                  style="bold red"))
             self.app.bell()
             return
+        await self._sync_panes()  # the form may have added or removed hosts
         self.wapp.start_step(self.number)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"back": self.wapp.action_back, "run": self.wapp.action_run_step,
-                   "next": self.wapp.action_next_step}
-        if event.button.id in actions:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "back":
             event.stop()
-            actions[event.button.id]()
+            self.wapp.action_back()
+        elif event.button.id == "run":
+            event.stop()
+            await self.wapp.action_run_step()
+        elif event.button.id == "next":
+            event.stop()
+            await self.wapp.action_next_step()
 
     def on_step_list_selected(self, message: StepList.Selected) -> None:
         self.wapp.goto_step(message.number)
@@ -168,8 +181,9 @@ class StepScreen(Screen):
         self._tick()
         self.started_at = None
         if ok:
-            self.set_status(Text(f"✔ Step {self.number} done. {summary}  Press ctrl+n for the next step.",
-                                 style="bold green"))
+            last = self.number == len(self.wapp.steps)
+            hint = "The install is complete." if last else "Press ctrl+n for the next step."
+            self.set_status(Text(f"✔ Step {self.number} done. {summary}  {hint}", style="bold green"))
         else:
             failed = [self.describe_failure(h) for h, r in self.host_results.items() if not r.ok]
             detail = "; ".join(failed) if failed else summary

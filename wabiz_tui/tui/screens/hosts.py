@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from ...domain.model import HostSpec, Role, SshTarget
 from ...domain.validation import FieldError, check_host, check_topology, check_version
@@ -25,8 +25,31 @@ def parse_port(text: str, field: str) -> tuple[int, list[FieldError]]:
     return int(text), []
 
 
+class FieldInput(Input):
+    """A compact ``Input`` that knows the dotted profile field it edits (for error placement)."""
+
+    def __init__(self, value: str, field: str, placeholder: str, classes: str) -> None:
+        super().__init__(value, placeholder=placeholder, compact=True, classes=classes)
+        self.field = field
+
+
+#: (field suffix, column title, CSS width class) of a host row, in display order.
+HOST_COLUMNS = (("external_hostname", "EXTERNAL_HOSTNAME", "c-ext"), ("ssh.host", "SSH host", "c-ssh"),
+                ("ssh.port", "Port", "c-port"), ("ssh.user", "User", "c-user"),
+                ("remote_dir", "Remote dir", "c-dir"))
+
+
+class HostHeader(Horizontal):
+    """Column titles above the host rows."""
+
+    def compose(self) -> ComposeResult:
+        for _suffix, title, css in HOST_COLUMNS:
+            yield Static(title, classes=f"col-title {css}")
+        yield Static("Roles: webapp · master · coreapp", classes="col-title c-roles")
+
+
 class HostRow(Vertical):
-    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory and roles."""
+    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory, roles, remove."""
 
     def __init__(self, spec: HostSpec, index: int) -> None:
         super().__init__(classes="host-row")
@@ -34,35 +57,31 @@ class HostRow(Vertical):
         self.index = index
 
     def compose(self) -> ComposeResult:
-        s, p = self.spec, f"hosts[{self.index}]"
+        s = self.spec
+        values = {"external_hostname": s.external_hostname, "ssh.host": s.ssh.host, "ssh.port": str(s.ssh.port),
+                  "ssh.user": s.ssh.user, "remote_dir": s.remote_dir}
         with Horizontal(classes="host-fields"):
-            yield FieldBox("EXTERNAL_HOSTNAME", f"{p}.external_hostname", s.external_hostname, classes="w-wide")
-            yield FieldBox("SSH host", f"{p}.ssh.host", s.ssh.host, classes="w-mid")
-            yield FieldBox("Port", f"{p}.ssh.port", str(s.ssh.port), classes="w-port")
-            yield FieldBox("User", f"{p}.ssh.user", s.ssh.user, classes="w-user")
-            yield FieldBox("Remote dir", f"{p}.remote_dir", s.remote_dir, classes="w-wide")
-        with Horizontal(classes="host-roles"):
-            yield Static(f"Host {self.index + 1} roles:", classes="roles-label")
+            for suffix, title, css in HOST_COLUMNS:
+                yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", title, css)
             for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
                 yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
-            yield Button("Remove host", classes="remove-host", variant="error", compact=True)
-            yield Static("", classes="row-error")
+            yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
+        yield Static("", classes="row-error")
 
     @property
-    def boxes(self) -> list[FieldBox]:
-        """The row's field boxes."""
-        return list(self.query(FieldBox))
+    def inputs(self) -> list[FieldInput]:
+        """The row's inputs."""
+        return list(self.query(FieldInput))
 
     def renumber(self, index: int) -> None:
         """The row moved to position ``index`` (a host above it was removed)."""
         self.index = index
-        for box in self.boxes:
-            box.field = re.sub(r"^hosts\[\d+\]", f"hosts[{index}]", box.field)
-        self.query_one(".roles-label", Static).update(f"Host {index + 1} roles:")
+        for inp in self.inputs:
+            inp.field = re.sub(r"^hosts\[\d+\]", f"hosts[{index}]", inp.field)
 
     def read(self) -> tuple[HostSpec, list[FieldError]]:
         """The host as typed (keeping SSH key/agent/alias settings), plus parse errors."""
-        values = {b.field.split(".", 1)[1]: b.value.strip() for b in self.boxes}
+        values = {i.field.split(".", 1)[1]: i.value.strip() for i in self.inputs}
         port, errors = parse_port(values["ssh.port"], f"hosts[{self.index}].ssh.port")
         roles = tuple(r for r in (Role.WEBAPP, Role.MASTER, Role.COREAPP)
                       if self.query_one(f".role-{r.value}", Checkbox).value)
@@ -70,9 +89,14 @@ class HostRow(Vertical):
         return HostSpec(external_hostname=values["external_hostname"], ssh=ssh, roles=roles,
                         remote_dir=values["remote_dir"]), errors
 
-    def set_row_error(self, errors: list[FieldError]) -> None:
-        """Row-level problems (roles)."""
-        self.query_one(".row-error", Static).update("\n".join(map(str, errors)))
+    def set_errors(self, errors: list[FieldError]) -> None:
+        """Mark the inputs named by ``errors`` and list the errors under the row."""
+        fields = {e.field for e in errors}
+        for inp in self.inputs:
+            inp.set_class(inp.field in fields, "-error")
+        line = self.query_one(".row-error", Static)
+        line.update("\n".join(f"✗ {e}" for e in errors))
+        line.display = bool(errors)
 
 
 class HostsScreen(StepScreen):
@@ -86,6 +110,7 @@ class HostsScreen(StepScreen):
                 yield FieldBox("WA_API_VERSION", "wa_api_version", p.wa_api_version, classes="w-mid", id="f-version")
                 yield Button("Add host", id="add-host", compact=True)
             yield Static("", id="form-error", classes="form-error")
+            yield HostHeader(classes="host-header")
             for i, host in enumerate(p.hosts):
                 yield HostRow(host, i)
 
@@ -104,7 +129,7 @@ class HostsScreen(StepScreen):
             row = HostRow(spec, n)
             await self.query_one("#hosts-form").mount(row)
             row.scroll_visible()
-            row.query_one(FieldBox).query_one("Input").focus()
+            row.query_one(FieldInput).focus()
         elif event.button.has_class("remove-host"):
             event.stop()
             row = next(a for a in event.button.ancestors if isinstance(a, HostRow))
@@ -112,7 +137,7 @@ class HostsScreen(StepScreen):
             for i, r in enumerate(self.rows):
                 r.renumber(i)
         else:
-            super().on_button_pressed(event)
+            await super().on_button_pressed(event)
 
     def collect(self) -> list[FieldError]:
         name = self.query_one("#f-name", FieldBox).value.strip()
@@ -129,12 +154,9 @@ class HostsScreen(StepScreen):
             errors += [e for e in check_host(host, row.index) if not (parse_errors and e.field.endswith("ssh.port"))]
         profile = self.wapp.profile.with_changes(name=name, wa_api_version=version, hosts=tuple(hosts))
         errors += check_topology(profile)
-        boxes = [self.query_one("#f-name", FieldBox), self.query_one("#f-version", FieldBox)]
+        left = show_errors([self.query_one("#f-name", FieldBox), self.query_one("#f-version", FieldBox)], errors)
         for row in self.rows:
-            boxes += row.boxes
-        left = show_errors(boxes, errors)
-        for row in self.rows:
-            row.set_row_error([e for e in left if e.field.startswith(f"hosts[{row.index}].")])
+            row.set_errors([e for e in left if e.field.startswith(f"hosts[{row.index}].")])
         general = [e for e in left if not re.match(r"^hosts\[\d+\]\.", e.field)]
         self.query_one("#form-error", Static).update("\n".join(map(str, general)))
         if not errors:

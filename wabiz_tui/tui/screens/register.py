@@ -61,16 +61,16 @@ class RegisterScreen(StepScreen):
 
     def show_sms(self, phone: str, code: str) -> None:
         """Demo only: show the code the simulator "sent" so a person can type it."""
-        to = f" to +{phone}" if phone else ""
+        to = f" to +{phone.lstrip('+')}" if phone else ""
         self.query_one("#sms-hint", Static).update(
             Text(f"📱 Demo SMS{to}: your WhatsApp registration code is {code}", style="bold magenta"))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "verify":
             event.stop()
             self.verify()
         else:
-            super().on_button_pressed(event)
+            await super().on_button_pressed(event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "code-input":
@@ -95,7 +95,7 @@ class RegisterScreen(StepScreen):
             self.wapp.set_profile(candidate)
         return errors
 
-    def primary_action(self) -> None:
+    async def primary_action(self) -> None:
         if self.code_requested:
             self.verify()
             return

@@ -27,7 +27,7 @@ class ReviewScreen(StepScreen):
         text = Text()
         try:
             blocks = self.wapp.ensure_workflow().review()
-        except Exception as exc:  # the review must never crash the wizard
+        except Exception as exc:  # noqa: BLE001 - the review must never crash the wizard
             text.append(f"Could not build the review: {type(exc).__name__}: {self.wapp.mask(str(exc))}\n",
                         style="bold red")
             text.append("Next action: go back to step 1 (ctrl+b) and check the hosts.")

@@ -13,9 +13,15 @@ from textual.widgets import DataTable, Static
 LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
                "failure": "bold red"}
 
-COLUMNS = (("host", "Host"), ("container", "Container"), ("exp_role", "Exp. role"),
-           ("act_role", "Actual role"), ("exp_status", "Exp. gateway_status"),
-           ("act_status", "Actual gateway_status"), ("verdict", "Verdict"), ("reason", "Reason"))
+COLUMNS = (("host", "Host"), ("container", "Container"), ("verdict", "Verdict"), ("exp_role", "Expected role"),
+           ("act_role", "Actual role"), ("exp_status", "Expected gateway_status"),
+           ("act_status", "Actual gateway_status"), ("reason", "Reason"))
+#: Longest text shown in a cell before it is cut with an ellipsis (the reason column is never cut).
+CELL_MAX = 26
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= CELL_MAX else text[: CELL_MAX - 1] + "…"
 
 
 def _level(value: Any) -> str:
@@ -30,9 +36,10 @@ def _node_key(node: Any) -> str:
 def _cells(node: Any) -> dict[str, Any]:
     level = _level(node.level)
     return {"host": node.host, "container": node.container_id or "—",
-            "exp_role": node.expected_role or "—", "act_role": node.actual_role or "—",
-            "exp_status": node.expected_status or "—", "act_status": node.actual_status or "—",
-            "verdict": Text(level, style=LEVEL_STYLE.get(level, "")), "reason": node.reason or ""}
+            "verdict": Text(level, style=LEVEL_STYLE.get(level, "")),
+            "exp_role": _cut(node.expected_role or "—"), "act_role": _cut(node.actual_role or "—"),
+            "exp_status": _cut(node.expected_status or "—"), "act_status": _cut(node.actual_status or "—"),
+            "reason": node.reason or ""}
 
 
 class HealthPanel(Vertical):

@@ -32,8 +32,8 @@ class StepItem(Static):
         text = Text()
         text.append("▶ " if current else "  ", style="bold")
         text.append(f"{_ICON[state]} ", style=_STYLE[state])
-        title = self.step.title if len(self.step.title) <= 20 else self.step.title[:19] + "…"
-        text.append(f"{self.step.number}. {title:<20} ", style="bold" if current else "")
+        title = self.step.title if len(self.step.title) <= 19 else self.step.title[:18] + "…"
+        text.append(f"{self.step.number}. {title:<19} ", style="bold" if current else "")
         text.append(f"{state.value:>7}", style=_STYLE[state])
         self.update(text)
         self.set_class(current, "-current")
