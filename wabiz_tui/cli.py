@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -52,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     health.add_argument("--watch", action="store_true", help="keep polling and print every change until Ctrl-C")
     health.add_argument("--interval", type=float, default=5.0, help="seconds between polls with --watch (default 5)")
 
+    logs = sub.add_parser("logs", help="collect docker-compose logs into debug_output.txt per host (and a support bundle)",
+                          description="Stream docker-compose logs of every chosen host into <out>/<cluster>-<time>/<host>/debug_output.txt, "
+                                      "with the profile's secrets redacted.")
+    logs.add_argument("profile", help="profile file, or the name of a saved profile")
+    logs.add_argument("--host", action="append", default=[], metavar="EXTERNAL_HOSTNAME", help="only this host (repeatable; default all)")
+    logs.add_argument("--service", choices=["waweb", "master", "wacore"], help="only this service (default all)")
+    logs.add_argument("--since", help="docker's --since: 10m, 2h, 2026-11-30T10:00:00, or a Unix time")
+    logs.add_argument("--tail", type=int, help="at most this many lines per container")
+    logs.add_argument("--out", type=Path, default=Path("."), help="where the run's folder is created (default: here)")
+    logs.add_argument("--bundle", action="store_true", help="also write health, /v1/support and ps, and pack everything as .tar.gz")
+
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
@@ -76,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _render(args)
         if args.command == "health":
             return _health(args)
+        if args.command == "logs":
+            return _logs(args)
         if args.command == "wizard":
             return _wizard(args)
         _parser().print_help()
@@ -148,9 +162,11 @@ async def _demo_serve(args: argparse.Namespace) -> int:
 class _HeadlessPrinter:
     """Prints one line per step and per host (all output lines with ``verbose``)."""
 
-    def __init__(self, verbose: bool):
+    def __init__(self, verbose: bool, progress: bool = False):
         self.verbose = verbose
+        self.progress = progress
         self.step = "step 0"
+        self._last_progress: dict[str, float] = {}
 
     @staticmethod
     def _label(event) -> str:
@@ -167,6 +183,11 @@ class _HeadlessPrinter:
             print(f"  {self.step} {event.host}: {state}", flush=True)
         elif isinstance(event, ev.HostOutput) and self.verbose:
             print(f"  {self.step} {event.host} | {event.line}", flush=True)
+        elif isinstance(event, ev.Progress) and self.progress:
+            now = time.monotonic()
+            if event.total is not None or now - self._last_progress.get(event.host, 0.0) >= 1.0:
+                self._last_progress[event.host] = now
+                print(f"  {self.step} {event.host}: {event.done / 1e6:.1f} MB", flush=True)
         elif isinstance(event, ev.Finding):
             print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
         elif isinstance(event, ev.Message) and (self.verbose or event.text.startswith("a standby took over")):
@@ -243,6 +264,39 @@ def _demo_tui(args: argparse.Namespace) -> int:
     finally:
         if tmp:
             tmp.cleanup()
+
+
+def _logs(args: argparse.Namespace) -> int:
+    from .workflows.logs import LogCollection, LogRequest
+    from .workflows.settings import default_settings
+
+    profile, path = _load(args.profile)
+    request = LogRequest(tuple(args.host), args.service, args.since, args.tail)
+    problems = request.problems([h.external_hostname for h in profile.hosts])
+    if problems:
+        return _fail("; ".join(problems))
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"--out {args.out}: cannot create it ({exc.strerror or exc})")
+
+    async def run() -> int:
+        printer = _HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
+        wf = LogCollection(profile, emit=printer, settings=default_settings(profile, profile_path=path))
+        try:
+            ok = await wf.collect(request, args.out)
+            if wf.directory is not None and wf.directory.exists():
+                for host, file in sorted(getattr(wf, "files", {}).items()):
+                    print(f"{host}: {file} ({file.stat().st_size} bytes)")
+            if args.bundle and wf.directory is not None and wf.directory.exists():
+                ok = await wf.bundle() and ok
+                if wf.bundle_path:
+                    print(f"bundle: {wf.bundle_path}")
+            return 0 if ok else 1
+        finally:
+            await wf.close()
+
+    return asyncio.run(run())
 
 
 def _health(args: argparse.Namespace) -> int:

@@ -201,6 +201,21 @@ class WebappClient:
         if resp.status_code not in (200, 201):
             raise self._error(resp, "set shards (POST /v1/account/shards)")
 
+    async def support(self) -> dict:
+        """``GET /v1/support`` (wa-onprem-api.md §3.8) → the parsed body. Raises :class:`ApiError`."""
+        resp = await self._call("GET", "/v1/support", "support info")
+        if resp.status_code != 200:
+            raise self._error(resp, "support info (GET /v1/support)")
+        try:
+            return resp.json()
+        except ValueError:
+            raise ApiError("GET /v1/support answered with something that is not JSON", status=resp.status_code) from None
+
+    @property
+    def token(self) -> str:
+        """The current bearer token ("" before login), so callers can redact it from what they write."""
+        return self._token or ""
+
     async def verify(self, code: str) -> None:
         """``POST /v1/account/verify`` with the 6-digit code; 201 expected. Raises :class:`ApiError`."""
         resp = await self._call("POST", "/v1/account/verify", "verification", json={"code": code})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .model import HostSpec, Role
 from .render import COMPOSE_FILE, DB_ENV_FILE
-from .validation import check_abs_path, check_hostname, check_version
+from .validation import check_abs_path, check_hostname, check_since, check_version
 
 #: Compose flavours: v1 standalone binary (the seed's) and the v2 plugin.
 COMPOSE_V1 = "docker-compose"
@@ -70,11 +70,20 @@ class ComposeInvocation:
         """Stop and remove the project's containers (seed, uninstall)."""
         return self.command("down")
 
-    def logs(self, service: str | None = None, tail: int | None = None) -> str:
-        """``logs --no-color [--tail N] [SERVICE]`` (seed, troubleshooting)."""
+    def logs(self, service: str | None = None, tail: int | None = None, since: str | None = None) -> str:
+        """``logs --no-color [--since X] [--tail N] [SERVICE]`` (seed, troubleshooting).
+
+        ``since`` is docker's format: a duration (``10m``, ``1h30m``), a date/time (``2026-11-30``,
+        ``2026-11-30T10:00:00``) or a Unix timestamp. Raises :class:`UnsafeValue` for anything else.
+        """
         args = ["logs", "--no-color"]
+        if since:
+            _require(check_since(since))
+            args += ["--since", since]
         if tail is not None:
-            args += ["--tail", str(int(tail))]
+            if isinstance(tail, bool) or not isinstance(tail, int) or tail < 0:
+                raise UnsafeValue(f"tail: {tail!r} is not a line count (0 or more)")
+            args += ["--tail", str(tail)]
         if service:
             if service not in {r.service for r in Role}:
                 raise UnsafeValue(f"service {service!r} is not one of waweb, master, wacore")

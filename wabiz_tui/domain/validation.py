@@ -96,6 +96,16 @@ def check_abs_path(value: str, field: str, what: str = "path") -> list[FieldErro
     return []
 
 
+_SINCE_RE = re.compile(r"^(\d+(\.\d+)?|(\d+[smh])+|\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?)?)$")
+
+
+def check_since(value: str, field: str = "since") -> list[FieldError]:
+    """``--since`` values docker accepts: ``10m``, ``1h30m``, ``2026-11-30``, ``2026-11-30T10:00:00``, a Unix time."""
+    if not _SINCE_RE.match(value):
+        return [FieldError(field, f"{value!r} is not a duration like 10m or 2h, a date like 2026-11-30T10:00:00, or a Unix time")]
+    return []
+
+
 def check_db_password(value: str, field: str = "db.password") -> list[FieldError]:
     """``WA_DB_PASSWORD``: not empty, none of ``?{}&~!()^=`` (seed), nothing that breaks ``db.env``."""
     if not value:

@@ -107,15 +107,17 @@ class Procedure:
         return True
 
     # ---- remote work ----------------------------------------------------------------------
-    async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None) -> int | None:
-        """Run ``command`` on ``host``, streaming its lines as HostOutput (and to ``on_line``)."""
+    async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
+                   *, echo: bool = True) -> int | None:
+        """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput."""
         conn = await self._pool.get(host)
         self.emit(HostCommand(host.external_hostname, command))
 
         def line(text: str) -> None:
             if on_line:
                 on_line(text)
-            self.emit(HostOutput(host.external_hostname, text))
+            if echo:
+                self.emit(HostOutput(host.external_hostname, text))
 
         try:
             return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout)

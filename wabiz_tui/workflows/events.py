@@ -79,13 +79,23 @@ class HealthUpdated:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """``host`` has done ``done`` of ``total`` (None when unknown) ``unit`` (e.g. bytes) of the step's work."""
+
+    host: str
+    done: int
+    total: int | None = None
+    unit: str = "bytes"
+
+
+@dataclass(frozen=True)
 class Message:
     """A line for the step's own log (not tied to a host)."""
 
     text: str
 
 
-Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HealthUpdated, Message]
+Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HealthUpdated, Progress, Message]
 Emit = Callable[[Event], None]
 
 

@@ -1,0 +1,83 @@
+"""Log collection into debug_output.txt against the simulator: all hosts, one service, redaction,
+an unreachable host, the support bundle."""
+
+from __future__ import annotations
+
+import tarfile
+
+from tests.engine.conftest import settings_for
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.workflows.events import HostFinished, Progress, StepFinished
+from wabiz_tui.workflows.logs import LogCollection, LogRequest
+
+
+def running(cluster, host: str, service: str):
+    return next(c for c in cluster.brain.on_host(host) if c.running and c.service == service)
+
+
+async def test_collect_all_hosts_redacts_secrets_and_bundles(installed, tmp_path):
+    cluster, profile = installed.cluster, installed.profile
+    secrets = [profile.db.password, profile.webapp.admin_password, profile.registration.cert]
+    # put known secrets into a container's log, as a misconfigured app might
+    c = running(cluster, "wa-core-1", "wacore")
+    for s in secrets:
+        cluster.brain.log(c, f"connecting to db with password={s}")
+    events = Recorder()
+    wf = LogCollection(profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert await wf.collect(LogRequest(), tmp_path / "out"), events.text()
+        assert await wf.bundle(), events.text()
+    finally:
+        await wf.close()
+    files = {h: p for h, p in wf.files.items()}
+    assert set(files) == {h.external_hostname for h in profile.hosts}
+    assert all(p.name == "debug_output.txt" and p.parent.parent == wf.directory for p in files.values())
+    assert wf.directory.name.startswith("demo-")
+    core = files["wa-core-1"].read_text()
+    assert "connecting to db with password=********" in core
+    everything = b"".join(p.read_bytes() for p in wf.directory.rglob("*") if p.is_file())
+    with tarfile.open(wf.bundle_path) as tar:
+        names = tar.getnames()
+        everything += b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())
+    for s in secrets:
+        assert s.encode() not in everything
+    assert any(n.endswith("health.json") for n in names) and any(n.endswith("support.json") for n in names)
+    assert any(n.endswith("wa-web-1/ps.txt") for n in names)
+    assert [e for e in events.of(Progress) if e.total is not None]
+
+
+async def test_one_service_one_host_with_tail(installed, tmp_path):
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert await wf.collect(LogRequest(hosts=("wa-master-1",), service="master", tail=2), tmp_path)
+    finally:
+        await wf.close()
+    assert list(wf.files) == ["wa-master-1"]
+    lines = wf.files["wa-master-1"].read_text().splitlines()
+    assert 0 < len(lines) <= 2 and all(l.startswith("biz_master_1") for l in lines)
+
+
+async def test_an_unreachable_host_is_reported_while_the_others_finish(installed, tmp_path):
+    installed.cluster.set_host_unreachable("wa-core-2", True)
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert not await wf.collect(LogRequest(), tmp_path)
+    finally:
+        await wf.close()
+    failed = [e for e in events.of(HostFinished) if not e.ok]
+    assert [e.host for e in failed] == ["wa-core-2"]
+    assert len(wf.files) == 4
+    assert "failed on 1 of 5" in events.of(StepFinished)[-1].summary
+
+
+async def test_bad_options_are_refused_naming_them(installed, tmp_path):
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert not await wf.collect(LogRequest(hosts=("nope",), since="yesterday"), tmp_path)
+    finally:
+        await wf.close()
+    summary = events.of(StepFinished)[-1].summary
+    assert "--host: 'nope'" in summary

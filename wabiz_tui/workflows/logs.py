@@ -1,0 +1,155 @@
+"""Collect ``docker-compose logs`` into one ``debug_output.txt`` per host (seed, troubleshooting),
+optionally bundled with the health answer, ``GET /v1/support`` and ``docker-compose ps`` of every
+host into one ``.tar.gz`` for a support ticket.
+
+Output is streamed to disk line by line (memory stays flat whatever the size) and every line passes
+through the secret redactor on its way (DB password, admin password, PIN, certificate, API token).
+Layout: ``<out>/<cluster>-<YYYYmmdd-HHMMSS>/<host>/debug_output.txt``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..api.client import ApiError
+from ..domain.commands import UnsafeValue
+from ..domain.model import HostSpec, Role
+from ..domain.text import Redactor
+from ..domain.validation import check_since
+from ..remote.errors import RemoteError
+from .base import Procedure, StepInfo
+from .events import Message, Progress
+
+LOG_STEPS: tuple[StepInfo, ...] = (
+    StepInfo(1, "collect", "Collect logs", "docker-compose logs on each chosen host, streamed to debug_output.txt."),
+    StepInfo(2, "bundle", "Support bundle", "Health, /v1/support and ps of every host, packed with the logs as .tar.gz."),
+)
+
+DEBUG_OUTPUT = "debug_output.txt"
+#: Emit a Progress event at most every this many bytes per host.
+PROGRESS_EVERY = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LogRequest:
+    """What to collect: ``hosts`` (EXTERNAL_HOSTNAMEs; empty = all), ``service`` (waweb/master/wacore or
+    None for all), ``since`` (docker format) and ``tail`` (lines per container)."""
+
+    hosts: tuple[str, ...] = ()
+    service: str | None = None
+    since: str | None = None
+    tail: int | None = None
+
+    def problems(self, known_hosts: list[str]) -> list[str]:
+        """Field-named problems with the request (empty when valid)."""
+        out = [f"--host: {h!r} is not a host of the profile (hosts: {', '.join(known_hosts)})"
+               for h in self.hosts if h not in known_hosts]
+        if self.service and self.service not in {r.service for r in Role}:
+            out.append(f"--service: {self.service!r} is not one of waweb, master, wacore")
+        if self.since:
+            out += [f"--since: {e.message}" for e in check_since(self.since)]
+        if self.tail is not None and self.tail < 0:
+            out.append("--tail: give a line count of 0 or more")
+        return out
+
+
+class LogCollection(Procedure):
+    """Collects logs; :attr:`directory` is the run's folder and :attr:`files` the written files per host."""
+
+    steps = LOG_STEPS
+    procedure = "logs"
+    directory: Path | None = None
+    bundle_path: Path | None = None
+    files: dict[str, Path]
+
+    def _redactor(self) -> Redactor:
+        p = self.profile
+        token = self._api.token if self._api is not None else ""
+        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token])
+
+    def _hosts(self, request: LogRequest) -> tuple[HostSpec, ...]:
+        if not request.hosts:
+            return self.profile.hosts
+        return tuple(h for h in self.profile.hosts if h.external_hostname in request.hosts)
+
+    async def collect(self, request: LogRequest, out_dir: Path) -> bool:
+        """Step 1: one ``debug_output.txt`` per chosen host under a new folder in ``out_dir``."""
+        problems = request.problems([h.external_hostname for h in self.profile.hosts])
+        if problems:
+            self._start(1)
+            for p in problems:
+                self.emit(Message(f"invalid: {p}"))
+            return self._finish(1, False, problems[0], "fix the option and run again")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.profile.name)
+        self.directory = Path(out_dir) / f"{safe}-{stamp}"
+        self.files: dict[str, Path] = {}
+        return await self._on_hosts(1, self._hosts(request), lambda h: self._collect_host(h, request),
+                                    f"collecting logs into {self.directory}")
+
+    async def _collect_host(self, host: HostSpec, request: LogRequest) -> str:
+        try:
+            command = self.invocation(host).logs(request.service, request.tail, request.since)
+        except UnsafeValue as exc:
+            raise RemoteError(host.external_hostname, str(exc), "fix the option") from None
+        target = self.directory / host.external_hostname / DEBUG_OUTPUT
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        redact = self._redactor()
+        written = 0
+        next_report = PROGRESS_EVERY
+        with open(target, "w", encoding="utf-8") as fh:
+            target.chmod(0o600)
+
+            def on_line(line: str) -> None:
+                nonlocal written, next_report
+                text = redact(line) + "\n"
+                fh.write(text)
+                written += len(text.encode("utf-8", "replace"))
+                if written >= next_report:
+                    next_report = written + PROGRESS_EVERY
+                    self.emit(Progress(host.external_hostname, written))
+
+            status = await self._run(host, command, on_line, echo=False)
+        self.emit(Progress(host.external_hostname, written, written))
+        self.files[host.external_hostname] = target
+        if status != 0:
+            raise RemoteError(host.external_hostname, f"docker-compose logs exited with status {status}; {target} may be partial",
+                              "read the end of the file for the error; check docker on the host")
+        self.emit(Message(f"{host.external_hostname}: {written} bytes written to {target}"))
+        return str(target)
+
+    async def bundle(self) -> bool:
+        """Step 2: add ``health.json``, ``support.json`` and each host's ``ps.txt``; pack it all as .tar.gz."""
+        self._start(2)
+        if self.directory is None or not self.directory.exists():
+            return self._finish(2, False, "no collected logs to bundle", "collect the logs first")
+        redact = self._redactor()
+        notes: list[str] = []
+        for name, call in (("health.json", self._client().health), ("support.json", self._client().support)):
+            try:
+                body = await call()
+                (self.directory / name).write_text(redact(json.dumps(body, indent=2)) + "\n", encoding="utf-8")
+            except ApiError as exc:
+                notes.append(f"{name}: {exc}")
+        redact = self._redactor()  # the token exists now
+        for host in self.profile.hosts:
+            lines: list[str] = []
+            try:
+                await self._run(host, self.invocation(host).ps(), lines.append)
+            except RemoteError as exc:  # one host's failure is written down, never fatal for the bundle
+                lines.append(f"ps failed: {exc}")
+            (self.directory / host.external_hostname).mkdir(parents=True, exist_ok=True, mode=0o700)
+            (self.directory / host.external_hostname / "ps.txt").write_text("\n".join(redact(l) for l in lines) + "\n",
+                                                                            encoding="utf-8")
+        if notes:
+            (self.directory / "bundle-notes.txt").write_text("\n".join(redact(n) for n in notes) + "\n", encoding="utf-8")
+        self.bundle_path = self.directory.with_suffix(".tar.gz")
+        with tarfile.open(self.bundle_path, "w:gz") as tar:
+            tar.add(self.directory, arcname=self.directory.name)
+        self.bundle_path.chmod(0o600)
+        return self._finish(2, True, f"bundle written to {self.bundle_path}" + (f" ({len(notes)} part(s) missing, see bundle-notes.txt)" if notes else ""))
