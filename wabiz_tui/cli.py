@@ -64,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("--out", type=Path, default=Path("."), help="where the run's folder is created (default: here)")
     logs.add_argument("--bundle", action="store_true", help="also write health, /v1/support and ps, and pack everything as .tar.gz")
 
+    un = sub.add_parser("uninstall", help="remove the cluster's containers on every host (volumes kept unless asked)",
+                        description="Show what will be removed on which host, then rm/down per host. Needs --yes and "
+                                    "--confirm-name <cluster name>; volumes only with --remove-volumes --confirm-volumes.")
+    un.add_argument("profile", help="profile file, or the name of a saved profile")
+    un.add_argument("--yes", action="store_true", help="do it (without it, only the plan is shown)")
+    un.add_argument("--confirm-name", default="", metavar="NAME", help="the cluster name, typed to confirm")
+    un.add_argument("--remove-volumes", action="store_true", help="also remove named volumes (media!)")
+    un.add_argument("--confirm-volumes", action="store_true", help="second, separate confirmation for --remove-volumes")
+
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
@@ -90,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _health(args)
         if args.command == "logs":
             return _logs(args)
+        if args.command == "uninstall":
+            return _uninstall(args)
         if args.command == "wizard":
             return _wizard(args)
         _parser().print_help()
@@ -292,6 +303,41 @@ def _logs(args: argparse.Namespace) -> int:
                 ok = await wf.bundle() and ok
                 if wf.bundle_path:
                     print(f"bundle: {wf.bundle_path}")
+            return 0 if ok else 1
+        finally:
+            await wf.close()
+
+    return asyncio.run(run())
+
+
+def _uninstall(args: argparse.Namespace) -> int:
+    from .workflows.settings import default_settings
+    from .workflows.uninstall import ConfirmationRequired, Uninstall
+
+    profile, path = _load(args.profile)
+    wf = Uninstall(profile, emit=_HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path))
+    print(f"uninstall of cluster {profile.name!r} will remove:")
+    for plan in wf.plan(args.remove_volumes):
+        print(f"  {plan.host}: services {', '.join(plan.services)}; network; "
+              + (f"volumes {', '.join(plan.volumes)}" if plan.volumes else "volumes kept"))
+        for cmd in plan.commands:
+            print(f"    $ {cmd}")
+    if not args.yes:
+        print("nothing done: add --yes --confirm-name <cluster name> to remove")
+        return 1
+    try:
+        wf.check_confirmation(args.confirm_name, args.remove_volumes, args.confirm_volumes)
+    except ConfirmationRequired as exc:
+        return _fail(f"--confirm-name/--confirm-volumes: {exc}")
+
+    async def run() -> int:
+        try:
+            ok = await wf.run(args.confirm_name, remove_volumes=args.remove_volumes, volumes_confirmed=args.confirm_volumes)
+            print("report:")
+            for host, outcome in wf.report.items():
+                print(f"  {host}: {outcome}")
+            if ok:
+                print(f"profile {path} kept, marked as not installed")
             return 0 if ok else 1
         finally:
             await wf.close()

@@ -1,0 +1,55 @@
+"""Uninstall against the simulator: typed confirmation, volumes kept by default, per-host report,
+an unreachable host reported while the others finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.conftest import settings_for
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.config.profile import load_profile
+from wabiz_tui.workflows.events import HostCommand
+from wabiz_tui.workflows.uninstall import ConfirmationRequired, Uninstall
+
+
+async def test_uninstall_keeps_volumes_and_marks_the_profile(installed, tmp_path):
+    events = Recorder()
+    wf = Uninstall(installed.profile, emit=events, settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
+    plan = wf.plan()
+    assert [p.services for p in plan if p.host == "wa-core-1"] == [("wacore",)]
+    assert all(not p.volumes and p.commands[-1].endswith(" down") for p in plan)
+    try:
+        with pytest.raises(ConfirmationRequired):
+            await wf.run("wrong-name")
+        assert not events.of(HostCommand)  # nothing touched
+        with pytest.raises(ConfirmationRequired):
+            await wf.run("demo", remove_volumes=True)  # volumes need their own confirmation
+        assert await wf.run("demo"), events.text()
+    finally:
+        await wf.close()
+    for h in installed.profile.hosts:
+        assert not [c for c in installed.cluster.containers(h.external_hostname) if c.state == "running"]
+        assert wf.report[h.external_hostname] == "removed, volumes kept"
+    assert not load_profile(installed.profile_path).installed
+
+
+async def test_unreachable_host_is_reported_others_finish(installed, tmp_path):
+    installed.cluster.set_host_unreachable("wa-master-2", True)
+    wf = Uninstall(installed.profile, emit=Recorder(), settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
+    try:
+        assert not await wf.run("demo")
+    finally:
+        await wf.close()
+    assert wf.report["wa-master-2"].startswith("FAILED")
+    assert wf.report["wa-core-1"] == "removed, volumes kept"
+    assert load_profile(installed.profile_path).installed  # not marked while a host still runs containers
+
+
+async def test_volumes_only_with_both_confirmations(installed, tmp_path):
+    wf = Uninstall(installed.profile, emit=Recorder(), settings=settings_for(installed, tmp_path))
+    assert all(p.commands[-1].endswith("down -v") and p.volumes for p in wf.plan(remove_volumes=True))
+    try:
+        assert await wf.run("demo", remove_volumes=True, volumes_confirmed=True)
+    finally:
+        await wf.close()
+    assert wf.report["wa-web-1"] == "removed (with volumes)"

@@ -1,0 +1,86 @@
+"""Uninstall (seed, "Disinstallazione"): on each host, stop and remove the containers of each role,
+then ``down`` the project. Volumes (the media volume, data) are kept unless a second, separate
+confirmation asks for them. The profile is kept and marked as not installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config.profile import save_profile
+from ..domain.model import ROLE_ORDER, HostSpec, MediaKind
+from ..domain.render import NAMED_MEDIA_VOLUME
+from .base import Procedure, StepInfo
+from .events import Message
+
+UNINSTALL_STEPS: tuple[StepInfo, ...] = (
+    StepInfo(1, "down", "Remove the containers", "rm -s -f each role's service, then down, on every host."),
+)
+
+
+@dataclass(frozen=True)
+class RemovalPlan:
+    """What uninstall removes on one host: the services, the network, and (only if asked) volumes."""
+
+    host: str
+    services: tuple[str, ...]
+    commands: tuple[str, ...]
+    volumes: tuple[str, ...]
+
+
+class ConfirmationRequired(ValueError):
+    """The typed cluster name (or the second confirmation for volumes) is missing or wrong."""
+
+
+class Uninstall(Procedure):
+    """Removes the cluster's containers; :attr:`report` maps each host to its one-line outcome."""
+
+    steps = UNINSTALL_STEPS
+    procedure = "uninstall"
+
+    def plan(self, remove_volumes: bool = False) -> list[RemovalPlan]:
+        """Exactly what will be removed on which host (shown before asking for confirmation)."""
+        out = []
+        for host in self.profile.hosts:
+            inv = self.invocation(host)
+            services = tuple(r.service for r in ROLE_ORDER if host.has(r))
+            commands = tuple(inv.command("rm", "-s", "-f", s) for s in services) + (
+                inv.command("down", "-v") if remove_volumes else inv.down(),)
+            volumes: tuple[str, ...] = ()
+            if remove_volumes and self.profile.media.kind is MediaKind.NAMED_VOLUME:
+                volumes = (f"{host.remote_dir.rstrip('/').rsplit('/', 1)[-1].lower()}_{NAMED_MEDIA_VOLUME} (named media volume)",)
+            out.append(RemovalPlan(host.external_hostname, services, commands, volumes))
+        return out
+
+    def check_confirmation(self, typed_name: str, remove_volumes: bool, volumes_confirmed: bool) -> None:
+        """Raise :class:`ConfirmationRequired` unless ``typed_name`` is the cluster name (and, when
+        volumes are to go, ``volumes_confirmed`` is True)."""
+        if typed_name != self.profile.name:
+            raise ConfirmationRequired(f"type the cluster name {self.profile.name!r} exactly to confirm the uninstall")
+        if remove_volumes and not volumes_confirmed:
+            raise ConfirmationRequired("removing volumes needs its own confirmation: media and data would be lost")
+
+    async def run(self, typed_name: str, *, remove_volumes: bool = False, volumes_confirmed: bool = False) -> bool:
+        """Remove the containers on every host in parallel; the profile is then marked not installed.
+
+        Raises :class:`ConfirmationRequired` before touching anything when a confirmation is missing.
+        """
+        self.check_confirmation(typed_name, remove_volumes, volumes_confirmed)
+        plans = {p.host: p for p in self.plan(remove_volumes)}
+        self.report: dict[str, str] = {}
+
+        async def remove(host: HostSpec) -> str:
+            for command in plans[host.external_hostname].commands:
+                await self._checked(host, command, "removal", f"check docker on {host.external_hostname}, then run the uninstall again")
+            self.report[host.external_hostname] = "removed" + (" (with volumes)" if remove_volumes else ", volumes kept")
+            return self.report[host.external_hostname]
+
+        ok = await self._on_hosts(1, self.profile.hosts, remove, "uninstalling")
+        for host in self.profile.hosts:
+            self.report.setdefault(host.external_hostname, "FAILED: see its pane")
+            self.emit(Message(f"{host.external_hostname}: {self.report[host.external_hostname]}"))
+        if ok:
+            self.profile = self.profile.with_changes(installed=False)
+            if self.settings.profile_path:
+                save_profile(self.profile, self.settings.profile_path)
+        return ok
