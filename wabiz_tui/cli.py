@@ -64,6 +64,29 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("--out", type=Path, default=Path("."), help="where the run's folder is created (default: here)")
     logs.add_argument("--bundle", action="store_true", help="also write health, /v1/support and ps, and pack everything as .tar.gz")
 
+    up = sub.add_parser("upgrade", help="upgrade the cluster to a new WA_API_VERSION (settings backup first; downtime expected)",
+                        description="Back up the settings, optionally run the MySQL dbupgrade service, then bring Webapps, "
+                                    "Masters and Coreapps up with the new version, checking health after each role.")
+    up.add_argument("profile", help="profile file, or the name of a saved profile")
+    up.add_argument("--to", required=True, metavar="VERSION", help="the new WA_API_VERSION, e.g. 2.29.3")
+    up.add_argument("--force", action="store_true", help="allow a downgrade")
+    up.add_argument("--yes", action="store_true", help="confirm: downtime is expected")
+    up.add_argument("--backup-password-env", default="WABIZ_BACKUP_PASSWORD", metavar="VAR",
+                    help="environment variable holding the backup password (default WABIZ_BACKUP_PASSWORD; asked on a terminal)")
+    up.add_argument("--dbupgrade-host", metavar="EXTERNAL_HOSTNAME", help="run the MySQL dbupgrade service on this host first")
+    up.add_argument("--no-exit-on-success", action="store_true", help="dbupgrade with EXIT_ON_SUCCESS=FALSE")
+    up.add_argument("--media-chown", action="store_true", help="run the 2.29.3 media ownership step when it applies")
+
+    db = sub.add_parser("dbupgrade", help="run the MySQL database upgrade service, then restart Coreapps and Webapps",
+                        description="Upload dbupgrade-compose.yml to a host, start it with the new version, docker wait for its "
+                                    "exit code, show its log, and on 0 restart Coreapp and Webapp containers with the new version.")
+    db.add_argument("profile", help="profile file, or the name of a saved profile")
+    db.add_argument("--to", required=True, metavar="VERSION", help="the new WA_API_VERSION")
+    db.add_argument("--host", required=True, metavar="EXTERNAL_HOSTNAME", help="where the dbupgrade container runs")
+    db.add_argument("--no-exit-on-success", action="store_true", help="EXIT_ON_SUCCESS=FALSE (for orchestrators that restart on exit)")
+    db.add_argument("--force", action="store_true", help="allow an older version")
+    db.add_argument("--yes", action="store_true", help="confirm")
+
     un = sub.add_parser("uninstall", help="remove the cluster's containers on every host (volumes kept unless asked)",
                         description="Show what will be removed on which host, then rm/down per host. Needs --yes and "
                                     "--confirm-name <cluster name>; volumes only with --remove-volumes --confirm-volumes.")
@@ -101,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _logs(args)
         if args.command == "uninstall":
             return _uninstall(args)
+        if args.command in ("upgrade", "dbupgrade"):
+            return _upgrade(args)
         if args.command == "wizard":
             return _wizard(args)
         _parser().print_help()
@@ -303,6 +328,73 @@ def _logs(args: argparse.Namespace) -> int:
                 ok = await wf.bundle() and ok
                 if wf.bundle_path:
                     print(f"bundle: {wf.bundle_path}")
+            return 0 if ok else 1
+        finally:
+            await wf.close()
+
+    return asyncio.run(run())
+
+
+def _backup_password(var: str) -> str | None:
+    import getpass
+    import os
+
+    value = os.environ.get(var, "")
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return getpass.getpass("settings backup password (needed to restore; not stored): ")
+    return None
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from .config.paths import app_paths
+    from .domain.model import Role
+    from .workflows.settings import default_settings
+    from .workflows.upgrade import Upgrade, needs_media_chown
+
+    profile, path = _load(args.profile)
+    paths = app_paths().ensure()
+    wf = Upgrade(profile, emit=_HeadlessPrinter(verbose=False), settings=default_settings(profile, paths, profile_path=path),
+                 target=args.to, force=args.force, backups_dir=paths.backups)
+    problems = wf.problems()
+    if problems:
+        return _fail(problems[0])
+    host = args.host if args.command == "dbupgrade" else args.dbupgrade_host
+    if host and host not in [h.external_hostname for h in profile.hosts]:
+        return _fail(f"{'--host' if args.command == 'dbupgrade' else '--dbupgrade-host'}: {host!r} is not a host of the profile")
+    print(f"{args.command} of cluster {profile.name!r}: {profile.wa_api_version} -> {wf.target}. Downtime is expected.")
+    if not args.yes:
+        return _fail("add --yes to confirm (downtime is expected)", 1)
+    password = None
+    if args.command == "upgrade":
+        password = _backup_password(args.backup_password_env)
+        if not password:
+            return _fail(f"the settings backup needs a password: set {args.backup_password_env} or run on a terminal")
+
+    async def run() -> int:
+        try:
+            if args.command == "dbupgrade":
+                ok = (await wf.dbupgrade(host, exit_on_success=not args.no_exit_on_success)
+                      and await wf.upgrade_role(Role.COREAPP) and await wf.upgrade_role(Role.WEBAPP))
+                if ok:
+                    print(f"Coreapps and Webapps run {wf.target}; Masters still run {profile.wa_api_version}: "
+                          f"finish with wabiz-tui upgrade {args.profile} --to {wf.target}")
+                return 0 if ok else 1
+            ok = await wf.backup(password)
+            if wf.backup_path:
+                print(f"backup: {wf.backup_path} (restore it with the same password: POST /v1/settings/restore)")
+            if ok and host:
+                ok = await wf.dbupgrade(host, exit_on_success=not args.no_exit_on_success)
+            ok = ok and await wf.run_roles()
+            if ok and needs_media_chown(wf.source, wf.target):
+                if args.media_chown:
+                    ok = await wf.start_media_chown()
+                else:
+                    print("this upgrade needs the 2.29.3 media ownership step: run it again with --media-chown, or in the "
+                          "Webapp container: chown -R root /usr/local/wamedia/incoming /usr/local/wamedia/outgoing /usr/local/wamedia/shared")
+            if wf.last_verdict:
+                print(f"verdict: {wf.last_verdict.headline}")
             return 0 if ok else 1
         finally:
             await wf.close()

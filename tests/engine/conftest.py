@@ -28,12 +28,15 @@ def settings_for(session, tmp_path, **kw) -> RunSettings:
     return RunSettings(**base)
 
 
-@pytest.fixture
-async def installed(demo, tmp_path):
-    """The demo cluster after the 9 HA steps (registered, healthy); yields the DemoSession."""
+async def install(demo, tmp_path, **profile_changes):
+    """Run the 9 HA steps on the demo cluster (with ``profile_changes``); updates ``demo.profile``."""
+    from wabiz_tui.config.profile import save_profile
     from wabiz_tui.workflows.events import discard
     from wabiz_tui.workflows.ha_install import HaInstall
 
+    if profile_changes:
+        demo.profile = demo.profile.with_changes(**profile_changes)
+        save_profile(demo.profile, demo.profile_path)
     wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path, profile_path=demo.profile_path))
     try:
         async def code(_req):
@@ -42,4 +45,10 @@ async def installed(demo, tmp_path):
     finally:
         await wf.close()
     demo.profile = wf.profile
-    yield demo
+    return demo
+
+
+@pytest.fixture
+async def installed(demo, tmp_path):
+    """The demo cluster after the 9 HA steps (registered, healthy); yields the DemoSession."""
+    yield await install(demo, tmp_path)

@@ -201,6 +201,22 @@ class WebappClient:
         if resp.status_code not in (200, 201):
             raise self._error(resp, "set shards (POST /v1/account/shards)")
 
+    async def backup_settings(self, password: str) -> str:
+        """``POST /v1/settings/backup`` → the encrypted backup data (wa-onprem-api.md §3.7). Raises :class:`ApiError`."""
+        resp = await self._call("POST", "/v1/settings/backup", "settings backup", json={"password": password})
+        if resp.status_code != 200:
+            raise self._error(resp, "settings backup (POST /v1/settings/backup)")
+        try:
+            return str(resp.json()["settings"]["data"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiError("the settings backup answer has no settings.data", status=resp.status_code) from None
+
+    async def restore_settings(self, password: str, data: str) -> None:
+        """``POST /v1/settings/restore`` with the password and data of a backup. Raises :class:`ApiError`."""
+        resp = await self._call("POST", "/v1/settings/restore", "settings restore", json={"password": password, "data": data})
+        if resp.status_code not in (200, 201):
+            raise self._error(resp, "settings restore (POST /v1/settings/restore)")
+
     async def support(self) -> dict:
         """``GET /v1/support`` (wa-onprem-api.md §3.8) → the parsed body. Raises :class:`ApiError`."""
         resp = await self._call("GET", "/v1/support", "support info")

@@ -1,7 +1,7 @@
 """Where wabiz-tui keeps its files (platformdirs), overridable for tests with ``WABIZ_TUI_HOME``.
 
 * config dir: cluster profiles (``profiles/<name>.yaml``, mode 600);
-* data dir: the app's own ``known_hosts`` (keys accepted by the operator), settings backups;
+* data dir: the app's own ``known_hosts`` (keys accepted by the operator), settings backups (``backups/``);
 * state dir: logs of each run (full per-host output, the panes only keep a bounded history).
 """
 
@@ -35,13 +35,18 @@ class AppPaths:
         return self.data / "known_hosts"
 
     @property
+    def backups(self) -> Path:
+        """Directory of settings backups (``POST /v1/settings/backup`` data), files mode 600."""
+        return self.data / "backups"
+
+    @property
     def logs(self) -> Path:
         """Directory of per-run, per-host output logs."""
         return self.state / "logs"
 
     def ensure(self) -> "AppPaths":
         """Create the directories (mode 700) and return self."""
-        for d in (self.config, self.data, self.state, self.profiles, self.logs):
+        for d in (self.config, self.data, self.state, self.profiles, self.logs, self.backups):
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass
 
 from .model import HostSpec, Role
-from .render import COMPOSE_FILE, DB_ENV_FILE
+from .render import COMPOSE_FILE, DB_ENV_FILE, DBUPGRADE_FILE
 from .validation import check_abs_path, check_hostname, check_since, check_version
 
 #: Compose flavours: v1 standalone binary (the seed's) and the v2 plugin.
@@ -37,11 +37,12 @@ class ComposeInvocation:
     host: HostSpec
     version: str
     flavour: str = COMPOSE_V1
+    compose_file: str = COMPOSE_FILE
 
     @property
     def compose_path(self) -> str:
         """Absolute path of the compose file on the host."""
-        return posixpath.join(self.host.remote_dir, COMPOSE_FILE)
+        return posixpath.join(self.host.remote_dir, self.compose_file)
 
     def command(self, *args: str) -> str:
         """``EXTERNAL_HOSTNAME=… WA_API_VERSION=… docker-compose -f … --project-directory … ARGS``.
@@ -50,6 +51,8 @@ class ComposeInvocation:
         """
         _require(check_hostname(self.host.external_hostname, "external_hostname")
                  + check_version(self.version) + check_abs_path(self.host.remote_dir, "remote_dir"))
+        if self.compose_file not in (COMPOSE_FILE, DBUPGRADE_FILE):
+            raise UnsafeValue(f"compose file {self.compose_file!r} is not one wabiz-tui writes")
         if self.flavour not in (COMPOSE_V1, COMPOSE_V2):
             raise UnsafeValue(f"compose flavour {self.flavour!r} is neither {COMPOSE_V1!r} nor {COMPOSE_V2!r}")
         env = (f"EXTERNAL_HOSTNAME={shlex.quote(self.host.external_hostname)} "
@@ -85,8 +88,9 @@ class ComposeInvocation:
                 raise UnsafeValue(f"tail: {tail!r} is not a line count (0 or more)")
             args += ["--tail", str(tail)]
         if service:
-            if service not in {r.service for r in Role}:
-                raise UnsafeValue(f"service {service!r} is not one of waweb, master, wacore")
+            allowed = {r.service for r in Role} if self.compose_file == COMPOSE_FILE else {"dbupgrade"}
+            if service not in allowed:
+                raise UnsafeValue(f"service {service!r} is not one of {', '.join(sorted(allowed))}")
             args.append(service)
         return self.command(*args)
 
@@ -106,3 +110,10 @@ def stat_mode(path: str) -> str:
 def remote_files(host: HostSpec) -> dict[str, str]:
     """Where the two configuration files go on ``host``: ``{file name: absolute remote path}``."""
     return {name: posixpath.join(host.remote_dir, name) for name in (COMPOSE_FILE, DB_ENV_FILE)}
+
+
+def docker_wait(container_id: str) -> str:
+    """``docker wait ID``: blocks until the container exits and prints its exit code."""
+    if not container_id or not all(c in "0123456789abcdef" for c in container_id) or len(container_id) > 64:
+        raise UnsafeValue(f"container id {container_id!r} is not a hex id")
+    return f"docker wait {container_id}"

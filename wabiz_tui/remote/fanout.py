@@ -32,7 +32,7 @@ async def fan_out(hosts: Iterable[HostSpec], action: Callable[[HostSpec], Awaita
 
     Returns ``{external_hostname: HostResult}`` in host order. A :class:`RemoteError` becomes a failed
     result with its message; any other exception too (its class name and message), so one host's
-    failure never stops the others. Cancellation propagates.
+    failure never stops the others. Cancellation (not an Exception) propagates.
     """
     sem = asyncio.Semaphore(limit)
     hosts = list(hosts)
@@ -43,8 +43,9 @@ async def fan_out(hosts: Iterable[HostSpec], action: Callable[[HostSpec], Awaita
                 return HostResult(host.external_hostname, True, await action(host))
             except RemoteError as exc:
                 return HostResult(host.external_hostname, False, error=str(exc), next_action=exc.next_action)
-            except (OSError, ValueError, RuntimeError) as exc:
-                return HostResult(host.external_hostname, False, error=f"{host.external_hostname}: {exc.__class__.__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one host's bug or fault must never stop the others
+                return HostResult(host.external_hostname, False, error=f"{host.external_hostname}: {exc.__class__.__name__}: {exc}",
+                                  next_action="this is unexpected: retry, and report it with the run's log files")
 
     results = await asyncio.gather(*(one(h) for h in hosts))
     return {r.host: r for r in results}

@@ -147,6 +147,7 @@ class Brain:
         self.primary: str | None = None
         self.primary_vacant_since: float | None = None
         self.sunset = False
+        self.dbupgrade_fails = False
         self.sms_outbox: list[tuple[str, str]] = []
         self.sms_callbacks: list[Callable[[str, str], None]] = []
         self.change_hooks: list[Callable[[], Awaitable[None]]] = []
@@ -285,6 +286,11 @@ class Brain:
     def _dbupgrade_done(self, cid: str, gen: int) -> None:
         c = self.containers.get(cid)
         if not c or c.generation != gen or not c.running:
+            return
+        if self.dbupgrade_fails:
+            self.log(c, "Database schema upgrade failed: cannot alter table messages (error 1205 lock wait timeout)",
+                     level="E", where="dbupgrade.cpp:91")
+            self.stop(c, 1, log=False)
             return
         self.log(c, "Database schema upgrade finished successfully", where="dbupgrade.cpp:77")
         if str(c.env.get("EXIT_ON_SUCCESS", "TRUE")).upper() != "FALSE":

@@ -221,6 +221,10 @@ class SimulatedCluster:
         """Make ``POST /v1/account`` answer 403 code 1005 ``biz_link_on_prem_reg_blocked``."""
         self.brain.sunset = on
 
+    def set_dbupgrade_failure(self, on: bool) -> None:
+        """Make the next dbupgrade containers fail their schema upgrade and exit with code 1."""
+        self.brain.dbupgrade_fails = on
+
     async def settle(self) -> None:
         """Wait for pending asynchronous effects (Webapp listener up/down, SSH re-listen)."""
         await self.brain.settle()

@@ -9,12 +9,13 @@ No helper raises for a remote failure: failures become ``HostFinished(ok=False)`
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from ..api.client import ApiError, WebappClient
-from ..domain.commands import ComposeInvocation, mkdir, remote_files
+from ..domain.commands import ComposeInvocation, mkdir
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -56,12 +57,16 @@ class Procedure:
         self._runlog = RunLog(self.settings.log_dir, profile.name) if self.settings.log_dir else None
         self._started_at: float | None = None
         self.last_verdict: ClusterVerdict | None = None
+        #: Secrets given to this run only (e.g. a backup password), masked like the profile's.
+        self.extra_secrets: list[str] = []
 
     # ---- events ---------------------------------------------------------------------------
     @property
     def _redact(self) -> Redactor:
         p = self.profile
-        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert])
+        token = self._api.token if self._api is not None else ""
+        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token,
+                         *self.extra_secrets])
 
     def emit(self, event) -> None:
         """Send ``event`` to the face, after masking secrets in any text it carries."""
@@ -140,11 +145,12 @@ class Procedure:
         async def wrapped(host: HostSpec) -> str:
             try:
                 summary = await action(host)
-            except RemoteError as exc:
-                self.emit(HostOutput(host.external_hostname, f"ERROR: {exc}"))
-                if exc.next_action:
+            except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
+                text = str(exc) if isinstance(exc, RemoteError) else f"{host.external_hostname}: {exc.__class__.__name__}: {exc}"
+                self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
+                if getattr(exc, "next_action", ""):
                     self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
-                self.emit(HostFinished(host.external_hostname, False, None, str(exc)))
+                self.emit(HostFinished(host.external_hostname, False, None, text))
                 raise
             self.emit(HostFinished(host.external_hostname, True, 0, ""))
             return summary
@@ -166,7 +172,7 @@ class Procedure:
         return host.remote_dir
 
     async def _upload(self, host: HostSpec, name: str, text: str, mode: int) -> str:
-        path = remote_files(host)[name]
+        path = posixpath.join(host.remote_dir, name)
         conn = await self._pool.get(host)
         self.emit(HostCommand(host.external_hostname, f"sftp put {name} {path} (mode {mode:o})"))
         size = await upload_text(conn, host.external_hostname, path, text, mode=mode)

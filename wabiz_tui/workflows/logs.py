@@ -19,7 +19,6 @@ from pathlib import Path
 from ..api.client import ApiError
 from ..domain.commands import UnsafeValue
 from ..domain.model import HostSpec, Role
-from ..domain.text import Redactor
 from ..domain.validation import check_since
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
@@ -67,11 +66,6 @@ class LogCollection(Procedure):
     bundle_path: Path | None = None
     files: dict[str, Path]
 
-    def _redactor(self) -> Redactor:
-        p = self.profile
-        token = self._api.token if self._api is not None else ""
-        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token])
-
     def _hosts(self, request: LogRequest) -> tuple[HostSpec, ...]:
         if not request.hosts:
             return self.profile.hosts
@@ -99,7 +93,7 @@ class LogCollection(Procedure):
             raise RemoteError(host.external_hostname, str(exc), "fix the option") from None
         target = self.directory / host.external_hostname / DEBUG_OUTPUT
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        redact = self._redactor()
+        redact = self._redact
         written = 0
         next_report = PROGRESS_EVERY
         with open(target, "w", encoding="utf-8") as fh:
@@ -128,7 +122,7 @@ class LogCollection(Procedure):
         self._start(2)
         if self.directory is None or not self.directory.exists():
             return self._finish(2, False, "no collected logs to bundle", "collect the logs first")
-        redact = self._redactor()
+        redact = self._redact
         notes: list[str] = []
         for name, call in (("health.json", self._client().health), ("support.json", self._client().support)):
             try:
@@ -136,7 +130,7 @@ class LogCollection(Procedure):
                 (self.directory / name).write_text(redact(json.dumps(body, indent=2)) + "\n", encoding="utf-8")
             except ApiError as exc:
                 notes.append(f"{name}: {exc}")
-        redact = self._redactor()  # the token exists now
+        redact = self._redact  # the token exists now
         for host in self.profile.hosts:
             lines: list[str] = []
             try:

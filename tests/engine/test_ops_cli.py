@@ -1,0 +1,56 @@
+"""The operations' command lines as an operator runs them, against a running simulated cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tarfile
+
+from wabiz_tui.config.profile import load_profile
+
+
+async def cli(*args: str, env: dict | None = None) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", *args, stdin=asyncio.subprocess.DEVNULL,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                                                env=os.environ | (env or {}))
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_logs_command_writes_files_and_bundle(installed, tmp_path):
+    code, out, err = await cli("logs", str(installed.profile_path), "--out", str(tmp_path / "logs"), "--bundle")
+    assert code == 0, out + err
+    assert out.count("debug_output.txt") == 5
+    bundle = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("bundle: "))
+    with tarfile.open(bundle) as tar:
+        assert sum(n.endswith("debug_output.txt") for n in tar.getnames()) == 5
+    code, _, err = await cli("logs", str(installed.profile_path), "--host", "nope", "--since", "yesterday")
+    assert code == 2 and "--host: 'nope'" in err and "--since" in err and "Traceback" not in err
+
+
+async def test_uninstall_command_needs_yes_and_the_typed_name(installed):
+    code, out, _ = await cli("uninstall", str(installed.profile_path))
+    assert code == 1 and "wa-core-1: services wacore; network; volumes kept" in out and "nothing done" in out
+    code, _, err = await cli("uninstall", str(installed.profile_path), "--yes", "--confirm-name", "prod")
+    assert code == 2 and "type the cluster name 'demo'" in err
+    assert load_profile(installed.profile_path).installed
+    code, out, err = await cli("uninstall", str(installed.profile_path), "--yes", "--confirm-name", "demo")
+    assert code == 0, out + err
+    assert "wa-web-1: removed, volumes kept" in out
+    assert not load_profile(installed.profile_path).installed
+
+
+async def test_upgrade_command(installed):
+    profile = str(installed.profile_path)
+    code, _, err = await cli("upgrade", profile, "--to", "2.39.1", "--yes")
+    assert code == 2 and "--force" in err
+    code, _, err = await cli("upgrade", profile, "--to", "2.43.1", "--yes")  # no password, no terminal
+    assert code == 2 and "WABIZ_BACKUP_PASSWORD" in err
+    code, out, err = await cli("upgrade", profile, "--to", "2.43.1")
+    assert code == 1 and "--yes" in err and "Downtime is expected" in out
+    code, out, err = await cli("upgrade", profile, "--to", "2.43.1", "--yes", "--dbupgrade-host", "wa-master-1",
+                               env={"WABIZ_BACKUP_PASSWORD": "Backup-pass-2026"})
+    assert code == 0, out + err
+    assert "backup: " in out and "verdict: HA healthy" in out and "Backup-pass-2026" not in out + err
+    assert load_profile(installed.profile_path).wa_api_version == "2.43.1"

@@ -1,0 +1,238 @@
+"""Upgrade to a new ``WA_API_VERSION`` (seed, "Aggiornamento"), the MySQL database upgrade service
+and the one-off v2.29.3 media ownership step.
+
+Upgrade: check the version (``X.Y.Z``; a downgrade needs ``force``) → back up the app settings
+(``POST /v1/settings/backup``; the data is kept under the data directory, mode 600) → optionally the
+MySQL ``dbupgrade`` service → bring each role up with the new version in the seed's order (Webapps,
+Masters, Coreapps), checking health after each role → final health. Downtime is expected. The
+profile records the new version only once everything succeeded.
+
+Media ownership (seed, "per gli utenti … che eseguono l'aggiornamento alla versione 2.29.3"): after an
+upgrade from 2.29.1 or 2.29.2 to 2.29.3 or later, ``chown -R root <media>/incoming <media>/outgoing
+<media>/shared`` in the Webapp container; it may take long, runs in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Callable
+
+from ..api.client import ApiError
+from ..config.backups import load_backup, save_backup
+from ..config.profile import ProfileError, save_profile
+from ..domain.commands import ComposeInvocation, docker_wait
+from ..domain.health import ClusterVerdict, Level
+from ..domain.model import CONTAINER_MEDIA_PATH, ROLE_ORDER, DbEngine, HostSpec, Role
+from ..domain.render import DBUPGRADE_FILE, render_dbupgrade
+from ..domain.validation import parse_version
+from ..remote.errors import RemoteError
+from .base import Procedure, StepInfo
+from .events import Message
+
+UPGRADE_STEPS: tuple[StepInfo, ...] = (
+    StepInfo(1, "backup", "Back up settings", "POST /v1/settings/backup; the data is saved with mode 600."),
+    StepInfo(2, "dbupgrade", "Database upgrade", "dbupgrade-compose.yml with the new version; docker wait for exit code 0."),
+    StepInfo(3, "webapp", "Upgrade Webapps", "up -d waweb with the new WA_API_VERSION on every Webapp host."),
+    StepInfo(4, "master", "Upgrade Masters", "up -d master with the new WA_API_VERSION on every Master host."),
+    StepInfo(5, "coreapp", "Upgrade Coreapps", "up -d wacore with the new WA_API_VERSION on every Coreapp host."),
+    StepInfo(6, "health", "Health on the new version", "GET /v1/health: healthy."),
+    StepInfo(7, "media_chown", "Media ownership (2.29.3)", "chown -R root incoming/outgoing/shared in the Webapp container."),
+)
+ROLE_STEP = {Role.WEBAPP: 3, Role.MASTER: 4, Role.COREAPP: 5}
+MIN_BACKUP_PASSWORD = 8
+#: Versions whose upgrade to 2.29.3+ needs the media ownership step (seed).
+CHOWN_FROM = {(2, 29, 1), (2, 29, 2)}
+CHOWN_TO = (2, 29, 3)
+
+
+def version_problems(current: str, target: str, *, force: bool = False) -> list[str]:
+    """Why ``target`` cannot be upgraded to from ``current`` (empty when fine)."""
+    new, old = parse_version(target), parse_version(current)
+    if new is None:
+        return [f"--to: {target!r} is not a version X.Y.Z such as 2.41.2"]
+    if old is not None and new == old:
+        return [f"--to: the cluster already runs {target}"]
+    if old is not None and new < old and not force:
+        return [f"--to: {target} is older than {current}: a downgrade needs an explicit force (--force)"]
+    return []
+
+
+def needs_media_chown(current: str, target: str) -> bool:
+    """True for an upgrade from 2.29.1/2.29.2 to 2.29.3 or later (seed)."""
+    old, new = parse_version(current), parse_version(target)
+    return old in CHOWN_FROM and new is not None and new >= CHOWN_TO
+
+
+def media_chown_command(inv: ComposeInvocation, media_path: str = CONTAINER_MEDIA_PATH) -> str:
+    """``docker-compose … exec -T waweb chown -R root <media>/incoming <media>/outgoing <media>/shared``."""
+    return inv.command("exec", "-T", "waweb", "chown", "-R", "root",
+                       *(f"{media_path}/{d}" for d in ("incoming", "outgoing", "shared")))
+
+
+class Upgrade(Procedure):
+    """Upgrades the cluster of ``profile`` to ``target`` (see the module doc for the steps)."""
+
+    steps = UPGRADE_STEPS
+    procedure = "upgrade"
+
+    def __init__(self, profile, *, emit, settings=None, target: str, force: bool = False, backups_dir: Path | None = None):
+        super().__init__(profile, emit=emit, settings=settings)
+        self.source = profile.wa_api_version
+        self.target = target.strip()
+        self.force = force
+        self.backups_dir = backups_dir
+        self.backup_path: Path | None = None
+        self.dbupgrade_exit: int | None = None
+        self.dbupgrade_log: list[str] = []
+
+    def problems(self) -> list[str]:
+        """Version problems (empty when the upgrade may proceed)."""
+        return version_problems(self.source, self.target, force=self.force)
+
+    def _target_inv(self, host: HostSpec, compose_file: str | None = None) -> ComposeInvocation:
+        kw = {"compose_file": compose_file} if compose_file else {}
+        return ComposeInvocation(host, self.target, **kw)
+
+    # ---- step 1 ----------------------------------------------------------------------------
+    async def backup(self, password: str) -> bool:
+        """Step 1: back up the settings with ``password`` (the operator's; needed to restore; never stored)."""
+        self.extra_secrets.append(password)
+        self._start(1)
+        if len(password) < MIN_BACKUP_PASSWORD:
+            return self._finish(1, False, f"backup password: use at least {MIN_BACKUP_PASSWORD} characters", "choose a longer password")
+        if self.backups_dir is None:
+            return self._finish(1, False, "no directory for backups was given", "run through the CLI or the TUI")
+        try:
+            data = await self._client().backup_settings(password)
+        except ApiError as exc:
+            return self._finish(1, False, str(exc), exc.next_action or "the backup only works on a registered, running cluster")
+        self.backup_path = save_backup(self.backups_dir, self.profile.name, self.source, data)
+        return self._finish(1, True, f"settings backed up to {self.backup_path} (mode 600); keep the password to restore it")
+
+    async def restore(self, path: Path, password: str) -> bool:
+        """Restore a backup written by :meth:`backup` (``POST /v1/settings/restore``); emits step 1 events."""
+        self.extra_secrets.append(password)
+        self._start(1)
+        try:
+            doc = load_backup(path)
+            await self._client().restore_settings(password, doc["data"])
+        except (ApiError, ProfileError) as exc:
+            return self._finish(1, False, f"restore failed: {exc}", getattr(exc, "next_action", "") or "check the file and the password")
+        return self._finish(1, True, f"settings restored from {path}; restart the containers if the API asks for it")
+
+    # ---- step 2 ----------------------------------------------------------------------------
+    async def dbupgrade(self, host_name: str, *, exit_on_success: bool = True) -> bool:
+        """Step 2: run the database upgrade service on ``host_name`` with the new version; wait for it.
+
+        With ``exit_on_success`` (the default) the container exits with 0 on success and ``docker
+        wait`` returns the code. A non-zero code stops the procedure with the service's log.
+        """
+        if self.profile.db.engine is not DbEngine.MYSQL:
+            self._start(2)
+            return self._finish(2, False, "the dbupgrade service is for MySQL databases (seed)", "skip this step for PostgreSQL")
+        try:
+            host = self.profile.host(host_name)
+        except KeyError:
+            self._start(2)
+            return self._finish(2, False, f"--dbupgrade-host: {host_name!r} is not a host of the profile", "name one of the profile's hosts")
+        return await self._on_hosts(2, (host,), lambda h: self._run_dbupgrade(h, exit_on_success), "the database upgrade")
+
+    async def _run_dbupgrade(self, host: HostSpec, exit_on_success: bool) -> str:
+        await self._upload(host, DBUPGRADE_FILE, render_dbupgrade(self.profile, exit_on_success=exit_on_success), 0o644)
+        inv = self._target_inv(host, DBUPGRADE_FILE)
+        await self._checked(host, inv.command("up", "-d"), "dbupgrade up -d", "read the output above")
+        ids: list[str] = []
+        await self._run(host, inv.command("ps", "-q", "dbupgrade"), ids.append)
+        cid = next((i.strip() for i in ids if i.strip()), "")
+        if not exit_on_success:
+            return await self._watch_dbupgrade_log(host, inv)
+        codes: list[str] = []
+        await self._run(host, docker_wait(cid), codes.append)
+        code = next((c.strip() for c in codes if c.strip().lstrip("-").isdigit()), "")
+        self.dbupgrade_exit = int(code) if code else None
+        self.dbupgrade_log.clear()
+        await self._run(host, inv.logs("dbupgrade", tail=200), self.dbupgrade_log.append)
+        if self.dbupgrade_exit != 0:
+            raise RemoteError(host.external_hostname, f"the dbupgrade container exited with code {self.dbupgrade_exit}",
+                              "read its log above; fix the database problem it names, then run the upgrade again "
+                              "(the application containers were not touched)")
+        self.emit(Message(f"dbupgrade on {host.external_hostname} exited with code 0"))
+        return "exit 0"
+
+    async def _watch_dbupgrade_log(self, host: HostSpec, inv: ComposeInvocation) -> str:
+        """EXIT_ON_SUCCESS=FALSE: the container stays up; watch its log for the end of the schema upgrade."""
+        deadline = time.monotonic() + self.settings.health_timeout
+        while time.monotonic() < deadline:
+            lines: list[str] = []
+            await self._run(host, inv.logs("dbupgrade", tail=50), lines.append, echo=False)
+            text = "\n".join(lines).lower()
+            if "upgrade finished successfully" in text or "upgrade completed" in text:
+                self.emit(Message(f"dbupgrade on {host.external_hostname} reports success (the container keeps running)"))
+                return "succeeded"
+            if "upgrade failed" in text:
+                raise RemoteError(host.external_hostname, "the dbupgrade service reports a failure", "read its log")
+            await asyncio.sleep(self.settings.poll_interval)
+        raise RemoteError(host.external_hostname, "no end of the database upgrade in its log in time", "read its log")
+
+    # ---- steps 3-6 ---------------------------------------------------------------------------
+    async def upgrade_role(self, role: Role) -> bool:
+        """Step 3/4/5: ``up -d`` the role's service with the new version on its hosts, then check health."""
+        number = ROLE_STEP[role]
+        hosts = self.profile.hosts_with(role)
+        if not hosts:
+            self._start(number)
+            return self._finish(number, True, f"no {role.label} host")
+
+        async def up(host: HostSpec) -> str:
+            await self._checked(host, self._target_inv(host).up(role), f"up -d {role.service}",
+                                f"read the output above; the image {self.target} may not exist or the registry refused it")
+            return "recreated"
+
+        if not await self._on_hosts(number, hosts, up, f"upgrading the {role.label}s to {self.target}"):
+            return False
+        self._started_at = time.monotonic()
+        return await self._wait_health(number, True, _role_back(role))
+
+    async def final_health(self) -> bool:
+        """Step 6: healthy on the new version; then the profile records it."""
+        ok = await self._wait_health(6, True, lambda v: v.level is Level.OK)
+        if ok:
+            self.profile = self.profile.with_changes(wa_api_version=self.target)
+            if self.settings.profile_path:
+                save_profile(self.profile, self.settings.profile_path)
+            self.emit(Message(f"the profile now records WA_API_VERSION {self.target}"))
+        return ok
+
+    async def run_roles(self) -> bool:
+        """Steps 3-6 in the seed's order."""
+        for role in ROLE_ORDER:
+            if not await self.upgrade_role(role):
+                return False
+        return await self.final_health()
+
+    # ---- step 7 ----------------------------------------------------------------------------
+    def start_media_chown(self) -> "asyncio.Task[bool]":
+        """Step 7 in the background: returns the task; its output streams as HostOutput meanwhile."""
+        return asyncio.create_task(self.media_chown(), name="media-chown")
+
+    async def media_chown(self) -> bool:
+        """Step 7: the chown in the Webapp container of every Webapp host (seed; 2.29.1/2.29.2 → 2.29.3+)."""
+        hosts = self.profile.hosts_with(Role.WEBAPP)
+
+        async def chown(host: HostSpec) -> str:
+            await self._checked(host, media_chown_command(self._target_inv(host)), "chown in the Webapp container",
+                                "run it again; it only changes ownership and is safe to repeat")
+            return "ownership fixed"
+
+        return await self._on_hosts(7, hosts, chown, "fixing media ownership")
+
+
+def _role_back(role: Role) -> Callable[[ClusterVerdict], bool]:
+    """The health condition that says ``role`` is back after its upgrade."""
+    if role is Role.WEBAPP:
+        return lambda v: True  # the API answered at all: a Webapp serves it
+    if role is Role.MASTER:
+        return lambda v: bool(v.primary_master)
+    return lambda v: v.shards_served >= v.shards_expected
