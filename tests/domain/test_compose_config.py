@@ -25,10 +25,10 @@ VARIANTS = {
 }
 
 
-def compose(tmp: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def compose(tmp: Path, *args: str, env: dict[str, str], file: str = COMPOSE_FILE) -> subprocess.CompletedProcess:
     exe = need_tool("docker-compose")
     clean = {k: v for k, v in os.environ.items() if k not in ("EXTERNAL_HOSTNAME", "WA_API_VERSION")}
-    return subprocess.run([exe, "-f", str(tmp / COMPOSE_FILE), "--project-directory", str(tmp), *args],
+    return subprocess.run([exe, "-f", str(tmp / file), "--project-directory", str(tmp), *args],
                           env=clean | env, capture_output=True, text=True, timeout=60)
 
 
@@ -55,3 +55,17 @@ def test_docker_compose_refuses_without_wa_api_version(tmp_path):
     res = compose(tmp_path, "config", env={"EXTERNAL_HOSTNAME": "wa-core-1"})
     assert res.returncode != 0
     assert "WA_API_VERSION" in res.stderr
+
+
+@pytest.mark.parametrize("exit_on_success", [True, False])
+def test_docker_compose_config_accepts_dbupgrade(tmp_path, exit_on_success):
+    from wabiz_tui.domain.render import DBUPGRADE_FILE, render_dbupgrade
+
+    profile = good_profile()
+    (tmp_path / DBUPGRADE_FILE).write_text(render_dbupgrade(profile, exit_on_success=exit_on_success))
+    (tmp_path / DB_ENV_FILE).write_text(render_db_env(profile.db))
+    res = compose(tmp_path, "config", env={"EXTERNAL_HOSTNAME": "wa-core-1", "WA_API_VERSION": "2.29.3"}, file=DBUPGRADE_FILE)
+    assert res.returncode == 0, res.stderr
+    svc = yaml.safe_load(res.stdout)["services"]["dbupgrade"]
+    assert svc["image"] == "docker.whatsapp.biz/coreapp:v2.29.3"
+    assert ("EXIT_ON_SUCCESS" in svc["environment"]) is (not exit_on_success)

@@ -62,3 +62,11 @@ def test_masked_db_env_hides_the_password():
     db = DbEnv(DbEngine.MYSQL, "db", 3306, "root", "S3cret-value")
     text = render_db_env(db, mask_password=True)
     assert "S3cret-value" not in text and "WA_DB_PASSWORD=********" in text
+
+
+def test_dbupgrade_equals_official_and_exit_on_success_option():
+    from wabiz_tui.domain.render import dbupgrade_document, render_dbupgrade
+
+    assert yaml.safe_load(render_dbupgrade(good_profile())) == official("dbupgrade-compose.yml")
+    env = dbupgrade_document(exit_on_success=False)["services"]["dbupgrade"]["environment"]
+    assert env == {"WA_DB_UPGRADE": 1, "EXIT_ON_SUCCESS": "FALSE"}
