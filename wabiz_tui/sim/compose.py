@@ -490,6 +490,8 @@ async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
         for ts, text in lines:
             stamp = f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else ""
             await p.out(f"{c.name.ljust(width)} | {stamp}{text}\n")
+        if tail == "all" and p.shell.host.log_filler_bytes > 0:
+            await _filler(p, c.name.ljust(width), p.shell.host.log_filler_bytes)
         sent[c.id] = len(c.logs)
         await asyncio.sleep(0)
     if "-f" in opts or "--follow" in opts:
@@ -500,6 +502,22 @@ async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
                     await p.out(f"{c.name.ljust(width)} | {text}\n")
                 sent[c.id] = len(c.logs)
     return 0
+
+
+async def _filler(p: Proc, prefix: str, total: int) -> None:
+    """Print about ``total`` bytes of realistic coreapp log lines, in ~64 KiB writes."""
+    sent, n = 0, 0
+    while sent < total:
+        chunk = []
+        size = 0
+        while size < 65536 and sent + size < total:
+            n += 1
+            line = (f"{prefix} | I 2026-11-30 10:{(n // 60) % 60:02d}:{n % 60:02d} UTC 140 message_queue.cpp:88] "
+                    f"delivered message id=gBEGkWUVUQVRAgk{n:010d} to 1631555{n % 10000:04d} in {n % 97} ms\n")
+            chunk.append(line)
+            size += len(line)
+        await p.out("".join(chunk))
+        sent += size
 
 
 async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:

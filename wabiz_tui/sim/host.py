@@ -24,6 +24,8 @@ class HostContext:
     networks: set[str] = field(default_factory=set)
     volumes: set[str] = field(default_factory=set)
     images: set[str] = field(default_factory=set)
+    #: Extra synthetic log bytes each container's ``logs`` prints after its real lines (log-collection tests/benchmarks).
+    log_filler_bytes: int = 0
 
     @property
     def speed(self) -> float:
