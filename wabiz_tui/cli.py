@@ -96,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     un.add_argument("--remove-volumes", action="store_true", help="also remove named volumes (media!)")
     un.add_argument("--confirm-volumes", action="store_true", help="second, separate confirmation for --remove-volumes")
 
+    sub.add_parser("profiles", help="list the saved profiles")
+    show = sub.add_parser("profile", help="show a profile with its secrets masked")
+    show.add_argument("action", choices=["show"], help="what to do")
+    show.add_argument("profile", help="profile file, or the name of a saved profile")
+
+    plan = sub.add_parser("plan", help="dry run: print the files and commands a procedure would use, contacting nothing")
+    plan.add_argument("profile", help="profile file, or the name of a saved profile")
+    plan.add_argument("--procedure", choices=["install", "uninstall", "upgrade", "logs"], default="install")
+    plan.add_argument("--to", metavar="VERSION", help="with --procedure upgrade: the new WA_API_VERSION")
+
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
@@ -118,6 +128,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo_tui(args)
         if args.command == "render":
             return _render(args)
+        if args.command in ("profiles", "profile"):
+            from .profiles_cli import list_profiles, show_profile
+
+            return list_profiles() if args.command == "profiles" else show_profile(_load(args.profile)[0])
+        if args.command == "plan":
+            from .profiles_cli import print_plan
+
+            profile, _ = _load(args.profile)
+            return print_plan(profile, args.procedure, args.to)
         if args.command == "health":
             return _health(args)
         if args.command == "logs":

@@ -11,7 +11,7 @@ from wabiz_tui.domain.model import HostSpec, Role, SshTarget
 
 
 def host(name="wa-core-1", remote_dir="/home/wa/biz") -> HostSpec:
-    return HostSpec(name, SshTarget("10.0.0.1", 22, "wa"), (Role.COREAPP,), remote_dir)
+    return HostSpec(name, SshTarget("127.0.0.1", 22, "wa"), (Role.COREAPP,), remote_dir)
 
 
 def test_up_passes_variables_on_the_command_line():

@@ -14,11 +14,11 @@ from wabiz_tui.domain.validation import (DB_PASSWORD_FORBIDDEN, check_db_passwor
 
 def good_profile(**changes) -> ClusterProfile:
     hosts = (
-        HostSpec("wa-web-1", SshTarget("10.0.0.11", 22, "wa"), (Role.WEBAPP,)),
-        HostSpec("wa-master-1", SshTarget("10.0.0.12", 22, "wa"), (Role.MASTER,)),
-        HostSpec("wa-master-2", SshTarget("10.0.0.13", 22, "wa"), (Role.MASTER,)),
-        HostSpec("wa-core-1", SshTarget("10.0.0.14", 22, "wa"), (Role.COREAPP,)),
-        HostSpec("wa-core-2", SshTarget("10.0.0.15", 22, "wa"), (Role.COREAPP,)),
+        HostSpec("wa-web-1", SshTarget("127.0.0.11", 22, "wa"), (Role.WEBAPP,)),
+        HostSpec("wa-master-1", SshTarget("127.0.0.12", 22, "wa"), (Role.MASTER,)),
+        HostSpec("wa-master-2", SshTarget("127.0.0.13", 22, "wa"), (Role.MASTER,)),
+        HostSpec("wa-core-1", SshTarget("127.0.0.14", 22, "wa"), (Role.COREAPP,)),
+        HostSpec("wa-core-2", SshTarget("127.0.0.15", 22, "wa"), (Role.COREAPP,)),
     )
     p = ClusterProfile("prod", "2.41.2", hosts,
                        db=DbEnv(DbEngine.MYSQL, "db.internal", 3306, "waent", "Str0ng-pass"),
@@ -96,7 +96,7 @@ def test_host_errors_are_indexed():
 
 def test_topology_needs_each_role_and_unique_hosts():
     p = good_profile()
-    only_web = dataclasses.replace(p, hosts=p.hosts[:1] + (dataclasses.replace(p.hosts[0], ssh=SshTarget("10.0.0.99", 22, "wa")),))
+    only_web = dataclasses.replace(p, hosts=p.hosts[:1] + (dataclasses.replace(p.hosts[0], ssh=SshTarget("127.0.0.99", 22, "wa")),))
     msgs = [e.message for e in validate_profile(only_web)]
     assert any("no host runs a Master" in m for m in msgs)
     assert any("no host runs a Coreapp" in m for m in msgs)

@@ -91,7 +91,8 @@ class Upgrade(Procedure):
         """Version problems (empty when the upgrade may proceed)."""
         return version_problems(self.source, self.target, force=self.force)
 
-    def _target_inv(self, host: HostSpec, compose_file: str | None = None) -> ComposeInvocation:
+    def target_invocation(self, host: HostSpec, compose_file: str | None = None) -> ComposeInvocation:
+        """The compose invocation for ``host`` with the NEW version (and ``compose_file`` when given)."""
         kw = {"compose_file": compose_file} if compose_file else {}
         return ComposeInvocation(host, self.target, **kw)
 
@@ -141,7 +142,7 @@ class Upgrade(Procedure):
 
     async def _run_dbupgrade(self, host: HostSpec, exit_on_success: bool) -> str:
         await self._upload(host, DBUPGRADE_FILE, render_dbupgrade(self.profile, exit_on_success=exit_on_success), 0o644)
-        inv = self._target_inv(host, DBUPGRADE_FILE)
+        inv = self.target_invocation(host, DBUPGRADE_FILE)
         await self._checked(host, inv.command("up", "-d"), "dbupgrade up -d", "read the output above")
         ids: list[str] = []
         await self._run(host, inv.command("ps", "-q", "dbupgrade"), ids.append)
@@ -186,7 +187,7 @@ class Upgrade(Procedure):
             return self._finish(number, True, f"no {role.label} host")
 
         async def up(host: HostSpec) -> str:
-            await self._checked(host, self._target_inv(host).up(role), f"up -d {role.service}",
+            await self._checked(host, self.target_invocation(host).up(role), f"up -d {role.service}",
                                 f"read the output above; the image {self.target} may not exist or the registry refused it")
             return "recreated"
 
@@ -222,7 +223,7 @@ class Upgrade(Procedure):
         hosts = self.profile.hosts_with(Role.WEBAPP)
 
         async def chown(host: HostSpec) -> str:
-            await self._checked(host, media_chown_command(self._target_inv(host)), "chown in the Webapp container",
+            await self._checked(host, media_chown_command(self.target_invocation(host)), "chown in the Webapp container",
                                 "run it again; it only changes ownership and is safe to repeat")
             return "ownership fixed"
 

@@ -1,0 +1,53 @@
+"""profiles / profile show / plan: plain-terminal views that contact nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+
+from tests.domain.test_validation import good_profile
+from wabiz_tui.config.paths import app_paths
+from wabiz_tui.config.profile import save_profile
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "wabiz_tui", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_profile_show_masks_secrets(tmp_path):
+    path = save_profile(good_profile(), tmp_path / "prod.yaml")
+    res = run("profile", "show", str(path))
+    assert res.returncode == 0
+    data = yaml.safe_load(res.stdout)
+    assert data["db"]["password"] == "********" and data["webapp"]["admin_password"] == "********"
+    assert "Str0ng-pass" not in res.stdout and "Adm1n-pass#" not in res.stdout
+    assert data["hosts"][0]["external_hostname"] == "wa-web-1"
+
+
+def test_profiles_lists_saved_ones():
+    save_profile(good_profile(), app_paths().profiles / "prod.yaml")
+    save_profile(good_profile(name="staging", installed=True), app_paths().profiles / "staging.yaml")
+    res = run("profiles")
+    lines = res.stdout.splitlines()
+    assert res.returncode == 0 and lines[0].startswith("NAME")
+    assert any(l.startswith("prod ") and "not installed" in l for l in lines)
+    assert any(l.startswith("staging ") and l.endswith(" installed") for l in lines)
+    # a saved profile is found by name too
+    assert run("profile", "show", "staging").returncode == 0
+
+
+def test_plan_prints_commands_and_contacts_nothing(tmp_path):
+    # nothing is contacted: the profile points at loopback addresses where no SSH server listens
+    path = save_profile(good_profile(), tmp_path / "prod.yaml")
+    res = run("plan", str(path))
+    assert res.returncode == 0, res.stderr
+    assert "EXTERNAL_HOSTNAME=wa-core-2 WA_API_VERSION=2.41.2 docker-compose -f /home/wa/biz/prod-multiconnect-compose.yml" in res.stdout
+    assert "WA_DB_PASSWORD=********" in res.stdout and "Str0ng-pass" not in res.stdout
+    res = run("plan", str(path), "--procedure", "upgrade", "--to", "2.43.1")
+    assert res.returncode == 0 and "WA_API_VERSION=2.43.1" in res.stdout and "up -d master" in res.stdout
+    res = run("plan", str(path), "--procedure", "upgrade", "--to", "2.40.0")
+    assert res.returncode == 2 and "--force" in res.stderr
+    res = run("plan", str(path), "--procedure", "uninstall")
+    assert res.returncode == 0 and "rm -s -f wacore" in res.stdout
