@@ -45,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     wiz = sub.add_parser("wizard", help="open the install wizard on a profile")
     wiz.add_argument("profile", help="profile file, or the name of a saved profile")
 
+    inst = sub.add_parser("install", help="run the 9 HA install steps headless (resumes an interrupted run)",
+                          description="Run the 9 High Availability steps without the TUI, one line per step and host. An "
+                                      "interrupted run resumes: completed work is re-checked on the hosts and skipped. Exit codes: "
+                                      "0 installed and healthy, 1 a step failed, 2 bad input, 3 a registration code is needed (--code).")
+    inst.add_argument("profile", help="profile file, or the name of a saved profile")
+    inst.add_argument("--yes", action="store_true", help="confirm: run the remote commands")
+    inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
+    inst.add_argument("-v", "--verbose", action="store_true", help="print every output line of every host")
+
     health = sub.add_parser("health", help="judge the cluster's health once (exit 0 healthy, 1 degraded, 2 failing)",
                             description="Poll GET /v1/health, judge every node against the profile, print the verdict. "
                                         "Exit codes: 0 healthy, 1 degraded, 2 failing, 3 the check could not run.")
@@ -139,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return print_plan(profile, args.procedure, args.to)
         if args.command == "health":
             return _health(args)
+        if args.command == "install":
+            return _install(args)
         if args.command == "logs":
             return _logs(args)
         if args.command == "uninstall":
@@ -245,7 +256,7 @@ class _HeadlessPrinter:
                 print(f"  {self.step} {event.host}: {event.done / 1e6:.1f} MB", flush=True)
         elif isinstance(event, ev.Finding):
             print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
-        elif isinstance(event, ev.Message) and (self.verbose or event.text.startswith("a standby took over")):
+        elif isinstance(event, ev.Message) and (self.verbose or event.notice):
             print(f"  {self.step}: {event.text}", flush=True)
         elif isinstance(event, ev.StepFinished):
             mark = "done" if event.ok else "FAILED"
@@ -452,6 +463,56 @@ def _uninstall(args: argparse.Namespace) -> int:
             return 0 if ok else 1
         finally:
             await wf.close()
+
+    return asyncio.run(run())
+
+
+EXIT_NEEDS_CODE = 3
+
+
+def _install(args: argparse.Namespace) -> int:
+    from .config.paths import app_paths
+    from .domain.validation import validate_profile
+    from .workflows.errors import WorkflowError
+    from .workflows.ha_install import HaInstall
+    from .workflows.journal import Journal
+    from .workflows.settings import default_settings
+
+    profile, path = _load(args.profile)
+    errors = validate_profile(profile, registration=True)
+    if errors:
+        return _fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
+    if args.code is not None and not (args.code.isdigit() and len(args.code) == 6):
+        return _fail("--code: the registration code has 6 digits")
+    if not args.yes:
+        return _fail(f"add --yes to run the install on {len(profile.hosts)} host(s) (see first: wabiz-tui plan {args.profile})")
+    paths = app_paths().ensure()
+    settings = default_settings(profile, paths, profile_path=path)
+    settings.journal = Journal.for_profile(paths.journals, profile.name, "install")
+    printer = _HeadlessPrinter(args.verbose)
+    needs_code = False
+
+    async def get_code(request) -> str:
+        nonlocal needs_code
+        if args.code:
+            return args.code
+        if sys.stdin.isatty():
+            return await asyncio.get_running_loop().run_in_executor(None, input, "registration code (6 digits): ")
+        needs_code = True
+        raise WorkflowError(f"a registration code was sent to +{profile.registration.cc} {profile.registration.phone_number}",
+                            f"run again with --code NNNNNN: wabiz-tui install {args.profile} --yes --code NNNNNN")
+
+    async def run() -> int:
+        wf = HaInstall(profile, emit=printer, settings=settings)
+        try:
+            ok = await wf.run_all(get_code)
+        finally:
+            await wf.close()
+        if wf.last_verdict:
+            print(f"verdict: {wf.last_verdict.headline}")
+        if needs_code:
+            return EXIT_NEEDS_CODE
+        return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
 
     return asyncio.run(run())
 

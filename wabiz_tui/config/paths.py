@@ -40,6 +40,11 @@ class AppPaths:
         return self.data / "backups"
 
     @property
+    def journals(self) -> Path:
+        """Directory of procedure journals (what an interrupted run completed)."""
+        return self.state / "journals"
+
+    @property
     def logs(self) -> Path:
         """Directory of per-run, per-host output logs."""
         return self.state / "logs"

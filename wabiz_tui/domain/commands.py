@@ -101,6 +101,13 @@ def mkdir(path: str) -> str:
     return f"mkdir -p {shlex.quote(path)}"
 
 
+def test_path(kind: str, path: str) -> str:
+    """``test -d PATH`` (``kind="dir"``) or ``test -f PATH`` (``kind="file"``): exit 0 when it exists."""
+    _require(check_abs_path(path, "path"))
+    flag = {"dir": "-d", "file": "-f"}[kind]
+    return f"test {flag} {shlex.quote(path)}"
+
+
 def stat_mode(path: str) -> str:
     """Print the octal mode of ``path`` (``stat -c %a``), used to check the media path is 755."""
     _require(check_abs_path(path, "media.host_path"))

@@ -80,7 +80,7 @@ class Procedure:
             if self._runlog:
                 self._runlog.write(event.host, f"$ {event.command}")
         elif isinstance(event, Message):
-            event = Message(r(event.text))
+            event = Message(r(event.text), event.notice)
         self._emit_raw(event)
 
     async def close(self) -> None:
@@ -142,7 +142,13 @@ class Procedure:
         """Step ``number``: run ``action`` on ``hosts`` in parallel; each returns a summary or raises RemoteError."""
         self._start(number, tuple(h.external_hostname for h in hosts))
 
+        journal = self.settings.journal
+
         async def wrapped(host: HostSpec) -> str:
+            if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
+                self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
+                self.emit(HostFinished(host.external_hostname, True, 0, ""))
+                return "already done"
             try:
                 summary = await action(host)
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
@@ -152,6 +158,8 @@ class Procedure:
                     self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
                 self.emit(HostFinished(host.external_hostname, False, None, text))
                 raise
+            if journal:  # recorded before it is reported, so a kill right after the report cannot lose it
+                journal.host_done(number, host.external_hostname)
             self.emit(HostFinished(host.external_hostname, True, 0, ""))
             return summary
 
@@ -161,7 +169,16 @@ class Procedure:
             first = failed[0]
             return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
                                 first.next_action or f"fix {first.host} and retry the step (hosts that succeeded are redone safely)")
+        if journal:
+            journal.step_done(number)
         return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
+
+    async def _still_done(self, number: int, host: HostSpec) -> bool:
+        """Whether work the journal says ``host`` finished in step ``number`` is still in place on the host.
+
+        The default trusts nothing (False): procedures that can re-check a step override it.
+        """
+        return False
 
     def invocation(self, host: HostSpec) -> ComposeInvocation:
         """The compose invocation (variables, file, project directory) for ``host``."""
@@ -239,6 +256,8 @@ class Procedure:
                 verdict = await self.poll_health(registered)
                 last_error = None
                 if accept(verdict):
+                    if self.settings.journal:
+                        self.settings.journal.step_done(number)
                     return self._finish(number, True, verdict.headline, verdict.next_action)
             except ApiError as exc:
                 if exc.kind in ("auth", "tls", "dns"):

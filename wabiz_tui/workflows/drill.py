@@ -64,7 +64,7 @@ class FailoverDrill(Procedure):
         ok = await self._wait_health(2, True, lambda v: v.shards_served >= v.shards_expected)
         if ok:
             self.takeover_seconds = time.monotonic() - self._kill_time
-            self.emit(Message(f"a standby took over the shard of {self.victim} after {self.takeover_seconds:.1f} s"))
+            self.emit(Message(f"a standby took over the shard of {self.victim} after {self.takeover_seconds:.1f} s", notice=True))
         return ok
 
     async def restart_victim(self) -> bool:

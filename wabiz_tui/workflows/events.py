@@ -90,9 +90,10 @@ class Progress:
 
 @dataclass(frozen=True)
 class Message:
-    """A line for the step's own log (not tied to a host)."""
+    """A line for the step's own log (not tied to a host). ``notice`` lines are shown even by terse faces."""
 
     text: str
+    notice: bool = False
 
 
 Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HealthUpdated, Progress, Message]

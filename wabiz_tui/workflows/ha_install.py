@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 
 from ..api.client import ApiError
 from ..config.profile import save_profile
-from ..domain.commands import mkdir, remote_files, stat_mode
+from ..domain.commands import mkdir, remote_files, stat_mode, test_path
 from ..domain.health import Level
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -153,6 +153,35 @@ class HaInstall(Procedure):
                               f"start it again (step 5) and read its logs: docker-compose logs {host.roles[0].service}")
         return "all up"
 
+    async def _still_done(self, number: int, host: HostSpec) -> bool:
+        """Re-check on the host what the journal says it finished (resume after an interruption)."""
+        files = remote_files(host)
+        checks = {1: lambda: test_path("dir", host.remote_dir), 2: lambda: test_path("file", files[COMPOSE_FILE]),
+                  3: lambda: test_path("file", files[DB_ENV_FILE])}
+        try:
+            if number in checks:
+                return await self._run(host, checks[number](), echo=False) == 0
+            if number == 4:
+                if self.profile.media.kind is MediaKind.NAMED_VOLUME:
+                    return True
+                return await self._run(host, stat_mode(self.profile.media.host_path), echo=False) == 0
+            if number in (5, 6):
+                lines: list[str] = []
+                status = await self._run(host, self.invocation(host).ps(), lines.append, echo=False)
+                return status == 0 and not any(container_problem(lines, r.service) for r in host.roles)
+        except RemoteError:
+            return False
+        return False
+
+    async def _registered_now(self) -> bool:
+        """Whether the cluster answers health with no ``unregistered`` node (re-check of step 8)."""
+        try:
+            body = await self._client().health()
+        except ApiError:
+            return False
+        statuses = [e.get("gateway_status") for e in (body.get("health") or {}).values() if isinstance(e, dict)]
+        return bool(statuses) and "unregistered" not in statuses and any(statuses)
+
     # ---- API steps ------------------------------------------------------------------------
     async def step_health(self) -> bool:
         """Step 7: wait until health is as expected before registration (primary master ``unregistered``)."""
@@ -180,10 +209,15 @@ class HaInstall(Procedure):
         except ApiError as exc:
             self._finish(8, False, str(exc), exc.next_action)
             raise WorkflowError(self._redact(str(exc)), exc.next_action) from None
+        journal = self.settings.journal
         if result.already_registered:
+            if journal:
+                journal.step_done(8)
             self._finish(8, True, "the number is already registered on this cluster (201): nothing else to do")
         else:
-            self.emit(Message(f"code sent by {r.method.value} to +{r.cc} {r.phone_number} for {result.vname or 'the business'}"))
+            if journal:
+                journal.note("code_requested", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            self.emit(Message(f"code sent by {r.method.value} to +{r.cc} {r.phone_number} for {result.vname or 'the business'}", notice=True))
         return CodeRequest(result.already_registered, result.vname)
 
     async def verify_code(self, code: str) -> bool:
@@ -196,20 +230,47 @@ class HaInstall(Procedure):
             await self._client().verify(code)
         except ApiError as exc:
             return self._finish(8, False, str(exc), exc.next_action)
+        if self.settings.journal:
+            self.settings.journal.step_done(8)
         return self._finish(8, True, "number registered (201)")
 
     async def run_all(self, get_code: Callable[[CodeRequest], Awaitable[str]]) -> bool:
-        """Run the 9 steps in order, stopping at the first failure. ``get_code`` supplies the code for step 8."""
-        for number in range(1, 8):
+        """Run the 9 steps in order, stopping at the first failure. ``get_code`` supplies the code for step 8
+        (it may raise :class:`WorkflowError` when no answer can be had, e.g. a closed stdin).
+
+        With a journal (``settings.journal``), work an earlier run completed is re-checked on the real
+        hosts and skipped when still in place; a finished install clears the journal.
+        """
+        journal = self.settings.journal
+        if journal and journal.exists:
+            self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
+                              "completed work is re-checked on the hosts before it is skipped", notice=True))
+        for number in range(1, 7):
             if not await self.run_step(number):
                 return False
-        try:
-            req = await self.request_code()
-        except WorkflowError:
-            return False
-        if not req.already_registered and not await self.verify_code(await get_code(req)):
-            return False
-        return await self.run_step(9)
+        registered = bool(journal and journal.is_done(8)) and await self._registered_now()
+        if registered:
+            self._start(8)
+            self._finish(8, True, "already registered in an earlier run (re-checked: no node is unregistered)")
+        else:
+            if not await self.run_step(7):
+                return False
+            try:
+                if journal and journal.note("code_requested"):
+                    self._start(8)
+                    self.emit(Message("a code was requested in an earlier run: verifying it", notice=True))
+                    req = CodeRequest(False, "")
+                else:
+                    req = await self.request_code()
+                if not req.already_registered and not await self.verify_code(await get_code(req)):
+                    return False
+            except WorkflowError as exc:
+                self._finish(8, False, str(exc), exc.next_action)
+                return False
+        ok = await self.run_step(9)
+        if ok and journal:
+            journal.clear()
+        return ok
 
 
 def container_problem(ps_lines: list[str], service: str) -> str:

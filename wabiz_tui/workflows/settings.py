@@ -8,6 +8,7 @@ from pathlib import Path
 from ..config.paths import AppPaths, app_paths
 from ..domain.model import ClusterProfile
 from ..remote.ssh import SshSettings
+from .journal import Journal
 
 
 @dataclass
@@ -18,6 +19,7 @@ class RunSettings:
     transitional states (``connecting``, ``uninitialized``, 1011) are tolerated after a start;
     ``poll_interval``: time between two health polls; ``command_timeout``: one remote command;
     ``retry_backoff``: first pause before retrying an API call the server refused for now (doubles each time).
+    ``journal``: where completed steps and hosts are recorded, so an interrupted run can resume.
     ``log_dir``: where each host's full output is written (None: no files).
     """
 
@@ -29,6 +31,7 @@ class RunSettings:
     retry_backoff: float = 1.0
     log_dir: Path | None = None
     profile_path: Path | None = None
+    journal: Journal | None = None
 
 
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,

@@ -1,0 +1,97 @@
+"""A procedure's journal: which steps, and which hosts within a step, completed — so that an
+interrupted run (killed process, lost laptop connection, closed terminal) can resume.
+
+One JSON file per profile and procedure under the state directory's ``journals/``, rewritten
+atomically after every change (a kill never leaves a torn file). The journal is a hint, never
+trusted blindly: the workflow re-checks completed work on the real hosts before skipping it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+
+class Journal:
+    """Completed steps and hosts of one procedure run. ``path`` is the JSON file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.data: dict = {"steps": {}, "notes": {}}
+        if self.path.is_file():
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict) and isinstance(loaded.get("steps"), dict):
+                    self.data = {"steps": loaded["steps"], "notes": loaded.get("notes") or {}}
+            except (OSError, ValueError):
+                pass  # an unreadable journal is an empty one: everything gets re-checked anyway
+
+    @classmethod
+    def for_profile(cls, directory: Path, profile_name: str, procedure: str) -> "Journal":
+        """The journal of ``procedure`` for the profile named ``profile_name`` in ``directory``."""
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name)
+        return cls(Path(directory) / f"{safe}-{procedure}.json")
+
+    @property
+    def exists(self) -> bool:
+        """True when an earlier run left something to resume."""
+        return bool(self.data["steps"])
+
+    def _step(self, number: int) -> dict:
+        return self.data["steps"].setdefault(str(number), {"done": False, "hosts": []})
+
+    def host_done(self, number: int, host: str) -> None:
+        """Record that ``host`` finished step ``number``."""
+        step = self._step(number)
+        if host not in step["hosts"]:
+            step["hosts"].append(host)
+            self._save()
+
+    def step_done(self, number: int) -> None:
+        """Record that step ``number`` finished on every host."""
+        self._step(number)["done"] = True
+        self._save()
+
+    def is_done(self, number: int) -> bool:
+        """Whether step ``number`` was recorded as finished."""
+        return bool(self.data["steps"].get(str(number), {}).get("done"))
+
+    def hosts_done(self, number: int) -> set[str]:
+        """The hosts recorded as finished in step ``number``."""
+        return set(self.data["steps"].get(str(number), {}).get("hosts", []))
+
+    def note(self, key: str, value: str | None = None) -> str | None:
+        """Read (``value`` None) or write a small note, e.g. that a registration code was requested."""
+        if value is None:
+            return self.data["notes"].get(key)
+        self.data["notes"][key] = value
+        self._save()
+        return value
+
+    def last_done(self) -> int:
+        """The highest step number recorded as finished (0 for none)."""
+        done = [int(n) for n, s in self.data["steps"].items() if s.get("done")]
+        return max(done, default=0)
+
+    def clear(self) -> None:
+        """Forget everything (a finished procedure clears its journal)."""
+        self.data = {"steps": {}, "notes": {}}
+        self.path.unlink(missing_ok=True)
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        fd, tmp = tempfile.mkstemp(prefix=".journal.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.data, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
