@@ -46,3 +46,18 @@ def test_bad_files_name_the_field(tmp_path, text, fragment):
     with pytest.raises(ProfileError) as exc:
         load_profile(p)
     assert fragment in str(exc.value) and str(p) in str(exc.value)
+
+
+def test_env_references_are_resolved_and_written_back(tmp_path, monkeypatch):
+    path = save_profile(good_profile(), tmp_path / "prod.yaml")
+    path.write_text(path.read_text().replace("password: Str0ng-pass", "password: env:WA_DB_PASSWORD"))
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    assert "db.password" in str(exc.value) and "WA_DB_PASSWORD is not set" in str(exc.value)
+    monkeypatch.setenv("WA_DB_PASSWORD", "From-env-42")
+    profile = load_profile(path)
+    assert profile.db.password == "From-env-42"
+    save_profile(profile.with_changes(installed=True), path)
+    text = path.read_text()
+    assert "env:WA_DB_PASSWORD" in text and "From-env-42" not in text
+    assert load_profile(path).installed

@@ -51,3 +51,19 @@ def test_plan_prints_commands_and_contacts_nothing(tmp_path):
     assert res.returncode == 2 and "--force" in res.stderr
     res = run("plan", str(path), "--procedure", "uninstall")
     assert res.returncode == 0 and "rm -s -f wacore" in res.stdout
+
+
+def test_import_and_export(tmp_path):
+    src = save_profile(good_profile(name="imported"), tmp_path / "x.yaml")
+    res = run("profile", "import", str(src))
+    assert res.returncode == 0 and (app_paths().profiles / "imported.yaml").exists()
+    res = run("profile", "import", str(src))
+    assert res.returncode == 2 and "--replace" in res.stderr
+    out = tmp_path / "exported.yaml"
+    res = run("profile", "export", "imported", "--out", str(out))
+    assert res.returncode == 0 and oct(out.stat().st_mode & 0o777) == "0o600"
+    assert yaml.safe_load(out.read_text())["name"] == "imported"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(src.read_text().replace("Str0ng-pass", "Str0ng=pass"))
+    res = run("profile", "import", str(bad))
+    assert res.returncode == 2 and "db.password" in res.stderr and "'='" in res.stderr

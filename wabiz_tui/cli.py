@@ -106,9 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     un.add_argument("--confirm-volumes", action="store_true", help="second, separate confirmation for --remove-volumes")
 
     sub.add_parser("profiles", help="list the saved profiles")
-    show = sub.add_parser("profile", help="show a profile with its secrets masked")
-    show.add_argument("action", choices=["show"], help="what to do")
+    show = sub.add_parser("profile", help="show (secrets masked), import or export a profile",
+                          description="show NAME: print it with secrets masked; import FILE: validate and save it among the "
+                                      "profiles; export NAME --out FILE: write it to a YAML file (mode 600).")
+    show.add_argument("action", choices=["show", "import", "export"], help="what to do")
     show.add_argument("profile", help="profile file, or the name of a saved profile")
+    show.add_argument("--out", type=Path, help="export: the file to write")
+    show.add_argument("--replace", action="store_true", help="import: overwrite a saved profile of the same name")
 
     plan = sub.add_parser("plan", help="dry run: print the files and commands a procedure would use, contacting nothing")
     plan.add_argument("profile", help="profile file, or the name of a saved profile")
@@ -138,9 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "render":
             return _render(args)
         if args.command in ("profiles", "profile"):
-            from .profiles_cli import list_profiles, show_profile
-
-            return list_profiles() if args.command == "profiles" else show_profile(_load(args.profile)[0])
+            return _profiles(args)
         if args.command == "plan":
             from .profiles_cli import print_plan
 
@@ -173,6 +175,25 @@ def _load(arg: str):
         return load_profile(path), path
     except ProfileError as exc:
         raise SystemExit(_fail(str(exc)))
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from .config.profile import ProfileError
+    from .profiles_cli import export_profile, import_profile, list_profiles, show_profile
+
+    if args.command == "profiles":
+        return list_profiles()
+    if args.action == "import":
+        try:
+            return import_profile(Path(args.profile), replace=args.replace)
+        except ProfileError as exc:
+            return _fail(str(exc))
+    profile, _ = _load(args.profile)
+    if args.action == "export":
+        if not args.out:
+            return _fail("profile export needs --out FILE")
+        return export_profile(profile, args.out)
+    return show_profile(profile)
 
 
 def _render(args: argparse.Namespace) -> int:

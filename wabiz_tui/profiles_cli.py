@@ -6,22 +6,23 @@ Nothing here contacts a host or the API.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import yaml
 
 from .config.paths import app_paths
-from .config.profile import ProfileError, load_profile, profile_to_dict
+from .config.profile import SECRET_FIELDS, ProfileError, load_profile, profile_path, profile_to_dict, save_profile
 from .domain.model import ROLE_ORDER, ClusterProfile
 from .domain.render import MASK
 
-SECRET_FIELDS = {("db", "password"), ("webapp", "admin_password"), ("registration", "pin"), ("registration", "cert")}
 
 
 def masked(profile: ClusterProfile) -> dict:
     """The profile as data with every secret replaced by ``********`` (empty ones stay empty)."""
     data = profile_to_dict(profile)
     for section, key in SECRET_FIELDS:
-        if data[section].get(key):
+        value = data[section].get(key)
+        if value and not str(value).startswith("env:"):  # a reference names a variable, not a secret
             data[section][key] = MASK
     return data
 
@@ -92,4 +93,33 @@ def print_plan(profile: ClusterProfile, procedure: str, to: str | None) -> int:
         for h in profile.hosts_with(ROLE_ORDER[0]):
             print(f"== media ownership {h.external_hostname}")
             print(media_chown_command(up.target_invocation(h)))
+    return 0
+
+
+def import_profile(source: Path, *, replace: bool = False) -> int:
+    """Validate the profile in ``source`` and save it among the profiles under its own name."""
+    from .domain.validation import validate_profile
+
+    profile = load_profile(source)
+    errors = validate_profile(profile)
+    if errors:
+        print("wabiz-tui: the profile has invalid values:\n  " + "\n  ".join(map(str, errors)), file=sys.stderr)
+        return 2
+    target = profile_path(app_paths().ensure().profiles, profile.name)
+    if target.exists() and not replace:
+        print(f"wabiz-tui: a profile named {profile.name!r} exists ({target}); add --replace to overwrite it", file=sys.stderr)
+        return 2
+    save_profile(profile, target)
+    print(f"imported {profile.name!r} to {target} (mode 600)")
+    return 0
+
+
+def export_profile(profile: ClusterProfile, target: Path) -> int:
+    """Write ``profile`` to ``target`` (mode 600; ``env:`` references stay references)."""
+    try:
+        save_profile(profile, target)
+    except OSError as exc:
+        print(f"wabiz-tui: --out {target}: cannot write there ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    print(f"exported {profile.name!r} to {target} (mode 600: it holds secrets)")
     return 0

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -70,8 +70,34 @@ def _int(value: Any, field: str) -> int:
     return int(value)
 
 
-def profile_from_dict(data: Any) -> ClusterProfile:
-    """Build a profile from parsed YAML. Raises :class:`ProfileError` naming the bad field."""
+#: Secret fields that may be given as ``env:VARIABLE`` references instead of values.
+SECRET_FIELDS = (("db", "password"), ("webapp", "admin_password"), ("registration", "pin"), ("registration", "cert"))
+
+
+def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Replace ``env:VAR`` secret values in ``data`` (in place) by the variable's value; return the references."""
+    refs = []
+    for section, key in SECRET_FIELDS:
+        part = data.get(section)
+        value = part.get(key) if isinstance(part, dict) else None
+        if isinstance(value, str) and value.startswith("env:"):
+            var = value[4:]
+            if not var or not all(c.isalnum() or c == "_" for c in var):
+                raise ProfileError(f"{section}.{key}: {value!r} is not a reference like env:WA_DB_PASSWORD")
+            if var not in environ:
+                raise ProfileError(f"{section}.{key}: the environment variable {var} is not set (the profile refers to it)")
+            part[key] = environ[var]
+            refs.append((f"{section}.{key}", value))
+    return tuple(refs)
+
+
+def profile_from_dict(data: Any, environ: Mapping[str, str] | None = None) -> ClusterProfile:
+    """Build a profile from parsed YAML. Secrets written as ``env:VAR`` are read from ``environ``
+    (default ``os.environ``). Raises :class:`ProfileError` naming the bad field."""
+    if isinstance(data, dict):
+        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+        refs = _resolve_secrets(data, os.environ if environ is None else environ)
+        data["secret_refs"] = refs
     if not isinstance(data, dict):
         raise ProfileError("the profile must be a YAML mapping with name, wa_api_version and hosts")
     for required in ("name", "wa_api_version", "hosts"):
@@ -94,10 +120,11 @@ def profile_from_dict(data: Any) -> ClusterProfile:
     db = _sub(data, "db")
     media = _sub(data, "media")
     reg = _sub(data, "registration")
-    top = {k: v for k, v in data.items() if k not in ("hosts", "db", "media", "webapp", "registration")}
+    top = {k: v for k, v in data.items() if k not in ("hosts", "db", "media", "webapp", "registration", "secret_refs")}
     return _build(
         ClusterProfile, top, "profile",
         name=str(data["name"]), wa_api_version=str(data["wa_api_version"]), hosts=tuple(hosts),
+        secret_refs=tuple(data.get("secret_refs", ())),
         shards=_int(data.get("shards", 1), "shards"),
         db=_build(DbEnv, db, "db", engine=_enum(DbEngine, db.get("engine", "MYSQL"), "db.engine"),
                   port=_int(db.get("port", 3306), "db.port"), password=str(db.get("password", "")),
@@ -121,8 +148,13 @@ def _plain(value: Any) -> Any:
 
 
 def profile_to_dict(profile: ClusterProfile) -> dict:
-    """The profile as plain YAML-able data (enums as strings, tuples as lists)."""
-    return _plain(asdict(profile))
+    """The profile as plain YAML-able data (enums as strings, tuples as lists); secrets that came
+    from ``env:VAR`` references are written as those references, never as values."""
+    data = _plain(asdict(profile))
+    for path, ref in data.pop("secret_refs", []):
+        section, key = path.split(".")
+        data[section][key] = ref
+    return data
 
 
 def load_profile(path: Path) -> ClusterProfile:

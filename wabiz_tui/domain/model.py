@@ -156,7 +156,9 @@ class ClusterProfile:
 
     ``wa_api_version`` is ``WA_API_VERSION`` (``X.Y.Z``). ``installed`` is set once the install
     procedure finished. ``known_hosts`` optionally names an extra known_hosts file to trust
-    (the demo uses it for the simulated hosts).
+    (the demo uses it for the simulated hosts). ``secret_refs`` pairs a secret's field path
+    (``db.password``, ``webapp.admin_password``, ``registration.pin``, ``registration.cert``) with the
+    ``env:VAR`` reference it was read from, so saving writes the reference back, not the value.
     """
 
     name: str
@@ -169,6 +171,7 @@ class ClusterProfile:
     shards: int = 1
     installed: bool = False
     known_hosts: str = ""
+    secret_refs: tuple[tuple[str, str], ...] = ()
 
     def hosts_with(self, role: Role) -> tuple[HostSpec, ...]:
         """The hosts that run ``role``, in profile order."""
