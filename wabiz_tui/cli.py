@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     un.add_argument("--remove-volumes", action="store_true", help="also remove named volumes (media!)")
     un.add_argument("--confirm-volumes", action="store_true", help="second, separate confirmation for --remove-volumes")
 
+    sub.add_parser("init", help="create a profile with plain terminal prompts (validated, re-asked on bad values)")
     sub.add_parser("profiles", help="list the saved profiles")
     show = sub.add_parser("profile", help="show (secrets masked), import or export a profile",
                           description="show NAME: print it with secrets masked; import FILE: validate and save it among the "
@@ -143,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _render(args)
         if args.command in ("profiles", "profile"):
             return _profiles(args)
+        if args.command == "init":
+            if not sys.stdin.isatty():
+                return _fail("init asks questions on a terminal; to create a profile without one, write the YAML and use: wabiz-tui profile import FILE")
+            from .init_wizard import run_init
+
+            return run_init()
         if args.command == "plan":
             from .profiles_cli import print_plan
 

@@ -1,0 +1,83 @@
+"""`wabiz-tui init` driven with scripted answers. questionary needs a real terminal, so its prompt
+functions are replaced by a scripted stand-in that applies the same `validate` callables the real
+prompt would, re-asking on a refused value exactly as questionary does."""
+
+from __future__ import annotations
+
+import questionary
+
+from wabiz_tui import init_wizard
+from wabiz_tui.config.paths import app_paths
+from wabiz_tui.config.profile import load_profile
+
+
+class Script:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.refusals: list[tuple[str, str]] = []
+        self.asked: list[str] = []
+
+    def prompt(self, kind):
+        script = self
+
+        def make(message, *args, validate=None, **kw):
+            class Q:
+                def unsafe_ask(self):
+                    while True:
+                        script.asked.append(message)
+                        answer = script.answers.pop(0)
+                        if answer is KeyboardInterrupt:
+                            raise KeyboardInterrupt
+                        ok = validate(answer) if validate else True
+                        if ok is True:
+                            return answer
+                        script.refusals.append((message, ok))
+            return Q()
+        return make
+
+    def install(self, monkeypatch):
+        for kind in ("text", "password", "select", "checkbox", "confirm"):
+            monkeypatch.setattr(questionary, kind, self.prompt(kind))
+
+
+def answers(db_password="Str0ng-pass", name="prod"):
+    host = lambda n, role: [f"wa-{n}", "", "22", "wa", "", "/home/wa/biz", [role]]  # noqa: E731
+    seq = [name, "2.41.2"]
+    hosts = [("web-1", "webapp"), ("master-1", "master"), ("master-2", "master"), ("core-1", "coreapp"), ("core-2", "coreapp")]
+    for i, (n, role) in enumerate(hosts):
+        h = host(n, role)
+        h[1] = f"127.0.0.{11 + i}"
+        seq += h + [i < len(hosts) - 1]
+    seq += ["MYSQL", "db.internal", "3306", "waent", db_password, "named volume whatsappMedia",
+            "https://wa-web-1:9090", "accept its self-signed certificate", "Adm1n-pass#",
+            "1", "6315550000", "sms", "QUJD", "", True]
+    return seq
+
+
+def test_init_writes_a_valid_profile_and_reasks_bad_values(monkeypatch):
+    seq = answers(db_password="Pa55word!x")
+    i = seq.index("Pa55word!x")
+    seq.insert(i + 1, "Str0ng-pass")  # the re-asked value
+    j = seq.index("2.41.2")
+    seq[j] = "v2.41.2"
+    seq.insert(j + 1, "2.41.2")
+    script = Script(seq)
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    refused = dict(script.refusals)
+    assert any("'!'" in why for why in refused.values())
+    assert any("drop the leading 'v'" in why for why in refused.values())
+    profile = load_profile(app_paths().profiles / "prod.yaml")
+    assert profile.db.password == "Str0ng-pass" and len(profile.hosts) == 5 and profile.webapp.self_signed_ok
+    assert oct((app_paths().profiles / "prod.yaml").stat().st_mode & 0o777) == "0o600"
+    assert not script.answers
+
+
+def test_ctrl_c_leaves_nothing_written(monkeypatch, capsys):
+    seq = answers()
+    seq = seq[: seq.index("waent") + 1] + [KeyboardInterrupt]
+    Script(seq).install(monkeypatch)
+    assert init_wizard.run_init() == 130
+    assert "nothing was written" in capsys.readouterr().out
+    profiles = app_paths().profiles
+    assert not (profiles.exists() and any(profiles.iterdir()))

@@ -1,0 +1,141 @@
+"""``wabiz-tui init``: create a cluster profile with plain terminal prompts (questionary), before any
+full-screen app. Every answer is checked by the same validation as the TUI forms and re-asked with
+the reason; Ctrl-C at any point leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import questionary
+import yaml
+
+from .config.paths import app_paths
+from .config.profile import profile_path, save_profile
+from .domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
+                           Role, SshTarget, WebappApi)
+from .domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
+                                check_port, check_registration, check_version, check_webapp,
+                                validate_profile)
+
+
+def _validator(check: Callable[[str], list[FieldError]]) -> Callable[[str], bool | str]:
+    def validate(value: str) -> bool | str:
+        errors = check(value)
+        return True if not errors else errors[0].message
+    return validate
+
+
+def _text(message: str, check: Callable[[str], list[FieldError]] | None = None, default: str = "") -> str:
+    kw = {"validate": _validator(check)} if check else {}
+    return questionary.text(message, default=default, **kw).unsafe_ask().strip()
+
+
+def _secret(message: str, check: Callable[[str], list[FieldError]]) -> str:
+    return questionary.password(message, validate=_validator(check)).unsafe_ask()
+
+
+def _port(field: str) -> Callable[[str], list[FieldError]]:
+    return lambda v: check_port(int(v), field) if v.strip().isdigit() else [FieldError(field, "enter a number from 1 to 65535")]
+
+
+def _name(v: str) -> list[FieldError]:
+    probe = ClusterProfile(v, "2.41.2", ())
+    return [e for e in validate_profile(probe) if e.field == "name"]
+
+
+def _reg_field(field: str) -> Callable[[str], list[FieldError]]:
+    """Validate one registration field with the shared rules (the others filled with valid values)."""
+    def check(value: str) -> list[FieldError]:
+        values = {"cc": "1", "phone_number": "6315550000", "cert": "QUJD", "pin": ""} | {field: value}
+        probe = ClusterProfile("probe", "2.41.2", (), registration=Registration(**values))
+        return [e for e in check_registration(probe) if e.field == f"registration.{field}"]
+    return check
+
+
+def _url(value: str) -> list[FieldError]:
+    probe = ClusterProfile("probe", "2.41.2", (), webapp=WebappApi(value, self_signed_ok=True, admin_password="Probe-pass-1"))
+    return [e for e in check_webapp(probe) if e.field == "webapp.url"]
+
+
+def _ask_host(index: int) -> HostSpec:
+    p = f"hosts[{index}]"
+    name = _text(f"Host {index + 1}: EXTERNAL_HOSTNAME (the name other hosts reach it by)",
+                 lambda v: check_hostname(v, f"{p}.external_hostname"))
+    ssh_host = _text("  SSH address", lambda v: check_hostname(v, f"{p}.ssh.host"), default=name)
+    port = int(_text("  SSH port", _port(f"{p}.ssh.port"), default="22"))
+    user = _text("  SSH user", lambda v: [] if v else [FieldError(f"{p}.ssh.user", "enter the SSH user")], default="wa")
+    key = _text("  private key file (empty: use the SSH agent and default keys)", default="")
+    remote_dir = _text("  remote directory for the configuration files",
+                       lambda v: check_abs_path(v, f"{p}.remote_dir", "remote directory"), default=f"/home/{user}/biz")
+    roles = questionary.checkbox("  roles", choices=[r.value for r in Role],
+                                 validate=lambda xs: True if xs else "choose at least one role").unsafe_ask()
+    return HostSpec(name, SshTarget(ssh_host, port, user, key, use_agent=not key), tuple(Role(r) for r in roles), remote_dir)
+
+
+def ask_profile() -> ClusterProfile:
+    """Ask every field; returns a profile that passes :func:`validate_profile` (with registration)."""
+    name = _text("Cluster name", _name)
+    version = _text("WA_API_VERSION", check_version, default="2.41.2")
+    hosts: list[HostSpec] = []
+    while True:
+        hosts.append(_ask_host(len(hosts)))
+        if not questionary.confirm("Add another host?", default=len(hosts) < 5).unsafe_ask():
+            break
+    engine = DbEngine(questionary.select("Database engine (WA_DB_ENGINE)", choices=["MYSQL", "PGSQL"]).unsafe_ask())
+    db_host = _text("WA_DB_HOSTNAME (a standalone DB server, not a compute host)", lambda v: check_hostname(v, "db.hostname"))
+    db_port = int(_text("WA_DB_PORT", _port("db.port"), default="3306" if engine is DbEngine.MYSQL else "5432"))
+    db_user = _text("WA_DB_USERNAME", lambda v: [] if v else [FieldError("db.username", "enter the DB user")])
+    db_password = _secret("WA_DB_PASSWORD", check_db_password)
+    media_kind = questionary.select("Media volume", choices=["named volume whatsappMedia", "host path (e.g. an NFS mount)"]).unsafe_ask()
+    media = MediaVolume()
+    if media_kind.startswith("host"):
+        media = MediaVolume(MediaKind.HOST_PATH, _text("  media path on every host", lambda v: check_abs_path(v, "media.host_path", "media path")))
+    first_web = next((h.external_hostname for h in hosts if h.has(Role.WEBAPP)), hosts[0].external_hostname)
+    url = _text("Webapp API URL (a load balancer when there are several Webapps)", _url, default=f"https://{first_web}:9090")
+    trust = questionary.select("Webapp TLS trust", choices=["CA file", "accept its self-signed certificate"]).unsafe_ask()
+    ca = _text("  CA file (PEM)", lambda v: [] if v else [FieldError("webapp.ca_file", "give the CA file path")]) if trust == "CA file" else ""
+    admin = _secret("Admin password to set at first login (8-64, digit, upper, lower, special)", check_admin_password)
+    cc = _text("Registration: country calling code (digits, no +)", _reg_field("cc"))
+    phone = _text("Registration: phone number without the country code", _reg_field("phone_number"))
+    method = questionary.select("Code by", choices=["sms", "voice"]).unsafe_ask()
+    cert = _text("Certificate from WhatsApp Manager (base64)", _reg_field("cert"))
+    pin = questionary.password("Two-step verification PIN (empty if not enabled)", validate=_validator(_reg_field("pin"))).unsafe_ask()
+    profile = ClusterProfile(name, version, tuple(hosts),
+                             db=DbEnv(engine, db_host, db_port, db_user, db_password),
+                             media=media, webapp=WebappApi(url, ca_file=ca, self_signed_ok=not ca, admin_password=admin),
+                             registration=Registration(cc, phone, CodeMethod(method), cert, pin))
+    return profile
+
+
+def run_init() -> int:
+    """The ``init`` command: ask, re-ask what is invalid, show a summary, save. 0 saved, 1 not saved, 130 Ctrl-C."""
+    from .profiles_cli import masked
+
+    try:
+        profile = ask_profile()
+        while True:
+            errors = validate_profile(profile, registration=True)
+            if not errors:
+                break
+            print("These values need fixing:")
+            for e in errors:
+                print(f"  {e}")
+            if not questionary.confirm("Fix them now?", default=True).unsafe_ask():
+                print("Not saved.")
+                return 1
+            profile = ask_profile()
+        print(yaml.safe_dump(masked(profile), sort_keys=False))
+        target = profile_path(app_paths().ensure().profiles, profile.name)
+        if target.exists() and not questionary.confirm(f"{target} exists. Replace it?", default=False).unsafe_ask():
+            print("Not saved.")
+            return 1
+        if not questionary.confirm(f"Save to {target}?", default=True).unsafe_ask():
+            print("Not saved.")
+            return 1
+    except KeyboardInterrupt:
+        print("\nCancelled: nothing was written.")
+        return 130
+    save_profile(profile, target)
+    print(f"saved {target} (mode 600). Next: wabiz-tui plan {profile.name}, then wabiz-tui install {profile.name} --yes")
+    return 0
