@@ -1,0 +1,48 @@
+"""The HA install through real OpenSSH servers, real bash and real SFTP (issue: works on real hosts)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.domain.health import Level
+from wabiz_tui.remote.ssh import SshSettings
+from wabiz_tui.workflows.events import HostFinished, HostOutput
+from wabiz_tui.workflows.ha_install import HaInstall
+from wabiz_tui.workflows.settings import RunSettings
+
+
+async def test_ha_install_over_real_openssh(openssh_cluster, tmp_path):
+    session, profile, known, _ = openssh_cluster
+    events = Recorder()
+    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.1,
+                           health_timeout=30, grace=2.0)
+    wf = HaInstall(profile, emit=events, settings=settings)
+    try:
+        async def code(_req):
+            return session.cluster.sms_outbox[-1][1]
+        assert await wf.run_all(code), events.text()
+    finally:
+        await wf.close()
+    assert wf.last_verdict.level is Level.OK and wf.last_verdict.shards_served == 1
+    # db.env was written by OpenSSH's SFTP server with mode 600
+    for h in profile.hosts:
+        env = os.path.join(h.remote_dir, "db.env")
+        assert stat.S_IMODE(os.stat(env).st_mode) == 0o600
+    # compose ran on each host through bash with the variables on the command line
+    assert any(e.host == "wa-core-1" and "Creating biz_wacore_1" in e.line for e in events.of(HostOutput))
+    assert all(e.ok for e in events.of(HostFinished))
+
+
+async def test_openssh_drops_client_environment_so_variables_go_on_the_command_line(openssh_cluster):
+    import asyncssh
+
+    _, profile, known, hosts = openssh_cluster
+    h = profile.hosts[0]
+    async with asyncssh.connect("127.0.0.1", h.ssh.port, username=h.ssh.user, client_keys=[h.ssh.key_file],
+                                known_hosts=str(known), config=None, agent_path=None) as conn:
+        sent = await conn.run("echo ${WA_API_VERSION:-unset}", env={"WA_API_VERSION": "2.41.2"}, check=True)
+        inline = await conn.run("WA_API_VERSION=2.41.2 sh -c 'echo $WA_API_VERSION'", check=True)
+    assert sent.stdout.strip() == "unset"
+    assert inline.stdout.strip() == "2.41.2"
