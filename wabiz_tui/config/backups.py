@@ -7,33 +7,20 @@ under the data directory's ``backups/``. The backup password is never stored.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
+from .atomic import write_atomic
 from .profile import ProfileError
 
 
 def save_backup(directory: Path, cluster: str, version: str, data: str) -> Path:
     """Write a backup file and return its path (``<cluster>-v<version>-<YYYYmmdd-HHMMSS>.backup.json``)."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     name = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', cluster)}-v{version}-{time.strftime('%Y%m%d-%H%M%S')}.backup.json"
-    path = directory / name
-    fd, tmp = tempfile.mkstemp(prefix=".backup.", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"cluster": cluster, "wa_api_version": version,
-                       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": data}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    doc = {"cluster": cluster, "wa_api_version": version,
+           "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": data}
+    return write_atomic(Path(directory) / name, json.dumps(doc), mode=0o600)
 
 
 def load_backup(path: Path) -> dict:

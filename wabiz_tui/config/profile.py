@@ -22,7 +22,6 @@ unless the whole file is written (temp file + ``os.replace``).
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
@@ -30,8 +29,20 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume,
-                            Registration, Role, SshTarget, WebappApi)
+from ..domain.model import (
+    ClusterProfile,
+    CodeMethod,
+    DbEngine,
+    DbEnv,
+    HostSpec,
+    MediaKind,
+    MediaVolume,
+    Registration,
+    Role,
+    SshTarget,
+    WebappApi,
+)
+from .atomic import write_atomic
 
 
 class ProfileError(ValueError):
@@ -181,21 +192,8 @@ def save_profile(profile: ClusterProfile, path: Path) -> Path:
     The text goes to a temporary file in the same directory, is flushed and fsynced, then replaces
     ``path`` in one step, so a crash never leaves a half-written profile.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(Path(path), text, mode=0o600)
 
 
 def profile_path(profiles_dir: Path, name: str) -> Path:

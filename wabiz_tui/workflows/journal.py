@@ -9,11 +9,11 @@ trusted blindly: the workflow re-checks completed work on the real hosts before 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
+
+from ..config.atomic import write_atomic
 
 
 class Journal:
@@ -83,15 +83,5 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        fd, tmp = tempfile.mkstemp(prefix=".journal.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.data, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, json.dumps(self.data), mode=0o600)
