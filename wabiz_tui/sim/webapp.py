@@ -14,6 +14,7 @@ import asyncio
 import base64
 import binascii
 import datetime as _dt
+import functools
 import json
 import secrets
 import socket
@@ -92,6 +93,25 @@ class WebappState:
     settings: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_APP_SETTINGS)))
     error_status: int | None = None
     started: float = field(default_factory=time.monotonic)
+
+
+def guarded(*, admin: bool = False, body: bool = False):
+    """Wrap a handler: Bearer (or Apikey) auth, the admin role when ``admin``, a JSON object body when
+    ``body``; the handler is called as ``fn(self, request, user=…, body=…)`` or the error is returned."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        async def handler(self, request: web.Request) -> web.Response:
+            user, resp = (self._admin if admin else self._user)(request)
+            if resp is not None:
+                return resp
+            data: dict = {}
+            if body:
+                data, resp = await self._json(request)
+                if resp is not None:
+                    return resp
+            return await fn(self, request, user=user, body=data)
+        return handler
+    return wrap
 
 
 class WebappApi:
@@ -223,21 +243,14 @@ class WebappApi:
         return self.ok({"users": [{"token": token,
                                    "expires_after": expires.strftime("%Y-%m-%d %H:%M:%S+00:00")}]})
 
-    async def logout(self, request: web.Request) -> web.Response:
-        user, resp = self._user(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=False)
+    async def logout(self, request: web.Request, user: str, body: dict) -> web.Response:
         token = request.headers.get("Authorization", "").partition(" ")[2].strip()
         self.state.tokens.pop(token, None)
         return self.ok()
 
-    async def create_user(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def create_user(self, request: web.Request, user: str, body: dict) -> web.Response:
         for f in ("username", "password"):
             if not body.get(f):
                 return self.error(400, 1008, "Required parameter is missing", f"Missing parameter: {f}")
@@ -253,16 +266,12 @@ class WebappApi:
         return self.ok({"users": [{"username": name}]}, status=201)
 
     # ---------------------------------------------------------------- health / support
-    async def health(self, request: web.Request) -> web.Response:
-        _, resp = self._user(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=False)
+    async def health(self, request: web.Request, user: str, body: dict) -> web.Response:
         return self.ok({"health": self.brain.health()})
 
-    async def support(self, request: web.Request) -> web.Response:
-        _, resp = self._user(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=False)
+    async def support(self, request: web.Request, user: str, body: dict) -> web.Response:
         b = self.brain
         b.reconcile()
         info: dict[str, Any] = {}
@@ -281,10 +290,8 @@ class WebappApi:
             }
         return self.ok({"support": info})
 
-    async def metrics(self, request: web.Request) -> web.Response:
-        _, resp = self._user(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=False)
+    async def metrics(self, request: web.Request, user: str, body: dict) -> web.Response:
         webs = [c for c in self.brain.containers.values() if c.running and c.kind == "webapp"]
         data = [{"labels": {"node": c.id}, "value": int(time.monotonic() - self.state.started)} for c in webs]
         body = {"metrics": {"web_uptime": {"type": "gauge", "help": "Number of seconds since web server has started",
@@ -296,13 +303,8 @@ class WebappApi:
         return web.json_response(body)
 
     # ---------------------------------------------------------------- registration
-    async def account(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def account(self, request: web.Request, user: str, body: dict) -> web.Response:
         for f in ("cc", "phone_number", "method", "cert"):
             if body.get(f) in (None, ""):
                 return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")
@@ -330,13 +332,8 @@ class WebappApi:
             return self.ok(status=201)
         return self.ok({"account": [{"vname": decode_vname(cert)}]}, status=202)
 
-    async def verify(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def verify(self, request: web.Request, user: str, body: dict) -> web.Response:
         if body.get("code") in (None, ""):
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: code")
         if not self.brain.primary_ready():
@@ -345,19 +342,12 @@ class WebappApi:
             return self.error(403, 1005, "Access denied", "Error checking code")
         return web.Response(status=201)
 
-    async def get_shards(self, request: web.Request) -> web.Response:
-        _, resp = self._user(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=False)
+    async def get_shards(self, request: web.Request, user: str, body: dict) -> web.Response:
         return self.ok({"account": {"shards": self.brain.shards}})
 
-    async def set_shards(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def set_shards(self, request: web.Request, user: str, body: dict) -> web.Response:
         shards = body.get("shards")
         if shards is None:
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: shards")
@@ -373,19 +363,12 @@ class WebappApi:
         return web.Response(status=201)
 
     # ---------------------------------------------------------------- settings
-    async def get_settings(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True)
+    async def get_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
         return self.ok({"settings": {"application": self.state.settings}})
 
-    async def patch_settings(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def patch_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
 
         def merge(dst: dict, src: dict) -> None:
             for k, v in src.items():
@@ -397,20 +380,13 @@ class WebappApi:
         merge(self.state.settings, body)
         return self.ok()
 
-    async def reset_settings(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True)
+    async def reset_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
         self.state.settings = json.loads(json.dumps(DEFAULT_APP_SETTINGS))
         return self.ok()
 
-    async def backup(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def backup(self, request: web.Request, user: str, body: dict) -> web.Response:
         if not body.get("password"):
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: password")
         if not self.brain.registered:
@@ -418,13 +394,8 @@ class WebappApi:
         blob = json.dumps({"pw": body["password"], "settings": self.state.settings, "shards": self.brain.shards})
         return self.ok({"settings": {"data": base64.b64encode(blob.encode()).decode()}})
 
-    async def restore(self, request: web.Request) -> web.Response:
-        _, resp = self._admin(request)
-        if resp is not None:
-            return resp
-        body, resp = await self._json(request)
-        if resp is not None:
-            return resp
+    @guarded(admin=True, body=True)
+    async def restore(self, request: web.Request, user: str, body: dict) -> web.Response:
         for f in ("password", "data"):
             if not body.get(f):
                 return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")
