@@ -39,6 +39,12 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
     ("name: x\nwa_api_version: 2.41.2\nhosts: []\ndb: {pasword: x}\n", "unknown field(s) pasword"),
     ("name: x\nhosts: [\n", "not valid YAML"),
     ("wa_api_version: 2.41.2\nhosts: []\n", "name: missing"),
+    ("name: null\nwa_api_version: 2.41.2\nhosts: []\n", "name: missing"),
+    ("name: x\nwa_api_version: 2.41.2\nhosts: []\nwebapp: {self_signed_ok: 'false'}\n", "webapp.self_signed_ok: 'false' is not true or false"),
+    ("name: x\nwa_api_version: 2.41.2\nhosts:\n - external_hostname: a\n   ssh: {host: [1, 2]}\n", "hosts[0].ssh.host"),
+    ("name: x\nwa_api_version: 2.41.2\nhosts:\n - external_hostname: a\n   ssh: 3\n", "hosts[0].ssh: must be a mapping"),
+    ("name: x\nwa_api_version: 2.41.2\nhosts:\n - external_hostname: a\n   ssh: {use_agent: 'yes'}\n", "hosts[0].ssh.use_agent"),
+    ("name: x\nwa_api_version: 2.41.2\nhosts: []\ninstalled: 1\n", "installed: 1 is not true or false"),
 ])
 def test_bad_files_name_the_field(tmp_path, text, fragment):
     p = tmp_path / "bad.yaml"
@@ -61,3 +67,14 @@ def test_env_references_are_resolved_and_written_back(tmp_path, monkeypatch):
     text = path.read_text()
     assert "env:WA_DB_PASSWORD" in text and "From-env-42" not in text
     assert load_profile(path).installed
+
+
+def test_numbers_where_text_is_expected_become_text_and_are_validated(tmp_path):
+    from wabiz_tui.domain.validation import validate_profile
+
+    p = tmp_path / "p.yaml"
+    p.write_text("name: x\nwa_api_version: 2.41.2\nhosts: []\ndb: {hostname: 12345, username: 123}\nmedia: {kind: host_path, host_path: 7}\n")
+    profile = load_profile(p)
+    assert profile.db.hostname == "12345" and profile.media.host_path == "7"
+    fields = {e.field for e in validate_profile(profile)}
+    assert "media.host_path" in fields and "db.username" in fields

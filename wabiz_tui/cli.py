@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -16,6 +19,10 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+
+
+#: Largest --speed factor (every simulated delay multiplied by it): 100 makes a 3 s start take 5 minutes.
+MAX_SPEED = 100.0
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -127,50 +134,87 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (also used by the console script)."""
+    """Run the command line; returns the exit code (also used by the console script).
+
+    No traceback reaches the user: an OS error (permission, disk full, missing directory) is one line
+    naming the file; anything unexpected is one line naming a crash report written to the state directory.
+    """
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        if args.command == "demo":
-            if args.speed <= 0:
-                return _fail("--speed must be greater than 0, e.g. 0.5 or 1")
-            if args.serve:
-                return asyncio.run(_demo_serve(args))
-            if args.multiconnect and not args.headless:
-                return _fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install)")
-            if args.headless:
-                return asyncio.run(_demo_headless(args))
-            return _demo_tui(args)
-        if args.command == "render":
-            return _render(args)
-        if args.command in ("profiles", "profile"):
-            return _profiles(args)
-        if args.command == "init":
-            if not sys.stdin.isatty():
-                return _fail("init asks questions on a terminal; to create a profile without one, write the YAML and use: wabiz-tui profile import FILE")
-            from .init_wizard import run_init
-
-            return run_init()
-        if args.command == "plan":
-            from .profiles_cli import print_plan
-
-            profile, _ = _load(args.profile)
-            return print_plan(profile, args.procedure, args.to)
-        if args.command == "health":
-            return _health(args)
-        if args.command == "install":
-            return _install(args)
-        if args.command == "logs":
-            return _logs(args)
-        if args.command == "uninstall":
-            return _uninstall(args)
-        if args.command in ("upgrade", "dbupgrade"):
-            return _upgrade(args)
-        if args.command == "wizard":
-            return _wizard(args)
-        _parser().print_help()
-        return 0
+        return _dispatch(args)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return _fail(f"{where}{exc.strerror or exc} — check the path and its permissions", 1)
+    except Exception:  # noqa: BLE001 - the last line of defence: a report file instead of a traceback
+        return _fail(f"unexpected error; details written to {_crash_report()} — please report it", 1)
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM (a closed terminal, kill) ends like Ctrl-C, so clean-up code runs."""
+    raise KeyboardInterrupt
+
+
+def _crash_report() -> str:
+    import traceback
+
+    from .config.paths import app_paths
+    from .domain.text import Redactor
+
+    text = traceback.format_exc()
+    try:
+        directory = app_paths().state
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+        path.write_text(Redactor(v for k, v in os.environ.items() if "PASSWORD" in k)(text), encoding="utf-8")
+        path.chmod(0o600)
+        return str(path)
+    except OSError:
+        return "(nowhere: the state directory is not writable)"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
+            return _fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
+        if args.serve:
+            return asyncio.run(_demo_serve(args))
+        if args.multiconnect and not args.headless:
+            return _fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install)")
+        if args.headless:
+            return asyncio.run(_demo_headless(args))
+        return _demo_tui(args)
+    if args.command == "render":
+        return _render(args)
+    if args.command in ("profiles", "profile"):
+        return _profiles(args)
+    if args.command == "init":
+        if not sys.stdin.isatty():
+            return _fail("init asks questions on a terminal; to create a profile without one, write the YAML and use: wabiz-tui profile import FILE")
+        from .init_wizard import run_init
+
+        return run_init()
+    if args.command == "plan":
+        from .profiles_cli import print_plan
+
+        profile, _ = _load(args.profile)
+        return print_plan(profile, args.procedure, args.to)
+    if args.command == "health":
+        return _health(args)
+    if args.command == "install":
+        return _install(args)
+    if args.command == "logs":
+        return _logs(args)
+    if args.command == "uninstall":
+        return _uninstall(args)
+    if args.command in ("upgrade", "dbupgrade"):
+        return _upgrade(args)
+    if args.command == "wizard":
+        return _wizard(args)
+    _parser().print_help()
+    return 0
 
 
 def _load(arg: str):

@@ -22,7 +22,7 @@ EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = 0, 1, 2, 3
 def exit_code(result: PollResult) -> int:
     """The exit code for one poll result."""
     if result.verdict is None:
-        return EXIT_FAILING
+        return EXIT_UNKNOWN if result.error is not None and result.error.kind == "config" else EXIT_FAILING
     return {Level.OK: EXIT_OK, Level.STANDBY: EXIT_OK, Level.WAITING: EXIT_DEGRADED,
             Level.WARNING: EXIT_DEGRADED, Level.FAILURE: EXIT_FAILING}[result.verdict.level]
 

@@ -48,7 +48,12 @@ def test_db_password_allowed(password):
     assert check_db_password(password) == []
 
 
-@pytest.mark.parametrize("password,word", [("has space1", "space"), ("dollar$1", "$"), ("hash#1", "#")])
+def test_db_password_too_short():
+    [err] = check_db_password("Ab1-x")
+    assert "shorter than 8" in err.message and "Ab1-x" not in err.message
+
+
+@pytest.mark.parametrize("password,word", [("has space1", "space"), ("dollar$12", "$"), ("hash#1234", "#")])
 def test_db_password_unsafe_for_env_file(password, word):
     [err] = check_db_password(password)
     assert word in err.message

@@ -23,7 +23,7 @@ PASSWORD_CHANGE_REQUIRED = 1024
 class ApiError(Exception):
     """An API call failed. ``status`` is the HTTP status (0 when no answer), ``code``/``title``/``details``
     come from the error envelope, ``kind`` is one of ``http``, ``unreachable``, ``tls``, ``dns``,
-    ``timeout``, ``auth``. The message never carries a password or token."""
+    ``timeout``, ``auth``, ``config`` (the profile's own TLS settings cannot be used). The message never carries a password or token."""
 
     def __init__(self, message: str, *, status: int = 0, code: int = 0, title: str = "", details: str = "",
                  kind: str = "http", next_action: str = ""):
@@ -82,8 +82,15 @@ class WebappClient:
         self.base_url = base_url.rstrip("/")
         self._username, self._password, self._initial = username, password, initial_password
         self._token: str | None = None
-        self._http = httpx.AsyncClient(base_url=self.base_url, verify=_ssl_context(ca_file, self_signed_ok),
-                                       timeout=timeout, transport=transport)
+        self._config_error: ApiError | None = None
+        try:
+            verify = _ssl_context(ca_file, self_signed_ok)
+        except (OSError, ssl.SSLError) as exc:
+            verify = True
+            self._config_error = ApiError(f"webapp.ca_file: cannot use {ca_file!r} as a CA certificate "
+                                          f"({getattr(exc, 'strerror', None) or exc.__class__.__name__})", kind="config",
+                                          next_action="give the path of the PEM file of the CA that signed the Webapp's certificate")
+        self._http = httpx.AsyncClient(base_url=self.base_url, verify=verify, timeout=timeout, transport=transport)
 
     async def __aenter__(self) -> "WebappClient":
         return self
@@ -96,6 +103,8 @@ class WebappClient:
         await self._http.aclose()
 
     async def _send(self, method: str, path: str, *, json: Any = None, auth: Any = None, bearer: bool = True) -> httpx.Response:
+        if self._config_error is not None:
+            raise self._config_error
         headers = {"Authorization": f"Bearer {self._token}"} if bearer and self._token else {}
         try:
             return await self._http.request(method, path, json=json, auth=auth, headers=headers)

@@ -57,20 +57,39 @@ def _enum(cls: type[Enum], value: Any, field: str) -> Any:
         raise ProfileError(f"{field}: {value!r} is not one of {allowed}") from None
 
 
-def _sub(data: dict, key: str) -> dict:
+def _sub(data: dict, key: str, path: str = "") -> dict:
     value = data.get(key) or {}
     if not isinstance(value, dict):
-        raise ProfileError(f"{key}: must be a mapping")
+        raise ProfileError(f"{path or key}: must be a mapping of fields (key: value lines indented under it)")
+    return value
+
+
+def _typed(value: Any, kind: str, field: str) -> Any:
+    """Check a scalar against the model's type (``str``, ``int`` or ``bool``), naming the field."""
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ProfileError(f"{field}: {value!r} is not true or false (write true or false, without quotes)")
+        return value
+    if kind == "int":
+        return _int(value, field)
+    if kind == "str":
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ProfileError(f"{field}: {value!r} is not a text value")
+        return str(value)
     return value
 
 
 def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
-    known = set(cls.__dataclass_fields__)
-    unknown = set(data) - known
+    fields = cls.__dataclass_fields__
+    unknown = set(data) - set(fields)
     if unknown:
-        raise ProfileError(f"{field}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}")
+        raise ProfileError(f"{field}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(fields))}")
+    values = {k: _typed(v, str(fields[k].type), f"{field}.{k}" if field != "profile" else k)
+              for k, v in data.items() if k not in converted}
     try:
-        return cls(**{**data, **converted})
+        return cls(**{**values, **converted})
     except TypeError as exc:
         raise ProfileError(f"{field}: {exc}") from None
 
@@ -112,7 +131,7 @@ def profile_from_dict(data: Any, environ: Mapping[str, str] | None = None) -> Cl
     if not isinstance(data, dict):
         raise ProfileError("the profile must be a YAML mapping with name, wa_api_version and hosts")
     for required in ("name", "wa_api_version", "hosts"):
-        if required not in data:
+        if data.get(required) in (None, ""):
             raise ProfileError(f"{required}: missing")
     hosts_data = data.get("hosts") or []
     if not isinstance(hosts_data, list):
@@ -121,12 +140,12 @@ def profile_from_dict(data: Any, environ: Mapping[str, str] | None = None) -> Cl
     for i, h in enumerate(hosts_data):
         if not isinstance(h, dict):
             raise ProfileError(f"hosts[{i}]: must be a mapping")
-        ssh = _sub(h, "ssh")
-        ssh_obj = _build(SshTarget, ssh, f"hosts[{i}].ssh", port=_int(ssh.get("port", 22), f"hosts[{i}].ssh.port"))
+        ssh = _sub(h, "ssh", f"hosts[{i}].ssh")
+        ssh_obj = _build(SshTarget, ssh, f"hosts[{i}].ssh")
         roles = h.get("roles") or []
         if not isinstance(roles, list):
             raise ProfileError(f"hosts[{i}].roles: must be a list of webapp, master, coreapp")
-        hosts.append(_build(HostSpec, h, f"hosts[{i}]", ssh=ssh_obj, external_hostname=str(h.get("external_hostname", "")),
+        hosts.append(_build(HostSpec, h, f"hosts[{i}]", ssh=ssh_obj,
                             roles=tuple(_enum(Role, r, f"hosts[{i}].roles") for r in roles)))
     db = _sub(data, "db")
     media = _sub(data, "media")
@@ -134,16 +153,12 @@ def profile_from_dict(data: Any, environ: Mapping[str, str] | None = None) -> Cl
     top = {k: v for k, v in data.items() if k not in ("hosts", "db", "media", "webapp", "registration", "secret_refs")}
     return _build(
         ClusterProfile, top, "profile",
-        name=str(data["name"]), wa_api_version=str(data["wa_api_version"]), hosts=tuple(hosts),
+        hosts=tuple(hosts),
         secret_refs=tuple(data.get("secret_refs", ())),
-        shards=_int(data.get("shards", 1), "shards"),
-        db=_build(DbEnv, db, "db", engine=_enum(DbEngine, db.get("engine", "MYSQL"), "db.engine"),
-                  port=_int(db.get("port", 3306), "db.port"), password=str(db.get("password", "")),
-                  connection_idle_timeout_ms=_int(db.get("connection_idle_timeout_ms", 180000), "db.connection_idle_timeout_ms")),
+        db=_build(DbEnv, db, "db", engine=_enum(DbEngine, db.get("engine", "MYSQL"), "db.engine")),
         media=_build(MediaVolume, media, "media", kind=_enum(MediaKind, media.get("kind", "volume"), "media.kind")),
         webapp=_build(WebappApi, _sub(data, "webapp"), "webapp"),
-        registration=_build(Registration, reg, "registration", cc=str(reg.get("cc", "")),
-                            phone_number=str(reg.get("phone_number", "")), pin=str(reg.get("pin", "") or ""),
+        registration=_build(Registration, reg, "registration",
                             method=_enum(CodeMethod, reg.get("method", "sms"), "registration.method")),
     )
 

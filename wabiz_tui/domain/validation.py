@@ -21,6 +21,8 @@ DB_PASSWORD_UNSAFE = {"\n": "a line break", "\r": "a carriage return", "#": "#",
                       "'": "a single quote", '"': "a double quote", "$": "$", "\\": "a backslash",
                       "`": "a backquote"}
 ALLOWED_SHARDS = (1, 2, 4, 8, 16, 32)
+#: Minimum DB password length, as Meta's deployment templates require (DBPassword 8-41 characters, [DT]).
+MIN_DB_PASSWORD = 8
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -87,10 +89,14 @@ def check_port(value: int, field: str) -> list[FieldError]:
     return []
 
 
+_PATH_EXAMPLES = {"media path": "/mnt/wamedia"}
+
+
 def check_abs_path(value: str, field: str, what: str = "path") -> list[FieldError]:
     """An absolute POSIX path with only safe characters (it reaches remote command lines)."""
     if not value.startswith("/"):
-        return [FieldError(field, f"{value!r} is not absolute: give the full {what}, e.g. /home/wa/biz")]
+        example = _PATH_EXAMPLES.get(what, "/home/wa/biz")
+        return [FieldError(field, f"{value!r} is not absolute: give the full {what}, e.g. {example}")]
     if not _SAFE_PATH_RE.match(value) or "/../" in value + "/" or value.endswith("/.."):
         return [FieldError(field, f"{value!r} has characters or '..' not allowed in a {what}; use letters, digits and / . _ - @ +")]
     return []
@@ -110,6 +116,8 @@ def check_db_password(value: str, field: str = "db.password") -> list[FieldError
     """``WA_DB_PASSWORD``: not empty, none of ``?{}&~!()^=`` (seed), nothing that breaks ``db.env``."""
     if not value:
         return [FieldError(field, "is empty: enter the database user's password")]
+    if len(value) < MIN_DB_PASSWORD:
+        return [FieldError(field, f"is shorter than {MIN_DB_PASSWORD} characters: use a longer password on the database server")]
     forbidden = [c for c in DB_PASSWORD_FORBIDDEN if c in value]
     if forbidden:
         chars = " ".join(f"'{c}'" for c in forbidden)
@@ -128,7 +136,7 @@ def check_db(profile: ClusterProfile) -> list[FieldError]:
     if not db.username:
         errors.append(FieldError("db.username", "is empty: enter the database user name"))
     elif not _USER_RE.match(db.username):
-        errors.append(FieldError("db.username", f"{db.username!r} has characters a DB user name cannot have; use letters, digits, _ . -"))
+        errors.append(FieldError("db.username", f"{db.username!r} is not a DB user name: start with a letter or _, then letters, digits, _ . -"))
     errors += check_db_password(db.password)
     if not isinstance(db.connection_idle_timeout_ms, int) or db.connection_idle_timeout_ms < 0:
         errors.append(FieldError("db.connection_idle_timeout_ms", "must be a whole number of milliseconds (0 leaves it out)"))

@@ -26,7 +26,7 @@ from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from ..remote.run import run_streaming
 from ..remote.upload import upload_text
-from .events import Emit, HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .events import Emit, Finding, HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
 from .runlog import RunLog
 from .settings import RunSettings
 
@@ -81,6 +81,12 @@ class Procedure:
                 self._runlog.write(event.host, f"$ {event.command}")
         elif isinstance(event, Message):
             event = Message(r(event.text), event.notice)
+        elif isinstance(event, HostFinished):
+            event = HostFinished(event.host, event.ok, event.exit_status, r(event.error))
+        elif isinstance(event, Finding):
+            event = Finding(event.key, event.severity, r(event.title), r(event.remedy), event.host)
+        elif isinstance(event, StepFinished):
+            event = StepFinished(event.number, event.ok, r(event.summary), r(event.next_action), event.procedure)
         self._emit_raw(event)
 
     async def close(self) -> None:
@@ -99,7 +105,7 @@ class Procedure:
         self.emit(StepStarted(number, self._step(number).title, hosts, self.procedure))
 
     def _finish(self, number: int, ok: bool, summary: str, next_action: str = "") -> bool:
-        self.emit(StepFinished(number, ok, self._redact(summary), next_action, self.procedure))
+        self.emit(StepFinished(number, ok, summary, next_action, self.procedure))
         return ok
 
     def _valid(self, number: int) -> bool:
@@ -260,7 +266,7 @@ class Procedure:
                         self.settings.journal.step_done(number)
                     return self._finish(number, True, verdict.headline, verdict.next_action)
             except ApiError as exc:
-                if exc.kind in ("auth", "tls", "dns"):
+                if exc.kind in ("auth", "tls", "dns", "config"):
                     return self._finish(number, False, str(exc), exc.next_action)
                 if last_error is None or str(exc) != str(last_error):
                     self.emit(Message(f"waiting for the Webapp: {exc}"))
