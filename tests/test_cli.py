@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import yaml
 
@@ -83,3 +84,37 @@ def test_help_does_not_import_textual_or_asyncssh():
             "print(sorted(m for m in ('textual', 'asyncssh', 'httpx') if m in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_sigterm_stops_serve_and_removes_its_temporary_files(tmp_path):
+    proc = subprocess.Popen(CMD + ["demo", "--serve", "--speed", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=os.environ.copy())
+    try:
+        profile = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and profile is None:
+            line = proc.stdout.readline()
+            if line.startswith("profile: "):
+                profile = Path(line.split(": ", 1)[1].strip())
+        assert profile and profile.exists()
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in err
+    assert not profile.parent.exists()  # the demo's keys and profile (with secrets) are gone
+
+
+def test_bad_ca_file_makes_health_exit_3_without_traceback(tmp_path):
+    path = save_profile(good_profile(webapp=good_profile().webapp.__class__(
+        "https://127.0.0.1:9", ca_file=str(tmp_path / "missing.pem"), admin_password="Adm1n-pass#")), tmp_path / "p.yaml")
+    res = run("health", str(path))
+    assert res.returncode == 3 and "webapp.ca_file" in res.stdout + res.stderr and "Traceback" not in res.stderr
+
+
+def test_unwritable_workdir_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = run("demo", "--headless", "--workdir", str(blocker / "sub"))
+    assert res.returncode == 1 and str(blocker / "sub") in res.stderr and "Traceback" not in res.stderr
