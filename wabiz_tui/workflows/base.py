@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import time
+from collections import deque
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
 from ..domain.commands import ComposeInvocation, mkdir
+from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines, diagnose_transport, diagnose_verdict
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -41,6 +43,10 @@ class StepInfo:
     description: str
 
 
+#: Output lines kept per host for diagnosis when its part of a step fails.
+RECENT_LINES = 400
+
+
 class Procedure:
     """Base of the procedures. ``profile`` may be replaced between steps; call :meth:`close` at the end."""
 
@@ -59,6 +65,8 @@ class Procedure:
         self.last_verdict: ClusterVerdict | None = None
         #: Secrets given to this run only (e.g. a backup password), masked like the profile's.
         self.extra_secrets: list[str] = []
+        self._recent: dict[str, deque[str]] = {}
+        self._reported: set[tuple[str, str]] = set()
 
     # ---- events ---------------------------------------------------------------------------
     @property
@@ -84,7 +92,7 @@ class Procedure:
         elif isinstance(event, HostFinished):
             event = HostFinished(event.host, event.ok, event.exit_status, r(event.error))
         elif isinstance(event, Finding):
-            event = Finding(event.key, event.severity, r(event.title), r(event.remedy), event.host)
+            event = Finding(event.key, event.severity, r(event.title), r(event.remedy), event.host, r(event.evidence))
         elif isinstance(event, StepFinished):
             event = StepFinished(event.number, event.ok, r(event.summary), r(event.next_action), event.procedure)
         self._emit_raw(event)
@@ -97,6 +105,14 @@ class Procedure:
             self._api = None
         if self._runlog:
             self._runlog.close()
+
+    def report(self, diagnoses: Iterable[Diagnosis]) -> None:
+        """Emit each diagnosis as a :class:`Finding`, once per key and host for the whole run."""
+        for d in diagnoses:
+            if d is None or (d.key, d.host) in self._reported:
+                continue
+            self._reported.add((d.key, d.host))
+            self.emit(Finding(d.key, d.severity, d.title, d.next_action, d.host, d.evidence))
 
     def _step(self, number: int) -> StepInfo:
         return next(s for s in self.steps if s.number == number)
@@ -124,7 +140,10 @@ class Procedure:
         conn = await self._pool.get(host)
         self.emit(HostCommand(host.external_hostname, command))
 
+        recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))
+
         def line(text: str) -> None:
+            recent.append(text)
             if on_line:
                 on_line(text)
             if echo:
@@ -147,6 +166,8 @@ class Procedure:
                         what: str) -> bool:
         """Step ``number``: run ``action`` on ``hosts`` in parallel; each returns a summary or raises RemoteError."""
         self._start(number, tuple(h.external_hostname for h in hosts))
+        for h in hosts:
+            self._recent.pop(h.external_hostname, None)
 
         journal = self.settings.journal
 
@@ -159,6 +180,7 @@ class Procedure:
                 summary = await action(host)
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
                 text = str(exc) if isinstance(exc, RemoteError) else f"{host.external_hostname}: {exc.__class__.__name__}: {exc}"
+                self.report(diagnose_lines(self._recent.get(host.external_hostname, ()), host.external_hostname))
                 self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
                 if getattr(exc, "next_action", ""):
                     self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
@@ -267,11 +289,17 @@ class Procedure:
                     return self._finish(number, True, verdict.headline, verdict.next_action)
             except ApiError as exc:
                 if exc.kind in ("auth", "tls", "dns", "config"):
+                    self.report([diagnose_transport(exc.kind, str(exc))])
                     return self._finish(number, False, str(exc), exc.next_action)
                 if last_error is None or str(exc) != str(last_error):
                     self.emit(Message(f"waiting for the Webapp: {exc}"))
                 last_error = exc
             if time.monotonic() >= deadline:
+                if last_error is not None:
+                    self.report([diagnose_api_error(last_error.status, last_error.code, last_error.details, last_error.title)
+                                 or diagnose_transport(last_error.kind, str(last_error))])
+                elif verdict is not None:
+                    self.report(diagnose_verdict(verdict))
                 if last_error is not None or verdict is None:
                     return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
                                         (last_error.next_action if last_error else "") or "check the waweb container (docker-compose logs waweb)")

@@ -62,13 +62,15 @@ class HostFinished:
 
 @dataclass(frozen=True)
 class Finding:
-    """Something the operator should know: ``severity`` is ``info``, ``warning`` or ``error``."""
+    """Something the operator should know: ``severity`` is ``info``, ``warning`` or ``error``; ``key`` is a
+    stable catalogue key (``domain.diagnosis``) and ``evidence`` the line or answer that showed it."""
 
     key: str
     severity: str
     title: str
     remedy: str = ""
     host: str = ""
+    evidence: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,267 @@
+"""The diagnosis catalogue: known faults recognised from output lines, API errors, transport
+failures and health verdicts, each with a stable key, a title, an explanation in words and a next
+action.
+
+Sources: ``cases/field-cases.md`` (R01-R28; the key names follow its suggestions),
+``reference/wa-onprem-api.md`` §3.2 (error codes) and §3.3 (health). Coreapp/master log lines have
+the form ``<L> <date> <time> UTC <tid> <file>:<line>] <message>``; only W/E/C lines escalate and the
+first C line is the root cause (field case R12).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .health import ClusterVerdict, Level
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A recognised fault. ``severity`` is info, warning or error; ``evidence`` the line or answer that showed it."""
+
+    key: str
+    severity: str
+    title: str
+    explanation: str
+    next_action: str
+    evidence: str = ""
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A catalogue entry; ``pattern`` (a regex on one output line) is empty for entries matched otherwise."""
+
+    key: str
+    severity: str
+    title: str
+    explanation: str
+    next_action: str
+    pattern: str = ""
+
+
+CATALOGUE: dict[str, Entry] = {e.key: e for e in (
+    # --- output lines: compose, docker, container logs -------------------------------------------
+    Entry("COMPOSE_LEGACY_LINKS", "error", "legacy links: make the Webapp exit on newer Docker",
+          "The compose file uses links:, and current Docker turns them into variables named after a port range "
+          "(WACORE_PORT_6250-6253_TCP), which the Webapp's setup script rejects (field case R01).",
+          "remove links: from the compose file (wabiz-tui never generates them) and start the Webapp again",
+          r"invalid variable name|WACORE_PORT_\d+-\d+_TCP"),
+    Entry("DB_HOST_UNRESOLVABLE", "error", "the DB host name does not resolve from the container",
+          "The Coreapp cannot resolve WA_DB_HOSTNAME; on Docker's default bridge network service names such as 'db' "
+          "do not resolve (field case R02).",
+          "set WA_DB_HOSTNAME to a name or IP the containers can resolve (check with getent hosts from the host)",
+          r"Unknown MySQL server host|could not translate host name|Name or service not known.*(db|mysql|postgres)"),
+    Entry("DB_UNREACHABLE", "error", "the database does not answer",
+          "The containers cannot open a connection to WA_DB_HOSTNAME:WA_DB_PORT.",
+          "check the DB server is running, the port, and firewalls between the hosts and the DB",
+          r"Unable to connect to database|Can't connect to MySQL server|Connection refused.*(3306|5432)|could not connect to server"),
+    Entry("DB_AUTH_FAILED", "error", "the database refused the credentials",
+          "WA_DB_USERNAME/WA_DB_PASSWORD are not accepted, or the MySQL 8 auth plugin is not supported (field cases R05, R06).",
+          "check db.env; for MySQL 8: ALTER USER … IDENTIFIED WITH mysql_native_password",
+          r"Access denied for user|password authentication failed|caching_sha2_password|authentication plugin"),
+    Entry("DB_PRIVILEGES_MISSING", "error", "the DB user may not create databases or tables",
+          "The client creates its own databases; the user needs SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP "
+          "(field case R10).",
+          "GRANT those privileges, or use WA_DB_NAME_PREFIX to scope the grants by name",
+          r"command denied to user|permission denied to create database|CREATE command denied"),
+    Entry("DB_SCHEMA_INIT_STUCK", "warning", "the cluster manager keeps retrying its initialisation",
+          "The master retries 'initialize cluster manager' over and over: the schema could not be created (field case R07).",
+          "read the master's log for the first W/C line; drop half-created databases (configStore, clusterStore) and retry"),
+    Entry("COMPOSE_REQUIRED_VAR_MISSING", "error", "compose refused to run: a required variable is not set",
+          "WA_API_VERSION or EXTERNAL_HOSTNAME was not given; non-interactive SSH sessions do not read login files "
+          "(field case R14).",
+          "pass the variables on the command line (wabiz-tui always does; check a hand-written command)",
+          r"Missing mandatory value for|variable is not set|required variable .* is missing"),
+    Entry("DOCKER_SOCKET_DENIED", "error", "no permission on the Docker socket",
+          "The SSH user may not talk to the Docker daemon (field case R14).",
+          "add the user to the docker group (then log in again), or allow passwordless sudo for docker",
+          r"permission denied while trying to connect to the Docker daemon socket"),
+    Entry("DOCKER_DAEMON_DOWN", "error", "the Docker daemon is not running",
+          "Docker commands cannot reach dockerd (field case R14).",
+          "start it: sudo systemctl start docker",
+          r"Cannot connect to the Docker daemon|Couldn't connect to Docker daemon|Is the docker daemon running"),
+    Entry("COMPOSE_NOT_FOUND", "error", "docker-compose is not installed on the host",
+          "Neither docker-compose (v1) nor the docker compose plugin (v2) was found.",
+          "install docker-compose, or the Docker Compose plugin",
+          r"(docker-compose|docker): (command )?not found"),
+    Entry("IMAGE_PULL_DENIED", "error", "the registry refused the image",
+          "docker.whatsapp.biz refused the pull: the version does not exist, or the host may not pull it.",
+          "check WA_API_VERSION and that the host reaches docker.whatsapp.biz",
+          r"pull access denied|manifest unknown|denied: requested access|unauthorized: authentication required"),
+    Entry("PORT_IN_USE", "error", "a published port is already taken on the host",
+          "Another process or container uses one of 9090 (Webapp), 6250-6253 (Coreapp) or 6254-6257 (Master).",
+          "stop what holds the port, or change EXTERNAL_*_PORT",
+          r"port is already allocated|address already in use"),
+    Entry("HTTP_ON_HTTPS_PORT", "warning", "plain HTTP sent to the Webapp's HTTPS port",
+          "The Webapp only speaks HTTPS; something calls it with http:// (field case R15).",
+          "use https:// with the Webapp's CA (or the explicit self-signed opt-in)",
+          r"ssl3_get_record:http request|http request.*SSL"),
+    Entry("UPGRADE_DBUPGRADE_CMD", "error", "the dbupgrade container cannot start its command",
+          "The image was run with a relative command; newer images need the absolute path (field case R25).",
+          "use command: [\"/opt/whatsapp/bin/wait_on_mysql.sh\", \"/opt/whatsapp/bin/launch_within_docker.sh\"]",
+          r"cannot run executable found relative to current directory"),
+    Entry("DBUPGRADE_FAILED", "error", "the database schema upgrade failed",
+          "The dbupgrade service stopped without finishing the schema upgrade; the application was not touched.",
+          "read the dbupgrade log, fix the DB problem it names, and run the upgrade again",
+          r"schema upgrade failed"),
+    Entry("COREAPP_FATAL", "error", "a Coreapp/Master logged a fatal error",
+          "A C-level line is the root cause of the container stopping (field case R12).",
+          "fix what the quoted line says; the lines before it are context"),
+    Entry("COREAPP_WARNING", "warning", "a Coreapp/Master logged warnings",
+          "W/E-level lines in the node's log (I and D lines are information only, field case R12).",
+          "read the quoted line; if the node is not healthy, it is the first place to look"),
+    # --- API errors (wa-onprem-api.md §3.2) ---------------------------------------------------------
+    Entry("REGISTRATION_SUNSET", "error", "registration is blocked: the On-Premises API was sunset",
+          "Meta sunset the On-Premises API on 2025-10-23; POST /v1/account answers 1005 biz_link_on_prem_reg_blocked.",
+          "existing clusters keep working; new numbers must use the Cloud API (migrate the number)"),
+    Entry("ACCESS_DENIED_1005", "error", "access denied (1005)",
+          "Not an admin, the media directory not writable, a certificate problem, or an expired client version.",
+          "log in as an admin; check the media volume's permissions; check the version's expiry"),
+    Entry("NOT_FOUND_1006", "warning", "resource not found (1006)", "The API does not know this resource.",
+          "check the request; for a certificate, upload it first"),
+    Entry("SERVICE_NOT_READY_1011", "info", "service not ready (1011)",
+          "A Coreapp/Master is still starting ('Wacore is not instantiated'); normal for a short while after a start.",
+          "wait; if it lasts past the grace period read that node's coreapp log"),
+    Entry("COREAPP_DOWN_1014", "error", "internal error 1014: is wacore running?",
+          "The Webapp cannot reach a Coreapp, usually after restarts (field case R21).",
+          "check the Coreapp containers (docker-compose ps, logs wacore) and their restarts"),
+    Entry("CALLBACK_BACKLOG_1016", "error", "system overloaded (1016)",
+          "Callbacks pile up because the webhook does not answer 200 in time (field case R21).",
+          "fix the webhook endpoint (status 200, fast); scaling Coreapps will not help"),
+    Entry("NOT_PRIMARY_MASTER_1017", "info", "not the primary master (1017)",
+          "A master-only request reached a secondary master, e.g. during a master takeover.", "retry in a few seconds"),
+    Entry("NOT_PRIMARY_COREAPP_1018", "info", "not the primary Coreapp (1018)",
+          "The request reached a Coreapp that does not own the shard, e.g. during a failover.", "retry in a few seconds"),
+    Entry("ADMIN_PASSWORD_CHANGE_REQUIRED", "warning", "the admin password must be changed (1024)",
+          "The first login with the default password must set a new one (field case R28).",
+          "log in once with new_password (wabiz-tui does it from webapp.admin_password)"),
+    Entry("HEALTH_AUTH_FAILED", "error", "the API refused the credentials (401)",
+          "A credentials or token problem, not an outage (field case R16).",
+          "check webapp.admin_user and webapp.admin_password in the profile"),
+    # --- transport -----------------------------------------------------------------------------------
+    Entry("WEBAPP_UNREACHABLE", "error", "the Webapp does not answer",
+          "No connection to the Webapp's HTTPS port: the waweb container is down, or the port/firewall is wrong.",
+          "check the waweb container (docker-compose ps / logs waweb) and the port in webapp.url"),
+    Entry("WEBAPP_TLS_UNTRUSTED", "error", "the Webapp's certificate is not trusted",
+          "TLS verification failed (a self-signed certificate without its CA, or the wrong name).",
+          "give webapp.ca_file, or accept the self-signed certificate explicitly; never use http://"),
+    Entry("WEBAPP_DNS", "error", "the Webapp's host name does not resolve", "DNS has no answer for the host in webapp.url.",
+          "fix the name in webapp.url or add it to DNS / /etc/hosts"),
+    # --- health situations (design.md §4) --------------------------------------------------------------
+    Entry("CLUSTER_UNREGISTERED", "info", "the number is not registered yet",
+          "The primary master says unregistered: expected before step 8.", "register (POST /v1/account), then verify the code"),
+    Entry("SHARDS_UNDER_CONNECTED", "error", "a shard has no connected Coreapp",
+          "Fewer Coreapps are connected than there are shards: messages for those shards fail.",
+          "start the missing Coreapps, or wait for a standby to take over"),
+    Entry("SPLIT_BRAIN", "error", "more Coreapps connected than shards",
+          "Two owners for a shard (field case R18).", "stop the extra Coreapp and check the masters' DB connectivity"),
+    Entry("NO_SPARE_COREAPP", "warning", "no standby Coreapp",
+          "Every Coreapp serves a shard: one failure leaves a shard unserved (shards + X rule).",
+          "start one more Coreapp on a new host"),
+    Entry("PRIMARY_MASTER_COUNT", "error", "not exactly one primary master",
+          "Registration, configuration and failover need exactly one primary master.",
+          "check the master containers and their DB connectivity"),
+    Entry("NODE_MISSING", "error", "a planned node is missing from health",
+          "Its container is down or its host unreachable.", "docker-compose ps on that host; start the container"),
+    Entry("NODE_NOT_IN_PLAN", "warning", "a node that is not in the plan",
+          "A container runs on a host or with a role the profile does not list.", "add it to the profile or stop it"),
+)}
+
+_LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
+_TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]
+
+
+def _make(key: str, evidence: str = "", host: str = "") -> Diagnosis:
+    e = CATALOGUE[key]
+    return Diagnosis(e.key, e.severity, e.title, e.explanation, e.next_action, evidence.strip()[:300], host)
+
+
+def log_level(line: str) -> str | None:
+    """The level letter (D, I, W, E, C) of a Coreapp/Master log line, or None for other lines."""
+    m = _LOG_LINE.match(line.strip())
+    return m.group(1) if m else None
+
+
+def diagnose_lines(lines: Iterable[str], host: str = "") -> list[Diagnosis]:
+    """Recognise catalogued faults in output lines (compose, docker, container logs); each key once,
+    with its first evidence line. Coreapp log lines: the first C line gives COREAPP_FATAL, W/E lines
+    COREAPP_WARNING; D and I lines never escalate (field case R12)."""
+    found: dict[str, Diagnosis] = {}
+    for line in lines:
+        level = log_level(line)
+        if level == "C" and "COREAPP_FATAL" not in found:
+            found["COREAPP_FATAL"] = _make("COREAPP_FATAL", line, host)
+        elif level in ("W", "E") and "COREAPP_WARNING" not in found:
+            found["COREAPP_WARNING"] = _make("COREAPP_WARNING", line, host)
+        if level in ("D", "I"):
+            continue  # information only; a retry loop becomes a finding by its count (diagnose_retry_loop)
+        for regex, entry in _TEXT_ENTRIES:
+            if entry.key not in found and regex.search(line):
+                found[entry.key] = _make(entry.key, line, host)
+    return list(found.values())
+
+
+def diagnose_retry_loop(lines: Iterable[str], host: str = "", *, min_repeats: int = 10) -> Diagnosis | None:
+    """DB_SCHEMA_INIT_STUCK when 'will retry' initialisation lines repeat at least ``min_repeats`` times."""
+    retries = [line for line in lines if "Failed to initialize cluster manager, will retry" in line]
+    return _make("DB_SCHEMA_INIT_STUCK", retries[-1], host) if len(retries) >= min_repeats else None
+
+
+_API_KEYS = {1006: "NOT_FOUND_1006", 1011: "SERVICE_NOT_READY_1011", 1014: "COREAPP_DOWN_1014",
+             1016: "CALLBACK_BACKLOG_1016", 1017: "NOT_PRIMARY_MASTER_1017", 1018: "NOT_PRIMARY_COREAPP_1018",
+             1024: "ADMIN_PASSWORD_CHANGE_REQUIRED"}
+
+
+def diagnose_api_error(status: int, code: int = 0, details: str = "", title: str = "") -> Diagnosis | None:
+    """An API error (HTTP status, envelope code/details) as a catalogue entry, or None when unknown."""
+    evidence = f"HTTP {status}" + (f" code {code} {title}: {details}" if code else "")
+    if code == 1005 and "biz_link_on_prem_reg_blocked" in details:
+        return _make("REGISTRATION_SUNSET", evidence)
+    if code == 1005:
+        return _make("ACCESS_DENIED_1005", evidence)
+    if code in _API_KEYS:
+        return _make(_API_KEYS[code], evidence)
+    if status == 401:
+        return _make("HEALTH_AUTH_FAILED", evidence)
+    return None
+
+
+def diagnose_transport(kind: str, message: str) -> Diagnosis | None:
+    """A transport failure of the API client (``kind`` unreachable, timeout, tls, dns, auth)."""
+    key = {"unreachable": "WEBAPP_UNREACHABLE", "timeout": "WEBAPP_UNREACHABLE", "tls": "WEBAPP_TLS_UNTRUSTED",
+           "dns": "WEBAPP_DNS", "auth": "HEALTH_AUTH_FAILED"}.get(kind)
+    return _make(key, message) if key else None
+
+
+def diagnose_verdict(verdict: ClusterVerdict) -> list[Diagnosis]:
+    """Health situations of a verdict as catalogue entries (each once)."""
+    out: list[Diagnosis] = []
+    keys: set[str] = set()
+
+    def add(key: str, evidence: str, host: str = "") -> None:
+        if key not in keys:
+            keys.add(key)
+            out.append(_make(key, evidence, host))
+
+    if not verdict.registered and verdict.primary_master:
+        add("CLUSTER_UNREGISTERED", f"primary master {verdict.primary_master} is unregistered")
+    for p in verdict.problems:
+        if p.startswith("no standby"):
+            add("NO_SPARE_COREAPP", p)
+        elif "unserved" in p:
+            add("SHARDS_UNDER_CONNECTED", p)
+        elif "split brain" in p:
+            add("SPLIT_BRAIN", p)
+        elif "primary master" in p:
+            add("PRIMARY_MASTER_COUNT", p)
+        elif "not in the plan" in p:
+            add("NODE_NOT_IN_PLAN", p)
+    for n in verdict.nodes:
+        if n.actual_status == "missing":
+            add("NODE_MISSING", f"{n.expected_role} on {n.host}: missing", n.host)
+        elif n.actual_status.startswith("error 1011") and n.level is not Level.OK:
+            add("SERVICE_NOT_READY_1011", f"{n.host}:{n.container_id} {n.actual_status}", n.host)
+    return out
