@@ -3,7 +3,9 @@
 Run it directly (``python tests/tui/make_screenshots.py [out_dir] [--speed S]``; default out_dir is
 ``screenshots/``) or through pytest with ``WABIZ_SCREENSHOTS=1`` (see ``test_screenshots.py``).
 Files: 01-hosts-form, 02-review, 03-db-form-error, 05-start-streaming, 05-start-done,
-07-health-before-registration, 08-registration, 09-final-health, 10-light-theme (all ``.svg``).
+07-health-before-registration, 08-registration, 09-final-health, 10-light-theme, then Multiconnect and
+the monitor: 11-multiconnect-shards, 12-multiconnect-final-health, 13-monitor-failover,
+14-monitor-after-failover (all ``.svg``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ if str(ROOT) not in sys.path:
 
 from wabiz_tui.demo import start_demo
 from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.screens.confirm import ConfirmScreen
+from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.host_log import HostLogPane
+from wabiz_tui.tui.widgets.timeline import Timeline
 
 SIZE = (140, 45)
 
@@ -34,6 +39,14 @@ async def _idle(app: WabizApp, pilot, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.05)
     await app.workers.wait_for_complete()
     await pilot.pause(0.2)
+
+
+async def _until(pilot, predicate, what: str, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
 
 
 async def _run_and_next(app: WabizApp, pilot) -> None:
@@ -119,6 +132,40 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
                 await shot("09-final-health")
                 await pilot.press("ctrl+t")
                 await shot("10-light-theme")
+                await pilot.press("ctrl+t")
+                await pilot.press("ctrl+n")                          # M1: set shards
+                await _until(pilot, lambda: "Coreapp(s) run" in str(app.screen.query_one("#shard-check").render()),
+                             "the live shard check")
+                await shot("11-multiconnect-shards")
+                await pilot.press("ctrl+r")
+                await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+                await pilot.press("y")
+                await _until(pilot, lambda: app.state(10) is not StepState.PENDING, "M1 to start")
+                await _idle(app, pilot)
+                await pilot.press("ctrl+n")
+                await _run_and_next(app, pilot)                      # M2
+                await _run_and_next(app, pilot)                      # M3
+                await pilot.press("ctrl+n")                          # M4
+                await _idle(app, pilot)
+                app.clear_notifications()
+                await shot("12-multiconnect-final-health")
+                await pilot.press("f2")                              # the monitor
+                monitor = app.screen
+                await _until(pilot, lambda: getattr(monitor, "last_verdict", None) is not None
+                             and monitor.last_verdict.shards_expected == 2 and monitor.last_verdict.healthy,
+                             "the monitor to see Multiconnect healthy")
+                owner = next(n.host for n in monitor.last_verdict.nodes
+                             if n.expected_role == "coreapp" and n.actual_status == "connected")
+                await pilot.press("f5")                              # demo fault: kill the connected Coreapp
+                await _until(pilot, lambda: any(n.host == owner and n.level.value == "failure"
+                                                for n in monitor.last_verdict.nodes), "the red row")
+                await shot("13-monitor-failover")
+                timeline = monitor.query_one(Timeline)
+                await _until(pilot, lambda: f"took over the shard of {owner}" in timeline.text
+                             and monitor.last_verdict.shards_served == 2, "the takeover")
+                await pilot.pause(1.0)
+                app.clear_notifications()
+                await shot("14-monitor-after-failover")
         finally:
             await session.stop()
     return saved

@@ -1,4 +1,4 @@
-"""``WabizApp``: the Textual face of the HA install wizard (one screen per step of the seed)."""
+"""``WabizApp``: the Textual face of the install wizard (HA, then Multiconnect) and the live health monitor."""
 
 from __future__ import annotations
 
@@ -16,26 +16,32 @@ from textual.worker import Worker, WorkerState
 
 from ..domain.model import ClusterProfile
 from ..workflows.events import Event, StepFinished
-from .engine import WorkflowFactory, default_workflow_factory
+from .demo_faults import DemoFaults
+from .engine import WorkflowFactory, default_mc_factory, default_workflow_factory
 from .masking import SecretMasker
 from .screens.base import StepScreen
 from .screens.factory import make_step_screen
-from .steps import StepState, StepTitle, ha_steps
+from .screens.monitor import MonitorScreen
+from .steps import HA_GROUP, MC_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
 
 
 class WabizApp(App):
-    """The HA install wizard.
+    """The install wizard (9 HA steps, then the 4 Multiconnect steps M1-M4) and the health monitor.
 
     ``profile`` prefills the forms; ``demo`` (a ``demo.DemoSession``) adds the simulator's "SMS"
-    codes to the registration screen; ``workflow_factory(profile, emit=...)`` builds the engine
-    (``workflows.ha_install.HaInstall`` with the app's settings by default); ``profile_path`` is
-    where the engine saves the profile once installed; ``log_dir`` receives saved panes.
+    codes to the registration screen, the spare host to step M3 and the fault keys;
+    ``workflow_factory(profile, emit=...)`` builds the install engine (``workflows.ha_install.HaInstall``
+    with the app's settings by default) and ``mc_factory`` the Multiconnect one; ``profile_path`` is
+    where the engines save the profile; ``log_dir`` receives saved panes.
+    ``start_on`` is ``"wizard"``, ``"monitor"`` or None (the monitor for a profile marked
+    ``installed``, else the wizard). ``monitor_interval`` is the first polling interval in seconds
+    and ``bell`` whether the monitor rings the terminal bell when health worsens.
     The caller owns ``demo`` and stops it after the app exits.
     """
 
     CSS_PATH = "app.tcss"
     TITLE = "wabiz-tui"
-    SUB_TITLE = "WhatsApp Business API On-Premises · HA install"
+    SUB_TITLE = "WhatsApp Business API On-Premises"
     NOTIFICATION_TIMEOUT = 8
 
     BINDINGS: ClassVar[list[Binding]] = [
@@ -45,24 +51,45 @@ class WabizApp(App):
         Binding("ctrl+l", "toggle_follow", "Follow/pause", priority=True, id="toggle-follow"),
         Binding("ctrl+s", "save_logs", "Save logs", priority=True, id="save-logs"),
         Binding("ctrl+t", "toggle_theme", "Theme", priority=True, id="toggle-theme"),
+        Binding("f2", "toggle_monitor", "Monitor", priority=True, id="toggle-monitor"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
+        Binding("f5", "demo_kill_coreapp", "Kill Coreapp", priority=True, id="demo-kill-coreapp"),
+        Binding("f6", "demo_kill_master", "Kill primary", priority=True, id="demo-kill-master"),
+        Binding("f7", "demo_restart", "Restart killed", priority=True, id="demo-restart"),
     ]
+    #: Actions that only exist in the demo (fault injection on the simulator).
+    DEMO_ACTIONS = frozenset({"demo_kill_coreapp", "demo_kill_master", "demo_restart"})
+    #: Actions that act on a wizard step (hidden on the monitor).
+    STEP_ACTIONS = frozenset({"next_step", "back", "run_step", "toggle_follow", "save_logs"})
 
     def __init__(self, profile: ClusterProfile, *, demo: Any = None,
                  workflow_factory: WorkflowFactory | None = None, profile_path: Path | None = None,
-                 log_dir: Path | None = None) -> None:
+                 log_dir: Path | None = None, mc_factory: WorkflowFactory | None = None,
+                 start_on: str | None = None, monitor_interval: float | None = None, bell: bool = True) -> None:
         super().__init__()
         self.profile = profile
         self.demo = demo
+        self.profile_path = profile_path or getattr(demo, "profile_path", None)
+        self.demo_speed: float | None = (getattr(getattr(demo, "cluster", None), "speed", 1.0)
+                                         if demo is not None else None)
         if workflow_factory is None:
-            demo_speed = getattr(getattr(demo, "cluster", None), "speed", 1.0) if demo is not None else None
-            workflow_factory = default_workflow_factory(
-                profile_path or getattr(demo, "profile_path", None), demo_speed=demo_speed)
+            workflow_factory = default_workflow_factory(self.profile_path, demo_speed=self.demo_speed)
         self.workflow_factory = workflow_factory
+        self.mc_factory = mc_factory or default_mc_factory(self.profile_path, demo_speed=self.demo_speed)
         self.workflow: Any = None
-        self.steps: tuple[StepTitle, ...] = ha_steps()
+        self.mc_workflow: Any = None
+        self.steps: tuple[StepTitle, ...] = wizard_steps()
         self.states: dict[int, StepState] = {s.number: StepState.PENDING for s in self.steps}
         self.current = 1
+        if profile.installed:  # the HA install is behind us: the wizard continues with Multiconnect
+            for step in self.steps:
+                if step.group == HA_GROUP:
+                    self.states[step.number] = StepState.DONE
+            self.current = MC_OFFSET + 1
+        self.start_on = start_on or ("monitor" if profile.installed else "wizard")
+        self.monitor_interval = monitor_interval
+        self.bell_enabled = bell
+        self.faults = DemoFaults(demo) if demo is not None else None
         self.active_step: int | None = None
         self.last_finished: dict[int, StepFinished] = {}
         self.last_verdict: Any = None
@@ -93,12 +120,15 @@ class WabizApp(App):
             cluster.on_sms(self._sms_received)
         elif cluster is not None and isinstance(getattr(cluster, "sms_callbacks", None), list):
             cluster.sms_callbacks.append(self._sms_received)
-        self.push_screen("step1")
+        self.install_screen(MonitorScreen(interval=self.monitor_interval), name="monitor")
+        self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
 
     async def on_unmount(self) -> None:
-        if self.workflow is not None:
+        for engine in (self.workflow, self.mc_workflow):
+            if engine is None:
+                continue
             try:
-                await asyncio.wait_for(self.workflow.close(), timeout=5)
+                await asyncio.wait_for(engine.close(), timeout=5)
             except Exception as exc:  # noqa: BLE001 - closing must never raise out of the app
                 self.log.warning(f"closing the engine failed: {exc!r}")
 
@@ -107,8 +137,9 @@ class WabizApp(App):
         """Use ``profile`` from now on (forms call this before their step runs)."""
         self.profile = profile
         self.masker.update(profile)
-        if self.workflow is not None:
-            self.workflow.profile = profile
+        for engine in (self.workflow, self.mc_workflow):
+            if engine is not None:
+                engine.profile = profile
 
     def ensure_workflow(self) -> Any:
         """The engine, built on first use with the current profile."""
@@ -116,6 +147,32 @@ class WabizApp(App):
             self.workflow = self.workflow_factory(self.profile, emit=self._emit)
         self.workflow.profile = self.profile
         return self.workflow
+
+    def ensure_mc_workflow(self) -> Any:
+        """The Multiconnect engine, built on first use with the current profile."""
+        if self.mc_workflow is None:
+            self.mc_workflow = self.mc_factory(self.profile, emit=self._emit)
+        self.mc_workflow.profile = self.profile
+        return self.mc_workflow
+
+    def engine_for(self, number: int) -> Any:
+        """The engine that runs wizard step ``number``."""
+        return self.ensure_mc_workflow() if self.is_mc(number) else self.ensure_workflow()
+
+    def is_mc(self, number: int) -> bool:
+        """True for a Multiconnect step (M1-M4)."""
+        return number > MC_OFFSET
+
+    @property
+    def installed(self) -> bool:
+        """True once the HA install finished (profile marked installed, or step 9 done here)."""
+        return bool(self.profile.installed) or self.state(MC_OFFSET) is StepState.DONE
+
+    def _adopt(self, engine: Any) -> None:
+        """Take the profile an engine changed (installed flag, shard count, a new host)."""
+        changed = getattr(engine, "profile", None)
+        if changed is not None and changed is not self.profile and isinstance(changed, ClusterProfile):
+            self.set_profile(changed)
 
     def mask(self, text: str) -> str:
         """``text`` with every known secret replaced by ``********``."""
@@ -129,12 +186,15 @@ class WabizApp(App):
 
     def _dispatch(self, event: Event) -> None:
         try:
+            number = getattr(event, "number", None)
+            if number is not None and getattr(event, "procedure", "") == "multiconnect":
+                number += MC_OFFSET
             if isinstance(event, StepFinished):
-                self.last_finished[event.number] = event
+                self.last_finished[number] = event
             verdict = getattr(event, "verdict", None)
             if verdict is not None:
                 self.last_verdict = verdict
-            number = getattr(event, "number", None) or self.active_step or self.current
+            number = number or self.active_step or self.current
             screen = self._screens.get(number)
             if screen is not None and screen.is_mounted:
                 screen.handle_event(event)
@@ -180,24 +240,47 @@ class WabizApp(App):
         return self._screens[number]
 
     # ---- running steps --------------------------------------------------------------------------
-    def start_step(self, number: int) -> None:
-        """Run step ``number`` in a worker (the form was already collected)."""
+    def step_tag(self, number: int) -> str:
+        """``3`` or ``M1``: how the user knows step ``number``."""
+        return self.steps[number - 1].tag if 1 <= number <= len(self.steps) else str(number)
+
+    def start_step(self, number: int, call: Callable[[], Awaitable[Any]] | None = None,
+                   hosts: tuple[str, ...] | None = None) -> None:
+        """Run step ``number`` in a worker (the form was already collected).
+
+        ``call`` is the engine call (default: ``HaInstall.run_step(number)``, or the Multiconnect
+        health steps); ``hosts`` the hosts whose panes it fills (default: every host of the profile).
+        """
         if self.busy:
-            self.notify(f"Step {self.active_step} is still running; wait for it to finish.", severity="warning")
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
+                        severity="warning")
             return
         self.active_step = number
         self.set_state(number, StepState.RUNNING)
-        self.step_screen(number).step_started(tuple(h.external_hostname for h in self.profile.hosts))
-        self.run_step_worker(number)
+        if hosts is None:
+            hosts = tuple(h.external_hostname for h in self.profile.hosts)
+        self.step_screen(number).step_started(hosts)
+        self.run_step_worker(number, call)
+
+    def _default_call(self, number: int) -> Callable[[], Awaitable[Any]]:
+        if not self.is_mc(number):
+            return lambda: self.ensure_workflow().run_step(number)
+        mc = self.ensure_mc_workflow()
+        calls = {2: mc.health_served, 4: mc.health_with_standby}
+        seq = number - MC_OFFSET
+        if seq not in calls:
+            raise ValueError(f"step M{seq} runs from its own screen")
+        return calls[seq]
 
     @work(exclusive=True, exit_on_error=False, group="step", name="run-step")
-    async def run_step_worker(self, number: int) -> None:
+    async def run_step_worker(self, number: int, call: Callable[[], Awaitable[Any]] | None = None) -> None:
         """Run one step of the engine; every failure ends as a visible message, never a traceback."""
         ok = False
         summary = next_action = ""
         try:
             self.last_finished.pop(number, None)
-            ok = bool(await self.ensure_workflow().run_step(number))
+            ok = bool(await (call or self._default_call(number))())
+            self._adopt(self.mc_workflow if self.is_mc(number) else self.workflow)
             finished = self.last_finished.get(number)
             if finished is not None:
                 summary, next_action = finished.summary, finished.next_action
@@ -218,7 +301,8 @@ class WabizApp(App):
         failed step with the error's ``next_action``.
         """
         if self.busy:
-            self.notify(f"Step {self.active_step} is still running; wait for it to finish.", severity="warning")
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
+                        severity="warning")
             return
         self.active_step = number
         self.set_state(number, StepState.RUNNING)
@@ -255,7 +339,8 @@ class WabizApp(App):
         if screen.is_mounted:
             screen.step_ended(ok, summary, next_action)
         if not ok:
-            self.notify(f"Step {number} ({self.steps[number - 1].title}) failed: {summary or 'see the panes'}. "
+            self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) failed: "
+                        f"{summary or 'see the panes'}. "
                         f"{next_action}", severity="error", title="Step failed")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -268,18 +353,75 @@ class WabizApp(App):
     # ---- navigation ------------------------------------------------------------------------------
     def goto_step(self, number: int) -> None:
         """Show step ``number``."""
-        if not 1 <= number <= len(self.steps) or number == self.current:
+        if not 1 <= number <= len(self.steps) or (number == self.current and self.screen.name == f"step{number}"):
             return
-        if self.busy:
-            self.notify(f"Step {self.active_step} is running; you can move once it finishes.", severity="warning")
+        if self.busy and number != self.current:
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running; you can move once it finishes.",
+                        severity="warning")
             return
         self.current = number
         self.switch_screen(f"step{number}")
 
+    def action_toggle_monitor(self) -> None:
+        """Switch between the health monitor and the wizard's current step."""
+        if self.screen.name == "monitor":
+            self.switch_screen(f"step{self.current}")
+        elif isinstance(self.screen, (StepScreen, MonitorScreen)):
+            self.switch_screen("monitor")
+        else:  # a modal is open: leave it alone
+            self.notify("Close this dialog first.", severity="warning")
+
+    def action_show_monitor(self) -> None:
+        """Show the health monitor."""
+        if self.screen.name != "monitor":
+            self.action_toggle_monitor()
+
+    # ---- demo fault injection ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.DEMO_ACTIONS:
+            return self.faults is not None
+        if action in self.STEP_ACTIONS:
+            try:
+                on_monitor = self.screen.name == "monitor"
+            except Exception:  # noqa: BLE001 - no screen yet
+                on_monitor = False
+            return not on_monitor  # hidden on the monitor: it is not a step
+        return True
+
+    def _fault_verdict(self) -> Any:
+        monitor = self.get_screen("monitor")
+        return getattr(monitor, "last_verdict", None) or self.last_verdict
+
+    def _fault_done(self, message: str, ok: bool) -> None:
+        self.notify(self.mask(message), title="Demo fault" if ok else "Demo fault not injected",
+                    severity="warning" if ok else "error")
+        monitor = self.get_screen("monitor")
+        if ok and isinstance(monitor, MonitorScreen):
+            monitor.note_fault(message)
+
+    def action_demo_kill_coreapp(self) -> None:
+        """Demo: kill the container of a connected Coreapp (its shard must fail over to a standby)."""
+        if self.faults is not None:
+            self._fault_done(*self.faults.kill_connected_coreapp(self._fault_verdict()))
+
+    def action_demo_kill_master(self) -> None:
+        """Demo: kill the primary master's container (a secondary master must take over)."""
+        if self.faults is not None:
+            self._fault_done(*self.faults.kill_primary_master(self._fault_verdict()))
+
+    def action_demo_restart(self) -> None:
+        """Demo: start again every container killed with the fault keys."""
+        if self.faults is not None:
+            self._restart_worker()
+
+    @work(exclusive=True, exit_on_error=False, group="demo-fault", name="demo-restart")
+    async def _restart_worker(self) -> None:
+        self._fault_done(*await self.faults.restart_killed())
+
     async def action_next_step(self) -> None:
         """Next: runs the step when it is not done yet, otherwise moves to the next step."""
         if self.busy:
-            self.notify(f"Step {self.active_step} is running…", severity="warning")
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
             return
         if self.state(self.current) is not StepState.DONE:
             await self.action_run_step()
@@ -293,7 +435,7 @@ class WabizApp(App):
     async def action_run_step(self) -> None:
         """Run (or retry) the step on screen."""
         if self.busy:
-            self.notify(f"Step {self.active_step} is running…", severity="warning")
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
             return
         screen = self.screen
         if isinstance(screen, StepScreen):
@@ -344,6 +486,19 @@ class WabizApp(App):
         yield SystemCommand("Save logs", f"Save this step's host logs to {self.log_dir} (ctrl+s)",
                             self.action_save_logs)
         yield SystemCommand("Toggle dark/light theme", "Switch theme (ctrl+t)", self.action_toggle_theme)
+        yield SystemCommand("Health monitor", "Live GET /v1/health: expected vs actual per node, timeline (F2)",
+                            self.action_show_monitor)
+        yield SystemCommand("Back to the wizard", "The wizard's current step (F2 on the monitor)",
+                            lambda: self.goto_step(self.current))
+        if self.faults is not None:
+            yield SystemCommand("Demo fault: kill the connected Coreapp",
+                                "docker kill a Coreapp that serves a shard; watch the failover (F5)",
+                                self.action_demo_kill_coreapp)
+            yield SystemCommand("Demo fault: kill the primary master", "A secondary master must take over (F6)",
+                                self.action_demo_kill_master)
+            yield SystemCommand("Demo fault: restart killed containers", "Start them again as standbys (F7)",
+                                self.action_demo_restart)
         for step in self.steps:
-            yield SystemCommand(f"Go to step {step.number}: {step.title}", f"State: {self.state(step.number).value}",
+            group = f"{MC_GROUP} " if step.group == MC_GROUP else ""
+            yield SystemCommand(f"Go to {group}step {step.tag}: {step.title}", f"State: {self.state(step.number).value}",
                                 lambda n=step.number: self.goto_step(n))

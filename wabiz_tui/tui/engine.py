@@ -1,4 +1,4 @@
-"""Builds the install engine (``workflows.ha_install.HaInstall``) the wizard drives."""
+"""Builds the engines the wizard drives: ``HaInstall`` for the 9 HA steps, ``Multiconnect`` for M1-M4."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ from ..domain.model import ClusterProfile
 WorkflowFactory = Callable[..., Any]
 
 
+def _settings(profile: ClusterProfile, profile_path: Path | None, demo_speed: float | None) -> Any:
+    from ..config.paths import app_paths
+    from ..workflows.settings import default_settings
+
+    settings = default_settings(profile, app_paths(), profile_path=profile_path,
+                                read_user_config=demo_speed is None)
+    if demo_speed is not None:
+        settings.poll_interval = max(0.1, 2.0 * demo_speed)
+    return settings
+
+
 def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: float | None = None) -> WorkflowFactory:
     """A factory ``(profile, emit=...) -> HaInstall`` with the app's settings.
 
@@ -19,14 +30,19 @@ def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: fl
     """
 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
-        from ..config.paths import app_paths
         from ..workflows.ha_install import HaInstall
-        from ..workflows.settings import default_settings
 
-        settings = default_settings(profile, app_paths(), profile_path=profile_path,
-                                    read_user_config=demo_speed is None)
-        if demo_speed is not None:
-            settings.poll_interval = max(0.1, 2.0 * demo_speed)
-        return HaInstall(profile, emit=emit, settings=settings)
+        return HaInstall(profile, emit=emit, settings=_settings(profile, profile_path, demo_speed))
+
+    return factory
+
+
+def default_mc_factory(profile_path: Path | None = None, *, demo_speed: float | None = None) -> WorkflowFactory:
+    """A factory ``(profile, emit=...) -> Multiconnect`` with the same settings as the install."""
+
+    def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
+        from ..workflows.multiconnect import Multiconnect
+
+        return Multiconnect(profile, emit=emit, settings=_settings(profile, profile_path, demo_speed))
 
     return factory

@@ -1,4 +1,4 @@
-"""Entry points the CLI calls: the wizard on a profile, and the demo on the simulated cluster."""
+"""Entry points the CLI calls: the wizard on a profile, the health monitor, and the demo on the simulated cluster."""
 
 from __future__ import annotations
 
@@ -12,6 +12,18 @@ from .app import WabizApp
 def run_wizard_tui(profile: ClusterProfile, profile_path: Path | None = None) -> int:
     """Open the install wizard on ``profile``; returns the exit code."""
     app = WabizApp(profile, profile_path=profile_path)
+    app.run()
+    return app.return_code or 0
+
+
+def run_monitor_tui(profile: ClusterProfile, profile_path: Path | None = None, *,
+                    interval: float | None = None, bell: bool = True) -> int:
+    """Open the live health monitor on ``profile`` (F2 switches to the wizard); returns the exit code.
+
+    ``interval`` is the first polling interval in seconds (default 5; +/- change it in the app) and
+    ``bell`` whether the terminal bell rings when health worsens (``b`` toggles it).
+    """
+    app = WabizApp(profile, profile_path=profile_path, start_on="monitor", monitor_interval=interval, bell=bell)
     app.run()
     return app.return_code or 0
 

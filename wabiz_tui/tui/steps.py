@@ -1,4 +1,4 @@
-"""The wizard's view of the 9 HA steps: their titles and the state each one is in."""
+"""The wizard's view of its steps (the 9 HA steps, then the 4 Multiconnect steps): titles and states."""
 
 from __future__ import annotations
 
@@ -15,14 +15,39 @@ class StepState(str, Enum):
     FAILED = "failed"
 
 
+#: Group names shown in the step list.
+HA_GROUP = "HA install"
+MC_GROUP = "Multiconnect"
+#: The wizard numbers the Multiconnect steps after the HA steps: M1 is wizard step 10.
+MC_OFFSET = 9
+
+
 @dataclass(frozen=True)
 class StepTitle:
-    """Number, short key and title of one step (mirrors ``workflows.ha_install.StepInfo``)."""
+    """One wizard step (mirrors a workflow ``StepInfo``).
+
+    ``number`` is the wizard-wide number (HA 1-9, Multiconnect 10-13); ``group`` the procedure it
+    belongs to; ``seq`` its number inside that procedure (the number its engine emits);
+    ``label`` what the step list shows (``3``, ``M1``).
+    """
 
     number: int
     key: str
     title: str
     description: str = ""
+    group: str = HA_GROUP
+    seq: int = 0
+    label: str = ""
+
+    @property
+    def tag(self) -> str:
+        """The short label: ``label`` or the number."""
+        return self.label or str(self.number)
+
+    @property
+    def step_in_group(self) -> int:
+        """The step's number inside its procedure."""
+        return self.seq or self.number
 
 
 _FALLBACK = (
@@ -45,3 +70,25 @@ def ha_steps() -> tuple[StepTitle, ...]:
     except ImportError:  # the engine is optional for widget tests
         return _FALLBACK
     return tuple(StepTitle(s.number, s.key, s.title, getattr(s, "description", "")) for s in HA_STEPS)
+
+
+_MC_FALLBACK = (
+    ("shards", "Set shards"), ("health", "Health check"), ("add_coreapp", "One more Coreapp"),
+    ("health2", "Second health check"),
+)
+
+
+def mc_steps() -> tuple[StepTitle, ...]:
+    """The 4 Multiconnect steps, numbered 10-13 in the wizard and labelled M1-M4."""
+    try:
+        from ..workflows.multiconnect import MC_STEPS
+        raw = [(s.key, s.title, getattr(s, "description", "")) for s in MC_STEPS]
+    except ImportError:  # the engine is optional for widget tests
+        raw = [(k, t, "") for k, t in _MC_FALLBACK]
+    return tuple(StepTitle(MC_OFFSET + i, key, title, desc, MC_GROUP, i, f"M{i}")
+                 for i, (key, title, desc) in enumerate(raw, start=1))
+
+
+def wizard_steps() -> tuple[StepTitle, ...]:
+    """Every step of the wizard: the HA install, then Multiconnect."""
+    return ha_steps() + mc_steps()

@@ -68,8 +68,7 @@ class StepScreen(Screen):
         with Horizontal(id="frame"):
             yield StepList(self.wapp.steps, self.number, id="step-list")
             with Vertical(id="content"):
-                yield Static(Text(f"Step {self.number} of {len(self.wapp.steps)} · {self.step.title}",
-                                  style="bold"), id="step-title")
+                yield Static(Text(self.heading(), style="bold"), id="step-title")
                 if self.step.description:
                     yield Static(self.step.description, id="step-description")
                 with Vertical(id="body"):
@@ -87,6 +86,11 @@ class StepScreen(Screen):
                     yield Button(f"{self.RUN_LABEL}  ctrl+r", id="run", variant="primary")
                     yield Button("Next ▶  ctrl+n", id="next", variant="success")
         yield Footer()
+
+    def heading(self) -> str:
+        """``HA install · step 3 of 9 · Database (db.env)`` (``M1 of 4`` for Multiconnect)."""
+        group = [s for s in self.wapp.steps if s.group == self.step.group]
+        return f"{self.step.group} · step {self.step.tag} of {len(group)} · {self.step.title}"
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets (forms, review, health panel)."""
@@ -171,7 +175,7 @@ class StepScreen(Screen):
         if self.HOST_PANES:
             for pane in self.query(HostLogPane):
                 pane.reset()
-        self.set_status(Text(f"Step {self.number} running…", style="bold yellow"))
+        self.set_status(Text(f"Step {self.step.tag} running…", style="bold yellow"))
         self.refresh_states()
 
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "") -> None:
@@ -180,16 +184,25 @@ class StepScreen(Screen):
         bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
         self._tick()
         self.started_at = None
+        tag = self.step.tag
         if ok:
-            last = self.number == len(self.wapp.steps)
-            hint = "The install is complete." if last else "Press ctrl+n for the next step."
-            self.set_status(Text(f"✔ Step {self.number} done. {summary}  {hint}", style="bold green"))
+            self.set_status(Text(f"✔ Step {tag} done. {summary}  {self.done_hint()}", style="bold green"))
         else:
             failed = [self.describe_failure(h) for h, r in self.host_results.items() if not r.ok]
             detail = "; ".join(failed) if failed else summary
             nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
-            self.set_status(Text(f"✗ Step {self.number} failed: {detail}. Next action: {nxt}", style="bold red"))
+            self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt}", style="bold red"))
         self.refresh_states()
+
+    def done_hint(self) -> str:
+        """What to do after this step succeeded."""
+        if self.number == len(self.wapp.steps):
+            return "Multiconnect is set up. F2 opens the health monitor."
+        following = self.wapp.steps[self.number]
+        if following.group != self.step.group:
+            return (f"The {self.step.group} is complete. F2 opens the health monitor; ctrl+n goes on with "
+                    f"{following.group} (optional).")
+        return "Press ctrl+n for the next step."
 
     def describe_failure(self, host: str) -> str:
         """``host: `command` exit N (reason)`` for a failed host."""
@@ -262,7 +275,7 @@ class StepScreen(Screen):
         elif isinstance(event, HealthUpdated):
             self.show_health(event.verdict)
         elif isinstance(event, StepFinished):
-            self.add_message(f"Step {event.number} {'done' if event.ok else 'failed'}: {event.summary}"
+            self.add_message(f"Step {self.step.tag} {'done' if event.ok else 'failed'}: {event.summary}"
                              + (f" Next: {event.next_action}" if event.next_action else ""))
 
     def show_health(self, verdict: Any) -> None:

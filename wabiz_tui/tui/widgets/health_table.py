@@ -61,6 +61,21 @@ class HealthPanel(Vertical):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
+        yield Static("", classes="health-reason")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the highlighted node's full reason under the table (the column may be off-screen)."""
+        self._show_reason(event.row_key.value if event.row_key is not None else None)
+
+    def _show_reason(self, key: str | None) -> None:
+        line = self.query_one(".health-reason", Static)
+        table = self.table
+        if key is None or key not in table.rows:
+            line.update("")
+            return
+        host, level, reason = (table.get_cell(key, c) for c in ("host", "verdict", "reason"))
+        line.update(Text.assemble(("▸ ", "bold"), (f"{host} ", "bold"), level if isinstance(level, Text) else str(level),
+                                  f": {reason}"))
 
     @property
     def table(self) -> DataTable:
@@ -96,3 +111,6 @@ class HealthPanel(Vertical):
                             table.update_cell(key, column, value, update_width=True)
                 else:
                     table.add_row(*cells.values(), key=key)
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key((min(table.cursor_row, table.row_count - 1), 0))
+            self._show_reason(row_key.value)

@@ -1,4 +1,4 @@
-"""The wizard's sidebar: every step with its number, title and state; click one to go there."""
+"""The wizard's sidebar: every step, grouped by procedure, with its label, title and state; click one to go there."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ class StepItem(Static):
         text = Text()
         text.append("▶ " if current else "  ", style="bold")
         text.append(f"{_ICON[state]} ", style=_STYLE[state])
-        title = self.step.title if len(self.step.title) <= 19 else self.step.title[:18] + "…"
-        text.append(f"{self.step.number}. {title:<19} ", style="bold" if current else "")
+        title = self.step.title if len(self.step.title) <= 18 else self.step.title[:17] + "…"
+        text.append(f"{self.step.tag + '.':<3} {title:<18} ", style="bold" if current else "")
         text.append(f"{state.value:>7}", style=_STYLE[state])
         self.update(text)
         self.set_class(current, "-current")
@@ -58,7 +58,11 @@ class StepList(Vertical):
         self.border_title = "HA install"
 
     def compose(self) -> ComposeResult:
+        group = self.steps[0].group if self.steps else ""
         for step in self.steps:
+            if step.group != group:
+                group = step.group
+                yield Static(Text(f"── {group} ──", style="bold"), classes="step-group")
             yield StepItem(step)
 
     def refresh_states(self, states: dict[int, StepState]) -> None:

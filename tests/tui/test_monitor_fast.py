@@ -1,0 +1,66 @@
+"""The monitor without a cluster: unreachable Webapp shown by kind, key bindings, wizard default view."""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import replace
+
+from wabiz_tui.api.client import ApiError
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.screens.monitor import MonitorScreen, step_interval
+from wabiz_tui.tui.widgets.summary import MonitorSummary, error_label
+from wabiz_tui.workflows.monitor import PollResult
+
+from .fake_engine import sample_profile
+
+SIZE = (140, 45)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_unreachable_webapp_is_named_and_polling_goes_on(tmp_path):
+    profile = sample_profile()
+    profile = profile.with_changes(installed=True, webapp=replace(profile.webapp, url=f"https://127.0.0.1:{closed_port()}",
+                                                                  ca_file=""))
+    app = WabizApp(profile, log_dir=tmp_path / "logs", monitor_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monitor = app.screen
+        assert isinstance(monitor, MonitorScreen)  # installed: the monitor is the default view
+        end = time.monotonic() + 10
+        while monitor.polls < 2:
+            assert time.monotonic() < end, "no second poll"
+            await pilot.pause(0.05)
+        text = monitor.query_one(MonitorSummary).plain
+        assert "Webapp unreachable" in text and "No health answer yet" in text
+        assert profile.webapp.admin_password not in text
+        # the fault keys exist only in the demo; step keys are off on the monitor
+        assert app.check_action("demo_kill_coreapp", ()) is False
+        assert app.check_action("next_step", ()) is False
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen.name == "step10"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen is monitor
+
+
+async def test_not_installed_opens_the_wizard(tmp_path):
+    app = WabizApp(sample_profile(), log_dir=tmp_path / "logs")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.name == "step1"
+
+
+def test_error_labels_and_intervals():
+    assert error_label(ApiError("x", status=401, kind="auth")) == "401 credentials refused"
+    assert error_label(ApiError("x", kind="tls")) == "TLS certificate problem"
+    assert error_label(ApiError("x", kind="dns")) == "DNS: Webapp name not resolved"
+    assert error_label(ApiError("x", status=502)) == "Webapp HTTP error 502"
+    assert step_interval(5.0, 1) == 10.0 and step_interval(5.0, -1) == 2.0 and step_interval(0.1, -1) == 0.1
+    assert PollResult(0.0, 0.0).verdict is None

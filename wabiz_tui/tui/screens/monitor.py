@@ -1,0 +1,215 @@
+"""The live health monitor: polls ``GET /v1/health`` and shows the verdict, node table and timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ...workflows.monitor import (
+    DEFAULT_GRACE,
+    DEFAULT_INTERVAL,
+    HealthMonitor,
+    PollResult,
+)
+from ..widgets.health_table import HealthPanel
+from ..widgets.summary import MonitorSummary, error_label
+from ..widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from ..app import WabizApp
+
+#: Intervals offered by the +/- keys (seconds).
+INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def step_interval(current: float, direction: int) -> float:
+    """The next interval of :data:`INTERVALS` above (``direction`` 1) or below (-1) ``current``."""
+    if direction > 0:
+        return next((i for i in INTERVALS if i > current + 1e-9), INTERVALS[-1])
+    return next((i for i in reversed(INTERVALS) if i < current - 1e-9), min(current, INTERVALS[0]))
+
+
+class MonitorScreen(Screen):
+    """Polls the cluster's health on an interval (never two polls at once, never blocking the UI).
+
+    Shows a summary (mode, shards served, standby, failures tolerated, primary master, last poll and
+    latency, API errors by kind), the node table (expected versus actual, updated in place) and a
+    timeline of every change. When health worsens it notifies and, unless turned off with ``b``,
+    rings the terminal bell. ``interval`` overrides the first polling interval (seconds).
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("plus,equals_sign", "interval(1)", "Slower", key_display="+"),
+        Binding("minus", "interval(-1)", "Faster", key_display="-"),
+        Binding("r", "poll_now", "Poll now"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("b", "toggle_bell", "Bell on/off"),
+    ]
+
+    def __init__(self, interval: float | None = None) -> None:
+        super().__init__(name="monitor", id="monitor")
+        self._first_interval = interval
+        self.interval = DEFAULT_INTERVAL
+        self.paused = False
+        self.polls = 0
+        self.last_result: PollResult | None = None
+        self.last_verdict: Any = None
+        self._wake = asyncio.Event()
+        self._poll_task: asyncio.Task | None = None
+
+    @property
+    def wapp(self) -> WabizApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True)
+        with Vertical(id="monitor-body"):
+            yield Static(self._title(), id="monitor-title")
+            yield MonitorSummary(id="monitor-summary")
+            yield HealthPanel(id="monitor-health")
+            yield Timeline(id="timeline")
+        yield Footer()
+
+    def _title(self) -> Text:
+        p = self.wapp.profile
+        return Text.assemble(("Health monitor", "bold"), f" · cluster {p.name} · {p.webapp.url}/v1/health",
+                             (" · F2 back to the wizard", "dim"))
+
+    def on_mount(self) -> None:
+        speed = self.wapp.demo_speed
+        if self._first_interval is not None:
+            self.interval = self._first_interval
+        elif speed is not None:
+            self.interval = max(0.5, 2.0 * speed)
+        panel = self.query_one(HealthPanel)
+        panel.query_one(".health-headline", Static).update("Waiting for the first poll…")
+        self.query_one(Timeline).add(time.time(), f"monitor started: polling every {self.interval:g} s", "note")
+        # A task of its own, not a Textual worker: it runs as long as the app, and waiting for the
+        # wizard's workers to complete must not wait for it.
+        self._poll_task = asyncio.get_running_loop().create_task(self._poll_loop(), name="health-monitor")
+
+    async def on_unmount(self) -> None:
+        task = self._poll_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=6)  # lets it close the API client; never raises
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#monitor-title", Static).update(self._title())
+        self.wapp.sub_title = "Health monitor"
+
+    def on_screen_suspend(self) -> None:
+        self.wapp.sub_title = self.wapp.SUB_TITLE
+
+    # ---- polling ---------------------------------------------------------------------------------
+    def _grace(self) -> float:
+        speed = self.wapp.demo_speed
+        return DEFAULT_GRACE if speed is None else max(1.0, DEFAULT_GRACE * speed)
+
+    async def _poll_loop(self) -> None:
+        """Poll, show, sleep ``interval`` (or until woken by a key); one poll at a time."""
+        monitor: HealthMonitor | None = None
+        try:
+            while True:
+                self._wake.clear()  # a key pressed during the poll wakes the next sleep at once
+                if not self.paused:
+                    try:
+                        if monitor is None:
+                            monitor = HealthMonitor(self.wapp.profile, interval=self.interval, grace=self._grace())
+                        monitor.profile = self.wapp.profile  # Multiconnect steps change shards and hosts
+                        monitor.interval = self.interval
+                        result = await monitor.poll_once()
+                    except Exception as exc:  # noqa: BLE001 - shown, polling goes on
+                        self._show_failure(exc)
+                    else:
+                        try:
+                            self.show_result(result)
+                        except Exception as exc:  # noqa: BLE001 - a display problem must not stop polling
+                            self.log.error(f"monitor display failed: {exc!r}")
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.interval)
+                except TimeoutError:
+                    pass
+        finally:
+            if monitor is not None:
+                try:
+                    await asyncio.wait_for(monitor.aclose(), 5)
+                except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
+                    self.log.warning(f"closing the monitor's API client failed: {exc!r}")
+
+    def show_result(self, result: PollResult) -> None:
+        """Display one poll: summary, node table, new timeline entries, and an alert if it worsened."""
+        self.polls += 1
+        self.last_result = result
+        app = self.wapp
+        if result.verdict is not None:
+            self.last_verdict = result.verdict
+            self.query_one(HealthPanel).show_verdict(result.verdict)
+        else:
+            panel = self.query_one(HealthPanel)
+            label = error_label(result.error)
+            panel.query_one(".health-headline", Static).update(Text.assemble(
+                (" NO ANSWER ", "reverse bold red"), "  ", (f"{label}: {app.mask(str(result.error))}", "bold red")))
+        self.query_one(MonitorSummary).show(result, interval=self.interval, bell=app.bell_enabled,
+                                            paused=self.paused, mask=app.mask)
+        timeline = self.query_one(Timeline)
+        for entry in result.new_entries:
+            timeline.add(entry.at, app.mask(entry.text), entry.severity)
+        if result.worsened:
+            what = (result.verdict.headline if result.verdict is not None
+                    else f"{error_label(result.error)}: {result.error}")
+            app.notify(app.mask(what), title="Cluster health worsened", severity="error", timeout=10)
+            if app.bell_enabled:
+                app.bell()
+
+    def _show_failure(self, exc: Exception) -> None:
+        text = f"the health poll failed unexpectedly: {type(exc).__name__}: {self.wapp.mask(str(exc))}"
+        try:
+            self.query_one(Timeline).add(time.time(), text, "alert")
+        except Exception:  # noqa: BLE001 - the screen is going away
+            self.log.error(text)
+
+    def note_fault(self, text: str) -> None:
+        """Record a demo fault in the timeline and poll at once."""
+        self.query_one(Timeline).add(time.time(), f"demo fault: {text}", "fault")
+        self._wake.set()
+
+    # ---- keys ------------------------------------------------------------------------------------
+    def _redraw_summary(self) -> None:
+        if self.last_result is not None:
+            self.query_one(MonitorSummary).show(self.last_result, interval=self.interval, bell=self.wapp.bell_enabled,
+                                                paused=self.paused, mask=self.wapp.mask)
+
+    def action_interval(self, direction: int) -> None:
+        """Poll less (+) or more (-) often; takes effect after the poll in progress."""
+        self.interval = step_interval(self.interval, direction)
+        self.notify(f"Polling every {self.interval:g} s")
+        self._redraw_summary()
+        self._wake.set()
+
+    def action_poll_now(self) -> None:
+        """Poll now (after the poll in progress, if any)."""
+        self.paused = False
+        self._wake.set()
+
+    def action_pause(self) -> None:
+        """Pause or resume polling."""
+        self.paused = not self.paused
+        self.notify("Monitor paused (p to resume)" if self.paused else "Monitor polling again")
+        self._redraw_summary()
+        self._wake.set()
+
+    def action_toggle_bell(self) -> None:
+        """Turn the terminal bell on health worsening on or off."""
+        self.wapp.bell_enabled = not self.wapp.bell_enabled
+        self.notify(f"Bell {'on' if self.wapp.bell_enabled else 'off'} when health worsens")
+        self._redraw_summary()

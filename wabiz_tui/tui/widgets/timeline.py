@@ -1,0 +1,43 @@
+"""The monitor's event timeline: what changed in the cluster, one timestamped line each."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+#: Colour per timeline severity (``workflows.monitor.TimelineEntry.severity``, plus ``fault`` and ``note``).
+SEVERITY_STYLE = {"info": "green", "warning": "bold yellow", "alert": "bold red", "fault": "bold magenta",
+                  "note": "dim"}
+MAX_ENTRIES = 1000
+
+
+class Timeline(RichLog):
+    """Timestamped entries, newest at the bottom, coloured by severity; ``entries`` keeps their text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_lines=MAX_ENTRIES, wrap=True, markup=False, highlight=False, auto_scroll=True, **kwargs)
+        self.entries: list[str] = []
+        self.border_title = "Timeline"
+
+    def add(self, at: float, text: str, severity: str = "info") -> None:
+        """Append one entry (``at`` in epoch seconds)."""
+        stamp = time.strftime("%H:%M:%S", time.localtime(at))
+        self.entries.append(f"{stamp} {text}")
+        del self.entries[:-MAX_ENTRIES]
+        line = Text.assemble((f"{stamp} ", "dim"), (text, SEVERITY_STYLE.get(severity, "")))
+        width = self.scrollable_content_region.width
+        self.write(line, width=width if width > 20 else None)  # wrap at the pane, not the console width
+
+    def add_entries(self, entries: Iterable[Any]) -> None:
+        """Append ``workflows.monitor.TimelineEntry`` objects."""
+        for e in entries:
+            self.add(e.at, e.text, e.severity)
+
+    @property
+    def text(self) -> str:
+        """Every entry, one per line (for tests and saving)."""
+        return "\n".join(self.entries)
