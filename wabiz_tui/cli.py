@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="headless: after the HA steps, the 4 Multiconnect steps (2 shards, a third Coreapp) and a failover drill")
     demo.add_argument("-v", "--verbose", action="store_true", help="headless: print every output line of every host")
 
+    mon = sub.add_parser("monitor", help="open the live health monitor on a profile (F2 switches to the wizard)")
+    mon.add_argument("profile", help="profile file, or the name of a saved profile")
+
     wiz = sub.add_parser("wizard", help="open the install wizard on a profile")
     wiz.add_argument("profile", help="profile file, or the name of a saved profile")
 
@@ -213,6 +216,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _upgrade(args)
     if args.command == "wizard":
         return _wizard(args)
+    if args.command == "monitor":
+        from .tui.run import run_monitor_tui
+
+        profile, path = _load(args.profile)
+        return run_monitor_tui(profile, path)
     _parser().print_help()
     return 0
 
