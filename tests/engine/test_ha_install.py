@@ -8,7 +8,8 @@ import stat
 
 from tests.engine.conftest import settings_for
 from wabiz_tui.domain.health import Level
-from wabiz_tui.workflows.events import HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from wabiz_tui.remote.ssh import trust_host_key
+from wabiz_tui.workflows.events import HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
 from wabiz_tui.workflows.ha_install import HaInstall
 
 
@@ -114,6 +115,17 @@ async def test_unknown_host_key_is_refused_with_its_fingerprint(demo, tmp_path):
     assert len(errors) == 5 and all("unknown host key ssh-ed25519 SHA256:" in e for e in errors)
     # each simulated host has its own key, so the fingerprints differ
     assert len({e.split("SHA256:")[1].split()[0] for e in errors}) == 5
+    # a face can ask the operator; accepting adds the key to the app's known_hosts and the step then passes
+    questions = events.of(HostKeyQuestion)
+    assert {q.host for q in questions} == {h.external_hostname for h in demo.profile.hosts}
+    for q in questions:
+        assert q.fingerprint.startswith("SHA256:") and q.key_type == "ssh-ed25519"
+        trust_host_key(other, q.address, q.port, q.public_key)
+    wf = HaInstall(demo.profile, emit=Recorder(), settings=settings)
+    try:
+        assert await wf.run_step(1)
+    finally:
+        await wf.close()
 
 
 async def test_changed_host_key_is_refused_with_how_to_clear_it(demo, tmp_path):
@@ -135,4 +147,6 @@ async def test_changed_host_key_is_refused_with_how_to_clear_it(demo, tmp_path):
         await wf.close()
     err = next(e.error for e in events.of(HostFinished) if e.host == "wa-web-1")
     assert "CHANGED" in err
+    assert err.count("SHA256:") == 2  # the recorded and the presented fingerprints
+    assert not [q for q in events.of(HostKeyQuestion) if q.host == "wa-web-1"]  # a changed key is never offered for trust
     assert "ssh-keygen -R" in " ".join(e.line for e in events.of(HostOutput) if e.host == "wa-web-1")

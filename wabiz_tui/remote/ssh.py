@@ -75,17 +75,18 @@ async def _describe_host_key(address: str, port: int, timeout: float) -> tuple[s
     return key.get_algorithm(), key.get_fingerprint("sha256"), key.export_public_key().decode().strip()
 
 
-def _recorded(paths: list[str], address: str, port: int) -> bool:
-    names = [address] if port == 22 else [f"[{address}]:{port}"]
+def _recorded(paths: list[str], address: str, port: int) -> list[str]:
+    """SHA256 fingerprints of the keys recorded for ``address:port`` in ``paths`` (empty: unknown host)."""
+    name = address if port == 22 else f"[{address}]:{port}"
+    found: list[str] = []
     for p in paths:
         try:
             kh = asyncssh.read_known_hosts(p)
         except (OSError, ValueError):
             continue
-        trusted, _, _, *_ = kh.match(names[0], "", port)
-        if trusted:
-            return True
-    return False
+        trusted, *_ = kh.match(name, "", port)
+        found += [k.get_fingerprint("sha256") for k in trusted]
+    return found
 
 
 async def connect(host: HostSpec, settings: SshSettings) -> asyncssh.SSHClientConnection:
@@ -106,9 +107,13 @@ async def connect(host: HostSpec, settings: SshSettings) -> asyncssh.SSHClientCo
         except (OSError, asyncssh.Error, asyncio.TimeoutError):
             key_type, fp, public = "unknown", "unavailable", ""
         paths = _known_hosts_paths(settings)
-        if _recorded(paths, target, port):
-            raise HostKeyChanged(name, f"the host key of {target}:{port} CHANGED (now {key_type} {fp}); refusing to connect",
-                                 f"if the host was reinstalled, remove the old key with: ssh-keygen -R '[{target}]:{port}'") from None
+        recorded = _recorded(paths, target, port)
+        if recorded:
+            entry = target if port == 22 else f"[{target}]:{port}"
+            raise HostKeyChanged(name, f"the host key of {target}:{port} CHANGED: recorded {', '.join(recorded)}, "
+                                       f"now presented {key_type} {fp}; refusing to connect",
+                                 f"if the host was really reinstalled, remove the old key (ssh-keygen -R '{entry}' -f <known_hosts file>) "
+                                 "and connect again; otherwise treat it as an attack") from None
         raise HostKeyUnknown(name, target, port, key_type, fp, public) from None
     except asyncssh.PermissionDenied:
         raise AuthenticationFailed(name, f"SSH authentication refused for user {host.ssh.user or '(from ssh config)'} at {target}",

@@ -23,12 +23,12 @@ from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import Redactor
 from ..domain.validation import validate_profile
-from ..remote.errors import RemoteError
+from ..remote.errors import HostKeyUnknown, RemoteError
 from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from ..remote.run import run_streaming
 from ..remote.upload import upload_text
-from .events import Emit, Finding, HealthUpdated, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .events import Emit, Finding, HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
 from .runlog import RunLog
 from .settings import RunSettings
 
@@ -180,6 +180,9 @@ class Procedure:
                 summary = await action(host)
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
                 text = str(exc) if isinstance(exc, RemoteError) else f"{host.external_hostname}: {exc.__class__.__name__}: {exc}"
+                if isinstance(exc, HostKeyUnknown) and exc.public_key:
+                    self.emit(HostKeyQuestion(host.external_hostname, exc.address, exc.port, exc.key_type, exc.fingerprint,
+                                              exc.public_key))
                 self.report(diagnose_lines(self._recent.get(host.external_hostname, ()), host.external_hostname))
                 self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
                 if getattr(exc, "next_action", ""):

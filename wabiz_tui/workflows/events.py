@@ -74,6 +74,20 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class HostKeyQuestion:
+    """``host`` presented a key no trusted known_hosts file has: a face may show the key type and
+    SHA256 fingerprint and, if the operator accepts, add ``public_key`` for ``address:port`` to the
+    app's known_hosts (``remote.ssh.trust_host_key``) and run the step again."""
+
+    host: str
+    address: str
+    port: int
+    key_type: str
+    fingerprint: str
+    public_key: str
+
+
+@dataclass(frozen=True)
 class HealthUpdated:
     """A new ``GET /v1/health`` answer judged against the plan (``domain.health.ClusterVerdict``)."""
 
@@ -98,7 +112,8 @@ class Message:
     notice: bool = False
 
 
-Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HealthUpdated, Progress, Message]
+Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HostKeyQuestion, HealthUpdated, Progress,
+              Message]
 Emit = Callable[[Event], None]
 
 
