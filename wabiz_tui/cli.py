@@ -127,8 +127,21 @@ def _parser() -> argparse.ArgumentParser:
 
     plan = sub.add_parser("plan", help="dry run: print the files and commands a procedure would use, contacting nothing")
     plan.add_argument("profile", help="profile file, or the name of a saved profile")
-    plan.add_argument("--procedure", choices=["install", "uninstall", "upgrade", "logs"], default="install")
+    plan.add_argument("--procedure", choices=["install", "multiconnect", "uninstall", "upgrade", "logs"], default="install")
     plan.add_argument("--to", metavar="VERSION", help="with --procedure upgrade: the new WA_API_VERSION")
+    plan.add_argument("--shards", type=int, default=2, help="with --procedure multiconnect: the shard count (default 2)")
+
+    mc = sub.add_parser("multiconnect", help="the 4 Multiconnect steps headless: set shards, health, one more Coreapp, health",
+                        description="Set the shard count (POST /v1/account/shards), check that many Coreapps connect, then "
+                                    "start one more Coreapp on a new host (--add-host) so one failure is tolerated.")
+    mc.add_argument("profile", help="profile file, or the name of a saved profile")
+    mc.add_argument("--shards", type=int, required=True, choices=[1, 2, 4, 8, 16, 32], help="the shard count")
+    mc.add_argument("--yes", action="store_true", help="confirm (without it, only the plan is shown)")
+    mc.add_argument("--add-host", metavar="EXTERNAL_HOSTNAME", help="the new Coreapp host")
+    mc.add_argument("--ssh", metavar="HOST[:PORT]", help="how to reach it by SSH (default: its EXTERNAL_HOSTNAME)")
+    mc.add_argument("--user", default="wa", help="SSH user (default wa)")
+    mc.add_argument("--key", default="", help="private key file (default: agent and default keys)")
+    mc.add_argument("--remote-dir", default="", help="directory for the configuration files (default /home/<user>/biz)")
 
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
@@ -200,10 +213,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_init()
     if args.command == "plan":
+        profile, _ = _load(args.profile)
+        if args.procedure == "multiconnect":
+            from . import mc_cli
+
+            return mc_cli.print_plan(profile, args.shards, None)
         from .profiles_cli import print_plan
 
-        profile, _ = _load(args.profile)
         return print_plan(profile, args.procedure, args.to)
+    if args.command == "multiconnect":
+        from . import mc_cli
+
+        profile, path = _load(args.profile)
+        return mc_cli.main(args, profile, path)
     if args.command == "health":
         return _health(args)
     if args.command == "install":

@@ -54,3 +54,29 @@ async def test_upgrade_command(installed):
     assert code == 0, out + err
     assert "backup: " in out and "verdict: HA healthy" in out and "Backup-pass-2026" not in out + err
     assert load_profile(installed.profile_path).wa_api_version == "2.43.1"
+
+
+async def test_dry_runs_contact_nothing(demo):
+    before = {h.external_hostname: demo.cluster.ssh_connections(h.external_hostname) for h in demo.profile.hosts}
+    for procedure, extra in (("install", ()), ("uninstall", ()), ("logs", ()), ("upgrade", ("--to", "2.43.1")),
+                             ("multiconnect", ("--shards", "2"))):
+        code, out, err = await cli("plan", str(demo.profile_path), "--procedure", procedure, *extra)
+        assert code == 0, (procedure, out, err)
+        assert "wa-core-1" in out or procedure == "multiconnect"
+        assert demo.profile.db.password not in out
+    after = {h.external_hostname: demo.cluster.ssh_connections(h.external_hostname) for h in demo.profile.hosts}
+    assert after == before
+    assert demo.cluster.webapp_listening is False  # and no Webapp call could have been made
+
+
+async def test_multiconnect_command(installed):
+    spare = installed.spare_hosts[0]
+    args = ["multiconnect", str(installed.profile_path), "--shards", "2", "--add-host", spare.external_hostname,
+            "--ssh", f"127.0.0.1:{spare.ssh.port}", "--user", spare.ssh.user, "--key", spare.ssh.key_file]
+    code, out, err = await cli(*args)
+    assert code == 1 and "nothing done" in err and "up -d wacore" in out
+    code, out, err = await cli(*args, "--yes")
+    assert code == 0, out + err
+    assert out.strip().splitlines()[-1].startswith("verdict: Multiconnect (2 shards) healthy: 2/2 shards connected, 1 standby")
+    saved = load_profile(installed.profile_path)
+    assert saved.shards == 2 and saved.host(spare.external_hostname)

@@ -221,6 +221,10 @@ class SimulatedCluster:
         """Make ``POST /v1/account`` answer 403 code 1005 ``biz_link_on_prem_reg_blocked``."""
         self.brain.sunset = on
 
+    def ssh_connections(self, external_hostname: str) -> int:
+        """How many SSH connections the host has accepted since the cluster started."""
+        return self._ssh[self._host(external_hostname).name].accepted
+
     def set_log_volume(self, external_hostname: str, nbytes: int) -> None:
         """Make every container's full ``logs`` on that host print about ``nbytes`` more bytes of log lines."""
         self._host(external_hostname).log_filler_bytes = max(0, int(nbytes))

@@ -27,6 +27,7 @@ class _ServerHooks(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         self.node.connections.add(conn)
+        self.node.accepted += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.conn is not None:
@@ -52,6 +53,8 @@ class SshHost:
         self.bind = bind
         self.port = 0
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        #: how many SSH connections this host has accepted since it started
+        self.accepted = 0
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sessions: set[asyncio.Task] = set()
         #: extra delay (seconds, not scaled) before each session's command runs: the "slow host" fault
