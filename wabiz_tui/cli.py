@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .headless import HeadlessPrinter
 
 
 #: Largest --speed factor (every simulated delay multiplied by it): 100 makes a 3 s start take 5 minutes.
@@ -327,45 +328,6 @@ async def _demo_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-class _HeadlessPrinter:
-    """Prints one line per step and per host (all output lines with ``verbose``)."""
-
-    def __init__(self, verbose: bool, progress: bool = False):
-        self.verbose = verbose
-        self.progress = progress
-        self.step = "step 0"
-        self._last_progress: dict[str, float] = {}
-
-    @staticmethod
-    def _label(event) -> str:
-        return f"step {event.number}" if event.procedure == "install" else f"{event.procedure} step {event.number}"
-
-    def __call__(self, event) -> None:
-        from .workflows import events as ev
-
-        if isinstance(event, ev.StepStarted):
-            self.step = self._label(event)
-            print(f"{self.step}: {event.title}", flush=True)
-        elif isinstance(event, ev.HostFinished):
-            state = "ok" if event.ok else f"FAILED: {event.error}"
-            print(f"  {self.step} {event.host}: {state}", flush=True)
-        elif isinstance(event, ev.HostOutput) and self.verbose:
-            print(f"  {self.step} {event.host} | {event.line}", flush=True)
-        elif isinstance(event, ev.Progress) and self.progress:
-            now = time.monotonic()
-            if event.total is not None or now - self._last_progress.get(event.host, 0.0) >= 1.0:
-                self._last_progress[event.host] = now
-                print(f"  {self.step} {event.host}: {event.done / 1e6:.1f} MB", flush=True)
-        elif isinstance(event, ev.Finding):
-            print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
-        elif isinstance(event, ev.Message) and (self.verbose or event.notice):
-            print(f"  {self.step}: {event.text}", flush=True)
-        elif isinstance(event, ev.StepFinished):
-            mark = "done" if event.ok else "FAILED"
-            print(f"  {self._label(event)} {mark}: {event.summary}" + (f" (next: {event.next_action})" if event.next_action and not event.ok else ""),
-                  flush=True)
-
-
 async def _demo_headless(args: argparse.Namespace) -> int:
     from .config.paths import app_paths
     from .demo import start_demo
@@ -376,7 +338,7 @@ async def _demo_headless(args: argparse.Namespace) -> int:
     session = await start_demo(workdir, speed=args.speed)
     settings = default_settings(session.profile, app_paths(), profile_path=session.profile_path, read_user_config=False)
     settings.poll_interval = max(0.1, 2.0 * args.speed)
-    printer = _HeadlessPrinter(args.verbose)
+    printer = HeadlessPrinter(args.verbose)
     workflow = HaInstall(session.profile, emit=printer, settings=settings)
 
     async def sms_code(request) -> str:
@@ -388,6 +350,7 @@ async def _demo_headless(args: argparse.Namespace) -> int:
         verdict = workflow.last_verdict
         if ok and args.multiconnect:
             ok, verdict = await _demo_multiconnect(session, workflow.profile, settings, printer)
+        printer.recap()
         print(f"verdict: {verdict.headline if verdict else 'no health answer'}")
         return 0 if ok and verdict is not None and verdict.healthy else 1
     finally:
@@ -449,13 +412,14 @@ def _logs(args: argparse.Namespace) -> int:
         return _fail(f"--out {args.out}: cannot create it ({exc.strerror or exc})")
 
     async def run() -> int:
-        printer = _HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
+        printer = HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
         wf = LogCollection(profile, emit=printer, settings=default_settings(profile, profile_path=path))
         try:
             ok = await wf.collect(request, args.out)
             if wf.directory is not None and wf.directory.exists():
                 for host, file in sorted(getattr(wf, "files", {}).items()):
                     print(f"{host}: {file} ({file.stat().st_size} bytes)")
+            printer.recap()
             if args.bundle and wf.directory is not None and wf.directory.exists():
                 ok = await wf.bundle() and ok
                 if wf.bundle_path:
@@ -487,7 +451,8 @@ def _upgrade(args: argparse.Namespace) -> int:
 
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
-    wf = Upgrade(profile, emit=_HeadlessPrinter(verbose=False), settings=default_settings(profile, paths, profile_path=path),
+    printer = HeadlessPrinter(verbose=False)
+    wf = Upgrade(profile, emit=printer, settings=default_settings(profile, paths, profile_path=path),
                  target=args.to, force=args.force, backups_dir=paths.backups)
     problems = wf.problems()
     if problems:
@@ -525,6 +490,7 @@ def _upgrade(args: argparse.Namespace) -> int:
                 else:
                     print("this upgrade needs the 2.29.3 media ownership step: run it again with --media-chown, or in the "
                           "Webapp container: chown -R root /usr/local/wamedia/incoming /usr/local/wamedia/outgoing /usr/local/wamedia/shared")
+            printer.recap()
             if wf.last_verdict:
                 print(f"verdict: {wf.last_verdict.headline}")
             return 0 if ok else 1
@@ -539,7 +505,7 @@ def _uninstall(args: argparse.Namespace) -> int:
     from .workflows.uninstall import ConfirmationRequired, Uninstall
 
     profile, path = _load(args.profile)
-    wf = Uninstall(profile, emit=_HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path))
+    wf = Uninstall(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path))
     print(f"uninstall of cluster {profile.name!r} will remove:")
     for plan in wf.plan(args.remove_volumes):
         print(f"  {plan.host}: services {', '.join(plan.services)}; network; "
@@ -591,7 +557,7 @@ def _install(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     settings = default_settings(profile, paths, profile_path=path)
     settings.journal = Journal.for_profile(paths.journals, profile.name, "install")
-    printer = _HeadlessPrinter(args.verbose)
+    printer = HeadlessPrinter(args.verbose)
     needs_code = False
 
     async def get_code(request) -> str:
@@ -610,6 +576,7 @@ def _install(args: argparse.Namespace) -> int:
             ok = await wf.run_all(get_code)
         finally:
             await wf.close()
+        printer.recap()
         if wf.last_verdict:
             print(f"verdict: {wf.last_verdict.headline}")
         if needs_code:

@@ -51,6 +51,7 @@ async def run(profile: ClusterProfile, settings, printer, shards: int, host: Hos
             print("no --add-host: no standby Coreapp was added (shards + X Coreapps tolerate X failures)", file=sys.stderr)
     finally:
         await mc.close()
+    printer.recap()
     if mc.last_verdict:
         print(f"verdict: {mc.last_verdict.headline}")
     return 0 if ok and mc.last_verdict is not None and mc.last_verdict.healthy else 1
@@ -65,7 +66,7 @@ def main(args, profile: ClusterProfile, path) -> int:
         print_plan(profile, args.shards, host)
         print("wabiz-tui: nothing done: add --yes to set the shards (connections drop briefly)", file=sys.stderr)
         return 1
-    from .cli import _HeadlessPrinter
+    from .headless import HeadlessPrinter
 
-    return asyncio.run(run(profile, default_settings(profile, profile_path=path), _HeadlessPrinter(verbose=False),
+    return asyncio.run(run(profile, default_settings(profile, profile_path=path), HeadlessPrinter(verbose=False),
                            args.shards, host))

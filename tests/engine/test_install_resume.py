@@ -34,6 +34,8 @@ async def test_install_needs_yes_then_asks_for_the_code_then_finishes(demo):
     assert code == 0, out + err
     assert "resuming:" in out and "a code was requested in an earlier run" in out
     assert "step 5 wa-core-1: ok" in out and out.strip().splitlines()[-1].startswith("verdict: HA healthy")
+    recap = out[out.index("recap:"):].splitlines()
+    assert "  wa-core-1: ok=0 failed=0, 5 already done" in recap  # steps 1-3, 5, 6 re-checked (4 has no host work)
     assert load_profile(demo.profile_path).installed
 
 

@@ -1,4 +1,5 @@
-"""``WabizApp``: the Textual face of the install wizard (HA, then Multiconnect) and the live health monitor."""
+"""``WabizApp``: the Textual face of the install wizard (HA, then Multiconnect), the live health monitor
+and the operations (upgrade, logs, uninstall)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,20 @@ from textual.worker import Worker, WorkerState
 
 from ..domain.model import ClusterProfile
 from ..workflows.events import Event, StepFinished
-from .demo_faults import DemoFaults
-from .engine import WorkflowFactory, default_mc_factory, default_workflow_factory
+from .actions import KeyActions
+from .demo_faults import DemoFaults, FaultActions
+from .engine import WorkflowFactory, default_mc_factory, default_workflow_factory, engine_settings
 from .masking import SecretMasker
 from .screens.base import StepScreen
 from .screens.factory import make_step_screen
+from .palette import palette_commands
 from .screens.monitor import MonitorScreen
-from .steps import HA_GROUP, MC_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
+from .screens.operation import OperationScreen
+from .screens.operations import make_operation_screens
+from .steps import HA_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
 
 
-class WabizApp(App):
+class WabizApp(KeyActions, FaultActions, App):
     """The install wizard (9 HA steps, then the 4 Multiconnect steps M1-M4) and the health monitor.
 
     ``profile`` prefills the forms; ``demo`` (a ``demo.DemoSession``) adds the simulator's "SMS"
@@ -33,6 +38,7 @@ class WabizApp(App):
     ``workflow_factory(profile, emit=...)`` builds the install engine (``workflows.ha_install.HaInstall``
     with the app's settings by default) and ``mc_factory`` the Multiconnect one; ``profile_path`` is
     where the engines save the profile; ``log_dir`` receives saved panes.
+    F3, F4 and F9 open the operations (upgrade, logs, uninstall) on their own screens.
     ``start_on`` is ``"wizard"``, ``"monitor"`` or None (the monitor for a profile marked
     ``installed``, else the wizard). ``monitor_interval`` is the first polling interval in seconds
     and ``bell`` whether the monitor rings the terminal bell when health worsens.
@@ -44,7 +50,12 @@ class WabizApp(App):
     SUB_TITLE = "WhatsApp Business API On-Premises"
     NOTIFICATION_TIMEOUT = 8
 
+    #: Width/height classes set on every screen (app.tcss makes the layout compact with them).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-medium"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
+
     BINDINGS: ClassVar[list[Binding]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave wabiz-tui"),
         Binding("ctrl+n", "next_step", "Next", priority=True, id="next-step"),
         Binding("ctrl+b", "back", "Back", priority=True, id="back"),
         Binding("ctrl+r", "run_step", "Run/retry", priority=True, id="run-step"),
@@ -52,15 +63,14 @@ class WabizApp(App):
         Binding("ctrl+s", "save_logs", "Save logs", priority=True, id="save-logs"),
         Binding("ctrl+t", "toggle_theme", "Theme", priority=True, id="toggle-theme"),
         Binding("f2", "toggle_monitor", "Monitor", priority=True, id="toggle-monitor"),
+        Binding("f3", "operation('upgrade')", "Upgrade", priority=True, id="op-upgrade"),
+        Binding("f4", "operation('logs')", "Logs", priority=True, id="op-logs"),
+        Binding("f9", "operation('uninstall')", "Uninstall", priority=True, id="op-uninstall"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
         Binding("f5", "demo_kill_coreapp", "Kill Coreapp", priority=True, id="demo-kill-coreapp"),
         Binding("f6", "demo_kill_master", "Kill primary", priority=True, id="demo-kill-master"),
         Binding("f7", "demo_restart", "Restart killed", priority=True, id="demo-restart"),
     ]
-    #: Actions that only exist in the demo (fault injection on the simulator).
-    DEMO_ACTIONS = frozenset({"demo_kill_coreapp", "demo_kill_master", "demo_restart"})
-    #: Actions that act on a wizard step (hidden on the monitor).
-    STEP_ACTIONS = frozenset({"next_step", "back", "run_step", "toggle_follow", "save_logs"})
 
     def __init__(self, profile: ClusterProfile, *, demo: Any = None,
                  workflow_factory: WorkflowFactory | None = None, profile_path: Path | None = None,
@@ -95,18 +105,17 @@ class WabizApp(App):
         self.last_verdict: Any = None
         self.sms_code: str = ""
         self.log_dir = log_dir or self._default_log_dir()
+        self.saved_logs: list[Path] = []
         self.masker = SecretMasker()
         self.masker.update(profile)
         self._screens: dict[int, StepScreen] = {}
         self._thread_id = threading.get_ident()
 
     def _default_log_dir(self) -> Path:
-        path = getattr(self.demo, "profile_path", None)
-        if path is not None:
-            return Path(path).parent / "logs"
-        from platformdirs import user_log_path
+        """The app's state directory for logs (never the demo's temporary folder, deleted at exit)."""
+        from ..config.paths import app_paths
 
-        return user_log_path("wabiz-tui", appauthor=False)
+        return app_paths().logs
 
     # ---- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -121,6 +130,8 @@ class WabizApp(App):
         elif cluster is not None and isinstance(getattr(cluster, "sms_callbacks", None), list):
             cluster.sms_callbacks.append(self._sms_received)
         self.install_screen(MonitorScreen(interval=self.monitor_interval), name="monitor")
+        for screen in make_operation_screens():
+            self.install_screen(screen, name=screen.OP)
         self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
 
     async def on_unmount(self) -> None:
@@ -167,6 +178,27 @@ class WabizApp(App):
     def installed(self) -> bool:
         """True once the HA install finished (profile marked installed, or step 9 done here)."""
         return bool(self.profile.installed) or self.state(MC_OFFSET) is StepState.DONE
+
+    def operation_settings(self) -> Any:
+        """Run settings for an operation engine (the same trust files and demo scaling as the install)."""
+        return engine_settings(self.profile, self.profile_path, self.demo_speed)
+
+    def operation_running(self) -> str | None:
+        """The heading of the operation that runs now (None when none does)."""
+        for name in ("upgrade", "logs", "uninstall"):
+            screen = self.get_screen(name) if self.is_screen_installed(name) else None
+            if isinstance(screen, OperationScreen) and screen.running:
+                return screen.HEADING
+        return None
+
+    def adopt_profile(self, engine: Any) -> None:
+        """Take the profile an operation changed (new version, not installed any more)."""
+        before = self.profile
+        self._adopt(engine)
+        if before.installed and not self.profile.installed:  # uninstalled: the wizard starts again
+            for number in self.states:
+                self.states[number] = StepState.PENDING
+            self.current = 1
 
     def _adopt(self, engine: Any) -> None:
         """Take the profile an engine changed (installed flag, shard count, a new host)."""
@@ -251,9 +283,7 @@ class WabizApp(App):
         ``call`` is the engine call (default: ``HaInstall.run_step(number)``, or the Multiconnect
         health steps); ``hosts`` the hosts whose panes it fills (default: every host of the profile).
         """
-        if self.busy:
-            self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
-                        severity="warning")
+        if self._refuse_while_running():
             return
         self.active_step = number
         self.set_state(number, StepState.RUNNING)
@@ -261,6 +291,18 @@ class WabizApp(App):
             hosts = tuple(h.external_hostname for h in self.profile.hosts)
         self.step_screen(number).step_started(hosts)
         self.run_step_worker(number, call)
+
+    def _refuse_while_running(self) -> bool:
+        """True (with a warning) while a step or an operation runs: one thing at a time on a cluster."""
+        if self.busy:
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
+                        severity="warning")
+            return True
+        operation = self.operation_running()
+        if operation:
+            self.notify(f"{operation} is running; wait for it to finish.", severity="warning")
+            return True
+        return False
 
     def _default_call(self, number: int) -> Callable[[], Awaitable[Any]]:
         if not self.is_mc(number):
@@ -300,9 +342,7 @@ class WabizApp(App):
         ``done(result)`` shows the result and returns the step's new state; an exception becomes a
         failed step with the error's ``next_action``.
         """
-        if self.busy:
-            self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
-                        severity="warning")
+        if self._refuse_while_running():
             return
         self.active_step = number
         self.set_state(number, StepState.RUNNING)
@@ -350,155 +390,7 @@ class WabizApp(App):
             if self.active_step is not None:
                 self.finish_step(self.active_step, False, str(event.worker.error), "press ctrl+r to retry")
 
-    # ---- navigation ------------------------------------------------------------------------------
-    def goto_step(self, number: int) -> None:
-        """Show step ``number``."""
-        if not 1 <= number <= len(self.steps) or (number == self.current and self.screen.name == f"step{number}"):
-            return
-        if self.busy and number != self.current:
-            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running; you can move once it finishes.",
-                        severity="warning")
-            return
-        self.current = number
-        self.switch_screen(f"step{number}")
-
-    def action_toggle_monitor(self) -> None:
-        """Switch between the health monitor and the wizard's current step."""
-        if self.screen.name == "monitor":
-            self.switch_screen(f"step{self.current}")
-        elif isinstance(self.screen, (StepScreen, MonitorScreen)):
-            self.switch_screen("monitor")
-        else:  # a modal is open: leave it alone
-            self.notify("Close this dialog first.", severity="warning")
-
-    def action_show_monitor(self) -> None:
-        """Show the health monitor."""
-        if self.screen.name != "monitor":
-            self.action_toggle_monitor()
-
-    # ---- demo fault injection ---------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.DEMO_ACTIONS:
-            return self.faults is not None
-        if action in self.STEP_ACTIONS:
-            try:
-                on_monitor = self.screen.name == "monitor"
-            except Exception:  # noqa: BLE001 - no screen yet
-                on_monitor = False
-            return not on_monitor  # hidden on the monitor: it is not a step
-        return True
-
-    def _fault_verdict(self) -> Any:
-        monitor = self.get_screen("monitor")
-        return getattr(monitor, "last_verdict", None) or self.last_verdict
-
-    def _fault_done(self, message: str, ok: bool) -> None:
-        self.notify(self.mask(message), title="Demo fault" if ok else "Demo fault not injected",
-                    severity="warning" if ok else "error")
-        monitor = self.get_screen("monitor")
-        if ok and isinstance(monitor, MonitorScreen):
-            monitor.note_fault(message)
-
-    def action_demo_kill_coreapp(self) -> None:
-        """Demo: kill the container of a connected Coreapp (its shard must fail over to a standby)."""
-        if self.faults is not None:
-            self._fault_done(*self.faults.kill_connected_coreapp(self._fault_verdict()))
-
-    def action_demo_kill_master(self) -> None:
-        """Demo: kill the primary master's container (a secondary master must take over)."""
-        if self.faults is not None:
-            self._fault_done(*self.faults.kill_primary_master(self._fault_verdict()))
-
-    def action_demo_restart(self) -> None:
-        """Demo: start again every container killed with the fault keys."""
-        if self.faults is not None:
-            self._restart_worker()
-
-    @work(exclusive=True, exit_on_error=False, group="demo-fault", name="demo-restart")
-    async def _restart_worker(self) -> None:
-        self._fault_done(*await self.faults.restart_killed())
-
-    async def action_next_step(self) -> None:
-        """Next: runs the step when it is not done yet, otherwise moves to the next step."""
-        if self.busy:
-            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
-            return
-        if self.state(self.current) is not StepState.DONE:
-            await self.action_run_step()
-            return
-        self.goto_step(self.current + 1)
-
-    def action_back(self) -> None:
-        """Back to the previous step."""
-        self.goto_step(self.current - 1)
-
-    async def action_run_step(self) -> None:
-        """Run (or retry) the step on screen."""
-        if self.busy:
-            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
-            return
-        screen = self.screen
-        if isinstance(screen, StepScreen):
-            await screen.primary_action()
-
-    def action_toggle_follow(self) -> None:
-        """Pause or resume following in the host panes of this step."""
-        from .widgets.host_log import HostLogPane
-
-        panes = list(self.screen.query(HostLogPane))
-        if not panes:
-            self.notify("This step has no log panes.")
-            return
-        follow = not panes[0].follow
-        for pane in panes:
-            if pane.follow != follow:
-                pane.toggle_follow()
-        self.notify("Log panes follow new output." if follow else "Log panes paused (ctrl+l to follow).")
-
-    def action_save_logs(self) -> None:
-        """Save every host pane of this step to a file."""
-        from .widgets.host_log import HostLogPane
-
-        panes = list(self.screen.query(HostLogPane))
-        if not panes:
-            self.notify("This step has no log panes to save.")
-            return
-        try:
-            paths = [pane.save(self.log_dir, f"step{self.current}") for pane in panes]
-        except OSError as exc:
-            self.notify(f"Could not save logs in {self.log_dir}: {exc}. Check the directory permissions.",
-                        severity="error")
-            return
-        self.notify(f"Saved {len(paths)} log(s) in {self.log_dir}", title="Logs saved")
-
-    def action_toggle_theme(self) -> None:
-        """Switch between the dark and the light theme."""
-        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
-
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Next step", "Run this step if needed, else go to the next (ctrl+n)", self.action_next_step)
-        yield SystemCommand("Previous step", "Go back one step (ctrl+b)", self.action_back)
-        yield SystemCommand("Run / retry step", "Run the step on screen again (ctrl+r)", self.action_run_step)
-        yield SystemCommand("Follow / pause logs", "Toggle following in the host panes (ctrl+l)",
-                            self.action_toggle_follow)
-        yield SystemCommand("Save logs", f"Save this step's host logs to {self.log_dir} (ctrl+s)",
-                            self.action_save_logs)
-        yield SystemCommand("Toggle dark/light theme", "Switch theme (ctrl+t)", self.action_toggle_theme)
-        yield SystemCommand("Health monitor", "Live GET /v1/health: expected vs actual per node, timeline (F2)",
-                            self.action_show_monitor)
-        yield SystemCommand("Back to the wizard", "The wizard's current step (F2 on the monitor)",
-                            lambda: self.goto_step(self.current))
-        if self.faults is not None:
-            yield SystemCommand("Demo fault: kill the connected Coreapp",
-                                "docker kill a Coreapp that serves a shard; watch the failover (F5)",
-                                self.action_demo_kill_coreapp)
-            yield SystemCommand("Demo fault: kill the primary master", "A secondary master must take over (F6)",
-                                self.action_demo_kill_master)
-            yield SystemCommand("Demo fault: restart killed containers", "Start them again as standbys (F7)",
-                                self.action_demo_restart)
-        for step in self.steps:
-            group = f"{MC_GROUP} " if step.group == MC_GROUP else ""
-            yield SystemCommand(f"Go to {group}step {step.tag}: {step.title}", f"State: {self.state(step.number).value}",
-                                lambda n=step.number: self.goto_step(n))
+        yield from palette_commands(self)

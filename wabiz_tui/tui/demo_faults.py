@@ -81,3 +81,47 @@ class DemoFaults:
                                     config=None, agent_path=None) as conn:
             result = await conn.run(command, check=False)
             return result.exit_status
+
+
+class FaultActions:
+    """The app's demo fault keys (F5, F6, F7), mixed into ``WabizApp``; active only with a demo session.
+
+    The host app provides ``faults`` (a :class:`DemoFaults` or None), ``last_verdict``, ``mask`` and
+    a screen named ``monitor``.
+    """
+
+    #: Actions that only exist in the demo (fault injection on the simulator).
+    DEMO_ACTIONS = frozenset({"demo_kill_coreapp", "demo_kill_master", "demo_restart"})
+
+    faults: DemoFaults | None
+
+    def _fault_verdict(self) -> Any:
+        monitor = self.get_screen("monitor")  # type: ignore[attr-defined]
+        return getattr(monitor, "last_verdict", None) or getattr(self, "last_verdict", None)
+
+    def _fault_done(self, message: str, ok: bool) -> None:
+        self.notify(self.mask(message), title="Demo fault" if ok else "Demo fault not injected",  # type: ignore[attr-defined]
+                    severity="warning" if ok else "error")
+        monitor = self.get_screen("monitor")  # type: ignore[attr-defined]
+        if ok and hasattr(monitor, "note_fault"):
+            monitor.note_fault(message)
+
+    def action_demo_kill_coreapp(self) -> None:
+        """Demo: kill the container of a connected Coreapp (its shard must fail over to a standby)."""
+        if self.faults is not None:
+            self._fault_done(*self.faults.kill_connected_coreapp(self._fault_verdict()))
+
+    def action_demo_kill_master(self) -> None:
+        """Demo: kill the primary master's container (a secondary master must take over)."""
+        if self.faults is not None:
+            self._fault_done(*self.faults.kill_primary_master(self._fault_verdict()))
+
+    def action_demo_restart(self) -> None:
+        """Demo: start again every container killed with the fault keys."""
+        if self.faults is not None:
+            self.run_worker(self._restart_killed(), exclusive=True, exit_on_error=False,  # type: ignore[attr-defined]
+                            group="demo-fault", name="demo-restart")
+
+    async def _restart_killed(self) -> None:
+        if self.faults is not None:
+            self._fault_done(*await self.faults.restart_killed())

@@ -1,4 +1,5 @@
-"""Builds the engines the wizard drives: ``HaInstall`` for the 9 HA steps, ``Multiconnect`` for M1-M4."""
+"""Builds the engines the wizard drives (``HaInstall`` for the 9 HA steps, ``Multiconnect`` for M1-M4)
+and the settings every engine of the app shares (operations included)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from ..domain.model import ClusterProfile
 WorkflowFactory = Callable[..., Any]
 
 
-def _settings(profile: ClusterProfile, profile_path: Path | None, demo_speed: float | None) -> Any:
+def engine_settings(profile: ClusterProfile, profile_path: Path | None, demo_speed: float | None) -> Any:
+    """``RunSettings`` for any engine of the app: the app's known_hosts plus the profile's, logs in the
+    state directory; for the demo (``demo_speed`` set) no ``~/.ssh/config`` and polling scaled by the speed."""
     from ..config.paths import app_paths
     from ..workflows.settings import default_settings
 
@@ -32,7 +35,7 @@ def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: fl
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
         from ..workflows.ha_install import HaInstall
 
-        return HaInstall(profile, emit=emit, settings=_settings(profile, profile_path, demo_speed))
+        return HaInstall(profile, emit=emit, settings=engine_settings(profile, profile_path, demo_speed))
 
     return factory
 
@@ -43,6 +46,6 @@ def default_mc_factory(profile_path: Path | None = None, *, demo_speed: float | 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
         from ..workflows.multiconnect import Multiconnect
 
-        return Multiconnect(profile, emit=emit, settings=_settings(profile, profile_path, demo_speed))
+        return Multiconnect(profile, emit=emit, settings=engine_settings(profile, profile_path, demo_speed))
 
     return factory

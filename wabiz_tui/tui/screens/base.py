@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Log, ProgressBar, Static
+from textual.widgets import Button, Footer, Header, ProgressBar, RichLog, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import (
@@ -17,14 +17,17 @@ from ...workflows.events import (
     HealthUpdated,
     HostCommand,
     HostFinished,
+    HostKeyQuestion,
     HostOutput,
     Message,
     StepFinished,
     StepStarted,
 )
 from ..steps import StepState, StepTitle
+from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
+from .hostkey import ask_host_keys, refused_next_action
 
 if TYPE_CHECKING:
     from ..app import WabizApp
@@ -55,6 +58,7 @@ class StepScreen(Screen):
         self.finished_hosts: set[str] = set()
         self.last_command: dict[str, str] = {}
         self.host_results: dict[str, HostFinished] = {}
+        self.key_questions: list[HostKeyQuestion] = []
         self.total_hosts = 0
 
     @property
@@ -71,12 +75,14 @@ class StepScreen(Screen):
                 yield Static(Text(self.heading(), style="bold"), id="step-title")
                 if self.step.description:
                     yield Static(self.step.description, id="step-description")
-                with Vertical(id="body"):
+                with VerticalScroll(id="body"):
                     yield from self.compose_body()
                     if self.HOST_PANES:
                         yield HostLogGrid(self.host_list(), id="host-grid",
                                           classes="-main" if self.PANES_MAIN else "")
-                yield Log(id="step-messages", max_lines=500, auto_scroll=True)
+                    yield FindingsList(mask=self.wapp.mask, id="step-findings")
+                yield RichLog(id="step-messages", max_lines=500, wrap=True, markup=False, highlight=False,
+                              auto_scroll=True)
                 with Horizontal(id="progress-row"):
                     yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
                     yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
@@ -102,7 +108,7 @@ class StepScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._tick)
-        self.query_one("#step-messages", Log).display = False
+        self.query_one("#step-messages", RichLog).display = False
 
     async def on_screen_resume(self) -> None:
         self.refresh_states()
@@ -115,7 +121,7 @@ class StepScreen(Screen):
         if [p.host for p in grid.panes] != [h for h, _ in self.host_list()]:
             new = HostLogGrid(self.host_list(), id="host-grid", classes=" ".join(grid.classes))
             await grid.remove()
-            await self.query_one("#body").mount(new)
+            await self.query_one("#body").mount(new, before=self.query_one(FindingsList))
 
     # ---- forms ---------------------------------------------------------------------------
     def collect(self) -> list[FieldError]:
@@ -167,7 +173,9 @@ class StepScreen(Screen):
         self.finished_hosts.clear()
         self.last_command.clear()
         self.host_results.clear()
-        messages = self.query_one("#step-messages", Log)
+        self.key_questions.clear()
+        self.query_one(FindingsList).clear()
+        messages = self.query_one("#step-messages", RichLog)
         messages.clear()
         self.total_hosts = (len(hosts) or len(self.wapp.profile.hosts)) if self.HOST_PANES else 0
         bar = self.query_one(ProgressBar)
@@ -184,6 +192,8 @@ class StepScreen(Screen):
         bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
         self._tick()
         self.started_at = None
+        for pane in self.query(HostLogPane):
+            pane.scroll_to_end()
         tag = self.step.tag
         if ok:
             self.set_status(Text(f"✔ Step {tag} done. {summary}  {self.done_hint()}", style="bold green"))
@@ -192,7 +202,28 @@ class StepScreen(Screen):
             detail = "; ".join(failed) if failed else summary
             nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
             self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt}", style="bold red"))
+            if self.key_questions:
+                self.call_later(self.ask_host_keys)
         self.refresh_states()
+
+    def ask_host_keys(self) -> None:
+        """Ask about the unknown host keys the failed run met; all trusted → run the step again."""
+        from ...config.paths import app_paths
+
+        known = app_paths().known_hosts
+        questions = list(self.key_questions)
+        self.key_questions.clear()
+
+        def done(trusted: bool, refused: str) -> None:
+            if trusted:
+                self.set_status(Text(f"Host key(s) trusted in {known}; running step {self.step.tag} again…",
+                                     style="bold yellow"))
+                self.call_later(self.wapp.action_run_step)
+            elif refused:
+                self.set_status(Text(f"✗ Step {self.step.tag} failed. Next action: {refused_next_action(refused)}",
+                                     style="bold red"))
+
+        ask_host_keys(self.app, questions, known, done)
 
     def done_hint(self) -> str:
         """What to do after this step succeeded."""
@@ -222,9 +253,9 @@ class StepScreen(Screen):
     # ---- workflow events ----------------------------------------------------------------------
     def add_message(self, text: str) -> None:
         """Append a line to the step's message log."""
-        log = self.query_one("#step-messages", Log)
+        log = self.query_one("#step-messages", RichLog)
         log.display = True
-        log.write_line(self.wapp.mask(text))
+        log.write(Text(self.wapp.mask(text)))
 
     def pane_for(self, host: str) -> HostLogPane | None:
         """The pane of ``host``, if this step shows panes."""
@@ -267,9 +298,9 @@ class StepScreen(Screen):
             elif not event.ok:
                 self.add_message(f"[{event.host}] {status} {event.error}")
         elif isinstance(event, Finding):
-            where = f"[{event.host}] " if event.host else ""
-            remedy = f" → {event.remedy}" if event.remedy else ""
-            self.add_message(f"{event.severity.upper()}: {where}{event.title}{remedy}")
+            self.query_one(FindingsList).add(event)
+        elif isinstance(event, HostKeyQuestion):
+            self.key_questions.append(event)
         elif isinstance(event, Message):
             self.add_message(event.text)
         elif isinstance(event, HealthUpdated):

@@ -23,7 +23,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, details: str = "", *, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str, details: str | Text = "", *, yes: str = "Yes", no: str = "No") -> None:
         super().__init__(classes="confirm-screen")
         self.question = question
         self.details = details
@@ -49,3 +49,46 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, answer: bool) -> None:
         """Close the dialog with ``answer``."""
         self.dismiss(answer)
+
+
+class PasswordScreen(ModalScreen["str | None"]):
+    """Asks for a password (never shown); Enter submits, Escape cancels (dismisses with None)."""
+
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, details: str = "") -> None:
+        super().__init__(classes="confirm-screen password-screen")
+        self.question = question
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text(self.question, style="bold"), id="confirm-question")
+            if self.details:
+                yield Static(self.details, id="confirm-details")
+            yield Input(password=True, placeholder="password (hidden)", id="password-input")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("OK  enter", id="password-ok", variant="warning")
+                yield Button("Cancel  esc", id="password-cancel", variant="primary")
+
+    def on_mount(self) -> None:
+        from textual.widgets import Input
+
+        self.query_one("#password-input", Input).focus()
+
+    def on_input_submitted(self, event) -> None:
+        event.stop()
+        self.dismiss(event.value or None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        from textual.widgets import Input
+
+        event.stop()
+        self.dismiss(self.query_one("#password-input", Input).value or None
+                     if event.button.id == "password-ok" else None)
+
+    def action_cancel(self) -> None:
+        """Close without a password."""
+        self.dismiss(None)

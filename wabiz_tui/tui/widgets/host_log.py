@@ -17,6 +17,19 @@ MAX_LINES = 2000
 MAX_HISTORY = 100_000
 
 
+class FollowingLog(Log):
+    """A ``Log`` that stays at its end when its size changes while it follows (``auto_scroll``).
+
+    Without this, a pane that shrinks (a message log or a findings list appears under it, the
+    terminal is resized) keeps its old scroll offset and hides its last lines.
+    """
+
+    def on_resize(self) -> None:
+        if self.auto_scroll:
+            self.scroll_end(animate=False, immediate=True)
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+
 class HostLogPane(Vertical):
     """One host's live output: a titled ``Log`` fed in batches from a deque.
 
@@ -35,7 +48,7 @@ class HostLogPane(Vertical):
         self.border_title = f"{host} · {roles}" if roles else host
 
     def compose(self) -> ComposeResult:
-        yield Log(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+        yield FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
 
     def on_mount(self) -> None:
         self._render_status()
@@ -80,6 +93,13 @@ class HostLogPane(Vertical):
             self.log_widget.scroll_end(animate=False)
         self._render_status()
         return self.follow
+
+    def scroll_to_end(self) -> None:
+        """Show the last lines now and after the next layout, when the pane follows."""
+        self.flush()
+        if self.follow and self.is_mounted:
+            self.log_widget.scroll_end(animate=False)
+            self.call_after_refresh(self.log_widget.scroll_end, animate=False)
 
     def reset(self) -> None:
         """Forget the shown lines (a new run of the step starts)."""

@@ -1,0 +1,64 @@
+"""Plain line output of the headless commands: prefixed by step and host, no colour, a recap at the end."""
+
+from __future__ import annotations
+
+import time
+
+from .workflows import events as ev
+
+
+class HeadlessPrinter:
+    """Prints one line per step and per host (all output lines with ``verbose``) and, at the end,
+    a recap per host (:meth:`recap`). Progress lines are throttled to one per host per second and
+    only printed on a terminal (``progress``), so a log file is not flooded."""
+
+    def __init__(self, verbose: bool, progress: bool = False):
+        self.verbose = verbose
+        self.progress = progress
+        self.step = "step 0"
+        self._last_progress: dict[str, float] = {}
+        self._tally: dict[str, dict[str, int]] = {}
+
+    @staticmethod
+    def _label(event) -> str:
+        return f"step {event.number}" if event.procedure == "install" else f"{event.procedure} step {event.number}"
+
+    def __call__(self, event) -> None:
+
+        if isinstance(event, ev.StepStarted):
+            self.step = self._label(event)
+            print(f"{self.step}: {event.title}", flush=True)
+        elif isinstance(event, ev.HostFinished):
+            tally = self._tally.setdefault(event.host, {"ok": 0, "failed": 0, "skipped": 0})
+            tally["ok" if event.ok else "failed"] += 1
+            state = "ok" if event.ok else f"FAILED: {event.error}"
+            print(f"  {self.step} {event.host}: {state}", flush=True)
+        elif isinstance(event, ev.HostOutput) and event.line.startswith("already done in an earlier run"):
+            self._tally.setdefault(event.host, {"ok": 0, "failed": 0, "skipped": 0})["skipped"] += 1
+            if self.verbose:
+                print(f"  {self.step} {event.host} | {event.line}", flush=True)
+        elif isinstance(event, ev.HostOutput) and self.verbose:
+            print(f"  {self.step} {event.host} | {event.line}", flush=True)
+        elif isinstance(event, ev.Progress) and self.progress:
+            now = time.monotonic()
+            if event.total is not None or now - self._last_progress.get(event.host, 0.0) >= 1.0:
+                self._last_progress[event.host] = now
+                print(f"  {self.step} {event.host}: {event.done / 1e6:.1f} MB", flush=True)
+        elif isinstance(event, ev.Finding):
+            print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
+        elif isinstance(event, ev.Message) and (self.verbose or event.notice):
+            print(f"  {self.step}: {event.text}", flush=True)
+        elif isinstance(event, ev.StepFinished):
+            mark = "done" if event.ok else "FAILED"
+            print(f"  {self._label(event)} {mark}: {event.summary}" + (f" (next: {event.next_action})" if event.next_action and not event.ok else ""),
+                  flush=True)
+
+    def recap(self) -> None:
+        """One line per host: how many of its steps went ok, failed, or were skipped as already done."""
+        if not self._tally:
+            return
+        print("recap:")
+        for host, t in self._tally.items():
+            skipped = f", {t['skipped']} already done" if t["skipped"] else ""
+            print(f"  {host}: ok={t['ok'] - t['skipped']} failed={t['failed']}{skipped}")
+

@@ -1,0 +1,147 @@
+"""The app's key actions: wizard navigation, the monitor and operation screens, panes (follow, save), theme.
+
+Mixed into ``WabizApp`` (which provides the steps, their states and screens); ``check_action`` decides
+which keys the footer shows on which screen.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .screens.base import StepScreen
+from .screens.monitor import MonitorScreen
+from .screens.operation import OperationScreen
+from .steps import StepState
+from .widgets.host_log import HostLogPane
+
+
+class KeyActions:
+    """Actions bound to keys and palette entries (see ``WabizApp.BINDINGS``)."""
+
+    #: Actions that move through the wizard (shown on wizard steps only).
+    STEP_ACTIONS = frozenset({"next_step", "back"})
+    #: Actions on a screen with host panes or a run (wizard steps and operations; hidden on the monitor).
+    RUN_ACTIONS = frozenset({"run_step", "toggle_follow", "save_logs"})
+
+    app: Any
+    screen: Any
+    current: int
+    busy: bool
+    log_dir: Any
+    saved_logs: list
+
+    # ---- navigation ------------------------------------------------------------------------------
+    def goto_step(self, number: int) -> None:
+        """Show step ``number``."""
+        if not 1 <= number <= len(self.steps) or (number == self.current and self.screen.name == f"step{number}"):
+            return
+        if self.busy and number != self.current:
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running; you can move once it finishes.",
+                        severity="warning")
+            return
+        self.current = number
+        self.switch_screen(f"step{number}")
+
+    def action_toggle_monitor(self) -> None:
+        """Switch between the health monitor and the wizard's current step."""
+        if self.screen.name == "monitor":
+            self.switch_screen(f"step{self.current}")
+        elif isinstance(self.screen, (StepScreen, MonitorScreen, OperationScreen)):
+            self.switch_screen("monitor")
+        else:  # a modal is open: leave it alone
+            self.notify("Close this dialog first.", severity="warning")
+
+    def action_show_monitor(self) -> None:
+        """Show the health monitor."""
+        if self.screen.name != "monitor":
+            self.action_toggle_monitor()
+
+    # ---- which keys apply where -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.DEMO_ACTIONS:
+            return self.faults is not None
+        if action in self.STEP_ACTIONS or action in self.RUN_ACTIONS:
+            try:
+                screen = self.screen
+            except Exception:  # noqa: BLE001 - no screen yet
+                return True
+            if action in self.STEP_ACTIONS:
+                return isinstance(screen, StepScreen) or None  # None: shown disabled elsewhere
+            return not isinstance(screen, MonitorScreen)
+        return True
+
+    # ---- operations ------------------------------------------------------------------------------
+    def show_operation(self, name: str) -> None:
+        """Show the operation screen ``name`` (``upgrade``, ``logs``, ``uninstall``)."""
+        if self.screen.name == name:
+            return
+        if not isinstance(self.screen, (StepScreen, MonitorScreen, OperationScreen)):
+            self.notify("Close this dialog first.", severity="warning")
+            return
+        self.switch_screen(name)
+
+    def action_operation(self, name: str) -> None:
+        """F3/F4/F9: open the operation, or go back to the wizard when it is already on screen."""
+        if self.screen.name == name:
+            self.goto_step(self.current)
+        else:
+            self.show_operation(name)
+
+    async def action_next_step(self) -> None:
+        """Next: runs the step when it is not done yet, otherwise moves to the next step."""
+        if self.busy:
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
+            return
+        if self.state(self.current) is not StepState.DONE:
+            await self.action_run_step()
+            return
+        self.goto_step(self.current + 1)
+
+    def action_back(self) -> None:
+        """Back to the previous step."""
+        self.goto_step(self.current - 1)
+
+    async def action_run_step(self) -> None:
+        """Run (or retry) the step on screen."""
+        if self.busy:
+            self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
+            return
+        screen = self.screen
+        if isinstance(screen, (StepScreen, OperationScreen)):
+            await screen.primary_action()
+
+    def action_toggle_follow(self) -> None:
+        """Pause or resume following in the host panes of this step."""
+        panes = list(self.screen.query(HostLogPane))
+        if not panes:
+            self.notify("This step has no log panes.")
+            return
+        follow = not panes[0].follow
+        for pane in panes:
+            if pane.follow != follow:
+                pane.toggle_follow()
+        self.notify("Log panes follow new output." if follow else "Log panes paused (ctrl+l to follow).")
+
+    def action_save_logs(self) -> None:
+        """Save every host pane of this screen to a file under :attr:`log_dir` (the app's state directory)."""
+        panes = list(self.screen.query(HostLogPane))
+        if not panes:
+            self.notify("This screen has no log panes to save.")
+            return
+        prefix = getattr(self.screen, "log_prefix", f"step{self.current}")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        try:
+            paths = [pane.save(self.log_dir, f"{prefix}-{stamp}") for pane in panes]
+        except OSError as exc:
+            self.notify(f"Could not save logs in {self.log_dir}: {exc}. Check the directory permissions.",
+                        severity="error")
+            return
+        self.saved_logs.extend(paths)
+        names = ", ".join(p.name for p in paths)
+        self.notify(f"Saved {len(paths)} log(s) in {self.log_dir}: {names}", title="Logs saved", timeout=15)
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the dark and the light theme."""
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+

@@ -1,0 +1,403 @@
+"""The frame every operation shares (upgrade, uninstall, logs): its own steps, a form, one log pane
+per host, findings, a message log, the status line and its buttons.
+
+An operation builds a fresh engine for each run (``workflows.upgrade.Upgrade`` …) whose events come
+straight to :meth:`OperationScreen.handle_event`. Runs are Textual workers, so the UI never blocks;
+at most one operation or wizard step runs at a time (a background task such as the 2.29.3 media
+ownership step does not count).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, RichLog, Static
+
+from ...workflows.base import StepInfo
+from ...workflows.events import (
+    Finding,
+    HealthUpdated,
+    HostCommand,
+    HostFinished,
+    HostKeyQuestion,
+    HostOutput,
+    Message,
+    Progress,
+    StepFinished,
+    StepStarted,
+)
+from ..steps import StepState
+from ..widgets.findings import FindingsList
+from ..widgets.host_log import HostLogGrid, HostLogPane
+from .base import roles_text
+from .hostkey import ask_host_keys, refused_next_action
+
+if TYPE_CHECKING:
+    from ..app import WabizApp
+
+_ICON = {StepState.PENDING: ("○", "dim"), StepState.RUNNING: ("◐", "bold yellow"), StepState.DONE: ("●", "green"),
+         StepState.FAILED: ("✗", "bold red")}
+
+
+class OperationScreen(Screen):
+    """Base of the operation screens: subclasses give ``OP``, ``HEADING``, ``STEPS``, the form
+    (:meth:`compose_form`) and :meth:`primary_action` (validate, confirm, then :meth:`run_operation`)."""
+
+    OP = "operation"
+    HEADING = "Operation"
+    INTRO = ""
+    STEPS: tuple[StepInfo, ...] = ()
+    RUN_LABEL = "Start"
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "leave", "Wizard", show=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name=self.OP, id=f"op-{self.OP}")
+        self.running = False
+        self.engine: Any = None
+        self.step_states: dict[int, StepState] = {s.number: StepState.PENDING for s in self.STEPS}
+        self.key_questions: list[HostKeyQuestion] = []
+        self.host_results: dict[str, HostFinished] = {}
+        self.last_failure: StepFinished | None = None
+        self.started_at: float | None = None
+        self.outcome: bool | None = None
+        self._thread_id = threading.get_ident()
+
+    @property
+    def wapp(self) -> WabizApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def log_prefix(self) -> str:
+        """File name prefix for saved panes (ctrl+s)."""
+        return self.OP
+
+    # ---- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="op-frame"):
+            yield Static(Text.assemble((self.HEADING, "bold"), (f" · cluster {self.wapp.profile.name}", ""),
+                                       ("  ·  esc back to the wizard · F2 monitor", "dim")), id="op-title")
+            yield Static(self._steps_text(), id="op-steps")
+            with VerticalScroll(id="op-body"):
+                if self.INTRO:
+                    yield Static(self.INTRO, classes="hint op-intro")
+                yield from self.compose_form()
+                yield Static("", id="op-result")
+                yield from self.compose_extra()
+                yield HostLogGrid(self.host_list(), id="op-panes", classes="op-panes")
+                yield FindingsList(mask=self.wapp.mask, id="op-findings")
+                yield RichLog(id="op-messages", max_lines=500, wrap=True, markup=False, highlight=False,
+                              auto_scroll=True)
+            with Horizontal(id="op-progress-row"):
+                yield Static(f"Ready: fill in the form, then press ctrl+r ({self.RUN_LABEL}).", id="op-status")
+                yield Static("", id="op-elapsed")
+            with Horizontal(id="op-nav"):
+                yield Button("◀ Wizard  esc", id="op-leave")
+                yield from self.compose_buttons()
+                yield Button(f"{self.RUN_LABEL}  ctrl+r", id="op-run", variant="primary")
+        yield Footer()
+
+    def compose_form(self) -> ComposeResult:
+        """The operation's form."""
+        yield from ()
+
+    def compose_extra(self) -> ComposeResult:
+        """Widgets between the result line and the panes (e.g. the health table)."""
+        yield from ()
+
+    def compose_buttons(self) -> ComposeResult:
+        """Extra buttons left of the run button."""
+        yield from ()
+
+    def host_list(self) -> list[tuple[str, str]]:
+        """(host, roles) of the current profile."""
+        return [(h.external_hostname, roles_text(h)) for h in self.wapp.profile.hosts]
+
+    def on_mount(self) -> None:
+        self._thread_id = threading.get_ident()
+        self.set_interval(0.5, self._tick)
+        self.query_one("#op-messages").display = False
+        self.query_one("#op-result").display = False
+
+    async def on_screen_resume(self) -> None:
+        self.wapp.sub_title = self.HEADING
+        self.refresh_buttons()
+        await self._sync_panes()
+
+    def on_screen_suspend(self) -> None:
+        self.wapp.sub_title = self.wapp.SUB_TITLE
+
+    async def _sync_panes(self) -> None:
+        if self.running:
+            return
+        grid = self.query_one(HostLogGrid)
+        if [p.host for p in grid.panes] != [h for h, _ in self.host_list()]:
+            new = HostLogGrid(self.host_list(), id="op-panes", classes="op-panes")
+            await grid.remove()
+            await self.query_one("#op-body").mount(new, before=self.query_one(FindingsList))
+
+    # ---- buttons and keys ----------------------------------------------------------------------
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "op-run":
+            event.stop()
+            await self.primary_action()
+        elif event.button.id == "op-leave":
+            event.stop()
+            self.action_leave()
+
+    def action_leave(self) -> None:
+        """Back to the wizard's current step (the operation keeps running, if it runs)."""
+        self.wapp.goto_step(self.wapp.current)
+
+    async def primary_action(self) -> None:
+        """Validate the form, confirm, then run (subclasses)."""
+
+    def refresh_buttons(self) -> None:
+        """Enable or disable the buttons for the running state."""
+        self.query_one("#op-run", Button).disabled = self.running
+
+    # ---- status ----------------------------------------------------------------------------------
+    def set_status(self, text: str | Text) -> None:
+        """Show ``text`` in the status line."""
+        self.query_one("#op-status", Static).update(text)
+
+    def set_result(self, text: str | Text) -> None:
+        """Show ``text`` (paths, exit codes, reports) above the panes; empty hides it."""
+        result = self.query_one("#op-result", Static)
+        result.update(text)
+        result.display = bool(str(text))
+
+    def add_message(self, text: str) -> None:
+        """Append a line to the operation's message log."""
+        log = self.query_one("#op-messages", RichLog)
+        log.display = True
+        log.write(Text(self.wapp.mask(text)))
+
+    def refuse(self, text: str) -> None:
+        """A form problem: say it in red and ring the bell; nothing runs."""
+        self.set_status(Text(f"✗ {text}", style="bold red"))
+        self.app.bell()
+
+    def _steps_text(self) -> Text:
+        text = Text()
+        for i, step in enumerate(self.STEPS):
+            state = self.step_states.get(step.number, StepState.PENDING) if hasattr(self, "step_states") else StepState.PENDING
+            icon, style = _ICON[state]
+            if i:
+                text.append("  ")
+            text.append(f"{icon} ", style=style)
+            text.append(f"{step.number}. {step.title}", style=style if state is not StepState.PENDING else "")
+        return text
+
+    def set_step_state(self, number: int, state: StepState) -> None:
+        """Show sub-step ``number`` as ``state``."""
+        self.step_states[number] = state
+        self.query_one("#op-steps", Static).update(self._steps_text())
+
+    def _tick(self) -> None:
+        if self.started_at is None:
+            return
+        secs = int(time.monotonic() - self.started_at)
+        done = sum(1 for r in self.host_results.values() if r.ok)
+        self.query_one("#op-elapsed", Static).update(f"{done} host(s) ok · {secs // 60:02d}:{secs % 60:02d}")
+
+    # ---- running ----------------------------------------------------------------------------------
+    def emit(self, event: Any) -> None:
+        """The engine's ``emit``: shows ``event`` (from any thread)."""
+        if threading.get_ident() != self._thread_id:
+            self.app.call_from_thread(self._safe_handle, event)
+        else:
+            self._safe_handle(event)
+
+    def _safe_handle(self, event: Any) -> None:
+        try:
+            self.handle_event(event)
+        except Exception as exc:  # noqa: BLE001 - a display problem must not break the operation
+            self.log.error(f"event display failed: {exc!r}")
+
+    def can_start(self) -> bool:
+        """False (and a warning) while this operation, another one or a wizard step runs."""
+        other = self.wapp.operation_running()
+        if self.running or other:
+            self.wapp.notify(f"{(other or self.HEADING).capitalize()} is still running; wait for it to finish.",
+                             severity="warning")
+            return False
+        if self.wapp.busy:
+            self.wapp.notify(f"Wizard step {self.wapp.step_tag(self.wapp.active_step or 0)} is running; "
+                             "wait for it to finish.", severity="warning")
+            return False
+        return True
+
+    def begin(self) -> None:
+        """Reset the panes, findings and step states for a new run."""
+        self.step_states = {s.number: StepState.PENDING for s in self.STEPS}
+        self.query_one("#op-steps", Static).update(self._steps_text())
+        self.key_questions.clear()
+        self.host_results.clear()
+        self.last_failure = None
+        self.outcome = None
+        for pane in self.query_one("#op-panes", HostLogGrid).panes:
+            pane.reset()
+        self.query_one(FindingsList).clear()
+        messages = self.query_one("#op-messages", RichLog)
+        messages.clear()
+        messages.display = False
+
+    def run_operation(self, build: Callable[[], Any], body: Callable[[Any], Awaitable[bool]], label: str) -> None:
+        """Run ``body(engine)`` in a worker with a new engine from ``build()`` (closed at the end)."""
+        if not self.can_start():
+            return
+        self.begin()
+        self.running = True
+        self.started_at = time.monotonic()
+        self.set_status(Text(f"{label} running…", style="bold yellow"))
+        self.refresh_buttons()
+        self._operation_worker(build, body, label)
+
+    @work(exclusive=True, exit_on_error=False, group="operation", name="operation")
+    async def _operation_worker(self, build: Callable[[], Any], body: Callable[[Any], Awaitable[bool]],
+                                label: str) -> None:
+        ok = False
+        error = ""
+        engine = None
+        try:
+            engine = self.engine = build()
+            ok = bool(await body(engine))
+        except asyncio.CancelledError:
+            error = "cancelled"
+            raise
+        except Exception as exc:  # noqa: BLE001 - becomes a message
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            if engine is not None:
+                try:
+                    await asyncio.wait_for(engine.close(), timeout=5)
+                except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
+                    self.log.warning(f"closing the engine failed: {exc!r}")
+            self.running = False
+            self.outcome = ok
+            self._tick()
+            self.started_at = None
+            self.wapp.adopt_profile(engine)
+            self._ended(ok, label, error)
+
+    def _ended(self, ok: bool, label: str, error: str) -> None:
+        for pane in self.query(HostLogPane):
+            pane.flush()
+            pane.scroll_to_end()
+        self.refresh_buttons()
+        if ok:
+            self.set_status(Text(f"✔ {label} done. {self.done_hint()}", style="bold green"))
+        else:
+            failure = self.last_failure
+            summary = self.wapp.mask(error or (failure.summary if failure else "see the panes"))
+            nxt = (failure.next_action if failure and not error else "") or "fix the cause, then press ctrl+r"
+            self.set_status(Text(f"✗ {label} failed: {summary}. Next action: {self.wapp.mask(nxt)}",
+                                 style="bold red"))
+            self.app.bell()
+            if self.key_questions:
+                self.call_later(self._ask_keys, label)
+        self.finished(ok)
+
+    def _ask_keys(self, label: str) -> None:
+        from ...config.paths import app_paths
+
+        known = app_paths().known_hosts
+
+        def done(trusted: bool, refused: str) -> None:
+            self.key_questions.clear()
+            if trusted:
+                self.set_status(Text(f"Host key(s) trusted in {known}; running {label} again…", style="bold yellow"))
+                self.call_later(self.retry)
+            elif refused:
+                self.set_status(Text(f"✗ {label} failed. Next action: {refused_next_action(refused)}",
+                                     style="bold red"))
+
+        ask_host_keys(self.app, list(self.key_questions), known, done)
+
+    async def retry(self) -> None:
+        """Run again after host keys were trusted (default: the primary action, with its confirmations)."""
+        await self.primary_action()
+
+    def done_hint(self) -> str:
+        """What to do after a successful run."""
+        return ""
+
+    def finished(self, ok: bool) -> None:
+        """Hook: the run ended (after the status line was written)."""
+
+    # ---- events ------------------------------------------------------------------------------------
+    def pane_for(self, host: str) -> HostLogPane | None:
+        """The pane of ``host`` (None for a host not in the profile)."""
+        return self.query_one("#op-panes", HostLogGrid).pane(host)
+
+    def handle_event(self, event: Any) -> None:
+        """Show one workflow event."""
+        mask = self.wapp.mask
+        if isinstance(event, StepStarted):
+            self.set_step_state(event.number, StepState.RUNNING)
+            self.set_status(Text(f"Step {event.number}: {event.title}…", style="bold yellow"))
+            for host in event.hosts:
+                pane = self.pane_for(host)
+                if pane is not None:
+                    pane.write(f"── {event.title} ──")
+                    pane.set_status("running")
+        elif isinstance(event, HostCommand):
+            pane = self.pane_for(event.host)
+            if pane is not None:
+                pane.set_status("running")
+                pane.write(f"$ {mask(event.command)}")
+            else:
+                self.add_message(f"[{event.host}] $ {event.command}")
+        elif isinstance(event, HostOutput):
+            pane = self.pane_for(event.host)
+            if pane is not None:
+                pane.write(mask(event.line))
+            else:
+                self.add_message(f"[{event.host}] {event.line}")
+        elif isinstance(event, HostFinished):
+            self.host_results[event.host] = event
+            status = "ok" if event.ok else (f"failed exit {event.exit_status}" if event.exit_status is not None
+                                            else "failed")
+            pane = self.pane_for(event.host)
+            if pane is not None:
+                pane.set_status(status)
+            elif not event.ok:
+                self.add_message(f"[{event.host}] {status} {event.error}")
+        elif isinstance(event, Finding):
+            self.query_one(FindingsList).add(event)
+        elif isinstance(event, HostKeyQuestion):
+            self.key_questions.append(event)
+        elif isinstance(event, HealthUpdated):
+            self.show_health(event.verdict)
+        elif isinstance(event, Progress):
+            self.show_progress(event)
+        elif isinstance(event, Message):
+            self.add_message(event.text)
+        elif isinstance(event, StepFinished):
+            self.set_step_state(event.number, StepState.DONE if event.ok else StepState.FAILED)
+            if not event.ok:
+                self.last_failure = event
+            mark = "✔" if event.ok else "✗"
+            nxt = f" Next: {event.next_action}" if event.next_action and not event.ok else ""
+            self.add_message(f"{mark} step {event.number}: {event.summary}{nxt}")
+
+    def show_health(self, verdict: Any) -> None:
+        """A health answer arrived (operations without a health table log its headline)."""
+        self.add_message(f"Health: {verdict.headline}")
+
+    def show_progress(self, event: Progress) -> None:
+        """A progress event arrived (the logs screen shows bytes per host)."""
