@@ -452,8 +452,9 @@ def _upgrade(args: argparse.Namespace) -> int:
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
     printer = HeadlessPrinter(verbose=False)
-    wf = Upgrade(profile, emit=printer, settings=default_settings(profile, paths, profile_path=path),
-                 target=args.to, force=args.force, backups_dir=paths.backups)
+    settings = default_settings(profile, paths, profile_path=path)
+    settings.journal = _journal(paths, profile.name, f"{args.command}-{args.to.strip()}")
+    wf = Upgrade(profile, emit=printer, settings=settings, target=args.to, force=args.force, backups_dir=paths.backups)
     problems = wf.problems()
     if problems:
         return _fail(problems[0])
@@ -504,8 +505,13 @@ def _uninstall(args: argparse.Namespace) -> int:
     from .workflows.settings import default_settings
     from .workflows.uninstall import ConfirmationRequired, Uninstall
 
+    from .config.paths import app_paths
+
     profile, path = _load(args.profile)
-    wf = Uninstall(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path))
+    paths = app_paths().ensure()
+    settings = default_settings(profile, paths, profile_path=path)
+    settings.journal = _journal(paths, profile.name, "uninstall")
+    wf = Uninstall(profile, emit=HeadlessPrinter(verbose=False), settings=settings)
     print(f"uninstall of cluster {profile.name!r} will remove:")
     for plan in wf.plan(args.remove_volumes):
         print(f"  {plan.host}: services {', '.join(plan.services)}; network; "
@@ -538,12 +544,21 @@ def _uninstall(args: argparse.Namespace) -> int:
 EXIT_NEEDS_CODE = 3
 
 
+def _journal(paths, profile_name: str, procedure: str, *, announce: bool = True):
+    """The journal of ``procedure`` for the profile; says so when an earlier run is being resumed."""
+    from .workflows.journal import Journal
+
+    journal = Journal.for_profile(paths.journals, profile_name, procedure)
+    if journal.exists and announce:
+        print(f"resuming {procedure}: an earlier run stopped after step {journal.last_done()} ({journal.path})", flush=True)
+    return journal
+
+
 def _install(args: argparse.Namespace) -> int:
     from .config.paths import app_paths
     from .domain.validation import validate_profile
     from .workflows.errors import WorkflowError
     from .workflows.ha_install import HaInstall
-    from .workflows.journal import Journal
     from .workflows.settings import default_settings
 
     profile, path = _load(args.profile)
@@ -556,7 +571,7 @@ def _install(args: argparse.Namespace) -> int:
         return _fail(f"add --yes to run the install on {len(profile.hosts)} host(s) (see first: wabiz-tui plan {args.profile})")
     paths = app_paths().ensure()
     settings = default_settings(profile, paths, profile_path=path)
-    settings.journal = Journal.for_profile(paths.journals, profile.name, "install")
+    settings.journal = _journal(paths, profile.name, "install", announce=False)  # HaInstall says it itself
     printer = HeadlessPrinter(args.verbose)
     needs_code = False
 

@@ -100,3 +100,32 @@ async def test_backup_password_too_short_is_refused(installed, tmp_path):
     finally:
         await wf.close()
     assert "at least 8" in events.of(StepFinished)[-1].summary
+
+
+async def test_interrupted_upgrade_resumes_without_redoing_finished_work(demo, tmp_path):
+    from wabiz_tui.workflows.journal import Journal
+
+    await install(demo, tmp_path, wa_api_version="2.29.2")
+    journal = Journal(tmp_path / "journal.json")
+    settings = settings_for(demo, tmp_path, profile_path=demo.profile_path, journal=journal)
+    first = Recorder()
+    wf = Upgrade(demo.profile, emit=first, settings=settings, target="2.31.4", backups_dir=tmp_path / "b")
+    try:
+        assert await wf.backup(BACKUP_PASSWORD) and await wf.dbupgrade("wa-core-1") and await wf.upgrade_role(Role.WEBAPP)
+    finally:
+        await wf.close()  # the operator's laptop goes to sleep here
+    backup = wf.backup_path
+    again = Recorder()
+    wf = Upgrade(demo.profile, emit=again, settings=settings, target="2.31.4", backups_dir=tmp_path / "b")
+    try:
+        assert await wf.backup(BACKUP_PASSWORD) and await wf.dbupgrade("wa-core-1")
+        assert await wf.run_roles(), again.text()
+    finally:
+        await wf.close()
+    assert wf.backup_path == backup and len(list((tmp_path / "b").iterdir())) == 1
+    commands = [e.command for e in again.of(HostCommand)]
+    assert not [c for c in commands if c.endswith("up -d waweb") or "dbupgrade-compose.yml" in c]
+    assert any(e.host == "wa-web-1" and e.line.startswith("already done in an earlier run") for e in again.of(HostOutput))
+    assert any(c.endswith("up -d wacore") and "WA_API_VERSION=2.31.4" in c for c in commands)
+    assert not journal.exists  # a finished upgrade clears its journal
+    assert load_profile(demo.profile_path).wa_api_version == "2.31.4"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..config.profile import save_profile
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind
 from ..domain.render import NAMED_MEDIA_VOLUME
+from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message
 
@@ -52,6 +53,17 @@ class Uninstall(Procedure):
             out.append(RemovalPlan(host.external_hostname, services, commands, volumes))
         return out
 
+    async def _still_done(self, number: int, host: HostSpec) -> bool:
+        """Resume: the host recorded as done runs none of its services any more."""
+        from .ha_install import container_problem
+
+        lines: list[str] = []
+        try:
+            status = await self._run(host, self.invocation(host).ps(), lines.append, echo=False)
+        except RemoteError:
+            return False
+        return status == 0 and all(container_problem(lines, r.service) for r in host.roles)
+
     def check_confirmation(self, typed_name: str, remove_volumes: bool, volumes_confirmed: bool) -> None:
         """Raise :class:`ConfirmationRequired` unless ``typed_name`` is the cluster name (and, when
         volumes are to go, ``volumes_confirmed`` is True)."""
@@ -80,6 +92,8 @@ class Uninstall(Procedure):
             self.report.setdefault(host.external_hostname, "FAILED: see its pane")
             self.emit(Message(f"{host.external_hostname}: {self.report[host.external_hostname]}"))
         if ok:
+            if self.settings.journal:
+                self.settings.journal.clear()
             self.profile = self.profile.with_changes(installed=False)
             if self.settings.profile_path:
                 save_profile(self.profile, self.settings.profile_path)

@@ -101,6 +101,11 @@ class Upgrade(Procedure):
         """Step 1: back up the settings with ``password`` (the operator's; needed to restore; never stored)."""
         self.extra_secrets.append(password)
         self._start(1)
+        journal = self.settings.journal
+        earlier = journal.note("backup_path") if journal else None
+        if earlier and Path(earlier).is_file():
+            self.backup_path = Path(earlier)
+            return self._finish(1, True, f"settings already backed up in an earlier run: {earlier}")
         if len(password) < MIN_BACKUP_PASSWORD:
             return self._finish(1, False, f"backup password: use at least {MIN_BACKUP_PASSWORD} characters", "choose a longer password")
         if self.backups_dir is None:
@@ -110,6 +115,9 @@ class Upgrade(Procedure):
         except ApiError as exc:
             return self._finish(1, False, str(exc), exc.next_action or "the backup only works on a registered, running cluster")
         self.backup_path = save_backup(self.backups_dir, self.profile.name, self.source, data)
+        if journal:
+            journal.note("backup_path", str(self.backup_path))
+            journal.step_done(1)
         return self._finish(1, True, f"settings backed up to {self.backup_path} (mode 600); keep the password to restore it")
 
     async def restore(self, path: Path, password: str) -> bool:
@@ -130,6 +138,9 @@ class Upgrade(Procedure):
         With ``exit_on_success`` (the default) the container exits with 0 on success and ``docker
         wait`` returns the code. A non-zero code stops the procedure with the service's log.
         """
+        if self.settings.journal and self.settings.journal.is_done(2):
+            self._start(2)
+            return self._finish(2, True, "the database was upgraded in an earlier run (docker wait gave 0)")
         if self.profile.db.engine is not DbEngine.MYSQL:
             self._start(2)
             return self._finish(2, False, "the dbupgrade service is for MySQL databases (seed)", "skip this step for PostgreSQL")
@@ -177,6 +188,20 @@ class Upgrade(Procedure):
             await asyncio.sleep(self.settings.poll_interval)
         raise RemoteError(host.external_hostname, "no end of the database upgrade in its log in time", "read its log")
 
+    async def _still_done(self, number: int, host: HostSpec) -> bool:
+        """Resume: a role recorded as upgraded on ``host`` still runs there (``ps`` shows it Up)."""
+        role = next((r for r, n in ROLE_STEP.items() if n == number), None)
+        if role is None:
+            return False
+        from .ha_install import container_problem
+
+        lines: list[str] = []
+        try:
+            status = await self._run(host, self.target_invocation(host).ps(), lines.append, echo=False)
+        except RemoteError:
+            return False
+        return status == 0 and not container_problem(lines, role.service)
+
     # ---- steps 3-6 ---------------------------------------------------------------------------
     async def upgrade_role(self, role: Role) -> bool:
         """Step 3/4/5: ``up -d`` the role's service with the new version on its hosts, then check health."""
@@ -203,6 +228,8 @@ class Upgrade(Procedure):
             self.profile = self.profile.with_changes(wa_api_version=self.target)
             if self.settings.profile_path:
                 save_profile(self.profile, self.settings.profile_path)
+            if self.settings.journal:
+                self.settings.journal.clear()
             self.emit(Message(f"the profile now records WA_API_VERSION {self.target}"))
         return ok
 
