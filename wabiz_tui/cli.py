@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
     inst.add_argument("-v", "--verbose", action="store_true", help="print every output line of every host")
 
+    pre = sub.add_parser("preflight", help="check every host and the plan before anything starts",
+                         description="SSH, Docker and compose, disk, ports, names, the database, media, clocks, the image, "
+                                     "and topology advice: a table of host x check. Exit 0 no failure, 1 failures, 2 bad input.")
+    pre.add_argument("profile", help="profile file, or the name of a saved profile")
+
     health = sub.add_parser("health", help="judge the cluster's health once (exit 0 healthy, 1 degraded, 2 failing)",
                             description="Poll GET /v1/health, judge every node against the profile, print the verdict. "
                                         "Exit codes: 0 healthy, 1 degraded, 2 failing, 3 the check could not run.")
@@ -231,6 +236,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _health(args)
     if args.command == "install":
         return _install(args)
+    if args.command == "preflight":
+        return _preflight(args)
     if args.command == "logs":
         return _logs(args)
     if args.command == "uninstall":
@@ -597,6 +604,29 @@ def _install(args: argparse.Namespace) -> int:
         if needs_code:
             return EXIT_NEEDS_CODE
         return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
+
+    return asyncio.run(run())
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from .workflows.preflight import Preflight
+    from .workflows.settings import default_settings
+
+    profile, path = _load(args.profile)
+
+    async def run() -> int:
+        wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path))
+        try:
+            ok = await wf.run()
+        finally:
+            await wf.close()
+        if not wf.results:
+            return 2
+        width = max(len(c.host or "cluster") for c in wf.results)
+        print(f"{'HOST':{width}}  {'CHECK':18} {'RESULT':8} REASON")
+        for c in sorted(wf.results, key=lambda c: (c.host, c.name)):
+            print(f"{c.host or 'cluster':{width}}  {c.name:18} {c.level:8} {c.reason}")
+        return 0 if ok else 1
 
     return asyncio.run(run())
 

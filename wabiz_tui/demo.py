@@ -21,6 +21,8 @@ DEMO_VERSION = "2.41.2"
 DEMO_DB_PASSWORD = "Demo-db-pass-2026"
 DEMO_ADMIN_PASSWORD = "Demo-Admin-2026#"
 DEMO_BUSINESS = "Demo Pizza Srl"
+#: The simulated MySQL server's version (a supported 8.0.x).
+DEMO_DB_VERSION = "8.0.33"
 
 
 #: The seed's Multiconnect step 3 host: a spare the demo starts with but does not put in the profile.
@@ -83,6 +85,7 @@ async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost,
     try:
         spare_names = tuple(h.external_hostname for h in spare_hosts)
         profile = demo_profile(cluster, spare=spare_names)
+        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=DEMO_DB_VERSION)
         path = save_profile(profile, (profile_dir or workdir) / "demo.yaml")
         spares = tuple(host_spec(cluster, h) for h in spare_hosts)
     except BaseException:

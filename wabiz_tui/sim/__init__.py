@@ -4,6 +4,7 @@ Real SSH endpoints per host (asyncssh) with a small shell and a docker/docker-co
 a cluster brain (roles, election, registration, shards, failover) and a real HTTPS Webapp API.
 """
 
+from . import probes as _probes  # noqa: F401 - registers the preflight probe commands
 from .brain import ContainerInfo
 from .cluster import DEMO_HOSTS, SimHost, SimulatedCluster
 

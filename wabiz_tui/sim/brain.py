@@ -61,6 +61,17 @@ class ContainerInfo:
 
 
 @dataclass
+class SimDatabase:
+    """The external database as the hosts see it: where it is, whether it answers, what it says."""
+
+    hostname: str = ""
+    port: int = 3306
+    engine: str = "MYSQL"
+    version: str = "8.0.33"
+    reachable: bool = True
+
+
+@dataclass
 class Container:
     """One simulated container on one host (mutable; owned by :class:`Brain`)."""
 
@@ -91,6 +102,16 @@ class Container:
     @property
     def running(self) -> bool:
         return self.state == "running"
+
+    @property
+    def published_ports(self) -> set[int]:
+        """Host ports this container publishes (``"9090:443"`` → 9090)."""
+        out = set()
+        for spec in self.ports:
+            parts = spec.split(":")
+            if len(parts) >= 2 and parts[-2].isdigit():
+                out.add(int(parts[-2]))
+        return out
 
     @property
     def version(self) -> str:
@@ -138,6 +159,11 @@ class Brain:
     def __init__(self, speed: float = 1.0) -> None:
         self.speed = speed
         self.containers: dict[str, Container] = {}
+        #: name → address every simulated host resolves (the hosts themselves and the database)
+        self.dns: dict[str, str] = {}
+        self.db = SimDatabase()
+        #: the registry refuses pulls (``docker pull`` / ``up`` of a new image answer "pull access denied")
+        self.registry_denied = False
         self.registered = False
         self.account: tuple[str, str] | None = None  # (cc, phone_number)
         self.pending: tuple[str, str, str] | None = None  # (cc, phone, code)

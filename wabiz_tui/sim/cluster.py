@@ -108,6 +108,7 @@ class SimulatedCluster:
                 (root / "tmp").mkdir(exist_ok=True)
                 ctx = HostContext(h.external_hostname, self.ssh_user, Sandbox(root), self.brain)
                 self._ctx[h.external_hostname] = ctx
+                self.brain.dns[h.external_hostname] = f"127.0.0.{10 + len(self._ctx)}"
                 host_key = generate_ssh_key(self.workdir / "keys" / f"host_{h.external_hostname}")
                 srv = SshHost(ctx, host_key, authorized, self.bind)
                 await srv.listen()
@@ -220,6 +221,40 @@ class SimulatedCluster:
     def set_registration_sunset(self, on: bool) -> None:
         """Make ``POST /v1/account`` answer 403 code 1005 ``biz_link_on_prem_reg_blocked``."""
         self.brain.sunset = on
+
+    # ---------------------------------------------------------------- preflight facts and faults
+    def set_database(self, hostname: str, port: int = 3306, *, engine: str = "MYSQL", version: str = "8.0.33",
+                     reachable: bool = True) -> None:
+        """Declare the external DB the hosts reach (resolvable name, port, engine, server version)."""
+        db = self.brain.db
+        db.hostname, db.port, db.engine, db.version, db.reachable = hostname, int(port), engine, version, reachable
+        self.brain.dns[hostname] = "127.0.0.250"
+
+    def set_clock_offset(self, external_hostname: str, seconds: float) -> None:
+        """The host's clock runs ``seconds`` ahead (negative: behind)."""
+        self._host(external_hostname).clock_offset = seconds
+
+    def set_disk_free(self, external_hostname: str, kbytes: int) -> None:
+        """What ``df`` reports as available on the host (KiB)."""
+        self._host(external_hostname).disk_free_kb = int(kbytes)
+
+    def set_unresolvable(self, external_hostname: str, *names: str) -> None:
+        """On that host, these names do not resolve (``getent hosts`` fails)."""
+        self._host(external_hostname).unresolvable = set(names)
+
+    def set_port_taken(self, external_hostname: str, *ports: int) -> None:
+        """Something else listens on these ports on that host."""
+        self._host(external_hostname).ports_taken = set(ports)
+
+    def set_docker_fault(self, external_hostname: str, fault: str | None) -> None:
+        """``daemon_down`` or ``socket_denied``: how ``docker`` answers on that host (None: normal)."""
+        if fault not in (None, "daemon_down", "socket_denied"):
+            raise ValueError(f"unknown docker fault {fault!r}")
+        self._host(external_hostname).docker_fault = fault
+
+    def set_registry_denied(self, on: bool) -> None:
+        """The registry refuses to pull images (``docker pull`` says "pull access denied")."""
+        self.brain.registry_denied = on
 
     def ssh_connections(self, external_hostname: str) -> int:
         """How many SSH connections the host has accepted since the cluster started."""

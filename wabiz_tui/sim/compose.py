@@ -383,6 +383,9 @@ async def _pull(p: Proc, svc: Service) -> None:
         return
     repo, _, tag = svc.image.rpartition(":")
     await _line(p, f"Pulling {svc.name} ({svc.image})...", 0.2)
+    if host.brain.registry_denied:
+        raise ComposeError(f"pull access denied for {repo}, repository does not exist or may require 'docker login': "
+                           "denied: requested access to the resource is denied")
     await _line(p, f"{tag}: Pulling from {repo.split('/', 1)[-1]}", 0.1)
     digest = _fake_digest(svc.image)
     layers = [digest[i:i + 12] for i in range(0, 48, 12)]

@@ -268,6 +268,15 @@ async def docker_main(p: Proc) -> int:
             repo, _, tag = img.rpartition(":")
             await p.out(f"{repo}   {tag}   {abs(hash(img)) % 16**12:012x}\n")
         return 0
+    if sub == "pull" and rest:
+        image = rest[-1]
+        if host.brain.registry_denied:
+            return await p.fail(f"Error response from daemon: pull access denied for {image.rsplit(':', 1)[0]}, repository does "
+                                "not exist or may require 'docker login': denied: requested access to the resource is denied", 1)
+        await p.out(f"{image.rsplit(':', 1)[-1]}: Pulling from {image.split('/', 1)[-1].rsplit(':', 1)[0]}\n"
+                    f"Status: Downloaded newer image for {image}\n{image}\n")
+        host.images.add(image)
+        return 0
     if sub == "info":
         await p.out(f"Server Version: {DOCKER_VERSION}\nName: {host.name}\n")
         return 0

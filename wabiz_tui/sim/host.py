@@ -26,6 +26,13 @@ class HostContext:
     images: set[str] = field(default_factory=set)
     #: Extra synthetic log bytes each container's ``logs`` prints after its real lines (log-collection tests/benchmarks).
     log_filler_bytes: int = 0
+    # --- preflight facts and faults (sim/probes.py) ---
+    clock_offset: float = 0.0
+    disk_free_kb: int = 50 * 1024 * 1024
+    unresolvable: set[str] = field(default_factory=set)
+    ports_taken: set[int] = field(default_factory=set)
+    #: None, "daemon_down" or "socket_denied": what `docker` answers on this host
+    docker_fault: str | None = None
 
     @property
     def speed(self) -> float:

@@ -371,6 +371,8 @@ class Shell:
                 err = out
             elif op == ">&2":
                 out = err
+            elif op == "<" and target == "/dev/null":
+                stdin = ""
             elif op == "<":
                 p = self.real(target)
                 if not p.is_file():
@@ -916,16 +918,33 @@ async def _wc(p: Proc) -> int:
     return 0
 
 
+_DOCKER_FAULTS = {
+    "daemon_down": "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+    "socket_denied": ("Got permission denied while trying to connect to the Docker daemon socket at "
+                      "unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": "
+                      "dial unix /var/run/docker.sock: connect: permission denied"),
+}
+
+
+async def _docker_fault(p: Proc) -> int | None:
+    fault = p.shell.host.docker_fault
+    if fault in _DOCKER_FAULTS and p.argv[1:2] != ["version"] and "version" not in p.argv[1:3]:
+        return await p.fail(_DOCKER_FAULTS[fault], 1)
+    return None
+
+
 @builtin("docker")
 async def _docker(p: Proc) -> int:
     from .docker import docker_main
-    return await docker_main(p)
+    failed = await _docker_fault(p)
+    return failed if failed is not None else await docker_main(p)
 
 
 @builtin("docker-compose")
 async def _docker_compose(p: Proc) -> int:
     from .compose import compose_main
-    return await compose_main(p, v2=False)
+    failed = await _docker_fault(p)
+    return failed if failed is not None else await compose_main(p, v2=False)
 
 
 @builtin("export")

@@ -74,6 +74,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class CheckDone:
+    """A preflight check's result: ``host`` ("" for the cluster), ``name``, ``level`` ok/warning/failure, ``reason``."""
+
+    host: str
+    name: str
+    level: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class HostKeyQuestion:
     """``host`` presented a key no trusted known_hosts file has: a face may show the key type and
     SHA256 fingerprint and, if the operator accepts, add ``public_key`` for ``address:port`` to the
@@ -112,7 +122,7 @@ class Message:
     notice: bool = False
 
 
-Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, HostKeyQuestion, HealthUpdated, Progress,
+Event = Union[StepStarted, StepFinished, HostCommand, HostOutput, HostFinished, Finding, CheckDone, HostKeyQuestion, HealthUpdated, Progress,
               Message]
 Emit = Callable[[Event], None]
 

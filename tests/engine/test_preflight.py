@@ -1,0 +1,95 @@
+"""Preflight against the simulator: quiet on the demo cluster, and every check fires on its injected fault."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+from tests.engine.conftest import settings_for
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.domain.model import MediaKind, MediaVolume
+from wabiz_tui.domain.preflight import FAILURE, OK, WARNING
+from wabiz_tui.workflows.events import CheckDone, HostCommand
+from wabiz_tui.workflows.preflight import Preflight
+
+
+async def run_preflight(demo, tmp_path, profile=None):
+    events = Recorder()
+    wf = Preflight(profile or demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        ok = await wf.run()
+    finally:
+        await wf.close()
+    return ok, {(c.host, c.name): c for c in wf.results}, events
+
+
+async def test_quiet_on_a_good_cluster(demo, tmp_path):
+    ok, results, events = await run_preflight(demo, tmp_path)
+    assert ok
+    failures = [c for c in results.values() if c.level == FAILURE]
+    assert not failures, failures
+    for host in ("wa-web-1", "wa-core-2"):
+        for check in ("ssh", "docker", "compose", "disk /var/lib/docker", "ports", "names", "database", "clock", "image"):
+            assert results[(host, check)].level == OK, results[(host, check)]
+    assert results[("wa-core-1", "database")].reason.startswith("MySQL 8.0.33")
+    assert results[("", "webapps")].level == WARNING  # 1 Webapp: the seed recommends 2
+    assert len(events.of(CheckDone)) == len(results)
+    # nothing was started
+    assert not [e for e in events.of(HostCommand) if " up " in e.command]
+
+
+@pytest.mark.parametrize("inject,host,check,fragment", [
+    (lambda c: c.set_docker_fault("wa-core-1", "daemon_down"), "wa-core-1", "docker", "not running"),
+    (lambda c: c.set_docker_fault("wa-core-1", "socket_denied"), "wa-core-1", "docker", "docker group"),
+    (lambda c: c.set_port_taken("wa-web-1", 9090), "wa-web-1", "ports", "9090"),
+    (lambda c: c.set_unresolvable("wa-master-1", "wa-core-2"), "wa-master-1", "names", "wa-core-2"),
+    (lambda c: c.set_database("wa-db.demo.internal", 3306, reachable=False), "wa-core-1", "database", "does not answer"),
+    (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "wa-core-1", "database", "5.6.51 is not supported"),
+    (lambda c: c.set_clock_offset("wa-core-2", 90), "wa-core-2", "clock", "+90 s"),
+    (lambda c: c.set_disk_free("wa-master-2", 1024 * 1024), "wa-master-2", "disk /var/lib/docker", "1.0 GiB free"),
+    (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "registry refused"),
+])
+async def test_each_check_fires_on_its_fault(demo, tmp_path, inject, host, check, fragment):
+    inject(demo.cluster)
+    ok, results, _ = await run_preflight(demo, tmp_path)
+    assert not ok
+    assert results[(host, check)].level == FAILURE and fragment in results[(host, check)].reason, results[(host, check)]
+
+
+async def test_clock_a_little_off_is_a_warning(demo, tmp_path):
+    demo.cluster.set_clock_offset("wa-web-1", 5)
+    ok, results, _ = await run_preflight(demo, tmp_path)
+    assert ok and results[("wa-web-1", "clock")].level == WARNING
+
+
+async def test_media_host_path_checks(demo, tmp_path):
+    profile = demo.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/mnt/wamedia"))
+    for h in profile.hosts:
+        (demo.cluster.host_root(h.external_hostname) / "mnt/wamedia").mkdir(parents=True)
+    (demo.cluster.host_root("wa-core-1") / "mnt/wamedia").chmod(0o700)
+    ok, results, _ = await run_preflight(demo, tmp_path, profile)
+    assert results[("wa-web-1", "media")].level == OK
+    assert results[("wa-core-1", "media")].level == WARNING and "700" in results[("wa-core-1", "media")].reason
+    # each simulated host has its own disk: the path is not shared, and preflight says so
+    assert results[("wa-web-1", "media shared")].level == FAILURE
+    assert not ok
+
+
+async def test_missing_media_path_fails(demo, tmp_path):
+    profile = demo.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/mnt/nowhere"))
+    ok, results, _ = await run_preflight(demo, tmp_path, profile)
+    assert results[("wa-master-1", "media")].level == FAILURE and "does not exist" in results[("wa-master-1", "media")].reason
+
+
+async def test_preflight_command_table_and_exit_code(demo):
+    demo.cluster.set_port_taken("wa-core-2", 6251)
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", "preflight", str(demo.profile_path),
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    text = out.decode()
+    assert proc.returncode == 1, text + err.decode()
+    line = next(l for l in text.splitlines() if l.startswith("wa-core-2") and " ports " in l)
+    assert "failure" in line and "6251" in line
+    assert any(l.split()[:3] == ["HOST", "CHECK", "RESULT"] for l in text.splitlines())

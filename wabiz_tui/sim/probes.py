@@ -1,0 +1,90 @@
+"""Commands a preflight runs on a host, as the simulated hosts answer them: ``date``, ``df``,
+``getent hosts``, ``ss -ltn`` and ``nc`` (the database probe), with the faults that make each
+check fire (a clock off, a full disk, a name that does not resolve, a port taken, a DB that does
+not answer or answers an unsupported MySQL greeting).
+
+Facts and faults live on :class:`HostContext` (per host) and on the :class:`Brain` (the DB, shared).
+"""
+
+from __future__ import annotations
+
+import time
+
+from .shell import Proc, builtin
+
+#: Free space reported by ``df`` unless a host's ``disk_free_kb`` says otherwise (50 GiB).
+DEFAULT_FREE_KB = 50 * 1024 * 1024
+
+
+@builtin("date")
+async def _date(p: Proc) -> int:
+    now = time.time() + p.shell.host.clock_offset
+    fmt = next((a[1:] for a in p.argv[1:] if a.startswith("+")), "%a %b %d %H:%M:%S UTC %Y")
+    if fmt == "%s":
+        await p.out(f"{int(now)}\n")
+    elif fmt == "%s%N":
+        await p.out(f"{int(now * 1e9)}\n")
+    else:
+        await p.out(time.strftime(fmt, time.gmtime(now)) + "\n")
+    return 0
+
+
+@builtin("df")
+async def _df(p: Proc) -> int:
+    paths = [a for a in p.argv[1:] if not a.startswith("-")] or ["/"]
+    free = p.shell.host.disk_free_kb
+    await p.out("Filesystem     1024-blocks      Used Available Capacity Mounted on\n")
+    for path in paths:
+        if not path.startswith("/var/lib/docker") and not p.shell.real(path).exists():
+            await p.err(f"df: {path}: No such file or directory\n")
+            return 1
+        total = max(free * 2, 1)
+        used = total - free
+        await p.out(f"/dev/sda1      {total:>11} {used:>9} {free:>9} {used * 100 // total:>7}% /\n")
+    return 0
+
+
+@builtin("getent")
+async def _getent(p: Proc) -> int:
+    if len(p.argv) < 3 or p.argv[1] != "hosts":
+        return await p.fail("getent: only 'getent hosts NAME' is simulated", 1)
+    name = p.argv[2]
+    brain = p.shell.host.brain
+    if name in p.shell.host.unresolvable or name not in brain.dns:
+        return 2  # getent's "key not found"
+    await p.out(f"{brain.dns[name]}       {name}\n")
+    return 0
+
+
+@builtin("ss")
+async def _ss(p: Proc) -> int:
+    host = p.shell.host
+    ports = set(host.ports_taken)
+    for c in host.brain.on_host(host.name):
+        if c.running:
+            ports.update(c.published_ports)
+    if "H" not in "".join(a for a in p.argv[1:] if a.startswith("-")):
+        await p.out("State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n")
+    for port in sorted(ports | {22}):
+        await p.out(f"LISTEN 0      4096        0.0.0.0:{port}      0.0.0.0:*\n")
+    return 0
+
+
+@builtin("nc")
+async def _nc(p: Proc) -> int:
+    args = [a for a in p.argv[1:] if not a.startswith("-")]
+    zero_io = any(a.startswith("-") and "z" in a for a in p.argv[1:])
+    args = [a for a in args if not a.isdigit() or a == args[-1]]
+    if len(args) < 2:
+        return await p.fail("usage: nc [-z] [-w timeout] host port", 1)
+    host, port = args[-2], args[-1]
+    db = p.shell.host.brain.db
+    if host in p.shell.host.unresolvable or host not in p.shell.host.brain.dns:
+        return await p.fail(f"nc: getaddrinfo for host \"{host}\" port {port}: Name or service not known", 1)
+    if not db.reachable or host != db.hostname or str(port) != str(db.port):
+        await p.shell.host.pause(3.0)
+        return 1  # timed out: nothing answers
+    if not zero_io and db.engine == "MYSQL":
+        # what a MySQL server sends first: protocol 10 handshake with its version string (binary around it)
+        await p.out(f"J\x00\x00\x00\n{db.version}\x00\x08\x00\x00\x00abcdefgh\x00\xff\xf7")
+    return 0

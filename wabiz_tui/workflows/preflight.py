@@ -1,0 +1,224 @@
+"""Preflight: before any container starts, check every host in parallel and the plan itself, and
+report a table of host × check with ok / warning / failure and a reason (issue "Preflight").
+
+Per host: SSH; Docker daemon reachable with permission; compose flavour and version; free disk on
+the Docker data root and the media path; the ports its roles will publish are free; every other
+host's ``EXTERNAL_HOSTNAME`` and the DB host resolve; the DB answers on its port (round trip,
+MySQL version from its greeting); the media path (mode 755, writable, shared with the other hosts);
+the clock against this machine's; the ``WA_API_VERSION`` image can be pulled. Cluster: the seed's
+topology advice. The probes use ``getent``, ``df``, ``ss``, ``nc``, ``date`` and ``docker``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from ..domain.diagnosis import diagnose_lines
+from ..domain.model import ClusterProfile, HostSpec, MediaKind, Role
+from ..domain.preflight import (DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check, judge_clock, judge_db_greeting,
+                                judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
+from ..domain.validation import check_abs_path, validate_profile
+from ..remote.errors import RemoteError
+from .base import Procedure, StepInfo
+from .events import CheckDone, Message
+
+PREFLIGHT_STEPS = (StepInfo(1, "preflight", "Preflight checks", "Check every host and the plan before anything starts."),)
+DOCKER_ROOT = "/var/lib/docker"
+
+
+class Preflight(Procedure):
+    """Runs the checks; :attr:`results` holds every :class:`Check` once done."""
+
+    steps = PREFLIGHT_STEPS
+    procedure = "preflight"
+
+    def __init__(self, profile: ClusterProfile, **kw):
+        super().__init__(profile, **kw)
+        self.results: list[Check] = []
+        self.compose_flavour: dict[str, str] = {}
+
+    def _record(self, check: Check) -> None:
+        self.results.append(check)
+        self.emit(CheckDone(check.host, check.name, check.level, check.reason))
+
+    async def _probe(self, host: HostSpec, command: str) -> tuple[int | None, str]:
+        lines: list[str] = []
+        status = await self._run(host, command, lines.append, echo=False)
+        return status, "\n".join(lines)
+
+    async def run(self) -> bool:
+        """Validate the profile (field errors block), then run every check. True when nothing failed."""
+        errors = validate_profile(self.profile)
+        if errors:
+            self._start(1)
+            for e in errors:
+                self.emit(Message(f"invalid: {e}"))
+            return self._finish(1, False, f"{len(errors)} invalid value(s): {errors[0]}", "fix the values, then run the preflight again")
+        for check in topology_advice(self.profile):
+            self._record(check)
+        marker = f".wabiz-preflight-{int(time.time())}"
+        await self._on_hosts(1, self.profile.hosts, lambda h: self._host_checks(h, marker), "preflight")
+        if self.profile.media.kind is MediaKind.HOST_PATH:
+            await self._media_shared(marker)
+        failures = [c for c in self.results if c.level == FAILURE]
+        warnings = [c for c in self.results if c.level == WARNING]
+        summary = f"{len(failures)} failure(s), {len(warnings)} warning(s) in {len(self.results)} checks"
+        self.emit(Message(f"preflight: {summary}", notice=True))
+        return not failures
+
+    async def _host_checks(self, host: HostSpec, marker: str) -> str:
+        name = host.external_hostname
+        rtt_start = time.monotonic()
+        status, out = await self._probe(host, "date +%s")
+        rtt = time.monotonic() - rtt_start
+        self._record(Check(name, "ssh", OK, f"connected as {host.ssh.user or 'the configured user'}"))
+        if status == 0 and out.strip().isdigit():
+            self._record(Check(name, "clock", *judge_clock(int(out.strip()) - time.time() + rtt / 2)))
+        await self._docker(host)
+        await self._disk(host)
+        await self._ports(host)
+        await self._names(host)
+        await self._database(host, rtt)
+        if self.profile.media.kind is MediaKind.HOST_PATH:
+            await self._media_local(host, marker)
+        await self._image(host)
+        return "checked"
+
+    async def _docker(self, host: HostSpec) -> None:
+        name = host.external_hostname
+        status, out = await self._probe(host, "docker info")
+        if status == 0:
+            version = next((line.split(":", 1)[1].strip() for line in out.splitlines() if "Server Version:" in line), "")
+            self._record(Check(name, "docker", OK, f"Docker {version} reachable with permission".replace("  ", " ")))
+        else:
+            found = diagnose_lines(out.splitlines(), name)
+            reason = found[0].title + ": " + found[0].next_action if found else f"docker info failed (status {status})"
+            self._record(Check(name, "docker", FAILURE, reason))
+        status, out = await self._probe(host, "docker compose version")
+        if status == 0 and "version" in out.lower():
+            self.compose_flavour[name] = "docker compose"
+            self._record(Check(name, "compose", OK, f"v2 plugin: {out.strip().splitlines()[0]}"))
+            return
+        status, out = await self._probe(host, "docker-compose version")
+        if status == 0:
+            self.compose_flavour[name] = "docker-compose"
+            self._record(Check(name, "compose", OK, f"v1: {out.strip().splitlines()[0] if out.strip() else 'docker-compose'}"))
+        else:
+            self._record(Check(name, "compose", FAILURE, "neither docker compose (v2) nor docker-compose (v1) found: install one"))
+
+    async def _disk(self, host: HostSpec) -> None:
+        paths = [DOCKER_ROOT]
+        if self.profile.media.kind is MediaKind.HOST_PATH:
+            paths.append(self.profile.media.host_path)
+        for path in paths:
+            status, out = await self._probe(host, f"df -Pk {shlex.quote(path)}")
+            free = parse_df_available(out)
+            if status != 0 or not free:
+                self._record(Check(host.external_hostname, f"disk {path}", WARNING, f"df could not read {path}"))
+            else:
+                self._record(Check(host.external_hostname, f"disk {path}", *judge_disk(path, min(free.values()))))
+
+    async def _ports(self, host: HostSpec) -> None:
+        status, out = await self._probe(host, "ss -ltnH")
+        if status != 0:
+            self._record(Check(host.external_hostname, "ports", WARNING, "ss is not available: ports not checked"))
+            return
+        taken = parse_listening_ports(out)
+        wanted = planned_ports(host.roles)
+        busy = sorted(p for p in wanted if p in taken)
+        if busy:
+            roles = ", ".join(sorted({wanted[p].label for p in busy}))
+            self._record(Check(host.external_hostname, "ports", FAILURE,
+                               f"port(s) {', '.join(map(str, busy))} needed by the {roles} are already in use: stop what holds them"))
+        else:
+            self._record(Check(host.external_hostname, "ports", OK, f"{len(wanted)} port(s) free"))
+
+    async def _names(self, host: HostSpec) -> None:
+        names = [h.external_hostname for h in self.profile.hosts if h is not host] + [self.profile.db.hostname]
+        missing = []
+        for other in names:
+            status, _ = await self._probe(host, f"getent hosts {shlex.quote(other)}")
+            if status != 0:
+                missing.append(other)
+        if missing:
+            self._record(Check(host.external_hostname, "names", FAILURE,
+                               f"does not resolve {', '.join(missing)}: fix DNS or /etc/hosts on {host.external_hostname}"))
+        else:
+            self._record(Check(host.external_hostname, "names", OK, f"resolves the {len(names)} other host(s) and the DB"))
+
+    async def _database(self, host: HostSpec, ssh_rtt: float) -> None:
+        db = self.profile.db
+        target = f"{shlex.quote(db.hostname)} {int(db.port)}"
+        start = time.monotonic()
+        status, out = await self._probe(host, f"nc -z -w 3 {target}")
+        elapsed = time.monotonic() - start
+        if status == 127:
+            self._record(Check(host.external_hostname, "database", WARNING, "nc is not installed: the DB was not probed"))
+            return
+        if status != 0:
+            self._record(Check(host.external_hostname, "database", FAILURE,
+                               f"{db.hostname}:{db.port} does not answer from {host.external_hostname}: check the DB and firewalls"))
+            return
+        latency_ms = max(0.0, (elapsed - ssh_rtt) * 1000)
+        status, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null")  # a MySQL server speaks first
+        level, reason = judge_db_greeting(db.engine.value, greeting)
+        if level == OK and latency_ms > DB_LATENCY_WARN_MS:
+            level, reason = WARNING, f"{reason}, round trip about {latency_ms:.0f} ms (the seed asks for a few ms)"
+        else:
+            reason = f"{reason}, round trip about {latency_ms:.0f} ms"
+        self._record(Check(host.external_hostname, "database", level, reason))
+
+    async def _media_local(self, host: HostSpec, marker: str) -> None:
+        path = self.profile.media.host_path
+        if check_abs_path(path, "media.host_path"):
+            return
+        status, out = await self._probe(host, f"stat -c %a {shlex.quote(path)}")
+        if status != 0:
+            self._record(Check(host.external_hostname, "media", FAILURE, f"{path} does not exist: mount the shared media volume there"))
+            return
+        mode = out.strip()
+        status, _ = await self._probe(host, f"touch {shlex.quote(path + '/' + marker + '-' + host.external_hostname)}")
+        if status != 0:
+            self._record(Check(host.external_hostname, "media", FAILURE, f"{path} is not writable by the SSH user"))
+        elif mode != "755":
+            self._record(Check(host.external_hostname, "media", WARNING, f"{path} has mode {mode}; the seed asks for 755 (chmod -R 755)"))
+        else:
+            self._record(Check(host.external_hostname, "media", OK, f"{path} mode 755, writable"))
+
+    async def _media_shared(self, marker: str) -> None:
+        """A file each host wrote must be seen by every other host: the media path is really shared."""
+        path = self.profile.media.host_path
+        hosts = self.profile.hosts
+        for host in hosts:
+            missing = []
+            for other in hosts:
+                if other is host:
+                    continue
+                try:
+                    status, _ = await self._probe(host, f"test -f {shlex.quote(path + '/' + marker + '-' + other.external_hostname)}")
+                except RemoteError:
+                    status = 1
+                if status != 0:
+                    missing.append(other.external_hostname)
+            if missing:
+                self._record(Check(host.external_hostname, "media shared", FAILURE,
+                                   f"does not see the files written by {', '.join(missing)} in {path}: it is not the same shared volume"))
+            else:
+                self._record(Check(host.external_hostname, "media shared", OK, f"{path} is shared with every other host"))
+            try:
+                await self._probe(host, f"rm -f {shlex.quote(path + '/' + marker + '-' + host.external_hostname)}")
+            except RemoteError:
+                pass
+
+    async def _image(self, host: HostSpec) -> None:
+        image_repo = "web" if host.has(Role.WEBAPP) and len(host.roles) == 1 else "coreapp"
+        image = f"docker.whatsapp.biz/{image_repo}:v{self.profile.wa_api_version}"
+        status, out = await self._probe(host, f"docker pull {shlex.quote(image)}")
+        if status == 0:
+            self._record(Check(host.external_hostname, "image", OK, f"{image} pulled"))
+            return
+        found = [d for d in diagnose_lines(out.splitlines(), host.external_hostname) if d.key == "IMAGE_PULL_DENIED"]
+        reason = f"the registry refused {image}: check WA_API_VERSION and access to docker.whatsapp.biz" if found \
+            else f"docker pull {image} failed (status {status})"
+        self._record(Check(host.external_hostname, "image", FAILURE, reason))
