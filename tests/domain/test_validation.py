@@ -8,8 +8,11 @@ import pytest
 
 from wabiz_tui.domain.model import (ClusterProfile, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
                                     Role, SshTarget, WebappApi)
-from wabiz_tui.domain.validation import (DB_PASSWORD_FORBIDDEN, check_db_password, check_version, parse_version,
-                                         validate_profile)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wabiz_tui.domain.validation import (DB_PASSWORD_FORBIDDEN, check_db_password, check_version, db_password_cautions,
+                                         parse_version, validate_profile)
 
 
 def good_profile(**changes) -> ClusterProfile:
@@ -54,9 +57,20 @@ def test_db_password_too_short():
 
 
 @pytest.mark.parametrize("password,word", [("has space1", "space"), ("dollar$12", "$"), ("hash#1234", "#")])
-def test_db_password_unsafe_for_env_file(password, word):
-    [err] = check_db_password(password)
-    assert word in err.message
+def test_db_password_characters_worth_a_caution_are_accepted_with_a_warning(password, word):
+    assert check_db_password(password) == []
+    [caution] = db_password_cautions(password)
+    assert word in caution and password not in caution
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=8, max_size=40))
+def test_property_forbidden_characters_refused_every_other_printable_password_accepted(password):
+    errors = check_db_password(password)
+    if any(c in DB_PASSWORD_FORBIDDEN for c in password):
+        assert errors and all(f"'{c}'" in errors[0].message for c in DB_PASSWORD_FORBIDDEN if c in password)
+    else:
+        assert errors == []
 
 
 @pytest.mark.parametrize("value,ok", [("2.41.2", True), ("2.23.4", True), ("v2.41.2", False), ("2.41", False), ("latest", False), ("2.41.2 ", True)])

@@ -40,7 +40,9 @@ class SshTarget:
 
     ``alias`` names a ``~/.ssh/config`` Host entry; when set, ``host``/``port``/``user`` may be empty
     and come from that file. ``key_file`` is a private key path; ``use_agent`` allows the SSH agent.
-    ``port`` is a TCP port (1-65535).
+    ``port`` is a TCP port (1-65535). ``jump`` lists jump hosts to go through, in order, as
+    ``[user@]host[:port]`` separated by commas (each may also be a ``~/.ssh/config`` alias); empty means
+    the ``ProxyJump`` of ``~/.ssh/config``, if any, else a direct connection.
     """
 
     host: str = ""
@@ -49,6 +51,7 @@ class SshTarget:
     key_file: str = ""
     use_agent: bool = True
     alias: str = ""
+    jump: str = ""
 
 
 @dataclass(frozen=True)

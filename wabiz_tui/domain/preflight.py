@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from .model import ClusterProfile, Role
+from .validation import db_password_cautions
 
 #: Host ports each role publishes (official compose file: ${EXTERNAL_WEBAPP_PORT:-9090}:443, 6250-6253, 6254-6257).
 ROLE_PORTS: dict[Role, tuple[int, ...]] = {Role.WEBAPP: (9090,), Role.COREAPP: (6250, 6251, 6252, 6253),
@@ -71,6 +72,8 @@ def topology_advice(profile: ClusterProfile) -> list[Check]:
     compute = {h.external_hostname for h in profile.hosts} | {h.ssh.host for h in profile.hosts}
     if profile.db.hostname in compute:
         out.append(Check("", "database host", FAILURE, f"the DB {profile.db.hostname} runs on a compute host: use a standalone server"))
+    for caution in db_password_cautions(profile.db.password):
+        out.append(Check("", "database password", WARNING, caution))
     shared = [h.external_hostname for h in profile.hosts if h.has(Role.MASTER) and h.has(Role.COREAPP)]
     if shared:
         out.append(Check("", "placement", OK, f"Master and Coreapp share {', '.join(shared)} (fine: Masters are light)"))

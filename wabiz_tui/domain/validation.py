@@ -23,6 +23,8 @@ DB_PASSWORD_UNSAFE = {"\n": "a line break", "\r": "a carriage return", "#": "#",
 ALLOWED_SHARDS = (1, 2, 4, 8, 16, 32)
 #: Minimum DB password length, as Meta's deployment templates require (DBPassword 8-41 characters, [DT]).
 MIN_DB_PASSWORD = 8
+#: Most jump hosts a profile's ``ssh.jump`` may chain.
+MAX_JUMP_HOPS = 8
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -123,10 +125,19 @@ def check_db_password(value: str, field: str = "db.password") -> list[FieldError
         chars = " ".join(f"'{c}'" for c in forbidden)
         return [FieldError(field, f"contains {chars}: the WhatsApp client cannot use a DB password with any of "
                                   f"{DB_PASSWORD_FORBIDDEN} — change the password on the database server")]
-    unsafe = [name for c, name in DB_PASSWORD_UNSAFE.items() if c in value]
-    if unsafe:
-        return [FieldError(field, f"contains {', '.join(unsafe)}, which db.env cannot hold safely; choose a password without it")]
+    if "\n" in value or "\r" in value:
+        return [FieldError(field, "contains a line break, which db.env cannot hold; choose a password without it")]
     return []
+
+
+def db_password_cautions(value: str) -> list[str]:
+    """Characters that ``db.env`` holds but that often break hand-written shell or ``.env`` handling
+    (field case R05: ``$``, ``#``, quotes, spaces): a warning to show, not a refusal."""
+    found = [name for c, name in DB_PASSWORD_UNSAFE.items() if c in value and c not in "\n\r"]
+    if not found:
+        return []
+    return [f"db.password contains {', '.join(found)}: fine in db.env as wabiz-tui writes it, but quote it in any "
+            "hand-written shell command or .env file"]
 
 
 def check_db(profile: ClusterProfile) -> list[FieldError]:
@@ -150,6 +161,55 @@ def check_db(profile: ClusterProfile) -> list[FieldError]:
     return errors
 
 
+def split_jump(value: str) -> list[tuple[str, str, int | None]]:
+    """``"ops@bastion:2222,10.0.0.5"`` → ``[("ops", "bastion", 2222), ("", "10.0.0.5", None)]``.
+
+    Each hop is ``[user@]host[:port]`` (an IPv6 address with a port in brackets, ``[fd00::1]:22``; an
+    ``ssh://`` prefix is accepted, as in OpenSSH's ProxyJump). Raises ValueError saying what is wrong.
+    """
+    hops: list[tuple[str, str, int | None]] = []
+    for raw in value.split(","):
+        item = raw.strip()
+        if item.startswith("ssh://"):
+            item = item[len("ssh://"):].rstrip("/")
+        if not item:
+            raise ValueError("has an empty hop: separate hops with single commas, e.g. ops@bastion1,bastion2:2222")
+        user, _, hostport = item.rpartition("@")
+        port: int | None = None
+        if hostport.startswith("["):
+            host, sep, rest = hostport[1:].partition("]")
+            if not sep or (rest and not rest.startswith(":")):
+                raise ValueError(f"{item!r}: write an IPv6 address with a port as [address]:port")
+            port_text = rest[1:] if rest else None
+        elif hostport.count(":") == 1:
+            host, port_text = hostport.split(":")
+        else:
+            host, port_text = hostport, None
+        if port_text is not None:
+            if not _DIGITS_RE.match(port_text) or not 1 <= int(port_text) <= 65535:
+                raise ValueError(f"{item!r}: {port_text!r} is not a port (1-65535)")
+            port = int(port_text)
+        if user and not _USER_RE.match(user):
+            raise ValueError(f"{item!r}: {user!r} is not a valid user name")
+        if check_hostname(host, "jump") and not _NAME_RE.match(host):
+            raise ValueError(f"{item!r}: {host!r} is not a host name, IP address or ~/.ssh/config alias")
+        hops.append((user, host, port))
+    return hops
+
+
+def check_jump(value: str, field: str) -> list[FieldError]:
+    """Jump hosts: ``[user@]host[:port]``, comma-separated for a chain (empty: none, or ~/.ssh/config's)."""
+    if not value.strip():
+        return []
+    try:
+        hops = split_jump(value)
+    except ValueError as exc:
+        return [FieldError(field, f"{exc}; give jump hosts as [user@]host[:port], comma-separated for a chain")]
+    if len(hops) > MAX_JUMP_HOPS:
+        return [FieldError(field, f"lists {len(hops)} jump hosts; at most {MAX_JUMP_HOPS} are supported")]
+    return []
+
+
 def check_host(host: HostSpec, index: int) -> list[FieldError]:
     """One host: its ``EXTERNAL_HOSTNAME``, SSH target, remote directory and roles."""
     p = f"hosts[{index}]"
@@ -164,6 +224,7 @@ def check_host(host: HostSpec, index: int) -> list[FieldError]:
     if s.user and not _USER_RE.match(s.user):
         errors.append(FieldError(f"{p}.ssh.user", f"{s.user!r} is not a valid user name"))
     errors += check_port(s.port, f"{p}.ssh.port")
+    errors += check_jump(s.jump, f"{p}.ssh.jump")
     errors += check_abs_path(host.remote_dir, f"{p}.remote_dir", "remote directory")
     if not host.roles:
         errors.append(FieldError(f"{p}.roles", "is empty: give the host at least one of webapp, master, coreapp"))
