@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.domain.test_validation import good_profile
-from wabiz_tui.domain.model import DbEnv, HostSpec, Role, SshTarget, WebappApi
+from wabiz_tui.domain.model import DbEnv, HostSpec, Role, SshTarget
 from wabiz_tui.domain.preflight import (FAILURE, OK, WARNING, judge_clock, judge_db_greeting, judge_disk,
                                         parse_df_available, parse_listening_ports, planned_ports, topology_advice)
 
