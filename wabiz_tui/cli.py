@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     inst.add_argument("--yes", action="store_true", help="confirm: run the remote commands")
     inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
     inst.add_argument("-v", "--verbose", action="store_true", help="print every output line of every host")
+    inst.add_argument("--skip-preflight", action="store_true", help="do not run the preflight checks before step 5")
 
     pre = sub.add_parser("preflight", help="check every host and the plan before anything starts",
                          description="SSH, Docker and compose, disk, ports, names, the database, media, clocks, the image, "
@@ -579,6 +580,7 @@ def _install(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     settings = default_settings(profile, paths, profile_path=path)
     settings.journal = _journal(paths, profile.name, "install", announce=False)  # HaInstall says it itself
+    settings.preflight = not args.skip_preflight
     printer = HeadlessPrinter(args.verbose)
     needs_code = False
 

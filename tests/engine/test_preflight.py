@@ -47,7 +47,7 @@ async def test_quiet_on_a_good_cluster(demo, tmp_path):
     (lambda c: c.set_unresolvable("wa-master-1", "wa-core-2"), "wa-master-1", "names", "wa-core-2"),
     (lambda c: c.set_database("wa-db.demo.internal", 3306, reachable=False), "wa-core-1", "database", "does not answer"),
     (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "wa-core-1", "database", "5.6.51 is not supported"),
-    (lambda c: c.set_clock_offset("wa-core-2", 90), "wa-core-2", "clock", "+90 s"),
+    (lambda c: c.set_clock_offset("wa-core-2", 90), "wa-core-2", "clock", "s off: synchronise it"),
     (lambda c: c.set_disk_free("wa-master-2", 1024 * 1024), "wa-master-2", "disk /var/lib/docker", "1.0 GiB free"),
     (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "registry refused"),
 ])
@@ -93,3 +93,17 @@ async def test_preflight_command_table_and_exit_code(demo):
     line = next(l for l in text.splitlines() if l.startswith("wa-core-2") and " ports " in l)
     assert "failure" in line and "6251" in line
     assert any(l.split()[:3] == ["HOST", "CHECK", "RESULT"] for l in text.splitlines())
+
+
+async def test_install_stops_before_starting_anything_when_preflight_fails(demo, tmp_path):
+    from wabiz_tui.workflows.ha_install import HaInstall
+
+    demo.cluster.set_port_taken("wa-core-1", 6250)
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        assert not await wf.run_all(lambda _r: asyncio.sleep(0, "000000"))
+    finally:
+        await wf.close()
+    assert not [e for e in events.of(HostCommand) if " up -d " in e.command]
+    assert any(isinstance(e, CheckDone) and e.host == "wa-core-1" and e.name == "ports" and e.level == FAILURE for e in events)

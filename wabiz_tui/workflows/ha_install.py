@@ -173,6 +173,21 @@ class HaInstall(Procedure):
             return False
         return False
 
+    async def preflight(self) -> bool:
+        """The preflight checks (``workflows.preflight``) before containers start; failures stop the install."""
+        from .preflight import Preflight
+
+        check = Preflight(self.profile, emit=self.emit, settings=self.settings)
+        try:
+            ok = await check.run()
+        finally:
+            await check.close()
+        if not ok:
+            failed = [c for c in check.results if c.level == "failure"]
+            self.emit(Message(f"preflight found {len(failed)} failure(s); first: {failed[0].host or 'cluster'} "
+                              f"{failed[0].name}: {failed[0].reason}" if failed else "preflight failed", notice=True))
+        return ok
+
     async def _registered_now(self) -> bool:
         """Whether the cluster answers health with no ``unregistered`` node (re-check of step 8)."""
         try:
@@ -246,6 +261,9 @@ class HaInstall(Procedure):
             self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
                               "completed work is re-checked on the hosts before it is skipped", notice=True))
         for number in range(1, 7):
+            if number == 5 and self.settings.preflight and not (journal and journal.hosts_done(5)):
+                if not await self.preflight():
+                    return False
             if not await self.run_step(number):
                 return False
         registered = bool(journal and journal.is_done(8)) and await self._registered_now()

@@ -20,6 +20,7 @@ class RunSettings:
     ``poll_interval``: time between two health polls; ``command_timeout``: one remote command;
     ``retry_backoff``: first pause before retrying an API call the server refused for now (doubles each time).
     ``journal``: where completed steps and hosts are recorded, so an interrupted run can resume.
+    ``preflight``: run the preflight checks before containers start (``run_all``).
     ``log_dir``: where each host's full output is written (None: no files).
     """
 
@@ -32,6 +33,7 @@ class RunSettings:
     log_dir: Path | None = None
     profile_path: Path | None = None
     journal: Journal | None = None
+    preflight: bool = True
 
 
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
