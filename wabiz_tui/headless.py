@@ -44,8 +44,13 @@ class HeadlessPrinter:
             if event.total is not None or now - self._last_progress.get(event.host, 0.0) >= 1.0:
                 self._last_progress[event.host] = now
                 print(f"  {self.step} {event.host}: {event.done / 1e6:.1f} MB", flush=True)
+        elif isinstance(event, ev.CheckDone) and (event.level != "ok" or self.verbose):
+            print(f"  {self.step} {event.host or 'cluster'} {event.name}: {event.level}: {event.reason}", flush=True)
         elif isinstance(event, ev.Finding):
-            print(f"  {event.severity}: {event.title} — {event.remedy}", flush=True)
+            where = f"{event.host}: " if event.host else ""
+            print(f"  {event.severity} [{event.key}] {where}{event.title} — {event.remedy}", flush=True)
+            if event.evidence:
+                print(f"    evidence: {event.evidence}", flush=True)
         elif isinstance(event, ev.Message) and (self.verbose or event.notice):
             print(f"  {self.step}: {event.text}", flush=True)
         elif isinstance(event, ev.StepFinished):
