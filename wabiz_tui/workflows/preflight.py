@@ -23,7 +23,8 @@ from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import CheckDone, Message
 
-PREFLIGHT_STEPS = (StepInfo(1, "preflight", "Preflight checks", "Check every host and the plan before anything starts."),)
+PREFLIGHT_STEPS = (StepInfo(1, "plan", "Plan advice", "The seed's sizing guidelines applied to the hosts and roles."),
+                   StepInfo(2, "hosts", "Host checks", "Check every host in parallel before anything starts."))
 DOCKER_ROOT = "/var/lib/docker"
 
 
@@ -55,10 +56,13 @@ class Preflight(Procedure):
             for e in errors:
                 self.emit(Message(f"invalid: {e}"))
             return self._finish(1, False, f"{len(errors)} invalid value(s): {errors[0]}", "fix the values, then run the preflight again")
-        for check in topology_advice(self.profile):
+        self._start(1)
+        advice = topology_advice(self.profile)
+        for check in advice:
             self._record(check)
+        self._finish(1, not any(c.level == FAILURE for c in advice), f"{len(advice)} guideline(s) checked")
         marker = f".wabiz-preflight-{int(time.time())}"
-        await self._on_hosts(1, self.profile.hosts, lambda h: self._host_checks(h, marker), "preflight")
+        await self._on_hosts(2, self.profile.hosts, lambda h: self._host_checks(h, marker), "host checks")
         if self.profile.media.kind is MediaKind.HOST_PATH:
             await self._media_shared(marker)
         failures = [c for c in self.results if c.level == FAILURE]
