@@ -84,3 +84,23 @@ async def test_health_command_with_a_bad_profile_exits_3(tmp_path):
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await proc.communicate()
     assert proc.returncode == 3 and "not valid YAML" in err.decode() and b"Traceback" not in err
+
+
+async def test_monitor_findings_appear_once_while_the_condition_lasts(installed):
+    monitor = HealthMonitor(installed.profile, interval=0.05, grace=0.5)
+    try:
+        assert (await monitor.poll_once()).new_findings == ()
+        standby = next(n.host for n in monitor.last.verdict.nodes if n.level is Level.STANDBY)
+        installed.cluster.kill_container(standby, "wacore")
+        first = await poll_until(monitor, lambda r: any(d.key == "NO_SPARE_COREAPP" for d in r.new_findings))
+        assert {"NODE_MISSING", "NO_SPARE_COREAPP"} <= {d.key for d in first.new_findings}
+        again = await monitor.poll_once()
+        assert again.new_findings == ()  # shown once
+        installed.cluster.set_webapp_error(503)
+        down = await monitor.poll_once()
+        assert down.verdict is None and down.error.status == 503  # reported as an API error, not a crash
+        installed.cluster.set_webapp_error(None)
+        back = await monitor.poll_once()
+        assert "NO_SPARE_COREAPP" in {d.key for d in back.new_findings}  # shown again once it reappears
+    finally:
+        await monitor.aclose()

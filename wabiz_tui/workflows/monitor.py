@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..api.client import ApiError, WebappClient
+from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, parse_health
 from ..domain.model import ClusterProfile, Role
 
@@ -41,6 +42,8 @@ class PollResult:
     error: ApiError | None = None
     new_entries: tuple[TimelineEntry, ...] = ()
     worsened: bool = False
+    #: diagnoses that appeared with this poll (each shown once while its condition lasts)
+    new_findings: tuple[Diagnosis, ...] = ()
 
 
 def client_for(profile: ClusterProfile) -> WebappClient:
@@ -81,6 +84,7 @@ class HealthMonitor:
         self._clock, self._wall = clock, wall
         self._grace_until = 0.0
         self._track = _Track()
+        self._active: set[tuple[str, str]] = set()
         self.timeline: list[TimelineEntry] = []
         self.last: PollResult | None = None
 
@@ -121,8 +125,20 @@ class HealthMonitor:
             verdict, error = None, ApiError(f"health answer not understood: {exc}")
         latency = self._clock() - start
         entries, worsened = self._derive(verdict, error)
-        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened)
+        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, self._findings(verdict, error))
         return self.last
+
+    def _findings(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[Diagnosis, ...]:
+        if verdict is not None:
+            current = diagnose_verdict(verdict)
+        else:
+            d = diagnose_api_error(error.status, error.code, error.details, error.title) if error else None
+            current = [d or diagnose_transport(error.kind, str(error))] if error else []
+        current = [d for d in current if d is not None]
+        keys = {(d.key, d.host) for d in current}
+        new = tuple(d for d in current if (d.key, d.host) not in self._active)
+        self._active = keys
+        return new
 
     def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[list[TimelineEntry], bool]:
         t = self._track
