@@ -45,6 +45,9 @@ def result_dict(r: PollResult) -> dict:
                   "latency_ms": round(r.latency * 1000, 1), "exit_code": exit_code(r)}
     if r.verdict is not None:
         data["verdict"] = verdict_dict(r.verdict)
+    if r.new_findings:
+        data["findings"] = [{"key": d.key, "severity": d.severity, "title": d.title, "next_action": d.next_action,
+                             "host": d.host, "evidence": d.evidence} for d in r.new_findings]
     if r.error is not None:
         data["error"] = {"kind": r.error.kind, "message": str(r.error), "status": r.error.status,
                          "code": r.error.code, "next_action": r.error.next_action}
@@ -64,6 +67,8 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
     for n in v.nodes:
         if n.level not in (Level.OK, Level.STANDBY):
             print(f"  {n.level.value:8} {n.host}:{n.container_id} {n.actual_role} {n.actual_status} — {n.reason}", file=out)
+    for d in r.new_findings:
+        print(f"  [{d.key}] {d.title} — {d.next_action}", file=out)
 
 
 async def run_health(profile, *, as_json: bool, watch: bool, interval: float) -> int:

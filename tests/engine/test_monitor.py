@@ -69,7 +69,9 @@ async def test_health_command_exit_codes_and_json(installed):
     standby = next(n["host"] for n in verdict["nodes"] if n["level"] == "standby")
     installed.cluster.kill_container(standby, "wacore")
     code, out, _ = await health()
-    assert code == 1 and "degraded" in out
+    assert code == 1 and "degraded" in out and "[NO_SPARE_COREAPP]" in out
+    code, out, _ = await health("--json")
+    assert {"NO_SPARE_COREAPP", "NODE_MISSING"} <= {f["key"] for f in json.loads(out)["findings"]}
     # the API down -> failing (2)
     installed.cluster.set_webapp_error(503)
     code, out, _ = await health("--json")
