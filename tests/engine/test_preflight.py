@@ -107,3 +107,35 @@ async def test_install_stops_before_starting_anything_when_preflight_fails(demo,
         await wf.close()
     assert not [e for e in events.of(HostCommand) if " up -d " in e.command]
     assert any(isinstance(e, CheckDone) and e.host == "wa-core-1" and e.name == "ports" and e.level == FAILURE for e in events)
+
+
+@pytest.mark.parametrize("lines,key,quote", [
+    (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
+      "E 2026-11-30 10:00:01 UTC 140 db.cpp:12] Unknown MySQL server host 'db' (-2) QMYSQL: Unable to connect",
+      "C 2026-11-30 10:00:01 UTC 140 main.cpp:55] Unable to initialize config store"], "COREAPP_FATAL", "Unable to initialize config store"),
+    (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
+      "E 2026-11-30 10:00:01 UTC 140 db.cpp:12] Unknown MySQL server host 'db' (-2) QMYSQL: Unable to connect"], "DB_HOST_UNRESOLVABLE", "Unknown MySQL server host"),
+])
+async def test_after_start_a_crashing_container_gives_named_findings_from_its_log(demo, tmp_path, lines, key, quote):
+    from wabiz_tui.workflows.events import Finding
+    from wabiz_tui.workflows.ha_install import HaInstall
+
+    demo.cluster.set_start_fault("wa-core-2", "wacore", lines)
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, preflight=False))
+    try:
+        for n in range(1, 6):
+            assert await wf.run_step(n)
+        await asyncio.sleep(0.3)  # the container dies shortly after it started
+        assert not await wf.run_step(6)
+    finally:
+        await wf.close()
+    findings = [e for e in events if isinstance(e, Finding) and e.host == "wa-core-2"]
+    assert key in {f.key for f in findings}, findings
+    f = next(f for f in findings if f.key == key)
+    assert quote in f.evidence and f.remedy
+    assert len([x for x in findings if x.key == key]) == 1  # each once
+    assert not [e for e in events if isinstance(e, Finding) and e.host == "wa-core-1"]  # quiet on the healthy host
+    from wabiz_tui.workflows.events import HostFinished
+    failed = next(e for e in events.of(HostFinished) if e.host == "wa-core-2" and not e.ok)
+    assert "wacore is not running" in failed.error  # the container check itself, not an internal error

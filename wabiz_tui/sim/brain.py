@@ -174,6 +174,8 @@ class Brain:
         self.primary_vacant_since: float | None = None
         self.sunset = False
         self.dbupgrade_fails = False
+        #: (host, service) → log lines a container of that service prints before exiting with code 1 at start
+        self.start_faults: dict[tuple[str, str], list[str]] = {}
         self.sms_outbox: list[tuple[str, str]] = []
         self.sms_callbacks: list[Callable[[str, str], None]] = []
         self.change_hooks: list[Callable[[], Awaitable[None]]] = []
@@ -276,6 +278,14 @@ class Brain:
         c.logs.append((c.started_wall, f"Waiting for database {db_host}:{db_port} ..."))
         if c.kind in (MASTER, COREAPP, DBUPGRADE, WEBAPP):
             c.db_error = db_problem(c.env)
+        fault = self.start_faults.get((c.host, c.service))
+        if fault:
+            for line in fault:
+                c.logs.append((c.started_wall, line))
+            self._later(self.delay(0.2), self._crash, c.id, gen)
+            self.reconcile()
+            self._notify()
+            return
         if c.kind in (MASTER, COREAPP):
             c.ready_at = now + self.delay(START_DELAY)
             self.log(c, f"Starting {'Master' if c.kind == MASTER else 'Coreapp'} node {c.node_hostname}:{c.id} "
@@ -300,6 +310,11 @@ class Brain:
             c.ready_at = now
         self.reconcile()
         self._notify()
+
+    def _crash(self, cid: str, gen: int) -> None:
+        c = self.containers.get(cid)
+        if c and c.generation == gen and c.running:
+            self.stop(c, 1, log=False)
 
     def _fail_db(self, cid: str, gen: int) -> None:
         c = self.containers.get(cid)

@@ -252,6 +252,15 @@ class SimulatedCluster:
             raise ValueError(f"unknown docker fault {fault!r}")
         self._host(external_hostname).docker_fault = fault
 
+    def set_start_fault(self, external_hostname: str, service: str, log_lines: list[str] | None) -> None:
+        """Containers of ``service`` on that host print ``log_lines`` and exit with code 1 when started
+        (None clears it). Used to make catalogued faults appear in real container logs."""
+        key = (self._host(external_hostname).name, service)
+        if log_lines:
+            self.brain.start_faults[key] = list(log_lines)
+        else:
+            self.brain.start_faults.pop(key, None)
+
     def set_registry_denied(self, on: bool) -> None:
         """The registry refuses to pull images (``docker pull`` says "pull access denied")."""
         self.brain.registry_denied = on

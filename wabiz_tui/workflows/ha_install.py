@@ -17,6 +17,7 @@ from typing import Awaitable, Callable
 from ..api.client import ApiError
 from ..config.profile import save_profile
 from ..domain.commands import mkdir, remote_files, stat_mode, test_path
+from ..domain.diagnosis import diagnose_lines
 from ..domain.health import Level
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -24,7 +25,7 @@ from ..domain.validation import validate_profile
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .errors import WorkflowError
-from .events import Finding, Message
+from .events import Finding, HostOutput, Message
 
 __all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo", "container_problem"]
 
@@ -147,11 +148,25 @@ class HaInstall(Procedure):
         if status != 0:
             raise RemoteError(host.external_hostname, f"docker-compose ps exited with status {status}",
                               "check that docker runs and the compose file is in place")
-        problems = [msg for role in host.roles if (msg := container_problem(lines, role.service))]
-        if problems:
+        failed = [role for role in host.roles if container_problem(lines, role.service)]
+        problems = [container_problem(lines, role.service) for role in failed]
+        if failed:
+            await self._diagnose_logs(host, failed)
             raise RemoteError(host.external_hostname, "; ".join(problems),
                               f"start it again (step 5) and read its logs: docker-compose logs {host.roles[0].service}")
         return "all up"
+
+    async def _diagnose_logs(self, host: HostSpec, roles: list[Role]) -> None:
+        """Read the last log lines of the failed services and report what the catalogue recognises."""
+        for role in roles:
+            lines: list[str] = []
+            try:
+                await self._run(host, self.invocation(host).logs(role.service, tail=200), lines.append, echo=False)
+            except RemoteError:
+                continue
+            for line in lines[-20:]:
+                self.emit(HostOutput(host.external_hostname, f"log: {line}"))
+            self.report(diagnose_lines(lines, host.external_hostname))
 
     async def _still_done(self, number: int, host: HostSpec) -> bool:
         """Re-check on the host what the journal says it finished (resume after an interruption)."""
