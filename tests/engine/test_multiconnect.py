@@ -72,3 +72,28 @@ async def test_headless_demo_multiconnect_ends_healthy_with_a_measured_takeover(
     assert "multiconnect step 4 done: Multiconnect (2 shards) healthy" in text
     assert "takeover: a standby served the shard of wa-core-" in text
     assert text.strip().splitlines()[-1].startswith("verdict: Multiconnect (2 shards) healthy: 2/2 shards connected")
+
+
+async def test_set_shards_retries_a_403_with_back_off_then_gives_up(installed, tmp_path):
+    from wabiz_tui.workflows.events import Message
+    from wabiz_tui.workflows.multiconnect import SHARD_ATTEMPTS
+
+    settings = settings_for(installed, tmp_path, retry_backoff=0.01)
+    installed.cluster.set_shards_busy(2)
+    events = Recorder()
+    mc = Multiconnect(installed.profile, emit=events, settings=settings)
+    try:
+        assert await mc.set_shards(2, confirmed=True)
+    finally:
+        await mc.close()
+    retries = [e.text for e in events.of(Message) if "answered 403" in e.text]
+    assert len(retries) == 2 and "retry 1 in" in retries[0]
+    installed.cluster.set_shards_busy(SHARD_ATTEMPTS + 1)
+    events = Recorder()
+    mc = Multiconnect(installed.profile, emit=events, settings=settings)
+    try:
+        assert not await mc.set_shards(2, confirmed=True)
+    finally:
+        await mc.close()
+    assert len([e for e in events.of(Message) if "answered 403" in e.text]) == SHARD_ATTEMPTS - 1
+    assert "403" in events.of(StepFinished)[-1].summary

@@ -218,6 +218,12 @@ class SimulatedCluster:
             raise RuntimeError("SimulatedCluster not started")
         self._api.state.error_status = status
 
+    def set_shards_busy(self, times: int) -> None:
+        """The next ``times`` POST /v1/account/shards answer 403 (the server is temporarily unavailable)."""
+        if self._api is None:
+            raise RuntimeError("SimulatedCluster not started")
+        self._api.state.shards_busy = max(0, int(times))
+
     def set_registration_sunset(self, on: bool) -> None:
         """Make ``POST /v1/account`` answer 403 code 1005 ``biz_link_on_prem_reg_blocked``."""
         self.brain.sunset = on

@@ -92,6 +92,8 @@ class WebappState:
     tokens: dict[str, tuple[str, _dt.datetime]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_APP_SETTINGS)))
     error_status: int | None = None
+    #: how many of the next POST /v1/account/shards answer 403 "temporarily unavailable" (FB-mc: retry)
+    shards_busy: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -348,6 +350,9 @@ class WebappApi:
 
     @guarded(admin=True, body=True)
     async def set_shards(self, request: web.Request, user: str, body: dict) -> web.Response:
+        if self.state.shards_busy > 0:
+            self.state.shards_busy -= 1
+            return self.error(403, 1005, "Access denied", "Server temporarily unavailable, retry later")
         shards = body.get("shards")
         if shards is None:
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: shards")
