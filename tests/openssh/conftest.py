@@ -43,18 +43,24 @@ def keygen(path: Path) -> None:
 
 
 def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str) -> OpenSshHost:
+    """An sshd for ``name`` on a free loopback port; ``client_pub`` is its authorized_keys file.
+
+    With ``sim`` (a simulated cluster), ``docker``/``docker-compose`` on its PATH forward to the
+    simulated host; with None it is a plain OpenSSH host.
+    """
     d = base / name
     (d / "bin").mkdir(parents=True)
     keygen(d / "host_key")
     port = free_port()
-    sim_known = d / "sim_known_hosts"
-    sim_known.write_text(sim.known_hosts_path.read_text())
-    (d / "bin" / "sim.json").write_text(json.dumps({"port": sim.ssh_port(name), "key": str(sim.client_key_path),
-                                                    "known_hosts": str(sim_known), "user": sim.ssh_user,
-                                                    "root": str(sim.host_root(name))}))
-    for tool in ("docker", "docker-compose"):
-        shutil.copy(HERE / "shim.py", d / "bin" / tool)
-        (d / "bin" / tool).chmod(0o755)
+    if sim is not None:
+        sim_known = d / "sim_known_hosts"
+        sim_known.write_text(sim.known_hosts_path.read_text())
+        (d / "bin" / "sim.json").write_text(json.dumps({"port": sim.ssh_port(name), "key": str(sim.client_key_path),
+                                                        "known_hosts": str(sim_known), "user": sim.ssh_user,
+                                                        "root": str(sim.host_root(name))}))
+        for tool in ("docker", "docker-compose"):
+            shutil.copy(HERE / "shim.py", d / "bin" / tool)
+            (d / "bin" / tool).chmod(0o755)
     (d / "sshd_config").write_text("\n".join([
         f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {client_pub}",
         "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
@@ -109,3 +115,82 @@ async def openssh_cluster(tmp_path):
             except subprocess.TimeoutExpired:
                 o.process.kill()
         await session.stop()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (for an sshd listener: the processes serving its connections)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def stop_sshd(host: OpenSshHost) -> None:
+    """Stop an sshd started by :func:`start_sshd` and whatever serves its connections (even if SIGSTOPped)."""
+    import signal
+
+    for pid in descendants(host.process.pid) + [host.process.pid]:
+        for sig in (signal.SIGCONT, signal.SIGKILL if pid != host.process.pid else signal.SIGTERM):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+    try:
+        host.process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        host.process.kill()
+        host.process.wait(timeout=5)
+
+
+@dataclass
+class SshLab:
+    """Plain OpenSSH hosts on loopback, sharing one authorized_keys file and one known_hosts file."""
+
+    base: Path
+    user: str
+    key: Path                 # an unencrypted client key
+    encrypted_key: Path       # the same kind of key, encrypted with the passphrase "correct horse"
+    known_hosts: Path
+    hosts: dict[str, OpenSshHost]
+
+    def add(self, name: str, *, trusted: bool = True) -> OpenSshHost:
+        host = start_sshd(self.base / "hosts", name, self.base / "authorized_keys", None, self.user)
+        self.hosts[name] = host
+        if trusted:
+            with open(self.known_hosts, "a") as fh:
+                fh.write(f"[127.0.0.1]:{host.port} {host.host_key_pub}\n")
+        return host
+
+
+PASSPHRASE = "correct horse"
+
+
+@pytest.fixture
+def ssh_lab(tmp_path):
+    """A factory of plain sshd test hosts (no simulator): ``lab.add("bastion")``; all stopped at the end."""
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
+    if not sshd:
+        need_tool("sshd")
+    need_tool("ssh-keygen")
+    keygen(tmp_path / "client_key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", PASSPHRASE, "-f", str(tmp_path / "encrypted_key")], check=True)
+    (tmp_path / "authorized_keys").write_text((tmp_path / "client_key.pub").read_text() + (tmp_path / "encrypted_key.pub").read_text())
+    (tmp_path / "known_hosts").write_text("")
+    lab = SshLab(tmp_path, getpass.getuser(), tmp_path / "client_key", tmp_path / "encrypted_key", tmp_path / "known_hosts", {})
+    try:
+        yield lab
+    finally:
+        for h in lab.hosts.values():
+            stop_sshd(h)

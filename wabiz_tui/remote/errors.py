@@ -21,10 +21,16 @@ class AuthenticationFailed(RemoteError):
 
 
 class HostKeyUnknown(RemoteError):
-    """The host's key is in no trusted known_hosts file. ``key_type`` and ``fingerprint`` (SHA256:…) describe it."""
+    """The host's key is in no trusted known_hosts file. ``key_type`` and ``fingerprint`` (SHA256:…) describe it.
+
+    ``address``/``port`` are those of the machine that presented the key: for a route through jump
+    hosts it may be a jump host, which ``hop`` then names (e.g. ``"jump host bastion:2222"``; "" for
+    the cluster host itself). Trusting records ``address``/``port``.
+    """
 
     def __init__(self, host: str, address: str, port: int, key_type: str, fingerprint: str, public_key: str):
         self.address, self.port, self.key_type, self.fingerprint, self.public_key = address, port, key_type, fingerprint, public_key
+        self.hop = ""
         super().__init__(host, f"unknown host key {key_type} {fingerprint} for {address}:{port}",
                          "compare the fingerprint with the host's (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and trust it")
 

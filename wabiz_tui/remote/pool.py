@@ -7,18 +7,23 @@ import asyncio
 import asyncssh
 
 from ..domain.model import HostSpec
-from .ssh import SshSettings, connect
+from .ssh import KeyStore, SshSettings, connect
+
+#: Seconds :meth:`ConnectionPool.close` waits for a graceful close before aborting (R33).
+CLOSE_TIMEOUT = 2.0
 
 
 class ConnectionPool:
     """Caches one :class:`asyncssh.SSHClientConnection` per ``EXTERNAL_HOSTNAME``.
 
-    A closed or lost connection is reopened on the next :meth:`get`. :meth:`close` closes them all.
-    Errors are those of :func:`remote.ssh.connect`.
+    A closed or lost connection (keepalive timeout, dropped network) is reopened on the next
+    :meth:`get`. Decrypted private keys are kept for the pool's lifetime, so a passphrase is asked at
+    most once per key file. :meth:`close` closes them all. Errors are those of :func:`remote.ssh.connect`.
     """
 
     def __init__(self, settings: SshSettings):
         self.settings = settings
+        self.keys = KeyStore()
         self._conns: dict[str, asyncssh.SSHClientConnection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -28,7 +33,9 @@ class ConnectionPool:
         async with lock:
             conn = self._conns.get(host.external_hostname)
             if conn is None or conn.is_closed():
-                conn = await connect(host, self.settings)
+                if conn is not None:
+                    conn.abort()  # a lost connection: free its transport and jump hosts
+                conn = await connect(host, self.settings, keys=self.keys)
                 self._conns[host.external_hostname] = conn
             return conn
 
@@ -38,13 +45,22 @@ class ConnectionPool:
         if conn is not None:
             conn.close()
 
-    async def close(self) -> None:
-        """Close every connection and wait for them to finish."""
+    async def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Close every connection; those not closed within ``timeout`` seconds are aborted."""
         conns, self._conns = list(self._conns.values()), {}
         for c in conns:
             c.close()
-        for c in conns:
+        if not conns:
+            return
+
+        async def closed(c: asyncssh.SSHClientConnection) -> None:
             try:
-                await c.wait_closed()
-            except (asyncssh.Error, OSError):
-                pass
+                await asyncio.wait_for(c.wait_closed(), timeout)
+            except (TimeoutError, asyncssh.Error, OSError):
+                c.abort()
+                try:
+                    await asyncio.wait_for(c.wait_closed(), timeout)
+                except (TimeoutError, asyncssh.Error, OSError):
+                    pass
+
+        await asyncio.gather(*(closed(c) for c in conns))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 import asyncssh
 
@@ -12,34 +12,74 @@ from .errors import HostUnreachable, RemoteError
 
 #: Bytes read from the channel at a time.
 READ_CHUNK = 65536
+#: Seconds a stopped command's channel may take to close before it is left behind (R33).
+STOP_TIMEOUT = 2.0
+
+_LOST = (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, ConnectionResetError)
 
 
 async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: str,
-                        on_line: Callable[[str], None], *, timeout: float | None = None) -> int | None:
-    """Run ``command`` (stdout and stderr merged, no PTY) and call ``on_line`` for each output line.
+                        on_line: Callable[[str], None], *, timeout: float | None = None,
+                        pty: bool = False) -> int | None:
+    """Run ``command`` (stdout and stderr merged) and call ``on_line`` for each output line.
 
     Returns the exit status, or None when the remote process ended on a signal. Raises
-    :class:`HostUnreachable` when the connection is lost mid-command and :class:`RemoteError` on
-    timeout (``timeout`` in seconds, None for no limit). Cancelling the caller closes the channel.
+    :class:`HostUnreachable` when the connection is lost mid-command (a silent host is detected by
+    the connection's keepalive: ``SshSettings.keepalive_interval`` × ``keepalive_count_max``) and
+    :class:`RemoteError` on timeout (``timeout`` in seconds, None for no limit).
+
+    Stopping (the caller's task cancelled, or the timeout): the remote process is sent SIGTERM (an SSH
+    "signal" request, OpenSSH ≥ 7.9, which sshd delivers to the command's process group), then the
+    channel is closed, waiting at most ``STOP_TIMEOUT`` seconds. With ``pty`` a terminal is requested
+    as well, so closing the channel also hangs up the remote side (lines then end in CRLF, which the
+    line splitter removes).
     """
     splitter = LineSplitter()
+    proc: asyncssh.SSHClientProcess | None = None
+    finished = False
     try:
         async with asyncio.timeout(timeout):
-            async with conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None) as proc:
-                while True:
-                    chunk = await proc.stdout.read(READ_CHUNK)
-                    if not chunk:
-                        break
-                    for line in splitter.feed(chunk):
-                        on_line(line)
-                for line in splitter.close():
+            proc = await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None,
+                                             term_type="dumb" if pty else None)
+            while True:
+                chunk = await proc.stdout.read(READ_CHUNK)
+                if not chunk:
+                    break
+                for line in splitter.feed(chunk):
                     on_line(line)
-                result = await proc.wait(check=False)
-                return result.exit_status if result.exit_signal is None else None
+            for line in splitter.close():
+                on_line(line)
+            result = await proc.wait(check=False)
+            finished = True
+            return result.exit_status if result.exit_signal is None else None
     except TimeoutError:
-        raise RemoteError(host, f"command did not finish within {timeout:.0f} s", "check the host's load and docker daemon") from None
-    except (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, ConnectionResetError) as exc:
-        raise HostUnreachable(host, f"connection lost during the command ({exc.__class__.__name__})",
+        raise RemoteError(host, f"command did not finish within {timeout:.0f} s (it was stopped)",
+                          "check the host's load and docker daemon") from None
+    except _LOST as exc:
+        finished = True  # nothing left to stop
+        raise HostUnreachable(host, f"connection lost during the command ({_why(exc)})",
                               "check the host and the network, then retry the step") from None
     except asyncssh.ChannelOpenError as exc:
         raise RemoteError(host, f"the SSH server refused a session: {exc.reason}", "retry; check sshd MaxSessions") from None
+    finally:
+        if proc is not None:
+            await _stop(proc, still_running=not finished)
+
+
+def _why(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", "") or str(exc)
+    return f"{exc.__class__.__name__}: {reason}" if reason else exc.__class__.__name__
+
+
+async def _stop(proc: asyncssh.SSHClientProcess, *, still_running: bool) -> None:
+    """End the remote command (if it may still run) and close its channel, never waiting long."""
+    if still_running and proc.exit_status is None and proc.exit_signal is None:
+        try:
+            proc.send_signal("TERM")
+        except (asyncssh.Error, OSError, ValueError):
+            pass
+    proc.close()
+    try:
+        await asyncio.wait_for(proc.wait_closed(), STOP_TIMEOUT)
+    except (TimeoutError, asyncssh.Error, OSError):
+        pass

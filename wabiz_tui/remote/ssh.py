@@ -1,41 +1,75 @@
-"""SSH connections with host-key verification always on (asyncssh).
+"""SSH connections with host-key verification always on, on every hop (asyncssh).
 
 Trust comes from known_hosts files: the app's own (keys the operator accepted), the user's
 ``~/.ssh/known_hosts``, and an optional profile-supplied file (the demo's simulated hosts).
-``asyncssh.connect`` is never called with ``known_hosts=None``.
+``asyncssh.connect`` is never called with ``known_hosts=None`` nor with an empty trust list (which
+asyncssh would replace by its own default file).
+
+Where a host is reached: the profile's ``SshTarget`` first, then the OpenSSH client config
+(``~/.ssh/config`` or ``SshSettings.config_file``), read with asyncssh's config parser: ``HostName``,
+``User``, ``Port``, ``IdentityFile``, ``HostKeyAlias`` and ``ProxyJump``. Jump hosts (the profile's
+``jump`` field, else the config's ``ProxyJump``, nested ones included) are connected one by one here,
+each with the same known_hosts and keys, and passed on as ``tunnel=``; an error names the hop.
+
+Encrypted private keys are decrypted with a passphrase asked through ``SshSettings.passphrase``
+(never stored; the decrypted key is kept in memory by a :class:`KeyStore` for the pool's lifetime).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import getpass
+import inspect
 import os
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import asyncssh
+from asyncssh.config import SSHClientConfig
 
-from ..domain.model import HostSpec
-from .errors import AuthenticationFailed, HostKeyChanged, HostKeyUnknown, HostUnreachable, RemoteError
+from ..domain.model import HostSpec, SshTarget
+from ..domain.validation import MAX_JUMP_HOPS, split_jump
+from .errors import (
+    AuthenticationFailed,
+    HostKeyChanged,
+    HostKeyUnknown,
+    HostUnreachable,
+    RemoteError,
+)
 
 #: Seconds: TCP + handshake + authentication; keepalive every 15 s, 3 misses drop the host.
 CONNECT_TIMEOUT = 10.0
 KEEPALIVE_INTERVAL = 15.0
 KEEPALIVE_COUNT_MAX = 3
 
+#: ``passphrase(key_file) -> passphrase`` (plain or awaitable); raising or returning "" means "none".
+PassphraseCallback = Callable[[str], "Awaitable[str] | str"]
+
 
 @dataclass
 class SshSettings:
-    """Client-wide SSH settings: trusted known_hosts files and whether ``~/.ssh/config`` is read.
+    """Client-wide SSH settings.
 
-    ``known_hosts`` paths that do not exist are skipped. ``read_user_config`` False is used by the
-    tests so a developer's own config and agent never leak in.
+    ``known_hosts``: trusted known_hosts files (paths that do not exist are skipped).
+    ``read_user_config``: read ``~/.ssh/config`` and ``~/.ssh/known_hosts`` and use the SSH agent
+    (False in the tests, so a developer's own config and agent never leak in).
+    ``config_file``: an OpenSSH client config read instead of ``~/.ssh/config`` (even when
+    ``read_user_config`` is False).
+    ``keepalive_interval`` × ``keepalive_count_max``: how long a silent host is tolerated before its
+    connection is declared lost (on every hop).
+    ``passphrase``: asked for the passphrase of an encrypted private key, with the key file's path;
+    None means encrypted keys cannot be used (a clear error says so).
     """
 
     known_hosts: Sequence[Path] = field(default_factory=list)
     read_user_config: bool = True
     connect_timeout: float = CONNECT_TIMEOUT
     keepalive_interval: float = KEEPALIVE_INTERVAL
+    keepalive_count_max: int = KEEPALIVE_COUNT_MAX
+    config_file: Path | None = None
+    passphrase: PassphraseCallback | None = field(default=None, repr=False, compare=False)
 
 
 def _known_hosts_paths(settings: SshSettings) -> list[str]:
@@ -45,96 +79,310 @@ def _known_hosts_paths(settings: SshSettings) -> list[str]:
     return [str(p) for p in paths if p.is_file()]
 
 
-def _connect_kwargs(host: HostSpec, settings: SshSettings) -> dict:
-    s = host.ssh
+def _trust(settings: SshSettings) -> list[str] | asyncssh.SSHKnownHosts:
+    # an empty list would make asyncssh fall back to ~/.ssh/known_hosts: give it an empty store instead
+    return _known_hosts_paths(settings) or asyncssh.import_known_hosts("")
+
+
+def config_paths(settings: SshSettings) -> list[str]:
+    """The OpenSSH client config files read for host aliases (possibly none)."""
+    if settings.config_file is not None:
+        path = Path(settings.config_file).expanduser()
+        return [str(path)] if path.is_file() else []
     user_config = Path("~/.ssh/config").expanduser()
-    kwargs: dict = {
-        "known_hosts": _known_hosts_paths(settings) or asyncssh.import_known_hosts(""),
-        "config": [str(user_config)] if settings.read_user_config and user_config.is_file() else None,
-        "connect_timeout": settings.connect_timeout,
-        "keepalive_interval": settings.keepalive_interval,
-        "keepalive_count_max": KEEPALIVE_COUNT_MAX,
-    }
-    if not s.alias:
-        kwargs["port"] = s.port
-    elif s.port != 22:
-        kwargs["port"] = s.port
-    if s.user:
-        kwargs["username"] = s.user
-    if s.key_file:
-        kwargs["client_keys"] = [str(Path(s.key_file).expanduser())]
-    if not s.use_agent or not settings.read_user_config:
-        kwargs["agent_path"] = None
-    return kwargs
+    return [str(user_config)] if settings.read_user_config and user_config.is_file() else []
 
 
-async def _describe_host_key(address: str, port: int, timeout: float) -> tuple[str, str, str]:
-    key = await asyncio.wait_for(asyncssh.get_server_host_key(address, port, config=None), timeout)
-    if key is None:
-        return "unknown", "unknown", ""
-    return key.get_algorithm(), key.get_fingerprint("sha256"), key.export_public_key().decode().strip()
+# ---- where to connect: hops resolved from the profile and the config ----------------------------
+
+@dataclass(frozen=True)
+class Hop:
+    """One SSH connection of a route: ``name`` as written (alias or host), where it really goes."""
+
+    name: str
+    host: str
+    port: int
+    user: str = ""
+    identity_files: tuple[str, ...] = ()
+    key_file_required: bool = False
+    host_key_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """How messages name this hop: what the operator wrote, with the port when not 22."""
+        if self.name != self.host:
+            return self.name
+        return self.host if self.port == 22 else f"{self.host}:{self.port}"
+
+    @property
+    def known_name(self) -> str:
+        """The name its key is recorded under in known_hosts (``HostKeyAlias`` or the address)."""
+        return self.host_key_name or self.host
 
 
-def _recorded(paths: list[str], address: str, port: int) -> list[str]:
-    """SHA256 fingerprints of the keys recorded for ``address:port`` in ``paths`` (empty: unknown host)."""
-    name = address if port == 22 else f"[{address}]:{port}"
+def _config(paths: list[str], name: str, user: str = "", port: int | None = None) -> SSHClientConfig | None:
+    if not paths:
+        return None
+    try:
+        return SSHClientConfig.load(None, paths, False, False, False, getpass.getuser(),
+                                    user or (), name, port if port is not None else ())
+    except (OSError, ValueError) as exc:
+        raise RemoteError(name, f"cannot read the SSH config {', '.join(paths)}: {exc}",
+                          "fix the line named in the message, or use host/user/port in the profile instead of an alias") from None
+
+
+def _hop_from_config(name: str, user: str, port: int | None, paths: list[str],
+                     key_file: str = "") -> tuple[Hop, str]:
+    """The hop for ``name`` with the config applied, and the config's ProxyJump for it ("" when none)."""
+    cfg = _config(paths, name, user, port)
+    get = (lambda k: cfg.get(k)) if cfg else (lambda k: None)
+    identities = (key_file,) if key_file else tuple(str(i) for i in (get("IdentityFile") or ()))
+    hop = Hop(name=name, host=str(get("Hostname") or name), port=int(port or get("Port") or 22),
+              user=str(user or get("User") or ""), identity_files=identities, key_file_required=bool(key_file),
+              host_key_name=str(get("HostKeyAlias") or ""))
+    proxy = str(get("ProxyJump") or "")
+    return hop, "" if proxy.lower() == "none" else proxy
+
+
+def _jump_chain(spec: str, paths: list[str], seen: tuple[str, ...], where: str) -> list[Hop]:
+    """The hops of a ProxyJump-style list, as OpenSSH takes it: the first hop may itself have a
+    ProxyJump in the config (followed recursively); the later ones are reached through the earlier."""
+    try:
+        parts = split_jump(spec)
+    except ValueError as exc:
+        raise RemoteError(where, f"jump host list {spec!r} {exc}", "give jump hosts as [user@]host[:port], comma-separated") from None
+    chain: list[Hop] = []
+    for i, (user, host, port) in enumerate(parts):
+        hop, proxy = _hop_from_config(host, user, port, paths)
+        if i == 0 and proxy:
+            if hop.name in seen or len(seen) > MAX_JUMP_HOPS:
+                raise RemoteError(where, f"the ProxyJump entries of the SSH config loop or are too deep ({' -> '.join(seen + (hop.name,))})",
+                                  "fix ProxyJump in the SSH config")
+            chain += _jump_chain(proxy, paths, seen + (hop.name,), where)
+        chain.append(hop)
+    if len(chain) > MAX_JUMP_HOPS:
+        raise RemoteError(where, f"the route has {len(chain)} jump hosts; at most {MAX_JUMP_HOPS} are supported", "shorten the chain")
+    return chain
+
+
+def resolve_route(target: SshTarget, settings: SshSettings, where: str = "") -> tuple[list[Hop], Hop]:
+    """``(jump hops in order, final hop)`` for ``target``: the profile's values win over the config's.
+
+    With an alias the profile's port counts only when it is not 22 (the dataclass default).
+    """
+    paths = config_paths(settings)
+    name = target.alias or target.host
+    port = target.port if (not target.alias or target.port != 22) else None
+    final, proxy = _hop_from_config(name, target.user, port, paths, target.key_file)
+    spec = target.jump.strip() or proxy
+    jumps = _jump_chain(spec, paths, (name,), where or name) if spec else []
+    return jumps, final
+
+
+# ---- private keys ---------------------------------------------------------------------------------
+
+class KeyStore:
+    """Private keys read from files, each decrypted at most once (the passphrase itself is never kept).
+
+    Concurrent connections that need the same encrypted key ask for its passphrase once.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[asyncssh.SSHKeyPair]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def load(self, path: str, settings: SshSettings, where: str, *, required: bool) -> list[asyncssh.SSHKeyPair]:
+        """The key pair(s) of ``path`` (with its ``-cert.pub`` if present); [] for a missing optional file."""
+        full = str(Path(path).expanduser())
+        async with self._locks.setdefault(full, asyncio.Lock()):
+            if full in self._keys:
+                return self._keys[full]
+            if not os.path.isfile(full):
+                if required:
+                    raise AuthenticationFailed(where, f"the key file {full} does not exist",
+                                               "fix ssh.key_file in the profile (or IdentityFile in the SSH config)")
+                return []
+            keys = await self._decrypt(full, settings, where)
+            self._keys[full] = keys
+            return keys
+
+    @staticmethod
+    async def _decrypt(path: str, settings: SshSettings, where: str) -> list[asyncssh.SSHKeyPair]:
+        try:
+            return asyncssh.load_keypairs([path])
+        except asyncssh.KeyImportError as exc:
+            if "passphrase" not in str(exc).lower():
+                raise AuthenticationFailed(where, f"the key file {path} is not a private key asyncssh can read ({exc})",
+                                           "check ssh.key_file / IdentityFile") from None
+        except asyncssh.KeyEncryptionError as exc:
+            raise AuthenticationFailed(where, f"cannot read the key file {path}: {_encryption_detail(exc)}",
+                                       "install the missing package, or use the SSH agent") from None
+        except OSError as exc:
+            raise AuthenticationFailed(where, f"cannot read the key file {path}: {exc.strerror or exc}",
+                                       "check the file's path and permissions") from None
+        # the key is encrypted
+        if settings.passphrase is None:
+            raise AuthenticationFailed(where, f"the key file {path} is encrypted and no passphrase can be asked here",
+                                       "load the key into the SSH agent (ssh-add) and allow the agent, or run interactively") from None
+        try:
+            answer = settings.passphrase(path)
+            if inspect.isawaitable(answer):
+                answer = await answer
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            raise
+        except Exception:  # noqa: BLE001 - the face declined (e.g. the dialog was dismissed)
+            answer = ""
+        if not answer:
+            raise AuthenticationFailed(where, f"the key file {path} is encrypted and no passphrase was given",
+                                       "enter the key's passphrase, or load the key into the SSH agent (ssh-add)")
+        try:
+            return asyncssh.load_keypairs([path], passphrase=answer)
+        except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
+            if "bcrypt" in str(exc):
+                raise AuthenticationFailed(where, f"cannot decrypt the key file {path}: {_encryption_detail(exc)}",
+                                           "install the missing package, or use the SSH agent") from None
+            raise AuthenticationFailed(where, f"wrong passphrase for the key file {path}",
+                                       "enter the key's passphrase again (ssh-keygen -y -f <key> checks it)") from None
+
+
+def _encryption_detail(exc: Exception) -> str:
+    text = str(exc)
+    if "bcrypt" in text:
+        return "OpenSSH-format encrypted keys need the Python package 'bcrypt' (pip install bcrypt)"
+    return text
+
+
+# ---- host keys --------------------------------------------------------------------------------------
+
+class _KeyWitness(asyncssh.SSHClient):
+    """Records the host key a server presented when our known_hosts did not trust it (and refuses it)."""
+
+    def __init__(self) -> None:
+        self.presented: asyncssh.SSHKey | None = None
+
+    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        self.presented = key
+        return False
+
+
+def _recorded(paths: list[str], host: str, port: int) -> list[str]:
+    """SHA256 fingerprints of the keys recorded for ``host:port`` in ``paths`` (empty: unknown host)."""
     found: list[str] = []
     for p in paths:
         try:
             kh = asyncssh.read_known_hosts(p)
         except (OSError, ValueError):
             continue
-        trusted, *_ = kh.match(name, "", port)
+        trusted, *_ = kh.match(host, "", port if port != 22 else None)
         found += [k.get_fingerprint("sha256") for k in trusted]
     return found
 
 
-async def connect(host: HostSpec, settings: SshSettings) -> asyncssh.SSHClientConnection:
-    """Open an authenticated SSH connection to ``host``.
+def _entry(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
 
-    Raises :class:`HostKeyUnknown` (with the key's SHA256 fingerprint), :class:`HostKeyChanged`,
-    :class:`AuthenticationFailed` or :class:`HostUnreachable`; messages name the host.
-    """
-    target = host.ssh.alias or host.ssh.host
-    name = host.external_hostname
-    kwargs = _connect_kwargs(host, settings)
+
+# ---- connecting -------------------------------------------------------------------------------------
+
+async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStore, *,
+                       tunnel: asyncssh.SSHClientConnection | None, via: str, is_jump: bool,
+                       use_agent: bool) -> asyncssh.SSHClientConnection:
+    """One hop with our trust, keys and keepalive; errors name ``name`` (the cluster host) and the hop."""
+    what = f"jump host {hop.label}" if is_jump else hop.label
+    through = f" via {via}" if via else ""
+    kwargs: dict = {
+        "port": hop.port,
+        "known_hosts": _trust(settings),
+        "config": config_paths(settings) or None,
+        "tunnel": tunnel,            # None: never the config's ProxyJump, the chain is built here
+        "connect_timeout": settings.connect_timeout,
+        "keepalive_interval": settings.keepalive_interval,
+        "keepalive_count_max": settings.keepalive_count_max,
+    }
+    if hop.user:
+        kwargs["username"] = hop.user
+    if hop.identity_files:
+        loaded: list[asyncssh.SSHKeyPair] = []
+        for f in hop.identity_files:
+            loaded += await keys.load(f, settings, name, required=hop.key_file_required)
+        # none of the config's IdentityFile exists: like OpenSSH, go on with the agent (and default keys)
+        kwargs["client_keys"] = loaded or []
+    if not use_agent or not settings.read_user_config:
+        kwargs["agent_path"] = None
+    witness = _KeyWitness()
     try:
-        return await asyncssh.connect(target, **kwargs)
+        return await asyncssh.connect(hop.name if kwargs["config"] else hop.host, client_factory=lambda: witness, **kwargs)
     except asyncssh.HostKeyNotVerifiable:
-        port = kwargs.get("port", 22)
-        try:
-            key_type, fp, public = await _describe_host_key(target, port, settings.connect_timeout)
-        except (OSError, asyncssh.Error, asyncio.TimeoutError):
-            key_type, fp, public = "unknown", "unavailable", ""
-        paths = _known_hosts_paths(settings)
-        recorded = _recorded(paths, target, port)
+        key = witness.presented
+        key_type = key.get_algorithm() if key else "unknown"
+        fp = key.get_fingerprint("sha256") if key else "unavailable"
+        public = key.export_public_key().decode().strip() if key else ""
+        recorded = _recorded(_known_hosts_paths(settings), hop.known_name, hop.port)
         if recorded:
-            entry = target if port == 22 else f"[{target}]:{port}"
-            raise HostKeyChanged(name, f"the host key of {target}:{port} CHANGED: recorded {', '.join(recorded)}, "
+            raise HostKeyChanged(name, f"{what}{through}: the host key of {hop.host}:{hop.port} CHANGED: recorded {', '.join(recorded)}, "
                                        f"now presented {key_type} {fp}; refusing to connect",
-                                 f"if the host was really reinstalled, remove the old key (ssh-keygen -R '{entry}' -f <known_hosts file>) "
-                                 "and connect again; otherwise treat it as an attack") from None
-        raise HostKeyUnknown(name, target, port, key_type, fp, public) from None
+                                 f"if the host was really reinstalled, remove the old key (ssh-keygen -R '{_entry(hop.known_name, hop.port)}' "
+                                 "-f <known_hosts file>) and connect again; otherwise treat it as an attack") from None
+        err = HostKeyUnknown(name, hop.known_name, hop.port, key_type, fp, public)
+        err.hop = what if (is_jump or via) else ""
+        if is_jump or via:  # say which hop: the question is about that machine, not the cluster host
+            err.args = (f"{name}: {what}{through}: unknown host key {key_type} {fp} for {hop.host}:{hop.port}",)
+        raise err from None
     except asyncssh.PermissionDenied:
-        raise AuthenticationFailed(name, f"SSH authentication refused for user {host.ssh.user or '(from ssh config)'} at {target}",
+        raise AuthenticationFailed(name, f"{what}{through}: SSH authentication refused for user {hop.user or getpass.getuser()} at {hop.host}:{hop.port}",
                                    "check the user, the key file or the agent, and the host's authorized_keys") from None
-    except (asyncio.TimeoutError, TimeoutError):
-        raise HostUnreachable(name, f"no SSH answer from {target} within {settings.connect_timeout:.0f} s",
+    except TimeoutError:
+        raise HostUnreachable(name, f"{what}{through}: no SSH answer from {hop.host}:{hop.port} within {settings.connect_timeout:.0f} s",
                               "check the address, the port and the firewall") from None
     except ConnectionRefusedError:
-        raise HostUnreachable(name, f"connection refused by {target}:{kwargs.get('port', 22)}",
+        raise HostUnreachable(name, f"{what}{through}: connection refused by {hop.host}:{hop.port}",
                               "is sshd running, and is the port right?") from None
+    except asyncssh.ChannelOpenError as exc:  # the jump host could not open the TCP connection onwards
+        detail = (f"connection refused by {hop.host}:{hop.port}" if "refused" in exc.reason.lower()
+                  else f"{via} could not reach {hop.host}:{hop.port} ({exc.reason})")
+        raise HostUnreachable(name, f"{what}{through}: {detail}",
+                              "check the address and port as seen from the jump host, and its AllowTcpForwarding") from None
     except OSError as exc:
-        raise HostUnreachable(name, f"cannot reach {target}: {exc.strerror or exc}",
+        raise HostUnreachable(name, f"{what}{through}: cannot reach {hop.host}: {exc.strerror or exc}",
                               "check the host name (DNS), the address and the network") from None
     except asyncssh.Error as exc:
-        raise RemoteError(name, f"SSH error with {target}: {exc.reason}", "retry; if it persists check sshd's log") from None
+        raise RemoteError(name, f"{what}{through}: SSH error with {hop.host}:{hop.port}: {exc.reason}",
+                          "retry; if it persists check sshd's log") from None
+
+
+async def connect(host: HostSpec, settings: SshSettings, *, keys: KeyStore | None = None) -> asyncssh.SSHClientConnection:
+    """Open an authenticated SSH connection to ``host``, through its jump hosts if any.
+
+    Raises :class:`HostKeyUnknown` (with the key's SHA256 fingerprint, for the hop that presented it),
+    :class:`HostKeyChanged`, :class:`AuthenticationFailed` or :class:`HostUnreachable`; messages name
+    the host and, for a jump host, the hop. Closing the returned connection closes its jump hosts.
+    """
+    keys = keys or KeyStore()
+    name = host.external_hostname
+    jumps, final = resolve_route(host.ssh, settings, name)
+    tunnel: asyncssh.SSHClientConnection | None = None
+    via = ""
+    try:
+        for hop in jumps:
+            if not hop.identity_files and host.ssh.key_file:  # a hop without its own IdentityFile uses the profile's key
+                hop = dataclasses.replace(hop, identity_files=(host.ssh.key_file,))
+            conn = await _connect_hop(hop, name, settings, keys, tunnel=tunnel, via=via, is_jump=True,
+                                      use_agent=host.ssh.use_agent)
+            conn.set_tunnel(tunnel)  # closing a hop closes the hops before it
+            tunnel, via = conn, hop.label
+        conn = await _connect_hop(final, name, settings, keys, tunnel=tunnel, via=via, is_jump=False,
+                                  use_agent=host.ssh.use_agent)
+    except BaseException:
+        if tunnel is not None:
+            tunnel.abort()
+        raise
+    conn.set_tunnel(tunnel)
+    return conn
 
 
 def trust_host_key(known_hosts_file: Path, address: str, port: int, public_key: str) -> None:
     """Append an accepted key to the app's known_hosts (``[addr]:port key`` for non-22 ports), mode 600."""
     known_hosts_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = address if port == 22 else f"[{address}]:{port}"
     fd = os.open(known_hosts_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a") as fh:
-        fh.write(f"{name} {public_key}\n")
+        fh.write(f"{_entry(address, port)} {public_key}\n")
