@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .headless import HeadlessPrinter
+from .headless import HeadlessPrinter, terminal_passphrase
 
 
 #: Largest --speed factor (every simulated delay multiplied by it): 100 makes a 3 s start take 5 minutes.
@@ -421,7 +421,7 @@ def _logs(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         printer = HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
-        wf = LogCollection(profile, emit=printer, settings=default_settings(profile, profile_path=path))
+        wf = LogCollection(profile, emit=printer, settings=default_settings(profile, profile_path=path, passphrase=terminal_passphrase()))
         try:
             ok = await wf.collect(request, args.out)
             if wf.directory is not None and wf.directory.exists():
@@ -460,7 +460,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
     printer = HeadlessPrinter(verbose=False)
-    settings = default_settings(profile, paths, profile_path=path)
+    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase())
     settings.journal = _journal(paths, profile.name, f"{args.command}-{args.to.strip()}")
     wf = Upgrade(profile, emit=printer, settings=settings, target=args.to, force=args.force, backups_dir=paths.backups)
     problems = wf.problems()
@@ -517,7 +517,7 @@ def _uninstall(args: argparse.Namespace) -> int:
 
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
-    settings = default_settings(profile, paths, profile_path=path)
+    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase())
     settings.journal = _journal(paths, profile.name, "uninstall")
     wf = Uninstall(profile, emit=HeadlessPrinter(verbose=False), settings=settings)
     print(f"uninstall of cluster {profile.name!r} will remove:")
@@ -578,7 +578,7 @@ def _install(args: argparse.Namespace) -> int:
     if not args.yes:
         return _fail(f"add --yes to run the install on {len(profile.hosts)} host(s) (see first: wabiz-tui plan {args.profile})")
     paths = app_paths().ensure()
-    settings = default_settings(profile, paths, profile_path=path)
+    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase())
     settings.journal = _journal(paths, profile.name, "install", announce=False)  # HaInstall says it itself
     settings.preflight = not args.skip_preflight
     printer = HeadlessPrinter(args.verbose)
@@ -617,7 +617,7 @@ def _preflight(args: argparse.Namespace) -> int:
     profile, path = _load(args.profile)
 
     async def run() -> int:
-        wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path))
+        wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path, passphrase=terminal_passphrase()))
         try:
             ok = await wf.run()
         finally:

@@ -7,6 +7,20 @@ import time
 from .workflows import events as ev
 
 
+def terminal_passphrase():
+    """A passphrase callback that asks on the terminal (never echoed, never stored), or None without one."""
+    import sys
+
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(key_file: str) -> str:
+        import getpass
+
+        return getpass.getpass(f"passphrase for {key_file}: ")
+    return ask
+
+
 class HeadlessPrinter:
     """Prints one line per step and per host (all output lines with ``verbose``) and, at the end,
     a recap per host (:meth:`recap`). Progress lines are throttled to one per host per second and

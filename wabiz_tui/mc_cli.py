@@ -66,7 +66,7 @@ def main(args, profile: ClusterProfile, path) -> int:
         print_plan(profile, args.shards, host)
         print("wabiz-tui: nothing done: add --yes to set the shards (connections drop briefly)", file=sys.stderr)
         return 1
-    from .headless import HeadlessPrinter
+    from .headless import HeadlessPrinter, terminal_passphrase
 
-    return asyncio.run(run(profile, default_settings(profile, profile_path=path), HeadlessPrinter(verbose=False),
+    return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase()), HeadlessPrinter(verbose=False),
                            args.shards, host))

@@ -37,9 +37,10 @@ class RunSettings:
 
 
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
-                     read_user_config: bool = True) -> RunSettings:
-    """Settings for ``profile``: trust the app's known_hosts, the profile's own file, and ~/.ssh/known_hosts."""
+                     read_user_config: bool = True, passphrase=None) -> RunSettings:
+    """Settings for ``profile``: trust the app's known_hosts, the profile's own file, and ~/.ssh/known_hosts.
+    ``passphrase(key_file)`` is asked for encrypted private keys (the face supplies it; None: refuse them clearly)."""
     paths = (paths or app_paths()).ensure()
     trusted = [paths.known_hosts] + ([Path(profile.known_hosts)] if profile.known_hosts else [])
-    return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config),
+    return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config, passphrase=passphrase),
                        log_dir=paths.logs, profile_path=profile_path)
