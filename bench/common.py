@@ -1,0 +1,100 @@
+"""Helpers shared by the benchmarks: the simulator process, OpenSSH options, timing a child process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+MB = 1_000_000
+
+
+@dataclass
+class Sim:
+    """A running ``bench.sim_server`` process and what it printed."""
+
+    proc: subprocess.Popen
+    profile: str = ""
+    key: str = ""
+    known_hosts: str = ""
+    hosts: list[tuple[str, int]] = field(default_factory=list)
+
+    def command(self, line: str) -> str:
+        """Send one stdin command and return its one-line answer."""
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the simulator process ended while answering {line!r}")
+        return answer.strip()
+
+    def stop(self) -> None:
+        """Close its stdin (it stops its cluster and exits) and wait."""
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        finally:
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> "Sim":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_sim(*args: str) -> Sim:
+    """Start ``python -m bench.sim_server ARGS`` and wait for its ``ready`` line."""
+    proc = subprocess.Popen([sys.executable, "-m", "bench.sim_server", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    sim = Sim(proc)
+    assert proc.stdout
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait()
+            raise RuntimeError("the simulator process ended early")
+        key, _, value = line.strip().partition(": ")
+        if key == "host":
+            name, port = value.split()
+            sim.hosts.append((name, int(port)))
+        elif key in ("profile", "key", "known_hosts"):
+            setattr(sim, key, value)
+        elif key.startswith("error"):
+            sim.stop()
+            raise RuntimeError(line.strip())
+        elif key == "ready":
+            return sim
+
+
+def openssh_options(sim: Sim) -> list[str]:
+    """The strict, non-interactive OpenSSH client options every comparison uses (no user config)."""
+    return ["-i", sim.key, "-o", f"UserKnownHostsFile={sim.known_hosts}", "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-F", "/dev/null"]
+
+
+def need(tool: str) -> str:
+    """Absolute path of an OpenSSH tool, or a clear error."""
+    path = shutil.which(tool)
+    if not path:
+        raise RuntimeError(f"OpenSSH {tool} not installed (apt-get install openssh-client)")
+    return path
+
+
+def run_measured(cmd: list[str], **kw) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one child process; raises if it fails."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, **kw)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} exited with {p.returncode}")
+    return time.perf_counter() - start, usage.ru_maxrss * 1024
