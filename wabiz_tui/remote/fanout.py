@@ -11,8 +11,9 @@ from .errors import RemoteError
 
 T = TypeVar("T")
 
-#: At most this many hosts are worked on at once (sshd MaxStartups starts dropping beyond 10).
-MAX_PARALLEL_HOSTS = 10
+#: At most this many hosts are worked on at once. sshd's MaxStartups (10) limits unauthenticated
+#: connections to ONE server; each host has its own, so the cap only bounds our own load.
+MAX_PARALLEL_HOSTS = 64
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from ..domain.text import LineSplitter
 from .errors import HostUnreachable, RemoteError
 
 #: Bytes read from the channel at a time.
-READ_CHUNK = 65536
+READ_CHUNK = 16384
 #: Seconds a stopped command's channel may take to close before it is left behind (R33).
 STOP_TIMEOUT = 2.0
 
@@ -47,6 +47,7 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
                     break
                 for line in splitter.feed(chunk):
                     on_line(line)
+                await asyncio.sleep(0)  # a fast host must not starve the UI or the other hosts
             for line in splitter.close():
                 on_line(line)
             result = await proc.wait(check=False)

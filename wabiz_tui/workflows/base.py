@@ -12,7 +12,6 @@ import asyncio
 import posixpath
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
@@ -31,16 +30,7 @@ from ..remote.upload import upload_text
 from .events import Emit, Finding, HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
 from .runlog import RunLog
 from .settings import RunSettings
-
-
-@dataclass(frozen=True)
-class StepInfo:
-    """A step of a procedure: its number in the seed, a stable key, a title and what it does."""
-
-    number: int
-    key: str
-    title: str
-    description: str
+from .stepinfo import StepInfo
 
 
 #: Output lines kept per host for diagnosis when its part of a step fails.
@@ -66,15 +56,22 @@ class Procedure:
         #: Secrets given to this run only (e.g. a backup password), masked like the profile's.
         self.extra_secrets: list[str] = []
         self._recent: dict[str, deque[str]] = {}
+        self._redactor_for: tuple[str, ...] = ()
+        self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
 
     # ---- events ---------------------------------------------------------------------------
     @property
     def _redact(self) -> Redactor:
+        """The redactor for the secrets in force; rebuilt only when one of them changes (hot path)."""
         p = self.profile
         token = self._api.token if self._api is not None else ""
-        return Redactor([p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token,
-                         *self.extra_secrets])
+        secrets = (p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token,
+                   *self.extra_secrets)
+        if secrets != self._redactor_for:
+            self._redactor_for = secrets
+            self._redactor = Redactor(secrets)
+        return self._redactor
 
     def emit(self, event) -> None:
         """Send ``event`` to the face, after masking secrets in any text it carries."""

@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import TextIO
 
 
+#: Seconds between flushes of the log files to disk (and always at close).
+FLUSH_EVERY = 0.5
+
+
 class RunLog:
     """Appends each host's lines to ``<log_dir>/<profile>-<timestamp>/<host>.log`` (mode 600).
 
@@ -18,6 +22,7 @@ class RunLog:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.directory = Path(log_dir) / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile_name)}-{stamp}"
         self._files: dict[str, TextIO] = {}
+        self._flushed = time.monotonic()
 
     def write(self, host: str, line: str) -> None:
         """Append ``line`` to ``host``'s file, creating it on first use."""
@@ -29,7 +34,11 @@ class RunLog:
             path.chmod(0o600)
             self._files[host] = fh
         fh.write(line + "\n")
-        fh.flush()
+        now = time.monotonic()
+        if now - self._flushed >= FLUSH_EVERY:  # flushing every line costs more than the streaming itself
+            self._flushed = now
+            for f in self._files.values():
+                f.flush()
 
     def close(self) -> None:
         """Close every file."""
