@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 
 import asyncssh
@@ -125,3 +126,23 @@ async def test_output_streams_live(cluster, compose_text, db_env_text):
         await proc.wait()
         assert proc.exit_status == 0
         assert "Creating biz_wacore_1 ... done" in rest
+
+
+async def test_openssh_scp_client_uploads_and_exits_0(cluster, tmp_path):
+    """OpenSSH 9's scp speaks SFTP and needs the subsystem's exit status (a real client against the sim)."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import need_tool
+
+    need_tool("scp")
+    src = tmp_path / "f.txt"
+    src.write_text("hello\n")
+    port = cluster.ssh_port("wa-web-1")
+    proc = await asyncio.create_subprocess_exec(
+        shutil.which("scp"), "-q", "-P", str(port), "-i", str(cluster.client_key_path),
+        "-o", f"UserKnownHostsFile={cluster.known_hosts_path}", "-o", "BatchMode=yes", "-F", "/dev/null",
+        str(src), "wa@127.0.0.1:/home/wa/f.txt", stderr=subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err
+    assert (cluster.host_root("wa-web-1") / "home/wa/f.txt").read_text() == "hello\n"

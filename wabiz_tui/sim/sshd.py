@@ -42,6 +42,16 @@ class _ServerHooks(asyncssh.SSHServer):
         return False
 
 
+class _SandboxSFTP(asyncssh.SFTPServer):
+    """SFTP chrooted to the host's sandbox; like OpenSSH's sftp-server it ends with exit status 0
+    (OpenSSH 9's scp, which speaks SFTP, reports failure when the subsystem ends without one)."""
+
+    def exit(self) -> None:
+        chan = self.channel
+        if chan is not None and not chan.is_closing():
+            chan.exit(0)
+
+
 class SshHost:
     """The SSH endpoint of one host; :meth:`listen` picks an ephemeral port once and keeps it."""
 
@@ -68,7 +78,7 @@ class SshHost:
         self._acceptor = await asyncssh.listen(
             self.bind, self.port, server_factory=lambda: _ServerHooks(self),
             server_host_keys=[self.host_key], process_factory=self._session,
-            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=root), allow_scp=True,
+            sftp_factory=lambda chan: _SandboxSFTP(chan, chroot=root), allow_scp=True,
             reuse_address=True, encoding="utf-8", keepalive_interval=0)
         self.port = self._acceptor.get_port()
 
