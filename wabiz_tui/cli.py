@@ -153,6 +153,11 @@ def _parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
+    for sp in sub.choices.values():
+        if sp.prog.split()[-1] in ("install", "preflight", "upgrade", "dbupgrade", "uninstall", "logs", "multiconnect"):
+            sp.add_argument("--trust-new-host-keys", action="store_true",
+                            help="record hosts' unknown SSH keys in the app's known_hosts (check the fingerprints printed); "
+                                 "a changed key is always refused")
     return p
 
 
@@ -421,7 +426,8 @@ def _logs(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         printer = HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
-        wf = LogCollection(profile, emit=printer, settings=default_settings(profile, profile_path=path, passphrase=terminal_passphrase()))
+        wf = LogCollection(profile, emit=printer, settings=default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
+                                trust_new_host_keys=getattr(args, 'trust_new_host_keys', False)))
         try:
             ok = await wf.collect(request, args.out)
             if wf.directory is not None and wf.directory.exists():
@@ -460,7 +466,8 @@ def _upgrade(args: argparse.Namespace) -> int:
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
     printer = HeadlessPrinter(verbose=False)
-    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase())
+    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
+                                trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
     settings.journal = _journal(paths, profile.name, f"{args.command}-{args.to.strip()}")
     wf = Upgrade(profile, emit=printer, settings=settings, target=args.to, force=args.force, backups_dir=paths.backups)
     problems = wf.problems()
@@ -517,7 +524,8 @@ def _uninstall(args: argparse.Namespace) -> int:
 
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
-    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase())
+    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
+                                trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
     settings.journal = _journal(paths, profile.name, "uninstall")
     wf = Uninstall(profile, emit=HeadlessPrinter(verbose=False), settings=settings)
     print(f"uninstall of cluster {profile.name!r} will remove:")
@@ -578,7 +586,8 @@ def _install(args: argparse.Namespace) -> int:
     if not args.yes:
         return _fail(f"add --yes to run the install on {len(profile.hosts)} host(s) (see first: wabiz-tui plan {args.profile})")
     paths = app_paths().ensure()
-    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase())
+    settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
+                                trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
     settings.journal = _journal(paths, profile.name, "install", announce=False)  # HaInstall says it itself
     settings.preflight = not args.skip_preflight
     printer = HeadlessPrinter(args.verbose)
@@ -617,7 +626,8 @@ def _preflight(args: argparse.Namespace) -> int:
     profile, path = _load(args.profile)
 
     async def run() -> int:
-        wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path, passphrase=terminal_passphrase()))
+        wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
+                                trust_new_host_keys=getattr(args, 'trust_new_host_keys', False)))
         try:
             ok = await wf.run()
         finally:

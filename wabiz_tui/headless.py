@@ -60,6 +60,9 @@ class HeadlessPrinter:
                 print(f"  {self.step} {event.host}: {event.done / 1e6:.1f} MB", flush=True)
         elif isinstance(event, ev.CheckDone) and (event.level != "ok" or self.verbose):
             print(f"  {self.step} {event.host or 'cluster'} {event.name}: {event.level}: {event.reason}", flush=True)
+        elif isinstance(event, ev.HostKeyQuestion):
+            print(f"  {event.host}: unknown SSH host key {event.key_type} {event.fingerprint} at {event.address}:{event.port} — "
+                  "check it against the host, then run again with --trust-new-host-keys", flush=True)
         elif isinstance(event, ev.Finding):
             where = f"{event.host}: " if event.host else ""
             print(f"  {event.severity} [{event.key}] {where}{event.title} — {event.remedy}", flush=True)

@@ -68,5 +68,6 @@ def main(args, profile: ClusterProfile, path) -> int:
         return 1
     from .headless import HeadlessPrinter, terminal_passphrase
 
-    return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase()), HeadlessPrinter(verbose=False),
+    return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
+                                                      trust_new_host_keys=args.trust_new_host_keys), HeadlessPrinter(verbose=False),
                            args.shards, host))

@@ -68,3 +68,20 @@ async def test_killed_during_step_5_resumes_without_rerunning_finished_hosts(dem
         or any("step 5 wa-core-2: ok" in l for l in step5)
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "--code", demo.cluster.sms_outbox[-1][1]))
     assert code == 0, out + err
+
+
+async def test_unknown_host_keys_refused_headless_unless_trusted_explicitly(demo):
+    from wabiz_tui.config.paths import app_paths
+    from wabiz_tui.config.profile import save_profile
+
+    save_profile(demo.profile.with_changes(known_hosts=""), demo.profile_path)  # the simulator's keys are not known
+    code, out, err = await finish(await start("preflight", str(demo.profile_path)))
+    assert code == 1, out + err
+    assert "unknown SSH host key ssh-ed25519 SHA256:" in out and "--trust-new-host-keys" in out
+    assert not app_paths().known_hosts.exists() or not app_paths().known_hosts.read_text().strip()
+    code, out, err = await finish(await start("preflight", str(demo.profile_path), "--trust-new-host-keys"))
+    assert code == 0, out + err
+    assert out.count("trusted the new host key ssh-ed25519 SHA256:") == 5
+    assert len(app_paths().known_hosts.read_text().splitlines()) == 5
+    code, out, err = await finish(await start("preflight", str(demo.profile_path)))  # now known: no flag needed
+    assert code == 0 and "trusted the new host key" not in out

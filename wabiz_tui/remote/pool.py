@@ -7,7 +7,8 @@ import asyncio
 import asyncssh
 
 from ..domain.model import HostSpec
-from .ssh import KeyStore, SshSettings, connect
+from .errors import HostKeyUnknown
+from .ssh import KeyStore, SshSettings, connect, trust_host_key
 
 #: Seconds :meth:`ConnectionPool.close` waits for a graceful close before aborting (R33).
 CLOSE_TIMEOUT = 2.0
@@ -26,6 +27,8 @@ class ConnectionPool:
         self.keys = KeyStore()
         self._conns: dict[str, asyncssh.SSHClientConnection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        #: unknown host keys trusted on first use in this pool (``SshSettings.trust_new_keys_into``)
+        self.trusted: list[HostKeyUnknown] = []
 
     async def get(self, host: HostSpec) -> asyncssh.SSHClientConnection:
         """An open connection to ``host``."""
@@ -35,7 +38,14 @@ class ConnectionPool:
             if conn is None or conn.is_closed():
                 if conn is not None:
                     conn.abort()  # a lost connection: free its transport and jump hosts
-                conn = await connect(host, self.settings, keys=self.keys)
+                try:
+                    conn = await connect(host, self.settings, keys=self.keys)
+                except HostKeyUnknown as exc:
+                    if not (self.settings.trust_new_keys_into and exc.public_key):
+                        raise
+                    trust_host_key(self.settings.trust_new_keys_into, exc.address, exc.port, exc.public_key)
+                    self.trusted.append(exc)
+                    conn = await connect(host, self.settings, keys=self.keys)
                 self._conns[host.external_hostname] = conn
             return conn
 

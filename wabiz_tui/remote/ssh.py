@@ -61,6 +61,8 @@ class SshSettings:
     connection is declared lost (on every hop).
     ``passphrase``: asked for the passphrase of an encrypted private key, with the key file's path;
     None means encrypted keys cannot be used (a clear error says so).
+    ``trust_new_keys_into``: when set (headless ``--trust-new-host-keys``), an UNKNOWN host key is
+    recorded in this known_hosts file and the connection retried once; a CHANGED key is still refused.
     """
 
     known_hosts: Sequence[Path] = field(default_factory=list)
@@ -70,6 +72,7 @@ class SshSettings:
     keepalive_count_max: int = KEEPALIVE_COUNT_MAX
     config_file: Path | None = None
     passphrase: PassphraseCallback | None = field(default=None, repr=False, compare=False)
+    trust_new_keys_into: Path | None = None
 
 
 def _known_hosts_paths(settings: SshSettings) -> list[str]:

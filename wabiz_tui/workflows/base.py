@@ -135,6 +135,10 @@ class Procedure:
                    *, echo: bool = True) -> int | None:
         """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput."""
         conn = await self._pool.get(host)
+        while self._pool.trusted:
+            k = self._pool.trusted.pop(0)
+            self.emit(Message(f"{k.host}: trusted the new host key {k.key_type} {k.fingerprint} of {k.address}:{k.port} "
+                              "(--trust-new-host-keys); it is now in the app's known_hosts", notice=True))
         self.emit(HostCommand(host.external_hostname, command))
 
         recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))

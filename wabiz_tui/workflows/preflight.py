@@ -62,14 +62,18 @@ class Preflight(Procedure):
             self._record(check)
         self._finish(1, not any(c.level == FAILURE for c in advice), f"{len(advice)} guideline(s) checked")
         marker = f".wabiz-preflight-{int(time.time())}"
-        await self._on_hosts(2, self.profile.hosts, lambda h: self._host_checks(h, marker), "host checks")
+        hosts_ok = await self._on_hosts(2, self.profile.hosts, lambda h: self._host_checks(h, marker), "host checks")
+        checked = {c.host for c in self.results if c.name == "ssh"}
+        for h in self.profile.hosts:
+            if h.external_hostname not in checked:
+                self._record(Check(h.external_hostname, "ssh", FAILURE, "not reachable or not trusted: see the host's error above"))
         if self.profile.media.kind is MediaKind.HOST_PATH:
             await self._media_shared(marker)
         failures = [c for c in self.results if c.level == FAILURE]
         warnings = [c for c in self.results if c.level == WARNING]
         summary = f"{len(failures)} failure(s), {len(warnings)} warning(s) in {len(self.results)} checks"
         self.emit(Message(f"preflight: {summary}", notice=True))
-        return not failures
+        return hosts_ok and not failures
 
     async def _host_checks(self, host: HostSpec, marker: str) -> str:
         name = host.external_hostname

@@ -37,10 +37,12 @@ class RunSettings:
 
 
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
-                     read_user_config: bool = True, passphrase=None) -> RunSettings:
+                     read_user_config: bool = True, passphrase=None, trust_new_host_keys: bool = False) -> RunSettings:
     """Settings for ``profile``: trust the app's known_hosts, the profile's own file, and ~/.ssh/known_hosts.
-    ``passphrase(key_file)`` is asked for encrypted private keys (the face supplies it; None: refuse them clearly)."""
+    ``passphrase(key_file)`` is asked for encrypted private keys (the face supplies it; None: refuse them clearly).
+    ``trust_new_host_keys`` records unknown host keys in the app's known_hosts (headless TOFU, opt-in)."""
     paths = (paths or app_paths()).ensure()
     trusted = [paths.known_hosts] + ([Path(profile.known_hosts)] if profile.known_hosts else [])
-    return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config, passphrase=passphrase),
+    return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config, passphrase=passphrase,
+                                       trust_new_keys_into=paths.known_hosts if trust_new_host_keys else None),
                        log_dir=paths.logs, profile_path=profile_path)
