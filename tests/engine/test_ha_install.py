@@ -50,7 +50,8 @@ async def test_nine_steps_end_healthy_with_one_connected_one_standby(demo, tmp_p
     # output was streamed per host, e.g. compose's own lines from step 5
     assert any(e.host == "wa-core-1" and "Creating biz_wacore_1" in e.line for e in events.of(HostOutput))
     commands = [e.command for e in events.of(HostCommand)]
-    assert any("EXTERNAL_HOSTNAME=wa-core-2 WA_API_VERSION=2.41.2 docker-compose -f /home/wa/biz/prod-multiconnect-compose.yml"
+    # the simulated hosts have the compose v2 plugin: it is detected and used
+    assert any("EXTERNAL_HOSTNAME=wa-core-2 WA_API_VERSION=2.41.2 docker compose -f /home/wa/biz/prod-multiconnect-compose.yml"
                in c and c.endswith("up -d wacore") for c in commands)
     # db.env landed with mode 600 on every host
     for h in hosts:
@@ -150,3 +151,31 @@ async def test_changed_host_key_is_refused_with_how_to_clear_it(demo, tmp_path):
     assert err.count("SHA256:") == 2  # the recorded and the presented fingerprints
     assert not [q for q in events.of(HostKeyQuestion) if q.host == "wa-web-1"]  # a changed key is never offered for trust
     assert "ssh-keygen -R" in " ".join(e.line for e in events.of(HostOutput) if e.host == "wa-web-1")
+
+
+async def test_each_host_uses_the_compose_flavour_it_has(demo, tmp_path):
+    demo.cluster.set_compose_flavours("wa-core-1", v2=False, v1=True)  # an older host: only docker-compose v1
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, preflight=False))
+    try:
+        for n in (1, 2, 3, 4, 5, 6):
+            assert await wf.run_step(n), events.text()
+    finally:
+        await wf.close()
+    ups = {e.host: e.command for e in events.of(HostCommand) if e.command.endswith(" up -d wacore")}
+    assert " docker-compose -f " in ups["wa-core-1"] and " docker compose -f " in ups["wa-core-2"]
+
+
+async def test_a_host_without_compose_is_named_with_the_fix(demo, tmp_path):
+    demo.cluster.set_compose_flavours("wa-master-2", v2=False, v1=False)
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, preflight=False))
+    try:
+        for n in (1, 2, 3, 4):
+            assert await wf.run_step(n)
+        assert not await wf.run_step(5)
+    finally:
+        await wf.close()
+    from wabiz_tui.workflows.events import Finding
+    f = next(e for e in events if isinstance(e, Finding) and e.host == "wa-master-2")
+    assert f.key == "COMPOSE_NOT_FOUND" and "install" in f.remedy

@@ -267,6 +267,11 @@ class SimulatedCluster:
         else:
             self.brain.start_faults.pop(key, None)
 
+    def set_compose_flavours(self, external_hostname: str, *, v2: bool = True, v1: bool = True) -> None:
+        """Which compose flavours the host has: the ``docker compose`` plugin (v2), ``docker-compose`` (v1)."""
+        ctx = self._host(external_hostname)
+        ctx.compose_v2, ctx.compose_v1 = v2, v1
+
     def set_registry_denied(self, on: bool) -> None:
         """The registry refuses to pull images (``docker pull`` says "pull access denied")."""
         self.brain.registry_denied = on

@@ -90,6 +90,8 @@ async def docker_main(p: Proc) -> int:
         return await p.fail(f"Error response from daemon: No such container: {ref}", 1)
 
     if sub == "compose":
+        if not p.shell.host.compose_v2:
+            return await p.fail("docker: 'compose' is not a docker command.\nSee 'docker --help'", 1)
         return await compose_main(p, rest, v2=True)
     if sub == "version":
         if rest[:1] == ["--format"] and len(rest) > 1:

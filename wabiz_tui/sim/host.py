@@ -33,6 +33,9 @@ class HostContext:
     ports_taken: set[int] = field(default_factory=set)
     #: None, "daemon_down" or "socket_denied": what `docker` answers on this host
     docker_fault: str | None = None
+    #: which compose flavours are installed: the v2 plugin (`docker compose`), the v1 binary (`docker-compose`)
+    compose_v2: bool = True
+    compose_v1: bool = True
 
     @property
     def speed(self) -> float:

@@ -943,6 +943,8 @@ async def _docker(p: Proc) -> int:
 @builtin("docker-compose")
 async def _docker_compose(p: Proc) -> int:
     from .compose import compose_main
+    if not p.shell.host.compose_v1:
+        return await p.fail("bash: docker-compose: command not found", 127)
     failed = await _docker_fault(p)
     return failed if failed is not None else await compose_main(p, v2=False)
 

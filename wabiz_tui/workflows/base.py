@@ -15,7 +15,7 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..domain.commands import ComposeInvocation, mkdir
+from ..domain.commands import COMPOSE_V1, COMPOSE_V2, ComposeInvocation, mkdir
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines, diagnose_transport, diagnose_verdict
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
@@ -42,6 +42,8 @@ class Procedure:
 
     steps: tuple[StepInfo, ...] = ()
     procedure = "procedure"
+    #: whether host actions run compose (then its flavour is detected on each host first)
+    uses_compose = True
 
     def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
         self.profile = profile
@@ -56,6 +58,7 @@ class Procedure:
         #: Secrets given to this run only (e.g. a backup password), masked like the profile's.
         self.extra_secrets: list[str] = []
         self._recent: dict[str, deque[str]] = {}
+        self._flavours: dict[str, str] = {}
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
@@ -173,6 +176,8 @@ class Procedure:
         journal = self.settings.journal
 
         async def wrapped(host: HostSpec) -> str:
+            if self.uses_compose:
+                await self._detect_flavour(host)
             if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
                 self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
                 self.emit(HostFinished(host.external_hostname, True, 0, ""))
@@ -213,8 +218,24 @@ class Procedure:
         return False
 
     def invocation(self, host: HostSpec) -> ComposeInvocation:
-        """The compose invocation (variables, file, project directory) for ``host``."""
-        return ComposeInvocation(host, self.profile.wa_api_version)
+        """The compose invocation (variables, file, project directory, the host's compose flavour) for ``host``."""
+        return ComposeInvocation(host, self.profile.wa_api_version, flavour=self.flavour(host))
+
+    def flavour(self, host: HostSpec) -> str:
+        """``docker compose`` (v2) or ``docker-compose`` (v1) as detected on ``host`` (v1 until detected)."""
+        return self._flavours.get(host.external_hostname, COMPOSE_V1)
+
+    async def _detect_flavour(self, host: HostSpec) -> None:
+        """Once per host: prefer the ``docker compose`` plugin (v2), else ``docker-compose`` (v1)."""
+        if host.external_hostname in self._flavours:
+            return
+        lines: list[str] = []
+        try:
+            status = await self._run(host, "docker compose version", lines.append, echo=False)
+        except RemoteError:
+            return  # the host's own action reports the connection problem
+        v2 = status == 0 and "version" in " ".join(lines).lower()
+        self._flavours[host.external_hostname] = COMPOSE_V2 if v2 else COMPOSE_V1
 
     async def _mkdir(self, host: HostSpec) -> str:
         await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")

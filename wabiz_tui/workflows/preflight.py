@@ -33,6 +33,7 @@ class Preflight(Procedure):
 
     steps = PREFLIGHT_STEPS
     procedure = "preflight"
+    uses_compose = False  # it checks both flavours itself
 
     def __init__(self, profile: ClusterProfile, **kw):
         super().__init__(profile, **kw)

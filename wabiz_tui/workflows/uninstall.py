@@ -78,11 +78,12 @@ class Uninstall(Procedure):
         Raises :class:`ConfirmationRequired` before touching anything when a confirmation is missing.
         """
         self.check_confirmation(typed_name, remove_volumes, volumes_confirmed)
-        plans = {p.host: p for p in self.plan(remove_volumes)}
         self.report: dict[str, str] = {}
 
         async def remove(host: HostSpec) -> str:
-            for command in plans[host.external_hostname].commands:
+            # planned here, after the host's compose flavour is known
+            plan = next(p for p in self.plan(remove_volumes) if p.host == host.external_hostname)
+            for command in plan.commands:
                 await self._checked(host, command, "removal", f"check docker on {host.external_hostname}, then run the uninstall again")
             self.report[host.external_hostname] = "removed" + (" (with volumes)" if remove_volumes else ", volumes kept")
             return self.report[host.external_hostname]

@@ -94,7 +94,7 @@ class Upgrade(Procedure):
     def target_invocation(self, host: HostSpec, compose_file: str | None = None) -> ComposeInvocation:
         """The compose invocation for ``host`` with the NEW version (and ``compose_file`` when given)."""
         kw = {"compose_file": compose_file} if compose_file else {}
-        return ComposeInvocation(host, self.target, **kw)
+        return ComposeInvocation(host, self.target, flavour=self.flavour(host), **kw)
 
     # ---- step 1 ----------------------------------------------------------------------------
     async def backup(self, password: str) -> bool:
