@@ -5,13 +5,15 @@ Run it directly (``python tests/tui/make_screenshots.py [out_dir] [--speed S]``;
 Files: 01-hosts-form, 02-review, 03-db-form-error, 05-start-streaming, 05-start-done,
 07-health-before-registration, 08-registration, 09-final-health, 10-light-theme, then Multiconnect and
 the monitor: 11-multiconnect-shards, 12-multiconnect-final-health, 13-monitor-failover,
-14-monitor-after-failover (all ``.svg``).
+14-monitor-after-failover, then the operations: 15-upgrade-done, 16-logs-collected, 17-uninstall-plan,
+18-uninstall-report, and 19-wizard-80x24 (all ``.svg``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -74,6 +76,9 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
+        # backups, run logs and trusted keys of this walk stay in the temporary folder, never in the real home
+        previous_home = os.environ.get("WABIZ_TUI_HOME")
+        os.environ["WABIZ_TUI_HOME"] = previous_home or str(Path(tmp) / "home")
         session = await start_demo(Path(tmp) / "demo", speed=speed)
         try:
             app = WabizApp(session.profile, demo=session, log_dir=Path(tmp) / "logs")
@@ -166,9 +171,56 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
                 await pilot.pause(1.0)
                 app.clear_notifications()
                 await shot("14-monitor-after-failover")
+                await pilot.press("f7")                              # restart the killed Coreapp
+                await pilot.pause(0.5)
+                await _operations(app, pilot, session, shot)
         finally:
             await session.stop()
+            if previous_home is None:
+                os.environ.pop("WABIZ_TUI_HOME", None)
     return saved
+
+
+async def _type(pilot, app: WabizApp, selector: str, text: str) -> None:
+    field = app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.press(*text)
+
+
+async def _operations(app: WabizApp, pilot, session, shot) -> None:
+    """Upgrade (with dbupgrade), collect logs, uninstall, then the wizard at 80×24."""
+    await pilot.press("f3")
+    screen = app.screen
+    await _type(pilot, app, "#up-target", "2.43.1")
+    await _type(pilot, app, "#up-password", "Backup-pass-2026")
+    screen.query_one("#up-db-host").value = "wa-core-1"
+    await pilot.press("ctrl+r")
+    await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the downtime confirmation")
+    await pilot.press("y")
+    await _until(pilot, lambda: screen.outcome is not None, "the upgrade", 180)
+    app.clear_notifications()
+    await shot("15-upgrade-done")
+    await pilot.press("f4")
+    screen = app.screen
+    await pilot.press("ctrl+r")
+    await _until(pilot, lambda: screen.outcome is not None, "the log collection", 120)
+    app.clear_notifications()
+    await shot("16-logs-collected")
+    await pilot.press("f9")
+    screen = app.screen
+    await _type(pilot, app, "#un-name", session.profile.name)
+    await shot("17-uninstall-plan")
+    await pilot.press("ctrl+r")
+    await _until(pilot, lambda: screen.outcome is not None, "the uninstall", 120)
+    app.clear_notifications()
+    screen.query_one("#op-body").scroll_end(animate=False)
+    await shot("18-uninstall-report")
+    await pilot.press("escape")
+    await pilot.resize_terminal(80, 24)
+    await pilot.pause(0.5)
+    app.clear_notifications()
+    await shot("19-wizard-80x24")
 
 
 def main() -> None:

@@ -102,8 +102,9 @@ async def test_failed_step_shows_host_command_exit_and_retries(tmp_path):
         pane = next(p for p in app.screen.query(HostLogPane) if p.host == "wa-host-2")
         assert pane.status == "failed exit 2"
         await pilot.press("ctrl+s")
-        assert (tmp_path / "logs" / "step1-wa-host-2.log").exists()
-        assert "S3cretDbPass" not in (tmp_path / "logs" / "step1-wa-host-2.log").read_text()
+        saved = list((tmp_path / "logs").glob("step1-*-wa-host-2.log"))
+        assert len(saved) == 1 and saved[0] in app.saved_logs
+        assert "S3cretDbPass" not in saved[0].read_text()
         await pilot.press("ctrl+r")  # retry
         await settle(app, pilot)
         assert app.state(1) is StepState.DONE

@@ -67,7 +67,7 @@ class KeyActions:
             except Exception:  # noqa: BLE001 - no screen yet
                 return True
             if action in self.STEP_ACTIONS:
-                return isinstance(screen, StepScreen) or None  # None: shown disabled elsewhere
+                return isinstance(screen, StepScreen)
             return not isinstance(screen, MonitorScreen)
         return True
 

@@ -19,11 +19,16 @@ from ..domain.model import ClusterProfile
 from ..workflows.events import Event, StepFinished
 from .actions import KeyActions
 from .demo_faults import DemoFaults, FaultActions
-from .engine import WorkflowFactory, default_mc_factory, default_workflow_factory, engine_settings
+from .engine import (
+    WorkflowFactory,
+    default_mc_factory,
+    default_workflow_factory,
+    engine_settings,
+)
 from .masking import SecretMasker
+from .palette import palette_commands
 from .screens.base import StepScreen
 from .screens.factory import make_step_screen
-from .palette import palette_commands
 from .screens.monitor import MonitorScreen
 from .screens.operation import OperationScreen
 from .screens.operations import make_operation_screens
@@ -199,6 +204,9 @@ class WabizApp(KeyActions, FaultActions, App):
             for number in self.states:
                 self.states[number] = StepState.PENDING
             self.current = 1
+            for screen in self._screens.values():
+                if screen.is_mounted:
+                    screen.reset_view()
 
     def _adopt(self, engine: Any) -> None:
         """Take the profile an engine changed (installed flag, shard count, a new host)."""

@@ -9,11 +9,29 @@ from ..domain.model import ClusterProfile
 from .app import WabizApp
 
 
+def exit_note(app: WabizApp) -> str:
+    """What the terminal shows after the app closed: where this run's logs went."""
+    from ..config.paths import app_paths
+
+    run_logs = app_paths().logs
+    lines = [f"wabiz-tui: the full output of every run is in {run_logs} (<cluster>-<time>/<host>.log)."]
+    if app.saved_logs:
+        lines.append(f"wabiz-tui: {len(app.saved_logs)} saved pane(s) (ctrl+s) in {app.log_dir}.")
+    elif Path(app.log_dir) != run_logs:
+        lines.append(f"wabiz-tui: panes saved with ctrl+s go to {app.log_dir}.")
+    return "\n".join(lines)
+
+
+def _finish(app: WabizApp) -> int:
+    print(exit_note(app), flush=True)
+    return app.return_code or 0
+
+
 def run_wizard_tui(profile: ClusterProfile, profile_path: Path | None = None) -> int:
     """Open the install wizard on ``profile``; returns the exit code."""
     app = WabizApp(profile, profile_path=profile_path)
     app.run()
-    return app.return_code or 0
+    return _finish(app)
 
 
 def run_monitor_tui(profile: ClusterProfile, profile_path: Path | None = None, *,
@@ -25,7 +43,7 @@ def run_monitor_tui(profile: ClusterProfile, profile_path: Path | None = None, *
     """
     app = WabizApp(profile, profile_path=profile_path, start_on="monitor", monitor_interval=interval, bell=bell)
     app.run()
-    return app.return_code or 0
+    return _finish(app)
 
 
 def run_demo_tui(workdir: Path, *, speed: float = 1.0) -> int:
@@ -37,7 +55,7 @@ def run_demo_tui(workdir: Path, *, speed: float = 1.0) -> int:
         try:
             app = WabizApp(session.profile, demo=session)
             await app.run_async()
-            return app.return_code or 0
+            return _finish(app)
         finally:
             await session.stop()
 

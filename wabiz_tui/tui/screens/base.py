@@ -186,6 +186,20 @@ class StepScreen(Screen):
         self.set_status(Text(f"Step {self.step.tag} running…", style="bold yellow"))
         self.refresh_states()
 
+    def reset_view(self) -> None:
+        """Forget the last run's output (the cluster was uninstalled: the step is pending again)."""
+        self.host_results.clear()
+        self.key_questions.clear()
+        self.query_one(FindingsList).clear()
+        messages = self.query_one("#step-messages", RichLog)
+        messages.clear()
+        messages.display = False
+        for pane in self.query(HostLogPane):
+            pane.reset()
+        self.query_one(ProgressBar).update(total=1, progress=0)
+        self.query_one("#elapsed", Static).update("")
+        self.set_status("Ready: press ctrl+r (or Next) to run this step.")
+
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "") -> None:
         """The step finished: show what happened and, on failure, what failed and how to retry."""
         bar = self.query_one(ProgressBar)

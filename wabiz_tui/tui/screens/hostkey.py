@@ -21,7 +21,7 @@ from .confirm import ConfirmScreen
 
 
 class HostKeyScreen(ConfirmScreen):
-    """"Trust this key?" for one ``HostKeyQuestion``; ``y`` trusts, ``n``/Escape/Enter refuse."""
+    """Asks "Trust this key?" for one ``HostKeyQuestion``; ``y`` trusts, ``n``/Escape/Enter refuse."""
 
     def __init__(self, question: HostKeyQuestion, index: int = 1, count: int = 1) -> None:
         q = question

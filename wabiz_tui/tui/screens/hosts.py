@@ -10,19 +10,28 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Static
 
 from ...domain.model import HostSpec, Role, SshTarget
-from ...domain.validation import FieldError, check_host, check_topology, check_version
+from ...domain.validation import (
+    FieldError,
+    check_host,
+    check_port,
+    check_topology,
+    check_version,
+    validate_profile,
+)
 from ..widgets.form import FieldBox, show_errors
 from .base import StepScreen
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-
 
 def parse_port(text: str, field: str) -> tuple[int, list[FieldError]]:
-    """``"22"`` → 22; a non-number becomes a :class:`FieldError` naming ``field``."""
+    """``"22"`` → 22; empty, non-numeric, 0 or above 65535 become a :class:`FieldError` naming ``field``.
+
+    The port is returned as typed (0 when it is not a number): it never falls back to an older value.
+    """
     text = text.strip()
     if not text.isdigit():
         return 0, [FieldError(field, f"{text!r} is not a port: use a number from 1 to 65535")]
-    return int(text), []
+    port = int(text)
+    return port, check_port(port, field)
 
 
 class FieldInput(Input):
@@ -61,11 +70,13 @@ class HostRow(Vertical):
         values = {"external_hostname": s.external_hostname, "ssh.host": s.ssh.host, "ssh.port": str(s.ssh.port),
                   "ssh.user": s.ssh.user, "remote_dir": s.remote_dir}
         with Horizontal(classes="host-fields"):
-            for suffix, title, css in HOST_COLUMNS:
-                yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", title, css)
-            for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
-                yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
-            yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
+            with Horizontal(classes="host-inputs"):
+                for suffix, title, css in HOST_COLUMNS:
+                    yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", title, css)
+            with Horizontal(classes="host-roles"):
+                for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
+                    yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
+                yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
         yield Static("", classes="row-error")
 
     @property
@@ -85,7 +96,7 @@ class HostRow(Vertical):
         port, errors = parse_port(values["ssh.port"], f"hosts[{self.index}].ssh.port")
         roles = tuple(r for r in (Role.WEBAPP, Role.MASTER, Role.COREAPP)
                       if self.query_one(f".role-{r.value}", Checkbox).value)
-        ssh = replace(self.spec.ssh, host=values["ssh.host"], port=port or self.spec.ssh.port, user=values["ssh.user"])
+        ssh = replace(self.spec.ssh, host=values["ssh.host"], port=port, user=values["ssh.user"])
         return HostSpec(external_hostname=values["external_hostname"], ssh=ssh, roles=roles,
                         remote_dir=values["remote_dir"]), errors
 
@@ -144,8 +155,6 @@ class HostsScreen(StepScreen):
         version = self.query_one("#f-version", FieldBox).value.strip()
         hosts: list[HostSpec] = []
         errors: list[FieldError] = []
-        if not _NAME_RE.match(name):
-            errors.append(FieldError("name", f"{name!r} is not a cluster name: letters, digits, _ . - (max 63)"))
         errors += check_version(version)
         for row in self.rows:
             host, parse_errors = row.read()
@@ -153,6 +162,7 @@ class HostsScreen(StepScreen):
             errors += parse_errors
             errors += [e for e in check_host(host, row.index) if not (parse_errors and e.field.endswith("ssh.port"))]
         profile = self.wapp.profile.with_changes(name=name, wa_api_version=version, hosts=tuple(hosts))
+        errors = [e for e in validate_profile(profile) if e.field == "name"] + errors  # the domain's name rule
         errors += check_topology(profile)
         left = show_errors([self.query_one("#f-name", FieldBox), self.query_one("#f-version", FieldBox)], errors)
         for row in self.rows:

@@ -9,16 +9,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ...domain.diagnosis import diagnose_api_error, diagnose_transport, diagnose_verdict
 from ...workflows.monitor import (
     DEFAULT_GRACE,
     DEFAULT_INTERVAL,
     HealthMonitor,
     PollResult,
 )
+from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
 from ..widgets.timeline import Timeline
@@ -35,6 +37,19 @@ def step_interval(current: float, direction: int) -> float:
     if direction > 0:
         return next((i for i in INTERVALS if i > current + 1e-9), INTERVALS[-1])
     return next((i for i in reversed(INTERVALS) if i < current - 1e-9), min(current, INTERVALS[0]))
+
+
+def findings_for(result: PollResult) -> list[Any]:
+    """The catalogue's findings for one poll: the verdict's situations, or what the API error means."""
+    if result.verdict is not None:
+        return diagnose_verdict(result.verdict)
+    error = result.error
+    if error is None:
+        return []
+    found = (diagnose_api_error(getattr(error, "status", 0) or 0, getattr(error, "code", 0) or 0,
+                                getattr(error, "details", "") or "", getattr(error, "title", "") or "")
+             or diagnose_transport(getattr(error, "kind", "") or "", str(error)))
+    return [found] if found is not None else []
 
 
 class MonitorScreen(Screen):
@@ -72,10 +87,11 @@ class MonitorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
-        with Vertical(id="monitor-body"):
+        with VerticalScroll(id="monitor-body"):
             yield Static(self._title(), id="monitor-title")
             yield MonitorSummary(id="monitor-summary")
             yield HealthPanel(id="monitor-health")
+            yield FindingsList(mask=self.wapp.mask, id="monitor-findings")
             yield Timeline(id="timeline")
         yield Footer()
 
@@ -161,6 +177,7 @@ class MonitorScreen(Screen):
                 (" NO ANSWER ", "reverse bold red"), "  ", (f"{label}: {app.mask(str(result.error))}", "bold red")))
         self.query_one(MonitorSummary).show(result, interval=self.interval, bell=app.bell_enabled,
                                             paused=self.paused, mask=app.mask)
+        self.query_one(FindingsList).replace(findings_for(result))
         timeline = self.query_one(Timeline)
         for entry in result.new_entries:
             timeline.add(entry.at, app.mask(entry.text), entry.severity)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -22,6 +23,7 @@ class RegisterScreen(StepScreen):
 
     HOST_PANES = False
     RUN_LABEL = "Request code"
+    BINDINGS: ClassVar[list[Binding]] = [Binding("ctrl+g", "new_code", "New code")]
 
     def __init__(self, step: Any) -> None:
         super().__init__(step)
@@ -51,6 +53,7 @@ class RegisterScreen(StepScreen):
                     yield FieldBox("Registration code (6 digits)", "code", "", classes="w-mid", id="f-code",
                                    input_id="code-input")
                     yield Button("Verify  ctrl+r", id="verify", variant="success", compact=True)
+                    yield Button("Request a new code  ctrl+g", id="new-code", compact=True)
             yield Static("", id="sms-hint", classes="sms-hint")
 
     def on_mount(self) -> None:
@@ -69,6 +72,9 @@ class RegisterScreen(StepScreen):
         if event.button.id == "verify":
             event.stop()
             self.verify()
+        elif event.button.id == "new-code":
+            event.stop()
+            await self.action_new_code()
         else:
             await super().on_button_pressed(event)
 
@@ -120,8 +126,9 @@ class RegisterScreen(StepScreen):
                                                      style="bold"))
         self.query_one("#run").label = "Verify code  ctrl+r"  # type: ignore[attr-defined]
         self.query_one("#code-input", Input).focus()
-        self.set_status(Text("Code requested (202). Type the 6-digit code you received and press Enter or ctrl+r.",
-                             style="bold yellow"))
+        self.refresh_bindings()
+        self.set_status(Text("Code requested (202). Type the 6-digit code you received and press Enter or ctrl+r "
+                             "(ctrl+g requests a new code).", style="bold yellow"))
         return StepState.PENDING
 
     # ---- step 8 part 2 ------------------------------------------------------------------------
@@ -143,9 +150,34 @@ class RegisterScreen(StepScreen):
             self.set_status(Text("✔ Number registered. Press ctrl+n for the second health check.",
                                  style="bold green"))
             return StepState.DONE
-        self.set_status(Text("✗ The code was not accepted. Next action: check the code (or request a new one "
-                             "with ctrl+b/ctrl+n) and press ctrl+r.", style="bold red"))
+        self.set_status(Text("✗ The code was not accepted. Next action: check the code and press ctrl+r, or "
+                             "request a new code with ctrl+g.", style="bold red"))
         return StepState.FAILED
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_code":
+            return self.code_requested
+        return True
+
+    def reset_view(self) -> None:
+        super().reset_view()
+        self.code_requested = False
+        self.query_one("#code-section").display = False
+        self.query_one("#run").label = f"{self.RUN_LABEL}  ctrl+r"  # type: ignore[attr-defined]
+
+    async def action_new_code(self) -> None:
+        """Forget the code asked for and request a new one (``POST /v1/account`` again)."""
+        if self.wapp.busy:
+            self.wapp.notify("Wait for the running request to finish.", severity="warning")
+            return
+        self.code_requested = False
+        self.query_one("#code-section").display = False
+        self.query_one("#f-code", FieldBox).set_error(None)
+        self.query_one("#code-input", Input).value = ""
+        self.query_one("#run").label = f"{self.RUN_LABEL}  ctrl+r"  # type: ignore[attr-defined]
+        self.refresh_bindings()
+        self.set_status(Text("Requesting a new code…", style="bold yellow"))
+        await self.primary_action()
 
     def step_ended_quietly(self) -> None:
         """Stop the elapsed-time counter without the generic done/failed message."""

@@ -29,14 +29,24 @@ class StepItem(Static):
     def show(self, state: StepState, current: bool) -> None:
         """Redraw with ``state``; ``current`` marks the step on screen."""
         self.state, self.current = state, current
-        text = Text()
-        text.append("▶ " if current else "  ", style="bold")
-        text.append(f"{_ICON[state]} ", style=_STYLE[state])
-        title = self.step.title if len(self.step.title) <= 18 else self.step.title[:17] + "…"
-        text.append(f"{self.step.tag + '.':<3} {title:<18} ", style="bold" if current else "")
-        text.append(f"{state.value:>7}", style=_STYLE[state])
-        self.update(text)
         self.set_class(current, "-current")
+        self.refresh()
+
+    def render(self) -> Text:
+        """The line, fitted to the width: the state word only when there is room for it."""
+        width = self.size.width or 34
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("▶ " if self.current else "  ", style="bold")
+        text.append(f"{_ICON[self.state]} ", style=_STYLE[self.state])
+        room = width - 4 - 4  # marker, icon, tag
+        with_state = room >= 26
+        title_room = max(1, room - (9 if with_state else 0))
+        title = self.step.title if len(self.step.title) <= title_room else self.step.title[: title_room - 1] + "…"
+        text.append(f"{self.step.tag + '.':<3} ", style="bold" if self.current else "")
+        text.append(f"{title:<{title_room}}", style="bold" if self.current else "")
+        if with_state:
+            text.append(f" {self.state.value:>7}", style=_STYLE[self.state])
+        return text
 
     def on_click(self) -> None:
         self.post_message(StepList.Selected(self.step.number))
@@ -62,7 +72,8 @@ class StepList(Vertical):
         for step in self.steps:
             if step.group != group:
                 group = step.group
-                yield Static(Text(f"── {group} ──", style="bold"), classes="step-group")
+                yield Static(Text(f"── {group} ──", style="bold", no_wrap=True, overflow="ellipsis"),
+                             classes="step-group")
             yield StepItem(step)
 
     def refresh_states(self, states: dict[int, StepState]) -> None:

@@ -1,0 +1,393 @@
+"""Operation: upgrade the cluster to a new ``WA_API_VERSION`` (seed, "Aggiornamento").
+
+Steps (``workflows.upgrade``): settings backup (its path shown, mode 600) → optional MySQL
+``dbupgrade`` service (its exit code shown; on failure its log, and nothing else runs) → Webapps,
+Masters, Coreapps with the new version, the health table after each role → final health. After an
+upgrade from 2.29.1/2.29.2 to 2.29.3+ the media ownership step is offered; it runs in the
+background (its own pane) while the rest of the app stays usable. The backup can be restored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ...domain.model import DbEngine
+from ...domain.validation import FieldError
+from ...workflows.events import (
+    Finding,
+    HostCommand,
+    HostFinished,
+    HostOutput,
+    Message,
+    StepFinished,
+    discard,
+)
+from ...workflows.upgrade import (
+    MIN_BACKUP_PASSWORD,
+    UPGRADE_STEPS,
+    Upgrade,
+    needs_media_chown,
+)
+from ..steps import StepState
+from ..widgets.findings import FindingsList
+from ..widgets.form import FieldBox
+from ..widgets.health_table import HealthPanel
+from ..widgets.host_log import HostLogPane
+from .confirm import ConfirmScreen, PasswordScreen
+from .operation import OperationScreen
+
+#: The Select value meaning "no dbupgrade".
+NO_DBUPGRADE = "-"
+
+
+def friendly_problem(problem: str) -> str:
+    """A version problem in the form's words (the engine's text names the CLI options)."""
+    return problem.removeprefix("--to: ").replace("an explicit force (--force)", "the “Force a downgrade” box ticked")
+
+
+class UpgradeScreen(OperationScreen):
+    """F3: target version, downgrade force, backup password, optional dbupgrade host; then the run."""
+
+    OP = "upgrade"
+    HEADING = "Upgrade"
+    STEPS = UPGRADE_STEPS
+    RUN_LABEL = "Upgrade"
+    INTRO = ("Backs up the settings, optionally runs the MySQL dbupgrade service, then brings Webapps, Masters and "
+             "Coreapps up with the new WA_API_VERSION (the seed's order), checking health after each role. "
+             "Downtime is expected.")
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("ctrl+o", "media_chown", "Media ownership"),
+        Binding("ctrl+y", "restore", "Restore backup"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target = ""
+        self.source = ""
+        self.backup_path: Path | None = None
+        self.chown_offered = False
+        self.chown_running = False
+        self.chown_ok: bool | None = None
+        self.dbupgrade_exit: int | None = None
+        self.notes: list[str] = []
+        self.mode = ""
+
+    # ---- form ----------------------------------------------------------------------------------
+    def compose_form(self) -> ComposeResult:
+        p = self.wapp.profile
+        with Horizontal(classes="form-line"):
+            yield FieldBox(f"Target WA_API_VERSION (the cluster runs {p.wa_api_version})", "target", "",
+                           placeholder="e.g. 2.29.3", classes="w-mid", id="f-target", input_id="up-target")
+            yield Checkbox("Force a downgrade", id="up-force", compact=True)
+        yield Static("", id="up-check", classes="hint")
+        with Horizontal(classes="form-line"):
+            yield FieldBox(f"Settings backup password (at least {MIN_BACKUP_PASSWORD} characters; needed to restore; "
+                           "never stored)", "password", "", password=True, classes="w-wide", id="f-password",
+                           input_id="up-password")
+        with Vertical(classes="field-box", id="up-db-box"):
+            yield Label("MySQL dbupgrade service on host (before the roles; docker wait for exit code 0)",
+                        classes="field-label")
+            yield Select(self._db_options(), value=NO_DBUPGRADE, allow_blank=False, id="up-db-host", compact=True)
+            yield Checkbox("EXIT_ON_SUCCESS=FALSE (an orchestrator restarts exited containers)", id="up-no-exit",
+                           compact=True)
+
+    def _db_options(self) -> list[tuple[str, str]]:
+        return [("none (no dbupgrade)", NO_DBUPGRADE)] + [(h.external_hostname, h.external_hostname)
+                                                           for h in self.wapp.profile.hosts]
+
+    def compose_extra(self) -> ComposeResult:
+        yield HealthPanel(id="up-health")
+        yield HostLogPane("media ownership (2.29.3)", "chown -R root in the Webapp container", id="up-chown-pane")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Restore this backup  ctrl+y", id="up-restore", disabled=True)
+        yield Button("Media ownership  ctrl+o", id="up-chown", variant="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "media_chown":
+            return self.chown_offered
+        if action == "restore":
+            return self.backup_path is not None
+        return True
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#up-health").display = False
+        self.query_one("#up-chown-pane").display = False
+        self.query_one("#up-chown").display = False
+        self.update_check()
+
+    async def on_screen_resume(self) -> None:
+        await super().on_screen_resume()
+        select = self.query_one("#up-db-host", Select)
+        if not self.running and len(self._db_options()) != len(list(select._options)):
+            select.set_options(self._db_options())
+        self.update_check()
+
+    # ---- live checks -------------------------------------------------------------------------------
+    def read_form(self) -> tuple[str, bool, str, str | None, bool]:
+        """(target, force, password, dbupgrade host or None, exit_on_success)."""
+        target = self.query_one("#up-target", Input).value.strip()
+        force = self.query_one("#up-force", Checkbox).value
+        password = self.query_one("#up-password", Input).value
+        host = self.query_one("#up-db-host", Select).value
+        no_exit = self.query_one("#up-no-exit", Checkbox).value
+        return target, force, password, (host if isinstance(host, str) and host != NO_DBUPGRADE else None), not no_exit
+
+    def version_problems(self, target: str, force: bool) -> list[str]:
+        """What is wrong with upgrading to ``target`` (empty when fine)."""
+        probe = Upgrade(self.wapp.profile, emit=discard, target=target, force=force)
+        return [friendly_problem(p) for p in probe.problems()]
+
+    def update_check(self) -> None:
+        """Redraw the line under the version: the problem, or what will happen."""
+        target, force, *_ = self.read_form()
+        current = self.wapp.profile.wa_api_version
+        line = self.query_one("#up-check", Static)
+        if not target:
+            line.update(Text(f"Type the version to upgrade to (the cluster runs {current}).", style="dim"))
+            return
+        problems = self.version_problems(target, force)
+        if problems:
+            line.update(Text(f"✗ {problems[0]}", style="bold red"))
+            return
+        text = Text(f"✔ {current} → {target}. Downtime is expected.", style="green")
+        if needs_media_chown(current, target):
+            text.append("  After it, the 2.29.3 media ownership step (chown in the Webapp container) will be "
+                        "offered.", style="yellow")
+        line.update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "up-target":
+            self.query_one("#f-target", FieldBox).set_error(None)
+            self.update_check()
+        elif event.input.id == "up-password":
+            self.query_one("#f-password", FieldBox).set_error(None)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "up-force":
+            self.update_check()
+
+    # ---- run ---------------------------------------------------------------------------------------
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "up-restore":
+            event.stop()
+            self.action_restore()
+        elif event.button.id == "up-chown":
+            event.stop()
+            self.action_media_chown()
+        else:
+            await super().on_button_pressed(event)
+
+    async def primary_action(self) -> None:
+        if self.running:
+            self.wapp.notify("The upgrade is running.", severity="warning")
+            return
+        target, force, password, host, exit_on_success = self.read_form()
+        problems = self.version_problems(target, force) if target else ["type the version to upgrade to, e.g. 2.29.3"]
+        box = self.query_one("#f-target", FieldBox)
+        box.set_error(FieldError("target", problems[0]) if problems else None)
+        if problems:
+            self.refuse(f"target version: {problems[0]}")
+            return
+        pw_box = self.query_one("#f-password", FieldBox)
+        if len(password) < MIN_BACKUP_PASSWORD:
+            pw_box.set_error(FieldError("password", f"use at least {MIN_BACKUP_PASSWORD} characters"))
+            self.refuse(f"backup password: use at least {MIN_BACKUP_PASSWORD} characters")
+            return
+        pw_box.set_error(None)
+        profile = self.wapp.profile
+        if host and profile.db.engine is not DbEngine.MYSQL:
+            self.refuse("the dbupgrade service is for MySQL databases (seed): choose “none” for PostgreSQL")
+            return
+        steps = ["1. back up the settings (POST /v1/settings/backup, saved with mode 600)"]
+        if host:
+            steps.append(f"2. dbupgrade service on {host} with {target}"
+                         + ("" if exit_on_success else " (EXIT_ON_SUCCESS=FALSE)"))
+        steps += [f"3-5. up -d waweb, master, wacore with WA_API_VERSION={target}, health after each role",
+                  "6. final health on the new version"]
+        if needs_media_chown(profile.wa_api_version, target):
+            steps.append("7. then offered: media ownership (chown) in the Webapp container, in the background")
+        details = "\n".join(steps)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start(target, force, password, host, exit_on_success)
+            else:
+                self.set_status(Text("Upgrade not started.", style="yellow"))
+
+        self.app.push_screen(ConfirmScreen(f"Upgrade cluster {profile.name} from {profile.wa_api_version} to {target}? "
+                                           "Downtime is expected.", details, yes="Upgrade"), answered)
+
+    def start(self, target: str, force: bool, password: str, host: str | None, exit_on_success: bool) -> None:
+        """Run the upgrade (the form was checked and the downtime confirmed)."""
+        from ...config.paths import app_paths
+
+        self.target = target
+        self.source = self.wapp.profile.wa_api_version
+        self.chown_offered = False
+        self.chown_ok = None
+        self.dbupgrade_exit = None
+        self.query_one("#up-chown").display = False
+        self.query_one("#up-health").display = False
+        self.notes.clear()
+        self.set_result("")
+        backups = app_paths().ensure().backups
+
+        def build() -> Upgrade:
+            return Upgrade(self.wapp.profile, emit=self.emit, settings=self.wapp.operation_settings(), target=target,
+                           force=force, backups_dir=backups)
+
+        async def body(wf: Upgrade) -> bool:
+            ok = await wf.backup(password)
+            if wf.backup_path is not None:
+                self.backup_path = wf.backup_path
+                self.query_one("#up-restore", Button).disabled = False
+                self.refresh_bindings()
+                self.note(f"Backup saved: {wf.backup_path} (mode 600). Restoring needs the same password (ctrl+y).")
+            if not ok:
+                return False
+            if host:
+                ok = await wf.dbupgrade(host, exit_on_success=exit_on_success)
+                self.show_dbupgrade(wf, host, ok, exit_on_success)
+                if not ok:
+                    return False
+            return await wf.run_roles()
+
+        self.mode = "upgrade"
+        self.run_operation(build, body, f"Upgrade to {target}")
+
+    def note(self, line: str) -> None:
+        """Add a line to the result box (paths, exit codes)."""
+        self.notes.append(line)
+        self.set_result("\n".join(self.notes))
+
+    def show_dbupgrade(self, wf: Upgrade, host: str, ok: bool, exit_on_success: bool) -> None:
+        """The dbupgrade outcome: its exit code, and on failure its log."""
+        self.dbupgrade_exit = wf.dbupgrade_exit
+        if exit_on_success:
+            code = "no exit code" if wf.dbupgrade_exit is None else f"exit code {wf.dbupgrade_exit}"
+        else:
+            code = "EXIT_ON_SUCCESS=FALSE: the container keeps running"
+        self.note(f"dbupgrade on {host}: {code} — {'ok' if ok else 'FAILED: the application containers were not touched'}")
+        if not ok:
+            self.add_message(f"dbupgrade log on {host} (last {len(wf.dbupgrade_log)} lines):")
+            for line in wf.dbupgrade_log:
+                self.add_message(f"  {line}")
+
+    def show_health(self, verdict: Any) -> None:
+        panel = self.query_one("#up-health", HealthPanel)
+        panel.display = True
+        panel.show_verdict(verdict)
+
+    def done_hint(self) -> str:
+        if self.mode == "restore":
+            return "Restart the containers if the API asks for it."
+        if self.chown_offered:
+            return "This upgrade needs the 2.29.3 media ownership step: press ctrl+o (it runs in the background)."
+        return f"The cluster runs {self.target}; the profile records it."
+
+    def finished(self, ok: bool) -> None:
+        upgrading, self.mode = self.mode == "upgrade", ""
+        if ok and upgrading and needs_media_chown(self.source, self.target):
+            self.chown_offered = True
+            self.query_one("#up-chown").display = True
+            self.set_status(Text(f"✔ Upgrade to {self.target} done. {self.done_hint()}", style="bold green"))
+        self.refresh_bindings()
+
+    # ---- restore -----------------------------------------------------------------------------------
+    def action_restore(self) -> None:
+        """Restore the backup this screen made (asks for its password)."""
+        if self.backup_path is None:
+            self.wapp.notify("No backup was made here yet: run the upgrade first.", severity="warning")
+            return
+        path = self.backup_path
+
+        def got(password: str | None) -> None:
+            if not password:
+                self.set_status(Text("Restore cancelled.", style="yellow"))
+                return
+
+            def build() -> Upgrade:
+                return Upgrade(self.wapp.profile, emit=self.emit, settings=self.wapp.operation_settings(),
+                               target=self.wapp.profile.wa_api_version, force=True)
+
+            self.mode = "restore"
+            self.run_operation(build, lambda wf: wf.restore(path, password), f"Restore of {path.name}")
+
+        self.app.push_screen(PasswordScreen(f"Restore the settings from {path.name}?",
+                                            f"{path}\nType the password the backup was made with."), got)
+
+    # ---- media ownership (background) --------------------------------------------------------------
+    def action_media_chown(self) -> None:
+        """Run the 2.29.3 media ownership step in the background (offered after such an upgrade)."""
+        if not self.chown_offered:
+            self.wapp.notify("The media ownership step applies after an upgrade from 2.29.1/2.29.2 to 2.29.3 or later.",
+                             severity="warning")
+            return
+        if self.chown_running:
+            self.wapp.notify("The media ownership step is already running.", severity="warning")
+            return
+        pane = self.query_one("#up-chown-pane", HostLogPane)
+        pane.display = True
+        pane.reset()
+        pane.set_status("running")
+        self.chown_running = True
+        self.chown_ok = None
+        self.query_one("#up-chown", Button).disabled = True
+        self.set_step_state(7, StepState.RUNNING)
+        self.wapp.notify("Media ownership runs in the background; the rest of the app stays usable.",
+                         title="2.29.3 media ownership")
+        self._chown_worker()
+
+    @work(exclusive=True, exit_on_error=False, group="media-chown", name="media-chown")
+    async def _chown_worker(self) -> None:
+        pane = self.query_one("#up-chown-pane", HostLogPane)
+        wf = Upgrade(self.wapp.profile, emit=self._chown_event, settings=self.wapp.operation_settings(),
+                     target=self.target or self.wapp.profile.wa_api_version, force=True)
+        ok = False
+        error = ""
+        try:
+            ok = bool(await wf.start_media_chown())
+        except Exception as exc:  # noqa: BLE001 - shown in the pane
+            error = f"{type(exc).__name__}: {self.wapp.mask(str(exc))}"
+        finally:
+            await wf.close()
+            self.chown_running = False
+            self.chown_ok = ok
+            pane.set_status("ok" if ok else "failed")
+            pane.scroll_to_end()
+            self.query_one("#up-chown", Button).disabled = False
+        if ok:
+            self.note("Media ownership (2.29.3): done on every Webapp host.")
+            self.wapp.notify("Media ownership fixed on every Webapp host.", title="2.29.3 media ownership")
+        else:
+            self.note(f"Media ownership (2.29.3): FAILED {error}. It is safe to run again (ctrl+o).")
+            self.wapp.notify(f"Media ownership failed {error}; see its pane. It is safe to run again.",
+                             severity="error", title="2.29.3 media ownership")
+        self.set_step_state(7, StepState.DONE if ok else StepState.FAILED)
+
+    def _chown_event(self, event: Any) -> None:
+        pane = self.query_one("#up-chown-pane", HostLogPane)
+        mask = self.wapp.mask
+        if isinstance(event, HostCommand):
+            pane.write(f"[{event.host}] $ {mask(event.command)}")
+        elif isinstance(event, HostOutput):
+            pane.write(f"[{event.host}] {mask(event.line)}")
+        elif isinstance(event, HostFinished):
+            pane.write(f"[{event.host}] {'ok' if event.ok else 'FAILED ' + mask(event.error)}")
+        elif isinstance(event, Finding):
+            self.query_one(FindingsList).add(event)
+        elif isinstance(event, Message):
+            pane.write(mask(event.text))
+        elif isinstance(event, StepFinished):
+            pane.write(f"{'✔' if event.ok else '✗'} {mask(event.summary)}"
+                       + (f" Next: {mask(event.next_action)}" if event.next_action and not event.ok else ""))
