@@ -44,6 +44,8 @@ class PollResult:
     worsened: bool = False
     #: diagnoses that appeared with this poll (each shown once while its condition lasts)
     new_findings: tuple[Diagnosis, ...] = ()
+    #: every diagnosis that holds at this poll
+    current_findings: tuple[Diagnosis, ...] = ()
 
 
 def client_for(profile: ClusterProfile) -> WebappClient:
@@ -125,10 +127,12 @@ class HealthMonitor:
             verdict, error = None, ApiError(f"health answer not understood: {exc}")
         latency = self._clock() - start
         entries, worsened = self._derive(verdict, error)
-        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, self._findings(verdict, error))
+        new, current = self._findings(verdict, error)
+        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current)
         return self.last
 
-    def _findings(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[Diagnosis, ...]:
+    def _findings(self, verdict: ClusterVerdict | None,
+                  error: ApiError | None) -> tuple[tuple[Diagnosis, ...], tuple[Diagnosis, ...]]:
         if verdict is not None:
             current = diagnose_verdict(verdict)
         else:
@@ -138,7 +142,7 @@ class HealthMonitor:
         keys = {(d.key, d.host) for d in current}
         new = tuple(d for d in current if (d.key, d.host) not in self._active)
         self._active = keys
-        return new
+        return new, tuple(current)
 
     def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[list[TimelineEntry], bool]:
         t = self._track

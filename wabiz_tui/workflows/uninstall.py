@@ -39,6 +39,11 @@ class Uninstall(Procedure):
     steps = UNINSTALL_STEPS
     procedure = "uninstall"
 
+    def __init__(self, profile, **kw):
+        super().__init__(profile, **kw)
+        #: host → one-line outcome, filled by :meth:`run`
+        self.report: dict[str, str] = {}
+
     def plan(self, remove_volumes: bool = False) -> list[RemovalPlan]:
         """Exactly what will be removed on which host (shown before asking for confirmation)."""
         out = []
@@ -78,7 +83,7 @@ class Uninstall(Procedure):
         Raises :class:`ConfirmationRequired` before touching anything when a confirmation is missing.
         """
         self.check_confirmation(typed_name, remove_volumes, volumes_confirmed)
-        self.report: dict[str, str] = {}
+        self.report = {}
 
         async def remove(host: HostSpec) -> str:
             # planned here, after the host's compose flavour is known
