@@ -47,3 +47,30 @@ async def test_openssh_drops_client_environment_so_variables_go_on_the_command_l
         inline = await conn.run("WA_API_VERSION=2.41.2 sh -c 'echo $WA_API_VERSION'", check=True)
     assert sent.stdout.strip() == "unset"
     assert inline.stdout.strip() == "2.41.2"
+
+
+async def test_log_collection_over_real_openssh(openssh_cluster, tmp_path):
+    from wabiz_tui.workflows.logs import LogCollection, LogRequest
+
+    session, profile, known, _ = openssh_cluster
+    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.1,
+                           health_timeout=30, grace=2.0, preflight=False)
+    wf = HaInstall(profile, emit=Recorder(), settings=settings)
+    try:
+        assert await wf.run_all(lambda _r: _code(session))
+    finally:
+        await wf.close()
+    events = Recorder()
+    logs = LogCollection(profile, emit=events, settings=settings)
+    try:
+        assert await logs.collect(LogRequest(), tmp_path / "out"), events.text()
+    finally:
+        await logs.close()
+    assert set(logs.files) == {h.external_hostname for h in profile.hosts}
+    core = logs.files["wa-core-1"].read_text()
+    assert "Starting Coreapp node wa-core-1" in core
+    assert profile.db.password not in "".join(p.read_text() for p in logs.files.values())
+
+
+async def _code(session):
+    return session.cluster.sms_outbox[-1][1]

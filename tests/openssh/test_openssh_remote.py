@@ -254,7 +254,7 @@ async def test_a_host_going_silent_mid_stream_is_unreachable_within_the_keepaliv
     async def freeze() -> None:
         await first_line.wait()
         for pid in descendants(ssh_lab.hosts["silent"].process.pid):
-            os.kill(pid, signal.SIGSTOP)  # the host stops answering: no RST, no FIN, just silence
+            signal_quietly(pid, signal.SIGSTOP)  # the host stops answering: no RST, no FIN, just silence
         stopped_at.append(time.monotonic())
 
     freezer = asyncio.create_task(freeze())
@@ -278,7 +278,7 @@ async def test_keepalive_cut_comes_before_a_longer_stream_ends(ssh_lab):
     task = asyncio.create_task(run_streaming(conn, "silent", "echo go; sleep 20", lambda _l: seen.set()))
     await seen.wait()
     for pid in descendants(ssh_lab.hosts["silent"].process.pid):
-        os.kill(pid, signal.SIGSTOP)
+        signal_quietly(pid, signal.SIGSTOP)
     t0 = time.monotonic()
     with pytest.raises(HostUnreachable) as info:
         await task
@@ -324,6 +324,14 @@ async def test_cancelling_the_caller_ends_the_remote_command(ssh_lab, shape, pty
     await pool.close()
 
 
+def signal_quietly(pid: int, sig: int) -> None:
+    """Signal a process that may have ended since it was listed (a short-lived child of sshd)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 # ---- the pool -----------------------------------------------------------------------------------
 
 async def test_pool_reuses_reconnects_and_closes(ssh_lab):
@@ -333,7 +341,7 @@ async def test_pool_reuses_reconnects_and_closes(ssh_lab):
     c1 = await pool.get(host)
     assert await pool.get(host) is c1 and served(ssh_lab, "a") == 1
     for pid in descendants(ssh_lab.hosts["a"].process.pid):  # the connection dies (sshd child killed)
-        os.kill(pid, signal.SIGKILL)
+        signal_quietly(pid, signal.SIGKILL)
     deadline = time.monotonic() + 3
     while not c1.is_closed() and time.monotonic() < deadline:
         await asyncio.sleep(0.05)

@@ -124,3 +124,9 @@ def docker_wait(container_id: str) -> str:
     if not container_id or not all(c in "0123456789abcdef" for c in container_id) or len(container_id) > 64:
         raise UnsafeValue(f"container id {container_id!r} is not a hex id")
     return f"docker wait {container_id}"
+
+
+def inspect_state(container_id: str) -> str:
+    """``docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' ID``: one container's state and exit code."""
+    docker_wait(container_id)  # same validation: a hex id
+    return f"docker inspect -f {shlex.quote('{{.State.Status}} {{.State.ExitCode}}')} {container_id}"

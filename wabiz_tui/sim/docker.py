@@ -36,6 +36,12 @@ def status_text(c: Container) -> str:
     return f"Exited ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
 
 
+def _dig(obj: dict, path: str) -> object:
+    for part in path.split("."):
+        obj = obj.get(part, "") if isinstance(obj, dict) else ""
+    return obj
+
+
 def _fields(c: Container) -> dict[str, str]:
     cmd = " ".join(c.command)
     return {"ID": c.id, "Names": c.name, "Image": c.image, "Status": status_text(c),
@@ -248,6 +254,11 @@ async def docker_main(p: Proc) -> int:
     if sub == "inspect":
         out = []
         status = 0
+        fmt = None
+        for flag in ("-f", "--format"):
+            if flag in rest and rest.index(flag) + 1 < len(rest):
+                fmt = rest[rest.index(flag) + 1]
+                rest = rest[:rest.index(flag)] + rest[rest.index(flag) + 2:]
         for ref in [a for a in rest if not a.startswith("-")]:
             c = find(ref)
             if c is None:
@@ -262,6 +273,10 @@ async def docker_main(p: Proc) -> int:
                                            for k, v in c.env.items() if not k.startswith("__")],
                                    "Labels": {"com.docker.compose.project": c.project,
                                               "com.docker.compose.service": c.service}}})
+        if fmt is not None:  # the Go-template subset `{{.A.B}}` a client uses to read single fields
+            for obj in out:
+                await p.out(re.sub(r"\{\{\s*\.([\w.]+)\s*\}\}", lambda m: str(_dig(obj, m.group(1))), fmt) + "\n")
+            return status
         await p.out(json.dumps(out, indent=4) + "\n")
         return status
     if sub == "images":

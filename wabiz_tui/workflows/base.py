@@ -15,7 +15,7 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..domain.commands import COMPOSE_V1, COMPOSE_V2, ComposeInvocation, mkdir
+from ..domain.commands import COMPOSE_V1, COMPOSE_V2, ComposeInvocation, inspect_state, mkdir
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines, diagnose_transport, diagnose_verdict
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
@@ -236,6 +236,23 @@ class Procedure:
             return  # the host's own action reports the connection problem
         v2 = status == 0 and "version" in " ".join(lines).lower()
         self._flavours[host.external_hostname] = COMPOSE_V2 if v2 else COMPOSE_V1
+
+    async def service_state(self, host: HostSpec, service: str, inv: ComposeInvocation | None = None) -> str:
+        """``running``, ``exited (N)`` or ``missing`` for ``service`` on ``host``.
+
+        Containers are found the way compose finds them, by their project/service labels
+        (``compose ps -q SERVICE``), never by parsing container names (v1 uses ``_``, v2 ``-``).
+        """
+        inv = inv or self.invocation(host)
+        ids: list[str] = []
+        await self._run(host, inv.command("ps", "-q", service), ids.append, echo=False)
+        ids = [i.strip() for i in ids if i.strip() and all(c in "0123456789abcdef" for c in i.strip())]
+        if not ids:
+            return "missing"
+        out: list[str] = []
+        await self._run(host, inspect_state(ids[0]), out.append, echo=False)
+        status, _, code = (out[-1] if out else "").strip().partition(" ")
+        return "running" if status == "running" else f"{status or 'unknown'} ({code or '?'})"
 
     async def _mkdir(self, host: HostSpec) -> str:
         await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")

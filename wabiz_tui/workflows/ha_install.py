@@ -27,7 +27,7 @@ from .base import Procedure, StepInfo
 from .errors import WorkflowError
 from .events import Finding, HostOutput, Message
 
-__all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo", "container_problem"]
+__all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo"]
 
 HA_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "directory", "Working directory", "Create the configuration directory on every host."),
@@ -148,8 +148,10 @@ class HaInstall(Procedure):
         if status != 0:
             raise RemoteError(host.external_hostname, f"docker-compose ps exited with status {status}",
                               "check that docker runs and the compose file is in place")
-        failed = [role for role in host.roles if container_problem(lines, role.service)]
-        problems = [container_problem(lines, role.service) for role in failed]
+        states = {role: await self.service_state(host, role.service) for role in host.roles}
+        failed = [role for role, state in states.items() if state != "running"]
+        problems = [f"{role.service} is not running ({'no container' if states[role] == 'missing' else states[role]})"
+                    for role in failed]
         if failed:
             await self._diagnose_logs(host, failed)
             raise RemoteError(host.external_hostname, "; ".join(problems),
@@ -181,9 +183,7 @@ class HaInstall(Procedure):
                     return True
                 return await self._run(host, stat_mode(self.profile.media.host_path), echo=False) == 0
             if number in (5, 6):
-                lines: list[str] = []
-                status = await self._run(host, self.invocation(host).ps(), lines.append, echo=False)
-                return status == 0 and not any(container_problem(lines, r.service) for r in host.roles)
+                return all([await self.service_state(host, r.service) == "running" for r in host.roles])
         except RemoteError:
             return False
         return False
@@ -304,19 +304,3 @@ class HaInstall(Procedure):
         if ok and journal:
             journal.clear()
         return ok
-
-
-def container_problem(ps_lines: list[str], service: str) -> str:
-    """Why ``service`` is not running according to ``docker-compose ps`` output, or "" when it is Up.
-
-    Matches container names of both compose flavours: v1 ``<project>_<service>_1`` and v2
-    ``<project>-<service>-1``.
-    """
-    for line in ps_lines:
-        first = line.split(maxsplit=1)[0] if line.split() else ""
-        if first.endswith((f"_{service}_1", f"-{service}-1")) or first == service:
-            if " Up" in line or " running" in line.lower():
-                return ""
-            state = " ".join(line.split()[1:])[-60:]
-            return f"{service} is not running ({state.strip()})"
-    return f"{service} has no container"

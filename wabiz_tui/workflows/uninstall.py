@@ -60,14 +60,10 @@ class Uninstall(Procedure):
 
     async def _still_done(self, number: int, host: HostSpec) -> bool:
         """Resume: the host recorded as done runs none of its services any more."""
-        from .ha_install import container_problem
-
-        lines: list[str] = []
         try:
-            status = await self._run(host, self.invocation(host).ps(), lines.append, echo=False)
+            return all([await self.service_state(host, r.service) == "missing" for r in host.roles])
         except RemoteError:
             return False
-        return status == 0 and all(container_problem(lines, r.service) for r in host.roles)
 
     def check_confirmation(self, typed_name: str, remove_volumes: bool, volumes_confirmed: bool) -> None:
         """Raise :class:`ConfirmationRequired` unless ``typed_name`` is the cluster name (and, when

@@ -189,18 +189,14 @@ class Upgrade(Procedure):
         raise RemoteError(host.external_hostname, "no end of the database upgrade in its log in time", "read its log")
 
     async def _still_done(self, number: int, host: HostSpec) -> bool:
-        """Resume: a role recorded as upgraded on ``host`` still runs there (``ps`` shows it Up)."""
+        """Resume: a role recorded as upgraded on ``host`` still runs there (found by its compose labels)."""
         role = next((r for r, n in ROLE_STEP.items() if n == number), None)
         if role is None:
             return False
-        from .ha_install import container_problem
-
-        lines: list[str] = []
         try:
-            status = await self._run(host, self.target_invocation(host).ps(), lines.append, echo=False)
+            return await self.service_state(host, role.service, self.target_invocation(host)) == "running"
         except RemoteError:
             return False
-        return status == 0 and not container_problem(lines, role.service)
 
     # ---- steps 3-6 ---------------------------------------------------------------------------
     async def upgrade_role(self, role: Role) -> bool:

@@ -1,0 +1,36 @@
+"""Remote output hygiene: invalid UTF-8, sequences split across chunks, ANSI and progress bars."""
+
+from __future__ import annotations
+
+from wabiz_tui.domain.text import LineSplitter, Redactor, strip_ansi
+
+
+def test_invalid_bytes_are_replaced_not_fatal():
+    s = LineSplitter()
+    assert s.feed(b"ok \xff\xfe end\n") == ["ok \ufffd\ufffd end"]
+
+
+def test_utf8_split_across_chunks_is_joined():
+    s = LineSplitter()
+    data = "città — 完成\n".encode()
+    out = []
+    for i in range(len(data)):
+        out += s.feed(data[i:i + 1])
+    assert out == ["città — 完成"]
+
+
+def test_ansi_colour_and_cursor_sequences_are_stripped():
+    line = "\x1b[32mCreating\x1b[0m biz_wacore_1 ... \x1b[1A\x1b[2Kdone\x1b]0;title\x07"
+    assert strip_ansi(line) == "Creating biz_wacore_1 ... done"
+
+
+def test_carriage_return_keeps_the_last_state_of_a_progress_line():
+    s = LineSplitter()
+    assert s.feed(b"Pulling 10%\rPulling 50%\rPulling 100%\r\n") == ["Pulling 100%"]
+    assert s.feed(b"no newline at the end") == []
+    assert s.close() == ["no newline at the end"]
+
+
+def test_redactor_masks_every_occurrence_and_ignores_tiny_values():
+    r = Redactor(["Str0ng-pass", "", "ab"])
+    assert r("pw=Str0ng-pass again Str0ng-pass ab") == "pw=******** again ******** ab"
