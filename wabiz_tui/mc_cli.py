@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 from .domain.model import ClusterProfile, HostSpec, Role, SshTarget
 from .domain.render import COMPOSE_FILE, DB_ENV_FILE
 
 
+#: profile field of the new host → the flag that sets it
+_FLAGS = {"external_hostname": "--add-host", "ssh.host": "--ssh", "ssh.port": "--ssh", "ssh.user": "--user",
+          "ssh.key_file": "--key", "ssh.alias": "--ssh", "remote_dir": "--remote-dir", "roles": "--add-host"}
+
+
 def new_host(name: str, ssh: str, user: str, key: str, remote_dir: str) -> HostSpec:
-    """The ``--add-host`` Coreapp host from the flags (``--ssh HOST[:PORT]``); validated later by the workflow."""
-    address, _, port = ssh.rpartition(":") if ":" in ssh and not ssh.startswith("[") else (ssh, "", "22")
-    port_num = int(port) if port.isdigit() else 0
-    return HostSpec(name, SshTarget(address or ssh, port_num, user, key, use_agent=not key), (Role.COREAPP,),
+    """The ``--add-host`` Coreapp host from the flags (``--ssh HOST[:PORT]``). Raises ValueError naming the flag."""
+    address, sep, port = ssh.rpartition(":") if ":" in ssh and not ssh.startswith("[") else (ssh, "", "22")
+    if sep and not port.isdigit():
+        raise ValueError(f"--ssh: {port!r} is not a port number (HOST[:PORT], e.g. 10.0.0.17:22)")
+    if key and not Path(key).expanduser().is_file():
+        raise ValueError(f"--key: {key} does not exist (give the private key file for the new host)")
+    return HostSpec(name, SshTarget(address or ssh, int(port), user, key, use_agent=not key), (Role.COREAPP,),
                     remote_dir or f"/home/{user}/biz")
+
+
+def flag_message(error) -> str:
+    """A new-host FieldError as the flag the operator typed (``hosts[5].ssh.port`` → ``--ssh``)."""
+    field = error.field.split(".", 1)[1] if "." in error.field else error.field
+    return f"{_FLAGS.get(field, '--add-host')}: {error.message}"
 
 
 def print_plan(profile: ClusterProfile, shards: int, host: HostSpec | None) -> int:
@@ -42,8 +57,21 @@ async def run(profile: ClusterProfile, settings, printer, shards: int, host: Hos
     """Steps 1-2, and 3-4 when ``host`` is given. 0 healthy at the end, 1 otherwise."""
     from .workflows.multiconnect import Multiconnect
 
+    from .remote.errors import RemoteError
+
     mc = Multiconnect(profile, emit=printer, settings=settings)
     try:
+        if host is not None:  # everything about the new host is checked before the shards change
+            problems = mc.new_host_problems(host)
+            if problems:
+                print("wabiz-tui: " + "; ".join(flag_message(e) for e in problems), file=sys.stderr)
+                return 2
+            try:
+                await mc.reach(host)
+            except RemoteError as exc:
+                print(f"wabiz-tui: --add-host {host.external_hostname}: {exc} ({exc.next_action}); nothing was changed",
+                      file=sys.stderr)
+                return 1
         ok = await mc.set_shards(shards, confirmed=True) and await mc.health_served()
         if ok and host is not None:
             ok = await mc.add_coreapp(host) and await mc.health_with_standby()
@@ -61,7 +89,11 @@ def main(args, profile: ClusterProfile, path) -> int:
     """The ``multiconnect`` command."""
     from .workflows.settings import default_settings
 
-    host = new_host(args.add_host, args.ssh or args.add_host, args.user, args.key, args.remote_dir) if args.add_host else None
+    try:
+        host = new_host(args.add_host, args.ssh or args.add_host, args.user, args.key, args.remote_dir) if args.add_host else None
+    except ValueError as exc:
+        print(f"wabiz-tui: {exc}", file=sys.stderr)
+        return 2
     if not args.yes:
         print_plan(profile, args.shards, host)
         print("wabiz-tui: nothing done: add --yes to set the shards (connections drop briefly)", file=sys.stderr)

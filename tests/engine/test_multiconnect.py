@@ -79,15 +79,6 @@ async def test_set_shards_retries_a_403_with_back_off_then_gives_up(installed, t
     from wabiz_tui.workflows.multiconnect import SHARD_ATTEMPTS
 
     settings = settings_for(installed, tmp_path, retry_backoff=0.01)
-    installed.cluster.set_shards_busy(2)
-    events = Recorder()
-    mc = Multiconnect(installed.profile, emit=events, settings=settings)
-    try:
-        assert await mc.set_shards(2, confirmed=True)
-    finally:
-        await mc.close()
-    retries = [e.text for e in events.of(Message) if "answered 403" in e.text]
-    assert len(retries) == 2 and "retry 1 in" in retries[0]
     installed.cluster.set_shards_busy(SHARD_ATTEMPTS + 1)
     events = Recorder()
     mc = Multiconnect(installed.profile, emit=events, settings=settings)
@@ -97,3 +88,19 @@ async def test_set_shards_retries_a_403_with_back_off_then_gives_up(installed, t
         await mc.close()
     assert len([e for e in events.of(Message) if "answered 403" in e.text]) == SHARD_ATTEMPTS - 1
     assert "403" in events.of(StepFinished)[-1].summary
+    installed.cluster.set_shards_busy(2)
+    events = Recorder()
+    mc = Multiconnect(installed.profile, emit=events, settings=settings)
+    try:
+        assert await mc.set_shards(2, confirmed=True)
+    finally:
+        await mc.close()
+    retries = [e.text for e in events.of(Message) if "answered 403" in e.text]
+    assert len(retries) == 2 and "retry 1 in" in retries[0]
+    events = Recorder()
+    mc = Multiconnect(installed.profile.with_changes(shards=2), emit=events, settings=settings)
+    try:
+        assert await mc.set_shards(2, confirmed=True)  # already 2: no second POST
+    finally:
+        await mc.close()
+    assert "already has 2 shard(s)" in events.of(StepFinished)[-1].summary

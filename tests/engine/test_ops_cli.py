@@ -80,3 +80,16 @@ async def test_multiconnect_command(installed):
     assert out.strip().splitlines()[-1].startswith("verdict: Multiconnect (2 shards) healthy: 2/2 shards connected, 1 standby")
     saved = load_profile(installed.profile_path)
     assert saved.shards == 2 and saved.host(spare.external_hostname)
+
+
+async def test_multiconnect_checks_the_new_host_before_changing_anything(installed):
+    spare = installed.spare_hosts[0]
+    base = ["multiconnect", str(installed.profile_path), "--shards", "2", "--yes"]
+    for extra, fragment in ((["--add-host", "bad host!"], "--add-host"),
+                            (["--add-host", "wa-core-3", "--ssh", "127.0.0.1:abc"], "--ssh: 'abc' is not a port"),
+                            (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key", "/nonexistent"], "--key"),
+                            (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}"], "nothing was changed")):
+        code, out, err = await cli(*base, *extra)
+        assert code in (1, 2) and fragment in err, (extra, out, err)
+        assert "hosts[" not in err
+    assert load_profile(installed.profile_path).shards == 1  # the cluster was never touched

@@ -22,7 +22,7 @@ from ..api.client import ApiError
 from ..config.profile import save_profile
 from ..domain.health import Level
 from ..domain.model import HostSpec, Role
-from ..domain.validation import ALLOWED_SHARDS, check_host, validate_profile
+from ..domain.validation import ALLOWED_SHARDS, FieldError, check_host, validate_profile
 from .base import Procedure, StepInfo
 from .events import Finding, Message
 
@@ -81,6 +81,13 @@ class Multiconnect(Procedure):
             return self._finish(1, False, check.errors[0], "fix the shard count or start more Coreapps, then retry")
         if not confirmed:
             return self._finish(1, False, f"setting {shards} shards needs an explicit confirmation", "confirm and run the step again")
+        try:
+            if await self._client().get_shards() == shards:
+                self.profile = self.profile.with_changes(shards=shards)
+                self._save()
+                return self._finish(1, True, f"the cluster already has {shards} shard(s): nothing to change")
+        except ApiError:
+            pass  # cannot tell: set it
         r = self.profile.registration
         delay = self.settings.retry_backoff
         for attempt in range(1, SHARD_ATTEMPTS + 1):
@@ -107,14 +114,24 @@ class Multiconnect(Procedure):
         """Step 2: every shard has a connected Coreapp (a missing standby is a warning, not a failure)."""
         return await self._wait_health(2, True, lambda v: v.shards_served == v.shards_expected and v.level is not Level.FAILURE)
 
+    def new_host_problems(self, host: HostSpec) -> list[FieldError]:
+        """Why ``host`` cannot be the new Coreapp host (field-named), checked before anything changes."""
+        errors = check_host(host, len(self.profile.hosts))
+        if host.roles != (Role.COREAPP,):
+            errors.append(FieldError(f"hosts[{len(self.profile.hosts)}].roles", "the new host runs only the coreapp role"))
+        if any(h.external_hostname == host.external_hostname for h in self.profile.hosts):
+            errors.append(FieldError(f"hosts[{len(self.profile.hosts)}].external_hostname",
+                                     f"{host.external_hostname!r} is already a host of the cluster; a standby on another "
+                                     "host is what tolerates a host failure"))
+        return errors
+
+    async def reach(self, host: HostSpec) -> None:
+        """Open the SSH connection to ``host`` (raises RemoteError): done before the shards change."""
+        await self._pool.get(host)
+
     async def add_coreapp(self, host: HostSpec) -> bool:
         """Step 3: add ``host`` (role Coreapp) to the profile, upload the files there and ``up -d wacore``."""
-        errors = [str(e) for e in check_host(host, len(self.profile.hosts))]
-        if host.roles != (Role.COREAPP,):
-            errors.append("roles: the new host runs only the coreapp role")
-        if any(h.external_hostname == host.external_hostname for h in self.profile.hosts):
-            errors.append(f"external_hostname: {host.external_hostname!r} is already a host of the cluster; "
-                          "a standby on another host is what tolerates a host failure")
+        errors = [str(e) for e in self.new_host_problems(host)]
         if errors:
             for e in errors:
                 self.emit(Message(f"invalid: {e}"))
