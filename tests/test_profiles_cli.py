@@ -67,3 +67,15 @@ def test_import_and_export(tmp_path):
     bad.write_text(src.read_text().replace("Str0ng-pass", "Str0ng=pass"))
     res = run("profile", "import", str(bad))
     assert res.returncode == 2 and "db.password" in res.stderr and "'='" in res.stderr
+
+
+def test_plan_and_render_refuse_an_invalid_profile_naming_the_fields(tmp_path):
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    path.write_text(path.read_text().replace("external_hostname: wa-web-1", "external_hostname: wa_web!1")
+                    .replace("wa_api_version: 2.41.2", "wa_api_version: latest"))
+    for args in (("plan", str(path)), ("render", str(path), "--out", str(tmp_path / "out"))):
+        res = run(*args)
+        assert res.returncode == 2, res
+        assert "hosts[0].external_hostname" in res.stderr and "wa_api_version" in res.stderr
+        assert "Traceback" not in res.stderr and "unexpected error" not in res.stderr
+    assert not (tmp_path / "out").exists()

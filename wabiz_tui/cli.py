@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail("interrupted (run the same command again: procedures with a journal resume where they stopped)", 130)
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _fail(f"{where}{exc.strerror or exc} — check the path and its permissions", 1)
@@ -226,6 +226,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_init()
     if args.command == "plan":
         profile, _ = _load(args.profile)
+        invalid = _invalid(profile)
+        if invalid:
+            return invalid
         if args.procedure == "multiconnect":
             from . import mc_cli
 
@@ -291,14 +294,23 @@ def _profiles(args: argparse.Namespace) -> int:
     return show_profile(profile)
 
 
-def _render(args: argparse.Namespace) -> int:
-    from .domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
+def _invalid(profile, *, registration: bool = False) -> int:
+    """0 when the profile is valid, else print every field error (with its fix) and return 2."""
     from .domain.validation import validate_profile
 
+    errors = validate_profile(profile, registration=registration)
+    if not errors:
+        return 0
+    return _fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
+
+
+def _render(args: argparse.Namespace) -> int:
+    from .domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
+
     profile, _ = _load(args.profile)
-    errors = [e for e in validate_profile(profile) if e.field.startswith(("db.", "media.", "wa_api_version", "name"))]
-    if errors:
-        return _fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
+    invalid = _invalid(profile)
+    if invalid:
+        return invalid
     out: Path = args.out
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -330,6 +342,11 @@ async def _demo_serve(args: argparse.Namespace) -> int:
     try:
         session.cluster.on_sms(lambda phone, code: print(f"SMS to {phone}: your WhatsApp code is {code}", flush=True))
         print(f"profile: {session.profile_path}", flush=True)
+        for spare in session.spare_hosts:
+            print(f"spare host: {spare.external_hostname} ssh 127.0.0.1:{spare.ssh.port} user {spare.ssh.user} key "
+                  f"{spare.ssh.key_file} (for Multiconnect step 3: wabiz-tui multiconnect {session.profile_path} --shards 2 "
+                  f"--add-host {spare.external_hostname} --ssh 127.0.0.1:{spare.ssh.port} --key {spare.ssh.key_file} --yes)",
+                  flush=True)
         print("simulated cluster running; press Ctrl-C to stop", flush=True)
         await asyncio.Event().wait()
     except asyncio.CancelledError:
@@ -572,15 +589,14 @@ def _journal(paths, profile_name: str, procedure: str, *, announce: bool = True)
 
 def _install(args: argparse.Namespace) -> int:
     from .config.paths import app_paths
-    from .domain.validation import validate_profile
     from .workflows.errors import WorkflowError
     from .workflows.ha_install import HaInstall
     from .workflows.settings import default_settings
 
     profile, path = _load(args.profile)
-    errors = validate_profile(profile, registration=True)
-    if errors:
-        return _fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
+    invalid = _invalid(profile, registration=True)
+    if invalid:
+        return invalid
     if args.code is not None and not (args.code.isdigit() and len(args.code) == 6):
         return _fail("--code: the registration code has 6 digits")
     if not args.yes:
@@ -598,7 +614,11 @@ def _install(args: argparse.Namespace) -> int:
         if args.code:
             return args.code
         if sys.stdin.isatty():
-            return await asyncio.get_running_loop().run_in_executor(None, input, "registration code (6 digits): ")
+            while True:
+                code = (await asyncio.get_running_loop().run_in_executor(None, input, "registration code (6 digits): ")).strip()
+                if code.isdigit() and len(code) == 6:
+                    return code
+                print("  the code has 6 digits, e.g. 123456: type it again (Ctrl-C to stop; run again later to resume)")
         needs_code = True
         raise WorkflowError(f"a registration code was sent to +{profile.registration.cc} {profile.registration.phone_number}",
                             f"run again with --code NNNNNN: wabiz-tui install {args.profile} --yes --code NNNNNN")
