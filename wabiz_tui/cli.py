@@ -485,7 +485,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     printer = HeadlessPrinter(verbose=False)
     settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
                                 trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
-    settings.journal = _journal(paths, profile.name, f"{args.command}-{args.to.strip()}")
+    settings.journal = _journal(paths, profile, f"{args.command}-{args.to.strip()}")
     wf = Upgrade(profile, emit=printer, settings=settings, target=args.to, force=args.force, backups_dir=paths.backups)
     problems = wf.problems()
     if problems:
@@ -516,6 +516,9 @@ def _upgrade(args: argparse.Namespace) -> int:
                 print(f"backup: {wf.backup_path} (restore it with the same password: POST /v1/settings/restore)")
             if ok and host:
                 ok = await wf.dbupgrade(host, exit_on_success=not args.no_exit_on_success)
+            elif ok:
+                print("no --dbupgrade-host: the MySQL database upgrade service was not run "
+                      "(MySQL users upgrading to 2.23.x or later need it: add --dbupgrade-host HOST)")
             ok = ok and await wf.run_roles()
             if ok and needs_media_chown(wf.source, wf.target):
                 if args.media_chown:
@@ -543,7 +546,7 @@ def _uninstall(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
                                 trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
-    settings.journal = _journal(paths, profile.name, "uninstall")
+    settings.journal = _journal(paths, profile, "uninstall")
     wf = Uninstall(profile, emit=HeadlessPrinter(verbose=False), settings=settings)
     print(f"uninstall of cluster {profile.name!r} will remove:")
     for plan in wf.plan(args.remove_volumes):
@@ -577,11 +580,11 @@ def _uninstall(args: argparse.Namespace) -> int:
 EXIT_NEEDS_CODE = 3
 
 
-def _journal(paths, profile_name: str, procedure: str, *, announce: bool = True):
-    """The journal of ``procedure`` for the profile; says so when an earlier run is being resumed."""
+def _journal(paths, profile, procedure: str, *, announce: bool = True):
+    """The journal of ``procedure`` for this cluster; says so when an earlier run is being resumed."""
     from .workflows.journal import Journal
 
-    journal = Journal.for_profile(paths.journals, profile_name, procedure)
+    journal = Journal.for_cluster(paths.journals, profile, procedure)
     if journal.exists and announce:
         print(f"resuming {procedure}: an earlier run stopped after step {journal.last_done()} ({journal.path})", flush=True)
     return journal
@@ -604,7 +607,7 @@ def _install(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
                                 trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
-    settings.journal = _journal(paths, profile.name, "install", announce=False)  # HaInstall says it itself
+    settings.journal = _journal(paths, profile, "install", announce=False)  # HaInstall says it itself
     settings.preflight = not args.skip_preflight
     printer = HeadlessPrinter(args.verbose)
     needs_code = False

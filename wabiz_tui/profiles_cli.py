@@ -58,6 +58,8 @@ def print_plan(profile: ClusterProfile, procedure: str, to: str | None) -> int:
     from .workflows.uninstall import Uninstall
     from .workflows.upgrade import Upgrade, media_chown_command, needs_media_chown
 
+    print("# compose runs as `docker compose` (v2 plugin) where a host has it, else `docker-compose` (v1): "
+          "detected on each host at run time")
     if procedure == "install":
         for title, text in HaInstall(profile, emit=discard).review():
             print(f"== {title}")

@@ -139,3 +139,19 @@ async def test_after_start_a_crashing_container_gives_named_findings_from_its_lo
     from wabiz_tui.workflows.events import HostFinished
     failed = next(e for e in events.of(HostFinished) if e.host == "wa-core-2" and not e.ok)
     assert "wacore is not running" in failed.error  # the container check itself, not an internal error
+
+
+async def test_preflight_on_a_running_cluster_accepts_its_own_ports(installed, tmp_path):
+    ok, results, _ = await run_preflight(installed, tmp_path)
+    assert results[("wa-web-1", "ports")].level == OK and "its own running Webapp" in results[("wa-web-1", "ports")].reason
+    assert ok
+
+
+async def test_local_files_the_profile_names_are_checked(demo, tmp_path):
+    import dataclasses
+
+    profile = demo.profile.with_changes(webapp=dataclasses.replace(demo.profile.webapp, ca_file=str(tmp_path / "none.pem")))
+    ok, results, _ = await run_preflight(demo, tmp_path, profile)
+    assert not ok and results[("", "webapp CA file")].level == FAILURE
+    ok, results, _ = await run_preflight(demo, tmp_path)
+    assert results[("", "webapp CA file")].level == OK

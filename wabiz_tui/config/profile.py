@@ -101,7 +101,8 @@ def _int(value: Any, field: str) -> int:
 
 
 #: Secret fields that may be given as ``env:VARIABLE`` references instead of values.
-SECRET_FIELDS = (("db", "password"), ("webapp", "admin_password"), ("registration", "pin"), ("registration", "cert"))
+SECRET_FIELDS = (("db", "password"), ("webapp", "admin_password"), ("webapp", "initial_password"), ("registration", "pin"),
+                 ("registration", "cert"))
 
 
 def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -244,7 +244,13 @@ def judge(body: Mapping[str, Any], plan: Plan) -> ClusterVerdict:
     level = worst(cluster_levels)
     served = len(connected)
     primary = primaries[0].host if len(primaries) == 1 else ""
+    # the most important problem first: shards and primary masters, then missing and unplanned nodes
+    problems.sort(key=lambda p: 0 if ("shard" in p or "primary master" in p or "split brain" in p) else 1)
+    missing_coreapps = [r.host for r in missing_rows if r.expected_role == "coreapp"]
     headline, action = _headline(plan, level, served, len(standby), primary, problems)
+    if missing_coreapps and plan.registered and served >= plan.shards:
+        action = (f"start the Coreapp on {', '.join(missing_coreapps)} again (docker-compose up -d wacore there): "
+                  "it comes back as a standby")
     return ClusterVerdict(level, headline, action, tuple(rows), tuple(problems), plan.shards, served,
                           len(standby), primary, plan.registered, len(plan.coreapps))
 
@@ -322,7 +328,10 @@ def _headline(plan: Plan, level: Level, served: int, standby: int, primary: str,
     if level is Level.OK:
         return (f"{mode} healthy: {served}/{plan.shards} {shard_word} connected, {standby} standby coreapp"
                 f"{'s' if standby != 1 else ''} ({tolerates}), primary master {primary}", "nothing to do")
-    if level is Level.WAITING:
+    if level is Level.WAITING or (served < plan.shards and plan.in_grace):
+        if served < plan.shards:
+            return (f"{mode} failing over: {plan.shards - served} of {plan.shards} {shard_word} unserved, a standby should take "
+                    f"over within the grace period", "wait; if no standby takes the shard, start a coreapp")
         return (f"{mode} settling: {served}/{plan.shards} {shard_word} connected; {problems[0] if problems else 'nodes starting'}",
                 "wait for the grace period; check again")
     if level is Level.WARNING:

@@ -313,11 +313,14 @@ class Procedure:
         self.emit(HealthUpdated(verdict))
         return verdict
 
-    async def _wait_health(self, number: int, registered: bool, accept: Callable[[ClusterVerdict], bool]) -> bool:
-        """Step ``number``: poll until ``accept(verdict)`` or ``settings.health_timeout`` seconds pass."""
+    async def _wait_health(self, number: int, registered: bool, accept: Callable[[ClusterVerdict], bool],
+                           *, announce: bool = True) -> bool:
+        """Step ``number``: poll until ``accept(verdict)`` or ``settings.health_timeout`` seconds pass
+        (``announce`` False when the step was already started by the caller)."""
         if not self._valid(number):
             return False
-        self._start(number)
+        if announce:
+            self._start(number)
         deadline = time.monotonic() + self.settings.health_timeout
         last_error: ApiError | None = None
         verdict: ClusterVerdict | None = None

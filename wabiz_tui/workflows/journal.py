@@ -8,12 +8,14 @@ trusted blindly: the workflow re-checks completed work on the real hosts before 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 from pathlib import Path
 
 from ..config.atomic import write_atomic
+from ..domain.model import ClusterProfile
 
 
 class Journal:
@@ -35,6 +37,14 @@ class Journal:
         """The journal of ``procedure`` for the profile named ``profile_name`` in ``directory``."""
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name)
         return cls(Path(directory) / f"{safe}-{procedure}.json")
+
+    @classmethod
+    def for_cluster(cls, directory: Path, profile: ClusterProfile, procedure: str) -> "Journal":
+        """The journal of ``procedure`` for this very cluster: the name plus a digest of its hosts'
+        SSH endpoints, so a new cluster that reuses a name (e.g. a fresh demo) never inherits it."""
+        endpoints = sorted((h.external_hostname, h.ssh.alias or h.ssh.host, h.ssh.port) for h in profile.hosts)
+        digest = hashlib.sha256(repr(endpoints).encode()).hexdigest()[:10]
+        return cls.for_profile(directory, f"{profile.name}-{digest}", procedure)
 
     @property
     def exists(self) -> bool:

@@ -58,7 +58,7 @@ class Preflight(Procedure):
                 self.emit(Message(f"invalid: {e}"))
             return self._finish(1, False, f"{len(errors)} invalid value(s): {errors[0]}", "fix the values, then run the preflight again")
         self._start(1)
-        advice = topology_advice(self.profile)
+        advice = topology_advice(self.profile) + self._local_files()
         for check in advice:
             self._record(check)
         self._finish(1, not any(c.level == FAILURE for c in advice), f"{len(advice)} guideline(s) checked")
@@ -75,6 +75,27 @@ class Preflight(Procedure):
         summary = f"{len(failures)} failure(s), {len(warnings)} warning(s) in {len(self.results)} checks"
         self.emit(Message(f"preflight: {summary}", notice=True))
         return hosts_ok and not failures
+
+    def _local_files(self) -> list[Check]:
+        """Files the profile names on this machine: the Webapp CA and the SSH keys must be readable."""
+        import ssl
+        from pathlib import Path
+
+        out: list[Check] = []
+        ca = self.profile.webapp.ca_file
+        if ca:
+            try:
+                ssl.create_default_context(cafile=ca)
+                out.append(Check("", "webapp CA file", OK, f"{ca} is a readable CA certificate"))
+            except (OSError, ssl.SSLError) as exc:
+                out.append(Check("", "webapp CA file", FAILURE,
+                                 f"webapp.ca_file {ca} cannot be used ({getattr(exc, 'strerror', None) or exc.__class__.__name__}): "
+                                 "give the PEM of the CA that signed the Webapp's certificate"))
+        for i, h in enumerate(self.profile.hosts):
+            key = h.ssh.key_file
+            if key and not Path(key).expanduser().is_file():
+                out.append(Check(h.external_hostname, "ssh key", FAILURE, f"hosts[{i}].ssh.key_file {key} does not exist"))
+        return out
 
     async def _host_checks(self, host: HostSpec, marker: str) -> str:
         name = host.external_hostname
@@ -136,6 +157,12 @@ class Preflight(Procedure):
         taken = parse_listening_ports(out)
         wanted = planned_ports(host.roles)
         busy = sorted(p for p in wanted if p in taken)
+        own = {role for role in {wanted[p] for p in busy} if await self.service_state(host, role.service) == "running"}
+        busy = [p for p in busy if wanted[p] not in own]  # held by the cluster's own running container: fine
+        if own and not busy:
+            self._record(Check(host.external_hostname, "ports", OK,
+                               f"in use by its own running {', '.join(sorted(r.label for r in own))} (already started)"))
+            return
         if busy:
             roles = ", ".join(sorted({wanted[p].label for p in busy}))
             self._record(Check(host.external_hostname, "ports", FAILURE,

@@ -215,7 +215,7 @@ class Upgrade(Procedure):
         if not await self._on_hosts(number, hosts, up, f"upgrading the {role.label}s to {self.target}"):
             return False
         self._started_at = time.monotonic()
-        return await self._wait_health(number, True, _role_back(role))
+        return await self._wait_health(number, True, _role_back(role), announce=False)
 
     async def final_health(self) -> bool:
         """Step 6: healthy on the new version; then the profile records it."""
