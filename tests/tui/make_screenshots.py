@@ -2,7 +2,7 @@
 
 Run it directly (``python tests/tui/make_screenshots.py [out_dir] [--speed S]``; default out_dir is
 ``screenshots/``) or through pytest with ``WABIZ_SCREENSHOTS=1`` (see ``test_screenshots.py``).
-Files: 01-hosts-form, 02-review, 03-db-form-error, 05-start-streaming, 05-start-done,
+Files: 01-hosts-form, 02-review, 03-db-form-error, 04-preflight, 05-start-streaming, 05-start-done,
 07-health-before-registration, 08-registration, 09-final-health, 10-light-theme, then Multiconnect and
 the monitor: 11-multiconnect-shards, 12-multiconnect-final-health, 13-monitor-failover,
 14-monitor-after-failover, then the operations: 15-upgrade-done, 16-logs-collected, 17-uninstall-plan,
@@ -105,6 +105,9 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
                 password.value = good
                 await _run_and_next(app, pilot)                      # step 3
                 await _run_and_next(app, pilot)                      # step 4
+                await pilot.press("ctrl+n")                          # step 5: the preflight gate
+                await _idle(app, pilot)
+                await shot("04-preflight")
                 session.cluster.speed = 1.0                          # slow enough to catch it streaming
                 await pilot.press("ctrl+n")                          # step 5 starts
                 end = time.monotonic() + 30

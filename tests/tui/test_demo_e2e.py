@@ -70,6 +70,11 @@ async def test_demo_install_by_keys(tmp_path):
                     assert "db.password" in error and "'!'" in error
                     assert app.state(3) is StepState.PENDING and app.screen.name == "step3"
                     password.value = good
+                if number == 5:  # the first run of step 5 is the preflight gate; it passes on the demo
+                    await pilot.press("ctrl+n")
+                    await wait_idle(app, pilot)
+                    assert app.state(5) is StepState.PENDING, str(app.screen.query_one("#status").render())
+                    assert "Preflight passed" in str(app.screen.query_one("#status").render())
                 await next_step(app, pilot, number)
                 seen = app.step_screen(number)
                 assert seen.query_one(StepList).state_of(number) is StepState.DONE

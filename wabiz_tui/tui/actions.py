@@ -13,7 +13,7 @@ from .screens.base import StepScreen
 from .screens.monitor import MonitorScreen
 from .screens.operation import OperationScreen
 from .steps import StepState
-from .widgets.host_log import HostLogPane
+from .widgets.host_log import MAX_HISTORY, HostLogPane
 
 
 class KeyActions:
@@ -88,8 +88,15 @@ class KeyActions:
         else:
             self.show_operation(name)
 
+    def _switching(self) -> bool:
+        """True while a step screen is shown but not yet built and resumed (keys then do nothing)."""
+        screen = self.screen
+        return isinstance(screen, StepScreen) and (not screen.ready or screen.number != self.current)
+
     async def action_next_step(self) -> None:
         """Next: runs the step when it is not done yet, otherwise moves to the next step."""
+        if self._switching():
+            return
         if self.busy:
             self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
             return
@@ -104,6 +111,8 @@ class KeyActions:
 
     async def action_run_step(self) -> None:
         """Run (or retry) the step on screen."""
+        if self._switching():
+            return
         if self.busy:
             self.notify(f"Step {self.step_tag(self.active_step or 0)} is running…", severity="warning")
             return
@@ -139,7 +148,10 @@ class KeyActions:
             return
         self.saved_logs.extend(paths)
         names = ", ".join(p.name for p in paths)
-        self.notify(f"Saved {len(paths)} log(s) in {self.log_dir}: {names}", title="Logs saved", timeout=15)
+        from ..config.paths import app_paths
+
+        self.notify(f"Saved {len(paths)} log(s) in {self.log_dir}: {names} (the last {MAX_HISTORY:,} lines per host; "
+                    f"the full output of every run is in {app_paths().logs})", title="Logs saved", timeout=15)
 
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""

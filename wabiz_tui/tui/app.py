@@ -22,16 +22,20 @@ from .demo_faults import DemoFaults, FaultActions
 from .engine import (
     WorkflowFactory,
     default_mc_factory,
+    default_preflight,
     default_workflow_factory,
     engine_settings,
+    sync_journal,
 )
 from .masking import SecretMasker
 from .palette import palette_commands
+from .passphrase import ask_passphrase
+from .resume import ResumePoint, read_resume_point
 from .screens.base import StepScreen
 from .screens.factory import make_step_screen
 from .screens.monitor import MonitorScreen
 from .screens.operation import OperationScreen
-from .screens.operations import make_operation_screens
+from .screens.operations import OPERATIONS, make_operation_screen
 from .steps import HA_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
 
 
@@ -45,7 +49,11 @@ class WabizApp(KeyActions, FaultActions, App):
     where the engines save the profile; ``log_dir`` receives saved panes.
     F3, F4 and F9 open the operations (upgrade, logs, uninstall) on their own screens.
     ``start_on`` is ``"wizard"``, ``"monitor"`` or None (the monitor for a profile marked
-    ``installed``, else the wizard). ``monitor_interval`` is the first polling interval in seconds
+    ``installed``, else the wizard). ``preflight_factory(engine, profile, emit=...)`` builds the
+    preflight run before step 5 (default: ``Preflight`` with the engine's settings; None from it: no gate).
+    When the profile's install journal shows an interrupted install, the wizard opens on the first
+    unfinished step and says where the earlier run stopped.
+    Encrypted SSH keys: the engines ask their passphrase in a password dialog (:meth:`ask_passphrase`). ``monitor_interval`` is the first polling interval in seconds
     and ``bell`` whether the monitor rings the terminal bell when health worsens.
     The caller owns ``demo`` and stops it after the app exits.
     """
@@ -80,7 +88,8 @@ class WabizApp(KeyActions, FaultActions, App):
     def __init__(self, profile: ClusterProfile, *, demo: Any = None,
                  workflow_factory: WorkflowFactory | None = None, profile_path: Path | None = None,
                  log_dir: Path | None = None, mc_factory: WorkflowFactory | None = None,
-                 start_on: str | None = None, monitor_interval: float | None = None, bell: bool = True) -> None:
+                 start_on: str | None = None, monitor_interval: float | None = None, bell: bool = True,
+                 preflight_factory: Callable[..., Any] | None = None) -> None:
         super().__init__()
         self.profile = profile
         self.demo = demo
@@ -88,9 +97,12 @@ class WabizApp(KeyActions, FaultActions, App):
         self.demo_speed: float | None = (getattr(getattr(demo, "cluster", None), "speed", 1.0)
                                          if demo is not None else None)
         if workflow_factory is None:
-            workflow_factory = default_workflow_factory(self.profile_path, demo_speed=self.demo_speed)
+            workflow_factory = default_workflow_factory(self.profile_path, demo_speed=self.demo_speed,
+                                                        passphrase=self.ask_passphrase)
         self.workflow_factory = workflow_factory
-        self.mc_factory = mc_factory or default_mc_factory(self.profile_path, demo_speed=self.demo_speed)
+        self.mc_factory = mc_factory or default_mc_factory(self.profile_path, demo_speed=self.demo_speed,
+                                                           passphrase=self.ask_passphrase)
+        self.preflight_factory = preflight_factory or default_preflight
         self.workflow: Any = None
         self.mc_workflow: Any = None
         self.steps: tuple[StepTitle, ...] = wizard_steps()
@@ -101,6 +113,11 @@ class WabizApp(KeyActions, FaultActions, App):
                 if step.group == HA_GROUP:
                     self.states[step.number] = StepState.DONE
             self.current = MC_OFFSET + 1
+        self.resumed: ResumePoint | None = None if profile.installed else read_resume_point(profile.name)
+        if self.resumed is not None:  # an interrupted install: go on where it stopped
+            for number in range(1, self.resumed.first):
+                self.states[number] = StepState.DONE
+            self.current = self.resumed.first
         self.start_on = start_on or ("monitor" if profile.installed else "wizard")
         self.monitor_interval = monitor_interval
         self.bell_enabled = bell
@@ -114,6 +131,8 @@ class WabizApp(KeyActions, FaultActions, App):
         self.masker = SecretMasker()
         self.masker.update(profile)
         self._screens: dict[int, StepScreen] = {}
+        #: Encrypted key files whose passphrase dialog was dismissed (key file -> time), see passphrase.py.
+        self.declined_keys: dict[str, float] = {}
         self._thread_id = threading.get_ident()
 
     def _default_log_dir(self) -> Path:
@@ -125,19 +144,20 @@ class WabizApp(KeyActions, FaultActions, App):
     # ---- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._thread_id = threading.get_ident()
+        # Screens are installed as factories: each is built (and its modules imported) when first shown.
         for step in self.steps:
-            screen = make_step_screen(step)
-            self._screens[step.number] = screen
-            self.install_screen(screen, name=f"step{step.number}")
+            self.install_screen(lambda n=step.number: self.step_screen(n), name=f"step{step.number}")
         cluster = getattr(self.demo, "cluster", None)
         if cluster is not None and hasattr(cluster, "on_sms"):
             cluster.on_sms(self._sms_received)
         elif cluster is not None and isinstance(getattr(cluster, "sms_callbacks", None), list):
             cluster.sms_callbacks.append(self._sms_received)
-        self.install_screen(MonitorScreen(interval=self.monitor_interval), name="monitor")
-        for screen in make_operation_screens():
-            self.install_screen(screen, name=screen.OP)
+        self.install_screen(lambda: MonitorScreen(interval=self.monitor_interval), name="monitor")
+        for name in OPERATIONS:
+            self.install_screen(lambda n=name: make_operation_screen(n), name=name)
         self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
+        if self.resumed is not None:
+            self.notify(self.resumed.note, title="Resuming the install", timeout=20)
 
     async def on_unmount(self) -> None:
         for engine in (self.workflow, self.mc_workflow):
@@ -156,6 +176,30 @@ class WabizApp(KeyActions, FaultActions, App):
         for engine in (self.workflow, self.mc_workflow):
             if engine is not None:
                 engine.profile = profile
+        if self.workflow is not None:
+            sync_journal(self.workflow, profile)
+
+    async def ask_passphrase(self, key_file: str) -> str:
+        """``SshSettings.passphrase``: ask for the passphrase of ``key_file`` in a password dialog
+        ("" when dismissed with Escape). The answer goes to the SSH layer only: never shown, never kept."""
+        return await ask_passphrase(self, key_file)
+
+    def emitter(self, handler: Callable[[Event], None]) -> Callable[[Event], None]:
+        """An ``emit`` for an engine whose events go to ``handler`` (on the UI thread, errors logged)."""
+
+        def call(event: Event) -> None:
+            try:
+                handler(event)
+            except Exception as exc:  # noqa: BLE001 - a display problem must not break the run
+                self.log.error(f"event display failed: {exc!r}")
+
+        def emit(event: Event) -> None:
+            if threading.get_ident() != self._thread_id:
+                self.call_from_thread(call, event)
+            else:
+                call(event)
+
+        return emit
 
     def ensure_workflow(self) -> Any:
         """The engine, built on first use with the current profile."""
@@ -190,8 +234,8 @@ class WabizApp(KeyActions, FaultActions, App):
 
     def operation_running(self) -> str | None:
         """The heading of the operation that runs now (None when none does)."""
-        for name in ("upgrade", "logs", "uninstall"):
-            screen = self.get_screen(name) if self.is_screen_installed(name) else None
+        for name in OPERATIONS:
+            screen = self._installed_screens.get(name)  # a factory until the screen was first shown
             if isinstance(screen, OperationScreen) and screen.running:
                 return screen.HEADING
         return None
@@ -276,8 +320,11 @@ class WabizApp(KeyActions, FaultActions, App):
         return self.active_step is not None
 
     def step_screen(self, number: int) -> StepScreen:
-        """The screen of step ``number``."""
-        return self._screens[number]
+        """The screen of step ``number`` (built on first use)."""
+        screen = self._screens.get(number)
+        if screen is None:
+            screen = self._screens[number] = make_step_screen(self.steps[number - 1])
+        return screen
 
     # ---- running steps --------------------------------------------------------------------------
     def step_tag(self, number: int) -> str:
@@ -294,6 +341,7 @@ class WabizApp(KeyActions, FaultActions, App):
         if self._refuse_while_running():
             return
         self.active_step = number
+        self.declined_keys.clear()
         self.set_state(number, StepState.RUNNING)
         if hosts is None:
             hosts = tuple(h.external_hostname for h in self.profile.hosts)
@@ -353,6 +401,7 @@ class WabizApp(KeyActions, FaultActions, App):
         if self._refuse_while_running():
             return
         self.active_step = number
+        self.declined_keys.clear()
         self.set_state(number, StepState.RUNNING)
         self.step_screen(number).step_started(())
         self.run_task_worker(number, label, call, done)
@@ -383,6 +432,8 @@ class WabizApp(KeyActions, FaultActions, App):
         """Record the outcome of step ``number`` and tell the user."""
         self.active_step = None
         self.set_state(number, StepState.DONE if ok else StepState.FAILED)
+        if ok and number == MC_OFFSET:
+            self._install_finished()
         screen = self.step_screen(number)
         if screen.is_mounted:
             screen.step_ended(ok, summary, next_action)
@@ -390,6 +441,15 @@ class WabizApp(KeyActions, FaultActions, App):
             self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) failed: "
                         f"{summary or 'see the panes'}. "
                         f"{next_action}", severity="error", title="Step failed")
+
+    def _install_finished(self) -> None:
+        """The HA install is complete: its journal has nothing left to resume."""
+        journal = getattr(getattr(self.workflow, "settings", None), "journal", None)
+        if journal is not None:
+            try:
+                journal.clear()
+            except OSError as exc:
+                self.log.warning(f"could not clear the install journal: {exc!r}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Safety net: a worker that failed anyway is reported, never raised."""

@@ -1,8 +1,12 @@
-"""Builds the engines the wizard drives (``HaInstall`` for the 9 HA steps, ``Multiconnect`` for M1-M4)
-and the settings every engine of the app shares (operations included)."""
+"""Builds the engines the wizard drives (``HaInstall`` for the 9 HA steps, ``Multiconnect`` for M1-M4, the
+preflight gate of step 5) and the settings every engine of the app shares (operations included).
+
+Nothing heavy is imported here at module level: the engines (asyncssh, httpx) load on first use.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,42 +14,83 @@ from typing import Any
 from ..domain.model import ClusterProfile
 
 WorkflowFactory = Callable[..., Any]
+#: ``passphrase(key_file) -> str | Awaitable[str]`` for encrypted SSH keys (``SshSettings.passphrase``).
+Passphrase = Callable[[str], Any]
 
 
-def engine_settings(profile: ClusterProfile, profile_path: Path | None, demo_speed: float | None) -> Any:
+def engine_settings(profile: ClusterProfile, profile_path: Path | None, demo_speed: float | None,
+                    passphrase: Passphrase | None = None) -> Any:
     """``RunSettings`` for any engine of the app: the app's known_hosts plus the profile's, logs in the
-    state directory; for the demo (``demo_speed`` set) no ``~/.ssh/config`` and polling scaled by the speed."""
+    state directory, ``passphrase`` asked for encrypted keys; for the demo (``demo_speed`` set) no
+    ``~/.ssh/config`` and polling scaled by the speed."""
     from ..config.paths import app_paths
     from ..workflows.settings import default_settings
 
     settings = default_settings(profile, app_paths(), profile_path=profile_path,
-                                read_user_config=demo_speed is None)
+                                read_user_config=demo_speed is None, passphrase=passphrase)
     if demo_speed is not None:
         settings.poll_interval = max(0.1, 2.0 * demo_speed)
     return settings
 
 
-def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: float | None = None) -> WorkflowFactory:
-    """A factory ``(profile, emit=...) -> HaInstall`` with the app's settings.
+def install_journal(profile_name: str) -> Any:
+    """The install journal of the profile named ``profile_name`` (what an interrupted install completed)."""
+    from ..config.paths import app_paths
+    from ..workflows.journal import Journal
+
+    return Journal.for_profile(app_paths().journals, profile_name, "install")
+
+
+def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: float | None = None,
+                             passphrase: Passphrase | None = None) -> WorkflowFactory:
+    """A factory ``(profile, emit=...) -> HaInstall`` with the app's settings and the install journal.
 
     The settings trust the app's known_hosts plus the profile's own file. For the demo
     (``demo_speed`` set) ``~/.ssh/config`` is ignored and health polling is scaled by the speed.
+    The journal records finished steps and hosts: a resumed run re-checks and skips them.
     """
 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
         from ..workflows.ha_install import HaInstall
 
-        return HaInstall(profile, emit=emit, settings=engine_settings(profile, profile_path, demo_speed))
+        settings = engine_settings(profile, profile_path, demo_speed, passphrase)
+        settings.journal = install_journal(profile.name)
+        return HaInstall(profile, emit=emit, settings=settings)
 
     return factory
 
 
-def default_mc_factory(profile_path: Path | None = None, *, demo_speed: float | None = None) -> WorkflowFactory:
+def default_mc_factory(profile_path: Path | None = None, *, demo_speed: float | None = None,
+                       passphrase: Passphrase | None = None) -> WorkflowFactory:
     """A factory ``(profile, emit=...) -> Multiconnect`` with the same settings as the install."""
 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
         from ..workflows.multiconnect import Multiconnect
 
-        return Multiconnect(profile, emit=emit, settings=engine_settings(profile, profile_path, demo_speed))
+        return Multiconnect(profile, emit=emit, settings=engine_settings(profile, profile_path, demo_speed, passphrase))
 
     return factory
+
+
+def default_preflight(engine: Any, profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
+    """A ``Preflight`` run with the settings of the wizard's install ``engine`` (same trust files, SSH
+    settings, passphrase callback and log directory), but without its journal: the preflight's own
+    step numbers must never be recorded as install steps. None when ``engine`` has no such settings
+    (a stand-in engine): the wizard then has no preflight gate."""
+    settings = getattr(engine, "settings", None)
+    if settings is None or not dataclasses.is_dataclass(settings) or not hasattr(settings, "journal"):
+        return None
+    from ..workflows.preflight import Preflight
+
+    return Preflight(profile, emit=emit, settings=dataclasses.replace(settings, journal=None))
+
+
+def sync_journal(engine: Any, profile: ClusterProfile) -> None:
+    """Keep the engine's install journal on the profile's name (the cluster may be renamed in step 1)."""
+    settings = getattr(engine, "settings", None)
+    journal = getattr(settings, "journal", None)
+    if journal is None:
+        return
+    expected = install_journal(profile.name)
+    if expected.path != journal.path:
+        settings.journal = expected

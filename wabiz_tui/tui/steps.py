@@ -63,11 +63,25 @@ _FALLBACK = (
 )
 
 
+def _catalogue(name: str, engine_module: str) -> tuple | None:
+    """The engine's step list ``name``: from the light ``workflows.stepinfo`` when it holds it (no
+    asyncssh/httpx before the first frame), else from the engine module; None when neither imports."""
+    from importlib import import_module
+
+    for module in ("wabiz_tui.workflows.stepinfo", engine_module):
+        try:
+            found = getattr(import_module(module), name, None)
+        except ImportError:  # the engine is optional for widget tests
+            continue
+        if found is not None:
+            return tuple(found)
+    return None
+
+
 def ha_steps() -> tuple[StepTitle, ...]:
     """The 9 HA steps, from the workflow when it is importable, else the seed's titles."""
-    try:
-        from ..workflows.ha_install import HA_STEPS
-    except ImportError:  # the engine is optional for widget tests
+    HA_STEPS = _catalogue("HA_STEPS", "wabiz_tui.workflows.ha_install")
+    if HA_STEPS is None:
         return _FALLBACK
     return tuple(StepTitle(s.number, s.key, s.title, getattr(s, "description", "")) for s in HA_STEPS)
 
@@ -80,10 +94,10 @@ _MC_FALLBACK = (
 
 def mc_steps() -> tuple[StepTitle, ...]:
     """The 4 Multiconnect steps, numbered 10-13 in the wizard and labelled M1-M4."""
-    try:
-        from ..workflows.multiconnect import MC_STEPS
+    MC_STEPS = _catalogue("MC_STEPS", "wabiz_tui.workflows.multiconnect")
+    if MC_STEPS is not None:
         raw = [(s.key, s.title, getattr(s, "description", "")) for s in MC_STEPS]
-    except ImportError:  # the engine is optional for widget tests
+    else:
         raw = [(k, t, "") for k, t in _MC_FALLBACK]
     return tuple(StepTitle(MC_OFFSET + i, key, title, desc, MC_GROUP, i, f"M{i}")
                  for i, (key, title, desc) in enumerate(raw, start=1))

@@ -60,6 +60,10 @@ class StepScreen(Screen):
         self.host_results: dict[str, HostFinished] = {}
         self.key_questions: list[HostKeyQuestion] = []
         self.total_hosts = 0
+        #: host -> pane of the grid on screen (a DOM query per output line was the streaming bottleneck).
+        self._panes: dict[str, HostLogPane] | None = None
+        #: True while the screen is on screen and built (input is accepted only then).
+        self.ready = False
 
     @property
     def wapp(self) -> WabizApp:
@@ -111,8 +115,14 @@ class StepScreen(Screen):
         self.query_one("#step-messages", RichLog).display = False
 
     async def on_screen_resume(self) -> None:
+        if self.ready:
+            return  # Textual runs this handler once per class of the MRO (subclasses also call super())
         self.refresh_states()
         await self._sync_panes()
+        self.ready = True
+
+    def on_screen_suspend(self) -> None:
+        self.ready = False
 
     async def _sync_panes(self) -> None:
         if not self.HOST_PANES or self.wapp.state(self.number) is StepState.RUNNING:
@@ -120,6 +130,7 @@ class StepScreen(Screen):
         grid = self.query_one(HostLogGrid)
         if [p.host for p in grid.panes] != [h for h, _ in self.host_list()]:
             new = HostLogGrid(self.host_list(), id="host-grid", classes=" ".join(grid.classes))
+            self._panes = None
             await grid.remove()
             await self.query_one("#body").mount(new, before=self.query_one(FindingsList))
 
@@ -141,15 +152,25 @@ class StepScreen(Screen):
         self.wapp.start_step(self.number)
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "back":
-            event.stop()
+        button = event.button.id
+        if button not in ("back", "run", "next"):
+            return
+        # Textual runs this handler once per class of the MRO, and subclasses also call it through
+        # super(): prevent_default stops the second call (a second Next used to run the next step).
+        event.stop()
+        event.prevent_default()
+        if not self.accepts_input():
+            return  # a click on a screen that is leaving or not built yet
+        if button == "back":
             self.wapp.action_back()
-        elif event.button.id == "run":
-            event.stop()
+        elif button == "run":
             await self.wapp.action_run_step()
-        elif event.button.id == "next":
-            event.stop()
+        else:
             await self.wapp.action_next_step()
+
+    def accepts_input(self) -> bool:
+        """True when this screen is the wizard's current step and is on screen, ready (not switching)."""
+        return self.ready and self.wapp.current == self.number and self.wapp.screen is self
 
     def on_step_list_selected(self, message: StepList.Selected) -> None:
         self.wapp.goto_step(message.number)
@@ -275,7 +296,14 @@ class StepScreen(Screen):
         """The pane of ``host``, if this step shows panes."""
         if not self.HOST_PANES:
             return None
-        return self.query_one(HostLogGrid).pane(host)
+        pane = self._panes.get(host) if self._panes else None
+        if pane is None:  # first line, or the grid changed: one DOM query, then dict look-ups
+            grids = self.query(HostLogGrid)
+            if not grids:
+                return None
+            self._panes = {p.host: p for p in grids.first().panes}
+            pane = self._panes.get(host)
+        return pane
 
     def handle_event(self, event: Any) -> None:
         """Show one workflow event."""

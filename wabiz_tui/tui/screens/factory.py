@@ -1,24 +1,32 @@
-"""Which screen class shows which wizard step (HA 1-9, Multiconnect M1-M4 = 10-13)."""
+"""Which screen class shows which wizard step (HA 1-9, Multiconnect M1-M4 = 10-13).
+
+A step's screen module is imported when the step is first shown, not when the app starts.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from ..steps import StepTitle
 from .base import StepScreen
-from .db import DbScreen
-from .health import HealthScreen
-from .hosts import HostsScreen
-from .media import MediaScreen
-from .multiconnect import AddCoreappScreen, McHealthScreen, ShardsScreen
-from .register import RegisterScreen
-from .review import ReviewScreen
-from .run import RunScreen
 
-_BY_NUMBER: dict[int, type[StepScreen]] = {1: HostsScreen, 2: ReviewScreen, 3: DbScreen, 4: MediaScreen,
-                                           5: RunScreen, 6: RunScreen, 7: HealthScreen, 8: RegisterScreen,
-                                           9: HealthScreen, 10: ShardsScreen, 11: McHealthScreen,
-                                           12: AddCoreappScreen, 13: McHealthScreen}
+_BY_NUMBER: dict[int, tuple[str, str]] = {
+    1: (".hosts", "HostsScreen"), 2: (".review", "ReviewScreen"), 3: (".db", "DbScreen"),
+    4: (".media", "MediaScreen"), 5: (".start", "StartScreen"), 6: (".run", "RunScreen"),
+    7: (".health", "HealthScreen"), 8: (".register", "RegisterScreen"), 9: (".health", "HealthScreen"),
+    10: (".multiconnect", "ShardsScreen"), 11: (".multiconnect", "McHealthScreen"),
+    12: (".multiconnect", "AddCoreappScreen"), 13: (".multiconnect", "McHealthScreen")}
+
+
+def screen_class(number: int) -> type[StepScreen]:
+    """The screen class of wizard step ``number``."""
+    found = _BY_NUMBER.get(number)
+    if found is None:
+        return StepScreen
+    module, cls = found
+    return getattr(import_module(module, __package__), cls)
 
 
 def make_step_screen(step: StepTitle) -> StepScreen:
     """A new screen for ``step``."""
-    return _BY_NUMBER.get(step.number, StepScreen)(step)
+    return screen_class(step.number)(step)

@@ -45,7 +45,9 @@ class FieldInput(Input):
 #: (field suffix, column title, CSS width class) of a host row, in display order.
 HOST_COLUMNS = (("external_hostname", "EXTERNAL_HOSTNAME", "c-ext"), ("ssh.host", "SSH host", "c-ssh"),
                 ("ssh.port", "Port", "c-port"), ("ssh.user", "User", "c-user"),
-                ("remote_dir", "Remote dir", "c-dir"))
+                ("remote_dir", "Remote dir", "c-dir"), ("ssh.jump", "Jump host(s)", "c-jump"))
+#: Placeholders of the inputs that may stay empty.
+PLACEHOLDERS = {"ssh.jump": "[user@]host[:port],…"}
 
 
 class HostHeader(Horizontal):
@@ -68,11 +70,11 @@ class HostRow(Vertical):
     def compose(self) -> ComposeResult:
         s = self.spec
         values = {"external_hostname": s.external_hostname, "ssh.host": s.ssh.host, "ssh.port": str(s.ssh.port),
-                  "ssh.user": s.ssh.user, "remote_dir": s.remote_dir}
+                  "ssh.user": s.ssh.user, "remote_dir": s.remote_dir, "ssh.jump": s.ssh.jump}
         with Horizontal(classes="host-fields"):
             with Horizontal(classes="host-inputs"):
                 for suffix, title, css in HOST_COLUMNS:
-                    yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", title, css)
+                    yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, title), css)
             with Horizontal(classes="host-roles"):
                 for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
                     yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
@@ -96,7 +98,8 @@ class HostRow(Vertical):
         port, errors = parse_port(values["ssh.port"], f"hosts[{self.index}].ssh.port")
         roles = tuple(r for r in (Role.WEBAPP, Role.MASTER, Role.COREAPP)
                       if self.query_one(f".role-{r.value}", Checkbox).value)
-        ssh = replace(self.spec.ssh, host=values["ssh.host"], port=port, user=values["ssh.user"])
+        ssh = replace(self.spec.ssh, host=values["ssh.host"], port=port, user=values["ssh.user"],
+                      jump=values["ssh.jump"])
         return HostSpec(external_hostname=values["external_hostname"], ssh=ssh, roles=roles,
                         remote_dir=values["remote_dir"]), errors
 

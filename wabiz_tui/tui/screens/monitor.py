@@ -14,18 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...domain.diagnosis import diagnose_api_error, diagnose_transport, diagnose_verdict
-from ...workflows.monitor import (
-    DEFAULT_GRACE,
-    DEFAULT_INTERVAL,
-    HealthMonitor,
-    PollResult,
-)
 from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
 from ..widgets.timeline import Timeline
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # workflows.monitor (httpx) is imported when the screen is built, not with the app
+    from ...workflows.monitor import HealthMonitor, PollResult
     from ..app import WabizApp
 
 #: Intervals offered by the +/- keys (seconds).
@@ -70,6 +65,8 @@ class MonitorScreen(Screen):
     ]
 
     def __init__(self, interval: float | None = None) -> None:
+        from ...workflows.monitor import DEFAULT_INTERVAL
+
         super().__init__(name="monitor", id="monitor")
         self._first_interval = interval
         self.interval = DEFAULT_INTERVAL
@@ -128,11 +125,15 @@ class MonitorScreen(Screen):
 
     # ---- polling ---------------------------------------------------------------------------------
     def _grace(self) -> float:
+        from ...workflows.monitor import DEFAULT_GRACE
+
         speed = self.wapp.demo_speed
         return DEFAULT_GRACE if speed is None else max(1.0, DEFAULT_GRACE * speed)
 
     async def _poll_loop(self) -> None:
         """Poll, show, sleep ``interval`` (or until woken by a key); one poll at a time."""
+        from ...workflows.monitor import HealthMonitor
+
         monitor: HealthMonitor | None = None
         try:
             while True:

@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, RichLog, Static
 
-from ...workflows.base import StepInfo
+from ...workflows.stepinfo import StepInfo
 from ...workflows.events import (
     Finding,
     HealthUpdated,
@@ -151,11 +151,15 @@ class OperationScreen(Screen):
 
     # ---- buttons and keys ----------------------------------------------------------------------
     async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id not in ("op-run", "op-leave"):
+            return
+        # Textual runs this handler once per class of the MRO, and subclasses also call it through
+        # super(): prevent_default stops the second call (it started the operation twice).
+        event.stop()
+        event.prevent_default()
         if event.button.id == "op-run":
-            event.stop()
             await self.primary_action()
-        elif event.button.id == "op-leave":
-            event.stop()
+        else:
             self.action_leave()
 
     def action_leave(self) -> None:

@@ -12,9 +12,11 @@ from textual.widgets import Log
 
 #: How often buffered lines are written to the widget (seconds).
 FLUSH_INTERVAL = 0.07
-#: Lines kept in the widget; the full history is kept for saving.
+#: Lines kept in the widget.
 MAX_LINES = 2000
-MAX_HISTORY = 100_000
+#: Lines kept in memory per pane for saving (ctrl+s). The full output of every run is in the run's
+#: log files under the state directory (``<state>/logs/<cluster>-<time>/<host>.log``).
+MAX_HISTORY = 10_000
 
 
 class FollowingLog(Log):
@@ -73,8 +75,10 @@ class HostLogPane(Vertical):
         """Write every queued line to the widget in one batch."""
         if not self._pending or not self.is_mounted:
             return
-        batch = list(self._pending)
-        self._pending.clear()
+        pending = self._pending
+        # the Log keeps MAX_LINES: older lines of a big batch would be measured, then pruned at once
+        batch = list(pending) if len(pending) <= MAX_LINES else [pending[i] for i in range(len(pending) - MAX_LINES, len(pending))]
+        pending.clear()
         self.log_widget.write_lines(batch, scroll_end=self.follow)
 
     def set_status(self, status: str) -> None:
@@ -108,7 +112,8 @@ class HostLogPane(Vertical):
         self.set_status("waiting")
 
     def save(self, directory: Path, prefix: str) -> Path:
-        """Write the pane's full history to ``directory/prefix-host.log`` and return the path."""
+        """Write the pane's history (its last :data:`MAX_HISTORY` lines) to ``directory/prefix-host.log``
+        and return the path. The run's log files hold the full output."""
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{prefix}-{self.host}.log"
         path.write_text("\n".join(self.history) + ("\n" if self.history else ""), encoding="utf-8")
@@ -135,12 +140,9 @@ class HostLogGrid(Grid):
 
     def pane(self, host: str) -> HostLogPane | None:
         """The pane of ``host`` (None when the host is not in the plan)."""
-        for pane in self.query(HostLogPane):
-            if pane.host == host:
-                return pane
-        return None
+        return next((pane for pane in self.panes if pane.host == host), None)
 
     @property
     def panes(self) -> list[HostLogPane]:
         """Every pane, in plan order."""
-        return list(self.query(HostLogPane))
+        return [child for child in self.children if isinstance(child, HostLogPane)]

@@ -1,0 +1,158 @@
+"""Step 5's preflight gate and resuming an interrupted install, against the simulated cluster (demo)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from textual.widgets import DataTable
+
+from wabiz_tui.config.paths import app_paths
+from wabiz_tui.demo import start_demo
+from wabiz_tui.remote.ssh import SshSettings
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.steps import StepState
+from wabiz_tui.tui.widgets.host_log import HostLogPane
+from wabiz_tui.tui.widgets.preflight_table import PreflightTable
+from wabiz_tui.workflows.events import discard
+from wabiz_tui.workflows.ha_install import HaInstall
+from wabiz_tui.workflows.journal import Journal
+from wabiz_tui.workflows.settings import RunSettings
+
+pytestmark = pytest.mark.slow
+
+SIZE = (140, 45)
+SPEED = 0.05
+
+
+async def settle(app: WabizApp, pilot, timeout: float = 30.0) -> None:
+    """Wait until no step or task runs and every worker is done."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app.busy:
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"step {app.active_step} still running after {timeout} s")
+
+
+async def run_headless(session, steps: range, *, journal: bool = True) -> None:
+    """Run ``steps`` of the install headless, with the profile's install journal (as the wizard does)."""
+    settings = RunSettings(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
+                           poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path)
+    if journal:
+        settings.journal = Journal.for_profile(app_paths().journals, session.profile.name, "install")
+    install = HaInstall(session.profile, emit=discard, settings=settings)
+    try:
+        for number in steps:
+            assert await install.run_step(number), f"step {number} failed headless"
+    finally:
+        await install.close()
+
+
+def status(app: WabizApp) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+def pane_lines(app: WabizApp) -> list[str]:
+    lines = []
+    for pane in app.screen.query(HostLogPane):
+        pane.flush()
+        lines += list(pane.history)
+    return lines
+
+
+async def test_a_quiet_preflight_lets_step_5_start(tmp_path):
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        await run_headless(session, range(1, 5), journal=False)
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            app.goto_step(5)
+            await pilot.pause()
+            assert "preflight" in status(app)
+            await pilot.press("ctrl+n")  # the first run of step 5 is the preflight
+            await settle(app, pilot)
+            table = app.screen.query_one(PreflightTable)
+            assert table.display and not table.failures(), table.failures()
+            hosts = [h.external_hostname for h in session.profile.hosts]
+            assert table.hosts == hosts and app.screen.query_one(DataTable).row_count == len(hosts)
+            assert "Preflight passed" in status(app), status(app)
+            assert app.state(5) is StepState.PENDING
+            assert not any("up -d" in line for line in pane_lines(app))  # nothing started yet
+            await pilot.press("ctrl+n")  # now step 5 itself
+            await settle(app, pilot)
+            assert app.state(5) is StepState.DONE, status(app)
+            assert any("up -d" in line for line in pane_lines(app))
+    finally:
+        await session.stop()
+
+
+@pytest.mark.parametrize("fault", ["port", "docker"])
+async def test_a_preflight_failure_blocks_step_5_until_fixed(tmp_path, fault):
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        if fault == "port":
+            session.cluster.set_port_taken("wa-core-1", 6250)
+        else:
+            session.cluster.set_docker_fault("wa-core-1", "daemon_down")
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            app.goto_step(5)
+            await pilot.pause()
+            await pilot.press("ctrl+n")
+            await settle(app, pilot)
+            assert app.state(5) is StepState.FAILED
+            table = app.screen.query_one(PreflightTable)
+            failures = table.failures()
+            assert failures and all(f.startswith("wa-core-1 ") for f in failures), failures
+            check = "ports" if fault == "port" else "docker"
+            assert table.checks[("wa-core-1", check)][0] == "failure"
+            grid = app.screen.query_one(DataTable)
+            row = grid.get_row("wa-core-1")
+            cell = row[1 + table.names.index(check)]
+            assert "FAIL" in cell.plain and "red" in str(cell.style)  # a red cell in the host's row
+            assert "wa-core-1" in status(app) and "block step 5" in status(app), status(app)
+            # Next again re-runs the checks (still failing): step 5 itself never starts
+            await pilot.press("ctrl+n")
+            await settle(app, pilot)
+            assert app.state(5) is StepState.FAILED
+            assert not any("up -d" in line for line in pane_lines(app))
+            # fixed on the host: ctrl+r re-runs the checks, which pass
+            if fault == "port":
+                session.cluster.set_port_taken("wa-core-1")
+            else:
+                session.cluster.set_docker_fault("wa-core-1", None)
+            await pilot.press("ctrl+r")
+            await settle(app, pilot)
+            assert not table.failures() and app.state(5) is StepState.PENDING, status(app)
+            assert "Preflight passed" in status(app)
+    finally:
+        await session.stop()
+
+
+async def test_the_wizard_resumes_after_step_5(tmp_path):
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        await run_headless(session, range(1, 6))
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.pause()
+            assert app.screen.name == "step6" and app.current == 6
+            assert [app.state(n) for n in range(1, 6)] == [StepState.DONE] * 5
+            notes = [n.message for n in app._notifications]
+            assert any("An earlier install stopped after step 5; finished hosts are re-checked and skipped" in n
+                       for n in notes), notes
+            assert app.ensure_workflow().settings.journal.last_done() == 5
+            await pilot.press("ctrl+n")  # step 6 runs with the journal
+            await settle(app, pilot)
+            assert app.state(6) is StepState.DONE, status(app)
+    finally:
+        await session.stop()

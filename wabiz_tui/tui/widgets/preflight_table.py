@@ -1,0 +1,123 @@
+"""The preflight's results: the cluster-level advice, a host × check table coloured by level, and the
+reason of every warning and failure (the highlighted cell's reason under the table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from ...domain.preflight import FAILURE, OK, WARNING
+_CELL = {OK: ("✔ ok", "green"), WARNING: ("⚠ warn", "bold yellow"), FAILURE: ("✗ FAIL", "bold red")}
+_RANK = {FAILURE: 0, WARNING: 1, OK: 2}
+
+
+class PreflightTable(Vertical):
+    """Shows ``CheckDone`` results as they arrive; :meth:`add` one, :meth:`clear` before a new run."""
+
+    def __init__(self, mask: Callable[[str], str] = str, **kwargs) -> None:
+        super().__init__(classes="preflight", **kwargs)
+        self.mask = mask
+        #: (host, check name) -> (level, reason), in arrival order ("" host: the cluster).
+        self.checks: dict[tuple[str, str], tuple[str, str]] = {}
+        self._dirty = False
+        self._order: list[str] = []
+        self.border_title = "Preflight"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="preflight-cluster")
+        table = DataTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell")
+        yield table
+        yield Static("", id="preflight-reasons")
+
+    # ---- data -------------------------------------------------------------------------------
+    def add(self, host: str, name: str, level: str, reason: str) -> None:
+        """Record one check's result (redrawn on the next refresh)."""
+        self.checks[(host, name)] = (level, self.mask(reason))
+        if not self._dirty:
+            self._dirty = True
+            self.call_after_refresh(self.redraw)
+
+    def clear(self, hosts: list[str] | tuple[str, ...] = ()) -> None:
+        """Forget the results of an earlier run; ``hosts`` gives the order of the rows (the profile's)."""
+        self.checks.clear()
+        self._order = list(hosts)
+        self.redraw()
+
+    def count(self, level: str) -> int:
+        """How many checks ended at ``level``."""
+        return sum(1 for lv, _ in self.checks.values() if lv == level)
+
+    def failures(self) -> list[str]:
+        """``host check: reason`` of every failure, in arrival order."""
+        return [f"{host or 'cluster'} {name}: {reason}" for (host, name), (lv, reason) in self.checks.items()
+                if lv == FAILURE]
+
+    @property
+    def hosts(self) -> list[str]:
+        """The hosts with results: in the profile's order, then any other in arrival order."""
+        seen = set(h for h, _ in self.checks if h)
+        return [h for h in self._order if h in seen] + [h for h in dict.fromkeys(h for h, _ in self.checks)
+                                                          if h and h not in self._order]
+
+    @property
+    def names(self) -> list[str]:
+        """The host check names, in arrival order."""
+        return list(dict.fromkeys(n for h, n in self.checks if h))
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def redraw(self) -> None:
+        """Rebuild the advice line, the table and the reasons from :attr:`checks`."""
+        self._dirty = False
+        if not self.is_mounted:
+            return
+        self.display = bool(self.checks)
+        self.query_one("#preflight-cluster", Static).update(self._cluster_text())
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        names = self.names
+        table.add_columns("host", *names)
+        for host in self.hosts:
+            cells: list[Text | str] = [Text(host, style="bold")]
+            for name in names:
+                level, _ = self.checks.get((host, name), ("", ""))
+                label, style = _CELL.get(level, ("·", "dim"))
+                cells.append(Text(label, style=style))
+            table.add_row(*cells, key=host)
+        self.query_one("#preflight-reasons", Static).update(self._reasons_text())
+
+    def _cluster_text(self) -> Text:
+        text = Text()
+        cluster = [(name, lv, reason) for (host, name), (lv, reason) in self.checks.items() if not host]
+        if cluster:
+            text.append("Cluster advice: ", style="bold")
+        for name, level, reason in cluster:
+            label, style = _CELL.get(level, ("·", "dim"))
+            text.append(f"\n  {label} {name}: ", style=style)
+            text.append(reason)
+        return text
+
+    def _reasons_text(self) -> Text:
+        text = Text()
+        problems = sorted(((host, name, lv, reason) for (host, name), (lv, reason) in self.checks.items()
+                           if host and lv != OK), key=lambda p: _RANK.get(p[2], 3))
+        for host, name, level, reason in problems:
+            label, style = _CELL.get(level, ("·", "dim"))
+            text.append(f"{label} {host} {name}: ", style=style)
+            text.append(f"{reason}\n")
+        return text
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        """Show the highlighted cell's reason (ok checks too) in the border subtitle."""
+        host = str(event.cell_key.row_key.value or "")
+        column = event.coordinate.column
+        names = self.names
+        if column == 0 or column > len(names):
+            self.border_subtitle = host
+            return
+        name = names[column - 1]
+        level, reason = self.checks.get((host, name), ("", ""))
+        self.border_subtitle = f"{host} {name}: {reason}" if reason else ""
