@@ -23,23 +23,13 @@ from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.validation import validate_profile
 from ..remote.errors import RemoteError
-from .base import Procedure, StepInfo
+from .base import Procedure
+from .stepinfo import HA_STEPS, StepInfo
 from .errors import WorkflowError
 from .events import Finding, HostOutput, Message
 
 __all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo"]
 
-HA_STEPS: tuple[StepInfo, ...] = (
-    StepInfo(1, "directory", "Working directory", "Create the configuration directory on every host."),
-    StepInfo(2, "files", "Configuration files", "Render prod-multiconnect-compose.yml and upload it to every host."),
-    StepInfo(3, "db_env", "Database variables", "Write db.env (mode 600) on every host."),
-    StepInfo(4, "media", "Media volume", "Check the media volume: named volume, or a host path present with mode 755."),
-    StepInfo(5, "start", "Start the client", "up -d waweb / master / wacore on each host, with EXTERNAL_HOSTNAME and WA_API_VERSION."),
-    StepInfo(6, "containers", "Containers running", "docker-compose ps on every host: every planned service is Up."),
-    StepInfo(7, "health", "Health check", "GET /v1/health: the primary master is unregistered, nothing has failed."),
-    StepInfo(8, "register", "Register", "POST /v1/account, then POST /v1/account/verify with the code."),
-    StepInfo(9, "health2", "Second health check", "GET /v1/health: exactly one Coreapp connected, the others standby."),
-)
 
 
 @dataclass(frozen=True)
@@ -109,6 +99,8 @@ class HaInstall(Procedure):
         media = self.profile.media
         if media.kind is MediaKind.NAMED_VOLUME:
             self._start(4)
+            if self.settings.journal:
+                self.settings.journal.step_done(4)
             if len(self.profile.hosts_with(Role.WEBAPP) + self.profile.hosts_with(Role.COREAPP)) > 1:
                 self.emit(Finding("MEDIA_NOT_SHARED", "warning", "the named volume whatsappMedia is local to each host",
                                   "media sent through one Webapp is not seen by Coreapps on other hosts; "

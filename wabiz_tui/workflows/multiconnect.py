@@ -23,15 +23,10 @@ from ..config.profile import save_profile
 from ..domain.health import Level
 from ..domain.model import HostSpec, Role
 from ..domain.validation import ALLOWED_SHARDS, FieldError, check_host, validate_profile
-from .base import Procedure, StepInfo
+from .base import Procedure
+from .stepinfo import MC_STEPS
 from .events import Finding, Message
 
-MC_STEPS: tuple[StepInfo, ...] = (
-    StepInfo(1, "shards", "Set shards", "POST /v1/account/shards with the shard count (1, 2, 4, 8, 16 or 32)."),
-    StepInfo(2, "health", "Health check", "GET /v1/health: as many Coreapps connected as shards."),
-    StepInfo(3, "add_coreapp", "One more Coreapp", "Upload the files to a new host and up -d wacore there."),
-    StepInfo(4, "health2", "Second health check", "GET /v1/health: every shard served and the new Coreapp a standby."),
-)
 
 #: Attempts of POST /v1/account/shards when it answers 403 (temporarily unavailable).
 SHARD_ATTEMPTS = 4
