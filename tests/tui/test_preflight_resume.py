@@ -44,7 +44,7 @@ async def run_headless(session, steps: range, *, journal: bool = True) -> None:
     settings = RunSettings(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
                            poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path)
     if journal:
-        settings.journal = Journal.for_profile(app_paths().journals, session.profile.name, "install")
+        settings.journal = Journal.for_cluster(app_paths().journals, session.profile, "install")
     install = HaInstall(session.profile, emit=discard, settings=settings)
     try:
         for number in steps:

@@ -113,7 +113,7 @@ class WabizApp(KeyActions, FaultActions, App):
                 if step.group == HA_GROUP:
                     self.states[step.number] = StepState.DONE
             self.current = MC_OFFSET + 1
-        self.resumed: ResumePoint | None = None if profile.installed else read_resume_point(profile.name)
+        self.resumed: ResumePoint | None = None if profile.installed else read_resume_point(profile)
         if self.resumed is not None:  # an interrupted install: go on where it stopped
             for number in range(1, self.resumed.first):
                 self.states[number] = StepState.DONE

@@ -33,12 +33,13 @@ def engine_settings(profile: ClusterProfile, profile_path: Path | None, demo_spe
     return settings
 
 
-def install_journal(profile_name: str) -> Any:
-    """The install journal of the profile named ``profile_name`` (what an interrupted install completed)."""
+def install_journal(profile: ClusterProfile) -> Any:
+    """The install journal of this cluster (what an interrupted install completed), the same file the
+    headless ``install`` uses, so either face resumes the other's run."""
     from ..config.paths import app_paths
     from ..workflows.journal import Journal
 
-    return Journal.for_profile(app_paths().journals, profile_name, "install")
+    return Journal.for_cluster(app_paths().journals, profile, "install")
 
 
 def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: float | None = None,
@@ -54,7 +55,7 @@ def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: fl
         from ..workflows.ha_install import HaInstall
 
         settings = engine_settings(profile, profile_path, demo_speed, passphrase)
-        settings.journal = install_journal(profile.name)
+        settings.journal = install_journal(profile)
         return HaInstall(profile, emit=emit, settings=settings)
 
     return factory
@@ -91,6 +92,6 @@ def sync_journal(engine: Any, profile: ClusterProfile) -> None:
     journal = getattr(settings, "journal", None)
     if journal is None:
         return
-    expected = install_journal(profile.name)
+    expected = install_journal(profile)
     if expected.path != journal.path:
         settings.journal = expected

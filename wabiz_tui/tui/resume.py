@@ -39,11 +39,11 @@ def resume_point(journal: Any) -> ResumePoint | None:
     return ResumePoint(min(last + 1, max(HA_STEP_NUMBERS)), last)
 
 
-def read_resume_point(profile_name: str) -> ResumePoint | None:
-    """The resume point of the profile named ``profile_name``; None on any problem reading the journal."""
+def read_resume_point(profile) -> ResumePoint | None:
+    """The resume point of the cluster ``profile``; None on any problem reading the journal."""
     from .engine import install_journal
 
     try:
-        return resume_point(install_journal(profile_name))
+        return resume_point(install_journal(profile))
     except Exception:  # noqa: BLE001 - a broken journal must never stop the wizard from opening
         return None
