@@ -81,3 +81,32 @@ def test_ctrl_c_leaves_nothing_written(monkeypatch, capsys):
     assert "nothing was written" in capsys.readouterr().out
     profiles = app_paths().profiles
     assert not (profiles.exists() and any(profiles.iterdir()))
+
+
+def test_a_cross_field_error_reasks_only_its_section(monkeypatch, capsys):
+    """The DB host named after a compute host passes the field check but not the profile check:
+    only the database questions come back, the hosts and registration answers are kept."""
+    seq = answers()
+    i = seq.index("db.internal")
+    seq[i] = "wa-core-1"
+    redo = ["MYSQL", "db.internal", "3306", "waent", "Str0ng-pass"]
+    seq = seq[:-1] + [True] + redo + [True]  # confirm "ask again", the DB section, then "Save"
+    script = Script(seq)
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    out = capsys.readouterr().out
+    assert "db.hostname" in out and "standalone DB server" in out
+    again = script.asked[script.asked.index(next(m for m in script.asked if m.startswith("Ask the"))):]
+    assert again[0] == "Ask the database section again?"
+    assert not any(m.startswith(("Host ", "Cluster name", "Registration")) for m in again)
+    profile = load_profile(app_paths().profiles / "prod.yaml")
+    assert profile.db.hostname == "db.internal" and len(profile.hosts) == 5 and profile.registration.cc == "1"
+    assert not script.answers
+
+
+def test_section_of_maps_field_paths():
+    assert init_wizard.section_of("hosts[3].ssh.port") == "hosts"
+    assert init_wizard.section_of("hosts") == "hosts"
+    assert init_wizard.section_of("db.hostname") == "database"
+    assert init_wizard.section_of("registration.pin") == "registration"
+    assert init_wizard.section_of("wa_api_version") == "cluster"

@@ -5,7 +5,8 @@ the reason; Ctrl-C at any point leaves nothing written.
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import replace
+from typing import Callable, Iterable
 
 import questionary
 import yaml
@@ -73,39 +74,82 @@ def _ask_host(index: int) -> HostSpec:
     return HostSpec(name, SshTarget(ssh_host, port, user, key, use_agent=not key), tuple(Role(r) for r in roles), remote_dir)
 
 
-def ask_profile() -> ClusterProfile:
-    """Ask every field; returns a profile that passes :func:`validate_profile` (with registration)."""
-    name = _text("Cluster name", _name)
-    version = _text("WA_API_VERSION", check_version, default="2.41.2")
+def _ask_cluster(profile: ClusterProfile) -> ClusterProfile:
+    return replace(profile, name=_text("Cluster name", _name), wa_api_version=_text("WA_API_VERSION", check_version, default="2.41.2"))
+
+
+def _ask_hosts(profile: ClusterProfile) -> ClusterProfile:
     hosts: list[HostSpec] = []
     while True:
         hosts.append(_ask_host(len(hosts)))
         if not questionary.confirm("Add another host?", default=len(hosts) < 5).unsafe_ask():
             break
+    return replace(profile, hosts=tuple(hosts))
+
+
+def _ask_database(profile: ClusterProfile) -> ClusterProfile:
     engine = DbEngine(questionary.select("Database engine (WA_DB_ENGINE)", choices=["MYSQL", "PGSQL"]).unsafe_ask())
     db_host = _text("WA_DB_HOSTNAME (a standalone DB server, not a compute host)", lambda v: check_hostname(v, "db.hostname"))
     db_port = int(_text("WA_DB_PORT", _port("db.port"), default="3306" if engine is DbEngine.MYSQL else "5432"))
     db_user = _text("WA_DB_USERNAME", lambda v: [] if v else [FieldError("db.username", "enter the DB user")])
     db_password = _secret("WA_DB_PASSWORD", check_db_password)
+    return replace(profile, db=DbEnv(engine, db_host, db_port, db_user, db_password))
+
+
+def _ask_media(profile: ClusterProfile) -> ClusterProfile:
     media_kind = questionary.select("Media volume", choices=["named volume whatsappMedia", "host path (e.g. an NFS mount)"]).unsafe_ask()
     media = MediaVolume()
     if media_kind.startswith("host"):
         media = MediaVolume(MediaKind.HOST_PATH, _text("  media path on every host", lambda v: check_abs_path(v, "media.host_path", "media path")))
-    first_web = next((h.external_hostname for h in hosts if h.has(Role.WEBAPP)), hosts[0].external_hostname)
+    return replace(profile, media=media)
+
+
+def _ask_webapp(profile: ClusterProfile) -> ClusterProfile:
+    hosts = profile.hosts
+    first_web = next((h.external_hostname for h in hosts if h.has(Role.WEBAPP)), hosts[0].external_hostname if hosts else "webapp-host")
     url = _text("Webapp API URL (a load balancer when there are several Webapps)", _url, default=f"https://{first_web}:9090")
     trust = questionary.select("Webapp TLS trust", choices=["CA file", "accept its self-signed certificate"]).unsafe_ask()
     ca = _text("  CA file (PEM)", lambda v: [] if v else [FieldError("webapp.ca_file", "give the CA file path")]) if trust == "CA file" else ""
     admin = _secret("Admin password to set at first login (8-64, digit, upper, lower, special)", check_admin_password)
+    return replace(profile, webapp=WebappApi(url, ca_file=ca, self_signed_ok=not ca, admin_password=admin))
+
+
+def _ask_registration(profile: ClusterProfile) -> ClusterProfile:
     cc = _text("Registration: country calling code (digits, no +)", _reg_field("cc"))
     phone = _text("Registration: phone number without the country code", _reg_field("phone_number"))
     method = questionary.select("Code by", choices=["sms", "voice"]).unsafe_ask()
     cert = _text("Certificate from WhatsApp Manager (base64)", _reg_field("cert"))
     pin = questionary.password("Two-step verification PIN (empty if not enabled)", validate=_validator(_reg_field("pin"))).unsafe_ask()
-    profile = ClusterProfile(name, version, tuple(hosts),
-                             db=DbEnv(engine, db_host, db_port, db_user, db_password),
-                             media=media, webapp=WebappApi(url, ca_file=ca, self_signed_ok=not ca, admin_password=admin),
-                             registration=Registration(cc, phone, CodeMethod(method), cert, pin))
-    return profile
+    return replace(profile, registration=Registration(cc, phone, CodeMethod(method), cert, pin))
+
+
+#: The sections of ``init`` in the order they are asked; a field path's first word picks its section.
+SECTIONS: dict[str, Callable[[ClusterProfile], ClusterProfile]] = {
+    "cluster": _ask_cluster, "hosts": _ask_hosts, "database": _ask_database,
+    "media": _ask_media, "webapp": _ask_webapp, "registration": _ask_registration,
+}
+_SECTION_OF_FIELD = {"hosts": "hosts", "db": "database", "media": "media", "webapp": "webapp", "registration": "registration"}
+
+
+def section_of(field: str) -> str:
+    """The ``init`` section that asks ``field`` (a :class:`FieldError` path such as ``hosts[2].ssh.port``
+    or ``db.hostname``); fields outside the named sections belong to ``cluster``."""
+    return _SECTION_OF_FIELD.get(field.split(".")[0].split("[")[0], "cluster")
+
+
+def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] = SECTIONS) -> ClusterProfile:
+    """Ask the ``sections`` (names of :data:`SECTIONS`) in order, keeping ``profile``'s other values.
+
+    With no ``profile`` every section is asked. Field-level checks re-ask a refused value at its
+    prompt; cross-field checks (the DB host is a compute host, two hosts share a name) are
+    :func:`run_init`'s job, which re-asks only the sections at fault.
+    """
+    wanted = set(sections)
+    current = profile or ClusterProfile("", "", ())
+    for name, ask in SECTIONS.items():
+        if name in wanted:
+            current = ask(current)
+    return current
 
 
 def run_init() -> int:
@@ -121,10 +165,12 @@ def run_init() -> int:
             print("These values need fixing:")
             for e in errors:
                 print(f"  {e}")
-            if not questionary.confirm("Fix them now?", default=True).unsafe_ask():
+            redo = [name for name in SECTIONS if name in {section_of(e.field) for e in errors}]
+            if not questionary.confirm(f"Ask the {', '.join(redo)} section{'s' if len(redo) > 1 else ''} again?",
+                                       default=True).unsafe_ask():
                 print("Not saved.")
                 return 1
-            profile = ask_profile()
+            profile = ask_profile(profile, redo)
         print(yaml.safe_dump(masked(profile), sort_keys=False))
         target = profile_path(app_paths().ensure().profiles, profile.name)
         if target.exists() and not questionary.confirm(f"{target} exists. Replace it?", default=False).unsafe_ask():
