@@ -108,6 +108,8 @@ async def test_demo_install_by_keys(tmp_path):
             assert app.state(9) is StepState.DONE, str(app.screen.query_one("#status").render())
             verdict = app.last_verdict
             assert verdict.healthy and verdict.shards_served == 1 and verdict.standby == 1
+            journal = app.ensure_workflow().settings.journal
+            assert not journal.exists, "step 9 done: the install journal has nothing left to resume"
             connected = [n for n in verdict.nodes if n.actual_role == "coreapp" and n.actual_status == "connected"]
             assert len(connected) == 1
             assert "healthy" in str(app.screen.query_one(".health-headline").render()).lower()

@@ -432,8 +432,6 @@ class WabizApp(KeyActions, FaultActions, App):
         """Record the outcome of step ``number`` and tell the user."""
         self.active_step = None
         self.set_state(number, StepState.DONE if ok else StepState.FAILED)
-        if ok and number == MC_OFFSET:
-            self._install_finished()
         screen = self.step_screen(number)
         if screen.is_mounted:
             screen.step_ended(ok, summary, next_action)
@@ -441,15 +439,6 @@ class WabizApp(KeyActions, FaultActions, App):
             self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) failed: "
                         f"{summary or 'see the panes'}. "
                         f"{next_action}", severity="error", title="Step failed")
-
-    def _install_finished(self) -> None:
-        """The HA install is complete: its journal has nothing left to resume."""
-        journal = getattr(getattr(self.workflow, "settings", None), "journal", None)
-        if journal is not None:
-            try:
-                journal.clear()
-            except OSError as exc:
-                self.log.warning(f"could not clear the install journal: {exc!r}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Safety net: a worker that failed anyway is reported, never raised."""

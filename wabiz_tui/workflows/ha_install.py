@@ -210,12 +210,18 @@ class HaInstall(Procedure):
         return await self._wait_health(7, False, lambda v: v.level is Level.OK)
 
     async def step_health_registered(self) -> bool:
-        """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile installed."""
+        """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile
+        installed and clears the install journal (nothing is left to resume), whichever face ran the step."""
         ok = await self._wait_health(9, True, lambda v: v.level is Level.OK)
         if ok:
             self.profile = self.profile.with_changes(installed=True)
             if self.settings.profile_path:
                 save_profile(self.profile, self.settings.profile_path)
+            if self.settings.journal:
+                try:
+                    self.settings.journal.clear()
+                except OSError as exc:
+                    self.emit(Message(f"could not remove the install journal {self.settings.journal.path}: {exc.strerror}"))
         return ok
 
     async def request_code(self) -> CodeRequest:
@@ -292,7 +298,4 @@ class HaInstall(Procedure):
             except WorkflowError as exc:
                 self._finish(8, False, str(exc), exc.next_action)
                 return False
-        ok = await self.run_step(9)
-        if ok and journal:
-            journal.clear()
-        return ok
+        return await self.run_step(9)
