@@ -284,6 +284,17 @@ class SimulatedCluster:
         """Make every container's full ``logs`` on that host print about ``nbytes`` more bytes of log lines."""
         self._host(external_hostname).log_filler_bytes = max(0, int(nbytes))
 
+    def share_path(self, path: str, hosts: Sequence[str] | None = None, *, mode: int = 0o755) -> Path:
+        """Mount one directory tree at ``path`` on ``hosts`` (default: all), as an NFS share would: a file
+        written there on one host is seen on the others. Returns the real directory. SFTP does not see
+        mounts (its chroot is the host's own root); the shell, docker and compose do."""
+        vdir = Sandbox.normalize("/", path)
+        real = self.workdir / "shared" / (vdir.strip("/").replace("/", "__") or "root")
+        for name in hosts if hosts is not None else [h.external_hostname for h in self.hosts]:
+            self._host(name).sandbox.mount(vdir, real)
+        real.chmod(mode)
+        return real
+
     def set_dbupgrade_failure(self, on: bool) -> None:
         """Make the next dbupgrade containers fail their schema upgrade and exit with code 1."""
         self.brain.dbupgrade_fails = on

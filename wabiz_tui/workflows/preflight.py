@@ -242,6 +242,7 @@ class Preflight(Procedure):
                                    f"does not see the files written by {', '.join(missing)} in {path}: it is not the same shared volume"))
             else:
                 self._record(Check(host.external_hostname, "media shared", OK, f"{path} is shared with every other host"))
+        for host in hosts:  # only once every host has looked: on a real share the markers are the same files
             try:
                 await self._probe(host, f"rm -f {shlex.quote(path + '/' + marker + '-' + host.external_hostname)}")
             except RemoteError:
