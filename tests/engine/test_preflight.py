@@ -149,6 +149,10 @@ async def test_install_stops_before_starting_anything_when_preflight_fails(demo,
       "C 2026-11-30 10:00:01 UTC 140 main.cpp:55] Unable to initialize config store"], "COREAPP_FATAL", "Unable to initialize config store"),
     (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
       "E 2026-11-30 10:00:01 UTC 140 db.cpp:12] Unknown MySQL server host 'db' (-2) QMYSQL: Unable to connect"], "DB_HOST_UNRESOLVABLE", "Unknown MySQL server host"),
+    (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
+      "E 2026-11-30 10:00:01 UTC 140 db.cpp:12] QMYSQL: Unable to connect: Too many connections"], "DB_TOO_MANY_CONNECTIONS", "Too many connections"),
+    (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
+      "W 2026-11-30 10:00:01 UTC 140 db.cpp:91] Lost connection to MySQL server during query"], "DB_CONNECTION_LOST", "Lost connection"),
 ])
 async def test_after_start_a_crashing_container_gives_named_findings_from_its_log(demo, tmp_path, lines, key, quote):
     from wabiz_tui.workflows.events import Finding

@@ -197,6 +197,8 @@ class Procedure:
                 raise
             if journal:  # recorded before it is reported, so a kill right after the report cannot lose it
                 journal.host_done(number, host.external_hostname)
+            # a step can succeed with a known problem in its output (e.g. compose's "variable is not set" warning)
+            self.report(diagnose_lines(self._recent.get(host.external_hostname, ()), host.external_hostname))
             self.emit(HostFinished(host.external_hostname, True, 0, ""))
             return summary
 
