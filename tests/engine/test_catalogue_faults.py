@@ -177,3 +177,18 @@ async def test_webapp_certificate_faults(demo, tmp_path, fault, key):
         assert len(findings(events, key)) == 1
     finally:
         await wf.close()
+
+
+async def test_headless_install_refuses_a_number_another_profile_has(demo):
+    """R23 headless: exit 4 and the other cluster named, nothing sent; --allow-duplicate-number goes on."""
+    from tests.engine.test_ops_cli import cli
+
+    save_other_cluster(demo)
+    args = ("install", str(demo.profile_path), "--yes", "--skip-preflight")
+    code, out, err = await cli(*args)
+    assert code == 4, out + err
+    assert "DUPLICATE_REGISTRATION_RISK" in out and "prod" in out and "--allow-duplicate-number" in out
+    assert demo.cluster.sms_outbox == [] and "Traceback" not in err
+    code, out, err = await cli(*args, "--allow-duplicate-number")
+    assert code == 3, out + err  # the number was sent for a code (no terminal to type it)
+    assert demo.cluster.sms_outbox and "confirmed by the operator" in out

@@ -158,6 +158,12 @@ class Registration:
 NODE_EXPORTER_PORT, CADVISOR_PORT, MYSQLD_EXPORTER_PORT = 9100, 8080, 9104
 
 
+def split_host_port(text: str) -> tuple[str, str]:
+    """``"host:port"`` → ``("host", "port")``; ``"host"`` → ``("host", "")`` (the port is not checked here)."""
+    host, sep, port = text.rpartition(":")
+    return (host, port) if sep else (text, "")
+
+
 @dataclass(frozen=True)
 class Monitoring:
     """Where the monitoring stack scrapes from and what (optional; the seed recommends monitoring).
@@ -181,10 +187,10 @@ class Monitoring:
             for h in hosts:
                 out += [(h.external_hostname, NODE_EXPORTER_PORT, "node-exporter"), (h.external_hostname, CADVISOR_PORT, "cAdvisor")]
         if self.mysqld_exporter:
-            host, _, port = self.mysqld_exporter.rpartition(":") if ":" in self.mysqld_exporter else (self.mysqld_exporter, "", "")
+            host, port = split_host_port(self.mysqld_exporter)
             out.append((host, int(port) if port.isdigit() else MYSQLD_EXPORTER_PORT, "mysqld-exporter"))
         for t in self.targets:
-            host, _, port = t.rpartition(":")
+            host, port = split_host_port(t)
             if port.isdigit():
                 out.append((host, int(port), "scrape target"))
         seen: set[tuple[str, int]] = set()

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role
+from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role, split_host_port
 
 #: Characters the client cannot handle in ``WA_DB_PASSWORD`` (seed "Prima di iniziare";
 #: WADebug ``check_mysql_password.INVALID_CHARACTERS``; field case R05).
@@ -320,13 +320,13 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
                                                    "the scrape ports are probed from (the one nearest to Prometheus)")]
     errors: list[FieldError] = []
     for i, t in enumerate(m.targets):
-        host, _, port = t.rpartition(":")
+        host, port = split_host_port(t)
         errors += check_hostname(host, f"monitoring.targets[{i}]") if port.isdigit() else [
             FieldError(f"monitoring.targets[{i}]", f"{t!r} is not host:port, e.g. wa-core-1:9100")]
         if port.isdigit():
             errors += check_port(int(port), f"monitoring.targets[{i}]")
     if m.mysqld_exporter:
-        host, _, port = m.mysqld_exporter.rpartition(":") if ":" in m.mysqld_exporter else (m.mysqld_exporter, "", "")
+        host, port = split_host_port(m.mysqld_exporter)
         errors += check_hostname(host, "monitoring.mysqld_exporter")
         if port and not port.isdigit():
             errors.append(FieldError("monitoring.mysqld_exporter", f"{m.mysqld_exporter!r} is not host[:port], e.g. wa-mon-1:9104"))

@@ -6,7 +6,8 @@ the Docker data root and the media path; the ports its roles will publish are fr
 host's ``EXTERNAL_HOSTNAME`` and the DB host resolve; the DB answers on its port (round trip,
 MySQL version from its greeting); the media path (mode 755, writable, shared with the other hosts);
 the clock against this machine's; the ``WA_API_VERSION`` image can be pulled. Cluster: the seed's
-topology advice. The probes use ``getent``, ``df``, ``ss``, ``nc``, ``date`` and ``docker``.
+topology advice; with a ``monitoring`` section, the scrape ports probed from its host (field case R27).
+The probes use ``getent``, ``df``, ``ss``, ``nc``, ``date`` and ``docker``.
 """
 
 from __future__ import annotations
