@@ -192,3 +192,26 @@ async def test_headless_install_refuses_a_number_another_profile_has(demo):
     code, out, err = await cli(*args, "--allow-duplicate-number")
     assert code == 3, out + err  # the number was sent for a code (no terminal to type it)
     assert demo.cluster.sms_outbox and "confirmed by the operator" in out
+
+
+async def test_a_failing_uninstall_host_gets_its_finding(demo, tmp_path):
+    """Uninstall keeps its own ``report`` dict: a host failing must still give its named finding
+    (it used to end in "TypeError: 'dict' object is not callable")."""
+    from wabiz_tui.workflows.uninstall import Uninstall
+
+    install = HaInstall(demo.profile, emit=Recorder(), settings=settings_for(demo, tmp_path))
+    try:
+        for n in range(1, 4):  # the files in place, so the other hosts' removal works
+            assert await install.run_step(n)
+    finally:
+        await install.close()
+    demo.cluster.set_docker_fault("wa-core-2", "daemon_down")
+    events = Recorder()
+    wf = Uninstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        assert not await wf.run(demo.profile.name)
+    finally:
+        await wf.close()
+    assert [f.host for f in findings(events, "DOCKER_DAEMON_DOWN")] == ["wa-core-2"]
+    assert wf.report["wa-core-2"].startswith("FAILED") and wf.report["wa-web-1"].startswith("removed")
+    assert "TypeError" not in events.text()
