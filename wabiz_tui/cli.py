@@ -59,12 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     inst = sub.add_parser("install", help="run the 9 HA install steps headless (resumes an interrupted run)",
                           description="Run the 9 High Availability steps without the TUI, one line per step and host. An "
                                       "interrupted run resumes: completed work is re-checked on the hosts and skipped. Exit codes: "
-                                      "0 installed and healthy, 1 a step failed, 2 bad input, 3 a registration code is needed (--code).")
+                                      "0 installed and healthy, 1 a step failed, 2 bad input, 3 a registration code is needed (--code), "
+                                      "4 registration refused: another saved cluster profile has the same number "
+                                      "(--allow-duplicate-number).")
     inst.add_argument("profile", help="profile file, or the name of a saved profile")
     inst.add_argument("--yes", action="store_true", help="confirm: run the remote commands")
     inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
     inst.add_argument("-v", "--verbose", action="store_true", help="print every output line of every host")
     inst.add_argument("--skip-preflight", action="store_true", help="do not run the preflight checks before step 5")
+    inst.add_argument("--allow-duplicate-number", action="store_true",
+                      help="register even though another saved cluster profile has the same cc/phone_number "
+                           "(only one instance per number: the other cluster is disconnected)")
 
     pre = sub.add_parser("preflight", help="check every host and the plan before anything starts",
                          description="SSH, Docker and compose, disk, ports, names, the database, media, clocks, the image, "
@@ -578,6 +583,8 @@ def _uninstall(args: argparse.Namespace) -> int:
 
 
 EXIT_NEEDS_CODE = 3
+#: ``install``: registration not sent, another saved profile has the same cc/phone_number (field case R23).
+EXIT_DUPLICATE_NUMBER = 4
 
 
 def _journal(paths, profile, procedure: str, *, announce: bool = True):
@@ -609,6 +616,7 @@ def _install(args: argparse.Namespace) -> int:
                                 trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
     settings.journal = _journal(paths, profile, "install", announce=False)  # HaInstall says it itself
     settings.preflight = not args.skip_preflight
+    settings.allow_duplicate_number = args.allow_duplicate_number
     printer = HeadlessPrinter(args.verbose)
     needs_code = False
 
@@ -637,6 +645,10 @@ def _install(args: argparse.Namespace) -> int:
             print(f"verdict: {wf.last_verdict.headline}")
         if needs_code:
             return EXIT_NEEDS_CODE
+        if wf.duplicate_refused is not None:
+            print(f"registration not sent: {wf.duplicate_refused.evidence}. Only one cluster may run a number; "
+                  f"add --allow-duplicate-number if the other cluster is retired.")
+            return EXIT_DUPLICATE_NUMBER
         return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
 
     return asyncio.run(run())

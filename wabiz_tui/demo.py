@@ -25,6 +25,9 @@ DEMO_BUSINESS = "Demo Pizza Srl"
 DEMO_DB_VERSION = "8.0.33"
 
 
+#: The NFS-like media path every demo host shares (the media form's example): choosing a host path there works.
+DEMO_MEDIA_PATH = "/mnt/wamedia"
+
 #: The seed's Multiconnect step 3 host: a spare the demo starts with but does not put in the profile.
 SPARE_HOST = SimHost("wa-core-3", ("coreapp",))
 
@@ -72,17 +75,21 @@ def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str
 
 
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,
-                     spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None) -> DemoSession:
+                     spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None,
+                     shared_media: str | None = DEMO_MEDIA_PATH) -> DemoSession:
     """Start a simulated cluster under ``workdir`` and save its profile (in ``profile_dir`` or ``workdir``).
 
     ``speed`` scales every simulated delay (0.05 in tests, 1.0 for people). ``spare_hosts`` are
-    started too but left out of the profile.
+    started too but left out of the profile. ``shared_media`` is a directory mounted on every host like an
+    NFS share (mode 755), so a profile that switches to that host path passes the "really shared" check.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     cluster = SimulatedCluster(workdir / "cluster", tuple(hosts) + tuple(spare_hosts), speed=speed)
     await cluster.start()
     try:
+        if shared_media:
+            cluster.share_path(shared_media)
         spare_names = tuple(h.external_hostname for h in spare_hosts)
         profile = demo_profile(cluster, spare=spare_names)
         cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=DEMO_DB_VERSION)

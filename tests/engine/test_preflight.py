@@ -65,16 +65,50 @@ async def test_clock_a_little_off_is_a_warning(demo, tmp_path):
 
 
 async def test_media_host_path_checks(demo, tmp_path):
-    profile = demo.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/mnt/wamedia"))
+    profile = demo.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/srv/local-media"))
     for h in profile.hosts:
-        (demo.cluster.host_root(h.external_hostname) / "mnt/wamedia").mkdir(parents=True)
-    (demo.cluster.host_root("wa-core-1") / "mnt/wamedia").chmod(0o700)
+        (demo.cluster.host_root(h.external_hostname) / "srv/local-media").mkdir(parents=True)
+    (demo.cluster.host_root("wa-core-1") / "srv/local-media").chmod(0o700)
     ok, results, _ = await run_preflight(demo, tmp_path, profile)
     assert results[("wa-web-1", "media")].level == OK
     assert results[("wa-core-1", "media")].level == WARNING and "700" in results[("wa-core-1", "media")].reason
-    # each simulated host has its own disk: the path is not shared, and preflight says so
+    # a directory on each host's own disk is not shared, and preflight says so
     assert results[("wa-web-1", "media shared")].level == FAILURE
+    assert "not the same shared volume" in results[("wa-web-1", "media shared")].reason
     assert not ok
+
+
+async def test_shared_media_path_is_quiet(demo, tmp_path):
+    """The demo mounts one tree at /mnt/wamedia on every host (like NFS): a file one host writes, all see."""
+    profile = demo.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/mnt/wamedia"))
+    ok, results, _ = await run_preflight(demo, tmp_path, profile)
+    for h in profile.hosts:
+        assert results[(h.external_hostname, "media")].level == OK, results[(h.external_hostname, "media")]
+        shared = results[(h.external_hostname, "media shared")]
+        assert shared.level == OK and "shared with every other host" in shared.reason
+    assert ok
+    # the markers were cleaned up from the one shared tree
+    assert not list((demo.cluster.workdir / "shared" / "mnt__wamedia").glob(".wabiz-preflight-*"))
+
+
+async def test_media_shared_with_only_some_hosts_names_the_others(tmp_path):
+    """A mount missing on one host: that host's files are not seen by the others, and it sees none of theirs."""
+    from wabiz_tui.demo import start_demo
+
+    session = await start_demo(tmp_path / "demo", speed=0.05, shared_media=None)
+    try:
+        names = [h.external_hostname for h in session.profile.hosts]
+        session.cluster.share_path("/mnt/nfs", names[:-1])
+        (session.cluster.host_root(names[-1]) / "mnt/nfs").mkdir(parents=True)
+        (session.cluster.host_root(names[-1]) / "mnt/nfs").chmod(0o755)
+        profile = session.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/mnt/nfs"))
+        ok, results, _ = await run_preflight(session, tmp_path, profile)
+    finally:
+        await session.stop()
+    assert not ok
+    assert results[(names[0], "media shared")].level == FAILURE and results[(names[0], "media shared")].reason.count(",") == 0
+    assert names[-1] in results[(names[0], "media shared")].reason
+    assert results[(names[-1], "media shared")].level == FAILURE
 
 
 async def test_missing_media_path_fails(demo, tmp_path):
@@ -115,6 +149,10 @@ async def test_install_stops_before_starting_anything_when_preflight_fails(demo,
       "C 2026-11-30 10:00:01 UTC 140 main.cpp:55] Unable to initialize config store"], "COREAPP_FATAL", "Unable to initialize config store"),
     (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
       "E 2026-11-30 10:00:01 UTC 140 db.cpp:12] Unknown MySQL server host 'db' (-2) QMYSQL: Unable to connect"], "DB_HOST_UNRESOLVABLE", "Unknown MySQL server host"),
+    (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
+      "E 2026-11-30 10:00:01 UTC 140 db.cpp:12] QMYSQL: Unable to connect: Too many connections"], "DB_TOO_MANY_CONNECTIONS", "Too many connections"),
+    (["I 2026-11-30 10:00:00 UTC 140 main.cpp:55] Starting Coreapp node",
+      "W 2026-11-30 10:00:01 UTC 140 db.cpp:91] Lost connection to MySQL server during query"], "DB_CONNECTION_LOST", "Lost connection"),
 ])
 async def test_after_start_a_crashing_container_gives_named_findings_from_its_log(demo, tmp_path, lines, key, quote):
     from wabiz_tui.workflows.events import Finding

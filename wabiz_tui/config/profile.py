@@ -14,6 +14,7 @@ A profile file looks like::
     media: {kind: volume}            # or {kind: host_path, host_path: /mnt/wamedia}
     webapp: {url: "https://wa-web-1:9090", ca_file: "", self_signed_ok: true, admin_password: "…"}
     registration: {cc: "1", phone_number: "6315550000", method: sms, cert: "…", pin: ""}
+    monitoring: {from_host: wa-mon-1, host_exporters: true, mysqld_exporter: wa-mon-1:9104}   # optional
 
 Errors are :class:`ProfileError` with a message naming the file and the field; nothing is written
 unless the whole file is written (temp file + ``os.replace``).
@@ -22,6 +23,7 @@ unless the whole file is written (temp file + ``os.replace``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping as _AbcMapping
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
@@ -37,6 +39,7 @@ from ..domain.model import (
     HostSpec,
     MediaKind,
     MediaVolume,
+    Monitoring,
     Registration,
     Role,
     SshTarget,
@@ -151,7 +154,12 @@ def profile_from_dict(data: Any, environ: Mapping[str, str] | None = None) -> Cl
     db = _sub(data, "db")
     media = _sub(data, "media")
     reg = _sub(data, "registration")
-    top = {k: v for k, v in data.items() if k not in ("hosts", "db", "media", "webapp", "registration", "secret_refs")}
+    top = {k: v for k, v in data.items() if k not in ("hosts", "db", "media", "webapp", "registration", "secret_refs",
+                                                     "monitoring")}
+    mon = _sub(data, "monitoring")
+    targets = mon.get("targets") or []
+    if not isinstance(targets, list):
+        raise ProfileError("monitoring.targets: must be a list of host:port")
     return _build(
         ClusterProfile, top, "profile",
         hosts=tuple(hosts),
@@ -161,6 +169,7 @@ def profile_from_dict(data: Any, environ: Mapping[str, str] | None = None) -> Cl
         webapp=_build(WebappApi, _sub(data, "webapp"), "webapp"),
         registration=_build(Registration, reg, "registration",
                             method=_enum(CodeMethod, reg.get("method", "sms"), "registration.method")),
+        monitoring=_build(Monitoring, mon, "monitoring", targets=tuple(str(t) for t in targets)),
     )
 
 
@@ -226,3 +235,40 @@ def resolve_profile(arg: str, profiles_dir: Path) -> Path:
     if named.is_file():
         return named
     raise ProfileError(f"{arg}: no such profile file, and no saved profile of that name in {profiles_dir}")
+
+
+class _AnyEnv(_AbcMapping):
+    """An environment in which every variable exists (unset ones are empty): reading other clusters'
+    profiles must not fail on their ``env:VAR`` secrets, which a duplicate check never needs."""
+
+    def __getitem__(self, key: str) -> str:
+        return os.environ.get(key, "")
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self):
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
+def saved_profiles(profiles_dir: Path, *, exclude: Path | None = None) -> list[ClusterProfile]:
+    """Every readable saved profile in ``profiles_dir`` (``*.yaml``), except the file ``exclude``.
+
+    Unreadable files are skipped (``wabiz-tui profiles`` reports them); secrets given as ``env:VAR`` read
+    as empty when the variable is unset. Used to find another cluster registering the same number (R23)."""
+    directory = Path(profiles_dir)
+    if not directory.is_dir():
+        return []
+    skip = Path(exclude).resolve() if exclude else None
+    out = []
+    for f in sorted(directory.glob("*.yaml")):
+        if skip is not None and f.resolve() == skip:
+            continue
+        try:
+            out.append(profile_from_dict(yaml.safe_load(f.read_text(encoding="utf-8")), _AnyEnv()))
+        except (OSError, yaml.YAMLError, ProfileError):
+            continue
+    return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .health import ClusterVerdict, Level
+from .model import ClusterProfile
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "WA_API_VERSION or EXTERNAL_HOSTNAME was not given; non-interactive SSH sessions do not read login files "
           "(field case R14).",
           "pass the variables on the command line (wabiz-tui always does; check a hand-written command)",
-          r"Missing mandatory value for|variable is not set|required variable .* is missing"),
+          r"Missing mandatory value for|variable is not set(?!\. Defaulting to a blank string)|required variable .* is missing"),
     Entry("DOCKER_SOCKET_DENIED", "error", "no permission on the Docker socket",
           "The SSH user may not talk to the Docker daemon (field case R14).",
           "add the user to the docker group (then log in again), or allow passwordless sudo for docker",
@@ -170,12 +171,93 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "A container runs on a host or with a role the profile does not list.", "add it to the profile or stop it"),
 )}
 
+# --- certificates, duplicate registration, monitoring stack, common Docker/DB/TLS faults ------------------
+# (field cases R23, R27 and kinds an on-call engineer meets that field-cases.md does not list)
+_MORE_ENTRIES = (
+    Entry("CERT_ERROR_43X", "error", "certificate error {code}: download a new certificate and re-register",
+          "Meta's error table (developers.facebook.com/docs/whatsapp/api/errors): 430 certificate unsigned, 432 certificate ID "
+          "mismatch, 433 certificate signature invalid. It follows a re-install with different keys, or a certificate that "
+          "belongs to another number or install (field case R23).",
+          "download a new certificate for this number from WhatsApp Manager, put it in registration.cert and register again "
+          "(step 8)"),
+    Entry("DUPLICATE_REGISTRATION_RISK", "error", "this number is also in another saved cluster profile",
+          "Only one instance may be registered per phone number: registering a second cluster with the same cc/phone_number "
+          "disconnects the first, and several clusters running one number can get the account temporarily banned "
+          "(On-Premises FAQ, HA guide; field case R23).",
+          "register only if the other cluster is retired (uninstall it first); otherwise use another number"),
+    Entry("COMPOSE_ENV_FILE_NOT_LOADED", "warning", "compose ran without a value for {var}: its .env was not read",
+          "compose substitutes an empty string for ${{{var}}}. Compose reads .env from the project directory (the directory "
+          "of the first -f file, or --project-directory), not from the directory the file sits in when it is run from "
+          "elsewhere (field case R27).",
+          "run compose with --project-directory DIR (the directory holding .env) or --env-file FILE, or pass {var}=… on the "
+          "command line (wabiz-tui passes its own variables that way)",
+          r"The \\?\"?(?P<var>[A-Za-z_][A-Za-z0-9_]*)\\?\"? variable is not set\. Defaulting to a blank string"),
+    Entry("SCRAPE_PORT_BLOCKED", "warning", "a monitoring scrape timed out (context deadline exceeded)",
+          "Prometheus could not read an exporter (node-exporter 9100, mysqld-exporter 9104, cAdvisor 8080) in time, or "
+          "mysqld-exporter could not reach the DB: packets are dropped on the way, typically by a firewall (field case R27).",
+          "from the monitoring host run nc -vz -w 3 HOST PORT; open 9100/8080 on every host and 9104 on the exporter's host; "
+          "run monitoring on its own machine",
+          r"^(?!.*/v2/).*context deadline exceeded"),
+    Entry("DISK_FULL", "error", "no space left on the device",
+          "A write failed because the filesystem is full: docker pulls and container logs live under /var/lib/docker, "
+          "media under the media volume.",
+          "free space (docker system prune, old images, rotated logs) or grow the disk, then retry the step",
+          r"no space left on device"),
+    Entry("OCI_RUNTIME_FAILED", "error", "the container runtime could not start the container",
+          "Docker's runtime (runc) refused to create the container: a bad mount source, a missing executable, a cgroup or "
+          "seccomp problem on the host, or a daemon that needs a restart.",
+          "read the rest of the quoted line (it names the cause); check mounts in the compose file, then "
+          "sudo systemctl restart docker and retry",
+          r"OCI runtime (create|exec|start) failed|failed to create shim task"),
+    Entry("REGISTRY_UNREACHABLE", "error", "the host cannot reach the image registry",
+          "docker could not connect to docker.whatsapp.biz: no DNS answer, a firewall or a proxy in the way (this is not a "
+          "refusal: the registry was never reached).",
+          "from the host: curl -sI https://docker.whatsapp.biz/v2/; fix DNS, the outbound firewall (443) or the daemon's "
+          "proxy settings",
+          r"Get \"?https://[^\s\"]+/v2/\"?: .*(no such host|i/o timeout|connection refused|TLS handshake timeout|"
+          r"Client\.Timeout|context deadline exceeded|network is unreachable)"),
+    Entry("COMPOSE_FILE_INVALID", "error", "compose cannot read the compose file",
+          "The file is not valid YAML or uses keys this compose version does not know (a hand edit, tabs, a bad indent).",
+          "upload the generated file again (step 2), or check it with docker-compose config",
+          r"The Compose file .* is invalid because|yaml\.(scanner|parser)\.\w+Error|Additional property \S+ is not allowed"),
+    Entry("DOCKER_NETWORK_POOL_EXHAUSTED", "error", "Docker has no free address pool for the project network",
+          "Every default address pool is in use by other networks (old projects, VPN routes), so compose cannot create "
+          "the project's network.",
+          "remove unused networks (docker network prune) or add default-address-pools in /etc/docker/daemon.json",
+          r"could not find an available, non-overlapping IPv4 address pool"),
+    Entry("DB_TOO_MANY_CONNECTIONS", "error", "the database refuses new connections: too many connections",
+          "The DB server reached max_connections; every Coreapp, Master and Webapp keeps a pool of connections.",
+          "raise max_connections on the DB server (the official Postgres example uses 500), or find what holds the "
+          "connections (SHOW PROCESSLIST / pg_stat_activity)",
+          r"Too many connections|too many clients already|remaining connection slots are reserved"),
+    Entry("DB_CONNECTION_LOST", "warning", "the database closed an open connection",
+          "Connections were cut while in use: the server's wait_timeout, a load balancer or firewall idle timeout shorter "
+          "than the client's, or the DB restarting.",
+          "set WA_DB_CONNECTION_IDLE_TIMEOUT (ms, MySQL) below the server's wait_timeout and any idle timeout on the path; "
+          "check the DB server's uptime",
+          r"Lost connection to MySQL server|MySQL server has gone away|server closed the connection unexpectedly"),
+    Entry("DB_ERROR_1023", "error", "database error (1023)",
+          "The Webapp or a Coreapp got an error from the database (wa-onprem-api.md §3.2).",
+          "read the Coreapp/Master logs for the DB error; check the DB server's health, disk and connection limits"),
+    Entry("WEBAPP_TLS_EXPIRED", "error", "the Webapp's certificate has expired (or is not valid yet)",
+          "TLS verification failed on the certificate's dates: it expired, or this machine's clock is off.",
+          "install a renewed certificate on the Webapp (Meta's /v1/certificates edge) or on the load balancer in front "
+          "of it, and check this machine's clock (NTP)"),
+    Entry("WEBAPP_TLS_NAME_MISMATCH", "error", "the Webapp's certificate is for another name",
+          "The certificate does not list the host name or IP used in webapp.url.",
+          "use in webapp.url the name the certificate was issued for, or issue a certificate with that name"),
+)
+CATALOGUE.update({e.key: e for e in _MORE_ENTRIES})
+
 _LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
 _TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]
 
 
-def _make(key: str, evidence: str = "", host: str = "") -> Diagnosis:
+def _make(key: str, evidence: str = "", host: str = "", fields: dict[str, str] | None = None) -> Diagnosis:
     e = CATALOGUE[key]
+    if fields:  # an entry whose pattern names groups says what it found (e.g. the variable), see _MORE_ENTRIES
+        return Diagnosis(e.key, e.severity, e.title.format(**fields), e.explanation.format(**fields),
+                         e.next_action.format(**fields), evidence.strip()[:300], host)
     return Diagnosis(e.key, e.severity, e.title, e.explanation, e.next_action, evidence.strip()[:300], host)
 
 
@@ -199,8 +281,9 @@ def diagnose_lines(lines: Iterable[str], host: str = "") -> list[Diagnosis]:
         if level in ("D", "I"):
             continue  # information only; a retry loop becomes a finding by its count (diagnose_retry_loop)
         for regex, entry in _TEXT_ENTRIES:
-            if entry.key not in found and regex.search(line):
-                found[entry.key] = _make(entry.key, line, host)
+            m = regex.search(line) if entry.key not in found else None
+            if m:
+                found[entry.key] = _make(entry.key, line, host, m.groupdict())
     return list(found.values())
 
 
@@ -224,6 +307,10 @@ def diagnose_api_error(status: int, code: int = 0, details: str = "", title: str
         return _make("ACCESS_DENIED_1005", evidence)
     if code in _API_KEYS:
         return _make(_API_KEYS[code], evidence)
+    if code in CERT_ERROR_CODES:
+        return _make("CERT_ERROR_43X", evidence, fields={"code": str(code)})
+    if code == 1023:
+        return _make("DB_ERROR_1023", evidence)
     if status == 401:
         return _make("HEALTH_AUTH_FAILED", evidence)
     return None
@@ -233,6 +320,8 @@ def diagnose_transport(kind: str, message: str) -> Diagnosis | None:
     """A transport failure of the API client (``kind`` unreachable, timeout, tls, dns, auth)."""
     key = {"unreachable": "WEBAPP_UNREACHABLE", "timeout": "WEBAPP_UNREACHABLE", "tls": "WEBAPP_TLS_UNTRUSTED",
            "dns": "WEBAPP_DNS", "auth": "HEALTH_AUTH_FAILED"}.get(kind)
+    if kind == "tls":
+        key = _tls_key(message) or key
     return _make(key, message) if key else None
 
 
@@ -265,3 +354,81 @@ def diagnose_verdict(verdict: ClusterVerdict) -> list[Diagnosis]:
         elif n.actual_status.startswith("error 1011") and n.level is not Level.OK:
             add("SERVICE_NOT_READY_1011", f"{n.host}:{n.container_id} {n.actual_status}", n.host)
     return out
+
+
+# --- certificate errors, message statuses, TLS refinements, duplicate registration (R23 and kinds beyond the file) ---
+#: Meta's error table: 430 certificate unsigned, 432 certificate ID mismatch, 433 certificate signature invalid
+#: (developers.facebook.com/docs/whatsapp/api/errors; field case R23).
+CERT_ERROR_CODES = frozenset({430, 432, 433})
+
+_TLS_EXPIRED = re.compile(r"certificate has expired|certificate is not yet valid", re.IGNORECASE)
+_TLS_NAME = re.compile(r"hostname mismatch|ip address mismatch|doesn't match|does not match", re.IGNORECASE)
+
+
+def _tls_key(message: str) -> str | None:
+    """A more precise TLS key than WEBAPP_TLS_UNTRUSTED when OpenSSL's reason says why (Python's ssl wording)."""
+    if _TLS_EXPIRED.search(message):
+        return "WEBAPP_TLS_EXPIRED"
+    if _TLS_NAME.search(message):
+        return "WEBAPP_TLS_NAME_MISMATCH"
+    return None
+
+
+def diagnose_statuses(body: object) -> list[Diagnosis]:
+    """Catalogued errors in message statuses: a webhook body ``{"statuses": [...]}``, a list of status items,
+    or one item ``{"id", "status": "failed", "errors": [{"code", "title", "details"?, "href"?}]}``
+    (wa-onprem-api.md §3.2). Each key once, the evidence naming the message id and the error."""
+    if isinstance(body, dict) and "statuses" in body:
+        body = body.get("statuses")
+    items = body if isinstance(body, list) else [body]
+    found: dict[str, Diagnosis] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        for err in item.get("errors") or ():
+            if not isinstance(err, dict):
+                continue
+            try:
+                code = int(err.get("code", 0))
+            except (TypeError, ValueError):
+                continue
+            d = diagnose_api_error(0, code, str(err.get("details", "")), str(err.get("title", "")))
+            if d is not None and d.key not in found:
+                evidence = f"message {item.get('id', '?')} {item.get('status', '')}: code {code} {err.get('title', '')}".strip()
+                found[d.key] = Diagnosis(d.key, d.severity, d.title, d.explanation, d.next_action, evidence[:300])
+    return list(found.values())
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in str(text) if c.isdigit())
+
+
+def same_number(a: ClusterProfile, b: ClusterProfile) -> bool:
+    """Whether two profiles register the same ``cc`` + ``phone_number`` (digits compared; empty never matches)."""
+    ra, rb = a.registration, b.registration
+    return bool(_digits(ra.phone_number)) and (_digits(ra.cc), _digits(ra.phone_number)) == (_digits(rb.cc), _digits(rb.phone_number))
+
+
+def diagnose_duplicate_number(profile: ClusterProfile, others: Iterable[ClusterProfile]) -> Diagnosis | None:
+    """DUPLICATE_REGISTRATION_RISK when another saved profile (another ``name``) has the same cc/phone_number.
+
+    ``others`` is every saved profile (the caller reads them; this one, by name, is skipped). The evidence
+    names each other cluster, whether it is marked installed, and its DB server and ``WA_DB_NAME_PREFIX``
+    (field case R23: one instance per number)."""
+    clashes = [o for o in others if o.name != profile.name and same_number(profile, o)]
+    if not clashes:
+        return None
+    r = profile.registration
+    parts = []
+    for o in clashes:
+        db = f"DB {o.db.hostname}" + (f" prefix {o.db.name_prefix}" if o.db.name_prefix else "")
+        same_db = o.db.hostname == profile.db.hostname and o.db.name_prefix == profile.db.name_prefix
+        parts.append(f"{o.name} ({'installed' if o.installed else 'not marked installed'}, {db}"
+                     f"{', the same DB and prefix as this cluster' if same_db else ''})")
+    return _make("DUPLICATE_REGISTRATION_RISK", f"+{_digits(r.cc)} {r.phone_number} is also in: {'; '.join(parts)}")
+
+
+def diagnosis_for(key: str, evidence: str = "", host: str = "", **fields: str) -> Diagnosis:
+    """The catalogue entry ``key`` as a :class:`Diagnosis` for a fault a check observed directly (e.g. a probe
+    that timed out); ``fields`` fill the entry's placeholders. Raises KeyError for an unknown key."""
+    return _make(key, evidence, host, fields or None)

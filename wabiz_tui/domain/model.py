@@ -153,6 +153,50 @@ class Registration:
     pin: str = ""
 
 
+#: Ports of the official monitoring stack's exporters (Setup-Scripts monitoring/*.yml): node-exporter and cAdvisor on
+#: every host (host-exporter-compose.yml), mysqld-exporter next to Prometheus (monitoring-compose.yml).
+NODE_EXPORTER_PORT, CADVISOR_PORT, MYSQLD_EXPORTER_PORT = 9100, 8080, 9104
+
+
+def split_host_port(text: str) -> tuple[str, str]:
+    """``"host:port"`` → ``("host", "port")``; ``"host"`` → ``("host", "")`` (the port is not checked here)."""
+    host, sep, port = text.rpartition(":")
+    return (host, port) if sep else (text, "")
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Where the monitoring stack scrapes from and what (optional; the seed recommends monitoring).
+
+    ``from_host`` is the ``EXTERNAL_HOSTNAME`` of the profile host the scrape ports are probed from (where
+    Prometheus runs, or the host nearest to it: Meta advises monitoring on a spare machine, which wabiz-tui
+    does not reach by SSH); "" means no monitoring checks. ``host_exporters`` says
+    node-exporter (9100) and cAdvisor (8080) run on every cluster host; ``mysqld_exporter`` is
+    ``host[:port]`` of mysqld-exporter (default port 9104); ``targets`` are extra ``host:port`` scrape targets.
+    """
+
+    from_host: str = ""
+    host_exporters: bool = False
+    mysqld_exporter: str = ""
+    targets: tuple[str, ...] = ()
+
+    def scrape_targets(self, hosts: tuple["HostSpec", ...]) -> list[tuple[str, int, str]]:
+        """``(host, port, what)`` for every target to probe, in a stable order without repeats."""
+        out: list[tuple[str, int, str]] = []
+        if self.host_exporters:
+            for h in hosts:
+                out += [(h.external_hostname, NODE_EXPORTER_PORT, "node-exporter"), (h.external_hostname, CADVISOR_PORT, "cAdvisor")]
+        if self.mysqld_exporter:
+            host, port = split_host_port(self.mysqld_exporter)
+            out.append((host, int(port) if port.isdigit() else MYSQLD_EXPORTER_PORT, "mysqld-exporter"))
+        for t in self.targets:
+            host, port = split_host_port(t)
+            if port.isdigit():
+                out.append((host, int(port), "scrape target"))
+        seen: set[tuple[str, int]] = set()
+        return [t for t in out if not ((t[0], t[1]) in seen or seen.add((t[0], t[1])))]
+
+
 @dataclass(frozen=True)
 class ClusterProfile:
     """A whole cluster: everything the wizard needs to install and operate it.
@@ -162,6 +206,7 @@ class ClusterProfile:
     (the demo uses it for the simulated hosts). ``secret_refs`` pairs a secret's field path
     (``db.password``, ``webapp.admin_password``, ``registration.pin``, ``registration.cert``) with the
     ``env:VAR`` reference it was read from, so saving writes the reference back, not the value.
+    ``monitoring`` (optional) says where Prometheus scrapes from, for the preflight's scrape-port probes.
     """
 
     name: str
@@ -175,6 +220,7 @@ class ClusterProfile:
     installed: bool = False
     known_hosts: str = ""
     secret_refs: tuple[tuple[str, str], ...] = ()
+    monitoring: Monitoring = field(default_factory=Monitoring)
 
     def hosts_with(self, role: Role) -> tuple[HostSpec, ...]:
         """The hosts that run ``role``, in profile order."""

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role
+from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role, split_host_port
 
 #: Characters the client cannot handle in ``WA_DB_PASSWORD`` (seed "Prima di iniziare";
 #: WADebug ``check_mysql_password.INVALID_CHARACTERS``; field case R05).
@@ -309,6 +309,30 @@ def check_registration(profile: ClusterProfile) -> list[FieldError]:
     return errors
 
 
+def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
+    """The optional ``monitoring`` section: ``from_host`` is one of the profile's hosts; targets are ``host:port``."""
+    m = profile.monitoring
+    if not (m.from_host or m.host_exporters or m.mysqld_exporter or m.targets):
+        return []
+    names = [h.external_hostname for h in profile.hosts]
+    if m.from_host not in names:
+        return [FieldError("monitoring.from_host", f"{m.from_host!r} is not one of the hosts ({', '.join(names)}): name the host "
+                                                   "the scrape ports are probed from (the one nearest to Prometheus)")]
+    errors: list[FieldError] = []
+    for i, t in enumerate(m.targets):
+        host, port = split_host_port(t)
+        errors += check_hostname(host, f"monitoring.targets[{i}]") if port.isdigit() else [
+            FieldError(f"monitoring.targets[{i}]", f"{t!r} is not host:port, e.g. wa-core-1:9100")]
+        if port.isdigit():
+            errors += check_port(int(port), f"monitoring.targets[{i}]")
+    if m.mysqld_exporter:
+        host, port = split_host_port(m.mysqld_exporter)
+        errors += check_hostname(host, "monitoring.mysqld_exporter")
+        if port and not port.isdigit():
+            errors.append(FieldError("monitoring.mysqld_exporter", f"{m.mysqld_exporter!r} is not host[:port], e.g. wa-mon-1:9104"))
+    return errors
+
+
 def validate_profile(profile: ClusterProfile, *, registration: bool = False) -> list[FieldError]:
     """Every problem of ``profile`` (``registration=True`` also checks the registration fields)."""
     errors: list[FieldError] = []
@@ -321,6 +345,7 @@ def validate_profile(profile: ClusterProfile, *, registration: bool = False) -> 
     errors += check_db(profile)
     errors += check_media(profile)
     errors += check_webapp(profile)
+    errors += check_monitoring(profile)
     if registration:
         errors += check_registration(profile)
     return errors

@@ -164,6 +164,13 @@ class Brain:
         self.db = SimDatabase()
         #: the registry refuses pulls (``docker pull`` / ``up`` of a new image answer "pull access denied")
         self.registry_denied = False
+        #: the registry cannot be reached at all (no DNS answer: ``Get "https://…/v2/": … no such host``)
+        self.registry_unreachable = False
+        #: hosts whose container runtime refuses to start containers ("OCI runtime create failed")
+        self.runtime_faults: set[str] = set()
+        #: monitoring: host → ports an exporter listens on; (host, port) a firewall drops (``nc`` times out)
+        self.listening: dict[str, set[int]] = {}
+        self.filtered: set[tuple[str, int]] = set()
         self.registered = False
         self.account: tuple[str, str] | None = None  # (cc, phone_number)
         self.pending: tuple[str, str, str] | None = None  # (cc, phone, code)

@@ -99,3 +99,30 @@ def generate_tls(directory: Path, common_name: str = "wa-webapp.sim") -> TlsMate
                                                serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
     return TlsMaterial(cert_path, key_path)
+
+
+def reissue_tls(material: TlsMaterial, fault: str) -> Path:
+    """A faulty leaf certificate issued by ``material``'s certificate (the CA clients trust) for the same key,
+    so the chain verifies and only the dates or the name fail: ``expired`` (valid until yesterday) or
+    ``wrong_name`` (SAN only ``wrong-name.invalid``). Written next to the original; returns its path."""
+    original = x509.load_pem_x509_certificate(material.cert_path.read_bytes())
+    key = serialization.load_pem_private_key(material.key_path.read_bytes(), password=None)
+    now = _dt.datetime.now(_dt.timezone.utc)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"wa-webapp-{fault}.sim")])
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(original.subject)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number()))
+    if fault == "expired":
+        builder = builder.not_valid_before(now - _dt.timedelta(days=30)).not_valid_after(now - _dt.timedelta(days=1))
+        sans = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    elif fault == "wrong_name":
+        builder = builder.not_valid_before(now - _dt.timedelta(minutes=5)).not_valid_after(now + _dt.timedelta(days=30))
+        sans = [x509.DNSName("wrong-name.invalid")]
+    else:
+        raise ValueError(f"unknown certificate fault {fault!r}")
+    cert = (builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(key, hashes.SHA256()))
+    path = material.cert_path.with_name(f"webapp-{fault}.pem")
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path

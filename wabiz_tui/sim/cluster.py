@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 import asyncssh
 
 from .brain import Brain, ContainerInfo
-from .certs import generate_ssh_key, generate_tls, known_hosts_line
+from .certs import TlsMaterial, generate_ssh_key, generate_tls, known_hosts_line, reissue_tls
 from .fs import Sandbox
 from .host import HostContext
 from .sshd import SshHost
@@ -62,6 +62,7 @@ class SimulatedCluster:
         self._ssh: dict[str, SshHost] = {}
         self._webapp: WebappServer | None = None
         self._api: WebappApi | None = None
+        self._tls: TlsMaterial | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started = False
 
@@ -99,6 +100,7 @@ class SimulatedCluster:
         client_key = generate_ssh_key(self.client_key_path)
         authorized = asyncssh.import_authorized_keys(client_key.export_public_key("openssh").decode())
         tls = generate_tls(self.workdir / "tls")
+        self._tls = tls
         self.ca_cert_path = tls.cert_path
         lines = []
         try:
@@ -283,6 +285,54 @@ class SimulatedCluster:
     def set_log_volume(self, external_hostname: str, nbytes: int) -> None:
         """Make every container's full ``logs`` on that host print about ``nbytes`` more bytes of log lines."""
         self._host(external_hostname).log_filler_bytes = max(0, int(nbytes))
+
+    def share_path(self, path: str, hosts: Sequence[str] | None = None, *, mode: int = 0o755) -> Path:
+        """Mount one directory tree at ``path`` on ``hosts`` (default: all), as an NFS share would: a file
+        written there on one host is seen on the others. Returns the real directory. SFTP does not see
+        mounts (its chroot is the host's own root); the shell, docker and compose do."""
+        vdir = Sandbox.normalize("/", path)
+        real = self.workdir / "shared" / (vdir.strip("/").replace("/", "__") or "root")
+        for name in hosts if hosts is not None else [h.external_hostname for h in self.hosts]:
+            self._host(name).sandbox.mount(vdir, real)
+        real.chmod(mode)
+        return real
+
+    def set_registry_unreachable(self, on: bool) -> None:
+        """The registry cannot be reached (pulls fail with ``Get "https://…/v2/": … no such host``)."""
+        self.brain.registry_unreachable = on
+
+    def set_runtime_fault(self, external_hostname: str, on: bool) -> None:
+        """The host's container runtime refuses new containers (``up`` answers "OCI runtime create failed")."""
+        name = self._host(external_hostname).name
+        (self.brain.runtime_faults.add if on else self.brain.runtime_faults.discard)(name)
+
+    def set_exporters(self, external_hostname: str, *ports: int) -> None:
+        """Monitoring exporters listen on these ports of that host (e.g. 9100 node-exporter, 8080 cAdvisor)."""
+        self.brain.listening[self._host(external_hostname).name] = set(ports)
+
+    def set_port_filtered(self, external_hostname: str, port: int, on: bool = True) -> None:
+        """A firewall drops connections to that host's ``port``: ``nc -w N`` times out after N seconds."""
+        key = (self._host(external_hostname).name, int(port))
+        (self.brain.filtered.add if on else self.brain.filtered.discard)(key)
+
+    def set_certificate_error(self, code: int | None) -> None:
+        """``POST /v1/account`` answers certificate error ``code`` (430, 432 or 433, Meta's error table) until None."""
+        if self._api is None:
+            raise RuntimeError("SimulatedCluster not started")
+        if code not in (None, 430, 432, 433):
+            raise ValueError(f"certificate error {code} is not one of 430, 432, 433")
+        self._api.state.cert_error = code
+
+    def set_webapp_certificate(self, fault: str | None) -> None:
+        """Serve a Webapp certificate that is ``expired`` or issued for a ``wrong_name`` (None: the good one).
+
+        Same key and issuer as the CA clients trust, so only the dates or the name fail verification."""
+        if fault not in (None, "expired", "wrong_name"):
+            raise ValueError(f"unknown certificate fault {fault!r}")
+        if self._webapp is None or self._tls is None:
+            raise RuntimeError("SimulatedCluster not started")
+        cert = self._tls.cert_path if fault is None else reissue_tls(self._tls, fault)
+        self._webapp.ssl_context.load_cert_chain(str(cert), str(self._tls.key_path))
 
     def set_dbupgrade_failure(self, on: bool) -> None:
         """Make the next dbupgrade containers fail their schema upgrade and exit with code 1."""

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .brain import Container, classify
+from .registry import pull_refusal
 from .shell import Proc
 
 V1_VERSION = "1.29.2"
@@ -329,8 +330,9 @@ async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = Fal
         return await p.fail(f"unknown docker command: \"compose {sub}\"" if v2 else f"No such command: {sub}", 1)
     try:
         proj = load_project(p, o.files, o.project_dir, o.project_name)
-        for name in proj.warnings:
-            await p.err(f"WARNING: The {name} variable is not set. Defaulting to a blank string.\n")
+        for name in proj.warnings:  # v1 and v2 word it differently (docker/compose#4788, #9067)
+            await p.err(f'WARN[0000] The "{name}" variable is not set. Defaulting to a blank string.\n' if v2
+                        else f"WARNING: The {name} variable is not set. Defaulting to a blank string.\n")
         return await handler(p, proj, rest)
     except ComposeError as exc:
         await p.err(f"ERROR: {exc}\n")
@@ -383,9 +385,9 @@ async def _pull(p: Proc, svc: Service) -> None:
         return
     repo, _, tag = svc.image.rpartition(":")
     await _line(p, f"Pulling {svc.name} ({svc.image})...", 0.2)
-    if host.brain.registry_denied:
-        raise ComposeError(f"pull access denied for {repo}, repository does not exist or may require 'docker login': "
-                           "denied: requested access to the resource is denied")
+    refusal = pull_refusal(host, svc.image)
+    if refusal:
+        raise ComposeError(refusal)
     await _line(p, f"{tag}: Pulling from {repo.split('/', 1)[-1]}", 0.1)
     digest = _fake_digest(svc.image)
     layers = [digest[i:i + 12] for i in range(0, 48, 12)]
@@ -454,6 +456,13 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
         else:
             await host.pause(0.3)
             c = _new_container(p, proj, svc)
+            if host.name in brain.runtime_faults:
+                await _line(p, f"Creating {name} ... error", 0.05)
+                raise ComposeError(
+                    f"for {svc.name}  Cannot start service {svc.name}: OCI runtime create failed: container_linux.go:380: "
+                    "starting container process caused: process_linux.go:545: container init caused: "
+                    "rootfs_linux.go:76: mounting \"/proc\" to rootfs caused: permission denied: unknown\n"
+                    "ERROR: Encountered errors while bringing up the project.")
             brain.start(c)
             await _line(p, f"Creating {name} ... done", 0.05)
     await brain.settle()

@@ -11,6 +11,7 @@ import re
 from .brain import Container
 from .compose import compose_main, ports_text
 from .fs import Sandbox
+from .registry import pull_refusal
 from .shell import Proc, Shell
 
 DOCKER_VERSION = "24.0.7"
@@ -287,9 +288,9 @@ async def docker_main(p: Proc) -> int:
         return 0
     if sub == "pull" and rest:
         image = rest[-1]
-        if host.brain.registry_denied:
-            return await p.fail(f"Error response from daemon: pull access denied for {image.rsplit(':', 1)[0]}, repository does "
-                                "not exist or may require 'docker login': denied: requested access to the resource is denied", 1)
+        refusal = pull_refusal(host, image)
+        if refusal:
+            return await p.fail(f"Error response from daemon: {refusal}", 1)
         await p.out(f"{image.rsplit(':', 1)[-1]}: Pulling from {image.split('/', 1)[-1].rsplit(':', 1)[0]}\n"
                     f"Status: Downloaded newer image for {image}\n{image}\n")
         host.images.add(image)

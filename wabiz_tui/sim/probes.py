@@ -81,6 +81,8 @@ async def _nc(p: Proc) -> int:
     db = p.shell.host.brain.db
     if host in p.shell.host.unresolvable or host not in p.shell.host.brain.dns:
         return await p.fail(f"nc: getaddrinfo for host \"{host}\" port {port}: Name or service not known", 1)
+    if host != db.hostname:
+        return await _nc_host(p, host, int(port) if port.isdigit() else -1)
     if not db.reachable or host != db.hostname or str(port) != str(db.port):
         await p.shell.host.pause(3.0)
         return 1  # timed out: nothing answers
@@ -88,3 +90,37 @@ async def _nc(p: Proc) -> int:
         # what a MySQL server sends first: protocol 10 handshake with its version string (binary around it)
         await p.out(f"J\x00\x00\x00\n{db.version}\x00\x08\x00\x00\x00abcdefgh\x00\xff\xf7")
     return 0
+
+
+def _wait_seconds(argv: list[str], default: float = 3.0) -> float:
+    """The ``-w N`` connect timeout of an ``nc`` command line (seconds)."""
+    for i, a in enumerate(argv):
+        if a == "-w" and i + 1 < len(argv) and argv[i + 1].isdigit():
+            return float(argv[i + 1])
+        if a.startswith("-w") and a[2:].isdigit():
+            return float(a[2:])
+    return default
+
+
+async def _nc_host(p: Proc, target: str, port: int) -> int:
+    """``nc [-v] -z -w N HOST PORT`` to a simulated host: OpenBSD netcat's answers for a port that is
+    listening (an exporter, a published container port, a taken port), dropped by a firewall (times out
+    after N seconds) or closed (refused at once)."""
+    brain = p.shell.host.brain
+    verbose = any(a.startswith("-") and "v" in a for a in p.argv[1:])
+    open_ports = set(brain.listening.get(target, ()))
+    for c in brain.on_host(target):
+        if c.running:
+            open_ports.update(c.published_ports)
+    if (target, port) in brain.filtered:
+        await p.shell.host.pause(_wait_seconds(p.argv))
+        if verbose:
+            await p.err(f"nc: connect to {target} port {port} (tcp) timed out: Operation now in progress\n")
+        return 1
+    if port in open_ports:
+        if verbose:
+            await p.err(f"Connection to {target} {port} port [tcp/*] succeeded!\n")
+        return 0
+    if verbose:
+        await p.err(f"nc: connect to {target} port {port} (tcp) failed: Connection refused\n")
+    return 1

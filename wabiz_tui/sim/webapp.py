@@ -32,6 +32,9 @@ TOKEN_LIFETIME = _dt.timedelta(days=7)
 DEFAULT_ADMIN = ("admin", "secret")
 PASSWORD_SPECIALS = set(string.punctuation)
 
+#: Certificate errors of Meta's error table (developers.facebook.com/docs/whatsapp/api/errors; field case R23).
+CERT_ERROR_TITLES = {430: "Certificate unsigned", 432: "Certificate ID mismatch", 433: "Certificate signature invalid"}
+
 DEFAULT_APP_SETTINGS: dict[str, Any] = {
     "callback_backoff_delay_ms": 3000, "callback_persist": True,
     "garbagecollector_enable": {"media": False, "messages": True}, "heartbeat_interval": 5,
@@ -94,6 +97,8 @@ class WebappState:
     error_status: int | None = None
     #: how many of the next POST /v1/account/shards answer 403 "temporarily unavailable" (FB-mc: retry)
     shards_busy: int = 0
+    #: POST /v1/account answers this certificate error (430/432/433) while set (the status 400 is the simulator's choice)
+    cert_error: int | None = None
     started: float = field(default_factory=time.monotonic)
 
 
@@ -329,6 +334,9 @@ class WebappApi:
             return self.error(503, 1011, "Service not ready", "No primary master is ready; retry later")
         if self.brain.sunset:
             return self.error(403, 1005, "Access denied", "Unknown error: biz_link_on_prem_reg_blocked")
+        if self.state.cert_error in CERT_ERROR_TITLES:
+            return self.error(400, self.state.cert_error, CERT_ERROR_TITLES[self.state.cert_error],
+                              "The certificate does not match this install: download a new one and register again")
         code = self.brain.request_code(cc, phone)
         if code is None:
             return self.ok(status=201)

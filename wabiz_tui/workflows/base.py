@@ -108,6 +108,10 @@ class Procedure:
 
     def report(self, diagnoses: Iterable[Diagnosis]) -> None:
         """Emit each diagnosis as a :class:`Finding`, once per key and host for the whole run."""
+        self._report_findings(diagnoses)
+
+    def _report_findings(self, diagnoses: Iterable[Diagnosis]) -> None:
+        # the helpers below call this name: a subclass may use ``report`` for its own data (Uninstall does)
         for d in diagnoses:
             if d is None or (d.key, d.host) in self._reported:
                 continue
@@ -189,7 +193,7 @@ class Procedure:
                 if isinstance(exc, HostKeyUnknown) and exc.public_key:
                     self.emit(HostKeyQuestion(host.external_hostname, exc.address, exc.port, exc.key_type, exc.fingerprint,
                                               exc.public_key))
-                self.report(diagnose_lines(self._recent.get(host.external_hostname, ()), host.external_hostname))
+                self._report_findings(diagnose_lines(self._recent.get(host.external_hostname, ()), host.external_hostname))
                 self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
                 if getattr(exc, "next_action", ""):
                     self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
@@ -197,6 +201,8 @@ class Procedure:
                 raise
             if journal:  # recorded before it is reported, so a kill right after the report cannot lose it
                 journal.host_done(number, host.external_hostname)
+            # a step can succeed with a known problem in its output (e.g. compose's "variable is not set" warning)
+            self._report_findings(diagnose_lines(self._recent.get(host.external_hostname, ()), host.external_hostname))
             self.emit(HostFinished(host.external_hostname, True, 0, ""))
             return summary
 
@@ -334,17 +340,17 @@ class Procedure:
                     return self._finish(number, True, verdict.headline, verdict.next_action)
             except ApiError as exc:
                 if exc.kind in ("auth", "tls", "dns", "config"):
-                    self.report([diagnose_transport(exc.kind, str(exc))])
+                    self._report_findings([diagnose_transport(exc.kind, str(exc))])
                     return self._finish(number, False, str(exc), exc.next_action)
                 if last_error is None or str(exc) != str(last_error):
                     self.emit(Message(f"waiting for the Webapp: {exc}"))
                 last_error = exc
             if time.monotonic() >= deadline:
                 if last_error is not None:
-                    self.report([diagnose_api_error(last_error.status, last_error.code, last_error.details, last_error.title)
+                    self._report_findings([diagnose_api_error(last_error.status, last_error.code, last_error.details, last_error.title)
                                  or diagnose_transport(last_error.kind, str(last_error))])
                 elif verdict is not None:
-                    self.report(diagnose_verdict(verdict))
+                    self._report_findings(diagnose_verdict(verdict))
                 if last_error is not None or verdict is None:
                     return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
                                         (last_error.next_action if last_error else "") or "check the waweb container (docker-compose logs waweb)")

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from ..api.client import ApiError
-from ..config.profile import save_profile
+from ..config.profile import save_profile, saved_profiles
 from ..domain.commands import mkdir, remote_files, stat_mode, test_path
-from ..domain.diagnosis import diagnose_lines
+from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines
 from ..domain.health import Level
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -25,7 +25,7 @@ from ..domain.validation import validate_profile
 from ..remote.errors import RemoteError
 from .base import Procedure
 from .stepinfo import HA_STEPS, StepInfo
-from .errors import WorkflowError
+from .errors import DuplicateNumber, WorkflowError
 from .events import Finding, HostOutput, Message
 
 __all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo"]
@@ -48,6 +48,8 @@ class HaInstall(Procedure):
 
     steps = HA_STEPS
     procedure = "install"
+    #: set when :meth:`request_code` refused to register a number another saved profile has (R23)
+    duplicate_refused: Diagnosis | None = None
 
     # ---- review ---------------------------------------------------------------------------
     def review(self) -> list[tuple[str, str]]:
@@ -224,17 +226,42 @@ class HaInstall(Procedure):
                     self.emit(Message(f"could not remove the install journal {self.settings.journal.path}: {exc.strerror}"))
         return ok
 
-    async def request_code(self) -> CodeRequest:
-        """Step 8, part 1: ``POST /v1/account``. Raises :class:`WorkflowError` with a next action."""
+    def duplicate_number(self) -> Diagnosis | None:
+        """DUPLICATE_REGISTRATION_RISK when another saved profile (``settings.profiles_dir``, this profile's
+        own file excluded) registers the same cc/phone_number; None when none does or nothing is saved."""
+        if self.settings.profiles_dir is None:
+            return None
+        others = saved_profiles(self.settings.profiles_dir, exclude=self.settings.profile_path)
+        return diagnose_duplicate_number(self.profile, others)
+
+    async def request_code(self, *, allow_duplicate: bool = False) -> CodeRequest:
+        """Step 8, part 1: ``POST /v1/account``. Raises :class:`WorkflowError` with a next action.
+
+        Before anything is sent, a number another saved cluster profile also registers raises
+        :class:`DuplicateNumber` (one instance per number: the other cluster would be disconnected, field
+        case R23) unless ``allow_duplicate`` or ``settings.allow_duplicate_number`` says the operator confirmed.
+        """
         errors = validate_profile(self.profile, registration=True)
         if errors:
             raise WorkflowError(f"invalid registration values: {errors[0]}", "fix the field and try again")
         self._start(8)
+        duplicate = self.duplicate_number()
+        if duplicate is not None:
+            self.report([duplicate])
+            if not (allow_duplicate or self.settings.allow_duplicate_number):
+                message = f"{duplicate.title}: {duplicate.evidence}"
+                action = (f"{duplicate.next_action}; to register anyway confirm it (wizard) or add "
+                          "--allow-duplicate-number (headless)")
+                self._finish(8, False, message, action)
+                self.duplicate_refused = duplicate
+                raise DuplicateNumber(self._redact(message), action, duplicate)
+            self.emit(Message(f"registering although {duplicate.evidence} (confirmed by the operator)", notice=True))
         r = self.profile.registration
         try:
             result = await self._client().request_code(cc=r.cc, phone_number=r.phone_number, method=r.method.value,
                                                        cert=r.cert, pin=r.pin)
         except ApiError as exc:
+            self.report([diagnose_api_error(exc.status, exc.code, exc.details, exc.title)])
             self._finish(8, False, str(exc), exc.next_action)
             raise WorkflowError(self._redact(str(exc)), exc.next_action) from None
         journal = self.settings.journal

@@ -6,7 +6,8 @@ the Docker data root and the media path; the ports its roles will publish are fr
 host's ``EXTERNAL_HOSTNAME`` and the DB host resolve; the DB answers on its port (round trip,
 MySQL version from its greeting); the media path (mode 755, writable, shared with the other hosts);
 the clock against this machine's; the ``WA_API_VERSION`` image can be pulled. Cluster: the seed's
-topology advice. The probes use ``getent``, ``df``, ``ss``, ``nc``, ``date`` and ``docker``.
+topology advice; with a ``monitoring`` section, the scrape ports probed from its host (field case R27).
+The probes use ``getent``, ``df``, ``ss``, ``nc``, ``date`` and ``docker``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import shlex
 import time
 
-from ..domain.diagnosis import diagnose_lines
+from ..domain.diagnosis import diagnose_lines, diagnosis_for
 from ..domain.model import ClusterProfile, HostSpec, MediaKind, Role
 from ..domain.preflight import (DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check, judge_clock, judge_db_greeting,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
@@ -26,6 +27,8 @@ from .events import CheckDone, Message
 PREFLIGHT_STEPS = (StepInfo(1, "plan", "Plan advice", "The seed's sizing guidelines applied to the hosts and roles."),
                    StepInfo(2, "hosts", "Host checks", "Check every host in parallel before anything starts."))
 DOCKER_ROOT = "/var/lib/docker"
+#: Seconds a scrape-port probe waits before it counts as dropped by a firewall.
+SCRAPE_TIMEOUT_S = 3
 
 
 class Preflight(Procedure):
@@ -70,6 +73,7 @@ class Preflight(Procedure):
                 self._record(Check(h.external_hostname, "ssh", FAILURE, "not reachable or not trusted: see the host's error above"))
         if self.profile.media.kind is MediaKind.HOST_PATH:
             await self._media_shared(marker)
+        await self._monitoring()
         failures = [c for c in self.results if c.level == FAILURE]
         warnings = [c for c in self.results if c.level == WARNING]
         summary = f"{len(failures)} failure(s), {len(warnings)} warning(s) in {len(self.results)} checks"
@@ -242,6 +246,7 @@ class Preflight(Procedure):
                                    f"does not see the files written by {', '.join(missing)} in {path}: it is not the same shared volume"))
             else:
                 self._record(Check(host.external_hostname, "media shared", OK, f"{path} is shared with every other host"))
+        for host in hosts:  # only once every host has looked: on a real share the markers are the same files
             try:
                 await self._probe(host, f"rm -f {shlex.quote(path + '/' + marker + '-' + host.external_hostname)}")
             except RemoteError:
@@ -254,7 +259,45 @@ class Preflight(Procedure):
         if status == 0:
             self._record(Check(host.external_hostname, "image", OK, f"{image} pulled"))
             return
-        found = [d for d in diagnose_lines(out.splitlines(), host.external_hostname) if d.key == "IMAGE_PULL_DENIED"]
+        diagnoses = diagnose_lines(out.splitlines(), host.external_hostname)
+        found = [d for d in diagnoses if d.key == "IMAGE_PULL_DENIED"]
         reason = f"the registry refused {image}: check WA_API_VERSION and access to docker.whatsapp.biz" if found \
             else f"docker pull {image} failed (status {status})"
+        if diagnoses and not found:  # unreachable registry, full disk…: say which, with its next action
+            reason = f"docker pull {image}: {diagnoses[0].title}: {diagnoses[0].next_action}"
+        self.report(diagnoses)
         self._record(Check(host.external_hostname, "image", FAILURE, reason))
+
+    # ---- monitoring scrape ports (field case R27) ---------------------------------------------------
+    async def _monitoring(self) -> None:
+        """From ``monitoring.from_host``, probe every scrape target with ``nc -vz -w 3``: a timeout is a
+        firewall dropping the scrape (SCRAPE_PORT_BLOCKED), a refusal an exporter that is not running.
+        Warnings only: monitoring is recommended by the seed, never required to install."""
+        mon = self.profile.monitoring
+        targets = mon.scrape_targets(self.profile.hosts)
+        if not mon.from_host or not targets:
+            return
+        try:
+            source = self.profile.host(mon.from_host)
+        except KeyError:
+            return  # validation already named monitoring.from_host
+        for host, port, what in targets:
+            check = f"scrape {port}"
+            try:
+                status, out = await self._probe(source, f"nc -vz -w {SCRAPE_TIMEOUT_S} {shlex.quote(host)} {port}")
+            except RemoteError as exc:
+                self._record(Check(host, check, WARNING, f"not probed: {mon.from_host} is not reachable ({exc})"))
+                continue
+            low = out.lower()
+            if status == 0:
+                self._record(Check(host, check, OK, f"{what} on {host}:{port} answers from {mon.from_host}"))
+            elif status == 127:
+                self._record(Check(host, check, WARNING, f"nc is not installed on {mon.from_host}: {host}:{port} not probed"))
+            elif "refused" in low:
+                self._record(Check(host, check, WARNING, f"nothing listens on {host}:{port}: start the {what} "
+                                                         "(Setup-Scripts monitoring/*-compose.yml) on that host"))
+            else:
+                evidence = out.strip().splitlines()[-1] if out.strip() else f"nc {host} {port}: no answer in {SCRAPE_TIMEOUT_S} s"
+                self.report([diagnosis_for("SCRAPE_PORT_BLOCKED", evidence, host)])
+                self._record(Check(host, check, WARNING, f"{host}:{port} ({what}) timed out from {mon.from_host} after "
+                                                         f"{SCRAPE_TIMEOUT_S} s: a firewall drops the scrape; open the port"))

@@ -22,6 +22,8 @@ class RunSettings:
     ``journal``: where completed steps and hosts are recorded, so an interrupted run can resume.
     ``preflight``: run the preflight checks before containers start (``run_all``).
     ``log_dir``: where each host's full output is written (None: no files).
+    ``profiles_dir``: the saved cluster profiles, read before registering to find the same number in another
+    cluster (None: not checked); ``allow_duplicate_number``: register even then (field case R23).
     """
 
     ssh: SshSettings = field(default_factory=SshSettings)
@@ -34,6 +36,8 @@ class RunSettings:
     profile_path: Path | None = None
     journal: Journal | None = None
     preflight: bool = True
+    profiles_dir: Path | None = None
+    allow_duplicate_number: bool = False
 
 
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
@@ -45,4 +49,4 @@ def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, 
     trusted = [paths.known_hosts] + ([Path(profile.known_hosts)] if profile.known_hosts else [])
     return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config, passphrase=passphrase,
                                        trust_new_keys_into=paths.known_hosts if trust_new_host_keys else None),
-                       log_dir=paths.logs, profile_path=profile_path)
+                       log_dir=paths.logs, profile_path=profile_path, profiles_dir=paths.profiles)

@@ -16,6 +16,20 @@ from ...domain.validation import FieldError, check_registration
 from ..steps import StepState
 from ..widgets.form import FieldBox, show_errors
 from .base import StepScreen
+from .confirm import ConfirmScreen
+
+
+class DuplicateNumberScreen(ConfirmScreen):
+    """The blocking warning before registering a number another saved cluster profile has (field case R23)."""
+
+    def __init__(self, risk: Any) -> None:
+        details = Text()
+        details.append(f"{risk.evidence}\n\n", style="bold")
+        details.append(f"{risk.explanation}\n\n")
+        details.append(f"Next: {risk.next_action}.", style="italic")
+        super().__init__("This phone number is also in another cluster profile. Registering it here disconnects "
+                         "that cluster.", details, yes="Register anyway", no="Cancel")
+        self.add_class("duplicate-number")
 
 
 class RegisterScreen(StepScreen):
@@ -111,7 +125,22 @@ class RegisterScreen(StepScreen):
             self.app.bell()
             return
         workflow = self.wapp.ensure_workflow()
+        check = getattr(workflow, "duplicate_number", None)
+        risk = check() if callable(check) else None
+        if risk is not None:  # field case R23: one instance per number; the operator must say yes explicitly
+            self.set_status(Text(f"⚠ {risk.title}: answer the question to go on.", style="bold red"))
+            self.app.push_screen(DuplicateNumberScreen(risk), self._duplicate_answered)
+            return
         self.wapp.start_task(self.number, "Request code", workflow.request_code, self._code_requested)
+
+    def _duplicate_answered(self, register_anyway: bool | None) -> None:
+        if not register_anyway:
+            self.set_status(Text("✗ Not registered: this number belongs to another saved cluster. Retire that cluster "
+                                 "first, or use another number.", style="bold red"))
+            return
+        workflow = self.wapp.ensure_workflow()
+        self.wapp.start_task(self.number, "Request code", lambda: workflow.request_code(allow_duplicate=True),
+                             self._code_requested)
 
     def _code_requested(self, result: Any) -> StepState:
         self.step_ended_quietly()

@@ -1,0 +1,47 @@
+"""The optional ``monitoring:`` profile section (field case R27): targets, validation, YAML round trip."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.domain.test_validation import good_profile
+from wabiz_tui.config.profile import ProfileError, load_profile, profile_from_dict, profile_to_dict, save_profile
+from wabiz_tui.domain.model import Monitoring
+from wabiz_tui.domain.validation import validate_profile
+
+
+def test_standard_exporters_on_every_host_and_mysqld_exporter():
+    p = good_profile()
+    first = p.hosts[0].external_hostname
+    m = Monitoring(from_host=first, host_exporters=True, mysqld_exporter="mon-db", targets=(f"{first}:9100", "x:7000"))
+    targets = m.scrape_targets(p.hosts)
+    assert (first, 9100, "node-exporter") in targets and (first, 8080, "cAdvisor") in targets
+    assert ("mon-db", 9104, "mysqld-exporter") in targets and ("x", 7000, "scrape target") in targets
+    assert len(targets) == len(set((h, port) for h, port, _ in targets)) == 2 * len(p.hosts) + 2  # no repeats
+    assert Monitoring().scrape_targets(p.hosts) == []
+
+
+def test_no_section_is_valid_and_a_bad_one_names_the_field():
+    p = good_profile()
+    assert validate_profile(p) == []
+    bad = p.with_changes(monitoring=Monitoring(from_host="nowhere", host_exporters=True))
+    assert [e.field for e in validate_profile(bad)] == ["monitoring.from_host"]
+    first = p.hosts[0].external_hostname
+    bad = p.with_changes(monitoring=Monitoring(from_host=first, targets=("no-port", "h:99999"), mysqld_exporter="db:x"))
+    fields = [e.field for e in validate_profile(bad)]
+    assert fields == ["monitoring.targets[0]", "monitoring.targets[1]", "monitoring.mysqld_exporter"]
+
+
+def test_yaml_round_trip(tmp_path):
+    p = good_profile().with_changes(monitoring=Monitoring(from_host="wa-web-1", host_exporters=True, targets=("a:1",)))
+    path = save_profile(p, tmp_path / "p.yaml")
+    assert load_profile(path).monitoring == p.monitoring
+    data = yaml.safe_load(path.read_text())
+    data["monitoring"]["targets"] = "a:1"
+    with pytest.raises(ProfileError, match="monitoring.targets"):
+        profile_from_dict(data)
+    data["monitoring"] = {"from_host": "wa-web-1", "scrape": True}
+    with pytest.raises(ProfileError, match="monitoring: unknown field"):
+        profile_from_dict(data)
+    assert "monitoring" in profile_to_dict(good_profile())
