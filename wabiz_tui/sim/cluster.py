@@ -258,6 +258,14 @@ class SimulatedCluster:
             raise ValueError(f"unknown docker fault {fault!r}")
         self._host(external_hostname).docker_fault = fault
 
+    def set_sudo(self, external_hostname: str, mode: str) -> None:
+        """What ``sudo`` does for the login user on that host: ``passwordless`` (the default: it runs the
+        command as root, to whom the Docker socket is never denied), ``password`` (``sudo -n`` answers
+        "sudo: a password is required", exit 1) or ``absent`` (not installed)."""
+        if mode not in ("passwordless", "password", "absent"):
+            raise ValueError(f"unknown sudo mode {mode!r}")
+        self._host(external_hostname).sudo = mode
+
     def set_start_fault(self, external_hostname: str, service: str, log_lines: list[str] | None) -> None:
         """Containers of ``service`` on that host print ``log_lines`` and exit with code 1 when started
         (None clears it). Used to make catalogued faults appear in real container logs."""

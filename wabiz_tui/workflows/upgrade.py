@@ -94,7 +94,7 @@ class Upgrade(Procedure):
     def target_invocation(self, host: HostSpec, compose_file: str | None = None) -> ComposeInvocation:
         """The compose invocation for ``host`` with the NEW version (and ``compose_file`` when given)."""
         kw = {"compose_file": compose_file} if compose_file else {}
-        return ComposeInvocation(host, self.target, flavour=self.flavour(host), **kw)
+        return ComposeInvocation(host, self.target, flavour=self.flavour(host), sudo=self.sudo(host), **kw)
 
     # ---- step 1 ----------------------------------------------------------------------------
     async def backup(self, password: str) -> bool:
@@ -161,7 +161,7 @@ class Upgrade(Procedure):
         if not exit_on_success:
             return await self._watch_dbupgrade_log(host, inv)
         codes: list[str] = []
-        await self._run(host, docker_wait(cid), codes.append)
+        await self._run(host, docker_wait(cid, sudo=self.sudo(host)), codes.append)
         code = next((c.strip() for c in codes if c.strip().lstrip("-").isdigit()), "")
         self.dbupgrade_exit = int(code) if code else None
         self.dbupgrade_log.clear()
