@@ -138,8 +138,12 @@ class Procedure:
 
     # ---- remote work ----------------------------------------------------------------------
     async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
-                   *, echo: bool = True) -> int | None:
-        """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput."""
+                   *, echo: bool = True, pty: bool = False) -> int | None:
+        """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput.
+
+        ``pty``: on a terminal, for commands that may run long (``up``, ``docker wait``, ``logs``, ``pull``):
+        a cancelled step then ends them even where sshd refuses signals (root logins, remote.run).
+        """
         conn = await self._pool.get(host)
         while self._pool.trusted:
             k = self._pool.trusted.pop(0)
@@ -157,13 +161,15 @@ class Procedure:
                 self.emit(HostOutput(host.external_hostname, text))
 
         try:
-            return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout)
+            return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout, pty=pty)
         except RemoteError:
             self._pool.drop(host.external_hostname)
             raise
 
     async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
-        status = await self._run(host, command)
+        """Run an action whose output is only shown (``up -d``, ``rm``, ``down``, ``exec``…), on a terminal;
+        raise :class:`RemoteError` naming ``what``, the status and the command unless it exits 0."""
+        status = await self._run(host, command, pty=True)
         if status != 0:
             raise RemoteError(host.external_hostname,
                               f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
@@ -179,14 +185,14 @@ class Procedure:
         journal = self.settings.journal
 
         async def wrapped(host: HostSpec) -> str:
-            if self.uses_compose:
-                await self._detect_flavour(host)
-                await self.docker_access(host)
-            if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
-                self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
-                self.emit(HostFinished(host.external_hostname, True, 0, ""))
-                return "already done"
             try:
+                if self.uses_compose:
+                    await self._detect_flavour(host)
+                    await self.docker_access(host)
+                if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
+                    self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
+                    self.emit(HostFinished(host.external_hostname, True, 0, ""))
+                    return "already done"
                 summary = await action(host)
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
                 exc = self._plain_cause(host, exc)

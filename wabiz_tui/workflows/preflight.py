@@ -45,9 +45,9 @@ class Preflight(Procedure):
         self.results.append(check)
         self.emit(CheckDone(check.host, check.name, check.level, check.reason))
 
-    async def _probe(self, host: HostSpec, command: str) -> tuple[int | None, str]:
+    async def _probe(self, host: HostSpec, command: str, *, pty: bool = False) -> tuple[int | None, str]:
         lines: list[str] = []
-        status = await self._run(host, command, lines.append, echo=False)
+        status = await self._run(host, command, lines.append, echo=False, pty=pty)
         return status, "\n".join(lines)
 
     async def run(self) -> bool:
@@ -259,7 +259,7 @@ class Preflight(Procedure):
         if not (await self.docker_access(host)).usable:
             self._record(Check(host.external_hostname, "image", WARNING, f"{image} not pulled: docker cannot be used (see the docker check)"))
             return
-        status, out = await self._probe(host, with_sudo(f"docker pull {shlex.quote(image)}", self.sudo(host)))
+        status, out = await self._probe(host, with_sudo(f"docker pull {shlex.quote(image)}", self.sudo(host)), pty=True)
         if status == 0:
             self._record(Check(host.external_hostname, "image", OK, f"{image} pulled"))
             return
