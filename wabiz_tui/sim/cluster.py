@@ -288,6 +288,11 @@ class SimulatedCluster:
         """How many SSH connections the host has accepted since the cluster started."""
         return self._ssh[self._host(external_hostname).name].accepted
 
+    def running_commands(self, external_hostname: str) -> list[str]:
+        """The command lines of the SSH sessions still running on that host (a command ends when it
+        finishes, or when its client closes the channel or the connection)."""
+        return list(self._ssh[self._host(external_hostname).name].running.values())
+
     def set_log_volume(self, external_hostname: str, nbytes: int) -> None:
         """Make every container's full ``logs`` on that host print about ``nbytes`` more bytes of log lines."""
         self._host(external_hostname).log_filler_bytes = max(0, int(nbytes))

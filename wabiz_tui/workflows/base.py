@@ -109,6 +109,10 @@ class Procedure:
         if self._runlog:
             self._runlog.close()
 
+    def abort(self) -> None:
+        """Drop the SSH connections at once (the app is quitting); :meth:`close` is still to be awaited."""
+        self._pool.abort()
+
     def report(self, diagnoses: Iterable[Diagnosis]) -> None:
         """Emit each diagnosis as a :class:`Finding`, once per key and host for the whole run."""
         for d in diagnoses:
