@@ -107,7 +107,13 @@ async def test_headless_install_says_why_then_succeeds_once_sudo_is_allowed(demo
     assert "permission denied on the Docker socket for the SSH user wa, and the profile does not allow sudo" in line
     assert "sudo usermod -aG docker wa" in out and "hosts[3].ssh.docker_sudo: auto" in out
     assert "Traceback" not in out + err
+    assert f"a retry runs the step again on {DENIED} only" in out
     save_profile(with_sudo_mode(demo.profile, "auto"), demo.profile_path)
-    code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "--skip-preflight"))
+    code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "--skip-preflight", "-v"))
     assert code == 3, out + err  # step 5 went through (sudo -n); the run now waits for the registration code
     assert f"step 5 {DENIED}: ok" in out
+    # only the failed host ran step 5 again: the others were re-checked on their host and skipped
+    step5 = [line for line in out.splitlines() if line.startswith("  step 5 ")]
+    for other in ("wa-web-1", "wa-master-1", "wa-master-2", "wa-core-2"):
+        assert f"  step 5 {other} | already done in an earlier run (re-checked on the host): skipped" in step5, step5
+    assert any(line.startswith(f"  step 5 {DENIED} | ") and "wacore" in line and "sudo -n" not in line for line in step5)

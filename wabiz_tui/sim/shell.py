@@ -626,7 +626,7 @@ async def _mkdir(p: Proc) -> int:
     for a in paths:
         path = p.shell.real(a)
         if path.exists():
-            if not parents:
+            if not parents or not path.is_dir():  # mkdir -p still refuses a path that is a file
                 status = await p.fail(f"mkdir: cannot create directory ‘{a}’: File exists")
             continue
         if not parents and not path.parent.is_dir():

@@ -175,9 +175,11 @@ class Procedure:
         raise :class:`RemoteError` naming ``what``, the status and the command unless it exits 0."""
         status = await self._run(host, command, pty=True)
         if status != 0:
-            raise RemoteError(host.external_hostname,
-                              f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
-                              next_action)
+            error = RemoteError(host.external_hostname,
+                                f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
+                                next_action)
+            error.exit_status = status
+            raise error
 
     async def _on_hosts(self, number: int, hosts: tuple[HostSpec, ...], action: Callable[[HostSpec], Awaitable[str]],
                         what: str) -> bool:
@@ -208,7 +210,7 @@ class Procedure:
                 self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
                 if getattr(exc, "next_action", ""):
                     self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
-                self.emit(HostFinished(host.external_hostname, False, None, text))
+                self.emit(HostFinished(host.external_hostname, False, getattr(exc, "exit_status", None), text))
                 raise exc
             if journal:  # recorded before it is reported, so a kill right after the report cannot lose it
                 journal.host_done(number, host.external_hostname)
@@ -219,8 +221,12 @@ class Procedure:
         failed = [r for r in results.values() if not r.ok]
         if failed:
             first = failed[0]
+            names = ", ".join(r.host for r in failed)
+            rechecks = journal is not None and type(self)._still_done is not Procedure._still_done
+            retry = (f"a retry runs the step again on {names} only (the other hosts are re-checked and skipped)" if rechecks
+                     else "a retry redoes the step on every host (safe for the hosts that succeeded)")
             return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
-                                first.next_action or f"fix {first.host} and retry the step (hosts that succeeded are redone safely)")
+                                f"{first.next_action or f'fix {first.host}'}; {retry}")
         if journal:
             journal.step_done(number)
         return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
