@@ -74,3 +74,54 @@ async def test_log_collection_over_real_openssh(openssh_cluster, tmp_path):
 
 async def _code(session):
     return session.cluster.sms_outbox[-1][1]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+async def test_cancelled_log_collection_leaves_no_remote_process(openssh_cluster, tmp_path):
+    """The tests log in as root, for whom OpenSSH refuses SSH signal requests: only the PTY that long
+    commands get (closed on cancel: SIGHUP) ends the remote ``docker-compose logs`` here. The remote
+    process is silent (the simulated host behind the shim is slow), so nothing else would end it."""
+    import asyncio
+    import time
+
+    from tests.openssh.conftest import descendants
+    from wabiz_tui.workflows.logs import LogCollection, LogRequest
+
+    session, profile, known, hosts = openssh_cluster
+    host = next(o for o in hosts if o.name == "wa-core-1")
+    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), preflight=False)
+    logs = LogCollection(profile, emit=Recorder(), settings=settings)
+    request = LogRequest(hosts=("wa-core-1",), tail=1)
+    try:
+        await logs.collect(request, tmp_path / "first")  # connects and probes docker once, quickly
+
+        def remote_logs() -> list[int]:
+            return [p for p in descendants(host.process.pid) if "logs --no-color" in _cmdline(p)]
+
+        session.cluster.set_host_latency("wa-core-1", 30)
+        before = set(asyncio.all_tasks())
+        task = asyncio.create_task(logs.collect(request, tmp_path / "second"))
+        deadline = time.monotonic() + 10
+        while not remote_logs() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert remote_logs(), "the remote docker-compose logs did not start"
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        deadline = time.monotonic() + 3
+        while remote_logs() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not remote_logs(), [_cmdline(p) for p in remote_logs()]
+        assert not [t for t in asyncio.all_tasks() - before if not t.done()]
+    finally:
+        session.cluster.set_host_latency("wa-core-1", 0)
+        await logs.close()

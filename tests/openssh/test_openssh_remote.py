@@ -232,6 +232,80 @@ async def test_refused_key_and_refused_port_are_reported_at_once(ssh_lab, tmp_pa
     assert time.monotonic() - t0 < 3
 
 
+# ---- the SSH agent -------------------------------------------------------------------------------
+
+@pytest.fixture
+def agent(ssh_lab, tmp_path, monkeypatch):
+    """A real ``ssh-agent`` holding a key that exists in no file the client would find (the key file is
+    deleted once added), authorised on the lab's hosts; HOME is an empty directory (no ~/.ssh)."""
+    from tests.conftest import need_tool
+    from tests.openssh.conftest import keygen
+
+    need_tool("ssh-agent")
+    need_tool("ssh-add")
+    home = tmp_path / "agent-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    sock = tmp_path / "agent.sock"
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        keygen(tmp_path / "agent_only")
+        subprocess.run(["ssh-add", "-q", str(tmp_path / "agent_only")], check=True, env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+                       capture_output=True)
+        with open(ssh_lab.base / "authorized_keys", "a") as fh:
+            fh.write((tmp_path / "agent_only.pub").read_text())
+        (tmp_path / "agent_only").unlink()  # from now on only the agent holds it
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        yield sock
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+async def test_authenticates_through_the_ssh_agent(ssh_lab, agent):
+    ssh_lab.add("a")
+    host = spec("a", host="127.0.0.1", port=ssh_lab.hosts["a"].port, user=ssh_lab.user)  # no key file: the agent
+    conn = await connect(host, settings(ssh_lab, read_user_config=True))
+    try:
+        assert (await output(conn, "echo by-agent"))[1] == ["by-agent"]
+    finally:
+        conn.close()
+    # an ~/.ssh/config alias without IdentityFile goes through the agent too
+    cfg = ssh_lab.base / "agent_config"
+    cfg.write_text(f"Host wa-agent\n  HostName 127.0.0.1\n  Port {ssh_lab.hosts['a'].port}\n  User {ssh_lab.user}\n")
+    conn = await connect(spec("a", alias="wa-agent"), settings(ssh_lab, read_user_config=True, config_file=cfg))
+    try:
+        assert (await output(conn, "echo alias-by-agent"))[1] == ["alias-by-agent"]
+    finally:
+        conn.close()
+    # the profile may forbid the agent: then nothing is offered, and the message says why
+    with pytest.raises(AuthenticationFailed) as off:
+        await connect(spec("a", host="127.0.0.1", port=ssh_lab.hosts["a"].port, user=ssh_lab.user, use_agent=False),
+                      settings(ssh_lab, read_user_config=True))
+    assert "no SSH key to offer" in str(off.value) and "ssh.use_agent is false" in str(off.value)
+
+
+async def test_no_agent_and_no_key_says_what_to_fix(ssh_lab, tmp_path, monkeypatch):
+    ssh_lab.add("a")
+    (tmp_path / "empty-home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    host = spec("a", host="127.0.0.1", port=ssh_lab.hosts["a"].port, user=ssh_lab.user)
+    with pytest.raises(AuthenticationFailed) as info:
+        await connect(host, settings(ssh_lab, read_user_config=True))
+    text = str(info.value)
+    assert "no SSH key to offer" in text and "no default key in ~/.ssh" in text and "SSH_AUTH_SOCK is not set" in text, text
+    assert "ssh.key_file" in info.value.next_action and "ssh-add" in info.value.next_action
+    # a stale agent socket is named as such
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "gone.sock"))
+    with pytest.raises(AuthenticationFailed) as stale:
+        await connect(host, settings(ssh_lab, read_user_config=True))
+    assert "gone.sock does not exist" in str(stale.value)
+
+
 # ---- faults mid-step ----------------------------------------------------------------------------
 
 async def test_a_host_going_silent_mid_stream_is_unreachable_within_the_keepalive_bound(ssh_lab):

@@ -146,3 +146,43 @@ async def test_openssh_scp_client_uploads_and_exits_0(cluster, tmp_path):
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err
     assert (cluster.host_root("wa-web-1") / "home/wa/f.txt").read_text() == "hello\n"
+
+
+async def test_running_commands_are_listed_and_end_when_the_client_closes_the_channel(cluster):
+    cluster.set_host_latency("wa-core-1", 30)  # the command stays silent and running
+    conn = await connect(cluster, "wa-core-1")
+    try:
+        proc = await conn.create_process("docker ps -q")
+        for _ in range(100):
+            if cluster.running_commands("wa-core-1"):
+                break
+            await asyncio.sleep(0.02)
+        assert cluster.running_commands("wa-core-1") == ["docker ps -q"]
+        assert cluster.running_commands("wa-core-2") == []
+        proc.close()
+        for _ in range(100):
+            if not cluster.running_commands("wa-core-1"):
+                break
+            await asyncio.sleep(0.02)
+        assert cluster.running_commands("wa-core-1") == []
+    finally:
+        conn.close()
+        cluster.set_host_latency("wa-core-1", 0)
+
+
+async def test_sudo_modes_and_root_on_a_denied_socket(cluster):
+    cluster.set_docker_fault("wa-core-1", "socket_denied")
+    conn = await connect(cluster, "wa-core-1")
+    try:
+        denied = await conn.run("docker ps -q")
+        assert denied.exit_status == 1 and "permission denied while trying to connect" in denied.stderr
+        assert (await conn.run("sudo -n docker ps -q")).exit_status == 0
+        env = await conn.run("sudo -n WA_API_VERSION=2.41.2 sh -c 'echo $WA_API_VERSION'")
+        assert env.stdout.strip() == "2.41.2"
+        cluster.set_sudo("wa-core-1", "password")
+        refused = await conn.run("sudo -n docker ps -q")
+        assert refused.exit_status == 1 and refused.stderr.strip() == "sudo: a password is required"
+        cluster.set_sudo("wa-core-1", "absent")
+        assert (await conn.run("sudo -n true")).exit_status == 127
+    finally:
+        conn.close()

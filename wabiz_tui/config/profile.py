@@ -7,7 +7,7 @@ A profile file looks like::
     shards: 1
     hosts:
       - external_hostname: wa-web-1
-        ssh: {host: 10.0.0.11, port: 22, user: wa, key_file: ~/.ssh/id_ed25519}
+        ssh: {host: 10.0.0.11, port: 22, user: wa, key_file: ~/.ssh/id_ed25519, docker_sudo: never}
         remote_dir: /home/wa/biz
         roles: [webapp]
     db: {engine: MYSQL, hostname: db.internal, port: 3306, username: wa, password: "…"}

@@ -12,6 +12,7 @@ import posixpath
 import shlex
 from dataclasses import dataclass
 
+from .docker_access import with_sudo
 from .model import HostSpec, Role
 from .render import COMPOSE_FILE, DB_ENV_FILE, DBUPGRADE_FILE
 from .validation import check_abs_path, check_hostname, check_since, check_version
@@ -38,6 +39,8 @@ class ComposeInvocation:
     version: str
     flavour: str = COMPOSE_V1
     compose_file: str = COMPOSE_FILE
+    #: run through ``sudo -n`` (the host's Docker socket is denied to the SSH user; ``domain.docker_access``)
+    sudo: bool = False
 
     @property
     def compose_path(self) -> str:
@@ -45,7 +48,8 @@ class ComposeInvocation:
         return posixpath.join(self.host.remote_dir, self.compose_file)
 
     def command(self, *args: str) -> str:
-        """``EXTERNAL_HOSTNAME=… WA_API_VERSION=… docker-compose -f … --project-directory … ARGS``.
+        """``EXTERNAL_HOSTNAME=… WA_API_VERSION=… docker-compose -f … --project-directory … ARGS``,
+        prefixed by ``sudo -n`` when :attr:`sudo`.
 
         Raises :class:`UnsafeValue` when the hostname, version or directory is not valid.
         """
@@ -59,7 +63,7 @@ class ComposeInvocation:
                f"WA_API_VERSION={shlex.quote(self.version)}")
         parts = [self.flavour, "-f", shlex.quote(self.compose_path),
                  "--project-directory", shlex.quote(self.host.remote_dir), *map(shlex.quote, args)]
-        return f"{env} {' '.join(parts)}"
+        return with_sudo(f"{env} {' '.join(parts)}", self.sudo)
 
     def up(self, role: Role) -> str:
         """Start the role's service detached: ``… up -d waweb|master|wacore`` (seed, HA step 5)."""
@@ -119,14 +123,16 @@ def remote_files(host: HostSpec) -> dict[str, str]:
     return {name: posixpath.join(host.remote_dir, name) for name in (COMPOSE_FILE, DB_ENV_FILE)}
 
 
-def docker_wait(container_id: str) -> str:
-    """``docker wait ID``: blocks until the container exits and prints its exit code."""
+def docker_wait(container_id: str, *, sudo: bool = False) -> str:
+    """``docker wait ID`` (``sudo -n docker wait ID`` with ``sudo``): blocks until the container exits
+    and prints its exit code."""
     if not container_id or not all(c in "0123456789abcdef" for c in container_id) or len(container_id) > 64:
         raise UnsafeValue(f"container id {container_id!r} is not a hex id")
-    return f"docker wait {container_id}"
+    return with_sudo(f"docker wait {container_id}", sudo)
 
 
-def inspect_state(container_id: str) -> str:
-    """``docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' ID``: one container's state and exit code."""
+def inspect_state(container_id: str, *, sudo: bool = False) -> str:
+    """``docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' ID``: one container's state and exit code
+    (through ``sudo -n`` with ``sudo``)."""
     docker_wait(container_id)  # same validation: a hex id
-    return f"docker inspect -f {shlex.quote('{{.State.Status}} {{.State.ExitCode}}')} {container_id}"
+    return with_sudo(f"docker inspect -f {shlex.quote('{{.State.Status}} {{.State.ExitCode}}')} {container_id}", sudo)

@@ -42,7 +42,9 @@ class SshTarget:
     and come from that file. ``key_file`` is a private key path; ``use_agent`` allows the SSH agent.
     ``port`` is a TCP port (1-65535). ``jump`` lists jump hosts to go through, in order, as
     ``[user@]host[:port]`` separated by commas (each may also be a ``~/.ssh/config`` alias); empty means
-    the ``ProxyJump`` of ``~/.ssh/config``, if any, else a direct connection.
+    the ``ProxyJump`` of ``~/.ssh/config``, if any, else a direct connection. ``docker_sudo`` says
+    whether docker may run through passwordless sudo on the host: ``never``, ``auto`` (only when the
+    Docker socket is denied to the SSH user) or ``always`` (see ``domain.docker_access``).
     """
 
     host: str = ""
@@ -52,6 +54,7 @@ class SshTarget:
     use_agent: bool = True
     alias: str = ""
     jump: str = ""
+    docker_sudo: str = "never"
 
 
 @dataclass(frozen=True)

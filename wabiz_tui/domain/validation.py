@@ -11,6 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from .docker_access import DOCKER_SUDO_MODES
 from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role, split_host_port
 
 #: Characters the client cannot handle in ``WA_DB_PASSWORD`` (seed "Prima di iniziare";
@@ -225,6 +226,10 @@ def check_host(host: HostSpec, index: int) -> list[FieldError]:
         errors.append(FieldError(f"{p}.ssh.user", f"{s.user!r} is not a valid user name"))
     errors += check_port(s.port, f"{p}.ssh.port")
     errors += check_jump(s.jump, f"{p}.ssh.jump")
+    if s.docker_sudo not in DOCKER_SUDO_MODES:
+        errors.append(FieldError(f"{p}.ssh.docker_sudo", f"{s.docker_sudo!r} is not one of {', '.join(DOCKER_SUDO_MODES)}: "
+                                                        "never (default), auto (sudo -n only when the Docker socket is denied) "
+                                                        "or always"))
     errors += check_abs_path(host.remote_dir, f"{p}.remote_dir", "remote directory")
     if not host.roles:
         errors.append(FieldError(f"{p}.roles", "is empty: give the host at least one of webapp, master, coreapp"))

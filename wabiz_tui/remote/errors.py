@@ -6,6 +6,9 @@ from __future__ import annotations
 class RemoteError(Exception):
     """Base class: ``host`` is the EXTERNAL_HOSTNAME, ``next_action`` a suggestion in words."""
 
+    #: the remote command's exit status when the error is a command's failure (None otherwise)
+    exit_status: int | None = None
+
     def __init__(self, host: str, message: str, next_action: str = ""):
         self.host = host
         self.next_action = next_action

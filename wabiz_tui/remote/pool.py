@@ -55,6 +55,14 @@ class ConnectionPool:
         if conn is not None:
             conn.close()
 
+    def abort(self) -> None:
+        """Drop every connection at once, without the graceful close (quitting the app: a server that
+        never answers a channel close must not hold it up, field case R33). Running commands end as
+        on a lost connection."""
+        conns, self._conns = list(self._conns.values()), {}
+        for c in conns:
+            c.abort()
+
     async def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Close every connection; those not closed within ``timeout`` seconds are aborted."""
         conns, self._conns = list(self._conns.values()), {}

@@ -31,16 +31,17 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
     Stopping (the caller's task cancelled, or the timeout): the remote process is sent SIGTERM (an SSH
     "signal" request, OpenSSH ≥ 7.9, which sshd delivers to the command's process group), then the
     channel is closed, waiting at most ``STOP_TIMEOUT`` seconds. With ``pty`` a terminal is requested
-    as well, so closing the channel also hangs up the remote side (lines then end in CRLF, which the
-    line splitter removes).
+    as well, so closing the channel also hangs up the remote side (SIGHUP): the only way to end it
+    when sshd refuses signal requests, as OpenSSH does for root logins. On a terminal stderr is merged
+    anyway and lines end in CRLF, which the line splitter removes; a server that refuses the terminal
+    gets the command without one.
     """
     splitter = LineSplitter()
     proc: asyncssh.SSHClientProcess | None = None
     finished = False
     try:
         async with asyncio.timeout(timeout):
-            proc = await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None,
-                                             term_type="dumb" if pty else None)
+            proc = await _open(conn, command, pty)
             while True:
                 chunk = await proc.stdout.read(READ_CHUNK)
                 if not chunk:
@@ -65,6 +66,15 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
     finally:
         if proc is not None:
             await _stop(proc, still_running=not finished)
+
+
+async def _open(conn: asyncssh.SSHClientConnection, command: str, pty: bool) -> asyncssh.SSHClientProcess:
+    try:
+        return await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None, term_type="dumb" if pty else None)
+    except asyncssh.ChannelOpenError as exc:
+        if not pty or exc.code != asyncssh.OPEN_REQUEST_PTY_FAILED:
+            raise
+    return await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None)
 
 
 def _why(exc: BaseException) -> str:

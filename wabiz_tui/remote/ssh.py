@@ -255,6 +255,50 @@ def _encryption_detail(exc: Exception) -> str:
     return text
 
 
+#: The private keys OpenSSH (and asyncssh) try by default when nothing else is configured.
+DEFAULT_KEYS = ("id_ed25519_sk", "id_ecdsa_sk", "id_ed448", "id_ed25519", "id_ecdsa", "id_rsa", "id_dsa")
+
+
+def _agent_socket(hop: Hop, settings: SshSettings) -> str:
+    """The agent socket asyncssh uses: the config's ``IdentityAgent``, else ``SSH_AUTH_SOCK`` ("" for none)."""
+    cfg = _config(config_paths(settings), hop.name, hop.user, hop.port)
+    path = str(cfg.get("IdentityAgent") or "") if cfg else ""
+    if path.lower() == "none":
+        return ""
+    return os.path.expanduser(path or os.environ.get("SSH_AUTH_SOCK", ""))
+
+
+def _offered(hop: Hop, loaded: list, settings: SshSettings, *, agent: bool, agent_allowed: bool) -> tuple[list[str], str]:
+    """What the client could offer for authentication (for the refusal message), and what was missing."""
+    offered: list[str] = []
+    missing: list[str] = []
+    if loaded:
+        offered.append(f"key file {', '.join(hop.identity_files)}")
+    elif hop.identity_files:
+        missing.append(f"the IdentityFile {', '.join(hop.identity_files)} does not exist")
+    elif settings.read_user_config:
+        found = [k for k in DEFAULT_KEYS if os.path.isfile(os.path.expanduser(f"~/.ssh/{k}"))]
+        if found:
+            offered.append(f"default key(s) ~/.ssh/{', ~/.ssh/'.join(found)}")
+        else:
+            missing.append("no ssh.key_file, no IdentityFile and no default key in ~/.ssh")
+    else:
+        missing.append("no ssh.key_file and no IdentityFile")
+    if agent:
+        sock = _agent_socket(hop, settings)
+        if not sock:
+            missing.append("no SSH agent (SSH_AUTH_SOCK is not set)")
+        elif not os.path.exists(sock):
+            missing.append(f"the SSH agent socket {sock} does not exist (a stale SSH_AUTH_SOCK?)")
+        else:
+            offered.append(f"the SSH agent at {sock}")
+    elif not agent_allowed:
+        missing.append("the SSH agent is not used (ssh.use_agent is false)")
+    else:
+        missing.append("the SSH agent is not used here (the user's SSH configuration is not read)")
+    return offered, "; ".join(missing)
+
+
 # ---- host keys --------------------------------------------------------------------------------------
 
 class _KeyWitness(asyncssh.SSHClient):
@@ -304,13 +348,16 @@ async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStor
     }
     if hop.user:
         kwargs["username"] = hop.user
+    loaded: list[asyncssh.SSHKeyPair] = []
     if hop.identity_files:
-        loaded: list[asyncssh.SSHKeyPair] = []
         for f in hop.identity_files:
             loaded += await keys.load(f, settings, name, required=hop.key_file_required)
         # none of the config's IdentityFile exists: like OpenSSH, go on with the agent (and default keys)
-        kwargs["client_keys"] = loaded or []
-    if not use_agent or not settings.read_user_config:
+        kwargs["client_keys"] = loaded or ([] if settings.read_user_config else None)
+    elif not settings.read_user_config:
+        kwargs["client_keys"] = None  # no key of the user's ~/.ssh either (and then no agent: asyncssh)
+    agent = use_agent and settings.read_user_config
+    if not agent:
         kwargs["agent_path"] = None
     witness = _KeyWitness()
     try:
@@ -332,7 +379,14 @@ async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStor
             err.args = (f"{name}: {what}{through}: unknown host key {key_type} {fp} for {hop.host}:{hop.port}",)
         raise err from None
     except asyncssh.PermissionDenied:
-        raise AuthenticationFailed(name, f"{what}{through}: SSH authentication refused for user {hop.user or getpass.getuser()} at {hop.host}:{hop.port}",
+        offered, fix = _offered(hop, loaded, settings, agent=agent, agent_allowed=use_agent)
+        user = hop.user or getpass.getuser()
+        if not offered:
+            raise AuthenticationFailed(name, f"{what}{through}: no SSH key to offer to {hop.host}:{hop.port} as {user}: {fix}",
+                                       "set ssh.key_file in the profile (or IdentityFile in ~/.ssh/config), or start "
+                                       "ssh-agent, add the key with ssh-add and run wabiz-tui where SSH_AUTH_SOCK is set") from None
+        raise AuthenticationFailed(name, f"{what}{through}: SSH authentication refused for user {user} at {hop.host}:{hop.port} "
+                                         f"(offered: {'; '.join(offered)}{'; ' + fix if fix else ''})",
                                    "check the user, the key file or the agent, and the host's authorized_keys") from None
     except TimeoutError:
         raise HostUnreachable(name, f"{what}{through}: no SSH answer from {hop.host}:{hop.port} within {settings.connect_timeout:.0f} s",

@@ -260,6 +260,14 @@ class SimulatedCluster:
             raise ValueError(f"unknown docker fault {fault!r}")
         self._host(external_hostname).docker_fault = fault
 
+    def set_sudo(self, external_hostname: str, mode: str) -> None:
+        """What ``sudo`` does for the login user on that host: ``passwordless`` (the default: it runs the
+        command as root, to whom the Docker socket is never denied), ``password`` (``sudo -n`` answers
+        "sudo: a password is required", exit 1) or ``absent`` (not installed)."""
+        if mode not in ("passwordless", "password", "absent"):
+            raise ValueError(f"unknown sudo mode {mode!r}")
+        self._host(external_hostname).sudo = mode
+
     def set_start_fault(self, external_hostname: str, service: str, log_lines: list[str] | None) -> None:
         """Containers of ``service`` on that host print ``log_lines`` and exit with code 1 when started
         (None clears it). Used to make catalogued faults appear in real container logs."""
@@ -281,6 +289,11 @@ class SimulatedCluster:
     def ssh_connections(self, external_hostname: str) -> int:
         """How many SSH connections the host has accepted since the cluster started."""
         return self._ssh[self._host(external_hostname).name].accepted
+
+    def running_commands(self, external_hostname: str) -> list[str]:
+        """The command lines of the SSH sessions still running on that host (a command ends when it
+        finishes, or when its client closes the channel or the connection)."""
+        return list(self._ssh[self._host(external_hostname).name].running.values())
 
     def set_log_volume(self, external_hostname: str, nbytes: int) -> None:
         """Make every container's full ``logs`` on that host print about ``nbytes`` more bytes of log lines."""

@@ -67,6 +67,8 @@ class SshHost:
         self.accepted = 0
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sessions: set[asyncio.Task] = set()
+        #: the command line of every session still running (an interactive shell is "")
+        self.running: dict[asyncio.Task, str] = {}
         #: extra delay (seconds, not scaled) before each session's command runs: the "slow host" fault
         self.latency = 0.0
 
@@ -102,8 +104,11 @@ class SshHost:
 
     async def _session(self, process: asyncssh.SSHServerProcess) -> None:
         task = asyncio.current_task()
+        hangup: asyncio.Task | None = None
         if task is not None:
             self._sessions.add(task)
+            self.running[task] = process.command or ""
+            hangup = asyncio.get_running_loop().create_task(self._hang_up(process, task))
         try:
             status = await self._run(process)
         except (asyncssh.Error, BrokenPipeError, ConnectionError, asyncio.CancelledError):
@@ -118,10 +123,24 @@ class SshHost:
         finally:
             if task is not None:
                 self._sessions.discard(task)
+                self.running.pop(task, None)
+            if hangup is not None:
+                hangup.cancel()
         try:
             process.exit(status)
         except Exception:
             pass
+
+    @staticmethod
+    async def _hang_up(process: asyncssh.SSHServerProcess, task: asyncio.Task) -> None:
+        """The client closed the channel (or the connection went): end the command, as the hang-up of
+        its terminal or the broken pipe of its output would on a real host."""
+        try:
+            await process.channel.wait_closed()
+        except Exception:  # noqa: BLE001 - the channel is gone either way
+            pass
+        if not task.done():
+            task.cancel()
 
     async def _run(self, process: asyncssh.SSHServerProcess) -> int:
         async def out(text: str) -> None:

@@ -61,6 +61,8 @@ class KeyActions:
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.DEMO_ACTIONS:
             return self.faults is not None
+        if action == "cancel_step":  # shown only while something runs
+            return self.busy or self.operation_running() is not None
         if action in self.STEP_ACTIONS or action in self.RUN_ACTIONS:
             try:
                 screen = self.screen
@@ -119,6 +121,18 @@ class KeyActions:
         screen = self.screen
         if isinstance(screen, (StepScreen, OperationScreen)):
             await screen.primary_action()
+
+    def action_cancel_step(self) -> None:
+        """Cancel the running step (or operation): its tasks are cancelled, which stops the remote
+        commands it started (their channels are closed: remote.run), and it is shown as cancelled."""
+        if self.busy:
+            self.workers.cancel_group(self, "step")
+            return
+        for screen in self.operation_screens():
+            if screen.running:
+                screen.workers.cancel_group(screen, "operation")
+                return
+        self.notify("Nothing is running.", severity="information")
 
     def action_toggle_follow(self) -> None:
         """Pause or resume following in the host panes of this step."""

@@ -72,6 +72,8 @@ class WabizApp(KeyActions, FaultActions, App):
         Binding("ctrl+n", "next_step", "Next", priority=True, id="next-step"),
         Binding("ctrl+b", "back", "Back", priority=True, id="back"),
         Binding("ctrl+r", "run_step", "Run/retry", priority=True, id="run-step"),
+        Binding("ctrl+x", "cancel_step", "Cancel", priority=True, id="cancel-step",
+                tooltip="Stop the running step or operation and its remote commands"),
         Binding("ctrl+l", "toggle_follow", "Follow/pause", priority=True, id="toggle-follow"),
         Binding("ctrl+s", "save_logs", "Save logs", priority=True, id="save-logs"),
         Binding("ctrl+t", "toggle_theme", "Theme", priority=True, id="toggle-theme"),
@@ -168,6 +170,15 @@ class WabizApp(KeyActions, FaultActions, App):
             except Exception as exc:  # noqa: BLE001 - closing must never raise out of the app
                 self.log.warning(f"closing the engine failed: {exc!r}")
 
+    async def action_quit(self) -> None:
+        """Leave at once, even mid-stream: the engines' SSH connections are aborted rather than closed
+        gracefully (a server that never answers a channel close must not hold the exit: field case R33)."""
+        engines = [self.workflow, self.mc_workflow] + [screen.engine for screen in self.operation_screens()]
+        for engine in engines:
+            if engine is not None and hasattr(engine, "abort"):
+                engine.abort()
+        self.exit()
+
     # ---- profile and engine -----------------------------------------------------------------
     def set_profile(self, profile: ClusterProfile) -> None:
         """Use ``profile`` from now on (forms call this before their step runs)."""
@@ -232,13 +243,13 @@ class WabizApp(KeyActions, FaultActions, App):
         """Run settings for an operation engine (the same trust files and demo scaling as the install)."""
         return engine_settings(self.profile, self.profile_path, self.demo_speed)
 
+    def operation_screens(self) -> list[OperationScreen]:
+        """The operation screens built so far (each is a factory until first shown)."""
+        return [screen for name in OPERATIONS if isinstance(screen := self._installed_screens.get(name), OperationScreen)]
+
     def operation_running(self) -> str | None:
         """The heading of the operation that runs now (None when none does)."""
-        for name in OPERATIONS:
-            screen = self._installed_screens.get(name)  # a factory until the screen was first shown
-            if isinstance(screen, OperationScreen) and screen.running:
-                return screen.HEADING
-        return None
+        return next((screen.HEADING for screen in self.operation_screens() if screen.running), None)
 
     def adopt_profile(self, engine: Any) -> None:
         """Take the profile an operation changed (new version, not installed any more)."""
@@ -347,6 +358,7 @@ class WabizApp(KeyActions, FaultActions, App):
             hosts = tuple(h.external_hostname for h in self.profile.hosts)
         self.step_screen(number).step_started(hosts)
         self.run_step_worker(number, call)
+        self.refresh_bindings()
 
     def _refuse_while_running(self) -> bool:
         """True (with a warning) while a step or an operation runs: one thing at a time on a cluster."""
@@ -373,7 +385,7 @@ class WabizApp(KeyActions, FaultActions, App):
     @work(exclusive=True, exit_on_error=False, group="step", name="run-step")
     async def run_step_worker(self, number: int, call: Callable[[], Awaitable[Any]] | None = None) -> None:
         """Run one step of the engine; every failure ends as a visible message, never a traceback."""
-        ok = False
+        ok = cancelled = False
         summary = next_action = ""
         try:
             self.last_finished.pop(number, None)
@@ -383,13 +395,14 @@ class WabizApp(KeyActions, FaultActions, App):
             if finished is not None:
                 summary, next_action = finished.summary, finished.next_action
         except asyncio.CancelledError:
-            summary, next_action = "cancelled", "press ctrl+r to run it again"
+            cancelled = True
+            summary, next_action = "cancelled; its remote commands were stopped", "press ctrl+r to run it again"
             raise
         except Exception as exc:  # noqa: BLE001 - turned into a message
             summary = f"{type(exc).__name__}: {self.mask(str(exc))}"
             next_action = getattr(exc, "next_action", "") or "check the hosts and the profile, then press ctrl+r to retry"
         finally:
-            self.finish_step(number, ok, summary, next_action)
+            self.finish_step(number, ok, summary, next_action, cancelled=cancelled)
 
     def start_task(self, number: int, label: str, call: Callable[[], Awaitable[Any]],
                    done: Callable[[Any], StepState]) -> None:
@@ -405,6 +418,7 @@ class WabizApp(KeyActions, FaultActions, App):
         self.set_state(number, StepState.RUNNING)
         self.step_screen(number).step_started(())
         self.run_task_worker(number, label, call, done)
+        self.refresh_bindings()
 
     @work(exclusive=True, exit_on_error=False, group="step", name="run-task")
     async def run_task_worker(self, number: int, label: str, call: Callable[[], Awaitable[Any]],
@@ -413,7 +427,7 @@ class WabizApp(KeyActions, FaultActions, App):
         try:
             result = await call()
         except asyncio.CancelledError:
-            self.finish_step(number, False, f"{label} cancelled", "press ctrl+r to try again")
+            self.finish_step(number, False, f"{label} cancelled", "press ctrl+r to try again", cancelled=True)
             raise
         except Exception as exc:  # noqa: BLE001 - turned into a message
             next_action = getattr(exc, "next_action", "") or "check the fields and the Webapp, then press ctrl+r"
@@ -428,14 +442,18 @@ class WabizApp(KeyActions, FaultActions, App):
             return
         self.set_state(number, state)
 
-    def finish_step(self, number: int, ok: bool, summary: str, next_action: str) -> None:
-        """Record the outcome of step ``number`` and tell the user."""
+    def finish_step(self, number: int, ok: bool, summary: str, next_action: str, *, cancelled: bool = False) -> None:
+        """Record the outcome of step ``number`` (``cancelled``: stopped by the user) and tell the user."""
         self.active_step = None
-        self.set_state(number, StepState.DONE if ok else StepState.FAILED)
+        self.set_state(number, StepState.DONE if ok else StepState.CANCELLED if cancelled else StepState.FAILED)
+        self.refresh_bindings()
         screen = self.step_screen(number)
         if screen.is_mounted:
-            screen.step_ended(ok, summary, next_action)
-        if not ok:
+            screen.step_ended(ok, summary, next_action, cancelled=cancelled)
+        if cancelled:
+            self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) cancelled. {next_action}",
+                        severity="warning", title="Step cancelled")
+        elif not ok:
             self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) failed: "
                         f"{summary or 'see the panes'}. "
                         f"{next_action}", severity="error", title="Step failed")

@@ -18,6 +18,9 @@ def palette_commands(app: WabizApp) -> Iterator[SystemCommand]:
     yield SystemCommand("Next step", "Run this step if needed, else go to the next (ctrl+n)", app.action_next_step)
     yield SystemCommand("Previous step", "Go back one step (ctrl+b)", app.action_back)
     yield SystemCommand("Run / retry step", "Run the step or operation on screen (ctrl+r)", app.action_run_step)
+    if app.busy or app.operation_running():
+        yield SystemCommand("Cancel the running step", "Stop it and the remote commands it started (ctrl+x)",
+                            app.action_cancel_step)
     yield SystemCommand("Follow / pause logs", "Toggle following in the host panes (ctrl+l)", app.action_toggle_follow)
     yield SystemCommand("Save logs", f"Save this screen's host logs under {app.log_dir} (ctrl+s)", app.action_save_logs)
     yield SystemCommand("Toggle dark/light theme", "Switch theme (ctrl+t)", app.action_toggle_theme)

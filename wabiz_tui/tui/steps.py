@@ -13,6 +13,7 @@ class StepState(str, Enum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 #: Group names shown in the step list.

@@ -16,6 +16,8 @@ from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
 from ..domain.commands import COMPOSE_V1, COMPOSE_V2, ComposeInvocation, inspect_state, mkdir
+from ..domain.docker_access import (DOCKER_PROBE, SUDO_ALWAYS, SUDO_NEVER, DockerAccess, denied_without_sudo,
+                                     socket_denied, sudo_outcome, sudo_unusable, with_sudo)
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines, diagnose_transport, diagnose_verdict
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
@@ -59,6 +61,7 @@ class Procedure:
         self.extra_secrets: list[str] = []
         self._recent: dict[str, deque[str]] = {}
         self._flavours: dict[str, str] = {}
+        self._access: dict[str, DockerAccess] = {}
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
@@ -106,6 +109,10 @@ class Procedure:
         if self._runlog:
             self._runlog.close()
 
+    def abort(self) -> None:
+        """Drop the SSH connections at once (the app is quitting); :meth:`close` is still to be awaited."""
+        self._pool.abort()
+
     def report(self, diagnoses: Iterable[Diagnosis]) -> None:
         """Emit each diagnosis as a :class:`Finding`, once per key and host for the whole run."""
         self._report_findings(diagnoses)
@@ -139,8 +146,12 @@ class Procedure:
 
     # ---- remote work ----------------------------------------------------------------------
     async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
-                   *, echo: bool = True) -> int | None:
-        """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput."""
+                   *, echo: bool = True, pty: bool = False) -> int | None:
+        """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput.
+
+        ``pty``: on a terminal, for commands that may run long (``up``, ``docker wait``, ``logs``, ``pull``):
+        a cancelled step then ends them even where sshd refuses signals (root logins, remote.run).
+        """
         conn = await self._pool.get(host)
         while self._pool.trusted:
             k = self._pool.trusted.pop(0)
@@ -158,17 +169,21 @@ class Procedure:
                 self.emit(HostOutput(host.external_hostname, text))
 
         try:
-            return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout)
+            return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout, pty=pty)
         except RemoteError:
             self._pool.drop(host.external_hostname)
             raise
 
     async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
-        status = await self._run(host, command)
+        """Run an action whose output is only shown (``up -d``, ``rm``, ``down``, ``exec``…), on a terminal;
+        raise :class:`RemoteError` naming ``what``, the status and the command unless it exits 0."""
+        status = await self._run(host, command, pty=True)
         if status != 0:
-            raise RemoteError(host.external_hostname,
-                              f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
-                              next_action)
+            error = RemoteError(host.external_hostname,
+                                f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
+                                next_action)
+            error.exit_status = status
+            raise error
 
     async def _on_hosts(self, number: int, hosts: tuple[HostSpec, ...], action: Callable[[HostSpec], Awaitable[str]],
                         what: str) -> bool:
@@ -180,15 +195,17 @@ class Procedure:
         journal = self.settings.journal
 
         async def wrapped(host: HostSpec) -> str:
-            if self.uses_compose:
-                await self._detect_flavour(host)
-            if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
-                self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
-                self.emit(HostFinished(host.external_hostname, True, 0, ""))
-                return "already done"
             try:
+                if self.uses_compose:
+                    await self._detect_flavour(host)
+                    await self.docker_access(host)
+                if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
+                    self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
+                    self.emit(HostFinished(host.external_hostname, True, 0, ""))
+                    return "already done"
                 summary = await action(host)
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
+                exc = self._plain_cause(host, exc)
                 text = str(exc) if isinstance(exc, RemoteError) else f"{host.external_hostname}: {exc.__class__.__name__}: {exc}"
                 if isinstance(exc, HostKeyUnknown) and exc.public_key:
                     self.emit(HostKeyQuestion(host.external_hostname, exc.address, exc.port, exc.key_type, exc.fingerprint,
@@ -197,8 +214,8 @@ class Procedure:
                 self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
                 if getattr(exc, "next_action", ""):
                     self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
-                self.emit(HostFinished(host.external_hostname, False, None, text))
-                raise
+                self.emit(HostFinished(host.external_hostname, False, getattr(exc, "exit_status", None), text))
+                raise exc
             if journal:  # recorded before it is reported, so a kill right after the report cannot lose it
                 journal.host_done(number, host.external_hostname)
             # a step can succeed with a known problem in its output (e.g. compose's "variable is not set" warning)
@@ -210,8 +227,12 @@ class Procedure:
         failed = [r for r in results.values() if not r.ok]
         if failed:
             first = failed[0]
+            names = ", ".join(r.host for r in failed)
+            rechecks = journal is not None and type(self)._still_done is not Procedure._still_done
+            retry = (f"a retry runs the step again on {names} only (the other hosts are re-checked and skipped)" if rechecks
+                     else "a retry redoes the step on every host (safe for the hosts that succeeded)")
             return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
-                                first.next_action or f"fix {first.host} and retry the step (hosts that succeeded are redone safely)")
+                                f"{first.next_action or f'fix {first.host}'}; {retry}")
         if journal:
             journal.step_done(number)
         return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
@@ -224,8 +245,60 @@ class Procedure:
         return False
 
     def invocation(self, host: HostSpec) -> ComposeInvocation:
-        """The compose invocation (variables, file, project directory, the host's compose flavour) for ``host``."""
-        return ComposeInvocation(host, self.profile.wa_api_version, flavour=self.flavour(host))
+        """The compose invocation (variables, file, project directory, the host's compose flavour, and
+        ``sudo -n`` when the host's docker needs it) for ``host``."""
+        return ComposeInvocation(host, self.profile.wa_api_version, flavour=self.flavour(host), sudo=self.sudo(host))
+
+    def sudo(self, host: HostSpec) -> bool:
+        """Whether docker commands on ``host`` run through ``sudo -n`` (see :meth:`docker_access`)."""
+        access = self._access.get(host.external_hostname)
+        return access.sudo if access is not None else host.ssh.docker_sudo == SUDO_ALWAYS
+
+    def _sudo_field(self, host: HostSpec) -> str:
+        index = next((i for i, h in enumerate(self.profile.hosts) if h.external_hostname == host.external_hostname), None)
+        return f"hosts[{index}].ssh.docker_sudo" if index is not None else "ssh.docker_sudo"
+
+    async def docker_access(self, host: HostSpec) -> DockerAccess:
+        """How docker is used on ``host``, probed once (a problem is probed again next time, once fixed).
+
+        With ``ssh.docker_sudo`` ``never``/``auto`` docker is tried as the SSH user; when the socket answers
+        permission denied, ``auto`` tries ``sudo -n`` and ``never`` reports the problem. ``always`` goes
+        through ``sudo -n`` straight away. Docker failing for another reason (daemon down) is not a
+        problem here: the commands themselves report it. Raises :class:`RemoteError` only for SSH trouble.
+        """
+        name = host.external_hostname
+        cached = self._access.get(name)
+        if cached is not None and cached.usable:
+            return cached
+        mode, field = host.ssh.docker_sudo, self._sudo_field(host)
+        user = host.ssh.user or "the SSH user"
+        denied = False
+        access = DockerAccess()
+        if mode != SUDO_ALWAYS:
+            out: list[str] = []
+            status = await self._run(host, DOCKER_PROBE, out.append, echo=False)
+            denied = status != 0 and socket_denied(out)
+            if denied and mode == SUDO_NEVER:
+                access = denied_without_sudo(user, field)
+        if mode == SUDO_ALWAYS or (denied and mode != SUDO_NEVER):
+            out = []
+            status = await self._run(host, with_sudo(DOCKER_PROBE, True), out.append, echo=False)
+            outcome, evidence = sudo_outcome(status, out)
+            access = DockerAccess(sudo=True) if outcome == "ok" else sudo_unusable(user, field, outcome, evidence, denied=denied)
+            if access.sudo and denied:
+                self.emit(HostOutput(name, f"the Docker socket is denied to {user}: docker runs through sudo -n ({field}: {mode})"))
+        self._recent.pop(name, None)  # the probes' output must not be taken for the step's
+        self._access[name] = access
+        return access
+
+    def _plain_cause(self, host: HostSpec, exc: Exception) -> Exception:
+        """A failure on a host whose docker cannot be used (the socket denied, sudo refused) becomes
+        that problem, said plainly with its fix; any other failure is returned as it is."""
+        access = self._access.get(host.external_hostname)
+        recent = self._recent.get(host.external_hostname, ())
+        if access is not None and not access.usable and (socket_denied(recent) or sudo_outcome(None, recent)[0] != "ok"):
+            return RemoteError(host.external_hostname, access.problem, access.next_action)
+        return exc
 
     def flavour(self, host: HostSpec) -> str:
         """``docker compose`` (v2) or ``docker-compose`` (v1) as detected on ``host`` (v1 until detected)."""
@@ -256,7 +329,7 @@ class Procedure:
         if not ids:
             return "missing"
         out: list[str] = []
-        await self._run(host, inspect_state(ids[0]), out.append, echo=False)
+        await self._run(host, inspect_state(ids[0], sudo=self.sudo(host)), out.append, echo=False)
         status, _, code = (out[-1] if out else "").strip().partition(" ")
         return "running" if status == "running" else f"{status or 'unknown'} ({code or '?'})"
 

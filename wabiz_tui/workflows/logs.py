@@ -108,7 +108,7 @@ class LogCollection(Procedure):
                     next_report = written + PROGRESS_EVERY
                     self.emit(Progress(host.external_hostname, written))
 
-            status = await self._run(host, command, on_line, echo=False)
+            status = await self._run(host, command, on_line, echo=False, pty=True)
         self.emit(Progress(host.external_hostname, written, written))
         self.files[host.external_hostname] = target
         if status != 0:

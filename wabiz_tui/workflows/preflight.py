@@ -16,6 +16,7 @@ import shlex
 import time
 
 from ..domain.diagnosis import diagnose_lines, diagnosis_for
+from ..domain.docker_access import with_sudo
 from ..domain.model import ClusterProfile, HostSpec, MediaKind, Role
 from ..domain.preflight import (DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check, judge_clock, judge_db_greeting,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
@@ -47,9 +48,9 @@ class Preflight(Procedure):
         self.results.append(check)
         self.emit(CheckDone(check.host, check.name, check.level, check.reason))
 
-    async def _probe(self, host: HostSpec, command: str) -> tuple[int | None, str]:
+    async def _probe(self, host: HostSpec, command: str, *, pty: bool = False) -> tuple[int | None, str]:
         lines: list[str] = []
-        status = await self._run(host, command, lines.append, echo=False)
+        status = await self._run(host, command, lines.append, echo=False, pty=pty)
         return status, "\n".join(lines)
 
     async def run(self) -> bool:
@@ -121,14 +122,19 @@ class Preflight(Procedure):
 
     async def _docker(self, host: HostSpec) -> None:
         name = host.external_hostname
-        status, out = await self._probe(host, "docker info")
-        if status == 0:
-            version = next((line.split(":", 1)[1].strip() for line in out.splitlines() if "Server Version:" in line), "")
-            self._record(Check(name, "docker", OK, f"Docker {version} reachable with permission".replace("  ", " ")))
+        access = await self.docker_access(host)
+        if not access.usable:
+            self._record(Check(name, "docker", FAILURE, f"{access.problem}: {access.next_action}"))
         else:
-            found = diagnose_lines(out.splitlines(), name)
-            reason = found[0].title + ": " + found[0].next_action if found else f"docker info failed (status {status})"
-            self._record(Check(name, "docker", FAILURE, reason))
+            status, out = await self._probe(host, with_sudo("docker info", access.sudo))
+            if status == 0:
+                version = next((line.split(":", 1)[1].strip() for line in out.splitlines() if "Server Version:" in line), "")
+                via = f" through sudo -n ({self._sudo_field(host)}: {host.ssh.docker_sudo})" if access.sudo else " with permission"
+                self._record(Check(name, "docker", OK, f"Docker {version} reachable{via}".replace("  ", " ")))
+            else:
+                found = diagnose_lines(out.splitlines(), name)
+                reason = found[0].title + ": " + found[0].next_action if found else f"docker info failed (status {status})"
+                self._record(Check(name, "docker", FAILURE, reason))
         status, out = await self._probe(host, "docker compose version")
         if status == 0 and "version" in out.lower():
             self.compose_flavour[name] = "docker compose"
@@ -255,7 +261,10 @@ class Preflight(Procedure):
     async def _image(self, host: HostSpec) -> None:
         image_repo = "web" if host.has(Role.WEBAPP) and len(host.roles) == 1 else "coreapp"
         image = f"docker.whatsapp.biz/{image_repo}:v{self.profile.wa_api_version}"
-        status, out = await self._probe(host, f"docker pull {shlex.quote(image)}")
+        if not (await self.docker_access(host)).usable:
+            self._record(Check(host.external_hostname, "image", WARNING, f"{image} not pulled: docker cannot be used (see the docker check)"))
+            return
+        status, out = await self._probe(host, with_sudo(f"docker pull {shlex.quote(image)}", self.sudo(host)), pty=True)
         if status == 0:
             self._record(Check(host.external_hostname, "image", OK, f"{image} pulled"))
             return

@@ -94,7 +94,7 @@ class Upgrade(Procedure):
     def target_invocation(self, host: HostSpec, compose_file: str | None = None) -> ComposeInvocation:
         """The compose invocation for ``host`` with the NEW version (and ``compose_file`` when given)."""
         kw = {"compose_file": compose_file} if compose_file else {}
-        return ComposeInvocation(host, self.target, flavour=self.flavour(host), **kw)
+        return ComposeInvocation(host, self.target, flavour=self.flavour(host), sudo=self.sudo(host), **kw)
 
     # ---- step 1 ----------------------------------------------------------------------------
     async def backup(self, password: str) -> bool:
@@ -161,11 +161,11 @@ class Upgrade(Procedure):
         if not exit_on_success:
             return await self._watch_dbupgrade_log(host, inv)
         codes: list[str] = []
-        await self._run(host, docker_wait(cid), codes.append)
+        await self._run(host, docker_wait(cid, sudo=self.sudo(host)), codes.append, pty=True)
         code = next((c.strip() for c in codes if c.strip().lstrip("-").isdigit()), "")
         self.dbupgrade_exit = int(code) if code else None
         self.dbupgrade_log.clear()
-        await self._run(host, inv.logs("dbupgrade", tail=200), self.dbupgrade_log.append)
+        await self._run(host, inv.logs("dbupgrade", tail=200), self.dbupgrade_log.append, pty=True)
         if self.dbupgrade_exit != 0:
             raise RemoteError(host.external_hostname, f"the dbupgrade container exited with code {self.dbupgrade_exit}",
                               "read its log above; fix the database problem it names, then run the upgrade again "
@@ -178,7 +178,7 @@ class Upgrade(Procedure):
         deadline = time.monotonic() + self.settings.health_timeout
         while time.monotonic() < deadline:
             lines: list[str] = []
-            await self._run(host, inv.logs("dbupgrade", tail=50), lines.append, echo=False)
+            await self._run(host, inv.logs("dbupgrade", tail=50), lines.append, echo=False, pty=True)
             text = "\n".join(lines).lower()
             if "upgrade finished successfully" in text or "upgrade completed" in text:
                 self.emit(Message(f"dbupgrade on {host.external_hostname} reports success (the container keeps running)"))

@@ -221,8 +221,9 @@ class StepScreen(Screen):
         self.query_one("#elapsed", Static).update("")
         self.set_status("Ready: press ctrl+r (or Next) to run this step.")
 
-    def step_ended(self, ok: bool, summary: str = "", next_action: str = "") -> None:
-        """The step finished: show what happened and, on failure, what failed and how to retry."""
+    def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
+        """The step finished: show what happened and, on failure, what failed and how to retry
+        (``cancelled``: the user stopped it)."""
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
         self._tick()
@@ -232,6 +233,8 @@ class StepScreen(Screen):
         tag = self.step.tag
         if ok:
             self.set_status(Text(f"✔ Step {tag} done. {summary}  {self.done_hint()}", style="bold green"))
+        elif cancelled:
+            self.set_status(Text(f"⊘ Step {tag} {summary}. Next action: {next_action}", style="bold yellow"))
         else:
             failed = [self.describe_failure(h) for h, r in self.host_results.items() if not r.ok]
             detail = "; ".join(failed) if failed else summary

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ..app import WabizApp
 
 _ICON = {StepState.PENDING: ("○", "dim"), StepState.RUNNING: ("◐", "bold yellow"), StepState.DONE: ("●", "green"),
-         StepState.FAILED: ("✗", "bold red")}
+         StepState.FAILED: ("✗", "bold red"), StepState.CANCELLED: ("⊘", "yellow")}
 
 
 class OperationScreen(Screen):
@@ -270,6 +270,7 @@ class OperationScreen(Screen):
         self.set_status(Text(f"{label} running…", style="bold yellow"))
         self.refresh_buttons()
         self._operation_worker(build, body, label)
+        self.app.refresh_bindings()
 
     @work(exclusive=True, exit_on_error=False, group="operation", name="operation")
     async def _operation_worker(self, build: Callable[[], Any], body: Callable[[Any], Awaitable[bool]],
@@ -303,8 +304,15 @@ class OperationScreen(Screen):
             pane.flush()
             pane.scroll_to_end()
         self.refresh_buttons()
+        self.app.refresh_bindings()
         if ok:
             self.set_status(Text(f"✔ {label} done. {self.done_hint()}", style="bold green"))
+        elif error == "cancelled":
+            for number, state in list(self.step_states.items()):
+                if state is StepState.RUNNING:
+                    self.set_step_state(number, StepState.CANCELLED)
+            self.set_status(Text(f"⊘ {label} cancelled; its remote commands were stopped. Next action: press ctrl+r "
+                                 "to run it again", style="bold yellow"))
         else:
             failure = self.last_failure
             summary = self.wapp.mask(error or (failure.summary if failure else "see the panes"))

@@ -12,9 +12,10 @@ from textual.widgets import Static
 
 from ..steps import StepState, StepTitle
 
-_ICON = {StepState.PENDING: "○", StepState.RUNNING: "◐", StepState.DONE: "●", StepState.FAILED: "✗"}
+_ICON = {StepState.PENDING: "○", StepState.RUNNING: "◐", StepState.DONE: "●", StepState.FAILED: "✗",
+         StepState.CANCELLED: "⊘"}
 _STYLE = {StepState.PENDING: "dim", StepState.RUNNING: "bold yellow", StepState.DONE: "green",
-          StepState.FAILED: "bold red"}
+          StepState.FAILED: "bold red", StepState.CANCELLED: "yellow"}
 
 
 class StepItem(Static):
