@@ -50,6 +50,10 @@ def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str) -> OpenS
     """
     d = base / name
     (d / "bin").mkdir(parents=True)
+    # An empty HOME (SetEnv overrides the login's): the test user's own dotfiles are not sourced by the
+    # session's bash. A developer's ~/.bashrc running `pyenv rehash` left a stale lock behind when a
+    # cancel test killed the session, and every later login then hung on it.
+    (d / "home").mkdir()
     keygen(d / "host_key")
     port = free_port()
     if sim is not None:
@@ -64,7 +68,7 @@ def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str) -> OpenS
     (d / "sshd_config").write_text("\n".join([
         f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {client_pub}",
         "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
-        f"PidFile {d / 'sshd.pid'}", f"SetEnv PATH={d / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        f"PidFile {d / 'sshd.pid'}", f"SetEnv PATH={d / 'bin'}:/usr/local/bin:/usr/bin:/bin HOME={d / 'home'}",
         "Subsystem sftp internal-sftp", "PermitRootLogin prohibit-password", f"AllowUsers {user}", "LogLevel ERROR", ""]))
     Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
     proc = subprocess.Popen([shutil.which("sshd") or "/usr/sbin/sshd", "-D", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")])
