@@ -85,7 +85,9 @@ async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost,
     try:
         spare_names = tuple(h.external_hostname for h in spare_hosts)
         profile = demo_profile(cluster, spare=spare_names)
-        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=DEMO_DB_VERSION)
+        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=DEMO_DB_VERSION,
+                             username=profile.db.username, password=profile.db.password,
+                             user_plugin="mysql_native_password", default_plugin="mysql_native_password")
         path = save_profile(profile, (profile_dir or workdir) / "demo.yaml")
         spares = tuple(host_spec(cluster, h) for h in spare_hosts)
     except BaseException:

@@ -170,6 +170,21 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "A container runs on a host or with a role the profile does not list.", "add it to the profile or stop it"),
 )}
 
+# --- database facts read by logging in (preflight, field cases R06 and R10; domain.dbsupport) -----------
+CATALOGUE.update({e.key: e for e in (
+    Entry("DB_VERSION_UNSUPPORTED", "error", "the database server version is not supported by this client version",
+          "The server answered a version outside the matrix for WA_API_VERSION: older clients support MySQL 5.7 or "
+          "PostgreSQL 9.5/9.6/10, newer ones MySQL 5.7/8.0 or PostgreSQL 11/12/13 (Meta's production-setup pages, "
+          "field case R06).",
+          "use a supported server version (see the reason), or a client version that supports this server"),
+    Entry("DB_AUTH_PLUGIN_UNSUPPORTED", "error", "the MySQL user's auth plugin is not mysql_native_password",
+          "MySQL 8 creates users with caching_sha2_password by default; the client logs in with mysql_native_password "
+          "(the official compose files start MySQL 8 with --default-authentication-plugin=mysql_native_password, "
+          "field case R06).",
+          "ALTER USER 'user'@'host' IDENTIFIED WITH mysql_native_password BY '<password>'; or start the server with "
+          "--default-authentication-plugin=mysql_native_password and create the user again"),
+)})
+
 _LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
 _TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]
 
@@ -265,3 +280,9 @@ def diagnose_verdict(verdict: ClusterVerdict) -> list[Diagnosis]:
         elif n.actual_status.startswith("error 1011") and n.level is not Level.OK:
             add("SERVICE_NOT_READY_1011", f"{n.host}:{n.container_id} {n.actual_status}", n.host)
     return out
+
+
+# --- public constructor for findings judged elsewhere (preflight DB login) -------------------------------
+def finding(key: str, evidence: str = "", host: str = "") -> Diagnosis:
+    """The :class:`Diagnosis` of catalogue ``key`` with its ``evidence`` and ``host``; KeyError for an unknown key."""
+    return _make(key, evidence, host)
