@@ -8,7 +8,7 @@ verified with the simulator's CA certificate.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config.profile import save_profile
@@ -72,11 +72,13 @@ def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str
 
 
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,
-                     spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None) -> DemoSession:
+                     spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None,
+                     db_engine: DbEngine = DbEngine.MYSQL, db_version: str = DEMO_DB_VERSION) -> DemoSession:
     """Start a simulated cluster under ``workdir`` and save its profile (in ``profile_dir`` or ``workdir``).
 
     ``speed`` scales every simulated delay (0.05 in tests, 1.0 for people). ``spare_hosts`` are
-    started too but left out of the profile.
+    started too but left out of the profile. ``db_engine``/``db_version``: the simulated DB server
+    (MySQL on 3306, PostgreSQL on 5432) the profile's db.env points at; its account is the profile's.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +87,9 @@ async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost,
     try:
         spare_names = tuple(h.external_hostname for h in spare_hosts)
         profile = demo_profile(cluster, spare=spare_names)
-        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=DEMO_DB_VERSION,
+        if db_engine is not DbEngine.MYSQL:
+            profile = profile.with_changes(db=replace(profile.db, engine=db_engine, port=5432))
+        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=db_version,
                              username=profile.db.username, password=profile.db.password,
                              user_plugin="mysql_native_password", default_plugin="mysql_native_password")
         path = save_profile(profile, (profile_dir or workdir) / "demo.yaml")

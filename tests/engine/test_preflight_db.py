@@ -34,9 +34,9 @@ async def test_demo_database_passes_every_db_check(demo, tmp_path):
     ok, results, events = await run_preflight(demo, tmp_path)
     assert ok
     for check in DB_CHECKS:
-        assert results[("wa-web-1", check)].level == OK, results[("wa-web-1", check)]
-    assert "SSH tunnel via wa-web-1" in results[("wa-web-1", "db login")].reason
-    assert results[("wa-web-1", "db version")].reason == "MySQL 8.0.33"
+        assert results[("", check)].level == OK, results[("", check)]
+    assert "SSH tunnel via wa-web-1" in results[("", "db login")].reason
+    assert results[("", "db version")].reason == "MySQL 8.0.33"
     assert not db_findings(events)
     # the tunnel rides the host's existing SSH connection: no second connection was opened
     assert demo.cluster.ssh_connections("wa-web-1") == 1
@@ -46,20 +46,20 @@ async def test_mysql8_user_with_caching_sha2_fires_auth_plugin(demo, tmp_path):
     mysql(demo, user_plugin="caching_sha2_password")
     ok, results, events = await run_preflight(demo, tmp_path)
     assert not ok
-    check = results[("wa-web-1", "db auth plugin")]
+    check = results[("", "db auth plugin")]
     assert check.level == FAILURE and "caching_sha2_password" in check.reason and "mysql_native_password" in check.reason
     f = db_findings(events)
     assert set(f) == {"DB_AUTH_PLUGIN_UNSUPPORTED"}, f
     assert f["DB_AUTH_PLUGIN_UNSUPPORTED"].host == "wa-web-1"
     assert "mysql.user plugin = caching_sha2_password" in f["DB_AUTH_PLUGIN_UNSUPPORTED"].evidence
     assert "ALTER USER" in f["DB_AUTH_PLUGIN_UNSUPPORTED"].remedy
-    assert results[("wa-web-1", "db login")].level == OK  # the login itself works: our client speaks caching_sha2
+    assert results[("", "db login")].level == OK  # the login itself works: our client speaks caching_sha2
 
 
 async def test_mysql8_user_with_native_password_is_quiet_even_on_a_caching_sha2_server(demo, tmp_path):
     mysql(demo, user_plugin="mysql_native_password", default_plugin="caching_sha2_password")
     ok, results, events = await run_preflight(demo, tmp_path)
-    assert ok and results[("wa-web-1", "db auth plugin")].level == OK
+    assert ok and results[("", "db auth plugin")].level == OK
     assert not db_findings(events)
 
 
@@ -67,7 +67,7 @@ async def test_mysql8_user_with_native_password_is_quiet_even_on_a_caching_sha2_
 async def test_unreadable_mysql_user_falls_back_to_the_handshake_plugin_and_says_so(demo, tmp_path, default_plugin, level):
     mysql(demo, user_table_readable=False, default_plugin=default_plugin)
     _, results, events = await run_preflight(demo, tmp_path)
-    check = results[("wa-web-1", "db auth plugin")]
+    check = results[("", "db auth plugin")]
     assert check.level == level and "not readable" in check.reason and default_plugin in check.reason
     if level == WARNING:
         evidence = db_findings(events)["DB_AUTH_PLUGIN_UNSUPPORTED"].evidence
@@ -80,8 +80,8 @@ async def test_mysql_57_is_ok(demo, tmp_path):
     mysql(demo, version="5.7.31", user_plugin="mysql_native_password")
     ok, results, events = await run_preflight(demo, tmp_path)
     assert ok
-    assert results[("wa-web-1", "db version")].level == OK and results[("wa-web-1", "db version")].reason == "MySQL 5.7.31"
-    assert results[("wa-web-1", "db auth plugin")].level == OK
+    assert results[("", "db version")].level == OK and results[("", "db version")].reason == "MySQL 5.7.31"
+    assert results[("", "db auth plugin")].level == OK
     assert not db_findings(events)
 
 
@@ -89,7 +89,7 @@ async def test_mysql_56_fires_version(demo, tmp_path):
     mysql(demo, version="5.6.51")
     ok, results, events = await run_preflight(demo, tmp_path)
     assert not ok
-    check = results[("wa-web-1", "db version")]
+    check = results[("", "db version")]
     assert check.level == FAILURE and "5.6.51" in check.reason and "5.7.x/8.0.x" in check.reason
     f = db_findings(events)
     assert set(f) == {"DB_VERSION_UNSUPPORTED"} and "5.6.51" in f["DB_VERSION_UNSUPPORTED"].evidence
@@ -107,26 +107,26 @@ async def test_postgres_15_with_client_2_41_2_fires_version(demo, tmp_path):
     assert profile.wa_api_version == "2.41.2"
     ok, results, events = await run_preflight(demo, tmp_path, profile)
     assert not ok
-    assert results[("wa-web-1", "db login")].level == OK
-    check = results[("wa-web-1", "db version")]
+    assert results[("", "db login")].level == OK
+    check = results[("", "db version")]
     assert check.level == FAILURE and "PostgreSQL 15.4" in check.reason and "13.x" in check.reason
     assert set(db_findings(events)) == {"DB_VERSION_UNSUPPORTED"}
-    assert ("wa-web-1", "db auth plugin") not in results  # a MySQL-only check
+    assert ("", "db auth plugin") not in results  # a MySQL-only check
 
 
 async def test_postgres_13_is_quiet(demo, tmp_path):
     profile = postgres(demo, "13.8")
     ok, results, events = await run_preflight(demo, tmp_path, profile)
     assert ok, [c for c in results.values() if c.level == FAILURE]
-    assert results[("wa-web-1", "db version")].level == OK and results[("wa-web-1", "db privileges")].level == OK
+    assert results[("", "db version")].level == OK and results[("", "db privileges")].level == OK
     assert not db_findings(events)
 
 
 async def test_postgres_role_without_createdb_fires_privileges(demo, tmp_path):
     profile = postgres(demo, "13.8", privileges=("CONNECT",))
     ok, results, events = await run_preflight(demo, tmp_path, profile)
-    assert not ok and results[("wa-web-1", "db privileges")].level == FAILURE
-    assert "CREATEDB" in results[("wa-web-1", "db privileges")].reason
+    assert not ok and results[("", "db privileges")].level == FAILURE
+    assert "CREATEDB" in results[("", "db privileges")].reason
     assert set(db_findings(events)) == {"DB_PRIVILEGES_MISSING"}
 
 
@@ -134,7 +134,7 @@ async def test_mysql_user_without_create_and_drop_fires_privileges_listing_both(
     mysql(demo, privileges=("SELECT", "INSERT", "UPDATE", "DELETE", "ALTER", "INDEX"))
     ok, results, events = await run_preflight(demo, tmp_path)
     assert not ok
-    check = results[("wa-web-1", "db privileges")]
+    check = results[("", "db privileges")]
     assert check.level == FAILURE and "CREATE, DROP" in check.reason and "WA_DB_NAME_PREFIX" in check.reason
     f = db_findings(events)
     assert set(f) == {"DB_PRIVILEGES_MISSING"} and "GRANT SELECT, INSERT" in f["DB_PRIVILEGES_MISSING"].evidence
@@ -150,11 +150,11 @@ async def test_wrong_password_fires_login_refused_without_the_password_anywhere(
         mysql(demo, password=secret)
     ok, results, events = await run_preflight(demo, tmp_path, profile)
     assert not ok
-    check = results[("wa-web-1", "db login")]
+    check = results[("", "db login")]
     assert check.level == FAILURE and "DB login refused for WA_DB_USERNAME=waent" in check.reason
     f = db_findings(events)
     assert set(f) == {"DB_AUTH_FAILED"} and "DB login refused for WA_DB_USERNAME=waent" in f["DB_AUTH_FAILED"].evidence
-    assert ("wa-web-1", "db version") not in results
+    assert ("", "db version") not in results
     text = repr(list(events)) + repr(results) + "".join(p.read_text() for p in (tmp_path / "logs").rglob("*") if p.is_file())
     assert profile.db.password not in text and secret not in text
 
@@ -177,6 +177,45 @@ async def test_headless_preflight_prints_db_findings_with_host_and_evidence(demo
     line = next(l for l in text.splitlines() if "[DB_AUTH_PLUGIN_UNSUPPORTED]" in l)
     assert "wa-web-1:" in line and "ALTER USER" in line
     assert "evidence: mysql.user plugin = caching_sha2_password" in text
-    row = next(l for l in text.splitlines() if l.startswith("wa-web-1") and " db auth plugin " in l)
+    row = next(l for l in text.splitlines() if l.startswith("cluster") and " db auth plugin " in l)
     assert "failure" in row
     assert demo.profile.db.password not in text
+
+
+async def test_sim_hosts_tunnel_only_to_the_db_they_resolve(demo, tmp_path):
+    import asyncssh
+
+    from tests.engine.conftest import settings_for
+    from wabiz_tui.remote.pool import ConnectionPool
+
+    db = demo.profile.db
+    pool = ConnectionPool(settings_for(demo, tmp_path).ssh)
+    host = demo.profile.hosts[0]
+    try:
+        conn = await pool.get(host)
+        reader, writer = await conn.open_connection(db.hostname, db.port)
+        greeting = await asyncio.wait_for(reader.read(200), 5)
+        writer.close()
+        assert greeting[4] == 10 and b"8.0.33\x00" in greeting and b"mysql_native_password" in greeting  # protocol 10 handshake
+        for target in (("127.0.0.1", 22), (db.hostname, 5432)):
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.open_connection(*target)
+        demo.cluster.set_unresolvable(host.external_hostname, db.hostname)
+        with pytest.raises(asyncssh.ChannelOpenError, match="Name or service not known"):
+            await conn.open_connection(db.hostname, db.port)
+    finally:
+        await pool.close()
+
+
+async def test_a_postgres_demo_passes_its_db_checks(tmp_path):
+    from wabiz_tui.demo import start_demo
+
+    session = await start_demo(tmp_path / "pg", speed=0.05, db_engine=DbEngine.PGSQL, db_version="13.8")
+    try:
+        assert session.profile.db.engine is DbEngine.PGSQL and session.profile.db.port == 5432
+        ok, results, events = await run_preflight(session, tmp_path)
+        assert ok and results[("", "db version")].reason == "PostgreSQL 13.8"
+        assert results[("wa-core-1", "database")].level == OK
+        assert not db_findings(events)
+    finally:
+        await session.stop()

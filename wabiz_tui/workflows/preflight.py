@@ -251,8 +251,9 @@ class Preflight(Procedure):
             self._db_check(name, "db privileges", judge_pg_role(db.username, facts.can_create_db, facts.superuser))
 
     def _db_check(self, host: str, name: str, judged: DbJudgement) -> None:
-        """Record a DB check (its text masked like every event) and, when it has a catalogue key, its finding."""
-        self._record(Check(host, name, judged.level, self._redact(judged.reason)))
+        """Record a DB check as a cluster check (one DB for the cluster; its text masked like every event)
+        and, when it has a catalogue key, its finding on ``host``, the host the tunnel went through."""
+        self._record(Check("", name, judged.level, self._redact(judged.reason)))
         if judged.key:
             self.report([finding(judged.key, judged.evidence, host)])
 
