@@ -71,6 +71,21 @@ def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str
     )
 
 
+def match_db_to_client(session: DemoSession, api_version: str) -> str:
+    """Make the simulated DB report a server version that client ``api_version`` supports (the support
+    table of ``domain.dbsupport``: MySQL 8.0.33 or 5.7.44, PostgreSQL 13.8 or 10.23), as a cluster that
+    runs that client would have; returns the version set. Used when a demo installs an older client."""
+    from .domain.dbsupport import support_for
+
+    row, db = support_for(api_version), session.profile.db
+    if db.engine is DbEngine.PGSQL:
+        version = "13.8" if "13" in row.postgres else "10.23"
+    else:
+        version = DEMO_DB_VERSION if "8.0" in row.mysql else "5.7.44"
+    session.cluster.set_database(db.hostname, db.port, engine=db.engine.value, version=version)
+    return version
+
+
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,
                      spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None,
                      db_engine: DbEngine = DbEngine.MYSQL, db_version: str = DEMO_DB_VERSION) -> DemoSession:

@@ -99,6 +99,7 @@ def test_grants_judgement_names_what_is_missing_and_the_prefix_advice():
     judged = judge_mysql_grants("waent", ["GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, INDEX ON *.* TO `waent`@`%`"])
     assert judged.level == FAILURE and judged.key == "DB_PRIVILEGES_MISSING"
     assert "CREATE, DROP" in judged.reason and "WA_DB_NAME_PREFIX" in judged.reason and "GRANT SELECT" in judged.evidence
+    assert judged.evidence.startswith("missing CREATE, DROP;")
     assert judge_mysql_grants("waent", ["GRANT ALL PRIVILEGES ON *.* TO `waent`@`%`"]).level == OK
 
 

@@ -137,7 +137,8 @@ async def test_mysql_user_without_create_and_drop_fires_privileges_listing_both(
     check = results[("", "db privileges")]
     assert check.level == FAILURE and "CREATE, DROP" in check.reason and "WA_DB_NAME_PREFIX" in check.reason
     f = db_findings(events)
-    assert set(f) == {"DB_PRIVILEGES_MISSING"} and "GRANT SELECT, INSERT" in f["DB_PRIVILEGES_MISSING"].evidence
+    evidence = f["DB_PRIVILEGES_MISSING"].evidence
+    assert set(f) == {"DB_PRIVILEGES_MISSING"} and "missing CREATE, DROP" in evidence and "GRANT SELECT, INSERT" in evidence
 
 
 @pytest.mark.parametrize("engine", ["MYSQL", "PGSQL"])
@@ -219,3 +220,13 @@ async def test_a_postgres_demo_passes_its_db_checks(tmp_path):
         assert not db_findings(events)
     finally:
         await session.stop()
+
+
+@pytest.mark.parametrize("api,version", [("2.29.2", "5.7.44"), ("2.41.2", "8.0.33")])
+async def test_demo_db_matches_an_older_client_and_passes(demo, tmp_path, api, version):
+    from wabiz_tui.demo import match_db_to_client
+
+    demo.profile = demo.profile.with_changes(wa_api_version=api)
+    assert match_db_to_client(demo, api) == version
+    ok, results, events = await run_preflight(demo, tmp_path)
+    assert ok and results[("", "db version")].reason == f"MySQL {version}" and not db_findings(events)

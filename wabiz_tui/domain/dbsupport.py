@@ -171,7 +171,8 @@ def judge_mysql_grants(user: str, grants: list[str], prefix: str = "") -> DbJudg
     where = f"databases named {prefix}…" if prefix else "*.* (the client creates its own databases)"
     return DbJudgement(FAILURE, f"{user} lacks {', '.join(missing)} on {where}: GRANT them"
                                 + ("" if prefix else ", or set WA_DB_NAME_PREFIX and grant on that prefix"),
-                       "DB_PRIVILEGES_MISSING", "; ".join(grants)[:300] or "SHOW GRANTS returned nothing")
+                       "DB_PRIVILEGES_MISSING",
+                       f"missing {', '.join(missing)}; SHOW GRANTS: " + ("; ".join(grants) or "nothing"))
 
 
 def judge_pg_role(user: str, can_create_db: bool, superuser: bool) -> DbJudgement:
