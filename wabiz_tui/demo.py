@@ -8,7 +8,7 @@ verified with the simulator's CA certificate.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config.profile import save_profile
@@ -74,14 +74,32 @@ def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str
     )
 
 
+def match_db_to_client(session: DemoSession, api_version: str) -> str:
+    """Make the simulated DB report a server version that client ``api_version`` supports (the support
+    table of ``domain.dbsupport``: MySQL 8.0.33 or 5.7.44, PostgreSQL 13.8 or 10.23), as a cluster that
+    runs that client would have; returns the version set. Used when a demo installs an older client."""
+    from .domain.dbsupport import support_for
+
+    row, db = support_for(api_version), session.profile.db
+    if db.engine is DbEngine.PGSQL:
+        version = "13.8" if "13" in row.postgres else "10.23"
+    else:
+        version = DEMO_DB_VERSION if "8.0" in row.mysql else "5.7.44"
+    session.cluster.set_database(db.hostname, db.port, engine=db.engine.value, version=version)
+    return version
+
+
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,
                      spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None,
-                     shared_media: str | None = DEMO_MEDIA_PATH) -> DemoSession:
+                     shared_media: str | None = DEMO_MEDIA_PATH,
+                     db_engine: DbEngine = DbEngine.MYSQL, db_version: str = DEMO_DB_VERSION) -> DemoSession:
     """Start a simulated cluster under ``workdir`` and save its profile (in ``profile_dir`` or ``workdir``).
 
     ``speed`` scales every simulated delay (0.05 in tests, 1.0 for people). ``spare_hosts`` are
     started too but left out of the profile. ``shared_media`` is a directory mounted on every host like an
     NFS share (mode 755), so a profile that switches to that host path passes the "really shared" check.
+    ``db_engine``/``db_version``: the simulated DB server (MySQL on 3306, PostgreSQL on 5432) the
+    profile's db.env points at; its account is the profile's.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -92,7 +110,11 @@ async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost,
             cluster.share_path(shared_media)
         spare_names = tuple(h.external_hostname for h in spare_hosts)
         profile = demo_profile(cluster, spare=spare_names)
-        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=DEMO_DB_VERSION)
+        if db_engine is not DbEngine.MYSQL:
+            profile = profile.with_changes(db=replace(profile.db, engine=db_engine, port=5432))
+        cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=db_version,
+                             username=profile.db.username, password=profile.db.password,
+                             user_plugin="mysql_native_password", default_plugin="mysql_native_password")
         path = save_profile(profile, (profile_dir or workdir) / "demo.yaml")
         spares = tuple(host_spec(cluster, h) for h in spare_hosts)
     except BaseException:

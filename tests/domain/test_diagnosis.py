@@ -17,6 +17,7 @@ FIRES = {
     "DB_HOST_UNRESOLVABLE": "E 2024-12-01 10:00:00 UTC 1 db.cpp:1] Unknown MySQL server host 'db' (-2) QMYSQL: Unable to connect",
     "DB_UNREACHABLE": "Can't connect to MySQL server on 'db.internal:3306' (111)",
     "DB_AUTH_FAILED": "Access denied for user 'waent'@'10.1.1.1' (using password: YES)",
+    "DB_AUTH_PLUGIN_UNSUPPORTED": "(2059) Authentication plugin 'caching_sha2_password' cannot be loaded: /usr/lib/plugin/caching_sha2_password.so",
     "DB_PRIVILEGES_MISSING": "CREATE command denied to user 'waent'@'%' for table 'messages'",
     "COMPOSE_REQUIRED_VAR_MISSING": 'ERROR: Missing mandatory value for "image" option interpolating docker.whatsapp.biz/web:v${WA_API_VERSION:?…}',
     "DOCKER_SOCKET_DENIED": "Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock",
@@ -35,6 +36,7 @@ QUIET = [
     "Name   Command   State   Ports",
     "biz_waweb_1   /opt/whatsapp/bin/wait_on ...   Up   0.0.0.0:9090->443/tcp",
     "Pulling waweb (docker.whatsapp.biz/web:v2.41.2)...",
+    "J\x00\x00\x00\n8.0.33\x00 ... caching_sha2_password",  # a MySQL 8 greeting names its default plugin: no fault
 ]
 
 

@@ -37,6 +37,9 @@ async def install(demo, tmp_path, **profile_changes):
     if profile_changes:
         demo.profile = demo.profile.with_changes(**profile_changes)
         save_profile(demo.profile, demo.profile_path)
+    if "wa_api_version" in profile_changes:  # an older client runs on the DB it supports (the preflight checks it)
+        from wabiz_tui.demo import match_db_to_client
+        match_db_to_client(demo, demo.profile.wa_api_version)
     wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path, profile_path=demo.profile_path))
     try:
         async def code(_req):

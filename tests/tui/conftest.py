@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wabiz_tui.config.profile import save_profile
-from wabiz_tui.demo import start_demo
+from wabiz_tui.demo import match_db_to_client, start_demo
 from wabiz_tui.remote.ssh import SshSettings
 from wabiz_tui.workflows.events import discard
 from wabiz_tui.workflows.ha_install import HaInstall
@@ -19,6 +19,8 @@ async def install_headless(session, **profile_changes):
     if profile_changes:
         session.profile = session.profile.with_changes(**profile_changes)
         save_profile(session.profile, session.profile_path)
+    if "wa_api_version" in profile_changes:  # an older client runs on the DB it supports (the preflight checks it)
+        match_db_to_client(session, session.profile.wa_api_version)
     settings = RunSettings(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
                            poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path)
     install = HaInstall(session.profile, emit=discard, settings=settings)

@@ -60,9 +60,9 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "check the DB server is running, the port, and firewalls between the hosts and the DB",
           r"Unable to connect to database|Can't connect to MySQL server|Connection refused.*(3306|5432)|could not connect to server"),
     Entry("DB_AUTH_FAILED", "error", "the database refused the credentials",
-          "WA_DB_USERNAME/WA_DB_PASSWORD are not accepted, or the MySQL 8 auth plugin is not supported (field cases R05, R06).",
-          "check db.env; for MySQL 8: ALTER USER … IDENTIFIED WITH mysql_native_password",
-          r"Access denied for user|password authentication failed|caching_sha2_password|authentication plugin"),
+          "WA_DB_USERNAME/WA_DB_PASSWORD are not accepted (field case R05).",
+          "check WA_DB_USERNAME and WA_DB_PASSWORD in db.env against the DB server's account",
+          r"Access denied for user|password authentication failed"),
     Entry("DB_PRIVILEGES_MISSING", "error", "the DB user may not create databases or tables",
           "The client creates its own databases; the user needs SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP "
           "(field case R10).",
@@ -248,6 +248,24 @@ _MORE_ENTRIES = (
           "use in webapp.url the name the certificate was issued for, or issue a certificate with that name"),
 )
 CATALOGUE.update({e.key: e for e in _MORE_ENTRIES})
+
+# --- database facts read by logging in (preflight, field cases R06 and R10; domain.dbsupport) -----------
+CATALOGUE.update({e.key: e for e in (
+    Entry("DB_VERSION_UNSUPPORTED", "error", "the database server version is not supported by this client version",
+          "The server answered a version outside the matrix for WA_API_VERSION: older clients support MySQL 5.7 or "
+          "PostgreSQL 9.5/9.6/10, newer ones MySQL 5.7/8.0 or PostgreSQL 11/12/13 (Meta's production-setup pages, "
+          "field case R06).",
+          "use a supported server version (see the reason), or a client version that supports this server"),
+    Entry("DB_AUTH_PLUGIN_UNSUPPORTED", "error", "the MySQL user's auth plugin is not mysql_native_password",
+          "MySQL 8 creates users with caching_sha2_password by default; the client logs in with mysql_native_password "
+          "(the official compose files start MySQL 8 with --default-authentication-plugin=mysql_native_password, "
+          "field case R06).",
+          "ALTER USER 'user'@'host' IDENTIFIED WITH mysql_native_password BY '<password>'; or start the server with "
+          "--default-authentication-plugin=mysql_native_password and create the user again",
+          # MySQL client errors 2059 and 1251; a server greeting merely naming the plugin is no fault
+          r"Authentication plugin '?caching_sha2_password'? (cannot be loaded|is not supported)|"
+          r"Client does not support authentication protocol requested by server"),
+)})
 
 _LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
 _TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]

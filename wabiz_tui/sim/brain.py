@@ -69,6 +69,28 @@ class SimDatabase:
     engine: str = "MYSQL"
     version: str = "8.0.33"
     reachable: bool = True
+    # --- what a login finds (sim/mysqlserver.py, sim/pgserver.py; field cases R06, R10) ---
+    #: the one account the server knows ("" user: any name is accepted with ``password``)
+    username: str = ""
+    password: str = ""
+    #: MySQL: the account's ``mysql.user.plugin`` (mysql_native_password or caching_sha2_password)
+    user_plugin: str = "mysql_native_password"
+    #: MySQL: the plugin the handshake names; "" = the server's own default (caching_sha2_password from 8.0 on).
+    #: A caching_sha2_password account is always greeted with caching_sha2_password (sim/mysqlserver.py).
+    default_plugin: str = ""
+    #: MySQL: whether the account may read ``mysql.user`` (a DBA-made user usually may not)
+    user_table_readable: bool = True
+    #: privileges on ``*.*`` (MySQL ``SHOW GRANTS``); PostgreSQL: ``CREATE`` or ``ALL PRIVILEGES`` is ``rolcreatedb``
+    privileges: tuple[str, ...] = ("ALL PRIVILEGES",)
+    #: engine → loopback port of the real server speaking that engine's wire protocol (set by SimulatedCluster)
+    server_ports: dict = field(default_factory=dict)
+    server_host: str = "127.0.0.1"
+
+    def handshake_plugin(self) -> str:
+        """The auth plugin the MySQL handshake announces."""
+        if self.default_plugin:
+            return self.default_plugin
+        return "caching_sha2_password" if not self.version.startswith(("5.", "4.")) else "mysql_native_password"
 
 
 @dataclass

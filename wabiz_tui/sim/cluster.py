@@ -13,6 +13,8 @@ from .brain import Brain, ContainerInfo
 from .certs import TlsMaterial, generate_ssh_key, generate_tls, known_hosts_line, reissue_tls
 from .fs import Sandbox
 from .host import HostContext
+from .mysqlserver import SimMysqlServer
+from .pgserver import SimPostgresServer
 from .sshd import SshHost
 from .webapp import WebappApi, WebappServer
 
@@ -63,6 +65,7 @@ class SimulatedCluster:
         self._webapp: WebappServer | None = None
         self._api: WebappApi | None = None
         self._tls: TlsMaterial | None = None
+        self._db_servers: dict[str, SimMysqlServer | SimPostgresServer] = {}
         self._tasks: set[asyncio.Task] = set()
         self._started = False
 
@@ -117,6 +120,12 @@ class SimulatedCluster:
                 self._ssh[h.external_hostname] = srv
                 lines.append(known_hosts_line(self.bind, srv.port, host_key))
             self.known_hosts_path.write_text("\n".join(lines) + "\n")
+            for engine, server_class in (("MYSQL", SimMysqlServer), ("PGSQL", SimPostgresServer)):
+                db_server = server_class(self.brain.db, self.bind)
+                await db_server.start()
+                self._db_servers[engine] = db_server
+                self.brain.db.server_ports[engine] = db_server.port
+            self.brain.db.server_host = self.bind
             self._api = WebappApi(self.brain)
             self._webapp = WebappServer(self._api, tls.server_context(), self.bind)
             await self._webapp.prepare()
@@ -135,6 +144,9 @@ class SimulatedCluster:
         await self.brain.close()
         for srv in self._ssh.values():
             await srv.close()
+        for db_server in self._db_servers.values():
+            await db_server.close()
+        self._db_servers.clear()
         if self._webapp is not None:
             await self._webapp.close()
         self._started = False
@@ -232,10 +244,27 @@ class SimulatedCluster:
 
     # ---------------------------------------------------------------- preflight facts and faults
     def set_database(self, hostname: str, port: int = 3306, *, engine: str = "MYSQL", version: str = "8.0.33",
-                     reachable: bool = True) -> None:
-        """Declare the external DB the hosts reach (resolvable name, port, engine, server version)."""
+                     reachable: bool = True, username: str | None = None, password: str | None = None,
+                     user_plugin: str | None = None, default_plugin: str | None = None,
+                     user_table_readable: bool | None = None, privileges: tuple[str, ...] | None = None) -> None:
+        """Declare the external DB the hosts reach (resolvable name, port, engine ``MYSQL``/``PGSQL``, server
+        version) and what a login to it finds; the arguments left None keep their value.
+
+        ``username``/``password``: the one account (a wrong password is refused like the real server);
+        ``user_plugin``: the account's MySQL auth plugin; ``default_plugin``: what the MySQL handshake
+        announces ("" = the server's own default, ``caching_sha2_password`` from 8.0 on);
+        ``user_table_readable``: whether the account may read ``mysql.user``; ``privileges``: on ``*.*``
+        (``SHOW GRANTS``; PostgreSQL: ``CREATE`` gives ``rolcreatedb``, ``ALL PRIVILEGES`` a superuser).
+        A real server speaking the engine's wire protocol answers on loopback; the hosts reach it at
+        ``hostname:port`` (``nc``, and SSH ``direct-tcpip`` tunnels).
+        """
         db = self.brain.db
         db.hostname, db.port, db.engine, db.version, db.reachable = hostname, int(port), engine, version, reachable
+        for name, value in (("username", username), ("password", password), ("user_plugin", user_plugin),
+                            ("default_plugin", default_plugin), ("user_table_readable", user_table_readable),
+                            ("privileges", privileges)):
+            if value is not None:
+                setattr(db, name, tuple(value) if name == "privileges" else value)
         self.brain.dns[hostname] = "127.0.0.250"
 
     def set_clock_offset(self, external_hostname: str, seconds: float) -> None:

@@ -8,6 +8,7 @@ Facts and faults live on :class:`HostContext` (per host) and on the :class:`Brai
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from .shell import Proc, builtin
@@ -87,8 +88,7 @@ async def _nc(p: Proc) -> int:
         await p.shell.host.pause(3.0)
         return 1  # timed out: nothing answers
     if not zero_io and db.engine == "MYSQL":
-        # what a MySQL server sends first: protocol 10 handshake with its version string (binary around it)
-        await p.out(f"J\x00\x00\x00\n{db.version}\x00\x08\x00\x00\x00abcdefgh\x00\xff\xf7")
+        await p.out(await _mysql_greeting(db.server_host, db.server_ports.get("MYSQL", 0)))
     return 0
 
 
@@ -124,3 +124,21 @@ async def _nc_host(p: Proc, target: str, port: int) -> int:
     if verbose:
         await p.err(f"nc: connect to {target} port {port} (tcp) failed: Connection refused\n")
     return 1
+
+
+async def _mysql_greeting(address: str, port: int) -> str:
+    """What the simulated MySQL server sends first (its protocol-10 handshake packet, as Latin-1 text)."""
+    if not port:
+        return ""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), 3)
+    except (OSError, TimeoutError):
+        return ""
+    try:
+        header = await asyncio.wait_for(reader.readexactly(4), 3)
+        body = await asyncio.wait_for(reader.readexactly(int.from_bytes(header[:3], "little")), 3)
+        return (header + body).decode("latin-1")
+    except (OSError, TimeoutError, asyncio.IncompleteReadError):
+        return ""
+    finally:
+        writer.close()

@@ -41,6 +41,19 @@ class _ServerHooks(asyncssh.SSHServer):
     def password_auth_supported(self) -> bool:
         return False
 
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int):
+        """``direct-tcpip`` (``ssh -L``, asyncssh ``forward_local_port``): the host reaches only the simulated
+        DB, by the name and port it resolves, and only while the DB is reachable; the channel is piped to
+        the real server speaking that engine's protocol on loopback."""
+        host = self.node.host
+        db = host.brain.db
+        if dest_host in host.unresolvable or dest_host not in host.brain.dns:
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"{dest_host}: Name or service not known")
+        real_port = db.server_ports.get(db.engine)
+        if not db.reachable or dest_host != db.hostname or dest_port != db.port or not real_port or self.conn is None:
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"connect to {dest_host} port {dest_port}: Connection refused")
+        return self.conn.forward_connection(db.server_host, real_port)
+
 
 class _SandboxSFTP(asyncssh.SFTPServer):
     """SFTP chrooted to the host's sandbox; like OpenSSH's sftp-server it ends with exit status 0

@@ -17,10 +17,12 @@ import time
 
 from ..domain.diagnosis import diagnose_lines, diagnosis_for
 from ..domain.docker_access import with_sudo
+from ..domain.dbsupport import DbJudgement, handshake_plugin, judge_auth_plugin, judge_mysql_grants, judge_pg_role, judge_server_version
 from ..domain.model import ClusterProfile, HostSpec, MediaKind, Role
 from ..domain.preflight import (DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check, judge_clock, judge_db_greeting,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
 from ..domain.validation import check_abs_path, validate_profile
+from ..remote.dblogin import DbLoginError, read_db_facts
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import CheckDone, Message
@@ -43,6 +45,9 @@ class Preflight(Procedure):
         super().__init__(profile, **kw)
         self.results: list[Check] = []
         self.compose_flavour: dict[str, str] = {}
+        #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read
+        self._db_reached: list[str] = []
+        self._db_greeting = ""
 
     def _record(self, check: Check) -> None:
         self.results.append(check)
@@ -72,6 +77,7 @@ class Preflight(Procedure):
         for h in self.profile.hosts:
             if h.external_hostname not in checked:
                 self._record(Check(h.external_hostname, "ssh", FAILURE, "not reachable or not trusted: see the host's error above"))
+        await self._database_login()
         if self.profile.media.kind is MediaKind.HOST_PATH:
             await self._media_shared(marker)
         await self._monitoring()
@@ -208,12 +214,57 @@ class Preflight(Procedure):
             return
         latency_ms = max(0.0, (elapsed - ssh_rtt) * 1000)
         status, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null")  # a MySQL server speaks first
+        self._db_reached.append(host.external_hostname)
+        self._db_greeting = self._db_greeting or greeting
         level, reason = judge_db_greeting(db.engine.value, greeting)
         if level == OK and latency_ms > DB_LATENCY_WARN_MS:
             level, reason = WARNING, f"{reason}, round trip about {latency_ms:.0f} ms (the seed asks for a few ms)"
         else:
             reason = f"{reason}, round trip about {latency_ms:.0f} ms"
         self._record(Check(host.external_hostname, "database", level, reason))
+
+    # --- database login (field cases R06, R10) -------------------------------------------------------
+    async def _database_login(self) -> None:
+        """Log in to the DB with the db.env credentials through an SSH tunnel via the first host that
+        reached its port, and judge the server version, the MySQL 8 auth plugin and the privileges.
+        Nothing is tried when no host reached the port (the TCP check already says so)."""
+        reached = [h for h in self.profile.hosts if h.external_hostname in self._db_reached]
+        if not reached:
+            return
+        via = reached[0]
+        name, db = via.external_hostname, self.profile.db
+        try:
+            facts = await read_db_facts(await self._pool.get(via), db)
+        except DbLoginError as exc:
+            if exc.refused:
+                self._db_check(name, "db login", DbJudgement(
+                    FAILURE, f"DB login refused for WA_DB_USERNAME={db.username}: check db.username and db.password "
+                             f"in the profile (db.env) and the user's allowed hosts", "DB_AUTH_FAILED",
+                    f"DB login refused for WA_DB_USERNAME={db.username}: {exc}"))
+            else:
+                self._db_check(name, "db login", DbJudgement(WARNING, f"could not log in through {name}: {exc}"))
+            return
+        except (RemoteError, OSError) as exc:
+            self._db_check(name, "db login", DbJudgement(WARNING, f"no SSH tunnel through {name}: {exc.__class__.__name__}"))
+            return
+        engine = db.engine.value
+        self._db_check(name, "db login", DbJudgement(OK, f"logged in as {db.username} through an SSH tunnel via {name}"))
+        self._db_check(name, "db version", judge_server_version(engine, facts.version, self.profile.wa_api_version))
+        if engine == "MYSQL":
+            plugin = judge_auth_plugin(facts.version, facts.user_plugin, handshake_plugin(self._db_greeting))
+            if facts.plugin_denied and plugin.evidence:
+                plugin = DbJudgement(plugin.level, plugin.reason, plugin.key, f"{plugin.evidence}: {facts.plugin_denied}")
+            self._db_check(name, "db auth plugin", plugin)
+            self._db_check(name, "db privileges", judge_mysql_grants(db.username, list(facts.grants), db.name_prefix))
+        else:
+            self._db_check(name, "db privileges", judge_pg_role(db.username, facts.can_create_db, facts.superuser))
+
+    def _db_check(self, host: str, name: str, judged: DbJudgement) -> None:
+        """Record a DB check as a cluster check (one DB for the cluster; its text masked like every event)
+        and, when it has a catalogue key, its finding on ``host``, the host the tunnel went through."""
+        self._record(Check("", name, judged.level, self._redact(judged.reason)))
+        if judged.key:
+            self.report([diagnosis_for(judged.key, judged.evidence, host)])
 
     async def _media_local(self, host: HostSpec, marker: str) -> None:
         path = self.profile.media.host_path

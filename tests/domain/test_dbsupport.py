@@ -1,0 +1,125 @@
+"""The DB support table keyed by WA_API_VERSION and the judging of what a DB login reads (field cases R06, R10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wabiz_tui.domain.dbsupport import (REQUIRED_MYSQL_PRIVILEGES, SUPPORT_TABLE, handshake_plugin, judge_auth_plugin,
+                                        judge_mysql_grants, judge_pg_role, judge_server_version, missing_mysql_privileges,
+                                        server_series, support_for)
+from wabiz_tui.domain.diagnosis import CATALOGUE, diagnosis_for
+from wabiz_tui.domain.preflight import FAILURE, OK, WARNING
+
+
+@pytest.mark.parametrize("api,engine,version,level", [
+    # newer matrix (from 2.41 on): MySQL 5.7/8.0, PostgreSQL 11/12/13
+    ("2.41.2", "MYSQL", "5.7.31", OK),
+    ("2.41.2", "MYSQL", "8.0.33", OK),
+    ("2.41.2", "MYSQL", "5.6.51", FAILURE),
+    ("2.41.2", "MYSQL", "8.4.0", FAILURE),
+    ("2.45.2", "PGSQL", "13.8", OK),
+    ("2.41.2", "PGSQL", "11.22", OK),
+    ("2.41.2", "PGSQL", "15.4 (Debian 15.4-1.pgdg120+1)", FAILURE),
+    ("2.41.2", "PGSQL", "9.6.24", WARNING),  # listed for older clients only: a warning (judged cut-over)
+    # older matrix (before 2.41): MySQL 5.7, PostgreSQL 9.5/9.6/10
+    ("2.39.2", "MYSQL", "5.7.35", OK),
+    ("2.39.2", "MYSQL", "8.0.33", WARNING),  # the seed lists MySQL 8.0 without naming a client version
+    ("2.39.2", "MYSQL", "5.6.51", FAILURE),
+    ("2.29.3", "PGSQL", "10.6", OK),
+    ("2.29.3", "PGSQL", "9.6.24", OK),
+    ("2.29.3", "PGSQL", "13.8", WARNING),
+    ("2.29.3", "PGSQL", "15.4", FAILURE),  # in neither matrix
+])
+def test_support_table(api, engine, version, level):
+    judged = judge_server_version(engine, version, api)
+    assert judged.level == level, judged
+    if level in (FAILURE, WARNING):
+        assert judged.key == "DB_VERSION_UNSUPPORTED" and version.split()[0] in judged.evidence and api in judged.reason
+    else:
+        assert judged.key == "" and judged.evidence == ""
+
+
+def test_table_rows_are_newest_first_and_cover_every_version():
+    assert [row.since for row in SUPPORT_TABLE] == sorted((row.since for row in SUPPORT_TABLE), reverse=True)
+    assert SUPPORT_TABLE[-1].since == (0, 0)
+    assert support_for("2.41.0") is SUPPORT_TABLE[0] and support_for("2.40.9") is SUPPORT_TABLE[1]
+    assert support_for("not-a-version") is SUPPORT_TABLE[0]
+
+
+@pytest.mark.parametrize("engine,version,series", [
+    ("MYSQL", "8.0.33-log", "8.0"), ("MYSQL", "5.7.31-0ubuntu0.18.04.1", "5.7"), ("PGSQL", "15.4 (Debian)", "15"),
+    ("PGSQL", "9.6.24", "9.6"), ("PGSQL", "10.6", "10"), ("MYSQL", "unknown", None)])
+def test_server_series(engine, version, series):
+    assert server_series(engine, version) == series
+
+
+def test_a_version_that_is_not_a_number_is_a_warning():
+    assert judge_server_version("MYSQL", "unknown", "2.41.2").level == WARNING
+
+
+@pytest.mark.parametrize("version,user_plugin,default,level", [
+    ("8.0.33", "caching_sha2_password", "", FAILURE),
+    ("8.0.33", "sha256_password", "", FAILURE),
+    ("8.0.33", "mysql_native_password", "caching_sha2_password", OK),
+    ("8.0.33", None, "caching_sha2_password", WARNING),
+    ("8.0.33", None, "mysql_native_password", OK),
+    ("8.0.33", None, "", WARNING),
+    ("5.7.31", None, "", OK),
+    ("5.7.31", "mysql_native_password", "mysql_native_password", OK),
+])
+def test_auth_plugin(version, user_plugin, default, level):
+    judged = judge_auth_plugin(version, user_plugin, default)
+    assert judged.level == level, judged
+    assert (judged.key == "DB_AUTH_PLUGIN_UNSUPPORTED") == (level != OK)
+    if user_plugin is None and version.startswith("8"):
+        assert "not readable" in judged.reason  # the fallback says so
+
+
+def test_handshake_plugin_is_read_from_a_greeting():
+    greeting = "J\x00\x00\x00\n8.0.33\x00\x08\x00\x00\x00abcdefgh\x00\xff\xf7\x08\x02\x00\xff\xdf\x15" + "\x00" * 10 \
+        + "ijklmnopqrst\x00caching_sha2_password\x00"
+    assert handshake_plugin(greeting) == "caching_sha2_password"
+    assert handshake_plugin("5.7.31\x00...mysql_native_password\x00") == "mysql_native_password"
+    assert handshake_plugin("no greeting") == ""
+
+
+@pytest.mark.parametrize("grants,prefix,missing", [
+    (["GRANT ALL PRIVILEGES ON *.* TO `waent`@`%` WITH GRANT OPTION"], "", []),
+    (["GRANT USAGE ON *.* TO `waent`@`%`", "GRANT ALL PRIVILEGES ON `wa`.* TO `waent`@`%`"], "", list(REQUIRED_MYSQL_PRIVILEGES)),
+    (["GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, INDEX ON *.* TO `waent`@`%`"], "", ["CREATE", "DROP"]),
+    (["GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP ON *.* TO 'waent'@'10.%'"], "", []),
+    (["GRANT USAGE ON *.* TO `waent`@`%`", "GRANT ALL PRIVILEGES ON `prod\\_%`.* TO `waent`@`%`"], "prod_", []),
+    (["GRANT ALL PRIVILEGES ON `prod\\_%`.* TO `waent`@`%`"], "", list(REQUIRED_MYSQL_PRIVILEGES)),
+    (["GRANT ALL PRIVILEGES ON `other%`.* TO `waent`@`%`"], "prod_", list(REQUIRED_MYSQL_PRIVILEGES)),
+    (["GRANT SELECT ON *.* TO `waent`@`%`", "GRANT BACKUP_ADMIN ON *.* TO `waent`@`%`"], "", list(REQUIRED_MYSQL_PRIVILEGES[1:])),
+])
+def test_missing_mysql_privileges(grants, prefix, missing):
+    assert missing_mysql_privileges(grants, prefix) == missing
+
+
+def test_grants_judgement_names_what_is_missing_and_the_prefix_advice():
+    judged = judge_mysql_grants("waent", ["GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, INDEX ON *.* TO `waent`@`%`"])
+    assert judged.level == FAILURE and judged.key == "DB_PRIVILEGES_MISSING"
+    assert "CREATE, DROP" in judged.reason and "WA_DB_NAME_PREFIX" in judged.reason and "GRANT SELECT" in judged.evidence
+    assert judged.evidence.startswith("missing CREATE, DROP;")
+    assert judge_mysql_grants("waent", ["GRANT ALL PRIVILEGES ON *.* TO `waent`@`%`"]).level == OK
+
+
+@pytest.mark.parametrize("createdb,superuser,level", [(True, False, OK), (False, True, OK), (False, False, FAILURE)])
+def test_pg_role(createdb, superuser, level):
+    judged = judge_pg_role("waent", createdb, superuser)
+    assert judged.level == level and (judged.key == "DB_PRIVILEGES_MISSING") == (level == FAILURE)
+
+
+@pytest.mark.parametrize("key", ["DB_VERSION_UNSUPPORTED", "DB_AUTH_PLUGIN_UNSUPPORTED", "DB_PRIVILEGES_MISSING", "DB_AUTH_FAILED"])
+def test_db_keys_are_catalogued_with_words_and_a_next_action(key):
+    entry = CATALOGUE[key]
+    assert entry.title and entry.explanation and entry.next_action
+    d = diagnosis_for(key, "evidence line", "wa-core-1")
+    assert (d.key, d.evidence, d.host, d.next_action) == (key, "evidence line", "wa-core-1", entry.next_action)
+
+
+def test_auth_plugin_next_action_gives_both_fixes():
+    action = CATALOGUE["DB_AUTH_PLUGIN_UNSUPPORTED"].next_action
+    assert "ALTER USER" in action and "IDENTIFIED WITH mysql_native_password" in action
+    assert "--default-authentication-plugin=mysql_native_password" in action

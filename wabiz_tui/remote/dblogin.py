@@ -1,0 +1,127 @@
+"""Log in to the cluster's database with the ``db.env`` credentials, through an SSH tunnel via one
+cluster host (the DB is usually reachable only from the cluster network), and read what the
+preflight judges (field cases R06 and R10): the server version, for MySQL 8 the user's auth plugin
+and for every MySQL the user's grants, for PostgreSQL whether the role may create databases.
+
+The tunnel is a local port forward (asyncssh ``forward_local_port``, SSH ``direct-tcpip``) on the
+host's existing SSH connection, bound to 127.0.0.1 on an ephemeral port and closed afterwards. The
+clients are ``aiomysql`` (pure Python, on PyMySQL) and ``asyncpg``. No error carries the password:
+messages are the server's own refusal texts, which never contain it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncssh
+
+from ..domain.model import DbEngine, DbEnv
+
+#: Seconds for the whole login and its queries.
+LOGIN_TIMEOUT = 15.0
+#: MySQL errors that mean the credentials were refused (ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR,
+#: ER_ACCESS_DENIED_NO_PASSWORD_ERROR); PostgreSQL: SQLSTATE class 28 (invalid authorization).
+MYSQL_REFUSALS = (1045, 1044, 1698)
+#: The query MySQL 8 answers with the login user's own auth plugin (field case R06).
+MYSQL_USER_PLUGIN = "SELECT plugin FROM mysql.user WHERE CONCAT(user,'@',host)=CURRENT_USER()"
+PG_ROLE = "SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user"
+
+
+@dataclass(frozen=True)
+class DbFacts:
+    """What the login read. ``version`` as the server says it; MySQL: ``user_plugin`` (None when
+    ``mysql.user`` may not be read, or before MySQL 8) with the refusal in ``plugin_denied``, and
+    ``grants`` (``SHOW GRANTS`` lines); PostgreSQL: ``can_create_db`` and ``superuser`` of the role."""
+
+    version: str
+    user_plugin: str | None = None
+    plugin_denied: str = ""
+    grants: tuple[str, ...] = ()
+    can_create_db: bool = False
+    superuser: bool = False
+
+
+class DbLoginError(Exception):
+    """The login did not happen. ``refused`` is True when the server refused the credentials (else the
+    server could not be reached through the tunnel, or did not answer in time). The message is safe to show."""
+
+    def __init__(self, message: str, *, refused: bool) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeout: float = LOGIN_TIMEOUT) -> DbFacts:
+    """Log in to ``db`` through ``conn`` and read :class:`DbFacts`. Raises :class:`DbLoginError`."""
+    try:
+        listener = await conn.forward_local_port("127.0.0.1", 0, db.hostname, int(db.port))
+    except (asyncssh.Error, OSError) as exc:
+        raise DbLoginError(f"no tunnel to {db.hostname}:{db.port}: {exc.__class__.__name__}", refused=False) from None
+    try:
+        read = _mysql if db.engine is DbEngine.MYSQL else _postgres
+        return await asyncio.wait_for(read(listener.get_port(), db), timeout)
+    except TimeoutError:
+        raise DbLoginError(f"{db.hostname}:{db.port} did not complete a login within {timeout:.0f} s", refused=False) from None
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+async def _mysql(port: int, db: DbEnv) -> DbFacts:
+    import aiomysql
+    import pymysql
+
+    try:
+        conn = await aiomysql.connect(host="127.0.0.1", port=port, user=db.username, password=db.password,
+                                      connect_timeout=LOGIN_TIMEOUT, autocommit=True)
+    except pymysql.err.MySQLError as exc:
+        code, text = _mysql_error(exc)
+        raise DbLoginError(text, refused=code in MYSQL_REFUSALS) from None
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT VERSION()")
+            version = str((await cur.fetchone())[0])
+            plugin, denied = None, ""
+            if not version.startswith(("5.", "4.")):
+                try:
+                    await cur.execute(MYSQL_USER_PLUGIN)
+                    row = await cur.fetchone()
+                    plugin = str(row[0]) if row else None
+                    denied = "" if row else "mysql.user has no row for CURRENT_USER()"
+                except pymysql.err.MySQLError as exc:
+                    denied = _mysql_error(exc)[1]
+            await cur.execute("SHOW GRANTS")
+            grants = tuple(str(r[0]) for r in await cur.fetchall())
+        return DbFacts(version, plugin, denied, grants)
+    except pymysql.err.MySQLError as exc:
+        raise DbLoginError(_mysql_error(exc)[1], refused=False) from None
+    finally:
+        await conn.ensure_closed()
+
+
+def _mysql_error(exc: Exception) -> tuple[int, str]:
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        return args[0], f"{args[1]} (MySQL error {args[0]})"
+    return 0, exc.__class__.__name__
+
+
+async def _postgres(port: int, db: DbEnv) -> DbFacts:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(host="127.0.0.1", port=port, user=db.username, password=db.password,
+                                     database="postgres", timeout=LOGIN_TIMEOUT)
+    except asyncpg.PostgresError as exc:
+        refused = str(getattr(exc, "sqlstate", "")).startswith("28")
+        raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=refused) from None
+    except (OSError, ConnectionError, asyncpg.InterfaceError) as exc:
+        raise DbLoginError(f"the connection through the tunnel failed: {exc.__class__.__name__}", refused=False) from None
+    try:
+        version = str(await conn.fetchval("SHOW server_version"))
+        row = await conn.fetchrow(PG_ROLE)
+        return DbFacts(version, can_create_db=bool(row and row["rolcreatedb"]), superuser=bool(row and row["rolsuper"]))
+    except asyncpg.PostgresError as exc:
+        raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=False) from None
+    finally:
+        await conn.close()
