@@ -32,6 +32,10 @@ class Sim:
             raise RuntimeError(f"the simulator process ended while answering {line!r}")
         return answer.strip()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds the simulator process has used so far (``/proc/<pid>/stat``)."""
+        return process_cpu(self.proc.pid)
+
     def stop(self) -> None:
         """Close its stdin (it stops its cluster and exits) and wait."""
         try:
@@ -89,12 +93,28 @@ def need(tool: str) -> str:
     return path
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux ``/proc``; 0.0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_measured(cmd: list[str], **kw) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one child process; raises if it fails."""
+    wall, rss, _ = run_accounted(cmd, **kw)
+    return wall, rss
+
+
+def run_accounted(cmd: list[str], **kw) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (bytes) and user + system CPU seconds of one child process; raises if it fails."""
     start = time.perf_counter()
     p = subprocess.Popen(cmd, **kw)
     _, status, usage = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise RuntimeError(f"{cmd[:4]} exited with {p.returncode}")
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
+    return time.perf_counter() - start, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime

@@ -130,7 +130,7 @@ async def failover_child(profile_path: Path, interval: float, kills: int, seed: 
     shown: list[tuple[float, dict]] = []
     results: list[float] = []
     poll_latency: list[float] = []
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(200, 60)):
         screen = app.screen
         assert isinstance(screen, MonitorScreen)
         original = screen.show_result

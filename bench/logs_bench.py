@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MB = 1_000_000
+from .common import MB, process_cpu, run_accounted
 
 
 def start_server(log_bytes: int) -> tuple[subprocess.Popen, dict]:
@@ -42,17 +42,6 @@ def start_server(log_bytes: int) -> tuple[subprocess.Popen, dict]:
             raise RuntimeError(value)
         if "profile" in info and "key" in info and "known_hosts" in info and len(info["hosts"]) == 5:
             return proc, info
-
-
-def run_measured(cmd: list[str], **kw) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one child process."""
-    start = time.perf_counter()
-    p = subprocess.Popen(cmd, **kw)
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise RuntimeError(f"{cmd[:4]} exited with {p.returncode}")
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
 
 
 def openssh_parallel(info: dict, out: Path) -> float:
@@ -84,15 +73,19 @@ def measure(log_bytes: int) -> dict:
     try:
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             env = os.environ | {"WABIZ_TUI_HOME": a}
-            ours, rss = run_measured([sys.executable, "-m", "wabiz_tui", "logs", info["profile"], "--out", a],
-                                     env=env, stdout=subprocess.DEVNULL)
+            sim0 = process_cpu(server.pid)
+            ours, rss, cpu = run_accounted([sys.executable, "-m", "wabiz_tui", "logs", info["profile"], "--out", a],
+                                           env=env, stdout=subprocess.DEVNULL)
+            sim1 = process_cpu(server.pid)
             ours_bytes = total_bytes(Path(a))
             theirs = openssh_parallel(info, Path(b))
+            sim2 = process_cpu(server.pid)
             theirs_bytes = total_bytes(Path(b))
     finally:
         server.stdin.close()
         server.wait(timeout=60)
-    return {"ours_s": ours, "ours_mb": ours_bytes / MB, "rss_mb": rss / MB, "ssh_s": theirs, "ssh_mb": theirs_bytes / MB}
+    return {"ours_s": ours, "ours_mb": ours_bytes / MB, "rss_mb": rss / MB, "ssh_s": theirs, "ssh_mb": theirs_bytes / MB,
+            "cpu": cpu, "sim_cpu": sim1 - sim0, "ssh_sim_cpu": sim2 - sim1}
 
 
 DEFAULT_SIZES_MB = (20, 80)
@@ -115,6 +108,9 @@ def main(sizes_mb: tuple[int, ...] = DEFAULT_SIZES_MB) -> list[str]:
         ratio = (r["ours_mb"] / r["ours_s"]) / (r["ssh_mb"] / r["ssh_s"])
         lines.append(f"logs {size} MB/container x 5 hosts: wabiz-tui {r['ours_mb'] / r['ours_s']:.0f} MB/s vs OpenSSH ssh>file "
                      f"{r['ssh_mb'] / r['ssh_s']:.0f} MB/s -> ratio {ratio:.2f} (target >= 0.8); peak RSS {r['rss_mb']:.0f} MB (target < 150)")
+        lines.append(f"      CPU seconds: wabiz-tui client {r['cpu']:.2f} + simulator {r['sim_cpu']:.2f} in {r['ours_s']:.2f} s; "
+                     f"OpenSSH side: simulator {r['ssh_sim_cpu']:.2f} in {r['ssh_s']:.2f} s (the simulator, one Python process, "
+                     f"produces and encrypts every host's logs)")
     growth = results[-1]["rss_mb"] / results[0]["rss_mb"]
     lines.append(f"logs memory: peak RSS x{growth:.2f} for x{sizes_mb[-1] / sizes_mb[0]:.0f} the log size (flat means about x1.0)")
     return lines

@@ -16,7 +16,7 @@ What is measured, in a child process of its own (so its peak RSS is the TUI's al
 
 The producer is synthetic but goes through the same event path as a real step: a wizard step run by
 ``WabizApp.start_step`` in its worker, whose engine (a real ``HaInstall`` with a log directory)
-splits 64 KB byte chunks with the same ``LineSplitter`` as ``remote.run`` and emits one
+splits 16 KB byte chunks (the product's read size) with the same ``LineSplitter`` as ``remote.run`` and emits one
 ``HostOutput`` per line. Going through SSH would measure the simulator (one Python process printing
 500,000 lines) instead of the TUI. Because producer and UI share one event loop here, every chunk
 is handled in one go before a key can be: that is the worst case for key latency.
@@ -41,9 +41,9 @@ from .common import MB, run_measured
 
 HOSTS = 5
 DEFAULT_LINES = 100_000
-CHUNK = 65536
-#: With the recommended fix: the stream gives the event loop a turn every 4 KB (about 37 lines).
-WHAT_IF_CHUNK = 4096
+#: Bytes per simulated channel read: the product's own read size (``remote.run.READ_CHUNK``); the
+#: stream gives the event loop a turn after each, as ``remote.run.run_streaming`` does.
+CHUNK = 16384
 KEY_PERIOD = 0.05
 
 
@@ -72,35 +72,7 @@ def profile(n_hosts: int):
         registration=Registration(cc="39", phone_number="3331234567", cert="QmVuY2g="))
 
 
-def apply_what_if() -> None:
-    """The product changes BENCHMARKS.md recommends, patched in for a side-by-side run (bench only):
-    the step screen finds a host's pane in a dict instead of a DOM query per line, a pane flush
-    hands the ``Log`` only the lines it will keep (``MAX_LINES``), not a backlog it would prune, and
-    (in ``child``) the stream yields to the event loop every 4 KB instead of every 64 KB read."""
-    from wabiz_tui.tui.screens.base import StepScreen
-    from wabiz_tui.tui.widgets import host_log
-
-    original_pane_for = StepScreen.pane_for
-
-    def pane_for(self, host):
-        cache = self.__dict__.setdefault("_bench_panes", {})
-        pane = cache.get(host)
-        if pane is None or pane.parent is None:
-            pane = cache[host] = original_pane_for(self, host)
-        return pane
-
-    def flush(self) -> None:
-        if not self._pending or not self.is_mounted:
-            return
-        batch = list(self._pending)[-host_log.MAX_LINES:]
-        self._pending.clear()
-        self.log_widget.write_lines(batch, scroll_end=self.follow)
-
-    StepScreen.pane_for = pane_for
-    host_log.HostLogPane.flush = flush
-
-
-async def child(n_lines: int, workdir: Path, what_if: bool = False) -> dict:
+async def child(n_lines: int, workdir: Path) -> dict:
     from textual import events
     from textual.binding import Binding
 
@@ -112,11 +84,12 @@ async def child(n_lines: int, workdir: Path, what_if: bool = False) -> dict:
     from wabiz_tui.workflows.ha_install import HaInstall
     from wabiz_tui.workflows.settings import RunSettings
 
-    if what_if:
-        apply_what_if()
+    from wabiz_tui.remote.run import READ_CHUNK
+
+    assert READ_CHUNK == CHUNK, "keep the bench's read size the product's"
     prof = profile(HOSTS)
     names = [h.external_hostname for h in prof.hosts]
-    data = {h: chunks(h, n_lines, WHAT_IF_CHUNK if what_if else CHUNK) for h in names}
+    data = {h: chunks(h, n_lines) for h in names}
     total = n_lines * HOSTS
 
     # ---- the engine alone: split + emit + full output on disk, events dropped
@@ -236,11 +209,11 @@ async def child(n_lines: int, workdir: Path, what_if: bool = False) -> dict:
             "disk_lines_min": min(on_disk.values()) if on_disk else 0, "disk_files": len(on_disk)}
 
 
-def run_child(n_lines: int, what_if: bool) -> tuple[dict, int]:
+def run_child(n_lines: int) -> tuple[dict, int]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "bench.streaming_bench", "--child", str(out), "--lines", str(n_lines)]
-        _, rss = run_measured(cmd + (["--what-if"] if what_if else []), env=os.environ | {"WABIZ_TUI_HOME": tmp},
+        _, rss = run_measured(cmd, env=os.environ | {"WABIZ_TUI_HOME": tmp},
                               stdout=subprocess.DEVNULL)
         return json.loads(out.read_text()), rss
 
@@ -260,26 +233,22 @@ def report(label: str, r: dict, rss: int) -> list[str]:
     ]
 
 
-def main(n_lines: int = DEFAULT_LINES, what_if: bool = True) -> list[str]:
+def main(n_lines: int = DEFAULT_LINES) -> list[str]:
     lines = [f"streaming {HOSTS} hosts x {n_lines:,} lines (synthetic producer -> HostOutput events -> WabizApp panes, "
              f"headless run_test):"]
-    r, rss = run_child(n_lines, False)
-    lines += report("as is", r, rss)
-    if what_if:
-        r, rss = run_child(n_lines, True)
-        lines += report("with the recommended fix patched in by the bench (pane lookup cached, flush trimmed, a loop turn every 4 KB)", r, rss)
+    r, rss = run_child(n_lines)
+    lines += report("wabiz-tui", r, rss)
     return lines
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", type=Path, help="(internal) run the measurement here and write JSON to this file")
-    ap.add_argument("--what-if", action="store_true", help="(internal) with the recommended product fix patched in")
     ap.add_argument("--lines", type=int, default=DEFAULT_LINES)
     a = ap.parse_args()
     if a.child:
         with tempfile.TemporaryDirectory() as tmp:
-            result = asyncio.run(child(a.lines, Path(tmp), a.what_if))
+            result = asyncio.run(child(a.lines, Path(tmp)))
         a.child.write_text(json.dumps(result))
     else:
         for line in main(a.lines):

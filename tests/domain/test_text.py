@@ -34,3 +34,15 @@ def test_carriage_return_keeps_the_last_state_of_a_progress_line():
 def test_redactor_masks_every_occurrence_and_ignores_tiny_values():
     r = Redactor(["Str0ng-pass", "", "ab"])
     assert r("pw=Str0ng-pass again Str0ng-pass ab") == "pw=******** again ******** ab"
+
+
+def test_a_chunk_is_cleaned_as_a_block_exactly_as_line_by_line():
+    data = (b"\x1b[32mok\x1b[0m one\n\x1b]0;unterminated title\nnext line\n"
+            b"bar 10%\rbar 100%\n\x1b[1mbold\x1b[0m tail")
+    whole = LineSplitter()
+    assert whole.feed_block(data) == "ok one\n0;unterminated title\nnext line\nbar 100%"
+    assert whole.close() == ["bold tail"]
+    per_line = [LineSplitter()._clean(line) for line in data.decode().split("\n")]
+    assert whole.feed_block(b"") is None
+    one = LineSplitter()
+    assert one.feed(data) + one.close() == per_line  # an unterminated OSC never swallows the next lines

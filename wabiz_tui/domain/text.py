@@ -6,7 +6,8 @@ import codecs
 import re
 from typing import Iterable
 
-_ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# An OSC title never spans lines (\n excluded), so stripping a block of lines equals stripping each line.
+_ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 REDACTED = "********"
 
 
@@ -28,9 +29,22 @@ class LineSplitter:
 
     def feed(self, chunk: bytes) -> list[str]:
         """Lines completed by ``chunk``."""
-        self._buf += self._decoder.decode(chunk)
-        *lines, self._buf = self._buf.split("\n")
-        return [self._clean(line) for line in lines]
+        block = self.feed_block(chunk)
+        return block.split("\n") if block is not None else []
+
+    def feed_block(self, chunk: bytes) -> str | None:
+        """The lines completed by ``chunk`` as one string joined by ``\n`` (no final newline), or None
+        when ``chunk`` completes no line. Cleaning a whole read at once keeps the per-line Python work
+        off the hot path (log collection, streaming panes)."""
+        text = self._buf + self._decoder.decode(chunk)
+        cut = text.rfind("\n")
+        if cut < 0:
+            self._buf = text
+            return None
+        block, self._buf = text[:cut], text[cut + 1:]
+        if "\r" in block:
+            return "\n".join(self._clean(line) for line in block.split("\n"))
+        return strip_ansi(block) if "\x1b" in block else block
 
     def close(self) -> list[str]:
         """The final partial line, if any."""

@@ -19,9 +19,10 @@ _LOST = (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, Con
 
 
 async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: str,
-                        on_line: Callable[[str], None], *, timeout: float | None = None,
-                        pty: bool = False) -> int | None:
-    """Run ``command`` (stdout and stderr merged) and call ``on_line`` for each output line.
+                        on_line: Callable[[str], None] | None, *, timeout: float | None = None,
+                        pty: bool = False, on_lines: Callable[[list[str]], None] | None = None) -> int | None:
+    """Run ``command`` (stdout and stderr merged) and call ``on_line`` for each output line, or
+    ``on_lines`` once per channel read with the lines it completed (a list, never empty).
 
     Returns the exit status, or None when the remote process ended on a signal. Raises
     :class:`HostUnreachable` when the connection is lost mid-command (a silent host is detected by
@@ -37,6 +38,14 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
     gets the command without one.
     """
     splitter = LineSplitter()
+
+    def deliver(lines: list[str]) -> None:
+        if on_lines is not None:
+            on_lines(lines)
+        elif on_line is not None:
+            for line in lines:
+                on_line(line)
+
     proc: asyncssh.SSHClientProcess | None = None
     finished = False
     try:
@@ -46,11 +55,13 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
                 chunk = await proc.stdout.read(READ_CHUNK)
                 if not chunk:
                     break
-                for line in splitter.feed(chunk):
-                    on_line(line)
+                block = splitter.feed_block(chunk)
+                if block is not None:
+                    deliver(block.split("\n"))
                 await asyncio.sleep(0)  # a fast host must not starve the UI or the other hosts
-            for line in splitter.close():
-                on_line(line)
+            rest = splitter.close()
+            if rest:
+                deliver(rest)
             result = await proc.wait(check=False)
             finished = True
             return result.exit_status if result.exit_signal is None else None

@@ -62,6 +62,7 @@ class Procedure:
         self._recent: dict[str, deque[str]] = {}
         self._flavours: dict[str, str] = {}
         self._access: dict[str, DockerAccess] = {}
+        self._flavour_tasks: dict[str, asyncio.Future] = {}
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
@@ -102,6 +103,10 @@ class Procedure:
 
     async def close(self) -> None:
         """Close SSH connections, the API client and the log files."""
+        for task in self._flavour_tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._flavour_tasks.values(), return_exceptions=True)
+        self._flavour_tasks.clear()
         await self._pool.close()
         if self._api is not None:
             await self._api.aclose()
@@ -146,8 +151,10 @@ class Procedure:
 
     # ---- remote work ----------------------------------------------------------------------
     async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
-                   *, echo: bool = True, pty: bool = False) -> int | None:
-        """Run ``command`` on ``host``, streaming its lines to ``on_line`` and, with ``echo``, as HostOutput.
+                   *, echo: bool = True, pty: bool = False,
+                   on_lines: Callable[[list[str]], None] | None = None) -> int | None:
+        """Run ``command`` on ``host``, streaming its lines to ``on_line`` (or in batches, one per channel
+        read, to ``on_lines``) and, with ``echo``, as HostOutput.
 
         ``pty``: on a terminal, for commands that may run long (``up``, ``docker wait``, ``logs``, ``pull``):
         a cancelled step then ends them even where sshd refuses signals (root logins, remote.run).
@@ -160,18 +167,22 @@ class Procedure:
         self.emit(HostCommand(host.external_hostname, command))
 
         recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))
+        name = host.external_hostname
 
-        def line(text: str) -> None:
-            recent.append(text)
-            if on_line:
-                on_line(text)
-            if echo:
-                self.emit(HostOutput(host.external_hostname, text))
+        def lines(batch: list[str]) -> None:
+            recent.extend(batch)
+            if on_lines:
+                on_lines(batch)
+            for text in batch:
+                if on_line:
+                    on_line(text)
+                if echo:
+                    self.emit(HostOutput(name, text))
 
         try:
-            return await run_streaming(conn, host.external_hostname, command, line, timeout=self.settings.command_timeout, pty=pty)
+            return await run_streaming(conn, name, command, None, on_lines=lines, timeout=self.settings.command_timeout, pty=pty)
         except RemoteError:
-            self._pool.drop(host.external_hostname)
+            self._pool.drop(name)
             raise
 
     async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
@@ -186,8 +197,13 @@ class Procedure:
             raise error
 
     async def _on_hosts(self, number: int, hosts: tuple[HostSpec, ...], action: Callable[[HostSpec], Awaitable[str]],
-                        what: str) -> bool:
-        """Step ``number``: run ``action`` on ``hosts`` in parallel; each returns a summary or raises RemoteError."""
+                        what: str, *, needs_compose: bool = True) -> bool:
+        """Step ``number``: run ``action`` on ``hosts`` in parallel; each returns a summary or raises RemoteError.
+
+        ``needs_compose`` False: the action (and the step's journal re-check) runs no compose command,
+        so the host's compose flavour is detected in the background instead of before it, and the
+        first step that needs it waits for it (one command round trip less before the first upload).
+        """
         self._start(number, tuple(h.external_hostname for h in hosts))
         for h in hosts:
             self._recent.pop(h.external_hostname, None)
@@ -197,8 +213,11 @@ class Procedure:
         async def wrapped(host: HostSpec) -> str:
             try:
                 if self.uses_compose:
-                    await self._detect_flavour(host)
-                    await self.docker_access(host)
+                    if needs_compose:
+                        await self._detect_flavour(host)
+                        await self.docker_access(host)
+                    else:
+                        self._flavour_probe(host)  # in the background; the first compose step waits for it
                 if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
                     self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
                     self.emit(HostFinished(host.external_hostname, True, 0, ""))
@@ -306,13 +325,22 @@ class Procedure:
 
     async def _detect_flavour(self, host: HostSpec) -> None:
         """Once per host: prefer the ``docker compose`` plugin (v2), else ``docker-compose`` (v1)."""
-        if host.external_hostname in self._flavours:
-            return
+        if host.external_hostname not in self._flavours:
+            await asyncio.shield(self._flavour_probe(host))
+
+    def _flavour_probe(self, host: HostSpec) -> asyncio.Future:
+        """The running (or finished) flavour detection of ``host``; a new one after a failed one."""
+        task = self._flavour_tasks.get(host.external_hostname)
+        if task is None or (task.done() and host.external_hostname not in self._flavours):
+            task = self._flavour_tasks[host.external_hostname] = asyncio.ensure_future(self._probe_flavour(host))
+        return task
+
+    async def _probe_flavour(self, host: HostSpec) -> None:
         lines: list[str] = []
         try:
             status = await self._run(host, "docker compose version", lines.append, echo=False)
-        except RemoteError:
-            return  # the host's own action reports the connection problem
+        except Exception:  # noqa: BLE001 - the host's own action reports the connection problem
+            return
         v2 = status == 0 and "version" in " ".join(lines).lower()
         self._flavours[host.external_hostname] = COMPOSE_V2 if v2 else COMPOSE_V1
 

@@ -80,19 +80,22 @@ class HaInstall(Procedure):
         """Step 1: ``mkdir -p <remote_dir>`` on every host."""
         if not self._valid(1):
             return False
-        return await self._on_hosts(1, self.profile.hosts, self._mkdir, "creating the working directory")
+        return await self._on_hosts(1, self.profile.hosts, self._mkdir, "creating the working directory",
+                                    needs_compose=False)
 
     async def step_files(self) -> bool:
         """Step 2: render ``prod-multiconnect-compose.yml`` and upload it to every host."""
         if not self._valid(2):
             return False
-        return await self._on_hosts(2, self.profile.hosts, self._upload_compose, f"uploading {COMPOSE_FILE}")
+        return await self._on_hosts(2, self.profile.hosts, self._upload_compose, f"uploading {COMPOSE_FILE}",
+                                    needs_compose=False)
 
     async def step_db_env(self) -> bool:
         """Step 3: write ``db.env`` with mode 600 on every host (the password never reaches a command line)."""
         if not self._valid(3):
             return False
-        return await self._on_hosts(3, self.profile.hosts, self._upload_db_env, f"uploading {DB_ENV_FILE}")
+        return await self._on_hosts(3, self.profile.hosts, self._upload_db_env, f"uploading {DB_ENV_FILE}",
+                                    needs_compose=False)
 
     async def step_media(self) -> bool:
         """Step 4: a host path must exist on every host with mode 755 (seed); a named volume needs nothing."""
@@ -108,7 +111,8 @@ class HaInstall(Procedure):
                                   "media sent through one Webapp is not seen by Coreapps on other hosts; "
                                   "use a shared host path (NFS) for production"))
             return self._finish(4, True, "named volume whatsappMedia: docker-compose creates it on each host")
-        return await self._on_hosts(4, self.profile.hosts, self._check_media_path, f"checking {media.host_path}")
+        return await self._on_hosts(4, self.profile.hosts, self._check_media_path, f"checking {media.host_path}",
+                                    needs_compose=False)
 
     async def _check_media_path(self, host: HostSpec) -> str:
         path = self.profile.media.host_path

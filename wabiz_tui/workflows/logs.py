@@ -2,8 +2,8 @@
 optionally bundled with the health answer, ``GET /v1/support`` and ``docker-compose ps`` of every
 host into one ``.tar.gz`` for a support ticket.
 
-Output is streamed to disk line by line (memory stays flat whatever the size) and every line passes
-through the secret redactor on its way (DB password, admin password, PIN, certificate, API token).
+Output is streamed to disk one channel read at a time (memory stays flat whatever the size) and every
+line passes through the secret redactor on its way (DB password, admin password, PIN, certificate, API token).
 Layout: ``<out>/<cluster>-<YYYYmmdd-HHMMSS>/<host>/debug_output.txt``.
 """
 
@@ -32,6 +32,8 @@ LOG_STEPS: tuple[StepInfo, ...] = (
 DEBUG_OUTPUT = "debug_output.txt"
 #: Emit a Progress event at most every this many bytes per host.
 PROGRESS_EVERY = 256 * 1024
+#: Bytes buffered per output file before a write to disk.
+WRITE_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -96,19 +98,20 @@ class LogCollection(Procedure):
         redact = self._redact
         written = 0
         next_report = PROGRESS_EVERY
-        with open(target, "w", encoding="utf-8") as fh:
+        with open(target, "w", encoding="utf-8", buffering=WRITE_BUFFER) as fh:
             target.chmod(0o600)
 
-            def on_line(line: str) -> None:
+            def on_lines(lines: list[str]) -> None:
                 nonlocal written, next_report
-                text = redact(line) + "\n"
+                # one redaction, one encode and one buffered write per channel read, not per line
+                text = redact("\n".join(lines)) + "\n"
                 fh.write(text)
-                written += len(text.encode("utf-8", "replace"))
+                written += len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
                 if written >= next_report:
                     next_report = written + PROGRESS_EVERY
                     self.emit(Progress(host.external_hostname, written))
 
-            status = await self._run(host, command, on_line, echo=False, pty=True)
+            status = await self._run(host, command, echo=False, on_lines=on_lines, pty=True)
         self.emit(Progress(host.external_hostname, written, written))
         self.files[host.external_hostname] = target
         if status != 0:

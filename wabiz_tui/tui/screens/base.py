@@ -12,21 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, RichLog, Static
 
 from ...domain.validation import FieldError
-from ...workflows.events import (
-    Finding,
-    HealthUpdated,
-    HostCommand,
-    HostFinished,
-    HostKeyQuestion,
-    HostOutput,
-    Message,
-    StepFinished,
-    StepStarted,
-)
+from ...workflows.events import HostFinished, HostKeyQuestion, StepFinished, StepStarted
 from ..steps import StepState, StepTitle
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
+from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
 
 if TYPE_CHECKING:
@@ -38,7 +29,7 @@ def roles_text(host: Any) -> str:
     return "+".join(r.value for r in host.roles)
 
 
-class StepScreen(Screen):
+class StepScreen(HostEventsMixin, Screen):
     """One wizard step: subclasses fill :meth:`compose_body` and, for forms, :meth:`collect`.
 
     The app routes the workflow's events for this step to :meth:`handle_event`. Host output goes to
@@ -110,16 +101,24 @@ class StepScreen(Screen):
         """(host, roles) of the current profile, for the panes."""
         return [(h.external_hostname, roles_text(h)) for h in self.wapp.profile.hosts]
 
+    # Textual calls the on_mount/on_screen_resume of EVERY class of the MRO: subclasses must not
+    # define (or super()-call) them, or the timers and reviews run twice. They override the hooks.
     def on_mount(self) -> None:
         self.set_interval(0.5, self._tick)
         self.query_one("#step-messages", RichLog).display = False
+        self.mounted()
 
     async def on_screen_resume(self) -> None:
-        if self.ready:
-            return  # Textual runs this handler once per class of the MRO (subclasses also call super())
         self.refresh_states()
         await self._sync_panes()
+        await self.resumed()
         self.ready = True
+
+    def mounted(self) -> None:
+        """Hook: the screen's widgets exist (called once, at the end of the frame's own set-up)."""
+
+    async def resumed(self) -> None:
+        """Hook: the screen is shown again (called at each resume, after the panes are in sync)."""
 
     def on_screen_suspend(self) -> None:
         self.ready = False
@@ -127,12 +126,7 @@ class StepScreen(Screen):
     async def _sync_panes(self) -> None:
         if not self.HOST_PANES or self.wapp.state(self.number) is StepState.RUNNING:
             return
-        grid = self.query_one(HostLogGrid)
-        if [p.host for p in grid.panes] != [h for h, _ in self.host_list()]:
-            new = HostLogGrid(self.host_list(), id="host-grid", classes=" ".join(grid.classes))
-            self._panes = None
-            await grid.remove()
-            await self.query_one("#body").mount(new, before=self.query_one(FindingsList))
+        await self.replace_panes(self.host_list(), "#body")
 
     # ---- forms ---------------------------------------------------------------------------
     def collect(self) -> list[FieldError]:
@@ -295,65 +289,24 @@ class StepScreen(Screen):
         log.display = True
         log.write(Text(self.wapp.mask(text)))
 
-    def pane_for(self, host: str) -> HostLogPane | None:
-        """The pane of ``host``, if this step shows panes."""
-        if not self.HOST_PANES:
-            return None
-        pane = self._panes.get(host) if self._panes else None
-        if pane is None:  # first line, or the grid changed: one DOM query, then dict look-ups
-            grids = self.query(HostLogGrid)
-            if not grids:
-                return None
-            self._panes = {p.host: p for p in grids.first().panes}
-            pane = self._panes.get(host)
-        return pane
-
     def handle_event(self, event: Any) -> None:
         """Show one workflow event."""
-        mask = self.wapp.mask
         if isinstance(event, StepStarted):
             if event.hosts and self.HOST_PANES:
                 self.total_hosts = len(event.hosts)
                 self.query_one(ProgressBar).update(total=self.total_hosts)
-        elif isinstance(event, HostCommand):
-            self.last_command[event.host] = mask(event.command)
-            pane = self.pane_for(event.host)
-            if pane:
-                pane.set_status("running")
-                pane.write(f"$ {mask(event.command)}")
-            else:
-                self.add_message(f"[{event.host}] $ {event.command}")
-        elif isinstance(event, HostOutput):
-            pane = self.pane_for(event.host)
-            if pane:
-                pane.write(mask(event.line))
-            else:
-                self.add_message(f"[{event.host}] {event.line}")
-        elif isinstance(event, HostFinished):
-            self.finished_hosts.add(event.host)
-            self.host_results[event.host] = event
-            self.query_one(ProgressBar).update(progress=len(self.finished_hosts))
-            status = "ok" if event.ok else (f"failed exit {event.exit_status}" if event.exit_status is not None
-                                            else "failed")
-            pane = self.pane_for(event.host)
-            if pane:
-                pane.set_status(status)
-                if event.error:
-                    pane.write(f"✗ {mask(event.error)}")
-            elif not event.ok:
-                self.add_message(f"[{event.host}] {status} {event.error}")
-        elif isinstance(event, Finding):
-            self.query_one(FindingsList).add(event)
-        elif isinstance(event, HostKeyQuestion):
-            self.key_questions.append(event)
-        elif isinstance(event, Message):
-            self.add_message(event.text)
-        elif isinstance(event, HealthUpdated):
-            self.show_health(event.verdict)
         elif isinstance(event, StepFinished):
             self.add_message(f"Step {self.step.tag} {'done' if event.ok else 'failed'}: {event.summary}"
                              + (f" Next: {event.next_action}" if event.next_action else ""))
+        else:
+            self.show_event(event)
 
-    def show_health(self, verdict: Any) -> None:
-        """Steps without a health panel note the headline in their message log."""
-        self.add_message(f"Health: {verdict.headline}")
+    def pane_for(self, host: str) -> HostLogPane | None:
+        """The pane of ``host``, if this step shows panes."""
+        return super().pane_for(host) if self.HOST_PANES else None
+
+    def host_finished(self, event: HostFinished, pane: HostLogPane | None) -> None:
+        self.finished_hosts.add(event.host)
+        self.query_one(ProgressBar).update(progress=len(self.finished_hosts))
+        if pane is not None and event.error:
+            pane.write(f"✗ {self.wapp.mask(event.error)}")

@@ -68,8 +68,7 @@ class LogsScreen(OperationScreen):
     def _host_options(self) -> list[tuple[str, str, bool]]:
         return [(h.external_hostname, h.external_hostname, True) for h in self.wapp.profile.hosts]
 
-    async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
+    async def resumed(self) -> None:
         hosts = self.query_one("#lg-hosts", SelectionList)
         names = [h.external_hostname for h in self.wapp.profile.hosts]
         if not self.running and [hosts.get_option_at_index(i).value for i in range(hosts.option_count)] != names:

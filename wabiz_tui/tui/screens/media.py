@@ -30,8 +30,7 @@ class MediaScreen(StepScreen):
             yield Static("With a host path, every Webapp and Coreapp host must mount the same directory; "
                          "it and its subdirectories get mode 755.", classes="hint")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self._update_path_box()
 
     def on_radio_set_changed(self, _event: RadioSet.Changed) -> None:

@@ -64,8 +64,7 @@ class ShardsScreen(StepScreen):
         value = self.query_one("#shards", Select).value
         return value if isinstance(value, int) else DEFAULT_SHARDS
 
-    async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
+    async def resumed(self) -> None:
         if self.confirming:
             return
         if self.wapp.installed and not self.wapp.busy:

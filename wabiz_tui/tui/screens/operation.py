@@ -24,22 +24,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, RichLog, Static
 
 from ...workflows.stepinfo import StepInfo
-from ...workflows.events import (
-    Finding,
-    HealthUpdated,
-    HostCommand,
-    HostFinished,
-    HostKeyQuestion,
-    HostOutput,
-    Message,
-    Progress,
-    StepFinished,
-    StepStarted,
-)
+from ...workflows.events import HostFinished, HostKeyQuestion, Progress, StepFinished, StepStarted
 from ..steps import StepState
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from .base import roles_text
+from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
 
 if TYPE_CHECKING:
@@ -49,11 +39,12 @@ _ICON = {StepState.PENDING: ("○", "dim"), StepState.RUNNING: ("◐", "bold yel
          StepState.FAILED: ("✗", "bold red"), StepState.CANCELLED: ("⊘", "yellow")}
 
 
-class OperationScreen(Screen):
+class OperationScreen(HostEventsMixin, Screen):
     """Base of the operation screens: subclasses give ``OP``, ``HEADING``, ``STEPS``, the form
     (:meth:`compose_form`) and :meth:`primary_action` (validate, confirm, then :meth:`run_operation`)."""
 
     OP = "operation"
+    PANE_GRID_ID = "op-panes"
     HEADING = "Operation"
     INTRO = ""
     STEPS: tuple[StepInfo, ...] = ()
@@ -69,6 +60,8 @@ class OperationScreen(Screen):
         self.step_states: dict[int, StepState] = {s.number: StepState.PENDING for s in self.STEPS}
         self.key_questions: list[HostKeyQuestion] = []
         self.host_results: dict[str, HostFinished] = {}
+        self.last_command: dict[str, str] = {}
+        self._panes: dict[str, HostLogPane] | None = None
         self.last_failure: StepFinished | None = None
         self.started_at: float | None = None
         self.outcome: bool | None = None
@@ -126,28 +119,33 @@ class OperationScreen(Screen):
         """(host, roles) of the current profile."""
         return [(h.external_hostname, roles_text(h)) for h in self.wapp.profile.hosts]
 
+    # Textual calls the on_mount/on_screen_resume of EVERY class of the MRO: subclasses must not
+    # define (or super()-call) them, or the timers and checks run twice. They override the hooks.
     def on_mount(self) -> None:
         self._thread_id = threading.get_ident()
         self.set_interval(0.5, self._tick)
         self.query_one("#op-messages").display = False
         self.query_one("#op-result").display = False
+        self.mounted()
 
     async def on_screen_resume(self) -> None:
         self.wapp.sub_title = self.HEADING
         self.refresh_buttons()
         await self._sync_panes()
+        await self.resumed()
+
+    def mounted(self) -> None:
+        """Hook: the screen's widgets exist (called once, after the frame's own set-up)."""
+
+    async def resumed(self) -> None:
+        """Hook: the screen is shown again (called at each resume, after the panes are in sync)."""
 
     def on_screen_suspend(self) -> None:
         self.wapp.sub_title = self.wapp.SUB_TITLE
 
     async def _sync_panes(self) -> None:
-        if self.running:
-            return
-        grid = self.query_one(HostLogGrid)
-        if [p.host for p in grid.panes] != [h for h, _ in self.host_list()]:
-            new = HostLogGrid(self.host_list(), id="op-panes", classes="op-panes")
-            await grid.remove()
-            await self.query_one("#op-body").mount(new, before=self.query_one(FindingsList))
+        if not self.running:
+            await self.replace_panes(self.host_list(), "#op-body")
 
     # ---- buttons and keys ----------------------------------------------------------------------
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -253,7 +251,7 @@ class OperationScreen(Screen):
         self.host_results.clear()
         self.last_failure = None
         self.outcome = None
-        for pane in self.query_one("#op-panes", HostLogGrid).panes:
+        for pane in self.query_one(f"#{self.PANE_GRID_ID}", HostLogGrid).panes:
             pane.reset()
         self.query_one(FindingsList).clear()
         messages = self.query_one("#op-messages", RichLog)
@@ -352,13 +350,8 @@ class OperationScreen(Screen):
         """Hook: the run ended (after the status line was written)."""
 
     # ---- events ------------------------------------------------------------------------------------
-    def pane_for(self, host: str) -> HostLogPane | None:
-        """The pane of ``host`` (None for a host not in the profile)."""
-        return self.query_one("#op-panes", HostLogGrid).pane(host)
-
     def handle_event(self, event: Any) -> None:
         """Show one workflow event."""
-        mask = self.wapp.mask
         if isinstance(event, StepStarted):
             self.set_step_state(event.number, StepState.RUNNING)
             self.set_status(Text(f"Step {event.number}: {event.title}…", style="bold yellow"))
@@ -367,38 +360,8 @@ class OperationScreen(Screen):
                 if pane is not None:
                     pane.write(f"── {event.title} ──")
                     pane.set_status("running")
-        elif isinstance(event, HostCommand):
-            pane = self.pane_for(event.host)
-            if pane is not None:
-                pane.set_status("running")
-                pane.write(f"$ {mask(event.command)}")
-            else:
-                self.add_message(f"[{event.host}] $ {event.command}")
-        elif isinstance(event, HostOutput):
-            pane = self.pane_for(event.host)
-            if pane is not None:
-                pane.write(mask(event.line))
-            else:
-                self.add_message(f"[{event.host}] {event.line}")
-        elif isinstance(event, HostFinished):
-            self.host_results[event.host] = event
-            status = "ok" if event.ok else (f"failed exit {event.exit_status}" if event.exit_status is not None
-                                            else "failed")
-            pane = self.pane_for(event.host)
-            if pane is not None:
-                pane.set_status(status)
-            elif not event.ok:
-                self.add_message(f"[{event.host}] {status} {event.error}")
-        elif isinstance(event, Finding):
-            self.query_one(FindingsList).add(event)
-        elif isinstance(event, HostKeyQuestion):
-            self.key_questions.append(event)
-        elif isinstance(event, HealthUpdated):
-            self.show_health(event.verdict)
         elif isinstance(event, Progress):
             self.show_progress(event)
-        elif isinstance(event, Message):
-            self.add_message(event.text)
         elif isinstance(event, StepFinished):
             self.set_step_state(event.number, StepState.DONE if event.ok else StepState.FAILED)
             if not event.ok:
@@ -406,10 +369,8 @@ class OperationScreen(Screen):
             mark = "✔" if event.ok else "✗"
             nxt = f" Next: {event.next_action}" if event.next_action and not event.ok else ""
             self.add_message(f"{mark} step {event.number}: {event.summary}{nxt}")
-
-    def show_health(self, verdict: Any) -> None:
-        """A health answer arrived (operations without a health table log its headline)."""
-        self.add_message(f"Health: {verdict.headline}")
+        else:
+            self.show_event(event)
 
     def show_progress(self, event: Progress) -> None:
         """A progress event arrived (the logs screen shows bytes per host)."""

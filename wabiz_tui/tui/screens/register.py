@@ -70,8 +70,7 @@ class RegisterScreen(StepScreen):
                     yield Button("Request a new code  ctrl+g", id="new-code", compact=True)
             yield Static("", id="sms-hint", classes="sms-hint")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self.query_one("#code-section").display = False
         if self.wapp.sms_code:
             self.show_sms("", self.wapp.sms_code)

@@ -18,8 +18,7 @@ class ReviewScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         yield VerticalScroll(Static("Loading the review…", id="review-text"), id="review", classes="review")
 
-    async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
+    async def resumed(self) -> None:
         self.refresh_review()
 
     def refresh_review(self) -> None:

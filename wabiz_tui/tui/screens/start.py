@@ -38,7 +38,7 @@ class StartScreen(RunScreen):
         yield Button("Re-run preflight checks", id="rerun-preflight", compact=True)
         yield from super().compose_body()
 
-    def on_mount(self) -> None:  # Textual also runs StepScreen.on_mount (handlers run along the MRO)
+    def mounted(self) -> None:
         self.query_one(PreflightTable).display = False
         self.query_one("#rerun-preflight", Button).display = False
         if self.gate_open():

@@ -54,12 +54,10 @@ class UninstallScreen(OperationScreen):
         yield FieldBox(f"Type the cluster name ({self.wapp.profile.name}) to confirm", "confirm_name", "",
                        placeholder=self.wapp.profile.name, classes="w-mid", id="f-confirm", input_id="un-name")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self.show_plan()
 
-    async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
+    async def resumed(self) -> None:
         if not self.running:
             self.show_plan()
 

@@ -118,15 +118,13 @@ class UpgradeScreen(OperationScreen):
             return self.backup_path is not None
         return True
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def mounted(self) -> None:
         self.query_one("#up-health").display = False
         self.query_one("#up-chown-pane").display = False
         self.query_one("#up-chown").display = False
         self.update_check()
 
-    async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
+    async def resumed(self) -> None:
         select = self.query_one("#up-db-host", Select)
         if not self.running and len(self._db_options()) != len(list(select._options)):
             select.set_options(self._db_options())
