@@ -101,12 +101,16 @@ class Procedure:
             event = StepFinished(event.number, event.ok, r(event.summary), r(event.next_action), event.procedure)
         self._emit_raw(event)
 
-    async def close(self) -> None:
-        """Close SSH connections, the API client and the log files."""
+    async def _stop_probes(self) -> None:
+        """Cancel the background flavour probes still running (their remote commands end with them)."""
         for task in self._flavour_tasks.values():
             task.cancel()
         await asyncio.gather(*self._flavour_tasks.values(), return_exceptions=True)
-        self._flavour_tasks.clear()
+        self._flavour_tasks = {k: t for k, t in self._flavour_tasks.items() if k in self._flavours}
+
+    async def close(self) -> None:
+        """Close SSH connections, the API client and the log files."""
+        await self._stop_probes()
         await self._pool.close()
         if self._api is not None:
             await self._api.aclose()
@@ -151,20 +155,22 @@ class Procedure:
 
     # ---- remote work ----------------------------------------------------------------------
     async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
-                   *, echo: bool = True, pty: bool = False,
+                   *, echo: bool = True, pty: bool = False, quiet: bool = False,
                    on_lines: Callable[[list[str]], None] | None = None) -> int | None:
         """Run ``command`` on ``host``, streaming its lines to ``on_line`` (or in batches, one per channel
         read, to ``on_lines``) and, with ``echo``, as HostOutput.
 
         ``pty``: on a terminal, for commands that may run long (``up``, ``docker wait``, ``logs``, ``pull``):
         a cancelled step then ends them even where sshd refuses signals (root logins, remote.run).
+        ``quiet``: not announced either (a probe in the background must not pass for the step's command).
         """
         conn = await self._pool.get(host)
         while self._pool.trusted:
             k = self._pool.trusted.pop(0)
             self.emit(Message(f"{k.host}: trusted the new host key {k.key_type} {k.fingerprint} of {k.address}:{k.port} "
                               "(--trust-new-host-keys); it is now in the app's known_hosts", notice=True))
-        self.emit(HostCommand(host.external_hostname, command))
+        if not quiet:
+            self.emit(HostCommand(host.external_hostname, command))
 
         recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))
         name = host.external_hostname
@@ -242,7 +248,11 @@ class Procedure:
             self.emit(HostFinished(host.external_hostname, True, 0, ""))
             return summary
 
-        results = await fan_out(hosts, wrapped)
+        try:
+            results = await fan_out(hosts, wrapped)
+        except asyncio.CancelledError:  # a cancelled step leaves no remote command behind, probes included
+            await asyncio.shield(self._stop_probes())
+            raise
         failed = [r for r in results.values() if not r.ok]
         if failed:
             first = failed[0]
@@ -338,7 +348,7 @@ class Procedure:
     async def _probe_flavour(self, host: HostSpec) -> None:
         lines: list[str] = []
         try:
-            status = await self._run(host, "docker compose version", lines.append, echo=False)
+            status = await self._run(host, "docker compose version", lines.append, echo=False, quiet=True)
         except Exception:  # noqa: BLE001 - the host's own action reports the connection problem
             return
         v2 = status == 0 and "version" in " ".join(lines).lower()
