@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from wabiz_tui.config.profile import profile_from_dict, profile_to_dict
+from wabiz_tui.config.profile import ProfileError, profile_from_dict, profile_to_dict
 from wabiz_tui.domain.commands import ComposeInvocation, docker_wait, inspect_state
 from wabiz_tui.domain.docker_access import socket_denied, sudo_outcome
 from wabiz_tui.domain.model import HostSpec, Role, SshTarget
@@ -54,3 +54,13 @@ def test_docker_sudo_is_validated_with_a_field_error_and_round_trips():
     profile = profile_from_dict(data)
     assert profile.hosts[0].ssh.docker_sudo == "auto"
     assert profile_to_dict(profile)["hosts"][0]["ssh"]["docker_sudo"] == "auto"
+
+
+def test_an_unquoted_yaml_boolean_is_named_as_such():
+    """`docker_sudo: yes` is a YAML 1.1 boolean: the error says so instead of "not a text value"."""
+    data = {"name": "c", "wa_api_version": "2.41.2",
+            "hosts": [{"external_hostname": "h1", "ssh": {"host": "10.0.0.5", "user": "wa", "docker_sudo": True},
+                       "roles": ["webapp"]}]}
+    with pytest.raises(ProfileError) as err:
+        profile_from_dict(data)
+    assert "hosts[0].ssh.docker_sudo: true was read as a YAML boolean" in str(err.value)

@@ -31,6 +31,10 @@ def test_no_section_is_valid_and_a_bad_one_names_the_field():
     bad = p.with_changes(monitoring=Monitoring(from_host=first, targets=("no-port", "h:99999"), mysqld_exporter="db:x"))
     fields = [e.field for e in validate_profile(bad)]
     assert fields == ["monitoring.targets[0]", "monitoring.targets[1]", "monitoring.mysqld_exporter"]
+    # every problem at once: a wrong from_host does not hide the targets' ports
+    bad = p.with_changes(monitoring=Monitoring(from_host="nowhere", targets=("h:99999",), mysqld_exporter="db:99999"))
+    fields = [e.field for e in validate_profile(bad)]
+    assert fields == ["monitoring.from_host", "monitoring.targets[0]", "monitoring.mysqld_exporter"]
 
 
 def test_yaml_round_trip(tmp_path):

@@ -65,6 +65,16 @@ async def test_registration_duplicate_number_and_certificate_432(demo, tmp_path)
         await wf.close()
 
 
+async def test_preflight_warns_of_a_number_another_profile_has(demo, tmp_path):
+    """R23 before anything starts: the preflight names the other cluster (a warning: registration asks)."""
+    save_other_cluster(demo)
+    ok, results, events = await run_preflight(demo, tmp_path, profile_path=demo.profile_path, profiles_dir=app_paths().profiles)
+    check = results[("", "registration number")]
+    assert check.level == WARNING and "prod" in check.reason
+    assert [f.key for f in findings(events, "DUPLICATE_REGISTRATION_RISK")] == ["DUPLICATE_REGISTRATION_RISK"]
+    assert ok
+
+
 async def test_another_profile_with_another_number_is_quiet(demo, tmp_path):
     save_other_cluster(demo, name="other", phone_number="6315559999")
     wf = HaInstall(demo.profile, emit=Recorder(), settings=settings_for(demo, tmp_path, profiles_dir=app_paths().profiles))
@@ -102,6 +112,13 @@ async def test_scrape_port_blocked_by_a_firewall(demo, tmp_path):
     refused = results[("wa-core-1", "scrape 9100")]  # nothing runs there: a refusal, not a firewall
     assert refused.level == WARNING and "nothing listens" in refused.reason
     assert ok  # monitoring is advice: it never blocks the install
+
+
+async def test_an_unresolvable_scrape_target_is_a_name_problem_not_a_firewall(demo, tmp_path):
+    ok, results, events = await run_preflight(demo, tmp_path, monitoring(demo, targets=("prometheus.internal:9090",)))
+    check = results[("prometheus.internal", "scrape 9090")]
+    assert check.level == WARNING and "cannot resolve prometheus.internal" in check.reason and "firewall" not in check.reason
+    assert not findings(events, "SCRAPE_PORT_BLOCKED") and ok
 
 
 async def test_registry_unreachable_and_full_disk_are_named_by_the_image_check(demo, tmp_path):
@@ -189,6 +206,9 @@ async def test_headless_install_refuses_a_number_another_profile_has(demo):
     assert code == 4, out + err
     assert "DUPLICATE_REGISTRATION_RISK" in out and "prod" in out and "--allow-duplicate-number" in out
     assert demo.cluster.sms_outbox == [] and "Traceback" not in err
+    # refused before anything starts: no step ran, no container exists
+    assert "step 1" not in out and "not started:" in out, out
+    assert not any(demo.cluster.containers(h.external_hostname) for h in demo.profile.hosts)
     code, out, err = await cli(*args, "--allow-duplicate-number")
     assert code == 3, out + err  # the number was sent for a code (no terminal to type it)
     assert demo.cluster.sms_outbox and "confirmed by the operator" in out

@@ -15,9 +15,9 @@ from wabiz_tui.workflows.events import CheckDone, HostCommand
 from wabiz_tui.workflows.preflight import Preflight
 
 
-async def run_preflight(demo, tmp_path, profile=None):
+async def run_preflight(demo, tmp_path, profile=None, **settings):
     events = Recorder()
-    wf = Preflight(profile or demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    wf = Preflight(profile or demo.profile, emit=events, settings=settings_for(demo, tmp_path, **settings))
     try:
         ok = await wf.run()
     finally:
@@ -115,6 +115,8 @@ async def test_missing_media_path_fails(demo, tmp_path):
     profile = demo.profile.with_changes(media=MediaVolume(MediaKind.HOST_PATH, "/mnt/nowhere"))
     ok, results, _ = await run_preflight(demo, tmp_path, profile)
     assert results[("wa-master-1", "media")].level == FAILURE and "does not exist" in results[("wa-master-1", "media")].reason
+    # a host that could not write its marker is not also told "not the same shared volume"
+    assert not [k for k in results if k[1] == "media shared"], [results[k].reason for k in results if k[1] == "media shared"]
 
 
 async def test_preflight_command_table_and_exit_code(demo):

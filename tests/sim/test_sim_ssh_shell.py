@@ -186,3 +186,16 @@ async def test_sudo_modes_and_root_on_a_denied_socket(cluster):
         assert (await conn.run("sudo -n true")).exit_status == 127
     finally:
         conn.close()
+
+
+async def test_tr_makes_a_binary_greeting_one_printable_line(cluster):
+    """The preflight pipes the MySQL greeting through ``tr -c '[:print:]' '.'``: a CR or ESC in the
+    random salt must not reach the line splitter (it kept only the text after a CR, losing the version)."""
+    greeting = "J\x00\x00\x00\n8.0.33\x00\x07\x00\x00\x00ab\rcd\x1b[2Jz\x00mysql_native_password\x00"
+    (cluster.host_root("wa-web-1") / "home/wa/greeting").write_text(greeting, encoding="latin-1")
+    async with await connect(cluster, "wa-web-1") as conn:
+        r = await conn.run("cat /home/wa/greeting | tr -c '[:print:]' '.'")
+        assert r.exit_status == 0
+        assert r.stdout == "J....8.0.33.....ab.cd.[2Jz.mysql_native_password."
+        r = await conn.run("echo abc | tr ab xy")
+        assert r.stdout == "xyc\n"

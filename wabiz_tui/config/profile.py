@@ -78,7 +78,10 @@ def _typed(value: Any, kind: str, field: str) -> Any:
     if kind == "str":
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool):  # YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans
+            raise ProfileError(f"{field}: {str(value).lower()} was read as a YAML boolean (unquoted yes, no, on, off, true and "
+                               f"false are booleans): write a text value, in quotes if it is one of those words")
+        if not isinstance(value, (str, int, float)):
             raise ProfileError(f"{field}: {value!r} is not a text value")
         return str(value)
     return value

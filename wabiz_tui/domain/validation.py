@@ -320,10 +320,10 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
     if not (m.from_host or m.host_exporters or m.mysqld_exporter or m.targets):
         return []
     names = [h.external_hostname for h in profile.hosts]
-    if m.from_host not in names:
-        return [FieldError("monitoring.from_host", f"{m.from_host!r} is not one of the hosts ({', '.join(names)}): name the host "
-                                                   "the scrape ports are probed from (the one nearest to Prometheus)")]
     errors: list[FieldError] = []
+    if m.from_host not in names:
+        errors.append(FieldError("monitoring.from_host", f"{m.from_host!r} is not one of the hosts ({', '.join(names)}): name the "
+                                                         "host the scrape ports are probed from (the one nearest to Prometheus)"))
     for i, t in enumerate(m.targets):
         host, port = split_host_port(t)
         errors += check_hostname(host, f"monitoring.targets[{i}]") if port.isdigit() else [
@@ -335,6 +335,8 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
         errors += check_hostname(host, "monitoring.mysqld_exporter")
         if port and not port.isdigit():
             errors.append(FieldError("monitoring.mysqld_exporter", f"{m.mysqld_exporter!r} is not host[:port], e.g. wa-mon-1:9104"))
+        elif port:
+            errors += check_port(int(port), "monitoring.mysqld_exporter")
     return errors
 
 

@@ -1,10 +1,10 @@
 """A small POSIX-ish shell, enough for the commands an installer sends over SSH.
 
 Supported: lists with ``&&``, ``||``, ``;``; pipes ``|`` (stdin for ``cat``/``grep``/``head``/
-``tail``/``wc``); single/double quotes and backslashes; ``$VAR``/``${VAR}``/``$?`` expansion;
+``tail``/``wc``/``tr``); single/double quotes and backslashes; ``$VAR``/``${VAR}``/``$?`` expansion;
 ``VAR=value`` prefixes (passed to the command only); redirections ``>``, ``>>``, ``2>``, ``2>&1``,
 ``&>``; built-ins ``cd mkdir chmod stat test [ cat ls echo rm touch true false hostname id whoami
-pwd command which exit sudo sh/bash -c uname grep head tail wc``; ``docker``, ``docker compose``
+pwd command which exit sudo sh/bash -c uname grep head tail wc tr``; ``docker``, ``docker compose``
 and ``docker-compose`` are delegated to :mod:`.docker` and :mod:`.compose`.
 An unknown command prints ``bash: NAME: command not found`` and returns 127.
 """
@@ -926,6 +926,30 @@ async def _head(p: Proc) -> int:
 @builtin("tail")
 async def _tail(p: Proc) -> int:
     return await _headtail(p, True)
+
+
+_TR_CLASSES = {"[:print:]": lambda c: c.isprintable() and c.isascii() or c == " ", "[:digit:]": str.isdigit,
+               "[:space:]": str.isspace}
+
+
+@builtin("tr")
+async def _tr(p: Proc) -> int:
+    """``tr [-c] SET1 SET2`` for single characters and the classes in ``_TR_CLASSES`` (enough for probes)."""
+    args = p.argv[1:]
+    complement = bool(args) and args[0] == "-c"
+    args = args[1:] if complement else args
+    if len(args) != 2:
+        return await p.fail("usage: tr [-c] SET1 SET2", 1)
+    set1, set2 = args
+    test = _TR_CLASSES.get(set1) or (lambda c: c in set1)
+    text = p.stdin or ""
+    if complement:
+        out = "".join(c if test(c) else set2[-1:] for c in text)
+    else:
+        table = {c: set2[min(i, len(set2) - 1)] for i, c in enumerate(set1)} if set2 else {}
+        out = "".join(table.get(c, c) for c in text)
+    await p.out(out)
+    return 0
 
 
 @builtin("wc")

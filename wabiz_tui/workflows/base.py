@@ -18,7 +18,9 @@ from ..api.client import ApiError, WebappClient
 from ..domain.commands import COMPOSE_V1, COMPOSE_V2, ComposeInvocation, inspect_state, mkdir
 from ..domain.docker_access import (DOCKER_PROBE, SUDO_ALWAYS, SUDO_NEVER, DockerAccess, denied_without_sudo,
                                      socket_denied, sudo_outcome, sudo_unusable, with_sudo)
-from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines, diagnose_transport, diagnose_verdict
+from ..config.profile import saved_profiles
+from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
+                                diagnose_transport, diagnose_verdict)
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -100,6 +102,14 @@ class Procedure:
         elif isinstance(event, StepFinished):
             event = StepFinished(event.number, event.ok, r(event.summary), r(event.next_action), event.procedure)
         self._emit_raw(event)
+
+    def duplicate_number(self) -> Diagnosis | None:
+        """DUPLICATE_REGISTRATION_RISK when another saved profile (``settings.profiles_dir``, this profile's
+        own file excluded) registers the same cc/phone_number; None when none does or nothing is saved."""
+        if self.settings.profiles_dir is None:
+            return None
+        others = saved_profiles(self.settings.profiles_dir, exclude=self.settings.profile_path)
+        return diagnose_duplicate_number(self.profile, others)
 
     async def _stop_probes(self) -> None:
         """Cancel the background flavour probes still running (their remote commands end with them)."""

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from ..api.client import ApiError
-from ..config.profile import save_profile, saved_profiles
+from ..config.profile import save_profile
 from ..domain.commands import mkdir, remote_files, stat_mode, test_path
-from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines
+from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines
 from ..domain.health import Level
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -230,14 +230,6 @@ class HaInstall(Procedure):
                     self.emit(Message(f"could not remove the install journal {self.settings.journal.path}: {exc.strerror}"))
         return ok
 
-    def duplicate_number(self) -> Diagnosis | None:
-        """DUPLICATE_REGISTRATION_RISK when another saved profile (``settings.profiles_dir``, this profile's
-        own file excluded) registers the same cc/phone_number; None when none does or nothing is saved."""
-        if self.settings.profiles_dir is None:
-            return None
-        others = saved_profiles(self.settings.profiles_dir, exclude=self.settings.profile_path)
-        return diagnose_duplicate_number(self.profile, others)
-
     async def request_code(self, *, allow_duplicate: bool = False) -> CodeRequest:
         """Step 8, part 1: ``POST /v1/account``. Raises :class:`WorkflowError` with a next action.
 
@@ -304,6 +296,13 @@ class HaInstall(Procedure):
         if journal and journal.exists:
             self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
                               "completed work is re-checked on the hosts before it is skipped", notice=True))
+        if not (journal and journal.is_done(8)) and not self.settings.allow_duplicate_number:
+            duplicate = self.duplicate_number()
+            if duplicate is not None:  # refused before anything starts, not after 7 steps (R23)
+                self.report([duplicate])
+                self.duplicate_refused = duplicate
+                self.emit(Message(self._redact(f"not started: {duplicate.title}: {duplicate.evidence}"), notice=True))
+                return False
         for number in range(1, 7):
             if number == 5 and self.settings.preflight and not (journal and journal.hosts_done(5)):
                 if not await self.preflight():

@@ -48,6 +48,8 @@ class Preflight(Procedure):
         #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read
         self._db_reached: list[str] = []
         self._db_greeting = ""
+        #: hosts that wrote their media marker (only they take part in the "really shared" check)
+        self._media_writers: set[str] = set()
 
     def _record(self, check: Check) -> None:
         self.results.append(check)
@@ -67,7 +69,7 @@ class Preflight(Procedure):
                 self.emit(Message(f"invalid: {e}"))
             return self._finish(1, False, f"{len(errors)} invalid value(s): {errors[0]}", "fix the values, then run the preflight again")
         self._start(1)
-        advice = topology_advice(self.profile) + self._local_files()
+        advice = topology_advice(self.profile) + self._local_files() + self._registration_number()
         for check in advice:
             self._record(check)
         self._finish(1, not any(c.level == FAILURE for c in advice), f"{len(advice)} guideline(s) checked")
@@ -86,6 +88,16 @@ class Preflight(Procedure):
         summary = f"{len(failures)} failure(s), {len(warnings)} warning(s) in {len(self.results)} checks"
         self.emit(Message(f"preflight: {summary}", notice=True))
         return hosts_ok and not failures
+
+    def _registration_number(self) -> list[Check]:
+        """The number to register is not in another saved profile (field case R23): told before anything
+        starts, as a warning (registration itself refuses it unless the operator confirms)."""
+        duplicate = self.duplicate_number()
+        if duplicate is None:
+            return []
+        self.report([duplicate])
+        return [Check("", "registration number", WARNING,
+                      f"{duplicate.title}: {duplicate.evidence}; registering it here disconnects the other cluster")]
 
     def _local_files(self) -> list[Check]:
         """Files the profile names on this machine: the Webapp CA and the SSH keys must be readable."""
@@ -213,7 +225,9 @@ class Preflight(Procedure):
                                f"{db.hostname}:{db.port} does not answer from {host.external_hostname}: check the DB and firewalls"))
             return
         latency_ms = max(0.0, (elapsed - ssh_rtt) * 1000)
-        status, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null")  # a MySQL server speaks first
+        # a MySQL server speaks first; its greeting is binary (a CR or ESC in the random salt would cut the line
+        # in our line splitter), so the host turns every non-printable byte into '.' before sending it
+        status, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null | tr -c '[:print:]' '.'")
         self._db_reached.append(host.external_hostname)
         self._db_greeting = self._db_greeting or greeting
         level, reason = judge_db_greeting(db.engine.value, greeting)
@@ -276,6 +290,8 @@ class Preflight(Procedure):
             return
         mode = out.strip()
         status, _ = await self._probe(host, f"touch {shlex.quote(path + '/' + marker + '-' + host.external_hostname)}")
+        if status == 0:
+            self._media_writers.add(host.external_hostname)
         if status != 0:
             self._record(Check(host.external_hostname, "media", FAILURE, f"{path} is not writable by the SSH user"))
         elif mode != "755":
@@ -286,7 +302,9 @@ class Preflight(Procedure):
     async def _media_shared(self, marker: str) -> None:
         """A file each host wrote must be seen by every other host: the media path is really shared."""
         path = self.profile.media.host_path
-        hosts = self.profile.hosts
+        # a host that could not write its marker (path missing, not writable) already failed the media
+        # check: it neither looks nor is looked for, so no second, misleading "not shared" failure
+        hosts = tuple(h for h in self.profile.hosts if h.external_hostname in self._media_writers)
         for host in hosts:
             missing = []
             for other in hosts:
@@ -353,6 +371,9 @@ class Preflight(Procedure):
                 self._record(Check(host, check, OK, f"{what} on {host}:{port} answers from {mon.from_host}"))
             elif status == 127:
                 self._record(Check(host, check, WARNING, f"nc is not installed on {mon.from_host}: {host}:{port} not probed"))
+            elif any(w in low for w in ("getaddrinfo", "name or service not known", "could not resolve", "no address associated")):
+                self._record(Check(host, check, WARNING, f"{mon.from_host} cannot resolve {host}: fix DNS or /etc/hosts there, "
+                                                         f"or name the target by an address {mon.from_host} resolves"))
             elif "refused" in low:
                 self._record(Check(host, check, WARNING, f"nothing listens on {host}:{port}: start the {what} "
                                                          "(Setup-Scripts monitoring/*-compose.yml) on that host"))
