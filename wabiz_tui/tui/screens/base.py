@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, RichLog, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import HostFinished, HostKeyQuestion, StepFinished, StepStarted
 from ..steps import StepState, StepTitle
+from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
@@ -70,7 +71,7 @@ class StepScreen(HostEventsMixin, Screen):
                 yield Static(Text(self.heading(), style="bold"), id="step-title")
                 if self.step.description:
                     yield Static(self.step.description, id="step-description")
-                with VerticalScroll(id="body"):
+                with BodyScroll(id="body"):
                     yield from self.compose_body()
                     if self.HOST_PANES:
                         yield HostLogGrid(self.host_list(), id="host-grid",
