@@ -4,6 +4,7 @@ and the operations (upgrade, logs, uninstall)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -54,7 +55,9 @@ class WabizApp(KeyActions, FaultActions, App):
     When the profile's install journal shows an interrupted install, the wizard opens on the first
     unfinished step and says where the earlier run stopped.
     Encrypted SSH keys: the engines ask their passphrase in a password dialog (:meth:`ask_passphrase`). ``monitor_interval`` is the first polling interval in seconds
-    and ``bell`` whether the monitor rings the terminal bell when health worsens.
+    and ``bell`` whether the monitor rings the terminal bell when health worsens. ``freeze_gc`` (the
+    command-line faces, one app per process) moves the objects alive at start-up and once the first screen
+    is ready out of the garbage collector's reach (``gc.freeze``), so collections never re-scan them.
     The caller owns ``demo`` and stops it after the app exits.
     """
 
@@ -91,8 +94,11 @@ class WabizApp(KeyActions, FaultActions, App):
                  workflow_factory: WorkflowFactory | None = None, profile_path: Path | None = None,
                  log_dir: Path | None = None, mc_factory: WorkflowFactory | None = None,
                  start_on: str | None = None, monitor_interval: float | None = None, bell: bool = True,
-                 preflight_factory: Callable[..., Any] | None = None) -> None:
+                 preflight_factory: Callable[..., Any] | None = None, freeze_gc: bool = False) -> None:
         super().__init__()
+        self.freeze_gc = freeze_gc
+        if freeze_gc:
+            gc.freeze()  # the imported modules: see on_ready
         self.profile = profile
         self.demo = demo
         self.profile_path = profile_path or getattr(demo, "profile_path", None)
@@ -180,6 +186,15 @@ class WabizApp(KeyActions, FaultActions, App):
                 screen.add_class(*self.breakpoint_classes())
             return screen
         return build
+
+    def on_ready(self) -> None:
+        if self.freeze_gc:
+            # The first screen is built: its widgets, styles and caches, like the modules frozen in
+            # __init__, live as long as the process. Frozen, Python's full collections stop re-scanning
+            # them: one full collection took 75-150 ms of a stream's first 0.6 s (the key-wait max), and
+            # the first frame spends ~40 ms less in the collector. The price: the few thousand cyclic
+            # garbage objects of the start-up stay allocated (about 2,000 objects, measured at Ready).
+            gc.freeze()
 
     async def on_unmount(self) -> None:
         for engine in (self.workflow, self.mc_workflow):
