@@ -4,9 +4,9 @@ without importing Textual or asyncssh (lazy imports).
 
 First frame: a child process loads a profile file, builds ``WabizApp`` exactly as ``wabiz-tui
 wizard``/``monitor`` do (``freeze_gc=True`` included) and runs it with Textual's headless driver; a
-bench subclass reports Textual's ``Ready`` event (posted once the first screen has been laid out and composited) and exits. The time is
-measured by this process from just before it spawns the child to the child's report, so the
-interpreter's start and every import are in it. Next to it: a bare Textual app with one ``Static``,
+bench subclass reports Textual's ``Ready`` event (posted once the first screen has been laid out and
+composited) and exits. The time is measured by this process from just before it spawns the child to
+the child's report, so the interpreter's start and every import are in it. Next to it: a bare Textual app with one ``Static``,
 the same way (Textual's own floor). Target: under 1.5 s."""
 
 from __future__ import annotations
