@@ -18,6 +18,7 @@ from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
+from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
 
@@ -30,7 +31,7 @@ def roles_text(host: Any) -> str:
     return "+".join(r.value for r in host.roles)
 
 
-class StepScreen(HostEventsMixin, Screen):
+class StepScreen(HostEventsMixin, StyledOnMount, Screen):
     """One wizard step: subclasses fill :meth:`compose_body` and, for forms, :meth:`collect`.
 
     The app routes the workflow's events for this step to :meth:`handle_event`. Host output goes to

@@ -29,6 +29,7 @@ from ..steps import StepState
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from .base import roles_text
+from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
 
@@ -39,7 +40,7 @@ _ICON = {StepState.PENDING: ("○", "dim"), StepState.RUNNING: ("◐", "bold yel
          StepState.FAILED: ("✗", "bold red"), StepState.CANCELLED: ("⊘", "yellow")}
 
 
-class OperationScreen(HostEventsMixin, Screen):
+class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
     """Base of the operation screens: subclasses give ``OP``, ``HEADING``, ``STEPS``, the form
     (:meth:`compose_form`) and :meth:`primary_action` (validate, confirm, then :meth:`run_operation`)."""
 
