@@ -18,6 +18,7 @@ from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
+from ..widgets.ticker import set_ticker
 from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
@@ -282,7 +283,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
             return
         secs = int(time.monotonic() - self.started_at)
         done = f"{len(self.finished_hosts)}/{self.total_hosts} hosts · " if self.total_hosts else ""
-        self.query_one("#elapsed", Static).update(f"{done}{secs // 60:02d}:{secs % 60:02d}")
+        set_ticker(self.query_one("#elapsed", Static), f"{done}{secs // 60:02d}:{secs % 60:02d}")
 
     # ---- workflow events ----------------------------------------------------------------------
     def add_message(self, text: str) -> None:

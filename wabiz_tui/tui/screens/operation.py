@@ -28,6 +28,7 @@ from ...workflows.events import HostFinished, HostKeyQuestion, Progress, StepFin
 from ..steps import StepState
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.ticker import set_ticker
 from .base import roles_text
 from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
@@ -215,7 +216,7 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
             return
         secs = int(time.monotonic() - self.started_at)
         done = sum(1 for r in self.host_results.values() if r.ok)
-        self.query_one("#op-elapsed", Static).update(f"{done} host(s) ok · {secs // 60:02d}:{secs % 60:02d}")
+        set_ticker(self.query_one("#op-elapsed", Static), f"{done} host(s) ok · {secs // 60:02d}:{secs % 60:02d}")
 
     # ---- running ----------------------------------------------------------------------------------
     def emit(self, event: Any) -> None:
