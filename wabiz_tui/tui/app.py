@@ -34,7 +34,6 @@ from .passphrase import ask_passphrase
 from .resume import ResumePoint, read_resume_point
 from .screens.base import StepScreen
 from .screens.factory import make_step_screen
-from .screens.monitor import MonitorScreen
 from .screens.operation import OperationScreen
 from .screens.operations import OPERATIONS, make_operation_screen
 from .steps import HA_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
@@ -160,12 +159,18 @@ class WabizApp(KeyActions, FaultActions, App):
             cluster.on_sms(self._sms_received)
         elif cluster is not None and isinstance(getattr(cluster, "sms_callbacks", None), list):
             cluster.sms_callbacks.append(self._sms_received)
-        self.install_screen(self._sized(lambda: MonitorScreen(interval=self.monitor_interval)), name="monitor")
+        self.install_screen(self._sized(self._monitor_screen), name="monitor")
         for name in OPERATIONS:
             self.install_screen(self._sized(lambda n=name: make_operation_screen(n)), name=name)
         self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
         if self.resumed is not None:
             self.notify(self.resumed.note, title="Resuming the install", timeout=20)
+
+    def _monitor_screen(self) -> Screen:
+        # imported when first shown: its health table (Textual's DataTable) is ~30 ms of the wizard's start
+        from .screens.monitor import MonitorScreen
+
+        return MonitorScreen(interval=self.monitor_interval)
 
     def breakpoint_classes(self) -> set[str]:
         """The width/height classes (``-wide``, ``-tall``…) Textual gives a screen of the terminal's size
