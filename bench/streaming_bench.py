@@ -123,7 +123,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
     def factory(p, *, emit):
         return HaInstall(p, emit=emit, settings=RunSettings(log_dir=log_dir))
 
-    app = BenchApp(prof, workflow_factory=factory, log_dir=workdir / "saved")
+    app = BenchApp(prof, workflow_factory=factory, log_dir=workdir / "saved", freeze_gc=True)  # as the faces run it
     written = {"n": 0, "last": 0.0}
     async with app.run_test(size=(180, 50)) as pilot:
         await pilot.pause()

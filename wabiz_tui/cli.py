@@ -8,7 +8,6 @@ cluster is not healthy, 2 bad input (profile, flags), 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import os
 import signal
@@ -209,6 +208,7 @@ def _crash_report() -> str:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    import asyncio
     if args.command == "demo":
         if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
             return _fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
@@ -340,6 +340,7 @@ def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirector
 
 
 async def _demo_serve(args: argparse.Namespace) -> int:
+    import asyncio
     from .demo import start_demo
 
     workdir, tmp = _workdir(args)
@@ -433,6 +434,7 @@ def _demo_tui(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
+    import asyncio
     from .workflows.logs import LogCollection, LogRequest
     from .workflows.settings import default_settings
 
@@ -480,6 +482,7 @@ def _backup_password(var: str) -> str | None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    import asyncio
     from .config.paths import app_paths
     from .domain.model import Role
     from .workflows.settings import default_settings
@@ -542,6 +545,7 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _uninstall(args: argparse.Namespace) -> int:
+    import asyncio
     from .workflows.settings import default_settings
     from .workflows.uninstall import ConfirmationRequired, Uninstall
 
@@ -598,6 +602,7 @@ def _journal(paths, profile, procedure: str, *, announce: bool = True):
 
 
 def _install(args: argparse.Namespace) -> int:
+    import asyncio
     from .config.paths import app_paths
     from .workflows.errors import WorkflowError
     from .workflows.ha_install import HaInstall
@@ -655,6 +660,7 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _preflight(args: argparse.Namespace) -> int:
+    import asyncio
     from .workflows.preflight import Preflight
     from .workflows.settings import default_settings
 
@@ -679,6 +685,7 @@ def _preflight(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
+    import asyncio
     from .health_cli import EXIT_UNKNOWN, run_health
 
     if args.interval <= 0:

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from .screens.base import StepScreen
-from .screens.monitor import MonitorScreen
 from .screens.operation import OperationScreen
 from .steps import StepState
 from .widgets.host_log import MAX_HISTORY, HostLogPane
@@ -47,10 +46,15 @@ class KeyActions:
         """Switch between the health monitor and the wizard's current step."""
         if self.screen.name == "monitor":
             self.switch_screen(f"step{self.current}")
-        elif isinstance(self.screen, (StepScreen, MonitorScreen, OperationScreen)):
+        elif self._main_screen_shown():
             self.switch_screen("monitor")
         else:  # a modal is open: leave it alone
             self.notify("Close this dialog first.", severity="warning")
+
+    def _main_screen_shown(self) -> bool:
+        """True when a wizard step, the monitor or an operation is on screen (no dialog on top)."""
+        screen = self.screen
+        return isinstance(screen, (StepScreen, OperationScreen)) or screen.name == "monitor"
 
     def action_show_monitor(self) -> None:
         """Show the health monitor."""
@@ -70,7 +74,7 @@ class KeyActions:
                 return True
             if action in self.STEP_ACTIONS:
                 return isinstance(screen, StepScreen)
-            return not isinstance(screen, MonitorScreen)
+            return screen.name != "monitor"
         return True
 
     # ---- operations ------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ class KeyActions:
         """Show the operation screen ``name`` (``upgrade``, ``logs``, ``uninstall``)."""
         if self.screen.name == name:
             return
-        if not isinstance(self.screen, (StepScreen, MonitorScreen, OperationScreen)):
+        if not self._main_screen_shown():
             self.notify("Close this dialog first.", severity="warning")
             return
         self.switch_screen(name)

@@ -29,7 +29,7 @@ def _finish(app: WabizApp) -> int:
 
 def run_wizard_tui(profile: ClusterProfile, profile_path: Path | None = None) -> int:
     """Open the install wizard on ``profile``; returns the exit code."""
-    app = WabizApp(profile, profile_path=profile_path)
+    app = WabizApp(profile, profile_path=profile_path, freeze_gc=True)
     app.run()
     return _finish(app)
 
@@ -41,7 +41,8 @@ def run_monitor_tui(profile: ClusterProfile, profile_path: Path | None = None, *
     ``interval`` is the first polling interval in seconds (default 5; +/- change it in the app) and
     ``bell`` whether the terminal bell rings when health worsens (``b`` toggles it).
     """
-    app = WabizApp(profile, profile_path=profile_path, start_on="monitor", monitor_interval=interval, bell=bell)
+    app = WabizApp(profile, profile_path=profile_path, start_on="monitor", monitor_interval=interval, bell=bell,
+                    freeze_gc=True)
     app.run()
     return _finish(app)
 
@@ -53,7 +54,7 @@ def run_demo_tui(workdir: Path, *, speed: float = 1.0) -> int:
     async def main() -> int:
         session = await start_demo(Path(workdir), speed=speed)
         try:
-            app = WabizApp(session.profile, demo=session)
+            app = WabizApp(session.profile, demo=session, freeze_gc=True)
             await app.run_async()
             return _finish(app)
         finally:

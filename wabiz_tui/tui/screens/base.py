@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, RichLog, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import HostFinished, HostKeyQuestion, StepFinished, StepStarted
 from ..steps import StepState, StepTitle
+from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.step_list import StepList
+from ..widgets.ticker import set_ticker
+from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
 
@@ -29,7 +32,7 @@ def roles_text(host: Any) -> str:
     return "+".join(r.value for r in host.roles)
 
 
-class StepScreen(HostEventsMixin, Screen):
+class StepScreen(HostEventsMixin, StyledOnMount, Screen):
     """One wizard step: subclasses fill :meth:`compose_body` and, for forms, :meth:`collect`.
 
     The app routes the workflow's events for this step to :meth:`handle_event`. Host output goes to
@@ -70,7 +73,7 @@ class StepScreen(HostEventsMixin, Screen):
                 yield Static(Text(self.heading(), style="bold"), id="step-title")
                 if self.step.description:
                     yield Static(self.step.description, id="step-description")
-                with VerticalScroll(id="body"):
+                with BodyScroll(id="body"):
                     yield from self.compose_body()
                     if self.HOST_PANES:
                         yield HostLogGrid(self.host_list(), id="host-grid",
@@ -280,7 +283,7 @@ class StepScreen(HostEventsMixin, Screen):
             return
         secs = int(time.monotonic() - self.started_at)
         done = f"{len(self.finished_hosts)}/{self.total_hosts} hosts · " if self.total_hosts else ""
-        self.query_one("#elapsed", Static).update(f"{done}{secs // 60:02d}:{secs % 60:02d}")
+        set_ticker(self.query_one("#elapsed", Static), f"{done}{secs // 60:02d}:{secs % 60:02d}")
 
     # ---- workflow events ----------------------------------------------------------------------
     def add_message(self, text: str) -> None:

@@ -6,7 +6,8 @@ import re
 from dataclasses import replace
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Static
 
 from ...domain.model import HostSpec, Role, SshTarget
@@ -59,8 +60,16 @@ class HostHeader(Horizontal):
         yield Static("Roles: webapp · master · coreapp", classes="col-title c-roles")
 
 
-class HostRow(Vertical):
-    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory, roles, remove."""
+class HostRow(Widget):
+    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory, roles, remove.
+
+    A grid (app.tcss ``.host-row``): the inputs and the roles side by side on wide terminals, one above
+    the other below 160 columns, and the row's error line (mounted with the first error) across both.
+    Every widget of a row is built, styled and laid out for the step-1 screen's first frame, five rows
+    at least: the row keeps to two containers.
+    """
+
+    DEFAULT_CSS = "HostRow { height: auto; }"
 
     def __init__(self, spec: HostSpec, index: int) -> None:
         super().__init__(classes="host-row")
@@ -71,15 +80,13 @@ class HostRow(Vertical):
         s = self.spec
         values = {"external_hostname": s.external_hostname, "ssh.host": s.ssh.host, "ssh.port": str(s.ssh.port),
                   "ssh.user": s.ssh.user, "remote_dir": s.remote_dir, "ssh.jump": s.ssh.jump}
-        with Horizontal(classes="host-fields"):
-            with Horizontal(classes="host-inputs"):
-                for suffix, title, css in HOST_COLUMNS:
-                    yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, title), css)
-            with Horizontal(classes="host-roles"):
-                for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
-                    yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
-                yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
-        yield Static("", classes="row-error")
+        with Horizontal(classes="host-inputs"):
+            for suffix, title, css in HOST_COLUMNS:
+                yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, title), css)
+        with Horizontal(classes="host-roles"):
+            for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
+                yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
+            yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
 
     @property
     def inputs(self) -> list[FieldInput]:
@@ -108,8 +115,16 @@ class HostRow(Vertical):
         fields = {e.field for e in errors}
         for inp in self.inputs:
             inp.set_class(inp.field in fields, "-error")
-        line = self.query_one(".row-error", Static)
-        line.update("\n".join(f"✗ {e}" for e in errors))
+        text = "\n".join(f"✗ {e}" for e in errors)
+        lines = self.query(".row-error")
+        if lines:
+            line = lines.first(Static)
+            line.update(text)
+        elif errors:
+            line = Static(text, classes="row-error")
+            self.mount(line)
+        else:
+            return
         line.display = bool(errors)
 
 

@@ -18,6 +18,7 @@ from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
 from ..widgets.timeline import Timeline
+from .first_resume import StyledOnMount
 
 if TYPE_CHECKING:  # workflows.monitor (httpx) is imported when the screen is built, not with the app
     from ...workflows.monitor import HealthMonitor, PollResult
@@ -47,7 +48,7 @@ def findings_for(result: PollResult) -> list[Any]:
     return [found] if found is not None else []
 
 
-class MonitorScreen(Screen):
+class MonitorScreen(StyledOnMount, Screen):
     """Polls the cluster's health on an interval (never two polls at once, never blocking the UI).
 
     Shows a summary (mode, shards served, standby, failures tolerated, primary master, last poll and

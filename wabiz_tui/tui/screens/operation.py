@@ -28,7 +28,9 @@ from ...workflows.events import HostFinished, HostKeyQuestion, Progress, StepFin
 from ..steps import StepState
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.ticker import set_ticker
 from .base import roles_text
+from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
 
@@ -39,7 +41,7 @@ _ICON = {StepState.PENDING: ("○", "dim"), StepState.RUNNING: ("◐", "bold yel
          StepState.FAILED: ("✗", "bold red"), StepState.CANCELLED: ("⊘", "yellow")}
 
 
-class OperationScreen(HostEventsMixin, Screen):
+class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
     """Base of the operation screens: subclasses give ``OP``, ``HEADING``, ``STEPS``, the form
     (:meth:`compose_form`) and :meth:`primary_action` (validate, confirm, then :meth:`run_operation`)."""
 
@@ -214,7 +216,7 @@ class OperationScreen(HostEventsMixin, Screen):
             return
         secs = int(time.monotonic() - self.started_at)
         done = sum(1 for r in self.host_results.values() if r.ok)
-        self.query_one("#op-elapsed", Static).update(f"{done} host(s) ok · {secs // 60:02d}:{secs % 60:02d}")
+        set_ticker(self.query_one("#op-elapsed", Static), f"{done} host(s) ok · {secs // 60:02d}:{secs % 60:02d}")
 
     # ---- running ----------------------------------------------------------------------------------
     def emit(self, event: Any) -> None:

@@ -28,7 +28,9 @@ class StepItem(Static):
         self.current = False
 
     def show(self, state: StepState, current: bool) -> None:
-        """Redraw with ``state``; ``current`` marks the step on screen."""
+        """Redraw with ``state``; ``current`` marks the step on screen (nothing to do when both are shown)."""
+        if (state, current) == (self.state, self.current):
+            return  # a step start redraws the list: only the items that changed are repainted
         self.state, self.current = state, current
         self.set_class(current, "-current")
         self.refresh()
