@@ -1,16 +1,23 @@
-"""What must stay on screen at 80x24 and 120x36: the monitor's node rows, healthy and after a fault."""
+"""What must stay on screen at 80x24 and 120x36: the monitor's node rows (healthy and after a fault),
+step 5's host panes after the preflight; and a finished preflight no longer looks running."""
 
 from __future__ import annotations
 
 import pytest
 from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 
+from wabiz_tui.demo import start_demo
 from wabiz_tui.domain.health import Level
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.monitor import MonitorScreen
+from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.findings import FindingsList
+from wabiz_tui.tui.widgets.host_log import HostLogPane
+from wabiz_tui.tui.widgets.preflight_table import PreflightTable
 
 from .test_multiconnect_monitor import until
+from .test_preflight_resume import run_headless, settle, status
 
 pytestmark = pytest.mark.slow
 
@@ -42,3 +49,42 @@ async def test_monitor_node_rows_stay_visible_healthy_and_after_a_kill(installed
         await pilot.pause(0.3)
         assert visible_height(monitor.query_one(FindingsList)) >= 3
         assert visible_height(table) >= table.row_count + 1, f"after the kill at {size}"
+
+
+def footer_actions(app: WabizApp) -> list[str]:
+    """The actions the footer shows now."""
+    return [key.action for key in app.screen.query(FooterKey)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_step_5_preflight_ends_its_running_state_and_the_step_shows_its_host_panes(tmp_path, size):
+    session = await start_demo(tmp_path / "demo", speed=0.3)
+    try:
+        await run_headless(session, range(1, 5), journal=False)
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            app.goto_step(5)
+            await pilot.pause()
+            await pilot.press("ctrl+n")  # the preflight (over in well under a second at this speed)
+            await settle(app, pilot)
+            assert "Preflight passed" in status(app), status(app)
+            # ended: no Cancel key, a frozen clock
+            assert "cancel_step" not in footer_actions(app)
+            elapsed = str(app.screen.query_one("#elapsed").render())
+            await pilot.pause(1.3)
+            assert str(app.screen.query_one("#elapsed").render()) == elapsed
+            if size[0] >= 120:  # every check column fits beside the step list
+                grid = app.screen.query_one("#preflight-grid", DataTable)
+                assert grid.virtual_size.width <= grid.scrollable_content_region.width, grid.virtual_size
+            await pilot.press("ctrl+n")  # step 5 itself: the preflight folds to its verdict, the panes show
+            await settle(app, pilot, 60)
+            assert app.state(5) is StepState.DONE, status(app)
+            await pilot.pause(0.3)
+            panes = list(app.screen.query(HostLogPane))
+            assert len(panes) == 5
+            assert all(visible_height(p) >= 3 for p in panes), [visible_height(p) for p in panes]
+            assert "Preflight passed" in app.screen.query_one(PreflightTable).verdict
+    finally:
+        await session.stop()

@@ -38,6 +38,9 @@ from .screens.operation import OperationScreen
 from .screens.operations import OPERATIONS, make_operation_screen
 from .steps import HA_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
 
+#: Seconds the demo's "SMS received" toast stays (the step-8 screen shows the code until it is used).
+SMS_TOAST_SECONDS = 6
+
 
 class WabizApp(KeyActions, FaultActions, App):
     """The install wizard (9 HA steps, then the 4 Multiconnect steps M1-M4) and the health monitor.
@@ -299,8 +302,9 @@ class WabizApp(KeyActions, FaultActions, App):
     def _sms_received(self, phone: str, code: str) -> None:
         def show() -> None:
             self.sms_code = code
+            # short: the step-8 screen keeps the code (#sms-hint); a long toast covered its buttons
             self.notify(f"Demo SMS to +{phone.lstrip('+')}: your registration code is {code}", title="SMS received",
-                        timeout=30)
+                        timeout=SMS_TOAST_SECONDS)
             screen = self._screens.get(8)
             if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
                 screen.show_sms(phone, code)
@@ -435,6 +439,10 @@ class WabizApp(KeyActions, FaultActions, App):
             self.finish_step(number, False, f"{label}: {self.mask(message)}", next_action)
             return
         self.active_step = None
+        self.refresh_bindings()  # nothing runs now: ctrl+x leaves the footer
+        screen = self.step_screen(number)
+        if screen.is_mounted:
+            screen.stop_clock()
         try:
             state = done(result)
         except Exception as exc:  # noqa: BLE001

@@ -220,8 +220,7 @@ class StepScreen(HostEventsMixin, Screen):
         (``cancelled``: the user stopped it)."""
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
-        self._tick()
-        self.started_at = None
+        self.stop_clock()
         for pane in self.query(HostLogPane):
             pane.scroll_to_end()
         tag = self.step.tag
@@ -274,6 +273,15 @@ class StepScreen(HostEventsMixin, Screen):
         status = f"exit {r.exit_status}" if r.exit_status is not None else "no exit status"
         reason = f" ({r.error})" if r.error else ""
         return f"{host}: `{cmd}` {status}{reason}" if cmd else f"{host}: {status}{reason}"
+
+    def stop_clock(self) -> None:
+        """Freeze the elapsed time at its last value and stop an indeterminate progress bar (the step,
+        or a task of it, ended)."""
+        self._tick()
+        self.started_at = None
+        bar = self.query_one(ProgressBar)
+        if bar.total is None:
+            bar.update(total=1, progress=1)
 
     def _tick(self) -> None:
         if self.started_at is None:
