@@ -88,3 +88,38 @@ async def test_step_5_preflight_ends_its_running_state_and_the_step_shows_its_ho
             assert "Preflight passed" in app.screen.query_one(PreflightTable).verdict
     finally:
         await session.stop()
+
+
+def fully_visible(widget) -> bool:
+    """True when all of ``widget`` is drawn (nothing clipped by its scrolling container)."""
+    return visible_height(widget) == widget.outer_size.height > 0
+
+
+async def test_steps_1_to_6_panes_findings_and_messages_stack_at_120x36(tmp_path):
+    session = await start_demo(tmp_path / "demo", speed=0.05)
+    try:
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            for number in range(1, 7):
+                assert app.screen.name == f"step{number}"
+                await pilot.press("ctrl+r")
+                await settle(app, pilot)
+                if number == 5:  # that was the preflight; now the step
+                    await pilot.press("ctrl+r")
+                    await settle(app, pilot, 60)
+                assert app.state(number) is StepState.DONE, status(app)
+                await pilot.pause(0.3)
+                screen = app.screen
+                messages = screen.query_one("#step-messages")
+                assert fully_visible(messages) and messages.lines, f"step {number}: the summary box"
+                hidden = [p.host for p in screen.query(HostLogPane) if not fully_visible(p)]
+                assert not hidden, f"step {number}: panes cut or covered: {hidden}"
+                findings = screen.query_one(FindingsList)
+                if findings.items:
+                    assert fully_visible(findings), f"step {number}: the Findings box"
+                await pilot.press("ctrl+n")
+                await pilot.pause(0.3)
+            assert app.step_screen(4).query_one(FindingsList).items  # the named-volume warning was checked
+    finally:
+        await session.stop()

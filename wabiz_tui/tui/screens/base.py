@@ -296,6 +296,9 @@ class StepScreen(HostEventsMixin, Screen):
         log = self.query_one("#step-messages", RichLog)
         log.display = True
         log.write(Text(self.wapp.mask(text)))
+        # the log is as tall as its lines (app.tcss): a write only repaints, so ask for a new layout
+        # once the line (deferred by RichLog until its width is known) is in
+        self.call_after_refresh(log.refresh, layout=True)
 
     def handle_event(self, event: Any) -> None:
         """Show one workflow event."""
