@@ -123,3 +123,29 @@ async def test_steps_1_to_6_panes_findings_and_messages_stack_at_120x36(tmp_path
             assert app.step_screen(4).query_one(FindingsList).items  # the named-volume warning was checked
     finally:
         await session.stop()
+
+
+def footer_keys_shown_whole(app: WabizApp) -> set[str]:
+    """The keys of the footer drawn whole, left of the command palette's key."""
+    keys = list(app.screen.query(FooterKey))
+    palette = [k for k in keys if k.has_class("-command-palette")]
+    limit = palette[0].region.x if palette else app.size.width
+    return {k.key for k in keys if not k.has_class("-command-palette") and 0 < k.region.right <= limit}
+
+
+async def test_the_footer_shows_the_f_keys_and_the_demo_fault_keys_at_120_columns(installed_demo, tmp_path):
+    session = installed_demo
+    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        monitor = app.screen
+        assert isinstance(monitor, MonitorScreen)
+        await until(pilot, lambda: monitor.last_verdict is not None, "the first poll")
+        await pilot.pause(0.3)
+        shown = footer_keys_shown_whole(app)
+        assert {"f2", "f3", "f4", "f9", "f5", "f6", "f7", "r"} <= shown, shown
+        await pilot.press("f2")  # the wizard: the operations' keys fit too; the fault keys act on the monitor
+        await pilot.pause(0.3)
+        shown = footer_keys_shown_whole(app)
+        assert {"f2", "f3", "f4", "f9", "ctrl+n", "ctrl+r"} <= shown, shown
+        assert not {"f5", "f6", "f7"} & {k.key for k in app.screen.query(FooterKey)}
