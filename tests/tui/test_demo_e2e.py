@@ -7,6 +7,7 @@ import time
 
 import pytest
 from textual.widgets import DataTable, Input
+from textual.widgets._footer import FooterKey
 
 from wabiz_tui.demo import DEMO_ADMIN_PASSWORD, DEMO_DB_PASSWORD, start_demo
 from wabiz_tui.tui.app import WabizApp
@@ -55,7 +56,7 @@ async def test_demo_install_by_keys(tmp_path):
     session = await start_demo(tmp_path / "demo", speed=0.05)
     try:
         app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             await pilot.pause()
             steps = app.screen.query_one(StepList)
             assert [steps.state_of(n) for n in range(1, 10)] == [StepState.PENDING] * 9
@@ -95,10 +96,15 @@ async def test_demo_install_by_keys(tmp_path):
             assert code_input.has_focus
             code = session.cluster.sms_outbox[-1][1]
             assert code in str(app.screen.query_one("#sms-hint").render())
+            # the toast is short-lived: the screen keeps the code, and the toast used to cover the buttons
+            sms = [n for n in app._notifications if n.title == "SMS received"]
+            assert sms and all(n.timeout <= 8 for n in sms), [n.timeout for n in sms]
             await pilot.press(*code)
             await pilot.press("ctrl+r")
             await wait_idle(app, pilot)
             assert app.state(8) is StepState.DONE, str(app.screen.query_one("#status").render())
+            # registered: nothing runs, so the footer no longer offers ctrl+x Cancel
+            assert "cancel_step" not in [key.action for key in app.screen.query(FooterKey)]
             await pilot.press("ctrl+n")
             await pilot.pause()
             # step 9: final health

@@ -63,8 +63,12 @@ class KeyActions:
 
     # ---- which keys apply where -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.DEMO_ACTIONS:
-            return self.faults is not None
+        if action in self.DEMO_ACTIONS:  # demo only, and on the monitor, where the effect shows
+            try:
+                on_monitor = isinstance(self.screen, MonitorScreen)
+            except Exception:  # noqa: BLE001 - no screen yet
+                on_monitor = False
+            return self.faults is not None and on_monitor
         if action == "cancel_step":  # shown only while something runs
             return self.busy or self.operation_running() is not None
         if action in self.STEP_ACTIONS or action in self.RUN_ACTIONS:

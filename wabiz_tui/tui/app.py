@@ -38,6 +38,9 @@ from .screens.operation import OperationScreen
 from .screens.operations import OPERATIONS, make_operation_screen
 from .steps import HA_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
 
+#: Seconds the demo's "SMS received" toast stays (the step-8 screen shows the code until it is used).
+SMS_TOAST_SECONDS = 6
+
 
 class WabizApp(KeyActions, FaultActions, App):
     """The install wizard (9 HA steps, then the 4 Multiconnect steps M1-M4) and the health monitor.
@@ -76,17 +79,21 @@ class WabizApp(KeyActions, FaultActions, App):
         Binding("ctrl+r", "run_step", "Run/retry", priority=True, id="run-step"),
         Binding("ctrl+x", "cancel_step", "Cancel", priority=True, id="cancel-step",
                 tooltip="Stop the running step or operation and its remote commands"),
-        Binding("ctrl+l", "toggle_follow", "Follow/pause", priority=True, id="toggle-follow"),
-        Binding("ctrl+s", "save_logs", "Save logs", priority=True, id="save-logs"),
-        Binding("ctrl+t", "toggle_theme", "Theme", priority=True, id="toggle-theme"),
+        # ctrl+l/s/t stay out of the footer (the command palette lists them with their keys): at 120
+        # columns the footer then has room for the F keys
+        Binding("ctrl+l", "toggle_follow", "Follow/pause", show=False, priority=True, id="toggle-follow"),
+        Binding("ctrl+s", "save_logs", "Save logs", show=False, priority=True, id="save-logs"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, priority=True, id="toggle-theme"),
         Binding("f2", "toggle_monitor", "Monitor", priority=True, id="toggle-monitor"),
+        # the demo's fault keys act on the monitor, where their effect shows (demo_faults.FaultActions)
+        Binding("f5", "demo_kill_coreapp", "Kill core", priority=True, id="demo-kill-coreapp"),
+        Binding("f6", "demo_kill_master", "Kill primary", priority=True, id="demo-kill-master"),
+        Binding("f7", "demo_restart", "Restart", priority=True, id="demo-restart",
+                tooltip="Start again the containers killed with F5/F6"),
         Binding("f3", "operation('upgrade')", "Upgrade", priority=True, id="op-upgrade"),
         Binding("f4", "operation('logs')", "Logs", priority=True, id="op-logs"),
         Binding("f9", "operation('uninstall')", "Uninstall", priority=True, id="op-uninstall"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
-        Binding("f5", "demo_kill_coreapp", "Kill Coreapp", priority=True, id="demo-kill-coreapp"),
-        Binding("f6", "demo_kill_master", "Kill primary", priority=True, id="demo-kill-master"),
-        Binding("f7", "demo_restart", "Restart killed", priority=True, id="demo-restart"),
     ]
 
     def __init__(self, profile: ClusterProfile, *, demo: Any = None,
@@ -339,8 +346,9 @@ class WabizApp(KeyActions, FaultActions, App):
     def _sms_received(self, phone: str, code: str) -> None:
         def show() -> None:
             self.sms_code = code
+            # short: the step-8 screen keeps the code (#sms-hint); a long toast covered its buttons
             self.notify(f"Demo SMS to +{phone.lstrip('+')}: your registration code is {code}", title="SMS received",
-                        timeout=30)
+                        timeout=SMS_TOAST_SECONDS)
             screen = self._screens.get(8)
             if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
                 screen.show_sms(phone, code)
@@ -475,6 +483,10 @@ class WabizApp(KeyActions, FaultActions, App):
             self.finish_step(number, False, f"{label}: {self.mask(message)}", next_action)
             return
         self.active_step = None
+        self.refresh_bindings()  # nothing runs now: ctrl+x leaves the footer
+        screen = self.step_screen(number)
+        if screen.is_mounted:
+            screen.stop_clock()
         try:
             state = done(result)
         except Exception as exc:  # noqa: BLE001

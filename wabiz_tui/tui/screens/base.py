@@ -223,8 +223,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         (``cancelled``: the user stopped it)."""
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
-        self._tick()
-        self.started_at = None
+        self.stop_clock()
         for pane in self.query(HostLogPane):
             pane.scroll_to_end()
         tag = self.step.tag
@@ -278,6 +277,15 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         reason = f" ({r.error})" if r.error else ""
         return f"{host}: `{cmd}` {status}{reason}" if cmd else f"{host}: {status}{reason}"
 
+    def stop_clock(self) -> None:
+        """Freeze the elapsed time at its last value and stop an indeterminate progress bar (the step,
+        or a task of it, ended)."""
+        self._tick()
+        self.started_at = None
+        bar = self.query_one(ProgressBar)
+        if bar.total is None:
+            bar.update(total=1, progress=1)
+
     def _tick(self) -> None:
         if self.started_at is None:
             return
@@ -291,6 +299,9 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         log = self.query_one("#step-messages", RichLog)
         log.display = True
         log.write(Text(self.wapp.mask(text)))
+        # the log is as tall as its lines (app.tcss): a write only repaints, so ask for a new layout
+        # once the line (deferred by RichLog until its width is known) is in
+        self.call_after_refresh(log.refresh, layout=True)
 
     def handle_event(self, event: Any) -> None:
         """Show one workflow event."""

@@ -57,12 +57,14 @@ class MonitorScreen(StyledOnMount, Screen):
     rings the terminal bell. ``interval`` overrides the first polling interval (seconds).
     """
 
+    # +/-, p and b are named in the summary line ("+/- to change", "(p to pause)", "(b)"): kept out
+    # of the footer so that it has room for the F keys at 120 columns
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("plus,equals_sign", "interval(1)", "Slower", key_display="+"),
-        Binding("minus", "interval(-1)", "Faster", key_display="-"),
-        Binding("r", "poll_now", "Poll now"),
-        Binding("p", "pause", "Pause/resume"),
-        Binding("b", "toggle_bell", "Bell on/off"),
+        Binding("plus,equals_sign", "interval(1)", "Slower", key_display="+", show=False),
+        Binding("minus", "interval(-1)", "Faster", key_display="-", show=False),
+        Binding("r", "poll_now", "Poll"),
+        Binding("p", "pause", "Pause/resume", show=False),
+        Binding("b", "toggle_bell", "Bell on/off", show=False),
     ]
 
     def __init__(self, interval: float | None = None) -> None:

@@ -66,6 +66,11 @@ class StartScreen(RunScreen):
         await self._sync_panes()
         self.run_preflight()
 
+    def step_started(self, hosts: tuple[str, ...] = ()) -> None:
+        super().step_started(hosts)
+        if hosts:  # step 5 itself (the preflight task has no hosts): its panes need the room
+            self.query_one(PreflightTable).fold()
+
     def run_preflight(self) -> None:
         """Run the preflight checks as a task of this step (the step list shows it running)."""
         engine = self.wapp.ensure_workflow()

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 #: Colour per finding severity.
@@ -19,19 +21,25 @@ def _remedy(item: Any) -> str:
     return getattr(item, "remedy", "") or getattr(item, "next_action", "") or ""
 
 
-class FindingsList(Static):
+class FindingsList(VerticalScroll):
     """Findings as ``● SEVERITY title · host`` / ``evidence`` / ``→ next action``, one entry per key and host.
 
     :meth:`add` accumulates (a step's findings); :meth:`replace` shows exactly a new set (the
-    monitor's current situations). The widget hides itself while it has nothing to show.
+    monitor's current situations). The widget hides itself while it has nothing to show; the
+    stylesheet caps its height and the text scrolls inside it, so it never pushes a screen's main
+    widgets (node table, host panes) out of view.
     """
 
     def __init__(self, *, mask: Callable[[str], str] = lambda s: s, **kwargs: Any) -> None:
-        super().__init__("", classes="findings", **kwargs)
+        super().__init__(classes="findings", **kwargs)
+        self._body = Static("", classes="findings-text")
         self.items: list[Any] = []
         self._seen: set[tuple[str, str]] = set()
         self.mask = mask
         self.border_title = "Findings"
+
+    def compose(self) -> ComposeResult:
+        yield self._body
 
     def on_mount(self) -> None:
         self.display = bool(self.items)
@@ -92,5 +100,5 @@ class FindingsList(Static):
         return text
 
     def _redraw(self) -> None:
-        self.update(self._text())
+        self._body.update(self._text())
         self.display = bool(self.items)

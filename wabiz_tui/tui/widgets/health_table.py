@@ -43,7 +43,7 @@ def _cells(node: Any) -> dict[str, Any]:
 
 
 class HealthPanel(Vertical):
-    """A table of nodes (one row each, updated in place) under the cluster verdict and next action.
+    """The cluster verdict, a table of nodes (one row each, updated in place), then the next action.
 
     ``show_verdict`` takes a ``domain.health.ClusterVerdict``. Rows are keyed by host and expected
     role, so a new answer only changes the cells that moved and the cursor stays where it was.
@@ -55,13 +55,14 @@ class HealthPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
-        yield Static("", classes="health-next")
-        yield Static("", classes="health-summary")
+        # the rows come right under the verdict: "look at the rows in red" must point at something visible
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
         yield Static("", classes="health-reason")
+        yield Static("", classes="health-next")
+        yield Static("", classes="health-summary")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the highlighted node's full reason under the table (the column may be off-screen)."""

@@ -12,11 +12,31 @@ from textual.widgets import DataTable, Static
 
 from ...domain.preflight import FAILURE, OK, WARNING
 _CELL = {OK: ("✔ ok", "green"), WARNING: ("⚠ warn", "bold yellow"), FAILURE: ("✗ FAIL", "bold red")}
+#: Table cells: a sign for ok and warning (the colour says the rest); a failure is spelled out.
+_GRID_CELL = {OK: ("✔", "green"), WARNING: ("⚠", "bold yellow"), FAILURE: ("✗ FAIL", "bold red")}
 _RANK = {FAILURE: 0, WARNING: 1, OK: 2}
 
 
+def column_label(name: str) -> str:
+    """A check's column header on two lines at most: ``disk /var/lib/docker`` → ``disk`` / ``docker``
+    (the full name stays in the reasons and in the highlighted cell's subtitle)."""
+    first, _, rest = name.partition(" ")
+    if rest.startswith("/"):
+        rest = rest.rstrip("/").rsplit("/", 1)[-1]
+    first = _SHORT.get(first, first)
+    return f"{first}\n{rest}" if rest else first
+
+
+#: Header words shortened so that every column fits beside the step list at 120 columns.
+_SHORT = {"database": "DB"}
+
+
 class PreflightTable(Vertical):
-    """Shows ``CheckDone`` results as they arrive; :meth:`add` one, :meth:`clear` before a new run."""
+    """Shows ``CheckDone`` results as they arrive; :meth:`add` one, :meth:`clear` before a new run.
+
+    :meth:`fold` shrinks the panel to its one-line :attr:`verdict` (step 5 then needs the room for
+    its host panes); :meth:`clear` unfolds it.
+    """
 
     def __init__(self, mask: Callable[[str], str] = str, **kwargs) -> None:
         super().__init__(classes="preflight", **kwargs)
@@ -28,8 +48,9 @@ class PreflightTable(Vertical):
         self.border_title = "Preflight"
 
     def compose(self) -> ComposeResult:
+        yield Static("", classes="preflight-verdict")
         yield Static("", id="preflight-cluster")
-        table = DataTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell")
+        table = DataTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell", header_height=2)
         yield table
         yield Static("", id="preflight-reasons")
 
@@ -45,7 +66,23 @@ class PreflightTable(Vertical):
         """Forget the results of an earlier run; ``hosts`` gives the order of the rows (the profile's)."""
         self.checks.clear()
         self._order = list(hosts)
+        self.remove_class("-folded")
         self.redraw()
+
+    def fold(self) -> None:
+        """Show only the verdict line (the table and reasons come back with the next :meth:`clear`)."""
+        self.add_class("-folded")
+        self.border_subtitle = ""
+        self.query_one(".preflight-verdict", Static).update(self.verdict)
+
+    @property
+    def verdict(self) -> str:
+        """``✔ Preflight passed: 1 warning(s) in 53 checks`` (or the failures' count)."""
+        failures, warnings = self.count(FAILURE), self.count(WARNING)
+        counts = f"{warnings} warning(s) in {len(self.checks)} checks"
+        if failures:
+            return f"✗ Preflight failed: {failures} failure(s), {counts}"
+        return f"✔ Preflight passed: {counts}"
 
     def count(self, level: str) -> int:
         """How many checks ended at ``level``."""
@@ -79,12 +116,12 @@ class PreflightTable(Vertical):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         names = self.names
-        table.add_columns("host", *names)
+        table.add_columns("host", *(column_label(n) for n in names))
         for host in self.hosts:
             cells: list[Text | str] = [Text(host, style="bold")]
             for name in names:
                 level, _ = self.checks.get((host, name), ("", ""))
-                label, style = _CELL.get(level, ("·", "dim"))
+                label, style = _GRID_CELL.get(level, ("·", "dim"))
                 cells.append(Text(label, style=style))
             table.add_row(*cells, key=host)
         self.query_one("#preflight-reasons", Static).update(self._reasons_text())
@@ -94,7 +131,12 @@ class PreflightTable(Vertical):
         cluster = [(name, lv, reason) for (host, name), (lv, reason) in self.checks.items() if not host]
         if cluster:
             text.append("Cluster advice: ", style="bold")
+        passed = [name for name, level, _ in cluster if level == OK]
+        if passed:  # one line for what passed: only warnings and failures need their reason on screen
+            text.append(f"✔ ok: {', '.join(passed)}", style="green")
         for name, level, reason in cluster:
+            if level == OK:
+                continue
             label, style = _CELL.get(level, ("·", "dim"))
             text.append(f"\n  {label} {name}: ", style=style)
             text.append(reason)
