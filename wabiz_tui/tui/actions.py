@@ -65,8 +65,8 @@ class KeyActions:
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.DEMO_ACTIONS:  # demo only, and on the monitor, where the effect shows
             try:
-                on_monitor = isinstance(self.screen, MonitorScreen)
-            except Exception:  # noqa: BLE001 - no screen yet
+                on_monitor = self.screen.name == "monitor"
+            except Exception:  # noqa: BLE001 - no screen yet (textual raises its own ScreenStackError)
                 on_monitor = False
             return self.faults is not None and on_monitor
         if action == "cancel_step":  # shown only while something runs
