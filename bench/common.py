@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -109,12 +110,42 @@ def run_measured(cmd: list[str], **kw) -> tuple[float, int]:
     return wall, rss
 
 
+def _vm_hwm(pid: int) -> int:
+    """The peak RSS (bytes) of the running process ``pid``'s own address space (``VmHWM``, proc(5)); 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run_accounted(cmd: list[str], **kw) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (bytes) and user + system CPU seconds of one child process; raises if it fails."""
+    """Wall seconds, peak RSS (bytes) and user + system CPU seconds of one child process; raises if it fails.
+
+    The peak RSS is the child's own ``VmHWM``, sampled every 10 ms while it runs (Linux), not the
+    ``ru_maxrss`` of ``wait4``: Linux keeps in ``ru_maxrss`` the high-water mark of the address space
+    the child had before its ``exec``, i.e. this (parent) process's, so a child started by a large
+    parent reports at least the parent's size (kernel ``exec_mmap`` → ``setmax_mm_hiwater_rss``).
+    Where ``/proc`` is missing, ``ru_maxrss`` is used.
+    """
     start = time.perf_counter()
     p = subprocess.Popen(cmd, **kw)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _vm_hwm(p.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(p.pid, 0)
+    done.set()
+    sampler.join()
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise RuntimeError(f"{cmd[:4]} exited with {p.returncode}")
-    return time.perf_counter() - start, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, peak[0] or usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime

@@ -427,3 +427,32 @@ async def test_pool_reuses_reconnects_and_closes(ssh_lab):
     while served(ssh_lab, "a") and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert served(ssh_lab, "a") == 0
+
+
+async def test_a_host_faster_than_its_consumer_is_held_back_by_the_channel_window(ssh_lab):
+    """A slow consumer (as when the client is busy) must not let the output pile up in the client: the
+    data buffered stays within about two SSH channel windows (remote.run.WINDOW), whatever the output's
+    size (issue 8, log collection memory). Real sshd in its own process sends as fast as the window allows."""
+    import tracemalloc
+
+    from wabiz_tui.remote.run import WINDOW
+
+    ssh_lab.add("target")
+    conn = await connect(direct(ssh_lab, "target"), settings(ssh_lab))
+    total = 0
+
+    def slow(batch: list[str]) -> None:
+        nonlocal total
+        total += sum(len(line) + 1 for line in batch)
+        time.sleep(0.002)  # the consumer is slower than the loopback link
+
+    tracemalloc.start()
+    try:
+        status = await run_streaming(conn, "t", "yes 0123456789012345678901234567890123456789 | head -n 1000000", None,
+                                     on_lines=slow, timeout=120)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        conn.close()
+    assert status == 0 and total == 41_000_000
+    assert peak < 4 * WINDOW, f"{peak / 2**20:.1f} MB buffered at the peak"

@@ -28,7 +28,10 @@ SUDO_PREFIX = "sudo -n"
 #: Probe run as the SSH user (and, prefixed, through sudo): needs the daemon, prints one short line.
 DOCKER_PROBE = "docker info --format '{{.ServerVersion}}'"
 
-_SOCKET_DENIED = re.compile(r"permission denied while trying to connect to the docker daemon socket", re.IGNORECASE)
+#: What docker says (any case) when the SSH user may not use the Docker socket.
+SOCKET_DENIED_TEXT = "permission denied while trying to connect to the docker daemon socket"
+
+_SOCKET_DENIED = re.compile(re.escape(SOCKET_DENIED_TEXT), re.IGNORECASE)
 _SUDO_PASSWORD = re.compile(r"^sudo: (a password is required|a terminal is required)", re.IGNORECASE)
 _SUDO_REFUSED = re.compile(r"^(sudo: sorry|sorry, user|sudo: .*not allowed|.* is not in the sudoers file)", re.IGNORECASE)
 _SUDO_MISSING = re.compile(r"sudo: (command )?not found", re.IGNORECASE)

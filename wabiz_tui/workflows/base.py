@@ -15,10 +15,10 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..domain.commands import COMPOSE_V1, COMPOSE_V2, ComposeInvocation, inspect_state, mkdir
-from ..domain.docker_access import (DOCKER_PROBE, SUDO_ALWAYS, SUDO_NEVER, DockerAccess, denied_without_sudo,
-                                     socket_denied, sudo_outcome, sudo_unusable, with_sudo)
 from ..config.profile import saved_profiles
+from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_state, mkdir
+from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sudo_outcome
+from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
                                 diagnose_transport, diagnose_verdict)
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
@@ -39,6 +39,10 @@ from .stepinfo import StepInfo
 
 #: Output lines kept per host for diagnosis when its part of a step fails.
 RECENT_LINES = 400
+
+
+def _failed(task: asyncio.Future) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
 
 
 class Procedure:
@@ -64,7 +68,12 @@ class Procedure:
         self._recent: dict[str, deque[str]] = {}
         self._flavours: dict[str, str] = {}
         self._access: dict[str, DockerAccess] = {}
-        self._flavour_tasks: dict[str, asyncio.Future] = {}
+        #: the host probe (compose flavour + docker access) of each host, running or done
+        self._probe_tasks: dict[str, asyncio.Future] = {}
+        #: hosts whose probe task's result was already used by a step (the next one needing docker probes again
+        #: unless docker was usable)
+        self._probe_used: set[str] = set()
+        self._probe_notes: dict[str, str] = {}
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
@@ -112,11 +121,11 @@ class Procedure:
         return diagnose_duplicate_number(self.profile, others)
 
     async def _stop_probes(self) -> None:
-        """Cancel the background flavour probes still running (their remote commands end with them)."""
-        for task in self._flavour_tasks.values():
+        """Cancel the background host probes still running (their remote commands end with them)."""
+        for task in self._probe_tasks.values():
             task.cancel()
-        await asyncio.gather(*self._flavour_tasks.values(), return_exceptions=True)
-        self._flavour_tasks = {k: t for k, t in self._flavour_tasks.items() if k in self._flavours}
+        await asyncio.gather(*self._probe_tasks.values(), return_exceptions=True)
+        self._probe_tasks = {k: t for k, t in self._probe_tasks.items() if not t.cancelled()}
 
     async def close(self) -> None:
         """Close SSH connections, the API client and the log files."""
@@ -172,7 +181,8 @@ class Procedure:
 
         ``pty``: on a terminal, for commands that may run long (``up``, ``docker wait``, ``logs``, ``pull``):
         a cancelled step then ends them even where sshd refuses signals (root logins, remote.run).
-        ``quiet``: not announced either (a probe in the background must not pass for the step's command).
+        ``quiet``: not announced either, and its lines are not kept for the diagnosis of the step (a probe in
+        the background must not pass for the step's command).
         """
         conn = await self._pool.get(host)
         while self._pool.trusted:
@@ -186,7 +196,8 @@ class Procedure:
         name = host.external_hostname
 
         def lines(batch: list[str]) -> None:
-            recent.extend(batch)
+            if not quiet:
+                recent.extend(batch)
             if on_lines:
                 on_lines(batch)
             for text in batch:
@@ -216,9 +227,9 @@ class Procedure:
                         what: str, *, needs_compose: bool = True) -> bool:
         """Step ``number``: run ``action`` on ``hosts`` in parallel; each returns a summary or raises RemoteError.
 
-        ``needs_compose`` False: the action (and the step's journal re-check) runs no compose command,
-        so the host's compose flavour is detected in the background instead of before it, and the
-        first step that needs it waits for it (one command round trip less before the first upload).
+        ``needs_compose`` False: the action (and the step's journal re-check) runs no docker/compose command,
+        so the host probe (compose flavour and docker access, one command) runs in the background instead of
+        before it, and the first step that needs it waits for it (one round trip less before the first upload).
         """
         self._start(number, tuple(h.external_hostname for h in hosts))
         for h in hosts:
@@ -230,10 +241,9 @@ class Procedure:
             try:
                 if self.uses_compose:
                     if needs_compose:
-                        await self._detect_flavour(host)
                         await self.docker_access(host)
                     else:
-                        self._flavour_probe(host)  # in the background; the first compose step waits for it
+                        self._probe_in_background(host)
                 if journal and host.external_hostname in journal.hosts_done(number) and await self._still_done(number, host):
                     self.emit(HostOutput(host.external_hostname, "already done in an earlier run (re-checked on the host): skipped"))
                     self.emit(HostFinished(host.external_hostname, True, 0, ""))
@@ -298,7 +308,9 @@ class Procedure:
         return f"hosts[{index}].ssh.docker_sudo" if index is not None else "ssh.docker_sudo"
 
     async def docker_access(self, host: HostSpec) -> DockerAccess:
-        """How docker is used on ``host``, probed once (a problem is probed again next time, once fixed).
+        """How docker is used on ``host``, from the host probe (``domain.host_probe``: the compose flavour
+        and docker access in one command), run once; a host whose docker was not usable is probed again
+        the next time (once fixed). A probe already running in the background is awaited, not repeated.
 
         With ``ssh.docker_sudo`` ``never``/``auto`` docker is tried as the SSH user; when the socket answers
         permission denied, ``auto`` tries ``sudo -n`` and ``never`` reports the problem. ``always`` goes
@@ -307,28 +319,47 @@ class Procedure:
         """
         name = host.external_hostname
         cached = self._access.get(name)
-        if cached is not None and cached.usable:
-            return cached
-        mode, field = host.ssh.docker_sudo, self._sudo_field(host)
-        user = host.ssh.user or "the SSH user"
-        denied = False
-        access = DockerAccess()
-        if mode != SUDO_ALWAYS:
-            out: list[str] = []
-            status = await self._run(host, DOCKER_PROBE, out.append, echo=False)
-            denied = status != 0 and socket_denied(out)
-            if denied and mode == SUDO_NEVER:
-                access = denied_without_sudo(user, field)
-        if mode == SUDO_ALWAYS or (denied and mode != SUDO_NEVER):
-            out = []
-            status = await self._run(host, with_sudo(DOCKER_PROBE, True), out.append, echo=False)
-            outcome, evidence = sudo_outcome(status, out)
-            access = DockerAccess(sudo=True) if outcome == "ok" else sudo_unusable(user, field, outcome, evidence, denied=denied)
-            if access.sudo and denied:
-                self.emit(HostOutput(name, f"the Docker socket is denied to {user}: docker runs through sudo -n ({field}: {mode})"))
-        self._recent.pop(name, None)  # the probes' output must not be taken for the step's
-        self._access[name] = access
-        return access
+        if cached is None or not cached.usable or name not in self._flavours:
+            task = self._probe_tasks.get(name)
+            if task is not None and name not in self._probe_used and not _failed(task):
+                self._probe_used.add(name)  # started in the background: other waiters may share it
+                await asyncio.shield(task)
+            else:
+                self._probe_used.add(name)
+                task = self._probe_tasks[name] = asyncio.ensure_future(self._probe_host(host))
+                await task
+        self._probe_used.add(name)
+        note = self._probe_notes.pop(name, "")
+        if note:  # said in the step that uses docker, not in the one the probe ran behind
+            self.emit(HostOutput(name, note))
+        return self._access[name]
+
+    def _probe_in_background(self, host: HostSpec) -> None:
+        """Start the probe of ``host`` unless one is running or has answered for the next step needing it."""
+        name = host.external_hostname
+        task = self._probe_tasks.get(name)
+        if task is not None and not _failed(task) and (
+                name not in self._probe_used or not task.done() or self._access[name].usable):
+            return
+        self._probe_used.discard(name)
+        self._probe_tasks[name] = asyncio.ensure_future(self._probe_host(host))
+        # a probe nobody awaits (the run stops first) must not warn "exception never retrieved"
+        self._probe_tasks[name].add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _probe_host(self, host: HostSpec) -> None:
+        """Run the host probe quietly; record the flavour, the docker access and the line to show when
+        docker goes through sudo. Raises :class:`RemoteError` for SSH trouble."""
+        name, mode = host.external_hostname, host.ssh.docker_sudo
+        out: list[str] = []
+        status = await self._run(host, probe_command(mode), out.append, echo=False, quiet=True)
+        try:
+            found = parse_probe(mode, out, user=host.ssh.user or "the SSH user", field=self._sudo_field(host))
+        except ProbeIncomplete:
+            raise RemoteError(name, f"the docker probe ended early (status {status}): {probe_command(mode)}",
+                              f"check that {name}'s login shell is a POSIX shell (bash, sh)") from None
+        self._flavours[name] = found.flavour
+        self._access[name] = found.access
+        self._probe_notes[name] = found.note
 
     def _plain_cause(self, host: HostSpec, exc: Exception) -> Exception:
         """A failure on a host whose docker cannot be used (the socket denied, sudo refused) becomes
@@ -342,27 +373,6 @@ class Procedure:
     def flavour(self, host: HostSpec) -> str:
         """``docker compose`` (v2) or ``docker-compose`` (v1) as detected on ``host`` (v1 until detected)."""
         return self._flavours.get(host.external_hostname, COMPOSE_V1)
-
-    async def _detect_flavour(self, host: HostSpec) -> None:
-        """Once per host: prefer the ``docker compose`` plugin (v2), else ``docker-compose`` (v1)."""
-        if host.external_hostname not in self._flavours:
-            await asyncio.shield(self._flavour_probe(host))
-
-    def _flavour_probe(self, host: HostSpec) -> asyncio.Future:
-        """The running (or finished) flavour detection of ``host``; a new one after a failed one."""
-        task = self._flavour_tasks.get(host.external_hostname)
-        if task is None or (task.done() and host.external_hostname not in self._flavours):
-            task = self._flavour_tasks[host.external_hostname] = asyncio.ensure_future(self._probe_flavour(host))
-        return task
-
-    async def _probe_flavour(self, host: HostSpec) -> None:
-        lines: list[str] = []
-        try:
-            status = await self._run(host, "docker compose version", lines.append, echo=False, quiet=True)
-        except Exception:  # noqa: BLE001 - the host's own action reports the connection problem
-            return
-        v2 = status == 0 and "version" in " ".join(lines).lower()
-        self._flavours[host.external_hostname] = COMPOSE_V2 if v2 else COMPOSE_V1
 
     async def service_state(self, host: HostSpec, service: str, inv: ComposeInvocation | None = None) -> str:
         """``running``, ``exited (N)`` or ``missing`` for ``service`` on ``host``.
