@@ -123,3 +123,11 @@ def test_auth_plugin_next_action_gives_both_fixes():
     action = CATALOGUE["DB_AUTH_PLUGIN_UNSUPPORTED"].next_action
     assert "ALTER USER" in action and "IDENTIFIED WITH mysql_native_password" in action
     assert "--default-authentication-plugin=mysql_native_password" in action
+
+
+def test_grant_evidence_never_carries_a_password_hash():
+    """MySQL <= 5.7.5 prints ``IDENTIFIED BY PASSWORD '<hash>'`` in SHOW GRANTS: not in the finding."""
+    grants = ["GRANT USAGE ON *.* TO 'waent'@'%' IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'"]
+    judged = judge_mysql_grants("waent", grants)
+    assert judged.key == "DB_PRIVILEGES_MISSING" and "2470C0C06DEE" not in judged.evidence
+    assert "IDENTIFIED BY PASSWORD '…'" in judged.evidence

@@ -181,7 +181,15 @@ def judge_mysql_grants(user: str, grants: list[str], prefix: str = "") -> DbJudg
     return DbJudgement(FAILURE, f"{user} lacks {', '.join(missing)} on {where}: GRANT them"
                                 + ("" if prefix else ", or set WA_DB_NAME_PREFIX and grant on that prefix"),
                        "DB_PRIVILEGES_MISSING",
-                       f"missing {', '.join(missing)}; SHOW GRANTS: " + ("; ".join(grants) or "nothing"))
+                       f"missing {', '.join(missing)}; SHOW GRANTS: " + ("; ".join(_without_hash(g) for g in grants) or "nothing"))
+
+
+_PASSWORD_HASH = re.compile(r"\s+IDENTIFIED BY PASSWORD\s+'[^']*'", re.IGNORECASE)
+
+
+def _without_hash(grant: str) -> str:
+    """A grant line without MySQL ≤ 5.7.5's ``IDENTIFIED BY PASSWORD '<hash>'`` (a secret in evidence)."""
+    return _PASSWORD_HASH.sub(" IDENTIFIED BY PASSWORD '…'", grant)
 
 
 def judge_pg_role(user: str, can_create_db: bool, superuser: bool) -> DbJudgement:

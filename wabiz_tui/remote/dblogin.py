@@ -62,6 +62,11 @@ async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeou
         return await asyncio.wait_for(read(listener.get_port(), db), timeout)
     except TimeoutError:
         raise DbLoginError(f"{db.hostname}:{db.port} did not complete a login within {timeout:.0f} s", refused=False) from None
+    except DbLoginError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - another service on the port, or a protocol error: no login
+        raise DbLoginError(f"{db.hostname}:{db.port} did not speak the {db.engine.value} protocol as expected "
+                           f"({exc.__class__.__name__})", refused=False) from None
     finally:
         listener.close()
         await listener.wait_closed()

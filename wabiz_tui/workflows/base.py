@@ -26,7 +26,7 @@ from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import Redactor
 from ..domain.validation import validate_profile
-from ..remote.errors import HostKeyUnknown, RemoteError
+from ..remote.errors import HostKeyUnknown, HostUnreachable, RemoteError
 from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from ..remote.run import run_streaming
@@ -44,6 +44,10 @@ RECENT_LINES = 400
 def _failed(task: asyncio.Future) -> bool:
     return task.done() and (task.cancelled() or task.exception() is not None)
 
+
+#: Seconds the background host probe (compose flavour + ``docker info``) may take: a wedged Docker daemon
+#: must not hold a step for the whole command timeout with nothing on the host's pane.
+PROBE_TIMEOUT = 30.0
 
 class Procedure:
     """Base of the procedures. ``profile`` may be replaced between steps; call :meth:`close` at the end."""
@@ -67,6 +71,8 @@ class Procedure:
         self.extra_secrets: list[str] = []
         self._recent: dict[str, deque[str]] = {}
         self._flavours: dict[str, str] = {}
+        #: steps that reported their outcome since they last started
+        self._ended_steps: set[int] = set()
         self._access: dict[str, DockerAccess] = {}
         #: the host probe (compose flavour + docker access) of each host, running or done
         self._probe_tasks: dict[str, asyncio.Future] = {}
@@ -157,11 +163,17 @@ class Procedure:
         return next(s for s in self.steps if s.number == number)
 
     def _start(self, number: int, hosts: tuple[str, ...] = ()) -> None:
+        self._ended_steps.discard(number)
         self.emit(StepStarted(number, self._step(number).title, hosts, self.procedure))
 
     def _finish(self, number: int, ok: bool, summary: str, next_action: str = "") -> bool:
+        self._ended_steps.add(number)
         self.emit(StepFinished(number, ok, summary, next_action, self.procedure))
         return ok
+
+    def _finish_open(self, number: int, ok: bool, summary: str, next_action: str = "") -> bool:
+        """:meth:`_finish` unless the step already reported its outcome since it started (each step ends once)."""
+        return ok if number in self._ended_steps else self._finish(number, ok, summary, next_action)
 
     def _valid(self, number: int) -> bool:
         errors = validate_profile(self.profile)
@@ -174,7 +186,7 @@ class Procedure:
 
     # ---- remote work ----------------------------------------------------------------------
     async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
-                   *, echo: bool = True, pty: bool = False, quiet: bool = False,
+                   *, echo: bool = True, pty: bool = False, quiet: bool = False, timeout: float | None = None,
                    on_lines: Callable[[list[str]], None] | None = None) -> int | None:
         """Run ``command`` on ``host``, streaming its lines to ``on_line`` (or in batches, one per channel
         read, to ``on_lines``) and, with ``echo``, as HostOutput.
@@ -183,6 +195,8 @@ class Procedure:
         a cancelled step then ends them even where sshd refuses signals (root logins, remote.run).
         ``quiet``: not announced either, and its lines are not kept for the diagnosis of the step (a probe in
         the background must not pass for the step's command).
+        ``timeout``: seconds, instead of ``settings.command_timeout``; a command stopped by it leaves the
+        host's connection in place for the others (only a lost connection is dropped then).
         """
         conn = await self._pool.get(host)
         while self._pool.trusted:
@@ -207,9 +221,11 @@ class Procedure:
                     self.emit(HostOutput(name, text))
 
         try:
-            return await run_streaming(conn, name, command, None, on_lines=lines, timeout=self.settings.command_timeout, pty=pty)
-        except RemoteError:
-            self._pool.drop(name)
+            return await run_streaming(conn, name, command, None, on_lines=lines,
+                                       timeout=self.settings.command_timeout if timeout is None else timeout, pty=pty)
+        except RemoteError as exc:
+            if timeout is None or isinstance(exc, HostUnreachable):
+                self._pool.drop(name)
             raise
 
     async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
@@ -351,7 +367,13 @@ class Procedure:
         docker goes through sudo. Raises :class:`RemoteError` for SSH trouble."""
         name, mode = host.external_hostname, host.ssh.docker_sudo
         out: list[str] = []
-        status = await self._run(host, probe_command(mode), out.append, echo=False, quiet=True)
+        try:
+            status = await self._run(host, probe_command(mode), out.append, echo=False, quiet=True, timeout=PROBE_TIMEOUT)
+        except HostUnreachable:
+            raise
+        except RemoteError:
+            raise RemoteError(name, f"docker did not answer the probe within {PROBE_TIMEOUT:.0f} s (docker info)",
+                              f"check the Docker daemon on {name} (systemctl status docker), then retry") from None
         try:
             found = parse_probe(mode, out, user=host.ssh.user or "the SSH user", field=self._sudo_field(host))
         except ProbeIncomplete:
@@ -367,7 +389,9 @@ class Procedure:
         access = self._access.get(host.external_hostname)
         recent = self._recent.get(host.external_hostname, ())
         if access is not None and not access.usable and (socket_denied(recent) or sudo_outcome(None, recent)[0] != "ok"):
-            return RemoteError(host.external_hostname, access.problem, access.next_action)
+            plain = RemoteError(host.external_hostname, access.problem, access.next_action)
+            plain.exit_status = getattr(exc, "exit_status", None)
+            return plain
         return exc
 
     def flavour(self, host: HostSpec) -> str:

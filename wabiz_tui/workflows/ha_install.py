@@ -10,6 +10,8 @@ No method raises for a remote failure: it emits :class:`StepFinished` with ``ok=
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -190,7 +192,8 @@ class HaInstall(Procedure):
         """The preflight checks (``workflows.preflight``) before containers start; failures stop the install."""
         from .preflight import Preflight
 
-        check = Preflight(self.profile, emit=self.emit, settings=self.settings)
+        # its own steps (1-3) are not the install's: they stay out of the install journal
+        check = Preflight(self.profile, emit=self.emit, settings=dataclasses.replace(self.settings, journal=None))
         try:
             ok = await check.run()
         finally:
@@ -326,6 +329,6 @@ class HaInstall(Procedure):
                 if not req.already_registered and not await self.verify_code(await get_code(req)):
                     return False
             except WorkflowError as exc:
-                self._finish(8, False, str(exc), exc.next_action)
+                self._finish_open(8, False, str(exc), exc.next_action)
                 return False
         return await self.run_step(9)
