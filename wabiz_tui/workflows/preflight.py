@@ -44,7 +44,6 @@ class Preflight(Procedure):
     def __init__(self, profile: ClusterProfile, **kw):
         super().__init__(profile, **kw)
         self.results: list[Check] = []
-        self.compose_flavour: dict[str, str] = {}
         #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read
         self._db_reached: list[str] = []
         self._db_greeting = ""
@@ -155,12 +154,10 @@ class Preflight(Procedure):
                 self._record(Check(name, "docker", FAILURE, reason))
         status, out = await self._probe(host, "docker compose version")
         if status == 0 and "version" in out.lower():
-            self.compose_flavour[name] = "docker compose"
             self._record(Check(name, "compose", OK, f"v2 plugin: {out.strip().splitlines()[0]}"))
             return
         status, out = await self._probe(host, "docker-compose version")
         if status == 0:
-            self.compose_flavour[name] = "docker-compose"
             self._record(Check(name, "compose", OK, f"v1: {out.strip().splitlines()[0] if out.strip() else 'docker-compose'}"))
         else:
             self._record(Check(name, "compose", FAILURE, "neither docker compose (v2) nor docker-compose (v1) found: install one"))
