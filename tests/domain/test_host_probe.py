@@ -32,7 +32,12 @@ SUDO = """#!/bin/sh
 echo "sudo $*" >> "$CALLS"
 [ "$1" = -n ] && shift
 if [ -n "$SUDO_PASSWORD" ]; then echo "sudo: a password is required" >&2; exit 1; fi
-AS_ROOT=1 exec "$@"
+case "$1" in *=*)
+  if [ -n "$NO_SETENV" ]; then
+    echo "sudo: sorry, you are not allowed to set the following environment variables: ${1%%=*}" >&2; exit 1
+  fi;;
+esac
+AS_ROOT=1 exec env "$@"
 """
 
 
@@ -84,7 +89,7 @@ def test_denied_socket_with_auto_goes_through_sudo(shell, tmp_path):
     found = parse("auto", lines)
     assert found.access.sudo and found.access.usable
     assert found.note == "the Docker socket is denied to wa: docker runs through sudo -n (hosts[3].ssh.docker_sudo: auto)"
-    assert calls[-1] == "docker info --format {{.ServerVersion}}" and calls[-2].startswith("sudo -n docker info")
+    assert calls[-1] == "docker info --format {{.ServerVersion}}" and calls[-2].startswith("sudo -n WABIZ_SUDO_PROBE=1 docker info")
 
 
 @pytest.mark.parametrize("mode,env,sudo,expect", [
@@ -92,6 +97,9 @@ def test_denied_socket_with_auto_goes_through_sudo(shell, tmp_path):
     ("auto", {"SUDO_PASSWORD": "1"}, True, "sudo -n needs a password on this host (sudo: a password is required)"),
     ("auto", {}, False, "sudo is not installed on this host"),
     ("always", {"SUDO_PASSWORD": "1"}, True, "hosts[3].ssh.docker_sudo is always, but sudo -n needs a password"),
+    # a NOPASSWD rule without SETENV: the compose commands' EXTERNAL_HOSTNAME=… would be refused at up -d
+    ("auto", {"NO_SETENV": "1"}, True, "sudo refused to run docker (sudo: sorry, you are not allowed to set the following "
+                                       "environment variables: WABIZ_SUDO_PROBE)"),
 ])
 def test_denied_socket_without_usable_sudo(shell, tmp_path, mode, env, sudo, expect):
     lines, calls = run_probe(shell, tmp_path, mode, sudo=sudo, SOCKET_DENIED="1", **env)
@@ -100,13 +108,16 @@ def test_denied_socket_without_usable_sudo(shell, tmp_path, mode, env, sudo, exp
     assert ("permission denied on the Docker socket" in found.access.problem) == (mode != "always")
     if mode == "never":
         assert not [c for c in calls if c.startswith("sudo")]
+    if "NO_SETENV" in env:
+        assert "SETENV" in found.access.next_action
 
 
 def test_always_does_not_try_docker_as_the_user_first(shell, tmp_path):
     lines, calls = run_probe(shell, tmp_path, "always", SOCKET_DENIED="1")
     found = parse("always", lines)
     assert found.access.sudo and not found.note
-    assert calls[1:] == ["sudo -n docker info --format {{.ServerVersion}}", "docker info --format {{.ServerVersion}}"]
+    assert calls[1:] == ["sudo -n WABIZ_SUDO_PROBE=1 docker info --format {{.ServerVersion}}",
+                         "docker info --format {{.ServerVersion}}"]
 
 
 def test_a_probe_cut_short_is_not_taken_for_an_answer():

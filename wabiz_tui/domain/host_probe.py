@@ -9,8 +9,10 @@ under bash, POSIX sh (dash) and the simulator's shell. Each part is followed by 
 
 - ``compose N``: ``docker compose version`` (the v2 plugin) exited N;
 - ``denied``: docker as the SSH user answered "permission denied" on the socket (``grep`` found it);
-- ``sudo N``: ``sudo -n docker info`` exited N. It is run only when needed: the socket denied and
-  ``docker_sudo: auto``, or ``docker_sudo: always`` (then docker is not tried as the SSH user);
+- ``sudo N``: ``sudo -n WABIZ_SUDO_PROBE=1 docker info`` exited N. It is run only when needed: the socket
+  denied and ``docker_sudo: auto``, or ``docker_sudo: always`` (then docker is not tried as the SSH user).
+  The variable is there because the real commands pass ``EXTERNAL_HOSTNAME=…`` through sudo, which a
+  sudoers rule allows only with the ``SETENV`` tag: a rule without it fails here, not at ``up -d``;
 - ``end``: the probe ran to its end.
 
 ``sudo -n`` never waits for a password (sudo(8), option ``-n``); running it only when needed keeps
@@ -27,6 +29,8 @@ from .docker_access import (DOCKER_PROBE, SOCKET_DENIED_TEXT, SUDO_ALWAYS, SUDO_
 
 #: What starts a marker line in the probe's output.
 MARK = "@wabiz-probe"
+#: A variable passed through ``sudo -n`` by the probe, as the compose commands pass theirs.
+SUDO_SETENV_PROBE = "WABIZ_SUDO_PROBE=1"
 
 
 def probe_command(mode: str) -> str:
@@ -37,7 +41,8 @@ def probe_command(mode: str) -> str:
     if mode not in (SUDO_NEVER, SUDO_AUTO, SUDO_ALWAYS):
         raise ValueError(f"docker_sudo must be never, auto or always, not {mode!r}")
     parts = [f'docker compose version 2>&1; echo "{MARK} compose $?"']
-    sudo = f'{with_sudo(DOCKER_PROBE, True)} 2>&1; echo "{MARK} sudo $?"'
+    # the variable checks what the real commands need: sudo accepts VAR=value only with SETENV
+    sudo = f'{with_sudo(SUDO_SETENV_PROBE + " " + DOCKER_PROBE, True)} 2>&1; echo "{MARK} sudo $?"'
     if mode == SUDO_ALWAYS:
         parts.append(sudo)
     else:
