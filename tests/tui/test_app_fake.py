@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
+import functools
 
 from textual.widgets import DataTable, Input
 
@@ -13,6 +12,10 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.step_list import StepList
 
 from .fake_engine import FakeHaInstall, sample_profile
+from . import pilot_wait
+
+#: the fake engine finishes at once: a hang shows within 10 s
+settle = functools.partial(pilot_wait.settle, timeout=10.0)
 
 SIZE = (140, 45)
 
@@ -25,17 +28,6 @@ def make_app(tmp_path, engines: list) -> WabizApp:
 
     return WabizApp(sample_profile(), workflow_factory=factory, log_dir=tmp_path / "logs")
 
-
-async def settle(app, pilot, deadline: float = 10.0) -> None:
-    """Wait until no step runs and every worker finished."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.busy:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("step still running")
 
 
 async def test_steps_advance_and_secrets_are_masked(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -14,30 +12,19 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.step_list import StepList
+from .pilot_wait import settle
 
 pytestmark = pytest.mark.slow
 
 SIZE = (140, 45)
 
 
-async def wait_idle(app: WabizApp, pilot, timeout: float = 30.0) -> None:
-    """Wait (with a deadline) until the running step's worker is done and its events are shown."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.busy:
-            await pilot.pause()
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"step {app.active_step} still running after {timeout} s")
-
 
 async def next_step(app: WabizApp, pilot, number: int) -> None:
     """On step ``number``: ctrl+n runs it, wait, it must be done; ctrl+n again moves on."""
     assert app.screen.name == f"step{number}"
     await pilot.press("ctrl+n")
-    await wait_idle(app, pilot)
+    await settle(app, pilot)
     assert app.state(number) is StepState.DONE, str(app.screen.query_one("#status").render())
     await pilot.press("ctrl+n")
     await pilot.pause()
@@ -73,7 +60,7 @@ async def test_demo_install_by_keys(tmp_path):
                     password.value = good
                 if number == 5:  # the first run of step 5 is the preflight gate; it passes on the demo
                     await pilot.press("ctrl+n")
-                    await wait_idle(app, pilot)
+                    await settle(app, pilot)
                     assert app.state(5) is StepState.PENDING, str(app.screen.query_one("#status").render())
                     assert "Preflight passed" in str(app.screen.query_one("#status").render())
                 await next_step(app, pilot, number)
@@ -91,7 +78,7 @@ async def test_demo_install_by_keys(tmp_path):
             # step 8: request the code, type the SMS code, verify
             assert app.screen.name == "step8"
             await pilot.press("ctrl+r")
-            await wait_idle(app, pilot)
+            await settle(app, pilot)
             code_input = app.screen.query_one("#code-input", Input)
             assert code_input.has_focus
             code = session.cluster.sms_outbox[-1][1]
@@ -101,7 +88,7 @@ async def test_demo_install_by_keys(tmp_path):
             assert sms and all(n.timeout <= 8 for n in sms), [n.timeout for n in sms]
             await pilot.press(*code)
             await pilot.press("ctrl+r")
-            await wait_idle(app, pilot)
+            await settle(app, pilot)
             assert app.state(8) is StepState.DONE, str(app.screen.query_one("#status").render())
             # registered: nothing runs, so the footer no longer offers ctrl+x Cancel
             assert "cancel_step" not in [key.action for key in app.screen.query(FooterKey)]
@@ -110,7 +97,7 @@ async def test_demo_install_by_keys(tmp_path):
             # step 9: final health
             assert app.screen.name == "step9"
             await pilot.press("ctrl+n")
-            await wait_idle(app, pilot, timeout=40)
+            await settle(app, pilot, timeout=40)
             assert app.state(9) is StepState.DONE, str(app.screen.query_one("#status").render())
             verdict = app.last_verdict
             assert verdict.healthy and verdict.shards_served == 1 and verdict.standby == 1

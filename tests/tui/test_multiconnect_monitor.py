@@ -18,7 +18,7 @@ from wabiz_tui.tui.widgets.step_list import StepList
 from wabiz_tui.tui.widgets.summary import MonitorSummary
 from wabiz_tui.tui.widgets.timeline import Timeline
 
-from .test_demo_e2e import wait_idle
+from .pilot_wait import settle
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +111,7 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation dialog")
         await pilot.press("y")
         await until(pilot, lambda: app.state(10) is not StepState.PENDING, "M1 to start")
-        await wait_idle(app, pilot)
+        await settle(app, pilot)
         assert app.state(10) is StepState.DONE, status(app)
         assert app.profile.shards == 2
         # M2: both shards served
@@ -119,7 +119,7 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         await pilot.pause()
         assert app.screen.name == "step11"
         await pilot.press("ctrl+n")
-        await wait_idle(app, pilot)
+        await settle(app, pilot)
         assert app.state(11) is StepState.DONE, status(app)
         assert app.last_verdict.shards_served == 2
         # M3: the new host, prefilled from the demo's spare; a duplicate is refused by field
@@ -135,7 +135,7 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         assert app.state(12) is StepState.PENDING
         name_input.value = "wa-core-3"
         await pilot.press("ctrl+n")
-        await wait_idle(app, pilot)
+        await settle(app, pilot)
         assert app.state(12) is StepState.DONE, status(app)
         pane = app.screen.query_one(HostLogPane)
         pane.flush()
@@ -145,7 +145,7 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         await pilot.press("ctrl+n")
         await pilot.pause()
         await pilot.press("ctrl+n")
-        await wait_idle(app, pilot, timeout=40)
+        await settle(app, pilot, timeout=40)
         assert app.state(13) is StepState.DONE, status(app)
         headline = str(app.screen.query_one(".health-headline").render())
         assert "Multiconnect (2 shards) healthy: 2/2 shards connected, 1 standby coreapp" in headline

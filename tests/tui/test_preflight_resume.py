@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 
 import pytest
 from textual.widgets import DataTable
@@ -19,24 +17,13 @@ from wabiz_tui.workflows.events import discard
 from wabiz_tui.workflows.ha_install import HaInstall
 from wabiz_tui.workflows.journal import Journal
 from wabiz_tui.workflows.settings import RunSettings
+from .pilot_wait import settle
 
 pytestmark = pytest.mark.slow
 
 SIZE = (140, 45)
 SPEED = 0.05
 
-
-async def settle(app: WabizApp, pilot, timeout: float = 30.0) -> None:
-    """Wait until no step or task runs and every worker is done."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.busy:
-            await pilot.pause()
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"step {app.active_step} still running after {timeout} s")
 
 
 async def run_headless(session, steps: range, *, journal: bool = True) -> None:

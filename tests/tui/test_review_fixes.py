@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
+import functools
 
 from textual.app import App
 from textual.widgets import Input
@@ -17,19 +16,13 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.workflows.events import Finding
 
 from .fake_engine import FakeHaInstall, sample_profile
+from . import pilot_wait
+
+#: the fake engine finishes at once: a hang shows within 10 s
+settle = functools.partial(pilot_wait.settle, timeout=10.0)
 
 SIZE = (140, 45)
 
-
-async def settle(app, pilot, deadline: float = 10.0) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.busy:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("step still running")
 
 
 class FindingEngine(FakeHaInstall):
