@@ -264,10 +264,10 @@ class Cluster:
             full["WA_MASTER_NODE"] = "1"
         return self.start(name, "coreapp", **{**full, **env})
 
-    def webapp(self, name: str = "waweb") -> tuple[Node, str]:
+    def webapp(self, name: str = "waweb", **env: str) -> tuple[Node, str]:
         port = free_ports()
         node = self.start(name, "web", WEBAPP_HOSTNAME="localhost", WEBAPP_EXTERNAL_PORTS=str(port),
-                          WABIZ_LAB_LISTEN_PORT=str(port))
+                          WABIZ_LAB_LISTEN_PORT=str(port), **env)
         return node, f"https://127.0.0.1:{port}"
 
     def stop(self) -> None:

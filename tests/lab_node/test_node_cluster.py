@@ -211,3 +211,15 @@ def test_crash_marker_exits_1(mariadb, cluster_factory):
     node = c.coreapp("wacore1")
     assert node.wait(30) == 1
     assert "C " in node.output() and "injected crash" in node.output()
+
+
+async def test_a_starting_node_answers_1011_until_it_is_ready(mariadb, cluster_factory):
+    """While starting (START_DELAY × speed) a node's entry is error 1011 "Service not ready"."""
+    c = cluster_factory(mariadb)
+    slow = {"WABIZ_LAB_SPEED": "4"}  # 12 s of starting, whatever the settings row says
+    _, url = c.webapp(**slow)
+    node = c.coreapp("wacore1", **slow)
+    async with client(url) as api:
+        h = await poll(lambda: _when(api.health, lambda h: node.node_id in h["health"]), 30, "the node registered")
+    assert h["health"][node.node_id] == {"errors": [{"code": 1011, "title": "Service not ready",
+                                                     "details": "Wacore is not instantiated. Please check wacore log for details."}]}

@@ -7,7 +7,8 @@ The role comes from the environment the official compose files give (wa-onprem-a
 Node id: ``<*_HOSTNAME>:<container hostname>`` (Docker sets ``HOSTNAME`` to the short container id).
 
 Lab-only knobs (defaults are the real image's): ``WABIZ_LAB_LISTEN_PORT`` (Webapp: 443;
-Master/Coreapp: first of the four ports, 6250), ``WABIZ_LAB_MEDIA_DIR`` (``/usr/local/wamedia``).
+Master/Coreapp: first of the four ports, 6250), ``WABIZ_LAB_MEDIA_DIR`` (``/usr/local/wamedia``),
+``WABIZ_LAB_SPEED`` (overrides the settings row's ``speed``; a positive float, 1.0 = real pace).
 Lab faults read from the environment: the ``wabiz_lab.settings`` row (``speed``,
 ``verify_code``, ``dbupgrade_fault``), a file ``LAB_DBUPGRADE_FAIL`` in the media volume (its text
 is the reason the dbupgrade fails), a file ``LAB_CRASH-<EXTERNAL hostname>`` in the media volume
@@ -44,6 +45,14 @@ def _first_port(value: str, default: int) -> int:
         return int(value.split(",")[0].strip())
     except ValueError:
         return default
+
+
+def _speed(value: str | None) -> float | None:
+    try:
+        speed = float(value) if value else None
+    except ValueError:
+        return None
+    return speed if speed and speed > 0 else None
 
 
 def main() -> int:
@@ -86,7 +95,7 @@ def main() -> int:
         return 1
     log(f"Connected to {store.engine} server {store.host}:{store.port} ({server_version})", where="db_conn.cpp:212")
     lab = store.lab_settings()
-    speed = lab.get("speed") or 1.0
+    speed = _speed(env.get("WABIZ_LAB_SPEED")) or lab.get("speed") or 1.0
     if kind == rules.DBUPGRADE:
         return dbupgrade(store, version, env, lab, log, stop, speed)
     if kind == rules.WEBAPP:

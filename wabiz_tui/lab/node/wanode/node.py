@@ -191,6 +191,11 @@ class ClusterNode:
                 owners[k] = lease.holder
             elif lease.holder:
                 vacant_since[k] = lease.expires_at
+        # a restarted container (same id) finds its unexpired leases and resumes them
+        for k, holder in owners.items():
+            if holder == self.node_id and k not in self.owned and k < shards:
+                self.owned[k] = 0.0
+                self.log(f"Resuming shard {k} held before the restart; connected", where="shard_map.cpp:145")
         # shards this node holds: give back those beyond the count, renew the others
         for k in list(self.owned):
             if k >= shards:
