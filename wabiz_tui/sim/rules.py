@@ -42,6 +42,10 @@ NOT_READY_ERROR = {"code": 1011, "title": "Service not ready",
 
 _EPS = 1e-9
 
+#: Titles of the error codes the rules answer with (wa-onprem-api.md §3.2).
+TITLES = {1005: "Access denied", 1008: "Required parameter is missing", 1009: "Parameter value is not valid",
+          1011: "Service not ready", 1014: "Internal error", 1025: "Invalid Request"}
+
 
 def classify(image: str, env: Mapping[str, str], service: str = "") -> str:
     """What a service is, from its image and interpolated environment.
@@ -277,3 +281,39 @@ def account_request_problem(body: Mapping) -> tuple[int, str] | None:
     if pin not in (None, "") and not (str(pin).isdigit() and len(str(pin)) == 6):
         return 1009, "pin: must be 6 digits"
     return None
+
+
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
+    """``(user, password)`` of an ``Authorization: Basic …`` header (login, wa-onprem-api.md §3.1), or None."""
+    import base64
+    import binascii
+    scheme, _, cred = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, pw = base64.b64decode(cred.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return user, pw
+
+
+def new_user_problem(body: Mapping) -> tuple[int, str] | None:
+    """Why a ``POST /v1/users`` body is refused: ``(1008|1009, details)`` (HTTP 400), or None.
+    Username 4-32 characters ([WABC]), password policy of :func:`password_problem`."""
+    for f in ("username", "password"):
+        if not body.get(f):
+            return 1008, f"Missing parameter: {f}"
+    if not 4 <= len(str(body["username"])) <= 32:
+        return 1009, "username must be 4 to 32 characters"
+    problem = password_problem(body["password"])
+    return (1009, f"password: {problem}") if problem else None
+
+
+def merge_settings(dst: dict, src: Mapping) -> None:
+    """``PATCH /v1/settings/application``: merge ``src`` into ``dst`` in place, nested objects key by key
+    (a PATCH may carry any subset, wa-onprem-api.md §3.9)."""
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            merge_settings(dst[k], v)
+        else:
+            dst[k] = v

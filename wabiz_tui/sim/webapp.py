@@ -182,14 +182,10 @@ class WebappApi:
 
     # ---------------------------------------------------------------- users
     async def login(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "")
-        scheme, _, cred = auth.partition(" ")
-        if scheme.lower() != "basic":
+        creds = rules.basic_credentials(request.headers.get("Authorization", ""))
+        if creds is None:
             return self._unauthorized()
-        try:
-            user, _, pw = base64.b64decode(cred.strip()).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return self._unauthorized()
+        user, pw = creds
         body, resp = await self._json(request, required=False)
         if resp is not None:
             return resp
@@ -219,15 +215,11 @@ class WebappApi:
 
     @guarded(admin=True, body=True)
     async def create_user(self, request: web.Request, user: str, body: dict) -> web.Response:
-        for f in ("username", "password"):
-            if not body.get(f):
-                return self.error(400, 1008, "Required parameter is missing", f"Missing parameter: {f}")
-        name = str(body["username"])
-        if not 4 <= len(name) <= 32:
-            return self.error(400, 1009, "Parameter value is not valid", "username must be 4 to 32 characters")
-        problem = password_problem(body["password"])
+        problem = rules.new_user_problem(body)
         if problem:
-            return self.error(400, 1009, "Parameter value is not valid", f"password: {problem}")
+            code, details = problem
+            return self.error(400, code, rules.TITLES[code], details)
+        name = str(body["username"])
         if name in self.state.users:
             return self.error(409, 1004, "Resource already exists", f"User {name} already exists")
         self.state.users[name] = User(body["password"], role="ROLE_USER")
@@ -276,8 +268,7 @@ class WebappApi:
         problem = rules.account_request_problem(body)
         if problem:
             code, details = problem
-            return self.error(400, code, "Required parameter is missing" if code == 1008 else
-                              "Parameter value is not valid", details)
+            return self.error(400, code, rules.TITLES[code], details)
         cc, phone, cert = str(body["cc"]).lstrip("+"), str(body["phone_number"]), str(body["cert"])
         if not self.brain.primary_ready():
             return self.error(503, 1011, "Service not ready", "No primary master is ready; retry later")
@@ -327,14 +318,7 @@ class WebappApi:
     @guarded(admin=True, body=True)
     async def patch_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
 
-        def merge(dst: dict, src: dict) -> None:
-            for k, v in src.items():
-                if isinstance(v, dict) and isinstance(dst.get(k), dict):
-                    merge(dst[k], v)
-                else:
-                    dst[k] = v
-
-        merge(self.state.settings, body)
+        rules.merge_settings(self.state.settings, body)
         return self.ok()
 
     @guarded(admin=True)

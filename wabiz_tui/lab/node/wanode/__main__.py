@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -143,7 +144,15 @@ def webapp(store: Store, node_id: str, version: str, port: int, ext_host: str, e
     app = WebApp(store=store, node_id=node_id, version=version, log=log, env=env, speed=speed)
     app.ensure_admin()
     listen = int(env.get("WABIZ_LAB_LISTEN_PORT") or 443)
-    server = serve(app, listen, ext_host)
+    try:
+        server = serve(app, listen, ext_host)
+    except OSError as exc:
+        log(f"Cannot listen on port {listen}: {exc.strerror or exc}", level="E")
+        return 1
+    except subprocess.CalledProcessError as exc:
+        log(f"Cannot make the TLS certificate: openssl exited {exc.returncode}: "
+            f"{(exc.stderr or b'').decode(errors='replace').strip()}", level="E")
+        return 1
     log(f"Webapp {node_id} version {version} listening on :{listen}")
     while not stop.wait(app.ttl / 3):
         try:

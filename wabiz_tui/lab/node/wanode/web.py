@@ -178,13 +178,10 @@ class WebApp:
                             True, replace=False)
 
     def login(self, *, headers, body, **_) -> Reply:
-        scheme, _, cred = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
+        creds = rules.basic_credentials(headers.get("authorization", ""))
+        if creds is None:
             return self.unauthorized()
-        try:
-            user, _, pw = base64.b64decode(cred.strip()).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return self.unauthorized()
+        user, pw = creds
         data = self._json(body, required=False)
         rec = self.store.user(user)
         if rec is None or not secrets.compare_digest(rec[1], _pw_hash(pw, rec[0])):
@@ -213,15 +210,10 @@ class WebApp:
     def create_user(self, *, path, headers, body, **_) -> Reply:
         self._admin(path, headers)
         data = self._json(body)
-        for f in ("username", "password"):
-            if not data.get(f):
-                return self.error(400, 1008, "Required parameter is missing", f"Missing parameter: {f}")
-        name = str(data["username"])
-        if not 4 <= len(name) <= 32:
-            return self.error(400, 1009, "Parameter value is not valid", "username must be 4 to 32 characters")
-        problem = rules.password_problem(data["password"])
+        problem = rules.new_user_problem(data)
         if problem:
-            return self.error(400, 1009, "Parameter value is not valid", f"password: {problem}")
+            return self.error(400, problem[0], rules.TITLES[problem[0]], problem[1])
+        name = str(data["username"])
         salt = secrets.token_hex(16)
         if not self.store.add_user(name, salt, _pw_hash(data["password"], salt), "ROLE_USER", False, replace=False):
             return self.error(409, 1004, "Resource already exists", f"User {name} already exists")
@@ -297,8 +289,7 @@ class WebApp:
         problem = rules.account_request_problem(data)
         if problem:
             code, details = problem
-            return self.error(400, code, "Required parameter is missing" if code == 1008 else
-                              "Parameter value is not valid", details)
+            return self.error(400, code, rules.TITLES[code], details)
         cc, phone = str(data["cc"]).lstrip("+"), str(data["phone_number"])
         self._need_primary()
         with self._lock:
@@ -359,15 +350,8 @@ class WebApp:
         self._admin(path, headers)
         data = self._json(body)
 
-        def merge(dst: dict, src: dict) -> None:
-            for k, v in src.items():
-                if isinstance(v, dict) and isinstance(dst.get(k), dict):
-                    merge(dst[k], v)
-                else:
-                    dst[k] = v
-
         settings = self._settings()
-        merge(settings, data)
+        rules.merge_settings(settings, data)
         self.store.save_app_settings(json.dumps(settings))
         return self.ok()
 
