@@ -223,3 +223,40 @@ async def test_a_starting_node_answers_1011_until_it_is_ready(mariadb, cluster_f
         h = await poll(lambda: _when(api.health, lambda h: node.node_id in h["health"]), 30, "the node registered")
     assert h["health"][node.node_id] == {"errors": [{"code": 1011, "title": "Service not ready",
                                                      "details": "Wacore is not instantiated. Please check wacore log for details."}]}
+
+
+
+def node_status(node) -> dict:
+    """Ask a node directly over its status protocol (one line ``STATUS``, one JSON line back)."""
+    import json
+    import socket
+    with socket.create_connection(("127.0.0.1", int(node.env["WABIZ_LAB_LISTEN_PORT"])), timeout=3) as s:
+        s.sendall(b"STATUS\n")
+        return json.loads(s.makefile().readline())
+
+
+async def test_a_coreapp_cut_off_from_the_database_gives_its_shard_up(mariadb, cluster_factory):
+    """A network cut between the connected Coreapp and the DB: its lease lapses, a standby takes the
+    shard, and the cut-off node itself stops claiming it (no two owners)."""
+    from .conftest import TcpProxy
+
+    c = cluster_factory(mariadb)
+    proxy = TcpProxy(mariadb.port)
+    _, url = c.webapp()
+    c.coreapp("master1", master=True)
+    first = c.coreapp("wacore1", WA_DB_PORT=str(proxy.port))
+    async with client(url) as api:
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(first.node_id, {}).get("gateway_status")),
+                   30, "the proxied Coreapp ready")
+        second = c.coreapp("wacore2")
+        await api.request_code(cc="1", phone_number="6315550000", method="sms", cert=CERT)
+        await api.verify(VERIFY_CODE)
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(first.node_id, {}).get("gateway_status")
+                                 == "connected" and second.node_id in h["health"]), 20, "the proxied Coreapp connected")
+        proxy.cut()
+        h = await poll(lambda: _when(api.health, lambda h: h["health"].get(second.node_id, {}).get("gateway_status")
+                                     == "connected"), 30, "the standby to take the shard")
+        assert first.node_id not in h["health"]  # it no longer heartbeats
+    assert node_status(first)["health"] == {"gateway_status": "disconnected", "role": "coreapp"}
+    assert "Lost contact with the cluster store: giving up shard 0; disconnected" in first.output()
+    assert first.proc.poll() is None

@@ -21,6 +21,9 @@ from typing import Any, Mapping
 CLUSTER_DB = "clusterStore"
 CONFIG_DB = "configStore"
 LAB_DB = "wabiz_lab"
+#: Seconds a statement may take before the node gives up on it (a DB that accepts connections but
+#: stops answering must not freeze a node's lease loop).
+QUERY_TIMEOUT = 10
 
 _CLUSTER_TABLES = (
     "CREATE TABLE IF NOT EXISTS nodes (node_id VARCHAR(255) PRIMARY KEY, kind VARCHAR(16) NOT NULL, "
@@ -133,10 +136,13 @@ class Store:
             if self.engine == "MYSQL":
                 import pymysql
                 return pymysql.connect(host=self.host, port=self.port, user=self.username, password=self._password,
-                                       database=database, autocommit=True, connect_timeout=5, charset="utf8mb4")
+                                       database=database, autocommit=True, connect_timeout=5, charset="utf8mb4",
+                                       read_timeout=QUERY_TIMEOUT, write_timeout=QUERY_TIMEOUT)
             import psycopg2
             conn = psycopg2.connect(host=self.host, port=self.port, user=self.username, password=self._password,
-                                    dbname=database or "postgres", connect_timeout=5)
+                                    dbname=database or "postgres", connect_timeout=5,
+                                    options=f"-c statement_timeout={QUERY_TIMEOUT * 1000}", keepalives=1,
+                                    keepalives_idle=5, keepalives_interval=2, keepalives_count=2)
             conn.autocommit = True
             return conn
         except Exception as exc:  # the driver's own error classes; their words are the point
