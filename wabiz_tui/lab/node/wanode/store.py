@@ -171,7 +171,8 @@ class Store:
                             try:
                                 cur.execute(f"CREATE DATABASE {self._quote(db)}")
                             except Exception as exc:
-                                if "already exists" not in str(exc):  # another node won the race
+                                text = str(exc).lower()
+                                if "already exists" not in text and "duplicate" not in text:  # another node won
                                     raise
         except DbError:
             raise
@@ -201,7 +202,8 @@ class Store:
                         return cur.fetchall() if fetch else cur.rowcount
                 except Exception as exc:
                     text = _words(exc)
-                    if race_ok and ("already exists" in text or "Duplicate" in text):
+                    # concurrent first starts: PostgreSQL's CREATE ... IF NOT EXISTS can still hit the catalog's unique index
+                    if race_ok and ("already exists" in text or "duplicate" in text.lower()):
                         return 0
                     self._conns.pop(name, None)
                     try:
