@@ -264,3 +264,31 @@ async def test_a_coreapp_cut_off_from_the_database_gives_its_shard_up(mariadb, c
     assert node_status(first)["health"] == {"gateway_status": "disconnected", "role": "coreapp"}
     assert "Lost contact with the cluster store: giving up shard 0; disconnected" in first.output()
     assert first.proc.poll() is None
+
+
+async def test_restart_of_the_same_container_resumes_its_shard_and_sigterm_exits_0(mariadb, cluster_factory):
+    """``restart: unless-stopped`` restarts the SAME container (same id, same node id): the only
+    Coreapp gets its shard back; ``docker stop`` (SIGTERM) ends a node with status 0."""
+    c = cluster_factory(mariadb)
+    _, url = c.webapp()
+    c.coreapp("master1", master=True)
+    owner = c.coreapp("wacore1")
+    async with client(url) as api:
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(owner.node_id, {}).get("gateway_status")),
+                   30, "the Coreapp ready")
+        await api.request_code(cc="1", phone_number="6315550000", method="sms", cert=CERT)
+        await api.verify(VERIFY_CODE)
+        await poll(lambda: _when(api.health, lambda h: h["health"][owner.node_id].get("gateway_status") == "connected"),
+                   20, "the Coreapp connected")
+        owner.kill()
+        again = c.start("wacore1-restarted", "coreapp", **{k: owner.env[k] for k in (
+            "HOSTNAME", "COREAPP_HOSTNAME", "COREAPP_EXTERNAL_PORTS", "WABIZ_LAB_LISTEN_PORT")})
+        assert again.node_id == owner.node_id
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(again.node_id, {}).get("gateway_status")
+                                 == "connected"), 20, "the restarted Coreapp connected again")
+    # back before its lease expired it resumes the shard, else it takes it over like any spare
+    assert ("Resuming shard 0 held before the restart; connected" in again.output() or
+            "Failover: taking over shard 0; connecting" in again.output())
+    again.proc.terminate()
+    assert again.wait(10) == 0
+    assert "Received SIGTERM, shutting down" in again.output()

@@ -140,7 +140,9 @@ class ClusterNode:
                          level="W", where="cluster_store.cpp:88")
                 if time.time() - last_ok > self.ttl:
                     self.lose_contact()
-            stop.wait(self.tick)
+            until_ready = self.ready_at - time.time()
+            # the first round as a ready node runs when START_DELAY ends, as the simulator's timer does
+            stop.wait(min(self.tick, until_ready) if until_ready > 0 else self.tick)
 
     def lose_contact(self) -> None:
         """No lease renewed for a whole lease lifetime: others may hold them now, so give them up here
