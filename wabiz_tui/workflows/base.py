@@ -83,6 +83,8 @@ class Procedure:
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
+        #: (step, host) whose action really ran in this run (not skipped as already done)
+        self._ran: set[tuple[int, str]] = set()
 
     # ---- events ---------------------------------------------------------------------------
     @property
@@ -265,6 +267,7 @@ class Procedure:
                     self.emit(HostFinished(host.external_hostname, True, 0, ""))
                     return "already done"
                 summary = await action(host)
+                self._ran.add((number, host.external_hostname))
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
                 exc = self._plain_cause(host, exc)
                 text = str(exc) if isinstance(exc, RemoteError) else f"{host.external_hostname}: {exc.__class__.__name__}: {exc}"
@@ -300,6 +303,12 @@ class Procedure:
                                 f"{first.next_action or f'fix {first.host}'}; {retry}")
         if journal:
             journal.step_done(number)
+        kept = [r.host for r in results.values() if r.value == "already done"]
+        if kept:
+            ran = len(results) - len(kept)
+            return self._finish(number, True, f"{what}: done on {ran} host(s); already in place on {len(kept)} "
+                                              f"(re-checked on the host: {', '.join(kept)})" if ran else
+                                f"{what}: already in place on {len(kept)} host(s) (re-checked on the host), nothing to do")
         return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
 
     async def _still_done(self, number: int, host: HostSpec) -> bool:

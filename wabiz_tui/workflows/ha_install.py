@@ -11,14 +11,14 @@ No method raises for a remote failure: it emits :class:`StepFinished` with ``ok=
 from __future__ import annotations
 
 import dataclasses
-
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from ..api.client import ApiError
 from ..config.profile import save_profile
-from ..domain.commands import mkdir, remote_files, stat_mode, test_path
+from ..domain.commands import mkdir, parse_sha256, remote_files, sha256_file, stat_mode, test_path
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines
 from ..domain.health import Level
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
@@ -170,19 +170,88 @@ class HaInstall(Procedure):
                 self.emit(HostOutput(host.external_hostname, f"log: {line}"))
             self.report(diagnose_lines(lines, host.external_hostname))
 
+    def step_inputs(self) -> dict[int, tuple[str, str]]:
+        """What each host step puts on the hosts, as ``{step: (sha256 hex, what it is in words)}``.
+
+        Steps 2 and 3 are the digests of the exact bytes uploaded (so they equal ``sha256sum`` of the
+        host's file); step 4 covers the media settings; steps 5 and 6 everything the containers are
+        created from (both files, ``WA_API_VERSION``, each host's roles)."""
+        p = self.profile
+        compose, env = render_compose(p).encode(), render_db_env(p.db).encode()
+        media = repr((p.media.kind.value, p.media.host_path)).encode()
+        roles = repr(sorted((h.external_hostname, tuple(r.value for r in h.roles)) for h in p.hosts)).encode()
+        digest = lambda *parts: hashlib.sha256(b"\0".join(parts)).hexdigest()  # noqa: E731
+        started = digest(compose, env, media, p.wa_api_version.encode(), roles)
+        return {2: (hashlib.sha256(compose).hexdigest(), COMPOSE_FILE), 3: (hashlib.sha256(env).hexdigest(), DB_ENV_FILE),
+                4: (digest(media), "the media settings"),
+                5: (started, "the configuration the containers are created from"), 6: (started, "the containers' configuration")}
+
+    def _invalidate_changed_steps(self) -> None:
+        """Forget the journal's record of every step whose inputs changed since it was recorded (a profile
+        edited between two runs), saying which step re-runs and why; then record the current inputs."""
+        journal = self.settings.journal
+        if journal is None:
+            return
+        now = self.step_inputs()
+        changed = {n: what for n, (d, what) in now.items()
+                   if journal.inputs(n) not in (None, d) and (journal.hosts_done(n) or journal.is_done(n))}
+        causes = [what for n, what in changed.items() if n in (2, 3, 4)]
+        for number in sorted(changed):
+            why = (f"{changed[number]} changed since the earlier run" if number in (2, 3, 4) else
+                   f"{' and '.join(causes) or 'WA_API_VERSION or the hosts roles'} changed since the earlier run: "
+                   "the containers are created again from it")
+            journal.forget(number)
+            self.emit(Message(f"step {number} re-runs: {why}", notice=True))
+        journal.record_inputs({n: d for n, (d, _) in now.items()})
+
+    async def _journal_matches_hosts(self) -> bool:
+        """Whether the hosts still run what the journal says step 5 started (after an ``uninstall`` or a
+        manual removal they run nothing). A stale journal is cleared, so the install starts over with the
+        preflight. Hosts that cannot be asked keep their record: their step re-checks them anyway."""
+        journal = self.settings.journal
+        started = journal.hosts_done(5) if journal else set()
+        missing = []
+        for host in self.profile.hosts:
+            if host.external_hostname not in started:
+                continue
+            try:
+                await self.docker_access(host)
+                states = [await self.service_state(host, r.service) for r in host.roles]
+            except RemoteError:
+                continue
+            if "missing" in states:
+                missing.append(host.external_hostname)
+        if missing:
+            self.emit(Message(f"the journal of an earlier run says containers were started, but {', '.join(missing)} "
+                              "runs none of them (uninstalled or removed since): the journal is stale and the install "
+                              "starts over from the preflight", notice=True))
+            journal.clear()
+            return False
+        return True
+
+    async def _remote_digest(self, host: HostSpec, path: str) -> str:
+        lines: list[str] = []
+        status = await self._run(host, sha256_file(path), lines.append, echo=False)
+        return parse_sha256(lines) if status == 0 else ""
+
     async def _still_done(self, number: int, host: HostSpec) -> bool:
-        """Re-check on the host what the journal says it finished (resume after an interruption)."""
+        """Re-check on the host what the journal says it finished (resume after an interruption): the
+        files hold exactly what the profile renders now (``sha256sum``, never mere existence), the
+        containers run and were not to be recreated from a file this run changed."""
         files = remote_files(host)
-        checks = {1: lambda: test_path("dir", host.remote_dir), 2: lambda: test_path("file", files[COMPOSE_FILE]),
-                  3: lambda: test_path("file", files[DB_ENV_FILE])}
         try:
-            if number in checks:
-                return await self._run(host, checks[number](), echo=False) == 0
+            if number == 1:
+                return await self._run(host, test_path("dir", host.remote_dir), echo=False) == 0
+            if number in (2, 3):
+                name = COMPOSE_FILE if number == 2 else DB_ENV_FILE
+                return await self._remote_digest(host, files[name]) == self.step_inputs()[number][0]
             if number == 4:
                 if self.profile.media.kind is MediaKind.NAMED_VOLUME:
                     return True
                 return await self._run(host, stat_mode(self.profile.media.host_path), echo=False) == 0
             if number in (5, 6):
+                if any((n, host.external_hostname) in self._ran for n in (2, 3, 4, 5)):
+                    return False  # a file changed under the containers: up -d must recreate them
                 return all([await self.service_state(host, r.service) == "running" for r in host.roles])
         except RemoteError:
             return False
@@ -299,6 +368,8 @@ class HaInstall(Procedure):
         if journal and journal.exists:
             self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
                               "completed work is re-checked on the hosts before it is skipped", notice=True))
+            await self._journal_matches_hosts()
+        self._invalidate_changed_steps()
         if not (journal and journal.is_done(8)) and not self.settings.allow_duplicate_number:
             duplicate = self.duplicate_number()
             if duplicate is not None:  # refused before anything starts, not after 7 steps (R23)
