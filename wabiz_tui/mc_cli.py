@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .domain.model import ClusterProfile, HostSpec, Role, SshTarget
+from .exitcodes import Exit
 from .domain.render import COMPOSE_FILE, DB_ENV_FILE
 
 
@@ -97,9 +98,13 @@ def main(args, profile: ClusterProfile, path) -> int:
     if not args.yes:
         print_plan(profile, args.shards, host)
         print("wabiz-tui: nothing done: add --yes to set the shards (connections drop briefly)", file=sys.stderr)
-        return 1
+        return Exit.REFUSED
     from .headless import HeadlessPrinter, terminal_passphrase
 
-    return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
-                                                      trust_new_host_keys=args.trust_new_host_keys), HeadlessPrinter(verbose=False),
-                           args.shards, host))
+    from .config.lock import ClusterLock
+    from .config.paths import app_paths
+
+    with ClusterLock.for_profile(app_paths().locks, profile).acquire("multiconnect"):
+        return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
+                                                          trust_new_host_keys=args.trust_new_host_keys),
+                               HeadlessPrinter(verbose=False), args.shards, host))

@@ -39,7 +39,7 @@ async def test_fixed_db_password_reaches_the_hosts_and_says_why(demo):
 
     save_profile(right, demo.profile_path)
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "-v"))
-    assert code == 3, out + err  # healthy up to registration; the code is asked for (closed stdin)
+    assert code == 5, out + err  # healthy up to registration; the code is asked for (closed stdin)
     assert "step 3 re-runs: db.env changed since the earlier run" in out, out
     assert "step 5 re-runs: db.env changed since the earlier run" in out, out
     for host in (h.external_hostname for h in right.hosts):
@@ -52,12 +52,12 @@ async def test_a_db_env_edited_on_a_host_is_uploaded_again(demo):
     """The journal says step 3 is done, but a host's db.env differs from the profile's: it is re-uploaded
     there (content compared with sha256sum), and that host's containers are recreated from it."""
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "--skip-preflight"))
-    assert code == 3, out + err
+    assert code == 5, out + err
     root = demo.cluster.host_root("wa-core-2")
     path = root / next(h.remote_dir for h in demo.profile.hosts if h.external_hostname == "wa-core-2").lstrip("/") / DB_ENV_FILE
     path.write_text(path.read_text().replace(demo.profile.db.password, "Tampered-9876"))
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "-v"))
-    assert code == 3, out + err
+    assert code == 5, out + err
     assert demo.profile.db.password in path.read_text()
     step3 = [l for l in out.splitlines() if l.startswith("  step 3 ")]
     assert any(l.startswith("  step 3 wa-core-1 | already done in an earlier run") for l in step3), step3
@@ -70,12 +70,12 @@ async def test_a_db_env_edited_on_a_host_is_uploaded_again(demo):
 async def test_install_after_uninstall_runs_the_preflight_again(demo):
     """Issue 13.3: an uninstall invalidates the install journal; a journal whose containers are gone is stale."""
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes"))
-    assert code == 3, out + err
+    assert code == 5, out + err
     name = demo.profile.name
     code, out, err = await finish(await start("uninstall", str(demo.profile_path), "--yes", "--confirm-name", name))
     assert code == 0, out + err
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes"))
-    assert code == 3, out + err
+    assert code == 5, out + err
     assert "resuming" not in out, out
     assert "preflight" in out.lower() and "step 5 done" in out, out
 
@@ -84,7 +84,7 @@ async def test_stale_journal_is_detected_on_the_hosts(demo, tmp_path):
     """Containers removed behind the tool's back (no uninstall): the journal is checked against what the
     hosts run, found stale, and the install starts over with the preflight."""
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "--skip-preflight"))
-    assert code == 3, out + err
+    assert code == 5, out + err
     for host in demo.profile.hosts:
         for role in host.roles:
             demo.cluster.kill_container(host.external_hostname, role.service)
@@ -92,6 +92,6 @@ async def test_stale_journal_is_detected_on_the_hosts(demo, tmp_path):
     for cid in list(brain.containers):
         del brain.containers[cid]
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes"))
-    assert code == 3, out + err
+    assert code == 5, out + err
     assert "the journal is stale" in out and "starts over from the preflight" in out, out
     assert "preflight" in out.split("the journal is stale", 1)[1].lower()

@@ -45,6 +45,11 @@ class AppPaths:
         return self.state / "journals"
 
     @property
+    def locks(self) -> Path:
+        """Directory of the per-cluster lock files (one process works on a cluster at a time)."""
+        return self.state / "locks"
+
+    @property
     def logs(self) -> Path:
         """Directory of per-run, per-host output logs."""
         return self.state / "logs"
