@@ -23,6 +23,7 @@ unless the whole file is written (temp file + ``os.replace``).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping as _AbcMapping
 from dataclasses import asdict
 from enum import Enum
@@ -45,7 +46,9 @@ from ..domain.model import (
     SshTarget,
     WebappApi,
 )
+from ..domain.validation import show
 from .atomic import write_atomic
+from .yamlload import MAX_BYTES, PlainText, YamlLimitError, load_yaml
 
 
 class ProfileError(ValueError):
@@ -55,9 +58,9 @@ class ProfileError(ValueError):
 def _enum(cls: type[Enum], value: Any, field: str) -> Any:
     try:
         return cls(value)
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = ", ".join(str(m.value) for m in cls)
-        raise ProfileError(f"{field}: {value!r} is not one of {allowed}") from None
+        raise ProfileError(f"{field}: {show(value)} is not one of {allowed}") from None
 
 
 def _sub(data: dict, key: str, path: str = "") -> dict:
@@ -67,31 +70,47 @@ def _sub(data: dict, key: str, path: str = "") -> dict:
     return value
 
 
+#: the YAML 1.2 core schema's spellings of true and false
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _kind_of(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a number" \
+        if isinstance(value, (int, float)) and not isinstance(value, bool) else "true/false" if isinstance(value, bool) else "not text"
+
+
 def _typed(value: Any, kind: str, field: str) -> Any:
-    """Check a scalar against the model's type (``str``, ``int`` or ``bool``), naming the field."""
+    """Check a value against the model's type (``str``, ``int`` or ``bool``), naming the field.
+
+    Text fields keep the exact text written (the loader gives plain scalars as text: ``0x1A2B3C4D`` stays
+    ``"0x1A2B3C4D"``); a value that is not text (a list, a mapping, or a number or boolean handed over by
+    Python code) is refused with "quote it", and never echoed (it may be a secret)."""
     if kind == "bool":
-        if not isinstance(value, bool):
-            raise ProfileError(f"{field}: {value!r} is not true or false (write true or false, without quotes)")
-        return value
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, PlainText) and value in _BOOLS:
+            return _BOOLS[value]
+        raise ProfileError(f"{field}: {show(str(value)) if isinstance(value, str) else _kind_of(value)} is not true or false "
+                           "(write true or false, without quotes)")
     if kind == "int":
         return _int(value, field)
     if kind == "str":
         if value is None:
             return ""
-        if isinstance(value, bool):  # YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans
-            raise ProfileError(f"{field}: {str(value).lower()} was read as a YAML boolean (unquoted yes, no, on, off, true and "
-                               f"false are booleans): write a text value, in quotes if it is one of those words")
-        if not isinstance(value, (str, int, float)):
-            raise ProfileError(f"{field}: {value!r} is not a text value")
-        return str(value)
+        if not isinstance(value, str):
+            raise ProfileError(f"{field}: {_kind_of(value)} was given where text is expected: write it as text, "
+                               "in quotes ('...') so it is kept exactly as written")
+        return value
     return value
 
 
 def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
     fields = cls.__dataclass_fields__
-    unknown = set(data) - set(fields)
+    unknown = [k for k in data if k not in fields]
     if unknown:
-        raise ProfileError(f"{field}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(fields))}")
+        names = ", ".join(show(k) if not isinstance(k, str) or len(k) > 40 else k for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ProfileError(f"{field}: unknown field(s) {names}{more}; allowed: {', '.join(sorted(fields))}")
     values = {k: _typed(v, str(fields[k].type), f"{field}.{k}" if field != "profile" else k)
               for k, v in data.items() if k not in converted}
     try:
@@ -101,9 +120,12 @@ def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
 
 
 def _int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise ProfileError(f"{field}: {value!r} is not a whole number")
-    return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value, re.ASCII):
+        return int(value)
+    shown = show(str(value)) if isinstance(value, str) else _kind_of(value)
+    raise ProfileError(f"{field}: {shown} is not a whole number (digits only, e.g. 22)")
 
 
 #: Secret fields that may be given as ``env:VARIABLE`` references instead of values.
@@ -120,7 +142,7 @@ def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str,
         if isinstance(value, str) and value.startswith("env:"):
             var = value[4:]
             if not var or not all(c.isalnum() or c == "_" for c in var):
-                raise ProfileError(f"{section}.{key}: {value!r} is not a reference like env:WA_DB_PASSWORD")
+                raise ProfileError(f"{section}.{key}: an env: value must name a variable, like env:WA_DB_PASSWORD")
             if var not in environ:
                 raise ProfileError(f"{section}.{key}: the environment variable {var} is not set (the profile refers to it)")
             part[key] = environ[var]
@@ -196,18 +218,29 @@ def profile_to_dict(profile: ClusterProfile) -> dict:
     return data
 
 
-def load_profile(path: Path) -> ClusterProfile:
-    """Read a profile file. Raises :class:`ProfileError` with the path and the bad field."""
+def read_profile_text(path: Path) -> str:
+    """The text of a profile file, read only when it is within the loader's size bound (a 1 GB file is
+    refused from its size, not read). Raises :class:`ProfileError` naming the file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise ProfileError(f"{path}: larger than {MAX_BYTES // 1024} KB: a profile is a few KB (is it the right file?)")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ProfileError(f"{path}: not valid YAML{where}") from None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start}): save the profile as UTF-8") from None
+
+
+def load_profile(path: Path) -> ClusterProfile:
+    """Read a profile file. Raises :class:`ProfileError` with the path and the bad field."""
+    text = read_profile_text(path)
+    try:
+        data = load_yaml(text)
+    except YamlLimitError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
     try:
         return profile_from_dict(data)
     except ProfileError as exc:
@@ -271,7 +304,7 @@ def saved_profiles(profiles_dir: Path, *, exclude: Path | None = None) -> list[C
         if skip is not None and f.resolve() == skip:
             continue
         try:
-            out.append(profile_from_dict(yaml.safe_load(f.read_text(encoding="utf-8")), _AnyEnv()))
-        except (OSError, yaml.YAMLError, ProfileError):
+            out.append(profile_from_dict(load_yaml(read_profile_text(f)), _AnyEnv()))
+        except (OSError, UnicodeDecodeError, YamlLimitError, ProfileError):
             continue
     return out
