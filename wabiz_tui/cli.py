@@ -566,7 +566,10 @@ def _upgrade(args: argparse.Namespace) -> int:
             printer.recap()
             if wf.last_verdict:
                 print(f"verdict: {wf.last_verdict.headline}")
-            return 0 if ok else 1
+            if ok and wf.profile_refused:
+                print(f"the cluster runs {wf.target}, but the profile was not updated: {wf.profile_refused}")
+                return Exit.REFUSED
+            return Exit.OK if ok else Exit.FAILED
         finally:
             await wf.close()
 

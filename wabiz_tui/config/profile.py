@@ -22,6 +22,7 @@ unless the whole file is written (temp file + ``os.replace``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping as _AbcMapping
@@ -48,6 +49,7 @@ from ..domain.model import (
 )
 from ..domain.validation import show
 from .atomic import write_atomic
+from .runstate import apply_run_state, write_run_state
 from .yamlload import MAX_BYTES, PlainText, YamlLimitError, load_yaml
 
 
@@ -210,8 +212,10 @@ def _plain(value: Any) -> Any:
 
 def profile_to_dict(profile: ClusterProfile) -> dict:
     """The profile as plain YAML-able data (enums as strings, tuples as lists); secrets that came
-    from ``env:VAR`` references are written as those references, never as values."""
+    from ``env:VAR`` references are written as those references, never as values. The run state
+    (``installed``) is not part of it."""
     data = _plain(asdict(profile))
+    data.pop("installed", None)  # run state: it lives in the state directory (config/runstate.py)
     for path, ref in data.pop("secret_refs", []):
         section, key = path.split(".")
         data[section][key] = ref
@@ -242,9 +246,32 @@ def load_profile(path: Path) -> ClusterProfile:
     except YamlLimitError as exc:
         raise ProfileError(f"{path}: {exc}") from None
     try:
-        return profile_from_dict(data)
+        profile = profile_from_dict(data)
     except ProfileError as exc:
         raise ProfileError(f"{path}: {exc}") from None
+    _read_digests[_key(path)] = _digest(text)
+    return _with_run_state(profile, data)
+
+
+#: sha256 of each profile file as this process last read or wrote it (resolved path → hex)
+_read_digests: dict[str, str] = {}
+
+
+def _key(path: Path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _with_run_state(profile: ClusterProfile, data: dict) -> ClusterProfile:
+    """``installed`` from the state directory; an ``installed:`` key of an older version is migrated there."""
+    return apply_run_state(profile, profile.installed if isinstance(data, dict) and "installed" in data else None)
+
+
+class ProfileChanged(ProfileError):
+    """The profile file changed since this process read it: it is not overwritten (the edits would be lost)."""
 
 
 def save_profile(profile: ClusterProfile, path: Path) -> Path:
@@ -254,7 +281,82 @@ def save_profile(profile: ClusterProfile, path: Path) -> Path:
     ``path`` in one step, so a crash never leaves a half-written profile.
     """
     text = yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True)
-    return write_atomic(Path(path), text, mode=0o600)
+    written = write_atomic(Path(path), text, mode=0o600)
+    _read_digests[_key(path)] = _digest(text)
+    if profile.installed:
+        write_run_state(profile, installed=True, installed_version=profile.wa_api_version)
+    return written
+
+
+def _changes(old: Any, new: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """``(path, new value)`` for every leaf or list item that differs between two plain profile dicts."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in new:
+            out += _changes(old.get(k, _MISSING), new[k], path + (k,))
+        return out + [(path + (k,), _MISSING) for k in old if k not in new]
+    if isinstance(old, list) and isinstance(new, list) and len(new) >= len(old):
+        out = []
+        for i, item in enumerate(new):
+            out += _changes(old[i] if i < len(old) else _MISSING, item, path + (i,))
+        return out
+    return [] if old == new else [(path, new)]
+
+
+_MISSING = object()
+
+
+def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
+    """Write into the file at ``path`` only what differs between it and ``profile`` (e.g. ``upgrade``'s new
+    ``wa_api_version``, Multiconnect's shards and new host), keeping the operator's comments, order and
+    quoting (ruamel.yaml round trip), atomically with mode 600. An ``installed:`` key of an older version
+    is dropped (it lives in the run state). Returns False when nothing differed.
+
+    Raises :class:`ProfileChanged` when the file is not what this process read (edited meanwhile), and
+    :class:`ProfileError` when it cannot be read."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    path = Path(path)
+    text = read_profile_text(path)
+    known = _read_digests.get(_key(path))
+    if known is not None and known != _digest(text):
+        raise ProfileChanged(f"{path}: the file changed since wabiz-tui read it (edited meanwhile?): it is not "
+                             "overwritten, so your edits are kept")
+    try:
+        current = profile_from_dict(load_yaml(text), _AnyEnv())
+    except (YamlLimitError, ProfileError) as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    changes = _changes(profile_to_dict(current), profile_to_dict(profile))
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold a long value (a key path) onto two lines
+    _, indent, dash_offset = load_yaml_guess_indent(text)  # keep the file's own indentation
+    rt.indent(mapping=indent or 2, sequence=indent or 2, offset=dash_offset or 0)
+    doc = rt.load(text)
+    legacy = isinstance(doc, dict) and "installed" in doc
+    if not changes and not legacy:
+        return False
+    for where, value in changes:
+        node = doc
+        for key in where[:-1]:
+            node = node[key]
+        last = where[-1]
+        if value is _MISSING:
+            node.pop(last, None)
+        elif isinstance(node, list) and last >= len(node):
+            node.append(value)
+        else:
+            node[last] = value
+    if legacy:
+        del doc["installed"]
+    out = StringIO()
+    rt.dump(doc, out)
+    write_atomic(path, out.getvalue(), mode=0o600)
+    _read_digests[_key(path)] = _digest(out.getvalue())
+    return True
 
 
 def profile_path(profiles_dir: Path, name: str) -> Path:
@@ -304,7 +406,8 @@ def saved_profiles(profiles_dir: Path, *, exclude: Path | None = None) -> list[C
         if skip is not None and f.resolve() == skip:
             continue
         try:
-            out.append(profile_from_dict(load_yaml(read_profile_text(f)), _AnyEnv()))
+            data = load_yaml(read_profile_text(f))
+            out.append(_with_run_state(profile_from_dict(data, _AnyEnv()), data))
         except (OSError, UnicodeDecodeError, YamlLimitError, ProfileError):
             continue
     return out

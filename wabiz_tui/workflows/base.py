@@ -15,7 +15,8 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..config.profile import saved_profiles
+from ..config.profile import ProfileChanged, ProfileError, saved_profiles, update_profile_file
+from ..config.runstate import write_run_state
 from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_state, mkdir
 from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sudo_outcome
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
@@ -83,6 +84,8 @@ class Procedure:
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
+        #: why the operator's profile file was not updated (edited meanwhile), or ""
+        self.profile_refused = ""
         #: (step, host) whose action really ran in this run (not skipped as already done)
         self._ran: set[tuple[int, str]] = set()
 
@@ -119,6 +122,32 @@ class Procedure:
         elif isinstance(event, StepFinished):
             event = StepFinished(event.number, event.ok, r(event.summary), r(event.next_action), event.procedure)
         self._emit_raw(event)
+
+    def save_profile_changes(self, what: str) -> bool:
+        """Write what changed in ``self.profile`` (``what``: e.g. "wa_api_version: 2.43.1") into the operator's
+        profile file (``settings.profile_path``), keeping its comments and order. Refused when the file changed
+        since it was read: then :attr:`profile_refused` says why and a notice gives the edit to make by hand.
+        True when written or nothing was to write."""
+        path = self.settings.profile_path
+        if path is None:
+            return True
+        try:
+            update_profile_file(path, self.profile)
+            return True
+        except ProfileChanged as exc:
+            self.profile_refused = str(exc)
+        except (ProfileError, OSError) as exc:
+            self.profile_refused = f"{path}: could not be updated ({getattr(exc, 'strerror', None) or exc})"
+        self.emit(Message(f"{self.profile_refused}; set it yourself in the profile: {what}", notice=True))
+        return False
+
+    def record_run_state(self, **changes) -> None:
+        """Record run state (``installed``, ``installed_version``…) in the state directory, never in the profile."""
+        try:
+            write_run_state(self.profile, **changes)
+        except OSError as exc:
+            self.emit(Message(f"could not record the run state in {exc.filename or 'the state directory'}: "
+                              f"{exc.strerror or exc}; free space or fix its permissions", notice=True))
 
     def duplicate_number(self) -> Diagnosis | None:
         """DUPLICATE_REGISTRATION_RISK when another saved profile (``settings.profiles_dir``, this profile's

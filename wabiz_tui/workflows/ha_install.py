@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from ..api.client import ApiError
-from ..config.profile import save_profile
 from ..domain.commands import mkdir, parse_sha256, remote_files, sha256_file, stat_mode, test_path
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines
 from ..domain.health import Level
@@ -293,8 +292,8 @@ class HaInstall(Procedure):
         ok = await self._wait_health(9, True, lambda v: v.level is Level.OK)
         if ok:
             self.profile = self.profile.with_changes(installed=True)
-            if self.settings.profile_path:
-                save_profile(self.profile, self.settings.profile_path)
+            self.record_run_state(installed=True, installed_version=self.profile.wa_api_version)
+            self.save_profile_changes("the values entered in the wizard")  # nothing to write for a headless run
             if self.settings.journal:
                 try:
                     self.settings.journal.clear()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config.profile import save_profile
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind
 from ..domain.render import NAMED_MEDIA_VOLUME
 from ..remote.errors import RemoteError
@@ -100,6 +99,5 @@ class Uninstall(Procedure):
                 # the install's journal too: what it recorded is gone from the hosts (issue 13, item 3)
                 Journal.for_cluster(self.settings.journal.path.parent, self.profile, "install").clear()
             self.profile = self.profile.with_changes(installed=False)
-            if self.settings.profile_path:
-                save_profile(self.profile, self.settings.profile_path)
+            self.record_run_state(installed=False, installed_version="")
         return ok
