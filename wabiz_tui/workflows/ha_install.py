@@ -10,6 +10,7 @@ No method raises for a remote failure: it emits :class:`StepFinished` with ``ok=
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import time
@@ -228,6 +229,45 @@ class HaInstall(Procedure):
             return False
         return True
 
+    async def _converged(self) -> bool:
+        """An installed cluster (run state) run again: True, with "already installed, healthy; nothing to do",
+        when every host holds what the profile renders, runs its containers, and health is as planned.
+        Otherwise says what differs and records in the journal what is in place, so the run converges only
+        what differs (the steps re-check and skip the rest)."""
+        journal = self.settings.journal
+        differs: list[str] = []
+
+        async def check(host: HostSpec) -> None:
+            try:
+                await self.docker_access(host)
+            except RemoteError as exc:
+                differs.append(f"{host.external_hostname}: {exc}")
+                return
+            for number in range(1, 7):
+                if await self._still_done(number, host):
+                    if journal:
+                        journal.host_done(number, host.external_hostname)
+                else:
+                    differs.append(f"{host.external_hostname}: step {number} ({self._step(number).title})")
+
+        await asyncio.gather(*(check(h) for h in self.profile.hosts))
+        if not differs:
+            try:
+                verdict = await self.poll_health(True)
+            except ApiError as exc:
+                differs.append(f"health: {exc}")
+            else:
+                if verdict.level is Level.OK:
+                    if journal:
+                        journal.clear()
+                    self.emit(Message(f"already installed, healthy; nothing to do ({verdict.headline})", notice=True))
+                    return True
+                differs.append(f"health: {verdict.headline}")
+        shown = "; ".join(differs[:6]) + (f"; and {len(differs) - 6} more" if len(differs) > 6 else "")
+        self.emit(Message(f"installed earlier, but not as the profile says: {shown}. Converging only what differs",
+                          notice=True))
+        return False
+
     async def _remote_digest(self, host: HostSpec, path: str) -> str:
         lines: list[str] = []
         status = await self._run(host, sha256_file(path), lines.append, echo=False)
@@ -368,6 +408,8 @@ class HaInstall(Procedure):
             self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
                               "completed work is re-checked on the hosts before it is skipped", notice=True))
             await self._journal_matches_hosts()
+        elif self.profile.installed and await self._converged():
+            return True
         self._invalidate_changed_steps()
         if not (journal and journal.is_done(8)) and not self.settings.allow_duplicate_number:
             duplicate = self.duplicate_number()
@@ -382,7 +424,7 @@ class HaInstall(Procedure):
                     return False
             if not await self.run_step(number):
                 return False
-        registered = bool(journal and journal.is_done(8)) and await self._registered_now()
+        registered = bool((journal and journal.is_done(8)) or self.profile.installed) and await self._registered_now()
         if registered:
             self._start(8)
             self._finish(8, True, "already registered in an earlier run (re-checked: no node is unregistered)")
