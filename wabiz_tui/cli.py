@@ -229,7 +229,9 @@ def _crash_report() -> str:
         directory = app_paths().state
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-        path.write_text(Redactor(v for k, v in os.environ.items() if "PASSWORD" in k)(text), encoding="utf-8")
+        secret_names = ("PASSWORD", "PASS", "PIN", "TOKEN", "SECRET", "CERT", "KEY")
+        path.write_text(Redactor(v for k, v in os.environ.items() if any(n in k.upper() for n in secret_names))(text),
+                        encoding="utf-8")
         path.chmod(0o600)
         return str(path)
     except OSError:

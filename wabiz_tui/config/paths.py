@@ -57,7 +57,10 @@ class AppPaths:
     def ensure(self) -> "AppPaths":
         """Create the directories (mode 700) and return self."""
         for d in (self.config, self.data, self.state, self.profiles, self.logs, self.backups):
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # missing parents too (e.g. the WABIZ_TUI_HOME root): mkdir(parents=True) would make them 755
+            for parent in reversed([d, *d.parents]):
+                if not parent.exists():
+                    parent.mkdir(mode=0o700, exist_ok=True)
         return self
 
 

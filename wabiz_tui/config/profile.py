@@ -44,6 +44,7 @@ from ..domain.model import (
     Monitoring,
     Registration,
     Role,
+    SECRET_FIELDS,
     SshTarget,
     WebappApi,
 )
@@ -130,9 +131,7 @@ def _int(value: Any, field: str) -> int:
     raise ProfileError(f"{field}: {shown} is not a whole number (digits only, e.g. 22)")
 
 
-#: Secret fields that may be given as ``env:VARIABLE`` references instead of values.
-SECRET_FIELDS = (("db", "password"), ("webapp", "admin_password"), ("webapp", "initial_password"), ("registration", "pin"),
-                 ("registration", "cert"))
+#: Secret fields (``domain.model.SECRET_FIELDS``) may be given as ``env:VARIABLE`` references instead of values.
 
 
 def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

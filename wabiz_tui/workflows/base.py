@@ -23,7 +23,7 @@ from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
                                 diagnose_transport, diagnose_verdict)
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
-from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
+from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import Redactor
 from ..domain.validation import validate_profile
@@ -93,10 +93,8 @@ class Procedure:
     @property
     def _redact(self) -> Redactor:
         """The redactor for the secrets in force; rebuilt only when one of them changes (hot path)."""
-        p = self.profile
         token = self._api.token if self._api is not None else ""
-        secrets = (p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token,
-                   *self.extra_secrets)
+        secrets = (*secret_values(self.profile), token, *self.extra_secrets)
         if secrets != self._redactor_for:
             self._redactor_for = secrets
             self._redactor = Redactor(secrets)
