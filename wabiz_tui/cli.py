@@ -238,8 +238,27 @@ def _crash_report() -> str:
         return "(nowhere: the state directory is not writable)"
 
 
+#: commands that write to the state directory (logs, journals, locks, run state): local problems are
+#: checked before anything remote starts
+WRITES_LOCALLY = ("install", "preflight", "logs", "upgrade", "dbupgrade", "uninstall", "multiconnect", "wizard")
+
+
+def _local_problems(extra: Sequence[Path] = ()) -> int:
+    """0 when the state directory can be written, else print each local problem (path, cause, fix) and return 3."""
+    from .config.paths import app_paths, local_problems
+
+    problems = local_problems([*app_paths().writable, *extra])
+    if not problems:
+        return 0
+    return _fail("local problem, nothing was started on the hosts:\n  " + "\n  ".join(problems), Exit.CANNOT_CHECK)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     import asyncio
+    if args.command in WRITES_LOCALLY:
+        problem = _local_problems([args.out] if args.command == "logs" else [])
+        if problem:
+            return problem
     if args.command == "demo":
         if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
             return _fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")

@@ -414,8 +414,13 @@ class WabizApp(KeyActions, FaultActions, App):
         change to the cluster, and keep it while the app runs; False with an error naming the holder when
         another process works on the cluster (one process per cluster, design.md §11)."""
         from ..config.lock import ClusterBusy, ClusterLock
-        from ..config.paths import app_paths
+        from ..config.paths import app_paths, local_problems
 
+        problems = local_problems(app_paths().writable)
+        if problems:
+            self.notify("Local problem, nothing was started on the hosts: " + "; ".join(problems), severity="error",
+                        timeout=20)
+            return False
         lock = getattr(self, "_cluster_lock", None)
         if lock is None or lock.cluster != self.profile.name:
             if lock is not None:

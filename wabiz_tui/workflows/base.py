@@ -105,12 +105,10 @@ class Procedure:
         r = self._redact
         if isinstance(event, HostOutput):
             event = HostOutput(event.host, r(event.line))
-            if self._runlog:
-                self._runlog.write(event.host, event.line)
+            self._log_line(event.host, event.line)
         elif isinstance(event, HostCommand):
             event = HostCommand(event.host, r(event.command))
-            if self._runlog:
-                self._runlog.write(event.host, f"$ {event.command}")
+            self._log_line(event.host, f"$ {event.command}")
         elif isinstance(event, Message):
             event = Message(r(event.text), event.notice)
         elif isinstance(event, HostFinished):
@@ -147,6 +145,22 @@ class Procedure:
             self.emit(Message(f"could not record the run state in {exc.filename or 'the state directory'}: "
                               f"{exc.strerror or exc}; free space or fix its permissions", notice=True))
 
+    def _log_line(self, host: str, line: str) -> None:
+        """Append to the run log; a local disk problem stops the run log (said once, naming the path) and is
+        never turned into a failure of the host whose line it was."""
+        if self._runlog is None:
+            return
+        try:
+            self._runlog.write(host, line)
+        except OSError as exc:
+            runlog, self._runlog = self._runlog, None
+            try:
+                runlog.close()
+            except OSError:
+                pass  # what could not be written is lost either way; the message says where
+            self._emit_raw(Message(f"local problem: cannot write the run log in {runlog.directory}: {exc.strerror or exc}; "
+                                   "the run goes on without it (free space or fix the permissions there)", notice=True))
+
     def duplicate_number(self) -> Diagnosis | None:
         """DUPLICATE_REGISTRATION_RISK when another saved profile (``settings.profiles_dir``, this profile's
         own file excluded) registers the same cc/phone_number; None when none does or nothing is saved."""
@@ -170,7 +184,11 @@ class Procedure:
             await self._api.aclose()
             self._api = None
         if self._runlog:
-            self._runlog.close()
+            try:
+                self._runlog.close()
+            except OSError as exc:
+                self._emit_raw(Message(f"local problem: the run log in {self._runlog.directory} is incomplete: "
+                                       f"{exc.strerror or exc}", notice=True))
 
     def abort(self) -> None:
         """Drop the SSH connections at once (the app is quitting); :meth:`close` is still to be awaited."""
