@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from wabiz_tui.config.profile import ProfileError, load_profile
 from wabiz_tui.config.yamlload import MAX_ECHO
 
+from .figures import report
 from .corpus import base, dump, hand_written, leaves, with_value
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +51,10 @@ def check(rows: list[dict], title: str) -> None:
     outcome = collections.Counter("accepted" if r["exit"] == 0 else "refused" for r in rows)
     slowest = max(rows, key=lambda r: r["seconds"])
     biggest = max(rows, key=lambda r: r["peak_mb"])
-    print(f"\n{title}: {len(rows)} profiles tried: {dict(outcome)}; slowest {slowest['seconds']:.2f} s ({slowest['name']}), "
-          f"largest peak {biggest['peak_mb']:.1f} MB ({biggest['name']}); failures {len(bad)}")
+    report(f"{title}: {len(rows)} profiles tried: {dict(outcome)}; slowest {slowest['seconds']:.2f} s ({slowest['name']}), "
+           f"largest peak {biggest['peak_mb']:.1f} MB ({biggest['name']}); failures {len(bad)}")
+    ends = collections.Counter(r["first_line"].split(": ", 2)[-1][:48] if r["exit"] else "accepted" for r in rows)
+    report(f"{title}: how they ended (top 8): " + "; ".join(f"{n} x {e!r}" for e, n in ends.most_common(8)))
     for r in rows:
         if r["name"].startswith(("bomb", "deep", "huge", "tag", "ctrl", "exact", "alias", "many")):
             print(f"  {r['name']:34} exit {r['exit']}  {r['seconds']:.2f} s  {r['peak_mb']:6.1f} MB  {r['first_line'][:110]}")
