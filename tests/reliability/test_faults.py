@@ -36,16 +36,21 @@ async def finish_install(demo) -> tuple[int, str]:
     return code, text
 
 
-async def test_kill_9_mid_step(demo):
+async def install_until(demo, seen) -> asyncio.subprocess.Process:
+    """Start ``install`` with one slow host (wa-core-2) and return once an output line satisfies ``seen``."""
     demo.cluster.set_host_latency("wa-core-2", 1.0)
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", "install", str(demo.profile_path), "--yes",
                                                 "--skip-preflight", stdin=asyncio.subprocess.DEVNULL,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-        if line.startswith("  step 5 ") and line.rstrip().endswith(": ok"):
-            break
+        if seen((await asyncio.wait_for(proc.stdout.readline(), 60)).decode()):
+            return proc
+    raise AssertionError("the install never reached the point of the fault")
+
+
+async def test_kill_9_mid_step(demo):
+    proc = await install_until(demo, lambda line: line.startswith("  step 5 ") and line.rstrip().endswith(": ok"))
     os.kill(proc.pid, signal.SIGKILL)
     await proc.wait()
     demo.cluster.set_host_latency("wa-core-2", 0)
@@ -58,16 +63,8 @@ async def test_kill_9_mid_step(demo):
 
 
 async def test_host_lost_mid_step(demo):
-    demo.cluster.set_host_latency("wa-core-2", 1.0)
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", "install", str(demo.profile_path), "--yes",
-                                                "--skip-preflight", stdin=asyncio.subprocess.DEVNULL,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-        if line.startswith("step 3"):
-            demo.cluster.set_host_unreachable("wa-core-2", True)
-            break
+    proc = await install_until(demo, lambda line: line.startswith("step 3"))
+    demo.cluster.set_host_unreachable("wa-core-2", True)
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == Exit.FAILED, out.decode() + err.decode()
     demo.cluster.set_host_unreachable("wa-core-2", False)
