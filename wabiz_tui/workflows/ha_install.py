@@ -50,6 +50,8 @@ class HaInstall(Procedure):
 
     steps = HA_STEPS
     procedure = "install"
+    #: whether the journal was checked against the hosts and the profile in this run
+    _journal_checked = False
     #: set when :meth:`request_code` refused to register a number another saved profile has (R23)
     duplicate_refused: Diagnosis | None = None
 
@@ -76,7 +78,22 @@ class HaInstall(Procedure):
                    5: self.step_start, 6: self.step_containers, 7: self.step_health, 9: self.step_health_registered}
         if number not in runners:
             raise ValueError(f"step {number} is not run with run_step (use request_code/verify_code for step 8)")
+        if not self._journal_checked:  # a face running the steps one by one (the wizard)
+            await self._check_journal(announce=bool(self.settings.journal and self.settings.journal.exists))
         return await runners[number]()
+
+    async def _check_journal(self, *, announce: bool) -> None:
+        """Once per run, before the first step: an earlier run's journal is checked against what the hosts run
+        (stale: dropped) and against the profile now (the steps whose inputs changed re-run, said with why)."""
+        self._journal_checked = True
+        journal = self.settings.journal
+        if journal is None:
+            return
+        if announce:
+            self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
+                              "completed work is re-checked on the hosts before it is skipped", notice=True))
+            await self._journal_matches_hosts()
+        self._invalidate_changed_steps()
 
     async def step_directory(self) -> bool:
         """Step 1: ``mkdir -p <remote_dir>`` on every host."""
@@ -404,13 +421,10 @@ class HaInstall(Procedure):
         hosts and skipped when still in place; a finished install clears the journal.
         """
         journal = self.settings.journal
-        if journal and journal.exists:
-            self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
-                              "completed work is re-checked on the hosts before it is skipped", notice=True))
-            await self._journal_matches_hosts()
-        elif self.profile.installed and await self._converged():
+        resuming = bool(journal and journal.exists)
+        if not resuming and self.profile.installed and await self._converged():
             return True
-        self._invalidate_changed_steps()
+        await self._check_journal(announce=resuming)
         if not (journal and journal.is_done(8)) and not self.settings.allow_duplicate_number:
             duplicate = self.duplicate_number()
             if duplicate is not None:  # refused before anything starts, not after 7 steps (R23)
