@@ -46,7 +46,9 @@ def test_readme_documents_the_table():
 BAD_INPUT = [("render", "nope.yaml", "--out", "x"), ("install", "nope.yaml", "--yes"), ("preflight", "nope.yaml"),
              ("logs", "nope.yaml"), ("upgrade", "nope.yaml", "--to", "2.43.1"), ("dbupgrade", "nope.yaml", "--to", "2.43.1",
              "--host", "h"), ("uninstall", "nope.yaml"), ("plan", "nope.yaml"), ("multiconnect", "nope.yaml", "--shards", "2"),
-             ("profile", "show", "nope.yaml"), ("install",), ("plan", "x", "--procedure", "nope"), ("bogus-command",)]
+             ("profile", "show", "nope.yaml"), ("install",), ("plan", "x", "--procedure", "nope"), ("bogus-command",),
+             ("monitor", "nope.yaml"), ("wizard", "nope.yaml"), ("init",), ("profile", "import", "nope.yaml"),
+             ("demo", "--speed", "0")]
 
 
 @pytest.mark.parametrize("args", BAD_INPUT, ids=lambda a: " ".join(a))

@@ -32,6 +32,9 @@ from .events import Finding, HostOutput, Message
 
 __all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo"]
 
+#: why the containers are created again when neither file nor the media settings changed
+VERSION_OR_ROLES = "WA_API_VERSION or the hosts' roles"
+
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ class HaInstall(Procedure):
         causes = [what for n, what in changed.items() if n in (2, 3, 4)]
         for number in sorted(changed):
             why = (f"{changed[number]} changed since the earlier run" if number in (2, 3, 4) else
-                   f"{' and '.join(causes) or 'WA_API_VERSION or the hosts roles'} changed since the earlier run: "
+                   f"{' and '.join(causes) or VERSION_OR_ROLES} changed since the earlier run: "
                    "the containers are created again from it")
             journal.forget(number)
             self.emit(Message(f"step {number} re-runs: {why}", notice=True))
@@ -227,20 +230,21 @@ class HaInstall(Procedure):
         preflight. Hosts that cannot be asked keep their record: their step re-checks them anyway."""
         journal = self.settings.journal
         started = journal.hosts_done(5) if journal else set()
-        missing = []
-        for host in self.profile.hosts:
-            if host.external_hostname not in started:
-                continue
+        missing: list[str] = []
+
+        async def check(host: HostSpec) -> None:
             try:
                 await self.docker_access(host)
                 states = [await self.service_state(host, r.service) for r in host.roles]
             except RemoteError:
-                continue
+                return
             if "missing" in states:
                 missing.append(host.external_hostname)
+
+        await asyncio.gather(*(check(h) for h in self.profile.hosts if h.external_hostname in started))
         if missing:
-            self.emit(Message(f"the journal of an earlier run says containers were started, but {', '.join(missing)} "
-                              "runs none of them (uninstalled or removed since): the journal is stale and the install "
+            self.emit(Message(f"the journal of an earlier run says containers were started, but {', '.join(sorted(missing))} "
+                              "no longer has them (uninstalled or removed since): the journal is stale and the install "
                               "starts over from the preflight", notice=True))
             journal.clear()
             return False
