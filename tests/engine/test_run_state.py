@@ -80,3 +80,17 @@ def test_legacy_installed_key_is_migrated_without_rewriting(tmp_path):
     # the next rewrite (a new version) drops the key: it lives in the state directory now
     assert update_profile_file(path, profile.with_changes(wa_api_version="2.43.1"))
     assert "installed" not in path.read_text() and load_profile(path).installed
+
+
+def test_nothing_to_write_is_no_refusal(tmp_path):
+    """A run that changes nothing in the profile (a headless install) neither writes nor complains when the
+    operator edited the file meanwhile; an old installed: key alone is not a reason to rewrite it."""
+    from tests.domain.test_validation import good_profile
+    from wabiz_tui.config.profile import save_profile
+
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    profile = load_profile(path)
+    path.write_text(path.read_text() + "installed: true\n# edited meanwhile\n")
+    text = path.read_text()
+    assert update_profile_file(path, profile) is False
+    assert path.read_text() == text

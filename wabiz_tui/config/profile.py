@@ -320,15 +320,17 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
 
     path = Path(path)
     text = read_profile_text(path)
-    known = _read_digests.get(_key(path))
-    if known is not None and known != _digest(text):
-        raise ProfileChanged(f"{path}: the file changed since wabiz-tui read it (edited meanwhile?): it is not "
-                             "overwritten, so your edits are kept")
     try:
         current = profile_from_dict(load_yaml(text), _AnyEnv())
     except (YamlLimitError, ProfileError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
     changes = _changes(profile_to_dict(current), profile_to_dict(profile))
+    if not changes:  # nothing to write (an old installed: key alone is no reason to touch the file either)
+        return False
+    known = _read_digests.get(_key(path))
+    if known is not None and known != _digest(text):
+        raise ProfileChanged(f"{path}: the file changed since wabiz-tui read it (edited meanwhile?): it is not "
+                             "overwritten, so your edits are kept")
     rt = YAML()
     rt.preserve_quotes = True
     rt.width = 4096  # never fold a long value (a key path) onto two lines
@@ -336,8 +338,6 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
     rt.indent(mapping=indent or 2, sequence=indent or 2, offset=dash_offset or 0)
     doc = rt.load(text)
     legacy = isinstance(doc, dict) and "installed" in doc
-    if not changes and not legacy:
-        return False
     for where, value in changes:
         node = doc
         for key in where[:-1]:
