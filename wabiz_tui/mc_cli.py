@@ -83,7 +83,11 @@ async def run(profile: ClusterProfile, settings, printer, shards: int, host: Hos
     printer.recap()
     if mc.last_verdict:
         print(f"verdict: {mc.last_verdict.headline}")
-    return 0 if ok and mc.last_verdict is not None and mc.last_verdict.healthy else 1
+    healthy = ok and mc.last_verdict is not None and mc.last_verdict.healthy
+    if healthy and mc.profile_refused:
+        print(f"the cluster is as asked, but the profile was not updated: {mc.profile_refused}")
+        return Exit.REFUSED
+    return Exit.OK if healthy else Exit.FAILED
 
 
 def main(args, profile: ClusterProfile, path) -> int:
