@@ -117,4 +117,4 @@ def test_unwritable_workdir_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     res = run("demo", "--headless", "--workdir", str(blocker / "sub"))
-    assert res.returncode == 1 and str(blocker / "sub") in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 3 and str(blocker / "sub") in res.stderr and "Traceback" not in res.stderr

@@ -44,7 +44,7 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
     ("name: x\nwa_api_version: 2.41.2\nhosts:\n - external_hostname: a\n   ssh: {host: [1, 2]}\n", "hosts[0].ssh.host"),
     ("name: x\nwa_api_version: 2.41.2\nhosts:\n - external_hostname: a\n   ssh: 3\n", "hosts[0].ssh: must be a mapping"),
     ("name: x\nwa_api_version: 2.41.2\nhosts:\n - external_hostname: a\n   ssh: {use_agent: 'yes'}\n", "hosts[0].ssh.use_agent"),
-    ("name: x\nwa_api_version: 2.41.2\nhosts: []\ninstalled: 1\n", "installed: 1 is not true or false"),
+    ("name: x\nwa_api_version: 2.41.2\nhosts: []\ninstalled: 1\n", "installed: '1' is not true or false"),
 ])
 def test_bad_files_name_the_field(tmp_path, text, fragment):
     p = tmp_path / "bad.yaml"

@@ -1,8 +1,8 @@
 """Command line entry point: the TUI by default, headless subcommands driving the same workflows.
 
 Heavy modules (Textual, asyncssh, the simulator) are imported only inside the command that needs
-them, so ``wabiz-tui --help`` stays fast. Exit codes: 0 success, 1 the procedure failed or the
-cluster is not healthy, 2 bad input (profile, flags), 130 interrupted.
+them, so ``wabiz-tui --help`` stays fast. Exit codes: the one table of :mod:`wabiz_tui.exitcodes`
+(``health`` keeps the monitoring-plugin convention).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .exitcodes import Exit, HealthExit
 from .headless import HeadlessPrinter, terminal_passphrase
 
 
@@ -25,13 +26,24 @@ from .headless import HeadlessPrinter, terminal_passphrase
 MAX_SPEED = 100.0
 
 
-def _fail(message: str, code: int = 2) -> int:
+def _fail(message: str, code: int = Exit.BAD_INPUT) -> int:
     print(f"wabiz-tui: {message}", file=sys.stderr)
-    return code
+    return int(code)
+
+
+class _BadArguments(Exception):
+    """argparse found a bad flag or value (its message is the one-line error)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting with 2: ``health`` must answer bad input with UNKNOWN (3)."""
+
+    def error(self, message: str):
+        raise _BadArguments(f"{self.prog}: {message}")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="wabiz-tui",
         description="Install, operate and monitor a WhatsApp Business API On-Premises cluster (HA/Multiconnect) over SSH.",
         epilog="Try it with no infrastructure: wabiz-tui demo")
@@ -58,9 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     inst = sub.add_parser("install", help="run the 9 HA install steps headless (resumes an interrupted run)",
                           description="Run the 9 High Availability steps without the TUI, one line per step and host. An "
                                       "interrupted run resumes: completed work is re-checked on the hosts and skipped. Exit codes: "
-                                      "0 installed and healthy, 1 a step failed, 2 bad input, 3 a registration code is needed (--code), "
-                                      "4 registration refused: another saved cluster profile has the same number "
-                                      "(--allow-duplicate-number).")
+                                      "0 installed and healthy, 1 a step failed, 2 bad input, 3 a local problem (state directory), "
+                                      "4 refused by a guard (no --yes, another process works on the cluster, another saved "
+                                      "cluster profile has the same number: --allow-duplicate-number), "
+                                      "5 a registration code is needed (--code).")
     inst.add_argument("profile", help="profile file, or the name of a saved profile")
     inst.add_argument("--yes", action="store_true", help="confirm: run the remote commands")
     inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
@@ -171,17 +184,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     No traceback reaches the user: an OS error (permission, disk full, missing directory) is one line
     naming the file; anything unexpected is one line naming a crash report written to the state directory.
     """
-    args = _parser().parse_args(argv)
+    from .config.lock import ClusterBusy as ClusterBusyError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    health = bool(argv) and argv[0] == "health"
+    try:
+        args = _parser().parse_args(argv)
+    except _BadArguments as exc:
+        _parser().print_usage(sys.stderr)
+        return _fail(str(exc), HealthExit.UNKNOWN if health else Exit.BAD_INPUT)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+    except SystemExit as exc:  # _load refusing a profile
+        code = exc.code if isinstance(exc.code, int) and not health else Exit.BAD_INPUT
     except KeyboardInterrupt:
-        return _fail("interrupted (run the same command again: procedures with a journal resume where they stopped)", 130)
+        return _fail("interrupted (run the same command again: procedures with a journal resume where they stopped)",
+                     Exit.INTERRUPTED)
+    except ClusterBusyError as exc:
+        return _fail(f"refused: {exc}", Exit.REFUSED)
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        return _fail(f"{where}{exc.strerror or exc} — check the path and its permissions", 1)
+        code = _fail(f"{where}{exc.strerror or exc} — check the path and its permissions", Exit.CANNOT_CHECK)
     except Exception:  # noqa: BLE001 - the last line of defence: a report file instead of a traceback
-        return _fail(f"unexpected error; details written to {_crash_report()} — please report it", 1)
+        code = _fail(f"unexpected error; details written to {_crash_report()} — please report it", Exit.FAILED)
+    if health and code not in tuple(HealthExit) + (Exit.INTERRUPTED,):
+        return int(HealthExit.UNKNOWN)
+    return int(code)
 
 
 def _terminate(signum, frame) -> None:
@@ -200,15 +229,36 @@ def _crash_report() -> str:
         directory = app_paths().state
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-        path.write_text(Redactor(v for k, v in os.environ.items() if "PASSWORD" in k)(text), encoding="utf-8")
+        secret_names = ("PASSWORD", "PASS", "PIN", "TOKEN", "SECRET", "CERT", "KEY")
+        path.write_text(Redactor(v for k, v in os.environ.items() if any(n in k.upper() for n in secret_names))(text),
+                        encoding="utf-8")
         path.chmod(0o600)
         return str(path)
     except OSError:
         return "(nowhere: the state directory is not writable)"
 
 
+#: commands that write to the state directory (logs, journals, locks, run state): local problems are
+#: checked before anything remote starts
+WRITES_LOCALLY = ("install", "preflight", "logs", "upgrade", "dbupgrade", "uninstall", "multiconnect", "wizard")
+
+
+def _local_problems(extra: Sequence[Path] = ()) -> int:
+    """0 when the state directory can be written, else print each local problem (path, cause, fix) and return 3."""
+    from .config.paths import app_paths, local_problems
+
+    problems = local_problems([*app_paths().writable, *extra])
+    if not problems:
+        return 0
+    return _fail("local problem, nothing was started on the hosts:\n  " + "\n  ".join(problems), Exit.CANNOT_CHECK)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     import asyncio
+    if args.command in WRITES_LOCALLY:
+        problem = _local_problems([args.out] if args.command == "logs" else [])
+        if problem:
+            return problem
     if args.command == "demo":
         if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
             return _fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
@@ -503,7 +553,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         return _fail(f"{'--host' if args.command == 'dbupgrade' else '--dbupgrade-host'}: {host!r} is not a host of the profile")
     print(f"{args.command} of cluster {profile.name!r}: {profile.wa_api_version} -> {wf.target}. Downtime is expected.")
     if not args.yes:
-        return _fail("add --yes to confirm (downtime is expected)", 1)
+        return _fail("add --yes to confirm (downtime is expected)", Exit.REFUSED)
     password = None
     if args.command == "upgrade":
         password = _backup_password(args.backup_password_env)
@@ -537,11 +587,15 @@ def _upgrade(args: argparse.Namespace) -> int:
             printer.recap()
             if wf.last_verdict:
                 print(f"verdict: {wf.last_verdict.headline}")
-            return 0 if ok else 1
+            if ok and wf.profile_refused:
+                print(f"the cluster runs {wf.target}, but the profile was not updated: {wf.profile_refused}")
+                return Exit.REFUSED
+            return Exit.OK if ok else Exit.FAILED
         finally:
             await wf.close()
 
-    return asyncio.run(run())
+    with _lock(profile, args.command):
+        return asyncio.run(run())
 
 
 def _uninstall(args: argparse.Namespace) -> int:
@@ -565,11 +619,11 @@ def _uninstall(args: argparse.Namespace) -> int:
             print(f"    $ {cmd}")
     if not args.yes:
         print("nothing done: add --yes --confirm-name <cluster name> to remove")
-        return 1
+        return Exit.REFUSED
     try:
         wf.check_confirmation(args.confirm_name, args.remove_volumes, args.confirm_volumes)
     except ConfirmationRequired as exc:
-        return _fail(f"--confirm-name/--confirm-volumes: {exc}")
+        return _fail(f"--confirm-name/--confirm-volumes: {exc}", Exit.REFUSED)
 
     async def run() -> int:
         try:
@@ -583,12 +637,23 @@ def _uninstall(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
 
-    return asyncio.run(run())
+    with _lock(profile, "uninstall"):
+        return asyncio.run(run())
 
 
-EXIT_NEEDS_CODE = 3
+#: ``install`` stopped for the registration code (run again with ``--code``).
+EXIT_NEEDS_CODE = Exit.NEEDS_INPUT
 #: ``install``: registration not sent, another saved profile has the same cc/phone_number (field case R23).
-EXIT_DUPLICATE_NUMBER = 4
+EXIT_DUPLICATE_NUMBER = Exit.REFUSED
+
+
+def _lock(profile, command: str):
+    """Take the cluster's lock for ``command`` (released on leaving the ``with``, or by the kernel when the
+    process ends, even killed). Raises ``ClusterBusy`` naming the holder: ``main`` answers it with exit 4."""
+    from .config.lock import ClusterLock
+    from .config.paths import app_paths
+
+    return ClusterLock.for_profile(app_paths().locks, profile).acquire(command)
 
 
 def _journal(paths, profile, procedure: str, *, announce: bool = True):
@@ -615,7 +680,8 @@ def _install(args: argparse.Namespace) -> int:
     if args.code is not None and not (args.code.isdigit() and len(args.code) == 6):
         return _fail("--code: the registration code has 6 digits")
     if not args.yes:
-        return _fail(f"add --yes to run the install on {len(profile.hosts)} host(s) (see first: wabiz-tui plan {args.profile})")
+        return _fail(f"add --yes to run the install on {len(profile.hosts)} host(s) (see first: wabiz-tui plan {args.profile})",
+                     Exit.REFUSED)
     paths = app_paths().ensure()
     settings = default_settings(profile, paths, profile_path=path, passphrase=terminal_passphrase(),
                                 trust_new_host_keys=getattr(args, 'trust_new_host_keys', False))
@@ -656,7 +722,8 @@ def _install(args: argparse.Namespace) -> int:
             return EXIT_DUPLICATE_NUMBER
         return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
 
-    return asyncio.run(run())
+    with _lock(profile, "install"):
+        return asyncio.run(run())
 
 
 def _preflight(args: argparse.Namespace) -> int:
@@ -674,7 +741,7 @@ def _preflight(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
         if not wf.results:
-            return 2
+            return Exit.CANNOT_CHECK
         width = max(len(c.host or "cluster") for c in wf.results)
         print(f"{'HOST':{width}}  {'CHECK':18} {'RESULT':8} REASON")
         for c in sorted(wf.results, key=lambda c: (c.host, c.name)):

@@ -14,9 +14,10 @@ import time
 from dataclasses import asdict
 
 from .domain.health import ClusterVerdict, Level
+from .exitcodes import HealthExit
 from .workflows.monitor import HealthMonitor, PollResult
 
-EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
 
 
 def exit_code(result: PollResult) -> int:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .domain.model import ClusterProfile, HostSpec, Role, SshTarget
+from .exitcodes import Exit
 from .domain.render import COMPOSE_FILE, DB_ENV_FILE
 
 
@@ -82,7 +83,11 @@ async def run(profile: ClusterProfile, settings, printer, shards: int, host: Hos
     printer.recap()
     if mc.last_verdict:
         print(f"verdict: {mc.last_verdict.headline}")
-    return 0 if ok and mc.last_verdict is not None and mc.last_verdict.healthy else 1
+    healthy = ok and mc.last_verdict is not None and mc.last_verdict.healthy
+    if healthy and mc.profile_refused:
+        print(f"the cluster is as asked, but the profile was not updated: {mc.profile_refused}")
+        return Exit.REFUSED
+    return Exit.OK if healthy else Exit.FAILED
 
 
 def main(args, profile: ClusterProfile, path) -> int:
@@ -97,9 +102,13 @@ def main(args, profile: ClusterProfile, path) -> int:
     if not args.yes:
         print_plan(profile, args.shards, host)
         print("wabiz-tui: nothing done: add --yes to set the shards (connections drop briefly)", file=sys.stderr)
-        return 1
+        return Exit.REFUSED
     from .headless import HeadlessPrinter, terminal_passphrase
 
-    return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
-                                                      trust_new_host_keys=args.trust_new_host_keys), HeadlessPrinter(verbose=False),
-                           args.shards, host))
+    from .config.lock import ClusterLock
+    from .config.paths import app_paths
+
+    with ClusterLock.for_profile(app_paths().locks, profile).acquire("multiconnect"):
+        return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
+                                                          trust_new_host_keys=args.trust_new_host_keys),
+                               HeadlessPrinter(verbose=False), args.shards, host))

@@ -57,10 +57,12 @@ def test_docker_sudo_is_validated_with_a_field_error_and_round_trips():
 
 
 def test_an_unquoted_yaml_boolean_is_named_as_such():
-    """`docker_sudo: yes` is a YAML 1.1 boolean: the error says so instead of "not a text value"."""
+    """A boolean where text is expected (Python callers; the YAML loader keeps `yes` as the text written) is
+    refused with the fix, quoting."""
     data = {"name": "c", "wa_api_version": "2.41.2",
             "hosts": [{"external_hostname": "h1", "ssh": {"host": "10.0.0.5", "user": "wa", "docker_sudo": True},
                        "roles": ["webapp"]}]}
     with pytest.raises(ProfileError) as err:
         profile_from_dict(data)
-    assert "hosts[0].ssh.docker_sudo: true was read as a YAML boolean" in str(err.value)
+    assert "hosts[0].ssh.docker_sudo: true/false was given where text is expected" in str(err.value)
+    assert "quotes" in str(err.value)

@@ -73,7 +73,7 @@ def test_property_forbidden_characters_refused_every_other_printable_password_ac
         assert errors == []
 
 
-@pytest.mark.parametrize("value,ok", [("2.41.2", True), ("2.23.4", True), ("v2.41.2", False), ("2.41", False), ("latest", False), ("2.41.2 ", True)])
+@pytest.mark.parametrize("value,ok", [("2.41.2", True), ("2.23.4", True), ("v2.41.2", False), ("2.41", False), ("latest", False), ("2.41.2 ", False), ("2.41.2\n", False), ("2.٤1.2", False)])
 def test_version(value, ok):
     assert (check_version(value) == []) is ok
     if not ok and value.startswith("v"):
@@ -130,3 +130,21 @@ def test_topology_needs_each_role_and_unique_hosts():
 ])
 def test_registration_fields(reg, field):
     assert field in fields(good_profile(registration=reg), registration=True)
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"wa_api_version": "2.41.2\n"}, "wa_api_version"),
+    ({"name": "prod\n"}, "name"),
+    ({"db": dataclasses.replace(good_profile().db, hostname="db.internal\n")}, "db.hostname"),
+    ({"db": dataclasses.replace(good_profile().db, hostname=" db.internal")}, "db.hostname"),
+    ({"db": dataclasses.replace(good_profile().db, username="waent\n")}, "db.username"),
+    ({"db": dataclasses.replace(good_profile().db, password="Str0ng-pass\x00x")}, "db.password"),
+    ({"webapp": dataclasses.replace(good_profile().webapp, url="https://wa-web-1:9090\n")}, "webapp.url"),
+    ({"webapp": dataclasses.replace(good_profile().webapp, url=" https://wa-web-1:9090")}, "webapp.url"),
+    ({"registration": dataclasses.replace(good_profile().registration, pin="123456\n")}, "registration.pin"),
+    ({"registration": dataclasses.replace(good_profile().registration, phone_number="6315550000\n")}, "registration.phone_number"),
+    ({"registration": dataclasses.replace(good_profile().registration, cc="1\n")}, "registration.cc"),
+])
+def test_a_value_that_passes_is_the_value_used(changes, field):
+    """Issue 14.6: no ``$`` that accepts a final newline, no strip() on the checked value only."""
+    assert field in fields(good_profile(**changes), registration=True)

@@ -112,7 +112,7 @@ async def test_headless_install_says_why_then_succeeds_once_sudo_is_allowed(demo
     assert f"a retry runs the step again on {DENIED} only" in out
     save_profile(with_sudo_mode(demo.profile, "auto"), demo.profile_path)
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "--skip-preflight", "-v"))
-    assert code == 3, out + err  # step 5 went through (sudo -n); the run now waits for the registration code
+    assert code == 5, out + err  # step 5 went through (sudo -n); the run now waits for the registration code
     assert f"step 5 {DENIED}: ok" in out
     # only the failed host ran step 5 again: the others were re-checked on their host and skipped
     step5 = [line for line in out.splitlines() if line.startswith("  step 5 ")]

@@ -25,9 +25,9 @@ async def finish(proc) -> tuple[int, str, str]:
 async def test_install_needs_yes_then_asks_for_the_code_then_finishes(demo):
     profile = str(demo.profile_path)
     code, _, err = await finish(await start("install", profile))
-    assert code == 2 and "--yes" in err
+    assert code == 4 and "--yes" in err
     code, out, err = await finish(await start("install", profile, "--yes"))
-    assert code == 3, out + err  # stdin is closed: fail fast with what to do, never hang
+    assert code == 5, out + err  # stdin is closed: fail fast with what to do, never hang
     assert "a registration code was sent to +1 6315550000" in out and "--code NNNNNN" in out
     sms = demo.cluster.sms_outbox[-1][1]
     code, out, err = await finish(await start("install", profile, "--yes", "--code", sms))
@@ -59,7 +59,7 @@ async def test_killed_during_step_5_resumes_without_rerunning_finished_hosts(dem
     await asyncio.sleep(0.5)  # let the killed run's last remote command end
 
     code, out, err = await finish(await start("install", str(demo.profile_path), "--yes", "-v"))
-    assert code == 3, out + err  # stops at the code again (closed stdin)
+    assert code == 5, out + err  # stops at the code again (closed stdin)
     step5 = [l for l in out.splitlines() if l.startswith("  step 5 ")]
     for host in done_before:
         assert any(l.startswith(f"  step 5 {host} | already done in an earlier run (re-checked") for l in step5), step5

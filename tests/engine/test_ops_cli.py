@@ -31,9 +31,9 @@ async def test_logs_command_writes_files_and_bundle(installed, tmp_path):
 
 async def test_uninstall_command_needs_yes_and_the_typed_name(installed):
     code, out, _ = await cli("uninstall", str(installed.profile_path))
-    assert code == 1 and "wa-core-1: services wacore; network; volumes kept" in out and "nothing done" in out
+    assert code == 4 and "wa-core-1: services wacore; network; volumes kept" in out and "nothing done" in out
     code, _, err = await cli("uninstall", str(installed.profile_path), "--yes", "--confirm-name", "prod")
-    assert code == 2 and "type the cluster name 'demo'" in err
+    assert code == 4 and "type the cluster name 'demo'" in err
     assert load_profile(installed.profile_path).installed
     code, out, err = await cli("uninstall", str(installed.profile_path), "--yes", "--confirm-name", "demo")
     assert code == 0, out + err
@@ -48,7 +48,7 @@ async def test_upgrade_command(installed):
     code, _, err = await cli("upgrade", profile, "--to", "2.43.1", "--yes")  # no password, no terminal
     assert code == 2 and "WABIZ_BACKUP_PASSWORD" in err
     code, out, err = await cli("upgrade", profile, "--to", "2.43.1")
-    assert code == 1 and "--yes" in err and "Downtime is expected" in out
+    assert code == 4 and "--yes" in err and "Downtime is expected" in out
     code, out, err = await cli("upgrade", profile, "--to", "2.43.1", "--yes", "--dbupgrade-host", "wa-master-1",
                                env={"WABIZ_BACKUP_PASSWORD": "Backup-pass-2026"})
     assert code == 0, out + err
@@ -74,7 +74,7 @@ async def test_multiconnect_command(installed):
     args = ["multiconnect", str(installed.profile_path), "--shards", "2", "--add-host", spare.external_hostname,
             "--ssh", f"127.0.0.1:{spare.ssh.port}", "--user", spare.ssh.user, "--key", spare.ssh.key_file]
     code, out, err = await cli(*args)
-    assert code == 1 and "nothing done" in err and "up -d wacore" in out
+    assert code == 4 and "nothing done" in err and "up -d wacore" in out
     code, out, err = await cli(*args, "--yes")
     assert code == 0, out + err
     assert out.strip().splitlines()[-1].startswith("verdict: Multiconnect (2 shards) healthy: 2/2 shards connected, 1 standby")

@@ -22,7 +22,9 @@ unless the whole file is written (temp file + ``os.replace``).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Mapping as _AbcMapping
 from dataclasses import asdict
 from enum import Enum
@@ -42,10 +44,14 @@ from ..domain.model import (
     Monitoring,
     Registration,
     Role,
+    SECRET_FIELDS,
     SshTarget,
     WebappApi,
 )
+from ..domain.validation import show
 from .atomic import write_atomic
+from .runstate import apply_run_state, write_run_state
+from .yamlload import MAX_BYTES, PlainText, YamlLimitError, load_yaml
 
 
 class ProfileError(ValueError):
@@ -55,9 +61,9 @@ class ProfileError(ValueError):
 def _enum(cls: type[Enum], value: Any, field: str) -> Any:
     try:
         return cls(value)
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = ", ".join(str(m.value) for m in cls)
-        raise ProfileError(f"{field}: {value!r} is not one of {allowed}") from None
+        raise ProfileError(f"{field}: {show(value)} is not one of {allowed}") from None
 
 
 def _sub(data: dict, key: str, path: str = "") -> dict:
@@ -67,31 +73,47 @@ def _sub(data: dict, key: str, path: str = "") -> dict:
     return value
 
 
+#: the YAML 1.2 core schema's spellings of true and false
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _kind_of(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a number" \
+        if isinstance(value, (int, float)) and not isinstance(value, bool) else "true/false" if isinstance(value, bool) else "not text"
+
+
 def _typed(value: Any, kind: str, field: str) -> Any:
-    """Check a scalar against the model's type (``str``, ``int`` or ``bool``), naming the field."""
+    """Check a value against the model's type (``str``, ``int`` or ``bool``), naming the field.
+
+    Text fields keep the exact text written (the loader gives plain scalars as text: ``0x1A2B3C4D`` stays
+    ``"0x1A2B3C4D"``); a value that is not text (a list, a mapping, or a number or boolean handed over by
+    Python code) is refused with "quote it", and never echoed (it may be a secret)."""
     if kind == "bool":
-        if not isinstance(value, bool):
-            raise ProfileError(f"{field}: {value!r} is not true or false (write true or false, without quotes)")
-        return value
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, PlainText) and value in _BOOLS:
+            return _BOOLS[value]
+        raise ProfileError(f"{field}: {show(str(value)) if isinstance(value, str) else _kind_of(value)} is not true or false "
+                           "(write true or false, without quotes)")
     if kind == "int":
         return _int(value, field)
     if kind == "str":
         if value is None:
             return ""
-        if isinstance(value, bool):  # YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans
-            raise ProfileError(f"{field}: {str(value).lower()} was read as a YAML boolean (unquoted yes, no, on, off, true and "
-                               f"false are booleans): write a text value, in quotes if it is one of those words")
-        if not isinstance(value, (str, int, float)):
-            raise ProfileError(f"{field}: {value!r} is not a text value")
-        return str(value)
+        if not isinstance(value, str):
+            raise ProfileError(f"{field}: {_kind_of(value)} was given where text is expected: write it as text, "
+                               "in quotes ('...') so it is kept exactly as written")
+        return value
     return value
 
 
 def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
     fields = cls.__dataclass_fields__
-    unknown = set(data) - set(fields)
+    unknown = [k for k in data if k not in fields]
     if unknown:
-        raise ProfileError(f"{field}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(fields))}")
+        names = ", ".join(show(k) if not isinstance(k, str) or len(k) > 40 else k for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ProfileError(f"{field}: unknown field(s) {names}{more}; allowed: {', '.join(sorted(fields))}")
     values = {k: _typed(v, str(fields[k].type), f"{field}.{k}" if field != "profile" else k)
               for k, v in data.items() if k not in converted}
     try:
@@ -101,14 +123,15 @@ def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
 
 
 def _int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise ProfileError(f"{field}: {value!r} is not a whole number")
-    return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value, re.ASCII):
+        return int(value)
+    shown = show(str(value)) if isinstance(value, str) else _kind_of(value)
+    raise ProfileError(f"{field}: {shown} is not a whole number (digits only, e.g. 22)")
 
 
-#: Secret fields that may be given as ``env:VARIABLE`` references instead of values.
-SECRET_FIELDS = (("db", "password"), ("webapp", "admin_password"), ("webapp", "initial_password"), ("registration", "pin"),
-                 ("registration", "cert"))
+#: Secret fields (``domain.model.SECRET_FIELDS``) may be given as ``env:VARIABLE`` references instead of values.
 
 
 def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -120,7 +143,7 @@ def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str,
         if isinstance(value, str) and value.startswith("env:"):
             var = value[4:]
             if not var or not all(c.isalnum() or c == "_" for c in var):
-                raise ProfileError(f"{section}.{key}: {value!r} is not a reference like env:WA_DB_PASSWORD")
+                raise ProfileError(f"{section}.{key}: an env: value must name a variable, like env:WA_DB_PASSWORD")
             if var not in environ:
                 raise ProfileError(f"{section}.{key}: the environment variable {var} is not set (the profile refers to it)")
             part[key] = environ[var]
@@ -188,30 +211,66 @@ def _plain(value: Any) -> Any:
 
 def profile_to_dict(profile: ClusterProfile) -> dict:
     """The profile as plain YAML-able data (enums as strings, tuples as lists); secrets that came
-    from ``env:VAR`` references are written as those references, never as values."""
+    from ``env:VAR`` references are written as those references, never as values. The run state
+    (``installed``) is not part of it."""
     data = _plain(asdict(profile))
+    data.pop("installed", None)  # run state: it lives in the state directory (config/runstate.py)
     for path, ref in data.pop("secret_refs", []):
         section, key = path.split(".")
         data[section][key] = ref
     return data
 
 
-def load_profile(path: Path) -> ClusterProfile:
-    """Read a profile file. Raises :class:`ProfileError` with the path and the bad field."""
+def read_profile_text(path: Path) -> str:
+    """The text of a profile file, read only when it is within the loader's size bound (a 1 GB file is
+    refused from its size, not read). Raises :class:`ProfileError` naming the file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise ProfileError(f"{path}: larger than {MAX_BYTES // 1024} KB: a profile is a few KB (is it the right file?)")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ProfileError(f"{path}: not valid YAML{where}") from None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start}): save the profile as UTF-8") from None
+
+
+def load_profile(path: Path) -> ClusterProfile:
+    """Read a profile file. Raises :class:`ProfileError` with the path and the bad field."""
+    text = read_profile_text(path)
     try:
-        return profile_from_dict(data)
+        data = load_yaml(text)
+    except YamlLimitError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    try:
+        profile = profile_from_dict(data)
     except ProfileError as exc:
         raise ProfileError(f"{path}: {exc}") from None
+    _read_digests[_key(path)] = _digest(text)
+    return _with_run_state(profile, data)
+
+
+#: sha256 of each profile file as this process last read or wrote it (resolved path → hex)
+_read_digests: dict[str, str] = {}
+
+
+def _key(path: Path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _with_run_state(profile: ClusterProfile, data: dict) -> ClusterProfile:
+    """``installed`` from the state directory; an ``installed:`` key of an older version is migrated there."""
+    return apply_run_state(profile, profile.installed if isinstance(data, dict) and "installed" in data else None)
+
+
+class ProfileChanged(ProfileError):
+    """The profile file changed since this process read it: it is not overwritten (the edits would be lost)."""
 
 
 def save_profile(profile: ClusterProfile, path: Path) -> Path:
@@ -221,7 +280,82 @@ def save_profile(profile: ClusterProfile, path: Path) -> Path:
     ``path`` in one step, so a crash never leaves a half-written profile.
     """
     text = yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True)
-    return write_atomic(Path(path), text, mode=0o600)
+    written = write_atomic(Path(path), text, mode=0o600)
+    _read_digests[_key(path)] = _digest(text)
+    if profile.installed:
+        write_run_state(profile, installed=True, installed_version=profile.wa_api_version)
+    return written
+
+
+def _changes(old: Any, new: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """``(path, new value)`` for every leaf or list item that differs between two plain profile dicts."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in new:
+            out += _changes(old.get(k, _MISSING), new[k], path + (k,))
+        return out + [(path + (k,), _MISSING) for k in old if k not in new]
+    if isinstance(old, list) and isinstance(new, list) and len(new) >= len(old):
+        out = []
+        for i, item in enumerate(new):
+            out += _changes(old[i] if i < len(old) else _MISSING, item, path + (i,))
+        return out
+    return [] if old == new else [(path, new)]
+
+
+_MISSING = object()
+
+
+def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
+    """Write into the file at ``path`` only what differs between it and ``profile`` (e.g. ``upgrade``'s new
+    ``wa_api_version``, Multiconnect's shards and new host), keeping the operator's comments, order and
+    quoting (ruamel.yaml round trip), atomically with mode 600. An ``installed:`` key of an older version
+    is dropped (it lives in the run state). Returns False when nothing differed.
+
+    Raises :class:`ProfileChanged` when the file is not what this process read (edited meanwhile), and
+    :class:`ProfileError` when it cannot be read."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    path = Path(path)
+    text = read_profile_text(path)
+    try:
+        current = profile_from_dict(load_yaml(text), _AnyEnv())
+    except (YamlLimitError, ProfileError) as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    changes = _changes(profile_to_dict(current), profile_to_dict(profile))
+    if not changes:  # nothing to write (an old installed: key alone is no reason to touch the file either)
+        return False
+    known = _read_digests.get(_key(path))
+    if known is not None and known != _digest(text):
+        raise ProfileChanged(f"{path}: the file changed since wabiz-tui read it (edited meanwhile?): it is not "
+                             "overwritten, so your edits are kept")
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold a long value (a key path) onto two lines
+    _, indent, dash_offset = load_yaml_guess_indent(text)  # keep the file's own indentation
+    rt.indent(mapping=indent or 2, sequence=indent or 2, offset=dash_offset or 0)
+    doc = rt.load(text)
+    legacy = isinstance(doc, dict) and "installed" in doc
+    for where, value in changes:
+        node = doc
+        for key in where[:-1]:
+            node = node[key]
+        last = where[-1]
+        if value is _MISSING:
+            node.pop(last, None)
+        elif isinstance(node, list) and last >= len(node):
+            node.append(value)
+        else:
+            node[last] = value
+    if legacy:
+        del doc["installed"]
+    out = StringIO()
+    rt.dump(doc, out)
+    write_atomic(path, out.getvalue(), mode=0o600)
+    _read_digests[_key(path)] = _digest(out.getvalue())
+    return True
 
 
 def profile_path(profiles_dir: Path, name: str) -> Path:
@@ -271,7 +405,8 @@ def saved_profiles(profiles_dir: Path, *, exclude: Path | None = None) -> list[C
         if skip is not None and f.resolve() == skip:
             continue
         try:
-            out.append(profile_from_dict(yaml.safe_load(f.read_text(encoding="utf-8")), _AnyEnv()))
-        except (OSError, yaml.YAMLError, ProfileError):
+            data = load_yaml(read_profile_text(f))
+            out.append(_with_run_state(profile_from_dict(data, _AnyEnv()), data))
+        except (OSError, UnicodeDecodeError, YamlLimitError, ProfileError):
             continue
     return out

@@ -112,6 +112,22 @@ def test_path(kind: str, path: str) -> str:
     return f"test {flag} {shlex.quote(path)}"
 
 
+def sha256_file(path: str) -> str:
+    """``sha256sum PATH``: prints ``<64 hex>  PATH`` (coreutils, on every Debian/Ubuntu/RHEL host, even
+    minimal images); exit 1 with ``sha256sum: PATH: No such file or directory`` when it is missing."""
+    _require(check_abs_path(path, "path"))
+    return f"sha256sum {shlex.quote(path)}"
+
+
+def parse_sha256(lines: list[str]) -> str:
+    """The digest in ``sha256sum`` output (first 64-hex word), or ``""`` when there is none."""
+    for line in lines:
+        word = line.split(" ", 1)[0].strip().lstrip("\\")
+        if len(word) == 64 and all(c in "0123456789abcdef" for c in word):
+            return word
+    return ""
+
+
 def stat_mode(path: str) -> str:
     """Print the octal mode of ``path`` (``stat -c %a``), used to check the media path is 755."""
     _require(check_abs_path(path, "media.host_path"))

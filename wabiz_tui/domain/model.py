@@ -239,3 +239,21 @@ class ClusterProfile:
     def with_changes(self, **changes: object) -> "ClusterProfile":
         """A copy with some fields replaced (profiles are immutable)."""
         return replace(self, **changes)
+
+
+#: Every secret field of a profile as ``(section, field)``: the one list the redaction of every face, the
+#: ``env:VAR`` references and ``profile show`` derive from (issue 14.7: never a hand-kept list of values).
+SECRET_FIELDS: tuple[tuple[str, str], ...] = (
+    ("db", "password"), ("webapp", "admin_password"), ("webapp", "initial_password"),
+    ("registration", "pin"), ("registration", "cert"))
+
+
+def secret_values(profile: "ClusterProfile") -> tuple[str, ...]:
+    """The values of every :data:`SECRET_FIELDS` field of ``profile`` (as written and stripped: a certificate
+    pasted with its line break must be masked both ways); empty ones left out."""
+    out: list[str] = []
+    for section, key in SECRET_FIELDS:
+        value = getattr(getattr(profile, section), key, "")
+        if isinstance(value, str) and value:
+            out += [value] + ([value.strip()] if value.strip() != value else [])
+    return tuple(out)

@@ -27,12 +27,30 @@ MIN_DB_PASSWORD = 8
 #: Most jump hosts a profile's ``ssh.jump`` may chain.
 MAX_JUMP_HOPS = 8
 
-_VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-_HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$", re.IGNORECASE)
-_SAFE_PATH_RE = re.compile(r"^/[A-Za-z0-9_./@+-]*$")
-_DIGITS_RE = re.compile(r"^\d+$")
+# ``\Z`` and re.ASCII throughout: ``$`` also matches before a final newline, ``\d`` any Unicode digit,
+# and a value that passes must be the value used (issue 14.6).
+_VERSION_RE = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)\Z", re.ASCII)
+_HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z", re.ASCII)
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z", re.ASCII)
+_USER_RE = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\Z", re.IGNORECASE | re.ASCII)
+_SAFE_PATH_RE = re.compile(r"/[A-Za-z0-9_./@+-]*\Z", re.ASCII)
+_DIGITS_RE = re.compile(r"[0-9]+\Z", re.ASCII)
+_PORT_TEXT_RE = re.compile(r"[0-9]{1,5}\Z", re.ASCII)
+#: longest value echoed in a message (a 1 MB value is cut, its length said)
+MAX_ECHO = 60
+
+
+def show(value: object) -> str:
+    """``repr(value)`` cut to :data:`MAX_ECHO` characters, for messages that quote what was typed."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO]}… ({len(str(value))} characters)"
+
+
+def _spaced(value: str, field: str) -> list["FieldError"]:
+    """Spaces or line breaks around a value are refused, never silently stripped (the value is used as written)."""
+    if value != value.strip():
+        return [FieldError(field, "has spaces or a line break before or after it: remove them")]
+    return []
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,7 @@ class ProfileInvalid(ValueError):
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """``"2.41.2"`` → ``(2, 41, 2)``; None when ``text`` is not ``X.Y.Z`` (a leading ``v`` is refused)."""
-    m = _VERSION_RE.match(text.strip())
+    m = _VERSION_RE.match(text)
     return (int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
@@ -64,15 +82,17 @@ def check_version(value: str, field: str = "wa_api_version") -> list[FieldError]
     """``WA_API_VERSION`` must be ``X.Y.Z`` digits, e.g. ``2.41.2`` (the image tag is ``v`` + it)."""
     if parse_version(value) is None:
         hint = " (drop the leading 'v')" if value.strip().lower().startswith("v") else ""
-        return [FieldError(field, f"{value!r} is not a version X.Y.Z such as 2.41.2{hint}")]
+        return [FieldError(field, f"{show(value)} is not a version X.Y.Z such as 2.41.2{hint}")]
     return []
 
 
 def check_hostname(value: str, field: str) -> list[FieldError]:
     """A DNS name or an IPv4/IPv6 address, usable on a command line and in compose."""
-    v = value.strip()
-    if not v:
+    v = value
+    if not v.strip():
         return [FieldError(field, "is empty: enter the host name or IP address")]
+    if _spaced(v, field):
+        return _spaced(v, field)
     try:
         ipaddress.ip_address(v)
         return []
@@ -81,14 +101,14 @@ def check_hostname(value: str, field: str) -> list[FieldError]:
     if len(v) > 253 or not all(_HOST_LABEL_RE.match(p) for p in v.rstrip(".").split(".")):
         bad = sorted({c for c in v if not (c.isalnum() or c in ".-")})
         detail = f"characters {' '.join(repr(c) for c in bad)} are not allowed" if bad else "a label is empty or too long"
-        return [FieldError(field, f"{v!r} is not a valid host name ({detail}); use letters, digits, '-' and '.'")]
+        return [FieldError(field, f"{show(v)} is not a valid host name ({detail[:120]}); use letters, digits, '-' and '.'")]
     return []
 
 
 def check_port(value: int, field: str) -> list[FieldError]:
     """A TCP port number, 1-65535."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
-        return [FieldError(field, f"{value!r} is not a port: use a number from 1 to 65535")]
+        return [FieldError(field, f"{show(value)} is not a port: use a number from 1 to 65535")]
     return []
 
 
@@ -99,19 +119,20 @@ def check_abs_path(value: str, field: str, what: str = "path") -> list[FieldErro
     """An absolute POSIX path with only safe characters (it reaches remote command lines)."""
     if not value.startswith("/"):
         example = _PATH_EXAMPLES.get(what, "/home/wa/biz")
-        return [FieldError(field, f"{value!r} is not absolute: give the full {what}, e.g. {example}")]
+        return [FieldError(field, f"{show(value)} is not absolute: give the full {what}, e.g. {example}")]
     if not _SAFE_PATH_RE.match(value) or "/../" in value + "/" or value.endswith("/.."):
-        return [FieldError(field, f"{value!r} has characters or '..' not allowed in a {what}; use letters, digits and / . _ - @ +")]
+        return [FieldError(field, f"{show(value)} has characters or '..' not allowed in a {what}; use letters, digits and / . _ - @ +")]
     return []
 
 
-_SINCE_RE = re.compile(r"^(\d+(\.\d+)?|(\d+[smh])+|\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?)?)$")
+_SINCE_RE = re.compile(r"(\d+(\.\d+)?|(\d+[smh])+|\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?)?)\Z",
+                       re.ASCII)
 
 
 def check_since(value: str, field: str = "since") -> list[FieldError]:
     """``--since`` values docker accepts: ``10m``, ``1h30m``, ``2026-11-30``, ``2026-11-30T10:00:00``, a Unix time."""
     if not _SINCE_RE.match(value):
-        return [FieldError(field, f"{value!r} is not a duration like 10m or 2h, a date like 2026-11-30T10:00:00, or a Unix time")]
+        return [FieldError(field, f"{show(value)} is not a duration like 10m or 2h, a date like 2026-11-30T10:00:00, or a Unix time")]
     return []
 
 
@@ -128,6 +149,8 @@ def check_db_password(value: str, field: str = "db.password") -> list[FieldError
                                   f"{DB_PASSWORD_FORBIDDEN} — change the password on the database server")]
     if "\n" in value or "\r" in value:
         return [FieldError(field, "contains a line break, which db.env cannot hold; choose a password without it")]
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in value):
+        return [FieldError(field, "contains a control character, which db.env cannot hold; choose a password without it")]
     return []
 
 
@@ -148,15 +171,15 @@ def check_db(profile: ClusterProfile) -> list[FieldError]:
     if not db.username:
         errors.append(FieldError("db.username", "is empty: enter the database user name"))
     elif not _USER_RE.match(db.username):
-        errors.append(FieldError("db.username", f"{db.username!r} is not a DB user name: start with a letter or _, then letters, digits, _ . -"))
+        errors.append(FieldError("db.username", f"{show(db.username)} is not a DB user name: start with a letter or _, then letters, digits, _ . -"))
     errors += check_db_password(db.password)
     if not isinstance(db.connection_idle_timeout_ms, int) or db.connection_idle_timeout_ms < 0:
         errors.append(FieldError("db.connection_idle_timeout_ms", "must be a whole number of milliseconds (0 leaves it out)"))
-    if db.name_prefix and not re.match(r"^[A-Za-z0-9_]{1,32}$", db.name_prefix):
+    if db.name_prefix and not re.fullmatch(r"[A-Za-z0-9_]{1,32}", db.name_prefix, re.ASCII):
         errors.append(FieldError("db.name_prefix", "use up to 32 letters, digits or _"))
     compute = {h.external_hostname for h in profile.hosts} | {h.ssh.host for h in profile.hosts if h.ssh.host}
     if db.hostname and db.hostname in compute and db.hostname not in ("127.0.0.1", "localhost"):
-        errors.append(FieldError("db.hostname", f"{db.hostname!r} is one of the compute hosts: the seed requires a standalone DB server"))
+        errors.append(FieldError("db.hostname", f"{show(db.hostname)} is one of the compute hosts: the seed requires a standalone DB server"))
     if db.engine not in (DbEngine.MYSQL, DbEngine.PGSQL):
         errors.append(FieldError("db.engine", "must be MYSQL or PGSQL"))
     return errors
@@ -180,20 +203,20 @@ def split_jump(value: str) -> list[tuple[str, str, int | None]]:
         if hostport.startswith("["):
             host, sep, rest = hostport[1:].partition("]")
             if not sep or (rest and not rest.startswith(":")):
-                raise ValueError(f"{item!r}: write an IPv6 address with a port as [address]:port")
+                raise ValueError(f"{show(item)}: write an IPv6 address with a port as [address]:port")
             port_text = rest[1:] if rest else None
         elif hostport.count(":") == 1:
             host, port_text = hostport.split(":")
         else:
             host, port_text = hostport, None
         if port_text is not None:
-            if not _DIGITS_RE.match(port_text) or not 1 <= int(port_text) <= 65535:
-                raise ValueError(f"{item!r}: {port_text!r} is not a port (1-65535)")
+            if not _PORT_TEXT_RE.match(port_text) or not 1 <= int(port_text) <= 65535:
+                raise ValueError(f"{show(item)}: {show(port_text)} is not a port (1-65535)")
             port = int(port_text)
         if user and not _USER_RE.match(user):
-            raise ValueError(f"{item!r}: {user!r} is not a valid user name")
+            raise ValueError(f"{show(item)}: {show(user)} is not a valid user name")
         if check_hostname(host, "jump") and not _NAME_RE.match(host):
-            raise ValueError(f"{item!r}: {host!r} is not a host name, IP address or ~/.ssh/config alias")
+            raise ValueError(f"{show(item)}: {show(host)} is not a host name, IP address or ~/.ssh/config alias")
         hops.append((user, host, port))
     return hops
 
@@ -221,13 +244,13 @@ def check_host(host: HostSpec, index: int) -> list[FieldError]:
         if not s.user:
             errors.append(FieldError(f"{p}.ssh.user", "is empty: enter the SSH user (or an ~/.ssh/config alias)"))
     elif not _NAME_RE.match(s.alias):
-        errors.append(FieldError(f"{p}.ssh.alias", f"{s.alias!r} is not a plain ~/.ssh/config Host name"))
+        errors.append(FieldError(f"{p}.ssh.alias", f"{show(s.alias)} is not a plain ~/.ssh/config Host name"))
     if s.user and not _USER_RE.match(s.user):
-        errors.append(FieldError(f"{p}.ssh.user", f"{s.user!r} is not a valid user name"))
+        errors.append(FieldError(f"{p}.ssh.user", f"{show(s.user)} is not a valid user name"))
     errors += check_port(s.port, f"{p}.ssh.port")
     errors += check_jump(s.jump, f"{p}.ssh.jump")
     if s.docker_sudo not in DOCKER_SUDO_MODES:
-        errors.append(FieldError(f"{p}.ssh.docker_sudo", f"{s.docker_sudo!r} is not one of {', '.join(DOCKER_SUDO_MODES)}: "
+        errors.append(FieldError(f"{p}.ssh.docker_sudo", f"{show(s.docker_sudo)} is not one of {', '.join(DOCKER_SUDO_MODES)}: "
                                                         "never (default), auto (sudo -n only when the Docker socket is denied) "
                                                         "or always"))
     errors += check_abs_path(host.remote_dir, f"{p}.remote_dir", "remote directory")
@@ -247,7 +270,7 @@ def check_topology(profile: ClusterProfile) -> list[FieldError]:
     seen: set[str] = set()
     for i, h in enumerate(profile.hosts):
         if h.external_hostname in seen:
-            errors.append(FieldError(f"hosts[{i}].external_hostname", f"{h.external_hostname!r} is used by two hosts; each host needs its own"))
+            errors.append(FieldError(f"hosts[{i}].external_hostname", f"{show(h.external_hostname)} is used by two hosts; each host needs its own"))
         seen.add(h.external_hostname)
     if profile.shards not in ALLOWED_SHARDS:
         errors.append(FieldError("shards", f"{profile.shards} is not allowed: use one of {', '.join(map(str, ALLOWED_SHARDS))}"))
@@ -265,9 +288,9 @@ def check_webapp(profile: ClusterProfile) -> list[FieldError]:
     """The Webapp API URL must be ``https://host:port`` with a TLS trust choice."""
     w = profile.webapp
     errors: list[FieldError] = []
-    m = re.match(r"^(https?)://(\[[0-9a-fA-F:]+\]|[^/:]+)(?::(\d+))?/?$", w.url.strip())
+    m = re.fullmatch(r"(https?)://(\[[0-9a-fA-F:]+\]|[^/:\s]+)(?::([0-9]{1,5}))?/?", w.url, re.ASCII)
     if not m:
-        errors.append(FieldError("webapp.url", f"{w.url!r} is not a URL like https://webapp-host:9090"))
+        errors.append(FieldError("webapp.url", f"{show(w.url)} is not a URL like https://webapp-host:9090"))
     else:
         if m[1] != "https":
             errors.append(FieldError("webapp.url", "uses http://: the Webapp only speaks HTTPS (port 443 in the container, 9090 on the host); use https://"))
@@ -302,14 +325,14 @@ def check_registration(profile: ClusterProfile) -> list[FieldError]:
     r = profile.registration
     errors: list[FieldError] = []
     if not _DIGITS_RE.match(r.cc) or len(r.cc) > 3:
-        errors.append(FieldError("registration.cc", f"{r.cc!r} is not a country calling code: 1 to 3 digits, no '+'"))
+        errors.append(FieldError("registration.cc", f"{show(r.cc)} is not a country calling code: 1 to 3 digits, no '+'"))
     if not _DIGITS_RE.match(r.phone_number) or not 4 <= len(r.phone_number) <= 14:
         errors.append(FieldError("registration.phone_number", "use the number without country code, digits only"))
     if not r.cert.strip():
         errors.append(FieldError("registration.cert", "is empty: paste the base64 certificate from WhatsApp Manager"))
-    elif not re.match(r"^[A-Za-z0-9+/=\s]+$", r.cert):
+    elif not re.fullmatch(r"[A-Za-z0-9+/=\s]+", r.cert, re.ASCII):
         errors.append(FieldError("registration.cert", "is not base64: paste the certificate exactly as WhatsApp Manager shows it"))
-    if r.pin and not re.match(r"^\d{6}$", r.pin):
+    if r.pin and not re.fullmatch(r"[0-9]{6}", r.pin, re.ASCII):
         errors.append(FieldError("registration.pin", "the two-step verification PIN has 6 digits (leave it empty if not enabled)"))
     return errors
 
@@ -322,19 +345,19 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
     names = [h.external_hostname for h in profile.hosts]
     errors: list[FieldError] = []
     if m.from_host not in names:
-        errors.append(FieldError("monitoring.from_host", f"{m.from_host!r} is not one of the hosts ({', '.join(names)}): name the "
+        errors.append(FieldError("monitoring.from_host", f"{show(m.from_host)} is not one of the hosts ({', '.join(names)}): name the "
                                                          "host the scrape ports are probed from (the one nearest to Prometheus)"))
     for i, t in enumerate(m.targets):
         host, port = split_host_port(t)
-        errors += check_hostname(host, f"monitoring.targets[{i}]") if port.isdigit() else [
-            FieldError(f"monitoring.targets[{i}]", f"{t!r} is not host:port, e.g. wa-core-1:9100")]
-        if port.isdigit():
+        errors += check_hostname(host, f"monitoring.targets[{i}]") if _PORT_TEXT_RE.match(port) else [
+            FieldError(f"monitoring.targets[{i}]", f"{show(t)} is not host:port, e.g. wa-core-1:9100")]
+        if _PORT_TEXT_RE.match(port):
             errors += check_port(int(port), f"monitoring.targets[{i}]")
     if m.mysqld_exporter:
         host, port = split_host_port(m.mysqld_exporter)
         errors += check_hostname(host, "monitoring.mysqld_exporter")
-        if port and not port.isdigit():
-            errors.append(FieldError("monitoring.mysqld_exporter", f"{m.mysqld_exporter!r} is not host[:port], e.g. wa-mon-1:9104"))
+        if port and not _PORT_TEXT_RE.match(port):
+            errors.append(FieldError("monitoring.mysqld_exporter", f"{show(m.mysqld_exporter)} is not host[:port], e.g. wa-mon-1:9104"))
         elif port:
             errors += check_port(int(port), "monitoring.mysqld_exporter")
     return errors
@@ -344,7 +367,7 @@ def validate_profile(profile: ClusterProfile, *, registration: bool = False) -> 
     """Every problem of ``profile`` (``registration=True`` also checks the registration fields)."""
     errors: list[FieldError] = []
     if not _NAME_RE.match(profile.name or ""):
-        errors.append(FieldError("name", f"{profile.name!r} is not a cluster name: letters, digits, _ . - (max 63)"))
+        errors.append(FieldError("name", f"{show(profile.name)} is not a cluster name: letters, digits, _ . - (max 63)"))
     errors += check_version(profile.wa_api_version)
     for i, h in enumerate(profile.hosts):
         errors += check_host(h, i)

@@ -140,14 +140,24 @@ class Container:
                              self.exit_code, self.name, self.image, self.kind, self.host)
 
 
-def db_problem(env: dict[str, str]) -> str | None:
-    """Why the DB settings in a container's env cannot work, or ``None``."""
+def db_problem(env: dict[str, str], db: SimDatabase | None = None) -> str | None:
+    """Why the DB settings in a container's env cannot work against ``db`` (the simulated server), or ``None``.
+
+    A container logs in with the ``db.env`` values it was started with, as a real Coreapp does: a user or
+    password the server's one account does not have is refused with MySQL's error 1045 wording
+    ("Access denied for user 'u'@'%' (using password: YES)", as the sim's MySQL server answers a wrong
+    login, sim/mysqlserver.py). ``db`` without an account (``password`` "") accepts any credentials.
+    """
     missing = [k for k in DB_REQUIRED_VARS if not env.get(k)]
     if missing:
         return f"missing DB setting(s): {', '.join(missing)}"
+    denied = "Access denied for user '%s'@'%%' (using password: YES)" % env["WA_DB_USERNAME"]
     bad = sorted({c for c in env["WA_DB_PASSWORD"] if c in DB_PASSWORD_INVALID_CHARS})
     if bad:
-        return "Access denied for user '%s'@'%%' (using password: YES)" % env["WA_DB_USERNAME"]
+        return denied
+    if db is not None and db.password and (env["WA_DB_PASSWORD"] != db.password
+                                           or (db.username and env["WA_DB_USERNAME"] != db.username)):
+        return denied
     return None
 
 
@@ -282,7 +292,7 @@ class Brain:
         db_port = c.env.get("WA_DB_PORT", "?")
         c.logs.append((c.started_wall, f"Waiting for database {db_host}:{db_port} ..."))
         if c.kind in (MASTER, COREAPP, DBUPGRADE, WEBAPP):
-            c.db_error = db_problem(c.env)
+            c.db_error = db_problem(c.env, self.db)
         fault = self.start_faults.get((c.host, c.service))
         if fault:
             for line in fault:

@@ -11,6 +11,8 @@ An unknown command prints ``bash: NAME: command not found`` and returns 127.
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 import re
 import shutil
@@ -801,15 +803,22 @@ async def _cat(p: Proc) -> int:
     if not files:
         await p.out(p.stdin or "")
         return 0
+    return await _each_file(p, files, lambda a, path: path.read_text(errors="replace"))
+
+
+async def _each_file(p: Proc, names: list[str], text_of) -> int:
+    """coreutils' per-file loop (cat, sha256sum): ``text_of(name, path)`` for each regular file; a directory
+    or a missing file is said on stderr as ``<cmd>: NAME: Is a directory`` / ``No such file or directory``,
+    and the status is then 1."""
     status = 0
-    for a in files:
+    for a in names:
         path = p.shell.real(a)
         if path.is_dir():
-            status = await p.fail(f"cat: {a}: Is a directory")
+            status = await p.fail(f"{p.argv[0]}: {a}: Is a directory")
         elif not path.exists():
-            status = await p.fail(f"cat: {a}: No such file or directory")
+            status = await p.fail(f"{p.argv[0]}: {a}: No such file or directory")
         else:
-            await p.out(path.read_text(errors="replace"))
+            await p.out(text_of(a, path))
     return status
 
 
@@ -950,6 +959,14 @@ async def _tr(p: Proc) -> int:
         out = "".join(table.get(c, c) for c in text)
     await p.out(out)
     return 0
+
+
+@builtin("sha256sum")
+async def _sha256sum(p: Proc) -> int:
+    """coreutils ``sha256sum FILE...``: ``<64 hex>  FILE`` per file; a missing one is said on stderr, status 1.
+    Observed here (coreutils 9.1): ``sha256sum: /nonexist: No such file or directory``, exit 1."""
+    return await _each_file(p, [a for a in p.argv[1:] if not a.startswith("-")],
+                            lambda a, path: f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {a}\n")
 
 
 @builtin("wc")

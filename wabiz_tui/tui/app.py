@@ -209,6 +209,7 @@ class WabizApp(KeyActions, FaultActions, App):
             gc.freeze()
 
     async def on_unmount(self) -> None:
+        self.release_cluster_lock()
         for engine in (self.workflow, self.mc_workflow):
             if engine is None:
                 continue
@@ -408,8 +409,45 @@ class WabizApp(KeyActions, FaultActions, App):
         self.run_step_worker(number, call)
         self.refresh_bindings()
 
-    def _refuse_while_running(self) -> bool:
-        """True (with a warning) while a step or an operation runs: one thing at a time on a cluster."""
+    def hold_cluster_lock(self, what: str) -> bool:
+        """Take the cluster's lock (state directory, shared with the headless commands) before the first
+        change to the cluster, and keep it while the app runs; False with an error naming the holder when
+        another process works on the cluster (one process per cluster, design.md §11)."""
+        from ..config.lock import ClusterBusy, ClusterLock
+        from ..config.paths import app_paths, local_problems
+
+        problems = local_problems(app_paths().writable)
+        if problems:
+            self.notify("Local problem, nothing was started on the hosts: " + "; ".join(problems), severity="error",
+                        timeout=20)
+            return False
+        lock = getattr(self, "_cluster_lock", None)
+        if lock is None or lock.cluster != self.profile.name:
+            if lock is not None:
+                lock.release()
+            lock = self._cluster_lock = ClusterLock.for_profile(app_paths().locks, self.profile)
+        try:
+            lock.acquire(f"wizard ({what})")
+        except ClusterBusy as exc:
+            self.notify(f"Refused: {exc}", severity="error", timeout=15)
+            return False
+        except OSError as exc:
+            self.notify(f"Cannot take the cluster's lock {lock.path}: {exc.strerror or exc}; check the state directory "
+                        "(free space, permissions)", severity="error", timeout=15)
+            return False
+        return True
+
+    def release_cluster_lock(self) -> None:
+        """Free the cluster's lock (the app is closing)."""
+        lock = getattr(self, "_cluster_lock", None)
+        if lock is not None:
+            lock.release()
+
+    def _refuse_while_running(self, what: str = "step") -> bool:
+        """True (with a warning) while a step or an operation runs, or while another process works on the
+        cluster: one thing at a time on a cluster."""
+        if not self.hold_cluster_lock(what):
+            return True
         if self.busy:
             self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
                         severity="warning")

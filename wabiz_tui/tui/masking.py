@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain.model import ClusterProfile
+from ..domain.model import ClusterProfile, secret_values
 
 MASK = "********"
 
@@ -16,12 +16,20 @@ class SecretMasker:
 
     def __init__(self) -> None:
         self._secrets: list[str] = []
+        self._extra: set[str] = set()
+        self._profile: ClusterProfile | None = None
 
     def update(self, profile: ClusterProfile) -> None:
         """Learn the secrets of ``profile`` (longest first, so substrings do not leak)."""
-        values = {profile.db.password, profile.webapp.admin_password, profile.registration.pin,
-                  profile.registration.cert.strip()}
+        self._profile = profile
+        values = set(secret_values(profile)) | self._extra
         self._secrets = sorted((v for v in values if v and len(v) >= 3), key=len, reverse=True)
+
+    def add(self, *secrets: str) -> None:
+        """Also mask ``secrets`` given to one run only (the settings backup password)."""
+        self._extra.update(s for s in secrets if s)
+        values = (set(secret_values(self._profile)) if self._profile is not None else set()) | self._extra
+        self._secrets = sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:

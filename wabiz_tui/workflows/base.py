@@ -15,14 +15,15 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..config.profile import saved_profiles
+from ..config.profile import ProfileChanged, ProfileError, saved_profiles, update_profile_file
+from ..config.runstate import write_run_state
 from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_state, mkdir
 from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sudo_outcome
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
                                 diagnose_transport, diagnose_verdict)
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
-from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
+from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import Redactor
 from ..domain.validation import validate_profile
@@ -83,15 +84,17 @@ class Procedure:
         self._redactor_for: tuple[str, ...] = ()
         self._redactor = Redactor(())
         self._reported: set[tuple[str, str]] = set()
+        #: why the operator's profile file was not updated (edited meanwhile), or ""
+        self.profile_refused = ""
+        #: (step, host) whose action really ran in this run (not skipped as already done)
+        self._ran: set[tuple[int, str]] = set()
 
     # ---- events ---------------------------------------------------------------------------
     @property
     def _redact(self) -> Redactor:
         """The redactor for the secrets in force; rebuilt only when one of them changes (hot path)."""
-        p = self.profile
         token = self._api.token if self._api is not None else ""
-        secrets = (p.db.password, p.webapp.admin_password, p.registration.pin, p.registration.cert, token,
-                   *self.extra_secrets)
+        secrets = (*secret_values(self.profile), token, *self.extra_secrets)
         if secrets != self._redactor_for:
             self._redactor_for = secrets
             self._redactor = Redactor(secrets)
@@ -102,12 +105,10 @@ class Procedure:
         r = self._redact
         if isinstance(event, HostOutput):
             event = HostOutput(event.host, r(event.line))
-            if self._runlog:
-                self._runlog.write(event.host, event.line)
+            self._log_line(event.host, event.line)
         elif isinstance(event, HostCommand):
             event = HostCommand(event.host, r(event.command))
-            if self._runlog:
-                self._runlog.write(event.host, f"$ {event.command}")
+            self._log_line(event.host, f"$ {event.command}")
         elif isinstance(event, Message):
             event = Message(r(event.text), event.notice)
         elif isinstance(event, HostFinished):
@@ -117,6 +118,48 @@ class Procedure:
         elif isinstance(event, StepFinished):
             event = StepFinished(event.number, event.ok, r(event.summary), r(event.next_action), event.procedure)
         self._emit_raw(event)
+
+    def save_profile_changes(self, what: str) -> bool:
+        """Write what changed in ``self.profile`` (``what``: e.g. "wa_api_version: 2.43.1") into the operator's
+        profile file (``settings.profile_path``), keeping its comments and order. Refused when the file changed
+        since it was read: then :attr:`profile_refused` says why and a notice gives the edit to make by hand.
+        True when written or nothing was to write."""
+        path = self.settings.profile_path
+        if path is None:
+            return True
+        try:
+            update_profile_file(path, self.profile)
+            return True
+        except ProfileChanged as exc:
+            self.profile_refused = str(exc)
+        except (ProfileError, OSError) as exc:
+            self.profile_refused = f"{path}: could not be updated ({getattr(exc, 'strerror', None) or exc})"
+        self.emit(Message(f"{self.profile_refused}; set it yourself in the profile: {what}", notice=True))
+        return False
+
+    def record_run_state(self, **changes) -> None:
+        """Record run state (``installed``, ``installed_version``…) in the state directory, never in the profile."""
+        try:
+            write_run_state(self.profile, **changes)
+        except OSError as exc:
+            self.emit(Message(f"could not record the run state in {exc.filename or 'the state directory'}: "
+                              f"{exc.strerror or exc}; free space or fix its permissions", notice=True))
+
+    def _log_line(self, host: str, line: str) -> None:
+        """Append to the run log; a local disk problem stops the run log (said once, naming the path) and is
+        never turned into a failure of the host whose line it was."""
+        if self._runlog is None:
+            return
+        try:
+            self._runlog.write(host, line)
+        except OSError as exc:
+            runlog, self._runlog = self._runlog, None
+            try:
+                runlog.close()
+            except OSError:
+                pass  # what could not be written is lost either way; the message says where
+            self._emit_raw(Message(f"local problem: cannot write the run log in {runlog.directory}: {exc.strerror or exc}; "
+                                   "the run goes on without it (free space or fix the permissions there)", notice=True))
 
     def duplicate_number(self) -> Diagnosis | None:
         """DUPLICATE_REGISTRATION_RISK when another saved profile (``settings.profiles_dir``, this profile's
@@ -141,7 +184,11 @@ class Procedure:
             await self._api.aclose()
             self._api = None
         if self._runlog:
-            self._runlog.close()
+            try:
+                self._runlog.close()
+            except OSError as exc:
+                self._emit_raw(Message(f"local problem: the run log in {self._runlog.directory} is incomplete: "
+                                       f"{exc.strerror or exc}", notice=True))
 
     def abort(self) -> None:
         """Drop the SSH connections at once (the app is quitting); :meth:`close` is still to be awaited."""
@@ -265,6 +312,7 @@ class Procedure:
                     self.emit(HostFinished(host.external_hostname, True, 0, ""))
                     return "already done"
                 summary = await action(host)
+                self._ran.add((number, host.external_hostname))
             except Exception as exc:  # noqa: BLE001 - reported on the host's pane, then fan_out records it
                 exc = self._plain_cause(host, exc)
                 text = str(exc) if isinstance(exc, RemoteError) else f"{host.external_hostname}: {exc.__class__.__name__}: {exc}"
@@ -300,6 +348,12 @@ class Procedure:
                                 f"{first.next_action or f'fix {first.host}'}; {retry}")
         if journal:
             journal.step_done(number)
+        kept = [r.host for r in results.values() if r.value == "already done"]
+        if kept:
+            ran = len(results) - len(kept)
+            return self._finish(number, True, f"{what}: done on {ran} host(s); already in place on {len(kept)} "
+                                              f"(re-checked on the host: {', '.join(kept)})" if ran else
+                                f"{what}: already in place on {len(kept)} host(s) (re-checked on the host), nothing to do")
         return self._finish(number, True, f"{what}: done on {len(results)} host(s)")
 
     async def _still_done(self, number: int, host: HostSpec) -> bool:

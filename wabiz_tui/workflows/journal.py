@@ -23,12 +23,13 @@ class Journal:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.data: dict = {"steps": {}, "notes": {}}
+        self.data: dict = {"steps": {}, "notes": {}, "inputs": {}}
         if self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
                 if isinstance(loaded, dict) and isinstance(loaded.get("steps"), dict):
-                    self.data = {"steps": loaded["steps"], "notes": loaded.get("notes") or {}}
+                    self.data = {"steps": loaded["steps"], "notes": loaded.get("notes") or {},
+                                 "inputs": loaded.get("inputs") if isinstance(loaded.get("inputs"), dict) else {}}
             except (OSError, ValueError):
                 pass  # an unreadable journal is an empty one: everything gets re-checked anyway
 
@@ -82,6 +83,21 @@ class Journal:
         self._save()
         return value
 
+    def inputs(self, number: int) -> str | None:
+        """The digest of what step ``number`` put on the hosts when it was recorded (None: not recorded,
+        e.g. a journal written by an older version)."""
+        return self.data["inputs"].get(str(number))
+
+    def record_inputs(self, digests: dict[int, str]) -> None:
+        """Record the digest of what each step puts on the hosts (``{step: sha256 hex}``) for this run."""
+        self.data["inputs"] = {str(n): d for n, d in digests.items()}
+        self._save()
+
+    def forget(self, number: int) -> None:
+        """Drop what is recorded of step ``number`` (it must run again on every host)."""
+        if self.data["steps"].pop(str(number), None) is not None:
+            self._save()
+
     def last_done(self) -> int:
         """The highest step number recorded as finished (0 for none)."""
         done = [int(n) for n, s in self.data["steps"].items() if s.get("done")]
@@ -89,7 +105,7 @@ class Journal:
 
     def clear(self) -> None:
         """Forget everything (a finished procedure clears its journal)."""
-        self.data = {"steps": {}, "notes": {}}
+        self.data = {"steps": {}, "notes": {}, "inputs": {}}
         self.path.unlink(missing_ok=True)
 
     def _save(self) -> None:

@@ -9,7 +9,9 @@ Layout: ``<out>/<cluster>-<YYYYmmdd-HHMMSS>/<host>/debug_output.txt``.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import tarfile
 import time
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api.client import ApiError
+from ..config.atomic import write_atomic
 from ..domain.commands import UnsafeValue
 from ..domain.model import HostSpec, Role
 from ..domain.validation import check_since
@@ -84,6 +87,7 @@ class LogCollection(Procedure):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.profile.name)
         self.directory = Path(out_dir) / f"{safe}-{stamp}"
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # it holds logs and the phone number
         self.files: dict[str, Path] = {}
         return await self._on_hosts(1, self._hosts(request), lambda h: self._collect_host(h, request),
                                     f"collecting logs into {self.directory}")
@@ -130,7 +134,7 @@ class LogCollection(Procedure):
         for name, call in (("health.json", self._client().health), ("support.json", self._client().support)):
             try:
                 body = await call()
-                (self.directory / name).write_text(redact(json.dumps(body, indent=2)) + "\n", encoding="utf-8")
+                write_atomic(self.directory / name, redact(json.dumps(body, indent=2)) + "\n", mode=0o600)
             except ApiError as exc:
                 notes.append(f"{name}: {exc}")
         redact = self._redact  # the token exists now
@@ -141,12 +145,38 @@ class LogCollection(Procedure):
             except RemoteError as exc:  # one host's failure is written down, never fatal for the bundle
                 lines.append(f"ps failed: {exc}")
             (self.directory / host.external_hostname).mkdir(parents=True, exist_ok=True, mode=0o700)
-            (self.directory / host.external_hostname / "ps.txt").write_text("\n".join(redact(l) for l in lines) + "\n",
-                                                                            encoding="utf-8")
+            write_atomic(self.directory / host.external_hostname / "ps.txt", "\n".join(redact(l) for l in lines) + "\n",
+                         mode=0o600)
         if notes:
-            (self.directory / "bundle-notes.txt").write_text("\n".join(redact(n) for n in notes) + "\n", encoding="utf-8")
+            write_atomic(self.directory / "bundle-notes.txt", "\n".join(redact(n) for n in notes) + "\n", mode=0o600)
+        if self._runlog:
+            self._runlog.flush()  # the run's own log files may sit in the bundled folder (--out in the logs dir)
         self.bundle_path = self.directory.with_suffix(".tar.gz")
-        with tarfile.open(self.bundle_path, "w:gz") as tar:
-            tar.add(self.directory, arcname=self.directory.name)
-        self.bundle_path.chmod(0o600)
+        changed = pack_complete(self.directory, self.bundle_path)
+        for name in changed:
+            self.emit(Message(f"{name} was still being written while it was packed: the bundle holds it up to that "
+                              "moment", notice=True))
         return self._finish(2, True, f"bundle written to {self.bundle_path}" + (f" ({len(notes)} part(s) missing, see bundle-notes.txt)" if notes else ""))
+
+
+def pack_complete(directory: Path, target: Path) -> list[str]:
+    """Pack ``directory`` into the .tar.gz ``target`` (mode 600), each file read whole first and added with
+    the size of what was read, so a member is never cut at a size taken before its last write landed (the
+    truncated ``.log`` files of issue 14.7: ``tarfile.add`` takes the size from ``stat`` and reads that many
+    bytes). Returns the files whose size changed while packing (written to meanwhile)."""
+    changed = []
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        tar.add(directory, arcname=directory.name, recursive=False)
+        for path in sorted(directory.rglob("*")):
+            arcname = f"{directory.name}/{path.relative_to(directory)}"
+            if path.is_dir():
+                tar.add(path, arcname=arcname, recursive=False)
+                continue
+            data = path.read_bytes()
+            info = tar.gettarinfo(str(path), arcname=arcname)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+            if path.stat().st_size != len(data):
+                changed.append(arcname)
+    return changed

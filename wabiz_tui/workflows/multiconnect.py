@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 
 from ..api.client import ApiError
-from ..config.profile import save_profile
 from ..domain.health import Level
 from ..domain.model import HostSpec, Role
 from ..domain.validation import ALLOWED_SHARDS, FieldError, check_host, validate_profile
@@ -102,8 +101,8 @@ class Multiconnect(Procedure):
         return self._finish(1, True, f"shards set to {shards} (201)")
 
     def _save(self) -> None:
-        if self.settings.profile_path:
-            save_profile(self.profile, self.settings.profile_path)
+        hosts = ", ".join(h.external_hostname for h in self.profile.hosts)
+        self.save_profile_changes(f"shards: {self.profile.shards} and the hosts {hosts}")
 
     async def health_served(self) -> bool:
         """Step 2: every shard has a connected Coreapp (a missing standby is a warning, not a failure)."""

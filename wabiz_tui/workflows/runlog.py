@@ -40,6 +40,12 @@ class RunLog:
             for f in self._files.values():
                 f.flush()
 
+    def flush(self) -> None:
+        """Write what is buffered to disk now (before the files are read, e.g. packed into a bundle)."""
+        for fh in self._files.values():
+            fh.flush()
+        self._flushed = time.monotonic()
+
     def close(self) -> None:
         """Close every file."""
         for fh in self._files.values():

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config.profile import save_profile
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind
 from ..domain.render import NAMED_MEDIA_VOLUME
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message
+from .journal import Journal
 
 UNINSTALL_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "down", "Remove the containers", "rm -s -f each role's service, then down, on every host."),
@@ -96,7 +96,8 @@ class Uninstall(Procedure):
         if ok:
             if self.settings.journal:
                 self.settings.journal.clear()
+                # the install's journal too: what it recorded is gone from the hosts (issue 13, item 3)
+                Journal.for_cluster(self.settings.journal.path.parent, self.profile, "install").clear()
             self.profile = self.profile.with_changes(installed=False)
-            if self.settings.profile_path:
-                save_profile(self.profile, self.settings.profile_path)
+            self.record_run_state(installed=False, installed_version="")
         return ok

@@ -21,7 +21,7 @@ from typing import Callable
 
 from ..api.client import ApiError
 from ..config.backups import load_backup, save_backup
-from ..config.profile import ProfileError, save_profile
+from ..config.profile import ProfileError
 from ..domain.commands import ComposeInvocation, docker_wait
 from ..domain.health import ClusterVerdict, Level
 from ..domain.model import CONTAINER_MEDIA_PATH, ROLE_ORDER, DbEngine, HostSpec, Role
@@ -222,11 +222,12 @@ class Upgrade(Procedure):
         ok = await self._wait_health(6, True, lambda v: v.level is Level.OK)
         if ok:
             self.profile = self.profile.with_changes(wa_api_version=self.target)
-            if self.settings.profile_path:
-                save_profile(self.profile, self.settings.profile_path)
+            self.record_run_state(installed_version=self.target)
+            saved = self.save_profile_changes(f"wa_api_version: {self.target}")
             if self.settings.journal:
                 self.settings.journal.clear()
-            self.emit(Message(f"the profile now records WA_API_VERSION {self.target}"))
+            if saved:
+                self.emit(Message(f"the profile now records WA_API_VERSION {self.target}"))
         return ok
 
     async def run_roles(self) -> bool:

@@ -39,6 +39,7 @@ class LogsScreen(OperationScreen):
     OP = "logs"
     HEADING = "Collect logs"
     STEPS = LOG_STEPS
+    CHANGES_CLUSTER = False
     RUN_LABEL = "Collect"
     INTRO = ("docker-compose logs on each chosen host, streamed into <state dir>/logs/<cluster>-<time>/<host>/"
              "debug_output.txt with secrets redacted; the bundle adds health, /v1/support and ps of every host.")

@@ -51,6 +51,8 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
     INTRO = ""
     STEPS: tuple[StepInfo, ...] = ()
     RUN_LABEL = "Start"
+    #: whether the operation changes the cluster (then it needs the cluster's lock; reading logs does not)
+    CHANGES_CLUSTER = True
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("escape", "leave", "Wizard", show=True),
     ]
@@ -242,6 +244,8 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
         if self.wapp.busy:
             self.wapp.notify(f"Wizard step {self.wapp.step_tag(self.wapp.active_step or 0)} is running; "
                              "wait for it to finish.", severity="warning")
+            return False
+        if self.CHANGES_CLUSTER and not self.wapp.hold_cluster_lock(self.HEADING):
             return False
         return True
 

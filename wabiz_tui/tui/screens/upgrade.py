@@ -229,6 +229,7 @@ class UpgradeScreen(OperationScreen):
         """Run the upgrade (the form was checked and the downtime confirmed)."""
         from ...config.paths import app_paths
 
+        self.wapp.masker.add(password)  # masked in what the app shows, like the engine does
         self.target = target
         self.source = self.wapp.profile.wa_api_version
         self.chown_offered = False
@@ -319,6 +320,7 @@ class UpgradeScreen(OperationScreen):
                                target=self.wapp.profile.wa_api_version, force=True)
 
             self.mode = "restore"
+            self.wapp.masker.add(password)
             self.run_operation(build, lambda wf: wf.restore(path, password), f"Restore of {path.name}")
 
         self.app.push_screen(PasswordScreen(f"Restore the settings from {path.name}?",

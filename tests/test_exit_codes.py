@@ -1,0 +1,173 @@
+"""One exit-code table for every command (issue 14.9), and one process per cluster (issue 14.2).
+
+Each command is run as a subprocess (``python -m wabiz_tui``) so the real argument parsing, the
+dispatch and the process exit are what is checked. Nothing here contacts a host: the profile points
+at a closed loopback port and every case is refused before any connection."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.domain.test_validation import good_profile
+from wabiz_tui.config.lock import ClusterBusy, ClusterLock
+from wabiz_tui.config.profile import save_profile
+from wabiz_tui.exitcodes import TABLE, Exit, HealthExit
+
+CMD = [sys.executable, "-m", "wabiz_tui"]
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(CMD + list(args), capture_output=True, text=True, timeout=120, env=os.environ.copy())
+
+
+@pytest.fixture
+def profile(tmp_path) -> Path:
+    return save_profile(good_profile(), tmp_path / "p.yaml")
+
+
+def test_readme_documents_the_table():
+    text = README.read_text()
+    for code, name, _ in TABLE:
+        assert re.search(rf"^\| *{int(code)} *\| *{re.escape(name)} *\|", text, re.M), (code, name)
+    for code in HealthExit:
+        assert re.search(rf"^\| *{int(code)} *\| *{code.name} *\|", text, re.M), code
+
+
+BAD_INPUT = [("render", "nope.yaml", "--out", "x"), ("install", "nope.yaml", "--yes"), ("preflight", "nope.yaml"),
+             ("logs", "nope.yaml"), ("upgrade", "nope.yaml", "--to", "2.43.1"), ("dbupgrade", "nope.yaml", "--to", "2.43.1",
+             "--host", "h"), ("uninstall", "nope.yaml"), ("plan", "nope.yaml"), ("multiconnect", "nope.yaml", "--shards", "2"),
+             ("profile", "show", "nope.yaml"), ("install",), ("plan", "x", "--procedure", "nope"), ("bogus-command",),
+             ("monitor", "nope.yaml"), ("wizard", "nope.yaml"), ("init",), ("profile", "import", "nope.yaml"),
+             ("demo", "--speed", "0")]
+
+
+@pytest.mark.parametrize("args", BAD_INPUT, ids=lambda a: " ".join(a))
+def test_bad_input_is_2_for_every_command_but_health(args):
+    res = run(*args)
+    assert res.returncode == Exit.BAD_INPUT, res.stderr
+    assert "Traceback" not in res.stderr and res.stderr.strip()
+
+
+@pytest.mark.parametrize("args", [("health", "nope.yaml"), ("health",), ("health", "x", "--bogus"),
+                                  ("health", "x", "--interval", "0"), ("health", "x", "--interval", "abc")],
+                         ids=lambda a: " ".join(a))
+def test_health_bad_input_is_unknown_never_critical(args):
+    res = run(*args)
+    assert res.returncode == HealthExit.UNKNOWN, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("args", [("install", "{p}"), ("upgrade", "{p}", "--to", "2.43.1"), ("uninstall", "{p}"),
+                                  ("uninstall", "{p}", "--yes", "--confirm-name", "wrong"),
+                                  ("multiconnect", "{p}", "--shards", "2")], ids=lambda a: " ".join(a))
+def test_a_missing_confirmation_is_refused_by_a_guard(profile, args):
+    res = run(*[a.format(p=profile) for a in args])
+    assert res.returncode == Exit.REFUSED, res.stdout + res.stderr
+
+
+def test_plan_is_0(profile):
+    assert run("plan", str(profile)).returncode == Exit.OK
+
+
+def test_a_local_problem_is_cannot_check(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = run("demo", "--headless", "--workdir", str(blocker / "sub"))
+    assert res.returncode == Exit.CANNOT_CHECK and str(blocker / "sub") in res.stderr and "Traceback" not in res.stderr
+
+
+def test_sigint_is_130(tmp_path):
+    proc = subprocess.Popen(CMD + ["demo", "--serve", "--speed", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not proc.stdout.readline().startswith("profile: "):
+            pass
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (Exit.INTERRUPTED, Exit.OK)
+
+
+# ---- one process per cluster -----------------------------------------------------------------------
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from wabiz_tui.config.lock import ClusterLock
+    from wabiz_tui.config.paths import app_paths
+    from wabiz_tui.config.profile import load_profile
+    ClusterLock.for_profile(app_paths().locks, load_profile(sys.argv[1])).acquire("install")
+    print("held", flush=True)
+    time.sleep(120)
+""")
+
+
+def hold(profile: Path) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(profile)], stdout=subprocess.PIPE, text=True,
+                            env=os.environ.copy())
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+@pytest.mark.parametrize("args", [("install", "{p}", "--yes"), ("upgrade", "{p}", "--to", "2.43.1", "--yes"),
+                                  ("uninstall", "{p}", "--yes", "--confirm-name", "prod"),
+                                  ("multiconnect", "{p}", "--shards", "2", "--yes")], ids=lambda a: a[0])
+def test_a_second_process_is_refused_naming_the_holder(profile, args, monkeypatch):
+    monkeypatch.setenv("WABIZ_BACKUP_PASSWORD", "Backup-pass-123")
+    holder = hold(profile)
+    try:
+        res = run(*[a.format(p=profile) for a in args])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert res.returncode == Exit.REFUSED, res.stdout + res.stderr
+    assert f"install (pid {holder.pid}, since " in res.stderr and "one process at a time" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_read_only_commands_do_not_need_the_lock(profile):
+    holder = hold(profile)
+    try:
+        assert run("plan", str(profile)).returncode == Exit.OK
+        res = run("health", str(profile))  # the Webapp of good_profile is not there: CRITICAL, not refused
+        assert res.returncode in (HealthExit.CRITICAL, HealthExit.UNKNOWN) and "one process at a time" not in res.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_lock_is_freed_by_kill_9(profile, tmp_path):
+    from wabiz_tui.config.paths import app_paths
+
+    holder = hold(profile)
+    lock = ClusterLock.for_profile(app_paths().locks, good_profile())
+    with pytest.raises(ClusterBusy):
+        lock.acquire("install")
+    assert lock.holder()["pid"] == holder.pid
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    lock.acquire("install")
+    assert lock.held and lock.holder() == {} or lock.holder()["pid"] == os.getpid()
+    lock.release()
+
+
+def test_two_locks_in_one_process_exclude_each_other(tmp_path):
+    a = ClusterLock.for_profile(tmp_path, good_profile())
+    b = ClusterLock.for_profile(tmp_path, good_profile())
+    a.acquire("wizard (step)")
+    with pytest.raises(ClusterBusy, match=r"wizard \(step\) \(pid \d+, since"):
+        b.acquire("install")
+    a.release()
+    b.acquire("install")
+    b.release()

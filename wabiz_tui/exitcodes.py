@@ -1,0 +1,52 @@
+"""The one table of exit codes for every command (design.md §11), documented in the README.
+
+Every command answers with :class:`Exit`; ``health`` keeps the monitoring-plugin convention that cron
+and Nagios-style agents read (:class:`HealthExit`: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), so its bad
+input and any check that could not run answer UNKNOWN, never CRITICAL. Source of that convention: the
+Monitoring Plugins Development Guidelines, "Plugin Return Codes" (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    """Exit codes of every command but ``health``."""
+
+    OK = 0
+    #: the procedure failed, or the cluster did not end healthy
+    FAILED = 1
+    #: bad input: the profile, a flag, a value (nothing was contacted)
+    BAD_INPUT = 2
+    #: the check or the procedure could not run (a local problem: state directory full or read-only, ...)
+    CANNOT_CHECK = 3
+    #: refused by a guard: a confirmation is missing (--yes, --confirm-name), another process works on the
+    #: cluster (the lock), the number is registered by another profile, the profile changed meanwhile
+    REFUSED = 4
+    #: stopped to wait for the operator: the registration code (run again with --code)
+    NEEDS_INPUT = 5
+    #: interrupted (Ctrl-C, SIGTERM); a procedure with a journal resumes when run again
+    INTERRUPTED = 130
+
+
+class HealthExit(IntEnum):
+    """``health``: the monitoring-plugin convention."""
+
+    OK = 0
+    WARNING = 1
+    CRITICAL = 2
+    UNKNOWN = 3
+
+
+#: (code, name, meaning) rows of the README's table, in order.
+TABLE: tuple[tuple[int, str, str], ...] = (
+    (Exit.OK, "ok", "done; the cluster is as asked"),
+    (Exit.FAILED, "failed", "a step or check failed, or the cluster did not end healthy"),
+    (Exit.BAD_INPUT, "bad input", "the profile, a flag or a value is wrong; nothing was contacted"),
+    (Exit.CANNOT_CHECK, "cannot check", "the command could not run (e.g. the state directory is full or read-only)"),
+    (Exit.REFUSED, "refused by a guard", "a confirmation is missing, another process works on the cluster, "
+                                         "the number is registered elsewhere, or the profile changed meanwhile"),
+    (Exit.NEEDS_INPUT, "needs input", "install stopped for the registration code: run again with --code"),
+    (Exit.INTERRUPTED, "interrupted", "Ctrl-C or SIGTERM; run the same command again to resume"),
+)
