@@ -68,14 +68,14 @@ async def test_up_ps_logs_down_shapes(cluster, core1):
     assert lines[0] == 'Creating network "biz_default" with the default driver'
     assert lines[1] == 'Creating volume "biz_whatsappMedia" with local driver'
     assert lines[2] == "Pulling wacore (docker.whatsapp.biz/coreapp:v2.41.2)..."
-    assert lines[-1] == "Creating biz_wacore_1 ... done"
+    assert lines[-1] == "Creating biz_wacore_1 ... done"  # compose 1.29 ends its status lines with "\r\n"
     # second up: up-to-date, no pull, no network
     r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
     assert r.stderr == "biz_wacore_1 is up-to-date\n"
     # version change: recreate (and pull the new image)
     r = await core1.run(compose_cmd("wa-core-1", "up -d wacore", version="2.45.2"))
     assert "Pulling wacore (docker.whatsapp.biz/coreapp:v2.45.2)..." in r.stderr
-    assert r.stderr.endswith("Recreating biz_wacore_1 ... done\n")
+    assert r.stderr.endswith("Recreating biz_wacore_1 ... \r\nRecreating biz_wacore_1 ... done\r\n")
 
     r = await core1.run(compose_cmd("wa-core-1", "ps"))
     out = r.stdout.splitlines()
@@ -101,7 +101,7 @@ async def test_up_ps_logs_down_shapes(cluster, core1):
 
     r = await core1.run(compose_cmd("wa-core-1", "down -v"))
     assert r.exit_status == 0
-    assert r.stderr == ("Removing biz_wacore_1 ... done\nRemoving network biz_default\n"
+    assert r.stderr == ("Removing biz_wacore_1 ... \r\nRemoving biz_wacore_1 ... done\r\nRemoving network biz_default\n"
                         "Removing volume biz_whatsappMedia\n")
     assert cluster.containers("wa-core-1") == []
 
@@ -165,3 +165,18 @@ async def test_dbupgrade_job_exits_zero(cluster, core1):
     assert "Creating network" not in r.stderr  # network_mode: bridge
     r = await core1.run("docker wait biz_dbupgrade_1")
     assert r.stdout == "0\n"
+
+
+async def test_up_on_a_pty_writes_the_bytes_real_compose_writes(core1):
+    """Issue 13 item 1: on a terminal the simulator's compose rewrites its status line in place, as
+    docker-compose 1.29.2 does (tests/fixtures/compose/up_waweb.pty); the product keeps the final word."""
+    from wabiz_tui.domain.text import LineSplitter
+
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"), term_type="xterm", encoding=None)
+    assert r.exit_status == 0
+    raw = r.stdout
+    assert raw.endswith(b"Creating biz_wacore_1 ... \r\r\n\x1b[1A\x1b[2K\rCreating biz_wacore_1 ... \x1b[32mdone\x1b[0m\r\x1b[1B")
+    assert r.stderr == b""  # a terminal merges stderr
+    s = LineSplitter()
+    lines = s.feed(raw) + s.close()
+    assert lines[-1] == "Creating biz_wacore_1 ... done"

@@ -379,6 +379,46 @@ async def _line(p: Proc, text: str, pause: float = 0.05, stream: str = "err") ->
     await p.shell.host.pause(pause)
 
 
+class _Status:
+    """docker-compose 1.29's per-container status lines (``Creating x ... done``), written to stderr.
+
+    On a terminal each line is first written open, then rewritten in place with its final word, so
+    what a PTY carries is (observed here from ``docker-compose up -d master wacore`` 1.29.2 on dockerd
+    20.10, ``tests/fixtures/compose/up_two.pty``)::
+
+        Creating biz_master_1 ... \r\r\nCreating biz_wacore_1 ... \r\r\n
+        \x1b[1A\x1b[2K\rCreating biz_wacore_1 ... \x1b[32mdone\x1b[0m\r\x1b[1B
+        \x1b[2A\x1b[2K\rCreating biz_master_1 ... \x1b[32mdone\x1b[0m\r\x1b[2B
+
+    (the PTY turns compose's ``\r\n`` into ``\r\r\n``). Without a terminal: ``Creating x ... \r\n``
+    then ``Creating x ... done\r\n``. Names are padded to the longest of the batch
+    (``Stopping biz_waweb_1  ... done`` beside ``biz_master_1``).
+    """
+
+    COLOURS = {"done": "\x1b[32m", "error": "\x1b[31m"}
+
+    def __init__(self, p: Proc, verb: str, names: list[str]):
+        self.p, self.verb, self.rows = p, verb, []
+        self.width = max((len(n) for n in names), default=0)
+
+    def _text(self, name: str) -> str:
+        return f"{self.verb} {name.ljust(self.width)} ... "
+
+    async def open(self, name: str) -> None:
+        self.rows.append(name)
+        await self.p.err(self._text(name) + "\r\n")
+
+    async def close(self, name: str, word: str = "done", pause: float = 0.02) -> None:
+        if name not in self.rows:
+            await self.open(name)
+        if self.p.tty:
+            up = len(self.rows) - self.rows.index(name)
+            await self.p.err(f"\x1b[{up}A\x1b[2K\r{self._text(name)}{self.COLOURS.get(word, '')}{word}\x1b[0m\r\x1b[{up}B")
+        else:
+            await self.p.err(f"{self._text(name)}{word}\r\n")
+        await self.p.shell.host.pause(pause)
+
+
 async def _pull(p: Proc, svc: Service) -> None:
     host = p.shell.host
     if svc.image in host.images:
@@ -442,29 +482,35 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
             if existing.running:
                 await _line(p, f"{name} is up-to-date")
             else:
-                await _line(p, f"Starting {name} ... ", 0.3)
+                status = _Status(p, "Starting", [name])
+                await status.open(name)
+                await host.pause(0.3)
                 brain.start(existing)
-                await _line(p, f"Starting {name} ... done", 0.0)
+                await status.close(name, pause=0.0)
             continue
         if existing:
+            status = _Status(p, "Recreating", [name])
+            await status.open(name)
             await host.pause(0.3)
             brain.stop(existing, 0)
             brain.remove(existing)
             c = _new_container(p, proj, svc)
             brain.start(c)
-            await _line(p, f"Recreating {name} ... done", 0.05)
+            await status.close(name, pause=0.05)
         else:
+            status = _Status(p, "Creating", [name])
+            await status.open(name)
             await host.pause(0.3)
             c = _new_container(p, proj, svc)
             if host.name in brain.runtime_faults:
-                await _line(p, f"Creating {name} ... error", 0.05)
+                await status.close(name, "error", 0.05)
                 raise ComposeError(
                     f"for {svc.name}  Cannot start service {svc.name}: OCI runtime create failed: container_linux.go:380: "
                     "starting container process caused: process_linux.go:545: container init caused: "
                     "rootfs_linux.go:76: mounting \"/proc\" to rootfs caused: permission denied: unknown\n"
                     "ERROR: Encountered errors while bringing up the project.")
             brain.start(c)
-            await _line(p, f"Creating {name} ... done", 0.05)
+            await status.close(name, pause=0.05)
     await brain.settle()
     return 0
 
@@ -535,11 +581,14 @@ async def _filler(p: Proc, prefix: str, total: int) -> None:
 async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-t", "--timeout"))
     _select(proj, names)
-    for c in _containers(p, proj, names):
-        if c.running:
-            await p.shell.host.pause(0.3)
-            p.shell.host.brain.stop(c, 0)
-            await _line(p, f"Stopping {c.name} ... done", 0.02)
+    running = [c for c in _containers(p, proj, names) if c.running]
+    status = _Status(p, "Stopping", [c.name for c in running])
+    for c in running:
+        await status.open(c.name)
+    for c in running:
+        await p.shell.host.pause(0.3)
+        p.shell.host.brain.stop(c, 0)
+        await status.close(c.name)
     await p.shell.host.brain.settle()
     return 0
 
@@ -547,10 +596,11 @@ async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
 async def cmd_kill(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-s",))
     _select(proj, names)
-    for c in _containers(p, proj, names):
-        if c.running:
-            p.shell.host.brain.stop(c, 137)
-            await _line(p, f"Killing {c.name} ... done", 0.02)
+    running = [c for c in _containers(p, proj, names) if c.running]
+    status = _Status(p, "Killing", [c.name for c in running])
+    for c in running:
+        p.shell.host.brain.stop(c, 137)
+        await status.close(c.name)
     await p.shell.host.brain.settle()
     return 0
 
@@ -574,11 +624,15 @@ async def cmd_restart(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-t", "--timeout"))
     _select(proj, names)
     brain = p.shell.host.brain
-    for c in _containers(p, proj, names):
+    cs = _containers(p, proj, names)
+    status = _Status(p, "Restarting", [c.name for c in cs])
+    for c in cs:
+        await status.open(c.name)
+    for c in cs:
         await p.shell.host.pause(0.3)
         brain.stop(c, 0)
         brain.start(c)
-        await _line(p, f"Restarting {c.name} ... done", 0.02)
+        await status.close(c.name)
     await brain.settle()
     return 0
 
@@ -601,9 +655,10 @@ async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
     if "-f" not in opts and "--force" not in opts:
         await p.err("Are you sure? [yN] ")
         return 1
+    status = _Status(p, "Removing", [c.name for c in stopped])
     for c in stopped:
         brain.remove(c)
-        await _line(p, f"Removing {c.name} ... done", 0.05)
+        await status.close(c.name, pause=0.05)
     await brain.settle()
     return 0
 
@@ -614,14 +669,20 @@ async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
         raise ComposeError("down does not accept service names")
     host, brain = p.shell.host, p.shell.host.brain
     cs = _containers(p, proj)
+    running = [c for c in cs if c.running]
+    stopping = _Status(p, "Stopping", [c.name for c in running])
+    for c in running:
+        await stopping.open(c.name)
+    for c in running:
+        await host.pause(0.3)
+        brain.stop(c, 0)
+        await stopping.close(c.name)
+    removing = _Status(p, "Removing", [c.name for c in cs])
     for c in cs:
-        if c.running:
-            await host.pause(0.3)
-            brain.stop(c, 0)
-            await _line(p, f"Stopping {c.name} ... done", 0.02)
+        await removing.open(c.name)
     for c in cs:
         brain.remove(c)
-        await _line(p, f"Removing {c.name} ... done", 0.05)
+        await removing.close(c.name, pause=0.05)
     net = f"{proj.name}_default"
     if net in host.networks:
         host.networks.discard(net)

@@ -24,14 +24,15 @@ from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicat
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
-from ..domain.text import Redactor
+from ..domain.text import PullProgress, Redactor
 from ..domain.validation import validate_profile
 from ..remote.errors import HostKeyUnknown, HostUnreachable, RemoteError
 from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from ..remote.run import run_streaming
 from ..remote.upload import upload_text
-from .events import Emit, Finding, HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .events import (Emit, Finding, HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, Progress,
+                     StepFinished, StepStarted)
 from .runlog import RunLog
 from .settings import RunSettings
 from .stepinfo import StepInfo
@@ -208,10 +209,13 @@ class Procedure:
 
         recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))
         name = host.external_hostname
+        pulled = PullProgress() if pty and echo else None
 
         def lines(batch: list[str]) -> None:
             if not quiet:
                 recent.extend(batch)
+            if pulled is not None and pulled.feed(batch):  # an image pull in progress: layers done per host
+                self.emit(Progress(name, pulled.done, pulled.total, unit="layers"))
             if on_lines:
                 on_lines(batch)
             for text in batch:

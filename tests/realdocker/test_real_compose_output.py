@@ -1,0 +1,21 @@
+"""Item 1 of issue 13 on real parts: docker-compose 1.29's words survive its PTY byte stream."""
+
+from __future__ import annotations
+
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.workflows.events import HostOutput
+from wabiz_tui.workflows.ha_install import HaInstall
+
+
+async def test_up_on_a_pty_keeps_the_done_words_of_real_compose(docker_host):
+    events = Recorder()
+    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
+    try:
+        for step in (1, 2, 3, 4, 5):
+            assert await wf.run_step(step), events.text()
+    finally:
+        await wf.close()
+    lines = [e.line for e in events.of(HostOutput)]
+    for service in ("waweb", "master", "wacore"):
+        assert f"Creating biz_{service}_1 ... done" in lines, lines
+    assert "" not in lines  # the trailing cursor move of compose's last line is no empty line
