@@ -81,3 +81,39 @@ async def test_bad_options_are_refused_naming_them(installed, tmp_path):
         await wf.close()
     summary = events.of(StepFinished)[-1].summary
     assert "--host: 'nope'" in summary
+
+
+async def test_since_on_a_v1_host_collects_real_logs_per_container(installed, tmp_path):
+    """Issue 13 item 2: docker-compose 1.29 has no ``logs --since`` (it prints its usage, exit 0); on a v1
+    host the collection uses ``docker logs --since`` per container, with compose v1's prefixes."""
+    for h in installed.profile.hosts:
+        installed.cluster.set_compose_flavours(h.external_hostname, v2=False, v1=True)
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert await wf.collect(LogRequest(hosts=("wa-core-1",), since="1h"), tmp_path), events.text()
+    finally:
+        await wf.close()
+    text = wf.files["wa-core-1"].read_text()
+    assert "Usage:" not in text
+    lines = text.splitlines()
+    assert lines and all(line.startswith("wacore_1  | ") for line in lines)
+
+
+async def test_a_usage_answer_is_never_reported_as_collected_logs(installed, tmp_path, monkeypatch):
+    """Whatever makes compose answer with its usage (an option this host's compose lacks), the file is not
+    reported as collected logs."""
+    from wabiz_tui.domain import commands
+
+    for h in installed.profile.hosts:
+        installed.cluster.set_compose_flavours(h.external_hostname, v2=False, v1=True)
+    # pretend v1 had --since: compose then answers with its usage text, as the product did before the fix
+    monkeypatch.setitem(commands.LOGS_OPTIONS, commands.COMPOSE_V1, commands.LOGS_OPTIONS[commands.COMPOSE_V2])
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert not await wf.collect(LogRequest(hosts=("wa-core-1",), since="1h"), tmp_path)
+    finally:
+        await wf.close()
+    assert wf.files == {}
+    assert "answered with its usage text, not logs" in events.of(StepFinished)[-1].summary

@@ -333,6 +333,7 @@ async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = Fal
         for name in proj.warnings:  # v1 and v2 word it differently (docker/compose#4788, #9067)
             await p.err(f'WARN[0000] The "{name}" variable is not set. Defaulting to a blank string.\n' if v2
                         else f"WARNING: The {name} variable is not set. Defaulting to a blank string.\n")
+        p.compose_v2 = v2
         return await handler(p, proj, rest)
     except ComposeError as exc:
         await p.err(f"ERROR: {exc}\n")
@@ -532,24 +533,51 @@ async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
     return 0
 
 
+#: ``docker-compose logs`` 1.29.2's answer to an option it lacks (``--since``, ``--until``): this usage text
+#: on stderr, exit status 0 (observed here, Debian's docker-compose 1.29.2-3).
+V1_LOGS_USAGE = """View output from containers.
+
+Usage: logs [options] [--] [SERVICE...]
+
+Options:
+    --no-color              Produce monochrome output.
+    -f, --follow            Follow log output.
+    -t, --timestamps        Show timestamps.
+    --tail="all"            Number of lines to show from the end of the logs
+                            for each container.
+    --no-log-prefix         Don't print prefix in logs.
+"""
+
+
 async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``logs``. v1 prints ``Attaching to <containers>`` first and prefixes lines with ``<service>_<n>``
+    padded to the longest plus one (``wacore_1  | stand-in node ready``, observed on compose 1.29.2 here);
+    v2 prefixes with the container name. v1 has no ``--since``/``--until`` (:data:`V1_LOGS_USAGE`)."""
+    v2 = getattr(p, "compose_v2", False)
+    if not v2 and any(a in ("--since", "--until") or a.startswith(("--since=", "--until=")) for a in rest):
+        await p.err(V1_LOGS_USAGE)
+        return 0
     opts, names = _split(rest, ("--tail", "--since", "--until"))
     _select(proj, names)
     cs = _containers(p, proj, names)
     tail = opts.get("--tail", "all")
     stamps = "-t" in opts or "--timestamps" in opts
-    width = max([len(c.name) for c in cs] or [0]) + 1
+    since = since_time(opts["--since"]) if opts.get("--since") else None
+    label = {c.id: c.name if v2 else c.name[len(proj.name) + 1:] for c in cs}
+    width = max([len(v) for v in label.values()] or [0]) + 1
+    if not v2 and cs:
+        await p.out("Attaching to " + ", ".join(c.name for c in cs) + "\n")
     sent: dict[str, int] = {}
     for c in cs:
-        lines = c.logs
+        lines = [(ts, text) for ts, text in c.logs if since is None or ts >= since]
         if tail != "all":
             n = int(tail)
             lines = lines[-n:] if n > 0 else []
         for ts, text in lines:
             stamp = f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else ""
-            await p.out(f"{c.name.ljust(width)} | {stamp}{text}\n")
-        if tail == "all" and p.shell.host.log_filler_bytes > 0:
-            await _filler(p, c.name.ljust(width), p.shell.host.log_filler_bytes)
+            await p.out(f"{label[c.id].ljust(width)} | {stamp}{text}\n")
+        if tail == "all" and since is None and p.shell.host.log_filler_bytes > 0:
+            await _filler(p, label[c.id].ljust(width), p.shell.host.log_filler_bytes)
         sent[c.id] = len(c.logs)
         await asyncio.sleep(0)
     if "-f" in opts or "--follow" in opts:
@@ -557,9 +585,29 @@ async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
             await asyncio.sleep(max(0.05, 0.5 * p.shell.host.speed))
             for c in cs:
                 for ts, text in c.logs[sent.get(c.id, 0):]:
-                    await p.out(f"{c.name.ljust(width)} | {text}\n")
+                    await p.out(f"{label[c.id].ljust(width)} | {text}\n")
                 sent[c.id] = len(c.logs)
     return 0
+
+
+def since_time(value: str):
+    """Docker's ``--since`` value as a UTC datetime: a duration (``10m``, ``1h30m``, ``45s``), an RFC 3339
+    date or date-time, or a Unix timestamp. Raises :class:`ComposeError` for anything else."""
+    import datetime as _dt
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+    m = re.fullmatch(r"((?:\d+(?:\.\d+)?(?:h|m|s|ms))+)", value)
+    if m:
+        seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[u]
+                      for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", value))
+        return now - _dt.timedelta(seconds=seconds)
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return _dt.datetime.fromtimestamp(float(value), _dt.timezone.utc)
+    try:
+        when = _dt.datetime.fromisoformat(value.rstrip("Z"))
+        return when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        raise ComposeError(f'invalid value "{value}" for flag --since') from None
 
 
 async def _filler(p: Proc, prefix: str, total: int) -> None:

@@ -9,7 +9,7 @@ import json
 import re
 
 from .brain import Container
-from .compose import compose_main, ports_text
+from .compose import ComposeError, compose_main, ports_text, since_time
 from .fs import Sandbox
 from .registry import pull_refusal
 from .shell import Proc, Shell
@@ -160,6 +160,7 @@ async def docker_main(p: Proc) -> int:
         tail = "all"
         stamps = False
         ref = None
+        since = None
         it = iter(rest)
         for a in it:
             if a in ("--tail", "-n"):
@@ -168,7 +169,12 @@ async def docker_main(p: Proc) -> int:
                 tail = a.split("=", 1)[1]
             elif a in ("-t", "--timestamps"):
                 stamps = True
-            elif a in ("--since", "--until"):
+            elif a == "--since":
+                try:
+                    since = since_time(next(it, ""))
+                except ComposeError as exc:
+                    return await p.fail(str(exc), 125)
+            elif a == "--until":
                 next(it, None)
             elif a.startswith("-"):
                 continue
@@ -179,7 +185,8 @@ async def docker_main(p: Proc) -> int:
         c = find(ref)
         if c is None:
             return await no_such(ref)
-        lines = c.logs if tail == "all" else (c.logs[-int(tail):] if int(tail) > 0 else [])
+        lines = [(ts, text) for ts, text in c.logs if since is None or ts >= since]
+        lines = lines if tail == "all" else (lines[-int(tail):] if int(tail) > 0 else [])
         for ts, text in lines:
             await p.out((f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else "") + text + "\n")
         return 0
