@@ -46,7 +46,7 @@ async def test_quiet_on_a_good_cluster(demo, tmp_path):
     (lambda c: c.set_port_taken("wa-web-1", 9090), "wa-web-1", "ports", "9090"),
     (lambda c: c.set_unresolvable("wa-master-1", "wa-core-2"), "wa-master-1", "names", "wa-core-2"),
     (lambda c: c.set_database("wa-db.demo.internal", 3306, reachable=False), "wa-core-1", "database", "does not answer"),
-    (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "wa-core-1", "database", "5.6.51 is not supported"),
+    (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "", "db version", "5.6.51 is not supported"),
     (lambda c: c.set_clock_offset("wa-core-2", 90), "wa-core-2", "clock", "s off: synchronise it"),
     (lambda c: c.set_disk_free("wa-master-2", 1024 * 1024), "wa-master-2", "disk /var/lib/docker", "1.0 GiB free"),
     (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "registry refused"),

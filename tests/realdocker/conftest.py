@@ -160,6 +160,56 @@ def real_docker():
 
 
 @dataclass
+class RealMariaDb:
+    """A mariadbd of our own on 127.0.0.1:``port`` with the account ``user``/``password`` (all privileges)."""
+
+    port: int
+    user: str = "waent"
+    password: str = "Pass-word-42"
+
+
+@pytest.fixture(scope="session")
+def real_mariadb():
+    """Debian's MariaDB 10.11, unspoofed (greets ``5.5.5-10.11.19-MariaDB…``), in a temporary datadir
+    (lab-facts §7); stopped by its PID at the end."""
+    from tests.openssh.conftest import free_port
+
+    if os.geteuid() != 0:
+        _missing("the real MariaDB test server runs as the mysql user: needs root")
+    for tool in ("mariadbd", "mariadb-install-db", "mariadb"):
+        if not shutil.which(tool):
+            _missing(f"{tool} is not installed here (mariadb-server)")
+    base = Path(tempfile.mkdtemp(prefix="wabiz-mariadb-"))
+    shutil.chown(base, "mysql", "mysql")
+    subprocess.run(["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={base / 'data'}",
+                    "--auth-root-authentication-method=socket"], check=True, capture_output=True, timeout=120)
+    port = free_port()
+    log = open(base / "mariadbd.log", "wb")
+    proc = subprocess.Popen(["mariadbd", "--no-defaults", "--user=mysql", f"--datadir={base / 'data'}", f"--socket={base / 'sock'}",
+                             f"--pid-file={base / 'pid'}", "--bind-address=127.0.0.1", f"--port={port}", "--skip-name-resolve",
+                             "--innodb-buffer-pool-size=32M", "--performance-schema=OFF"], stdout=log, stderr=subprocess.STDOUT)
+    db = RealMariaDb(port)
+    try:
+        deadline = time.monotonic() + 30
+        sql = (f"CREATE USER IF NOT EXISTS '{db.user}'@'%' IDENTIFIED BY '{db.password}'; "
+               f"GRANT ALL ON *.* TO '{db.user}'@'%' WITH GRANT OPTION;")
+        while subprocess.run(["mariadb", "-S", str(base / "sock"), "-e", sql], capture_output=True).returncode != 0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"mariadbd did not start: {(base / 'mariadbd.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield db
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass
 class DockerHost:
     """One real host for the product: sshd on loopback, its sessions on the test dockerd."""
 

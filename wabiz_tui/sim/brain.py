@@ -90,6 +90,8 @@ class SimDatabase:
         """The auth plugin the MySQL handshake announces."""
         if self.default_plugin:
             return self.default_plugin
+        if "mariadb" in self.version.lower():  # MariaDB's handshake names mysql_native_password (observed, 10.11.19)
+            return "mysql_native_password"
         return "caching_sha2_password" if not self.version.startswith(("5.", "4.")) else "mysql_native_password"
 
 

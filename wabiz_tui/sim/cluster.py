@@ -311,6 +311,10 @@ class SimulatedCluster:
         ctx = self._host(external_hostname)
         ctx.compose_v2, ctx.compose_v1 = v2, v1
 
+    def set_missing_commands(self, external_hostname: str, names: set[str]) -> None:
+        """Programs the host lacks (e.g. ``{"nc"}``: minimal hosts have no netcat); empty restores them."""
+        self._host(external_hostname).missing_commands = set(names)
+
     def set_registry_denied(self, on: bool) -> None:
         """The registry refuses to pull images (``docker pull`` says "pull access denied")."""
         self.brain.registry_denied = on

@@ -36,6 +36,8 @@ class HostContext:
     #: which compose flavours are installed: the v2 plugin (`docker compose`), the v1 binary (`docker-compose`)
     compose_v2: bool = True
     compose_v1: bool = True
+    #: programs this host lacks (a minimal host without ``nc``): ``bash: nc: command not found``, status 127
+    missing_commands: set[str] = field(default_factory=set)
     #: what ``sudo`` does for the login user: "passwordless", "password" (sudo -n refuses) or "absent"
     sudo: str = "passwordless"
 

@@ -422,7 +422,7 @@ class Shell:
         """Run one command by name."""
         name = proc.argv[0]
         base = name.rsplit("/", 1)[-1] if name.startswith(("/usr/bin/", "/usr/local/bin/", "/bin/")) else name
-        fn = BUILTINS.get(base)
+        fn = BUILTINS.get(base) if base not in self.host.missing_commands else None
         if fn is None:
             return await proc.fail(f"bash: {name}: command not found", 127)
         try:
