@@ -380,6 +380,12 @@ class SimulatedCluster:
         cert = self._tls.cert_path if fault is None else reissue_tls(self._tls, fault)
         self._webapp.ssl_context.load_cert_chain(str(cert), str(self._tls.key_path))
 
+    async def set_webapp_plain_http(self, on: bool) -> None:
+        """The Webapp port answers in plain HTTP (a non-TLS service on it) until set back to False."""
+        if self._webapp is None:
+            raise RuntimeError("SimulatedCluster not started")
+        await self._webapp.set_plain_http(on)
+
     def set_dbupgrade_failure(self, on: bool) -> None:
         """Make the next dbupgrade containers fail their schema upgrade and exit with code 1."""
         self.brain.dbupgrade_fails = on

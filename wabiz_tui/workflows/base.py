@@ -498,7 +498,7 @@ class Procedure:
                         self.settings.journal.step_done(number)
                     return self._finish(number, True, verdict.headline, verdict.next_action)
             except ApiError as exc:
-                if exc.kind in ("auth", "tls", "dns", "config"):
+                if exc.kind in ("auth", "tls", "not_tls", "dns", "config"):
                     self._report_findings([diagnose_transport(exc.kind, str(exc))])
                     return self._finish(number, False, str(exc), exc.next_action)
                 if last_error is None or str(exc) != str(last_error):
