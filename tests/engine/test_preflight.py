@@ -178,7 +178,7 @@ async def test_after_start_a_crashing_container_gives_named_findings_from_its_lo
     assert not [e for e in events if isinstance(e, Finding) and e.host == "wa-core-1"]  # quiet on the healthy host
     from wabiz_tui.workflows.events import HostFinished
     failed = next(e for e in events.of(HostFinished) if e.host == "wa-core-2" and not e.ok)
-    assert "wacore is not running" in failed.error  # the container check itself, not an internal error
+    assert "wacore is in a crash loop" in failed.error  # restart: unless-stopped restarts it; the check says so
 
 
 async def test_preflight_on_a_running_cluster_accepts_its_own_ports(installed, tmp_path):

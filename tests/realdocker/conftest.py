@@ -6,7 +6,7 @@ docker-compose 1.29 and an OpenSSH ``sshd`` per test whose sessions reach that d
 
 Stand-in images ``docker.whatsapp.biz/web:v2.41.2`` and ``…/coreapp:v2.41.2`` are ``FROM scratch``
 with static busybox and the two official entry scripts; what a node does is decided per test through
-its environment and the media volume (``LAB_CRASH`` file: exit 1; ``WA_DB_UPGRADE``: exit
+its environment and the media volume (``LAB_CRASH`` file: exit 1, after the seconds it holds; ``WA_DB_UPGRADE``: exit
 ``LAB_UPGRADE_EXIT``). The registry is unreachable by construction: ``docker.whatsapp.biz`` does not
 resolve here, so a pull fails with Docker's own words.
 
@@ -48,7 +48,9 @@ LAUNCH = """#!/bin/sh
 M=/usr/local/wamedia
 echo "stand-in node $(hostname) starting"
 if [ -n "$WA_DB_UPGRADE" ]; then echo "dbupgrade finished"; exit "${LAB_UPGRADE_EXIT:-0}"; fi
-if [ -f "$M/LAB_CRASH" ]; then echo "stand-in: exiting 1 because $M/LAB_CRASH exists"; exit 1; fi
+if [ -f "$M/LAB_CRASH" ]; then  # its content: seconds to run before the crash (empty: at once)
+  sleep "$(cat "$M/LAB_CRASH")" 2>/dev/null; echo "stand-in: exiting 1 because $M/LAB_CRASH exists"; exit 1
+fi
 trap 'echo "stand-in: stopping"; exit 0' TERM INT
 echo "stand-in node ready"
 while :; do sleep 1 & wait $!; done
@@ -245,7 +247,8 @@ def make_host(real_docker: RealDocker, tmp_path: Path, *, name: str = "wa-real-1
         webapp=WebappApi(url=webapp_url, self_signed_ok=self_signed_ok, admin_password="Admin-pass-42"),
         known_hosts=str(known))
     settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.2,
-                           health_timeout=10, grace=1.0, command_timeout=120, preflight=False)
+                           health_timeout=10, grace=1.0, command_timeout=120, preflight=False,
+                           state_window=3.0)
     return DockerHost(real_docker, sshd, profile, settings, remote_dir)
 
 

@@ -190,3 +190,37 @@ async def test_up_on_a_pty_writes_the_bytes_real_compose_writes(core1):
     s = LineSplitter()
     lines = s.feed(raw) + s.close()
     assert lines[-1] == "Creating biz_wacore_1 ... done"
+
+
+async def test_restart_policy_crash_loop_kill_and_back_off_like_docker(cluster, core1):
+    """Issue 13: ``restart: unless-stopped`` as dockerd 20.10 applies it here: a main process killed with
+    kill -9 is restarted (RestartCount 1), ``docker kill`` leaves Exited (137); a crashing node loops in
+    ``restarting``, ``up -d`` says up-to-date, ``restart`` starts it with the count reset."""
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    assert r.exit_status == 0
+    cid = (await core1.run(compose_cmd("wa-core-1", "ps -q wacore"))).stdout.strip()
+    fmt = "'{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}'"
+    cluster.kill_main_process("wa-core-1", "wacore")
+    await asyncio.sleep(0.2)
+    assert (await core1.run(f"docker inspect -f {fmt} {cid}")).stdout.strip() == "running 0 1"
+    await core1.run(f"docker kill {cid}")
+    assert (await core1.run(f"docker inspect -f {fmt} {cid}")).stdout.strip() == "exited 137 1"
+    await asyncio.sleep(0.2)
+    assert (await core1.run(f"docker inspect -f {fmt} {cid}")).stdout.strip().startswith("exited 137")
+
+    cluster.set_start_fault("wa-core-1", "wacore", ["E fatal: crash for the test"])
+    await core1.run(f"docker start {cid}")
+    counts = []
+    for _ in range(20):
+        await asyncio.sleep(0.05)
+        status, _, count = (await core1.run(f"docker inspect -f {fmt} {cid}")).stdout.split()
+        counts.append(int(count))
+    assert counts[-1] > counts[0] >= 0 and status in ("restarting", "running")
+    r = await core1.run(compose_cmd("wa-core-1", "ps"))
+    assert re.search(r"biz_wacore_1\s+.*\s+(Restarting|Up)\s*", r.stdout)
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    assert r.stderr == "biz_wacore_1 is up-to-date\n"
+    cluster.set_start_fault("wa-core-1", "wacore", None)
+    r = await core1.run(compose_cmd("wa-core-1", "restart wacore"))
+    assert r.exit_status == 0
+    assert (await core1.run(f"docker inspect -f {fmt} {cid}")).stdout.strip() == "running 0 0"

@@ -177,6 +177,17 @@ def docker_logs(container_id: str, *, since: str | None = None, tail: int | None
     return with_sudo(" ".join(args + [container_id]), sudo) + " 2>&1"
 
 
+#: ``docker inspect`` template of one state sample: status, exit code, restart count (docker 20.10 answers
+#: ``restarting 1 6`` for a container in a crash loop under ``restart: unless-stopped``, observed here).
+SAMPLE_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"
+
+
+def inspect_sample(container_id: str, *, sudo: bool = False) -> str:
+    """``docker inspect -f '<status> <exit code> <restart count>' ID`` (see :data:`SAMPLE_FORMAT`)."""
+    docker_wait(container_id)  # same validation: a hex id
+    return with_sudo(f"docker inspect -f {shlex.quote(SAMPLE_FORMAT)} {container_id}", sudo)
+
+
 def inspect_state(container_id: str, *, sudo: bool = False) -> str:
     """``docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' ID``: one container's state and exit code
     (through ``sudo -n`` with ``sudo``)."""

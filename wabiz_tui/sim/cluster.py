@@ -205,6 +205,16 @@ class SimulatedCluster:
                 return
         raise KeyError(f"no running container for service {service!r} on {external_hostname}")
 
+    def kill_main_process(self, external_hostname: str, service: str) -> None:
+        """``kill -9`` the main process of ``service``'s running container from the host (not through Docker):
+        its ``restart:`` policy restarts it (see ``Brain.kill_main_process``). Raises ``KeyError`` if none runs."""
+        self._host(external_hostname)
+        for c in self.brain.on_host(external_hostname):
+            if c.service == service and c.running:
+                self.brain.kill_main_process(c)
+                return
+        raise KeyError(f"no running container for service {service!r} on {external_hostname}")
+
     def set_host_unreachable(self, external_hostname: str, unreachable: bool) -> None:
         """Stop accepting SSH (and drop open sessions) on that host, or accept again (same port)."""
         srv = self._ssh[self._host(external_hostname).name]

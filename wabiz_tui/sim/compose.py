@@ -107,6 +107,7 @@ class Service:
     volumes: list[str]
     env: dict[str, str]
     network_mode: str | None = None
+    restart: str = "no"
 
     def config_hash(self) -> str:
         return hashlib.sha1(repr((self.image, self.command, self.ports, sorted(self.env.items()))).encode()
@@ -207,7 +208,7 @@ def load_project(p: Proc, files: list[str], project_dir: str | None, project_nam
             name=sname, image=str(inter.get("image", f"{_project_name(name)}_{sname}")),
             command=[str(c) for c in cmd], ports=[str(x) for x in inter.get("ports") or []],
             volumes=[str(x) for x in inter.get("volumes") or []], env=env_vars,
-            network_mode=inter.get("network_mode"))
+            network_mode=inter.get("network_mode"), restart=str(inter.get("restart") or "no"))
     vols = list((raw.get("volumes") or {}).keys())
     return Project(_project_name(name), directory, vfile, services, vols, raw, sorted(set(warnings)))
 
@@ -247,6 +248,9 @@ def ports_text(c: Container) -> str:
 
 
 def state_text(c: Container) -> str:
+    """``ps`` State column of compose 1.29.2: ``Up``, ``Restarting`` (restart back-off), ``Exit N``."""
+    if c.state == "restarting":
+        return "Restarting"
     return "Up" if c.running else f"Exit {c.exit_code if c.exit_code is not None else 0}"
 
 
@@ -447,7 +451,7 @@ def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
     node = svc.env.get("COREAPP_HOSTNAME") or svc.env.get("WEBAPP_HOSTNAME") or host.name
     c = Container(id=host.brain.new_id(), name=f"{proj.name}_{svc.name}_1", host=host.name, project=proj.name,
                   service=svc.name, image=svc.image, kind=kind, node_hostname=node, command=list(svc.command),
-                  ports=list(svc.ports), env=dict(svc.env))
+                  ports=list(svc.ports), env=dict(svc.env), restart=svc.restart)
     c.env["__config_hash"] = svc.config_hash()
     # host-path volumes are created by docker when missing
     for v in svc.volumes:
@@ -480,7 +484,8 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
         existing = next((c for c in _containers(p, proj, [svc.name]) if c.name == name), None)
         same = existing is not None and existing.env.get("__config_hash") == svc.config_hash()
         if existing and ((same and not force) or "--no-recreate" in opts):
-            if existing.running:
+            # a container in restart back-off counts as up: compose 1.29.2 said "biz_wacore_1 is up-to-date" here
+            if existing.running or existing.state == "restarting":
                 await _line(p, f"{name} is up-to-date")
             else:
                 status = _Status(p, "Starting", [name])

@@ -34,6 +34,8 @@ def status_text(c: Container) -> str:
     """``docker ps`` STATUS column: ``Up 5 seconds`` / ``Exited (137) 2 seconds ago``."""
     if c.running:
         return f"Up {_ago(c.started_wall)}"
+    if c.state == "restarting":  # docker 20.10: "Restarting (1) 2 seconds ago"
+        return f"Restarting ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
     return f"Exited ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
 
 
@@ -46,7 +48,7 @@ def _dig(obj: dict, path: str) -> object:
 def _fields(c: Container) -> dict[str, str]:
     cmd = " ".join(c.command)
     return {"ID": c.id, "Names": c.name, "Image": c.image, "Status": status_text(c),
-            "State": "running" if c.running else "exited", "Ports": ports_text(c),
+            "State": c.state if c.state in ("running", "restarting", "created") else "exited", "Ports": ports_text(c),
             "Command": json.dumps(cmd[:20] + "…" if len(cmd) > 20 else cmd, ensure_ascii=False),
             "CreatedAt": f"{c.created_wall:%Y-%m-%d %H:%M:%S +0000 UTC}",
             "RunningFor": f"{_ago(c.created_wall)} ago", "Labels": f"com.docker.compose.project={c.project},"
@@ -274,8 +276,10 @@ async def docker_main(p: Proc) -> int:
                 status = 1
                 continue
             out.append({"Id": c.id, "Name": "/" + c.name, "Image": c.image,
-                        "State": {"Status": "running" if c.running else "exited", "Running": c.running,
+                        "State": {"Status": c.state if c.state in ("running", "restarting", "created") else "exited",
+                                  "Running": c.running, "Restarting": c.state == "restarting",
                                   "ExitCode": c.exit_code or 0},
+                        "RestartCount": c.restart_count,
                         "Config": {"Hostname": c.id, "Image": c.image,
                                    "Env": [f"{k}=******" if "PASSWORD" in k else f"{k}={v}"
                                            for k, v in c.env.items() if not k.startswith("__")],

@@ -16,7 +16,8 @@ from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
 from ..config.profile import saved_profiles
-from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_state, mkdir
+from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_sample, inspect_state, mkdir
+from ..domain.crashloop import StateSample, parse_sample
 from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sudo_outcome
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
@@ -232,10 +233,11 @@ class Procedure:
                 self._pool.drop(name)
             raise
 
-    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
+    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str,
+                       on_line: Callable[[str], None] | None = None) -> None:
         """Run an action whose output is only shown (``up -d``, ``rm``, ``down``, ``exec``…), on a terminal;
         raise :class:`RemoteError` naming ``what``, the status and the command unless it exits 0."""
-        status = await self._run(host, command, pty=True)
+        status = await self._run(host, command, on_line, pty=True)
         if status != 0:
             error = RemoteError(host.external_hostname,
                                 f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
@@ -419,6 +421,25 @@ class Procedure:
         status, _, code = (out[-1] if out else "").strip().partition(" ")
         return "running" if status == "running" else f"{status or 'unknown'} ({code or '?'})"
 
+    async def service_samples(self, host: HostSpec, service: str, window: float, count: int = 3) -> list[StateSample]:
+        """``count`` state samples of ``service``'s container on ``host`` spread over ``window`` seconds
+        (``domain.crashloop``); empty when it has no container."""
+        inv = self.invocation(host)
+        ids: list[str] = []
+        await self._run(host, inv.command("ps", "-q", service), ids.append, echo=False)
+        ids = [i.strip() for i in ids if i.strip() and all(c in "0123456789abcdef" for c in i.strip())]
+        if not ids:
+            return []
+        samples: list[StateSample] = []
+        for n in range(max(count, 1)):
+            if n:
+                await asyncio.sleep(window / max(count - 1, 1))
+            out: list[str] = []
+            await self._run(host, inspect_sample(ids[0], sudo=self.sudo(host)), out.append, echo=False)
+            line = out[-1].strip() if out else ""
+            samples.append(parse_sample(line) or StateSample(line.split()[0] if line else "unknown", 0, 0))
+        return samples
+
     async def _mkdir(self, host: HostSpec) -> str:
         await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")
         return host.remote_dir
@@ -442,8 +463,18 @@ class Procedure:
         inv = self.invocation(host)
         for role in ROLE_ORDER:
             if host.has(role) and (roles is None or role in roles):
+                lines: list[str] = []
                 await self._checked(host, inv.up(role), f"up -d {role.service}",
-                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}")
+                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}",
+                                    lines.append)
+                # compose leaves a container in restart back-off as it is ("is up-to-date", v2 "Running"): once its
+                # cause is fixed only a restart starts it now (domain.crashloop)
+                if any(l.rstrip().endswith(("is up-to-date", "Running")) for l in lines) \
+                        and (await self.service_state(host, role.service)).startswith("restarting"):
+                    self.emit(HostOutput(host.external_hostname, f"{role.service} is in Docker's restart back-off, which up -d "
+                                                                 f"leaves as it is: restarting it"))
+                    await self._checked(host, inv.command("restart", role.service), f"restart {role.service}",
+                                        f"read {role.service}'s logs (docker-compose logs --tail 50 {role.service})")
         return "started"
 
     # ---- health ---------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""Item 9 of issue 13 on real parts: a Coreapp that crashes every few seconds under ``restart:
+unless-stopped`` fails step 6, and step 5 on retry restarts a container held in Docker's back-off."""
+
+from __future__ import annotations
+
+import time
+
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.workflows.events import HostFinished, HostOutput
+from wabiz_tui.workflows.ha_install import HaInstall
+
+
+def state(docker, name: str = "biz_wacore_1") -> tuple[str, int]:
+    status, count = docker.docker("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", name).stdout.split()
+    return status, int(count)
+
+
+async def test_a_container_crashing_every_two_seconds_fails_step_6(docker_host):
+    events = Recorder()
+    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
+    try:
+        for step in (1, 2, 3, 4, 5):
+            assert await wf.run_step(step), events.text()
+        (docker_host.docker.volume_dir("biz_whatsappMedia") / "LAB_CRASH").write_text("2")
+        docker_host.docker.docker("restart", "-t", "1", "biz_wacore_1")
+        time.sleep(0.5)
+        assert state(docker_host.docker)[0] == "running"  # one sample now would pass it
+        assert not await wf.run_step(6)
+    finally:
+        await wf.close()
+    failed = next(e for e in events.of(HostFinished) if not e.ok)
+    assert "wacore is in a crash loop" in failed.error, failed
+
+
+async def test_step_5_again_restarts_a_container_in_restart_back_off(docker_host):
+    events = Recorder()
+    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
+    try:
+        for step in (1, 2, 3, 4, 5):
+            assert await wf.run_step(step), events.text()
+        marker = docker_host.docker.volume_dir("biz_whatsappMedia") / "LAB_CRASH"
+        marker.write_text("")
+        docker_host.docker.docker("restart", "-t", "1", "biz_wacore_1")
+        deadline = time.monotonic() + 30
+        while state(docker_host.docker)[1] < 6:  # Docker's back-off is now 6.4 s
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        marker.unlink()  # the cause is fixed; compose's up -d alone would say "is up-to-date"
+        assert state(docker_host.docker)[0] == "restarting"
+        assert await wf.run_step(5), events.text()
+        assert state(docker_host.docker) == ("running", 0)
+        assert await wf.run_step(6), events.text()
+    finally:
+        await wf.close()
+    lines = [e.line for e in events.of(HostOutput)]
+    assert "biz_wacore_1 is up-to-date" in lines
+    assert any("restart back-off" in line and "restarting it" in line for line in lines)
