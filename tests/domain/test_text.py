@@ -86,3 +86,9 @@ def test_pull_progress_on_a_pty_is_one_row_per_layer_status_and_counts_layers():
     assert (progress.done, progress.total) == (6, 6)
     assert layer_status("0ab21d7538b6: Downloading [=>      ]  32.77kB/1.064MB") == ("0ab21d7538b6", "Downloading")
     assert layer_status("Digest: sha256:5871397ba810f90d") is None
+
+
+def test_compose_warning_on_a_pty_keeps_its_words():
+    lines = _render((GOLDEN / "dbupgrade_up.pty").read_bytes(), 5)
+    assert lines[0].startswith("WARNING: Found orphan containers (biz_wacore_1) for this project.")
+    assert lines[-1] == "Creating biz_dbupgrade_1 ... done"

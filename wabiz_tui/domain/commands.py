@@ -188,6 +188,19 @@ def inspect_sample(container_id: str, *, sudo: bool = False) -> str:
     return with_sudo(f"docker inspect -f {shlex.quote(SAMPLE_FORMAT)} {container_id}", sudo)
 
 
+#: The label compose (v1 1.29.2 and v2) puts on every container it creates: the project directory.
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
+
+
+def project_containers(remote_dir: str, *, sudo: bool = False) -> str:
+    """``docker ps -a --filter label=<working_dir label>=DIR --format '{{.Names}} {{.Status}}'``: every
+    container compose created from ``remote_dir``, whichever compose file (the main one or dbupgrade's), one
+    ``name status`` line each. Raises :class:`UnsafeValue` for a bad directory."""
+    _require(check_abs_path(remote_dir, "remote_dir"))
+    return with_sudo(f"docker ps -a --filter {shlex.quote(f'label={WORKING_DIR_LABEL}={remote_dir}')} "
+                     f"--format {shlex.quote('{{.Names}} {{.Status}}')}", sudo)
+
+
 def inspect_state(container_id: str, *, sudo: bool = False) -> str:
     """``docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' ID``: one container's state and exit code
     (through ``sudo -n`` with ``sudo``)."""

@@ -453,6 +453,7 @@ def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
                   service=svc.name, image=svc.image, kind=kind, node_hostname=node, command=list(svc.command),
                   ports=list(svc.ports), env=dict(svc.env), restart=svc.restart)
     c.env["__config_hash"] = svc.config_hash()
+    c.env["__working_dir"] = proj.directory  # the com.docker.compose.project.working_dir label
     # host-path volumes are created by docker when missing
     for v in svc.volumes:
         src = v.split(":", 1)[0]
@@ -463,10 +464,29 @@ def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
     return host.brain.add(c)
 
 
+def _orphans(p: Proc, proj: Project) -> list[Container]:
+    """The project's containers whose service this compose file does not define (e.g. ``dbupgrade`` seen
+    from the main file: both files share the project directory, hence the project name)."""
+    return [c for c in p.shell.host.brain.on_host(p.shell.host.name) if c.project == proj.name and c.service not in proj.services]
+
+
+async def _orphan_warning(p: Proc, orphans: list[Container]) -> None:
+    """compose 1.29.2's words (observed here: ``up -d`` of dbupgrade-compose.yml beside the main services,
+    and ``down`` of the main file with biz_dbupgrade_1 left); on a terminal its logger prefixes a yellow
+    ``WARNING``: ``\x1b[33mWARNING\x1b[0m: Found orphan containers …`` (tests/fixtures/compose/dbupgrade_up.pty)."""
+    if orphans:
+        prefix = "\x1b[33mWARNING\x1b[0m: " if p.tty else ""
+        await p.err(f"{prefix}Found orphan containers ({', '.join(sorted(c.name for c in orphans))}) for this project. If you "
+                    "removed or renamed this service in your compose file, you can run this command with the "
+                    "--remove-orphans flag to clean it up.\n")
+
+
 async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-t", "--timeout", "--scale"))
     services = _select(proj, names)
     host, brain = p.shell.host, p.shell.host.brain
+    if "--remove-orphans" not in opts:
+        await _orphan_warning(p, _orphans(p, proj))
     net = f"{proj.name}_default"
     if net not in host.networks and any(s.network_mode is None for s in services):
         await _line(p, f'Creating network "{net}" with the default driver')
@@ -722,6 +742,8 @@ async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
         raise ComposeError("down does not accept service names")
     host, brain = p.shell.host, p.shell.host.brain
     cs = _containers(p, proj)
+    orphans = _orphans(p, proj)
+    cs = [c for c in cs if c not in orphans]
     running = [c for c in cs if c.running]
     stopping = _Status(p, "Stopping", [c.name for c in running])
     for c in running:
@@ -730,12 +752,18 @@ async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
         await host.pause(0.3)
         brain.stop(c, 0)
         await stopping.close(c.name)
+    if "--remove-orphans" not in opts:
+        await _orphan_warning(p, orphans)
     removing = _Status(p, "Removing", [c.name for c in cs])
     for c in cs:
         await removing.open(c.name)
     for c in cs:
         brain.remove(c)
         await removing.close(c.name, pause=0.05)
+    if "--remove-orphans" in opts:
+        for c in orphans:  # compose 1.29.2 here: Removing orphan container "biz_dbupgrade_1"
+            brain.remove(c)
+            await _line(p, f'Removing orphan container "{c.name}"', 0.05)
     net = f"{proj.name}_default"
     if net in host.networks:
         host.networks.discard(net)

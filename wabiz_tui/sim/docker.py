@@ -52,7 +52,7 @@ def _fields(c: Container) -> dict[str, str]:
             "Command": json.dumps(cmd[:20] + "…" if len(cmd) > 20 else cmd, ensure_ascii=False),
             "CreatedAt": f"{c.created_wall:%Y-%m-%d %H:%M:%S +0000 UTC}",
             "RunningFor": f"{_ago(c.created_wall)} ago", "Labels": f"com.docker.compose.project={c.project},"
-            f"com.docker.compose.service={c.service}"}
+            f"com.docker.compose.service={c.service},com.docker.compose.project.working_dir={c.env.get('__working_dir', '')}"}
 
 
 #: Directories present in every container's own filesystem (seen by ``docker exec``).
@@ -133,6 +133,8 @@ async def docker_main(p: Proc) -> int:
                 cs = [c for c in cs if v in c.name]
             elif k == "status":
                 cs = [c for c in cs if ("running" if c.running else "exited") == v]
+            elif k == "label":
+                cs = [c for c in cs if v in _fields(c)["Labels"].split(",")]
         if quiet:
             for c in cs:
                 await p.out(c.id + "\n")
