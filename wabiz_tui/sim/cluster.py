@@ -353,6 +353,10 @@ class SimulatedCluster:
         real.chmod(mode)
         return real
 
+    def load_image(self, external_hostname: str, image: str) -> None:
+        """The host holds ``image`` without a pull (``docker load`` on an air-gapped site)."""
+        self._host(external_hostname).images.add(image)
+
     def set_registry_unreachable(self, on: bool) -> None:
         """The registry cannot be reached (pulls fail with ``Get "https://…/v2/": … no such host``)."""
         self.brain.registry_unreachable = on
