@@ -117,3 +117,18 @@ async def test_a_usage_answer_is_never_reported_as_collected_logs(installed, tmp
         await wf.close()
     assert wf.files == {}
     assert "answered with its usage text, not logs" in events.of(StepFinished)[-1].summary
+
+
+def test_runs_started_in_the_same_second_get_their_own_log_folders(tmp_path):
+    """Issue 13 item 10: an install and its preflight (or two runs) started in the same second never share a folder."""
+    from wabiz_tui.workflows.runlog import RunLog, unique_directory
+
+    logs = [RunLog(tmp_path, "demo", "install"), RunLog(tmp_path, "demo", "preflight"), RunLog(tmp_path, "demo", "install")]
+    for i, log in enumerate(logs):
+        log.write("wa-web-1", f"line of run {i}")
+        log.close()
+    assert len({log.directory for log in logs}) == 3
+    assert logs[0].directory.name.endswith("-install") and logs[2].directory.name.endswith("-install-2")
+    for i, log in enumerate(logs):
+        assert (log.directory / "wa-web-1.log").read_text() == f"line of run {i}\n"
+    assert unique_directory(tmp_path, "x") != unique_directory(tmp_path, "x")

@@ -66,7 +66,7 @@ class Procedure:
         self._pool = ConnectionPool(self.settings.ssh)
         self._api: WebappClient | None = None
         self._api_key: tuple | None = None
-        self._runlog = RunLog(self.settings.log_dir, profile.name) if self.settings.log_dir else None
+        self._runlog = RunLog(self.settings.log_dir, profile.name, self.procedure) if self.settings.log_dir else None
         self._started_at: float | None = None
         self.last_verdict: ClusterVerdict | None = None
         #: Secrets given to this run only (e.g. a backup password), masked like the profile's.

@@ -23,6 +23,7 @@ from ..domain.validation import check_since
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message, Progress
+from .runlog import unique_directory
 
 LOG_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "collect", "Collect logs", "docker-compose logs on each chosen host, streamed to debug_output.txt."),
@@ -83,7 +84,7 @@ class LogCollection(Procedure):
             return self._finish(1, False, problems[0], "fix the option and run again")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.profile.name)
-        self.directory = Path(out_dir) / f"{safe}-{stamp}"
+        self.directory = unique_directory(Path(out_dir), f"{safe}-{stamp}")
         self.files: dict[str, Path] = {}
         return await self._on_hosts(1, self._hosts(request), lambda h: self._collect_host(h, request),
                                     f"collecting logs into {self.directory}")
