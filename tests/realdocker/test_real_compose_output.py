@@ -19,3 +19,29 @@ async def test_up_on_a_pty_keeps_the_done_words_of_real_compose(docker_host):
     for service in ("waweb", "master", "wacore"):
         assert f"Creating biz_{service}_1 ... done" in lines, lines
     assert "" not in lines  # the trailing cursor move of compose's last line is no empty line
+
+
+async def test_a_port_clash_keeps_the_error_word_and_leaves_a_created_container(docker_host):
+    import socket
+
+    from wabiz_tui.workflows.events import Finding
+
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("0.0.0.0", 9090))
+    holder.listen()
+    events = Recorder()
+    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
+    try:
+        for step in (1, 2, 3, 4):
+            assert await wf.run_step(step), events.text()
+        assert not await wf.run_step(5)
+    finally:
+        await wf.close()
+        holder.close()
+    lines = [e.line for e in events.of(HostOutput)]
+    assert "Creating biz_waweb_1 ... error" in lines, lines
+    assert any("Error starting userland proxy: listen tcp4 0.0.0.0:9090: bind: address already in use" in line for line in lines)
+    assert "PORT_IN_USE" in [e.key for e in events if isinstance(e, Finding)]
+    status = docker_host.docker.docker("ps", "-a", "--filter", "name=biz_waweb_1", "--format", "{{.Status}}").stdout.strip()
+    assert status == "Created"

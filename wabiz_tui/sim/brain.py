@@ -48,7 +48,7 @@ NOT_READY_ERROR = {"code": 1011, "title": "Service not ready",
 
 @dataclass(frozen=True)
 class ContainerInfo:
-    """Public snapshot of a container: ``state`` is ``"running"`` or ``"exited"``."""
+    """Public snapshot of a container: ``state`` is ``"running"``, ``"restarting"`` (restart back-off) or ``"exited"``."""
 
     service: str
     container_id: str
@@ -125,6 +125,14 @@ class Container:
     #: the compose ``restart:`` policy (no, always, unless-stopped, on-failure) and Docker's RestartCount
     restart: str = "no"
     restart_count: int = 0
+    #: the rest of Docker's 64-hex id after :attr:`id` (the 12-hex short id, the container's hostname)
+    id_tail: str = field(default_factory=lambda: secrets.token_hex(26))
+
+    @property
+    def full_id(self) -> str:
+        """The 64-hex id ``docker-compose ps -q`` and ``docker inspect`` print (observed here with compose 1.29.2:
+        ``774d570058306206766cc7a98cd8050dcbe5cadc4af3c0312912c32778f67da1``); ``docker ps`` shows its first 12."""
+        return self.id + self.id_tail
 
     @property
     def running(self) -> bool:
@@ -147,7 +155,7 @@ class Container:
         return tag[1:] if tag.startswith("v") else tag
 
     def info(self) -> ContainerInfo:
-        return ContainerInfo(self.service, self.id, "running" if self.running else "exited",
+        return ContainerInfo(self.service, self.id, self.state if self.state in ("running", "restarting") else "exited",
                              self.exit_code, self.name, self.image, self.kind, self.host)
 
 
@@ -289,7 +297,7 @@ class Brain:
     def find(self, host: str, ref: str) -> Container | None:
         """Container on ``host`` by name, full id or id prefix."""
         for c in self.on_host(host):
-            if ref in (c.name, c.id) or (len(ref) >= 3 and c.id.startswith(ref)):
+            if ref in (c.name, c.id) or (len(ref) >= 3 and c.full_id.startswith(ref)):
                 return c
         return None
 

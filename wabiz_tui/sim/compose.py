@@ -535,10 +535,36 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
                     "starting container process caused: process_linux.go:545: container init caused: "
                     "rootfs_linux.go:76: mounting \"/proc\" to rootfs caused: permission denied: unknown\n"
                     "ERROR: Encountered errors while bringing up the project.")
+            clash = _port_clash(p, c)
+            if clash is not None:
+                raise ComposeError(await _clash_error(p, status, name, svc.name, clash))
             brain.start(c)
             await status.close(name, pause=0.05)
     await brain.settle()
     return 0
+
+
+def _port_clash(p: Proc, c: Container) -> int | None:
+    """A host port ``c`` publishes that something else on the host holds (another running container, or a
+    process: the host's ``ports_taken``), or None."""
+    host = p.shell.host
+    held = set(host.ports_taken) | {port for o in host.brain.on_host(host.name) if o is not c and o.running
+                                    for port in o.published_ports}
+    return next((port for port in sorted(c.published_ports) if port in held), None)
+
+
+async def _clash_error(p: Proc, status: "_Status", name: str, service: str, port: int) -> str:
+    """compose 1.29.2 on dockerd 20.10 when a published port is held (observed here, port 9090): the container
+    stays ``Created``, stderr carries ``Host is already in use by another container``, the status line ends in
+    ``error`` and Docker's message comes twice (per container, per service), exit status 1."""
+    import secrets
+
+    await p.err("Host is already in use by another container\n")
+    await status.close(name, "error", 0.05)
+    msg = (f"Cannot start service {service}: driver failed programming external connectivity on endpoint {name} "
+           f"({secrets.token_hex(32)}): Error starting userland proxy: listen tcp4 0.0.0.0:{port}: bind: address already in use")
+    await p.err("\n")
+    return f"for {name}  {msg}\n\nERROR: for {service}  {msg}\nEncountered errors while bringing up the project."
 
 
 async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
@@ -551,7 +577,7 @@ async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
         return 0
     if "-q" in opts or "--quiet" in opts:
         for c in cs:
-            await p.out(c.id + "\n")
+            await p.out(c.full_id + "\n")
         return 0
     rows = [[c.name, truncate(" ".join(c.command)), state_text(c), ports_text(c)] for c in cs]
     await p.out(ps_table(rows, ["Name", "Command", "State", "Ports"]))
@@ -716,10 +742,13 @@ async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
     brain = p.shell.host.brain
     cs = _containers(p, proj, names)
     if "-s" in opts or "--stop" in opts:
-        for c in cs:
-            if c.running:
-                brain.stop(c, 0)
-                await _line(p, f"Stopping {c.name} ... done", 0.1)
+        running = [c for c in cs if c.running]
+        stopping = _Status(p, "Stopping", [c.name for c in running])
+        for c in running:
+            await stopping.open(c.name)
+        for c in running:
+            brain.stop(c, 0)
+            await stopping.close(c.name, pause=0.1)
     stopped = [c for c in cs if not c.running]
     if not stopped:
         await _line(p, "No stopped containers")

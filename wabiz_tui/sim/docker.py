@@ -34,6 +34,8 @@ def status_text(c: Container) -> str:
     """``docker ps`` STATUS column: ``Up 5 seconds`` / ``Exited (137) 2 seconds ago``."""
     if c.running:
         return f"Up {_ago(c.started_wall)}"
+    if c.state == "created":  # never started (a port clash left it so: "Created" on docker 20.10 here)
+        return "Created"
     if c.state == "restarting":  # docker 20.10: "Restarting (1) 2 seconds ago"
         return f"Restarting ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
     return f"Exited ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
@@ -115,6 +117,7 @@ async def docker_main(p: Proc) -> int:
             rest = rest[1:]
         show_all = any(a in ("-a", "--all") for a in rest)
         quiet = any(a in ("-q", "--quiet") for a in rest) or "-aq" in rest or "-qa" in rest
+        no_trunc = "--no-trunc" in rest
         show_all = show_all or "-aq" in rest or "-qa" in rest
         fmt = None
         filters: list[str] = []
@@ -137,7 +140,7 @@ async def docker_main(p: Proc) -> int:
                 cs = [c for c in cs if v in _fields(c)["Labels"].split(",")]
         if quiet:
             for c in cs:
-                await p.out(c.id + "\n")
+                await p.out((c.full_id if no_trunc else c.id) + "\n")
             return 0
         if fmt:
             table = fmt.startswith("table ")
@@ -277,7 +280,7 @@ async def docker_main(p: Proc) -> int:
                 await p.err(f"Error: No such object: {ref}\n")
                 status = 1
                 continue
-            out.append({"Id": c.id, "Name": "/" + c.name, "Image": c.image,
+            out.append({"Id": c.full_id, "Name": "/" + c.name, "Image": c.image,
                         "State": {"Status": c.state if c.state in ("running", "restarting", "created") else "exited",
                                   "Running": c.running, "Restarting": c.state == "restarting",
                                   "ExitCode": c.exit_code or 0},
