@@ -251,3 +251,20 @@ async def test_a_port_clash_leaves_a_created_container_with_dockers_words(cluste
     assert "ERROR: for wacore  Cannot start service wacore" in r.stderr
     r = await core1.run("docker ps -a --format '{{.Names}} {{.Status}}'")
     assert r.stdout == "biz_wacore_1 Created\n"
+
+
+async def test_pull_on_a_pty_rewrites_layer_rows_and_the_product_counts_layers(core1):
+    """As compose 1.29.2 pulling on a PTY here (tests/fixtures/compose/up_pull.pty): layer rows rewritten in
+    place; rendered, each layer says each status once and the progress counts every layer done."""
+    from wabiz_tui.domain.text import LineSplitter, PullProgress
+
+    r = await core1.run(compose_cmd("wa-core-1", "up -d wacore"), term_type="xterm", encoding=None)
+    assert r.exit_status == 0 and b"\x1b[4A\x1b[2K\r" in r.stdout
+    s = LineSplitter()
+    lines = [line.rstrip() for line in s.feed(r.stdout) + s.close()]
+    layers = [line for line in lines if line.endswith(": Pull complete")]
+    assert len(layers) == 4 and lines[-1] == "Creating biz_wacore_1 ... done"
+    assert lines[lines.index("Pulling wacore (docker.whatsapp.biz/coreapp:v2.41.2)...") + 1] == "v2.41.2: Pulling from coreapp"
+    progress = PullProgress()
+    progress.feed(lines)
+    assert (progress.done, progress.total) == (4, 4)

@@ -425,6 +425,10 @@ class _Status:
 
 
 async def _pull(p: Proc, svc: Service) -> None:
+    """Pull ``svc``'s image unless the host holds it. On a terminal the layer rows are rewritten in place as
+    compose 1.29.2 / dockerd 20.10 did here (``tests/fixtures/compose/up_pull.pty``): a blank row per layer
+    filled by ``ESC[1A ESC[2K CR <layer>: Pulling fs layer CR ESC[1B``, progress written ``n`` rows up, and
+    ``ESC[2K CR`` before ``Digest:``/``Status:``; without one, one plain line per event."""
     host = p.shell.host
     if svc.image in host.images:
         return
@@ -433,15 +437,33 @@ async def _pull(p: Proc, svc: Service) -> None:
     refusal = pull_refusal(host, svc.image)
     if refusal:
         raise ComposeError(refusal)
-    await _line(p, f"{tag}: Pulling from {repo.split('/', 1)[-1]}", 0.1)
     digest = _fake_digest(svc.image)
     layers = [digest[i:i + 12] for i in range(0, 48, 12)]
+    tty = p.tty
+    await p.err(("\x1b[2K\r" if tty else "") + f"{tag}: Pulling from {repo.split('/', 1)[-1]}" + ("\r\n" if tty else "\n"))
+    await host.pause(0.1)
+
+    async def row(i: int, text: str, pause: float) -> None:
+        if tty:
+            up = len(layers) - i
+            await p.err(f"\x1b[{up}A\x1b[2K\r{text}\r\x1b[{up}B")
+        else:
+            await p.err(text + "\n")
+        await host.pause(pause)
+
     for layer in layers:
-        await _line(p, f"{layer}: Pulling fs layer", 0.05)
-    for layer in layers:
-        await _line(p, f"{layer}: Pull complete", 0.25)
-    await _line(p, f"Digest: sha256:{digest}", 0.05)
-    await _line(p, f"Status: Downloaded newer image for {svc.image}", 0.05)
+        if tty:
+            await p.err(f"\n\x1b[1A\x1b[2K\r{layer}: Pulling fs layer\r\x1b[1B")
+            await host.pause(0.05)
+        else:
+            await _line(p, f"{layer}: Pulling fs layer", 0.05)
+    for i, layer in enumerate(layers):
+        await row(i, f"{layer}: Downloading [=>                                                 ]  36.45kB/1.064MB", 0.1)
+        await row(i, f"{layer}: Pull complete", 0.15)
+    end = "\r\n" if tty else "\n"
+    await p.err(("\x1b[2K\r" if tty else "") + f"Digest: sha256:{digest}" + end)
+    await p.err(("\x1b[2K\r" if tty else "") + f"Status: Downloaded newer image for {svc.image}" + end)
+    await host.pause(0.05)
     host.images.add(svc.image)
 
 
