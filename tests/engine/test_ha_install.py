@@ -179,3 +179,21 @@ async def test_a_host_without_compose_is_named_with_the_fix(demo, tmp_path):
     from wabiz_tui.workflows.events import Finding
     f = next(e for e in events if isinstance(e, Finding) and e.host == "wa-master-2")
     assert f.key == "COMPOSE_NOT_FOUND" and "install" in f.remedy
+
+
+async def test_image_pulls_show_layer_progress_per_host(demo, tmp_path):
+    """Issue 13 item 1: compose pulls on a PTY in step 5; each host reports its layers as progress."""
+    from wabiz_tui.workflows.events import Progress
+
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, preflight=False))
+    try:
+        for n in (1, 2, 3, 4, 5):
+            assert await wf.run_step(n), events.text()
+    finally:
+        await wf.close()
+    layers = [e for e in events.of(Progress) if e.unit == "layers"]
+    assert {e.host for e in layers} == {h.external_hostname for h in demo.profile.hosts}
+    for host in {e.host for e in layers}:
+        last = [e for e in layers if e.host == host][-1]
+        assert last.done == last.total == 4

@@ -16,6 +16,7 @@ Skips locally without root or the programs (with the reason); fails in CI (``CI=
 from __future__ import annotations
 
 import getpass
+from contextlib import asynccontextmanager
 import os
 import shutil
 import signal
@@ -110,12 +111,16 @@ class RealDocker:
         self.docker("tag", f"docker.whatsapp.biz/coreapp:v{version}", f"docker.whatsapp.biz/web:v{version}")
 
 
-def _stopped(pid: int) -> bool:
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the process we started (by its PID), wait for it, SIGKILL after 30 s."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
     try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -150,12 +155,7 @@ def real_docker():
                 docker.clean()
             except Exception:  # the daemon's own stop removes nothing, but stops them all
                 pass
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            stop(proc)
         log.close()
         subprocess.run(["umount", "-R", str(base / "data")], stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(base, ignore_errors=True)
@@ -201,12 +201,7 @@ def real_mariadb():
             time.sleep(0.2)
         yield db
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
         shutil.rmtree(base, ignore_errors=True)
 
@@ -250,6 +245,22 @@ def make_host(real_docker: RealDocker, tmp_path: Path, *, name: str = "wa-real-1
                            health_timeout=10, grace=1.0, command_timeout=120, preflight=False,
                            state_window=3.0)
     return DockerHost(real_docker, sshd, profile, settings, remote_dir)
+
+
+@asynccontextmanager
+async def installing(host: DockerHost, steps: tuple[int, ...] = (1, 2, 3, 4, 5)):
+    """An :class:`HaInstall` on ``host`` that ran ``steps`` (each must pass): yields ``(workflow, events)``."""
+    from tests.engine.test_ha_install import Recorder
+    from wabiz_tui.workflows.ha_install import HaInstall
+
+    events = Recorder()
+    wf = HaInstall(host.profile, emit=events, settings=host.settings)
+    try:
+        for step in steps:
+            assert await wf.run_step(step), events.text()
+        yield wf, events
+    finally:
+        await wf.close()
 
 
 @pytest.fixture

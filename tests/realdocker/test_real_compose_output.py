@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from tests.engine.test_ha_install import Recorder
+from tests.realdocker.conftest import installing
 from wabiz_tui.workflows.events import HostOutput
-from wabiz_tui.workflows.ha_install import HaInstall
 
 
 async def test_up_on_a_pty_keeps_the_done_words_of_real_compose(docker_host):
-    events = Recorder()
-    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
-    try:
-        for step in (1, 2, 3, 4, 5):
-            assert await wf.run_step(step), events.text()
-    finally:
-        await wf.close()
+    async with installing(docker_host) as (_, events):
+        pass
     lines = [e.line for e in events.of(HostOutput)]
     for service in ("waweb", "master", "wacore"):
         assert f"Creating biz_{service}_1 ... done" in lines, lines
@@ -30,14 +24,10 @@ async def test_a_port_clash_keeps_the_error_word_and_leaves_a_created_container(
     holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     holder.bind(("0.0.0.0", 9090))
     holder.listen()
-    events = Recorder()
-    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
     try:
-        for step in (1, 2, 3, 4):
-            assert await wf.run_step(step), events.text()
-        assert not await wf.run_step(5)
+        async with installing(docker_host, (1, 2, 3, 4)) as (wf, events):
+            assert not await wf.run_step(5)
     finally:
-        await wf.close()
         holder.close()
     lines = [e.line for e in events.of(HostOutput)]
     assert "Creating biz_waweb_1 ... error" in lines, lines

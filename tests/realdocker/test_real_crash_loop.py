@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 
-from tests.engine.test_ha_install import Recorder
+from tests.realdocker.conftest import installing
 from wabiz_tui.workflows.events import HostFinished, HostOutput
-from wabiz_tui.workflows.ha_install import HaInstall
 
 
 def state(docker, name: str = "biz_wacore_1") -> tuple[str, int]:
@@ -16,28 +15,18 @@ def state(docker, name: str = "biz_wacore_1") -> tuple[str, int]:
 
 
 async def test_a_container_crashing_every_two_seconds_fails_step_6(docker_host):
-    events = Recorder()
-    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
-    try:
-        for step in (1, 2, 3, 4, 5):
-            assert await wf.run_step(step), events.text()
+    async with installing(docker_host) as (wf, events):
         (docker_host.docker.volume_dir("biz_whatsappMedia") / "LAB_CRASH").write_text("2")
         docker_host.docker.docker("restart", "-t", "1", "biz_wacore_1")
         time.sleep(0.5)
         assert state(docker_host.docker)[0] == "running"  # one sample now would pass it
         assert not await wf.run_step(6)
-    finally:
-        await wf.close()
     failed = next(e for e in events.of(HostFinished) if not e.ok)
     assert "wacore is in a crash loop" in failed.error, failed
 
 
 async def test_step_5_again_restarts_a_container_in_restart_back_off(docker_host):
-    events = Recorder()
-    wf = HaInstall(docker_host.profile, emit=events, settings=docker_host.settings)
-    try:
-        for step in (1, 2, 3, 4, 5):
-            assert await wf.run_step(step), events.text()
+    async with installing(docker_host) as (wf, events):
         marker = docker_host.docker.volume_dir("biz_whatsappMedia") / "LAB_CRASH"
         marker.write_text("")
         docker_host.docker.docker("restart", "-t", "1", "biz_wacore_1")
@@ -50,8 +39,6 @@ async def test_step_5_again_restarts_a_container_in_restart_back_off(docker_host
         assert await wf.run_step(5), events.text()
         assert state(docker_host.docker) == ("running", 0)
         assert await wf.run_step(6), events.text()
-    finally:
-        await wf.close()
     lines = [e.line for e in events.of(HostOutput)]
     assert "biz_wacore_1 is up-to-date" in lines
     assert any("restart back-off" in line and "restarting it" in line for line in lines)

@@ -5,20 +5,14 @@ from __future__ import annotations
 import subprocess
 
 from tests.engine.test_ha_install import Recorder
-from tests.realdocker.conftest import DOCKER
+from tests.realdocker.conftest import DOCKER, installing
 from wabiz_tui.workflows.events import StepFinished
-from wabiz_tui.workflows.ha_install import HaInstall
 from wabiz_tui.workflows.logs import LogCollection, LogRequest
 
 
-async def start(host, steps=(1, 2, 3, 4, 5)):
-    events = Recorder()
-    wf = HaInstall(host.profile, emit=events, settings=host.settings)
-    try:
-        for step in steps:
-            assert await wf.run_step(step), events.text()
-    finally:
-        await wf.close()
+async def start(host):
+    async with installing(host):
+        pass
 
 
 async def test_real_compose_v1_has_no_logs_since(docker_host):

@@ -4,10 +4,9 @@ removes it too and reports whatever container of the directory remains."""
 from __future__ import annotations
 
 from tests.engine.test_ha_install import Recorder
-from tests.realdocker.conftest import VERSION
+from tests.realdocker.conftest import VERSION, installing
 from wabiz_tui.domain.commands import WORKING_DIR_LABEL
 from wabiz_tui.workflows.events import HostOutput
-from wabiz_tui.workflows.ha_install import HaInstall
 from wabiz_tui.workflows.uninstall import Uninstall
 from wabiz_tui.workflows.upgrade import Upgrade
 
@@ -18,13 +17,8 @@ def containers(host) -> list[str]:
 
 
 async def install_and_dbupgrade(host) -> list[str]:
-    events = Recorder()
-    wf = HaInstall(host.profile, emit=events, settings=host.settings)
-    try:
-        for step in (1, 2, 3, 4, 5):
-            assert await wf.run_step(step), events.text()
-    finally:
-        await wf.close()
+    async with installing(host):
+        pass
     events = Recorder()
     up = Upgrade(host.profile, emit=events, settings=host.settings, target=VERSION)
     try:
