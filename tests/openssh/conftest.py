@@ -43,12 +43,13 @@ def keygen(path: Path) -> None:
 
 
 def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str, *, path: str = "/usr/local/bin:/usr/bin:/bin",
-               env: dict[str, str] | None = None) -> OpenSshHost:
+               env: dict[str, str] | None = None, options: tuple[str, ...] = ()) -> OpenSshHost:
     """An sshd for ``name`` on a free loopback port; ``client_pub`` is its authorized_keys file.
 
     With ``sim`` (a simulated cluster), ``docker``/``docker-compose`` on its PATH forward to the
     simulated host; with None it is a plain OpenSSH host. ``path`` follows the host's own ``bin`` in the
-    sessions' PATH; ``env`` adds variables to every session (sshd's ``SetEnv``).
+    sessions' PATH; ``env`` adds variables to every session (sshd's ``SetEnv``); ``options`` are more
+    sshd_config lines (e.g. ``AllowTcpForwarding no``).
     """
     d = base / name
     (d / "bin").mkdir(parents=True)
@@ -71,7 +72,8 @@ def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str, *, path:
         f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {client_pub}",
         "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
         f"PidFile {d / 'sshd.pid'}", "SetEnv " + " ".join(f"{k}={v}" for k, v in {"PATH": f"{d / 'bin'}:{path}", "HOME": str(d / "home"), **(env or {})}.items()),
-        "Subsystem sftp internal-sftp", "PermitRootLogin prohibit-password", f"AllowUsers {user}", "LogLevel ERROR", ""]))
+        "Subsystem sftp internal-sftp", "PermitRootLogin prohibit-password", f"AllowUsers {user}", "LogLevel ERROR",
+        *options, ""]))
     Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
     proc = subprocess.Popen([shutil.which("sshd") or "/usr/sbin/sshd", "-D", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")])
     deadline = time.monotonic() + 10

@@ -225,12 +225,12 @@ class DockerHost:
 
 def make_host(real_docker: RealDocker, tmp_path: Path, *, name: str = "wa-real-1", path: str = "/usr/bin:/usr/local/bin:/bin",
               roles: tuple[Role, ...] = (Role.WEBAPP, Role.MASTER, Role.COREAPP), db: DbEnv | None = None,
-              webapp_url: str = "https://127.0.0.1:9", self_signed_ok: bool = True) -> DockerHost:
+              webapp_url: str = "https://127.0.0.1:9", self_signed_ok: bool = True, options: tuple[str, ...] = ()) -> DockerHost:
     """An sshd whose sessions use the test dockerd, and a one-host profile for it (remote_dir ``<tmp>/biz``)."""
     keygen(tmp_path / "client_key")
     user = getpass.getuser()
     sshd = start_sshd(tmp_path / "hosts", name, tmp_path / "client_key.pub", None, user, path=path,
-                      env={"DOCKER_HOST": real_docker.host})
+                      env={"DOCKER_HOST": real_docker.host}, options=options)
     known = tmp_path / "known_hosts"
     known.write_text(f"[127.0.0.1]:{sshd.port} {sshd.host_key_pub}\n")
     remote_dir = tmp_path / "biz"

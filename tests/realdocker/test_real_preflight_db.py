@@ -66,3 +66,19 @@ async def test_a_host_without_nc_still_checks_the_db_and_logs_in(real_docker, re
     database = results[("wa-real-1", "database")]
     assert database.level == OK and "MariaDB 10.11" in database.reason, database
     assert results[("", "db login")].level == OK and "SSH tunnel via wa-real-1" in results[("", "db login")].reason
+
+
+async def test_without_forwarding_and_without_nc_bash_probes_the_port(real_docker, real_mariadb, tmp_path):
+    """sshd refuses forwarding (AllowTcpForwarding no) and the host has no nc: bash's /dev/tcp tells the port
+    answers; the login is tried and its refusal said as such (no tunnel), never counted as a DB failure."""
+    host = make_host(real_docker, tmp_path, db=mariadb_env(real_mariadb), path=bin_without_nc(tmp_path),
+                     options=("AllowTcpForwarding no",))
+    try:
+        results, keys = await preflight(host)
+    finally:
+        stop_sshd(host.sshd)
+    database = results[("wa-real-1", "database")]
+    assert database.level == OK and "bash /dev/tcp" in database.reason, database
+    login = results[("", "db login")]
+    assert login.level != FAILURE and "wa-real-1" in login.reason, login
+    assert keys == []

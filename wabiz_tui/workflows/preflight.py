@@ -237,7 +237,7 @@ class Preflight(Procedure):
         start = time.monotonic()
         status, _ = await self._probe(host, f"nc -z -w 3 {target}")
         elapsed = time.monotonic() - start
-        greeting = ""
+        greeting: str | None = None  # not read: bash's /dev/tcp only connects
         if status == 127:
             dev = shlex.quote(f"exec 3<>/dev/tcp/{db.hostname}/{int(db.port)}")
             start = time.monotonic()
@@ -257,21 +257,24 @@ class Preflight(Procedure):
             return
         self._db_reachable(host, greeting, (elapsed - ssh_rtt) * 1000)
 
-    def _db_reachable(self, host: HostSpec, greeting: str, latency_ms: float) -> None:
+    def _db_reachable(self, host: HostSpec, greeting: str | None, latency_ms: float) -> None:
         """Record a host that reached the DB port: what answered (product and version from a MySQL greeting,
-        not judged here) and the round trip."""
+        not judged here; ``greeting`` None when the probe could not read one) and the round trip."""
         db = self.profile.db
         self._db_reached.append(host.external_hostname)
-        self._db_greeting = self._db_greeting or greeting
+        self._db_greeting = self._db_greeting or greeting or ""
         latency_ms = max(0.0, latency_ms)
-        announced = announced_version(greeting) if db.engine.value == "MYSQL" else None
+        announced = announced_version(greeting or "") if db.engine.value == "MYSQL" else None
         if db.engine.value != "MYSQL":
             what = "PostgreSQL port answers"
+        elif greeting is None:
+            what = "the port answers (bash /dev/tcp: its greeting was not read)"
         elif announced:
             what = f"{server_product('MYSQL', announced)} {short_version('MYSQL', announced)} answers"
         else:
             what = "the port answers but no MySQL greeting was read"
-        level = WARNING if latency_ms > DB_LATENCY_WARN_MS or (db.engine.value == "MYSQL" and not announced) else OK
+        level = WARNING if latency_ms > DB_LATENCY_WARN_MS or (db.engine.value == "MYSQL" and greeting is not None
+                                                                and not announced) else OK
         extra = " (the seed asks for a few ms)" if latency_ms > DB_LATENCY_WARN_MS else ""
         self._record(Check(host.external_hostname, "database", level, f"{what}, round trip about {latency_ms:.0f} ms{extra}"))
 
