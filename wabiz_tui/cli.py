@@ -424,6 +424,7 @@ async def _demo_headless(args: argparse.Namespace) -> int:
     session = await start_demo(workdir, speed=args.speed)
     settings = default_settings(session.profile, app_paths(), profile_path=session.profile_path, read_user_config=False)
     settings.poll_interval = max(0.1, 2.0 * args.speed)
+    settings.state_window *= min(1.0, args.speed)
     printer = HeadlessPrinter(args.verbose)
     workflow = HaInstall(session.profile, emit=printer, settings=settings)
 

@@ -53,6 +53,9 @@ class HeadlessPrinter:
                 print(f"  {self.step} {event.host} | {event.line}", flush=True)
         elif isinstance(event, ev.HostOutput) and self.verbose:
             print(f"  {self.step} {event.host} | {event.line}", flush=True)
+        elif isinstance(event, ev.Progress) and event.unit == "layers":
+            if event.done == event.total:
+                print(f"  {self.step} {event.host}: image layers pulled {event.done}/{event.total}", flush=True)
         elif isinstance(event, ev.Progress) and self.progress:
             now = time.monotonic()
             if event.total is not None or now - self._last_progress.get(event.host, 0.0) >= 1.0:

@@ -131,3 +131,45 @@ def test_grant_evidence_never_carries_a_password_hash():
     judged = judge_mysql_grants("waent", grants)
     assert judged.key == "DB_PRIVILEGES_MISSING" and "2470C0C06DEE" not in judged.evidence
     assert "IDENTIFIED BY PASSWORD '…'" in judged.evidence
+
+
+# ---- how servers really announce themselves (issue 13, item 4) ----------------------------------------------
+import pytest  # noqa: E402
+
+from wabiz_tui.domain.dbsupport import (announced_version, judge_server_version, printable_greeting,  # noqa: E402
+                                        server_product, short_version)
+
+#: The first bytes mariadbd 1:10.11.19-0+deb12u1 sent here (salt bytes as captured).
+MARIADB_GREETING = (b"d\x00\x00\x00\n5.5.5-10.11.19-MariaDB-0+deb12u1\x00\x04\x00\x00\x00p-,4aioq\x00\xfe\xf7\x08\x02\x00"
+                    b"\xff\x81\x15\x00\x00\x00\x00\x00\x00\x1d\x00\x00\x00i=3(mpg6ul?6\x00mysql_native_password\x00")
+
+
+def test_mariadb_greeting_and_version_are_mariadb_with_one_verdict():
+    text = printable_greeting(MARIADB_GREETING)
+    announced = announced_version(text)
+    assert announced == "5.5.5-10.11.19-MariaDB-0+deb12u1"
+    for version in (announced, "10.11.19-MariaDB-0+deb12u1"):  # greeting and SELECT VERSION()
+        assert server_product("MYSQL", version) == "MariaDB" and short_version("MYSQL", version) == "10.11.19"
+        judged = judge_server_version("MYSQL", version, "2.41.2")
+        assert judged.level == FAILURE and judged.key == "DB_VERSION_UNSUPPORTED"
+        assert "MariaDB 10.11.19" in judged.reason and "MySQL 5.5" not in judged.reason and "MySQL 10" not in judged.reason
+
+
+@pytest.mark.parametrize("version, product, level", [
+    ("8.0.36", "MySQL", OK), ("5.7.44-log", "MySQL", OK), ("8.0.33-0ubuntu0.22.04.2", "MySQL", OK),
+    ("8.4.0", "MySQL", FAILURE), ("5.6.51", "MySQL", FAILURE),
+])
+def test_mysql_versions_as_they_announce_themselves(version, product, level):
+    greeting = printable_greeting(b"J\x00\x00\x00\n" + version.encode() + b"\x00\x08\x00\x00\x00salt")
+    assert announced_version(greeting) == version
+    assert server_product("MYSQL", version) == product
+    assert judge_server_version("MYSQL", version, "2.41.2").level == level
+
+
+@pytest.mark.parametrize("version, short, level", [
+    ("13.8 (Debian 13.8-1.pgdg110+1)", "13.8", OK), ("11.22 (Ubuntu 11.22-1.pgdg20.04+1)", "11.22", OK),
+    ("12.17", "12.17", OK), ("15.4 (Debian 15.4-1)", "15.4", FAILURE),
+])
+def test_postgresql_versions_as_show_server_version_answers(version, short, level):
+    assert server_product("PGSQL", version) == "PostgreSQL" and short_version("PGSQL", version) == short
+    assert judge_server_version("PGSQL", version, "2.41.2").level == level

@@ -6,7 +6,7 @@ import dataclasses
 
 from tests.domain.test_validation import good_profile
 from wabiz_tui.domain.model import DbEnv, HostSpec, Role, SshTarget
-from wabiz_tui.domain.preflight import (FAILURE, OK, WARNING, judge_clock, judge_db_greeting, judge_disk,
+from wabiz_tui.domain.preflight import (FAILURE, OK, WARNING, judge_clock, judge_disk,
                                         parse_df_available, parse_listening_ports, planned_ports, topology_advice)
 
 
@@ -51,9 +51,5 @@ def test_parsers_and_judges():
     ss = "LISTEN 0 4096 0.0.0.0:22 0.0.0.0:*\nLISTEN 0 4096 [::]:9090 [::]:*\n"
     assert parse_listening_ports(ss) == {22, 9090}
     assert planned_ports((Role.MASTER, Role.COREAPP)) == {p: r for r, ps in ((Role.MASTER, range(6254, 6258)), (Role.COREAPP, range(6250, 6254))) for p in ps}
-    assert judge_db_greeting("MYSQL", "J...5.7.44-log...")[0] == OK
-    assert judge_db_greeting("MYSQL", "J...8.4.0...")[0] == FAILURE
-    assert judge_db_greeting("MYSQL", "")[0] == WARNING
-    assert judge_db_greeting("PGSQL", "")[0] == OK
     assert judge_clock(0.5)[0] == OK and judge_clock(-3)[0] == WARNING and judge_clock(45)[0] == FAILURE
     assert judge_disk("/x", 50 * 1024 * 1024)[0] == OK and judge_disk("/x", 1024)[0] == FAILURE

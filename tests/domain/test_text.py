@@ -46,3 +46,49 @@ def test_a_chunk_is_cleaned_as_a_block_exactly_as_line_by_line():
     assert whole.feed_block(b"") is None
     one = LineSplitter()
     assert one.feed(data) + one.close() == per_line  # an unterminated OSC never swallows the next lines
+
+
+# ---- docker-compose 1.29 on a PTY (issue 13, item 1): golden bytes captured here from real compose -----------
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from wabiz_tui.domain.text import PullProgress, layer_status  # noqa: E402
+
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "compose"
+
+
+def _render(data: bytes, step: int) -> list[str]:
+    s = LineSplitter()
+    out: list[str] = []
+    for i in range(0, len(data), step):
+        out += s.feed(data[i:i + step])
+    return [line.rstrip() for line in out + s.close()]
+
+
+@pytest.mark.parametrize("step", [1, 7, 4096])
+def test_compose_pty_stream_keeps_the_final_words_in_any_chunking(step):
+    lines = _render((GOLDEN / "up_two.pty").read_bytes(), step)
+    assert lines == ["Creating biz_master_1 ...", "Creating biz_wacore_1 ...",
+                     "Creating biz_wacore_1 ... done", "Creating biz_master_1 ... done"]
+    lines = _render((GOLDEN / "up_waweb.pty").read_bytes(), step)
+    assert lines[-1] == "Creating biz_waweb_1 ... done" and "" not in lines
+
+
+def test_pull_progress_on_a_pty_is_one_row_per_layer_status_and_counts_layers():
+    lines = _render((GOLDEN / "up_pull.pty").read_bytes(), 64)
+    assert "Status: Downloaded newer image for 127.0.0.1:5123/coreapp:v2.41.2" in lines
+    assert lines[-2:] == ["Creating reg_waweb_1  ... done", "Creating reg_wacore_1 ... done"]
+    assert lines.count("3247415d2787: Pull complete") == 1
+    assert sum(1 for line in lines if line.startswith("3247415d2787: Extracting")) == 1  # byte counts folded
+    progress = PullProgress()
+    assert progress.feed(lines)
+    assert (progress.done, progress.total) == (6, 6)
+    assert layer_status("0ab21d7538b6: Downloading [=>      ]  32.77kB/1.064MB") == ("0ab21d7538b6", "Downloading")
+    assert layer_status("Digest: sha256:5871397ba810f90d") is None
+
+
+def test_compose_warning_on_a_pty_keeps_its_words():
+    lines = _render((GOLDEN / "dbupgrade_up.pty").read_bytes(), 5)
+    assert lines[0].startswith("WARNING: Found orphan containers (biz_wacore_1) for this project.")
+    assert lines[-1] == "Creating biz_dbupgrade_1 ... done"

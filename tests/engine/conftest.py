@@ -23,7 +23,7 @@ async def demo(tmp_path):
 def settings_for(session, tmp_path, **kw) -> RunSettings:
     """Trust only the simulator's known_hosts; never read the developer's ~/.ssh."""
     base = dict(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
-                poll_interval=0.1, health_timeout=30.0, grace=2.0, log_dir=tmp_path / "logs")
+                poll_interval=0.1, health_timeout=30.0, grace=2.0, log_dir=tmp_path / "logs", state_window=0.3)
     base.update(kw)
     return RunSettings(**base)
 

@@ -67,6 +67,23 @@ async def test_tls_without_trust_is_told_apart(demo, tmp_path):
     assert exc.value.kind == "tls" and "CA file" in exc.value.next_action
 
 
+@pytest.mark.parametrize("self_signed_ok", [True, False])
+async def test_plain_http_on_the_webapp_port_is_not_a_certificate_problem(demo, tmp_path, self_signed_ok):
+    """Issue 13 item 5: WRONG_VERSION_NUMBER means the port does not speak TLS, whatever the trust settings."""
+    from wabiz_tui.domain.diagnosis import diagnose_transport
+
+    await start_cluster(demo, tmp_path)
+    await demo.cluster.set_webapp_plain_http(True)
+    w = demo.profile.webapp
+    ca = "" if self_signed_ok else w.ca_file
+    async with WebappClient(w.url, username="admin", password=w.admin_password, ca_file=ca, self_signed_ok=self_signed_ok) as api:
+        with pytest.raises(ApiError) as exc:
+            await api.health()
+    assert exc.value.kind == "not_tls" and "does not speak TLS (plain HTTP?)" in str(exc.value)
+    assert "certificate" not in str(exc.value).lower()
+    assert diagnose_transport(exc.value.kind, str(exc.value)).key == "WEBAPP_NOT_TLS"
+
+
 async def test_sunset_registration_error_is_explained(demo, tmp_path):
     await start_cluster(demo, tmp_path, through=7)  # the primary master is ready
     demo.cluster.set_registration_sunset(True)

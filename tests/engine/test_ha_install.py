@@ -50,8 +50,8 @@ async def test_nine_steps_end_healthy_with_one_connected_one_standby(demo, tmp_p
     # output was streamed per host, e.g. compose's own lines from step 5
     assert any(e.host == "wa-core-1" and "Creating biz_wacore_1" in e.line for e in events.of(HostOutput))
     commands = [e.command for e in events.of(HostCommand)]
-    # the simulated hosts have the compose v2 plugin: it is detected and used
-    assert any("EXTERNAL_HOSTNAME=wa-core-2 WA_API_VERSION=2.41.2 docker compose -f /home/wa/biz/prod-multiconnect-compose.yml"
+    # the simulated hosts have compose v1 only by default (the seed's, Debian's): it is detected and used
+    assert any("EXTERNAL_HOSTNAME=wa-core-2 WA_API_VERSION=2.41.2 docker-compose -f /home/wa/biz/prod-multiconnect-compose.yml"
                in c and c.endswith("up -d wacore") for c in commands)
     # db.env landed with mode 600 on every host
     for h in hosts:
@@ -154,7 +154,7 @@ async def test_changed_host_key_is_refused_with_how_to_clear_it(demo, tmp_path):
 
 
 async def test_each_host_uses_the_compose_flavour_it_has(demo, tmp_path):
-    demo.cluster.set_compose_flavours("wa-core-1", v2=False, v1=True)  # an older host: only docker-compose v1
+    demo.cluster.set_compose_flavours("wa-core-2", v2=True, v1=True)  # a newer host: the v2 plugin (the others: v1 only)
     events = Recorder()
     wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, preflight=False))
     try:
@@ -179,3 +179,21 @@ async def test_a_host_without_compose_is_named_with_the_fix(demo, tmp_path):
     from wabiz_tui.workflows.events import Finding
     f = next(e for e in events if isinstance(e, Finding) and e.host == "wa-master-2")
     assert f.key == "COMPOSE_NOT_FOUND" and "install" in f.remedy
+
+
+async def test_image_pulls_show_layer_progress_per_host(demo, tmp_path):
+    """Issue 13 item 1: compose pulls on a PTY in step 5; each host reports its layers as progress."""
+    from wabiz_tui.workflows.events import Progress
+
+    events = Recorder()
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, preflight=False))
+    try:
+        for n in (1, 2, 3, 4, 5):
+            assert await wf.run_step(n), events.text()
+    finally:
+        await wf.close()
+    layers = [e for e in events.of(Progress) if e.unit == "layers"]
+    assert {e.host for e in layers} == {h.external_hostname for h in demo.profile.hosts}
+    for host in {e.host for e in layers}:
+        last = [e for e in layers if e.host == host][-1]
+        assert last.done == last.total == 4

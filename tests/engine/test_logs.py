@@ -55,7 +55,9 @@ async def test_one_service_one_host_with_tail(installed, tmp_path):
         await wf.close()
     assert list(wf.files) == ["wa-master-1"]
     lines = wf.files["wa-master-1"].read_text().splitlines()
-    assert 0 < len(lines) <= 2 and all(l.startswith("biz_master_1") for l in lines)
+    # compose v1 (the simulated hosts' default, as 1.29.2 here): "Attaching to …", then "<service>_1  | " prefixes
+    assert lines[0] == "Attaching to biz_master_1"
+    assert 0 < len(lines[1:]) <= 2 and all(l.startswith("master_1  | ") for l in lines[1:])
 
 
 async def test_an_unreachable_host_is_reported_while_the_others_finish(installed, tmp_path):
@@ -81,3 +83,54 @@ async def test_bad_options_are_refused_naming_them(installed, tmp_path):
         await wf.close()
     summary = events.of(StepFinished)[-1].summary
     assert "--host: 'nope'" in summary
+
+
+async def test_since_on_a_v1_host_collects_real_logs_per_container(installed, tmp_path):
+    """Issue 13 item 2: docker-compose 1.29 has no ``logs --since`` (it prints its usage, exit 0); on a v1
+    host the collection uses ``docker logs --since`` per container, with compose v1's prefixes."""
+    for h in installed.profile.hosts:
+        installed.cluster.set_compose_flavours(h.external_hostname, v2=False, v1=True)
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert await wf.collect(LogRequest(hosts=("wa-core-1",), since="1h"), tmp_path), events.text()
+    finally:
+        await wf.close()
+    text = wf.files["wa-core-1"].read_text()
+    assert "Usage:" not in text
+    lines = text.splitlines()
+    assert lines and all(line.startswith("wacore_1  | ") for line in lines)
+
+
+async def test_a_usage_answer_is_never_reported_as_collected_logs(installed, tmp_path, monkeypatch):
+    """Whatever makes compose answer with its usage (an option this host's compose lacks), the file is not
+    reported as collected logs."""
+    from wabiz_tui.domain import commands
+
+    for h in installed.profile.hosts:
+        installed.cluster.set_compose_flavours(h.external_hostname, v2=False, v1=True)
+    # pretend v1 had --since: compose then answers with its usage text, as the product did before the fix
+    monkeypatch.setitem(commands.LOGS_OPTIONS, commands.COMPOSE_V1, commands.LOGS_OPTIONS[commands.COMPOSE_V2])
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    try:
+        assert not await wf.collect(LogRequest(hosts=("wa-core-1",), since="1h"), tmp_path)
+    finally:
+        await wf.close()
+    assert wf.files == {}
+    assert "answered with its usage text, not logs" in events.of(StepFinished)[-1].summary
+
+
+def test_runs_started_in_the_same_second_get_their_own_log_folders(tmp_path):
+    """Issue 13 item 10: an install and its preflight (or two runs) started in the same second never share a folder."""
+    from wabiz_tui.workflows.runlog import RunLog, unique_directory
+
+    logs = [RunLog(tmp_path, "demo", "install"), RunLog(tmp_path, "demo", "preflight"), RunLog(tmp_path, "demo", "install")]
+    for i, log in enumerate(logs):
+        log.write("wa-web-1", f"line of run {i}")
+        log.close()
+    assert len({log.directory for log in logs}) == 3
+    assert logs[0].directory.name.endswith("-install") and logs[2].directory.name.endswith("-install-2")
+    for i, log in enumerate(logs):
+        assert (log.directory / "wa-web-1.log").read_text() == f"line of run {i}\n"
+    assert unique_directory(tmp_path, "x") != unique_directory(tmp_path, "x")

@@ -46,10 +46,10 @@ async def test_quiet_on_a_good_cluster(demo, tmp_path):
     (lambda c: c.set_port_taken("wa-web-1", 9090), "wa-web-1", "ports", "9090"),
     (lambda c: c.set_unresolvable("wa-master-1", "wa-core-2"), "wa-master-1", "names", "wa-core-2"),
     (lambda c: c.set_database("wa-db.demo.internal", 3306, reachable=False), "wa-core-1", "database", "does not answer"),
-    (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "wa-core-1", "database", "5.6.51 is not supported"),
+    (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "", "db version", "5.6.51 is not supported"),
     (lambda c: c.set_clock_offset("wa-core-2", 90), "wa-core-2", "clock", "s off: synchronise it"),
     (lambda c: c.set_disk_free("wa-master-2", 1024 * 1024), "wa-master-2", "disk /var/lib/docker", "1.0 GiB free"),
-    (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "registry refused"),
+    (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "cannot be pulled: Error response from daemon: pull access denied"),
 ])
 async def test_each_check_fires_on_its_fault(demo, tmp_path, inject, host, check, fragment):
     inject(demo.cluster)
@@ -178,7 +178,7 @@ async def test_after_start_a_crashing_container_gives_named_findings_from_its_lo
     assert not [e for e in events if isinstance(e, Finding) and e.host == "wa-core-1"]  # quiet on the healthy host
     from wabiz_tui.workflows.events import HostFinished
     failed = next(e for e in events.of(HostFinished) if e.host == "wa-core-2" and not e.ok)
-    assert "wacore is not running" in failed.error  # the container check itself, not an internal error
+    assert "wacore is in a crash loop" in failed.error  # restart: unless-stopped restarts it; the check says so
 
 
 async def test_preflight_on_a_running_cluster_accepts_its_own_ports(installed, tmp_path):
@@ -195,3 +195,17 @@ async def test_local_files_the_profile_names_are_checked(demo, tmp_path):
     assert not ok and results[("", "webapp CA file")].level == FAILURE
     ok, results, _ = await run_preflight(demo, tmp_path)
     assert results[("", "webapp CA file")].level == OK
+
+
+async def test_an_image_already_on_the_host_is_ok_without_a_pull(demo, tmp_path):
+    """Issue 13 item 8: air-gapped hosts load images with docker load; the registry being unreachable does
+    not matter for a host that holds the image, and a host that lacks it fails with the daemon's words."""
+    demo.cluster.set_registry_unreachable(True)
+    for name in ("wa-web-1", "wa-master-1"):
+        for image in ("docker.whatsapp.biz/web:v2.41.2", "docker.whatsapp.biz/coreapp:v2.41.2"):
+            demo.cluster.load_image(name, image)
+    ok, results, _ = await run_preflight(demo, tmp_path)
+    assert not ok
+    assert results[("wa-web-1", "image")].level == OK and "already on the host (not pulled)" in results[("wa-web-1", "image")].reason
+    missing = results[("wa-core-1", "image")]
+    assert missing.level == FAILURE and "cannot be pulled: Error response from daemon: Get \"https://docker.whatsapp.biz/v2/\"" in missing.reason

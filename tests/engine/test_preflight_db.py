@@ -155,7 +155,8 @@ async def test_wrong_password_fires_login_refused_without_the_password_anywhere(
     assert check.level == FAILURE and "DB login refused for WA_DB_USERNAME=waent" in check.reason
     f = db_findings(events)
     assert set(f) == {"DB_AUTH_FAILED"} and "DB login refused for WA_DB_USERNAME=waent" in f["DB_AUTH_FAILED"].evidence
-    assert ("", "db version") not in results
+    # without a login only a MySQL greeting tells the version (said once, as such)
+    assert ("", "db version") not in results or results[("", "db version")].reason.endswith("(from its greeting)")
     text = repr(list(events)) + repr(results) + "".join(p.read_text() for p in (tmp_path / "logs").rglob("*") if p.is_file())
     assert profile.db.password not in text and secret not in text
 
@@ -230,3 +231,29 @@ async def test_demo_db_matches_an_older_client_and_passes(demo, tmp_path, api, v
     assert match_db_to_client(demo, api) == version
     ok, results, events = await run_preflight(demo, tmp_path)
     assert ok and results[("", "db version")].reason == f"MySQL {version}" and not db_findings(events)
+
+
+async def test_mariadb_is_said_to_be_mariadb_once(demo, tmp_path):
+    """Issue 13 item 4: the simulated server greets like MariaDB 10.11 ("5.5.5-10.11.19-MariaDB-…") and
+    answers VERSION() without the prefix; the preflight names MariaDB and counts one cause once."""
+    mysql(demo, version="10.11.19-MariaDB-0+deb12u1")
+    ok, results, events = await run_preflight(demo, tmp_path)
+    assert not ok
+    per_host = [c for (host, name), c in results.items() if name == "database"]
+    assert per_host and all(c.level == OK and c.reason.startswith("MariaDB 10.11.19 answers") for c in per_host), per_host
+    failures = [c for c in results.values() if c.level == FAILURE]
+    assert [c.name for c in failures] == ["db version"], failures
+    assert "MariaDB 10.11.19" in failures[0].reason and "5.5.5" not in failures[0].reason
+    assert [e.key for e in events if isinstance(e, Finding) and e.key in DB_KEYS] == ["DB_VERSION_UNSUPPORTED"]
+    assert ("", "db auth plugin") not in results  # MySQL 8's rule, not MariaDB's
+
+
+async def test_hosts_without_nc_still_probe_the_db_and_log_in(demo, tmp_path):
+    """Issue 13 item 6: minimal hosts have no nc; the probe goes through the SSH connection and the login runs."""
+    for h in demo.profile.hosts:
+        demo.cluster.set_missing_commands(h.external_hostname, {"nc"})
+    ok, results, events = await run_preflight(demo, tmp_path)
+    assert ok, [c for c in results.values() if c.level != OK]
+    for h in demo.profile.hosts:
+        assert results[(h.external_hostname, "database")].reason.startswith("MySQL 8.0.33 answers")
+    assert results[("", "db login")].level == OK and results[("", "db version")].reason == "MySQL 8.0.33"

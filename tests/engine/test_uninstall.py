@@ -17,7 +17,7 @@ async def test_uninstall_keeps_volumes_and_marks_the_profile(installed, tmp_path
     wf = Uninstall(installed.profile, emit=events, settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
     plan = wf.plan()
     assert [p.services for p in plan if p.host == "wa-core-1"] == [("wacore",)]
-    assert all(not p.volumes and p.commands[-1].endswith(" down") for p in plan)
+    assert all(not p.volumes and p.commands[-1].endswith(" down --remove-orphans") for p in plan)
     try:
         with pytest.raises(ConfirmationRequired):
             await wf.run("wrong-name")
@@ -47,9 +47,36 @@ async def test_unreachable_host_is_reported_others_finish(installed, tmp_path):
 
 async def test_volumes_only_with_both_confirmations(installed, tmp_path):
     wf = Uninstall(installed.profile, emit=Recorder(), settings=settings_for(installed, tmp_path))
-    assert all(p.commands[-1].endswith("down -v") and p.volumes for p in wf.plan(remove_volumes=True))
+    assert all(p.commands[-1].endswith("down -v --remove-orphans") and p.volumes for p in wf.plan(remove_volumes=True))
     try:
         assert await wf.run("demo", remove_volumes=True, volumes_confirmed=True)
     finally:
         await wf.close()
     assert wf.report["wa-web-1"] == "removed (with volumes)"
+
+
+async def test_uninstall_removes_the_dbupgrade_orphan_and_reports_what_remains(installed, tmp_path):
+    """Issue 13 item 7: the dbupgrade container shares the project; compose warns about it as an orphan and a
+    plain down leaves it. Uninstall removes it (down --remove-orphans) and lists anything left."""
+    from wabiz_tui.workflows.events import HostOutput
+    from wabiz_tui.workflows.upgrade import Upgrade
+
+    cluster, profile = installed.cluster, installed.profile
+    upgrade_events = Recorder()
+    up = Upgrade(profile, emit=upgrade_events, settings=settings_for(installed, tmp_path), target=profile.wa_api_version)
+    try:
+        assert await up.dbupgrade("wa-core-1"), upgrade_events.text()
+    finally:
+        await up.close()
+    lines = [e.line for e in upgrade_events.of(HostOutput)]
+    # on the PTY the product uses, compose 1.29.2 prefixes its warning (tests/fixtures/compose/dbupgrade_up.pty)
+    assert any(line.startswith("WARNING: Found orphan containers (biz_wacore_1) for this project.") for line in lines), lines
+    assert any(c.service == "dbupgrade" for c in cluster.containers("wa-core-1"))
+    events = Recorder()
+    wf = Uninstall(profile, emit=events, settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
+    try:
+        assert await wf.run("demo"), events.text()
+    finally:
+        await wf.close()
+    assert cluster.containers("wa-core-1") == []
+    assert any('Removing orphan container "biz_dbupgrade_1"' in line for line in events.text().splitlines())

@@ -42,11 +42,14 @@ def keygen(path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
-def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str) -> OpenSshHost:
+def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str, *, path: str = "/usr/local/bin:/usr/bin:/bin",
+               env: dict[str, str] | None = None, options: tuple[str, ...] = ()) -> OpenSshHost:
     """An sshd for ``name`` on a free loopback port; ``client_pub`` is its authorized_keys file.
 
     With ``sim`` (a simulated cluster), ``docker``/``docker-compose`` on its PATH forward to the
-    simulated host; with None it is a plain OpenSSH host.
+    simulated host; with None it is a plain OpenSSH host. ``path`` follows the host's own ``bin`` in the
+    sessions' PATH; ``env`` adds variables to every session (sshd's ``SetEnv``); ``options`` are more
+    sshd_config lines (e.g. ``AllowTcpForwarding no``).
     """
     d = base / name
     (d / "bin").mkdir(parents=True)
@@ -68,8 +71,9 @@ def start_sshd(base: Path, name: str, client_pub: Path, sim, user: str) -> OpenS
     (d / "sshd_config").write_text("\n".join([
         f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {client_pub}",
         "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
-        f"PidFile {d / 'sshd.pid'}", f"SetEnv PATH={d / 'bin'}:/usr/local/bin:/usr/bin:/bin HOME={d / 'home'}",
-        "Subsystem sftp internal-sftp", "PermitRootLogin prohibit-password", f"AllowUsers {user}", "LogLevel ERROR", ""]))
+        f"PidFile {d / 'sshd.pid'}", "SetEnv " + " ".join(f"{k}={v}" for k, v in {"PATH": f"{d / 'bin'}:{path}", "HOME": str(d / "home"), **(env or {})}.items()),
+        "Subsystem sftp internal-sftp", "PermitRootLogin prohibit-password", f"AllowUsers {user}", "LogLevel ERROR",
+        *options, ""]))
     Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
     proc = subprocess.Popen([shutil.which("sshd") or "/usr/sbin/sshd", "-D", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")])
     deadline = time.monotonic() + 10

@@ -17,7 +17,7 @@ async def test_ha_install_over_real_openssh(openssh_cluster, tmp_path):
     session, profile, known, _ = openssh_cluster
     events = Recorder()
     # no preflight here: its name checks need the demo host names in this machine's DNS (tests/engine covers it)
-    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.1,
+    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.1, state_window=0.3,
                            health_timeout=30, grace=2.0, preflight=False)
     wf = HaInstall(profile, emit=events, settings=settings)
     try:
@@ -53,7 +53,7 @@ async def test_log_collection_over_real_openssh(openssh_cluster, tmp_path):
     from wabiz_tui.workflows.logs import LogCollection, LogRequest
 
     session, profile, known, _ = openssh_cluster
-    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.1,
+    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), poll_interval=0.1, state_window=0.3,
                            health_timeout=30, grace=2.0, preflight=False)
     wf = HaInstall(profile, emit=Recorder(), settings=settings)
     try:
@@ -96,7 +96,7 @@ async def test_cancelled_log_collection_leaves_no_remote_process(openssh_cluster
 
     session, profile, known, hosts = openssh_cluster
     host = next(o for o in hosts if o.name == "wa-core-1")
-    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), preflight=False)
+    settings = RunSettings(ssh=SshSettings(known_hosts=[known], read_user_config=False), preflight=False, state_window=0.3)
     logs = LogCollection(profile, emit=Recorder(), settings=settings)
     request = LogRequest(hosts=("wa-core-1",), tail=1)
     try:

@@ -22,7 +22,7 @@ async def install_headless(session, **profile_changes):
     if "wa_api_version" in profile_changes:  # an older client runs on the DB it supports (the preflight checks it)
         match_db_to_client(session, session.profile.wa_api_version)
     settings = RunSettings(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
-                           poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path)
+                           poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path, state_window=0.3)
     install = HaInstall(session.profile, emit=discard, settings=settings)
     try:
         async def code(_request):

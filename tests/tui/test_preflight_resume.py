@@ -29,7 +29,7 @@ SPEED = 0.05
 async def run_headless(session, steps: range, *, journal: bool = True) -> None:
     """Run ``steps`` of the install headless, with the profile's install journal (as the wizard does)."""
     settings = RunSettings(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
-                           poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path)
+                           poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path, state_window=0.3)
     if journal:
         settings.journal = Journal.for_cluster(app_paths().journals, session.profile, "install")
     install = HaInstall(session.profile, emit=discard, settings=settings)

@@ -23,7 +23,7 @@ PASSWORD_CHANGE_REQUIRED = 1024
 class ApiError(Exception):
     """An API call failed. ``status`` is the HTTP status (0 when no answer), ``code``/``title``/``details``
     come from the error envelope, ``kind`` is one of ``http``, ``unreachable``, ``tls``, ``dns``,
-    ``timeout``, ``auth``, ``config`` (the profile's own TLS settings cannot be used). The message never carries a password or token."""
+    ``timeout``, ``auth``, ``config``, ``not_tls`` (the port answers in plain text) (the profile's own TLS settings cannot be used). The message never carries a password or token."""
 
     def __init__(self, message: str, *, status: int = 0, code: int = 0, title: str = "", details: str = "",
                  kind: str = "http", next_action: str = ""):
@@ -58,6 +58,13 @@ def _describe_transport_error(url: str, exc: httpx.TransportError) -> ApiError:
     if isinstance(exc, httpx.TimeoutException):
         return ApiError(f"the Webapp at {url} did not answer in time", kind="timeout",
                         next_action="check that the waweb container runs and the port is reachable")
+    if "wrong_version_number" in low or "wrong version number" in low:
+        # OpenSSL's reading of a server that answered the ClientHello in plain text: observed here with Python's
+        # http.server on the port ("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"), with and
+        # without certificate verification; lab-facts §9 saw the same from busybox httpd
+        return ApiError(f"the port of {url} does not speak TLS (plain HTTP?): {text}", kind="not_tls",
+                        next_action="point webapp.url at the Webapp's HTTPS port (waweb publishes 443 as EXTERNAL_WEBAPP_PORT, "
+                                    "9090 by default) or at a load balancer that serves HTTPS")
     if "certificate" in low or "ssl" in low or "tls" in low:
         return ApiError(f"TLS failure talking to {url}: {text}", kind="tls",
                         next_action="give the Webapp's CA file, or accept its self-signed certificate explicitly; do not use http://")

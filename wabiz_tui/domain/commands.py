@@ -22,6 +22,34 @@ COMPOSE_V1 = "docker-compose"
 COMPOSE_V2 = "docker compose"
 
 
+#: Options of ``logs`` per compose flavour. docker-compose 1.29.2 (``docker-compose logs -h``, observed
+#: here): ``--no-color``, ``-f``, ``-t``, ``--tail``, ``--no-log-prefix``, and no ``--since``/``--until``:
+#: given ``--since 10m`` it prints ``View output from containers.`` + its usage on stderr and exits 0.
+#: The v2 plugin adds ``--since``/``--until`` (docs.docker.com, "docker compose logs").
+LOGS_OPTIONS: dict[str, frozenset[str]] = {
+    COMPOSE_V1: frozenset({"--no-color", "--follow", "--timestamps", "--tail", "--no-log-prefix"}),
+    COMPOSE_V2: frozenset({"--no-color", "--follow", "--timestamps", "--tail", "--no-log-prefix", "--since", "--until"}),
+}
+#: How compose starts its answer when it did not run the command but explained its usage or refused an
+#: option (v1: ``View output from containers.``/``Usage: logs …``/``No such option``; v2: ``unknown flag``).
+USAGE_STARTS = ("View output from containers.", "Usage:", "ERROR: No such option", "No such command", "unknown flag",
+                "unknown shorthand flag")
+
+
+def logs_option_supported(flavour: str, option: str) -> bool:
+    """Whether ``<flavour> logs`` accepts ``option`` (see :data:`LOGS_OPTIONS`)."""
+    return option in LOGS_OPTIONS.get(flavour, frozenset())
+
+
+def usage_answer(head: list[str]) -> str | None:
+    """The first line of a compose answer that is its usage or an option error instead of logs (``head``: the
+    first lines of the output), or None when it looks like logs."""
+    for line in head[:3]:
+        if line.strip().startswith(USAGE_STARTS):
+            return line.strip()
+    return None
+
+
 class UnsafeValue(ValueError):
     """A value that would reach a command line failed validation; the message names the field."""
 
@@ -81,11 +109,14 @@ class ComposeInvocation:
         """``logs --no-color [--since X] [--tail N] [SERVICE]`` (seed, troubleshooting).
 
         ``since`` is docker's format: a duration (``10m``, ``1h30m``), a date/time (``2026-11-30``,
-        ``2026-11-30T10:00:00``) or a Unix timestamp. Raises :class:`UnsafeValue` for anything else.
+        ``2026-11-30T10:00:00``) or a Unix timestamp. Raises :class:`UnsafeValue` for anything else, and
+        for ``since`` on compose v1, which has no such option (:data:`LOGS_OPTIONS`).
         """
         args = ["logs", "--no-color"]
         if since:
             _require(check_since(since))
+            if not logs_option_supported(self.flavour, "--since"):
+                raise UnsafeValue(f"{self.flavour} logs has no --since option (use docker logs --since per container)")
             args += ["--since", since]
         if tail is not None:
             if isinstance(tail, bool) or not isinstance(tail, int) or tail < 0:
@@ -145,6 +176,45 @@ def docker_wait(container_id: str, *, sudo: bool = False) -> str:
     if not container_id or not all(c in "0123456789abcdef" for c in container_id) or len(container_id) > 64:
         raise UnsafeValue(f"container id {container_id!r} is not a hex id")
     return with_sudo(f"docker wait {container_id}", sudo)
+
+
+def docker_logs(container_id: str, *, since: str | None = None, tail: int | None = None, sudo: bool = False) -> str:
+    """``docker logs [--since X] [--tail N] ID 2>&1``: one container's logs, both streams (docker 20.10 has
+    ``--since`` on ``docker logs`` where compose v1 has none). Raises :class:`UnsafeValue` for a bad value."""
+    docker_wait(container_id)  # same validation: a hex id
+    args = ["docker", "logs"]
+    if since:
+        _require(check_since(since))
+        args += ["--since", shlex.quote(since)]
+    if tail is not None:
+        if isinstance(tail, bool) or not isinstance(tail, int) or tail < 0:
+            raise UnsafeValue(f"tail: {tail!r} is not a line count (0 or more)")
+        args += ["--tail", str(tail)]
+    return with_sudo(" ".join(args + [container_id]), sudo) + " 2>&1"
+
+
+#: ``docker inspect`` template of one state sample: status, exit code, restart count (docker 20.10 answers
+#: ``restarting 1 6`` for a container in a crash loop under ``restart: unless-stopped``, observed here).
+SAMPLE_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"
+
+
+def inspect_sample(container_id: str, *, sudo: bool = False) -> str:
+    """``docker inspect -f '<status> <exit code> <restart count>' ID`` (see :data:`SAMPLE_FORMAT`)."""
+    docker_wait(container_id)  # same validation: a hex id
+    return with_sudo(f"docker inspect -f {shlex.quote(SAMPLE_FORMAT)} {container_id}", sudo)
+
+
+#: The label compose (v1 1.29.2 and v2) puts on every container it creates: the project directory.
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
+
+
+def project_containers(remote_dir: str, *, sudo: bool = False) -> str:
+    """``docker ps -a --filter label=<working_dir label>=DIR --format '{{.Names}} {{.Status}}'``: every
+    container compose created from ``remote_dir``, whichever compose file (the main one or dbupgrade's), one
+    ``name status`` line each. Raises :class:`UnsafeValue` for a bad directory."""
+    _require(check_abs_path(remote_dir, "remote_dir"))
+    return with_sudo(f"docker ps -a --filter {shlex.quote(f'label={WORKING_DIR_LABEL}={remote_dir}')} "
+                     f"--format {shlex.quote('{{.Names}} {{.Status}}')}", sudo)
 
 
 def inspect_state(container_id: str, *, sudo: bool = False) -> str:

@@ -91,14 +91,57 @@ def server_series(engine: str, version: str) -> str | None:
     return f"{major}.{minor}"
 
 
+#: A version as MySQL-protocol servers announce it: ``8.0.36``, ``5.7.44-log``, ``8.0.33-0ubuntu0.22.04.2``,
+#: MariaDB's ``5.5.5-10.11.19-MariaDB-0+deb12u1`` (its "5.5.5-" prefix, observed here from mariadbd
+#: 1:10.11.19-0+deb12u1: greeting ``\n5.5.5-10.11.19-MariaDB-0+deb12u1\0``, ``SELECT VERSION()`` →
+#: ``10.11.19-MariaDB-0+deb12u1``).
+_ANNOUNCED = re.compile(r"^\d+\.\d+\.\d+[0-9A-Za-z.+~_-]*$", re.M)
+
+
+def printable_greeting(data: bytes) -> str:
+    """A server's first bytes as text: printable ASCII kept, every other byte a newline (so each field
+    of a MySQL handshake is a line of its own, and no random salt byte reaches a terminal)."""
+    return "".join(chr(b) if 32 <= b < 127 else "\n" for b in data)
+
+
+def announced_version(greeting: str) -> str | None:
+    """The server version in a MySQL-protocol greeting given as :func:`printable_greeting` text (the
+    first line that is a whole version string), or None."""
+    m = _ANNOUNCED.search(greeting)
+    return m.group(0) if m else None
+
+
+def server_product(engine: str, version: str) -> str:
+    """``PostgreSQL``, ``MariaDB`` (its version strings say so) or ``MySQL``."""
+    if engine == "PGSQL":
+        return "PostgreSQL"
+    return "MariaDB" if "mariadb" in version.lower() else "MySQL"
+
+
+def short_version(engine: str, version: str) -> str:
+    """The version number as people say it: ``"5.5.5-10.11.19-MariaDB-0+deb12u1"`` → ``"10.11.19"``,
+    ``"13.8 (Debian 13.8-1.pgdg110+1)"`` → ``"13.8"``, ``"8.0.33-log"`` → ``"8.0.33-log"``."""
+    text = version.split()[0] if version.split() else version
+    if server_product(engine, text) == "MariaDB":
+        text = text[len("5.5.5-"):] if text.startswith("5.5.5-") else text
+        return text.split("-", 1)[0]
+    return text
+
+
 def judge_server_version(engine: str, version: str, api_version: str) -> DbJudgement:
-    """Whether the server ``version`` (as ``SELECT VERSION()`` / ``SHOW server_version`` answer it) is
-    supported by client ``api_version``; failure with ``DB_VERSION_UNSUPPORTED`` when it is not."""
-    name = "PostgreSQL" if engine == "PGSQL" else "MySQL"
+    """Whether the server ``version`` (as ``SELECT VERSION()`` / ``SHOW server_version`` or a greeting
+    announce it) is supported by client ``api_version``; failure with ``DB_VERSION_UNSUPPORTED`` when it
+    is not. MariaDB (any version) is not in Meta's matrix, which names MySQL and PostgreSQL only: a failure
+    that says MariaDB, not "MySQL 5.5.5" or "MySQL 10.11"."""
+    name = server_product(engine, version)
     row = support_for(api_version)
     wanted = row.postgres if engine == "PGSQL" else row.mysql
-    series = server_series(engine, version)
     listed = "/".join(f"{s}.x" for s in wanted)
+    if name == "MariaDB":
+        return DbJudgement(FAILURE, f"the server is MariaDB {short_version(engine, version)}, which Meta's support matrix does "
+                                    f"not list: client {api_version} supports MySQL {listed}",
+                           "DB_VERSION_UNSUPPORTED", f"server version {version} (MariaDB); client {api_version} supports MySQL {listed}")
+    series = server_series(engine, version)
     if series is None:
         return DbJudgement(WARNING, f"{name} answered version {version!r}, which is not a version number")
     if series in wanted:

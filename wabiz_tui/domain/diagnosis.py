@@ -243,6 +243,10 @@ _MORE_ENTRIES = (
           "TLS verification failed on the certificate's dates: it expired, or this machine's clock is off.",
           "install a renewed certificate on the Webapp (Meta's /v1/certificates edge) or on the load balancer in front "
           "of it, and check this machine's clock (NTP)"),
+    Entry("WEBAPP_NOT_TLS", "error", "the Webapp port does not speak TLS (plain HTTP?)",
+          "Something answered the TLS handshake in plain text (OpenSSL: WRONG_VERSION_NUMBER): an HTTP service, "
+          "a proxy without TLS, or another port than the Webapp's. Not a certificate problem.",
+          "point webapp.url at the Webapp's HTTPS port (EXTERNAL_WEBAPP_PORT, 9090 by default) or at an HTTPS load balancer"),
     Entry("WEBAPP_TLS_NAME_MISMATCH", "error", "the Webapp's certificate is for another name",
           "The certificate does not list the host name or IP used in webapp.url.",
           "use in webapp.url the name the certificate was issued for, or issue a certificate with that name"),
@@ -335,9 +339,9 @@ def diagnose_api_error(status: int, code: int = 0, details: str = "", title: str
 
 
 def diagnose_transport(kind: str, message: str) -> Diagnosis | None:
-    """A transport failure of the API client (``kind`` unreachable, timeout, tls, dns, auth)."""
+    """A transport failure of the API client (``kind`` unreachable, timeout, tls, not_tls, dns, auth)."""
     key = {"unreachable": "WEBAPP_UNREACHABLE", "timeout": "WEBAPP_UNREACHABLE", "tls": "WEBAPP_TLS_UNTRUSTED",
-           "dns": "WEBAPP_DNS", "auth": "HEALTH_AUTH_FAILED"}.get(kind)
+           "not_tls": "WEBAPP_NOT_TLS", "dns": "WEBAPP_DNS", "auth": "HEALTH_AUTH_FAILED"}.get(kind)
     if kind == "tls":
         key = _tls_key(message) or key
     return _make(key, message) if key else None

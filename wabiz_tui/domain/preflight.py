@@ -9,7 +9,6 @@ MySQL 5.7.x/8.0.x or PostgreSQL 11/12/13.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -105,23 +104,6 @@ def parse_listening_ports(output: str) -> set[int]:
 def planned_ports(roles: tuple[Role, ...]) -> dict[int, Role]:
     """Host ports the roles of one host will publish, each with its role."""
     return {port: role for role in roles for port in ROLE_PORTS[role]}
-
-
-_MYSQL_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
-
-
-def judge_db_greeting(engine: str, greeting: str) -> tuple[str, str]:
-    """The level and reason for the server version a MySQL greeting announces (5.7.x/8.0.x supported)."""
-    if engine != "MYSQL":
-        return OK, "PostgreSQL port answers (the version is not announced before login)"
-    m = _MYSQL_VERSION.search(greeting)
-    if not m:
-        return WARNING, "the port answers but no MySQL greeting was read"
-    major, minor = int(m[1]), int(m[2])
-    version = m.group(0)
-    if (major, minor) in ((5, 7), (8, 0)):
-        return OK, f"MySQL {version}"
-    return FAILURE, f"MySQL {version} is not supported: use 5.7.x or 8.0.x (seed)"
 
 
 def judge_clock(offset_s: float) -> tuple[str, str]:

@@ -42,6 +42,46 @@ class DbFacts:
     superuser: bool = False
 
 
+@dataclass(frozen=True)
+class PortProbe:
+    """What a TCP connection from a host to the DB port found: ``reached``; ``seconds`` to connect (SSH round
+    trip included); ``first`` the bytes the server sent first (a MySQL greeting; empty for PostgreSQL);
+    ``error`` why not reached, as the SSH server said it; ``prohibited`` True when the SSH server refuses
+    forwarding (OpenSSH ``AllowTcpForwarding no``): then nothing is known."""
+
+    reached: bool
+    seconds: float = 0.0
+    first: bytes = b""
+    error: str = ""
+    prohibited: bool = False
+
+
+async def probe_port(conn: asyncssh.SSHClientConnection, host: str, port: int, *, read_first: bool,
+                     timeout: float = 5.0) -> PortProbe:
+    """Connect to ``host:port`` from the SSH server's side of ``conn`` (a ``direct-tcpip`` channel: the host
+    itself connects, no ``nc`` needed on it) and, with ``read_first``, read what the server says first
+    (at most 512 bytes within 3 s). ``timeout`` (s) bounds the connection."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    try:
+        reader, writer = await asyncio.wait_for(conn.open_connection(host, int(port)), timeout)
+    except asyncssh.ChannelOpenError as exc:
+        return PortProbe(False, loop.time() - start, error=exc.reason or "connection refused",
+                         prohibited=exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED)
+    except TimeoutError:
+        return PortProbe(False, loop.time() - start, error=f"no answer within {timeout:.0f} s")
+    seconds = loop.time() - start
+    first = b""
+    try:
+        if read_first:
+            first = await asyncio.wait_for(reader.read(512), 3.0)
+    except (TimeoutError, asyncssh.Error, OSError):
+        pass
+    finally:
+        writer.close()
+    return PortProbe(True, seconds, first)
+
+
 class DbLoginError(Exception):
     """The login did not happen. ``refused`` is True when the server refused the credentials (else the
     server could not be reached through the tunnel, or did not answer in time). The message is safe to show."""

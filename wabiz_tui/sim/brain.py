@@ -42,7 +42,7 @@ DB_REQUIRED_VARS = ("WA_DB_ENGINE", "WA_DB_HOSTNAME", "WA_DB_PORT", "WA_DB_USERN
 
 @dataclass(frozen=True)
 class ContainerInfo:
-    """Public snapshot of a container: ``state`` is ``"running"`` or ``"exited"``."""
+    """Public snapshot of a container: ``state`` is ``"running"``, ``"restarting"`` (restart back-off) or ``"exited"``."""
 
     service: str
     container_id: str
@@ -84,6 +84,8 @@ class SimDatabase:
         """The auth plugin the MySQL handshake announces."""
         if self.default_plugin:
             return self.default_plugin
+        if "mariadb" in self.version.lower():  # MariaDB's handshake names mysql_native_password (observed, 10.11.19)
+            return "mysql_native_password"
         return "caching_sha2_password" if not self.version.startswith(("5.", "4.")) else "mysql_native_password"
 
 
@@ -114,6 +116,17 @@ class Container:
     logs: list[tuple[_dt.datetime, str]] = field(default_factory=list)
     exited: asyncio.Event = field(default_factory=asyncio.Event)
     db_error: str | None = None
+    #: the compose ``restart:`` policy (no, always, unless-stopped, on-failure) and Docker's RestartCount
+    restart: str = "no"
+    restart_count: int = 0
+    #: the rest of Docker's 64-hex id after :attr:`id` (the 12-hex short id, the container's hostname)
+    id_tail: str = field(default_factory=lambda: secrets.token_hex(26))
+
+    @property
+    def full_id(self) -> str:
+        """The 64-hex id ``docker-compose ps -q`` and ``docker inspect`` print (observed here with compose 1.29.2:
+        ``774d570058306206766cc7a98cd8050dcbe5cadc4af3c0312912c32778f67da1``); ``docker ps`` shows its first 12."""
+        return self.id + self.id_tail
 
     @property
     def running(self) -> bool:
@@ -136,7 +149,7 @@ class Container:
         return tag[1:] if tag.startswith("v") else tag
 
     def info(self) -> ContainerInfo:
-        return ContainerInfo(self.service, self.id, "running" if self.running else "exited",
+        return ContainerInfo(self.service, self.id, self.state if self.state in ("running", "restarting") else "exited",
                              self.exit_code, self.name, self.image, self.kind, self.host)
 
 
@@ -270,7 +283,7 @@ class Brain:
     def find(self, host: str, ref: str) -> Container | None:
         """Container on ``host`` by name, full id or id prefix."""
         for c in self.on_host(host):
-            if ref in (c.name, c.id) or (len(ref) >= 3 and c.id.startswith(ref)):
+            if ref in (c.name, c.id) or (len(ref) >= 3 and c.full_id.startswith(ref)):
                 return c
         return None
 
@@ -278,8 +291,11 @@ class Brain:
     def new_id() -> str:
         return secrets.token_hex(6)
 
-    def start(self, c: Container) -> None:
-        """Start (or restart) a container: schedule readiness, DB failure or job completion."""
+    def start(self, c: Container, *, by_policy: bool = False) -> None:
+        """Start (or restart) a container: schedule readiness, DB failure or job completion. A start asked
+        through Docker (not ``by_policy``) resets ``RestartCount``, as ``docker-compose restart`` did here."""
+        if not by_policy:
+            c.restart_count = 0
         now = self.now()
         c.state = "running"
         c.exit_code = None
@@ -329,7 +345,27 @@ class Brain:
     def _crash(self, cid: str, gen: int) -> None:
         c = self.containers.get(cid)
         if c and c.generation == gen and c.running:
-            self.stop(c, 1, log=False)
+            self.stop(c, 1, log=False, manual=False)
+
+    def kill_main_process(self, c: Container) -> None:
+        """``kill -9`` of the container's main process from the host: an exit Docker did not ask for (137), so
+        the restart policy applies. Observed here (dockerd 20.10, ``restart: unless-stopped``): restarted at
+        once, ``RestartCount`` 1; ``docker kill`` instead leaves it ``Exited (137)``."""
+        self.stop(c, 137, log=False, manual=False)
+
+    #: Docker's restart back-off: 100 ms doubling per restart, at most 1 minute (moby restartmanager); samples
+    #: observed here a second apart read RestartCount 1, 3, 4, 5, 5, 6, 6, 6.
+    BACKOFF_FIRST, BACKOFF_MAX = 0.1, 60.0
+
+    def _applies(self, c: Container, exit_code: int) -> bool:
+        policy = c.restart.split(":")[0]
+        return policy in ("always", "unless-stopped") or (policy == "on-failure" and exit_code != 0)
+
+    def _restart_due(self, cid: str, gen: int) -> None:
+        c = self.containers.get(cid)
+        if c and c.generation == gen and c.state == "restarting":
+            c.restart_count += 1
+            self.start(c, by_policy=True)
 
     def _fail_db(self, cid: str, gen: int) -> None:
         c = self.containers.get(cid)
@@ -337,7 +373,7 @@ class Brain:
             return
         self.log(c, f"Unable to connect to database: {c.db_error}", level="E", where="db_conn.cpp:188")
         self.log(c, "Exiting: database connection failed", level="E", where="main.cpp:97")
-        self.stop(c, 1, log=False)
+        self.stop(c, 1, log=False, manual=False)
 
     def _dbupgrade_done(self, cid: str, gen: int) -> None:
         c = self.containers.get(cid)
@@ -346,11 +382,11 @@ class Brain:
         if self.dbupgrade_fails:
             self.log(c, "Database schema upgrade failed: cannot alter table messages (error 1205 lock wait timeout)",
                      level="E", where="dbupgrade.cpp:91")
-            self.stop(c, 1, log=False)
+            self.stop(c, 1, log=False, manual=False)
             return
         self.log(c, "Database schema upgrade finished successfully", where="dbupgrade.cpp:77")
         if str(c.env.get("EXIT_ON_SUCCESS", "TRUE")).upper() != "FALSE":
-            self.stop(c, 0, log=False)
+            self.stop(c, 0, log=False, manual=False)
 
     def _on_ready(self, cid: str, gen: int) -> None:
         c = self.containers.get(cid)
@@ -359,8 +395,16 @@ class Brain:
         self.log(c, "Wacore instantiated", where="wacore.cpp:310")
         self.reconcile()
 
-    def stop(self, c: Container, exit_code: int = 0, *, log: bool = True) -> None:
-        """Stop a running container with ``exit_code`` (137 for kill)."""
+    def stop(self, c: Container, exit_code: int = 0, *, log: bool = True, manual: bool = True) -> None:
+        """Stop a running container with ``exit_code`` (137 for kill). ``manual``: asked through Docker (stop,
+        kill, rm, down), so no restart policy applies; otherwise (the process exited by itself) the compose
+        ``restart:`` policy puts it in ``restarting`` and starts it again after Docker's back-off. A manual stop of
+        a container in back-off ends the back-off."""
+        if c.state == "restarting" and manual:
+            c.state = "exited"
+            c.generation += 1
+            self._notify()
+            return
         if not c.running:
             return
         if log:
@@ -371,6 +415,10 @@ class Brain:
         c.finished_wall = _dt.datetime.now(_dt.timezone.utc)
         c.generation += 1
         c.exited.set()
+        if not manual and self._applies(c, exit_code):
+            c.state = "restarting"
+            backoff = min(self.BACKOFF_MAX, self.BACKOFF_FIRST * 2 ** c.restart_count)
+            self._later(self.delay(backoff), self._restart_due, c.id, c.generation)
         self.reconcile()
         self._notify()
 

@@ -205,6 +205,16 @@ class SimulatedCluster:
                 return
         raise KeyError(f"no running container for service {service!r} on {external_hostname}")
 
+    def kill_main_process(self, external_hostname: str, service: str) -> None:
+        """``kill -9`` the main process of ``service``'s running container from the host (not through Docker):
+        its ``restart:`` policy restarts it (see ``Brain.kill_main_process``). Raises ``KeyError`` if none runs."""
+        self._host(external_hostname)
+        for c in self.brain.on_host(external_hostname):
+            if c.service == service and c.running:
+                self.brain.kill_main_process(c)
+                return
+        raise KeyError(f"no running container for service {service!r} on {external_hostname}")
+
     def set_host_unreachable(self, external_hostname: str, unreachable: bool) -> None:
         """Stop accepting SSH (and drop open sessions) on that host, or accept again (same port)."""
         srv = self._ssh[self._host(external_hostname).name]
@@ -311,6 +321,10 @@ class SimulatedCluster:
         ctx = self._host(external_hostname)
         ctx.compose_v2, ctx.compose_v1 = v2, v1
 
+    def set_missing_commands(self, external_hostname: str, names: set[str]) -> None:
+        """Programs the host lacks (e.g. ``{"nc"}``: minimal hosts have no netcat); empty restores them."""
+        self._host(external_hostname).missing_commands = set(names)
+
     def set_registry_denied(self, on: bool) -> None:
         """The registry refuses to pull images (``docker pull`` says "pull access denied")."""
         self.brain.registry_denied = on
@@ -338,6 +352,10 @@ class SimulatedCluster:
             self._host(name).sandbox.mount(vdir, real)
         real.chmod(mode)
         return real
+
+    def load_image(self, external_hostname: str, image: str) -> None:
+        """The host holds ``image`` without a pull (``docker load`` on an air-gapped site)."""
+        self._host(external_hostname).images.add(image)
 
     def set_registry_unreachable(self, on: bool) -> None:
         """The registry cannot be reached (pulls fail with ``Get "https://…/v2/": … no such host``)."""
@@ -375,6 +393,12 @@ class SimulatedCluster:
             raise RuntimeError("SimulatedCluster not started")
         cert = self._tls.cert_path if fault is None else reissue_tls(self._tls, fault)
         self._webapp.ssl_context.load_cert_chain(str(cert), str(self._tls.key_path))
+
+    async def set_webapp_plain_http(self, on: bool) -> None:
+        """The Webapp port answers in plain HTTP (a non-TLS service on it) until set back to False."""
+        if self._webapp is None:
+            raise RuntimeError("SimulatedCluster not started")
+        await self._webapp.set_plain_http(on)
 
     def set_dbupgrade_failure(self, on: bool) -> None:
         """Make the next dbupgrade containers fail their schema upgrade and exit with code 1."""

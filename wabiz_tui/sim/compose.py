@@ -107,6 +107,7 @@ class Service:
     volumes: list[str]
     env: dict[str, str]
     network_mode: str | None = None
+    restart: str = "no"
 
     def config_hash(self) -> str:
         return hashlib.sha1(repr((self.image, self.command, self.ports, sorted(self.env.items()))).encode()
@@ -207,7 +208,7 @@ def load_project(p: Proc, files: list[str], project_dir: str | None, project_nam
             name=sname, image=str(inter.get("image", f"{_project_name(name)}_{sname}")),
             command=[str(c) for c in cmd], ports=[str(x) for x in inter.get("ports") or []],
             volumes=[str(x) for x in inter.get("volumes") or []], env=env_vars,
-            network_mode=inter.get("network_mode"))
+            network_mode=inter.get("network_mode"), restart=str(inter.get("restart") or "no"))
     vols = list((raw.get("volumes") or {}).keys())
     return Project(_project_name(name), directory, vfile, services, vols, raw, sorted(set(warnings)))
 
@@ -247,6 +248,9 @@ def ports_text(c: Container) -> str:
 
 
 def state_text(c: Container) -> str:
+    """``ps`` State column of compose 1.29.2: ``Up``, ``Restarting`` (restart back-off), ``Exit N``."""
+    if c.state == "restarting":
+        return "Restarting"
     return "Up" if c.running else f"Exit {c.exit_code if c.exit_code is not None else 0}"
 
 
@@ -333,6 +337,7 @@ async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = Fal
         for name in proj.warnings:  # v1 and v2 word it differently (docker/compose#4788, #9067)
             await p.err(f'WARN[0000] The "{name}" variable is not set. Defaulting to a blank string.\n' if v2
                         else f"WARNING: The {name} variable is not set. Defaulting to a blank string.\n")
+        p.compose_v2 = v2
         return await handler(p, proj, rest)
     except ComposeError as exc:
         await p.err(f"ERROR: {exc}\n")
@@ -379,7 +384,51 @@ async def _line(p: Proc, text: str, pause: float = 0.05, stream: str = "err") ->
     await p.shell.host.pause(pause)
 
 
+class _Status:
+    """docker-compose 1.29's per-container status lines (``Creating x ... done``), written to stderr.
+
+    On a terminal each line is first written open, then rewritten in place with its final word, so
+    what a PTY carries is (observed here from ``docker-compose up -d master wacore`` 1.29.2 on dockerd
+    20.10, ``tests/fixtures/compose/up_two.pty``)::
+
+        Creating biz_master_1 ... \r\r\nCreating biz_wacore_1 ... \r\r\n
+        \x1b[1A\x1b[2K\rCreating biz_wacore_1 ... \x1b[32mdone\x1b[0m\r\x1b[1B
+        \x1b[2A\x1b[2K\rCreating biz_master_1 ... \x1b[32mdone\x1b[0m\r\x1b[2B
+
+    (the PTY turns compose's ``\r\n`` into ``\r\r\n``). Without a terminal: ``Creating x ... \r\n``
+    then ``Creating x ... done\r\n``. Names are padded to the longest of the batch
+    (``Stopping biz_waweb_1  ... done`` beside ``biz_master_1``).
+    """
+
+    COLOURS = {"done": "\x1b[32m", "error": "\x1b[31m"}
+
+    def __init__(self, p: Proc, verb: str, names: list[str]):
+        self.p, self.verb, self.rows = p, verb, []
+        self.width = max((len(n) for n in names), default=0)
+
+    def _text(self, name: str) -> str:
+        return f"{self.verb} {name.ljust(self.width)} ... "
+
+    async def open(self, name: str) -> None:
+        self.rows.append(name)
+        await self.p.err(self._text(name) + "\r\n")
+
+    async def close(self, name: str, word: str = "done", pause: float = 0.02) -> None:
+        if name not in self.rows:
+            await self.open(name)
+        if self.p.tty:
+            up = len(self.rows) - self.rows.index(name)
+            await self.p.err(f"\x1b[{up}A\x1b[2K\r{self._text(name)}{self.COLOURS.get(word, '')}{word}\x1b[0m\r\x1b[{up}B")
+        else:
+            await self.p.err(f"{self._text(name)}{word}\r\n")
+        await self.p.shell.host.pause(pause)
+
+
 async def _pull(p: Proc, svc: Service) -> None:
+    """Pull ``svc``'s image unless the host holds it. On a terminal the layer rows are rewritten in place as
+    compose 1.29.2 / dockerd 20.10 did here (``tests/fixtures/compose/up_pull.pty``): a blank row per layer
+    filled by ``ESC[1A ESC[2K CR <layer>: Pulling fs layer CR ESC[1B``, progress written ``n`` rows up, and
+    ``ESC[2K CR`` before ``Digest:``/``Status:``; without one, one plain line per event."""
     host = p.shell.host
     if svc.image in host.images:
         return
@@ -388,15 +437,33 @@ async def _pull(p: Proc, svc: Service) -> None:
     refusal = pull_refusal(host, svc.image)
     if refusal:
         raise ComposeError(refusal)
-    await _line(p, f"{tag}: Pulling from {repo.split('/', 1)[-1]}", 0.1)
     digest = _fake_digest(svc.image)
     layers = [digest[i:i + 12] for i in range(0, 48, 12)]
+    tty = p.tty
+    await p.err(("\x1b[2K\r" if tty else "") + f"{tag}: Pulling from {repo.split('/', 1)[-1]}" + ("\r\n" if tty else "\n"))
+    await host.pause(0.1)
+
+    async def row(i: int, text: str, pause: float) -> None:
+        if tty:
+            up = len(layers) - i
+            await p.err(f"\x1b[{up}A\x1b[2K\r{text}\r\x1b[{up}B")
+        else:
+            await p.err(text + "\n")
+        await host.pause(pause)
+
     for layer in layers:
-        await _line(p, f"{layer}: Pulling fs layer", 0.05)
-    for layer in layers:
-        await _line(p, f"{layer}: Pull complete", 0.25)
-    await _line(p, f"Digest: sha256:{digest}", 0.05)
-    await _line(p, f"Status: Downloaded newer image for {svc.image}", 0.05)
+        if tty:
+            await p.err(f"\n\x1b[1A\x1b[2K\r{layer}: Pulling fs layer\r\x1b[1B")
+            await host.pause(0.05)
+        else:
+            await _line(p, f"{layer}: Pulling fs layer", 0.05)
+    for i, layer in enumerate(layers):
+        await row(i, f"{layer}: Downloading [=>                                                 ]  36.45kB/1.064MB", 0.1)
+        await row(i, f"{layer}: Pull complete", 0.15)
+    end = "\r\n" if tty else "\n"
+    await p.err(("\x1b[2K\r" if tty else "") + f"Digest: sha256:{digest}" + end)
+    await p.err(("\x1b[2K\r" if tty else "") + f"Status: Downloaded newer image for {svc.image}" + end)
+    await host.pause(0.05)
     host.images.add(svc.image)
 
 
@@ -406,8 +473,9 @@ def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
     node = svc.env.get("COREAPP_HOSTNAME") or svc.env.get("WEBAPP_HOSTNAME") or host.name
     c = Container(id=host.brain.new_id(), name=f"{proj.name}_{svc.name}_1", host=host.name, project=proj.name,
                   service=svc.name, image=svc.image, kind=kind, node_hostname=node, command=list(svc.command),
-                  ports=list(svc.ports), env=dict(svc.env))
+                  ports=list(svc.ports), env=dict(svc.env), restart=svc.restart)
     c.env["__config_hash"] = svc.config_hash()
+    c.env["__working_dir"] = proj.directory  # the com.docker.compose.project.working_dir label
     # host-path volumes are created by docker when missing
     for v in svc.volumes:
         src = v.split(":", 1)[0]
@@ -418,10 +486,29 @@ def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
     return host.brain.add(c)
 
 
+def _orphans(p: Proc, proj: Project) -> list[Container]:
+    """The project's containers whose service this compose file does not define (e.g. ``dbupgrade`` seen
+    from the main file: both files share the project directory, hence the project name)."""
+    return [c for c in p.shell.host.brain.on_host(p.shell.host.name) if c.project == proj.name and c.service not in proj.services]
+
+
+async def _orphan_warning(p: Proc, orphans: list[Container]) -> None:
+    """compose 1.29.2's words (observed here: ``up -d`` of dbupgrade-compose.yml beside the main services,
+    and ``down`` of the main file with biz_dbupgrade_1 left); on a terminal its logger prefixes a yellow
+    ``WARNING``: ``\x1b[33mWARNING\x1b[0m: Found orphan containers …`` (tests/fixtures/compose/dbupgrade_up.pty)."""
+    if orphans:
+        prefix = "\x1b[33mWARNING\x1b[0m: " if p.tty else ""
+        await p.err(f"{prefix}Found orphan containers ({', '.join(sorted(c.name for c in orphans))}) for this project. If you "
+                    "removed or renamed this service in your compose file, you can run this command with the "
+                    "--remove-orphans flag to clean it up.\n")
+
+
 async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-t", "--timeout", "--scale"))
     services = _select(proj, names)
     host, brain = p.shell.host, p.shell.host.brain
+    if "--remove-orphans" not in opts:
+        await _orphan_warning(p, _orphans(p, proj))
     net = f"{proj.name}_default"
     if net not in host.networks and any(s.network_mode is None for s in services):
         await _line(p, f'Creating network "{net}" with the default driver')
@@ -439,34 +526,67 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
         existing = next((c for c in _containers(p, proj, [svc.name]) if c.name == name), None)
         same = existing is not None and existing.env.get("__config_hash") == svc.config_hash()
         if existing and ((same and not force) or "--no-recreate" in opts):
-            if existing.running:
+            # a container in restart back-off counts as up: compose 1.29.2 said "biz_wacore_1 is up-to-date" here
+            if existing.running or existing.state == "restarting":
                 await _line(p, f"{name} is up-to-date")
             else:
-                await _line(p, f"Starting {name} ... ", 0.3)
+                status = _Status(p, "Starting", [name])
+                await status.open(name)
+                await host.pause(0.3)
                 brain.start(existing)
-                await _line(p, f"Starting {name} ... done", 0.0)
+                await status.close(name, pause=0.0)
             continue
         if existing:
+            status = _Status(p, "Recreating", [name])
+            await status.open(name)
             await host.pause(0.3)
             brain.stop(existing, 0)
             brain.remove(existing)
             c = _new_container(p, proj, svc)
             brain.start(c)
-            await _line(p, f"Recreating {name} ... done", 0.05)
+            await status.close(name, pause=0.05)
         else:
+            status = _Status(p, "Creating", [name])
+            await status.open(name)
             await host.pause(0.3)
             c = _new_container(p, proj, svc)
             if host.name in brain.runtime_faults:
-                await _line(p, f"Creating {name} ... error", 0.05)
+                await status.close(name, "error", 0.05)
                 raise ComposeError(
                     f"for {svc.name}  Cannot start service {svc.name}: OCI runtime create failed: container_linux.go:380: "
                     "starting container process caused: process_linux.go:545: container init caused: "
                     "rootfs_linux.go:76: mounting \"/proc\" to rootfs caused: permission denied: unknown\n"
                     "ERROR: Encountered errors while bringing up the project.")
+            clash = _port_clash(p, c)
+            if clash is not None:
+                raise ComposeError(await _clash_error(p, status, name, svc.name, clash))
             brain.start(c)
-            await _line(p, f"Creating {name} ... done", 0.05)
+            await status.close(name, pause=0.05)
     await brain.settle()
     return 0
+
+
+def _port_clash(p: Proc, c: Container) -> int | None:
+    """A host port ``c`` publishes that something else on the host holds (another running container, or a
+    process: the host's ``ports_taken``), or None."""
+    host = p.shell.host
+    held = set(host.ports_taken) | {port for o in host.brain.on_host(host.name) if o is not c and o.running
+                                    for port in o.published_ports}
+    return next((port for port in sorted(c.published_ports) if port in held), None)
+
+
+async def _clash_error(p: Proc, status: "_Status", name: str, service: str, port: int) -> str:
+    """compose 1.29.2 on dockerd 20.10 when a published port is held (observed here, port 9090): the container
+    stays ``Created``, stderr carries ``Host is already in use by another container``, the status line ends in
+    ``error`` and Docker's message comes twice (per container, per service), exit status 1."""
+    import secrets
+
+    await p.err("Host is already in use by another container\n")
+    await status.close(name, "error", 0.05)
+    msg = (f"Cannot start service {service}: driver failed programming external connectivity on endpoint {name} "
+           f"({secrets.token_hex(32)}): Error starting userland proxy: listen tcp4 0.0.0.0:{port}: bind: address already in use")
+    await p.err("\n")
+    return f"for {name}  {msg}\n\nERROR: for {service}  {msg}\nEncountered errors while bringing up the project."
 
 
 async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
@@ -479,31 +599,58 @@ async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
         return 0
     if "-q" in opts or "--quiet" in opts:
         for c in cs:
-            await p.out(c.id + "\n")
+            await p.out(c.full_id + "\n")
         return 0
     rows = [[c.name, truncate(" ".join(c.command)), state_text(c), ports_text(c)] for c in cs]
     await p.out(ps_table(rows, ["Name", "Command", "State", "Ports"]))
     return 0
 
 
+#: ``docker-compose logs`` 1.29.2's answer to an option it lacks (``--since``, ``--until``): this usage text
+#: on stderr, exit status 0 (observed here, Debian's docker-compose 1.29.2-3).
+V1_LOGS_USAGE = """View output from containers.
+
+Usage: logs [options] [--] [SERVICE...]
+
+Options:
+    --no-color              Produce monochrome output.
+    -f, --follow            Follow log output.
+    -t, --timestamps        Show timestamps.
+    --tail="all"            Number of lines to show from the end of the logs
+                            for each container.
+    --no-log-prefix         Don't print prefix in logs.
+"""
+
+
 async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``logs``. v1 prints ``Attaching to <containers>`` first and prefixes lines with ``<service>_<n>``
+    padded to the longest plus one (``wacore_1  | stand-in node ready``, observed on compose 1.29.2 here);
+    v2 prefixes with the container name. v1 has no ``--since``/``--until`` (:data:`V1_LOGS_USAGE`)."""
+    v2 = getattr(p, "compose_v2", False)
+    if not v2 and any(a in ("--since", "--until") or a.startswith(("--since=", "--until=")) for a in rest):
+        await p.err(V1_LOGS_USAGE)
+        return 0
     opts, names = _split(rest, ("--tail", "--since", "--until"))
     _select(proj, names)
     cs = _containers(p, proj, names)
     tail = opts.get("--tail", "all")
     stamps = "-t" in opts or "--timestamps" in opts
-    width = max([len(c.name) for c in cs] or [0]) + 1
+    since = since_time(opts["--since"]) if opts.get("--since") else None
+    label = {c.id: c.name if v2 else c.name[len(proj.name) + 1:] for c in cs}
+    width = max([len(v) for v in label.values()] or [0]) + 1
+    if not v2 and cs:
+        await p.out("Attaching to " + ", ".join(c.name for c in cs) + "\n")
     sent: dict[str, int] = {}
     for c in cs:
-        lines = c.logs
+        lines = [(ts, text) for ts, text in c.logs if since is None or ts >= since]
         if tail != "all":
             n = int(tail)
             lines = lines[-n:] if n > 0 else []
         for ts, text in lines:
             stamp = f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else ""
-            await p.out(f"{c.name.ljust(width)} | {stamp}{text}\n")
-        if tail == "all" and p.shell.host.log_filler_bytes > 0:
-            await _filler(p, c.name.ljust(width), p.shell.host.log_filler_bytes)
+            await p.out(f"{label[c.id].ljust(width)} | {stamp}{text}\n")
+        if tail == "all" and since is None and p.shell.host.log_filler_bytes > 0:
+            await _filler(p, label[c.id].ljust(width), p.shell.host.log_filler_bytes)
         sent[c.id] = len(c.logs)
         await asyncio.sleep(0)
     if "-f" in opts or "--follow" in opts:
@@ -511,9 +658,29 @@ async def cmd_logs(p: Proc, proj: Project, rest: list[str]) -> int:
             await asyncio.sleep(max(0.05, 0.5 * p.shell.host.speed))
             for c in cs:
                 for ts, text in c.logs[sent.get(c.id, 0):]:
-                    await p.out(f"{c.name.ljust(width)} | {text}\n")
+                    await p.out(f"{label[c.id].ljust(width)} | {text}\n")
                 sent[c.id] = len(c.logs)
     return 0
+
+
+def since_time(value: str):
+    """Docker's ``--since`` value as a UTC datetime: a duration (``10m``, ``1h30m``, ``45s``), an RFC 3339
+    date or date-time, or a Unix timestamp. Raises :class:`ComposeError` for anything else."""
+    import datetime as _dt
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+    m = re.fullmatch(r"((?:\d+(?:\.\d+)?(?:h|m|s|ms))+)", value)
+    if m:
+        seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[u]
+                      for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", value))
+        return now - _dt.timedelta(seconds=seconds)
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return _dt.datetime.fromtimestamp(float(value), _dt.timezone.utc)
+    try:
+        when = _dt.datetime.fromisoformat(value.rstrip("Z"))
+        return when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        raise ComposeError(f'invalid value "{value}" for flag --since') from None
 
 
 async def _filler(p: Proc, prefix: str, total: int) -> None:
@@ -535,11 +702,14 @@ async def _filler(p: Proc, prefix: str, total: int) -> None:
 async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-t", "--timeout"))
     _select(proj, names)
-    for c in _containers(p, proj, names):
-        if c.running:
-            await p.shell.host.pause(0.3)
-            p.shell.host.brain.stop(c, 0)
-            await _line(p, f"Stopping {c.name} ... done", 0.02)
+    running = [c for c in _containers(p, proj, names) if c.running]
+    status = _Status(p, "Stopping", [c.name for c in running])
+    for c in running:
+        await status.open(c.name)
+    for c in running:
+        await p.shell.host.pause(0.3)
+        p.shell.host.brain.stop(c, 0)
+        await status.close(c.name)
     await p.shell.host.brain.settle()
     return 0
 
@@ -547,10 +717,11 @@ async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
 async def cmd_kill(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-s",))
     _select(proj, names)
-    for c in _containers(p, proj, names):
-        if c.running:
-            p.shell.host.brain.stop(c, 137)
-            await _line(p, f"Killing {c.name} ... done", 0.02)
+    running = [c for c in _containers(p, proj, names) if c.running]
+    status = _Status(p, "Killing", [c.name for c in running])
+    for c in running:
+        p.shell.host.brain.stop(c, 137)
+        await status.close(c.name)
     await p.shell.host.brain.settle()
     return 0
 
@@ -574,11 +745,15 @@ async def cmd_restart(p: Proc, proj: Project, rest: list[str]) -> int:
     opts, names = _split(rest, ("-t", "--timeout"))
     _select(proj, names)
     brain = p.shell.host.brain
-    for c in _containers(p, proj, names):
+    cs = _containers(p, proj, names)
+    status = _Status(p, "Restarting", [c.name for c in cs])
+    for c in cs:
+        await status.open(c.name)
+    for c in cs:
         await p.shell.host.pause(0.3)
         brain.stop(c, 0)
         brain.start(c)
-        await _line(p, f"Restarting {c.name} ... done", 0.02)
+        await status.close(c.name)
     await brain.settle()
     return 0
 
@@ -589,10 +764,13 @@ async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
     brain = p.shell.host.brain
     cs = _containers(p, proj, names)
     if "-s" in opts or "--stop" in opts:
-        for c in cs:
-            if c.running:
-                brain.stop(c, 0)
-                await _line(p, f"Stopping {c.name} ... done", 0.1)
+        running = [c for c in cs if c.running]
+        stopping = _Status(p, "Stopping", [c.name for c in running])
+        for c in running:
+            await stopping.open(c.name)
+        for c in running:
+            brain.stop(c, 0)
+            await stopping.close(c.name, pause=0.1)
     stopped = [c for c in cs if not c.running]
     if not stopped:
         await _line(p, "No stopped containers")
@@ -601,9 +779,10 @@ async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
     if "-f" not in opts and "--force" not in opts:
         await p.err("Are you sure? [yN] ")
         return 1
+    status = _Status(p, "Removing", [c.name for c in stopped])
     for c in stopped:
         brain.remove(c)
-        await _line(p, f"Removing {c.name} ... done", 0.05)
+        await status.close(c.name, pause=0.05)
     await brain.settle()
     return 0
 
@@ -614,14 +793,28 @@ async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
         raise ComposeError("down does not accept service names")
     host, brain = p.shell.host, p.shell.host.brain
     cs = _containers(p, proj)
+    orphans = _orphans(p, proj)
+    cs = [c for c in cs if c not in orphans]
+    running = [c for c in cs if c.running]
+    stopping = _Status(p, "Stopping", [c.name for c in running])
+    for c in running:
+        await stopping.open(c.name)
+    for c in running:
+        await host.pause(0.3)
+        brain.stop(c, 0)
+        await stopping.close(c.name)
+    if "--remove-orphans" not in opts:
+        await _orphan_warning(p, orphans)
+    removing = _Status(p, "Removing", [c.name for c in cs])
     for c in cs:
-        if c.running:
-            await host.pause(0.3)
-            brain.stop(c, 0)
-            await _line(p, f"Stopping {c.name} ... done", 0.02)
+        await removing.open(c.name)
     for c in cs:
         brain.remove(c)
-        await _line(p, f"Removing {c.name} ... done", 0.05)
+        await removing.close(c.name, pause=0.05)
+    if "--remove-orphans" in opts:
+        for c in orphans:  # compose 1.29.2 here: Removing orphan container "biz_dbupgrade_1"
+            brain.remove(c)
+            await _line(p, f'Removing orphan container "{c.name}"', 0.05)
     net = f"{proj.name}_default"
     if net in host.networks:
         host.networks.discard(net)

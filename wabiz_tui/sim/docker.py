@@ -9,7 +9,7 @@ import json
 import re
 
 from .brain import Container
-from .compose import compose_main, ports_text
+from .compose import ComposeError, compose_main, ports_text, since_time
 from .fs import Sandbox
 from .registry import pull_refusal
 from .shell import Proc, Shell
@@ -34,6 +34,10 @@ def status_text(c: Container) -> str:
     """``docker ps`` STATUS column: ``Up 5 seconds`` / ``Exited (137) 2 seconds ago``."""
     if c.running:
         return f"Up {_ago(c.started_wall)}"
+    if c.state == "created":  # never started (a port clash left it so: "Created" on docker 20.10 here)
+        return "Created"
+    if c.state == "restarting":  # docker 20.10: "Restarting (1) 2 seconds ago"
+        return f"Restarting ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
     return f"Exited ({c.exit_code if c.exit_code is not None else 0}) {_ago(c.finished_wall)} ago"
 
 
@@ -46,11 +50,11 @@ def _dig(obj: dict, path: str) -> object:
 def _fields(c: Container) -> dict[str, str]:
     cmd = " ".join(c.command)
     return {"ID": c.id, "Names": c.name, "Image": c.image, "Status": status_text(c),
-            "State": "running" if c.running else "exited", "Ports": ports_text(c),
+            "State": c.state if c.state in ("running", "restarting", "created") else "exited", "Ports": ports_text(c),
             "Command": json.dumps(cmd[:20] + "…" if len(cmd) > 20 else cmd, ensure_ascii=False),
             "CreatedAt": f"{c.created_wall:%Y-%m-%d %H:%M:%S +0000 UTC}",
             "RunningFor": f"{_ago(c.created_wall)} ago", "Labels": f"com.docker.compose.project={c.project},"
-            f"com.docker.compose.service={c.service}"}
+            f"com.docker.compose.service={c.service},com.docker.compose.project.working_dir={c.env.get('__working_dir', '')}"}
 
 
 #: Directories present in every container's own filesystem (seen by ``docker exec``).
@@ -113,6 +117,7 @@ async def docker_main(p: Proc) -> int:
             rest = rest[1:]
         show_all = any(a in ("-a", "--all") for a in rest)
         quiet = any(a in ("-q", "--quiet") for a in rest) or "-aq" in rest or "-qa" in rest
+        no_trunc = "--no-trunc" in rest
         show_all = show_all or "-aq" in rest or "-qa" in rest
         fmt = None
         filters: list[str] = []
@@ -131,9 +136,11 @@ async def docker_main(p: Proc) -> int:
                 cs = [c for c in cs if v in c.name]
             elif k == "status":
                 cs = [c for c in cs if ("running" if c.running else "exited") == v]
+            elif k == "label":
+                cs = [c for c in cs if v in _fields(c)["Labels"].split(",")]
         if quiet:
             for c in cs:
-                await p.out(c.id + "\n")
+                await p.out((c.full_id if no_trunc else c.id) + "\n")
             return 0
         if fmt:
             table = fmt.startswith("table ")
@@ -160,6 +167,7 @@ async def docker_main(p: Proc) -> int:
         tail = "all"
         stamps = False
         ref = None
+        since = None
         it = iter(rest)
         for a in it:
             if a in ("--tail", "-n"):
@@ -168,7 +176,12 @@ async def docker_main(p: Proc) -> int:
                 tail = a.split("=", 1)[1]
             elif a in ("-t", "--timestamps"):
                 stamps = True
-            elif a in ("--since", "--until"):
+            elif a == "--since":
+                try:
+                    since = since_time(next(it, ""))
+                except ComposeError as exc:
+                    return await p.fail(str(exc), 125)
+            elif a == "--until":
                 next(it, None)
             elif a.startswith("-"):
                 continue
@@ -179,7 +192,8 @@ async def docker_main(p: Proc) -> int:
         c = find(ref)
         if c is None:
             return await no_such(ref)
-        lines = c.logs if tail == "all" else (c.logs[-int(tail):] if int(tail) > 0 else [])
+        lines = [(ts, text) for ts, text in c.logs if since is None or ts >= since]
+        lines = lines if tail == "all" else (lines[-int(tail):] if int(tail) > 0 else [])
         for ts, text in lines:
             await p.out((f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else "") + text + "\n")
         return 0
@@ -266,9 +280,11 @@ async def docker_main(p: Proc) -> int:
                 await p.err(f"Error: No such object: {ref}\n")
                 status = 1
                 continue
-            out.append({"Id": c.id, "Name": "/" + c.name, "Image": c.image,
-                        "State": {"Status": "running" if c.running else "exited", "Running": c.running,
+            out.append({"Id": c.full_id, "Name": "/" + c.name, "Image": c.image,
+                        "State": {"Status": c.state if c.state in ("running", "restarting", "created") else "exited",
+                                  "Running": c.running, "Restarting": c.state == "restarting",
                                   "ExitCode": c.exit_code or 0},
+                        "RestartCount": c.restart_count,
                         "Config": {"Hostname": c.id, "Image": c.image,
                                    "Env": [f"{k}=******" if "PASSWORD" in k else f"{k}={v}"
                                            for k, v in c.env.items() if not k.startswith("__")],
@@ -279,6 +295,17 @@ async def docker_main(p: Proc) -> int:
                 await p.out(re.sub(r"\{\{\s*\.([\w.]+)\s*\}\}", lambda m: str(_dig(obj, m.group(1))), fmt) + "\n")
             return status
         await p.out(json.dumps(out, indent=4) + "\n")
+        return status
+    if sub == "image" and rest[:1] == ["inspect"]:
+        # docker 20.10 here: the image's Id with -f '{{.Id}}'; "Error: No such image: NAME" and status 1 when missing
+        refs = [a for a in rest[1:] if not a.startswith("-") and "{{" not in a]
+        status = 0
+        for ref in refs:
+            if ref in host.images:
+                await p.out(f"sha256:{abs(hash(ref)) % 16**64:064x}\n")
+            else:
+                await p.err(f"Error: No such image: {ref}\n")
+                status = 1
         return status
     if sub == "images":
         await p.out("REPOSITORY   TAG   IMAGE ID\n")

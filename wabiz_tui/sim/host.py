@@ -34,8 +34,10 @@ class HostContext:
     #: None, "daemon_down" or "socket_denied": what `docker` answers on this host
     docker_fault: str | None = None
     #: which compose flavours are installed: the v2 plugin (`docker compose`), the v1 binary (`docker-compose`)
-    compose_v2: bool = True
+    compose_v2: bool = False  # v1 by default, as the seed's procedure and Debian's docker-compose package
     compose_v1: bool = True
+    #: programs this host lacks (a minimal host without ``nc``): ``bash: nc: command not found``, status 127
+    missing_commands: set[str] = field(default_factory=set)
     #: what ``sudo`` does for the login user: "passwordless", "password" (sudo -n refuses) or "absent"
     sudo: str = "passwordless"
 

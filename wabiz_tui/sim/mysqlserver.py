@@ -90,8 +90,16 @@ class _Session(Session):
     def __init__(self, db: SimDatabase) -> None:
         super().__init__()
         self.db = db
-        self.variables.set("version", db.version, force=True)
+        # the handshake is written from this variable before init(); MariaDB 10.x greets with a "5.5.5-" prefix
+        # but answers VERSION() without it (observed here, mariadbd 1:10.11.19-0+deb12u1: greeting
+        # "5.5.5-10.11.19-MariaDB-0+deb12u1", SELECT VERSION() "10.11.19-MariaDB-0+deb12u1")
+        mariadb = "mariadb" in db.version.lower() and not db.version.startswith("5.5.5-")
+        self.variables.set("version", f"5.5.5-{db.version}" if mariadb else db.version, force=True)
         self.middlewares.insert(0, self._account_middleware)
+
+    async def init(self, connection) -> None:
+        await super().init(connection)
+        self.variables.set("version", self.db.version, force=True)
 
     async def _account_middleware(self, q):
         sql = " ".join(q.sql.split()).rstrip(";").upper()

@@ -295,6 +295,11 @@ class Proc:
     #: run by root (through ``sudo``): the Docker socket is not denied to it
     root: bool = False
 
+    @property
+    def tty(self) -> bool:
+        """stderr is the session's terminal (a PTY was requested and stderr is not redirected)."""
+        return self.shell.tty and self.err is self.shell.err
+
     async def fail(self, msg: str, status: int = 1) -> int:
         await self.err(msg.rstrip("\n") + "\n")
         return status
@@ -308,10 +313,12 @@ class ExitShell(Exception):
 class Shell:
     """One shell session on a host: cwd, variables, last status."""
 
-    def __init__(self, host: "HostContext", out: Writer, err: Writer) -> None:
+    def __init__(self, host: "HostContext", out: Writer, err: Writer, *, tty: bool = False) -> None:
         self.host = host
         self.out = out
         self.err = err
+        #: the session has a terminal (``ssh -t``, asyncssh ``term_type``): output is CRLF, stderr merged
+        self.tty = tty
         home = f"/home/{host.user}"
         self.env: dict[str, str] = {
             "HOME": home, "USER": host.user, "LOGNAME": host.user, "SHELL": "/bin/bash",
@@ -417,7 +424,7 @@ class Shell:
         """Run one command by name."""
         name = proc.argv[0]
         base = name.rsplit("/", 1)[-1] if name.startswith(("/usr/bin/", "/usr/local/bin/", "/bin/")) else name
-        fn = BUILTINS.get(base)
+        fn = BUILTINS.get(base) if base not in self.host.missing_commands else None
         if fn is None:
             return await proc.fail(f"bash: {name}: command not found", 127)
         try:
@@ -597,7 +604,7 @@ async def _sudo(p: Proc) -> int:
 @builtin("sh", "bash")
 async def _sh(p: Proc) -> int:
     if len(p.argv) >= 3 and p.argv[1] == "-c":
-        sub = Shell(p.shell.host, p.out, p.err)
+        sub = Shell(p.shell.host, p.out, p.err, tty=p.shell.tty and p.err is p.shell.err)
         sub.cwd, sub.env = p.shell.cwd, dict(p.env)
         try:
             return await sub.run(p.argv[2])

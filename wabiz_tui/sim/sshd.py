@@ -156,17 +156,22 @@ class SshHost:
             task.cancel()
 
     async def _run(self, process: asyncssh.SSHServerProcess) -> int:
-        async def out(text: str) -> None:
+        tty = process.get_terminal_type() is not None
+
+        async def out(text: str) -> None:  # on a PTY asyncssh's line editor turns "\n" into "\r\n", as onlcr does
             process.stdout.write(text)
             await process.stdout.drain()
 
         async def err(text: str) -> None:
+            if tty:  # on a terminal stderr is the same PTY as stdout
+                await out(text)
+                return
             process.stderr.write(text)
             await process.stderr.drain()
 
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        shell = Shell(self.host, out, err)
+        shell = Shell(self.host, out, err, tty=tty)
         command = process.command
         if command is not None:
             try:

@@ -363,6 +363,19 @@ class WebappServer:
         self._runner: web.AppRunner | None = None
         self._site: web.SockSite | None = None
         self._lock = asyncio.Lock()
+        #: serve plain HTTP on the port (a fault: a non-TLS service where the Webapp should be)
+        self.plain_http = False
+
+    async def set_plain_http(self, on: bool) -> None:
+        """Serve the port in plain HTTP (``on``) or HTTPS again. A TLS client then reads OpenSSL's
+        ``[SSL: WRONG_VERSION_NUMBER] wrong version number``, as it did here from Python's http.server."""
+        async with self._lock:
+            self.plain_http = on
+            if self._site is not None:
+                site, self._site = self._site, None
+                await site.stop()
+                self._reserve()
+            await self._sync()
 
     def _reserve(self) -> None:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -399,7 +412,7 @@ class WebappServer:
             assert sock is not None
             sock.listen(128)
             sock.setblocking(False)
-            self._site = web.SockSite(self._runner, sock, ssl_context=self.ssl_context)
+            self._site = web.SockSite(self._runner, sock, ssl_context=None if self.plain_http else self.ssl_context)
             await self._site.start()
         elif not want and self._site is not None:
             site, self._site = self._site, None

@@ -22,7 +22,7 @@ def engine_settings(profile: ClusterProfile, profile_path: Path | None, demo_spe
                     passphrase: Passphrase | None = None) -> Any:
     """``RunSettings`` for any engine of the app: the app's known_hosts plus the profile's, logs in the
     state directory, ``passphrase`` asked for encrypted keys; for the demo (``demo_speed`` set) no
-    ``~/.ssh/config`` and polling scaled by the speed."""
+    ``~/.ssh/config`` and polling (and step 6's state window) scaled by the speed."""
     from ..config.paths import app_paths
     from ..workflows.settings import default_settings
 
@@ -30,6 +30,7 @@ def engine_settings(profile: ClusterProfile, profile_path: Path | None, demo_spe
                                 read_user_config=demo_speed is None, passphrase=passphrase)
     if demo_speed is not None:
         settings.poll_interval = max(0.1, 2.0 * demo_speed)
+        settings.state_window = settings.state_window * min(1.0, demo_speed)
     return settings
 
 

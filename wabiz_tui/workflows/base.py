@@ -17,7 +17,8 @@ from typing import Awaitable, Callable, Iterable
 from ..api.client import ApiError, WebappClient
 from ..config.profile import ProfileChanged, ProfileError, saved_profiles, update_profile_file
 from ..config.runstate import write_run_state
-from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_state, mkdir
+from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_sample, inspect_state, mkdir
+from ..domain.crashloop import StateSample, parse_sample
 from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sudo_outcome
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
@@ -25,14 +26,15 @@ from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicat
 from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
-from ..domain.text import Redactor
+from ..domain.text import PullProgress, Redactor
 from ..domain.validation import validate_profile
 from ..remote.errors import HostKeyUnknown, HostUnreachable, RemoteError
 from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from ..remote.run import run_streaming
 from ..remote.upload import upload_text
-from .events import Emit, Finding, HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .events import (Emit, Finding, HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, Progress,
+                     StepFinished, StepStarted)
 from .runlog import RunLog
 from .settings import RunSettings
 from .stepinfo import StepInfo
@@ -65,7 +67,7 @@ class Procedure:
         self._pool = ConnectionPool(self.settings.ssh)
         self._api: WebappClient | None = None
         self._api_key: tuple | None = None
-        self._runlog = RunLog(self.settings.log_dir, profile.name) if self.settings.log_dir else None
+        self._runlog = RunLog(self.settings.log_dir, profile.name, self.procedure) if self.settings.log_dir else None
         self._started_at: float | None = None
         self.last_verdict: ClusterVerdict | None = None
         #: Secrets given to this run only (e.g. a backup password), masked like the profile's.
@@ -255,10 +257,13 @@ class Procedure:
 
         recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))
         name = host.external_hostname
+        pulled = PullProgress() if pty and echo else None
 
         def lines(batch: list[str]) -> None:
             if not quiet:
                 recent.extend(batch)
+            if pulled is not None and pulled.feed(batch):  # an image pull in progress: layers done per host
+                self.emit(Progress(name, pulled.done, pulled.total, unit="layers"))
             if on_lines:
                 on_lines(batch)
             for text in batch:
@@ -275,10 +280,11 @@ class Procedure:
                 self._pool.drop(name)
             raise
 
-    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str) -> None:
+    async def _checked(self, host: HostSpec, command: str, what: str, next_action: str,
+                       on_line: Callable[[str], None] | None = None) -> None:
         """Run an action whose output is only shown (``up -d``, ``rm``, ``down``, ``exec``…), on a terminal;
         raise :class:`RemoteError` naming ``what``, the status and the command unless it exits 0."""
-        status = await self._run(host, command, pty=True)
+        status = await self._run(host, command, on_line, pty=True)
         if status != 0:
             error = RemoteError(host.external_hostname,
                                 f"{what} exited with status {status if status is not None else 'killed by a signal'}: {command}",
@@ -469,6 +475,25 @@ class Procedure:
         status, _, code = (out[-1] if out else "").strip().partition(" ")
         return "running" if status == "running" else f"{status or 'unknown'} ({code or '?'})"
 
+    async def service_samples(self, host: HostSpec, service: str, window: float, count: int = 3) -> list[StateSample]:
+        """``count`` state samples of ``service``'s container on ``host`` spread over ``window`` seconds
+        (``domain.crashloop``); empty when it has no container."""
+        inv = self.invocation(host)
+        ids: list[str] = []
+        await self._run(host, inv.command("ps", "-q", service), ids.append, echo=False)
+        ids = [i.strip() for i in ids if i.strip() and all(c in "0123456789abcdef" for c in i.strip())]
+        if not ids:
+            return []
+        samples: list[StateSample] = []
+        for n in range(max(count, 1)):
+            if n:
+                await asyncio.sleep(window / max(count - 1, 1))
+            out: list[str] = []
+            await self._run(host, inspect_sample(ids[0], sudo=self.sudo(host)), out.append, echo=False)
+            line = out[-1].strip() if out else ""
+            samples.append(parse_sample(line) or StateSample(line.split()[0] if line else "unknown", 0, 0))
+        return samples
+
     async def _mkdir(self, host: HostSpec) -> str:
         await self._checked(host, mkdir(host.remote_dir), "mkdir", f"check that the SSH user may create {host.remote_dir}")
         return host.remote_dir
@@ -492,8 +517,18 @@ class Procedure:
         inv = self.invocation(host)
         for role in ROLE_ORDER:
             if host.has(role) and (roles is None or role in roles):
+                lines: list[str] = []
                 await self._checked(host, inv.up(role), f"up -d {role.service}",
-                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}")
+                                    f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}",
+                                    lines.append)
+                # compose leaves a container in restart back-off as it is ("is up-to-date", v2 "Running"): once its
+                # cause is fixed only a restart starts it now (domain.crashloop)
+                if any(l.rstrip().endswith(("is up-to-date", "Running")) for l in lines) \
+                        and (await self.service_state(host, role.service)).startswith("restarting"):
+                    self.emit(HostOutput(host.external_hostname, f"{role.service} is in Docker's restart back-off, which up -d "
+                                                                 f"leaves as it is: restarting it"))
+                    await self._checked(host, inv.command("restart", role.service), f"restart {role.service}",
+                                        f"read {role.service}'s logs (docker-compose logs --tail 50 {role.service})")
         return "started"
 
     # ---- health ---------------------------------------------------------------------------
@@ -548,7 +583,7 @@ class Procedure:
                         self.settings.journal.step_done(number)
                     return self._finish(number, True, verdict.headline, verdict.next_action)
             except ApiError as exc:
-                if exc.kind in ("auth", "tls", "dns", "config"):
+                if exc.kind in ("auth", "tls", "not_tls", "dns", "config"):
                     self._report_findings([diagnose_transport(exc.kind, str(exc))])
                     return self._finish(number, False, str(exc), exc.next_action)
                 if last_error is None or str(exc) != str(last_error):

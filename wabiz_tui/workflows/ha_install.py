@@ -19,6 +19,7 @@ from typing import Awaitable, Callable
 
 from ..api.client import ApiError
 from ..domain.commands import mkdir, parse_sha256, remote_files, sha256_file, stat_mode, test_path
+from ..domain.crashloop import StateVerdict, judge_samples
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_lines
 from ..domain.health import Level
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind, Role
@@ -168,15 +169,25 @@ class HaInstall(Procedure):
         if status != 0:
             raise RemoteError(host.external_hostname, f"docker-compose ps exited with status {status}",
                               "check that docker runs and the compose file is in place")
-        states = {role: await self.service_state(host, role.service) for role in host.roles}
-        failed = [role for role, state in states.items() if state != "running"]
-        problems = [f"{role.service} is not running ({'no container' if states[role] == 'missing' else states[role]})"
-                    for role in failed]
+        window = self.settings.state_window
+        verdicts = dict(zip(host.roles, await asyncio.gather(
+            *(self._judged(host, role.service, window) for role in host.roles))))
+        for v in verdicts.values():
+            if v.note:
+                self.emit(HostOutput(host.external_hostname, f"note: {v.note}"))
+        failed = [role for role, v in verdicts.items() if not v.ok]
         if failed:
             await self._diagnose_logs(host, failed)
-            raise RemoteError(host.external_hostname, "; ".join(problems),
-                              f"start it again (step 5) and read its logs: docker-compose logs {host.roles[0].service}")
+            services = " ".join(r.service for r in failed)
+            loop = any(verdicts[r].crash_loop for r in failed)
+            raise RemoteError(host.external_hostname, "; ".join(verdicts[r].problem for r in failed),
+                              f"read its logs (docker-compose logs --tail 50 {services}) and fix the cause, then run step 5 again"
+                              + (": it restarts a container held in Docker's restart back-off (docker-compose restart "
+                                 f"{services}), which a plain up -d leaves as it is" if loop else ""))
         return "all up"
+
+    async def _judged(self, host: HostSpec, service: str, window: float) -> StateVerdict:
+        return judge_samples(service, await self.service_samples(host, service, window), window)
 
     async def _diagnose_logs(self, host: HostSpec, roles: list[Role]) -> None:
         """Read the last log lines of the failed services and report what the catalogue recognises."""

@@ -20,12 +20,13 @@ from pathlib import Path
 
 from ..api.client import ApiError
 from ..config.atomic import write_atomic
-from ..domain.commands import UnsafeValue
+from ..domain.commands import UnsafeValue, docker_logs, logs_option_supported, usage_answer
 from ..domain.model import HostSpec, Role
 from ..domain.validation import check_since
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message, Progress
+from .runlog import unique_directory
 
 LOG_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "collect", "Collect logs", "docker-compose logs on each chosen host, streamed to debug_output.txt."),
@@ -86,15 +87,16 @@ class LogCollection(Procedure):
             return self._finish(1, False, problems[0], "fix the option and run again")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.profile.name)
-        self.directory = Path(out_dir) / f"{safe}-{stamp}"
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # it holds logs and the phone number
+        self.directory = unique_directory(Path(out_dir), f"{safe}-{stamp}")
         self.files: dict[str, Path] = {}
         return await self._on_hosts(1, self._hosts(request), lambda h: self._collect_host(h, request),
                                     f"collecting logs into {self.directory}")
 
     async def _collect_host(self, host: HostSpec, request: LogRequest) -> str:
+        inv = self.invocation(host)
+        per_container = bool(request.since) and not logs_option_supported(inv.flavour, "--since")
         try:
-            command = self.invocation(host).logs(request.service, request.tail, request.since)
+            command = "" if per_container else inv.logs(request.service, request.tail, request.since)
         except UnsafeValue as exc:
             raise RemoteError(host.external_hostname, str(exc), "fix the option") from None
         target = self.directory / host.external_hostname / DEBUG_OUTPUT
@@ -102,27 +104,64 @@ class LogCollection(Procedure):
         redact = self._redact
         written = 0
         next_report = PROGRESS_EVERY
+        head: list[str] = []
         with open(target, "w", encoding="utf-8", buffering=WRITE_BUFFER) as fh:
             target.chmod(0o600)
 
-            def on_lines(lines: list[str]) -> None:
-                nonlocal written, next_report
-                # one redaction, one encode and one buffered write per channel read, not per line
-                text = redact("\n".join(lines)) + "\n"
-                fh.write(text)
-                written += len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
-                if written >= next_report:
-                    next_report = written + PROGRESS_EVERY
-                    self.emit(Progress(host.external_hostname, written))
+            def writer(prefix: str = ""):
+                def on_lines(lines: list[str]) -> None:
+                    nonlocal written, next_report
+                    if len(head) < 3:
+                        head.extend(lines[:3 - len(head)])
+                    # one redaction, one encode and one buffered write per channel read, not per line
+                    text = redact("\n".join(f"{prefix}{line}" for line in lines) if prefix else "\n".join(lines)) + "\n"
+                    fh.write(text)
+                    written += len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+                    if written >= next_report:
+                        next_report = written + PROGRESS_EVERY
+                        self.emit(Progress(host.external_hostname, written))
+                return on_lines
 
-            status = await self._run(host, command, echo=False, on_lines=on_lines, pty=True)
+            if per_container:
+                status, what = await self._collect_per_container(host, request, writer), "docker logs"
+            else:
+                status, what = await self._run(host, command, echo=False, on_lines=writer(), pty=True), f"{inv.flavour} logs"
         self.emit(Progress(host.external_hostname, written, written))
+        usage = usage_answer(head)
+        if usage is not None:  # compose explained its options instead of printing logs: the file holds no logs
+            raise RemoteError(host.external_hostname, f"{what} answered with its usage text, not logs ({usage!r}); "
+                              f"{target} holds no logs", "run again without the option the host's compose lacks")
         self.files[host.external_hostname] = target
         if status != 0:
-            raise RemoteError(host.external_hostname, f"docker-compose logs exited with status {status}; {target} may be partial",
+            raise RemoteError(host.external_hostname, f"{what} exited with status {status}; {target} may be partial",
                               "read the end of the file for the error; check docker on the host")
         self.emit(Message(f"{host.external_hostname}: {written} bytes written to {target}"))
         return str(target)
+
+    async def _collect_per_container(self, host: HostSpec, request: LogRequest, writer) -> int | None:
+        """Compose v1 has no ``logs --since`` (:data:`~wabiz_tui.domain.commands.LOGS_OPTIONS`): find the
+        project's containers per service (``ps -q SERVICE``, by compose's labels) and run ``docker logs
+        --since`` on each, each line prefixed ``<service>_<n>  | `` as compose v1 prefixes its own.
+        Returns the first non-zero exit status (0 when all succeeded)."""
+        inv = self.invocation(host)
+        found: list[tuple[str, str]] = []
+        for service in [request.service] if request.service else [r.service for r in Role]:
+            ids: list[str] = []
+            status = await self._run(host, inv.command("ps", "-q", service), ids.append, echo=False)
+            if status != 0:
+                return status
+            ids = [i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{12,64}", i.strip())]
+            found += [(f"{service}_{n}", cid) for n, cid in enumerate(ids, 1)]
+        width = max((len(name) for name, _ in found), default=0) + 1
+        first_bad = 0
+        for name, cid in found:
+            try:
+                command = docker_logs(cid, since=request.since, tail=request.tail, sudo=self.sudo(host))
+            except UnsafeValue as exc:
+                raise RemoteError(host.external_hostname, str(exc), "fix the option") from None
+            status = await self._run(host, command, echo=False, on_lines=writer(f"{name.ljust(width)} | "), pty=True)
+            first_bad = first_bad or (status if status != 0 else 0)
+        return first_bad
 
     async def bundle(self) -> bool:
         """Step 2: add ``health.json``, ``support.json`` and each host's ``ps.txt``; pack it all as .tar.gz."""

@@ -3,11 +3,12 @@ report a table of host × check with ok / warning / failure and a reason (issue 
 
 Per host: SSH; Docker daemon reachable with permission; compose flavour and version; free disk on
 the Docker data root and the media path; the ports its roles will publish are free; every other
-host's ``EXTERNAL_HOSTNAME`` and the DB host resolve; the DB answers on its port (round trip,
-MySQL version from its greeting); the media path (mode 755, writable, shared with the other hosts);
+host's ``EXTERNAL_HOSTNAME`` and the DB host resolve; the DB answers on its port, reached from the host
+through the SSH connection itself (round trip, what a MySQL greeting announces), then one login through
+an SSH tunnel (server version judged once, auth plugin, privileges); the media path (mode 755, writable, shared with the other hosts);
 the clock against this machine's; the ``WA_API_VERSION`` image can be pulled. Cluster: the seed's
 topology advice; with a ``monitoring`` section, the scrape ports probed from its host (field case R27).
-The probes use ``getent``, ``df``, ``ss``, ``nc``, ``date`` and ``docker``.
+The probes use ``getent``, ``df``, ``ss``, ``date`` and ``docker`` (``nc`` or bash only where sshd refuses forwarding).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import time
 
 from ..domain.diagnosis import diagnose_lines, diagnosis_for
 from ..domain.docker_access import with_sudo
-from ..domain.dbsupport import DbJudgement, handshake_plugin, judge_auth_plugin, judge_mysql_grants, judge_pg_role, judge_server_version
+from ..domain.dbsupport import (DbJudgement, announced_version, handshake_plugin, judge_auth_plugin, judge_mysql_grants,
+                                judge_pg_role, judge_server_version, printable_greeting, server_product, short_version)
 from ..domain.model import ClusterProfile, HostSpec, MediaKind, Role
-from ..domain.preflight import (DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check, judge_clock, judge_db_greeting,
+from ..domain.preflight import (DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check, judge_clock,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
 from ..domain.validation import check_abs_path, validate_profile
-from ..remote.dblogin import DbLoginError, read_db_facts
+from ..remote.dblogin import DbLoginError, probe_port, read_db_facts
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import CheckDone, Message
@@ -46,6 +48,8 @@ class Preflight(Procedure):
         self.results: list[Check] = []
         #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read
         self._db_reached: list[str] = []
+        #: hosts that could not probe the DB port at all (no forwarding, no nc, no bash)
+        self._db_unknown: list[str] = []
         self._db_greeting = ""
         #: hosts that wrote their media marker (only they take part in the "really shared" check)
         self._media_writers: set[str] = set()
@@ -209,41 +213,84 @@ class Preflight(Procedure):
             self._record(Check(host.external_hostname, "names", OK, f"resolves the {len(names)} other host(s) and the DB"))
 
     async def _database(self, host: HostSpec, ssh_rtt: float) -> None:
+        """The DB port from ``host``: reached, round trip, and for MySQL what its greeting announces. The
+        connection goes through the SSH connection itself (``direct-tcpip``: the host connects, nothing
+        needs to be installed on it); only where sshd refuses forwarding does a shell probe run (``nc``,
+        else bash's ``/dev/tcp``). The version is judged once, by :meth:`_database_login`."""
+        db = self.profile.db
+        probe = await probe_port(await self._pool.get(host), db.hostname, int(db.port), read_first=db.engine.value == "MYSQL")
+        if probe.prohibited:
+            await self._database_by_shell(host, ssh_rtt)
+            return
+        if not probe.reached:
+            self._record(Check(host.external_hostname, "database", FAILURE,
+                               f"{db.hostname}:{db.port} does not answer from {host.external_hostname} ({probe.error}): "
+                               "check the DB and firewalls"))
+            return
+        self._db_reachable(host, printable_greeting(probe.first), (probe.seconds - ssh_rtt) * 1000)
+
+    async def _database_by_shell(self, host: HostSpec, ssh_rtt: float) -> None:
+        """The DB probe where sshd refuses forwarding: ``nc`` when installed (its greeting read too), else a bash
+        ``/dev/tcp`` connection (reachability only); neither → unknown, and the login still tries."""
         db = self.profile.db
         target = f"{shlex.quote(db.hostname)} {int(db.port)}"
         start = time.monotonic()
-        status, out = await self._probe(host, f"nc -z -w 3 {target}")
+        status, _ = await self._probe(host, f"nc -z -w 3 {target}")
         elapsed = time.monotonic() - start
+        greeting: str | None = None  # not read: bash's /dev/tcp only connects
         if status == 127:
-            self._record(Check(host.external_hostname, "database", WARNING, "nc is not installed: the DB was not probed"))
-            return
+            dev = shlex.quote(f"exec 3<>/dev/tcp/{db.hostname}/{int(db.port)}")
+            start = time.monotonic()
+            status, _ = await self._probe(host, f"timeout 3 bash -c {dev}")
+            elapsed = time.monotonic() - start
+            if status in (126, 127):
+                self._db_unknown.append(host.external_hostname)
+                self._record(Check(host.external_hostname, "database", WARNING,
+                                   "not probed from this host: sshd refuses forwarding and neither nc nor bash is there"))
+                return
+        elif status == 0:
+            # binary greeting: every non-printable byte becomes a line break on the host (see printable_greeting)
+            _, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null | head -c 512 | tr -c '[:print:]' '\\n'")
         if status != 0:
             self._record(Check(host.external_hostname, "database", FAILURE,
                                f"{db.hostname}:{db.port} does not answer from {host.external_hostname}: check the DB and firewalls"))
             return
-        latency_ms = max(0.0, (elapsed - ssh_rtt) * 1000)
-        # a MySQL server speaks first; its greeting is binary (a CR or ESC in the random salt would cut the line
-        # in our line splitter), so the host turns every non-printable byte into '.' before sending it
-        status, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null | tr -c '[:print:]' '.'")
+        self._db_reachable(host, greeting, (elapsed - ssh_rtt) * 1000)
+
+    def _db_reachable(self, host: HostSpec, greeting: str | None, latency_ms: float) -> None:
+        """Record a host that reached the DB port: what answered (product and version from a MySQL greeting,
+        not judged here; ``greeting`` None when the probe could not read one) and the round trip."""
+        db = self.profile.db
         self._db_reached.append(host.external_hostname)
-        self._db_greeting = self._db_greeting or greeting
-        level, reason = judge_db_greeting(db.engine.value, greeting)
-        if level == OK and latency_ms > DB_LATENCY_WARN_MS:
-            level, reason = WARNING, f"{reason}, round trip about {latency_ms:.0f} ms (the seed asks for a few ms)"
+        self._db_greeting = self._db_greeting or greeting or ""
+        latency_ms = max(0.0, latency_ms)
+        announced = announced_version(greeting or "") if db.engine.value == "MYSQL" else None
+        if db.engine.value != "MYSQL":
+            what = "PostgreSQL port answers"
+        elif greeting is None:
+            what = "the port answers (bash /dev/tcp: its greeting was not read)"
+        elif announced:
+            what = f"{server_product('MYSQL', announced)} {short_version('MYSQL', announced)} answers"
         else:
-            reason = f"{reason}, round trip about {latency_ms:.0f} ms"
-        self._record(Check(host.external_hostname, "database", level, reason))
+            what = "the port answers but no MySQL greeting was read"
+        level = WARNING if latency_ms > DB_LATENCY_WARN_MS or (db.engine.value == "MYSQL" and greeting is not None
+                                                                and not announced) else OK
+        extra = " (the seed asks for a few ms)" if latency_ms > DB_LATENCY_WARN_MS else ""
+        self._record(Check(host.external_hostname, "database", level, f"{what}, round trip about {latency_ms:.0f} ms{extra}"))
 
     # --- database login (field cases R06, R10) -------------------------------------------------------
     async def _database_login(self) -> None:
         """Log in to the DB with the db.env credentials through an SSH tunnel via the first host that
-        reached its port, and judge the server version, the MySQL 8 auth plugin and the privileges.
-        Nothing is tried when no host reached the port (the TCP check already says so)."""
-        reached = [h for h in self.profile.hosts if h.external_hostname in self._db_reached]
-        if not reached:
+        reached its port (or, when no host could probe it, the first whose probe was inconclusive), and judge
+        the server version (once for the cluster: from the login, else from the greeting), the MySQL 8 auth
+        plugin and the privileges. Nothing is tried when every host was refused (the TCP check says so)."""
+        candidates = [h for h in self.profile.hosts if h.external_hostname in self._db_reached]
+        candidates += [h for h in self.profile.hosts if h.external_hostname in self._db_unknown]
+        if not candidates:
             return
-        via = reached[0]
+        via = candidates[0]
         name, db = via.external_hostname, self.profile.db
+        engine = db.engine.value
         try:
             facts = await read_db_facts(await self._pool.get(via), db)
         except DbLoginError as exc:
@@ -254,21 +301,33 @@ class Preflight(Procedure):
                     f"DB login refused for WA_DB_USERNAME={db.username}: {exc}"))
             else:
                 self._db_check(name, "db login", DbJudgement(WARNING, f"could not log in through {name}: {exc}"))
+            self._greeting_version(name)
             return
         except (RemoteError, OSError) as exc:
             self._db_check(name, "db login", DbJudgement(WARNING, f"no SSH tunnel through {name}: {exc.__class__.__name__}"))
+            self._greeting_version(name)
             return
-        engine = db.engine.value
         self._db_check(name, "db login", DbJudgement(OK, f"logged in as {db.username} through an SSH tunnel via {name}"))
-        self._db_check(name, "db version", judge_server_version(engine, facts.version, self.profile.wa_api_version))
+        version = judge_server_version(engine, facts.version, self.profile.wa_api_version)
+        if version.level == OK:
+            version = DbJudgement(OK, f"{server_product(engine, facts.version)} {short_version(engine, facts.version)}")
+        self._db_check(name, "db version", version)
         if engine == "MYSQL":
-            plugin = judge_auth_plugin(facts.version, facts.user_plugin, handshake_plugin(self._db_greeting))
-            if facts.plugin_denied and plugin.evidence:
-                plugin = DbJudgement(plugin.level, plugin.reason, plugin.key, f"{plugin.evidence}: {facts.plugin_denied}")
-            self._db_check(name, "db auth plugin", plugin)
+            if server_product(engine, facts.version) == "MySQL":  # the auth plugin rule is MySQL 8's (R06)
+                plugin = judge_auth_plugin(facts.version, facts.user_plugin, handshake_plugin(self._db_greeting))
+                if facts.plugin_denied and plugin.evidence:
+                    plugin = DbJudgement(plugin.level, plugin.reason, plugin.key, f"{plugin.evidence}: {facts.plugin_denied}")
+                self._db_check(name, "db auth plugin", plugin)
             self._db_check(name, "db privileges", judge_mysql_grants(db.username, list(facts.grants), db.name_prefix))
         else:
             self._db_check(name, "db privileges", judge_pg_role(db.username, facts.can_create_db, facts.superuser))
+
+    def _greeting_version(self, via: str) -> None:
+        """Without a login, the version the greeting announced is judged instead (once, for the cluster)."""
+        announced = announced_version(self._db_greeting) if self.profile.db.engine.value == "MYSQL" else None
+        if announced:
+            judged = judge_server_version("MYSQL", announced, self.profile.wa_api_version)
+            self._db_check(via, "db version", DbJudgement(judged.level, f"{judged.reason} (from its greeting)", judged.key, judged.evidence))
 
     def _db_check(self, host: str, name: str, judged: DbJudgement) -> None:
         """Record a DB check as a cluster check (one DB for the cluster; its text masked like every event)
@@ -325,23 +384,35 @@ class Preflight(Procedure):
                 pass
 
     async def _image(self, host: HostSpec) -> None:
-        image_repo = "web" if host.has(Role.WEBAPP) and len(host.roles) == 1 else "coreapp"
-        image = f"docker.whatsapp.biz/{image_repo}:v{self.profile.wa_api_version}"
+        """Each image the host's roles run: present on the host → ok with a note, no pull (air-gapped sites
+        load images with ``docker load``); missing → ``docker pull``, and a failed pull is a failure with the
+        registry's own words. ``docker image inspect`` answers ``Error: No such image: …`` (exit 1) for a
+        missing one; a pull with the registry unreachable: ``Error response from daemon: Get
+        "https://docker.whatsapp.biz/v2/": dial tcp: lookup docker.whatsapp.biz on …: no such host``
+        (both observed with docker 20.10 here)."""
+        repos = sorted({"web" if role is Role.WEBAPP else "coreapp" for role in host.roles})
         if not (await self.docker_access(host)).usable:
-            self._record(Check(host.external_hostname, "image", WARNING, f"{image} not pulled: docker cannot be used (see the docker check)"))
+            self._record(Check(host.external_hostname, "image", WARNING, "images not checked: docker cannot be used (see the docker check)"))
             return
-        status, out = await self._probe(host, with_sudo(f"docker pull {shlex.quote(image)}", self.sudo(host)), pty=True)
-        if status == 0:
-            self._record(Check(host.external_hostname, "image", OK, f"{image} pulled"))
-            return
-        diagnoses = diagnose_lines(out.splitlines(), host.external_hostname)
-        found = [d for d in diagnoses if d.key == "IMAGE_PULL_DENIED"]
-        reason = f"the registry refused {image}: check WA_API_VERSION and access to docker.whatsapp.biz" if found \
-            else f"docker pull {image} failed (status {status})"
-        if diagnoses and not found:  # unreachable registry, full disk…: say which, with its next action
-            reason = f"docker pull {image}: {diagnoses[0].title}: {diagnoses[0].next_action}"
-        self.report(diagnoses)
-        self._record(Check(host.external_hostname, "image", FAILURE, reason))
+        for repo in repos:
+            image = f"docker.whatsapp.biz/{repo}:v{self.profile.wa_api_version}"
+            status, _ = await self._probe(host, with_sudo(f"docker image inspect -f '{{{{.Id}}}}' {shlex.quote(image)}", self.sudo(host)))
+            if status == 0:
+                self._record(Check(host.external_hostname, "image", OK, f"{image} is already on the host (not pulled)"))
+                continue
+            status, out = await self._probe(host, with_sudo(f"docker pull {shlex.quote(image)}", self.sudo(host)), pty=True)
+            if status == 0:
+                self._record(Check(host.external_hostname, "image", OK, f"{image} pulled"))
+                continue
+            diagnoses = diagnose_lines(out.splitlines(), host.external_hostname)
+            words = next((line.strip() for line in reversed(out.splitlines()) if line.strip()), f"status {status}")
+            denied = any(d.key == "IMAGE_PULL_DENIED" for d in diagnoses)
+            reason = f"{image} is not on the host and cannot be pulled: {words}"
+            reason += ("; check WA_API_VERSION and access to docker.whatsapp.biz" if denied
+                       else f" ({diagnoses[0].title}): {diagnoses[0].next_action}" if diagnoses
+                       else "; or load the image on the host (docker load) where the registry cannot be reached")
+            self.report(diagnoses)
+            self._record(Check(host.external_hostname, "image", FAILURE, reason))
 
     # ---- monitoring scrape ports (field case R27) ---------------------------------------------------
     async def _monitoring(self) -> None:

@@ -12,23 +12,48 @@ from typing import TextIO
 FLUSH_EVERY = 0.5
 
 
+def unique_directory(parent: Path, name: str) -> Path:
+    """Create and return ``parent/name`` (mode 700), or ``name-2``, ``name-3``… when it exists: each run gets a
+    folder of its own even when two start in the same second (an install and its preflight did, and the
+    preflight's commands then appeared twice in one host file). The creation itself is the claim
+    (``mkdir`` fails on an existing directory), so two processes never share one."""
+    Path(parent).mkdir(parents=True, exist_ok=True, mode=0o700)
+    for n in range(1, 10_000):
+        candidate = Path(parent) / (name if n == 1 else f"{name}-{n}")
+        try:
+            candidate.mkdir(mode=0o700)
+            return candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free folder name for {name} in {parent}")
+
+
 class RunLog:
-    """Appends each host's lines to ``<log_dir>/<profile>-<timestamp>/<host>.log`` (mode 600).
+    """Appends each host's lines to ``<log_dir>/<profile>-<timestamp>-<procedure>[-N]/<host>.log`` (mode
+    600), the folder made unique when the first line arrives (:func:`unique_directory`).
 
     Lines reaching it are already redacted by the workflow.
     """
 
-    def __init__(self, log_dir: Path, profile_name: str):
+    def __init__(self, log_dir: Path, profile_name: str, procedure: str = "run"):
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.directory = Path(log_dir) / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile_name)}-{stamp}"
+        self._parent = Path(log_dir)
+        self._name = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile_name)}-{stamp}-{re.sub(r'[^A-Za-z0-9_.-]', '_', procedure)}"
+        self._directory: Path | None = None
         self._files: dict[str, TextIO] = {}
         self._flushed = time.monotonic()
+
+    @property
+    def directory(self) -> Path:
+        """This run's folder (created on first use)."""
+        if self._directory is None:
+            self._directory = unique_directory(self._parent, self._name)
+        return self._directory
 
     def write(self, host: str, line: str) -> None:
         """Append ``line`` to ``host``'s file, creating it on first use."""
         fh = self._files.get(host)
         if fh is None:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.directory / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', host)}.log"
             fh = open(path, "a", encoding="utf-8")
             path.chmod(0o600)

@@ -21,6 +21,8 @@ class RunSettings:
     ``retry_backoff``: first pause before retrying an API call the server refused for now (doubles each time).
     ``journal``: where completed steps and hosts are recorded, so an interrupted run can resume.
     ``preflight``: run the preflight checks before containers start (``run_all``).
+    ``state_window``: how long step 6 watches each container (3 samples) so a crash loop under
+    ``restart: unless-stopped`` is not taken for a running container (``domain.crashloop``).
     ``log_dir``: where each host's full output is written (None: no files).
     ``profiles_dir``: the saved cluster profiles, read before registering to find the same number in another
     cluster (None: not checked); ``allow_duplicate_number``: register even then (field case R23).
@@ -36,6 +38,7 @@ class RunSettings:
     profile_path: Path | None = None
     journal: Journal | None = None
     preflight: bool = True
+    state_window: float = 4.0
     profiles_dir: Path | None = None
     allow_duplicate_number: bool = False
 

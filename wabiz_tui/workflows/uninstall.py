@@ -1,5 +1,9 @@
 """Uninstall (seed, "Disinstallazione"): on each host, stop and remove the containers of each role,
-then ``down`` the project. Volumes (the media volume, data) are kept unless a second, separate
+then ``down --remove-orphans`` the project: the ``dbupgrade`` container shares the project (same
+directory), so compose counts it as an orphan of the main file and a plain ``down`` leaves it
+(``Found orphan containers (biz_dbupgrade_1) for this project…``, observed with compose 1.29.2 here).
+Then every container compose created from the host's directory is listed: what remains is reported,
+and the host is not called clean. Volumes (the media volume, data) are kept unless a second, separate
 confirmation asks for them. The profile is kept and marked as not installed.
 """
 
@@ -7,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain.commands import project_containers
 from ..domain.model import ROLE_ORDER, HostSpec, MediaKind
 from ..domain.render import NAMED_MEDIA_VOLUME
 from ..remote.errors import RemoteError
@@ -15,7 +20,8 @@ from .events import Message
 from .journal import Journal
 
 UNINSTALL_STEPS: tuple[StepInfo, ...] = (
-    StepInfo(1, "down", "Remove the containers", "rm -s -f each role's service, then down, on every host."),
+    StepInfo(1, "down", "Remove the containers", "rm -s -f each role's service, then down --remove-orphans, on every host; "
+                                                   "what remains is reported."),
 )
 
 
@@ -50,8 +56,8 @@ class Uninstall(Procedure):
         for host in self.profile.hosts:
             inv = self.invocation(host)
             services = tuple(r.service for r in ROLE_ORDER if host.has(r))
-            commands = tuple(inv.command("rm", "-s", "-f", s) for s in services) + (
-                inv.command("down", "-v") if remove_volumes else inv.down(),)
+            down = ("down", "-v", "--remove-orphans") if remove_volumes else ("down", "--remove-orphans")
+            commands = tuple(inv.command("rm", "-s", "-f", s) for s in services) + (inv.command(*down),)
             volumes: tuple[str, ...] = ()
             if remove_volumes and self.profile.media.kind is MediaKind.NAMED_VOLUME:
                 volumes = (f"{host.remote_dir.rstrip('/').rsplit('/', 1)[-1].lower()}_{NAMED_MEDIA_VOLUME} (named media volume)",)
@@ -86,6 +92,13 @@ class Uninstall(Procedure):
             plan = next(p for p in self.plan(remove_volumes) if p.host == host.external_hostname)
             for command in plan.commands:
                 await self._checked(host, command, "removal", f"check docker on {host.external_hostname}, then run the uninstall again")
+            left: list[str] = []
+            await self._run(host, project_containers(host.remote_dir, sudo=self.sudo(host)), left.append, echo=False)
+            left = [line.strip() for line in left if line.strip()]
+            if left:
+                self.report[host.external_hostname] = f"FAILED: still there: {'; '.join(left)}"
+                raise RemoteError(host.external_hostname, f"containers of {host.remote_dir} remain after the removal: {'; '.join(left)}",
+                                  f"remove them (docker rm -f NAME) on {host.external_hostname}, then run the uninstall again")
             self.report[host.external_hostname] = "removed" + (" (with volumes)" if remove_volumes else ", volumes kept")
             return self.report[host.external_hostname]
 

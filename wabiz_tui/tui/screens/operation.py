@@ -379,4 +379,9 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
             self.show_event(event)
 
     def show_progress(self, event: Progress) -> None:
-        """A progress event arrived (the logs screen shows bytes per host)."""
+        """A progress event arrived: an image pull shows its layers in the host's pane border (the logs
+        screen shows bytes per host)."""
+        if event.unit == "layers":
+            pane = self.pane_for(event.host)
+            if pane is not None:
+                pane.set_status(f"running · pulling {event.done}/{event.total} layers")

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 #: How each ``ApiError.kind`` is named to the user (a 401 is a credentials problem, not an outage).
 ERROR_KINDS = {"auth": "401 credentials refused", "unreachable": "Webapp unreachable", "tls": "TLS certificate problem",
+               "not_tls": "the Webapp port does not speak TLS",
                "dns": "DNS: Webapp name not resolved", "timeout": "Webapp timed out", "http": "Webapp HTTP error"}
 
 
