@@ -13,6 +13,7 @@ ALLOWED = {
     "api": {"domain"},
     "workflows": {"domain", "config", "remote", "api"},
     "sim": {"domain"},
+    "lab": {"sim"},
 }
 UI_LIBS = {"textual", "questionary"}
 
