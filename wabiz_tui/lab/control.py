@@ -78,7 +78,7 @@ def up(paths: Paths = Paths(), *, hosts: int = 6, db: str = "mysql", versions: t
     try:
         _bring_up(paths, ledger, plan, log)
         if build_images:
-            from .images import ensure_images
+            from .imagebuild import ensure_images
             ensure_images(paths, ledger, versions, log=log)
         ledger.set("phase", "up")
     except BaseException:
