@@ -22,7 +22,9 @@ from .topology import (DB_IP, DB_NS, DNS_IP, DNS_NS, MEDIA_PATH, REGISTRY_IP, RE
 
 TOOLS = ("ip", "nsenter", "unshare", "sshd", "dockerd", "containerd", "docker-compose", "docker-registry", "dnsmasq",
          "openssl", "ssh-keygen", "mariadbd", "mariadb-install-db", "setpriv")
-MEDIA_SIZE = "512m"
+#: A size limit, not an allocation (tmpfs takes memory only for what is written): above the product's 20 GiB disk
+#: warning threshold for the media path.
+MEDIA_SIZE = "24g"
 DEFAULT_VERSIONS = ("2.41.2",)
 
 
@@ -95,6 +97,7 @@ def _bring_up(paths: Paths, ledger: Ledger, plan: tuple[LabHost, ...], log) -> N
     paths.media.mkdir(parents=True, exist_ok=True)
     run(["mount", "-t", "tmpfs", "-o", f"size={MEDIA_SIZE},mode=755", "wlab-media", str(paths.media)])
     ledger.add("mounts", str(paths.media))
+    os.chown(paths.media, hostmod.UID, hostmod.UID)  # the operator's share, writable by the SSH user
     hostmod.make_mount_points(ledger)
     netns.make_switch(ledger)
     for ns, ip, port in ((DNS_NS, DNS_IP, "dns"), (REGISTRY_NS, REGISTRY_IP, "reg"), (DB_NS, DB_IP, "db")):
@@ -219,7 +222,8 @@ def status(paths: Paths = Paths()) -> dict | None:
     svc = {name: _daemon(p[0], Proc.from_json(p).alive()) for name, p in data.get("services", {}).items()}
     return {"phase": data.get("phase"), "hosts": hosts, "services": svc, "db": data.get("db", {}),
             "code": data.get("code"), "versions": data.get("versions", []), "media": media_facts(paths),
-            "shortcuts": shortcuts(data), "profile": str(paths.profile), "up_seconds": data.get("up_seconds")}
+            "shortcuts": shortcuts(data), "profile": str(paths.profile), "up_seconds": data.get("up_seconds"),
+            "faults": data.get("faults", [])}
 
 
 def _alive_pid(pid: int) -> bool:

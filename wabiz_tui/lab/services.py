@@ -128,9 +128,8 @@ def start_dns(paths: Paths, hosts_text: str) -> Proc:
 
 # ---------------------------------------------------------------- DB
 
-def start_mariadb(paths: Paths, *, spoof: bool) -> Proc:
-    """Initialise (≈0.55 s) and start MariaDB on 10.213.0.30:3306 with ``--no-defaults`` (the machine's
-    /etc/mysql is ignored); root logs in over the unix socket. ``spoof``: announce :data:`SPOOF_VERSION`."""
+def init_mariadb(paths: Paths) -> None:
+    """Initialise a fresh MariaDB data directory (≈0.55 s, lab-facts §7); root logs in over the unix socket."""
     d = paths.run / "db"
     data = d / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -139,13 +138,26 @@ def start_mariadb(paths: Paths, *, spoof: bool) -> Proc:
         os.chown(p, mysql.pw_uid, mysql.pw_gid)
     run(["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={data}",
          "--auth-root-authentication-method=socket", "--skip-test-db"], timeout=60)
-    argv = ["mariadbd", "--no-defaults", "--user=mysql", f"--datadir={data}", f"--socket={d / 'mysqld.sock'}",
+
+
+def run_mariadb(paths: Paths, *, spoof: bool) -> Proc:
+    """Start MariaDB on 10.213.0.30:3306 with ``--no-defaults`` (the machine's /etc/mysql is ignored) and wait for
+    it. ``spoof``: announce :data:`SPOOF_VERSION` in the handshake and ``VERSION()``."""
+    d = paths.run / "db"
+    argv = ["mariadbd", "--no-defaults", "--user=mysql", f"--datadir={d / 'data'}", f"--socket={d / 'mysqld.sock'}",
             f"--pid-file={d / 'mysqld.pid'}", f"--bind-address={DB_IP}", "--port=3306", "--skip-name-resolve",
             "--innodb-buffer-pool-size=32M", "--performance-schema=OFF", f"--log-error={d / 'mysqld.err'}"]
     if spoof:
         argv.append(f"--version={SPOOF_VERSION}")
     proc = spawn(DB_NS, argv, d / "mysqld.out")
     wait_port(proc, DB_IP, 3306, "MariaDB", d / "mysqld.err")
+    return proc
+
+
+def start_mariadb(paths: Paths, *, spoof: bool) -> Proc:
+    """Initialise and start MariaDB and create the lab's DB user (may create databases, ``mysql_native_password``)."""
+    init_mariadb(paths)
+    proc = run_mariadb(paths, spoof=spoof)
     mysql_root(paths, f"CREATE USER IF NOT EXISTS '{DB_USER}'@'%' IDENTIFIED BY '{DB_PASSWORD}';"
                       f"GRANT ALL ON *.* TO '{DB_USER}'@'%' WITH GRANT OPTION;")
     return proc
@@ -157,23 +169,34 @@ def mysql_root(paths: Paths, sql: str) -> str:
                 "-e", sql]).stdout
 
 
-def start_postgres(paths: Paths) -> Proc:
-    """Initialise and start PostgreSQL 15 (Debian's binaries) on 10.213.0.30:5432; ``waent`` logs in with a
-    password (scram) from the lab network, the ``postgres`` role over the local socket."""
+def init_postgres(paths: Paths) -> None:
+    """initdb a fresh PostgreSQL 15 cluster (Debian's binaries) in the run directory; the lab network logs in with
+    a password (scram), the ``postgres`` role over the local socket."""
     d = paths.run / "db"
-    data = d / "pg"
     d.mkdir(parents=True, exist_ok=True)
     pg = pwd.getpwnam("postgres")
     os.chown(d, pg.pw_uid, pg.pw_gid)
-    run(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", str(PG_BIN / "initdb"), "-D", str(data),
+    run(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", str(PG_BIN / "initdb"), "-D", str(d / "pg"),
          "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"], timeout=90,
         env=CLEAN_ENV)
-    with open(data / "pg_hba.conf", "a") as f:
+    with open(d / "pg" / "pg_hba.conf", "a") as f:
         f.write("host all all 10.213.0.0/16 scram-sha-256\n")
-    argv = [str(PG_BIN / "postgres"), "-D", str(data), "-k", str(d), "-h", DB_IP, "-p", "5432",
+
+
+def run_postgres(paths: Paths) -> Proc:
+    """Start PostgreSQL on 10.213.0.30:5432 and wait for it."""
+    d = paths.run / "db"
+    argv = [str(PG_BIN / "postgres"), "-D", str(d / "pg"), "-k", str(d), "-h", DB_IP, "-p", "5432",
             "-c", "shared_buffers=16MB", "-c", "max_connections=100"]
     proc = spawn(DB_NS, argv, d / "postgres.log", user="postgres")
     wait_port(proc, DB_IP, 5432, "PostgreSQL", d / "postgres.log")
+    return proc
+
+
+def start_postgres(paths: Paths) -> Proc:
+    """Initialise and start PostgreSQL and create the lab's DB user (may create databases and roles)."""
+    init_postgres(paths)
+    proc = run_postgres(paths)
     psql(paths, f"CREATE ROLE {DB_USER} LOGIN CREATEDB CREATEROLE PASSWORD '{DB_PASSWORD}';")
     return proc
 
