@@ -1,0 +1,97 @@
+"""Bring-up, status and down of a small lab leave the machine exactly as it was (namespaces, links, mounts,
+cgroup directories, mount points, processes), and the hosts are real: OpenSSH logs in with the lab's known_hosts
+and Debian's docker 20.10 answers from the host's own dockerd."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.lab.conftest import cli, need_lab
+from wabiz_tui.lab import LabError, control, services
+from wabiz_tui.lab.proc import Proc
+from wabiz_tui.lab.state import Ledger, Paths
+
+
+def snapshot() -> dict:
+    """What a lab could leave behind, as seen from the root namespace."""
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    return {"netns": sorted(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else [],
+            "links": sorted(l.split(":")[1].strip().split("@")[0] for l in links.splitlines()),
+            "mounts": sorted(Path("/proc/self/mounts").read_text().splitlines()),
+            "cgroups": sorted(str(p) for p in Path("/sys/fs/cgroup").glob("*/wlab-*")),
+            "dirs": {d: os.path.isdir(d) for d in ("/var/lib/docker", "/mnt/wamedia", "/etc/docker")}}
+
+
+@pytest.fixture
+def clean_machine():
+    need_lab()
+    if control.is_up(Paths()):
+        pytest.skip("the session lab is up: lifecycle tests run before it (test_01 sorts first)")
+    before = snapshot()
+    yield before
+    control.down(Paths(), log=lambda *_: None)
+
+
+def test_up_status_down_leaves_nothing_behind(clean_machine):
+    paths = Paths()
+    ledger = control.up(paths, hosts=2, build_images=False, log=lambda *_: None)
+    procs = [Proc.from_json(h["anchor"]) for h in ledger.data["hosts"]]
+    procs += [Proc.from_json(p) for p in ledger.data["services"].values()]
+    st = control.status(paths)
+    assert [h["name"] for h in st["hosts"]] == ["wa-web-1", "wa-core-1"]
+    for h in st["hosts"]:
+        assert h["daemons"]["sshd"]["alive"] and h["daemons"]["dockerd"]["alive"], h
+        assert h["pss_kib"] > 10_000  # dockerd + containerd + sshd really run there
+    assert all(s["alive"] for s in st["services"].values())
+    assert ledger.data["up_seconds"] < 15
+    host_dockerds = {h["daemons"]["dockerd"]["pid"] for h in st["hosts"]}
+    for h in ledger.data["hosts"]:
+        ssh = subprocess.run(["ssh", "-i", str(paths.client_key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+                              "-o", f"UserKnownHostsFile={paths.known_hosts}", f"wa@{h['ip']}",
+                              "hostname; id -nG; docker version --format '{{.Client.Version}} {{.Server.Version}}'; "
+                              "echo $(cat /run/docker.pid); docker-compose version --short; getent hosts wa-db.lab.internal"],
+                             capture_output=True, text=True, timeout=60)
+        assert ssh.returncode == 0, ssh.stderr
+        name, groups, versions, pid, compose, db = ssh.stdout.splitlines()
+        assert name == h["name"] and "docker" in groups.split()
+        assert versions == "20.10.24+dfsg1 20.10.24+dfsg1"  # Debian's client, not /usr/local/bin's Docker 28
+        assert int(pid) in host_dockerds
+        assert compose.startswith("1.29")
+        assert db.split()[0] == "10.213.0.30"
+    assert control.down(paths, log=lambda *_: None) == []
+    assert not any(p.alive() for p in procs)
+    assert snapshot() == clean_machine
+    assert not paths.run.exists()
+
+
+def test_a_failed_bring_up_removes_what_it_made(clean_machine, monkeypatch):
+    def broken(paths, **kw):
+        raise LabError("registry broke on purpose")
+    monkeypatch.setattr(services, "start_registry", broken)
+    with pytest.raises(LabError, match="broke on purpose"):
+        control.up(Paths(), hosts=1, build_images=False, log=lambda *_: None)
+    assert snapshot() == clean_machine
+    assert Ledger.load(Paths()) is None
+
+
+def test_up_twice_says_so_and_host_keys_survive_down(clean_machine):
+    paths = Paths()
+    control.up(paths, hosts=1, build_images=False, log=lambda *_: None)
+    first = paths.known_hosts.read_text()
+    again = cli("lab", "up", "--hosts", "1")
+    assert again.returncode == 3 and "already up" in again.stderr
+    assert cli("lab", "down").returncode == 0
+    control.up(paths, hosts=1, build_images=False, log=lambda *_: None)
+    assert paths.known_hosts.read_text() == first
+
+
+def test_lab_refuses_without_root_in_one_sentence(monkeypatch, capsys):
+    from wabiz_tui.cli import main
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert main(["lab", "status"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "needs root" in err
