@@ -264,3 +264,18 @@ def shortcuts(data: dict) -> list[str]:
 
 def freeze_signal(frozen: bool) -> int:
     return signal.SIGSTOP if frozen else signal.SIGCONT
+
+
+def set_db_spoof(paths: Paths, spoof: bool) -> str:
+    """Restart the lab's MariaDB announcing :data:`services.SPOOF_VERSION` (``spoof``) or its real version; data
+    kept. Returns the version it now reports. Raises :class:`LabError` on PostgreSQL or with no lab up."""
+    ledger = Ledger.load(paths)
+    if ledger is None or ledger.data.get("phase") != "up":
+        raise LabError("no lab is up")
+    if ledger.data["db"]["engine"] != "mysql":
+        raise LabError("the version spoof applies to MariaDB only (this lab runs PostgreSQL)")
+    Proc.from_json(ledger.data["services"]["db"]).stop(30)
+    ledger.data["services"]["db"] = services.run_mariadb(paths, spoof=spoof).to_json()
+    ledger.data["db"].update(spoof=spoof, version=services.db_version(paths, "mysql"))
+    ledger.save()
+    return ledger.data["db"]["version"]

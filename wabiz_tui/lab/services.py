@@ -239,3 +239,24 @@ def set_lab_setting(paths: Paths, engine: str, column: str, value: str | None) -
 def db_version(paths: Paths, engine: str) -> str:
     """The version string the DB server reports to clients (``SELECT VERSION()``/``SHOW server_version``)."""
     return db_sql(paths, engine, "SHOW server_version;" if engine == "postgres" else "SELECT VERSION();").strip()
+
+
+#: Databases a MariaDB/PostgreSQL server has of its own (never dropped by :func:`reset_cluster_databases`).
+SYSTEM_DATABASES = {"mysql", "information_schema", "performance_schema", "sys", "postgres", "template0", "template1",
+                    SETTINGS_DB}
+
+
+def reset_cluster_databases(paths: Paths, engine: str) -> list[str]:
+    """Drop every database the cluster created (all but the server's own and ``wabiz_lab``), as a fresh DB server
+    would be before an install; returns the names dropped."""
+    if engine == "postgres":
+        names = psql(paths, "SELECT datname FROM pg_database;").split()
+    else:
+        names = mysql_root(paths, "SHOW DATABASES;").split()
+    dropped = [n for n in names if n not in SYSTEM_DATABASES]
+    for n in dropped:
+        if engine == "postgres":
+            psql(paths, f'DROP DATABASE "{n}" WITH (FORCE);')
+        else:
+            mysql_root(paths, f"DROP DATABASE `{n}`;")
+    return dropped
