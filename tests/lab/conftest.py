@@ -76,7 +76,13 @@ def lab(tmp_path_factory) -> Lab:
     from wabiz_tui.lab_cli import save_lab_profile
     paths = Paths()
     if control.is_up(paths):
-        pytest.fail("a lab is already up on this machine: `wabiz-tui lab down` before running the lab tier")
+        if os.environ.get("WABIZ_LAB_REUSE") == "1":  # developer loop: a lab from `lab up --db-version-spoof`
+            from wabiz_tui.lab.state import Ledger
+            ledger = Ledger.load(paths)
+            yield Lab(paths, save_lab_profile(paths, ledger, tmp_path_factory.mktemp("lab") / "lab.yaml"), ledger.data)
+            return
+        pytest.fail("a lab is already up on this machine: `wabiz-tui lab down` before running the lab tier "
+                    "(or WABIZ_LAB_REUSE=1 to run on it)")
     ledger = control.up(paths, hosts=6, db="mysql", versions=LAB_VERSIONS, db_version_spoof=True, speed=0.1,
                         log=lambda *_: None)
     try:
