@@ -25,25 +25,19 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-WEBAPP = "webapp"
-MASTER = "master"
-COREAPP = "coreapp"
-DBUPGRADE = "dbupgrade"
-OTHER = "other"
+from . import rules
+from .rules import (COREAPP, CONNECTING_DELAY, DBUPGRADE, DBUPGRADE_DELAY, FAILOVER_DELAY, MASTER, NOT_READY_ERROR,
+                    OTHER, START_DELAY, VALID_SHARDS, WEBAPP, Candidate, classify)
 
-START_DELAY = 3.0
-FAILOVER_DELAY = 6.0
-CONNECTING_DELAY = 1.0
+__all__ = ["Brain", "Container", "ContainerInfo", "SimDatabase", "classify", "db_problem", "COREAPP", "MASTER",
+           "WEBAPP", "DBUPGRADE", "OTHER", "VALID_SHARDS", "NOT_READY_ERROR", "START_DELAY", "FAILOVER_DELAY",
+           "CONNECTING_DELAY", "DBUPGRADE_DELAY"]
+
 DB_FAIL_DELAY = 0.6
-DBUPGRADE_DELAY = 2.0
 
 #: Characters WADebug's ``check_mysql_password`` rejects (``INVALID_CHARACTERS``, wa-onprem-api.md §2.2).
 DB_PASSWORD_INVALID_CHARS = "?{}&~!()^="
 DB_REQUIRED_VARS = ("WA_DB_ENGINE", "WA_DB_HOSTNAME", "WA_DB_PORT", "WA_DB_USERNAME", "WA_DB_PASSWORD")
-VALID_SHARDS = (1, 2, 4, 8, 16, 32)
-
-NOT_READY_ERROR = {"code": 1011, "title": "Service not ready",
-                   "details": "Wacore is not instantiated. Please check wacore log for details."}
 
 
 @dataclass(frozen=True)
@@ -144,24 +138,6 @@ class Container:
     def info(self) -> ContainerInfo:
         return ContainerInfo(self.service, self.id, "running" if self.running else "exited",
                              self.exit_code, self.name, self.image, self.kind, self.host)
-
-
-def classify(image: str, env: dict[str, str], service: str) -> str:
-    """What a service is, from its image and interpolated environment.
-
-    ``*/web:*`` → Webapp; ``WA_DB_UPGRADE`` → dbupgrade job; ``WA_MASTER_NODE`` truthy → Master;
-    other ``*/coreapp:*`` → Coreapp (facts from the official compose files, wa-onprem-api.md §1).
-    """
-    repo = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
-    if repo.endswith("/web") or "whatsapp.biz/web" in repo:
-        return WEBAPP
-    if "coreapp" in repo:
-        if str(env.get("WA_DB_UPGRADE", "")).strip() not in ("", "0"):
-            return DBUPGRADE
-        if str(env.get("WA_MASTER_NODE", "")).strip() not in ("", "0"):
-            return MASTER
-        return COREAPP
-    return OTHER
 
 
 def db_problem(env: dict[str, str]) -> str | None:
@@ -418,25 +394,26 @@ class Brain:
             return
         now = self.now()
         fo = self.delay(FAILOVER_DELAY)
-        # primary master
+        # primary master (rules.choose_primary; the vacancy lasts FAILOVER_DELAY)
         if self.primary is not None and not self.is_ready(self.containers.get(self.primary)):
             self.primary = None
             self.primary_vacant_since = now
         if self.primary is None:
-            cands = sorted((c for c in self._by_kind(MASTER) if self.is_ready(c)), key=lambda c: c.ready_at)
-            if cands:
-                due = now if self.primary_vacant_since is None else self.primary_vacant_since + fo
-                if now >= due - 1e-9:
-                    self.primary = cands[0].id
-                    self.primary_vacant_since = None
-                    self.log(cands[0], "Acquired master lease: this node is now primary master",
-                             where="master_lease.cpp:64")
-                    for other in cands[1:]:
-                        self.log(other, "Master lease held by another node: secondary master",
+            masters = [c for c in self._by_kind(MASTER) if self.is_ready(c)]
+            due = now if self.primary_vacant_since is None else self.primary_vacant_since + fo
+            chosen = rules.choose_primary(None, [Candidate(c.id, c.ready_at) for c in masters], now >= due - 1e-9)
+            if chosen is not None:
+                self.primary = chosen
+                self.primary_vacant_since = None
+                self.log(self.containers[chosen], "Acquired master lease: this node is now primary master",
+                         where="master_lease.cpp:64")
+                for other in rules.by_readiness([Candidate(c.id, c.ready_at) for c in masters]):
+                    if other.node_id != chosen:
+                        self.log(self.containers[other.node_id], "Master lease held by another node: secondary master",
                                  where="master_lease.cpp:71")
-                else:
-                    self._later(due - now + 1e-3, self.reconcile)
-        # shards
+            elif masters:
+                self._later(due - now + 1e-3, self.reconcile)
+        # shards (rules.plan_shards)
         if not self.registered:
             return
         for k in [k for k in self.shard_owner if k >= self.shards]:
@@ -449,48 +426,27 @@ class Brain:
             if owner is not None and not self.is_ready(self.containers.get(owner)):
                 del self.shard_owner[k]
                 self.shard_vacant_since[k] = now
-        for k in range(self.shards):
-            if k in self.shard_owner:
-                continue
-            owners = set(self.shard_owner.values())
-            spares = sorted((c for c in self._by_kind(COREAPP) if self.is_ready(c) and c.id not in owners),
-                            key=lambda c: c.ready_at)
-            if not spares:
-                continue
-            since = self.shard_vacant_since.get(k)
-            if since is None:
-                self.shard_owner[k] = spares[0].id
-                spares[0].connecting_until = 0.0
-                self.log(spares[0], f"Promoted to primary coreapp for shard {k}; connected",
-                         where="shard_map.cpp:140")
-            elif now >= since + fo - 1e-9:
-                self.shard_owner[k] = spares[0].id
-                del self.shard_vacant_since[k]
-                spares[0].connecting_until = now + self.delay(CONNECTING_DELAY)
-                self.log(spares[0], f"Failover: taking over shard {k}; connecting", where="shard_map.cpp:151")
+        ready = [Candidate(c.id, c.ready_at) for c in self._by_kind(COREAPP) if self.is_ready(c)]
+        plan = rules.plan_shards(self.shards, self.shard_owner, ready, self.shard_vacant_since, now, fo)
+        for a in plan.assign:
+            c = self.containers[a.node_id]
+            self.shard_owner[a.shard] = a.node_id
+            if a.failover:
+                del self.shard_vacant_since[a.shard]
+                c.connecting_until = now + self.delay(CONNECTING_DELAY)
+                self.log(c, f"Failover: taking over shard {a.shard}; connecting", where="shard_map.cpp:151")
             else:
-                self._later(since + fo - now + 1e-3, self.reconcile)
+                c.connecting_until = 0.0
+                self.log(c, f"Promoted to primary coreapp for shard {a.shard}; connected", where="shard_map.cpp:140")
+        if plan.wait_until is not None:
+            self._later(plan.wait_until - now + 1e-3, self.reconcile)
 
     def node_health(self, c: Container) -> dict:
-        """One ``/v1/health`` node entry (wa-onprem-api.md §3.3)."""
-        if not self.is_ready(c):
-            return {"errors": [dict(NOT_READY_ERROR)]}
-        if c.kind == MASTER:
-            role = "primary_master" if self.primary == c.id else "secondary_master"
-            if not self.registered:
-                status = "unregistered"
-            elif role == "primary_master" and self.shards > 1:
-                status = "connected"
-            else:
-                status = "disconnected"
-            return {"gateway_status": status, "role": role}
-        if not self.registered:
-            return {"gateway_status": "unregistered", "role": "coreapp"}
-        if c.id in self.shard_owner.values():
-            status = "connecting" if self.now() < c.connecting_until else "connected"
-        else:
-            status = "disconnected"
-        return {"gateway_status": status, "role": "coreapp"}
+        """One ``/v1/health`` node entry (wa-onprem-api.md §3.3), by :func:`rules.node_entry`."""
+        return rules.node_entry(c.kind, ready=self.is_ready(c), registered=self.registered,
+                                is_primary=self.primary == c.id, shards=self.shards,
+                                owns_shard=c.id in self.shard_owner.values(),
+                                connecting=self.now() < c.connecting_until)
 
     def health(self) -> dict[str, dict]:
         """``{"<hostname>:<container_id>": entry}`` for every running Master and Coreapp."""
@@ -499,14 +455,9 @@ class Brain:
                 for c in self.containers.values() if c.running and c.kind in (MASTER, COREAPP)}
 
     def owned_shards(self, c: Container) -> list[list[int]]:
-        """``shards`` field of ``/v1/support`` for a node (§3.8)."""
-        ks = [k for k, cid in self.shard_owner.items() if cid == c.id]
-        if not ks:
-            if c.kind == MASTER and self.primary == c.id and self.registered and self.shards > 1:
-                return [[-1, -1]]
-            return []
-        out = [[k, k] for k in sorted(ks)]
-        return [[-1, -1]] + out if self.shards == 1 else out
+        """``shards`` field of ``/v1/support`` for a node (§3.8), by :func:`rules.support_shards`."""
+        return rules.support_shards([k for k, cid in self.shard_owner.items() if cid == c.id], kind=c.kind,
+                                    is_primary=self.primary == c.id, registered=self.registered, shards=self.shards)
 
     # ------------------------------------------------------------------ registration
     def request_code(self, cc: str, phone: str) -> str | None:

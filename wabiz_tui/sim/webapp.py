@@ -19,64 +19,25 @@ import json
 import secrets
 import socket
 import ssl
-import string
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from .brain import COREAPP, MASTER, VALID_SHARDS, Brain
+from .brain import COREAPP, MASTER, Brain
+from . import rules
+from .rules import shards_problem, socket_conn
 
-TOKEN_LIFETIME = _dt.timedelta(days=7)
-DEFAULT_ADMIN = ("admin", "secret")
-PASSWORD_SPECIALS = set(string.punctuation)
+TOKEN_LIFETIME = _dt.timedelta(seconds=rules.TOKEN_LIFETIME_S)
+DEFAULT_ADMIN = rules.DEFAULT_ADMIN
 
 #: Certificate errors of Meta's error table (developers.facebook.com/docs/whatsapp/api/errors; field case R23).
 CERT_ERROR_TITLES = {430: "Certificate unsigned", 432: "Certificate ID mismatch", 433: "Certificate signature invalid"}
 
-DEFAULT_APP_SETTINGS: dict[str, Any] = {
-    "callback_backoff_delay_ms": 3000, "callback_persist": True,
-    "garbagecollector_enable": {"media": False, "messages": True}, "heartbeat_interval": 5,
-    "max_callback_backoff_delay_ms": 900000,
-    "media": {"auto_download": ["image", "video", "voice", "sticker", "audio", "document"]},
-    "notify_user_change_number": True, "show_security_notifications": True, "unhealthy_interval": 30,
-    "webhooks": {"max_concurrent_requests": 6, "message": {"sent": True, "delivered": True, "read": False}},
-    "verbose_logging": False, "log_level": "info",
-}
-
-
-def password_problem(pw: str) -> str | None:
-    """Why ``pw`` breaks the password policy (8-64 chars, digit, upper, lower, special), or None.
-
-    Policy from Meta's login docs as summarised in wa-onprem-api.md §3.1.
-    """
-    if not isinstance(pw, str):
-        return "password must be a string"
-    if not 8 <= len(pw) <= 64:
-        return "password must be 8 to 64 characters long"
-    if not any(c.isdigit() for c in pw):
-        return "password must contain at least one digit"
-    if not any(c.isupper() for c in pw):
-        return "password must contain at least one uppercase letter"
-    if not any(c.islower() for c in pw):
-        return "password must contain at least one lowercase letter"
-    if not any(c in PASSWORD_SPECIALS for c in pw):
-        return "password must contain at least one special character"
-    return None
-
-
-def decode_vname(cert: str) -> str:
-    """Business display name carried by ``cert``: base64 of UTF-8 text in the demo, else a default."""
-    try:
-        raw = base64.b64decode(cert + "=" * (-len(cert) % 4), validate=False)
-        text = raw.decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return "WhatsApp Business"
-    text = text.strip()
-    if text and all(ch.isprintable() for ch in text) and len(text) <= 128:
-        return text
-    return "WhatsApp Business"
+DEFAULT_APP_SETTINGS: dict[str, Any] = rules.DEFAULT_APP_SETTINGS
+password_problem = rules.password_problem
+decode_vname = rules.decode_vname
 
 
 @dataclass
@@ -221,14 +182,10 @@ class WebappApi:
 
     # ---------------------------------------------------------------- users
     async def login(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "")
-        scheme, _, cred = auth.partition(" ")
-        if scheme.lower() != "basic":
+        creds = rules.basic_credentials(request.headers.get("Authorization", ""))
+        if creds is None:
             return self._unauthorized()
-        try:
-            user, _, pw = base64.b64decode(cred.strip()).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return self._unauthorized()
+        user, pw = creds
         body, resp = await self._json(request, required=False)
         if resp is not None:
             return resp
@@ -258,15 +215,11 @@ class WebappApi:
 
     @guarded(admin=True, body=True)
     async def create_user(self, request: web.Request, user: str, body: dict) -> web.Response:
-        for f in ("username", "password"):
-            if not body.get(f):
-                return self.error(400, 1008, "Required parameter is missing", f"Missing parameter: {f}")
-        name = str(body["username"])
-        if not 4 <= len(name) <= 32:
-            return self.error(400, 1009, "Parameter value is not valid", "username must be 4 to 32 characters")
-        problem = password_problem(body["password"])
+        problem = rules.new_user_problem(body)
         if problem:
-            return self.error(400, 1009, "Parameter value is not valid", f"password: {problem}")
+            code, details = problem
+            return self.error(400, code, rules.TITLES[code], details)
+        name = str(body["username"])
         if name in self.state.users:
             return self.error(409, 1004, "Resource already exists", f"User {name} already exists")
         self.state.users[name] = User(body["password"], role="ROLE_USER")
@@ -293,7 +246,7 @@ class WebappApi:
                 "description": f"{c.version}", "multi_connect": True,
                 "role": h.get("role", "coreapp" if c.kind == COREAPP else "secondary_master"),
                 "shards": b.owned_shards(c),
-                "socket_conn": {"connected": "UP", "connecting": "SC"}.get(status or "", "DN"),
+                "socket_conn": socket_conn(status),
             }
         return self.ok({"support": info})
 
@@ -312,24 +265,11 @@ class WebappApi:
     # ---------------------------------------------------------------- registration
     @guarded(admin=True, body=True)
     async def account(self, request: web.Request, user: str, body: dict) -> web.Response:
-        for f in ("cc", "phone_number", "method", "cert"):
-            if body.get(f) in (None, ""):
-                return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")
-        cc, phone = str(body["cc"]).lstrip("+"), str(body["phone_number"])
-        if not (cc.isdigit() and 1 <= len(cc) <= 3):
-            return self.error(400, 1009, "Parameter value is not valid", "cc: must be 1 to 3 digits")
-        if not (phone.isdigit() and 4 <= len(phone) <= 15):
-            return self.error(400, 1009, "Parameter value is not valid", "phone_number: must be 4 to 15 digits")
-        if body["method"] not in ("sms", "voice"):
-            return self.error(400, 1009, "Parameter value is not valid", "method: must be 'sms' or 'voice'")
-        cert = str(body["cert"])
-        try:
-            base64.b64decode(cert + "=" * (-len(cert) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            return self.error(400, 1009, "Parameter value is not valid", "cert: not valid base64")
-        pin = body.get("pin")
-        if pin not in (None, "") and not (str(pin).isdigit() and len(str(pin)) == 6):
-            return self.error(400, 1009, "Parameter value is not valid", "pin: must be 6 digits")
+        problem = rules.account_request_problem(body)
+        if problem:
+            code, details = problem
+            return self.error(400, code, rules.TITLES[code], details)
+        cc, phone, cert = str(body["cc"]).lstrip("+"), str(body["phone_number"]), str(body["cert"])
         if not self.brain.primary_ready():
             return self.error(503, 1011, "Service not ready", "No primary master is ready; retry later")
         if self.brain.sunset:
@@ -364,14 +304,9 @@ class WebappApi:
         shards = body.get("shards")
         if shards is None:
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: shards")
-        if isinstance(shards, bool) or not isinstance(shards, int) or shards not in VALID_SHARDS:
-            return self.error(400, 1009, "Parameter value is not valid",
-                              "shards: must be one of 1, 2, 4, 8, 16, 32")
-        running = len(self.brain.running_coreapps())
-        if running < shards:
-            return self.error(400, 1009, "Parameter value is not valid",
-                              f"shards: only {running} Coreapp(s) running, {shards} needed "
-                              "(run shards + X Coreapps to tolerate X failures)")
+        problem = shards_problem(shards, len(self.brain.running_coreapps()))
+        if problem:
+            return self.error(400, 1009, "Parameter value is not valid", problem)
         self.brain.set_shards(shards)
         return web.Response(status=201)
 
@@ -383,14 +318,7 @@ class WebappApi:
     @guarded(admin=True, body=True)
     async def patch_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
 
-        def merge(dst: dict, src: dict) -> None:
-            for k, v in src.items():
-                if isinstance(v, dict) and isinstance(dst.get(k), dict):
-                    merge(dst[k], v)
-                else:
-                    dst[k] = v
-
-        merge(self.state.settings, body)
+        rules.merge_settings(self.state.settings, body)
         return self.ok()
 
     @guarded(admin=True)

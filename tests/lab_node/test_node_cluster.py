@@ -1,0 +1,225 @@
+"""The stand-in nodes against a real MariaDB and a real PostgreSQL, as plain local processes.
+
+What these prove comes from the database and the processes, not from a script: the primary Master
+is whoever won the lease row, a Coreapp is connected because it holds a shard lease, and failover
+happens because a SIGKILLed process stopped renewing its lease. The product's own API client
+(``wabiz_tui/api/client.py``) drives the Webapp, so both speak the same protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+
+import httpx
+import pytest
+
+from wabiz_tui.api.client import ApiError, WebappClient
+from wabiz_tui.domain.diagnosis import diagnose_lines
+
+from .conftest import DB_PASSWORD, VERIFY_CODE
+
+ADMIN_PASSWORD = "Lab-admin-1!"
+CERT = base64.b64encode(b"Lab Rehearsal Shop").decode()
+
+
+async def poll(fn, timeout: float, what: str, step: float = 0.3):
+    """Await ``fn()`` until it returns a truthy value; fail naming ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = await fn()
+        except ApiError as exc:
+            last = exc
+        if last and not isinstance(last, ApiError):
+            return last
+        await asyncio.sleep(step)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+def by_status(health: dict) -> dict[str, list[str]]:
+    """gateway_status (or 'error <code>') → node ids."""
+    out: dict[str, list[str]] = {}
+    for nid, entry in health["health"].items():
+        key = entry.get("gateway_status") or f"error {entry['errors'][0]['code']}"
+        out.setdefault(key, []).append(nid)
+    return out
+
+
+def roles(health: dict, role: str) -> list[str]:
+    return [nid for nid, e in health["health"].items() if e.get("role") == role]
+
+
+def client(url: str) -> WebappClient:
+    return WebappClient(url, username="admin", password=ADMIN_PASSWORD, self_signed_ok=True, timeout=10)
+
+
+async def test_cluster_election_registration_failover_and_shards(database, cluster_factory):
+    c = cluster_factory(database)
+    web, url = c.webapp()
+    m1, m2 = c.coreapp("master1", master=True), c.coreapp("master2", master=True)
+    cores = [c.coreapp(f"wacore{i}") for i in (1, 2, 3)]
+    async with client(url) as api:
+        # before the nodes finish starting: 1011 per node, then all unregistered, exactly one primary
+        first = await poll(api.health, 30, "the Webapp to answer health")
+        assert all("gateway_status" in e or e["errors"][0]["code"] == 1011 for e in first["health"].values())
+        h = await poll(lambda: _when(api.health, lambda h: len(h["health"]) == 5 and
+                                     set(by_status(h)) == {"unregistered"} and len(roles(h, "primary_master")) == 1),
+                       30, "5 nodes unregistered with one primary master")
+        assert len(roles(h, "secondary_master")) == 1 and len(roles(h, "coreapp")) == 3
+        assert set(h["health"]) == {n.node_id for n in (m1, m2, *cores)}
+        primary = roles(h, "primary_master")[0]
+        # registration: the code comes from the lab's settings row and is written to the Webapp's log
+        res = await api.request_code(cc="39", phone_number="3331234567", method="sms", cert=CERT)
+        assert not res.already_registered and res.vname == "Lab Rehearsal Shop"
+        assert f"SMS to +393331234567: your WhatsApp Business verification code is {VERIFY_CODE}" in web.output()
+        with pytest.raises(ApiError) as bad:
+            await api.verify("000000")
+        assert bad.value.status == 403 and bad.value.code == 1005
+        await api.verify(VERIFY_CODE)
+        assert (await api.request_code(cc="39", phone_number="3331234567", method="sms", cert=CERT)).already_registered
+        h = await poll(lambda: _when(api.health, lambda h: len(by_status(h).get("connected", [])) == 1 and
+                                     len(by_status(h).get("disconnected", [])) == 4), 20,
+                       "HA: one Coreapp connected, every other node disconnected")
+        connected = by_status(h)["connected"][0]
+        assert h["health"][connected]["role"] == "coreapp"
+        assert roles(h, "primary_master") == [primary]
+        # SIGKILL the connected Coreapp: its shard lease expires and a standby takes the shard
+        owner = next(n for n in cores if n.node_id == connected)
+        owner.kill()
+        h = await poll(lambda: _when(api.health, lambda h: connected not in h["health"] and
+                                     len(by_status(h).get("connected", [])) == 1), 30,
+                       "a standby Coreapp to take the shard over")
+        successor = next(n for n in cores if n.node_id == by_status(h)["connected"][0])
+        assert "Failover: taking over shard 0; connecting" in successor.output()
+        # the primary Master dies: the other one takes the lease once it expired
+        dead_master = next(n for n in (m1, m2) if n.node_id == primary)
+        dead_master.kill()
+        h = await poll(lambda: _when(api.health, lambda h: len(roles(h, "primary_master")) == 1 and
+                                     primary not in h["health"]), 30, "the secondary Master to become primary")
+        assert "Acquired master lease" in next(n for n in (m1, m2) if n is not dead_master).output()
+        # Multiconnect: 2 shards need 2 Coreapps, both now running → both connected + primary master
+        with pytest.raises(ApiError) as bad:
+            await api.set_shards(cc="39", phone_number="3331234567", shards=3, cert=CERT)
+        assert bad.value.status == 400 and bad.value.code == 1009
+        with pytest.raises(ApiError) as bad:
+            await api.set_shards(cc="39", phone_number="3331234567", shards=4, cert=CERT)
+        assert "only 2 Coreapp(s) running" in bad.value.details
+        await api.set_shards(cc="39", phone_number="3331234567", shards=2, cert=CERT)
+        assert await api.get_shards() == 2
+        h = await poll(lambda: _when(api.health, lambda h: len([n for n in by_status(h).get("connected", [])
+                                                                if h["health"][n]["role"] == "coreapp"]) == 2),
+                       20, "two Coreapps connected")
+        assert h["health"][roles(h, "primary_master")[0]]["gateway_status"] == "connected"
+        # every node publishes its view once per tick: wait for the Coreapps' next one
+        support = (await poll(lambda: _when(api.support, lambda s: sorted(
+            e["shards"] for e in s["support"].values() if e["role"] == "coreapp") == [[[0, 0]], [[1, 1]]]),
+            10, "support to show one shard per connected Coreapp (MC: no control shard on Coreapps)"))["support"]
+        assert all(s["debug_info"] == "393331234567" for s in support.values())
+        # backup / restore round trip through openssl; a wrong password is refused
+        data = await api.backup_settings("Backup-pass-1!")
+        await api.restore_settings("Backup-pass-1!", data)
+        with pytest.raises(ApiError) as bad:
+            await api.restore_settings("Other-pass-1!", data)
+        assert bad.value.code == 1009
+    # the real error envelope and metrics, as plain HTTP
+    async with httpx.AsyncClient(base_url=url, verify=False) as raw:
+        r = await raw.get("/v1/nope")
+        assert r.status_code == 404 and r.json()["errors"][0]["code"] == 1006 and r.json()["meta"]["version"] == "v2.41.2"
+        r = await raw.get("/v1/health")
+        assert r.status_code == 401
+        login = await raw.post("/v1/users/login", auth=("admin", ADMIN_PASSWORD))
+        token = login.json()["users"][0]["token"]
+        r = await raw.get("/metrics", params={"format": "prometheus"}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and f'web_uptime{{node="{web.env["HOSTNAME"]}"}}' in r.text
+
+
+async def _when(fn, pred):
+    value = await fn()
+    return value if pred(value) else None
+
+
+async def test_health_shows_unresolvable_node_as_the_cluster_would(database, cluster_factory):
+    c = cluster_factory(database)
+    _, url = c.webapp()
+    good = c.coreapp("master1", master=True)
+    lost = c.coreapp("wacore1", host="wa-core-9.invalid")
+    async with client(url) as api:
+        h = await poll(lambda: _when(api.health, lambda h: len(h["health"]) == 2 and
+                                     "gateway_status" in h["health"].get(good.node_id, {})), 30, "both nodes registered")
+    entry = h["health"][lost.node_id]
+    assert entry["errors"][0]["code"] == 1014
+    assert "cannot resolve wa-core-9.invalid" in entry["errors"][0]["details"]
+    assert lost.proc.poll() is None  # the node itself runs: only its registered name is wrong
+
+
+async def test_blocked_port_shows_as_unreachable(database, cluster_factory):
+    """A node that registered a port nobody listens on (a published port that is blocked) is unreachable."""
+    c = cluster_factory(database)
+    _, url = c.webapp()
+    node = c.coreapp("master1", master=True, COREAPP_EXTERNAL_PORTS="1,2,3,4")
+    async with client(url) as api:
+        h = await poll(lambda: _when(api.health, lambda h: node.node_id in h["health"]), 30, "the node registered")
+    details = h["health"][node.node_id]["errors"][0]["details"]
+    assert "connection to 127.0.0.1:1 failed: Connection refused" in details
+
+
+def test_wrong_db_password_exits_with_the_database_words(database, cluster_factory):
+    c = cluster_factory(database, password="Wrong-pass-1")
+    node = c.coreapp("wacore1")
+    assert node.wait(30) == 1
+    out = node.output()
+    words = "Access denied for user 'waent'" if database.engine == "MYSQL" else \
+        'password authentication failed for user "waent"'
+    assert words in out and "Unable to connect to database" in out
+    assert "Wrong-pass-1" not in out and DB_PASSWORD not in out
+    keys = {d.key for d in diagnose_lines(out.splitlines())}
+    assert "DB_AUTH_FAILED" in keys
+
+
+def test_dbupgrade_migrates_the_schema_version_and_fails_on_an_injected_fault(database, cluster_factory):
+    c = cluster_factory(database, version="2.43.1")
+    job = c.start("dbupgrade", "coreapp", WA_DB_UPGRADE="1")
+    assert job.wait(30) == 0, job.output()
+    assert "Database schema upgrade finished successfully: schema version 2.43.1" in job.output()
+    assert database.cluster_sql(c.prefix, "SELECT version FROM schema_info WHERE id = 1") == "2.43.1"
+    (c.media / "LAB_DBUPGRADE_FAIL").write_text("cannot alter table messages (error 1205 lock wait timeout)\n")
+    job = c.start("dbupgrade2", "coreapp", WA_DB_UPGRADE="1")
+    assert job.wait(30) == 1
+    assert "Database schema upgrade failed: cannot alter table messages" in job.output()
+    assert "DBUPGRADE_FAILED" in {d.key for d in diagnose_lines(job.output().splitlines())}
+
+
+def test_dbupgrade_keeps_running_after_success_when_asked(mariadb, cluster_factory):
+    c = cluster_factory(mariadb)
+    job = c.start("dbupgrade", "coreapp", WA_DB_UPGRADE="1", EXIT_ON_SUCCESS="FALSE")
+    deadline = time.monotonic() + 20
+    while "finished successfully" not in job.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "finished successfully" in job.output()
+    time.sleep(0.5)
+    assert job.proc.poll() is None
+    job.proc.terminate()
+    assert job.wait(10) == 0
+
+
+def test_crash_marker_exits_1(mariadb, cluster_factory):
+    c = cluster_factory(mariadb)
+    (c.media / "LAB_CRASH-127.0.0.1").write_text("injected crash\n")
+    node = c.coreapp("wacore1")
+    assert node.wait(30) == 1
+    assert "C " in node.output() and "injected crash" in node.output()
+
+
+async def test_a_starting_node_answers_1011_until_it_is_ready(mariadb, cluster_factory):
+    """While starting (START_DELAY × speed) a node's entry is error 1011 "Service not ready"."""
+    c = cluster_factory(mariadb)
+    slow = {"WABIZ_LAB_SPEED": "4"}  # 12 s of starting, whatever the settings row says
+    _, url = c.webapp(**slow)
+    node = c.coreapp("wacore1", **slow)
+    async with client(url) as api:
+        h = await poll(lambda: _when(api.health, lambda h: node.node_id in h["health"]), 30, "the node registered")
+    assert h["health"][node.node_id] == {"errors": [{"code": 1011, "title": "Service not ready",
+                                                     "details": "Wacore is not instantiated. Please check wacore log for details."}]}
