@@ -158,8 +158,12 @@ def registry(paths: Paths, mode: str) -> None:
 
 def db(paths: Paths, mode: str) -> None:
     """``down``: stop the DB server; ``password``: change the lab user's password (logins fail with access denied);
-    ``max-connections``: let no new connection in (MariaDB ``max_connections = 1`` which only the admin's extra
-    slot passes; PostgreSQL ``CONNECTION LIMIT 0`` on the user)."""
+    ``max-connections``: let the lab user open no new connection (MariaDB: ``MAX_USER_CONNECTIONS 1`` and the lab
+    holds that one connection, so a new login gets error 1226 "has exceeded the 'max_user_connections' resource";
+    connections already open stay, as on a saturated server; PostgreSQL: ``CONNECTION LIMIT 0``). A global
+    ``max_connections`` of 1 with two sessions open did not refuse a third non-admin login on MariaDB 10.11 here
+    (observed), and MariaDB counts toward a per-user limit only sessions opened after it was set, hence the
+    holder."""
     ledger = _ledger(paths)
     engine = ledger.data["db"]["engine"]
     if mode == "down":
@@ -170,10 +174,18 @@ def db(paths: Paths, mode: str) -> None:
         if engine == "postgres":
             services.psql(paths, f"ALTER ROLE {services.DB_USER} CONNECTION LIMIT 0;")
         else:
-            services.mysql_root(paths, "SET GLOBAL max_connections = 1;")
+            _user_limit(paths, 1)
+            holder = services.hold_connection(paths)
+            _record(ledger, "db-max-connections", holder=holder.to_json())
+            return
     else:
         raise LabError(f"db fault {mode!r}: use down, password or max-connections")
     _record(ledger, f"db-{mode}")
+
+
+def _user_limit(paths: Paths, n: int) -> None:
+    """MariaDB per-user connection limit of the lab user (0 = unlimited)."""
+    services.mysql_root(paths, f"GRANT USAGE ON *.* TO '{services.DB_USER}'@'%' WITH MAX_USER_CONNECTIONS {n};")
 
 
 def _set_password(paths: Paths, engine: str, password: str) -> None:
@@ -238,7 +250,9 @@ def clear(paths: Paths) -> list[str]:
             if ledger.data["db"]["engine"] == "postgres":
                 services.psql(paths, f"ALTER ROLE {services.DB_USER} CONNECTION LIMIT -1;")
             else:
-                services.mysql_root(paths, "SET GLOBAL max_connections = 151;")
+                if f.get("holder"):
+                    Proc.from_json(f["holder"]).stop(5)
+                _user_limit(paths, 0)
         elif kind == "media-full":
             from .control import MEDIA_SIZE
             run(["mount", "-o", f"remount,size={MEDIA_SIZE}", str(paths.media)])

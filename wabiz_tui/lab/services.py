@@ -159,7 +159,9 @@ def start_mariadb(paths: Paths, *, spoof: bool) -> Proc:
     init_mariadb(paths)
     proc = run_mariadb(paths, spoof=spoof)
     mysql_root(paths, f"CREATE USER IF NOT EXISTS '{DB_USER}'@'%' IDENTIFIED BY '{DB_PASSWORD}';"
-                      f"GRANT ALL ON *.* TO '{DB_USER}'@'%' WITH GRANT OPTION;")
+                      f"GRANT ALL ON *.* TO '{DB_USER}'@'%' WITH GRANT OPTION;"
+                      # like an application account, not an admin: no extra connection slot past max_connections
+                      f"REVOKE SUPER, CONNECTION ADMIN ON *.* FROM '{DB_USER}'@'%';")
     return proc
 
 
@@ -199,6 +201,22 @@ def start_postgres(paths: Paths) -> Proc:
     proc = run_postgres(paths)
     psql(paths, f"CREATE ROLE {DB_USER} LOGIN CREATEDB CREATEROLE PASSWORD '{DB_PASSWORD}';")
     return proc
+
+
+def hold_connection(paths: Paths) -> Proc:
+    """A MariaDB session of the lab user kept open (``SELECT SLEEP``) from the lab network, for the
+    max-connections fault; returns its client process."""
+    log = paths.run / "db" / "holder.log"
+    proc = spawn(DB_NS, ["mariadb", "--no-defaults", "-h", DB_IP, "-u", DB_USER, f"-p{DB_PASSWORD}", "-e",
+                         "SELECT SLEEP(86400)"], log)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        n = mysql_root(paths, f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '{DB_USER}' "
+                              "AND INFO LIKE 'SELECT SLEEP(86400)%';").strip()
+        if n != "0":
+            return proc
+        time.sleep(0.05)
+    raise LabError("the connection holder did not log in")
 
 
 def psql(paths: Paths, sql: str, db: str = "postgres") -> str:
