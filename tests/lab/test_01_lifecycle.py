@@ -95,3 +95,17 @@ def test_lab_refuses_without_root_in_one_sentence(monkeypatch, capsys):
     assert main(["lab", "status"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "needs root" in err
+
+
+def test_postgres_lab_logs_the_profile_user_in_over_the_network(clean_machine):
+    paths = Paths()
+    ledger = control.up(paths, hosts=1, db="postgres", build_images=False, log=lambda *_: None)
+    assert ledger.data["db"]["version"].startswith("15.")
+    out = subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-h", "10.213.0.30", "-U", services.DB_USER, "-d",
+                          "wabiz_lab", "-Atc", "SELECT verify_code, speed FROM settings WHERE id = 1"],
+                         capture_output=True, text=True, timeout=30, env={**os.environ, "PGPASSWORD": services.DB_PASSWORD})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"{ledger.data['code']}|1"
+    from wabiz_tui.lab.profile import profile_data
+    db = profile_data(paths, ledger)["db"]
+    assert (db["engine"], db["port"]) == ("PGSQL", 5432)
