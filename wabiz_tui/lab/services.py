@@ -27,12 +27,13 @@ SPOOF_VERSION = "8.0.36-lab"
 SETTINGS_DB = "wabiz_lab"
 
 
-def spawn(ns: str, argv: list[str], log: Path, *, user: str | None = None) -> Proc:
-    """Start ``argv`` in netns ``ns`` (own session, clean environment, output to ``log``); returns its identity."""
+def spawn(ns: str, argv: list[str], log: Path, *, user: str | None = None, env: dict | None = None) -> Proc:
+    """Start ``argv`` in netns ``ns`` (own session, clean environment plus ``env``, output to ``log``); returns its
+    identity."""
     prefix = nsexec(ns) + (["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups"] if user else [])
     with open(log, "ab") as out:
         p = subprocess.Popen(prefix + argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
-                             env=CLEAN_ENV)
+                             env={**CLEAN_ENV, **(env or {})})
     time.sleep(0.01)
     return Proc.of(p.pid)
 
@@ -207,8 +208,8 @@ def hold_connection(paths: Paths) -> Proc:
     """A MariaDB session of the lab user kept open (``SELECT SLEEP``) from the lab network, for the
     max-connections fault; returns its client process."""
     log = paths.run / "db" / "holder.log"
-    proc = spawn(DB_NS, ["mariadb", "--no-defaults", "-h", DB_IP, "-u", DB_USER, f"-p{DB_PASSWORD}", "-e",
-                         "SELECT SLEEP(86400)"], log)
+    proc = spawn(DB_NS, ["mariadb", "--no-defaults", "-h", DB_IP, "-u", DB_USER, "-e", "SELECT SLEEP(86400)"], log,
+                 env={"MYSQL_PWD": DB_PASSWORD})  # not on the command line, where ps shows it
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         n = mysql_root(paths, f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '{DB_USER}' "
