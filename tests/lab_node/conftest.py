@@ -42,16 +42,23 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_ports(n: int = 1) -> int:
-    """A base port such that base..base+n-1 are all free on 127.0.0.1 and 0.0.0.0."""
+    """A base port such that base..base+n-1 are free on 0.0.0.0 and not handed out before, below
+    Linux's ephemeral range (32768-60999), where the nodes' own DB connections take their ports."""
     for _ in range(200):
-        base = 20000 + secrets.randbelow(30000)
+        base = 10000 + secrets.randbelow(22000)
+        if _HANDED_OUT & set(range(base, base + n)):
+            continue
         socks = []
         try:
             for p in range(base, base + n):
                 s = socket.socket()
                 s.bind(("0.0.0.0", p))
                 socks.append(s)
+            _HANDED_OUT.update(range(base, base + n))
             return base
         except OSError:
             continue
@@ -287,3 +294,60 @@ def cluster_factory(tmp_path):
     yield make
     for c in made:
         c.stop()
+
+
+class TcpProxy:
+    """A TCP relay to ``port`` on 127.0.0.1; :meth:`cut` closes it and every relayed connection
+    (a network cut between one node and the database)."""
+
+    def __init__(self, port: int) -> None:
+        import threading
+        self.target = port
+        self.srv = socket.create_server(("127.0.0.1", 0))
+        self.port = self.srv.getsockname()[1]
+        self.socks: list[socket.socket] = []
+        self.cut_off = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+        while not self.cut_off:
+            try:
+                a, _ = self.srv.accept()
+            except OSError:
+                return
+            if self.cut_off:  # close() does not wake a thread blocked in accept(): refuse here
+                a.close()
+                return
+            try:
+                b = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                a.close()
+                continue
+            self.socks += [a, b]
+            for x, y in ((a, b), (b, a)):
+                threading.Thread(target=self._pipe, args=(x, y), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self.cut_off = True
+        self.srv.close()
+        for s in self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass

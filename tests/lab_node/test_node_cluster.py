@@ -17,6 +17,7 @@ import pytest
 
 from wabiz_tui.api.client import ApiError, WebappClient
 from wabiz_tui.domain.diagnosis import diagnose_lines
+from wabiz_tui.domain.health import Plan, judge
 
 from .conftest import DB_PASSWORD, VERIFY_CODE
 
@@ -85,6 +86,9 @@ async def test_cluster_election_registration_failover_and_shards(database, clust
                        "HA: one Coreapp connected, every other node disconnected")
         connected = by_status(h)["connected"][0]
         assert h["health"][connected]["role"] == "coreapp"
+        # the product's own health judge reads this cluster as a healthy HA setup (design.md §4)
+        plan = Plan(masters=("127.0.0.1",) * 2, coreapps=("127.0.0.1",) * 3, shards=1, registered=True)
+        assert judge(h, plan).healthy, judge(h, plan)
         assert roles(h, "primary_master") == [primary]
         # SIGKILL the connected Coreapp: its shard lease expires and a standby takes the shard
         owner = next(n for n in cores if n.node_id == connected)
@@ -223,3 +227,68 @@ async def test_a_starting_node_answers_1011_until_it_is_ready(mariadb, cluster_f
         h = await poll(lambda: _when(api.health, lambda h: node.node_id in h["health"]), 30, "the node registered")
     assert h["health"][node.node_id] == {"errors": [{"code": 1011, "title": "Service not ready",
                                                      "details": "Wacore is not instantiated. Please check wacore log for details."}]}
+
+
+
+def node_status(node) -> dict:
+    """Ask a node directly over its status protocol (one line ``STATUS``, one JSON line back)."""
+    import json
+    import socket
+    with socket.create_connection(("127.0.0.1", int(node.env["WABIZ_LAB_LISTEN_PORT"])), timeout=3) as s:
+        s.sendall(b"STATUS\n")
+        return json.loads(s.makefile().readline())
+
+
+async def test_a_coreapp_cut_off_from_the_database_gives_its_shard_up(mariadb, cluster_factory):
+    """A network cut between the connected Coreapp and the DB: its lease lapses, a standby takes the
+    shard, and the cut-off node itself stops claiming it (no two owners)."""
+    from .conftest import TcpProxy
+
+    c = cluster_factory(mariadb)
+    proxy = TcpProxy(mariadb.port)
+    _, url = c.webapp()
+    c.coreapp("master1", master=True)
+    first = c.coreapp("wacore1", WA_DB_PORT=str(proxy.port))
+    async with client(url) as api:
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(first.node_id, {}).get("gateway_status")),
+                   30, "the proxied Coreapp ready")
+        second = c.coreapp("wacore2")
+        await api.request_code(cc="1", phone_number="6315550000", method="sms", cert=CERT)
+        await api.verify(VERIFY_CODE)
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(first.node_id, {}).get("gateway_status")
+                                 == "connected" and second.node_id in h["health"]), 20, "the proxied Coreapp connected")
+        proxy.cut()
+        h = await poll(lambda: _when(api.health, lambda h: h["health"].get(second.node_id, {}).get("gateway_status")
+                                     == "connected"), 30, "the standby to take the shard")
+        assert first.node_id not in h["health"]  # it no longer heartbeats
+    assert node_status(first)["health"] == {"gateway_status": "disconnected", "role": "coreapp"}
+    assert "Lost contact with the cluster store: giving up shard 0; disconnected" in first.output()
+    assert first.proc.poll() is None
+
+
+async def test_restart_of_the_same_container_resumes_its_shard_and_sigterm_exits_0(mariadb, cluster_factory):
+    """``restart: unless-stopped`` restarts the SAME container (same id, same node id): the only
+    Coreapp gets its shard back; ``docker stop`` (SIGTERM) ends a node with status 0."""
+    c = cluster_factory(mariadb)
+    _, url = c.webapp()
+    c.coreapp("master1", master=True)
+    owner = c.coreapp("wacore1")
+    async with client(url) as api:
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(owner.node_id, {}).get("gateway_status")),
+                   30, "the Coreapp ready")
+        await api.request_code(cc="1", phone_number="6315550000", method="sms", cert=CERT)
+        await api.verify(VERIFY_CODE)
+        await poll(lambda: _when(api.health, lambda h: h["health"][owner.node_id].get("gateway_status") == "connected"),
+                   20, "the Coreapp connected")
+        owner.kill()
+        again = c.start("wacore1-restarted", "coreapp", **{k: owner.env[k] for k in (
+            "HOSTNAME", "COREAPP_HOSTNAME", "COREAPP_EXTERNAL_PORTS", "WABIZ_LAB_LISTEN_PORT")})
+        assert again.node_id == owner.node_id
+        await poll(lambda: _when(api.health, lambda h: h["health"].get(again.node_id, {}).get("gateway_status")
+                                 == "connected"), 20, "the restarted Coreapp connected again")
+    # back before its lease expired it resumes the shard, else it takes it over like any spare
+    assert ("Resuming shard 0 held before the restart; connected" in again.output() or
+            "Failover: taking over shard 0; connecting" in again.output())
+    again.proc.terminate()
+    assert again.wait(10) == 0
+    assert "Received SIGTERM, shutting down" in again.output()

@@ -98,6 +98,7 @@ class ClusterNode:
 
     # ------------------------------------------------------------------ snapshot
     def _publish(self, *, registered: bool, shards: int) -> None:
+        self._registered, self._shards = registered, shards
         now = time.time()
         ready = now >= self.ready_at
         connecting = any(now < until for until in self.owned.values())
@@ -129,13 +130,34 @@ class ClusterNode:
 
     def run(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set; a DB error is logged and the tick retried (leases then lapse)."""
+        last_ok = time.time()
         while not stop.is_set():
             try:
                 self.step(time.time())
+                last_ok = time.time()
             except Exception as exc:  # DbError or a dropped connection: log the words, keep trying
                 self.log(f"Cluster store unavailable, will retry after {int(self.tick * 1000)} ms: {exc}",
                          level="W", where="cluster_store.cpp:88")
-            stop.wait(self.tick)
+                if time.time() - last_ok > self.ttl:
+                    self.lose_contact()
+            until_ready = self.ready_at - time.time()
+            # the first round as a ready node runs when START_DELAY ends, as the simulator's timer does
+            stop.wait(min(self.tick, until_ready) if until_ready > 0 else self.tick)
+
+    def lose_contact(self) -> None:
+        """No lease renewed for a whole lease lifetime: others may hold them now, so give them up here
+        too (no two owners of a shard because one node lost the database)."""
+        if not (self.owned or self.is_primary):
+            return
+        if self.is_primary:
+            self.log("Lost contact with the cluster store: giving up the master lease", level="W",
+                     where="master_lease.cpp:84")
+        for k in sorted(self.owned):
+            self.log(f"Lost contact with the cluster store: giving up shard {k}; disconnected", level="W",
+                     where="shard_map.cpp:170")
+        self.is_primary = False
+        self.owned.clear()
+        self._publish(registered=self._registered, shards=self._shards)
 
     def step(self, now: float) -> None:
         """One round: heartbeat, read the cluster, apply the rules, take/renew/give leases, publish."""

@@ -21,6 +21,9 @@ from typing import Any, Mapping
 CLUSTER_DB = "clusterStore"
 CONFIG_DB = "configStore"
 LAB_DB = "wabiz_lab"
+#: Seconds a statement may take before the node gives up on it (a DB that accepts connections but
+#: stops answering must not freeze a node's lease loop).
+QUERY_TIMEOUT = 10
 
 _CLUSTER_TABLES = (
     "CREATE TABLE IF NOT EXISTS nodes (node_id VARCHAR(255) PRIMARY KEY, kind VARCHAR(16) NOT NULL, "
@@ -133,10 +136,13 @@ class Store:
             if self.engine == "MYSQL":
                 import pymysql
                 return pymysql.connect(host=self.host, port=self.port, user=self.username, password=self._password,
-                                       database=database, autocommit=True, connect_timeout=5, charset="utf8mb4")
+                                       database=database, autocommit=True, connect_timeout=5, charset="utf8mb4",
+                                       read_timeout=QUERY_TIMEOUT, write_timeout=QUERY_TIMEOUT)
             import psycopg2
             conn = psycopg2.connect(host=self.host, port=self.port, user=self.username, password=self._password,
-                                    dbname=database or "postgres", connect_timeout=5)
+                                    dbname=database or "postgres", connect_timeout=5,
+                                    options=f"-c statement_timeout={QUERY_TIMEOUT * 1000}", keepalives=1,
+                                    keepalives_idle=5, keepalives_interval=2, keepalives_count=2)
             conn.autocommit = True
             return conn
         except Exception as exc:  # the driver's own error classes; their words are the point
@@ -165,7 +171,8 @@ class Store:
                             try:
                                 cur.execute(f"CREATE DATABASE {self._quote(db)}")
                             except Exception as exc:
-                                if "already exists" not in str(exc):  # another node won the race
+                                text = str(exc).lower()
+                                if "already exists" not in text and "duplicate" not in text:  # another node won
                                     raise
         except DbError:
             raise
@@ -195,7 +202,8 @@ class Store:
                         return cur.fetchall() if fetch else cur.rowcount
                 except Exception as exc:
                     text = _words(exc)
-                    if race_ok and ("already exists" in text or "Duplicate" in text):
+                    # concurrent first starts: PostgreSQL's CREATE ... IF NOT EXISTS can still hit the catalog's unique index
+                    if race_ok and ("already exists" in text or "duplicate" in text.lower()):
                         return 0
                     self._conns.pop(name, None)
                     try:
