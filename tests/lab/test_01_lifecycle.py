@@ -16,12 +16,20 @@ from wabiz_tui.lab.proc import Proc
 from wabiz_tui.lab.state import Ledger, Paths
 
 
+LAB_MOUNT_WORDS = ("wabiz-tui-lab", "wlab", "/mnt/wamedia", "/var/lib/docker", "/etc/docker")
+
+
 def snapshot() -> dict:
-    """What a lab could leave behind, as seen from the root namespace."""
+    """What a lab could leave behind, as seen from the root namespace. Other programs on this machine (other
+    dockerds, test servers) come and go meanwhile, so only what the lab names or mounts is compared; that is
+    everything the lab makes (``wlab-*`` namespaces and links, its mounts, ``wlab-h*`` cgroups, mount points)."""
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-    return {"netns": sorted(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else [],
-            "links": sorted(l.split(":")[1].strip().split("@")[0] for l in links.splitlines()),
-            "mounts": sorted(Path("/proc/self/mounts").read_text().splitlines()),
+    names = [l.split(":")[1].strip().split("@")[0] for l in links.splitlines()]
+    mounts = [m for m in Path("/proc/self/mounts").read_text().splitlines() if any(w in m for w in LAB_MOUNT_WORDS)]
+    return {"netns": sorted(n for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else [])
+                            if n.startswith("wlab")),
+            "links": sorted(n for n in names if n.startswith("wlab") or n in ("adm", "dns", "reg", "db")),
+            "mounts": sorted(mounts),
             "cgroups": sorted(str(p) for p in Path("/sys/fs/cgroup").glob("*/wlab-*")),
             "dirs": {d: os.path.isdir(d) for d in ("/var/lib/docker", "/mnt/wamedia", "/etc/docker")}}
 
@@ -109,3 +117,29 @@ def test_postgres_lab_logs_the_profile_user_in_over_the_network(clean_machine):
     from wabiz_tui.lab.profile import profile_data
     db = profile_data(paths, ledger)["db"]
     assert (db["engine"], db["port"]) == ("PGSQL", 5432)
+
+
+def test_cli_up_prints_the_profile_status_lists_faults_and_down_cleans(clean_machine):
+    up = cli("lab", "up", "--hosts", "2", "--db-version-spoof")
+    assert up.returncode == 0, up.stderr
+    last = up.stdout.strip().splitlines()[-1]
+    assert last.startswith("profile: ")
+    profile = Path(last.split(": ", 1)[1])
+    assert profile.stat().st_mode & 0o777 == 0o600
+    from wabiz_tui.config.profile import load_profile
+    loaded = load_profile(profile)
+    assert [h.ssh.host for h in loaded.hosts] == ["10.213.0.101", "10.213.0.102"]
+    assert len(Path(loaded.known_hosts).read_text().splitlines()) == 2
+    assert cli("lab", "code").stdout.strip() == Ledger.load(Paths()).data["code"]
+    assert cli("lab", "fault", "dns-remove", "wa-core-1").returncode == 0
+    status = cli("lab", "status")
+    assert status.returncode == 0, status.stderr
+    for text in ("wa-web-1", "10.213.0.102", "alive", "MariaDB announces version 8.0.36-lab",
+                 "/usr/bin/docker bind-mounted over /usr/local/bin/docker", "shared directory",
+                 "fault in force: {'kind': 'dns-removed'"):
+        assert text in status.stdout, text
+    assert "wa-core-1" not in services.dns_hosts_path(Paths()).read_text()
+    assert cli("lab", "fault", "clear").stdout.strip() == "cleared: dns-removed"
+    assert "wa-core-1" in services.dns_hosts_path(Paths()).read_text()
+    assert cli("lab", "down").returncode == 0
+    assert snapshot() == clean_machine
