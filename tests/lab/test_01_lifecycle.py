@@ -12,7 +12,7 @@ import pytest
 
 from tests.lab.conftest import cli, need_lab
 from wabiz_tui.lab import LabError, control, services
-from wabiz_tui.lab.proc import Proc
+from wabiz_tui.lab.proc import Proc, is_zombie, pids_in_mnt_ns
 from wabiz_tui.lab.state import Ledger, Paths
 
 
@@ -57,6 +57,8 @@ def test_up_status_down_leaves_nothing_behind(clean_machine):
     assert all(s["alive"] for s in st["services"].values())
     assert ledger.data["up_seconds"] < 15
     host_dockerds = {h["daemons"]["dockerd"]["pid"] for h in st["hosts"]}
+    procs += [Proc.of(h["daemons"][d]["pid"]) for h in st["hosts"] for d in ("sshd", "dockerd")]
+    namespaces = {h["mntns"] for h in ledger.data["hosts"]}
     for h in ledger.data["hosts"]:
         ssh = subprocess.run(["ssh", "-i", str(paths.client_key), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                               "-o", f"UserKnownHostsFile={paths.known_hosts}", f"wa@{h['ip']}",
@@ -72,6 +74,7 @@ def test_up_status_down_leaves_nothing_behind(clean_machine):
         assert db.split()[0] == "10.213.0.30"
     assert control.down(paths, log=lambda *_: None) == []
     assert not any(p.alive() for p in procs)
+    assert not [pid for ns in namespaces for pid in pids_in_mnt_ns(ns) if not is_zombie(pid)]
     assert snapshot() == clean_machine
     assert not paths.run.exists()
 
