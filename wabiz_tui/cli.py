@@ -167,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     mc.add_argument("--key", default="", help="private key file (default: agent and default keys)")
     mc.add_argument("--remote-dir", default="", help="directory for the configuration files (default /home/<user>/biz)")
 
+    from .lab_cli import add_parser as add_lab_parser
+    add_lab_parser(sub)
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
@@ -271,6 +273,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo_tui(args)
     if args.command == "render":
         return _render(args)
+    if args.command == "lab":
+        from . import lab_cli
+        return lab_cli.run(args)
     if args.command in ("profiles", "profile"):
         return _profiles(args)
     if args.command == "init":

@@ -1,0 +1,11 @@
+"""Errors of the lab."""
+
+from __future__ import annotations
+
+
+class LabError(RuntimeError):
+    """A lab step failed; the message names the step and carries the tool's last output lines."""
+
+
+class LabRefused(LabError):
+    """The lab cannot run here at all (not root, not Linux, a tool missing): one clear sentence."""
