@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,25 @@ def test_health_bad_input_is_unknown_never_critical(args):
     res = run(*args)
     assert res.returncode == HealthExit.UNKNOWN, res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_health_on_an_invalid_profile_is_unknown_with_the_field_named(tmp_path):
+    """A hostname holding a tab loads as YAML text but is no valid name: `health` refuses it as `plan` does
+    (exit 3, the field named), instead of judging it and printing the raw tab inside a CRITICAL line."""
+    good = good_profile()
+    bad = good.with_changes(hosts=(replace(good.hosts[0], external_hostname="wa-core\t2"),) + good.hosts[1:])
+    res = run("health", str(save_profile(bad, tmp_path / "tab.yaml")))
+    assert res.returncode == HealthExit.UNKNOWN, res.stdout + res.stderr
+    assert "hosts[0]" in res.stderr and "\t2" not in res.stdout and "FAILING" not in res.stdout
+
+
+def test_health_that_cannot_check_says_unknown_not_failing(tmp_path):
+    """A CA file that does not exist: exit 3 (UNKNOWN), and the line's word agrees with the code."""
+    good = good_profile()
+    broken = good.with_changes(webapp=replace(good.webapp, ca_file=str(tmp_path / "none.pem"), self_signed_ok=False))
+    res = run("health", str(save_profile(broken, tmp_path / "ca.yaml")))
+    assert res.returncode == HealthExit.UNKNOWN, res.stdout + res.stderr
+    assert "UNKNOWN:" in res.stdout and "FAILING" not in res.stdout
 
 
 @pytest.mark.parametrize("args", [("install", "{p}"), ("upgrade", "{p}", "--to", "2.43.1"), ("uninstall", "{p}"),

@@ -39,7 +39,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting with 2: ``health`` must answer bad input with UNKNOWN (3)."""
 
     def error(self, message: str):
-        raise _BadArguments(f"{self.prog}: {message}")
+        sub = self.prog.removeprefix("wabiz-tui").strip()
+        exc = _BadArguments(f"{sub}: {message}" if sub else message)
+        exc.usage = self.format_usage()  # the sub-command's usage, not the top-level one
+        raise exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
     except _BadArguments as exc:
-        _parser().print_usage(sys.stderr)
+        sys.stderr.write(getattr(exc, "usage", ""))
         return _fail(str(exc), HealthExit.UNKNOWN if health else Exit.BAD_INPUT)
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -766,6 +769,8 @@ def _health(args: argparse.Namespace) -> int:
     try:
         profile, _ = _load(args.profile)
     except SystemExit:
+        return EXIT_UNKNOWN
+    if _invalid(profile):  # a hostname with a tab would otherwise be judged and printed raw, as CRITICAL
         return EXIT_UNKNOWN
     try:
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval))

@@ -59,7 +59,8 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
     """Human lines: the headline, the next action, then one line per node that is not ok."""
     stamp = time.strftime("%H:%M:%S", time.localtime(r.polled_at))
     if r.verdict is None:
-        print(f"{stamp} FAILING: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —"), file=out)
+        word = "UNKNOWN" if exit_code(r) == EXIT_UNKNOWN else "FAILING"  # the word a Nagios-style reader pairs with the code
+        print(f"{stamp} {word}: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —"), file=out)
         return
     v = r.verdict
     print(f"{stamp} {v.level.value.upper()}: {v.headline}", file=out)
