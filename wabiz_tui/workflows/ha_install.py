@@ -180,6 +180,8 @@ class HaInstall(Procedure):
             await self._diagnose_logs(host, failed)
             services = " ".join(r.service for r in failed)
             loop = any(verdicts[r].crash_loop for r in failed)
+            if loop and self.settings.journal:  # a retry must run step 5 here even if a re-check catches it running
+                self.settings.journal.forget_host(5, host.external_hostname)
             raise RemoteError(host.external_hostname, "; ".join(verdicts[r].problem for r in failed),
                               f"read its logs (docker-compose logs --tail 50 {services}) and fix the cause, then run step 5 again"
                               + (": it restarts a container held in Docker's restart back-off (docker-compose restart "
