@@ -171,3 +171,17 @@ def test_two_locks_in_one_process_exclude_each_other(tmp_path):
     a.release()
     b.acquire("install")
     b.release()
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), PermissionError(13, "Permission denied", "/x")],
+                         ids=["unexpected", "os-error"])
+def test_health_that_cannot_run_answers_unknown_never_warning(profile, monkeypatch, error):
+    """Review of the merge: Exit.FAILED (1) of the crash path reads as WARNING to a Nagios-style agent."""
+    import wabiz_tui.health_cli as health_cli
+    from wabiz_tui.cli import main
+
+    async def broken(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(health_cli, "run_health", broken)
+    assert main(["health", str(profile)]) == HealthExit.UNKNOWN

@@ -210,7 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _fail(f"{where}{exc.strerror or exc} — check the path and its permissions", Exit.CANNOT_CHECK)
     except Exception:  # noqa: BLE001 - the last line of defence: a report file instead of a traceback
         code = _fail(f"unexpected error; details written to {_crash_report()} — please report it", Exit.FAILED)
-    if health and code not in tuple(HealthExit) + (Exit.INTERRUPTED,):
+    else:
+        return int(code)  # health's own answer is already the monitoring-plugin code
+    if health:  # Exit's FAILED (1) and BAD_INPUT (2) would read as WARNING and CRITICAL: it could not run
         return int(HealthExit.UNKNOWN)
     return int(code)
 
