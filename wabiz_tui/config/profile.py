@@ -316,6 +316,7 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
     from io import StringIO
 
     from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
     from ruamel.yaml.util import load_yaml_guess_indent
 
     path = Path(path)
@@ -334,9 +335,15 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
     rt = YAML()
     rt.preserve_quotes = True
     rt.width = 4096  # never fold a long value (a key path) onto two lines
-    _, indent, dash_offset = load_yaml_guess_indent(text)  # keep the file's own indentation
-    rt.indent(mapping=indent or 2, sequence=indent or 2, offset=dash_offset or 0)
-    doc = rt.load(text)
+    try:
+        _, indent, dash_offset = load_yaml_guess_indent(text)  # keep the file's own indentation
+        rt.indent(mapping=indent or 2, sequence=indent or 2, offset=dash_offset or 0)
+        doc = rt.load(text)
+    except YAMLError as exc:  # the bounded loader read it; ruamel's message may quote a value (a secret): not shown
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ProfileError(f"{path}: cannot be rewritten keeping its comments (the YAML{where} is not accepted by "
+                           "the round-trip writer); make the change by hand") from None
     legacy = isinstance(doc, dict) and "installed" in doc
     for where, value in changes:
         node = doc
