@@ -131,3 +131,25 @@ def test_a_file_the_round_trip_writer_refuses_is_a_profile_error(tmp_path, monke
     with pytest.raises(ProfileError) as refused:
         update_profile_file(path, profile.with_changes(wa_api_version="2.43.1"))
     assert "make the change by hand" in str(refused.value) and "s3cret" not in str(refused.value)
+
+
+def test_a_change_in_a_section_the_file_leaves_out_is_written(tmp_path):
+    """Review of the merge: the rewrite walked into sections the file does not write (defaults), so a change
+    there (e.g. the registration entered in the wizard, a profile without ``registration:``) raised KeyError."""
+    import dataclasses
+
+    import yaml
+
+    from tests.domain.test_validation import good_profile
+    from wabiz_tui.config.profile import save_profile
+
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    data = yaml.safe_load(path.read_text())
+    del data["registration"]
+    path.write_text("# mine\n" + yaml.safe_dump(data, sort_keys=False))
+    profile = load_profile(path)
+    wanted = profile.with_changes(registration=dataclasses.replace(profile.registration, cc="39", phone_number="3331234567"))
+    assert update_profile_file(path, wanted)
+    again = load_profile(path)
+    assert (again.registration.cc, again.registration.phone_number) == ("39", "3331234567")
+    assert path.read_text().startswith("# mine\n")

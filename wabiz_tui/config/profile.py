@@ -305,6 +305,27 @@ def _changes(old: Any, new: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
 _MISSING = object()
 
 
+def _apply_change(doc: Any, where: tuple, value: Any, new: dict) -> None:
+    """Set ``where`` (a key path) to ``value`` in the round-trip document ``doc``. A section the file leaves out
+    (or writes empty) takes its whole new value from ``new`` (the profile as plain data), where the file had
+    only defaults."""
+    node, whole = doc, new
+    for key in where[:-1]:
+        whole = whole[key]
+        child = node.get(key) if isinstance(node, dict) else node[key] if isinstance(node, list) and key < len(node) else None
+        if not isinstance(child, (dict, list)):
+            node[key] = whole
+            return
+        node = child
+    last = where[-1]
+    if value is _MISSING:
+        node.pop(last, None)
+    elif isinstance(node, list) and last >= len(node):
+        node.append(value)
+    else:
+        node[last] = value
+
+
 def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
     """Write into the file at ``path`` only what differs between it and ``profile`` (e.g. ``upgrade``'s new
     ``wa_api_version``, Multiconnect's shards and new host), keeping the operator's comments, order and
@@ -325,7 +346,8 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
         current = profile_from_dict(load_yaml(text), _AnyEnv())
     except (YamlLimitError, ProfileError) as exc:
         raise ProfileError(f"{path}: {exc}") from None
-    changes = _changes(profile_to_dict(current), profile_to_dict(profile))
+    new = profile_to_dict(profile)
+    changes = _changes(profile_to_dict(current), new)
     if not changes:  # nothing to write (an old installed: key alone is no reason to touch the file either)
         return False
     known = _read_digests.get(_key(path))
@@ -346,16 +368,7 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
                            "the round-trip writer); make the change by hand") from None
     legacy = isinstance(doc, dict) and "installed" in doc
     for where, value in changes:
-        node = doc
-        for key in where[:-1]:
-            node = node[key]
-        last = where[-1]
-        if value is _MISSING:
-            node.pop(last, None)
-        elif isinstance(node, list) and last >= len(node):
-            node.append(value)
-        else:
-            node[last] = value
+        _apply_change(doc, where, value, new)
     if legacy:
         del doc["installed"]
     out = StringIO()
