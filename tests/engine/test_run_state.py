@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from wabiz_tui.config.profile import load_profile, update_profile_file, ProfileChanged
+from wabiz_tui.config.profile import load_profile, ProfileChanged
+from wabiz_tui.config.rewrite import update_profile_file
 from wabiz_tui.config.runstate import read_run_state, state_path
 
 from .test_install_resume import finish, start

@@ -15,7 +15,8 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..config.profile import ProfileChanged, ProfileError, saved_profiles, update_profile_file
+from ..config.profile import ProfileChanged, ProfileError, saved_profiles
+from ..config.rewrite import update_profile_file
 from ..config.runstate import write_run_state
 from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_sample, inspect_state, mkdir
 from ..domain.crashloop import StateSample, parse_sample
