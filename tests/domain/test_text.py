@@ -104,3 +104,15 @@ def test_a_cursor_moved_far_right_pads_a_row_no_further_than_a_terminal_would():
         lines = splitter.feed(b"a\x1b[1A" + move + b"x\n") + splitter.close()
         assert lines and max(len(line) for line in lines) <= MAX_CURSOR_COLUMN + 1, [len(line) for line in lines]
         assert any(line.endswith("x") for line in lines)
+
+
+def test_a_cursor_moved_far_down_makes_no_more_rows_than_a_terminal_has():
+    """Review of the merge: ``ESC[9999999B`` made ten million rows (10 s, 258 MB)."""
+    import time
+
+    from wabiz_tui.domain.text import LineSplitter
+
+    splitter = LineSplitter()
+    start = time.monotonic()
+    lines = splitter.feed(b"a\x1b[1A\x1b[99999999Bx\n") + splitter.close()
+    assert time.monotonic() - start < 1.0 and any(line.endswith("x") for line in lines), lines

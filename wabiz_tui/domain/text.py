@@ -73,7 +73,8 @@ class _Screen:
 
     def _move(self, out: list[str], row: int) -> None:
         self._leave(out)
-        self.row = max(0, row)
+        # a terminal's cursor stops at its last row: ESC[99999999B must not make a hundred million rows
+        self.row = max(0, min(row, len(self.rows) - 1 + TERMINAL_WINDOW))
         while self.row >= len(self.rows):
             self.rows.append("")
             self.said.append(None)
