@@ -8,6 +8,7 @@ them, so ``wabiz-tui --help`` stays fast. Exit codes: the one table of :mod:`wab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import signal
@@ -602,7 +603,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
 
-    with _lock(profile, args.command):
+    with _locked(profile, args.command, settings):
         return asyncio.run(run())
 
 
@@ -645,7 +646,7 @@ def _uninstall(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
 
-    with _lock(profile, "uninstall"):
+    with _locked(profile, "uninstall", settings):
         return asyncio.run(run())
 
 
@@ -664,6 +665,18 @@ def _lock(profile, command: str):
     return ClusterLock.for_profile(app_paths().locks, profile).acquire(command)
 
 
+@contextlib.contextmanager
+def _locked(profile, command: str, settings):
+    """The cluster's lock for ``command`` (:func:`_lock`), then the journal of ``settings`` read again: what was
+    read before the lock (a prompt for a passphrase can last minutes) may be a run's that has ended since."""
+    from .workflows.journal import Journal
+
+    with _lock(profile, command):
+        if settings.journal is not None:
+            settings.journal = Journal(settings.journal.path)
+        yield
+
+
 def _journal(paths, profile, procedure: str, *, announce: bool = True):
     """The journal of ``procedure`` for this cluster; says so when an earlier run is being resumed."""
     from .workflows.journal import Journal
@@ -677,6 +690,7 @@ def _journal(paths, profile, procedure: str, *, announce: bool = True):
 def _install(args: argparse.Namespace) -> int:
     import asyncio
     from .config.paths import app_paths
+    from .config.runstate import apply_run_state
     from .workflows.errors import WorkflowError
     from .workflows.ha_install import HaInstall
     from .workflows.settings import default_settings
@@ -730,7 +744,8 @@ def _install(args: argparse.Namespace) -> int:
             return EXIT_DUPLICATE_NUMBER
         return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
 
-    with _lock(profile, "install"):
+    with _locked(profile, "install", settings):
+        profile = apply_run_state(profile)  # installed or not, as the last run left it
         return asyncio.run(run())
 
 
