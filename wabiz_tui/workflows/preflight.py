@@ -53,6 +53,9 @@ class Preflight(PreflightDb):
         self._media_writers: set[str] = set()
 
     def _record(self, check: Check) -> None:
+        """Keep ``check`` in :attr:`results` and emit it, its reason masked (it may quote a host's output, e.g. the
+        last line of a failed ``docker pull``), since the CLI prints :attr:`results` itself."""
+        check = Check(check.host, check.name, check.level, self._redact(check.reason))
         self.results.append(check)
         self.emit(CheckDone(check.host, check.name, check.level, check.reason))
 
