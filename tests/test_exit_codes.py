@@ -191,3 +191,47 @@ def test_two_locks_in_one_process_exclude_each_other(tmp_path):
     a.release()
     b.acquire("install")
     b.release()
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), PermissionError(13, "Permission denied", "/x")],
+                         ids=["unexpected", "os-error"])
+def test_health_that_cannot_run_answers_unknown_never_warning(profile, monkeypatch, error):
+    """Review of the merge: Exit.FAILED (1) of the crash path reads as WARNING to a Nagios-style agent."""
+    import wabiz_tui.health_cli as health_cli
+    from wabiz_tui.cli import main
+
+    async def broken(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(health_cli, "run_health", broken)
+    assert main(["health", str(profile)]) == HealthExit.UNKNOWN
+
+
+def test_install_reads_its_journal_again_once_it_holds_the_cluster(profile, monkeypatch):
+    """Review of the merge: the journal was read before the lock was taken (a passphrase prompt can sit between
+    them), so a run that ended meanwhile (its journal cleared) was resumed from its stale record."""
+    import wabiz_tui.cli as cli
+    from wabiz_tui.config.paths import app_paths
+    from wabiz_tui.config.profile import load_profile
+    from wabiz_tui.workflows.ha_install import HaInstall
+    from wabiz_tui.workflows.journal import Journal
+
+    loaded = load_profile(profile)
+    stale = Journal.for_cluster(app_paths().ensure().journals, loaded, "install")
+    stale.host_done(1, loaded.hosts[0].external_hostname)
+    take = cli._lock
+
+    def other_run_ends_first(p, command):  # the other process finishes (clears its journal), then we lock
+        Journal(stale.path).clear()
+        return take(p, command)
+
+    seen: list[bool] = []
+
+    async def run_all(self, get_code):
+        seen.append(self.settings.journal.exists)
+        return False
+
+    monkeypatch.setattr(cli, "_lock", other_run_ends_first)
+    monkeypatch.setattr(HaInstall, "run_all", run_all)
+    assert cli.main(["install", str(profile), "--yes", "--skip-preflight"]) == Exit.FAILED
+    assert seen == [False], "the install resumed a journal that was cleared before it took the lock"

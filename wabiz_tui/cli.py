@@ -8,6 +8,7 @@ them, so ``wabiz-tui --help`` stays fast. Exit codes: the one table of :mod:`wab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import signal
@@ -213,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _fail(f"{where}{exc.strerror or exc} — check the path and its permissions", Exit.CANNOT_CHECK)
     except Exception:  # noqa: BLE001 - the last line of defence: a report file instead of a traceback
         code = _fail(f"unexpected error; details written to {_crash_report()} — please report it", Exit.FAILED)
-    if health and code not in tuple(HealthExit) + (Exit.INTERRUPTED,):
+    else:
+        return int(code)  # health's own answer is already the monitoring-plugin code
+    if health:  # Exit's FAILED (1) and BAD_INPUT (2) would read as WARNING and CRITICAL: it could not run
         return int(HealthExit.UNKNOWN)
     return int(code)
 
@@ -603,7 +606,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
 
-    with _lock(profile, args.command):
+    with _locked(profile, args.command, settings):
         return asyncio.run(run())
 
 
@@ -646,7 +649,7 @@ def _uninstall(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
 
-    with _lock(profile, "uninstall"):
+    with _locked(profile, "uninstall", settings):
         return asyncio.run(run())
 
 
@@ -665,6 +668,18 @@ def _lock(profile, command: str):
     return ClusterLock.for_profile(app_paths().locks, profile).acquire(command)
 
 
+@contextlib.contextmanager
+def _locked(profile, command: str, settings):
+    """The cluster's lock for ``command`` (:func:`_lock`), then the journal of ``settings`` read again: what was
+    read before the lock (a prompt for a passphrase can last minutes) may be a run's that has ended since."""
+    from .workflows.journal import Journal
+
+    with _lock(profile, command):
+        if settings.journal is not None:
+            settings.journal = Journal(settings.journal.path)
+        yield
+
+
 def _journal(paths, profile, procedure: str, *, announce: bool = True):
     """The journal of ``procedure`` for this cluster; says so when an earlier run is being resumed."""
     from .workflows.journal import Journal
@@ -678,6 +693,7 @@ def _journal(paths, profile, procedure: str, *, announce: bool = True):
 def _install(args: argparse.Namespace) -> int:
     import asyncio
     from .config.paths import app_paths
+    from .config.runstate import apply_run_state
     from .workflows.errors import WorkflowError
     from .workflows.ha_install import HaInstall
     from .workflows.settings import default_settings
@@ -731,7 +747,8 @@ def _install(args: argparse.Namespace) -> int:
             return EXIT_DUPLICATE_NUMBER
         return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
 
-    with _lock(profile, "install"):
+    with _locked(profile, "install", settings):
+        profile = apply_run_state(profile)  # installed or not, as the last run left it
         return asyncio.run(run())
 
 

@@ -92,3 +92,27 @@ def test_compose_warning_on_a_pty_keeps_its_words():
     lines = _render((GOLDEN / "dbupgrade_up.pty").read_bytes(), 5)
     assert lines[0].startswith("WARNING: Found orphan containers (biz_wacore_1) for this project.")
     assert lines[-1] == "Creating biz_dbupgrade_1 ... done"
+
+
+def test_a_cursor_moved_far_right_pads_a_row_no_further_than_a_terminal_would():
+    """Review of the merge: ``ESC[99999999C`` (24 bytes of a container's log on a PTY) padded a row with 100
+    million spaces (300 MB); a terminal stops at its width."""
+    from wabiz_tui.domain.text import MAX_CURSOR_COLUMN, LineSplitter
+
+    for move in (b"\x1b[99999999C", b"\x1b[99999999G"):
+        splitter = LineSplitter()
+        lines = splitter.feed(b"a\x1b[1A" + move + b"x\n") + splitter.close()
+        assert lines and max(len(line) for line in lines) <= MAX_CURSOR_COLUMN + 1, [len(line) for line in lines]
+        assert any(line.endswith("x") for line in lines)
+
+
+def test_a_cursor_moved_far_down_makes_no_more_rows_than_a_terminal_has():
+    """Review of the merge: ``ESC[9999999B`` made ten million rows (10 s, 258 MB)."""
+    import time
+
+    from wabiz_tui.domain.text import LineSplitter
+
+    splitter = LineSplitter()
+    start = time.monotonic()
+    lines = splitter.feed(b"a\x1b[1A\x1b[99999999Bx\n") + splitter.close()
+    assert time.monotonic() - start < 1.0 and any(line.endswith("x") for line in lines), lines

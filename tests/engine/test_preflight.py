@@ -209,3 +209,16 @@ async def test_an_image_already_on_the_host_is_ok_without_a_pull(demo, tmp_path)
     assert results[("wa-web-1", "image")].level == OK and "already on the host (not pulled)" in results[("wa-web-1", "image")].reason
     missing = results[("wa-core-1", "image")]
     assert missing.level == FAILURE and "cannot be pulled: Error response from daemon: Get \"https://docker.whatsapp.biz/v2/\"" in missing.reason
+
+
+def test_a_check_quoting_a_secret_is_masked_in_results_and_events(demo):
+    """Review of the merge: check reasons quote host output (a failed pull's last line) and reached both the
+    event and ``results`` (printed by the CLI) unmasked; Message/Finding events were masked, CheckDone was not."""
+    from wabiz_tui.domain.preflight import FAILURE, Check
+    from wabiz_tui.workflows.events import CheckDone
+
+    events = Recorder()
+    wf = Preflight(demo.profile, emit=events)
+    secret = demo.profile.db.password
+    wf._record(Check("wa-web-1", "image", FAILURE, f"cannot be pulled: Error response: {secret}"))
+    assert secret not in wf.results[-1].reason and secret not in events.of(CheckDone)[-1].reason

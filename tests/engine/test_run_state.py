@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from wabiz_tui.config.profile import load_profile, update_profile_file, ProfileChanged
+from wabiz_tui.config.profile import load_profile, ProfileChanged
+from wabiz_tui.config.rewrite import update_profile_file
 from wabiz_tui.config.runstate import read_run_state, state_path
 
 from .test_install_resume import finish, start
@@ -94,3 +95,62 @@ def test_nothing_to_write_is_no_refusal(tmp_path):
     text = path.read_text()
     assert update_profile_file(path, profile) is False
     assert path.read_text() == text
+
+
+def test_a_key_written_twice_is_refused_at_load_naming_the_key_not_the_value(tmp_path):
+    """Review of the merge: PyYAML kept the last of two keys silently, and the later rewrite (ruamel.yaml
+    refuses duplicate keys) escaped as a crash after the upgrade, its message quoting the value (a secret)."""
+    import pytest
+
+    from tests.domain.test_validation import good_profile
+    from wabiz_tui.config.profile import ProfileError, save_profile
+
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    secret = good_profile().db.password
+    path.write_text(path.read_text().replace("db:\n", f"db:\n  password: '{secret}'\n", 1))
+    with pytest.raises(ProfileError) as refused:
+        load_profile(path)
+    assert "'password' is written twice at line" in str(refused.value) and secret not in str(refused.value)
+
+
+def test_a_file_the_round_trip_writer_refuses_is_a_profile_error(tmp_path, monkeypatch):
+    """Whatever ruamel.yaml refuses is a ProfileError (the run says to make the change by hand), not a crash."""
+    import pytest
+    from ruamel.yaml.constructor import DuplicateKeyError
+
+    from tests.domain.test_validation import good_profile
+    from wabiz_tui.config.profile import ProfileError, save_profile
+
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    profile = load_profile(path)
+
+    def refuse(self, stream):
+        raise DuplicateKeyError("while constructing a mapping", None, 'found duplicate key "password" with value "s3cret"',
+                                None)
+
+    monkeypatch.setattr("ruamel.yaml.YAML.load", refuse)
+    with pytest.raises(ProfileError) as refused:
+        update_profile_file(path, profile.with_changes(wa_api_version="2.43.1"))
+    assert "make the change by hand" in str(refused.value) and "s3cret" not in str(refused.value)
+
+
+def test_a_change_in_a_section_the_file_leaves_out_is_written(tmp_path):
+    """Review of the merge: the rewrite walked into sections the file does not write (defaults), so a change
+    there (e.g. the registration entered in the wizard, a profile without ``registration:``) raised KeyError."""
+    import dataclasses
+
+    import yaml
+
+    from tests.domain.test_validation import good_profile
+    from wabiz_tui.config.profile import save_profile
+
+    path = save_profile(good_profile(), tmp_path / "p.yaml")
+    data = yaml.safe_load(path.read_text())
+    del data["registration"]
+    path.write_text("# mine\n" + yaml.safe_dump(data, sort_keys=False))
+    profile = load_profile(path)
+    wanted = profile.with_changes(registration=dataclasses.replace(profile.registration, cc="39", phone_number="3331234567"))
+    assert update_profile_file(path, wanted)
+    again = load_profile(path)
+    assert (again.registration.cc, again.registration.phone_number) == ("39", "3331234567")
+    assert path.read_text().startswith("# mine\n")

@@ -64,8 +64,9 @@ def test_home_root_is_created_private(tmp_path, monkeypatch):
 
 
 async def test_bundle_is_private_and_complete(installed, tmp_path):
-    """The run's own log files land in the bundled folder (``--out`` = the logs directory): each member of
-    the tarball is the whole file, and every file and folder of the bundle is 600/700."""
+    """The run's own log files (in their own folder since issue 13.10, even with ``--out`` = the logs directory)
+    are packed as ``run-log/``: each member of the tarball is the whole file, and every file and folder of the
+    bundle is 600/700."""
     out = tmp_path / "logs"
     events = Recorder()
     wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path, log_dir=out))
@@ -74,8 +75,8 @@ async def test_bundle_is_private_and_complete(installed, tmp_path):
         assert await wf.bundle(), events.text()
     finally:
         await wf.close()
-    logs = list(wf.directory.glob("*.log"))
-    assert logs, "the run log is not in the bundled folder: the test does not test the collision"
+    run_log = {p.name: p for p in out.glob("*-logs/*.log")}
+    assert run_log, "the run wrote no run log: the test does not test its packing"
     assert stat.S_IMODE(wf.directory.stat().st_mode) == 0o700
     for path in wf.directory.rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
@@ -83,5 +84,8 @@ async def test_bundle_is_private_and_complete(installed, tmp_path):
     with tarfile.open(wf.bundle_path) as tar:
         for member in tar.getmembers():
             if member.isfile():
-                on_disk = (wf.directory.parent / member.name).read_bytes()
+                inside = member.name.split("/", 1)[1]
+                on_disk = (run_log.pop(inside[len("run-log/"):]) if inside.startswith("run-log/")
+                           else wf.directory / inside).read_bytes()
                 assert tar.extractfile(member).read() == on_disk, member.name
+    assert not run_log, f"run log files missing from the bundle: {sorted(run_log)}"

@@ -42,3 +42,25 @@ async def test_wizard_step_refused_while_another_process_holds_the_cluster(tmp_p
         else:
             raise AssertionError("the wizard does not hold the cluster's lock")
     ClusterLock.for_profile(app_paths().locks, sample_profile()).acquire("install").release()  # freed at exit
+
+
+async def test_hosts_edited_in_the_wizard_move_the_lock_to_the_new_hosts(tmp_path):
+    """Review of the merge: the app re-keyed its lock on a new name only, so after the hosts were edited (same
+    name) it kept the old hosts' lock and a headless run on the new hosts was not refused."""
+    import dataclasses
+
+    app = make_app(tmp_path, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.hold_cluster_lock("step")
+        first = app.profile.hosts[0]
+        moved = dataclasses.replace(first, ssh=dataclasses.replace(first.ssh, host="10.9.9.9"))
+        app.profile = app.profile.with_changes(hosts=(moved, *app.profile.hosts[1:]))
+        assert app.hold_cluster_lock("step")
+        try:
+            ClusterLock.for_profile(app_paths().locks, app.profile).acquire("install")
+        except ClusterBusy:
+            pass
+        else:
+            raise AssertionError("the wizard does not hold the lock of the hosts it now works on")
+        ClusterLock.for_profile(app_paths().locks, sample_profile()).acquire("install").release()  # the old one is free

@@ -61,6 +61,17 @@ class _TextLoader(_BaseLoader):
         value = self.construct_scalar(node)
         return PlainText(value) if not node.style else value  # libyaml says "" for plain, PyYAML None
 
+    def construct_mapping(self, node, deep=False):
+        """A key written twice is refused (naming the key and its line, never the value, which may be a
+        secret): PyYAML would keep the last silently, and the round-trip writer (ruamel.yaml) refuses it."""
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise YamlLimitError(f"the key {show(key)} is written twice{_line(key_node)}: keep one of them")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
 
 _TextLoader.add_constructor("tag:yaml.org,2002:str", _TextLoader.construct_yaml_str)
 # a PlainText written back (a profile saved after it was read) is plain text again

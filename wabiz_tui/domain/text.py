@@ -26,6 +26,9 @@ _LAYER_RE = re.compile(r"^([0-9a-f]{12}): ([A-Za-z][A-Za-z ]*?)(?:\s+\[.*|\s+[0-
 #: Rows a cursor-up may reach back to; older rows are final (compose moves up at most one row per
 #: parallel container or image layer).
 TERMINAL_WINDOW = 256
+#: The furthest column a cursor movement reaches (a terminal stops at its width): ``ESC[999999999C`` in a
+#: container's log would otherwise pad a row with a billion spaces. Text written past it is kept whole.
+MAX_CURSOR_COLUMN = 4096
 #: A complete escape sequence at the start of a string (one cut by a chunk boundary waits for the rest).
 _COMPLETE_ESC_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -70,7 +73,8 @@ class _Screen:
 
     def _move(self, out: list[str], row: int) -> None:
         self._leave(out)
-        self.row = max(0, row)
+        # a terminal's cursor stops at its last row: ESC[99999999B must not make a hundred million rows
+        self.row = max(0, min(row, len(self.rows) - 1 + TERMINAL_WINDOW))
         while self.row >= len(self.rows):
             self.rows.append("")
             self.said.append(None)
@@ -103,11 +107,11 @@ class _Screen:
         elif final == "B":
             self._move(out, self.row + max(n, 1))
         elif final == "C":
-            self.col += max(n, 1)
+            self.col = min(max(self.col, MAX_CURSOR_COLUMN), self.col + max(n, 1))
         elif final == "D":
             self.col = max(0, self.col - max(n, 1))
         elif final == "G":
-            self.col = max(n, 1) - 1
+            self.col = min(max(n, 1), MAX_CURSOR_COLUMN) - 1
         elif final == "K":
             row = self.rows[self.row]
             self.rows[self.row] = "" if n == 2 else (row[self.col:].rjust(len(row)) if n == 1 else row[:self.col])

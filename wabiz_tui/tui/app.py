@@ -422,10 +422,11 @@ class WabizApp(KeyActions, FaultActions, App):
                         timeout=20)
             return False
         lock = getattr(self, "_cluster_lock", None)
-        if lock is None or lock.cluster != self.profile.name:
+        wanted = ClusterLock.for_profile(app_paths().locks, self.profile)
+        if lock is None or lock.path != wanted.path:  # a new name or new hosts (the wizard edited them): another lock
             if lock is not None:
                 lock.release()
-            lock = self._cluster_lock = ClusterLock.for_profile(app_paths().locks, self.profile)
+            lock = self._cluster_lock = wanted
         try:
             lock.acquire(f"wizard ({what})")
         except ClusterBusy as exc:

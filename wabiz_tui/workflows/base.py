@@ -15,7 +15,8 @@ from collections import deque
 from typing import Awaitable, Callable, Iterable
 
 from ..api.client import ApiError, WebappClient
-from ..config.profile import ProfileChanged, ProfileError, saved_profiles, update_profile_file
+from ..config.profile import ProfileChanged, ProfileError, saved_profiles
+from ..config.rewrite import update_profile_file
 from ..config.runstate import write_run_state
 from ..domain.commands import COMPOSE_V1, ComposeInvocation, inspect_sample, inspect_state, mkdir
 from ..domain.crashloop import StateSample, parse_sample
@@ -513,7 +514,9 @@ class Procedure:
         return await self._upload(host, DB_ENV_FILE, render_db_env(self.profile.db), 0o600)
 
     async def _up(self, host: HostSpec, roles: tuple[Role, ...] | None = None) -> str:
-        """``up -d`` the service of each of the host's roles (or ``roles``), Webapp, Master, Coreapp order."""
+        """``up -d`` the service of each of the host's roles (or ``roles``), Webapp, Master, Coreapp order; a
+        container compose leaves as it is ("is up-to-date") while it is in restart back-off or was restarted by
+        Docker (``RestartCount`` above 0) is restarted (``docker-compose restart``, which resets the count)."""
         inv = self.invocation(host)
         for role in ROLE_ORDER:
             if host.has(role) and (roles is None or role in roles):
@@ -522,9 +525,11 @@ class Procedure:
                                     f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}",
                                     lines.append)
                 # compose leaves a container in restart back-off as it is ("is up-to-date", v2 "Running"): once its
-                # cause is fixed only a restart starts it now (domain.crashloop)
+                # cause is fixed only a restart starts it now (domain.crashloop). Restarted by Docker before (a count
+                # above 0) counts too: between two crashes a looping container reads "running" for a moment
                 if any(l.rstrip().endswith(("is up-to-date", "Running")) for l in lines) \
-                        and (await self.service_state(host, role.service)).startswith("restarting"):
+                        and any(s.status == "restarting" or s.restarts > 0
+                                for s in await self.service_samples(host, role.service, 0.0, count=1)):
                     self.emit(HostOutput(host.external_hostname, f"{role.service} is in Docker's restart back-off, which up -d "
                                                                  f"leaves as it is: restarting it"))
                     await self._checked(host, inv.command("restart", role.service), f"restart {role.service}",

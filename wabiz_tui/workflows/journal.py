@@ -93,6 +93,15 @@ class Journal:
         self.data["inputs"] = {str(n): d for n, d in digests.items()}
         self._save()
 
+    def forget_host(self, number: int, host: str) -> None:
+        """Drop ``host`` from step ``number``'s record (the step must run again there; a re-check would pass
+        it). The step no longer counts as finished."""
+        step = self.data["steps"].get(str(number))
+        if step and host in step.get("hosts", []):
+            step["hosts"].remove(host)
+            step["done"] = False
+            self._save()
+
     def forget(self, number: int) -> None:
         """Drop what is recorded of step ``number`` (it must run again on every host)."""
         if self.data["steps"].pop(str(number), None) is not None:

@@ -17,6 +17,7 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from ..api.client import ApiError
 from ..config.atomic import write_atomic
@@ -188,27 +189,30 @@ class LogCollection(Procedure):
                          mode=0o600)
         if notes:
             write_atomic(self.directory / "bundle-notes.txt", "\n".join(redact(n) for n in notes) + "\n", mode=0o600)
-        if self._runlog:
-            self._runlog.flush()  # the run's own log files may sit in the bundled folder (--out in the logs dir)
+        # this run's own log (the commands that collected the logs) lives in its own folder (issue 13.10): packed
+        # as run-log/ beside the collected files
+        run_log = [(path, f"run-log/{path.name}") for path in (self._runlog.flush() if self._runlog else [])]
         self.bundle_path = self.directory.with_suffix(".tar.gz")
-        changed = pack_complete(self.directory, self.bundle_path)
+        changed = pack_complete(self.directory, self.bundle_path, run_log)
         for name in changed:
             self.emit(Message(f"{name} was still being written while it was packed: the bundle holds it up to that "
                               "moment", notice=True))
         return self._finish(2, True, f"bundle written to {self.bundle_path}" + (f" ({len(notes)} part(s) missing, see bundle-notes.txt)" if notes else ""))
 
 
-def pack_complete(directory: Path, target: Path) -> list[str]:
-    """Pack ``directory`` into the .tar.gz ``target`` (mode 600), each file read whole first and added with
-    the size of what was read, so a member is never cut at a size taken before its last write landed (the
-    truncated ``.log`` files of issue 14.7: ``tarfile.add`` takes the size from ``stat`` and reads that many
-    bytes). Returns the files whose size changed while packing (written to meanwhile)."""
+def pack_complete(directory: Path, target: Path, extra: Sequence[tuple[Path, str]] = ()) -> list[str]:
+    """Pack ``directory`` into the .tar.gz ``target`` (mode 600), plus the ``extra`` files as ``(path, name
+    inside the directory)``, each file read whole first and added with the size of what was read, so a member
+    is never cut at a size taken before its last write landed (the truncated ``.log`` files of issue 14.7:
+    ``tarfile.add`` takes the size from ``stat`` and reads that many bytes). Returns the files whose size
+    changed while packing (written to meanwhile). Raises ``OSError`` when a file cannot be read or written."""
     changed = []
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
         tar.add(directory, arcname=directory.name, recursive=False)
-        for path in sorted(directory.rglob("*")):
-            arcname = f"{directory.name}/{path.relative_to(directory)}"
+        members = [(path, str(path.relative_to(directory))) for path in sorted(directory.rglob("*"))]
+        for path, name in [*members, *extra]:
+            arcname = f"{directory.name}/{name}"
             if path.is_dir():
                 tar.add(path, arcname=arcname, recursive=False)
                 continue

@@ -65,11 +65,13 @@ class RunLog:
             for f in self._files.values():
                 f.flush()
 
-    def flush(self) -> None:
-        """Write what is buffered to disk now (before the files are read, e.g. packed into a bundle)."""
+    def flush(self) -> list[Path]:
+        """Write what is buffered to disk now (before the files are read, e.g. packed into a bundle); returns
+        the files written so far (none before the first line)."""
         for fh in self._files.values():
             fh.flush()
         self._flushed = time.monotonic()
+        return [Path(fh.name) for fh in self._files.values()]
 
     def close(self) -> None:
         """Close every file."""

@@ -1,0 +1,148 @@
+"""The preflight's database checks (issue 13 items 4 and 6; field cases R06, R10): the DB port reached from
+each host through the SSH connection itself (or a shell probe where sshd refuses forwarding), what a MySQL
+greeting announces, then one login through an SSH tunnel judged once for the cluster (server version, the
+MySQL 8 auth plugin, privileges). Kept apart from :mod:`.preflight`, which runs the other checks.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from ..domain.diagnosis import diagnosis_for
+from ..domain.dbsupport import (DbJudgement, announced_version, handshake_plugin, judge_auth_plugin, judge_mysql_grants,
+                                judge_pg_role, judge_server_version, printable_greeting, server_product, short_version)
+from ..domain.model import HostSpec
+from ..domain.preflight import DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check
+from ..remote.dblogin import DbLoginError, probe_port, read_db_facts
+from ..remote.errors import RemoteError
+from .base import Procedure
+
+
+class PreflightDb(Procedure):
+    """The DB checks of :class:`~.preflight.Preflight` (mixed into it; it provides ``_record`` and ``_probe``
+    and the ``_db_reached``, ``_db_unknown`` and ``_db_greeting`` it collects)."""
+
+    async def _database(self, host: HostSpec, ssh_rtt: float) -> None:
+        """The DB port from ``host``: reached, round trip, and for MySQL what its greeting announces. The
+        connection goes through the SSH connection itself (``direct-tcpip``: the host connects, nothing
+        needs to be installed on it); only where sshd refuses forwarding does a shell probe run (``nc``,
+        else bash's ``/dev/tcp``). The version is judged once, by :meth:`_database_login`."""
+        db = self.profile.db
+        probe = await probe_port(await self._pool.get(host), db.hostname, int(db.port), read_first=db.engine.value == "MYSQL")
+        if probe.prohibited:
+            await self._database_by_shell(host, ssh_rtt)
+            return
+        if not probe.reached:
+            self._record(Check(host.external_hostname, "database", FAILURE,
+                               f"{db.hostname}:{db.port} does not answer from {host.external_hostname} ({probe.error}): "
+                               "check the DB and firewalls"))
+            return
+        self._db_reachable(host, printable_greeting(probe.first), (probe.seconds - ssh_rtt) * 1000)
+
+    async def _database_by_shell(self, host: HostSpec, ssh_rtt: float) -> None:
+        """The DB probe where sshd refuses forwarding: ``nc`` when installed (its greeting read too), else a bash
+        ``/dev/tcp`` connection (reachability only); neither → unknown, and the login still tries."""
+        db = self.profile.db
+        target = f"{shlex.quote(db.hostname)} {int(db.port)}"
+        start = time.monotonic()
+        status, _ = await self._probe(host, f"nc -z -w 3 {target}")
+        elapsed = time.monotonic() - start
+        greeting: str | None = None  # not read: bash's /dev/tcp only connects
+        if status == 127:
+            dev = shlex.quote(f"exec 3<>/dev/tcp/{db.hostname}/{int(db.port)}")
+            start = time.monotonic()
+            status, _ = await self._probe(host, f"timeout 3 bash -c {dev}")
+            elapsed = time.monotonic() - start
+            if status in (126, 127):
+                self._db_unknown.append(host.external_hostname)
+                self._record(Check(host.external_hostname, "database", WARNING,
+                                   "not probed from this host: sshd refuses forwarding and neither nc nor bash is there"))
+                return
+        elif status == 0:
+            # binary greeting: every non-printable byte becomes a line break on the host (see printable_greeting)
+            _, greeting = await self._probe(host, f"nc -w 3 {target} </dev/null | head -c 512 | tr -c '[:print:]' '\\n'")
+        if status != 0:
+            self._record(Check(host.external_hostname, "database", FAILURE,
+                               f"{db.hostname}:{db.port} does not answer from {host.external_hostname}: check the DB and firewalls"))
+            return
+        self._db_reachable(host, greeting, (elapsed - ssh_rtt) * 1000)
+
+    def _db_reachable(self, host: HostSpec, greeting: str | None, latency_ms: float) -> None:
+        """Record a host that reached the DB port: what answered (product and version from a MySQL greeting,
+        not judged here; ``greeting`` None when the probe could not read one) and the round trip."""
+        db = self.profile.db
+        self._db_reached.append(host.external_hostname)
+        self._db_greeting = self._db_greeting or greeting or ""
+        latency_ms = max(0.0, latency_ms)
+        announced = announced_version(greeting or "") if db.engine.value == "MYSQL" else None
+        if db.engine.value != "MYSQL":
+            what = "PostgreSQL port answers"
+        elif greeting is None:
+            what = "the port answers (bash /dev/tcp: its greeting was not read)"
+        elif announced:
+            what = f"{server_product('MYSQL', announced)} {short_version('MYSQL', announced)} answers"
+        else:
+            what = "the port answers but no MySQL greeting was read"
+        level = WARNING if latency_ms > DB_LATENCY_WARN_MS or (db.engine.value == "MYSQL" and greeting is not None
+                                                                and not announced) else OK
+        extra = " (the seed asks for a few ms)" if latency_ms > DB_LATENCY_WARN_MS else ""
+        self._record(Check(host.external_hostname, "database", level, f"{what}, round trip about {latency_ms:.0f} ms{extra}"))
+
+    # --- database login (field cases R06, R10) -------------------------------------------------------
+    async def _database_login(self) -> None:
+        """Log in to the DB with the db.env credentials through an SSH tunnel via the first host that
+        reached its port (or, when no host could probe it, the first whose probe was inconclusive), and judge
+        the server version (once for the cluster: from the login, else from the greeting), the MySQL 8 auth
+        plugin and the privileges. Nothing is tried when every host was refused (the TCP check says so)."""
+        candidates = [h for h in self.profile.hosts if h.external_hostname in self._db_reached]
+        candidates += [h for h in self.profile.hosts if h.external_hostname in self._db_unknown]
+        if not candidates:
+            return
+        via = candidates[0]
+        name, db = via.external_hostname, self.profile.db
+        engine = db.engine.value
+        try:
+            facts = await read_db_facts(await self._pool.get(via), db)
+        except DbLoginError as exc:
+            if exc.refused:
+                self._db_check(name, "db login", DbJudgement(
+                    FAILURE, f"DB login refused for WA_DB_USERNAME={db.username}: check db.username and db.password "
+                             f"in the profile (db.env) and the user's allowed hosts", "DB_AUTH_FAILED",
+                    f"DB login refused for WA_DB_USERNAME={db.username}: {exc}"))
+            else:
+                self._db_check(name, "db login", DbJudgement(WARNING, f"could not log in through {name}: {exc}"))
+            self._greeting_version(name)
+            return
+        except (RemoteError, OSError) as exc:
+            self._db_check(name, "db login", DbJudgement(WARNING, f"no SSH tunnel through {name}: {exc.__class__.__name__}"))
+            self._greeting_version(name)
+            return
+        self._db_check(name, "db login", DbJudgement(OK, f"logged in as {db.username} through an SSH tunnel via {name}"))
+        version = judge_server_version(engine, facts.version, self.profile.wa_api_version)
+        if version.level == OK:
+            version = DbJudgement(OK, f"{server_product(engine, facts.version)} {short_version(engine, facts.version)}")
+        self._db_check(name, "db version", version)
+        if engine == "MYSQL":
+            if server_product(engine, facts.version) == "MySQL":  # the auth plugin rule is MySQL 8's (R06)
+                plugin = judge_auth_plugin(facts.version, facts.user_plugin, handshake_plugin(self._db_greeting))
+                if facts.plugin_denied and plugin.evidence:
+                    plugin = DbJudgement(plugin.level, plugin.reason, plugin.key, f"{plugin.evidence}: {facts.plugin_denied}")
+                self._db_check(name, "db auth plugin", plugin)
+            self._db_check(name, "db privileges", judge_mysql_grants(db.username, list(facts.grants), db.name_prefix))
+        else:
+            self._db_check(name, "db privileges", judge_pg_role(db.username, facts.can_create_db, facts.superuser))
+
+    def _greeting_version(self, via: str) -> None:
+        """Without a login, the version the greeting announced is judged instead (once, for the cluster)."""
+        announced = announced_version(self._db_greeting) if self.profile.db.engine.value == "MYSQL" else None
+        if announced:
+            judged = judge_server_version("MYSQL", announced, self.profile.wa_api_version)
+            self._db_check(via, "db version", DbJudgement(judged.level, f"{judged.reason} (from its greeting)", judged.key, judged.evidence))
+
+    def _db_check(self, host: str, name: str, judged: DbJudgement) -> None:
+        """Record a DB check as a cluster check (one DB for the cluster; its text masked like every event)
+        and, when it has a catalogue key, its finding on ``host``, the host the tunnel went through."""
+        self._record(Check("", name, judged.level, self._redact(judged.reason)))
+        if judged.key:
+            self.report([diagnosis_for(judged.key, judged.evidence, host)])
