@@ -9,6 +9,7 @@ expects). Product defects met here are marked ``xfail(strict=True)`` with the de
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -61,16 +62,22 @@ def compose(host: str, version: str, args: str) -> str:
     return f"EXTERNAL_HOSTNAME={host} WA_API_VERSION={version} docker-compose -f {COMPOSE} --project-directory {PROJECT} {args}"
 
 
-@pytest.mark.xfail(strict=True, reason="product defect (issue 13): preflight reads real MariaDB's handshake "
-                                       "'5.5.5-10.11.x-MariaDB' as 'MySQL 5.5.5 is not supported' and its VERSION() "
-                                       "as an unsupported MySQL")
-def test_preflight_accepts_real_mariadb(lab, tmp_path):
+def test_preflight_recognises_real_mariadb_and_says_the_matrix_verdict_once(lab):
+    """Unspoofed MariaDB greets with ``5.5.5-10.11.19-MariaDB-0+deb12u1`` (observed here): the preflight names it
+    MariaDB 10.11.x (not "MySQL 5.5.5") and gives the support matrix's verdict as one finding, not one per probe."""
     control.set_db_spoof(lab.paths, False)
     try:
         out = cli("preflight", str(lab.profile))
-        assert out.returncode == 0, out.stdout[-2000:]
     finally:
         control.set_db_spoof(lab.paths, True)
+    assert out.returncode == 1, out.stdout[-2000:]
+    findings = [l for l in out.stdout.splitlines() if l.lstrip().startswith(("error [", "warning ["))]
+    assert len(findings) == 1 and "[DB_VERSION_UNSUPPORTED]" in findings[0], findings
+    failures = [l for l in out.stdout.splitlines() if re.match(r"^\S+\s+.+\s+failure\s", l)]
+    assert len(failures) == 1 and re.search(r"MariaDB 10\.11\.\d+", failures[0]), failures
+    assert "5.5.5" not in out.stdout
+    for host in ("wa-web-1", "wa-core-2"):  # the greeting probe on each host reads MariaDB too
+        assert re.search(rf"^{host}\s+database\s+ok\s+MariaDB 10\.11\.\d+ answers", out.stdout, re.M), host
 
 
 def test_preflight_passes_on_the_lab(lab):

@@ -27,7 +27,13 @@ V2_VERSION = "v2.24.5"
 
 
 class ComposeError(Exception):
-    """A docker-compose failure; ``str(exc)`` is the text after ``ERROR: ``."""
+    """A docker-compose failure; ``str(exc)`` is the text after ``ERROR: `` (``prefix``: compose 1.29.2 prints a
+    pull refused during ``up`` bare, observed here: ``Head "https://…/manifests/v2.41.2": no basic auth
+    credentials`` and exit 1, with no ``ERROR:``)."""
+
+    def __init__(self, message: str, *, prefix: str = "ERROR: ") -> None:
+        super().__init__(message)
+        self.prefix = prefix
 
 
 # --------------------------------------------------------------------------- interpolation
@@ -340,7 +346,7 @@ async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = Fal
         p.compose_v2 = v2
         return await handler(p, proj, rest)
     except ComposeError as exc:
-        await p.err(f"ERROR: {exc}\n")
+        await p.err(f"{exc.prefix}{exc}\n")
         return 1
 
 
@@ -436,7 +442,7 @@ async def _pull(p: Proc, svc: Service) -> None:
     await _line(p, f"Pulling {svc.name} ({svc.image})...", 0.2)
     refusal = pull_refusal(host, svc.image)
     if refusal:
-        raise ComposeError(refusal)
+        raise ComposeError(refusal, prefix="")
     digest = _fake_digest(svc.image)
     layers = [digest[i:i + 12] for i in range(0, 48, 12)]
     tty = p.tty
