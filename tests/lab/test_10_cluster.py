@@ -19,6 +19,7 @@ import yaml
 
 from tests.lab.conftest import cli
 from wabiz_tui.lab import control, faults, services
+from wabiz_tui.sim import rules
 
 PROJECT = "/home/wa/biz"
 COMPOSE = f"{PROJECT}/prod-multiconnect-compose.yml"
@@ -155,8 +156,11 @@ def test_uninstall_removes_containers_and_keeps_volumes_and_media(lab, tmp_path)
 
 @pytest.fixture
 def cluster_2_29_2(lab, tmp_path):
-    """A fresh cluster (cluster databases dropped) installed at 2.29.2; yields its profile, uninstalls after."""
+    """A fresh cluster (cluster databases dropped, the Webapp's media folders gone) installed at 2.29.2; yields its
+    profile, uninstalls after."""
     services.reset_cluster_databases(lab.paths, "mysql")
+    for name in rules.MEDIA_DIRS:  # what an earlier Webapp made; the 2.29.2 one makes them anew
+        shutil.rmtree(lab.paths.media / name, ignore_errors=True)
     profile = profile_copy(lab, tmp_path, wa_api_version="2.29.2")
     out = cli("install", str(profile), "--yes", "--code", lab.code)
     assert out.returncode == 0, out.stdout[-3000:]
@@ -181,11 +185,10 @@ def test_upgrade_2_29_2_to_2_29_3_with_backup_and_dbupgrade(lab, cluster_2_29_2,
     assert verdict(cluster_2_29_2)["level"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="stand-in gap (lab.node): the Webapp stand-in does not create "
-                                       "incoming/outgoing/shared in the media volume as the real Webapp does, so the "
-                                       "2.29.3 chown exits 1 'cannot access'")
 def test_upgrade_media_chown_in_the_real_webapp_container(lab, cluster_2_29_2, monkeypatch):
     monkeypatch.setenv("WABIZ_BACKUP_PASSWORD", "Backup-pass-2026")
+    before = lab.sh("wa-web-1", "stat -c %u /mnt/wamedia/incoming /mnt/wamedia/outgoing /mnt/wamedia/shared")
+    assert before.stdout.split() == ["33"] * 3, before  # the 2.29.2 Webapp made them, not owned by root
     out = cli("upgrade", str(cluster_2_29_2), "--to", "2.29.3", "--yes", "--media-chown")
     assert out.returncode == 0, out.stdout[-3000:]
     owners = lab.sh("wa-web-1", compose("wa-web-1", "2.29.3", "exec -T waweb stat -c %U /usr/local/wamedia/incoming"))
