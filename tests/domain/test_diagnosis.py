@@ -48,6 +48,21 @@ def test_text_entry_fires_on_its_evidence(key):
     assert d.host == "wa-core-1" and d.evidence and d.title and d.next_action and d.explanation
 
 
+@pytest.mark.parametrize("line", [
+    # dockerd 20.10.24 against docker-registry 2.8 demanding a login (the lab's registry deny fault), observed here
+    'Error response from daemon: Head "https://docker.whatsapp.biz/v2/coreapp/manifests/v2.41.2": no basic auth credentials',
+    # docker-compose 1.29.2 `up` prints the same refusal bare (observed here)
+    'Head "https://docker.whatsapp.biz/v2/web/manifests/v2.41.2": no basic auth credentials',
+    "Error response from daemon: unauthorized: authentication required",
+    "Error response from daemon: denied: access forbidden",
+    'Error response from daemon: error parsing HTTP 403 response body: unexpected end of JSON input: ""',
+])
+def test_registry_refusals_in_the_daemons_words_are_a_pull_denied(line):
+    (d,) = diagnose_lines([line], "wa-core-2")
+    assert d.key == "IMAGE_PULL_DENIED" and d.evidence.strip() == line and d.host == "wa-core-2"
+    assert "docker login" in d.next_action and "WA_API_VERSION" in d.next_action
+
+
 def test_quiet_on_healthy_output():
     assert diagnose_lines(QUIET) == []
 

@@ -135,6 +135,19 @@ async def test_registry_unreachable_and_full_disk_are_named_by_the_image_check(d
     assert results[("wa-core-1", "image")].level == OK and not findings(events, "REGISTRY_UNREACHABLE")
 
 
+async def test_registry_refusing_pulls_is_a_finding_with_its_words_and_the_next_action(demo, tmp_path):
+    """The simulator's registry-denied fault answers with the words dockerd 20.10 gave in the lab (``lab fault
+    registry deny``), and the preflight makes them an IMAGE_PULL_DENIED finding per host, as on the lab."""
+    demo.cluster.set_registry_denied(True)
+    ok, results, events = await run_preflight(demo, tmp_path)
+    assert not ok
+    refused = findings(events, "IMAGE_PULL_DENIED")
+    assert {f.host for f in refused} == {h.external_hostname for h in demo.profile.hosts}
+    assert all('manifests/v2.41.2": no basic auth credentials' in f.evidence and "docker login" in f.remedy
+               for f in refused)
+    assert "the registry refused the image" in results[("wa-core-1", "image")].reason
+
+
 async def test_oci_runtime_failure_at_start(demo, tmp_path):
     demo.cluster.set_runtime_fault("wa-core-1", True)
     events = Recorder()

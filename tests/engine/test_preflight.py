@@ -49,7 +49,7 @@ async def test_quiet_on_a_good_cluster(demo, tmp_path):
     (lambda c: c.set_database("wa-db.demo.internal", 3306, version="5.6.51"), "", "db version", "5.6.51 is not supported"),
     (lambda c: c.set_clock_offset("wa-core-2", 90), "wa-core-2", "clock", "s off: synchronise it"),
     (lambda c: c.set_disk_free("wa-master-2", 1024 * 1024), "wa-master-2", "disk /var/lib/docker", "1.0 GiB free"),
-    (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "cannot be pulled: Error response from daemon: pull access denied"),
+    (lambda c: c.set_registry_denied(True), "wa-web-1", "image", "cannot be pulled: Error response from daemon: Head \"https://docker.whatsapp.biz/v2/web/manifests/v2.41.2\": no basic auth credentials"),
 ])
 async def test_each_check_fires_on_its_fault(demo, tmp_path, inject, host, check, fragment):
     inject(demo.cluster)

@@ -9,6 +9,7 @@ from tests.engine.conftest import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.config.profile import load_profile
 from wabiz_tui.workflows.events import HostCommand
+from wabiz_tui.workflows.ha_install import HaInstall
 from wabiz_tui.workflows.uninstall import ConfirmationRequired, Uninstall
 
 
@@ -80,3 +81,27 @@ async def test_uninstall_removes_the_dbupgrade_orphan_and_reports_what_remains(i
         await wf.close()
     assert cluster.containers("wa-core-1") == []
     assert any('Removing orphan container "biz_dbupgrade_1"' in line for line in events.text().splitlines())
+
+
+async def test_install_after_uninstall_meets_the_kept_registration_and_ends_healthy(installed, tmp_path):
+    """Uninstall keeps the database, so the reinstalled cluster comes up registered: step 7 accepts that, step 8
+    needs no code (on the lab, before the fix, step 7 waited for an ``unregistered`` master and failed)."""
+    wf = Uninstall(installed.profile, emit=Recorder(), settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
+    try:
+        assert await wf.run("demo")
+    finally:
+        await wf.close()
+    events = Recorder()
+    again = HaInstall(load_profile(installed.profile_path), emit=events,
+                      settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
+    asked = []
+    try:
+        async def code(req):
+            asked.append(req)
+            return installed.cluster.sms_outbox[-1][1]
+        assert await again.run_all(code), events.text()
+    finally:
+        await again.close()
+    assert not asked and again.found_registered
+    assert "already registered: the database kept the registration" in events.text()
+    assert load_profile(installed.profile_path).installed

@@ -9,6 +9,7 @@ expects). Product defects met here are marked ``xfail(strict=True)`` with the de
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from tests.lab.conftest import cli
 from wabiz_tui.lab import control, faults, services
+from wabiz_tui.sim import rules
 
 PROJECT = "/home/wa/biz"
 COMPOSE = f"{PROJECT}/prod-multiconnect-compose.yml"
@@ -61,16 +63,22 @@ def compose(host: str, version: str, args: str) -> str:
     return f"EXTERNAL_HOSTNAME={host} WA_API_VERSION={version} docker-compose -f {COMPOSE} --project-directory {PROJECT} {args}"
 
 
-@pytest.mark.xfail(strict=True, reason="product defect (issue 13): preflight reads real MariaDB's handshake "
-                                       "'5.5.5-10.11.x-MariaDB' as 'MySQL 5.5.5 is not supported' and its VERSION() "
-                                       "as an unsupported MySQL")
-def test_preflight_accepts_real_mariadb(lab, tmp_path):
+def test_preflight_recognises_real_mariadb_and_says_the_matrix_verdict_once(lab):
+    """Unspoofed MariaDB greets with ``5.5.5-10.11.19-MariaDB-0+deb12u1`` (observed here): the preflight names it
+    MariaDB 10.11.x (not "MySQL 5.5.5") and gives the support matrix's verdict as one finding, not one per probe."""
     control.set_db_spoof(lab.paths, False)
     try:
         out = cli("preflight", str(lab.profile))
-        assert out.returncode == 0, out.stdout[-2000:]
     finally:
         control.set_db_spoof(lab.paths, True)
+    assert out.returncode == 1, out.stdout[-2000:]
+    findings = [l for l in out.stdout.splitlines() if l.lstrip().startswith(("error [", "warning ["))]
+    assert len(findings) == 1 and "[DB_VERSION_UNSUPPORTED]" in findings[0], findings
+    failures = [l for l in out.stdout.splitlines() if re.match(r"^\S+\s+.+\s+failure\s", l)]
+    assert len(failures) == 1 and re.search(r"MariaDB 10\.11\.\d+", failures[0]), failures
+    assert "5.5.5" not in out.stdout
+    for host in ("wa-web-1", "wa-core-2"):  # the greeting probe on each host reads MariaDB too
+        assert re.search(rf"^{host}\s+database\s+ok\s+MariaDB 10\.11\.\d+ answers", out.stdout, re.M), host
 
 
 def test_preflight_passes_on_the_lab(lab):
@@ -148,8 +156,11 @@ def test_uninstall_removes_containers_and_keeps_volumes_and_media(lab, tmp_path)
 
 @pytest.fixture
 def cluster_2_29_2(lab, tmp_path):
-    """A fresh cluster (cluster databases dropped) installed at 2.29.2; yields its profile, uninstalls after."""
+    """A fresh cluster (cluster databases dropped, the Webapp's media folders gone) installed at 2.29.2; yields its
+    profile, uninstalls after."""
     services.reset_cluster_databases(lab.paths, "mysql")
+    for name in rules.MEDIA_DIRS:  # what an earlier Webapp made; the 2.29.2 one makes them anew
+        shutil.rmtree(lab.paths.media / name, ignore_errors=True)
     profile = profile_copy(lab, tmp_path, wa_api_version="2.29.2")
     out = cli("install", str(profile), "--yes", "--code", lab.code)
     assert out.returncode == 0, out.stdout[-3000:]
@@ -174,11 +185,10 @@ def test_upgrade_2_29_2_to_2_29_3_with_backup_and_dbupgrade(lab, cluster_2_29_2,
     assert verdict(cluster_2_29_2)["level"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="stand-in gap (lab.node): the Webapp stand-in does not create "
-                                       "incoming/outgoing/shared in the media volume as the real Webapp does, so the "
-                                       "2.29.3 chown exits 1 'cannot access'")
 def test_upgrade_media_chown_in_the_real_webapp_container(lab, cluster_2_29_2, monkeypatch):
     monkeypatch.setenv("WABIZ_BACKUP_PASSWORD", "Backup-pass-2026")
+    before = lab.sh("wa-web-1", "stat -c %u /mnt/wamedia/incoming /mnt/wamedia/outgoing /mnt/wamedia/shared")
+    assert before.stdout.split() == ["33"] * 3, before  # the 2.29.2 Webapp made them, not owned by root
     out = cli("upgrade", str(cluster_2_29_2), "--to", "2.29.3", "--yes", "--media-chown")
     assert out.returncode == 0, out.stdout[-3000:]
     owners = lab.sh("wa-web-1", compose("wa-web-1", "2.29.3", "exec -T waweb stat -c %U /usr/local/wamedia/incoming"))

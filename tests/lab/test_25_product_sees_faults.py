@@ -33,12 +33,20 @@ def test_preflight_names_four_simultaneous_real_faults(cleared):
     assert unresolved == {"wa-web-1", "wa-master-1", "wa-core-1", "wa-core-2"}  # wa-master-2 knows itself
 
 
-@pytest.mark.xfail(strict=True, reason="product defect: a registry that refuses the pull ('no basic auth "
-                                       "credentials' / unauthorized) is reported only as 'docker pull ... failed "
-                                       "(status 1)', with no finding naming the registry's refusal")
 def test_preflight_names_a_registry_that_refuses_pulls(cleared):
-    faults.registry(cleared.paths, "deny")
-    out = cli("preflight", str(cleared.profile))
+    """With the registry demanding a login no one has, a host that lacks the image gets an IMAGE_PULL_DENIED finding
+    quoting dockerd's own words and the next action; a host holding the image stays ok (not pulled)."""
+    lab = cleared
+    image = "docker.whatsapp.biz/coreapp:v2.41.2"
+    lab.sh("wa-core-2", f"docker rmi -f {image}")
+    faults.registry(lab.paths, "deny")
+    out = cli("preflight", str(lab.profile))
     assert out.returncode == 1
-    assert any(("auth" in l.lower() or "credential" in l.lower() or "denied" in l.lower()) and "image" in l
-               for l in out.stdout.splitlines()), out.stdout[-2000:]
+    lines = out.stdout.splitlines()
+    (finding,) = [i for i, l in enumerate(lines) if "[IMAGE_PULL_DENIED] wa-core-2:" in l]
+    assert "the registry refused the image" in lines[finding]
+    assert "docker login" in lines[finding] and "WA_API_VERSION" in lines[finding]
+    assert lines[finding + 1].strip() == ('evidence: Error response from daemon: Head '
+                                          '"https://docker.whatsapp.biz/v2/coreapp/manifests/v2.41.2": no basic auth credentials')
+    if lab.sh("wa-core-1", f"docker image inspect {image}").returncode == 0:
+        assert "[IMAGE_PULL_DENIED] wa-core-1:" not in out.stdout

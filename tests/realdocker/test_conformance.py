@@ -46,17 +46,52 @@ def normalise(lines: list[str]) -> list[str]:
     return out
 
 
-async def run_all(conn: asyncssh.SSHClientConnection, directory: str, host: str) -> list[tuple[str, int, list[str]]]:
+async def run_all(conn: asyncssh.SSHClientConnection, directory: str, host: str, sequence=SEQUENCE,
+                  version: str = VERSION, before=None) -> list[tuple[str, int, list[str]]]:
+    """Run ``sequence``'s commands on a terminal over ``conn`` (compose ones with ``EXTERNAL_HOSTNAME``/
+    ``WA_API_VERSION`` unless the arguments start with ``env -u``/``docker ``); returns (args, exit status,
+    normalised rendered lines) per command. ``before(args)``: an awaitable run first (faults, setup)."""
     results = []
-    for args, _ in SEQUENCE:
+    for args, _ in sequence:
+        if before is not None:
+            await before(args)
+        unset = args.startswith("env -u WA_API_VERSION ")
+        rest = args.removeprefix("env -u WA_API_VERSION ")
         command = args if args.startswith("docker ") else (
-            f"EXTERNAL_HOSTNAME={host} WA_API_VERSION={VERSION} docker-compose -f {directory}/{COMPOSE_FILE} "
-            f"--project-directory {directory} {args}")
+            f"EXTERNAL_HOSTNAME={host} {'' if unset else f'WA_API_VERSION={version} '}docker-compose "
+            f"-f {directory}/{COMPOSE_FILE} --project-directory {directory} {rest}")
         r = await conn.run(command, term_type="xterm", encoding=None)
         splitter = LineSplitter()
         lines = splitter.feed(r.stdout) + splitter.close()
         results.append((args, r.exit_status, normalise(lines)))
     return results
+
+
+async def run_on_simulated_host(tmp_path, profile, host: str, role: str, version: str, sequence=SEQUENCE, *,
+                                images=(), before=None) -> list[tuple[str, int, list[str]]]:
+    """:func:`run_all` on one simulated host ``host`` (role ``role``) holding ``images``, with the profile's compose
+    file and db.env in ``/home/wa/biz``; ``before(cluster, args)`` sets the simulator's faults per command."""
+    sim = SimulatedCluster(tmp_path / "sim", (SimHost(host, (role,)),), speed=0.05)
+    await sim.start()
+    try:
+        for image in images:
+            sim.load_image(host, image)
+        sim.set_database(profile.db.hostname, profile.db.port, username=profile.db.username, password=profile.db.password)
+        async with asyncssh.connect("127.0.0.1", sim.ssh_port(host), username=sim.ssh_user,
+                                    client_keys=[str(sim.client_key_path)], known_hosts=str(sim.known_hosts_path),
+                                    config=None, agent_path=None) as conn:
+            await conn.run("mkdir -p /home/wa/biz", check=True)
+            async with conn.start_sftp_client() as sftp:
+                for name, text in ((COMPOSE_FILE, render_compose(profile)), (DB_ENV_FILE, render_db_env(profile.db))):
+                    async with sftp.open(f"/home/wa/biz/{name}", "w") as fh:
+                        await fh.write(text)
+
+            async def hook(args):
+                if before is not None:
+                    await before(sim, args)
+            return await run_all(conn, "/home/wa/biz", host, sequence, version, hook)
+    finally:
+        await sim.stop()
 
 
 async def test_compose_v1_shapes_match_between_real_docker_and_the_simulator(docker_host, tmp_path):
@@ -70,21 +105,7 @@ async def test_compose_v1_shapes_match_between_real_docker_and_the_simulator(doc
                                 known_hosts=profile.known_hosts, config=None, agent_path=None) as conn:
         real = await run_all(conn, str(real_dir), h.external_hostname)
 
-    sim = SimulatedCluster(tmp_path / "sim", (SimHost("wa-real-1", ("coreapp",)),), speed=0.05)
-    await sim.start()
-    try:
-        sim.load_image("wa-real-1", f"docker.whatsapp.biz/coreapp:v{VERSION}")  # as the real host holds it
-        sim.set_database(profile.db.hostname, profile.db.port, username=profile.db.username, password=profile.db.password)
-        async with asyncssh.connect("127.0.0.1", sim.ssh_port("wa-real-1"), username=sim.ssh_user,
-                                    client_keys=[str(sim.client_key_path)], known_hosts=str(sim.known_hosts_path),
-                                    config=None, agent_path=None) as conn:
-            await conn.run("mkdir -p /home/wa/biz", check=True)
-            async with conn.start_sftp_client() as sftp:
-                for name, text in ((COMPOSE_FILE, render_compose(profile)), (DB_ENV_FILE, render_db_env(profile.db))):
-                    async with sftp.open(f"/home/wa/biz/{name}", "w") as fh:
-                        await fh.write(text)
-            simulated = await run_all(conn, "/home/wa/biz", "wa-real-1")
-    finally:
-        await sim.stop()
+    simulated = await run_on_simulated_host(tmp_path, profile, "wa-real-1", "coreapp", VERSION,
+                                            images=[f"docker.whatsapp.biz/coreapp:v{VERSION}"])  # as the real host holds it
     for (args, real_status, real_lines), (_, sim_status, sim_lines) in zip(real, simulated):
         assert (args, sim_status, sim_lines) == (args, real_status, real_lines)

@@ -88,10 +88,18 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "Neither docker-compose (v1) nor the docker compose plugin (v2) was found.",
           "install docker-compose, or the Docker Compose plugin",
           r"(docker-compose|docker): (command )?not found"),
+    # The registry's refusals as dockerd 20.10 words them (observed here against docker-registry 2.8 requiring a
+    # login: ``Error response from daemon: Head "https://docker.whatsapp.biz/v2/coreapp/manifests/v2.41.2": no basic
+    # auth credentials``; the others from Docker's distribution errors, a 403 from a proxy giving
+    # ``error parsing HTTP 403 response body: unexpected end of JSON input: ""``).
     Entry("IMAGE_PULL_DENIED", "error", "the registry refused the image",
-          "docker.whatsapp.biz refused the pull: the version does not exist, or the host may not pull it.",
-          "check WA_API_VERSION and that the host reaches docker.whatsapp.biz",
-          r"pull access denied|manifest unknown|denied: requested access|unauthorized: authentication required"),
+          "docker.whatsapp.biz was reached and refused the pull (it quoted its reason): the version does not exist, the "
+          "registry or a proxy in front of it demands credentials, or it forbids this host (HTTP 401/403).",
+          "check WA_API_VERSION exists; from the host: curl -sI https://docker.whatsapp.biz/v2/ shows who answers "
+          "(a proxy answering 401/403 must let the host through; a mirror that needs a login: docker login "
+          "docker.whatsapp.biz); or load the image on the host with docker load",
+          r"pull access denied|manifest unknown|denied: requested access|unauthorized|no basic auth credentials|"
+          r"error parsing HTTP 40[13] response body|\bdenied: "),
     Entry("PORT_IN_USE", "error", "a published port is already taken on the host",
           "Another process or container uses one of 9090 (Webapp), 6250-6253 (Coreapp) or 6254-6257 (Master).",
           "stop what holds the port, or change EXTERNAL_*_PORT",

@@ -27,7 +27,13 @@ V2_VERSION = "v2.24.5"
 
 
 class ComposeError(Exception):
-    """A docker-compose failure; ``str(exc)`` is the text after ``ERROR: ``."""
+    """A docker-compose failure; ``str(exc)`` is the text after ``ERROR: `` (``prefix``: compose 1.29.2 prints a
+    pull refused during ``up`` bare, observed here: ``Head "https://…/manifests/v2.41.2": no basic auth
+    credentials`` and exit 1, with no ``ERROR:``)."""
+
+    def __init__(self, message: str, *, prefix: str = "ERROR: ") -> None:
+        super().__init__(message)
+        self.prefix = prefix
 
 
 # --------------------------------------------------------------------------- interpolation
@@ -340,7 +346,7 @@ async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = Fal
         p.compose_v2 = v2
         return await handler(p, proj, rest)
     except ComposeError as exc:
-        await p.err(f"ERROR: {exc}\n")
+        await p.err(f"{exc.prefix}{exc}\n")
         return 1
 
 
@@ -436,7 +442,7 @@ async def _pull(p: Proc, svc: Service) -> None:
     await _line(p, f"Pulling {svc.name} ({svc.image})...", 0.2)
     refusal = pull_refusal(host, svc.image)
     if refusal:
-        raise ComposeError(refusal)
+        raise ComposeError(refusal, prefix="")
     digest = _fake_digest(svc.image)
     layers = [digest[i:i + 12] for i in range(0, 48, 12)]
     tty = p.tty
@@ -578,15 +584,24 @@ def _port_clash(p: Proc, c: Container) -> int | None:
 async def _clash_error(p: Proc, status: "_Status", name: str, service: str, port: int) -> str:
     """compose 1.29.2 on dockerd 20.10 when a published port is held (observed here, port 9090): the container
     stays ``Created``, stderr carries ``Host is already in use by another container``, the status line ends in
-    ``error`` and Docker's message comes twice (per container, per service), exit status 1."""
+    ``error`` and Docker's message comes twice (per container, per service), exit status 1. On a terminal compose
+    names the log level of its own lines (lab host, compose 1.29.2 on a PTY, rendered: ``WARNING: Host is already
+    in use by another container`` … ``ERROR: Encountered errors while bringing up the project.``; without one
+    both lines are bare)."""
     import secrets
 
-    await p.err("Host is already in use by another container\n")
+    await p.err(f"{_level(p, 'WARNING', 33)}Host is already in use by another container\n")
     await status.close(name, "error", 0.05)
     msg = (f"Cannot start service {service}: driver failed programming external connectivity on endpoint {name} "
            f"({secrets.token_hex(32)}): Error starting userland proxy: listen tcp4 0.0.0.0:{port}: bind: address already in use")
     await p.err("\n")
-    return f"for {name}  {msg}\n\nERROR: for {service}  {msg}\nEncountered errors while bringing up the project."
+    return (f"for {name}  {msg}\n\nERROR: for {service}  {msg}\n"
+            f"{_level(p, 'ERROR', 31)}Encountered errors while bringing up the project.")
+
+
+def _level(p: Proc, word: str, colour: int) -> str:
+    """compose 1.29's level prefix for its own log lines: coloured ``WORD: `` on a terminal, nothing otherwise."""
+    return f"\x1b[{colour}m{word}\x1b[0m: " if p.tty else ""
 
 
 async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:

@@ -1,8 +1,10 @@
 """How the image registry and the host's disk answer a pull, shared by ``docker pull`` and compose's
 pull (``up`` of a new image): refused, unreachable, or no room left under ``/var/lib/docker``.
 
-The messages follow the Docker daemon's wording: "pull access denied for REPO, repository does not
-exist or may require 'docker login'", ``Get "https://REGISTRY/v2/": dial tcp: lookup REGISTRY …: no such
+The messages follow the Docker daemon's wording: a registry that demands a login it was not given, as dockerd
+20.10.24 said here against the lab's docker-registry 2.8 (``lab fault registry deny``) to ``docker pull`` and to
+``docker-compose up`` alike: ``Head "https://docker.whatsapp.biz/v2/coreapp/manifests/v2.41.2": no basic auth
+credentials``; ``Get "https://REGISTRY/v2/": dial tcp: lookup REGISTRY …: no such
 host`` and ``write /var/lib/docker/…: no space left on device``.
 """
 
@@ -21,8 +23,8 @@ def pull_refusal(host: HostContext, image: str) -> str | None:
     if host.brain.registry_unreachable:
         return f'Get "https://{registry}/v2/": dial tcp: lookup {registry} on 127.0.0.53:53: no such host'
     if host.brain.registry_denied:
-        return (f"pull access denied for {repo}, repository does not exist or may require 'docker login': "
-                "denied: requested access to the resource is denied")
+        path, tag = repo.split("/", 1)[-1], image.rsplit(":", 1)[-1]
+        return f'Head "https://{registry}/v2/{path}/manifests/{tag}": no basic auth credentials'
     if host.disk_free_kb < PULL_NEEDS_KB:
         return (f"failed to register layer: write /var/lib/docker/overlay2/{abs(hash(image)) % 16**12:012x}/diff/"
                 "opt/whatsapp/lib/libwa.so: no space left on device")

@@ -33,6 +33,25 @@ CONNECTING_DELAY = 1.0
 #: Seconds (times speed) a dbupgrade job takes.
 DBUPGRADE_DELAY = 2.0
 
+#: Folders the Webapp keeps in the media volume; the seed's 2.29.3 upgrade note runs
+#: ``chown -R root <media>/incoming <media>/outgoing <media>/shared`` in the Webapp container.
+MEDIA_DIRS = ("incoming", "outgoing", "shared")
+#: Owner (uid, gid) the Webapp gives those folders when it creates them. Which user 2.29.1/2.29.2 left them to is
+#: not documented (wa-onprem-api.md §6: UNCONFIRMED); the seed only says a chown to root is needed after upgrading
+#: from them. The worlds model it as Debian's ``www-data`` (33) before 2.29.3 and root from 2.29.3 on.
+MEDIA_OWNER_BEFORE_2_29_3 = (33, 33)
+
+
+def media_owner(version: str) -> tuple[int, int]:
+    """(uid, gid) a Webapp of ``version`` ("2.29.2") gives the media folders it creates; unparsable versions
+    count as current (root)."""
+    try:
+        parts = tuple(int(x) for x in version.split(".")[:3])
+    except ValueError:
+        return (0, 0)
+    return MEDIA_OWNER_BEFORE_2_29_3 if parts < (2, 29, 3) else (0, 0)
+
+
 #: Shard counts ``POST /v1/account/shards`` accepts (wa-onprem-api.md §3.5).
 VALID_SHARDS = (1, 2, 4, 8, 16, 32)
 

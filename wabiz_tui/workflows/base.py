@@ -24,7 +24,7 @@ from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sud
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
                                 diagnose_transport, diagnose_verdict)
-from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
+from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import PullProgress, Redactor
@@ -64,6 +64,8 @@ class Procedure:
     def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
         self.profile = profile
         self.settings = settings or RunSettings()
+        #: set by a health wait with ``or_registered`` that found the cluster already registered
+        self.found_registered = False
         self._emit_raw = emit
         self._pool = ConnectionPool(self.settings.ssh)
         self._api: WebappClient | None = None
@@ -569,9 +571,11 @@ class Procedure:
         return verdict
 
     async def _wait_health(self, number: int, registered: bool, accept: Callable[[ClusterVerdict], bool],
-                           *, announce: bool = True) -> bool:
+                           *, announce: bool = True, or_registered: bool = False) -> bool:
         """Step ``number``: poll until ``accept(verdict)`` or ``settings.health_timeout`` seconds pass
-        (``announce`` False when the step was already started by the caller)."""
+        (``announce`` False when the step was already started by the caller). ``or_registered``: a verdict not
+        accepted is judged again as registered, and one at level ok there is accepted too, setting
+        ``self.found_registered`` (a database that kept an earlier install's registration)."""
         if not self._valid(number):
             return False
         if announce:
@@ -583,7 +587,11 @@ class Procedure:
             try:
                 verdict = await self.poll_health(registered)
                 last_error = None
-                if accept(verdict):
+                if or_registered and not accept(verdict):
+                    again = await self.poll_health(True)
+                    if again.level is Level.OK:
+                        self.found_registered, verdict = True, again
+                if accept(verdict) or self.found_registered:
                     if self.settings.journal:
                         self.settings.journal.step_done(number)
                     return self._finish(number, True, verdict.headline, verdict.next_action)

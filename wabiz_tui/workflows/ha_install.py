@@ -212,8 +212,11 @@ class HaInstall(InstallResume):
 
     # ---- API steps ------------------------------------------------------------------------
     async def step_health(self) -> bool:
-        """Step 7: wait until health is as expected before registration (primary master ``unregistered``)."""
-        return await self._wait_health(7, False, lambda v: v.level is Level.OK)
+        """Step 7: wait until health is as expected before registration (primary master ``unregistered``), or
+        healthy as registered: ``uninstall`` keeps the database, so an install after it meets a cluster whose
+        nodes come up registered (lab: Coreapp ``connected`` and no node ``unregistered``), and step 8 has
+        nothing to do."""
+        return await self._wait_health(7, False, lambda v: v.level is Level.OK, or_registered=True)
 
     async def step_health_registered(self) -> bool:
         """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile
@@ -317,6 +320,11 @@ class HaInstall(InstallResume):
         else:
             if not await self.run_step(7):
                 return False
+            if self.found_registered:
+                self._start(8)
+                self._finish(8, True, "already registered: the database kept the registration of an earlier "
+                                      "install (no code needed)")
+                return await self.run_step(9)
             try:
                 if journal and journal.note("code_requested"):
                     self._start(8)

@@ -283,10 +283,8 @@ class Preflight(PreflightDb):
                 continue
             diagnoses = diagnose_lines(out.splitlines(), host.external_hostname)
             words = next((line.strip() for line in reversed(out.splitlines()) if line.strip()), f"status {status}")
-            denied = any(d.key == "IMAGE_PULL_DENIED" for d in diagnoses)
             reason = f"{image} is not on the host and cannot be pulled: {words}"
-            reason += ("; check WA_API_VERSION and access to docker.whatsapp.biz" if denied
-                       else f" ({diagnoses[0].title}): {diagnoses[0].next_action}" if diagnoses
+            reason += (f" ({diagnoses[0].title}): {diagnoses[0].next_action}" if diagnoses
                        else "; or load the image on the host (docker load) where the registry cannot be reached")
             self.report(diagnoses)
             self._record(Check(host.external_hostname, "image", FAILURE, reason))

@@ -133,11 +133,36 @@ def dbupgrade(store: Store, version: str, env: dict, lab: dict, log: Log, stop: 
     return 0
 
 
+def ensure_media_dirs(root: Path, version: str) -> list[str]:
+    """Create :data:`rules.MEDIA_DIRS` under the media volume ``root`` where missing, owned by
+    :func:`rules.media_owner` of ``version`` (existing folders keep their owner, so a 2.29.3 Webapp does not
+    undo what the seed's chown is for). Returns the names created. Raises ``OSError`` when the volume is not
+    writable."""
+    made = []
+    uid, gid = rules.media_owner(version)
+    for name in rules.MEDIA_DIRS:
+        path = root / name
+        if not path.is_dir():
+            path.mkdir(mode=0o755, parents=True)
+            os.chown(path, uid, gid)
+            made.append(name)
+    return made
+
+
 def webapp(store: Store, node_id: str, version: str, port: int, ext_host: str, env: dict, log: Log,
            stop: threading.Event, speed: float) -> int:
-    """Register, make the certificate, serve HTTPS until SIGTERM, heartbeating in the DB."""
+    """Create the media folders, register, make the certificate, serve HTTPS until SIGTERM, heartbeating in
+    the DB."""
     from .store import NodeRow
     from .web import WebApp, serve
+
+    try:
+        made = ensure_media_dirs(Path(media_dir(env)), version)
+    except OSError as exc:
+        log(f"Media directory not writable: {media_dir(env)}: {exc.strerror or exc}", level="E", where="media.cpp:52")
+        return 1
+    if made:
+        log(f"Created media folders {', '.join(made)} in {media_dir(env)}")
 
     now = time.time()
     store.register(NodeRow(node_id, rules.WEBAPP, ext_host, port, version, now, now, now))
