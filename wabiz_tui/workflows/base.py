@@ -23,7 +23,7 @@ from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sud
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
                                 diagnose_transport, diagnose_verdict)
-from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge
+from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, registered_by_cluster
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import PullProgress, Redactor
@@ -51,6 +51,9 @@ def _failed(task: asyncio.Future) -> bool:
 #: Seconds the background host probe (compose flavour + ``docker info``) may take: a wedged Docker daemon
 #: must not hold a step for the whole command timeout with nothing on the host's pane.
 PROBE_TIMEOUT = 30.0
+#: seconds between two "still waiting" lines of a health step (a wait is never silent for longer)
+PROGRESS_EVERY = 10.0
+
 
 class Procedure:
     """Base of the procedures. ``profile`` may be replaced between steps; call :meth:`close` at the end."""
@@ -552,10 +555,13 @@ class Procedure:
                     tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
                     p.shards, registered, in_grace)
 
-    async def poll_health(self, registered: bool) -> ClusterVerdict:
-        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError."""
+    async def poll_health(self, registered: bool | None) -> ClusterVerdict:
+        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError.
+        ``registered`` None: as the cluster says (``domain.health.registered_by_cluster``; not yet said: False)."""
         body = await self._client().health()
         try:
+            if registered is None:
+                registered = bool(registered_by_cluster(body))
             verdict = judge(body, self.plan(registered))
         except HealthFormatError as exc:
             raise ApiError(f"health answer not understood: {exc}") from None
@@ -563,15 +569,19 @@ class Procedure:
         self.emit(HealthUpdated(verdict))
         return verdict
 
-    async def _wait_health(self, number: int, registered: bool, accept: Callable[[ClusterVerdict], bool],
-                           *, announce: bool = True) -> bool:
+    async def _wait_health(self, number: int, registered: bool | None, accept: Callable[[ClusterVerdict], bool],
+                           *, announce: bool = True, done: Callable[[ClusterVerdict], str] | None = None) -> bool:
         """Step ``number``: poll until ``accept(verdict)`` or ``settings.health_timeout`` seconds pass
-        (``announce`` False when the step was already started by the caller)."""
+        (``announce`` False when the step was already started by the caller; ``registered`` None: as the
+        cluster says). While waiting, a line with the elapsed time and the latest verdict every
+        ``PROGRESS_EVERY`` seconds, so a wait is never silent. ``done(verdict)``: the summary when accepted."""
         if not self._valid(number):
             return False
         if announce:
             self._start(number)
-        deadline = time.monotonic() + self.settings.health_timeout
+        started = time.monotonic()
+        deadline = started + self.settings.health_timeout
+        said = started
         last_error: ApiError | None = None
         verdict: ClusterVerdict | None = None
         while True:
@@ -581,7 +591,7 @@ class Procedure:
                 if accept(verdict):
                     if self.settings.journal:
                         self.settings.journal.step_done(number)
-                    return self._finish(number, True, verdict.headline, verdict.next_action)
+                    return self._finish(number, True, done(verdict) if done else verdict.headline, verdict.next_action)
             except ApiError as exc:
                 if exc.kind in ("auth", "tls", "not_tls", "dns", "config"):
                     self._report_findings([diagnose_transport(exc.kind, str(exc))])
@@ -599,4 +609,9 @@ class Procedure:
                     return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
                                         (last_error.next_action if last_error else "") or "check the waweb container (docker-compose logs waweb)")
                 return self._finish(number, False, verdict.headline, verdict.next_action)
+            if time.monotonic() - said >= PROGRESS_EVERY:
+                said = time.monotonic()
+                latest = verdict.headline if last_error is None and verdict is not None else f"no answer: {last_error}"
+                self.emit(Message(f"step {number}: still waiting, {said - started:.0f} s of "
+                                  f"{self.settings.health_timeout:.0f} s: {latest}"))
             await asyncio.sleep(self.settings.poll_interval)

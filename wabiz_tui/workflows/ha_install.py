@@ -355,8 +355,11 @@ class HaInstall(Procedure):
 
     # ---- API steps ------------------------------------------------------------------------
     async def step_health(self) -> bool:
-        """Step 7: wait until health is as expected before registration (primary master ``unregistered``)."""
-        return await self._wait_health(7, False, lambda v: v.level is Level.OK)
+        """Step 7: wait until health is as expected for what the cluster says: before registration (primary
+        master ``unregistered``), or, when the number is already registered (a DB kept from an earlier install,
+        whatever the run state says), healthy as registered; then :attr:`last_verdict` ``.registered`` tells."""
+        return await self._wait_health(7, None, lambda v: v.level is Level.OK, done=lambda v: (
+            f"the number is already registered (the cluster says so): {v.headline}" if v.registered else v.headline))
 
     async def step_health_registered(self) -> bool:
         """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile
@@ -460,6 +463,11 @@ class HaInstall(Procedure):
         else:
             if not await self.run_step(7):
                 return False
+            if self.last_verdict is not None and self.last_verdict.registered:
+                self._start(8)
+                self._finish(8, True, "already registered: the cluster's nodes say so (a DB kept from an earlier "
+                                      "install): step 8 skipped, no code requested")
+                return await self.run_step(9)
             try:
                 if journal and journal.note("code_requested"):
                     self._start(8)

