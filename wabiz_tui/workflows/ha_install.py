@@ -344,6 +344,19 @@ class HaInstall(Procedure):
                               f"{failed[0].name}: {failed[0].reason}" if failed else "preflight failed", notice=True))
         return ok
 
+    async def _preflight_needed(self) -> bool:
+        """Whether the preflight runs before step 1, so its DB login through the SSH tunnel passes before
+        anything is uploaded and step 3 can overwrite ``db.env``: containers not started yet (a first install,
+        a stale or changed journal), or a host's ``db.env`` is not what the profile renders now (a changed
+        password), or a host cannot be asked."""
+        journal = self.settings.journal
+        if not (journal and journal.hosts_done(5)):
+            return True
+        want = self.step_inputs()[3][0]
+        digests = await asyncio.gather(*(self._remote_digest(h, remote_files(h)[DB_ENV_FILE]) for h in self.profile.hosts),
+                                       return_exceptions=True)
+        return any(d != want for d in digests)
+
     async def _registered_now(self) -> bool:
         """Whether the cluster answers health with no ``unregistered`` node (re-check of step 8)."""
         try:
@@ -451,7 +464,7 @@ class HaInstall(Procedure):
                 self.emit(Message(self._redact(f"not started: {duplicate.title}: {duplicate.evidence}"), notice=True))
                 return False
         for number in range(1, 7):
-            if number == 5 and self.settings.preflight and not (journal and journal.hosts_done(5)):
+            if number == 1 and self.settings.preflight and await self._preflight_needed():
                 if not await self.preflight():
                     return False
             if not await self.run_step(number):
