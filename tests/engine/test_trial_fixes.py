@@ -74,3 +74,27 @@ async def test_a_wrong_db_password_is_refused_before_db_env_is_overwritten(insta
     assert "uploaded db.env" not in out and "uploading db.env" not in out, out
     assert all(path.read_bytes() == before for path, before in files.items())
     assert "not-the-password" not in out + err
+
+
+async def test_health_just_after_the_start_says_starting_within_the_grace(demo, tmp_path, capsys):
+    import json
+
+    from wabiz_tui.config.runstate import read_run_state
+    from wabiz_tui.health_cli import run_health
+
+    demo.cluster.speed = 1.0  # nodes answer 1011 for the simulator's whole start delay
+    wf = HaInstall(demo.profile, emit=Recorder(), settings=settings_for(demo, tmp_path))
+    try:
+        for number in range(1, 6):
+            assert await wf.run_step(number)
+    finally:
+        await wf.close()
+    assert isinstance((read_run_state(demo.profile) or {}).get("started_at"), float)
+    # first install (unregistered), and a registered cluster started again: both inside the grace
+    for profile in (demo.profile, demo.profile.with_changes(installed=True)):
+        capsys.readouterr()
+        await run_health(profile, as_json=True, watch=False, interval=1.0)
+        result = json.loads(capsys.readouterr().out.splitlines()[0])
+        nodes = result["verdict"]["nodes"]
+        assert nodes and all(n["reason"] == "starting: Service not ready (1011)" and n["level"] == "waiting" for n in nodes), nodes
+        assert result["verdict"]["level"] == "waiting", result["verdict"]

@@ -532,6 +532,8 @@ class Procedure:
                                                                  f"leaves as it is: restarting it"))
                     await self._checked(host, inv.command("restart", role.service), f"restart {role.service}",
                                         f"read {role.service}'s logs (docker-compose logs --tail 50 {role.service})")
+        # read by `health` in another process: transitional states are tolerated for the grace from here
+        self.record_run_state(started_at=time.time())
         return "started"
 
     # ---- health ---------------------------------------------------------------------------
