@@ -98,3 +98,23 @@ async def test_health_just_after_the_start_says_starting_within_the_grace(demo, 
         nodes = result["verdict"]["nodes"]
         assert nodes and all(n["reason"] == "starting: Service not ready (1011)" and n["level"] == "waiting" for n in nodes), nodes
         assert result["verdict"]["level"] == "waiting", result["verdict"]
+
+
+async def test_logs_name_the_real_connection_error(demo, tmp_path):
+    """A missing key file: logs says so, as install does, not "docker did not answer the probe"."""
+    from pathlib import Path
+
+    from wabiz_tui.workflows.events import HostFinished
+    from wabiz_tui.workflows.logs import LogCollection, LogRequest
+
+    for key in {h.ssh.key_file for h in demo.profile.hosts if h.ssh.key_file}:
+        Path(key).unlink()
+    events = Recorder()
+    wf = LogCollection(demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        assert not await wf.collect(LogRequest(), tmp_path)
+    finally:
+        await wf.close()
+    failed = [e for e in events.of(HostFinished) if not e.ok]
+    assert len(failed) == len(demo.profile.hosts), events.text()
+    assert all("does not exist" in e.error and "docker did not answer" not in e.error for e in failed), events.text()

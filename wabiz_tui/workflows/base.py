@@ -430,6 +430,9 @@ class Procedure:
         docker goes through sudo. Raises :class:`RemoteError` for SSH trouble."""
         name, mode = host.external_hostname, host.ssh.docker_sudo
         out: list[str] = []
+        # connected first, outside the try: a missing key file or a refused login is said as it is, never
+        # as docker not answering (a fresh-user trial got the latter from `logs` for a missing key file)
+        await self._pool.get(host)
         try:
             status = await self._run(host, probe_command(mode), out.append, echo=False, quiet=True, timeout=PROBE_TIMEOUT)
         except HostUnreachable:
