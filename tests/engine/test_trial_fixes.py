@@ -118,3 +118,17 @@ async def test_logs_name_the_real_connection_error(demo, tmp_path):
     failed = [e for e in events.of(HostFinished) if not e.ok]
     assert len(failed) == len(demo.profile.hosts), events.text()
     assert all("does not exist" in e.error and "docker did not answer" not in e.error for e in failed), events.text()
+
+
+async def test_cli_uninstall_then_install_ends_healthy_without_registering(installed):
+    from .test_install_resume import finish, start
+
+    profile = str(installed.profile_path)
+    code, out, err = await finish(await start("uninstall", profile, "--yes", "--confirm-name", "demo"))
+    assert code == 0, out + err
+    sent = len(installed.cluster.sms_outbox)
+    code, out, err = await finish(await start("install", profile, "--yes"))
+    assert code == 0, out + err
+    assert "step 8 skipped" in out and "Not ready for registration" not in out, out
+    assert out.strip().splitlines()[-1].startswith("verdict: HA healthy"), out
+    assert len(installed.cluster.sms_outbox) == sent
