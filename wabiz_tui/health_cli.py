@@ -15,6 +15,7 @@ from dataclasses import asdict
 
 from .domain.health import ClusterVerdict, Level
 from .exitcodes import HealthExit
+from .config.runstate import read_run_state
 from .workflows.monitor import HealthMonitor, PollResult
 
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
@@ -76,6 +77,9 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
 async def run_health(profile, *, as_json: bool, watch: bool, interval: float) -> int:
     """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll."""
     monitor = HealthMonitor(profile, interval=interval)
+    started = (read_run_state(profile) or {}).get("started_at")
+    if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
+        monitor.note_start(at=float(started))
     try:
         result = await monitor.poll_once()
         _print(result, as_json, first=True)

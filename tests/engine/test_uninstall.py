@@ -102,6 +102,6 @@ async def test_install_after_uninstall_meets_the_kept_registration_and_ends_heal
         assert await again.run_all(code), events.text()
     finally:
         await again.close()
-    assert not asked and again.found_registered
-    assert "already registered: the database kept the registration" in events.text()
+    assert not asked and again.last_verdict.registered
+    assert "already registered: the cluster's nodes say so" in events.text()
     assert load_profile(installed.profile_path).installed

@@ -365,7 +365,9 @@ def diagnose_verdict(verdict: ClusterVerdict) -> list[Diagnosis]:
             keys.add(key)
             out.append(_make(key, evidence, host))
 
-    if not verdict.registered and verdict.primary_master:
+    # the cluster's own word, not the plan's: a kept DB can hold a registered number the run state forgot
+    if not verdict.registered and any(r.host == verdict.primary_master and r.actual_role == "primary_master"
+                                      and r.actual_status == "unregistered" for r in verdict.nodes):
         add("CLUSTER_UNREGISTERED", f"primary master {verdict.primary_master} is unregistered")
     for p in verdict.problems:
         if p.startswith("no standby"):

@@ -104,6 +104,23 @@ def parse_health(body: Mapping[str, Any]) -> list[NodeState]:
     return sorted(nodes, key=lambda n: n.key)
 
 
+def registered_by_cluster(body: Mapping[str, Any]) -> bool | None:
+    """Whether the number is registered, as the cluster itself says: the primary master ``unregistered``
+    → False; the primary master ``connected``/``disconnected``, or any coreapp ``connected`` → True; None
+    while no node says (no primary master yet, nodes starting). Design.md §4: before registration the
+    primary master says ``unregistered``; registered, it says ``disconnected`` (HA) or either (Multiconnect).
+    Raises :class:`HealthFormatError` like :func:`parse_health`."""
+    nodes = parse_health(body)
+    primaries = [n.gateway_status for n in nodes if n.role == "primary_master"]
+    if "unregistered" in primaries:
+        return False
+    if any(s in ("connected", "disconnected") for s in primaries):
+        return True
+    if any(n.kind == "coreapp" and n.gateway_status == "connected" for n in nodes):
+        return True
+    return None
+
+
 @dataclass(frozen=True)
 class Plan:
     """What should run: host names per role, the shard count, whether the number is registered.

@@ -24,7 +24,7 @@ from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sud
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.diagnosis import (Diagnosis, diagnose_api_error, diagnose_duplicate_number, diagnose_lines,
                                 diagnose_transport, diagnose_verdict)
-from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge
+from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, registered_by_cluster
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 from ..domain.text import PullProgress, Redactor
@@ -52,6 +52,9 @@ def _failed(task: asyncio.Future) -> bool:
 #: Seconds the background host probe (compose flavour + ``docker info``) may take: a wedged Docker daemon
 #: must not hold a step for the whole command timeout with nothing on the host's pane.
 PROBE_TIMEOUT = 30.0
+#: seconds between two "still waiting" lines of a health step (a wait is never silent for longer)
+PROGRESS_EVERY = 10.0
+
 
 class Procedure:
     """Base of the procedures. ``profile`` may be replaced between steps; call :meth:`close` at the end."""
@@ -64,8 +67,6 @@ class Procedure:
     def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
         self.profile = profile
         self.settings = settings or RunSettings()
-        #: set by a health wait with ``or_registered`` that found the cluster already registered
-        self.found_registered = False
         self._emit_raw = emit
         self._pool = ConnectionPool(self.settings.ssh)
         self._api: WebappClient | None = None
@@ -430,6 +431,9 @@ class Procedure:
         docker goes through sudo. Raises :class:`RemoteError` for SSH trouble."""
         name, mode = host.external_hostname, host.ssh.docker_sudo
         out: list[str] = []
+        # connected first, outside the try: a missing key file or a refused login is said as it is, never
+        # as docker not answering (a fresh-user trial got the latter from `logs` for a missing key file)
+        await self._pool.get(host)
         try:
             status = await self._run(host, probe_command(mode), out.append, echo=False, quiet=True, timeout=PROBE_TIMEOUT)
         except HostUnreachable:
@@ -536,6 +540,8 @@ class Procedure:
                                                                  f"leaves as it is: restarting it"))
                     await self._checked(host, inv.command("restart", role.service), f"restart {role.service}",
                                         f"read {role.service}'s logs (docker-compose logs --tail 50 {role.service})")
+        # read by `health` in another process: transitional states are tolerated for the grace from here
+        self.record_run_state(started_at=time.time())
         return "started"
 
     # ---- health ---------------------------------------------------------------------------
@@ -559,10 +565,13 @@ class Procedure:
                     tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
                     p.shards, registered, in_grace)
 
-    async def poll_health(self, registered: bool) -> ClusterVerdict:
-        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError."""
+    async def poll_health(self, registered: bool | None) -> ClusterVerdict:
+        """One ``GET /v1/health`` judged against the plan; emits :class:`HealthUpdated`. Raises ApiError.
+        ``registered`` None: as the cluster says (``domain.health.registered_by_cluster``; not yet said: False)."""
         body = await self._client().health()
         try:
+            if registered is None:
+                registered = bool(registered_by_cluster(body))
             verdict = judge(body, self.plan(registered))
         except HealthFormatError as exc:
             raise ApiError(f"health answer not understood: {exc}") from None
@@ -570,31 +579,29 @@ class Procedure:
         self.emit(HealthUpdated(verdict))
         return verdict
 
-    async def _wait_health(self, number: int, registered: bool, accept: Callable[[ClusterVerdict], bool],
-                           *, announce: bool = True, or_registered: bool = False) -> bool:
+    async def _wait_health(self, number: int, registered: bool | None, accept: Callable[[ClusterVerdict], bool],
+                           *, announce: bool = True, done: Callable[[ClusterVerdict], str] | None = None) -> bool:
         """Step ``number``: poll until ``accept(verdict)`` or ``settings.health_timeout`` seconds pass
-        (``announce`` False when the step was already started by the caller). ``or_registered``: a verdict not
-        accepted is judged again as registered, and one at level ok there is accepted too, setting
-        ``self.found_registered`` (a database that kept an earlier install's registration)."""
+        (``announce`` False when the step was already started by the caller; ``registered`` None: as the
+        cluster says). While waiting, a line with the elapsed time and the latest verdict every
+        ``PROGRESS_EVERY`` seconds, so a wait is never silent. ``done(verdict)``: the summary when accepted."""
         if not self._valid(number):
             return False
         if announce:
             self._start(number)
-        deadline = time.monotonic() + self.settings.health_timeout
+        started = time.monotonic()
+        deadline = started + self.settings.health_timeout
+        said = started
         last_error: ApiError | None = None
         verdict: ClusterVerdict | None = None
         while True:
             try:
                 verdict = await self.poll_health(registered)
                 last_error = None
-                if or_registered and not accept(verdict):
-                    again = await self.poll_health(True)
-                    if again.level is Level.OK:
-                        self.found_registered, verdict = True, again
-                if accept(verdict) or self.found_registered:
+                if accept(verdict):
                     if self.settings.journal:
                         self.settings.journal.step_done(number)
-                    return self._finish(number, True, verdict.headline, verdict.next_action)
+                    return self._finish(number, True, done(verdict) if done else verdict.headline, verdict.next_action)
             except ApiError as exc:
                 if exc.kind in ("auth", "tls", "not_tls", "dns", "config"):
                     self._report_findings([diagnose_transport(exc.kind, str(exc))])
@@ -612,4 +619,9 @@ class Procedure:
                     return self._finish(number, False, f"no health answer within {self.settings.health_timeout:.0f} s: {last_error}",
                                         (last_error.next_action if last_error else "") or "check the waweb container (docker-compose logs waweb)")
                 return self._finish(number, False, verdict.headline, verdict.next_action)
+            if time.monotonic() - said >= PROGRESS_EVERY:
+                said = time.monotonic()
+                latest = verdict.headline if last_error is None and verdict is not None else f"no answer: {last_error}"
+                self.emit(Message(f"step {number}: still waiting, {said - started:.0f} s of "
+                                  f"{self.settings.health_timeout:.0f} s: {latest}"))
             await asyncio.sleep(self.settings.poll_interval)

@@ -201,6 +201,19 @@ class HaInstall(InstallResume):
                               f"{failed[0].name}: {failed[0].reason}" if failed else "preflight failed", notice=True))
         return ok
 
+    async def _preflight_needed(self) -> bool:
+        """Whether the preflight runs before step 1, so its DB login through the SSH tunnel passes before
+        anything is uploaded and step 3 can overwrite ``db.env``: containers not started yet (a first install,
+        a stale or changed journal), or a host's ``db.env`` is not what the profile renders now (a changed
+        password), or a host cannot be asked."""
+        journal = self.settings.journal
+        if not (journal and journal.hosts_done(5)):
+            return True
+        want = self.step_inputs()[3][0]
+        digests = await asyncio.gather(*(self._remote_digest(h, remote_files(h)[DB_ENV_FILE]) for h in self.profile.hosts),
+                                       return_exceptions=True)
+        return any(d != want for d in digests)
+
     async def _registered_now(self) -> bool:
         """Whether the cluster answers health with no ``unregistered`` node (re-check of step 8)."""
         try:
@@ -212,11 +225,11 @@ class HaInstall(InstallResume):
 
     # ---- API steps ------------------------------------------------------------------------
     async def step_health(self) -> bool:
-        """Step 7: wait until health is as expected before registration (primary master ``unregistered``), or
-        healthy as registered: ``uninstall`` keeps the database, so an install after it meets a cluster whose
-        nodes come up registered (lab: Coreapp ``connected`` and no node ``unregistered``), and step 8 has
-        nothing to do."""
-        return await self._wait_health(7, False, lambda v: v.level is Level.OK, or_registered=True)
+        """Step 7: wait until health is as expected for what the cluster says: before registration (primary
+        master ``unregistered``), or, when the number is already registered (a DB kept from an earlier install,
+        whatever the run state says), healthy as registered; then :attr:`last_verdict` ``.registered`` tells."""
+        return await self._wait_health(7, None, lambda v: v.level is Level.OK, done=lambda v: (
+            f"the number is already registered (the cluster says so): {v.headline}" if v.registered else v.headline))
 
     async def step_health_registered(self) -> bool:
         """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile
@@ -308,7 +321,7 @@ class HaInstall(InstallResume):
                 self.emit(Message(self._redact(f"not started: {duplicate.title}: {duplicate.evidence}"), notice=True))
                 return False
         for number in range(1, 7):
-            if number == 5 and self.settings.preflight and not (journal and journal.hosts_done(5)):
+            if number == 1 and self.settings.preflight and await self._preflight_needed():
                 if not await self.preflight():
                     return False
             if not await self.run_step(number):
@@ -320,10 +333,10 @@ class HaInstall(InstallResume):
         else:
             if not await self.run_step(7):
                 return False
-            if self.found_registered:
+            if self.last_verdict is not None and self.last_verdict.registered:
                 self._start(8)
-                self._finish(8, True, "already registered: the database kept the registration of an earlier "
-                                      "install (no code needed)")
+                self._finish(8, True, "already registered: the cluster's nodes say so (a DB kept from an earlier "
+                                      "install): step 8 skipped, no code requested")
                 return await self.run_step(9)
             try:
                 if journal and journal.note("code_requested"):

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..api.client import ApiError, WebappClient
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
-from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, parse_health
+from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, registered_by_cluster
 from ..domain.model import ClusterProfile, Role
 
 DEFAULT_INTERVAL = 5.0
@@ -85,6 +85,7 @@ class HealthMonitor:
         self._client = client or client_for(profile)
         self._clock, self._wall = clock, wall
         self._grace_until = 0.0
+        self._registered = profile.installed
         self._track = _Track()
         self._active: set[tuple[str, str]] = set()
         self.timeline: list[TimelineEntry] = []
@@ -94,9 +95,16 @@ class HealthMonitor:
         """Close the API client."""
         await self._client.aclose()
 
-    def note_start(self) -> None:
-        """A start, upgrade or failover happened now: tolerate transitional states for ``grace`` seconds."""
-        self._grace_until = self._clock() + self.grace
+    def note_start(self, at: float | None = None) -> None:
+        """A start, upgrade or failover happened now (or at ``at``, epoch seconds, e.g. the run state's
+        ``started_at`` written when ``up -d`` ran): tolerate transitional states for ``grace`` seconds from then."""
+        ago = 0.0 if at is None else max(0.0, self._wall() - at)
+        self._grace_until = self._clock() + self.grace - ago
+
+    @property
+    def in_grace(self) -> bool:
+        """Whether transitional states are tolerated now (within ``grace`` seconds of the last start)."""
+        return self._clock() < self._grace_until
 
     def _entry(self, text: str, severity: str = "info") -> TimelineEntry:
         e = TimelineEntry(self._wall(), text, severity)
@@ -116,10 +124,10 @@ class HealthMonitor:
         start = self._clock()
         try:
             body = await self._client.health()
-            nodes = parse_health(body)
-            registered = bool(nodes) and not any(n.gateway_status == "unregistered" for n in nodes)
+            said = registered_by_cluster(body)  # None while every node is starting: the last known answer holds
+            registered = self._registered = self._registered if said is None else said
             shards = await self._shards(registered)
-            verdict = judge(body, plan_for(self.profile, shards, registered, self._clock() < self._grace_until))
+            verdict = judge(body, plan_for(self.profile, shards, registered, self.in_grace))
             error = None
         except ApiError as exc:
             verdict, error = None, exc
