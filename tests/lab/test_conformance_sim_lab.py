@@ -11,7 +11,7 @@ import shlex
 
 import asyncssh
 
-from tests.lab.conftest import cli  # noqa: F401  (the lab fixture's module)
+from tests.realdocker.test_conformance import SEQUENCE as REAL_DOCKER_SEQUENCE
 from tests.realdocker.test_conformance import run_all, run_on_simulated_host
 from wabiz_tui.config.profile import load_profile
 from wabiz_tui.domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
@@ -20,14 +20,9 @@ from wabiz_tui.lab import faults
 HOST = "wa-core-2"
 VERSION = "2.41.2"
 OTHER = "docker.whatsapp.biz/coreapp:v2.29.2"  # a tag the host does not hold: pulled under a refusing registry
-STATE = "docker inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}' biz_wacore_1"
+STATE = REAL_DOCKER_SEQUENCE[6][0]  # docker inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}'
 
-SEQUENCE = (
-    ("up -d wacore", "create on a PTY"),
-    ("up -d wacore", "up-to-date"),
-    ("ps -q", "64-hex ids"),
-    ("ps", "table"),
-    ("logs --no-color --tail 1 wacore", "Attaching to + prefixes"),
+SEQUENCE = REAL_DOCKER_SEQUENCE[:5] + (  # create, up-to-date, ps -q, ps, logs --tail 1
     (STATE, "inspect: running"),
     ("docker kill biz_wacore_1", "docker kill"),
     ("docker wait biz_wacore_1", "docker wait: the exit code"),
