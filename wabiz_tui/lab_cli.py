@@ -1,8 +1,8 @@
 """The ``wabiz-tui lab`` face: ``up``, ``status``, ``down``, ``fault …``, ``code`` on the lab of real parts
 (:mod:`wabiz_tui.lab`). It turns the lab's facts into a profile with the client's own loader and saves it.
 
-Exit codes: 0 done, 1 a lab step failed, 2 the lab cannot run here (not root, not Linux, tool missing) or bad
-arguments, 3 ``up`` while a lab is already up.
+Exit codes (the table of :mod:`wabiz_tui.exitcodes`): 0 done, 1 a lab step failed, 2 bad arguments, 3 the lab
+cannot run here (not root, not Linux, a tool missing), 4 ``up`` while a lab is already up.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from .exitcodes import Exit
 
 FAULTS = {
     "kill": "HOST SERVICE — docker kill the service's container on HOST (e.g. kill wa-core-1 wacore)",
@@ -40,8 +42,12 @@ def add_parser(sub) -> None:
     up.add_argument("--db", choices=["mysql", "postgres"], default="mysql", help="mysql = MariaDB (default) or postgres")
     up.add_argument("--versions", default="2.41.2",
                     help="WA_API_VERSIONs to build stand-in images for, comma-separated (the first goes in the profile)")
-    up.add_argument("--db-version-spoof", action="store_true",
-                    help="MariaDB announces MySQL 8.0.36 instead of its real version")
+    # The client's support matrix names MySQL 5.7/8.0 only, so a MariaDB announcing itself fails the preflight: the
+    # rehearsal default spoofs; --real-db-version shows how the product names a real MariaDB.
+    up.add_argument("--db-version-spoof", dest="db_version_spoof", action="store_true", default=True,
+                    help="MariaDB announces MySQL 8.0.36 (the default, so the preflight passes)")
+    up.add_argument("--real-db-version", dest="db_version_spoof", action="store_false",
+                    help="MariaDB announces its real version (the preflight then names it as unsupported)")
     up.add_argument("--speed", type=float, default=1.0, help="the stand-in nodes' speed factor (lower is faster)")
     st = lsub.add_parser("status", help="hosts, addresses, daemons, memory and the lab's shortcuts")
     st.add_argument("--json", action="store_true", help="print the status as JSON")
@@ -67,11 +73,13 @@ def run(args: argparse.Namespace) -> int:
         check_can_run()
         return _COMMANDS[args.lab_command](args)
     except LabRefused as exc:
-        return _err(str(exc), 2)
+        return _err(str(exc), Exit.CANNOT_CHECK)
     except LabAlreadyUp as exc:
-        return _err(str(exc), 3)
-    except (LabError, ValueError) as exc:
-        return _err(str(exc), 1)
+        return _err(str(exc), Exit.REFUSED)
+    except ValueError as exc:
+        return _err(str(exc), Exit.BAD_INPUT)
+    except LabError as exc:
+        return _err(str(exc), Exit.FAILED)
 
 
 def _versions(text: str) -> tuple[str, ...]:

@@ -94,7 +94,7 @@ def test_up_twice_says_so_and_host_keys_survive_down(clean_machine):
     control.up(paths, hosts=1, build_images=False, log=lambda *_: None)
     first = paths.known_hosts.read_text()
     again = cli("lab", "up", "--hosts", "1")
-    assert again.returncode == 3 and "already up" in again.stderr
+    assert again.returncode == 4 and "already up" in again.stderr
     assert cli("lab", "down").returncode == 0
     control.up(paths, hosts=1, build_images=False, log=lambda *_: None)
     assert paths.known_hosts.read_text() == first
@@ -103,7 +103,7 @@ def test_up_twice_says_so_and_host_keys_survive_down(clean_machine):
 def test_lab_refuses_without_root_in_one_sentence(monkeypatch, capsys):
     from wabiz_tui.cli import main
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert main(["lab", "status"]) == 2
+    assert main(["lab", "status"]) == 3
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "needs root" in err
 
