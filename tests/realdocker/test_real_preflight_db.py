@@ -27,13 +27,19 @@ def bin_without_nc(tmp_path: Path) -> str:
     return str(d)
 
 
-async def preflight(host) -> tuple[dict, list]:
+async def preflight(real_docker, real_mariadb, tmp_path, **host_options) -> tuple[dict, list]:
+    """The preflight on a new OpenSSH host (``host_options`` as :func:`make_host` takes them) whose profile uses
+    the real MariaDB: ``({(host, check name): Check}, [DB finding keys])``; the host's sshd is stopped after."""
+    host = make_host(real_docker, tmp_path, db=mariadb_env(real_mariadb), **host_options)
     events = Recorder()
-    wf = Preflight(host.profile, emit=events, settings=host.settings)
     try:
-        await wf.run()
+        wf = Preflight(host.profile, emit=events, settings=host.settings)
+        try:
+            await wf.run()
+        finally:
+            await wf.close()
     finally:
-        await wf.close()
+        stop_sshd(host.sshd)
     return {(c.host, c.name): c for c in wf.results}, [e.key for e in events if isinstance(e, Finding) and e.key in DB_KEYS]
 
 
@@ -42,11 +48,7 @@ def mariadb_env(db) -> DbEnv:
 
 
 async def test_real_mariadb_is_recognised_once(real_docker, real_mariadb, tmp_path):
-    host = make_host(real_docker, tmp_path, db=mariadb_env(real_mariadb))
-    try:
-        results, keys = await preflight(host)
-    finally:
-        stop_sshd(host.sshd)
+    results, keys = await preflight(real_docker, real_mariadb, tmp_path)
     database = results[("wa-real-1", "database")]
     assert database.level == OK and database.reason.startswith("MariaDB 10.11"), database
     assert results[("", "db login")].level == OK
@@ -57,12 +59,7 @@ async def test_real_mariadb_is_recognised_once(real_docker, real_mariadb, tmp_pa
 
 
 async def test_a_host_without_nc_still_checks_the_db_and_logs_in(real_docker, real_mariadb, tmp_path):
-    path = bin_without_nc(tmp_path)
-    host = make_host(real_docker, tmp_path, db=mariadb_env(real_mariadb), path=path)
-    try:
-        results, _ = await preflight(host)
-    finally:
-        stop_sshd(host.sshd)
+    results, _ = await preflight(real_docker, real_mariadb, tmp_path, path=bin_without_nc(tmp_path))
     database = results[("wa-real-1", "database")]
     assert database.level == OK and "MariaDB 10.11" in database.reason, database
     assert results[("", "db login")].level == OK and "SSH tunnel via wa-real-1" in results[("", "db login")].reason
@@ -71,12 +68,8 @@ async def test_a_host_without_nc_still_checks_the_db_and_logs_in(real_docker, re
 async def test_without_forwarding_and_without_nc_bash_probes_the_port(real_docker, real_mariadb, tmp_path):
     """sshd refuses forwarding (AllowTcpForwarding no) and the host has no nc: bash's /dev/tcp tells the port
     answers; the login is tried and its refusal said as such (no tunnel), never counted as a DB failure."""
-    host = make_host(real_docker, tmp_path, db=mariadb_env(real_mariadb), path=bin_without_nc(tmp_path),
-                     options=("AllowTcpForwarding no",))
-    try:
-        results, keys = await preflight(host)
-    finally:
-        stop_sshd(host.sshd)
+    results, keys = await preflight(real_docker, real_mariadb, tmp_path, path=bin_without_nc(tmp_path),
+                                    options=("AllowTcpForwarding no",))
     database = results[("wa-real-1", "database")]
     assert database.level == OK and "bash /dev/tcp" in database.reason, database
     login = results[("", "db login")]
