@@ -51,7 +51,7 @@ class LabTarget:
 
 def six_host_profile(paths, ledger, workdir: Path) -> Path:
     """The lab's profile with the spare host added as a third Coreapp (the 6 lab hosts)."""
-    from wabiz_tui.lab_cli import save_lab_profile
+    from wabiz_tui.cli.lab import save_lab_profile
     path = save_lab_profile(paths, ledger, workdir / "lab.yaml")
     data = yaml.safe_load(path.read_text())
     spare = next(h for h in ledger.data["hosts"] if h["name"] == SPARE)

@@ -21,7 +21,7 @@ import pytest
 from tests.domain.test_validation import good_profile
 from wabiz_tui.config.lock import ClusterBusy, ClusterLock
 from wabiz_tui.config.profile import save_profile
-from wabiz_tui.exitcodes import TABLE, Exit, HealthExit
+from wabiz_tui.domain.exitcodes import TABLE, Exit, HealthExit
 
 CMD = [sys.executable, "-m", "wabiz_tui"]
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -197,7 +197,7 @@ def test_two_locks_in_one_process_exclude_each_other(tmp_path):
                          ids=["unexpected", "os-error"])
 def test_health_that_cannot_run_answers_unknown_never_warning(profile, monkeypatch, error):
     """Review of the merge: Exit.FAILED (1) of the crash path reads as WARNING to a Nagios-style agent."""
-    import wabiz_tui.health_cli as health_cli
+    import wabiz_tui.cli.health as health_cli
     from wabiz_tui.cli import main
 
     async def broken(*_a, **_k):
@@ -210,7 +210,7 @@ def test_health_that_cannot_run_answers_unknown_never_warning(profile, monkeypat
 def test_install_reads_its_journal_again_once_it_holds_the_cluster(profile, monkeypatch):
     """Review of the merge: the journal was read before the lock was taken (a passphrase prompt can sit between
     them), so a run that ended meanwhile (its journal cleared) was resumed from its stale record."""
-    import wabiz_tui.cli as cli
+    import wabiz_tui.cli.main as cli
     from wabiz_tui.config.paths import app_paths
     from wabiz_tui.config.profile import load_profile
     from wabiz_tui.workflows.ha_install import HaInstall

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import questionary
 
-from wabiz_tui import init_wizard
+from wabiz_tui.cli import init as init_wizard
 from wabiz_tui.config.paths import app_paths
 from wabiz_tui.config.profile import load_profile
 

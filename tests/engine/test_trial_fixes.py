@@ -80,7 +80,7 @@ async def test_health_just_after_the_start_says_starting_within_the_grace(demo, 
     import json
 
     from wabiz_tui.config.runstate import read_run_state
-    from wabiz_tui.health_cli import run_health
+    from wabiz_tui.cli.health import run_health
 
     demo.cluster.speed = 1.0  # nodes answer 1011 for the simulator's whole start delay
     wf = HaInstall(demo.profile, emit=Recorder(), settings=settings_for(demo, tmp_path))

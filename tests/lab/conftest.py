@@ -73,7 +73,7 @@ def lab(tmp_path_factory) -> Lab:
     :data:`LAB_VERSIONS`, fast node speed) for the whole session; taken down at the end."""
     need_lab()
     from wabiz_tui.lab import control
-    from wabiz_tui.lab_cli import save_lab_profile
+    from wabiz_tui.cli.lab import save_lab_profile
     paths = Paths()
     if control.is_up(paths):
         if os.environ.get("WABIZ_LAB_REUSE") == "1":  # developer loop: a lab from `lab up --db-version-spoof`

@@ -16,7 +16,7 @@ import sys
 import time
 
 from wabiz_tui.config.profile import load_profile, save_profile
-from wabiz_tui.exitcodes import Exit
+from wabiz_tui.domain.exitcodes import Exit
 
 from .figures import report
 from .helpers import cli, stale

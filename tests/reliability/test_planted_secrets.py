@@ -14,7 +14,7 @@ import tarfile
 from pathlib import Path
 
 from wabiz_tui.config.profile import save_profile
-from wabiz_tui.exitcodes import Exit
+from wabiz_tui.domain.exitcodes import Exit
 
 from .figures import report
 from .helpers import cli

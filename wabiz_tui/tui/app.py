@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from ..domain.model import ClusterProfile
 from ..workflows.events import Event, StepFinished
 from .actions import KeyActions
-from .demo_faults import DemoFaults, FaultActions
+from ..demo.faults import DemoFaults, FaultActions
 from .engine import (
     WorkflowFactory,
     default_mc_factory,

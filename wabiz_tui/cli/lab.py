@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .exitcodes import Exit
+from ..domain.exitcodes import Exit
 
 FAULTS = {
     "kill": "HOST SERVICE — docker kill the service's container on HOST (e.g. kill wa-core-1 wacore)",
@@ -67,8 +67,8 @@ def _err(message: str, code: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``wabiz-tui lab …``; returns the exit code."""
-    from .lab import LabError, LabRefused
-    from .lab.control import LabAlreadyUp, check_can_run
+    from ..lab import LabError, LabRefused
+    from ..lab.control import LabAlreadyUp, check_can_run
     try:
         check_can_run()
         return _COMMANDS[args.lab_command](args)
@@ -92,9 +92,9 @@ def _versions(text: str) -> tuple[str, ...]:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from .lab import control
-    from .lab.profile import spare_hosts
-    from .lab.state import Paths
+    from ..lab import control
+    from ..lab.profile import spare_hosts
+    from ..lab.state import Paths
     if not 0 < args.speed <= 100:
         raise ValueError("--speed must be above 0 and at most 100")
     paths = Paths()
@@ -114,13 +114,13 @@ def _up(args: argparse.Namespace) -> int:
 
 def save_lab_profile(paths, ledger, target: Path | None = None) -> Path:
     """Turn the lab's facts into a profile (validated by the client's loader) and save it with mode 600."""
-    from .config.profile import profile_from_dict, save_profile
-    from .lab.profile import profile_data
+    from ..config.profile import profile_from_dict, save_profile
+    from ..lab.profile import profile_data
     return save_profile(profile_from_dict(profile_data(paths, ledger)), target or paths.profile)
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .lab import control
+    from ..lab import control
     st = control.status()
     if st is None:
         print("no lab is up")
@@ -153,13 +153,13 @@ def _d(d: dict) -> str:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from .lab import control
+    from ..lab import control
     problems = control.down()
     return 1 if problems else 0
 
 
 def _code(args: argparse.Namespace) -> int:
-    from .lab import control
+    from ..lab import control
     st = control.status()
     if st is None:
         return _err("no lab is up", 1)
@@ -168,8 +168,8 @@ def _code(args: argparse.Namespace) -> int:
 
 
 def _fault(args: argparse.Namespace) -> int:
-    from .lab import faults
-    from .lab.state import Paths
+    from ..lab import faults
+    from ..lab.state import Paths
     paths, t, kind = Paths(), args.targets, args.kind
     need = {"kill": 2, "stop": 2, "dockerd-stop": 1, "freeze": 1, "cut": 2, "dns-remove": 1, "registry": 1, "db": 1,
             "media": 1, "dbupgrade": 1, "clock-skew": 0, "clear": 0}[kind]

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
-from .exitcodes import Exit, HealthExit
+from .. import __version__
+from ..domain.exitcodes import Exit, HealthExit
 from .headless import HeadlessPrinter, terminal_passphrase
 
 
@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     mc.add_argument("--key", default="", help="private key file (default: agent and default keys)")
     mc.add_argument("--remote-dir", default="", help="directory for the configuration files (default /home/<user>/biz)")
 
-    from .lab_cli import add_parser as add_lab_parser
+    from .lab import add_parser as add_lab_parser
     add_lab_parser(sub)
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     No traceback reaches the user: an OS error (permission, disk full, missing directory) is one line
     naming the file; anything unexpected is one line naming a crash report written to the state directory.
     """
-    from .config.lock import ClusterBusy as ClusterBusyError
+    from ..config.lock import ClusterBusy as ClusterBusyError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     health = bool(argv) and argv[0] == "health"
@@ -229,8 +229,8 @@ def _terminate(signum, frame) -> None:
 def _crash_report() -> str:
     import traceback
 
-    from .config.paths import app_paths
-    from .domain.text import Redactor
+    from ..config.paths import app_paths
+    from ..domain.text import Redactor
 
     text = traceback.format_exc()
     try:
@@ -253,7 +253,7 @@ WRITES_LOCALLY = ("install", "preflight", "logs", "upgrade", "dbupgrade", "unins
 
 def _local_problems(extra: Sequence[Path] = ()) -> int:
     """0 when the state directory can be written, else print each local problem (path, cause, fix) and return 3."""
-    from .config.paths import app_paths, local_problems
+    from ..config.paths import app_paths, local_problems
 
     problems = local_problems([*app_paths().writable, *extra])
     if not problems:
@@ -280,14 +280,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "render":
         return _render(args)
     if args.command == "lab":
-        from . import lab_cli
+        from . import lab as lab_cli
         return lab_cli.run(args)
     if args.command in ("profiles", "profile"):
         return _profiles(args)
     if args.command == "init":
         if not sys.stdin.isatty():
             return _fail("init asks questions on a terminal; to create a profile without one, write the YAML and use: wabiz-tui profile import FILE")
-        from .init_wizard import run_init
+        from .init import run_init
 
         return run_init()
     if args.command == "plan":
@@ -296,14 +296,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if invalid:
             return invalid
         if args.procedure == "multiconnect":
-            from . import mc_cli
+            from . import multiconnect as mc_cli
 
             return mc_cli.print_plan(profile, args.shards, None)
-        from .profiles_cli import print_plan
+        from .profiles import print_plan
 
         return print_plan(profile, args.procedure, args.to)
     if args.command == "multiconnect":
-        from . import mc_cli
+        from . import multiconnect as mc_cli
 
         profile, path = _load(args.profile)
         return mc_cli.main(args, profile, path)
@@ -322,7 +322,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "wizard":
         return _wizard(args)
     if args.command == "monitor":
-        from .tui.run import run_monitor_tui
+        from ..tui.run import run_monitor_tui
 
         profile, path = _load(args.profile)
         return run_monitor_tui(profile, path)
@@ -331,8 +331,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _load(arg: str):
-    from .config.paths import app_paths
-    from .config.profile import ProfileError, load_profile, resolve_profile
+    from ..config.paths import app_paths
+    from ..config.profile import ProfileError, load_profile, resolve_profile
 
     try:
         path = resolve_profile(arg, app_paths().profiles)
@@ -342,8 +342,8 @@ def _load(arg: str):
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .config.profile import ProfileError
-    from .profiles_cli import export_profile, import_profile, list_profiles, show_profile
+    from ..config.profile import ProfileError
+    from .profiles import export_profile, import_profile, list_profiles, show_profile
 
     if args.command == "profiles":
         return list_profiles()
@@ -362,7 +362,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 def _invalid(profile, *, registration: bool = False) -> int:
     """0 when the profile is valid, else print every field error (with its fix) and return 2."""
-    from .domain.validation import validate_profile
+    from ..domain.validation import validate_profile
 
     errors = validate_profile(profile, registration=registration)
     if not errors:
@@ -371,7 +371,7 @@ def _invalid(profile, *, registration: bool = False) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
+    from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
 
     profile, _ = _load(args.profile)
     invalid = _invalid(profile)
@@ -402,7 +402,7 @@ def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirector
 
 async def _demo_serve(args: argparse.Namespace) -> int:
     import asyncio
-    from .demo import start_demo
+    from ..demo import start_demo
 
     workdir, tmp = _workdir(args)
     session = await start_demo(workdir, speed=args.speed)
@@ -426,10 +426,10 @@ async def _demo_serve(args: argparse.Namespace) -> int:
 
 
 async def _demo_headless(args: argparse.Namespace) -> int:
-    from .config.paths import app_paths
-    from .demo import start_demo
-    from .workflows.ha_install import HaInstall
-    from .workflows.settings import default_settings
+    from ..config.paths import app_paths
+    from ..demo import start_demo
+    from ..workflows.ha_install import HaInstall
+    from ..workflows.settings import default_settings
 
     workdir, tmp = _workdir(args)
     session = await start_demo(workdir, speed=args.speed)
@@ -460,8 +460,8 @@ async def _demo_headless(args: argparse.Namespace) -> int:
 
 async def _demo_multiconnect(session, profile, settings, printer):
     """The 4 Multiconnect steps with 2 shards and the spare host, then a failover drill."""
-    from .workflows.drill import FailoverDrill
-    from .workflows.multiconnect import Multiconnect
+    from ..workflows.drill import FailoverDrill
+    from ..workflows.multiconnect import Multiconnect
 
     print("multiconnect:", flush=True)
     mc = Multiconnect(profile, emit=printer, settings=settings)
@@ -485,7 +485,7 @@ async def _demo_multiconnect(session, profile, settings, printer):
 
 
 def _demo_tui(args: argparse.Namespace) -> int:
-    from .tui.run import run_demo_tui
+    from ..tui.run import run_demo_tui
 
     workdir, tmp = _workdir(args)
     try:
@@ -497,8 +497,8 @@ def _demo_tui(args: argparse.Namespace) -> int:
 
 def _logs(args: argparse.Namespace) -> int:
     import asyncio
-    from .workflows.logs import LogCollection, LogRequest
-    from .workflows.settings import default_settings
+    from ..workflows.logs import LogCollection, LogRequest
+    from ..workflows.settings import default_settings
 
     profile, path = _load(args.profile)
     request = LogRequest(tuple(args.host), args.service, args.since, args.tail)
@@ -545,10 +545,10 @@ def _backup_password(var: str) -> str | None:
 
 def _upgrade(args: argparse.Namespace) -> int:
     import asyncio
-    from .config.paths import app_paths
-    from .domain.model import Role
-    from .workflows.settings import default_settings
-    from .workflows.upgrade import Upgrade, needs_media_chown
+    from ..config.paths import app_paths
+    from ..domain.model import Role
+    from ..workflows.settings import default_settings
+    from ..workflows.upgrade import Upgrade, needs_media_chown
 
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
@@ -612,10 +612,10 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def _uninstall(args: argparse.Namespace) -> int:
     import asyncio
-    from .workflows.settings import default_settings
-    from .workflows.uninstall import ConfirmationRequired, Uninstall
+    from ..workflows.settings import default_settings
+    from ..workflows.uninstall import ConfirmationRequired, Uninstall
 
-    from .config.paths import app_paths
+    from ..config.paths import app_paths
 
     profile, path = _load(args.profile)
     paths = app_paths().ensure()
@@ -662,8 +662,8 @@ EXIT_DUPLICATE_NUMBER = Exit.REFUSED
 def _lock(profile, command: str):
     """Take the cluster's lock for ``command`` (released on leaving the ``with``, or by the kernel when the
     process ends, even killed). Raises ``ClusterBusy`` naming the holder: ``main`` answers it with exit 4."""
-    from .config.lock import ClusterLock
-    from .config.paths import app_paths
+    from ..config.lock import ClusterLock
+    from ..config.paths import app_paths
 
     return ClusterLock.for_profile(app_paths().locks, profile).acquire(command)
 
@@ -672,7 +672,7 @@ def _lock(profile, command: str):
 def _locked(profile, command: str, settings):
     """The cluster's lock for ``command`` (:func:`_lock`), then the journal of ``settings`` read again: what was
     read before the lock (a prompt for a passphrase can last minutes) may be a run's that has ended since."""
-    from .workflows.journal import Journal
+    from ..workflows.journal import Journal
 
     with _lock(profile, command):
         if settings.journal is not None:
@@ -682,7 +682,7 @@ def _locked(profile, command: str, settings):
 
 def _journal(paths, profile, procedure: str, *, announce: bool = True):
     """The journal of ``procedure`` for this cluster; says so when an earlier run is being resumed."""
-    from .workflows.journal import Journal
+    from ..workflows.journal import Journal
 
     journal = Journal.for_cluster(paths.journals, profile, procedure)
     if journal.exists and announce:
@@ -692,11 +692,11 @@ def _journal(paths, profile, procedure: str, *, announce: bool = True):
 
 def _install(args: argparse.Namespace) -> int:
     import asyncio
-    from .config.paths import app_paths
-    from .config.runstate import apply_run_state
-    from .workflows.errors import WorkflowError
-    from .workflows.ha_install import HaInstall
-    from .workflows.settings import default_settings
+    from ..config.paths import app_paths
+    from ..config.runstate import apply_run_state
+    from ..workflows.errors import WorkflowError
+    from ..workflows.ha_install import HaInstall
+    from ..workflows.settings import default_settings
 
     profile, path = _load(args.profile)
     invalid = _invalid(profile, registration=True)
@@ -754,8 +754,8 @@ def _install(args: argparse.Namespace) -> int:
 
 def _preflight(args: argparse.Namespace) -> int:
     import asyncio
-    from .workflows.preflight import Preflight
-    from .workflows.settings import default_settings
+    from ..workflows.preflight import Preflight
+    from ..workflows.settings import default_settings
 
     profile, path = _load(args.profile)
 
@@ -779,7 +779,7 @@ def _preflight(args: argparse.Namespace) -> int:
 
 def _health(args: argparse.Namespace) -> int:
     import asyncio
-    from .health_cli import EXIT_UNKNOWN, run_health
+    from .health import EXIT_UNKNOWN, run_health
 
     if args.interval <= 0:
         return _fail("--interval must be greater than 0 seconds", EXIT_UNKNOWN)
@@ -796,7 +796,7 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _wizard(args: argparse.Namespace) -> int:
-    from .tui.run import run_wizard_tui
+    from ..tui.run import run_wizard_tui
 
     profile, path = _load(args.profile)
     return run_wizard_tui(profile, path)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from .config.paths import app_paths
-from .config.profile import SECRET_FIELDS, ProfileError, load_profile, profile_path, profile_to_dict, save_profile
-from .domain.model import ROLE_ORDER, ClusterProfile
-from .domain.render import MASK
+from ..config.paths import app_paths
+from ..config.profile import SECRET_FIELDS, ProfileError, load_profile, profile_path, profile_to_dict, save_profile
+from ..domain.model import ROLE_ORDER, ClusterProfile
+from ..domain.render import MASK
 
 
 
@@ -53,10 +53,10 @@ def list_profiles() -> int:
 
 def print_plan(profile: ClusterProfile, procedure: str, to: str | None) -> int:
     """Print, per step and host, the files that would be uploaded and the commands that would run."""
-    from .workflows.events import discard
-    from .workflows.ha_install import HaInstall
-    from .workflows.uninstall import Uninstall
-    from .workflows.upgrade import Upgrade, media_chown_command, needs_media_chown
+    from ..workflows.events import discard
+    from ..workflows.ha_install import HaInstall
+    from ..workflows.uninstall import Uninstall
+    from ..workflows.upgrade import Upgrade, media_chown_command, needs_media_chown
 
     print("# compose runs as `docker compose` (v2 plugin) where a host has it, else `docker-compose` (v1): "
           "detected on each host at run time")
@@ -100,7 +100,7 @@ def print_plan(profile: ClusterProfile, procedure: str, to: str | None) -> int:
 
 def import_profile(source: Path, *, replace: bool = False) -> int:
     """Validate the profile in ``source`` and save it among the profiles under its own name."""
-    from .domain.validation import validate_profile
+    from ..domain.validation import validate_profile
 
     profile = load_profile(source)
     errors = validate_profile(profile)

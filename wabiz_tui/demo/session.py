@@ -11,10 +11,10 @@ import base64
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config.profile import save_profile
-from .domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaVolume, Registration, Role,
+from ..config.profile import save_profile
+from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaVolume, Registration, Role,
                            SshTarget, WebappApi)
-from .sim import DEMO_HOSTS, SimHost, SimulatedCluster
+from ..sim import DEMO_HOSTS, SimHost, SimulatedCluster
 
 DEMO_VERSION = "2.41.2"
 #: Demo-only credentials for the simulated cluster (no real system uses them).
@@ -78,7 +78,7 @@ def match_db_to_client(session: DemoSession, api_version: str) -> str:
     """Make the simulated DB report a server version that client ``api_version`` supports (the support
     table of ``domain.dbsupport``: MySQL 8.0.33 or 5.7.44, PostgreSQL 13.8 or 10.23), as a cluster that
     runs that client would have; returns the version set. Used when a demo installs an older client."""
-    from .domain.dbsupport import support_for
+    from ..domain.dbsupport import support_for
 
     row, db = support_for(api_version), session.profile.db
     if db.engine is DbEngine.PGSQL:

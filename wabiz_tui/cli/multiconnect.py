@@ -6,9 +6,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from .domain.model import ClusterProfile, HostSpec, Role, SshTarget
-from .exitcodes import Exit
-from .domain.render import COMPOSE_FILE, DB_ENV_FILE
+from ..domain.model import ClusterProfile, HostSpec, Role, SshTarget
+from ..domain.exitcodes import Exit
+from ..domain.render import COMPOSE_FILE, DB_ENV_FILE
 
 
 #: profile field of the new host → the flag that sets it
@@ -35,8 +35,8 @@ def flag_message(error) -> str:
 
 def print_plan(profile: ClusterProfile, shards: int, host: HostSpec | None) -> int:
     """What the Multiconnect steps would send and run (secrets masked), contacting nothing."""
-    from .workflows.events import discard
-    from .workflows.multiconnect import Multiconnect
+    from ..workflows.events import discard
+    from ..workflows.multiconnect import Multiconnect
 
     r = profile.registration
     print(f"== step 1: POST {profile.webapp.url}/v1/account/shards "
@@ -56,9 +56,9 @@ def print_plan(profile: ClusterProfile, shards: int, host: HostSpec | None) -> i
 
 async def run(profile: ClusterProfile, settings, printer, shards: int, host: HostSpec | None) -> int:
     """Steps 1-2, and 3-4 when ``host`` is given. 0 healthy at the end, 1 otherwise."""
-    from .workflows.multiconnect import Multiconnect
+    from ..workflows.multiconnect import Multiconnect
 
-    from .remote.errors import RemoteError
+    from ..remote.errors import RemoteError
 
     mc = Multiconnect(profile, emit=printer, settings=settings)
     try:
@@ -92,7 +92,7 @@ async def run(profile: ClusterProfile, settings, printer, shards: int, host: Hos
 
 def main(args, profile: ClusterProfile, path) -> int:
     """The ``multiconnect`` command."""
-    from .workflows.settings import default_settings
+    from ..workflows.settings import default_settings
 
     try:
         host = new_host(args.add_host, args.ssh or args.add_host, args.user, args.key, args.remote_dir) if args.add_host else None
@@ -105,8 +105,8 @@ def main(args, profile: ClusterProfile, path) -> int:
         return Exit.REFUSED
     from .headless import HeadlessPrinter, terminal_passphrase
 
-    from .config.lock import ClusterLock
-    from .config.paths import app_paths
+    from ..config.lock import ClusterLock
+    from ..config.paths import app_paths
 
     with ClusterLock.for_profile(app_paths().locks, profile).acquire("multiconnect"):
         return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .workflows import events as ev
+from ..workflows import events as ev
 
 
 def terminal_passphrase():

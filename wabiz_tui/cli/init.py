@@ -11,11 +11,11 @@ from typing import Callable, Iterable
 import questionary
 import yaml
 
-from .config.paths import app_paths
-from .config.profile import profile_path, save_profile
-from .domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
+from ..config.paths import app_paths
+from ..config.profile import profile_path, save_profile
+from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
                            Role, SshTarget, WebappApi)
-from .domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
+from ..domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
                                 check_port, check_registration, check_version, check_webapp,
                                 validate_profile)
 
@@ -154,7 +154,7 @@ def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] =
 
 def run_init() -> int:
     """The ``init`` command: ask, re-ask what is invalid, show a summary, save. 0 saved, 1 not saved, 130 Ctrl-C."""
-    from .profiles_cli import masked
+    from .profiles import masked
 
     try:
         profile = ask_profile()

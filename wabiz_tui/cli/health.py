@@ -13,10 +13,10 @@ import sys
 import time
 from dataclasses import asdict
 
-from .domain.health import ClusterVerdict, Level
-from .exitcodes import HealthExit
-from .config.runstate import read_run_state
-from .workflows.monitor import HealthMonitor, PollResult
+from ..domain.health import ClusterVerdict, Level
+from ..domain.exitcodes import HealthExit
+from ..config.runstate import read_run_state
+from ..workflows.monitor import HealthMonitor, PollResult
 
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
 
