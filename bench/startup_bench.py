@@ -29,7 +29,7 @@ def timed(cmd: list[str]) -> float:
 
 
 def heavy_modules(args: list[str]) -> list[str]:
-    code = ("import sys\nfrom wabiz_tui import cli\ntry:\n    cli.main(%r)\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom wabiz_tui.cli.main import main as cli\ntry:\n    cli(%r)\nexcept SystemExit:\n    pass\n"
             "print('HEAVY:' + ','.join(m for m in ('textual', 'asyncssh', 'httpx', 'aiohttp') if m in sys.modules), file=sys.stderr)") % (args,)
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
     line = next(l for l in err.splitlines() if l.startswith("HEAVY:"))

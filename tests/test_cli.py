@@ -79,8 +79,8 @@ def test_missing_profile_and_bad_flags_are_clear(tmp_path):
 
 
 def test_help_does_not_import_textual_or_asyncssh():
-    code = ("import sys; from wabiz_tui import cli\n"
-            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+    code = ("import sys; from wabiz_tui.cli.main import main as cli\n"
+            "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('textual', 'asyncssh', 'httpx') if m in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.stdout.strip().splitlines()[-1] == "[]"

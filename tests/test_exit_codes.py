@@ -198,7 +198,7 @@ def test_two_locks_in_one_process_exclude_each_other(tmp_path):
 def test_health_that_cannot_run_answers_unknown_never_warning(profile, monkeypatch, error):
     """Review of the merge: Exit.FAILED (1) of the crash path reads as WARNING to a Nagios-style agent."""
     import wabiz_tui.cli.health as health_cli
-    from wabiz_tui.cli import main
+    from wabiz_tui.cli.main import main
 
     async def broken(*_a, **_k):
         raise error

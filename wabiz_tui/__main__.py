@@ -1,6 +1,6 @@
 """python -m wabiz_tui"""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

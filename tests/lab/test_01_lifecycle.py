@@ -101,7 +101,7 @@ def test_up_twice_says_so_and_host_keys_survive_down(clean_machine):
 
 
 def test_lab_refuses_without_root_in_one_sentence(monkeypatch, capsys):
-    from wabiz_tui.cli import main
+    from wabiz_tui.cli.main import main
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert main(["lab", "status"]) == 3
     err = capsys.readouterr().err.strip()

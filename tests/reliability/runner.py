@@ -23,7 +23,7 @@ ADDRESS_SPACE = 1536 * 1024 * 1024
 
 def main(files: list[str]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-    from wabiz_tui import cli
+    from wabiz_tui.cli import main as cli
 
     from tests.reliability.corpus import base, dump
 

@@ -1,5 +1,1 @@
-"""The headless faces: one module per command, ``main`` dispatches (``wabiz-tui`` and ``python -m wabiz_tui.cli``)."""
-
-from .main import main
-
-__all__ = ["main"]
+"""The headless faces: one module per command; ``cli.main.main`` dispatches (``wabiz-tui``, ``python -m wabiz_tui.cli``)."""
