@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.engine.conftest import settings_for
@@ -92,3 +93,34 @@ async def test_sunset_registration_error_is_explained(demo, tmp_path):
         with pytest.raises(ApiError) as exc:
             await api.request_code(cc=r.cc, phone_number=r.phone_number, method="sms", cert=r.cert)
     assert exc.value.code == 1005 and "sunset" in exc.value.next_action and "Cloud API" in exc.value.next_action
+
+
+def _answering(health_body: object) -> WebappClient:
+    """A client whose Webapp (an httpx mock) gives a token and answers ``GET /v1/health`` with ``health_body``."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/users/login":
+            return httpx.Response(200, json={"users": [{"token": "t0k"}]})
+        return httpx.Response(200, json=health_body)
+    return WebappClient("https://wa-web-1:9090", username="admin", password="Adm1n-pass",
+                        transport=httpx.MockTransport(handler))
+
+
+@pytest.mark.parametrize("body", [[], "ok", 3])
+async def test_a_health_answer_that_is_json_but_not_an_object_is_an_api_error(body):
+    # found by mypy: health() promised a dict and returned whatever JSON came (a proxy's JSON list, a string)
+    async with _answering(body) as api:
+        with pytest.raises(ApiError, match="not an object") as exc:
+            await api.health()
+    assert exc.value.status == 200
+
+
+async def test_the_registered_recheck_reads_a_non_object_health_answer_as_not_registered(demo, tmp_path):
+    # before: body.get(...) on a list raised AttributeError out of the step-8 re-check
+    wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path))
+    try:
+        wf._client()  # the cached client's key, then its transport swapped for the mock
+        await wf._api.aclose()
+        wf._api = _answering([])
+        assert await wf._registered_now() is False
+    finally:
+        await wf.close()

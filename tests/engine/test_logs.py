@@ -134,3 +134,38 @@ def test_runs_started_in_the_same_second_get_their_own_log_folders(tmp_path):
     for i, log in enumerate(logs):
         assert (log.directory / "wa-web-1.log").read_text() == f"line of run {i}\n"
     assert unique_directory(tmp_path, "x") != unique_directory(tmp_path, "x")
+
+
+async def test_a_container_log_ended_by_a_signal_is_not_hidden_by_the_next_container(installed, tmp_path):
+    """Found by mypy (``int | None`` into an ``int``): on a v1 host with ``--since``, a ``docker logs`` ended by a
+    signal (status None) was forgotten when the next container's logs succeeded, and the host reported done."""
+    for h in installed.profile.hosts:
+        installed.cluster.set_compose_flavours(h.external_hostname, v2=False, v1=True)
+    events = Recorder()
+    wf = LogCollection(installed.profile, emit=events, settings=settings_for(installed, tmp_path))
+    real_run = wf._run
+    logs_runs: list[str] = []
+
+    async def run(host, command, on_line=None, **kw):
+        seen: list[str] = []
+
+        def tee(line: str) -> None:
+            seen.append(line)
+            on_line(line)
+
+        status = await real_run(host, command, tee if on_line else None, **kw)
+        if "ps -q wacore" in command and seen:
+            on_line(seen[-1])  # the container listed twice: two docker logs runs on this host
+        if "docker logs" in command:
+            logs_runs.append(command)
+            if len(logs_runs) == 1:
+                return None  # the first one ends on a signal
+        return status
+
+    wf._run = run
+    try:
+        assert not await wf.collect(LogRequest(hosts=("wa-core-1",), since="1h"), tmp_path), events.text()
+    finally:
+        await wf.close()
+    assert len(logs_runs) == 2
+    assert "exited with status None" in events.of(StepFinished)[-1].summary

@@ -162,15 +162,26 @@ class WebappClient:
             resp = await self._send(method, path, json=json)
         return resp
 
-    async def health(self) -> dict:
-        """``GET /v1/health`` → the parsed JSON body. Raises :class:`ApiError` on non-200."""
+    @staticmethod
+    def _json_object(resp: httpx.Response, what: str) -> dict[str, Any]:
+        """The body of ``resp`` as a JSON object; :class:`ApiError` (with ``what``) when it is not JSON or
+        is JSON of another shape (a list, a string: a proxy's page, not the Webapp)."""
+        try:
+            body = resp.json()
+        except ValueError:
+            raise ApiError(f"{what} answered with something that is not JSON", status=resp.status_code) from None
+        if not isinstance(body, dict):
+            raise ApiError(f"{what} answered with JSON that is not an object ({type(body).__name__})",
+                           status=resp.status_code)
+        return body
+
+    async def health(self) -> dict[str, Any]:
+        """``GET /v1/health`` → the parsed JSON object. Raises :class:`ApiError` on non-200 and when the
+        body is not a JSON object."""
         resp = await self._call("GET", "/v1/health", "health check")
         if resp.status_code != 200:
             raise self._error(resp, "health check")
-        try:
-            return resp.json()
-        except ValueError:
-            raise ApiError("health check answered with something that is not JSON", status=resp.status_code) from None
+        return self._json_object(resp, "health check")
 
     async def request_code(self, *, cc: str, phone_number: str, method: str, cert: str, pin: str = "") -> CodeRequestResult:
         """``POST /v1/account``. 201 → already registered; 202 → code sent. Raises :class:`ApiError`.
@@ -233,15 +244,12 @@ class WebappClient:
         if resp.status_code not in (200, 201):
             raise self._error(resp, "settings restore (POST /v1/settings/restore)")
 
-    async def support(self) -> dict:
-        """``GET /v1/support`` (wa-onprem-api.md §3.8) → the parsed body. Raises :class:`ApiError`."""
+    async def support(self) -> dict[str, Any]:
+        """``GET /v1/support`` (wa-onprem-api.md §3.8) → the parsed JSON object. Raises :class:`ApiError`."""
         resp = await self._call("GET", "/v1/support", "support info")
         if resp.status_code != 200:
             raise self._error(resp, "support info (GET /v1/support)")
-        try:
-            return resp.json()
-        except ValueError:
-            raise ApiError("GET /v1/support answered with something that is not JSON", status=resp.status_code) from None
+        return self._json_object(resp, "GET /v1/support")
 
     @property
     def token(self) -> str:

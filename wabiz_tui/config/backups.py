@@ -10,6 +10,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from .atomic import write_atomic
 from .profile import ProfileError
@@ -23,7 +24,7 @@ def save_backup(directory: Path, cluster: str, version: str, data: str) -> Path:
     return write_atomic(Path(directory) / name, json.dumps(doc), mode=0o600)
 
 
-def load_backup(path: Path) -> dict:
+def load_backup(path: Path) -> dict[str, Any]:
     """Read a backup file. Raises :class:`ProfileError` naming the file when it is not one."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from ..domain.model import ClusterProfile
 
@@ -22,7 +23,7 @@ from ..domain.model import ClusterProfile
 class ClusterBusy(RuntimeError):
     """Another process holds the cluster's lock; the message says who (command, pid, since) and what to do."""
 
-    def __init__(self, cluster: str, holder: dict, path: Path):
+    def __init__(self, cluster: str, holder: dict[str, Any], path: Path) -> None:
         self.holder = holder
         self.path = path
         who = (f"{holder.get('command', 'another wabiz-tui')} (pid {holder.get('pid', '?')}, since {holder.get('since', '?')})"
@@ -82,14 +83,14 @@ class ClusterLock:
         return self
 
     @staticmethod
-    def _read(fd: int) -> dict:
+    def _read(fd: int) -> dict[str, Any]:
         try:
             data = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace") or "{}")
             return data if isinstance(data, dict) else {}
         except ValueError:
             return {}
 
-    def holder(self) -> dict:
+    def holder(self) -> dict[str, Any]:
         """Who holds the lock now (``{}`` when nobody does or the file is unreadable)."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
@@ -115,5 +116,5 @@ class ClusterLock:
     def __enter__(self) -> "ClusterLock":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def app_paths() -> AppPaths:
 PROBE_BYTES = 4096
 
 
-def local_problems(directories) -> list[str]:
+def local_problems(directories: Iterable[str | os.PathLike[str]]) -> list[str]:
     """One line per directory this machine cannot write (missing and not creatable, read-only, full,
     no permission): the path, the system's words and the fix. Checked before anything remote starts, so a
     local problem is never reported as a failure of the hosts (issue 14.8). Each directory gets a small
@@ -109,6 +110,6 @@ def local_problems(directories) -> list[str]:
                 os.close(fd)
                 os.unlink(tmp)
         except OSError as exc:
-            fix = fixes.get(exc.errno, "check the path, its permissions and free space")
+            fix = fixes.get(exc.errno or 0, "check the path, its permissions and free space")
             problems.append(f"{directory}: {exc.strerror or exc} — {fix}")
     return problems

@@ -25,11 +25,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping as _AbcMapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
@@ -54,6 +54,12 @@ from .runstate import apply_run_state, write_run_state
 from .yamlload import MAX_BYTES, PlainText, YamlLimitError, load_yaml
 
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_D = TypeVar("_D", bound="DataclassInstance")
+
+
 class ProfileError(ValueError):
     """A profile file could not be read or written; the message names the file, the field and the fix."""
 
@@ -66,7 +72,7 @@ def _enum(cls: type[Enum], value: Any, field: str) -> Any:
         raise ProfileError(f"{field}: {show(value)} is not one of {allowed}") from None
 
 
-def _sub(data: dict, key: str, path: str = "") -> dict:
+def _sub(data: dict[str, Any], key: str, path: str = "") -> dict[str, Any]:
     value = data.get(key) or {}
     if not isinstance(value, dict):
         raise ProfileError(f"{path or key}: must be a mapping of fields (key: value lines indented under it)")
@@ -107,7 +113,7 @@ def _typed(value: Any, kind: str, field: str) -> Any:
     return value
 
 
-def _build(cls: type, data: dict, field: str, **converted: Any) -> Any:
+def _build(cls: type[_D], data: dict[str, Any], field: str, **converted: Any) -> _D:
     fields = cls.__dataclass_fields__
     unknown = [k for k in data if k not in fields]
     if unknown:
@@ -134,12 +140,14 @@ def _int(value: Any, field: str) -> int:
 #: Secret fields (``domain.model.SECRET_FIELDS``) may be given as ``env:VARIABLE`` references instead of values.
 
 
-def _resolve_secrets(data: dict, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def _resolve_secrets(data: dict[str, Any], environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """Replace ``env:VAR`` secret values in ``data`` (in place) by the variable's value; return the references."""
-    refs = []
+    refs: list[tuple[str, str]] = []
     for section, key in SECRET_FIELDS:
         part = data.get(section)
-        value = part.get(key) if isinstance(part, dict) else None
+        if not isinstance(part, dict):
+            continue
+        value = part.get(key)
         if isinstance(value, str) and value.startswith("env:"):
             var = value[4:]
             if not var or not all(c.isalnum() or c == "_" for c in var):
@@ -209,11 +217,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def profile_to_dict(profile: ClusterProfile) -> dict:
+def profile_to_dict(profile: ClusterProfile) -> dict[str, Any]:
     """The profile as plain YAML-able data (enums as strings, tuples as lists); secrets that came
     from ``env:VAR`` references are written as those references, never as values. The run state
     (``installed``) is not part of it."""
-    data = _plain(asdict(profile))
+    data: dict[str, Any] = _plain(asdict(profile))
     data.pop("installed", None)  # run state: it lives in the state directory (config/runstate.py)
     for path, ref in data.pop("secret_refs", []):
         section, key = path.split(".")
@@ -264,7 +272,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _with_run_state(profile: ClusterProfile, data: dict) -> ClusterProfile:
+def _with_run_state(profile: ClusterProfile, data: object) -> ClusterProfile:
     """``installed`` from the state directory; an ``installed:`` key of an older version is migrated there."""
     return apply_run_state(profile, profile.installed if isinstance(data, dict) and "installed" in data else None)
 
@@ -303,7 +311,7 @@ def resolve_profile(arg: str, profiles_dir: Path) -> Path:
     raise ProfileError(f"{arg}: no such profile file, and no saved profile of that name in {profiles_dir}")
 
 
-class _AnyEnv(_AbcMapping):
+class _AnyEnv(Mapping[str, str]):
     """An environment in which every variable exists (unset ones are empty): reading other clusters'
     profiles must not fail on their ``env:VAR`` secrets, which a duplicate check never needs."""
 
@@ -313,7 +321,7 @@ class _AnyEnv(_AbcMapping):
     def __contains__(self, key: object) -> bool:
         return True
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(os.environ)
 
     def __len__(self) -> int:

@@ -14,10 +14,14 @@ from .profile import (ProfileChanged, ProfileError, _AnyEnv, _digest, _key, _rea
 from .yamlload import YamlLimitError, load_yaml
 
 
-def _changes(old: Any, new: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+#: where a value sits in a plain profile dict: mapping keys and list indexes, from the top
+KeyPath = tuple[str | int, ...]
+
+
+def _changes(old: Any, new: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
     """``(path, new value)`` for every leaf or list item that differs between two plain profile dicts."""
     if isinstance(old, dict) and isinstance(new, dict):
-        out = []
+        out: list[tuple[KeyPath, Any]] = []
         for k in new:
             out += _changes(old.get(k, _MISSING), new[k], path + (k,))
         return out + [(path + (k,), _MISSING) for k in old if k not in new]
@@ -32,14 +36,15 @@ def _changes(old: Any, new: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
 _MISSING = object()
 
 
-def _apply_change(doc: Any, where: tuple, value: Any, new: dict) -> None:
+def _apply_change(doc: Any, where: KeyPath, value: Any, new: dict[str, Any]) -> None:
     """Set ``where`` (a key path) to ``value`` in the round-trip document ``doc``. A section the file leaves out
     (or writes empty) takes its whole new value from ``new`` (the profile as plain data), where the file had
     only defaults."""
-    node, whole = doc, new
+    node: Any = doc
+    whole: Any = new
     for key in where[:-1]:
         whole = whole[key]
-        child = node.get(key) if isinstance(node, dict) else node[key] if isinstance(node, list) and key < len(node) else None
+        child = node.get(key) if isinstance(node, dict) else node[key] if isinstance(node, list) and isinstance(key, int) and key < len(node) else None
         if not isinstance(child, (dict, list)):
             node[key] = whole
             return
@@ -47,7 +52,7 @@ def _apply_change(doc: Any, where: tuple, value: Any, new: dict) -> None:
     last = where[-1]
     if value is _MISSING:
         node.pop(last, None)
-    elif isinstance(node, list) and last >= len(node):
+    elif isinstance(node, list) and isinstance(last, int) and last >= len(node):
         node.append(value)
     else:
         node[last] = value
@@ -94,8 +99,8 @@ def update_profile_file(path: Path, profile: ClusterProfile) -> bool:
         raise ProfileError(f"{path}: cannot be rewritten keeping its comments (the YAML{where} is not accepted by "
                            "the round-trip writer); make the change by hand") from None
     legacy = isinstance(doc, dict) and "installed" in doc
-    for where, value in changes:
-        _apply_change(doc, where, value, new)
+    for key_path, value in changes:
+        _apply_change(doc, key_path, value, new)
     if legacy:
         del doc["installed"]
     out = StringIO()

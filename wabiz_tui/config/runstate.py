@@ -15,13 +15,14 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from ..domain.model import ClusterProfile
 from .atomic import write_atomic
 from .paths import app_paths
 
 
-def _endpoints(profile: ClusterProfile) -> list[list]:
+def _endpoints(profile: ClusterProfile) -> list[list[str | int]]:
     return sorted([h.external_hostname, h.ssh.alias or h.ssh.host, h.ssh.port] for h in profile.hosts)
 
 
@@ -31,7 +32,7 @@ def state_path(profile_name: str, directory: Path | None = None) -> Path:
     return base / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile_name)}.json"
 
 
-def read_run_state(profile: ClusterProfile, directory: Path | None = None) -> dict | None:
+def read_run_state(profile: ClusterProfile, directory: Path | None = None) -> dict[str, Any] | None:
     """The recorded run state of ``profile``'s cluster, or None (none recorded, unreadable, or another
     cluster of the same name)."""
     path = state_path(profile.name, directory)
@@ -46,7 +47,7 @@ def read_run_state(profile: ClusterProfile, directory: Path | None = None) -> di
     return data if mine & theirs else None
 
 
-def write_run_state(profile: ClusterProfile, directory: Path | None = None, **changes) -> dict:
+def write_run_state(profile: ClusterProfile, directory: Path | None = None, **changes: object) -> dict[str, Any]:
     """Record ``changes`` (e.g. ``installed=True, installed_version="2.41.2"``) for ``profile``'s cluster.
     Raises ``OSError`` when the state directory cannot be written."""
     data = read_run_state(profile, directory) or {}

@@ -18,6 +18,9 @@ flags) are converted by the profile reader, which names the field when the text 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -50,21 +53,26 @@ class PlainText(str):
     __slots__ = ()
 
 
-#: libyaml's parser when PyYAML was built with it (about 10x faster on a 256 KB document), else PyYAML's own
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's parser when PyYAML was built with it (about 10x faster on a 256 KB document), else PyYAML's own.
+#: Both have SafeLoader's constructor and resolver, the only parts used here; the checker sees SafeLoader
+#: because the choice is made at run time.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _TextLoader(_BaseLoader):
     """SafeLoader whose plain scalars stay text (only null is resolved); unquoted ones are :class:`PlainText`."""
 
-    def construct_yaml_str(self, node):
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
         value = self.construct_scalar(node)
         return PlainText(value) if not node.style else value  # libyaml says "" for plain, PyYAML None
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         """A key written twice is refused (naming the key and its line, never the value, which may be a
         secret): PyYAML would keep the last silently, and the round-trip writer (ruamel.yaml) refuses it."""
-        seen: set = set()
+        seen: set[object] = set()
         for key_node, _ in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if key is not None and key in seen:
@@ -82,9 +90,17 @@ _TextLoader.yaml_implicit_resolvers = {}
 _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
-def _line(event) -> str:
+def _line(event: object) -> str:
     mark = getattr(event, "start_mark", None)
     return f" at line {mark.line + 1}" if mark is not None else ""
+
+
+@dataclass(slots=True)
+class _Open:
+    """A collection being read: its anchor (or None) and its expanded size so far."""
+
+    anchor: str | None
+    size: int = 1
 
 
 def _check_events(text: str) -> None:
@@ -92,17 +108,16 @@ def _check_events(text: str) -> None:
     depth = 0
     aliases = 0
     sizes: dict[str, int] = {}
-    # per open collection: [anchor, expanded size so far]
-    stack: list[list] = []
+    stack: list[_Open] = []
     total = 0
 
-    def add(n: int, event) -> None:
+    def add(n: int, event: yaml.Event) -> None:
         nonlocal total
         if stack:
-            stack[-1][1] += n
+            stack[-1].size += n
         else:
             total += n
-        if total + sum(s[1] for s in stack) > MAX_NODES:
+        if total + sum(s.size for s in stack) > MAX_NODES:
             raise YamlLimitError(f"more than {MAX_NODES} values once anchors are expanded{_line(event)}: "
                                  "a profile is far smaller (an alias bomb?)")
 
@@ -114,13 +129,13 @@ def _check_events(text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 raise YamlLimitError(f"nested deeper than {MAX_DEPTH} levels{_line(event)}: a profile needs 4")
-            stack.append([event.anchor, 1])
+            stack.append(_Open(event.anchor))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
-            anchor, size = stack.pop()
-            if anchor:
-                sizes[anchor] = size
-            add(size, event)
+            closed = stack.pop()
+            if closed.anchor:
+                sizes[closed.anchor] = closed.size
+            add(closed.size, event)
         elif isinstance(event, yaml.ScalarEvent):
             if len(event.value) > MAX_VALUE:
                 raise YamlLimitError(f"a value of {len(event.value)} characters{_line(event)}: values are at most "
@@ -132,7 +147,7 @@ def _check_events(text: str) -> None:
             aliases += 1
             if aliases > MAX_ALIASES:
                 raise YamlLimitError(f"more than {MAX_ALIASES} aliases (*name){_line(event)}")
-            add(sizes.get(event.anchor, 1), event)
+            add(sizes.get(event.anchor or "", 1), event)
 
 
 def load_yaml(text: str) -> object:

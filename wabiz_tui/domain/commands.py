@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .docker_access import with_sudo
@@ -54,7 +55,7 @@ class UnsafeValue(ValueError):
     """A value that would reach a command line failed validation; the message names the field."""
 
 
-def _require(errors: list) -> None:
+def _require(errors: Sequence[object]) -> None:
     if errors:
         raise UnsafeValue("; ".join(str(e) for e in errors))
 

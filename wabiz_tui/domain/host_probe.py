@@ -92,8 +92,8 @@ def parse_probe(mode: str, lines: list[str], *, user: str, field: str) -> ProbeR
     if mode == SUDO_NEVER and denied:
         return ProbeResult(flavour, denied_without_sudo(user, field))
     if mode == SUDO_ALWAYS or (denied and mode == SUDO_AUTO):
-        status, sudo_out = parts.get("sudo", (None, []))
-        outcome, evidence = sudo_outcome(status, sudo_out)
+        sudo_status, sudo_out = parts.get("sudo", (None, []))
+        outcome, evidence = sudo_outcome(sudo_status, sudo_out)
         if outcome != "ok":
             return ProbeResult(flavour, sudo_unusable(user, field, outcome, evidence, denied=denied))
         note = f"the Docker socket is denied to {user}: docker runs through sudo -n ({field}: {mode})" if denied else ""

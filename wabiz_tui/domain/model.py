@@ -9,6 +9,7 @@ Field names follow the seed document and the official setup scripts
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 from enum import Enum
 
 
@@ -196,8 +197,10 @@ class Monitoring:
             host, port = split_host_port(t)
             if port.isdigit():
                 out.append((host, int(port), "scrape target"))
-        seen: set[tuple[str, int]] = set()
-        return [t for t in out if not ((t[0], t[1]) in seen or seen.add((t[0], t[1])))]
+        first: dict[tuple[str, int], tuple[str, int, str]] = {}
+        for target in out:
+            first.setdefault((target[0], target[1]), target)
+        return list(first.values())
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ class ClusterProfile:
                 return h
         raise KeyError(external_hostname)
 
-    def with_changes(self, **changes: object) -> "ClusterProfile":
+    def with_changes(self, **changes: Any) -> "ClusterProfile":
         """A copy with some fields replaced (profiles are immutable)."""
         return replace(self, **changes)
 

@@ -142,7 +142,7 @@ class LineSplitter:
         block = self.feed_block(chunk)
         return block.split("\n") if block is not None else []
 
-    def feed_block(self, chunk: bytes) -> str | None:
+    def feed_block(self, chunk: bytes | memoryview) -> str | None:
         """The lines completed by ``chunk`` as one string joined by ``\n`` (no final newline), or None
         when ``chunk`` completes no line. Cleaning a whole read at once keeps the per-line Python work
         off the hot path (log collection, streaming panes)."""

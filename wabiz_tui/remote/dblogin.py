@@ -145,7 +145,7 @@ async def _mysql(port: int, db: DbEnv) -> DbFacts:
 
 
 def _mysql_error(exc: Exception) -> tuple[int, str]:
-    args = getattr(exc, "args", ())
+    args = exc.args
     if len(args) >= 2 and isinstance(args[0], int):
         return args[0], f"{args[1]} (MySQL error {args[0]})"
     return 0, exc.__class__.__name__

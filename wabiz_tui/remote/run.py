@@ -48,7 +48,7 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
             for line in lines:
                 on_line(line)
 
-    proc: asyncssh.SSHClientProcess | None = None
+    proc: asyncssh.SSHClientProcess[bytes] | None = None
     finished = False
     try:
         async with asyncio.timeout(timeout):
@@ -88,7 +88,7 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
             await _stop(proc, still_running=not finished)
 
 
-async def _open(conn: asyncssh.SSHClientConnection, command: str, pty: bool) -> asyncssh.SSHClientProcess:
+async def _open(conn: asyncssh.SSHClientConnection, command: str, pty: bool) -> asyncssh.SSHClientProcess[bytes]:
     try:
         return await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None, term_type="dumb" if pty else None,
                                          window=WINDOW)
@@ -103,7 +103,7 @@ def _why(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {reason}" if reason else exc.__class__.__name__
 
 
-async def _stop(proc: asyncssh.SSHClientProcess, *, still_running: bool) -> None:
+async def _stop(proc: asyncssh.SSHClientProcess[bytes], *, still_running: bool) -> None:
     """End the remote command (if it may still run) and close its channel, never waiting long."""
     if still_running and proc.exit_status is None and proc.exit_signal is None:
         try:

@@ -25,6 +25,7 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import asyncssh
 from asyncssh.config import SSHClientConfig
@@ -127,8 +128,9 @@ def _config(paths: list[str], name: str, user: str = "", port: int | None = None
     if not paths:
         return None
     try:
-        return SSHClientConfig.load(None, paths, False, False, False, getpass.getuser(),
-                                    user or (), name, port if port is not None else ())
+        # asyncssh annotates the classmethod load() as returning the base SSHConfig; it builds an instance of cls
+        return cast(SSHClientConfig, SSHClientConfig.load(None, paths, False, False, False, getpass.getuser(),
+                                                          user or (), name, port if port is not None else ()))
     except (OSError, ValueError) as exc:
         raise RemoteError(name, f"cannot read the SSH config {', '.join(paths)}: {exc}",
                           "fix the line named in the message, or use host/user/port in the profile instead of an alias") from None
@@ -138,7 +140,10 @@ def _hop_from_config(name: str, user: str, port: int | None, paths: list[str],
                      key_file: str = "") -> tuple[Hop, str]:
     """The hop for ``name`` with the config applied, and the config's ProxyJump for it ("" when none)."""
     cfg = _config(paths, name, user, port)
-    get = (lambda k: cfg.get(k)) if cfg else (lambda k: None)
+
+    def get(option: str) -> Any:  # asyncssh types every option as object: here str, int or a list of str
+        return cfg.get(option) if cfg else None
+
     identities = (key_file,) if key_file else tuple(str(i) for i in (get("IdentityFile") or ()))
     hop = Hop(name=name, host=str(get("Hostname") or name), port=int(port or get("Port") or 22),
               user=str(user or get("User") or ""), identity_files=identities, key_file_required=bool(key_file),
@@ -212,7 +217,7 @@ class KeyStore:
     @staticmethod
     async def _decrypt(path: str, settings: SshSettings, where: str) -> list[asyncssh.SSHKeyPair]:
         try:
-            return asyncssh.load_keypairs([path])
+            return list(asyncssh.load_keypairs([path]))
         except asyncssh.KeyImportError as exc:
             if "passphrase" not in str(exc).lower():
                 raise AuthenticationFailed(where, f"the key file {path} is not a private key asyncssh can read ({exc})",
@@ -239,7 +244,7 @@ class KeyStore:
             raise AuthenticationFailed(where, f"the key file {path} is encrypted and no passphrase was given",
                                        "enter the key's passphrase, or load the key into the SSH agent (ssh-add)")
         try:
-            return asyncssh.load_keypairs([path], passphrase=answer)
+            return list(asyncssh.load_keypairs([path], passphrase=answer))
         except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
             if "bcrypt" in str(exc):
                 raise AuthenticationFailed(where, f"cannot decrypt the key file {path}: {_encryption_detail(exc)}",
@@ -268,7 +273,7 @@ def _agent_socket(hop: Hop, settings: SshSettings) -> str:
     return os.path.expanduser(path or os.environ.get("SSH_AUTH_SOCK", ""))
 
 
-def _offered(hop: Hop, loaded: list, settings: SshSettings, *, agent: bool, agent_allowed: bool) -> tuple[list[str], str]:
+def _offered(hop: Hop, loaded: list[asyncssh.SSHKeyPair], settings: SshSettings, *, agent: bool, agent_allowed: bool) -> tuple[list[str], str]:
     """What the client could offer for authentication (for the refusal message), and what was missing."""
     offered: list[str] = []
     missing: list[str] = []
@@ -337,7 +342,7 @@ async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStor
     """One hop with our trust, keys and keepalive; errors name ``name`` (the cluster host) and the hop."""
     what = f"jump host {hop.label}" if is_jump else hop.label
     through = f" via {via}" if via else ""
-    kwargs: dict = {
+    kwargs: dict[str, Any] = {
         "port": hop.port,
         "known_hosts": _trust(settings),
         "config": config_paths(settings) or None,

@@ -12,7 +12,7 @@ import time
 
 from ..api.client import ApiError
 from ..domain.health import Level
-from ..domain.model import Role
+from ..domain.model import HostSpec, Role
 from .base import Procedure, StepInfo
 from .events import Message
 
@@ -53,7 +53,7 @@ class FailoverDrill(Procedure):
         host = self.profile.host(self.victim)
         return await self._on_hosts(1, (host,), self._kill, f"killing the Coreapp on {self.victim}")
 
-    async def _kill(self, host) -> str:
+    async def _kill(self, host: HostSpec) -> str:
         self._kill_time = time.monotonic()
         await self._checked(host, self.invocation(host).command("kill", Role.COREAPP.service), "docker-compose kill wacore",
                             "check docker on the host")

@@ -51,7 +51,10 @@ class InstallResume(Procedure):
         compose, env = render_compose(p).encode(), render_db_env(p.db).encode()
         media = repr((p.media.kind.value, p.media.host_path)).encode()
         roles = repr(sorted((h.external_hostname, tuple(r.value for r in h.roles)) for h in p.hosts)).encode()
-        digest = lambda *parts: hashlib.sha256(b"\0".join(parts)).hexdigest()  # noqa: E731
+
+        def digest(*parts: bytes) -> str:
+            return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
         started = digest(compose, env, media, p.wa_api_version.encode(), roles)
         return {2: (hashlib.sha256(compose).hexdigest(), COMPOSE_FILE), 3: (hashlib.sha256(env).hexdigest(), DB_ENV_FILE),
                 4: (digest(media), "the media settings"),
@@ -97,6 +100,7 @@ class InstallResume(Procedure):
             self.emit(Message(f"the journal of an earlier run says containers were started, but {', '.join(sorted(missing))} "
                               "no longer has them (uninstalled or removed since): the journal is stale and the install "
                               "starts over from the preflight", notice=True))
+            assert journal is not None  # the hosts checked are the journal's
             journal.clear()
             return False
         return True

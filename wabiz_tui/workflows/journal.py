@@ -13,6 +13,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from ..config.atomic import write_atomic
 from ..domain.model import ClusterProfile
@@ -23,7 +24,7 @@ class Journal:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.data: dict = {"steps": {}, "notes": {}, "inputs": {}}
+        self.data: dict[str, Any] = {"steps": {}, "notes": {}, "inputs": {}}
         if self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
@@ -52,8 +53,9 @@ class Journal:
         """True when an earlier run left something to resume."""
         return bool(self.data["steps"])
 
-    def _step(self, number: int) -> dict:
-        return self.data["steps"].setdefault(str(number), {"done": False, "hosts": []})
+    def _step(self, number: int) -> dict[str, Any]:
+        step: dict[str, Any] = self.data["steps"].setdefault(str(number), {"done": False, "hosts": []})
+        return step
 
     def host_done(self, number: int, host: str) -> None:
         """Record that ``host`` finished step ``number``."""
@@ -78,7 +80,8 @@ class Journal:
     def note(self, key: str, value: str | None = None) -> str | None:
         """Read (``value`` None) or write a small note, e.g. that a registration code was requested."""
         if value is None:
-            return self.data["notes"].get(key)
+            noted: str | None = self.data["notes"].get(key)
+            return noted
         self.data["notes"][key] = value
         self._save()
         return value
@@ -86,7 +89,8 @@ class Journal:
     def inputs(self, number: int) -> str | None:
         """The digest of what step ``number`` put on the hosts when it was recorded (None: not recorded,
         e.g. a journal written by an older version)."""
-        return self.data["inputs"].get(str(number))
+        digest: str | None = self.data["inputs"].get(str(number))
+        return digest
 
     def record_inputs(self, digests: dict[int, str]) -> None:
         """Record the digest of what each step puts on the hosts (``{step: sha256 hex}``) for this run."""

@@ -17,7 +17,7 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..api.client import ApiError
 from ..config.atomic import write_atomic
@@ -100,6 +100,7 @@ class LogCollection(Procedure):
             command = "" if per_container else inv.logs(request.service, request.tail, request.since)
         except UnsafeValue as exc:
             raise RemoteError(host.external_hostname, str(exc), "fix the option") from None
+        assert self.directory is not None  # collect() makes it before the hosts run
         target = self.directory / host.external_hostname / DEBUG_OUTPUT
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         redact = self._redact
@@ -109,7 +110,7 @@ class LogCollection(Procedure):
         with open(target, "w", encoding="utf-8", buffering=WRITE_BUFFER) as fh:
             target.chmod(0o600)
 
-            def writer(prefix: str = ""):
+            def writer(prefix: str = "") -> Callable[[list[str]], None]:
                 def on_lines(lines: list[str]) -> None:
                     nonlocal written, next_report
                     if len(head) < 3:
@@ -139,11 +140,13 @@ class LogCollection(Procedure):
         self.emit(Message(f"{host.external_hostname}: {written} bytes written to {target}"))
         return str(target)
 
-    async def _collect_per_container(self, host: HostSpec, request: LogRequest, writer) -> int | None:
+    async def _collect_per_container(self, host: HostSpec, request: LogRequest,
+                                     writer: Callable[[str], Callable[[list[str]], None]]) -> int | None:
         """Compose v1 has no ``logs --since`` (:data:`~wabiz_tui.domain.commands.LOGS_OPTIONS`): find the
         project's containers per service (``ps -q SERVICE``, by compose's labels) and run ``docker logs
         --since`` on each, each line prefixed ``<service>_<n>  | `` as compose v1 prefixes its own.
-        Returns the first non-zero exit status (0 when all succeeded)."""
+        Returns the first failure: a non-zero exit status, or None for a run ended by a signal (0 when all
+        succeeded)."""
         inv = self.invocation(host)
         found: list[tuple[str, str]] = []
         for service in [request.service] if request.service else [r.service for r in Role]:
@@ -154,14 +157,15 @@ class LogCollection(Procedure):
             ids = [i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{12,64}", i.strip())]
             found += [(f"{service}_{n}", cid) for n, cid in enumerate(ids, 1)]
         width = max((len(name) for name, _ in found), default=0) + 1
-        first_bad = 0
+        first_bad: int | None = 0
         for name, cid in found:
             try:
                 command = docker_logs(cid, since=request.since, tail=request.tail, sudo=self.sudo(host))
             except UnsafeValue as exc:
                 raise RemoteError(host.external_hostname, str(exc), "fix the option") from None
             status = await self._run(host, command, echo=False, on_lines=writer(f"{name.ljust(width)} | "), pty=True)
-            first_bad = first_bad or (status if status != 0 else 0)
+            if first_bad == 0 and status != 0:  # None (ended on a signal) is a failure too
+                first_bad = status
         return first_bad
 
     async def bundle(self) -> bool:

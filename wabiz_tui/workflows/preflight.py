@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from typing import Any
 
 from ..domain.diagnosis import diagnose_lines, diagnosis_for
 from ..domain.docker_access import with_sudo
@@ -41,7 +42,7 @@ class Preflight(PreflightDb):
     procedure = "preflight"
     uses_compose = False  # it checks both flavours itself
 
-    def __init__(self, profile: ClusterProfile, **kw):
+    def __init__(self, profile: ClusterProfile, **kw: Any):
         super().__init__(profile, **kw)
         self.results: list[Check] = []
         #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from typing import TYPE_CHECKING
 
 from ..domain.diagnosis import diagnosis_for
 from ..domain.dbsupport import (DbJudgement, announced_version, handshake_plugin, judge_auth_plugin, judge_mysql_grants,
@@ -22,6 +23,16 @@ from .base import Procedure
 class PreflightDb(Procedure):
     """The DB checks of :class:`~.preflight.Preflight` (mixed into it; it provides ``_record`` and ``_probe``
     and the ``_db_reached``, ``_db_unknown`` and ``_db_greeting`` it collects)."""
+
+    # What Preflight provides, declared for the type checker only (no values: nothing exists at run time here)
+    _db_reached: list[str]
+    _db_unknown: list[str]
+    _db_greeting: str
+
+    if TYPE_CHECKING:
+        def _record(self, check: Check) -> None: ...
+
+        async def _probe(self, host: HostSpec, command: str, *, pty: bool = False) -> tuple[int | None, str]: ...
 
     async def _database(self, host: HostSpec, ssh_rtt: float) -> None:
         """The DB port from ``host``: reached, round trip, and for MySQL what its greeting announces. The

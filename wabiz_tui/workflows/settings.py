@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config.paths import AppPaths, app_paths
 from ..domain.model import ClusterProfile
-from ..remote.ssh import SshSettings
+from ..remote.ssh import PassphraseCallback, SshSettings
 from .journal import Journal
 
 
@@ -44,7 +44,7 @@ class RunSettings:
 
 
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
-                     read_user_config: bool = True, passphrase=None, trust_new_host_keys: bool = False) -> RunSettings:
+                     read_user_config: bool = True, passphrase: PassphraseCallback | None = None, trust_new_host_keys: bool = False) -> RunSettings:
     """Settings for ``profile``: trust the app's known_hosts, the profile's own file, and ~/.ssh/known_hosts.
     ``passphrase(key_file)`` is asked for encrypted private keys (the face supplies it; None: refuse them clearly).
     ``trust_new_host_keys`` records unknown host keys in the app's known_hosts (headless TOFU, opt-in)."""

@@ -10,9 +10,10 @@ confirmation asks for them. The profile is kept and marked as not installed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain.commands import project_containers
-from ..domain.model import ROLE_ORDER, HostSpec, MediaKind
+from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, MediaKind
 from ..domain.render import NAMED_MEDIA_VOLUME
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
@@ -45,7 +46,7 @@ class Uninstall(Procedure):
     steps = UNINSTALL_STEPS
     procedure = "uninstall"
 
-    def __init__(self, profile, **kw):
+    def __init__(self, profile: ClusterProfile, **kw: Any):
         super().__init__(profile, **kw)
         #: host → one-line outcome, filled by :meth:`run`
         self.report: dict[str, str] = {}
