@@ -118,10 +118,13 @@ async def test_cluster_election_registration_failover_and_shards(database, clust
         assert "only 2 Coreapp(s) running" in bad.value.details
         await api.set_shards(cc="39", phone_number="3331234567", shards=2, cert=CERT)
         assert await api.get_shards() == 2
+        # each node publishes its status once per tick, so the primary Master's "connected" may come a tick after
+        # the Coreapps' (seen once on a loaded machine): wait for both
         h = await poll(lambda: _when(api.health, lambda h: len([n for n in by_status(h).get("connected", [])
-                                                                if h["health"][n]["role"] == "coreapp"]) == 2),
-                       20, "two Coreapps connected")
-        assert h["health"][roles(h, "primary_master")[0]]["gateway_status"] == "connected"
+                                                                if h["health"][n]["role"] == "coreapp"]) == 2
+                                     and [h["health"][n]["gateway_status"] for n in roles(h, "primary_master")]
+                                     == ["connected"]),
+                       20, "two Coreapps connected and the primary Master connected (Multiconnect)")
         # every node publishes its view once per tick: wait for the Coreapps' next one
         support = (await poll(lambda: _when(api.support, lambda s: sorted(
             e["shards"] for e in s["support"].values() if e["role"] == "coreapp") == [[[0, 0]], [[1, 1]]]),
