@@ -4,7 +4,7 @@ Real SSH endpoints per host (asyncssh) with a small shell and a docker/docker-co
 a cluster brain (roles, election, registration, shards, failover) and a real HTTPS Webapp API.
 """
 
-from . import probes as _probes  # noqa: F401 - registers the preflight probe commands
+from . import compose as _compose, docker as _docker, probes as _probes  # noqa: F401 - register their programs
 from .brain import ContainerInfo
 from .cluster import DEMO_HOSTS, SimHost, SimulatedCluster
 

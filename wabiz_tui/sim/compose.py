@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 
 from .brain import Container, classify
+from .engine_access import docker_fault, exec_in
+from .programs import program
 from .registry import pull_refusal
 from .shell import Proc
 
@@ -284,6 +286,15 @@ class _Opts:
     files: list[str] = field(default_factory=list)
     project_dir: str | None = None
     project_name: str | None = None
+
+
+@program("docker-compose", path="/usr/bin/docker-compose")
+async def compose_v1_program(p: Proc) -> int:
+    """The ``docker-compose`` program (1.29, when the host has it): daemon fault if any, else :func:`compose_main`."""
+    if not p.shell.host.compose_v1:
+        return await p.fail("bash: docker-compose: command not found", 127)
+    failed = await docker_fault(p)
+    return failed if failed is not None else await compose_main(p, v2=False)
 
 
 async def compose_main(p: Proc, args: list[str] | None = None, *, v2: bool = False) -> int:
@@ -899,7 +910,6 @@ async def cmd_exec(p: Proc, proj: Project, rest: list[str]) -> int:
     running = [c for c in _containers(p, proj, [svc]) if c.running]
     if not running:
         raise ComposeError(f"No container found for {svc}_1")
-    from .docker import exec_in
     return await exec_in(p, running[0], cmd)
 
 

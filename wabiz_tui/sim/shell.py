@@ -4,8 +4,9 @@ Supported: lists with ``&&``, ``||``, ``;``; pipes ``|`` (stdin for ``cat``/``gr
 ``tail``/``wc``/``tr``); single/double quotes and backslashes; ``$VAR``/``${VAR}``/``$?`` expansion;
 ``VAR=value`` prefixes (passed to the command only); redirections ``>``, ``>>``, ``2>``, ``2>&1``,
 ``&>``; built-ins ``cd mkdir chmod stat test [ cat ls echo rm touch true false hostname id whoami
-pwd command which exit sudo sh/bash -c uname grep head tail wc tr``; ``docker``, ``docker compose``
-and ``docker-compose`` are delegated to :mod:`.docker` and :mod:`.compose`.
+pwd command which exit sudo sh/bash -c uname grep head tail wc tr``. Every name, built-in or program
+(``docker``, ``docker-compose``, the preflight's ``date``/``df``/``nc``...), is looked up in the one
+table of :mod:`.programs`; the shell imports no program module.
 An unknown command prints ``bash: NAME: command not found`` and returns 127.
 """
 
@@ -19,6 +20,8 @@ import shutil
 import stat as _stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable
+
+from .programs import lookup, program
 
 if TYPE_CHECKING:  # pragma: no cover
     from .host import HostContext
@@ -424,11 +427,11 @@ class Shell:
         """Run one command by name."""
         name = proc.argv[0]
         base = name.rsplit("/", 1)[-1] if name.startswith(("/usr/bin/", "/usr/local/bin/", "/bin/")) else name
-        fn = BUILTINS.get(base) if base not in self.host.missing_commands else None
-        if fn is None:
+        found = lookup(base) if base not in self.host.missing_commands else None
+        if found is None:
             return await proc.fail(f"bash: {name}: command not found", 127)
         try:
-            return await fn(proc)
+            return await found.run(proc)
         except ExitShell:
             raise
         except (OSError, ValueError) as exc:
@@ -436,17 +439,6 @@ class Shell:
 
 
 # ---------------------------------------------------------------------------- built-ins
-Builtin = Callable[[Proc], Awaitable[int]]
-BUILTINS: dict[str, Builtin] = {}
-
-
-def builtin(*names: str):
-    def deco(fn: Builtin) -> Builtin:
-        for n in names:
-            BUILTINS[n] = fn
-        return fn
-    return deco
-
 
 def _split_flags(args: list[str], known: str) -> tuple[set[str], list[str]]:
     flags: set[str] = set()
@@ -459,22 +451,22 @@ def _split_flags(args: list[str], known: str) -> tuple[set[str], list[str]]:
     return flags, rest
 
 
-@builtin("true", ":")
+@program("true", ":")
 async def _true(p: Proc) -> int:
     return 0
 
 
-@builtin("false")
+@program("false")
 async def _false(p: Proc) -> int:
     return 1
 
 
-@builtin("exit")
+@program("exit")
 async def _exit(p: Proc) -> int:
     raise ExitShell(int(p.argv[1]) if len(p.argv) > 1 and p.argv[1].isdigit() else p.shell.status)
 
 
-@builtin("echo")
+@program("echo")
 async def _echo(p: Proc) -> int:
     args = p.argv[1:]
     newline = True
@@ -486,13 +478,13 @@ async def _echo(p: Proc) -> int:
     return 0
 
 
-@builtin("pwd")
+@program("pwd")
 async def _pwd(p: Proc) -> int:
     await p.out(p.shell.cwd + "\n")
     return 0
 
 
-@builtin("cd")
+@program("cd")
 async def _cd(p: Proc) -> int:
     target = p.argv[1] if len(p.argv) > 1 else p.shell.env["HOME"]
     if target == "-":
@@ -508,19 +500,19 @@ async def _cd(p: Proc) -> int:
     return 0
 
 
-@builtin("hostname")
+@program("hostname")
 async def _hostname(p: Proc) -> int:
     await p.out(p.shell.host.name + "\n")
     return 0
 
 
-@builtin("whoami")
+@program("whoami")
 async def _whoami(p: Proc) -> int:
     await p.out(p.shell.host.user + "\n")
     return 0
 
 
-@builtin("id")
+@program("id")
 async def _id(p: Proc) -> int:
     user = p.shell.host.user
     args = p.argv[1:]
@@ -535,7 +527,7 @@ async def _id(p: Proc) -> int:
     return 0
 
 
-@builtin("uname")
+@program("uname")
 async def _uname(p: Proc) -> int:
     if "-a" in p.argv:
         await p.out(f"Linux {p.shell.host.name} 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 "
@@ -547,10 +539,7 @@ async def _uname(p: Proc) -> int:
     return 0
 
 
-_PROGRAMS = {"docker": "/usr/bin/docker", "docker-compose": "/usr/bin/docker-compose"}
-
-
-@builtin("command", "which")
+@program("command", "which")
 async def _command(p: Proc) -> int:
     args = [a for a in p.argv[1:] if not a.startswith("-")]
     if p.argv[0] == "command" and "-v" not in p.argv[1:]:
@@ -560,14 +549,15 @@ async def _command(p: Proc) -> int:
         return await p.shell.dispatch(sub)
     status = 0
     for a in args:
-        if a in _PROGRAMS:
-            await p.out(_PROGRAMS[a] + "\n")
-        elif a in BUILTINS and p.argv[0] == "command":
-            await p.out(a + "\n")
-        elif a in BUILTINS:
-            await p.out(f"/usr/bin/{a}\n")
-        else:
+        found = lookup(a)
+        if found is None:
             status = 1
+        elif found.path:
+            await p.out(found.path + "\n")
+        elif p.argv[0] == "command":
+            await p.out(a + "\n")
+        else:
+            await p.out(f"/usr/bin/{a}\n")
     return status
 
 
@@ -577,7 +567,7 @@ SUDO_NO_TERMINAL = ("sudo: a terminal is required to read the password; either u
                     "standard input or configure an askpass helper")
 
 
-@builtin("sudo")
+@program("sudo")
 async def _sudo(p: Proc) -> int:
     """``sudo [-n] [VAR=value …] command``: as the host's sudo policy allows (``HostContext.sudo``)."""
     mode = p.shell.host.sudo
@@ -601,7 +591,7 @@ async def _sudo(p: Proc) -> int:
     return await p.shell.dispatch(sub)
 
 
-@builtin("sh", "bash")
+@program("sh", "bash")
 async def _sh(p: Proc) -> int:
     if len(p.argv) >= 3 and p.argv[1] == "-c":
         sub = Shell(p.shell.host, p.out, p.err, tty=p.shell.tty and p.err is p.shell.err)
@@ -613,7 +603,7 @@ async def _sh(p: Proc) -> int:
     return await p.fail(f"{p.argv[0]}: only -c is supported here", 2)
 
 
-@builtin("mkdir")
+@program("mkdir")
 async def _mkdir(p: Proc) -> int:
     args = p.argv[1:]
     parents = False
@@ -677,7 +667,7 @@ def _apply_mode(spec: str, current: int) -> int:
     return mode
 
 
-@builtin("chmod")
+@program("chmod")
 async def _chmod(p: Proc) -> int:
     args = p.argv[1:]
     recursive = False
@@ -701,7 +691,7 @@ async def _chmod(p: Proc) -> int:
     return status
 
 
-@builtin("chown")
+@program("chown")
 async def _chown(p: Proc) -> int:
     args = [a for a in p.argv[1:] if not a.startswith("-")]
     if len(args) < 2:
@@ -722,7 +712,7 @@ def _stat_format(fmt: str, path, vname: str, user: str) -> str:
     return re.sub(r"%(.)", lambda m: repl.get(m.group(1), m.group(0)), fmt)
 
 
-@builtin("stat")
+@program("stat")
 async def _stat_cmd(p: Proc) -> int:
     args = p.argv[1:]
     fmt: str | None = None
@@ -791,7 +781,7 @@ def _eval_test(p: Proc, args: list[str]) -> bool:
     raise ValueError("too many arguments")
 
 
-@builtin("test", "[")
+@program("test", "[")
 async def _test(p: Proc) -> int:
     args = p.argv[1:]
     if p.argv[0] == "[":
@@ -804,7 +794,7 @@ async def _test(p: Proc) -> int:
         return await p.fail(f"bash: {p.argv[0]}: {exc}", 2)
 
 
-@builtin("cat")
+@program("cat")
 async def _cat(p: Proc) -> int:
     files = [a for a in p.argv[1:] if a != "-"]
     if not files:
@@ -829,7 +819,7 @@ async def _each_file(p: Proc, names: list[str], text_of) -> int:
     return status
 
 
-@builtin("touch")
+@program("touch")
 async def _touch(p: Proc) -> int:
     status = 0
     for a in [a for a in p.argv[1:] if not a.startswith("-")]:
@@ -841,7 +831,7 @@ async def _touch(p: Proc) -> int:
     return status
 
 
-@builtin("ls")
+@program("ls")
 async def _ls(p: Proc) -> int:
     flags, paths = _split_flags(p.argv[1:], "laA1hdR")
     paths = paths or ["."]
@@ -866,7 +856,7 @@ async def _ls(p: Proc) -> int:
     return status
 
 
-@builtin("rm")
+@program("rm")
 async def _rm(p: Proc) -> int:
     flags, paths = _split_flags(p.argv[1:], "rRfv")
     status = 0
@@ -895,7 +885,7 @@ def _input_text(p: Proc, files: list[str]) -> str:
     return "".join(p.shell.real(f).read_text(errors="replace") for f in files)
 
 
-@builtin("grep")
+@program("grep")
 async def _grep(p: Proc) -> int:
     args = p.argv[1:]
     opts = set()
@@ -934,12 +924,12 @@ async def _headtail(p: Proc, tail: bool) -> int:
     return 0
 
 
-@builtin("head")
+@program("head")
 async def _head(p: Proc) -> int:
     return await _headtail(p, False)
 
 
-@builtin("tail")
+@program("tail")
 async def _tail(p: Proc) -> int:
     return await _headtail(p, True)
 
@@ -948,7 +938,7 @@ _TR_CLASSES = {"[:print:]": lambda c: c.isprintable() and c.isascii() or c == " 
                "[:space:]": str.isspace}
 
 
-@builtin("tr")
+@program("tr")
 async def _tr(p: Proc) -> int:
     """``tr [-c] SET1 SET2`` for single characters and the classes in ``_TR_CLASSES`` (enough for probes)."""
     args = p.argv[1:]
@@ -968,7 +958,7 @@ async def _tr(p: Proc) -> int:
     return 0
 
 
-@builtin("sha256sum")
+@program("sha256sum")
 async def _sha256sum(p: Proc) -> int:
     """coreutils ``sha256sum FILE...``: ``<64 hex>  FILE`` per file; a missing one is said on stderr, status 1.
     Observed here (coreutils 9.1): ``sha256sum: /nonexist: No such file or directory``, exit 1."""
@@ -976,7 +966,7 @@ async def _sha256sum(p: Proc) -> int:
                             lambda a, path: f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {a}\n")
 
 
-@builtin("wc")
+@program("wc")
 async def _wc(p: Proc) -> int:
     files = [a for a in p.argv[1:] if not a.startswith("-")]
     text = _input_text(p, files)
@@ -987,40 +977,7 @@ async def _wc(p: Proc) -> int:
     return 0
 
 
-_DOCKER_FAULTS = {
-    "daemon_down": "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
-    "socket_denied": ("Got permission denied while trying to connect to the Docker daemon socket at "
-                      "unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": "
-                      "dial unix /var/run/docker.sock: connect: permission denied"),
-}
-
-
-async def _docker_fault(p: Proc) -> int | None:
-    fault = p.shell.host.docker_fault
-    if fault == "socket_denied" and p.root:
-        return None
-    if fault in _DOCKER_FAULTS and p.argv[1:2] != ["version"] and "version" not in p.argv[1:3]:
-        return await p.fail(_DOCKER_FAULTS[fault], 1)
-    return None
-
-
-@builtin("docker")
-async def _docker(p: Proc) -> int:
-    from .docker import docker_main
-    failed = await _docker_fault(p)
-    return failed if failed is not None else await docker_main(p)
-
-
-@builtin("docker-compose")
-async def _docker_compose(p: Proc) -> int:
-    from .compose import compose_main
-    if not p.shell.host.compose_v1:
-        return await p.fail("bash: docker-compose: command not found", 127)
-    failed = await _docker_fault(p)
-    return failed if failed is not None else await compose_main(p, v2=False)
-
-
-@builtin("export")
+@program("export")
 async def _export(p: Proc) -> int:
     for a in p.argv[1:]:
         if a.startswith("-"):
@@ -1033,13 +990,13 @@ async def _export(p: Proc) -> int:
     return 0
 
 
-@builtin("unset")
+@program("unset")
 async def _unset(p: Proc) -> int:
     for a in p.argv[1:]:
         p.shell.env.pop(a, None)
     return 0
 
 
-@builtin("set")
+@program("set")
 async def _set(p: Proc) -> int:
     return 0  # options such as -e / -o pipefail are accepted and ignored
