@@ -15,9 +15,22 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def runnable_nodes(tree: ast.AST):
+    """Every node of ``tree`` except the bodies of ``if TYPE_CHECKING:``."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
 def import_graph(root: Path) -> dict[str, set[str]]:
-    """Module → the modules under ``root`` it imports, from every import statement (top level,
-    inside functions, under ``TYPE_CHECKING``); ``from pkg import mod`` counts as importing ``mod``."""
+    """Module → the modules under ``root`` it imports, from every import statement that can run (top
+    level, inside functions and classes; not under ``if TYPE_CHECKING:``, which never runs and so
+    cannot make an import cycle); ``from pkg import mod`` counts as importing ``mod``."""
     prefix = root.name
     paths = {module_name(p, root): p for p in root.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in paths}
@@ -32,7 +45,7 @@ def import_graph(root: Path) -> dict[str, set[str]]:
 
     for name, path in paths.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in runnable_nodes(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 targets = [short(a.name) for a in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -87,9 +100,10 @@ def test_the_cycle_finder_sees_a_cycle_through_a_function_level_import(tmp_path)
     (pkg / "shell" / "__init__.py").write_text("from .run import Shell\n")
     (pkg / "shell" / "run.py").write_text("def go():\n    from ..docker import main\n")
     (pkg / "docker.py").write_text("from .shell import Shell\nfrom . import fs\n")
-    (pkg / "fs.py").write_text("import os\n")
+    (pkg / "fs.py").write_text("import os\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .docker import X\n")
     graph = import_graph(pkg)
     assert graph["sim.docker"] == {"sim.shell", "sim.fs"}
+    assert graph["sim.fs"] == set()
     assert cycles(graph) == [["sim.docker", "sim.shell", "sim.shell.run"]]
 
 
