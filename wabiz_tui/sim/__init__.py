@@ -5,7 +5,7 @@ a cluster brain (roles, election, registration, shards, failover) and a real HTT
 """
 
 from . import compose as _compose, docker as _docker, probes as _probes  # noqa: F401 - register their programs
-from .brain import ContainerInfo
+from .daemon import ContainerInfo
 from .cluster import DEMO_HOSTS, SimHost, SimulatedCluster
 
 __all__ = ["SimulatedCluster", "SimHost", "DEMO_HOSTS", "ContainerInfo"]

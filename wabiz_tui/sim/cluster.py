@@ -9,8 +9,9 @@ from typing import Callable, Sequence
 
 import asyncssh
 
-from .brain import Brain, ContainerInfo
+from .brain import Brain
 from .certs import TlsMaterial, generate_ssh_key, generate_tls, known_hosts_line, reissue_tls
+from .daemon import ContainerInfo
 from .fs import Sandbox
 from .host import HostContext
 from .mysqlserver import SimMysqlServer

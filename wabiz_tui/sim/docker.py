@@ -7,7 +7,7 @@ import datetime as _dt
 import json
 import re
 
-from .brain import Container
+from .daemon import Container
 from .compose import ComposeError, compose_main, ports_text, since_time
 from .engine_access import docker_fault, exec_in
 from .programs import program

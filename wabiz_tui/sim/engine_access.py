@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .brain import Container
+from .daemon import Container
 from .fs import Sandbox
 from .shell import Proc, Shell
 

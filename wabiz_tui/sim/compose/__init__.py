@@ -1,8 +1,8 @@
 """docker-compose emulator (1.29 flavour; ``docker compose`` v2 accepted with the same behaviour).
 
-It reads the compose file really uploaded into the host sandbox and drives :class:`~..brain.Brain`
-containers. Messages and table shapes imitate docker-compose 1.29 (progress lines go to stderr like
-the real tool; ``ps``/``logs``/``config``/``version`` to stdout). :mod:`.project` reads the file,
+It reads the compose file really uploaded into the host sandbox and drives the daemon's containers
+(:class:`~..daemon.Daemon`). Messages and table shapes imitate docker-compose 1.29 (progress lines
+go to stderr like the real tool; ``ps``/``logs``/``config``/``version`` to stdout). :mod:`.project` reads the file,
 :mod:`.lifecycle` changes containers, :mod:`.views` looks at them, :mod:`.main` parses the command
 line and registers the ``docker-compose`` program; :mod:`.common` holds what they share.
 """

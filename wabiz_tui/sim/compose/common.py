@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..brain import Container
+from ..daemon import Container
 from ..shell import Proc
 from .project import ComposeError
 

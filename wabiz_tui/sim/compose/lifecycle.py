@@ -1,12 +1,13 @@
 """The compose subcommands that change containers: ``up``, ``stop``, ``kill``, ``start``, ``restart``,
-``rm``, ``down``, ``pull``, driving the daemon's containers (:class:`~..brain.Brain`). Progress lines go
+``rm``, ``down``, ``pull``, driving the daemon's containers (:class:`~..daemon.Daemon`). Progress lines go
 to stderr as docker-compose 1.29 writes them."""
 
 from __future__ import annotations
 
 import hashlib
 
-from ..brain import Container, classify
+from ..daemon import Container
+from ..rules import classify
 from ..registry import pull_refusal
 from ..shell import Proc
 from .common import split_options, write_line

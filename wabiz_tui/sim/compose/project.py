@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ..brain import Container
+from ..daemon import Container
 from ..shell import Proc
 
 V1_VERSION = "1.29.2"
