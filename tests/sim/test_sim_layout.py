@@ -7,6 +7,9 @@ import ast
 from pathlib import Path
 
 SIM = Path(__file__).resolve().parents[2] / "wabiz_tui" / "sim"
+LIMIT = 400
+#: what a longer module's docstring must say, followed by its reason
+REASON = "over 400 lines because"
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -136,3 +139,13 @@ def test_a_name_has_one_program():
     else:  # pragma: no cover
         raise AssertionError("a second 'docker' was accepted")
     assert programs.lookup("docker").run is not other_docker
+
+
+def test_no_module_over_400_lines_without_a_reason_at_its_top():
+    long = {}
+    for path in sorted(SIM.rglob("*.py")):
+        lines = path.read_text().count("\n")
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        if lines > LIMIT and REASON not in " ".join(doc.split()):
+            long[str(path.relative_to(SIM))] = lines
+    assert long == {}, f"modules over {LIMIT} lines without '{REASON} ...' in their docstring: {long}"
