@@ -345,4 +345,3 @@ class WebappApi:
             return self.error(400, 1009, "Parameter value is not valid", "password: does not decrypt the backup")
         self.state.settings = blob.get("settings", self.state.settings)
         return self.ok()
-

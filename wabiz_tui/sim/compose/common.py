@@ -9,6 +9,7 @@ from ..daemon import Container
 from ..shell import Proc
 from .project import ComposeError
 
+
 def _port_text(spec: str) -> str:
     parts = spec.split(":")
     proto = "tcp"

@@ -1,14 +1,14 @@
 """The compose subcommands that change containers: ``up``, ``stop``, ``kill``, ``start``, ``restart``,
-``rm``, ``down``, ``pull``, driving the daemon's containers (:class:`~..daemon.Daemon`). Progress lines go
-to stderr as docker-compose 1.29 writes them."""
+``rm``, ``down``, ``pull``, driving the daemon's containers (:class:`~..daemon.Daemon`). Progress
+lines go to stderr as docker-compose 1.29 writes them."""
 
 from __future__ import annotations
 
 import hashlib
 
 from ..daemon import Container
-from ..rules import classify
 from ..registry import pull_refusal
+from ..rules import classify
 from ..shell import Proc
 from .common import split_options, write_line
 from .project import ComposeError, Project, Service, project_containers, select_services

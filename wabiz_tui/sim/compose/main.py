@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from ..engine_access import docker_fault
 from ..programs import program
 from ..shell import Proc
-from .views import cmd_config, cmd_exec, cmd_logs, cmd_ps
 from .lifecycle import cmd_down, cmd_kill, cmd_pull, cmd_restart, cmd_rm, cmd_start, cmd_stop, cmd_up
 from .project import V1_VERSION, V2_VERSION, ComposeError, load_project
+from .views import cmd_config, cmd_exec, cmd_logs, cmd_ps
+
 
 @dataclass
 class _Opts:
