@@ -3,16 +3,16 @@ and ``docker compose`` (v2 form, delegated to :mod:`.compose`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 import re
 
-from .brain import Container
+from .daemon import Container
 from .compose import ComposeError, compose_main, ports_text, since_time
-from .fs import Sandbox
+from .engine_access import docker_fault, exec_in
+from .programs import program
 from .registry import pull_refusal
-from .shell import Proc, Shell
+from .shell import Proc
 
 DOCKER_VERSION = "24.0.7"
 
@@ -57,27 +57,11 @@ def _fields(c: Container) -> dict[str, str]:
             f"com.docker.compose.service={c.service},com.docker.compose.project.working_dir={c.env.get('__working_dir', '')}"}
 
 
-#: Directories present in every container's own filesystem (seen by ``docker exec``).
-CONTAINER_DIRS = ("usr/local/wamedia/incoming", "usr/local/wamedia/outgoing", "usr/local/wamedia/shared",
-                  "opt/whatsapp/bin", "usr/local/waent/logs", "var/log/whatsapp", "root", "tmp")
-
-
-async def exec_in(p: Proc, c: Container, cmd: list[str]) -> int:
-    """Run ``cmd`` "inside" container ``c`` as root, with the small shell on the container's own
-    filesystem (``/var/lib/docker/containers/<id>/rootfs`` in the host sandbox; volumes are not
-    shared with the host view). Enough for ``chown -R root /usr/local/wamedia/...`` and ``ls``."""
-    if not cmd:
-        return await p.fail('"docker exec" requires at least 2 arguments.', 1)
-    host = p.shell.host
-    rootfs = host.sandbox.real(f"/var/lib/docker/containers/{c.id}/rootfs")
-    for d in CONTAINER_DIRS:
-        (rootfs / d).mkdir(parents=True, exist_ok=True)
-    inner = dataclasses.replace(host, name=c.id, user="root", sandbox=Sandbox(rootfs))
-    sub = Shell(inner, p.out, p.err)
-    sub.cwd = "/"
-    sub.env.update({"HOME": "/root", "USER": "root", "PWD": "/"})
-    proc = Proc(sub, cmd, dict(p.env), {}, p.out, p.err, p.stdin)
-    return await sub.dispatch(proc)
+@program("docker", path="/usr/bin/docker")
+async def docker_program(p: Proc) -> int:
+    """The ``docker`` program: the host's daemon fault if any, else :func:`docker_main`."""
+    failed = await docker_fault(p)
+    return failed if failed is not None else await docker_main(p)
 
 
 async def docker_main(p: Proc) -> int:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from .shell import Proc, builtin
+from .programs import program
+from .shell import Proc
 
 #: Free space reported by ``df`` unless a host's ``disk_free_kb`` says otherwise (50 GiB).
 DEFAULT_FREE_KB = 50 * 1024 * 1024
 
 
-@builtin("date")
+@program("date")
 async def _date(p: Proc) -> int:
     now = time.time() + p.shell.host.clock_offset
     fmt = next((a[1:] for a in p.argv[1:] if a.startswith("+")), "%a %b %d %H:%M:%S UTC %Y")
@@ -30,7 +31,7 @@ async def _date(p: Proc) -> int:
     return 0
 
 
-@builtin("df")
+@program("df")
 async def _df(p: Proc) -> int:
     paths = [a for a in p.argv[1:] if not a.startswith("-")] or ["/"]
     free = p.shell.host.disk_free_kb
@@ -45,7 +46,7 @@ async def _df(p: Proc) -> int:
     return 0
 
 
-@builtin("getent")
+@program("getent")
 async def _getent(p: Proc) -> int:
     if len(p.argv) < 3 or p.argv[1] != "hosts":
         return await p.fail("getent: only 'getent hosts NAME' is simulated", 1)
@@ -57,7 +58,7 @@ async def _getent(p: Proc) -> int:
     return 0
 
 
-@builtin("ss")
+@program("ss")
 async def _ss(p: Proc) -> int:
     host = p.shell.host
     ports = set(host.ports_taken)
@@ -71,7 +72,7 @@ async def _ss(p: Proc) -> int:
     return 0
 
 
-@builtin("nc")
+@program("nc")
 async def _nc(p: Proc) -> int:
     args = [a for a in p.argv[1:] if not a.startswith("-")]
     zero_io = any(a.startswith("-") and "z" in a for a in p.argv[1:])

@@ -1,0 +1,57 @@
+"""What the ``docker`` and ``docker-compose`` emulators share on the way to the daemon: the socket's
+faults (``HostContext.docker_fault``) and running a command inside a container (``exec``).
+
+Kept apart from both CLIs so that neither imports the other for it (``docker compose`` does import
+:mod:`.compose`; compose imports nothing of :mod:`.docker`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .daemon import Container
+from .fs import Sandbox
+from .shell import Proc, Shell
+
+_DOCKER_FAULTS = {
+    "daemon_down": "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+    "socket_denied": ("Got permission denied while trying to connect to the Docker daemon socket at "
+                      "unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": "
+                      "dial unix /var/run/docker.sock: connect: permission denied"),
+}
+
+
+async def docker_fault(p: Proc) -> int | None:
+    """The daemon's refusal for the host of ``p`` (message on stderr, status 1), or None when it answers.
+
+    ``version`` still answers (its client part needs no daemon); root passes a denied socket.
+    """
+    fault = p.shell.host.docker_fault
+    if fault == "socket_denied" and p.root:
+        return None
+    if fault in _DOCKER_FAULTS and p.argv[1:2] != ["version"] and "version" not in p.argv[1:3]:
+        return await p.fail(_DOCKER_FAULTS[fault], 1)
+    return None
+
+
+#: Directories present in every container's own filesystem (seen by ``docker exec``).
+CONTAINER_DIRS = ("usr/local/wamedia/incoming", "usr/local/wamedia/outgoing", "usr/local/wamedia/shared",
+                  "opt/whatsapp/bin", "usr/local/waent/logs", "var/log/whatsapp", "root", "tmp")
+
+
+async def exec_in(p: Proc, c: Container, cmd: list[str]) -> int:
+    """Run ``cmd`` "inside" container ``c`` as root, with the small shell on the container's own
+    filesystem (``/var/lib/docker/containers/<id>/rootfs`` in the host sandbox; volumes are not
+    shared with the host view). Enough for ``chown -R root /usr/local/wamedia/...`` and ``ls``."""
+    if not cmd:
+        return await p.fail('"docker exec" requires at least 2 arguments.', 1)
+    host = p.shell.host
+    rootfs = host.sandbox.real(f"/var/lib/docker/containers/{c.id}/rootfs")
+    for d in CONTAINER_DIRS:
+        (rootfs / d).mkdir(parents=True, exist_ok=True)
+    inner = dataclasses.replace(host, name=c.id, user="root", sandbox=Sandbox(rootfs))
+    sub = Shell(inner, p.out, p.err)
+    sub.cwd = "/"
+    sub.env.update({"HOME": "/root", "USER": "root", "PWD": "/"})
+    proc = Proc(sub, cmd, dict(p.env), {}, p.out, p.err, p.stdin)
+    return await sub.dispatch(proc)
