@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import signal
-import ssl
 import sys
 
 from ..domain.exitcodes import Exit
@@ -73,7 +72,7 @@ def _load_all(names: list[str]):
 def run(args: argparse.Namespace) -> int:
     """Run ``exporter`` with parsed ``args``; returns the exit code."""
     from ..exporter.rules import rules_text
-    from ..exporter.server import BasicAuth, ListenError, parse_listen
+    from ..exporter.server import BasicAuth, ListenError, TlsFilesError, parse_listen
 
     if args.print_rules:
         sys.stdout.write(rules_text())
@@ -103,9 +102,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         return asyncio.run(_serve(args, profiles, host, port, auth))
-    except (OSError, ssl.SSLError) as exc:
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        return _fail(f"cannot serve on {args.listen}: {where}{getattr(exc, 'strerror', None) or exc}", Exit.CANNOT_CHECK)
+    except TlsFilesError as exc:
+        return _fail(str(exc), Exit.CANNOT_CHECK)
+    except OSError as exc:
+        return _fail(f"cannot serve on {args.listen}: {exc.strerror or exc} — choose another --listen port or stop what "
+                     "uses it", Exit.CANNOT_CHECK)
 
 
 async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth) -> int:

@@ -23,6 +23,10 @@ from prometheus_client.registry import CollectorRegistry
 DEFAULT_LISTEN = "127.0.0.1:9850"
 
 
+class TlsFilesError(ValueError):
+    """The certificate or key file cannot be used (missing, unreadable, not PEM, key not matching)."""
+
+
 class ListenError(ValueError):
     """``--listen`` is not ``HOST:PORT`` (``[v6]:PORT`` for IPv6)."""
 
@@ -71,6 +75,17 @@ def with_basic_auth(app: Callable, auth: BasicAuth) -> Callable:
     return guarded
 
 
+def _tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile or None)
+    except OSError as exc:  # ssl.SSLError is an OSError: not PEM, or the key does not match
+        reason = exc.strerror or getattr(exc, "reason", None) or str(exc)
+        raise TlsFilesError(f"--tls-cert {certfile}" + (f" / --tls-key {keyfile}" if keyfile else "")
+                            + f": {reason} — give a PEM certificate (chain) and its private key") from None
+    return context
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass  # one line per scrape on stderr would drown the exporter's own messages
@@ -78,11 +93,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 class MetricsServer:
     """Serves ``registry`` on ``host:port`` in a daemon thread. ``certfile``/``keyfile`` (PEM) turn on TLS;
-    ``auth`` turns on basic auth. Raises ``OSError`` when the address cannot be bound and ``ssl.SSLError``
-    / ``OSError`` when the certificate cannot be used."""
+    ``auth`` turns on basic auth. Raises :class:`TlsFilesError` when the certificate cannot be used (checked
+    before binding) and ``OSError`` when the address cannot be bound."""
 
     def __init__(self, registry: CollectorRegistry, host: str, port: int, *, certfile: str = "", keyfile: str = "",
                  auth: BasicAuth | None = None):
+        context = _tls_context(certfile, keyfile) if certfile else None
         app = make_wsgi_app(registry)
         if auth is not None:
             app = with_basic_auth(app, auth)
@@ -91,10 +107,8 @@ class MetricsServer:
             address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
         self.httpd = make_server(host, port, app, Server, handler_class=_QuietHandler)
-        self.tls = bool(certfile)
-        if certfile:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(certfile, keyfile or None)
+        self.tls = context is not None
+        if context is not None:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="metrics-http", daemon=True)
 
