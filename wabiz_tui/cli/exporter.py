@@ -55,7 +55,7 @@ def _load_all(names: list[str]):
         try:
             profile = load_profile(resolve_profile(arg, app_paths().profiles))
         except ProfileError as exc:
-            raise ValueError(f"{arg}: {exc}") from None
+            raise ValueError(str(exc)) from None  # it names the file
         errors = validate_profile(profile)
         if errors:
             raise ValueError(f"{arg}: the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
