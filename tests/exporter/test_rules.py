@@ -66,3 +66,28 @@ async def test_every_metric_a_rule_reads_is_served():
     read = set(re.findall(r"\bwabiz_[a-z_]+", " ".join(r["expr"] for g in yaml.safe_load(rules_text())["groups"]
                                                        for r in g["rules"])))
     assert read and read <= served, read - served
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_scrape_config_passes_promtool(tmp_path):
+    promtool = need_tool("promtool")
+    text = README.read_text()
+    config = re.search(r"```yaml\n(rule_files:\n.*?)```", text, re.S).group(1)
+    (tmp_path / "rules.yml").write_text(rules_text())
+    path = tmp_path / "prometheus.yml"
+    path.write_text(config.replace("/etc/prometheus/rules/wabiz-tui.yml", str(tmp_path / "rules.yml")))
+    res = subprocess.run([promtool, "check", "config", str(path)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "9 rules found" in res.stdout, res.stdout + res.stderr
+
+
+def test_the_readme_systemd_unit_passes_systemd_analyze(tmp_path):
+    analyze = need_tool("systemd-analyze")
+    unit = re.search(r"```ini\n(# /etc/systemd/system/wabiz-tui-exporter.service\n.*?)```", README.read_text(), re.S).group(1)
+    assert "exporter " in unit and "--listen 127.0.0.1:" in unit
+    path = tmp_path / "wabiz-tui-exporter.service"
+    # the unit names the installed console script; here the interpreter stands in for it (verify checks it is executable)
+    path.write_text(unit.replace("/usr/local/bin/wabiz-tui", sys.executable))
+    res = subprocess.run([analyze, "verify", str(path)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
