@@ -20,7 +20,6 @@ import sys
 import time
 
 import httpx
-import pytest
 
 from tests.conftest import need_tool
 from wabiz_tui.config.profile import save_profile

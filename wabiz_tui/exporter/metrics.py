@@ -193,8 +193,8 @@ class ExporterCollector(Collector):
             verdict.add_metric(c, {w: w == word for w in VERDICTS})
             kind = "none" if obs is None or obs.verdict is not None else (obs.error_kind or "http")
             last_error.add_metric(c, {k: k == kind for k in ERROR_KINDS})
-            for k, n in s.errors.items():
-                errors.add_metric([s.cluster, k], n)
+            for k, count in s.errors.items():
+                errors.add_metric([s.cluster, k], count)
             polls.add_metric(c, s.polls)
             g["wabiz_poll_interval_seconds"].add_metric(c, s.interval)
             g["wabiz_failover_grace_seconds"].add_metric(c, s.grace)
@@ -211,13 +211,14 @@ class ExporterCollector(Collector):
             counts: dict[tuple[str, str], int] = {}
             for d in obs.findings:
                 counts[(d.key, d.severity)] = counts.get((d.key, d.severity), 0) + 1
-            for (key, sev), n in sorted(counts.items()):
-                finding.add_metric([s.cluster, key, sev], n)
+            for (fkey, severity), count in sorted(counts.items()):
+                finding.add_metric([s.cluster, fkey, severity], count)
             if obs.verdict is None:
                 continue  # no verdict now: its series disappear rather than repeat an old answer
             vd = obs.verdict
             primaries = sum(1 for n in vd.nodes if n.actual_role == "primary_master")
-            failover = s.unserved_since is not None and s.after_loss
+            since = s.unserved_since
+            failover = since is not None and s.after_loss
             for name, value in (("wabiz_cluster_registered", vd.registered), ("wabiz_shards_expected", vd.shards_expected),
                                 ("wabiz_shards_served", vd.shards_served),
                                 ("wabiz_shards_unserved", max(0, vd.shards_expected - vd.shards_served) if vd.registered else 0),
@@ -227,18 +228,18 @@ class ExporterCollector(Collector):
                                 ("wabiz_nodes_unplanned", sum(1 for n in vd.nodes if expected_role(n) == "unplanned")),
                                 ("wabiz_failover_in_progress", failover)):
                 v[name].add_metric(c, float(value))
-            if failover:
-                v["wabiz_failover_started_timestamp_seconds"].add_metric(c, s.unserved_since)
+            if since is not None and failover:
+                v["wabiz_failover_started_timestamp_seconds"].add_metric(c, since)
             seen: set[tuple[str, str]] = set()
-            for n in vd.nodes:
-                key = (n.host, expected_role(n))
+            for node in vd.nodes:
+                key = (node.host, expected_role(node))
                 if key in seen:  # a second unplanned container on one host: counted by wabiz_nodes_unplanned
                     continue
                 seen.add(key)
                 labels = [s.cluster, *key]
-                present.add_metric(labels, 0 if n.actual_status == "missing" else 1)
-                as_expected.add_metric(labels, 1 if n.level in (Level.OK, Level.STANDBY) else 0)
-                r, st = actual_role(n), gateway_state(n)
+                present.add_metric(labels, 0 if node.actual_status == "missing" else 1)
+                as_expected.add_metric(labels, 1 if node.level in (Level.OK, Level.STANDBY) else 0)
+                r, st = actual_role(node), gateway_state(node)
                 for name in NODE_ROLES:
                     role.add_metric([*labels, name], 1 if name == r else 0)
                 for name in GATEWAY_STATES:
