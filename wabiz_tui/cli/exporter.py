@@ -14,12 +14,11 @@ import signal
 import sys
 
 from ..domain.exitcodes import Exit
-from ..workflows.monitor import DEFAULT_GRACE
 
 
 def add_parser(sub) -> None:
     """Declare ``exporter`` on the main parser's subparsers."""
-    from ..exporter.server import DEFAULT_LISTEN
+    from ..exporter import DEFAULT_LISTEN
 
     p = sub.add_parser("exporter", help="serve the clusters' health as Prometheus metrics (one or many profiles)",
                        description="Poll each profile's cluster on its own schedule (the same health path as the monitor; "
@@ -30,8 +29,8 @@ def add_parser(sub) -> None:
                    help=f"where to serve /metrics (default {DEFAULT_LISTEN}: this machine only)")
     p.add_argument("--interval", type=float, default=15.0, help="seconds between the polls of one cluster (default 15)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one poll may take (default 10)")
-    p.add_argument("--grace", type=float, default=DEFAULT_GRACE,
-                   help=f"seconds a failover or start may leave shards unserved (default {DEFAULT_GRACE:g})")
+    p.add_argument("--grace", type=float, default=None,
+                   help="seconds a failover or start may leave shards unserved (default: the monitor's grace)")
     p.add_argument("--tls-cert", default="", metavar="PEM", help="serve HTTPS with this certificate (chain) file")
     p.add_argument("--tls-key", default="", metavar="PEM", help="the certificate's private key (if not in --tls-cert)")
     p.add_argument("--basic-auth-user", default="", metavar="USER", help="require HTTP basic auth with this user")
@@ -82,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--interval", args.interval), ("--timeout", args.timeout)):
         if not value > 0:
             return _fail(f"{flag} must be greater than 0 seconds")
+    if args.grace is None:
+        from ..workflows.monitor import DEFAULT_GRACE
+        args.grace = DEFAULT_GRACE
     if not args.grace >= 0:
         return _fail("--grace must be 0 seconds or more")
     try:

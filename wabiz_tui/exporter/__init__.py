@@ -4,3 +4,6 @@
 A face, like the CLI: it reads health only through :mod:`.source` (the monitor's poll), the run state and
 the cluster lock (``config``), and never changes a cluster.
 """
+
+#: where ``/metrics`` is served unless ``--listen`` says otherwise: this machine only
+DEFAULT_LISTEN = "127.0.0.1:9850"

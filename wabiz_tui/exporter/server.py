@@ -20,7 +20,8 @@ from prometheus_client import make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import CollectorRegistry
 
-DEFAULT_LISTEN = "127.0.0.1:9850"
+from . import DEFAULT_LISTEN
+
 
 
 class TlsFilesError(ValueError):
