@@ -173,6 +173,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from .lab import add_parser as add_lab_parser
     add_lab_parser(sub)
+    from .exporter import add_parser as add_exporter_parser
+    add_exporter_parser(sub)
     render = sub.add_parser("render", help="write prod-multiconnect-compose.yml and db.env for a profile")
     render.add_argument("profile", help="profile file, or the name of a saved profile")
     render.add_argument("--out", type=Path, required=True, help="directory to write the files into (created if needed)")
@@ -282,6 +284,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "lab":
         from . import lab as lab_cli
         return lab_cli.run(args)
+    if args.command == "exporter":
+        from . import exporter as exporter_cli
+        return exporter_cli.run(args)
     if args.command in ("profiles", "profile"):
         return _profiles(args)
     if args.command == "init":

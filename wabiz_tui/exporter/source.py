@@ -1,0 +1,55 @@
+"""The one place the exporter reads health: :func:`poll_health` wraps ``HealthMonitor.poll_once()``.
+
+Everything else in the exporter works on :class:`Observation`, so when the monitor's poll result changes
+shape only this module follows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from ..domain.health import ClusterVerdict
+from ..workflows.monitor import HealthMonitor
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnosis that holds at this poll: catalogue ``key`` and ``severity`` (info, warning, error)."""
+
+    key: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One poll as the exporter sees it.
+
+    ``answered_at`` is the epoch time of the poll's end (seconds), ``latency`` its duration in seconds;
+    ``verdict`` is None when the poll failed, then ``error_kind`` says why (the ``ApiError.kind`` of
+    ``api.client``: unreachable, tls, dns, auth, timeout, http, not_tls, config; ``format`` when the
+    answer was not a health answer). ``findings`` are every diagnosis that holds now.
+    """
+
+    answered_at: float
+    latency: float
+    verdict: ClusterVerdict | None
+    error_kind: str = ""
+    findings: tuple[Finding, ...] = ()
+
+
+async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
+    """Poll ``monitor`` once, at most ``timeout`` seconds (a Webapp that accepts and never answers gives
+    ``error_kind="timeout"``). Never raises for API problems."""
+    start = time.monotonic()
+    try:
+        result = await asyncio.wait_for(monitor.poll_once(), timeout)
+    except asyncio.TimeoutError:
+        return Observation(time.time(), time.monotonic() - start, None, "timeout")
+    kind = ""
+    if result.verdict is None and result.error is not None:
+        # the monitor turns a non-health body into an ApiError of kind http with this message
+        kind = "format" if str(result.error).startswith("health answer not understood") else result.error.kind
+    findings = tuple(Finding(d.key, d.severity) for d in result.current_findings)
+    return Observation(result.polled_at, result.latency, result.verdict, kind, findings)
