@@ -128,6 +128,12 @@ def test_ssl_paths_relative_is_error_unmounted_is_warning():
                 if f.key == "DB_SSL_PATH" and f.severity == "warning"]
 
 
+@pytest.mark.parametrize("line, bad", [("WA_DB_SSL_VERIFY=false", True), ("WA_DB_SSL_VERIFY=0", False),
+                                       ("WA_DB_PERSISTENT=off", True), ("WA_DB_PERSISTENT=1", False)])
+def test_php_boolean_strings(line, bad):
+    assert ("PHP_BOOL_VALUE" in keys(BASE + line + "\n")) is bad
+
+
 @pytest.mark.parametrize("port, key", [("abc", "DB_PORT_INVALID"), ("0", "DB_PORT_INVALID"), ("70000", "DB_PORT_INVALID"),
                                        ("3306 ", None), ("5432", "DB_PORT_ENGINE"), ("3307", None)])
 def test_port(port, key):

@@ -87,6 +87,9 @@ RULES: dict[str, Rule] = {r.key: r for r in (
     Rule("DB_SSL_PATH", ERROR, "a WA_DB_SSL_* path that is relative or outside any directory mounted in the containers",
          f"{_DT} (certs mounted at /opt/certs, WA_DB_SSL_CA=/opt/certs/db-ca.pem); {_SS}/issues/34 (relative "
          "names, every request refused); the rendered compose file mounts only the media volume"),
+    Rule("PHP_BOOL_VALUE", ERROR, "WA_DB_SSL_VERIFY / WA_DB_PERSISTENT written as false/no/off: PHP reads that as true",
+         "DBUtil.php casts WA_DB_SSL_VERIFY with (bool) and uses WA_DB_PERSISTENT when truthy; "
+         "https://www.php.net/manual/en/language.types.boolean.php (only \"\" and \"0\" convert to false)"),
     Rule("DB_PORT_INVALID", ERROR, "WA_DB_PORT is not a whole number from 1 to 65535",
          "RFC 793 port field (16 bits); DBUtil.php puts it verbatim into the PDO DSN `port=`"),
     Rule("DB_PORT_ENGINE", WARNING, "WA_DB_PORT is the other engine's usual port",
@@ -100,7 +103,8 @@ RULES: dict[str, Rule] = {r.key: r for r in (
          f"https://developers.facebook.com/docs/whatsapp/guides/data-management; {_SS} installation/postgres/db.env has no such line"),
     Rule("DB_NAME_PREFIX", ERROR, "WA_DB_NAME_PREFIX with characters a bare database name cannot hold",
          "DBUtil.php builds dbname = prefix . name and creates it; unquoted identifiers allow [0-9a-zA-Z$_] "
-         "(https://dev.mysql.com/doc/refman/8.0/en/identifiers.html)"),
+         "(https://dev.mysql.com/doc/refman/8.0/en/identifiers.html); observed here on MariaDB 10.11.19: "
+         "`CREATE DATABASE prod-1waweb` -> ERROR 1064 (42000) ... near '-1waweb', `prod_1waweb` and `p$1waweb` created"),
     Rule("DB_PASSWORD_CHARS", ERROR, "WA_DB_PASSWORD holds one of ?{}&~!()^=",
          "seed (Prima di iniziare); WADebug check_mysql_password INVALID_CHARACTERS; [DT] dbpassword validation"),
     Rule("DB_HOST_LOOPBACK", ERROR, "WA_DB_HOSTNAME is localhost/loopback: inside a container that is the container itself",
@@ -332,6 +336,10 @@ def check_values(values: Mapping[str, tuple[str, int]], *, mounts: tuple[str, ..
                                 f"containers ({', '.join(mounts)}), so the file does not exist inside them",
                                 "put the file under a mounted directory (or mount its directory in the compose "
                                 "file) and point the variable there", WARNING))
+    for key in ("WA_DB_SSL_VERIFY", "WA_DB_PERSISTENT"):
+        if key in values and val(key).strip().lower() in ("false", "no", "off", "n", "f"):
+            out.append(_finding("PHP_BOOL_VALUE", field(key), f"{key}={val(key)!r} is a non-empty string, which the "
+                                "Webapp's PHP reads as true", f"write {key}=0 to turn it off (1 to turn it on)"))
     port = val("WA_DB_PORT")
     if port:
         if not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
