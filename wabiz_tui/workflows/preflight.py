@@ -19,6 +19,7 @@ from typing import Any
 
 from ..domain.diagnosis import diagnose_lines, diagnosis_for
 from ..domain.docker_access import with_sudo
+from ..domain.envrules import preflight_rows
 from ..domain.model import ClusterProfile, HostSpec, MediaKind, Role
 from ..domain.preflight import (FAILURE, OK, WARNING, Check, judge_clock,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
@@ -74,7 +75,7 @@ class Preflight(PreflightDb):
                 self.emit(Message(f"invalid: {e}"))
             return self._finish(1, False, f"{len(errors)} invalid value(s): {errors[0]}", "fix the values, then run the preflight again")
         self._start(1)
-        advice = topology_advice(self.profile) + self._local_files() + self._registration_number()
+        advice = topology_advice(self.profile) + [Check(*r) for r in preflight_rows(self.profile)] + self._local_files() + self._registration_number()
         for check in advice:
             self._record(check)
         self._finish(1, not any(c.level == FAILURE for c in advice), f"{len(advice)} guideline(s) checked")
