@@ -92,3 +92,16 @@ async def test_sunset_registration_error_is_explained(demo, tmp_path):
         with pytest.raises(ApiError) as exc:
             await api.request_code(cc=r.cc, phone_number=r.phone_number, method="sms", cert=r.cert)
     assert exc.value.code == 1005 and "sunset" in exc.value.next_action and "Cloud API" in exc.value.next_action
+
+
+def test_procedures_import_without_httpx():
+    """httpx is loaded when a Webapp client is made, not with the procedures: `wabiz-tui logs`, uninstall and
+    the install steps on hosts never call the API, and httpx's import (it loads its own command-line part:
+    click, rich, pygments) was a third of `logs`' start-up (BENCHMARKS.md, lab logs)."""
+    import subprocess
+    import sys
+    code = ("import sys, wabiz_tui.workflows.logs, wabiz_tui.workflows.ha_install, wabiz_tui.workflows.uninstall; "
+            "assert 'httpx' not in sys.modules, 'httpx imported'; "
+            "from wabiz_tui.api.client import WebappClient; WebappClient('https://x:9090', username='a', password='b'); "
+            "assert 'httpx' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
