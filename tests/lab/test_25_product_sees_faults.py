@@ -50,3 +50,17 @@ def test_preflight_names_a_registry_that_refuses_pulls(cleared):
                                           '"https://docker.whatsapp.biz/v2/coreapp/manifests/v2.41.2": no basic auth credentials')
     if lab.sh("wa-core-1", f"docker image inspect {image}").returncode == 0:
         assert "[IMAGE_PULL_DENIED] wa-core-1:" not in out.stdout
+
+
+def test_preflight_names_a_registry_answering_403(cleared):
+    """A real HTTP 403 (``lab fault registry forbid``) is IMAGE_PULL_DENIED too, with dockerd's words as evidence."""
+    lab = cleared
+    image = "docker.whatsapp.biz/coreapp:v2.41.2"
+    lab.sh("wa-core-2", f"docker rmi -f {image}")
+    faults.registry(lab.paths, "forbid")
+    out = cli("preflight", str(lab.profile))
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    (finding,) = [i for i, l in enumerate(lines) if "[IMAGE_PULL_DENIED] wa-core-2:" in l]
+    assert lines[finding + 1].strip().startswith("evidence: Error response from daemon: error parsing HTTP 403 response "
+                                                 "body: invalid character '<' looking for beginning of value")
