@@ -126,3 +126,14 @@ def test_media_full_then_read_only(cleared):
 def test_clock_skew_is_refused_with_the_reason(lab):
     out = cli("lab", "fault", "clock-skew")
     assert out.returncode == 2 and "time namespaces" in out.stderr
+
+
+@pytest.mark.parametrize("argv, words", [
+    (("kill", "wa-nosuch", "wacore"), "no lab host named 'wa-nosuch' (hosts: wa-web-1, "),
+    (("db", "sometimes"), "db fault 'sometimes': use down, password or max-connections"),
+    (("dns-remove", "wa-nosuch"), "'wa-nosuch' is not a lab DNS name"),
+])
+def test_fault_with_a_value_the_lab_does_not_have_is_a_bad_argument(cleared, argv, words):
+    out = cli("lab", "fault", *argv)
+    assert (out.returncode, out.stderr.count("\n")) == (2, 1) and words in out.stderr
+    assert control.status(cleared.paths)["faults"] == []
