@@ -31,14 +31,6 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def lab_sizes(text: str) -> tuple[int, ...]:
-    """``6,20`` → (6, 20); argparse turns the ValueError into a usage error naming the option."""
-    sizes = tuple(int(x) for x in text.split(","))
-    if not all(1 <= n <= 38 for n in sizes):
-        raise ValueError(text)
-    return sizes
-
-
 def lab_part(args: argparse.Namespace):
     """The lab benchmark's runner, or None after printing why it does not run here."""
     if not args.lab:
@@ -55,7 +47,7 @@ def lab_part(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description="run every benchmark, each ratio next to its target")
     ap.add_argument("--lab", action="store_true", help="also the benchmarks on real parts (lab_bench; root, Linux)")
-    ap.add_argument("--lab-hosts", type=lab_sizes, default=(6,), help="lab sizes for --lab (1-38 each), e.g. 6,20 (default 6)")
+    ap.add_argument("--lab-hosts", type=lab_bench.lab_sizes, default=(6,), help="lab sizes for --lab (1-38 each), e.g. 6,20 (default 6)")
     args = ap.parse_args(argv)
     lab = lab_part(args)
     print(f"machine: {platform.machine()} {cpu_model()}, nproc={os.cpu_count()}, python {platform.python_version()}, "

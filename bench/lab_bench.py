@@ -239,6 +239,14 @@ def measure_lab(paths, ledger, rounds: int, *, sequential: bool = True) -> list[
     return lines
 
 
+def lab_sizes(text: str) -> tuple[int, ...]:
+    """``6,20`` → (6, 20); argparse turns the ValueError into a usage error naming the option."""
+    sizes = tuple(int(x) for x in text.split(","))
+    if not all(1 <= n <= 38 for n in sizes):
+        raise ValueError(text)
+    return sizes
+
+
 def can_run() -> str:
     """Empty when the lab bench can run here, else the reason it cannot (one sentence)."""
     from wabiz_tui.lab import control
@@ -285,8 +293,8 @@ def main(sizes: tuple[int, ...] = DEFAULT_HOSTS, rounds: int = 1) -> list[str]:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--hosts", default=",".join(map(str, DEFAULT_HOSTS)), help="lab sizes, e.g. 6,20 (default 6)")
+    ap.add_argument("--hosts", type=lab_sizes, default=DEFAULT_HOSTS, help="lab sizes (1-38 each), e.g. 6,20 (default 6)")
     ap.add_argument("--rounds", type=int, default=1, help="rounds of alternating sides; medians are printed")
     a = ap.parse_args()
-    for line in main(tuple(int(x) for x in a.hosts.split(",")), a.rounds):
+    for line in main(a.hosts, a.rounds):
         print(line, flush=True)

@@ -30,7 +30,7 @@ def test_lab_bench_main_says_why_it_cannot_run(monkeypatch):
 
 def test_lab_sizes_option():
     import pytest
-    from bench.__main__ import lab_sizes
+    from bench.lab_bench import lab_sizes
     assert lab_sizes("6,20") == (6, 20)
     for bad in ("x", "0", "6,39"):
         with pytest.raises(ValueError):
