@@ -17,6 +17,7 @@ def cleared(lab):
 
 def test_preflight_names_four_simultaneous_real_faults(cleared):
     lab = cleared
+    lab.sh("wa-master-2", "docker rmi -f docker.whatsapp.biz/coreapp:v2.41.2")  # a host that must pull, whatever ran before
     faults.registry(lab.paths, "down")
     faults.db(lab.paths, "password")
     faults.cut(lab.paths, "wa-core-2", "db")
