@@ -92,8 +92,11 @@ def run_ours(sim: Sim, only: str | None = None) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- seed
-def seed_script(sim: Sim, workdir: Path) -> Path:
-    """The seed's sequential loop, unrolled per host: scp both files, then ssh ``up -d`` per role."""
+def seed_script(sim: Sim, workdir: Path, *, parallel: bool = False) -> Path:
+    """The seed's sequential loop, unrolled per host: scp both files, then ssh ``up -d`` per role.
+
+    ``parallel``: the same per-host chain, every host's chain backgrounded at once, then ``wait`` for each
+    (the script fails when any host's chain failed): what an operator's shell does in parallel with OpenSSH."""
     from wabiz_tui.config.profile import load_profile
     from wabiz_tui.domain.commands import ComposeInvocation
     from wabiz_tui.domain.model import ROLE_ORDER
@@ -108,20 +111,22 @@ def seed_script(sim: Sim, workdir: Path) -> Path:
     lines = ["#!/bin/bash", "set -e", f"cd {shlex.quote(str(workdir))}"]
     for host in profile.hosts:
         port, target = host.ssh.port, f"{host.ssh.user}@{host.ssh.host}"
-        lines.append(f"{scp} -q -O -P {port} {opts} {COMPOSE_FILE} {DB_ENV_FILE} {target}:{shlex.quote(host.remote_dir + '/')}")
+        chain = [f"{scp} -q -O -P {port} {opts} {COMPOSE_FILE} {DB_ENV_FILE} {target}:{shlex.quote(host.remote_dir + '/')}"]
         inv = ComposeInvocation(host, profile.wa_api_version)
-        for role in ROLE_ORDER:
-            if host.has(role):
-                lines.append(f"{ssh} -q -n -p {port} {opts} {target} {shlex.quote(inv.up(role))}")
+        chain += [f"{ssh} -q -n -p {port} {opts} {target} {shlex.quote(inv.up(role))}" for role in ROLE_ORDER if host.has(role)]
+        lines += [f"( {' && '.join(chain)} ) & pids+=($!)"] if parallel else chain
+    if parallel:
+        lines.append('for p in "${pids[@]}"; do wait "$p"; done')
     path = workdir / "seed-start.sh"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def run_seed(sim: Sim) -> dict:
-    """Seconds of the seed loop, the CPU seconds of its OpenSSH processes and of the simulator meanwhile."""
+def run_seed(sim: Sim, *, parallel: bool = False) -> dict:
+    """Seconds of the seed loop (``parallel``: every host's chain at once), the CPU seconds of its OpenSSH
+    processes and of the simulator meanwhile."""
     with tempfile.TemporaryDirectory() as tmp:
-        script = seed_script(sim, Path(tmp))
+        script = seed_script(sim, Path(tmp), parallel=parallel)
         sim_before = sim.cpu_seconds()
         with open(Path(tmp) / "seed.err", "w") as err:
             try:

@@ -124,3 +124,14 @@ async def test_the_registered_recheck_reads_a_non_object_health_answer_as_not_re
         assert await wf._registered_now() is False
     finally:
         await wf.close()
+def test_procedures_import_without_httpx():
+    """httpx is loaded when a Webapp client is made, not with the procedures: `wabiz-tui logs`, uninstall and
+    the install steps on hosts never call the API, and httpx's import (it loads its own command-line part:
+    click, rich, pygments) was a third of `logs`' start-up (BENCHMARKS.md, lab logs)."""
+    import subprocess
+    import sys
+    code = ("import sys, wabiz_tui.workflows.logs, wabiz_tui.workflows.ha_install, wabiz_tui.workflows.uninstall; "
+            "assert 'httpx' not in sys.modules, 'httpx imported'; "
+            "from wabiz_tui.api.client import WebappClient; WebappClient('https://x:9090', username='a', password='b'); "
+            "assert 'httpx' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

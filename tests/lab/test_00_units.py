@@ -100,3 +100,30 @@ def test_proc_identity_ignores_zombies_and_reused_pids():
 def test_status_says_when_the_db_version_is_spoofed():
     assert any("8.0.36-lab" in s for s in shortcuts({"db": {"engine": "mysql", "spoof": True}}))
     assert any("MariaDB and says so" in s for s in shortcuts({"db": {"engine": "mysql", "version": "10.11.19"}}))
+
+
+def test_status_says_from_the_kernel_why_the_media_path_is_not_nfs():
+    from wabiz_tui.lab.control import why_no_nfs
+    here = "nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\toverlay\n"
+    assert why_no_nfs(here, False, "6.18.44-fc") == ("kernel 6.18.44-fc has no NFS client (nfs) or NFS server (nfsd) "
+                                                      "in /proc/filesystems and cannot load modules")
+    assert why_no_nfs(here + "nodev\tnfs\n", True, "6.1.0") == "kernel 6.1.0 has no NFS server (nfsd) in /proc/filesystems"
+    assert "does not export" in why_no_nfs(here + "nodev\tnfs\nnodev\tnfsd\n", True, "6.1.0")
+    assert any("not an NFS export (" in s for s in shortcuts({}))
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["fault"], "fault: name the fault, one of kill, stop"),
+    (["fault", "registry", "sometimes"], "registry fault 'sometimes': use down, deny (HTTP 401) or forbid (HTTP 403)"),
+    (["fault", "registry"], "fault registry takes 1 argument(s)"),
+    (["up", "--hosts", "0"], "--hosts: 0 is outside 1..38"),
+    (["up", "--versions", "x"], "--versions: 'x' is not X.Y.Z"),
+])
+def test_bad_lab_arguments_are_one_sentence_and_exit_2(monkeypatch, capsys, argv, words):
+    """As a new user would mistype them; checked before anything is made (the lab's own checks are bypassed, so this
+    runs anywhere)."""
+    from wabiz_tui.cli.main import main
+    monkeypatch.setattr("wabiz_tui.lab.control.check_can_run", lambda: None)
+    assert main(["lab", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wabiz-tui lab: ") and words in err and err.count("\n") == 1

@@ -38,6 +38,23 @@ def test_registry_down_then_denied_then_cleared(cleared):
     assert f"Downloaded newer image for {IMAGE}" in lab.sh("wa-master-2", pull).stdout
 
 
+def test_registry_forbid_answers_a_real_http_403(cleared):
+    """Not the registry's 401 (it can only demand a login): a TLS front on the registry's address and certificate
+    answers 403, which dockerd 20.10 reports as it does for a proxy's HTML page (observed here)."""
+    lab = cleared
+    faults.registry(lab.paths, "forbid")
+    status = lab.sh("wa-master-2", "curl -s -o /dev/null -w '%{http_code}' --cacert "
+                                   "/etc/docker/certs.d/docker.whatsapp.biz/ca.crt https://docker.whatsapp.biz/v2/")
+    assert status.stdout == "403"
+    said = lab.sh("wa-master-2", f"docker rmi {IMAGE} >/dev/null 2>&1; docker pull {IMAGE} 2>&1").stdout
+    assert said.startswith("Error response from daemon: error parsing HTTP 403 response body: invalid character '<' "
+                           "looking for beginning of value: \"<html>")
+    assert "registry-forbid" in cli("lab", "status").stdout
+    faults.clear(lab.paths)
+    # removed again after the pull: later tests (test_25's preflight) need a host lacking the image
+    assert f"Downloaded newer image for {IMAGE}" in lab.sh("wa-master-2", f"docker pull {IMAGE} 2>&1; docker rmi {IMAGE}").stdout
+
+
 def test_cut_between_a_host_and_the_db_reaches_its_containers_too(cleared):
     lab = cleared
     probe = f"docker run --rm {IMAGE} busybox nc -w 2 wa-db.lab.internal 3306 </dev/null | head -c 1 | wc -c"
@@ -110,3 +127,14 @@ def test_media_full_then_read_only(cleared):
 def test_clock_skew_is_refused_with_the_reason(lab):
     out = cli("lab", "fault", "clock-skew")
     assert out.returncode == 2 and "time namespaces" in out.stderr
+
+
+@pytest.mark.parametrize("argv, words", [
+    (("kill", "wa-nosuch", "wacore"), "no lab host named 'wa-nosuch' (hosts: wa-web-1, "),
+    (("db", "sometimes"), "db fault 'sometimes': use down, password or max-connections"),
+    (("dns-remove", "wa-nosuch"), "'wa-nosuch' is not a lab DNS name"),
+])
+def test_fault_with_a_value_the_lab_does_not_have_is_a_bad_argument(cleared, argv, words):
+    out = cli("lab", "fault", *argv)
+    assert (out.returncode, out.stderr.count("\n")) == (2, 1) and words in out.stderr
+    assert control.status(cleared.paths)["faults"] == []

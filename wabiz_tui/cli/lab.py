@@ -21,7 +21,7 @@ FAULTS = {
     "freeze": "HOST — SIGSTOP every process of the host",
     "cut": "A B — drop all traffic between hosts A and B (B may be db)",
     "dns-remove": "NAME — remove a name from the lab DNS",
-    "registry": "down|deny — stop the registry, or make it refuse pulls (authentication required)",
+    "registry": "down|deny|forbid — stop the registry, make it demand a login (HTTP 401), or answer HTTP 403 in its place",
     "db": "down|password|max-connections — stop the DB, change the user's password, let no new connection in",
     "media": "full|readonly — fill the shared media filesystem, or remount it read-only",
     "dbupgrade": "REASON — make the dbupgrade service exit non-zero with REASON",
@@ -56,7 +56,9 @@ def add_parser(sub) -> None:
     fault = lsub.add_parser("fault", help="inject a real fault (or clear them)",
                             description="\n".join(f"{k} {v}" for k, v in FAULTS.items()),
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    fault.add_argument("kind", choices=list(FAULTS), help="which fault")
+    # optional for argparse, so that a bare `lab fault` is told which faults exist instead of argparse's
+    # "the following arguments are required: kind, targets" (targets are optional)
+    fault.add_argument("kind", nargs="?", choices=list(FAULTS), help="which fault")
     fault.add_argument("targets", nargs="*", help="its arguments (see above)")
 
 
@@ -171,6 +173,8 @@ def _fault(args: argparse.Namespace) -> int:
     from ..lab import faults
     from ..lab.state import Paths
     paths, t, kind = Paths(), args.targets, args.kind
+    if kind is None:
+        raise ValueError(f"fault: name the fault, one of {', '.join(FAULTS)} (`wabiz-tui lab fault -h` says what each takes)")
     need = {"kill": 2, "stop": 2, "dockerd-stop": 1, "freeze": 1, "cut": 2, "dns-remove": 1, "registry": 1, "db": 1,
             "media": 1, "dbupgrade": 1, "clock-skew": 0, "clear": 0}[kind]
     if len(t) != need:

@@ -242,16 +242,40 @@ def _cgroup_memory(h: LabHost) -> int:
         return 0
 
 
+def why_no_nfs(filesystems: str | None = None, modules: bool | None = None, release: str | None = None) -> str:
+    """Why the media path is not an NFS export on this machine, in one clause, from the kernel itself: the
+    ``nfs`` (client) and ``nfsd`` (server) filesystem types in ``/proc/filesystems`` (``filesystems``: its text)
+    and loadable-module support (``modules``: whether ``/proc/modules`` exists). Observed here (kernel
+    6.18.44-fc-v1272, a Firecracker guest): neither type, no ``/proc/modules``, ``modprobe nfsd`` answers "Module
+    nfsd not found in directory /lib/modules/…"; the empty ``/proc/fs/nfsd`` is procfs's own mount point, not nfsd;
+    and Debian 12 has no FUSE NFS client (``fuse-nfs`` has no candidate), so a user-space server (nfs-ganesha)
+    would export to hosts that cannot mount it."""
+    if filesystems is None:
+        try:
+            filesystems = Path("/proc/filesystems").read_text()
+        except OSError:
+            filesystems = ""
+    modules = Path("/proc/modules").exists() if modules is None else modules
+    release = release or platform.release()
+    types = {line.split()[-1] for line in filesystems.splitlines() if line.strip()}
+    lacking = [t for t in ("nfs", "nfsd") if t not in types]
+    if not lacking:
+        return "the kernel has NFS, but the lab does not export over it yet"
+    what = " or ".join({"nfs": "NFS client (nfs)", "nfsd": "NFS server (nfsd)"}[t] for t in lacking)
+    loadable = "" if modules else " and cannot load modules"
+    return f"kernel {release} has no {what} in /proc/filesystems{loadable}"
+
+
 def media_facts(paths: Paths) -> dict:
     return {"path": MEDIA_PATH, "kind": "shared directory",
             "how": f"one tmpfs ({MEDIA_SIZE}) at {paths.media} bind-mounted into every host at {MEDIA_PATH} "
-                   "(not NFS: no NFS server in the lab)"}
+                   f"(not NFS: {why_no_nfs()})"}
 
 
 def shortcuts(data: dict) -> list[str]:
     """The ways this lab is not production, said plainly (shown by ``lab status``)."""
     out = ["docker on each host is Debian's 20.10 client (/usr/bin/docker bind-mounted over /usr/local/bin/docker)",
-           "media path is a shared directory bind-mounted into every host, not an NFS export",
+           f"media path is a shared directory bind-mounted into every host, not an NFS export ({why_no_nfs()})",
            "WhatsApp images are lab stand-ins (wabiz_tui.lab.node), not Meta's",
            "hosts share the machine's kernel, PID table and clock (no PID or time namespace)"]
     db = data.get("db", {})

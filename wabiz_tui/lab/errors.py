@@ -9,3 +9,8 @@ class LabError(RuntimeError):
 
 class LabRefused(LabError):
     """The lab cannot run here at all (not root, not Linux, a tool missing): one clear sentence."""
+
+
+class LabBadArgument(LabError, ValueError):
+    """A lab command was given a value it cannot use (an unknown host, fault mode or DNS name): one sentence naming
+    the value and what is accepted; the ``lab`` face exits 2 for it, as for any bad argument."""

@@ -15,7 +15,7 @@ import signal
 
 from . import host as hostmod
 from . import services
-from .errors import LabError
+from .errors import LabBadArgument, LabError
 from .netns import nsexec
 from .proc import Proc, pids_in_mnt_ns, run
 from .state import Ledger, Paths
@@ -40,7 +40,7 @@ def _host(ledger: Ledger, name: str) -> dict:
     for h in ledger.data["hosts"]:
         if h["name"] == name:
             return h
-    raise LabError(f"no lab host named {name!r} (hosts: {', '.join(h['name'] for h in ledger.data['hosts'])})")
+    raise LabBadArgument(f"no lab host named {name!r} (hosts: {', '.join(h['name'] for h in ledger.data['hosts'])})")
 
 
 def _record(ledger: Ledger, kind: str, **facts) -> None:
@@ -58,7 +58,7 @@ def container(paths: Paths, host: str, target: str, action: str = "kill") -> lis
     whose name/id is ``target``); returns the ids acted on. Not recorded: a restart policy or the operator
     undoes it, as in production."""
     if action not in ("kill", "stop"):
-        raise LabError(f"container action {action!r}: use kill or stop")
+        raise LabBadArgument(f"container action {action!r}: use kill or stop")
     ids = in_host(paths, host, [hostmod.DEBIAN_DOCKER, "ps", "-q", "--filter",
                                 f"label=com.docker.compose.service={target}"]).stdout.split()
     ids = ids or [target]
@@ -138,7 +138,7 @@ def remove_dns_name(paths: Paths, name: str) -> None:
     lines = path.read_text().splitlines()
     kept = [l for l in lines if name not in l.split()[1:]]
     if len(kept) == len(lines):
-        raise LabError(f"{name!r} is not a lab DNS name")
+        raise LabBadArgument(f"{name!r} is not a lab DNS name")
     path.write_text("\n".join(kept) + "\n")
     Proc.from_json(ledger.data["services"]["dns"]).signal(signal.SIGHUP)
     _record(ledger, "dns-removed", name=name, lines=[l for l in lines if l not in kept])
@@ -146,13 +146,17 @@ def remove_dns_name(paths: Paths, name: str) -> None:
 
 def registry(paths: Paths, mode: str) -> None:
     """``down``: stop the registry (pulls fail with ``connection refused``); ``deny``: restart it requiring a
-    login no one has (pulls fail with ``unauthorized: authentication required``)."""
-    if mode not in ("down", "deny"):
-        raise LabError(f"registry fault {mode!r}: use down or deny")
+    login no one has (HTTP 401: pulls fail with ``no basic auth credentials``); ``forbid``: a TLS front answering
+    HTTP 403 in its place (:mod:`.registry_front`, a proxy forbidding the hosts), which dockerd 20.10 words as
+    ``error parsing HTTP 403 response body: invalid character '<' looking for beginning of value: …``."""
+    if mode not in ("down", "deny", "forbid"):
+        raise LabBadArgument(f"registry fault {mode!r}: use down, deny (HTTP 401) or forbid (HTTP 403)")
     ledger = _ledger(paths)
     Proc.from_json(ledger.data["services"]["registry"]).stop(10)
     if mode == "deny":
         ledger.data["services"]["registry"] = services.start_registry(paths, deny=True).to_json()
+    elif mode == "forbid":
+        ledger.data["services"]["registry"] = services.start_registry_front(paths).to_json()
     _record(ledger, f"registry-{mode}")
 
 
@@ -179,7 +183,7 @@ def db(paths: Paths, mode: str) -> None:
             _record(ledger, "db-max-connections", holder=holder.to_json())
             return
     else:
-        raise LabError(f"db fault {mode!r}: use down, password or max-connections")
+        raise LabBadArgument(f"db fault {mode!r}: use down, password or max-connections")
     _record(ledger, f"db-{mode}")
 
 
@@ -206,7 +210,7 @@ def media(paths: Paths, mode: str) -> None:
     elif mode == "readonly":
         run(["mount", "-o", "remount,ro", str(paths.media)])
     else:
-        raise LabError(f"media fault {mode!r}: use full or readonly")
+        raise LabBadArgument(f"media fault {mode!r}: use full or readonly")
     _record(ledger, f"media-{mode}")
 
 

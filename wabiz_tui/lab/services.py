@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pwd
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,6 +105,17 @@ def start_registry(paths: Paths, *, deny: bool = False) -> Proc:
     log = paths.run / "registry.log"
     proc = spawn(REGISTRY_NS, ["docker-registry", "serve", str(registry_config(paths, crt, key, deny=deny))], log)
     wait_port(proc, REGISTRY_IP, 443, "the registry", log)
+    return proc
+
+
+def start_registry_front(paths: Paths) -> Proc:
+    """Start :mod:`registry_front` (HTTP 403 to everything) on the registry's address and certificate, and wait for
+    it. The registry must be stopped first (same address and port)."""
+    _ca, crt, key = ensure_ca(paths)
+    log = paths.run / "registry-front.log"
+    script = Path(__file__).with_name("registry_front.py")
+    proc = spawn(REGISTRY_NS, [sys.executable, str(script), REGISTRY_IP, "443", str(crt), str(key)], log)
+    wait_port(proc, REGISTRY_IP, 443, "the registry's 403 front", log)
     return proc
 
 
