@@ -126,3 +126,12 @@ def test_missing_node_row_is_red_while_the_served_cluster_is_degraded():
     assert row.level is Level.FAILURE and row.actual_status == "missing" and "docker-compose ps" in row.reason
     assert v.level is Level.WARNING and v.shards_served == 1
     assert (v.failures_tolerated, v.failures_planned) == (0, 1)
+
+
+def test_connected_coreapps_are_the_planned_ones_that_serve_a_shard():
+    """The one answer to "which Coreapp is connected" (the failover drill and the demo's fault key read it)."""
+    assert judge(parse_health(_ha()), PLAN).connected_coreapps == ("c1",)
+    assert judge(parse_health(_ha(c1=("coreapp", "disconnected"))), PLAN).connected_coreapps == ()
+    body = _ha(c2=("coreapp", "connected"))
+    body["health"]["stranger:eee"] = {"role": "coreapp", "gateway_status": "connected"}  # not in the plan: no owner of ours
+    assert judge(parse_health(body), PLAN).connected_coreapps == ("c1", "c2")
