@@ -63,7 +63,7 @@ def big_plan(in_grace: bool = False):
 async def poll_cost(polls: int) -> dict:
     from textual.app import App, ComposeResult
 
-    from wabiz_tui.domain.health import judge
+    from wabiz_tui.domain.health import judge, parse_health
     from wabiz_tui.tui import app as app_module
     from wabiz_tui.tui.widgets.health_table import HealthPanel
 
@@ -79,14 +79,14 @@ async def poll_cost(polls: int) -> dict:
     app = PanelApp()
     async with app.run_test(size=(200, 60)) as pilot:
         panel = app.query_one(HealthPanel)
-        panel.show_verdict(judge(json.loads(bodies[0]), plan))  # first answer: rows are added
+        panel.show_verdict(judge(parse_health(json.loads(bodies[0])), plan))  # first answer: rows are added
         await pilot.pause()
         for i in range(polls):
             raw = bodies[(i + 1) % 2]
             t0 = time.perf_counter()
             json.loads(raw)
             t1 = time.perf_counter()
-            verdict = judge(json.loads(raw), plan)
+            verdict = judge(parse_health(json.loads(raw)), plan)
             t2 = time.perf_counter()
             panel.show_verdict(verdict)
             t3 = time.perf_counter()

@@ -10,7 +10,7 @@ import pytest
 from tests.domain.test_health import PLAN, _ha, case
 from wabiz_tui.domain.diagnosis import (CATALOGUE, diagnose_api_error, diagnose_lines, diagnose_retry_loop,
                                         diagnose_transport, diagnose_verdict, log_level)
-from wabiz_tui.domain.health import judge
+from wabiz_tui.domain.health import judge, parse_health
 
 FIRES = {
     "COMPOSE_LEGACY_LINKS": "/opt/whatsapp/bin/web_setup.sh: line 368: WACORE_PORT_6250-6253_TCP: invalid variable name",
@@ -114,15 +114,15 @@ def test_unknown_api_error_and_transport():
 
 
 def test_health_situations():
-    assert [d.key for d in diagnose_verdict(judge(_ha(), PLAN))] == []
-    keys = {d.key for d in diagnose_verdict(judge(_ha(c1=None), PLAN))}
+    assert [d.key for d in diagnose_verdict(judge(parse_health(_ha()), PLAN))] == []
+    keys = {d.key for d in diagnose_verdict(judge(parse_health(_ha(c1=None)), PLAN))}
     assert keys == {"SHARDS_UNDER_CONNECTED", "NODE_MISSING"}  # the standby is still there, only unpromoted
-    keys = {d.key for d in diagnose_verdict(judge(_ha(c2=None), PLAN))}
+    keys = {d.key for d in diagnose_verdict(judge(parse_health(_ha(c2=None)), PLAN))}
     assert keys == {"NO_SPARE_COREAPP", "NODE_MISSING"}
-    assert "SPLIT_BRAIN" in {d.key for d in diagnose_verdict(judge(_ha(c2=("coreapp", "connected")), PLAN))}
-    assert "PRIMARY_MASTER_COUNT" in {d.key for d in diagnose_verdict(judge(_ha(m2=("secondary_master", "disconnected")), PLAN))}
+    assert "SPLIT_BRAIN" in {d.key for d in diagnose_verdict(judge(parse_health(_ha(c2=("coreapp", "connected"))), PLAN))}
+    assert "PRIMARY_MASTER_COUNT" in {d.key for d in diagnose_verdict(judge(parse_health(_ha(m2=("secondary_master", "disconnected"))), PLAN))}
     body, plan = case("seed-ha-before-registration.json")
-    keys = {d.key for d in diagnose_verdict(judge(body, plan))}
+    keys = {d.key for d in diagnose_verdict(judge(parse_health(body), plan))}
     assert "CLUSTER_UNREGISTERED" in keys
 
 
@@ -131,7 +131,7 @@ def test_field_case_r17_two_findings_and_host_split():
                        "hosta:wa-core-441234567890-1": {"errors": [{"title": "Service not ready", "code": 1011,
                                                                     "details": "Wacore is not instantiated. Please check wacore log for details."}]}}}
     from wabiz_tui.domain.health import Plan
-    v = judge(json.loads(json.dumps(body)), Plan(("hosta",), ("hosta",), (), 1, False, in_grace=False))
+    v = judge(parse_health(json.loads(json.dumps(body))), Plan(("hosta",), ("hosta",), (), 1, False, in_grace=False))
     keys = {d.key for d in diagnose_verdict(v)}
     assert keys == {"CLUSTER_UNREGISTERED", "SERVICE_NOT_READY_1011"}
     row = next(n for n in v.nodes if n.container_id == "wa-core-441234567890-1")

@@ -18,7 +18,7 @@ def case(name: str) -> tuple[dict, Plan]:
 
 def test_seed_before_registration_is_as_expected_and_says_register():
     body, plan = case("seed-ha-before-registration.json")
-    v = judge(body, plan)
+    v = judge(parse_health(body), plan)
     assert v.level is Level.OK
     assert "before registration" in v.headline and "no node is a failure" in v.headline
     assert "POST /v1/account" in v.next_action
@@ -31,7 +31,7 @@ def test_seed_before_registration_is_as_expected_and_says_register():
 
 def test_seed_ha_after_registration_is_healthy_with_one_standby():
     body, plan = case("seed-ha-after-registration.json")
-    v = judge(body, plan)
+    v = judge(parse_health(body), plan)
     assert v.level is Level.OK and v.healthy
     assert v.headline.startswith("HA healthy: 1/1 shard connected, 1 standby coreapp")
     assert "tolerates 1 coreapp failure" in v.headline
@@ -43,15 +43,15 @@ def test_seed_ha_after_registration_is_healthy_with_one_standby():
 
 def test_seed_mc_with_standby_is_healthy_whatever_the_primary_master_says():
     body, plan = case("seed-mc-two-shards-standby.json")
-    v = judge(body, plan)
+    v = judge(parse_health(body), plan)
     assert v.level is Level.OK and "2/2 shards connected, 1 standby" in v.headline
     body["health"]["your-master2-hostname:8dd3f5bea27d"]["gateway_status"] = "connected"
-    assert judge(body, plan).level is Level.OK
+    assert judge(parse_health(body), plan).level is Level.OK
 
 
 def test_seed_mc_without_standby_warns_and_recommends_a_third_coreapp():
     body, plan = case("seed-mc-two-shards.json")
-    v = judge(body, plan)
+    v = judge(parse_health(body), plan)
     assert v.level is Level.WARNING
     assert "no standby coreapp" in v.headline
     assert "one more coreapp" in v.next_action
@@ -83,7 +83,7 @@ PLAN = Plan(("m1", "m2"), ("c1", "c2"), ("w1",), 1, True)
     (_ha(c1=None), Level.FAILURE, "unserved"),  # the owner is gone and nobody took the shard
 ])
 def test_failure_table(body, level, fragment):
-    v = judge(body, PLAN)
+    v = judge(parse_health(body), PLAN)
     assert v.level is level, v
     assert any(fragment in p for p in v.problems) or fragment in v.headline
 
@@ -91,15 +91,15 @@ def test_failure_table(body, level, fragment):
 def test_node_not_in_plan_is_flagged():
     body = _ha()
     body["health"]["stranger:eee"] = {"role": "coreapp", "gateway_status": "disconnected"}
-    v = judge(body, PLAN)
+    v = judge(parse_health(body), PLAN)
     assert v.level is Level.WARNING
     assert any(n.host == "stranger" and n.expected_role == "not in the plan" for n in v.nodes)
 
 
 def test_transitional_states_tolerated_in_grace_then_flagged():
     body = _ha(c1=("coreapp", "connecting"))
-    in_grace = judge(body, Plan(PLAN.masters, PLAN.coreapps, PLAN.webapps, 1, True, in_grace=True))
-    after = judge(body, PLAN)
+    in_grace = judge(parse_health(body), Plan(PLAN.masters, PLAN.coreapps, PLAN.webapps, 1, True, in_grace=True))
+    after = judge(parse_health(body), PLAN)
     assert in_grace.level is Level.WAITING
     assert after.level is Level.FAILURE  # the shard has no connected owner once grace is over
     row = next(n for n in after.nodes if n.host == "c1")
@@ -109,7 +109,7 @@ def test_transitional_states_tolerated_in_grace_then_flagged():
 def test_unknown_error_code_on_a_node_is_a_failure():
     body = _ha()
     body["health"]["c2:ddd"] = {"errors": [{"code": 1014, "title": "Internal error", "details": "Connection timed out"}]}
-    v = judge(body, PLAN)
+    v = judge(parse_health(body), PLAN)
     row = next(n for n in v.nodes if n.host == "c2")
     assert row.level is Level.FAILURE and "1014" in row.reason
 
@@ -121,8 +121,17 @@ def test_parse_rejects_non_health_bodies():
 
 
 def test_missing_node_row_is_red_while_the_served_cluster_is_degraded():
-    v = judge(_ha(c1=None, c2=("coreapp", "connected")), PLAN)
+    v = judge(parse_health(_ha(c1=None, c2=("coreapp", "connected"))), PLAN)
     row = next(n for n in v.nodes if n.host == "c1")
     assert row.level is Level.FAILURE and row.actual_status == "missing" and "docker-compose ps" in row.reason
     assert v.level is Level.WARNING and v.shards_served == 1
     assert (v.failures_tolerated, v.failures_planned) == (0, 1)
+
+
+def test_connected_coreapps_are_the_planned_ones_that_serve_a_shard():
+    """The one answer to "which Coreapp is connected" (the failover drill and the demo's fault key read it)."""
+    assert judge(parse_health(_ha()), PLAN).connected_coreapps == ("c1",)
+    assert judge(parse_health(_ha(c1=("coreapp", "disconnected"))), PLAN).connected_coreapps == ()
+    body = _ha(c2=("coreapp", "connected"))
+    body["health"]["stranger:eee"] = {"role": "coreapp", "gateway_status": "connected"}  # not in the plan: no owner of ours
+    assert judge(parse_health(body), PLAN).connected_coreapps == ("c1", "c2")

@@ -17,7 +17,7 @@ import pytest
 
 from wabiz_tui.api.client import ApiError, WebappClient
 from wabiz_tui.domain.diagnosis import diagnose_lines
-from wabiz_tui.domain.health import Plan, judge
+from wabiz_tui.domain.health import Plan, judge, parse_health
 
 from .conftest import DB_PASSWORD, VERIFY_CODE
 
@@ -93,7 +93,7 @@ async def test_cluster_election_registration_failover_and_shards(database, clust
         assert h["health"][connected]["role"] == "coreapp"
         # the product's own health judge reads this cluster as a healthy HA setup (design.md §4)
         plan = Plan(masters=("127.0.0.1",) * 2, coreapps=("127.0.0.1",) * 3, shards=1, registered=True)
-        assert judge(h, plan).healthy, judge(h, plan)
+        assert judge(parse_health(h), plan).healthy, judge(parse_health(h), plan)
         assert roles(h, "primary_master") == [primary]
         # SIGKILL the connected Coreapp: its shard lease expires and a standby takes the shard
         owner = next(n for n in cores if n.node_id == connected)

@@ -64,3 +64,24 @@ def test_error_labels_and_intervals():
     assert error_label(ApiError("x", status=502)) == "Webapp HTTP error 502"
     assert step_interval(5.0, 1) == 10.0 and step_interval(5.0, -1) == 2.0 and step_interval(0.1, -1) == 0.1
     assert PollResult(0.0, 0.0).verdict is None
+
+
+async def test_the_screen_shows_the_findings_the_poll_computed(tmp_path):
+    """Findings are computed once, in the poll result: the screen reads them, it does not diagnose again."""
+    from wabiz_tui.domain.diagnosis import Diagnosis
+    from wabiz_tui.tui.widgets.findings import FindingsList
+
+    profile = sample_profile()
+    profile = profile.with_changes(installed=True, webapp=replace(profile.webapp, url=f"https://127.0.0.1:{closed_port()}",
+                                                                  ca_file=""))
+    app = WabizApp(profile, log_dir=tmp_path / "logs", monitor_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monitor = app.screen
+        assert isinstance(monitor, MonitorScreen)
+        found = Diagnosis("POLL_SAID_IT", "warning", "computed by the poll", "", "read it from the result")
+        monitor.show_result(PollResult(time.time(), 0.01, None, ApiError("refused", kind="unreachable"),
+                                       current_findings=(found,)))
+        await pilot.pause()
+        shown = monitor.query_one(FindingsList).plain
+        assert "computed by the poll" in shown and "unreachable" not in shown.lower()

@@ -7,10 +7,10 @@ two primary masters, API down), 3 the check itself could not run (bad profile).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
+from contextlib import aclosing
 from dataclasses import asdict
 
 from ..domain.health import ClusterVerdict, Level
@@ -81,13 +81,14 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float) ->
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
         monitor.note_start(at=float(started))
     try:
-        result = await monitor.poll_once()
-        _print(result, as_json, first=True)
-        while watch:
-            await asyncio.sleep(interval)
-            result = await monitor.poll_once()
-            if result.new_entries or as_json:
-                _print(result, as_json, first=False)
+        first = True
+        async with aclosing(monitor.results()) as polls:
+            async for result in polls:
+                if first or result.new_entries or as_json:
+                    _print(result, as_json, first=first)
+                first = False
+                if not watch:
+                    break
         return exit_code(result)
     finally:
         await monitor.aclose()

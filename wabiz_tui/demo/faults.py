@@ -35,7 +35,7 @@ class DemoFaults:
         """Kill a Coreapp that the last verdict shows ``connected`` (it serves a shard)."""
         if verdict is None:
             return "no health answer yet: wait for the first poll", False
-        owners = [n.host for n in verdict.nodes if n.expected_role == "coreapp" and n.actual_status == "connected"]
+        owners = verdict.connected_coreapps
         if not owners:
             return "no connected Coreapp in the last health answer", False
         return self._kill(owners[0], "wacore", "the connected Coreapp")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 TRANSITIONAL = ("connecting", "uninitialized")
 SERVICE_NOT_READY = 1011
@@ -104,13 +104,12 @@ def parse_health(body: Mapping[str, Any]) -> list[NodeState]:
     return sorted(nodes, key=lambda n: n.key)
 
 
-def registered_by_cluster(body: Mapping[str, Any]) -> bool | None:
+def registered_by_cluster(nodes: Sequence[NodeState]) -> bool | None:
     """Whether the number is registered, as the cluster itself says: the primary master ``unregistered``
     → False; the primary master ``connected``/``disconnected``, or any coreapp ``connected`` → True; None
     while no node says (no primary master yet, nodes starting). Design.md §4: before registration the
     primary master says ``unregistered``; registered, it says ``disconnected`` (HA) or either (Multiconnect).
-    Raises :class:`HealthFormatError` like :func:`parse_health`."""
-    nodes = parse_health(body)
+    ``nodes``: the answer as :func:`parse_health` gives it."""
     primaries = [n.gateway_status for n in nodes if n.role == "primary_master"]
     if "unregistered" in primaries:
         return False
@@ -173,6 +172,11 @@ class ClusterVerdict:
         return self.level is Level.OK
 
     @property
+    def connected_coreapps(self) -> tuple[str, ...]:
+        """The hosts of the planned Coreapps that say ``connected`` (each serves a shard), in the rows' order."""
+        return tuple(n.host for n in self.nodes if n.expected_role == "coreapp" and n.actual_status == "connected")
+
+    @property
     def failures_planned(self) -> int:
         """How many coreapp failures the plan tolerates: planned coreapps minus shards (the shards + X rule)."""
         return max(0, self.planned_coreapps - self.shards_expected)
@@ -208,9 +212,9 @@ def _starting_reason(node: NodeState) -> str:
     return f"{node.gateway_status}: initialising"
 
 
-def judge(body: Mapping[str, Any], plan: Plan) -> ClusterVerdict:
-    """Judge a health answer. Raises :class:`HealthFormatError` for a body with no ``health`` object."""
-    nodes = parse_health(body)
+def judge(nodes: Sequence[NodeState], plan: Plan) -> ClusterVerdict:
+    """Judge a health answer, parsed once by :func:`parse_health` (which raises :class:`HealthFormatError`)."""
+    nodes = list(nodes)
     matched, extra, missing = _match(nodes, plan)
     rows: list[NodeVerdict] = []
     problems: list[str] = []

@@ -43,7 +43,7 @@ class FailoverDrill(Procedure):
             verdict = await self.poll_health(registered=True)
         except ApiError as exc:
             return refuse(f"cannot read health: {exc}", exc.next_action)
-        owners = [n.host for n in verdict.nodes if n.expected_role == "coreapp" and n.actual_status == "connected"]
+        owners = verdict.connected_coreapps
         if not owners:
             return refuse("no connected Coreapp to kill", "run the drill on a registered, healthy cluster")
         if verdict.standby == 0:

@@ -136,7 +136,7 @@ class HaInstall(InstallResume):
         """Step 5: on each host, ``up -d`` the service of each of its roles (Webapp, Master, Coreapp order)."""
         if not self._valid(5):
             return False
-        self._started_at = time.monotonic()
+        self.note_start()
         return await self._on_hosts(5, self.profile.hosts, self._up, "starting the containers")
 
     async def step_containers(self) -> bool:

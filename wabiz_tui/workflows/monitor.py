@@ -1,6 +1,9 @@
-"""Live health monitoring: poll ``GET /v1/health``, judge it, and keep a timeline of what changed.
+"""The one health path: poll ``GET /v1/health``, judge it, and keep a timeline of what changed.
 
-Used by the TUI's monitor screen, ``wabiz-tui health`` and the failover drill. Polls never overlap
+:func:`client_for` and :func:`plan_for` are the one place the API client and the health plan are built
+from a profile; :meth:`HealthMonitor.poll_once` is one poll (the answer parsed once, judged, its findings
+computed once) and :meth:`HealthMonitor.results` the one poll loop, used by the TUI's monitor screen,
+``wabiz-tui health [--watch]`` and the procedures' health steps (``Procedure.health``). Polls never overlap
 (one poll, then ``interval`` seconds of sleep). Transitional states are tolerated for ``grace``
 seconds after :meth:`HealthMonitor.note_start` (a start or upgrade) and after a failover the
 monitor detects itself (a connected Coreapp lost). A 401 makes the client log in once more before it
@@ -12,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import AsyncIterator, Callable, Union
 
 from ..api.client import ApiError, WebappClient
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
-from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, registered_by_cluster
+from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, parse_health, registered_by_cluster
 from ..domain.model import ClusterProfile, Role
 
 DEFAULT_INTERVAL = 5.0
@@ -34,7 +37,12 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class PollResult:
-    """One poll: a verdict, or the API error that prevented it, with the poll's latency in seconds."""
+    """One poll: a verdict, or the API error that prevented it.
+
+    ``polled_at`` is when the answer (or the error) came, epoch seconds; ``latency`` the seconds the poll took
+    (request, answer, and ``GET /v1/account/shards`` when asked). Faces read the findings from here
+    (``current_findings``), never compute them again.
+    """
 
     polled_at: float
     latency: float
@@ -47,16 +55,25 @@ class PollResult:
     #: every diagnosis that holds at this poll
     current_findings: tuple[Diagnosis, ...] = ()
 
+    def age(self, now: float | None = None) -> float:
+        """Seconds since the answer came (``now``: epoch seconds, default the current time)."""
+        return (time.time() if now is None else now) - self.polled_at
+
 
 def client_for(profile: ClusterProfile) -> WebappClient:
-    """A Webapp API client configured from the profile's ``webapp`` section."""
+    """A Webapp API client configured from the profile's ``webapp`` section (the only place one is built)."""
     w = profile.webapp
     return WebappClient(w.url, username=w.admin_user, password=w.admin_password, initial_password=w.initial_password,
                         ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
 
 
+def _client_key(profile: ClusterProfile) -> tuple:
+    w = profile.webapp
+    return (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
+
+
 def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: bool) -> Plan:
-    """The health plan of ``profile`` with the shard count in force."""
+    """The health plan of ``profile`` with the shard count in force (the only place one is built)."""
     names = lambda role: tuple(h.external_hostname for h in profile.hosts_with(role))  # noqa: E731
     return Plan(names(Role.MASTER), names(Role.COREAPP), names(Role.WEBAPP), shards, registered, in_grace)
 
@@ -69,31 +86,70 @@ class _Track:
     lost_owners: list[str] = field(default_factory=list)
 
 
+#: a profile, or a callable giving the one in force (a procedure's or the app's profile is replaced between steps)
+ProfileSource = Union[ClusterProfile, Callable[[], ClusterProfile]]
+
+
 class HealthMonitor:
     """Polls one cluster's health and derives events.
 
-    ``interval`` and ``grace`` are seconds. ``client`` defaults to one built from the profile.
-    ``clock`` (monotonic seconds) and ``wall`` (epoch seconds) are injectable for tests.
+    ``interval`` and ``grace`` are seconds. ``client`` defaults to one built from the profile (built again
+    when the profile's ``webapp`` settings change). ``registered``: what to assume until the cluster says
+    (default the profile's ``installed``). ``ask_shards``: the shard count from ``GET /v1/account/shards`` once
+    registered (else the profile's). ``clock`` (monotonic seconds) and ``wall`` (epoch seconds) are
+    injectable for tests.
     """
 
-    def __init__(self, profile: ClusterProfile, *, interval: float = DEFAULT_INTERVAL, grace: float = DEFAULT_GRACE,
+    def __init__(self, profile: ProfileSource, *, interval: float = DEFAULT_INTERVAL, grace: float = DEFAULT_GRACE,
                  client: WebappClient | None = None, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time):
-        self.profile = profile
+                 wall: Callable[[], float] = time.time, registered: bool | None = None, ask_shards: bool = True):
+        self._profile = profile
         self.interval = interval
         self.grace = grace
-        self._client = client or client_for(profile)
+        self._client = client
+        self._own_client = client is None
+        self._client_key: tuple | None = None
         self._clock, self._wall = clock, wall
         self._grace_until = 0.0
-        self._registered = profile.installed
+        self._registered = self.profile.installed if registered is None else registered
+        self._ask_shards = ask_shards
         self._track = _Track()
         self._active: set[tuple[str, str]] = set()
         self.timeline: list[TimelineEntry] = []
         self.last: PollResult | None = None
 
+    @property
+    def profile(self) -> ClusterProfile:
+        """The profile in force."""
+        return self._profile() if callable(self._profile) else self._profile
+
+    @profile.setter
+    def profile(self, value: ProfileSource) -> None:
+        self._profile = value
+
+    @property
+    def client(self) -> WebappClient:
+        """The API client (:func:`client_for`), built again (the old one closed) when the webapp settings change."""
+        if self._own_client:
+            key = _client_key(self.profile)
+            if self._client is None or key != self._client_key:
+                if self._client is not None:
+                    asyncio.ensure_future(self._client.aclose())
+                self._client, self._client_key = client_for(self.profile), key
+        assert self._client is not None
+        return self._client
+
+    @property
+    def token(self) -> str:
+        """The API session token in use ("" before the first login): a secret to mask."""
+        return self._client.token if self._client is not None else ""
+
     async def aclose(self) -> None:
         """Close the API client."""
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            if self._own_client:
+                self._client = None
 
     def note_start(self, at: float | None = None) -> None:
         """A start, upgrade or failover happened now (or at ``at``, epoch seconds, e.g. the run state's
@@ -112,22 +168,28 @@ class HealthMonitor:
         return e
 
     async def _shards(self, registered: bool) -> int:
-        if not registered:
+        if not registered or not self._ask_shards:
             return self.profile.shards
         try:
-            return await self._client.get_shards()
+            return await self.client.get_shards()
         except ApiError:
             return self.profile.shards
 
-    async def poll_once(self) -> PollResult:
-        """Poll and judge once. Never raises for API problems: they come back in ``PollResult.error``."""
+    async def poll_once(self, registered: bool | None = None) -> PollResult:
+        """Poll and judge once: the answer is parsed once (``domain.health.parse_health``), judged against
+        :func:`plan_for`, its findings and timeline entries derived. ``registered`` None: as the cluster says
+        (``registered_by_cluster``), the last known answer while no node says. Public for one-shot readers
+        (``wabiz-tui health``, an exporter scraping one result per cluster). Never raises for API problems:
+        they come back in ``PollResult.error`` (an answer that is no health answer too)."""
         start = self._clock()
         try:
-            body = await self._client.health()
-            said = registered_by_cluster(body)  # None while every node is starting: the last known answer holds
-            registered = self._registered = self._registered if said is None else said
+            nodes = parse_health(await self.client.health())
+            if registered is None:
+                said = registered_by_cluster(nodes)  # None while every node is starting: the last known answer holds
+                registered = self._registered if said is None else said
+            self._registered = registered
             shards = await self._shards(registered)
-            verdict = judge(body, plan_for(self.profile, shards, registered, self.in_grace))
+            verdict = judge(nodes, plan_for(self.profile, shards, registered, self.in_grace))
             error = None
         except ApiError as exc:
             verdict, error = None, exc
@@ -138,6 +200,31 @@ class HealthMonitor:
         new, current = self._findings(verdict, error)
         self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current)
         return self.last
+
+    async def results(self, registered: bool | None = None, *, wake: asyncio.Event | None = None,
+                      paused: Callable[[], bool] | None = None,
+                      on_error: Callable[[Exception], None] | None = None) -> AsyncIterator[PollResult]:
+        """The poll loop: poll (:meth:`poll_once`), yield the result, sleep ``interval`` seconds (read anew each
+        time), again; polls never overlap. ``wake`` set ends a sleep at once (cleared before each poll, so a
+        wake during a poll ends the next sleep); ``paused()`` True skips the poll. ``on_error``: an unexpected
+        exception of a poll goes there and polling goes on (without it, it is raised). Stop by leaving the
+        ``async for`` (``contextlib.aclosing`` closes the loop at once)."""
+        wake = wake or asyncio.Event()
+        while True:
+            wake.clear()
+            if paused is None or not paused():
+                try:
+                    result = await self.poll_once(registered)
+                except Exception as exc:  # noqa: BLE001 - given to on_error when there is one
+                    if on_error is None:
+                        raise
+                    on_error(exc)
+                else:
+                    yield result
+            try:
+                await asyncio.wait_for(wake.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
 
     def _findings(self, verdict: ClusterVerdict | None,
                   error: ApiError | None) -> tuple[tuple[Diagnosis, ...], tuple[Diagnosis, ...]]:
@@ -207,12 +294,3 @@ class HealthMonitor:
             origin = t.lost_owners.pop(0)
             out.append(self._entry(f"{gained[0].split(':')[0]} took over the shard of {origin} (within one poll)"))
         return out
-
-    async def run(self, on_result: Callable[[PollResult], None], stop: asyncio.Event) -> None:
-        """Poll until ``stop`` is set, calling ``on_result`` after each poll; polls never overlap."""
-        while not stop.is_set():
-            on_result(await self.poll_once())
-            try:
-                await asyncio.wait_for(stop.wait(), self.interval)
-            except asyncio.TimeoutError:
-                pass

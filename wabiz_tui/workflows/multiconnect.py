@@ -15,7 +15,6 @@ or exceeds the running Coreapps, and warns when no standby would remain.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 
 from ..api.client import ApiError
@@ -97,7 +96,7 @@ class Multiconnect(Procedure):
                 return self._finish(1, False, str(exc), exc.next_action or "check cc, phone number, cert and PIN, then retry")
         self.profile = self.profile.with_changes(shards=shards)
         self._save()
-        self._started_at = time.monotonic()
+        self.note_start()
         return self._finish(1, True, f"shards set to {shards} (201)")
 
     def _save(self) -> None:
@@ -146,7 +145,7 @@ class Multiconnect(Procedure):
         ok = await self._on_hosts(3, (host,), setup, "starting the new Coreapp")
         if ok:
             self._save()
-            self._started_at = time.monotonic()
+            self.note_start()
         else:
             self.profile = previous
         return ok

@@ -214,7 +214,7 @@ class Upgrade(Procedure):
 
         if not await self._on_hosts(number, hosts, up, f"upgrading the {role.label}s to {self.target}"):
             return False
-        self._started_at = time.monotonic()
+        self.note_start()
         return await self._wait_health(number, True, _role_back(role), announce=False)
 
     async def final_health(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -13,7 +14,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...domain.diagnosis import diagnose_api_error, diagnose_transport, diagnose_verdict
 from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
@@ -33,19 +33,6 @@ def step_interval(current: float, direction: int) -> float:
     if direction > 0:
         return next((i for i in INTERVALS if i > current + 1e-9), INTERVALS[-1])
     return next((i for i in reversed(INTERVALS) if i < current - 1e-9), min(current, INTERVALS[0]))
-
-
-def findings_for(result: PollResult) -> list[Any]:
-    """The catalogue's findings for one poll: the verdict's situations, or what the API error means."""
-    if result.verdict is not None:
-        return diagnose_verdict(result.verdict)
-    error = result.error
-    if error is None:
-        return []
-    found = (diagnose_api_error(getattr(error, "status", 0) or 0, getattr(error, "code", 0) or 0,
-                                getattr(error, "details", "") or "", getattr(error, "title", "") or "")
-             or diagnose_transport(getattr(error, "kind", "") or "", str(error)))
-    return [found] if found is not None else []
 
 
 class MonitorScreen(StyledOnMount, Screen):
@@ -79,6 +66,7 @@ class MonitorScreen(StyledOnMount, Screen):
         self.last_verdict: Any = None
         self._wake = asyncio.Event()
         self._poll_task: asyncio.Task | None = None
+        self._monitor: HealthMonitor | None = None
 
     @property
     def wapp(self) -> WabizApp:
@@ -134,37 +122,24 @@ class MonitorScreen(StyledOnMount, Screen):
         return DEFAULT_GRACE if speed is None else max(1.0, DEFAULT_GRACE * speed)
 
     async def _poll_loop(self) -> None:
-        """Poll, show, sleep ``interval`` (or until woken by a key); one poll at a time."""
+        """The one poll loop (``HealthMonitor.results``): poll, show, sleep ``interval`` (or until woken by a key)."""
         from ...workflows.monitor import HealthMonitor
 
-        monitor: HealthMonitor | None = None
+        # the app's profile in force at each poll: Multiconnect steps change shards and hosts
+        monitor = self._monitor = HealthMonitor(lambda: self.wapp.profile, interval=self.interval, grace=self._grace())
         try:
-            while True:
-                self._wake.clear()  # a key pressed during the poll wakes the next sleep at once
-                if not self.paused:
+            async with aclosing(monitor.results(wake=self._wake, paused=lambda: self.paused,
+                                                on_error=self._show_failure)) as polls:
+                async for result in polls:
                     try:
-                        if monitor is None:
-                            monitor = HealthMonitor(self.wapp.profile, interval=self.interval, grace=self._grace())
-                        monitor.profile = self.wapp.profile  # Multiconnect steps change shards and hosts
-                        monitor.interval = self.interval
-                        result = await monitor.poll_once()
-                    except Exception as exc:  # noqa: BLE001 - shown, polling goes on
-                        self._show_failure(exc)
-                    else:
-                        try:
-                            self.show_result(result)
-                        except Exception as exc:  # noqa: BLE001 - a display problem must not stop polling
-                            self.log.error(f"monitor display failed: {exc!r}")
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.interval)
-                except TimeoutError:
-                    pass
+                        self.show_result(result)
+                    except Exception as exc:  # noqa: BLE001 - a display problem must not stop polling
+                        self.log.error(f"monitor display failed: {exc!r}")
         finally:
-            if monitor is not None:
-                try:
-                    await asyncio.wait_for(monitor.aclose(), 5)
-                except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
-                    self.log.warning(f"closing the monitor's API client failed: {exc!r}")
+            try:
+                await asyncio.wait_for(monitor.aclose(), 5)
+            except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
+                self.log.warning(f"closing the monitor's API client failed: {exc!r}")
 
     def show_result(self, result: PollResult) -> None:
         """Display one poll: summary, node table, new timeline entries, and an alert if it worsened."""
@@ -181,7 +156,7 @@ class MonitorScreen(StyledOnMount, Screen):
                 (" NO ANSWER ", "reverse bold red"), "  ", (f"{label}: {app.mask(str(result.error))}", "bold red")))
         self.query_one(MonitorSummary).show(result, interval=self.interval, bell=app.bell_enabled,
                                             paused=self.paused, mask=app.mask)
-        self.query_one(FindingsList).replace(findings_for(result))
+        self.query_one(FindingsList).replace(list(result.current_findings))
         timeline = self.query_one(Timeline)
         for entry in result.new_entries:
             timeline.add(entry.at, app.mask(entry.text), entry.severity)
@@ -213,6 +188,8 @@ class MonitorScreen(StyledOnMount, Screen):
     def action_interval(self, direction: int) -> None:
         """Poll less (+) or more (-) often; takes effect after the poll in progress."""
         self.interval = step_interval(self.interval, direction)
+        if self._monitor is not None:
+            self._monitor.interval = self.interval
         self.notify(f"Polling every {self.interval:g} s")
         self._redraw_summary()
         self._wake.set()

@@ -1,0 +1,115 @@
+"""Where a procedure's events go: every string they carry masked, the host lines kept in the run log.
+
+The masking walks the event's fields generically (strings inside nested dataclasses, tuples, lists and
+dicts included), so a new event type is masked without being listed anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..domain.text import Redactor
+from .events import Emit, HostCommand, HostOutput, Message
+from .runlog import RunLog
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:  # fields set in __post_init__ (init=False) cannot be given to replace(): they are derived
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.init)
+    return names
+
+
+def scrub(value: Any, mask: Callable[[str], str]) -> Any:
+    """``value`` with ``mask`` applied to every string in it: in dataclass fields (frozen or not, copied, never
+    changed in place), tuples, lists and dict keys and values, at any depth. Enums (``Level`` is a ``str``)
+    and other objects are kept as they are; an unchanged value is returned itself (no copy on the hot path)."""
+    if isinstance(value, str):
+        return value if isinstance(value, Enum) else mask(value)
+    if isinstance(value, (tuple, list)):
+        items = [scrub(v, mask) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+    if isinstance(value, dict):
+        pairs = [(scrub(k, mask), scrub(v, mask)) for k, v in value.items()]
+        if all(k is a and v is b for (k, v), (a, b) in zip(pairs, value.items())):
+            return value
+        return type(value)(pairs)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for name in _field_names(type(value)):
+            old = getattr(value, name)
+            new = scrub(old, mask)
+            if new is not old:
+                changes[name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+class EventSink:
+    """Masks and forwards events to a face's ``emit``; writes host lines and commands to the run log.
+
+    ``secrets()`` returns the secrets in force (profile passwords, PIN, the API token, a run's extra
+    ones); the redactor is rebuilt only when they change. ``log_dir`` None: no run log.
+    """
+
+    def __init__(self, emit: Emit, secrets: Callable[[], Iterable[str]], *, log_dir: Path | None = None,
+                 profile_name: str = "", procedure: str = "run"):
+        self._emit = emit
+        self._secrets = secrets
+        self._redactor_for: tuple[str, ...] = ()
+        self._redactor = Redactor(())
+        self.runlog: RunLog | None = RunLog(log_dir, profile_name, procedure) if log_dir else None
+
+    @property
+    def redact(self) -> Redactor:
+        """The redactor (``str -> str``) for the secrets in force."""
+        secrets = tuple(self._secrets())
+        if secrets != self._redactor_for:
+            self._redactor_for = secrets
+            self._redactor = Redactor(secrets)
+        return self._redactor
+
+    def __call__(self, event: Any) -> None:
+        """Mask every string of ``event`` (:func:`scrub`), log host lines and commands, forward it."""
+        event = scrub(event, self.redact)
+        if isinstance(event, HostOutput):
+            self._log(event.host, event.line)
+        elif isinstance(event, HostCommand):
+            self._log(event.host, f"$ {event.command}")
+        self._emit(event)
+
+    def raw(self, event: Any) -> None:
+        """Forward an event the sink itself wrote (it carries no secret), unlogged."""
+        self._emit(event)
+
+    def _log(self, host: str, line: str) -> None:
+        # a local disk problem stops the run log (said once, naming the path) and is never turned into a
+        # failure of the host whose line it was
+        if self.runlog is None:
+            return
+        try:
+            self.runlog.write(host, line)
+        except OSError as exc:
+            runlog, self.runlog = self.runlog, None
+            try:
+                runlog.close()
+            except OSError:
+                pass  # what could not be written is lost either way; the message says where
+            self._emit(Message(f"local problem: cannot write the run log in {runlog.directory}: {exc.strerror or exc}; "
+                               "the run goes on without it (free space or fix the permissions there)", notice=True))
+
+    def close(self) -> None:
+        """Close the run log; a file that cannot be completed is said as a notice, never raised."""
+        if self.runlog:
+            try:
+                self.runlog.close()
+            except OSError as exc:
+                self._emit(Message(f"local problem: the run log in {self.runlog.directory} is incomplete: "
+                                   f"{exc.strerror or exc}", notice=True))
