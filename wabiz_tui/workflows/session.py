@@ -34,7 +34,7 @@ RECENT_LINES = 400
 PROBE_TIMEOUT = 30.0
 
 
-def _failed(task: asyncio.Future) -> bool:
+def _failed(task: asyncio.Future[Any]) -> bool:
     return task.done() and (task.cancelled() or task.exception() is not None)
 
 
@@ -57,7 +57,7 @@ class HostSession:
         self._flavours: dict[str, str] = {}
         self._access: dict[str, DockerAccess] = {}
         #: the host probe (compose flavour + docker access) of each host, running or done
-        self._probe_tasks: dict[str, asyncio.Future] = {}
+        self._probe_tasks: dict[str, asyncio.Future[None]] = {}
         #: hosts whose probe task's result was already used by a step (the next one needing docker probes again
         #: unless docker was usable)
         self._probe_used: set[str] = set()
