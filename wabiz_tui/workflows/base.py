@@ -556,7 +556,7 @@ class Procedure:
             self._api_key = key
         return self._api
 
-    def plan(self, registered: bool) -> Plan:
+    def health_plan(self, registered: bool) -> Plan:
         """The health plan for the profile; in grace for ``settings.grace`` seconds after a start."""
         p = self.profile
         in_grace = self._started_at is not None and time.monotonic() - self._started_at < self.settings.grace
@@ -572,7 +572,7 @@ class Procedure:
         try:
             if registered is None:
                 registered = bool(registered_by_cluster(body))
-            verdict = judge(body, self.plan(registered))
+            verdict = judge(body, self.health_plan(registered))
         except HealthFormatError as exc:
             raise ApiError(f"health answer not understood: {exc}") from None
         self.last_verdict = verdict
