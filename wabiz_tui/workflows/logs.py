@@ -80,13 +80,23 @@ class LogCollection(Procedure):
         request = request or LogRequest()
         p = self.profile
         hosts = self._hosts(request)
-        collect = [Action(h.external_hostname, self.invocation(h).logs(request.service, request.tail, request.since))
-                   for h in hosts]
+        collect = [Action(h.external_hostname, text) for h in hosts for text in self._planned_logs(h, request)]
         bundle = ([Action("", f"GET {p.webapp.url}/v1/health"), Action("", f"GET {p.webapp.url}/v1/support")]
                   + [Action(h.external_hostname, self.invocation(h).ps()) for h in p.hosts])
         where = f"-> {out}/{p.name}-<time>/<host>/{DEBUG_OUTPUT}"
         return ProcedurePlan(self.procedure, p.name, (planned(self.steps[0], collect, where),
                                                       planned(self.steps[1], bundle, "only with --bundle")))
+
+    def _planned_logs(self, host: HostSpec, request: LogRequest) -> list[str]:
+        """The commands step 1 runs on ``host``: one ``logs``, or (``--since`` on compose v1, see
+        :meth:`_collect_per_container`) ``ps -q`` per service and ``docker logs`` per container found."""
+        inv = self.invocation(host)
+        if not (request.since and not logs_option_supported(inv.flavour, "--since")):
+            return [inv.logs(request.service, request.tail, request.since)]
+        sample = "0" * 12  # docker_logs() takes only a real id: the placeholder is put in after
+        each = docker_logs(sample, since=request.since, tail=request.tail, sudo=self.sudo(host)).replace(sample, "<id>")
+        services = [request.service] if request.service else [r.service for r in Role]
+        return [inv.command("ps", "-q", s) for s in services] + [f"{each}  (for each <id> listed)"]
 
     def _hosts(self, request: LogRequest) -> tuple[HostSpec, ...]:
         if not request.hosts:
