@@ -8,10 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterable
 
-import yaml
-
-from ..config.paths import app_paths
-from ..config.profile import profile_path, save_profile
 from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
                            Role, SshTarget, WebappApi)
 from ..domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
@@ -184,6 +180,10 @@ def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] =
 
 def run_init() -> int:
     """The ``init`` command: ask, re-ask what is invalid, show a summary, save. 0 saved, 1 not saved, 130 Ctrl-C."""
+    import yaml
+
+    from ..config.paths import app_paths
+    from ..config.profile import profile_path, save_profile
     from .profiles import masked
 
     try:

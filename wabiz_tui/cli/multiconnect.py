@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -94,6 +93,8 @@ async def _go(profile: ClusterProfile, settings, printer, shards: int, host: Hos
 
 def run(args: argparse.Namespace) -> int:
     """The ``multiconnect`` command: without ``--yes`` the plan only (exit 4)."""
+    import asyncio
+
     profile, path = load(args.profile)
     try:
         host = new_host(args.add_host, args.ssh or args.add_host, args.user, args.key, args.remote_dir) if args.add_host else None

@@ -8,12 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
-from ..config.paths import app_paths
-from ..config.profile import SECRET_FIELDS, ProfileError, load_profile, profile_path, profile_to_dict, save_profile
 from ..domain.model import ClusterProfile
-from ..domain.render import MASK
 from .common import add_profile, invalid, load
 from .output import fail
 
@@ -33,6 +28,8 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The ``profiles`` and ``profile`` commands."""
+    from ..config.profile import ProfileError
+
     if args.command == "profiles":
         return list_profiles()
     if args.action == "import":
@@ -50,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
 def saved_names() -> list[str]:
     """The names of the saved profiles (file stems), sorted; empty when there are none."""
+    from ..config.paths import app_paths
+
     directory = app_paths().profiles
     return sorted(f.stem for f in directory.glob("*.yaml")) if directory.is_dir() else []
 
@@ -57,6 +56,9 @@ def saved_names() -> list[str]:
 
 def masked(profile: ClusterProfile) -> dict:
     """The profile as data with every secret replaced by ``********`` (empty ones stay empty)."""
+    from ..config.profile import SECRET_FIELDS, profile_to_dict
+    from ..domain.render import MASK
+
     data = profile_to_dict(profile)
     for section, key in SECRET_FIELDS:
         value = data[section].get(key)
@@ -67,12 +69,17 @@ def masked(profile: ClusterProfile) -> dict:
 
 def show_profile(profile: ClusterProfile) -> int:
     """Print the profile as YAML with secrets masked."""
+    import yaml
+
     sys.stdout.write(yaml.safe_dump(masked(profile), sort_keys=False, allow_unicode=True))
     return 0
 
 
 def list_profiles() -> int:
     """One line per saved profile: name, version, hosts, installed or not."""
+    from ..config.paths import app_paths
+    from ..config.profile import ProfileError, load_profile
+
     directory = app_paths().profiles
     files = [directory / f"{name}.yaml" for name in saved_names()]
     if not files:
@@ -91,6 +98,9 @@ def list_profiles() -> int:
 
 def import_profile(source: Path, *, replace: bool = False) -> int:
     """Validate the profile in ``source`` and save it among the profiles under its own name."""
+    from ..config.paths import app_paths
+    from ..config.profile import load_profile, profile_path, save_profile
+
     profile = load_profile(source)
     bad = invalid(profile)
     if bad:
@@ -105,6 +115,8 @@ def import_profile(source: Path, *, replace: bool = False) -> int:
 
 def export_profile(profile: ClusterProfile, target: Path) -> int:
     """Write ``profile`` to ``target`` (mode 600; ``env:`` references stay references)."""
+    from ..config.profile import save_profile
+
     try:
         save_profile(profile, target)
     except OSError as exc:
