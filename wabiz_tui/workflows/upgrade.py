@@ -15,6 +15,7 @@ upgrade from 2.29.1 or 2.29.2 to 2.29.3 or later, ``chown -R root <media>/incomi
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import time
 from pathlib import Path
 from typing import Callable
@@ -117,7 +118,7 @@ class Upgrade(Procedure):
             host = p.host(dbupgrade_host)
             inv = self.target_invocation(host, DBUPGRADE_FILE)
             name = host.external_hostname
-            actions[2] = [Action(name, f"put {DBUPGRADE_FILE} -> {host.remote_dir.rstrip('/')}/{DBUPGRADE_FILE}"),
+            actions[2] = [Action(name, f"put {DBUPGRADE_FILE} -> {posixpath.join(host.remote_dir, DBUPGRADE_FILE)}"),
                           Action(name, inv.command("up", "-d")), Action(name, inv.command("ps", "-q", "dbupgrade"))]
             if exit_on_success:
                 # the id is known only once the container exists: docker_wait() refuses a placeholder
