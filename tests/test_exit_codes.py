@@ -210,7 +210,8 @@ def test_health_that_cannot_run_answers_unknown_never_warning(profile, monkeypat
 def test_install_reads_its_journal_again_once_it_holds_the_cluster(profile, monkeypatch):
     """Review of the merge: the journal was read before the lock was taken (a passphrase prompt can sit between
     them), so a run that ended meanwhile (its journal cleared) was resumed from its stale record."""
-    import wabiz_tui.cli.main as cli
+    import wabiz_tui.cli.common as common
+    from wabiz_tui.cli.main import main
     from wabiz_tui.config.paths import app_paths
     from wabiz_tui.config.profile import load_profile
     from wabiz_tui.workflows.ha_install import HaInstall
@@ -219,7 +220,7 @@ def test_install_reads_its_journal_again_once_it_holds_the_cluster(profile, monk
     loaded = load_profile(profile)
     stale = Journal.for_cluster(app_paths().ensure().journals, loaded, "install")
     stale.host_done(1, loaded.hosts[0].external_hostname)
-    take = cli._lock
+    take = common.lock
 
     def other_run_ends_first(p, command):  # the other process finishes (clears its journal), then we lock
         Journal(stale.path).clear()
@@ -231,7 +232,7 @@ def test_install_reads_its_journal_again_once_it_holds_the_cluster(profile, monk
         seen.append(self.settings.journal.exists)
         return False
 
-    monkeypatch.setattr(cli, "_lock", other_run_ends_first)
+    monkeypatch.setattr(common, "lock", other_run_ends_first)
     monkeypatch.setattr(HaInstall, "run_all", run_all)
-    assert cli.main(["install", str(profile), "--yes", "--skip-preflight"]) == Exit.FAILED
+    assert main(["install", str(profile), "--yes", "--skip-preflight"]) == Exit.FAILED
     assert seen == [False], "the install resumed a journal that was cleared before it took the lock"

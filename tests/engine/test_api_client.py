@@ -118,9 +118,8 @@ async def test_the_registered_recheck_reads_a_non_object_health_answer_as_not_re
     # before: body.get(...) on a list raised AttributeError out of the step-8 re-check
     wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path))
     try:
-        wf._client()  # the cached client's key, then its transport swapped for the mock
-        await wf._api.aclose()
-        wf._api = _answering([])
+        await wf.health.client.aclose()  # the health watch's own client (and its key), then the mock in its place
+        wf.health._client = _answering([])
         assert await wf._registered_now() is False
     finally:
         await wf.close()

@@ -16,7 +16,7 @@ from wabiz_tui.workflows.uninstall import ConfirmationRequired, Uninstall
 async def test_uninstall_keeps_volumes_and_marks_the_profile(installed, tmp_path):
     events = Recorder()
     wf = Uninstall(installed.profile, emit=events, settings=settings_for(installed, tmp_path, profile_path=installed.profile_path))
-    plan = wf.plan()
+    plan = wf.removals()
     assert [p.services for p in plan if p.host == "wa-core-1"] == [("wacore",)]
     assert all(not p.volumes and p.commands[-1].endswith(" down --remove-orphans") for p in plan)
     try:
@@ -48,7 +48,7 @@ async def test_unreachable_host_is_reported_others_finish(installed, tmp_path):
 
 async def test_volumes_only_with_both_confirmations(installed, tmp_path):
     wf = Uninstall(installed.profile, emit=Recorder(), settings=settings_for(installed, tmp_path))
-    assert all(p.commands[-1].endswith("down -v --remove-orphans") and p.volumes for p in wf.plan(remove_volumes=True))
+    assert all(p.commands[-1].endswith("down -v --remove-orphans") and p.volumes for p in wf.removals(remove_volumes=True))
     try:
         assert await wf.run("demo", remove_volumes=True, volumes_confirmed=True)
     finally:

@@ -16,7 +16,7 @@ import sys
 from ..domain.exitcodes import Exit
 
 
-def add_parser(sub) -> None:
+def register(sub) -> None:
     """Declare ``exporter`` on the main parser's subparsers."""
     from ..exporter import DEFAULT_LISTEN
 
@@ -37,6 +37,7 @@ def add_parser(sub) -> None:
     p.add_argument("--basic-auth-password-env", default="WABIZ_EXPORTER_PASSWORD", metavar="VAR",
                    help="environment variable holding the basic-auth password (default WABIZ_EXPORTER_PASSWORD)")
     p.add_argument("--print-rules", action="store_true", help="print the Prometheus alert rules and exit")
+    p.set_defaults(run=run)
 
 
 def _fail(message: str, code: int = Exit.BAD_INPUT) -> int:

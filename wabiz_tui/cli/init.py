@@ -8,16 +8,42 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterable
 
-import questionary
-import yaml
-
-from ..config.paths import app_paths
-from ..config.profile import profile_path, save_profile
 from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
                            Role, SshTarget, WebappApi)
 from ..domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
                                 check_port, check_registration, check_version, check_webapp,
                                 validate_profile)
+
+
+class _Questionary:
+    """questionary, imported on first use: ``wabiz-tui --help`` imports this module to declare ``init``, and
+    questionary brings prompt_toolkit with it."""
+
+    def __getattr__(self, name: str):
+        import questionary as module
+
+        return getattr(module, name)
+
+
+questionary = _Questionary()
+
+
+def register(sub) -> None:
+    """Declare ``init``."""
+    sub.add_parser("init", help="create a profile with plain terminal prompts (validated, re-asked on bad values)"
+                   ).set_defaults(run=run)
+
+
+def run(args) -> int:
+    """The ``init`` command: needs a terminal (else says how to create a profile without one)."""
+    import sys
+
+    from .output import fail
+
+    if not sys.stdin.isatty():
+        return fail("init asks questions on a terminal; to create a profile without one, write the YAML and use: "
+                    "wabiz-tui profile import FILE")
+    return run_init()
 
 
 def _validator(check: Callable[[str], list[FieldError]]) -> Callable[[str], bool | str]:
@@ -154,6 +180,10 @@ def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] =
 
 def run_init() -> int:
     """The ``init`` command: ask, re-ask what is invalid, show a summary, save. 0 saved, 1 not saved, 130 Ctrl-C."""
+    import yaml
+
+    from ..config.paths import app_paths
+    from ..config.profile import profile_path, save_profile
     from .profiles import masked
 
     try:

@@ -30,7 +30,7 @@ FAULTS = {
 }
 
 
-def add_parser(sub) -> None:
+def register(sub) -> None:
     """Declare ``lab`` and its sub-commands on the main parser's subparsers."""
     lab = sub.add_parser("lab", help="rehearsal lab of real parts: sshd + dockerd per host, registry, DB, DNS (Linux, root)",
                          description="A lab of real parts on this machine (Linux, root): one network namespace per host "
@@ -60,6 +60,7 @@ def add_parser(sub) -> None:
     # "the following arguments are required: kind, targets" (targets are optional)
     fault.add_argument("kind", nargs="?", choices=list(FAULTS), help="which fault")
     fault.add_argument("targets", nargs="*", help="its arguments (see above)")
+    lab.set_defaults(run=run)
 
 
 def _err(message: str, code: int) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import sys
 from pathlib import Path
 
-from ..domain.model import ClusterProfile, HostSpec, Role, SshTarget
 from ..domain.exitcodes import Exit
-from ..domain.render import COMPOSE_FILE, DB_ENV_FILE
+from ..domain.model import ClusterProfile, HostSpec, Role, SshTarget
+from ..domain.validation import ALLOWED_SHARDS
+from .common import add_profile, add_trust, load, lock, settings_for, writes_locally
+from .output import HeadlessPrinter, fail
 
 
 #: profile field of the new host → the flag that sets it
@@ -33,50 +35,49 @@ def flag_message(error) -> str:
     return f"{_FLAGS.get(field, '--add-host')}: {error.message}"
 
 
-def print_plan(profile: ClusterProfile, shards: int, host: HostSpec | None) -> int:
+def register(sub) -> None:
+    """Declare ``multiconnect``."""
+    mc = sub.add_parser("multiconnect", help="the 4 Multiconnect steps headless: set shards, health, one more Coreapp, health",
+                        description="Set the shard count (POST /v1/account/shards), check that many Coreapps connect, then "
+                                    "start one more Coreapp on a new host (--add-host) so one failure is tolerated.")
+    add_profile(mc)
+    mc.add_argument("--shards", type=int, required=True, choices=list(ALLOWED_SHARDS), help="the shard count")
+    mc.add_argument("--yes", action="store_true", help="confirm (without it, only the plan is shown)")
+    mc.add_argument("--add-host", metavar="EXTERNAL_HOSTNAME", help="the new Coreapp host")
+    mc.add_argument("--ssh", metavar="HOST[:PORT]", help="how to reach it by SSH (default: its EXTERNAL_HOSTNAME)")
+    mc.add_argument("--user", default="wa", help="SSH user (default wa)")
+    mc.add_argument("--key", default="", help="private key file (default: agent and default keys)")
+    mc.add_argument("--remote-dir", default="", help="directory for the configuration files (default /home/<user>/biz)")
+    add_trust(mc)
+    writes_locally(mc)
+    mc.set_defaults(run=run)
+
+
+def plan_text(profile: ClusterProfile, shards: int, host: HostSpec | None) -> str:
     """What the Multiconnect steps would send and run (secrets masked), contacting nothing."""
     from ..workflows.events import discard
     from ..workflows.multiconnect import Multiconnect
 
-    r = profile.registration
-    print(f"== step 1: POST {profile.webapp.url}/v1/account/shards "
-          f'{{"cc": "{r.cc}", "phone_number": "{r.phone_number}", "shards": {shards}, "cert": "********"'
-          + (', "pin": "********"}' if r.pin else "}"))
-    print(f"== step 2: GET {profile.webapp.url}/v1/health: {shards} Coreapp(s) connected")
-    if host is None:
-        print("== step 3: (give --add-host to plan the new Coreapp host: mkdir, upload, up -d wacore)")
-    else:
-        mc = Multiconnect(profile.with_changes(hosts=profile.hosts + (host,)), emit=discard)
-        print(f"== step 3: {host.external_hostname}")
-        print(f"mkdir -p {host.remote_dir}\nput {COMPOSE_FILE}\nput {DB_ENV_FILE} (mode 600)")
-        print(mc.invocation(host).up(Role.COREAPP))
-    print(f"== step 4: GET {profile.webapp.url}/v1/health: {shards} connected, the new Coreapp a standby")
-    return 0
+    return Multiconnect(profile, emit=discard).plan(shards, host).text()
 
 
-async def run(profile: ClusterProfile, settings, printer, shards: int, host: HostSpec | None) -> int:
+async def _go(profile: ClusterProfile, settings, printer, shards: int, host: HostSpec | None) -> int:
     """Steps 1-2, and 3-4 when ``host`` is given. 0 healthy at the end, 1 otherwise."""
-    from ..workflows.multiconnect import Multiconnect
-
     from ..remote.errors import RemoteError
+    from ..workflows.multiconnect import Multiconnect
 
     mc = Multiconnect(profile, emit=printer, settings=settings)
     try:
         if host is not None:  # everything about the new host is checked before the shards change
             problems = mc.new_host_problems(host)
             if problems:
-                print("wabiz-tui: " + "; ".join(flag_message(e) for e in problems), file=sys.stderr)
-                return 2
+                return fail("; ".join(flag_message(e) for e in problems))
             try:
                 await mc.reach(host)
             except RemoteError as exc:
-                print(f"wabiz-tui: --add-host {host.external_hostname}: {exc} ({exc.next_action}); nothing was changed",
-                      file=sys.stderr)
-                return 1
-        ok = await mc.set_shards(shards, confirmed=True) and await mc.health_served()
-        if ok and host is not None:
-            ok = await mc.add_coreapp(host) and await mc.health_with_standby()
-        elif ok:
+                return fail(f"--add-host {host.external_hostname}: {exc} ({exc.next_action}); nothing was changed", Exit.FAILED)
+        ok = await mc.run(shards, host)
+        if ok and host is None:
             print("no --add-host: no standby Coreapp was added (shards + X Coreapps tolerate X failures)", file=sys.stderr)
     finally:
         await mc.close()
@@ -90,25 +91,18 @@ async def run(profile: ClusterProfile, settings, printer, shards: int, host: Hos
     return Exit.OK if healthy else Exit.FAILED
 
 
-def main(args, profile: ClusterProfile, path) -> int:
-    """The ``multiconnect`` command."""
-    from ..workflows.settings import default_settings
+def run(args: argparse.Namespace) -> int:
+    """The ``multiconnect`` command: without ``--yes`` the plan only (exit 4)."""
+    import asyncio
 
+    profile, path = load(args.profile)
     try:
         host = new_host(args.add_host, args.ssh or args.add_host, args.user, args.key, args.remote_dir) if args.add_host else None
     except ValueError as exc:
-        print(f"wabiz-tui: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
     if not args.yes:
-        print_plan(profile, args.shards, host)
-        print("wabiz-tui: nothing done: add --yes to set the shards (connections drop briefly)", file=sys.stderr)
-        return Exit.REFUSED
-    from .headless import HeadlessPrinter, terminal_passphrase
+        sys.stdout.write(plan_text(profile, args.shards, host))
+        return fail("nothing done: add --yes to set the shards (connections drop briefly)", Exit.REFUSED)
 
-    from ..config.lock import ClusterLock
-    from ..config.paths import app_paths
-
-    with ClusterLock.for_profile(app_paths().locks, profile).acquire("multiconnect"):
-        return asyncio.run(run(profile, default_settings(profile, profile_path=path, passphrase=terminal_passphrase(),
-                                                          trust_new_host_keys=args.trust_new_host_keys),
-                               HeadlessPrinter(verbose=False), args.shards, host))
+    with lock(profile, "multiconnect"):
+        return asyncio.run(_go(profile, settings_for(args, profile, path), HeadlessPrinter(verbose=False), args.shards, host))

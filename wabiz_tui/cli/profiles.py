@@ -1,24 +1,64 @@
-"""Plain-terminal views of profiles: the list, one profile with secrets masked, and dry-run plans.
-
-Nothing here contacts a host or the API.
+"""``wabiz-tui profiles`` (the list) and ``wabiz-tui profile show|import|export``: plain-terminal views of
+profiles. Nothing here contacts a host or the API.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-import yaml
+from ..domain.model import ClusterProfile
+from .common import add_profile, invalid, load
+from .output import fail
 
-from ..config.paths import app_paths
-from ..config.profile import SECRET_FIELDS, ProfileError, load_profile, profile_path, profile_to_dict, save_profile
-from ..domain.model import ROLE_ORDER, ClusterProfile
-from ..domain.render import MASK
+
+def register(sub) -> None:
+    """Declare ``profiles`` and ``profile``."""
+    sub.add_parser("profiles", help="list the saved profiles").set_defaults(run=run)
+    show = sub.add_parser("profile", help="show (secrets masked), import or export a profile",
+                          description="show NAME: print it with secrets masked; import FILE: validate and save it among the "
+                                      "profiles; export NAME --out FILE: write it to a YAML file (mode 600).")
+    show.add_argument("action", choices=["show", "import", "export"], help="what to do")
+    add_profile(show)
+    show.add_argument("--out", type=Path, help="export: the file to write")
+    show.add_argument("--replace", action="store_true", help="import: overwrite a saved profile of the same name")
+    show.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``profiles`` and ``profile`` commands."""
+    from ..config.profile import ProfileError
+
+    if args.command == "profiles":
+        return list_profiles()
+    if args.action == "import":
+        try:
+            return import_profile(Path(args.profile), replace=args.replace)
+        except ProfileError as exc:
+            return fail(str(exc))
+    profile, _ = load(args.profile)
+    if args.action == "export":
+        if not args.out:
+            return fail("profile export needs --out FILE")
+        return export_profile(profile, args.out)
+    return show_profile(profile)
+
+
+def saved_names() -> list[str]:
+    """The names of the saved profiles (file stems), sorted; empty when there are none."""
+    from ..config.paths import app_paths
+
+    directory = app_paths().profiles
+    return sorted(f.stem for f in directory.glob("*.yaml")) if directory.is_dir() else []
 
 
 
 def masked(profile: ClusterProfile) -> dict:
     """The profile as data with every secret replaced by ``********`` (empty ones stay empty)."""
+    from ..config.profile import SECRET_FIELDS, profile_to_dict
+    from ..domain.render import MASK
+
     data = profile_to_dict(profile)
     for section, key in SECRET_FIELDS:
         value = data[section].get(key)
@@ -29,14 +69,19 @@ def masked(profile: ClusterProfile) -> dict:
 
 def show_profile(profile: ClusterProfile) -> int:
     """Print the profile as YAML with secrets masked."""
+    import yaml
+
     sys.stdout.write(yaml.safe_dump(masked(profile), sort_keys=False, allow_unicode=True))
     return 0
 
 
 def list_profiles() -> int:
     """One line per saved profile: name, version, hosts, installed or not."""
+    from ..config.paths import app_paths
+    from ..config.profile import ProfileError, load_profile
+
     directory = app_paths().profiles
-    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    files = [directory / f"{name}.yaml" for name in saved_names()]
     if not files:
         print(f"no saved profiles in {directory} (try: wabiz-tui demo)")
         return 0
@@ -51,66 +96,18 @@ def list_profiles() -> int:
     return 0
 
 
-def print_plan(profile: ClusterProfile, procedure: str, to: str | None) -> int:
-    """Print, per step and host, the files that would be uploaded and the commands that would run."""
-    from ..workflows.events import discard
-    from ..workflows.ha_install import HaInstall
-    from ..workflows.uninstall import Uninstall
-    from ..workflows.upgrade import Upgrade, media_chown_command, needs_media_chown
-
-    print("# compose runs as `docker compose` (v2 plugin) where a host has it, else `docker-compose` (v1): "
-          "detected on each host at run time")
-    if procedure == "install":
-        for title, text in HaInstall(profile, emit=discard).review():
-            print(f"== {title}")
-            print(text.rstrip())
-        print("== steps 7-9 (Webapp API)")
-        print(f"GET {profile.webapp.url}/v1/health; POST /v1/account; POST /v1/account/verify; GET /v1/health")
-        return 0
-    if procedure == "uninstall":
-        for plan in Uninstall(profile, emit=discard).plan():
-            print(f"== {plan.host}")
-            print("\n".join(plan.commands))
-        return 0
-    if procedure == "logs":
-        wf = HaInstall(profile, emit=discard)
-        for h in profile.hosts:
-            print(f"== {h.external_hostname} -> <out>/{profile.name}-<time>/{h.external_hostname}/debug_output.txt")
-            print(wf.invocation(h).logs())
-        return 0
-    if not to:
-        print("wabiz-tui: plan --procedure upgrade needs --to VERSION", file=sys.stderr)
-        return 2
-    up = Upgrade(profile, emit=discard, target=to)
-    problems = up.problems()
-    if problems:
-        print(f"wabiz-tui: {problems[0]}", file=sys.stderr)
-        return 2
-    print(f"== step 1: POST {profile.webapp.url}/v1/settings/backup (data saved with mode 600)")
-    for role in ROLE_ORDER:
-        for h in profile.hosts_with(role):
-            print(f"== {role.label} {h.external_hostname}")
-            print(up.target_invocation(h).up(role))
-    if needs_media_chown(profile.wa_api_version, to):
-        for h in profile.hosts_with(ROLE_ORDER[0]):
-            print(f"== media ownership {h.external_hostname}")
-            print(media_chown_command(up.target_invocation(h)))
-    return 0
-
-
 def import_profile(source: Path, *, replace: bool = False) -> int:
     """Validate the profile in ``source`` and save it among the profiles under its own name."""
-    from ..domain.validation import validate_profile
+    from ..config.paths import app_paths
+    from ..config.profile import load_profile, profile_path, save_profile
 
     profile = load_profile(source)
-    errors = validate_profile(profile)
-    if errors:
-        print("wabiz-tui: the profile has invalid values:\n  " + "\n  ".join(map(str, errors)), file=sys.stderr)
-        return 2
+    bad = invalid(profile)
+    if bad:
+        return bad
     target = profile_path(app_paths().ensure().profiles, profile.name)
     if target.exists() and not replace:
-        print(f"wabiz-tui: a profile named {profile.name!r} exists ({target}); add --replace to overwrite it", file=sys.stderr)
-        return 2
+        return fail(f"a profile named {profile.name!r} exists ({target}); add --replace to overwrite it")
     save_profile(profile, target)
     print(f"imported {profile.name!r} to {target} (mode 600)")
     return 0
@@ -118,10 +115,11 @@ def import_profile(source: Path, *, replace: bool = False) -> int:
 
 def export_profile(profile: ClusterProfile, target: Path) -> int:
     """Write ``profile`` to ``target`` (mode 600; ``env:`` references stay references)."""
+    from ..config.profile import save_profile
+
     try:
         save_profile(profile, target)
     except OSError as exc:
-        print(f"wabiz-tui: --out {target}: cannot write there ({exc.strerror or exc})", file=sys.stderr)
-        return 2
+        return fail(f"--out {target}: cannot write there ({exc.strerror or exc})")
     print(f"exported {profile.name!r} to {target} (mode 600: it holds secrets)")
     return 0

@@ -319,7 +319,7 @@ class Procedure:
         """Containers were (re)started now: transitional states are tolerated for ``settings.grace`` seconds."""
         self.health.note_start()
 
-    def plan(self, registered: bool) -> Plan:
+    def health_plan(self, registered: bool) -> Plan:
         """The health plan for the profile (``monitor.plan_for``); in grace for ``settings.grace`` seconds after a start."""
         return plan_for(self.profile, self.profile.shards, registered, self.health.in_grace)
 

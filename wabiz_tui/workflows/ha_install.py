@@ -29,6 +29,7 @@ from .stepinfo import HA_STEPS, StepInfo
 from .errors import DuplicateNumber, WorkflowError
 from .events import Finding, HostOutput, Message
 from .install_resume import InstallResume
+from .plan import Action, ProcedurePlan, planned
 
 __all__ = ["HA_STEPS", "CodeRequest", "HaInstall", "StepInfo"]
 
@@ -54,18 +55,42 @@ class HaInstall(InstallResume):
     #: set when :meth:`request_code` refused to register a number another saved profile has (R23)
     duplicate_refused: Diagnosis | None = None
 
-    # ---- review ---------------------------------------------------------------------------
-    def review(self) -> list[tuple[str, str]]:
-        """``(title, text)`` blocks: the rendered files (db.env password masked) and every command per host."""
+    # ---- plan ----------------------------------------------------------------------------
+    def plan(self) -> ProcedurePlan:
+        """The 9 steps with every command per host and the API calls (db.env password masked); contacts nothing."""
         p = self.profile
-        blocks = [(COMPOSE_FILE, render_compose(p)), (DB_ENV_FILE, render_db_env(p.db, mask_password=True))]
-        for host in p.hosts:
-            lines = ["# step 1", mkdir(host.remote_dir), "# steps 2-3 (SFTP upload)"]
-            lines += [f"put {name} -> {path}{' (mode 600)' if name == DB_ENV_FILE else ''}" for name, path in remote_files(host).items()]
-            if p.media.kind is MediaKind.HOST_PATH:
-                lines += ["# step 4", stat_mode(p.media.host_path)]
-            inv = self.invocation(host)
-            lines += ["# step 5"] + [inv.up(r) for r in ROLE_ORDER if host.has(r)] + ["# step 6", inv.ps()]
+        hosts = p.hosts
+        invs = {h.external_hostname: self.invocation(h) for h in hosts}
+        put = {h.external_hostname: remote_files(h) for h in hosts}
+        media = ([Action(h.external_hostname, stat_mode(p.media.host_path)) for h in hosts]
+                 if p.media.kind is MediaKind.HOST_PATH else [])
+        actions: dict[int, list[Action]] = {
+            1: [Action(h.external_hostname, mkdir(h.remote_dir)) for h in hosts],
+            2: [Action(h.external_hostname, f"put {COMPOSE_FILE} -> {put[h.external_hostname][COMPOSE_FILE]}") for h in hosts],
+            3: [Action(h.external_hostname, f"put {DB_ENV_FILE} -> {put[h.external_hostname][DB_ENV_FILE]} (mode 600)")
+                for h in hosts],
+            4: media,
+            5: [Action(h.external_hostname, invs[h.external_hostname].up(r)) for h in hosts for r in ROLE_ORDER if h.has(r)],
+            6: [Action(h.external_hostname, invs[h.external_hostname].ps()) for h in hosts],
+            7: [Action("", f"GET {p.webapp.url}/v1/health")],
+            8: [Action("", f"POST {p.webapp.url}/v1/account"), Action("", f"POST {p.webapp.url}/v1/account/verify")],
+            9: [Action("", f"GET {p.webapp.url}/v1/health")],
+        }
+        notes = {4: "" if media else "named volume: nothing to check"}
+        return ProcedurePlan(self.procedure, p.name,
+                             tuple(planned(s, actions[s.number], notes.get(s.number, "")) for s in self.steps),
+                             files=((COMPOSE_FILE, render_compose(p)), (DB_ENV_FILE, render_db_env(p.db, mask_password=True))))
+
+    def review(self) -> list[tuple[str, str]]:
+        """``(title, text)`` blocks of :meth:`plan`: the rendered files, then every command per host."""
+        plan = self.plan()
+        blocks = list(plan.files)
+        for host in self.profile.hosts:
+            lines = []
+            for step in plan.steps:
+                mine = [a.text for a in step.actions if a.host == host.external_hostname]
+                if mine:
+                    lines += [f"# step {step.number}", *mine]
             roles = ", ".join(r.label for r in host.roles)
             blocks.append((f"{host.external_hostname} ({roles})", "\n".join(lines)))
         return blocks

@@ -27,6 +27,7 @@ from ..domain.validation import check_since
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message, Progress
+from .plan import Action, ProcedurePlan, planned
 from .runlog import unique_directory
 
 LOG_STEPS: tuple[StepInfo, ...] = (
@@ -73,10 +74,42 @@ class LogCollection(Procedure):
     bundle_path: Path | None = None
     files: dict[str, Path]
 
+    def plan(self, request: LogRequest | None = None, out: str = "<out>") -> ProcedurePlan:
+        """Step 1's ``logs`` command per chosen host (its file in the step's note) and step 2's calls (with
+        ``--bundle`` only). Raises ``UnsafeValue`` for a ``since``/``service`` that cannot be quoted."""
+        request = request or LogRequest()
+        p = self.profile
+        hosts = self._hosts(request)
+        collect = [Action(h.external_hostname, text) for h in hosts for text in self._planned_logs(h, request)]
+        bundle = ([Action("", f"GET {p.webapp.url}/v1/health"), Action("", f"GET {p.webapp.url}/v1/support")]
+                  + [Action(h.external_hostname, self.invocation(h).ps()) for h in p.hosts])
+        where = f"-> {out}/{p.name}-<time>/<host>/{DEBUG_OUTPUT}"
+        return ProcedurePlan(self.procedure, p.name, (planned(self.steps[0], collect, where),
+                                                      planned(self.steps[1], bundle, "only with --bundle")))
+
+    def _planned_logs(self, host: HostSpec, request: LogRequest) -> list[str]:
+        """The commands step 1 runs on ``host``: one ``logs``, or (``--since`` on compose v1, see
+        :meth:`_collect_per_container`) ``ps -q`` per service and ``docker logs`` per container found."""
+        inv = self.invocation(host)
+        if not (request.since and not logs_option_supported(inv.flavour, "--since")):
+            return [inv.logs(request.service, request.tail, request.since)]
+        sample = "0" * 12  # docker_logs() takes only a real id: the placeholder is put in after
+        each = docker_logs(sample, since=request.since, tail=request.tail, sudo=self.sudo(host)).replace(sample, "<id>")
+        services = [request.service] if request.service else [r.service for r in Role]
+        return [inv.command("ps", "-q", s) for s in services] + [f"{each}  (for each <id> listed)"]
+
     def _hosts(self, request: LogRequest) -> tuple[HostSpec, ...]:
         if not request.hosts:
             return self.profile.hosts
         return tuple(h for h in self.profile.hosts if h.external_hostname in request.hosts)
+
+    async def run(self, request: LogRequest, out_dir: Path, *, bundle: bool = False) -> bool:
+        """The whole sequence: step 1 into ``out_dir``, then with ``bundle`` step 2 when logs were written
+        (a failed host does not stop the bundle: what was collected is packed). True when all went well."""
+        ok = await self.collect(request, out_dir)
+        if bundle and self.directory is not None and self.directory.exists():
+            ok = await self.bundle() and ok
+        return ok
 
     async def collect(self, request: LogRequest, out_dir: Path) -> bool:
         """Step 1: one ``debug_output.txt`` per chosen host under a new folder in ``out_dir``."""

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 
 from ..api.client import ApiError
 from ..domain.health import Level
+from ..domain.commands import mkdir, remote_files
 from ..domain.model import HostSpec, Role
+from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, MASK
 from ..domain.validation import ALLOWED_SHARDS, FieldError, check_host, validate_profile
 from .base import Procedure
 from .stepinfo import MC_STEPS
 from .events import Finding, Message
+from .plan import Action, ProcedurePlan, planned
 
 
 #: Attempts of POST /v1/account/shards when it answers 403 (temporarily unavailable).
@@ -44,6 +47,35 @@ class Multiconnect(Procedure):
 
     steps = MC_STEPS
     procedure = "multiconnect"
+
+    def plan(self, shards: int, host: HostSpec | None = None) -> ProcedurePlan:
+        """The 4 steps with ``shards`` and the new Coreapp ``host`` (None: step 3 not planned); secrets masked."""
+        p = self.profile
+        r = p.registration
+        body = (f'{{"cc": "{r.cc}", "phone_number": "{r.phone_number}", "shards": {shards}, "cert": "{MASK}"'
+                + (f', "pin": "{MASK}"}}' if r.pin else "}"))
+        third: list[Action] = []
+        if host is not None:
+            inv = Multiconnect(p.with_changes(hosts=p.hosts + (host,)), emit=self.emit).invocation(host)
+            files = remote_files(host)
+            third = [Action(host.external_hostname, t) for t in (
+                mkdir(host.remote_dir), f"put {COMPOSE_FILE} -> {files[COMPOSE_FILE]}",
+                f"put {DB_ENV_FILE} -> {files[DB_ENV_FILE]} (mode 600)", inv.up(Role.COREAPP))]
+        actions = {1: [Action("", f"POST {p.webapp.url}/v1/account/shards {body}")],
+                   2: [Action("", f"GET {p.webapp.url}/v1/health")], 3: third, 4: [Action("", f"GET {p.webapp.url}/v1/health")]}
+        notes = {2: f"{shards} Coreapp(s) connected",
+                 3: "" if host else "give --add-host to plan the new Coreapp host: mkdir, upload, up -d wacore",
+                 4: f"{shards} connected, the new Coreapp a standby"}
+        return ProcedurePlan(self.procedure, p.name,
+                             tuple(planned(s, actions[s.number], notes.get(s.number, "")) for s in self.steps))
+
+    async def run(self, shards: int, host: HostSpec | None = None) -> bool:
+        """The whole sequence: steps 1-2 with ``shards``, then 3-4 with the new Coreapp ``host`` when given.
+        True when every step run succeeded (see :attr:`last_verdict` for the health)."""
+        ok = await self.set_shards(shards, confirmed=True) and await self.health_served()
+        if ok and host is not None:
+            ok = await self.add_coreapp(host) and await self.health_with_standby()
+        return ok
 
     async def check_shards(self, shards: int) -> ShardCheck:
         """Check ``shards`` against the rules and the Coreapps the health answer shows running."""

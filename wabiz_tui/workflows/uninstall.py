@@ -19,6 +19,7 @@ from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message
 from .journal import Journal
+from .plan import Action, ProcedurePlan, planned
 
 UNINSTALL_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "down", "Remove the containers", "rm -s -f each role's service, then down --remove-orphans, on every host; "
@@ -51,7 +52,15 @@ class Uninstall(Procedure):
         #: host → one-line outcome, filled by :meth:`run`
         self.report: dict[str, str] = {}
 
-    def plan(self, remove_volumes: bool = False) -> list[RemovalPlan]:
+    def plan(self, remove_volumes: bool = False) -> ProcedurePlan:
+        """The removal as a :class:`ProcedurePlan` (one step, every command per host; the volumes in its note)."""
+        removals = self.removals(remove_volumes)
+        volumes = [v for r in removals for v in r.volumes]
+        note = f"volumes removed: {', '.join(volumes)}" if volumes else ("volumes removed" if remove_volumes else "volumes kept")
+        actions = [Action(r.host, c) for r in removals for c in r.commands]
+        return ProcedurePlan(self.procedure, self.profile.name, (planned(self.steps[0], actions, note),))
+
+    def removals(self, remove_volumes: bool = False) -> list[RemovalPlan]:
         """Exactly what will be removed on which host (shown before asking for confirmation)."""
         out = []
         for host in self.profile.hosts:
@@ -90,7 +99,7 @@ class Uninstall(Procedure):
 
         async def remove(host: HostSpec) -> str:
             # planned here, after the host's compose flavour is known
-            plan = next(p for p in self.plan(remove_volumes) if p.host == host.external_hostname)
+            plan = next(p for p in self.removals(remove_volumes) if p.host == host.external_hostname)
             for command in plan.commands:
                 await self._checked(host, command, "removal", f"check docker on {host.external_hostname}, then run the uninstall again")
             left: list[str] = []

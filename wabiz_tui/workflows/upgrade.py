@@ -15,6 +15,7 @@ upgrade from 2.29.1 or 2.29.2 to 2.29.3 or later, ``chown -R root <media>/incomi
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import time
 from pathlib import Path
 from typing import Callable
@@ -30,6 +31,7 @@ from ..domain.validation import parse_version
 from ..remote.errors import RemoteError
 from .base import Procedure, StepInfo
 from .events import Message
+from .plan import Action, ProcedurePlan, planned
 
 UPGRADE_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "backup", "Back up settings", "POST /v1/settings/backup; the data is saved with mode 600."),
@@ -65,10 +67,14 @@ def needs_media_chown(current: str, target: str) -> bool:
     return old in CHOWN_FROM and new is not None and new >= CHOWN_TO
 
 
+def media_chown_args(media_path: str = CONTAINER_MEDIA_PATH) -> tuple[str, ...]:
+    """``chown -R root <media>/incoming <media>/outgoing <media>/shared``: what runs in the Webapp container (seed)."""
+    return ("chown", "-R", "root", *(f"{media_path}/{d}" for d in ("incoming", "outgoing", "shared")))
+
+
 def media_chown_command(inv: ComposeInvocation, media_path: str = CONTAINER_MEDIA_PATH) -> str:
     """``docker-compose … exec -T waweb chown -R root <media>/incoming <media>/outgoing <media>/shared``."""
-    return inv.command("exec", "-T", "waweb", "chown", "-R", "root",
-                       *(f"{media_path}/{d}" for d in ("incoming", "outgoing", "shared")))
+    return inv.command("exec", "-T", "waweb", *media_chown_args(media_path))
 
 
 class Upgrade(Procedure):
@@ -86,6 +92,7 @@ class Upgrade(Procedure):
         self.backup_path: Path | None = None
         self.dbupgrade_exit: int | None = None
         self.dbupgrade_log: list[str] = []
+        self.dbupgrade_ok: bool | None = None
 
     def problems(self) -> list[str]:
         """Version problems (empty when the upgrade may proceed)."""
@@ -95,6 +102,69 @@ class Upgrade(Procedure):
         """The compose invocation for ``host`` with the NEW version (and ``compose_file`` when given)."""
         kw = {"compose_file": compose_file} if compose_file else {}
         return ComposeInvocation(host, self.target, flavour=self.flavour(host), sudo=self.sudo(host), **kw)
+
+    def plan(self, dbupgrade_host: str | None = None, *, exit_on_success: bool = True) -> ProcedurePlan:
+        """Steps 1-7 with the new version: the backup call, the dbupgrade service on ``dbupgrade_host``
+        (MySQL; not run without a host), each role's ``up -d`` per host in the seed's order, the final health,
+        and the 2.29.3 media ownership step when the versions need it (offered after the run)."""
+        p = self.profile
+        url = p.webapp.url
+        actions: dict[int, list[Action]] = {1: [Action("", f"POST {url}/v1/settings/backup (data saved with mode 600)")],
+                                            6: [Action("", f"GET {url}/v1/health")]}
+        notes = {2: "" if dbupgrade_host else ("not run: no dbupgrade host" if p.db.engine is DbEngine.MYSQL
+                                                else "not for PostgreSQL (MySQL only)"),
+                 7: "offered after the run (2.29.1/2.29.2 to 2.29.3+)"}
+        if dbupgrade_host:
+            host = p.host(dbupgrade_host)
+            inv = self.target_invocation(host, DBUPGRADE_FILE)
+            name = host.external_hostname
+            actions[2] = [Action(name, f"put {DBUPGRADE_FILE} -> {posixpath.join(host.remote_dir, DBUPGRADE_FILE)}"),
+                          Action(name, inv.command("up", "-d")), Action(name, inv.command("ps", "-q", "dbupgrade"))]
+            if exit_on_success:
+                # the id is known only once the container exists: docker_wait() refuses a placeholder
+                wait = ("sudo -n " if self.sudo(host) else "") + "docker wait <container id>"
+                actions[2] += [Action(name, wait), Action(name, inv.logs("dbupgrade", tail=200))]
+            else:
+                notes[2] = "EXIT_ON_SUCCESS=FALSE: its log is watched for the end of the upgrade"
+                actions[2].append(Action(name, inv.logs("dbupgrade", tail=50)))
+        for role, number in ROLE_STEP.items():
+            actions[number] = [Action(h.external_hostname, self.target_invocation(h).up(role)) for h in p.hosts_with(role)]
+        steps = [planned(s, actions.get(s.number, ()), notes.get(s.number, "")) for s in self.steps if s.number != 7]
+        if needs_media_chown(self.source, self.target):
+            chown = [Action(h.external_hostname, media_chown_command(self.target_invocation(h))) for h in p.hosts_with(Role.WEBAPP)]
+            steps.append(planned(self.steps[6], chown, notes[7]))
+        return ProcedurePlan(self.procedure, p.name, tuple(steps))
+
+    @property
+    def media_chown_needed(self) -> bool:
+        """Whether this upgrade needs the 2.29.3 media ownership step (seed)."""
+        return needs_media_chown(self.source, self.target)
+
+    async def run(self, password: str, *, dbupgrade_host: str | None = None, exit_on_success: bool = True,
+                  media_chown: bool = False) -> bool:
+        """The whole upgrade in the seed's order: settings backup with ``password`` → the MySQL dbupgrade service on
+        ``dbupgrade_host`` (when given; ``docker wait`` for 0) → Webapps, Masters, Coreapps with health after each
+        → final health → with ``media_chown``, the 2.29.3 media ownership step when :attr:`media_chown_needed`.
+        Stops at the first failed step; True when every step run succeeded. :attr:`dbupgrade_ok` says how the
+        dbupgrade went (None: not run)."""
+        self.dbupgrade_ok = None
+        if not await self.backup(password):
+            return False
+        if dbupgrade_host:
+            self.dbupgrade_ok = await self.dbupgrade(dbupgrade_host, exit_on_success=exit_on_success)
+            if not self.dbupgrade_ok:
+                return False
+        if not await self.run_roles():
+            return False
+        if media_chown and self.media_chown_needed:
+            return await self.media_chown()
+        return True
+
+    async def dbupgrade_and_restart(self, host_name: str, *, exit_on_success: bool = True) -> bool:
+        """The ``dbupgrade`` command's sequence: the dbupgrade service on ``host_name``, then Coreapps and Webapps
+        with the new version (Masters keep the old one until a full upgrade)."""
+        return (await self.dbupgrade(host_name, exit_on_success=exit_on_success)
+                and await self.upgrade_role(Role.COREAPP) and await self.upgrade_role(Role.WEBAPP))
 
     # ---- step 1 ----------------------------------------------------------------------------
     async def backup(self, password: str) -> bool:

@@ -68,7 +68,7 @@ class UninstallScreen(OperationScreen):
 
     def plan(self) -> list[RemovalPlan]:
         """What the uninstall would remove now (from the current profile and the checkbox)."""
-        return Uninstall(self.wapp.profile, emit=discard).plan(self.remove_volumes)
+        return Uninstall(self.wapp.profile, emit=discard).removals(self.remove_volumes)
 
     def show_plan(self) -> None:
         """Redraw the removal plan: per host, the services, the network, the volumes and the commands."""

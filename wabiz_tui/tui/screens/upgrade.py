@@ -206,15 +206,8 @@ class UpgradeScreen(OperationScreen):
         if host and profile.db.engine is not DbEngine.MYSQL:
             self.refuse("the dbupgrade service is for MySQL databases (seed): choose “none” for PostgreSQL")
             return
-        steps = ["1. back up the settings (POST /v1/settings/backup, saved with mode 600)"]
-        if host:
-            steps.append(f"2. dbupgrade service on {host} with {target}"
-                         + ("" if exit_on_success else " (EXIT_ON_SUCCESS=FALSE)"))
-        steps += [f"3-5. up -d waweb, master, wacore with WA_API_VERSION={target}, health after each role",
-                  "6. final health on the new version"]
-        if needs_media_chown(profile.wa_api_version, target):
-            steps.append("7. then offered: media ownership (chown) in the Webapp container, in the background")
-        details = "\n".join(steps)
+        probe = Upgrade(profile, emit=discard, target=target, force=force)
+        details = "\n".join(probe.plan(host, exit_on_success=exit_on_success).summary())
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -246,20 +239,15 @@ class UpgradeScreen(OperationScreen):
                            force=force, backups_dir=backups)
 
         async def body(wf: Upgrade) -> bool:
-            ok = await wf.backup(password)
+            ok = await wf.run(password, dbupgrade_host=host, exit_on_success=exit_on_success)
             if wf.backup_path is not None:
                 self.backup_path = wf.backup_path
                 self.query_one("#up-restore", Button).disabled = False
                 self.refresh_bindings()
                 self.note(f"Backup saved: {wf.backup_path} (mode 600). Restoring needs the same password (ctrl+y).")
-            if not ok:
-                return False
-            if host:
-                ok = await wf.dbupgrade(host, exit_on_success=exit_on_success)
-                self.show_dbupgrade(wf, host, ok, exit_on_success)
-                if not ok:
-                    return False
-            return await wf.run_roles()
+            if host and wf.dbupgrade_ok is not None:
+                self.show_dbupgrade(wf, host, wf.dbupgrade_ok, exit_on_success)
+            return ok
 
         self.mode = "upgrade"
         self.run_operation(build, body, f"Upgrade to {target}")

@@ -1,16 +1,36 @@
-"""Plain line output of the headless commands: prefixed by step and host, no colour, a recap at the end."""
+"""Output of the headless commands: the one-line error (:func:`fail`), the terminal prompts (key passphrase,
+backup password), and the event printer (prefixed by step and host, no colour, a recap at the end)."""
 
 from __future__ import annotations
 
+import sys
 import time
 
+from ..domain.exitcodes import Exit
 from ..workflows import events as ev
+
+
+def fail(message: str, code: int = Exit.BAD_INPUT) -> int:
+    """Print ``wabiz-tui: message`` on stderr and return ``code`` (an exit code of :mod:`domain.exitcodes`)."""
+    print(f"wabiz-tui: {message}", file=sys.stderr)
+    return int(code)
+
+
+def secret_from(var: str, prompt: str) -> str | None:
+    """The value of environment variable ``var``, else asked (not echoed) on a terminal, else None."""
+    import getpass
+    import os
+
+    value = os.environ.get(var, "")
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return None
 
 
 def terminal_passphrase():
     """A passphrase callback that asks on the terminal (never echoed, never stored), or None without one."""
-    import sys
-
     if not sys.stdin.isatty():
         return None
 

@@ -1,0 +1,145 @@
+"""``wabiz-tui demo``: the 9 HA steps on an embedded simulated cluster (TUI, ``--headless`` or ``--serve``)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+from pathlib import Path
+
+from .output import HeadlessPrinter, fail
+
+#: Largest --speed factor (every simulated delay multiplied by it): 100 makes a 3 s start take 5 minutes.
+MAX_SPEED = 100.0
+
+
+def register(sub) -> None:
+    """Declare ``demo``."""
+    demo = sub.add_parser("demo", help="walk the 9 HA steps on an embedded simulated cluster",
+                          description="Start a simulated 5-host cluster in-process and open the install wizard on it.")
+    mode = demo.add_mutually_exclusive_group()
+    mode.add_argument("--headless", action="store_true", help="run the 9 steps without the TUI; exit 0 only if the cluster ends healthy")
+    mode.add_argument("--serve", action="store_true", help="run only the simulator until Ctrl-C and print 'profile: <path>'")
+    demo.add_argument("--speed", type=float, default=1.0, help="multiply every simulated delay (default 1.0; 0.1 is 10x faster)")
+    demo.add_argument("--workdir", type=Path, help="keep the simulator's files here (default: a temporary directory)")
+    demo.add_argument("--multiconnect", action="store_true",
+                      help="headless: after the HA steps, the 4 Multiconnect steps (2 shards, a third Coreapp) and a failover drill")
+    demo.add_argument("-v", "--verbose", action="store_true", help="headless: print every output line of every host")
+    demo.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``demo`` command."""
+    import asyncio
+
+    if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
+        return fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
+    if args.serve:
+        return asyncio.run(_serve(args))
+    if args.multiconnect and not args.headless:
+        return fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install)")
+    if args.headless:
+        return asyncio.run(_headless(args))
+    return _tui(args)
+
+
+def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        return args.workdir, None
+    tmp = tempfile.TemporaryDirectory(prefix="wabiz-demo-")
+    return Path(tmp.name), tmp
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+    from ..demo import start_demo
+
+    workdir, tmp = _workdir(args)
+    session = await start_demo(workdir, speed=args.speed)
+    try:
+        session.cluster.on_sms(lambda phone, code: print(f"SMS to {phone}: your WhatsApp code is {code}", flush=True))
+        print(f"profile: {session.profile_path}", flush=True)
+        for spare in session.spare_hosts:
+            print(f"spare host: {spare.external_hostname} ssh 127.0.0.1:{spare.ssh.port} user {spare.ssh.user} key "
+                  f"{spare.ssh.key_file} (for Multiconnect step 3: wabiz-tui multiconnect {session.profile_path} --shards 2 "
+                  f"--add-host {spare.external_hostname} --ssh 127.0.0.1:{spare.ssh.port} --key {spare.ssh.key_file} --yes)",
+                  flush=True)
+        print("simulated cluster running; press Ctrl-C to stop", flush=True)
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await session.stop()
+        if tmp:
+            tmp.cleanup()
+    return 0
+
+
+async def _headless(args: argparse.Namespace) -> int:
+    from ..config.paths import app_paths
+    from ..demo import start_demo
+    from ..workflows.ha_install import HaInstall
+    from ..workflows.settings import default_settings
+
+    workdir, tmp = _workdir(args)
+    session = await start_demo(workdir, speed=args.speed)
+    settings = default_settings(session.profile, app_paths(), profile_path=session.profile_path, read_user_config=False)
+    settings.poll_interval = max(0.1, 2.0 * args.speed)
+    settings.state_window *= min(1.0, args.speed)
+    printer = HeadlessPrinter(args.verbose)
+    workflow = HaInstall(session.profile, emit=printer, settings=settings)
+
+    async def sms_code(request) -> str:
+        print(f"  code sent for {request.vname!r}; the simulator's SMS says {session.cluster.sms_outbox[-1][1]}", flush=True)
+        return session.cluster.sms_outbox[-1][1]
+
+    try:
+        ok = await workflow.run_all(sms_code)
+        verdict = workflow.last_verdict
+        if ok and args.multiconnect:
+            ok, verdict = await _multiconnect(session, workflow.profile, settings, printer)
+        printer.recap()
+        print(f"verdict: {verdict.headline if verdict else 'no health answer'}")
+        return 0 if ok and verdict is not None and verdict.healthy else 1
+    finally:
+        await workflow.close()
+        await session.stop()
+        if tmp:
+            tmp.cleanup()
+
+
+async def _multiconnect(session, profile, settings, printer):
+    """The 4 Multiconnect steps with 2 shards and the spare host, then a failover drill."""
+    from ..workflows.drill import FailoverDrill
+    from ..workflows.multiconnect import Multiconnect
+
+    print("multiconnect:", flush=True)
+    mc = Multiconnect(profile, emit=printer, settings=settings)
+    try:
+        ok = await mc.run(2, session.spare_hosts[0])
+        profile = mc.profile
+    finally:
+        await mc.close()
+    if not ok:
+        return False, mc.last_verdict
+    print("failover drill:", flush=True)
+    drill = FailoverDrill(profile, emit=printer, settings=settings)
+    try:
+        ok = await drill.run_all()
+        if drill.takeover_seconds is not None:
+            print(f"takeover: a standby served the shard of {drill.victim} {drill.takeover_seconds:.1f} s after the kill", flush=True)
+        return ok, drill.last_verdict
+    finally:
+        await drill.close()
+
+
+def _tui(args: argparse.Namespace) -> int:
+    from ..tui.run import run_demo_tui
+
+    workdir, tmp = _workdir(args)
+    try:
+        return run_demo_tui(workdir, speed=args.speed)
+    finally:
+        if tmp:
+            tmp.cleanup()

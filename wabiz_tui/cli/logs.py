@@ -1,0 +1,62 @@
+"""``wabiz-tui logs PROFILE``: docker-compose logs into one debug_output.txt per host (and a support bundle)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import add_profile, add_trust, load, settings_for, writes_locally
+from .output import HeadlessPrinter, fail
+
+SERVICES = ["waweb", "master", "wacore"]
+
+
+def register(sub) -> None:
+    """Declare ``logs``."""
+    logs = sub.add_parser("logs", help="collect docker-compose logs into debug_output.txt per host (and a support bundle)",
+                          description="Stream docker-compose logs of every chosen host into <out>/<cluster>-<time>/<host>/debug_output.txt, "
+                                      "with the profile's secrets redacted.")
+    add_profile(logs)
+    logs.add_argument("--host", action="append", default=[], metavar="EXTERNAL_HOSTNAME", help="only this host (repeatable; default all)")
+    logs.add_argument("--service", choices=SERVICES, help="only this service (default all)")
+    logs.add_argument("--since", help="docker's --since: 10m, 2h, 2026-11-30T10:00:00, or a Unix time")
+    logs.add_argument("--tail", type=int, help="at most this many lines per container")
+    logs.add_argument("--out", type=Path, default=Path("."), help="where the run's folder is created (default: here)")
+    logs.add_argument("--bundle", action="store_true", help="also write health, /v1/support and ps, and pack everything as .tar.gz")
+    add_trust(logs)
+    writes_locally(logs, lambda args: [args.out])
+    logs.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``logs`` command: 0 when every chosen host's logs (and the bundle) were written, else 1."""
+    import asyncio
+    from ..workflows.logs import LogCollection, LogRequest
+
+    profile, path = load(args.profile)
+    request = LogRequest(tuple(args.host), args.service, args.since, args.tail)
+    problems = request.problems([h.external_hostname for h in profile.hosts])
+    if problems:
+        return fail("; ".join(problems))
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return fail(f"--out {args.out}: cannot create it ({exc.strerror or exc})")
+
+    async def go() -> int:
+        printer = HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
+        wf = LogCollection(profile, emit=printer, settings=settings_for(args, profile, path))
+        try:
+            ok = await wf.run(request, args.out, bundle=args.bundle)
+            if wf.directory is not None and wf.directory.exists():
+                for host, file in sorted(getattr(wf, "files", {}).items()):
+                    print(f"{host}: {file} ({file.stat().st_size} bytes)")
+            printer.recap()
+            if wf.bundle_path:
+                print(f"bundle: {wf.bundle_path}")
+            return 0 if ok else 1
+        finally:
+            await wf.close()
+
+    return asyncio.run(go())
