@@ -68,7 +68,7 @@ def test_quiet_on_healthy_output():
 
 
 def test_every_pattern_entry_has_a_firing_example():
-    from tests.domain.test_diagnosis_more import MORE_FIRES
+    from tests.domain.test_diagnosis_catalogue_entries import MORE_FIRES
 
     assert {k for k, e in CATALOGUE.items() if e.pattern} == set(FIRES) | set(MORE_FIRES)
 

@@ -169,3 +169,21 @@ async def test_a_container_log_ended_by_a_signal_is_not_hidden_by_the_next_conta
         await wf.close()
     assert len(logs_runs) == 2
     assert "exited with status None" in events.of(StepFinished)[-1].summary
+
+
+async def test_logs_name_the_real_connection_error(demo, tmp_path):
+    """A missing key file: logs says so, as install does, not "docker did not answer the probe"."""
+    from pathlib import Path
+
+
+    for key in {h.ssh.key_file for h in demo.profile.hosts if h.ssh.key_file}:
+        Path(key).unlink()
+    events = Recorder()
+    wf = LogCollection(demo.profile, emit=events, settings=settings_for(demo, tmp_path))
+    try:
+        assert not await wf.collect(LogRequest(), tmp_path)
+    finally:
+        await wf.close()
+    failed = [e for e in events.of(HostFinished) if not e.ok]
+    assert len(failed) == len(demo.profile.hosts), events.text()
+    assert all("does not exist" in e.error and "docker did not answer" not in e.error for e in failed), events.text()

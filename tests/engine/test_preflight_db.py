@@ -261,3 +261,25 @@ async def test_hosts_without_nc_still_probe_the_db_and_log_in(demo, tmp_path):
     for h in demo.profile.hosts:
         assert results[(h.external_hostname, "database")].reason.startswith("MySQL 8.0.33 answers")
     assert results[("", "db login")].level == OK and results[("", "db version")].reason == "MySQL 8.0.33"
+
+
+async def test_a_wrong_db_password_is_refused_before_db_env_is_overwritten(installed):
+    import dataclasses
+
+    from wabiz_tui.config.profile import save_profile
+    from wabiz_tui.domain.render import DB_ENV_FILE
+
+    from tests.engine.test_install_resume import finish, start
+
+    files = {}
+    for h in installed.profile.hosts:
+        path = installed.cluster.host_root(h.external_hostname) / h.remote_dir.lstrip("/") / DB_ENV_FILE
+        files[path] = path.read_bytes()
+    profile = installed.profile.with_changes(db=dataclasses.replace(installed.profile.db, password="not-the-password"))
+    save_profile(profile, installed.profile_path)
+    code, out, err = await finish(await start("install", str(installed.profile_path), "--yes", "-v"))
+    assert code == 1, out + err
+    assert "DB login refused" in out and "db.password" in out, out
+    assert "uploaded db.env" not in out and "uploading db.env" not in out, out
+    assert all(path.read_bytes() == before for path, before in files.items())
+    assert "not-the-password" not in out + err
