@@ -236,3 +236,21 @@ def test_install_reads_its_journal_again_once_it_holds_the_cluster(profile, monk
     monkeypatch.setattr(HaInstall, "run_all", run_all)
     assert main(["install", str(profile), "--yes", "--skip-preflight"]) == Exit.FAILED
     assert seen == [False], "the install resumed a journal that was cleared before it took the lock"
+
+
+def test_main_gives_back_the_sigterm_handler_it_found(profile):
+    """In-process callers (tests, benchmarks) keep their own SIGTERM handler: before, main() left its own, and a
+    SIGTERM later in the same process raised KeyboardInterrupt in unrelated code."""
+    import signal
+
+    from wabiz_tui.cli.main import main
+
+    def mine(signum, frame):
+        return None
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        main(["plan", str(profile)])
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -60,8 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     No traceback reaches the user: an OS error (permission, disk full, missing directory) is one line
     naming the file; anything unexpected is one line naming a crash report written to the state directory.
     """
-    from ..config.lock import ClusterBusy as ClusterBusyError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     health = bool(argv) and argv[0] == "health"
     try:
@@ -69,7 +67,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _BadArguments as exc:
         sys.stderr.write(getattr(exc, "usage", ""))
         return fail(str(exc), HealthExit.UNKNOWN if health else Exit.BAD_INPUT)
-    signal.signal(signal.SIGTERM, _terminate)
+    # restored on return: main() also runs inside other programs (tests, benchmarks) that keep their own handler
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _guarded(args, health)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _guarded(args: argparse.Namespace, health: bool) -> int:
+    """Run the parsed command; every error ends as one line and an exit code of the one table."""
+    from ..config.lock import ClusterBusy as ClusterBusyError
+
     try:
         code = _dispatch(args)
     except SystemExit as exc:  # common.load refusing a profile
