@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import time
 
 from wabiz_tui.config.paths import app_paths
@@ -9,15 +11,11 @@ from wabiz_tui.demo import start_demo
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.hostkey import HostKeyScreen
 from wabiz_tui.tui.steps import StepState
+from . import pilot_wait
 
 
 
-async def until(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+until = functools.partial(pilot_wait.until, timeout=30.0)
 
 
 async def test_unknown_host_keys_are_asked_refused_then_trusted(tmp_path):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import functools
+
 
 import asyncssh
 import pytest
@@ -17,6 +18,7 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.step_list import StepList
 from wabiz_tui.tui.widgets.summary import MonitorSummary
 from wabiz_tui.tui.widgets.timeline import Timeline
+from . import pilot_wait
 
 from .pilot_wait import settle
 
@@ -25,12 +27,7 @@ pytestmark = pytest.mark.slow
 SIZE = (140, 45)
 
 
-async def until(pilot, predicate, what: str, timeout: float = 20.0) -> None:
-    """Let the app run until ``predicate()`` holds."""
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        await pilot.pause(0.03)
+until = functools.partial(pilot_wait.until, timeout=20.0)
 
 
 def status(app: WabizApp) -> str:
