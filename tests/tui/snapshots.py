@@ -105,3 +105,28 @@ def frozen_clock(monkeypatch) -> None:
         monkeypatch.setattr(module, "time", FrozenClock)
     monkeypatch.setattr(_header, "datetime", FrozenDatetime)
     monkeypatch.setattr(Input, "_toggle_cursor", lambda _self: None)
+
+
+_SVG_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>')
+
+
+def svg_lines(svg: str) -> list[str]:
+    """The text rows of a Textual SVG screenshot, top to bottom (what a person reads, without colours)."""
+    import html
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in _SVG_TEXT.finditer(svg):
+        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), html.unescape(m.group(3))))
+    return ["".join(t for _, t in sorted(cells)).replace("\xa0", " ").rstrip() for _, cells in sorted(rows.items())]
+
+
+def demo_text(svg: str) -> list[str]:
+    """:func:`svg_lines` without what differs between two walks of the demo: temporary folders, container ids,
+    ports, times and sizes (hex runs and numbers), runs of spaces (column widths follow the numbers)."""
+    out = []
+    for line in svg_lines(svg):
+        line = re.sub(r"/tmp/tmp\w+", "/tmp/…", line)
+        line = re.sub(r"\b[0-9a-f]{6,}\b", "#", line)
+        line = re.sub(r"\d+", "0", line)
+        out.append(re.sub(r"\s+", " ", line))
+    return out
