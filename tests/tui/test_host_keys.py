@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 
 import time
 
@@ -15,7 +14,9 @@ from . import pilot_wait
 
 
 
-until = functools.partial(pilot_wait.until, timeout=30.0)
+async def until(pilot, predicate, what: str, timeout: float = 30.0) -> None:
+    """``pilot_wait.until`` with this module's timeout."""
+    await pilot_wait.until(pilot, predicate, what, timeout)
 
 
 async def test_unknown_host_keys_are_asked_refused_then_trusted(tmp_path):

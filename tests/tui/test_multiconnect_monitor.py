@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 
 
 import asyncssh
@@ -27,7 +26,9 @@ pytestmark = pytest.mark.slow
 SIZE = (140, 45)
 
 
-until = functools.partial(pilot_wait.until, timeout=20.0)
+async def until(pilot, predicate, what: str, timeout: float = 20.0) -> None:
+    """``pilot_wait.until`` with this module's timeout."""
+    await pilot_wait.until(pilot, predicate, what, timeout)
 
 
 def status(app: WabizApp) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 
 import os
 import stat
@@ -24,7 +23,9 @@ SIZE = (140, 45)
 BACKUP_PASSWORD = "Backup-pass-2026"
 
 
-until = functools.partial(pilot_wait.until, timeout=60.0)
+async def until(pilot, predicate, what: str, timeout: float = 60.0) -> None:
+    """``pilot_wait.until`` with this module's timeout."""
+    await pilot_wait.until(pilot, predicate, what, timeout)
 
 
 def status(app: WabizApp) -> str:

@@ -101,6 +101,7 @@ async def test_a_step_running_with_host_panes(tmp_path):
                 break
         for pane in app.screen.query(HostLogPane):
             pane.flush()
+        app.screen._tick()  # the elapsed ticker's first tick (every 0.5 s) may not have come yet
         await pilot.pause()
         assert app.busy
         await assert_snapshot(pilot, "step6-running-host-panes")
