@@ -18,3 +18,12 @@ async def settle(app, pilot, timeout: float = 30.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"step {app.active_step} still running after {timeout} s")
+
+
+async def until(pilot, predicate, what: str, timeout: float = 30.0) -> None:
+    """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds naming ``what``."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.test_preflight_resume import SIZE, SPEED, run_headless, settle, status
+from tests.tui.test_preflight_gate import SIZE, SPEED, run_headless, settle, status
 from wabiz_tui.config.paths import app_paths
 from wabiz_tui.config.profile import save_profile
 from wabiz_tui.demo import start_demo

@@ -13,7 +13,7 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.confirm import PasswordScreen
 from wabiz_tui.tui.steps import StepState
 
-from .test_preflight_resume import SIZE, SPEED, settle, status
+from .test_preflight_gate import SIZE, SPEED, settle, status
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")]
 

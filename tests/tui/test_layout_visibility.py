@@ -17,7 +17,7 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.preflight_table import PreflightTable
 
 from .test_multiconnect_monitor import until
-from .test_preflight_resume import run_headless, settle, status
+from .test_preflight_gate import run_headless, settle, status
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+
 
 import asyncssh
 import pytest
@@ -17,6 +17,7 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.step_list import StepList
 from wabiz_tui.tui.widgets.summary import MonitorSummary
 from wabiz_tui.tui.widgets.timeline import Timeline
+from . import pilot_wait
 
 from .pilot_wait import settle
 
@@ -26,11 +27,8 @@ SIZE = (140, 45)
 
 
 async def until(pilot, predicate, what: str, timeout: float = 20.0) -> None:
-    """Let the app run until ``predicate()`` holds."""
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        await pilot.pause(0.03)
+    """``pilot_wait.until`` with this module's timeout."""
+    await pilot_wait.until(pilot, predicate, what, timeout)
 
 
 def status(app: WabizApp) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+
 import os
 import stat
 import tarfile
-import time
 
 import pytest
 from textual.widgets import Input
@@ -15,6 +15,7 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.confirm import ConfirmScreen, PasswordScreen
 from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.host_log import HostLogPane
+from . import pilot_wait
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +24,8 @@ BACKUP_PASSWORD = "Backup-pass-2026"
 
 
 async def until(pilot, predicate, what: str, timeout: float = 60.0) -> None:
-    """Let the app run until ``predicate()`` holds (or fail naming ``what``)."""
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+    """``pilot_wait.until`` with this module's timeout."""
+    await pilot_wait.until(pilot, predicate, what, timeout)
 
 
 def status(app: WabizApp) -> str:

@@ -135,11 +135,12 @@ async def _multiconnect(session, profile, settings, printer):
 
 
 def _tui(args: argparse.Namespace) -> int:
+    from ..demo import run_demo
     from ..tui.run import run_demo_tui
 
     workdir, tmp = _workdir(args)
     try:
-        return run_demo_tui(workdir, speed=args.speed)
+        return run_demo(workdir, run_demo_tui, speed=args.speed)
     finally:
         if tmp:
             tmp.cleanup()

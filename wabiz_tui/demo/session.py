@@ -7,7 +7,9 @@ verified with the simulator's CA certificate.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from ..config.profile import save_profile
 from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaVolume, Registration, Role,
                            SshTarget, WebappApi)
 from ..sim import DEMO_HOSTS, SimHost, SimulatedCluster
+from .faults import DemoFaults
 
 DEMO_VERSION = "2.41.2"
 #: Demo-only credentials for the simulated cluster (no real system uses them).
@@ -44,6 +47,25 @@ class DemoSession:
     profile: ClusterProfile
     profile_path: Path
     spare_hosts: tuple[HostSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._faults: DemoFaults | None = None
+
+    @property
+    def speed(self) -> float:
+        """The speed factor of every simulated delay (0.05 in tests, 1.0 for people)."""
+        return self.cluster.speed
+
+    @property
+    def faults(self) -> DemoFaults:
+        """The fault keys' logic on this cluster (one per session: it remembers what it killed)."""
+        if self._faults is None:
+            self._faults = DemoFaults(self)
+        return self._faults
+
+    def on_sms(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(phone, code)`` for each registration code the simulated cluster "sends"."""
+        self.cluster.on_sms(callback)
 
     async def stop(self) -> None:
         """Stop the simulated cluster."""
@@ -87,6 +109,20 @@ def match_db_to_client(session: DemoSession, api_version: str) -> str:
         version = DEMO_DB_VERSION if "8.0" in row.mysql else "5.7.44"
     session.cluster.set_database(db.hostname, db.port, engine=db.engine.value, version=version)
     return version
+
+
+def run_demo(workdir: Path, face: Callable[[DemoSession], Awaitable[int]], *, speed: float = 1.0) -> int:
+    """Start the demo under ``workdir``, run ``face(session)`` (the TUI) on it, stop the cluster at exit;
+    returns the face's exit code."""
+
+    async def main() -> int:
+        session = await start_demo(Path(workdir), speed=speed)
+        try:
+            return await face(session)
+        finally:
+            await session.stop()
+
+    return asyncio.run(main())
 
 
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,

@@ -27,6 +27,7 @@ class KeyActions:
     screen: Any
     current: int
     busy: bool
+    runner: Any
     log_dir: Any
     saved_logs: list
 
@@ -133,13 +134,8 @@ class KeyActions:
     def action_cancel_step(self) -> None:
         """Cancel the running step (or operation): its tasks are cancelled, which stops the remote
         commands it started (their channels are closed: remote.run), and it is shown as cancelled."""
-        if self.busy:
-            self.workers.cancel_group(self, "step")
+        if self.runner.cancel():
             return
-        for screen in self.operation_screens():
-            if screen.running:
-                screen.workers.cancel_group(screen, "operation")
-                return
         self.notify("Nothing is running.", severity="information")
 
     def action_toggle_follow(self) -> None:

@@ -3,23 +3,20 @@ and the operations (upgrade, logs, uninstall)."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..domain.model import ClusterProfile
-from ..workflows.events import Event, StepFinished
+from ..workflows.events import Event, HealthUpdated, StepFinished
 from .actions import KeyActions
-from ..demo.faults import DemoFaults, FaultActions
+from .demo_keys import DemoHooks, FaultKeys
 from .engine import (
     WorkflowFactory,
     default_mc_factory,
@@ -29,23 +26,41 @@ from .engine import (
     sync_journal,
 )
 from .masking import SecretMasker
+from .messages import EngineEvents, EventInbox, SmsReceived
 from .palette import palette_commands
 from .passphrase import ask_passphrase
-from .resume import ResumePoint, read_resume_point
+from .runner import Runner, close_engine
 from .screens.base import StepScreen
 from .screens.factory import make_step_screen
 from .screens.operation import OperationScreen
 from .screens.operations import OPERATIONS, make_operation_screen
-from .steps import HA_GROUP, MC_OFFSET, StepState, StepTitle, wizard_steps
+from .step_runs import StepRuns
+from .steps import HA_PROCEDURE, StepState
+from .wizard import WizardState
 
 #: Seconds the demo's "SMS received" toast stays (the step-8 screen shows the code until it is used).
 SMS_TOAST_SECONDS = 6
+#: The HA install's registration step, whose screen shows the demo's SMS code.
+REGISTER_STEP = 8
 
 
-class WabizApp(KeyActions, FaultActions, App):
+class _Wizard:
+    """An attribute of the app that is its wizard state's (``app.current`` is ``app.wizard.current``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: Any, owner: type | None = None) -> Any:
+        return self if app is None else getattr(app.wizard, self.name)
+
+    def __set__(self, app: Any, value: Any) -> None:
+        setattr(app.wizard, self.name, value)
+
+
+class WabizApp(StepRuns, KeyActions, FaultKeys, App):
     """The install wizard (9 HA steps, then the 4 Multiconnect steps M1-M4) and the health monitor.
 
-    ``profile`` prefills the forms; ``demo`` (a ``demo.DemoSession``) adds the simulator's "SMS"
+    ``profile`` prefills the forms; ``demo`` (a :class:`~.demo_keys.DemoHooks`, the CLI's demo session) adds the simulator's "SMS"
     codes to the registration screen, the spare host to step M3 and the fault keys;
     ``workflow_factory(profile, emit=...)`` builds the install engine (``workflows.ha_install.HaInstall``
     with the app's settings by default) and ``mc_factory`` the Multiconnect one; ``profile_path`` is
@@ -61,6 +76,9 @@ class WabizApp(KeyActions, FaultActions, App):
     command-line faces, one app per process) moves the objects alive at start-up and once the first screen
     is ready out of the garbage collector's reach (``gc.freeze``), so collections never re-scan them.
     The caller owns ``demo`` and stops it after the app exits.
+
+    The wizard's state is :attr:`wizard` (plain data); steps, tasks and operations run in :attr:`runner`;
+    engine events come through :attr:`inbox` as :class:`~.messages.EngineEvents` messages.
     """
 
     CSS_PATH = "app.tcss"
@@ -85,7 +103,7 @@ class WabizApp(KeyActions, FaultActions, App):
         Binding("ctrl+s", "save_logs", "Save logs", show=False, priority=True, id="save-logs"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, priority=True, id="toggle-theme"),
         Binding("f2", "toggle_monitor", "Monitor", priority=True, id="toggle-monitor"),
-        # the demo's fault keys act on the monitor, where their effect shows (demo_faults.FaultActions)
+        # the demo's fault keys act on the monitor, where their effect shows (demo_keys.FaultKeys)
         Binding("f5", "demo_kill_coreapp", "Kill core", priority=True, id="demo-kill-coreapp"),
         Binding("f6", "demo_kill_master", "Kill primary", priority=True, id="demo-kill-master"),
         Binding("f7", "demo_restart", "Restart", priority=True, id="demo-restart",
@@ -96,7 +114,15 @@ class WabizApp(KeyActions, FaultActions, App):
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
     ]
 
-    def __init__(self, profile: ClusterProfile, *, demo: Any = None,
+    steps = _Wizard()
+    states = _Wizard()
+    current = _Wizard()
+    last_finished = _Wizard()
+    last_verdict = _Wizard()
+    sms_code = _Wizard()
+    resumed = _Wizard()
+
+    def __init__(self, profile: ClusterProfile, *, demo: DemoHooks | None = None,
                  workflow_factory: WorkflowFactory | None = None, profile_path: Path | None = None,
                  log_dir: Path | None = None, mc_factory: WorkflowFactory | None = None,
                  start_on: str | None = None, monitor_interval: float | None = None, bell: bool = True,
@@ -107,9 +133,14 @@ class WabizApp(KeyActions, FaultActions, App):
             gc.freeze()  # the imported modules: see on_ready
         self.profile = profile
         self.demo = demo
-        self.profile_path = profile_path or getattr(demo, "profile_path", None)
-        self.demo_speed: float | None = (getattr(getattr(demo, "cluster", None), "speed", 1.0)
-                                         if demo is not None else None)
+        self.profile_path = profile_path or (demo.profile_path if demo is not None else None)
+        self.demo_speed: float | None = demo.speed if demo is not None else None
+        self.faults = demo.faults if demo is not None else None
+        self.wizard = WizardState.for_profile(profile)
+        self.runner = Runner(self)
+        self.inbox = EventInbox(lambda: self.post_message(EngineEvents()),
+                                lambda exc: self.log.error(f"event display failed: {exc!r}"))
+        self._emit = self.inbox.emitter(self.show_wizard_event)
         if workflow_factory is None:
             workflow_factory = default_workflow_factory(self.profile_path, demo_speed=self.demo_speed,
                                                         passphrase=self.ask_passphrase)
@@ -119,27 +150,9 @@ class WabizApp(KeyActions, FaultActions, App):
         self.preflight_factory = preflight_factory or default_preflight
         self.workflow: Any = None
         self.mc_workflow: Any = None
-        self.steps: tuple[StepTitle, ...] = wizard_steps()
-        self.states: dict[int, StepState] = {s.number: StepState.PENDING for s in self.steps}
-        self.current = 1
-        if profile.installed:  # the HA install is behind us: the wizard continues with Multiconnect
-            for step in self.steps:
-                if step.group == HA_GROUP:
-                    self.states[step.number] = StepState.DONE
-            self.current = MC_OFFSET + 1
-        self.resumed: ResumePoint | None = None if profile.installed else read_resume_point(profile)
-        if self.resumed is not None:  # an interrupted install: go on where it stopped
-            for number in range(1, self.resumed.first):
-                self.states[number] = StepState.DONE
-            self.current = self.resumed.first
         self.start_on = start_on or ("monitor" if profile.installed else "wizard")
         self.monitor_interval = monitor_interval
         self.bell_enabled = bell
-        self.faults = DemoFaults(demo) if demo is not None else None
-        self.active_step: int | None = None
-        self.last_finished: dict[int, StepFinished] = {}
-        self.last_verdict: Any = None
-        self.sms_code: str = ""
         self.log_dir = log_dir or self._default_log_dir()
         self.saved_logs: list[Path] = []
         self.masker = SecretMasker()
@@ -147,7 +160,6 @@ class WabizApp(KeyActions, FaultActions, App):
         self._screens: dict[int, StepScreen] = {}
         #: Encrypted key files whose passphrase dialog was dismissed (key file -> time), see passphrase.py.
         self.declined_keys: dict[str, float] = {}
-        self._thread_id = threading.get_ident()
 
     def _default_log_dir(self) -> Path:
         """The app's state directory for logs (never the demo's temporary folder, deleted at exit)."""
@@ -157,15 +169,11 @@ class WabizApp(KeyActions, FaultActions, App):
 
     # ---- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self._thread_id = threading.get_ident()
         # Screens are installed as factories: each is built (and its modules imported) when first shown.
         for step in self.steps:
             self.install_screen(self._sized(lambda n=step.number: self.step_screen(n)), name=f"step{step.number}")
-        cluster = getattr(self.demo, "cluster", None)
-        if cluster is not None and hasattr(cluster, "on_sms"):
-            cluster.on_sms(self._sms_received)
-        elif cluster is not None and isinstance(getattr(cluster, "sms_callbacks", None), list):
-            cluster.sms_callbacks.append(self._sms_received)
+        if self.demo is not None:
+            self.demo.on_sms(lambda phone, code: self.post_message(SmsReceived(phone, code)))
         self.install_screen(self._sized(self._monitor_screen), name="monitor")
         for name in OPERATIONS:
             self.install_screen(self._sized(lambda n=name: make_operation_screen(n)), name=name)
@@ -209,14 +217,9 @@ class WabizApp(KeyActions, FaultActions, App):
             gc.freeze()
 
     async def on_unmount(self) -> None:
-        self.release_cluster_lock()
+        self.runner.release_cluster_lock()
         for engine in (self.workflow, self.mc_workflow):
-            if engine is None:
-                continue
-            try:
-                await asyncio.wait_for(engine.close(), timeout=5)
-            except Exception as exc:  # noqa: BLE001 - closing must never raise out of the app
-                self.log.warning(f"closing the engine failed: {exc!r}")
+            await close_engine(engine, self.log)
 
     async def action_quit(self) -> None:
         """Leave at once, even mid-stream: the engines' SSH connections are aborted rather than closed
@@ -243,22 +246,9 @@ class WabizApp(KeyActions, FaultActions, App):
         ("" when dismissed with Escape). The answer goes to the SSH layer only: never shown, never kept."""
         return await ask_passphrase(self, key_file)
 
-    def emitter(self, handler: Callable[[Event], None]) -> Callable[[Event], None]:
-        """An ``emit`` for an engine whose events go to ``handler`` (on the UI thread, errors logged)."""
-
-        def call(event: Event) -> None:
-            try:
-                handler(event)
-            except Exception as exc:  # noqa: BLE001 - a display problem must not break the run
-                self.log.error(f"event display failed: {exc!r}")
-
-        def emit(event: Event) -> None:
-            if threading.get_ident() != self._thread_id:
-                self.call_from_thread(call, event)
-            else:
-                call(event)
-
-        return emit
+    def emitter(self, show: Callable[[Event], None]) -> Callable[[Event], None]:
+        """An ``emit`` for an engine whose events ``show`` displays (in order with every engine's, errors logged)."""
+        return self.inbox.emitter(show)
 
     def ensure_workflow(self) -> Any:
         """The engine, built on first use with the current profile."""
@@ -274,18 +264,10 @@ class WabizApp(KeyActions, FaultActions, App):
         self.mc_workflow.profile = self.profile
         return self.mc_workflow
 
-    def engine_for(self, number: int) -> Any:
-        """The engine that runs wizard step ``number``."""
-        return self.ensure_mc_workflow() if self.is_mc(number) else self.ensure_workflow()
-
-    def is_mc(self, number: int) -> bool:
-        """True for a Multiconnect step (M1-M4)."""
-        return number > MC_OFFSET
-
     @property
     def installed(self) -> bool:
         """True once the HA install finished (profile marked installed, or step 9 done here)."""
-        return bool(self.profile.installed) or self.state(MC_OFFSET) is StepState.DONE
+        return bool(self.profile.installed) or self.wizard.ha_done
 
     def operation_settings(self) -> Any:
         """Run settings for an operation engine (the same trust files and demo scaling as the install)."""
@@ -297,16 +279,14 @@ class WabizApp(KeyActions, FaultActions, App):
 
     def operation_running(self) -> str | None:
         """The heading of the operation that runs now (None when none does)."""
-        return next((screen.HEADING for screen in self.operation_screens() if screen.running), None)
+        return self.runner.operation
 
     def adopt_profile(self, engine: Any) -> None:
         """Take the profile an operation changed (new version, not installed any more)."""
         before = self.profile
         self._adopt(engine)
         if before.installed and not self.profile.installed:  # uninstalled: the wizard starts again
-            for number in self.states:
-                self.states[number] = StepState.PENDING
-            self.current = 1
+            self.wizard.reset()
             for screen in self._screens.values():
                 if screen.is_mounted:
                     screen.reset_view()
@@ -321,48 +301,38 @@ class WabizApp(KeyActions, FaultActions, App):
         """``text`` with every known secret replaced by ``********``."""
         return self.masker(text)
 
-    def _emit(self, event: Event) -> None:
-        if threading.get_ident() != self._thread_id:
-            self.call_from_thread(self._dispatch, event)
-        else:
-            self._dispatch(event)
+    # ---- engine events and the demo's SMS (Textual messages) ------------------------------------
+    def on_engine_events(self, _message: EngineEvents) -> None:
+        self.inbox.deliver()
 
-    def _dispatch(self, event: Event) -> None:
-        try:
-            number = getattr(event, "number", None)
-            if number is not None and getattr(event, "procedure", "") == "multiconnect":
-                number += MC_OFFSET
-            if isinstance(event, StepFinished):
-                self.last_finished[number] = event
-            verdict = getattr(event, "verdict", None)
-            if verdict is not None:
-                self.last_verdict = verdict
-            number = number or self.active_step or self.current
-            screen = self._screens.get(number)
-            if screen is not None and screen.is_mounted:
-                screen.handle_event(event)
-        except Exception as exc:  # noqa: BLE001 - a display problem must not break the step
-            self.log.error(f"event display failed: {exc!r}")
+    def deliver_events(self) -> None:
+        """Show the engine events that wait in the inbox now (a run shows its last events before its outcome)."""
+        self.inbox.deliver()
 
-    def _sms_received(self, phone: str, code: str) -> None:
-        def show() -> None:
-            self.sms_code = code
-            # short: the step-8 screen keeps the code (#sms-hint); a long toast covered its buttons
-            self.notify(f"Demo SMS to +{phone.lstrip('+')}: your registration code is {code}", title="SMS received",
-                        timeout=SMS_TOAST_SECONDS)
-            screen = self._screens.get(8)
-            if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
-                screen.show_sms(phone, code)
+    def show_wizard_event(self, event: Event) -> None:
+        """Show an event of the install or Multiconnect engine on the screen of its step."""
+        number = self.wizard.target(event, self.active_step)
+        if isinstance(event, StepFinished) and number is not None:
+            self.last_finished[number] = event
+        elif isinstance(event, HealthUpdated):
+            self.last_verdict = event.verdict
+        screen = self._screens.get(number) if number is not None else None
+        if screen is not None and screen.is_mounted:
+            screen.handle_event(event)
 
-        if threading.get_ident() != self._thread_id:
-            self.call_from_thread(show)
-        else:
-            show()
+    def on_sms_received(self, message: SmsReceived) -> None:
+        self.sms_code = message.code
+        # short: the step-8 screen keeps the code (#sms-hint); a long toast covered its buttons
+        self.notify(f"Demo SMS to +{message.phone.lstrip('+')}: your registration code is {message.code}",
+                    title="SMS received", timeout=SMS_TOAST_SECONDS)
+        screen = self._screens.get(self.wizard.position(HA_PROCEDURE, REGISTER_STEP) or 0)
+        if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
+            screen.show_sms(message.phone, message.code)
 
     # ---- step states --------------------------------------------------------------------------
     def state(self, number: int) -> StepState:
         """The state of step ``number``."""
-        return self.states.get(number, StepState.PENDING)
+        return self.wizard.state(number)
 
     def set_state(self, number: int, state: StepState) -> None:
         """Change the state of step ``number`` and redraw the visible step list."""
@@ -375,9 +345,14 @@ class WabizApp(KeyActions, FaultActions, App):
             screen.refresh_states()
 
     @property
+    def active_step(self) -> int | None:
+        """The wizard step that runs now (None when none does)."""
+        return self.runner.step
+
+    @property
     def busy(self) -> bool:
         """True while a step runs."""
-        return self.active_step is not None
+        return self.runner.step is not None
 
     def step_screen(self, number: int) -> StepScreen:
         """The screen of step ``number`` (built on first use)."""
@@ -386,175 +361,17 @@ class WabizApp(KeyActions, FaultActions, App):
             screen = self._screens[number] = make_step_screen(self.steps[number - 1])
         return screen
 
-    # ---- running steps --------------------------------------------------------------------------
     def step_tag(self, number: int) -> str:
         """``3`` or ``M1``: how the user knows step ``number``."""
-        return self.steps[number - 1].tag if 1 <= number <= len(self.steps) else str(number)
-
-    def start_step(self, number: int, call: Callable[[], Awaitable[Any]] | None = None,
-                   hosts: tuple[str, ...] | None = None) -> None:
-        """Run step ``number`` in a worker (the form was already collected).
-
-        ``call`` is the engine call (default: ``HaInstall.run_step(number)``, or the Multiconnect
-        health steps); ``hosts`` the hosts whose panes it fills (default: every host of the profile).
-        """
-        if self._refuse_while_running():
-            return
-        self.active_step = number
-        self.declined_keys.clear()
-        self.set_state(number, StepState.RUNNING)
-        if hosts is None:
-            hosts = tuple(h.external_hostname for h in self.profile.hosts)
-        self.step_screen(number).step_started(hosts)
-        self.run_step_worker(number, call)
-        self.refresh_bindings()
-
-    def hold_cluster_lock(self, what: str) -> bool:
-        """Take the cluster's lock (state directory, shared with the headless commands) before the first
-        change to the cluster, and keep it while the app runs; False with an error naming the holder when
-        another process works on the cluster (one process per cluster, design.md §11)."""
-        from ..config.lock import ClusterBusy, ClusterLock
-        from ..config.paths import app_paths, local_problems
-
-        problems = local_problems(app_paths().writable)
-        if problems:
-            self.notify("Local problem, nothing was started on the hosts: " + "; ".join(problems), severity="error",
-                        timeout=20)
-            return False
-        lock = getattr(self, "_cluster_lock", None)
-        wanted = ClusterLock.for_profile(app_paths().locks, self.profile)
-        if lock is None or lock.path != wanted.path:  # a new name or new hosts (the wizard edited them): another lock
-            if lock is not None:
-                lock.release()
-            lock = self._cluster_lock = wanted
-        try:
-            lock.acquire(f"wizard ({what})")
-        except ClusterBusy as exc:
-            self.notify(f"Refused: {exc}", severity="error", timeout=15)
-            return False
-        except OSError as exc:
-            self.notify(f"Cannot take the cluster's lock {lock.path}: {exc.strerror or exc}; check the state directory "
-                        "(free space, permissions)", severity="error", timeout=15)
-            return False
-        return True
-
-    def release_cluster_lock(self) -> None:
-        """Free the cluster's lock (the app is closing)."""
-        lock = getattr(self, "_cluster_lock", None)
-        if lock is not None:
-            lock.release()
-
-    def _refuse_while_running(self, what: str = "step") -> bool:
-        """True (with a warning) while a step or an operation runs, or while another process works on the
-        cluster: one thing at a time on a cluster."""
-        if not self.hold_cluster_lock(what):
-            return True
-        if self.busy:
-            self.notify(f"Step {self.step_tag(self.active_step or 0)} is still running; wait for it to finish.",
-                        severity="warning")
-            return True
-        operation = self.operation_running()
-        if operation:
-            self.notify(f"{operation} is running; wait for it to finish.", severity="warning")
-            return True
-        return False
-
-    def _default_call(self, number: int) -> Callable[[], Awaitable[Any]]:
-        if not self.is_mc(number):
-            return lambda: self.ensure_workflow().run_step(number)
-        mc = self.ensure_mc_workflow()
-        calls = {2: mc.health_served, 4: mc.health_with_standby}
-        seq = number - MC_OFFSET
-        if seq not in calls:
-            raise ValueError(f"step M{seq} runs from its own screen")
-        return calls[seq]
-
-    @work(exclusive=True, exit_on_error=False, group="step", name="run-step")
-    async def run_step_worker(self, number: int, call: Callable[[], Awaitable[Any]] | None = None) -> None:
-        """Run one step of the engine; every failure ends as a visible message, never a traceback."""
-        ok = cancelled = False
-        summary = next_action = ""
-        try:
-            self.last_finished.pop(number, None)
-            ok = bool(await (call or self._default_call(number))())
-            self._adopt(self.mc_workflow if self.is_mc(number) else self.workflow)
-            finished = self.last_finished.get(number)
-            if finished is not None:
-                summary, next_action = finished.summary, finished.next_action
-        except asyncio.CancelledError:
-            cancelled = True
-            summary, next_action = "cancelled; its remote commands were stopped", "press ctrl+r to run it again"
-            raise
-        except Exception as exc:  # noqa: BLE001 - turned into a message
-            summary = f"{type(exc).__name__}: {self.mask(str(exc))}"
-            next_action = getattr(exc, "next_action", "") or "check the hosts and the profile, then press ctrl+r to retry"
-        finally:
-            self.finish_step(number, ok, summary, next_action, cancelled=cancelled)
-
-    def start_task(self, number: int, label: str, call: Callable[[], Awaitable[Any]],
-                   done: Callable[[Any], StepState]) -> None:
-        """Run ``call()`` (an engine call that is part of step ``number``) in a worker.
-
-        ``done(result)`` shows the result and returns the step's new state; an exception becomes a
-        failed step with the error's ``next_action``.
-        """
-        if self._refuse_while_running():
-            return
-        self.active_step = number
-        self.declined_keys.clear()
-        self.set_state(number, StepState.RUNNING)
-        self.step_screen(number).step_started(())
-        self.run_task_worker(number, label, call, done)
-        self.refresh_bindings()
-
-    @work(exclusive=True, exit_on_error=False, group="step", name="run-task")
-    async def run_task_worker(self, number: int, label: str, call: Callable[[], Awaitable[Any]],
-                              done: Callable[[Any], StepState]) -> None:
-        """Worker body of :meth:`start_task`."""
-        try:
-            result = await call()
-        except asyncio.CancelledError:
-            self.finish_step(number, False, f"{label} cancelled", "press ctrl+r to try again", cancelled=True)
-            raise
-        except Exception as exc:  # noqa: BLE001 - turned into a message
-            next_action = getattr(exc, "next_action", "") or "check the fields and the Webapp, then press ctrl+r"
-            message = getattr(exc, "message", "") or str(exc)
-            self.finish_step(number, False, f"{label}: {self.mask(message)}", next_action)
-            return
-        self.active_step = None
-        self.refresh_bindings()  # nothing runs now: ctrl+x leaves the footer
-        screen = self.step_screen(number)
-        if screen.is_mounted:
-            screen.stop_clock()
-        try:
-            state = done(result)
-        except Exception as exc:  # noqa: BLE001
-            self.finish_step(number, False, f"{label}: {exc!r}", "press ctrl+r to retry")
-            return
-        self.set_state(number, state)
-
-    def finish_step(self, number: int, ok: bool, summary: str, next_action: str, *, cancelled: bool = False) -> None:
-        """Record the outcome of step ``number`` (``cancelled``: stopped by the user) and tell the user."""
-        self.active_step = None
-        self.set_state(number, StepState.DONE if ok else StepState.CANCELLED if cancelled else StepState.FAILED)
-        self.refresh_bindings()
-        screen = self.step_screen(number)
-        if screen.is_mounted:
-            screen.step_ended(ok, summary, next_action, cancelled=cancelled)
-        if cancelled:
-            self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) cancelled. {next_action}",
-                        severity="warning", title="Step cancelled")
-        elif not ok:
-            self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) failed: "
-                        f"{summary or 'see the panes'}. "
-                        f"{next_action}", severity="error", title="Step failed")
+        return self.wizard.tag(number)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Safety net: a worker that failed anyway is reported, never raised."""
         if event.state is WorkerState.ERROR:
             self.notify(f"{event.worker.name} failed: {self.mask(str(event.worker.error))}", severity="error")
-            if self.active_step is not None:
-                self.finish_step(self.active_step, False, str(event.worker.error), "press ctrl+r to retry")
+            step = self.runner.failed(event.worker)
+            if step is not None:
+                self.finish_step(step, False, str(event.worker.error), "press ctrl+r to retry")
 
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

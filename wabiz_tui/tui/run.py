@@ -1,12 +1,13 @@
-"""Entry points the CLI calls: the wizard on a profile, the health monitor, and the demo on the simulated cluster."""
+"""Entry points the CLI calls: the wizard on a profile, the health monitor, and the wizard on a demo session the
+CLI started (the TUI never starts the demo itself)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from ..domain.model import ClusterProfile
 from .app import WabizApp
+from .demo_keys import DemoHooks
 
 
 def exit_note(app: WabizApp) -> str:
@@ -47,17 +48,9 @@ def run_monitor_tui(profile: ClusterProfile, profile_path: Path | None = None, *
     return _finish(app)
 
 
-def run_demo_tui(workdir: Path, *, speed: float = 1.0) -> int:
-    """Start the simulated cluster under ``workdir``, open the wizard prefilled, stop the cluster at exit."""
-    from ..demo import start_demo
-
-    async def main() -> int:
-        session = await start_demo(Path(workdir), speed=speed)
-        try:
-            app = WabizApp(session.profile, demo=session, freeze_gc=True)
-            await app.run_async()
-            return _finish(app)
-        finally:
-            await session.stop()
-
-    return asyncio.run(main())
+async def run_demo_tui(demo: DemoHooks) -> int:
+    """Open the wizard prefilled on a running ``demo`` (the caller starts it and stops it after); returns the
+    exit code."""
+    app = WabizApp(demo.profile, demo=demo, freeze_gc=True)
+    await app.run_async()
+    return _finish(app)

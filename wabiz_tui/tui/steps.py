@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ..workflows.stepinfo import HA_STEPS, MC_STEPS
+
 
 class StepState(str, Enum):
     """Where a wizard step stands, as shown in the step list."""
@@ -19,17 +21,18 @@ class StepState(str, Enum):
 #: Group names shown in the step list.
 HA_GROUP = "HA install"
 MC_GROUP = "Multiconnect"
-#: The wizard numbers the Multiconnect steps after the HA steps: M1 is wizard step 10.
-MC_OFFSET = 9
+#: The procedures of the wizard's steps, as their engines name them in ``StepStarted.procedure``.
+HA_PROCEDURE = "install"
+MC_PROCEDURE = "multiconnect"
 
 
 @dataclass(frozen=True)
 class StepTitle:
     """One wizard step (mirrors a workflow ``StepInfo``).
 
-    ``number`` is the wizard-wide number (HA 1-9, Multiconnect 10-13); ``group`` the procedure it
-    belongs to; ``seq`` its number inside that procedure (the number its engine emits);
-    ``label`` what the step list shows (``3``, ``M1``).
+    ``number`` is the step's position in the wizard (HA 1-9, Multiconnect 10-13); ``procedure`` the
+    engine's procedure it belongs to and ``seq`` its number there (the number its engine emits);
+    ``group`` what the step list calls the procedure; ``label`` what the step list shows (``3``, ``M1``).
     """
 
     number: int
@@ -39,6 +42,7 @@ class StepTitle:
     group: str = HA_GROUP
     seq: int = 0
     label: str = ""
+    procedure: str = HA_PROCEDURE
 
     @property
     def tag(self) -> str:
@@ -51,59 +55,10 @@ class StepTitle:
         return self.seq or self.number
 
 
-_FALLBACK = (
-    StepTitle(1, "workdir", "Working directory"),
-    StepTitle(2, "config", "Configuration files"),
-    StepTitle(3, "dbenv", "Database (db.env)"),
-    StepTitle(4, "media", "Media volume"),
-    StepTitle(5, "start", "Start the client"),
-    StepTitle(6, "containers", "Check containers"),
-    StepTitle(7, "health1", "Health check"),
-    StepTitle(8, "register", "Register"),
-    StepTitle(9, "health2", "Second health check"),
-)
-
-
-def _catalogue(name: str, engine_module: str) -> tuple | None:
-    """The engine's step list ``name``: from the light ``workflows.stepinfo`` when it holds it (no
-    asyncssh/httpx before the first frame), else from the engine module; None when neither imports."""
-    from importlib import import_module
-
-    for module in ("wabiz_tui.workflows.stepinfo", engine_module):
-        try:
-            found = getattr(import_module(module), name, None)
-        except ImportError:  # the engine is optional for widget tests
-            continue
-        if found is not None:
-            return tuple(found)
-    return None
-
-
-def ha_steps() -> tuple[StepTitle, ...]:
-    """The 9 HA steps, from the workflow when it is importable, else the seed's titles."""
-    HA_STEPS = _catalogue("HA_STEPS", "wabiz_tui.workflows.ha_install")
-    if HA_STEPS is None:
-        return _FALLBACK
-    return tuple(StepTitle(s.number, s.key, s.title, getattr(s, "description", "")) for s in HA_STEPS)
-
-
-_MC_FALLBACK = (
-    ("shards", "Set shards"), ("health", "Health check"), ("add_coreapp", "One more Coreapp"),
-    ("health2", "Second health check"),
-)
-
-
-def mc_steps() -> tuple[StepTitle, ...]:
-    """The 4 Multiconnect steps, numbered 10-13 in the wizard and labelled M1-M4."""
-    MC_STEPS = _catalogue("MC_STEPS", "wabiz_tui.workflows.multiconnect")
-    if MC_STEPS is not None:
-        raw = [(s.key, s.title, getattr(s, "description", "")) for s in MC_STEPS]
-    else:
-        raw = [(k, t, "") for k, t in _MC_FALLBACK]
-    return tuple(StepTitle(MC_OFFSET + i, key, title, desc, MC_GROUP, i, f"M{i}")
-                 for i, (key, title, desc) in enumerate(raw, start=1))
-
-
 def wizard_steps() -> tuple[StepTitle, ...]:
-    """Every step of the wizard: the HA install, then Multiconnect."""
-    return ha_steps() + mc_steps()
+    """Every step of the wizard, numbered by position: the HA install (1-9), then Multiconnect (M1-M4)."""
+    ha = tuple(StepTitle(s.number, s.key, s.title, s.description, HA_GROUP, s.number, "", HA_PROCEDURE)
+               for s in HA_STEPS)
+    mc = tuple(StepTitle(len(ha) + i, s.key, s.title, s.description, MC_GROUP, s.number, f"M{s.number}", MC_PROCEDURE)
+               for i, s in enumerate(MC_STEPS, start=1))
+    return ha + mc

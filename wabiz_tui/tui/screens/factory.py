@@ -1,32 +1,45 @@
-"""Which screen class shows which wizard step (HA 1-9, Multiconnect M1-M4 = 10-13).
+"""Which screen class shows which wizard step, by (procedure, step key).
 
 A step's screen module is imported when the step is first shown, not when the app starts.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-
+from .. import steps
 from ..steps import StepTitle
 from .base import StepScreen
 
-_BY_NUMBER: dict[int, tuple[str, str]] = {
-    1: (".hosts", "HostsScreen"), 2: (".review", "ReviewScreen"), 3: (".db", "DbScreen"),
-    4: (".media", "MediaScreen"), 5: (".start", "StartScreen"), 6: (".run", "RunScreen"),
-    7: (".health", "HealthScreen"), 8: (".register", "RegisterScreen"), 9: (".health", "HealthScreen"),
-    10: (".multiconnect", "ShardsScreen"), 11: (".multiconnect", "McHealthScreen"),
-    12: (".multiconnect", "AddCoreappScreen"), 13: (".multiconnect", "McHealthScreen")}
 
-
-def screen_class(number: int) -> type[StepScreen]:
-    """The screen class of wizard step ``number``."""
-    found = _BY_NUMBER.get(number)
-    if found is None:
-        return StepScreen
-    module, cls = found
-    return getattr(import_module(module, __package__), cls)
+def screen_class(step: StepTitle) -> type[StepScreen]:
+    """The screen class of ``step`` (the plain frame for a step without a screen of its own)."""
+    match (step.procedure, step.key):
+        case (steps.HA_PROCEDURE, "directory"):
+            from .hosts import HostsScreen as screen
+        case (steps.HA_PROCEDURE, "files"):
+            from .review import ReviewScreen as screen
+        case (steps.HA_PROCEDURE, "db_env"):
+            from .db import DbScreen as screen
+        case (steps.HA_PROCEDURE, "media"):
+            from .media import MediaScreen as screen
+        case (steps.HA_PROCEDURE, "start"):
+            from .start import StartScreen as screen
+        case (steps.HA_PROCEDURE, "containers"):
+            from .run import RunScreen as screen
+        case (steps.HA_PROCEDURE, "health" | "health2"):
+            from .health import HealthScreen as screen
+        case (steps.HA_PROCEDURE, "register"):
+            from .register import RegisterScreen as screen
+        case (steps.MC_PROCEDURE, "shards"):
+            from .multiconnect import ShardsScreen as screen
+        case (steps.MC_PROCEDURE, "health" | "health2"):
+            from .multiconnect import McHealthScreen as screen
+        case (steps.MC_PROCEDURE, "add_coreapp"):
+            from .multiconnect import AddCoreappScreen as screen
+        case _:
+            return StepScreen
+    return screen  # type: ignore[no-any-return]
 
 
 def make_step_screen(step: StepTitle) -> StepScreen:
     """A new screen for ``step``."""
-    return screen_class(step.number)(step)
+    return screen_class(step)(step)

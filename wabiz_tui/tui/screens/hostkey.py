@@ -2,7 +2,7 @@
 
 A workflow emits ``HostKeyQuestion`` for a key no trusted known_hosts file has. The face shows the
 host, ``address:port``, the key type and its SHA256 fingerprint and asks "Trust this key?" (No is
-the default). Accepted keys go to the app's own known_hosts (``remote.ssh.trust_host_key``). A
+the default). Accepted keys go to the app's own known_hosts (``workflows.hostkeys.trust_answered``). A
 *changed* key never produces a question: that failure already names both fingerprints and how to
 clear the old entry.
 """
@@ -57,7 +57,7 @@ def ask_host_keys(app: App, questions: list[HostKeyQuestion], known_hosts: Path,
     ``done(all_trusted, refused_host)`` is called at the end: True (and "") when every key was
     accepted, else False and the host whose key was refused (the remaining ones are not asked).
     """
-    from ...remote.ssh import trust_host_key
+    from ...workflows.hostkeys import trust_answered
 
     pending = unique_questions(questions)
     total = len(pending)
@@ -73,7 +73,7 @@ def ask_host_keys(app: App, questions: list[HostKeyQuestion], known_hosts: Path,
                 done(False, question.host)
                 return
             try:
-                trust_host_key(known_hosts, question.address, question.port, question.public_key)
+                trust_answered(question, known_hosts)
             except OSError as exc:
                 app.notify(f"Could not write {known_hosts}: {exc}", severity="error")
                 done(False, question.host)

@@ -14,9 +14,9 @@ from textual.widgets import Label, Select, Static
 from ...domain.model import HostSpec, Role, SshTarget
 from ...domain.validation import ALLOWED_SHARDS, FieldError, check_host
 from ..widgets.form import FieldBox, show_errors
-from ..widgets.health_table import HealthPanel
 from .base import StepScreen
 from .confirm import ConfirmScreen
+from .health import HealthScreen
 from .hosts import parse_port
 
 DEFAULT_SHARDS = 2
@@ -143,17 +143,8 @@ class ShardsScreen(StepScreen):
         self.wapp.start_step(self.number, lambda: mc.set_shards(shards, confirmed=True), hosts=())
 
 
-class McHealthScreen(StepScreen):
+class McHealthScreen(HealthScreen):
     """M2 and M4: wait until every shard is served (M2), then also a standby (M4)."""
-
-    HOST_PANES = False
-    RUN_LABEL = "Check health"
-
-    def compose_body(self) -> ComposeResult:
-        yield HealthPanel(id="health")
-
-    def show_health(self, verdict: Any) -> None:
-        self.query_one(HealthPanel).show_verdict(verdict)
 
     async def primary_action(self) -> None:
         if require_install(self):

@@ -2,21 +2,18 @@
 per host, findings, a message log, the status line and its buttons.
 
 An operation builds a fresh engine for each run (``workflows.upgrade.Upgrade`` …) whose events come
-straight to :meth:`OperationScreen.handle_event`. Runs are Textual workers, so the UI never blocks;
-at most one operation or wizard step runs at a time (a background task such as the 2.29.3 media
-ownership step does not count).
+to :meth:`OperationScreen.handle_event` through the app's event inbox. Runs go through the app's runner
+(``tui.runner``), which says what may run at once: at most one operation or wizard step (a background
+task such as the 2.29.3 media ownership step does not count).
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +22,7 @@ from textual.widgets import Button, Footer, Header, RichLog, Static
 
 from ...workflows.stepinfo import StepInfo
 from ...workflows.events import HostFinished, HostKeyQuestion, Progress, StepFinished, StepStarted
+from ..runner import Outcome, Run, close_engine
 from ..steps import StepState
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
@@ -59,7 +57,6 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
 
     def __init__(self) -> None:
         super().__init__(name=self.OP, id=f"op-{self.OP}")
-        self.running = False
         self.engine: Any = None
         self.step_states: dict[int, StepState] = {s.number: StepState.PENDING for s in self.STEPS}
         self.key_questions: list[HostKeyQuestion] = []
@@ -69,7 +66,6 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
         self.last_failure: StepFinished | None = None
         self.started_at: float | None = None
         self.outcome: bool | None = None
-        self._thread_id = threading.get_ident()
 
     @property
     def wapp(self) -> WabizApp:
@@ -126,7 +122,6 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
     # Textual calls the on_mount/on_screen_resume of EVERY class of the MRO: subclasses must not
     # define (or super()-call) them, or the timers and checks run twice. They override the hooks.
     def on_mount(self) -> None:
-        self._thread_id = threading.get_ident()
         self.set_interval(0.5, self._tick)
         self.query_one("#op-messages").display = False
         self.query_one("#op-result").display = False
@@ -221,33 +216,20 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
         set_ticker(self.query_one("#op-elapsed", Static), f"{done} host(s) ok · {secs // 60:02d}:{secs % 60:02d}")
 
     # ---- running ----------------------------------------------------------------------------------
-    def emit(self, event: Any) -> None:
-        """The engine's ``emit``: shows ``event`` (from any thread)."""
-        if threading.get_ident() != self._thread_id:
-            self.app.call_from_thread(self._safe_handle, event)
-        else:
-            self._safe_handle(event)
+    @property
+    def running(self) -> bool:
+        """True while this operation runs."""
+        return self.wapp.runner.operation == self.HEADING
 
-    def _safe_handle(self, event: Any) -> None:
-        try:
-            self.handle_event(event)
-        except Exception as exc:  # noqa: BLE001 - a display problem must not break the operation
-            self.log.error(f"event display failed: {exc!r}")
+    @property
+    def emit(self) -> Callable[[Any], None]:
+        """The engine's ``emit``: its events are shown by :meth:`handle_event` (through the app's inbox)."""
+        return self.wapp.emitter(self.handle_event)
 
     def can_start(self) -> bool:
-        """False (and a warning) while this operation, another one or a wizard step runs."""
-        other = self.wapp.operation_running()
-        if self.running or other:
-            self.wapp.notify(f"{(other or self.HEADING).capitalize()} is still running; wait for it to finish.",
-                             severity="warning")
-            return False
-        if self.wapp.busy:
-            self.wapp.notify(f"Wizard step {self.wapp.step_tag(self.wapp.active_step or 0)} is running; "
-                             "wait for it to finish.", severity="warning")
-            return False
-        if self.CHANGES_CLUSTER and not self.wapp.hold_cluster_lock(self.HEADING):
-            return False
-        return True
+        """False (and a warning) while this operation, another one or a wizard step runs, or while another
+        process holds the cluster's lock (``Runner.refusal``)."""
+        return self.wapp.runner.refusal(self.HEADING, changes_cluster=self.CHANGES_CLUSTER) is None
 
     def begin(self) -> None:
         """Reset the panes, findings and step states for a new run."""
@@ -265,43 +247,33 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
         messages.display = False
 
     def run_operation(self, build: Callable[[], Any], body: Callable[[Any], Awaitable[bool]], label: str) -> None:
-        """Run ``body(engine)`` in a worker with a new engine from ``build()`` (closed at the end)."""
+        """Run ``body(engine)`` in the app's runner with a new engine from ``build()`` (closed at the end)."""
         if not self.can_start():
             return
         self.begin()
-        self.running = True
         self.started_at = time.monotonic()
         self.set_status(Text(f"{label} running…", style="bold yellow"))
-        self.refresh_buttons()
-        self._operation_worker(build, body, label)
-        self.app.refresh_bindings()
+        built: list[Any] = []
 
-    @work(exclusive=True, exit_on_error=False, group="operation", name="operation")
-    async def _operation_worker(self, build: Callable[[], Any], body: Callable[[Any], Awaitable[bool]],
-                                label: str) -> None:
-        ok = False
-        error = ""
-        engine = None
-        try:
+        async def work() -> bool:
             engine = self.engine = build()
-            ok = bool(await body(engine))
-        except asyncio.CancelledError:
-            error = "cancelled"
-            raise
-        except Exception as exc:  # noqa: BLE001 - becomes a message
-            error = f"{type(exc).__name__}: {exc}"
-        finally:
-            if engine is not None:
-                try:
-                    await asyncio.wait_for(engine.close(), timeout=5)
-                except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
-                    self.log.warning(f"closing the engine failed: {exc!r}")
-            self.running = False
-            self.outcome = ok
+            built.append(engine)
+            try:
+                return bool(await body(engine))
+            finally:
+                await close_engine(engine, self.log)
+
+        def ended(outcome: Outcome) -> None:
+            error = ("cancelled" if outcome.cancelled else
+                     f"{type(outcome.error).__name__}: {outcome.error}" if outcome.error is not None else "")
+            self.outcome = outcome.returned and bool(outcome.result)
             self._tick()
             self.started_at = None
-            self.wapp.adopt_profile(engine)
-            self._ended(ok, label, error)
+            self.wapp.adopt_profile(built[0] if built else None)
+            self._ended(self.outcome, label, error)
+
+        self.wapp.runner.start(Run(label, ended, heading=self.HEADING), work)
+        self.refresh_buttons()
 
     def _ended(self, ok: bool, label: str, error: str) -> None:
         for pane in self.query(HostLogPane):

@@ -5,22 +5,27 @@ They are built (and their engines imported) on first use, not when the app start
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .operation import OperationScreen
 
-#: Operation name (the screen's ``OP``) -> (module, class) of its screen.
-OPERATIONS: dict[str, tuple[str, str]] = {"upgrade": (".upgrade", "UpgradeScreen"),
-                                          "logs": (".logs", "LogsScreen"),
-                                          "uninstall": (".uninstall", "UninstallScreen")}
+#: The operations, by the name of their screen (its ``OP``).
+OPERATIONS: tuple[str, ...] = ("upgrade", "logs", "uninstall")
 
 
 def make_operation_screen(name: str) -> OperationScreen:
-    """A new screen for the operation ``name``."""
-    module, cls = OPERATIONS[name]
-    return getattr(import_module(module, __package__), cls)()
+    """A new screen for the operation ``name`` (one of :data:`OPERATIONS`)."""
+    match name:
+        case "upgrade":
+            from .upgrade import UpgradeScreen as screen
+        case "logs":
+            from .logs import LogsScreen as screen
+        case "uninstall":
+            from .uninstall import UninstallScreen as screen
+        case _:
+            raise KeyError(name)
+    return screen()
 
 
 def make_operation_screens() -> list[OperationScreen]:

@@ -7,6 +7,7 @@ import functools
 from textual.widgets import DataTable, Input
 
 from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.messages import SmsReceived
 from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.step_list import StepList
@@ -142,7 +143,7 @@ async def test_registration_and_health(tmp_path):
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert "Demo Shop" in str(app.screen.query_one("#vname").render())
-        app._sms_received("393331234567", "123456")
+        app.post_message(SmsReceived("393331234567", "123456"))  # what the demo session sends
         await pilot.pause()
         assert "123456" in str(app.screen.query_one("#sms-hint").render())
         await pilot.press(*"123456")

@@ -1,10 +1,10 @@
-"""Fixes from the first-user review of the wizard, against the fake engine (fast)."""
+"""One walk through the wizard (fake engine, fast): field errors of the hosts form, one finding per key and
+host, saved panes, a wrong registration code then a new one, the operation keys and palette entries."""
 
 from __future__ import annotations
 
 import functools
 
-from textual.app import App
 from textual.widgets import Input
 
 from wabiz_tui.config.paths import app_paths
@@ -12,7 +12,6 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.run import exit_note
 from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.findings import FindingsList
-from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.workflows.events import Finding
 
 from .fake_engine import FakeHaInstall, sample_profile
@@ -42,24 +41,7 @@ class FindingEngine(FakeHaInstall):
         return await super().request_code()
 
 
-async def test_a_following_pane_shows_its_last_line_after_it_shrinks():
-    class PaneApp(App):
-        def compose(self):
-            yield HostLogPane("wa-core-1", "coreapp")
-
-    app = PaneApp()
-    async with app.run_test(size=(60, 30)) as pilot:
-        pane = app.query_one(HostLogPane)
-        pane.styles.height = 20
-        pane.write_many(f"Creating biz_wacore_{i} ... done" for i in range(60))
-        await pilot.pause(0.2)
-        pane.styles.height = 10  # e.g. the message log appeared under the panes when the step ended
-        await pilot.pause(0.2)
-        log = pane.log_widget
-        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
-
-
-async def test_review_fixes_in_the_wizard(tmp_path):
+async def test_forms_findings_saved_logs_code_retry_and_operation_keys(tmp_path):
     FindingEngine.requests = 0
     app = WabizApp(sample_profile(), workflow_factory=lambda p, emit: FindingEngine(p, emit=emit))
     assert app.log_dir == app_paths().logs  # ctrl+s never writes into a temporary demo folder

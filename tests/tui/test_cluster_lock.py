@@ -12,7 +12,7 @@ from wabiz_tui.tui.steps import StepState
 
 from . import pilot_wait
 from .fake_engine import sample_profile
-from .test_app_fake import SIZE, make_app
+from .test_wizard_steps import SIZE, make_app
 
 settle = functools.partial(pilot_wait.settle, timeout=10.0)
 

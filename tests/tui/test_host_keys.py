@@ -1,6 +1,7 @@
-"""Trust on first use from the wizard (host key modal), and the wizard at 80×24."""
+"""Trust on first use from the wizard (host key modal)."""
 
 from __future__ import annotations
+
 
 import time
 
@@ -9,16 +10,13 @@ from wabiz_tui.demo import start_demo
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.hostkey import HostKeyScreen
 from wabiz_tui.tui.steps import StepState
+from . import pilot_wait
 
-from .fake_engine import FakeHaInstall, sample_profile
 
 
 async def until(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+    """``pilot_wait.until`` with this module's timeout."""
+    await pilot_wait.until(pilot, predicate, what, timeout)
 
 
 async def test_unknown_host_keys_are_asked_refused_then_trusted(tmp_path):
@@ -57,29 +55,3 @@ async def test_unknown_host_keys_are_asked_refused_then_trusted(tmp_path):
             assert len(app_paths().known_hosts.read_text().splitlines()) == len(session.profile.hosts)
     finally:
         await session.stop()
-
-
-async def test_wizard_at_80x24_walks_step_1_with_next_visible(tmp_path):
-    app = WabizApp(sample_profile(), workflow_factory=lambda p, emit: FakeHaInstall(p, emit=emit),
-                   log_dir=tmp_path / "logs")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-
-        def visible(selector: str) -> bool:
-            widget = app.screen.query_one(selector)
-            region = widget.region
-            return (widget.display and region.width > 0 and region.height > 0
-                    and region.right <= 80 and region.bottom <= 24 - 1)  # above the footer
-
-        assert visible("#next") and visible("#run") and visible("#back")
-        # the form and the host panes are reachable (the body scrolls)
-        assert visible("#f-name")
-        assert app.screen.query_one("#host-grid").region.height > 0
-        await pilot.press("ctrl+n")  # runs step 1
-        await until(pilot, lambda: app.state(1) is StepState.DONE, "step 1")
-        assert visible("#next")
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: app.screen.name == "step2", "step 2")
-        assert visible("#next")
-        footer = app.screen.query_one("Footer")
-        assert "Quit" in " ".join(str(k.render()) for k in footer.query("FooterKey"))

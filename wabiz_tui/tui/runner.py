@@ -1,0 +1,177 @@
+"""The one runner of the app: wizard steps, tasks inside a step (request a code, the preflight) and
+operations (upgrade, logs, uninstall) all run here, in one worker body, one at a time.
+
+:meth:`Runner.refusal` is the one place that says what may run at once: nothing while a step or an
+operation runs, and nothing that changes the cluster while another process holds the cluster's lock
+(design.md §11). Background work that is not a run (the upgrade's 2.29.3 media ownership step, the
+monitor's polling, the Multiconnect form's live shard check) is not the runner's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from .app import WabizApp
+
+#: Seconds an engine may take to close its connections once its run ended.
+CLOSE_TIMEOUT = 5
+
+
+@dataclass
+class Outcome:
+    """How a run ended: ``result`` of its body, or the ``error`` it raised, or ``cancelled`` by the user."""
+
+    result: Any = None
+    error: Exception | None = None
+    cancelled: bool = False
+
+    @property
+    def returned(self) -> bool:
+        """True when the body returned (whatever it returned)."""
+        return self.error is None and not self.cancelled
+
+
+@dataclass
+class Run:
+    """One run: ``label`` for messages, ``step`` its wizard position (None for an operation), ``heading`` the
+    operation's name; ``ended(outcome)`` shows the outcome (called once, after the run's last event)."""
+
+    label: str
+    ended: Callable[[Outcome], None]
+    step: int | None = None
+    heading: str = ""
+
+
+async def close_engine(engine: Any, log: Any) -> None:
+    """Close ``engine``'s connections (at most :data:`CLOSE_TIMEOUT` s); a failure is logged, never raised."""
+    if engine is None:
+        return
+    try:
+        await asyncio.wait_for(engine.close(), timeout=CLOSE_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - closing must never raise out of the app
+        log.warning(f"closing the engine failed: {exc!r}")
+
+
+class Runner:
+    """Runs the app's steps, tasks and operations, one at a time, as Textual workers of the app."""
+
+    def __init__(self, app: WabizApp) -> None:
+        self.app = app
+        self.active: Run | None = None
+        self._worker: Worker | None = None
+        self._cluster_lock: Any = None
+
+    @property
+    def step(self) -> int | None:
+        """The wizard position of the step that runs now (None when none does)."""
+        return self.active.step if self.active is not None else None
+
+    @property
+    def operation(self) -> str | None:
+        """The heading of the operation that runs now (None when none does)."""
+        return self.active.heading or None if self.active is not None else None
+
+    def refusal(self, what: str, *, changes_cluster: bool = True) -> str | None:
+        """Why ``what`` may not start now (None: it may): a step or an operation runs, or another process
+        holds the cluster's lock (taken here for a run that ``changes_cluster``, and kept while the app runs).
+        A refusal is also told to the user."""
+        app = self.app
+        active, wizard = self.active, what == "step"
+        if active is None:
+            reason = None
+        elif active.step is not None:
+            reason = (f"Step {app.step_tag(active.step)} is still running; wait for it to finish." if wizard else
+                      f"Wizard step {app.step_tag(active.step)} is running; wait for it to finish.")
+        else:
+            reason = (f"{active.heading} is running; wait for it to finish." if wizard else
+                      f"{active.heading.capitalize()} is still running; wait for it to finish.")
+        if wizard and not self.hold_cluster_lock(what):  # the wizard asks the lock first (its own notice)
+            return "the cluster's lock"
+        if reason is not None:
+            app.notify(reason, severity="warning")
+            return reason
+        if not wizard and changes_cluster and not self.hold_cluster_lock(what):
+            return "the cluster's lock"
+        return None
+
+    def start(self, run: Run, body: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``body()`` in the app's run worker; ``run.ended`` gets its outcome once its events are shown."""
+        self.active = run
+        self._worker = self.app.run_worker(self._work(run, body), name=run.label, group="run", exclusive=True,
+                                           exit_on_error=False)
+        self.app.refresh_bindings()
+
+    async def _work(self, run: Run, body: Callable[[], Awaitable[Any]]) -> None:
+        outcome = Outcome()
+        try:
+            outcome.result = await body()
+        except asyncio.CancelledError:
+            outcome.cancelled = True
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown by run.ended
+            outcome.error = exc
+        finally:
+            self.app.deliver_events()  # the run's last events are shown before its outcome
+            if self.active is run:
+                self.active = None
+            self._worker = None
+            run.ended(outcome)
+            self.app.refresh_bindings()
+
+    def cancel(self) -> bool:
+        """Cancel the run (its remote commands are stopped: ``remote.run`` closes their channels); False when
+        nothing runs."""
+        if self._worker is None:
+            return False
+        self._worker.cancel()
+        return True
+
+    def failed(self, worker: Worker) -> int | None:
+        """``worker`` failed outside a run's body (the safety net of ``Worker.StateChanged``): the wizard step it
+        leaves unfinished, if any."""
+        step = self.step if worker is self._worker else None
+        if worker is self._worker:
+            self.active, self._worker = None, None
+        return step
+
+    # ---- the cluster's lock ----------------------------------------------------------------------
+    def hold_cluster_lock(self, what: str) -> bool:
+        """Take the cluster's lock (state directory, shared with the headless commands) before the first
+        change to the cluster, and keep it while the app runs; False with an error naming the holder when
+        another process works on the cluster (one process per cluster, design.md §11)."""
+        from ..config.lock import ClusterBusy, ClusterLock
+        from ..config.paths import app_paths, local_problems
+
+        app = self.app
+        problems = local_problems(app_paths().writable)
+        if problems:
+            app.notify("Local problem, nothing was started on the hosts: " + "; ".join(problems), severity="error",
+                       timeout=20)
+            return False
+        lock = self._cluster_lock
+        wanted = ClusterLock.for_profile(app_paths().locks, app.profile)
+        if lock is None or lock.path != wanted.path:  # a new name or new hosts (the wizard edited them): another lock
+            if lock is not None:
+                lock.release()
+            lock = self._cluster_lock = wanted
+        try:
+            lock.acquire(f"wizard ({what})")
+        except ClusterBusy as exc:
+            app.notify(f"Refused: {exc}", severity="error", timeout=15)
+            return False
+        except OSError as exc:
+            app.notify(f"Cannot take the cluster's lock {lock.path}: {exc.strerror or exc}; check the state directory "
+                       "(free space, permissions)", severity="error", timeout=15)
+            return False
+        return True
+
+    def release_cluster_lock(self) -> None:
+        """Free the cluster's lock (the app is closing)."""
+        if self._cluster_lock is not None:
+            self._cluster_lock.release()
