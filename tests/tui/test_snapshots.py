@@ -18,6 +18,7 @@ from wabiz_tui.tui.screens.monitor import MonitorScreen
 from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.workflows.events import HostCommand, HostFinished, HostOutput, StepStarted
+from wabiz_tui.domain.diagnosis import diagnose_verdict
 from wabiz_tui.workflows.monitor import PollResult, TimelineEntry
 
 from .fake_engine import FakeHaInstall, sample_profile, verdict
@@ -139,7 +140,9 @@ async def test_monitor(tmp_path, monkeypatch, case):
                              new_entries=(TimelineEntry(FROZEN_AT, "HA healthy: 1/1 shard connected"),))
         screen.show_result(healthy)
         if case == "failing":
-            screen.show_result(PollResult(polled_at=FROZEN_AT + 5, latency=0.051, verdict=failing_verdict(),
+            failing = failing_verdict()  # the findings come with the poll (the monitor computes them once)
+            screen.show_result(PollResult(polled_at=FROZEN_AT + 5, latency=0.051, verdict=failing,
+                                          current_findings=tuple(d for d in diagnose_verdict(failing) if d),
                                           new_entries=(TimelineEntry(FROZEN_AT + 5, "wa-host-1 coreapp missing",
                                                                      "alert"),), worsened=True))
         app.clear_notifications()
