@@ -2,6 +2,9 @@
 failures and health verdicts, each with a stable key, a title, an explanation in words and a next
 action.
 
+Over 400 lines because most of it is the catalogue itself (data: one entry per known fault with its
+source, some 240 lines); the reasoning over it is the rest.
+
 Sources: ``cases/field-cases.md`` (R01-R28; the key names follow its suggestions),
 ``reference/wa-onprem-api.md`` §3.2 (error codes) and §3.3 (health). Coreapp/master log lines have
 the form ``<L> <date> <time> UTC <tid> <file>:<line>] <message>``; only W/E/C lines escalate and the

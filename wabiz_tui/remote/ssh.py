@@ -1,5 +1,9 @@
 """SSH connections with host-key verification always on, on every hop (asyncssh).
 
+Over 400 lines because the trust files, the OpenSSH-config resolution of a target and the connect path
+with its error translations are one job (a connection whose host key is verified); split, each part
+would pass the same trust list and error words to the others.
+
 Trust comes from known_hosts files: the app's own (keys the operator accepted), the user's
 ``~/.ssh/known_hosts``, and an optional profile-supplied file (the demo's simulated hosts).
 ``asyncssh.connect`` is never called with ``known_hosts=None`` nor with an empty trust list (which

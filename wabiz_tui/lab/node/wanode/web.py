@@ -1,5 +1,8 @@
 """The Webapp: HTTPS on 443 with the real API paths (wa-onprem-api.md §3), state in the database.
 
+Over 400 lines because it is the stand-in Webapp's whole API surface (one handler per real path, as in
+wa-onprem-api.md §3), read side by side against that page.
+
 * TLS: a self-signed certificate made at start with the ``openssl`` binary, ``CN=WEBAPP_HOSTNAME``
   (no SAN, like the prototype's, lab-facts §9).
 * Users, tokens (stored as SHA-256 hashes) and application settings live in ``configStore``; the
