@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the packages that must stay strict (issue 15 item 6); pyproject's [tool.mypy] may add more, never drop these

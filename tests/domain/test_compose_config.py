@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import need_tool
+from tests.support import need_tool
 from tests.domain.test_validation import good_profile
 from wabiz_tui.domain.model import DbEngine, DbEnv, MediaKind, MediaVolume
 from wabiz_tui.domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import need_tool
+from tests.support import need_tool
 from tests.domain.test_validation import good_profile
 from wabiz_tui.domain.envrules import (RULES, check_db_env_text, check_profile_env, effective, preflight_rows,
                                        read_env_text)

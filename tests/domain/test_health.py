@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import HEALTH_CASES, need_shared
+from tests.support import HEALTH_CASES, need_shared
 from wabiz_tui.domain.health import HealthFormatError, Level, Plan, judge, parse_health
 
 

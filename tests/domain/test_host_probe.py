@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import need_tool
+from tests.support import need_tool
 from wabiz_tui.domain.commands import COMPOSE_V1, COMPOSE_V2
 from wabiz_tui.domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from tests.conftest import OFFICIAL, need_shared
+from tests.support import OFFICIAL, need_shared
 from tests.domain.test_validation import good_profile
 from wabiz_tui.domain.model import DbEngine, DbEnv, MediaKind, MediaVolume
 from wabiz_tui.domain.render import compose_document, db_env_lines, render_compose, render_db_env

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from wabiz_tui.api.client import ApiError, WebappClient
 from wabiz_tui.workflows.events import discard
 from wabiz_tui.workflows.ha_install import HaInstall

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from tests.engine.test_preflight import run_preflight
 from wabiz_tui.config.paths import app_paths

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.workflows.events import HostOutput
 from wabiz_tui.workflows.ha_install import HaInstall

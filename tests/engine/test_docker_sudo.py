@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.domain.preflight import FAILURE, OK
 from wabiz_tui.workflows.events import HostCommand, HostFinished, HostOutput, StepFinished

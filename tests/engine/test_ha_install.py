@@ -6,7 +6,7 @@ import dataclasses
 import os
 import stat
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from wabiz_tui.domain.health import Level
 from wabiz_tui.remote.ssh import trust_host_key
 from wabiz_tui.workflows.events import HealthUpdated, HostKeyQuestion, HostCommand, HostFinished, HostOutput, Message, StepFinished, StepStarted

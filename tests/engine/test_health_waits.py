@@ -3,7 +3,7 @@ start reads nodes answering 1011 as starting, not failing."""
 
 from __future__ import annotations
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.workflows.events import Message
 from wabiz_tui.workflows.ha_install import HaInstall

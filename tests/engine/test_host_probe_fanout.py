@@ -5,7 +5,7 @@ observation only; nothing is replaced."""
 
 from __future__ import annotations
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_docker_sudo import DENIED, with_sudo_mode
 from wabiz_tui.sim import shell as sim_shell
 from wabiz_tui.workflows.events import discard

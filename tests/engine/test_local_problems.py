@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 from wabiz_tui.domain.exitcodes import Exit
 
 from .test_install_resume import finish, start

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tarfile
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.workflows.events import HostFinished, Progress, StepFinished
 from wabiz_tui.workflows.logs import LogCollection, LogRequest

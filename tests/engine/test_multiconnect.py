@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import sys
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.domain.health import Level
 from wabiz_tui.workflows.drill import FailoverDrill

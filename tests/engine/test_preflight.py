@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.domain.model import MediaKind, MediaVolume
 from wabiz_tui.domain.preflight import FAILURE, OK, WARNING

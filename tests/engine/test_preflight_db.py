@@ -187,7 +187,7 @@ async def test_headless_preflight_prints_db_findings_with_host_and_evidence(demo
 async def test_sim_hosts_tunnel_only_to_the_db_they_resolve(demo, tmp_path):
     import asyncssh
 
-    from tests.engine.conftest import settings_for
+    from tests.support import settings_for
     from wabiz_tui.remote.pool import ConnectionPool
 
     db = demo.profile.db

@@ -4,7 +4,7 @@ fresh-user trial on the simulator)."""
 
 from __future__ import annotations
 
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.workflows.events import StepFinished
 from wabiz_tui.workflows.ha_install import HaInstall

@@ -8,7 +8,7 @@ import stat
 import tarfile
 
 from tests.domain.test_validation import good_profile
-from tests.engine.conftest import settings_for
+from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.domain.model import SECRET_FIELDS, ClusterProfile, secret_values
 from wabiz_tui.workflows.base import Procedure

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from tests.engine.conftest import install, settings_for
+from tests.support import install_headless as install, settings_for
 from tests.engine.test_ha_install import Recorder
 from wabiz_tui.config.profile import load_profile
 from wabiz_tui.domain.health import Level

@@ -21,7 +21,7 @@ import time
 
 import httpx
 
-from tests.conftest import need_tool
+from tests.support import need_tool
 from wabiz_tui.config.profile import save_profile
 from wabiz_tui.exporter.rules import rules_text
 

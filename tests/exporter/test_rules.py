@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import need_tool
+from tests.support import need_tool
 from wabiz_tui.exporter.metrics import ClusterState
 from wabiz_tui.exporter.rules import rules_text
 from wabiz_tui.exporter.scheduler import ClusterPoller

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 from wabiz_tui.lab.node import image_tree, materialise
 
 DB_USER = "waent"

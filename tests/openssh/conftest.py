@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import need_tool
+from tests.support import need_tool
 from wabiz_tui.demo import start_demo
 
 HERE = Path(__file__).parent

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 from tests.openssh.conftest import PASSPHRASE, descendants
 from wabiz_tui.domain.model import HostSpec, Role, SshTarget
 from wabiz_tui.remote.errors import (
@@ -238,7 +238,7 @@ async def test_refused_key_and_refused_port_are_reported_at_once(ssh_lab, tmp_pa
 def agent(ssh_lab, tmp_path, monkeypatch):
     """A real ``ssh-agent`` holding a key that exists in no file the client would find (the key file is
     deleted once added), authorised on the lab's hosts; HOME is an empty directory (no ~/.ssh)."""
-    from tests.conftest import need_tool
+    from tests.support import need_tool
     from tests.openssh.conftest import keygen
 
     need_tool("ssh-agent")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 from tests.openssh.conftest import OpenSshHost, keygen, start_sshd, stop_sshd
 from wabiz_tui.domain.model import ClusterProfile, DbEnv, HostSpec, Role, SshTarget, WebappApi
 from wabiz_tui.remote.ssh import SshSettings

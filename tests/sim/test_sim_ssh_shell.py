@@ -133,7 +133,7 @@ async def test_openssh_scp_client_uploads_and_exits_0(cluster, tmp_path):
     import shutil
     import subprocess
 
-    from tests.conftest import need_tool
+    from tests.support import need_tool
 
     need_tool("scp")
     src = tmp_path / "f.txt"

@@ -4,36 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wabiz_tui.config.profile import save_profile
-from wabiz_tui.demo import match_db_to_client, start_demo
-from wabiz_tui.remote.ssh import SshSettings
-from wabiz_tui.workflows.events import discard
-from wabiz_tui.workflows.ha_install import HaInstall
-from wabiz_tui.workflows.settings import RunSettings
-
-SPEED = 0.05
-
-
-async def install_headless(session, **profile_changes):
-    """Run the 9 HA steps headless on ``session`` (with ``profile_changes``); updates ``session.profile``."""
-    if profile_changes:
-        session.profile = session.profile.with_changes(**profile_changes)
-        save_profile(session.profile, session.profile_path)
-    if "wa_api_version" in profile_changes:  # an older client runs on the DB it supports (the preflight checks it)
-        match_db_to_client(session, session.profile.wa_api_version)
-    settings = RunSettings(ssh=SshSettings(known_hosts=[session.profile.known_hosts], read_user_config=False),
-                           poll_interval=0.1, health_timeout=30.0, grace=2.0, profile_path=session.profile_path, state_window=0.3)
-    install = HaInstall(session.profile, emit=discard, settings=settings)
-    try:
-        async def code(_request):
-            return session.cluster.sms_outbox[-1][1]
-
-        assert await install.run_all(code)
-    finally:
-        await install.close()
-    session.profile = install.profile
-    assert session.profile.installed
-    return session
+from tests.support import SPEED, install_headless
+from wabiz_tui.demo import start_demo
 
 
 @pytest.fixture
