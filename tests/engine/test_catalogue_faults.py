@@ -246,5 +246,5 @@ async def test_a_failing_uninstall_host_gets_its_finding(demo, tmp_path):
     finally:
         await wf.close()
     assert [f.host for f in findings(events, "DOCKER_DAEMON_DOWN")] == ["wa-core-2"]
-    assert wf.report["wa-core-2"].startswith("FAILED") and wf.report["wa-web-1"].startswith("removed")
+    assert wf.outcomes["wa-core-2"].startswith("FAILED") and wf.outcomes["wa-web-1"].startswith("removed")
     assert "TypeError" not in events.text()

@@ -30,7 +30,7 @@ async def test_uninstall_keeps_volumes_and_marks_the_profile(installed, tmp_path
         await wf.close()
     for h in installed.profile.hosts:
         assert not [c for c in installed.cluster.containers(h.external_hostname) if c.state == "running"]
-        assert wf.report[h.external_hostname] == "removed, volumes kept"
+        assert wf.outcomes[h.external_hostname] == "removed, volumes kept"
     assert not load_profile(installed.profile_path).installed
 
 
@@ -41,8 +41,8 @@ async def test_unreachable_host_is_reported_others_finish(installed, tmp_path):
         assert not await wf.run("demo")
     finally:
         await wf.close()
-    assert wf.report["wa-master-2"].startswith("FAILED")
-    assert wf.report["wa-core-1"] == "removed, volumes kept"
+    assert wf.outcomes["wa-master-2"].startswith("FAILED")
+    assert wf.outcomes["wa-core-1"] == "removed, volumes kept"
     assert load_profile(installed.profile_path).installed  # not marked while a host still runs containers
 
 
@@ -53,7 +53,7 @@ async def test_volumes_only_with_both_confirmations(installed, tmp_path):
         assert await wf.run("demo", remove_volumes=True, volumes_confirmed=True)
     finally:
         await wf.close()
-    assert wf.report["wa-web-1"] == "removed (with volumes)"
+    assert wf.outcomes["wa-web-1"] == "removed (with volumes)"
 
 
 async def test_uninstall_removes_the_dbupgrade_orphan_and_reports_what_remains(installed, tmp_path):

@@ -39,7 +39,7 @@ async def test_uninstall_removes_the_dbupgrade_orphan(docker_host):
     finally:
         await wf.close()
     assert containers(docker_host) == []
-    assert wf.report["wa-real-1"] == "removed, volumes kept"
+    assert wf.outcomes["wa-real-1"] == "removed, volumes kept"
 
 
 async def test_uninstall_reports_what_remains(docker_host):
@@ -52,5 +52,5 @@ async def test_uninstall_reports_what_remains(docker_host):
         assert not await wf.run("real")
     finally:
         await wf.close()
-    assert wf.report["wa-real-1"].startswith("FAILED: still there: stray Created")
+    assert wf.outcomes["wa-real-1"].startswith("FAILED: still there: stray Created")
     assert containers(docker_host) == ["stray"]

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             ok = await wf.run(args.confirm_name, remove_volumes=args.remove_volumes, volumes_confirmed=args.confirm_volumes)
             print("report:")
-            for host, outcome in wf.report.items():
+            for host, outcome in wf.outcomes.items():
                 print(f"  {host}: {outcome}")
             if ok:
                 print(f"profile {path} kept, marked as not installed")

@@ -35,7 +35,7 @@ from ..remote.errors import HostKeyUnknown, RemoteError
 from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from .monitor import HealthMonitor, PollResult, plan_for
-from .events import Emit, Finding, HealthUpdated, HostKeyQuestion, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .events import Emit, Event, Finding, HealthUpdated, HostKeyQuestion, HostFinished, HostOutput, Message, StepFinished, StepStarted
 from .runlog import RunLog
 from .session import HostSession
 from .settings import RunSettings
@@ -92,7 +92,7 @@ class Procedure:
     def _pool(self) -> ConnectionPool:
         return self.session.pool
 
-    def emit(self, event) -> None:
+    def emit(self, event: Event) -> None:
         """Send ``event`` to the face, every string in it masked (:class:`~.sink.EventSink`)."""
         self._sink(event)
 
@@ -114,10 +114,10 @@ class Procedure:
         self.emit(Message(f"{self.profile_refused}; set it yourself in the profile: {what}", notice=True))
         return False
 
-    def record_run_state(self, **changes) -> None:
+    def record_run_state(self, **changes: object) -> None:
         """Record run state (``installed``, ``installed_version``…) in the state directory, never in the profile."""
         try:
-            write_run_state(self.profile, **changes)
+            write_run_state(self.profile, None, **changes)  # None: the default state directory
         except OSError as exc:
             self.emit(Message(f"could not record the run state in {exc.filename or 'the state directory'}: "
                               f"{exc.strerror or exc}; free space or fix its permissions", notice=True))
@@ -140,11 +140,12 @@ class Procedure:
         """Drop the SSH connections at once (the app is quitting); :meth:`close` is still to be awaited."""
         self.session.abort()
 
-    def report(self, diagnoses: Iterable[Diagnosis]) -> None:
-        """Emit each diagnosis as a :class:`Finding`, once per key and host for the whole run."""
+    def report(self, diagnoses: Iterable[Diagnosis | None]) -> None:
+        """Emit each diagnosis as a :class:`Finding`, once per key and host for the whole run (None entries,
+        a ``diagnose_*`` that found nothing, are skipped)."""
         self._report_findings(diagnoses)
 
-    def _report_findings(self, diagnoses: Iterable[Diagnosis]) -> None:
+    def _report_findings(self, diagnoses: Iterable[Diagnosis | None]) -> None:
         # the helpers below call this name: a subclass may use ``report`` for its own data (Uninstall does)
         for d in diagnoses:
             if d is None or (d.key, d.host) in self._reported:
@@ -178,9 +179,12 @@ class Procedure:
         return True
 
     # ---- remote work (the host session's, named as the procedures call them) --------------------
-    async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None, **options) -> int | None:
+    async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None = None,
+                   *, echo: bool = True, pty: bool = False, quiet: bool = False, timeout: float | None = None,
+                   on_lines: Callable[[list[str]], None] | None = None) -> int | None:
         """:meth:`HostSession.run` (``echo``, ``pty``, ``quiet``, ``timeout``, ``on_lines``)."""
-        return await self.session.run(host, command, on_line, **options)
+        return await self.session.run(host, command, on_line, echo=echo, pty=pty, quiet=quiet, timeout=timeout,
+                                      on_lines=on_lines)
 
     async def _checked(self, host: HostSpec, command: str, what: str, next_action: str,
                        on_line: Callable[[str], None] | None = None) -> None:
@@ -222,8 +226,9 @@ class Procedure:
                                               exc.public_key))
                 self._report_findings(diagnose_lines(self.session.recent(host), host.external_hostname))
                 self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
-                if getattr(exc, "next_action", ""):
-                    self.emit(HostOutput(host.external_hostname, f"next: {exc.next_action}"))
+                next_action = getattr(exc, "next_action", "")
+                if next_action:
+                    self.emit(HostOutput(host.external_hostname, f"next: {next_action}"))
                 self.emit(HostFinished(host.external_hostname, False, getattr(exc, "exit_status", None), text))
                 raise exc
             if journal:  # recorded before it is reported, so a kill right after the report cannot lose it

@@ -13,7 +13,8 @@ import time
 from ..api.client import ApiError
 from ..domain.health import Level
 from ..domain.model import HostSpec, Role
-from .base import Procedure, StepInfo
+from .base import Procedure
+from .stepinfo import StepInfo
 from .events import Message
 
 DRILL_STEPS: tuple[StepInfo, ...] = (

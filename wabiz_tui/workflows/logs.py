@@ -25,7 +25,8 @@ from ..domain.commands import UnsafeValue, docker_logs, logs_option_supported, u
 from ..domain.model import HostSpec, Role
 from ..domain.validation import check_since
 from ..remote.errors import RemoteError
-from .base import Procedure, StepInfo
+from .base import Procedure
+from .stepinfo import StepInfo
 from .events import Message, Progress
 from .plan import Action, ProcedurePlan, planned
 from .runlog import unique_directory

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Callable, Union
+from typing import AsyncGenerator, Callable, Union
 
 from ..api.client import ApiError, WebappClient
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
@@ -67,14 +67,20 @@ def client_for(profile: ClusterProfile) -> WebappClient:
                         ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
 
 
-def _client_key(profile: ClusterProfile) -> tuple:
+#: what the API client is built from (url, admin user, admin password, CA file, self-signed accepted)
+_ClientKey = tuple[str, str, str, str, bool]
+
+
+def _client_key(profile: ClusterProfile) -> _ClientKey:
     w = profile.webapp
     return (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
 
 
 def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: bool) -> Plan:
     """The health plan of ``profile`` with the shard count in force (the only place one is built)."""
-    names = lambda role: tuple(h.external_hostname for h in profile.hosts_with(role))  # noqa: E731
+    def names(role: Role) -> tuple[str, ...]:
+        return tuple(h.external_hostname for h in profile.hosts_with(role))
+
     return Plan(names(Role.MASTER), names(Role.COREAPP), names(Role.WEBAPP), shards, registered, in_grace)
 
 
@@ -108,7 +114,7 @@ class HealthMonitor:
         self.grace = grace
         self._client = client
         self._own_client = client is None
-        self._client_key: tuple | None = None
+        self._client_key: _ClientKey | None = None
         self._clock, self._wall = clock, wall
         self._grace_until = 0.0
         self._registered = self.profile.installed if registered is None else registered
@@ -203,7 +209,7 @@ class HealthMonitor:
 
     async def results(self, registered: bool | None = None, *, wake: asyncio.Event | None = None,
                       paused: Callable[[], bool] | None = None,
-                      on_error: Callable[[Exception], None] | None = None) -> AsyncIterator[PollResult]:
+                      on_error: Callable[[Exception], None] | None = None) -> AsyncGenerator[PollResult, None]:
         """The poll loop: poll (:meth:`poll_once`), yield the result, sleep ``interval`` seconds (read anew each
         time), again; polls never overlap. ``wake`` set ends a sleep at once (cleared before each poll, so a
         wake during a poll ends the next sleep); ``paused()`` True skips the poll. ``on_error``: an unexpected
@@ -228,12 +234,13 @@ class HealthMonitor:
 
     def _findings(self, verdict: ClusterVerdict | None,
                   error: ApiError | None) -> tuple[tuple[Diagnosis, ...], tuple[Diagnosis, ...]]:
+        found: list[Diagnosis | None] = []
         if verdict is not None:
-            current = diagnose_verdict(verdict)
-        else:
-            d = diagnose_api_error(error.status, error.code, error.details, error.title) if error else None
-            current = [d or diagnose_transport(error.kind, str(error))] if error else []
-        current = [d for d in current if d is not None]
+            found.extend(diagnose_verdict(verdict))
+        elif error is not None:
+            found.append(diagnose_api_error(error.status, error.code, error.details, error.title)
+                         or diagnose_transport(error.kind, str(error)))
+        current = [d for d in found if d is not None]
         keys = {(d.key, d.host) for d in current}
         new = tuple(d for d in current if (d.key, d.host) not in self._active)
         self._active = keys

@@ -25,7 +25,7 @@ from ..domain.preflight import (FAILURE, OK, WARNING, Check, judge_clock,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
 from ..domain.validation import check_abs_path, validate_profile
 from ..remote.errors import RemoteError
-from .base import StepInfo
+from .stepinfo import StepInfo
 from .events import CheckDone, Message
 from .preflight_db import PreflightDb
 

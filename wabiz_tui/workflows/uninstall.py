@@ -16,7 +16,8 @@ from ..domain.commands import project_containers
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, MediaKind
 from ..domain.render import NAMED_MEDIA_VOLUME
 from ..remote.errors import RemoteError
-from .base import Procedure, StepInfo
+from .base import Procedure
+from .stepinfo import StepInfo
 from .events import Message
 from .journal import Journal
 from .plan import Action, ProcedurePlan, planned
@@ -42,7 +43,7 @@ class ConfirmationRequired(ValueError):
 
 
 class Uninstall(Procedure):
-    """Removes the cluster's containers; :attr:`report` maps each host to its one-line outcome."""
+    """Removes the cluster's containers; :attr:`outcomes` maps each host to its one-line outcome."""
 
     steps = UNINSTALL_STEPS
     procedure = "uninstall"
@@ -50,7 +51,7 @@ class Uninstall(Procedure):
     def __init__(self, profile: ClusterProfile, **kw: Any):
         super().__init__(profile, **kw)
         #: host → one-line outcome, filled by :meth:`run`
-        self.report: dict[str, str] = {}
+        self.outcomes: dict[str, str] = {}
 
     def plan(self, remove_volumes: bool = False) -> ProcedurePlan:
         """The removal as a :class:`ProcedurePlan` (one step, every command per host; the volumes in its note)."""
@@ -95,7 +96,7 @@ class Uninstall(Procedure):
         Raises :class:`ConfirmationRequired` before touching anything when a confirmation is missing.
         """
         self.check_confirmation(typed_name, remove_volumes, volumes_confirmed)
-        self.report = {}
+        self.outcomes = {}
 
         async def remove(host: HostSpec) -> str:
             # planned here, after the host's compose flavour is known
@@ -106,16 +107,16 @@ class Uninstall(Procedure):
             await self._run(host, project_containers(host.remote_dir, sudo=self.sudo(host)), left.append, echo=False)
             left = [line.strip() for line in left if line.strip()]
             if left:
-                self.report[host.external_hostname] = f"FAILED: still there: {'; '.join(left)}"
+                self.outcomes[host.external_hostname] = f"FAILED: still there: {'; '.join(left)}"
                 raise RemoteError(host.external_hostname, f"containers of {host.remote_dir} remain after the removal: {'; '.join(left)}",
                                   f"remove them (docker rm -f NAME) on {host.external_hostname}, then run the uninstall again")
-            self.report[host.external_hostname] = "removed" + (" (with volumes)" if remove_volumes else ", volumes kept")
-            return self.report[host.external_hostname]
+            self.outcomes[host.external_hostname] = "removed" + (" (with volumes)" if remove_volumes else ", volumes kept")
+            return self.outcomes[host.external_hostname]
 
         ok = await self._on_hosts(1, self.profile.hosts, remove, "uninstalling")
         for host in self.profile.hosts:
-            self.report.setdefault(host.external_hostname, "FAILED: see its pane")
-            self.emit(Message(f"{host.external_hostname}: {self.report[host.external_hostname]}"))
+            self.outcomes.setdefault(host.external_hostname, "FAILED: see its pane")
+            self.emit(Message(f"{host.external_hostname}: {self.outcomes[host.external_hostname]}"))
         if ok:
             if self.settings.journal:
                 self.settings.journal.clear()

@@ -25,13 +25,15 @@ from ..config.backups import load_backup, save_backup
 from ..config.profile import ProfileError
 from ..domain.commands import ComposeInvocation, docker_wait
 from ..domain.health import ClusterVerdict, Level
-from ..domain.model import CONTAINER_MEDIA_PATH, ROLE_ORDER, DbEngine, HostSpec, Role
+from ..domain.model import CONTAINER_MEDIA_PATH, ROLE_ORDER, ClusterProfile, DbEngine, HostSpec, Role
 from ..domain.render import DBUPGRADE_FILE, render_dbupgrade
 from ..domain.validation import parse_version
 from ..remote.errors import RemoteError
-from .base import Procedure, StepInfo
-from .events import Message
+from .base import Procedure
+from .stepinfo import StepInfo
+from .events import Emit, Message
 from .plan import Action, ProcedurePlan, planned
+from .settings import RunSettings
 
 UPGRADE_STEPS: tuple[StepInfo, ...] = (
     StepInfo(1, "backup", "Back up settings", "POST /v1/settings/backup; the data is saved with mode 600."),
@@ -83,7 +85,8 @@ class Upgrade(Procedure):
     steps = UPGRADE_STEPS
     procedure = "upgrade"
 
-    def __init__(self, profile, *, emit, settings=None, target: str, force: bool = False, backups_dir: Path | None = None):
+    def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None, target: str,
+                 force: bool = False, backups_dir: Path | None = None):
         super().__init__(profile, emit=emit, settings=settings)
         self.source = profile.wa_api_version
         self.target = target.strip()

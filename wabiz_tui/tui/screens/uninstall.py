@@ -144,7 +144,7 @@ class UninstallScreen(OperationScreen):
             try:
                 return await wf.run(typed, remove_volumes=remove_volumes, volumes_confirmed=remove_volumes)
             finally:
-                self.report = dict(getattr(wf, "report", {}) or {})
+                self.report = dict(getattr(wf, "outcomes", {}) or {})
 
         self.run_operation(build, body, f"Uninstall of {self.wapp.profile.name}")
 
