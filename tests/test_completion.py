@@ -71,6 +71,9 @@ def test_bash_completes_commands_flags_choices_and_saved_profile_names(complete)
     assert set(complete("profile", "")) == {"show", "import", "export"}
     assert "staging" in complete("profile", "show", "")
     assert complete("multiconnect", "prod-eu", "--shards", "1") == ["1", "16"]
+    # the exporter takes several profiles, and its TLS options are files (the fresh-user trial found both missing)
+    assert complete("exporter", "prod-eu", "sta") == ["staging"]
+    assert complete("exporter", "--tls-cert", "c.s") == ["c.sh"]
 
 
 def test_completion_profiles_lists_saved_names_and_zsh_wraps_the_same_function():

@@ -90,3 +90,12 @@ def test_the_plan_command_prints_the_procedures_own_plan(capsys):
     assert [s["number"] for s in data["steps"]] == [1, 2, 3, 4, 5, 6, 7]
     assert data["steps"][3]["hosts"] == ["wa-master-1", "wa-master-2"]
     assert data["steps"][1]["note"] == "not run: no dbupgrade host"
+
+
+@pytest.mark.parametrize("extra", [["--to", "2.43.1"], ["--shards", "4"], ["--procedure", "logs", "--to", "2.43.1"]])
+def test_plan_options_of_another_procedure_are_refused(extra, capsys):
+    """`plan P --to V` printed the install plan and exited 0 (fresh-user trial): the option says which procedure."""
+    from wabiz_tui.cli.main import main
+
+    assert main(["plan", str(GOLDEN / "profiles" / "ha-mysql.yaml"), *extra]) == 2
+    assert "goes with --procedure" in capsys.readouterr().err

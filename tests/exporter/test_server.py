@@ -133,7 +133,11 @@ async def test_bad_input_is_refused_with_the_fix(tmp_path):
              ((str(tmp_path / "none.yaml"),), Exit.BAD_INPUT, "none.yaml"),
              ((str(good), str(twin)), Exit.BAD_INPUT, "both named 'prod'"),
              ((str(good), "--basic-auth-user", "prom"), Exit.BAD_INPUT, "WABIZ_EXPORTER_PASSWORD"),
-             ((str(good), "--listen", f"127.0.0.1:{busy_port}"), Exit.CANNOT_CHECK, "cannot serve on"),
+             ((str(good), str(good)), Exit.BAD_INPUT, "given twice"),
+             ((str(good), "--listen", f"127.0.0.1:{busy_port}"), Exit.CANNOT_CHECK, "stop what uses it"),
+             # a host that is not this machine's: not the port's advice (fresh-user trial)
+             ((str(good), "--listen", "nohost.invalid:9850"), Exit.CANNOT_CHECK, "name or address of this machine"),
+             ((str(good), "--listen", "192.0.2.1:9850"), Exit.CANNOT_CHECK, "name or address of this machine"),
              ((str(good), "--listen", f"127.0.0.1:{free_port()}", "--tls-cert", str(tmp_path / "no.pem")), Exit.CANNOT_CHECK,
               "no.pem: No such file"),
              ((str(good), "--listen", f"127.0.0.1:{free_port()}", "--tls-cert", str(good)), Exit.CANNOT_CHECK,

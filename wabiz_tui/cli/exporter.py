@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 from ..domain.exitcodes import Exit
 
@@ -51,9 +52,14 @@ def _load_all(names: list[str]):
     from ..domain.validation import validate_profile
 
     profiles = []
+    files: dict[Path, str] = {}
     for arg in names:
         try:
-            profile = load_profile(resolve_profile(arg, app_paths().profiles))
+            path = resolve_profile(arg, app_paths().profiles)
+            if path.resolve() in files:
+                raise ValueError(f"{arg}: the same profile as {files[path.resolve()]}, given twice: give it once")
+            files[path.resolve()] = arg
+            profile = load_profile(path)
         except ProfileError as exc:
             raise ValueError(str(exc)) from None  # it names the file
         errors = validate_profile(profile)
@@ -108,8 +114,19 @@ def run(args: argparse.Namespace) -> int:
     except TlsFilesError as exc:
         return _fail(str(exc), Exit.CANNOT_CHECK)
     except OSError as exc:
-        return _fail(f"cannot serve on {args.listen}: {exc.strerror or exc} — choose another --listen port or stop what "
-                     "uses it", Exit.CANNOT_CHECK)
+        return _fail(f"cannot serve on {args.listen}: {exc.strerror or exc} — {_listen_advice(exc)}", Exit.CANNOT_CHECK)
+
+
+def _listen_advice(exc: OSError) -> str:
+    """The next action for a ``bind`` that failed: the port is taken, or the host part is not this machine's."""
+    import errno
+    import socket
+
+    if exc.errno == errno.EADDRINUSE:
+        return "choose another --listen port or stop what uses it"
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return "the host part must be a name or address of this machine (127.0.0.1, 0.0.0.0, or one of its addresses)"
+    return "check the --listen address and its permissions (ports under 1024 need root)"
 
 
 async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth) -> int:

@@ -21,7 +21,7 @@ def register(sub) -> None:
     add_profile(plan)
     plan.add_argument("--procedure", choices=PROCEDURES, default="install")
     plan.add_argument("--to", metavar="VERSION", help="with --procedure upgrade: the new WA_API_VERSION")
-    plan.add_argument("--shards", type=int, default=2, help="with --procedure multiconnect: the shard count (default 2)")
+    plan.add_argument("--shards", type=int, default=None, help="with --procedure multiconnect: the shard count (default 2)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON (steps, hosts, actions)")
     plan.set_defaults(run=run)
 
@@ -57,12 +57,17 @@ def run(args: argparse.Namespace) -> int:
     """The ``plan`` command: 0 printed, 2 a bad profile or option."""
     import json
 
+    if args.to is not None and args.procedure != "upgrade":
+        return fail(f"--to goes with --procedure upgrade (this is the {args.procedure} plan): add --procedure upgrade")
+    if args.shards is not None and args.procedure != "multiconnect":
+        return fail(f"--shards goes with --procedure multiconnect (this is the {args.procedure} plan): "
+                    "add --procedure multiconnect")
     profile, _ = load(args.profile)
     bad = invalid(profile)
     if bad:
         return bad
     try:
-        plan = build_plan(profile, args.procedure, to=args.to, shards=args.shards)
+        plan = build_plan(profile, args.procedure, to=args.to, shards=2 if args.shards is None else args.shards)
     except ValueError as exc:
         return fail(str(exc))
     sys.stdout.write(json.dumps(plan.as_dict(), indent=2) + "\n" if args.json else plan.text())
