@@ -128,7 +128,12 @@ async def test_preflight_command_table_and_exit_code(demo):
     assert proc.returncode == 1, text + err.decode()
     line = next(l for l in text.splitlines() if l.startswith("wa-core-2") and " ports " in l)
     assert "failure" in line and "6251" in line
-    assert any(l.split()[:3] == ["HOST", "CHECK", "RESULT"] for l in text.splitlines())
+    lines = text.splitlines()
+    header = next(l for l in lines if l.split()[:3] == ["HOST", "CHECK", "RESULT"])
+    # every row's RESULT starts under the header's, even for a long check name (fresh-user trial: "disk /var/lib/docker")
+    column = header.index("RESULT")
+    rows = [l for l in lines[lines.index(header) + 1:] if l.split() and l.split()[0].startswith(("wa-", "cluster"))]
+    assert rows and all(l[column:].split()[0] in ("ok", "warning", "failure", "skipped") for l in rows), rows
 
 
 async def test_install_stops_before_starting_anything_when_preflight_fails(demo, tmp_path):

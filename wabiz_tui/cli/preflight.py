@@ -36,9 +36,10 @@ def run(args: argparse.Namespace) -> int:
         if not wf.results:
             return Exit.CANNOT_CHECK
         width = max(len(c.host or "cluster") for c in wf.results)
-        print(f"{'HOST':{width}}  {'CHECK':18} {'RESULT':8} REASON")
+        check = max(len("CHECK"), *(len(c.name) for c in wf.results))  # e.g. "disk /var/lib/docker" (20)
+        print(f"{'HOST':{width}}  {'CHECK':{check}} {'RESULT':8} REASON")
         for c in sorted(wf.results, key=lambda c: (c.host, c.name)):
-            print(f"{c.host or 'cluster':{width}}  {c.name:18} {c.level:8} {c.reason}")
+            print(f"{c.host or 'cluster':{width}}  {c.name:{check}} {c.level:8} {c.reason}")
         return 0 if ok else 1
 
     return asyncio.run(go())
