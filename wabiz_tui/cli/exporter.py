@@ -8,7 +8,6 @@ Exit codes (the table of :mod:`wabiz_tui.domain.exitcodes`): 0 stopped by Ctrl-C
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -110,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     try:
+        import asyncio
+
         return asyncio.run(_serve(args, profiles, host, port, auth))
     except TlsFilesError as exc:
         return _fail(str(exc), Exit.CANNOT_CHECK)
@@ -145,6 +146,8 @@ async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving the metrics of {len(profiles)} cluster(s) ({', '.join(s.cluster for s in states)}) on "
           f"{scheme}://{shown}:{server.port}/metrics", flush=True)
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from .docker_access import DOCKER_SUDO_MODES
-from .envrules import profile_errors
 from .model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role, split_host_port
 
 #: Characters the client cannot handle in ``WA_DB_PASSWORD`` (seed "Prima di iniziare";
@@ -183,6 +182,7 @@ def check_db(profile: ClusterProfile) -> list[FieldError]:
         errors.append(FieldError("db.hostname", f"{show(db.hostname)} is one of the compute hosts: the seed requires a standalone DB server"))
     if db.engine not in (DbEngine.MYSQL, DbEngine.PGSQL):
         errors.append(FieldError("db.engine", "must be MYSQL or PGSQL"))
+    from .envrules import profile_errors  # python-dotenv: loaded when a profile is checked, not for --help
     errors += [FieldError(f, m) for f, m in profile_errors(profile)]  # values compose/the client would misread
     return errors
 
