@@ -118,3 +118,15 @@ def test_unwritable_workdir_is_one_line(tmp_path):
     blocker.write_text("")
     res = run("demo", "--headless", "--workdir", str(blocker / "sub"))
     assert res.returncode == 3 and str(blocker / "sub") in res.stderr and "Traceback" not in res.stderr
+
+
+def test_an_unknown_flag_shows_the_commands_usage(capsys):
+    """argparse leaves unknown words to the top-level parser, whose usage says nothing of the command's flags
+    (fresh-user trial: `plan demo --bogus` printed `usage: wabiz-tui [-h] [--version] COMMAND ...`)."""
+    from wabiz_tui.cli.main import main
+
+    assert main(["plan", "x.yaml", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: wabiz-tui plan") and "plan: unrecognized arguments: --bogus" in err
+    assert main(["health", "x.yaml", "--bogus"]) == 3  # health answers bad input as UNKNOWN
+    assert capsys.readouterr().err.startswith("usage: wabiz-tui health")

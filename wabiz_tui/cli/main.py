@@ -41,6 +41,16 @@ class _Parser(argparse.ArgumentParser):
         raise exc
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, with a flag the command does not know refused by that command's parser, so the
+    usage printed is the command's (argparse leaves unknown words to the top-level parser)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        (commands.choices.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole parser: each module of :data:`COMMANDS` adds its sub-parsers (and their ``run``)."""
     p = _Parser(
@@ -63,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     health = bool(argv) and argv[0] == "health"
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(build_parser(), argv)
     except _BadArguments as exc:
         sys.stderr.write(getattr(exc, "usage", ""))
         return fail(str(exc), HealthExit.UNKNOWN if health else Exit.BAD_INPUT)
