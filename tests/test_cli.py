@@ -98,11 +98,13 @@ def test_sigterm_stops_serve_and_removes_its_temporary_files(tmp_path):
                 profile = Path(line.split(": ", 1)[1].strip())
         assert profile and profile.exists()
         proc.terminate()
-        _, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert "Traceback" not in err
+    # the normal way to stop a served simulator: not "interrupted, run the same command again" (fresh-user trial)
+    assert proc.returncode == 130 and "simulated cluster stopped" in out and "interrupted" not in err, (out, err)
     assert not profile.parent.exists()  # the demo's keys and profile (with secrets) are gone
 
 

@@ -7,6 +7,7 @@ import math
 import tempfile
 from pathlib import Path
 
+from ..domain.exitcodes import Exit
 from .output import HeadlessPrinter, fail
 
 #: Largest --speed factor (every simulated delay multiplied by it): 100 makes a 3 s start take 5 minutes.
@@ -35,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
     if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
         return fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
     if args.serve:
-        return asyncio.run(_serve(args))
+        try:
+            return asyncio.run(_serve(args))
+        except KeyboardInterrupt:  # Ctrl-C/SIGTERM is how a served simulator ends: 130 as the table says, but
+            print("simulated cluster stopped; its files are removed", flush=True)  # nothing to resume
+            return Exit.INTERRUPTED
     if args.multiconnect and not args.headless:
         return fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install)")
     if args.headless:
