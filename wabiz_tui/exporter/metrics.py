@@ -17,7 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, State
 from prometheus_client.registry import Collector
 
 from ..domain.health import ClusterVerdict, Level, NodeVerdict
-from .source import Observation
+from ..workflows.observe import Observation
 
 VERDICTS = ("healthy", "degraded", "failing", "unknown")
 #: the ``kind`` of ``api.client.ApiError``, plus ``format`` (not a health answer) and ``none`` (the poll answered)

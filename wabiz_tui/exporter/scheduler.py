@@ -15,7 +15,7 @@ from ..config.runstate import read_run_state
 from ..domain.model import ClusterProfile
 from ..workflows.monitor import HealthMonitor
 from .metrics import ClusterState
-from .source import poll_health
+from ..workflows.observe import poll_health
 
 
 class ClusterPoller:

@@ -1,7 +1,8 @@
-"""The one place the exporter reads health: :func:`poll_health` wraps ``HealthMonitor.poll_once()``.
+"""One bounded poll as the readers of many clusters see it: :func:`poll_health` wraps ``HealthMonitor.poll_once()``.
 
-Everything else in the exporter works on :class:`Observation`, so when the monitor's poll result changes
-shape only this module follows it.
+The exporter, ``wabiz-tui health --all`` and the TUI's fleet view work on :class:`Observation`, so when the
+monitor's poll result changes shape only this module follows it (moved here from ``exporter/source.py`` so the
+faces that may not import the exporter share it).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from ..domain.health import ClusterVerdict
-from ..workflows.monitor import HealthMonitor
+from .monitor import HealthMonitor
 
 
 @dataclass(frozen=True)
