@@ -22,6 +22,8 @@ def register(sub) -> None:
     mode.add_argument("--headless", action="store_true", help="run the 9 steps without the TUI; exit 0 only if the cluster ends healthy")
     mode.add_argument("--serve", action="store_true", help="run only the simulator until Ctrl-C and print 'profile: <path>'")
     demo.add_argument("--speed", type=float, default=1.0, help="multiply every simulated delay (default 1.0; 0.1 is 10x faster)")
+    demo.add_argument("--name", default="demo",
+                      help="--serve: the cluster's name (default demo); two served clusters need two names")
     demo.add_argument("--workdir", type=Path, help="keep the simulator's files here (default: a temporary directory)")
     demo.add_argument("--multiconnect", action="store_true",
                       help="headless: after the HA steps, the 4 Multiconnect steps (2 shards, a third Coreapp) and a failover drill")
@@ -35,6 +37,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
         return fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
+    if args.name != "demo":
+        from ..domain.validation import check_cluster_name
+
+        problem = check_cluster_name(args.name, "--name")
+        if problem:
+            return fail(str(problem[0]))
+        if not args.serve:
+            return fail("--name goes with --serve (the demo's TUI and --headless run one cluster named demo)")
     if args.serve:
         try:
             return asyncio.run(_serve(args))
@@ -61,7 +71,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from ..demo import start_demo
 
     workdir, tmp = _workdir(args)
-    session = await start_demo(workdir, speed=args.speed)
+    session = await start_demo(workdir, speed=args.speed, name=args.name)
     try:
         session.cluster.on_sms(lambda phone, code: print(f"SMS to {phone}: your WhatsApp code is {code}", flush=True))
         print(f"profile: {session.profile_path}", flush=True)

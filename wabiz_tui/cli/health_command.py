@@ -1,4 +1,5 @@
-"""``wabiz-tui health PROFILE``: judge the cluster once (or ``--watch``), monitoring-plugin exit codes.
+"""``wabiz-tui health PROFILE``: judge the cluster once (or ``--watch``), monitoring-plugin exit codes;
+``health --all`` or ``health PROFILE PROFILE...``: every cluster once, in parallel, the worst code (:mod:`.fleet`).
 
 The poll loop and the printing are :mod:`wabiz_tui.cli.health` (imported only when the command runs: it needs
 the API client).
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..domain.exitcodes import HealthExit
-from .common import add_profile, invalid, load
+from .common import PROFILE_HELP, invalid, load
 from .output import fail
 
 
@@ -17,8 +18,13 @@ def register(sub) -> None:
     """Declare ``health``."""
     health = sub.add_parser("health", help="judge the cluster's health once (exit 0 healthy, 1 degraded, 2 failing)",
                             description="Poll GET /v1/health, judge every node against the profile, print the verdict. "
-                                        "Exit codes: 0 healthy, 1 degraded, 2 failing, 3 the check could not run.")
-    add_profile(health)
+                                        "Exit codes: 0 healthy, 1 degraded, 2 failing, 3 the check could not run. "
+                                        "With --all (every saved profile) or several PROFILEs: one line per cluster, "
+                                        "polled in parallel, and the worst cluster's exit code.")
+    health.add_argument("profiles", nargs="*", metavar="PROFILE", help=PROFILE_HELP)
+    health.add_argument("--all", action="store_true", help="every saved profile, one line each (worst exit code)")
+    health.add_argument("--timeout", type=float, default=10.0,
+                        help="with several clusters: seconds each cluster's poll may take (default 10)")
     health.add_argument("--json", action="store_true", help="print JSON (one object per poll)")
     health.add_argument("--watch", action="store_true", help="keep polling and print every change until Ctrl-C")
     health.add_argument("--interval", type=float, default=5.0, help="seconds between polls with --watch (default 5)")
@@ -32,13 +38,33 @@ def run(args: argparse.Namespace) -> int:
 
     if args.interval <= 0:
         return fail("--interval must be greater than 0 seconds", HealthExit.UNKNOWN)
+    if args.all or len(args.profiles) > 1:
+        return _many(args)
+    if not args.profiles:
+        return fail("give a PROFILE, several, or --all (every saved profile)", HealthExit.UNKNOWN)
     try:
-        profile, _ = load(args.profile)
+        profile, _ = load(args.profiles[0])
     except SystemExit:
         return HealthExit.UNKNOWN
     if invalid(profile):  # a hostname with a tab would otherwise be judged and printed raw, as CRITICAL
         return HealthExit.UNKNOWN
     try:
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _many(args: argparse.Namespace) -> int:
+    import asyncio
+    from .fleet import health_all
+
+    if args.all and args.profiles:
+        return fail("--all checks every saved profile: give PROFILEs or --all, not both", HealthExit.UNKNOWN)
+    if args.watch:
+        return fail("--watch follows one cluster; for many, 'wabiz-tui fleet' shows them live", HealthExit.UNKNOWN)
+    if not args.timeout > 0:
+        return fail("--timeout must be greater than 0 seconds", HealthExit.UNKNOWN)
+    try:
+        return asyncio.run(health_all(args.profiles, as_json=args.json, timeout=args.timeout))
     except KeyboardInterrupt:
         return 130

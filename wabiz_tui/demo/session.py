@@ -128,8 +128,10 @@ def run_demo(workdir: Path, face: Callable[[DemoSession], Awaitable[int]], *, sp
 async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost, ...] = DEMO_HOSTS,
                      spare_hosts: tuple[SimHost, ...] = (SPARE_HOST,), profile_dir: Path | None = None,
                      shared_media: str | None = DEMO_MEDIA_PATH,
-                     db_engine: DbEngine = DbEngine.MYSQL, db_version: str = DEMO_DB_VERSION) -> DemoSession:
-    """Start a simulated cluster under ``workdir`` and save its profile (in ``profile_dir`` or ``workdir``).
+                     db_engine: DbEngine = DbEngine.MYSQL, db_version: str = DEMO_DB_VERSION,
+                     name: str = "demo") -> DemoSession:
+    """Start a simulated cluster under ``workdir`` and save its profile as ``<name>.yaml`` (in ``profile_dir``
+    or ``workdir``); ``name`` is the cluster's name (the profile's ``name:``, the exporter's ``cluster`` label).
 
     ``speed`` scales every simulated delay (0.05 in tests, 1.0 for people). ``spare_hosts`` are
     started too but left out of the profile. ``shared_media`` is a directory mounted on every host like an
@@ -145,13 +147,13 @@ async def start_demo(workdir: Path, *, speed: float = 1.0, hosts: tuple[SimHost,
         if shared_media:
             cluster.share_path(shared_media)
         spare_names = tuple(h.external_hostname for h in spare_hosts)
-        profile = demo_profile(cluster, spare=spare_names)
+        profile = demo_profile(cluster, name, spare=spare_names)
         if db_engine is not DbEngine.MYSQL:
             profile = profile.with_changes(db=replace(profile.db, engine=db_engine, port=5432))
         cluster.set_database(profile.db.hostname, profile.db.port, engine=profile.db.engine.value, version=db_version,
                              username=profile.db.username, password=profile.db.password,
                              user_plugin="mysql_native_password", default_plugin="mysql_native_password")
-        path = save_profile(profile, (profile_dir or workdir) / "demo.yaml")
+        path = save_profile(profile, (profile_dir or workdir) / f"{name}.yaml")
         spares = tuple(host_spec(cluster, h) for h in spare_hosts)
     except BaseException:
         await cluster.stop()

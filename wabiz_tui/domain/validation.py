@@ -365,11 +365,16 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
     return errors
 
 
+def check_cluster_name(value: str, field: str = "name") -> list[FieldError]:
+    """A cluster's name: letters, digits, _ . - (max 63), starting with a letter or digit."""
+    if _NAME_RE.match(value or ""):
+        return []
+    return [FieldError(field, f"{show(value)} is not a cluster name: letters, digits, _ . - (max 63)")]
+
+
 def validate_profile(profile: ClusterProfile, *, registration: bool = False) -> list[FieldError]:
     """Every problem of ``profile`` (``registration=True`` also checks the registration fields)."""
-    errors: list[FieldError] = []
-    if not _NAME_RE.match(profile.name or ""):
-        errors.append(FieldError("name", f"{show(profile.name)} is not a cluster name: letters, digits, _ . - (max 63)"))
+    errors: list[FieldError] = check_cluster_name(profile.name)
     errors += check_version(profile.wa_api_version)
     for i, h in enumerate(profile.hosts):
         errors += check_host(h, i)

@@ -7,12 +7,12 @@ poll took longer): polls of one cluster never overlap, and each poll is bounded 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from ..config.lock import ClusterLock
 from ..config.runstate import read_run_state
 from ..domain.model import ClusterProfile
+from ..workflows.fleet import repeat
 from ..workflows.monitor import HealthMonitor
 from .metrics import ClusterState
 from ..workflows.observe import poll_health
@@ -47,14 +47,7 @@ class ClusterPoller:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; closes the monitor's client at the end."""
         try:
-            while not stop.is_set():
-                began = time.monotonic()
-                await self.poll()
-                wait = max(0.0, self.state.interval - (time.monotonic() - began))
-                try:
-                    await asyncio.wait_for(stop.wait(), wait)
-                except asyncio.TimeoutError:
-                    pass
+            await repeat(self.poll, lambda: self.state.interval, stop)
         finally:
             await self.monitor.aclose()
 

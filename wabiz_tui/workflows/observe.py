@@ -11,7 +11,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from ..domain.health import ClusterVerdict
+from ..domain.health import ClusterVerdict, Level
 from .monitor import HealthMonitor
 
 
@@ -30,7 +30,8 @@ class Observation:
     ``answered_at`` is the epoch time of the poll's end (seconds), ``latency`` its duration in seconds;
     ``verdict`` is None when the poll failed, then ``error_kind`` says why (the ``ApiError.kind`` of
     ``api.client``: unreachable, tls, dns, auth, timeout, http, not_tls, config; ``format`` when the
-    answer was not a health answer). ``findings`` are every diagnosis that holds now.
+    answer was not a health answer) and ``message`` the error in words (``api.client`` errors carry no secret).
+    ``findings`` are every diagnosis that holds now.
     """
 
     answered_at: float
@@ -38,6 +39,7 @@ class Observation:
     verdict: ClusterVerdict | None
     error_kind: str = ""
     findings: tuple[Finding, ...] = ()
+    message: str = ""
 
 
 async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
@@ -47,10 +49,26 @@ async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
     try:
         result = await asyncio.wait_for(monitor.poll_once(), timeout)
     except asyncio.TimeoutError:
-        return Observation(time.time(), time.monotonic() - start, None, "timeout")
-    kind = ""
+        return Observation(time.time(), time.monotonic() - start, None, "timeout",
+                           message=f"no answer within {timeout:g} s")
+    kind, message = "", ""
     if result.verdict is None and result.error is not None:
         # the monitor turns a non-health body into an ApiError of kind http with this message
         kind = "format" if str(result.error).startswith("health answer not understood") else result.error.kind
+        message = str(result.error)
     findings = tuple(Finding(d.key, d.severity) for d in result.current_findings)
-    return Observation(result.polled_at, result.latency, result.verdict, kind, findings)
+    return Observation(result.polled_at, result.latency, result.verdict, kind, findings, message)
+
+
+_VERDICT_OF = {Level.OK: "healthy", Level.STANDBY: "healthy", Level.WAITING: "degraded", Level.WARNING: "degraded",
+               Level.FAILURE: "failing"}
+
+
+def verdict_word(obs: Observation | None) -> str:
+    """healthy / degraded / failing / unknown for a poll (the ``health`` command's exit-code reading: a
+    failed poll is failing, except a profile that cannot be used, which is unknown; no poll yet is unknown)."""
+    if obs is None:
+        return "unknown"
+    if obs.verdict is None:
+        return "unknown" if obs.error_kind == "config" else "failing"
+    return _VERDICT_OF[obs.verdict.level]

@@ -1,0 +1,105 @@
+"""``wabiz-tui health --all`` / ``health P1 P2...`` on two installed simulated clusters (one with a killed
+standby Coreapp), a Webapp that accepts and never answers, and a closed port: one line or JSON object per
+cluster, the worst exit code, and the dead cluster bounded by ``--timeout``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from asyncio.subprocess import PIPE
+
+import pytest
+
+from tests.exporter.helpers import SilentServer, free_port, installed_profile
+from tests.support import SPEED, install_headless
+from wabiz_tui.cli.fleet import worst
+from wabiz_tui.config.paths import app_paths
+from wabiz_tui.config.profile import save_profile
+from wabiz_tui.demo import start_demo
+from wabiz_tui.domain.exitcodes import HealthExit
+
+
+async def cli(capsys, *argv: str) -> tuple[int, str, str, float]:
+    """Run ``wabiz-tui ARGV`` as a process (the simulator answers from this test's event loop meanwhile);
+    ``took`` is the command's wall time in seconds, start-up included."""
+    start = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui.cli", *argv, stdout=PIPE, stderr=PIPE)
+    out, err = await proc.communicate()
+    return proc.returncode, out.decode(), err.decode(), time.monotonic() - start
+
+
+@pytest.fixture
+async def two_clusters(tmp_path):
+    """``milano`` and ``roma``: two demo clusters installed, saved in the app's profiles directory."""
+    saved = app_paths().profiles
+    sessions = []
+    try:
+        for name in ("milano", "roma"):
+            session = await start_demo(tmp_path / name, speed=SPEED, name=name, profile_dir=saved)
+            sessions.append(session)
+            await install_headless(session, tmp_path / name)
+        yield sessions
+    finally:
+        for s in sessions:
+            await s.stop()
+
+
+def test_the_worst_code_is_failing_then_degraded_then_unknown():
+    assert worst([0, 3, 1]) == HealthExit.WARNING
+    assert worst([3, 2, 1]) == HealthExit.CRITICAL
+    assert worst([0, 3]) == HealthExit.UNKNOWN
+    assert worst([0, 0]) == worst([]) == HealthExit.OK
+
+
+async def test_health_all_one_line_per_cluster_worst_code_and_a_dead_cluster_bounded(two_clusters, capsys):
+    milano, roma = two_clusters
+    code, out, err, _ = await cli(capsys, "health", "--all")
+    lines = out.splitlines()
+    assert code == HealthExit.OK, (out, err)
+    assert lines[0].split() == ["CLUSTER", "VERDICT", "SHARDS", "STANDBY", "TOLERATED", "VERSION", "ANSWER"]
+    assert [line.split()[:6] for line in lines[1:]] == [["milano", "healthy", "1/1", "1", "1/1", "2.41.2"],
+                                                      ["roma", "healthy", "1/1", "1", "1/1", "2.41.2"]]
+
+    # roma loses its standby Coreapp: served, but no failure tolerated any more -> degraded, exit 1
+    roma.cluster.kill_container("wa-core-2", "wacore")
+    code, out, err, _ = await cli(capsys, "health", "milano", "roma")
+    assert code == HealthExit.WARNING, out
+    assert out.splitlines()[2].split()[:5] == ["roma", "degraded", "1/1", "0", "0/1"]
+
+    # a Webapp that accepts and never answers, and a closed port: failing, each bounded by --timeout
+    async with SilentServer() as port:
+        save_profile(installed_profile("silent", url=f"https://127.0.0.1:{port}"), app_paths().profiles / "silent.yaml")
+        save_profile(installed_profile("closed", url=f"https://127.0.0.1:{free_port()}"),
+                     app_paths().profiles / "closed.yaml")
+        code, out, err, took = await cli(capsys, "health", "--all", "--json", "--timeout", "1.5")
+    data = json.loads(out)
+    by_name = {c["cluster"]: c for c in data["clusters"]}
+    assert code == data["exit_code"] == HealthExit.CRITICAL
+    assert list(by_name) == ["closed", "milano", "roma", "silent"]  # the saved profiles, sorted by file name
+    assert took < 1.5 + 2.0, f"the silent Webapp held the command {took:.1f} s"
+    assert by_name["silent"]["verdict"] == "failing" and by_name["silent"]["error"]["kind"] == "timeout"
+    assert by_name["closed"]["verdict"] == "failing" and by_name["closed"]["error"]["kind"] == "unreachable"
+    assert by_name["closed"]["shards_served"] is None
+    assert by_name["milano"] | {"answered_at": None, "latency_ms": None, "profile": None} == {
+        "cluster": "milano", "profile": None, "verdict": "healthy", "exit_code": 0, "version": "2.41.2",
+        "shards_served": 1, "shards_expected": 1, "standby_coreapps": 1, "failures_tolerated": 1,
+        "failures_planned": 1, "answered_at": None, "latency_ms": None, "error": None, "findings": []}
+    assert by_name["roma"]["exit_code"] == 1 and by_name["roma"]["failures_tolerated"] == 0
+    assert "Demo-" not in out  # no password of the demo profiles
+
+
+async def test_health_many_refuses_watch_and_reports_a_broken_profile_as_unknown(capsys, tmp_path):
+    code, out, err, _ = await cli(capsys, "health", "--all")
+    assert code == HealthExit.UNKNOWN and "no saved profile" in err
+    (app_paths().profiles).mkdir(parents=True, exist_ok=True)
+    (app_paths().profiles / "broken.yaml").write_text("name: [unclosed\n")
+    code, out, err, _ = await cli(capsys, "health", "--all")
+    assert code == HealthExit.UNKNOWN and out.splitlines()[1].split()[:2] == ["broken", "unknown"]
+    code, out, err, _ = await cli(capsys, "health", "--all", "--watch")
+    assert code == HealthExit.UNKNOWN and "wabiz-tui fleet" in err
+    code, out, err, _ = await cli(capsys, "health", "--all", "broken")
+    assert code == HealthExit.UNKNOWN and "not both" in err
+    code, out, err, _ = await cli(capsys, "health")
+    assert code == HealthExit.UNKNOWN and "--all" in err
