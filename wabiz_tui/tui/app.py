@@ -112,6 +112,7 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         Binding("f4", "operation('logs')", "Logs", priority=True, id="op-logs"),
         Binding("f9", "operation('uninstall')", "Uninstall", priority=True, id="op-uninstall"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
+        Binding("ctrl+k", "switch_cluster", "Clusters", show=False, id="switch-cluster"),
     ]
 
     steps = _Wizard()
@@ -229,6 +230,12 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             if engine is not None and hasattr(engine, "abort"):
                 engine.abort()
         self.exit()
+
+    def action_switch_cluster(self) -> None:
+        """The fleet view of every saved cluster (``fleet_run.leave_for_fleet``: this app ends first)."""
+        from .fleet_run import leave_for_fleet
+
+        leave_for_fleet(self)
 
     # ---- profile and engine -----------------------------------------------------------------
     def set_profile(self, profile: ClusterProfile) -> None:

@@ -34,6 +34,8 @@ def palette_commands(app: WabizApp) -> Iterator[SystemCommand]:
                         lambda: app.show_operation("logs"))
     yield SystemCommand("Uninstall the cluster", "Remove the containers on every host; volumes kept unless asked (F9)",
                         lambda: app.show_operation("uninstall"))
+    yield SystemCommand("Switch cluster", "Every saved cluster, one line each, live; Enter opens one (ctrl+k)",
+                        app.action_switch_cluster)
     yield SystemCommand("Quit", f"Leave wabiz-tui (ctrl+q); run logs stay in {app.log_dir}", app.action_quit)
     if app.faults is not None:
         yield SystemCommand("Demo fault: kill the connected Coreapp",

@@ -24,6 +24,12 @@ def exit_note(app: WabizApp) -> str:
 
 
 def _finish(app: WabizApp) -> int:
+    from .fleet_run import SWITCH_CLUSTER
+
+    if app.return_value == SWITCH_CLUSTER:  # ctrl+k: the fleet view, its cursor on this cluster
+        from .fleet_run import run_fleet_tui, saved_fleet
+
+        return run_fleet_tui(saved_fleet(), selected=Path(app.profile_path).stem if app.profile_path else None)
     print(exit_note(app), flush=True)
     return app.return_code or 0
 

@@ -125,7 +125,8 @@ async def repeat(action: Callable[[], Awaitable[object]], interval: Callable[[],
 
 class FleetWatch:
     """Polls every member on its own schedule (``interval`` seconds between the starts of two polls of one
-    cluster, each poll at most ``timeout`` seconds) and hands each observation to ``on_result(index, obs)``.
+    cluster, each poll at most ``timeout`` seconds) and hands each observation to ``on_result(index, obs)``; a
+    poll that raises (a bug) is observed as error kind ``internal`` and the watch goes on.
 
     ``latest[i]`` is member ``i``'s last observation (None before its first answer, and for a member without
     a profile). ``monitors`` (tests): one per member, default :func:`monitor_for` each profile with ``grace``.
@@ -151,7 +152,12 @@ class FleetWatch:
         """Poll until ``stop`` is set, then close the API clients."""
         async def watch(i: int, monitor: HealthMonitor) -> None:
             async def poll() -> None:
-                obs = self.latest[i] = await poll_health(monitor, self.timeout)
+                try:
+                    obs = await poll_health(monitor, self.timeout)
+                except Exception as exc:  # noqa: BLE001 - one cluster's bug must not stop watching the others
+                    obs = Observation(time.time(), 0.0, None, "internal",
+                                      message=f"the health poll failed unexpectedly: {type(exc).__name__}: {exc}")
+                self.latest[i] = obs
                 on_result(i, obs)
             await repeat(poll, lambda: self.interval, stop, self._wakes[i])
 

@@ -1,0 +1,143 @@
+"""The fleet view (clusters as contexts): rows follow each cluster's answers, Enter opens that cluster's own TUI on
+its monitor, ctrl+k there comes back to the fleet with the cursor on it; snapshots at 80 and 120 columns.
+
+The clusters are stand-in Webapps (``tests/exporter/helpers.FakeWebapp``: answers derived from a node table that
+the test changes) behind the real health path; one profile is unreadable and one Webapp never answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from tests.exporter.helpers import FakeWebapp, SilentServer, installed_profile
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.runner import Run
+from wabiz_tui.tui.fleet_run import SWITCH_CLUSTER, FleetApp, fleet_loop
+from wabiz_tui.tui.screens import fleet as fleet_screen
+from wabiz_tui.workflows.fleet import FleetMember, FleetWatch
+from wabiz_tui.workflows.monitor import HealthMonitor
+
+from .pilot_wait import until
+from .snapshots import FrozenClock, assert_snapshot, frozen_clock
+
+
+def fleet(port: int) -> tuple[list[FleetMember], list[HealthMonitor | None], dict[str, FakeWebapp]]:
+    """milano and roma (stand-in Webapps), bari (a Webapp that never answers), broken (a refused profile)."""
+    webapps = {"milano": FakeWebapp(), "roma": FakeWebapp()}
+    members, monitors = [], []
+    for name in ("milano", "roma"):
+        p = installed_profile(name)
+        members.append(FleetMember(name, Path(f"/profiles/{name}.yaml"), p))
+        monitors.append(webapps[name].monitor(p))
+    bari = installed_profile("bari", url=f"https://127.0.0.1:{port}")
+    members.append(FleetMember("bari", Path("/profiles/bari.yaml"), bari))
+    monitors.append(HealthMonitor(bari))
+    members.append(FleetMember("broken", Path("/profiles/broken.yaml"), None,
+                               "/profiles/broken.yaml: line 1: mapping values are not allowed here"))
+    monitors.append(None)
+    return members, monitors, webapps
+
+
+def cells(app, row: int) -> list[str]:
+    table = app.screen.query_one(DataTable)
+    return [str(c) for c in table.get_row_at(row)]
+
+
+async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
+    async with SilentServer() as port:
+        members, monitors, webapps = fleet(port)
+        app = FleetApp(members, interval=0.2, timeout=1.0, monitors=monitors)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: cells(app, 0)[1] == "healthy" and cells(app, 1)[1] == "healthy",
+                        "milano and roma answered", timeout=5)
+            assert cells(app, 0)[:6] == ["milano", "healthy", "1/1", "1", "1/1", "2.41.2"]
+            assert cells(app, 2)[1] == "waiting"  # bari's first poll still runs: nobody waited for it
+            assert cells(app, 3)[:2] == ["broken", "unknown"] and "mapping values" in cells(app, 3)[6]
+            # roma loses its standby Coreapp: its row (only) turns degraded at its next poll
+            del webapps["roma"].nodes["wa-core-2:c2beef"]
+            await until(pilot, lambda: cells(app, 1)[1] == "degraded", "roma degraded", timeout=5)
+            assert cells(app, 1)[2:5] == ["1/1", "0", "0/1"] and cells(app, 0)[1] == "healthy"
+            await until(pilot, lambda: cells(app, 2)[1] == "failing", "bari's timeout", timeout=5)
+            assert cells(app, 2)[6].startswith("timeout: no answer within 1 s")
+            summary = str(app.screen.query_one("#fleet-summary").render())
+            assert summary.split("  ") == ["1 failing", "1 degraded", "1 unknown", "1 healthy"]
+            # Enter on a refused profile says why and stays
+            await pilot.press("down", "down", "down")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.is_running and app.screen.name == "fleet"
+
+
+async def test_enter_opens_the_cluster_and_ctrl_k_comes_back_to_the_fleet(tmp_path):
+    """The whole loop driven as a user would: fleet, Enter on roma, roma's monitor, ctrl+k, the fleet again with
+    the cursor on roma, ctrl+q."""
+    members, monitors, webapps = fleet(1)
+    members = members[:2]
+    seen: list[tuple[str, object]] = []
+
+    async def on_fleet(app, pilot) -> None:
+        screen = app.screen
+        await until(pilot, lambda: cells(app, 1)[1] == "healthy", "roma answered", timeout=5)
+        if not seen:
+            await pilot.press("down", "enter")
+        else:
+            seen.append(("fleet again, cursor on", members[screen.query_one(DataTable).cursor_row].label))
+            await pilot.press("ctrl+q")
+
+    async def on_cluster(app, pilot) -> None:
+        await until(pilot, lambda: app.screen.name == "monitor", "the monitor", timeout=5)
+        seen.append(("monitor of", app.profile.name))
+        await pilot.press("ctrl+k")
+
+    async def run(app):
+        script = on_fleet if isinstance(app, FleetApp) else on_cluster
+        if isinstance(app, FleetApp):  # the stand-in Webapps, not the profiles' unreachable URLs
+            app._screen_args["monitors"] = [webapps[m.label].monitor(m.profile) for m in members]
+        async with app.run_test(size=(120, 30)) as pilot:
+            await script(app, pilot)
+            await pilot.pause()
+        return app.return_value
+
+    code, last = await fleet_loop(members, interval=0.2, timeout=1.0, run=run,
+                                  make_cluster_app=lambda m: WabizApp(m.profile, profile_path=m.path, start_on="monitor",
+                                                                      log_dir=tmp_path / "logs", monitor_interval=30))
+    assert seen == [("monitor of", "roma"), ("fleet again, cursor on", "roma")]
+    assert code == 0 and last is None
+
+
+async def test_switch_cluster_is_refused_while_an_operation_runs(tmp_path):
+    app = WabizApp(installed_profile("milano"), start_on="monitor", log_dir=tmp_path / "logs", monitor_interval=30)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app.runner.active = Run("upgrade", lambda _outcome: None, heading="Upgrade")  # an operation runs
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert app.is_running and app.return_value is None
+        assert any("Upgrade is running" in n.message for n in app._notifications)
+        app.runner.active = None
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+    assert app.return_value == SWITCH_CLUSTER
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_fleet_snapshot(monkeypatch, size):
+    frozen_clock(monkeypatch)
+    monkeypatch.setattr(fleet_screen, "time", FrozenClock)
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    members, monitors, webapps = fleet(1)
+    del webapps["roma"].nodes["wa-core-2:c2beef"]
+    app = FleetApp(members, interval=5, timeout=1.0, monitors=monitors)
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.updates >= 3, "every cluster's first answer", timeout=5)
+        await screen.on_unmount()  # no more polls: the picture holds still
+        for i, obs in enumerate(screen.watch.latest):  # every answer at the frozen time, as measured
+            if obs is not None:
+                screen.watch.latest[i] = type(obs)(FrozenClock.time(), 0.042, obs.verdict, obs.error_kind,
+                                                   obs.findings, obs.message.split(": All")[0])
+                screen._show_row(i)
+        screen._summarise()
+        await assert_snapshot(pilot, f"fleet-{size[0]}x{size[1]}")
