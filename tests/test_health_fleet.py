@@ -103,3 +103,17 @@ async def test_health_many_refuses_watch_and_reports_a_broken_profile_as_unknown
     assert code == HealthExit.UNKNOWN and "not both" in err
     code, out, err, _ = await cli(capsys, "health")
     assert code == HealthExit.UNKNOWN and "--all" in err
+
+
+async def test_demo_name_is_checked_and_goes_with_serve(capsys):
+    code, out, err, _ = await cli(capsys, "demo", "--serve", "--name", "bad name")
+    assert code == 2 and "--name: 'bad name' is not a cluster name" in err
+    code, out, err, _ = await cli(capsys, "demo", "--name", "milano")
+    assert code == 2 and "--name goes with --serve" in err
+
+
+async def test_fleet_refuses_bad_flags_and_an_empty_fleet(capsys):
+    code, out, err, _ = await cli(capsys, "fleet", "--timeout", "0")
+    assert code == 2 and "--timeout must be greater than 0" in err
+    code, out, err, _ = await cli(capsys, "fleet")
+    assert code == 2 and "no saved profile" in err

@@ -54,17 +54,21 @@ async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
                         "milano and roma answered", timeout=5)
             assert cells(app, 0)[:6] == ["milano", "healthy", "1/1", "1", "1/1", "2.41.2"]
             assert cells(app, 2)[1] == "waiting"  # bari's first poll still runs: nobody waited for it
-            assert cells(app, 3)[:2] == ["broken", "unknown"] and "mapping values" in cells(app, 3)[6]
+            assert cells(app, 3)[:2] == ["broken", "unknown"] and cells(app, 3)[6] == "profile refused"
             # roma loses its standby Coreapp: its row (only) turns degraded at its next poll
             del webapps["roma"].nodes["wa-core-2:c2beef"]
             await until(pilot, lambda: cells(app, 1)[1] == "degraded", "roma degraded", timeout=5)
             assert cells(app, 1)[2:5] == ["1/1", "0", "0/1"] and cells(app, 0)[1] == "healthy"
             await until(pilot, lambda: cells(app, 2)[1] == "failing", "bari's timeout", timeout=5)
-            assert cells(app, 2)[6].startswith("timeout: no answer within 1 s")
+            assert cells(app, 2)[6] == "timeout"
+            await pilot.press("down", "down")  # the detail under the table: the whole error of the selected cluster
+            assert "bari" in str(app.screen.query_one("#fleet-detail").render())
+            assert "timeout: no answer within 1 s" in str(app.screen.query_one("#fleet-detail").render())
+            await pilot.press("down")
+            assert "mapping values" in str(app.screen.query_one("#fleet-detail").render())
             summary = str(app.screen.query_one("#fleet-summary").render())
             assert summary.split("  ") == ["1 failing", "1 degraded", "1 unknown", "1 healthy"]
             # Enter on a refused profile says why and stays
-            await pilot.press("down", "down", "down")
             await pilot.press("enter")
             await pilot.pause()
             assert app.is_running and app.screen.name == "fleet"

@@ -196,15 +196,16 @@ def fleet_row(member: FleetMember, obs: Observation | None) -> FleetRow:
                     f"{v.failures_tolerated}/{v.failures_planned}", version)
 
 
-def answer_text(member: FleetMember, obs: Observation | None, now: float | None = None) -> str:
+def answer_text(member: FleetMember, obs: Observation | None, now: float | None = None, *, full: bool = True) -> str:
     """The answer column: ``in 85 ms`` (``now`` None: just polled) or ``4 s ago``; for a failed poll its error
-    kind and message (``unreachable: ...``); for a refused profile its problem."""
+    kind and message (``unreachable: ...``); for a refused profile its problem. ``full`` False: the error kind
+    alone (``unreachable``, ``profile refused``), for a column that must stay narrow."""
     if member.profile is None:
-        return member.problem
+        return member.problem if full else "profile refused"
     if obs is None:
         return "no answer yet"
     if obs.verdict is None:
-        return f"{obs.error_kind}: {obs.message}" if obs.message else obs.error_kind
+        return f"{obs.error_kind}: {obs.message}" if obs.message and full else obs.error_kind
     if now is None:
         return f"in {obs.latency * 1000:.0f} ms"
     return f"{max(0.0, now - obs.answered_at):.0f} s ago"

@@ -67,7 +67,7 @@ class FleetScreen(Screen):
         yield Header(show_clock=True)
         yield Static(Text.assemble(("Clusters", "bold"), f" · {len(self.members)} cluster(s) · polled every "
                                    f"{self.watch.interval:g} s, at most {self.watch.timeout:g} s each",
-                                   (" · Enter opens one", "dim")), id="fleet-title")
+                                   (" · Enter opens one, ctrl+k there comes back", "dim")), id="fleet-title")
         yield Static(id="fleet-summary")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="fleet-detail")
@@ -95,7 +95,7 @@ class FleetScreen(Screen):
     def _cells(self, i: int) -> list[Text]:
         member, obs = self.members[i], self.watch.latest[i]
         row = fleet_row(member, obs)
-        answer = answer_text(member, obs, time.time())
+        answer = answer_text(member, obs, time.time(), full=False)  # the whole error is in the detail below
         cells = [Text(row.cluster, "bold"), Text(row.verdict, VERDICT_STYLE.get(row.verdict, "")), Text(row.shards),
                  Text(row.standby), Text(row.tolerated), Text(row.version),
                  Text(answer, "red" if obs is not None and obs.verdict is None or member.profile is None else "")]
@@ -111,7 +111,7 @@ class FleetScreen(Screen):
     def _show_row(self, i: int) -> None:
         table = self.query_one(DataTable)
         for (key, _), cell in zip(COLUMNS, self._cells(i)):
-            table.update_cell(str(i), key, cell, update_width=key != "answer")
+            table.update_cell(str(i), key, cell, update_width=True)
         if table.cursor_row == i:
             self._detail()
 
