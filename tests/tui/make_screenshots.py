@@ -6,13 +6,15 @@ Files: 01-hosts-form, 02-review, 03-db-form-error, 04-preflight, 05-start-stream
 07-health-before-registration, 08-registration, 09-final-health, 10-light-theme, then Multiconnect and
 the monitor: 11-multiconnect-shards, 12-multiconnect-final-health, 13-monitor-failover,
 14-monitor-after-failover, then the operations: 15-upgrade-done, 16-logs-collected, 17-uninstall-plan,
-18-uninstall-report, and 19-wizard-80x24 (all ``.svg``).
+18-uninstall-report, 19-wizard-80x24, and 20-fleet (three clusters: healthy, a standby Coreapp killed,
+unreachable) (all ``.svg``). ``--only fleet`` makes the last one alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import replace
 import os
 import sys
 import tempfile
@@ -181,7 +183,42 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
             await session.stop()
             if previous_home is None:
                 os.environ.pop("WABIZ_TUI_HOME", None)
+        saved.append(await fleet_screenshot(out_dir, Path(tmp), speed=speed, text=text))
     return saved
+
+
+async def fleet_screenshot(out_dir: Path, tmp: Path, *, speed: float = 0.3, text: bool = False) -> Path:
+    """``20-fleet.svg``: the fleet view of two demo clusters installed headless (roma with its standby Coreapp
+    killed) and a third whose Webapp port is closed."""
+    from tests.exporter.helpers import free_port
+    from tests.support import install_headless
+    from wabiz_tui.tui.fleet_run import FleetApp
+    from wabiz_tui.workflows.fleet import FleetMember
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sessions = []
+    try:
+        for name in ("milano", "roma"):
+            sessions.append(await start_demo(tmp / name, speed=speed, name=name))
+            await install_headless(sessions[-1], tmp / name)
+        milano, roma = sessions
+        roma.cluster.kill_container("wa-core-2", "wacore")
+        bari = milano.profile.with_changes(name="bari", webapp=replace(milano.profile.webapp,
+                                                                       url=f"https://127.0.0.1:{free_port()}"))
+        members = [FleetMember("bari", tmp / "bari.yaml", bari)] + [FleetMember(s.profile.name, s.profile_path, s.profile)
+                                                                    for s in sessions]
+        app = FleetApp(members, interval=2.0, timeout=5.0)
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(pilot, lambda: all(o is not None for o in app.screen.watch.latest), "every cluster's answer")
+            await pilot.press("down")
+            await pilot.pause(0.5)
+            path = Path(app.save_screenshot("20-fleet.svg", str(out_dir)))
+            if text:
+                (out_dir / "20-fleet.txt").write_text(screen_text(app), encoding="utf-8")
+    finally:
+        for s in sessions:
+            await s.stop()
+    return path
 
 
 async def _type(pilot, app: WabizApp, selector: str, text: str) -> None:
@@ -231,7 +268,13 @@ def main() -> None:
     parser.add_argument("out_dir", nargs="?", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--speed", type=float, default=0.3)
     parser.add_argument("--text", action="store_true", help="also write a plain-text copy of each screen")
+    parser.add_argument("--only", choices=["fleet"], help="make only this screenshot")
     args = parser.parse_args()
+    if args.only == "fleet":
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ.setdefault("WABIZ_TUI_HOME", str(Path(tmp) / "home"))
+            print(asyncio.run(fleet_screenshot(args.out_dir, Path(tmp), speed=args.speed, text=args.text)))
+        return
     for path in asyncio.run(make_screenshots(args.out_dir, speed=args.speed, text=args.text)):
         print(path)
 

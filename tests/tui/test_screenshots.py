@@ -20,7 +20,7 @@ async def test_write_screenshots():
     target = os.environ["WABIZ_SCREENSHOTS"]
     out = ROOT / "screenshots" if target == "1" else Path(target)
     saved = await make_screenshots(out, speed=0.1)
-    assert len(saved) == 20 and all(p.stat().st_size > 1000 for p in saved)
+    assert len(saved) == 21 and all(p.stat().st_size > 1000 for p in saved)
     for path in saved:
         assert "Demo-db-pass-2026" not in path.read_text()
 
@@ -31,7 +31,7 @@ async def test_write_screenshots():
 #: (13, 14: the demo's speed scales it), an image pull's progress (15) or hosts in the order they finished (16, 18).
 STABLE = ("01-hosts-form", "02-review", "03-db-form-error", "07-health-before-registration", "08-registration",
           "10-light-theme", "11-multiconnect-shards", "12-multiconnect-final-health",
-          "17-uninstall-plan", "19-wizard-80x24")
+          "17-uninstall-plan", "19-wizard-80x24", "20-fleet")
 
 
 @pytest.mark.skipif(bool(os.environ.get("WABIZ_SCREENSHOTS")), reason="writing them, not comparing")
