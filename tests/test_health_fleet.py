@@ -117,3 +117,53 @@ async def test_fleet_refuses_bad_flags_and_an_empty_fleet(capsys):
     assert code == 2 and "--timeout must be greater than 0" in err
     code, out, err, _ = await cli(capsys, "fleet")
     assert code == 2 and "no saved profile" in err
+
+
+async def test_poll_fleet_polls_in_parallel_each_bounded_by_its_timeout():
+    """Three Webapps that never answer and one that does: the call lasts one timeout, not three."""
+    from pathlib import Path
+
+    from tests.exporter.helpers import FakeWebapp
+    from wabiz_tui.workflows.fleet import FleetMember, poll_fleet
+    from wabiz_tui.workflows.monitor import HealthMonitor
+
+    async with SilentServer() as port:
+        silent = [installed_profile(f"silent{i}", url=f"https://127.0.0.1:{port}") for i in range(3)]
+        good = installed_profile("good")
+        members = [FleetMember(p.name, Path(f"{p.name}.yaml"), p) for p in (*silent, good)]
+        members.append(FleetMember("broken", None, None, "broken: no such profile file"))
+        monitors = [HealthMonitor(p) for p in silent] + [FakeWebapp().monitor(good), None]
+        start = time.monotonic()
+        observations = await poll_fleet(members, timeout=1.0, monitors=monitors)
+        took = time.monotonic() - start
+    print(f"\nfleet figures: 3 silent Webapps + 1 answering polled in {took:.2f} s (timeout 1 s each)")
+    assert took < 1.8, took
+    assert [o.error_kind for o in observations[:3]] == ["timeout"] * 3
+    assert observations[3].verdict is not None and observations[3].verdict.healthy
+    assert observations[4] is None
+
+
+async def test_the_watch_goes_on_when_one_cluster_poll_raises():
+    from pathlib import Path
+
+    from tests.exporter.helpers import FakeWebapp
+    from wabiz_tui.workflows.fleet import FleetMember, FleetWatch
+
+    good, buggy = installed_profile("good"), installed_profile("buggy")
+    members = [FleetMember(p.name, Path(f"{p.name}.yaml"), p) for p in (buggy, good)]
+    monitors = [FakeWebapp().monitor(buggy), FakeWebapp().monitor(good)]
+
+    async def boom():
+        raise ZeroDivisionError("a bug")
+
+    monitors[0].poll_once = boom
+    watch = FleetWatch(members, interval=0.05, timeout=1.0, monitors=monitors)
+    seen: list[int] = []
+    stop = asyncio.Event()
+    task = asyncio.create_task(watch.run(lambda i, _obs: seen.append(i), stop))
+    while seen.count(1) < 3:
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert watch.latest[0].error_kind == "internal" and "ZeroDivisionError: a bug" in watch.latest[0].message
+    assert seen.count(0) >= 2 and watch.latest[1].verdict is not None
