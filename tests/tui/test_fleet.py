@@ -16,7 +16,7 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.runner import Run
 from wabiz_tui.tui.fleet_run import SWITCH_CLUSTER, FleetApp, fleet_loop
 from wabiz_tui.tui.screens import fleet as fleet_screen
-from wabiz_tui.workflows.fleet import FleetMember, FleetWatch
+from wabiz_tui.workflows.fleet import FleetMember
 from wabiz_tui.workflows.monitor import HealthMonitor
 
 from .pilot_wait import until
@@ -51,15 +51,15 @@ async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
         app = FleetApp(members, interval=0.2, timeout=1.0, monitors=monitors)
         async with app.run_test(size=(120, 30)) as pilot:
             await until(pilot, lambda: cells(app, 0)[1] == "healthy" and cells(app, 1)[1] == "healthy",
-                        "milano and roma answered", timeout=5)
+                        "milano and roma answered", timeout=15)
             assert cells(app, 0)[:6] == ["milano", "healthy", "1/1", "1", "1/1", "2.41.2"]
             assert cells(app, 2)[1] == "waiting"  # bari's first poll still runs: nobody waited for it
             assert cells(app, 3)[:2] == ["broken", "unknown"] and cells(app, 3)[6] == "profile refused"
             # roma loses its standby Coreapp: its row (only) turns degraded at its next poll
             del webapps["roma"].nodes["wa-core-2:c2beef"]
-            await until(pilot, lambda: cells(app, 1)[1] == "degraded", "roma degraded", timeout=5)
+            await until(pilot, lambda: cells(app, 1)[1] == "degraded", "roma degraded", timeout=15)
             assert cells(app, 1)[2:5] == ["1/1", "0", "0/1"] and cells(app, 0)[1] == "healthy"
-            await until(pilot, lambda: cells(app, 2)[1] == "failing", "bari's timeout", timeout=5)
+            await until(pilot, lambda: cells(app, 2)[1] == "failing", "bari's timeout", timeout=15)
             assert cells(app, 2)[6] == "timeout"
             await pilot.press("down", "down")  # the detail under the table: the whole error of the selected cluster
             assert "bari" in str(app.screen.query_one("#fleet-detail").render())
@@ -83,7 +83,7 @@ async def test_enter_opens_the_cluster_and_ctrl_k_comes_back_to_the_fleet(tmp_pa
 
     async def on_fleet(app, pilot) -> None:
         screen = app.screen
-        await until(pilot, lambda: cells(app, 1)[1] == "healthy", "roma answered", timeout=5)
+        await until(pilot, lambda: cells(app, 1)[1] == "healthy", "roma answered", timeout=15)
         if not seen:
             await pilot.press("down", "enter")
         else:
@@ -91,7 +91,7 @@ async def test_enter_opens_the_cluster_and_ctrl_k_comes_back_to_the_fleet(tmp_pa
             await pilot.press("ctrl+q")
 
     async def on_cluster(app, pilot) -> None:
-        await until(pilot, lambda: app.screen.name == "monitor", "the monitor", timeout=5)
+        await until(pilot, lambda: app.screen.name == "monitor", "the monitor", timeout=15)
         seen.append(("monitor of", app.profile.name))
         await pilot.press("ctrl+k")
 
@@ -136,7 +136,7 @@ async def test_fleet_snapshot(monkeypatch, size):
     app = FleetApp(members, interval=5, timeout=1.0, monitors=monitors)
     async with app.run_test(size=size) as pilot:
         screen = app.screen
-        await until(pilot, lambda: screen.updates >= 3, "every cluster's first answer", timeout=5)
+        await until(pilot, lambda: screen.updates >= 3, "every cluster's first answer", timeout=15)
         await screen.on_unmount()  # no more polls: the picture holds still
         for i, obs in enumerate(screen.watch.latest):  # every answer at the frozen time, as measured
             if obs is not None:

@@ -17,7 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, State
 from prometheus_client.registry import Collector
 
 from ..domain.health import ClusterVerdict, Level, NodeVerdict
-from ..workflows.observe import Observation, verdict_word  # noqa: F401 - verdict_word: shared with health --all
+from ..workflows.observe import Observation, verdict_word
 
 VERDICTS = ("healthy", "degraded", "failing", "unknown")
 #: the ``kind`` of ``api.client.ApiError``, plus ``format`` (not a health answer) and ``none`` (the poll answered)
@@ -27,6 +27,8 @@ NODE_ROLES = ("primary_master", "secondary_master", "coreapp", "missing", "unkno
 GATEWAY_STATES = ("connected", "disconnected", "unregistered", "connecting", "uninitialized", "error", "missing", "other")
 #: commands that take the cluster lock (cli/main.py); anything else a lock file says is reported as ``other``
 LOCKING_COMMANDS = ("install", "preflight", "upgrade", "dbupgrade", "uninstall", "multiconnect", "wizard", "logs", "drill")
+
+
 def expected_role(node: NodeVerdict) -> str:
     """``master``, ``coreapp`` or ``unplanned`` from the verdict row's expected role."""
     if node.expected_role == "coreapp":
