@@ -48,7 +48,7 @@ def cells(app, row: int) -> list[str]:
 async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
     async with SilentServer() as port:
         members, monitors, webapps = fleet(port)
-        app = FleetApp(members, interval=0.2, timeout=1.0, monitors=monitors)
+        app = FleetApp(members, interval=0.2, timeout=3.0, monitors=monitors)
         async with app.run_test(size=(120, 30)) as pilot:
             await until(pilot, lambda: cells(app, 0)[1] == "healthy" and cells(app, 1)[1] == "healthy",
                         "milano and roma answered", timeout=15)
@@ -63,7 +63,7 @@ async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
             assert cells(app, 2)[6] == "timeout"
             await pilot.press("down", "down")  # the detail under the table: the whole error of the selected cluster
             assert "bari" in str(app.screen.query_one("#fleet-detail").render())
-            assert "timeout: no answer within 1 s" in str(app.screen.query_one("#fleet-detail").render())
+            assert "timeout: no answer within 3 s" in str(app.screen.query_one("#fleet-detail").render())
             await pilot.press("down")
             assert "mapping values" in str(app.screen.query_one("#fleet-detail").render())
             summary = str(app.screen.query_one("#fleet-summary").render())
