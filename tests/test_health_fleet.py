@@ -14,11 +14,10 @@ import pytest
 
 from tests.exporter.helpers import SilentServer, free_port, installed_profile
 from tests.support import SPEED, install_headless
-from wabiz_tui.cli.fleet import worst
 from wabiz_tui.config.paths import app_paths
 from wabiz_tui.config.profile import save_profile
 from wabiz_tui.demo import start_demo
-from wabiz_tui.domain.exitcodes import HealthExit
+from wabiz_tui.domain.exitcodes import HealthExit, worst_health as worst
 
 
 async def cli(capsys, *argv: str) -> tuple[int, str, str, float]:

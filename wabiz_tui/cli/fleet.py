@@ -2,9 +2,7 @@
 ``wabiz-tui health --all | PROFILE PROFILE...``: the same once, one line (or one JSON object) per cluster.
 
 Exit code of ``health`` over many clusters: the worst cluster's, in the order failing (2) > degraded (1) >
-unknown (3) > healthy (0) — a failing cluster is what must page, a profile that cannot be checked is reported
-but does not hide one (the aggregation of check_multi: "the child return code with the highest severity
-becomes the parent's return code").
+unknown (3) > healthy (0) (``domain.exitcodes.worst_health``).
 """
 
 from __future__ import annotations
@@ -14,20 +12,11 @@ import json
 import sys
 import time
 
-from ..domain.exitcodes import HealthExit
+from ..domain.exitcodes import HealthExit, worst_health
 
 #: a verdict word (``workflows.observe.verdict_word``) -> the ``health`` exit code
 EXIT_OF = {"healthy": HealthExit.OK, "degraded": HealthExit.WARNING, "failing": HealthExit.CRITICAL,
            "unknown": HealthExit.UNKNOWN}
-#: exit codes from the least to the most severe
-SEVERITY = (HealthExit.OK, HealthExit.UNKNOWN, HealthExit.WARNING, HealthExit.CRITICAL)
-
-
-def worst(codes) -> int:
-    """The most severe of ``codes`` (:data:`SEVERITY`); OK for none."""
-    return int(max(codes, key=SEVERITY.index, default=HealthExit.OK))
-
-
 def register(sub) -> None:
     """Declare ``fleet``."""
     p = sub.add_parser("fleet", help="every saved cluster (or the ones given) in one live screen; Enter opens one",
@@ -111,9 +100,9 @@ async def health_all(names, *, as_json: bool, timeout: float) -> int:
               file=sys.stderr)
         return int(HealthExit.UNKNOWN)
     observations = await poll_fleet(members, timeout=timeout)
-    code = worst(EXIT_OF[fleet_row(m, o).verdict] for m, o in zip(members, observations))
+    code = worst_health(EXIT_OF[fleet_row(m, o).verdict] for m, o in zip(members, observations))
     if as_json:
-        print(json.dumps({"exit_code": code, "clusters": [fleet_dict(m, o) for m, o in zip(members, observations)]}))
+        print(json.dumps({"exit_code": int(code), "clusters": [fleet_dict(m, o) for m, o in zip(members, observations)]}))
     else:
         print_lines(members, observations)
-    return code
+    return int(code)

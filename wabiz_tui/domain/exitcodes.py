@@ -8,6 +8,7 @@ Monitoring Plugins Development Guidelines, "Plugin Return Codes" (0 OK, 1 WARNIN
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 
@@ -37,6 +38,17 @@ class HealthExit(IntEnum):
     WARNING = 1
     CRITICAL = 2
     UNKNOWN = 3
+
+
+#: ``health`` codes from the least to the most severe: over many clusters the worst one answers (a failing
+#: cluster is what must page; a profile that cannot be checked must not hide it). The aggregation of check_multi:
+#: "the child return code with the highest severity becomes the parent (check_multi) plugin return code".
+HEALTH_SEVERITY = (HealthExit.OK, HealthExit.UNKNOWN, HealthExit.WARNING, HealthExit.CRITICAL)
+
+
+def worst_health(codes: Iterable[int]) -> HealthExit:
+    """The most severe of ``codes`` (:data:`HEALTH_SEVERITY`); OK for none."""
+    return max((HealthExit(c) for c in codes), key=HEALTH_SEVERITY.index, default=HealthExit.OK)
 
 
 #: (code, name, meaning) rows of the README's table, in order.
