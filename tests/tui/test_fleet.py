@@ -6,6 +6,7 @@ the test changes) behind the real health path; one profile is unreadable and one
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,9 @@ async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
             await pilot.press("enter")
             await pilot.pause()
             assert app.is_running and app.screen.name == "fleet"
+            await until(pilot, lambda: cells(app, 0)[1] == "healthy", "another poll")  # bari's next poll is in flight
+            left = time.monotonic()
+        assert time.monotonic() - left < 2.0, "leaving waited for the silent cluster's poll"
 
 
 async def test_enter_opens_the_cluster_and_ctrl_k_comes_back_to_the_fleet(tmp_path):

@@ -61,7 +61,7 @@ class FleetScreen(Screen):
         self.selected = selected
         self.updates = 0
         self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._watch_task: asyncio.Task | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
@@ -83,14 +83,16 @@ class FleetScreen(Screen):
         table.move_cursor(row=start)
         self._summarise()
         self._detail()
-        self._task = asyncio.get_running_loop().create_task(self.watch.run(self._on_result, self._stop),
+        self._watch_task = asyncio.get_running_loop().create_task(self.watch.run(self._on_result, self._stop),
                                                             name="fleet-watch")
         self.set_interval(1.0, self._refresh_ages)
 
     async def on_unmount(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            await asyncio.wait({self._task}, timeout=6)  # the clients close; never raises
+        if self._watch_task is not None:
+            # cancelled, not awaited to its end: a silent cluster's poll in flight must not delay leaving
+            self._watch_task.cancel()
+            await asyncio.wait({self._watch_task}, timeout=6)  # the clients close; never raises
 
     def _cells(self, i: int) -> list[Text]:
         member, obs = self.members[i], self.watch.latest[i]
