@@ -47,12 +47,12 @@ class ShardsScreen(StepScreen):
         current = self.wapp.profile.shards
         value = current if current > 1 and current in ALLOWED_SHARDS else DEFAULT_SHARDS
         with VerticalScroll(id="shards-form", classes="form"):
-            with Horizontal(classes="form-line"):
-                with Vertical(classes="field-box w-mid"):
-                    yield Label("Shards (POST /v1/account/shards)", classes="field-label")
+            with Horizontal(classes="form-line", id="shards-line"):
+                with Vertical(classes="field-box", id="shards-box"):
+                    yield Label("Shards: 1, 2, 4, 8, 16 or 32", classes="field-label")
                     yield Select([(str(n), n) for n in ALLOWED_SHARDS], value=value, allow_blank=False,
                                  id="shards", compact=True)
-                yield Static("", id="cluster-now", classes="hint w-wide")
+                yield Static("", id="cluster-now", classes="hint")
             yield Static("Checking…", id="shard-check")
             yield Static("shards + X Coreapps tolerate X Coreapp failures. Setting shards briefly disrupts the "
                          "number's connections: you will be asked to confirm. Step M3 adds the standby.",
