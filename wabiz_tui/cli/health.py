@@ -19,6 +19,8 @@ from ..config.runstate import read_run_state
 from ..workflows.monitor import HealthMonitor, PollResult
 
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
+#: ``ApiError.kind`` of a Webapp that gives no answer at all (a cluster never installed has no Webapp listening)
+NO_ANSWER = ("unreachable", "timeout")
 
 
 def exit_code(result: PollResult) -> int:
@@ -78,7 +80,7 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll.
 
     ``install_hint`` (the profile is not installed, e.g. ``wabiz-tui install demo.yaml``): a first poll that
-    gets no answer is reported as "not installed" with that next action and UNKNOWN (3), not as an outage.
+    gets no answer at all (:data:`NO_ANSWER`) is reported as "not installed" with that next action and UNKNOWN (3), not as an outage.
     """
     monitor = HealthMonitor(profile, interval=interval)
     started = (read_run_state(profile) or {}).get("started_at")
@@ -88,7 +90,7 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
         first = True
         async with aclosing(monitor.results()) as polls:
             async for result in polls:
-                if first and install_hint and result.verdict is None:
+                if first and install_hint and result.error is not None and result.error.kind in NO_ANSWER:
                     if as_json:
                         print(json.dumps(result_dict(result) | {"exit_code": EXIT_UNKNOWN}), flush=True)
                     else:
