@@ -27,10 +27,18 @@ class CountingMulticonnect:
 
     def __init__(self, profile, *, emit) -> None:
         self.profile = profile
+        self.emit = emit
 
     async def check_shards(self, shards: int):
         CountingMulticonnect.checked.append(shards)
         return SimpleNamespace(errors=(), warnings=(), running_coreapps=8)
+
+    async def set_shards(self, shards: int, *, confirmed: bool) -> bool:
+        from wabiz_tui.workflows.events import StepFinished, StepStarted
+
+        self.emit(StepStarted(1, "Set shards", (), procedure="multiconnect"))
+        self.emit(StepFinished(1, confirmed, f"{shards} shard(s) set", procedure="multiconnect"))
+        return confirmed
 
     async def close(self) -> None:
         pass
@@ -60,6 +68,20 @@ async def test_m1_shard_selector_is_on_screen_and_sets_any_allowed_count(tmp_pat
         assert select.value == 8 and app.screen.shards == 8
         assert CountingMulticonnect.checked[-1] == 8
         assert "8 shard(s) can be set" in str(app.screen.query_one("#shard-check").render())
+        # set: "Cluster now" says the new count (issue 17.6: it still said 1/1 shard)
+        await pilot.press("ctrl+r")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.screen.name != "step10":
+                break
+        await pilot.press("y")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.state(10) is StepState.DONE:
+                break
+        await pilot.pause()
+        assert app.state(10) is StepState.DONE
+        assert "8 shard(s) set" in str(app.screen.query_one("#cluster-now").render())
 
 
 @pytest.mark.parametrize("room", [17, 8])
@@ -156,3 +178,41 @@ async def test_quit_is_once_in_the_palette(tmp_path):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert titles.count("Quit") == 1, titles
         assert "Keys" in titles  # Textual's own commands that we do not replace are kept
+
+
+async def test_step_9_shows_the_monitors_newer_verdict_after_a_failover(tmp_path, monkeypatch):
+    """Trial: after a failover seen on the monitor, step 9 still showed the roles of its own, older check."""
+    import time
+
+    from wabiz_tui.tui.screens.monitor import MonitorScreen
+    from wabiz_tui.tui.widgets.health_table import HealthPanel
+    from wabiz_tui.workflows.monitor import PollResult
+
+    from .fake_engine import verdict
+    from .test_snapshots import failing_verdict
+
+    async def no_polling(_screen) -> None:
+        return None
+
+    monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=SIZES["120x40"]) as pilot:
+        await pilot.pause()
+        monitor = app.screen
+        assert monitor.name == "monitor"
+        await pilot.press("f2")
+        await pilot.pause()
+        app.goto_step(9)
+        await pilot.pause()
+        step9 = app.screen
+        before = verdict(True)
+        step9.show_health(before)  # the step's own check
+        after = failing_verdict()
+        monitor.show_result(PollResult(polled_at=time.time() + 1, latency=0.04, verdict=after))
+        app.goto_step(8)
+        await pilot.pause()
+        app.goto_step(9)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is step9 and step9.query_one(HealthPanel).verdict is after
+        assert "from the health monitor" in str(step9.query_one("#health-as-of").render())

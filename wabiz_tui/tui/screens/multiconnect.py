@@ -42,6 +42,8 @@ class ShardsScreen(StepScreen):
         super().__init__(step)
         self.last_check: Any = None
         self.confirming = False
+        #: the shard count of the last ``set_shards`` this screen started (0: none)
+        self.set_to = 0
 
     def compose_body(self) -> ComposeResult:
         current = self.wapp.profile.shards
@@ -80,6 +82,14 @@ class ShardsScreen(StepScreen):
 
     def show_health(self, verdict: Any) -> None:
         self.query_one("#cluster-now", Static).update(Text(f"Cluster now: {verdict.headline}", style="dim"))
+
+    def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
+        super().step_ended(ok, summary, next_action, cancelled=cancelled)
+        if ok:  # the verdict shown was taken before the change (issue 17.6: it still said "1/1 shard")
+            self.query_one("#cluster-now", Static).update(Text(
+                f"Cluster now: {self.set_to or self.wapp.profile.shards} shard(s) set; step M2 checks that every "
+                "shard is served.",
+                style="dim"))
 
     # ---- checks --------------------------------------------------------------------------------
     async def _check(self, shards: int) -> Any:
@@ -140,6 +150,7 @@ class ShardsScreen(StepScreen):
                                  style="bold yellow"))
             return
         mc = self.wapp.ensure_mc_workflow()
+        self.set_to = shards
         self.wapp.start_step(self.number, lambda: mc.set_shards(shards, confirmed=True), hosts=())
 
 
