@@ -15,6 +15,7 @@ from wabiz_tui.tui.widgets.key_footer import fit_keys, key_width
 from wabiz_tui.tui.widgets.step_list import StepItem
 
 from .fake_engine import FakeHaInstall
+from .pilot_wait import until
 from .test_snapshots import make_app, show_step
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40), "200x50": (200, 50)}
@@ -70,17 +71,10 @@ async def test_m1_shard_selector_is_on_screen_and_sets_any_allowed_count(tmp_pat
         assert "8 shard(s) can be set" in str(app.screen.query_one("#shard-check").render())
         # set: "Cluster now" says the new count (issue 17.6: it still said 1/1 shard)
         await pilot.press("ctrl+r")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if app.screen.name != "step10":
-                break
+        await until(pilot, lambda: app.screen.name != "step10", "the confirmation dialog")
         await pilot.press("y")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if app.state(10) is StepState.DONE:
-                break
+        await until(pilot, lambda: app.state(10) is StepState.DONE, "M1 done")
         await pilot.pause()
-        assert app.state(10) is StepState.DONE
         assert "8 shard(s) set" in str(app.screen.query_one("#cluster-now").render())
 
 
@@ -131,12 +125,8 @@ async def test_a_step_with_no_host_work_does_not_end_with_0_of_n_hosts(tmp_path)
     async with app.run_test(size=SIZES["120x40"]) as pilot:
         await show_step(app, pilot, 4)
         await pilot.press("ctrl+r")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if app.state(4) is StepState.DONE:
-                break
+        await until(pilot, lambda: app.state(4) is StepState.DONE, "step 4 done")
         await pilot.pause()
-        assert app.state(4) is StepState.DONE
         elapsed = str(app.screen.query_one("#elapsed").render())
         assert "hosts" not in elapsed, elapsed
 
