@@ -7,7 +7,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-
 from textual.widgets import Static
 
 from ..steps import StepState
