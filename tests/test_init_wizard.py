@@ -110,3 +110,74 @@ def test_section_of_maps_field_paths():
     assert init_wizard.section_of("db.hostname") == "database"
     assert init_wizard.section_of("registration.pin") == "registration"
     assert init_wizard.section_of("wa_api_version") == "cluster"
+
+
+def _without_role(seq, role):
+    """``answers()`` with the hosts of ``role`` left out (the "Add another host?" answers fixed up)."""
+    out, i = seq[:2], 2
+    hosts = []
+    while isinstance(seq[i], str) and seq[i].startswith("wa-"):
+        hosts.append(seq[i:i + 8])
+        i += 8
+    kept = [h for h in hosts if h[6] != [role]]
+    for n, h in enumerate(kept):
+        out += h[:7] + [n < len(kept) - 1]
+    return out + seq[i:]
+
+
+def test_missing_roles_are_said_as_soon_as_the_hosts_are_entered(monkeypatch, capsys):
+    """Before: a cluster without a Coreapp was reported after the database, media, Webapp and registration
+    questions (~20 of them). Now at the end of the hosts, with an offer to add one there."""
+    seq = _without_role(answers(), "coreapp")
+    at = seq.index("MYSQL")
+    seq[at:at] = [True, "wa-core-1", "127.0.0.14", "22", "wa", "", "/home/wa/biz", ["coreapp"], False]
+    script = Script(seq)
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    out = capsys.readouterr().out
+    assert "hosts: no host runs a Coreapp" in out
+    offer = script.asked.index("Add a host for it now?")
+    assert offer < script.asked.index("Database engine (WA_DB_ENGINE)")
+    assert script.asked[offer + 1].startswith("Host 4: EXTERNAL_HOSTNAME")
+    profile = load_profile(app_paths().profiles / "prod.yaml")
+    assert [h.external_hostname for h in profile.hosts][-1] == "wa-core-1"
+    assert not script.answers
+
+
+def test_a_key_file_that_does_not_exist_is_refused_with_the_field_and_the_fix(monkeypatch, tmp_path):
+    key = tmp_path / "id_ed25519"
+    key.write_text("not read by init\n")
+    seq = answers()
+    seq[2 + 4] = str(tmp_path / "no-such-key")
+    seq.insert(2 + 5, str(key))
+    script = Script(seq)
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    why = dict(script.refusals)["  private key file (empty: use the SSH agent and default keys)"]
+    assert why.startswith("hosts[0].ssh.key_file: ") and "does not exist on this machine" in why
+    assert "leave it empty to use the SSH agent" in why
+    assert load_profile(app_paths().profiles / "prod.yaml").hosts[0].ssh.key_file == str(key)
+
+
+def test_no_to_ask_again_keeps_the_answers_for_the_next_init(monkeypatch, capsys):
+    """Before: "No" to "Ask the database section again?" threw every answer away."""
+    seq = answers()
+    seq[seq.index("db.internal")] = "wa-core-1"  # a compute host: refused by the profile check
+    seq = seq[:-1] + [False]  # "Ask the database section again?" -> No
+    Script(seq).install(monkeypatch)
+    assert init_wizard.run_init() == 1
+    draft = init_wizard.draft_path()
+    assert str(draft) in capsys.readouterr().out
+    assert oct(draft.stat().st_mode & 0o777) == "0o600"
+    assert not (app_paths().profiles / "prod.yaml").exists()
+    # the next init continues from the draft: only the database questions, then save
+    redo = ["MYSQL", "db.internal", "3306", "waent", "Str0ng-pass"]
+    script = Script([True, True, *redo, True])
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    assert script.asked[0].startswith("Continue from the answers kept in")
+    assert not any(m.startswith(("Host ", "Cluster name", "Registration")) for m in script.asked)
+    profile = load_profile(app_paths().profiles / "prod.yaml")
+    assert profile.db.hostname == "db.internal" and len(profile.hosts) == 5 and profile.registration.cert == "QUJD"
+    assert profile.db.password == "Str0ng-pass" and not draft.exists()
+    assert not script.answers

@@ -29,10 +29,14 @@ async def test_install_needs_yes_then_asks_for_the_code_then_finishes(demo):
     code, out, err = await finish(await start("install", profile, "--yes"))
     assert code == 5, out + err  # stdin is closed: fail fast with what to do, never hang
     assert "a registration code was sent to +1 6315550000" in out and "--code NNNNNN" in out
+    # exit 5 is "needs input", not a failure (issue 17 trial): the step says what it waits for
+    assert "  step 8 needs the registration code: run again with --code NNNNNN" in out and "FAILED" not in out, out
     sms = demo.cluster.sms_outbox[-1][1]
     code, out, err = await finish(await start("install", profile, "--yes", "--code", sms))
     assert code == 0, out + err
-    assert "resuming:" in out and "a code was requested in an earlier run" in out
+    assert "a code was requested in an earlier run" in out
+    # the resume says where it resumes from, and not as a "step 0" (issue 17 trial)
+    assert out.startswith("resuming from step 8: an earlier run completed up to step 7") and "step 0" not in out, out
     assert "step 5 wa-core-1: ok" in out and out.strip().splitlines()[-1].startswith("verdict: HA healthy")
     recap = out[out.index("recap:"):].splitlines()
     assert "  wa-core-1: ok=0 failed=0, 5 already done" in recap  # steps 1-3, 5, 6 re-checked (4 has no host work)

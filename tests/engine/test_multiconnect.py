@@ -20,7 +20,9 @@ async def test_four_steps_then_drill(installed, tmp_path):
     mc = Multiconnect(installed.profile, emit=events, settings=settings)
     try:
         assert await mc.set_shards(2, confirmed=True), events.text()
-        assert any(isinstance(e, Finding) and "no standby" in e.title for e in events)
+        standby = [e for e in events if isinstance(e, Finding) and "no standby" in e.title]
+        # the wizard calls the new-Coreapp step M3 (issue 17.6: the hint said "step 3")
+        assert standby and all("step M3" in e.title and "step M3" in e.remedy for e in standby)
         assert await mc.health_served()
         assert mc.last_verdict.shards_served == 2 and mc.last_verdict.level is Level.WARNING
         assert await mc.add_coreapp(installed.spare_hosts[0])

@@ -146,6 +146,9 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
                 await pilot.press("ctrl+n")                          # M1: set shards
                 await _until(pilot, lambda: "Coreapp(s) run" in str(app.screen.query_one("#shard-check").render()),
                              "the live shard check")
+                selector = app.screen.query_one("#shards").region  # issue 17.2: it was 1 column wide, 0 lines high
+                if selector.width < 10 or selector.height < 1:
+                    raise RuntimeError(f"the shard selector is not on screen: {selector}")
                 await shot("11-multiconnect-shards")
                 await pilot.press("ctrl+r")
                 await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")

@@ -96,7 +96,8 @@ async def test_a_preflight_failure_blocks_step_5_until_fixed(tmp_path, fault):
             await pilot.pause()
             await pilot.press("ctrl+n")
             await settle(app, pilot)
-            assert app.state(5) is StepState.FAILED
+            assert app.state(5) is StepState.BLOCKED
+            assert "blocked" in str(app.screen.query_one("#step-item-5").render())
             table = app.screen.query_one(PreflightTable)
             failures = table.failures()
             assert failures and all(f.startswith("wa-core-1 ") for f in failures), failures
@@ -110,7 +111,7 @@ async def test_a_preflight_failure_blocks_step_5_until_fixed(tmp_path, fault):
             # Next again re-runs the checks (still failing): step 5 itself never starts
             await pilot.press("ctrl+n")
             await settle(app, pilot)
-            assert app.state(5) is StepState.FAILED
+            assert app.state(5) is StepState.BLOCKED
             assert not any("up -d" in line for line in pane_lines(app))
             # fixed on the host: ctrl+r re-runs the checks, which pass
             if fault == "port":

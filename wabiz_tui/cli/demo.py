@@ -77,7 +77,7 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"profile: {session.profile_path}", flush=True)
         for spare in session.spare_hosts:
             print(f"spare host: {spare.external_hostname} ssh 127.0.0.1:{spare.ssh.port} user {spare.ssh.user} key "
-                  f"{spare.ssh.key_file} (for Multiconnect step 3: wabiz-tui multiconnect {session.profile_path} --shards 2 "
+                  f"{spare.ssh.key_file} (for Multiconnect step M3: wabiz-tui multiconnect {session.profile_path} --shards 2 "
                   f"--add-host {spare.external_hostname} --ssh 127.0.0.1:{spare.ssh.port} --key {spare.ssh.key_file} --yes)",
                   flush=True)
         print("simulated cluster running; press Ctrl-C to stop", flush=True)

@@ -19,6 +19,8 @@ from ..config.runstate import read_run_state
 from ..workflows.monitor import HealthMonitor, PollResult
 
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
+#: ``ApiError.kind`` of a Webapp that gives no answer at all (a cluster never installed has no Webapp listening)
+NO_ANSWER = ("unreachable", "timeout")
 
 
 def exit_code(result: PollResult) -> int:
@@ -74,8 +76,12 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
         print(f"  [{d.key}] {d.title} — {d.next_action}", file=out)
 
 
-async def run_health(profile, *, as_json: bool, watch: bool, interval: float) -> int:
-    """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll."""
+async def run_health(profile, *, as_json: bool, watch: bool, interval: float, install_hint: str = "") -> int:
+    """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll.
+
+    ``install_hint`` (the profile is not installed, e.g. ``wabiz-tui install demo.yaml``): a first poll that
+    gets no answer at all (:data:`NO_ANSWER`) is reported as "not installed" with that next action and UNKNOWN (3), not as an outage.
+    """
     monitor = HealthMonitor(profile, interval=interval)
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
@@ -84,6 +90,13 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float) ->
         first = True
         async with aclosing(monitor.results()) as polls:
             async for result in polls:
+                if first and install_hint and result.error is not None and result.error.kind in NO_ANSWER:
+                    if as_json:
+                        print(json.dumps(result_dict(result) | {"exit_code": EXIT_UNKNOWN}), flush=True)
+                    else:
+                        print(f"UNKNOWN: {profile.name} is not installed (no install of it is recorded here): "
+                              f"run {install_hint} first", flush=True)
+                    return EXIT_UNKNOWN
                 if first or result.new_entries or as_json:
                     _print(result, as_json, first=first)
                 first = False

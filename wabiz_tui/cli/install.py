@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                     return code
                 print("  the code has 6 digits, e.g. 123456: type it again (Ctrl-C to stop; run again later to resume)")
         needs_code = True
+        printer.waiting_for = "the registration code"  # exit 5 (needs input): the step did not fail
         raise WorkflowError(f"a registration code was sent to +{profile.registration.cc} {profile.registration.phone_number}",
                             f"run again with --code NNNNNN: wabiz-tui install {args.profile} --yes --code NNNNNN")
 

@@ -49,7 +49,10 @@ class HeadlessPrinter:
     def __init__(self, verbose: bool, progress: bool = False):
         self.verbose = verbose
         self.progress = progress
-        self.step = "step 0"
+        #: the step the lines are about ("" before the first step: e.g. the resume notice)
+        self.step = ""
+        #: what the command stopped to wait for (e.g. "the registration code"): a step ended for it is not FAILED
+        self.waiting_for = ""
         self._last_progress: dict[str, float] = {}
         self._tally: dict[str, dict[str, int]] = {}
 
@@ -92,7 +95,10 @@ class HeadlessPrinter:
             if event.evidence:
                 print(f"    evidence: {event.evidence}", flush=True)
         elif isinstance(event, ev.Message) and (self.verbose or event.notice):
-            print(f"  {self.step}: {event.text}", flush=True)
+            print(f"  {self.step}: {event.text}" if self.step else event.text, flush=True)
+        elif isinstance(event, ev.StepFinished) and not event.ok and self.waiting_for:
+            print(f"  {self._label(event)} needs {self.waiting_for}: {event.next_action or 'run again'} ({event.summary})",
+                  flush=True)
         elif isinstance(event, ev.StepFinished):
             mark = "done" if event.ok else "FAILED"
             print(f"  {self._label(event)} {mark}: {event.summary}" + (f" (next: {event.next_action})" if event.next_action and not event.ok else ""),

@@ -382,5 +382,4 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
 
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield from palette_commands(self)
+        yield from palette_commands(self, super().get_system_commands(screen))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -13,8 +13,19 @@ if TYPE_CHECKING:
     from .app import WabizApp
 
 
-def palette_commands(app: WabizApp) -> Iterator[SystemCommand]:
-    """Every wabiz-tui command: wizard navigation, logs, theme, monitor, operations, demo faults, steps."""
+def palette_commands(app: WabizApp, inherited: Iterable[SystemCommand] = ()) -> Iterator[SystemCommand]:
+    """Every wabiz-tui command: wizard navigation, logs, theme, monitor, operations, demo faults, steps.
+
+    ``inherited`` (Textual's own system commands) are yielded first, except those that one of ours
+    replaces under the same title (Textual's "Quit" beside ours made "Quit" appear twice).
+    """
+    ours = list(_commands(app))
+    titles = {c.title for c in ours}
+    yield from (c for c in inherited if c.title not in titles)
+    yield from ours
+
+
+def _commands(app: WabizApp) -> Iterator[SystemCommand]:
     yield SystemCommand("Next step", "Run this step if needed, else go to the next (ctrl+n)", app.action_next_step)
     yield SystemCommand("Previous step", "Go back one step (ctrl+b)", app.action_back)
     yield SystemCommand("Run / retry step", "Run the step or operation on screen (ctrl+r)", app.action_run_step)

@@ -16,6 +16,8 @@ class StepState(str, Enum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    #: Not run: a check before it (the preflight of step 5) refused to let it start.
+    BLOCKED = "blocked"
 
 
 #: Group names shown in the step list.
@@ -24,6 +26,23 @@ MC_GROUP = "Multiconnect"
 #: The procedures of the wizard's steps, as their engines name them in ``StepStarted.procedure``.
 HA_PROCEDURE = "install"
 MC_PROCEDURE = "multiconnect"
+
+
+#: Shorter names for the step list (sidebar) when a step's whole title does not fit: step key → (short, tiny).
+#: ``short`` fits the 120-column sidebar with the state word (17 characters), ``tiny`` the 80-column one (8).
+SHORT_TITLES: dict[str, tuple[str, str]] = {
+    "directory": ("Working directory", "Work dir"),
+    "files": ("Config files", "Files"),
+    "db_env": ("Database (db.env)", "db.env"),
+    "media": ("Media volume", "Media"),
+    "start": ("Start the client", "Start"),
+    "containers": ("Containers up", "Running"),
+    "health": ("Health check", "Health"),
+    "register": ("Register", "Register"),
+    "health2": ("Health check 2", "Health 2"),
+    "shards": ("Set shards", "Shards"),
+    "add_coreapp": ("One more Coreapp", "+Coreapp"),
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,18 @@ class StepTitle:
     def tag(self) -> str:
         """The short label: ``label`` or the number."""
         return self.label or str(self.number)
+
+    def names(self) -> tuple[str, ...]:
+        """The step's names, longest first: its title, then the short ones of :data:`SHORT_TITLES`."""
+        return (self.title, *SHORT_TITLES.get(self.key, ()))
+
+    def name_within(self, width: int) -> str:
+        """The longest of :meth:`names` that fits ``width`` characters; the shortest cut with ``…`` when none fits."""
+        for name in self.names():
+            if len(name) <= width:
+                return name
+        shortest = self.names()[-1]
+        return shortest[: max(0, width - 1)] + "…" if width > 0 else ""
 
     @property
     def step_in_group(self) -> int:

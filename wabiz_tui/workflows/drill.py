@@ -49,7 +49,7 @@ class FailoverDrill(Procedure):
             return refuse("no connected Coreapp to kill", "run the drill on a registered, healthy cluster")
         if verdict.standby == 0:
             return refuse("no standby Coreapp: killing a connected one would leave its shard unserved",
-                          "add a Coreapp first (Multiconnect step 3)")
+                          "add a Coreapp first (Multiconnect step M3)")
         self.victim = owners[0]
         host = self.profile.host(self.victim)
         return await self._on_hosts(1, (host,), self._kill, f"killing the Coreapp on {self.victim}")

@@ -36,7 +36,8 @@ class InstallResume(Procedure):
         if journal is None:
             return
         if announce:
-            self.emit(Message(f"resuming: an earlier run completed up to step {journal.last_done()}; "
+            last = journal.last_done()
+            self.emit(Message(f"resuming from step {last + 1}: an earlier run completed up to step {last}; "
                               "completed work is re-checked on the hosts before it is skipped", notice=True))
             await self._journal_matches_hosts()
         self._invalidate_changed_steps()

@@ -66,6 +66,17 @@ class LogRequest:
         return out
 
 
+def compose_file_missing(lines: Sequence[str], compose_path: str) -> bool:
+    """True when compose's answer (``lines``, stdout and stderr merged) says the compose file at
+    ``compose_path`` does not exist: the cluster is not installed on that host, docker itself is fine.
+
+    Observed here with Debian's docker-compose 1.29.2 (``-f`` a missing file, exit status 1, on stderr):
+    ``.FileNotFoundError: [Errno 2] No such file or directory: '/tmp/small/nope/prod-multiconnect-compose.yml'``
+    (``ERROR: `` before it on a terminal); Compose v2 words it ``open PATH: no such file or directory``.
+    """
+    return any(compose_path in line and "no such file or directory" in line.lower() for line in lines)
+
+
 class LogCollection(Procedure):
     """Collects logs; :attr:`directory` is the run's folder and :attr:`files` the written files per host."""
 
@@ -167,6 +178,8 @@ class LogCollection(Procedure):
         if usage is not None:  # compose explained its options instead of printing logs: the file holds no logs
             raise RemoteError(host.external_hostname, f"{what} answered with its usage text, not logs ({usage!r}); "
                               f"{target} holds no logs", "run again without the option the host's compose lacks")
+        if status != 0 and compose_file_missing(head, inv.compose_path):
+            self._not_installed(host, inv.compose_path)
         self.files[host.external_hostname] = target
         if status != 0:
             raise RemoteError(host.external_hostname, f"{what} exited with status {status}; {target} may be partial",
@@ -186,6 +199,8 @@ class LogCollection(Procedure):
         for service in [request.service] if request.service else [r.service for r in Role]:
             ids: list[str] = []
             status = await self._run(host, inv.command("ps", "-q", service), ids.append, echo=False)
+            if status != 0 and compose_file_missing(ids, inv.compose_path):
+                self._not_installed(host, inv.compose_path)
             if status != 0:
                 return status
             ids = [i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{12,64}", i.strip())]
@@ -201,6 +216,15 @@ class LogCollection(Procedure):
             if first_bad == 0 and status != 0:  # None (ended on a signal) is a failure too
                 first_bad = status
         return first_bad
+
+    def _not_installed(self, host: HostSpec, compose_path: str) -> None:
+        """Raise the failure of a host where the cluster is not installed (its compose file is absent); its
+        ``debug_output.txt`` is removed (it would hold compose's error, not logs)."""
+        if self.directory is not None:
+            (self.directory / host.external_hostname / DEBUG_OUTPUT).unlink(missing_ok=True)
+        raise RemoteError(host.external_hostname, f"not installed on {host.external_hostname} ({compose_path} "
+                          "is absent: no containers, no logs)",
+                          f"run install first (wabiz-tui install {self.settings.profile_path or self.profile.name})")
 
     async def bundle(self) -> bool:
         """Step 2: add ``health.json``, ``support.json`` and each host's ``ps.txt``; pack it all as .tar.gz."""

@@ -93,7 +93,7 @@ class Multiconnect(Procedure):
             errors.append(f"shards: {shards} shards need {shards} running Coreapps, only {running} run; start more Coreapps first")
         elif running and shards == running:
             warnings.append(f"no standby Coreapp: with {shards} shards on {running} Coreapps, one Coreapp failure leaves "
-                            "a shard unserved (shards + X Coreapps tolerate X failures); step 3 adds one")
+                            "a shard unserved (shards + X Coreapps tolerate X failures); Multiconnect step M3 adds one")
         return ShardCheck(tuple(errors), tuple(warnings), running)
 
     async def set_shards(self, shards: int, *, confirmed: bool) -> bool:
@@ -101,7 +101,7 @@ class Multiconnect(Procedure):
         self._start(1)
         check = await self.check_shards(shards)
         for w in check.warnings:
-            self.emit(Finding("MC_NO_STANDBY", "warning", w, "add a Coreapp on a new host (step 3)"))
+            self.emit(Finding("MC_NO_STANDBY", "warning", w, "add a Coreapp on a new host (Multiconnect step M3)"))
         if check.errors:
             return self._finish(1, False, check.errors[0], "fix the shard count or start more Coreapps, then retry")
         if not confirmed:

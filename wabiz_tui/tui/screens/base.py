@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, ProgressBar, RichLog, Static
+from textual.widgets import Button, Header, ProgressBar, RichLog, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import HostFinished, HostKeyQuestion, StepFinished, StepStarted
@@ -17,6 +17,7 @@ from ..steps import StepState, StepTitle
 from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.key_footer import KeyFooter
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_ticker
 from .first_resume import StyledOnMount
@@ -89,7 +90,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
                     yield Button("◀ Back  ctrl+b", id="back")
                     yield Button(f"{self.RUN_LABEL}  ctrl+r", id="run", variant="primary")
                     yield Button("Next ▶  ctrl+n", id="next", variant="success")
-        yield Footer()
+        yield KeyFooter()
 
     def heading(self) -> str:
         """``HA install · step 3 of 9 · Database (db.env)`` (``M1 of 4`` for Multiconnect)."""
@@ -221,6 +222,8 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
         """The step finished: show what happened and, on failure, what failed and how to retry
         (``cancelled``: the user stopped it)."""
+        if ok and not self.finished_hosts:
+            self.total_hosts = 0  # the step had nothing to do on the hosts (a named volume): no "0/5 hosts"
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.total_hosts), progress=max(1, self.total_hosts) if ok else len(self.finished_hosts))
         self.stop_clock()

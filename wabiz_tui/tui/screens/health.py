@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.widgets import Static
 
+from ..steps import StepState
 from ..widgets.health_table import HealthPanel
 from .base import StepScreen
 
@@ -16,8 +20,26 @@ class HealthScreen(StepScreen):
     HOST_PANES = False
     RUN_LABEL = "Check health"
 
+    #: when the panel's verdict was taken (epoch seconds; 0: none yet)
+    shown_at = 0.0
+
     def compose_body(self) -> ComposeResult:
         yield HealthPanel(id="health")
+        yield Static("", id="health-as-of", classes="hint")
 
-    def show_health(self, verdict: Any) -> None:
+    def show_health(self, verdict: Any, at: float | None = None) -> None:
         self.query_one(HealthPanel).show_verdict(verdict)
+        self.shown_at = time.time() if at is None else at
+        note = "" if at is None else (f"As of {time.strftime('%H:%M:%S', time.localtime(at))}, from the health "
+                                      "monitor (F2): newer than this step's own check.")
+        self.query_one("#health-as-of", Static).update(Text(note, style="dim"))
+
+    async def resumed(self) -> None:
+        """Shown again: when the monitor polled since this step's check (a failover may have moved the roles),
+        its verdict replaces the step's stale one (issue 17 trial: step 9 showed the roles before a failover)."""
+        monitor = getattr(self.app, "_installed_screens", {}).get("monitor")  # only a monitor already built
+        result = getattr(monitor, "last_result", None)
+        verdict = getattr(result, "verdict", None)
+        if verdict is not None and result.polled_at > self.shown_at \
+                and self.wapp.state(self.number) is not StepState.RUNNING:
+            self.show_health(verdict, at=result.polled_at)

@@ -42,17 +42,19 @@ class ShardsScreen(StepScreen):
         super().__init__(step)
         self.last_check: Any = None
         self.confirming = False
+        #: the shard count of the last ``set_shards`` this screen started (0: none)
+        self.set_to = 0
 
     def compose_body(self) -> ComposeResult:
         current = self.wapp.profile.shards
         value = current if current > 1 and current in ALLOWED_SHARDS else DEFAULT_SHARDS
         with VerticalScroll(id="shards-form", classes="form"):
-            with Horizontal(classes="form-line"):
-                with Vertical(classes="field-box w-mid"):
-                    yield Label("Shards (POST /v1/account/shards)", classes="field-label")
+            with Horizontal(classes="form-line", id="shards-line"):
+                with Vertical(classes="field-box", id="shards-box"):
+                    yield Label("Shards: 1, 2, 4, 8, 16 or 32", classes="field-label")
                     yield Select([(str(n), n) for n in ALLOWED_SHARDS], value=value, allow_blank=False,
                                  id="shards", compact=True)
-                yield Static("", id="cluster-now", classes="hint w-wide")
+                yield Static("", id="cluster-now", classes="hint")
             yield Static("Checking…", id="shard-check")
             yield Static("shards + X Coreapps tolerate X Coreapp failures. Setting shards briefly disrupts the "
                          "number's connections: you will be asked to confirm. Step M3 adds the standby.",
@@ -80,6 +82,14 @@ class ShardsScreen(StepScreen):
 
     def show_health(self, verdict: Any) -> None:
         self.query_one("#cluster-now", Static).update(Text(f"Cluster now: {verdict.headline}", style="dim"))
+
+    def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
+        super().step_ended(ok, summary, next_action, cancelled=cancelled)
+        if ok:  # the verdict shown was taken before the change (issue 17.6: it still said "1/1 shard")
+            self.query_one("#cluster-now", Static).update(Text(
+                f"Cluster now: {self.set_to or self.wapp.profile.shards} shard(s) set; step M2 checks that every "
+                "shard is served.",
+                style="dim"))
 
     # ---- checks --------------------------------------------------------------------------------
     async def _check(self, shards: int) -> Any:
@@ -140,6 +150,7 @@ class ShardsScreen(StepScreen):
                                  style="bold yellow"))
             return
         mc = self.wapp.ensure_mc_workflow()
+        self.set_to = shards
         self.wapp.start_step(self.number, lambda: mc.set_shards(shards, confirmed=True), hosts=())
 
 

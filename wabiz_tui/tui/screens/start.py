@@ -93,7 +93,7 @@ class StartScreen(RunScreen):
         self.query_one("#results", Static).update("Preflight checks running on every host in parallel…")
 
     def preflight_done(self, result: tuple[bool, list]) -> StepState:
-        """Show the verdict; a failure keeps step 5 blocked (failed), otherwise it may start."""
+        """Show the verdict; a failure keeps step 5 blocked (not failed: it did not run), otherwise it may start."""
         ok, _results = result
         table = self.query_one(PreflightTable)
         table.redraw()
@@ -109,7 +109,7 @@ class StartScreen(RunScreen):
             if self.key_questions:
                 self.call_later(self.ask_host_keys)
             self.refresh_states()
-            return StepState.FAILED
+            return StepState.BLOCKED
         self.passed_for = self.wapp.profile
         self.set_status(Text(f"✔ Preflight passed with {warnings} warning(s). Press ctrl+r (or Next) to start the "
                              "containers.", style="bold green"))

@@ -13,9 +13,9 @@ from textual.widgets import Static
 from ..steps import StepState, StepTitle
 
 _ICON = {StepState.PENDING: "○", StepState.RUNNING: "◐", StepState.DONE: "●", StepState.FAILED: "✗",
-         StepState.CANCELLED: "⊘"}
+         StepState.CANCELLED: "⊘", StepState.BLOCKED: "■"}
 _STYLE = {StepState.PENDING: "dim", StepState.RUNNING: "bold yellow", StepState.DONE: "green",
-          StepState.FAILED: "bold red", StepState.CANCELLED: "yellow"}
+          StepState.FAILED: "bold red", StepState.CANCELLED: "yellow", StepState.BLOCKED: "bold yellow"}
 
 
 class StepItem(Static):
@@ -36,7 +36,8 @@ class StepItem(Static):
         self.refresh()
 
     def render(self) -> Text:
-        """The line, fitted to the width: the state word only when there is room for it."""
+        """The line, fitted to the width: the whole title or a shorter name of the step (never a cut word
+        when one fits), and the state word only when there is room for it."""
         width = self.size.width or 34
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("▶ " if self.current else "  ", style="bold")
@@ -44,7 +45,7 @@ class StepItem(Static):
         room = width - 4 - 4  # marker, icon, tag
         with_state = room >= 26
         title_room = max(1, room - (9 if with_state else 0))
-        title = self.step.title if len(self.step.title) <= title_room else self.step.title[: title_room - 1] + "…"
+        title = self.step.name_within(title_room)
         text.append(f"{self.step.tag + '.':<3} ", style="bold" if self.current else "")
         text.append(f"{title:<{title_room}}", style="bold" if self.current else "")
         if with_state:

@@ -1,0 +1,104 @@
+"""The footer of the wizard: every key when the terminal is wide enough, else the essential keys first.
+
+Textual's ``Footer`` lays the keys out in binding order and lets the last ones fall off the right edge:
+at 80 columns the wizard lost F4 (logs) and F9 (uninstall) (issue 17.6). This footer measures the keys;
+when they do not fit it switches to the compact style and shorter labels, then leaves out the keys with
+the lowest priority (Back and Next have buttons on screen; the palette lists every action) until the rest
+fits. The keys kept stay in their binding order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Resize
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: action → priority (0 always shown; higher numbers leave first). Unknown actions get :data:`DEFAULT_PRIORITY`.
+PRIORITY: dict[str, int] = {
+    "quit": 0, "cancel_step": 0, "run_step": 1, "toggle_monitor": 1,
+    "operation('upgrade')": 2, "operation('logs')": 2, "operation('uninstall')": 2,
+    "demo_kill_coreapp": 3, "demo_kill_master": 3, "demo_restart": 4, "next_step": 5, "back": 6,
+}
+DEFAULT_PRIORITY = 3
+#: action → the label used when the keys do not fit with their own.
+SHORT_LABEL: dict[str, str] = {"run_step": "Run", "demo_kill_master": "Kill master", "toggle_follow": "Follow"}
+#: Columns taken by the command palette key on the right (``▏^p palette`` and its padding).
+PALETTE_WIDTH = 13
+
+
+def key_width(key_display: str, label: str, compact: bool) -> int:
+    """Columns one ``FooterKey`` takes (Textual 8's CSS: `` key label `` wide, ``key label`` + 1 margin compact)."""
+    return len(key_display) + len(label) + 2 if compact else len(key_display) + len(label) + 3
+
+
+def fit_keys(keys: list[tuple[str, str, str]], width: int) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Choose how to show ``keys`` — ``(action, key display, label)`` in binding order — in ``width`` columns.
+
+    Returns ``(compact, kept)``: all keys with their labels when they fit; else compact with the short
+    labels, dropping the lowest priority (the last of equal priority first) until the rest fits.
+    """
+    if sum(key_width(k, label, False) for _, k, label in keys) <= width:
+        return False, keys
+    kept = [(action, k, SHORT_LABEL.get(action, label)) for action, k, label in keys]
+    order = sorted(range(len(kept)), key=lambda i: (PRIORITY.get(kept[i][0], DEFAULT_PRIORITY), i), reverse=True)
+    dropped: set[int] = set()
+    for i in order:
+        if sum(key_width(k, label, True) for j, (_, k, label) in enumerate(kept) if j not in dropped) <= width:
+            break
+        if PRIORITY.get(kept[i][0], DEFAULT_PRIORITY) == 0:
+            break
+        dropped.add(i)
+    return True, [key for j, key in enumerate(kept) if j not in dropped]
+
+
+class KeyFooter(Footer):
+    """A ``Footer`` that keeps the essential keys visible on a narrow terminal (see the module's docstring)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._fitted_width = 0
+
+    def _shown(self) -> list[tuple[Binding, bool, str]]:
+        seen: set[str] = set()
+        shown: list[tuple[Binding, bool, str]] = []
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                shown.append((binding, enabled, tooltip))
+        return shown
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        width = self.size.width or self.app.size.width
+        self._fitted_width = width
+        shown = self._shown()
+        keys = [(b.action, self.app.get_key_display(b), b.description) for b, _, _ in shown]
+        compact, kept = fit_keys(keys, width - PALETTE_WIDTH)
+        self.compact = compact
+        labels = {action: label for action, _, label in kept}
+        for binding, enabled, tooltip in shown:
+            if binding.action in labels:
+                yield FooterKey(binding.key, self.app.get_key_display(binding), labels[binding.action],
+                                binding.action, disabled=not enabled,
+                                tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
+        yield from self._palette_key()
+
+    def _palette_key(self) -> Iterable[FooterKey]:
+        if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
+            return
+        found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if found is None:
+            return
+        _node, binding, enabled, _tooltip = found
+        yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                        classes="-command-palette", disabled=not enabled,
+                        tooltip=binding.tooltip or binding.description)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._bindings_ready and event.size.width != self._fitted_width:
+            self.call_after_refresh(self.recompose)
