@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if invalid(profile):  # a hostname with a tab would otherwise be judged and printed raw, as CRITICAL
         return HealthExit.UNKNOWN
     try:
-        hint = "" if profile.installed else f"wabiz-tui install {args.profile}"
+        hint = "" if profile.installed else f"wabiz-tui install {args.profiles[0]}"
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval,
                                       install_hint=hint))
     except KeyboardInterrupt:
