@@ -140,6 +140,9 @@ async def test_during_a_planned_upgrade_the_words_count_restarts_and_alerts_paus
         lock.release()
         after = await monitor.poll_once()
         assert after.alerts_paused == "" and not after.verdict.headline.startswith("upgrading")
+        assert any(e.text == "alerts resumed: upgrade ended" for e in after.new_entries)
+        assert monitor.in_grace  # what the upgrade started may still be coming up: no alert right after "done"
+        assert any(e.text.startswith("alerts paused: upgrade running") for e in monitor.timeline)
     finally:
         lock.release()
         await monitor.aclose()

@@ -10,6 +10,7 @@ import argparse
 
 from ..domain.exitcodes import HealthExit
 from .common import add_profile, invalid, load
+from .monitor_flags import add_timing_flags, timing_errors
 from .output import fail
 
 
@@ -22,6 +23,7 @@ def register(sub) -> None:
     health.add_argument("--json", action="store_true", help="print JSON (one object per poll)")
     health.add_argument("--watch", action="store_true", help="keep polling and print every change until Ctrl-C")
     health.add_argument("--interval", type=float, default=5.0, help="seconds between polls with --watch (default 5)")
+    add_timing_flags(health)
     health.set_defaults(run=run)
 
 
@@ -32,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.interval <= 0:
         return fail("--interval must be greater than 0 seconds", HealthExit.UNKNOWN)
+    errors = timing_errors(args)
+    if errors:
+        return fail(str(errors[0]), HealthExit.UNKNOWN)
     try:
         profile, _ = load(args.profile)
     except SystemExit:
@@ -39,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if invalid(profile):  # a hostname with a tab would otherwise be judged and printed raw, as CRITICAL
         return HealthExit.UNKNOWN
     try:
-        return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval))
+        return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval,
+                                      grace=args.grace, poll_floor=args.poll_floor))
     except KeyboardInterrupt:
         return 130

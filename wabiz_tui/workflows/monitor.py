@@ -190,6 +190,7 @@ class HealthMonitor:
         self._failover = FailoverWatch(grace)
         self._operation = OperationWatch()
         self._planned = planned
+        self._paused_by: PlannedOperation | None = None
         self._client = client
         self._own_client = client is None
         self._client_key: _ClientKey | None = None
@@ -289,6 +290,7 @@ class HealthMonitor:
         planned = self._planned() if self._planned is not None else PlannedState()
         if planned.uninstalled_at is not None and planned.operation is None:
             return self._not_installed(planned.uninstalled_at)
+        op_entries = self._follow_operation(planned.operation)
         start = self._clock()
         status = FailoverStatus()
         op_words = ""
@@ -317,6 +319,7 @@ class HealthMonitor:
             verdict = with_operation(verdict, op_words, paused)
         latency = self._clock() - start
         entries, worsened = self._derive(verdict, error)
+        entries = op_entries + entries
         new, current = self._findings(verdict, error)
         if paused:
             worsened, new = False, ()
@@ -325,6 +328,18 @@ class HealthMonitor:
         self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current,
                                paused, op_words if verdict is None else "", status)
         return self.last
+
+    def _follow_operation(self, op: PlannedOperation | None) -> list[TimelineEntry]:
+        """Timeline entries when a planned operation begins or ends; when one ends, the grace starts (what it
+        started may still be coming up: no alert for nodes still starting right after an upgrade's "done")."""
+        if op == self._paused_by:
+            return []
+        before, self._paused_by = self._paused_by, op
+        if op is not None:
+            return [self._entry(paused_words(op))]
+        assert before is not None
+        self.note_start()
+        return [self._entry(f"alerts resumed: {before.name} ended")]
 
     def _not_installed(self, uninstalled_at: float) -> PollResult:
         """The result of a poll skipped because wabiz-tui uninstalled the cluster (no alert, no finding)."""
