@@ -16,7 +16,7 @@ def add_timing_flags(parser: argparse.ArgumentParser) -> None:
                              "is failing (default: the profile's monitoring.grace, else 60)")
     parser.add_argument("--poll-floor", type=float, default=None, metavar="SECONDS", dest="poll_floor",
                         help="fewest seconds between two health polls of a cluster (default: the profile's "
-                             "monitoring.poll_floor, else 0.5)")
+                             "monitoring.poll_floor, else 0.1)")
 
 
 def timing_errors(args: argparse.Namespace) -> list[FieldError]:

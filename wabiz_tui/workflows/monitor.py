@@ -23,7 +23,7 @@ from typing import AsyncGenerator, Callable, Union
 
 from ..api.client import ApiError, WebappClient
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
-from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, parse_health, registered_by_cluster
+from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge, parse_health, registered_by_cluster
 from ..domain.model import ClusterProfile, Role
 from ..domain.transitions import (FailoverStatus, FailoverWatch, OperationWatch, PlannedOperation, age_words,
                                   not_installed_words, operation_from_lock, paused_words, with_failover,
@@ -32,8 +32,8 @@ from ..domain.transitions import (FailoverStatus, FailoverWatch, OperationWatch,
 DEFAULT_INTERVAL = 5.0
 DEFAULT_GRACE = 60.0
 #: Fewest seconds between two polls of one cluster, unless the profile (``monitoring.poll_floor``) or a flag
-#: says otherwise: the monitor's fastest key step (``tui.screens.monitor.INTERVALS``).
-DEFAULT_POLL_FLOOR = 0.5
+#: says otherwise: ten polls a second at most, whatever interval is asked.
+DEFAULT_POLL_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,8 @@ def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: b
 class _Track:
     nodes: dict[str, str] = field(default_factory=dict)
     level_rank: int = -1
+    #: the level "worsened" compares with: kept during a failover within its grace
+    alert_rank: int = -1
     unserved_since: float | None = None
     lost_owners: list[str] = field(default_factory=list)
 
@@ -318,13 +320,13 @@ class HealthMonitor:
         if verdict is not None and paused:
             verdict = with_operation(verdict, op_words, paused)
         latency = self._clock() - start
-        entries, worsened = self._derive(verdict, error)
+        # during a failover a standby should complete, the level before it is kept: nothing alerts within the
+        # grace, and what the failover leaves (e.g. no standby any more) alerts once it is over
+        entries, worsened = self._derive(verdict, error, hold=status.tolerated)
         entries = op_entries + entries
         new, current = self._findings(verdict, error)
         if paused:
             worsened, new = False, ()
-        elif status.tolerated:
-            worsened = False  # a failover a standby should complete within the grace: said, not alerted
         self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current,
                                paused, op_words if verdict is None else "", status)
         return self.last
@@ -392,7 +394,10 @@ class HealthMonitor:
         self._active = keys
         return new, tuple(current)
 
-    def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[list[TimelineEntry], bool]:
+    def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None,
+                hold: bool = False) -> tuple[list[TimelineEntry], bool]:
+        """Timeline entries of this poll, and whether the cluster's level worsened; ``hold``: not now (the
+        level before is kept, so a worse one is reported when the hold ends)."""
         t = self._track
         out: list[TimelineEntry] = []
         if verdict is None:
@@ -416,8 +421,11 @@ class HealthMonitor:
             t.nodes = now_nodes
             if t.level_rank >= 0 and rank != t.level_rank:
                 out.append(self._entry(f"cluster: {verdict.headline}", "alert" if rank > t.level_rank else "info"))
-        worsened = t.level_rank >= 0 and rank > t.level_rank
+        # waiting (nodes starting within the grace) is expected, not worse: what comes after it may be
+        worsened = t.alert_rank >= 0 and rank > t.alert_rank and rank != Level.WAITING.rank and not hold
         t.level_rank = rank
+        if not hold or t.alert_rank < 0:
+            t.alert_rank = rank
         return out, worsened
 
     def _shard_events(self, verdict: ClusterVerdict, before: dict[str, str], now: dict[str, str]) -> list[TimelineEntry]:
