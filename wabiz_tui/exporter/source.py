@@ -29,7 +29,10 @@ class Observation:
     ``answered_at`` is the epoch time of the poll's end (seconds), ``latency`` its duration in seconds;
     ``verdict`` is None when the poll failed, then ``error_kind`` says why (the ``ApiError.kind`` of
     ``api.client``: unreachable, tls, dns, auth, timeout, http, not_tls, config; ``format`` when the
-    answer was not a health answer). ``findings`` are every diagnosis that holds now.
+    answer was not a health answer). ``findings`` are every diagnosis that holds now. ``not_installed``: the
+    cluster was not polled because wabiz-tui uninstalled it (then ``verdict`` is None and ``error_kind`` "").
+    ``failover``: the monitor's failover state (``domain.transitions.FailoverStatus.state``: none, in_progress,
+    impossible, overdue, done).
     """
 
     answered_at: float
@@ -37,6 +40,8 @@ class Observation:
     verdict: ClusterVerdict | None
     error_kind: str = ""
     findings: tuple[Finding, ...] = ()
+    not_installed: bool = False
+    failover: str = "none"
 
 
 async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
@@ -52,4 +57,5 @@ async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
         # the monitor turns a non-health body into an ApiError of kind http with this message
         kind = "format" if str(result.error).startswith("health answer not understood") else result.error.kind
     findings = tuple(Finding(d.key, d.severity) for d in result.current_findings)
-    return Observation(result.polled_at, result.latency, result.verdict, kind, findings)
+    gone = result.verdict is None and result.error is None and result.notice.startswith("not installed")
+    return Observation(result.polled_at, result.latency, result.verdict, kind, findings, gone, result.failover.state)
