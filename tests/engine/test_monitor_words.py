@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -180,3 +181,33 @@ async def test_after_an_uninstall_the_monitor_stops_alerting(installed, tmp_path
         assert back.notice == "" and back.verdict is not None
     finally:
         await monitor.aclose()
+
+
+async def test_health_command_says_the_answer_age_the_pause_and_the_uninstall(installed):
+    import json
+    import sys
+
+    from wabiz_tui.config.paths import app_paths
+
+    async def health(*args):
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", "health", str(installed.profile_path),
+                                                    *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        return proc.returncode, out.decode() + err.decode()
+
+    code, out = await health()
+    assert code == 0 and "HA healthy" in out and " s old)" in out and "(answer " in out, out
+    lock = ClusterLock.for_profile(app_paths().locks, installed.profile).acquire("upgrade")
+    try:
+        code, out = await health("--json")
+        data = json.loads(out)
+        assert data["alerts_paused"].startswith("alerts paused: upgrade running since ") and "age_s" in data
+        assert data["verdict"]["headline"].startswith("upgrading: 0 of 4 nodes restarted")
+    finally:
+        lock.release()
+    write_run_state(installed.profile, installed=False, uninstalled_at=time.time())
+    installed.cluster.set_webapp_error(503)
+    code, out = await health()
+    assert code == 0 and "NOT INSTALLED: not installed (uninstalled at " in out, out
+    code, out = await health("--grace", "5", "--poll-floor", "1")
+    assert code == 0, out
