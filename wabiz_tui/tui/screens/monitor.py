@@ -187,7 +187,7 @@ class MonitorScreen(StyledOnMount, Screen):
         r = self.last_result
         if r is None:
             return ""
-        parts = [r.notice] if r.notice and r.verdict is None and r.error is None else [r.age_text()]
+        parts = [r.notice] if r.notice and r.verdict is None and r.error is None else [r.age_text(time.time())]
         if r.alerts_paused:
             parts.append(r.alerts_paused)
         elif r.notice.startswith("not installed"):
@@ -195,10 +195,12 @@ class MonitorScreen(StyledOnMount, Screen):
         return " · ".join(parts)
 
     def _show_status(self) -> None:
-        self.query_one("#monitor-status", Static).update(Text(self.status_text(), style="bold yellow"
-                                                              if self.last_result is not None and (
-                                                                  self.last_result.alerts_paused or self.last_result.notice)
-                                                              else "dim"))
+        line = self.query("#monitor-status").first(Static) if self.query("#monitor-status") else None
+        if line is None:  # the screen is being taken down (a tick of the 1 s timer may come after)
+            return
+        r = self.last_result
+        line.update(Text(self.status_text(), style="bold yellow" if r is not None and (r.alerts_paused or r.notice)
+                         else "dim"))
 
     def show_result(self, result: PollResult) -> None:
         """Display one poll: summary, node table, new timeline entries, and an alert if it worsened."""
