@@ -6,27 +6,16 @@ installed. Driven by keys against the real simulator."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
 
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.confirm import ConfirmScreen
 from wabiz_tui.tui.screens.monitor import MonitorScreen
-from . import pilot_wait
+
+from .test_operations import type_into, until
 
 pytestmark = pytest.mark.slow
 
 SIZE = (140, 45)
-
-
-async def until(pilot, predicate, what: str, timeout: float = 60.0) -> None:
-    await pilot_wait.until(pilot, predicate, what, timeout)
-
-
-async def type_into(pilot, app: WabizApp, selector: str, text: str) -> None:
-    field = app.screen.query_one(selector, Input)
-    field.focus()
-    field.value = ""
-    await pilot.press(*text)
 
 
 async def test_no_health_toast_during_an_upgrade_nor_after_an_uninstall(installed_demo, tmp_path):
