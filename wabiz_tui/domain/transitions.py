@@ -18,6 +18,7 @@ connected; without a spare ⇒ one shard has no connected owner") and design.md 
 
 from __future__ import annotations
 
+import calendar
 import time
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
@@ -64,7 +65,7 @@ def operation_from_lock(holder: Mapping[str, object]) -> PlannedOperation | None
     since: float | None = None
     text = str(holder.get("since", "") or "")
     try:
-        since = float(time.mktime(time.strptime(text, "%Y-%m-%d %H:%M:%S UTC"))) - time.timezone
+        since = float(calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S UTC")))
     except ValueError:
         since = None
     pid = holder.get("pid")
