@@ -166,3 +166,58 @@ async def test_a_run_state_start_gives_the_grace(monkeypatch):
     s2 = state()
     await poll(fake, s2, profile)
     assert value(scrape_text(s2), "wabiz_cluster_verdict", cluster="prod", wabiz_cluster_verdict="degraded") == 1
+
+
+async def test_a_lost_owner_without_standby_is_no_failover_in_progress_but_impossible():
+    fake, s = FakeWebapp(), state()
+    await poll(fake, s)
+    del fake.nodes["wa-core-2:c2beef"]
+    del fake.nodes["wa-core-1:c1c0ffee"]
+    monitor = fake.monitor(installed_profile(), grace=s.grace)
+    poller = ClusterPoller(installed_profile(), s, timeout=5, monitor=monitor)
+    fake.nodes.update({"wa-core-1:c1c0ffee": ("coreapp", "connected"), "wa-core-2:c2beef": ("coreapp", "connected")})
+    del fake.nodes["wa-core-2:c2beef"]
+    await poller.poll()  # wa-core-1 serving, no standby
+    del fake.nodes["wa-core-1:c1c0ffee"]
+    await poller.poll()  # the owner lost: nothing can take the shard
+    await monitor.aclose()
+    text = scrape_text(s)
+    assert value(text, "wabiz_failover_state", cluster="prod", wabiz_failover_state="impossible") == 1
+    assert value(text, "wabiz_failover_in_progress", cluster="prod") == 0  # WabizShardUnserved is not held back
+    assert value(text, "wabiz_shards_unserved", cluster="prod") == 1
+
+
+async def test_a_failover_with_a_standby_is_in_progress():
+    fake, s = FakeWebapp(), state()
+    monitor = fake.monitor(installed_profile(), grace=s.grace)
+    poller = ClusterPoller(installed_profile(), s, timeout=5, monitor=monitor)
+    await poller.poll()
+    del fake.nodes["wa-core-1:c1c0ffee"]
+    await poller.poll()
+    await monitor.aclose()
+    text = scrape_text(s)
+    assert value(text, "wabiz_failover_state", cluster="prod", wabiz_failover_state="in_progress") == 1
+    assert value(text, "wabiz_failover_in_progress", cluster="prod") == 1
+
+
+async def test_an_uninstalled_cluster_is_not_polled_and_says_so(tmp_path):
+    """After `wabiz-tui uninstall` (the run state says when) the exporter stops polling the cluster: its verdict
+    is not_installed and wabiz_cluster_installed 0, which every shipped alert is quiet for."""
+    from wabiz_tui.config.runstate import write_run_state
+    from wabiz_tui.workflows.monitor import planned_state_reader
+
+    profile, s = installed_profile(), state()
+    fake = FakeWebapp()
+    monitor = fake.monitor(profile, grace=s.grace, planned=planned_state_reader(profile, None))
+    poller = ClusterPoller(profile, s, timeout=5, monitor=monitor)
+    await poller.poll()
+    assert value(scrape_text(s), "wabiz_cluster_installed", cluster="prod") == 1
+    write_run_state(profile, installed=False, uninstalled_at=time.time())
+    fake.health_status = 503  # nothing answers any more: no error is counted, nothing alerts
+    await poller.poll()
+    await monitor.aclose()
+    text = scrape_text(s)
+    assert value(text, "wabiz_cluster_installed", cluster="prod") == 0
+    assert value(text, "wabiz_cluster_verdict", cluster="prod", wabiz_cluster_verdict="not_installed") == 1
+    assert value(text, "wabiz_last_poll_error", cluster="prod", wabiz_last_poll_error="none") == 1
+    assert sum(samples(text, "wabiz_poll_errors_total", cluster="prod")) == 0

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..domain.exitcodes import Exit
+from .monitor_flags import add_timing_flags, timing_errors
 
 
 def register(sub) -> None:
@@ -29,8 +30,7 @@ def register(sub) -> None:
                    help=f"where to serve /metrics (default {DEFAULT_LISTEN}: this machine only)")
     p.add_argument("--interval", type=float, default=15.0, help="seconds between the polls of one cluster (default 15)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one poll may take (default 10)")
-    p.add_argument("--grace", type=float, default=None,
-                   help="seconds a failover or start may leave shards unserved (default: the monitor's grace)")
+    add_timing_flags(p)
     p.add_argument("--tls-cert", default="", metavar="PEM", help="serve HTTPS with this certificate (chain) file")
     p.add_argument("--tls-key", default="", metavar="PEM", help="the certificate's private key (if not in --tls-cert)")
     p.add_argument("--basic-auth-user", default="", metavar="USER", help="require HTTP basic auth with this user")
@@ -87,11 +87,9 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--interval", args.interval), ("--timeout", args.timeout)):
         if not value > 0:
             return _fail(f"{flag} must be greater than 0 seconds")
-    if args.grace is None:
-        from ..workflows.monitor import DEFAULT_GRACE
-        args.grace = DEFAULT_GRACE
-    if not args.grace >= 0:
-        return _fail("--grace must be 0 seconds or more")
+    errors = timing_errors(args)
+    if errors:
+        return _fail(str(errors[0]))
     try:
         host, port = parse_listen(args.listen)
     except ListenError as exc:
@@ -138,7 +136,11 @@ async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth)
     from ..exporter.scheduler import ClusterPoller, run_pollers
     from ..exporter.server import MetricsServer
 
-    states = [ClusterState(p.name, args.interval, args.grace) for p in profiles]
+    from ..workflows.settings import monitor_settings
+
+    # each cluster's grace and poll floor: the flags, else its profile's, else the defaults
+    timings = [monitor_settings(p, grace=args.grace, poll_floor=args.poll_floor) for p in profiles]
+    states = [ClusterState(p.name, max(args.interval, t.poll_floor), t.grace) for p, t in zip(profiles, timings)]
     registry = CollectorRegistry()
     registry.register(ExporterCollector(states))
     server = MetricsServer(registry, host, port, certfile=args.tls_cert, keyfile=args.tls_key, auth=auth).start()

@@ -2,7 +2,10 @@
 
 Exit codes follow the monitoring-plugin convention: 0 healthy, 1 degraded (served, but fewer failures
 tolerated than planned, or transitional past the grace period), 2 failing (a shard unserved, no or
-two primary masters, API down), 3 the check itself could not run (bad profile).
+two primary masters, API down), 3 the check itself could not run (bad profile). A cluster wabiz-tui
+uninstalled is not polled and answers 0 ("not installed (uninstalled at HH:MM)"): nothing runs to fail.
+While a planned operation runs (another wabiz-tui command holds the cluster's lock) the words say so and
+``--watch`` prints no finding (alerts paused); the exit code still reads the cluster.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import asdict
 from ..domain.health import ClusterVerdict, Level
 from ..domain.exitcodes import HealthExit
 from ..config.runstate import read_run_state
-from ..workflows.monitor import HealthMonitor, PollResult
+from ..workflows.monitor import HealthMonitor, PollResult, planned_state_reader
+from ..workflows.settings import monitor_settings
 
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
 #: ``ApiError.kind`` of a Webapp that gives no answer at all (a cluster never installed has no Webapp listening)
@@ -26,6 +30,8 @@ NO_ANSWER = ("unreachable", "timeout")
 def exit_code(result: PollResult) -> int:
     """The exit code for one poll result."""
     if result.verdict is None:
+        if result.notice and result.error is None:
+            return EXIT_OK
         return EXIT_UNKNOWN if result.error is not None and result.error.kind == "config" else EXIT_FAILING
     return {Level.OK: EXIT_OK, Level.STANDBY: EXIT_OK, Level.WAITING: EXIT_DEGRADED,
             Level.WARNING: EXIT_DEGRADED, Level.FAILURE: EXIT_FAILING}[result.verdict.level]
@@ -46,7 +52,15 @@ def verdict_dict(v: ClusterVerdict) -> dict:
 def result_dict(r: PollResult) -> dict:
     """A poll result as JSON-able data (no secrets: errors carry none)."""
     data: dict = {"polled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.polled_at)),
-                  "latency_ms": round(r.latency * 1000, 1), "exit_code": exit_code(r)}
+                  "latency_ms": round(r.latency * 1000, 1), "age_s": round(max(0.0, r.age()), 1),
+                  "exit_code": exit_code(r)}
+    if r.notice:
+        data["notice"] = r.notice
+    if r.alerts_paused:
+        data["alerts_paused"] = r.alerts_paused
+    if r.failover.state != "none":
+        data["failover"] = {"state": r.failover.state, "words": r.failover.words(),
+                            "elapsed_s": round(r.failover.elapsed, 1), "grace_s": r.failover.grace}
     if r.verdict is not None:
         data["verdict"] = verdict_dict(r.verdict)
     if r.new_findings:
@@ -61,12 +75,21 @@ def result_dict(r: PollResult) -> dict:
 def print_text(r: PollResult, out=sys.stdout) -> None:
     """Human lines: the headline, the next action, then one line per node that is not ok."""
     stamp = time.strftime("%H:%M:%S", time.localtime(r.polled_at))
+    age = f" ({r.age_text()})"
+    if r.verdict is None and r.notice and r.error is None:
+        print(f"{stamp} NOT INSTALLED: {r.notice}" if r.notice.startswith("not installed")
+              else f"{stamp} PLANNED: {r.notice}", file=out)
+        if r.alerts_paused:
+            print(f"  {r.alerts_paused}", file=out)
+        return
     if r.verdict is None:
         word = "UNKNOWN" if exit_code(r) == EXIT_UNKNOWN else "FAILING"  # the word a Nagios-style reader pairs with the code
-        print(f"{stamp} {word}: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —"), file=out)
+        print(f"{stamp} {word}: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —") + age, file=out)
+        if r.alerts_paused:
+            print(f"  {r.notice + '; ' if r.notice else ''}{r.alerts_paused}", file=out)
         return
     v = r.verdict
-    print(f"{stamp} {v.level.value.upper()}: {v.headline}", file=out)
+    print(f"{stamp} {v.level.value.upper()}: {v.headline}{age}", file=out)
     if v.level is not Level.OK:
         print(f"  next: {v.next_action}", file=out)
     for n in v.nodes:
@@ -76,13 +99,20 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
         print(f"  [{d.key}] {d.title} — {d.next_action}", file=out)
 
 
-async def run_health(profile, *, as_json: bool, watch: bool, interval: float, install_hint: str = "") -> int:
+async def run_health(profile, *, as_json: bool, watch: bool, interval: float, install_hint: str = "",
+                     grace: float | None = None, poll_floor: float | None = None) -> int:
     """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll.
 
     ``install_hint`` (the profile is not installed, e.g. ``wabiz-tui install demo.yaml``): a first poll that
-    gets no answer at all (:data:`NO_ANSWER`) is reported as "not installed" with that next action and UNKNOWN (3), not as an outage.
+    gets no answer at all (:data:`NO_ANSWER`) is reported as "not installed" with that next action and UNKNOWN (3),
+    not as an outage. ``grace``/``poll_floor``: the flags (None: the profile's, else the defaults,
+    ``workflows.settings``).
     """
-    monitor = HealthMonitor(profile, interval=interval)
+    from ..config.paths import app_paths
+
+    timing = monitor_settings(profile, grace=grace, poll_floor=poll_floor)
+    monitor = HealthMonitor(profile, interval=interval, grace=timing.grace, poll_floor=timing.poll_floor,
+                            planned=planned_state_reader(profile, app_paths().locks))
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
         monitor.note_start(at=float(started))

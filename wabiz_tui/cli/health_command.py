@@ -11,6 +11,7 @@ import argparse
 
 from ..domain.exitcodes import HealthExit
 from .common import PROFILE_HELP, invalid, load
+from .monitor_flags import add_timing_flags, timing_errors
 from .output import fail
 
 
@@ -28,6 +29,7 @@ def register(sub) -> None:
     health.add_argument("--json", action="store_true", help="print JSON (one object per poll)")
     health.add_argument("--watch", action="store_true", help="keep polling and print every change until Ctrl-C")
     health.add_argument("--interval", type=float, default=5.0, help="seconds between polls with --watch (default 5)")
+    add_timing_flags(health)
     health.set_defaults(run=run)
 
 
@@ -38,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.interval <= 0:
         return fail("--interval must be greater than 0 seconds", HealthExit.UNKNOWN)
+    errors = timing_errors(args)
+    if errors:
+        return fail(str(errors[0]), HealthExit.UNKNOWN)
     if args.all or len(args.profiles) > 1:
         return _many(args)
     if not args.profiles:
@@ -51,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         hint = "" if profile.installed else f"wabiz-tui install {args.profiles[0]}"
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval,
-                                      install_hint=hint))
+                                      install_hint=hint, grace=args.grace, poll_floor=args.poll_floor))
     except KeyboardInterrupt:
         return 130
 

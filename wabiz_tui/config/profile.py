@@ -14,7 +14,8 @@ A profile file looks like::
     media: {kind: volume}            # or {kind: host_path, host_path: /mnt/wamedia}
     webapp: {url: "https://wa-web-1:9090", ca_file: "", self_signed_ok: true, admin_password: "…"}
     registration: {cc: "1", phone_number: "6315550000", method: sms, cert: "…", pin: ""}
-    monitoring: {from_host: wa-mon-1, host_exporters: true, mysqld_exporter: wa-mon-1:9104}   # optional
+    monitoring: {from_host: wa-mon-1, host_exporters: true, mysqld_exporter: wa-mon-1:9104,   # optional
+                 grace: 30, poll_floor: 2}                                                 # seconds, optional
 
 Errors are :class:`ProfileError` with a message naming the file and the field; nothing is written
 unless the whole file is written (temp file + ``os.replace``).
@@ -103,6 +104,8 @@ def _typed(value: Any, kind: str, field: str) -> Any:
                            "(write true or false, without quotes)")
     if kind == "int":
         return _int(value, field)
+    if kind == "float | None":
+        return None if value is None or value == "" else _seconds(value, field)
     if kind == "str":
         if value is None:
             return ""
@@ -135,6 +138,16 @@ def _int(value: Any, field: str) -> int:
         return int(value)
     shown = show(str(value)) if isinstance(value, str) else _kind_of(value)
     raise ProfileError(f"{field}: {shown} is not a whole number (digits only, e.g. 22)")
+
+
+def _seconds(value: Any, field: str) -> float:
+    """A number of seconds as written (``30``, ``2.5``); anything else is refused naming the field."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,7}(\.[0-9]{1,3})?", value, re.ASCII):
+        return float(value)
+    shown = show(str(value)) if isinstance(value, str) else _kind_of(value)
+    raise ProfileError(f"{field}: {shown} is not a number of seconds (digits, e.g. 30 or 2.5)")
 
 
 #: Secret fields (``domain.model.SECRET_FIELDS``) may be given as ``env:VARIABLE`` references instead of values.
@@ -223,6 +236,9 @@ def profile_to_dict(profile: ClusterProfile) -> dict[str, Any]:
     (``installed``) is not part of it."""
     data: dict[str, Any] = _plain(asdict(profile))
     data.pop("installed", None)  # run state: it lives in the state directory (config/runstate.py)
+    for key in ("grace", "poll_floor"):  # optional settings: written only when set, so older files stay as they were
+        if data["monitoring"].get(key) is None:
+            data["monitoring"].pop(key, None)
     for path, ref in data.pop("secret_refs", []):
         section, key = path.split(".")
         data[section][key] = ref

@@ -177,12 +177,17 @@ class Monitoring:
     does not reach by SSH); "" means no monitoring checks. ``host_exporters`` says
     node-exporter (9100) and cAdvisor (8080) run on every cluster host; ``mysqld_exporter`` is
     ``host[:port]`` of mysqld-exporter (default port 9104); ``targets`` are extra ``host:port`` scrape targets.
+    ``grace``: seconds a start or a failover may leave nodes transitional or a shard unserved before the
+    health monitor (TUI, ``health``, ``exporter``) calls it failing; ``poll_floor``: the fewest seconds between
+    two health polls of this cluster. None: the tool's default (``workflows.settings.monitor_settings``).
     """
 
     from_host: str = ""
     host_exporters: bool = False
     mysqld_exporter: str = ""
     targets: tuple[str, ...] = ()
+    grace: float | None = None
+    poll_floor: float | None = None
 
     def scrape_targets(self, hosts: tuple["HostSpec", ...]) -> list[tuple[str, int, str]]:
         """``(host, port, what)`` for every target to probe, in a stable order without repeats."""

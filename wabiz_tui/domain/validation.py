@@ -339,11 +339,33 @@ def check_registration(profile: ClusterProfile) -> list[FieldError]:
     return errors
 
 
+#: Longest grace and poll floor accepted (seconds): an hour. Longer would hide an outage for longer than any
+#: failover takes (the simulator's and Meta's templates' failovers take seconds, wa-onprem-api.md §4).
+MAX_MONITOR_SECONDS = 3600.0
+
+
+def check_monitor_timing(grace: float | None, poll_floor: float | None,
+                         names: tuple[str, str] = ("monitoring.grace", "monitoring.poll_floor")) -> list[FieldError]:
+    """The health monitor's ``grace`` (0 to an hour) and ``poll_floor`` (over 0, up to an hour), in seconds; None is
+    the default. ``names``: the fields as the user wrote them (the profile's, or the flags ``--grace``/``--poll-floor``)."""
+    errors: list[FieldError] = []
+    if grace is not None and not 0 <= grace <= MAX_MONITOR_SECONDS:
+        errors.append(FieldError(names[0], f"{grace:g} s is out of range: give 0 to {MAX_MONITOR_SECONDS:g} seconds "
+                                           "(how long a failover may leave a shard unserved, e.g. 30)"))
+    if poll_floor is not None and not 0 < poll_floor <= MAX_MONITOR_SECONDS:
+        errors.append(FieldError(names[1], f"{poll_floor:g} s is out of range: give more than 0 and at most "
+                                           f"{MAX_MONITOR_SECONDS:g} seconds (the fewest seconds between two health polls, "
+                                           "e.g. 2)"))
+    return errors
+
+
 def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
-    """The optional ``monitoring`` section: ``from_host`` is one of the profile's hosts; targets are ``host:port``."""
+    """The optional ``monitoring`` section: ``from_host`` is one of the profile's hosts; targets are ``host:port``;
+    ``grace`` and ``poll_floor`` are in range (:func:`check_monitor_timing`)."""
     m = profile.monitoring
+    timing = check_monitor_timing(m.grace, m.poll_floor)
     if not (m.from_host or m.host_exporters or m.mysqld_exporter or m.targets):
-        return []
+        return timing
     names = [h.external_hostname for h in profile.hosts]
     errors: list[FieldError] = []
     if m.from_host not in names:
@@ -362,7 +384,7 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
             errors.append(FieldError("monitoring.mysqld_exporter", f"{show(m.mysqld_exporter)} is not host[:port], e.g. wa-mon-1:9104"))
         elif port:
             errors += check_port(int(port), "monitoring.mysqld_exporter")
-    return errors
+    return errors + timing
 
 
 def check_cluster_name(value: str, field: str = "name") -> list[FieldError]:

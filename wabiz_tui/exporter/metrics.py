@@ -19,7 +19,9 @@ from prometheus_client.registry import Collector
 from ..domain.health import ClusterVerdict, Level, NodeVerdict
 from ..workflows.observe import Observation, verdict_word
 
-VERDICTS = ("healthy", "degraded", "failing", "unknown")
+VERDICTS = ("healthy", "degraded", "failing", "unknown", "not_installed")
+#: the monitor's failover states (``domain.transitions.FailoverStatus``; ``done`` is served as ``none``)
+FAILOVER_STATES = ("none", "in_progress", "impossible", "overdue")
 #: the ``kind`` of ``api.client.ApiError``, plus ``format`` (not a health answer) and ``none`` (the poll answered)
 ERROR_KINDS = ("none", "unreachable", "tls", "dns", "auth", "timeout", "http", "not_tls", "config", "format")
 NODE_ROLES = ("primary_master", "secondary_master", "coreapp", "missing", "unknown")
@@ -76,6 +78,9 @@ class ClusterState:
         with self._lock:
             self.polls += 1
             self.last = obs
+            if obs.not_installed:
+                self.unserved_since, self.after_loss, self._all_served_before = None, False, False
+                return
             if obs.verdict is None:
                 kind = obs.error_kind if obs.error_kind in self.errors else "http"
                 self.errors[kind] += 1
@@ -149,7 +154,12 @@ class ExporterCollector(Collector):
             ("wabiz_health_answer_age_seconds", "Seconds since the last poll with a verdict (since the exporter started if none)."),
             ("wabiz_last_successful_poll_timestamp_seconds", "Epoch time of the last poll with a verdict."),
             ("wabiz_planned_operation_running", "1 while a wabiz-tui command holds the cluster's lock (install, upgrade...)."),
+            ("wabiz_cluster_installed", "0 once wabiz-tui uninstalled the cluster (it is not polled then), else 1."),
         )}
+        failover_state = StateSetMetricFamily(
+            "wabiz_failover_state", "The monitor's failover reading: in_progress (a standby should take the shard within "
+            "the grace), impossible (no standby), overdue (longer than the grace), none.", labels=["cluster"])
+        f.items.append(failover_state)
         operation = f.gauge("wabiz_planned_operation_info", "The command holding the cluster's lock.", ("cluster", "command"))
         v = {name: f.gauge(name, doc) for name, doc in (
             ("wabiz_cluster_registered", "1 when the number is registered (as the cluster says)."),
@@ -179,7 +189,7 @@ class ExporterCollector(Collector):
             obs = s.last
             word = verdict_word(obs)
             verdict.add_metric(c, {w: w == word for w in VERDICTS})
-            kind = "none" if obs is None or obs.verdict is not None else (obs.error_kind or "http")
+            kind = "none" if obs is None or obs.verdict is not None or obs.not_installed else (obs.error_kind or "http")
             last_error.add_metric(c, {k: k == kind for k in ERROR_KINDS})
             for k, count in s.errors.items():
                 errors.add_metric([s.cluster, k], count)
@@ -192,6 +202,7 @@ class ExporterCollector(Collector):
             if s.last_success is not None:
                 g["wabiz_last_successful_poll_timestamp_seconds"].add_metric(c, s.last_success)
             g["wabiz_planned_operation_running"].add_metric(c, 1 if s.operation else 0)
+            g["wabiz_cluster_installed"].add_metric(c, 0 if obs is not None and obs.not_installed else 1)
             if s.operation:
                 operation.add_metric([s.cluster, s.operation], 1)
             if obs is None:
@@ -203,10 +214,13 @@ class ExporterCollector(Collector):
                 finding.add_metric([s.cluster, fkey, severity], count)
             if obs.verdict is None:
                 continue  # no verdict now: its series disappear rather than repeat an old answer
+            reading = obs.failover if obs.failover in FAILOVER_STATES else "none"
+            failover_state.add_metric(c, {k: k == reading for k in FAILOVER_STATES})
             vd = obs.verdict
             primaries = sum(1 for n in vd.nodes if n.actual_role == "primary_master")
             since = s.unserved_since
-            failover = since is not None and s.after_loss
+            # no standby: nothing is failing over (WabizFailoverImpossible says so at once)
+            failover = since is not None and s.after_loss and obs.failover != "impossible"
             for name, value in (("wabiz_cluster_registered", vd.registered), ("wabiz_shards_expected", vd.shards_expected),
                                 ("wabiz_shards_served", vd.shards_served),
                                 ("wabiz_shards_unserved", max(0, vd.shards_expected - vd.shards_served) if vd.registered else 0),

@@ -13,7 +13,7 @@ from ..config.lock import ClusterLock
 from ..config.runstate import read_run_state
 from ..domain.model import ClusterProfile
 from ..workflows.fleet import repeat
-from ..workflows.monitor import HealthMonitor
+from ..workflows.monitor import HealthMonitor, planned_state_reader
 from .metrics import ClusterState
 from ..workflows.observe import poll_health
 
@@ -21,12 +21,14 @@ from ..workflows.observe import poll_health
 class ClusterPoller:
     """Polls one cluster into ``state``. ``locks`` is the state directory's ``locks/`` (who holds the
     cluster's lock is read after every poll); ``monitor`` defaults to one built from the profile with the
-    state's interval and grace."""
+    state's interval and grace, reading the planned operations and the uninstall from the state directory
+    (``workflows.monitor.planned_state_reader``)."""
 
     def __init__(self, profile: ClusterProfile, state: ClusterState, *, timeout: float, locks: Path | None = None,
                  monitor: HealthMonitor | None = None):
         self.profile, self.state, self.timeout = profile, state, timeout
-        self.monitor = monitor or HealthMonitor(profile, interval=state.interval, grace=state.grace)
+        self.monitor = monitor or HealthMonitor(profile, interval=state.interval, grace=state.grace,
+                                                planned=planned_state_reader(profile, locks))
         self._lock = ClusterLock.for_profile(locks, profile) if locks is not None else None
         self._started_at: float | None = None
 

@@ -118,6 +118,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
     steps = _Wizard()
     states = _Wizard()
     current = _Wizard()
+    #: the monitor's ``--grace``/``--poll-floor`` flags (seconds; None: the profile's, else the defaults)
+    monitor_grace: float | None = None
+    monitor_poll_floor: float | None = None
     last_finished = _Wizard()
     last_verdict = _Wizard()
     sms_code = _Wizard()

@@ -42,14 +42,17 @@ def run_wizard_tui(profile: ClusterProfile, profile_path: Path | None = None) ->
 
 
 def run_monitor_tui(profile: ClusterProfile, profile_path: Path | None = None, *,
-                    interval: float | None = None, bell: bool = True) -> int:
+                    interval: float | None = None, bell: bool = True, grace: float | None = None,
+                    poll_floor: float | None = None) -> int:
     """Open the live health monitor on ``profile`` (F2 switches to the wizard); returns the exit code.
 
     ``interval`` is the first polling interval in seconds (default 5; +/- change it in the app) and
-    ``bell`` whether the terminal bell rings when health worsens (``b`` toggles it).
+    ``bell`` whether the terminal bell rings when health worsens (``b`` toggles it); ``grace`` and
+    ``poll_floor`` (seconds) the flags that win over the profile's (``workflows.settings.monitor_settings``).
     """
     app = WabizApp(profile, profile_path=profile_path, start_on="monitor", monitor_interval=interval, bell=bell,
                     freeze_gc=True)
+    app.monitor_grace, app.monitor_poll_floor = grace, poll_floor
     app.run()
     return _finish(app)
 

@@ -5,25 +5,35 @@ from a profile; :meth:`HealthMonitor.poll_once` is one poll (the answer parsed o
 computed once) and :meth:`HealthMonitor.results` the one poll loop, used by the TUI's monitor screen,
 ``wabiz-tui health [--watch]`` and the procedures' health steps (``Procedure.health``). Polls never overlap
 (one poll, then ``interval`` seconds of sleep). Transitional states are tolerated for ``grace``
-seconds after :meth:`HealthMonitor.note_start` (a start or upgrade) and after a failover the
-monitor detects itself (a connected Coreapp lost). A 401 makes the client log in once more before it
-is reported as a credentials problem (``api.client``).
+seconds after :meth:`HealthMonitor.note_start` (a start or upgrade) and during a failover the monitor
+detects itself (a connected Coreapp lost while a standby can take its shard), from the first poll that sees
+the loss (``domain.transitions``). While a planned operation runs (a wabiz-tui command holds the cluster's
+lock, or the TUI runs one) the words say what happens and alerts pause; after an uninstall the cluster is
+not polled (``PollResult.notice``). Polls are never closer than the poll floor. A 401 makes the client log
+in once more before it is reported as a credentials problem (``api.client``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import AsyncGenerator, Callable, Union
 
 from ..api.client import ApiError, WebappClient
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
-from ..domain.health import ClusterVerdict, HealthFormatError, Plan, judge, parse_health, registered_by_cluster
+from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge, parse_health, registered_by_cluster
 from ..domain.model import ClusterProfile, Role
+from ..domain.transitions import (FailoverStatus, FailoverWatch, OperationWatch, PlannedOperation, age_words,
+                                  not_installed_words, operation_from_lock, paused_words, with_failover,
+                                  with_operation)
 
 DEFAULT_INTERVAL = 5.0
 DEFAULT_GRACE = 60.0
+#: Fewest seconds between two polls of one cluster, unless the profile (``monitoring.poll_floor``) or a flag
+#: says otherwise: ten polls a second at most, whatever interval is asked.
+DEFAULT_POLL_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -54,10 +64,58 @@ class PollResult:
     new_findings: tuple[Diagnosis, ...] = ()
     #: every diagnosis that holds at this poll
     current_findings: tuple[Diagnosis, ...] = ()
+    #: "alerts paused: upgrade running since 00:42" while a planned operation runs ("" otherwise): then
+    #: ``worsened`` is False and ``new_findings`` empty, whatever the cluster says
+    alerts_paused: str = ""
+    #: the cluster's state when it was not polled: "not installed (uninstalled at 08:01)" ("" when polled)
+    notice: str = ""
+    #: the failover this poll saw (``state`` "none" when none)
+    failover: FailoverStatus = field(default_factory=FailoverStatus)
 
     def age(self, now: float | None = None) -> float:
         """Seconds since the answer came (``now``: epoch seconds, default the current time)."""
         return (time.time() if now is None else now) - self.polled_at
+
+    def age_text(self, now: float | None = None) -> str:
+        """``answer 3 s old`` (``now``: epoch seconds, default the current time)."""
+        return age_words(self.age(now))
+
+
+@dataclass(frozen=True)
+class PlannedState:
+    """What the monitor knows of the operator's plans: ``operation`` running now (None: none), and
+    ``uninstalled_at`` (epoch seconds) when wabiz-tui uninstalled the cluster and has not installed it since."""
+
+    operation: PlannedOperation | None = None
+    uninstalled_at: float | None = None
+
+
+def planned_state_reader(profile: "ProfileSource", locks: Path | None,
+                         own: Callable[[], PlannedOperation | None] | None = None,
+                         runstate_dir: Path | None = None) -> Callable[[], PlannedState]:
+    """A reader of the cluster's :class:`PlannedState`, read anew at each poll: ``own()`` (the operation the
+    calling face runs itself, e.g. the TUI's upgrade) first, else the holder of the cluster's lock in ``locks``
+    (``config.lock``: another wabiz-tui command; None: not read); ``uninstalled_at`` from the run state
+    (``config.runstate``, in ``runstate_dir`` or the default state directory)."""
+    from ..config.lock import ClusterLock
+    from ..config.runstate import read_run_state
+
+    def current() -> ClusterProfile:
+        return profile() if callable(profile) else profile
+
+    def read() -> PlannedState:
+        p = current()
+        op = own() if own is not None else None
+        if op is None and locks is not None:
+            op = operation_from_lock(ClusterLock.for_profile(locks, p).holder())
+        state = read_run_state(p, runstate_dir) or {}
+        gone, started = state.get("uninstalled_at"), state.get("started_at")
+        # containers started after the uninstall (a new install) bring the cluster back
+        uninstalled = float(gone) if (isinstance(gone, (int, float)) and state.get("installed") is False
+                                      and not (isinstance(started, (int, float)) and started > gone)) else None
+        return PlannedState(op, uninstalled)
+
+    return read
 
 
 def client_for(profile: ClusterProfile) -> WebappClient:
@@ -76,6 +134,20 @@ def _client_key(profile: ClusterProfile) -> _ClientKey:
     return (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
 
 
+def _consistent(finding: Diagnosis, verdict: ClusterVerdict) -> Diagnosis:
+    """``finding`` with the verdict's next action where the catalogue's generic one would contradict it: with a
+    planned Coreapp missing (e.g. after a failover) "no standby" is cured by starting that Coreapp again, which
+    comes back as a standby, not by adding a host (trial of the demo's F5 fault)."""
+    if finding.key == "NO_SPARE_COREAPP" and verdict.next_action.startswith("start the Coreapp on"):
+        return replace(finding, next_action=verdict.next_action)
+    return finding
+
+
+def _mode(shards: int) -> str:
+    """``HA`` or ``Multiconnect (N shards)``, as the verdict's headline begins."""
+    return "HA" if shards == 1 else f"Multiconnect ({shards} shards)"
+
+
 def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: bool) -> Plan:
     """The health plan of ``profile`` with the shard count in force (the only place one is built)."""
     def names(role: Role) -> tuple[str, ...]:
@@ -88,6 +160,8 @@ def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: b
 class _Track:
     nodes: dict[str, str] = field(default_factory=dict)
     level_rank: int = -1
+    #: the level "worsened" compares with: kept during a failover within its grace
+    alert_rank: int = -1
     unserved_since: float | None = None
     lost_owners: list[str] = field(default_factory=list)
 
@@ -99,19 +173,26 @@ ProfileSource = Union[ClusterProfile, Callable[[], ClusterProfile]]
 class HealthMonitor:
     """Polls one cluster's health and derives events.
 
-    ``interval`` and ``grace`` are seconds. ``client`` defaults to one built from the profile (built again
-    when the profile's ``webapp`` settings change). ``registered``: what to assume until the cluster says
-    (default the profile's ``installed``). ``ask_shards``: the shard count from ``GET /v1/account/shards`` once
-    registered (else the profile's). ``clock`` (monotonic seconds) and ``wall`` (epoch seconds) are
-    injectable for tests.
+    ``interval`` and ``grace`` are seconds; ``poll_floor`` the fewest seconds between two polls (an interval
+    below it is raised to it). ``client`` defaults to one built from the profile (built again when the
+    profile's ``webapp`` settings change). ``registered``: what to assume until the cluster says (default the
+    profile's ``installed``). ``ask_shards``: the shard count from ``GET /v1/account/shards`` once registered
+    (else the profile's). ``planned``: the reader of :class:`PlannedState` (:func:`planned_state_reader`;
+    None: no operation is ever known to run). ``clock`` (monotonic seconds) and ``wall`` (epoch seconds)
+    are injectable for tests.
     """
 
     def __init__(self, profile: ProfileSource, *, interval: float = DEFAULT_INTERVAL, grace: float = DEFAULT_GRACE,
                  client: WebappClient | None = None, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time, registered: bool | None = None, ask_shards: bool = True):
+                 wall: Callable[[], float] = time.time, registered: bool | None = None, ask_shards: bool = True,
+                 poll_floor: float = DEFAULT_POLL_FLOOR, planned: Callable[[], PlannedState] | None = None):
         self._profile = profile
-        self.interval = interval
-        self.grace = grace
+        self.poll_floor = poll_floor
+        self._interval = interval
+        self._failover = FailoverWatch(grace)
+        self._operation = OperationWatch()
+        self._planned = planned
+        self._paused_by: PlannedOperation | None = None
         self._client = client
         self._own_client = client is None
         self._client_key: _ClientKey | None = None
@@ -123,6 +204,24 @@ class HealthMonitor:
         self._active: set[tuple[str, str]] = set()
         self.timeline: list[TimelineEntry] = []
         self.last: PollResult | None = None
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two polls: the interval asked, never below :attr:`poll_floor`."""
+        return max(self._interval, self.poll_floor)
+
+    @interval.setter
+    def interval(self, value: float) -> None:
+        self._interval = value
+
+    @property
+    def grace(self) -> float:
+        """Seconds transitional states are tolerated after a start and a failover may leave a shard unserved."""
+        return self._failover.grace
+
+    @grace.setter
+    def grace(self, value: float) -> None:
+        self._failover.grace = value
 
     @property
     def profile(self) -> ClusterProfile:
@@ -182,12 +281,21 @@ class HealthMonitor:
             return self.profile.shards
 
     async def poll_once(self, registered: bool | None = None) -> PollResult:
-        """Poll and judge once: the answer is parsed once (``domain.health.parse_health``), judged against
-        :func:`plan_for`, its findings and timeline entries derived. ``registered`` None: as the cluster says
-        (``registered_by_cluster``), the last known answer while no node says. Public for one-shot readers
-        (``wabiz-tui health``, an exporter scraping one result per cluster). Never raises for API problems:
-        they come back in ``PollResult.error`` (an answer that is no health answer too)."""
+        """Poll and judge once: the answer is parsed once (``domain.health.parse_health``), a failover is looked
+        for (``domain.transitions.FailoverWatch``: the poll that first sees a lost Coreapp with a standby
+        available is already in grace), the answer judged against :func:`plan_for`, its words set for a
+        failover or a planned operation, its findings and timeline entries derived. ``registered`` None: as the
+        cluster says (``registered_by_cluster``), the last known answer while no node says. A cluster
+        wabiz-tui uninstalled is not polled: ``notice`` says so. Public for one-shot readers (``wabiz-tui
+        health``, an exporter scraping one result per cluster). Never raises for API problems: they come back
+        in ``PollResult.error`` (an answer that is no health answer too)."""
+        planned = self._planned() if self._planned is not None else PlannedState()
+        if planned.uninstalled_at is not None and planned.operation is None:
+            return self._not_installed(planned.uninstalled_at)
+        op_entries = self._follow_operation(planned.operation)
         start = self._clock()
+        status = FailoverStatus()
+        op_words = ""
         try:
             nodes = parse_health(await self.client.health())
             if registered is None:
@@ -195,16 +303,56 @@ class HealthMonitor:
                 registered = self._registered if said is None else said
             self._registered = registered
             shards = await self._shards(registered)
-            verdict = judge(nodes, plan_for(self.profile, shards, registered, self.in_grace))
+            plan = plan_for(self.profile, shards, registered, self.in_grace)
+            status = self._failover.observe(nodes, plan, self._clock())
+            if status.tolerated and not plan.in_grace:
+                plan = plan_for(self.profile, shards, registered, True)
+            verdict: ClusterVerdict | None = with_failover(judge(nodes, plan), status, _mode(shards))
+            op_words = self._operation.observe(planned.operation, nodes, len(plan.masters) + len(plan.coreapps))
             error = None
         except ApiError as exc:
             verdict, error = None, exc
         except HealthFormatError as exc:
             verdict, error = None, ApiError(f"health answer not understood: {exc}")
+        if verdict is None:
+            op_words = self._operation.observe(planned.operation, None, 0)
+        paused = paused_words(planned.operation) if planned.operation is not None else ""
+        if verdict is not None and paused:
+            verdict = with_operation(verdict, op_words, paused)
         latency = self._clock() - start
-        entries, worsened = self._derive(verdict, error)
+        # during a failover a standby should complete, the level before it is kept: nothing alerts within the
+        # grace, and what the failover leaves (e.g. no standby any more) alerts once it is over
+        entries, worsened = self._derive(verdict, error, hold=status.tolerated)
+        entries = op_entries + entries
         new, current = self._findings(verdict, error)
-        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current)
+        if paused:
+            worsened, new = False, ()
+        self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current,
+                               paused, op_words if verdict is None else "", status)
+        return self.last
+
+    def _follow_operation(self, op: PlannedOperation | None) -> list[TimelineEntry]:
+        """Timeline entries when a planned operation begins or ends; when one ends, the grace starts (what it
+        started may still be coming up: no alert for nodes still starting right after an upgrade's "done")."""
+        if op == self._paused_by:
+            return []
+        before, self._paused_by = self._paused_by, op
+        if op is not None:
+            return [self._entry(paused_words(op))]
+        assert before is not None
+        self.note_start()
+        return [self._entry(f"alerts resumed: {before.name} ended")]
+
+    def _not_installed(self, uninstalled_at: float) -> PollResult:
+        """The result of a poll skipped because wabiz-tui uninstalled the cluster (no alert, no finding)."""
+        words = not_installed_words(uninstalled_at)
+        if self.last is None or self.last.notice != words:
+            entries: tuple[TimelineEntry, ...] = (self._entry(f"cluster {words}: the monitor stops alerting on it"),)
+        else:
+            entries = ()
+        self._track = _Track()
+        self._active = set()
+        self.last = PollResult(self._wall(), 0.0, None, None, entries, notice=words)
         return self.last
 
     async def results(self, registered: bool | None = None, *, wake: asyncio.Event | None = None,
@@ -236,7 +384,7 @@ class HealthMonitor:
                   error: ApiError | None) -> tuple[tuple[Diagnosis, ...], tuple[Diagnosis, ...]]:
         found: list[Diagnosis | None] = []
         if verdict is not None:
-            found.extend(diagnose_verdict(verdict))
+            found.extend(_consistent(d, verdict) for d in diagnose_verdict(verdict))
         elif error is not None:
             found.append(diagnose_api_error(error.status, error.code, error.details, error.title)
                          or diagnose_transport(error.kind, str(error)))
@@ -246,7 +394,10 @@ class HealthMonitor:
         self._active = keys
         return new, tuple(current)
 
-    def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None) -> tuple[list[TimelineEntry], bool]:
+    def _derive(self, verdict: ClusterVerdict | None, error: ApiError | None,
+                hold: bool = False) -> tuple[list[TimelineEntry], bool]:
+        """Timeline entries of this poll, and whether the cluster's level worsened; ``hold``: not now (the
+        level before is kept, so a worse one is reported when the hold ends)."""
         t = self._track
         out: list[TimelineEntry] = []
         if verdict is None:
@@ -270,8 +421,11 @@ class HealthMonitor:
             t.nodes = now_nodes
             if t.level_rank >= 0 and rank != t.level_rank:
                 out.append(self._entry(f"cluster: {verdict.headline}", "alert" if rank > t.level_rank else "info"))
-        worsened = t.level_rank >= 0 and rank > t.level_rank
+        # waiting (nodes starting within the grace) is expected, not worse: what comes after it may be
+        worsened = t.alert_rank >= 0 and rank > t.alert_rank and rank != Level.WAITING.rank and not hold
         t.level_rank = rank
+        if not hold or t.alert_rank < 0:
+            t.alert_rank = rank
         return out, worsened
 
     def _shard_events(self, verdict: ClusterVerdict, before: dict[str, str], now: dict[str, str]) -> list[TimelineEntry]:

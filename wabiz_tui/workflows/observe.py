@@ -31,7 +31,9 @@ class Observation:
     ``verdict`` is None when the poll failed, then ``error_kind`` says why (the ``ApiError.kind`` of
     ``api.client``: unreachable, tls, dns, auth, timeout, http, not_tls, config; ``format`` when the
     answer was not a health answer) and ``message`` the error in words (``api.client`` errors carry no secret).
-    ``findings`` are every diagnosis that holds now.
+    ``findings`` are every diagnosis that holds now. ``not_installed``: the cluster was not polled because
+    wabiz-tui uninstalled it (then ``verdict`` is None and ``error_kind`` ""). ``failover``: the monitor's failover
+    state (``domain.transitions.FailoverStatus.state``: none, in_progress, impossible, overdue, done).
     """
 
     answered_at: float
@@ -40,6 +42,8 @@ class Observation:
     error_kind: str = ""
     findings: tuple[Finding, ...] = ()
     message: str = ""
+    not_installed: bool = False
+    failover: str = "none"
 
 
 async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
@@ -57,7 +61,9 @@ async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
         kind = "format" if str(result.error).startswith("health answer not understood") else result.error.kind
         message = str(result.error)
     findings = tuple(Finding(d.key, d.severity) for d in result.current_findings)
-    return Observation(result.polled_at, result.latency, result.verdict, kind, findings, message)
+    gone = result.verdict is None and result.error is None and result.notice.startswith("not installed")
+    return Observation(result.polled_at, result.latency, result.verdict, kind, findings, message=message,
+                       not_installed=gone, failover=result.failover.state)
 
 
 _VERDICT_OF = {Level.OK: "healthy", Level.STANDBY: "healthy", Level.WAITING: "degraded", Level.WARNING: "degraded",
@@ -69,6 +75,8 @@ def verdict_word(obs: Observation | None) -> str:
     failed poll is failing, except a profile that cannot be used, which is unknown; no poll yet is unknown)."""
     if obs is None:
         return "unknown"
+    if obs.not_installed:
+        return "not_installed"
     if obs.verdict is None:
         return "unknown" if obs.error_kind == "config" else "failing"
     return _VERDICT_OF[obs.verdict.level]

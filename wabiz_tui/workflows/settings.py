@@ -1,4 +1,5 @@
-"""Settings of a procedure run: timeouts, health polling, trust files, where logs go."""
+"""Settings of a procedure run (timeouts, health polling, trust files, where logs go) and of the health
+monitor (grace, poll floor)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,30 @@ class RunSettings:
     allow_duplicate_number: bool = False
 
 
+@dataclass(frozen=True)
+class MonitorSettings:
+    """The health monitor's timing, in seconds: ``grace`` (a start or failover may leave nodes transitional or a
+    shard unserved that long) and ``poll_floor`` (never two polls of one cluster closer than that)."""
+
+    grace: float
+    poll_floor: float
+
+
+def monitor_settings(profile: ClusterProfile, *, grace: float | None = None, poll_floor: float | None = None,
+                     default_grace: float | None = None) -> MonitorSettings:
+    """The monitor's timing for ``profile``: a flag (``grace``, ``poll_floor``, None when not given) wins over the
+    profile's ``monitoring.grace``/``monitoring.poll_floor``, which wins over the defaults (``default_grace``,
+    else ``workflows.monitor.DEFAULT_GRACE``; ``DEFAULT_POLL_FLOOR``). Values are not checked here: see
+    ``domain.validation.check_monitor_timing``."""
+    from .monitor import DEFAULT_GRACE, DEFAULT_POLL_FLOOR
+
+    m = profile.monitoring
+    g = grace if grace is not None else m.grace if m.grace is not None else (
+        DEFAULT_GRACE if default_grace is None else default_grace)
+    f = poll_floor if poll_floor is not None else m.poll_floor if m.poll_floor is not None else DEFAULT_POLL_FLOOR
+    return MonitorSettings(g, f)
+
+
 def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, profile_path: Path | None = None,
                      read_user_config: bool = True, passphrase: PassphraseCallback | None = None, trust_new_host_keys: bool = False) -> RunSettings:
     """Settings for ``profile``: trust the app's known_hosts, the profile's own file, and ~/.ssh/known_hosts.
@@ -52,4 +77,5 @@ def default_settings(profile: ClusterProfile, paths: AppPaths | None = None, *, 
     trusted = [paths.known_hosts] + ([Path(profile.known_hosts)] if profile.known_hosts else [])
     return RunSettings(ssh=SshSettings(known_hosts=trusted, read_user_config=read_user_config, passphrase=passphrase,
                                        trust_new_keys_into=paths.known_hosts if trust_new_host_keys else None),
-                       log_dir=paths.logs, profile_path=profile_path, profiles_dir=paths.profiles)
+                       log_dir=paths.logs, profile_path=profile_path, profiles_dir=paths.profiles,
+                       grace=monitor_settings(profile, default_grace=RunSettings.grace).grace)

@@ -9,6 +9,7 @@ confirmation asks for them. The profile is kept and marked as not installed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,5 +124,6 @@ class Uninstall(Procedure):
                 # the install's journal too: what it recorded is gone from the hosts (issue 13, item 3)
                 Journal.for_cluster(self.settings.journal.path.parent, self.profile, "install").clear()
             self.profile = self.profile.with_changes(installed=False)
-            self.record_run_state(installed=False, installed_version="")
+            # read by the monitors (workflows.monitor): they stop alerting on a cluster uninstalled on purpose
+            self.record_run_state(installed=False, installed_version="", uninstalled_at=time.time())
         return ok

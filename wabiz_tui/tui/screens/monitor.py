@@ -21,6 +21,7 @@ from ..widgets.timeline import Timeline
 from .first_resume import StyledOnMount
 
 if TYPE_CHECKING:  # workflows.monitor (httpx) is imported when the screen is built, not with the app
+    from ...domain.transitions import PlannedOperation
     from ...workflows.monitor import HealthMonitor, PollResult
     from ..app import WabizApp
 
@@ -41,7 +42,11 @@ class MonitorScreen(StyledOnMount, Screen):
     Shows a summary (mode, shards served, standby, failures tolerated, primary master, last poll and
     latency, API errors by kind), the node table (expected versus actual, updated in place) and a
     timeline of every change. When health worsens it notifies and, unless turned off with ``b``,
-    rings the terminal bell. ``interval`` overrides the first polling interval (seconds).
+    rings the terminal bell, except while a planned operation runs (this window's upgrade, uninstall or
+    wizard step, or another wabiz-tui command holding the cluster's lock): then the status line says
+    "alerts paused: …", and after an uninstall the cluster is not polled ("not installed (uninstalled at
+    HH:MM)"). The status line also says how old the answer is. ``interval`` overrides the first polling
+    interval (seconds).
     """
 
     # +/-, p and b are named in the summary line ("+/- to change", "(p to pause)", "(b)"): kept out
@@ -67,6 +72,7 @@ class MonitorScreen(StyledOnMount, Screen):
         self._wake = asyncio.Event()
         self._poll_task: asyncio.Task | None = None
         self._monitor: HealthMonitor | None = None
+        self._own: tuple[Any, PlannedOperation] | None = None
 
     @property
     def wapp(self) -> WabizApp:
@@ -77,6 +83,7 @@ class MonitorScreen(StyledOnMount, Screen):
         yield Header(show_clock=True)
         with VerticalScroll(id="monitor-body"):
             yield Static(self._title(), id="monitor-title")
+            yield Static("", id="monitor-status")
             yield MonitorSummary(id="monitor-summary")
             yield HealthPanel(id="monitor-health")
             yield FindingsList(mask=self.wapp.mask, id="monitor-findings")
@@ -100,6 +107,7 @@ class MonitorScreen(StyledOnMount, Screen):
         # A task of its own, not a Textual worker: it runs as long as the app, and waiting for the
         # wizard's workers to complete must not wait for it.
         self._poll_task = asyncio.get_running_loop().create_task(self._poll_loop(), name="health-monitor")
+        self.set_interval(1.0, self._show_status)
 
     async def on_unmount(self) -> None:
         task = self._poll_task
@@ -115,18 +123,51 @@ class MonitorScreen(StyledOnMount, Screen):
         self.wapp.sub_title = self.wapp.SUB_TITLE
 
     # ---- polling ---------------------------------------------------------------------------------
-    def _grace(self) -> float:
+    def _timing(self) -> tuple[float, float]:
+        """(grace, poll floor) in seconds: the flags, else the profile's, else the defaults; the demo scales the
+        default grace with its speed."""
         from ...workflows.monitor import DEFAULT_GRACE
+        from ...workflows.settings import monitor_settings
 
-        speed = self.wapp.demo_speed
-        return DEFAULT_GRACE if speed is None else max(1.0, DEFAULT_GRACE * speed)
+        app = self.wapp
+        speed = app.demo_speed
+        default = DEFAULT_GRACE if speed is None else max(1.0, DEFAULT_GRACE * speed)
+        timing = monitor_settings(app.profile, grace=app.monitor_grace, poll_floor=app.monitor_poll_floor,
+                                  default_grace=default)
+        return timing.grace, timing.poll_floor
+
+    def own_operation(self) -> PlannedOperation | None:
+        """The planned operation this window runs now (a wizard step counts as the install, or the Multiconnect
+        change for M steps; the upgrade and uninstall screens' runs by name); None when none does or what runs
+        changes no container (log collection)."""
+        from ...domain.transitions import PlannedOperation
+
+        app = self.wapp
+        run = app.runner.active
+        if run is None:
+            self._own = None
+            return None
+        if run.step is not None:
+            command: str | None = "multiconnect" if app.step_tag(run.step).startswith("M") else "install"
+        else:
+            command = {"upgrade": "upgrade", "uninstall": "uninstall"}.get(run.heading.lower())
+        if command is None:
+            return None
+        if self._own is None or self._own[0] is not run:
+            self._own = (run, PlannedOperation(command, time.time(), "this window"))
+        return self._own[1]
 
     async def _poll_loop(self) -> None:
         """The one poll loop (``HealthMonitor.results``): poll, show, sleep ``interval`` (or until woken by a key)."""
-        from ...workflows.monitor import HealthMonitor
+        from ...config.paths import app_paths
+        from ...workflows.monitor import HealthMonitor, planned_state_reader
 
+        grace, floor = self._timing()
         # the app's profile in force at each poll: Multiconnect steps change shards and hosts
-        monitor = self._monitor = HealthMonitor(lambda: self.wapp.profile, interval=self.interval, grace=self._grace())
+        planned = planned_state_reader(lambda: self.wapp.profile, app_paths().locks, own=self.own_operation)
+        monitor = self._monitor = HealthMonitor(lambda: self.wapp.profile, interval=self.interval, grace=grace,
+                                                poll_floor=floor, planned=planned)
+        self.interval = monitor.interval
         try:
             async with aclosing(monitor.results(wake=self._wake, paused=lambda: self.paused,
                                                 on_error=self._show_failure)) as polls:
@@ -141,6 +182,26 @@ class MonitorScreen(StyledOnMount, Screen):
             except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
                 self.log.warning(f"closing the monitor's API client failed: {exc!r}")
 
+    def status_text(self) -> str:
+        """The status line: how old the answer is, and whether alerts are paused (or the cluster not installed)."""
+        r = self.last_result
+        if r is None:
+            return ""
+        parts = [r.notice] if r.notice and r.verdict is None and r.error is None else [r.age_text(time.time())]
+        if r.alerts_paused:
+            parts.append(r.alerts_paused)
+        elif r.notice.startswith("not installed"):
+            parts.append("alerts off for this cluster")
+        return " · ".join(parts)
+
+    def _show_status(self) -> None:
+        line = self.query("#monitor-status").first(Static) if self.query("#monitor-status") else None
+        if line is None:  # the screen is being taken down (a tick of the 1 s timer may come after)
+            return
+        r = self.last_result
+        line.update(Text(self.status_text(), style="bold yellow" if r is not None and (r.alerts_paused or r.notice)
+                         else "dim"))
+
     def show_result(self, result: PollResult) -> None:
         """Display one poll: summary, node table, new timeline entries, and an alert if it worsened."""
         self.polls += 1
@@ -149,6 +210,9 @@ class MonitorScreen(StyledOnMount, Screen):
         if result.verdict is not None:
             self.last_verdict = result.verdict
             self.query_one(HealthPanel).show_verdict(result.verdict)
+        elif result.error is None:  # not polled: not installed
+            self.query_one(HealthPanel).query_one(".health-headline", Static).update(Text.assemble(
+                (" NOT INSTALLED ", "reverse bold"), "  ", (result.notice, "bold")))
         else:
             panel = self.query_one(HealthPanel)
             label = error_label(result.error)
@@ -160,7 +224,8 @@ class MonitorScreen(StyledOnMount, Screen):
         timeline = self.query_one(Timeline)
         for entry in result.new_entries:
             timeline.add(entry.at, app.mask(entry.text), entry.severity)
-        if result.worsened:
+        self._show_status()
+        if result.worsened:  # never while a planned operation runs, nor for a cluster uninstalled (workflows.monitor)
             what = (result.verdict.headline if result.verdict is not None
                     else f"{error_label(result.error)}: {result.error}")
             app.notify(app.mask(what), title="Cluster health worsened", severity="error", timeout=10)
@@ -186,10 +251,11 @@ class MonitorScreen(StyledOnMount, Screen):
                                                 paused=self.paused, mask=self.wapp.mask)
 
     def action_interval(self, direction: int) -> None:
-        """Poll less (+) or more (-) often; takes effect after the poll in progress."""
+        """Poll less (+) or more (-) often, never below the poll floor; takes effect after the poll in progress."""
         self.interval = step_interval(self.interval, direction)
         if self._monitor is not None:
             self._monitor.interval = self.interval
+            self.interval = self._monitor.interval
         self.notify(f"Polling every {self.interval:g} s")
         self._redraw_summary()
         self._wake.set()
