@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from ..config.runstate import apply_run_state
     from ..workflows.errors import WorkflowError
     from ..workflows.ha_install import HaInstall
+    from ..workflows.report import recorded
+    from .upgrade import print_report
 
     profile, path = load(args.profile)
     bad = invalid(profile, registration=True)
@@ -79,7 +81,14 @@ def run(args: argparse.Namespace) -> int:
     async def go() -> int:
         wf = HaInstall(profile, emit=printer, settings=settings)
         try:
-            ok = await wf.run_all(get_code)
+            ok = await recorded(wf, wf.run_all(get_code))
+            print_report(wf, "stopped for the registration code" if needs_code else
+                         ok and wf.last_verdict is not None and wf.last_verdict.healthy)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            print(f"{(wf.record.aborted or {}).get('line', 'ABORTED')}\n  recorded in the run log and the journal"
+                  f"{f' and the report {wf.record.report_path}' if wf.record.report_path else ''}; "
+                  f"continue with: wabiz-tui install {args.profile} --yes", flush=True)
+            raise
         finally:
             await wf.close()
         printer.recap()
