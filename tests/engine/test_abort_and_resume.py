@@ -132,3 +132,33 @@ async def test_upgrade_resume_command_and_sigterm(installed):
     assert code == 0, out + err
     assert "An upgrade 2.41.2 → 2.43.1 aborted during step 3 (Upgrade Webapps)" in out
     assert "report: " in out and load_profile(installed.profile_path).wa_api_version == "2.43.1"
+
+
+async def test_install_interrupted_by_ctrl_c_records_the_abort(demo):
+    from wabiz_tui.config.paths import app_paths
+    from wabiz_tui.workflows.journal import Journal
+
+    for h in demo.profile.hosts:  # the preflight's host checks (before step 1) hang on every host
+        demo.cluster.set_host_latency(h.external_hostname, 60)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wabiz_tui", "install", str(demo.profile_path), "--yes", stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    seen: list[str] = []
+    try:
+        while not any(line.startswith("preflight step 2: Host checks") for line in seen):
+            line = await asyncio.wait_for(proc.stdout.readline(), 20)
+            assert line, "".join(seen)
+            seen.append(line.decode())
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        for h in demo.profile.hosts:
+            demo.cluster.set_host_latency(h.external_hostname, 0)
+        if proc.returncode is None:
+            proc.kill()
+    text = "".join(seen) + out.decode()
+    assert proc.returncode == 130, text + err.decode()
+    assert "ABORTED" in text and "preflight step 2 (Host checks)" in text and "continue with: wabiz-tui install" in text
+    aborted = Journal.for_cluster(app_paths().journals, demo.profile, "install").aborted()
+    assert aborted is not None and (aborted["procedure"], aborted["step"]) == ("preflight", 2) and aborted["reason"] == "interrupted by Ctrl-C or SIGTERM"
+    assert len(aborted["hosts"]) == len(demo.profile.hosts)

@@ -160,6 +160,8 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self._screens: dict[int, StepScreen] = {}
         #: Encrypted key files whose passphrase dialog was dismissed (key file -> time), see passphrase.py.
         self.declined_keys: dict[str, float] = {}
+        #: what the terminal is told after a quit that aborted a run (where it was recorded, how to continue)
+        self.quit_note = ""
 
     def _default_log_dir(self) -> Path:
         """The app's state directory for logs (never the demo's temporary folder, deleted at exit)."""
@@ -222,13 +224,43 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             await close_engine(engine, self.log)
 
     async def action_quit(self) -> None:
-        """Leave at once, even mid-stream: the engines' SSH connections are aborted rather than closed
-        gracefully (a server that never answers a channel close must not hold the exit: field case R33)."""
+        """Leave; while a step or an operation runs, only once the operator confirmed it (the dialog says what
+        runs, where, and what quitting leaves: ``quitting.running_work``). Then the abort is recorded (run log,
+        journal, report) and the exit status is 130 (interrupted). The engines' SSH connections are aborted
+        rather than closed gracefully (a server that never answers a channel close must not hold the exit:
+        field case R33)."""
+        from .quitting import running_work
+
+        work = running_work(self)
+        if work is None:
+            self._leave()
+            return
+        if self.screen.has_class("quit-confirm"):
+            return  # the question is on screen already
+        from .screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            current = running_work(self)
+            if not yes:
+                return
+            if current is None:  # it ended while the question was open: nothing is left half done
+                self._leave()
+                return
+            from .quitting import QUIT_EXIT, record_quit
+
+            self.quit_note = record_quit(current)
+            self._leave(QUIT_EXIT)
+
+        dialog = ConfirmScreen(work.question, work.details, yes="Quit and abort", no="Keep running")
+        dialog.add_class("quit-confirm")
+        self.push_screen(dialog, answered)
+
+    def _leave(self, return_code: int = 0) -> None:
         engines = [self.workflow, self.mc_workflow] + [screen.engine for screen in self.operation_screens()]
         for engine in engines:
             if engine is not None and hasattr(engine, "abort"):
                 engine.abort()
-        self.exit()
+        self.exit(return_code=return_code)
 
     # ---- profile and engine -----------------------------------------------------------------
     def set_profile(self, profile: ClusterProfile) -> None:

@@ -145,8 +145,10 @@ async def measure_before(engine: Any) -> None:
 
 def report_data(engine: Any, outcome: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of ``engine``'s run as plain JSON data (secrets masked): ``outcome`` is ``done``, ``failed``
-    or ``aborted``; ``extra`` adds fields (an upgrade's versions, a backup path...)."""
+    or ``aborted`` (always ``aborted`` once :func:`record_abort` ran); ``extra`` adds fields (an upgrade's versions, a backup path...)."""
     record: RunRecord = engine.record
+    if record.aborted is not None:  # a run aborted by the operator may still return (its connections dropped)
+        outcome = "aborted"
     profile = engine.profile
     versions = {"wa_api_version": profile.wa_api_version}
     for name in ("source", "target"):
@@ -219,7 +221,8 @@ def write_report(engine: Any, outcome: str, extra: dict[str, Any] | None = None)
 def abort_text(engine: Any, reason: str) -> dict[str, Any]:
     """The abort record of ``engine``'s run: time, the running step (number, title, hosts), ``reason``."""
     step = engine.record.running
-    return {"at": _stamp(time.time()), "procedure": engine.procedure, "reason": reason,
+    # the running step's own procedure: an install runs its preflight's steps in its run
+    return {"at": _stamp(time.time()), "procedure": step.procedure if step else engine.procedure, "reason": reason,
             "step": step.number if step else None, "title": step.title if step else "",
             "hosts": sorted(step.hosts) if step else []}
 
@@ -257,7 +260,9 @@ async def recorded(engine: Any, work: Awaitable[T], reason: str = HEADLESS_ABORT
     try:
         return await work
     except (asyncio.CancelledError, KeyboardInterrupt):
-        record = record_abort(engine, reason)
+        if engine.record.aborted is not None:
+            raise  # already recorded by the face (a quit confirmed in the TUI), with its own reason
+        record_abort(engine, reason)
         try:
             engine.record.report_path = write_report(engine, "aborted")
         except OSError:
