@@ -354,12 +354,13 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
 
     def on_sms_received(self, message: SmsReceived) -> None:
         self.sms_code = message.code
-        # short: the step-8 screen keeps the code (#sms-hint); a long toast covered its buttons
-        self.notify(f"Demo SMS to +{message.phone.lstrip('+')}: your registration code is {message.code}",
-                    title="SMS received", timeout=SMS_TOAST_SECONDS)
         screen = self._screens.get(self.wizard.position(HA_PROCEDURE, REGISTER_STEP) or 0)
         if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
             screen.show_sms(message.phone, message.code)
+        if screen is not None and self.screen is screen:
+            return  # the step-8 screen shows the code in a line of its own (#sms-hint); a toast covered its hint
+        self.notify(f"Demo SMS to +{message.phone.lstrip('+')}: your registration code is {message.code}",
+                    title="SMS received", timeout=SMS_TOAST_SECONDS)
 
     # ---- step states --------------------------------------------------------------------------
     def state(self, number: int) -> StepState:

@@ -17,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from ...domain.model import DbEngine
 from ...domain.validation import FieldError
@@ -40,6 +40,7 @@ from ...workflows.upgrade import (
     upgrade_journal,
 )
 from ..steps import StepState
+from ..widgets.checkbox import Checkbox
 from ..widgets.findings import FindingsList
 from ..widgets.form import FieldBox
 from ..widgets.health_table import HealthPanel
