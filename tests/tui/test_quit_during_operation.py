@@ -106,3 +106,25 @@ async def test_quit_with_nothing_running_leaves_at_once_with_status_0(installed_
         await pilot.pause()
         await pilot.press("ctrl+q")
     assert app.return_code == 0 and not app.quit_note
+
+
+async def test_a_new_demo_says_it_does_not_continue_the_earlier_one(tmp_path):
+    from wabiz_tui.demo import start_demo
+    from wabiz_tui.tui.steps import StepState
+
+    notes = []
+    for run in range(2):
+        session = await start_demo(tmp_path / f"demo-{run}")
+        try:
+            app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                notes.append([n.message for n in app._notifications])
+                app.wizard.mark_done(range(1, 4))  # as if steps 1-3 ran
+                assert app.state(3) is StepState.DONE
+                await pilot.press("ctrl+q")
+        finally:
+            await session.stop()
+    assert not any("earlier demo" in n for n in notes[0])  # the first demo has nothing to say
+    said = [n for n in notes[1] if "earlier demo" in n]
+    assert said and "after 3 of 13 steps" in said[0] and "cannot be continued" in said[0] and "step 1" in said[0]
