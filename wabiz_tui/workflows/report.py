@@ -16,11 +16,14 @@ import time
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..config.atomic import write_atomic
 from .events import Emit, Event, Finding, HealthUpdated, HostFinished, HostOutput, StepFinished, StepStarted
 from .sink import scrub
+
+if TYPE_CHECKING:
+    from .base import Procedure
 
 T = TypeVar("T")
 
@@ -94,15 +97,14 @@ class RunRecord:
 
     def observe(self, event: Event) -> None:
         """Record what ``event`` says of the run."""
-        kind = type(event)
-        if kind is HostOutput:  # the hot path: most events are output lines, which a report does not keep
+        if type(event) is HostOutput:  # the hot path: most events are output lines, which a report does not keep
             return
-        if kind is StepStarted:
+        if isinstance(event, StepStarted):
             self.steps.append(StepRecord(event.procedure, event.number, event.title, time.time(),
                                          {h: "" for h in event.hosts}))
-        elif kind is HostFinished and self.steps:
+        elif isinstance(event, HostFinished) and self.steps:
             self.steps[-1].hosts[event.host] = "ok" if event.ok else (event.error or "failed")
-        elif kind is StepFinished:
+        elif isinstance(event, StepFinished):
             # the open step of that number, else its last record: a step may report twice (the Upgrade's roles
             # report the ``up -d`` then the health that follows it; the later outcome is the step's)
             step = (next((s for s in reversed(self.steps) if s.number == event.number and s.ended is None), None)
@@ -111,9 +113,9 @@ class RunRecord:
                 step = StepRecord(event.procedure, event.number, "", time.time())
                 self.steps.append(step)
             step.ended, step.ok, step.summary, step.next_action = time.time(), event.ok, event.summary, event.next_action
-        elif kind is Finding:
+        elif isinstance(event, Finding):
             self.findings.append(event)
-        elif kind is HealthUpdated:
+        elif isinstance(event, HealthUpdated):
             heard = HealthRecord.of(event.verdict)
             if self.health_before is None:
                 self.health_before = heard
@@ -131,7 +133,7 @@ class RunRecord:
         return next((s for s in reversed(self.steps) if s.ended is None), None)
 
 
-async def measure_before(engine: Any) -> None:
+async def measure_before(engine: "Procedure") -> None:
     """Poll health once before a run (``engine.poll_health``) and record it as the health before; a cluster
     that does not answer is recorded as such, never raised."""
     try:
@@ -143,7 +145,7 @@ async def measure_before(engine: Any) -> None:
     engine.record.health_after = None  # the after is what the run itself hears
 
 
-def report_data(engine: Any, outcome: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_data(engine: "Procedure", outcome: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of ``engine``'s run as plain JSON data (secrets masked): ``outcome`` is ``done``, ``failed``
     or ``aborted`` (always ``aborted`` once :func:`record_abort` ran); ``extra`` adds fields (an upgrade's versions, a backup path...)."""
     record: RunRecord = engine.record
@@ -168,7 +170,8 @@ def report_data(engine: Any, outcome: str, extra: dict[str, Any] | None = None) 
         **({"aborted": record.aborted["line"]} if record.aborted else {}),
         **(extra or {}),
     }
-    return scrub(data, engine._redact)  # noqa: SLF001 - the procedure's redactor: the secrets in force
+    masked: dict[str, Any] = scrub(data, engine._redact)  # noqa: SLF001 - the procedure's redactor: the secrets in force
+    return masked
 
 
 def render_markdown(data: dict[str, Any]) -> str:
@@ -203,7 +206,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(engine: Any, outcome: str, extra: dict[str, Any] | None = None) -> Path | None:
+def write_report(engine: "Procedure", outcome: str, extra: dict[str, Any] | None = None) -> Path | None:
     """Write ``report.md`` and ``report.json`` of ``engine``'s run into its run-log folder (mode 600); returns
     the Markdown file's path, or None when the run has no run log (no ``settings.log_dir``). Raises OSError
     when the state directory cannot be written."""
@@ -218,7 +221,7 @@ def write_report(engine: Any, outcome: str, extra: dict[str, Any] | None = None)
     return path
 
 
-def abort_text(engine: Any, reason: str) -> dict[str, Any]:
+def abort_text(engine: "Procedure", reason: str) -> dict[str, Any]:
     """The abort record of ``engine``'s run: time, the running step (number, title, hosts), ``reason``."""
     step = engine.record.running
     # the running step's own procedure: an install runs its preflight's steps in its run
@@ -227,11 +230,11 @@ def abort_text(engine: Any, reason: str) -> dict[str, Any]:
             "hosts": sorted(step.hosts) if step else []}
 
 
-def record_abort(engine: Any, reason: str) -> dict[str, Any]:
+def record_abort(engine: "Procedure", reason: str) -> dict[str, Any]:
     """Write that the operator aborted ``engine``'s run (``reason``, e.g. "quit from the TUI", "Ctrl-C") into its
     run log (``run.log`` and every open host file: a line ``ABORTED <time>: ...``) and its journal (when it has
     one), masked. Returns the record. A local disk problem is swallowed: the abort must never fail the exit."""
-    record = scrub(abort_text(engine, reason), engine._redact)  # noqa: SLF001
+    record: dict[str, Any] = scrub(abort_text(engine, reason), engine._redact)  # noqa: SLF001
     where = (f"{record['procedure']} step {record['step']} ({record['title']}) on {', '.join(record['hosts']) or 'no host'}"
              if record["step"] is not None else f"{record['procedure']} between steps")
     line = f"ABORTED {record['at']}: {where}: {record['reason']}"
@@ -253,7 +256,7 @@ def record_abort(engine: Any, reason: str) -> dict[str, Any]:
 HEADLESS_ABORT = "interrupted by Ctrl-C or SIGTERM"
 
 
-async def recorded(engine: Any, work: Awaitable[T], reason: str = HEADLESS_ABORT) -> T:
+async def recorded(engine: "Procedure", work: Awaitable[T], reason: str = HEADLESS_ABORT) -> T:
     """Await ``work`` (the run of ``engine``); when it is interrupted (the task cancelled by Ctrl-C, or
     ``KeyboardInterrupt`` raised by the SIGTERM handler) the abort is recorded (:func:`record_abort`), the report
     written with outcome ``aborted``, and the interruption raised again."""
