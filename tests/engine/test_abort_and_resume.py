@@ -103,29 +103,36 @@ async def test_abort_between_steps_and_without_a_run_log(installed, tmp_path):
     assert write_report(wf, "aborted") is None  # no run log folder: nothing written, nothing raised
 
 
+async def interrupted(args: list[str], started: str, signum: int, env: dict | None = None) -> tuple[int, str]:
+    """Run ``wabiz-tui args`` until a line starts with ``started``, send ``signum``; (exit status, stdout + stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wabiz_tui", *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=os.environ | (env or {}))
+    seen: list[str] = []
+    try:
+        while not any(line.startswith(started) for line in seen):
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            assert line, "".join(seen)
+            seen.append(line.decode())
+        proc.send_signal(signum)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    return proc.returncode, "".join(seen) + out.decode() + err.decode()
+
+
 async def test_upgrade_resume_command_and_sigterm(installed):
     profile = str(installed.profile_path)
     code, _, err = await cli("upgrade", profile, "--resume", "--yes")
     assert code == 2 and "no unfinished upgrade of cluster 'demo'" in err
     slow_webapps(installed, 60)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wabiz_tui", "upgrade", profile, "--to", "2.43.1", "--yes", stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env=os.environ | {"WABIZ_BACKUP_PASSWORD": BACKUP_PASSWORD})
-    seen: list[str] = []
     try:
-        while not any(line.startswith("upgrade step 3") for line in seen):
-            line = await asyncio.wait_for(proc.stdout.readline(), 60)
-            assert line, "".join(seen)
-            seen.append(line.decode())
-        proc.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        code, text = await interrupted(["upgrade", profile, "--to", "2.43.1", "--yes"], "upgrade step 3", signal.SIGTERM,
+                                       {"WABIZ_BACKUP_PASSWORD": BACKUP_PASSWORD})
     finally:
         slow_webapps(installed, 0)
-        if proc.returncode is None:
-            proc.kill()
-    text = "".join(seen) + out.decode()
-    assert proc.returncode == 130, text + err.decode()
+    assert code == 130, text
     assert "ABORTED" in text and "upgrade step 3 (Upgrade Webapps)" in text and "--resume --yes" in text
     assert "and the report " in text
     code, out, err = await cli("upgrade", profile, "--resume", "--yes")  # no password: the backup is kept
@@ -140,25 +147,14 @@ async def test_install_interrupted_by_ctrl_c_records_the_abort(demo):
 
     for h in demo.profile.hosts:  # the preflight's host checks (before step 1) hang on every host
         demo.cluster.set_host_latency(h.external_hostname, 60)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wabiz_tui", "install", str(demo.profile_path), "--yes", stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    seen: list[str] = []
     try:
-        while not any(line.startswith("preflight step 2: Host checks") for line in seen):
-            line = await asyncio.wait_for(proc.stdout.readline(), 20)
-            assert line, "".join(seen)
-            seen.append(line.decode())
-        proc.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        code, text = await interrupted(["install", str(demo.profile_path), "--yes"], "preflight step 2: Host checks",
+                                       signal.SIGINT)
     finally:
         for h in demo.profile.hosts:
             demo.cluster.set_host_latency(h.external_hostname, 0)
-        if proc.returncode is None:
-            proc.kill()
-    text = "".join(seen) + out.decode()
-    assert proc.returncode == 130, text + err.decode()
+    assert code == 130, text
     assert "ABORTED" in text and "preflight step 2 (Host checks)" in text and "continue with: wabiz-tui install" in text
     aborted = Journal.for_cluster(app_paths().journals, demo.profile, "install").aborted()
-    assert aborted is not None and (aborted["procedure"], aborted["step"]) == ("preflight", 2) and aborted["reason"] == "interrupted by Ctrl-C or SIGTERM"
-    assert len(aborted["hosts"]) == len(demo.profile.hosts)
+    assert aborted is not None and (aborted["procedure"], aborted["step"]) == ("preflight", 2)
+    assert aborted["reason"] == "interrupted by Ctrl-C or SIGTERM" and len(aborted["hosts"]) == len(demo.profile.hosts)

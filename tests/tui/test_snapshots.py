@@ -25,7 +25,7 @@ from wabiz_tui.workflows.stepinfo import HA_STEPS
 
 from .fake_engine import FakeHaInstall, sample_profile, verdict
 from .snapshots import FROZEN_AT, assert_snapshot, frozen_clock
-from .pilot_wait import settle
+from .pilot_wait import settle, until
 
 SIZE = (120, 40)
 
@@ -206,10 +206,7 @@ async def test_the_quit_question_while_a_step_runs(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await show_step(app, pilot, 5)
         await pilot.press("ctrl+r")
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if app.ensure_workflow().record.running is not None:
-                break
+        await until(pilot, lambda: app.ensure_workflow().record.running is not None, "step 5 to start", 5)
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.screen.has_class("quit-confirm")

@@ -90,15 +90,16 @@ class RunRecord:
 
     def tee(self, emit: Emit) -> Emit:
         """An ``emit`` that records ``event`` then passes it on to ``emit``."""
+        observe = self.observe
+
         def both(event: Event) -> None:
-            self.observe(event)
+            if type(event) is not HostOutput:  # the hot path: output lines, which a report does not keep
+                observe(event)
             emit(event)
         return both
 
     def observe(self, event: Event) -> None:
         """Record what ``event`` says of the run."""
-        if type(event) is HostOutput:  # the hot path: most events are output lines, which a report does not keep
-            return
         if isinstance(event, StepStarted):
             self.steps.append(StepRecord(event.procedure, event.number, event.title, time.time(),
                                          {h: "" for h in event.hosts}))
