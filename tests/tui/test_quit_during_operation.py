@@ -128,3 +128,40 @@ async def test_a_new_demo_says_it_does_not_continue_the_earlier_one(tmp_path):
     assert not any("earlier demo" in n for n in notes[0])  # the first demo has nothing to say
     said = [n for n in notes[1] if "earlier demo" in n]
     assert said and "after 3 of 13 steps" in said[0] and "cannot be continued" in said[0] and "step 1" in said[0]
+
+
+async def test_quit_during_an_install_step_is_recorded_and_the_wizard_says_so_when_reopened(tmp_path):
+    from wabiz_tui.demo import start_demo
+    from wabiz_tui.tui.engine import install_journal
+
+    from .test_preflight_gate import SPEED
+
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        hosts = [h.external_hostname for h in session.profile.hosts]
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.screen.name == "step1"
+            slow(session, hosts, 60)
+            await pilot.press("ctrl+n")  # step 1 runs and hangs on every host
+            await until(pilot, lambda: app.ensure_workflow().record.running is not None, "step 1 to run", 20)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+            text = dialog_text(app)
+            assert "Install step 1 of 9 (Working directory)" in text and "half done at step 1" in text, text
+            assert "In the demo, though" in text  # the demo's cluster ends with it: said (defect 10)
+            await pilot.press("y")
+        slow(session, hosts, 0)
+        assert app.return_code == 130
+        aborted = install_journal(session.profile).aborted()
+        assert aborted["step"] == 1 and sorted(aborted["hosts"]) == sorted(hosts) and aborted["reason"] == QUIT_REASON
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.screen.name == "step1"
+            notes = [n.message for n in app._notifications]
+            assert any("was aborted during install step 1 (quit from the TUI" in n and "before any step finished" in n
+                       for n in notes), notes
+    finally:
+        await session.stop()

@@ -19,24 +19,36 @@ class ResumePoint:
 
     first: int
     last_done: int
+    #: the abort record when the earlier run was aborted by the operator (``Journal.aborted``), else None
+    aborted: dict[str, Any] | None = None
 
     @property
     def note(self) -> str:
         """The line the wizard shows when it opens on an interrupted install."""
-        return (f"An earlier install stopped after step {self.last_done}; finished hosts are re-checked and "
+        how = "stopped"
+        if self.aborted:
+            step = self.aborted.get("step")
+            during = f" during {self.aborted.get('procedure', 'install')} step {step}" if step else ""
+            how = f"was aborted{during} ({self.aborted.get('reason', 'by the operator')}) and stopped"
+        after = f"after step {self.last_done}" if self.last_done else "before any step finished"
+        return (f"An earlier install {how} {after}; finished hosts are re-checked and "
                 f"skipped. The wizard continues at step {self.first}.")
 
 
 def resume_point(journal: Any) -> ResumePoint | None:
-    """Where to resume the install ``journal`` describes (None: no earlier run, or nothing finished)."""
-    if journal is None or not journal.exists:
+    """Where to resume the install ``journal`` describes (None: no earlier run, or nothing finished and no abort
+    recorded)."""
+    if journal is None:
+        return None
+    aborted = journal.aborted()
+    if not journal.exists and aborted is None:
         return None
     last = journal.last_done()
-    if last <= 0:
+    if last <= 0 and aborted is None:  # an abort is said even before the first step finished
         return None
     # the wizard runs the steps in order: the step after the last finished one is where it stopped
     # (a step with nothing to record, like a named media volume, may be missing below it)
-    return ResumePoint(min(last + 1, max(HA_STEP_NUMBERS)), last)
+    return ResumePoint(min(last + 1, max(HA_STEP_NUMBERS)), last, aborted)
 
 
 def read_resume_point(profile) -> ResumePoint | None:
