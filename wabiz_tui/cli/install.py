@@ -23,7 +23,9 @@ def register(sub) -> None:
                                       "0 installed and healthy, 1 a step failed, 2 bad input, 3 a local problem (state directory), "
                                       "4 refused by a guard (no --yes, another process works on the cluster, another saved "
                                       "cluster profile has the same number: --allow-duplicate-number), "
-                                      "5 a registration code is needed (--code).")
+                                      "5 a registration code is needed (--code), 130 interrupted (Ctrl-C, SIGTERM: the "
+                                      "abort is written to the run log and the journal; run again to resume). A report "
+                                      "(report.md, report.json) is written next to the run's log.")
     add_profile(inst)
     inst.add_argument("--yes", action="store_true", help="confirm: run the remote commands")
     inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
