@@ -70,7 +70,7 @@ DEMO_NOTE = (" In the demo, though, the simulated cluster stops when `wabiz-tui 
 
 def _leaves(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
     text = _state_left(procedure, number, app, engine)
-    return text + DEMO_NOTE if app.demo is not None and procedure != "logs" else text
+    return text + DEMO_NOTE if app.demo is not None and procedure not in ("logs", "preflight") else text
 
 
 def _state_left(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
@@ -87,6 +87,8 @@ def _state_left(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
                 "(F9) to finish.")
     if procedure == "logs":
         return "nothing on the cluster changes; the logs collected so far are kept."
+    if procedure == "preflight":
+        return "the preflight only reads the hosts: nothing is changed; it runs again before step 5."
     return "it stops where it is; run it again to finish."
 
 
