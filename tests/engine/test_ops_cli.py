@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tarfile
+from pathlib import Path
 
 from wabiz_tui.config.profile import load_profile
 
@@ -78,6 +80,11 @@ async def test_multiconnect_command(installed):
     code, out, err = await cli(*args, "--yes")
     assert code == 0, out + err
     assert out.strip().splitlines()[-1].startswith("verdict: Multiconnect (2 shards) healthy: 2/2 shards connected, 1 standby")
+    report = next(line.split(": ", 1)[1].split(" (and")[0] for line in out.splitlines() if line.startswith("report: "))
+    data = json.loads(Path(report).with_suffix(".json").read_text())
+    assert data["procedure"] == "multiconnect" and data["outcome"] == "done" and data["health_before_measured"]
+    assert data["health_before"]["headline"].startswith("HA healthy") and data["health_after"]["level"] == "ok"
+    assert spare.external_hostname in [h["external_hostname"] for h in data["hosts"]]
     saved = load_profile(installed.profile_path)
     assert saved.shards == 2 and saved.host(spare.external_hostname)
 

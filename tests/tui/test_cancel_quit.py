@@ -92,9 +92,13 @@ async def test_quit_while_five_panes_stream_exits_within_two_seconds(installed_d
         panes = {p.host for p in screen.query(HostLogPane) if p.history}
         assert panes == set(names), panes
         assert all(running(session).values())
+        await pilot.press("ctrl+q")  # logs run: the question first (issue 17, defect 1)
+        await until(pilot, lambda: app.screen.has_class("quit-confirm"), "the quit question", 5)
+        assert "nothing on the cluster changes" in str(app.screen.query_one("#confirm-details").render())
         quit_at = time.monotonic()
-        await pilot.press("ctrl+q")
+        await pilot.press("y")
     took = time.monotonic() - quit_at
+    assert app.return_code == 130
     assert took < 2.0, f"the app took {took:.2f} s to exit after ctrl+q"
     await asyncio.sleep(0.2)
     assert not stray(before), stray(before)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 
 import asyncssh
@@ -145,6 +147,10 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         await pilot.press("ctrl+n")
         await settle(app, pilot, timeout=40)
         assert app.state(13) is StepState.DONE, status(app)
+        # the Multiconnect change's report (issue 17): its 4 steps, the new host, health after
+        report = json.loads(next(p for p in app.report_paths if "multiconnect" in p.parent.name).with_suffix(".json").read_text())
+        assert report["procedure"] == "multiconnect" and [s["number"] for s in report["steps"]][-1] == 4
+        assert report["health_after"]["level"] == "ok" and len(report["hosts"]) == len(app.profile.hosts)
         headline = str(app.screen.query_one(".health-headline").render())
         assert "Multiconnect (2 shards) healthy: 2/2 shards connected, 1 standby coreapp" in headline
         assert app.last_verdict.level is Level.OK and app.last_verdict.standby == 1

@@ -20,10 +20,12 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.workflows.events import HostCommand, HostFinished, HostOutput, StepStarted
 from wabiz_tui.domain.diagnosis import diagnose_verdict
 from wabiz_tui.workflows.monitor import PollResult, TimelineEntry
+from wabiz_tui.workflows.report import RunRecord
+from wabiz_tui.workflows.stepinfo import HA_STEPS
 
 from .fake_engine import FakeHaInstall, sample_profile, verdict
 from .snapshots import FROZEN_AT, assert_snapshot, frozen_clock
-from .pilot_wait import settle
+from .pilot_wait import settle, until
 
 SIZE = (120, 40)
 
@@ -180,3 +182,35 @@ async def test_palette(tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         await assert_snapshot(pilot, "palette")
+
+
+class RecordedStreamingInstall(StreamingInstall):
+    """:class:`StreamingInstall` with the real step titles and the run record the quit question reads."""
+
+    procedure = "install"
+    steps = HA_STEPS
+
+    def __init__(self, profile, *, emit, settings=None) -> None:
+        self.record = RunRecord(self.procedure)
+        super().__init__(profile, emit=self.record.tee(emit), settings=settings)
+
+    async def run_step(self, number: int) -> bool:
+        hosts = tuple(h.external_hostname for h in self.profile.hosts)
+        self.emit(StepStarted(number, HA_STEPS[number - 1].title, hosts))
+        await asyncio.Event().wait()
+        return True
+
+
+async def test_the_quit_question_while_a_step_runs(tmp_path):
+    app = make_app(engine=RecordedStreamingInstall, log_dir=tmp_path / "logs")
+    async with app.run_test(size=SIZE) as pilot:
+        await show_step(app, pilot, 5)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.ensure_workflow().record.running is not None, "step 5 to start", 5)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.screen.has_class("quit-confirm")
+        await assert_snapshot(pilot, "quit-question-step-running")
+        await pilot.press("n")
+        await pilot.press("ctrl+x")
+        await settle(app, pilot)

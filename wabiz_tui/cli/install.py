@@ -23,7 +23,9 @@ def register(sub) -> None:
                                       "0 installed and healthy, 1 a step failed, 2 bad input, 3 a local problem (state directory), "
                                       "4 refused by a guard (no --yes, another process works on the cluster, another saved "
                                       "cluster profile has the same number: --allow-duplicate-number), "
-                                      "5 a registration code is needed (--code).")
+                                      "5 a registration code is needed (--code), 130 interrupted (Ctrl-C, SIGTERM: the "
+                                      "abort is written to the run log and the journal; run again to resume). A report "
+                                      "(report.md, report.json) is written next to the run's log.")
     add_profile(inst)
     inst.add_argument("--yes", action="store_true", help="confirm: run the remote commands")
     inst.add_argument("--code", metavar="NNNNNN", help="the registration code received by SMS/voice (step 8)")
@@ -44,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from ..config.runstate import apply_run_state
     from ..workflows.errors import WorkflowError
     from ..workflows.ha_install import HaInstall
+    from ..workflows.report import recorded
+    from .upgrade import print_report
 
     profile, path = load(args.profile)
     bad = invalid(profile, registration=True)
@@ -80,7 +84,14 @@ def run(args: argparse.Namespace) -> int:
     async def go() -> int:
         wf = HaInstall(profile, emit=printer, settings=settings)
         try:
-            ok = await wf.run_all(get_code)
+            ok = await recorded(wf, wf.run_all(get_code))
+            print_report(wf, "stopped for the registration code" if needs_code else
+                         ok and wf.last_verdict is not None and wf.last_verdict.healthy)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            print(f"{(wf.record.aborted or {}).get('line', 'ABORTED')}\n  recorded in the run log and the journal"
+                  f"{f' and the report {wf.record.report_path}' if wf.record.report_path else ''}; "
+                  f"continue with: wabiz-tui install {args.profile} --yes", flush=True)
+            raise
         finally:
             await wf.close()
         printer.recap()

@@ -65,6 +65,8 @@ async def _go(profile: ClusterProfile, settings, printer, shards: int, host: Hos
     """Steps 1-2, and 3-4 when ``host`` is given. 0 healthy at the end, 1 otherwise."""
     from ..remote.errors import RemoteError
     from ..workflows.multiconnect import Multiconnect
+    from ..workflows.report import measure_before, recorded
+    from .upgrade import print_report
 
     mc = Multiconnect(profile, emit=printer, settings=settings)
     try:
@@ -76,7 +78,9 @@ async def _go(profile: ClusterProfile, settings, printer, shards: int, host: Hos
                 await mc.reach(host)
             except RemoteError as exc:
                 return fail(f"--add-host {host.external_hostname}: {exc} ({exc.next_action}); nothing was changed", Exit.FAILED)
-        ok = await mc.run(shards, host)
+        await measure_before(mc)
+        ok = await recorded(mc, mc.run(shards, host))
+        print_report(mc, ok and mc.last_verdict is not None and mc.last_verdict.healthy)
         if ok and host is None:
             print("no --add-host: no standby Coreapp was added (shards + X Coreapps tolerate X failures)", file=sys.stderr)
     finally:

@@ -16,7 +16,11 @@ def register(sub) -> None:
                         description="Back up the settings, optionally run the MySQL dbupgrade service, then bring Webapps, "
                                     "Masters and Coreapps up with the new version, checking health after each role.")
     add_profile(up)
-    up.add_argument("--to", required=True, metavar="VERSION", help="the new WA_API_VERSION, e.g. 2.29.3")
+    target = up.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="VERSION", help="the new WA_API_VERSION, e.g. 2.29.3")
+    target.add_argument("--resume", action="store_true",
+                        help="continue the upgrade that stopped (aborted, failed or killed) with its version and options; "
+                             "hosts already upgraded are re-checked and skipped")
     up.add_argument("--force", action="store_true", help="allow a downgrade")
     up.add_argument("--yes", action="store_true", help="confirm: downtime is expected")
     up.add_argument("--backup-password-env", default="WABIZ_BACKUP_PASSWORD", metavar="VAR",
@@ -47,10 +51,15 @@ def run(args: argparse.Namespace) -> int:
     profile could not record the new version)."""
     import asyncio
     from ..config.paths import app_paths
+    from ..workflows.report import measure_before, recorded
     from ..workflows.upgrade import Upgrade, media_chown_args
 
     profile, path = load(args.profile)
     paths = app_paths().ensure()
+    if getattr(args, "resume", False):
+        refused = _resume_options(args, profile, paths)
+        if refused:
+            return refused
     printer = HeadlessPrinter(verbose=False)
     settings = settings_for(args, profile, path, paths)
     settings.journal = journal(paths, profile, f"{args.command}-{args.to.strip()}")
@@ -66,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes:
         return fail("add --yes to confirm (downtime is expected)", Exit.REFUSED)
     password = None
-    if not db_only:
+    backed_up = bool(settings.journal.note("backup_path"))
+    if not db_only and backed_up:
+        password = ""  # the settings backup of the earlier run is kept: step 1 is skipped, no password needed
+    elif not db_only:
         password = secret_from(args.backup_password_env, "settings backup password (needed to restore; not stored): ")
         if not password:
             return fail(f"the settings backup needs a password: set {args.backup_password_env} or run on a terminal")
@@ -76,14 +88,19 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         try:
+            await measure_before(wf)
             if db_only:
-                ok = await wf.dbupgrade_and_restart(host, exit_on_success=not args.no_exit_on_success)
+                ok = await recorded(wf, wf.dbupgrade_and_restart(host, exit_on_success=not args.no_exit_on_success))
+                print_report(wf, ok)
                 if ok:
                     print(f"Coreapps and Webapps run {wf.target}; Masters still run {profile.wa_api_version}: "
                           f"finish with wabiz-tui upgrade {args.profile} --to {wf.target}")
                 return 0 if ok else 1
-            ok = await wf.run(password, dbupgrade_host=host, exit_on_success=not args.no_exit_on_success,
-                              media_chown=args.media_chown)
+            ok = await recorded(wf, wf.run(password, dbupgrade_host=host, exit_on_success=not args.no_exit_on_success,
+                                           media_chown=args.media_chown))
+            print_report(wf, ok, {"backup": str(wf.backup_path)} if wf.backup_path else None)
+            if not ok:
+                print(f"the upgrade stopped; continue it with: wabiz-tui upgrade {args.profile} --resume --yes")
             if wf.backup_path:
                 print(f"backup: {wf.backup_path} (restore it with the same password: POST /v1/settings/restore)")
             if ok and wf.media_chown_needed and not args.media_chown:
@@ -97,8 +114,46 @@ def run(args: argparse.Namespace) -> int:
                 print(f"the cluster runs {wf.target}, but the profile was not updated: {wf.profile_refused}")
                 return Exit.REFUSED
             return Exit.OK if ok else Exit.FAILED
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            aborted = wf.record.aborted or {}
+            print(f"{aborted.get('line', 'ABORTED')}\n  recorded in the run log and the journal"
+                  f"{f' and the report {wf.record.report_path}' if wf.record.report_path else ''}; continue with: "
+                  f"wabiz-tui {args.command} {args.profile} " + ("--resume --yes" if not db_only else
+                                                                f"--to {wf.target} --host {host} --yes"), flush=True)
+            raise
         finally:
             await wf.close()
 
     with locked(profile, args.command, settings):
         return asyncio.run(go())
+
+
+def _resume_options(args: argparse.Namespace, profile, paths) -> int:
+    """``--resume``: take the version and options of the upgrade that stopped (0), or say there is none (2)."""
+    from ..workflows.upgrade import interrupted_upgrade
+
+    found = interrupted_upgrade(paths.journals, profile)
+    if found is None:
+        return fail(f"--resume: no unfinished upgrade of cluster {profile.name!r} to continue "
+                    f"(journals in {paths.journals}); start one with --to VERSION")
+    print(found.note, flush=True)
+    args.to = found.target
+    if not args.dbupgrade_host:
+        args.dbupgrade_host = found.dbupgrade_host
+    args.no_exit_on_success = args.no_exit_on_success or not found.exit_on_success
+    args.media_chown = args.media_chown or found.media_chown
+    return 0
+
+
+def print_report(wf, outcome: bool | str, extra: dict | None = None) -> None:
+    """Write the run's report (``workflows.report``; ``outcome`` True "done", False "failed", or the words) and
+    print where; a local problem is said, never raised."""
+    from ..workflows.report import write_report
+
+    try:
+        path = write_report(wf, outcome if isinstance(outcome, str) else "done" if outcome else "failed", extra)
+    except OSError as exc:
+        print(f"the report could not be written: {exc.strerror or exc} ({exc.filename})", flush=True)
+        return
+    if path is not None:
+        print(f"report: {path} (and {path.with_suffix('.json').name} beside it)", flush=True)

@@ -27,7 +27,8 @@ class Exit(IntEnum):
     REFUSED = 4
     #: stopped to wait for the operator: the registration code (run again with --code)
     NEEDS_INPUT = 5
-    #: interrupted (Ctrl-C, SIGTERM); a procedure with a journal resumes when run again
+    #: interrupted (Ctrl-C, SIGTERM, a quit confirmed in the TUI mid-run); the abort is in the run log and the
+    #: journal, and a procedure with a journal resumes when run again
     INTERRUPTED = 130
 
 
@@ -60,5 +61,7 @@ TABLE: tuple[tuple[int, str, str], ...] = (
     (Exit.REFUSED, "refused by a guard", "a confirmation is missing, another process works on the cluster, "
                                          "the number is registered elsewhere, or the profile changed meanwhile"),
     (Exit.NEEDS_INPUT, "needs input", "install stopped for the registration code: run again with --code"),
-    (Exit.INTERRUPTED, "interrupted", "Ctrl-C or SIGTERM; run the same command again to resume"),
+    (Exit.INTERRUPTED, "interrupted", "Ctrl-C or SIGTERM, or a quit confirmed in the TUI while a step or an operation "
+                                      "ran; the abort is written to the run log and the journal: run the same command "
+                                      "again (`upgrade --resume`) to continue"),
 )

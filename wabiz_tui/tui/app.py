@@ -42,6 +42,8 @@ from .wizard import WizardState
 SMS_TOAST_SECONDS = 6
 #: The HA install's registration step, whose screen shows the demo's SMS code.
 REGISTER_STEP = 8
+#: The last step of the install and of the Multiconnect change: a report is written when it succeeds.
+REPORT_AT = frozenset({("install", 9), ("multiconnect", 4)})
 
 
 class _Wizard:
@@ -164,6 +166,10 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self._screens: dict[int, StepScreen] = {}
         #: Encrypted key files whose passphrase dialog was dismissed (key file -> time), see passphrase.py.
         self.declined_keys: dict[str, float] = {}
+        #: what the terminal is told after a quit that aborted a run (where it was recorded, how to continue)
+        self.quit_note = ""
+        #: the reports written in this session (install, Multiconnect)
+        self.report_paths: list[Path] = []
 
     def _default_log_dir(self) -> Path:
         """The app's state directory for logs (never the demo's temporary folder, deleted at exit)."""
@@ -184,6 +190,12 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
         if self.resumed is not None:
             self.notify(self.resumed.note, title="Resuming the install", timeout=20)
+        elif self.demo is not None:
+            from .resume import earlier_demo_note
+
+            note = earlier_demo_note()
+            if note is not None:  # a new demo never continues an earlier one: said, not silent (issue 17, defect 10)
+                self.notify(note, title="A new demo cluster", timeout=15)
 
     def _monitor_screen(self) -> Screen:
         # imported when first shown: its health table (Textual's DataTable) is ~30 ms of the wizard's start
@@ -222,17 +234,51 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
 
     async def on_unmount(self) -> None:
         self.runner.release_cluster_lock()
+        if self.demo is not None:
+            from .resume import note_demo_end
+
+            note_demo_end(sum(1 for state in self.states.values() if state is StepState.DONE), len(self.steps))
         for engine in (self.workflow, self.mc_workflow):
             await close_engine(engine, self.log)
 
     async def action_quit(self) -> None:
-        """Leave at once, even mid-stream: the engines' SSH connections are aborted rather than closed
-        gracefully (a server that never answers a channel close must not hold the exit: field case R33)."""
+        """Leave; while a step or an operation runs, only once the operator confirmed it (the dialog says what
+        runs, where, and what quitting leaves: ``quitting.running_work``). Then the abort is recorded (run log,
+        journal, report) and the exit status is 130 (interrupted). The engines' SSH connections are aborted
+        rather than closed gracefully (a server that never answers a channel close must not hold the exit:
+        field case R33)."""
+        from .quitting import running_work
+
+        work = running_work(self)
+        if work is None:
+            self._leave()
+            return
+        if self.screen.has_class("quit-confirm"):
+            return  # the question is on screen already
+        from .screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            current = running_work(self)
+            if not yes:
+                return
+            if current is None:  # it ended while the question was open: nothing is left half done
+                self._leave()
+                return
+            from .quitting import QUIT_EXIT, record_quit
+
+            self.quit_note = record_quit(current)
+            self._leave(QUIT_EXIT)
+
+        dialog = ConfirmScreen(work.question, work.details, yes="Quit and abort", no="Keep running")
+        dialog.add_class("quit-confirm")
+        self.push_screen(dialog, answered)
+
+    def _leave(self, return_code: int = 0) -> None:
         engines = [self.workflow, self.mc_workflow] + [screen.engine for screen in self.operation_screens()]
         for engine in engines:
             if engine is not None and hasattr(engine, "abort"):
                 engine.abort()
-        self.exit()
+        self.exit(return_code=return_code)
 
     def action_switch_cluster(self) -> None:
         """The fleet view of every saved cluster (``fleet_run.leave_for_fleet``: this app ends first)."""
@@ -324,20 +370,40 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         number = self.wizard.target(event, self.active_step)
         if isinstance(event, StepFinished) and number is not None:
             self.last_finished[number] = event
+            if event.ok and (event.procedure, event.number) in REPORT_AT:
+                self._write_report(event.procedure)
         elif isinstance(event, HealthUpdated):
             self.last_verdict = event.verdict
         screen = self._screens.get(number) if number is not None else None
         if screen is not None and screen.is_mounted:
             screen.handle_event(event)
 
+    def _write_report(self, procedure: str) -> None:
+        """The install or the Multiconnect change ended: write its report (``workflows.report``) and say where."""
+        from ..workflows.report import write_report
+
+        engine = self.workflow if procedure == HA_PROCEDURE else self.mc_workflow
+        if engine is None or not hasattr(engine, "record"):
+            return
+        try:
+            path = write_report(engine, "done")
+        except OSError as exc:
+            self.notify(f"The {procedure} report could not be written: {exc.strerror or exc} ({exc.filename}).",
+                        severity="warning")
+            return
+        if path is not None and path not in self.report_paths:  # a step may report its end twice
+            self.report_paths.append(path)
+            self.notify(f"{path} (and report.json beside it)", title=f"Report of the {procedure}", timeout=12)
+
     def on_sms_received(self, message: SmsReceived) -> None:
         self.sms_code = message.code
-        # short: the step-8 screen keeps the code (#sms-hint); a long toast covered its buttons
-        self.notify(f"Demo SMS to +{message.phone.lstrip('+')}: your registration code is {message.code}",
-                    title="SMS received", timeout=SMS_TOAST_SECONDS)
         screen = self._screens.get(self.wizard.position(HA_PROCEDURE, REGISTER_STEP) or 0)
         if screen is not None and screen.is_mounted and hasattr(screen, "show_sms"):
             screen.show_sms(message.phone, message.code)
+        if screen is not None and self.screen is screen:
+            return  # the step-8 screen shows the code in a line of its own (#sms-hint); a toast covered its hint
+        self.notify(f"Demo SMS to +{message.phone.lstrip('+')}: your registration code is {message.code}",
+                    title="SMS received", timeout=SMS_TOAST_SECONDS)
 
     # ---- step states --------------------------------------------------------------------------
     def state(self, number: int) -> StepState:

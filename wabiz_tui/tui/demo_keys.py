@@ -56,11 +56,14 @@ class FaultKeys:
         return getattr(monitor, "last_verdict", None) or getattr(self, "last_verdict", None)
 
     def _fault_done(self, message: str, ok: bool) -> None:
+        monitor = self.get_screen("monitor")  # type: ignore[attr-defined]
+        noted = ok and hasattr(monitor, "note_fault")
+        if noted:
+            monitor.note_fault(message)
+        if noted and self.screen is monitor:  # type: ignore[attr-defined]
+            return  # the monitor's timeline says it: a toast covered the timeline (issue 17, defect 7)
         self.notify(self.mask(message), title="Demo fault" if ok else "Demo fault not injected",  # type: ignore[attr-defined]
                     severity="warning" if ok else "error")
-        monitor = self.get_screen("monitor")  # type: ignore[attr-defined]
-        if ok and hasattr(monitor, "note_fault"):
-            monitor.note_fault(message)
 
     def action_demo_kill_coreapp(self) -> None:
         """Demo: kill the container of a connected Coreapp (its shard must fail over to a standby)."""

@@ -15,7 +15,8 @@ def exit_note(app: WabizApp) -> str:
     from ..config.paths import app_paths
 
     run_logs = app_paths().logs
-    lines = [f"wabiz-tui: the full output of every run is in {run_logs} (<cluster>-<time>/<host>.log)."]
+    lines = [app.quit_note] if app.quit_note else []
+    lines += [f"wabiz-tui: the full output of every run is in {run_logs} (<cluster>-<time>/<host>.log)."]
     if app.saved_logs:
         lines.append(f"wabiz-tui: {len(app.saved_logs)} saved pane(s) (ctrl+s) in {app.log_dir}.")
     elif Path(app.log_dir) != run_logs:

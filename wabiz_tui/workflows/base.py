@@ -36,6 +36,7 @@ from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from .monitor import HealthMonitor, PollResult, plan_for
 from .events import Emit, Event, Finding, HealthUpdated, HostKeyQuestion, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .report import RunRecord
 from .runlog import RunLog
 from .session import HostSession
 from .settings import RunSettings
@@ -58,7 +59,9 @@ class Procedure:
     def __init__(self, profile: ClusterProfile, *, emit: Emit, settings: RunSettings | None = None):
         self.profile = profile
         self.settings = settings or RunSettings()
-        self._sink = EventSink(emit, self._secrets, log_dir=self.settings.log_dir, profile_name=profile.name,
+        #: what the run did, for its report and an abort record (``workflows.report``)
+        self.record = RunRecord(self.procedure)
+        self._sink = EventSink(self.record.tee(emit), self._secrets, log_dir=self.settings.log_dir, profile_name=profile.name,
                                procedure=self.procedure)
         self.session = HostSession(lambda: self.profile, self.settings, self.emit)
         #: the health watch: the one poll of ``workflows.monitor``, with the profile in force

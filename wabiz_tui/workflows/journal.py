@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import time
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ class Journal:
                 if isinstance(loaded, dict) and isinstance(loaded.get("steps"), dict):
                     self.data = {"steps": loaded["steps"], "notes": loaded.get("notes") or {},
                                  "inputs": loaded.get("inputs") if isinstance(loaded.get("inputs"), dict) else {}}
+                    if isinstance(loaded.get("aborted"), dict):
+                        self.data["aborted"] = loaded["aborted"]
             except (OSError, ValueError):
                 pass  # an unreadable journal is an empty one: everything gets re-checked anyway
 
@@ -48,10 +51,44 @@ class Journal:
         digest = hashlib.sha256(repr(endpoints).encode()).hexdigest()[:10]
         return cls.for_profile(directory, f"{profile.name}-{digest}", procedure)
 
+    @classmethod
+    def latest(cls, directory: Path, profile: ClusterProfile, prefix: str) -> "Journal | None":
+        """The most recently written journal of this cluster whose procedure starts with ``prefix`` (e.g.
+        ``upgrade-`` finds ``upgrade-2.43.1``), or None. Used to resume without naming the run again."""
+        stem = cls.for_cluster(directory, profile, prefix).path.name[:-len(".json")]
+        found = [p for p in Path(directory).glob(f"{glob_escape(stem)}*.json") if p.is_file()]
+        for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
+            journal = cls(path)
+            if journal.exists or journal.aborted() is not None:
+                return journal
+        return None
+
+    @property
+    def procedure(self) -> str:
+        """The procedure part of the file name after the cluster's (``upgrade-2.43.1``), "" for another name."""
+        parts = self.path.stem.split("-")
+        # <name>-<10 hex digest>-<procedure>: the digest is the last part of 10 hex digits
+        for i in range(len(parts) - 1, -1, -1):
+            if len(parts[i]) == 10 and all(c in "0123456789abcdef" for c in parts[i]):
+                return "-".join(parts[i + 1:])
+        return ""
+
     @property
     def exists(self) -> bool:
         """True when an earlier run left something to resume."""
         return bool(self.data["steps"])
+
+    def record_abort(self, record: dict[str, Any]) -> None:
+        """Record that the run was aborted by the operator (quit, Ctrl-C, SIGTERM): ``record`` is plain JSON
+        data, e.g. ``{"at": "2026-12-05T06:40:00Z", "step": 3, "title": "Upgrade Webapps", "hosts": [...],
+        "reason": "..."}``. Kept until the procedure finishes (:meth:`clear`) or the next abort replaces it."""
+        self.data["aborted"] = dict(record)
+        self._save()
+
+    def aborted(self) -> dict[str, Any] | None:
+        """What :meth:`record_abort` recorded of the last aborted run (None: the last run was not aborted)."""
+        found = self.data.get("aborted")
+        return found if isinstance(found, dict) else None
 
     def _step(self, number: int) -> dict[str, Any]:
         step: dict[str, Any] = self.data["steps"].setdefault(str(number), {"done": False, "hosts": []})

@@ -65,6 +65,19 @@ class RunLog:
             for f in self._files.values():
                 f.flush()
 
+    def mark(self, line: str, hosts: tuple[str, ...] | list[str] = ()) -> Path:
+        """Append ``line`` (already masked) to this run's ``run.log``, to every host file open now and to the files
+        of ``hosts`` (e.g. ``ABORTED 2026-12-05T06:40:00Z: ...`` for the hosts of the step that was running), so
+        whoever reads any of them sees it; returns ``run.log``."""
+        summary = self.directory / "run.log"
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+        summary.chmod(0o600)
+        for host in [*self._files, *(h for h in hosts if h not in self._files)]:
+            self.write(host, line)
+        self.flush()
+        return summary
+
     def flush(self) -> list[Path]:
         """Write what is buffered to disk now (before the files are read, e.g. packed into a bundle); returns
         the files written so far (none before the first line)."""

@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..api.client import ApiError
 from ..config.backups import load_backup, save_backup
@@ -30,6 +31,7 @@ from ..domain.render import DBUPGRADE_FILE, render_dbupgrade
 from ..domain.validation import parse_version
 from ..remote.errors import RemoteError
 from .base import Procedure
+from .journal import Journal
 from .stepinfo import StepInfo
 from .events import Emit, Message
 from .plan import Action, ProcedurePlan, planned
@@ -49,6 +51,54 @@ MIN_BACKUP_PASSWORD = 8
 #: Versions whose upgrade to 2.29.3+ needs the media ownership step (seed).
 CHOWN_FROM = {(2, 29, 1), (2, 29, 2)}
 CHOWN_TO = (2, 29, 3)
+
+
+def upgrade_journal(directory: Path, profile: ClusterProfile, target: str, command: str = "upgrade") -> Journal:
+    """The journal of ``command`` (``upgrade`` or ``dbupgrade``) of this cluster to ``target``: the same file for the
+    CLI and the TUI, so either face resumes the other's run."""
+    return Journal.for_cluster(directory, profile, f"{command}-{target.strip()}")
+
+
+@dataclass(frozen=True)
+class UpgradeToResume:
+    """An upgrade that stopped before its end (aborted, failed or killed), read from its journal: the ``target``
+    version, the options it ran with, ``last_done`` (highest finished step), ``aborted`` (the abort record, or
+    None when it was not aborted by the operator) and whether the settings backup is already made."""
+
+    journal: Journal
+    target: str
+    source: str
+    last_done: int
+    dbupgrade_host: str | None
+    exit_on_success: bool
+    media_chown: bool
+    backed_up: bool
+    aborted: dict[str, Any] | None
+
+    @property
+    def note(self) -> str:
+        """One line for the operator: what stopped where, and what resuming does."""
+        done = UPGRADE_STEPS[self.last_done - 1].title if 0 < self.last_done <= len(UPGRADE_STEPS) else ""
+        where = (f"aborted during step {self.aborted['step']} ({self.aborted.get('title', '')})"
+                 if self.aborted and self.aborted.get("step") else
+                 f"stopped after step {self.last_done} ({done})" if self.last_done else "stopped before any step finished")
+        backup = "the settings backup is kept; " if self.backed_up else ""
+        return (f"An upgrade {self.source} → {self.target} {where}. Resuming continues it: {backup}hosts already on "
+                f"{self.target} are re-checked and skipped.")
+
+
+def interrupted_upgrade(directory: Path, profile: ClusterProfile) -> UpgradeToResume | None:
+    """The latest unfinished upgrade of this cluster (its journal in ``directory``), or None. A finished upgrade
+    clears its journal, so any journal left names an upgrade to resume."""
+    journal = Journal.latest(directory, profile, "upgrade-")
+    if journal is None:
+        return None
+    target = journal.note("target") or journal.procedure.removeprefix("upgrade-")
+    if parse_version(target) is None:
+        return None
+    return UpgradeToResume(journal, target, journal.note("source") or profile.wa_api_version, journal.last_done(),
+                           journal.note("dbupgrade_host") or None, journal.note("exit_on_success") != "no",
+                           journal.note("media_chown") == "yes", bool(journal.note("backup_path")), journal.aborted())
 
 
 def version_problems(current: str, target: str, *, force: bool = False) -> list[str]:
@@ -151,6 +201,7 @@ class Upgrade(Procedure):
         Stops at the first failed step; True when every step run succeeded. :attr:`dbupgrade_ok` says how the
         dbupgrade went (None: not run)."""
         self.dbupgrade_ok = None
+        self._remember(dbupgrade_host, exit_on_success, media_chown)
         if not await self.backup(password):
             return False
         if dbupgrade_host:
@@ -162,6 +213,17 @@ class Upgrade(Procedure):
         if media_chown and self.media_chown_needed:
             return await self.media_chown()
         return True
+
+    def _remember(self, dbupgrade_host: str | None, exit_on_success: bool, media_chown: bool) -> None:
+        """Record in the journal what this upgrade is (versions, options), so ``upgrade --resume`` and the TUI
+        can continue it without being told again (:func:`interrupted_upgrade`)."""
+        journal = self.settings.journal
+        if journal is None:
+            return
+        for key, value in (("target", self.target), ("source", self.source), ("dbupgrade_host", dbupgrade_host or ""),
+                           ("exit_on_success", "yes" if exit_on_success else "no"),
+                           ("media_chown", "yes" if media_chown else "no")):
+            journal.note(key, value)
 
     async def dbupgrade_and_restart(self, host_name: str, *, exit_on_success: bool = True) -> bool:
         """The ``dbupgrade`` command's sequence: the dbupgrade service on ``host_name``, then Coreapps and Webapps

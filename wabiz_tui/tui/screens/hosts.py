@@ -8,7 +8,7 @@ from dataclasses import replace
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Input, Static
 
 from ...domain.model import HostSpec, Role, SshTarget
 from ...domain.validation import (
@@ -19,6 +19,7 @@ from ...domain.validation import (
     check_version,
     validate_profile,
 )
+from ..widgets.checkbox import Checkbox
 from ..widgets.form import FieldBox, show_errors
 from .base import StepScreen
 

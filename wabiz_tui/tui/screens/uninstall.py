@@ -12,7 +12,7 @@ import re
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Input, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import discard
@@ -22,6 +22,7 @@ from ...workflows.uninstall import (
     RemovalPlan,
     Uninstall,
 )
+from ..widgets.checkbox import Checkbox
 from ..widgets.form import FieldBox
 from .confirm import ConfirmScreen
 from .operation import OperationScreen

@@ -17,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from ...domain.model import DbEngine
 from ...domain.validation import FieldError
@@ -34,9 +34,13 @@ from ...workflows.upgrade import (
     MIN_BACKUP_PASSWORD,
     UPGRADE_STEPS,
     Upgrade,
+    UpgradeToResume,
+    interrupted_upgrade,
     needs_media_chown,
+    upgrade_journal,
 )
 from ..steps import StepState
+from ..widgets.checkbox import Checkbox
 from ..widgets.findings import FindingsList
 from ..widgets.form import FieldBox
 from ..widgets.health_table import HealthPanel
@@ -79,10 +83,15 @@ class UpgradeScreen(OperationScreen):
         self.dbupgrade_exit: int | None = None
         self.notes: list[str] = []
         self.mode = ""
+        #: an upgrade of this cluster that stopped before its end (its journal): the form offers to resume it
+        self.to_resume: UpgradeToResume | None = None
+        #: the report of the last upgrade run here
+        self.report_path: Path | None = None
 
     # ---- form ----------------------------------------------------------------------------------
     def compose_form(self) -> ComposeResult:
         p = self.wapp.profile
+        yield Static("", id="up-resume", classes="hint")
         with Horizontal(classes="form-line"):
             yield FieldBox(f"Target WA_API_VERSION (the cluster runs {p.wa_api_version})", "target", "",
                            placeholder="e.g. 2.29.3", classes="w-mid", id="f-target", input_id="up-target")
@@ -122,13 +131,50 @@ class UpgradeScreen(OperationScreen):
         self.query_one("#up-health").display = False
         self.query_one("#up-chown-pane").display = False
         self.query_one("#up-chown").display = False
+        self.offer_resume()
         self.update_check()
+        # the first thing to do here is to type the version (nothing had the focus: issue 17, defect 7)
+        self.query_one("#up-target", Input).focus()
 
     async def resumed(self) -> None:
         select = self.query_one("#up-db-host", Select)
         if not self.running and len(self._db_options()) != len(list(select._options)):
             select.set_options(self._db_options())
+        if not self.running:
+            self.offer_resume()
         self.update_check()
+
+    # ---- resume ------------------------------------------------------------------------------------
+    def offer_resume(self) -> None:
+        """When an upgrade of this cluster stopped before its end (aborted, failed, killed: its journal says so,
+        the same file ``upgrade --resume`` reads), fill the form with its version and options and say so; the
+        run button then resumes it."""
+        from ...config.paths import app_paths
+
+        try:
+            found = interrupted_upgrade(app_paths().journals, self.wapp.profile)
+        except OSError:
+            found = None
+        line = self.query_one("#up-resume", Static)
+        run = self.query_one("#op-run", Button)
+        self.to_resume = found
+        if found is None:
+            line.display = False
+            run.label = f"{self.RUN_LABEL}  ctrl+r"
+            return
+        line.display = True
+        password = ("no password needed: the backup is kept" if found.backed_up else
+                    "type the backup password: the backup was not made yet")
+        line.update(Text(f"↻ {found.note} Press ctrl+r to resume ({password}).", style="bold yellow"))
+        self.query_one("#up-target", Input).value = found.target
+        if found.dbupgrade_host and found.dbupgrade_host in [h.external_hostname for h in self.wapp.profile.hosts]:
+            self.query_one("#up-db-host", Select).value = found.dbupgrade_host
+        self.query_one("#up-no-exit", Checkbox).value = not found.exit_on_success
+        run.label = "Resume upgrade  ctrl+r"
+
+    def resuming(self, target: str) -> bool:
+        """Whether a run to ``target`` continues the stopped upgrade with its backup kept (no password needed)."""
+        return self.to_resume is not None and self.to_resume.target == target and self.to_resume.backed_up
 
     # ---- live checks -------------------------------------------------------------------------------
     def read_form(self) -> tuple[str, bool, str, str | None, bool]:
@@ -197,7 +243,7 @@ class UpgradeScreen(OperationScreen):
             self.refuse(f"target version: {problems[0]}")
             return
         pw_box = self.query_one("#f-password", FieldBox)
-        if len(password) < MIN_BACKUP_PASSWORD:
+        if len(password) < MIN_BACKUP_PASSWORD and not self.resuming(target):
             pw_box.set_error(FieldError("password", f"use at least {MIN_BACKUP_PASSWORD} characters"))
             self.refuse(f"backup password: use at least {MIN_BACKUP_PASSWORD} characters")
             return
@@ -215,7 +261,8 @@ class UpgradeScreen(OperationScreen):
             else:
                 self.set_status(Text("Upgrade not started.", style="yellow"))
 
-        self.app.push_screen(ConfirmScreen(f"Upgrade cluster {profile.name} from {profile.wa_api_version} to {target}? "
+        verb = "Resume the upgrade of" if self.to_resume is not None and self.to_resume.target == target else "Upgrade"
+        self.app.push_screen(ConfirmScreen(f"{verb} cluster {profile.name} from {profile.wa_api_version} to {target}? "
                                            "Downtime is expected.", details, yes="Upgrade"), answered)
 
     def start(self, target: str, force: bool, password: str, host: str | None, exit_on_success: bool) -> None:
@@ -232,14 +279,21 @@ class UpgradeScreen(OperationScreen):
         self.query_one("#up-health").display = False
         self.notes.clear()
         self.set_result("")
-        backups = app_paths().ensure().backups
+        paths = app_paths().ensure()
 
         def build() -> Upgrade:
-            return Upgrade(self.wapp.profile, emit=self.emit, settings=self.wapp.operation_settings(), target=target,
-                           force=force, backups_dir=backups)
+            settings = self.wapp.operation_settings()
+            # the journal the headless `upgrade` keeps too: either face resumes the other's run
+            settings.journal = upgrade_journal(paths.journals, self.wapp.profile, target)
+            return Upgrade(self.wapp.profile, emit=self.emit, settings=settings, target=target, force=force,
+                           backups_dir=paths.backups)
 
         async def body(wf: Upgrade) -> bool:
-            ok = await wf.run(password, dbupgrade_host=host, exit_on_success=exit_on_success)
+            from ...workflows.report import recorded
+
+            ok = await recorded(wf, wf.run(password, dbupgrade_host=host, exit_on_success=exit_on_success),
+                                "cancelled from the TUI (ctrl+x)")
+            self.write_report(wf, ok)
             if wf.backup_path is not None:
                 self.backup_path = wf.backup_path
                 self.query_one("#up-restore", Button).disabled = False
@@ -251,6 +305,19 @@ class UpgradeScreen(OperationScreen):
 
         self.mode = "upgrade"
         self.run_operation(build, body, f"Upgrade to {target}")
+
+    def write_report(self, wf: Upgrade, ok: bool) -> None:
+        """Write the upgrade's report (``workflows.report``) and say where."""
+        from ...workflows.report import write_report
+
+        try:
+            self.report_path = write_report(wf, "done" if ok else "failed",
+                                            {"backup": str(wf.backup_path)} if wf.backup_path else None)
+        except OSError as exc:
+            self.note(f"The report could not be written: {exc.strerror or exc} ({exc.filename}).")
+            return
+        if self.report_path is not None:
+            self.note(f"Report: {self.report_path} (and {self.report_path.with_suffix('.json').name} beside it).")
 
     def note(self, line: str) -> None:
         """Add a line to the result box (paths, exit codes)."""
@@ -284,6 +351,8 @@ class UpgradeScreen(OperationScreen):
 
     def finished(self, ok: bool) -> None:
         upgrading, self.mode = self.mode == "upgrade", ""
+        if upgrading:
+            self.offer_resume()  # a finished upgrade cleared its journal; a stopped one is offered again
         if ok and upgrading and needs_media_chown(self.source, self.target):
             self.chown_offered = True
             self.query_one("#up-chown").display = True

@@ -1,0 +1,167 @@
+"""Ctrl+Q while an operation runs asks first, and a confirmed quit records the abort and exits 130; the
+upgrade screen then offers to resume (issue 17, defect 1), with the focus on its first field (defect 7).
+The real app driven by Pilot against the simulated cluster over real SSH."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from textual.widgets import Button, Input
+
+from tests.tui.test_operations import BACKUP_PASSWORD, SIZE, status, type_into, until
+from wabiz_tui.config.paths import app_paths
+from wabiz_tui.config.profile import load_profile
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.quitting import QUIT_REASON
+from wabiz_tui.tui.run import exit_note
+from wabiz_tui.tui.screens.confirm import ConfirmScreen
+from wabiz_tui.workflows.upgrade import interrupted_upgrade
+
+pytestmark = pytest.mark.slow
+
+
+def webapps(session) -> list[str]:
+    return sorted(h.external_hostname for h in session.profile.hosts if any(r.value == "webapp" for r in h.roles))
+
+
+def slow(session, hosts: list[str], seconds: float) -> None:
+    for host in hosts:
+        session.cluster.set_host_latency(host, seconds)
+
+
+def dialog_text(app: WabizApp) -> str:
+    return " ".join(str(app.screen.query_one(sel).render()) for sel in ("#confirm-question", "#confirm-details"))
+
+
+async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_resumes(installed_demo, tmp_path):
+    session = installed_demo
+    web = webapps(session)
+    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
+        screen = app.screen
+        assert app.focused is screen.query_one("#up-target", Input)  # the first field has the focus
+        assert not screen.query_one("#up-resume").display  # nothing to resume yet
+        await type_into(pilot, app, "#up-target", "2.43.1")
+        await type_into(pilot, app, "#up-password", BACKUP_PASSWORD)
+        slow(session, web, 60)  # step 3's up -d hangs on the Webapp hosts
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the downtime confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: screen.step_states.get(3) is not None and screen.step_states[3].value == "running",
+                    "step 3 to run", 30)
+        # ctrl+q asks: what runs, where, what quitting leaves, how to continue
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+        text = dialog_text(app)
+        assert "Upgrade step 3 of 6 (Upgrade Webapps) is running" in text, text
+        assert all(h in text for h in web) and "half upgraded" in text and "--resume" in text and "130" in text
+        assert app.focused is app.screen.query_one("#confirm-no", Button)  # a stray Enter keeps it running
+        await pilot.press("ctrl+q")  # a second ctrl+q does not quit behind the question's back
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and screen.running and app.screen is screen
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question again")
+        await pilot.press("y")
+    slow(session, web, 0)
+    assert app.return_code == 130
+    note = exit_note(app)
+    assert "ABORTED" in note and "upgrade step 3 (Upgrade Webapps)" in note and "--resume" in note, note
+    found = interrupted_upgrade(app_paths().journals, session.profile)
+    assert found is not None and found.target == "2.43.1" and found.backed_up
+    assert found.aborted["reason"] == QUIT_REASON and found.aborted["step"] == 3  # not overwritten by the cancel
+    folder = next((tmp_path / "wabiz-home").rglob("run.log")).parent
+    assert QUIT_REASON in (folder / "run.log").read_text()
+    report = json.loads((folder / "report.json").read_text())
+    assert report["outcome"] == "aborted" and BACKUP_PASSWORD not in json.dumps(report)
+
+    # reopened: the upgrade screen offers to resume it; no password is needed (the backup is kept)
+    app = WabizApp(load_profile(session.profile_path), demo=session, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
+        screen = app.screen
+        offer = str(screen.query_one("#up-resume").render())
+        assert screen.query_one("#up-resume").display and "aborted during step 3 (Upgrade Webapps)" in offer, offer
+        assert screen.query_one("#up-target", Input).value == "2.43.1"
+        assert "Resume upgrade" in str(screen.query_one("#op-run", Button).label)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        assert "Resume the upgrade" in dialog_text(app)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.outcome is not None, "the resumed upgrade to end", 90)
+        assert screen.outcome is True, status(app)
+        assert "Report: " in str(screen.query_one("#op-result").render())
+        assert not screen.query_one("#up-resume").display  # finished: nothing left to resume
+    assert load_profile(session.profile_path).wa_api_version == "2.43.1"
+    assert interrupted_upgrade(app_paths().journals, session.profile) is None
+
+
+async def test_quit_with_nothing_running_leaves_at_once_with_status_0(installed_demo, tmp_path):
+    app = WabizApp(installed_demo.profile, demo=installed_demo, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0 and not app.quit_note
+
+
+async def test_a_new_demo_says_it_does_not_continue_the_earlier_one(tmp_path):
+    from wabiz_tui.demo import start_demo
+    from wabiz_tui.tui.steps import StepState
+
+    notes = []
+    for run in range(2):
+        session = await start_demo(tmp_path / f"demo-{run}")
+        try:
+            app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                notes.append([n.message for n in app._notifications])
+                app.wizard.mark_done(range(1, 4))  # as if steps 1-3 ran
+                assert app.state(3) is StepState.DONE
+                await pilot.press("ctrl+q")
+        finally:
+            await session.stop()
+    assert not any("earlier demo" in n for n in notes[0])  # the first demo has nothing to say
+    said = [n for n in notes[1] if "earlier demo" in n]
+    assert said and "after 3 of 13 steps" in said[0] and "cannot be continued" in said[0] and "step 1" in said[0]
+
+
+async def test_quit_during_an_install_step_is_recorded_and_the_wizard_says_so_when_reopened(tmp_path):
+    from wabiz_tui.demo import start_demo
+    from wabiz_tui.tui.engine import install_journal
+
+    from .test_preflight_gate import SPEED
+
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        hosts = [h.external_hostname for h in session.profile.hosts]
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.screen.name == "step1"
+            slow(session, hosts, 60)
+            await pilot.press("ctrl+n")  # step 1 runs and hangs on every host
+            await until(pilot, lambda: app.ensure_workflow().record.running is not None, "step 1 to run", 20)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+            text = dialog_text(app)
+            assert "Install step 1 of 9 (Working directory)" in text and "half done at step 1" in text, text
+            assert "In the demo, though" in text  # the demo's cluster ends with it: said (defect 10)
+            await pilot.press("y")
+        slow(session, hosts, 0)
+        assert app.return_code == 130
+        aborted = install_journal(session.profile).aborted()
+        assert aborted["step"] == 1 and sorted(aborted["hosts"]) == sorted(hosts) and aborted["reason"] == QUIT_REASON
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.screen.name == "step1"
+            notes = [n.message for n in app._notifications]
+            assert any("was aborted during install step 1 (quit from the TUI" in n and "before any step finished" in n
+                       for n in notes), notes
+    finally:
+        await session.stop()

@@ -1,0 +1,136 @@
+"""Quitting while something runs (issue 17, defect 1): the question says what runs, on which hosts, what state
+quitting leaves and how to continue; a "yes" writes the abort to the run log and the journal
+(``workflows.report.record_abort``), the report, and the app exits with the interrupted code (130).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..domain.exitcodes import Exit
+
+if TYPE_CHECKING:
+    from .app import WabizApp
+
+#: The reason written to the run log and the journal.
+QUIT_REASON = "quit from the TUI by the operator (ctrl+q, confirmed)"
+#: The app's exit status after such a quit (the README's exit-code table: interrupted).
+QUIT_EXIT = int(Exit.INTERRUPTED)
+
+
+@dataclass(frozen=True)
+class RunningWork:
+    """What runs now: ``what`` (e.g. "Upgrade step 3 of 6 (Upgrade Webapps)"), its ``hosts``, ``leaves`` (the
+    state quitting leaves and how to continue) and ``engine`` (the procedure whose abort is recorded; None for a
+    task without one)."""
+
+    what: str
+    hosts: tuple[str, ...]
+    leaves: str
+    engine: Any = None
+
+    @property
+    def question(self) -> str:
+        """The dialog's question."""
+        return f"{self.what} is running. Quit anyway?"
+
+    @property
+    def details(self) -> str:
+        """The dialog's text: where it runs and what quitting leaves."""
+        where = f"on {', '.join(self.hosts)}" if self.hosts else "no host is being changed right now"
+        return (f"{self.what} runs {where}: {self.leaves}\n\nQuitting stops its remote commands and writes the abort "
+                f"to the run log and the journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
+
+
+def _profile_ref(app: WabizApp) -> str:
+    return str(app.profile_path) if app.profile_path else app.profile.name
+
+
+def _upgrade_leaves(number: int, app: WabizApp, engine: Any) -> str:
+    target = getattr(engine, "target", "the new version")
+    source = getattr(engine, "source", app.profile.wa_api_version)
+    resume = f"`wabiz-tui upgrade {_profile_ref(app)} --resume` (or F3, Resume) continues"
+    if number <= 1:
+        return f"no container was changed yet; {resume}."
+    if number == 2:
+        return f"the database upgrade to {target} is half done and no container runs {target} yet; {resume}."
+    if number <= 5:
+        return (f"quitting now leaves the cluster half upgraded (some containers on {target}, others on {source}); "
+                f"{resume}.")
+    if number == 6:
+        return f"every role runs {target}; the final health check and the profile's new version are left; {resume}."
+    return "the media ownership step is half done; it is safe to run again (F3, ctrl+o)."
+
+
+#: Added to what quitting leaves in the demo (issue 17, defect 10).
+DEMO_NOTE = (" In the demo, though, the simulated cluster stops when `wabiz-tui demo` ends: nothing is kept to resume "
+             "(the next demo starts a new cluster at step 1).")
+
+
+def _leaves(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
+    text = _state_left(procedure, number, app, engine)
+    return text + DEMO_NOTE if app.demo is not None and procedure not in ("logs", "preflight") else text
+
+
+def _state_left(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
+    if procedure == "upgrade":
+        return _upgrade_leaves(number, app, engine)
+    if procedure == "install":
+        return (f"quitting now leaves the install half done at step {number}; reopening wabiz-tui continues at this "
+                f"step (or `wabiz-tui install {_profile_ref(app)} --yes`): finished hosts are re-checked and skipped.")
+    if procedure == "multiconnect":
+        return (f"quitting now leaves the Multiconnect change half made at step M{number}; reopen wabiz-tui and run "
+                f"step M{number} again.")
+    if procedure == "uninstall":
+        return ("quitting now leaves some hosts with their containers and others without; run the uninstall again "
+                "(F9) to finish.")
+    if procedure == "logs":
+        return "nothing on the cluster changes; the logs collected so far are kept."
+    if procedure == "preflight":
+        return "the preflight only reads the hosts: nothing is changed; it runs again before step 5."
+    return "it stops where it is; run it again to finish."
+
+
+def running_work(app: WabizApp) -> RunningWork | None:
+    """What runs now in ``app``'s runner (a wizard step, a task of a step, an operation), or None."""
+    active = app.runner.active
+    if active is None:
+        return None
+    engine: Any = None
+    if active.step is not None:
+        step = app.steps[active.step - 1]
+        engine = app.workflow if step.procedure == "install" else app.mc_workflow
+    else:
+        screen = next((s for s in app.operation_screens() if s.HEADING == active.heading), None)
+        engine = getattr(screen, "engine", None)
+    record = getattr(engine, "record", None)
+    step_record = record.running if record is not None else None
+    if step_record is None:
+        label = active.heading or active.label
+        return RunningWork(label[:1].upper() + label[1:], (), "it stops where it is; run it again to finish.", engine)
+    procedure = step_record.procedure
+    total = len(getattr(engine, "steps", ())) if procedure == getattr(engine, "procedure", "") else 0
+    if procedure == "upgrade":
+        total = 6 if total == 7 else total  # the 2.29.3 media step runs apart (offered after the upgrade)
+    tag = f"M{step_record.number}" if procedure == "multiconnect" else str(step_record.number)
+    what = f"{procedure.capitalize()} step {tag}" + (f" of {total}" if total and step_record.number <= total else "")
+    return RunningWork(f"{what} ({step_record.title})", tuple(step_record.hosts),
+                       _leaves(procedure, step_record.number, app, engine), engine)
+
+
+def record_quit(work: RunningWork) -> str:
+    """Write the abort of ``work``'s engine to its run log and journal, and its report (outcome ``aborted``);
+    returns what the terminal is told after the exit. A local problem (disk full) never stops the quit."""
+    if work.engine is None or not hasattr(work.engine, "record"):
+        return f"wabiz-tui: {work.what} was aborted: {work.leaves}"
+    from ..workflows.report import record_abort, write_report
+
+    record = record_abort(work.engine, QUIT_REASON)
+    report = None
+    try:
+        report = work.engine.record.report_path = write_report(work.engine, "aborted")
+    except OSError:
+        pass
+    where = f" (run log and report: {report.parent})" if report is not None else ""
+    return f"wabiz-tui: {record['line']}{where}\nwabiz-tui: {work.leaves}"
