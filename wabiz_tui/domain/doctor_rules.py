@@ -87,7 +87,8 @@ def _by_target(facts: Facts) -> dict[tuple[str, int], list[Fact]]:
 
 
 def host_path_blocked(facts: Facts) -> Outcome:
-    """A from-host that reaches none of a target host's ports while another host reaches them: the path between."""
+    """Two hosts whose probes between them all fail (each way that was probed) while a third host reaches the
+    target's ports: the path between the two. One cause per pair, the evidence from both directions."""
     per_pair: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     reached: dict[str, list[Fact]] = defaultdict(list)
     for (target, _), group in _by_target(facts).items():
@@ -95,18 +96,23 @@ def host_path_blocked(facts: Facts) -> Outcome:
             per_pair[(f.host, target)].append(f)
             if f.ok:
                 reached[target].append(f)
-    any_cut = False
+    cut: dict[frozenset[str], list[tuple[Fact, Fact]]] = defaultdict(list)
     for (source, target), group in per_pair.items():
         witness = [w for w in reached[target] if w.host != source]
         if group and all(f.ok is False for f in group) and witness:
-            any_cut = True
-            ports = ", ".join(str(f.get("port")) for f in group)
-            yield Found(f"the network path between {source} and {target} is blocked (ports {ports} answer from "
-                        f"{witness[0].host}, not from {source})", (group[0], witness[0]),
-                        f"check firewalls and routes between {source} and {target} (iptables, security groups); the "
-                        "cluster needs Webapp -> Master/Coreapp and Master <-> Coreapp ports open", HIGH, (source, target))
+            cut[frozenset((source, target))].append((group[0], witness[0]))
+    for pair, shown in cut.items():
+        reverse = {(f.host, str(f.get("target"))) for f, _ in shown}
+        if any(per_pair.get((b, a)) and (b, a) not in reverse for a, b in reverse):
+            continue  # the other way works: not a path cut (a port-level filter, left to NOTHING_LISTENS)
+        source, target = shown[0][0].host, str(shown[0][0].get("target"))
+        evidence = tuple(f for f, _ in shown) + (shown[0][1],)
+        yield Found(f"the network path between {source} and {target} is blocked ({target}'s ports answer from "
+                    f"{shown[0][1].host}, not from {source})", evidence,
+                    f"check firewalls and routes between {source} and {target} (iptables, security groups); the "
+                    "cluster needs Webapp -> Master/Coreapp and Master <-> Coreapp ports open", HIGH, tuple(sorted(pair)))
     ok = [f for g in per_pair.values() for f in g if f.ok]
-    if ok and not any_cut:
+    if ok and not cut:
         yield Clear(f"every cluster port probed answers between the hosts ({len(ok)} probes)", tuple(ok[:6]))
 
 
