@@ -90,3 +90,31 @@ async def test_a_crash_looping_coreapp_is_named_by_its_log_words(demo, tmp_path)
 async def test_one_host_only(installed, tmp_path):
     report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
     assert {f.host for f in report.facts} == {"wa-core-1"}
+
+
+async def test_doctor_command_text_json_exit_codes_and_no_secret(installed):
+    from tests.engine.test_ops_cli import cli
+    profile = str(installed.profile_path)
+    code, out, err = await cli("doctor", profile)
+    assert code == 0, out + err
+    assert "nothing wrong found" in out and "cause(s) ruled out by the facts (--verbose shows them)" in out
+    installed.cluster.set_database("wa-db.demo.internal", 3306, password="changed-on-the-server")
+    code, out, err = await cli("doctor", profile)
+    assert code == 6, out + err
+    lines = out.splitlines()
+    first = next(i for i, l in enumerate(lines) if l.startswith("1. "))
+    assert lines[first].startswith("1. [high] the database refuses db.env's credentials")
+    assert "evidence: wa-" in lines[first + 1] and "Access denied for user" in lines[first + 2]
+    assert any(l.strip().startswith("next: check WA_DB_USERNAME and WA_DB_PASSWORD") for l in lines)
+    code, out, err = await cli("doctor", profile, "--json", "--host", "wa-core-1", "--verbose")
+    assert code == 6
+    data = json.loads(out)
+    assert set(data) == {"profile", "causes", "ruled_out", "unknown", "facts"}
+    cause = data["causes"][0]
+    assert cause["key"] == "DB_CREDENTIALS" and cause["confidence"] == "high" and cause["next_action"] and cause["source"]
+    assert {"probe", "host", "command", "line", "state", "data"} <= set(cause["evidence"][0])
+    assert {f["host"] for f in cause["evidence"]} == {"wa-core-1"}
+    secrets = _secrets(installed.profile)
+    assert secrets and not [s for s in secrets if s in out + err]
+    code, _, err = await cli("doctor", profile, "--host", "nope")
+    assert code == 2 and "--host nope: not a host of the profile" in err
