@@ -105,3 +105,10 @@ def test_unknown_facts_are_kept_apart_and_the_report_is_json():
     report = reason(facts)
     data = json.loads(json.dumps(report.to_json()))
     assert data["unknown"][0]["state"] == "unknown" and data["causes"] == [] and data["facts"] == 1
+
+
+def test_a_name_only_its_own_host_resolves_is_missing_from_the_dns():
+    facts = [Fact(P_DNS, h, "getent hosts wa-master-2", "not found", h == "wa-master-2", {"name": "wa-master-2"})
+             for h in HOSTS + ("wa-master-2",)]
+    (cause,) = reason(facts).causes
+    assert cause.title == "wa-master-2 does not resolve on any host but itself (4 asked)"

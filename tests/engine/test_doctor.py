@@ -118,3 +118,16 @@ async def test_doctor_command_text_json_exit_codes_and_no_secret(installed):
     assert secrets and not [s for s in secrets if s in out + err]
     code, _, err = await cli("doctor", profile, "--host", "nope")
     assert code == 2 and "--host nope: not a host of the profile" in err
+
+
+async def test_a_failed_headless_install_runs_doctor_unless_told_not_to(demo):
+    from tests.engine.test_ops_cli import cli
+    demo.cluster.set_docker_fault("wa-core-2", "daemon_down")
+    code, out, err = await cli("install", str(demo.profile_path), "--yes", "--skip-preflight")
+    assert code == 1, out + err
+    after = out[out.index("looking for the cause"):]
+    assert "[high] the Docker daemon is not running on wa-core-2" in after
+    assert "next: start it on wa-core-2" in after
+    code, out, err = await cli("install", str(demo.profile_path), "--yes", "--skip-preflight", "--no-doctor")
+    assert code == 1 and "looking for the cause" not in out
+    assert f"to find the cause: wabiz-tui doctor {demo.profile_path}" in out

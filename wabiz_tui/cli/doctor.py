@@ -104,3 +104,19 @@ def print_report(name: str, report: Any, *, verbose: bool = False, heading: str 
         if report.unknown:
             folded += f", {len(report.unknown)} probe(s) could not run"
         print(folded + " (--verbose shows them)")
+
+
+def add_no_doctor(parser: argparse.ArgumentParser) -> None:
+    """``--no-doctor``, for the headless procedures that run doctor after a failed step."""
+    parser.add_argument("--no-doctor", action="store_true",
+                        help="after a failed step, do not run doctor (it probes every host read-only, within seconds)")
+
+
+async def after_failure(args: argparse.Namespace, profile: Any, path: Any) -> None:
+    """After a failed headless step: run doctor on the cluster and print its causes (``--no-doctor``: only say how)."""
+    if getattr(args, "no_doctor", False):
+        print(f"to find the cause: wabiz-tui doctor {args.profile}")
+        return
+    print(f"\nlooking for the cause (wabiz-tui doctor {args.profile}; --no-doctor skips this)…", flush=True)
+    view = argparse.Namespace(json=False, host=[], verbose=False, trust_new_host_keys=False)
+    await diagnose(view, profile, path)
