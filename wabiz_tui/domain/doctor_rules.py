@@ -202,11 +202,16 @@ def registry(facts: Facts) -> Outcome:
 
 
 def disk_full(facts: Facts) -> Outcome:
+    """A path out of space or inodes; the same path full on several hosts (a shared media volume) is one cause."""
+    groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     for f in facts.bad(P_DISK):
         what = "inodes" if int(f.get("iuse_pct", 0)) >= 100 else "space"
-        yield Found(f"{f.get('path')} on {f.host} is out of {what} ({f.line})", (f,),
-                    f"free {what} on {f.host} under {f.get('path')} (docker system prune for Docker's root; old media "
-                    "files for the media path)", HIGH, (f.host,))
+        groups[(str(f.get("path")), what)].append(f)
+    for (path, what), group in groups.items():
+        hosts = _hosts(group)
+        yield Found(f"{path} is out of {what} on {_names(hosts)} ({group[0].line})", tuple(group),
+                    f"free {what} under {path} (docker system prune for Docker's root; old media files or a bigger "
+                    "volume for the media path)", HIGH, hosts)
     good = facts.good(P_DISK)
     if good and not facts.bad(P_DISK):
         yield Clear(f"disk space and inodes are fine ({len(good)} paths)", tuple(good[:6]))

@@ -152,7 +152,11 @@ class Doctor(Procedure):
 
     async def _docker_state(self, host: HostSpec) -> bool:
         name = host.external_hostname
-        command = "docker info --format '{{.ServerVersion}}'"
+        # ``docker version``, not ``docker info --format``: with the daemon stopped Debian's 20.10 client answers the
+        # latter with only a template error ("executing "" at <.ServerVersion>: reflect: indirection through nil
+        # pointer"), while both it and the 28 client answer ``version`` with "Cannot connect to the Docker daemon at
+        # unix:///var/run/docker.sock. Is the docker daemon running?" (observed here, exit 1)
+        command = "docker version --format '{{.Server.Version}}'"
         try:
             await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
             status, lines = await asyncio.wait_for(self._sh(host, self._docker(host, command)), self.probe_timeout)
