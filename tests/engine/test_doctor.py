@@ -131,3 +131,17 @@ async def test_a_failed_headless_install_runs_doctor_unless_told_not_to(demo):
     code, out, err = await cli("install", str(demo.profile_path), "--yes", "--skip-preflight", "--no-doctor")
     assert code == 1 and "looking for the cause" not in out
     assert f"to find the cause: wabiz-tui doctor {demo.profile_path}" in out
+
+
+async def test_db_env_edited_on_one_host_is_named_and_its_values_are_the_ones_tried(installed, tmp_path):
+    """wa-core-2's db.env carries another password (edited by hand): the login from there, with the file's values,
+    is refused while the others succeed; doctor names the file and the variable, never the value."""
+    path = installed.cluster.host_root("wa-core-2") / "home/wa/biz/db.env"
+    text = path.read_text()
+    path.write_text(text.replace(f"WA_DB_PASSWORD={installed.profile.db.password}", "WA_DB_PASSWORD=Hand-edited-2026"))
+    report = await run_doctor(installed, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == "ENV_DIFFERS" and top.hosts == ("wa-core-2",)
+    assert top.title == "db.env on wa-core-2 differs from the profile in WA_DB_PASSWORD"
+    assert "DB_CREDENTIALS" in top.also  # refused from wa-core-2 only: the same cause
+    assert "Hand-edited-2026" not in json.dumps(report.to_json())

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Iterable, Iterator
 
 from .doctor import (HIGH, LOW, MEDIUM, P_API, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
-                     P_DOCKER, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
+                     P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
 Outcome = Iterator[Found | Clear]
@@ -141,6 +141,31 @@ def db_credentials(facts: Facts) -> Outcome:
                         HIGH, (f.host,))
     elif good:
         yield Clear(f"db.env's credentials are accepted ({_names(_hosts(good))})", tuple(good))
+
+
+def env_differs(facts: Facts) -> Outcome:
+    """db.env on a host is not what the profile says (edited by hand, or the profile changed and step 3 was not run
+    again): the containers there use the host's values."""
+    for f in facts.bad(P_ENV):
+        if f.get("differs"):
+            yield Found(f"db.env on {f.host} differs from the profile in {', '.join(f.get('differs'))}", (f,),
+                        "upload the profile's db.env again (wabiz-tui install re-checks step 3 and re-uploads what "
+                        "differs), or correct the profile, then restart the containers", HIGH, (f.host,))
+
+
+def env_findings(facts: Facts) -> Outcome:
+    """A db.env value the client will misread (domain.envrules), on the host where it is."""
+    for f in facts.where(P_ENV):
+        if f.get("key") and f.get("severity") == "error":
+            yield Found(f"db.env on {f.host}: {f.line}", (f,), str(f.get("fix") or "fix the line in db.env"), HIGH,
+                        (f.host,), str(f.get("source") or ""))
+
+
+def compose_refused(facts: Facts) -> Outcome:
+    for f in facts.bad(P_COMPOSE):
+        yield Found(f"docker-compose refuses the cluster's files on {f.host}: {f.line}", (f,),
+                    f"run the same command on {f.host} and fix what it names (the compose file, db.env, or the "
+                    "variables passed on the command line)", HIGH, (f.host,))
 
 
 # --- names ------------------------------------------------------------------------------------------------
@@ -324,6 +349,12 @@ RULES: tuple[Rule, ...] = (
          "Coreapp; lab fault `cut A B` (" + _OBS + ")", host_path_blocked, frozenset({"NOTHING_LISTENS", "API"})),
     Rule("NOTHING_LISTENS", "cluster ports answer", "seed (published ports 9090, 6250-6253, 6254-6257)", nothing_listens,
          frozenset({"API"})),
+    Rule("ENV_DIFFERS", "db.env on the hosts matches the profile", "design.md §11 (a step is done when the hosts hold "
+         "what the profile renders now)", env_differs, _CONTAINER | _DB_WORDS | {"DB_CREDENTIALS"}),
+    Rule("ENV_VALUE", "db.env values the client reads as meant", "domain.envrules (each finding names its own source)",
+         env_findings, _CONTAINER),
+    Rule("COMPOSE_REFUSED", "docker-compose accepts the files", "field case R14 (required variables); "
+         "docker-compose 1.29.2 `config` observed here", compose_refused, _CONTAINER),
     Rule("DB_CREDENTIALS", "db.env's DB credentials", "field case R05; lab fault `db password` (" + _OBS + ")",
          db_credentials, _CONTAINER | {"DB_AUTH_FAILED"}),
     Rule("NAME_UNRESOLVED", "name resolution on the hosts", "field case R02; lab fault `dns NAME` (" + _OBS + ")",
