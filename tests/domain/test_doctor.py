@@ -112,3 +112,11 @@ def test_a_name_only_its_own_host_resolves_is_missing_from_the_dns():
              for h in HOSTS + ("wa-master-2",)]
     (cause,) = reason(facts).causes
     assert cause.title == "wa-master-2 does not resolve on any host but itself (4 asked)"
+
+
+def test_a_db_env_finding_keeps_its_own_source():
+    from wabiz_tui.domain.doctor import P_ENV
+    f = Fact(P_ENV, "wa-web-1", "cat /home/wa/biz/db.env", "error WA_DB_PORT_UNIT db.env line 3 (WA_DB_PORT): ...", False,
+             {"key": "WA_DB_PORT_UNIT", "severity": "error", "source": "Meta docs X", "fix": "write the number only"})
+    (cause,) = reason([f]).causes
+    assert cause.key == "ENV_VALUE" and cause.source == "Meta docs X" and cause.next_action == "write the number only"

@@ -145,3 +145,13 @@ async def test_db_env_edited_on_one_host_is_named_and_its_values_are_the_ones_tr
     assert top.title == "db.env on wa-core-2 differs from the profile in WA_DB_PASSWORD"
     assert "DB_CREDENTIALS" in top.also  # refused from wa-core-2 only: the same cause
     assert "Hand-edited-2026" not in json.dumps(report.to_json())
+
+
+async def test_a_compose_file_compose_refuses_is_named_with_its_words(installed, tmp_path):
+    path = installed.cluster.host_root("wa-master-1") / "home/wa/biz/prod-multiconnect-compose.yml"
+    path.write_text(path.read_text().replace("services:", "services:\n  broken: [", 1))
+    report = await run_doctor(installed, tmp_path, api=False, hosts=("wa-master-1",))
+    top = report.causes[0]
+    assert top.key == "COMPOSE_REFUSED" and top.hosts == ("wa-master-1",), [(c.key, c.title) for c in report.causes]
+    assert top.evidence[0].command.startswith("EXTERNAL_HOSTNAME=wa-master-1 WA_API_VERSION=")
+    assert "config --services" in top.evidence[0].command
