@@ -155,3 +155,13 @@ async def test_a_compose_file_compose_refuses_is_named_with_its_words(installed,
     assert top.key == "COMPOSE_REFUSED" and top.hosts == ("wa-master-1",), [(c.key, c.title) for c in report.causes]
     assert top.evidence[0].command.startswith("EXTERNAL_HOSTNAME=wa-master-1 WA_API_VERSION=")
     assert "config --services" in top.evidence[0].command
+
+
+async def test_a_host_too_slow_for_the_time_limit_is_a_fact_not_a_hang(installed, tmp_path):
+    installed.cluster.set_host_latency("wa-core-2", 2.0)
+    report = await run_doctor(installed, tmp_path, api=False, probe_timeout=1.0)
+    timed = [f for f in report.unknown if f.host == "wa-core-2" and f.get("timeout")]
+    assert timed and all("no answer within 1 s" in f.line for f in timed)
+    slow = [c for c in report.causes if c.key == "PROBE_TIMEOUT"]
+    assert slow and slow[0].hosts == ("wa-core-2",) and "did not answer in time" in slow[0].title
+    assert not [c for c in report.causes if c.key == "HOST_UNREACHABLE"]

@@ -122,16 +122,20 @@ class Doctor(Procedure):
 
     async def _host(self, host: HostSpec) -> None:
         name = host.external_hostname
+        try:
+            await asyncio.wait_for(self._pool.get(host), self.probe_timeout)
+        except (RemoteError, TimeoutError) as exc:
+            self._fact(P_SSH, name, f"ssh {name}", str(exc) or f"no answer within {self.probe_timeout:g} s", False)
+            return
+        self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
         start = time.time()
         try:
             status, lines = await asyncio.wait_for(self._sh(host, "date +%s.%N"), self.probe_timeout)
         except (RemoteError, TimeoutError) as exc:
-            self._fact(P_SSH, name, f"ssh {name}",
-                       str(exc) or "no answer", False)
-            return
-        end = time.time()
-        self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
-        self._clock(name, status, lines, start, end)
+            self._fact(P_CLOCK, name, "date +%s.%N", str(exc) or f"no answer within {self.probe_timeout:g} s", None,
+                       timeout=isinstance(exc, TimeoutError), why="date did not answer")
+        else:
+            self._clock(name, status, lines, start, time.time())
         docker_up = await self._docker_state(host)
         parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db(host), self._disk(host, docker_up),
                                         self._registry(host)]
