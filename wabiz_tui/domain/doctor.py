@@ -199,9 +199,9 @@ class Report:
     facts: tuple[Fact, ...]
 
     def to_json(self) -> dict[str, Any]:
-        """``doctor --json``'s object."""
+        """``doctor --json``'s object: causes, ruled out, probes that could not run, and every fact gathered."""
         return {"causes": [c.to_json() for c in self.causes], "ruled_out": [r.to_json() for r in self.ruled_out],
-                "unknown": [f.to_json() for f in self.unknown], "facts": len(self.facts)}
+                "unknown": [f.to_json() for f in self.unknown], "facts": [f.to_json() for f in self.facts]}
 
 
 def _fold(causes: list[tuple[int, Cause]], rules: tuple[Rule, ...]) -> list[tuple[int, Cause]]:
