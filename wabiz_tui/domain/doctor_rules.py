@@ -201,6 +201,9 @@ def container_name_unresolved(facts: Facts) -> Outcome:
             yield Found(f"the {f.get('service')} container on {f.host} cannot resolve {f.get('name')} although the host can",
                         (f, on_host[0]), "check the container's DNS (docker network, --dns, the embedded resolver "
                                          "127.0.0.11) and restart it", MEDIUM, (f.host,))
+    good = facts.good(P_DNS_CONTAINER)
+    if good and not facts.bad(P_DNS_CONTAINER):
+        yield Clear(f"the containers resolve every name ({len(good)} lookups)", tuple(good[:6]))
 
 
 # --- registry, disk, media, clocks -------------------------------------------------------------------------
@@ -257,6 +260,9 @@ def media_unwritable(facts: Facts) -> Outcome:
         else:
             yield Found(f"the media path {f.get('path')} on {f.host} has mode {f.get('mode')}, not 755", (f,),
                         f"chmod -R 755 {f.get('path')}", LOW, (f.host,))
+    good = facts.good(P_MEDIA)
+    if good and not facts.bad(P_MEDIA):
+        yield Clear(f"the media path exists, mode 755, mounted read-write on every host ({len(good)})", tuple(good))
 
 
 def clock_skew(facts: Facts) -> Outcome:
