@@ -246,20 +246,24 @@ def disk_full(facts: Facts) -> Outcome:
 
 
 def media_unwritable(facts: Facts) -> Outcome:
+    """The media path missing, read-only, or not mode 755; the same finding on several hosts (the shared volume) is
+    one cause naming them all."""
+    groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     for f in facts.bad(P_MEDIA):
-        if not f.get("exists", True):
-            yield Found(f"the media path {f.get('path')} does not exist on {f.host}", (f,),
-                        f"mount the shared media volume at {f.get('path')} on {f.host}", HIGH, (f.host,))
-        elif f.get("readonly"):
-            yield Found(f"the media path {f.get('path')} is mounted read-only on {f.host}", (f,),
-                        "remount the media volume read-write (check the NFS export and the mount options)", HIGH, (f.host,))
-        elif not f.get("writable", True):
-            yield Found(f"the media path {f.get('path')} is not writable on {f.host} (owner {f.get('owner')}, "
-                        f"mode {f.get('mode')})", (f,), "chmod -R 755 the media path and give it to the containers' user",
-                        MEDIUM, (f.host,))
+        kind = "missing" if not f.get("exists", True) else "readonly" if f.get("readonly") else "mode"
+        groups[(str(f.get("path")), kind)].append(f)
+    for (path, kind), group in groups.items():
+        hosts = _hosts(group)
+        where = _names(hosts)
+        if kind == "missing":
+            yield Found(f"the media path {path} does not exist on {where}", tuple(group),
+                        f"mount the shared media volume at {path}", HIGH, hosts)
+        elif kind == "readonly":
+            yield Found(f"the media path {path} is mounted read-only on {where}", tuple(group),
+                        "remount the media volume read-write (check the NFS export and the mount options)", HIGH, hosts)
         else:
-            yield Found(f"the media path {f.get('path')} on {f.host} has mode {f.get('mode')}, not 755", (f,),
-                        f"chmod -R 755 {f.get('path')}", LOW, (f.host,))
+            yield Found(f"the media path {path} has mode {group[0].get('mode')}, not 755, on {where}", tuple(group),
+                        f"chmod -R 755 {path}", LOW, hosts)
     good = facts.good(P_MEDIA)
     if good and not facts.bad(P_MEDIA):
         yield Clear(f"the media path exists, mode 755, mounted read-write on every host ({len(good)})", tuple(good))
@@ -277,7 +281,9 @@ def clock_skew(facts: Facts) -> Outcome:
 
 # --- containers and their logs -----------------------------------------------------------------------------
 def _words(facts: Facts, f: Fact) -> list[Fact]:
-    return [w for w in facts.where(P_LOGS, host=f.host, service=f.get("service")) if w.get("severity") == "error"]
+    """The error words of ``f``'s service log, the newest first (``lines_back``: how far from the end)."""
+    words = [w for w in facts.where(P_LOGS, host=f.host, service=f.get("service")) if w.get("severity") == "error"]
+    return sorted(words, key=lambda w: int(w.get("lines_back", 0)))
 
 
 def container_oom(facts: Facts) -> Outcome:

@@ -237,7 +237,8 @@ class Doctor(Procedure):
         verdict = judge_samples(service, samples, self.window)
         last = samples[-1] if samples else StateSample("unknown", 0, 0)
         if verdict.crash_loop:
-            line = f"restarting (exit code {last.exit_code}, {last.restarts} restarts)"
+            code = max((x.exit_code for x in samples if x.status != "running"), default=last.exit_code)
+            line = f"restarting (exit code {code}, {last.restarts} restarts)"
         elif verdict.ok:
             line = f"running ({last.restarts} restarts before)" if last.restarts else "running"
         else:
@@ -256,13 +257,17 @@ class Doctor(Procedure):
     async def _logs(self, host: HostSpec, service: str, cid: str) -> None:
         command = docker_logs(cid, tail=LOG_TAIL, sudo=self.session.sudo(host))
         _, lines = await self._sh(host, command)
-        found = diagnose_lines(lines, host.external_hostname)
+        # read from the newest line back: each key's evidence is its latest line (a container restarted after an earlier
+        # fault still holds that fault's lines; observed on the lab: DB words from before the DB came back)
+        newest = list(reversed(lines))
+        found = diagnose_lines(newest, host.external_hostname)
         retry = diagnose_retry_loop(lines, host.external_hostname)
         if retry is not None:
             found.append(retry)
         for d in found:
+            back = next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines))
             self._fact(P_LOGS, host.external_hostname, command, d.evidence, d.severity != "error", service=service,
-                       key=d.key, severity=d.severity, title=d.title, next_action=d.next_action)
+                       key=d.key, severity=d.severity, title=d.title, next_action=d.next_action, lines_back=back)
         if not found:
             self._fact(P_LOGS, host.external_hostname, command, f"no catalogued words in {len(lines)} line(s)", True,
                        service=service, lines=len(lines))
