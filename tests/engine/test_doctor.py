@@ -56,6 +56,7 @@ async def test_a_healthy_cluster_has_no_cause_and_its_facts_rule_causes_out(inst
     (lambda c: c.set_docker_fault("wa-core-2", "daemon_down"), "DOCKERD_DOWN", "wa-core-2",
      "Cannot connect to the Docker daemon", "systemctl start docker"),
     (lambda c: c.set_disk_free("wa-master-2", 1024), "DISK_FULL", "wa-master-2", "1024 KiB free", "free space"),
+    (lambda c: c.set_host_unreachable("wa-core-1", True), "HOST_UNREACHABLE", "wa-core-1", "wa-core-1", "sshd"),
 ])
 async def test_each_fault_is_named_with_host_evidence_and_next_action(installed, tmp_path, inject, key, host, evidence, action):
     inject(installed.cluster)
