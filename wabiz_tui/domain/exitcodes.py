@@ -27,6 +27,8 @@ class Exit(IntEnum):
     REFUSED = 4
     #: stopped to wait for the operator: the registration code (run again with --code)
     NEEDS_INPUT = 5
+    #: ``doctor`` found at least one cause (0: it found nothing wrong)
+    CAUSES_FOUND = 6
     #: interrupted (Ctrl-C, SIGTERM, a quit confirmed in the TUI mid-run); the abort is in the run log and the
     #: journal, and a procedure with a journal resumes when run again
     INTERRUPTED = 130
@@ -61,6 +63,7 @@ TABLE: tuple[tuple[int, str, str], ...] = (
     (Exit.REFUSED, "refused by a guard", "a confirmation is missing, another process works on the cluster, "
                                          "the number is registered elsewhere, or the profile changed meanwhile"),
     (Exit.NEEDS_INPUT, "needs input", "install stopped for the registration code: run again with --code"),
+    (Exit.CAUSES_FOUND, "causes found", "doctor named at least one cause (0: nothing wrong found)"),
     (Exit.INTERRUPTED, "interrupted", "Ctrl-C or SIGTERM, or a quit confirmed in the TUI while a step or an operation "
                                       "ran; the abort is written to the run log and the journal: run the same command "
                                       "again (`upgrade --resume`) to continue"),
