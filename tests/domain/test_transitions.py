@@ -140,6 +140,10 @@ def test_the_lock_holder_tells_a_planned_operation_from_a_read_or_the_tui():
     assert operation_from_lock({}) is None
     assert operation_from_lock({"command": "logs", "pid": 1}) is None  # takes the lock, changes nothing
     assert operation_from_lock({"command": "wizard (step)", "pid": 1}) is None  # held for the app's life
+    assert operation_from_lock({"command": "wizard (step)", "pid": 1, "operation": ""}) is None  # runs nothing now
+    noted = {"command": "wizard (step)", "pid": 3, "since": "2026-12-05 00:00:00 UTC", "operation": "upgrade",
+             "operation_since": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(1_800_000_000))}
+    assert operation_from_lock(noted) == PlannedOperation("upgrade", 1_800_000_000.0, "pid 3")
     assert operation_from_lock({"command": "uninstall", "since": "garbled"}) == PlannedOperation("uninstall", None, "")
 
 

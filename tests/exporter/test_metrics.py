@@ -221,3 +221,24 @@ async def test_an_uninstalled_cluster_is_not_polled_and_says_so(tmp_path):
     assert value(text, "wabiz_cluster_verdict", cluster="prod", wabiz_cluster_verdict="not_installed") == 1
     assert value(text, "wabiz_last_poll_error", cluster="prod", wabiz_last_poll_error="none") == 1
     assert sum(samples(text, "wabiz_poll_errors_total", cluster="prod")) == 0
+
+
+async def test_an_open_tui_window_silences_nothing_until_it_runs_an_operation():
+    """Review of the merge: the TUI keeps the cluster's lock (``wizard (…)``) for its whole life, so the exporter
+    read 'planned operation running' as long as a window was open and the shipped alerts stayed quiet. Only the
+    operation the window notes in its lock counts."""
+    profile, s = installed_profile(), state()
+    lock = ClusterLock.for_profile(app_paths().locks, profile).acquire("wizard (step)")
+    try:
+        await poll(FakeWebapp(), s, profile, locks=app_paths().locks)
+        assert value(scrape_text(s), "wabiz_planned_operation_running", cluster="prod") == 0
+        lock.note_operation("upgrade")
+        await poll(FakeWebapp(), s, profile, locks=app_paths().locks)
+        text = scrape_text(s)
+        assert value(text, "wabiz_planned_operation_running", cluster="prod") == 1
+        assert value(text, "wabiz_planned_operation_info", cluster="prod", command="upgrade") == 1
+        lock.note_operation("")
+        await poll(FakeWebapp(), s, profile, locks=app_paths().locks)
+        assert value(scrape_text(s), "wabiz_planned_operation_running", cluster="prod") == 0
+    finally:
+        lock.release()

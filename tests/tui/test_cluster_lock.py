@@ -64,3 +64,31 @@ async def test_hosts_edited_in_the_wizard_move_the_lock_to_the_new_hosts(tmp_pat
         else:
             raise AssertionError("the wizard does not hold the lock of the hosts it now works on")
         ClusterLock.for_profile(app_paths().locks, sample_profile()).acquire("install").release()  # the old one is free
+
+
+async def test_the_window_notes_in_its_lock_what_it_runs_and_clears_it_after(tmp_path):
+    """Review of the merge: the exporter and other windows read whether an operation runs from the lock; the
+    TUI's lock said ``wizard (step)`` whether a step ran or not. While a step runs the lock says ``install``;
+    after it, nothing."""
+    import asyncio
+
+    from wabiz_tui.domain.transitions import operation_from_lock
+
+    seen: list = []
+    app = make_app(tmp_path, [])
+    reader = ClusterLock.for_profile(app_paths().locks, sample_profile())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.hold_cluster_lock("step")
+        assert operation_from_lock(reader.holder()) is None  # open, running nothing
+
+        from wabiz_tui.tui.runner import Run
+
+        async def body():
+            seen.append(operation_from_lock(reader.holder()))
+            await asyncio.sleep(0)
+
+        app.runner.start(Run("step 1", lambda outcome: None, step=1), body)
+        await settle(app, pilot)
+        assert seen and seen[0] is not None and seen[0].command == "install", seen
+        assert operation_from_lock(reader.holder()) is None  # ended: nothing runs

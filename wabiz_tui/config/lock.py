@@ -106,6 +106,19 @@ class ClusterLock:
         finally:
             os.close(fd)
 
+    def note_operation(self, operation: str) -> None:
+        """Say in the held lock what this holder does now (``"upgrade"``; ``""``: nothing): the TUI keeps its lock
+        for its whole life, so readers (the exporter, another window's monitor) learn from this field whether an
+        operation runs (``operation``, ``operation_since`` UTC beside ``command``/``pid``/``since``). No-op when
+        the lock is not held."""
+        if self._fd is None:
+            return
+        info = self._read(self._fd)
+        info["operation"] = operation
+        info["operation_since"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()) if operation else ""
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, json.dumps(info).encode(), 0)
+
     def release(self) -> None:
         """Free the lock (the file stays; its content is only read while it is locked)."""
         if self._fd is not None:

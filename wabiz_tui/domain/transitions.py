@@ -51,19 +51,26 @@ class PlannedOperation:
         return _DOING.get(self.command, self.command)
 
 
+def lock_command(holder: Mapping[str, object]) -> tuple[str, str]:
+    """``(command, since text)`` a cluster-lock holder runs now (``("", "")``: nobody, or a TUI window that runs
+    nothing). The TUI's lock (command ``wizard (…)``) is kept for the app's whole life: what it runs now is its
+    ``operation`` field from ``operation_since`` (``config.lock.ClusterLock.note_operation``)."""
+    command = str(holder.get("command", "") or "")
+    if command.startswith("wizard"):
+        return str(holder.get("operation", "") or ""), str(holder.get("operation_since", "") or "")
+    return command, str(holder.get("since", "") or "")
+
+
 def operation_from_lock(holder: Mapping[str, object]) -> PlannedOperation | None:
     """The planned operation a cluster-lock holder describes (``config.lock.ClusterLock.holder()``:
     ``{"command": "upgrade", "pid": 4242, "since": "2026-12-05 00:42:00 UTC"}``), or None when nobody holds
     the lock or the holder changes no container (``preflight``, ``logs``).
 
-    The TUI's lock (command ``wizard (…)``) is kept for the app's whole life, so from outside it says
-    nothing about whether an operation runs now: it gives None (the TUI's own monitor knows, see
-    ``workflows.monitor``)."""
-    command = str(holder.get("command", "") or "")
+    A TUI window counts only while it runs an operation (:func:`lock_command`)."""
+    command, text = lock_command(holder)
     if command not in PLANNED_COMMANDS:
         return None
     since: float | None = None
-    text = str(holder.get("since", "") or "")
     try:
         since = float(calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S UTC")))
     except ValueError:

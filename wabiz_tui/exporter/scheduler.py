@@ -12,6 +12,7 @@ from pathlib import Path
 from ..config.lock import ClusterLock
 from ..config.runstate import read_run_state
 from ..domain.model import ClusterProfile
+from ..domain.transitions import lock_command
 from ..workflows.fleet import repeat
 from ..workflows.monitor import HealthMonitor, planned_state_reader
 from .metrics import ClusterState
@@ -44,7 +45,7 @@ class ClusterPoller:
         self._follow_run_state()
         self.state.record(await poll_health(self.monitor, self.timeout))
         if self._lock is not None:
-            self.state.set_operation(str(self._lock.holder().get("command", "")))
+            self.state.set_operation(lock_command(self._lock.holder())[0])
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; closes the monitor's client at the end."""

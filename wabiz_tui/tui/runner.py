@@ -100,9 +100,30 @@ class Runner:
             return "the cluster's lock"
         return None
 
+    def planned_command(self) -> str | None:
+        """The planned operation (``domain.transitions.PLANNED_COMMANDS``) the run in progress is: a wizard step is
+        the install (``multiconnect`` for M steps), the upgrade and uninstall screens' runs by name; None when
+        nothing runs or what runs changes no container (log collection)."""
+        run = self.active
+        if run is None:
+            return None
+        if run.step is not None:
+            return "multiconnect" if self.app.step_tag(run.step).startswith("M") else "install"
+        return {"upgrade": "upgrade", "uninstall": "uninstall"}.get(run.heading.lower())
+
+    def _note_in_lock(self) -> None:
+        # other processes (the exporter, `health`) read what this window runs from its lock
+        lock = self._cluster_lock
+        if lock is not None and lock.held:
+            try:
+                lock.note_operation(self.planned_command() or "")
+            except OSError as exc:
+                self.app.log.warning(f"cannot note the operation in the cluster's lock: {exc}")
+
     def start(self, run: Run, body: Callable[[], Awaitable[Any]]) -> None:
         """Run ``body()`` in the app's run worker; ``run.ended`` gets its outcome once its events are shown."""
         self.active = run
+        self._note_in_lock()
         self._worker = self.app.run_worker(self._work(run, body), name=run.label, group="run", exclusive=True,
                                            exit_on_error=False)
         self.app.refresh_bindings()
@@ -120,6 +141,7 @@ class Runner:
             self.app.deliver_events()  # the run's last events are shown before its outcome
             if self.active is run:
                 self.active = None
+                self._note_in_lock()
             self._worker = None
             run.ended(outcome)
             self.app.refresh_bindings()
@@ -138,6 +160,7 @@ class Runner:
         step = self.step if worker is self._worker else None
         if worker is self._worker:
             self.active, self._worker = None, None
+            self._note_in_lock()
         return step
 
     # ---- the cluster's lock ----------------------------------------------------------------------
