@@ -78,7 +78,7 @@ class MonitorScreen(StyledOnMount, Screen):
         with VerticalScroll(id="monitor-body"):
             yield Static(self._title(), id="monitor-title")
             yield MonitorSummary(id="monitor-summary")
-            yield HealthPanel(id="monitor-health")
+            yield HealthPanel(actions=True, id="monitor-health")
             yield FindingsList(mask=self.wapp.mask, id="monitor-findings")
             yield Timeline(id="timeline")
         yield Footer()
@@ -96,6 +96,7 @@ class MonitorScreen(StyledOnMount, Screen):
             self.interval = max(0.5, 2.0 * speed)
         panel = self.query_one(HealthPanel)
         panel.query_one(".health-headline", Static).update("Waiting for the first poll…")
+        panel.table.focus()  # arrows move through the nodes (and scroll sideways) from the start
         self.query_one(Timeline).add(time.time(), f"monitor started: polling every {self.interval:g} s", "note")
         # A task of its own, not a Textual worker: it runs as long as the app, and waiting for the
         # wizard's workers to complete must not wait for it.
