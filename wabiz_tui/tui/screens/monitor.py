@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
 from ..widgets.timeline import Timeline
 from .first_resume import StyledOnMount
+from .node_actions import NodeActionKeys
 
 if TYPE_CHECKING:  # workflows.monitor (httpx) is imported when the screen is built, not with the app
     from ...workflows.monitor import HealthMonitor, PollResult
@@ -35,7 +36,7 @@ def step_interval(current: float, direction: int) -> float:
     return next((i for i in reversed(INTERVALS) if i < current - 1e-9), min(current, INTERVALS[0]))
 
 
-class MonitorScreen(StyledOnMount, Screen):
+class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
     """Polls the cluster's health on an interval (never two polls at once, never blocking the UI).
 
     Shows a summary (mode, shards served, standby, failures tolerated, primary master, last poll and
@@ -52,6 +53,7 @@ class MonitorScreen(StyledOnMount, Screen):
         Binding("r", "poll_now", "Poll"),
         Binding("p", "pause", "Pause/resume", show=False),
         Binding("b", "toggle_bell", "Bell on/off", show=False),
+        *NodeActionKeys.NODE_BINDINGS,
     ]
 
     def __init__(self, interval: float | None = None) -> None:
@@ -107,6 +109,16 @@ class MonitorScreen(StyledOnMount, Screen):
         if task is not None and not task.done():
             task.cancel()
             await asyncio.wait({task}, timeout=6)  # lets it close the API client; never raises
+        await self.close_node_engine()
+
+    def selected_node(self) -> Any:
+        """The node under the table's cursor (``widgets.node_detail.NodeRow``), None before the first answer."""
+        return self.query_one(HealthPanel).selected
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: the actions on that node."""
+        event.stop()
+        self.action_node_menu()
 
     def on_screen_resume(self) -> None:
         self.query_one("#monitor-title", Static).update(self._title())
