@@ -128,3 +128,22 @@ def test_a_node_row_keeps_its_key_when_its_container_changes():
         nodes = (after,)
 
     assert rows_for(V())[0].key == rows_for(W())[0].key
+
+
+async def test_the_standalone_monitor_does_not_send_back_to_a_wizard_never_shown(tmp_path, monkeypatch):
+    async def no_polling(_screen) -> None:
+        return None
+
+    monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)  # as `wabiz-tui monitor` opens
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        title = lambda: str(app.screen.query_one("#monitor-title").render())  # noqa: E731
+        assert "back to the wizard" not in title() and "F2 opens the wizard" in title()
+        assert f"WA_API_VERSION {app.profile.wa_api_version}" in title()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen.name != "monitor"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen.name == "monitor" and "F2 back to the wizard" in title()

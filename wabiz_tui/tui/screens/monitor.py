@@ -86,9 +86,13 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         yield Footer()
 
     def _title(self) -> Text:
+        """Cluster, version in force (an upgrade changes it), the polled URL, and where F2 goes: "back" only
+        when the wizard was on screen before (the standalone ``monitor`` opens here)."""
         p = self.wapp.profile
-        return Text.assemble(("Health monitor", "bold"), f" · cluster {p.name} · {p.webapp.url}/v1/health",
-                             (" · F2 back to the wizard", "dim"))
+        came_from_wizard = bool(getattr(self.wapp, "_screens", None))  # step screens are built when first shown
+        f2 = " · F2 back to the wizard" if came_from_wizard else " · F2 opens the wizard"
+        return Text.assemble(("Health monitor", "bold"), f" · cluster {p.name} · WA_API_VERSION {p.wa_api_version}"
+                             f" · {p.webapp.url}/v1/health", (f2, "dim"))
 
     def on_mount(self) -> None:
         speed = self.wapp.demo_speed
@@ -159,6 +163,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         self.polls += 1
         self.last_result = result
         app = self.wapp
+        self.query_one("#monitor-title", Static).update(self._title())  # the profile in force (version, shards)
         if result.verdict is not None:
             self.last_verdict = result.verdict
             self.query_one(HealthPanel).show_verdict(result.verdict)
