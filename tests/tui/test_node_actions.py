@@ -41,29 +41,38 @@ def connected(panel: HealthPanel) -> list[str]:
     return [r.host for r in panel.rows if r.kind == "coreapp" and r.actual_status == "connected"]
 
 
-async def open_monitor(app, pilot) -> tuple[MonitorScreen, HealthPanel]:
+async def ask(app, pilot, key: str) -> str:
+    """Press ``key``; the confirmation's details (what the change does to the cluster)."""
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+    return str(app.screen.query_one("#confirm-details").render())
+
+
+def demo_app(session, tmp_path) -> WabizApp:
+    return WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.1)
+
+
+async def open_monitor(app, pilot) -> tuple[MonitorScreen, HealthPanel, str, str]:
+    """The monitor once it shows one connected Coreapp: (screen, panel, that Coreapp's host, the other's)."""
     await pilot.pause()
     monitor = app.screen
     assert isinstance(monitor, MonitorScreen)
     panel = monitor.query_one(HealthPanel)
     await until(pilot, lambda: len(connected(panel)) == 1, "one connected Coreapp", 30)
-    return monitor, panel
+    owner = connected(panel)[0]
+    standby = next(r.host for r in panel.rows if r.kind == "coreapp" and r.host != owner)
+    return monitor, panel, owner, standby
 
 
 async def test_restart_the_connected_coreapp_and_the_standby_takes_over(installed_demo, tmp_path):
-    session = installed_demo
-    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.1)
+    app = demo_app(installed_demo, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        monitor, panel = await open_monitor(app, pilot)
-        owner = connected(panel)[0]
-        standby = next(r.host for r in panel.rows if r.kind == "coreapp" and r.host != owner)
+        monitor, panel, owner, standby = await open_monitor(app, pilot)
         await select(pilot, panel, owner, "coreapp")
         # Enter opens the menu; R there asks for a confirmation saying the cluster consequence
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, NodeMenu), "the node menu")
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
-        details = str(app.screen.query_one("#confirm-details").render())
+        details = await ask(app, pilot, "R")
         assert f"restarting {owner} (connected, serves a shard): standby {standby} should take over" in details
         await pilot.press("y")
         await until(pilot, lambda: connected(panel) == [standby], f"{standby} connected in the table", 60)
@@ -82,16 +91,12 @@ async def test_restart_the_connected_coreapp_and_the_standby_takes_over(installe
 
 async def test_stop_refused_then_stop_and_logs_follow(installed_demo, tmp_path):
     session = installed_demo
-    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.1)
+    app = demo_app(session, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        monitor, panel = await open_monitor(app, pilot)
-        owner = connected(panel)[0]
-        standby = next(r.host for r in panel.rows if r.kind == "coreapp" and r.host != owner)
+        monitor, panel, owner, standby = await open_monitor(app, pilot)
         await select(pilot, panel, standby, "coreapp")
         # S on the standby: the confirmation says the tolerance drops; refused, nothing changes
-        await pilot.press("S")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
-        assert "tolerates 0 Coreapp failure(s) instead of 1" in str(app.screen.query_one("#confirm-details").render())
+        assert "tolerates 0 Coreapp failure(s) instead of 1" in await ask(app, pilot, "S")
         await pilot.press("n")
         await until(pilot, lambda: "not confirmed: nothing changed" in monitor.query_one(Timeline).text, "the refusal")
         assert any(c.service == "wacore" and c.state == "running" for c in session.cluster.containers(standby))
@@ -109,10 +114,7 @@ async def test_stop_refused_then_stop_and_logs_follow(installed_demo, tmp_path):
                     f"{standby} missing in the table")
         # a stop of the connected one, confirmed: the only other Coreapp is down, so its shard stays unserved
         await select(pilot, panel, owner, "coreapp")
-        await pilot.press("S")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
-        assert "no standby Coreapp: its shard stays unserved until it is started again" in str(
-            app.screen.query_one("#confirm-details").render())
+        assert "no standby Coreapp: its shard stays unserved until it is started again" in await ask(app, pilot, "S")
         await pilot.press("y")
         await until(pilot, lambda: not any(c.state == "running" for c in session.cluster.containers(owner) if c.service == "wacore"),
                     f"the wacore container of {owner} stopped")
@@ -120,7 +122,7 @@ async def test_stop_refused_then_stop_and_logs_follow(installed_demo, tmp_path):
 
 async def test_doctor_missing_and_shell_command(installed_demo, tmp_path, monkeypatch):
     session = installed_demo
-    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.1)
+    app = demo_app(session, tmp_path)
     ran: list[list[str]] = []
 
     async def fake_shell(argv: list[str]) -> int:
@@ -129,7 +131,7 @@ async def test_doctor_missing_and_shell_command(installed_demo, tmp_path, monkey
 
     monkeypatch.setattr(screens, "run_shell", fake_shell)
     async with app.run_test(size=(120, 40)) as pilot:
-        monitor, panel = await open_monitor(app, pilot)
+        monitor, panel, _owner, _standby = await open_monitor(app, pilot)
         monkeypatch.setattr(app, "suspend", __import__("contextlib").nullcontext)
         row = panel.selected
         if not hasattr(app, "action_doctor"):
