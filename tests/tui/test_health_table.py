@@ -147,3 +147,30 @@ async def test_the_standalone_monitor_does_not_send_back_to_a_wizard_never_shown
         await pilot.press("f2")
         await pilot.pause()
         assert app.screen.name == "monitor" and "F2 back to the wizard" in title()
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["without-doctor", "with-doctor"])
+async def test_d_runs_doctor_on_the_selected_host_or_says_it_is_not_there(tmp_path, monkeypatch, present):
+    from wabiz_tui.tui.app import WabizApp
+    from wabiz_tui.tui.screens.node_actions import NO_DOCTOR
+
+    async def no_polling(_screen) -> None:
+        return None
+
+    asked: list[str] = []
+    monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
+    if present:
+        monkeypatch.setattr(WabizApp, "action_doctor", lambda self, host: asked.append(host), raising=False)
+    elif hasattr(WabizApp, "action_doctor"):
+        monkeypatch.delattr(WabizApp, "action_doctor")
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        _screen, panel = await show_failing(app, pilot)
+        await pilot.press("down", "d")
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+        if present:
+            assert asked == [panel.selected.host] and NO_DOCTOR not in notes
+        else:
+            assert NO_DOCTOR in notes
