@@ -140,9 +140,12 @@ class HealthPanel(Vertical):
     names the keys of the node actions (the monitor's).
     """
 
+    # not scoped: the short-screen rule starts at the Screen
+    SCOPED_CSS: ClassVar[bool] = False
     DEFAULT_CSS: ClassVar[str] = """
     HealthPanel DataTable { max-height: 60vh; scrollbar-size-horizontal: 1; }
     HealthPanel .node-detail { height: auto; max-height: 7; }
+    Screen.-short HealthPanel .node-detail { max-height: 3; }
     """
 
     def __init__(self, *, actions: bool = False, **kwargs: Any) -> None:

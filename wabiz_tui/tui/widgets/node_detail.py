@@ -86,16 +86,16 @@ class NodeDetail(Static):
             self.update("")
             return
         style = LEVEL_STYLE.get(row.level, "")
+        # most important first: a short screen shows only the first lines (app.tcss / HealthPanel's CSS)
         text = Text.assemble(("▸ ", "bold"), (row.host, "bold"), f" {row.kind} · ",
-                             (LEVEL_WORD.get(row.level, row.level), style), f" · container {row.container or '—'}")
+                             (LEVEL_WORD.get(row.level, row.level), style), " · reason: ", row.reason or "—")
+        text.append("\n  next: ", style="bold")
+        text.append(next_action(row))
         text.append(f"\n  role: expected {row.expected_role} → actual {row.actual_role}")
         text.append(f" · gateway_status: expected {row.expected_status} → actual ")
         text.append(row.actual_status, style=style)
-        text.append("\n  reason: ", style="bold")
-        text.append(row.reason or "—")
-        text.append("\n  next: ", style="bold")
-        text.append(next_action(row))
+        text.append(f"\n  container {row.container or '—'}")
         if self.actions:
-            text.append("\n  enter: actions on this node (l logs · R restart · S stop · s shell · d doctor)", style="dim")
+            text.append(" · enter: actions on this node (l logs · R restart · S stop · s shell · d doctor)", style="dim")
         self.plain = text.plain
         self.update(text)
