@@ -195,12 +195,14 @@ class HealthPanel(Vertical):
     def on_resize(self, _event: events.Resize) -> None:
         if self.rows and self._fit_reason(self._cells) != self._reason_width:
             self._update_rows(self.rows, rebuild=True)
-
     def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
         within bounds."""
-        width = self.size.width or self.app.size.width
-        used = CELL_PADDING * 2 + 2  # the reason's padding, and the vertical scrollbar
+        table = self.table
+        # the table's own room (without a scrollbar it may show), so a column that does not fit starts exactly
+        # at the right edge instead of showing its first characters (a cut container id changes every run)
+        width = table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
+        used = CELL_PADDING  # the reason's padding
         widths = {key: max([len(label)] + [len(t.plain if isinstance(t, Text) else t) for t in (c[key] for c in cells)])
                   + CELL_PADDING for key, label in COLUMNS if key != "reason"}
         used += sum(w for key, w in widths.items() if key != "container")
