@@ -114,6 +114,8 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         await settle(app, pilot)
         assert app.state(10) is StepState.DONE, status(app)
         assert app.profile.shards == 2
+        # issue 17, defect 6: "Cluster now" is the cluster judged with the new shard count
+        assert "Multiconnect (2 shards)" in str(app.screen.query_one("#cluster-now").render())
         # M2: both shards served
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -167,15 +169,19 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
                      and n.expected_role == "coreapp")
         table = monitor.query_one(DataTable)
         table.move_cursor(row=2)
+        await pilot.pause()
+        chosen = monitor.selected_node()
         await ssh_kill(session, owner)
         await until(pilot, lambda: "failure" in node_levels(monitor, owner), f"{owner} to turn red")
+        await pilot.pause()
         row = table.get_row(f"{owner}|coreapp")
-        assert str(row[2]) == "failure" and row[2].style == "bold red"
+        assert str(row[1]) == "✗ FAIL" and row[1].style == "bold red"
+        assert table.get_row_index(f"{owner}|coreapp") == 0  # problems first
         timeline = monitor.query_one(Timeline)
         await until(pilot, lambda: f"took over the shard of {owner} after" in timeline.text, "the takeover entry")
         await until(pilot, lambda: monitor.last_verdict.shards_served == 2, "all shards served again")
         assert "shards served 2/2" in summary.plain and "failures tolerated now 0 (planned 1)" in summary.plain
-        assert table.cursor_row == 2  # updated in place
+        assert monitor.selected_node().key == chosen.key  # the cursor stays on its node while rows move
         assert session.profile.webapp.admin_password not in timeline.text + summary.plain
 
 

@@ -91,6 +91,8 @@ async def test_upgrade_failed_dbupgrade_then_backup_roles_health_and_background_
         assert health.verdict is not None and health.verdict.healthy
         assert app.profile.wa_api_version == "2.29.3"
         assert load_profile(session.profile_path).wa_api_version == "2.29.3"
+        # issue 17, defect 6: the labels name the new version
+        assert "the cluster runs 2.29.3" in str(screen.query_one("#f-target .field-label").render())
         text = "\n".join(line for pane in screen.query(HostLogPane) for line in pane.history)
         assert BACKUP_PASSWORD not in text and BACKUP_PASSWORD not in result(app)
         # 3) the 2.29.3 media ownership step is offered and runs in the background
@@ -100,6 +102,7 @@ async def test_upgrade_failed_dbupgrade_then_backup_roles_health_and_background_
         assert not screen.running  # not an operation that blocks the others
         await pilot.press("f2")  # the rest of the app stays usable meanwhile
         assert app.screen.name == "monitor"
+        assert "WA_API_VERSION 2.29.3" in str(app.screen.query_one("#monitor-title").render())
         await pilot.press("f3")
         await until(pilot, lambda: screen.chown_ok is not None, "the media ownership step", 30)
         assert screen.chown_ok is True

@@ -127,14 +127,15 @@ def failing_verdict() -> ClusterVerdict:
                           standby=1, primary_master="wa-host-1:aa11", registered=True)
 
 
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
 @pytest.mark.parametrize("case", ["healthy", "failing"])
-async def test_monitor(tmp_path, monkeypatch, case):
+async def test_monitor(tmp_path, monkeypatch, case, size):
     async def no_polling(_screen) -> None:  # the test shows the polls itself
         return None
 
     monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         screen = app.screen
         assert screen.name == "monitor"
@@ -149,7 +150,7 @@ async def test_monitor(tmp_path, monkeypatch, case):
                                                                      "alert"),), worsened=True))
         app.clear_notifications()
         await pilot.pause()
-        await assert_snapshot(pilot, f"monitor-{case}")
+        await assert_snapshot(pilot, f"monitor-{case}" + ("" if size == SIZE else f"-{size[0]}x{size[1]}"))
 
 
 async def test_upgrade_screen(tmp_path):

@@ -137,7 +137,7 @@ async def test_registration_and_health(tmp_path):
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 3
+        assert table.row_count == 3 + 2  # 3 nodes of the health answer, and the 2 Webapps of the profile
         await pilot.press("ctrl+n")
         assert app.screen.name == "step8"
         await pilot.press("ctrl+r")

@@ -3,6 +3,8 @@ and ``docker compose`` (v2 form, delegated to :mod:`.compose`)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as _dt
 import json
 import re
@@ -156,11 +158,14 @@ async def docker_main(p: Proc) -> int:
     if sub == "logs":
         tail = "all"
         stamps = False
+        follow = False
         ref = None
         since = None
         it = iter(rest)
         for a in it:
-            if a in ("--tail", "-n"):
+            if a in ("-f", "--follow"):
+                follow = True
+            elif a in ("--tail", "-n"):
                 tail = next(it, "all")
             elif a.startswith("--tail="):
                 tail = a.split("=", 1)[1]
@@ -186,6 +191,18 @@ async def docker_main(p: Proc) -> int:
         lines = lines if tail == "all" else (lines[-int(tail):] if int(tail) > 0 else [])
         for ts, text in lines:
             await p.out((f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else "") + text + "\n")
+        if follow:
+            # `docker logs --follow` streams until the container dies (a restart too), then exits: docker/cli#5305
+            # (Docker 27.1.1, 2024: "the logger attached to it ... is closed. This causes the CLI to exit")
+            sent, generation = len(c.logs), c.generation
+            while True:
+                ended = not (c.running and c.generation == generation)
+                for ts, text in c.logs[sent:]:
+                    await p.out((f"{ts:%Y-%m-%dT%H:%M:%S.%f}000Z " if stamps else "") + text + "\n")
+                sent = len(c.logs)
+                if ended:
+                    break
+                await asyncio.sleep(max(0.05, 0.5 * host.speed))
         return 0
     if sub == "wait":
         if not rest:

@@ -164,6 +164,10 @@ class _Track:
     alert_rank: int = -1
     unserved_since: float | None = None
     lost_owners: list[str] = field(default_factory=list)
+    #: the primary master's host at the last answer, and since when (monotonic) the one lost had no successor
+    primary: str = ""
+    primary_lost: str = ""
+    primary_lost_since: float | None = None
 
 
 #: a profile, or a callable giving the one in force (a procedure's or the app's profile is replaced between steps)
@@ -418,6 +422,7 @@ class HealthMonitor:
                 if key not in now_nodes:
                     out.append(self._entry(f"{key} disappeared (was {state})", "warning"))
             out += self._shard_events(verdict, t.nodes, now_nodes)
+            out += self._primary_events(verdict)
             t.nodes = now_nodes
             if t.level_rank >= 0 and rank != t.level_rank:
                 out.append(self._entry(f"cluster: {verdict.headline}", "alert" if rank > t.level_rank else "info"))
@@ -454,4 +459,25 @@ class HealthMonitor:
         elif gained and t.lost_owners:
             origin = t.lost_owners.pop(0)
             out.append(self._entry(f"{gained[0].split(':')[0]} took over the shard of {origin} (within one poll)"))
+        return out
+
+    def _primary_events(self, verdict: ClusterVerdict) -> list[TimelineEntry]:
+        """A master takeover, timed like a Coreapp's: from the poll that lost the primary master (none, or another
+        host) to the one where another master says ``primary_master`` ("wa-master-2 took over as primary master
+        from wa-master-1 after 4.2 s")."""
+        t = self._track
+        out: list[TimelineEntry] = []
+        now = verdict.primary_master
+        if t.primary_lost_since is None:
+            if t.primary and now and now != t.primary:
+                out.append(self._entry(f"{now} took over as primary master from {t.primary} (within one poll)"))
+            elif t.primary and not now:
+                t.primary_lost, t.primary_lost_since = t.primary, self._clock()
+                out.append(self._entry(f"no primary master since {t.primary} stopped being one", "alert"))
+        elif now:
+            if now != t.primary_lost:
+                took = self._clock() - t.primary_lost_since
+                out.append(self._entry(f"{now} took over as primary master from {t.primary_lost} after {took:.1f} s"))
+            t.primary_lost, t.primary_lost_since = "", None
+        t.primary = now or t.primary
         return out

@@ -129,6 +129,10 @@ class Multiconnect(Procedure):
         self.profile = self.profile.with_changes(shards=shards)
         self._save()
         self.note_start()
+        try:  # the cluster judged with the new shard count at once (the M1 screen's "Cluster now" said the old one)
+            await self.poll_health(registered=True)
+        except ApiError:
+            pass  # step 2 polls until the shards are served and reports what goes wrong
         return self._finish(1, True, f"shards set to {shards} (201)")
 
     def _save(self) -> None:

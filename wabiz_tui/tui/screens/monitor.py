@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
 from ..widgets.timeline import Timeline
 from .first_resume import StyledOnMount
+from .node_actions import NodeActionKeys
 
 if TYPE_CHECKING:  # workflows.monitor (httpx) is imported when the screen is built, not with the app
     from ...domain.transitions import PlannedOperation
@@ -36,7 +37,7 @@ def step_interval(current: float, direction: int) -> float:
     return next((i for i in reversed(INTERVALS) if i < current - 1e-9), min(current, INTERVALS[0]))
 
 
-class MonitorScreen(StyledOnMount, Screen):
+class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
     """Polls the cluster's health on an interval (never two polls at once, never blocking the UI).
 
     Shows a summary (mode, shards served, standby, failures tolerated, primary master, last poll and
@@ -57,6 +58,7 @@ class MonitorScreen(StyledOnMount, Screen):
         Binding("r", "poll_now", "Poll"),
         Binding("p", "pause", "Pause/resume", show=False),
         Binding("b", "toggle_bell", "Bell on/off", show=False),
+        *NodeActionKeys.NODE_BINDINGS,
     ]
 
     def __init__(self, interval: float | None = None) -> None:
@@ -85,15 +87,19 @@ class MonitorScreen(StyledOnMount, Screen):
             yield Static(self._title(), id="monitor-title")
             yield Static("", id="monitor-status")
             yield MonitorSummary(id="monitor-summary")
-            yield HealthPanel(id="monitor-health")
+            yield HealthPanel(actions=True, id="monitor-health")
             yield FindingsList(mask=self.wapp.mask, id="monitor-findings")
             yield Timeline(id="timeline")
         yield Footer()
 
     def _title(self) -> Text:
+        """Cluster, version in force (an upgrade changes it), the polled URL, and where F2 goes: "back" only
+        when the wizard was on screen before (the standalone ``monitor`` opens here)."""
         p = self.wapp.profile
-        return Text.assemble(("Health monitor", "bold"), f" · cluster {p.name} · {p.webapp.url}/v1/health",
-                             (" · F2 back to the wizard", "dim"))
+        came_from_wizard = bool(getattr(self.wapp, "_screens", None))  # step screens are built when first shown
+        f2 = " · F2 back to the wizard" if came_from_wizard else " · F2 opens the wizard"
+        return Text.assemble(("Health monitor", "bold"), f" · cluster {p.name} · WA_API_VERSION {p.wa_api_version}"
+                             f" · {p.webapp.url}/v1/health", (f2, "dim"))
 
     def on_mount(self) -> None:
         speed = self.wapp.demo_speed
@@ -103,6 +109,7 @@ class MonitorScreen(StyledOnMount, Screen):
             self.interval = max(0.5, 2.0 * speed)
         panel = self.query_one(HealthPanel)
         panel.query_one(".health-headline", Static).update("Waiting for the first poll…")
+        panel.table.focus()  # arrows move through the nodes (and scroll sideways) from the start
         self.query_one(Timeline).add(time.time(), f"monitor started: polling every {self.interval:g} s", "note")
         # A task of its own, not a Textual worker: it runs as long as the app, and waiting for the
         # wizard's workers to complete must not wait for it.
@@ -114,6 +121,16 @@ class MonitorScreen(StyledOnMount, Screen):
         if task is not None and not task.done():
             task.cancel()
             await asyncio.wait({task}, timeout=6)  # lets it close the API client; never raises
+        await self.close_node_engine()
+
+    def selected_node(self) -> Any:
+        """The node under the table's cursor (``widgets.node_detail.NodeRow``), None before the first answer."""
+        return self.query_one(HealthPanel).selected
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: the actions on that node."""
+        event.stop()
+        self.action_node_menu()
 
     def on_screen_resume(self) -> None:
         self.query_one("#monitor-title", Static).update(self._title())
@@ -207,6 +224,7 @@ class MonitorScreen(StyledOnMount, Screen):
         self.polls += 1
         self.last_result = result
         app = self.wapp
+        self.query_one("#monitor-title", Static).update(self._title())  # the profile in force (version, shards)
         if result.verdict is not None:
             self.last_verdict = result.verdict
             self.query_one(HealthPanel).show_verdict(result.verdict)

@@ -195,6 +195,8 @@ class UpgradeScreen(OperationScreen):
         """Redraw the line under the version: the problem, or what will happen."""
         target, force, *_ = self.read_form()
         current = self.wapp.profile.wa_api_version
+        # the label names the version in force: after an upgrade, the new one
+        self.query_one("#f-target .field-label", Label).update(f"Target WA_API_VERSION (the cluster runs {current})")
         line = self.query_one("#up-check", Static)
         if not target:
             line.update(Text(f"Type the version to upgrade to (the cluster runs {current}).", style="dim"))
@@ -351,6 +353,7 @@ class UpgradeScreen(OperationScreen):
 
     def finished(self, ok: bool) -> None:
         upgrading, self.mode = self.mode == "upgrade", ""
+        self.update_check()
         if upgrading:
             self.offer_resume()  # a finished upgrade cleared its journal; a stopped one is offered again
         if ok and upgrading and needs_media_chown(self.source, self.target):

@@ -1,57 +1,161 @@
-"""The health panel: expected versus actual state of every node, and the cluster verdict in words."""
+"""The health panel: expected versus actual state of every node, and the cluster verdict in words.
+
+The table's columns come by priority, left to right: host, a short status word, role and ``gateway_status``
+each as one "expected → actual" cell, then the reason (cut to the room left) and the container. At 80
+columns the first four fit; what does not fit is reached with the right arrow, and the detail panel
+under the table (:class:`~.node_detail.NodeDetail`) gives the selected row in full. Rows come problems
+first, then the primary master, Masters, Webapps and Coreapps, hosts in natural order
+(``wa-core-2`` before ``wa-core-10``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-#: Colour per verdict level (``domain.health.Level`` values).
-LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
-               "failure": "bold red"}
+from .node_detail import LEVEL_STYLE, LEVEL_WORD, NodeDetail, NodeRow
 
-COLUMNS = (("host", "Host"), ("container", "Container"), ("verdict", "Verdict"), ("exp_role", "Expected role"),
-           ("act_role", "Actual role"), ("exp_status", "Expected gateway_status"),
-           ("act_status", "Actual gateway_status"), ("reason", "Reason"))
-#: Longest text shown in a cell before it is cut with an ellipsis (the reason column is never cut).
-CELL_MAX = 26
+__all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "natural_key", "rows_for", "sort_rows"]
+
+#: (key, label) of the columns, in priority order: the first ones are on screen at 80 columns.
+COLUMNS = (("host", "Host"), ("state", "State"), ("role", "Role exp → act"),
+           ("status", "gateway_status exp → act"), ("reason", "Reason"), ("container", "Container"))
+#: Longest host name shown whole in the table (the detail panel always has it whole).
+HOST_MAX = 24
+#: The reason column gets the room left on screen, within these bounds (characters).
+REASON_MIN, REASON_MAX = 24, 100
+#: The reason's width from which the container column is kept on screen after it rather than cut.
+REASON_ROOMY = 40
+#: Columns that are never cut, and the cell padding DataTable adds around each (1 each side).
+CELL_PADDING = 2
+
+#: The field's long texts (``domain.health``) and the short words of the table's cells.
+SHORT_ROLE = {"primary_master or secondary_master": "master", "primary_master": "primary",
+              "secondary_master": "secondary", "not in the plan": "unplanned"}
+SHORT_STATUS = {"unregistered (error 1011 while starting)": "unreg", "connected or disconnected": "conn|disc",
+                "connected (shard owner) or disconnected (standby)": "conn|disc", "disconnected": "disc",
+                "connected": "conn", "-": "—", "answers /v1/health": "API"}
+#: The order of the rows that are not problems: primary master, Masters, Webapps, Coreapps, the rest.
+KIND_ORDER = {"primary": 0, "master": 1, "webapp": 2, "coreapp": 3, "other": 4}
+#: Problems first, the worst first.
+PROBLEM_ORDER = {"failure": 0, "warning": 1, "waiting": 2}
+
+_DIGITS = re.compile(r"(\d+)")
+_ERROR = re.compile(r"^error (\d+)\b")
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= CELL_MAX else text[: CELL_MAX - 1] + "…"
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort key in which the numbers of ``text`` compare as numbers: ``wa-core-2`` < ``wa-core-10``."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(text))
 
 
 def _level(value: Any) -> str:
     return str(getattr(value, "value", value) or "")
 
 
-def _node_key(node: Any) -> str:
-    role = node.expected_role or f"?{node.actual_role}:{node.container_id}"
-    return f"{node.host}|{role}"
+def _kind(node: Any) -> str:
+    expected = node.expected_role or ""
+    if expected.startswith("primary_master") or expected in ("master", "primary master"):
+        return "master"
+    if expected == "coreapp":
+        return "coreapp"
+    return "other"
 
 
-def _cells(node: Any) -> dict[str, Any]:
-    level = _level(node.level)
-    return {"host": node.host, "container": node.container_id or "—",
-            "verdict": Text(level, style=LEVEL_STYLE.get(level, "")),
-            "exp_role": _cut(node.expected_role or "—"), "act_role": _cut(node.actual_role or "—"),
-            "exp_status": _cut(node.expected_status or "—"), "act_status": _cut(node.actual_status or "—"),
-            "reason": node.reason or ""}
+def rows_for(verdict: Any, webapps: Sequence[str] = (), polled_host: str = "") -> list[NodeRow]:
+    """The table's rows for ``verdict`` (a ``domain.health.ClusterVerdict``) plus one per Webapp host of the
+    plan (``webapps``, EXTERNAL_HOSTNAMEs). ``/v1/health`` lists Masters and Coreapps only, so a Webapp row
+    says only what the poll proves: ``polled_host`` (the host of the API URL) answered; the others were
+    not polled."""
+    rows = [NodeRow(n.host, n.container_id if n.container_id not in ("", "-") else "—", _kind(n), n.expected_role or "—", n.actual_role or "—",
+                    n.expected_status or "—", n.actual_status or "—", _level(n.level), n.reason or "")
+            for n in verdict.nodes]
+    for host in webapps:
+        if host == polled_host:
+            rows.append(NodeRow(host, "—", "webapp", "webapp", "webapp", "answers /v1/health", "answered",
+                                "ok", "the Webapp answered this poll of /v1/health"))
+        else:
+            rows.append(NodeRow(host, "—", "webapp", "webapp", "?", "answers /v1/health", "not polled",
+                                "unknown", "not polled: the monitor asks the API URL of the profile only "
+                                "(a load balancer or another Webapp)"))
+    return rows
+
+
+def sort_rows(rows: Iterable[NodeRow]) -> list[NodeRow]:
+    """``rows`` problems first (failures, warnings, waiting), then the primary master, Masters, Webapps,
+    Coreapps; within each group hosts in natural order."""
+    def key(row: NodeRow) -> tuple[Any, ...]:
+        kind = "primary" if row.actual_role == "primary_master" else row.kind
+        group = PROBLEM_ORDER.get(row.level, 3 + KIND_ORDER.get(kind, 4))
+        return (group, KIND_ORDER.get(kind, 4), natural_key(row.host), row.container)
+
+    return sorted(rows, key=key)
+
+
+def _short(text: str, table: dict[str, str]) -> str:
+    if text in table:
+        return table[text]
+    m = _ERROR.match(text)
+    return f"err {m.group(1)}" if m else text
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def _pair(expected: str, actual: str, table: dict[str, str], style: str) -> Text:
+    return Text.assemble(_short(expected, table), " → ", (_short(actual, table), style))
+
+
+@lru_cache(maxsize=4096)
+def _cells(row: NodeRow) -> dict[str, Any]:
+    """The cells of ``row`` (the reason whole): cached, as most rows are the same from one poll to the next
+    (a 37-row answer took 9 ms per poll to redraw without it). The dict is shared: never changed in place."""
+    style = LEVEL_STYLE.get(row.level, "")
+    mismatch = row.level in ("failure", "warning")
+    return {"host": _cut(row.host, HOST_MAX),
+            "state": Text(LEVEL_WORD.get(row.level, row.level), style=style),
+            "role": _pair(row.expected_role, row.actual_role, SHORT_ROLE, style if mismatch else ""),
+            "status": _pair(row.expected_status, row.actual_status, SHORT_STATUS, style if mismatch else "bold"),
+            "reason": row.reason,
+            "container": row.container}
 
 
 class HealthPanel(Vertical):
-    """The cluster verdict, a table of nodes (one row each, updated in place), then the next action.
+    """The cluster verdict, a table of nodes (one row each, updated in place), the selected node in full,
+    then the next action.
 
-    ``show_verdict`` takes a ``domain.health.ClusterVerdict``. Rows are keyed by host and expected
-    role, so a new answer only changes the cells that moved and the cursor stays where it was.
+    ``show_verdict`` takes a ``domain.health.ClusterVerdict``. Rows are keyed by host and planned role, so
+    a new answer only changes the cells that moved and the cursor stays on its node. The Webapps of the
+    app's profile get rows of their own (``/v1/health`` does not list them). ``actions``: the detail panel
+    names the keys of the node actions (the monitor's).
     """
 
-    def __init__(self, **kwargs) -> None:
+    # not scoped: the short-screen rule starts at the Screen
+    SCOPED_CSS: ClassVar[bool] = False
+    DEFAULT_CSS: ClassVar[str] = """
+    HealthPanel DataTable { max-height: 60vh; scrollbar-size-horizontal: 1; }
+    HealthPanel .node-detail { height: auto; max-height: 7; }
+    Screen.-short HealthPanel .node-detail { max-height: 3; }
+    """
+
+    def __init__(self, *, actions: bool = False, **kwargs: Any) -> None:
         super().__init__(classes="health-panel", **kwargs)
         self.verdict: Any = None
+        self.actions = actions
+        #: the rows on display, in table order
+        self.rows: list[NodeRow] = []
+        self._cells: list[dict[str, Any]] = []
+        self._reason_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
@@ -60,28 +164,63 @@ class HealthPanel(Vertical):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
-        yield Static("", classes="health-reason")
+        yield NodeDetail(actions=self.actions)
         yield Static("", classes="health-next")
         yield Static("", classes="health-summary")
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Show the highlighted node's full reason under the table (the column may be off-screen)."""
-        self._show_reason(event.row_key.value if event.row_key is not None else None)
-
-    def _show_reason(self, key: str | None) -> None:
-        line = self.query_one(".health-reason", Static)
-        table = self.table
-        if key is None or key not in table.rows:
-            line.update("")
-            return
-        host, level, reason = (table.get_cell(key, c) for c in ("host", "verdict", "reason"))
-        line.update(Text.assemble(("▸ ", "bold"), (f"{host} ", "bold"), level if isinstance(level, Text) else str(level),
-                                  f": {reason}"))
 
     @property
     def table(self) -> DataTable:
         """The node table."""
         return self.query_one(DataTable)
+
+    @property
+    def detail(self) -> NodeDetail:
+        """The detail panel of the selected row."""
+        return self.query_one(NodeDetail)
+
+    @property
+    def selected(self) -> NodeRow | None:
+        """The row under the cursor (None when the table is empty)."""
+        table = self.table
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key((min(table.cursor_row, table.row_count - 1), 0))
+        return next((r for r in self.rows if r.key == row_key.value), None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the highlighted node in full under the table (its long cells may be cut or off-screen)."""
+        key = event.row_key.value if event.row_key is not None else None
+        self.detail.show(next((r for r in self.rows if r.key == key), None))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.rows and self._fit_reason(self._cells) != self._reason_width:
+            self._update_rows(self.rows, rebuild=True)
+    def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
+        """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
+        within bounds."""
+        table = self.table
+        # the table's own room (without a scrollbar it may show), so a column that does not fit starts exactly
+        # at the right edge instead of showing its first characters (a cut container id changes every run)
+        width = table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
+        used = CELL_PADDING  # the reason's padding
+        widths = {key: max([len(label)] + [len(t.plain if isinstance(t, Text) else t) for t in (c[key] for c in cells)])
+                  + CELL_PADDING for key, label in COLUMNS if key != "reason"}
+        used += sum(w for key, w in widths.items() if key != "container")
+        if width - used - widths["container"] >= REASON_ROOMY:  # the container too, when the reason keeps room
+            used += widths["container"]
+        return max(REASON_MIN, min(REASON_MAX, width - used))
+
+    def _webapps(self) -> tuple[tuple[str, ...], str]:
+        """The profile's Webapp hosts and the one whose address the API URL names ("" when none does)."""
+        profile = getattr(self.app, "profile", None)
+        if profile is None:
+            return (), ""
+        from ...domain.model import Role
+
+        hosts = tuple(profile.hosts_with(Role.WEBAPP))
+        url_host = urlsplit(getattr(profile.webapp, "url", "") or "").hostname or ""
+        polled = [h.external_hostname for h in hosts if url_host in (h.external_hostname, h.ssh.host)]
+        return tuple(h.external_hostname for h in hosts), polled[0] if len(polled) == 1 else ""
 
     def show_verdict(self, verdict: Any) -> None:
         """Display ``verdict``: headline, next action, counts and one row per node."""
@@ -96,22 +235,38 @@ class HealthPanel(Vertical):
         self.query_one(".health-summary", Static).update(Text(
             f"shards served {verdict.shards_served}/{verdict.shards_expected} · standby coreapps "
             f"{verdict.standby} · primary master {verdict.primary_master or 'none'}", style="dim"))
-        self._update_rows(verdict.nodes)
+        webapps, polled = self._webapps()
+        self._update_rows(sort_rows(rows_for(verdict, webapps, polled)))
 
-    def _update_rows(self, nodes: Any) -> None:
+    def _update_rows(self, rows: list[NodeRow], *, rebuild: bool = False) -> None:
         table = self.table
-        wanted = {_node_key(n): _cells(n) for n in nodes}
+        selected = self.selected
+        order_changed = [r.key for r in rows] != [r.key for r in self.rows]
+        self.rows = rows
+        self._cells = [_cells(r) for r in rows]
+        self._reason_width = width = self._fit_reason(self._cells)
+        wanted = {r.key: {**cells, "reason": _cut(r.reason, width)} for r, cells in zip(rows, self._cells)}
         with self.app.batch_update():
+            if rebuild:
+                table.clear()
             for row_key in list(table.rows):
                 if row_key.value not in wanted:
                     table.remove_row(row_key)
             for key, cells in wanted.items():
                 if key in table.rows:
                     for column, value in cells.items():
-                        if str(table.get_cell(key, column)) != str(value):
+                        if table.get_cell(key, column) != value:
                             table.update_cell(key, column, value, update_width=True)
                 else:
                     table.add_row(*cells.values(), key=key)
-        if table.row_count:
-            row_key, _ = table.coordinate_to_cell_key((min(table.cursor_row, table.row_count - 1), 0))
-            self._show_reason(row_key.value)
+            if order_changed or rebuild:
+                # DataTable cannot move a row, but sorts: each row's own status cell object gives its rank
+                rank = {id(table.get_cell(key, "state")): i for i, key in enumerate(wanted)}
+                table.sort("state", key=lambda cell: rank[id(cell)])
+                if selected is not None and selected.key in wanted:  # the cursor follows its node
+                    index = table.get_row_index(selected.key)
+                    if index != table.cursor_row:
+                        table.move_cursor(row=index, animate=False)
+        now = self.selected
+        if now != self.detail.row:
+            self.detail.show(now)
