@@ -159,15 +159,11 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         changes no container (log collection)."""
         from ...domain.transitions import PlannedOperation
 
-        app = self.wapp
-        run = app.runner.active
+        run = self.wapp.runner.active
         if run is None:
             self._own = None
             return None
-        if run.step is not None:
-            command: str | None = "multiconnect" if app.step_tag(run.step).startswith("M") else "install"
-        else:
-            command = {"upgrade": "upgrade", "uninstall": "uninstall"}.get(run.heading.lower())
+        command = self.wapp.runner.planned_command()
         if command is None:
             return None
         if self._own is None or self._own[0] is not run:
