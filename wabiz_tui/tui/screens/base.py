@@ -17,6 +17,7 @@ from ..steps import StepState, StepTitle
 from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.host_table import failure_lines, named, natural_key
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_ticker
 from .first_resume import StyledOnMount
@@ -232,8 +233,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         elif cancelled:
             self.set_status(Text(f"⊘ Step {tag} {summary}. Next action: {next_action}", style="bold yellow"))
         else:
-            failed = [self.describe_failure(h) for h, r in self.host_results.items() if not r.ok]
-            detail = "; ".join(failed) if failed else summary
+            detail = self.failure_detail() or summary
             nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
             self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt}", style="bold red"))
             if self.key_questions:
@@ -268,6 +268,22 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
             return (f"The {self.step.group} is complete. F2 opens the health monitor; ctrl+n goes on with "
                     f"{following.group} (optional).")
         return "Press ctrl+n for the next step."
+
+    def failure_detail(self) -> str:
+        """The failed hosts for the status line: each described when one or two failed; else how many, their names
+        and the first one described, the error line of every one going to the message log (issue 17: 50 hosts
+        in one paragraph pushed the buttons off the screen)."""
+        failed = sorted((h for h, r in self.host_results.items() if not r.ok), key=natural_key)
+        if len(failed) <= 2:
+            return "; ".join(self.describe_failure(h) for h in failed)
+        for line in failure_lines(self.host_results, self._last_line):
+            self.add_message(line)
+        total = self.total_hosts or len(self.host_results)
+        return f"{len(failed)} of {total} hosts failed ({named(failed)}); first: {self.describe_failure(failed[0])}"
+
+    def _last_line(self, host: str) -> str:
+        pane = self.pane_for(host)
+        return pane.last_line if pane is not None else ""
 
     def describe_failure(self, host: str) -> str:
         """``host: `command` exit N (reason)`` for a failed host."""
