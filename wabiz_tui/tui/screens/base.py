@@ -235,6 +235,8 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         else:
             detail = self.failure_detail() or summary
             nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
+            if detail.endswith("its output in its pane"):  # many hosts: the next action is in the messages too
+                nxt = "read the messages below, fix the cause, then press ctrl+r"
             self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt}", style="bold red"))
             if self.key_questions:
                 self.call_later(self.ask_host_keys)
@@ -276,14 +278,15 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         failed = sorted((h for h, r in self.host_results.items() if not r.ok), key=natural_key)
         if len(failed) <= 2:
             return "; ".join(self.describe_failure(h) for h in failed)
-        for line in failure_lines(self.host_results, self._last_line):
+        for line in failure_lines(self.host_results, self._last_output):
             self.add_message(line)
         total = self.total_hosts or len(self.host_results)
-        return f"{len(failed)} of {total} hosts failed ({named(failed)}); first: {self.describe_failure(failed[0])}"
+        return (f"{len(failed)} of {total} hosts failed ({named(failed)}): the last error line of each is in the "
+                "messages, its output in its pane")
 
-    def _last_line(self, host: str) -> str:
+    def _last_output(self, host: str) -> str:
         pane = self.pane_for(host)
-        return pane.last_line if pane is not None else ""
+        return pane.last_output if pane is not None else ""
 
     def describe_failure(self, host: str) -> str:
         """``host: `command` exit N (reason)`` for a failed host."""

@@ -34,6 +34,9 @@ MAX_HISTORY = 10_000
 PANE_MIN_WIDTH = 70
 #: Lowest a pane may be (its border and three lines) before the panes go side by side to fit.
 PANE_MIN_HEIGHT = 5
+#: Lines a pane shows that the host's commands did not print: the command, the engine's error and next action,
+#: the screen's failure line (``workflows.base`` and ``screens.base`` write them).
+_NOT_OUTPUT = ("$ ", "ERROR: ", "next: ", "✗ ")
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
 
@@ -97,6 +100,8 @@ class HostLogPane(Vertical):
         self.border_title = f"{host} · {roles}" if roles else host
         #: the last line written that is not a step heading (the host table's "last line")
         self.last_line = ""
+        #: the last line the host's commands printed (not the command itself nor the engine's error notes)
+        self.last_output = ""
         #: time.monotonic() when the host started running and when it finished (None: not yet)
         self.started: float | None = None
         self.ended: float | None = None
@@ -107,6 +112,8 @@ class HostLogPane(Vertical):
         #: lines were not written to the widget while the pane was hidden: reload from the history when shown
         self._stale = False
         self._bar_mode = ""
+        #: lines written since the last reset (a reload shows this run's lines, as the widget did)
+        self._run_lines = 0
 
     def compose(self) -> ComposeResult:
         yield FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
@@ -125,8 +132,11 @@ class HostLogPane(Vertical):
         """Queue one line (shown at the next flush)."""
         self._pending.append(line)
         self.history.append(line)
+        self._run_lines += 1
         if line.strip() and not line.startswith("── "):
             self.last_line = line
+            if not line.startswith(_NOT_OUTPUT):
+                self.last_output = line
 
     def write_many(self, lines: Iterable[str]) -> None:
         """Queue several lines."""
@@ -157,10 +167,13 @@ class HostLogPane(Vertical):
         self._stale = False
         if not self.is_mounted:
             return
-        lines = [line for line in self.history if self._matches(line)] if self.filter else list(self.history)
+        run = list(self.history)[-self._run_lines:] if self._run_lines else []
+        lines = [line for line in run if self._matches(line)] if self.filter else run
         log = self.log_widget
         log.clear()
         log.write_lines(lines[-MAX_LINES:], scroll_end=self.follow)
+        if self.follow:  # a pane just shown has no size yet: its end once laid out
+            self.call_after_refresh(log.scroll_end, animate=False)
         self._render_status()
 
     def show(self, shown: bool = True) -> None:
@@ -217,7 +230,8 @@ class HostLogPane(Vertical):
         """Forget the shown lines (a new run of the step starts)."""
         self._pending.clear()
         self.log_widget.clear()
-        self.last_line = ""
+        self.last_line = self.last_output = ""
+        self._run_lines = 0
         self.started = self.ended = None
         self.set_status("waiting")
 
@@ -372,8 +386,7 @@ class HostLogGrid(Container):
     DEFAULT_CSS = """
     HostLogGrid { layout: grid; }
     HostLogGrid.-table { layout: vertical; min-height: 20; }
-    HostLogGrid.-table > HostTable { height: 1fr; min-height: 8; }
-    HostLogGrid.-table > HostLogPane { height: 1fr; min-height: 10; }
+    HostLogGrid.-table > HostTable { height: 40%; min-height: 6; }
     HostLogPane > .pane-bar { dock: bottom; }
     """
 
@@ -397,6 +410,8 @@ class HostLogGrid(Container):
             from .host_table import HostTable
 
             self.query_one(HostTable).attach(self.panes)
+            for pane in self.panes:  # inline, as the app's .host-pane rules size the panes of a grid
+                pane.styles.height = "1fr"
             self.styles.min_height = 20  # inline: the app's .host-grid rules size a grid of panes, not a table
         else:
             self._fit_columns()

@@ -72,13 +72,15 @@ def host_summary(total: int, ok: Iterable[str], failed: Iterable[str]) -> Text:
     return text
 
 
-def failure_lines(results: Mapping[str, Any], last_line: Callable[[str], str]) -> list[str]:
-    """One line per failed host of ``results`` (host -> ``HostFinished``), in natural order: ``✗ host: error`` with
-    the host's error, else its last output line."""
+def failure_lines(results: Mapping[str, Any], last_output: Callable[[str], str], width: int = 160) -> list[str]:
+    """One line per failed host of ``results`` (host -> ``HostFinished``), in natural order: ``✗ host: line`` with
+    the last line its commands printed (e.g. docker's own error), else the engine's error; at most ``width``
+    characters (the pane has the whole output)."""
     lines = []
     for host in sorted((h for h, r in results.items() if not r.ok), key=natural_key):
-        error = results[host].error or last_line(host) or "failed"
-        lines.append(f"✗ {host}: {error}")
+        error = last_output(host) or results[host].error or "failed"
+        line = f"✗ {host}: {error}"
+        lines.append(line if len(line) <= width else line[:width - 1] + "…")
     return lines
 
 
