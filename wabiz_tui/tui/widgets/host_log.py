@@ -277,6 +277,13 @@ class HostLogPane(Vertical):
         bar.display = True
         bar.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc is the pane's only while it has something to close (a bar, the zoom); else it goes on to the screen."""
+        if action == "close_bar":
+            bars = self.query(".pane-bar")
+            return bool(bars and bars.first().display) or self.screen.maximized is self
+        return True
+
     def action_close_bar(self) -> None:
         """Close the find/filter bar (a filter is dropped); a zoomed pane is restored when no bar is open."""
         bars = self.query(".pane-bar")
@@ -298,8 +305,9 @@ class HostLogPane(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._bar_mode == "find":
+            if event.value != self.query_text:  # a new search starts from the top
+                self._found = -1
             self.query_text = event.value
-            self._found = -1 if self.follow else self._found
             self.find(event.value)
         else:
             self.log_widget.focus()
