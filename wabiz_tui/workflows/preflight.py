@@ -241,7 +241,7 @@ class Preflight(PreflightDb):
             self._record(Check(host.external_hostname, "ports", OK, f"{len(wanted)} port(s) free"))
 
     async def _clock(self, host: HostSpec) -> float:
-        """Record the host's clock check; returns the round trip of one command (seconds).
+        """Record the host's clock check; returns the seconds from connecting to the answer of ``date``.
 
         The connection is made first, so the round trip holds the command alone (the SSH handshake of 50 hosts
         at once took seconds, and its half was read as clock skew: issue 17). The offset is the remote time
@@ -250,6 +250,7 @@ class Preflight(PreflightDb):
         nanoseconds with GNU coreutils; a ``date`` without ``%N`` prints it literally (busybox builds without
         the feature), and whole seconds are then used (half a second more of uncertainty).
         """
+        connecting = time.monotonic()
         await self.session.connect(host)
         sent, start = time.time(), time.monotonic()
         status, out = await self._probe(host, "date +%s%N")
@@ -259,7 +260,8 @@ class Preflight(PreflightDb):
             seconds, resolution = remote
             offset = seconds - (sent + rtt / 2)
             self._record(Check(host.external_hostname, "clock", *judge_clock(offset, rtt / 2 + resolution)))
-        return rtt
+        # the DB check subtracts this from its probe's time, which also opens a channel: connection included, as before
+        return time.monotonic() - connecting
 
     async def _names(self, host: HostSpec) -> None:
         names = list(dict.fromkeys([h.external_hostname for h in self.profile.hosts if h is not host]

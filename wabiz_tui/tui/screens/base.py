@@ -16,7 +16,7 @@ from ...workflows.events import HostFinished, HostKeyQuestion, StepFinished, Ste
 from ..steps import StepState, StepTitle
 from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
-from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.host_log import TABLE_ABOVE, HostLogGrid, HostLogPane
 from ..widgets.host_table import failure_lines, named, natural_key
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_ticker
@@ -272,15 +272,16 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         return "Press ctrl+n for the next step."
 
     def failure_detail(self) -> str:
-        """The failed hosts for the status line: each described when one or two failed; else how many, their names
+        """The failed hosts for the status line: each described when one or two failed (or the cluster has no more
+        than :data:`TABLE_ABOVE` hosts); else how many, their names
         and the first one described, the error line of every one going to the message log (issue 17: 50 hosts
         in one paragraph pushed the buttons off the screen)."""
         failed = sorted((h for h, r in self.host_results.items() if not r.ok), key=natural_key)
-        if len(failed) <= 2:
+        total = self.total_hosts or len(self.host_results)
+        if len(failed) <= 2 or total <= TABLE_ABOVE:
             return "; ".join(self.describe_failure(h) for h in failed)
         for line in failure_lines(self.host_results, self._last_output):
             self.add_message(line)
-        total = self.total_hosts or len(self.host_results)
         return (f"{len(failed)} of {total} hosts failed ({named(failed)}): the last error line of each is in the "
                 "messages, its output in its pane")
 
