@@ -99,9 +99,9 @@ def frozen_clock(monkeypatch) -> None:
     from textual.widgets import Input, _header
 
     from wabiz_tui.tui.screens import base, monitor, operation
-    from wabiz_tui.tui.widgets import summary, timeline
+    from wabiz_tui.tui.widgets import host_log, summary, timeline
 
-    for module in (base, operation, monitor, summary, timeline):
+    for module in (base, operation, monitor, summary, timeline, host_log):
         monkeypatch.setattr(module, "time", FrozenClock)
     monkeypatch.setattr(_header, "datetime", FrozenDatetime)
     monkeypatch.setattr(Input, "_toggle_cursor", lambda _self: None)

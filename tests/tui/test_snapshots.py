@@ -202,6 +202,40 @@ class RecordedStreamingInstall(StreamingInstall):
         return True
 
 
+def big_profile(n_core: int = 43):
+    """The sample profile with 50 hosts: 4 Webapps, 3 Masters, 43 Coreapps (the largest Meta supports)."""
+    from wabiz_tui.domain.model import HostSpec, Role, SshTarget
+
+    def host(name: str, role: Role, n: int) -> HostSpec:
+        return HostSpec(name, SshTarget(host=f"10.0.{n // 250}.{n % 250 + 1}", port=22, user="wa"), (role,))
+
+    names = ([(f"wa-web-{i}", Role.WEBAPP) for i in range(1, 5)] + [(f"wa-master-{i}", Role.MASTER) for i in range(1, 4)]
+             + [(f"wa-core-{i}", Role.COREAPP) for i in range(1, n_core + 1)])
+    return sample_profile().with_changes(hosts=tuple(host(name, role, n) for n, (name, role) in enumerate(names)))
+
+
+class BigClusterStart(FakeHaInstall):
+    """Step ``number`` on 50 hosts: every host prints its ``ps`` line, three Coreapps fail, the rest succeed but
+    for five still running."""
+
+    FAILING = ("wa-core-7", "wa-core-19", "wa-core-30")
+
+    async def run_step(self, number: int) -> bool:
+        hosts = tuple(h.external_hostname for h in self.profile.hosts)
+        self.emit(StepStarted(number, f"step {number}", hosts))
+        for i, host in enumerate(hosts):
+            self.emit(HostCommand(host, "cd /home/wa/biz && docker-compose -f prod-multiconnect-compose.yml up -d"))
+            self.emit(HostOutput(host, f"Creating biz_{'wacore' if 'core' in host else 'waweb'}_1 ... done"))
+            if host in self.FAILING:
+                self.emit(HostOutput(host, "ERROR: for wacore  Cannot start service wacore: driver failed programming "
+                                           "external connectivity: Bind for 0.0.0.0:6250 failed: port is already allocated"))
+                self.emit(HostFinished(host, False, 1, "docker-compose up -d: exit 1 (port 6250 is already allocated)"))
+            elif i < len(hosts) - 5:
+                self.emit(HostFinished(host, True, 0, ""))
+        await asyncio.Event().wait()
+        return True
+
+
 async def test_the_quit_question_while_a_step_runs(tmp_path):
     app = make_app(engine=RecordedStreamingInstall, log_dir=tmp_path / "logs")
     async with app.run_test(size=SIZE) as pilot:
@@ -213,5 +247,49 @@ async def test_the_quit_question_while_a_step_runs(tmp_path):
         assert app.screen.has_class("quit-confirm")
         await assert_snapshot(pilot, "quit-question-step-running")
         await pilot.press("n")
+
+
+def big_app(tmp_path, engine=BigClusterStart) -> WabizApp:
+    return WabizApp(big_profile(), workflow_factory=lambda p, emit: engine(p, emit=emit),
+                    mc_factory=lambda p, emit: FakeMulticonnect(p, emit=emit), log_dir=tmp_path / "logs")
+
+
+async def run_big_step(app: WabizApp, pilot) -> None:
+    await show_step(app, pilot, 6)
+    await pilot.press("ctrl+r")
+    for _ in range(40):
+        await pilot.pause(0.05)
+        if len(app.screen.finished_hosts) >= 45:
+            break
+    for pane in app.screen.query(HostLogPane):
+        pane.flush()
+    app.screen._tick()
+    await pilot.pause(0.6)  # the table's next refresh (every 0.5 s)
+    app.clear_notifications()
+    await pilot.pause()
+
+
+async def test_a_50_host_step_shows_a_host_table_with_the_failures_first(tmp_path):
+    app = big_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_big_step(app, pilot)
+        await assert_snapshot(pilot, "step6-50-hosts-table")
+        await pilot.press("ctrl+x")
+        await settle(app, pilot)
+
+
+async def test_a_zoomed_pane(tmp_path):
+    app = big_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_big_step(app, pilot)
+        from wabiz_tui.tui.widgets.host_table import HostTable
+
+        app.screen.query_one(HostTable).focus()
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is not None
+        await assert_snapshot(pilot, "step6-zoomed-pane")
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("ctrl+x")
         await settle(app, pilot)

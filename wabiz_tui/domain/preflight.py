@@ -106,14 +106,18 @@ def planned_ports(roles: tuple[Role, ...]) -> dict[int, Role]:
     return {port: role for role in roles for port in ROLE_PORTS[role]}
 
 
-def judge_clock(offset_s: float) -> tuple[str, str]:
-    """The level and reason for a host clock ``offset_s`` seconds away from this machine's."""
+def judge_clock(offset_s: float, uncertainty_s: float = 0.0) -> tuple[str, str]:
+    """The level and reason for a host clock ``offset_s`` seconds away from this machine's, measured within
+    ``uncertainty_s`` (half the round trip of the measurement): only an offset beyond the thresholds by more than
+    the uncertainty counts."""
     a = abs(offset_s)
-    if a >= CLOCK_FAIL_S:
-        return FAILURE, f"clock {offset_s:+.0f} s off: synchronise it (NTP) before starting"
-    if a >= CLOCK_WARN_S:
-        return WARNING, f"clock {offset_s:+.1f} s off: enable NTP"
-    return OK, f"clock within {a:.1f} s"
+    sure = max(0.0, a - uncertainty_s)
+    within = f" (measured ± {uncertainty_s:.1f} s)" if uncertainty_s >= 0.05 else ""
+    if sure >= CLOCK_FAIL_S:
+        return FAILURE, f"clock {offset_s:+.0f} s off: synchronise it (NTP) before starting{within}"
+    if sure >= CLOCK_WARN_S:
+        return WARNING, f"clock {offset_s:+.1f} s off: enable NTP{within}"
+    return OK, f"clock within {a:.1f} s{within}"
 
 
 def judge_disk(where: str, available_kb: int) -> tuple[str, str]:

@@ -342,6 +342,10 @@ class SimulatedCluster:
         """How many SSH connections the host has accepted since the cluster started."""
         return self._ssh[self._host(external_hostname).name].accepted
 
+    def commands_run(self, external_hostname: str) -> int:
+        """How many commands (SSH exec sessions) the host has run since the cluster started."""
+        return self._ssh[self._host(external_hostname).name].commands
+
     def running_commands(self, external_hostname: str) -> list[str]:
         """The command lines of the SSH sessions still running on that host (a command ends when it
         finishes, or when its client closes the channel or the connection)."""

@@ -55,14 +55,20 @@ async def _df(p: Proc) -> int:
 
 @program("getent")
 async def _getent(p: Proc) -> int:
+    """``getent hosts KEY...``: one line per key found (address, then the name), exit 2 when one or more keys
+    were not found, like glibc's (observed here: ``getent hosts localhost nosuchhost.invalid 127.0.0.1``
+    printed 2 lines and exited 2)."""
     if len(p.argv) < 3 or p.argv[1] != "hosts":
-        return await p.fail("getent: only 'getent hosts NAME' is simulated", 1)
-    name = p.argv[2]
+        return await p.fail("getent: only 'getent hosts NAME...' is simulated", 1)
     brain = p.shell.host.brain
-    if name in p.shell.host.unresolvable or name not in brain.dns or (name == REGISTRY_NAME and brain.registry_unreachable):
-        return 2  # getent's "key not found"
-    await p.out(f"{brain.dns[name]}       {name}\n")
-    return 0
+    status = 0
+    for name in p.argv[2:]:
+        if (name in p.shell.host.unresolvable or name not in brain.dns
+                or (name == REGISTRY_NAME and brain.registry_unreachable)):
+            status = 2  # getent's "one or more keys not found"
+            continue
+        await p.out(f"{brain.dns[name]}       {name}\n")
+    return status
 
 
 @program("ss")

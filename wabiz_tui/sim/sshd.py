@@ -95,6 +95,8 @@ class SshHost:
         self.connections: set[asyncssh.SSHServerConnection] = set()
         #: how many SSH connections this host has accepted since it started
         self.accepted = 0
+        #: how many commands (exec sessions) this host has run since it started
+        self.commands = 0
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._sessions: set[asyncio.Task] = set()
         #: the command line of every session still running (an interactive shell is "")
@@ -138,6 +140,8 @@ class SshHost:
         if task is not None:
             self._sessions.add(task)
             self.running[task] = process.command or ""
+        if process.command:
+            self.commands += 1
             hangup = asyncio.get_running_loop().create_task(self._hang_up(process, task))
         try:
             status = await self._run(process)

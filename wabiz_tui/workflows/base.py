@@ -249,7 +249,7 @@ class Procedure:
         failed = [r for r in results.values() if not r.ok]
         if failed:
             first = failed[0]
-            names = ", ".join(r.host for r in failed)
+            names = ", ".join(r.host for r in failed[:5]) + (f" (+{len(failed) - 5} more)" if len(failed) > 5 else "")
             rechecks = journal is not None and type(self)._still_done is not Procedure._still_done
             retry = (f"a retry runs the step again on {names} only (the other hosts are re-checked and skipped)" if rechecks
                      else "a retry redoes the step on every host (safe for the hosts that succeeded)")

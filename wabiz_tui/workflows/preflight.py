@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import shlex
 import time
+import asyncio
+import dataclasses
 from typing import Any
 
 from ..domain.diagnosis import diagnose_lines, diagnosis_for
@@ -27,6 +29,7 @@ from ..domain.validation import check_abs_path, validate_profile
 from ..remote.errors import RemoteError
 from .stepinfo import StepInfo
 from .events import CheckDone, Message
+from .offloop import LoopRelay, run_in_thread
 from .preflight_db import PreflightDb
 
 PREFLIGHT_STEPS = (StepInfo(1, "plan", "Plan advice", "The seed's sizing guidelines applied to the hosts and roles."),
@@ -34,6 +37,21 @@ PREFLIGHT_STEPS = (StepInfo(1, "plan", "Plan advice", "The seed's sizing guideli
 DOCKER_ROOT = "/var/lib/docker"
 #: Seconds a scrape-port probe waits before it counts as dropped by a firewall.
 SCRAPE_TIMEOUT_S = 3
+
+
+def parse_remote_time(out: str) -> tuple[float, float] | None:
+    """``date +%s%N``'s answer as (seconds since the epoch, resolution in seconds); None when it is no time.
+
+    ``1764915000123456789`` (GNU date) -> (1764915000.123456789, 0.0); ``1764915000N`` or ``1764915000%N`` (a date
+    without ``%N``) or ``1764915000`` -> (1764915000.5, 0.5): whole seconds are truncated, so the time is within
+    half a second of the middle of that second."""
+    text = out.strip().splitlines()[-1].strip() if out.strip() else ""
+    digits = text.removesuffix("%N").removesuffix("N")
+    if not digits.isdigit():
+        return None
+    if len(digits) >= 17:  # seconds (10 digits until 2286) followed by 9 digits of nanoseconds
+        return int(digits[:-9]) + int(digits[-9:]) / 1e9, 0.0
+    return float(digits) + 0.5, 0.5
 
 
 class Preflight(PreflightDb):
@@ -44,6 +62,13 @@ class Preflight(PreflightDb):
     uses_compose = False  # it checks both flavours itself
 
     def __init__(self, profile: ClusterProfile, **kw: Any):
+        #: while :meth:`run_off_loop` runs, events and passphrase questions go back to the caller's loop
+        self._relay = LoopRelay()
+        kw["emit"] = self._relay.emit(kw["emit"])
+        settings = kw.get("settings")
+        if settings is not None and settings.ssh.passphrase is not None:
+            kw["settings"] = dataclasses.replace(settings, ssh=dataclasses.replace(
+                settings.ssh, passphrase=self._relay.ask(settings.ssh.passphrase)))
         super().__init__(profile, **kw)
         self.results: list[Check] = []
         #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read
@@ -95,6 +120,23 @@ class Preflight(PreflightDb):
         self.emit(Message(f"preflight: {summary}", notice=True))
         return hosts_ok and not failures
 
+    async def run_off_loop(self) -> bool:
+        """:meth:`run` then :meth:`close`, on an event loop of their own in a worker thread (:func:`run_in_thread`):
+        the caller's loop only receives the events, in order (and any passphrase question). Returns what
+        :meth:`run` returns; cancelling the caller cancels the checks and waits until the connections are closed."""
+        self._relay.loop = asyncio.get_running_loop()
+
+        async def checks() -> bool:
+            try:
+                return await self.run()
+            finally:
+                await self.close()
+
+        try:
+            return await run_in_thread(checks, "preflight")
+        finally:
+            self._relay.loop = None
+
     def _registration_number(self) -> list[Check]:
         """The number to register is not in another saved profile (field case R23): told before anything
         starts, as a warning (registration itself refuses it unless the operator confirms)."""
@@ -128,12 +170,8 @@ class Preflight(PreflightDb):
 
     async def _host_checks(self, host: HostSpec, marker: str) -> str:
         name = host.external_hostname
-        rtt_start = time.monotonic()
-        status, out = await self._probe(host, "date +%s")
-        rtt = time.monotonic() - rtt_start
+        rtt = await self._clock(host)
         self._record(Check(name, "ssh", OK, f"connected as {host.ssh.user or 'the configured user'}"))
-        if status == 0 and out.strip().isdigit():
-            self._record(Check(name, "clock", *judge_clock(int(out.strip()) - time.time() + rtt / 2)))
         await self._docker(host)
         await self._disk(host)
         await self._ports(host)
@@ -202,18 +240,64 @@ class Preflight(PreflightDb):
         else:
             self._record(Check(host.external_hostname, "ports", OK, f"{len(wanted)} port(s) free"))
 
+    async def _clock(self, host: HostSpec) -> float:
+        """Record the host's clock check; returns the seconds from connecting to the answer of ``date``.
+
+        The connection is made first, so the round trip holds the command alone (the SSH handshake of 50 hosts
+        at once took seconds, and its half was read as clock skew: issue 17). The offset is the remote time
+        minus the midpoint of send and receive; anything that delayed the answer (a busy event loop) widens the
+        round trip, and the check warns only beyond :data:`CLOCK_WARN_S` plus half of it. ``date +%s%N`` gives
+        nanoseconds with GNU coreutils; a ``date`` without ``%N`` prints it literally (busybox builds without
+        the feature), and whole seconds are then used (half a second more of uncertainty).
+        """
+        connecting = time.monotonic()
+        await self.session.connect(host)
+        sent, start = time.time(), time.monotonic()
+        status, out = await self._probe(host, "date +%s%N")
+        rtt = time.monotonic() - start
+        remote = parse_remote_time(out) if status == 0 else None
+        if remote is not None:
+            seconds, resolution = remote
+            offset = seconds - (sent + rtt / 2)
+            self._record(Check(host.external_hostname, "clock", *judge_clock(offset, rtt / 2 + resolution)))
+        # the DB check subtracts this from its probe's time, which also opens a channel: connection included, as before
+        return time.monotonic() - connecting
+
     async def _names(self, host: HostSpec) -> None:
-        names = [h.external_hostname for h in self.profile.hosts if h is not host] + [self.profile.db.hostname]
-        missing = []
-        for other in names:
-            status, _ = await self._probe(host, f"getent hosts {shlex.quote(other)}")
-            if status != 0:
-                missing.append(other)
+        names = list(dict.fromkeys([h.external_hostname for h in self.profile.hosts if h is not host]
+                                   + [self.profile.db.hostname]))
+        missing = await self._unresolved(host, names)
         if missing:
             self._record(Check(host.external_hostname, "names", FAILURE,
                                f"does not resolve {', '.join(missing)}: fix DNS or /etc/hosts on {host.external_hostname}"))
         else:
             self._record(Check(host.external_hostname, "names", OK, f"resolves the {len(names)} other host(s) and the DB"))
+
+    async def _unresolved(self, host: HostSpec, names: list[str]) -> list[str]:
+        """The ``names`` that ``host`` cannot resolve, asked in one ``getent hosts NAME...`` (one command per host,
+        not one per name: 50 hosts asked 2,450 commands, issue 17).
+
+        glibc's ``getent hosts`` prints one line per key found (address, canonical name, aliases) and exits 2 when
+        one or more keys were not found (observed here: ``getent hosts localhost nosuchhost.invalid 127.0.0.1``
+        printed 2 lines and exited 2). A name found under another canonical name (a DNS search domain, a CNAME)
+        is not in the output; when the names not seen outnumber the keys not found, each of those is asked alone.
+        """
+        if not names:
+            return []
+        status, out = await self._probe(host, "getent hosts " + " ".join(shlex.quote(n) for n in names))
+        if status == 0:
+            return []
+        lines = [line for line in out.splitlines() if line.strip()]
+        seen = {word for line in lines for word in line.split()[1:]}
+        unseen = [n for n in names if n not in seen]
+        if status == 2 and len(names) - len(lines) == len(unseen):
+            return unseen
+        missing = []
+        for name in unseen:
+            status, _ = await self._probe(host, f"getent hosts {shlex.quote(name)}")
+            if status != 0:
+                missing.append(name)
+        return missing
 
     async def _media_local(self, host: HostSpec, marker: str) -> None:
         path = self.profile.media.host_path
@@ -240,17 +324,17 @@ class Preflight(PreflightDb):
         # a host that could not write its marker (path missing, not writable) already failed the media
         # check: it neither looks nor is looked for, so no second, misleading "not shared" failure
         hosts = tuple(h for h in self.profile.hosts if h.external_hostname in self._media_writers)
+        markers = {other.external_hostname: f"{path}/{marker}-{other.external_hostname}" for other in hosts}
         for host in hosts:
-            missing = []
-            for other in hosts:
-                if other is host:
-                    continue
-                try:
-                    status, _ = await self._probe(host, f"test -f {shlex.quote(path + '/' + marker + '-' + other.external_hostname)}")
-                except RemoteError:
-                    status = 1
-                if status != 0:
-                    missing.append(other.external_hostname)
+            others = {name: file for name, file in markers.items() if name != host.external_hostname}
+            if not others:
+                continue
+            try:  # one ``ls -1d`` per host lists the markers it sees (it prints each existing path as given)
+                _, out = await self._probe(host, "ls -1d " + " ".join(shlex.quote(f) for f in others.values()))
+            except RemoteError:
+                out = ""
+            present = {line.strip() for line in out.splitlines()}
+            missing = [name for name, file in others.items() if file not in present]
             if missing:
                 self._record(Check(host.external_hostname, "media shared", FAILURE,
                                    f"does not see the files written by {', '.join(missing)} in {path}: it is not the same shared volume"))

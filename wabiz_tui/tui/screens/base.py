@@ -16,7 +16,8 @@ from ...workflows.events import HostFinished, HostKeyQuestion, StepFinished, Ste
 from ..steps import StepState, StepTitle
 from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
-from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.host_log import TABLE_ABOVE, HostLogGrid, HostLogPane
+from ..widgets.host_table import failure_lines, named, natural_key
 from ..widgets.key_footer import KeyFooter
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_ticker
@@ -235,9 +236,10 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         elif cancelled:
             self.set_status(Text(f"⊘ Step {tag} {summary}. Next action: {next_action}", style="bold yellow"))
         else:
-            failed = [self.describe_failure(h) for h, r in self.host_results.items() if not r.ok]
-            detail = "; ".join(failed) if failed else summary
+            detail = self.failure_detail() or summary
             nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
+            if detail.endswith("its output in its pane"):  # many hosts: the next action is in the messages too
+                nxt = "read the messages below, fix the cause, then press ctrl+r"
             self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt}", style="bold red"))
             if self.key_questions:
                 self.call_later(self.ask_host_keys)
@@ -271,6 +273,24 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
             return (f"The {self.step.group} is complete. F2 opens the health monitor; ctrl+n goes on with "
                     f"{following.group} (optional).")
         return "Press ctrl+n for the next step."
+
+    def failure_detail(self) -> str:
+        """The failed hosts for the status line: each described when one or two failed (or the cluster has no more
+        than :data:`TABLE_ABOVE` hosts); else how many, their names
+        and the first one described, the error line of every one going to the message log (issue 17: 50 hosts
+        in one paragraph pushed the buttons off the screen)."""
+        failed = sorted((h for h, r in self.host_results.items() if not r.ok), key=natural_key)
+        total = self.total_hosts or len(self.host_results)
+        if len(failed) <= 2 or total <= TABLE_ABOVE:
+            return "; ".join(self.describe_failure(h) for h in failed)
+        for line in failure_lines(self.host_results, self._last_output):
+            self.add_message(line)
+        return (f"{len(failed)} of {total} hosts failed ({named(failed)}): the last error line of each is in the "
+                "messages, its output in its pane")
+
+    def _last_output(self, host: str) -> str:
+        pane = self.pane_for(host)
+        return pane.last_output if pane is not None else ""
 
     def describe_failure(self, host: str) -> str:
         """``host: `command` exit N (reason)`` for a failed host."""

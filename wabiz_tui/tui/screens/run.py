@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from ...workflows.events import HostFinished
+from ..widgets.host_log import TABLE_ABOVE
+from ..widgets.host_table import host_summary
 from .base import StepScreen
 
 
@@ -18,7 +20,8 @@ class RunScreen(StepScreen):
     PANES_MAIN = True
 
     def compose_body(self) -> ComposeResult:
-        yield Static("ctrl+l follow/pause the panes · ctrl+s save them to files", id="results", classes="hint")
+        yield Static("ctrl+l follow/pause the panes · ctrl+s save them to files · in a pane: z zoom, / find, "
+                     "f filter, c copy", id="results", classes="hint")
 
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
         super().step_started(hosts)
@@ -30,6 +33,11 @@ class RunScreen(StepScreen):
             self._show_results()
 
     def _show_results(self) -> None:
+        if self.total_hosts > TABLE_ABOVE:  # counts and the failed names (the host table has the rest)
+            results = self.host_results
+            self.query_one("#results", Static).update(host_summary(
+                self.total_hosts, [h for h, r in results.items() if r.ok], [h for h, r in results.items() if not r.ok]))
+            return
         text = Text()
         for host, r in self.host_results.items():
             if r.ok:

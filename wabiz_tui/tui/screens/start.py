@@ -81,10 +81,7 @@ class StartScreen(RunScreen):
             return
 
         async def call() -> tuple[bool, list]:
-            try:
-                ok = await check.run()
-            finally:
-                await check.close()
+            ok = await check.run_off_loop()  # on a loop of its own: keys and repaints are not kept waiting
             return ok, list(check.results)
 
         self.query_one(PreflightTable).clear([h.external_hostname for h in self.wapp.profile.hosts])

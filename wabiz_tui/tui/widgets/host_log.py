@@ -1,15 +1,24 @@
-"""A log pane per host: streams one host's output, batched, with follow/pause and save."""
+"""A log pane per host: streams one host's output, batched, with follow/pause and save; a pane can be zoomed to the
+whole screen, scrolled sideways, searched, filtered to the lines that match, and copied (issue 17).
+
+:class:`HostLogGrid` lays the panes out: side by side, as many columns as are at least :data:`PANE_MIN_WIDTH` wide,
+for a handful of hosts; above :data:`TABLE_ABOVE` hosts, a host table (``widgets.host_table``) and the one pane of
+the selected host.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
-from textual.widgets import Log
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.widgets import Input, Log
 
 #: How often buffered lines are written to the widgets (seconds). A grid flushes all its panes on one
 #: timer, so the screen repaints once per interval, not once per pane (field case R37: batch writes).
@@ -19,6 +28,17 @@ MAX_LINES = 2000
 #: Lines kept in memory per pane for saving (ctrl+s). The full output of every run is in the run's
 #: log files under the state directory (``<state>/logs/<cluster>-<time>/<host>.log``).
 MAX_HISTORY = 10_000
+#: Narrowest a pane side by side with others may be: ``docker-compose ps`` puts its State column past 50
+#: characters (``biz_wacore_1   /opt/whatsapp/bin/wait_on_ ...   Up   6250/tcp, …``), so at 120 columns the panes
+#: are one under the other rather than 24 characters wide.
+PANE_MIN_WIDTH = 70
+#: Lowest a pane may be (its border and three lines) before the panes go side by side to fit.
+PANE_MIN_HEIGHT = 5
+#: Lines a pane shows that the host's commands did not print: the command, the engine's error and next action,
+#: the screen's failure line (``workflows.base`` and ``screens.base`` write them).
+_NOT_OUTPUT = ("$ ", "ERROR: ", "next: ", "✗ ")
+#: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
+TABLE_ABOVE = 6
 
 
 class FollowingLog(Log):
@@ -53,7 +73,21 @@ class HostLogPane(Vertical):
 
     The border title names the host and its roles; the subtitle shows the status
     (``waiting``, ``running``, ``ok``, ``failed exit N``) and whether the pane follows new lines.
+    Keys while the pane has focus: ``z`` zoom (the pane fills the screen; again or esc to restore), ``/`` find
+    (enter: next match, ``n``/``N`` next/previous), ``f`` filter (only the lines that match), ``c`` copy (to the
+    clipboard and to a file in the state directory), left/right scroll sideways.
     """
+
+    ALLOW_MAXIMIZE = True
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("z", "zoom", "Zoom"),
+        Binding("slash", "find", "Find"),
+        Binding("n", "find_next", "Next", show=False),
+        Binding("N", "find_previous", "Previous", show=False),
+        Binding("f", "filter", "Filter"),
+        Binding("c", "copy", "Copy"),
+        Binding("escape", "close_bar", "Close", show=False),
+    ]
 
     def __init__(self, host: str, roles: str, **kwargs) -> None:
         super().__init__(classes="host-pane", **kwargs)
@@ -64,6 +98,22 @@ class HostLogPane(Vertical):
         self.history: deque[str] = deque(maxlen=MAX_HISTORY)
         self._pending: deque[str] = deque()
         self.border_title = f"{host} · {roles}" if roles else host
+        #: the last line written that is not a step heading (the host table's "last line")
+        self.last_line = ""
+        #: the last line the host's commands printed (not the command itself nor the engine's error notes)
+        self.last_output = ""
+        #: time.monotonic() when the host started running and when it finished (None: not yet)
+        self.started: float | None = None
+        self.ended: float | None = None
+        #: the filter in force ("" none) and the last search with the line it found (-1 none)
+        self.filter = ""
+        self.query_text = ""
+        self._found = -1
+        #: lines were not written to the widget while the pane was hidden: reload from the history when shown
+        self._stale = False
+        self._bar_mode = ""
+        #: lines written since the last reset (a reload shows this run's lines, as the widget did)
+        self._run_lines = 0
 
     def compose(self) -> ComposeResult:
         yield FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
@@ -82,6 +132,11 @@ class HostLogPane(Vertical):
         """Queue one line (shown at the next flush)."""
         self._pending.append(line)
         self.history.append(line)
+        self._run_lines += 1
+        if line.strip() and not line.startswith("── "):
+            self.last_line = line
+            if not line.startswith(_NOT_OUTPUT):
+                self.last_output = line
 
     def write_many(self, lines: Iterable[str]) -> None:
         """Queue several lines."""
@@ -93,18 +148,67 @@ class HostLogPane(Vertical):
         if not self._pending or not self.is_mounted:
             return
         pending = self._pending
-        # the Log keeps MAX_LINES: older lines of a big batch would be measured, then pruned at once
-        batch = list(pending) if len(pending) <= MAX_LINES else [pending[i] for i in range(len(pending) - MAX_LINES, len(pending))]
+        if not self.display:  # hidden behind the host table: the history has them, shown when selected
+            pending.clear()
+            self._stale = True
+            return
+        if self.filter:
+            batch = [line for line in pending if self._matches(line)]
+        else:
+            # the Log keeps MAX_LINES: older lines of a big batch would be measured, then pruned at once
+            batch = list(pending) if len(pending) <= MAX_LINES else [pending[i] for i in range(len(pending) - MAX_LINES, len(pending))]
         pending.clear()
-        self.log_widget.write_lines(batch, scroll_end=self.follow)
+        if batch:
+            self.log_widget.write_lines(batch, scroll_end=self.follow)
+
+    def reload(self) -> None:
+        """Rewrite the widget from the history (the pane was hidden, or the filter changed)."""
+        self._pending.clear()
+        self._stale = False
+        if not self.is_mounted:
+            return
+        run = list(self.history)[-self._run_lines:] if self._run_lines else []
+        lines = [line for line in run if self._matches(line)] if self.filter else run
+        log = self.log_widget
+        log.clear()
+        log.write_lines(lines[-MAX_LINES:], scroll_end=self.follow)
+        if self.follow:  # a pane just shown has no size yet: its end once laid out
+            self.call_after_refresh(log.scroll_end, animate=False)
+        self._render_status()
+
+    def show(self, shown: bool = True) -> None:
+        """Show or hide the pane (the host table shows one at a time); a pane shown again is brought up to date."""
+        self.display = shown
+        if shown:
+            self._apply_status_class()
+            if self._stale:
+                self.reload()
 
     def set_status(self, status: str) -> None:
         """Show ``status`` (running / ok / failed exit N) in the pane border."""
+        if status.startswith("running") and (self.started is None or self.ended is not None):
+            self.started, self.ended = time.monotonic(), None
+        elif (status == "ok" or status.startswith("failed")) and self.ended is None:
+            self.ended = time.monotonic()
         self.status = status
-        self.set_class(status == "running", "-running")
-        self.set_class(status == "ok", "-ok")
-        self.set_class(status.startswith("failed"), "-failed")
+        if self.display:  # a hidden pane gets its colours when shown: restyling 50 panes held a key press 2 s
+            self._apply_status_class()
         self._render_status()
+
+    def _apply_status_class(self) -> None:
+        status = self.status
+        state = ("-running" if status.startswith("running") else "-ok" if status == "ok"
+                 else "-failed" if status.startswith("failed") else "")
+        wanted = {c for c in self.classes if c not in ("-running", "-ok", "-failed")} | ({state} if state else set())
+        if wanted != set(self.classes):
+            self.set_classes(wanted)  # one restyle, not one per class
+
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds the host has run (until it finished), None before it started."""
+        if self.started is None:
+            return None
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
 
     def toggle_follow(self) -> bool:
         """Pause or resume following new lines; returns the new state."""
@@ -126,35 +230,217 @@ class HostLogPane(Vertical):
         """Forget the shown lines (a new run of the step starts)."""
         self._pending.clear()
         self.log_widget.clear()
+        self.last_line = self.last_output = ""
+        self._run_lines = 0
+        self.started = self.ended = None
         self.set_status("waiting")
 
     def save(self, directory: Path, prefix: str) -> Path:
         """Write the pane's history (its last :data:`MAX_HISTORY` lines) to ``directory/prefix-host.log``
         and return the path. The run's log files hold the full output."""
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{prefix}-{self.host}.log"
-        path.write_text("\n".join(self.history) + ("\n" if self.history else ""), encoding="utf-8")
+        return self._write_file(directory / f"{prefix}-{self.host}.log", list(self.history))
+
+    @staticmethod
+    def _write_file(path: Path, lines: list[str]) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
         return path
+
+    # ---- zoom, find, filter, copy ------------------------------------------------------------------
+    def action_zoom(self) -> None:
+        """Fill the screen with this pane (Textual's maximize), or give the screen back."""
+        screen = self.screen
+        if screen.maximized is self:
+            screen.minimize()
+        else:
+            screen.maximize(self, container=False)
+            self.log_widget.focus()
+
+    def action_find(self) -> None:
+        """Open the find bar: enter jumps to the next line containing the text (case-insensitive)."""
+        self._open_bar("find", "find: text, enter for the next match, esc to close")
+
+    def action_filter(self) -> None:
+        """Open the filter bar: only the lines containing the text are shown (empty: all)."""
+        self._open_bar("filter", "filter: only lines containing this text (esc: all lines)")
+
+    def _open_bar(self, mode: str, placeholder: str) -> None:
+        bars = self.query(".pane-bar")
+        if bars:
+            bar = bars.first(Input)
+        else:  # mounted on first use: an Input in each of 50 panes made every restyle slower
+            bar = Input(classes="pane-bar", compact=True)
+            self.mount(bar)
+        self._bar_mode = mode
+        bar.placeholder = placeholder
+        bar.value = self.filter if mode == "filter" else self.query_text
+        bar.display = True
+        bar.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc is the pane's only while it has something to close (a bar, the zoom); else it goes on to the screen."""
+        if action == "close_bar":
+            bars = self.query(".pane-bar")
+            return bool(bars and bars.first().display) or self.screen.maximized is self
+        return True
+
+    def action_close_bar(self) -> None:
+        """Close the find/filter bar (a filter is dropped); a zoomed pane is restored when no bar is open."""
+        bars = self.query(".pane-bar")
+        bar = bars.first(Input) if bars else None
+        if bar is not None and bar.display:
+            bar.display = False
+            if self._bar_mode == "filter":
+                self.set_filter("")
+            self._bar_mode = ""
+            self.log_widget.focus()
+        elif self.screen.maximized is self:
+            self.screen.minimize()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._bar_mode == "filter":
+            self.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._bar_mode == "find":
+            if event.value != self.query_text:  # a new search starts from the top
+                self._found = -1
+            self.query_text = event.value
+            self.find(event.value)
+        else:
+            self.log_widget.focus()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the lines containing ``text`` (case-insensitive; "" shows every line)."""
+        self.filter = text
+        self.reload()
+
+    def _matches(self, line: str) -> bool:
+        return self.filter.lower() in line.lower()
+
+    def find(self, text: str, backwards: bool = False) -> int:
+        """Scroll to the next (or previous) shown line containing ``text``, after the last one found; returns its
+        index in the shown lines, or -1 (said in the border) when no line contains it."""
+        self.flush()
+        lines = self.log_widget.lines
+        needle = text.lower()
+        if not needle or not lines:
+            return -1
+        n = len(lines)
+        start = self._found if self._found >= 0 else (n if backwards else -1)
+        for step in range(1, n + 1):
+            i = (start - step) % n if backwards else (start + step) % n
+            if needle in lines[i].lower():
+                self._found = i
+                if self.follow:
+                    self.toggle_follow()  # stay on the match while new lines arrive
+                self.log_widget.scroll_to(y=max(0, i - 1), animate=False)
+                self.border_subtitle = f"{self.status} · match at line {i + 1} of {n} (n next, N previous)"
+                return i
+        self._found = -1
+        self.border_subtitle = f"{self.status} · {text!r} not found"
+        return -1
+
+    def action_find_next(self) -> None:
+        """The next line containing the last search."""
+        if self.query_text:
+            self.find(self.query_text)
+        else:
+            self.action_find()
+
+    def action_find_previous(self) -> None:
+        """The previous line containing the last search."""
+        if self.query_text:
+            self.find(self.query_text, backwards=True)
+
+    def copy_text(self) -> str:
+        """The lines a copy takes: the matching ones under a filter, else the history."""
+        lines = [line for line in self.history if self._matches(line)] if self.filter else list(self.history)
+        return "\n".join(lines)
+
+    def action_copy(self) -> None:
+        """Copy the pane to the clipboard (the terminal's OSC 52, which some terminals ignore) and to a file in the
+        state directory, whose path is said."""
+        text = self.copy_text()
+        self.app.copy_to_clipboard(text)
+        directory = getattr(self.app, "log_dir", None)
+        if directory is None:
+            from ...config.paths import app_paths
+
+            directory = app_paths().logs
+        lines = text.split("\n") if text else []
+        path = Path(directory) / f"copy-{time.strftime('%Y%m%d-%H%M%S')}-{self.host}.log"
+        try:
+            self._write_file(path, lines)
+        except OSError as exc:
+            self.notify(f"Copied {len(lines)} line(s) of {self.host} to the clipboard; the file {path} could not be "
+                        f"written ({exc.strerror or exc})", severity="warning")
+            return
+        self.notify(f"Copied {len(lines)} line(s) of {self.host} to the clipboard (if the terminal allows it) and to "
+                    f"{path}", title="Pane copied", timeout=10)
 
     def _render_status(self) -> None:
         follow = "follow" if self.follow else "paused"
-        self.border_subtitle = f"{self.status} · {follow}"
+        shown = f" · filter {self.filter!r}" if self.filter else ""
+        self.border_subtitle = f"{self.status} · {follow}{shown}"
 
 
-class HostLogGrid(Grid):
-    """The panes of every host of a step, side by side."""
+class HostLogGrid(Container):
+    """The panes of every host of a step: side by side for a handful of hosts, else a host table with the
+    selected host's pane (:data:`TABLE_ABOVE`)."""
+
+    DEFAULT_CSS = """
+    HostLogGrid { layout: grid; }
+    HostLogGrid.-table { layout: vertical; min-height: 20; }
+    HostLogGrid.-table > HostTable { height: 40%; min-height: 6; }
+    HostLogPane > .pane-bar { dock: bottom; }
+    """
 
     def __init__(self, hosts: list[tuple[str, str]], classes: str = "", **kwargs) -> None:
         super().__init__(classes=f"host-grid {classes}".strip(), **kwargs)
         self._hosts = hosts
+        #: True when the hosts are too many for one pane each
+        self.tabled = len(hosts) > TABLE_ABOVE
+        self.set_class(self.tabled, "-table")
 
     def compose(self) -> ComposeResult:
+        if self.tabled:
+            from .host_table import HostTable
+
+            yield HostTable(id=f"{self.id or 'host-grid'}-table")
         for host, roles in self._hosts:
             yield HostLogPane(host, roles)
 
     def on_mount(self) -> None:
-        self.styles.grid_size_columns = max(1, min(len(self._hosts), 3))
+        if self.tabled:
+            from .host_table import HostTable
+
+            self.query_one(HostTable).attach(self.panes)
+            for pane in self.panes:  # inline, as the app's .host-pane rules size the panes of a grid
+                pane.styles.height = "1fr"
+            self.styles.min_height = 20  # inline: the app's .host-grid rules size a grid of panes, not a table
+        else:
+            self._fit_columns()
         self.set_interval(FLUSH_INTERVAL, self.flush)
+
+    def on_resize(self) -> None:
+        if not self.tabled:
+            self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """As few columns as keep each pane :data:`PANE_MIN_HEIGHT` rows tall, as many as are
+        :data:`PANE_MIN_WIDTH` wide: at 120 columns the panes are wide enough for ``docker-compose ps``; in a short
+        terminal (80x24) they go side by side again so that each still shows a few lines (z zooms one)."""
+        n = len(self._hosts)
+        width = self.size.width or self.app.size.width
+        height = self.size.height or self.app.size.height
+        by_width = width // PANE_MIN_WIDTH
+        by_height = -(-n // max(1, height // PANE_MIN_HEIGHT))
+        columns = max(1, min(n, 3, max(by_width, by_height)))
+        if self.styles.grid_size_columns != columns:
+            self.styles.grid_size_columns = columns
 
     def flush(self) -> None:
         """Write every pane's queued lines in one go (one repaint for all of them)."""

@@ -15,6 +15,8 @@ _CELL = {OK: ("✔ ok", "green"), WARNING: ("⚠ warn", "bold yellow"), FAILURE:
 #: Table cells: a sign for ok and warning (the colour says the rest); a failure is spelled out.
 _GRID_CELL = {OK: ("✔", "green"), WARNING: ("⚠", "bold yellow"), FAILURE: ("✗ FAIL", "bold red")}
 _RANK = {FAILURE: 0, WARNING: 1, OK: 2}
+#: Seconds between two rebuilds of the table while results arrive.
+REDRAW_EVERY = 0.25
 
 
 def column_label(name: str) -> str:
@@ -60,7 +62,8 @@ class PreflightTable(Vertical):
         self.checks[(host, name)] = (level, self.mask(reason))
         if not self._dirty:
             self._dirty = True
-            self.call_after_refresh(self.redraw)
+            # at most one rebuild per REDRAW_EVERY: 50 hosts send ~460 results, each rebuild redraws every row
+            self.set_timer(REDRAW_EVERY, self.redraw)
 
     def clear(self, hosts: list[str] | tuple[str, ...] = ()) -> None:
         """Forget the results of an earlier run; ``hosts`` gives the order of the rows (the profile's)."""
@@ -114,6 +117,7 @@ class PreflightTable(Vertical):
         self.display = bool(self.checks)
         self.query_one("#preflight-cluster", Static).update(self._cluster_text())
         table = self.query_one(DataTable)
+        cursor = table.cursor_coordinate
         table.clear(columns=True)
         names = self.names
         table.add_columns("host", *(column_label(n) for n in names))
@@ -124,6 +128,8 @@ class PreflightTable(Vertical):
                 label, style = _GRID_CELL.get(level, ("·", "dim"))
                 cells.append(Text(label, style=style))
             table.add_row(*cells, key=host)
+        if table.row_count and cursor.row:
+            table.move_cursor(row=min(cursor.row, table.row_count - 1), column=cursor.column, animate=False)
         self.query_one("#preflight-reasons", Static).update(self._reasons_text())
 
     def _cluster_text(self) -> Text:

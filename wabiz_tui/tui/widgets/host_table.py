@@ -1,0 +1,193 @@
+"""The host table of a big cluster (issue 17: 50 hosts made 17 rows of panes 1-3 lines tall): one row per host
+(host, role, state, elapsed, last line), failures first then in natural order (``wa-core-2`` before
+``wa-core-10``), and one pane under it for the selected host; a host that fails is opened at once.
+
+Also the summaries a step shows for many hosts: counts, the failed hosts' names and their last error line
+(:func:`host_summary`, :func:`failure_lines`), instead of one paragraph naming every host.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+if TYPE_CHECKING:
+    from .host_log import HostLogPane
+
+#: How often the elapsed times and last lines are redrawn (seconds).
+REFRESH_INTERVAL = 0.5
+#: How many failed hosts a summary names before "+N more".
+NAMED = 5
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[Any, ...]:
+    """``wa-core-10`` after ``wa-core-9``: digit runs compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(name))
+
+
+def _rank(status: str) -> int:
+    return 0 if status.startswith("failed") else 1
+
+
+def _state(status: str) -> Text:
+    if status.startswith("failed"):
+        return Text(f"✗ {status}", style="bold red")
+    if status == "ok":
+        return Text("✔ ok", style="green")
+    if status.startswith("running"):
+        return Text(f"◐ {status}", style="yellow")
+    return Text(f"○ {status}", style="dim")
+
+
+def _elapsed(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    secs = int(seconds)
+    return f"{secs // 60}:{secs % 60:02d}"
+
+
+def named(hosts: Iterable[str], limit: int = NAMED) -> str:
+    """``a, b, c`` or ``a, b, c, d, e (+3 more)``, in natural order."""
+    names = sorted(hosts, key=natural_key)
+    more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def host_summary(total: int, ok: Iterable[str], failed: Iterable[str]) -> Text:
+    """``✔ 47 ok · ✗ 3 failed: wa-core-7, wa-core-19, wa-core-30 · 0 running`` (counts, then the failed names)."""
+    ok, failed = list(ok), list(failed)
+    running = max(0, total - len(ok) - len(failed))
+    text = Text()
+    text.append(f"✔ {len(ok)} ok", style="green")
+    if failed:
+        text.append(" · ")
+        text.append(f"✗ {len(failed)} failed: {named(failed)}", style="bold red")
+    text.append(f" · {running} not finished" if running else f" · {total} host(s)")
+    return text
+
+
+def failure_lines(results: Mapping[str, Any], last_output: Callable[[str], str], width: int = 160) -> list[str]:
+    """One line per failed host of ``results`` (host -> ``HostFinished``), in natural order: ``✗ host: line`` with
+    the last line its commands printed (e.g. docker's own error), else the engine's error; at most ``width``
+    characters (the pane has the whole output)."""
+    lines = []
+    for host in sorted((h for h, r in results.items() if not r.ok), key=natural_key):
+        error = last_output(host) or results[host].error or "failed"
+        line = f"✗ {host}: {error}"
+        lines.append(line if len(line) <= width else line[:width - 1] + "…")
+    return lines
+
+
+class HostTable(DataTable):
+    """One row per pane of the grid; the highlighted row's pane is the one shown (:meth:`attach` gives the panes)."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("z", "zoom", "Zoom pane"),
+        Binding("enter", "open", "Open pane", show=False),
+    ]
+    COLUMNS = ("host", "role", "state", "elapsed", "last line")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.panes: dict[str, HostLogPane] = {}
+        #: the host whose pane is shown
+        self.shown = ""
+        self._order: list[str] = []
+        self._cells: dict[str, tuple[str, str, str]] = {}
+
+    def attach(self, panes: list[HostLogPane]) -> None:
+        """Show these panes' hosts; the first one's pane is shown, the others hidden."""
+        self.panes = {p.host: p for p in panes}
+        self.add_columns(*self.COLUMNS)
+        for pane in panes:
+            pane.show(False)
+        self.border_title = f"{len(panes)} hosts"
+        self._rebuild()
+        if panes:
+            self.select(self._order[0])
+        self.set_interval(REFRESH_INTERVAL, self.update_rows)
+
+    def order(self) -> list[str]:
+        """The hosts in table order: failures first, then natural order."""
+        return sorted(self.panes, key=lambda h: (_rank(self.panes[h].status), natural_key(h)))
+
+    def _rebuild(self) -> None:
+        self._order = self.order()
+        self.clear()
+        self._cells.clear()
+        for host in self._order:
+            pane = self.panes[host]
+            self.add_row(Text(host, style="bold"), pane.roles, *self._row(host), key=host)
+        if self.shown in self.panes:
+            self.move_cursor(row=self._order.index(self.shown), animate=False)
+
+    def _row(self, host: str) -> tuple[Text, str, str]:
+        pane = self.panes[host]
+        cells = (pane.status, _elapsed(pane.elapsed), pane.last_line)
+        self._cells[host] = cells
+        return _state(cells[0]), cells[1], cells[2]
+
+    def update_rows(self) -> None:
+        """Redraw what changed: a new failure reorders the rows and opens that host's pane."""
+        if not self.panes or not self.is_mounted:
+            return
+        failed_before = {h for h, cells in self._cells.items() if cells[0].startswith("failed")}
+        newly_failed = [h for h in self._order if h not in failed_before and self.panes[h].status.startswith("failed")]
+        if self.order() != self._order:
+            self._rebuild()
+        if newly_failed:
+            current = self.panes.get(self.shown)
+            if current is None or not current.status.startswith("failed"):
+                self.select(sorted(newly_failed, key=natural_key)[0])
+        for host in self._order:
+            pane = self.panes[host]
+            if self._cells.get(host) != (pane.status, _elapsed(pane.elapsed), pane.last_line):
+                state, elapsed, last = self._row(host)
+                self.update_cell(host, "state", state)
+                self.update_cell(host, "elapsed", elapsed)
+                self.update_cell(host, "last line", last)
+
+    def add_columns(self, *labels: str) -> list:  # type: ignore[override]
+        return [self.add_column(label, key=label) for label in labels]
+
+    def select(self, host: str) -> None:
+        """Show ``host``'s pane and put the cursor on its row."""
+        if host not in self.panes:
+            return
+        self._show(host)
+        row = self._order.index(host)
+        if self.cursor_row != row:
+            self.move_cursor(row=row, animate=False)
+
+    def _show(self, host: str) -> None:
+        if self.shown == host:
+            return
+        previous = self.panes.get(self.shown)
+        if previous is not None:
+            previous.show(False)
+        self.shown = host
+        self.panes[host].show(True)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # only the pane follows the cursor here: moving the cursor again would answer each highlight with another
+        host = str(event.row_key.value or "")
+        if host in self.panes:
+            self._show(host)
+
+    def action_open(self) -> None:
+        """Move the focus to the selected host's pane (its keys: zoom, find, filter, copy)."""
+        pane = self.panes.get(self.shown)
+        if pane is not None:
+            pane.log_widget.focus()
+
+    def action_zoom(self) -> None:
+        """Zoom the selected host's pane."""
+        pane = self.panes.get(self.shown)
+        if pane is not None:
+            pane.action_zoom()
