@@ -115,6 +115,8 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         Binding("f9", "operation('uninstall')", "Uninstall", priority=True, id="op-uninstall"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
         Binding("ctrl+k", "switch_cluster", "Clusters", show=False, id="switch-cluster"),
+        # not a priority binding: a text field keeps its "w"
+        Binding("w", "doctor", "Why?", show=False, id="why", tooltip="doctor: ranked causes from evidence on every host"),
     ]
 
     steps = _Wizard()

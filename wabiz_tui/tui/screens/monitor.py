@@ -56,6 +56,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         Binding("plus,equals_sign", "interval(1)", "Slower", key_display="+", show=False),
         Binding("minus", "interval(-1)", "Faster", key_display="-", show=False),
         Binding("r", "poll_now", "Poll"),
+        Binding("w", "app.doctor", "Why?", tooltip="doctor on every host: ranked causes from evidence"),
         Binding("p", "pause", "Pause/resume", show=False),
         Binding("b", "toggle_bell", "Bell on/off", show=False),
         *NodeActionKeys.NODE_BINDINGS,
