@@ -7,6 +7,7 @@ import sys
 
 from ..domain.exitcodes import Exit
 from .common import add_profile, add_trust, invalid, journal, load, locked, settings_for, writes_locally
+from .doctor import add_no_doctor, after_failure
 from .output import HeadlessPrinter, fail
 
 #: ``install`` stopped for the registration code (run again with ``--code``).
@@ -33,6 +34,7 @@ def register(sub) -> None:
                       help="register even though another saved cluster profile has the same cc/phone_number "
                            "(only one instance per number: the other cluster is disconnected)")
     add_trust(inst)
+    add_no_doctor(inst)
     writes_locally(inst)
     inst.set_defaults(run=run)
 
@@ -91,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"registration not sent: {wf.duplicate_refused.evidence}. Only one cluster may run a number; "
                   f"add --allow-duplicate-number if the other cluster is retired.")
             return EXIT_DUPLICATE_NUMBER
-        return 0 if ok and wf.last_verdict is not None and wf.last_verdict.healthy else 1
+        if ok and wf.last_verdict is not None and wf.last_verdict.healthy:
+            return 0
+        await after_failure(args, profile, path)
+        return 1
 
     with locked(profile, "install", settings):
         profile = apply_run_state(profile)  # installed or not, as the last run left it

@@ -23,7 +23,7 @@ from .common import local_problems
 from .output import fail
 
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = ("demo", "monitor", "wizard", "install", "preflight", "health_command", "logs", "upgrade", "uninstall", "init",
+COMMANDS = ("demo", "monitor", "wizard", "install", "preflight", "health_command", "doctor", "logs", "upgrade", "uninstall", "init",
             "profiles", "plan", "multiconnect", "lab", "render", "exporter", "completion")
 
 

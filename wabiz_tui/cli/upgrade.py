@@ -7,6 +7,7 @@ import argparse
 
 from ..domain.exitcodes import Exit
 from .common import add_profile, add_trust, journal, load, locked, settings_for, writes_locally
+from .doctor import add_no_doctor, after_failure
 from .output import HeadlessPrinter, fail, secret_from
 
 
@@ -25,6 +26,7 @@ def register(sub) -> None:
     up.add_argument("--no-exit-on-success", action="store_true", help="dbupgrade with EXIT_ON_SUCCESS=FALSE")
     up.add_argument("--media-chown", action="store_true", help="run the 2.29.3 media ownership step when it applies")
     add_trust(up)
+    add_no_doctor(up)
     writes_locally(up)
     up.set_defaults(run=run)
 
@@ -38,6 +40,7 @@ def register(sub) -> None:
     db.add_argument("--force", action="store_true", help="allow an older version")
     db.add_argument("--yes", action="store_true", help="confirm")
     add_trust(db)
+    add_no_doctor(db)
     writes_locally(db)
     db.set_defaults(run=run)
 
@@ -100,5 +103,11 @@ def run(args: argparse.Namespace) -> int:
         finally:
             await wf.close()
 
+    async def go_then_doctor() -> int:
+        code = await go()
+        if code == Exit.FAILED:
+            await after_failure(args, wf.profile, path)
+        return code
+
     with locked(profile, args.command, settings):
-        return asyncio.run(go())
+        return asyncio.run(go_then_doctor())

@@ -26,6 +26,8 @@ class Exit(IntEnum):
     REFUSED = 4
     #: stopped to wait for the operator: the registration code (run again with --code)
     NEEDS_INPUT = 5
+    #: ``doctor`` found at least one cause (0: it found nothing wrong)
+    CAUSES_FOUND = 6
     #: interrupted (Ctrl-C, SIGTERM); a procedure with a journal resumes when run again
     INTERRUPTED = 130
 
@@ -48,5 +50,6 @@ TABLE: tuple[tuple[int, str, str], ...] = (
     (Exit.REFUSED, "refused by a guard", "a confirmation is missing, another process works on the cluster, "
                                          "the number is registered elsewhere, or the profile changed meanwhile"),
     (Exit.NEEDS_INPUT, "needs input", "install stopped for the registration code: run again with --code"),
+    (Exit.CAUSES_FOUND, "causes found", "doctor named at least one cause (0: nothing wrong found)"),
     (Exit.INTERRUPTED, "interrupted", "Ctrl-C or SIGTERM; run the same command again to resume"),
 )

@@ -110,6 +110,8 @@ class Brain(Daemon):
         #: monitoring: host → ports an exporter listens on; (host, port) a firewall drops (``nc`` times out)
         self.listening: dict[str, set[int]] = {}
         self.filtered: set[tuple[str, int]] = set()
+        #: pairs of hosts between which every packet is dropped (``SimulatedCluster.cut``, like ``lab fault cut``)
+        self.cuts: set[frozenset[str]] = set()
         self.registered = False
         self.account: tuple[str, str] | None = None  # (cc, phone_number)
         self.pending: tuple[str, str, str] | None = None  # (cc, phone, code)

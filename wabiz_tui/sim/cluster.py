@@ -20,6 +20,7 @@ from .daemon import ContainerInfo
 from .fs import Sandbox
 from .host import HostContext
 from .mysqlserver import SimMysqlServer
+from .probes import REGISTRY_NAME
 from .pgserver import SimPostgresServer
 from .sshd import SshHost
 from .webapp import WebappApi
@@ -127,6 +128,7 @@ class SimulatedCluster:
                 self._ssh[h.external_hostname] = srv
                 lines.append(known_hosts_line(self.bind, srv.port, host_key))
             self.known_hosts_path.write_text("\n".join(lines) + "\n")
+            self.brain.dns.setdefault(REGISTRY_NAME, "127.0.0.253")
             for engine, server_class in (("MYSQL", SimMysqlServer), ("PGSQL", SimPostgresServer)):
                 db_server = server_class(self.brain.db, self.bind)
                 await db_server.start()
@@ -385,6 +387,11 @@ class SimulatedCluster:
         """A firewall drops connections to that host's ``port``: ``nc -w N`` times out after N seconds."""
         key = (self._host(external_hostname).name, int(port))
         (self.brain.filtered.add if on else self.brain.filtered.discard)(key)
+
+    def cut(self, a: str, b: str, on: bool = True) -> None:
+        """Drop every packet between hosts ``a`` and ``b`` (both directions), as ``lab fault cut A B`` does."""
+        key = frozenset((self._host(a).name, self._host(b).name))
+        (self.brain.cuts.add if on else self.brain.cuts.discard)(key)
 
     def set_certificate_error(self, code: int | None) -> None:
         """``POST /v1/account`` answers certificate error ``code`` (430, 432 or 433, Meta's error table) until None."""

@@ -57,6 +57,10 @@ def _fields(c: Container) -> dict[str, str]:
             f"com.docker.compose.service={c.service},com.docker.compose.project.working_dir={c.env.get('__working_dir', '')}"}
 
 
+def _labels(c: Container) -> dict[str, str]:
+    return dict(kv.partition("=")[::2] for kv in _fields(c)["Labels"].split(","))
+
+
 @program("docker", path="/usr/bin/docker")
 async def docker_program(p: Proc) -> int:
     """The ``docker`` program: the host's daemon fault if any, else :func:`docker_main`."""
@@ -130,7 +134,9 @@ async def docker_main(p: Proc) -> int:
             table = fmt.startswith("table ")
             fmt = fmt[6:] if table else fmt
             fmt = fmt.replace("\\t", "\t").replace("\\n", "\n")
-            rows = [re.sub(r"\{\{\s*\.(\w+)\s*\}\}", lambda m, f=_fields(c): f.get(m.group(1), ""), fmt)
+            # ``{{.Label "name"}}`` is one label's value (docker's ps template function), as compose's own labels
+            rows = [re.sub(r"\{\{\s*\.(\w+)\s*\}\}", lambda m, f=_fields(c): f.get(m.group(1), ""),
+                           re.sub(r'\{\{\s*\.Label\s+"([^"]+)"\s*\}\}', lambda m, c=c: _labels(c).get(m.group(1), ""), fmt))
                     for c in cs]
             if table:
                 hdr = re.sub(r"\{\{\s*\.(\w+)\s*\}\}", lambda m: re.sub(r"(?<!^)([A-Z])", r" \1",

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 from .programs import program
 from .shell import Proc
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .brain import Brain
+
+#: The registry's name (its pull errors, sim/registry.py, say a lookup of it failed when it is unreachable).
+REGISTRY_NAME = "docker.whatsapp.biz"
 #: Free space reported by ``df`` unless a host's ``disk_free_kb`` says otherwise (50 GiB).
 DEFAULT_FREE_KB = 50 * 1024 * 1024
 
@@ -24,8 +30,9 @@ async def _date(p: Proc) -> int:
     fmt = next((a[1:] for a in p.argv[1:] if a.startswith("+")), "%a %b %d %H:%M:%S UTC %Y")
     if fmt == "%s":
         await p.out(f"{int(now)}\n")
-    elif fmt == "%s%N":
-        await p.out(f"{int(now * 1e9)}\n")
+    elif fmt in ("%s%N", "%s.%N"):  # GNU date: %N is the nanoseconds of the second, 9 digits
+        sep = "." if "." in fmt else ""
+        await p.out(f"{int(now)}{sep}{int(now * 1e9) % 1_000_000_000:09d}\n")
     else:
         await p.out(time.strftime(fmt, time.gmtime(now)) + "\n")
     return 0
@@ -52,7 +59,7 @@ async def _getent(p: Proc) -> int:
         return await p.fail("getent: only 'getent hosts NAME' is simulated", 1)
     name = p.argv[2]
     brain = p.shell.host.brain
-    if name in p.shell.host.unresolvable or name not in brain.dns:
+    if name in p.shell.host.unresolvable or name not in brain.dns or (name == REGISTRY_NAME and brain.registry_unreachable):
         return 2  # getent's "key not found"
     await p.out(f"{brain.dns[name]}       {name}\n")
     return 0
@@ -107,24 +114,33 @@ async def _nc_host(p: Proc, target: str, port: int) -> int:
     """``nc [-v] -z -w N HOST PORT`` to a simulated host: OpenBSD netcat's answers for a port that is
     listening (an exporter, a published container port, a taken port), dropped by a firewall (times out
     after N seconds) or closed (refused at once)."""
-    brain = p.shell.host.brain
     verbose = any(a.startswith("-") and "v" in a for a in p.argv[1:])
-    open_ports = set(brain.listening.get(target, ()))
-    for c in brain.on_host(target):
-        if c.running:
-            open_ports.update(c.published_ports)
-    if (target, port) in brain.filtered:
+    state = port_state(p.shell.host.brain, p.shell.host.name, target, port)
+    if state == "filtered":
         await p.shell.host.pause(_wait_seconds(p.argv))
         if verbose:
             await p.err(f"nc: connect to {target} port {port} (tcp) timed out: Operation now in progress\n")
         return 1
-    if port in open_ports:
+    if state == "open":
         if verbose:
             await p.err(f"Connection to {target} {port} port [tcp/*] succeeded!\n")
         return 0
     if verbose:
         await p.err(f"nc: connect to {target} port {port} (tcp) failed: Connection refused\n")
     return 1
+
+
+def port_state(brain: "Brain", source: str, target: str, port: int) -> str:
+    """How a TCP connection from host ``source`` to ``target:port`` ends: ``open`` (an exporter, a published port of a
+    running container, a taken port), ``filtered`` (a firewall drops it: ``set_port_filtered``, or the two hosts are
+    cut apart: ``cut``) or ``closed`` (refused at once)."""
+    if (target, port) in brain.filtered or frozenset((source, target)) in brain.cuts:
+        return "filtered"
+    open_ports = set(brain.listening.get(target, ()))
+    for c in brain.on_host(target):
+        if c.running:
+            open_ports.update(c.published_ports)
+    return "open" if port in open_ports else "closed"
 
 
 async def _mysql_greeting(address: str, port: int) -> str:
@@ -143,3 +159,23 @@ async def _mysql_greeting(address: str, port: int) -> str:
         return ""
     finally:
         writer.close()
+
+
+@program("curl")
+async def _curl(p: Proc) -> int:
+    """``curl -sSI [-H H] [--max-time N] [--cacert F] https://docker.whatsapp.biz/v2/REPO/manifests/TAG``: the
+    registry's answer to a manifest HEAD, from its state (unreachable: curl's exit 6; denied: docker-registry's 401
+    with a Basic challenge, as the lab's ``registry deny`` answers; else 200). Other URLs: could not resolve."""
+    url = next((a for a in p.argv[1:] if a.startswith(("http://", "https://"))), "")
+    brain = p.shell.host.brain
+    hostname = url.split("://", 1)[-1].split("/", 1)[0]
+    if hostname != REGISTRY_NAME or brain.registry_unreachable or hostname in p.shell.host.unresolvable:
+        return await p.fail(f"curl: (6) Could not resolve host: {hostname or '(none)'}", 6)
+    if brain.registry_denied:
+        await p.out("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json; charset=utf-8\r\n"
+                    "Docker-Distribution-Api-Version: registry/2.0\r\n"
+                    f'Www-Authenticate: Basic realm="{REGISTRY_NAME}"\r\n\r\n')
+        return 0
+    await p.out("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.distribution.manifest.v2+json\r\n"
+                "Docker-Distribution-Api-Version: registry/2.0\r\n\r\n")
+    return 0

@@ -14,6 +14,7 @@ import logging
 import asyncssh
 
 from .host import HostContext
+from .probes import REGISTRY_NAME, port_state
 from .shell import ExitShell, Shell
 
 log = logging.getLogger(__name__)
@@ -42,17 +43,33 @@ class _ServerHooks(asyncssh.SSHServer):
         return False
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int):
-        """``direct-tcpip`` (``ssh -L``, asyncssh ``forward_local_port``): the host reaches only the simulated
-        DB, by the name and port it resolves, and only while the DB is reachable; the channel is piped to
-        the real server speaking that engine's protocol on loopback."""
+        """``direct-tcpip`` (``ssh -L``, asyncssh ``forward_local_port``): to the simulated DB, by the name and port
+        it resolves, and only while the DB is reachable, the channel is piped to the real server speaking that
+        engine's protocol on loopback. To another simulated host's port (or the registry's 443) the connection
+        opens when :func:`~.probes.port_state` says ``open`` (then it carries nothing and ends when closed), is
+        refused when ``closed``, and times out (no answer for 30 s, a firewall dropping it) when ``filtered``."""
         host = self.node.host
         db = host.brain.db
-        if dest_host in host.unresolvable or dest_host not in host.brain.dns:
+        if dest_host in host.unresolvable or dest_host not in host.brain.dns or (
+                dest_host == REGISTRY_NAME and host.brain.registry_unreachable):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"{dest_host}: Name or service not known")
+        if dest_host != db.hostname:
+            state = "open" if dest_host == REGISTRY_NAME and dest_port == 443 else \
+                port_state(host.brain, host.name, dest_host, dest_port)
+            if state == "open":
+                return asyncssh.SSHTCPSession()
+            if state == "filtered":
+                return self._dropped(dest_host, dest_port)
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"connect to {dest_host} port {dest_port}: Connection refused")
         real_port = db.server_ports.get(db.engine)
         if not db.reachable or dest_host != db.hostname or dest_port != db.port or not real_port or self.conn is None:
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"connect to {dest_host} port {dest_port}: Connection refused")
         return self.conn.forward_connection(db.server_host, real_port)
+
+    async def _dropped(self, dest_host: str, dest_port: int) -> asyncssh.SSHTCPSession:
+        """A connection a firewall drops: no answer until the client gives up (sshd's own connect timeout)."""
+        await asyncio.sleep(30)
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"connect to {dest_host} port {dest_port}: Connection timed out")
 
 
 class _SandboxSFTP(asyncssh.SFTPServer):

@@ -373,6 +373,12 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             if step is not None:
                 self.finish_step(step, False, str(event.worker.error), "press ctrl+r to retry")
 
+    def action_doctor(self, host: str = "") -> None:
+        """Open doctor on ``host`` ("" = every host): ranked causes with their evidence (``run_action("doctor('h')")``)."""
+        from .screens.doctor import DoctorScreen
+
+        self.push_screen(DoctorScreen(host))
+
     # ---- command palette -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

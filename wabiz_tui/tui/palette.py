@@ -26,6 +26,8 @@ def palette_commands(app: WabizApp) -> Iterator[SystemCommand]:
     yield SystemCommand("Toggle dark/light theme", "Switch theme (ctrl+t)", app.action_toggle_theme)
     yield SystemCommand("Health monitor", "Live GET /v1/health: expected vs actual per node, timeline (F2)",
                         app.action_show_monitor)
+    yield SystemCommand("Doctor: why is it failing?", "Probe every layer of every host read-only; ranked causes with "
+                        "evidence and next action", app.action_doctor)
     yield SystemCommand("Back to the wizard", "The wizard's current step (esc on an operation, F2 on the monitor)",
                         lambda: app.goto_step(app.current))
     yield SystemCommand("Upgrade the cluster", "New WA_API_VERSION: backup, dbupgrade, roles, health, 2.29.3 media "

@@ -1,0 +1,133 @@
+"""doctor against the simulator: the facts come from the simulated hosts' state over real SSH (direct-tcpip to the
+other hosts' published ports and the DB, getent, docker inspect/logs, curl to the registry, df); a healthy cluster
+gives no cause, each injected fault its cause with the host, the evidence line and the next action."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.support import settings_for
+from tests.engine.test_ha_install import Recorder
+from wabiz_tui.domain.doctor import P_CONTAINER, P_TCP
+from wabiz_tui.workflows.doctor import Doctor
+from wabiz_tui.workflows.ha_install import HaInstall
+
+
+async def run_doctor(demo, tmp_path, profile=None, **kw):
+    wf = Doctor(profile or demo.profile, emit=Recorder(), settings=settings_for(demo, tmp_path), window=0.2, **kw)
+    try:
+        report = await wf.run()
+    finally:
+        await wf.close()
+    return report
+
+
+def _secrets(profile):
+    return [s for s in (profile.db.password, profile.webapp.admin_password) if s]
+
+
+async def test_a_healthy_cluster_has_no_cause_and_its_facts_rule_causes_out(installed, tmp_path):
+    report = await run_doctor(installed, tmp_path)
+    assert report.causes == (), [c.title for c in report.causes]
+    ruled = {r.key for r in report.ruled_out}
+    assert {"DB_DOWN", "DB_CREDENTIALS", "HOST_PATH_BLOCKED", "NAME_UNRESOLVED", "REGISTRY", "CONTAINER_DOWN",
+            "DOCKERD_DOWN", "API"} <= ruled
+    states = {f.host: f.get("states") for f in report.facts if f.probe == P_CONTAINER and f.host == "wa-core-1"}
+    assert states["wa-core-1"] == ["running"] * 3  # sampled over the window
+    # Webapp -> Coreapp and Master <-> Coreapp ports were really connected to, from the hosts themselves
+    assert any(f.host == "wa-web-1" and f.get("target") == "wa-core-1" and f.ok for f in report.facts if f.probe == P_TCP)
+    text = json.dumps(report.to_json())
+    assert not [s for s in _secrets(installed.profile) if s in text]
+
+
+@pytest.mark.parametrize("inject, key, host, evidence, action", [
+    (lambda c: c.cut("wa-web-1", "wa-core-1"), "HOST_PATH_BLOCKED", "wa-web-1",
+     "no answer within 3 s", "firewalls"),
+    (lambda c: c.set_database("wa-db.demo.internal", 3306, password="changed-on-the-server"), "DB_CREDENTIALS", "",
+     "Access denied for user", "WA_DB_PASSWORD"),
+    (lambda c: c.set_database("wa-db.demo.internal", 3306, reachable=False), "DB_DOWN", "",
+     "Connection refused", "start the DB server"),
+    (lambda c: c.set_registry_denied(True), "REGISTRY", "wa-web-1", "HTTP/1.1 401 Unauthorized", "docker login"),
+    (lambda c: c.set_unresolvable("wa-master-1", "wa-core-2"), "NAME_UNRESOLVED", "wa-master-1",
+     "getent hosts wa-core-2: not found (exit status 2)", "/etc/hosts"),
+    (lambda c: c.set_docker_fault("wa-core-2", "daemon_down"), "DOCKERD_DOWN", "wa-core-2",
+     "Cannot connect to the Docker daemon", "systemctl start docker"),
+    (lambda c: c.set_disk_free("wa-master-2", 1024), "DISK_FULL", "wa-master-2", "1024 KiB free", "free space"),
+])
+async def test_each_fault_is_named_with_host_evidence_and_next_action(installed, tmp_path, inject, key, host, evidence, action):
+    inject(installed.cluster)
+    report = await run_doctor(installed, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == key, [(c.key, c.title) for c in report.causes]
+    assert not host or host in top.hosts or host in top.title
+    assert any(evidence in f.line for f in top.evidence), [f.line for f in top.evidence]
+    assert action in top.next_action
+    assert top.source
+    assert not [s for s in _secrets(installed.profile) if s in json.dumps(report.to_json())]
+
+
+async def test_a_crash_looping_coreapp_is_named_by_its_log_words(demo, tmp_path):
+    """The Coreapp on wa-core-2 exits 1 at each start with the DB words (Docker restarts it): the cause is named by the
+    catalogue from its log, with its state sampled over the window as evidence."""
+    demo.cluster.set_start_fault("wa-core-2", "wacore", ["E 2026-12-05 06:00:00 UTC 140 db.cpp:88] Unable to connect to database"])
+    wf = HaInstall(demo.profile, emit=Recorder(), settings=settings_for(demo, tmp_path))
+    try:
+        for n in range(1, 6):
+            assert await wf.run_step(n)
+    finally:
+        await wf.close()
+    await asyncio.sleep(0.3)
+    report = await run_doctor(demo, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == "CONTAINER_DOWN_WITH_WORDS", [c.key for c in report.causes]
+    assert top.title.startswith("wacore on wa-core-2 is restarting") and "the database does not answer" in top.title
+    assert any("Unable to connect to database" in f.line for f in top.evidence)
+
+
+async def test_one_host_only(installed, tmp_path):
+    report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
+    assert {f.host for f in report.facts} == {"wa-core-1"}
+
+
+async def test_doctor_command_text_json_exit_codes_and_no_secret(installed):
+    from tests.engine.test_ops_cli import cli
+    profile = str(installed.profile_path)
+    code, out, err = await cli("doctor", profile)
+    assert code == 0, out + err
+    assert "nothing wrong found" in out and "cause(s) ruled out by the facts (--verbose shows them)" in out
+    installed.cluster.set_database("wa-db.demo.internal", 3306, password="changed-on-the-server")
+    code, out, err = await cli("doctor", profile)
+    assert code == 6, out + err
+    lines = out.splitlines()
+    first = next(i for i, l in enumerate(lines) if l.startswith("1. "))
+    assert lines[first].startswith("1. [high] the database refuses db.env's credentials")
+    assert "evidence: wa-" in lines[first + 1] and "Access denied for user" in lines[first + 2]
+    assert any(l.strip().startswith("next: check WA_DB_USERNAME and WA_DB_PASSWORD") for l in lines)
+    code, out, err = await cli("doctor", profile, "--json", "--host", "wa-core-1", "--verbose")
+    assert code == 6
+    data = json.loads(out)
+    assert set(data) == {"profile", "causes", "ruled_out", "unknown", "facts"}
+    cause = data["causes"][0]
+    assert cause["key"] == "DB_CREDENTIALS" and cause["confidence"] == "high" and cause["next_action"] and cause["source"]
+    assert {"probe", "host", "command", "line", "state", "data"} <= set(cause["evidence"][0])
+    assert {f["host"] for f in cause["evidence"]} == {"wa-core-1"}
+    secrets = _secrets(installed.profile)
+    assert secrets and not [s for s in secrets if s in out + err]
+    code, _, err = await cli("doctor", profile, "--host", "nope")
+    assert code == 2 and "--host nope: not a host of the profile" in err
+
+
+async def test_a_failed_headless_install_runs_doctor_unless_told_not_to(demo):
+    from tests.engine.test_ops_cli import cli
+    demo.cluster.set_docker_fault("wa-core-2", "daemon_down")
+    code, out, err = await cli("install", str(demo.profile_path), "--yes", "--skip-preflight")
+    assert code == 1, out + err
+    after = out[out.index("looking for the cause"):]
+    assert "[high] the Docker daemon is not running on wa-core-2" in after
+    assert "next: start it on wa-core-2" in after
+    code, out, err = await cli("install", str(demo.profile_path), "--yes", "--skip-preflight", "--no-doctor")
+    assert code == 1 and "looking for the cause" not in out
+    assert f"to find the cause: wabiz-tui doctor {demo.profile_path}" in out

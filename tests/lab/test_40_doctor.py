@@ -1,0 +1,80 @@
+"""``doctor`` on real parts (issue 16 item 1): a cluster installed on the lab, one real fault injected at a time
+(iptables cut between two hosts, the DB user's password changed, MariaDB stopped, the registry demanding a login,
+a name removed from dnsmasq, the shared media tmpfs full or read-only, a host's dockerd stopped), and doctor names
+the cause, the host, the evidence line the real program printed, and the next action. A healthy lab: no cause."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.lab.conftest import cli
+from tests.lab.test_10_cluster import profile_copy
+from wabiz_tui.domain.exitcodes import Exit
+from wabiz_tui.lab import faults, services
+
+
+@pytest.fixture(scope="module")
+def installed(lab, tmp_path_factory):
+    """The lab's profile installed (registered, healthy); uninstalled and the cluster DB reset at the end."""
+    profile = profile_copy(lab, tmp_path_factory.mktemp("doctor"))
+    cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
+    services.reset_cluster_databases(lab.paths, "mysql")
+    out = cli("install", str(profile), "--yes", "--code", lab.code)
+    assert out.returncode == 0, out.stdout[-3000:]
+    yield profile
+    cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
+    services.reset_cluster_databases(lab.paths, "mysql")
+
+
+@pytest.fixture
+def cleared(lab, installed):
+    yield installed
+    faults.clear(lab.paths)
+
+
+def doctor(profile, *args: str) -> tuple[int, dict]:
+    out = cli("doctor", str(profile), "--json", *args, timeout=300)
+    assert out.stdout.strip().startswith("{"), out.stdout[-2000:] + out.stderr[-2000:]
+    return out.returncode, json.loads(out.stdout)
+
+
+def test_a_healthy_lab_cluster_has_no_cause(lab, cleared):
+    code, report = doctor(cleared)
+    assert report["causes"] == [], [(c["key"], c["title"], c["evidence"][0]["line"]) for c in report["causes"]]
+    assert code == Exit.OK
+    ruled = {r["key"] for r in report["ruled_out"]}
+    assert {"DB_DOWN", "DB_CREDENTIALS", "HOST_PATH_BLOCKED", "REGISTRY", "CONTAINER_DOWN", "DOCKERD_DOWN"} <= ruled
+
+
+FAULTS = [
+    # (inject, cause key, host named, evidence fragment, next action fragment)
+    (lambda p: faults.cut(p, "wa-web-1", "wa-core-1"), "HOST_PATH_BLOCKED", "wa-core-1", "no answer within 3 s", "firewalls"),
+    (lambda p: faults.db(p, "password"), "DB_CREDENTIALS", "", "Access denied for user 'waent'", "WA_DB_PASSWORD"),
+    (lambda p: faults.db(p, "down"), "DB_DOWN", "", "Connection refused", "start the DB server"),
+    (lambda p: faults.registry(p, "deny"), "REGISTRY", "wa-web-1", "401 Unauthorized", "docker login"),
+    (lambda p: faults.remove_dns_name(p, "wa-master-2"), "NAME_UNRESOLVED", "wa-master-2",
+     "getent hosts wa-master-2: not found (exit status 2)", "DNS zone"),
+    (lambda p: faults.media(p, "full"), "DISK_FULL", "wa-core-1", "/mnt/wamedia", "free space"),
+    (lambda p: faults.media(p, "readonly"), "MEDIA", "wa-web-1", "ro", "read-write"),
+    (lambda p: faults.stop_dockerd(p, "wa-core-2"), "DOCKERD_DOWN", "wa-core-2", "Cannot connect to the Docker daemon",
+     "start it"),
+]
+
+
+@pytest.mark.parametrize("inject, key, host, evidence, action", FAULTS, ids=[f[1] for f in FAULTS])
+def test_doctor_names_each_real_fault(lab, cleared, inject, key, host, evidence, action):
+    inject(lab.paths)
+    code, report = doctor(cleared)
+    assert code == Exit.CAUSES_FOUND
+    causes = report["causes"]
+    mine = [c for c in causes if c["key"] == key]
+    assert mine, [(c["key"], c["title"]) for c in causes]
+    cause = mine[0]
+    assert causes.index(cause) == 0 or all(c["confidence"] != "high" for c in causes[:causes.index(cause)]), \
+        [(c["key"], c["title"]) for c in causes]
+    assert not host or host in cause["hosts"] or host in cause["title"] or host in json.dumps(cause["evidence"]), cause
+    assert any(evidence in f["line"] for f in cause["evidence"]), [f["line"] for f in cause["evidence"]]
+    assert action in cause["next_action"]
+    assert services.DB_PASSWORD not in json.dumps(report)

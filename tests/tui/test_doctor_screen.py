@@ -1,0 +1,34 @@
+"""The doctor screen against the real simulator: opened by the app action other screens call with a host, it lists
+the causes found and shows the selected cause's evidence and next action; no secret on screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from wabiz_tui.tui.app import WabizApp
+from wabiz_tui.tui.screens.doctor import DoctorScreen
+from . import pilot_wait
+
+pytestmark = pytest.mark.slow
+
+
+async def test_doctor_for_one_host_names_the_db_credentials(installed_demo, tmp_path):
+    session = installed_demo
+    session.cluster.set_database("wa-db.demo.internal", 3306, password="changed-on-the-server")
+    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.run_action("doctor('wa-core-1')")
+        await pilot_wait.until(pilot, lambda: isinstance(app.screen, DoctorScreen) and app.screen.report is not None,
+                               "the doctor report", 60)
+        screen = app.screen
+        assert {f.host for f in screen.report.facts if f.host} == {"wa-core-1"}
+        status = str(screen.query_one("#doctor-status").render())
+        assert "cause(s) from" in status
+        evidence = str(screen.query_one("#doctor-evidence").render())
+        assert "the database refuses db.env's credentials" in evidence
+        assert "wa-core-1: mysql login" in evidence and "Access denied for user" in evidence
+        assert "next: check WA_DB_USERNAME and WA_DB_PASSWORD" in evidence
+        assert session.profile.db.password not in evidence
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DoctorScreen)

@@ -1,0 +1,122 @@
+"""``wabiz-tui doctor PROFILE [--json] [--host H] [--verbose]``: explain a failure from evidence gathered on every
+layer of every host (``workflows.doctor``), changing nothing. Exit 0 when nothing wrong was found, 6
+(``Exit.CAUSES_FOUND``) when causes were named, 2 bad input, 3 when nothing could be probed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..domain.exitcodes import Exit
+from .common import add_profile, add_trust, invalid, load, settings_for
+from .output import fail
+
+#: Evidence facts shown per cause (the rest are counted; --verbose or --json shows all).
+SHOWN_EVIDENCE = 4
+
+
+def register(sub) -> None:
+    """Declare ``doctor``."""
+    doc = sub.add_parser("doctor", help="explain a failure: evidence from every layer, ranked causes, next actions",
+                         description="Probe every host in parallel (containers and their logs, compose config, names, "
+                                     "ports between hosts, the DB login with db.env's values, registry, disk, media, "
+                                     "clocks) and the API, read-only, each probe within a time limit; print the causes "
+                                     "found, ranked, each with its evidence (host, command, output line) and the next "
+                                     "action. Exit 0 nothing wrong found, 6 causes found, 2 bad input, 3 cannot check.")
+    add_profile(doc)
+    add_trust(doc)
+    doc.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    doc.add_argument("--host", action="append", default=[], metavar="H",
+                     help="probe only this host (EXTERNAL_HOSTNAME; repeatable); the DB and the API are still checked")
+    doc.add_argument("--verbose", "-v", action="store_true",
+                     help="also show every evidence line, what ruled causes out, and the probes that could not run")
+    doc.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``doctor`` command."""
+    import asyncio
+
+    profile, path = load(args.profile)
+    if invalid(profile):
+        return Exit.BAD_INPUT
+    known = [h.external_hostname for h in profile.hosts]
+    unknown = [h for h in args.host if h not in known]
+    if unknown:
+        return fail(f"--host {unknown[0]}: not a host of the profile (hosts: {', '.join(known)})")
+    try:
+        return asyncio.run(diagnose(args, profile, path))
+    except KeyboardInterrupt:
+        return Exit.INTERRUPTED
+
+
+async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading: str = "") -> int:
+    """Run doctor on ``profile`` and print its report (``args``: ``json``, ``host``, ``verbose`` and the trust
+    flag); returns the exit code. Also used after a failed headless step (``install``/``upgrade``)."""
+    from .output import HeadlessPrinter
+    from ..workflows.doctor import Doctor
+
+    wf = Doctor(profile, emit=HeadlessPrinter(verbose=False), settings=settings_for(args, profile, path),
+                hosts=tuple(getattr(args, "host", ()) or ()))
+    try:
+        report = await wf.run()
+    finally:
+        await wf.close()
+    if not report.facts:
+        return fail("doctor could not probe anything", Exit.CANNOT_CHECK)
+    if getattr(args, "json", False):
+        print(json.dumps({"profile": profile.name, **report.to_json()}, indent=2))
+    else:
+        print_report(profile.name, report, verbose=getattr(args, "verbose", False), heading=heading)
+    return Exit.CAUSES_FOUND if report.causes else Exit.OK
+
+
+def print_report(name: str, report: Any, *, verbose: bool = False, heading: str = "") -> None:
+    """The report in words: each cause (confidence, title, evidence, next action, rule and source), then the
+    ruled-out rules and the probes that could not run, folded to a count unless ``verbose``."""
+    hosts = len({f.host for f in report.facts if f.host})
+    print(heading or f"doctor {name}: {len(report.causes) or 'no'} cause(s) found from {len(report.facts)} facts "
+                     f"on {hosts} host(s)")
+    for n, cause in enumerate(report.causes, 1):
+        print(f"\n{n}. [{cause.confidence}] {cause.title}")
+        shown = cause.evidence if verbose else cause.evidence[:SHOWN_EVIDENCE]
+        for f in shown:
+            print(f"   evidence: {f.host or 'this machine'}: {f.command}")
+            print(f"             -> {f.line}")
+        if len(cause.evidence) > len(shown):
+            print(f"   (+{len(cause.evidence) - len(shown)} more evidence line(s): --verbose)")
+        print(f"   next: {cause.next_action}")
+        also = f"; explains {', '.join(cause.also)}" if cause.also else ""
+        print(f"   rule: {cause.key} (source: {cause.source}{also})")
+    if not report.causes:
+        print("nothing wrong found")
+    if verbose:
+        for r in report.ruled_out:
+            print(f"\nruled out {r.key}: {r.note}")
+            for f in r.evidence[:3]:
+                print(f"   {f.host or 'this machine'}: {f.command} -> {f.line}")
+        for f in report.unknown:
+            print(f"\nnot probed: {f.host or 'this machine'}: {f.command}: {f.line} ({f.get('why', '')})")
+    else:
+        folded = f"\n{len(report.ruled_out)} cause(s) ruled out by the facts"
+        if report.unknown:
+            folded += f", {len(report.unknown)} probe(s) could not run"
+        print(folded + " (--verbose shows them)")
+
+
+def add_no_doctor(parser: argparse.ArgumentParser) -> None:
+    """``--no-doctor``, for the headless procedures that run doctor after a failed step."""
+    parser.add_argument("--no-doctor", action="store_true",
+                        help="after a failed step, do not run doctor (it probes every host read-only, within seconds)")
+
+
+async def after_failure(args: argparse.Namespace, profile: Any, path: Any) -> None:
+    """After a failed headless step: run doctor on the cluster and print its causes (``--no-doctor``: only say how)."""
+    if getattr(args, "no_doctor", False):
+        print(f"to find the cause: wabiz-tui doctor {args.profile}")
+        return
+    print(f"\nlooking for the cause (wabiz-tui doctor {args.profile}; --no-doctor skips this)…", flush=True)
+    view = argparse.Namespace(json=False, host=[], verbose=False, trust_new_host_keys=False)
+    await diagnose(view, profile, path)

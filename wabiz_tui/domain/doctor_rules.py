@@ -1,0 +1,342 @@
+"""The rule table of ``doctor`` (:data:`RULES`): one row per cause, each a function over all the facts and the
+source of the rule. How to add one: the docstring of :mod:`.doctor`.
+
+Rows are grouped by layer, most fundamental first (the host, Docker, the network, the DB, names, registry, disk and
+media, clocks, the containers and their logs, the API): the order breaks ties between equal confidences.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Iterator
+
+from .doctor import (HIGH, LOW, MEDIUM, P_API, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
+                     P_DOCKER, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
+from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
+
+Outcome = Iterator[Found | Clear]
+_OBS = "observed on the lab here (real OpenSSH, dockerd 20.10, docker-compose 1.29.2, MariaDB)"
+
+
+def _hosts(facts: Iterable[Fact]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.host for f in facts if f.host))
+
+
+def _names(hosts: Iterable[str]) -> str:
+    return ", ".join(hosts)
+
+
+# --- hosts and Docker ------------------------------------------------------------------------------------
+def host_unreachable(facts: Facts) -> Outcome:
+    for f in facts.bad(P_SSH):
+        yield Found(f"{f.host} cannot be reached over SSH", (f,),
+                    f"check that {f.host} is up and its sshd answers (ssh to it by hand), then run doctor again",
+                    HIGH, (f.host,))
+    ok = facts.good(P_SSH)
+    if ok and not facts.bad(P_SSH):
+        yield Clear(f"SSH works to every host ({len(ok)})", tuple(ok))
+
+
+def dockerd_down(facts: Facts) -> Outcome:
+    for f in facts.bad(P_DOCKER, daemon="down"):
+        yield Found(f"the Docker daemon is not running on {f.host}", (f,),
+                    f"start it on {f.host} (sudo systemctl start docker), then check its containers came back "
+                    "(wabiz-tui health)", HIGH, (f.host,))
+    ok = facts.good(P_DOCKER)
+    if ok and not facts.bad(P_DOCKER, daemon="down"):
+        yield Clear(f"Docker answers on every host probed ({len(ok)})", tuple(ok))
+
+
+def docker_denied(facts: Facts) -> Outcome:
+    for f in facts.bad(P_DOCKER, daemon="denied"):
+        yield Found(f"the SSH user may not use Docker on {f.host}", (f,),
+                    "add the user to the docker group (then log in again), or set the host's ssh.docker_sudo",
+                    HIGH, (f.host,))
+
+
+# --- network ----------------------------------------------------------------------------------------------
+def db_down(facts: Facts) -> Outcome:
+    tried = facts.where(P_TCP, what="db")
+    bad = [f for f in tried if f.ok is False]
+    if bad and len(bad) == len([f for f in tried if f.ok is not None]):
+        target = f"{bad[0].get('target')}:{bad[0].get('port')}"
+        yield Found(f"the database {target} does not answer from any host ({len(bad)} tried)", tuple(bad),
+                    f"start the DB server or check it listens on {target} (bind-address, port), and firewalls in front of it",
+                    HIGH if len(bad) > 1 else MEDIUM, ())
+    elif tried and not bad:
+        yield Clear(f"the DB port answers from every host ({len(tried)})", tuple(tried))
+
+
+def db_path_blocked(facts: Facts) -> Outcome:
+    tried = facts.where(P_TCP, what="db")
+    bad, good = [f for f in tried if f.ok is False], [f for f in tried if f.ok is True]
+    if bad and good:
+        for f in bad:
+            yield Found(f"the network path from {f.host} to the database {f.get('target')}:{f.get('port')} is blocked "
+                        f"(it answers from {good[0].host})", (f, good[0]),
+                        f"check firewalls and routes between {f.host} and {f.get('target')} (iptables, security groups)",
+                        HIGH, (f.host,))
+
+
+def _by_target(facts: Facts) -> dict[tuple[str, int], list[Fact]]:
+    groups: dict[tuple[str, int], list[Fact]] = defaultdict(list)
+    for f in facts.where(P_TCP):
+        if f.get("what") in ("webapp", "master", "coreapp") and f.ok is not None:
+            groups[(str(f.get("target")), int(f.get("port", 0)))].append(f)
+    return groups
+
+
+def host_path_blocked(facts: Facts) -> Outcome:
+    """Two hosts whose probes between them all fail (each way that was probed) while a third host reaches the
+    target's ports: the path between the two. One cause per pair, the evidence from both directions."""
+    per_pair: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    reached: dict[str, list[Fact]] = defaultdict(list)
+    for (target, _), group in _by_target(facts).items():
+        for f in group:
+            per_pair[(f.host, target)].append(f)
+            if f.ok:
+                reached[target].append(f)
+    cut: dict[frozenset[str], list[tuple[Fact, Fact]]] = defaultdict(list)
+    for (source, target), group in per_pair.items():
+        witness = [w for w in reached[target] if w.host != source]
+        if group and all(f.ok is False for f in group) and witness:
+            cut[frozenset((source, target))].append((group[0], witness[0]))
+    for pair, shown in cut.items():
+        reverse = {(f.host, str(f.get("target"))) for f, _ in shown}
+        if any(per_pair.get((b, a)) and (b, a) not in reverse for a, b in reverse):
+            continue  # the other way works: not a path cut (a port-level filter, left to NOTHING_LISTENS)
+        source, target = shown[0][0].host, str(shown[0][0].get("target"))
+        evidence = tuple(f for f, _ in shown) + (shown[0][1],)
+        yield Found(f"the network path between {source} and {target} is blocked ({target}'s ports answer from "
+                    f"{shown[0][1].host}, not from {source})", evidence,
+                    f"check firewalls and routes between {source} and {target} (iptables, security groups); the "
+                    "cluster needs Webapp -> Master/Coreapp and Master <-> Coreapp ports open", HIGH, tuple(sorted(pair)))
+    ok = [f for g in per_pair.values() for f in g if f.ok]
+    if ok and not cut:
+        yield Clear(f"every cluster port probed answers between the hosts ({len(ok)} probes)", tuple(ok[:6]))
+
+
+def nothing_listens(facts: Facts) -> Outcome:
+    for (target, port), group in _by_target(facts).items():
+        if len(group) > 1 and all(f.ok is False for f in group):
+            refused = [f for f in group if not f.get("timeout")]
+            yield Found(f"nothing answers on {target}:{port} ({group[0].get('what')}) from any host",
+                        tuple(refused[:1] or group[:1]) + tuple(group[1:2]),
+                        f"check the {group[0].get('what')} container on {target} (docker ps -a; its logs)",
+                        MEDIUM, (target,))
+
+
+# --- the database -----------------------------------------------------------------------------------------
+def db_credentials(facts: Facts) -> Outcome:
+    refused, good = facts.bad(P_DB_LOGIN, refused=True), facts.good(P_DB_LOGIN)
+    if refused and not good:
+        user = refused[0].get("user")
+        yield Found(f"the database refuses db.env's credentials (WA_DB_USERNAME={user}) from every host that reached it",
+                    tuple(refused), "check WA_DB_USERNAME and WA_DB_PASSWORD (db.username/db.password in the profile) "
+                                    "against the DB server's account, then restart the containers", HIGH, ())
+    elif refused:
+        for f in refused:
+            yield Found(f"the database refuses WA_DB_USERNAME={f.get('user')} from {f.host} (accepted from {good[0].host})",
+                        (f, good[0]), f"allow the user from {f.host}'s address on the DB server ('user'@'host' grants)",
+                        HIGH, (f.host,))
+    elif good:
+        yield Clear(f"db.env's credentials are accepted ({_names(_hosts(good))})", tuple(good))
+
+
+# --- names ------------------------------------------------------------------------------------------------
+def name_unresolved(facts: Facts) -> Outcome:
+    groups: dict[str, list[Fact]] = defaultdict(list)
+    for f in facts.where(P_DNS):
+        if f.ok is not None:
+            groups[str(f.get("name"))].append(f)
+    for name, group in groups.items():
+        bad = [f for f in group if f.ok is False]
+        if not bad:
+            continue
+        # a host knows its own name from its /etc/hosts: that proves nothing about the DNS (observed on the lab)
+        others = [f for f in group if f.host != name]
+        if len(bad) == len(others) and len(others) > 1:
+            but = " but itself" if len(others) < len(group) else ""
+            yield Found(f"{name} does not resolve on any host{but} ({len(others)} asked)", tuple(f for f in bad if f.host != name),
+                        f"add {name} to the DNS zone (or every host's /etc/hosts); EXTERNAL_HOSTNAME and WA_DB_HOSTNAME "
+                        "must resolve everywhere", HIGH, _hosts(bad))
+        else:
+            for f in bad:
+                yield Found(f"{f.host} cannot resolve {name}", (f,),
+                            f"fix {f.host}'s resolver (/etc/resolv.conf) or add {name} to its /etc/hosts", HIGH, (f.host,))
+    good = facts.good(P_DNS)
+    if good and not facts.bad(P_DNS):
+        yield Clear(f"every name resolves on every host ({len(good)} lookups)", tuple(good[:6]))
+
+
+def container_name_unresolved(facts: Facts) -> Outcome:
+    for f in facts.bad(P_DNS_CONTAINER):
+        on_host = facts.good(P_DNS, host=f.host, name=f.get("name"))
+        if on_host:
+            yield Found(f"the {f.get('service')} container on {f.host} cannot resolve {f.get('name')} although the host can",
+                        (f, on_host[0]), "check the container's DNS (docker network, --dns, the embedded resolver "
+                                         "127.0.0.11) and restart it", MEDIUM, (f.host,))
+
+
+# --- registry, disk, media, clocks -------------------------------------------------------------------------
+_REGISTRY_WORDS = {401: ("demands credentials (HTTP 401)", "docker login docker.whatsapp.biz on the host, or let a proxy "
+                                                            "in front of it pass the host through"),
+                   403: ("forbids this host (HTTP 403)", "ask who runs the proxy/registry to allow the host, or load "
+                                                          "the image with docker load"),
+                   404: ("does not have the image (HTTP 404)", "check WA_API_VERSION names an existing version")}
+
+
+def registry(facts: Facts) -> Outcome:
+    bad = facts.bad(P_REGISTRY)
+    by_code: dict[int, list[Fact]] = defaultdict(list)
+    for f in bad:
+        by_code[int(f.get("code", 0))].append(f)
+    for code, group in by_code.items():
+        what, action = _REGISTRY_WORDS.get(code, ("cannot be reached", "check the host's route, proxy and DNS to "
+                                                                       "docker.whatsapp.biz:443, or load the image with docker load"))
+        yield Found(f"the registry {what} from {_names(_hosts(group))}", tuple(group), action,
+                    HIGH, _hosts(group))
+    good = facts.good(P_REGISTRY)
+    if good and not bad:
+        yield Clear(f"the registry serves the image to every host ({len(good)})", tuple(good))
+
+
+def disk_full(facts: Facts) -> Outcome:
+    for f in facts.bad(P_DISK):
+        what = "inodes" if int(f.get("iuse_pct", 0)) >= 100 else "space"
+        yield Found(f"{f.get('path')} on {f.host} is out of {what} ({f.line})", (f,),
+                    f"free {what} on {f.host} under {f.get('path')} (docker system prune for Docker's root; old media "
+                    "files for the media path)", HIGH, (f.host,))
+    good = facts.good(P_DISK)
+    if good and not facts.bad(P_DISK):
+        yield Clear(f"disk space and inodes are fine ({len(good)} paths)", tuple(good[:6]))
+
+
+def media_unwritable(facts: Facts) -> Outcome:
+    for f in facts.bad(P_MEDIA):
+        if not f.get("exists", True):
+            yield Found(f"the media path {f.get('path')} does not exist on {f.host}", (f,),
+                        f"mount the shared media volume at {f.get('path')} on {f.host}", HIGH, (f.host,))
+        elif f.get("readonly"):
+            yield Found(f"the media path {f.get('path')} is mounted read-only on {f.host}", (f,),
+                        "remount the media volume read-write (check the NFS export and the mount options)", HIGH, (f.host,))
+        elif not f.get("writable", True):
+            yield Found(f"the media path {f.get('path')} is not writable on {f.host} (owner {f.get('owner')}, "
+                        f"mode {f.get('mode')})", (f,), "chmod -R 755 the media path and give it to the containers' user",
+                        MEDIUM, (f.host,))
+        else:
+            yield Found(f"the media path {f.get('path')} on {f.host} has mode {f.get('mode')}, not 755", (f,),
+                        f"chmod -R 755 {f.get('path')}", LOW, (f.host,))
+
+
+def clock_skew(facts: Facts) -> Outcome:
+    for f in facts.where(P_CLOCK):
+        skew = f.get("skew_s")
+        if skew is None:
+            continue
+        if abs(float(skew)) >= CLOCK_WARN_S:
+            yield Found(f"{f.host}'s clock is {float(skew):+.1f} s off", (f,), f"enable NTP on {f.host} (timedatectl set-ntp true)",
+                        HIGH if abs(float(skew)) >= CLOCK_FAIL_S else LOW, (f.host,))
+
+
+# --- containers and their logs -----------------------------------------------------------------------------
+def _words(facts: Facts, f: Fact) -> list[Fact]:
+    return [w for w in facts.where(P_LOGS, host=f.host, service=f.get("service")) if w.get("severity") == "error"]
+
+
+def container_oom(facts: Facts) -> Outcome:
+    for f in facts.where(P_CONTAINER, oom=True):
+        yield Found(f"{f.get('service')} on {f.host} was killed for lack of memory (OOMKilled)", (f,),
+                    f"give {f.host} more memory or lower the container's load; check dmesg for the OOM killer",
+                    HIGH, (f.host,))
+
+
+def container_down_with_words(facts: Facts) -> Outcome:
+    """A container not running steadily whose log holds catalogued error words: the words name the cause."""
+    for f in facts.bad(P_CONTAINER):
+        if f.get("oom") or f.get("missing"):
+            continue
+        for w in _words(facts, f)[:1]:
+            yield Found(f"{f.get('service')} on {f.host} is {f.line}: {w.get('title')}", (f, w),
+                        str(w.get("next_action")), HIGH, (f.host,))
+
+
+def container_down(facts: Facts) -> Outcome:
+    for f in facts.bad(P_CONTAINER):
+        if f.get("oom") or _words(facts, f):
+            continue
+        yield Found(f"{f.get('service')} on {f.host} is {f.line}", (f,),
+                    f"read its log: docker-compose logs --tail 100 {f.get('service')} on {f.host}",
+                    MEDIUM, (f.host,))
+    good = facts.good(P_CONTAINER)
+    if good and not facts.bad(P_CONTAINER):
+        yield Clear(f"every planned container runs steadily ({len(good)})", tuple(good))
+
+
+def log_words(facts: Facts) -> Outcome:
+    """Catalogued error words in the log of a container that runs (a running container's own complaint)."""
+    for w in facts.where(P_LOGS):
+        if w.get("severity") != "error" or facts.bad(P_CONTAINER, host=w.host, service=w.get("service")):
+            continue
+        yield Found(f"{w.get('service')} on {w.host} logs: {w.get('title')}", (w,), str(w.get("next_action")),
+                    LOW, (w.host,))
+
+
+# --- the API ----------------------------------------------------------------------------------------------
+def api(facts: Facts) -> Outcome:
+    for f in facts.bad(P_API):
+        yield Found(f"the Webapp API: {f.get('title') or f.line}", (f,), str(f.get("next_action") or "see the line above"),
+                    LOW, ())
+    good = facts.good(P_API)
+    if good and not facts.bad(P_API):
+        yield Clear("the Webapp API answers (login and health)", tuple(good))
+
+
+def probe_timeouts(facts: Facts) -> Outcome:
+    timed = [f for f in facts.all if f.ok is None and f.get("timeout")]
+    for host in _hosts(timed):
+        mine = [f for f in timed if f.host == host]
+        yield Found(f"{len(mine)} probe(s) on {host} did not answer in time ({mine[0].command})", tuple(mine[:3]),
+                    f"check {host}'s load and its Docker daemon (a wedged dockerd makes docker commands hang)",
+                    LOW, (host,))
+
+
+_DB_WORDS = frozenset({"DB_UNREACHABLE", "DB_AUTH_FAILED", "DB_HOST_UNRESOLVABLE"})
+_CONTAINER = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS", "API"})
+
+#: The rule table (see :mod:`.doctor` for how to add a row).
+RULES: tuple[Rule, ...] = (
+    Rule("HOST_UNREACHABLE", "SSH to every host", "design.md §10; " + _OBS, host_unreachable,
+         frozenset({"NOTHING_LISTENS", "HOST_PATH_BLOCKED", "API", "PROBE_TIMEOUT"})),
+    Rule("DOCKERD_DOWN", "Docker daemon on every host", "field case R14; lab fault `dockerd` (" + _OBS + ")", dockerd_down,
+         _CONTAINER | {"PROBE_TIMEOUT"}),
+    Rule("DOCKER_DENIED", "Docker socket permission", "field case R14", docker_denied, _CONTAINER),
+    Rule("DB_DOWN", "the DB answers", "field cases R02/R05 family; lab fault `db down` (" + _OBS + ")", db_down,
+         _CONTAINER | _DB_WORDS | {"DB_CREDENTIALS"}),
+    Rule("DB_PATH_BLOCKED", "the network path to the DB", "lab fault `cut HOST db` (" + _OBS + ")", db_path_blocked,
+         _CONTAINER | _DB_WORDS),
+    Rule("HOST_PATH_BLOCKED", "the network paths between hosts", "seed: Webapp -> Coreapp/Master ports, Master <-> "
+         "Coreapp; lab fault `cut A B` (" + _OBS + ")", host_path_blocked, frozenset({"NOTHING_LISTENS", "API"})),
+    Rule("NOTHING_LISTENS", "cluster ports answer", "seed (published ports 9090, 6250-6253, 6254-6257)", nothing_listens,
+         frozenset({"API"})),
+    Rule("DB_CREDENTIALS", "db.env's DB credentials", "field case R05; lab fault `db password` (" + _OBS + ")",
+         db_credentials, _CONTAINER | {"DB_AUTH_FAILED"}),
+    Rule("NAME_UNRESOLVED", "name resolution on the hosts", "field case R02; lab fault `dns NAME` (" + _OBS + ")",
+         name_unresolved, frozenset({"DB_HOST_UNRESOLVABLE", "CONTAINER_NAME_UNRESOLVED", "REGISTRY", "NOTHING_LISTENS"})),
+    Rule("CONTAINER_NAME_UNRESOLVED", "name resolution inside containers", "field case R02", container_name_unresolved,
+         frozenset({"DB_HOST_UNRESOLVABLE"})),
+    Rule("REGISTRY", "the registry serves the image", "lab faults `registry down|deny|forbid` (" + _OBS + ")", registry),
+    Rule("DISK_FULL", "disk space and inodes", "seed (sizing); lab fault `media full` (" + _OBS + ")", disk_full,
+         _CONTAINER),
+    Rule("MEDIA", "the media path", "seed step 4 (mode 755, shared); lab fault `media readonly` (" + _OBS + ")",
+         media_unwritable, _CONTAINER),
+    Rule("CLOCK_SKEW", "clocks agree", "preflight thresholds (domain.preflight CLOCK_WARN_S/CLOCK_FAIL_S)", clock_skew),
+    Rule("CONTAINER_OOM", "containers killed for memory", "docker inspect State.OOMKilled", container_oom, _CONTAINER),
+    Rule("CONTAINER_DOWN_WITH_WORDS", "containers and their log words", "the diagnosis catalogue (cases/field-cases.md)",
+         container_down_with_words, frozenset({"NOTHING_LISTENS", "API", "LOG_WORDS"})),
+    Rule("CONTAINER_DOWN", "containers run steadily", "domain.crashloop (" + _OBS + ")", container_down,
+         frozenset({"NOTHING_LISTENS", "API"})),
+    Rule("LOG_WORDS", "catalogued words in running containers' logs", "the diagnosis catalogue", log_words),
+    Rule("API", "the Webapp API", "reference/wa-onprem-api.md §3 (error envelope)", api),
+    Rule("PROBE_TIMEOUT", "probes answer in time", "design.md §10 (a probe that times out is a fact)", probe_timeouts),
+)
