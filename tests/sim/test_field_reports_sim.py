@@ -11,6 +11,8 @@ from sim_helpers import compose_cmd, connect, upload
 from tests.support import SPEED, settings_for
 from wabiz_tui.demo import start_demo
 from wabiz_tui.domain.preflight import FAILURE
+from wabiz_tui.workflows.doctor import Doctor
+from wabiz_tui.workflows.events import discard
 from wabiz_tui.workflows.preflight import Preflight
 
 
@@ -30,6 +32,17 @@ async def preflight(demo, tmp_path) -> dict:
     finally:
         await wf.close()
     return {(c.host, c.name): c for c in wf.results}
+
+
+async def doctor_cause(demo, tmp_path, key: str):
+    wf = Doctor(demo.profile, emit=discard, settings=settings_for(demo, tmp_path), window=0.2)
+    try:
+        report = await wf.run()
+    finally:
+        await wf.close()
+    mine = [c for c in report.causes if c.key == key]
+    assert mine, [(c.key, c.title) for c in report.causes]
+    return mine[0]
 
 
 @pytest.mark.parametrize("engine, fails", [("24.0.7", False), ("26.1.4", True)])
@@ -60,13 +73,17 @@ async def test_fr41_host_clock_an_hour_off_is_a_preflight_failure(demo, tmp_path
     clock = results[("wa-core-2", "clock")]
     assert clock.level == FAILURE and "s off: synchronise it" in clock.reason, clock
     assert results[("wa-core-1", "clock")].level != FAILURE
+    cause = await doctor_cause(demo, tmp_path, "CLOCK_SKEW")
+    assert cause.hosts == ("wa-core-2",) and "clock is -35" in cause.title and "NTP" in cause.next_action
 
 
 async def test_fr42_docker_data_root_full_fails_the_pull_and_the_preflight(demo, tmp_path):
-    demo.cluster.set_disk_free("wa-core-2", 200 * 1024)
+    demo.cluster.set_disk_free("wa-core-2", 10 * 1024)
     results = await preflight(demo, tmp_path)
     disk = results[("wa-core-2", "disk /var/lib/docker")]
     assert disk.level == FAILURE, disk
     async with await connect(demo.cluster, "wa-core-2") as conn:
         r = await conn.run("docker pull docker.whatsapp.biz/coreapp:v2.41.2")
     assert r.exit_status == 1 and r.stderr.rstrip().endswith("no space left on device")
+    cause = await doctor_cause(demo, tmp_path, "DISK_FULL")
+    assert cause.hosts == ("wa-core-2",) and "/var/lib/docker" in cause.title and "free space" in cause.next_action
