@@ -231,3 +231,61 @@ def test_fr06_two_webapps_creating_the_same_database_at_once_one_gets_1007(clear
         assert "ERROR 1007 (HY000)" in loser.stderr and "database exists" in loser.stderr
     finally:
         lab.sh("wa-web-1", f"{DB} -e 'DROP DATABASE IF EXISTS fr06'")
+
+
+# --- doctor on an installed lab cluster: it names each report's cause, its evidence and the next action ---------
+# (last in the module: the install holds the Webapp's port and the DB connections the tests above need free)
+from tests.lab.test_40_doctor import doctor, installed  # noqa: E402,F401 - the module's installed cluster
+from wabiz_tui.domain.exitcodes import Exit  # noqa: E402
+
+DOCTOR_CASES = [
+    # (FR, inject, cause key, host named, evidence fragment, next action fragment)
+    ("FR01", lambda p: faults.registry(p, "forbid"), "REGISTRY", "wa-web-1", "403", "allow the host"),
+    ("FR05", lambda p: faults.db(p, "max-connections"), "DB_CONNECTION_LIMIT", "", "max_user_connections",
+     "max_connections"),
+    ("FR10", lambda p: faults.remove_dns_name(p, "wa-core-1"), "NAME_UNRESOLVED", "wa-core-1",
+     "getent hosts wa-core-1", "DNS zone"),
+    ("FR19", lambda p: faults.media(p, "full"), "DISK_FULL", "", "/mnt/wamedia", "free space"),
+    ("FR20", lambda p: field_faults.media_private(p, "wa-core-2"), "MEDIA_NOT_SHARED", "wa-core-2", "mounted",
+     "mount the shared media volume"),
+    ("FR29", lambda p: field_faults.registry_ca(p, "wa-core-2"), "REGISTRY_TLS_UNTRUSTED", "wa-core-2",
+     "SSL certificate problem", "certs.d/docker.whatsapp.biz/ca.crt"),
+    ("FR33", lambda p: faults.media(p, "readonly"), "MEDIA", "", "ro", "read-write"),
+    ("FR34", lambda p: faults.media(p, "inodes"), "DISK_FULL", "", "inodes 100% used", "free inodes"),
+    ("FR37", lambda p: field_faults.edit_file(p, "wa-core-1", "prod-multiconnect-compose.yml", "tab"),
+     "COMPOSE_FILE_INVALID", "wa-core-1", "line", "tabs are not allowed"),
+    ("FR46", lambda p: faults.db(p, "down"), "DB_DOWN", "", "Connection refused", "start the DB server"),
+]
+
+
+@pytest.fixture
+def broken(lab, installed):
+    yield installed
+    faults.clear(lab.paths)
+
+
+@pytest.mark.parametrize("fr, inject, key, host, evidence, action", DOCTOR_CASES, ids=[c[0] for c in DOCTOR_CASES])
+def test_doctor_names_the_field_report(lab, broken, fr, inject, key, host, evidence, action):
+    inject(lab.paths)
+    code, report = doctor(broken)
+    assert code == Exit.CAUSES_FOUND
+    causes = report["causes"]
+    mine = [c for c in causes if c["key"] == key]
+    assert mine, [(c["key"], c["title"]) for c in causes]
+    cause = mine[0]
+    assert not host or host in cause["hosts"] or host in cause["title"], cause
+    assert any(evidence in f["line"] for f in cause["evidence"]), [f["line"] for f in cause["evidence"]]
+    assert action in cause["next_action"], cause["next_action"]
+    if key in {"DB_CONNECTION_LIMIT", "MEDIA_NOT_SHARED", "REGISTRY_TLS_UNTRUSTED", "COMPOSE_FILE_INVALID"}:
+        assert cause["source"].startswith(fr + ": https://"), cause["source"]
+    assert services.DB_PASSWORD not in str(report)
+
+
+def test_doctor_today_blames_the_password_when_the_account_is_host_restricted(lab, broken):
+    """FR31 as doctor sees it today: MariaDB answers 1045 for a wrong password and for an account that exists only
+    for other hosts alike, and doctor's logins all start from cluster hosts, so it names the credentials (a rule
+    needs a login from a vantage the account allows, or mysql.user read by an admin, to tell the two apart)."""
+    faults.db(lab.paths, "host-restrict")
+    _, report = doctor(broken)
+    cause = next(c for c in report["causes"] if c["key"] == "DB_CREDENTIALS")
+    assert any("Access denied for user 'waent'@'10.213.0." in f["line"] for f in cause["evidence"])

@@ -109,8 +109,9 @@ def port(paths: Paths, host: str, number: int) -> None:
 
 
 def media_private(paths: Paths, host: str) -> None:
-    """Mount a host-private tmpfs over ``host``'s media path: what it writes, the other hosts do not see."""
-    _sh(paths, host, f"mount -t tmpfs -o size=16m,mode=777 wlab-private {MEDIA_PATH}")
+    """Unmount the shared media volume from ``host``'s media path, leaving the plain directory under it (as on a
+    host where the share was never mounted): what it writes there, the other hosts do not see."""
+    _sh(paths, host, f"umount -l {MEDIA_PATH}")
     _faults()._record(_faults()._ledger(paths), "media-private", host=host)
 
 
@@ -158,7 +159,7 @@ def undo(paths: Paths, ledger: Ledger, f: dict) -> None:
     elif kind == "port":
         Proc.from_json(f["proc"]).stop(5)
     elif kind == "media-private":
-        _sh(paths, f["host"], f"umount {MEDIA_PATH}", check=False)
+        _sh(paths, f["host"], f"mount --bind {shlex.quote(str(paths.media))} {MEDIA_PATH}", check=False)
     elif kind == "file-edit":
         q = shlex.quote(f["path"])
         _sh(paths, f["host"], f"[ -e {q}{BACKUP} ] && mv {q}{BACKUP} {q}", check=False)
