@@ -48,11 +48,15 @@ def test_fr03_version_with_a_leading_v_renders_vv_and_the_registry_has_no_such_m
     assert "manifest unknown" in out(got)
 
 
-def test_fr05_user_connection_limit_refuses_a_new_login(cleared):
-    faults.db(cleared.paths, "max-connections")
-    got = cleared.sh("wa-core-1", f"{DB} -e 'SELECT 1'")
-    assert got.returncode != 0
-    assert "ERROR 1226 (42000)" in got.stderr and "max_user_connections" in got.stderr
+def test_fr03_the_product_refuses_the_leading_v_before_any_host_is_touched(cleared, tmp_path):
+    text = cleared.profile.read_text()
+    assert "wa_api_version: 2.41.2" in text
+    bad = tmp_path / "lab.yaml"
+    bad.write_text(text.replace("wa_api_version: 2.41.2", "wa_api_version: v2.41.2"))
+    got = cli("preflight", str(bad))
+    # exit status 3 here, where the exit-code table gives bad input 2: left to the preflight's owner
+    assert got.returncode != 0 and "(drop the leading 'v')" in got.stdout, got.stdout + got.stderr
+    assert "preflight step 2" not in got.stdout  # refused before any host is contacted
 
 
 def test_fr10_coreapp_name_gone_from_dns_does_not_resolve_from_the_webapp_host(cleared):
@@ -113,6 +117,22 @@ def cli_login_from_admin_works(lab) -> bool:
     return r.returncode == 0
 
 
+@pytest.mark.parametrize("mode, session, words", [
+    ("max-connections", "-e 'SELECT 1'",
+     "ERROR 1226 (42000): User 'waent' has exceeded the 'max_user_connections' resource (current value: 1)"),  # FR05
+    ("idle-timeout", None, "ERROR 2006 (HY000) at line 2: Server has gone away"),  # FR35
+    ("read-only", "-e 'CREATE DATABASE fr36'", "ERROR 1290 (HY000) at line 1: The MariaDB server is running with the "
+                                               "--read-only option so it cannot execute this statement"),  # FR36
+    ("down", "-e 'SELECT 1'", "ERROR 2002 (HY000): Can't connect to server on '10.213.0.30' (115)"),  # FR46
+], ids=["FR05", "FR35", "FR36", "FR46"])
+def test_db_side_faults_in_the_mariadb_clients_words_on_a_cluster_host(cleared, mode, session, words):
+    """The DB server refusing in four ways, as a client on wa-core-1 sees it (MariaDB 10.11 client and server)."""
+    faults.db(cleared.paths, mode)
+    idle = f"(echo 'SELECT 1;'; sleep {field_faults.IDLE_TIMEOUT_S + 2}; echo 'SELECT 2;') | {DB} -N"
+    got = cleared.sh("wa-core-1", f"{DB} {session}" if session else idle)
+    assert got.returncode != 0 and words in got.stderr, got.stderr
+
+
 def _with_biz_file(lab, host: str, name: str, text: str):
     """Make sure ``~/biz/NAME`` exists on HOST (the product writes it at install); returns whether it was made."""
     if lab.sh(host, f"test -e ~/biz/{name}").returncode == 0:
@@ -151,20 +171,6 @@ def test_fr34_media_inode_table_exhausted_with_free_blocks(cleared):
     assert int(blocks.split()[3]) > 0 and inodes.split()[3] == "0"
 
 
-def test_fr35_db_closes_a_session_idle_longer_than_its_wait_timeout(cleared):
-    faults.db(cleared.paths, "idle-timeout")
-    got = cleared.sh("wa-core-1", f"(echo 'SELECT 1;'; sleep {field_faults.IDLE_TIMEOUT_S + 2}; echo 'SELECT 2;') | {DB} -N")
-    assert got.returncode != 0
-    assert "Server has gone away" in got.stderr or "Lost connection" in got.stderr
-
-
-def test_fr36_read_only_db_refuses_writes(cleared):
-    faults.db(cleared.paths, "read-only")
-    got = cleared.sh("wa-core-1", f"{DB} -e 'CREATE DATABASE fr36'")
-    assert got.returncode != 0
-    assert "ERROR 1290 (HY000)" in got.stderr and "--read-only option" in got.stderr
-
-
 def test_fr37_tab_in_the_compose_file(cleared):
     made = _with_biz_file(cleared, "wa-core-1", "prod-multiconnect-compose.yml",
                           'version: \\"2.1\\"\\nservices:\\n  wacore:\\n    image: busybox\\n')
@@ -191,12 +197,6 @@ def test_fr38_fr39_env_file_quotes_kept_by_docker_stripped_by_compose_and_crlf_h
                               "docker inspect -f '{{json .Config.Env}}' fr38; docker rm -f fr38 >/dev/null; rm -rf ~/fr38")
     # the docker CLI's --env-file keeps the quotes (FR38 is real outside compose) and drops the CR (FR39 is not)
     assert '"WA_DB_PASSWORD=\\"quoted\\"","WA_DB_HOSTNAME=wa-db",' in run.stdout, run.stdout
-
-
-def test_fr46_db_down_refuses_connections(cleared):
-    faults.db(cleared.paths, "down")
-    got = cleared.sh("wa-core-1", f"{DB} -e 'SELECT 1'")
-    assert "ERROR 2002 (HY000): Can't connect to server on '10.213.0.30' (115)" in got.stderr
 
 
 def test_preflight_today_on_three_new_faults(cleared):
@@ -289,3 +289,22 @@ def test_doctor_today_blames_the_password_when_the_account_is_host_restricted(la
     _, report = doctor(broken)
     cause = next(c for c in report["causes"] if c["key"] == "DB_CREDENTIALS")
     assert any("Access denied for user 'waent'@'10.213.0." in f["line"] for f in cause["evidence"])
+
+
+def test_doctor_names_a_coreapp_that_exits_1_while_db_and_webapp_are_up(lab, broken):
+    """FR25: the Coreapp exits 1 at every start (the lab node's crash marker) while the DB and the Webapp run; doctor
+    names the container on its host, with the first fatal line of its log."""
+    marker = lab.paths.media / "LAB_CRASH-wa-core-1"
+    marker.write_text("FR25: the node gives up at start")
+    try:
+        faults.in_host(lab.paths, "wa-core-1", ["/usr/bin/docker", "restart", "biz_wacore_1"])
+        _, report = doctor(broken)
+        print("FR25 doctor:", [(c["key"], c["title"], [f["line"] for f in c["evidence"]]) for c in report["causes"]])
+        mine = [c for c in report["causes"] if c["key"] in ("CONTAINER_DOWN_WITH_WORDS", "CONTAINER_DOWN")
+                and "wa-core-1" in c["title"]]
+        assert mine, [(c["key"], c["title"]) for c in report["causes"]]
+        lines = [f["line"] for f in mine[0]["evidence"]]
+        assert any("FR25: the node gives up at start" in l or "exit 1" in l for l in lines), lines
+    finally:
+        marker.unlink()
+        faults.in_host(lab.paths, "wa-core-1", ["/usr/bin/docker", "restart", "biz_wacore_1"], check=False)

@@ -8,21 +8,12 @@ from __future__ import annotations
 import pytest
 
 from sim_helpers import compose_cmd, connect, upload
-from tests.support import SPEED, settings_for
-from wabiz_tui.demo import start_demo
+from tests.engine.conftest import demo  # noqa: F401 - the started demo session fixture
+from tests.support import settings_for
 from wabiz_tui.domain.preflight import FAILURE
 from wabiz_tui.workflows.doctor import Doctor
 from wabiz_tui.workflows.events import discard
 from wabiz_tui.workflows.preflight import Preflight
-
-
-@pytest.fixture
-async def demo(tmp_path):
-    session = await start_demo(tmp_path / "demo", speed=SPEED)
-    try:
-        yield session
-    finally:
-        await session.stop()
 
 
 async def preflight(demo, tmp_path) -> dict:
