@@ -3,7 +3,7 @@ lines observed on the lab (tests/lab/test_45_field_reports.py)."""
 
 from __future__ import annotations
 
-from wabiz_tui.domain.doctor import (HIGH, P_COMPOSE, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Fact, reason)
+from wabiz_tui.domain.doctor import (HIGH, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Fact, reason)
 
 HOSTS = ("wa-web-1", "wa-master-1", "wa-core-1", "wa-core-2")
 
@@ -58,3 +58,18 @@ def test_fr37_compose_file_with_a_tab():
     (cause,) = keyed(reason([f]), "COMPOSE_FILE_INVALID")
     assert cause.title == "the compose file on wa-core-1 is not valid YAML at line 5, column 1"
     assert "tabs are not allowed" in cause.next_action
+
+
+def container(host: str, service: str, version: str) -> Fact:
+    repo = {"waweb": "web", "master": "coreapp", "wacore": "coreapp"}[service]
+    return Fact(P_CONTAINER, host, "docker inspect c0ffee", "running", True,
+                {"service": service, "image": f"docker.whatsapp.biz/{repo}:v{version}", "running": True, "missing": False})
+
+
+def test_fr22_a_partial_upgrade_leaves_two_versions():
+    facts = [container("wa-web-1", "waweb", "2.41.2"), container("wa-master-1", "master", "2.41.2"),
+             container("wa-core-1", "wacore", "2.41.2"), container("wa-core-2", "wacore", "2.29.3")]
+    (cause,) = keyed(reason(facts), "VERSION_SKEW")
+    assert cause.hosts == ("wa-core-2",) and "wa-core-2 runs wacore 2.29.3, the others 2.41.2" in cause.title
+    assert [f.host for f in cause.evidence] == ["wa-core-2", "wa-web-1"] and "WA_API_VERSION" in cause.next_action
+    assert not keyed(reason(facts[:3]), "VERSION_SKEW")

@@ -308,3 +308,18 @@ def test_doctor_names_a_coreapp_that_exits_1_while_db_and_webapp_are_up(lab, bro
     finally:
         marker.unlink()
         faults.in_host(lab.paths, "wa-core-1", ["/usr/bin/docker", "restart", "biz_wacore_1"], check=False)
+
+
+def test_doctor_names_a_partial_upgrade_one_coreapp_on_another_version(lab, broken):
+    """FR22: one Coreapp brought up on 2.29.3 by hand while the cluster runs 2.41.2 (the lab registry holds both)."""
+    from tests.lab.test_10_cluster import compose
+    try:
+        up = lab.sh("wa-core-2", compose("wa-core-2", "2.29.3", "up -d wacore"))
+        assert up.returncode == 0, up.stderr
+        _, report = doctor(broken)
+        (cause,) = [c for c in report["causes"] if c["key"] == "VERSION_SKEW"]
+        assert cause["hosts"] == ["wa-core-2"] and "wa-core-2 runs wacore 2.29.3, the others 2.41.2" in cause["title"]
+        assert cause["source"].startswith("FR22: https://")
+        assert "WA_API_VERSION" in cause["next_action"]
+    finally:
+        lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))

@@ -1,4 +1,4 @@
-"""``doctor`` rules for the public field reports of ``docs/field-reports.md`` (FR05, FR20, FR29, FR37), added
+"""``doctor`` rules for the public field reports of ``docs/field-reports.md`` (FR05, FR20, FR22, FR29, FR37), added
 to :data:`.doctor_rules.RULES` as :data:`FIELD_RULES` (how a rule is written: :mod:`.doctor`). Each row's ``source``
 is the report's public link; the evidence lines were observed on the lab here (``tests/lab/test_45_field_reports.py``).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .doctor import HIGH, MEDIUM, P_COMPOSE, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Facts, Found, Rule
+from .doctor import HIGH, MEDIUM, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Facts, Found, Rule
 from .doctor_rules import Outcome, _hosts, _names
 
 #: What a client prints when the server refuses a new session for its connection limits: MySQL/MariaDB error 1040
@@ -74,6 +74,30 @@ def compose_file_invalid(facts: Facts) -> Outcome:
                         "or upload the file again", HIGH, (f.host,))
 
 
+def version_skew(facts: Facts) -> Outcome:
+    """FR22: the cluster's containers run more than one client version (a partial upgrade): the hosts on the
+    less common version are named, with one container of each version as evidence."""
+    by_version: dict[str, list] = {}
+    for f in facts.where(P_CONTAINER):
+        image, service = str(f.get("image") or ""), f.get("service")
+        tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+        if service != "dbupgrade" and tag.startswith("v"):
+            by_version.setdefault(tag[1:], []).append(f)
+    if len(by_version) < 2:
+        if by_version:
+            (version, group), = by_version.items()
+            yield Clear(f"every container runs {version} ({len(group)})", tuple(group[:3]))
+        return
+    ranked = sorted(by_version.items(), key=lambda kv: -len(kv[1]))
+    common, odd = ranked[0], ranked[1:]
+    hosts = tuple(dict.fromkeys(f.host for _, group in odd for f in group))
+    words = "; ".join(f"{f.host} runs {f.get('service')} {v}" for v, group in odd for f in group[:3])
+    yield Found(f"the cluster runs two client versions: {words}, the others {common[0]}",
+                tuple(group[0] for _, group in odd) + (common[1][0],),
+                f"run one WA_API_VERSION everywhere: finish the upgrade to the newer version (dbupgrade, then every "
+                f"Webapp, Master and Coreapp) or bring {_names(hosts)} back to {common[0]}", HIGH, hosts)
+
+
 _FR = "https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/"
 
 #: Field-report rules, appended to :data:`.doctor_rules.RULES`.
@@ -87,4 +111,7 @@ FIELD_RULES: tuple[Rule, ...] = (
     Rule("COMPOSE_FILE_INVALID", "the compose file parses on every host",
          "FR37: https://github.com/openfaas/faas/issues/24", compose_file_invalid,
          frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
+    Rule("VERSION_SKEW", "one client version on every host",
+         "FR22: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_software_version.py)",
+         version_skew),
 )
