@@ -104,7 +104,7 @@ def test_unknown_facts_are_kept_apart_and_the_report_is_json():
     facts = [Fact(P_DB_LOGIN, "wa-web-1", "mysql login", "", None, {"why": "no tunnel"})]
     report = reason(facts)
     data = json.loads(json.dumps(report.to_json()))
-    assert data["unknown"][0]["state"] == "unknown" and data["causes"] == [] and data["facts"] == 1
+    assert data["unknown"][0]["state"] == "unknown" and data["causes"] == [] and len(data["facts"]) == 1
 
 
 def test_a_name_only_its_own_host_resolves_is_missing_from_the_dns():
@@ -112,3 +112,30 @@ def test_a_name_only_its_own_host_resolves_is_missing_from_the_dns():
              for h in HOSTS + ("wa-master-2",)]
     (cause,) = reason(facts).causes
     assert cause.title == "wa-master-2 does not resolve on any host but itself (4 asked)"
+
+
+def test_a_db_env_finding_keeps_its_own_source():
+    from wabiz_tui.domain.doctor import P_ENV
+    f = Fact(P_ENV, "wa-web-1", "cat /home/wa/biz/db.env", "error WA_DB_PORT_UNIT db.env line 3 (WA_DB_PORT): ...", False,
+             {"key": "WA_DB_PORT_UNIT", "severity": "error", "source": "Meta docs X", "fix": "write the number only"})
+    (cause,) = reason([f]).causes
+    assert cause.key == "ENV_VALUE" and cause.source == "Meta docs X" and cause.next_action == "write the number only"
+
+
+def test_container_dns_clock_oom_and_readonly_media():
+    from wabiz_tui.domain.doctor import P_CLOCK, P_DNS_CONTAINER, P_MEDIA
+    facts = [
+        Fact(P_DNS, "wa-core-1", "getent hosts wa-db", "10.0.0.3 wa-db", True, {"name": "wa-db"}),
+        Fact(P_DNS_CONTAINER, "wa-core-1", "docker exec abc getent hosts wa-db", "not found (exit status 2)", False,
+             {"name": "wa-db", "service": "wacore", "container": "abc"}),
+        Fact(P_CLOCK, "wa-master-1", "date +%s.%N", "+95.00 s against this machine", False, {"skew_s": 95.0}),
+        Fact(P_CONTAINER, "wa-core-2", "docker inspect", "exited (exit code 137)", False,
+             {"service": "wacore", "oom": True}),
+        Fact(P_MEDIA, "wa-web-1", "stat; findmnt", "/mnt/wamedia: owner wa, mode 755, mounted ro,relatime", False,
+             {"path": "/mnt/wamedia", "readonly": True, "exists": True, "mode": "755"}),
+    ]
+    by_key = {c.key: c for c in reason(facts).causes}
+    assert "although the host can" in by_key["CONTAINER_NAME_UNRESOLVED"].title
+    assert by_key["CLOCK_SKEW"].confidence == HIGH and "+95.0 s off" in by_key["CLOCK_SKEW"].title
+    assert "OOMKilled" in by_key["CONTAINER_OOM"].title and "CONTAINER_DOWN" not in by_key
+    assert by_key["MEDIA"].title == "the media path /mnt/wamedia is mounted read-only on wa-web-1"

@@ -56,6 +56,7 @@ async def test_a_healthy_cluster_has_no_cause_and_its_facts_rule_causes_out(inst
     (lambda c: c.set_docker_fault("wa-core-2", "daemon_down"), "DOCKERD_DOWN", "wa-core-2",
      "Cannot connect to the Docker daemon", "systemctl start docker"),
     (lambda c: c.set_disk_free("wa-master-2", 1024), "DISK_FULL", "wa-master-2", "1024 KiB free", "free space"),
+    (lambda c: c.set_host_unreachable("wa-core-1", True), "HOST_UNREACHABLE", "wa-core-1", "wa-core-1", "sshd"),
 ])
 async def test_each_fault_is_named_with_host_evidence_and_next_action(installed, tmp_path, inject, key, host, evidence, action):
     inject(installed.cluster)
@@ -131,3 +132,37 @@ async def test_a_failed_headless_install_runs_doctor_unless_told_not_to(demo):
     code, out, err = await cli("install", str(demo.profile_path), "--yes", "--skip-preflight", "--no-doctor")
     assert code == 1 and "looking for the cause" not in out
     assert f"to find the cause: wabiz-tui doctor {demo.profile_path}" in out
+
+
+async def test_db_env_edited_on_one_host_is_named_and_its_values_are_the_ones_tried(installed, tmp_path):
+    """wa-core-2's db.env carries another password (edited by hand): the login from there, with the file's values,
+    is refused while the others succeed; doctor names the file and the variable, never the value."""
+    path = installed.cluster.host_root("wa-core-2") / "home/wa/biz/db.env"
+    text = path.read_text()
+    path.write_text(text.replace(f"WA_DB_PASSWORD={installed.profile.db.password}", "WA_DB_PASSWORD=Hand-edited-2026"))
+    report = await run_doctor(installed, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == "ENV_DIFFERS" and top.hosts == ("wa-core-2",)
+    assert top.title == "db.env on wa-core-2 differs from the profile in WA_DB_PASSWORD"
+    assert "DB_CREDENTIALS" in top.also  # refused from wa-core-2 only: the same cause
+    assert "Hand-edited-2026" not in json.dumps(report.to_json())
+
+
+async def test_a_compose_file_compose_refuses_is_named_with_its_words(installed, tmp_path):
+    path = installed.cluster.host_root("wa-master-1") / "home/wa/biz/prod-multiconnect-compose.yml"
+    path.write_text(path.read_text().replace("services:", "services:\n  broken: [", 1))
+    report = await run_doctor(installed, tmp_path, api=False, hosts=("wa-master-1",))
+    top = report.causes[0]
+    assert top.key == "COMPOSE_REFUSED" and top.hosts == ("wa-master-1",), [(c.key, c.title) for c in report.causes]
+    assert top.evidence[0].command.startswith("EXTERNAL_HOSTNAME=wa-master-1 WA_API_VERSION=")
+    assert "config --services" in top.evidence[0].command
+
+
+async def test_a_host_too_slow_for_the_time_limit_is_a_fact_not_a_hang(installed, tmp_path):
+    installed.cluster.set_host_latency("wa-core-2", 2.0)
+    report = await run_doctor(installed, tmp_path, api=False, probe_timeout=1.0)
+    timed = [f for f in report.unknown if f.host == "wa-core-2" and f.get("timeout")]
+    assert timed and all("no answer within 1 s" in f.line for f in timed)
+    slow = [c for c in report.causes if c.key == "PROBE_TIMEOUT"]
+    assert slow and slow[0].hosts == ("wa-core-2",) and "did not answer in time" in slow[0].title
+    assert not [c for c in report.causes if c.key == "HOST_UNREACHABLE"]

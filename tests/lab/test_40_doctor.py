@@ -53,10 +53,10 @@ FAULTS = [
     (lambda p: faults.cut(p, "wa-web-1", "wa-core-1"), "HOST_PATH_BLOCKED", "wa-core-1", "no answer within 3 s", "firewalls"),
     (lambda p: faults.db(p, "password"), "DB_CREDENTIALS", "", "Access denied for user 'waent'", "WA_DB_PASSWORD"),
     (lambda p: faults.db(p, "down"), "DB_DOWN", "", "Connection refused", "start the DB server"),
-    (lambda p: faults.registry(p, "deny"), "REGISTRY", "wa-web-1", "401 Unauthorized", "docker login"),
+    (lambda p: faults.registry(p, "deny"), "REGISTRY", "wa-web-1", " 401 (Basic realm=", "docker login"),
     (lambda p: faults.remove_dns_name(p, "wa-master-2"), "NAME_UNRESOLVED", "wa-master-2",
      "getent hosts wa-master-2: not found (exit status 2)", "DNS zone"),
-    (lambda p: faults.media(p, "full"), "DISK_FULL", "wa-core-1", "/mnt/wamedia", "free space"),
+    (lambda p: faults.media(p, "full"), "DISK_FULL", "wa-core-1", "/mnt/wamedia: ", "free space"),
     (lambda p: faults.media(p, "readonly"), "MEDIA", "wa-web-1", "ro", "read-write"),
     (lambda p: faults.stop_dockerd(p, "wa-core-2"), "DOCKERD_DOWN", "wa-core-2", "Cannot connect to the Docker daemon",
      "start it"),
@@ -78,3 +78,37 @@ def test_doctor_names_each_real_fault(lab, cleared, inject, key, host, evidence,
     assert any(evidence in f["line"] for f in cause["evidence"]), [f["line"] for f in cause["evidence"]]
     assert action in cause["next_action"]
     assert services.DB_PASSWORD not in json.dumps(report)
+
+
+def test_a_crash_looping_coreapp_is_named_by_its_fatal_line(lab, cleared):
+    """The stand-in Coreapp on wa-core-2 logs a C line and exits 1 at each start while its crash file is in the media
+    volume: Docker restarts it (restart: unless-stopped), and doctor names it with the real log line."""
+    marker = lab.paths.media / "LAB_CRASH-wa-core-2"
+    marker.write_text("Out of file descriptors")
+    try:
+        assert lab.sh("wa-core-2", "docker restart biz_wacore_1").returncode == 0
+        code, report = doctor(cleared, "--host", "wa-core-2")
+    finally:
+        marker.unlink()
+    assert code == Exit.CAUSES_FOUND
+    top = report["causes"][0]
+    assert top["key"] == "CONTAINER_DOWN_WITH_WORDS", [(c["key"], c["title"]) for c in report["causes"]]
+    assert top["title"].startswith("wacore on wa-core-2 is ") and "fatal error" in top["title"]
+    assert any("Fatal: Out of file descriptors" in f["line"] for f in top["evidence"])
+
+
+def test_one_db_env_value_changed_by_hand_is_named(lab, cleared):
+    """A new user's trial: WA_DB_PORT changed in wa-core-1's db.env only. doctor reads the file there, tries the DB with
+    its values (refused: nothing listens on 3307) and names the file, the host and the variable."""
+    path = "/home/wa/biz/db.env"
+    assert lab.sh("wa-core-1", f"cp {path} {path}.orig && sed -i 's/^WA_DB_PORT=.*/WA_DB_PORT=3307/' {path}").returncode == 0
+    try:
+        code, report = doctor(cleared)
+    finally:
+        lab.sh("wa-core-1", f"mv {path}.orig {path}")
+    assert code == Exit.CAUSES_FOUND
+    top = report["causes"][0]
+    assert top["key"] == "ENV_DIFFERS" and top["hosts"] == ["wa-core-1"], [(c["key"], c["title"]) for c in report["causes"]]
+    assert top["title"] == "db.env on wa-core-1 differs from the profile in WA_DB_PORT"
+    (login,) = [f for f in report["facts"] if f["probe"] == "db.login" and f["host"] == "wa-core-1"]
+    assert ":3307 from wa-core-1" in login["command"] and login["state"] == "bad"

@@ -38,6 +38,9 @@ P_SSH = "ssh"
 P_DOCKER = "docker"
 #: ``docker-compose config`` as the host's compose reads the uploaded files. data: {"flavour", "services": [...]}
 P_COMPOSE = "compose"
+#: db.env as found on the host, judged by ``domain.envrules`` (one fact per finding: data {"key", "severity",
+#: "field", "source"}), and compared with the profile (data {"differs": [names]}; values never kept)
+P_ENV = "env"
 #: one service's container sampled over a window. data: {"service", "states": [...], "exit_code", "restarts",
 #: "oom", "health", "image", "running": bool, "missing": bool}
 P_CONTAINER = "container"
@@ -128,6 +131,8 @@ class Found:
     next_action: str
     confidence: str = HIGH
     hosts: tuple[str, ...] = ()
+    #: the source of this finding when it is more precise than the rule's (e.g. an envrules rule's own source)
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,9 +199,9 @@ class Report:
     facts: tuple[Fact, ...]
 
     def to_json(self) -> dict[str, Any]:
-        """``doctor --json``'s object."""
+        """``doctor --json``'s object: causes, ruled out, probes that could not run, and every fact gathered."""
         return {"causes": [c.to_json() for c in self.causes], "ruled_out": [r.to_json() for r in self.ruled_out],
-                "unknown": [f.to_json() for f in self.unknown], "facts": len(self.facts)}
+                "unknown": [f.to_json() for f in self.unknown], "facts": [f.to_json() for f in self.facts]}
 
 
 def _fold(causes: list[tuple[int, Cause]], rules: tuple[Rule, ...]) -> list[tuple[int, Cause]]:
@@ -235,7 +240,7 @@ def reason(facts: Iterable[Fact], rules: tuple[Rule, ...] | None = None) -> Repo
         for outcome in rule.check(all_facts):
             if isinstance(outcome, Found):
                 found.append((order, Cause(rule.key, outcome.title, outcome.confidence, outcome.evidence,
-                                           outcome.next_action, rule.source, outcome.hosts)))
+                                           outcome.next_action, outcome.source or rule.source, outcome.hosts)))
             else:
                 cleared.append(RuledOut(rule.key, rule.title, outcome.note, outcome.evidence))
     found = _fold(found, rules)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Iterable, Iterator
 
 from .doctor import (HIGH, LOW, MEDIUM, P_API, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
-                     P_DOCKER, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
+                     P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
 Outcome = Iterator[Found | Clear]
@@ -143,6 +143,31 @@ def db_credentials(facts: Facts) -> Outcome:
         yield Clear(f"db.env's credentials are accepted ({_names(_hosts(good))})", tuple(good))
 
 
+def env_differs(facts: Facts) -> Outcome:
+    """db.env on a host is not what the profile says (edited by hand, or the profile changed and step 3 was not run
+    again): the containers there use the host's values."""
+    for f in facts.bad(P_ENV):
+        if f.get("differs"):
+            yield Found(f"db.env on {f.host} differs from the profile in {', '.join(f.get('differs'))}", (f,),
+                        "upload the profile's db.env again (wabiz-tui install re-checks step 3 and re-uploads what "
+                        "differs), or correct the profile, then restart the containers", HIGH, (f.host,))
+
+
+def env_findings(facts: Facts) -> Outcome:
+    """A db.env value the client will misread (domain.envrules), on the host where it is."""
+    for f in facts.where(P_ENV):
+        if f.get("key") and f.get("severity") == "error":
+            yield Found(f"db.env on {f.host}: {f.line}", (f,), str(f.get("fix") or "fix the line in db.env"), HIGH,
+                        (f.host,), str(f.get("source") or ""))
+
+
+def compose_refused(facts: Facts) -> Outcome:
+    for f in facts.bad(P_COMPOSE):
+        yield Found(f"docker-compose refuses the cluster's files on {f.host}: {f.line}", (f,),
+                    f"run the same command on {f.host} and fix what it names (the compose file, db.env, or the "
+                    "variables passed on the command line)", HIGH, (f.host,))
+
+
 # --- names ------------------------------------------------------------------------------------------------
 def name_unresolved(facts: Facts) -> Outcome:
     groups: dict[str, list[Fact]] = defaultdict(list)
@@ -176,6 +201,9 @@ def container_name_unresolved(facts: Facts) -> Outcome:
             yield Found(f"the {f.get('service')} container on {f.host} cannot resolve {f.get('name')} although the host can",
                         (f, on_host[0]), "check the container's DNS (docker network, --dns, the embedded resolver "
                                          "127.0.0.11) and restart it", MEDIUM, (f.host,))
+    good = facts.good(P_DNS_CONTAINER)
+    if good and not facts.bad(P_DNS_CONTAINER):
+        yield Clear(f"the containers resolve every name ({len(good)} lookups)", tuple(good[:6]))
 
 
 # --- registry, disk, media, clocks -------------------------------------------------------------------------
@@ -202,31 +230,43 @@ def registry(facts: Facts) -> Outcome:
 
 
 def disk_full(facts: Facts) -> Outcome:
+    """A path out of space or inodes; the same path full on several hosts (a shared media volume) is one cause."""
+    groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     for f in facts.bad(P_DISK):
         what = "inodes" if int(f.get("iuse_pct", 0)) >= 100 else "space"
-        yield Found(f"{f.get('path')} on {f.host} is out of {what} ({f.line})", (f,),
-                    f"free {what} on {f.host} under {f.get('path')} (docker system prune for Docker's root; old media "
-                    "files for the media path)", HIGH, (f.host,))
+        groups[(str(f.get("path")), what)].append(f)
+    for (path, what), group in groups.items():
+        hosts = _hosts(group)
+        yield Found(f"{path} is out of {what} on {_names(hosts)} ({group[0].line})", tuple(group),
+                    f"free {what} under {path} (docker system prune for Docker's root; old media files or a bigger "
+                    "volume for the media path)", HIGH, hosts)
     good = facts.good(P_DISK)
     if good and not facts.bad(P_DISK):
         yield Clear(f"disk space and inodes are fine ({len(good)} paths)", tuple(good[:6]))
 
 
 def media_unwritable(facts: Facts) -> Outcome:
+    """The media path missing, read-only, or not mode 755; the same finding on several hosts (the shared volume) is
+    one cause naming them all."""
+    groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     for f in facts.bad(P_MEDIA):
-        if not f.get("exists", True):
-            yield Found(f"the media path {f.get('path')} does not exist on {f.host}", (f,),
-                        f"mount the shared media volume at {f.get('path')} on {f.host}", HIGH, (f.host,))
-        elif f.get("readonly"):
-            yield Found(f"the media path {f.get('path')} is mounted read-only on {f.host}", (f,),
-                        "remount the media volume read-write (check the NFS export and the mount options)", HIGH, (f.host,))
-        elif not f.get("writable", True):
-            yield Found(f"the media path {f.get('path')} is not writable on {f.host} (owner {f.get('owner')}, "
-                        f"mode {f.get('mode')})", (f,), "chmod -R 755 the media path and give it to the containers' user",
-                        MEDIUM, (f.host,))
+        kind = "missing" if not f.get("exists", True) else "readonly" if f.get("readonly") else "mode"
+        groups[(str(f.get("path")), kind)].append(f)
+    for (path, kind), group in groups.items():
+        hosts = _hosts(group)
+        where = _names(hosts)
+        if kind == "missing":
+            yield Found(f"the media path {path} does not exist on {where}", tuple(group),
+                        f"mount the shared media volume at {path}", HIGH, hosts)
+        elif kind == "readonly":
+            yield Found(f"the media path {path} is mounted read-only on {where}", tuple(group),
+                        "remount the media volume read-write (check the NFS export and the mount options)", HIGH, hosts)
         else:
-            yield Found(f"the media path {f.get('path')} on {f.host} has mode {f.get('mode')}, not 755", (f,),
-                        f"chmod -R 755 {f.get('path')}", LOW, (f.host,))
+            yield Found(f"the media path {path} has mode {group[0].get('mode')}, not 755, on {where}", tuple(group),
+                        f"chmod -R 755 {path}", LOW, hosts)
+    good = facts.good(P_MEDIA)
+    if good and not facts.bad(P_MEDIA):
+        yield Clear(f"the media path exists, mode 755, mounted read-write on every host ({len(good)})", tuple(good))
 
 
 def clock_skew(facts: Facts) -> Outcome:
@@ -241,7 +281,9 @@ def clock_skew(facts: Facts) -> Outcome:
 
 # --- containers and their logs -----------------------------------------------------------------------------
 def _words(facts: Facts, f: Fact) -> list[Fact]:
-    return [w for w in facts.where(P_LOGS, host=f.host, service=f.get("service")) if w.get("severity") == "error"]
+    """The error words of ``f``'s service log, the newest first (``lines_back``: how far from the end)."""
+    words = [w for w in facts.where(P_LOGS, host=f.host, service=f.get("service")) if w.get("severity") == "error"]
+    return sorted(words, key=lambda w: int(w.get("lines_back", 0)))
 
 
 def container_oom(facts: Facts) -> Outcome:
@@ -319,6 +361,12 @@ RULES: tuple[Rule, ...] = (
          "Coreapp; lab fault `cut A B` (" + _OBS + ")", host_path_blocked, frozenset({"NOTHING_LISTENS", "API"})),
     Rule("NOTHING_LISTENS", "cluster ports answer", "seed (published ports 9090, 6250-6253, 6254-6257)", nothing_listens,
          frozenset({"API"})),
+    Rule("ENV_DIFFERS", "db.env on the hosts matches the profile", "design.md §11 (a step is done when the hosts hold "
+         "what the profile renders now)", env_differs, _CONTAINER | _DB_WORDS | {"DB_CREDENTIALS"}),
+    Rule("ENV_VALUE", "db.env values the client reads as meant", "domain.envrules (each finding names its own source)",
+         env_findings, _CONTAINER),
+    Rule("COMPOSE_REFUSED", "docker-compose accepts the files", "field case R14 (required variables); "
+         "docker-compose 1.29.2 `config` observed here", compose_refused, _CONTAINER),
     Rule("DB_CREDENTIALS", "db.env's DB credentials", "field case R05; lab fault `db password` (" + _OBS + ")",
          db_credentials, _CONTAINER | {"DB_AUTH_FAILED"}),
     Rule("NAME_UNRESOLVED", "name resolution on the hosts", "field case R02; lab fault `dns NAME` (" + _OBS + ")",

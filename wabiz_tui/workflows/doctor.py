@@ -20,6 +20,8 @@ run's redactor (db.env's password, the admin password, the API token).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import posixpath
 import shlex
 import time
 from typing import Any, Awaitable, Callable
@@ -30,8 +32,10 @@ from ..domain.crashloop import StateSample, judge_samples, parse_sample
 from ..domain.diagnosis import diagnose_api_error, diagnose_lines, diagnose_retry_loop, diagnose_transport
 from ..domain.docker_access import socket_denied, with_sudo
 from ..domain.doctor import (P_API, P_CLOCK, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
-                             P_DOCKER, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Fact, Report, reason)
-from ..domain.model import ClusterProfile, DbEngine, HostSpec, MediaKind, Role
+                             P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Fact, Report, reason)
+from ..domain.envrules import ERROR, WARNING, check_db_env_text, effective, read_env_text
+from ..domain.model import ClusterProfile, DbEngine, DbEnv, HostSpec, MediaKind, Role
+from ..domain.render import DB_ENV_FILE
 from ..domain.preflight import CLOCK_WARN_S, ROLE_PORTS
 from ..remote.dblogin import DbLoginError, probe_port, read_db_facts
 from ..remote.errors import RemoteError
@@ -118,18 +122,22 @@ class Doctor(Procedure):
 
     async def _host(self, host: HostSpec) -> None:
         name = host.external_hostname
+        try:
+            await asyncio.wait_for(self._pool.get(host), self.probe_timeout)
+        except (RemoteError, TimeoutError) as exc:
+            self._fact(P_SSH, name, f"ssh {name}", str(exc) or f"no answer within {self.probe_timeout:g} s", False)
+            return
+        self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
         start = time.time()
         try:
             status, lines = await asyncio.wait_for(self._sh(host, "date +%s.%N"), self.probe_timeout)
         except (RemoteError, TimeoutError) as exc:
-            self._fact(P_SSH, name, f"ssh {name}",
-                       str(exc) or "no answer", False)
-            return
-        end = time.time()
-        self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
-        self._clock(name, status, lines, start, end)
+            self._fact(P_CLOCK, name, "date +%s.%N", str(exc) or f"no answer within {self.probe_timeout:g} s", None,
+                       timeout=isinstance(exc, TimeoutError), why="date did not answer")
+        else:
+            self._clock(name, status, lines, start, time.time())
         docker_up = await self._docker_state(host)
-        parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db_login(host), self._disk(host, docker_up),
+        parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db(host), self._disk(host, docker_up),
                                         self._registry(host)]
         if self.profile.media.kind is MediaKind.HOST_PATH:
             parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
@@ -152,7 +160,11 @@ class Doctor(Procedure):
 
     async def _docker_state(self, host: HostSpec) -> bool:
         name = host.external_hostname
-        command = "docker info --format '{{.ServerVersion}}'"
+        # ``docker version``, not ``docker info --format``: with the daemon stopped Debian's 20.10 client answers the
+        # latter with only a template error ("executing "" at <.ServerVersion>: reflect: indirection through nil
+        # pointer"), while both it and the 28 client answer ``version`` with "Cannot connect to the Docker daemon at
+        # unix:///var/run/docker.sock. Is the docker daemon running?" (observed here, exit 1)
+        command = "docker version --format '{{.Server.Version}}'"
         try:
             await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
             status, lines = await asyncio.wait_for(self._sh(host, self._docker(host, command)), self.probe_timeout)
@@ -225,7 +237,8 @@ class Doctor(Procedure):
         verdict = judge_samples(service, samples, self.window)
         last = samples[-1] if samples else StateSample("unknown", 0, 0)
         if verdict.crash_loop:
-            line = f"restarting (exit code {last.exit_code}, {last.restarts} restarts)"
+            code = max((x.exit_code for x in samples if x.status != "running"), default=last.exit_code)
+            line = f"restarting (exit code {code}, {last.restarts} restarts)"
         elif verdict.ok:
             line = f"running ({last.restarts} restarts before)" if last.restarts else "running"
         else:
@@ -244,13 +257,17 @@ class Doctor(Procedure):
     async def _logs(self, host: HostSpec, service: str, cid: str) -> None:
         command = docker_logs(cid, tail=LOG_TAIL, sudo=self.session.sudo(host))
         _, lines = await self._sh(host, command)
-        found = diagnose_lines(lines, host.external_hostname)
+        # read from the newest line back: each key's evidence is its latest line (a container restarted after an earlier
+        # fault still holds that fault's lines; observed on the lab: DB words from before the DB came back)
+        newest = list(reversed(lines))
+        found = diagnose_lines(newest, host.external_hostname)
         retry = diagnose_retry_loop(lines, host.external_hostname)
         if retry is not None:
             found.append(retry)
         for d in found:
+            back = next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines))
             self._fact(P_LOGS, host.external_hostname, command, d.evidence, d.severity != "error", service=service,
-                       key=d.key, severity=d.severity, title=d.title, next_action=d.next_action)
+                       key=d.key, severity=d.severity, title=d.title, next_action=d.next_action, lines_back=back)
         if not found:
             self._fact(P_LOGS, host.external_hostname, command, f"no catalogued words in {len(lines)} line(s)", True,
                        service=service, lines=len(lines))
@@ -330,8 +347,50 @@ class Doctor(Procedure):
                        timeout=probe.error.startswith("no answer"))
 
     # ---- the database -----------------------------------------------------------------------------------
-    async def _db_login(self, host: HostSpec) -> None:
-        db, name = self.profile.db, host.external_hostname
+    async def _db(self, host: HostSpec) -> None:
+        """db.env as the host has it (judged, compared with the profile), then the login with its values."""
+        db = self.profile.db
+        try:
+            db = await asyncio.wait_for(self._db_env(host), self.probe_timeout)
+        except (TimeoutError, RemoteError):
+            pass  # said by the facts that follow: the login is tried with the profile's values
+        await self._db_login(host, db)
+
+    async def _db_env(self, host: HostSpec) -> DbEnv:
+        """Read ``remote_dir/db.env`` (never shown: only the names of findings and differences become facts, and its
+        password is masked like the profile's); returns the DB values the containers on this host get (the profile's
+        where the file lacks one)."""
+        name, path = host.external_hostname, posixpath.join(host.remote_dir, DB_ENV_FILE)
+        command = f"cat {shlex.quote(path)}"
+        status, lines = await self._sh(host, command)
+        if status != 0:
+            self._fact(P_ENV, name, command, f"{path} cannot be read (status {status})", None, why="no db.env on the host")
+            return self.profile.db
+        text = "\n".join(lines) + "\n"
+        values = {k: v for k, (v, _) in effective(read_env_text(text)[0]).items()}
+        if values.get("WA_DB_PASSWORD"):
+            self.extra_secrets.append(values["WA_DB_PASSWORD"])
+        for finding in check_db_env_text(text):
+            if finding.severity in (ERROR, WARNING):
+                self._fact(P_ENV, name, command, str(finding), finding.severity != ERROR, key=finding.key,
+                           severity=finding.severity, field=finding.field, source=finding.source, fix=finding.fix)
+        db = self.profile.db
+        mine = {"WA_DB_ENGINE": db.engine.value, "WA_DB_HOSTNAME": db.hostname, "WA_DB_PORT": str(db.port),
+                "WA_DB_USERNAME": db.username, "WA_DB_PASSWORD": db.password}
+        differs = [k for k, v in mine.items() if k in values and values[k] != v]
+        self._fact(P_ENV, name, command, f"{path} differs from the profile in {', '.join(differs)}" if differs
+                   else f"{path} has the profile's DB values", not differs, differs=differs)
+        try:
+            return dataclasses.replace(db, engine=DbEngine(values.get("WA_DB_ENGINE", db.engine.value).upper()),
+                                       hostname=values.get("WA_DB_HOSTNAME", db.hostname),
+                                       port=int(values.get("WA_DB_PORT", db.port)),
+                                       username=values.get("WA_DB_USERNAME", db.username),
+                                       password=values.get("WA_DB_PASSWORD", db.password))
+        except ValueError:
+            return db  # a value the client cannot read either: its finding says so
+
+    async def _db_login(self, host: HostSpec, db: DbEnv) -> None:
+        name = host.external_hostname
         engine = "mysql" if db.engine is DbEngine.MYSQL else "postgresql"
         command = f"{engine} login {db.username}@{db.hostname}:{db.port} from {name} (db.env values, ssh tunnel)"
         try:
