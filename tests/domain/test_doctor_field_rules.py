@@ -58,6 +58,7 @@ def test_fr37_compose_file_with_a_tab():
     (cause,) = keyed(reason([f]), "COMPOSE_FILE_INVALID")
     assert cause.title == "the compose file on wa-core-1 is not valid YAML at line 5, column 1"
     assert "tabs are not allowed" in cause.next_action
+    assert "COMPOSE_REFUSED" in cause.also  # doctor's general compose refusal, folded into the precise one
 
 
 def container(host: str, service: str, version: str) -> Fact:

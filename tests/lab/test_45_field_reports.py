@@ -250,6 +250,8 @@ DOCTOR_CASES = [
      "mount the shared media volume"),
     ("FR29", lambda p: field_faults.registry_ca(p, "wa-core-2"), "REGISTRY_TLS_UNTRUSTED", "wa-core-2",
      "SSL certificate problem", "certs.d/docker.whatsapp.biz/ca.crt"),
+    ("FR32", lambda p: field_faults.edit_file(p, "wa-core-1", "db.env", "set", "WA_DB_PORT", "3307"), "ENV_DIFFERS",
+     "wa-core-1", "WA_DB_PORT", "db.env again"),
     ("FR33", lambda p: faults.media(p, "readonly"), "MEDIA", "", "ro", "read-write"),
     ("FR34", lambda p: faults.media(p, "inodes"), "DISK_FULL", "", "inodes 100% used", "free inodes"),
     ("FR37", lambda p: field_faults.edit_file(p, "wa-core-1", "prod-multiconnect-compose.yml", "tab"),

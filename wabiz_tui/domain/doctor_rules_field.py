@@ -110,7 +110,7 @@ FIELD_RULES: tuple[Rule, ...] = (
          "FR20: https://developers.facebook.com/docs/whatsapp/guides/data-management", media_not_shared),
     Rule("COMPOSE_FILE_INVALID", "the compose file parses on every host",
          "FR37: https://github.com/openfaas/faas/issues/24", compose_file_invalid,
-         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
+         frozenset({"COMPOSE_REFUSED", "CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
     Rule("VERSION_SKEW", "one client version on every host",
          "FR22: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_software_version.py)",
          version_skew),
