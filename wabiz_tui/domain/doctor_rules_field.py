@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .doctor import HIGH, MEDIUM, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Facts, Found, Rule
+from .doctor import (HIGH, MEDIUM, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Fact, Facts, Found,
+                     Rule)
 from .doctor_rules import Outcome, _hosts, _names
 
 #: What a client prints when the server refuses a new session for its connection limits: MySQL/MariaDB error 1040
@@ -77,7 +78,7 @@ def compose_file_invalid(facts: Facts) -> Outcome:
 def version_skew(facts: Facts) -> Outcome:
     """FR22: the cluster's containers run more than one client version (a partial upgrade): the hosts on the
     less common version are named, with one container of each version as evidence."""
-    by_version: dict[str, list] = {}
+    by_version: dict[str, list[Fact]] = {}
     for f in facts.where(P_CONTAINER):
         image, service = str(f.get("image") or ""), f.get("service")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
