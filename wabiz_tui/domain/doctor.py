@@ -23,7 +23,8 @@ How to add a rule (e.g. for a new field report)
    found, the consequence is folded into this cause's evidence instead of being ranked on its own.
 3. Test it in ``tests/domain/test_doctor.py`` with facts as a collector makes them, and where the fault can be made
    on real parts, in ``tests/lab/test_40_doctor.py``.
-If a rule needs a fact no collector gathers yet, add the probe to ``workflows/doctor.py`` (and its ``P_*`` key here).
+If a rule needs a fact no collector gathers yet, add the probe to the collectors in ``workflows/doctor/``
+(``containers.py``, ``network.py``, ``storage.py``; the run in ``__init__.py``) and its ``P_*`` key here.
 """
 
 from __future__ import annotations

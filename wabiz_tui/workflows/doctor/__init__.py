@@ -1,0 +1,167 @@
+"""``doctor``'s collectors: gather facts on every layer of every host in parallel, each probe bounded in time,
+changing nothing on the hosts; then :func:`wabiz_tui.domain.doctor.reason` names the causes (design.md §10).
+
+Per host (over the operator's SSH connection): SSH and the clock (skew measured around the ``date`` call only);
+Docker (``docker info``); ``docker-compose config --services`` with the variables the steps use; every container
+of the cluster's project directory (Webapp, Master, Coreapp and dbupgrade alike) sampled over a window (status,
+exit code, restart count), with OOMKilled, health and image, and its recent log scanned by the diagnosis
+catalogue; ``getent hosts`` of every ``EXTERNAL_HOSTNAME``, the DB host and the registry, on the host and inside
+one running container; TCP from the host to every published port of the other hosts and to the DB (an SSH
+``direct-tcpip`` channel: the host itself connects, nothing needs installing; bash ``/dev/tcp`` where sshd
+refuses forwarding); the DB login with db.env's values through that host; the registry's answer for the image
+(``curl -I``, read-only); ``df`` space and inodes of Docker's root and the media path; the media path's owner,
+mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded).
+
+Every command is read-only: nothing is pulled, started, written or removed. A probe that does not answer within
+its time limit is a fact too (``ok`` None, ``data["timeout"]``). Facts never hold a secret: each line passes the
+run's redactor (db.env's password, the admin password, the API token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Awaitable
+
+from ...api.client import ApiError
+from ...domain.diagnosis import diagnose_api_error, diagnose_lines, diagnose_transport
+from ...domain.docker_access import socket_denied
+from ...domain.doctor import P_API, P_CLOCK, P_COMPOSE, P_DOCKER, P_MEDIA, P_SSH, Fact, Report, reason
+from ...domain.model import ClusterProfile, HostSpec, MediaKind
+from ...domain.preflight import CLOCK_WARN_S
+from ...remote.errors import RemoteError
+from ..events import Message
+from .containers import ContainerProbes
+from .network import NetworkProbes
+from .probes import PROBE_TIMEOUT, WINDOW
+from .storage import StorageProbes
+
+__all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
+
+
+class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
+    """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
+    ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
+    ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
+
+    def __init__(self, profile: ClusterProfile, *, hosts: tuple[str, ...] = (), probe_timeout: float = PROBE_TIMEOUT,
+                 window: float = WINDOW, api: bool = True, **kw: Any):
+        super().__init__(profile, hosts=hosts, probe_timeout=probe_timeout, window=window, api=api, **kw)
+
+    # ---- the run ----------------------------------------------------------------------------------------
+    async def collect(self) -> list[Fact]:
+        """Every fact, hosts in parallel. Returns :attr:`facts` (also kept there)."""
+        hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
+        self.emit(Message(f"doctor: probing {len(hosts)} host(s), each probe within {self.probe_timeout:g} s"))
+        work = [self._host(h) for h in hosts]
+        if self.api:
+            work.append(self._api())
+        await asyncio.gather(*work)
+        return self.facts
+
+    async def run(self) -> Report:
+        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report`."""
+        await self.collect()
+        return reason(self.facts)
+
+    async def _host(self, host: HostSpec) -> None:
+        name = host.external_hostname
+        try:  # bounded by the SSH settings' own connect timeout: reaching the host is not one of the probes
+            await self._pool.get(host)
+        except RemoteError as exc:
+            self._fact(P_SSH, name, f"ssh {name}", str(exc), False)
+            return
+        self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
+        start = time.time()
+        try:
+            status, lines = await asyncio.wait_for(self._sh(host, "date +%s.%N"), self.probe_timeout)
+        except (RemoteError, TimeoutError) as exc:
+            self._fact(P_CLOCK, name, "date +%s.%N", str(exc) or f"no answer within {self.probe_timeout:g} s", None,
+                       timeout=isinstance(exc, TimeoutError), why="date did not answer")
+        else:
+            self._clock(name, status, lines, start, time.time())
+        docker_up = await self._docker_state(host)
+        parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db(host), self._disk(host, docker_up),
+                                        self._registry(host)]
+        if self.profile.media.kind is MediaKind.HOST_PATH:
+            parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
+        if docker_up:
+            parts += [self._timed(P_COMPOSE, name, "docker-compose config --services", self._compose(host)),
+                      self._containers(host)]
+        await asyncio.gather(*parts)
+
+    def _clock(self, name: str, status: int | None, lines: list[str], start: float, end: float) -> None:
+        """Skew = the host's time minus the middle of the call (seconds); the call's duration bounds the error."""
+        text = lines[-1].strip() if lines else ""
+        try:
+            remote = float(text)
+        except ValueError:
+            self._fact(P_CLOCK, name, "date +%s.%N", text or f"status {status}", None, why="date gave no time")
+            return
+        skew = remote - (start + end) / 2
+        self._fact(P_CLOCK, name, "date +%s.%N", f"{skew:+.2f} s against this machine (call took {end - start:.2f} s)",
+                   abs(skew) < CLOCK_WARN_S, skew_s=round(skew, 2))
+
+    async def _docker_state(self, host: HostSpec) -> bool:
+        name = host.external_hostname
+        # ``docker version``, not ``docker info --format``: with the daemon stopped Debian's 20.10 client answers the
+        # latter with only a template error ("executing "" at <.ServerVersion>: reflect: indirection through nil
+        # pointer"), while both it and the 28 client answer ``version`` with "Cannot connect to the Docker daemon at
+        # unix:///var/run/docker.sock. Is the docker daemon running?" (observed here, exit 1)
+        command = "docker version --format '{{.Server.Version}}'"
+        try:
+            await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
+            status, lines = await asyncio.wait_for(self._sh(host, self._docker(host, command)), self.probe_timeout)
+        except TimeoutError:
+            self._fact(P_DOCKER, name, command, f"no answer within {self.probe_timeout:g} s", None, timeout=True,
+                       why="timed out")
+            return False
+        except RemoteError as exc:
+            self._fact(P_DOCKER, name, command, str(exc), None, why="the command could not run")
+            return False
+        text = [l for l in lines if l.strip()]
+        if status == 0 and text:
+            version = next((l.split(":", 1)[1].strip() for l in text if "Server Version:" in l), text[-1].strip())
+            self._fact(P_DOCKER, name, command, f"Docker {version} answers", True, daemon="up")
+            return True
+        daemon = "denied" if socket_denied(lines) else "down" if any(
+            k.key == "DOCKER_DAEMON_DOWN" for k in diagnose_lines(lines)) else "error"
+        self._fact(P_DOCKER, name, command, text[-1] if text else f"status {status}", False, daemon=daemon)
+        return False
+
+    async def _compose(self, host: HostSpec) -> None:
+        inv = self.session.invocation(host)
+        command = inv.command("config", "--services")
+        status, lines = await self._sh(host, command)
+        text = [l.strip() for l in lines if l.strip()]
+        if status == 0:
+            self._fact(P_COMPOSE, host.external_hostname, command, f"{inv.flavour}: services {', '.join(text)}", True,
+                       flavour=inv.flavour, services=text)
+        else:
+            self._fact(P_COMPOSE, host.external_hostname, command, text[-1] if text else f"status {status}", False,
+                       flavour=inv.flavour, services=[])
+
+    # ---- the API ----------------------------------------------------------------------------------------
+    async def _api(self) -> None:
+        url = self.profile.webapp.url
+        command = f"GET {url}/v1/health (after POST /v1/users/login)"
+        try:
+            result = await asyncio.wait_for(self.health.poll_once(), self.probe_timeout)
+        except TimeoutError:
+            self._fact(P_API, "", command, f"no answer within {self.probe_timeout:g} s", None, timeout=True, why="timed out")
+            return
+        if result.error is None:
+            level = result.verdict.level.value if result.verdict is not None else "?"
+            self._fact(P_API, "", command, f"health answered: {level}", True, kind="health")
+            return
+        exc = result.error
+        found = _api_diagnosis(exc)
+        self._fact(P_API, "", command, str(exc), False, kind=exc.kind, status=exc.status, code=exc.code,
+                   key=found[0] if found else "", title=found[1] if found else exc.title,
+                   next_action=found[2] if found else exc.next_action)
+
+
+def _api_diagnosis(exc: ApiError) -> tuple[str, str, str] | None:
+    d = diagnose_api_error(exc.status, exc.code, exc.details, exc.title) if exc.kind == "http" else \
+        diagnose_transport(exc.kind, str(exc))
+    return (d.key, d.title, d.next_action) if d is not None else None

@@ -1,0 +1,77 @@
+"""The plumbing every collector of ``doctor`` shares (:class:`DoctorProbes`): one fact made and masked, a probe run
+within its time limit, a quiet command on a host; and the limits. The collectors are mixins on it
+(:mod:`.containers`, :mod:`.network`, :mod:`.storage`), put together by :class:`~wabiz_tui.workflows.doctor.Doctor`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable
+
+from ...domain.docker_access import with_sudo
+from ...domain.doctor import Fact
+from ...domain.model import ClusterProfile, HostSpec
+from ...remote.errors import RemoteError
+from ..base import Procedure
+
+#: Seconds one probe may take before it counts as "did not answer".
+PROBE_TIMEOUT = 10.0
+#: Seconds a TCP connection may take (a firewall that drops packets makes it time out).
+TCP_TIMEOUT = 3.0
+#: Container state samples and the window they span (seconds).
+SAMPLES, WINDOW = 3, 2.0
+#: Log lines read per container.
+LOG_TAIL = 200
+REGISTRY = "docker.whatsapp.biz"
+#: Below this free space (KiB) or at 100 % use, a path is out of space for doctor (the preflight's 2 GiB threshold
+#: is for pulling images; a media volume of a few hundred MiB is not a fault by itself).
+FULL_KB = 64 * 1024
+#: dbupgrade is the service of dbupgrade-compose.yml (seed, upgrade), listed with the others by the project label.
+SERVICE_FORMAT = '{{.ID}} {{.Label "com.docker.compose.service"}}'
+EXTRA_FORMAT = "{{.State.OOMKilled}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.Config.Image}}"
+#: ``curl`` exit statuses (curl(1) "EXIT CODES"): 6 could not resolve host, 7 failed to connect, 28 timeout.
+CURL_NO_ANSWER = {6: "could not resolve the host", 7: "failed to connect", 28: "timed out", 35: "TLS handshake failed",
+                  60: "certificate not trusted"}
+
+
+class DoctorProbes(Procedure):
+    """What the collectors share. Built through :class:`~wabiz_tui.workflows.doctor.Doctor`. ``hosts``: only these
+    ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered)."""
+
+    procedure = "doctor"
+    uses_compose = False
+
+    def __init__(self, profile: ClusterProfile, *, hosts: tuple[str, ...] = (), probe_timeout: float = PROBE_TIMEOUT,
+                 window: float = WINDOW, api: bool = True, **kw: Any):
+        super().__init__(profile, **kw)
+        self.only = hosts
+        self.probe_timeout = probe_timeout
+        self.window = window
+        self.api = api
+        self.facts: list[Fact] = []
+
+    # ---- plumbing ---------------------------------------------------------------------------------------
+    def _fact(self, probe: str, host: str, command: str, line: str, ok: bool | None, **data: Any) -> Fact:
+        clean = {k: self._redact(v) if isinstance(v, str) else v for k, v in data.items()}
+        fact = Fact(probe, host, self._redact(command), self._redact(line.strip())[:300], ok, clean)
+        self.facts.append(fact)
+        return fact
+
+    async def _timed(self, probe: str, host: str, command: str, work: Awaitable[None]) -> None:
+        """Run one probe within :attr:`probe_timeout`; a timeout or an SSH failure becomes an ``unknown`` fact."""
+        try:
+            await asyncio.wait_for(work, self.probe_timeout)
+        except TimeoutError:
+            self._fact(probe, host, command, f"no answer within {self.probe_timeout:g} s", None, timeout=True,
+                       why="timed out")
+        except RemoteError as exc:
+            self._fact(probe, host, command, str(exc), None, why="the command could not run")
+
+    async def _sh(self, host: HostSpec, command: str) -> tuple[int | None, list[str]]:
+        lines: list[str] = []
+        status = await self.session.run(host, command, lines.append, echo=False, quiet=True,
+                                        timeout=self.probe_timeout + 1)
+        return status, lines
+
+    def _docker(self, host: HostSpec, command: str) -> str:
+        return with_sudo(command, self.session.sudo(host))
