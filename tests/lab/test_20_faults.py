@@ -131,7 +131,7 @@ def test_clock_skew_is_refused_with_the_reason(lab):
 
 @pytest.mark.parametrize("argv, words", [
     (("kill", "wa-nosuch", "wacore"), "no lab host named 'wa-nosuch' (hosts: wa-web-1, "),
-    (("db", "sometimes"), "db fault 'sometimes': use down, password or max-connections"),
+    (("db", "sometimes"), "db fault 'sometimes': use down, password, max-connections, host-restrict, idle-timeout, read-only"),
     (("dns-remove", "wa-nosuch"), "'wa-nosuch' is not a lab DNS name"),
 ])
 def test_fault_with_a_value_the_lab_does_not_have_is_a_bad_argument(cleared, argv, words):

@@ -22,8 +22,15 @@ FAULTS = {
     "cut": "A B — drop all traffic between hosts A and B (B may be db)",
     "dns-remove": "NAME — remove a name from the lab DNS",
     "registry": "down|deny|forbid — stop the registry, make it demand a login (HTTP 401), or answer HTTP 403 in its place",
-    "db": "down|password|max-connections — stop the DB, change the user's password, let no new connection in",
-    "media": "full|readonly — fill the shared media filesystem, or remount it read-only",
+    "db": "down|password|max-connections|host-restrict|idle-timeout|read-only — stop the DB, change the user's "
+          "password, let no new connection in, allow the user from the admin address only, close idle sessions "
+          "after 2 s, refuse writes",
+    "media": "full|readonly|inodes — fill the shared media filesystem, remount it read-only, or leave it no inode",
+    "media-private": "HOST — a host-private directory over HOST's media path (media not shared)",
+    "registry-ca": "HOST — take the registry's CA out of HOST's Docker trust (x509 unknown authority)",
+    "port": "HOST PORT — a process listening on HOST's PORT (a container publishing it cannot start)",
+    "dbenv": "HOST KEY VALUE — set KEY=VALUE in HOST's db.env (as a hand edit; backup kept)",
+    "compose-tab": "HOST — put a tab in HOST's compose file (as a hand edit; backup kept)",
     "dbupgrade": "REASON — make the dbupgrade service exit non-zero with REASON",
     "clock-skew": "(not possible in this lab: says why)",
     "clear": "undo every fault in force",
@@ -170,14 +177,23 @@ def _code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"fault port: PORT must be a number, not {text!r}")
+    return int(text)
+
+
 def _fault(args: argparse.Namespace) -> int:
     from ..lab import faults
+    from ..lab import field_faults as field
+    from ..domain.render import COMPOSE_FILE, DB_ENV_FILE
     from ..lab.state import Paths
     paths, t, kind = Paths(), args.targets, args.kind
     if kind is None:
         raise ValueError(f"fault: name the fault, one of {', '.join(FAULTS)} (`wabiz-tui lab fault -h` says what each takes)")
     need = {"kill": 2, "stop": 2, "dockerd-stop": 1, "freeze": 1, "cut": 2, "dns-remove": 1, "registry": 1, "db": 1,
-            "media": 1, "dbupgrade": 1, "clock-skew": 0, "clear": 0}[kind]
+            "media": 1, "dbupgrade": 1, "clock-skew": 0, "clear": 0, "media-private": 1, "registry-ca": 1,
+            "port": 2, "dbenv": 3, "compose-tab": 1}[kind]
     if len(t) != need:
         raise ValueError(f"fault {kind} takes {need} argument(s): {FAULTS[kind]}")
     if kind == "clock-skew":
@@ -191,7 +207,11 @@ def _fault(args: argparse.Namespace) -> int:
                "dockerd-stop": lambda: faults.stop_dockerd(paths, t[0]), "freeze": lambda: faults.freeze(paths, t[0]),
                "cut": lambda: faults.cut(paths, t[0], t[1]), "dns-remove": lambda: faults.remove_dns_name(paths, t[0]),
                "registry": lambda: faults.registry(paths, t[0]), "db": lambda: faults.db(paths, t[0]),
-               "media": lambda: faults.media(paths, t[0]), "dbupgrade": lambda: faults.dbupgrade(paths, t[0])}
+               "media": lambda: faults.media(paths, t[0]), "dbupgrade": lambda: faults.dbupgrade(paths, t[0]),
+               "media-private": lambda: field.media_private(paths, t[0]),
+               "registry-ca": lambda: field.registry_ca(paths, t[0]), "port": lambda: field.port(paths, t[0], _port(t[1])),
+               "dbenv": lambda: field.edit_file(paths, t[0], DB_ENV_FILE, "set", t[1], t[2]),
+               "compose-tab": lambda: field.edit_file(paths, t[0], COMPOSE_FILE, "tab")}
     actions[kind]()
     print(f"fault {kind} {' '.join(t)}: in force")
     return 0

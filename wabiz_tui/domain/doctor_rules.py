@@ -388,3 +388,7 @@ RULES: tuple[Rule, ...] = (
     Rule("API", "the Webapp API", "reference/wa-onprem-api.md §3 (error envelope)", api),
     Rule("PROBE_TIMEOUT", "probes answer in time", "design.md §10 (a probe that times out is a fact)", probe_timeouts),
 )
+
+from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' rows (docs/field-reports.md)
+
+RULES += FIELD_RULES

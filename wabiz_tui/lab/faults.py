@@ -15,6 +15,7 @@ import signal
 
 from . import host as hostmod
 from . import services
+from . import field_faults as field
 from .errors import LabBadArgument, LabError
 from .netns import nsexec
 from .proc import Proc, pids_in_mnt_ns, run
@@ -182,8 +183,12 @@ def db(paths: Paths, mode: str) -> None:
             holder = services.hold_connection(paths)
             _record(ledger, "db-max-connections", holder=holder.to_json())
             return
+    elif mode in field.DB_MODES:
+        _record(ledger, f"db-{mode}", **field.db_fault(paths, engine, mode))
+        return
     else:
-        raise LabBadArgument(f"db fault {mode!r}: use down, password or max-connections")
+        raise LabBadArgument(f"db fault {mode!r}: use down, password, max-connections, "
+                             f"{', '.join(field.DB_MODES)}")
     _record(ledger, f"db-{mode}")
 
 
@@ -209,8 +214,11 @@ def media(paths: Paths, mode: str) -> None:
         run(["mount", "-o", f"remount,size={used_kib + 4}k", str(paths.media)])
     elif mode == "readonly":
         run(["mount", "-o", "remount,ro", str(paths.media)])
+    elif mode == "inodes":
+        _record(ledger, "media-inodes", **field.exhaust_inodes(paths))
+        return
     else:
-        raise LabBadArgument(f"media fault {mode!r}: use full or readonly")
+        raise LabBadArgument(f"media fault {mode!r}: use full, readonly or inodes")
     _record(ledger, f"media-{mode}")
 
 
@@ -227,7 +235,9 @@ def clear(paths: Paths) -> list[str]:
     done = []
     for f in reversed(ledger.data.get("faults", [])):
         kind = f["kind"]
-        if kind == "dockerd-stopped":
+        if field.owns(kind):
+            field.undo(paths, ledger, f)
+        elif kind == "dockerd-stopped":
             h = _host(ledger, f["host"])
             Proc.from_json(h["anchor"]).signal(signal.SIGUSR1)
             hostmod.wait_ready(paths, _lab_host(h), Proc.from_json(h["anchor"]))

@@ -294,6 +294,10 @@ class SimulatedCluster:
         """What ``df`` reports as available on the host (KiB)."""
         self._host(external_hostname).disk_free_kb = int(kbytes)
 
+    def set_engine_version(self, external_hostname: str, version: str) -> None:
+        """The dockerd version that host runs (``docker version``; compose 1.29 cannot recreate on 25+)."""
+        self._host(external_hostname).engine_version = version
+
     def set_unresolvable(self, external_hostname: str, *names: str) -> None:
         """On that host, these names do not resolve (``getent hosts`` fails)."""
         self._host(external_hostname).unresolvable = set(names)

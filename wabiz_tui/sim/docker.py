@@ -99,7 +99,7 @@ async def docker_main(p: Proc) -> int:
             await p.out(DOCKER_VERSION + "\n")
             return 0
         await p.out(f"Client: Docker Engine - Community\n Version:           {DOCKER_VERSION}\n API version:       1.43\n\n"
-                    f"Server: Docker Engine - Community\n Engine:\n  Version:          {DOCKER_VERSION}\n"
+                    f"Server: Docker Engine - Community\n Engine:\n  Version:          {host.engine_version}\n"
                     "  API version:      1.43 (minimum version 1.12)\n")
         return 0
     if sub in ("ps", "container") and (sub == "ps" or rest[:1] in (["ls"], ["list"])):
@@ -330,6 +330,6 @@ async def docker_main(p: Proc) -> int:
         host.images.add(image)
         return 0
     if sub == "info":
-        await p.out(f"Server Version: {DOCKER_VERSION}\nName: {host.name}\n")
+        await p.out(f"Server Version: {host.engine_version}\nName: {host.name}\n")
         return 0
     return await p.fail(f"docker: '{sub}' is not a docker command.\nSee 'docker --help'", 1)

@@ -38,6 +38,9 @@ class HostContext:
     compose_v1: bool = True
     #: programs this host lacks (a minimal host without ``nc``): ``bash: nc: command not found``, status 127
     missing_commands: set[str] = field(default_factory=set)
+    #: the dockerd version ``docker version``/``info`` report as the server's; docker-compose 1.29 cannot recreate a
+    #: container on an engine of 25 or later (field report FR40)
+    engine_version: str = "24.0.7"
     #: what ``sudo`` does for the login user: "passwordless", "password" (sudo -n refuses) or "absent"
     sudo: str = "passwordless"
 

@@ -153,7 +153,8 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
     force = "--force-recreate" in opts
     for svc in services:
         name = f"{proj.name}_{svc.name}_1"
-        existing = next((c for c in project_containers(p, proj, [svc.name]) if c.name == name), None)
+        # compose finds a service's container by its labels: after a failed recreate it bears a "<id>_" prefix
+        existing = next((c for c in project_containers(p, proj, [svc.name]) if c.name.endswith(name)), None)
         same = existing is not None and existing.env.get("__config_hash") == svc.config_hash()
         if existing and ((same and not force) or "--no-recreate" in opts):
             # a container in restart back-off counts as up: compose 1.29.2 said "biz_wacore_1 is up-to-date" here
@@ -167,14 +168,16 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
                 await status.close(name, pause=0.0)
             continue
         if existing:
-            status = _Status(p, "Recreating", [name])
-            await status.open(name)
+            status = _Status(p, "Recreating", [existing.name])
+            await status.open(existing.name)
             await host.pause(0.3)
             brain.stop(existing, 0)
+            if not getattr(p, "compose_v2", False) and _major(host.engine_version) >= 25:
+                raise ComposeError(await _container_config_error(status, existing, name, svc.name))
             brain.remove(existing)
             c = _new_container(p, proj, svc)
             brain.start(c)
-            await status.close(name, pause=0.05)
+            await status.close(existing.name, pause=0.05)
         else:
             status = _Status(p, "Creating", [name])
             await status.open(name)
@@ -203,6 +206,26 @@ def _port_clash(p: Proc, c: Container) -> int | None:
     held = set(host.ports_taken) | {port for o in host.brain.on_host(host.name) if o is not c and o.running
                                     for port in o.published_ports}
     return next((port for port in sorted(c.published_ports) if port in held), None)
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+async def _container_config_error(status: "_Status", old: Container, name: str, service: str) -> str:
+    """docker-compose 1.29.2 recreating on Docker Engine 25+: it has stopped the old container and renamed it to
+    ``<short id>_<name>``, then fails reading the old image's ``ContainerConfig``, which newer engines no longer
+    return (docker/compose#11693, #12509: ``ERROR: for <container>  'ContainerConfig'``, the same for the
+    service, a Python traceback ending in ``KeyError: 'ContainerConfig'``); exit 1. The next ``up`` finds the
+    renamed container and fails the same way."""
+    shown = old.name
+    await status.close(shown, "error", 0.05)
+    old.name = f"{old.id[:12]}_{name}"
+    return (f"for {shown}  'ContainerConfig'\n\nERROR: for {service}  'ContainerConfig'\n"
+            "Traceback (most recent call last):\n"
+            '  File "/usr/bin/docker-compose", line 33, in <module>\n'
+            "KeyError: 'ContainerConfig'")
 
 
 async def _clash_error(p: Proc, status: "_Status", name: str, service: str, port: int) -> str:

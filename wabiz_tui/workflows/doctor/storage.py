@@ -100,7 +100,9 @@ class StorageProbes(DoctorProbes):
             code = int(head.split()[1]) if len(head.split()) > 1 and head.split()[1].isdigit() else 0
             auth = next((l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("www-authenticate:")), "")
             if code == 0:
-                text = next((l.strip() for l in reversed(lines) if l.strip()), "")
+                # curl 7.88 follows its "curl: (60) SSL certificate problem" line with advice (observed on the lab)
+                text = next((l.strip() for l in lines if l.startswith("curl: (")), "") or next(
+                    (l.strip() for l in reversed(lines) if l.strip()), "")
                 self._fact(P_REGISTRY, name, command, text or CURL_NO_ANSWER.get(status or 0, f"curl status {status}"),
                            False, image=image, code=0)
             elif code == 401 and auth.lower().startswith("bearer"):
