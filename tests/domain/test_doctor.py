@@ -139,3 +139,21 @@ def test_container_dns_clock_oom_and_readonly_media():
     assert by_key["CLOCK_SKEW"].confidence == HIGH and "+95.0 s off" in by_key["CLOCK_SKEW"].title
     assert "OOMKilled" in by_key["CONTAINER_OOM"].title and "CONTAINER_DOWN" not in by_key
     assert by_key["MEDIA"].title == "the media path /mnt/wamedia is mounted read-only on wa-web-1"
+
+
+def test_a_missing_key_file_is_one_cause_here_with_the_profile_fix_not_five_dead_hosts():
+    """Fresh-user trial: a profile whose key file was deleted gave five 'cannot be reached over SSH: check that
+    wa-X is up and its sshd answers' causes; the connection's own error says the cause is the profile."""
+    from wabiz_tui.domain.doctor import P_SSH
+
+    line = "the key file /tmp/demo/id_ed25519 does not exist"
+    facts = [Fact(P_SSH, h, f"ssh {h}", line, False,
+                  {"error": "AuthenticationFailed", "next_action": "fix ssh.key_file in the profile"}) for h in HOSTS]
+    facts.append(Fact(P_SSH, "wa-core-9", "ssh wa-core-9", "connection refused by 10.0.0.9:22", False,
+                      {"error": "HostUnreachable", "next_action": ""}))
+    causes = [c for c in reason(facts).causes if c.key == "HOST_UNREACHABLE"]
+    assert len(causes) == 2, [c.title for c in causes]
+    here, there = causes
+    assert here.title.startswith("SSH to wa-web-1, wa-master-1, wa-core-1, wa-core-2 refused here")
+    assert here.next_action == "fix ssh.key_file in the profile" and "sshd" not in here.next_action
+    assert there.title == "wa-core-9 cannot be reached over SSH" and "sshd answers" in there.next_action

@@ -135,3 +135,14 @@ def test_connected_coreapps_are_the_planned_ones_that_serve_a_shard():
     body = _ha(c2=("coreapp", "connected"))
     body["health"]["stranger:eee"] = {"role": "coreapp", "gateway_status": "connected"}  # not in the plan: no owner of ours
     assert judge(parse_health(body), PLAN).connected_coreapps == ("c1", "c2")
+
+
+def test_in_the_grace_with_every_coreapp_gone_it_says_no_standby_not_failing_over():
+    """Fresh-user trial: both Coreapps killed shortly after an install read 'failing over ... a standby should take
+    over within the grace period' although no standby existed."""
+    grace = Plan(PLAN.masters, PLAN.coreapps, PLAN.webapps, 1, True, in_grace=True)
+    gone = judge(parse_health(_ha(c1=None, c2=None)), grace)
+    assert "no standby" in gone.headline and "a standby should take" not in gone.headline, gone.headline
+    assert "start the missing coreapps" in gone.next_action
+    moving = judge(parse_health(_ha(c1=None)), grace)  # c2 is disconnected: a standby can take the shard
+    assert "a standby should take over" in moving.headline, moving.headline

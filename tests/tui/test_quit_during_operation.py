@@ -57,7 +57,7 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
         text = dialog_text(app)
         assert "Upgrade step 3 of 6 (Upgrade Webapps) is running" in text, text
-        assert all(h in text for h in web) and "half upgraded" in text and "--resume" in text and "130" in text
+        assert all(h in text for h in web) and "half upgraded" in text and "--resume --yes" in text and "130" in text
         assert app.focused is app.screen.query_one("#confirm-no", Button)  # a stray Enter keeps it running
         await pilot.press("ctrl+q")  # a second ctrl+q does not quit behind the question's back
         await pilot.press("n")
@@ -69,7 +69,7 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
     slow(session, web, 0)
     assert app.return_code == 130
     note = exit_note(app)
-    assert "ABORTED" in note and "upgrade step 3 (Upgrade Webapps)" in note and "--resume" in note, note
+    assert "ABORTED" in note and "upgrade step 3 (Upgrade Webapps)" in note and "--resume --yes" in note, note
     found = interrupted_upgrade(app_paths().journals, session.profile)
     assert found is not None and found.target == "2.43.1" and found.backed_up
     assert found.aborted["reason"] == QUIT_REASON and found.aborted["step"] == 3  # not overwritten by the cancel

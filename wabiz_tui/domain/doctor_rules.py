@@ -28,10 +28,22 @@ def _names(hosts: Iterable[str]) -> str:
 
 # --- hosts and Docker ------------------------------------------------------------------------------------
 def host_unreachable(facts: Facts) -> Outcome:
+    """A host the SSH connection did not reach. The connection's own error class and advice
+    (``remote.errors``: a missing key file, a refused key, an unknown host key) say whether the cause is here
+    (the profile, the key, known_hosts) or on the host; hosts failing with the same words are one cause."""
+    by_words: dict[str, list[Fact]] = {}
     for f in facts.bad(P_SSH):
-        yield Found(f"{f.host} cannot be reached over SSH", (f,),
-                    f"check that {f.host} is up and its sshd answers (ssh to it by hand), then run doctor again",
-                    HIGH, (f.host,))
+        by_words.setdefault(f.line, []).append(f)
+    for line, group in by_words.items():
+        hosts = tuple(f.host for f in group)
+        error, advice = group[0].data.get("error", ""), str(group[0].data.get("next_action", "") or "")
+        if error == "HostUnreachable" or not advice:
+            title = f"{', '.join(hosts)} cannot be reached over SSH"
+            advice = (f"check that {', '.join(hosts)} {'is' if len(hosts) == 1 else 'are'} up and the sshd answers "
+                      f"(ssh by hand), then run doctor again" + (f"; {advice}" if advice else ""))
+        else:
+            title = f"SSH to {', '.join(hosts)} refused here: {line}"
+        yield Found(title, tuple(group), advice, HIGH, hosts)
     ok = facts.good(P_SSH)
     if ok and not facts.bad(P_SSH):
         yield Clear(f"SSH works to every host ({len(ok)})", tuple(ok))

@@ -350,6 +350,11 @@ def _headline(plan: Plan, level: Level, served: int, standby: int, primary: str,
         return (f"{mode} healthy: {served}/{plan.shards} {shard_word} connected, {standby} standby coreapp"
                 f"{'s' if standby != 1 else ''} ({tolerates}), primary master {primary}", "nothing to do")
     if level is Level.WAITING or (served < plan.shards and plan.in_grace):
+        if served < plan.shards and standby == 0:  # nothing can take the shard: say so, even in the grace
+            return (f"{mode} not serving: {plan.shards - served} of {plan.shards} {shard_word} unserved and no standby "
+                    f"coreapp to take {'it' if plan.shards - served == 1 else 'them'} (tolerated only while the "
+                    f"containers are starting, within the grace period)",
+                    "start the missing coreapps (docker-compose up -d on their hosts) and read their logs")
         if served < plan.shards:
             return (f"{mode} failing over: {plan.shards - served} of {plan.shards} {shard_word} unserved, a standby should take "
                     f"over within the grace period", "wait; if no standby takes the shard, start a coreapp")

@@ -47,10 +47,15 @@ def _profile_ref(app: WabizApp) -> str:
     return str(app.profile_path) if app.profile_path else app.profile.name
 
 
+def _upgrade_resume(app: WabizApp) -> str:
+    # `upgrade` refuses to change a cluster without --yes (exit 4): the command must work as written
+    return f"`wabiz-tui upgrade {_profile_ref(app)} --resume --yes` (or F3, Resume) continues"
+
+
 def _upgrade_leaves(number: int, app: WabizApp, engine: Any) -> str:
     target = getattr(engine, "target", "the new version")
     source = getattr(engine, "source", app.profile.wa_api_version)
-    resume = f"`wabiz-tui upgrade {_profile_ref(app)} --resume` (or F3, Resume) continues"
+    resume = _upgrade_resume(app)
     if number <= 1:
         return f"no container was changed yet; {resume}."
     if number == 2:
@@ -108,7 +113,9 @@ def running_work(app: WabizApp) -> RunningWork | None:
     step_record = record.running if record is not None else None
     if step_record is None:
         label = active.heading or active.label
-        return RunningWork(label[:1].upper() + label[1:], (), "it stops where it is; run it again to finish.", engine)
+        leaves = (f"the upgrade stops between two steps; {_upgrade_resume(app)}."
+                  if getattr(engine, "procedure", "") == "upgrade" else "it stops where it is; run it again to finish.")
+        return RunningWork(label[:1].upper() + label[1:], (), leaves, engine)
     procedure = step_record.procedure
     total = len(getattr(engine, "steps", ())) if procedure == getattr(engine, "procedure", "") else 0
     if procedure == "upgrade":

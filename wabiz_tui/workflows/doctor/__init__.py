@@ -69,7 +69,8 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
         try:  # bounded by the SSH settings' own connect timeout: reaching the host is not one of the probes
             await self._pool.get(host)
         except RemoteError as exc:
-            self._fact(P_SSH, name, f"ssh {name}", str(exc), False)
+            self._fact(P_SSH, name, f"ssh {name}", str(exc), False, error=type(exc).__name__,
+                       next_action=exc.next_action)
             return
         self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
         start = time.time()
