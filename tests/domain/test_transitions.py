@@ -152,3 +152,12 @@ def test_not_installed_and_age_words():
     assert not_installed_words(at) == "not installed (uninstalled at 08:01)"
     assert not_installed_words(None) == "not installed"
     assert age_words(3.4) == "answer 3 s old" and age_words(-1) == "answer 0 s old"
+
+
+def test_a_poll_without_an_answer_says_so_instead_of_an_answer_age():
+    """Fresh-user trial: "answer 0 s old" was printed on UNKNOWN lines and beside "No health answer yet"."""
+    from wabiz_tui.api.client import ApiError
+    from wabiz_tui.workflows.monitor import PollResult
+
+    failed = PollResult(polled_at=1000.0, latency=0.1, error=ApiError("the Webapp is unreachable", kind="unreachable"))
+    assert failed.age_text(now=1003.2) == "no answer (polled 3 s ago)"

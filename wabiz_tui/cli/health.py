@@ -75,7 +75,7 @@ def result_dict(r: PollResult) -> dict:
 def print_text(r: PollResult, out=sys.stdout) -> None:
     """Human lines: the headline, the next action, then one line per node that is not ok."""
     stamp = time.strftime("%H:%M:%S", time.localtime(r.polled_at))
-    age = f" ({r.age_text()})"
+    age = f" ({r.age_text()})" if r.verdict is not None else ""
     if r.verdict is None and r.notice and r.error is None:
         print(f"{stamp} NOT INSTALLED: {r.notice}" if r.notice.startswith("not installed")
               else f"{stamp} PLANNED: {r.notice}", file=out)

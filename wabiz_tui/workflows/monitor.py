@@ -77,7 +77,10 @@ class PollResult:
         return (time.time() if now is None else now) - self.polled_at
 
     def age_text(self, now: float | None = None) -> str:
-        """``answer 3 s old`` (``now``: epoch seconds, default the current time)."""
+        """``answer 3 s old``, or ``no answer (polled 3 s ago)`` when the poll got no health answer (``now``:
+        epoch seconds, default the current time)."""
+        if self.verdict is None:
+            return f"no answer (polled {max(0.0, self.age(now)):.0f} s ago)"
         return age_words(self.age(now))
 
 
