@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.findings import FindingsList
 from ..widgets.health_table import HealthPanel
 from ..widgets.summary import MonitorSummary, error_label
@@ -91,7 +92,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
             yield HealthPanel(actions=True, id="monitor-health")
             yield FindingsList(mask=self.wapp.mask, id="monitor-findings")
             yield Timeline(id="timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self) -> Text:
         """Cluster, version in force (an upgrade changes it), the polled URL, and where F2 goes: "back" only

@@ -1,4 +1,4 @@
-"""The footer of the wizard: every key when the terminal is wide enough, else the essential keys first.
+"""The footer of the wizard and the monitor: every key when the terminal is wide enough, else the essential keys first.
 
 Textual's ``Footer`` lays the keys out in binding order and lets the last ones fall off the right edge:
 at 80 columns the wizard lost F4 (logs) and F9 (uninstall) (issue 17.6). This footer measures the keys;
@@ -22,6 +22,8 @@ PRIORITY: dict[str, int] = {
     "quit": 0, "cancel_step": 0, "run_step": 1, "toggle_monitor": 1,
     "operation('upgrade')": 2, "operation('logs')": 2, "operation('uninstall')": 2,
     "demo_kill_coreapp": 3, "demo_kill_master": 3, "demo_restart": 4, "next_step": 5, "back": 6,
+    # the monitor's own keys: "why?" before the demo's fault keys, "poll now" after them
+    "app.doctor": 2, "poll_now": 4,
 }
 DEFAULT_PRIORITY = 3
 #: action → the label used when the keys do not fit with their own.
