@@ -85,11 +85,13 @@ class ShardsScreen(StepScreen):
 
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
         super().step_ended(ok, summary, next_action, cancelled=cancelled)
-        if ok:  # the verdict shown was taken before the change (issue 17.6: it still said "1/1 shard")
-            self.query_one("#cluster-now", Static).update(Text(
-                f"Cluster now: {self.set_to or self.wapp.profile.shards} shard(s) set; step M2 checks that every "
-                "shard is served.",
-                style="dim"))
+        shards = self.set_to or self.wapp.profile.shards
+        now = self.query_one("#cluster-now", Static)
+        # the step polls health once after the change; without that answer the verdict shown is the one before
+        # the change (issue 17.6: it still said "1/1 shard")
+        if ok and f"({shards} shards)" not in str(now.render()):
+            now.update(Text(f"Cluster now: {shards} shard(s) set; step M2 checks that every shard is served.",
+                            style="dim"))
 
     # ---- checks --------------------------------------------------------------------------------
     async def _check(self, shards: int) -> Any:
