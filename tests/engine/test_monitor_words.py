@@ -49,6 +49,10 @@ async def test_killing_the_connected_coreapp_reads_failing_over_from_the_first_p
         assert " or ".join(standbys) in words and "should take shard 0" in words
         assert seen.verdict.level is not Level.FAILURE and "failing:" not in words
         assert not seen.worsened  # said, not alerted
+        # what the failover causes is in the findings as a warning within the grace, not a new ERROR (trial)
+        assert seen.new_findings == () and seen.current_findings
+        assert all(d.severity != "error" for d in seen.current_findings), seen.current_findings
+        assert any("within its grace" in d.title for d in seen.current_findings)
         done = await poll_until(monitor, lambda r: r.verdict and r.verdict.shards_served == 1)
         assert done.failover.state == "done"
         new_owner = owner_of(done)

@@ -331,7 +331,7 @@ class HealthMonitor:
         # grace, and what the failover leaves (e.g. no standby any more) alerts once it is over
         entries, worsened = self._derive(verdict, error, hold=status.tolerated)
         entries = op_entries + entries
-        new, current = self._findings(verdict, error)
+        new, current = self._findings(verdict, error, in_failover=status.tolerated)
         if paused:
             worsened, new = False, ()
         self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current,
@@ -387,8 +387,12 @@ class HealthMonitor:
             except asyncio.TimeoutError:
                 pass
 
-    def _findings(self, verdict: ClusterVerdict | None,
-                  error: ApiError | None) -> tuple[tuple[Diagnosis, ...], tuple[Diagnosis, ...]]:
+    def _findings(self, verdict: ClusterVerdict | None, error: ApiError | None,
+                  in_failover: bool = False) -> tuple[tuple[Diagnosis, ...], tuple[Diagnosis, ...]]:
+        """(new, current) diagnoses of this poll. ``in_failover``: a failover with a standby is within its grace,
+        so what it causes (the unserved shard, the lost node) is shown as a warning said to be in the grace and
+        is not new yet: it alerts once if it is still there when the grace is over (the trial saw ERROR findings
+        under a WARNING "failing over" verdict)."""
         found: list[Diagnosis | None] = []
         if verdict is not None:
             found.extend(_consistent(d, verdict) for d in diagnose_verdict(verdict))
@@ -396,6 +400,10 @@ class HealthMonitor:
             found.append(diagnose_api_error(error.status, error.code, error.details, error.title)
                          or diagnose_transport(error.kind, str(error)))
         current = [d for d in found if d is not None]
+        if in_failover:
+            current = [replace(d, severity="warning", title=f"{d.title} (failover within its grace)")
+                       if d.severity == "error" else d for d in current]
+            return (), tuple(current)
         keys = {(d.key, d.host) for d in current}
         new = tuple(d for d in current if (d.key, d.host) not in self._active)
         self._active = keys
