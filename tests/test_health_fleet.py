@@ -166,3 +166,26 @@ async def test_the_watch_goes_on_when_one_cluster_poll_raises():
     await asyncio.wait_for(task, 5)
     assert watch.latest[0].error_kind == "internal" and "ZeroDivisionError: a bug" in watch.latest[0].message
     assert seen.count(0) >= 2 and watch.latest[1].verdict is not None
+
+
+def test_an_uninstalled_or_never_installed_cluster_is_said_so_and_never_crashes_the_fleet():
+    """Review of the merge: ``health --all`` looked the word ``not_installed`` (a cluster wabiz-tui uninstalled,
+    added by the monitor-words change) up in its exit-code table and failed with a KeyError; and a profile never
+    installed whose Webapp does not answer read "failing: unreachable" in the fleet while ``health PROFILE`` says
+    "not installed: run install first" (fresh-user trial)."""
+    from dataclasses import replace as dc_replace
+
+    from wabiz_tui.cli.fleet import EXIT_OF, fleet_dict
+    from wabiz_tui.workflows.fleet import FleetMember, answer_text, fleet_row
+    from wabiz_tui.workflows.observe import Observation
+
+    installed = installed_profile()
+    gone = Observation(time.time(), 0.0, None, "", not_installed=True)
+    member = FleetMember("prod", None, installed)
+    assert fleet_row(member, gone).verdict == "not_installed" and EXIT_OF["not_installed"] == HealthExit.OK
+    assert fleet_dict(member, gone)["exit_code"] == 0 and "uninstalled" in answer_text(member, gone)
+    fresh = FleetMember("new", None, dc_replace(installed, installed=False))
+    silent = Observation(time.time(), 0.1, None, "unreachable", message="the Webapp is unreachable")
+    assert fleet_row(fresh, silent).verdict == "unknown"
+    assert answer_text(fresh, silent).startswith("not installed: run wabiz-tui install")
+    assert fleet_row(member, silent).verdict == "failing"  # installed and silent: an outage

@@ -16,7 +16,7 @@ from ..domain.exitcodes import HealthExit, worst_health
 
 #: a verdict word (``workflows.observe.verdict_word``) -> the ``health`` exit code
 EXIT_OF = {"healthy": HealthExit.OK, "degraded": HealthExit.WARNING, "failing": HealthExit.CRITICAL,
-           "unknown": HealthExit.UNKNOWN}
+           "unknown": HealthExit.UNKNOWN, "not_installed": HealthExit.OK}
 def register(sub) -> None:
     """Declare ``fleet``."""
     p = sub.add_parser("fleet", help="every saved cluster (or the ones given) in one live screen; Enter opens one",

@@ -182,6 +182,13 @@ class FleetRow:
     version: str
 
 
+def never_installed(member: FleetMember, obs: Observation) -> bool:
+    """The profile was never installed and its Webapp gave no answer: "not installed", not an outage (as
+    ``health PROFILE`` says for one cluster)."""
+    return (member.profile is not None and not member.profile.installed and obs.verdict is None
+            and obs.error_kind in ("unreachable", "timeout"))
+
+
 def fleet_row(member: FleetMember, obs: Observation | None) -> FleetRow:
     """The words of one member's last observation (``obs`` None: no answer yet, or a profile refused)."""
     version = member.profile.wa_api_version if member.profile is not None else "-"
@@ -190,6 +197,8 @@ def fleet_row(member: FleetMember, obs: Observation | None) -> FleetRow:
     if obs is None:
         return FleetRow(member.name, "waiting", "-", "-", "-", version)
     v = obs.verdict
+    if v is None and never_installed(member, obs):
+        return FleetRow(member.name, "unknown", "-", "-", "-", version)
     if v is None:
         return FleetRow(member.name, verdict_word(obs), "-", "-", "-", version)
     return FleetRow(member.name, verdict_word(obs), f"{v.shards_served}/{v.shards_expected}", str(v.standby),
@@ -204,6 +213,11 @@ def answer_text(member: FleetMember, obs: Observation | None, now: float | None 
         return member.problem if full else "profile refused"
     if obs is None:
         return "no answer yet"
+    if obs.not_installed:
+        return "uninstalled by wabiz-tui: not polled"
+    if obs.verdict is None and never_installed(member, obs):
+        target = member.path or member.name
+        return f"not installed: run wabiz-tui install {target} first" if full else "not installed"
     if obs.verdict is None:
         return f"{obs.error_kind}: {obs.message}" if obs.message and full else obs.error_kind
     if now is None:

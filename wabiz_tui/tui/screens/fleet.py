@@ -26,9 +26,9 @@ COLUMNS = (("cluster", "Cluster"), ("verdict", "Verdict"), ("shards", "Shards"),
            ("tolerated", "Tolerated"), ("version", "Version"), ("answer", "Last answer"))
 #: how each verdict word is drawn (a word and a colour: readable without colour too)
 VERDICT_STYLE = {"healthy": "bold green", "degraded": "bold yellow", "failing": "bold red", "unknown": "bold magenta",
-                 "waiting": "dim"}
+                 "waiting": "dim", "not_installed": "dim"}
 #: the order of the summary's counts, the worst first
-ORDER = ("failing", "degraded", "unknown", "waiting", "healthy")
+ORDER = ("failing", "degraded", "unknown", "waiting", "healthy", "not_installed")
 
 
 class FleetScreen(Screen):
