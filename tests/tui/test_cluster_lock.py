@@ -92,3 +92,29 @@ async def test_the_window_notes_in_its_lock_what_it_runs_and_clears_it_after(tmp
         await settle(app, pilot)
         assert seen and seen[0] is not None and seen[0].command == "install", seen
         assert operation_from_lock(reader.holder()) is None  # ended: nothing runs
+
+
+async def test_a_run_cancelled_before_it_began_ends_and_clears_the_lock_note(tmp_path):
+    """Review: a run whose worker was cancelled before its body began never ran the body's ``finally``: the
+    runner kept it active (nothing else could start) and the lock kept saying "install"."""
+    from wabiz_tui.domain.transitions import operation_from_lock
+    from wabiz_tui.tui.runner import Run
+
+    outcomes: list = []
+    app = make_app(tmp_path, [])
+    reader = ClusterLock.for_profile(app_paths().locks, sample_profile())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.hold_cluster_lock("step")
+
+        async def body():
+            raise AssertionError("the body must not run")
+
+        app.runner.start(Run("step 1", outcomes.append, step=1), body)
+        assert operation_from_lock(reader.holder()) is not None
+        app.runner.cancel()  # before the worker got to run its body
+        await pilot.pause()
+        await pilot.pause()
+        assert app.runner.active is None
+        assert outcomes and outcomes[0].cancelled
+        assert operation_from_lock(reader.holder()) is None

@@ -24,6 +24,8 @@ async def test_doctor_for_one_host_names_the_db_credentials(installed_demo, tmp_
         assert {f.host for f in screen.report.facts if f.host} == {"wa-core-1"}
         status = str(screen.query_one("#doctor-status").render())
         assert "cause(s) from" in status
+        first = screen.query_one("#doctor-causes").get_option_at_index(0).prompt
+        assert str(first).startswith("[high]") or str(first).startswith("[medium]"), first  # not read as markup
         evidence = str(screen.query_one("#doctor-evidence").render())
         assert "the database refuses db.env's credentials" in evidence
         assert "wa-core-1: mysql login" in evidence and "Access denied for user" in evidence

@@ -162,3 +162,23 @@ async def test_doctor_missing_and_shell_command(installed_demo, tmp_path, monkey
                                                 stdin=asyncio.subprocess.DEVNULL)
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 255 and "Host key verification failed" in err.decode() and not out
+
+
+async def test_a_node_change_is_refused_while_something_else_changes_the_cluster(installed_demo, tmp_path):
+    """Review: restart/stop ran outside the runner, so they could run during this window's own step or an
+    upgrade, and the lock said nothing of them. Now they are the app's run: refused while another runs."""
+    from wabiz_tui.tui.runner import Run
+
+    app = demo_app(installed_demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        monitor, panel, owner, standby = await open_monitor(app, pilot)
+        release = asyncio.Event()
+        app.runner.start(Run("upgrade", lambda outcome: None, heading="Upgrade"), release.wait)
+        await select(pilot, panel, owner, "coreapp")
+        await ask(app, pilot, "R")
+        await pilot.press("y")
+        timeline = monitor.query_one(Timeline)
+        await until(pilot, lambda: "refused" in timeline.text, "the refusal in the timeline", 10)
+        await pilot.pause(0.5)
+        assert connected(panel) == [owner]  # nothing was restarted
+        release.set()

@@ -46,3 +46,25 @@ async def test_w_on_the_monitor_names_the_db_credentials(installed_demo, tmp_pat
         evidence = str(app.screen.query_one("#doctor-evidence").render())
         assert "the database refuses db.env's credentials" in evidence
         assert session.profile.db.password not in evidence
+
+
+async def test_a_doctor_that_fails_is_said_on_its_screen_and_never_ends_the_app(tmp_path, monkeypatch):
+    """Review: the doctor worker used Textual's default exit_on_error, so an exception in a probe closed the whole
+    TUI (even during an install); and its texts were read as markup ("[high] …" lost its label)."""
+    from wabiz_tui.workflows import doctor as doctor_mod
+
+    async def broken(self):
+        raise RuntimeError("probe exploded [/x]")
+
+    monkeypatch.setattr(doctor_mod.Doctor, "run", broken)
+    app = make_app(tmp_path, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.run_action("doctor('wa-host-1')")
+        def said() -> bool:
+            found = app.screen.query("#doctor-status") if isinstance(app.screen, DoctorScreen) else []
+            return any("could not finish" in str(w.render()) for w in found)
+
+        await pilot_wait.until(pilot, said, "the failure said", 10)
+        assert "probe exploded [/x]" in str(app.screen.query_one("#doctor-status").render())
+        assert app.is_running

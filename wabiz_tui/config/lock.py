@@ -116,8 +116,10 @@ class ClusterLock:
         info = self._read(self._fd)
         info["operation"] = operation
         info["operation_since"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()) if operation else ""
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, json.dumps(info).encode(), 0)
+        data = json.dumps(info).encode()
+        # written over the old content, then cut to length: a reader never sees an empty file ("no operation")
+        os.pwrite(self._fd, data, 0)
+        os.ftruncate(self._fd, len(data))
 
     def release(self) -> None:
         """Free the lock (the file stays; its content is only read while it is locked)."""

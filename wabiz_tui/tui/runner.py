@@ -66,6 +66,8 @@ class Runner:
         self.active: Run | None = None
         self._worker: Worker | None = None
         self._cluster_lock: Any = None
+        self._began = False
+        self._body: Any = None
 
     @property
     def step(self) -> int | None:
@@ -102,14 +104,18 @@ class Runner:
 
     def planned_command(self) -> str | None:
         """The planned operation (``domain.transitions.PLANNED_COMMANDS``) the run in progress is: a wizard step is
-        the install (``multiconnect`` for M steps), the upgrade and uninstall screens' runs by name; None when
+        the install (``multiconnect`` for M steps), the upgrade and uninstall screens' runs by name, a node restarted or stopped from the monitor is a failover
+        ``drill``; None when
         nothing runs or what runs changes no container (log collection)."""
         run = self.active
         if run is None:
             return None
         if run.step is not None:
             return "multiconnect" if self.app.step_tag(run.step).startswith("M") else "install"
-        return {"upgrade": "upgrade", "uninstall": "uninstall"}.get(run.heading.lower())
+        heading = run.heading.lower()
+        if heading.startswith(("restart ", "stop ")):  # a node changed from the monitor: a deliberate failover drill
+            return "drill"
+        return {"upgrade": "upgrade", "uninstall": "uninstall"}.get(heading)
 
     def _note_in_lock(self) -> None:
         # other processes (the exporter, `health`) read what this window runs from its lock
@@ -123,12 +129,15 @@ class Runner:
     def start(self, run: Run, body: Callable[[], Awaitable[Any]]) -> None:
         """Run ``body()`` in the app's run worker; ``run.ended`` gets its outcome once its events are shown."""
         self.active = run
+        self._began = False
         self._note_in_lock()
-        self._worker = self.app.run_worker(self._work(run, body), name=run.label, group="run", exclusive=True,
+        self._body = self._work(run, body)
+        self._worker = self.app.run_worker(self._body, name=run.label, group="run", exclusive=True,
                                            exit_on_error=False)
         self.app.refresh_bindings()
 
     async def _work(self, run: Run, body: Callable[[], Awaitable[Any]]) -> None:
+        self._began = True
         outcome = Outcome()
         try:
             outcome.result = await body()
@@ -152,6 +161,15 @@ class Runner:
         if self._worker is None:
             return False
         self._worker.cancel()
+        run = self.active
+        if not self._began and run is not None:
+            # cancelled before its body began: Textual never enters the worker, so no ``finally`` ends the run
+            self.active, self._worker = None, None
+            if self._body is not None:
+                self._body.close()
+            self._note_in_lock()
+            run.ended(Outcome(cancelled=True))
+            self.app.refresh_bindings()
         return True
 
     def failed(self, worker: Worker) -> int | None:

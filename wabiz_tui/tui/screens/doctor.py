@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -47,18 +48,25 @@ class DoctorScreen(Screen[None]):
         """Probe again (the previous report stays on screen until the new one is ready)."""
         where = self.host or "every host"
         self.query_one("#doctor-status", Static).update(f"doctor: probing {where} (read-only, each probe time-limited)…")
-        self.run_worker(self._probe(), exclusive=True, name="doctor")
+        # a failure of doctor is said on this screen; it never ends the app (an install may be running)
+        self.run_worker(self._probe(), exclusive=True, name="doctor", exit_on_error=False)
 
     async def _probe(self) -> None:
         from ...workflows.doctor import Doctor
 
         app: Any = self.app
-        wf = Doctor(app.profile, emit=lambda _event: None, settings=app.operation_settings(),
-                    hosts=(self.host,) if self.host else ())
         try:
-            report = await wf.run()
-        finally:
-            await wf.close()
+            wf = Doctor(app.profile, emit=lambda _event: None, settings=app.operation_settings(),
+                        hosts=(self.host,) if self.host else ())
+            try:
+                report = await wf.run()
+            finally:
+                await wf.close()
+        except Exception as exc:  # noqa: BLE001 - shown, never raised out of the app
+            self.query_one("#doctor-status", Static).update(Text(
+                app.mask(f"doctor could not finish: {exc}; press r to try again, or run `wabiz-tui doctor` from a "
+                         f"terminal"), style="bold red"))
+            return
         self.show(report)
 
     def show(self, report: Any) -> None:
@@ -68,17 +76,17 @@ class DoctorScreen(Screen[None]):
         causes = self.query_one("#doctor-causes", OptionList)
         causes.clear_options()
         for n, cause in enumerate(report.causes):
-            causes.add_option(Option(app.mask(f"[{cause.confidence}] {cause.title}"), id=str(n)))
+            causes.add_option(Option(Text(app.mask(f"[{cause.confidence}] {cause.title}")), id=str(n)))
         hosts = len({f.host for f in report.facts if f.host})
         folded = f"; {len(report.ruled_out)} ruled out" + (f", {len(report.unknown)} not probed" if report.unknown else "")
-        self.query_one("#doctor-status", Static).update(
-            f"doctor: {len(report.causes) or 'no'} cause(s) from {len(report.facts)} facts on {hosts} host(s){folded}")
+        self.query_one("#doctor-status", Static).update(Text(
+            f"doctor: {len(report.causes) or 'no'} cause(s) from {len(report.facts)} facts on {hosts} host(s){folded}"))
         if report.causes:
             causes.highlighted = 0
             self._evidence(0)
         else:
             lines = ["Nothing wrong found. Ruled out:"] + [f"  {r.key}: {r.note}" for r in report.ruled_out]
-            self.query_one("#doctor-evidence", Static).update(app.mask("\n".join(lines)))
+            self.query_one("#doctor-evidence", Static).update(Text(app.mask("\n".join(lines))))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_index is not None:
@@ -93,4 +101,4 @@ class DoctorScreen(Screen[None]):
         if cause.also:
             lines.append(f"explains: {', '.join(cause.also)}")
         app: Any = self.app
-        self.query_one("#doctor-evidence", Static).update(app.mask("\n".join(lines)))
+        self.query_one("#doctor-evidence", Static).update(Text(app.mask("\n".join(lines))))

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Log, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..runner import Outcome, Run
 from .confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -216,12 +217,24 @@ class NodeActionKeys:
         if not await self.app.push_screen_wait(ConfirmScreen(question, details, yes=action.capitalize())):
             self._timeline(f"{action} of {row.host} {row.kind} not confirmed: nothing changed", "note")
             return
+        # one thing changes the cluster at a time (a step, an operation, another process holding the lock): the
+        # change runs as the app's run, so quitting asks first and other monitors read it from the lock
+        runner = self.app.runner
+        if runner.refusal(f"{action} {row.host}", changes_cluster=True) is not None:
+            self._timeline(f"{action} of {row.host} {row.kind} refused: something else changes the cluster now", "note")
+            return
         self._timeline(f"{what} (asked from the monitor)", "warning")
         engine = self.node_engine()
         change = engine.stop if action == "stop" else engine.restart
-        try:
-            await change(row.host, row.kind, what)
-        except Exception as exc:  # noqa: BLE001 - said, never raised
+        ended: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        runner.start(Run(f"{action} {row.host}", ended.set_result, heading=f"{action} {row.host}"),
+                     lambda: change(row.host, row.kind, what))
+        outcome = await ended
+        if outcome.cancelled:
+            self._timeline(f"{action} of {row.host} {row.kind} cancelled", "note")
+            return
+        exc = outcome.error
+        if exc is not None:
             text = self.app.mask(str(exc))
             nxt = getattr(exc, "next_action", "")
             self._timeline(f"✗ {action} of {row.host} {row.kind} failed: {text}" + (f" — {nxt}" if nxt else ""), "alert")

@@ -117,7 +117,13 @@ class StorageProbes(DoctorProbes):
     async def _disk(self, host: HostSpec, docker_up: bool) -> None:
         paths = ["/var/lib/docker"]
         if docker_up:
-            _, lines = await self._sh(host, self._docker(host, "docker info --format '{{.DockerRootDir}}'"))
+            info = "docker info --format '{{.DockerRootDir}}'"
+            try:  # like every probe, bounded; a failure here falls back to Docker's default root
+                _, lines = await asyncio.wait_for(self._sh(host, self._docker(host, info)), self.probe_timeout)
+            except (RemoteError, TimeoutError) as exc:
+                self._fact(P_DISK, host.external_hostname, info, str(exc) or f"no answer within {self.probe_timeout:g} s",
+                           None, timeout=isinstance(exc, TimeoutError), why="Docker's root directory not known")
+                lines = []
             root = lines[-1].strip() if lines else ""
             paths = [root] if root.startswith("/") else paths
         if self.profile.media.kind is MediaKind.HOST_PATH:
