@@ -166,3 +166,22 @@ async def test_a_host_too_slow_for_the_time_limit_is_a_fact_not_a_hang(installed
     slow = [c for c in report.causes if c.key == "PROBE_TIMEOUT" and c.hosts == ("wa-core-2",)]
     assert slow and "did not answer in time" in slow[0].title
     assert not [c for c in report.causes if c.key == "HOST_UNREACHABLE"]
+
+
+async def test_a_secret_learnt_during_the_run_is_masked_in_facts_made_before_it(installed, tmp_path):
+    """Review: facts were masked once, when made; a host's db.env password joins the secrets only when its
+    ``cat db.env`` returns, so a fact made earlier (another host's, a slow cat) kept it in clear."""
+    from wabiz_tui.domain.doctor import P_SSH, Fact
+
+    wf = Doctor(installed.profile, emit=Recorder(), settings=settings_for(installed, tmp_path), window=0.2,
+                hosts=("wa-core-1",), api=False)
+    try:
+        wf.facts.append(Fact(P_SSH, "wa-core-9", "ssh wa-core-9", "said Hush-learnt-late-77 early", False,
+                             {"detail": "Hush-learnt-late-77"}))
+        wf.extra_secrets.append("Hush-learnt-late-77")
+        report = await wf.run()
+    finally:
+        await wf.close()
+    text = json.dumps(report.to_json())
+    assert "Hush-learnt-late-77" not in text
+    assert any(f.host == "wa-core-9" for f in report.facts)

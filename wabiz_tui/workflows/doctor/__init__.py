@@ -20,6 +20,7 @@ run's redactor (db.env's password, the admin password, the API token).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Any, Awaitable
 
@@ -60,8 +61,13 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
         return self.facts
 
     async def run(self) -> Report:
-        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report`."""
+        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report`. Every fact is masked again with
+        every secret known at the end (a host's db.env password is learnt while other hosts' facts are made)."""
         await self.collect()
+        redact = self._redact
+        self.facts = [dataclasses.replace(f, command=redact(f.command), line=redact(f.line),
+                                          data={k: redact(v) if isinstance(v, str) else v for k, v in f.data.items()})
+                      for f in self.facts]
         return reason(self.facts)
 
     async def _host(self, host: HostSpec) -> None:
