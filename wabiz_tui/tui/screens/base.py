@@ -240,7 +240,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
             nxt = next_action or "fix the cause, then press ctrl+r to retry this step"
             if detail.endswith("its output in its pane"):  # many hosts: the next action is in the messages too
                 nxt = "read the messages below, fix the cause, then press ctrl+r"
-            self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt} (w: why? — doctor)",
+            self.set_status(Text(f"✗ Step {tag} failed: {detail}. Next action: {nxt} (w: why?)",
                                  style="bold red"))
             if self.key_questions:
                 self.call_later(self.ask_host_keys)

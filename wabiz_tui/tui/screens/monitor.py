@@ -214,8 +214,11 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         if line is None:  # the screen is being taken down (a tick of the 1 s timer may come after)
             return
         r = self.last_result
-        line.update(Text(self.status_text(), style="bold yellow" if r is not None and (r.alerts_paused or r.notice)
-                         else "dim"))
+        said = r is not None and bool(r.alerts_paused or r.notice)
+        # the line takes a row the node table needs at 24 rows: shown when it says something (alerts paused, not
+        # installed) or the answer is older than two polls (the summary's "last poll" gives the time otherwise)
+        line.display = r is not None and (said or r.verdict is None or r.age() > max(5.0, 2 * self.interval))
+        line.update(Text(self.status_text(), style="bold yellow" if said else "dim"))
 
     def show_result(self, result: PollResult) -> None:
         """Display one poll: summary, node table, new timeline entries, and an alert if it worsened."""
