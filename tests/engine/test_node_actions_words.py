@@ -58,9 +58,40 @@ def test_shell_argv_user_port_key_jump_and_strict_host_keys(tmp_path):
                     (Role.COREAPP,))
     argv = shell_argv(host, [tmp_path / "a", tmp_path / "b"])
     assert argv == ["ssh", "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={tmp_path / 'a'} {tmp_path / 'b'}",
+                    "-o", "GlobalKnownHostsFile=/dev/null",
                     "-i", str(Path("~/k").expanduser()), "-o", "IdentitiesOnly=yes", "-J", "bastion",
                     "-p", "2222", "-l", "ops", "10.0.0.7"]
     aliased = HostSpec("wa-core-2", SshTarget(alias="core2"), (Role.COREAPP,))
     assert shell_argv(aliased, [tmp_path / "a"])[-1] == "core2"
     with pytest.raises(ValueError, match="contains a space"):
         shell_argv(host, [Path("/tmp/with space/known_hosts")])
+
+
+def test_jump_hosts_get_the_strict_host_key_settings_through_a_config_file(tmp_path):
+    """Review: ``-o`` options do not reach a ``-J`` jump host's ssh, so its key was checked with the user's own
+    settings. The strict settings go in a file given with ``-F``, which OpenSSH passes to the jump's ssh."""
+    import shutil
+    import subprocess
+
+    from wabiz_tui.workflows.node_actions import jump_config_text
+
+    known = tmp_path / "known_hosts"
+    known.write_text("")
+    user = tmp_path / "user_config"
+    user.write_text("Host *\n  StrictHostKeyChecking no\n")
+    cfg = tmp_path / "cfg"
+    cfg.write_text(jump_config_text([known], user))
+    host = HostSpec("wa-core-1", SshTarget(host="10.0.0.7", port=22, user="ops", jump="ops@127.0.0.1:1"), (Role.COREAPP,))
+    argv = shell_argv(host, [known], config=cfg)
+    assert argv[argv.index("-F") + 1] == str(cfg) and "GlobalKnownHostsFile=/dev/null" in argv
+    with pytest.raises(ValueError, match="starts with '-'"):
+        shell_argv(HostSpec("wa-core-2", SshTarget(host="-oProxyCommand=x"), (Role.COREAPP,)), [known])
+    if shutil.which("ssh") is None:
+        pytest.skip("OpenSSH client (ssh) not installed")
+    # what the jump host's ssh is asked to read: the same file, whose strict line comes before the user's "no"
+    proc = subprocess.run([*argv[:-1], "-v", "-o", "ConnectTimeout=2", argv[-1], "true"], capture_output=True, text=True,
+                          timeout=30, stdin=subprocess.DEVNULL)
+    assert f"-F {cfg}" in proc.stderr and "Executing proxy command" in proc.stderr, proc.stderr[-2000:]
+    jump_view = subprocess.run(["ssh", "-G", "-F", str(cfg), "127.0.0.1"], capture_output=True, text=True, timeout=30)
+    assert "stricthostkeychecking true" in jump_view.stdout and f"userknownhostsfile {known}" in jump_view.stdout
+    assert "globalknownhostsfile /dev/null" in jump_view.stdout

@@ -10,8 +10,10 @@ with a line saying who asked for it and what it changes.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -93,19 +95,27 @@ def _kind(node: Any) -> str:
     return expected if expected in ("coreapp", "webapp") else "other"
 
 
-def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh") -> list[str]:
+def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh", config: Path | None = None) -> list[str]:
     """The ``ssh`` command line of an interactive shell on ``host``, as the user would type it: the profile's
     user, port, key file and jump hosts (or its ``~/.ssh/config`` alias), host keys checked strictly against the
     app's known_hosts files (``StrictHostKeyChecking=yes``: an unknown or changed key is refused, never asked).
 
     ``UserKnownHostsFile`` takes several files separated by spaces (ssh_config(5)); a path with a space is
-    refused (ValueError naming it) rather than split."""
+    refused (ValueError naming it) rather than split, as is a destination that starts with ``-``. ``config``: an
+    ssh config file (:func:`jump_config_text`) passed with ``-F``, which OpenSSH also gives the jump hosts' ssh."""
     files = [str(Path(p).expanduser()) for p in known_hosts]
     bad = [f for f in files if any(c.isspace() for c in f)]
     if bad:
         raise ValueError(f"known_hosts path {bad[0]!r} contains a space: ssh cannot take it in UserKnownHostsFile")
     t = host.ssh
-    argv = [ssh, "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={' '.join(files) or '/dev/null'}"]
+    destination = t.host or t.alias or host.external_hostname
+    if destination.startswith("-"):
+        raise ValueError(f"ssh.host {destination!r} of {host.external_hostname} starts with '-': ssh would read it as "
+                         "an option; fix the host's address in the profile")
+    argv = [ssh, "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={' '.join(files) or '/dev/null'}",
+            "-o", "GlobalKnownHostsFile=/dev/null"]
+    if config is not None:
+        argv += ["-F", str(config)]
     if t.key_file:
         argv += ["-i", str(Path(t.key_file).expanduser()), "-o", "IdentitiesOnly=yes"]
     if t.jump:
@@ -116,7 +126,23 @@ def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh")
         argv += ["-p", str(t.port)]
     if t.user:
         argv += ["-l", t.user]
-    return argv + [t.host or t.alias or host.external_hostname]
+    return argv + [destination]
+
+
+def jump_config_text(known_hosts: Sequence[Path], include: Path | None) -> str:
+    """An OpenSSH client config that checks host keys strictly against ``known_hosts`` for every host, jump hosts
+    included, then reads ``include`` (the user's or the app's own config) for the rest.
+
+    Why a file: ``-o`` options apply to the destination only; for a ``-J`` jump OpenSSH starts another ``ssh``
+    with ``-l``, ``-p`` and ``-F FILE`` but no ``-o`` (observed with OpenSSH 9.2p1 here: ``ssh -v -F cfg -J
+    u@127.0.0.1:1 target`` logs ``Executing proxy command: exec ssh -l u -p 1 -F cfg -v -W '[target]:22'
+    127.0.0.1``). The first value found wins in ssh_config(5), so the strict lines come before the include."""
+    files = " ".join(str(Path(p).expanduser()) for p in known_hosts) or "/dev/null"
+    lines = ["# written by wabiz-tui for a shell on a node: host keys checked against wabiz-tui's known_hosts only",
+             "Host *", "  StrictHostKeyChecking yes", f"  UserKnownHostsFile {files}", "  GlobalKnownHostsFile /dev/null"]
+    if include is not None:
+        lines.append(f"  Include {Path(include).expanduser()}")
+    return "\n".join(lines) + "\n"
 
 
 class NodeActions(Procedure):
@@ -180,7 +206,18 @@ class NodeActions(Procedure):
             spec = self.profile.host(host)
         except KeyError:
             raise WorkflowError(f"{host} is not a host of the profile {self.profile.name}", "") from None
-        return shell_argv(spec, list(self.settings.ssh.known_hosts), ssh=ssh)
+        known = list(self.settings.ssh.known_hosts)
+        config = None
+        if spec.ssh.jump:  # the jump hosts' ssh gets our strict settings only through a config file (-F)
+            own = self.settings.ssh.config_file
+            user = Path("~/.ssh/config").expanduser()
+            include = own if own is not None else user if self.settings.ssh.read_user_config and user.is_file() else None
+            folder = Path(known[0]).expanduser().parent if known else Path(tempfile.gettempdir())
+            config = folder / "wabiz-shell-ssh-config"
+            fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(jump_config_text(known, include))
+        return shell_argv(spec, known, ssh=ssh, config=config)
 
 
 def quoted(argv: Sequence[str]) -> str:
