@@ -254,3 +254,12 @@ def test_main_gives_back_the_sigterm_handler_it_found(profile):
         assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_preflight_of_a_profile_with_an_invalid_value_is_bad_input_naming_the_field(tmp_path):
+    """Field-report helper's note: ``preflight`` answered 3 ("cannot check") for a profile with an invalid value
+    (a version written ``v2.41.2``) where the table says 2, and did not say which field."""
+    broken = good_profile().with_changes(wa_api_version="v2.41.2")
+    res = run("preflight", str(save_profile(broken, tmp_path / "v.yaml")))
+    assert res.returncode == Exit.BAD_INPUT, res.stdout + res.stderr
+    assert "wa_api_version" in res.stdout + res.stderr or "version" in (res.stdout + res.stderr).lower()

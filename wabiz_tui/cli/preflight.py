@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..domain.exitcodes import Exit
-from .common import add_profile, add_trust, load, settings_for, writes_locally
+from .common import add_profile, add_trust, invalid, load, settings_for, writes_locally
 from .output import HeadlessPrinter
 
 
@@ -26,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
     from ..workflows.preflight import Preflight
 
     profile, path = load(args.profile)
+    bad = invalid(profile)  # every field error with its fix, exit 2 (the table's "bad input"), nothing contacted
+    if bad:
+        return bad
 
     async def go() -> int:
         wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=settings_for(args, profile, path))

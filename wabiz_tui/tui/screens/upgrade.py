@@ -94,7 +94,7 @@ class UpgradeScreen(OperationScreen):
         yield Static("", id="up-resume", classes="hint")
         with Horizontal(classes="form-line"):
             yield FieldBox(f"Target WA_API_VERSION (the cluster runs {p.wa_api_version})", "target", "",
-                           placeholder="e.g. 2.29.3", classes="w-mid", id="f-target", input_id="up-target")
+                           placeholder="e.g. 2.43.1", classes="w-mid", id="f-target", input_id="up-target")
             yield Checkbox("Force a downgrade", id="up-force", compact=True)
         yield Static("", id="up-check", classes="hint")
         with Horizontal(classes="form-line"):
@@ -238,7 +238,7 @@ class UpgradeScreen(OperationScreen):
             self.wapp.notify("The upgrade is running.", severity="warning")
             return
         target, force, password, host, exit_on_success = self.read_form()
-        problems = self.version_problems(target, force) if target else ["type the version to upgrade to, e.g. 2.29.3"]
+        problems = self.version_problems(target, force) if target else ["type the version to upgrade to, e.g. 2.43.1"]
         box = self.query_one("#f-target", FieldBox)
         box.set_error(FieldError("target", problems[0]) if problems else None)
         if problems:
