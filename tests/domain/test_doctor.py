@@ -157,3 +157,19 @@ def test_a_missing_key_file_is_one_cause_here_with_the_profile_fix_not_five_dead
     assert here.title.startswith("SSH to wa-web-1, wa-master-1, wa-core-1, wa-core-2 refused here")
     assert here.next_action == "fix ssh.key_file in the profile" and "sshd" not in here.next_action
     assert there.title == "wa-core-9 cannot be reached over SSH" and "sshd answers" in there.next_action
+
+
+def test_the_same_db_env_difference_on_every_host_is_one_cause():
+    """Fresh-user trial: a wrong DB password in the profile gave five "db.env on wa-X differs" causes."""
+    from wabiz_tui.domain.doctor import P_ENV
+
+    def env(host, differs):
+        return Fact(P_ENV, host, "cat db.env", "differs" if differs else "same", not differs,
+                    {"differs": tuple(differs)})
+
+    causes = [c for c in reason([env(h, ["WA_DB_PASSWORD"]) for h in HOSTS]).causes if "differs" in c.title]
+    assert len(causes) == 1 and causes[0].title.startswith("db.env on wa-web-1, wa-master-1, wa-core-1, wa-core-2")
+    assert "every host" in causes[0].title
+    mixed = [env("wa-web-1", ["WA_DB_PORT"])] + [env(h, []) for h in HOSTS[1:]]
+    one = [c for c in reason(mixed).causes if "differs" in c.title]
+    assert [c.title for c in one] == ["db.env on wa-web-1 differs from the profile in WA_DB_PORT"]

@@ -158,11 +158,18 @@ def db_credentials(facts: Facts) -> Outcome:
 def env_differs(facts: Facts) -> Outcome:
     """db.env on a host is not what the profile says (edited by hand, or the profile changed and step 3 was not run
     again): the containers there use the host's values."""
+    by_keys: dict[tuple[str, ...], list[Fact]] = {}
     for f in facts.bad(P_ENV):
         if f.get("differs"):
-            yield Found(f"db.env on {f.host} differs from the profile in {', '.join(f.get('differs'))}", (f,),
-                        "upload the profile's db.env again (wabiz-tui install re-checks step 3 and re-uploads what "
-                        "differs), or correct the profile, then restart the containers", HIGH, (f.host,))
+            by_keys.setdefault(tuple(f.get("differs")), []).append(f)
+    for keys, group in by_keys.items():  # one cause per difference, naming every host that has it
+        hosts = tuple(f.host for f in group)
+        compared = [f for f in facts.where(P_ENV) if "differs" in f.data]
+        every = len(group) > 1 and len(group) == len(compared)
+        yield Found(f"db.env on {_names(hosts)} differs from the profile in {', '.join(keys)}"
+                    + (" (every host: the profile likely changed after step 3)" if every else ""), tuple(group),
+                    "upload the profile's db.env again (wabiz-tui install re-checks step 3 and re-uploads what "
+                    "differs), or correct the profile, then restart the containers", HIGH, hosts)
 
 
 def env_findings(facts: Facts) -> Outcome:
