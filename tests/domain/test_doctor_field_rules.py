@@ -74,3 +74,14 @@ def test_fr22_a_partial_upgrade_leaves_two_versions():
     assert cause.hosts == ("wa-core-2",) and "wa-core-2 runs wacore 2.29.3, the others 2.41.2" in cause.title
     assert [f.host for f in cause.evidence] == ["wa-core-2", "wa-web-1"] and "WA_API_VERSION" in cause.next_action
     assert not keyed(reason(facts[:3]), "VERSION_SKEW")
+
+
+def test_fr22_a_stopped_upgrade_says_to_finish_it_on_the_hosts_behind():
+    """Fresh-user trial: after an aborted upgrade (Webapp and Masters on 2.43.1, Coreapps on 2.41.2) the next
+    action said to bring the Coreapps "back to 2.43.1", a version they never ran."""
+    facts = [container("wa-web-1", "waweb", "2.43.1"), container("wa-master-1", "master", "2.43.1"),
+             container("wa-master-2", "master", "2.43.1"), container("wa-core-1", "wacore", "2.41.2"),
+             container("wa-core-2", "wacore", "2.41.2")]
+    (cause,) = keyed(reason(facts), "VERSION_SKEW")
+    assert "finish the upgrade to 2.43.1 on wa-core-1, wa-core-2" in cause.next_action, cause.next_action
+    assert "--resume --yes" in cause.next_action and "back to 2.43.1" not in cause.next_action

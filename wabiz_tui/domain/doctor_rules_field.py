@@ -93,10 +93,18 @@ def version_skew(facts: Facts) -> Outcome:
     common, odd = ranked[0], ranked[1:]
     hosts = tuple(dict.fromkeys(f.host for _, group in odd for f in group))
     words = "; ".join(f"{f.host} runs {f.get('service')} {v}" for v, group in odd for f in group[:3])
+    newest = max(by_version, key=_version_key)
+    behind = tuple(dict.fromkeys(f.host for v, group in by_version.items() if v != newest for f in group))
     yield Found(f"the cluster runs two client versions: {words}, the others {common[0]}",
                 tuple(group[0] for _, group in odd) + (common[1][0],),
-                f"run one WA_API_VERSION everywhere: finish the upgrade to the newer version (dbupgrade, then every "
-                f"Webapp, Master and Coreapp) or bring {_names(hosts)} back to {common[0]}", HIGH, hosts)
+                f"run one WA_API_VERSION everywhere: finish the upgrade to {newest} on {_names(behind)} (a stopped "
+                f"upgrade continues with `wabiz-tui upgrade PROFILE --resume --yes`), or roll every host back to the "
+                f"older version from the settings backup", HIGH, hosts)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """``2.43.1`` → ``(2, 43, 1)`` (non-numbers count as 0) for ordering versions."""
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
 
 
 _FR = "https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/"
