@@ -135,6 +135,11 @@ async def test_upgrade_resume_command_and_sigterm(installed):
     assert code == 130, text
     assert "ABORTED" in text and "upgrade step 3 (Upgrade Webapps)" in text and "--resume --yes" in text
     assert "and the report " in text
+    # the API answers as for any cluster: `health` adds the stopped upgrade and the command that continues it (trial)
+    code, out, err = await cli("health", profile)
+    assert "note: an upgrade 2.41.2 → 2.43.1 stopped after step" in out and "--resume --yes" in out, out + err
+    code, out, err = await cli("health", profile, "--json")
+    assert json.loads(out.splitlines()[0])["upgrade_stopped"]["target"] == "2.43.1", out
     code, out, err = await cli("upgrade", profile, "--resume", "--yes")  # no password: the backup is kept
     assert code == 0, out + err
     assert "An upgrade 2.41.2 → 2.43.1 aborted during step 3 (Upgrade Webapps)" in out

@@ -100,19 +100,21 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
 
 
 async def run_health(profile, *, as_json: bool, watch: bool, interval: float, install_hint: str = "",
-                     grace: float | None = None, poll_floor: float | None = None) -> int:
+                     grace: float | None = None, poll_floor: float | None = None, profile_ref: str = "") -> int:
     """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll.
 
     ``install_hint`` (the profile is not installed, e.g. ``wabiz-tui install demo.yaml``): a first poll that
     gets no answer at all (:data:`NO_ANSWER`) is reported as "not installed" with that next action and UNKNOWN (3),
     not as an outage. ``grace``/``poll_floor``: the flags (None: the profile's, else the defaults,
-    ``workflows.settings``).
+    ``workflows.settings``). ``profile_ref``: how the user named the profile (for the commands suggested). An
+    unfinished upgrade journal adds a note (and ``upgrade_stopped`` in JSON): the API cannot show mixed versions.
     """
     from ..config.paths import app_paths
 
     timing = monitor_settings(profile, grace=grace, poll_floor=poll_floor)
     monitor = HealthMonitor(profile, interval=interval, grace=timing.grace, poll_floor=timing.poll_floor,
                             planned=planned_state_reader(profile, app_paths().locks))
+    stopped = _stopped_upgrade(profile, app_paths().journals)
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
         monitor.note_start(at=float(started))
@@ -128,7 +130,7 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
                               f"run {install_hint} first", flush=True)
                     return EXIT_UNKNOWN
                 if first or result.new_entries or as_json:
-                    _print(result, as_json, first=first)
+                    _print(result, as_json, first=first, stopped=stopped, ref=profile_ref or profile.name)
                 first = False
                 if not watch:
                     break
@@ -137,12 +139,28 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
         await monitor.aclose()
 
 
-def _print(r: PollResult, as_json: bool, first: bool) -> None:
+def _stopped_upgrade(profile, journals):
+    """The unfinished upgrade of ``profile`` recorded in ``journals`` (``workflows.upgrade.interrupted_upgrade``),
+    or None; an unreadable journal is no reason to fail a health check."""
+    from ..workflows.upgrade import interrupted_upgrade
+
+    try:
+        return interrupted_upgrade(journals, profile)
+    except (OSError, ValueError):
+        return None
+
+
+def _print(r: PollResult, as_json: bool, first: bool, stopped=None, ref: str = "") -> None:
     if as_json:
-        print(json.dumps(result_dict(r)), flush=True)
+        extra = {"upgrade_stopped": {"target": stopped.target, "source": stopped.source, "last_done": stopped.last_done}
+                 } if stopped is not None else {}
+        print(json.dumps(result_dict(r) | extra), flush=True)
         return
     if first:
         print_text(r)
+        if stopped is not None:  # the API answers the same for a cluster left half upgraded (trial)
+            print(f"  note: an upgrade {stopped.source} → {stopped.target} stopped after step {stopped.last_done}: "
+                  f"nodes may run different versions; continue it: wabiz-tui upgrade {ref} --resume --yes", flush=True)
     else:
         for e in r.new_entries:
             print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}", flush=True)

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         hint = "" if profile.installed else f"wabiz-tui install {args.profiles[0]}"
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval,
-                                      install_hint=hint, grace=args.grace, poll_floor=args.poll_floor))
+                                      install_hint=hint, grace=args.grace, poll_floor=args.poll_floor,
+                                      profile_ref=args.profiles[0]))
     except KeyboardInterrupt:
         return 130
 
