@@ -47,10 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
 def saved_names() -> list[str]:
     """The names of the saved profiles (file stems), sorted; empty when there are none."""
-    from ..config.paths import app_paths
+    from ..config.paths import app_paths, saved_profile_names
 
-    directory = app_paths().profiles
-    return sorted(f.stem for f in directory.glob("*.yaml")) if directory.is_dir() else []
+    return saved_profile_names(app_paths().profiles)
 
 
 

@@ -113,3 +113,9 @@ def local_problems(directories: Iterable[str | os.PathLike[str]]) -> list[str]:
             fix = fixes.get(exc.errno or 0, "check the path, its permissions and free space")
             problems.append(f"{directory}: {exc.strerror or exc} — {fix}")
     return problems
+
+
+def saved_profile_names(directory: Path) -> list[str]:
+    """The names of the saved profiles in ``directory`` (``*.yaml`` stems), sorted; empty when there are none."""
+    directory = Path(directory)
+    return sorted(f.stem for f in directory.glob("*.yaml")) if directory.is_dir() else []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Sequence
 
+from ..config.paths import saved_profile_names
 from ..config.profile import ProfileError, load_profile, profile_path, resolve_profile
 from ..config.runstate import read_run_state
 from ..domain.model import ClusterProfile
@@ -45,17 +46,11 @@ class FleetMember:
         return self.profile.name if self.profile is not None else self.label
 
 
-def saved_fleet_names(profiles_dir: Path) -> list[str]:
-    """The names of the saved profiles in ``profiles_dir`` (``*.yaml`` stems), sorted; empty when none."""
-    directory = Path(profiles_dir)
-    return sorted(f.stem for f in directory.glob("*.yaml")) if directory.is_dir() else []
-
-
 def load_fleet(names: Sequence[str], profiles_dir: Path) -> list[FleetMember]:
     """A member per name (a profile file or a saved profile's name), in the order given; an empty ``names``
     means every saved profile of ``profiles_dir``. Never raises for a bad profile: the member carries the problem."""
     members = []
-    for arg in names or saved_fleet_names(profiles_dir):
+    for arg in names or saved_profile_names(profiles_dir):
         path = None
         try:
             path = resolve_profile(arg, profiles_dir) if names else profile_path(profiles_dir, arg)
