@@ -54,9 +54,9 @@ def test_fr03_the_product_refuses_the_leading_v_before_any_host_is_touched(clear
     bad = tmp_path / "lab.yaml"
     bad.write_text(text.replace("wa_api_version: 2.41.2", "wa_api_version: v2.41.2"))
     got = cli("preflight", str(bad))
-    # exit status 3 here, where the exit-code table gives bad input 2: left to the preflight's owner
-    assert got.returncode != 0 and "(drop the leading 'v')" in got.stdout, got.stdout + got.stderr
-    assert "preflight step 2" not in got.stdout  # refused before any host is contacted
+    assert got.returncode == 2, got.stdout + got.stderr  # bad input, as the exit-code table says
+    assert "wa_api_version" in got.stderr and "(drop the leading 'v')" in got.stderr, got.stdout + got.stderr
+    assert "preflight step 2" not in got.stdout + got.stderr  # refused before any host is contacted
 
 
 def test_fr10_coreapp_name_gone_from_dns_does_not_resolve_from_the_webapp_host(cleared):

@@ -69,7 +69,7 @@ class ClusterLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = self._read(fd)
+            holder = self._read_settled(fd)
             os.close(fd)
             raise ClusterBusy(self.cluster, holder, self.path) from None
         except BaseException:
@@ -77,6 +77,7 @@ class ClusterLock:
             raise
         info = {"command": command, "pid": os.getpid(),
                 "since": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+        # cut first: a reader must never take the previous holder's record for this one's
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
         self._fd = fd
@@ -90,6 +91,18 @@ class ClusterLock:
         except ValueError:
             return {}
 
+    @classmethod
+    def _read_settled(cls, fd: int, wait: float = 0.5) -> dict[str, Any]:
+        """The holder's record, waiting up to ``wait`` seconds for it: between a holder's ``flock`` and its write
+        the file is empty (or has the previous holder's record cut short), and a refusal that says only "another
+        process" loses the pid the operator needs (seen in CI: two installs started together)."""
+        deadline = time.monotonic() + wait
+        while True:
+            info = cls._read(fd)
+            if info.get("pid") or time.monotonic() >= deadline:
+                return info
+            time.sleep(0.01)
+
     def holder(self) -> dict[str, Any]:
         """Who holds the lock now (``{}`` when nobody does or the file is unreadable)."""
         try:
@@ -100,7 +113,7 @@ class ClusterLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                return self._read(fd)
+                return self._read_settled(fd)
             fcntl.flock(fd, fcntl.LOCK_UN)
             return {}
         finally:
