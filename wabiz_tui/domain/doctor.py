@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Mapping
 # --- probe keys and the data each one carries --------------------------------------------------------------
 #: SSH login to the host worked. data: {}
 P_SSH = "ssh"
-#: ``docker info``/the host probe. data: {"daemon": "up"|"down"|"denied"}
+#: ``docker info``/the host probe. data: {"daemon": "up"|"down"|"denied", "version" (when up)}
 P_DOCKER = "docker"
 #: ``docker-compose config`` as the host's compose reads the uploaded files. data: {"flavour", "services": [...]}
 P_COMPOSE = "compose"
@@ -43,13 +43,23 @@ P_COMPOSE = "compose"
 #: "field", "source"}), and compared with the profile (data {"differs": [names]}; values never kept)
 P_ENV = "env"
 #: one service's container sampled over a window. data: {"service", "states": [...], "exit_code", "restarts",
-#: "oom", "health", "image", "running": bool, "missing": bool}
+#: "oom", "health", "image", "running": bool, "missing": bool, "state_error" (dockerd's State.Error),
+#: "published": ["host:container/proto", ...] (HostConfig.PortBindings)}
 P_CONTAINER = "container"
 #: catalogue words in a service's recent log. data: {"service", "key", "severity", "title", "next_action"}
 P_LOGS = "logs"
 #: a TCP connection from ``host`` (its own network, through the SSH connection). data: {"target", "port",
 #: "what": "db"|"webapp"|"master"|"coreapp"|"registry", "timeout": bool}
 P_TCP = "tcp"
+#: the services of ``docker-compose config`` as the host's compose reads the files, one fact per service. data:
+#: {"service", "ports": ["published:target", ...], "network_mode", "expected_ports", "expected_network_mode"}
+P_COMPOSE_SHAPE = "compose.shape"
+#: who listens on a host port a container could not bind (``ss -ltn``, ``docker ps --filter publish=``).
+#: data: {"port", "holder"}
+P_PORT_HOLDER = "port.holder"
+#: nameservers of ``/etc/resolv.conf`` on the host or inside a container. data: {"where": "host"|"container",
+#: "nameservers": [...]}
+P_RESOLV = "resolv"
 #: ``getent hosts NAME`` on the host. data: {"name"}
 P_DNS = "dns"
 #: name resolution inside a running container. data: {"name", "service", "container"}

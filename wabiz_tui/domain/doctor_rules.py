@@ -215,6 +215,8 @@ def name_unresolved(facts: Facts) -> Outcome:
 
 def container_name_unresolved(facts: Facts) -> Outcome:
     for f in facts.bad(P_DNS_CONTAINER):
+        if facts.bad(P_CONTAINER, host=f.host, container=f.get("container")):
+            continue  # a lookup in a crash-looping container proves nothing about DNS: the crash loop is the cause
         on_host = facts.good(P_DNS, host=f.host, name=f.get("name"))
         if on_host:
             yield Found(f"the {f.get('service')} container on {f.host} cannot resolve {f.get('name')} although the host can",
@@ -411,3 +413,6 @@ RULES: tuple[Rule, ...] = (
 from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' rows (docs/field-reports.md)
 
 RULES += FIELD_RULES
+from .doctor_rules_net import NET_RULES  # noqa: E402 - network, compose, container and DNS rows
+
+RULES += NET_RULES

@@ -16,6 +16,7 @@ import signal
 from . import host as hostmod
 from . import services
 from . import field_faults as field
+from . import field_faults_net as field_net
 from .errors import LabBadArgument, LabError
 from .netns import nsexec
 from .proc import Proc, pids_in_mnt_ns, run
@@ -237,6 +238,8 @@ def clear(paths: Paths) -> list[str]:
         kind = f["kind"]
         if field.owns(kind):
             field.undo(paths, ledger, f)
+        elif field_net.owns(kind):
+            field_net.undo(paths, ledger, f)
         elif kind == "dockerd-stopped":
             h = _host(ledger, f["host"])
             Proc.from_json(h["anchor"]).signal(signal.SIGUSR1)

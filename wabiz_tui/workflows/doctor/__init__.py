@@ -94,6 +94,7 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
             parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
         if docker_up:
             parts += [self._timed(P_COMPOSE, name, "docker-compose config --services", self._compose(host)),
+                      self._timed(P_COMPOSE, name, "docker-compose config", self._compose_shape(host)),
                       self._containers(host)]
         await asyncio.gather(*parts)
 
@@ -129,7 +130,7 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
         text = [l for l in lines if l.strip()]
         if status == 0 and text:
             version = next((l.split(":", 1)[1].strip() for l in text if "Server Version:" in l), text[-1].strip())
-            self._fact(P_DOCKER, name, command, f"Docker {version} answers", True, daemon="up")
+            self._fact(P_DOCKER, name, command, f"Docker {version} answers", True, daemon="up", version=version)
             return True
         daemon = "denied" if socket_denied(lines) else "down" if any(
             k.key == "DOCKER_DAEMON_DOWN" for k in diagnose_lines(lines)) else "error"

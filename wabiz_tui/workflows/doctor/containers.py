@@ -5,14 +5,27 @@ name resolution inside one running container of the host."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shlex
+
+import yaml
 
 from ...domain.commands import SAMPLE_FORMAT, WORKING_DIR_LABEL, docker_logs
 from ...domain.crashloop import StateSample, judge_samples, parse_sample
 from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop
-from ...domain.doctor import P_CONTAINER, P_DNS_CONTAINER, P_LOGS
+from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
+from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, taken_port
 from ...domain.model import HostSpec
+from ...domain.render import compose_document
 from .probes import EXTRA_FORMAT, LOG_TAIL, SAMPLES, SERVICE_FORMAT, DoctorProbes
+
+#: The published ports and dockerd's start error of a container (JSON has no spaces; the error comes last). A start
+#: that failed on a taken port leaves State.Error = "driver failed programming external connectivity on endpoint
+#: ...: Error starting userland proxy: listen tcp4 0.0.0.0:9090: bind: address already in use" (lab, dockerd 20.10).
+PORTS_FORMAT = "{{json .HostConfig.PortBindings}} {{.State.Error}}"
+#: ``docker exec`` into a container that is not running (Docker 20.10): "Error response from daemon: Container ID is
+#: restarting, wait until the container is running" / "... is not running": no lookup happened.
+_NOT_RUNNING = ("is restarting", "is not running", "is paused")
 
 
 class ContainerProbes(DoctorProbes):
@@ -40,8 +53,11 @@ class ContainerProbes(DoctorProbes):
             if role.service not in found:
                 self._fact(P_CONTAINER, name, command, "missing (no container)", False, service=role.service,
                            missing=True, running=False)
-        if running:
-            await self._names_inside(host, running[0])
+        # a container that restarts answers docker exec with "is restarting" (no lookup made): ask a steady one
+        steady = [cid for cid in running if any(f.ok and f.get("container") == cid for f in self.facts
+                                                if f.probe == P_CONTAINER and f.host == name)]
+        if steady or running:
+            await self._names_inside(host, (steady or running)[0])
 
     async def _container(self, host: HostSpec, service: str, cid: str, running: list[str]) -> None:
         name = host.external_hostname
@@ -55,6 +71,7 @@ class ContainerProbes(DoctorProbes):
                 samples.append(sample)
         _, extra = await self._sh(host, self._docker(host, f"docker inspect -f {shlex.quote(EXTRA_FORMAT)} {cid}"))
         oom, health, image = ((extra[-1].split() if extra else []) + ["", "", ""])[:3]
+        published, state_error = await self._bindings(host, cid)
         verdict = judge_samples(service, samples, self.window)
         last = samples[-1] if samples else StateSample("unknown", 0, 0)
         if verdict.crash_loop:
@@ -63,14 +80,17 @@ class ContainerProbes(DoctorProbes):
         elif verdict.ok:
             line = f"running ({last.restarts} restarts before)" if last.restarts else "running"
         else:
-            line = f"{last.status} (exit code {last.exit_code})"
+            line = f"{last.status} (exit code {last.exit_code})" + (f": {state_error}" if state_error else "")
         bad_health = health == "unhealthy"
         expected_exit = service == "dbupgrade" and last.status == "exited" and last.exit_code == 0
         ok = (verdict.ok and oom != "true" and not bad_health) or expected_exit
         self._fact(P_CONTAINER, name, f"docker inspect {cid}", line + (f", health {health}" if bad_health else ""), ok,
                    service=service, container=cid, states=[s.status for s in samples], exit_code=last.exit_code,
                    restarts=last.restarts, oom=oom == "true", health=health, image=image, running=last.status == "running",
-                   missing=False)
+                   missing=False, published=published, state_error=state_error)
+        port = taken_port(state_error)
+        if port is not None:
+            await self._port_holder(host, port)
         if last.status == "running":
             running.append(cid)
         await self._logs(host, service, cid)
@@ -89,7 +109,12 @@ class ContainerProbes(DoctorProbes):
             back = next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines))
             self._fact(P_LOGS, host.external_hostname, command, d.evidence, d.severity != "error", service=service,
                        key=d.key, severity=d.severity, title=d.title, next_action=d.next_action, lines_back=back)
-        if not found:
+        race = next((i for i, l in enumerate(newest) if WEBDB_RACE.search(l)), None) if service == "waweb" else None
+        if race is not None:  # FR06: not in the catalogue (its DB words would blame the DB server)
+            self._fact(P_LOGS, host.external_hostname, command, newest[race].strip()[:300], False, service=service,
+                       key="WEBDB_CREATE_RACE", severity="error", lines_back=race, next_action="restart waweb once",
+                       title="the web database was created by another Webapp at the same moment")
+        if not found and race is None:
             self._fact(P_LOGS, host.external_hostname, command, f"no catalogued words in {len(lines)} line(s)", True,
                        service=service, lines=len(lines))
 
@@ -101,6 +126,10 @@ class ContainerProbes(DoctorProbes):
             command = self._docker(host, f"docker exec {cid} getent hosts {shlex.quote(target)}")
             status, lines = await self._sh(host, command)
             text = next((l.strip() for l in lines if l.strip()), "")
+            if any(w in text for w in _NOT_RUNNING):
+                self._fact(P_DNS_CONTAINER, host.external_hostname, command, text, None, name=target, container=cid,
+                           why="the container is not running: no lookup was made")
+                return
             if status in (126, 127) or "executable file not found" in text:
                 self._fact(P_DNS_CONTAINER, host.external_hostname, command, text or f"status {status}", None,
                            name=target, container=cid, why="getent is not in the image")
@@ -111,6 +140,85 @@ class ContainerProbes(DoctorProbes):
 
         await asyncio.gather(*(self._timed(P_DNS_CONTAINER, host.external_hostname, f"docker exec {cid} getent hosts {t}", one(t))
                                for t in dict.fromkeys(names)))
+        if any(f.probe == P_DNS_CONTAINER and f.host == host.external_hostname and f.ok is False for f in self.facts):
+            await asyncio.gather(self._resolv(host, cid), self._resolv(host, None))  # why the container does not resolve
+
+    async def _resolv(self, host: HostSpec, cid: str | None) -> None:
+        """The nameservers of /etc/resolv.conf on the host (``cid`` None) or inside container ``cid`` (FR43/FR44)."""
+        where = "container" if cid else "host"
+        command = self._docker(host, f"docker exec {cid} cat /etc/resolv.conf") if cid else "cat /etc/resolv.conf"
+
+        async def go() -> None:
+            status, lines = await self._sh(host, command)
+            servers = nameservers(lines)
+            if status != 0:
+                text = next((l.strip() for l in reversed(lines) if l.strip()), f"status {status}")
+                missing = "No such file" in text  # no resolver configuration at all (FR44)
+                self._fact(P_RESOLV, host.external_hostname, command, text, False if missing else None, where=where,
+                           nameservers=[], why="" if missing else "not readable")
+                return
+            self._fact(P_RESOLV, host.external_hostname, command,
+                       f"nameserver {', '.join(servers)}" if servers else "no nameserver line", bool(servers),
+                       where=where, nameservers=servers)
+
+        await self._timed(P_RESOLV, host.external_hostname, command, go())
+
+    # ---- ports and the compose file ---------------------------------------------------------------------
+    async def _bindings(self, host: HostSpec, cid: str) -> tuple[list[str], str]:
+        """(published ports as ``host_port:container_port/proto``, dockerd's State.Error) of container ``cid``."""
+        _, lines = await self._sh(host, self._docker(host, f"docker inspect -f {shlex.quote(PORTS_FORMAT)} {cid}"))
+        raw, _, error = (lines[-1] if lines else "").partition(" ")
+        try:
+            bindings = json.loads(raw) or {}
+        except ValueError:
+            return [], error.strip()
+        published = [f"{b.get('HostPort', '')}:{port}" for port, binds in sorted(bindings.items()) for b in binds or [{}]]
+        return published, error.strip()
+
+    async def _port_holder(self, host: HostSpec, port: int) -> None:
+        """Who listens on ``port`` of ``host``: ``ss -ltnp`` (process names only for the SSH user's own, all with
+        root) and the container publishing it, if one does."""
+        name = host.external_hostname
+        ss = f"ss -ltnp 'sport = :{port}'"
+        ps = self._docker(host, f"docker ps --filter publish={port} --format '{{{{.Names}}}}'")
+
+        async def go() -> None:
+            _, listen = await self._sh(host, ss)
+            _, holders = await self._sh(host, ps)
+            row = next((l.strip() for l in listen if l.startswith("LISTEN")), "")
+            container = next((l.strip() for l in holders if l.strip()), "")
+            process = row.split("users:", 1)[1] if "users:" in row else ""
+            holder = (f"container {container}" if container else f"process {process}" if process else
+                      "a process that is not a container (its name needs root: sudo ss -ltnp)" if row else "")
+            self._fact(P_PORT_HOLDER, name, f"{ss}; {ps}", row or f"nothing listens on {port} now", False if row else None,
+                       port=port, holder=holder, why="" if row else "the port is free now")
+
+        await self._timed(P_PORT_HOLDER, name, ss, go())
+
+    async def _compose_shape(self, host: HostSpec) -> None:
+        """``docker-compose config`` as the host's compose reads the files: per planned service its published ports
+        and network_mode next to what the profile renders (FR15, FR24). Only those keys become facts (the output
+        also holds db.env's values)."""
+        inv = self.session.invocation(host)
+        command = inv.command("config")
+        status, lines = await self._sh(host, command)
+        if status != 0:
+            return  # the --services probe says why, in compose's words
+        try:
+            seen = compose_shapes(yaml.safe_load("\n".join(lines)))
+        except yaml.YAMLError:
+            return
+        expected = compose_shapes(compose_document(self.profile.db.engine, self.profile.media))
+        planned = {r.service for r in host.roles}
+        for service, shape in seen.items():
+            if service not in planned:
+                continue
+            want = expected.get(service, {})
+            ports = ", ".join(shape["ports"]) or "no ports"
+            mode = f", network_mode {shape['network_mode']}" if shape["network_mode"] else ""
+            self._fact(P_COMPOSE_SHAPE, host.external_hostname, command, f"{service}: ports {ports}{mode}", True,
+                       service=service, ports=shape["ports"], network_mode=shape["network_mode"],
+                       expected_ports=want.get("ports"), expected_network_mode=want.get("network_mode", ""))
 
     def _service_of(self, host: str, cid: str) -> str:
         return next((str(f.get("service")) for f in self.facts if f.probe == P_CONTAINER and f.host == host

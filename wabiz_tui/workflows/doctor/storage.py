@@ -157,7 +157,10 @@ class StorageProbes(DoctorProbes):
                        exists=False)
             return
         owner, mode = first
-        options = text[1] if len(text) > 1 else ""
+        # stacked mounts: findmnt --target lists every mount at the path, the lowest first; the last is the one in use
+        # (util-linux 2.38 here: tmpfs "lower" rw then tmpfs "upper" ro on one path printed in that order, and a write
+        # there failed "Read-only file system")
+        options = text[-1] if len(text) > 1 else ""
         readonly = "ro" in options.split(",")
         self._fact(P_MEDIA, host.external_hostname, command,
                    f"{path}: owner {owner}, mode {mode}" + (f", mounted {options}" if options else ""),

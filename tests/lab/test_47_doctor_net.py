@@ -1,0 +1,165 @@
+"""``doctor`` on the network, compose, container and DNS layers, on real parts (issue 16): one TCP port blocked
+between two hosts by iptables (dropped, or rejected), a host port taken by another process (FR30), a compose file
+edited by hand (FR24: 443 not published; FR15: network_mode), a crash-looping container whose names "do not
+resolve", a read-only mount stacked on the media path. Each test injects the fault, runs ``doctor --json`` as a user
+would, and checks the cause, its host, the evidence line the real program printed and the next action; the text
+report is printed (``-s``) for the record.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.lab.conftest import cli
+from tests.lab.test_40_doctor import doctor, installed  # noqa: F401 - the module's installed cluster
+from wabiz_tui.domain.exitcodes import Exit
+from wabiz_tui.lab import faults, field_faults, field_faults_net, services
+from wabiz_tui.lab.host import DEBIAN_DOCKER
+
+COMPOSE = "/home/wa/biz/prod-multiconnect-compose.yml"
+
+
+@pytest.fixture
+def broken(lab, installed):
+    yield installed
+    faults.clear(lab.paths)
+
+
+def cause_of(report: dict, key: str) -> dict:
+    mine = [c for c in report["causes"] if c["key"] == key]
+    assert mine, [(c["key"], c["title"]) for c in report["causes"]]
+    return mine[0]
+
+
+def show(profile, *args: str) -> None:
+    out = cli("doctor", str(profile), *args, timeout=300)
+    print(out.stdout[-4000:])
+
+
+def lines(cause: dict) -> list[str]:
+    return [f["line"] for f in cause["evidence"]]
+
+
+def test_one_port_dropped_from_the_webapp_to_one_coreapp(lab, broken):
+    """A new user's trial (issue 16 "Done means"): wa-core-2's firewall drops what wa-web-1 sends to 6251, nothing
+    else. doctor names that port, that direction, "timed out", the ports that still answer, and a host it answers."""
+    field_faults_net.block_port(lab.paths, "wa-web-1", "wa-core-2", 6251, "drop")
+    code, report = doctor(broken)
+    show(broken)
+    assert code == Exit.CAUSES_FOUND
+    cause = cause_of(report, "PORT_BLOCKED")
+    assert cause is report["causes"][0] or all(c["confidence"] != "high" for c in report["causes"][:report["causes"].index(cause)])
+    assert cause["title"].startswith("wa-web-1 cannot reach wa-core-2:6251 (timed out); the other ports answer (")
+    assert "a firewall rule between them drops the packets" in cause["title"]
+    assert any(l == "wa-core-2:6251: no answer within 3 s" for l in lines(cause)), lines(cause)
+    assert "open TCP 6251 from wa-web-1 to wa-core-2" in cause["next_action"]
+    assert sorted(cause["hosts"]) == ["wa-core-2", "wa-web-1"]
+    assert not [c for c in report["causes"] if c["key"] in ("HOST_PATH_BLOCKED", "NOTHING_LISTENS")]
+
+
+def test_one_port_rejected_between_a_master_and_a_coreapp(lab, broken):
+    """wa-master-1's egress filter rejects 6252 to wa-core-1 (tcp-reset): "refused" at once, not "timed out"."""
+    field_faults_net.block_port(lab.paths, "wa-master-1", "wa-core-1", 6252, "reject")
+    code, report = doctor(broken)
+    show(broken)
+    cause = cause_of(report, "PORT_BLOCKED")
+    assert cause["title"].startswith("wa-master-1 cannot reach wa-core-1:6252 (refused); the other ports answer")
+    assert "rejects the connection" in cause["title"]
+    assert any("6252" in l and "refused" in l.lower() for l in lines(cause)), lines(cause)
+
+
+def test_fr30_webapp_port_taken_by_another_process(lab, broken):
+    """FR30: waweb stopped, a process takes host port 9090, waweb started again: dockerd refuses to start it
+    (State.Error), doctor names the port, the holder's ss line and the way out."""
+    docker = lambda *a: faults.in_host(lab.paths, "wa-web-1", [DEBIAN_DOCKER, *a], check=False)  # noqa: E731
+    assert docker("stop", "biz_waweb_1").returncode == 0
+    try:
+        field_faults.port(lab.paths, "wa-web-1", 9090)
+        started = docker("start", "biz_waweb_1")
+        print("docker start:", started.stdout, started.stderr)
+        assert "address already in use" in started.stderr
+        code, report = doctor(broken, "--host", "wa-web-1")
+        show(broken, "--host", "wa-web-1")
+        cause = cause_of(report, "PORT_TAKEN")
+        assert cause["title"].startswith("waweb on wa-web-1 cannot start: host port 9090 is already taken")
+        assert any("listen tcp4 0.0.0.0:9090: bind: address already in use" in l for l in lines(cause)), lines(cause)
+        assert any(l.startswith("LISTEN") and ":9090" in l for l in lines(cause)), lines(cause)
+        assert "ss -ltnp" in cause["next_action"]
+        assert not [c for c in report["causes"] if c["key"] == "CONTAINER_DOWN" and "wa-web-1" in c["title"]]
+    finally:
+        faults.clear(lab.paths)
+        docker("start", "biz_waweb_1")
+
+
+def _edit_compose(lab, host: str, sed: str):
+    assert lab.sh(host, f"cp {COMPOSE} {COMPOSE}.orig && sed -i {sed} {COMPOSE}").returncode == 0
+
+
+def _restore_compose(lab, host: str):
+    lab.sh(host, f"mv {COMPOSE}.orig {COMPOSE}")
+
+
+def test_fr24_webapp_port_443_not_published(lab, broken):
+    """FR24: the Webapp's port line edited to 9090:9090 on wa-web-1 (as docker-compose config then reads it)."""
+    _edit_compose(lab, "wa-web-1", "'s/- ${EXTERNAL_WEBAPP_PORT:-9090}:443/- 9090:9090/'")
+    try:
+        code, report = doctor(broken, "--host", "wa-web-1")
+        show(broken, "--host", "wa-web-1")
+    finally:
+        _restore_compose(lab, "wa-web-1")
+    cause = cause_of(report, "WEBAPP_443_UNPUBLISHED")
+    assert cause["hosts"] == ["wa-web-1"] and "waweb on wa-web-1 does not publish its container port 443" in cause["title"]
+    assert "waweb: ports 9090:9090" in lines(cause)
+    assert ":443" in cause["next_action"] and cause["source"].startswith("FR24: https://")
+    assert "COMPOSE_EDITED" in cause["also"]  # the same edit, folded
+
+
+def test_fr15_network_mode_added_by_hand(lab, broken):
+    """FR15: ``network_mode: bridge`` typed into the Coreapp's service on wa-core-1."""
+    _edit_compose(lab, "wa-core-1", "'/^  wacore:$/a\\    network_mode: bridge'")
+    try:
+        code, report = doctor(broken, "--host", "wa-core-1")
+        show(broken, "--host", "wa-core-1")
+    finally:
+        _restore_compose(lab, "wa-core-1")
+    cause = cause_of(report, "COMPOSE_EDITED")
+    assert cause["hosts"] == ["wa-core-1"]
+    assert "wacore network_mode bridge instead of (default)" in cause["title"]
+    assert any("network_mode bridge" in l for l in lines(cause))
+
+
+def test_a_crash_looping_container_is_not_a_dns_fault(lab, broken):
+    """The Coreapp on wa-core-2 exits 1 at each start (crash file): a lookup inside it fails because it restarts,
+    which doctor must not call a DNS fault; the crash loop is the cause."""
+    marker = lab.paths.media / "LAB_CRASH-wa-core-2"
+    marker.write_text("Out of file descriptors")
+    try:
+        assert lab.sh("wa-core-2", "docker restart biz_wacore_1").returncode == 0
+        code, report = doctor(broken, "--host", "wa-core-2")
+        show(broken, "--host", "wa-core-2")
+    finally:
+        marker.unlink()
+        lab.sh("wa-core-2", "docker restart biz_wacore_1")
+    assert not [c for c in report["causes"] if c["key"] == "CONTAINER_NAME_UNRESOLVED"], report["causes"]
+    assert report["causes"][0]["key"] == "CONTAINER_DOWN_WITH_WORDS"
+    inside = [f for f in report["facts"] if f["probe"] == "dns.container" and f["host"] == "wa-core-2"]
+    assert all(f["state"] != "bad" or "is restarting" not in f["line"] for f in inside), inside
+
+
+def test_a_read_only_mount_stacked_on_the_media_path_is_the_one_read(lab, broken):
+    """A read-only tmpfs mounted over wa-core-1's media path: findmnt --target lists the shared (rw) mount first and
+    the stacked one last; doctor reads the last, the one in use."""
+    faults.in_host(lab.paths, "wa-core-1", ["mount", "-t", "tmpfs", "-o", "ro,size=1m,mode=755", "stacked",
+                                            "/mnt/wamedia"])
+    try:
+        got = faults.in_host(lab.paths, "wa-core-1", ["findmnt", "-no", "SOURCE,OPTIONS", "--target", "/mnt/wamedia"])
+        print(got.stdout)
+        assert got.stdout.strip().splitlines()[-1].startswith("stacked")
+        code, report = doctor(broken, "--host", "wa-core-1")
+    finally:
+        faults.in_host(lab.paths, "wa-core-1", ["umount", "/mnt/wamedia"], check=False)
+    cause = cause_of(report, "MEDIA")
+    assert "read-only" in cause["title"] and cause["hosts"] == ["wa-core-1"]
+    assert services.DB_PASSWORD not in json.dumps(report)
