@@ -6,7 +6,8 @@ from __future__ import annotations
 import yaml
 
 from wabiz_tui.domain.doctor import (HIGH, P_COMPOSE, P_COMPOSE_SHAPE, P_CONTAINER, P_DNS, P_DNS_CONTAINER, P_DOCKER,
-                                     P_LOGS, P_PORT_HOLDER, P_RESOLV, P_TCP, Fact, reason)
+                                     P_LOGS, P_PLATFORM, P_PORT_HOLDER, P_REGISTRY_TRIES, P_RESOLV, P_TCP, Fact,
+                                     reason)
 from wabiz_tui.domain.doctor_rules_net import compose_shapes, nameservers, shape_differences, taken_port
 from wabiz_tui.domain.render import compose_document
 
@@ -248,3 +249,62 @@ def test_a_lookup_in_a_crash_looping_container_is_not_a_dns_fault():
 
 def test_nameservers_reads_resolv_conf():
     assert nameservers(["# generated", "nameserver 127.0.0.11", "options ndots:0", "nameserver ::1"]) == ["127.0.0.11", "::1"]
+
+
+def test_fr43_container_lookups_that_time_out_count_and_make_one_cause_per_host():
+    slow = [Fact(P_DNS_CONTAINER, "wa-core-1", f"docker exec abc getent hosts {n}", "no answer within 9 s", None,
+                 {"name": n, "container": "abc", "timeout": True, "why": "timed out"}) for n in ("wa-web-1", "wa-core-2")]
+    host = [Fact(P_DNS, "wa-core-1", f"getent hosts {n}", f"10.213.0.101 {n}", True, {"name": n}) for n in ("wa-web-1", "wa-core-2")]
+    conf = Fact(P_RESOLV, "wa-core-1", "cat /etc/resolv.conf", "nameserver 127.0.0.53", True,
+                {"where": "host", "nameservers": ["127.0.0.53"]})
+    report = reason(slow + host + [conf])
+    (cause,) = keyed(report, "CONTAINER_RESOLVER")
+    assert cause.title.startswith("containers on wa-core-1 cannot resolve wa-web-1, wa-core-2: the host's resolver is on "
+                                  "loopback (127.0.0.53)")
+    assert not keyed(report, "PROBE_TIMEOUT")  # folded: the timeouts are this cause's
+
+
+# --- FR04 ----------------------------------------------------------------------------------------------------
+#: the index pushed to the lab registry by field_faults_net.platform_only_index (its one entry: linux/arm64)
+ARM_ONLY = ('{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{"mediaType": '
+            '"application/vnd.docker.distribution.manifest.v2+json", "digest": "sha256:ab", "size": 1, '
+            '"platform": {"architecture": "arm64", "os": "linux"}}, {"mediaType": "x", "digest": "sha256:cd", "size": 1, '
+            '"platform": {"architecture": "unknown", "os": "unknown"}}]}')
+
+
+def test_index_platforms_and_the_host_machine():
+    from wabiz_tui.domain.doctor_rules_net import index_platforms, machine_platform
+    assert index_platforms(ARM_ONLY) == ["linux/arm64"]
+    assert index_platforms('{"schemaVersion": 2, "config": {}, "layers": []}') is None  # a single manifest
+    assert index_platforms("<html>403</html>") is None
+    assert machine_platform("x86_64") == "linux/amd64" and machine_platform("aarch64") == "linux/arm64"
+    assert machine_platform("sh: uname: not found") == ""
+
+
+def test_fr04_no_image_for_the_hosts_platform():
+    f = Fact(P_PLATFORM, "wa-core-1", "uname -m; curl ...", "docker.whatsapp.biz/coreapp:v2.99.0 offers linux/arm64; "
+             "this host is linux/amd64", False, {"image": "docker.whatsapp.biz/coreapp:v2.99.0", "arch": "linux/amd64",
+                                                  "platforms": ["linux/arm64"]})
+    (cause,) = keyed(reason([f]), "IMAGE_PLATFORM_MISSING")
+    assert cause.title == ("docker.whatsapp.biz/coreapp:v2.99.0 has no linux/amd64 image for wa-core-1 (it offers "
+                           "linux/arm64): a pull fails with 'no matching manifest for linux/amd64'")
+    assert "platform: linux/arm64" in cause.next_action
+
+
+# --- FR02 ----------------------------------------------------------------------------------------------------
+def tries(host: str, codes: list[int]) -> Fact:
+    refused = [c for c in codes if c == 0 or c >= 400]
+    return Fact(P_REGISTRY_TRIES, host, "for i in 1 2 3; do curl -s -o /dev/null -I -w '%{http_code}\\n' ...; done",
+                f"docker.whatsapp.biz/coreapp:v2.41.2: refused {len(refused)} of {len(codes)} attempts", not refused,
+                {"image": "docker.whatsapp.biz/coreapp:v2.41.2", "codes": codes})
+
+
+def test_fr02_a_refusal_that_comes_and_goes_is_counted():
+    (cause,) = keyed(reason([tries("wa-core-2", [403, 200, 403]), tries("wa-core-1", [200, 200, 200])]),
+                     "REGISTRY_INTERMITTENT")
+    assert cause.title == "the registry refuses wa-core-2 only sometimes (2 of 3 attempts, HTTP 403)"
+    assert "retry the pull" in cause.next_action and cause.hosts == ("wa-core-2",)
+
+
+def test_fr02_refused_every_time_is_not_intermittent():
+    assert not keyed(reason([tries("wa-core-2", [403, 403, 403])]), "REGISTRY_INTERMITTENT")

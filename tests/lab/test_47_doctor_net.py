@@ -163,3 +163,51 @@ def test_a_read_only_mount_stacked_on_the_media_path_is_the_one_read(lab, broken
     cause = cause_of(report, "MEDIA")
     assert "read-only" in cause["title"] and cause["hosts"] == ["wa-core-1"]
     assert services.DB_PASSWORD not in json.dumps(report)
+
+
+def test_fr43_host_resolver_on_loopback_leaves_a_bridge_container_without_dns(lab, broken):
+    """FR43: wa-core-1 resolves through a stub on 127.0.0.53 (as systemd-resolved); its Coreapp, on the default bridge
+    (network_mode: bridge, as FR15's file has it), is recreated and gets Docker's public fallback, which the offline
+    lab cannot reach. The host resolves, the container does not: doctor reads both resolv.conf files."""
+    from tests.lab.test_10_cluster import compose
+    field_faults_net.resolver_loopback(lab.paths, "wa-core-1")
+    _edit_compose(lab, "wa-core-1", "'/^  wacore:$/a\\    network_mode: bridge'")
+    try:
+        assert lab.sh("wa-core-1", "getent hosts wa-web-1").returncode == 0  # the host resolves through the stub
+        up = lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
+        assert up.returncode == 0, up.stderr
+        conf = lab.sh("wa-core-1", "docker exec biz_wacore_1 cat /etc/resolv.conf")
+        print("container resolv.conf:", conf.stdout)
+        assert "nameserver 8.8.8.8" in conf.stdout
+        code, report = doctor(broken, "--host", "wa-core-1")
+        show(broken, "--host", "wa-core-1")
+    finally:
+        _restore_compose(lab, "wa-core-1")
+        faults.clear(lab.paths)
+        lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
+    cause = cause_of(report, "CONTAINER_RESOLVER")
+    assert "the host's resolver is on loopback (127.0.0.53)" in cause["title"]
+    assert "they were given 8.8.8.8, 8.8.4.4" in cause["title"]
+    assert "daemon.json" in cause["next_action"]
+    assert any(l == "nameserver 127.0.0.53" for l in lines(cause)), lines(cause)
+
+
+def test_fr04_image_index_without_the_hosts_platform(lab, broken, tmp_path):
+    """FR04, mirrored: the lab registry holds coreapp:v2.99.0 as an index whose only entry is linux/arm64; the amd64
+    hosts' pull fails with dockerd's words, and doctor (on a profile asking for 2.99.0) names the platform gap."""
+    import yaml
+    field_faults_net.platform_only_index(lab.paths, "wa-core-1", "coreapp", "v2.41.2", "v2.99.0")
+    pulled = lab.sh("wa-core-1", "docker pull docker.whatsapp.biz/coreapp:v2.99.0")
+    print("docker pull:", pulled.stdout, pulled.stderr)
+    assert "no matching manifest for linux/amd64 in the manifest list entries" in pulled.stdout + pulled.stderr
+    data = yaml.safe_load(broken.read_text())
+    data["wa_api_version"] = "2.99.0"
+    profile = tmp_path / "lab.yaml"
+    profile.write_text(yaml.safe_dump(data, sort_keys=False))
+    profile.chmod(0o600)
+    code, report = doctor(profile, "--host", "wa-core-1")
+    show(profile, "--host", "wa-core-1")
+    cause = cause_of(report, "IMAGE_PLATFORM_MISSING")
+    assert cause["title"].startswith("docker.whatsapp.biz/coreapp:v2.99.0 has no linux/amd64 image for wa-core-1 "
+                                     "(it offers linux/arm64)")
+    assert any(l.endswith("offers linux/arm64; this host is linux/amd64") for l in lines(cause)), lines(cause)

@@ -30,6 +30,7 @@ FAULTS = {
     "registry-ca": "HOST — take the registry's CA out of HOST's Docker trust (x509 unknown authority)",
     "port": "HOST PORT — a process listening on HOST's PORT (a container publishing it cannot start)",
     "port-block": "A B PORT drop|reject — block TCP PORT from host A to host B only (times out / refused)",
+    "resolver-loopback": "HOST — HOST resolves through a stub on 127.0.0.53 (as systemd-resolved): containers cannot use it",
     "dbenv": "HOST KEY VALUE — set KEY=VALUE in HOST's db.env (as a hand edit; backup kept)",
     "compose-tab": "HOST — put a tab in HOST's compose file (as a hand edit; backup kept)",
     "dbupgrade": "REASON — make the dbupgrade service exit non-zero with REASON",
@@ -195,7 +196,7 @@ def _fault(args: argparse.Namespace) -> int:
         raise ValueError(f"fault: name the fault, one of {', '.join(FAULTS)} (`wabiz-tui lab fault -h` says what each takes)")
     need = {"kill": 2, "stop": 2, "dockerd-stop": 1, "freeze": 1, "cut": 2, "dns-remove": 1, "registry": 1, "db": 1,
             "media": 1, "dbupgrade": 1, "clock-skew": 0, "clear": 0, "media-private": 1, "registry-ca": 1,
-            "port": 2, "port-block": 4, "dbenv": 3, "compose-tab": 1}[kind]
+            "port": 2, "port-block": 4, "resolver-loopback": 1, "dbenv": 3, "compose-tab": 1}[kind]
     if len(t) != need:
         raise ValueError(f"fault {kind} takes {need} argument(s): {FAULTS[kind]}")
     if kind == "clock-skew":
@@ -213,6 +214,7 @@ def _fault(args: argparse.Namespace) -> int:
                "media-private": lambda: field.media_private(paths, t[0]),
                "registry-ca": lambda: field.registry_ca(paths, t[0]), "port": lambda: field.port(paths, t[0], _port(t[1])),
                "port-block": lambda: field_net.block_port(paths, t[0], t[1], _port(t[2]), t[3]),
+               "resolver-loopback": lambda: field_net.resolver_loopback(paths, t[0]),
                "dbenv": lambda: field.edit_file(paths, t[0], DB_ENV_FILE, "set", t[1], t[2]),
                "compose-tab": lambda: field.edit_file(paths, t[0], COMPOSE_FILE, "tab")}
     actions[kind]()

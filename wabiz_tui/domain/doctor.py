@@ -60,6 +60,11 @@ P_PORT_HOLDER = "port.holder"
 #: nameservers of ``/etc/resolv.conf`` on the host or inside a container. data: {"where": "host"|"container",
 #: "nameservers": [...]}
 P_RESOLV = "resolv"
+#: the platforms the registry's image index offers next to the host's. data: {"image", "arch", "platforms": [...]}
+P_PLATFORM = "platform"
+#: the registry asked :data:`REGISTRY_TRIES` times in a row from the host. data: {"image", "codes": [int, ...]}
+#: (0: no HTTP answer)
+P_REGISTRY_TRIES = "registry.tries"
 #: ``getent hosts NAME`` on the host. data: {"name"}
 P_DNS = "dns"
 #: name resolution inside a running container. data: {"name", "service", "container"}

@@ -6,12 +6,13 @@ written: :mod:`.doctor`). The evidence lines quoted here were observed on the la
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, Mapping
 
 from .doctor import (HIGH, MEDIUM, P_COMPOSE_SHAPE, P_CONTAINER, P_DNS, P_DNS_CONTAINER, P_DOCKER, P_LOGS,
-                     P_PORT_HOLDER, P_RESOLV, P_TCP, P_COMPOSE, Clear, Fact, Facts, Found, Rule)
+                     P_PLATFORM, P_PORT_HOLDER, P_REGISTRY_TRIES, P_RESOLV, P_TCP, P_COMPOSE, Clear, Fact, Facts, Found, Rule)
 # not imported from .doctor_rules: that module imports this one (the collectors import this one first)
 Outcome = Iterator[Found | Clear]
 
@@ -223,57 +224,35 @@ _LOOPBACK = re.compile(r"^127\.|^::1$")
 
 
 def container_resolver(facts: Facts) -> Outcome:
-    """FR43/FR44: a container does not resolve names its host resolves, and the host's resolver is on loopback
-    (systemd-resolved's 127.0.0.53): Docker cannot hand a loopback server to containers, so it gives them public DNS
-    (8.8.8.8, 8.8.4.4; moby#38243) which does not know internal names, or, from Docker 28, nothing (moby#49665)."""
-    for f in facts.bad(P_DNS_CONTAINER):
-        if not facts.good(P_DNS, host=f.host, name=f.get("name")):
-            continue
-        host_conf = next((r for r in facts.where(P_RESOLV, host=f.host, where="host")), None)
-        inside = next((r for r in facts.where(P_RESOLV, host=f.host, where="container")), None)
+    """FR43/FR44: a container does not resolve names its host resolves (or its lookups time out), and the host's
+    resolver is on loopback (systemd-resolved's 127.0.0.53): Docker cannot hand a loopback server to a container, so
+    it gives it public DNS (moby#38243; observed on the lab, dockerd 20.10, default bridge: ``nameserver 8.8.8.8`` /
+    ``nameserver 8.8.4.4``, and ``getent hosts`` failing after 10.4 s offline), which does not know internal names;
+    from Docker 28, with no host resolv.conf, it gives nothing (moby#49665). One cause per host."""
+    failed: dict[str, list[Fact]] = defaultdict(list)
+    for f in facts.bad(P_DNS_CONTAINER) + [f for f in facts.where(P_DNS_CONTAINER, ok=None) if f.get("timeout")]:
+        if facts.good(P_DNS, host=f.host, name=f.get("name")):
+            failed[f.host].append(f)
+    for host, group in failed.items():
+        names = ", ".join(dict.fromkeys(str(f.get("name")) for f in group))
+        host_conf = next(iter(facts.where(P_RESOLV, host=host, where="host")), None)
+        inside = next(iter(facts.where(P_RESOLV, host=host, where="container")), None)
         servers = [str(s) for s in (host_conf.get("nameservers") if host_conf else []) or []]
-        engine = next((str(d.get("version")) for d in facts.good(P_DOCKER, host=f.host) if d.get("version")), "")
+        engine = next((str(d.get("version")) for d in facts.good(P_DOCKER, host=host) if d.get("version")), "")
+        evidence = tuple(group[:2]) + tuple(x for x in (host_conf, inside) if x is not None)
         if host_conf is not None and host_conf.ok is False and not servers and _major(engine) >= 28:
-            yield Found(f"containers on {f.host} cannot resolve {f.get('name')}: the host has no /etc/resolv.conf and "
-                        f"Docker {engine} no longer falls back to public DNS", (f, host_conf),
-                        f"give {f.host} a resolver configuration (/etc/resolv.conf) or dockerd \"dns\": [...] in "
-                        "/etc/docker/daemon.json; restart docker, then recreate the containers", HIGH, (f.host,))
-            continue
-        if servers and all(_LOOPBACK.match(s) for s in servers):
+            yield Found(f"containers on {host} cannot resolve {names}: the host has no /etc/resolv.conf and Docker "
+                        f"{engine} no longer falls back to public DNS", evidence,
+                        f"give {host} a resolver configuration (/etc/resolv.conf) or dockerd \"dns\": [...] in "
+                        "/etc/docker/daemon.json; restart docker, then recreate the containers", HIGH, (host,))
+        elif servers and all(_LOOPBACK.match(s) for s in servers):
             got = ", ".join(inside.get("nameservers") or []) if inside else ""
-            yield Found(f"containers on {f.host} cannot resolve {f.get('name')}: the host's resolver is on loopback "
+            yield Found(f"containers on {host} cannot resolve {names}: the host's resolver is on loopback "
                         f"({', '.join(servers)}), which containers cannot use"
-                        + (f"; they were given {got}" if got else "; they were given no nameserver"),
-                        tuple(x for x in (f, host_conf, inside) if x is not None),
-                        f"give dockerd the real upstream DNS on {f.host}: \"dns\": [...] in /etc/docker/daemon.json "
+                        + (f"; they were given {got}" if got else "; they were given no nameserver"), evidence,
+                        f"give dockerd the real upstream DNS on {host}: \"dns\": [...] in /etc/docker/daemon.json "
                         "(resolvectl status lists them) or point /etc/resolv.conf at /run/systemd/resolve/resolv.conf; "
-                        "restart docker, then recreate the containers", HIGH, (f.host,))
-
-
-#: Rules of this module, appended to :data:`.doctor_rules.RULES`.
-NET_RULES: tuple[Rule, ...] = (
-    Rule("PORT_BLOCKED", "every cluster port answers between the hosts",
-         "issue 16 'Done means' (block one port between two hosts); lab fault `port-block` (observed here)",
-         port_blocked, frozenset({"NOTHING_LISTENS", "API"})),
-    Rule("PORT_TAKEN", "published host ports are free",
-         "FR30: https://github.com/moby/moby/issues/32318; lab fault `port` (dockerd 20.10 observed here)", port_taken,
-         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
-    Rule("WEBAPP_443_UNPUBLISHED", "the Webapp publishes its port 443",
-         "FR24: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_webapp_port.py)",
-         webapp_443_unpublished, frozenset({"COMPOSE_EDITED", "NOTHING_LISTENS", "API"})),
-    Rule("COMPOSE_EDITED", "the compose services are as the profile renders them",
-         "FR15: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/34", compose_edited,
-         frozenset({"NOTHING_LISTENS", "API"})),
-    Rule("COMPOSE_V1_NEW_ENGINE", "docker-compose v1 with a Docker Engine it can drive",
-         "FR40: https://github.com/docker/compose/issues/11693", compose_v1_on_new_engine,
-         frozenset({"CONTAINER_DOWN", "COMPOSE_REFUSED"})),
-    Rule("WEBDB_CREATE_RACE", "Webapps start without racing for the web DB",
-         "FR06: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/15", webdb_race,
-         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS"})),
-    Rule("CONTAINER_RESOLVER", "containers get a resolver they can use",
-         "FR43: https://github.com/moby/moby/issues/38243; FR44: https://github.com/moby/moby/issues/49665",
-         container_resolver, frozenset({"CONTAINER_NAME_UNRESOLVED"})),
-)
+                        "restart docker, then recreate the containers", HIGH, (host,))
 
 
 # --- parsing what the collectors read ---------------------------------------------------------------------
@@ -313,3 +292,98 @@ def compose_shapes(document: Any) -> dict[str, dict[str, Any]]:
 def nameservers(lines: Iterable[str]) -> list[str]:
     """The ``nameserver`` addresses of a resolv.conf, in order."""
     return [p[1] for p in (l.split() for l in lines) if len(p) >= 2 and p[0] == "nameserver"]
+
+
+#: ``uname -m`` → the OCI platform name (the image index's ``architecture``).
+_MACHINES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm", "s390x": "s390x",
+             "ppc64le": "ppc64le", "i686": "386"}
+
+
+def machine_platform(uname_m: str) -> str:
+    """``linux/amd64`` for ``x86_64`` (``uname -m``), "" for an unknown machine."""
+    arch = _MACHINES.get(uname_m.strip())
+    return f"linux/{arch}" if arch else ""
+
+
+def index_platforms(body: str) -> list[str] | None:
+    """The ``os/architecture`` entries of an image index or manifest list (JSON text), or None when ``body`` is not
+    one (a single-platform manifest, an error page)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("manifests"), list):
+        return None
+    out = []
+    for m in doc["manifests"]:
+        p = m.get("platform") if isinstance(m, dict) else None
+        if isinstance(p, dict) and p.get("os") != "unknown":  # attestation entries are "unknown/unknown"
+            out.append(f"{p.get('os')}/{p.get('architecture')}" + (f"/{p['variant']}" if p.get("variant") else ""))
+    return out
+
+
+def platform_missing(facts: Facts) -> Outcome:
+    """FR04: the image's index offers no manifest for the host's platform (Setup-Scripts PR #76: the images are
+    published for amd64 only; an Apple-silicon host pulled ``no matching manifest for linux/arm64 in the manifest
+    list entries``; the lab shows the mirror case on amd64 hosts)."""
+    bad = facts.bad(P_PLATFORM)
+    by_arch: dict[str, list[Fact]] = defaultdict(list)
+    for f in bad:
+        by_arch[str(f.get("arch"))].append(f)
+    for arch, group in by_arch.items():
+        offered = ", ".join(group[0].get("platforms") or []) or "no platform"
+        yield Found(f"{group[0].get('image')} has no {arch} image for {_names(_hosts(group))} (it offers {offered}): "
+                    f"a pull fails with 'no matching manifest for {arch}'", tuple(group),
+                    f"run the cluster on {offered.split(', ')[0]} hosts, or (for a test machine only) add "
+                    f"platform: {offered.split(', ')[0]} to the services in the compose file so Docker pulls that "
+                    "image and runs it emulated", HIGH, _hosts(group))
+    good = facts.good(P_PLATFORM)
+    if good and not bad:
+        yield Clear(f"the image offers every host's platform ({len(good)})", tuple(good[:3]))
+
+
+def registry_intermittent(facts: Facts) -> Outcome:
+    """FR02: the registry refuses some of the same requests and serves others (Setup-Scripts#11: the 403 "from time
+    to time" during scripted provisioning): a refusal that depends on load or on which blob host answers, not a
+    policy against this host. Refused every time is FR01's case (the ``REGISTRY`` rule); this one names the count."""
+    for f in facts.bad(P_REGISTRY_TRIES):
+        codes = [int(c) for c in f.get("codes") or []]
+        if any(200 <= c < 400 for c in codes):
+            refused = sorted({c for c in codes if c == 0 or c >= 400})
+            yield Found(f"the registry refuses {f.host} only sometimes ({sum(1 for c in codes if c == 0 or c >= 400)} "
+                        f"of {len(codes)} attempts, HTTP {', '.join(map(str, refused))})", (f,),
+                        f"retry the pull on {f.host} with a pause between attempts (docker pull again; the install "
+                        "step retries); if it keeps coming back, pull on a host that gets through and docker save | "
+                        "docker load", MEDIUM, (f.host,))
+
+
+#: Rules of this module, appended to :data:`.doctor_rules.RULES`.
+NET_RULES: tuple[Rule, ...] = (
+    Rule("PORT_BLOCKED", "every cluster port answers between the hosts",
+         "issue 16 'Done means' (block one port between two hosts); lab fault `port-block` (observed here)",
+         port_blocked, frozenset({"NOTHING_LISTENS", "API"})),
+    Rule("PORT_TAKEN", "published host ports are free",
+         "FR30: https://github.com/moby/moby/issues/32318; lab fault `port` (dockerd 20.10 observed here)", port_taken,
+         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
+    Rule("WEBAPP_443_UNPUBLISHED", "the Webapp publishes its port 443",
+         "FR24: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_webapp_port.py)",
+         webapp_443_unpublished, frozenset({"COMPOSE_EDITED", "NOTHING_LISTENS", "API"})),
+    Rule("COMPOSE_EDITED", "the compose services are as the profile renders them",
+         "FR15: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/34", compose_edited,
+         frozenset({"NOTHING_LISTENS", "API"})),
+    Rule("COMPOSE_V1_NEW_ENGINE", "docker-compose v1 with a Docker Engine it can drive",
+         "FR40: https://github.com/docker/compose/issues/11693", compose_v1_on_new_engine,
+         frozenset({"CONTAINER_DOWN", "COMPOSE_REFUSED"})),
+    Rule("WEBDB_CREATE_RACE", "Webapps start without racing for the web DB",
+         "FR06: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/15", webdb_race,
+         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS"})),
+    Rule("CONTAINER_RESOLVER", "containers get a resolver they can use",
+         "FR43: https://github.com/moby/moby/issues/38243; FR44: https://github.com/moby/moby/issues/49665",
+         container_resolver, frozenset({"CONTAINER_NAME_UNRESOLVED", "PROBE_TIMEOUT"})),
+    Rule("IMAGE_PLATFORM_MISSING", "the image exists for every host's platform",
+         "FR04: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/pull/76", platform_missing,
+         frozenset({"CONTAINER_DOWN", "REGISTRY"})),
+    Rule("REGISTRY_INTERMITTENT", "the registry answers the same request the same way",
+         "FR02: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/11", registry_intermittent,
+         frozenset({"REGISTRY"})),
+)

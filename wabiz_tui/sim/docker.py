@@ -95,8 +95,8 @@ async def docker_main(p: Proc) -> int:
             return await p.fail("docker: 'compose' is not a docker command.\nSee 'docker --help'", 1)
         return await compose_main(p, rest, v2=True)
     if sub == "version":
-        if rest[:1] == ["--format"] and len(rest) > 1:
-            await p.out(DOCKER_VERSION + "\n")
+        if rest[:1] == ["--format"] and len(rest) > 1:  # the real CLI fills the template: server or client version
+            await p.out((host.engine_version if ".Server." in rest[1] else DOCKER_VERSION) + "\n")
             return 0
         await p.out(f"Client: Docker Engine - Community\n Version:           {DOCKER_VERSION}\n API version:       1.43\n\n"
                     f"Server: Docker Engine - Community\n Engine:\n  Version:          {host.engine_version}\n"

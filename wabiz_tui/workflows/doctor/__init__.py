@@ -89,7 +89,7 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
             self._clock(name, status, lines, start, time.time())
         docker_up = await self._docker_state(host)
         parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db(host), self._disk(host, docker_up),
-                                        self._registry(host)]
+                                        self._registry(host), self._platform(host), self._registry_tries(host)]
         if self.profile.media.kind is MediaKind.HOST_PATH:
             parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
         if docker_up:

@@ -124,7 +124,13 @@ class ContainerProbes(DoctorProbes):
 
         async def one(target: str) -> None:
             command = self._docker(host, f"docker exec {cid} getent hosts {shlex.quote(target)}")
-            status, lines = await self._sh(host, command)
+            try:  # within the probe's limit, so the fact keeps the name: an unreachable resolver makes getent wait
+                status, lines = await asyncio.wait_for(self._sh(host, command), self.probe_timeout * 0.9)
+            except TimeoutError:  # (10.4 s for a container given 8.8.8.8 in the offline lab, observed)
+                self._fact(P_DNS_CONTAINER, host.external_hostname, command,
+                           f"no answer within {self.probe_timeout * 0.9:g} s", None, name=target, container=cid,
+                           service=self._service_of(host.external_hostname, cid), timeout=True, why="timed out")
+                return
             text = next((l.strip() for l in lines if l.strip()), "")
             if any(w in text for w in _NOT_RUNNING):
                 self._fact(P_DNS_CONTAINER, host.external_hostname, command, text, None, name=target, container=cid,
@@ -140,7 +146,8 @@ class ContainerProbes(DoctorProbes):
 
         await asyncio.gather(*(self._timed(P_DNS_CONTAINER, host.external_hostname, f"docker exec {cid} getent hosts {t}", one(t))
                                for t in dict.fromkeys(names)))
-        if any(f.probe == P_DNS_CONTAINER and f.host == host.external_hostname and f.ok is False for f in self.facts):
+        if any(f.probe == P_DNS_CONTAINER and f.host == host.external_hostname and (f.ok is False or f.get("timeout"))
+               for f in self.facts):
             await asyncio.gather(self._resolv(host, cid), self._resolv(host, None))  # why the container does not resolve
 
     async def _resolv(self, host: HostSpec, cid: str | None) -> None:

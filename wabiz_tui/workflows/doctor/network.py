@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import shlex
 
-from ...domain.doctor import P_DNS, P_TCP
-from ...domain.model import HostSpec
+from ...domain.doctor import P_DNS, P_PLATFORM, P_REGISTRY_TRIES, P_TCP
+from ...domain.doctor_rules_net import index_platforms, machine_platform
+from ...domain.model import HostSpec, Role
 from ...domain.preflight import ROLE_PORTS
 from ...remote.dblogin import probe_port
 from .probes import REGISTRY, TCP_TIMEOUT, DoctorProbes
@@ -33,6 +34,56 @@ class NetworkProbes(DoctorProbes):
                        answer if status == 0 else f"{command}: not found (exit status {status})", status == 0, name=target)
 
         await asyncio.gather(*(self._timed(P_DNS, host.external_hostname, f"getent hosts {t}", one(t)) for t in self._lookups()))
+
+    # ---- the registry asked again (FR02) -----------------------------------------------------------------
+    async def _registry_tries(self, host: HostSpec, tries: int = 3) -> None:
+        """The image's manifest asked ``tries`` times in a row (HEAD, read-only): a refusal that comes and goes
+        (FR02) needs another next action than one that is always there (FR01). Only the HTTP codes are kept."""
+        repo = "web" if Role.WEBAPP in host.roles else "coreapp"
+        image = f"{REGISTRY}/{repo}:v{self.profile.wa_api_version}"
+        url = f"https://{REGISTRY}/v2/{repo}/manifests/v{self.profile.wa_api_version}"
+        ca = f"/etc/docker/certs.d/{REGISTRY}/ca.crt"
+        accept = shlex.quote("Accept: application/vnd.docker.distribution.manifest.v2+json")
+        command = (f"c=; test -r {ca} && c='--cacert {ca}'; for i in {' '.join(str(i + 1) for i in range(tries))}; do "
+                   f"curl -s -o /dev/null -I -w '%{{http_code}}\\n' --max-time 2 $c -H {accept} {url}; done")
+
+        async def go() -> None:
+            _, lines = await self._sh(host, command)
+            codes = [int(l.strip()) for l in lines if l.strip().isdigit()]
+            if len(codes) != tries or not any(codes):
+                return  # no HTTP answer at all: the registry probe says why
+            refused = [c for c in codes if c == 0 or c >= 400]
+            self._fact(P_REGISTRY_TRIES, host.external_hostname, command,
+                       f"{image}: refused {len(refused)} of {tries} attempts (HTTP {', '.join(str(c) for c in codes)})",
+                       not refused, image=image, codes=codes)
+
+        await self._timed(P_REGISTRY_TRIES, host.external_hostname, command, go())
+
+    # ---- the image's platforms (FR04) -------------------------------------------------------------------
+    async def _platform(self, host: HostSpec) -> None:
+        """``uname -m`` next to the platforms of the image's index in the registry (a GET of the manifest accepting
+        a list/index; read-only). A single-platform manifest says nothing here: no fact."""
+        repo = "web" if Role.WEBAPP in host.roles else "coreapp"
+        tag = f"v{self.profile.wa_api_version}"
+        url = f"https://{REGISTRY}/v2/{repo}/manifests/{tag}"
+        ca = f"/etc/docker/certs.d/{REGISTRY}/ca.crt"
+        accept = ("application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, "
+                  "application/vnd.docker.distribution.manifest.v2+json")
+        command = (f"uname -m; c=; test -r {ca} && c='--cacert {ca}'; curl -sS --max-time {TCP_TIMEOUT:g} $c "
+                   f"-H {shlex.quote('Accept: ' + accept)} {url}")
+
+        async def go() -> None:
+            status, lines = await self._sh(host, command)
+            arch = machine_platform(lines[0].strip() if lines else "")
+            platforms = index_platforms("\n".join(lines[1:]))
+            if not arch or platforms is None:
+                return
+            image = f"{REGISTRY}/{repo}:{tag}"
+            self._fact(P_PLATFORM, host.external_hostname, command,
+                       f"{image} offers {', '.join(platforms) or 'no platform'}; this host is {arch}", arch in platforms,
+                       image=image, arch=arch, platforms=platforms)
+
+        await self._timed(P_PLATFORM, host.external_hostname, command, go())
 
     # ---- network ----------------------------------------------------------------------------------------
     async def _tcp(self, host: HostSpec) -> None:
