@@ -211,3 +211,39 @@ def test_fr04_image_index_without_the_hosts_platform(lab, broken, tmp_path):
     assert cause["title"].startswith("docker.whatsapp.biz/coreapp:v2.99.0 has no linux/amd64 image for wa-core-1 "
                                      "(it offers linux/arm64)")
     assert any(l.endswith("offers linux/arm64; this host is linux/amd64") for l in lines(cause)), lines(cause)
+
+
+def test_fr30_webapp_port_taken_by_another_container(lab, broken):
+    """FR30, the other wording: a container already publishes 9090, so dockerd answers "Bind for 0.0.0.0:9090
+    failed: port is already allocated"; doctor names the holder by its container name."""
+    docker = lambda *a: faults.in_host(lab.paths, "wa-web-1", [DEBIAN_DOCKER, *a], check=False)  # noqa: E731
+    assert docker("stop", "biz_waweb_1").returncode == 0
+    try:
+        held = docker("run", "-d", "--name", "fr30holder", "-p", "9090:6250", "--entrypoint", "sleep",
+                      "docker.whatsapp.biz/web:v2.41.2", "600")
+        assert held.returncode == 0, held.stderr
+        started = docker("start", "biz_waweb_1")
+        print("docker start:", started.stderr)
+        assert "Bind for 0.0.0.0:9090 failed: port is already allocated" in started.stderr
+        code, report = doctor(broken, "--host", "wa-web-1")
+        show(broken, "--host", "wa-web-1")
+        cause = cause_of(report, "PORT_TAKEN")
+        assert cause["title"] == "waweb on wa-web-1 cannot start: host port 9090 is already taken by container fr30holder"
+    finally:
+        docker("rm", "-f", "fr30holder")
+        docker("start", "biz_waweb_1")
+
+
+def test_fr06_the_webapps_web_db_race_words_in_its_log(lab, broken):
+    """FR06: the words Meta's Webapp logs when another Webapp created the web DB first (Setup-Scripts#15) written to
+    the running waweb's stdout (the stand-in does not run Meta's CreateWebDB.php; the race itself is reproduced on
+    MariaDB in test_45's test_fr06_...): doctor reads them from `docker logs` and names the race, not the DB."""
+    line = "SQLSTATE[HY000]: General error: 1007 Can't create database 'lab_waweb'; database exists"
+    wrote = faults.in_host(lab.paths, "wa-web-1", [DEBIAN_DOCKER, "exec", "biz_waweb_1", "sh", "-c",
+                                                   f"echo \"{line}\" > /proc/1/fd/1"], check=False)
+    assert wrote.returncode == 0, wrote.stderr
+    code, report = doctor(broken, "--host", "wa-web-1")
+    show(broken, "--host", "wa-web-1")
+    cause = cause_of(report, "WEBDB_CREATE_RACE")
+    assert cause["hosts"] == ["wa-web-1"] and line in lines(cause)
+    assert "restart waweb on wa-web-1 once" in cause["next_action"]
