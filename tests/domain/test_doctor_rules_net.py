@@ -157,7 +157,8 @@ def test_fr24_webapp_without_443_published():
 def test_fr15_network_mode_and_ports_edited_by_hand():
     f = shape("wa-core-1", "wacore", ["6250:6250", "6251:6251", "6252:6252", "6253:6253"], "bridge")
     (cause,) = keyed(reason([f]), "COMPOSE_EDITED")
-    assert cause.title == "the compose file on wa-core-1 was changed by hand: wacore network_mode bridge instead of (default)"
+    assert cause.title == ("the compose file on wa-core-1 is not what the profile renders: wacore network_mode bridge "
+                           "instead of (default)")
     assert shape_differences(shape("wa-master-1", "master", ["6254:6250"]).data) == [
         "publishes 6254:6250 instead of 6254:6250, 6255:6251, 6256:6252, 6257:6253"]
     same = reason([shape("wa-web-1", "waweb", ["9090:443"])])

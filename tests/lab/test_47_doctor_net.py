@@ -42,6 +42,22 @@ def lines(cause: dict) -> list[str]:
     return [f["line"] for f in cause["evidence"]]
 
 
+@pytest.mark.parametrize("argv, words", [
+    (["fault", "port-block", "wa-web-1", "wa-core-2", "x", "drop"], "fault port: PORT must be a number, not 'x'"),
+    (["fault", "port-block", "wa-web-1", "wa-core-2", "6251", "sometimes"],
+     "port-block mode 'sometimes': use drop (the connection times out) or reject (refused)"),
+    (["fault", "port-block", "wa-web-1", "wa-web-1", "6251", "drop"], "port-block: give two different hosts"),
+    (["fault", "port-block", "wa-web-1", "wa-core-2"], "fault port-block takes 4 argument(s)"),
+])
+def test_bad_port_block_arguments_are_one_sentence_and_exit_2(monkeypatch, capsys, argv, words):
+    """Refused before any lab is needed (runs anywhere)."""
+    from wabiz_tui.cli.main import main
+    monkeypatch.setattr("wabiz_tui.lab.control.check_can_run", lambda: None)
+    assert main(["lab", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wabiz-tui lab: ") and words in err and err.count("\n") == 1
+
+
 def test_one_port_dropped_from_the_webapp_to_one_coreapp(lab, broken):
     """A new user's trial (issue 16 "Done means"): wa-core-2's firewall drops what wa-web-1 sends to 6251, nothing
     else. doctor names that port, that direction, "timed out", the ports that still answer, and a host it answers."""

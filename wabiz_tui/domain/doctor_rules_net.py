@@ -162,9 +162,11 @@ def compose_edited(facts: Facts) -> Outcome:
     for f in facts.where(P_COMPOSE_SHAPE):
         diffs = shape_differences(f.data)
         if diffs:
-            yield Found(f"the compose file on {f.host} was changed by hand: {f.get('service')} {'; '.join(diffs)}", (f,),
-                        f"upload the profile's compose file again (wabiz-tui install re-checks the files on {f.host}), "
-                        "or carry the change into the profile, then recreate the service", MEDIUM, (f.host,))
+            yield Found(f"the compose file on {f.host} is not what the profile renders: {f.get('service')} "
+                        f"{'; '.join(diffs)}", (f,),
+                        f"a hand edit of the compose file, or EXTERNAL_*_PORT set in a .env beside it on {f.host}: "
+                        "upload the profile's compose file again (wabiz-tui install re-checks the files) and remove the "
+                        "override, then recreate the service", MEDIUM, (f.host,))
     shapes = facts.where(P_COMPOSE_SHAPE)
     if shapes and not any(shape_differences(f.data) for f in shapes):
         yield Clear(f"the compose services are as the profile renders them ({len(shapes)})", tuple(shapes[:4]))
