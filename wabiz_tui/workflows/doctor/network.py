@@ -99,7 +99,12 @@ class NetworkProbes(DoctorProbes):
     async def _connect(self, host: HostSpec, target: str, port: int, what: str) -> None:
         name = host.external_hostname
         command = f"tcp connect {target}:{port} from {name} (ssh direct-tcpip)"
-        probe = await probe_port(await self._pool.get(host), target, port, read_first=False, timeout=TCP_TIMEOUT)
+        conn = await self._pool.get(host)
+        probe = await probe_port(conn, target, port, read_first=False, timeout=TCP_TIMEOUT)
+        if not probe.reached and not probe.prohibited and probe.error.startswith("no answer"):
+            # once more: a firewall drops every packet, a busy host or a lost SYN rarely twice (a single-port verdict
+            # must not come from one slow answer)
+            probe = await probe_port(conn, target, port, read_first=False, timeout=TCP_TIMEOUT)
         if probe.prohibited:
             command = f"timeout {TCP_TIMEOUT:g} bash -c '</dev/tcp/{target}/{port}'"
             status, lines = await self._sh(host, f"timeout {TCP_TIMEOUT:g} bash -c {shlex.quote(f'</dev/tcp/{target}/{port}')}")
