@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Iterator
 
-from .doctor import (HIGH, LOW, MEDIUM, P_API, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
+from .doctor import (HIGH, LOW, MEDIUM, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
                      P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
@@ -343,16 +343,6 @@ def log_words(facts: Facts) -> Outcome:
                     LOW, (w.host,))
 
 
-# --- the API ----------------------------------------------------------------------------------------------
-def api(facts: Facts) -> Outcome:
-    for f in facts.bad(P_API):
-        yield Found(f"the Webapp API: {f.get('title') or f.line}", (f,), str(f.get("next_action") or "see the line above"),
-                    LOW, ())
-    good = facts.good(P_API)
-    if good and not facts.bad(P_API):
-        yield Clear("the Webapp API answers (login and health)", tuple(good))
-
-
 def probe_timeouts(facts: Facts) -> Outcome:
     timed = [f for f in facts.all if f.ok is None and f.get("timeout")]
     for host in _hosts(timed):
@@ -404,10 +394,13 @@ RULES: tuple[Rule, ...] = (
     Rule("CONTAINER_DOWN", "containers run steadily", "domain.crashloop (" + _OBS + ")", container_down,
          frozenset({"NOTHING_LISTENS", "API"})),
     Rule("LOG_WORDS", "catalogued words in running containers' logs", "the diagnosis catalogue", log_words),
-    Rule("API", "the Webapp API", "reference/wa-onprem-api.md §3 (error envelope)", api),
     Rule("PROBE_TIMEOUT", "probes answer in time", "design.md §10 (a probe that times out is a fact)", probe_timeouts),
 )
 
 from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' rows (docs/field-reports.md)
 
 RULES += FIELD_RULES
+
+from .doctor_rules_api import API_RULES  # noqa: E402 - the API layer's rows (TLS, login, health, support, shards)
+
+RULES += API_RULES
