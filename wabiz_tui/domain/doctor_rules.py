@@ -67,8 +67,14 @@ def docker_denied(facts: Facts) -> Outcome:
 
 
 # --- network ----------------------------------------------------------------------------------------------
+def _db_tcp(facts: Facts) -> list[Fact]:
+    """TCP facts to the DB, less those from hosts where its name does not resolve: NAME_UNRESOLVED says that (field
+    case R02: "does not answer" would send the operator to the DB server)."""
+    return [f for f in facts.where(P_TCP, what="db") if not facts.bad(P_DNS, host=f.host, name=f.get("target"))]
+
+
 def db_down(facts: Facts) -> Outcome:
-    tried = facts.where(P_TCP, what="db")
+    tried = _db_tcp(facts)
     bad = [f for f in tried if f.ok is False]
     if bad and len(bad) == len([f for f in tried if f.ok is not None]):
         target = f"{bad[0].get('target')}:{bad[0].get('port')}"
@@ -80,7 +86,7 @@ def db_down(facts: Facts) -> Outcome:
 
 
 def db_path_blocked(facts: Facts) -> Outcome:
-    tried = facts.where(P_TCP, what="db")
+    tried = _db_tcp(facts)
     bad, good = [f for f in tried if f.ok is False], [f for f in tried if f.ok is True]
     if bad and good:
         for f in bad:

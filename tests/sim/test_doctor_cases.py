@@ -1,0 +1,213 @@
+"""Every case of ``shared/cases/`` through ``doctor`` (issue 16 "Done means"): the fault is injected into the
+simulator (its fault API, a container's log, the Webapp's answers, the profile), doctor runs over real SSH and
+HTTPS on loopback, and names the cause with its evidence and next action (or, where the case is no fault, says so
+without ranking a cause). The DB cases R05, R06, R07, R10 are the DB probes' (tests of the doctor DB work); the
+client-library cases R33, R37-R39 are proven where the tool handles them (docs/field-reports.md, "shared/cases and
+doctor"). The same cases on real parts: tests/lab/test_48_doctor_cases.py."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import socket
+import ssl
+
+import httpx
+import pytest
+
+from tests.engine.conftest import demo, installed  # noqa: F401 - the started demo session fixtures
+from tests.support import HEALTH_CASES, need_shared, settings_for
+from wabiz_tui.api.client import WebappClient
+from wabiz_tui.domain.model import Monitoring
+from wabiz_tui.workflows.doctor import Doctor
+from wabiz_tui.workflows.events import discard
+from wabiz_tui.workflows.ha_install import HaInstall
+from wabiz_tui.workflows.monitor import HealthMonitor
+
+
+async def run_doctor(session, tmp_path, profile=None, *, settings=None, client=None, **kw):
+    """doctor's report on ``session``'s cluster (``profile``: another profile of it; ``client``: the API client
+    the health watch uses instead of the profile's)."""
+    wf = Doctor(profile or session.profile, emit=discard, settings=settings or settings_for(session, tmp_path),
+                window=0.2, **kw)
+    if client is not None:
+        wf.health = HealthMonitor(lambda: wf.profile, client=client, interval=0.1, grace=0.0)
+    try:
+        return await wf.run()
+    finally:
+        await wf.close()
+
+
+def keys(report) -> list[str]:
+    return [c.key for c in report.causes]
+
+
+def cause(report, key: str):
+    mine = [c for c in report.causes if c.key == key]
+    assert mine, [(c.key, c.title) for c in report.causes]
+    return mine[0]
+
+
+def no_secret(session, report) -> None:
+    text = json.dumps(report.to_json())
+    p = session.profile
+    assert not [s for s in (p.db.password, p.webapp.admin_password) if s and s in text]
+
+
+def only_container_of(cluster, host: str, service: str):
+    (c,) = [c for c in cluster.brain.on_host(host) if c.service == service and c.running]
+    return c
+
+
+async def crash_at_start(cluster, host: str, service: str, lines: list[str]) -> None:
+    """The running ``service`` on ``host`` crashes and, restarted by its policy, prints ``lines`` and exits 1 at each
+    start (what the field report's container did)."""
+    cluster.set_start_fault(host, service, lines)
+    cluster.kill_main_process(host, service)
+    await asyncio.sleep(0.5)
+
+
+# --- R01, R02: compose and names --------------------------------------------------------------------------------
+async def test_r01_legacy_links_make_the_webapp_exit(installed, tmp_path):
+    from wabiz_tui.domain.render import render_compose
+    await crash_at_start(installed.cluster, "wa-web-1", "waweb",
+                         ["/opt/whatsapp/bin/web_setup.sh: line 368: WACORE_PORT_6250-6253_TCP: invalid variable name"])
+    report = await run_doctor(installed, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == "CONTAINER_DOWN_WITH_WORDS" and top.hosts == ("wa-web-1",), keys(report)
+    assert "legacy links:" in top.title and "remove links:" in top.next_action
+    assert any("invalid variable name" in f.line for f in top.evidence)
+    assert "links:" not in render_compose(installed.profile)  # the tool never generates them
+
+
+async def test_r02_the_db_host_name_does_not_resolve_is_dns_not_the_password(installed, tmp_path):
+    db = installed.profile.db.hostname
+    for h in installed.profile.hosts:
+        installed.cluster.set_unresolvable(h.external_hostname, db)
+    report = await run_doctor(installed, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == "NAME_UNRESOLVED" and db in top.title and "does not resolve on any host" in top.title, keys(report)
+    assert "WA_DB_HOSTNAME" in top.next_action
+    assert any(f"getent hosts {db}: not found" in f.line for f in top.evidence)
+    assert "DB_CREDENTIALS" not in keys(report)
+
+
+
+# --- R12: information lines are not a cause ---------------------------------------------------------------------
+async def test_r12_info_level_retry_lines_are_no_cause(installed, tmp_path):
+    """A running Coreapp's log with I-level "will retry" lines (the maintainer: information, errors start with W):
+    doctor ranks no cause; the log fact says it holds no catalogued words."""
+    c = only_container_of(installed.cluster, "wa-core-1", "wacore")
+    for _ in range(5):
+        installed.cluster.brain.log(c, "Failed to initialize cluster manager, will retry after 8000 ms", "I",
+                                    "cluster_manager.cpp:120")
+    report = await run_doctor(installed, tmp_path, api=False)
+    assert report.causes == (), keys(report)
+    (logs,) = [f for f in report.facts if f.probe == "logs" and f.host == "wa-core-1" and f.get("service") == "wacore"]
+    assert logs.ok and logs.line.startswith("no catalogued words")
+
+
+# --- R14: compose variables, the Docker socket, the daemon -------------------------------------------------------
+async def _compose_requires_a_variable(cluster, profile) -> None:
+    path = cluster.host_root("wa-core-2") / profile.hosts[0].remote_dir.lstrip("/") / "prod-multiconnect-compose.yml"
+    text = path.read_text()
+    path.write_text(text.replace("restart: unless-stopped", "restart: ${WA_RESTART:?set WA_RESTART on the command line}", 1))
+
+
+@pytest.mark.parametrize("fault, key, words, action", [
+    ("socket", "DOCKER_DENIED", "permission denied while trying to connect to the Docker daemon socket", "docker group"),
+    ("daemon", "DOCKERD_DOWN", "Cannot connect to the Docker daemon", "start it"),
+    ("variable", "COMPOSE_REFUSED", "WA_RESTART", "variables passed on the command line"),
+])
+async def test_r14_compose_refuses_or_docker_is_denied_or_down(installed, tmp_path, fault, key, words, action):
+    cluster = installed.cluster
+    if fault == "socket":
+        cluster.set_sudo("wa-core-2", "absent")
+        cluster.set_docker_fault("wa-core-2", "socket_denied")
+    elif fault == "daemon":
+        cluster.set_docker_fault("wa-core-2", "daemon_down")
+    else:
+        await _compose_requires_a_variable(cluster, installed.profile)
+    report = await run_doctor(installed, tmp_path, api=False)
+    top = report.causes[0]
+    assert top.key == key and "wa-core-2" in top.hosts, [(c.key, c.title) for c in report.causes]
+    assert any(words in f.line for f in top.evidence), [f.line for f in top.evidence]
+    assert action in top.next_action
+
+
+# --- R15: plain HTTP, the HTTPS port, localhost -> ::1 -------------------------------------------------------------
+async def test_r15_the_webapp_port_answering_plain_http_is_named(installed, tmp_path):
+    await installed.cluster.set_webapp_plain_http(True)
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    top = cause(report, "API_TLS")
+    assert report.causes[0] is top and "plain text, not TLS" in top.title
+    assert any("WRONG_VERSION_NUMBER" in f.line or "wrong version number" in f.line for f in top.evidence)
+    assert "HTTPS port" in top.next_action
+
+
+async def test_r15_a_client_sending_http_to_the_https_port_is_named_from_the_webapp_log(installed, tmp_path):
+    web = only_container_of(installed.cluster, "wa-web-1", "waweb")
+    installed.cluster.brain.log(web, "(mod_openssl.c.3155) SSL: 1 error:1408F09C:SSL routines:ssl3_get_record:http request",
+                                "E")
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    top = cause(report, "HTTP_ON_HTTPS_PORT")
+    assert top.hosts == ("wa-web-1",) and "http://" in top.next_action
+    assert any("ssl3_get_record:http request" in f.line for f in top.evidence)
+
+
+async def test_r15_localhost_resolving_to_ipv6_where_nothing_listens(installed, tmp_path, monkeypatch):
+    """The resolver answers ``::1`` first for localhost (Setup-Scripts #39); the Webapp listens on 127.0.0.1 only.
+    wabiz-tui itself gets through (httpx tries the next address); doctor names what other clients meet."""
+    url = installed.profile.webapp.url.replace("127.0.0.1", "localhost")
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kw):
+        if host == "localhost":
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),
+                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    profile = installed.profile.with_changes(webapp=dataclasses.replace(installed.profile.webapp, url=url))
+    report = await run_doctor(installed, tmp_path, profile, hosts=("wa-web-1",))
+    top = cause(report, "WEBAPP_ADDRESSES")
+    assert "localhost resolves to ::1" in top.title and "127.0.0.1" in top.next_action
+    assert "API" not in keys(report) and "API_TLS" not in keys(report)  # the API answered through 127.0.0.1
+
+
+# --- R16, R28: 401 is credentials, not an outage -------------------------------------------------------------------
+async def test_r16_health_without_a_token_is_401_and_said_not_ranked(installed, tmp_path):
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    assert report.causes == (), keys(report)
+    (note,) = [r for r in report.ruled_out if r.key == "API_WITHOUT_TOKEN"]
+    assert "answers 401 while the login works" in note.note and "not an outage" in note.note
+    assert note.evidence[0].get("status") == 401
+
+
+async def test_r28_a_changed_admin_password_is_named_as_credentials_not_an_outage(installed, tmp_path):
+    url, w = installed.profile.webapp.url, installed.profile.webapp
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=w.ca_file)) as http:  # someone changes the admin password on the Webapp
+        r = await http.post(f"{url}/v1/users/login", auth=(w.admin_user, w.admin_password),
+                            json={"new_password": "An0ther-pass!"})
+        assert r.status_code == 200, r.text
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    top = report.causes[0]
+    assert top.key == "API_CREDENTIALS" and "not an outage" in top.title, keys(report)
+    assert "webapp.admin_password" in top.next_action and any("HTTP 401" in f.line for f in top.evidence)
+    no_secret(installed, report)
+    assert "An0ther-pass!" not in json.dumps(report.to_json())
+
+
+# --- R21: 1014 and 1016 ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("status, code, words, action", [
+    (500, 1014, "is wacore running?", "Coreapp containers"),
+    (503, 1016, "system overloaded", "webhook"),
+])
+async def test_r21_error_envelopes_1014_and_1016_are_decoded(installed, tmp_path, status, code, words, action):
+    installed.cluster.set_webapp_error(status, code)
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    top = report.causes[0]
+    assert top.key == "API" and words in top.title, [(c.key, c.title) for c in report.causes]
+    assert action in top.next_action and any(f"code {code}" in f.line for f in top.evidence)
