@@ -211,3 +211,107 @@ async def test_r21_error_envelopes_1014_and_1016_are_decoded(installed, tmp_path
     top = report.causes[0]
     assert top.key == "API" and words in top.title, [(c.key, c.title) for c in report.causes]
     assert action in top.next_action and any(f"code {code}" in f.line for f in top.evidence)
+
+
+# --- the health samples (cases/health), R17, R18: health judged against the plan -----------------------------------
+R17_BODY = {"health": {
+    "host-a:wa-master-16315550000-0": {"gateway_status": "unregistered", "role": "primary_master"},
+    "host-a:wa-core-16315550000-1": {"errors": [{"title": "Service not ready", "code": 1011,
+                                                  "details": "Wacore is not instantiated. Please check wacore log for details."}]}}}
+R18_BODY = {"health": {
+    "h1:wa-core-16315550000-2": {"gateway_status": "disconnected", "role": "coreapp"},
+    "h2:wa-core-16315550000-3": {"gateway_status": "connected", "role": "coreapp"},
+    "h3:wa-master-16315550000-0": {"gateway_status": "connected", "role": "primary_master"},
+    "h4:wa-core-16315550000-1": {"gateway_status": "connected", "role": "coreapp"},
+    "h5:wa-core-16315550000-0": {"gateway_status": "disconnected", "role": "coreapp"}},
+    "meta": {"version": "v2.21.6", "api_status": "stable"}}
+
+
+def _support_of(body: dict) -> dict:
+    """``GET /v1/support``'s shard map as the cluster that answered ``body`` holds it (wa-onprem-api.md §3.8): the
+    connected Coreapps own shards 0, 1, ... in turn; in HA the one owner also holds the control shard -1."""
+    nodes = body["health"]
+    owners = [k for k, v in nodes.items() if v.get("role") == "coreapp" and v.get("gateway_status") == "connected"]
+    support = {}
+    for key, v in nodes.items():
+        shards = [[owners.index(key)] * 2] if key in owners else []
+        if key in owners and len(owners) == 1:
+            shards = [[-1, -1], [0, 0]]
+        elif v.get("role") == "primary_master" and len(owners) > 1:
+            shards = [[-1, -1]]
+        support[key] = {"multi_connect": True, "role": v.get("role", "coreapp"), "shards": shards}
+    return {"support": support}
+
+
+def webapp_answering(body: dict, shards: int) -> httpx.MockTransport:
+    """A Webapp that answers ``body`` to ``GET /v1/health`` (what the field report's cluster answered), 401 without a
+    token, and the shard count and shard map that go with it."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/v1/users/login":
+            return httpx.Response(200, json={"users": [{"token": "t0ken-of-the-case", "expires_after": "2099-01-01 00:00:00+00:00"}]})
+        if "Authorization" not in request.headers:
+            return httpx.Response(401, json={"errors": [{"code": 1005, "title": "Access denied", "details": "Invalid credentials"}]})
+        if path == "/v1/health":
+            return httpx.Response(200, json=body)
+        if path == "/v1/account/shards":
+            return httpx.Response(200, json={"account": {"shards": shards}})
+        if path == "/v1/support":
+            return httpx.Response(200, json=_support_of(body))
+        return httpx.Response(404, json={"errors": [{"code": 1006, "title": "Resource not found", "details": path}]})
+    return httpx.MockTransport(handler)
+
+
+def _profile_for(plan: dict):
+    from wabiz_tui.domain.model import HostSpec, Role, SshTarget
+    from tests.domain.test_validation import good_profile
+    roles: dict[str, list[Role]] = {}
+    for key, role in (("webapps", Role.WEBAPP), ("masters", Role.MASTER), ("coreapps", Role.COREAPP)):
+        for name in plan[key]:
+            roles.setdefault(name, []).append(role)
+    hosts = tuple(HostSpec(n, SshTarget(f"127.0.0.{20 + i}", 22, "wa"), tuple(r)) for i, (n, r) in enumerate(roles.items()))
+    return good_profile(hosts=hosts, shards=plan["shards"], installed=plan["registered"])
+
+
+def _health_case(name: str) -> tuple[dict, dict]:
+    if name == "R17":
+        return R17_BODY, {"masters": ["host-a"], "coreapps": ["host-a"], "webapps": ["web"], "shards": 1, "registered": False}
+    if name.startswith("R18"):
+        shards = int(name.split("-")[1])
+        return R18_BODY, {"masters": ["h3"], "coreapps": ["h1", "h2", "h4", "h5"], "webapps": ["web"], "shards": shards,
+                          "registered": True}
+    data = json.loads(need_shared(HEALTH_CASES / name).read_text())
+    return data["body"], data["plan"]
+
+
+@pytest.mark.parametrize("name, key, words, note", [
+    ("seed-ha-before-registration.json", None, None, "register"),
+    ("seed-ha-after-registration.json", None, None, ""),
+    ("seed-mc-two-shards-standby.json", None, None, ""),
+    ("seed-mc-two-shards.json", "API", "no standby Coreapp", ""),
+    ("R17", None, None, "register"),
+    ("R18-2", None, None, ""),
+    ("R18-4", "API", "a shard has no connected Coreapp", ""),
+])
+async def test_health_answers_of_the_cases_against_the_plan(demo, tmp_path, name, key, words, note):
+    """The seed's four health samples and the answers of R17 (a node with errors 1011 before registration) and R18
+    (Multiconnect: a connected primary master and disconnected spares are expected, not faults) as the Webapp
+    answers them; doctor ranks a cause only where the plan says the cluster is short."""
+    body, plan = _health_case(name)
+    profile = _profile_for(plan)
+    client = WebappClient("https://wa-web-1:9090", username="admin", password="Adm1n-pass#",
+                          transport=webapp_answering(body, plan["shards"]))
+    report = await run_doctor(demo, tmp_path, profile, client=client, hosts=("no-host-probed",))
+    if key is None:
+        assert report.causes == (), [(c.key, c.title) for c in report.causes]
+    else:
+        top = report.causes[0]
+        assert top.key == key and words in top.title, [(c.key, c.title) for c in report.causes]
+        assert top.next_action and top.evidence[0].command.startswith("GET https://wa-web-1:9090/v1/health")
+    notes = " ".join(r.note for r in report.ruled_out)
+    assert note in notes, notes
+    if name == "R17":
+        assert "not registered yet" in notes and "POST /v1/account" in notes
+    if name.startswith("R18"):
+        (support,) = [f for f in report.facts if f.get("kind") == "support"]
+        assert support.get("nodes") == 5 and (support.ok is (plan["shards"] == 2))

@@ -51,7 +51,7 @@ class ApiProbes(DoctorProbes):
         """Every API probe; the calls that need a token run after the health poll's login (one login)."""
         await asyncio.gather(self._addresses(), self._timed(P_API, "", "GET /v1/health (no token)", self._anonymous()))
         registered = await self._health()
-        if registered is not None:
+        if registered:  # before registration no shard has an owner and the count is the plan's: nothing to learn
             await asyncio.gather(self._timed(P_API, "", "GET /v1/account/shards", self._shards()),
                                  self._timed(P_API, "", "GET /v1/support", self._support()))
         self._registration(registered)
