@@ -315,3 +315,57 @@ async def test_health_answers_of_the_cases_against_the_plan(demo, tmp_path, name
     if name.startswith("R18"):
         (support,) = [f for f in report.facts if f.get("kind") == "support"]
         assert support.get("nodes") == 5 and (support.ok is (plan["shards"] == 2))
+
+
+# --- R23, FR23, FR27: what registration answered, and the certificate -------------------------------------------
+async def _register_refused(session, tmp_path) -> str:
+    """Steps 1-7, then step 8's code request, which the Webapp refuses: the refusal's words."""
+    from wabiz_tui.workflows.errors import WorkflowError
+    wf = HaInstall(session.profile, emit=discard, settings=settings_for(session, tmp_path))
+    try:
+        for n in range(1, 8):
+            assert await wf.run_step(n)
+        with pytest.raises(WorkflowError) as refused:
+            await wf.request_code()
+    finally:
+        await wf.close()
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("inject, key, words, action", [
+    (lambda c: c.set_registration_sunset(True), "REGISTRATION", "sunset on 2025-10-23", "Cloud API"),
+    (lambda c: c.set_certificate_error(432), "REGISTRATION", "certificate error 432", "download a new certificate"),
+], ids=["FR23-sunset", "R23-cert-432"])
+async def test_a_refused_registration_is_named_from_its_recorded_answer(demo, tmp_path, inject, key, words, action):
+    """doctor never registers (it would send a code): it reads the answer step 8 recorded, while the cluster is still
+    unregistered, and puts it first: nothing on the hosts can change it."""
+    inject(demo.cluster)
+    said = await _register_refused(demo, tmp_path)
+    report = await run_doctor(demo, tmp_path, hosts=("wa-web-1",))
+    top = report.causes[0]
+    assert top.key == key and words in top.title, [(c.key, c.title) for c in report.causes]
+    assert action in top.next_action and top.evidence[0].get("code") in (1005, 432)
+    assert top.evidence[0].line.split("answered ", 1)[1] in said  # the same answer the step showed
+
+
+async def test_fr27_no_certificate_to_register_with(demo, tmp_path):
+    """FR27 (Setup-Scripts #59, #45): the certificate is only available to the BSP, so the profile has none; before
+    registration doctor says where to get it, not an infrastructure cause."""
+    wf = HaInstall(demo.profile, emit=discard, settings=settings_for(demo, tmp_path))
+    try:
+        for n in range(1, 8):
+            assert await wf.run_step(n)
+    finally:
+        await wf.close()
+    profile = demo.profile.with_changes(registration=dataclasses.replace(demo.profile.registration, cert=""))
+    report = await run_doctor(demo, tmp_path, profile, hosts=("wa-web-1",))
+    top = report.causes[0]
+    assert top.key == "REGISTRATION" and "certificate is empty" in top.title, [(c.key, c.title) for c in report.causes]
+    assert "WhatsApp Manager" in top.next_action and "Business Solution Provider" in top.next_action
+
+
+async def test_a_registered_cluster_forgets_an_old_refusal(installed, tmp_path):
+    from wabiz_tui.config.runstate import write_run_state
+    write_run_state(installed.profile, None, last_registration={"status": 400, "code": 432, "title": "x", "details": "y"})
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    assert "REGISTRATION" not in keys(report)

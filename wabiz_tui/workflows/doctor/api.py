@@ -184,7 +184,7 @@ class ApiProbes(DoctorProbes):
             details, title = str(last.get("details", "")), str(last.get("title", ""))
             d = diagnose_api_error(status, code, details, title)
             self._fact(P_API, "", "POST /v1/account (the install's step 8, recorded in the run state)",
-                       f"HTTP {status} code {code} {title}: {details}".strip(), False, kind="registration",
+                       f"answered HTTP {status} {title} (code {code}): {details}".strip(), False, kind="registration",
                        status=status, code=code, title=d.title if d else title, details=details,
                        key=d.key if d else "", next_action=d.next_action if d else "", at=str(last.get("at", "")))
         for error in validate_profile(self.profile, registration=True):
