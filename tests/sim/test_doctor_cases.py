@@ -369,3 +369,42 @@ async def test_a_registered_cluster_forgets_an_old_refusal(installed, tmp_path):
     write_run_state(installed.profile, None, last_registration={"status": 400, "code": 432, "title": "x", "details": "y"})
     report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
     assert "REGISTRATION" not in keys(report)
+
+
+# --- R25: the dbupgrade container cannot start its command ---------------------------------------------------------
+async def test_r25_dbupgrade_with_a_relative_command_is_named(installed, tmp_path):
+    from wabiz_tui.workflows.upgrade import Upgrade
+    installed.cluster.set_start_fault("wa-core-1", "dbupgrade", [
+        'CannotStartContainerError: OCI runtime create failed: container_linux.go:380: starting container process caused: '
+        'exec: "launch_within_docker.sh": cannot run executable found relative to current directory: unknown'])
+    wf = Upgrade(installed.profile, emit=discard, settings=settings_for(installed, tmp_path), target="2.43.1",
+                 backups_dir=tmp_path)
+    try:
+        assert not await wf.dbupgrade("wa-core-1")
+    finally:
+        await wf.close()
+    report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
+    top = report.causes[0]
+    assert top.key == "CONTAINER_DOWN_WITH_WORDS" and top.title.startswith("dbupgrade on wa-core-1"), keys(report)
+    assert "/opt/whatsapp/bin/launch_within_docker.sh" in top.next_action
+    assert any("cannot run executable found relative to current directory" in f.line for f in top.evidence)
+
+
+# --- R27, FR45: the monitoring stack's targets -------------------------------------------------------------------
+async def test_r27_fr45_exporter_targets_down_or_dropped_are_named(installed, tmp_path):
+    """Monitoring from wa-web-1 scrapes node-exporter and cAdvisor on every host: wa-core-2 runs none (Prometheus
+    shows its targets DOWN), a firewall drops wa-master-2's 9100."""
+    c = installed.cluster
+    for h in installed.profile.hosts:
+        if h.external_hostname != "wa-core-2":
+            c.set_exporters(h.external_hostname, 9100, 8080)
+    c.set_port_filtered("wa-master-2", 9100)
+    profile = installed.profile.with_changes(monitoring=Monitoring(from_host="wa-web-1", host_exporters=True))
+    report = await run_doctor(installed, tmp_path, profile, hosts=("wa-web-1",), api=False)
+    found = {c.title: c for c in report.causes if c.key == "SCRAPE_TARGETS"}
+    (dropped,) = [t for t in found if "times out" in t]
+    (absent,) = [t for t in found if "nothing listens" in t]
+    assert "node-exporter wa-master-2:9100" in dropped and "open those ports" in found[dropped].next_action
+    assert "wa-core-2:9100" in absent and "cAdvisor wa-core-2:8080" in absent and "start the exporters" in found[absent].next_action
+    assert all(f.host == "wa-web-1" for t in found for f in found[t].evidence)
+    assert "wa-web-1:9100" not in dropped + absent
