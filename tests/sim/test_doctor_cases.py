@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.engine.conftest import demo, installed  # noqa: F401 - the started demo session fixtures
+from tests.openssh.conftest import ssh_lab  # noqa: F401 - plain OpenSSH hosts (a jump host for R30)
 from tests.support import HEALTH_CASES, need_shared, settings_for
 from wabiz_tui.api.client import WebappClient
 from wabiz_tui.domain.model import Monitoring
@@ -408,3 +409,55 @@ async def test_r27_fr45_exporter_targets_down_or_dropped_are_named(installed, tm
     assert "wa-core-2:9100" in absent and "cAdvisor wa-core-2:8080" in absent and "start the exporters" in found[absent].next_action
     assert all(f.host == "wa-web-1" for t in found for f in found[t].evidence)
     assert "wa-web-1:9100" not in dropped + absent
+
+
+# --- R29, R30, R32: SSH host keys, jump hosts, a connection lost mid-read -----------------------------------------
+async def test_r29_an_untrusted_host_key_is_named_with_how_to_trust_it(installed, tmp_path):
+    from wabiz_tui.remote.ssh import SshSettings
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    settings = settings_for(installed, tmp_path, ssh=SshSettings(known_hosts=[str(empty)], read_user_config=False))
+    report = await run_doctor(installed, tmp_path, settings=settings, hosts=("wa-core-1",), api=False)
+    top = report.causes[0]
+    assert top.key == "HOST_UNREACHABLE" and top.hosts == ("wa-core-1",), keys(report)
+    assert "refused here" in top.title and "unknown host key" in top.title
+    assert "--trust-new-host-keys" in top.next_action and "SHA256:" in top.next_action
+    assert "wabiz-tui's own known_hosts" in top.next_action
+
+
+async def test_r30_an_untrusted_jump_host_key_names_the_jump_host(installed, tmp_path, ssh_lab):
+    """wa-core-1 is reached through a real OpenSSH bastion whose key nobody trusted (asyncssh #698: the policy must
+    hold on every hop): doctor names that hop and how to trust it; the cluster host itself is not blamed."""
+    from wabiz_tui.remote.ssh import SshSettings
+    bastion = ssh_lab.add("bastion", trusted=False)
+    profile = installed.profile
+    hosts = tuple(dataclasses.replace(h, ssh=dataclasses.replace(h.ssh, jump=f"{ssh_lab.user}@127.0.0.1:{bastion.port}"))
+                  if h.external_hostname == "wa-core-1" else h for h in profile.hosts)
+    profile = profile.with_changes(hosts=hosts)
+    settings = settings_for(installed, tmp_path, ssh=SshSettings(known_hosts=[profile.known_hosts], read_user_config=False))
+    report = await run_doctor(installed, tmp_path, profile, settings=settings, hosts=("wa-core-1",), api=False)
+    top = report.causes[0]
+    assert top.key == "HOST_UNREACHABLE" and "jump host" in top.title and "unknown host key" in top.title, keys(report)
+    assert f"the jump host 127.0.0.1:{bastion.port}'s key" in top.next_action or "jump host" in top.next_action
+    assert f"127.0.0.1:{bastion.port}" in top.next_action and "--trust-new-host-keys" in top.next_action
+    assert top.evidence[0].get("hop", "").startswith("jump host")
+
+
+async def test_r32_a_connection_lost_mid_read_is_named(installed, tmp_path):
+    """wa-core-1 answers slowly, then drops off the network while doctor reads from it: the cut reads are named as a
+    lost connection, the other hosts' facts are complete."""
+    cluster = installed.cluster
+    cluster.set_host_latency("wa-core-1", 0.8)
+
+    async def drop() -> None:
+        await asyncio.sleep(0.5)
+        cluster.set_host_unreachable("wa-core-1", True)
+
+    dropping = asyncio.create_task(drop())
+    report = await run_doctor(installed, tmp_path, hosts=("wa-core-1", "wa-core-2"), api=False)
+    await dropping
+    top = report.causes[0]
+    assert top.key == "HOST_CONNECTION_LOST" and top.hosts == ("wa-core-1",), [(c.key, c.title) for c in report.causes]
+    assert any("connection lost during the command" in f.line for f in top.evidence)
+    assert top.evidence[0].probe == "ssh" and top.evidence[0].ok
+    assert [c for c in report.causes if "wa-core-2" in c.hosts] == []

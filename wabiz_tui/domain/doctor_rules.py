@@ -408,5 +408,6 @@ from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' r
 RULES += FIELD_RULES
 
 from .doctor_rules_api import API_RULES  # noqa: E402 - the API layer's rows (TLS, login, health, support, shards)
+from .doctor_rules_ssh import SSH_RULES  # noqa: E402 - SSH connections lost mid-probe (field case R32)
 
-RULES += API_RULES
+RULES += API_RULES + SSH_RULES

@@ -35,6 +35,7 @@ from .api import ApiProbes
 from .containers import ContainerProbes
 from .network import NetworkProbes
 from .probes import PROBE_TIMEOUT, WINDOW
+from .ssh import ssh_advice
 from .storage import StorageProbes
 
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
@@ -76,7 +77,7 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes, ApiProbes):
             await self._pool.get(host)
         except RemoteError as exc:
             self._fact(P_SSH, name, f"ssh {name}", str(exc), False, error=type(exc).__name__,
-                       next_action=exc.next_action)
+                       next_action=ssh_advice(exc), hop=getattr(exc, "hop", ""))
             return
         self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
         start = time.time()
