@@ -461,3 +461,79 @@ async def test_r32_a_connection_lost_mid_read_is_named(installed, tmp_path):
     assert any("connection lost during the command" in f.line for f in top.evidence)
     assert top.evidence[0].probe == "ssh" and top.evidence[0].ok
     assert [c for c in report.causes if "wa-core-2" in c.hosts] == []
+
+
+# --- FR14, FR16, FR17: the way to the Webapp ------------------------------------------------------------------------
+async def test_fr14_a_path_prefix_proxy_that_keeps_its_prefix_is_named(installed, tmp_path):
+    """A reverse proxy routes clusters by path and passes its prefix on (Setup-Scripts #40): the Webapp is asked for
+    /client-1/v1/... and answers not found. webapp.url points at the proxy."""
+    from aiohttp import ClientSession, web
+    cluster, w = installed.cluster, installed.profile.webapp
+    upstream = ssl.create_default_context(cafile=w.ca_file)
+
+    async def forward(request: web.Request) -> web.Response:
+        async with ClientSession() as http:
+            async with http.request(request.method, f"{cluster.webapp_url}/client-1{request.path_qs}",
+                                    headers={k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")},
+                                    data=await request.read(), ssl=upstream) as r:
+                return web.Response(status=r.status, body=await r.read(), content_type=r.content_type)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(str(cluster._tls.cert_path), str(cluster._tls.key_path))
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=served)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        profile = installed.profile.with_changes(webapp=dataclasses.replace(w, url=f"https://127.0.0.1:{port}"))
+        report = await run_doctor(installed, tmp_path, profile, hosts=("wa-web-1",))
+    finally:
+        await runner.cleanup()
+    top = report.causes[0]
+    assert top.key == "API_NOT_ROOT" and "the prefix /client-1 reached it" in top.title, [(c.key, c.title) for c in report.causes]
+    assert "strip the prefix" in top.next_action and any("404" in f.line for f in top.evidence)
+
+
+async def test_fr16_the_webapp_certificate_not_trusted_here_shows_what_it_presents(installed, tmp_path):
+    """The profile trusts another CA than the one that signed the Webapp's certificate (Postman collection #5: the
+    default certificate is not trusted by the client)."""
+    other = tmp_path / "other-ca.pem"
+    other.write_text(_another_ca())
+    profile = installed.profile.with_changes(webapp=dataclasses.replace(installed.profile.webapp, ca_file=str(other)))
+    report = await run_doctor(installed, tmp_path, profile, hosts=("wa-web-1",))
+    top = report.causes[0]
+    assert top.key == "API_TLS" and "does not trust the Webapp's certificate" in top.title, [(c.key, c.title) for c in report.causes]
+    (seen,) = [f for f in top.evidence if f.get("kind") == "certificate"]
+    assert f"the profile trusts {other}" in seen.line and "names 127.0.0.1, localhost" in seen.line
+    assert "webapp.ca_file" in top.next_action
+
+
+def _another_ca() -> str:
+    """A CA certificate that signed nothing of the cluster's (a fresh self-signed one)."""
+    import datetime as dt
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another CA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+async def test_fr17_an_invalid_webapp_certificate_bundle_keeps_the_webapp_down(installed, tmp_path):
+    """After an invalid bundle was uploaded to /v1/certificates/external the Webapp's web server refuses it at each
+    start (the simulator prints OpenSSL's words as Python 3.11 / OpenSSL 3.0 say them here)."""
+    await crash_at_start(installed.cluster, "wa-web-1", "waweb",
+                         ["ssl.SSLError: [X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:3926)"])
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    top = report.causes[0]
+    assert top.key == "CONTAINER_DOWN_WITH_WORDS" and "certificate or key cannot be loaded" in top.title, \
+        [(c.key, c.title) for c in report.causes]
+    assert "in that order" in top.next_action and "API" in top.also  # the Webapp not answering is this cause

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 from ...api.client import ApiError
@@ -99,6 +100,8 @@ class ApiProbes(DoctorProbes):
             return None
         if result.error is not None:
             self._api_error(command, result.error)
+            if result.error.kind == "tls":
+                await self._timed(P_API, "", "TLS handshake without verification", self._certificate())
             return None
         verdict = result.verdict
         level = verdict.level.value if verdict is not None else "?"
@@ -108,6 +111,34 @@ class ApiProbes(DoctorProbes):
             self._fact(P_API, "", command, d.evidence or d.title, d.severity == "info", kind="verdict", key=d.key,
                        severity=d.severity, title=d.title, next_action=d.next_action, node_host=d.host)
         return bool(verdict and verdict.registered)
+
+    async def _certificate(self) -> None:
+        """FR16: what the Webapp presents when this machine does not trust it (read without verifying, nothing sent):
+        subject, issuer, self-signed or not, expiry, names; and what the profile trusts."""
+        from cryptography import x509  # asyncssh's dependency; only needed on this path
+
+        parts = urlsplit(self.profile.webapp.url)
+        name, port = parts.hostname or "", parts.port or 443
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        _, writer = await asyncio.wait_for(asyncio.open_connection(name, port, ssl=context, server_hostname=name),
+                                           TCP_TIMEOUT)
+        try:
+            der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        finally:
+            writer.close()
+        cert = x509.load_der_x509_certificate(der)
+        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        try:
+            names = ", ".join(str(n.value) for n in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+        except x509.ExtensionNotFound:
+            names = "none"
+        w = self.profile.webapp
+        trust = f"the profile trusts {w.ca_file}" if w.ca_file else "the profile gives no CA file"
+        self._fact(P_API, "", f"TLS handshake with {name}:{port} without verification",
+                   f"it presents {subject} issued by {issuer}{' (self-signed)' if subject == issuer else ''}, valid until "
+                   f"{cert.not_valid_after_utc:%Y-%m-%d}, names {names}; {trust}", True, kind="certificate",
+                   subject=subject, issuer=issuer, self_signed=subject == issuer, names=names, ca_file=w.ca_file)
 
     def _api_error(self, command: str, exc: ApiError) -> None:
         """One failed call as a fact with its envelope (or transport failure) decoded by the catalogue."""
