@@ -40,7 +40,7 @@ def _calls(facts: Facts) -> list[Fact]:
 
 
 def _is_credentials(f: Fact) -> bool:
-    return f.get("kind") == "auth" or f.get("status") == 401 or f.get("key") == "ADMIN_PASSWORD_CHANGE_REQUIRED"
+    return bool(f.get("kind") == "auth" or f.get("status") == 401 or f.get("key") == "ADMIN_PASSWORD_CHANGE_REQUIRED")
 
 
 def _is_not_api_root(f: Fact) -> bool:

@@ -68,7 +68,7 @@ class ApiProbes(DoctorProbes):
             infos = await asyncio.wait_for(loop.getaddrinfo(name, port, type=socket.SOCK_STREAM), self.probe_timeout)
         except (OSError, TimeoutError):
             return  # the health poll says "cannot resolve" with the client's own words
-        addresses = list(dict.fromkeys((info[0], info[4][0]) for info in infos))
+        addresses = list(dict.fromkeys((info[0], str(info[4][0])) for info in infos))
         if len(addresses) < 2:
             return  # one address: the health poll's own answer is the whole story
 
