@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+from typing import Awaitable, TypeVar
 from urllib.parse import urlsplit
 
 from ...api.client import ApiError
@@ -40,6 +41,8 @@ from ...domain.validation import validate_profile
 from ...remote.dblogin import probe_port
 from ...remote.errors import RemoteError
 from .probes import TCP_TIMEOUT, DoctorProbes
+
+T = TypeVar("T")
 
 #: Registration answers recorded in the run state by step 8 (``workflows.ha_install``) under this key.
 LAST_REGISTRATION = "last_registration"
@@ -162,12 +165,18 @@ class ApiProbes(DoctorProbes):
                        code=error.code)
 
     # ---- shards and support ---------------------------------------------------------------------------------
-    async def _shards(self) -> None:
-        command = "GET /v1/account/shards"
+    async def _read(self, command: str, call: Awaitable[T]) -> T | None:
+        """``call``'s answer, or None with its failure made a fact."""
         try:
-            shards = await self.health.client.get_shards()
+            return await call
         except ApiError as exc:
             self._api_error(command, exc)
+            return None
+
+    async def _shards(self) -> None:
+        command = "GET /v1/account/shards"
+        shards = await self._read(command, self.health.client.get_shards())
+        if shards is None:
             return
         want = self.profile.shards
         self._fact(P_API, "", command, f"the cluster runs {shards} shard(s); the profile says {want}", shards == want,
@@ -175,10 +184,8 @@ class ApiProbes(DoctorProbes):
 
     async def _support(self) -> None:
         command = "GET /v1/support"
-        try:
-            body = await self.health.client.support()
-        except ApiError as exc:
-            self._api_error(command, exc)
+        body = await self._read(command, self.health.client.support())
+        if body is None:
             return
         info = body.get("support")
         if not isinstance(info, dict):
@@ -228,13 +235,10 @@ class ApiProbes(DoctorProbes):
         """From ``monitoring.from_host``, a TCP connection to every scrape target (SSH ``direct-tcpip``: the host
         itself connects, as Prometheus there would)."""
         mon = self.profile.monitoring
-        targets = mon.scrape_targets(self.profile.hosts)
-        if not mon.from_host or not targets:
-            return
-        try:
-            source = self.profile.host(mon.from_host)
-        except KeyError:
-            return
+        source = next((h for h in self.profile.hosts if mon.from_host and h.external_hostname == mon.from_host), None)
+        targets = mon.scrape_targets(self.profile.hosts) if source is not None else []
+        if source is None or not targets:
+            return  # no monitoring section (or a from_host validation already named)
         try:
             conn = await self._pool.get(source)
         except RemoteError:
