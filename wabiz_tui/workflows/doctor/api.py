@@ -213,8 +213,8 @@ class ApiProbes(DoctorProbes):
 
     # ---- registration: the last answer, and the certificate ------------------------------------------------
     def _registration(self, registered: bool | None) -> None:
-        if registered:
-            return  # whatever registration said before, the number is registered now
+        if registered is not False:
+            return  # registered now (whatever it said before), or the API did not say: an old answer proves nothing
         state = read_run_state(self.profile) or {}
         last = state.get(LAST_REGISTRATION)
         if isinstance(last, dict) and last.get("code"):
