@@ -537,3 +537,24 @@ async def test_fr17_an_invalid_webapp_certificate_bundle_keeps_the_webapp_down(i
     assert top.key == "CONTAINER_DOWN_WITH_WORDS" and "certificate or key cannot be loaded" in top.title, \
         [(c.key, c.title) for c in report.causes]
     assert "in that order" in top.next_action and "API" in top.also  # the Webapp not answering is this cause
+
+
+async def test_r29_doctor_json_with_trust_new_host_keys_stays_json_and_then_reaches_the_host(installed, tmp_path):
+    """The flag R29's advice names, used as a new user would: the keys are recorded (said on stderr) and the JSON on
+    stdout stays one object."""
+    import yaml
+    from tests.engine.test_ops_cli import cli
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    data = yaml.safe_load(installed.profile_path.read_text())
+    data["known_hosts"] = str(empty)
+    path = tmp_path / "untrusted.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path.chmod(0o600)
+    code, out, err = await cli("doctor", str(path), "--json", "--host", "wa-core-1")
+    report = json.loads(out)
+    assert code == 6 and report["causes"][0]["key"] == "HOST_UNREACHABLE", report["causes"][:1]
+    code, out, err = await cli("doctor", str(path), "--json", "--host", "wa-core-1", "--trust-new-host-keys")
+    report = json.loads(out)
+    assert "trusted the new host key" in err
+    assert "HOST_UNREACHABLE" not in [c["key"] for c in report["causes"]], [(c["key"], c["title"]) for c in report["causes"]]
