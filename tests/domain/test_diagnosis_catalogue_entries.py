@@ -13,6 +13,8 @@ from wabiz_tui.domain.diagnosis import (CATALOGUE, diagnose_api_error, diagnose_
 from wabiz_tui.domain.model import DbEnv, Registration
 
 MORE_FIRES = {
+    # FR17: Python 3.11 / OpenSSL 3.0 here, a key that does not match the certificate
+    "WEBAPP_CERT_INVALID": "ssl.SSLError: [X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:3926)",
     # compose v1 (docker/compose#4788) and v2 (docker/compose#9067) wordings
     "COMPOSE_ENV_FILE_NOT_LOADED": "WARNING: The WA_DB_USERNAME variable is not set. Defaulting to a blank string.",
     "SCRAPE_PORT_BLOCKED": 'Get "http://wa-core-1:9100/metrics": context deadline exceeded',

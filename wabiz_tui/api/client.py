@@ -258,6 +258,14 @@ class WebappClient:
             raise self._error(resp, "support info (GET /v1/support)")
         return self._json_object(resp, "GET /v1/support")
 
+    async def call_without_token(self, path: str = "/v1/health") -> ApiError | None:
+        """``GET path`` with no ``Authorization`` header, as an orchestrator's healthcheck calls it (field case R16:
+        the Webapp answers 401 then, which is a request for credentials, not an outage). Returns None on 200, else
+        the answer as an :class:`ApiError` (envelope decoded, not raised). Raises :class:`ApiError` on transport
+        failures."""
+        resp = await self._send("GET", path, bearer=False)
+        return None if resp.status_code == 200 else self._error(resp, f"GET {path} without a token")
+
     @property
     def token(self) -> str:
         """The current bearer token ("" before login), so callers can redact it from what they write."""

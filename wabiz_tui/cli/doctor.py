@@ -6,7 +6,9 @@ layer of every host (``workflows.doctor``), changing nothing. Exit 0 when nothin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 from typing import Any
 
 from ..domain.exitcodes import Exit
@@ -58,7 +60,13 @@ async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading
     from .output import HeadlessPrinter
     from ..workflows.doctor import Doctor
 
-    wf = Doctor(profile, emit=HeadlessPrinter(verbose=False), settings=settings_for(args, profile, path),
+    printer = HeadlessPrinter(verbose=False)
+
+    def emit(event: Any) -> None:  # with --json, stdout holds the JSON object only: what the run says goes to stderr
+        with contextlib.redirect_stdout(sys.stderr if getattr(args, "json", False) else sys.stdout):
+            printer(event)
+
+    wf = Doctor(profile, emit=emit, settings=settings_for(args, profile, path),
                 hosts=tuple(getattr(args, "host", ()) or ()))
     try:
         report = await wf.run()

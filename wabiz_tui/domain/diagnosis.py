@@ -282,6 +282,21 @@ CATALOGUE.update({e.key: e for e in (
           r"Client does not support authentication protocol requested by server"),
 )})
 
+# --- the Webapp's own certificate (docs/field-reports.md FR17: an invalid bundle uploaded to /v1/certificates/external
+# keeps the web server from starting). OpenSSL's words: Python 3.11 / OpenSSL 3.0 here, for a key that does not match
+# the certificate "[X509: KEY_VALUES_MISMATCH] key values mismatch" and for a truncated PEM "[SSL] PEM lib";
+# `openssl x509` says "Could not read certificate"; OpenSSL 1.x servers log "X509_check_private_key:key values mismatch".
+CATALOGUE.update({e.key: e for e in (
+    Entry("WEBAPP_CERT_INVALID", "error", "the Webapp's own certificate or key cannot be loaded",
+          "The web server refuses its certificate bundle at start (a key that does not match the certificate, a truncated "
+          "or reordered PEM file), so the Webapp does not come back after a restart (FR17).",
+          "upload a valid bundle again (private key, certificate, then the intermediate CA certificates, in that order) or "
+          "remove the uploaded one so the default self-signed certificate is used; check it first: the public keys of "
+          "openssl x509 -noout -pubkey and openssl pkey -pubout must be equal",
+          r"key values mismatch|\[SSL\] PEM lib|Could not read certificate|PEM_read_bio_X509|"
+          r"SSL_CTX_use_(PrivateKey|certificate)\w*(_file)?\(.*\) failed"),
+)})
+
 _LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
 _TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]
 

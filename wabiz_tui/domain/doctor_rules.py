@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Iterator
 
-from .doctor import (HIGH, LOW, MEDIUM, P_API, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
+from .doctor import (HIGH, LOW, MEDIUM, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
                      P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
@@ -67,8 +67,14 @@ def docker_denied(facts: Facts) -> Outcome:
 
 
 # --- network ----------------------------------------------------------------------------------------------
+def _db_tcp(facts: Facts) -> list[Fact]:
+    """TCP facts to the DB, less those from hosts where its name does not resolve: NAME_UNRESOLVED says that (field
+    case R02: "does not answer" would send the operator to the DB server)."""
+    return [f for f in facts.where(P_TCP, what="db") if not facts.bad(P_DNS, host=f.host, name=f.get("target"))]
+
+
 def db_down(facts: Facts) -> Outcome:
-    tried = facts.where(P_TCP, what="db")
+    tried = _db_tcp(facts)
     bad = [f for f in tried if f.ok is False]
     if bad and len(bad) == len([f for f in tried if f.ok is not None]):
         target = f"{bad[0].get('target')}:{bad[0].get('port')}"
@@ -80,7 +86,7 @@ def db_down(facts: Facts) -> Outcome:
 
 
 def db_path_blocked(facts: Facts) -> Outcome:
-    tried = facts.where(P_TCP, what="db")
+    tried = _db_tcp(facts)
     bad, good = [f for f in tried if f.ok is False], [f for f in tried if f.ok is True]
     if bad and good:
         for f in bad:
@@ -345,16 +351,6 @@ def log_words(facts: Facts) -> Outcome:
                     LOW, (w.host,))
 
 
-# --- the API ----------------------------------------------------------------------------------------------
-def api(facts: Facts) -> Outcome:
-    for f in facts.bad(P_API):
-        yield Found(f"the Webapp API: {f.get('title') or f.line}", (f,), str(f.get("next_action") or "see the line above"),
-                    LOW, ())
-    good = facts.good(P_API)
-    if good and not facts.bad(P_API):
-        yield Clear("the Webapp API answers (login and health)", tuple(good))
-
-
 def probe_timeouts(facts: Facts) -> Outcome:
     timed = [f for f in facts.all if f.ok is None and f.get("timeout")]
     for host in _hosts(timed):
@@ -406,7 +402,6 @@ RULES: tuple[Rule, ...] = (
     Rule("CONTAINER_DOWN", "containers run steadily", "domain.crashloop (" + _OBS + ")", container_down,
          frozenset({"NOTHING_LISTENS", "API"})),
     Rule("LOG_WORDS", "catalogued words in running containers' logs", "the diagnosis catalogue", log_words),
-    Rule("API", "the Webapp API", "reference/wa-onprem-api.md §3 (error envelope)", api),
     Rule("PROBE_TIMEOUT", "probes answer in time", "design.md §10 (a probe that times out is a fact)", probe_timeouts),
 )
 
@@ -416,3 +411,8 @@ RULES += FIELD_RULES
 from .doctor_rules_net import NET_RULES  # noqa: E402 - network, compose, container and DNS rows
 
 RULES += NET_RULES
+
+from .doctor_rules_api import API_RULES  # noqa: E402 - the API layer's rows (TLS, login, health, support, shards)
+from .doctor_rules_ssh import SSH_RULES  # noqa: E402 - SSH connections lost mid-probe (field case R32)
+
+RULES += API_RULES + SSH_RULES

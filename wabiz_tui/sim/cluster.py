@@ -245,11 +245,13 @@ class SimulatedCluster:
         """Slow host fault: delay every SSH command on that host by ``seconds`` (not scaled)."""
         self._ssh[self._host(external_hostname).name].latency = max(0.0, seconds)
 
-    def set_webapp_error(self, status: int | None) -> None:
-        """Answer every Webapp request with this status (e.g. 500/502/503) until ``None``."""
+    def set_webapp_error(self, status: int | None, code: int = 1014) -> None:
+        """Answer every Webapp request with this status (e.g. 500/502/503) and envelope ``code`` (1014 "Internal
+        error", 1016 "System overloaded"; wa-onprem-api.md §3.2) until ``None``."""
         if self._api is None:
             raise RuntimeError("SimulatedCluster not started")
         self._api.state.error_status = status
+        self._api.state.error_code = code
 
     def set_shards_busy(self, times: int) -> None:
         """The next ``times`` POST /v1/account/shards answer 403 (the server is temporarily unavailable)."""

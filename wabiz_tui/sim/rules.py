@@ -63,7 +63,7 @@ _EPS = 1e-9
 
 #: Titles of the error codes the rules answer with (wa-onprem-api.md §3.2).
 TITLES = {1005: "Access denied", 1008: "Required parameter is missing", 1009: "Parameter value is not valid",
-          1011: "Service not ready", 1014: "Internal error", 1025: "Invalid Request"}
+          1011: "Service not ready", 1014: "Internal error", 1016: "System overloaded", 1025: "Invalid Request"}
 
 
 def classify(image: str, env: Mapping[str, str], service: str = "") -> str:

@@ -53,6 +53,7 @@ class WebappState:
     tokens: dict[str, tuple[str, _dt.datetime]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_APP_SETTINGS)))
     error_status: int | None = None
+    error_code: int = 1014
     #: how many of the next POST /v1/account/shards answer 403 "temporarily unavailable" (FB-mc: retry)
     shards_busy: int = 0
     #: POST /v1/account answers this certificate error (430/432/433) while set (the status 400 is the simulator's choice)
@@ -149,7 +150,8 @@ class WebappApi:
                     request.transport.close()
                 return web.Response(status=503)
             if self.state.error_status is not None:
-                return self.error(self.state.error_status, 1014, "Internal error",
+                code = self.state.error_code
+                return self.error(self.state.error_status, code, rules.TITLES.get(code, "Internal error"),
                                   "Simulated Webapp failure (fault injected)")
             try:
                 return await handler(request)

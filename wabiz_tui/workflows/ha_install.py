@@ -299,8 +299,12 @@ class HaInstall(InstallResume):
                                                        cert=r.cert, pin=r.pin)
         except ApiError as exc:
             self.report([diagnose_api_error(exc.status, exc.code, exc.details, exc.title)])
+            if exc.code:  # the answer, for doctor (a read-only command cannot ask again: it would send a code)
+                self.record_run_state(last_registration={"status": exc.status, "code": exc.code, "title": exc.title,
+                                                         "details": self._redact(exc.details), "at": time.time()})
             self._finish(8, False, str(exc), exc.next_action)
             raise WorkflowError(self._redact(str(exc)), exc.next_action) from None
+        self.record_run_state(last_registration=None)
         journal = self.settings.journal
         if result.already_registered:
             if journal:

@@ -24,23 +24,24 @@ import dataclasses
 import time
 from typing import Any, Awaitable
 
-from ...api.client import ApiError
-from ...domain.diagnosis import diagnose_api_error, diagnose_lines, diagnose_transport
+from ...domain.diagnosis import diagnose_lines
 from ...domain.docker_access import socket_denied
-from ...domain.doctor import P_API, P_CLOCK, P_COMPOSE, P_DOCKER, P_MEDIA, P_SSH, Fact, Report, reason
+from ...domain.doctor import P_CLOCK, P_COMPOSE, P_DOCKER, P_MEDIA, P_SSH, Fact, Report, reason
 from ...domain.model import ClusterProfile, HostSpec, MediaKind
 from ...domain.preflight import CLOCK_WARN_S
 from ...remote.errors import RemoteError
 from ..events import Message
+from .api import ApiProbes
 from .containers import ContainerProbes
 from .network import NetworkProbes
 from .probes import PROBE_TIMEOUT, WINDOW
+from .ssh import ssh_advice
 from .storage import StorageProbes
 
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
-class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
+class Doctor(ContainerProbes, NetworkProbes, StorageProbes, ApiProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
@@ -54,7 +55,7 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
         """Every fact, hosts in parallel. Returns :attr:`facts` (also kept there)."""
         hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
         self.emit(Message(f"doctor: probing {len(hosts)} host(s), each probe within {self.probe_timeout:g} s"))
-        work = [self._host(h) for h in hosts]
+        work = [self._host(h) for h in hosts] + [self._scrape()]
         if self.api:
             work.append(self._api())
         await asyncio.gather(*work)
@@ -76,7 +77,7 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
             await self._pool.get(host)
         except RemoteError as exc:
             self._fact(P_SSH, name, f"ssh {name}", str(exc), False, error=type(exc).__name__,
-                       next_action=exc.next_action)
+                       next_action=ssh_advice(exc), hop=getattr(exc, "hop", ""))
             return
         self._fact(P_SSH, name, "ssh", f"connected as {host.ssh.user or 'the configured user'}", True)
         start = time.time()
@@ -148,28 +149,3 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
         else:
             self._fact(P_COMPOSE, host.external_hostname, command, text[-1] if text else f"status {status}", False,
                        flavour=inv.flavour, services=[])
-
-    # ---- the API ----------------------------------------------------------------------------------------
-    async def _api(self) -> None:
-        url = self.profile.webapp.url
-        command = f"GET {url}/v1/health (after POST /v1/users/login)"
-        try:
-            result = await asyncio.wait_for(self.health.poll_once(), self.probe_timeout)
-        except TimeoutError:
-            self._fact(P_API, "", command, f"no answer within {self.probe_timeout:g} s", None, timeout=True, why="timed out")
-            return
-        if result.error is None:
-            level = result.verdict.level.value if result.verdict is not None else "?"
-            self._fact(P_API, "", command, f"health answered: {level}", True, kind="health")
-            return
-        exc = result.error
-        found = _api_diagnosis(exc)
-        self._fact(P_API, "", command, str(exc), False, kind=exc.kind, status=exc.status, code=exc.code,
-                   key=found[0] if found else "", title=found[1] if found else exc.title,
-                   next_action=found[2] if found else exc.next_action)
-
-
-def _api_diagnosis(exc: ApiError) -> tuple[str, str, str] | None:
-    d = diagnose_api_error(exc.status, exc.code, exc.details, exc.title) if exc.kind == "http" else \
-        diagnose_transport(exc.kind, str(exc))
-    return (d.key, d.title, d.next_action) if d is not None else None
