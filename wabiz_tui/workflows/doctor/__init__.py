@@ -33,6 +33,7 @@ from ...domain.preflight import CLOCK_WARN_S
 from ...remote.errors import RemoteError
 from ..events import Message
 from .containers import ContainerProbes
+from .database import DatabaseProbes
 from .network import NetworkProbes
 from .probes import PROBE_TIMEOUT, WINDOW
 from .storage import StorageProbes
@@ -40,7 +41,7 @@ from .storage import StorageProbes
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
-class Doctor(ContainerProbes, NetworkProbes, StorageProbes):
+class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
