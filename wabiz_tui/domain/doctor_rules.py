@@ -411,3 +411,7 @@ RULES: tuple[Rule, ...] = (
 from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' rows (docs/field-reports.md)
 
 RULES += FIELD_RULES
+
+from .doctor_rules_db import DB_RULES  # noqa: E402 - the DB layer's rows (R06, R10, FR07, FR31, FR35, FR36)
+
+RULES += DB_RULES

@@ -20,7 +20,6 @@ run's redactor (db.env's password, the admin password, the API token).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from typing import Any, Awaitable
 
@@ -59,16 +58,14 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes):
         if self.api:
             work.append(self._api())
         await asyncio.gather(*work)
+        await self._databases()  # once per credential set and position, after every host's db.env is read
         return self.facts
 
     async def run(self) -> Report:
-        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report`. Every fact is masked again with
-        every secret known at the end (a host's db.env password is learnt while other hosts' facts are made)."""
+        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report` (facts masked with every secret known
+        at the end, then cut: :meth:`_final_facts`)."""
         await self.collect()
-        redact = self._redact
-        self.facts = [dataclasses.replace(f, command=redact(f.command), line=redact(f.line),
-                                          data={k: redact(v) if isinstance(v, str) else v for k, v in f.data.items()})
-                      for f in self.facts]
+        self.facts = self._final_facts()
         return reason(self.facts)
 
     async def _host(self, host: HostSpec) -> None:
