@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .dbsupport import judge_auth_plugin, judge_server_version, server_product
-from .doctor import (HIGH, LOW, MEDIUM, P_DB_GRANTS, P_DB_LOGIN, P_DB_SERVER, P_DB_TLS, P_DB_VARS, Clear, Fact, Facts,
+from .doctor import (HIGH, LOW, MEDIUM, P_DB_GRANTS, P_DB_LOGIN, P_DB_SERVER, P_DB_TLS, P_DB_VARS, P_ENV, Clear, Fact, Facts,
                      Found, Rule)
 from .doctor_rules import Outcome, _hosts, _names
 from .preflight import FAILURE, OK
@@ -77,6 +77,21 @@ def tls_required(facts: Facts) -> Outcome:
                     "applies the SSL settings only then); then restart the containers", HIGH, hosts)
     for f in facts.good(P_DB_TLS):
         yield Clear("a plain login refused is refused over TLS too: not a TLS requirement", (f,))
+
+
+def engine_case_ssl(facts: Facts) -> Outcome:
+    """FR08: db.env sets WA_DB_SSL_* with ``WA_DB_ENGINE`` not exactly ``mysql`` (the shipped ``MYSQL``): the Webapp
+    skips its SSL settings. The db.env finding is a warning (harmless while the server takes plain logins); it is a
+    cause, high, when a login proved the server requires TLS."""
+    hits = facts.where(P_ENV, key="DB_ENGINE_CASE_SSL")
+    if not hits:
+        return
+    tls = facts.bad(P_DB_TLS) + [f for f in facts.good(P_DB_LOGIN) if f.get("tls")]
+    proven = [f for f in facts.where(P_DB_VARS) if f.get("secure_transport")]
+    hosts = _hosts(hits)
+    yield Found(f"db.env on {_names(hosts)}: {hits[0].line}", tuple(hits) + tuple((tls + proven)[:1]),
+                str(hits[0].get("fix") or "write WA_DB_ENGINE=mysql in lower case"), HIGH if proven else MEDIUM, hosts,
+                str(hits[0].get("source") or ""))
 
 
 def privileges_missing(facts: Facts) -> Outcome:
@@ -170,6 +185,9 @@ DB_RULES: tuple[Rule, ...] = (
     Rule("DB_TLS_REQUIRED", "db.env's TLS settings match the server",
          "FR07: " + _SS + "/issues/31; FR08: " + _SS + "/issues/24 (MariaDB 10.11.19 here answers a plain login with "
          "1045 when require_secure_transport=ON)", tls_required, _CONTAINER | {"DB_CREDENTIALS", "DB_AUTH_FAILED"}),
+    Rule("DB_ENGINE_CASE_SSL", "WA_DB_ENGINE's case with WA_DB_SSL_*",
+         "FR08: " + _SS + "/issues/24 and /pull/25 (DBUtil.php compares WA_DB_ENGINE with 'mysql')", engine_case_ssl,
+         _CONTAINER | {"DB_CREDENTIALS", "DB_AUTH_FAILED"}),
     Rule("DB_PRIVILEGES_MISSING", "the DB account's privileges",
          "field case R10 (WADebug check_mysql_permissions.py)", privileges_missing, _CONTAINER),
     Rule("DB_SERVER_UNSUPPORTED", "the DB server version and auth plugin",

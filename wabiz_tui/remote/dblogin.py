@@ -300,11 +300,21 @@ async def _postgres(host: str, port: int, db: DbEnv) -> DbFacts:
     try:
         version = str(await conn.fetchval("SHOW server_version"))
         row = await conn.fetchrow(PG_ROLE)
-        read_only = str(await conn.fetchval("SHOW transaction_read_only")) == "on" or bool(
-            await conn.fetchval("SELECT pg_is_in_recovery()"))
+        only, recovery = await _pg_one(conn, "SHOW transaction_read_only"), await _pg_one(conn, "SELECT pg_is_in_recovery()")
+        read_only = None if only is None and recovery is None else str(only) == "on" or recovery is True
         return DbFacts(version, can_create_db=bool(row and row["rolcreatedb"]), superuser=bool(row and row["rolsuper"]),
-                       current_user=str(await conn.fetchval("SELECT current_user")), read_only=read_only)
+                       current_user=str(await _pg_one(conn, "SELECT current_user") or ""), read_only=read_only)
     except asyncpg.PostgresError as exc:
         raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=False) from None
     finally:
         await conn.close()
+
+
+async def _pg_one(conn, sql: str):
+    """The value ``sql`` answers, or None when the server cannot answer it (an older server, a stand-in)."""
+    import asyncpg
+
+    try:
+        return await conn.fetchval(sql)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError):
+        return None
