@@ -58,7 +58,7 @@ async def test_a_password_crossing_the_evidence_cut_is_masked_whole(demo, tmp_pa
     """Review: a log line was cut to 300 characters by the catalogue and only then masked, so a DB password crossing
     character 300 lost its tail to the cut and its first part was shown. Now the whole line is masked, then cut."""
     password = demo.profile.db.password
-    pad = "x" * (300 - len("E 2026-12-05 06:00:00 UTC 140 db.cpp:88] Unable to connect to database ") - 4)
+    pad = "x" * (300 - len("E 2026-12-05 06:00:00 UTC 140 db.cpp:88] Unable to connect to database ") - 12)
     line = f"E 2026-12-05 06:00:00 UTC 140 db.cpp:88] Unable to connect to database {pad}pw={password} (tail)"
     assert line.index(password) < 300 < line.index(password) + len(password)
     demo.cluster.set_start_fault("wa-core-2", "wacore", [line])
