@@ -122,3 +122,10 @@ def test_fr36_read_only_with_and_without_an_account_that_overrides_it():
     (cause,) = keyed(reason([variables(read_only=True, grants=[NO_CREATE])]), "DB_READ_ONLY")
     assert cause.confidence == MEDIUM and "may still write" in cause.title
     assert not keyed(reason([variables()]), "DB_READ_ONLY")
+
+
+def test_r06_an_auth_plugin_the_client_cannot_speak():
+    line = "Authentication plugin 'b'client_ed25519'' not configured (MySQL error 2059)"
+    (cause,) = keyed(reason([login(h, False, line, 2059) for h in HOSTS[:2]]), "DB_SERVER_UNSUPPORTED")
+    assert "client_ed25519" in cause.title and "mysql_native_password" in cause.next_action
+    assert cause.hosts == HOSTS[:2]

@@ -19,6 +19,10 @@ from .preflight import FAILURE, OK
 _REFUSED = (1045, 1698)
 #: ER_HOST_NOT_PRIVILEGED: "Host 'x' is not allowed to connect to this MySQL server".
 HOST_NOT_ALLOWED = 1130
+#: CR_AUTH_PLUGIN_CANNOT_LOAD: the server asked for an auth plugin the client has not (PyMySQL 1.2 here, for MariaDB's
+#: ed25519: ``Authentication plugin 'b'client_ed25519'' not configured``).
+AUTH_PLUGIN_CANNOT_LOAD = 2059
+_PLUGIN = re.compile(r"plugin '(?:b')?([A-Za-z0-9_]+)")
 #: The client address as the server names it: ``Access denied for user 'waent'@'10.213.0.104'`` (MariaDB 10.11 here).
 _SEEN_AS = re.compile(r"for user '([^']*)'@'([^']*)'")
 #: Privileges that let an account write on a ``read_only`` server (MariaDB 10.11: READ_ONLY ADMIN, which ALL
@@ -118,6 +122,15 @@ def privileges_missing(facts: Facts) -> Outcome:
 def server_unsupported(facts: Facts) -> Outcome:
     """R06: the server version is outside Meta's support matrix, or (MySQL 8) the account logs in with a plugin
     other than ``mysql_native_password``."""
+    cannot = [f for f in facts.bad(P_DB_LOGIN) if f.get("code") == AUTH_PLUGIN_CANNOT_LOAD]
+    if cannot:
+        m = _PLUGIN.search(cannot[0].line)
+        plugin = m.group(1) if m else "another plugin"
+        yield Found(f"the DB account authenticates with {plugin}, which the client does not speak (MySQL client error "
+                    f"2059 from {_names(f.host or 'this machine' for f in cannot)})", tuple(cannot),
+                    f"on the DB server: ALTER USER '{cannot[0].get('user')}'@'<host>' IDENTIFIED VIA mysql_native_password "
+                    "USING PASSWORD('<db.env password>') (MySQL: IDENTIFIED WITH mysql_native_password BY ...); the "
+                    "client logs in with mysql_native_password (official compose files)", HIGH, _hosts(cannot))
     for f in facts.where(P_DB_SERVER):
         engine, version, api = str(f.get("engine")), str(f.get("version")), str(f.get("api_version"))
         judged = judge_server_version(engine, version, api)
