@@ -27,7 +27,7 @@ import ssl
 from typing import Any
 
 from ...domain.dbsupport import NATIVE_PLUGIN, missing_mysql_privileges
-from ...domain.doctor import P_DB_GRANTS, P_DB_LOGIN, P_DB_SERVER, P_DB_TLS, P_DB_VARS, P_ENV, P_TCP
+from ...domain.doctor import P_DB_GRANTS, P_DB_LOGIN, P_DB_SERVER, P_DB_TLS, P_DB_VARS, P_DNS, P_ENV, P_TCP
 from ...domain.envrules import ERROR, SSL_VARS, WARNING, check_db_env_text, effective, read_env_text
 from ...domain.model import DbEngine, DbEnv, HostSpec
 from ...domain.render import DB_ENV_FILE
@@ -204,8 +204,12 @@ class DatabaseProbes(NetworkProbes):
         d = seen.db
         tls = bool(seen.ssl) and d.engine is DbEngine.MYSQL
         command = self._login_command(seen, "", tls)
+        address = await self._address_here(d.hostname, seen.host.external_hostname)
+        if address != d.hostname:
+            command += f", to {address} ({d.hostname} as {seen.host.external_hostname} resolves it)"
         try:
-            got = await read_db_facts_here(d, timeout=self.probe_timeout, tls=_unverified() if tls else None)
+            got = await read_db_facts_here(dataclasses.replace(d, hostname=address), timeout=self.probe_timeout,
+                                           tls=_unverified() if tls else None)
         except DbLoginError as exc:
             if not exc.reached:
                 self._fact(P_DB_LOGIN, "", command, f"not reached from this machine: {exc}", None, user=d.username,
@@ -218,6 +222,18 @@ class DatabaseProbes(NetworkProbes):
                        user=d.username, position="here", why="this machine does not reach the DB")
             return
         self._logged_in(seen, "", command, got, budget, position="here")
+
+    async def _address_here(self, name: str, via: str) -> str:
+        """``name`` when this machine resolves it, else the address ``via`` resolved it to (its ``getent hosts``
+        fact): the DB's name is often known only to the cluster's DNS (the lab's is)."""
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(loop.getaddrinfo(name, None), 3)
+            return name
+        except (OSError, TimeoutError):
+            pass
+        seen = next((f for f in self.facts if f.probe == P_DNS and f.host == via and f.get("name") == name and f.ok), None)
+        return seen.line.split()[0] if seen is not None and seen.line.split() else name
 
     # ---- facts ------------------------------------------------------------------------------------------
     def _login_failed(self, seen: _Seen, name: str, command: str, exc: DbLoginError, budget: _Budget,
