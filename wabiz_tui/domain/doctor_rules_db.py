@@ -71,10 +71,11 @@ def host_restricted(facts: Facts) -> Outcome:
 def tls_required(facts: Facts) -> Outcome:
     """FR07/FR08: the server refuses a plain login that it accepts over TLS, and db.env sets no WA_DB_SSL_*: the
     Webapp connects without TLS and is refused (MariaDB 10.11 says only "Access denied", error 1045)."""
-    for f in facts.bad(P_DB_TLS):
-        hosts = _hosts([f])
+    bad = facts.bad(P_DB_TLS)
+    if bad:
+        hosts = _hosts(bad)
         yield Found(f"the database requires TLS and db.env on {_names(hosts) or 'the hosts'} sets no WA_DB_SSL_CA: "
-                    "the containers' plain logins are refused", (f,),
+                    "the containers' plain logins are refused", tuple(bad[:3]),
                     "put the DB server's CA certificate in a directory mounted in the containers and set "
                     "WA_DB_SSL_CA=<its path inside the container> in db.env (WA_DB_SSL_CERT and WA_DB_SSL_KEY too if the "
                     "server wants client certificates), with WA_DB_ENGINE=mysql in lower case (FR08: the Webapp "
