@@ -60,7 +60,8 @@ def test_a_wrong_password_is_not_tried_from_every_host(lab, broken):
     refused = [f for f in logins if f["state"] == "bad"]
     skipped = [f["host"] for f in logins if "not tried" in f["line"]]
     assert len(refused) == REFUSAL_BUDGET
-    assert sorted(skipped + [f["host"] for f in refused if f["host"]]) == sorted(h["name"] for h in lab.data["hosts"])
+    hosts = {f["host"] for f in report["facts"] if f["probe"] == "ssh" and f["state"] == "ok"}
+    assert sorted(skipped + [f["host"] for f in refused if f["host"]]) == sorted(hosts)
 
 
 def test_fr31_an_account_for_other_hosts_is_not_blamed_on_the_password(lab, broken):
@@ -83,8 +84,9 @@ def test_r10_an_account_without_create(lab, broken):
     cause = named(report, "DB_PRIVILEGES_MISSING")
     assert "lacks CREATE" in cause["title"] and "GRANT CREATE ON *.* TO waent@%" in cause["next_action"]
     (grants,) = cause["evidence"]
-    assert grants["command"] == "SHOW GRANTS (as waent@%)" and "ON *.* TO `waent`@`%`" in grants["line"]
-    assert "IDENTIFIED BY PASSWORD '…'" in grants["line"]  # the hash is not evidence
+    assert grants["command"] == "SHOW GRANTS (as waent@%)"
+    assert grants["line"].startswith("lacks CREATE; ON *.* TO `waent`@`%`: SELECT, INSERT, UPDATE, DELETE, DROP")
+    assert "*F" not in str(grants["data"]["grants"])  # the password hash (IDENTIFIED BY PASSWORD '*F…') is not evidence
 
 
 def test_fr35_the_server_closes_idle_sessions_before_the_client_does(lab, broken):

@@ -285,7 +285,9 @@ class DatabaseProbes(NetworkProbes):
         grants = [_HASH.sub(" IDENTIFIED BY PASSWORD '…'", g) for g in got.grants]
         if mysql:
             missing = missing_mysql_privileges(grants, d.name_prefix)
-            self._fact(P_DB_GRANTS, name, f"SHOW GRANTS (as {account})", " | ".join(grants) or "no grants", not missing,
+            shown = " | ".join(_scope_first(g) for g in grants) or "no grants"
+            self._fact(P_DB_GRANTS, name, f"SHOW GRANTS (as {account})",
+                       (f"lacks {', '.join(missing)}; " if missing else "") + shown, not missing,
                        engine=d.engine.value, user=d.username, account=account, grants=grants, missing=missing,
                        prefix=d.name_prefix)
         else:
@@ -305,6 +307,15 @@ class DatabaseProbes(NetworkProbes):
                    not got.read_only and not short, engine=d.engine.value, read_only=got.read_only,
                    wait_timeout=got.wait_timeout, idle_ms=idle, secure_transport=got.secure_transport, grants=grants,
                    account=account)
+
+
+_GRANT = re.compile(r"^GRANT\s+(?P<privs>.+?)\s+ON\s+(?P<scope>\S+)\s+TO\s+(?P<who>\S+)", re.IGNORECASE)
+
+
+def _scope_first(grant: str) -> str:
+    """``GRANT a, b ON *.* TO `u`@`%` ...`` as ``ON *.* TO `u`@`%`: a, b`` (the scope survives the evidence's cut)."""
+    m = _GRANT.match(grant.strip())
+    return f"ON {m['scope']} TO {m['who']}: {m['privs']}" if m else grant
 
 
 def _unverified() -> ssl.SSLContext:
