@@ -36,7 +36,7 @@ async def test_hosts_behind_one_ssh_target_log_in_once(installed, tmp_path):
     profile = dataclasses.replace(installed.profile, hosts=(first, twin) + installed.profile.hosts[2:])
     report = await run_doctor(installed, tmp_path, profile=profile, api=False)
     mine = [f for f in report.facts if f.probe == P_DB_LOGIN and f.host in (first.external_hostname, twin.external_hostname)]
-    assert [f.ok for f in mine if f.host == first.external_hostname] == [True]
+    assert [f.ok for f in mine if f.host == first.external_hostname] == [True], [(f.host, f.command, f.line) for f in mine]
     (same,) = [f for f in mine if f.host == twin.external_hostname]
     assert same.ok is None and same.get("same_as") == first.external_hostname and "stands for both" in same.line
 

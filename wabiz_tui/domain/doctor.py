@@ -48,7 +48,8 @@ P_CONTAINER = "container"
 #: catalogue words in a service's recent log. data: {"service", "key", "severity", "title", "next_action"}
 P_LOGS = "logs"
 #: a TCP connection from ``host`` (its own network, through the SSH connection). data: {"target", "port",
-#: "what": "db"|"webapp"|"master"|"coreapp"|"registry", "timeout": bool}
+#: "what": "db"|"db.env-target" (a host whose db.env names another DB)|"webapp"|"master"|"coreapp"|"registry",
+#: "timeout": bool}
 P_TCP = "tcp"
 #: ``getent hosts NAME`` on the host. data: {"name"}
 P_DNS = "dns"

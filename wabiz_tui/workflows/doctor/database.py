@@ -242,7 +242,7 @@ class DatabaseProbes(NetworkProbes):
         if not exc.reached:
             self._fact(P_TCP, name, f"tcp connect {d.hostname}:{d.port} from {name} (the DB login's own connection, "
                        "ssh direct-tcpip)", str(exc), None if exc.prohibited else False, target=d.hostname,
-                       port=int(d.port), what="db", timeout=exc.timeout,
+                       port=int(d.port), what=self._what(d), timeout=exc.timeout,
                        **({"why": "sshd refuses forwarding"} if exc.prohibited else {}))
         elif name:
             self._tcp_reached(name, d)
@@ -255,7 +255,13 @@ class DatabaseProbes(NetworkProbes):
     def _tcp_reached(self, name: str, d: DbEnv) -> None:
         self._fact(P_TCP, name, f"tcp connect {d.hostname}:{d.port} from {name} (the DB login's own connection, "
                    "ssh direct-tcpip)", "connected: the server answered the login", True, target=d.hostname,
-                   port=int(d.port), what="db", timeout=False)
+                   port=int(d.port), what=self._what(d), timeout=False)
+
+    def _what(self, d: DbEnv) -> str:
+        """``db`` for the profile's DB; ``db.env-target`` where a host's db.env points elsewhere (ENV_DIFFERS names
+        that host: its failure is not the DB's, nor the network path's to it)."""
+        same = (d.hostname, int(d.port)) == (self.profile.db.hostname, int(self.profile.db.port))
+        return "db" if same else "db.env-target"
 
     def _logged_in(self, seen: _Seen, name: str, command: str, got: DbFacts, budget: _Budget, **data: Any) -> None:
         budget.refusals, budget.proven = 0, True
