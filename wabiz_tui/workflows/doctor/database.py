@@ -59,6 +59,12 @@ class _Budget:
 class DatabaseProbes(NetworkProbes):
     """db.env and the DB."""
 
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._seen_db: list[_Seen] = []
+        #: credential sets whose server facts are made (once each)
+        self._server_read: set[tuple] = set()
+
     # ---- db.env, per host -------------------------------------------------------------------------------
     async def _db(self, host: HostSpec) -> None:
         """db.env as the host has it (judged, compared with the profile); the login comes later, once per credential
@@ -68,12 +74,7 @@ class DatabaseProbes(NetworkProbes):
             seen = await asyncio.wait_for(self._db_env(host), self.probe_timeout)
         except (TimeoutError, RemoteError):
             pass  # said by the facts that follow: the login is tried with the profile's values
-        self._db_seen().append(seen)
-
-    def _db_seen(self) -> list[_Seen]:
-        if not hasattr(self, "_seen_db"):
-            self._seen_db: list[_Seen] = []
-        return self._seen_db
+        self._seen_db.append(seen)
 
     async def _db_env(self, host: HostSpec) -> _Seen:
         """Read ``remote_dir/db.env`` (never shown: only the names of findings and differences become facts, and its
@@ -111,12 +112,12 @@ class DatabaseProbes(NetworkProbes):
         except ValueError:
             return _Seen(host, db, ssl_set)  # a value the client cannot read either: its finding says so
 
-
     # ---- the logins -------------------------------------------------------------------------------------
     async def _databases(self) -> None:
         """Log in once per credential set and network position (see the module docstring); the sets in parallel."""
         groups: dict[tuple, list[_Seen]] = {}
-        for seen in self._db_seen():
+        order = {h.external_hostname: i for i, h in enumerate(self.profile.hosts)}  # the profile's order, not the reads'
+        for seen in sorted(self._seen_db, key=lambda x: order.get(x.host.external_hostname, len(order))):
             d = seen.db
             groups.setdefault((d.engine, d.hostname, d.port, d.username, d.password, seen.ssl), []).append(seen)
         await asyncio.gather(*(self._credential_set(members) for members in groups.values()))
@@ -274,10 +275,9 @@ class DatabaseProbes(NetworkProbes):
     def _server_facts(self, seen: _Seen, name: str, got: DbFacts) -> None:
         """What one successful login read, once per credential set (the first login that read it)."""
         key = (seen.db.hostname, seen.db.port, seen.db.username, seen.ssl)
-        done = self.__dict__.setdefault("_server_read", set())
-        if key in done:
+        if key in self._server_read:
             return
-        done.add(key)
+        self._server_read.add(key)
         d, mysql = seen.db, seen.db.engine is DbEngine.MYSQL
         account = got.current_user or d.username
         where = name or "this machine"
