@@ -22,6 +22,7 @@ import contextlib
 import ssl
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 import asyncssh
 
@@ -140,7 +141,7 @@ class _Relay:
     """One already open channel to the DB served once on 127.0.0.1:``port`` (the client library connects there);
     ``first`` keeps the server's first bytes."""
 
-    def __init__(self, reader: asyncssh.SSHReader, writer: asyncssh.SSHWriter) -> None:
+    def __init__(self, reader: asyncssh.SSHReader[bytes], writer: asyncssh.SSHWriter[bytes]) -> None:
         self._reader, self._writer = reader, writer
         self._used = False
         self.first = b""
@@ -148,7 +149,7 @@ class _Relay:
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return self._server.sockets[0].getsockname()[1]
+        return int(self._server.sockets[0].getsockname()[1])
 
     async def _serve(self, lr: asyncio.StreamReader, lw: asyncio.StreamWriter) -> None:
         if self._used:
@@ -157,7 +158,7 @@ class _Relay:
         self._used = True
         await asyncio.gather(self._pump(lr, self._writer, False), self._pump(self._reader, lw, True))
 
-    async def _pump(self, src, dst, from_server: bool) -> None:
+    async def _pump(self, src: Any, dst: Any, from_server: bool) -> None:
         try:
             while data := await src.read(65536):
                 if from_server and not self.first:
@@ -262,7 +263,7 @@ async def _mysql(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | None = N
         await conn.ensure_closed()
 
 
-async def _one(cur, sql: str):
+async def _one(cur: Any, sql: str) -> Any:
     """The first value ``sql`` answers, or None when the server has no such thing (an older server, a stand-in)."""
     import pymysql
 
@@ -274,7 +275,7 @@ async def _one(cur, sql: str):
     return row[0] if row else None
 
 
-def _truthy(value) -> bool:
+def _truthy(value: Any) -> bool:
     return str(value).strip().upper() in ("1", "ON", "TRUE", "YES")
 
 
@@ -310,7 +311,7 @@ async def _postgres(host: str, port: int, db: DbEnv) -> DbFacts:
         await conn.close()
 
 
-async def _pg_one(conn, sql: str):
+async def _pg_one(conn: Any, sql: str) -> Any:
     """The value ``sql`` answers, or None when the server cannot answer it (an older server, a stand-in)."""
     import asyncpg
 

@@ -63,7 +63,7 @@ class DatabaseProbes(NetworkProbes):
         super().__init__(*args, **kw)
         self._seen_db: list[_Seen] = []
         #: credential sets whose server facts are made (once each)
-        self._server_read: set[tuple] = set()
+        self._server_read: set[tuple[object, ...]] = set()
 
     # ---- db.env, per host -------------------------------------------------------------------------------
     async def _db(self, host: HostSpec) -> None:
@@ -115,7 +115,7 @@ class DatabaseProbes(NetworkProbes):
     # ---- the logins -------------------------------------------------------------------------------------
     async def _databases(self) -> None:
         """Log in once per credential set and network position (see the module docstring); the sets in parallel."""
-        groups: dict[tuple, list[_Seen]] = {}
+        groups: dict[tuple[object, ...], list[_Seen]] = {}
         order = {h.external_hostname: i for i, h in enumerate(self.profile.hosts)}  # the profile's order, not the reads'
         for seen in sorted(self._seen_db, key=lambda x: order.get(x.host.external_hostname, len(order))):
             d = seen.db
@@ -123,7 +123,7 @@ class DatabaseProbes(NetworkProbes):
         await asyncio.gather(*(self._credential_set(members) for members in groups.values()))
 
     async def _credential_set(self, members: list[_Seen]) -> None:
-        by_position: dict[tuple, list[_Seen]] = {}
+        by_position: dict[tuple[object, ...], list[_Seen]] = {}
         for seen in members:
             t = seen.host.ssh
             by_position.setdefault((t.alias, t.host, t.port, t.user, t.jump), []).append(seen)
