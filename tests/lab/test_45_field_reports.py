@@ -283,14 +283,14 @@ def test_doctor_names_the_field_report(lab, broken, fr, inject, key, host, evide
     assert services.DB_PASSWORD not in str(report)
 
 
-def test_doctor_today_blames_the_password_when_the_account_is_host_restricted(lab, broken):
-    """FR31 as doctor sees it today: MariaDB answers 1045 for a wrong password and for an account that exists only
-    for other hosts alike, and doctor's logins all start from cluster hosts, so it names the credentials (a rule
-    needs a login from a vantage the account allows, or mysql.user read by an admin, to tell the two apart)."""
+def test_doctor_no_longer_blames_the_password_when_the_account_is_host_restricted(lab, broken):
+    """FR31: MariaDB answers 1045 for a wrong password and for an account that exists only for other hosts alike; the
+    same db.env values accepted from this machine tell them apart (details: tests/lab/test_46_doctor_db.py)."""
     faults.db(lab.paths, "host-restrict")
     _, report = doctor(broken)
-    cause = next(c for c in report["causes"] if c["key"] == "DB_CREDENTIALS")
+    cause = next(c for c in report["causes"] if c["key"] == "DB_HOST_RESTRICTED")
     assert any("Access denied for user 'waent'@'10.213.0." in f["line"] for f in cause["evidence"])
+    assert "DB_CREDENTIALS" not in [c["key"] for c in report["causes"]]
 
 
 def test_doctor_names_a_coreapp_that_exits_1_while_db_and_webapp_are_up(lab, broken):

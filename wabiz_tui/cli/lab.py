@@ -22,9 +22,10 @@ FAULTS = {
     "cut": "A B — drop all traffic between hosts A and B (B may be db)",
     "dns-remove": "NAME — remove a name from the lab DNS",
     "registry": "down|deny|forbid — stop the registry, make it demand a login (HTTP 401), or answer HTTP 403 in its place",
-    "db": "down|password|max-connections|host-restrict|idle-timeout|read-only — stop the DB, change the user's "
-          "password, let no new connection in, allow the user from the admin address only, close idle sessions "
-          "after 2 s, refuse writes",
+    "db": "down|password|max-connections|host-restrict|idle-timeout|read-only|no-create|tls-only|auth-plugin — stop "
+          "the DB, change the user's password, let no new connection in, allow the user from the admin address only, "
+          "close idle sessions after 2 s, refuse writes, take CREATE from the user, require TLS, move the user to the "
+          "ed25519 auth plugin",
     "media": "full|readonly|inodes — fill the shared media filesystem, remount it read-only, or leave it no inode",
     "media-private": "HOST — a host-private directory over HOST's media path (media not shared)",
     "registry-ca": "HOST — take the registry's CA out of HOST's Docker trust (x509 unknown authority)",

@@ -49,7 +49,8 @@ P_CONTAINER = "container"
 #: catalogue words in a service's recent log. data: {"service", "key", "severity", "title", "next_action"}
 P_LOGS = "logs"
 #: a TCP connection from ``host`` (its own network, through the SSH connection). data: {"target", "port",
-#: "what": "db"|"webapp"|"master"|"coreapp"|"registry", "timeout": bool}
+#: "what": "db"|"db.env-target" (a host whose db.env names another DB)|"webapp"|"master"|"coreapp"|"registry",
+#: "timeout": bool}
 P_TCP = "tcp"
 #: the services of ``docker-compose config`` as the host's compose reads the files, one fact per service. data:
 #: {"service", "ports": ["published:target", ...], "network_mode", "expected_ports", "expected_network_mode"}
@@ -69,8 +70,21 @@ P_REGISTRY_TRIES = "registry.tries"
 P_DNS = "dns"
 #: name resolution inside a running container. data: {"name", "service", "container"}
 P_DNS_CONTAINER = "dns.container"
-#: DB login with db.env's values from the host's network. data: {"user", "refused": bool, "version"}
+#: DB login with db.env's values from the host's network (host "" with data position "here": from this machine).
+#: data: {"user", "refused": bool, "code": server error number, "reached": bool, "version", "current_user", "tls"}
 P_DB_LOGIN = "db.login"
+#: what a login read about the server. data: {"engine", "version", "plugin" (None: not readable), "plugin_denied",
+#: "api_version", "via"}
+P_DB_SERVER = "db.server"
+#: the account's privileges. data: {"engine", "user", "account", "grants": [SHOW GRANTS lines, hashes masked],
+#: "missing": [privileges], "prefix"}
+P_DB_GRANTS = "db.grants"
+#: server settings the client depends on. data: {"engine", "read_only", "wait_timeout" (s), "idle_ms" (the client's
+#: WA_DB_CONNECTION_IDLE_TIMEOUT), "secure_transport", "grants", "account"}
+P_DB_VARS = "db.variables"
+#: a plain login refused, then the same credentials over TLS. ok False: TLS accepted (the server requires TLS).
+#: data: {"user", "code", "ssl": [WA_DB_SSL_* set in db.env], "engine", "secure_transport"}
+P_DB_TLS = "db.tls"
 #: the registry's answer for the image from the host. data: {"image", "code": int (0: no HTTP answer)}
 P_REGISTRY = "registry"
 #: free space and inodes. data: {"path", "avail_kb", "use_pct", "iuse_pct"}

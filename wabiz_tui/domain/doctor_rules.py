@@ -416,3 +416,7 @@ from .doctor_rules_api import API_RULES  # noqa: E402 - the API layer's rows (TL
 from .doctor_rules_ssh import SSH_RULES  # noqa: E402 - SSH connections lost mid-probe (field case R32)
 
 RULES += API_RULES + SSH_RULES
+
+from .doctor_rules_db import DB_RULES  # noqa: E402 - the DB layer's rows (R06, R10, FR07, FR31, FR35, FR36)
+
+RULES += DB_RULES

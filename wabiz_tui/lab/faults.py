@@ -17,6 +17,7 @@ from . import host as hostmod
 from . import services
 from . import field_faults as field
 from . import field_faults_net as field_net
+from . import field_faults_db as field_db
 from .errors import LabBadArgument, LabError
 from .netns import nsexec
 from .proc import Proc, pids_in_mnt_ns, run
@@ -187,9 +188,12 @@ def db(paths: Paths, mode: str) -> None:
     elif mode in field.DB_MODES:
         _record(ledger, f"db-{mode}", **field.db_fault(paths, engine, mode))
         return
+    elif mode in field_db.DB_MODES:
+        _record(ledger, f"db-{mode}", **field_db.db_fault(paths, ledger, engine, mode))
+        return
     else:
         raise LabBadArgument(f"db fault {mode!r}: use down, password, max-connections, "
-                             f"{', '.join(field.DB_MODES)}")
+                             f"{', '.join(field.DB_MODES + field_db.DB_MODES)}")
     _record(ledger, f"db-{mode}")
 
 
@@ -240,6 +244,8 @@ def clear(paths: Paths) -> list[str]:
             field.undo(paths, ledger, f)
         elif field_net.owns(kind):
             field_net.undo(paths, ledger, f)
+        elif field_db.owns(kind):
+            field_db.undo(paths, ledger, f)
         elif kind == "dockerd-stopped":
             h = _host(ledger, f["host"])
             Proc.from_json(h["anchor"]).signal(signal.SIGUSR1)

@@ -153,15 +153,17 @@ def init_mariadb(paths: Paths) -> None:
          "--auth-root-authentication-method=socket", "--skip-test-db"], timeout=60)
 
 
-def run_mariadb(paths: Paths, *, spoof: bool) -> Proc:
+def run_mariadb(paths: Paths, *, spoof: bool, extra: tuple[str, ...] = ()) -> Proc:
     """Start MariaDB on 10.213.0.30:3306 with ``--no-defaults`` (the machine's /etc/mysql is ignored) and wait for
-    it. ``spoof``: announce :data:`SPOOF_VERSION` in the handshake and ``VERSION()``."""
+    it. ``spoof``: announce :data:`SPOOF_VERSION` in the handshake and ``VERSION()``; ``extra``: more options (the
+    TLS-only fault's, ``lab/field_faults_db.py``)."""
     d = paths.run / "db"
     argv = ["mariadbd", "--no-defaults", "--user=mysql", f"--datadir={d / 'data'}", f"--socket={d / 'mysqld.sock'}",
             f"--pid-file={d / 'mysqld.pid'}", f"--bind-address={DB_IP}", "--port=3306", "--skip-name-resolve",
             "--innodb-buffer-pool-size=32M", "--performance-schema=OFF", f"--log-error={d / 'mysqld.err'}"]
     if spoof:
         argv.append(f"--version={SPOOF_VERSION}")
+    argv += extra
     proc = spawn(DB_NS, argv, d / "mysqld.out")
     wait_port(proc, DB_IP, 3306, "MariaDB", d / "mysqld.err")
     return proc

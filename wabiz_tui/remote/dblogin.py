@@ -1,18 +1,28 @@
-"""Log in to the cluster's database with the ``db.env`` credentials, through an SSH tunnel via one
-cluster host (the DB is usually reachable only from the cluster network), and read what the
-preflight judges (field cases R06 and R10): the server version, for MySQL 8 the user's auth plugin
-and for every MySQL the user's grants, for PostgreSQL whether the role may create databases.
+"""Log in to the cluster's database with the ``db.env`` credentials, through one cluster host (the DB is usually
+reachable only from the cluster network), and read what the preflight and ``doctor`` judge (field cases R06, R10;
+field reports FR07, FR31, FR35, FR36): the server version, for MySQL 8 the user's auth plugin and for every MySQL
+the user's grants, ``CURRENT_USER()``, ``@@read_only``, ``@@wait_timeout`` and ``@@require_secure_transport``; for
+PostgreSQL whether the role may create databases and whether the server is read-only.
 
-The tunnel is a local port forward (asyncssh ``forward_local_port``, SSH ``direct-tcpip``) on the
-host's existing SSH connection, bound to 127.0.0.1 on an ephemeral port and closed afterwards. The
-clients are ``aiomysql`` (pure Python, on PyMySQL) and ``asyncpg``. No error carries the password:
-messages are the server's own refusal texts, which never contain it.
+The login travels on one SSH ``direct-tcpip`` channel opened from the host to the DB (the host itself connects) and
+relayed to a local port bound to 127.0.0.1 for the client library: the channel is opened first, so a DB that cannot be
+reached is told apart (with the SSH server's reason, e.g. "Connection refused") from one that refuses the login, and
+the login *is* the reachability test (no bare TCP connection that MySQL would count toward ``max_connect_errors``).
+The relay also reads the server's first packet: a MySQL greeting says whether the server offers TLS.
+
+The clients are ``aiomysql`` (pure Python, on PyMySQL; plain TCP unless a TLS context is given, like the Webapp
+without ``WA_DB_SSL_*``) and ``asyncpg``. No error carries the password: messages are the server's own refusal
+texts, which never contain it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
+import struct
 from dataclasses import dataclass
+from typing import Any
 
 import asyncssh
 
@@ -40,6 +50,16 @@ class DbFacts:
     grants: tuple[str, ...] = ()
     can_create_db: bool = False
     superuser: bool = False
+    #: the account the server matched (``user@host`` as ``CURRENT_USER()`` says it; "" when not read)
+    current_user: str = ""
+    #: ``@@read_only`` (PostgreSQL: ``transaction_read_only``); None when not read
+    read_only: bool | None = None
+    #: this session's ``@@wait_timeout`` in seconds (the client's sessions get the same: both are non-interactive)
+    wait_timeout: int | None = None
+    #: ``@@require_secure_transport``; None when the server has no such variable
+    secure_transport: bool | None = None
+    #: whether this login used TLS
+    tls: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,45 +103,137 @@ async def probe_port(conn: asyncssh.SSHClientConnection, host: str, port: int, *
 
 
 class DbLoginError(Exception):
-    """The login did not happen. ``refused`` is True when the server refused the credentials (else the
-    server could not be reached through the tunnel, or did not answer in time). The message is safe to show."""
+    """The login did not happen. ``refused`` is True when the server refused the credentials; ``code`` the
+    server's error number (0: none); ``reached`` False when no TCP connection to the DB was made (then the message
+    is the reason, ``timeout`` says whether it was a silence, ``prohibited`` whether sshd refuses forwarding);
+    ``server_tls`` whether the server's greeting offered TLS (None: no greeting read). The message is safe to show."""
 
-    def __init__(self, message: str, *, refused: bool) -> None:
+    def __init__(self, message: str, *, refused: bool, code: int = 0, reached: bool = True, timeout: bool = False,
+                 prohibited: bool = False, server_tls: bool | None = None) -> None:
         super().__init__(message)
         self.refused = refused
+        self.code = code
+        self.reached = reached
+        self.timeout = timeout
+        self.prohibited = prohibited
+        self.server_tls = server_tls
 
 
-async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeout: float = LOGIN_TIMEOUT) -> DbFacts:
-    """Log in to ``db`` through ``conn`` and read :class:`DbFacts`. Raises :class:`DbLoginError`."""
+#: MySQL's CLIENT_SSL capability flag (the server offers TLS), in the greeting's lower capability bytes.
+CLIENT_SSL = 0x0800
+#: MySQL client errors meaning no server was reached (CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST).
+MYSQL_UNREACHED = (2002, 2003, 2005)
+
+
+def greeting_offers_tls(packet: bytes) -> bool | None:
+    """Whether a MySQL greeting packet (header included) sets CLIENT_SSL; None when ``packet`` is no greeting
+    (protocol 10: version NUL-terminated, thread id 4 bytes, scramble 8, filler 1, capabilities 2 little-endian)."""
+    if len(packet) < 5 or packet[4] != 10:
+        return None
+    end = packet.find(b"\0", 5)
+    at = end + 1 + 4 + 8 + 1
+    if end < 0 or len(packet) < at + 2:
+        return None
+    return bool(struct.unpack_from("<H", packet, at)[0] & CLIENT_SSL)
+
+
+class _Relay:
+    """One already open channel to the DB served once on 127.0.0.1:``port`` (the client library connects there);
+    ``first`` keeps the server's first bytes."""
+
+    def __init__(self, reader: asyncssh.SSHReader[bytes], writer: asyncssh.SSHWriter[bytes]) -> None:
+        self._reader, self._writer = reader, writer
+        self._used = False
+        self.first = b""
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def _serve(self, lr: asyncio.StreamReader, lw: asyncio.StreamWriter) -> None:
+        if self._used:
+            lw.close()
+            return
+        self._used = True
+        await asyncio.gather(self._pump(lr, self._writer, False), self._pump(self._reader, lw, True))
+
+    async def _pump(self, src: Any, dst: Any, from_server: bool) -> None:
+        try:
+            while data := await src.read(65536):
+                if from_server and not self.first:
+                    self.first = data
+                dst.write(data)
+                await dst.drain()
+        except (OSError, asyncssh.Error):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                dst.close()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._writer.close()
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+
+async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeout: float = LOGIN_TIMEOUT,
+                        tls: ssl.SSLContext | None = None) -> DbFacts:
+    """Log in to ``db`` from the host of ``conn`` and read :class:`DbFacts` (MySQL over TLS with the context ``tls``;
+    plain TCP without). ``timeout`` (s) bounds the connection and, again, the login. Raises :class:`DbLoginError`."""
     try:
-        listener = await conn.forward_local_port("127.0.0.1", 0, db.hostname, int(db.port))
-    except (asyncssh.Error, OSError) as exc:
-        raise DbLoginError(f"no tunnel to {db.hostname}:{db.port}: {exc.__class__.__name__}", refused=False) from None
+        reader, writer = await asyncio.wait_for(conn.open_connection(db.hostname, int(db.port)), timeout)
+    except asyncssh.ChannelOpenError as exc:
+        raise DbLoginError(f"{db.hostname}:{db.port}: {exc.reason or 'connection refused'}", refused=False, reached=False,
+                           prohibited=exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED) from None
+    except TimeoutError:
+        raise DbLoginError(f"{db.hostname}:{db.port}: no answer within {timeout:.0f} s", refused=False, reached=False,
+                           timeout=True) from None
+    relay = _Relay(reader, writer)
     try:
-        read = _mysql if db.engine is DbEngine.MYSQL else _postgres
-        return await asyncio.wait_for(read(listener.get_port(), db), timeout)
+        port = await relay.start()
+        return await _login("127.0.0.1", port, db, timeout, tls, relay)
+    finally:
+        await relay.close()
+
+
+async def read_db_facts_here(db: DbEnv, *, timeout: float = LOGIN_TIMEOUT, tls: ssl.SSLContext | None = None) -> DbFacts:
+    """The same login from this machine's own network (no host in between). Raises :class:`DbLoginError`."""
+    return await _login(db.hostname, int(db.port), db, timeout, tls, None)
+
+
+async def _login(host: str, port: int, db: DbEnv, timeout: float, tls: ssl.SSLContext | None,
+                 relay: _Relay | None) -> DbFacts:
+    try:
+        if db.engine is DbEngine.MYSQL:
+            return await asyncio.wait_for(_mysql(host, port, db, tls), timeout)
+        return await asyncio.wait_for(_postgres(host, port, db), timeout)
     except TimeoutError:
         raise DbLoginError(f"{db.hostname}:{db.port} did not complete a login within {timeout:.0f} s", refused=False) from None
-    except DbLoginError:
+    except DbLoginError as exc:
+        if relay is not None and exc.server_tls is None:
+            exc.server_tls = greeting_offers_tls(relay.first)
+        if relay is not None and exc.code in MYSQL_UNREACHED:
+            exc.reached = True  # the channel to the DB was open: the server hung up, it was reached
         raise
     except Exception as exc:  # noqa: BLE001 - another service on the port, or a protocol error: no login
         raise DbLoginError(f"{db.hostname}:{db.port} did not speak the {db.engine.value} protocol as expected "
                            f"({exc.__class__.__name__})", refused=False) from None
-    finally:
-        listener.close()
-        await listener.wait_closed()
 
 
-async def _mysql(port: int, db: DbEnv) -> DbFacts:
+async def _mysql(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | None = None) -> DbFacts:
     import aiomysql
     import pymysql
 
     try:
-        conn = await aiomysql.connect(host="127.0.0.1", port=port, user=db.username, password=db.password,
-                                      connect_timeout=LOGIN_TIMEOUT, autocommit=True)
+        conn = await aiomysql.connect(host=host, port=port, user=db.username, password=db.password,
+                                      connect_timeout=LOGIN_TIMEOUT, autocommit=True, ssl=tls)
     except pymysql.err.MySQLError as exc:
         code, text = _mysql_error(exc)
-        raise DbLoginError(text, refused=code in MYSQL_REFUSALS) from None
+        raise DbLoginError(text, refused=code in MYSQL_REFUSALS, code=code, reached=code not in MYSQL_UNREACHED) from None
     try:
         async with conn.cursor() as cur:
             await cur.execute("SELECT VERSION()")
@@ -137,11 +249,34 @@ async def _mysql(port: int, db: DbEnv) -> DbFacts:
                     denied = _mysql_error(exc)[1]
             await cur.execute("SHOW GRANTS")
             grants = tuple(str(r[0]) for r in await cur.fetchall())
-        return DbFacts(version, plugin, denied, grants)
+            current = await _one(cur, "SELECT CURRENT_USER()")
+            read_only = await _one(cur, "SELECT @@read_only")
+            wait = await _one(cur, "SELECT @@wait_timeout")
+            secure = await _one(cur, "SELECT @@require_secure_transport")
+        return DbFacts(version, plugin, denied, grants, current_user=str(current or ""),
+                       read_only=None if read_only is None else _truthy(read_only),
+                       wait_timeout=int(wait) if str(wait or "").isdigit() else None,
+                       secure_transport=None if secure is None else _truthy(secure), tls=tls is not None)
     except pymysql.err.MySQLError as exc:
         raise DbLoginError(_mysql_error(exc)[1], refused=False) from None
     finally:
         await conn.ensure_closed()
+
+
+async def _one(cur: Any, sql: str) -> Any:
+    """The first value ``sql`` answers, or None when the server has no such thing (an older server, a stand-in)."""
+    import pymysql
+
+    try:
+        await cur.execute(sql)
+        row = await cur.fetchone()
+    except pymysql.err.MySQLError:
+        return None
+    return row[0] if row else None
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().upper() in ("1", "ON", "TRUE", "YES")
 
 
 def _mysql_error(exc: Exception) -> tuple[int, str]:
@@ -151,22 +286,36 @@ def _mysql_error(exc: Exception) -> tuple[int, str]:
     return 0, exc.__class__.__name__
 
 
-async def _postgres(port: int, db: DbEnv) -> DbFacts:
+async def _postgres(host: str, port: int, db: DbEnv) -> DbFacts:
     import asyncpg
 
     try:
-        conn = await asyncpg.connect(host="127.0.0.1", port=port, user=db.username, password=db.password,
+        conn = await asyncpg.connect(host=host, port=port, user=db.username, password=db.password,
                                      database="postgres", timeout=LOGIN_TIMEOUT)
     except asyncpg.PostgresError as exc:
         refused = str(getattr(exc, "sqlstate", "")).startswith("28")
         raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=refused) from None
     except (OSError, ConnectionError, asyncpg.InterfaceError) as exc:
-        raise DbLoginError(f"the connection through the tunnel failed: {exc.__class__.__name__}", refused=False) from None
+        raise DbLoginError(f"the connection failed: {exc.__class__.__name__}", refused=False,
+                           reached=host == "127.0.0.1") from None
     try:
         version = str(await conn.fetchval("SHOW server_version"))
         row = await conn.fetchrow(PG_ROLE)
-        return DbFacts(version, can_create_db=bool(row and row["rolcreatedb"]), superuser=bool(row and row["rolsuper"]))
+        only, recovery = await _pg_one(conn, "SHOW transaction_read_only"), await _pg_one(conn, "SELECT pg_is_in_recovery()")
+        read_only = None if only is None and recovery is None else str(only) == "on" or recovery is True
+        return DbFacts(version, can_create_db=bool(row and row["rolcreatedb"]), superuser=bool(row and row["rolsuper"]),
+                       current_user=str(await _pg_one(conn, "SELECT current_user") or ""), read_only=read_only)
     except asyncpg.PostgresError as exc:
         raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=False) from None
     finally:
         await conn.close()
+
+
+async def _pg_one(conn: Any, sql: str) -> Any:
+    """The value ``sql`` answers, or None when the server cannot answer it (an older server, a stand-in)."""
+    import asyncpg
+
+    try:
+        return await conn.fetchval(sql)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError):
+        return None

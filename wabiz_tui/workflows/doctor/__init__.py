@@ -20,7 +20,6 @@ run's redactor (db.env's password, the admin password, the API token).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from typing import Any, Awaitable
 
@@ -33,6 +32,7 @@ from ...remote.errors import RemoteError
 from ..events import Message
 from .api import ApiProbes
 from .containers import ContainerProbes
+from .database import DatabaseProbes
 from .network import NetworkProbes
 from .probes import PROBE_TIMEOUT, WINDOW
 from .ssh import ssh_advice
@@ -41,7 +41,7 @@ from .storage import StorageProbes
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
-class Doctor(ContainerProbes, NetworkProbes, StorageProbes, ApiProbes):
+class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
@@ -59,16 +59,14 @@ class Doctor(ContainerProbes, NetworkProbes, StorageProbes, ApiProbes):
         if self.api:
             work.append(self._api())
         await asyncio.gather(*work)
+        await self._databases()  # once per credential set and position, after every host's db.env is read
         return self.facts
 
     async def run(self) -> Report:
-        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report`. Every fact is masked again with
-        every secret known at the end (a host's db.env password is learnt while other hosts' facts are made)."""
+        """Collect, then reason: the :class:`~wabiz_tui.domain.doctor.Report` (facts masked with every secret known
+        at the end, then cut: :meth:`_final_facts`)."""
         await self.collect()
-        redact = self._redact
-        self.facts = [dataclasses.replace(f, command=redact(f.command), line=redact(f.line),
-                                          data={k: redact(v) if isinstance(v, str) else v for k, v in f.data.items()})
-                      for f in self.facts]
+        self.facts = self._final_facts()
         return reason(self.facts)
 
     async def _host(self, host: HostSpec) -> None:

@@ -107,7 +107,9 @@ class ContainerProbes(DoctorProbes):
             found.append(retry)
         for d in found:
             back = next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines))
-            self._fact(P_LOGS, host.external_hostname, command, d.evidence, d.severity != "error", service=service,
+            # the whole line, not the catalogue's evidence (already cut to 300 characters before any masking)
+            whole = newest[back].strip() if back < len(newest) else d.evidence
+            self._fact(P_LOGS, host.external_hostname, command, whole, d.severity != "error", service=service,
                        key=d.key, severity=d.severity, title=d.title, next_action=d.next_action, lines_back=back)
         race = next((i for i, l in enumerate(newest) if WEBDB_RACE.search(l)), None) if service == "waweb" else None
         if race is not None:  # FR06: not in the catalogue (its DB words would blame the DB server)

@@ -1,5 +1,6 @@
 """``doctor``'s network probes: ``getent hosts`` of every name the cluster uses on each host, and TCP from each host to
-every published port of the other hosts and to the DB (SSH ``direct-tcpip``: the host itself connects)."""
+every published port of the other hosts (SSH ``direct-tcpip``: the host itself connects); the DB's reachability comes
+from its login (:mod:`.database`)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,8 @@ class NetworkProbes(DoctorProbes):
 
     # ---- network ----------------------------------------------------------------------------------------
     async def _tcp(self, host: HostSpec) -> None:
-        targets: list[tuple[str, int, str]] = [(self.profile.db.hostname, int(self.profile.db.port), "db")]
+        # not the DB: its login is the reachability test there (workflows/doctor/database.py)
+        targets: list[tuple[str, int, str]] = []
         for other in self.profile.hosts:
             if other is host:
                 continue

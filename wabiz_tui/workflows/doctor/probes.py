@@ -6,6 +6,7 @@ within its time limit, a quiet command on a host; and the limits. The collectors
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any, Awaitable
 
 from ...domain.docker_access import with_sudo
@@ -23,6 +24,8 @@ SAMPLES, WINDOW = 3, 2.0
 #: Log lines read per container.
 LOG_TAIL = 200
 REGISTRY = "docker.whatsapp.biz"
+#: Characters of a fact's line shown (cut after masking).
+LINE_MAX = 300
 #: Below this free space (KiB) or at 100 % use, a path is out of space for doctor (the preflight's 2 GiB threshold
 #: is for pulling images; a media volume of a few hundred MiB is not a fault by itself).
 FULL_KB = 64 * 1024
@@ -53,9 +56,19 @@ class DoctorProbes(Procedure):
     # ---- plumbing ---------------------------------------------------------------------------------------
     def _fact(self, probe: str, host: str, command: str, line: str, ok: bool | None, **data: Any) -> Fact:
         clean = {k: self._redact(v) if isinstance(v, str) else v for k, v in data.items()}
-        fact = Fact(probe, host, self._redact(command), self._redact(line.strip())[:300], ok, clean)
+        # kept whole here: cut only once masked with every secret (a cut first could split a password the final
+        # masking then no longer recognises, and its first part would show)
+        fact = Fact(probe, host, self._redact(command), self._redact(line.strip()), ok, clean)
         self.facts.append(fact)
         return fact
+
+    def _final_facts(self) -> list[Fact]:
+        """:attr:`facts` masked again with every secret known now (a host's db.env password is learnt while other
+        hosts' facts are made), THEN each line cut to :data:`LINE_MAX` characters."""
+        redact = self._redact
+        return [dataclasses.replace(f, command=redact(f.command), line=redact(f.line)[:LINE_MAX],
+                                    data={k: redact(v) if isinstance(v, str) else v for k, v in f.data.items()})
+                for f in self.facts]
 
     async def _timed(self, probe: str, host: str, command: str, work: Awaitable[None]) -> None:
         """Run one probe within :attr:`probe_timeout`; a timeout or an SSH failure becomes an ``unknown`` fact."""
