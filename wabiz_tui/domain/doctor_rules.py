@@ -411,3 +411,6 @@ RULES: tuple[Rule, ...] = (
 from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' rows (docs/field-reports.md)
 
 RULES += FIELD_RULES
+from .doctor_rules_egress import EGRESS_RULES  # noqa: E402 - egress, webhook, media links, resources (FR11-13/18/26/28)
+
+RULES += EGRESS_RULES

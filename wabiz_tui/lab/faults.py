@@ -15,6 +15,7 @@ import signal
 
 from . import host as hostmod
 from . import services
+from . import egress
 from . import field_faults as field
 from .errors import LabBadArgument, LabError
 from .netns import nsexec
@@ -237,6 +238,8 @@ def clear(paths: Paths) -> list[str]:
         kind = f["kind"]
         if field.owns(kind):
             field.undo(paths, ledger, f)
+        elif egress.owns(kind):
+            egress.undo(paths, ledger, f)
         elif kind == "dockerd-stopped":
             h = _host(ledger, f["host"])
             Proc.from_json(h["anchor"]).signal(signal.SIGUSR1)
