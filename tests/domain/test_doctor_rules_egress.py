@@ -112,3 +112,13 @@ def test_parsers():
     assert parse_percent("12.50%") == 12.5 and parse_percent("--") == 0.0
     assert cpu_budget_pct("200000000", "0", "0", 2) == 20.0
     assert cpu_budget_pct("0", "50000", "100000", 2) == 50.0 and cpu_budget_pct("0", "0", "0", 2) == 200.0
+
+
+def test_container_blocked_while_its_host_gets_out():
+    inside = tcp("wa-core-1", 443, False, via="container", container="abc")
+    report = reason([tcp("wa-core-1", 443, True), tcp("wa-core-1", 5222, True), inside])
+    (c,) = [c for c in report.causes if c.key == "EGRESS_CONTAINER_BLOCKED"]
+    assert c.hosts == ("wa-core-1",) and "DOCKER-USER" in c.next_action
+    unsure = Fact(P_EGRESS, "wa-core-1", "docker exec abc nc -z", "nc: invalid option -- 'z'", None,
+                  {"via": "container", "port": 443, "why": "the image has no nc with -z"})
+    assert "EGRESS_CONTAINER_BLOCKED" not in keys([tcp("wa-core-1", 443, True), unsure])

@@ -114,6 +114,20 @@ def egress_blocked(facts: Facts) -> Outcome:
         yield Clear(f"WhatsApp's servers answer{via} from {_names(_hosts(cleared))}", tuple(cleared[:4]))
 
 
+def container_egress_blocked(facts: Facts) -> Outcome:
+    """FR11 seen from inside: the Coreapp container cannot reach a WhatsApp port that its host reaches (the host's
+    FORWARD/DOCKER-USER rules or Docker's NAT stop the containers only)."""
+    host_ok = {(f.host, f.get("port")) for f in facts.good(P_EGRESS, via="host")}
+    for f in facts.bad(P_EGRESS, via="container"):
+        if (f.host, f.get("port")) in host_ok:
+            witness = next(w for w in facts.good(P_EGRESS, via="host")
+                           if w.host == f.host and w.get("port") == f.get("port"))
+            yield Found(f"the Coreapp container on {f.host} cannot reach {f.get('target')}:{f.get('port')} while the "
+                        "host itself can", (f, witness),
+                        f"check {f.host}'s firewall rules for containers (iptables FORWARD and DOCKER-USER chains) and "
+                        "Docker's NAT (MASQUERADE); the client connects from the container", HIGH, (f.host,))
+
+
 def proxy_refuses(facts: Facts) -> Outcome:
     """FR13: the proxy the client is given does not tunnel to WhatsApp (its answer to CONNECT, or no answer)."""
     bad = [f for f in facts.bad(P_EGRESS, via="proxy")]
@@ -210,6 +224,9 @@ _FR = "https://github.com/WhatsApp/"
 #: The egress rules, appended to :data:`.doctor_rules.RULES`.
 EGRESS_RULES: tuple[Rule, ...] = (
     Rule("EGRESS_BLOCKED", "the hosts reach WhatsApp's servers on 443 and 5222", f"FR11: {META_NET}", egress_blocked),
+    Rule("EGRESS_CONTAINER_BLOCKED", "the Coreapp containers reach WhatsApp like their hosts",
+         f"FR11: {META_NET}; WhatsApp/WADebug check_network.py (nc -z from the Coreapp container)",
+         container_egress_blocked),
     Rule("EGRESS_PROXY_REFUSES", "the proxy tunnels to WhatsApp",
          f"FR13: {_FR}WADebug/issues/5; {META_NET}", proxy_refuses, frozenset({"EGRESS_BLOCKED"})),
     Rule("EGRESS_IDLE_CUT", "idle chat connections survive the path", f"FR12: {META_NET}", idle_cut),

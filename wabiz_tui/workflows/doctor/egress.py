@@ -112,7 +112,35 @@ class EgressProbes(DoctorProbes):
         work = [self._direct(host, t, p) for t, p in targets]
         if proxy is not None:
             work += [self._through(host, proxy, CHAT_HOST, p) for p in (HTTPS_PORT, CHAT_PORT)]
+        if docker_up and host.has(Role.COREAPP):
+            work.append(self._inside(host))
         await asyncio.gather(*work)
+
+    async def _inside(self, host: HostSpec) -> None:
+        """From inside the running Coreapp container, as Meta's debug tool does (``nc -z HOST PORT -w N``): a host
+        firewall's FORWARD/DOCKER-USER rule can stop the containers while the host itself gets out."""
+        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
+        _, ids = await self._sh(host, self._docker(host, f"docker ps -q --filter {label} --filter "
+                                                         "label=com.docker.compose.service=wacore"))
+        cid = next((i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{6,64}", i.strip())), "")
+        if not cid:
+            return
+
+        async def one(port: int) -> None:
+            command = self._docker(host, f"docker exec {cid} nc -z -w {TCP_TIMEOUT:g} {CHAT_HOST} {port}") + " 2>&1"
+            status, lines = await self._sh(host, command)
+            text = next((l.strip() for l in lines if l.strip()), "")
+            # busybox nc (the lab's stand-in images) has no -z: "nc: invalid option -- 'z'" and its usage, exit 1
+            if status in (126, 127) or any(w in " ".join(lines) for w in ("invalid option", "unrecognized option",
+                                                                          "multi-call binary", "Usage:")):
+                self._fact(P_EGRESS, host.external_hostname, command, text or f"status {status}", None,
+                           why="the image has no nc with -z", target=CHAT_HOST, port=port, via="container")
+                return
+            self._fact(P_EGRESS, host.external_hostname, command, text or ("connected" if status == 0 else
+                       f"exit status {status}"), status == 0, target=CHAT_HOST, port=port, via="container",
+                       container=cid, timeout=False)
+
+        await asyncio.gather(*(one(p) for p in (CHAT_PORT, HTTPS_PORT)))
 
     async def _direct(self, host: HostSpec, target: str, port: int) -> None:
         command = f"tcp connect {target}:{port} from {host.external_hostname} (ssh direct-tcpip)"
@@ -245,7 +273,10 @@ class EgressProbes(DoctorProbes):
 
     async def _curl(self, host: HostSpec, url: str, limit: float) -> tuple[str, int | None, int, float, str]:
         """``curl`` ``url`` (GET) from ``host``: (command, exit status, HTTP code, seconds, curl's error line or "")."""
-        command = f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)}"
+        # 2>&1 on the host: curl's first stderr line ("curl: (60) SSL certificate problem: ...") was missing from
+        # the merged SSH streams on the lab, while the later ones came (observed here through the product's runner)
+        command = (f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)} "
+                   "2>&1")
         status, lines = await self._sh(host, command)
         code, seconds, error = 0, 0.0, ""
         for line in lines:
