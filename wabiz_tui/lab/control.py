@@ -277,6 +277,7 @@ def shortcuts(data: dict) -> list[str]:
     out = ["docker on each host is Debian's 20.10 client (/usr/bin/docker bind-mounted over /usr/local/bin/docker)",
            f"media path is a shared directory bind-mounted into every host, not an NFS export ({why_no_nfs()})",
            "WhatsApp images are lab stand-ins (wabiz_tui.lab.node), not Meta's",
+           f"WhatsApp's servers are a lab stand-in at {egress.WA_IP} behind the lab router {egress.GW_IP} (lab.egress)",
            "hosts share the machine's kernel, PID table and clock (no PID or time namespace)"]
     db = data.get("db", {})
     if db.get("spoof"):
