@@ -225,6 +225,18 @@ class WebappClient:
         except (ValueError, KeyError, TypeError):
             raise ApiError("GET /v1/account/shards answered without account.shards", status=resp.status_code) from None
 
+    async def webhook_url(self) -> str:
+        """``GET /v1/settings/application`` → ``settings.application.webhooks.url`` ("" when none is set;
+        wa-onprem-api.md §3.9). Raises :class:`ApiError`."""
+        resp = await self._call("GET", "/v1/settings/application", "application settings")
+        if resp.status_code != 200:
+            raise self._error(resp, "application settings (GET /v1/settings/application)")
+        try:
+            return str(resp.json()["settings"]["application"].get("webhooks", {}).get("url") or "")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ApiError("GET /v1/settings/application answered without settings.application",
+                           status=resp.status_code) from None
+
     async def set_shards(self, *, cc: str, phone_number: str, shards: int, cert: str, pin: str = "") -> None:
         """``POST /v1/account/shards``; 201 expected (wa-onprem-api.md §3.5). Raises :class:`ApiError`;
         a 403 means the server is temporarily unavailable and may be retried (FB-mc)."""

@@ -32,6 +32,8 @@ def register(sub) -> None:
     doc.add_argument("--json", action="store_true", help="print the report as one JSON object")
     doc.add_argument("--host", action="append", default=[], metavar="H",
                      help="probe only this host (EXTERNAL_HOSTNAME; repeatable); the DB and the API are still checked")
+    doc.add_argument("--url", action="append", default=[], metavar="URL",
+                     help="also fetch this business URL (a media link) from every Coreapp host (repeatable)")
     doc.add_argument("--verbose", "-v", action="store_true",
                      help="also show every evidence line, what ruled causes out, and the probes that could not run")
     doc.set_defaults(run=run)
@@ -68,6 +70,7 @@ async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading
 
     wf = Doctor(profile, emit=emit, settings=settings_for(args, profile, path),
                 hosts=tuple(getattr(args, "host", ()) or ()))
+    wf.urls = tuple(getattr(args, "url", ()) or ())
     try:
         report = await wf.run()
     finally:

@@ -420,3 +420,6 @@ RULES += API_RULES + SSH_RULES
 from .doctor_rules_db import DB_RULES  # noqa: E402 - the DB layer's rows (R06, R10, FR07, FR31, FR35, FR36)
 
 RULES += DB_RULES
+from .doctor_rules_egress import EGRESS_RULES  # noqa: E402 - egress, webhook, media links, resources (FR11-13/18/26/28)
+
+RULES += EGRESS_RULES

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from . import host as hostmod
-from . import netns, services
+from . import egress, netns, services
 from .errors import LabError, LabRefused
 from .proc import Proc, is_zombie, mnt_ns, pids_in_mnt_ns, pss_kib, run, start_time
 from .state import Ledger, Paths
@@ -104,8 +104,9 @@ def _bring_up(paths: Paths, ledger: Ledger, plan: tuple[LabHost, ...], log) -> N
         netns.add_member(ledger, ns, ip, port)
     for h in plan:
         netns.add_member(ledger, h.netns, h.ip, h.port)
-    _start_service(ledger, "dns", lambda: services.start_dns(paths, hosts_file(plan)))
+    _start_service(ledger, "dns", lambda: services.start_dns(paths, hosts_file(plan) + egress.dns_lines()))
     _start_service(ledger, "registry", lambda: services.start_registry(paths))
+    egress.start(paths, ledger, plan)  # router, fake WhatsApp, proxy, business servers (FR11-FR13, FR18, FR28)
     pub = client_key.with_suffix(".pub").read_text()
     for h in plan:
         cfg = hostmod.prepare(paths, h, ca, pub)
@@ -155,9 +156,8 @@ def down(paths: Paths = Paths(), log=print) -> list[str]:
     problems = []
     for h in ledger.data.get("hosts", []):
         hostmod.stop(Proc.from_json(h["anchor"]))
-    for name in ("registry", "dns", "db"):
-        if name in ledger.data.get("services", {}):
-            Proc.from_json(ledger.data["services"][name]).stop(20)
+    for name in ledger.data.get("services", {}):  # registry, dns, db and the egress servers
+        Proc.from_json(ledger.data["services"][name]).stop(20)
     for m in reversed(ledger.data.get("mounts", [])):
         if os.path.ismount(m) and run(["umount", m], check=False).returncode != 0:
             run(["umount", "-l", m], check=False)
@@ -277,6 +277,7 @@ def shortcuts(data: dict) -> list[str]:
     out = ["docker on each host is Debian's 20.10 client (/usr/bin/docker bind-mounted over /usr/local/bin/docker)",
            f"media path is a shared directory bind-mounted into every host, not an NFS export ({why_no_nfs()})",
            "WhatsApp images are lab stand-ins (wabiz_tui.lab.node), not Meta's",
+           f"WhatsApp's servers are a lab stand-in at {egress.WA_IP} behind the lab router {egress.GW_IP} (lab.egress)",
            "hosts share the machine's kernel, PID table and clock (no PID or time namespace)"]
     db = data.get("db", {})
     if db.get("spoof"):

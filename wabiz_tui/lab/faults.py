@@ -15,6 +15,7 @@ import signal
 
 from . import host as hostmod
 from . import services
+from . import egress
 from . import field_faults as field
 from . import field_faults_net as field_net
 from . import field_faults_db as field_db
@@ -246,6 +247,8 @@ def clear(paths: Paths) -> list[str]:
             field_net.undo(paths, ledger, f)
         elif field_db.owns(kind):
             field_db.undo(paths, ledger, f)
+        elif egress.owns(kind):
+            egress.undo(paths, ledger, f)
         elif kind == "dockerd-stopped":
             h = _host(ledger, f["host"])
             Proc.from_json(h["anchor"]).signal(signal.SIGUSR1)

@@ -132,6 +132,7 @@ def start_dns(paths: Paths, hosts_text: str) -> Proc:
     log = paths.run / "dnsmasq.log"
     argv = ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--addn-hosts={dns_hosts_path(paths)}",
             "--domain-needed", f"--local=/{DOMAIN}/", f"--local=/{REGISTRY_NAME.split('.', 1)[1]}/",
+            *(f"--local=/{d}/" for d in ("whatsapp.net", "facebook.com")),  # the fake WhatsApp's names (lab.egress)
             f"--listen-address={DNS_IP}", "--bind-interfaces", "--user=nobody", f"--pid-file={paths.run / 'dnsmasq.pid'}",
             "--log-queries", f"--log-facility={log}"]
     proc = spawn(DNS_NS, argv, paths.run / "dnsmasq.out")

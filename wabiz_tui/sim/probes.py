@@ -85,6 +85,11 @@ async def _ss(p: Proc) -> int:
     return 0
 
 
+#: WhatsApp's servers (Meta's network requirements; WADebug's list): they answer on every port from every simulated
+#: host (``nc`` here, ``direct-tcpip`` in :mod:`.sshd`; the lab plays them for real in ``lab/egress.py``).
+WHATSAPP_SERVERS = frozenset({"g.whatsapp.net", "v.whatsapp.net", "mmg.whatsapp.net", "graph.facebook.com"})
+
+
 @program("nc")
 async def _nc(p: Proc) -> int:
     args = [a for a in p.argv[1:] if not a.startswith("-")]
@@ -94,6 +99,8 @@ async def _nc(p: Proc) -> int:
         return await p.fail("usage: nc [-z] [-w timeout] host port", 1)
     host, port = args[-2], args[-1]
     db = p.shell.host.brain.db
+    if host in WHATSAPP_SERVERS:
+        return 0
     if host in p.shell.host.unresolvable or host not in p.shell.host.brain.dns:
         return await p.fail(f"nc: getaddrinfo for host \"{host}\" port {port}: Name or service not known", 1)
     if host != db.hostname:

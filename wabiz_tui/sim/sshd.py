@@ -14,7 +14,7 @@ import logging
 import asyncssh
 
 from .host import HostContext
-from .probes import REGISTRY_NAME, port_state
+from .probes import REGISTRY_NAME, WHATSAPP_SERVERS, port_state
 from .shell import ExitShell, Shell
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class _ServerHooks(asyncssh.SSHServer):
         refused when ``closed``, and times out (no answer for 30 s, a firewall dropping it) when ``filtered``."""
         host = self.node.host
         db = host.brain.db
+        if dest_host in WHATSAPP_SERVERS:  # the outside world answers (doctor's egress probes; lab: lab/egress.py)
+            return _Echo()
         if dest_host in host.unresolvable or dest_host not in host.brain.dns or (
                 dest_host == REGISTRY_NAME and host.brain.registry_unreachable):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"{dest_host}: Name or service not known")
@@ -70,6 +72,16 @@ class _ServerHooks(asyncssh.SSHServer):
         """A connection a firewall drops: no answer until the client gives up (sshd's own connect timeout)."""
         await asyncio.sleep(30)
         raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, f"connect to {dest_host} port {dest_port}: Connection timed out")
+
+
+class _Echo(asyncssh.SSHTCPSession):
+    """A WhatsApp server as the lab's stand-in plays it (``lab/egress_server.py`` ``chat``): every byte echoed."""
+
+    def connection_made(self, chan) -> None:
+        self._chan = chan
+
+    def data_received(self, data, datatype) -> None:
+        self._chan.write(data)
 
 
 class _SandboxSFTP(asyncssh.SFTPServer):

@@ -33,6 +33,7 @@ from ..events import Message
 from .api import ApiProbes
 from .containers import ContainerProbes
 from .database import DatabaseProbes
+from .egress import EgressProbes
 from .network import NetworkProbes
 from .probes import PROBE_TIMEOUT, WINDOW
 from .ssh import ssh_advice
@@ -41,7 +42,7 @@ from .storage import StorageProbes
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
-class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes):
+class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
@@ -88,7 +89,8 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
             self._clock(name, status, lines, start, time.time())
         docker_up = await self._docker_state(host)
         parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db(host), self._disk(host, docker_up),
-                                        self._registry(host), self._platform(host), self._registry_tries(host)]
+                                        self._registry(host), self._platform(host), self._registry_tries(host),
+                                        self._egress(host, docker_up)]
         if self.profile.media.kind is MediaKind.HOST_PATH:
             parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
         if docker_up:
