@@ -192,6 +192,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         for name in OPERATIONS:
             self.install_screen(self._sized(lambda n=name: make_operation_screen(n)), name=name)
         self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
+        from .quitting import install_signal_handlers
+
+        self._signals = install_signal_handlers(self)  # SIGTERM/SIGHUP record an abort as ctrl+q does
         if self.resumed is not None:
             self.notify(self.resumed.note, title="Resuming the install", timeout=20)
         elif self.demo is not None:
@@ -237,6 +240,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             gc.freeze()
 
     async def on_unmount(self) -> None:
+        from .quitting import remove_signal_handlers
+
+        remove_signal_handlers(getattr(self, "_signals", ()))
         self.runner.release_cluster_lock()
         if self.demo is not None:
             from .resume import note_demo_end
