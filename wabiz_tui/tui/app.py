@@ -196,7 +196,10 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
 
         self._signals = install_signal_handlers(self)  # SIGTERM/SIGHUP record an abort as ctrl+q does
         if self.resumed is not None:
-            self.notify(self.resumed.note, title="Resuming the install", timeout=20)
+            from .mc_resume import McResumePoint
+
+            what = "the Multiconnect change" if isinstance(self.resumed, McResumePoint) else "the install"
+            self.notify(self.resumed.note, title=f"Resuming {what}", timeout=20)
         elif self.demo is not None:
             from .resume import earlier_demo_note
 
