@@ -74,3 +74,21 @@ async def test_multiconnect_resumes_at_m3_after_a_quit(installed_demo, tmp_path)
     # the change is complete: nothing is left to resume, the next wizard starts a new change at M1
     assert read_mc_resume_point(load_profile(session.profile_path)) is None
     assert WizardState.for_profile(load_profile(session.profile_path)).current == 10
+
+
+def test_the_resume_point_of_a_multiconnect_journal(tmp_path):
+    from wabiz_tui.tui.mc_resume import mc_resume_point
+    from wabiz_tui.workflows.journal import Journal
+
+    journal = Journal(tmp_path / "c-multiconnect.json")
+    assert mc_resume_point(journal) is None  # nothing recorded: a new change starts at M1
+    journal.step_done(1)
+    point = mc_resume_point(journal)
+    assert (point.first, point.last_done, point.aborted) == (2, 1, None)
+    assert point.note.startswith("An earlier Multiconnect change stopped after M1;") and "continues at M2" in point.note
+    journal.step_done(2)
+    journal.step_done(3)
+    journal.record_abort({"step": 4, "procedure": "multiconnect", "reason": "the TUI got SIGTERM"})
+    point = mc_resume_point(Journal(journal.path))  # read back from the file
+    assert (point.first, point.last_done) == (4, 3)
+    assert "aborted during M4 (the TUI got SIGTERM)" in point.note

@@ -10,10 +10,10 @@ journal is a hint of where to continue, never a proof.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from ..domain.model import ClusterProfile
+from .resume import ResumePoint
 
 #: The journal's procedure name (its file: ``<cluster>-<digest>-multiconnect.json`` in the journals directory).
 PROCEDURE = "multiconnect"
@@ -31,26 +31,15 @@ def multiconnect_journal(profile: ClusterProfile) -> Any:
     return Journal.for_profile(app_paths().journals, f"{profile.name}-{digest}", PROCEDURE)
 
 
-@dataclass(frozen=True)
-class McResumePoint:
-    """``first``: the M-step to continue at (1-4); ``last_done`` the highest M-step recorded done; ``aborted`` the
-    abort record when the earlier run was aborted (``Journal.aborted``), else None."""
+class McResumePoint(ResumePoint):
+    """A :class:`~.resume.ResumePoint` of Multiconnect: ``first`` and ``last_done`` are M-step numbers (1-4)."""
 
-    first: int
-    last_done: int
-    aborted: dict[str, Any] | None = None
+    WHAT = "Multiconnect change"
+    ON_RESUME = "each step checks the cluster again when it runs."
 
-    @property
-    def note(self) -> str:
-        """The line the wizard shows when it opens on an interrupted Multiconnect change."""
-        how = "stopped"
-        if self.aborted:
-            step = self.aborted.get("step")
-            during = f" during M{step}" if step else ""
-            how = f"was aborted{during} ({self.aborted.get('reason', 'by the operator')}) and stopped"
-        after = f"after M{self.last_done}" if self.last_done else "before M1 finished"
-        return (f"An earlier Multiconnect change {how} {after}; the wizard continues at M{self.first} (each step "
-                "checks the cluster again when it runs).")
+    def step_name(self, number: int, procedure: str = "") -> str:
+        """``M3``."""
+        return f"M{number}"
 
 
 def mc_resume_point(journal: Any) -> McResumePoint | None:
