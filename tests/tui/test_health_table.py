@@ -82,17 +82,20 @@ async def test_every_column_is_readable(tmp_path, monkeypatch, size):
         # the columns an operator reads first are on screen at every width, whole
         assert {"host", "state", "role", "status"} <= visible(table), visible(table)
         # one "expected → actual" cell each for role and gateway_status, short words
-        first = [str(table.get_cell_at((0, i))) for i in range(len(COLUMNS))]
+        columns = [c.key.value for c in table.ordered_columns]
+        # at 80 columns the reason has no column (a few characters of it told nothing): the detail panel has it
+        assert columns == [k for k, _ in COLUMNS if size[0] >= 120 or k != "reason"], columns
+        first = [str(table.get_cell_at((0, i))) for i in range(len(columns))]
         assert first[0] == "wa-host-1" and "FAIL" in first[1]
         assert first[2] == "coreapp → coreapp" and first[3] == "conn → missing", first
         # what does not fit is reached with the right arrow
         seen = set(visible(table))
         for _ in range(200):
-            if seen >= {k for k, _ in COLUMNS}:
+            if seen >= set(columns):
                 break
             await pilot.press("right")
             seen |= visible(table)
-        assert seen >= {k for k, _ in COLUMNS}, f"never on screen: {set(dict(COLUMNS)) - seen}"
+        assert seen >= set(columns), f"never on screen: {set(columns) - seen}"
         if size[0] >= 200:
             assert visible(table) >= {k for k, _ in COLUMNS}  # all of it at once
         # the selected row in full, with its reason and the next action, under the table

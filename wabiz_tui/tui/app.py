@@ -114,7 +114,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         Binding("f4", "operation('logs')", "Logs", priority=True, id="op-logs"),
         Binding("f9", "operation('uninstall')", "Uninstall", priority=True, id="op-uninstall"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="screenshot"),
-        Binding("ctrl+k", "switch_cluster", "Clusters", show=False, id="switch-cluster"),
+        # priority: a form's text field (Input binds ctrl+k to "delete to the end") must not eat it; in a dialog
+        # the action steps aside and the field keeps its key
+        Binding("ctrl+k", "switch_cluster", "Clusters", show=False, priority=True, id="switch-cluster"),
         # not a priority binding: a text field keeps its "w"
         Binding("w", "doctor", "Why?", show=False, id="why", tooltip="doctor: ranked causes from evidence on every host"),
     ]
@@ -190,8 +192,14 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         for name in OPERATIONS:
             self.install_screen(self._sized(lambda n=name: make_operation_screen(n)), name=name)
         self.push_screen("monitor" if self.start_on == "monitor" else f"step{self.current}")
+        from .quitting import install_signal_handlers
+
+        self._signals = install_signal_handlers(self)  # SIGTERM/SIGHUP record an abort as ctrl+q does
         if self.resumed is not None:
-            self.notify(self.resumed.note, title="Resuming the install", timeout=20)
+            from .mc_resume import McResumePoint
+
+            what = "the Multiconnect change" if isinstance(self.resumed, McResumePoint) else "the install"
+            self.notify(self.resumed.note, title=f"Resuming {what}", timeout=20)
         elif self.demo is not None:
             from .resume import earlier_demo_note
 
@@ -235,6 +243,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             gc.freeze()
 
     async def on_unmount(self) -> None:
+        from .quitting import remove_signal_handlers
+
+        remove_signal_handlers(getattr(self, "_signals", ()))
         self.runner.release_cluster_lock()
         if self.demo is not None:
             from .resume import note_demo_end
@@ -283,8 +294,15 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self.exit(return_code=return_code)
 
     def action_switch_cluster(self) -> None:
-        """The fleet view of every saved cluster (``fleet_run.leave_for_fleet``: this app ends first)."""
+        """The fleet view of every saved cluster (``fleet_run.leave_for_fleet``: this app ends first); in a dialog
+        (a question, a password) the key goes on to the focused widget instead."""
+        from textual.actions import SkipAction
+        from textual.screen import ModalScreen
+
         from .fleet_run import leave_for_fleet
+
+        if isinstance(self.screen, ModalScreen):
+            raise SkipAction()
 
         leave_for_fleet(self)
 

@@ -64,12 +64,16 @@ def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: fl
 
 def default_mc_factory(profile_path: Path | None = None, *, demo_speed: float | None = None,
                        passphrase: Passphrase | None = None) -> WorkflowFactory:
-    """A factory ``(profile, emit=...) -> Multiconnect`` with the same settings as the install."""
+    """A factory ``(profile, emit=...) -> Multiconnect`` with the same settings as the install and the Multiconnect
+    journal (``mc_resume``: an interrupted change continues where it stopped)."""
 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
         from ..workflows.multiconnect import Multiconnect
+        from .mc_resume import multiconnect_journal
 
-        return Multiconnect(profile, emit=emit, settings=engine_settings(profile, profile_path, demo_speed, passphrase))
+        settings = engine_settings(profile, profile_path, demo_speed, passphrase)
+        settings.journal = multiconnect_journal(profile)
+        return Multiconnect(profile, emit=emit, settings=settings)
 
     return factory
 

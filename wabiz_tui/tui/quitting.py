@@ -1,10 +1,16 @@
 """Quitting while something runs (issue 17, defect 1): the question says what runs, on which hosts, what state
 quitting leaves and how to continue; a "yes" writes the abort to the run log and the journal
 (``workflows.report.record_abort``), the report, and the app exits with the interrupted code (130).
+
+The same record is written when the TUI itself is told to stop (SIGTERM: ``kill``, a service manager; SIGHUP:
+the terminal was closed): there is no one to ask, so the run is aborted and recorded at once
+(:func:`install_signal_handlers`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,14 +132,15 @@ def running_work(app: WabizApp) -> RunningWork | None:
                        _leaves(procedure, step_record.number, app, engine), engine)
 
 
-def record_quit(work: RunningWork) -> str:
-    """Write the abort of ``work``'s engine to its run log and journal, and its report (outcome ``aborted``);
-    returns what the terminal is told after the exit. A local problem (disk full) never stops the quit."""
+def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
+    """Write the abort of ``work``'s engine to its run log and journal (with ``reason``), and its report (outcome
+    ``aborted``); returns what the terminal is told after the exit. A local problem (disk full) never stops the
+    quit."""
     if work.engine is None or not hasattr(work.engine, "record"):
         return f"wabiz-tui: {work.what} was aborted: {work.leaves}"
     from ..workflows.report import record_abort, write_report
 
-    record = record_abort(work.engine, QUIT_REASON)
+    record = record_abort(work.engine, reason)
     report = None
     try:
         report = work.engine.record.report_path = write_report(work.engine, "aborted")
@@ -141,3 +148,46 @@ def record_quit(work: RunningWork) -> str:
         pass
     where = f" (run log and report: {report.parent})" if report is not None else ""
     return f"wabiz-tui: {record['line']}{where}\nwabiz-tui: {work.leaves}"
+
+
+#: The signals that end the TUI without a question: a ``kill`` (or a service manager) and a closed terminal.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def signal_reason(signum: int) -> str:
+    """The reason written to the run log and the journal when the TUI got ``signum``."""
+    name = signal.Signals(signum).name
+    why = "its terminal was closed" if signum == signal.SIGHUP else "it was told to stop (kill or a service manager)"
+    return f"the TUI got {name}: {why}"
+
+
+def stop_on_signal(app: WabizApp, signum: int) -> None:
+    """``app`` got ``signum`` (one of :data:`STOP_SIGNALS`): abort what runs and record it as ctrl+q's confirmed quit
+    does (run log, journal, report; exit status 130); with nothing running, leave (exit status 0)."""
+    work = running_work(app)
+    if work is None:
+        app._leave()
+        return
+    app.quit_note = record_quit(work, signal_reason(signum))
+    app._leave(QUIT_EXIT)
+
+
+def install_signal_handlers(app: WabizApp) -> tuple[int, ...]:
+    """Make :data:`STOP_SIGNALS` call :func:`stop_on_signal` on ``app``'s event loop; returns the signals handled
+    (none where the loop cannot: not the main thread, not a Unix loop). Undo with :func:`remove_signal_handlers`."""
+    loop = asyncio.get_running_loop()
+    handled = []
+    for signum in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(signum, stop_on_signal, app, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        handled.append(int(signum))
+    return tuple(handled)
+
+
+def remove_signal_handlers(signums: tuple[int, ...]) -> None:
+    """Give the signals :func:`install_signal_handlers` took back to their previous handling."""
+    loop = asyncio.get_running_loop()
+    for signum in signums:
+        loop.remove_signal_handler(signum)

@@ -7,7 +7,7 @@ it only when it is still in place (``Procedure._on_hosts`` with ``settings.journ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 #: The HA install's wizard steps (1-9).
 HA_STEP_NUMBERS = range(1, 10)
@@ -22,17 +22,24 @@ class ResumePoint:
     #: the abort record when the earlier run was aborted by the operator (``Journal.aborted``), else None
     aborted: dict[str, Any] | None = None
 
+    #: what was interrupted, and what resuming does, in the note
+    WHAT: ClassVar[str] = "install"
+    ON_RESUME: ClassVar[str] = "finished hosts are re-checked and skipped."
+
+    def step_name(self, number: int, procedure: str = "") -> str:
+        """How the note names step ``number`` (of ``procedure`` when the abort record names one)."""
+        return f"{procedure} step {number}" if procedure else f"step {number}"
+
     @property
     def note(self) -> str:
-        """The line the wizard shows when it opens on an interrupted install."""
+        """The line the wizard shows when it opens on an interrupted run."""
         how = "stopped"
         if self.aborted:
             step = self.aborted.get("step")
-            during = f" during {self.aborted.get('procedure', 'install')} step {step}" if step else ""
+            during = f" during {self.step_name(step, self.aborted.get('procedure', self.WHAT))}" if step else ""
             how = f"was aborted{during} ({self.aborted.get('reason', 'by the operator')}) and stopped"
-        after = f"after step {self.last_done}" if self.last_done else "before any step finished"
-        return (f"An earlier install {how} {after}; finished hosts are re-checked and "
-                f"skipped. The wizard continues at step {self.first}.")
+        after = f"after {self.step_name(self.last_done)}" if self.last_done else "before any step finished"
+        return f"An earlier {self.WHAT} {how} {after}; {self.ON_RESUME} The wizard continues at {self.step_name(self.first)}."
 
 
 def resume_point(journal: Any) -> ResumePoint | None:

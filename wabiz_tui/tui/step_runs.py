@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .runner import Outcome, Run
-from .steps import HA_PROCEDURE, StepState
+from .steps import HA_PROCEDURE, MC_PROCEDURE, StepState
 
 
 class StepRuns:
@@ -111,6 +111,11 @@ class StepRuns:
     def finish_step(self, number: int, ok: bool, summary: str, next_action: str, *, cancelled: bool = False) -> None:
         """Record the outcome of step ``number`` (``cancelled``: stopped by the user) and tell the user."""
         self.set_state(number, StepState.DONE if ok else StepState.CANCELLED if cancelled else StepState.FAILED)
+        step = self.steps[number - 1]
+        if ok and step.procedure == MC_PROCEDURE:
+            from .mc_resume import note_mc_step_done
+
+            note_mc_step_done(self.mc_workflow, step.step_in_group)
         self.refresh_bindings()
         screen = self.step_screen(number)
         if screen.is_mounted:

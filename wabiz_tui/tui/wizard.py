@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain.model import ClusterProfile
 from ..workflows.events import StepFinished, StepStarted
-from .resume import ResumePoint, read_resume_point
+from .resume import read_resume_point
 from .steps import HA_PROCEDURE, MC_PROCEDURE, StepState, StepTitle, wizard_steps
 
 
@@ -32,7 +32,7 @@ class WizardState:
     last_finished: dict[int, StepFinished] = field(default_factory=dict)
     last_verdict: Any = None
     sms_code: str = ""
-    resumed: ResumePoint | None = None
+    resumed: Any = None  # a ResumePoint (install) or an mc_resume.McResumePoint
 
     def __post_init__(self) -> None:
         self.states = {s.number: self.states.get(s.number, StepState.PENDING) for s in self.steps}
@@ -44,8 +44,15 @@ class WizardState:
         the first step an interrupted install (its journal) has not finished, else step 1."""
         wizard = cls()
         if profile.installed:
+            from .mc_resume import read_mc_resume_point
+
             wizard.mark_done(s.number for s in wizard.steps if s.procedure == HA_PROCEDURE)
             wizard.current = wizard.first_of(MC_PROCEDURE)
+            point = read_mc_resume_point(profile)
+            if point is not None:  # an interrupted Multiconnect change: continue at its first unfinished M-step
+                wizard.mark_done(range(wizard.current, wizard.current + point.first - 1))
+                wizard.current += point.first - 1
+                wizard.resumed = point
             return wizard
         wizard.resumed = read_resume_point(profile)
         if wizard.resumed is not None:

@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
+from ..widgets.key_footer import KeyFooter
 
 
 class DoctorScreen(Screen[None]):
@@ -39,7 +40,7 @@ class DoctorScreen(Screen[None]):
         with Horizontal(id="doctor-body"):
             yield OptionList(id="doctor-causes")
             yield Static("", id="doctor-evidence")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_rerun()

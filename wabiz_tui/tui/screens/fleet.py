@@ -16,8 +16,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from ..widgets.key_footer import KeyFooter
 from ...workflows.fleet import FleetMember, FleetWatch, answer_text, fleet_row
 from ...workflows.observe import Observation
 
@@ -71,7 +72,7 @@ class FleetScreen(Screen):
         yield Static(id="fleet-summary")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="fleet-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

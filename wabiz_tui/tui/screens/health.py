@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from ..steps import StepState
+from ..widgets.body_scroll import BodyScroll
 from ..widgets.health_table import HealthPanel
 from .base import StepScreen
 
@@ -34,9 +35,16 @@ class HealthScreen(StepScreen):
                                       "monitor (F2): newer than this step's own check.")
         self.query_one("#health-as-of", Static).update(Text(note, style="dim"))
 
+    def focus_table(self) -> None:
+        """Focus the node table when nothing else is (the first arrow moves through the nodes, no Tab needed)."""
+        focused = self.focused
+        if focused is None or isinstance(focused, BodyScroll):
+            self.query_one(HealthPanel).table.focus()
+
     async def resumed(self) -> None:
         """Shown again: when the monitor polled since this step's check (a failover may have moved the roles),
         its verdict replaces the step's stale one (issue 17 trial: step 9 showed the roles before a failover)."""
+        self.focus_table()
         monitor = getattr(self.app, "_installed_screens", {}).get("monitor")  # only a monitor already built
         result = getattr(monitor, "last_result", None)
         verdict = getattr(result, "verdict", None)

@@ -23,6 +23,10 @@ from ..widgets.checkbox import Checkbox
 from ..widgets.form import FieldBox, show_errors
 from .base import StepScreen
 
+#: From this many hosts on, step 1 shows a table and one editor (``hosts_big``); imported at the end (it needs
+#: ``HostRow`` from here).
+TABLE_FROM = 11
+
 
 def parse_port(text: str, field: str) -> tuple[int, list[FieldError]]:
     """``"22"`` → 22; empty, non-numeric, 0 or above 65535 become a :class:`FieldError` naming ``field``.
@@ -34,6 +38,26 @@ def parse_port(text: str, field: str) -> tuple[int, list[FieldError]]:
         return 0, [FieldError(field, f"{text!r} is not a port: use a number from 1 to 65535")]
     port = int(text)
     return port, check_port(port, field)
+
+
+def host_from_values(spec: HostSpec, index: int, values: dict[str, str],
+                     roles: tuple[Role, ...]) -> tuple[HostSpec, list[FieldError]]:
+    """The host at form position ``index`` from its typed ``values`` (keyed by the :data:`HOST_COLUMNS` suffixes)
+    and ``roles``, keeping ``spec``'s SSH key/agent/alias settings; plus the port's parse errors."""
+    values = {k: v.strip() for k, v in values.items()}
+    port, errors = parse_port(values["ssh.port"], f"hosts[{index}].ssh.port")
+    ssh = replace(spec.ssh, host=values["ssh.host"], port=port, user=values["ssh.user"], jump=values["ssh.jump"])
+    return HostSpec(external_hostname=values["external_hostname"], ssh=ssh, roles=roles,
+                    remote_dir=values["remote_dir"]), errors
+
+
+def spec_values(spec: HostSpec) -> dict[str, str]:
+    """The texts of ``spec``'s fields, keyed by the :data:`HOST_COLUMNS` suffixes."""
+    return {"external_hostname": spec.external_hostname, "ssh.host": spec.ssh.host, "ssh.port": str(spec.ssh.port),
+            "ssh.user": spec.ssh.user, "remote_dir": spec.remote_dir, "ssh.jump": spec.ssh.jump}
+
+
+ROLES = (Role.WEBAPP, Role.MASTER, Role.COREAPP)
 
 
 class FieldInput(Input):
@@ -72,21 +96,23 @@ class HostRow(Widget):
 
     DEFAULT_CSS = "HostRow { height: auto; }"
 
-    def __init__(self, spec: HostSpec, index: int) -> None:
-        super().__init__(classes="host-row")
+    def __init__(self, spec: HostSpec, index: int, values: dict[str, str] | None = None,
+                 roles: tuple[Role, ...] | None = None, **kwargs) -> None:
+        super().__init__(classes="host-row", **kwargs)
         self.spec = spec
         self.index = index
+        #: the texts to show (the spec's by default; a draft's, typed but not yet valid, in the big form)
+        self._values = values or spec_values(spec)
+        self._roles = spec.roles if roles is None else roles
 
     def compose(self) -> ComposeResult:
-        s = self.spec
-        values = {"external_hostname": s.external_hostname, "ssh.host": s.ssh.host, "ssh.port": str(s.ssh.port),
-                  "ssh.user": s.ssh.user, "remote_dir": s.remote_dir, "ssh.jump": s.ssh.jump}
+        values = self._values
         with Horizontal(classes="host-inputs"):
             for suffix, title, css in HOST_COLUMNS:
                 yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, title), css)
         with Horizontal(classes="host-roles"):
-            for role in (Role.WEBAPP, Role.MASTER, Role.COREAPP):
-                yield Checkbox(role.value, s.has(role), compact=True, classes=f"role-{role.value}")
+            for role in ROLES:
+                yield Checkbox(role.value, role in self._roles, compact=True, classes=f"role-{role.value}")
             yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
 
     @property
@@ -100,16 +126,15 @@ class HostRow(Widget):
         for inp in self.inputs:
             inp.field = re.sub(r"^hosts\[\d+\]", f"hosts[{index}]", inp.field)
 
+    def values(self) -> tuple[dict[str, str], tuple[Role, ...]]:
+        """The texts typed (keyed by the :data:`HOST_COLUMNS` suffixes) and the roles ticked."""
+        values = {i.field.split(".", 1)[1]: i.value for i in self.inputs}
+        return values, tuple(r for r in ROLES if self.query_one(f".role-{r.value}", Checkbox).value)
+
     def read(self) -> tuple[HostSpec, list[FieldError]]:
         """The host as typed (keeping SSH key/agent/alias settings), plus parse errors."""
-        values = {i.field.split(".", 1)[1]: i.value.strip() for i in self.inputs}
-        port, errors = parse_port(values["ssh.port"], f"hosts[{self.index}].ssh.port")
-        roles = tuple(r for r in (Role.WEBAPP, Role.MASTER, Role.COREAPP)
-                      if self.query_one(f".role-{r.value}", Checkbox).value)
-        ssh = replace(self.spec.ssh, host=values["ssh.host"], port=port, user=values["ssh.user"],
-                      jump=values["ssh.jump"])
-        return HostSpec(external_hostname=values["external_hostname"], ssh=ssh, roles=roles,
-                        remote_dir=values["remote_dir"]), errors
+        values, roles = self.values()
+        return host_from_values(self.spec, self.index, values, roles)
 
     def set_errors(self, errors: list[FieldError]) -> None:
         """Mark the inputs named by ``errors`` and list the errors under the row."""
@@ -140,28 +165,46 @@ class HostsScreen(StepScreen):
                 yield FieldBox("WA_API_VERSION", "wa_api_version", p.wa_api_version, classes="w-mid", id="f-version")
                 yield Button("Add host", id="add-host", compact=True)
             yield Static("", id="form-error", classes="form-error")
+            if len(p.hosts) >= TABLE_FROM:  # a big cluster: a table and one editor (hosts_big)
+                yield BigHostsForm(p.hosts, id="big-hosts")
+                return
             yield HostHeader(classes="host-header")
             for i, host in enumerate(p.hosts):
                 yield HostRow(host, i)
 
     @property
+    def big(self) -> BigHostsForm | None:
+        """The big cluster's table form (None: one row of inputs per host)."""
+        found = self.query(BigHostsForm)
+        return found.first() if found else None
+
+    @property
     def rows(self) -> list[HostRow]:
-        """The host rows, in order."""
+        """The host rows, in order (the big form's one editor)."""
         return list(self.query(HostRow))
 
+    def _new_host(self) -> HostSpec:
+        big = self.big
+        last = big.drafts[-1].spec if big is not None and big.drafts else (self.rows[-1].spec if self.rows else None)
+        return HostSpec(external_hostname="", ssh=SshTarget(port=22, user=last.ssh.user if last else ""),
+                        roles=(Role.COREAPP,), remote_dir=last.remote_dir if last else "/home/wa/biz")
+
     async def on_button_pressed(self, event: Button.Pressed) -> None:
+        big = self.big
         if event.button.id == "add-host":
             event.stop()
-            n = len(self.rows)
-            spec = HostSpec(external_hostname="", ssh=SshTarget(port=22, user=self.rows[-1].spec.ssh.user
-                                                                if self.rows else ""), roles=(Role.COREAPP,),
-                            remote_dir=self.rows[-1].spec.remote_dir if self.rows else "/home/wa/biz")
-            row = HostRow(spec, n)
-            await self.query_one("#hosts-form").mount(row)
+            if big is not None:
+                row = await big.add_host(self._new_host())
+            else:
+                row = HostRow(self._new_host(), len(self.rows))
+                await self.query_one("#hosts-form").mount(row)
             row.scroll_visible()
             row.query_one(FieldInput).focus()
         elif event.button.has_class("remove-host"):
             event.stop()
+            if big is not None:
+                await big.remove_host()
+                return
             row = next(a for a in event.button.ancestors if isinstance(a, HostRow))
             await row.remove()
             for i, r in enumerate(self.rows):
@@ -169,25 +212,39 @@ class HostsScreen(StepScreen):
         else:
             await super().on_button_pressed(event)
 
+    def _read_hosts(self) -> list[tuple[HostSpec, list[FieldError]]]:
+        big = self.big
+        return big.read() if big is not None else [row.read() for row in self.rows]
+
     def collect(self) -> list[FieldError]:
         name = self.query_one("#f-name", FieldBox).value.strip()
         version = self.query_one("#f-version", FieldBox).value.strip()
         hosts: list[HostSpec] = []
         errors: list[FieldError] = []
         errors += check_version(version)
-        for row in self.rows:
-            host, parse_errors = row.read()
+        for index, (host, parse_errors) in enumerate(self._read_hosts()):
             hosts.append(host)
             errors += parse_errors
-            errors += [e for e in check_host(host, row.index) if not (parse_errors and e.field.endswith("ssh.port"))]
+            errors += [e for e in check_host(host, index) if not (parse_errors and e.field.endswith("ssh.port"))]
         profile = self.wapp.profile.with_changes(name=name, wa_api_version=version, hosts=tuple(hosts))
         errors = [e for e in validate_profile(profile) if e.field == "name"] + errors  # the domain's name rule
         errors += check_topology(profile)
         left = show_errors([self.query_one("#f-name", FieldBox), self.query_one("#f-version", FieldBox)], errors)
-        for row in self.rows:
+        big = self.big
+        if big is not None:
+            big.set_errors(left)
+        for row in self.rows if big is None else ():
             row.set_errors([e for e in left if e.field.startswith(f"hosts[{row.index}].")])
         general = [e for e in left if not re.match(r"^hosts\[\d+\]\.", e.field)]
+        hosts_with = sorted({int(m.group(1)) for e in left if (m := re.match(r"^hosts\[(\d+)\]\.", e.field))})
+        if big is not None and hosts_with:  # the table marks them; the line names them all
+            general.append(f"{len(hosts_with)} host(s) with errors: "
+                           + ", ".join(f"#{i + 1} {big.drafts[i].values['external_hostname'] or '(no name)'}"
+                                       for i in hosts_with))
         self.query_one("#form-error", Static).update("\n".join(map(str, general)))
         if not errors:
             self.wapp.set_profile(profile)
         return errors
+
+
+from .hosts_big import BigHostsForm  # noqa: E402 - it builds on HostRow above

@@ -13,13 +13,14 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, SelectionList, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import Progress
 from ...workflows.logs import LOG_STEPS, LogCollection, LogRequest
 from ..widgets.checkbox import Checkbox
 from ..widgets.form import FieldBox, show_errors
+from ..widgets.selection_list import SelectionList
 from .operation import OperationScreen
 
 SERVICES = (("all services", ""), ("waweb (Webapp)", "waweb"), ("master", "master"), ("wacore (Coreapp)", "wacore"))

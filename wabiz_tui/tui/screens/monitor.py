@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
@@ -90,6 +90,9 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
             yield Static("", id="monitor-status")
             yield MonitorSummary(id="monitor-summary")
             yield HealthPanel(actions=True, id="monitor-health")
+        # outside the scrolled body, side by side: a long node table never pushes what is wrong (the findings)
+        # and what happened (the timeline) off the screen (issue 17: both were below a 24-line terminal)
+        with Horizontal(id="monitor-bottom"):
             yield FindingsList(mask=self.wapp.mask, id="monitor-findings")
             yield Timeline(id="timeline")
         yield KeyFooter()

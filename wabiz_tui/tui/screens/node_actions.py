@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Log, OptionList, Static
+from textual.widgets import Log, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.key_footer import KeyFooter
 from ..runner import Outcome, Run
 from .confirm import ConfirmScreen
 
@@ -81,7 +82,7 @@ class NodeLogScreen(ModalScreen[None]):
         with Vertical(id="node-log-box"):
             yield Static(self._title(), id="node-log-title")
             yield Log(max_lines=5000, id="node-log")
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self) -> Text:
         return Text.assemble(("Logs of ", "bold"), (f"{self.row.host} {self.row.kind}", "bold"),

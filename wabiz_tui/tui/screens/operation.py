@@ -18,8 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, RichLog, Static
+from textual.widgets import Button, Header, RichLog, Static
 
+from ..widgets.key_footer import KeyFooter
 from ...workflows.stepinfo import StepInfo
 from ...workflows.events import HostFinished, HostKeyQuestion, Progress, StepFinished, StepStarted
 from ..runner import Outcome, Run, close_engine
@@ -101,7 +102,7 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
                 yield Button("◀ Wizard  esc", id="op-leave")
                 yield from self.compose_buttons()
                 yield Button(f"{self.RUN_LABEL}  ctrl+r", id="op-run", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def compose_form(self) -> ComposeResult:
         """The operation's form."""

@@ -2,8 +2,9 @@
 
 The table's columns come by priority, left to right: host, a short status word, role and ``gateway_status``
 each as one "expected → actual" cell, then the reason (cut to the room left) and the container. At 80
-columns the first four fit; what does not fit is reached with the right arrow, and the detail panel
-under the table (:class:`~.node_detail.NodeDetail`) gives the selected row in full. Rows come problems
+columns the first four fit and the reason has no column (a few characters of it told nothing): the detail
+panel under the table (:class:`~.node_detail.NodeDetail`) gives the selected row in full, reason first.
+What does not fit is reached with the right arrow, a whole column per press (Home/End: the first/last). Rows come problems
 first, then the primary master, Masters, Webapps and Coreapps, hosts in natural order
 (``wa-core-2`` before ``wa-core-10``).
 """
@@ -24,14 +25,16 @@ from textual.widgets import DataTable, Static
 
 from .node_detail import LEVEL_STYLE, LEVEL_WORD, NodeDetail, NodeRow
 
-__all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "natural_key", "rows_for", "sort_rows"]
+__all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "NodeTable", "column_spans", "natural_key", "rows_for",
+           "sort_rows"]
 
 #: (key, label) of the columns, in priority order: the first ones are on screen at 80 columns.
 COLUMNS = (("host", "Host"), ("state", "State"), ("role", "Role exp → act"),
            ("status", "gateway_status exp → act"), ("reason", "Reason"), ("container", "Container"))
 #: Longest host name shown whole in the table (the detail panel always has it whole).
 HOST_MAX = 24
-#: The reason column gets the room left on screen, within these bounds (characters).
+#: The reason column gets the room left on screen, within these bounds (characters); with less room than
+#: ``REASON_MIN`` it has no column (the detail panel gives it).
 REASON_MIN, REASON_MAX = 24, 100
 #: The reason's width from which the container column is kept on screen after it rather than cut.
 REASON_ROOMY = 40
@@ -130,6 +133,39 @@ def _cells(row: NodeRow) -> dict[str, Any]:
             "container": row.container}
 
 
+def column_spans(table: DataTable) -> list[tuple[int, int]]:
+    """Each column's ``[start, end)`` in ``table``'s virtual width (characters), in column order."""
+    spans, x = [], 0
+    for column in table.ordered_columns:
+        width = column.get_render_width(table)
+        spans.append((x, x + width))
+        x += width
+    return spans
+
+
+class NodeTable(DataTable):
+    """The node table: a row cursor, and the arrows scroll sideways by whole columns.
+
+    Textual's row-cursor table scrolls one character per → (about 40 presses to reach the container
+    column at 120 columns). Here → brings the first column cut or hidden on the right fully on screen, ←
+    the one on the left; Home and End (Textual's) go to the first and the last column.
+    """
+
+    def action_cursor_right(self) -> None:
+        left = self.scroll_x
+        right = left + self.scrollable_content_region.width
+        cut = next(((a, b) for a, b in column_spans(self) if b > right), None)
+        if cut is None:
+            return
+        self.scroll_to(x=min(self.max_scroll_x, max(left + 1, cut[1] - (right - left))), animate=False)
+
+    def action_cursor_left(self) -> None:
+        left = self.scroll_x
+        cut = [a for a, _b in column_spans(self) if a < left]
+        if cut:
+            self.scroll_to(x=cut[-1], animate=False)
+
+
 class HealthPanel(Vertical):
     """The cluster verdict, a table of nodes (one row each, updated in place), the selected node in full,
     then the next action.
@@ -155,12 +191,12 @@ class HealthPanel(Vertical):
         #: the rows on display, in table order
         self.rows: list[NodeRow] = []
         self._cells: list[dict[str, Any]] = []
-        self._reason_width = 0
+        self._reason_width = -1  # none yet: the first rows choose the columns
 
     def compose(self) -> ComposeResult:
         yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
         # the rows come right under the verdict: "look at the rows in red" must point at something visible
-        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
+        table = NodeTable(cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -195,6 +231,7 @@ class HealthPanel(Vertical):
     def on_resize(self, _event: events.Resize) -> None:
         if self.rows and self._fit_reason(self._cells) != self._reason_width:
             self._update_rows(self.rows, rebuild=True)
+
     def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
         within bounds."""
@@ -206,9 +243,11 @@ class HealthPanel(Vertical):
         widths = {key: max([len(label)] + [len(t.plain if isinstance(t, Text) else t) for t in (c[key] for c in cells)])
                   + CELL_PADDING for key, label in COLUMNS if key != "reason"}
         used += sum(w for key, w in widths.items() if key != "container")
+        if width - used < REASON_MIN:
+            return 0  # no reason column: the detail panel gives it
         if width - used - widths["container"] >= REASON_ROOMY:  # the container too, when the reason keeps room
             used += widths["container"]
-        return max(REASON_MIN, min(REASON_MAX, width - used))
+        return min(REASON_MAX, width - used)
 
     def _webapps(self) -> tuple[tuple[str, ...], str]:
         """The profile's Webapp hosts and the one whose address the API URL names ("" when none does)."""
@@ -244,11 +283,18 @@ class HealthPanel(Vertical):
         order_changed = [r.key for r in rows] != [r.key for r in self.rows]
         self.rows = rows
         self._cells = [_cells(r) for r in rows]
-        self._reason_width = width = self._fit_reason(self._cells)
-        wanted = {r.key: {**cells, "reason": _cut(r.reason, width)} for r, cells in zip(rows, self._cells)}
+        width = self._fit_reason(self._cells)
+        rebuild = rebuild or (width == 0) != (self._reason_width == 0)
+        self._reason_width = width
+        keys = [key for key, _label in COLUMNS if width or key != "reason"]
+        wanted = {r.key: {k: (_cut(r.reason, width) if k == "reason" else cells[k]) for k in keys}
+                  for r, cells in zip(rows, self._cells)}
         with self.app.batch_update():
             if rebuild:
-                table.clear()
+                table.clear(columns=True)
+                for key, label in COLUMNS:
+                    if key in keys:
+                        table.add_column(label, key=key)
             for row_key in list(table.rows):
                 if row_key.value not in wanted:
                     table.remove_row(row_key)

@@ -24,6 +24,8 @@ PRIORITY: dict[str, int] = {
     "demo_kill_coreapp": 3, "demo_kill_master": 3, "demo_restart": 4, "next_step": 5, "back": 6,
     # the monitor's own keys: "why?" before the demo's fault keys, "poll now" after them
     "app.doctor": 2, "poll_now": 4,
+    # an operation's "back to the wizard" (esc) has its button on screen, like Back and Next
+    "leave": 5,
 }
 DEFAULT_PRIORITY = 3
 #: action → the label used when the keys do not fit with their own.

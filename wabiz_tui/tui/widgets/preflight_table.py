@@ -98,10 +98,17 @@ class PreflightTable(Vertical):
 
     @property
     def hosts(self) -> list[str]:
-        """The hosts with results: in the profile's order, then any other in arrival order."""
+        """The hosts with results: those with a failure first, then those with a warning, then the rest; each group
+        in the profile's order, then any other in arrival order (with 50 hosts a problem far down the profile
+        was below the table's edge)."""
         seen = set(h for h, _ in self.checks if h)
-        return [h for h in self._order if h in seen] + [h for h in dict.fromkeys(h for h, _ in self.checks)
-                                                          if h and h not in self._order]
+        ordered = [h for h in self._order if h in seen] + [h for h in dict.fromkeys(h for h, _ in self.checks)
+                                                           if h and h not in self._order]
+        worst = {h: 3 for h in ordered}
+        for (host, _name), (level, _reason) in self.checks.items():
+            if host:
+                worst[host] = min(worst[host], _RANK.get(level, 3))
+        return sorted(ordered, key=lambda h: worst[h] if worst[h] < _RANK[OK] else _RANK[OK])
 
     @property
     def names(self) -> list[str]:
