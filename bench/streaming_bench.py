@@ -183,8 +183,9 @@ async def child(n_lines: int, workdir: Path) -> dict:
         t_start = time.perf_counter()
         app.start_step(number, call=produce)
         deadline = time.monotonic() + 300
-        def all_shown() -> bool:
-            return produced["done"] and not any(p._pending for p in panes)
+        def all_shown() -> bool:  # the panes' queues (an older tree kept them in the pane, a newer one in the grid)
+            return produced["done"] and not any(getattr(p, "_pending", None) for p in panes) and not any(
+                getattr(g, "pending", None) for g in {p.parent for p in panes})
 
         while not all_shown() and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
@@ -204,6 +205,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
     return {"lines": total, "drawn": written["n"], "elapsed": elapsed, "tui_lps": total / elapsed,
             "engine_lps": engine_lps, "key_max_ms": max(waits) * 1000 if waits else None,
             "key_p50_ms": sorted(waits)[len(waits) // 2] * 1000 if waits else None, "keys": len(waits),
+            "key_p99_ms": sorted(waits)[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000 if waits else None,
             "key_idle_max_ms": max(idle_waits) * 1000 if idle_waits else None,
             "history_max": max(history), "history_bound": MAX_HISTORY, "shown_max": max(shown), "shown_bound": MAX_LINES,
             "disk_lines_min": min(on_disk.values()) if on_disk else 0, "disk_files": len(on_disk)}
