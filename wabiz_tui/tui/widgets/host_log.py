@@ -139,9 +139,25 @@ class HostLogPane(Vertical):
                 self.last_output = line
 
     def write_many(self, lines: Iterable[str]) -> None:
-        """Queue several lines."""
-        for line in lines:
-            self.write(line)
+        """Queue several lines, in order (one call for a batch of a host's output)."""
+        lines = list(lines)
+        if not lines:
+            return
+        self._pending.extend(lines)
+        self.history.extend(lines)
+        self._run_lines += len(lines)
+        last = output = None
+        for line in reversed(lines):
+            if line.strip() and not line.startswith("── "):
+                if last is None:
+                    last = line
+                if not line.startswith(_NOT_OUTPUT):
+                    output = line
+                    break
+        if last is not None:
+            self.last_line = last
+        if output is not None:
+            self.last_output = output
 
     def flush(self) -> None:
         """Write every queued line to the widget in one batch."""
