@@ -66,19 +66,24 @@ class KeyProbe:
     def __init__(self) -> None:
         self.pings: list[float] = []
         self.waits: list[float] = []
+        self.pressed: list[float] = []  # when each key was pressed (time.monotonic)
+        self.t0 = time.monotonic()
         self.handled = threading.Event()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
     def hit(self) -> None:
         if self.pings:
-            self.waits.append(time.monotonic() - self.pings.pop())
+            pressed = self.pings.pop()
+            self.waits.append(time.monotonic() - pressed)
+            self.pressed.append(pressed)
             self.handled.set()
 
     def start(self, app) -> None:
         from textual import events
 
         driver = app._driver
+        self.t0 = time.monotonic()
 
         def keyboard() -> None:
             while not self.stop.wait(KEY_PERIOD):
@@ -96,7 +101,8 @@ class KeyProbe:
         self.stop.set()
         if self.thread:
             self.thread.join()
-        return percentiles(self.waits)
+        worst = sorted(zip(self.waits, self.pressed), reverse=True)[:5]
+        return percentiles(self.waits) | {"worst": [(round(w * 1000), round(t - self.t0, 2)) for w, t in worst]}
 
 
 def bench_app_class():

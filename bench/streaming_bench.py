@@ -107,6 +107,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
     # ---- the TUI
     pings: list[float] = []
     waits: list[float] = []
+    when: list[float] = []  # when each key was pressed (time.monotonic)
     handled = threading.Event()
 
     class BenchApp(WabizApp):
@@ -115,7 +116,9 @@ async def child(n_lines: int, workdir: Path) -> dict:
 
         def action_bench_ping(self) -> None:
             if pings:
-                waits.append(time.monotonic() - pings.pop())
+                now = time.monotonic()
+                waits.append(now - pings[-1])
+                when.append(pings.pop())
                 handled.set()
 
     log_dir = workdir / "run-logs"
@@ -180,7 +183,9 @@ async def child(n_lines: int, workdir: Path) -> dict:
         await asyncio.sleep(1.0)
         idle_waits = list(waits)
         waits.clear()
+        when.clear()
         t_start = time.perf_counter()
+        m_start = time.monotonic()
         app.start_step(number, call=produce)
         deadline = time.monotonic() + 300
         def all_shown() -> bool:  # the panes' queues (an older tree kept them in the pane, a newer one in the grid)
@@ -207,6 +212,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
             "key_p50_ms": sorted(waits)[len(waits) // 2] * 1000 if waits else None, "keys": len(waits),
             "key_p99_ms": sorted(waits)[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000 if waits else None,
             "key_idle_max_ms": max(idle_waits) * 1000 if idle_waits else None,
+            "key_worst": sorted(((round(w * 1000), round(t - m_start, 2)) for w, t in zip(waits, when)), reverse=True)[:5],
             "history_max": max(history), "history_bound": MAX_HISTORY, "shown_max": max(shown), "shown_bound": MAX_LINES,
             "disk_lines_min": min(on_disk.values()) if on_disk else 0, "disk_files": len(on_disk)}
 

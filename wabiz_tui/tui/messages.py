@@ -40,7 +40,7 @@ ShowLines = Callable[[list[Any]], None]
 
 
 #: Most output lines shown in one call (then the budget is checked again).
-RUN_MAX = 1000
+RUN_MAX = 250
 
 
 class _Route:
