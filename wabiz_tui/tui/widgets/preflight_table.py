@@ -127,7 +127,9 @@ class PreflightTable(Vertical):
         self.display = bool(self.checks)
         self._set_text("#preflight-cluster", self._cluster_text())
         table = self.query_one(DataTable)
-        names, hosts = self.names, self.hosts
+        # every planned host has its row from the first result on (its cells "·" until it answers): the rows then
+        # stay while results arrive, and only the cells that changed are drawn again
+        names, hosts = self.names, self._order + [h for h in self.hosts if h not in self._order]
         if (hosts, names) != self._drawn:
             self._rebuild(table, hosts, names)
         else:
@@ -135,8 +137,9 @@ class PreflightTable(Vertical):
                 for name in names:
                     cell = self._cell(host, name)
                     if self._shown.get((host, name)) != cell:
+                        wider = len(cell[0]) > len(self._shown.get((host, name), ("",))[0])
                         self._shown[(host, name)] = cell
-                        table.update_cell(host, name, Text(*cell))
+                        table.update_cell(host, name, Text(*cell), update_width=wider)  # a failure is spelled out
         self._set_text("#preflight-reasons", self._reasons_text())
 
     def _cell(self, host: str, name: str) -> tuple[str, str]:
