@@ -67,6 +67,11 @@ class KeyProbe:
         self.pings: list[float] = []
         self.waits: list[float] = []
         self.pressed: list[float] = []  # when each key was pressed (time.monotonic)
+        #: CPU seconds the UI thread spent between each press and its handling: the loop's work the key waited
+        #: behind, without the time the process waited for a core (other processes' load)
+        self.cpu: list[float] = []
+        self.cpu_at_press = 0.0
+        self.clock = time.CLOCK_THREAD_CPUTIME_ID
         self.t0 = time.monotonic()
         self.handled = threading.Event()
         self.stop = threading.Event()
@@ -76,6 +81,7 @@ class KeyProbe:
         if self.pings:
             pressed = self.pings.pop()
             self.waits.append(time.monotonic() - pressed)
+            self.cpu.append(time.clock_gettime(self.clock) - self.cpu_at_press)
             self.pressed.append(pressed)
             self.handled.set()
 
@@ -84,10 +90,12 @@ class KeyProbe:
 
         driver = app._driver
         self.t0 = time.monotonic()
+        self.clock = time.pthread_getcpuclockid(threading.get_ident())  # the UI thread's CPU clock
 
         def keyboard() -> None:
             while not self.stop.wait(KEY_PERIOD):
                 self.handled.clear()
+                self.cpu_at_press = time.clock_gettime(self.clock)
                 self.pings.append(time.monotonic())
                 driver.process_message(events.Key("f12", None))
                 while not self.handled.wait(0.05):
@@ -102,7 +110,8 @@ class KeyProbe:
         if self.thread:
             self.thread.join()
         worst = sorted(zip(self.waits, self.pressed), reverse=True)[:5]
-        return percentiles(self.waits) | {"worst": [(round(w * 1000), round(t - self.t0, 2)) for w, t in worst]}
+        cpu = {f"cpu_{k}": v for k, v in percentiles(self.cpu).items() if k != "keys"}
+        return percentiles(self.waits) | cpu | {"worst": [(round(w * 1000), round(t - self.t0, 2)) for w, t in worst]}
 
 
 def bench_app_class():
@@ -237,7 +246,8 @@ def run_streaming(tree: Path, lines: int, home: Path, where: Path) -> dict:
     """``streaming_bench``'s child (the harness's copy) against ``tree``'s ``wabiz_tui``."""
     r = run_child(tree, "streaming_bench", ["--lines", str(lines)], home, where)
     return {"max_ms": r["key_max_ms"], "p50_ms": r["key_p50_ms"], "p99_ms": r.get("key_p99_ms"), "keys": r["keys"],
-            "seconds": r["elapsed"], "load": r["load"]}
+            "seconds": r["elapsed"], "load": r["load"], "worst": r.get("key_worst"),
+            **{k[4:]: v for k, v in r.items() if k.startswith("key_cpu_")}}
 
 
 def _fmt(ms: float | None) -> str:
@@ -250,12 +260,21 @@ def side_by_side(name: str, target_ms: float, before: list[dict], after: list[di
         med = sorted(r["p50_ms"] for r in rounds)[len(rounds) // 2]
         return med, max((r.get("p99_ms") or r["max_ms"]) for r in rounds), max(r["max_ms"] for r in rounds)
 
+    def cpu(rounds: list[dict]) -> tuple[float, float, float] | None:
+        if any(r.get("cpu_max_ms") is None for r in rounds):
+            return None
+        return summary([{k[4:]: v for k, v in r.items() if k.startswith("cpu_")} for r in rounds])
+
     (mb, pb, xb), (ma, pa, xa) = summary(before), summary(after)
+    cb, ca = cpu(before), cpu(after)
     loads = [x for r in before + after for x in r.get("load", ())]
     verdict = "met" if xa < target_ms else "MISSED"
     return [f"  {name} (target max < {target_ms:.0f} ms) [{verdict}]{extra}",
             f"    key wait, before: median {_fmt(mb)} / p99 {_fmt(pb)} / max {_fmt(xb)} ms;  after: median {_fmt(ma)} / "
             f"p99 {_fmt(pa)} / max {_fmt(xa)} ms;  max {xb / xa:.1f}x, p99 {pb / pa:.1f}x",
+            *([f"    UI-thread CPU behind a key (load-independent), before: median {_fmt(cb[0])} / p99 {_fmt(cb[1])} / "
+               f"max {_fmt(cb[2])} ms;  after: median {_fmt(ca[0])} / p99 {_fmt(ca[1])} / max {_fmt(ca[2])} ms"]
+              if cb and ca else []),
             "    rounds (max ms) before: " + ", ".join(_fmt(r["max_ms"]) for r in before)
             + "; after: " + ", ".join(_fmt(r["max_ms"]) for r in after)
             + (f"; load average {min(loads):.1f}-{max(loads):.1f}" if loads else "")]
