@@ -21,14 +21,39 @@ from textual.widgets import DataTable
 
 #: Rendered cells kept (the visible cells of a 50-row table with 10 columns, each in a few states).
 CACHE_SIZE = 4000
+#: Rendered row lines kept.
+ROW_CACHE_SIZE = 1000
 
 
 class CellCachedTable(DataTable):
     """``DataTable`` whose unchanged cells are not rendered again after another cell changes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._value_cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # before: DataTable's init clears caches
+        # before DataTable's init, which clears the caches
+        self._value_cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        self._row_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         super().__init__(*args, **kwargs)
+
+    def _render_line_in_row(self, row_key: Any, line_no: int, base_style: Any, cursor_location: Any,
+                            hover_location: Any) -> Any:
+        # a row line is its cells side by side with the row's styles: reused while the row's values (by identity),
+        # the columns' widths, the cursor, the hover and the styles are the same
+        row = self.rows.get(row_key)
+        if row is None:  # the header
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        values = (row.label, *self._data.get(row_key, {}).values())
+        key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type, self.show_cursor,
+               self._show_hover_cursor, self._pseudo_class_state, self._row_locations.get(row_key), row.height,
+               self.fixed_rows, self.fixed_columns, self.show_row_labels, self._labelled_row_exists,
+               tuple((c.key, c.get_render_width(self)) for c in self.ordered_columns))
+        hit = self._row_cache.get(key)
+        if hit is not None and len(hit[0]) == len(values) and all(a is b for a, b in zip(hit[0], values)):
+            return hit[1]
+        lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        if len(self._row_cache) >= ROW_CACHE_SIZE:
+            self._row_cache.clear()
+        self._row_cache[key] = (values, lines)
+        return lines
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Any, width: int,
                      cursor: bool = False, hover: bool = False) -> Any:
@@ -55,7 +80,9 @@ class CellCachedTable(DataTable):
     def _clear_caches(self) -> None:
         super()._clear_caches()
         self._value_cache.clear()
+        self._row_cache.clear()
 
     def notify_style_update(self) -> None:
         self._value_cache.clear()
+        self._row_cache.clear()
         super().notify_style_update()
