@@ -6,9 +6,12 @@
 * 50 hosts start at once (a wizard step whose engine emits, for each of 50 hosts, a command, a few lines and
   its result, then three failures, through the app's event path; target < 100 ms),
 
-each measured on this tree and on the tree before this work, side by side in one run: ``git archive ab2bfa1``
-is extracted to ``/tmp/before-panes`` and each measurement runs in a child process whose ``PYTHONPATH`` puts
-one tree or the other first, alternately (before, after, before, after…), so that both see the same machine.
+each measured on this tree and on an earlier one (``--before COMMIT``, default :data:`BEFORE_COMMIT`), side by side
+in one run: ``git archive COMMIT`` is extracted to ``/tmp/before-<commit>`` and each measurement runs in a child
+process whose ``PYTHONPATH`` puts one tree or the other first, alternately (before, after, before, after…), so
+that both see the same machine. The children of both trees run this tree's copy of the benchmark (copied to a
+temporary folder that holds nothing else), so the two trees are measured by the same code. Each scenario prints
+the key waits' median, 99th percentile and maximum for both trees, and the load average around its runs.
 
 A key's wait is measured as ``streaming_bench`` does: a thread, like the terminal driver's input thread, hands
 an ``f12`` key to the driver and waits until the priority binding's action has run (the time from the press
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,20 +32,31 @@ import threading
 import time
 from pathlib import Path
 
-BEFORE_COMMIT = "ab2bfa1"
-BEFORE_TREE = Path("/tmp/before-panes")
+#: The tree before this round's work (issue 17, the UI loop's stalls). ``ab2bfa1`` is the tree before the round
+#: that added the host table and moved the preflight off the loop.
+BEFORE_COMMIT = "28f5622"
 HERE = Path(__file__).resolve().parents[1]
 KEY_PERIOD = 0.05
 BIG = 50
 
 
-def before_tree() -> Path:
-    """The tree before this work, extracted once with ``git archive``."""
-    if not (BEFORE_TREE / "wabiz_tui").is_dir():
-        BEFORE_TREE.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(HERE), "archive", BEFORE_COMMIT], check=True, capture_output=True)
-        subprocess.run(["tar", "-x", "-C", str(BEFORE_TREE)], input=archive.stdout, check=True)
-    return BEFORE_TREE
+def before_tree(commit: str = BEFORE_COMMIT) -> Path:
+    """The tree at ``commit``, extracted once with ``git archive`` to ``/tmp/before-<commit>``."""
+    tree = Path(f"/tmp/before-{commit}")
+    if not (tree / "wabiz_tui").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(HERE), "archive", commit], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def percentiles(waits: list[float]) -> dict:
+    """Median, 99th percentile and maximum of key waits given in seconds, in ms (None when no key was pressed)."""
+    w = sorted(waits)
+    if not w:
+        return {"keys": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+    return {"keys": len(w), "p50_ms": w[len(w) // 2] * 1000, "p99_ms": w[min(len(w) - 1, int(len(w) * 0.99))] * 1000,
+            "max_ms": w[-1] * 1000}
 
 
 # ---- in the child process ------------------------------------------------------------------------------------
@@ -51,23 +66,36 @@ class KeyProbe:
     def __init__(self) -> None:
         self.pings: list[float] = []
         self.waits: list[float] = []
+        self.pressed: list[float] = []  # when each key was pressed (time.monotonic)
+        #: CPU seconds the UI thread spent between each press and its handling: the loop's work the key waited
+        #: behind, without the time the process waited for a core (other processes' load)
+        self.cpu: list[float] = []
+        self.cpu_at_press = 0.0
+        self.clock = time.CLOCK_THREAD_CPUTIME_ID
+        self.t0 = time.monotonic()
         self.handled = threading.Event()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
     def hit(self) -> None:
         if self.pings:
-            self.waits.append(time.monotonic() - self.pings.pop())
+            pressed = self.pings.pop()
+            self.waits.append(time.monotonic() - pressed)
+            self.cpu.append(time.clock_gettime(self.clock) - self.cpu_at_press)
+            self.pressed.append(pressed)
             self.handled.set()
 
     def start(self, app) -> None:
         from textual import events
 
         driver = app._driver
+        self.t0 = time.monotonic()
+        self.clock = time.pthread_getcpuclockid(threading.get_ident())  # the UI thread's CPU clock
 
         def keyboard() -> None:
             while not self.stop.wait(KEY_PERIOD):
                 self.handled.clear()
+                self.cpu_at_press = time.clock_gettime(self.clock)
                 self.pings.append(time.monotonic())
                 driver.process_message(events.Key("f12", None))
                 while not self.handled.wait(0.05):
@@ -81,8 +109,9 @@ class KeyProbe:
         self.stop.set()
         if self.thread:
             self.thread.join()
-        w = sorted(self.waits)
-        return {"keys": len(w), "max_ms": w[-1] * 1000 if w else None, "p50_ms": w[len(w) // 2] * 1000 if w else None}
+        worst = sorted(zip(self.waits, self.pressed), reverse=True)[:5]
+        cpu = {f"cpu_{k}": v for k, v in percentiles(self.cpu).items() if k != "keys"}
+        return percentiles(self.waits) | cpu | {"worst": [(round(w * 1000), round(t - self.t0, 2)) for w, t in worst]}
 
 
 def bench_app_class():
@@ -192,62 +221,104 @@ async def start_child(workdir: Path) -> dict:
 
 
 # ---- in the parent ----------------------------------------------------------------------------------------------
-def run_child(tree: Path, args: list[str], home: Path) -> dict:
-    """This file's ``--child`` in a process whose ``wabiz_tui`` is ``tree``'s."""
+def harness() -> Path:
+    """A folder holding only a copy of this tree's ``bench`` package: the children of both trees run from it, so the
+    same measuring code meets either ``wabiz_tui`` (``PYTHONPATH``)."""
+    folder = Path(tempfile.mkdtemp(prefix="responsive-harness-"))
+    shutil.copytree(HERE / "bench", folder / "bench", ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def run_child(tree: Path, module: str, args: list[str], home: Path, where: Path) -> dict:
+    """``python -m bench.<module> --child OUT ARGS`` from ``where`` (the harness), ``wabiz_tui`` from ``tree``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         env = os.environ | {"PYTHONPATH": str(tree), "WABIZ_TUI_HOME": str(home)}
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(out), *args], env=env, cwd=tree,
+        load = os.getloadavg()[0]
+        subprocess.run([sys.executable, "-m", f"bench.{module}", "--child", str(out), *args], env=env, cwd=where,
                        check=True, stdout=subprocess.DEVNULL)
-        return json.loads(out.read_text())
+        result = json.loads(out.read_text())
+        result["load"] = (load, os.getloadavg()[0])
+        return result
 
 
-def run_streaming(tree: Path, lines: int, home: Path) -> dict:
-    """``streaming_bench``'s child of ``tree`` (its own copy of the benchmark, its own ``wabiz_tui``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "result.json"
-        env = os.environ | {"PYTHONPATH": str(tree), "WABIZ_TUI_HOME": str(home)}
-        subprocess.run([sys.executable, "-m", "bench.streaming_bench", "--child", str(out), "--lines", str(lines)],
-                       env=env, cwd=tree, check=True, stdout=subprocess.DEVNULL)
-        r = json.loads(out.read_text())
-        return {"max_ms": r["key_max_ms"], "p50_ms": r["key_p50_ms"], "keys": r["keys"], "seconds": r["elapsed"]}
+def run_streaming(tree: Path, lines: int, home: Path, where: Path) -> dict:
+    """``streaming_bench``'s child (the harness's copy) against ``tree``'s ``wabiz_tui``."""
+    r = run_child(tree, "streaming_bench", ["--lines", str(lines)], home, where)
+    return {"max_ms": r["key_max_ms"], "p50_ms": r["key_p50_ms"], "p99_ms": r.get("key_p99_ms"), "keys": r["keys"],
+            "seconds": r["elapsed"], "load": r["load"], "worst": r.get("key_worst"),
+            **{k[4:]: v for k, v in r.items() if k.startswith("key_cpu_")}}
+
+
+def _fmt(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms:.1f}" if ms < 10 else f"{ms:,.0f}"
 
 
 def side_by_side(name: str, target_ms: float, before: list[dict], after: list[dict], extra: str = "") -> list[str]:
-    worst_b = max(r["max_ms"] for r in before)
-    worst_a = max(r["max_ms"] for r in after)
-    med_b = sorted(r["p50_ms"] for r in before)[len(before) // 2]
-    med_a = sorted(r["p50_ms"] for r in after)[len(after) // 2]
-    verdict = "met" if worst_a < target_ms else "MISSED"
-    return [f"  {name}: key wait max {worst_b:,.0f} ms before -> {worst_a:,.0f} ms after ({worst_b / worst_a:.1f}x); "
-            f"median {med_b:.0f} -> {med_a:.0f} ms; target max < {target_ms:.0f} ms [{verdict}]{extra}",
-            "    rounds before: " + ", ".join(f"{r['max_ms']:.0f}" for r in before)
-            + " ms; after: " + ", ".join(f"{r['max_ms']:.0f}" for r in after) + " ms"]
+    """Per tree: the median of the rounds' medians, the worst p99 and the worst maximum; the load around the runs."""
+    def summary(rounds: list[dict]) -> tuple[float, float, float]:
+        med = sorted(r["p50_ms"] for r in rounds)[len(rounds) // 2]
+        return med, max((r.get("p99_ms") or r["max_ms"]) for r in rounds), max(r["max_ms"] for r in rounds)
+
+    def cpu(rounds: list[dict]) -> tuple[float, float, float] | None:
+        if any(r.get("cpu_max_ms") is None for r in rounds):
+            return None
+        return summary([{k[4:]: v for k, v in r.items() if k.startswith("cpu_")} for r in rounds])
+
+    (mb, pb, xb), (ma, pa, xa) = summary(before), summary(after)
+    cb, ca = cpu(before), cpu(after)
+    loads = [x for r in before + after for x in r.get("load", ())]
+    verdict = "met" if xa < target_ms else "MISSED"
+    return [f"  {name} (target max < {target_ms:.0f} ms) [{verdict}]{extra}",
+            f"    key wait, before: median {_fmt(mb)} / p99 {_fmt(pb)} / max {_fmt(xb)} ms;  after: median {_fmt(ma)} / "
+            f"p99 {_fmt(pa)} / max {_fmt(xa)} ms;  max {xb / xa:.1f}x, p99 {pb / pa:.1f}x",
+            *([f"    UI-thread CPU behind a key (load-independent), before: median {_fmt(cb[0])} / p99 {_fmt(cb[1])} / "
+               f"max {_fmt(cb[2])} ms;  after: median {_fmt(ca[0])} / p99 {_fmt(ca[1])} / max {_fmt(ca[2])} ms"]
+              if cb and ca else []),
+            "    rounds (max ms) before: " + ", ".join(_fmt(r["max_ms"]) for r in before)
+            + "; after: " + ", ".join(_fmt(r["max_ms"]) for r in after)
+            + (f"; load average {min(loads):.1f}-{max(loads):.1f}" if loads else "")]
 
 
-def main(rounds: int = 2, lines: int = 100_000) -> list[str]:
+def main(rounds: int = 2, lines: int = 100_000, before: str = BEFORE_COMMIT,
+         only: tuple[str, ...] = ("stream", "start", "preflight")) -> list[str]:
     from .common import start_sim
 
-    old = before_tree()
+    old = before_tree(before)
     trees = (("before", old), ("after", HERE))
-    out = [f"responsiveness, before ({BEFORE_COMMIT}, {old}) and after ({HERE}), {rounds} alternating round(s) each:"]
-    with tempfile.TemporaryDirectory() as home:
-        results: dict[tuple[str, str], list[dict]] = {}
-        for _ in range(rounds):
-            for label, tree in trees:
-                results.setdefault(("stream", label), []).append(run_streaming(tree, lines, Path(home)))
-                results.setdefault(("start", label), []).append(run_child(tree, ["start"], Path(home)))
-        with start_sim("--hosts", str(BIG), "--no-install") as sim:
+    where = harness()
+    out = [f"responsiveness, before ({before}, {old}) and after ({HERE}), {rounds} alternating round(s) each; "
+           f"nproc {os.cpu_count()}, load average at the start {os.getloadavg()[0]:.2f}:"]
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            results: dict[tuple[str, str], list[dict]] = {}
             for _ in range(rounds):
                 for label, tree in trees:
-                    results.setdefault(("preflight", label), []).append(
-                        run_child(tree, ["preflight", sim.profile], Path(home)))
-    out += side_by_side(f"5 hosts x {lines:,} lines streaming", 50, results[("stream", "before")], results[("stream", "after")])
-    pb, pa = results[("preflight", "before")], results[("preflight", "after")]
-    out += side_by_side(f"preflight of {BIG} hosts", 100, pb, pa,
-                        f"; preflight {max(r['seconds'] for r in pb):.1f} s -> {max(r['seconds'] for r in pa):.1f} s, "
-                        f"false clock warnings {max(r['clock_warnings'] for r in pb)} -> {max(r['clock_warnings'] for r in pa)}")
-    out += side_by_side(f"{BIG} hosts starting at once", 100, results[("start", "before")], results[("start", "after")])
+                    if "stream" in only:
+                        results.setdefault(("stream", label), []).append(run_streaming(tree, lines, Path(home), where))
+                    if "start" in only:
+                        results.setdefault(("start", label), []).append(
+                            run_child(tree, "responsive_bench", ["start"], Path(home), where))
+            if "preflight" in only:
+                with start_sim("--hosts", str(BIG), "--no-install") as sim:
+                    for _ in range(rounds):
+                        for label, tree in trees:
+                            results.setdefault(("preflight", label), []).append(
+                                run_child(tree, "responsive_bench", ["preflight", sim.profile], Path(home), where))
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+    if "stream" in only:
+        out += side_by_side(f"5 hosts x {lines:,} lines streaming", 50, results[("stream", "before")],
+                            results[("stream", "after")])
+    if "preflight" in only:
+        pb, pa = results[("preflight", "before")], results[("preflight", "after")]
+        out += side_by_side(f"preflight of {BIG} hosts", 100, pb, pa,
+                            f"; preflight {max(r['seconds'] for r in pb):.1f} s -> {max(r['seconds'] for r in pa):.1f} s, "
+                            f"false clock warnings {max(r['clock_warnings'] for r in pb)} -> "
+                            f"{max(r['clock_warnings'] for r in pa)}")
+    if "start" in only:
+        out += side_by_side(f"{BIG} hosts starting at once", 100, results[("start", "before")], results[("start", "after")])
+    out.append(f"  load average at the end {os.getloadavg()[0]:.2f}")
     return out
 
 
@@ -257,6 +328,8 @@ if __name__ == "__main__":
     ap.add_argument("what", nargs="*", help="(internal) preflight PROFILE | start")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--lines", type=int, default=100_000)
+    ap.add_argument("--before", default=BEFORE_COMMIT, help="the commit to compare with (default %(default)s)")
+    ap.add_argument("--only", default="stream,start,preflight", help="scenarios, comma-separated")
     a = ap.parse_args()
     if a.child:
         with tempfile.TemporaryDirectory() as tmp:
@@ -266,5 +339,5 @@ if __name__ == "__main__":
                 result = asyncio.run(start_child(Path(tmp)))
         a.child.write_text(json.dumps(result))
     else:
-        for line in main(a.rounds, a.lines):
+        for line in main(a.rounds, a.lines, a.before, tuple(a.only.split(","))):
             print(line, flush=True)

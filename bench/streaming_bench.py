@@ -107,6 +107,10 @@ async def child(n_lines: int, workdir: Path) -> dict:
     # ---- the TUI
     pings: list[float] = []
     waits: list[float] = []
+    when: list[float] = []  # when each key was pressed (time.monotonic)
+    cpu: list[float] = []  # CPU seconds of the UI thread between each press and its handling (load-independent)
+    cpu_at_press = [0.0]
+    clock = [time.pthread_getcpuclockid(threading.get_ident())]
     handled = threading.Event()
 
     class BenchApp(WabizApp):
@@ -115,7 +119,10 @@ async def child(n_lines: int, workdir: Path) -> dict:
 
         def action_bench_ping(self) -> None:
             if pings:
-                waits.append(time.monotonic() - pings.pop())
+                cpu.append(time.clock_gettime(clock[0]) - cpu_at_press[0])
+                now = time.monotonic()
+                waits.append(now - pings[-1])
+                when.append(pings.pop())
                 handled.set()
 
     log_dir = workdir / "run-logs"
@@ -169,6 +176,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
             """Like the terminal driver's input thread: one key at a time, the next 50 ms after it was handled."""
             while not stop.wait(KEY_PERIOD):
                 handled.clear()
+                cpu_at_press[0] = time.clock_gettime(clock[0])
                 pings.append(time.monotonic())
                 driver.process_message(events.Key("f12", None))
                 while not handled.wait(0.05):
@@ -180,11 +188,15 @@ async def child(n_lines: int, workdir: Path) -> dict:
         await asyncio.sleep(1.0)
         idle_waits = list(waits)
         waits.clear()
+        when.clear()
+        cpu.clear()
         t_start = time.perf_counter()
+        m_start = time.monotonic()
         app.start_step(number, call=produce)
         deadline = time.monotonic() + 300
-        def all_shown() -> bool:
-            return produced["done"] and not any(p._pending for p in panes)
+        def all_shown() -> bool:  # the panes' queues (an older tree kept them in the pane, a newer one in the grid)
+            return produced["done"] and not any(getattr(p, "_pending", None) for p in panes) and not any(
+                getattr(g, "pending", None) for g in {p.parent for p in panes})
 
         while not all_shown() and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
@@ -204,7 +216,12 @@ async def child(n_lines: int, workdir: Path) -> dict:
     return {"lines": total, "drawn": written["n"], "elapsed": elapsed, "tui_lps": total / elapsed,
             "engine_lps": engine_lps, "key_max_ms": max(waits) * 1000 if waits else None,
             "key_p50_ms": sorted(waits)[len(waits) // 2] * 1000 if waits else None, "keys": len(waits),
+            "key_p99_ms": sorted(waits)[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000 if waits else None,
             "key_idle_max_ms": max(idle_waits) * 1000 if idle_waits else None,
+            "key_cpu_p50_ms": sorted(cpu)[len(cpu) // 2] * 1000 if cpu else None,
+            "key_cpu_p99_ms": sorted(cpu)[min(len(cpu) - 1, int(len(cpu) * 0.99))] * 1000 if cpu else None,
+            "key_cpu_max_ms": max(cpu) * 1000 if cpu else None,
+            "key_worst": sorted(((round(w * 1000), round(t - m_start, 2)) for w, t in zip(waits, when)), reverse=True)[:5],
             "history_max": max(history), "history_bound": MAX_HISTORY, "shown_max": max(shown), "shown_bound": MAX_LINES,
             "disk_lines_min": min(on_disk.values()) if on_disk else 0, "disk_files": len(on_disk)}
 

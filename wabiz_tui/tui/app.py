@@ -3,6 +3,7 @@ and the operations (upgrade, logs, uninstall)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -42,6 +43,9 @@ from .wizard import WizardState
 SMS_TOAST_SECONDS = 6
 #: The HA install's registration step, whose screen shows the demo's SMS code.
 REGISTER_STEP = 8
+#: Seconds of engine events shown per turn of the event loop; the rest wait for the next turn, after the keys and
+#: repaints that queued meanwhile (issue 17: 5 hosts x 100,000 lines delivered in one go held a key 400 ms).
+DELIVER_BUDGET = 0.008
 #: The last step of the install and of the Multiconnect change: a report is written when it succeeds.
 REPORT_AT = frozenset({("install", 9), ("multiconnect", 4)})
 
@@ -150,7 +154,7 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self.runner = Runner(self)
         self.inbox = EventInbox(lambda: self.post_message(EngineEvents()),
                                 lambda exc: self.log.error(f"event display failed: {exc!r}"))
-        self._emit = self.inbox.emitter(self.show_wizard_event)
+        self._emit = self.inbox.emitter(self.show_wizard_event, self.show_wizard_lines)
         if workflow_factory is None:
             workflow_factory = default_workflow_factory(self.profile_path, demo_speed=self.demo_speed,
                                                         passphrase=self.ask_passphrase)
@@ -322,9 +326,11 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         ("" when dismissed with Escape). The answer goes to the SSH layer only: never shown, never kept."""
         return await ask_passphrase(self, key_file)
 
-    def emitter(self, show: Callable[[Event], None]) -> Callable[[Event], None]:
-        """An ``emit`` for an engine whose events ``show`` displays (in order with every engine's, errors logged)."""
-        return self.inbox.emitter(show)
+    def emitter(self, show: Callable[[Event], None],
+                lines: Callable[[list[Event]], None] | None = None) -> Callable[[Event], None]:
+        """An ``emit`` for an engine whose events ``show`` displays (in order with every engine's, errors logged);
+        ``lines`` shows a run of its consecutive output lines at once."""
+        return self.inbox.emitter(show, lines)
 
     def ensure_workflow(self) -> Any:
         """The engine, built on first use with the current profile."""
@@ -379,11 +385,25 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
 
     # ---- engine events and the demo's SMS (Textual messages) ------------------------------------
     def on_engine_events(self, _message: EngineEvents) -> None:
-        self.inbox.deliver()
+        # a slice of the backlog per turn; the rest after what waits on the event loop (keys, repaints)
+        if self.inbox.deliver(DELIVER_BUDGET):
+            asyncio.get_running_loop().call_soon(self.post_message, EngineEvents())
 
     def deliver_events(self) -> None:
         """Show the engine events that wait in the inbox now (a run shows its last events before its outcome)."""
         self.inbox.deliver()
+
+    def show_wizard_lines(self, events: list[Event]) -> None:
+        """Show consecutive output lines of the install or Multiconnect engine on the screen of their step."""
+        number = self.wizard.target(events[0], self.active_step)
+        screen = self._screens.get(number) if number is not None else None
+        if screen is not None and screen.is_mounted:
+            show = getattr(screen, "show_output_lines", None)
+            if show is not None:
+                show(events)
+            else:
+                for event in events:
+                    screen.handle_event(event)
 
     def show_wizard_event(self, event: Event) -> None:
         """Show an event of the install or Multiconnect engine on the screen of its step."""

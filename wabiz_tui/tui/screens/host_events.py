@@ -82,6 +82,23 @@ class HostEventsMixin:
             return False
         return True
 
+    def show_output_lines(self, events: list[HostOutput]) -> None:
+        """Show a run of output lines (in emission order): one batch per pane, masked as one block when no secret
+        is in it; lines of a host without a pane go to the message log, in order."""
+        mask = self.wapp.mask  # type: ignore[attr-defined]
+        batches: dict[HostLogPane, list[str]] = {}
+        for event in events:
+            pane = self.pane_for(event.host)
+            if pane is None:
+                self.add_message(f"[{event.host}] {event.line}")
+            else:
+                batches.setdefault(pane, []).append(event.line)
+        for pane, lines in batches.items():
+            block = "\n".join(lines)
+            if mask(block) != block:  # a secret somewhere: mask line by line, so no line is merged or split
+                lines = [mask(line) for line in lines]
+            pane.write_many(lines)
+
     def host_finished(self, event: HostFinished, pane: HostLogPane | None) -> None:
         """Hook: ``event.host`` finished its part (its pane status is already set)."""
 

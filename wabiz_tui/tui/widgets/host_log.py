@@ -62,6 +62,30 @@ class FollowingLog(Log):
                 widest = width
         self._update_maximum_width(updates, widest)
 
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Log:
+        """Textual's ``Log.write_lines`` for lines that hold no line break (a pane's lines come split): what the
+        widget will keep (``max_lines``) is appended and measured once, without splitting each line again."""
+        lines = lines if isinstance(lines, list) else list(lines)
+        if any("\n" in line for line in lines):
+            return super().write_lines(lines, scroll_end)
+        if self.max_lines is not None and len(lines) > self.max_lines:
+            lines = lines[-self.max_lines:]
+        follow = self.auto_scroll if scroll_end is None else scroll_end
+        at_end = self.is_vertical_scroll_end
+        start = len(self._lines)
+        self._lines.extend(lines)
+        if self.max_lines is not None and len(self._lines) > self.max_lines:
+            pruned = len(self._lines) - self.max_lines
+            self._prune_max_lines()
+            start = max(0, start - pruned)
+        self._update_size(self._updates, lines)
+        self.refresh_lines(start, len(lines))
+        if follow and not self.is_vertical_scrollbar_grabbed and at_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.refresh()
+        return self
+
     def on_resize(self) -> None:
         if self.auto_scroll:
             self.scroll_end(animate=False, immediate=True)
@@ -114,6 +138,7 @@ class HostLogPane(Vertical):
         self._bar_mode = ""
         #: lines written since the last reset (a reload shows this run's lines, as the widget did)
         self._run_lines = 0
+        self._log: Log | None = None
 
     def compose(self) -> ComposeResult:
         yield FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
@@ -126,7 +151,9 @@ class HostLogPane(Vertical):
     @property
     def log_widget(self) -> Log:
         """The ``Log`` inside the pane."""
-        return self.query_one(Log)
+        if self._log is None or self._log.parent is not self:
+            self._log = self.query_one(Log)
+        return self._log
 
     def write(self, line: str) -> None:
         """Queue one line (shown at the next flush)."""
@@ -139,9 +166,25 @@ class HostLogPane(Vertical):
                 self.last_output = line
 
     def write_many(self, lines: Iterable[str]) -> None:
-        """Queue several lines."""
-        for line in lines:
-            self.write(line)
+        """Queue several lines, in order (one call for a batch of a host's output)."""
+        lines = list(lines)
+        if not lines:
+            return
+        self._pending.extend(lines)
+        self.history.extend(lines)
+        self._run_lines += len(lines)
+        last = output = None
+        for line in reversed(lines):
+            if line.strip() and not line.startswith("── "):
+                if last is None:
+                    last = line
+                if not line.startswith(_NOT_OUTPUT):
+                    output = line
+                    break
+        if last is not None:
+            self.last_line = last
+        if output is not None:
+            self.last_output = output
 
     def flush(self) -> None:
         """Write every queued line to the widget in one batch."""
@@ -229,7 +272,10 @@ class HostLogPane(Vertical):
     def reset(self) -> None:
         """Forget the shown lines (a new run of the step starts)."""
         self._pending.clear()
-        self.log_widget.clear()
+        if not self.display:  # emptied when shown (reload): clearing 50 hidden Logs re-laid out the screen
+            self._stale = True
+        elif self.log_widget.line_count:
+            self.log_widget.clear()
         self.last_line = self.last_output = ""
         self._run_lines = 0
         self.started = self.ended = None

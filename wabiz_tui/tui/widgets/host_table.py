@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from .cell_cache import CellCachedTable
+
 if TYPE_CHECKING:
     from .host_log import HostLogPane
 
@@ -84,7 +86,7 @@ def failure_lines(results: Mapping[str, Any], last_output: Callable[[str], str],
     return lines
 
 
-class HostTable(DataTable):
+class HostTable(CellCachedTable):
     """One row per pane of the grid; the highlighted row's pane is the one shown (:meth:`attach` gives the panes)."""
 
     BINDINGS: ClassVar[list[Binding]] = [

@@ -11,10 +11,14 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ...domain.preflight import FAILURE, OK, WARNING
+from .cell_cache import CellCachedTable
+
 _CELL = {OK: ("✔ ok", "green"), WARNING: ("⚠ warn", "bold yellow"), FAILURE: ("✗ FAIL", "bold red")}
 #: Table cells: a sign for ok and warning (the colour says the rest); a failure is spelled out.
 _GRID_CELL = {OK: ("✔", "green"), WARNING: ("⚠", "bold yellow"), FAILURE: ("✗ FAIL", "bold red")}
 _RANK = {FAILURE: 0, WARNING: 1, OK: 2}
+#: The key of the table's first column (a check is never named so).
+_HOST_COLUMN = "\0host"
 #: Seconds between two rebuilds of the table while results arrive.
 REDRAW_EVERY = 0.25
 
@@ -47,12 +51,16 @@ class PreflightTable(Vertical):
         self.checks: dict[tuple[str, str], tuple[str, str]] = {}
         self._dirty = False
         self._order: list[str] = []
+        #: what the table shows: (hosts, check names) of its rows and columns, and each cell's (label, style)
+        self._drawn: tuple[list[str], list[str]] | None = None
+        self._shown: dict[tuple[str, str], tuple[str, str]] = {}
+        self._texts: dict[str, tuple[str, list]] = {}
         self.border_title = "Preflight"
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="preflight-verdict")
         yield Static("", id="preflight-cluster")
-        table = DataTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell", header_height=2)
+        table = CellCachedTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell", header_height=2)
         yield table
         yield Static("", id="preflight-reasons")
 
@@ -69,6 +77,7 @@ class PreflightTable(Vertical):
         """Forget the results of an earlier run; ``hosts`` gives the order of the rows (the profile's)."""
         self.checks.clear()
         self._order = list(hosts)
+        self._drawn = None
         self.remove_class("-folded")
         self.redraw()
 
@@ -117,27 +126,52 @@ class PreflightTable(Vertical):
 
     # ---- drawing ----------------------------------------------------------------------------
     def redraw(self) -> None:
-        """Rebuild the advice line, the table and the reasons from :attr:`checks`."""
+        """Bring the advice line, the table and the reasons up to :attr:`checks`: only the cells that changed
+        while the hosts and checks are the same (a rebuild redraws and re-lays out the whole screen)."""
         self._dirty = False
         if not self.is_mounted:
             return
         self.display = bool(self.checks)
-        self.query_one("#preflight-cluster", Static).update(self._cluster_text())
+        self._set_text("#preflight-cluster", self._cluster_text())
         table = self.query_one(DataTable)
+        # every planned host has its row from the first result on (its cells "·" until it answers): the rows then
+        # stay while results arrive, and only the cells that changed are drawn again
+        names, hosts = self.names, self._order + [h for h in self.hosts if h not in self._order]
+        if (hosts, names) != self._drawn:
+            self._rebuild(table, hosts, names)
+        else:
+            for host in hosts:
+                for name in names:
+                    cell = self._cell(host, name)
+                    if self._shown.get((host, name)) != cell:
+                        wider = len(cell[0]) > len(self._shown.get((host, name), ("",))[0])
+                        self._shown[(host, name)] = cell
+                        table.update_cell(host, name, Text(*cell), update_width=wider)  # a failure is spelled out
+        self._set_text("#preflight-reasons", self._reasons_text())
+
+    def _cell(self, host: str, name: str) -> tuple[str, str]:
+        level, _ = self.checks.get((host, name), ("", ""))
+        return _GRID_CELL.get(level, ("·", "dim"))
+
+    def _rebuild(self, table: DataTable, hosts: list[str], names: list[str]) -> None:
         cursor = table.cursor_coordinate
         table.clear(columns=True)
-        names = self.names
-        table.add_columns("host", *(column_label(n) for n in names))
-        for host in self.hosts:
-            cells: list[Text | str] = [Text(host, style="bold")]
-            for name in names:
-                level, _ = self.checks.get((host, name), ("", ""))
-                label, style = _GRID_CELL.get(level, ("·", "dim"))
-                cells.append(Text(label, style=style))
-            table.add_row(*cells, key=host)
+        table.add_column("host", key=_HOST_COLUMN)
+        for name in names:
+            table.add_column(column_label(name), key=name)
+        self._shown = {(h, n): self._cell(h, n) for h in hosts for n in names}
+        for host in hosts:
+            table.add_row(Text(host, style="bold"), *(Text(*self._shown[(host, n)]) for n in names), key=host)
+        self._drawn = (hosts, names)
         if table.row_count and cursor.row:
             table.move_cursor(row=min(cursor.row, table.row_count - 1), column=cursor.column, animate=False)
-        self.query_one("#preflight-reasons", Static).update(self._reasons_text())
+
+    def _set_text(self, selector: str, text: Text) -> None:
+        """Update a Static only when its text changed (each update lays the screen out again)."""
+        shown = (text.plain, list(text.spans))
+        if self._texts.get(selector) != shown:
+            self._texts[selector] = shown
+            self.query_one(selector, Static).update(text)
 
     def _cluster_text(self) -> Text:
         text = Text()

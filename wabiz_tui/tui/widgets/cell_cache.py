@@ -1,0 +1,88 @@
+"""A ``DataTable`` that re-renders only the cells whose value changed (issue 17: 50-host tables stalled the UI).
+
+Textual's ``DataTable`` keys its rendered-cell cache on a counter that every ``update_cell``, ``add_row`` or resize
+bumps, so changing one cell (a host's elapsed time, one preflight result) renders every visible cell again on the next
+frame: rich's ``Padding``/``Styled`` pipeline per cell, about 0.4 ms each here, 40 rows x 10 columns in the preflight
+grid. Profiled in ``bench/responsive_bench.py``'s preflight of 50 hosts: ``DataTable.render_lines`` was 0.76 s of the
+2.0 s the screen's repaints took (cProfile of ``Screen._on_timer_update``, 39 frames, quiet machine).
+
+:class:`CellCachedTable` keeps a second cache keyed on what decides a cell's look: the cell's value (the object
+itself, compared by identity: a new value is a new object), its row and column, width, height, base style, cursor
+and hover state and the widget's pseudo-classes. Anything else (a theme or style change, ``clear``) empties it, as it
+empties Textual's own caches. The cells are still drawn by ``DataTable._render_cell``: this class only decides when a
+drawing can be reused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable
+
+#: Rendered cells kept (the visible cells of a 50-row table with 10 columns, each in a few states).
+CACHE_SIZE = 4000
+#: Rendered row lines kept.
+ROW_CACHE_SIZE = 1000
+
+
+class CellCachedTable(DataTable):
+    """``DataTable`` whose unchanged cells are not rendered again after another cell changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # before DataTable's init, which clears the caches
+        self._value_cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        self._row_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        super().__init__(*args, **kwargs)
+
+    def _render_line_in_row(self, row_key: Any, line_no: int, base_style: Any, cursor_location: Any,
+                            hover_location: Any) -> Any:
+        # a row line is its cells side by side with the row's styles: reused while the row's values (by identity),
+        # the columns' widths, the cursor, the hover and the styles are the same
+        row = self.rows.get(row_key)
+        if row is None:  # the header
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        values = (row.label, *self._data.get(row_key, {}).values())
+        key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type, self.show_cursor,
+               self._show_hover_cursor, self._pseudo_class_state, self._row_locations.get(row_key), row.height,
+               self.fixed_rows, self.fixed_columns, self.show_row_labels, self._labelled_row_exists,
+               tuple((c.key, c.get_render_width(self)) for c in self.ordered_columns))
+        hit = self._row_cache.get(key)
+        if hit is not None and len(hit[0]) == len(values) and all(a is b for a, b in zip(hit[0], values)):
+            return hit[1]
+        lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        if len(self._row_cache) >= ROW_CACHE_SIZE:
+            self._row_cache.clear()
+        self._row_cache[key] = (values, lines)
+        return lines
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Any, width: int,
+                     cursor: bool = False, hover: bool = False) -> Any:
+        if row_index < 0 or column_index < 0:  # header and row-label cells: Textual's own cache
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        row = self.rows.get(row_key)
+        value = self._data.get(row_key, {}).get(column_key)
+        if row is None or row.height == 0:  # an auto-height row not measured yet
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (row_key, column_key, row_index, column_index, base_style, width, row.height, cursor, hover,
+               self._show_hover_cursor, self._pseudo_class_state, self.show_cursor, self.fixed_rows, self.fixed_columns,
+               self.cell_padding)
+        hit = self._value_cache.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if len(self._value_cache) >= CACHE_SIZE:
+            self._value_cache.clear()
+        self._value_cache[key] = (value, lines)
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._value_cache.clear()
+        self._row_cache.clear()
+
+    def notify_style_update(self) -> None:
+        self._value_cache.clear()
+        self._row_cache.clear()
+        super().notify_style_update()
