@@ -1,8 +1,9 @@
-"""``wabiz-tui init``: create a cluster profile with plain terminal prompts (questionary), before any
-full-screen app. Every answer is checked by the same validation as the TUI forms and re-asked with
-the field's name and the fix; the hosts' roles are checked as soon as the hosts are entered. Ctrl-C at
-any point leaves nothing written; declining to fix the values at the end keeps the answers as a draft
-(state directory, mode 600) that the next ``init`` offers to continue from.
+"""The prompts of ``wabiz-tui init`` (the command itself: ``cli/init.py``): create a cluster profile with plain
+terminal prompts (questionary), before any full-screen app. A face of its own, so it lives in the ``tui`` layer
+(design.md §3: only faces import questionary). Every answer is checked by the same validation as the TUI forms
+and re-asked with the field's name and the fix; the hosts' roles are checked as soon as the hosts are entered.
+Ctrl-C at any point leaves nothing written; declining to fix the values, to replace an existing profile or to
+save keeps the answers as a draft (state directory, mode 600) that the next ``init`` offers to continue from.
 """
 
 from __future__ import annotations
@@ -30,24 +31,6 @@ class _Questionary:
 
 
 questionary = _Questionary()
-
-
-def register(sub) -> None:
-    """Declare ``init``."""
-    sub.add_parser("init", help="create a profile with plain terminal prompts (validated, re-asked on bad values)"
-                   ).set_defaults(run=run)
-
-
-def run(args) -> int:
-    """The ``init`` command: needs a terminal (else says how to create a profile without one)."""
-    import sys
-
-    from .output import fail
-
-    if not sys.stdin.isatty():
-        return fail("init asks questions on a terminal; to create a profile without one, write the YAML and use: "
-                    "wabiz-tui profile import FILE")
-    return run_init()
 
 
 def _validator(check: Callable[[str], list[FieldError]]) -> Callable[[str], bool | str]:
@@ -261,17 +244,25 @@ def load_draft() -> ClusterProfile | None:
         return None
 
 
+def _kept(profile: ClusterProfile, then: str) -> int:
+    """Keep every answer as the draft and say where and how to continue; 1 (not saved)."""
+    kept = save_draft(profile)
+    print(f"Not saved as a profile. Your answers are kept in {kept} (mode 600): run wabiz-tui init again, answer "
+          f"yes to continue from them, {then}.")
+    return 1
+
+
 def run_init() -> int:
     """The ``init`` command: ask, re-ask what is invalid, show a summary, save. 0 saved, 1 not saved, 130 Ctrl-C.
 
-    Declining to fix the values keeps every answer as the draft (:func:`draft_path`); the next ``init``
-    offers to continue from it, asking only the sections at fault.
+    Declining to fix the values, to replace an existing profile or to save keeps every answer as the draft
+    (:func:`draft_path`), and says where and how to continue; the next ``init`` offers to continue from it,
+    asking only the sections at fault (a valid draft goes straight to the summary).
     """
     import yaml
 
     from ..config.paths import app_paths
-    from ..config.profile import profile_path, save_profile
-    from .profiles import masked
+    from ..config.profile import masked_profile_dict as masked, profile_path, save_profile
 
     try:
         draft = load_draft()
@@ -291,19 +282,14 @@ def run_init() -> int:
             redo = [name for name in SECTIONS if name in {section_of(e.field) for e in errors}]
             if not questionary.confirm(f"Ask the {', '.join(redo)} section{'s' if len(redo) > 1 else ''} again?",
                                        default=True).unsafe_ask():
-                kept = save_draft(profile)
-                print(f"Not saved as a profile. Your answers are kept in {kept} (mode 600): run wabiz-tui init again "
-                      "to continue from them.")
-                return 1
+                return _kept(profile, "to fix the values")
             profile = ask_profile(profile, redo)
         print(yaml.safe_dump(masked(profile), sort_keys=False))
         target = profile_path(app_paths().ensure().profiles, profile.name)
         if target.exists() and not questionary.confirm(f"{target} exists. Replace it?", default=False).unsafe_ask():
-            print("Not saved.")
-            return 1
+            return _kept(profile, f"and choose another cluster name (or replace {target})")
         if not questionary.confirm(f"Save to {target}?", default=True).unsafe_ask():
-            print("Not saved.")
-            return 1
+            return _kept(profile, "to save them")
     except KeyboardInterrupt:
         print("\nCancelled: nothing was written.")
         return 130
