@@ -1,7 +1,7 @@
 """``wabiz-tui health PROFILE``: the monitor's verdict once (or ``--watch``), for cron and monitoring agents.
 
 Exit codes follow the monitoring-plugin convention: 0 healthy, 1 degraded (served, but fewer failures
-tolerated than planned, or transitional past the grace period), 2 failing (a shard unserved, no or
+tolerated than planned, transitional past the grace period, or an upgrade stopped midway), 2 failing (a shard unserved, no or
 two primary masters, API down), 3 the check itself could not run (bad profile). A cluster wabiz-tui
 uninstalled is not polled and answers 0 ("not installed (uninstalled at HH:MM)"): nothing runs to fail.
 While a planned operation runs (another wabiz-tui command holds the cluster's lock) the words say so and
