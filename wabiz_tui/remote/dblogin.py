@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncssh
@@ -34,7 +35,7 @@ PG_ROLE = "SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_us
 QUERY_SAMPLES = 5
 
 
-async def _fastest(query) -> float | None:
+async def _fastest(query: Callable[[], Awaitable[object]]) -> float | None:
     """Seconds of the fastest of :data:`QUERY_SAMPLES` awaits of ``query()``; None when the server refuses it
     (a timing must never cost the facts already read)."""
     best = float("inf")
