@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import questionary
 
-from wabiz_tui.cli import init as init_wizard
+from wabiz_tui.tui import init_prompts as init_wizard
 from wabiz_tui.config.paths import app_paths
 from wabiz_tui.config.profile import load_profile
 
@@ -181,3 +181,29 @@ def test_no_to_ask_again_keeps_the_answers_for_the_next_init(monkeypatch, capsys
     assert profile.db.hostname == "db.internal" and len(profile.hosts) == 5 and profile.registration.cert == "QUJD"
     assert profile.db.password == "Str0ng-pass" and not draft.exists()
     assert not script.answers
+
+
+def test_no_to_save_keeps_the_answers_and_says_how_to_resume(monkeypatch, capsys):
+    """Before (trial): "Save to …? No" printed "Not saved." and threw every answer away."""
+    seq = answers()[:-1] + [False]  # every answer valid, then "Save to …?" -> No
+    Script(seq).install(monkeypatch)
+    assert init_wizard.run_init() == 1
+    out = capsys.readouterr().out
+    draft = init_wizard.draft_path()
+    assert f"Your answers are kept in {draft} (mode 600)" in out and "run wabiz-tui init again" in out
+    assert oct(draft.stat().st_mode & 0o777) == "0o600" and not (app_paths().profiles / "prod.yaml").exists()
+    assert "Str0ng-pass" not in out  # the summary is masked
+    # resumed: a valid draft goes straight to the summary and the save question
+    script = Script([True, True])
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    assert script.asked[0].startswith("Continue from the answers kept in") and script.asked[1].startswith("Save to ")
+    assert load_profile(app_paths().profiles / "prod.yaml").db.password == "Str0ng-pass" and not draft.exists()
+
+
+def test_no_to_replace_keeps_the_answers_too(monkeypatch, capsys):
+    Script(answers()).install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    Script(answers()[:-1] + [False]).install(monkeypatch)  # "… exists. Replace it?" -> No
+    assert init_wizard.run_init() == 1
+    assert "choose another cluster name" in capsys.readouterr().out and init_wizard.draft_path().is_file()

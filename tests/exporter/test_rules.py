@@ -28,7 +28,7 @@ def test_print_rules_passes_promtool_check(tmp_path):
     path = tmp_path / "rules.yml"
     path.write_text(printed)
     res = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0 and "SUCCESS: 10 rules found" in res.stdout, res.stdout + res.stderr
+    assert res.returncode == 0 and "SUCCESS: 11 rules found" in res.stdout, res.stdout + res.stderr
 
 
 def test_promtool_unit_tests_of_the_rules():
@@ -46,7 +46,7 @@ def test_every_rule_has_a_summary_and_a_next_action_and_covers_issue_18():
     assert {r["alert"] for r in rules} == {
         "WabizShardUnserved", "WabizFailoverTooLong", "WabizNoStandbyCoreapp", "WabizNoPrimaryMaster",
         "WabizTwoPrimaryMasters", "WabizNodeMissing", "WabizWebappUnreachable", "WabizCredentialsRejected",
-        "WabizAnswerStale", "WabizFailoverImpossible"}
+        "WabizAnswerStale", "WabizFailoverImpossible", "WabizUpgradeIncomplete"}
 
 
 async def test_every_metric_a_rule_reads_is_served():
@@ -79,7 +79,7 @@ def test_the_readme_scrape_config_passes_promtool(tmp_path):
     path = tmp_path / "prometheus.yml"
     path.write_text(config.replace("/etc/prometheus/rules/wabiz-tui.yml", str(tmp_path / "rules.yml")))
     res = subprocess.run([promtool, "check", "config", str(path)], capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0 and "10 rules found" in res.stdout, res.stdout + res.stderr
+    assert res.returncode == 0 and "11 rules found" in res.stdout, res.stdout + res.stderr
 
 
 def test_the_readme_systemd_unit_passes_systemd_analyze(tmp_path):

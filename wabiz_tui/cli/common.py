@@ -107,3 +107,9 @@ def writes_locally(parser: argparse.ArgumentParser, paths=lambda args: ()) -> No
     """Mark the command as writing to the state directory (logs, journals, locks, run state): ``main`` checks it,
     and the extra ``paths(args)``, before anything remote starts."""
     parser.set_defaults(local_paths=paths)
+
+
+def on_interrupt(parser: argparse.ArgumentParser, words: str) -> None:
+    """What ``main`` says when the command is interrupted (Ctrl-C, SIGTERM; exit 130), for a command the generic
+    words ("procedures with a journal resume") do not fit."""
+    parser.set_defaults(interrupted_words=words)

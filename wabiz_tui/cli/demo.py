@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from ..domain.exitcodes import Exit
+from .common import on_interrupt
 from .output import HeadlessPrinter, fail
 
 #: Largest --speed factor (every simulated delay multiplied by it): 100 makes a 3 s start take 5 minutes.
@@ -28,6 +29,7 @@ def register(sub) -> None:
     demo.add_argument("--multiconnect", action="store_true",
                       help="headless: after the HA steps, the 4 Multiconnect steps (2 shards, a third Coreapp) and a failover drill")
     demo.add_argument("-v", "--verbose", action="store_true", help="headless: print every output line of every host")
+    on_interrupt(demo, "demo interrupted: the simulated cluster is stopped")
     demo.set_defaults(run=run)
 
 
@@ -96,6 +98,7 @@ async def _headless(args: argparse.Namespace) -> int:
     from ..demo import start_demo
     from ..workflows.ha_install import HaInstall
     from ..workflows.settings import default_settings
+    from .runreport import run_recorded
 
     workdir, tmp = _workdir(args)
     session = await start_demo(workdir, speed=args.speed)
@@ -110,7 +113,8 @@ async def _headless(args: argparse.Namespace) -> int:
         return session.cluster.sms_outbox[-1][1]
 
     try:
-        ok = await workflow.run_all(sms_code)
+        ok = await run_recorded(workflow, workflow.run_all(sms_code),
+                                "the simulated cluster is stopped and its files removed: start again with wabiz-tui demo --headless")
         verdict = workflow.last_verdict
         if ok and args.multiconnect:
             ok, verdict = await _multiconnect(session, workflow.profile, settings, printer)

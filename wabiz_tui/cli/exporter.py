@@ -77,7 +77,7 @@ def _load_all(names: list[str]):
 def run(args: argparse.Namespace) -> int:
     """Run ``exporter`` with parsed ``args``; returns the exit code."""
     from ..exporter.rules import rules_text
-    from ..exporter.server import BasicAuth, ListenError, TlsFilesError, parse_listen
+    from ..exporter.server import BasicAuth, ListenError, parse_listen
 
     if args.print_rules:
         sys.stdout.write(rules_text())
@@ -102,6 +102,18 @@ def run(args: argparse.Namespace) -> int:
         if not password:
             return _fail(f"--basic-auth-user needs the password in the environment variable {args.basic_auth_password_env}")
         auth = BasicAuth(args.basic_auth_user, password)
+    try:
+        return _load_and_serve(args, host, port, auth)
+    except KeyboardInterrupt:
+        # Ctrl-C/SIGTERM before the poll loop took the signals over (reading the profiles, binding): a stop like
+        # any other (0, as under systemd's `stop`), and nothing of an exporter is left to resume
+        print("exporter stopped (Ctrl-C or SIGTERM) before it served metrics; start it again to serve them", flush=True)
+        return Exit.OK
+
+
+def _load_and_serve(args: argparse.Namespace, host: str, port: int, auth) -> int:
+    from ..exporter.server import TlsFilesError
+
     try:
         profiles = _load_all(args.profiles)
     except ValueError as exc:
@@ -143,17 +155,18 @@ async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth)
     states = [ClusterState(p.name, max(args.interval, t.poll_floor), t.grace) for p, t in zip(profiles, timings)]
     registry = CollectorRegistry()
     registry.register(ExporterCollector(states))
+    import asyncio
+
+    # the loop takes Ctrl-C/SIGTERM over before the server starts: from here a stop always stops the server
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     server = MetricsServer(registry, host, port, certfile=args.tls_cert, keyfile=args.tls_key, auth=auth).start()
     scheme = "https" if server.tls else "http"
     shown = f"[{host}]" if ":" in host else host
     print(f"serving the metrics of {len(profiles)} cluster(s) ({', '.join(s.cluster for s in states)}) on "
           f"{scheme}://{shown}:{server.port}/metrics", flush=True)
-    import asyncio
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     pollers = [ClusterPoller(p, s, timeout=args.timeout, locks=app_paths().locks) for p, s in zip(profiles, states)]
     try:
         await run_pollers(pollers, stop)

@@ -12,11 +12,10 @@ import json
 import sys
 import time
 
-from ..domain.exitcodes import HealthExit, worst_health
+from ..domain.exitcodes import READING_EXIT, HealthExit, worst_health
 
-#: a verdict word (``workflows.observe.verdict_word``) -> the ``health`` exit code
-EXIT_OF = {"healthy": HealthExit.OK, "degraded": HealthExit.WARNING, "failing": HealthExit.CRITICAL,
-           "unknown": HealthExit.UNKNOWN, "not_installed": HealthExit.OK}
+#: a verdict word (``workflows.observe.reading``) -> the ``health`` exit code
+EXIT_OF = READING_EXIT
 def register(sub) -> None:
     """Declare ``fleet``."""
     p = sub.add_parser("fleet", help="every saved cluster (or the ones given) in one live screen; Enter opens one",

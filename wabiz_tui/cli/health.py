@@ -1,7 +1,7 @@
 """``wabiz-tui health PROFILE``: the monitor's verdict once (or ``--watch``), for cron and monitoring agents.
 
 Exit codes follow the monitoring-plugin convention: 0 healthy, 1 degraded (served, but fewer failures
-tolerated than planned, or transitional past the grace period), 2 failing (a shard unserved, no or
+tolerated than planned, transitional past the grace period, or an upgrade stopped midway), 2 failing (a shard unserved, no or
 two primary masters, API down), 3 the check itself could not run (bad profile). A cluster wabiz-tui
 uninstalled is not polled and answers 0 ("not installed (uninstalled at HH:MM)"): nothing runs to fail.
 While a planned operation runs (another wabiz-tui command holds the cluster's lock) the words say so and
@@ -20,6 +20,7 @@ from ..domain.health import ClusterVerdict, Level
 from ..domain.exitcodes import HealthExit
 from ..config.runstate import read_run_state
 from ..workflows.monitor import HealthMonitor, PollResult, planned_state_reader
+from ..workflows.observe import HEALTH_EXIT_OF, reading_of
 from ..workflows.settings import monitor_settings
 
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
@@ -28,13 +29,9 @@ NO_ANSWER = ("unreachable", "timeout")
 
 
 def exit_code(result: PollResult) -> int:
-    """The exit code for one poll result."""
-    if result.verdict is None:
-        if result.notice and result.error is None:
-            return EXIT_OK
-        return EXIT_UNKNOWN if result.error is not None and result.error.kind == "config" else EXIT_FAILING
-    return {Level.OK: EXIT_OK, Level.STANDBY: EXIT_OK, Level.WAITING: EXIT_DEGRADED,
-            Level.WARNING: EXIT_DEGRADED, Level.FAILURE: EXIT_FAILING}[result.verdict.level]
+    """The exit code for one poll result: the word of ``workflows.observe.reading`` (the one reading the
+    exporter and the fleet use too) as a monitoring-plugin code."""
+    return int(HEALTH_EXIT_OF[reading_of(result)])
 
 
 def verdict_dict(v: ClusterVerdict) -> dict:
@@ -53,7 +50,7 @@ def result_dict(r: PollResult) -> dict:
     """A poll result as JSON-able data (no secrets: errors carry none)."""
     data: dict = {"polled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.polled_at)),
                   "latency_ms": round(r.latency * 1000, 1), "age_s": round(max(0.0, r.age()), 1),
-                  "exit_code": exit_code(r)}
+                  "exit_code": exit_code(r), "installed": reading_of(r) != "not_installed"}
     if r.notice:
         data["notice"] = r.notice
     if r.alerts_paused:
@@ -61,6 +58,12 @@ def result_dict(r: PollResult) -> dict:
     if r.failover.state != "none":
         data["failover"] = {"state": r.failover.state, "words": r.failover.words(),
                             "elapsed_s": round(r.failover.elapsed, 1), "grace_s": r.failover.grace}
+    if r.incomplete is not None:
+        i = r.incomplete
+        data["operation_incomplete"] = {"operation": i.operation, "source": i.source, "target": i.target,
+                                        "last_done": i.last_done, "words": i.words, "next_action": i.next_action}
+        if i.operation == "upgrade":  # the key the first version of this note had
+            data["upgrade_stopped"] = {"target": i.target, "source": i.source, "last_done": i.last_done}
     if r.verdict is not None:
         data["verdict"] = verdict_dict(r.verdict)
     if r.new_findings:
@@ -107,14 +110,15 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     gets no answer at all (:data:`NO_ANSWER`) is reported as "not installed" with that next action and UNKNOWN (3),
     not as an outage. ``grace``/``poll_floor``: the flags (None: the profile's, else the defaults,
     ``workflows.settings``). ``profile_ref``: how the user named the profile (for the commands suggested). An
-    unfinished upgrade journal adds a note (and ``upgrade_stopped`` in JSON): the API cannot show mixed versions.
+    unfinished upgrade journal makes the cluster degraded at best, with the command that continues it
+    (``workflows.monitor.with_incomplete``; ``operation_incomplete`` in JSON): the API cannot show mixed versions.
     """
     from ..config.paths import app_paths
 
     timing = monitor_settings(profile, grace=grace, poll_floor=poll_floor)
     monitor = HealthMonitor(profile, interval=interval, grace=timing.grace, poll_floor=timing.poll_floor,
-                            planned=planned_state_reader(profile, app_paths().locks))
-    stopped = _stopped_upgrade(profile, app_paths().journals)
+                            planned=planned_state_reader(profile, app_paths().locks, journals=app_paths().journals,
+                                                         profile_ref=profile_ref))
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
         monitor.note_start(at=float(started))
@@ -124,13 +128,14 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
             async for result in polls:
                 if first and install_hint and result.error is not None and result.error.kind in NO_ANSWER:
                     if as_json:
-                        print(json.dumps(result_dict(result) | {"exit_code": EXIT_UNKNOWN}), flush=True)
+                        print(json.dumps(result_dict(result) | {"exit_code": EXIT_UNKNOWN, "installed": False}),
+                              flush=True)
                     else:
                         print(f"UNKNOWN: {profile.name} is not installed (no install of it is recorded here): "
                               f"run {install_hint} first", flush=True)
                     return EXIT_UNKNOWN
                 if first or result.new_entries or as_json:
-                    _print(result, as_json, first=first, stopped=stopped, ref=profile_ref or profile.name)
+                    _print(result, as_json, first=first)
                 first = False
                 if not watch:
                     break
@@ -139,28 +144,14 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
         await monitor.aclose()
 
 
-def _stopped_upgrade(profile, journals):
-    """The unfinished upgrade of ``profile`` recorded in ``journals`` (``workflows.upgrade.interrupted_upgrade``),
-    or None; an unreadable journal is no reason to fail a health check."""
-    from ..workflows.upgrade import interrupted_upgrade
-
-    try:
-        return interrupted_upgrade(journals, profile)
-    except (OSError, ValueError):
-        return None
-
-
-def _print(r: PollResult, as_json: bool, first: bool, stopped=None, ref: str = "") -> None:
+def _print(r: PollResult, as_json: bool, first: bool) -> None:
     if as_json:
-        extra = {"upgrade_stopped": {"target": stopped.target, "source": stopped.source, "last_done": stopped.last_done}
-                 } if stopped is not None else {}
-        print(json.dumps(result_dict(r) | extra), flush=True)
+        print(json.dumps(result_dict(r)), flush=True)
         return
     if first:
         print_text(r)
-        if stopped is not None:  # the API answers the same for a cluster left half upgraded (trial)
-            print(f"  note: an upgrade {stopped.source} → {stopped.target} stopped after step {stopped.last_done}: "
-                  f"nodes may run different versions; continue it: wabiz-tui upgrade {ref} --resume --yes", flush=True)
+        if r.incomplete is not None and r.verdict is None:  # with a verdict its headline and next action say it
+            print(f"  note: {r.incomplete.words}; continue it: {r.incomplete.next_action}", flush=True)
     else:
         for e in r.new_entries:
             print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}", flush=True)

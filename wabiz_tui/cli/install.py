@@ -48,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from ..config.runstate import apply_run_state
     from ..workflows.errors import WorkflowError
     from ..workflows.ha_install import HaInstall
-    from ..workflows.report import recorded
-    from .upgrade import print_report
+    from .runreport import print_report, run_recorded
 
     profile, path = load(args.profile)
     bad = invalid(profile, registration=True)
@@ -86,14 +85,9 @@ def run(args: argparse.Namespace) -> int:
     async def go() -> int:
         wf = HaInstall(profile, emit=printer, settings=settings)
         try:
-            ok = await recorded(wf, wf.run_all(get_code))
+            ok = await run_recorded(wf, wf.run_all(get_code), f"continue with: wabiz-tui install {args.profile} --yes")
             print_report(wf, "stopped for the registration code" if needs_code else
                          ok and wf.last_verdict is not None and wf.last_verdict.healthy)
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            print(f"{(wf.record.aborted or {}).get('line', 'ABORTED')}\n  recorded in the run log and the journal"
-                  f"{f' and the report {wf.record.report_path}' if wf.record.report_path else ''}; "
-                  f"continue with: wabiz-tui install {args.profile} --yes", flush=True)
-            raise
         finally:
             await wf.close()
         printer.recap()

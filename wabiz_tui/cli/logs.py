@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_profile, add_trust, load, settings_for, writes_locally
+from .common import add_profile, add_trust, load, on_interrupt, settings_for, writes_locally
 from .output import HeadlessPrinter, fail
 
 SERVICES = ["waweb", "master", "wacore"]
@@ -30,6 +30,7 @@ def register(sub) -> None:
     logs.add_argument("--bundle", action="store_true", help="also write health, /v1/support and ps, and pack everything as .tar.gz")
     add_trust(logs)
     writes_locally(logs, lambda args: [output_dir(args)])
+    on_interrupt(logs, "interrupted: the logs collected so far are kept; nothing was changed on the hosts")
     logs.set_defaults(run=run)
 
 
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     """The ``logs`` command: 0 when every chosen host's logs (and the bundle) were written, else 1."""
     import asyncio
     from ..workflows.logs import LogCollection, LogRequest
+    from .runreport import run_recorded
 
     profile, path = load(args.profile)
     request = LogRequest(tuple(args.host), args.service, args.since, args.tail)
@@ -63,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         printer = HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
         wf = LogCollection(profile, emit=printer, settings=settings_for(args, profile, path))
         try:
-            ok = await wf.run(request, out, bundle=args.bundle)
+            ok = await run_recorded(wf, wf.run(request, out, bundle=args.bundle),
+                                    "nothing was changed on the hosts: run the same command again to collect the logs")
             if wf.directory is not None and wf.directory.exists():
                 for host, file in sorted(getattr(wf, "files", {}).items()):
                     print(f"{host}: {file} ({file.stat().st_size} bytes)")

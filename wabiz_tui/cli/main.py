@@ -26,6 +26,9 @@ from .output import fail
 COMMANDS = ("demo", "monitor", "fleet", "wizard", "install", "preflight", "health_command", "doctor", "logs", "upgrade", "uninstall", "init",
             "profiles", "plan", "multiconnect", "lab", "render", "exporter", "completion")
 
+#: What an interrupted command says (a command whose words differ declares them: ``common.on_interrupt``).
+INTERRUPTED_WORDS = "interrupted (run the same command again: procedures with a journal resume where they stopped)"
+
 
 class _BadArguments(Exception):
     """argparse found a bad flag or value (its message is the one-line error)."""
@@ -94,8 +97,7 @@ def _guarded(args: argparse.Namespace, health: bool) -> int:
     except SystemExit as exc:  # common.load refusing a profile
         code = exc.code if isinstance(exc.code, int) and not health else Exit.BAD_INPUT
     except KeyboardInterrupt:
-        return fail("interrupted (run the same command again: procedures with a journal resume where they stopped)",
-                     Exit.INTERRUPTED)
+        return fail(getattr(args, "interrupted_words", INTERRUPTED_WORDS), Exit.INTERRUPTED)
     except ClusterBusyError as exc:
         return fail(f"refused: {exc}", Exit.REFUSED)
     except OSError as exc:

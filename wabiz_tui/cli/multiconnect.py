@@ -65,8 +65,8 @@ async def _go(profile: ClusterProfile, settings, printer, shards: int, host: Hos
     """Steps 1-2, and 3-4 when ``host`` is given. 0 healthy at the end, 1 otherwise."""
     from ..remote.errors import RemoteError
     from ..workflows.multiconnect import Multiconnect
-    from ..workflows.report import measure_before, recorded
-    from .upgrade import print_report
+    from ..workflows.report import measure_before
+    from .runreport import print_report, run_recorded
 
     mc = Multiconnect(profile, emit=printer, settings=settings)
     try:
@@ -79,7 +79,7 @@ async def _go(profile: ClusterProfile, settings, printer, shards: int, host: Hos
             except RemoteError as exc:
                 return fail(f"--add-host {host.external_hostname}: {exc} ({exc.next_action}); nothing was changed", Exit.FAILED)
         await measure_before(mc)
-        ok = await recorded(mc, mc.run(shards, host))
+        ok = await run_recorded(mc, mc.run(shards, host), "run the same multiconnect command again to continue")
         print_report(mc, ok and mc.last_verdict is not None and mc.last_verdict.healthy)
         if ok and host is None:
             print("no --add-host: no standby Coreapp was added (shards + X Coreapps tolerate X failures)", file=sys.stderr)

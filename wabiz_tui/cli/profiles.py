@@ -54,16 +54,10 @@ def saved_names() -> list[str]:
 
 
 def masked(profile: ClusterProfile) -> dict:
-    """The profile as data with every secret replaced by ``********`` (empty ones stay empty)."""
-    from ..config.profile import SECRET_FIELDS, profile_to_dict
-    from ..domain.render import MASK
+    """The profile as data with every secret replaced by ``********`` (``config.profile.masked_profile_dict``)."""
+    from ..config.profile import masked_profile_dict
 
-    data = profile_to_dict(profile)
-    for section, key in SECRET_FIELDS:
-        value = data[section].get(key)
-        if value and not str(value).startswith("env:"):  # a reference names a variable, not a secret
-            data[section][key] = MASK
-    return data
+    return masked_profile_dict(profile)
 
 
 def show_profile(profile: ClusterProfile) -> int:

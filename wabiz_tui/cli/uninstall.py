@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from ..domain.exitcodes import Exit
 from .common import add_profile, add_trust, journal, load, locked, settings_for, writes_locally
@@ -25,10 +26,13 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The ``uninstall`` command: 0 removed, 1 something remains, 4 not confirmed."""
+    """The ``uninstall`` command: 0 removed, 1 something remains, 4 not confirmed, 130 interrupted (the abort in
+    the run log, the journal and the report). Every run that starts ends with a report (report.md/report.json)."""
     import asyncio
     from ..config.paths import app_paths
+    from ..workflows.report import measure_before
     from ..workflows.uninstall import ConfirmationRequired, Uninstall
+    from .runreport import print_report, run_recorded
 
     profile, path = load(args.profile)
     paths = app_paths().ensure()
@@ -49,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
     except ConfirmationRequired as exc:
         return fail(f"--confirm-name/--confirm-volumes: {exc}", Exit.REFUSED)
 
+    again = shlex.join(["wabiz-tui", "uninstall", args.profile, "--yes", "--confirm-name", args.confirm_name,
+                      *(["--remove-volumes", "--confirm-volumes"] if args.remove_volumes else [])])
+
     async def go() -> int:
         try:
-            ok = await wf.run(args.confirm_name, remove_volumes=args.remove_volumes, volumes_confirmed=args.confirm_volumes)
-            print("report:")
+            await measure_before(wf)
+            ok = await run_recorded(wf, wf.run(args.confirm_name, remove_volumes=args.remove_volumes,
+                                               volumes_confirmed=args.confirm_volumes), f"continue with: {again}")
+            print("per host:")
             for host, outcome in wf.outcomes.items():
                 print(f"  {host}: {outcome}")
+            print_report(wf, ok, {"volumes": "removed" if args.remove_volumes else "kept"})
             if ok:
                 print(f"profile {path} kept, marked as not installed")
             return 0 if ok else 1

@@ -54,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     profile could not record the new version)."""
     import asyncio
     from ..config.paths import app_paths
-    from ..workflows.report import measure_before, recorded
+    from ..workflows.report import measure_before
     from ..workflows.upgrade import Upgrade, media_chown_args
+    from .runreport import print_report, run_recorded
 
     profile, path = load(args.profile)
     paths = app_paths().ensure()
@@ -89,18 +90,22 @@ def run(args: argparse.Namespace) -> int:
             print("no --dbupgrade-host: the MySQL database upgrade service will not run "
                   "(MySQL users upgrading to 2.23.x or later need it: add --dbupgrade-host HOST)")
 
+    continue_with = f"continue with: wabiz-tui {args.command} {args.profile} " + (
+        f"--to {wf.target} --host {host} --yes" if db_only else "--resume --yes")
+
     async def go() -> int:
         try:
             await measure_before(wf)
             if db_only:
-                ok = await recorded(wf, wf.dbupgrade_and_restart(host, exit_on_success=not args.no_exit_on_success))
+                ok = await run_recorded(wf, wf.dbupgrade_and_restart(host, exit_on_success=not args.no_exit_on_success),
+                                        continue_with)
                 print_report(wf, ok)
                 if ok:
                     print(f"Coreapps and Webapps run {wf.target}; Masters still run {profile.wa_api_version}: "
                           f"finish with wabiz-tui upgrade {args.profile} --to {wf.target}")
                 return 0 if ok else 1
-            ok = await recorded(wf, wf.run(password, dbupgrade_host=host, exit_on_success=not args.no_exit_on_success,
-                                           media_chown=args.media_chown))
+            ok = await run_recorded(wf, wf.run(password, dbupgrade_host=host, exit_on_success=not args.no_exit_on_success,
+                                               media_chown=args.media_chown), continue_with)
             print_report(wf, ok, {"backup": str(wf.backup_path)} if wf.backup_path else None)
             if not ok:
                 print(f"the upgrade stopped; continue it with: wabiz-tui upgrade {args.profile} --resume --yes")
@@ -117,13 +122,6 @@ def run(args: argparse.Namespace) -> int:
                 print(f"the cluster runs {wf.target}, but the profile was not updated: {wf.profile_refused}")
                 return Exit.REFUSED
             return Exit.OK if ok else Exit.FAILED
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            aborted = wf.record.aborted or {}
-            print(f"{aborted.get('line', 'ABORTED')}\n  recorded in the run log and the journal"
-                  f"{f' and the report {wf.record.report_path}' if wf.record.report_path else ''}; continue with: "
-                  f"wabiz-tui {args.command} {args.profile} " + ("--resume --yes" if not db_only else
-                                                                f"--to {wf.target} --host {host} --yes"), flush=True)
-            raise
         finally:
             await wf.close()
 
@@ -153,16 +151,3 @@ def _resume_options(args: argparse.Namespace, profile, paths) -> int:
     args.media_chown = args.media_chown or found.media_chown
     return 0
 
-
-def print_report(wf, outcome: bool | str, extra: dict | None = None) -> None:
-    """Write the run's report (``workflows.report``; ``outcome`` True "done", False "failed", or the words) and
-    print where; a local problem is said, never raised."""
-    from ..workflows.report import write_report
-
-    try:
-        path = write_report(wf, outcome if isinstance(outcome, str) else "done" if outcome else "failed", extra)
-    except OSError as exc:
-        print(f"the report could not be written: {exc.strerror or exc} ({exc.filename})", flush=True)
-        return
-    if path is not None:
-        print(f"report: {path} (and {path.with_suffix('.json').name} beside it)", flush=True)

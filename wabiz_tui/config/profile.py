@@ -245,6 +245,19 @@ def profile_to_dict(profile: ClusterProfile) -> dict[str, Any]:
     return data
 
 
+def masked_profile_dict(profile: ClusterProfile) -> dict[str, Any]:
+    """The profile as data (:func:`profile_to_dict`) with every secret replaced by ``********`` (empty ones stay
+    empty; an ``env:`` reference names a variable, not a secret, and stays)."""
+    from ..domain.render import MASK
+
+    data = profile_to_dict(profile)
+    for section, key in SECRET_FIELDS:
+        value = data[section].get(key)
+        if value and not str(value).startswith("env:"):
+            data[section][key] = MASK
+    return data
+
+
 def read_profile_text(path: Path) -> str:
     """The text of a profile file, read only when it is within the loader's size bound (a 1 GB file is
     refused from its size, not read). Raises :class:`ProfileError` naming the file."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,6 +81,24 @@ def host_spec(cluster: SimulatedCluster, host: SimHost) -> HostSpec:
                     roles=tuple(Role(r) for r in host.roles), remote_dir=f"/home/{cluster.ssh_user}/biz")
 
 
+#: The demo cluster's number (as before: screenshots and saved demo profiles show it).
+DEMO_PHONE_NUMBER = "6315550000"
+
+
+def demo_phone_number(name: str) -> str:
+    """The number a demo cluster named ``name`` registers (country code 1): ``demo`` keeps
+    :data:`DEMO_PHONE_NUMBER`; any other name gets its own, derived from the name, so two served demos
+    (``demo --serve --name milano`` / ``roma``) never share one (the install refuses a number another saved
+    profile registers, field case R23). The line numbers 555-0100 to 555-0199 are reserved for fictional use in
+    every North American area code (NANPA, "555 NXX Line Numbers"); the area code is any N(0-8)X but N11."""
+    if name == "demo":
+        return DEMO_PHONE_NUMBER
+    digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+    digest, line = divmod(digest, 100)
+    areas = [f"{a}{b}{c}" for a in range(2, 10) for b in range(9) for c in range(10) if (b, c) != (1, 1)]
+    return f"{areas[digest % len(areas)]}55501{line:02d}"
+
+
 def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str, ...] = ()) -> ClusterProfile:
     """A valid profile for a started ``cluster`` (hosts named in ``spare`` left out): the seed's layout,
     MySQL env, named media volume."""
@@ -90,7 +109,7 @@ def demo_profile(cluster: SimulatedCluster, name: str = "demo", spare: tuple[str
                  password=DEMO_DB_PASSWORD),
         media=MediaVolume(),
         webapp=WebappApi(url=cluster.webapp_url, ca_file=str(cluster.ca_cert_path), admin_password=DEMO_ADMIN_PASSWORD),
-        registration=Registration(cc="1", phone_number="6315550000", method=CodeMethod.SMS,
+        registration=Registration(cc="1", phone_number=demo_phone_number(name), method=CodeMethod.SMS,
                                   cert=base64.b64encode(DEMO_BUSINESS.encode()).decode()),
         known_hosts=str(cluster.known_hosts_path),
     )

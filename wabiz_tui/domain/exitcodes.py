@@ -43,6 +43,11 @@ class HealthExit(IntEnum):
     UNKNOWN = 3
 
 
+#: a poll's reading (``workflows.observe.reading``: one function for ``health``, the exporter and the fleet) ->
+#: its ``health`` code
+READING_EXIT = {"healthy": HealthExit.OK, "degraded": HealthExit.WARNING, "failing": HealthExit.CRITICAL,
+                "unknown": HealthExit.UNKNOWN, "not_installed": HealthExit.OK}
+
 #: ``health`` codes from the least to the most severe: over many clusters the worst one answers (a failing
 #: cluster is what must page; a profile that cannot be checked must not hide it). The aggregation of check_multi:
 #: "the child return code with the highest severity becomes the parent (check_multi) plugin return code".

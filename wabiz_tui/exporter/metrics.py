@@ -19,6 +19,8 @@ from prometheus_client.registry import Collector
 from ..domain.health import ClusterVerdict, Level, NodeVerdict
 from ..workflows.observe import Observation, verdict_word
 
+#: operations the monitor knows to have stopped midway (``workflows.monitor.IncompleteOperation``)
+INCOMPLETE_OPERATIONS = ("upgrade",)
 VERDICTS = ("healthy", "degraded", "failing", "unknown", "not_installed")
 #: the monitor's failover states (``domain.transitions.FailoverStatus``; ``done`` is served as ``none``)
 FAILOVER_STATES = ("none", "in_progress", "impossible", "overdue")
@@ -156,6 +158,8 @@ class ExporterCollector(Collector):
             ("wabiz_planned_operation_running", "1 while a wabiz-tui command holds the cluster's lock (install, upgrade...)."),
             ("wabiz_cluster_installed", "0 once wabiz-tui uninstalled the cluster (it is not polled then), else 1."),
         )}
+        incomplete = f.gauge("wabiz_operation_incomplete", "1 while an operation stopped midway (its journal left: the "
+                             "nodes may run two versions; health reads degraded), by operation.", ("cluster", "operation"))
         failover_state = StateSetMetricFamily(
             "wabiz_failover_state", "The monitor's failover reading: in_progress (a standby should take the shard within "
             "the grace), impossible (no standby), overdue (longer than the grace), none.", labels=["cluster"])
@@ -205,6 +209,8 @@ class ExporterCollector(Collector):
             g["wabiz_cluster_installed"].add_metric(c, 0 if obs is not None and obs.not_installed else 1)
             if s.operation:
                 operation.add_metric([s.cluster, s.operation], 1)
+            for name in INCOMPLETE_OPERATIONS:
+                incomplete.add_metric([s.cluster, name], 1 if obs is not None and obs.incomplete == name else 0)
             if obs is None:
                 continue
             counts: dict[tuple[str, str], int] = {}

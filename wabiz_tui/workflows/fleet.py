@@ -17,10 +17,11 @@ from typing import Awaitable, Callable, Sequence
 
 from ..config.paths import saved_profile_names
 from ..config.profile import ProfileError, load_profile, profile_path, resolve_profile
+from ..config.paths import app_paths
 from ..config.runstate import read_run_state
 from ..domain.model import ClusterProfile
 from ..domain.validation import validate_profile
-from .monitor import DEFAULT_GRACE, DEFAULT_INTERVAL, HealthMonitor
+from .monitor import DEFAULT_GRACE, DEFAULT_INTERVAL, HealthMonitor, planned_state_reader
 from .observe import Observation, poll_health, verdict_word
 
 #: Seconds one cluster's poll may take before it counts as ``timeout`` (the exporter's default too).
@@ -69,8 +70,10 @@ def load_fleet(names: Sequence[str], profiles_dir: Path) -> list[FleetMember]:
 def monitor_for(profile: ClusterProfile, *, interval: float = DEFAULT_INTERVAL,
                 grace: float = DEFAULT_GRACE) -> HealthMonitor:
     """A monitor of ``profile`` whose grace counts from the containers' start of the last install or upgrade
-    (the run state's ``started_at``), as ``wabiz-tui health`` does."""
-    monitor = HealthMonitor(profile, interval=interval, grace=grace)
+    (the run state's ``started_at``), and which reads the planned operations, the uninstall and an upgrade left
+    midway from the state directory, as ``wabiz-tui health`` does."""
+    monitor = HealthMonitor(profile, interval=interval, grace=grace,
+                            planned=planned_state_reader(profile, app_paths().locks, journals=app_paths().journals))
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):
         monitor.note_start(at=float(started))

@@ -71,6 +71,8 @@ class PollResult:
     notice: str = ""
     #: the failover this poll saw (``state`` "none" when none)
     failover: FailoverStatus = field(default_factory=FailoverStatus)
+    #: an operation that stopped midway (an upgrade's journal left): the verdict is then at least degraded
+    incomplete: IncompleteOperation | None = None
 
     def age(self, now: float | None = None) -> float:
         """Seconds since the answer came (``now``: epoch seconds, default the current time)."""
@@ -85,21 +87,72 @@ class PollResult:
 
 
 @dataclass(frozen=True)
+class IncompleteOperation:
+    """An operation that stopped midway and left the cluster between two states (today: an upgrade whose journal
+    is left, ``workflows.upgrade.interrupted_upgrade``): ``operation`` ("upgrade"), the versions, ``last_done``
+    (its highest finished step), ``words`` (one line) and ``next_action`` (the command that continues it).
+    ``GET /v1/health`` cannot show it (it has no versions): the nodes may run two versions and still answer as
+    healthy, so the monitor reads such a cluster as degraded (trial: a half-upgraded cluster read healthy, exit 0)."""
+
+    operation: str
+    source: str
+    target: str
+    last_done: int
+    words: str
+    next_action: str
+
+
+@dataclass(frozen=True)
 class PlannedState:
-    """What the monitor knows of the operator's plans: ``operation`` running now (None: none), and
-    ``uninstalled_at`` (epoch seconds) when wabiz-tui uninstalled the cluster and has not installed it since."""
+    """What the monitor knows of the operator's plans: ``operation`` running now (None: none),
+    ``uninstalled_at`` (epoch seconds) when wabiz-tui uninstalled the cluster and has not installed it since, and
+    ``incomplete``: an operation that stopped midway (None: none)."""
 
     operation: PlannedOperation | None = None
     uninstalled_at: float | None = None
+    incomplete: IncompleteOperation | None = None
+
+
+def incomplete_upgrade(profile: ClusterProfile, journals: Path, profile_ref: str = "") -> IncompleteOperation | None:
+    """The upgrade of ``profile`` that stopped midway (its journal left in ``journals``), or None; ``profile_ref``
+    is how the commands name the profile (default its name). An unreadable journal is none: it is no reason to
+    fail a health check."""
+    from .upgrade import interrupted_upgrade  # the upgrade imports the monitor (its health steps)
+
+    try:
+        found = interrupted_upgrade(journals, profile)
+    except (OSError, ValueError):
+        return None
+    if found is None:
+        return None
+    aborted = found.aborted or {}
+    where = (f"aborted during step {aborted['step']} ({aborted.get('title', '')})" if aborted.get("step") else
+             f"after step {found.last_done}" if found.last_done else "before its first step ended")
+    return IncompleteOperation("upgrade", found.source, found.target, found.last_done,
+                               f"upgrade {found.source} → {found.target} stopped midway ({where}): nodes may run "
+                               f"different versions", f"wabiz-tui upgrade {profile_ref or profile.name} --resume --yes")
+
+
+def with_incomplete(verdict: ClusterVerdict, incomplete: IncompleteOperation) -> ClusterVerdict:
+    """``verdict`` of a cluster an operation left midway: at least degraded (warning), the headline says what
+    stopped, the next action is the command that continues it (before the verdict's own when it was worse)."""
+    level = verdict.level if verdict.level.rank >= Level.WARNING.rank else Level.WARNING
+    action = (f"continue it: {incomplete.next_action}" if level is not verdict.level else
+              f"{verdict.next_action}; then continue the {incomplete.operation}: {incomplete.next_action}")
+    return replace(verdict, level=level, headline=f"{incomplete.words} — {verdict.headline}", next_action=action,
+                   problems=(*verdict.problems, incomplete.words))
 
 
 def planned_state_reader(profile: "ProfileSource", locks: Path | None,
                          own: Callable[[], PlannedOperation | None] | None = None,
-                         runstate_dir: Path | None = None) -> Callable[[], PlannedState]:
+                         runstate_dir: Path | None = None, journals: Path | None = None,
+                         profile_ref: str = "") -> Callable[[], PlannedState]:
     """A reader of the cluster's :class:`PlannedState`, read anew at each poll: ``own()`` (the operation the
     calling face runs itself, e.g. the TUI's upgrade) first, else the holder of the cluster's lock in ``locks``
     (``config.lock``: another wabiz-tui command; None: not read); ``uninstalled_at`` from the run state
-    (``config.runstate``, in ``runstate_dir`` or the default state directory)."""
+    (``config.runstate``, in ``runstate_dir`` or the default state directory); ``incomplete`` from the
+    journals in ``journals`` (default: ``journals/`` beside ``locks``, as in the state directory; none read
+    without either), named in its command by ``profile_ref`` (default the profile's name)."""
     from ..config.lock import ClusterLock
     from ..config.runstate import read_run_state
 
@@ -116,8 +169,10 @@ def planned_state_reader(profile: "ProfileSource", locks: Path | None,
         # containers started after the uninstall (a new install) bring the cluster back
         uninstalled = float(gone) if (isinstance(gone, (int, float)) and state.get("installed") is False
                                       and not (isinstance(started, (int, float)) and started > gone)) else None
-        return PlannedState(op, uninstalled)
+        stopped = incomplete_upgrade(p, journal_dir, profile_ref) if journal_dir is not None and op is None else None
+        return PlannedState(op, uninstalled, stopped)
 
+    journal_dir = journals if journals is not None else (Path(locks).parent / "journals" if locks is not None else None)
     return read
 
 
@@ -128,13 +183,28 @@ def client_for(profile: ClusterProfile) -> WebappClient:
                         ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
 
 
-#: what the API client is built from (url, admin user, admin password, CA file, self-signed accepted)
-_ClientKey = tuple[str, str, str, str, bool]
+#: what the API client is built from (url, admin user, admin password, CA file and what is on disk there,
+#: self-signed accepted)
+_ClientKey = tuple[str, str, str, str, tuple[int, int] | None, bool]
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(mtime ns, size) of the file at ``path``; None when there is none (or no path)."""
+    if not path:
+        return None
+    try:
+        st = Path(path).expanduser().stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 def _client_key(profile: ClusterProfile) -> _ClientKey:
+    # the CA file is read when the client is built: a long-running reader (the exporter, the monitor) builds it
+    # again when the file changes or goes, so it reads the same as a fresh `health` (a served demo stopped
+    # takes its CA with it: both say the profile's CA cannot be used, not one of them "unreachable")
     w = profile.webapp
-    return (w.url, w.admin_user, w.admin_password, w.ca_file, w.self_signed_ok)
+    return (w.url, w.admin_user, w.admin_password, w.ca_file, _file_identity(w.ca_file), w.self_signed_ok)
 
 
 def _consistent(finding: Diagnosis, verdict: ClusterVerdict) -> Diagnosis:
@@ -326,6 +396,9 @@ class HealthMonitor:
         paused = paused_words(planned.operation) if planned.operation is not None else ""
         if verdict is not None and paused:
             verdict = with_operation(verdict, op_words, paused)
+        incomplete = planned.incomplete if planned.operation is None else None
+        if verdict is not None and incomplete is not None:
+            verdict = with_incomplete(verdict, incomplete)
         latency = self._clock() - start
         # during a failover a standby should complete, the level before it is kept: nothing alerts within the
         # grace, and what the failover leaves (e.g. no standby any more) alerts once it is over
@@ -335,7 +408,7 @@ class HealthMonitor:
         if paused:
             worsened, new = False, ()
         self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current,
-                               paused, op_words if verdict is None else "", status)
+                               paused, op_words if verdict is None else "", status, incomplete)
         return self.last
 
     def _follow_operation(self, op: PlannedOperation | None) -> list[TimelineEntry]:

@@ -21,6 +21,7 @@ from typing import Any
 from ..domain.commands import docker_logs
 from ..domain.health import ClusterVerdict
 from ..domain.model import ClusterProfile, HostSpec, Role
+from ..remote.ssh import SshSettings, resolve_route
 from .base import Procedure
 from .errors import WorkflowError
 from .events import HostOutput
@@ -95,38 +96,46 @@ def _kind(node: Any) -> str:
     return expected if expected in ("coreapp", "webapp") else "other"
 
 
-def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh", config: Path | None = None) -> list[str]:
-    """The ``ssh`` command line of an interactive shell on ``host``, as the user would type it: the profile's
-    user, port, key file and jump hosts (or its ``~/.ssh/config`` alias), host keys checked strictly against the
-    app's known_hosts files (``StrictHostKeyChecking=yes``: an unknown or changed key is refused, never asked).
+def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh", config: Path | None = None,
+               settings: SshSettings | None = None) -> list[str]:
+    """The ``ssh`` command line of an interactive shell on ``host``, along the route the app's own connections take
+    (``remote.ssh.resolve_route`` with ``settings``, default no config file: the profile's values only): the last
+    hop's real address, port and user (an alias resolved through the SSH config, its ``HostKeyAlias`` kept), its
+    key file(s), and the jump hosts in order (the profile's ``jump``, else the config's ``ProxyJump``). Host keys
+    are checked strictly against the app's known_hosts files (``StrictHostKeyChecking=yes``: an unknown or changed
+    key is refused, never asked).
 
     ``UserKnownHostsFile`` takes several files separated by spaces (ssh_config(5)); a path with a space is
     refused (ValueError naming it) rather than split, as is a destination that starts with ``-``. ``config``: an
-    ssh config file (:func:`jump_config_text`) passed with ``-F``, which OpenSSH also gives the jump hosts' ssh."""
+    ssh config file (:func:`jump_config_text`) passed with ``-F``, which OpenSSH also gives the jump hosts' ssh
+    (a jump host is named as written, so that config resolves it as the app did). Raises ``RemoteError`` when the
+    SSH config cannot be read or its jump hosts loop."""
     files = [str(Path(p).expanduser()) for p in known_hosts]
     bad = [f for f in files if any(c.isspace() for c in f)]
     if bad:
         raise ValueError(f"known_hosts path {bad[0]!r} contains a space: ssh cannot take it in UserKnownHostsFile")
-    t = host.ssh
-    destination = t.host or t.alias or host.external_hostname
-    if destination.startswith("-"):
-        raise ValueError(f"ssh.host {destination!r} of {host.external_hostname} starts with '-': ssh would read it as "
-                         "an option; fix the host's address in the profile")
+    jumps, final = resolve_route(host.ssh, settings or SshSettings(read_user_config=False), host.external_hostname)
+    for hop in (*jumps, final):
+        if hop.host.startswith("-") or hop.name.startswith("-"):
+            raise ValueError(f"ssh host {hop.name!r} of {host.external_hostname} starts with '-': ssh would read it as "
+                             "an option; fix the host's address in the profile")
     argv = [ssh, "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={' '.join(files) or '/dev/null'}",
             "-o", "GlobalKnownHostsFile=/dev/null"]
     if config is not None:
         argv += ["-F", str(config)]
-    if t.key_file:
-        argv += ["-i", str(Path(t.key_file).expanduser()), "-o", "IdentitiesOnly=yes"]
-    if t.jump:
-        argv += ["-J", t.jump]
-    if t.alias and not t.host:
-        return argv + [t.alias]
-    if t.port:
-        argv += ["-p", str(t.port)]
-    if t.user:
-        argv += ["-l", t.user]
-    return argv + [destination]
+    for key in final.identity_files:
+        argv += ["-i", str(Path(key).expanduser())]
+    if final.key_file_required:  # the profile's key_file: that key only, as the app connects
+        argv += ["-o", "IdentitiesOnly=yes"]
+    if final.host_key_name:
+        argv += ["-o", f"HostKeyAlias={final.host_key_name}"]
+    if jumps:
+        argv += ["-J", ",".join(f"{h.user + '@' if h.user else ''}{h.name}{'' if h.port == 22 else f':{h.port}'}"
+                                for h in jumps)]
+    argv += ["-p", str(final.port)]
+    if final.user:
+        argv += ["-l", final.user]
+    return argv + [final.host]
 
 
 def jump_config_text(known_hosts: Sequence[Path], include: Path | None) -> str:
@@ -208,7 +217,8 @@ class NodeActions(Procedure):
             raise WorkflowError(f"{host} is not a host of the profile {self.profile.name}", "") from None
         known = list(self.settings.ssh.known_hosts)
         config = None
-        if spec.ssh.jump:  # the jump hosts' ssh gets our strict settings only through a config file (-F)
+        jumps, _ = resolve_route(spec.ssh, self.settings.ssh, spec.external_hostname)
+        if jumps:  # the jump hosts' ssh gets our strict settings only through a config file (-F)
             own = self.settings.ssh.config_file
             user = Path("~/.ssh/config").expanduser()
             include = own if own is not None else user if self.settings.ssh.read_user_config and user.is_file() else None
@@ -217,7 +227,7 @@ class NodeActions(Procedure):
             fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
                 out.write(jump_config_text(known, include))
-        return shell_argv(spec, known, ssh=ssh, config=config)
+        return shell_argv(spec, known, ssh=ssh, config=config, settings=self.settings.ssh)
 
 
 def quoted(argv: Sequence[str]) -> str:

@@ -11,8 +11,9 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from ..domain.exitcodes import READING_EXIT
 from ..domain.health import ClusterVerdict, Level
-from .monitor import HealthMonitor
+from .monitor import HealthMonitor, PollResult
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Observation:
     message: str = ""
     not_installed: bool = False
     failover: str = "none"
+    #: the operation left midway (``workflows.monitor.IncompleteOperation.operation``: "upgrade"), "" for none
+    incomplete: str = ""
 
 
 async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
@@ -61,22 +64,40 @@ async def poll_health(monitor: HealthMonitor, timeout: float) -> Observation:
         kind = "format" if str(result.error).startswith("health answer not understood") else result.error.kind
         message = str(result.error)
     findings = tuple(Finding(d.key, d.severity) for d in result.current_findings)
-    gone = result.verdict is None and result.error is None and result.notice.startswith("not installed")
     return Observation(result.polled_at, result.latency, result.verdict, kind, findings, message=message,
-                       not_installed=gone, failover=result.failover.state)
+                       not_installed=_not_installed(result), failover=result.failover.state,
+                       incomplete=result.incomplete.operation if result.incomplete is not None else "")
+
+
+def _not_installed(result: PollResult) -> bool:
+    return result.verdict is None and result.error is None and result.notice.startswith("not installed")
 
 
 _VERDICT_OF = {Level.OK: "healthy", Level.STANDBY: "healthy", Level.WAITING: "degraded", Level.WARNING: "degraded",
                Level.FAILURE: "failing"}
 
+#: a reading (:func:`reading`) -> the ``health`` exit code (the monitoring-plugin convention)
+HEALTH_EXIT_OF = READING_EXIT
+
+
+def reading(verdict: ClusterVerdict | None, error_kind: str, not_installed: bool) -> str:
+    """The one reading of a poll, for every face (``health``'s exit code, the exporter's verdict, the fleet):
+    healthy / degraded / failing / unknown / not_installed. A failed poll is failing, except when the profile's
+    own settings cannot be used (``error_kind`` "config", e.g. its CA file is gone): then the health is unknown."""
+    if not_installed:
+        return "not_installed"
+    if verdict is None:
+        return "unknown" if error_kind == "config" else "failing"
+    return _VERDICT_OF[verdict.level]
+
+
+def reading_of(result: PollResult) -> str:
+    """:func:`reading` of a monitor's poll result."""
+    return reading(result.verdict, result.error.kind if result.error is not None else "", _not_installed(result))
+
 
 def verdict_word(obs: Observation | None) -> str:
-    """healthy / degraded / failing / unknown for a poll (the ``health`` command's exit-code reading: a
-    failed poll is failing, except a profile that cannot be used, which is unknown; no poll yet is unknown)."""
+    """:func:`reading` of an observation; "unknown" for no poll yet."""
     if obs is None:
         return "unknown"
-    if obs.not_installed:
-        return "not_installed"
-    if obs.verdict is None:
-        return "unknown" if obs.error_kind == "config" else "failing"
-    return _VERDICT_OF[obs.verdict.level]
+    return reading(obs.verdict, obs.error_kind, obs.not_installed)

@@ -170,13 +170,13 @@ class Preflight(PreflightDb):
 
     async def _host_checks(self, host: HostSpec, marker: str) -> str:
         name = host.external_hostname
-        rtt = await self._clock(host)
+        await self._clock(host)
         self._record(Check(name, "ssh", OK, f"connected as {host.ssh.user or 'the configured user'}"))
         await self._docker(host)
         await self._disk(host)
         await self._ports(host)
         await self._names(host)
-        await self._database(host, rtt)
+        await self._database(host)
         if self.profile.media.kind is MediaKind.HOST_PATH:
             await self._media_local(host, marker)
         await self._image(host)
@@ -260,7 +260,6 @@ class Preflight(PreflightDb):
             seconds, resolution = remote
             offset = seconds - (sent + rtt / 2)
             self._record(Check(host.external_hostname, "clock", *judge_clock(offset, rtt / 2 + resolution)))
-        # the DB check subtracts this from its probe's time, which also opens a channel: connection included, as before
         return time.monotonic() - connecting
 
     async def _names(self, host: HostSpec) -> None:

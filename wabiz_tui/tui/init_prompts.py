@@ -1,0 +1,299 @@
+"""The prompts of ``wabiz-tui init`` (the command itself: ``cli/init.py``): create a cluster profile with plain
+terminal prompts (questionary), before any full-screen app. A face of its own, so it lives in the ``tui`` layer
+(design.md §3: only faces import questionary). Every answer is checked by the same validation as the TUI forms
+and re-asked with the field's name and the fix; the hosts' roles are checked as soon as the hosts are entered.
+Ctrl-C at any point leaves nothing written; declining to fix the values, to replace an existing profile or to
+save keeps the answers as a draft (state directory, mode 600) that the next ``init`` offers to continue from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpec, MediaKind, MediaVolume, Registration,
+                           Role, SshTarget, WebappApi)
+from ..domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
+                                check_port, check_registration, check_topology, check_version, check_webapp,
+                                validate_profile)
+
+
+class _Questionary:
+    """questionary, imported on first use: ``wabiz-tui --help`` imports this module to declare ``init``, and
+    questionary brings prompt_toolkit with it."""
+
+    def __getattr__(self, name: str):
+        import questionary as module
+
+        return getattr(module, name)
+
+
+questionary = _Questionary()
+
+
+def _validator(check: Callable[[str], list[FieldError]]) -> Callable[[str], bool | str]:
+    """questionary's ``validate``: True, or the first problem as ``field: what is wrong and the fix``."""
+    def validate(value: str) -> bool | str:
+        errors = check(value)
+        return True if not errors else str(errors[0])
+    return validate
+
+
+def _text(message: str, check: Callable[[str], list[FieldError]] | None = None, default: str = "") -> str:
+    kw = {"validate": _validator(check)} if check else {}
+    return questionary.text(message, default=default, **kw).unsafe_ask().strip()
+
+
+def _secret(message: str, check: Callable[[str], list[FieldError]]) -> str:
+    return questionary.password(message, validate=_validator(check)).unsafe_ask()
+
+
+def _port(field: str) -> Callable[[str], list[FieldError]]:
+    return lambda v: check_port(int(v), field) if v.strip().isdigit() else [FieldError(field, "enter a number from 1 to 65535")]
+
+
+def _name(v: str) -> list[FieldError]:
+    probe = ClusterProfile(v, "2.41.2", ())
+    return [e for e in validate_profile(probe) if e.field == "name"]
+
+
+def _reg_field(field: str) -> Callable[[str], list[FieldError]]:
+    """Validate one registration field with the shared rules (the others filled with valid values)."""
+    def check(value: str) -> list[FieldError]:
+        values = {"cc": "1", "phone_number": "6315550000", "cert": "QUJD", "pin": ""} | {field: value}
+        probe = ClusterProfile("probe", "2.41.2", (), registration=Registration(**values))
+        return [e for e in check_registration(probe) if e.field == f"registration.{field}"]
+    return check
+
+
+def _url(value: str) -> list[FieldError]:
+    probe = ClusterProfile("probe", "2.41.2", (), webapp=WebappApi(value, self_signed_ok=True, admin_password="Probe-pass-1"))
+    return [e for e in check_webapp(probe) if e.field == "webapp.url"]
+
+
+def _local_file(field: str, what: str, fix: str) -> Callable[[str], list[FieldError]]:
+    """Refuse a path that is not a readable file on this machine (empty passes: the field is optional)."""
+    def check(value: str) -> list[FieldError]:
+        path = os.path.expanduser(value.strip())
+        if not path or (os.path.isfile(path) and os.access(path, os.R_OK)):
+            return []
+        why = "is not a readable file" if os.path.exists(path) else "does not exist on this machine"
+        return [FieldError(field, f"{value.strip()!r} {why}: give the path of {what}, {fix}")]
+    return check
+
+
+def _external_name(field: str, taken: set[str]) -> Callable[[str], list[FieldError]]:
+    def check(value: str) -> list[FieldError]:
+        if value in taken:
+            return [FieldError(field, f"{value!r} is already the name of another host: each host needs its own")]
+        return check_hostname(value, field)
+    return check
+
+
+def _ask_host(index: int, taken: set[str] = frozenset(), before: HostSpec | None = None) -> HostSpec:
+    """One host's questions; ``taken``: the names of the other hosts; ``before``: its earlier answers (the defaults)."""
+    p = f"hosts[{index}]"
+    b = before
+    name = _text(f"Host {index + 1}: EXTERNAL_HOSTNAME (the name other hosts reach it by)",
+                 _external_name(f"{p}.external_hostname", set(taken)), default=b.external_hostname if b else "")
+    ssh_host = _text("  SSH address", lambda v: check_hostname(v, f"{p}.ssh.host"),
+                     default=b.ssh.host if b and b.ssh.host != b.external_hostname else name)
+    port = int(_text("  SSH port", _port(f"{p}.ssh.port"), default=str(b.ssh.port) if b else "22"))
+    user = _text("  SSH user", lambda v: [] if v else [FieldError(f"{p}.ssh.user", "enter the SSH user")],
+                 default=b.ssh.user if b else "wa")
+    key = _text("  private key file (empty: use the SSH agent and default keys)",
+                _local_file(f"{p}.ssh.key_file", "the private key (e.g. ~/.ssh/id_ed25519)",
+                            "or leave it empty to use the SSH agent"), default=b.ssh.key_file if b else "")
+    remote_dir = _text("  remote directory for the configuration files",
+                       lambda v: check_abs_path(v, f"{p}.remote_dir", "remote directory"),
+                       default=b.remote_dir if b else f"/home/{user}/biz")
+    choices = [questionary.Choice(r.value, checked=bool(b and r in b.roles)) for r in Role]
+    roles = questionary.checkbox("  roles", choices=choices,
+                                 validate=lambda xs: True if xs else f"{p}.roles: choose at least one role").unsafe_ask()
+    return HostSpec(name, SshTarget(ssh_host, port, user, key, use_agent=not key), tuple(Role(r) for r in roles), remote_dir)
+
+
+def _ask_cluster(profile: ClusterProfile) -> ClusterProfile:
+    return replace(profile, name=_text("Cluster name", _name), wa_api_version=_text("WA_API_VERSION", check_version, default="2.41.2"))
+
+
+def _ask_hosts(profile: ClusterProfile) -> ClusterProfile:
+    """The hosts, one by one (asked again: the earlier answers are the defaults). When the user has no more
+    hosts to add, the roles are checked at once: a missing Webapp, Master or Coreapp is said there, with an
+    offer to add a host for it, not after the database, media, Webapp and registration questions."""
+    before = list(profile.hosts)
+    hosts: list[HostSpec] = []
+    while True:
+        i = len(hosts)
+        hosts.append(_ask_host(i, {h.external_hostname for h in hosts}, before[i] if i < len(before) else None))
+        more = len(hosts) < len(before) or (not before and len(hosts) < 5)
+        if questionary.confirm("Add another host?", default=more).unsafe_ask():
+            continue
+        missing = [e for e in check_topology(replace(profile, hosts=tuple(hosts))) if e.field == "hosts"]
+        if not missing:
+            break
+        print("The cluster cannot start with these hosts:")
+        for e in missing:
+            print(f"  {e}")
+        if not questionary.confirm("Add a host for it now?", default=True).unsafe_ask():
+            break
+    return replace(profile, hosts=tuple(hosts))
+
+
+def _ask_database(profile: ClusterProfile) -> ClusterProfile:
+    engine = DbEngine(questionary.select("Database engine (WA_DB_ENGINE)", choices=["MYSQL", "PGSQL"]).unsafe_ask())
+    db_host = _text("WA_DB_HOSTNAME (a standalone DB server, not a compute host)", lambda v: check_hostname(v, "db.hostname"))
+    db_port = int(_text("WA_DB_PORT", _port("db.port"), default="3306" if engine is DbEngine.MYSQL else "5432"))
+    db_user = _text("WA_DB_USERNAME", lambda v: [] if v else [FieldError("db.username", "enter the DB user")])
+    db_password = _secret("WA_DB_PASSWORD", check_db_password)
+    return replace(profile, db=DbEnv(engine, db_host, db_port, db_user, db_password))
+
+
+def _ask_media(profile: ClusterProfile) -> ClusterProfile:
+    media_kind = questionary.select("Media volume", choices=["named volume whatsappMedia", "host path (e.g. an NFS mount)"]).unsafe_ask()
+    media = MediaVolume()
+    if media_kind.startswith("host"):
+        media = MediaVolume(MediaKind.HOST_PATH, _text("  media path on every host", lambda v: check_abs_path(v, "media.host_path", "media path")))
+    return replace(profile, media=media)
+
+
+def _ask_webapp(profile: ClusterProfile) -> ClusterProfile:
+    hosts = profile.hosts
+    first_web = next((h.external_hostname for h in hosts if h.has(Role.WEBAPP)), hosts[0].external_hostname if hosts else "webapp-host")
+    url = _text("Webapp API URL (a load balancer when there are several Webapps)", _url, default=f"https://{first_web}:9090")
+    trust = questionary.select("Webapp TLS trust", choices=["CA file", "accept its self-signed certificate"]).unsafe_ask()
+    ca_file = _local_file("webapp.ca_file", "the CA certificate (PEM) that signed the Webapp's certificate",
+                          "or choose to accept its self-signed certificate")
+    ca = _text("  CA file (PEM)", lambda v: ca_file(v) if v else [FieldError("webapp.ca_file", "give the CA file path")]
+               ) if trust == "CA file" else ""
+    admin = _secret("Admin password to set at first login (8-64, digit, upper, lower, special)", check_admin_password)
+    return replace(profile, webapp=WebappApi(url, ca_file=ca, self_signed_ok=not ca, admin_password=admin))
+
+
+def _ask_registration(profile: ClusterProfile) -> ClusterProfile:
+    cc = _text("Registration: country calling code (digits, no +)", _reg_field("cc"))
+    phone = _text("Registration: phone number without the country code", _reg_field("phone_number"))
+    method = questionary.select("Code by", choices=["sms", "voice"]).unsafe_ask()
+    cert = _text("Certificate from WhatsApp Manager (base64)", _reg_field("cert"))
+    pin = questionary.password("Two-step verification PIN (empty if not enabled)", validate=_validator(_reg_field("pin"))).unsafe_ask()
+    return replace(profile, registration=Registration(cc, phone, CodeMethod(method), cert, pin))
+
+
+#: The sections of ``init`` in the order they are asked; a field path's first word picks its section.
+SECTIONS: dict[str, Callable[[ClusterProfile], ClusterProfile]] = {
+    "cluster": _ask_cluster, "hosts": _ask_hosts, "database": _ask_database,
+    "media": _ask_media, "webapp": _ask_webapp, "registration": _ask_registration,
+}
+_SECTION_OF_FIELD = {"hosts": "hosts", "db": "database", "media": "media", "webapp": "webapp", "registration": "registration"}
+
+
+def section_of(field: str) -> str:
+    """The ``init`` section that asks ``field`` (a :class:`FieldError` path such as ``hosts[2].ssh.port``
+    or ``db.hostname``); fields outside the named sections belong to ``cluster``."""
+    return _SECTION_OF_FIELD.get(field.split(".")[0].split("[")[0], "cluster")
+
+
+def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] = SECTIONS) -> ClusterProfile:
+    """Ask the ``sections`` (names of :data:`SECTIONS`) in order, keeping ``profile``'s other values.
+
+    With no ``profile`` every section is asked. Field-level checks re-ask a refused value at its
+    prompt; cross-field checks (the DB host is a compute host, two hosts share a name) are
+    :func:`run_init`'s job, which re-asks only the sections at fault.
+    """
+    wanted = set(sections)
+    current = profile or ClusterProfile("", "", ())
+    for name, ask in SECTIONS.items():
+        if name in wanted:
+            current = ask(current)
+    return current
+
+
+def draft_path() -> Path:
+    """Where ``init`` keeps the answers of a run that ended with values still to fix (mode 600)."""
+    from ..config.paths import app_paths
+
+    return app_paths().state / "init-draft.yaml"
+
+
+def save_draft(profile: ClusterProfile) -> Path:
+    """Keep ``profile`` (not valid yet) as the draft; returns its path."""
+    import yaml
+
+    from ..config.atomic import write_atomic
+    from ..config.paths import app_paths
+    from ..config.profile import profile_to_dict
+
+    app_paths().ensure()
+    return write_atomic(draft_path(), yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True),
+                        mode=0o600)
+
+
+def load_draft() -> ClusterProfile | None:
+    """The draft kept by an earlier ``init``, or None (none, or unreadable: then it is ignored)."""
+    from ..config.profile import ProfileError, load_profile
+
+    path = draft_path()
+    if not path.is_file():
+        return None
+    try:
+        return load_profile(path)
+    except ProfileError as exc:
+        print(f"The draft {path} cannot be read ({exc}): starting afresh.")
+        return None
+
+
+def _kept(profile: ClusterProfile, then: str) -> int:
+    """Keep every answer as the draft and say where and how to continue; 1 (not saved)."""
+    kept = save_draft(profile)
+    print(f"Not saved as a profile. Your answers are kept in {kept} (mode 600): run wabiz-tui init again, answer "
+          f"yes to continue from them, {then}.")
+    return 1
+
+
+def run_init() -> int:
+    """The ``init`` command: ask, re-ask what is invalid, show a summary, save. 0 saved, 1 not saved, 130 Ctrl-C.
+
+    Declining to fix the values, to replace an existing profile or to save keeps every answer as the draft
+    (:func:`draft_path`), and says where and how to continue; the next ``init`` offers to continue from it,
+    asking only the sections at fault (a valid draft goes straight to the summary).
+    """
+    import yaml
+
+    from ..config.paths import app_paths
+    from ..config.profile import masked_profile_dict as masked, profile_path, save_profile
+
+    try:
+        draft = load_draft()
+        if draft is not None and questionary.confirm(
+                f"Continue from the answers kept in {draft_path()} (cluster {draft.name!r}, {len(draft.hosts)} host(s))?",
+                default=True).unsafe_ask():
+            profile = draft
+        else:
+            profile = ask_profile()
+        while True:
+            errors = validate_profile(profile, registration=True)
+            if not errors:
+                break
+            print("These values need fixing:")
+            for e in errors:
+                print(f"  {e}")
+            redo = [name for name in SECTIONS if name in {section_of(e.field) for e in errors}]
+            if not questionary.confirm(f"Ask the {', '.join(redo)} section{'s' if len(redo) > 1 else ''} again?",
+                                       default=True).unsafe_ask():
+                return _kept(profile, "to fix the values")
+            profile = ask_profile(profile, redo)
+        print(yaml.safe_dump(masked(profile), sort_keys=False))
+        target = profile_path(app_paths().ensure().profiles, profile.name)
+        if target.exists() and not questionary.confirm(f"{target} exists. Replace it?", default=False).unsafe_ask():
+            return _kept(profile, f"and choose another cluster name (or replace {target})")
+        if not questionary.confirm(f"Save to {target}?", default=True).unsafe_ask():
+            return _kept(profile, "to save them")
+    except KeyboardInterrupt:
+        print("\nCancelled: nothing was written.")
+        return 130
+    save_profile(profile, target)
+    draft_path().unlink(missing_ok=True)
+    print(f"saved {target} (mode 600). Next: wabiz-tui plan {profile.name}, then wabiz-tui install {profile.name} --yes")
+    return 0
