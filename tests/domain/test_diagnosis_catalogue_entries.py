@@ -13,6 +13,8 @@ from wabiz_tui.domain.diagnosis import (CATALOGUE, diagnose_api_error, diagnose_
 from wabiz_tui.domain.model import DbEnv, Registration
 
 MORE_FIRES = {
+    # FR21: the Webapp's log in the issue (WhatsApp-Business-API-Setup-Scripts#26)
+    "WEBAPP_SETTINGS_UNREADABLE": "Exception: Fail to read /var/lib/whatsapp/database.yml",
     # FR17: Python 3.11 / OpenSSL 3.0 here, a key that does not match the certificate
     "WEBAPP_CERT_INVALID": "ssl.SSLError: [X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:3926)",
     # compose v1 (docker/compose#4788) and v2 (docker/compose#9067) wordings

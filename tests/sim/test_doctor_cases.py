@@ -539,6 +539,19 @@ async def test_fr17_an_invalid_webapp_certificate_bundle_keeps_the_webapp_down(i
     assert "in that order" in top.next_action and "API" in top.also  # the Webapp not answering is this cause
 
 
+async def test_fr21_the_webapp_cannot_read_its_settings_file(installed, tmp_path):
+    """FR21: the running Webapp logs that it cannot read database.yml (the field report's words); doctor names the
+    file's permissions on that host, not the Coreapps, with the check to run inside waweb."""
+    web = only_container_of(installed.cluster, "wa-web-1", "waweb")
+    for _ in range(3):
+        installed.cluster.brain.log(web, "Exception: Fail to read /var/lib/whatsapp/database.yml", "E", "web.php:41")
+    report = await run_doctor(installed, tmp_path, api=False)
+    found = cause(report, "LOG_WORDS")
+    assert "database.yml" in found.title and found.hosts == ("wa-web-1",), [(c.key, c.title) for c in report.causes]
+    assert "stat -c" in found.next_action
+    assert any("Fail to read /var/lib/whatsapp/database.yml" in f.line for f in found.evidence)
+
+
 async def test_r29_doctor_json_with_trust_new_host_keys_stays_json_and_then_reaches_the_host(installed, tmp_path):
     """The flag R29's advice names, used as a new user would: the keys are recorded (said on stderr) and the JSON on
     stdout stays one object."""

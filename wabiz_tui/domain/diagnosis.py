@@ -297,6 +297,20 @@ CATALOGUE.update({e.key: e for e in (
           r"SSL_CTX_use_(PrivateKey|certificate)\w*(_file)?\(.*\) failed"),
 )})
 
+# --- the Webapp's settings file unreadable (docs/field-reports.md FR21, WhatsApp-Business-API-Setup-Scripts#26): the
+# Webapp log says "Exception: Fail to read /var/lib/whatsapp/database.yml" and PHP "file_get_contents(...database.yml):
+# failed to open stream: Permission denied"; the API then answers 500 / 1014, which here is not "Coreapp down" (R21).
+CATALOGUE.update({e.key: e for e in (
+    Entry("WEBAPP_SETTINGS_UNREADABLE", "error", "the Webapp cannot read its own settings file (database.yml)",
+          "The web server user cannot read /var/lib/whatsapp/database.yml, written at the Webapp's start: logins answer "
+          "HTTP 500 or error 1014 although the Coreapps may be fine (FR21; a volume or security context that changes "
+          "the file's owner or mode).",
+          "inside waweb, compare `stat -c '%U %G %a' /var/lib/whatsapp/database.yml` with the user the web server runs "
+          "as; remove whatever changes the owner or mode of /var/lib/whatsapp (a volume mount, a securityContext, an "
+          "fsGroup) and restart the Webapp",
+          r"Fail to read /var/lib/whatsapp/database\.yml|database\.yml\): failed to open stream: Permission denied"),
+)})
+
 _LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
 _TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]
 
