@@ -56,3 +56,12 @@ def test_a_401_on_login_is_credentials_and_high():
             code=1005, key="ACCESS_DENIED_1005", severity="error", title="access denied (1005)", next_action="")
     (cause,) = reason([f]).causes
     assert cause.key == "API_CREDENTIALS" and cause.confidence == "high" and "not an outage" in cause.title
+
+
+def test_a_credentials_refusal_does_not_hide_a_container_that_stopped():
+    """Review: a 401 and an exited Coreapp are two causes; the wrong password does not explain the stopped container."""
+    refused = api("auth", "login as admin: HTTP 401 Unauthorized", False, status=401)
+    down = Fact(P_CONTAINER, "wa-core-1", "docker inspect x", "exited (exit code 137)", False,
+                {"service": "wacore", "restarts": 0})
+    report = reason([refused, down])
+    assert sorted(c.key for c in report.causes) == ["API_CREDENTIALS", "CONTAINER_DOWN"], [(c.key, c.also) for c in report.causes]

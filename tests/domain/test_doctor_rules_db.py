@@ -52,6 +52,17 @@ def test_fr31_refused_everywhere_stays_a_credentials_question():
     assert not keyed(report, "DB_HOST_RESTRICTED") and keyed(report, "DB_CREDENTIALS")
 
 
+def test_fr31_a_host_with_another_password_in_its_db_env_is_no_host_restriction():
+    """Review: one host's db.env holds a stale password (set 1), the others the right one (set 0): the refusal of set
+    1 is not compared with the acceptance of set 0 ("the password is right" would be false)."""
+    facts = [login("wa-web-1", False, DENIED.format(ip="10.213.0.100"), 1045, credentials=1),
+             login("wa-core-1", True, credentials=0)]
+    assert not keyed(reason(facts), "DB_HOST_RESTRICTED")
+    facts.append(login("wa-master-1", False, DENIED.format(ip="10.213.0.101"), 1045, credentials=0))
+    (cause,) = keyed(reason(facts), "DB_HOST_RESTRICTED")
+    assert cause.hosts == ("wa-master-1",)
+
+
 def test_fr31_error_1130_names_the_host_at_once():
     line = "Host '10.213.0.13' is not allowed to connect to this MariaDB server (MySQL error 1130)"
     (cause,) = keyed(reason([login("wa-core-1", False, line, 1130)]), "DB_HOST_RESTRICTED")

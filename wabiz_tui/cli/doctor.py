@@ -50,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     unknown = [h for h in args.host if h not in known]
     if unknown:
         return fail(f"--host {unknown[0]}: not a host of the profile (hosts: {', '.join(known)})")
+    from ..workflows.doctor.egress import mask_proxy
+    bad = [u for u in args.url if not u.lower().startswith(("http://", "https://")) or len(u) < 10]
+    if bad:
+        return fail(f"--url {mask_proxy(bad[0])}: not an http(s) URL; give the whole link, such as "
+                    "https://media.example.com/path/file.jpg")
     try:
         return asyncio.run(diagnose(args, profile, path))
     except KeyboardInterrupt:

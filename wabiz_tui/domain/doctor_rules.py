@@ -406,20 +406,14 @@ RULES: tuple[Rule, ...] = (
 )
 
 from .doctor_rules_field import FIELD_RULES  # noqa: E402 - the field reports' rows (docs/field-reports.md)
-
-RULES += FIELD_RULES
 from .doctor_rules_net import NET_RULES  # noqa: E402 - network, compose, container and DNS rows
-
-RULES += NET_RULES
-
 from .doctor_rules_api import API_RULES  # noqa: E402 - the API layer's rows (TLS, login, health, support, shards)
 from .doctor_rules_ssh import SSH_RULES  # noqa: E402 - SSH connections lost mid-probe (field case R32)
-
-RULES += API_RULES + SSH_RULES
-
 from .doctor_rules_db import DB_RULES  # noqa: E402 - the DB layer's rows (R06, R10, FR07, FR31, FR35, FR36)
-
-RULES += DB_RULES
 from .doctor_rules_egress import EGRESS_RULES  # noqa: E402 - egress, webhook, media links, resources (FR11-13/18/26/28)
 
-RULES += EGRESS_RULES
+#: a refused registration first among causes of equal confidence: it is settled with Meta, nothing on the hosts
+#: explains it (FR23's sunset answer must not rank below an infrastructure finding)
+_REGISTRATION = tuple(r for r in API_RULES if r.key == "REGISTRATION")
+RULES = (_REGISTRATION + RULES + FIELD_RULES + NET_RULES + tuple(r for r in API_RULES if r not in _REGISTRATION)
+         + SSH_RULES + DB_RULES + EGRESS_RULES)

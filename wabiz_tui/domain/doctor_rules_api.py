@@ -246,7 +246,9 @@ def scrape_targets(facts: Facts) -> Outcome:
         yield Clear(f"every scrape target answers from the monitoring host ({len(good)})", tuple(good[:6]))
 
 
-_CONTAINERS = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})
+#: what a credentials, TLS-trust or URL cause explains: the API's own failure, never a container that stopped
+#: (a wrong password stops no container; review: a 401 folded an exited Coreapp away)
+_API_ONLY = frozenset({"API"})
 
 #: The API layer's rows (appended to :data:`.doctor_rules.RULES`; registration first: nothing on the hosts fixes it).
 API_RULES: tuple[Rule, ...] = (
@@ -254,11 +256,11 @@ API_RULES: tuple[Rule, ...] = (
          "FR23 (Meta account reference: 1005 biz_link_on_prem_reg_blocked; 360dialog migration page), field case R23 "
          "(Meta error table 430/432/433), FR27 (Setup-Scripts #59, #45)", registration),
     Rule("API_CREDENTIALS", "the Webapp accepts the profile's credentials", "field cases R16, R28; " + _REF + " §3.1",
-         api_credentials, _CONTAINERS),
+         api_credentials, _API_ONLY),
     Rule("API_TLS", "this machine reaches the Webapp over TLS", "field case R15; FR16 (Postman collection #5); "
-         + _REF + " §3", api_tls, _CONTAINERS),
+         + _REF + " §3", api_tls, _API_ONLY),
     Rule("API_NOT_ROOT", "webapp.url is the Webapp's API root", "FR14: https://github.com/WhatsApp/"
-         "WhatsApp-Business-API-Setup-Scripts/issues/40", api_not_root, _CONTAINERS),
+         "WhatsApp-Business-API-Setup-Scripts/issues/40", api_not_root, _API_ONLY),
     Rule("WEBAPP_ADDRESSES", "every address of the Webapp's name answers", "field case R15 (Setup-Scripts #39: "
          "localhost resolving to ::1)", webapp_addresses),
     Rule("API", "the Webapp API answers", _REF + " §3.2 (error envelope), field case R21 (1014, 1016)", api_answer),

@@ -52,9 +52,11 @@ def host_restricted(facts: Facts) -> Outcome:
     accepted = [f for f in logins if f.ok is True]
     if not (refused and accepted):
         return
-    for user in dict.fromkeys(str(f.get("user")) for f in refused):
-        mine = [f for f in refused if f.get("user") == user]
-        good = [f for f in accepted if f.get("user") == user]
+    # paired within one credential set only (``credentials``: the set's number, doctor's DB probe): a host whose
+    # db.env has another password is refused for that, not for where it logs in from
+    for user, creds in dict.fromkeys((str(f.get("user")), f.get("credentials")) for f in refused):
+        mine = [f for f in refused if f.get("user") == user and f.get("credentials") == creds]
+        good = [f for f in accepted if f.get("user") == user and f.get("credentials") == creds]
         if not good:
             continue
         where = _names(f.host or "this machine" for f in mine)

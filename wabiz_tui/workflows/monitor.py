@@ -176,10 +176,13 @@ def planned_state_reader(profile: "ProfileSource", locks: Path | None,
     return read
 
 
-def client_for(profile: ClusterProfile) -> WebappClient:
-    """A Webapp API client configured from the profile's ``webapp`` section (the only place one is built)."""
+def client_for(profile: ClusterProfile, *, first_login: bool = True) -> WebappClient:
+    """A Webapp API client configured from the profile's ``webapp`` section (the only place one is built).
+    ``first_login`` False: the client never tries the initial password with ``new_password`` (a reader that must
+    change nothing, such as doctor, only logs in with the profile's password)."""
     w = profile.webapp
-    return WebappClient(w.url, username=w.admin_user, password=w.admin_password, initial_password=w.initial_password,
+    return WebappClient(w.url, username=w.admin_user, password=w.admin_password,
+                        initial_password=w.initial_password if first_login else "",
                         ca_file=w.ca_file, self_signed_ok=w.self_signed_ok)
 
 
@@ -273,6 +276,8 @@ class HealthMonitor:
         self._client = client
         self._own_client = client is None
         self._client_key: _ClientKey | None = None
+        #: False: the client built here never changes the initial admin password (:func:`client_for`)
+        self.first_login = True
         self._clock, self._wall = clock, wall
         self._grace_until = 0.0
         self._registered = self.profile.installed if registered is None else registered
@@ -317,7 +322,7 @@ class HealthMonitor:
             if self._client is None or key != self._client_key:
                 if self._client is not None:
                     asyncio.ensure_future(self._client.aclose())
-                self._client, self._client_key = client_for(self.profile), key
+                self._client, self._client_key = client_for(self.profile, first_login=self.first_login), key
         assert self._client is not None
         return self._client
 

@@ -50,6 +50,7 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
     def __init__(self, profile: ClusterProfile, *, hosts: tuple[str, ...] = (), probe_timeout: float = PROBE_TIMEOUT,
                  window: float = WINDOW, api: bool = True, **kw: Any):
         super().__init__(profile, hosts=hosts, probe_timeout=probe_timeout, window=window, api=api, **kw)
+        self.health.first_login = False  # doctor changes nothing: not even the admin password at a first login
 
     # ---- the run ----------------------------------------------------------------------------------------
     async def collect(self) -> list[Fact]:

@@ -114,38 +114,65 @@ class DatabaseProbes(NetworkProbes):
 
     # ---- the logins -------------------------------------------------------------------------------------
     async def _databases(self) -> None:
-        """Log in once per credential set and network position (see the module docstring); the sets in parallel."""
+        """Log in once per credential set and network position (see the module docstring)."""
         groups: dict[tuple[object, ...], list[_Seen]] = {}
         order = {h.external_hostname: i for i, h in enumerate(self.profile.hosts)}  # the profile's order, not the reads'
         for seen in sorted(self._seen_db, key=lambda x: order.get(x.host.external_hostname, len(order))):
             d = seen.db
             groups.setdefault((d.engine, d.hostname, d.port, d.username, d.password, seen.ssl), []).append(seen)
-        await asyncio.gather(*(self._credential_set(members) for members in groups.values()))
+        # one set after another (several sets only when hosts' db.env differ), each login fact marked with its set:
+        # a refusal is compared with an acceptance of the same credentials only
+        for number, members in enumerate(groups.values()):
+            start = len(self.facts)
+            await self._credential_set(members)
+            self.facts[start:] = [dataclasses.replace(f, data={**f.data, "credentials": number})
+                                  if f.probe == P_DB_LOGIN else f for f in self.facts[start:]]
 
     async def _credential_set(self, members: list[_Seen]) -> None:
+        """One login per network position, one after another while they are refused (a lockout counts refusals);
+        once a login is accepted or does not reach the DB, the positions left log in in parallel, at most as many
+        at once as refusals are still allowed (a firewall dropping the DB port must not cost 10 s per host)."""
         by_position: dict[tuple[object, ...], list[_Seen]] = {}
         for seen in members:
             t = seen.host.ssh
             by_position.setdefault((t.alias, t.host, t.port, t.user, t.jump), []).append(seen)
         budget = _Budget()
-        for index, (_, same) in enumerate(by_position.items()):
-            first = same[0]
-            if budget.refusals >= REFUSAL_BUDGET and not budget.proven:
-                for seen in same:
-                    self._fact(P_DB_LOGIN, seen.host.external_hostname, self._login_command(seen, seen.host.external_hostname),
-                               f"not tried: the same credentials were refused {budget.refusals} times in a row (MySQL "
-                               "FAILED_LOGIN_ATTEMPTS / MariaDB max_password_errors would lock the account)", None,
-                               user=seen.db.username, why="login not tried (refusal budget)")
-                continue
-            outcome = await self._login_from(first, budget)
-            if isinstance(outcome, DbLoginError) and outcome.refused and index == 0 and budget.refusals < REFUSAL_BUDGET \
-                    and not budget.proven:
-                await self._login_here(first, budget)
-            for seen in same[1:]:
-                self._fact(P_DB_LOGIN, seen.host.external_hostname, f"(the login from {first.host.external_hostname})",
-                           f"{seen.host.external_hostname} is reached through the same SSH target as "
-                           f"{first.host.external_hostname}: its login stands for both", None, user=seen.db.username,
-                           why="same network position", same_as=first.host.external_hostname)
+        positions = list(by_position.values())
+        done = 0
+        while done < len(positions):
+            outcome = await self._position(positions[done], done == 0, budget)
+            done += 1
+            if not (isinstance(outcome, DbLoginError) and outcome.refused):
+                break
+        gate = asyncio.Semaphore(max(1, REFUSAL_BUDGET - budget.refusals))
+
+        async def gated(same: list[_Seen]) -> None:
+            async with gate:
+                await self._position(same, False, budget)
+        await asyncio.gather(*(gated(same) for same in positions[done:]))
+
+    async def _position(self, same: list[_Seen], first_position: bool,
+                        budget: _Budget) -> DbFacts | DbLoginError | None:
+        """The login from one network position (``same``: the hosts behind one SSH target), unless the refusal
+        budget is spent; the other hosts there get a fact pointing at it. Returns the login's outcome."""
+        first = same[0]
+        if budget.refusals >= REFUSAL_BUDGET and not budget.proven:
+            for seen in same:
+                self._fact(P_DB_LOGIN, seen.host.external_hostname, self._login_command(seen, seen.host.external_hostname),
+                           f"not tried: the same credentials were refused {budget.refusals} times in a row (MySQL "
+                           "FAILED_LOGIN_ATTEMPTS / MariaDB max_password_errors would lock the account)", None,
+                           user=seen.db.username, why="login not tried (refusal budget)")
+            return None
+        outcome = await self._login_from(first, budget)
+        if isinstance(outcome, DbLoginError) and outcome.refused and first_position and budget.refusals < REFUSAL_BUDGET \
+                and not budget.proven:
+            await self._login_here(first, budget)
+        for seen in same[1:]:
+            self._fact(P_DB_LOGIN, seen.host.external_hostname, f"(the login from {first.host.external_hostname})",
+                       f"{seen.host.external_hostname} is reached through the same SSH target as "
+                       f"{first.host.external_hostname}: its login stands for both", None, user=seen.db.username,
+                       why="same network position", same_as=first.host.external_hostname)
+        return outcome
 
     def _login_command(self, seen: _Seen, where: str, tls: bool = False) -> str:
         d = seen.db

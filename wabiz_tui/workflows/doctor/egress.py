@@ -45,9 +45,28 @@ _PROXY_VAR = re.compile(r"^(https?|all)_proxy=(.+)$", re.I)
 _CURL_FORMAT = "%{http_code} %{time_total}\\n"
 
 
+def url_secrets(url: str) -> list[str]:
+    """What in a URL may be a secret, longest first: its ``user:password`` (the part before the host's last ``@``,
+    so a password holding ``@`` is whole), the password alone, and its query string (media links carry signed
+    tokens there). A URL without a scheme (``user:pw@proxy:3128``) is read as ``http://``."""
+    rest = url.split("//", 1)[1] if "//" in url else url
+    authority, _, tail = rest.partition("/")
+    found: list[str] = []
+    userinfo, at, _host = authority.rpartition("@")
+    if at and userinfo:
+        found += [userinfo, userinfo.partition(":")[2]]
+    query = (tail or authority).partition("?")[2].partition("#")[0]
+    if query:
+        found.append(query)
+    return sorted({f for f in found if f}, key=len, reverse=True)
+
+
 def mask_proxy(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced by ``***@``."""
-    return re.sub(r"//[^/@]*@", "//***@", url)
+    """``url`` with any ``user:password@`` replaced by ``***@`` (with or without a scheme; a password may hold ``@``)."""
+    scheme, sep, rest = url.partition("//") if "//" in url else ("", "", url)
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    return f"{scheme}{sep}***@{host}{slash}{tail}" if at else url
 
 
 def proxy_address(url: str) -> tuple[str, int] | None:
@@ -185,6 +204,7 @@ class EgressProbes(DoctorProbes):
             return None
         https = next((m for m in settings if m.group(1).lower() == "https"), settings[0])
         url = https.group(2).strip().strip("'\"")
+        self.extra_secrets.extend(url_secrets(url))
         address = proxy_address(url)
         names = sorted({m.group(0).split("=", 1)[0] for m in settings})
         shown = mask_proxy(url)
@@ -272,7 +292,12 @@ class EgressProbes(DoctorProbes):
             return ""
 
     async def _curl(self, host: HostSpec, url: str, limit: float) -> tuple[str, int | None, int, float, str]:
-        """``curl`` ``url`` (GET) from ``host``: (command, exit status, HTTP code, seconds, curl's error line or "")."""
+        """``curl`` ``url`` (GET) from ``host``: (command, exit status, HTTP code, seconds, curl's error line or "").
+        The URL's credentials and query are secrets of this run (masked in every fact); only http(s) URLs are
+        fetched (anything else could be read by curl as an option). Raises ``ValueError`` for another scheme."""
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"not an http(s) URL: {mask_proxy(url)}")
+        self.extra_secrets.extend(url_secrets(url))
         # 2>&1 on the host: curl's first stderr line ("curl: (60) SSL certificate problem: ...") was missing from
         # the merged SSH streams on the lab, while the later ones came (observed here through the product's runner)
         command = (f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)} "
@@ -305,6 +330,10 @@ class EgressProbes(DoctorProbes):
 
     async def _url(self, host: HostSpec, url: str) -> None:
         name = host.external_hostname
+        if not url.lower().startswith(("http://", "https://")):
+            self._fact(P_URL, name, "curl", f"not fetched: not an http(s) URL: {mask_proxy(url)}", None, why="bad URL",
+                       url=mask_proxy(url))
+            return
         command, status, code, seconds, line = await self._curl(host, url, URL_LIMIT_S)
         if status == 127:
             self._fact(P_URL, name, command, "curl is not installed", None, why="curl missing", url=url)

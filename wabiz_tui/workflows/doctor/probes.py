@@ -54,8 +54,18 @@ class DoctorProbes(Procedure):
         self.facts: list[Fact] = []
 
     # ---- plumbing ---------------------------------------------------------------------------------------
+    def _masked(self, value: Any) -> Any:
+        """``value`` with every secret known now masked, also inside lists, tuples and dicts (grants, names...)."""
+        if isinstance(value, str):
+            return self._redact(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._masked(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._masked(v) for k, v in value.items()}
+        return value
+
     def _fact(self, probe: str, host: str, command: str, line: str, ok: bool | None, **data: Any) -> Fact:
-        clean = {k: self._redact(v) if isinstance(v, str) else v for k, v in data.items()}
+        clean = {k: self._masked(v) for k, v in data.items()}
         # kept whole here: cut only once masked with every secret (a cut first could split a password the final
         # masking then no longer recognises, and its first part would show)
         fact = Fact(probe, host, self._redact(command), self._redact(line.strip()), ok, clean)
@@ -67,7 +77,7 @@ class DoctorProbes(Procedure):
         hosts' facts are made), THEN each line cut to :data:`LINE_MAX` characters."""
         redact = self._redact
         return [dataclasses.replace(f, command=redact(f.command), line=redact(f.line)[:LINE_MAX],
-                                    data={k: redact(v) if isinstance(v, str) else v for k, v in f.data.items()})
+                                    data={k: self._masked(v) for k, v in f.data.items()})
                 for f in self.facts]
 
     async def _timed(self, probe: str, host: str, command: str, work: Awaitable[None]) -> None:
