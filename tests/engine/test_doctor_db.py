@@ -90,3 +90,14 @@ async def test_a_secret_learnt_late_is_masked_before_the_cut(installed, tmp_path
         await wf.close()
     (fact,) = [f for f in report.facts if f.host == "wa-core-9"]
     assert "Hush" not in fact.line and fact.line == "y" * 290 + "********"
+
+
+def test_show_grants_hashes_are_masked_in_every_form():
+    """Review: MariaDB 10.4+ prints the hash after USING (native and ed25519, with OR alternatives)."""
+    from wabiz_tui.workflows.doctor.database import mask_grant
+    lines = ["GRANT ALL PRIVILEGES ON *.* TO `waent`@`%` IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'",
+             "GRANT USAGE ON *.* TO `waent`@`%` IDENTIFIED VIA mysql_native_password USING '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19' OR unix_socket",
+             "GRANT USAGE ON *.* TO `waent`@`%` IDENTIFIED VIA ed25519 USING 'ZIgUREUg5PVgQ6LskhXmO+eZLS0nC8be6HPjYWR4YJY'"]
+    masked = [mask_grant(g) for g in lines]
+    assert not [m for m in masked if "2470C0C0" in m or "ZIgUREUg" in m], masked
+    assert masked[1].endswith("USING '…' OR unix_socket")

@@ -461,6 +461,9 @@ async def test_r32_a_connection_lost_mid_read_is_named(installed, tmp_path):
     assert any("connection lost during the command" in f.line for f in top.evidence)
     assert top.evidence[0].probe == "ssh" and top.evidence[0].ok
     assert [c for c in report.causes if "wa-core-2" in c.hosts] == []
+    # direct connections over the lost SSH connection are no network refusal either (review)
+    blamed = {"PORT_BLOCKED", "HOST_PATH_BLOCKED", "EGRESS_BLOCKED", "DB_PATH_BLOCKED", "DB_DOWN", "NOTHING_LISTENS"}
+    assert not [c.key for c in report.causes if c.key in blamed], [(c.key, c.title) for c in report.causes]
 
 
 # --- FR14, FR16, FR17: the way to the Webapp ------------------------------------------------------------------------

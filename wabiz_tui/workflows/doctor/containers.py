@@ -113,7 +113,7 @@ class ContainerProbes(DoctorProbes):
                        key=d.key, severity=d.severity, title=d.title, next_action=d.next_action, lines_back=back)
         race = next((i for i, l in enumerate(newest) if WEBDB_RACE.search(l)), None) if service == "waweb" else None
         if race is not None:  # FR06: not in the catalogue (its DB words would blame the DB server)
-            self._fact(P_LOGS, host.external_hostname, command, newest[race].strip()[:300], False, service=service,
+            self._fact(P_LOGS, host.external_hostname, command, newest[race].strip(), False, service=service,
                        key="WEBDB_CREATE_RACE", severity="error", lines_back=race, next_action="restart waweb once",
                        title="the web database was created by another Webapp at the same moment")
         if not found and race is None:

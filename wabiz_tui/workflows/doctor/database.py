@@ -37,7 +37,15 @@ from .network import NetworkProbes
 
 #: Consecutive refusals of one credential set after which it is not tried again in this run.
 REFUSAL_BUDGET = 2
-_HASH = re.compile(r"\s+IDENTIFIED BY PASSWORD\s+'[^']*'", re.IGNORECASE)
+#: a password hash in SHOW GRANTS: MySQL/MariaDB "IDENTIFIED BY PASSWORD '*…'", MariaDB 10.4+ "IDENTIFIED VIA
+#: mysql_native_password USING '*…' OR unix_socket" and "IDENTIFIED VIA ed25519 USING '…'" (MariaDB's SHOW GRANTS
+#: page); quotes doubled inside a quoted string are part of it
+_HASH = re.compile(r"\b(IDENTIFIED BY PASSWORD|USING)\s+'(?:[^']|'')*'", re.IGNORECASE)
+
+
+def mask_grant(line: str) -> str:
+    """One SHOW GRANTS line with every password hash replaced by ``'…'`` (the hash must never reach a fact)."""
+    return _HASH.sub(lambda m: f"{m.group(1)} '…'", line)
 
 
 @dataclasses.dataclass
@@ -315,7 +323,7 @@ class DatabaseProbes(NetworkProbes):
                                               f"; plugin not readable: {got.plugin_denied}" if got.plugin_denied else ""),
                    plugin in ("", NATIVE_PLUGIN), engine=d.engine.value, version=got.version, plugin=got.user_plugin,
                    plugin_denied=got.plugin_denied, api_version=self.profile.wa_api_version, via=where)
-        grants = [_HASH.sub(" IDENTIFIED BY PASSWORD '…'", g) for g in got.grants]
+        grants = [mask_grant(g) for g in got.grants]
         if mysql:
             missing = missing_mysql_privileges(grants, d.name_prefix)
             shown = " | ".join(_scope_first(g) for g in grants) or "no grants"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncssh
@@ -169,6 +170,9 @@ class EgressProbes(DoctorProbes):
         try:
             _, writer = await asyncio.wait_for(conn.open_connection(target, port), TCP_TIMEOUT)
         except asyncssh.ChannelOpenError as exc:
+            if conn.is_closed():  # asyncssh's "SSH connection closed": no refusal by the network path
+                self._lost_fact(P_EGRESS, host.external_hostname, command, target=target, port=port, via="host")
+                return
             self._fact(P_EGRESS, host.external_hostname, command, f"{target}:{port}: {exc.reason or 'refused'}", False,
                        target=target, port=port, via="host", timeout=False)
             return
@@ -217,10 +221,13 @@ class EgressProbes(DoctorProbes):
         proxy_host, proxy_port, shown = proxy
         command = f"CONNECT {target}:{port} through {shown} from {host.external_hostname}"
         conn = await self._pool.get(host)
-        facts = {"target": target, "port": port, "via": "proxy", "proxy": shown}
+        facts: dict[str, Any] = {"target": target, "port": port, "via": "proxy", "proxy": shown}
         try:
             reader, writer = await asyncio.wait_for(conn.open_connection(proxy_host, proxy_port), TCP_TIMEOUT)
         except asyncssh.ChannelOpenError as exc:
+            if conn.is_closed():
+                self._lost_fact(P_EGRESS, host.external_hostname, command, **facts)
+                return
             self._fact(P_EGRESS, host.external_hostname, command, f"the proxy {proxy_host}:{proxy_port}: "
                        f"{exc.reason or 'refused'}", False, status=0, timeout=False, **facts)
             return
@@ -250,6 +257,9 @@ class EgressProbes(DoctorProbes):
         try:
             fresh, idle = await asyncio.gather(self._react(conn, 0.0), self._react(conn, IDLE_S))
         except (asyncssh.ChannelOpenError, TimeoutError) as exc:
+            if conn.is_closed():
+                self._lost_fact(P_IDLE, name, command, target=CHAT_HOST, port=CHAT_PORT, idle_s=IDLE_S)
+                return
             self._fact(P_IDLE, name, command, f"{CHAT_HOST}:{CHAT_PORT} cannot be reached ({exc})", None,
                        why="no chat connection to test", target=CHAT_HOST, port=CHAT_PORT, idle_s=IDLE_S)
             return

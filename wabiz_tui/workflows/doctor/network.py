@@ -118,6 +118,9 @@ class NetworkProbes(DoctorProbes):
             self._fact(P_TCP, name, command, text or ("connected" if status == 0 else f"no answer in {TCP_TIMEOUT:g} s"),
                        status == 0, target=target, port=port, what=what, timeout=status == 124)
             return
+        if not probe.reached and conn.is_closed():  # asyncssh: "SSH connection closed" is no refusal of the port
+            self._lost_fact(P_TCP, name, command, target=target, port=port, what=what)
+            return
         if probe.reached:
             self._fact(P_TCP, name, command, f"connected in {probe.seconds * 1000:.0f} ms", True, target=target,
                        port=port, what=what, timeout=False)

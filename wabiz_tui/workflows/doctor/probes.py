@@ -9,6 +9,8 @@ import asyncio
 import dataclasses
 from typing import Any, Awaitable
 
+import asyncssh
+
 from ...domain.docker_access import with_sudo
 from ...domain.doctor import Fact
 from ...domain.model import ClusterProfile, HostSpec
@@ -89,6 +91,17 @@ class DoctorProbes(Procedure):
                        why="timed out")
         except RemoteError as exc:
             self._fact(probe, host, command, str(exc), None, why="the command could not run")
+        except (asyncssh.DisconnectError, ConnectionError) as exc:  # the SSH connection dropped under a direct probe
+            self._lost_fact(probe, host, command, exc.__class__.__name__)
+        except (asyncssh.Error, OSError) as exc:  # the class only: an SSH or socket message may carry a URL
+            self._fact(probe, host, command, f"the probe could not run ({exc.__class__.__name__})", None,
+                       why="the probe could not run")
+
+    def _lost_fact(self, probe: str, host: str, command: str, why: str = "the SSH connection closed",
+                   **data: Any) -> None:
+        """An unknown fact saying the SSH connection was lost mid-probe (field case R32: it is no network refusal;
+        ``HOST_CONNECTION_LOST`` names it from the words "connection lost")."""
+        self._fact(probe, host, command, f"connection lost during the probe ({why})", None, why="connection lost", **data)
 
     async def _sh(self, host: HostSpec, command: str) -> tuple[int | None, list[str]]:
         lines: list[str] = []

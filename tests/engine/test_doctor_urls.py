@@ -1,0 +1,39 @@
+"""doctor's business URLs and proxy settings (workflows/doctor/egress.py): what in them is a secret, how they are
+shown, and the --url check of the command (review of the egress probes)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+from tests.engine.test_ops_cli import cli
+from wabiz_tui.workflows.doctor.egress import mask_proxy, url_secrets
+
+
+@pytest.mark.parametrize("url, secrets, shown", [
+    ("user:s3cret@proxy:3128", ["user:s3cret", "s3cret"], "***@proxy:3128"),
+    ("http://user:p@ss@proxy.lab:3128", ["user:p@ss", "p@ss"], "http://***@proxy.lab:3128"),
+    ("https://media.example/x.jpg?sig=abc123&exp=9", ["sig=abc123&exp=9"], "https://media.example/x.jpg?sig=abc123&exp=9"),
+    ("http://proxy.lab:3128", [], "http://proxy.lab:3128"),
+])
+def test_url_secrets_and_the_shown_form(url, secrets, shown):
+    assert url_secrets(url) == secrets
+    assert mask_proxy(url) == shown
+
+
+async def test_doctor_refuses_a_url_that_is_not_http(demo):
+    code, out, err = await cli("doctor", str(demo.profile_path), "--url=-K/etc/passwd")
+    assert code == 2 and "--url" in err and "not an http(s) URL" in err, (out, err)
+    assert "Traceback" not in err
+
+
+async def test_doctor_never_changes_the_initial_admin_password(installed, tmp_path):
+    """Review: the health client changes the initial admin password at a first login; doctor's must not (it changes
+    nothing). The Webapp is put back to its first-login state; after doctor it still is."""
+    from tests.sim.test_doctor_cases import cause, run_doctor
+    users = installed.cluster._api.state.users
+    admin = users[installed.profile.webapp.admin_user]
+    admin.password, admin.must_change = installed.profile.webapp.initial_password, True
+    report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
+    assert admin.password == installed.profile.webapp.initial_password and admin.must_change
+    assert cause(report, "API_CREDENTIALS")
