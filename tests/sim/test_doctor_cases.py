@@ -95,6 +95,29 @@ async def test_r02_the_db_host_name_does_not_resolve_is_dns_not_the_password(ins
 
 
 
+# --- R07: a PostgreSQL server the client does not know -------------------------------------------------------------
+async def test_r07_a_postgresql_server_outside_the_clients_matrix_is_named(tmp_path):
+    """R07 ("The server version of this PostgreSQL is unknown", endless cluster-manager retries): a PostgreSQL cluster
+    installed on 13.8, then the server upgraded to 16.2 behind the client's back; doctor logs in with the hosts' db.env
+    and names the version against the client's support matrix (domain.dbsupport, Meta's production-setup pages)."""
+    from tests.support import install_headless
+    from wabiz_tui.demo import start_demo
+    from wabiz_tui.domain.model import DbEngine
+
+    session = await start_demo(tmp_path / "pg", speed=0.05, db_engine=DbEngine.PGSQL, db_version="13.8")
+    try:
+        await install_headless(session, tmp_path)
+        db = session.profile.db
+        session.cluster.set_database(db.hostname, db.port, engine="PGSQL", version="16.2")
+        report = await run_doctor(session, tmp_path, hosts=("wa-core-1",), api=False)
+        found = cause(report, "DB_SERVER_UNSUPPORTED")
+        assert "PostgreSQL 16.2" in found.title and session.profile.wa_api_version in found.title, found.title
+        assert found is report.causes[0], keys(report)
+        no_secret(session, report)
+    finally:
+        await session.stop()
+
+
 # --- R12: information lines are not a cause ---------------------------------------------------------------------
 async def test_r12_info_level_retry_lines_are_no_cause(installed, tmp_path):
     """A running Coreapp's log with I-level "will retry" lines (the maintainer: information, errors start with W):
