@@ -37,3 +37,12 @@ async def test_doctor_never_changes_the_initial_admin_password(installed, tmp_pa
     report = await run_doctor(installed, tmp_path, hosts=("wa-web-1",))
     assert admin.password == installed.profile.webapp.initial_password and admin.must_change
     assert cause(report, "API_CREDENTIALS")
+
+
+async def test_a_url_with_credentials_and_a_token_is_masked_in_the_report(installed):
+    """Trial: `--url 'https://u:PASS@x/y?token=T'` printed PASS and T three times."""
+    code, out, err = await cli("doctor", str(installed.profile_path), "--host", "wa-core-1", "--verbose",
+                               "--url", "https://media-user:Url-Pass-9931@media.invalid/y.jpg?token=Tok-77812")
+    assert code in (0, 6), out + err
+    assert "media.invalid" in out
+    assert "Url-Pass-9931" not in out + err and "Tok-77812" not in out + err

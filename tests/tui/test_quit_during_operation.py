@@ -165,3 +165,12 @@ async def test_quit_during_an_install_step_is_recorded_and_the_wizard_says_so_wh
                        for n in notes), notes
     finally:
         await session.stop()
+
+
+def test_the_quit_text_between_two_commands_reads_as_a_sentence():
+    """Trial: "Upgrade runs no host is being changed right now: ..." (ctrl+q while the upgrade waited between steps)."""
+    from wabiz_tui.tui.quitting import RunningWork
+    text = RunningWork("Upgrade", (), "the upgrade stops between two steps; resume it.").details
+    assert text.startswith("Upgrade is between two remote commands (no host is being changed this moment): the upgrade")
+    with_hosts = RunningWork("Upgrade step 4 of 6 (Upgrade Masters)", ("wa-master-1",), "half upgraded.").details
+    assert with_hosts.startswith("Upgrade step 4 of 6 (Upgrade Masters) runs on wa-master-1: half upgraded.")

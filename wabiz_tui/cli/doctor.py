@@ -55,10 +55,29 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         return fail(f"--url {mask_proxy(bad[0])}: not an http(s) URL; give the whole link, such as "
                     "https://media.example.com/path/file.jpg")
+    gone = uninstalled_words(profile)
+    if gone:
+        # the containers were removed on purpose: a "missing container" on every host is no cause (trial)
+        if args.json:
+            print(json.dumps({"profile": profile.name, "installed": False, "notice": gone, "causes": []}, indent=2))
+        else:
+            print(f"doctor {profile.name}: {gone}: nothing of the cluster runs to diagnose; "
+                  f"`wabiz-tui install {args.profile}` installs it again")
+        return Exit.OK
     try:
         return asyncio.run(diagnose(args, profile, path))
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
+
+
+def uninstalled_words(profile: Any) -> str:
+    """``"not installed (uninstalled at HH:MM)"`` when wabiz-tui uninstalled the cluster and has not started it since
+    (the run state, read as health reads it: ``workflows.monitor.planned_state_reader``); "" otherwise."""
+    from ..domain.transitions import not_installed_words
+    from ..workflows.monitor import planned_state_reader
+
+    gone = planned_state_reader(profile, None)().uninstalled_at
+    return not_installed_words(gone) if gone is not None else ""
 
 
 async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading: str = "") -> int:

@@ -44,8 +44,9 @@ class RunningWork:
     @property
     def details(self) -> str:
         """The dialog's text: where it runs and what quitting leaves."""
-        where = f"on {', '.join(self.hosts)}" if self.hosts else "no host is being changed right now"
-        return (f"{self.what} runs {where}: {self.leaves}\n\nQuitting stops its remote commands and writes the abort "
+        where = (f"{self.what} runs on {', '.join(self.hosts)}" if self.hosts else
+                 f"{self.what} is between two remote commands (no host is being changed this moment)")
+        return (f"{where}: {self.leaves}\n\nQuitting stops its remote commands and writes the abort "
                 f"to the run log and the journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
 
 
@@ -119,7 +120,7 @@ def running_work(app: WabizApp) -> RunningWork | None:
     step_record = record.running if record is not None else None
     if step_record is None:
         label = active.heading or active.label
-        leaves = (f"the upgrade stops between two steps; {_upgrade_resume(app)}."
+        leaves = (f"the upgrade stops between two steps, and the cluster may be half upgraded; {_upgrade_resume(app)}."
                   if getattr(engine, "procedure", "") == "upgrade" else "it stops where it is; run it again to finish.")
         return RunningWork(label[:1].upper() + label[1:], (), leaves, engine)
     procedure = step_record.procedure
