@@ -190,7 +190,8 @@ def test_no_to_save_keeps_the_answers_and_says_how_to_resume(monkeypatch, capsys
     assert init_wizard.run_init() == 1
     out = capsys.readouterr().out
     draft = init_wizard.draft_path()
-    assert f"Your answers are kept in {draft} (mode 600)" in out and "run wabiz-tui init again" in out
+    assert f"Your answers are kept in {draft} (mode 600; it holds the passwords you typed" in out and "run wabiz-tui init again" in out
+    assert f"(rm {draft})" in out
     assert oct(draft.stat().st_mode & 0o777) == "0o600" and not (app_paths().profiles / "prod.yaml").exists()
     assert "Str0ng-pass" not in out  # the summary is masked
     # resumed: a valid draft goes straight to the summary and the save question

@@ -247,8 +247,9 @@ def load_draft() -> ClusterProfile | None:
 def _kept(profile: ClusterProfile, then: str) -> int:
     """Keep every answer as the draft and say where and how to continue; 1 (not saved)."""
     kept = save_draft(profile)
-    print(f"Not saved as a profile. Your answers are kept in {kept} (mode 600): run wabiz-tui init again, answer "
-          f"yes to continue from them, {then}.")
+    print(f"Not saved as a profile. Your answers are kept in {kept} (mode 600; it holds the passwords you typed, as "
+          f"a saved profile does): run wabiz-tui init again, answer yes to continue from them, {then}; or delete it "
+          f"(rm {kept}) to keep nothing.")
     return 1
 
 
