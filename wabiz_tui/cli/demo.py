@@ -6,6 +6,7 @@ import argparse
 import math
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..domain.exitcodes import Exit
 from .common import on_interrupt
@@ -28,6 +29,9 @@ def register(sub) -> None:
     demo.add_argument("--workdir", type=Path, help="keep the simulator's files here (default: a temporary directory)")
     demo.add_argument("--multiconnect", action="store_true",
                       help="headless: after the HA steps, the 4 Multiconnect steps (2 shards, a third Coreapp) and a failover drill")
+    demo.add_argument("--hosts", type=int, default=5, metavar="N",
+                      help="simulate N hosts, 5 to 50 (default 5; 50 = 4 Webapps, 3 Masters, 43 Coreapps, the largest "
+                           "cluster Meta supports)")
     demo.add_argument("-v", "--verbose", action="store_true", help="headless: print every output line of every host")
     on_interrupt(demo, "demo interrupted: the simulated cluster is stopped")
     demo.set_defaults(run=run)
@@ -39,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
         return fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
+    if not 5 <= args.hosts <= 50:
+        return fail(f"--hosts {args.hosts}: a demo cluster has 5 to 50 hosts, e.g. --hosts 50")
     if args.name != "demo":
         from ..domain.validation import check_cluster_name
 
@@ -60,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
     return _tui(args)
 
 
+def _layout(args: argparse.Namespace) -> dict[str, Any]:
+    """``start_demo``'s ``hosts`` and ``spare_hosts`` for ``--hosts``."""
+    from ..demo import demo_layout
+
+    hosts, spare = demo_layout(args.hosts)
+    return {"hosts": hosts, "spare_hosts": (spare,)}
+
+
 def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirectory | None]:
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +87,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from ..demo import start_demo
 
     workdir, tmp = _workdir(args)
-    session = await start_demo(workdir, speed=args.speed, name=args.name)
+    session = await start_demo(workdir, speed=args.speed, name=args.name, **_layout(args))
     try:
         session.cluster.on_sms(lambda phone, code: print(f"SMS to {phone}: your WhatsApp code is {code}", flush=True))
         print(f"profile: {session.profile_path}", flush=True)
@@ -101,7 +115,7 @@ async def _headless(args: argparse.Namespace) -> int:
     from .runreport import run_recorded
 
     workdir, tmp = _workdir(args)
-    session = await start_demo(workdir, speed=args.speed)
+    session = await start_demo(workdir, speed=args.speed, **_layout(args))
     settings = default_settings(session.profile, app_paths(), profile_path=session.profile_path, read_user_config=False)
     settings.poll_interval = max(0.1, 2.0 * args.speed)
     settings.state_window *= min(1.0, args.speed)
@@ -159,7 +173,7 @@ def _tui(args: argparse.Namespace) -> int:
 
     workdir, tmp = _workdir(args)
     try:
-        return run_demo(workdir, run_demo_tui, speed=args.speed)
+        return run_demo(workdir, run_demo_tui, speed=args.speed, hosts=args.hosts)
     finally:
         if tmp:
             tmp.cleanup()

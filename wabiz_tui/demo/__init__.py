@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_SESSION_NAMES = ("DEMO_ADMIN_PASSWORD", "DEMO_DB_PASSWORD", "DemoSession", "match_db_to_client", "run_demo", "start_demo")
+_SESSION_NAMES = ("DEMO_ADMIN_PASSWORD", "DEMO_DB_PASSWORD", "DemoSession", "demo_layout", "match_db_to_client", "run_demo",
+                  "start_demo")
 __all__ = list(_SESSION_NAMES)
 
 

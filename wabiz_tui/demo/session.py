@@ -34,6 +34,25 @@ DEMO_MEDIA_PATH = "/mnt/wamedia"
 
 #: The seed's Multiconnect step 3 host: a spare the demo starts with but does not put in the profile.
 SPARE_HOST = SimHost("wa-core-3", ("coreapp",))
+#: Host counts ``demo --hosts`` takes: the usual 5, up to the largest cluster Meta supports (32 shards: about 40
+#: Coreapps, 3 Masters, several Webapps; Meta's Multiconnect page, issue 17).
+MIN_HOSTS, MAX_HOSTS = 5, 50
+
+
+def demo_layout(n: int = MIN_HOSTS) -> tuple[tuple[SimHost, ...], SimHost]:
+    """The demo's hosts for a cluster of ``n`` hosts and its spare Coreapp (the one Multiconnect step 3 adds): the
+    usual 5 (1 Webapp, 2 Masters, 2 Coreapps) for ``n`` = 5; above, one Webapp per 12 hosts, 3 Masters and Coreapps
+    for the rest (``n`` = 50: 4 Webapps, 3 Masters, 43 Coreapps). Raises ``ValueError`` outside 5..50."""
+    if not MIN_HOSTS <= n <= MAX_HOSTS:
+        raise ValueError(f"a demo cluster has {MIN_HOSTS} to {MAX_HOSTS} hosts")
+    if n == MIN_HOSTS:
+        return DEMO_HOSTS, SPARE_HOST
+    webapps, masters = max(1, n // 12), 3
+    coreapps = n - webapps - masters
+    hosts = (tuple(SimHost(f"wa-web-{i}", ("webapp",)) for i in range(1, webapps + 1))
+             + tuple(SimHost(f"wa-master-{i}", ("master",)) for i in range(1, masters + 1))
+             + tuple(SimHost(f"wa-core-{i}", ("coreapp",)) for i in range(1, coreapps + 1)))
+    return hosts, SimHost(f"wa-core-{coreapps + 1}", ("coreapp",))
 
 
 @dataclass
@@ -130,12 +149,14 @@ def match_db_to_client(session: DemoSession, api_version: str) -> str:
     return version
 
 
-def run_demo(workdir: Path, face: Callable[[DemoSession], Awaitable[int]], *, speed: float = 1.0) -> int:
-    """Start the demo under ``workdir``, run ``face(session)`` (the TUI) on it, stop the cluster at exit;
-    returns the face's exit code."""
+def run_demo(workdir: Path, face: Callable[[DemoSession], Awaitable[int]], *, speed: float = 1.0,
+             hosts: int = MIN_HOSTS) -> int:
+    """Start the demo of ``hosts`` hosts (:func:`demo_layout`) under ``workdir``, run ``face(session)`` (the TUI) on
+    it, stop the cluster at exit; returns the face's exit code."""
 
     async def main() -> int:
-        session = await start_demo(Path(workdir), speed=speed)
+        layout, spare = demo_layout(hosts)
+        session = await start_demo(Path(workdir), speed=speed, hosts=layout, spare_hosts=(spare,))
         try:
             return await face(session)
         finally:
