@@ -84,8 +84,12 @@ def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirector
 
 async def _serve(args: argparse.Namespace) -> int:
     import asyncio
+    import logging
     from ..demo import start_demo
 
+    # a client stopped with Ctrl-C leaves its sockets to the simulator's servers, and asyncio warns
+    # "socket.send() raised exception." once per write to them (trial): a served simulator's terminal stays readable
+    logging.getLogger("asyncio").setLevel(logging.ERROR)
     workdir, tmp = _workdir(args)
     session = await start_demo(workdir, speed=args.speed, name=args.name, **_layout(args))
     try:
