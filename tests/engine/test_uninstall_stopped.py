@@ -5,12 +5,10 @@ console does. Against the simulated cluster over real SSH/HTTPS, the commands re
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shlex
 import signal
-import sys
 
+from tests.engine.test_abort_and_resume import interrupted
 from tests.engine.test_ha_install import Recorder
 from tests.engine.test_ops_abort import run_folder
 from tests.engine.test_ops_cli import cli
@@ -18,25 +16,6 @@ from tests.support import settings_for
 from wabiz_tui.config.profile import load_profile
 from wabiz_tui.workflows.report import write_report
 from wabiz_tui.workflows.uninstall import Uninstall
-
-
-async def interrupt_after(args: list[str], marker: str, signum: int) -> tuple[int, str]:
-    """Run ``wabiz-tui args`` until a line contains ``marker``, send ``signum``; (exit status, all output)."""
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", *args, stdin=asyncio.subprocess.DEVNULL,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                                                env=os.environ.copy())
-    seen: list[str] = []
-    try:
-        while not any(marker in line for line in seen):
-            line = await asyncio.wait_for(proc.stdout.readline(), 60)
-            assert line, "".join(seen)
-            seen.append(line.decode())
-        proc.send_signal(signum)
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-    return proc.returncode, "".join(seen) + out.decode() + err.decode()
 
 
 def hosts_table(folder) -> dict[str, str]:
@@ -53,8 +32,8 @@ async def test_health_after_ctrl_c_in_uninstall_says_how_to_continue_and_that_fi
     for name in others:  # their removal hangs: Ctrl-C comes once the Webapp's host is removed
         cluster.set_host_latency(name, 60)
     try:
-        code, text = await interrupt_after(["uninstall", profile, "--yes", "--confirm-name", "demo"], "wa-web-1: ok",
-                                           signal.SIGINT)
+        code, text = await interrupted(["uninstall", profile, "--yes", "--confirm-name", "demo"],
+                                       "  uninstall step 1 wa-web-1: ok", signal.SIGINT)
     finally:
         for name in others:
             cluster.set_host_latency(name, 0)

@@ -118,6 +118,7 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     ``workflows.settings``). ``profile_ref``: how the user named the profile (for the commands suggested). An
     unfinished upgrade journal makes the cluster degraded at best, with the command that continues it
     (``workflows.monitor.with_incomplete``; ``operation_incomplete`` in JSON): the API cannot show mixed versions.
+    An unfinished uninstall journal is said first, its command as the next action (its Webapp may be gone on purpose).
     """
     from ..config.paths import app_paths
 

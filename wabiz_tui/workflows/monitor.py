@@ -89,8 +89,9 @@ class PollResult:
 
 @dataclass(frozen=True)
 class IncompleteOperation:
-    """An operation that stopped midway and left the cluster between two states (today: an upgrade whose journal
-    is left, ``workflows.upgrade.interrupted_upgrade``): ``operation`` ("upgrade"), the versions, ``last_done``
+    """An operation that stopped midway and left the cluster between two states (an upgrade whose journal is left,
+    ``workflows.upgrade.interrupted_upgrade``, or an uninstall, :func:`incomplete_uninstall`): ``operation``
+    ("upgrade", "uninstall"), the versions (empty for an uninstall), ``last_done``
     (its highest finished step), ``words`` (one line) and ``next_action`` (the command that continues it).
     ``GET /v1/health`` cannot show it (it has no versions): the nodes may run two versions and still answer as
     healthy, so the monitor reads such a cluster as degraded (trial: a half-upgraded cluster read healthy, exit 0)."""
