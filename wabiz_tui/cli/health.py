@@ -87,7 +87,13 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
         return
     if r.verdict is None:
         word = "UNKNOWN" if exit_code(r) == EXIT_UNKNOWN else "FAILING"  # the word a Nagios-style reader pairs with the code
-        print(f"{stamp} {word}: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —") + age, file=out)
+        i = r.incomplete
+        if i is not None:  # what stopped midway first: an uninstall's Webapp is down on purpose
+            print(f"{stamp} {word}: {i.words} — {r.error}" + age, file=out)
+            print(f"  next: continue it: {i.next_action}" if i.supersedes or not r.error or not r.error.next_action else
+                  f"  next: {r.error.next_action}; then continue the {i.operation}: {i.next_action}", file=out)
+        else:
+            print(f"{stamp} {word}: {r.error} — {r.error.next_action if r.error else ''}".rstrip(" —") + age, file=out)
         if r.alerts_paused:
             print(f"  {r.notice + '; ' if r.notice else ''}{r.alerts_paused}", file=out)
         return
@@ -112,6 +118,7 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     ``workflows.settings``). ``profile_ref``: how the user named the profile (for the commands suggested). An
     unfinished upgrade journal makes the cluster degraded at best, with the command that continues it
     (``workflows.monitor.with_incomplete``; ``operation_incomplete`` in JSON): the API cannot show mixed versions.
+    An unfinished uninstall journal is said first, its command as the next action (its Webapp may be gone on purpose).
     """
     from ..config.paths import app_paths
 
@@ -150,8 +157,6 @@ def _print(r: PollResult, as_json: bool, first: bool) -> None:
         return
     if first:
         print_text(r)
-        if r.incomplete is not None and r.verdict is None:  # with a verdict its headline and next action say it
-            print(f"  note: {r.incomplete.words}; continue it: {r.incomplete.next_action}", flush=True)
     else:
         for e in r.new_entries:
             print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}", flush=True)

@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     async def go() -> int:
         try:
             await measure_before(wf)
+            # read by health/monitor (workflows.monitor.incomplete_uninstall) to say how to continue a stopped run
+            settings.journal.note("remove_volumes", "yes" if args.remove_volumes else "no")
             ok = await run_recorded(wf, wf.run(args.confirm_name, remove_volumes=args.remove_volumes,
                                                volumes_confirmed=args.confirm_volumes), f"continue with: {again}")
             print("per host:")

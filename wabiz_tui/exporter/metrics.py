@@ -20,7 +20,7 @@ from ..domain.health import ClusterVerdict, Level, NodeVerdict
 from ..workflows.observe import Observation, verdict_word
 
 #: operations the monitor knows to have stopped midway (``workflows.monitor.IncompleteOperation``)
-INCOMPLETE_OPERATIONS = ("upgrade",)
+INCOMPLETE_OPERATIONS = ("upgrade", "uninstall")
 VERDICTS = ("healthy", "degraded", "failing", "unknown", "not_installed")
 #: the monitor's failover states (``domain.transitions.FailoverStatus``; ``done`` is served as ``none``)
 FAILOVER_STATES = ("none", "in_progress", "impossible", "overdue")

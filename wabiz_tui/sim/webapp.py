@@ -10,8 +10,6 @@ somewhere in the cluster (:class:`~.webapp_listener.WebappServer` opens/closes i
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 import functools
 import json
@@ -23,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from .brain import COREAPP, MASTER, Brain
-from . import rules
+from . import backup, rules
 from .rules import shards_problem, socket_conn
 
 TOKEN_LIFETIME = _dt.timedelta(seconds=rules.TOKEN_LIFETIME_S)
@@ -331,8 +329,8 @@ class WebappApi:
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: password")
         if not self.brain.registered:
             return self.error(400, 1014, "Internal error", "Backup requires a registered, running client")
-        blob = json.dumps({"pw": body["password"], "settings": self.state.settings, "shards": self.brain.shards})
-        return self.ok({"settings": {"data": base64.b64encode(blob.encode()).decode()}})
+        data = backup.seal(body["password"], {"settings": self.state.settings, "shards": self.brain.shards})
+        return self.ok({"settings": {"data": data}})
 
     @guarded(admin=True, body=True)
     async def restore(self, request: web.Request, user: str, body: dict) -> web.Response:
@@ -340,10 +338,8 @@ class WebappApi:
             if not body.get(f):
                 return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")
         try:
-            blob = json.loads(base64.b64decode(body["data"]))
-        except (ValueError, binascii.Error):
-            return self.error(400, 1009, "Parameter value is not valid", "data: not a backup")
-        if blob.get("pw") != body["password"]:
-            return self.error(400, 1009, "Parameter value is not valid", "password: does not decrypt the backup")
+            blob = backup.unseal(body["password"], body["data"])
+        except backup.BackupError as exc:
+            return self.error(400, 1009, "Parameter value is not valid", str(exc))
         self.state.settings = blob.get("settings", self.state.settings)
         return self.ok()

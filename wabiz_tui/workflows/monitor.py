@@ -16,6 +16,7 @@ in once more before it is reported as a credentials problem (``api.client``).
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -88,8 +89,9 @@ class PollResult:
 
 @dataclass(frozen=True)
 class IncompleteOperation:
-    """An operation that stopped midway and left the cluster between two states (today: an upgrade whose journal
-    is left, ``workflows.upgrade.interrupted_upgrade``): ``operation`` ("upgrade"), the versions, ``last_done``
+    """An operation that stopped midway and left the cluster between two states (an upgrade whose journal is left,
+    ``workflows.upgrade.interrupted_upgrade``, or an uninstall, :func:`incomplete_uninstall`): ``operation``
+    ("upgrade", "uninstall"), the versions (empty for an uninstall), ``last_done``
     (its highest finished step), ``words`` (one line) and ``next_action`` (the command that continues it).
     ``GET /v1/health`` cannot show it (it has no versions): the nodes may run two versions and still answer as
     healthy, so the monitor reads such a cluster as degraded (trial: a half-upgraded cluster read healthy, exit 0)."""
@@ -100,6 +102,8 @@ class IncompleteOperation:
     last_done: int
     words: str
     next_action: str
+    #: the verdict's own next action no longer applies (an uninstall stopped midway: its Webapp is down on purpose)
+    supersedes: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,11 +137,37 @@ def incomplete_upgrade(profile: ClusterProfile, journals: Path, profile_ref: str
                                f"different versions", f"wabiz-tui upgrade {profile_ref or profile.name} --resume --yes")
 
 
+def incomplete_uninstall(profile: ClusterProfile, journals: Path, profile_ref: str = "") -> IncompleteOperation | None:
+    """The uninstall of ``profile`` that stopped midway (Ctrl-C, SIGTERM, a failed host: its journal, which a
+    finished uninstall clears, left in ``journals`` with steps or an abort record), or None. Continuing it is
+    running the same command again: hosts already removed are re-checked and skipped (``Uninstall._still_done``),
+    the others removed (``rm -s -f`` and ``down`` of what is already gone succeed). ``remove_volumes`` noted in
+    the journal by ``cli.uninstall`` adds the volume flags. An unreadable journal is none."""
+    from .journal import Journal
+
+    try:
+        found = Journal.for_cluster(journals, profile, "uninstall")
+    except (OSError, ValueError):
+        return None
+    aborted = found.aborted()
+    if not found.exists and aborted is None:
+        return None
+    ref = profile_ref or profile.name
+    volumes = " --remove-volumes --confirm-volumes" if found.note("remove_volumes") == "yes" else ""
+    done = sorted(found.hosts_done(1))
+    where = f"aborted {aborted.get('at', '')}".rstrip() if aborted else "failed"
+    return IncompleteOperation("uninstall", "", "", found.last_done(),
+                               f"uninstall stopped midway ({where}; removed on {len(done)} of {len(profile.hosts)} "
+                               f"host(s)): some containers may still run, others are gone",
+                               f"wabiz-tui uninstall {shlex.quote(ref)} --yes --confirm-name {shlex.quote(profile.name)}"
+                               f"{volumes}", supersedes=True)
+
+
 def with_incomplete(verdict: ClusterVerdict, incomplete: IncompleteOperation) -> ClusterVerdict:
     """``verdict`` of a cluster an operation left midway: at least degraded (warning), the headline says what
     stopped, the next action is the command that continues it (before the verdict's own when it was worse)."""
     level = verdict.level if verdict.level.rank >= Level.WARNING.rank else Level.WARNING
-    action = (f"continue it: {incomplete.next_action}" if level is not verdict.level else
+    action = (f"continue it: {incomplete.next_action}" if level is not verdict.level or incomplete.supersedes else
               f"{verdict.next_action}; then continue the {incomplete.operation}: {incomplete.next_action}")
     return replace(verdict, level=level, headline=f"{incomplete.words} — {verdict.headline}", next_action=action,
                    problems=(*verdict.problems, incomplete.words))
@@ -169,7 +199,8 @@ def planned_state_reader(profile: "ProfileSource", locks: Path | None,
         # containers started after the uninstall (a new install) bring the cluster back
         uninstalled = float(gone) if (isinstance(gone, (int, float)) and state.get("installed") is False
                                       and not (isinstance(started, (int, float)) and started > gone)) else None
-        stopped = incomplete_upgrade(p, journal_dir, profile_ref) if journal_dir is not None and op is None else None
+        stopped = ((incomplete_uninstall(p, journal_dir, profile_ref) or incomplete_upgrade(p, journal_dir, profile_ref))
+                   if journal_dir is not None and op is None else None)
         return PlannedState(op, uninstalled, stopped)
 
     journal_dir = journals if journals is not None else (Path(locks).parent / "journals" if locks is not None else None)

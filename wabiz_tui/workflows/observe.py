@@ -45,7 +45,7 @@ class Observation:
     message: str = ""
     not_installed: bool = False
     failover: str = "none"
-    #: the operation left midway (``workflows.monitor.IncompleteOperation.operation``: "upgrade"), "" for none
+    #: the operation left midway (``workflows.monitor.IncompleteOperation.operation``: "upgrade", "uninstall"), "" for none
     incomplete: str = ""
 
 

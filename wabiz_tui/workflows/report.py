@@ -153,6 +153,9 @@ def report_data(engine: "Procedure", outcome: str, extra: dict[str, Any] | None 
     if record.aborted is not None:  # a run aborted by the operator may still return (its connections dropped)
         outcome = "aborted"
     profile = engine.profile
+    # a procedure with per-host outcomes (the Uninstall's "removed, volumes kept", "FAILED: …") reports them per host
+    outcomes_of = getattr(engine, "host_outcomes", None)
+    outcomes: dict[str, str] = outcomes_of() if callable(outcomes_of) else {}
     versions = {"wa_api_version": profile.wa_api_version}
     for name in ("source", "target"):
         if isinstance(getattr(engine, name, None), str):
@@ -161,7 +164,9 @@ def report_data(engine: "Procedure", outcome: str, extra: dict[str, Any] | None 
         "procedure": record.procedure, "cluster": profile.name, "outcome": outcome,
         "started": _stamp(record.started), "ended": _stamp(time.time()),
         "seconds": round(time.time() - record.started, 1), "versions": versions,
-        "hosts": [{"external_hostname": h.external_hostname, "roles": [r.value for r in h.roles]} for h in profile.hosts],
+        "hosts": [{"external_hostname": h.external_hostname, "roles": [r.value for r in h.roles],
+                   **({"outcome": outcomes[h.external_hostname]} if h.external_hostname in outcomes else {})}
+                  for h in profile.hosts],
         "steps": [{**{k: v for k, v in asdict(s).items() if k not in ("started", "ended")},
                    "started": _stamp(s.started), "seconds": s.seconds} for s in record.steps],
         "health_before": asdict(record.health_before) if record.health_before else None,
@@ -192,8 +197,14 @@ def render_markdown(data: dict[str, Any]) -> str:
               f"- {label}: " + (f"{before['level']}: {before['headline']}" if before else "not measured"),
               "- after: " + (f"{data['health_after']['level']}: {data['health_after']['headline']}"
                              if data["health_after"] else "not measured"),
-              "", "## Hosts", "", "| host | roles |", "|---|---|"]
-    lines += [f"| {h['external_hostname']} | {', '.join(h['roles'])} |" for h in data["hosts"]]
+              "", "## Hosts", ""]
+    if any("outcome" in h for h in data["hosts"]):
+        lines += ["| host | roles | outcome |", "|---|---|---|"]
+        lines += [f"| {h['external_hostname']} | {', '.join(h['roles'])} | {h.get('outcome', '').replace('|', chr(92) + '|')} |"
+                  for h in data["hosts"]]
+    else:
+        lines += ["| host | roles |", "|---|---|"]
+        lines += [f"| {h['external_hostname']} | {', '.join(h['roles'])} |" for h in data["hosts"]]
     lines += ["", "## Steps", "", "| step | title | result | seconds | hosts | summary |", "|---|---|---|---|---|---|"]
     for s in data["steps"]:
         result = "running (aborted)" if s["ok"] is None else ("ok" if s["ok"] else "FAILED")

@@ -91,6 +91,21 @@ class Uninstall(Procedure):
         if remove_volumes and not volumes_confirmed:
             raise ConfirmationRequired("removing volumes needs its own confirmation: media and data would be lost")
 
+    def host_outcomes(self) -> dict[str, str]:
+        """Every host's one-line outcome (external hostname → words), also mid-run or after an abort: what
+        :meth:`run` recorded ("removed, volumes kept", "FAILED: still there: …"), else what the step heard of the
+        host (the run record): re-checked and skipped ("already removed in an earlier run"), ``FAILED: <its error
+        line>``, or "not reached" (the run stopped before the host finished)."""
+        heard = next((s.hosts for s in reversed(self.record.steps) if s.procedure == self.procedure and s.number == 1), {})
+        out = {}
+        for host in self.profile.hosts:
+            name = host.external_hostname
+            result = heard.get(name, "")
+            out[name] = (self.outcomes.get(name) or
+                         ("already removed in an earlier run (re-checked on the host)" if result == "ok" else
+                          f"FAILED: {result}" if result else "not reached (the run stopped first)"))
+        return out
+
     async def run(self, typed_name: str, *, remove_volumes: bool = False, volumes_confirmed: bool = False) -> bool:
         """Remove the containers on every host in parallel; the profile is then marked not installed.
 
@@ -115,8 +130,8 @@ class Uninstall(Procedure):
             return self.outcomes[host.external_hostname]
 
         ok = await self._on_hosts(1, self.profile.hosts, remove, "uninstalling")
+        self.outcomes = self.host_outcomes()
         for host in self.profile.hosts:
-            self.outcomes.setdefault(host.external_hostname, "FAILED: see its pane")
             self.emit(Message(f"{host.external_hostname}: {self.outcomes[host.external_hostname]}"))
         if ok:
             if self.settings.journal:
