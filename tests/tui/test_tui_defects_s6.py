@@ -119,3 +119,94 @@ async def test_the_host_column_stays_on_screen_when_scrolled_to_the_end(tmp_path
             await pilot.press("right")
         await pilot.pause()
         assert screen_text(app).splitlines()[top].strip().startswith("wa-core-6")
+
+
+class FakeDoctor:
+    """Stands in for ``workflows.doctor.Doctor``: records the profile it was given; nothing found."""
+
+    profiles: list = []
+
+    def __init__(self, profile, **_kwargs) -> None:
+        FakeDoctor.profiles.append(profile)
+
+    async def run(self):
+        from wabiz_tui.domain.doctor import Fact, Report, RuledOut
+
+        fact = Fact("db", "wa-host-1", "mysql login", "login ok", True)
+        ruled = tuple(RuledOut(f"RULE_{n}", f"rule {n}", f"the facts exclude cause number {n} on every host", (fact,))
+                      for n in range(12))
+        return Report((), ruled, (), (fact,))
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def fake_doctor(monkeypatch):
+    import wabiz_tui.workflows.doctor as doctor
+
+    FakeDoctor.profiles = []
+    monkeypatch.setattr(doctor, "Doctor", FakeDoctor)
+    return FakeDoctor
+
+
+async def _open_doctor(app, pilot):
+    from wabiz_tui.tui.screens.doctor import DoctorScreen
+
+    app.push_screen(DoctorScreen())
+    await pilot.pause(0.2)
+    assert isinstance(app.screen, DoctorScreen) and app.screen.report is not None
+    return app.screen
+
+
+async def test_with_nothing_found_the_ruled_out_list_has_the_whole_width(tmp_path, no_polling, fake_doctor):
+    """Before: the empty cause list kept 45% of the width and "Ruled out" wrapped into the rest."""
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_doctor(app, pilot)
+        evidence = screen.query_one("#doctor-evidence")
+        assert evidence.region.width >= 118, evidence.region
+        text = screen_text(app)
+        assert "RULE_11: the facts exclude cause number 11 on every host" in text  # one line, not wrapped
+
+
+def _saved_profile(tmp_path):
+    from wabiz_tui.config.profile import save_profile
+
+    from .fake_engine import sample_profile
+
+    path = tmp_path / "demo.yaml"
+    save_profile(sample_profile(), path)
+    return path
+
+
+async def test_doctor_and_its_rerun_read_the_edited_profile_file(tmp_path, no_polling, fake_doctor):
+    """Before: doctor compared against the profile loaded when the window opened (a new DB password unseen)."""
+    path = _saved_profile(tmp_path)
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5, profile_path=path)
+    old = app.profile.db.password
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_doctor(app, pilot)
+        assert fake_doctor.profiles[-1].db.password == old
+        assert "changed" not in str(screen.query_one("#doctor-status").render())
+        path.write_text(path.read_text().replace(old, "the-new-db-secret"))
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert fake_doctor.profiles[-1].db.password == "the-new-db-secret"
+        status = str(screen.query_one("#doctor-status").render())
+        assert "profile file changed" in status and "db.password" in status, status
+        text = screen_text(app)
+        assert "the-new-db-secret" not in text and old not in text
+
+
+async def test_an_invalid_profile_file_is_said_with_its_field_not_a_crash(tmp_path, no_polling, fake_doctor):
+    path = _saved_profile(tmp_path)
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5, profile_path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_doctor(app, pilot)
+        path.write_text(path.read_text().replace("port: 3306", "port: lots"))
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        status = str(app.screen.query_one("#doctor-status").render())
+        assert "profile file is not valid now" in status and "db.port" in status, status
+        assert len(fake_doctor.profiles) == 1  # no probe with a profile the file no longer says
