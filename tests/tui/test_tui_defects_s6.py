@@ -7,21 +7,12 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 
-from wabiz_tui.tui.screens.monitor import MonitorScreen
 from wabiz_tui.tui.widgets.health_table import HealthPanel
 from wabiz_tui.workflows.monitor import PollResult
 
 from .screen_text import screen_text
-from .test_health_keys_and_layout import big_verdict
+from .test_health_keys_and_layout import big_verdict, no_polling  # noqa: F401 - a fixture
 from .test_snapshots import failing_verdict, make_app
-
-
-@pytest.fixture
-def no_polling(monkeypatch):
-    async def nothing(_screen) -> None:
-        return None
-
-    monkeypatch.setattr(MonitorScreen, "_poll_loop", nothing)
 
 
 def rendered_cells(table) -> list[list[str]]:
