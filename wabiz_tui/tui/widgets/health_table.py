@@ -4,7 +4,10 @@ The table's columns come by priority, left to right: host, a short status word, 
 each as one "expected → actual" cell, then the reason (cut to the room left) and the container. At 80
 columns the first four fit and the reason has no column (a few characters of it told nothing): the detail
 panel under the table (:class:`~.node_detail.NodeDetail`) gives the selected row in full, reason first.
-What does not fit is reached with the right arrow, a whole column per press (Home/End: the first/last). Rows come problems
+What does not fit is reached with the right arrow, a whole column per press (Home/End: the first/last), the Host column
+pinned at the left edge. The widths are set here from the cells (not left to DataTable's measuring, done when it is idle:
+after live resizes in a terminal the columns stayed at their labels' widths, ``wa-m  ✔ ok   master → prima``) and
+checked again on every resize and every answer. Rows come problems
 first, then the primary master, Masters, Webapps and Coreapps, hosts in natural order
 (``wa-core-2`` before ``wa-core-10``).
 """
@@ -17,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -143,13 +147,26 @@ def column_spans(table: DataTable) -> list[tuple[int, int]]:
     return spans
 
 
+def _text_width(value: Any) -> int:
+    return cell_len(value.plain if isinstance(value, Text) else str(value))
+
+
 class NodeTable(DataTable):
-    """The node table: a row cursor, and the arrows scroll sideways by whole columns.
+    """The node table: a row cursor, the Host column pinned, and the arrows scroll sideways by whole columns.
 
     Textual's row-cursor table scrolls one character per → (about 40 presses to reach the container
     column at 120 columns). Here → brings the first column cut or hidden on the right fully on screen, ←
-    the one on the left; Home and End (Textual's) go to the first and the last column.
+    the one on the left; Home and End (Textual's) go to the first and the last column. With fixed columns,
+    DataTable draws the virtual range ``[scroll_x + fixed width, scroll_x + width)`` of the others right of
+    them (``_render_line_in_row`` of Textual 8.2).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fixed_columns = 1  # the host stays on screen while the others scroll
+
+    def _fixed_width(self) -> int:
+        return sum(c.get_render_width(self) for c in self.ordered_columns[: self.fixed_columns])
 
     def action_cursor_right(self) -> None:
         left = self.scroll_x
@@ -160,10 +177,10 @@ class NodeTable(DataTable):
         self.scroll_to(x=min(self.max_scroll_x, max(left + 1, cut[1] - (right - left))), animate=False)
 
     def action_cursor_left(self) -> None:
-        left = self.scroll_x
-        cut = [a for a, _b in column_spans(self) if a < left]
+        left = self.scroll_x + self._fixed_width()
+        cut = [a for a, _b in column_spans(self)[self.fixed_columns:] if a < left]
         if cut:
-            self.scroll_to(x=cut[-1], animate=False)
+            self.scroll_to(x=max(0, cut[-1] - self._fixed_width()), animate=False)
 
 
 class HealthPanel(Vertical):
@@ -229,8 +246,8 @@ class HealthPanel(Vertical):
         self.detail.show(next((r for r in self.rows if r.key == key), None))
 
     def on_resize(self, _event: events.Resize) -> None:
-        if self.rows and self._fit_reason(self._cells) != self._reason_width:
-            self._update_rows(self.rows, rebuild=True)
+        if self.rows:
+            self._update_rows(self.rows)  # rebuilds when the fitted widths changed
 
     def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
@@ -240,14 +257,18 @@ class HealthPanel(Vertical):
         # at the right edge instead of showing its first characters (a cut container id changes every run)
         width = table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
         used = CELL_PADDING  # the reason's padding
-        widths = {key: max([len(label)] + [len(t.plain if isinstance(t, Text) else t) for t in (c[key] for c in cells)])
-                  + CELL_PADDING for key, label in COLUMNS if key != "reason"}
+        widths = {key: w + CELL_PADDING for key, w in self._content_widths(cells).items() if key != "reason"}
         used += sum(w for key, w in widths.items() if key != "container")
         if width - used < REASON_MIN:
             return 0  # no reason column: the detail panel gives it
         if width - used - widths["container"] >= REASON_ROOMY:  # the container too, when the reason keeps room
             used += widths["container"]
         return min(REASON_MAX, width - used)
+
+    @staticmethod
+    def _content_widths(cells: list[dict[str, Any]]) -> dict[str, int]:
+        """Each column's content width (characters, without padding): its label or its widest cell."""
+        return {key: max([cell_len(label)] + [_text_width(c[key]) for c in cells]) for key, label in COLUMNS}
 
     def _webapps(self) -> tuple[tuple[str, ...], str]:
         """The profile's Webapp hosts and the one whose address the API URL names ("" when none does)."""
@@ -284,9 +305,13 @@ class HealthPanel(Vertical):
         self.rows = rows
         self._cells = [_cells(r) for r in rows]
         width = self._fit_reason(self._cells)
-        rebuild = rebuild or (width == 0) != (self._reason_width == 0)
         self._reason_width = width
         keys = [key for key, _label in COLUMNS if width or key != "reason"]
+        fitted = self._content_widths(self._cells)
+        if width:
+            fitted["reason"] = min(fitted["reason"], width)
+        rebuild = rebuild or [(c.key.value, c.width, c.auto_width) for c in table.ordered_columns] != [
+            (key, fitted[key], False) for key in keys]
         wanted = {r.key: {k: (_cut(r.reason, width) if k == "reason" else cells[k]) for k in keys}
                   for r, cells in zip(rows, self._cells)}
         with self.app.batch_update():
@@ -294,7 +319,7 @@ class HealthPanel(Vertical):
                 table.clear(columns=True)
                 for key, label in COLUMNS:
                     if key in keys:
-                        table.add_column(label, key=key)
+                        table.add_column(label, key=key, width=fitted[key])
             for row_key in list(table.rows):
                 if row_key.value not in wanted:
                     table.remove_row(row_key)
@@ -302,7 +327,7 @@ class HealthPanel(Vertical):
                 if key in table.rows:
                     for column, value in cells.items():
                         if table.get_cell(key, column) != value:
-                            table.update_cell(key, column, value, update_width=True)
+                            table.update_cell(key, column, value)  # widths: set above
                 else:
                     table.add_row(*cells.values(), key=key)
             if order_changed or rebuild:
