@@ -111,11 +111,15 @@ class PreflightTable(Vertical):
         in the profile's order, then any other in arrival order (with 50 hosts a problem far down the profile
         was below the table's edge)."""
         seen = set(h for h, _ in self.checks if h)
-        ordered = [h for h in self._order if h in seen] + [h for h in dict.fromkeys(h for h, _ in self.checks)
-                                                           if h and h not in self._order]
+        return self._ranked([h for h in self._order if h in seen] + [h for h in dict.fromkeys(h for h, _ in self.checks)
+                                                                     if h and h not in self._order])
+
+    def _ranked(self, ordered: list[str]) -> list[str]:
+        """``ordered`` with failures first, then warnings, then the rest (a host without results yet among the
+        rest), each group keeping its order."""
         worst = {h: 3 for h in ordered}
         for (host, _name), (level, _reason) in self.checks.items():
-            if host:
+            if host in worst:
                 worst[host] = min(worst[host], _RANK.get(level, 3))
         return sorted(ordered, key=lambda h: worst[h] if worst[h] < _RANK[OK] else _RANK[OK])
 
@@ -136,7 +140,8 @@ class PreflightTable(Vertical):
         table = self.query_one(DataTable)
         # every planned host has its row from the first result on (its cells "·" until it answers): the rows then
         # stay while results arrive, and only the cells that changed are drawn again
-        names, hosts = self.names, self._order + [h for h in self.hosts if h not in self._order]
+        # failures first (a row moves only when a host's worst level changes: then the table is rebuilt once)
+        names, hosts = self.names, self._ranked(self._order + [h for h in self.hosts if h not in self._order])
         if (hosts, names) != self._drawn:
             self._rebuild(table, hosts, names)
         else:
