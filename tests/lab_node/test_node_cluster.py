@@ -26,7 +26,7 @@ CERT = base64.b64encode(b"Lab Rehearsal Shop").decode()
 
 # Budgets of waits for a state, not timing assertions: on a loaded 2-core CI machine (the whole suite beside
 # the lab) a node's first start took over 30 s once.
-READY_WAIT = 90
+READY_WAIT = 180  # generous: a loaded 2-core machine once needed more than 90 s for the proxied Coreapp
 FAILOVER_WAIT = 60
 
 
