@@ -76,6 +76,9 @@ class KeyProbe:
         self.handled = threading.Event()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
+        from .turn_trace import from_env
+
+        self.trace = from_env()  # WABIZ_BENCH_TRACE=FILE: what held the slowest keys (bench/turn_trace.py)
 
     def hit(self) -> None:
         if self.pings:
@@ -83,6 +86,8 @@ class KeyProbe:
             self.waits.append(time.monotonic() - pressed)
             self.cpu.append(time.clock_gettime(self.clock) - self.cpu_at_press)
             self.pressed.append(pressed)
+            if self.trace is not None:
+                self.trace.hit(self.waits[-1], self.cpu[-1])
             self.handled.set()
 
     def start(self, app) -> None:
@@ -96,6 +101,8 @@ class KeyProbe:
             while not self.stop.wait(KEY_PERIOD):
                 self.handled.clear()
                 self.cpu_at_press = time.clock_gettime(self.clock)
+                if self.trace is not None:
+                    self.trace.press()
                 self.pings.append(time.monotonic())
                 driver.process_message(events.Key("f12", None))
                 while not self.handled.wait(0.05):
@@ -109,6 +116,9 @@ class KeyProbe:
         self.stop.set()
         if self.thread:
             self.thread.join()
+        from .turn_trace import dump_env
+
+        dump_env(self.trace)
         worst = sorted(zip(self.waits, self.pressed), reverse=True)[:5]
         cpu = {f"cpu_{k}": v for k, v in percentiles(self.cpu).items() if k != "keys"}
         return percentiles(self.waits) | cpu | {"worst": [(round(w * 1000), round(t - self.t0, 2)) for w, t in worst]}
