@@ -105,3 +105,40 @@ async def test_the_footer_keeps_its_keys_when_only_their_state_changes(monkeypat
         await pilot.pause()
         await pilot.pause()
         assert recomposed and [k.action for k in keys()] == ["one", "two", "three"]
+
+
+class ManyPanes(App):
+    def compose(self):
+        yield HostLogGrid([(f"wa-core-{i}", "coreapp") for i in range(1, 21)], id="host-grid")
+
+
+async def test_the_end_of_a_step_scrolls_only_the_shown_pane_and_a_pane_shown_later_is_at_its_end():
+    """Above TABLE_ABOVE hosts one pane shows at a time; the end of a step scrolled every pane, which gave each
+    hidden pane its scrollbar widgets (about 0.5 ms of the UI loop per pane): now only the pane on screen."""
+    app = ManyPanes()
+    async with app.run_test(size=(120, 40)) as pilot:
+        grid = app.query_one(HostLogGrid)
+        await pilot.pause()
+        shown = [p for p in grid.panes if p.display]
+        hidden = [p for p in grid.panes if not p.display]
+        assert len(shown) == 1 and hidden
+        for pane in grid.panes:
+            pane.write_many([f"{pane.host} line {i}" for i in range(300)])
+        scrolled: list = []
+        for pane in grid.panes:
+            log = pane.log_widget
+            log.scroll_end = lambda *a, _log=log, _orig=log.scroll_end, **k: (scrolled.append(_log), _orig(*a, **k))[1]
+        for pane in grid.panes:  # what StepScreen.step_ended does
+            pane.scroll_to_end()
+        await pilot.pause()
+        await pilot.pause()
+        assert scrolled and {id(s) for s in scrolled} == {id(shown[0].log_widget)}
+        assert shown[0].log_widget.scroll_y == shown[0].log_widget.max_scroll_y > 0
+        later = hidden[-1]
+        shown[0].show(False)
+        later.show()
+        await pilot.pause()
+        await pilot.pause()
+        log = later.log_widget
+        assert log.line_count == 300 and log.scroll_y == log.max_scroll_y > 0
+        assert log.lines[-1] == f"{later.host} line 299"
