@@ -33,6 +33,10 @@ def _describe(handle: Any) -> str:
         coro = owner.get_coro()
         frame = getattr(coro, "cr_frame", None)
         where = f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno}" if frame is not None else ""
+        timer = frame.f_locals.get("self") if frame is not None else None
+        callback = getattr(timer, "_callback", None)  # a Textual Timer: which callback it runs
+        if callback is not None:
+            where += f" -> {getattr(callback, '__qualname__', callback)}"
         return f"task {getattr(coro, '__qualname__', coro)} {where}"
     return getattr(cb, "__qualname__", repr(cb))[:120]
 
