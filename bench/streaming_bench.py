@@ -16,8 +16,9 @@ What is measured, in a child process of its own (so its peak RSS is the TUI's al
 
 The producer is synthetic but goes through the same event path as a real step: a wizard step run by
 ``WabizApp.start_step`` in its worker, whose engine (a real ``HaInstall`` with a log directory)
-splits 16 KB byte chunks (the product's read size) with the same ``LineSplitter`` as ``remote.run`` and emits one
-``HostOutput`` per line. Going through SSH would measure the simulator (one Python process printing
+splits 16 KB byte chunks (the product's read size) with the same ``LineSplitter`` as ``remote.run`` and emits each
+read's lines as ``HostSession.run`` does (``emit_read``: one ``HostOutput`` per line, through ``emit_lines`` where the
+engine has it). Going through SSH would measure the simulator (one Python process printing
 500,000 lines) instead of the TUI. Because producer and UI share one event loop here, every chunk
 is handled in one go before a key can be: that is the worst case for key latency.
 
