@@ -16,8 +16,9 @@ What is measured, in a child process of its own (so its peak RSS is the TUI's al
 
 The producer is synthetic but goes through the same event path as a real step: a wizard step run by
 ``WabizApp.start_step`` in its worker, whose engine (a real ``HaInstall`` with a log directory)
-splits 16 KB byte chunks (the product's read size) with the same ``LineSplitter`` as ``remote.run`` and emits one
-``HostOutput`` per line. Going through SSH would measure the simulator (one Python process printing
+splits 16 KB byte chunks (the product's read size) with the same ``LineSplitter`` as ``remote.run`` and emits each
+read's lines as ``HostSession.run`` does (``emit_read``: one ``HostOutput`` per line, through ``emit_lines`` where the
+engine has it). Going through SSH would measure the simulator (one Python process printing
 500,000 lines) instead of the TUI. Because producer and UI share one event loop here, every chunk
 is handled in one go before a key can be: that is the worst case for key latency.
 
@@ -57,6 +58,19 @@ def chunks(host: str, n: int, size: int = CHUNK) -> list[bytes]:
     """The host's output cut in ``size`` pieces, like SSH channel reads (lines may straddle two)."""
     data = b"".join(make_line(host, i) for i in range(n))
     return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+def emit_read(wf, host: str, lines: list[str]) -> None:
+    """The lines of one read of ``host``, as ``HostSession.run`` emits them: at once through the engine's
+    ``emit_lines`` where it has one (this tree), else one ``HostOutput`` per line (a tree before it)."""
+    emit_lines = getattr(wf, "emit_lines", None)
+    if emit_lines is not None:
+        emit_lines(host, lines)
+        return
+    from wabiz_tui.workflows.events import HostOutput
+
+    for line in lines:
+        wf.emit(HostOutput(host, line))
 
 
 def profile(n_hosts: int):
@@ -99,12 +113,14 @@ async def child(n_lines: int, workdir: Path) -> dict:
     for h in names:
         sp = LineSplitter()
         for c in data[h]:
-            for line in sp.feed(c):
-                wf0.emit(HostOutput(h, line))
+            emit_read(wf0, h, sp.feed(c))
     await wf0.close()
     engine_lps = total / (time.perf_counter() - t)
 
     # ---- the TUI
+    from .turn_trace import dump_env, from_env
+
+    trace = from_env()
     pings: list[float] = []
     waits: list[float] = []
     when: list[float] = []  # when each key was pressed (time.monotonic)
@@ -122,6 +138,8 @@ async def child(n_lines: int, workdir: Path) -> dict:
                 cpu.append(time.clock_gettime(clock[0]) - cpu_at_press[0])
                 now = time.monotonic()
                 waits.append(now - pings[-1])
+                if trace is not None:
+                    trace.hit(waits[-1], cpu[-1])
                 when.append(pings.pop())
                 handled.set()
 
@@ -157,11 +175,9 @@ async def child(n_lines: int, workdir: Path) -> dict:
             wf.emit(HostCommand(h, "docker-compose logs -f"))
             sp = LineSplitter()
             for c in data[h]:
-                for line in sp.feed(c):
-                    wf.emit(HostOutput(h, line))
+                emit_read(wf, h, sp.feed(c))
                 await asyncio.sleep(0)  # the next SSH read
-            for line in sp.close():
-                wf.emit(HostOutput(h, line))
+            emit_read(wf, h, sp.close())
             wf.emit(HostFinished(h, True, 0, ""))
 
         async def produce() -> bool:
@@ -177,6 +193,8 @@ async def child(n_lines: int, workdir: Path) -> dict:
             while not stop.wait(KEY_PERIOD):
                 handled.clear()
                 cpu_at_press[0] = time.clock_gettime(clock[0])
+                if trace is not None:
+                    trace.press()
                 pings.append(time.monotonic())
                 driver.process_message(events.Key("f12", None))
                 while not handled.wait(0.05):
@@ -187,6 +205,8 @@ async def child(n_lines: int, workdir: Path) -> dict:
         kb.start()
         await asyncio.sleep(1.0)
         idle_waits = list(waits)
+        if trace is not None:
+            trace.keys.clear()
         waits.clear()
         when.clear()
         cpu.clear()
@@ -202,6 +222,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
             await asyncio.sleep(0.02)
         stop.set()
         kb.join()
+        dump_env(trace)
         await pilot.pause(0.2)
         elapsed = written["last"] - t_start
         history = [len(p.history) for p in panes]

@@ -47,3 +47,46 @@ async def test_one_changed_cell_is_rendered_again_and_the_table_looks_like_textu
         assert rendered(cached) == rendered(stock)
         assert "failed" in "\n".join(rendered(cached))
         assert set(cells) == {(3, 1)}  # only the changed cell was drawn again
+
+
+async def test_a_rebuilt_table_draws_each_look_once_and_each_cell_keeps_its_position(monkeypatch):
+    """Cleared and filled again in another order (the preflight grid when a host's worst result moves it), the table
+    draws each distinct look (content, width, stripe, cursor) once; every cell's segments, the row/column meta that
+    mouse clicks read included, are those of Textual's ``DataTable``."""
+    app = Tables()
+    marks = [Text("✔", style="green"), Text("⚠", style="bold yellow"), "·"]
+
+    def fill(table: DataTable, order: list[int]) -> None:
+        table.clear(columns=True)
+        table.add_column("host", key="host")
+        for c in range(4):
+            table.add_column(f"check {c}", key=f"c{c}")
+        for i in order:
+            table.add_row(f"wa-core-{i}", *(marks[(i + c) % 3] for c in range(4)), key=f"wa-core-{i}")
+
+    async with app.run_test(size=(80, 30)) as pilot:
+        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
+        for table in (cached, stock):
+            table.styles.height = 12
+            fill(table, list(range(10)))
+        app.set_focus(None)  # the same look for both (a focused table's header is another colour)
+        await pilot.pause()
+        drawn = []
+        original = DataTable._render_cell
+
+        def counting(self, row_index, column_index, *args, **kwargs):
+            if self is cached and row_index >= 0 and column_index >= 1:
+                drawn.append((row_index, column_index))
+            return original(self, row_index, column_index, *args, **kwargs)
+
+        monkeypatch.setattr(DataTable, "_render_cell", counting)
+        for table in (cached, stock):
+            fill(table, list(reversed(range(10))))
+        await pilot.pause()
+        lines = [(cached.render_line(y), stock.render_line(y)) for y in range(cached.size.height)]
+        assert all(list(a) == list(b) for a, b in lines)  # text, style and meta of every segment
+        metas = {(s.style.meta.get("row"), s.style.meta.get("column")) for a, _ in lines for s in a
+                 if s.style is not None and "row" in s.style.meta}
+        assert (9, 4) in metas or (cached.size.height - 3, 4) in metas  # the cells of the lower rows say where they are
+        # visible check cells: 10 rows x 4 columns, but 3 marks x 2 stripes (+ the cursor cell) looks
+        assert len(drawn) <= 8, drawn

@@ -52,13 +52,17 @@ class RunLog:
 
     def write(self, host: str, line: str) -> None:
         """Append ``line`` to ``host``'s file, creating it on first use."""
+        self.write_many(host, (line,))
+
+    def write_many(self, host: str, lines: list[str] | tuple[str, ...]) -> None:
+        """Append ``lines`` (in order) to ``host``'s file, creating it on first use."""
         fh = self._files.get(host)
         if fh is None:
             path = self.directory / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', host)}.log"
             fh = open(path, "a", encoding="utf-8")
             path.chmod(0o600)
             self._files[host] = fh
-        fh.write(line + "\n")
+        fh.write("\n".join(lines) + "\n" if len(lines) > 1 else lines[0] + "\n")
         now = time.monotonic()
         if now - self._flushed >= FLUSH_EVERY:  # flushing every line costs more than the streaming itself
             self._flushed = now

@@ -46,12 +46,15 @@ def _container_ids(lines: list[str]) -> list[str]:
 class HostSession:
     """Connections and docker access to the hosts of ``profile()`` (a callable: the procedure's profile may
     be replaced between steps). ``emit`` receives ``HostCommand``, ``HostOutput``, ``Progress`` and
-    ``Message`` events (already masked by the caller's emit). Call :meth:`close` at the end."""
+    ``Message`` events (already masked by the caller's emit); ``emit_lines(host, lines)``, when given, the
+    ``HostOutput`` of one read at once (else ``emit`` gets them one by one). Call :meth:`close` at the end."""
 
-    def __init__(self, profile: Callable[[], ClusterProfile], settings: RunSettings, emit: Emit):
+    def __init__(self, profile: Callable[[], ClusterProfile], settings: RunSettings, emit: Emit,
+                 emit_lines: Callable[[str, list[str]], None] | None = None):
         self._profile = profile
         self.settings = settings
         self._emit = emit
+        self._emit_lines = emit_lines
         self.pool = ConnectionPool(settings.ssh)
         self._recent: dict[str, deque[str]] = {}
         self._flavours: dict[str, str] = {}
@@ -119,7 +122,7 @@ class HostSession:
         recent = self._recent.setdefault(host.external_hostname, deque(maxlen=RECENT_LINES))
         name = host.external_hostname
         pulled = PullProgress() if pty and echo else None
-        emit = self._emit
+        emit, emit_lines = self._emit, self._emit_lines
 
         def lines(batch: list[str]) -> None:
             if not quiet:
@@ -128,7 +131,10 @@ class HostSession:
                 emit(Progress(name, pulled.done, pulled.total, unit="layers"))
             if on_lines:
                 on_lines(batch)
-            for text in batch:
+            if echo and emit_lines is not None and on_line is None:
+                emit_lines(name, batch)
+                return
+            for text in batch:  # each line's callback before its echo, as a caller reading both may expect
                 if on_line:
                     on_line(text)
                 if echo:

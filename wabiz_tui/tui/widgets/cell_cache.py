@@ -11,18 +11,48 @@ itself, compared by identity: a new value is a new object), its row and column, 
 and hover state and the widget's pseudo-classes. Anything else (a theme or style change, ``clear``) empties it, as it
 empties Textual's own caches. The cells are still drawn by ``DataTable._render_cell``: this class only decides when a
 drawing can be reused.
+
+A third cache is keyed on a cell's look, wherever it is: its content (a string, or a ``Text``'s characters, style and
+spans), width, height, base style (zebra stripe), cursor and hover. A rebuilt table (the preflight grid when a column
+appears or a host's worst result moves its row, about 230 visible cells: 85-108 ms of the UI thread behind a key in
+``bench/responsive_bench.py``'s preflight of 50 hosts) then draws each distinct look once (``✔`` in green on an odd
+row...), and the other cells of that look reuse its drawing with their own position put in the segments' meta (the
+``row``/``column`` Textual's mouse handling reads from it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual.widgets import DataTable
 
 #: Rendered cells kept (the visible cells of a 50-row table with 10 columns, each in a few states).
 CACHE_SIZE = 4000
 #: Rendered row lines kept.
 ROW_CACHE_SIZE = 1000
+#: Distinct cell looks kept.
+LOOK_CACHE_SIZE = 2000
+
+
+def look(value: Any) -> tuple[Any, ...] | None:
+    """What decides how ``value`` is drawn, as a hashable key (None for a renderable other than a string or a
+    ``Text``: those are reused by identity only)."""
+    if type(value) is str:
+        return ("s", value)
+    if type(value) is Text:
+        return ("t", value.plain, value.style, tuple(value.spans), value.justify, value.overflow, value.no_wrap,
+                value.end, value.tab_size)
+    return None
+
+
+def placed(lines: list[list[Segment]], row_index: int, column_index: int) -> list[list[Segment]]:
+    """A cell's drawing with the ``row``/``column`` meta of another position (the rest of each style is kept)."""
+    meta = Style.from_meta({"row": row_index, "column": column_index})
+    return [[Segment(text, style + meta if style is not None else meta, control) for text, style, control in line]
+            for line in lines]
 
 
 class CellCachedTable(DataTable):
@@ -32,6 +62,7 @@ class CellCachedTable(DataTable):
         # before DataTable's init, which clears the caches
         self._value_cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         self._row_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        self._look_cache: dict[tuple[Any, ...], Any] = {}
         super().__init__(*args, **kwargs)
 
     def _render_line_in_row(self, row_key: Any, line_no: int, base_style: Any, cursor_location: Any,
@@ -71,7 +102,22 @@ class CellCachedTable(DataTable):
         hit = self._value_cache.get(key)
         if hit is not None and hit[0] is value:
             return hit[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        seen = look(value)
+        if seen is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        else:
+            fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+            drawn_key = (seen, base_style, width, row.height, cursor, hover, fixed, self._show_hover_cursor,
+                         self._pseudo_class_state, self.show_cursor, self.cell_padding, self.cursor_foreground_priority,
+                         self.cursor_background_priority)
+            drawn = self._look_cache.get(drawn_key)
+            if drawn is not None:
+                lines = placed(drawn, row_index, column_index)
+            else:
+                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+                if len(self._look_cache) >= LOOK_CACHE_SIZE:
+                    self._look_cache.clear()
+                self._look_cache[drawn_key] = lines
         if len(self._value_cache) >= CACHE_SIZE:
             self._value_cache.clear()
         self._value_cache[key] = (value, lines)
@@ -81,8 +127,11 @@ class CellCachedTable(DataTable):
         super()._clear_caches()
         self._value_cache.clear()
         self._row_cache.clear()
+        # not the looks: everything a look depends on is in its key (``clear`` comes here: a rebuilt table reuses
+        # them), but the component styles, which change with notify_style_update
 
     def notify_style_update(self) -> None:
         self._value_cache.clear()
         self._row_cache.clear()
+        self._look_cache.clear()
         super().notify_style_update()

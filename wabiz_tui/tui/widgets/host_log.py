@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.cells import cell_len
+from textual.geometry import Size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -61,6 +62,25 @@ class FollowingLog(Log):
             if width > widest:
                 widest = width
         self._update_maximum_width(updates, widest)
+
+    def _update_maximum_width(self, updates: int, size: int) -> None:
+        # Textual's Log sets its virtual size, a reactive that lays out the whole screen again (a full reflow and
+        # repaint, 12-30 ms at 180x50) on every write while a pane holds fewer than MAX_LINES lines: each flush of
+        # a step's first 2,000 lines per host (issue 17). A pane's size does not depend on its lines (its height
+        # is a fraction of the grid's), so only the scroll range changes: set without a layout, with the
+        # scrollbars brought up to date (whose own reactives still ask for a layout if one appears or goes).
+        if updates != self._updates:
+            return
+        self._width = max(size, self._width)
+        wanted = Size(self._width, self.line_count)
+        if wanted == self.virtual_size:
+            return
+        if self.styles.auto_dimensions or not self.is_mounted:
+            self.virtual_size = wanted
+            return
+        self.set_reactive(Log.virtual_size, wanted)
+        self._scroll_update(wanted)
+        self.refresh()
 
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Log:
         """Textual's ``Log.write_lines`` for lines that hold no line break (a pane's lines come split): what the
@@ -263,9 +283,11 @@ class HostLogPane(Vertical):
         return self.follow
 
     def scroll_to_end(self) -> None:
-        """Show the last lines now and after the next layout, when the pane follows."""
+        """Show the last lines now and after the next layout, when the pane follows (a hidden pane when shown: the
+        end of a step scrolled the 49 hidden panes of a 50-host step too, creating their scrollbars, 26 ms of the
+        UI loop in ``bench/responsive_bench.py``'s start of 50 hosts)."""
         self.flush()
-        if self.follow and self.is_mounted:
+        if self.follow and self.is_mounted and self.display:
             self.log_widget.scroll_end(animate=False)
             self.call_after_refresh(self.log_widget.scroll_end, animate=False)
 

@@ -10,6 +10,7 @@ fits. The keys kept stay in their binding order.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -65,6 +66,51 @@ class KeyFooter(Footer):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._fitted_width = 0
+        #: what compose showed: (key, action, label, enabled) per key, and whether compact
+        self._planned: tuple[bool, list[tuple[str, str, str, bool]]] | None = None
+
+    def bindings_changed(self, screen) -> None:
+        # Textual's Footer recomposes (removes and mounts every key: a layout of the screen) on every change of
+        # the bindings: twice when a step starts and twice when it ends (issue 17, the key waits of a step's first
+        # and last frames). The same keys are kept; only a key that became enabled or disabled is restyled.
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._refit)
+
+    def _plan(self) -> tuple[bool, list[tuple[Binding, bool, str, str]]]:
+        """(compact, [(binding, enabled, tooltip, label)]) of the keys that fit the footer's width now."""
+        width = self.size.width or self.app.size.width
+        self._fitted_width = width
+        shown = self._shown()
+        keys = [(b.action, self.app.get_key_display(b), b.description) for b, _, _ in shown]
+        compact, kept = fit_keys(keys, width - PALETTE_WIDTH)
+        labels = {action: label for action, _, label in kept}
+        return compact, [(b, enabled, tooltip, labels[b.action]) for b, enabled, tooltip in shown if b.action in labels]
+
+    @staticmethod
+    def _summary(plan: tuple[bool, list[tuple[Binding, bool, str, str]]]) -> tuple[bool, list[tuple[str, str, str, bool]]]:
+        compact, keys = plan
+        return compact, [(b.key, b.action, label, enabled) for b, enabled, _tooltip, label in keys]
+
+    def _refit(self) -> Any:
+        """Bring the keys up to the bindings: nothing when the same keys show, each key's enabled state in place when
+        only those changed, else a recompose (what Textual's ``Footer`` always does)."""
+        if not self.is_attached:
+            return None
+        compact, keys = self._summary(self._plan())
+        shown = [key for key in self.children if isinstance(key, FooterKey) and not key.has_class("-command-palette")]
+        if self._planned is not None and compact == self._planned[0] and len(shown) == len(keys) and all(
+                (k.key, k.action, k.description) == (key, action, label) for k, (key, action, label, _) in zip(shown, keys)):
+            for widget, (_, _, _, enabled) in zip(shown, keys):
+                if widget._disabled == enabled:  # FooterKey keeps it as _disabled and the -disabled class
+                    widget._disabled = not enabled
+                    widget.set_class(not enabled, "-disabled")
+                    widget.refresh()
+            self._planned = (compact, keys)
+            return None
+        return self.recompose()
 
     def _shown(self) -> list[tuple[Binding, bool, str]]:
         seen: set[str] = set()
@@ -78,18 +124,13 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
-        width = self.size.width or self.app.size.width
-        self._fitted_width = width
-        shown = self._shown()
-        keys = [(b.action, self.app.get_key_display(b), b.description) for b, _, _ in shown]
-        compact, kept = fit_keys(keys, width - PALETTE_WIDTH)
+        plan = self._plan()
+        self._planned = self._summary(plan)
+        compact, keys = plan
         self.compact = compact
-        labels = {action: label for action, _, label in kept}
-        for binding, enabled, tooltip in shown:
-            if binding.action in labels:
-                yield FooterKey(binding.key, self.app.get_key_display(binding), labels[binding.action],
-                                binding.action, disabled=not enabled,
-                                tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
+        for binding, enabled, tooltip, label in keys:
+            yield FooterKey(binding.key, self.app.get_key_display(binding), label, binding.action, disabled=not enabled,
+                            tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
         yield from self._palette_key()
 
     def _palette_key(self) -> Iterable[FooterKey]:

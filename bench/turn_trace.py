@@ -1,0 +1,123 @@
+"""What ran on the UI loop while a key waited (a profiling aid of ``responsive_bench``/``streaming_bench``).
+
+With ``WABIZ_BENCH_TRACE=FILE`` in a benchmark child's environment, every callback the UI thread's event loop runs
+(``asyncio.events.Handle._run``: a task step, a ``call_soon``, a timer) is timed in the UI thread's CPU clock and in
+wall time, and the callbacks that ran between a key's press and its handling are kept with that key. At the end the
+child writes to ``FILE``, for its slowest keys, the callbacks that held them (what they were, their CPU and wall
+milliseconds), and with ``WABIZ_BENCH_TRACE_PROFILE=1`` also a cProfile of every callback that took more than
+:data:`SLOW_MS` of CPU (cumulative, top functions), so that the cost can be put on a function.
+
+The tracer itself costs a few microseconds per callback (and the profiler much more: its figures are relative).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import threading
+import time
+from collections import deque
+from typing import Any
+
+#: A callback that took more CPU than this (ms) is profiled (``WABIZ_BENCH_TRACE_PROFILE=1``).
+SLOW_MS = 10.0
+
+
+def _describe(handle: Any) -> str:
+    cb = getattr(handle, "_callback", None)
+    owner = getattr(cb, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro = owner.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        where = f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno}" if frame is not None else ""
+        timer = frame.f_locals.get("self") if frame is not None else None
+        callback = getattr(timer, "_callback", None)  # a Textual Timer: which callback it runs
+        if callback is not None:
+            where += f" -> {getattr(callback, '__qualname__', callback)}"
+        return f"task {getattr(coro, '__qualname__', coro)} {where}"
+    return getattr(cb, "__qualname__", repr(cb))[:120]
+
+
+class TurnTrace:
+    """Times the UI loop's callbacks; :meth:`press` and :meth:`hit` bracket one key."""
+
+    def __init__(self, profile: bool = False) -> None:
+        self.thread = threading.get_ident()
+        self.clock = time.pthread_getcpuclockid(self.thread)
+        self.turns: deque[tuple[float, float, float, str, Any]] = deque(maxlen=5000)  # (start, wall, cpu, what, stats)
+        self.keys: list[tuple[float, float, list]] = []  # (wait, cpu, turns)
+        self.profile = profile
+        self.pressed_at: float | None = None
+        self._original = None
+        self.profiles: list[tuple[float, str, str]] = []
+
+    def install(self) -> None:
+        original = self._original = asyncio.events.Handle._run
+        trace = self
+
+        def _run(handle: Any) -> None:
+            if threading.get_ident() != trace.thread:
+                return original(handle)
+            t0, c0 = time.perf_counter(), time.clock_gettime(trace.clock)
+            prof = cProfile.Profile() if trace.profile else None
+            if prof is not None:
+                prof.enable()
+            try:
+                return original(handle)
+            finally:
+                if prof is not None:
+                    prof.disable()
+                cpu = time.clock_gettime(trace.clock) - c0
+                wall = time.perf_counter() - t0
+                stats = None
+                what = _describe(handle)
+                if prof is not None and cpu * 1000 > SLOW_MS:
+                    out = io.StringIO()
+                    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(30)
+                    stats = out.getvalue()
+                trace.turns.append((t0, wall, cpu, what, stats))
+
+        asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+
+    def press(self) -> None:
+        """A key was pressed (any thread)."""
+        self.pressed_at = time.perf_counter()
+
+    def hit(self, wait: float, cpu: float) -> None:
+        """The key pressed last was handled (UI thread)."""
+        t = self.pressed_at
+        if t is None:
+            return
+        held = [(w * 1000, c * 1000, what, stats) for (s, w, c, what, stats) in list(self.turns) if s + w >= t]
+        self.keys.append((wait * 1000, cpu * 1000, held))
+
+    def dump(self, path: str) -> None:
+        out = []
+        for wait, cpu, held in sorted(self.keys, key=lambda k: -k[1])[:8]:
+            out.append(f"== key: wait {wait:.1f} ms, UI CPU {cpu:.1f} ms; callbacks between press and handling:")
+            for w, c, what, _ in held:
+                if c > 0.5 or w > 2:
+                    out.append(f"   cpu {c:6.1f}  wall {w:6.1f}  {what}")
+            for w, c, what, stats in held:
+                if stats:
+                    out.append(f"   -- profile of {what} (cpu {c:.1f} ms):\n{stats}")
+        with open(path, "w") as fh:
+            fh.write("\n".join(out) + "\n")
+
+
+def from_env() -> TurnTrace | None:
+    """A tracer installed on this thread when ``WABIZ_BENCH_TRACE`` is set (None otherwise)."""
+    if not os.environ.get("WABIZ_BENCH_TRACE"):
+        return None
+    trace = TurnTrace(profile=os.environ.get("WABIZ_BENCH_TRACE_PROFILE") == "1")
+    trace.install()
+    return trace
+
+
+def dump_env(trace: TurnTrace | None) -> None:
+    """Write the tracer's report to ``WABIZ_BENCH_TRACE``'s file."""
+    if trace is not None:
+        trace.dump(os.environ["WABIZ_BENCH_TRACE"])

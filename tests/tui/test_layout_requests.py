@@ -1,0 +1,144 @@
+"""What lays the whole screen out again while a step runs (issue 17: each layout is a reflow and a repaint of the
+whole screen, 12-30 ms of the UI loop at 180x50, which a key press waits behind). Counted, not timed."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets._footer import FooterKey
+
+from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
+from wabiz_tui.tui.widgets.key_footer import KeyFooter
+
+
+def count_layouts(monkeypatch) -> list[int]:
+    """A list that grows by one on every full layout of a screen (a scroll-only refresh is not counted)."""
+    layouts: list[int] = []
+    original = Screen._refresh_layout
+
+    def refresh_layout(self, size=None, scroll=False):
+        if not (scroll and not self._layout_widgets):
+            layouts.append(1)
+        return original(self, size, scroll)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+    return layouts
+
+
+class Panes(App):
+    def compose(self):
+        yield HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid")
+
+
+async def test_writing_a_panes_first_lines_lays_nothing_out(monkeypatch):
+    """Until a pane holds MAX_LINES lines, Textual's Log lays the screen out on every write (its virtual size is a
+    layout reactive); a pane's size does not depend on its lines, so only its scroll range and scrollbars change."""
+    app = Panes()
+    async with app.run_test(size=(120, 30)) as pilot:
+        grid = app.query_one(HostLogGrid)
+        await pilot.pause()
+        layouts = count_layouts(monkeypatch)
+        for batch in range(12):
+            for pane in grid.panes:
+                pane.write_many([f"{pane.host} line {batch * 100 + i} " + "x" * (batch * 10) for i in range(100)])
+            grid.flush()
+            await pilot.pause()
+        assert layouts == []
+        for pane in grid.panes:
+            log = pane.log_widget
+            assert log.line_count == 1200 < MAX_LINES
+            assert log.virtual_size.height == 1200 and log.virtual_size.width == len(f"{pane.host} line 1199 ") + 110
+            assert log.vertical_scrollbar.window_virtual_size == 1200  # the scrollbar knows the new range
+            assert log.scroll_y == log.max_scroll_y > 0  # still following the end
+            assert log.lines[-1].startswith(f"{pane.host} line 1199")
+
+
+class FooterApp(App):
+    BINDINGS = [Binding("f1", "one", "One"), Binding("f2", "two", "Two"), Binding("f3", "three", "Three")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: dict[str, bool | None] = {"one": True, "two": True, "three": False}
+
+    def compose(self):
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        return self.states.get(action, True)
+
+
+async def test_the_footer_keeps_its_keys_when_only_their_state_changes(monkeypatch):
+    """A key enabled or disabled (a step starts or ends) restyles that key; the footer is recomposed (every key
+    removed and mounted again, a layout) only when the keys shown change."""
+    app = FooterApp()
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+
+        def keys() -> list[FooterKey]:
+            return [k for k in footer.query(FooterKey) if not k.has_class("-command-palette")]
+
+        before = keys()
+        assert [k.action for k in before] == ["one", "two"]
+        recomposed: list[int] = []
+        original = KeyFooter.recompose
+
+        def recompose(self):
+            recomposed.append(1)
+            return original(self)
+
+        monkeypatch.setattr(KeyFooter, "recompose", recompose)
+        app.refresh_bindings()
+        await pilot.pause()
+        app.states["two"] = None  # shown, disabled
+        app.refresh_bindings()
+        await pilot.pause()
+        assert recomposed == [] and keys() == before
+        assert before[1]._disabled and before[1].has_class("-disabled") and not before[0].has_class("-disabled")
+        app.states["two"] = True
+        app.refresh_bindings()
+        await pilot.pause()
+        assert recomposed == [] and not before[1]._disabled and not before[1].has_class("-disabled")
+        app.states["three"] = True  # a key appears: recomposed
+        app.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert recomposed and [k.action for k in keys()] == ["one", "two", "three"]
+
+
+class ManyPanes(App):
+    def compose(self):
+        yield HostLogGrid([(f"wa-core-{i}", "coreapp") for i in range(1, 21)], id="host-grid")
+
+
+async def test_the_end_of_a_step_scrolls_only_the_shown_pane_and_a_pane_shown_later_is_at_its_end():
+    """Above TABLE_ABOVE hosts one pane shows at a time; the end of a step scrolled every pane, which gave each
+    hidden pane its scrollbar widgets (about 0.5 ms of the UI loop per pane): now only the pane on screen."""
+    app = ManyPanes()
+    async with app.run_test(size=(120, 40)) as pilot:
+        grid = app.query_one(HostLogGrid)
+        await pilot.pause()
+        shown = [p for p in grid.panes if p.display]
+        hidden = [p for p in grid.panes if not p.display]
+        assert len(shown) == 1 and hidden
+        for pane in grid.panes:
+            pane.write_many([f"{pane.host} line {i}" for i in range(300)])
+        scrolled: list = []
+        for pane in grid.panes:
+            log = pane.log_widget
+            log.scroll_end = lambda *a, _log=log, _orig=log.scroll_end, **k: (scrolled.append(_log), _orig(*a, **k))[1]
+        for pane in grid.panes:  # what StepScreen.step_ended does
+            pane.scroll_to_end()
+        await pilot.pause()
+        await pilot.pause()
+        assert scrolled and {id(s) for s in scrolled} == {id(shown[0].log_widget)}
+        assert shown[0].log_widget.scroll_y == shown[0].log_widget.max_scroll_y > 0
+        later = hidden[-1]
+        shown[0].show(False)
+        later.show()
+        await pilot.pause()
+        await pilot.pause()
+        log = later.log_widget
+        assert log.line_count == 300 and log.scroll_y == log.max_scroll_y > 0
+        assert log.lines[-1] == f"{later.host} line 299"
