@@ -308,14 +308,11 @@ class EgressProbes(DoctorProbes):
         if not url.lower().startswith(("http://", "https://")):
             raise ValueError(f"not an http(s) URL: {mask_proxy(url)}")
         self.extra_secrets.extend(url_secrets(url))
-        # 2>&1 on the host: curl's first stderr line ("curl: (60) SSL certificate problem: ...") was missing from
-        # the merged SSH streams on the lab, while the later ones came (observed here through the product's runner)
-        command = (f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)} "
-                   "2>&1")
+        command = f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)}"
         status, lines = await self._sh(host, command)
         code, seconds, error = 0, 0.0, ""
         for line in lines:
-            # stdout (the -w line) and stderr arrive interleaved: curl's own words start with "curl: (N)"
+            # the -w line (stdout) and curl's own words (stderr, "curl: (N) ...") come as whole lines
             if "curl: (" in line and not error:
                 error = line[line.index("curl: ("):].strip()
             match = re.match(r"\s*(\d{3}) (\d+(?:\.\d+)?)\s*$", line)
