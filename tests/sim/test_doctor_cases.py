@@ -312,10 +312,10 @@ def _health_case(name: str) -> tuple[dict, dict]:
     ("seed-ha-before-registration.json", None, None, "register"),
     ("seed-ha-after-registration.json", None, None, ""),
     ("seed-mc-two-shards-standby.json", None, None, ""),
-    ("seed-mc-two-shards.json", "API", "no standby Coreapp", ""),
+    ("seed-mc-two-shards.json", "API_HEALTH", "no standby Coreapp", ""),
     ("R17", None, None, "register"),
     ("R18-2", None, None, ""),
-    ("R18-4", "API", "a shard has no connected Coreapp", ""),
+    ("R18-4", "API_HEALTH", "a shard has no connected Coreapp", ""),
 ])
 async def test_health_answers_of_the_cases_against_the_plan(demo, tmp_path, name, key, words, note):
     """The seed's four health samples and the answers of R17 (a node with errors 1011 before registration) and R18

@@ -9,20 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from .doctor import (HIGH, MEDIUM, P_COMPOSE_SHAPE, P_CONTAINER, P_DNS, P_DNS_CONTAINER, P_DOCKER, P_LOGS,
                      P_PLATFORM, P_PORT_HOLDER, P_REGISTRY_TRIES, P_RESOLV, P_TCP, P_COMPOSE, Clear, Fact, Facts, Found, Rule)
-# not imported from .doctor_rules: that module imports this one (the collectors import this one first)
-Outcome = Iterator[Found | Clear]
-
-
-def _hosts(facts: Iterable[Fact]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f.host for f in facts if f.host))
-
-
-def _names(hosts: Iterable[str]) -> str:
-    return ", ".join(hosts)
+from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 
 
 _CLUSTER = ("webapp", "master", "coreapp")
@@ -363,16 +354,16 @@ def registry_intermittent(facts: Facts) -> Outcome:
 NET_RULES: tuple[Rule, ...] = (
     Rule("PORT_BLOCKED", "every cluster port answers between the hosts",
          "issue 16 'Done means' (block one port between two hosts); lab fault `port-block` (observed here)",
-         port_blocked, frozenset({"NOTHING_LISTENS", "API"})),
+         port_blocked, frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("PORT_TAKEN", "published host ports are free",
          "FR30: https://github.com/moby/moby/issues/32318; lab fault `port` (dockerd 20.10 observed here)", port_taken,
-         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
+         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS"}) | API_KEYS),
     Rule("WEBAPP_443_UNPUBLISHED", "the Webapp publishes its port 443",
          "FR24: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_webapp_port.py)",
-         webapp_443_unpublished, frozenset({"COMPOSE_EDITED", "NOTHING_LISTENS", "API"})),
+         webapp_443_unpublished, frozenset({"COMPOSE_EDITED", "NOTHING_LISTENS"}) | API_KEYS),
     Rule("COMPOSE_EDITED", "the compose services are as the profile renders them",
          "FR15: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/34", compose_edited,
-         frozenset({"NOTHING_LISTENS", "API"})),
+         frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("COMPOSE_V1_NEW_ENGINE", "docker-compose v1 with a Docker Engine it can drive",
          "FR40: https://github.com/docker/compose/issues/11693", compose_v1_on_new_engine,
          frozenset({"CONTAINER_DOWN", "COMPOSE_REFUSED"})),
