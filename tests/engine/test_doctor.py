@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections import Counter
 
 import pytest
 
 from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
-from wabiz_tui.domain.doctor import P_CONTAINER, P_TCP
+from wabiz_tui.domain.doctor import P_COMPOSE, P_COMPOSE_SHAPE, P_CONTAINER, P_TCP
 from wabiz_tui.workflows.doctor import Doctor
+from wabiz_tui.workflows.doctor.probes import DoctorProbes
 from wabiz_tui.workflows.ha_install import HaInstall
 
 
@@ -155,7 +158,24 @@ async def test_a_compose_file_compose_refuses_is_named_with_its_words(installed,
     top = report.causes[0]
     assert top.key == "COMPOSE_REFUSED" and top.hosts == ("wa-master-1",), [(c.key, c.title) for c in report.causes]
     assert top.evidence[0].command.startswith("EXTERNAL_HOSTNAME=wa-master-1 WA_API_VERSION=")
-    assert "config --services" in top.evidence[0].command
+    assert top.evidence[0].command.endswith(" config")
+
+
+async def test_compose_config_runs_once_per_host(installed, tmp_path, monkeypatch):
+    """``docker-compose config`` gives both the services and the published ports: one run per host, not two."""
+    ran: list[tuple[str, str]] = []
+    sh = DoctorProbes._sh
+
+    async def recording(self, host, command):
+        ran.append((host.external_hostname, command))
+        return await sh(self, host, command)
+
+    monkeypatch.setattr(DoctorProbes, "_sh", recording)
+    report = await run_doctor(installed, tmp_path, api=False)
+    configs = Counter(h for h, c in ran if re.search(r"compose .*\bconfig\b", c))
+    assert configs == {h.external_hostname: 1 for h in installed.profile.hosts}
+    shapes = {f.host for f in report.facts if f.probe == P_COMPOSE_SHAPE}
+    assert shapes == set(configs) and all(f.ok for f in report.facts if f.probe == P_COMPOSE)
 
 
 async def test_a_host_too_slow_for_the_time_limit_is_a_fact_not_a_hang(installed, tmp_path):

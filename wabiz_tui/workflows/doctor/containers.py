@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+from typing import Any
 
 import yaml
 
@@ -26,6 +27,15 @@ PORTS_FORMAT = "{{json .HostConfig.PortBindings}} {{.State.Error}}"
 #: ``docker exec`` into a container that is not running (Docker 20.10): "Error response from daemon: Container ID is
 #: restarting, wait until the container is running" / "... is not running": no lookup happened.
 _NOT_RUNNING = ("is restarting", "is not running", "is paused")
+
+
+def compose_yaml(lines: list[str]) -> Any:
+    """``docker-compose config``'s output loaded as YAML (None when it is not YAML). Lines of compose's warnings
+    (``WARNING: The X variable is not set. Defaulting to a blank string.``, on its stderr) are left out."""
+    try:
+        return yaml.safe_load("\n".join(l for l in lines if not l.startswith("WARNING: ")))
+    except yaml.YAMLError:
+        return None
 
 
 class ContainerProbes(DoctorProbes):
@@ -204,19 +214,11 @@ class ContainerProbes(DoctorProbes):
 
         await self._timed(P_PORT_HOLDER, name, ss, go())
 
-    async def _compose_shape(self, host: HostSpec) -> None:
-        """``docker-compose config`` as the host's compose reads the files: per planned service its published ports
-        and network_mode next to what the profile renders (FR15, FR24). Only those keys become facts (the output
-        also holds db.env's values)."""
-        inv = self.session.invocation(host)
-        command = inv.command("config")
-        status, lines = await self._sh(host, command)
-        if status != 0:
-            return  # the --services probe says why, in compose's words
-        try:
-            seen = compose_shapes(yaml.safe_load("\n".join(lines)))
-        except yaml.YAMLError:
-            return
+    def _compose_shape(self, host: HostSpec, command: str, document: Any) -> None:
+        """Per planned service of ``docker-compose config``'s ``document`` (as the host's compose reads the files) its
+        published ports and network_mode next to what the profile renders (FR15, FR24). Only those keys become facts
+        (the output also holds db.env's values)."""
+        seen = compose_shapes(document)
         expected = compose_shapes(compose_document(self.profile.db.engine, self.profile.media))
         planned = {r.service for r in host.roles}
         for service, shape in seen.items():
