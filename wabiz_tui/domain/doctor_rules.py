@@ -342,6 +342,15 @@ def log_words(facts: Facts) -> Outcome:
                     LOW, (w.host,))
 
 
+def info_retries_said(facts: Facts) -> Outcome:
+    """Field case R12: I-level "will retry" lines in a log with no catalogued words are information while the node
+    starts (errors start with W or C), said so that nobody reads them as the fault; never ranked."""
+    for f in facts.good(P_LOGS):
+        if f.get("info_retries"):
+            yield Clear(f"{f.get('service')} on {f.host} logs {f.get('info_retries')} information-level \"will retry\" "
+                        f"line(s) while it starts: not an error (errors start with W or C): {f.get('info_line')}", (f,))
+
+
 def probe_timeouts(facts: Facts) -> Outcome:
     timed = [f for f in facts.all if f.ok is None and f.get("timeout")]
     for host in _hosts(timed):
@@ -393,6 +402,8 @@ RULES: tuple[Rule, ...] = (
     Rule("CONTAINER_DOWN", "containers run steadily", "domain.crashloop (" + _OBS + ")", container_down,
          frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("LOG_WORDS", "catalogued words in running containers' logs", "the diagnosis catalogue", log_words),
+    Rule("INFO_RETRIES", "information-level retry lines are no fault",
+         "field case R12: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/36", info_retries_said),
     Rule("PROBE_TIMEOUT", "probes answer in time", "design.md §10 (a probe that times out is a fact)", probe_timeouts),
 )
 

@@ -13,7 +13,7 @@ import yaml
 
 from ...domain.commands import SAMPLE_FORMAT, WORKING_DIR_LABEL, docker_logs
 from ...domain.crashloop import StateSample, judge_samples, parse_sample
-from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop
+from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop, info_retries
 from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
 from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, taken_port
 from ...domain.model import HostSpec
@@ -127,8 +127,10 @@ class ContainerProbes(DoctorProbes):
                        key="WEBDB_CREATE_RACE", severity="error", lines_back=race, next_action="restart waweb once",
                        title="the web database was created by another Webapp at the same moment")
         if not found and race is None:
+            retries = info_retries(lines)
             self._fact(P_LOGS, host.external_hostname, command, f"no catalogued words in {len(lines)} line(s)", True,
-                       service=service, lines=len(lines))
+                       service=service, lines=len(lines), info_retries=len(retries),
+                       info_line=retries[-1].strip() if retries else "")
 
     async def _names_inside(self, host: HostSpec, cid: str) -> None:
         """Names resolved inside one running container (the containers of a host share its network settings)."""
