@@ -183,7 +183,7 @@ async def test_the_db_login_from_this_machine_is_opt_in(installed, tmp_path, mon
         assert len(tried) == 1 and not untried and "--db-from-here" not in cause.next_action
     else:
         assert tried == [] and [f.line for f in untried] == [
-            "not tried from this machine (doctor --db-from-here tries it: it sends db.env's credentials from here)"]
+            "no login from this machine: doctor --db-from-here makes one (it sends db.env's credentials from here)"]
         assert "the account may allow only other hosts: `wabiz-tui doctor PROFILE --db-from-here`" in cause.next_action
 
 
