@@ -19,6 +19,12 @@ What dockerd does (sources):
   internal resolver"; moby/moby#49665, maintainer: "Before moby 28.0.0, your containers would have been falling back
   to use Google's DNS servers ... that no longer happens"), so the container resolves nothing outside the cluster.
 
+Checked on the lab (dockerd 20.10.24, one host, its /etc/resolv.conf emptied, left with ``nameserver 127.0.0.53``, or
+with a comment only; ``docker run --rm ... cat /etc/resolv.conf``): on the default bridge ``nameserver 8.8.8.8`` /
+``nameserver 8.8.4.4`` each time, on a user-defined network ``nameserver 127.0.0.11`` / ``options ndots:0``, and
+dockerd logged for every one "No non-localhost DNS nameservers are left in resolv.conf. Using default external
+servers: [nameserver 8.8.8.8 nameserver 8.8.4.4]".
+
 The simulated site: every non-loopback nameserver of a host's file is the site's DNS (it knows the names of
 ``Brain.dns``, less the host's ``unresolvable`` ones); a loopback one is the host's own stub, which forwards there;
 Google's public servers know no internal name and, the sites being offline, do not answer (the lookup waits
