@@ -26,7 +26,7 @@ def test_a_verdict_finding_on_a_host_whose_container_is_down_is_folded_into_that
                 {"service": "wacore", "restarts": 0})
     report = reason([node, down])
     assert [c.key for c in report.causes] == ["CONTAINER_DOWN"]
-    assert "API" in report.causes[0].also and node in report.causes[0].evidence
+    assert "API_HEALTH" in report.causes[0].also and node in report.causes[0].evidence
 
 
 def test_a_verdict_finding_alone_is_a_medium_cause_on_its_node():
@@ -34,7 +34,20 @@ def test_a_verdict_finding_alone_is_a_medium_cause_on_its_node():
                title="a shard has no connected Coreapp", next_action="start the missing Coreapps", node_host="")
     support = api("support", "5 node(s); shard owners: 0 -> h2", False, unowned=["1"], doubled=[], owners={"0": ["h2"]})
     (cause,) = reason([node, support]).causes
-    assert cause.key == "API" and cause.confidence == MEDIUM and support in cause.evidence
+    assert cause.key == "API_HEALTH" and cause.confidence == MEDIUM and support in cause.evidence
+
+
+def test_each_api_rule_keeps_its_own_ruled_out_note_beside_another_api_finding():
+    """The Webapp answering one call with 1016 is a cause; health judged fine and the shard map are still said
+    (folded) under their own keys: one key for the three rules dropped the others' notes once one of them found."""
+    overloaded = api("http", "GET /v1/account/shards: HTTP 503 (code 1016) system overloaded", False, status=503,
+                     code=1016, key="OVERLOADED_1016", severity="error", title="system overloaded (1016)",
+                     next_action="check the webhook")
+    fine = api("verdict", "every shard has a connected Coreapp", True, key="SHARDS_OK", severity="info",
+               title="shards served", next_action="nothing to do")
+    report = reason([overloaded, fine])
+    assert [c.key for c in report.causes] == ["API"]
+    assert [r.key for r in report.ruled_out if r.note.startswith("health: shards served")] == ["API_HEALTH"]
 
 
 def test_the_shard_map_speaks_only_when_health_did_not():

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections import Counter
 
 import pytest
 
 from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
-from wabiz_tui.domain.doctor import P_CONTAINER, P_TCP
+from wabiz_tui.domain.doctor import P_COMPOSE, P_COMPOSE_SHAPE, P_CONTAINER, P_TCP
 from wabiz_tui.workflows.doctor import Doctor
+from wabiz_tui.workflows.doctor.probes import DoctorProbes
 from wabiz_tui.workflows.ha_install import HaInstall
 
 
@@ -155,7 +158,50 @@ async def test_a_compose_file_compose_refuses_is_named_with_its_words(installed,
     top = report.causes[0]
     assert top.key == "COMPOSE_REFUSED" and top.hosts == ("wa-master-1",), [(c.key, c.title) for c in report.causes]
     assert top.evidence[0].command.startswith("EXTERNAL_HOSTNAME=wa-master-1 WA_API_VERSION=")
-    assert "config --services" in top.evidence[0].command
+    assert top.evidence[0].command.endswith(" config")
+
+
+@pytest.mark.parametrize("from_here", [False, True])
+async def test_the_db_login_from_this_machine_is_opt_in(installed, tmp_path, monkeypatch, from_here):
+    """A refused login is tried from this machine only with ``db_from_here`` (``doctor --db-from-here``): it sends the
+    credentials over a path the cluster never uses. Without it a fact says so and the finding says when it helps."""
+    import wabiz_tui.workflows.doctor.database as database
+
+    tried: list[str] = []
+    here = database.read_db_facts_here
+
+    async def recording(db, **kw):
+        tried.append(db.hostname)
+        return await here(db, **kw)
+
+    monkeypatch.setattr(database, "read_db_facts_here", recording)
+    installed.cluster.set_database("wa-db.demo.internal", 3306, password="changed-on-the-server")
+    report = await run_doctor(installed, tmp_path, api=False, db_from_here=from_here)
+    cause = next(c for c in report.causes if c.key == "DB_CREDENTIALS")
+    untried = [f for f in report.facts if f.probe == "db.login" and f.get("opt_in")]
+    if from_here:
+        assert len(tried) == 1 and not untried and "--db-from-here" not in cause.next_action
+    else:
+        assert tried == [] and [f.line for f in untried] == [
+            "no login from this machine: doctor --db-from-here makes one (it sends db.env's credentials from here)"]
+        assert "the account may allow only other hosts: `wabiz-tui doctor PROFILE --db-from-here`" in cause.next_action
+
+
+async def test_compose_config_runs_once_per_host(installed, tmp_path, monkeypatch):
+    """``docker-compose config`` gives both the services and the published ports: one run per host, not two."""
+    ran: list[tuple[str, str]] = []
+    sh = DoctorProbes._sh
+
+    async def recording(self, host, command):
+        ran.append((host.external_hostname, command))
+        return await sh(self, host, command)
+
+    monkeypatch.setattr(DoctorProbes, "_sh", recording)
+    report = await run_doctor(installed, tmp_path, api=False)
+    configs = Counter(h for h, c in ran if re.search(r"compose .*\bconfig\b", c))
+    assert configs == {h.external_hostname: 1 for h in installed.profile.hosts}
+    shapes = {f.host for f in report.facts if f.probe == P_COMPOSE_SHAPE}
+    assert shapes == set(configs) and all(f.ok for f in report.facts if f.probe == P_COMPOSE)
 
 
 async def test_a_host_too_slow_for_the_time_limit_is_a_fact_not_a_hang(installed, tmp_path):
@@ -185,3 +231,23 @@ async def test_a_secret_learnt_during_the_run_is_masked_in_facts_made_before_it(
     text = json.dumps(report.to_json())
     assert "Hush-learnt-late-77" not in text
     assert any(f.host == "wa-core-9" for f in report.facts)
+
+
+def test_doctor_help_documents_the_db_login_from_here(capsys):
+    from wabiz_tui.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["doctor", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--db-from-here" in text and "sends the DB credentials from here" in text
+
+
+def test_compose_config_is_read_past_compose_warnings():
+    """compose's stderr comes among ``config``'s lines; 1.29.2 here, stderr not a terminal, warned "The NOPE_X variable
+    is not set. Defaulting to a blank string." (on a terminal with "WARNING: " before it)."""
+    from wabiz_tui.workflows.doctor.containers import compose_yaml
+
+    lines = ["services:", "The NOPE_X variable is not set. Defaulting to a blank string.", "  wacore:",
+             "WARNING: The WA_X variable is not set. Defaulting to a blank string.", "    image: 'busybox:'"]
+    assert compose_yaml(lines) == {"services": {"wacore": {"image": "busybox:"}}}
+    assert compose_yaml(["services: [", "oops"]) is None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -456,3 +458,24 @@ async def test_a_host_faster_than_its_consumer_is_held_back_by_the_channel_windo
         conn.close()
     assert status == 0 and total == 41_000_000
     assert peak < 4 * WINDOW, f"{peak / 2**20:.1f} MB buffered at the peak"
+
+
+async def test_a_stderr_line_written_in_pieces_stays_whole_beside_stdout(ssh_lab):
+    """stdout and stderr are two streams of the channel: a stderr line written in pieces with a stdout line between
+    them comes back whole (merged byte by byte it came back as ``cur000 0.1`` / ``l: (6) ...``, which hid curl's
+    error line from doctor); and curl's own failure, through real bash, keeps its ``curl: (N)`` line."""
+    ssh_lab.add("a")
+    conn = await connect(direct(ssh_lab, "a"), settings(ssh_lab))
+    try:
+        status, lines = await output(conn, "printf cur >&2; sleep 0.3; echo '000 0.1'; sleep 0.3; "
+                                           "echo 'l: (6) Could not resolve host: x.invalid' >&2; exit 6")
+        assert status == 6
+        assert sorted(lines) == ["000 0.1", "curl: (6) Could not resolve host: x.invalid"]
+        if shutil.which("curl"):
+            for _ in range(5):
+                status, lines = await output(conn, "curl -sS -o /dev/null -w '%{http_code} %{time_total}\\n' "
+                                                   "--max-time 3 https://127.0.0.1:1/")
+                assert status == 7 and any(l.startswith("curl: (7) Failed to connect") for l in lines), lines
+                assert any(re.fullmatch(r"000 [0-9.]+", l) for l in lines), lines
+    finally:
+        conn.close()

@@ -121,7 +121,7 @@ async def test_r07_a_postgresql_server_outside_the_clients_matrix_is_named(tmp_p
 # --- R12: information lines are not a cause ---------------------------------------------------------------------
 async def test_r12_info_level_retry_lines_are_no_cause(installed, tmp_path):
     """A running Coreapp's log with I-level "will retry" lines (the maintainer: information, errors start with W):
-    doctor ranks no cause; the log fact says it holds no catalogued words."""
+    doctor ranks no cause; the log fact says it holds no catalogued words, and an info line says what they are."""
     c = only_container_of(installed.cluster, "wa-core-1", "wacore")
     for _ in range(5):
         installed.cluster.brain.log(c, "Failed to initialize cluster manager, will retry after 8000 ms", "I",
@@ -130,6 +130,9 @@ async def test_r12_info_level_retry_lines_are_no_cause(installed, tmp_path):
     assert report.causes == (), keys(report)
     (logs,) = [f for f in report.facts if f.probe == "logs" and f.host == "wa-core-1" and f.get("service") == "wacore"]
     assert logs.ok and logs.line.startswith("no catalogued words")
+    (said,) = [r for r in report.ruled_out if r.key == "INFO_RETRIES"]
+    assert said.note.startswith('wacore on wa-core-1 logs 5 information-level "will retry" line(s) while it starts')
+    assert "Failed to initialize cluster manager, will retry after 8000 ms" in said.note and said.evidence == (logs,)
 
 
 # --- R14: compose variables, the Docker socket, the daemon -------------------------------------------------------
@@ -312,10 +315,10 @@ def _health_case(name: str) -> tuple[dict, dict]:
     ("seed-ha-before-registration.json", None, None, "register"),
     ("seed-ha-after-registration.json", None, None, ""),
     ("seed-mc-two-shards-standby.json", None, None, ""),
-    ("seed-mc-two-shards.json", "API", "no standby Coreapp", ""),
+    ("seed-mc-two-shards.json", "API_HEALTH", "no standby Coreapp", ""),
     ("R17", None, None, "register"),
     ("R18-2", None, None, ""),
-    ("R18-4", "API", "a shard has no connected Coreapp", ""),
+    ("R18-4", "API_HEALTH", "a shard has no connected Coreapp", ""),
 ])
 async def test_health_answers_of_the_cases_against_the_plan(demo, tmp_path, name, key, words, note):
     """The seed's four health samples and the answers of R17 (a node with errors 1011 before registration) and R18

@@ -355,6 +355,13 @@ def diagnose_retry_loop(lines: Iterable[str], host: str = "", *, min_repeats: in
     return _make("DB_SCHEMA_INIT_STUCK", retries[-1], host) if len(retries) >= min_repeats else None
 
 
+def info_retries(lines: Iterable[str]) -> list[str]:
+    """The D/I-level lines of a Coreapp/Master log that say "will retry" (``I ... Failed to initialize cluster
+    manager, will retry after 8000 ms``): information while a node starts, not an error (field case R12: the
+    maintainer, Setup-Scripts #36: error lines start with W)."""
+    return [line for line in lines if log_level(line) in ("D", "I") and "will retry" in line]
+
+
 _API_KEYS = {1006: "NOT_FOUND_1006", 1011: "SERVICE_NOT_READY_1011", 1014: "COREAPP_DOWN_1014",
              1016: "CALLBACK_BACKLOG_1016", 1017: "NOT_PRIMARY_MASTER_1017", 1018: "NOT_PRIMARY_COREAPP_1018",
              1024: "ADMIN_PASSWORD_CHANGE_REQUIRED"}

@@ -8,22 +8,13 @@ media, clocks, the containers and their logs, the API): the order breaks ties be
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Iterator
 
 from .doctor import (HIGH, LOW, MEDIUM, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
                      P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
+from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
-Outcome = Iterator[Found | Clear]
 _OBS = "observed on the lab here (real OpenSSH, dockerd 20.10, docker-compose 1.29.2, MariaDB)"
-
-
-def _hosts(facts: Iterable[Fact]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f.host for f in facts if f.host))
-
-
-def _names(hosts: Iterable[str]) -> str:
-    return ", ".join(hosts)
 
 
 # --- hosts and Docker ------------------------------------------------------------------------------------
@@ -149,9 +140,15 @@ def db_credentials(facts: Facts) -> Outcome:
     refused, good = facts.bad(P_DB_LOGIN, refused=True), facts.good(P_DB_LOGIN)
     if refused and not good:
         user = refused[0].get("user")
+        # the login from this machine tells a wrong password from an account restricted to other hosts (FR31)
+        untried = facts.where(P_DB_LOGIN, opt_in=True)
         yield Found(f"the database refuses db.env's credentials (WA_DB_USERNAME={user}) from every host that reached it",
-                    tuple(refused), "check WA_DB_USERNAME and WA_DB_PASSWORD (db.username/db.password in the profile) "
-                                    "against the DB server's account, then restart the containers", HIGH, ())
+                    tuple(refused),
+                    "check WA_DB_USERNAME and WA_DB_PASSWORD (db.username/db.password in the profile) against the DB "
+                    "server's account, then restart the containers"
+                    + ("; if the password is right, the account may allow only other hosts: `wabiz-tui doctor PROFILE "
+                       "--db-from-here` tries the same login from this machine and tells the two apart" if untried else ""),
+                    HIGH, ())
     elif refused:
         for f in refused:
             yield Found(f"the database refuses WA_DB_USERNAME={f.get('user')} from {f.host} (accepted from {good[0].host})",
@@ -351,6 +348,15 @@ def log_words(facts: Facts) -> Outcome:
                     LOW, (w.host,))
 
 
+def info_retries_said(facts: Facts) -> Outcome:
+    """Field case R12: I-level "will retry" lines in a log with no catalogued words are information while the node
+    starts (errors start with W or C), said so that nobody reads them as the fault; never ranked."""
+    for f in facts.good(P_LOGS):
+        if f.get("info_retries"):
+            yield Clear(f"{f.get('service')} on {f.host} logs {f.get('info_retries')} information-level \"will retry\" "
+                        f"line(s) while it starts: not an error (errors start with W or C): {f.get('info_line')}", (f,))
+
+
 def probe_timeouts(facts: Facts) -> Outcome:
     timed = [f for f in facts.all if f.ok is None and f.get("timeout")]
     for host in _hosts(timed):
@@ -361,12 +367,12 @@ def probe_timeouts(facts: Facts) -> Outcome:
 
 
 _DB_WORDS = frozenset({"DB_UNREACHABLE", "DB_AUTH_FAILED", "DB_HOST_UNRESOLVABLE"})
-_CONTAINER = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS", "API"})
+_CONTAINER = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS"}) | API_KEYS
 
 #: The rule table (see :mod:`.doctor` for how to add a row).
 RULES: tuple[Rule, ...] = (
     Rule("HOST_UNREACHABLE", "SSH to every host", "design.md §10; " + _OBS, host_unreachable,
-         frozenset({"NOTHING_LISTENS", "HOST_PATH_BLOCKED", "API", "PROBE_TIMEOUT"})),
+         frozenset({"NOTHING_LISTENS", "HOST_PATH_BLOCKED", "PROBE_TIMEOUT"}) | API_KEYS),
     Rule("DOCKERD_DOWN", "Docker daemon on every host", "field case R14; lab fault `dockerd` (" + _OBS + ")", dockerd_down,
          _CONTAINER | {"PROBE_TIMEOUT"}),
     Rule("DOCKER_DENIED", "Docker socket permission", "field case R14", docker_denied, _CONTAINER),
@@ -375,9 +381,9 @@ RULES: tuple[Rule, ...] = (
     Rule("DB_PATH_BLOCKED", "the network path to the DB", "lab fault `cut HOST db` (" + _OBS + ")", db_path_blocked,
          _CONTAINER | _DB_WORDS),
     Rule("HOST_PATH_BLOCKED", "the network paths between hosts", "seed: Webapp -> Coreapp/Master ports, Master <-> "
-         "Coreapp; lab fault `cut A B` (" + _OBS + ")", host_path_blocked, frozenset({"NOTHING_LISTENS", "API"})),
+         "Coreapp; lab fault `cut A B` (" + _OBS + ")", host_path_blocked, frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("NOTHING_LISTENS", "cluster ports answer", "seed (published ports 9090, 6250-6253, 6254-6257)", nothing_listens,
-         frozenset({"API"})),
+         API_KEYS),
     Rule("ENV_DIFFERS", "db.env on the hosts matches the profile", "design.md §11 (a step is done when the hosts hold "
          "what the profile renders now)", env_differs, _CONTAINER | _DB_WORDS | {"DB_CREDENTIALS"}),
     Rule("ENV_VALUE", "db.env values the client reads as meant", "domain.envrules (each finding names its own source)",
@@ -398,10 +404,12 @@ RULES: tuple[Rule, ...] = (
     Rule("CLOCK_SKEW", "clocks agree", "preflight thresholds (domain.preflight CLOCK_WARN_S/CLOCK_FAIL_S)", clock_skew),
     Rule("CONTAINER_OOM", "containers killed for memory", "docker inspect State.OOMKilled", container_oom, _CONTAINER),
     Rule("CONTAINER_DOWN_WITH_WORDS", "containers and their log words", "the diagnosis catalogue (cases/field-cases.md)",
-         container_down_with_words, frozenset({"NOTHING_LISTENS", "API", "LOG_WORDS"})),
+         container_down_with_words, frozenset({"NOTHING_LISTENS", "LOG_WORDS"}) | API_KEYS),
     Rule("CONTAINER_DOWN", "containers run steadily", "domain.crashloop (" + _OBS + ")", container_down,
-         frozenset({"NOTHING_LISTENS", "API"})),
+         frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("LOG_WORDS", "catalogued words in running containers' logs", "the diagnosis catalogue", log_words),
+    Rule("INFO_RETRIES", "information-level retry lines are no fault",
+         "field case R12: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/36", info_retries_said),
     Rule("PROBE_TIMEOUT", "probes answer in time", "design.md §10 (a probe that times out is a fact)", probe_timeouts),
 )
 

@@ -12,17 +12,9 @@ credentials, its TLS trust, the URL, the shard count, registration answers) have
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
 
 from .doctor import HIGH, LOW, MEDIUM, P_API, P_LOGS, Clear, Fact, Facts, Found, Rule
-
-# not imported from .doctor_rules: that module imports this one to append the rows (and the collectors import
-# P_SCRAPE from here first)
-Outcome = Iterator[Found | Clear]
-
-
-def _hosts(facts: list[Fact]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f.host for f in facts if f.host))
+from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts
 
 #: a TCP connection from ``monitoring.from_host`` to a scrape target. data: {"target", "port", "what", "timeout"}
 P_SCRAPE = "scrape"
@@ -246,9 +238,9 @@ def scrape_targets(facts: Facts) -> Outcome:
         yield Clear(f"every scrape target answers from the monitoring host ({len(good)})", tuple(good[:6]))
 
 
-#: what a credentials, TLS-trust or URL cause explains: the API's own failure, never a container that stopped
+#: what a credentials, TLS-trust or URL cause explains: the API's own findings, never a container that stopped
 #: (a wrong password stops no container; review: a 401 folded an exited Coreapp away)
-_API_ONLY = frozenset({"API"})
+_API_ONLY = API_KEYS
 
 #: The API layer's rows (appended to :data:`.doctor_rules.RULES`; registration first: nothing on the hosts fixes it).
 API_RULES: tuple[Rule, ...] = (
@@ -268,9 +260,9 @@ API_RULES: tuple[Rule, ...] = (
          without_token),
     Rule("SHARDS_DIFFER", "the cluster's shard count is the profile's", _REF + " §3.5 (GET /v1/account/shards)",
          shards_differ),
-    Rule("API", "health judged against the plan", "design.md §4; field cases R17, R18; " + _REF + " §3.3, §4",
+    Rule("API_HEALTH", "health judged against the plan", "design.md §4; field cases R17, R18; " + _REF + " §3.3, §4",
          health_findings),
-    Rule("API", "the shard map (GET /v1/support)", _REF + " §3.8", shard_map),
+    Rule("API_SHARD_MAP", "the shard map (GET /v1/support)", _REF + " §3.8", shard_map),
     Rule("HTTP_ON_HTTPS_PORT", "callers use https://", "field case R15 (Setup-Scripts #68)", http_on_https),
     Rule("SCRAPE_TARGETS", "the monitoring host reaches every exporter",
          "FR45: https://developers.secure.facebook.com/docs/whatsapp/monitoring/alerting; field case R27", scrape_targets),

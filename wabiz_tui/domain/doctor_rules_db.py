@@ -12,7 +12,7 @@ import re
 from .dbsupport import judge_auth_plugin, judge_server_version, server_product
 from .doctor import (HIGH, LOW, MEDIUM, P_DB_GRANTS, P_DB_LOGIN, P_DB_SERVER, P_DB_TLS, P_DB_VARS, P_ENV, Clear, Fact, Facts,
                      Found, Rule)
-from .doctor_rules import Outcome, _hosts, _names
+from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 from .preflight import FAILURE, OK
 
 #: MySQL/MariaDB refusal numbers that do not say why (wrong password and an account for other hosts alike).
@@ -191,7 +191,7 @@ def read_only(facts: Facts) -> Outcome:
         yield Clear("the database takes writes (read_only OFF)", tuple(seen[:1]))
 
 
-_CONTAINER = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS", "API"})
+_CONTAINER = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS"}) | API_KEYS
 
 #: The database rules, appended to :data:`.doctor_rules.RULES`.
 DB_RULES: tuple[Rule, ...] = (

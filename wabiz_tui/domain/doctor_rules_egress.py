@@ -14,20 +14,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Iterable, Iterator
 
 from .doctor import HIGH, LOW, MEDIUM, Clear, Fact, Facts, Found, Rule
-
-# not imported from .doctor_rules: that module imports this one to append the rows
-Outcome = Iterator[Found | Clear]
-
-
-def _hosts(facts: Iterable[Fact]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f.host for f in facts if f.host))
-
-
-def _names(hosts: Iterable[str]) -> str:
-    return ", ".join(hosts)
+from .doctor_rules_base import Outcome, hosts_of as _hosts, names_of as _names
 
 # --- probe keys and the data each one carries --------------------------------------------------------------
 #: a TCP connection to a WhatsApp server from ``host``. data: {"target", "port", "via": "host"|"container"|"proxy",

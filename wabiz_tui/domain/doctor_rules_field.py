@@ -10,7 +10,7 @@ from collections import Counter
 
 from .doctor import (HIGH, MEDIUM, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Fact, Facts, Found,
                      Rule)
-from .doctor_rules import Outcome, _hosts, _names
+from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 
 #: What a client prints when the server refuses a new session for its connection limits: MySQL/MariaDB error 1040
 #: (server-wide, Setup-Scripts #29) and 1226 (per account: MariaDB 10.11 here:
@@ -112,14 +112,14 @@ _FR = "https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/"
 #: Field-report rules, appended to :data:`.doctor_rules.RULES`.
 FIELD_RULES: tuple[Rule, ...] = (
     Rule("DB_CONNECTION_LIMIT", "the DB accepts new connections", "FR05: " + _FR + "29", db_connection_limit,
-         frozenset({"DB_CREDENTIALS", "DB_AUTH_FAILED", "CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "API"})),
+         frozenset({"DB_CREDENTIALS", "DB_AUTH_FAILED", "CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS"}) | API_KEYS),
     Rule("REGISTRY_TLS_UNTRUSTED", "hosts trust the registry's certificate",
          "FR29: https://github.com/moby/moby/issues/25587", registry_untrusted, frozenset({"REGISTRY"})),
     Rule("MEDIA_NOT_SHARED", "the media path is one shared volume",
          "FR20: https://developers.facebook.com/docs/whatsapp/guides/data-management", media_not_shared),
     Rule("COMPOSE_FILE_INVALID", "the compose file parses on every host",
          "FR37: https://github.com/openfaas/faas/issues/24", compose_file_invalid,
-         frozenset({"COMPOSE_REFUSED", "CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
+         frozenset({"COMPOSE_REFUSED", "CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS"}) | API_KEYS),
     Rule("VERSION_SKEW", "one client version on every host",
          "FR22: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_software_version.py)",
          version_skew),

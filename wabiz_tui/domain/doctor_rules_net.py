@@ -9,20 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from .doctor import (HIGH, MEDIUM, P_COMPOSE_SHAPE, P_CONTAINER, P_DNS, P_DNS_CONTAINER, P_DOCKER, P_LOGS,
                      P_PLATFORM, P_PORT_HOLDER, P_REGISTRY_TRIES, P_RESOLV, P_TCP, P_COMPOSE, Clear, Fact, Facts, Found, Rule)
-# not imported from .doctor_rules: that module imports this one (the collectors import this one first)
-Outcome = Iterator[Found | Clear]
-
-
-def _hosts(facts: Iterable[Fact]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f.host for f in facts if f.host))
-
-
-def _names(hosts: Iterable[str]) -> str:
-    return ", ".join(hosts)
+from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 
 
 _CLUSTER = ("webapp", "master", "coreapp")
@@ -229,8 +220,9 @@ def container_resolver(facts: Facts) -> Outcome:
     """FR43/FR44: a container does not resolve names its host resolves (or its lookups time out), and the host's
     resolver is on loopback (systemd-resolved's 127.0.0.53): Docker cannot hand a loopback server to a container, so
     it gives it public DNS (moby#38243; observed on the lab, dockerd 20.10, default bridge: ``nameserver 8.8.8.8`` /
-    ``nameserver 8.8.4.4``, and ``getent hosts`` failing after 10.4 s offline), which does not know internal names;
-    from Docker 28, with no host resolv.conf, it gives nothing (moby#49665). One cause per host."""
+    ``nameserver 8.8.4.4``, and ``getent hosts`` failing after 10.4 s offline), which does not know internal names.
+    With no host resolv.conf: before Docker 28 public DNS as well (moby#41859), from 28 nothing (moby#49665, #47602).
+    One cause per host."""
     failed: dict[str, list[Fact]] = defaultdict(list)
     for f in facts.bad(P_DNS_CONTAINER) + [f for f in facts.where(P_DNS_CONTAINER, ok=None) if f.get("timeout")]:
         if facts.good(P_DNS, host=f.host, name=f.get("name")):
@@ -242,9 +234,11 @@ def container_resolver(facts: Facts) -> Outcome:
         servers = [str(s) for s in (host_conf.get("nameservers") if host_conf else []) or []]
         engine = next((str(d.get("version")) for d in facts.good(P_DOCKER, host=host) if d.get("version")), "")
         evidence = tuple(group[:2]) + tuple(x for x in (host_conf, inside) if x is not None)
-        if host_conf is not None and host_conf.ok is False and not servers and _major(engine) >= 28:
+        if host_conf is not None and host_conf.ok is False and not servers and engine:
+            why = ("no longer falls back to public DNS" if _major(engine) >= 28 else
+                   "falls back to public DNS (8.8.8.8, 8.8.4.4), which does not know internal names")
             yield Found(f"containers on {host} cannot resolve {names}: the host has no /etc/resolv.conf and Docker "
-                        f"{engine} no longer falls back to public DNS", evidence,
+                        f"{engine} {why}", evidence,
                         f"give {host} a resolver configuration (/etc/resolv.conf) or dockerd \"dns\": [...] in "
                         "/etc/docker/daemon.json; restart docker, then recreate the containers", HIGH, (host,))
         elif servers and all(_LOOPBACK.match(s) for s in servers):
@@ -363,16 +357,16 @@ def registry_intermittent(facts: Facts) -> Outcome:
 NET_RULES: tuple[Rule, ...] = (
     Rule("PORT_BLOCKED", "every cluster port answers between the hosts",
          "issue 16 'Done means' (block one port between two hosts); lab fault `port-block` (observed here)",
-         port_blocked, frozenset({"NOTHING_LISTENS", "API"})),
+         port_blocked, frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("PORT_TAKEN", "published host ports are free",
          "FR30: https://github.com/moby/moby/issues/32318; lab fault `port` (dockerd 20.10 observed here)", port_taken,
-         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS", "API"})),
+         frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "NOTHING_LISTENS"}) | API_KEYS),
     Rule("WEBAPP_443_UNPUBLISHED", "the Webapp publishes its port 443",
          "FR24: https://github.com/WhatsApp/WADebug (wadebug/wa_actions/implementations/check_webapp_port.py)",
-         webapp_443_unpublished, frozenset({"COMPOSE_EDITED", "NOTHING_LISTENS", "API"})),
+         webapp_443_unpublished, frozenset({"COMPOSE_EDITED", "NOTHING_LISTENS"}) | API_KEYS),
     Rule("COMPOSE_EDITED", "the compose services are as the profile renders them",
          "FR15: https://github.com/WhatsApp/WhatsApp-Business-API-Setup-Scripts/issues/34", compose_edited,
-         frozenset({"NOTHING_LISTENS", "API"})),
+         frozenset({"NOTHING_LISTENS"}) | API_KEYS),
     Rule("COMPOSE_V1_NEW_ENGINE", "docker-compose v1 with a Docker Engine it can drive",
          "FR40: https://github.com/docker/compose/issues/11693", compose_v1_on_new_engine,
          frozenset({"CONTAINER_DOWN", "COMPOSE_REFUSED"})),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .doctor import HIGH, P_SSH, Fact, Facts, Found, Clear, Rule
+from .doctor_rules_base import API_KEYS
 
 _LOST = "connection lost"
 
@@ -31,5 +32,5 @@ def connection_lost(facts: Facts) -> Iterator[Found | Clear]:
 SSH_RULES: tuple[Rule, ...] = (
     Rule("HOST_CONNECTION_LOST", "SSH connections stay up while probing",
          "field case R32 (asyncssh #321, #190: keepalive_interval/keepalive_count_max)", connection_lost,
-         frozenset({"PROBE_TIMEOUT", "NOTHING_LISTENS", "HOST_PATH_BLOCKED", "API"})),
+         frozenset({"PROBE_TIMEOUT", "NOTHING_LISTENS", "HOST_PATH_BLOCKED"}) | API_KEYS),
 )

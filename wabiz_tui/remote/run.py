@@ -23,8 +23,14 @@ _LOST = (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, Con
 async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: str,
                         on_line: Callable[[str], None] | None, *, timeout: float | None = None,
                         pty: bool = False, on_lines: Callable[[list[str]], None] | None = None) -> int | None:
-    """Run ``command`` (stdout and stderr merged) and call ``on_line`` for each output line, or
-    ``on_lines`` once per channel read with the lines it completed (a list, never empty).
+    """Run ``command`` and call ``on_line`` for each line of its output (stdout and stderr, whole lines of each,
+    in the order they complete), or ``on_lines`` once per channel read with the lines it completed (a list, never
+    empty).
+
+    stdout and stderr are two streams of the SSH channel and are split into lines apart: merged byte by byte (as
+    asyncssh's ``stderr=STDOUT`` does) a line written in pieces is cut by the other stream's data. curl writes its
+    error line in pieces, so ``curl -sS -w '%{http_code} %{time_total}\\n'`` failing came back as
+    ``['cur000 0.001340', 'l: (6) Could not resolve host: ...']`` (observed through OpenSSH 9.2 sshd here).
 
     Returns the exit status, or None when the remote process ended on a signal. Raises
     :class:`HostUnreachable` when the connection is lost mid-command (a silent host is detected by
@@ -39,8 +45,6 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
     anyway and lines end in CRLF, which the line splitter removes; a server that refuses the terminal
     gets the command without one.
     """
-    splitter = LineSplitter()
-
     def deliver(lines: list[str]) -> None:
         if on_lines is not None:
             on_lines(lines)
@@ -49,28 +53,14 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
                 on_line(line)
 
     proc: asyncssh.SSHClientProcess[bytes] | None = None
+    errors: asyncio.Task[None] | None = None
     finished = False
     try:
         async with asyncio.timeout(timeout):
             proc = await _open(conn, command, pty)
-            while True:
-                # Take all that is buffered (up to a window), not READ_CHUNK: asyncssh pauses the channel
-                # when its stream buffer holds a window, and a read that leaves most of it there resumes
-                # it for one packet while re-opening the whole window, so a host faster than its consumer
-                # piled up data without bound (issue 8: 400 MB buffered for 400 MB of logs under tracemalloc).
-                # Draining the buffer empties the channel's backlog at each resume: at most two windows.
-                chunk = await proc.stdout.read(WINDOW)
-                if not chunk:
-                    break
-                view = memoryview(chunk)
-                for start in range(0, len(chunk), READ_CHUNK):
-                    block = splitter.feed_block(view[start:start + READ_CHUNK])
-                    if block is not None:
-                        deliver(block.split("\n"))
-                    await asyncio.sleep(0)  # a fast host must not starve the UI or the other hosts
-            rest = splitter.close()
-            if rest:
-                deliver(rest)
+            errors = asyncio.ensure_future(_pump(proc.stderr, deliver))
+            await _pump(proc.stdout, deliver)
+            await errors
             result = await proc.wait(check=False)
             finished = True
             return result.exit_status if result.exit_signal is None else None
@@ -84,18 +74,44 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
     except asyncssh.ChannelOpenError as exc:
         raise RemoteError(host, f"the SSH server refused a session: {exc.reason}", "retry; check sshd MaxSessions") from None
     finally:
+        if errors is not None:  # stopped early: the stderr reader ends too (its own error, if any, is the same)
+            errors.cancel()
+            await asyncio.gather(errors, return_exceptions=True)
         if proc is not None:
             await _stop(proc, still_running=not finished)
 
 
+async def _pump(stream: asyncssh.SSHReader[bytes], deliver: Callable[[list[str]], None]) -> None:
+    """Read one of the channel's streams to its end, handing ``deliver`` the lines each read completes."""
+    splitter = LineSplitter()
+    while True:
+        # Take all that is buffered (up to a window), not READ_CHUNK: asyncssh pauses the channel
+        # when its stream buffer holds a window, and a read that leaves most of it there resumes
+        # it for one packet while re-opening the whole window, so a host faster than its consumer
+        # piled up data without bound (issue 8: 400 MB buffered for 400 MB of logs under tracemalloc).
+        # Draining the buffer empties the channel's backlog at each resume: at most two windows.
+        chunk = await stream.read(WINDOW)
+        if not chunk:
+            break
+        view = memoryview(chunk)
+        for start in range(0, len(chunk), READ_CHUNK):
+            block = splitter.feed_block(view[start:start + READ_CHUNK])
+            if block is not None:
+                deliver(block.split("\n"))
+            await asyncio.sleep(0)  # a fast host must not starve the UI or the other hosts
+    rest = splitter.close()
+    if rest:
+        deliver(rest)
+
+
 async def _open(conn: asyncssh.SSHClientConnection, command: str, pty: bool) -> asyncssh.SSHClientProcess[bytes]:
     try:
-        return await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None, term_type="dumb" if pty else None,
+        return await conn.create_process(command, encoding=None, term_type="dumb" if pty else None,
                                          window=WINDOW)
     except asyncssh.ChannelOpenError as exc:
         if not pty or exc.code != asyncssh.OPEN_REQUEST_PTY_FAILED:
             raise
-    return await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None, window=WINDOW)
+    return await conn.create_process(command, encoding=None, window=WINDOW)
 
 
 def _why(exc: BaseException) -> str:

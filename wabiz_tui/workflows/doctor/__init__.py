@@ -2,7 +2,7 @@
 changing nothing on the hosts; then :func:`wabiz_tui.domain.doctor.reason` names the causes (design.md §10).
 
 Per host (over the operator's SSH connection): SSH and the clock (skew measured around the ``date`` call only);
-Docker (``docker info``); ``docker-compose config --services`` with the variables the steps use; every container
+Docker (``docker info``); ``docker-compose config`` (once) with the variables the steps use; every container
 of the cluster's project directory (Webapp, Master, Coreapp and dbupgrade alike) sampled over a window (status,
 exit code, restart count), with OOMKilled, health and image, and its recent log scanned by the diagnosis
 catalogue; ``getent hosts`` of every ``EXTERNAL_HOSTNAME``, the DB host and the registry, on the host and inside
@@ -31,7 +31,7 @@ from ...domain.preflight import CLOCK_WARN_S
 from ...remote.errors import RemoteError
 from ..events import Message
 from .api import ApiProbes
-from .containers import ContainerProbes
+from .containers import ContainerProbes, compose_yaml
 from .database import DatabaseProbes
 from .egress import EgressProbes
 from .network import NetworkProbes
@@ -95,9 +95,7 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         if self.profile.media.kind is MediaKind.HOST_PATH:
             parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
         if docker_up:
-            parts += [self._timed(P_COMPOSE, name, "docker-compose config --services", self._compose(host)),
-                      self._timed(P_COMPOSE, name, "docker-compose config", self._compose_shape(host)),
-                      self._containers(host)]
+            parts += [self._timed(P_COMPOSE, name, "docker-compose config", self._compose(host)), self._containers(host)]
         await asyncio.gather(*parts)
 
     def _clock(self, name: str, status: int | None, lines: list[str], start: float, end: float) -> None:
@@ -140,13 +138,22 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         return False
 
     async def _compose(self, host: HostSpec) -> None:
+        """``docker-compose config`` once: its services (the compose fact, or compose's refusal in its own words) and,
+        from the same output, the published ports and network_mode of each planned service (:meth:`_compose_shape`)."""
         inv = self.session.invocation(host)
-        command = inv.command("config", "--services")
+        command = inv.command("config")
         status, lines = await self._sh(host, command)
         text = [l.strip() for l in lines if l.strip()]
-        if status == 0:
-            self._fact(P_COMPOSE, host.external_hostname, command, f"{inv.flavour}: services {', '.join(text)}", True,
-                       flavour=inv.flavour, services=text)
-        else:
+        if status != 0:
             self._fact(P_COMPOSE, host.external_hostname, command, text[-1] if text else f"status {status}", False,
                        flavour=inv.flavour, services=[])
+            return
+        document = compose_yaml(lines)
+        services = [str(s) for s in document.get("services") or {}] if isinstance(document, dict) else []
+        if not services:
+            self._fact(P_COMPOSE, host.external_hostname, command, "no services in compose's answer", None,
+                       flavour=inv.flavour, services=[], why="compose's answer could not be read")
+            return
+        self._fact(P_COMPOSE, host.external_hostname, command, f"{inv.flavour}: services {', '.join(services)}", True,
+                   flavour=inv.flavour, services=services)
+        self._compose_shape(host, command, document)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shlex
+from typing import Any
 
 import yaml
 
 from ...domain.commands import SAMPLE_FORMAT, WORKING_DIR_LABEL, docker_logs
 from ...domain.crashloop import StateSample, judge_samples, parse_sample
-from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop
+from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop, info_retries
 from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
 from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, taken_port
 from ...domain.model import HostSpec
@@ -26,6 +28,19 @@ PORTS_FORMAT = "{{json .HostConfig.PortBindings}} {{.State.Error}}"
 #: ``docker exec`` into a container that is not running (Docker 20.10): "Error response from daemon: Container ID is
 #: restarting, wait until the container is running" / "... is not running": no lookup happened.
 _NOT_RUNNING = ("is restarting", "is not running", "is paused")
+
+
+#: compose's warnings among ``config``'s output lines (its stderr comes with them). docker-compose 1.29.2 here, stderr
+#: not a terminal: "The NOPE_X variable is not set. Defaulting to a blank string." (on a terminal: "WARNING: ...").
+_COMPOSE_WARNING = re.compile(r"^(WARNING: |The \S+ variable is not set\. )")
+
+
+def compose_yaml(lines: list[str]) -> Any:
+    """``docker-compose config``'s output loaded as YAML, compose's warning lines left out; None when it is not YAML."""
+    try:
+        return yaml.safe_load("\n".join(l for l in lines if not _COMPOSE_WARNING.match(l)))
+    except yaml.YAMLError:
+        return None
 
 
 class ContainerProbes(DoctorProbes):
@@ -117,8 +132,10 @@ class ContainerProbes(DoctorProbes):
                        key="WEBDB_CREATE_RACE", severity="error", lines_back=race, next_action="restart waweb once",
                        title="the web database was created by another Webapp at the same moment")
         if not found and race is None:
+            retries = info_retries(lines)
             self._fact(P_LOGS, host.external_hostname, command, f"no catalogued words in {len(lines)} line(s)", True,
-                       service=service, lines=len(lines))
+                       service=service, lines=len(lines), info_retries=len(retries),
+                       info_line=retries[-1].strip() if retries else "")
 
     async def _names_inside(self, host: HostSpec, cid: str) -> None:
         """Names resolved inside one running container (the containers of a host share its network settings)."""
@@ -204,19 +221,11 @@ class ContainerProbes(DoctorProbes):
 
         await self._timed(P_PORT_HOLDER, name, ss, go())
 
-    async def _compose_shape(self, host: HostSpec) -> None:
-        """``docker-compose config`` as the host's compose reads the files: per planned service its published ports
-        and network_mode next to what the profile renders (FR15, FR24). Only those keys become facts (the output
-        also holds db.env's values)."""
-        inv = self.session.invocation(host)
-        command = inv.command("config")
-        status, lines = await self._sh(host, command)
-        if status != 0:
-            return  # the --services probe says why, in compose's words
-        try:
-            seen = compose_shapes(yaml.safe_load("\n".join(lines)))
-        except yaml.YAMLError:
-            return
+    def _compose_shape(self, host: HostSpec, command: str, document: Any) -> None:
+        """Per planned service of ``docker-compose config``'s ``document`` (as the host's compose reads the files) its
+        published ports and network_mode next to what the profile renders (FR15, FR24). Only those keys become facts
+        (the output also holds db.env's values)."""
+        seen = compose_shapes(document)
         expected = compose_shapes(compose_document(self.profile.db.engine, self.profile.media))
         planned = {r.service for r in host.roles}
         for service, shape in seen.items():

@@ -46,17 +46,22 @@ _PROXY_VAR = re.compile(r"^(https?|all)_proxy=(.+)$", re.I)
 _CURL_FORMAT = "%{http_code} %{time_total}\\n"
 
 
+def split_url(url: str) -> tuple[str, str | None, str, str]:
+    """``(scheme + "//" or "", userinfo, host[:port], "/" + rest or "")`` of a URL, with or without a scheme
+    (``user:pw@proxy:3128``). The userinfo is what stands before the authority's LAST ``@`` (so a password holding
+    ``@`` stays whole), None without an ``@``."""
+    scheme, sep, rest = url.partition("//") if "//" in url else ("", "", url)
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    return scheme + sep, userinfo if at else None, host, slash + tail
+
+
 def url_secrets(url: str) -> list[str]:
-    """What in a URL may be a secret, longest first: its ``user:password`` (the part before the host's last ``@``,
-    so a password holding ``@`` is whole), the password alone, and its query string (media links carry signed
-    tokens there). A URL without a scheme (``user:pw@proxy:3128``) is read as ``http://``."""
-    rest = url.split("//", 1)[1] if "//" in url else url
-    authority, _, tail = rest.partition("/")
-    found: list[str] = []
-    userinfo, at, _host = authority.rpartition("@")
-    if at and userinfo:
-        found += [userinfo, userinfo.partition(":")[2]]
-    query = (tail or authority).partition("?")[2].partition("#")[0]
+    """What in a URL may be a secret, longest first: its ``user:password``, the password alone, and its query string
+    (media links carry signed tokens there)."""
+    _, userinfo, host, path = split_url(url)
+    found = [userinfo, userinfo.partition(":")[2]] if userinfo else []
+    query = (path or host).partition("?")[2].partition("#")[0]
     if query:
         found.append(query)
     return sorted({f for f in found if f}, key=len, reverse=True)
@@ -64,10 +69,8 @@ def url_secrets(url: str) -> list[str]:
 
 def mask_proxy(url: str) -> str:
     """``url`` with any ``user:password@`` replaced by ``***@`` (with or without a scheme; a password may hold ``@``)."""
-    scheme, sep, rest = url.partition("//") if "//" in url else ("", "", url)
-    authority, slash, tail = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    return f"{scheme}{sep}***@{host}{slash}{tail}" if at else url
+    scheme, userinfo, host, path = split_url(url)
+    return url if userinfo is None else f"{scheme}***@{host}{path}"
 
 
 def proxy_address(url: str) -> tuple[str, int] | None:
@@ -308,14 +311,11 @@ class EgressProbes(DoctorProbes):
         if not url.lower().startswith(("http://", "https://")):
             raise ValueError(f"not an http(s) URL: {mask_proxy(url)}")
         self.extra_secrets.extend(url_secrets(url))
-        # 2>&1 on the host: curl's first stderr line ("curl: (60) SSL certificate problem: ...") was missing from
-        # the merged SSH streams on the lab, while the later ones came (observed here through the product's runner)
-        command = (f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)} "
-                   "2>&1")
+        command = f"curl -sS -o /dev/null -w {shlex.quote(_CURL_FORMAT)} --max-time {limit:g} {shlex.quote(url)}"
         status, lines = await self._sh(host, command)
         code, seconds, error = 0, 0.0, ""
         for line in lines:
-            # stdout (the -w line) and stderr arrive interleaved: curl's own words start with "curl: (N)"
+            # the -w line (stdout) and curl's own words (stderr, "curl: (N) ...") come as whole lines
             if "curl: (" in line and not error:
                 error = line[line.index("curl: ("):].strip()
             match = re.match(r"\s*(\d{3}) (\d+(?:\.\d+)?)\s*$", line)
