@@ -35,6 +35,7 @@ from .containers import ContainerProbes, compose_yaml
 from .database import DatabaseProbes
 from .egress import EgressProbes
 from .network import NetworkProbes
+from .paths import ContainerPathProbes
 from .probes import PROBE_TIMEOUT, WINDOW
 from .ssh import ssh_advice
 from .storage import StorageProbes
@@ -42,7 +43,8 @@ from .storage import StorageProbes
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
-class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes):
+class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes,
+             ContainerPathProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
@@ -58,10 +60,13 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
         self.emit(Message(f"doctor: probing {len(hosts)} host(s), each probe within {self.probe_timeout:g} s"))
         work = [self._host(h) for h in hosts] + [self._scrape()]
+        if self.only:  # the named hosts' ports from every other host too: a block is one direction only
+            work += [self._inbound(h) for h in self.profile.hosts if h.external_hostname not in self.only]
         if self.api:
             work.append(self._api())
         await asyncio.gather(*work)
         await self._databases()  # once per credential set and position, after every host's db.env is read
+        await self._container_paths()  # from inside containers, where the facts so far point at their path
         return self.facts
 
     async def run(self) -> Report:
@@ -97,6 +102,16 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         if docker_up:
             parts += [self._timed(P_COMPOSE, name, "docker-compose config", self._compose(host)), self._containers(host)]
         await asyncio.gather(*parts)
+
+    async def _inbound(self, host: HostSpec) -> None:
+        """From ``host`` (not named by ``--host``) to the named hosts' cluster ports; an SSH failure is a fact."""
+        try:
+            await self._pool.get(host)
+        except RemoteError as exc:
+            self._fact(P_SSH, host.external_hostname, f"ssh {host.external_hostname}", str(exc), None,
+                       why="not reached: the way back to the named hosts was not probed from it")
+            return
+        await self._tcp(host, self.only)
 
     def _clock(self, name: str, status: int | None, lines: list[str], start: float, end: float) -> None:
         """Skew = the host's time minus the middle of the call (seconds); the call's duration bounds the error."""
