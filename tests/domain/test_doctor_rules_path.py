@@ -64,6 +64,9 @@ def test_the_inside_probe_is_judged_from_what_docker_exec_printed():
     assert read_inside(1, ["nc: invalid option -- 'z'", "BusyBox v1.35.0 multi-call binary.", "Usage: nc"]).why == "tool missing"
     assert read_inside(1, ["Traceback (most recent call last):", "ConnectionRefusedError: [Errno 111] Connection refused"]).line \
         == "ConnectionRefusedError: [Errno 111] Connection refused"
+    unresolved = read_inside(1, ["bash: line 1: wa-db.lab.intenral: Name or service not known",
+                                 "bash: line 1: /dev/tcp/wa-db.lab.intenral/3306: Invalid argument"])
+    assert unresolved.ok is False and unresolved.line.endswith("Name or service not known")
     tools = [t for t, _ in inside_connect("wa-core-1", 6250, 3)]
     assert tools == ["bash", "python3", "nc"]
 
@@ -120,6 +123,8 @@ def test_a_db_block_only_the_coreapp_container_sees_is_tied_to_its_waiting_line(
     wait = f"Waiting for database {DB}:3306 ..."
     facts = matrix({(s, "wa-core-2", p): "refused" for s in HOSTS if s != "wa-core-2" for p in HOSTS["wa-core-2"][1]})
     facts += db_logins() + [
+        Fact(P_LOGS, "wa-master-1", "docker logs --tail 200 m1", wait, True,  # a normal start's line elsewhere
+             {"service": "master", "key": "DB_WAITING", "severity": "warning"}),
         Fact(P_LOGS, "wa-core-2", "docker logs --tail 200 c2", wait, False,
              {"service": "wacore", "key": "DB_WAITING", "severity": "error", "title": "wacore is still waiting"}),
         running("wa-core-2", "wacore"),
@@ -129,7 +134,8 @@ def test_a_db_block_only_the_coreapp_container_sees_is_tied_to_its_waiting_line(
     assert top.key == "CONTAINER_PATH_BLOCKED", [(c.key, c.title) for c in report.causes]
     assert top.title.startswith(f"the wacore container on wa-core-2 cannot reach the database {DB}:3306 (timed out) "
                                 "while wa-core-2 itself can: the host path is open, the container path is blocked")
-    assert wait in [f.line for f in top.evidence]
+    assert ("wa-core-2", wait) in [(f.host, f.line) for f in top.evidence]
+    assert ("wa-master-1", wait) not in [(f.host, f.line) for f in top.evidence]
     assert not keyed(report, "NOTHING_LISTENS") and "NOTHING_LISTENS" in top.also
     assert "DB_DOWN" not in ruled(report)
 

@@ -116,8 +116,11 @@ def read_inside(status: int | None, lines: Iterable[str]) -> InsideAnswer:
         return InsideAnswer(None, text[-1] if text else f"status {status}", why="tool missing")
     if "invalid option" in joined or "unrecognized option" in joined or "Usage:" in joined:
         return InsideAnswer(None, text[0], why="tool missing")  # busybox nc: no -z
-    # bash prints "bash: connect: Connection refused" first; python3 ends its traceback with the error
-    first = next((l for l in text if l.startswith("bash: connect:")), None) or (text[-1] if text else f"status {status}")
+    # the resolver's words first (bash: "bash: line 1: NAME: Name or service not known", then "/dev/tcp/...: Invalid
+    # argument", observed on the lab), then bash's "bash: connect: Connection refused"; python3 ends its traceback
+    # with the error
+    first = (next((l for l in text if NAME_FAILED.search(l)), None) or next((l for l in text if l.startswith(
+        "bash: connect:")), None) or (text[-1] if text else f"status {status}"))
     return InsideAnswer(False, first, timeout=bool(re.search(r"timed out", joined, re.I)))
 
 
@@ -197,7 +200,9 @@ def container_path_blocked(facts: Facts) -> Outcome:
             continue  # CONTAINER_NAME_UNRESOLVED / DB_NAME_UNRESOLVED say that
         what = "the database " if f.get("what") == "db" else ""
         address = _address(facts, f.host, target)
-        lead = [x for x in facts.all if x.line == f.get("lead") and x.probe in (P_API, P_LOGS)][:1]
+        # the fact that pointed here: the Webapp's words (this machine's API call) or this host's own log line
+        lead = [x for x in facts.all if x.line == f.get("lead") and (x.probe == P_API or x.probe == P_LOGS
+                                                                      and x.host == f.host)][:1]
         yield Found(f"the {f.get('service')} container on {f.host} cannot reach {what}{target}:{port} ({how}) while "
                     f"{f.host} itself can: the host path is open, the container path is blocked (DOCKER-USER/FORWARD "
                     f"on {f.host}, direction {f.host} -> {target}:{port})", (f, open_[0], *lead),
