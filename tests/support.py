@@ -80,12 +80,10 @@ async def install_headless(session, tmp_path=None, **profile_changes):
     return session
 
 
-def big_layout(webapps: int = 4, masters: int = 3, coreapps: int = 43):
-    """Simulated hosts for a big cluster, one role each: ``wa-web-1..``, ``wa-master-1..``, ``wa-core-1..``. The
+def big_layout(n: int = 50):
+    """Simulated hosts for a cluster of ``n`` hosts as the demo lays it out (:func:`wabiz_tui.demo.demo_layout`). The
     default is the largest Meta supports (32 shards: 4 Webapps, 3 Masters, 43 Coreapps = 50 hosts; issue 17).
-    Start it with ``start_demo(..., hosts=big_layout(), spare_hosts=())`` (the demo's spare is ``wa-core-3``)."""
-    from wabiz_tui.sim import SimHost
+    Start it with ``start_demo(..., hosts=big_layout(), spare_hosts=())``."""
+    from wabiz_tui.demo import demo_layout
 
-    return (tuple(SimHost(f"wa-web-{i}", ("webapp",)) for i in range(1, webapps + 1))
-            + tuple(SimHost(f"wa-master-{i}", ("master",)) for i in range(1, masters + 1))
-            + tuple(SimHost(f"wa-core-{i}", ("coreapp",)) for i in range(1, coreapps + 1)))
+    return demo_layout(n)[0]

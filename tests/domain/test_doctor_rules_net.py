@@ -230,7 +230,9 @@ def test_fr44_no_host_resolv_conf_on_docker_28():
     (cause,) = keyed(reason(_dns() + [missing, engine]), "CONTAINER_RESOLVER")
     assert "no /etc/resolv.conf and Docker 28.0.1 no longer falls back to public DNS" in cause.title
     older = Fact(P_DOCKER, "wa-core-1", "docker version", "Docker 27.5.1 answers", True, {"daemon": "up", "version": "27.5.1"})
-    assert not keyed(reason(_dns() + [missing, older]), "CONTAINER_RESOLVER")
+    (cause,) = keyed(reason(_dns() + [missing, older]), "CONTAINER_RESOLVER")  # the public fallback (moby#41859)
+    assert "no /etc/resolv.conf and Docker 27.5.1 falls back to public DNS (8.8.8.8, 8.8.4.4)" in cause.title
+    assert not keyed(reason(_dns() + [missing]), "CONTAINER_RESOLVER")  # no engine version: nothing to say
 
 
 def test_container_lookup_failing_with_a_real_resolver_stays_container_name_unresolved():

@@ -27,6 +27,23 @@ def test_the_layouts_by_size():
         demo_layout(51)
 
 
+def test_the_size_refusal_is_the_layouts_own(monkeypatch, capsys):
+    """``demo --hosts`` is refused by demo_layout's bounds, not a copy of them (nothing starts)."""
+    from wabiz_tui.cli.main import main
+
+    monkeypatch.setattr("wabiz_tui.demo.session.MAX_HOSTS", 20)
+    monkeypatch.setattr("wabiz_tui.cli.demo._headless", lambda args: pytest.fail("the demo started"))
+    code = main(["demo", "--headless", "--hosts", "30"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--hosts 30: a demo cluster has 5 to 20 hosts, e.g. --hosts 50" in err and "Traceback" not in err
+
+
+def test_the_big_layout_of_the_tests_is_the_demos():
+    from tests.support import big_layout
+
+    assert big_layout() == demo_layout(50)[0] and roles(big_layout(8)) == {"webapp": 1, "master": 3, "coreapp": 4}
+
+
 async def test_a_bigger_demo_installs_headless_and_a_bad_size_is_refused():
     code, _, err = await cli("demo", "--hosts", "4")
     assert code == 2 and "--hosts 4: a demo cluster has 5 to 50 hosts" in err and "Traceback" not in err

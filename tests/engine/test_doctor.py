@@ -161,6 +161,32 @@ async def test_a_compose_file_compose_refuses_is_named_with_its_words(installed,
     assert top.evidence[0].command.endswith(" config")
 
 
+@pytest.mark.parametrize("from_here", [False, True])
+async def test_the_db_login_from_this_machine_is_opt_in(installed, tmp_path, monkeypatch, from_here):
+    """A refused login is tried from this machine only with ``db_from_here`` (``doctor --db-from-here``): it sends the
+    credentials over a path the cluster never uses. Without it a fact says so and the finding says when it helps."""
+    import wabiz_tui.workflows.doctor.database as database
+
+    tried: list[str] = []
+    here = database.read_db_facts_here
+
+    async def recording(db, **kw):
+        tried.append(db.hostname)
+        return await here(db, **kw)
+
+    monkeypatch.setattr(database, "read_db_facts_here", recording)
+    installed.cluster.set_database("wa-db.demo.internal", 3306, password="changed-on-the-server")
+    report = await run_doctor(installed, tmp_path, api=False, db_from_here=from_here)
+    cause = next(c for c in report.causes if c.key == "DB_CREDENTIALS")
+    untried = [f for f in report.facts if f.probe == "db.login" and f.get("opt_in")]
+    if from_here:
+        assert len(tried) == 1 and not untried and "--db-from-here" not in cause.next_action
+    else:
+        assert tried == [] and [f.line for f in untried] == [
+            "not tried from this machine (doctor --db-from-here tries it: it sends db.env's credentials from here)"]
+        assert "the account may allow only other hosts: `wabiz-tui doctor PROFILE --db-from-here`" in cause.next_action
+
+
 async def test_compose_config_runs_once_per_host(installed, tmp_path, monkeypatch):
     """``docker-compose config`` gives both the services and the published ports: one run per host, not two."""
     ran: list[tuple[str, str]] = []
@@ -205,3 +231,12 @@ async def test_a_secret_learnt_during_the_run_is_masked_in_facts_made_before_it(
     text = json.dumps(report.to_json())
     assert "Hush-learnt-late-77" not in text
     assert any(f.host == "wa-core-9" for f in report.facts)
+
+
+def test_doctor_help_documents_the_db_login_from_here(capsys):
+    from wabiz_tui.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["doctor", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--db-from-here" in text and "sends the DB credentials from here" in text

@@ -7,7 +7,7 @@ import pytest
 
 
 from tests.engine.test_ops_cli import cli
-from wabiz_tui.workflows.doctor.egress import mask_proxy, url_secrets
+from wabiz_tui.workflows.doctor.egress import mask_proxy, split_url, url_secrets
 
 
 @pytest.mark.parametrize("url, secrets, shown", [
@@ -19,6 +19,17 @@ from wabiz_tui.workflows.doctor.egress import mask_proxy, url_secrets
 def test_url_secrets_and_the_shown_form(url, secrets, shown):
     assert url_secrets(url) == secrets
     assert mask_proxy(url) == shown
+
+
+@pytest.mark.parametrize("url, parts", [
+    ("user:s3cret@proxy:3128", ("", "user:s3cret", "proxy:3128", "")),
+    ("http://user:p@ss@proxy.lab:3128/a/b?q=1", ("http://", "user:p@ss", "proxy.lab:3128", "/a/b?q=1")),
+    ("https://@host/x", ("https://", "", "host", "/x")),
+    ("https://media.example/x@y", ("https://", None, "media.example", "/x@y")),
+])
+def test_one_split_of_the_url_authority_serves_both(url, parts):
+    """The secrets and the shown form come from one reading of the authority (the userinfo ends at its last @)."""
+    assert split_url(url) == parts
 
 
 async def test_doctor_refuses_a_url_that_is_not_http(demo):

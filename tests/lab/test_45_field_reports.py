@@ -287,7 +287,7 @@ def test_doctor_no_longer_blames_the_password_when_the_account_is_host_restricte
     """FR31: MariaDB answers 1045 for a wrong password and for an account that exists only for other hosts alike; the
     same db.env values accepted from this machine tell them apart (details: tests/lab/test_46_doctor_db.py)."""
     faults.db(lab.paths, "host-restrict")
-    _, report = doctor(broken)
+    _, report = doctor(broken, "--db-from-here")
     cause = next(c for c in report["causes"] if c["key"] == "DB_HOST_RESTRICTED")
     assert any("Access denied for user 'waent'@'10.213.0." in f["line"] for f in cause["evidence"])
     assert "DB_CREDENTIALS" not in [c["key"] for c in report["causes"]]

@@ -68,7 +68,7 @@ def test_fr31_an_account_for_other_hosts_is_not_blamed_on_the_password(lab, brok
     """MariaDB 10.11 answers 1045 to the cluster hosts (not 1130); the same db.env values log in from this machine
     (the admin address the account allows): doctor names the host restriction, with both logins as evidence."""
     faults.db(lab.paths, "host-restrict")
-    _, report = doctor(broken)
+    _, report = doctor(broken, "--db-from-here")
     cause = named(report, "DB_HOST_RESTRICTED")
     assert cause["confidence"] == "high" and "restricted to certain hosts" in cause["title"]
     lines = [f["line"] for f in cause["evidence"]]

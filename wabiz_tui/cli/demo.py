@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not math.isfinite(args.speed) or not 0 < args.speed <= MAX_SPEED:
         return fail(f"--speed must be a number above 0 and at most {MAX_SPEED:g}, e.g. 0.5 or 1")
-    if not 5 <= args.hosts <= 50:
-        return fail(f"--hosts {args.hosts}: a demo cluster has 5 to 50 hosts, e.g. --hosts 50")
+    try:  # the layout's own bounds (demo.session MIN_HOSTS..MAX_HOSTS)
+        _layout(args)
+    except ValueError as exc:
+        return fail(f"--hosts {args.hosts}: {exc}, e.g. --hosts 50")
     if args.name != "demo":
         from ..domain.validation import check_cluster_name
 

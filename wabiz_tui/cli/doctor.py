@@ -1,6 +1,6 @@
-"""``wabiz-tui doctor PROFILE [--json] [--host H] [--verbose]``: explain a failure from evidence gathered on every
-layer of every host (``workflows.doctor``), changing nothing. Exit 0 when nothing wrong was found, 6
-(``Exit.CAUSES_FOUND``) when causes were named, 2 bad input, 3 when nothing could be probed.
+"""``wabiz-tui doctor PROFILE [--json] [--host H] [--url URL] [--db-from-here] [--verbose]``: explain a failure
+from evidence gathered on every layer of every host (``workflows.doctor``), changing nothing. Exit 0 when nothing
+wrong was found, 6 (``Exit.CAUSES_FOUND``) when causes were named, 2 bad input, 3 when nothing could be probed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ def register(sub) -> None:
                      help="probe only this host (EXTERNAL_HOSTNAME; repeatable); the DB and the API are still checked")
     doc.add_argument("--url", action="append", default=[], metavar="URL",
                      help="also fetch this business URL (a media link) from every Coreapp host (repeatable)")
+    doc.add_argument("--db-from-here", action="store_true",
+                     help="when the DB refuses db.env's login from the hosts, try the same login from this machine "
+                          "(tells a wrong password from an account that allows only other hosts; sends the DB "
+                          "credentials from here, a path the cluster never uses)")
     doc.add_argument("--verbose", "-v", action="store_true",
                      help="also show every evidence line, what ruled causes out, and the probes that could not run")
     doc.set_defaults(run=run)
@@ -93,7 +97,7 @@ async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading
             printer(event)
 
     wf = Doctor(profile, emit=emit, settings=settings_for(args, profile, path),
-                hosts=tuple(getattr(args, "host", ()) or ()))
+                hosts=tuple(getattr(args, "host", ()) or ()), db_from_here=getattr(args, "db_from_here", False))
     wf.urls = tuple(getattr(args, "url", ()) or ())
     try:
         report = await wf.run()

@@ -167,9 +167,15 @@ def db_credentials(facts: Facts) -> Outcome:
     good = facts.good(P_DB_LOGIN)
     if refused and not [g for g in good if g.host]:
         user = refused[0].get("user")
+        # the login from this machine tells a wrong password from an account restricted to other hosts (FR31)
+        untried = facts.where(P_DB_LOGIN, opt_in=True)
         yield Found(f"the database refuses db.env's credentials (WA_DB_USERNAME={user}) from every host that reached it",
-                    tuple(refused), "check WA_DB_USERNAME and WA_DB_PASSWORD (db.username/db.password in the profile) "
-                                    "against the DB server's account, then restart the containers", HIGH, ())
+                    tuple(refused),
+                    "check WA_DB_USERNAME and WA_DB_PASSWORD (db.username/db.password in the profile) against the DB "
+                    "server's account, then restart the containers"
+                    + ("; if the password is right, the account may allow only other hosts: `wabiz-tui doctor PROFILE "
+                       "--db-from-here` tries the same login from this machine and tells the two apart" if untried else ""),
+                    HIGH, ())
     elif refused:
         accepted = [g for g in good if g.host]
         for f in refused:

@@ -227,8 +227,9 @@ def container_resolver(facts: Facts) -> Outcome:
     """FR43/FR44: a container does not resolve names its host resolves (or its lookups time out), and the host's
     resolver is on loopback (systemd-resolved's 127.0.0.53): Docker cannot hand a loopback server to a container, so
     it gives it public DNS (moby#38243; observed on the lab, dockerd 20.10, default bridge: ``nameserver 8.8.8.8`` /
-    ``nameserver 8.8.4.4``, and ``getent hosts`` failing after 10.4 s offline), which does not know internal names;
-    from Docker 28, with no host resolv.conf, it gives nothing (moby#49665). One cause per host."""
+    ``nameserver 8.8.4.4``, and ``getent hosts`` failing after 10.4 s offline), which does not know internal names.
+    With no host resolv.conf: before Docker 28 public DNS as well (moby#41859), from 28 nothing (moby#49665, #47602).
+    One cause per host."""
     failed: dict[str, list[Fact]] = defaultdict(list)
     for f in facts.bad(P_DNS_CONTAINER) + [f for f in facts.where(P_DNS_CONTAINER, ok=None) if f.get("timeout")]:
         if facts.good(P_DNS, host=f.host, name=f.get("name")):
@@ -240,9 +241,11 @@ def container_resolver(facts: Facts) -> Outcome:
         servers = [str(s) for s in (host_conf.get("nameservers") if host_conf else []) or []]
         engine = next((str(d.get("version")) for d in facts.good(P_DOCKER, host=host) if d.get("version")), "")
         evidence = tuple(group[:2]) + tuple(x for x in (host_conf, inside) if x is not None)
-        if host_conf is not None and host_conf.ok is False and not servers and _major(engine) >= 28:
+        if host_conf is not None and host_conf.ok is False and not servers and engine:
+            why = ("no longer falls back to public DNS" if _major(engine) >= 28 else
+                   "falls back to public DNS (8.8.8.8, 8.8.4.4), which does not know internal names")
             yield Found(f"containers on {host} cannot resolve {names}: the host has no /etc/resolv.conf and Docker "
-                        f"{engine} no longer falls back to public DNS", evidence,
+                        f"{engine} {why}", evidence,
                         f"give {host} a resolver configuration (/etc/resolv.conf) or dockerd \"dns\": [...] in "
                         "/etc/docker/daemon.json; restart docker, then recreate the containers", HIGH, (host,))
         elif servers and all(_LOOPBACK.match(s) for s in servers):

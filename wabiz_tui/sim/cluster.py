@@ -21,6 +21,7 @@ from .fs import Sandbox
 from .host import HostContext
 from .mysqlserver import SimMysqlServer
 from .probes import REGISTRY_NAME
+from .resolver import HOST_RESOLV_CONF, SITE_DNS
 from .pgserver import SimPostgresServer
 from .sshd import SshHost
 from .webapp import WebappApi
@@ -119,6 +120,8 @@ class SimulatedCluster:
                 root = self.workdir / "hosts" / h.external_hostname
                 (root / "home" / self.ssh_user).mkdir(parents=True, exist_ok=True)
                 (root / "tmp").mkdir(exist_ok=True)
+                (root / "etc").mkdir(exist_ok=True)
+                (root / "etc" / "resolv.conf").write_text(f"nameserver {SITE_DNS}\n")
                 ctx = HostContext(h.external_hostname, self.ssh_user, Sandbox(root), self.brain)
                 self._ctx[h.external_hostname] = ctx
                 self.brain.dns[h.external_hostname] = f"127.0.0.{10 + len(self._ctx)}"
@@ -299,6 +302,22 @@ class SimulatedCluster:
     def set_engine_version(self, external_hostname: str, version: str) -> None:
         """The dockerd version that host runs (``docker version``; compose 1.29 cannot recreate on 25+)."""
         self._host(external_hostname).engine_version = version
+
+    def set_resolv_conf(self, external_hostname: str, nameservers: Sequence[str] | None) -> None:
+        """The host's /etc/resolv.conf: these ``nameserver`` lines (``["127.0.0.53"]``: systemd-resolved's stub only;
+        ``[]``: no nameserver), or None to remove the file. Its containers' resolvers follow (:mod:`.resolver`)."""
+        path = self.host_root(external_hostname) / HOST_RESOLV_CONF.lstrip("/")
+        if nameservers is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text("".join(f"nameserver {s}\n" for s in nameservers))
+
+    def upgrade_engine_without_resolv_conf(self, external_hostname: str, version: str = "28.0.1") -> None:
+        """Field report FR44 (moby/moby#49665): the host's Docker Engine upgraded to ``version`` (28 or later) while
+        the host has no /etc/resolv.conf (it resolves through systemd-resolved's NSS module): from 28 dockerd no
+        longer gives the containers Google's DNS, so they resolve nothing."""
+        self.set_engine_version(external_hostname, version)
+        self.set_resolv_conf(external_hostname, None)
 
     def set_unresolvable(self, external_hostname: str, *names: str) -> None:
         """On that host, these names do not resolve (``getent hosts`` fails)."""

@@ -64,6 +64,8 @@ class Container:
     #: the compose ``restart:`` policy (no, always, unless-stopped, on-failure) and Docker's RestartCount
     restart: str = "no"
     restart_count: int = 0
+    #: the compose service's ``network_mode`` (None: the project's network, ``biz_default``)
+    network_mode: str | None = None
     #: the rest of Docker's 64-hex id after :attr:`id` (the 12-hex short id, the container's hostname)
     id_tail: str = field(default_factory=lambda: secrets.token_hex(26))
 

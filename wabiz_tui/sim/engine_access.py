@@ -11,6 +11,7 @@ import dataclasses
 
 from .daemon import Container
 from .fs import Sandbox
+from .resolver import container_dns
 from .shell import Proc, Shell
 
 _DOCKER_FAULTS = {
@@ -46,14 +47,20 @@ CONTAINER_DIRS = ("usr/local/wamedia/incoming", "usr/local/wamedia/outgoing", "u
 async def exec_in(p: Proc, c: Container, cmd: list[str]) -> int:
     """Run ``cmd`` "inside" container ``c`` as root, with the small shell on the container's own
     filesystem (``/var/lib/docker/containers/<id>/rootfs`` in the host sandbox; volumes are not
-    shared with the host view). Enough for ``chown -R root /usr/local/wamedia/...`` and ``ls``."""
+    shared with the host view), its /etc/resolv.conf as dockerd gives it (:mod:`.resolver`), and its lookups through
+    it. Enough for ``chown -R root /usr/local/wamedia/...``, ``ls``, ``cat /etc/resolv.conf`` and ``getent hosts``."""
     if not cmd:
         return await p.fail('"docker exec" requires at least 2 arguments.', 1)
     host = p.shell.host
     rootfs = host.sandbox.real(f"/var/lib/docker/containers/{c.id}/rootfs")
     for d in CONTAINER_DIRS:
         (rootfs / d).mkdir(parents=True, exist_ok=True)
-    inner = dataclasses.replace(host, name=c.id, user="root", sandbox=Sandbox(rootfs))
+    # written at each exec from the host's state now: dockerd writes it at the container's start, and what changes
+    # it here (an engine upgrade, the host's resolv.conf) restarts the containers in the field
+    dns = container_dns(host, c.network_mode)
+    (rootfs / "etc").mkdir(exist_ok=True)
+    (rootfs / "etc" / "resolv.conf").write_text(dns.resolv_conf)
+    inner = dataclasses.replace(host, name=c.id, user="root", sandbox=Sandbox(rootfs), container_upstreams=dns.upstreams)
     sub = Shell(inner, p.out, p.err)
     sub.cwd = "/"
     sub.env.update({"HOME": "/root", "USER": "root", "PWD": "/"})

@@ -43,6 +43,9 @@ class HostContext:
     engine_version: str = "24.0.7"
     #: what ``sudo`` does for the login user: "passwordless", "password" (sudo -n refuses) or "absent"
     sudo: str = "passwordless"
+    #: set only on the context of a command run inside a container (``docker exec``): the servers its lookups reach
+    #: in the end (:func:`.resolver.container_dns`); empty: none
+    container_upstreams: tuple[str, ...] | None = None
 
     @property
     def speed(self) -> float:

@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .programs import program
+from .resolver import PUBLIC_DNS_WAIT_S, public_only
 from .shell import Proc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,10 +58,17 @@ async def _df(p: Proc) -> int:
 async def _getent(p: Proc) -> int:
     """``getent hosts KEY...``: one line per key found (address, then the name), exit 2 when one or more keys
     were not found, like glibc's (observed here: ``getent hosts localhost nosuchhost.invalid 127.0.0.1``
-    printed 2 lines and exited 2)."""
+    printed 2 lines and exited 2). Inside a container (``docker exec``) the names reach the resolvers dockerd gave
+    it (:mod:`.resolver`)."""
     if len(p.argv) < 3 or p.argv[1] != "hosts":
         return await p.fail("getent: only 'getent hosts NAME...' is simulated", 1)
     brain = p.shell.host.brain
+    upstreams = p.shell.host.container_upstreams
+    if upstreams is not None and (not upstreams or public_only(upstreams)):
+        # inside a container with no resolver, or only public ones that know no internal name (resolver.py)
+        if upstreams:
+            await p.shell.host.pause(PUBLIC_DNS_WAIT_S)
+        return 2
     status = 0
     for name in p.argv[2:]:
         if (name in p.shell.host.unresolvable or name not in brain.dns

@@ -103,7 +103,7 @@ def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
     node = svc.env.get("COREAPP_HOSTNAME") or svc.env.get("WEBAPP_HOSTNAME") or host.name
     c = Container(id=host.brain.new_id(), name=f"{proj.name}_{svc.name}_1", host=host.name, project=proj.name,
                   service=svc.name, image=svc.image, kind=kind, node_hostname=node, command=list(svc.command),
-                  ports=list(svc.ports), env=dict(svc.env), restart=svc.restart)
+                  ports=list(svc.ports), env=dict(svc.env), restart=svc.restart, network_mode=svc.network_mode)
     c.env["__config_hash"] = svc.config_hash()
     c.env["__working_dir"] = proj.directory  # the com.docker.compose.project.working_dir label
     # host-path volumes are created by docker when missing

@@ -12,8 +12,10 @@ credential set and network position, read for what the rules of :mod:`~wabiz_tui
   refusals (the hosts left are said "not tried", never guessed). Logins of one set run one after the other.
 - A refusal is looked at from a second vantage (field reports FR31, FR07): when the server's greeting offers TLS and
   db.env sets no ``WA_DB_SSL_*``, the same credentials over TLS (a TLS-only MariaDB answers a plain login with 1045,
-  observed here on MariaDB 10.11.19 with ``require_secure_transport=ON``); otherwise the same login from this machine
-  (an account restricted to other hosts answers 1045 too: observed on the lab).
+  observed here on MariaDB 10.11.19 with ``require_secure_transport=ON``); otherwise, with ``db_from_here`` (``doctor
+  --db-from-here``), the same login from this machine (an account restricted to other hosts answers 1045 too:
+  observed on the lab). Without it a fact says it was not tried: it would send the credentials over a path the
+  cluster never uses.
 """
 
 from __future__ import annotations
@@ -174,7 +176,12 @@ class DatabaseProbes(NetworkProbes):
         outcome = await self._login_from(first, budget)
         if isinstance(outcome, DbLoginError) and outcome.refused and first_position and budget.refusals < REFUSAL_BUDGET \
                 and not budget.proven:
-            await self._login_here(first, budget)
+            if self.db_from_here:
+                await self._login_here(first, budget)
+            else:
+                self._fact(P_DB_LOGIN, "", self._login_command(first, ""), "not tried from this machine (doctor "
+                           "--db-from-here tries it: it sends db.env's credentials from here)", None,
+                           user=first.db.username, position="here", why="login from here not asked for", opt_in=True)
         for seen in same[1:]:
             self._fact(P_DB_LOGIN, seen.host.external_hostname, f"(the login from {first.host.external_hostname})",
                        f"{seen.host.external_hostname} is reached through the same SSH target as "

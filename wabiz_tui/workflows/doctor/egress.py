@@ -47,17 +47,22 @@ _PROXY_VAR = re.compile(r"^(https?|all)_proxy=(.+)$", re.I)
 _CURL_FORMAT = "%{http_code} %{time_total}\\n"
 
 
+def split_url(url: str) -> tuple[str, str | None, str, str]:
+    """``(scheme + "//" or "", userinfo, host[:port], "/" + rest or "")`` of a URL, with or without a scheme
+    (``user:pw@proxy:3128``). The userinfo is what stands before the authority's LAST ``@`` (so a password holding
+    ``@`` stays whole), None without an ``@``."""
+    scheme, sep, rest = url.partition("//") if "//" in url else ("", "", url)
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    return scheme + sep, userinfo if at else None, host, slash + tail
+
+
 def url_secrets(url: str) -> list[str]:
-    """What in a URL may be a secret, longest first: its ``user:password`` (the part before the host's last ``@``,
-    so a password holding ``@`` is whole), the password alone, and its query string (media links carry signed
-    tokens there). A URL without a scheme (``user:pw@proxy:3128``) is read as ``http://``."""
-    rest = url.split("//", 1)[1] if "//" in url else url
-    authority, _, tail = rest.partition("/")
-    found: list[str] = []
-    userinfo, at, _host = authority.rpartition("@")
-    if at and userinfo:
-        found += [userinfo, userinfo.partition(":")[2]]
-    query = (tail or authority).partition("?")[2].partition("#")[0]
+    """What in a URL may be a secret, longest first: its ``user:password``, the password alone, and its query string
+    (media links carry signed tokens there)."""
+    _, userinfo, host, path = split_url(url)
+    found = [userinfo, userinfo.partition(":")[2]] if userinfo else []
+    query = (path or host).partition("?")[2].partition("#")[0]
     if query:
         found.append(query)
     return sorted({f for f in found if f}, key=len, reverse=True)
@@ -65,10 +70,8 @@ def url_secrets(url: str) -> list[str]:
 
 def mask_proxy(url: str) -> str:
     """``url`` with any ``user:password@`` replaced by ``***@`` (with or without a scheme; a password may hold ``@``)."""
-    scheme, sep, rest = url.partition("//") if "//" in url else ("", "", url)
-    authority, slash, tail = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    return f"{scheme}{sep}***@{host}{slash}{tail}" if at else url
+    scheme, userinfo, host, path = split_url(url)
+    return url if userinfo is None else f"{scheme}***@{host}{path}"
 
 
 def proxy_address(url: str) -> tuple[str, int] | None:

@@ -47,9 +47,12 @@ class DoctorProbes(Procedure):
     uses_compose = False
 
     def __init__(self, profile: ClusterProfile, *, hosts: tuple[str, ...] = (), probe_timeout: float = PROBE_TIMEOUT,
-                 window: float = WINDOW, api: bool = True, **kw: Any):
+                 window: float = WINDOW, api: bool = True, db_from_here: bool = False, **kw: Any):
         super().__init__(profile, **kw)
         self.only = hosts
+        #: on a refused DB login, log in once more from this machine (``doctor --db-from-here``): it sends db.env's
+        #: credentials over a path the cluster never uses, so only when the operator asks
+        self.db_from_here = db_from_here
         self.probe_timeout = probe_timeout
         self.window = window
         self.api = api
