@@ -5,7 +5,7 @@ collectors make them, with the lines the lab printed (tests/lab/test_52_doctor_t
 
 from __future__ import annotations
 
-from tests.domain.test_doctor_rules_net import HOSTS, keyed, matrix, tcp
+from tests.domain.test_doctor_rules_net import HOSTS, keyed, matrix
 from wabiz_tui.domain.diagnosis import diagnose_lines
 from wabiz_tui.domain.doctor import (P_API, P_CONTAINER, P_DB_LOGIN, P_DNS, P_DNS_CONTAINER, P_ENV, P_LOGS, P_MEDIA,
                                      P_TCP, Fact, reason)

@@ -19,9 +19,9 @@ import shlex
 from collections import Counter, defaultdict
 from typing import Iterable, NamedTuple
 
-from .doctor import (HIGH, MEDIUM, P_API, P_CONTAINER, P_DB_LOGIN, P_DNS, P_DNS_CONTAINER, P_ENV, P_LOGS, P_TCP, Clear,
-                     Fact, Facts, Found, Rule)
-from .doctor_rules_base import API_KEYS, Outcome, names_of as _names
+from .doctor import (HIGH, MEDIUM, P_API, P_CONTAINER, P_DB_LOGIN, P_DNS, P_DNS_CONTAINER, P_ENV, P_LOGS, P_TCP, Fact,
+                     Facts, Found, Rule)
+from .doctor_rules_base import API_KEYS, Outcome
 
 #: a TCP connection from inside a running container (``docker exec``), made where the evidence points at the
 #: containers' path. data: {"service", "container", "target", "port", "what": "db"|"webapp"|"master"|"coreapp"|
@@ -225,11 +225,6 @@ def container_path_blocked(facts: Facts) -> Outcome:
                             f"on {host}: sudo iptables -S DOCKER-USER; sudo iptables -S FORWARD; look for a rule on "
                             f"TCP {port} to {target}; or run from inside the Webapp container: docker exec <waweb> "
                             f"timeout 3 bash -c '</dev/tcp/{target}/{port}'", MEDIUM, (host, target))
-
-
-def container_paths_cleared(facts: Facts) -> list[Fact]:
-    """Container connections that got through."""
-    return facts.good(P_CONTAINER_TCP)
 
 
 def hosts_file_addresses(lines: Iterable[str]) -> dict[str, str]:

@@ -10,7 +10,10 @@ one running container; TCP from the host to every published port of the other ho
 ``direct-tcpip`` channel: the host itself connects, nothing needs installing; bash ``/dev/tcp`` where sshd
 refuses forwarding); the DB login with db.env's values through that host; the registry's answer for the image
 (``curl -I``, read-only); ``df`` space and inodes of Docker's root and the media path; the media path's owner,
-mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded).
+mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded, each
+node's error in the API's words). Last, where those facts point at a container's own network path (the Webapp's
+"connection to HOST:PORT failed", a container still "Waiting for database"), one connection from inside that
+container (:mod:`.paths`); with ``--host``, the other hosts' way in to the named hosts' ports too.
 
 Every command is read-only: nothing is pulled, started, written or removed. A probe that does not answer within
 its time limit is a fact too (``ok`` None, ``data["timeout"]``). Facts never hold a secret: each line passes the
