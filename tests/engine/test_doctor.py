@@ -244,3 +244,14 @@ def test_doctor_help_documents_the_db_login_from_here(capsys):
         main(["doctor", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--db-from-here" in text and "sends the DB credentials from here" in text
+
+
+def test_compose_config_is_read_past_compose_warnings():
+    """compose's stderr comes among ``config``'s lines; 1.29.2 here, stderr not a terminal, warned "The NOPE_X variable
+    is not set. Defaulting to a blank string." (on a terminal with "WARNING: " before it)."""
+    from wabiz_tui.workflows.doctor.containers import compose_yaml
+
+    lines = ["services:", "The NOPE_X variable is not set. Defaulting to a blank string.", "  wacore:",
+             "WARNING: The WA_X variable is not set. Defaulting to a blank string.", "    image: 'busybox:'"]
+    assert compose_yaml(lines) == {"services": {"wacore": {"image": "busybox:"}}}
+    assert compose_yaml(["services: [", "oops"]) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shlex
 from typing import Any
 
@@ -29,11 +30,15 @@ PORTS_FORMAT = "{{json .HostConfig.PortBindings}} {{.State.Error}}"
 _NOT_RUNNING = ("is restarting", "is not running", "is paused")
 
 
+#: compose's warnings among ``config``'s output lines (its stderr comes with them). docker-compose 1.29.2 here, stderr
+#: not a terminal: "The NOPE_X variable is not set. Defaulting to a blank string." (on a terminal: "WARNING: ...").
+_COMPOSE_WARNING = re.compile(r"^(WARNING: |The \S+ variable is not set\. )")
+
+
 def compose_yaml(lines: list[str]) -> Any:
-    """``docker-compose config``'s output loaded as YAML (None when it is not YAML). Lines of compose's warnings
-    (``WARNING: The X variable is not set. Defaulting to a blank string.``, on its stderr) are left out."""
+    """``docker-compose config``'s output loaded as YAML, compose's warning lines left out; None when it is not YAML."""
     try:
-        return yaml.safe_load("\n".join(l for l in lines if not l.startswith("WARNING: ")))
+        return yaml.safe_load("\n".join(l for l in lines if not _COMPOSE_WARNING.match(l)))
     except yaml.YAMLError:
         return None
 
