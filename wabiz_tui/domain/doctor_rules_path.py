@@ -161,10 +161,10 @@ def container_leads(facts: Facts) -> list[Lead]:
                 out.setdefault(key, Lead(*key[:2], str(c.get("container")), *key[2:], str(e.get("what") or "node"), e))
     for w in waiting_for_db(facts):
         at = db_waiting(w.line)
-        c = next((c for c in running if c.host == w.host and c.get("service") == w.get("service")), None)
-        if at and c is not None:
+        owner = next((c for c in running if c.host == w.host and c.get("service") == w.get("service")), None)
+        if at and owner is not None:
             key = (w.host, str(w.get("service")), at[0], at[1])
-            out.setdefault(key, Lead(*key[:2], str(c.get("container")), *key[2:], "db", w))
+            out.setdefault(key, Lead(*key[:2], str(owner.get("container")), *key[2:], "db", w))
     return list(out.values())
 
 
