@@ -30,6 +30,8 @@ MORE_FIRES = {
                                      'defaults to assign to the network',
     "DB_TOO_MANY_CONNECTIONS": "E 2026-11-30 10:00:00 UTC 140 db.cpp:88] QMYSQL: Unable to connect: Too many connections",
     "DB_CONNECTION_LOST": "W 2026-11-30 10:00:00 UTC 140 db.cpp:91] Lost connection to MySQL server during query",
+    # the lab's stand-in wait_on_mysql.sh, its DB host name mistyped (issue 16 trial)
+    "DB_WAITING": "Still waiting for database wa-db.lab.intenral:3306 (10 attempts)",
 }
 NEAR_MISSES = [
     "Creating network \"biz_default\" with the default driver",

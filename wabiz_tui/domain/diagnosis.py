@@ -62,6 +62,14 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "The containers cannot open a connection to WA_DB_HOSTNAME:WA_DB_PORT.",
           "check the DB server is running, the port, and firewalls between the hosts and the DB",
           r"Unable to connect to database|Can't connect to MySQL server|Connection refused.*(3306|5432)|could not connect to server"),
+    Entry("DB_WAITING", "warning", "the container waits for its database",
+          "The compose files start each service with wait_on_mysql.sh / wait_on_postgres.sh, which loops until "
+          "WA_DB_HOSTNAME:WA_DB_PORT answers; a container whose newest log line is still this wait has not reached "
+          "its DB (the name does not resolve, or the path from the container is blocked). Words of the lab's "
+          "stand-in script (the image's own are not public).",
+          "check the DB answers from inside the container (docker exec CONTAINER timeout 3 bash -c "
+          "'</dev/tcp/DBHOST/PORT') and from the host; wabiz-tui doctor compares both",
+          r"(?:Still w|W)aiting for database [A-Za-z0-9_.\-]+:\d+"),
     Entry("DB_AUTH_FAILED", "error", "the database refused the credentials",
           "WA_DB_USERNAME/WA_DB_PASSWORD are not accepted (field case R05).",
           "check WA_DB_USERNAME and WA_DB_PASSWORD in db.env against the DB server's account",

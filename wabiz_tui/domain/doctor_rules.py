@@ -12,6 +12,7 @@ from collections import defaultdict
 from .doctor import (HIGH, LOW, MEDIUM, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK, P_DNS, P_DNS_CONTAINER,
                      P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
 from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
+from .doctor_rules_path import NAME_FAILED, P_CONTAINER_TCP, node_errors, waiting_for_db
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
 _OBS = "observed on the lab here (real OpenSSH, dockerd 20.10, docker-compose 1.29.2, MariaDB)"
@@ -72,8 +73,9 @@ def db_down(facts: Facts) -> Outcome:
         yield Found(f"the database {target} does not answer from any host ({len(bad)} tried)", tuple(bad),
                     f"start the DB server or check it listens on {target} (bind-address, port), and firewalls in front of it",
                     HIGH if len(bad) > 1 else MEDIUM, ())
-    elif tried and not bad:
-        yield Clear(f"the DB port answers from every host ({len(tried)})", tuple(tried))
+    elif tried and not bad and not _containers_not_through(facts, "db"):
+        yield Clear(f"the DB port answers from every host's own network ({len(tried)}: the host path; the containers' "
+                    f"path through FORWARD/DOCKER-USER {_inside_words(facts, 'db')})", tuple(tried))
 
 
 def db_path_blocked(facts: Facts) -> Outcome:
@@ -85,6 +87,23 @@ def db_path_blocked(facts: Facts) -> Outcome:
                         f"(it answers from {good[0].host})", (f, good[0]),
                         f"check firewalls and routes between {f.host} and {f.get('target')} (iptables, security groups)",
                         HIGH, (f.host,))
+
+
+def _containers_not_through(facts: Facts, what: str) -> bool:
+    """Whether the evidence says a container does not get through to ``what`` ("db", or any cluster port) while no
+    connection from inside proved otherwise: a connection from inside that failed or could not be made, a container
+    still waiting for its DB, the Webapp's per-node "connection ... failed"."""
+    inside = [f for f in facts.where(P_CONTAINER_TCP) if (f.get("what") == "db") == (what == "db")]
+    if any(f.ok is not True for f in inside):
+        return True
+    if what == "db":
+        return bool(waiting_for_db(facts)) and not inside
+    return bool(node_errors(facts)) and not inside
+
+
+def _inside_words(facts: Facts, what: str) -> str:
+    inside = [f for f in facts.good(P_CONTAINER_TCP) if (f.get("what") == "db") == (what == "db")]
+    return f"answers from inside {len(inside)} container(s)" if inside else "was not probed: nothing pointed there"
 
 
 def _by_target(facts: Facts) -> dict[tuple[str, int], list[Fact]]:
@@ -122,7 +141,8 @@ def host_path_blocked(facts: Facts) -> Outcome:
                     "cluster needs Webapp -> Master/Coreapp and Master <-> Coreapp ports open", HIGH, tuple(sorted(pair)))
     ok = [f for g in per_pair.values() for f in g if f.ok]
     if ok and not cut:
-        yield Clear(f"every cluster port probed answers between the hosts ({len(ok)} probes)", tuple(ok[:6]))
+        yield Clear(f"no path between two hosts is cut: every pair probed connects ({len(ok)} probes from the hosts' own "
+                    "network: the host path only)", tuple(ok[:6]))
 
 
 def nothing_listens(facts: Facts) -> Outcome:
@@ -137,8 +157,15 @@ def nothing_listens(facts: Facts) -> Outcome:
 
 # --- the database -----------------------------------------------------------------------------------------
 def db_credentials(facts: Facts) -> Outcome:
-    refused, good = facts.bad(P_DB_LOGIN, refused=True), facts.good(P_DB_LOGIN)
-    if refused and not good:
+    """The DB refuses db.env's credentials. From every host: the credentials (or the account) are wrong. From some
+    hosts only: the refusal is compared with acceptances of the SAME credentials (doctor's DB probe numbers each set of
+    db.env values: ``credentials``); a host whose db.env holds other values than the accepted ones is refused for its
+    own db.env (named with the variables ENV_DIFFERS found, which this folds under), a host refused with the same
+    values as an accepted login is the account's host restriction (DB_HOST_RESTRICTED). The login from this machine
+    (host "") is the operator's vantage, never the host's evidence."""
+    refused = [f for f in facts.bad(P_DB_LOGIN, refused=True) if f.host]
+    good = facts.good(P_DB_LOGIN)
+    if refused and not [g for g in good if g.host]:
         user = refused[0].get("user")
         # the login from this machine tells a wrong password from an account restricted to other hosts (FR31)
         untried = facts.where(P_DB_LOGIN, opt_in=True)
@@ -150,9 +177,19 @@ def db_credentials(facts: Facts) -> Outcome:
                        "--db-from-here` tries the same login from this machine and tells the two apart" if untried else ""),
                     HIGH, ())
     elif refused:
+        accepted = [g for g in good if g.host]
         for f in refused:
-            yield Found(f"the database refuses WA_DB_USERNAME={f.get('user')} from {f.host} (accepted from {good[0].host})",
-                        (f, good[0]), f"allow the user from {f.host}'s address on the DB server ('user'@'host' grants)",
+            if any(g.get("credentials") == f.get("credentials") for g in good):
+                continue  # the same values are accepted elsewhere: the account's hosts (DB_HOST_RESTRICTED)
+            env = [e for e in facts.bad(P_ENV, host=f.host) if e.get("differs")]
+            keys = [k for k in (env[0].get("differs") if env else ()) if k in ("WA_DB_USERNAME", "WA_DB_PASSWORD")]
+            which = " and ".join(keys) or "WA_DB_USERNAME/WA_DB_PASSWORD"
+            other = "a different " + which if keys else "other credentials"
+            yield Found(f"the database refuses the DB login with {f.host}'s db.env: it holds {other} than the profile "
+                        f"(the profile's are accepted from {accepted[0].host})", (f, *env[:1], accepted[0]),
+                        f"put the profile's {which} back in {f.host}'s db.env (wabiz-tui install re-uploads what "
+                        f"differs), or correct the profile if {f.host}'s value is the right one; then restart the "
+                        f"containers on {f.host}. Not a host restriction: the DB account is not the question",
                         HIGH, (f.host,))
     elif good:
         yield Clear(f"db.env's credentials are accepted ({_names(_hosts(good))})", tuple(good))
@@ -212,8 +249,10 @@ def name_unresolved(facts: Facts) -> Outcome:
                 yield Found(f"{f.host} cannot resolve {name}", (f,),
                             f"fix {f.host}'s resolver (/etc/resolv.conf) or add {name} to its /etc/hosts", HIGH, (f.host,))
     good = facts.good(P_DNS)
-    if good and not facts.bad(P_DNS):
-        yield Clear(f"every name resolves on every host ({len(good)} lookups)", tuple(good[:6]))
+    names = ", ".join(dict.fromkeys(str(f.get("name")) for f in good))
+    if good and not facts.bad(P_DNS) and not [f for f in facts.bad(P_DB_LOGIN) if NAME_FAILED.search(f.line)]:
+        yield Clear(f"the names looked up resolve on every host ({len(good)} lookups of {names}; db.env's own "
+                    "WA_DB_HOSTNAME is checked by each host's DB login)", tuple(good[:6]))
 
 
 def container_name_unresolved(facts: Facts) -> Outcome:
@@ -287,7 +326,8 @@ def media_unwritable(facts: Facts) -> Outcome:
                         "remount the media volume read-write (check the NFS export and the mount options)", HIGH, hosts)
         else:
             yield Found(f"the media path {path} has mode {group[0].get('mode')}, not 755, on {where}", tuple(group),
-                        f"chmod -R 755 {path}", LOW, hosts)
+                        f"chmod 755 {path} (the directory's own mode is what the containers need: no -R, which on "
+                        "a large NFS volume walks every file)", LOW, hosts)
     good = facts.good(P_MEDIA)
     if good and not facts.bad(P_MEDIA):
         yield Clear(f"the media path exists, mode 755, mounted read-write on every host ({len(good)})", tuple(good))
@@ -366,7 +406,7 @@ def probe_timeouts(facts: Facts) -> Outcome:
                     LOW, (host,))
 
 
-_DB_WORDS = frozenset({"DB_UNREACHABLE", "DB_AUTH_FAILED", "DB_HOST_UNRESOLVABLE"})
+_DB_WORDS = frozenset({"DB_UNREACHABLE", "DB_AUTH_FAILED", "DB_HOST_UNRESOLVABLE", "DB_WAITING"})
 _CONTAINER = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS"}) | API_KEYS
 
 #: The rule table (see :mod:`.doctor` for how to add a row).
@@ -419,9 +459,10 @@ from .doctor_rules_api import API_RULES  # noqa: E402 - the API layer's rows (TL
 from .doctor_rules_ssh import SSH_RULES  # noqa: E402 - SSH connections lost mid-probe (field case R32)
 from .doctor_rules_db import DB_RULES  # noqa: E402 - the DB layer's rows (R06, R10, FR07, FR31, FR35, FR36)
 from .doctor_rules_egress import EGRESS_RULES  # noqa: E402 - egress, webhook, media links, resources (FR11-13/18/26/28)
+from .doctor_rules_path import PATH_RULES  # noqa: E402 - the containers' own path, one name two addresses, the DB name
 
 #: a refused registration first among causes of equal confidence: it is settled with Meta, nothing on the hosts
 #: explains it (FR23's sunset answer must not rank below an infrastructure finding)
 _REGISTRATION = tuple(r for r in API_RULES if r.key == "REGISTRATION")
-RULES = (_REGISTRATION + RULES + FIELD_RULES + NET_RULES + tuple(r for r in API_RULES if r not in _REGISTRATION)
+RULES = (_REGISTRATION + RULES + PATH_RULES + FIELD_RULES + NET_RULES + tuple(r for r in API_RULES if r not in _REGISTRATION)
          + SSH_RULES + DB_RULES + EGRESS_RULES)

@@ -142,9 +142,11 @@ def health_findings(facts: Facts) -> Outcome:
         if f.ok:
             yield Clear(f"health: {f.get('title')} ({f.line}); next: {f.get('next_action')}", (f,))
             continue
-        evidence = (f,) + (tuple(s for s in support if s.ok is False)
-                           if f.get("key") in ("SHARDS_UNDER_CONNECTED", "SPLIT_BRAIN") else ())
         node = str(f.get("node_host") or "")
+        # the Webapp's own words for each node in error (error 1014 ... connection to HOST:PORT failed: ...)
+        errors = tuple(e for e in facts.where(P_API, kind="node_error") if not node or e.get("node_host") == node)
+        evidence = (f,) + errors + (tuple(s for s in support if s.ok is False)
+                                    if f.get("key") in ("SHARDS_UNDER_CONNECTED", "SPLIT_BRAIN") else ())
         yield Found(f"health: {f.get('title')} ({f.line})", evidence, str(f.get("next_action")),
                     MEDIUM if f.get("severity") == "error" else LOW, (node,) if node else ())
 

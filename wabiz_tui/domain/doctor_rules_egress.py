@@ -17,6 +17,7 @@ from collections import defaultdict
 
 from .doctor import HIGH, LOW, MEDIUM, Clear, Fact, Facts, Found, Rule
 from .doctor_rules_base import Outcome, hosts_of as _hosts, names_of as _names
+from .doctor_rules_path import NOT_RUNNING
 
 # --- probe keys and the data each one carries --------------------------------------------------------------
 #: a TCP connection to a WhatsApp server from ``host``. data: {"target", "port", "via": "host"|"container"|"proxy",
@@ -108,6 +109,8 @@ def container_egress_blocked(facts: Facts) -> Outcome:
     FORWARD/DOCKER-USER rules or Docker's NAT stop the containers only)."""
     host_ok = {(f.host, f.get("port")) for f in facts.good(P_EGRESS, via="host")}
     for f in facts.bad(P_EGRESS, via="container"):
+        if any(w in f.line for w in NOT_RUNNING):
+            continue  # docker exec into a restarting container: nothing was probed (a collector says "not checked")
         if (f.host, f.get("port")) in host_ok:
             witness = next(w for w in facts.good(P_EGRESS, via="host")
                            if w.host == f.host and w.get("port") == f.get("port"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from .doctor import (HIGH, MEDIUM, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Fact, Facts, Found,
                      Rule)
@@ -87,7 +88,10 @@ def version_skew(facts: Facts) -> Outcome:
     if len(by_version) < 2:
         if by_version:
             (version, group), = by_version.items()
-            yield Clear(f"every container runs {version} ({len(group)})", tuple(group[:3]))
+            # the evidence shows what was compared: each container's image (its line is its state)
+            shown = tuple(replace(f, line=f"{f.get('service')} on {f.host}: image {f.get('image')} ({f.line})")
+                          for f in group[:3])
+            yield Clear(f"every container runs {version} ({len(group)})", shown)
         return
     ranked = sorted(by_version.items(), key=lambda kv: -len(kv[1]))
     common, odd = ranked[0], ranked[1:]

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from .doctor import (HIGH, MEDIUM, P_COMPOSE_SHAPE, P_CONTAINER, P_DNS, P_DNS_CONTAINER, P_DOCKER, P_LOGS,
                      P_PLATFORM, P_PORT_HOLDER, P_REGISTRY_TRIES, P_RESOLV, P_TCP, P_COMPOSE, Clear, Fact, Facts, Found, Rule)
 from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
+from .doctor_rules_path import P_CONTAINER_TCP, how_failed, node_errors
 
 
 _CLUSTER = ("webapp", "master", "coreapp")
@@ -21,7 +22,7 @@ _CLUSTER = ("webapp", "master", "coreapp")
 
 # --- one port between two hosts ---------------------------------------------------------------------------
 def _how(f: Fact) -> str:
-    return "timed out" if f.get("timeout") else "refused"
+    return how_failed(f.line, bool(f.get("timeout")))
 
 
 def _ports(facts: Iterable[Fact]) -> str:
@@ -73,7 +74,8 @@ def port_blocked(facts: Facts) -> Outcome:
         if seen:
             title += f" and it answers from {seen[0].host}"
         kind = ("a firewall rule between them drops the packets" if how == "timed out" else
-                "a firewall rule between them rejects the connection" if how == "refused" else "firewall rules between them")
+                "a firewall rule between them rejects the connection" if how in ("refused", "rejected (no route to host)")
+                else "firewall rules between them")
         title += f" — {kind}"
         evidence = tuple(bad[:4]) + tuple(good[:1]) + tuple(seen)
         ports = _ports(bad)
@@ -92,8 +94,13 @@ def port_blocked(facts: Facts) -> Outcome:
                         f"open TCP {port} on {target}'s firewall (sudo iptables -S; nft list ruleset; security groups)",
                         HIGH, (target,))
     probed = [f for g in pairs.values() for f in g]
-    if probed and all(f.ok for f in probed):
-        yield Clear(f"every cluster port answers from every host ({len(probed)} probes)", tuple(probed[:4]))
+    inside = facts.where(P_CONTAINER_TCP)
+    if probed and all(f.ok for f in probed) and not node_errors(facts) and all(f.ok for f in inside):
+        directions = len({(f.host, f.get("target")) for f in probed})
+        paths = (f"; from inside {len(inside)} container(s) too" if inside else
+                 "; the containers' path (FORWARD/DOCKER-USER) was not probed: nothing pointed there")
+        yield Clear(f"every cluster port probed answers from the hosts' own network ({len(probed)} probes over "
+                    f"{directions} host-to-host directions: the host path{paths})", tuple(probed[:4]))
 
 
 # --- host ports taken (FR30) ------------------------------------------------------------------------------

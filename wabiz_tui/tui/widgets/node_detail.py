@@ -58,6 +58,11 @@ def next_action(row: NodeRow) -> str:
                 "if it stops again, read its logs (l) or run doctor (d)")
     if row.kind == "other":
         return f"add {row.host} with this role to the profile, or stop this container (S)"
+    if row.level == "failure" and "1014" in row.reason and "connection to" in row.reason:
+        # the Webapp could not connect to the node: a blocked port or path as often as a dead node, and a restart
+        # opens no port (issue 16 trial: a DOCKER-USER rule on the Webapp host)
+        return "run doctor (d) first: the Webapp cannot connect to this node (a blocked port or path, or the node down); "\
+               "restart it (R) only if doctor finds nothing on the way"
     if row.level == "failure":
         return "read its logs (l), then restart it (R) or run doctor (d) on its host"
     if row.level == "warning":

@@ -10,7 +10,10 @@ one running container; TCP from the host to every published port of the other ho
 ``direct-tcpip`` channel: the host itself connects, nothing needs installing; bash ``/dev/tcp`` where sshd
 refuses forwarding); the DB login with db.env's values through that host; the registry's answer for the image
 (``curl -I``, read-only); ``df`` space and inodes of Docker's root and the media path; the media path's owner,
-mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded).
+mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded, each
+node's error in the API's words). Last, where those facts point at a container's own network path (the Webapp's
+"connection to HOST:PORT failed", a container still "Waiting for database"), one connection from inside that
+container (:mod:`.paths`); with ``--host``, the other hosts' way in to the named hosts' ports too.
 
 Every command is read-only: nothing is pulled, started, written or removed. A probe that does not answer within
 its time limit is a fact too (``ok`` None, ``data["timeout"]``). Facts never hold a secret: each line passes the
@@ -35,6 +38,7 @@ from .containers import ContainerProbes, compose_yaml
 from .database import DatabaseProbes
 from .egress import EgressProbes
 from .network import NetworkProbes
+from .paths import ContainerPathProbes
 from .probes import PROBE_TIMEOUT, WINDOW
 from .ssh import ssh_advice
 from .storage import StorageProbes
@@ -42,7 +46,8 @@ from .storage import StorageProbes
 __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
-class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes):
+class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes,
+             ContainerPathProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
@@ -58,10 +63,13 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
         self.emit(Message(f"doctor: probing {len(hosts)} host(s), each probe within {self.probe_timeout:g} s"))
         work = [self._host(h) for h in hosts] + [self._scrape()]
+        if self.only:  # the named hosts' ports from every other host too: a block is one direction only
+            work += [self._inbound(h) for h in self.profile.hosts if h.external_hostname not in self.only]
         if self.api:
             work.append(self._api())
         await asyncio.gather(*work)
         await self._databases()  # once per credential set and position, after every host's db.env is read
+        await self._container_paths()  # from inside containers, where the facts so far point at their path
         return self.facts
 
     async def run(self) -> Report:
@@ -97,6 +105,16 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         if docker_up:
             parts += [self._timed(P_COMPOSE, name, "docker-compose config", self._compose(host)), self._containers(host)]
         await asyncio.gather(*parts)
+
+    async def _inbound(self, host: HostSpec) -> None:
+        """From ``host`` (not named by ``--host``) to the named hosts' cluster ports; an SSH failure is a fact."""
+        try:
+            await self._pool.get(host)
+        except RemoteError as exc:
+            self._fact(P_SSH, host.external_hostname, f"ssh {host.external_hostname}", str(exc), None,
+                       why="not reached: the way back to the named hosts was not probed from it")
+            return
+        await self._tcp(host, self.only)
 
     def _clock(self, name: str, status: int | None, lines: list[str], start: float, end: float) -> None:
         """Skew = the host's time minus the middle of the call (seconds); the call's duration bounds the error."""

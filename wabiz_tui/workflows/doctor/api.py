@@ -14,6 +14,9 @@ Facts (all ``P_API`` from this machine, host "", except the scrape probes ``P_SC
   "details", "next_action", "severity"}`` with the error envelope decoded by the diagnosis catalogue;
 - ``verdict``: one per finding of the health verdict judged against the plan (``workflows.monitor``: the shards
   from ``GET /v1/account/shards``): data ``{"key", "severity", "title", "next_action", "node_host"}``;
+- ``node_error``: one per node the health answer reports with an error (its row's reason: ``error 1014 Internal
+  error: connection to wa-core-1:6250 failed: Connection refused...``): data ``{"node_host", "container", "target",
+  "port", "how"}`` (target "" when the words name no connection);
 - ``anonymous``: ``GET /v1/health`` without a token, as an orchestrator's healthcheck calls it (R16): data
   ``{"status", "code"}``;
 - ``shards``: ``GET /v1/account/shards`` against the profile: data ``{"shards", "profile_shards"}``;
@@ -37,6 +40,8 @@ from ...config.runstate import read_run_state
 from ...domain.diagnosis import diagnose_api_error, diagnose_transport
 from ...domain.doctor import P_API
 from ...domain.doctor_rules_api import P_SCRAPE
+from ...domain.doctor_rules_path import connection_failure
+from ...domain.health import ClusterVerdict, Level
 from ...domain.validation import validate_profile
 from ...remote.dblogin import probe_port
 from ...remote.errors import RemoteError
@@ -113,7 +118,20 @@ class ApiProbes(DoctorProbes):
         for d in result.current_findings:
             self._fact(P_API, "", command, d.evidence or d.title, d.severity == "info", kind="verdict", key=d.key,
                        severity=d.severity, title=d.title, next_action=d.next_action, node_host=d.host)
+        self._node_errors(command, verdict)
         return bool(verdict and verdict.registered)
+
+    def _node_errors(self, command: str, verdict: ClusterVerdict | None) -> None:
+        """Each node the Webapp reports with an error, in the API's own words (``error 1014 Internal error: connection
+        to wa-core-1:6250 failed: Connection refused. Please check if wacore is running``, observed on the lab): the
+        evidence of what the Webapp could not reach, and where its containers' path is to be probed."""
+        for n in verdict.nodes if verdict is not None else ():
+            if n.level is not Level.FAILURE or not n.reason.startswith("error "):
+                continue
+            failed = connection_failure(n.reason)
+            target, port, how = failed if failed else ("", 0, "")
+            self._fact(P_API, "", command, f"{n.host}: {n.reason}", False, kind="node_error", node_host=n.host,
+                       container=n.container_id, target=target, port=port, how=how)
 
     async def _certificate(self) -> None:
         """FR16: what the Webapp presents when this machine does not trust it (read without verifying, nothing sent):

@@ -120,12 +120,19 @@ class ContainerProbes(DoctorProbes):
         retry = diagnose_retry_loop(lines, host.external_hostname)
         if retry is not None:
             found.append(retry)
+        last = next((i for i, l in enumerate(newest) if l.strip()), 0)
+        at = {d.key: next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines)) for d in found}
+        # the wait for the DB is a fault only while it is the newest line; further back it is a normal start
+        found = [d for d in found if d.key != "DB_WAITING" or at[d.key] == last]
         for d in found:
-            back = next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines))
+            back = at[d.key]
             # the whole line, not the catalogue's evidence (already cut to 300 characters before any masking)
             whole = newest[back].strip() if back < len(newest) else d.evidence
-            self._fact(P_LOGS, host.external_hostname, command, whole, d.severity != "error", service=service,
-                       key=d.key, severity=d.severity, title=d.title, next_action=d.next_action, lines_back=back)
+            severity, title = d.severity, d.title
+            if d.key == "DB_WAITING":  # still waiting now
+                severity, title = "error", f"{service} is still waiting for its database (its newest log line)"
+            self._fact(P_LOGS, host.external_hostname, command, whole, severity != "error", service=service,
+                       key=d.key, severity=severity, title=title, next_action=d.next_action, lines_back=back)
         race = next((i for i, l in enumerate(newest) if WEBDB_RACE.search(l)), None) if service == "waweb" else None
         if race is not None:  # FR06: not in the catalogue (its DB words would blame the DB server)
             self._fact(P_LOGS, host.external_hostname, command, newest[race].strip(), False, service=service,

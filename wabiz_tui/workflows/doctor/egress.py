@@ -32,7 +32,8 @@ from ...domain.commands import WORKING_DIR_LABEL
 from ...domain.doctor_rules_egress import (CHAT_PORT, HTTPS_PORT, P_EGRESS, P_IDLE, P_PROXY, P_RESOURCES, P_URL,
                                            P_WEBHOOK, saturated)
 from ...domain.model import HostSpec, Role
-from .probes import CURL_NO_ANSWER, TCP_TIMEOUT, DoctorProbes
+from .paths import ContainerPathProbes
+from .probes import CURL_NO_ANSWER, TCP_TIMEOUT
 
 #: WhatsApp's servers and the ports the client uses (Meta, "Set Up and Debug Your Network"; WADebug's list).
 CHAT_HOST = "g.whatsapp.net"
@@ -107,7 +108,7 @@ def cpu_budget_pct(nano_cpus: str, quota: str, period: str, ncpu: int) -> float:
     return 100.0 * max(ncpu, 1)
 
 
-class EgressProbes(DoctorProbes):
+class EgressProbes(ContainerPathProbes):
     """Egress to WhatsApp, the proxy, idle connections, business URLs, container resources."""
 
     #: Business URLs to fetch from every Coreapp host (``doctor --url``).
@@ -140,8 +141,10 @@ class EgressProbes(DoctorProbes):
         await asyncio.gather(*work)
 
     async def _inside(self, host: HostSpec) -> None:
-        """From inside the running Coreapp container, as Meta's debug tool does (``nc -z HOST PORT -w N``): a host
-        firewall's FORWARD/DOCKER-USER rule can stop the containers while the host itself gets out."""
+        """From inside the running Coreapp container, as Meta's debug tool does (``nc -z HOST PORT -w N``; bash's
+        ``/dev/tcp`` or python3 where the image has them: :meth:`connect_inside`): a host firewall's FORWARD/DOCKER-USER
+        rule can stop the containers while the host itself gets out. A container that is restarting answers ``docker
+        exec`` with "is restarting": "not checked", never a failure."""
         label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
         _, ids = await self._sh(host, self._docker(host, f"docker ps -q --filter {label} --filter "
                                                          "label=com.docker.compose.service=wacore"))
@@ -150,18 +153,13 @@ class EgressProbes(DoctorProbes):
             return
 
         async def one(port: int) -> None:
-            command = self._docker(host, f"docker exec {cid} nc -z -w {TCP_TIMEOUT:g} {CHAT_HOST} {port}") + " 2>&1"
-            status, lines = await self._sh(host, command)
-            text = next((l.strip() for l in lines if l.strip()), "")
-            # busybox nc (the lab's stand-in images) has no -z: "nc: invalid option -- 'z'" and its usage, exit 1
-            if status in (126, 127) or any(w in " ".join(lines) for w in ("invalid option", "unrecognized option",
-                                                                          "multi-call binary", "Usage:")):
-                self._fact(P_EGRESS, host.external_hostname, command, text or f"status {status}", None,
-                           why="the image has no nc with -z", target=CHAT_HOST, port=port, via="container")
+            tool, command, answer = await self.connect_inside(host, cid, CHAT_HOST, port)
+            if answer.ok is None:  # nothing probed (a restarting container, no tool): never a failure
+                self._fact(P_EGRESS, host.external_hostname, command, answer.line, None, why=answer.why,
+                           target=CHAT_HOST, port=port, via="container", container=cid)
                 return
-            self._fact(P_EGRESS, host.external_hostname, command, text or ("connected" if status == 0 else
-                       f"exit status {status}"), status == 0, target=CHAT_HOST, port=port, via="container",
-                       container=cid, timeout=False)
+            self._fact(P_EGRESS, host.external_hostname, command, answer.line, answer.ok, target=CHAT_HOST, port=port,
+                       via="container", container=cid, timeout=answer.timeout, tool=tool)
 
         await asyncio.gather(*(one(p) for p in (CHAT_PORT, HTTPS_PORT)))
 

@@ -9,9 +9,11 @@ import shlex
 
 from ...domain.doctor import P_DNS, P_PLATFORM, P_REGISTRY_TRIES, P_TCP
 from ...domain.doctor_rules_net import index_platforms, machine_platform
+from ...domain.doctor_rules_path import hosts_file_addresses
 from ...domain.model import HostSpec, Role
 from ...domain.preflight import ROLE_PORTS
 from ...remote.dblogin import probe_port
+from ...remote.errors import RemoteError
 from .probes import REGISTRY, TCP_TIMEOUT, DoctorProbes
 
 
@@ -23,6 +25,15 @@ class NetworkProbes(DoctorProbes):
         return list(dict.fromkeys([h.external_hostname for h in self.profile.hosts] + [self.profile.db.hostname, REGISTRY]))
 
     async def _names(self, host: HostSpec) -> None:
+        """``getent hosts`` of every name on ``host``, each fact with the address the host's /etc/hosts gives the name
+        (``hosts_file``; "" for none, absent when the file could not be read): a stale line there reads as a firewall
+        otherwise."""
+        try:
+            status, lines = await asyncio.wait_for(self._sh(host, "cat /etc/hosts"), self.probe_timeout)
+        except (TimeoutError, RemoteError):
+            status, lines = None, []
+        pinned = hosts_file_addresses(lines) if status == 0 else None
+
         async def one(target: str) -> None:
             command = f"getent hosts {shlex.quote(target)}"
             status, lines = await self._sh(host, command)
@@ -32,7 +43,8 @@ class NetworkProbes(DoctorProbes):
                 return
             answer = next((l.strip() for l in lines if l.strip()), "")
             self._fact(P_DNS, host.external_hostname, command,
-                       answer if status == 0 else f"{command}: not found (exit status {status})", status == 0, name=target)
+                       answer if status == 0 else f"{command}: not found (exit status {status})", status == 0, name=target,
+                       **({"hosts_file": pinned.get(target, "")} if pinned is not None else {}))
 
         await asyncio.gather(*(self._timed(P_DNS, host.external_hostname, f"getent hosts {t}", one(t)) for t in self._lookups()))
 
@@ -87,11 +99,13 @@ class NetworkProbes(DoctorProbes):
         await self._timed(P_PLATFORM, host.external_hostname, command, go())
 
     # ---- network ----------------------------------------------------------------------------------------
-    async def _tcp(self, host: HostSpec) -> None:
+    async def _tcp(self, host: HostSpec, only_to: tuple[str, ...] = ()) -> None:
+        """TCP from ``host`` to every published cluster port of the other hosts (only those of ``only_to`` when given:
+        the way back to the hosts ``doctor --host`` names, so a port block is seen in both directions)."""
         # not the DB: its login is the reachability test there (workflows/doctor/database.py)
         targets: list[tuple[str, int, str]] = []
         for other in self.profile.hosts:
-            if other is host:
+            if other is host or (only_to and other.external_hostname not in only_to):
                 continue
             for role in other.roles:
                 targets += [(other.external_hostname, port, role.value) for port in ROLE_PORTS[role]]
