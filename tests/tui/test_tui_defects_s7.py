@@ -48,3 +48,45 @@ async def test_uninstall_again_after_a_stop_says_already_removed_not_failed(inst
         assert "✔ wa-web-1: already removed in an earlier run" in again, again
         assert all(f"✔ {h}: removed, volumes kept" in again for h in others), again
         assert "FAILED" not in again and "✗" not in again, again
+
+
+async def test_the_timeline_rewraps_when_the_findings_panel_takes_half_its_width():
+    """Entries written while the timeline had the whole width are wrapped again at its new width when the findings
+    panel appears beside it (monitor at 80×24), and again when the terminal is resized: no line is cut."""
+    from textual.app import App
+    from textual.containers import Horizontal
+    from textual.widgets import Static
+
+    from wabiz_tui.tui.widgets.timeline import Timeline
+
+    class Side(App):
+        def compose(self):
+            with Horizontal():
+                yield Static("findings", id="side")
+                yield Timeline(id="timeline")
+
+    app = Side()
+    async with app.run_test(size=(80, 24)) as pilot:
+        side, timeline = app.query_one("#side"), app.query_one(Timeline)
+        side.display = False
+        await pilot.pause()
+        words = "wa-core-2 took over shard 2 after 3.1 s; wa-core-1 gateway_status disconnected (container exited 137)"
+        timeline.add(0.0, words, "alert")
+        await pilot.pause()
+
+        def fits() -> bool:
+            width = timeline.scrollable_content_region.width
+            shown = " ".join(strip.text.strip() for strip in timeline.lines)
+            return all(strip.cell_length <= width for strip in timeline.lines) and words in shown.replace("  ", " ")
+
+        assert fits() and len(timeline.lines) == 2
+        side.styles.width = "1fr"
+        side.display = True
+        await pilot.pause()
+        await pilot.pause()
+        assert timeline.scrollable_content_region.width < 40
+        assert fits(), [s.text for s in timeline.lines]
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        await pilot.pause()
+        assert fits() and len(timeline.lines) == 3, [s.text for s in timeline.lines]
