@@ -90,3 +90,56 @@ async def test_the_timeline_rewraps_when_the_findings_panel_takes_half_its_width
         await pilot.pause()
         await pilot.pause()
         assert fits() and len(timeline.lines) == 3, [s.text for s in timeline.lines]
+
+
+def demo_verdict(registered: bool):
+    """The 5-host demo's verdict as ``domain.health`` words it, before registration or with a standby Coreapp."""
+    from wabiz_tui.domain.health import ClusterVerdict, Level, NodeVerdict
+
+    masters = "primary_master or secondary_master"
+    if not registered:
+        status, level = "unregistered (error 1011 while starting)", Level.OK
+        nodes = (NodeVerdict("wa-master-1", "aa11", masters, "primary_master", status, "unregistered", level, "ok"),
+                 NodeVerdict("wa-master-2", "bb22", masters, "secondary_master", status, "unregistered", level, "ok"),
+                 NodeVerdict("wa-core-1", "cc33", "coreapp", "coreapp", status, "unregistered", level, "ok"),
+                 NodeVerdict("wa-core-2", "dd44", "coreapp", "coreapp", status, "unregistered", level, "ok"))
+        return ClusterVerdict(Level.OK, "As expected before registration", "register (step 8)", nodes,
+                              primary_master="wa-master-1:aa11")
+    either = "connected (shard owner) or disconnected (standby)"
+    nodes = (NodeVerdict("wa-master-1", "aa11", masters, "primary_master", "connected or disconnected", "disconnected",
+                         Level.OK, "ok"),
+             NodeVerdict("wa-master-2", "bb22", masters, "secondary_master", "connected or disconnected",
+                         "disconnected", Level.OK, "ok"),
+             NodeVerdict("wa-core-1", "cc33", "coreapp", "coreapp", either, "connected", Level.OK, "ok"),
+             NodeVerdict("wa-core-2", "dd44", "coreapp", "coreapp", either, "disconnected", Level.STANDBY, "standby"),
+             NodeVerdict("wa-core-3", "", "coreapp", "coreapp", either, "missing", Level.FAILURE, "container down"))
+    return ClusterVerdict(Level.WARNING, "HA degraded", "start wacore on wa-core-3", nodes, shards_served=1, standby=1,
+                          primary_master="wa-master-1:aa11", registered=True)
+
+
+@pytest.mark.parametrize("step, registered", [(7, False), (9, True)])
+async def test_at_80x24_beside_the_step_list_expected_and_actual_gateway_status_are_whole(tmp_path, step, registered):
+    """Before: the wizard's health steps at 80×24 cut the gateway_status column (``unreg → unregistere``; → showed
+    it): short status words and a short label now fit the four first columns whole beside the step list."""
+    from wabiz_tui.tui.widgets.health_table import HealthPanel
+
+    from .test_health_table import visible
+    from .test_snapshots import make_app, show_step
+
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_step(app, pilot, step)
+        app.screen.show_health(demo_verdict(registered))
+        await pilot.pause()
+        await pilot.pause(0.1)
+        table = app.screen.query_one(HealthPanel).table
+        assert {"host", "state", "role", "status"} <= visible(table), visible(table)
+        # arrows without their spaces when that makes the four columns fit (compact cells)
+        status = {str(table.get_cell_at((i, 0))): str(table.get_cell_at((i, 3))).replace(" → ", "→")
+                  for i in range(table.row_count)}
+        if registered:
+            assert status["wa-core-2"] == "conn|disc→disc" and status["wa-core-3"] == "conn|disc→missing", status
+        else:
+            assert status["wa-master-1"] == "unreg→unreg" and status["wa-core-2"] == "unreg→unreg", status
+        width = table.ordered_columns[3].get_render_width(table) - 2
+        assert all(len(text) <= width for text in status.values()), (width, status)
