@@ -143,3 +143,45 @@ async def test_at_80x24_beside_the_step_list_expected_and_actual_gateway_status_
             assert status["wa-master-1"] == "unreg→unreg" and status["wa-core-2"] == "unreg→unreg", status
         width = table.ordered_columns[3].get_render_width(table) - 2
         assert all(len(text) <= width for text in status.values()), (width, status)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_status_sentence_keeps_a_gap_before_the_progress_bar_and_the_elapsed_time(tmp_path, size):
+    """Before: the status line's text ran on into the bar (120) or into "5/5 hosts · 00:00" (80) with no gap."""
+    from textual.widgets import ProgressBar
+
+    from .test_snapshots import make_app
+
+    app = make_app(log_dir=tmp_path / "logs")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        status = screen.query_one("#status")
+        after = [w for w in (screen.query_one(ProgressBar), screen.query_one("#elapsed")) if w.display]
+        nearest = min(after, key=lambda w: w.region.x)
+        assert status.region.right + 2 <= nearest.region.x, (status.region, nearest.region)
+        assert screen.query_one("#elapsed").styles.border_left[0] != ""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_hosts_form_and_register_form_texts_are_whole(tmp_path, size):
+    """Before: at 120 columns the jump host placeholder read ``[user@]host[:po`` and the PIN label ``Two-step PIN
+    (optional, hid…``; at 80×24 the remote dir ``/home/wa`` (of /home/wa/biz)."""
+    from textual.widgets import Label
+
+    from wabiz_tui.tui.screens.hosts import PLACEHOLDERS, FieldInput
+    from .test_snapshots import make_app, show_step
+
+    app = make_app(log_dir=tmp_path / "logs")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        inputs = {i.field.split(".", 1)[1]: i for i in app.screen.query(FieldInput) if i.field.startswith("hosts[0]")}
+        assert inputs["remote_dir"].content_region.width > len(inputs["remote_dir"].value), inputs["remote_dir"].region
+        assert inputs["external_hostname"].content_region.width >= len("wa-master-1")
+        if size[0] >= 120:
+            assert inputs["ssh.jump"].content_region.width >= len(PLACEHOLDERS["ssh.jump"]), inputs["ssh.jump"].region
+        await show_step(app, pilot, 8)
+        await pilot.pause()
+        for box in ("#f-cert", "#f-pin"):
+            label = app.screen.query_one(f"{box} Label", Label)
+            assert label.region.width >= len(str(label.render())), (box, label.region, str(label.render()))

@@ -58,7 +58,7 @@ class RegisterScreen(StepScreen):
             with Horizontal(classes="form-line"):
                 yield FieldBox("Certificate (base64, hidden)", "registration.cert", r.cert, password=True,
                                classes="w-wide", id="f-cert")
-                yield FieldBox("Two-step PIN (optional, hidden)", "registration.pin", r.pin, password=True,
+                yield FieldBox("Two-step PIN (optional)", "registration.pin", r.pin, password=True,
                                classes="w-mid", id="f-pin")
             yield Static("", id="form-error", classes="form-error")
             with Vertical(id="code-section"):
