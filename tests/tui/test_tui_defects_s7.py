@@ -185,3 +185,28 @@ async def test_hosts_form_and_register_form_texts_are_whole(tmp_path, size):
         for box in ("#f-cert", "#f-pin"):
             label = app.screen.query_one(f"{box} Label", Label)
             assert label.region.width >= len(str(label.render())), (box, label.region, str(label.render()))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_50_row_health_step_keeps_the_selected_nodes_detail_on_screen(tmp_path, size):
+    """Trial with ``demo --hosts 50``: at step 7 the node table took 60% of the screen inside the scrolled body, so
+    the selected node's reason and next action were below the fold, under the step's status."""
+    from rich.text import Text
+
+    from wabiz_tui.tui.widgets.health_table import HealthPanel
+    from .test_health_keys_and_layout import big_verdict
+    from .test_snapshots import make_app, show_step
+
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=size) as pilot:
+        await show_step(app, pilot, 7)
+        app.screen.show_health(big_verdict())
+        app.screen.set_status(Text("✔ Step 7 done. As expected before registration: primary master wa-master-1 is "
+                                   "unregistered, no node is a failure  Press ctrl+n for the next step."))
+        await pilot.pause()
+        await pilot.pause(0.2)
+        detail = app.screen.query_one(HealthPanel).detail
+        body = app.screen.query_one("#body")
+        assert detail.row is not None and detail.row.host == "wa-core-6"
+        visible = detail.region.intersection(body.region)
+        assert visible.height >= 3 and visible == detail.region, (detail.region, body.region)

@@ -64,7 +64,7 @@ class RegisterScreen(StepScreen):
             with Vertical(id="code-section"):
                 yield Static("", id="vname")
                 with Horizontal(classes="form-line"):
-                    yield FieldBox("Registration code (6 digits)", "code", "", classes="w-mid", id="f-code",
+                    yield FieldBox("Code (6 digits)", "code", "", classes="w-mid", id="f-code",
                                    input_id="code-input")
                     yield Button("Verify  ctrl+r", id="verify", variant="success", compact=True)
                     yield Button("Request a new code  ctrl+g", id="new-code", compact=True)
