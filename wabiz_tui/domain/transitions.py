@@ -201,7 +201,7 @@ class FailoverStatus:
         if self.state == "impossible":
             return f"failing: no standby — {f.shard} is unserved since {lost} stopped serving, no Coreapp can take it"
         if self.state == "overdue":
-            who = self._either(f.standbys)
+            who = " or ".join(f.standbys) if len(f.standbys) <= 3 else self._either(f.standbys)
             return (f"failing: failover longer than its {self.grace:g} s grace — {who} has not taken {f.shard} "
                     f"after {self.elapsed:.0f} s")
         if self.state == "done":
