@@ -210,3 +210,23 @@ async def test_a_50_row_health_step_keeps_the_selected_nodes_detail_on_screen(tm
         assert detail.row is not None and detail.row.host == "wa-core-6"
         visible = detail.region.intersection(body.region)
         assert visible.height >= 3 and visible == detail.region, (detail.region, body.region)
+
+
+async def test_the_upgrade_forms_long_labels_wrap_at_80_columns(tmp_path):
+    """Before: "Settings backup password (… never s" and "MySQL dbupgrade service … exit cod" were cut at 80×24."""
+    from textual.widgets import Label
+
+    from .test_snapshots import make_app
+
+    app = make_app(installed=True, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot_wait.until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
+        await pilot.pause()
+        for label in app.screen.query(".field-label").results(Label):
+            text = str(label.render())
+            if "backup password" in text or "dbupgrade service" in text:
+                region = label.region
+                assert region.right <= label.parent.content_region.right, (text, region, label.parent.content_region)
+                assert region.width * region.height >= len(text), (text, region)
