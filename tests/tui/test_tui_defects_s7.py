@@ -230,3 +230,24 @@ async def test_the_upgrade_forms_long_labels_wrap_at_80_columns(tmp_path):
                 region = label.region
                 assert region.right <= label.parent.content_region.right, (text, region, label.parent.content_region)
                 assert region.width * region.height >= len(text), (text, region)
+
+
+async def test_the_50_host_form_shows_the_roles_at_120_columns(tmp_path):
+    """Trial with ``demo --hosts 50`` at 120×40: the host table's Roles column was cut to ``Ro``/``we`` after an empty
+    Jump host(s) column; the roles now come before the jump host."""
+    from textual.widgets import DataTable
+
+    from .test_health_table import column_spans
+    from .test_hosts_form_big import fifty_hosts_app
+    from wabiz_tui.tui.screens.hosts_big import TABLE_COLUMNS  # after the app (the screens import each other)
+
+    app = fifty_hosts_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#hosts-table", DataTable)
+        assert TABLE_COLUMNS.index("Roles") < TABLE_COLUMNS.index("Jump host(s)")
+        spans = column_spans(table)
+        start, _end = spans["Roles"]
+        # a one-role host's roles (as the demo's: webapp, master, coreapp) whole on screen
+        assert start + len(" coreapp") <= table.scrollable_content_region.width, (spans, table.size)
