@@ -58,7 +58,7 @@ def test_shell_argv_user_port_key_jump_and_strict_host_keys(tmp_path):
                     (Role.COREAPP,))
     argv = shell_argv(host, [tmp_path / "a", tmp_path / "b"])
     assert argv == ["ssh", "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={tmp_path / 'a'} {tmp_path / 'b'}",
-                    "-o", "GlobalKnownHostsFile=/dev/null",
+                    "-o", "GlobalKnownHostsFile=/dev/null", "-F", "/dev/null",
                     "-i", str(Path("~/k").expanduser()), "-o", "IdentitiesOnly=yes", "-J", "bastion",
                     "-p", "2222", "-l", "ops", "10.0.0.7"]
     aliased = HostSpec("wa-core-2", SshTarget(alias="core2"), (Role.COREAPP,))

@@ -62,7 +62,10 @@ async def test_a_50_host_cluster_reads_well_in_the_preflight_and_when_hosts_fail
             hosts = app.screen.query_one(HostTable)
             order = [str(key.value) for key in hosts.rows]
             assert order[:3] == list(FAILING), order[:5]  # failures first, in natural order
-            assert order[3:6] == ["wa-core-1", "wa-core-2", "wa-core-3"]  # then natural order, not 1, 10, 11
+            # then Masters, Webapps, Coreapps, each in natural order (not 1, 10, 11)
+            assert order[3:10] == ["wa-master-1", "wa-master-2", "wa-master-3", "wa-web-1", "wa-web-2", "wa-web-3",
+                                   "wa-web-4"], order[:12]
+            assert order[10:13] == ["wa-core-1", "wa-core-2", "wa-core-3"], order[:14]
             shown = [p for p in app.screen.query(HostLogPane) if p.display]
             assert [p.host for p in shown] == [FAILING[0]]  # a failed host's pane opened by itself
             assert visible_height(shown[0]) >= 8

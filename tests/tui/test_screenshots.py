@@ -20,7 +20,7 @@ async def test_write_screenshots():
     target = os.environ["WABIZ_SCREENSHOTS"]
     out = ROOT / "screenshots" if target == "1" else Path(target)
     saved = await make_screenshots(out, speed=0.1)
-    assert len(saved) == 21 and all(p.stat().st_size > 1000 for p in saved)
+    assert len(saved) == 20 and all(p.stat().st_size > 1000 for p in saved)
     for path in saved:
         assert "Demo-db-pass-2026" not in path.read_text()
 

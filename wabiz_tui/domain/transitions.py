@@ -173,6 +173,21 @@ class FailoverStatus:
         """True while the transitional states of the failover are expected (the judge's grace applies)."""
         return self.state == "in_progress"
 
+    @staticmethod
+    def _either(standbys: Sequence[str]) -> str:
+        """``standby a or b or c``; beyond three ``one of the 42 standbys (a, b, c, …)`` (a 50-host cluster named
+        all 42 in one timeline entry)."""
+        if len(standbys) <= 3:
+            return f"standby {' or '.join(standbys)}"
+        return f"one of the {len(standbys)} standbys ({', '.join(standbys[:3])}, …)"
+
+    @staticmethod
+    def _each(standbys: Sequence[str]) -> str:
+        """``a and b``; beyond three ``the standbys (a, b, c, … 42 in all)``."""
+        if len(standbys) <= 3:
+            return " and ".join(standbys)
+        return f"the standbys ({', '.join(standbys[:3])}, … {len(standbys)} in all)"
+
     def words(self) -> str:
         """The failover in words, "" when there is none (see the module docstring for examples)."""
         f = self.failover
@@ -180,13 +195,13 @@ class FailoverStatus:
             return ""
         lost = ", ".join(f.lost)
         if self.state == "in_progress":
-            who = " or ".join(f.standbys)
-            return (f"failing over: standby {who} should take {f.shard}, "
+            who = self._either(f.standbys)
+            return (f"failing over: {who} should take {f.shard}, "
                     f"{self.elapsed:.0f} s of {self.grace:g} s grace")
         if self.state == "impossible":
             return f"failing: no standby — {f.shard} is unserved since {lost} stopped serving, no Coreapp can take it"
         if self.state == "overdue":
-            who = " or ".join(f.standbys)
+            who = " or ".join(f.standbys) if len(f.standbys) <= 3 else self._either(f.standbys)
             return (f"failing: failover longer than its {self.grace:g} s grace — {who} has not taken {f.shard} "
                     f"after {self.elapsed:.0f} s")
         if self.state == "done":
@@ -199,12 +214,13 @@ class FailoverStatus:
         if f is None:
             return ""
         if self.state == "in_progress":
-            return f"wait up to {max(0.0, self.grace - self.elapsed):.0f} s more; then read the logs of {' and '.join(f.standbys)}"
+            return (f"wait up to {max(0.0, self.grace - self.elapsed):.0f} s more; then read the logs of "
+                    f"{self._each(f.standbys)}")
         if self.state == "impossible":
             return (f"start the Coreapp on {', '.join(f.lost)} again (docker-compose up -d wacore there), "
                     "or start one on another planned host: it takes the shard")
         if self.state == "overdue":
-            return (f"read the coreapp logs of {' and '.join(f.standbys)} (can it reach the DB?); "
+            return (f"read the coreapp logs of {self._each(f.standbys)} (can it reach the DB?); "
                     f"start the Coreapp on {', '.join(f.lost)} again")
         return ""
 

@@ -172,11 +172,66 @@ def _ask_webapp(profile: ClusterProfile) -> ClusterProfile:
     return replace(profile, webapp=WebappApi(url, ca_file=ca, self_signed_ok=not ca, admin_password=admin))
 
 
+#: Largest certificate file read (bytes): WhatsApp Manager's certificates are a few hundred base64 characters.
+CERT_FILE_MAX = 64 * 1024
+
+
+def _cert_file(value: str) -> Path | None:
+    """The file ``value`` names when it is one (the answer may be the certificate itself or its file's path)."""
+    text = value.strip()
+    path = Path(os.path.expanduser(text)) if text else None
+    return path if path is not None and len(text) < 4096 and path.is_file() else None
+
+
+def _looks_like_a_path(text: str) -> bool:
+    # base64 may start with "/" too, but a certificate is hundreds of characters and has no "." or "~"
+    return text.startswith(("/", "~", ".")) and len(text) < 100
+
+
+def _cert_text(value: str) -> str:
+    """The certificate an answer gives: the content of the file it names, else the answer itself."""
+    path = _cert_file(value)
+    if path is None:
+        return value.strip()
+    with path.open("rb") as f:
+        return f.read(CERT_FILE_MAX + 1).decode("ascii", "replace").strip()
+
+
+def _check_cert(value: str) -> list[FieldError]:
+    path = _cert_file(value)
+    if path is not None:
+        if not os.access(path, os.R_OK):
+            return [FieldError("registration.cert", f"{path} cannot be read: fix its permissions or paste the certificate")]
+        if path.stat().st_size > CERT_FILE_MAX:
+            return [FieldError("registration.cert", f"{path} is {path.stat().st_size} bytes, not a certificate from "
+                                                    "WhatsApp Manager (a few hundred base64 characters): give that file")]
+    elif _looks_like_a_path(value.strip()):
+        return [FieldError("registration.cert", f"{value.strip()} does not exist: give the file of the certificate "
+                                                "or paste the certificate itself")]
+    return _reg_field("cert")(_cert_text(value))
+
+
+def _ask_cert() -> str:
+    """Ask the registration certificate hidden, pasted or as a file; say what was read without showing it.
+
+    WhatsApp Manager's certificate is a base64 blob, not an X.509 certificate: it has no subject or expiry to show
+    here; the Webapp answers ``POST /v1/account`` with the verified name it holds (vname, shown at step 8)
+    (reference/wa-onprem-api.md, "202 Accepted ... display name decoded from cert")."""
+    answer = questionary.password("Certificate from WhatsApp Manager: paste it (base64, hidden) or give its file's path",
+                                  validate=_validator(_check_cert)).unsafe_ask()
+    cert = _cert_text(answer)
+    path = _cert_file(answer)
+    where = f"read from {path}" if path else "pasted"
+    print(f"  certificate {where}: {len(cert)} base64 characters (not shown; the Webapp gives its verified name at "
+          "step 8)")
+    return cert
+
+
 def _ask_registration(profile: ClusterProfile) -> ClusterProfile:
     cc = _text("Registration: country calling code (digits, no +)", _reg_field("cc"))
     phone = _text("Registration: phone number without the country code", _reg_field("phone_number"))
     method = questionary.select("Code by", choices=["sms", "voice"]).unsafe_ask()
-    cert = _text("Certificate from WhatsApp Manager (base64)", _reg_field("cert"))
+    cert = _ask_cert()
     pin = questionary.password("Two-step verification PIN (empty if not enabled)", validate=_validator(_reg_field("pin"))).unsafe_ask()
     return replace(profile, registration=Registration(cc, phone, CodeMethod(method), cert, pin))
 

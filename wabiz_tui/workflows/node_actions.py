@@ -108,7 +108,9 @@ def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh",
     ``UserKnownHostsFile`` takes several files separated by spaces (ssh_config(5)); a path with a space is
     refused (ValueError naming it) rather than split, as is a destination that starts with ``-``. ``config``: an
     ssh config file (:func:`jump_config_text`) passed with ``-F``, which OpenSSH also gives the jump hosts' ssh
-    (a jump host is named as written, so that config resolves it as the app did). Raises ``RemoteError`` when the
+    (a jump host is named as written, so that config resolves it as the app did); without it ``-F /dev/null``: the
+    argv is then self-contained (ssh(1): a config file given with ``-F`` replaces the user's and the system-wide
+    one; ``ssh -G`` here showed a ``ProxyJump`` of ``~/.ssh/config`` for the address gone with it). Raises ``RemoteError`` when the
     SSH config cannot be read or its jump hosts loop."""
     files = [str(Path(p).expanduser()) for p in known_hosts]
     bad = [f for f in files if any(c.isspace() for c in f)]
@@ -121,8 +123,9 @@ def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh",
                              "an option; fix the host's address in the profile")
     argv = [ssh, "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={' '.join(files) or '/dev/null'}",
             "-o", "GlobalKnownHostsFile=/dev/null"]
-    if config is not None:
-        argv += ["-F", str(config)]
+    # always a config file of our own: without -F, ssh reads ~/.ssh/config and /etc/ssh/ssh_config again for the
+    # resolved address, and a ProxyJump (or IdentityFile, ...) there matching it adds what the app never checked
+    argv += ["-F", str(config) if config is not None else os.devnull]
     for key in final.identity_files:
         argv += ["-i", str(Path(key).expanduser())]
     if final.key_file_required:  # the profile's key_file: that key only, as the app connects
@@ -138,9 +141,11 @@ def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh",
     return argv + [final.host]
 
 
-def jump_config_text(known_hosts: Sequence[Path], include: Path | None) -> str:
+def jump_config_text(known_hosts: Sequence[Path], include: Path | None, jumps: Sequence[str] = ()) -> str:
     """An OpenSSH client config that checks host keys strictly against ``known_hosts`` for every host, jump hosts
-    included, then reads ``include`` (the user's or the app's own config) for the rest.
+    included, then reads ``include`` (the user's or the app's own config) for the rest: for the hosts named
+    ``jumps`` only when given (the jump hosts as the argv names them), so the destination, already resolved, takes
+    nothing more from it (an ``IdentityFile`` or ``ProxyCommand`` of that config for its address).
 
     Why a file: ``-o`` options apply to the destination only; for a ``-J`` jump OpenSSH starts another ``ssh``
     with ``-l``, ``-p`` and ``-F FILE`` but no ``-o`` (observed with OpenSSH 9.2p1 here: ``ssh -v -F cfg -J
@@ -150,6 +155,8 @@ def jump_config_text(known_hosts: Sequence[Path], include: Path | None) -> str:
     lines = ["# written by wabiz-tui for a shell on a node: host keys checked against wabiz-tui's known_hosts only",
              "Host *", "  StrictHostKeyChecking yes", f"  UserKnownHostsFile {files}", "  GlobalKnownHostsFile /dev/null"]
     if include is not None:
+        if jumps:  # ssh_config(5): an Include inside a Host block applies to the hosts it matches only
+            lines.append(f"Host {' '.join(jumps)}")
         lines.append(f"  Include {Path(include).expanduser()}")
     return "\n".join(lines) + "\n"
 
@@ -226,7 +233,7 @@ class NodeActions(Procedure):
             config = folder / "wabiz-shell-ssh-config"
             fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
-                out.write(jump_config_text(known, include))
+                out.write(jump_config_text(known, include, [h.name for h in jumps]))
         return shell_argv(spec, known, ssh=ssh, config=config, settings=self.settings.ssh)
 
 

@@ -23,8 +23,12 @@ from ...domain.model import HostSpec, Role
 from ...domain.validation import FieldError
 from .hosts import HOST_COLUMNS, HostRow, host_from_values, spec_values
 
-#: The table's columns after the host number: the fields, then the roles and the errors mark.
-TABLE_COLUMNS = tuple(title for _suffix, title, _css in HOST_COLUMNS) + ("Roles", "Errors")
+#: The fields of the table in order: the roles before the jump host (mostly empty), so that at 120 columns the
+#: roles are on screen (they were cut after it).
+_FIELDS = tuple(c for c in HOST_COLUMNS if c[0] != "ssh.jump")
+_JUMP = tuple(c for c in HOST_COLUMNS if c[0] == "ssh.jump")
+#: The table's columns after the host number: the fields, the roles, the jump host and the errors mark.
+TABLE_COLUMNS = (*(title for _suffix, title, _css in _FIELDS), "Roles", *(title for _s, title, _c in _JUMP), "Errors")
 
 
 @dataclass
@@ -89,7 +93,8 @@ class BigHostsForm(Vertical):
         draft = self.drafts[index]
         roles = "+".join(r.value for r in draft.roles) or "—"
         mark = Text(f"✗ {len(draft.errors)}", style="bold red") if draft.errors else Text("")
-        return [str(index + 1), *(draft.values[suffix] for suffix, _t, _c in HOST_COLUMNS), roles, mark]
+        return [str(index + 1), *(draft.values[suffix] for suffix, _t, _c in _FIELDS), roles,
+                *(draft.values[suffix] for suffix, _t, _c in _JUMP), mark]
 
     def _title(self) -> None:
         self.query_one("#host-editor-title", Static).update(

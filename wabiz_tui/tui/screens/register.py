@@ -58,13 +58,13 @@ class RegisterScreen(StepScreen):
             with Horizontal(classes="form-line"):
                 yield FieldBox("Certificate (base64, hidden)", "registration.cert", r.cert, password=True,
                                classes="w-wide", id="f-cert")
-                yield FieldBox("Two-step PIN (optional, hidden)", "registration.pin", r.pin, password=True,
+                yield FieldBox("Two-step PIN (optional)", "registration.pin", r.pin, password=True,
                                classes="w-mid", id="f-pin")
             yield Static("", id="form-error", classes="form-error")
             with Vertical(id="code-section"):
                 yield Static("", id="vname")
                 with Horizontal(classes="form-line"):
-                    yield FieldBox("Registration code (6 digits)", "code", "", classes="w-mid", id="f-code",
+                    yield FieldBox("Code (6 digits)", "code", "", classes="w-mid", id="f-code",
                                    input_id="code-input")
                     yield Button("Verify  ctrl+r", id="verify", variant="success", compact=True)
                     yield Button("Request a new code  ctrl+g", id="new-code", compact=True)

@@ -139,28 +139,38 @@ class UninstallScreen(OperationScreen):
         self.set_result("")
 
         def build() -> Uninstall:
-            return Uninstall(self.wapp.profile, emit=self.emit, settings=self.wapp.operation_settings())
+            from ...config.paths import app_paths
+            from ...workflows.journal import Journal
+
+            settings = self.wapp.operation_settings()
+            # the headless uninstall's journal: a stopped run is resumed by either face, its removed hosts re-checked
+            # and reported "already removed", and health says the uninstall stopped midway
+            settings.journal = Journal.for_cluster(app_paths().journals, self.wapp.profile, "uninstall")
+            settings.journal.note("remove_volumes", "yes" if remove_volumes else "no")
+            return Uninstall(self.wapp.profile, emit=self.emit, settings=settings)
 
         async def body(wf: Uninstall) -> bool:
             try:
                 return await wf.run(typed, remove_volumes=remove_volumes, volumes_confirmed=remove_volumes)
-            finally:
-                self.report = dict(getattr(wf, "outcomes", {}) or {})
+            finally:  # every host, also after a stop: "already removed in an earlier run", "not reached", …
+                self.report = wf.host_outcomes()
 
         self.run_operation(build, body, f"Uninstall of {self.wapp.profile.name}")
 
     def finished(self, ok: bool) -> None:
         text = Text("Report per host:\n", style="bold")
         for host, outcome in self.report.items():
-            good = not outcome.startswith("FAILED")
-            text.append(f"  {'✔' if good else '✗'} {host}: {outcome}\n", style="green" if good else "bold red")
+            mark, style = (("✗", "bold red") if outcome.startswith("FAILED") else
+                           ("–", "yellow") if outcome.startswith("not reached") else ("✔", "green"))
+            text.append(f"  {mark} {host}: {outcome}\n", style=style)
         path = self.wapp.profile_path
         where = f" ({path})" if path else ""
         if ok:
             text.append(f"The profile{where} is kept and marked not installed; the wizard starts again at step 1.")
         else:
-            text.append(f"The profile{where} is kept and still marked installed: some host still runs containers. "
-                        "Fix the host named above and run the uninstall again.", style="yellow")
+            text.append(f"The profile{where} is kept and still marked installed: some host may still run containers. "
+                        "Fix the host named above if one failed, then run the uninstall again (hosts already removed "
+                        "are re-checked and skipped).", style="yellow")
         self.set_result(text)
         self.show_plan()
 

@@ -33,8 +33,10 @@ __all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "NodeTable", "col
            "sort_rows"]
 
 #: (key, label) of the columns, in priority order: the first ones are on screen at 80 columns.
+#: The status label is the field's name alone: "exp → act" once, in the role's label beside it, keeps the column as
+#: narrow as its cells (beside the wizard's step list at 80 columns the longer label pushed it off screen).
 COLUMNS = (("host", "Host"), ("state", "State"), ("role", "Role exp → act"),
-           ("status", "gateway_status exp → act"), ("reason", "Reason"), ("container", "Container"))
+           ("status", "gateway_status"), ("reason", "Reason"), ("container", "Container"))
 #: Longest host name shown whole in the table (the detail panel always has it whole).
 HOST_MAX = 24
 #: The reason column gets the room left on screen, within these bounds (characters); with less room than
@@ -50,7 +52,7 @@ SHORT_ROLE = {"primary_master or secondary_master": "master", "primary_master": 
               "secondary_master": "secondary", "not in the plan": "unplanned"}
 SHORT_STATUS = {"unregistered (error 1011 while starting)": "unreg", "connected or disconnected": "conn|disc",
                 "connected (shard owner) or disconnected (standby)": "conn|disc", "disconnected": "disc",
-                "connected": "conn", "-": "—", "answers /v1/health": "API"}
+                "connected": "conn", "unregistered": "unreg", "-": "—", "answers /v1/health": "API"}
 #: The order of the rows that are not problems: primary master, Masters, Webapps, Coreapps, the rest.
 KIND_ORDER = {"primary": 0, "master": 1, "webapp": 2, "coreapp": 3, "other": 4}
 #: Problems first, the worst first.
@@ -119,20 +121,25 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
-def _pair(expected: str, actual: str, table: dict[str, str], style: str) -> Text:
-    return Text.assemble(_short(expected, table), " → ", (_short(actual, table), style))
+def _pair(expected: str, actual: str, table: dict[str, str], style: str, arrow: str = " → ") -> Text:
+    return Text.assemble(_short(expected, table), arrow, (_short(actual, table), style))
 
 
 @lru_cache(maxsize=4096)
-def _cells(row: NodeRow) -> dict[str, Any]:
+def _cells(row: NodeRow, compact: bool = False) -> dict[str, Any]:
     """The cells of ``row`` (the reason whole): cached, as most rows are the same from one poll to the next
-    (a 37-row answer took 9 ms per poll to redraw without it). The dict is shared: never changed in place."""
+    (a 37-row answer took 9 ms per poll to redraw without it). The dict is shared: never changed in place.
+    ``compact``: the state as its sign alone (``◦`` for ``◦ standby``) and arrows without spaces, so that beside the
+    wizard's step list at 80 columns (60 characters) the four first columns fit whole; the detail panel gives the
+    selected row's state in words."""
     style = LEVEL_STYLE.get(row.level, "")
     mismatch = row.level in ("failure", "warning")
+    word = LEVEL_WORD.get(row.level, row.level)
+    arrow = "→" if compact else " → "
     return {"host": _cut(row.host, HOST_MAX),
-            "state": Text(LEVEL_WORD.get(row.level, row.level), style=style),
-            "role": _pair(row.expected_role, row.actual_role, SHORT_ROLE, style if mismatch else ""),
-            "status": _pair(row.expected_status, row.actual_status, SHORT_STATUS, style if mismatch else "bold"),
+            "state": Text(word.split(" ", 1)[0] if compact else word, style=style),
+            "role": _pair(row.expected_role, row.actual_role, SHORT_ROLE, style if mismatch else "", arrow),
+            "status": _pair(row.expected_status, row.actual_status, SHORT_STATUS, style if mismatch else "bold", arrow),
             "reason": row.reason,
             "container": row.container}
 
@@ -249,13 +256,24 @@ class HealthPanel(Vertical):
         if self.rows:
             self._update_rows(self.rows)  # rebuilds when the fitted widths changed
 
+    def _room(self) -> int:
+        """The table's own room (without a scrollbar it may show), so a column that does not fit starts exactly at
+        the right edge instead of showing its first characters (a cut container id changes every run)."""
+        table = self.table
+        return table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
+
+    def _row_cells(self, rows: list[NodeRow]) -> list[dict[str, Any]]:
+        """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise."""
+        cells = [_cells(r) for r in rows]
+        widths = self._content_widths(cells)
+        if sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status")) <= self._room():
+            return cells
+        return [_cells(r, True) for r in rows]
+
     def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
         within bounds."""
-        table = self.table
-        # the table's own room (without a scrollbar it may show), so a column that does not fit starts exactly
-        # at the right edge instead of showing its first characters (a cut container id changes every run)
-        width = table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
+        width = self._room()
         used = CELL_PADDING  # the reason's padding
         widths = {key: w + CELL_PADDING for key, w in self._content_widths(cells).items() if key != "reason"}
         used += sum(w for key, w in widths.items() if key != "container")
@@ -303,7 +321,7 @@ class HealthPanel(Vertical):
         selected = self.selected
         order_changed = [r.key for r in rows] != [r.key for r in self.rows]
         self.rows = rows
-        self._cells = [_cells(r) for r in rows]
+        self._cells = self._row_cells(rows)
         width = self._fit_reason(self._cells)
         self._reason_width = width
         keys = [key for key, _label in COLUMNS if width or key != "reason"]

@@ -1,6 +1,6 @@
 """The host table of a big cluster (issue 17: 50 hosts made 17 rows of panes 1-3 lines tall): one row per host
-(host, role, state, elapsed, last line), failures first then in natural order (``wa-core-2`` before
-``wa-core-10``), and one pane under it for the selected host; a host that fails is opened at once.
+(host, role, state, elapsed, last line), failures first then Masters, Webapps, Coreapps, each in natural order
+(``wa-core-2`` before ``wa-core-10``), and one pane under it for the selected host; a host that fails is opened at once.
 
 Also the summaries a step shows for many hosts: counts, the failed hosts' names and their last error line
 (:func:`host_summary`, :func:`failure_lines`), instead of one paragraph naming every host.
@@ -26,6 +26,10 @@ REFRESH_INTERVAL = 0.5
 #: How many failed hosts a summary names before "+N more".
 NAMED = 5
 _DIGITS = re.compile(r"(\d+)")
+
+
+#: The row order of the roles after the failures (a host with several roles goes with its first).
+ROLE_RANK = {"master": 0, "webapp": 1, "coreapp": 2}
 
 
 def natural_key(name: str) -> tuple[Any, ...]:
@@ -116,8 +120,13 @@ class HostTable(CellCachedTable):
         self.set_interval(REFRESH_INTERVAL, self.update_rows)
 
     def order(self) -> list[str]:
-        """The hosts in table order: failures first, then natural order."""
-        return sorted(self.panes, key=lambda h: (_rank(self.panes[h].status), natural_key(h)))
+        """The hosts in table order: failures first, then Masters, Webapps and Coreapps (as the health table: the few
+        hosts everything hangs on before the 43 Coreapps), each in natural order."""
+        def role(host: str) -> int:
+            roles = self.panes[host].roles.replace("+", " ").split()
+            return min((ROLE_RANK.get(r, len(ROLE_RANK)) for r in roles), default=len(ROLE_RANK))
+
+        return sorted(self.panes, key=lambda h: (_rank(self.panes[h].status), role(h), natural_key(h)))
 
     def _rebuild(self) -> None:
         self._order = self.order()
