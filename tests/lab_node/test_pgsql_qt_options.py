@@ -110,3 +110,20 @@ def test_the_webapp_leaves_the_mysql_ssl_settings_out_on_postgresql(tls_postgres
     wait_for(lambda: "listening on" in node.output() or node.proc.poll() is not None, 60, "the Webapp to listen")
     assert node.proc.poll() is None, node.output()
     assert "SSL_CA" not in node.output()
+
+
+# --- doctor's own PostgreSQL login (wabiz_tui/remote/dblogin.py) against the same TLS-only server ---------------------
+def _db(server):
+    from wabiz_tui.domain.model import DbEngine, DbEnv
+    return DbEnv(engine=DbEngine.PGSQL, hostname="127.0.0.1", port=server.port, username="waent", password=DB_PASSWORD)
+
+
+async def test_doctors_login_follows_libpq_sslmode(tls_postgres):
+    from wabiz_tui.remote.dblogin import DbLoginError, read_db_facts_here
+
+    got = await read_db_facts_here(_db(tls_postgres), tls="prefer")
+    assert got.tls and got.version.startswith("15.")
+    with pytest.raises(DbLoginError) as refused:
+        await read_db_facts_here(_db(tls_postgres), tls="disable")
+    assert "no encryption" in str(refused.value) and refused.value.server_tls is True
+    assert DB_PASSWORD not in str(refused.value)
