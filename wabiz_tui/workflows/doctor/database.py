@@ -203,7 +203,7 @@ class DatabaseProbes(NetworkProbes):
         """The login from ``seen.host`` with its db.env values (TLS when db.env sets WA_DB_SSL_*); on a refusal by a
         server that offers TLS while db.env sets none, once more over TLS. Makes the login, TCP and server facts."""
         host, name, d = seen.host, seen.host.external_hostname, seen.db
-        tls = bool(seen.ssl) and d.engine is DbEngine.MYSQL or bool(seen.pg and seen.pg.tls_required)
+        tls = _wants_tls(seen)
         command = self._login_command(seen, name, tls)
         try:
             conn = await self._pool.get(host)
@@ -247,7 +247,7 @@ class DatabaseProbes(NetworkProbes):
     async def _login_here(self, seen: _Seen, budget: _Budget) -> None:
         """The refused login once more from this machine: accepted here means the account does not allow the host."""
         d = seen.db
-        tls = bool(seen.ssl) and d.engine is DbEngine.MYSQL or bool(seen.pg and seen.pg.tls_required)
+        tls = _wants_tls(seen)
         command = self._login_command(seen, "", tls)
         address = await self._address_here(d.hostname, seen.host.external_hostname)
         if address != d.hostname:
@@ -375,6 +375,13 @@ def _unverified() -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def _wants_tls(seen: _Seen) -> bool:
+    """The containers log in over TLS: MySQL with WA_DB_SSL_* set, PostgreSQL with sslmode require or stronger."""
+    if seen.db.engine is DbEngine.MYSQL:
+        return bool(seen.ssl)
+    return bool(seen.pg and seen.pg.tls_required)
 
 
 def _login_tls(seen: _Seen, tls: bool) -> ssl.SSLContext | str | None:
