@@ -13,6 +13,9 @@ from wabiz_tui.domain.diagnosis import (CATALOGUE, diagnose_api_error, diagnose_
 from wabiz_tui.domain.model import DbEnv, Registration
 
 MORE_FIRES = {
+    # FR09: the Coreapp's log in Setup-Scripts issue 81 (libpq refusing the SSL_CA made of WA_DB_SSL_CA)
+    "DB_PG_OPTION_INVALID": 'datastore.cpp:132] Failed to create database "configStore" QSqlError("", "QPSQL: Unable to '
+                            'connect", "invalid connection option \\"SSL_CA\\"\\n") req_id=Main',
     # FR21: the Webapp's log in the issue (WhatsApp-Business-API-Setup-Scripts#26)
     "WEBAPP_SETTINGS_UNREADABLE": "Exception: Fail to read /var/lib/whatsapp/database.yml",
     # FR17: Python 3.11 / OpenSSL 3.0 here, a key that does not match the certificate

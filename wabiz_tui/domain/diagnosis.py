@@ -319,6 +319,21 @@ CATALOGUE.update({e.key: e for e in (
           r"Fail to read /var/lib/whatsapp/database\.yml|database\.yml\): failed to open stream: Permission denied"),
 )})
 
+# --- libpq refusing the Coreapp's PostgreSQL connect options (docs/field-reports.md FR09, Setup-Scripts issue 81: the
+# Coreapp logs `QSqlError("", "QPSQL: Unable to connect", "invalid connection option \"SSL_CA\"\n")`; libpq 15 here
+# prints the same words for psql, `psql: error: invalid connection option "SSL_CA"`).
+CATALOGUE.update({e.key: e for e in (
+    Entry("DB_PG_OPTION_INVALID", "error", "libpq refuses the connection option {option}",
+          "The Coreapp hands PostgreSQL's client library (libpq) a connection option it does not know, so it never "
+          "connects. WA_DB_SSL_CA/CERT/KEY are MySQL settings: with WA_DB_ENGINE=PGSQL the Coreapp passes them on as "
+          "SSL_CA/SSL_CERT/SSL_KEY, which libpq has no option for (FR09); a misspelt libpq option in "
+          "WA_DB_CONNECTION_OPTION fails the same way.",
+          "remove WA_DB_SSL_CA, WA_DB_SSL_CERT and WA_DB_SSL_KEY from db.env and give libpq's own options in "
+          "WA_DB_CONNECTION_OPTION, separated by ';' (sslmode=verify-full;sslrootcert=<CA path inside the container>; "
+          "sslcert=/sslkey= for a client certificate), then start the Coreapps again",
+          r'invalid connection option \\?"(?P<option>[^"\\]+)\\?"'),
+)})
+
 _LOG_LINE = re.compile(r"^(?:\S+\s+\|\s+)?([DIWEC]) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? UTC \S+ (\S+:\d+)\] (.*)$")
 _TEXT_ENTRIES = [(re.compile(e.pattern, re.IGNORECASE), e) for e in CATALOGUE.values() if e.pattern]
 

@@ -74,7 +74,13 @@ def tls_required(facts: Facts) -> Outcome:
     """FR07/FR08: the server refuses a plain login that it accepts over TLS, and db.env sets no WA_DB_SSL_*: the
     Webapp connects without TLS and is refused (MariaDB 10.11 says only "Access denied", error 1045)."""
     bad = facts.bad(P_DB_TLS)
-    if bad:
+    if bad and bad[0].get("engine") == "PGSQL":  # pg_hba.conf hostssl only; libpq options, not WA_DB_SSL_* (FR09)
+        yield Found(f"the database accepts TLS logins only and db.env on {_names(_hosts(bad)) or 'the hosts'} asks "
+                    "libpq for none (sslmode in WA_DB_CONNECTION_OPTION)", tuple(bad[:3]),
+                    "in WA_DB_CONNECTION_OPTION write sslmode=verify-full;sslrootcert=<the server's CA, a path inside "
+                    "the container> (or remove sslmode=disable/allow: libpq's default prefer uses TLS); never "
+                    "WA_DB_SSL_CA with PGSQL; then restart the containers", HIGH, _hosts(bad))
+    elif bad:
         hosts = _hosts(bad)
         yield Found(f"the database requires TLS and db.env on {_names(hosts) or 'the hosts'} sets no WA_DB_SSL_CA: "
                     "the containers' plain logins are refused", tuple(bad[:3]),

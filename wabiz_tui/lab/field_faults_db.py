@@ -9,6 +9,8 @@ gets :class:`LabBadArgument`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import services
 from .errors import LabBadArgument
 from .proc import Proc, run
@@ -65,8 +67,8 @@ def _restart(paths: Paths, ledger: Ledger, extra: tuple[str, ...]) -> None:
     ledger.set("services", ledger.data["services"])
 
 
-def _tls_options(paths: Paths) -> tuple[str, ...]:
-    """A server certificate for the DB's name and address signed by the lab CA (made once), as mariadbd options."""
+def db_certificate(paths: Paths) -> tuple[Path, Path, Path]:
+    """``(ca, crt, key)``: the lab CA and a server certificate for the DB's name and address it signed (made once)."""
     ca, _, _ = services.ensure_ca(paths)
     d = paths.ca_dir
     key, crt = d / "db.key", d / "db.crt"
@@ -76,6 +78,12 @@ def _tls_options(paths: Paths) -> tuple[str, ...]:
         (d / "db-san.ext").write_text(f"subjectAltName=DNS:{DB_NAME},IP:{DB_IP}\n")
         run(["openssl", "x509", "-req", "-in", str(d / "db.csr"), "-CA", str(ca), "-CAkey", str(d / "ca.key"),
              "-CAcreateserial", "-days", "3650", "-extfile", str(d / "db-san.ext"), "-out", str(crt)])
+    return ca, crt, key
+
+
+def _tls_options(paths: Paths) -> tuple[str, ...]:
+    """The DB certificate (:func:`db_certificate`) as mariadbd options."""
+    ca, crt, key = db_certificate(paths)
     # mariadbd runs as mysql: it must read the key (the CA directory is root's, mode 700)
     tls = paths.run / "db" / "tls"
     tls.mkdir(exist_ok=True)

@@ -235,10 +235,11 @@ def hold_connection(paths: Paths) -> Proc:
     raise LabError("the connection holder did not log in")
 
 
-def psql(paths: Paths, sql: str, db: str = "postgres") -> str:
-    """Run ``sql`` as the ``postgres`` role over the local socket; returns unaligned output."""
+def psql(paths: Paths, sql: str, db: str = "postgres", *, sock: Path | None = None) -> str:
+    """Run ``sql`` as the ``postgres`` role over the local socket (in ``sock``, default the lab DB's directory; a
+    PostgreSQL beside MariaDB has its own, :mod:`.pg_beside`); returns unaligned output."""
     return run(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", str(PG_BIN / "psql"), "-h",
-                str(paths.run / "db"), "-p", "5432", "-U", "postgres", "-d", db, "-At", "-v", "ON_ERROR_STOP=1",
+                str(sock or paths.run / "db"), "-p", "5432", "-U", "postgres", "-d", db, "-At", "-v", "ON_ERROR_STOP=1",
                 "-c", sql], env=CLEAN_ENV).stdout
 
 
@@ -249,15 +250,15 @@ def db_sql(paths: Paths, engine: str, sql: str, db: str | None = None) -> str:
     return mysql_root(paths, (f"USE {db};" if db else "") + sql)
 
 
-def write_lab_settings(paths: Paths, engine: str, code: str, speed: float) -> None:
+def write_lab_settings(paths: Paths, engine: str, code: str, speed: float, *, sock: Path | None = None) -> None:
     """Create database ``wabiz_lab`` with table ``settings`` (row ``id = 1``: ``verify_code`` the lab chose,
     ``speed`` factor, ``dbupgrade_fault`` empty), owned by the lab's DB user; the stand-in nodes read it
     (contract of ``wabiz_tui.lab.node``'s ``Store.lab_settings``)."""
     table = (f"CREATE TABLE settings(id INT PRIMARY KEY, verify_code VARCHAR(16), speed DOUBLE PRECISION, "
              f"dbupgrade_fault VARCHAR(255)); INSERT INTO settings VALUES (1, '{code}', {float(speed)!r}, NULL);")
     if engine == "postgres":
-        psql(paths, f"CREATE DATABASE {SETTINGS_DB} OWNER {DB_USER};")
-        psql(paths, table + f" ALTER TABLE settings OWNER TO {DB_USER};", SETTINGS_DB)
+        psql(paths, f"CREATE DATABASE {SETTINGS_DB} OWNER {DB_USER};", sock=sock)
+        psql(paths, table + f" ALTER TABLE settings OWNER TO {DB_USER};", SETTINGS_DB, sock=sock)
     else:
         mysql_root(paths, f"CREATE DATABASE IF NOT EXISTS {SETTINGS_DB}; USE {SETTINGS_DB}; " + table)
 
@@ -280,17 +281,17 @@ SYSTEM_DATABASES = {"mysql", "information_schema", "performance_schema", "sys", 
                     SETTINGS_DB}
 
 
-def reset_cluster_databases(paths: Paths, engine: str) -> list[str]:
+def reset_cluster_databases(paths: Paths, engine: str, *, sock: Path | None = None) -> list[str]:
     """Drop every database the cluster created (all but the server's own and ``wabiz_lab``), as a fresh DB server
     would be before an install; returns the names dropped."""
     if engine == "postgres":
-        names = psql(paths, "SELECT datname FROM pg_database;").split()
+        names = psql(paths, "SELECT datname FROM pg_database;", sock=sock).split()
     else:
         names = mysql_root(paths, "SHOW DATABASES;").split()
     dropped = [n for n in names if n not in SYSTEM_DATABASES]
     for n in dropped:
         if engine == "postgres":
-            psql(paths, f'DROP DATABASE "{n}" WITH (FORCE);')
+            psql(paths, f'DROP DATABASE "{n}" WITH (FORCE);', sock=sock)
         else:
             mysql_root(paths, f"DROP DATABASE `{n}`;")
     return dropped

@@ -38,6 +38,8 @@ MYSQL_REFUSALS = (1045, 1044, 1698)
 #: The query MySQL 8 answers with the login user's own auth plugin (field case R06).
 MYSQL_USER_PLUGIN = "SELECT plugin FROM mysql.user WHERE CONCAT(user,'@',host)=CURRENT_USER()"
 PG_ROLE = "SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user"
+#: Whether this session is over TLS, as the server sees it.
+PG_SSL = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
 
 #: ``SELECT 1`` timed this many times on the open connection; the fastest is the round trip (no login, no
@@ -204,9 +206,9 @@ class _Relay:
 
 
 async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeout: float = LOGIN_TIMEOUT,
-                        tls: ssl.SSLContext | None = None) -> DbFacts:
+                        tls: ssl.SSLContext | str | None = None) -> DbFacts:
     """Log in to ``db`` from the host of ``conn`` and read :class:`DbFacts` (MySQL over TLS with the context ``tls``;
-    plain TCP without). ``timeout`` (s) bounds the connection and, again, the login. Raises :class:`DbLoginError`."""
+    plain TCP without; PostgreSQL: see :func:`_postgres`). ``timeout`` (s) bounds the connection and, again, the login. Raises :class:`DbLoginError`."""
     try:
         reader, writer = await asyncio.wait_for(conn.open_connection(db.hostname, int(db.port)), timeout)
     except asyncssh.ChannelOpenError as exc:
@@ -223,17 +225,19 @@ async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeou
         await relay.close()
 
 
-async def read_db_facts_here(db: DbEnv, *, timeout: float = LOGIN_TIMEOUT, tls: ssl.SSLContext | None = None) -> DbFacts:
+async def read_db_facts_here(db: DbEnv, *, timeout: float = LOGIN_TIMEOUT,
+                             tls: ssl.SSLContext | str | None = None) -> DbFacts:
     """The same login from this machine's own network (no host in between). Raises :class:`DbLoginError`."""
     return await _login(db.hostname, int(db.port), db, timeout, tls, None)
 
 
-async def _login(host: str, port: int, db: DbEnv, timeout: float, tls: ssl.SSLContext | None,
+async def _login(host: str, port: int, db: DbEnv, timeout: float, tls: ssl.SSLContext | str | None,
                  relay: _Relay | None) -> DbFacts:
     try:
         if db.engine is DbEngine.MYSQL:
-            return await asyncio.wait_for(_mysql(host, port, db, tls), timeout)
-        return await asyncio.wait_for(_postgres(host, port, db), timeout)
+            return await asyncio.wait_for(_mysql(host, port, db, tls if isinstance(tls, ssl.SSLContext) else None),
+                                          timeout)
+        return await asyncio.wait_for(_postgres(host, port, db, tls), timeout)
     except TimeoutError:
         raise DbLoginError(f"{db.hostname}:{db.port} did not complete a login within {timeout:.0f} s", refused=False) from None
     except DbLoginError as exc:
@@ -315,15 +319,20 @@ def _mysql_error(exc: Exception) -> tuple[int, str]:
     return 0, exc.__class__.__name__
 
 
-async def _postgres(host: str, port: int, db: DbEnv) -> DbFacts:
+async def _postgres(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | str | None = None) -> DbFacts:
+    """``tls``: an SSL context (TLS required), a libpq sslmode name asyncpg knows (``disable``, ``prefer``...), or None
+    for asyncpg's default (``prefer``, as libpq's)."""
     import asyncpg
 
     try:
         conn = await asyncpg.connect(host=host, port=port, user=db.username, password=db.password,
-                                     database="postgres", timeout=LOGIN_TIMEOUT)
+                                     database="postgres", timeout=LOGIN_TIMEOUT,
+                                     **({} if tls is None else {"ssl": tls}))
     except asyncpg.PostgresError as exc:
         refused = str(getattr(exc, "sqlstate", "")).startswith("28")
-        raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=refused) from None
+        # a hostssl-only pg_hba.conf answers a plain login "... no encryption" (PostgreSQL 15.18 here): TLS is offered
+        raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=refused,
+                           server_tls=True if str(exc).rstrip().endswith("no encryption") else None) from None
     except (OSError, ConnectionError, asyncpg.InterfaceError) as exc:
         raise DbLoginError(f"the connection failed: {exc.__class__.__name__}", refused=False,
                            reached=host == "127.0.0.1") from None
@@ -335,7 +344,7 @@ async def _postgres(host: str, port: int, db: DbEnv) -> DbFacts:
         query = await _fastest(lambda: conn.fetchval("SELECT 1"))
         return DbFacts(version, can_create_db=bool(row and row["rolcreatedb"]), superuser=bool(row and row["rolsuper"]),
                        current_user=str(await _pg_one(conn, "SELECT current_user") or ""), read_only=read_only,
-                       query_seconds=query)
+                       query_seconds=query, tls=await _pg_one(conn, PG_SSL) is True)
     except asyncpg.PostgresError as exc:
         raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=False) from None
     finally:

@@ -32,6 +32,7 @@ from ...domain.dbsupport import NATIVE_PLUGIN, missing_mysql_privileges
 from ...domain.doctor import P_DB_GRANTS, P_DB_LOGIN, P_DB_SERVER, P_DB_TLS, P_DB_VARS, P_DNS, P_ENV, P_TCP
 from ...domain.envrules import ERROR, SSL_VARS, WARNING, check_db_env_text, effective, read_env_text
 from ...domain.model import DbEngine, DbEnv, HostSpec
+from ...domain.pgoptions import PgOptions, coreapp_options, connection_option_findings
 from ...domain.render import DB_ENV_FILE
 from ...remote.dblogin import DbFacts, DbLoginError, read_db_facts, read_db_facts_here
 from ...remote.errors import RemoteError
@@ -58,6 +59,8 @@ class _Seen:
     host: HostSpec
     db: DbEnv
     ssl: tuple[str, ...] = ()
+    #: PostgreSQL: the libpq options the Coreapp builds from this db.env (FR09, R07)
+    pg: PgOptions | None = None
 
 
 @dataclasses.dataclass
@@ -104,6 +107,10 @@ class DatabaseProbes(NetworkProbes):
             if finding.severity in (ERROR, WARNING):
                 self._fact(P_ENV, name, command, str(finding), finding.severity != ERROR, key=finding.key,
                            severity=finding.severity, field=finding.field, source=finding.source, fix=finding.fix)
+        for message, fix, source in connection_option_findings(values):
+            self._fact(P_ENV, name, command, message, False, key="DB_PG_OPTION", severity=ERROR,
+                       field="WA_DB_CONNECTION_OPTION", source=source, fix=fix)
+        pg = coreapp_options(values) if values.get("WA_DB_ENGINE", "").upper() == "PGSQL" else None
         db = self.profile.db
         mine = {"WA_DB_ENGINE": db.engine.value, "WA_DB_HOSTNAME": db.hostname, "WA_DB_PORT": str(db.port),
                 "WA_DB_USERNAME": db.username, "WA_DB_PASSWORD": db.password}
@@ -118,9 +125,9 @@ class DatabaseProbes(NetworkProbes):
                 hostname=values.get("WA_DB_HOSTNAME", db.hostname), port=int(values.get("WA_DB_PORT", db.port)),
                 username=values.get("WA_DB_USERNAME", db.username), password=values.get("WA_DB_PASSWORD", db.password),
                 connection_idle_timeout_ms=int(idle) if idle.isdigit() else db.connection_idle_timeout_ms,
-                name_prefix=values.get("WA_DB_NAME_PREFIX", db.name_prefix)), ssl_set)
+                name_prefix=values.get("WA_DB_NAME_PREFIX", db.name_prefix)), ssl_set, pg)
         except ValueError:
-            return _Seen(host, db, ssl_set)  # a value the client cannot read either: its finding says so
+            return _Seen(host, db, ssl_set, pg)  # a value the client cannot read either: its finding says so
 
     # ---- the logins -------------------------------------------------------------------------------------
     async def _databases(self) -> None:
@@ -129,7 +136,8 @@ class DatabaseProbes(NetworkProbes):
         order = {h.external_hostname: i for i, h in enumerate(self.profile.hosts)}  # the profile's order, not the reads'
         for seen in sorted(self._seen_db, key=lambda x: order.get(x.host.external_hostname, len(order))):
             d = seen.db
-            groups.setdefault((d.engine, d.hostname, d.port, d.username, d.password, seen.ssl), []).append(seen)
+            pg = seen.pg.pairs if seen.pg else ()
+            groups.setdefault((d.engine, d.hostname, d.port, d.username, d.password, seen.ssl, pg), []).append(seen)
         # one set after another (several sets only when hosts' db.env differ), each login fact marked with its set:
         # a refusal is compared with an acceptance of the same credentials only
         for number, members in enumerate(groups.values()):
@@ -193,6 +201,8 @@ class DatabaseProbes(NetworkProbes):
         d = seen.db
         engine = "mysql" if d.engine is DbEngine.MYSQL else "postgresql"
         how = "TLS, certificate not verified" if tls and not seen.ssl else ("TLS" if tls else "plain TCP")
+        if d.engine is DbEngine.PGSQL:
+            how = _pg_how(seen.pg, tls)
         via = "this machine" if not where else f"{where} (ssh direct-tcpip)"
         return f"{engine} login {d.username}@{d.hostname}:{d.port} from {via}, db.env values, {how}"
 
@@ -200,17 +210,16 @@ class DatabaseProbes(NetworkProbes):
         """The login from ``seen.host`` with its db.env values (TLS when db.env sets WA_DB_SSL_*); on a refusal by a
         server that offers TLS while db.env sets none, once more over TLS. Makes the login, TCP and server facts."""
         host, name, d = seen.host, seen.host.external_hostname, seen.db
-        tls = bool(seen.ssl) and d.engine is DbEngine.MYSQL
+        tls = _wants_tls(seen)
         command = self._login_command(seen, name, tls)
         try:
             conn = await self._pool.get(host)
-            got = await read_db_facts(conn, d, timeout=self.probe_timeout, tls=_unverified() if tls else None)
+            got = await read_db_facts(conn, d, timeout=self.probe_timeout, tls=_login_tls(seen, tls))
         except DbLoginError as exc:
             self._login_failed(seen, name, command, exc, budget)
             if exc.prohibited:
                 await self._timed(P_TCP, name, f"tcp {d.hostname}:{d.port}", self._connect(host, d.hostname, int(d.port), "db"))
-            elif exc.refused and exc.server_tls and not tls and d.engine is DbEngine.MYSQL \
-                    and budget.refusals < REFUSAL_BUDGET:
+            elif exc.refused and exc.server_tls and not tls and budget.refusals < REFUSAL_BUDGET:
                 await self._tls_retry(seen, exc, command, budget)
             return exc
         except (RemoteError, OSError) as exc:
@@ -245,14 +254,14 @@ class DatabaseProbes(NetworkProbes):
     async def _login_here(self, seen: _Seen, budget: _Budget) -> None:
         """The refused login once more from this machine: accepted here means the account does not allow the host."""
         d = seen.db
-        tls = bool(seen.ssl) and d.engine is DbEngine.MYSQL
+        tls = _wants_tls(seen)
         command = self._login_command(seen, "", tls)
         address = await self._address_here(d.hostname, seen.host.external_hostname)
         if address != d.hostname:
             command += f", to {address} ({d.hostname} as {seen.host.external_hostname} resolves it)"
         try:
             got = await read_db_facts_here(dataclasses.replace(d, hostname=address), timeout=self.probe_timeout,
-                                           tls=_unverified() if tls else None)
+                                           tls=_login_tls(seen, tls))
         except DbLoginError as exc:
             if not exc.reached:
                 self._fact(P_DB_LOGIN, "", command, f"not reached from this machine: {exc}", None, user=d.username,
@@ -373,3 +382,34 @@ def _unverified() -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def _wants_tls(seen: _Seen) -> bool:
+    """The containers log in over TLS: MySQL with WA_DB_SSL_* set, PostgreSQL with sslmode require or stronger."""
+    if seen.db.engine is DbEngine.MYSQL:
+        return bool(seen.ssl)
+    return bool(seen.pg and seen.pg.tls_required)
+
+
+def _login_tls(seen: _Seen, tls: bool) -> ssl.SSLContext | str | None:
+    """What the login asks of TLS: MySQL with WA_DB_SSL_*, or PostgreSQL with sslmode require and stronger: TLS
+    (certificate not verified, see :func:`_unverified`); PostgreSQL below that: the sslmode itself (libpq's meaning);
+    else nothing (plain MySQL)."""
+    if tls:
+        return _unverified()
+    return seen.pg.sslmode if seen.pg is not None else None
+
+
+def _pg_how(pg: PgOptions | None, tls: bool) -> str:
+    """The PostgreSQL login's TLS in words, with the Coreapp's libpq options (secrets masked) and libpq's refusal of
+    them when it refuses (FR09: the Coreapp then never connects; doctor logs in with the rest to test the DB)."""
+    if pg is None:
+        return "TLS if offered (sslmode=prefer)"
+    how = f"sslmode={pg.sslmode}" + (", TLS required" if tls and pg.tls_required else
+                                      ", over TLS all the same (doctor's second try)" if tls else "")
+    if pg.sslmode.startswith("verify"):
+        how += f", certificate not verified here (sslrootcert={pg.sslrootcert or '~/.postgresql/root.crt'} is a path " \
+               "in the containers)"
+    if pg.refusal:
+        how += f"; the Coreapp's options {pg.shown()} are refused by libpq before connecting ({pg.refusal})"
+    return how

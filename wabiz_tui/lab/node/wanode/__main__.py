@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import rules
+from . import qtpsql, rules
 from .log import Log
 from .store import DbError, Store, media_dir
 
@@ -87,11 +87,21 @@ def main() -> int:
         reason = crash.read_text(errors="replace").strip() or "crash marker present"
         log(f"Fatal: {reason} ({crash})", level="C", where="main.cpp:91")
         return 1
+    store: Store | None = None
     try:
-        store = Store.from_env(env)
+        store = Store.from_env(env, qt=kind != rules.WEBAPP)
+        if store.qt_options is not None:  # a Qt client on PostgreSQL says what it hands libpq (FR09's log)
+            log(f"Database engine is set to  {qtpsql.qstring(store.engine)}", where="dbsettings.cpp:79")
+            log(f'"create_configStore_{threading.get_native_id()}" connectOption: {qtpsql.qstring(store.qt_options)}',
+                where="datastore.cpp:779")
         server_version = store.connect()
     except DbError as exc:
-        log(f"Unable to connect to database: {exc}", level="E", where="db_conn.cpp:188")
+        if exc.raw and store is not None and store.qt_options is not None:
+            log(f'Failed to create database "configStore" {qtpsql.qsqlerror(exc.raw)}', level="E",
+                where="datastore.cpp:132")
+            log('Failed to create database "configStore"', level="E", where="datastore.cpp:168")
+        else:
+            log(f"Unable to connect to database: {exc}", level="E", where="db_conn.cpp:188")
         log("Exiting: database connection failed", level="E", where="main.cpp:97")
         return 1
     log(f"Connected to {store.engine} server {store.host}:{store.port} ({server_version})", where="db_conn.cpp:212")

@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from . import qtpsql
+
 CLUSTER_DB = "clusterStore"
 CONFIG_DB = "configStore"
 LAB_DB = "wabiz_lab"
@@ -47,7 +49,12 @@ _CONFIG_TABLES = (
 
 
 class DbError(Exception):
-    """The database refused or failed; the message is the server's or driver's own words (no password)."""
+    """The database refused or failed; the message is the server's or driver's own words (no password). ``raw``: the
+    driver's message untouched when the connection itself failed (libpq's, newlines kept), else ""."""
+
+    def __init__(self, message: str, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
 
 
 @dataclass(frozen=True)
@@ -102,11 +109,15 @@ class Store:
 
     ``env`` keys (``db.env``): ``WA_DB_ENGINE`` (``MYSQL`` or ``PGSQL``), ``WA_DB_HOSTNAME``,
     ``WA_DB_PORT``, ``WA_DB_USERNAME``, ``WA_DB_PASSWORD``, optional ``WA_DB_NAME_PREFIX``.
+    ``qt_options``: PostgreSQL only, the Qt connect options of a Coreapp/Master/dbupgrade (:mod:`.qtpsql`): the
+    connection string is then built as the Qt client builds it; None (the Webapp, a PHP client) leaves them out.
     Methods raise :class:`DbError` with the server's words.
     """
 
-    def __init__(self, engine: str, host: str, port: int, user: str, password: str, prefix: str = "") -> None:
+    def __init__(self, engine: str, host: str, port: int, user: str, password: str, prefix: str = "",
+                 qt_options: str | None = None) -> None:
         self.engine = engine
+        self.qt_options = qt_options
         self.host, self.port, self.username = host, port, user
         self._password = password
         self.prefix = prefix
@@ -114,8 +125,10 @@ class Store:
         self._lock = threading.RLock()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Store":
-        """Settings from the container environment; raises :class:`DbError` naming a missing/bad variable."""
+    def from_env(cls, env: Mapping[str, str], *, qt: bool = False) -> "Store":
+        """Settings from the container environment; ``qt``: the node is a Qt client (Coreapp, Master, dbupgrade),
+        whose PostgreSQL connection carries the connect options of :func:`.qtpsql.connect_options`. Raises
+        :class:`DbError` naming a missing/bad variable."""
         missing = [k for k in ("WA_DB_ENGINE", "WA_DB_HOSTNAME", "WA_DB_PORT", "WA_DB_USERNAME", "WA_DB_PASSWORD")
                    if not env.get(k)]
         if missing:
@@ -128,7 +141,7 @@ class Store:
         except ValueError:
             raise DbError(f"WA_DB_PORT={env['WA_DB_PORT']!r} is not a port number") from None
         return cls(engine, env["WA_DB_HOSTNAME"], port, env["WA_DB_USERNAME"], env["WA_DB_PASSWORD"],
-                   env.get("WA_DB_NAME_PREFIX", ""))
+                   env.get("WA_DB_NAME_PREFIX", ""), qtpsql.connect_options(env) if qt and engine == "PGSQL" else None)
 
     # ------------------------------------------------------------------ connections
     def _open(self, database: str | None) -> Any:
@@ -139,14 +152,20 @@ class Store:
                                        database=database, autocommit=True, connect_timeout=5, charset="utf8mb4",
                                        read_timeout=QUERY_TIMEOUT, write_timeout=QUERY_TIMEOUT)
             import psycopg2
-            conn = psycopg2.connect(host=self.host, port=self.port, user=self.username, password=self._password,
-                                    dbname=database or "postgres", connect_timeout=5,
-                                    options=f"-c statement_timeout={QUERY_TIMEOUT * 1000}", keepalives=1,
-                                    keepalives_idle=5, keepalives_interval=2, keepalives_count=2)
+            # the stand-in's own guards (a node must not hang on a silent DB); libpq parses the Qt string first
+            guards = dict(options=f"-c statement_timeout={QUERY_TIMEOUT * 1000}", keepalives=1, keepalives_idle=5,
+                          keepalives_interval=2, keepalives_count=2)
+            if self.qt_options is not None:
+                dsn = qtpsql.conninfo(self.host, self.port, self.username, self._password, database or "postgres",
+                                      self.qt_options)
+                conn = psycopg2.connect(dsn, **guards)
+            else:
+                conn = psycopg2.connect(host=self.host, port=self.port, user=self.username, password=self._password,
+                                        dbname=database or "postgres", connect_timeout=5, **guards)
             conn.autocommit = True
             return conn
         except Exception as exc:  # the driver's own error classes; their words are the point
-            raise DbError(_words(exc)) from None
+            raise DbError(_words(exc), qtpsql.libpq_words(str(exc)) if self.engine == "PGSQL" else "") from None
 
     def _db(self, name: str) -> str:
         return self.prefix + name

@@ -1,0 +1,136 @@
+"""``doctor`` on a lab cluster installed on PostgreSQL (issue 16): field report FR09 and field case R07 on real parts.
+
+The session's lab gets a PostgreSQL 15.18 beside its MariaDB on the DB's own address (``wabiz_tui/lab/pg_beside.py``),
+with ``ssl=on`` and a ``hostssl``-only ``pg_hba.conf``; the cluster is installed on it (``--skip-preflight``: 15 is
+outside the client's matrix, which is R07). The Coreapp stand-in hands libpq the connection string the real Qt client
+builds (``wanode/qtpsql.py``, from FR09's Coreapp log), so with ``WA_DB_SSL_CA`` in db.env libpq itself refuses
+``SSL_CA``; with libpq's own options in ``WA_DB_CONNECTION_OPTION`` the cluster comes up over verified TLS.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import yaml
+
+from tests.lab.conftest import cli
+from tests.lab.test_10_cluster import compose, profile_copy, verdict
+from tests.lab.test_40_doctor import doctor
+from wabiz_tui.lab import faults, field_faults, pg_beside, services
+
+SERVICE = {"webapp": "waweb", "master": "master", "coreapp": "wacore"}
+CA = pg_beside.CA_IN_CONTAINERS
+
+
+@pytest.fixture(scope="module")
+def pg_cluster(lab, tmp_path_factory):
+    """The lab's profile on PostgreSQL (TLS only), installed and healthy; uninstalled, its databases dropped and the
+    PostgreSQL stopped at the end."""
+    data = yaml.safe_load(lab.profile.read_text())
+    profile = profile_copy(lab, tmp_path_factory.mktemp("pg"), db={**data["db"], "engine": "PGSQL", "port": 5432})
+    cli("uninstall", str(lab.profile), "--yes", "--confirm-name", "lab")  # whatever an earlier module left
+    version = pg_beside.start(lab.paths, tls=True)
+    assert version.startswith("15."), version
+    try:
+        out = cli("install", str(profile), "--yes", "--code", lab.code, "--skip-preflight")
+        assert out.returncode == 0, out.stdout[-3000:]
+        yield profile
+    finally:
+        faults.clear(lab.paths)
+        cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
+        pg_beside.reset(lab.paths)
+        pg_beside.stop(lab.paths)
+
+
+def hosts(profile) -> list[tuple[str, str]]:
+    """(host, its compose service) of every host in the profile."""
+    data = yaml.safe_load(profile.read_text())
+    return [(h["external_hostname"], SERVICE[h["roles"][0]]) for h in data["hosts"]]
+
+
+def set_db_env(lab, profile, key: str, value: str) -> None:
+    """``KEY=VALUE`` in every host's db.env (a hand edit, backup kept), then each host's service started again (compose
+    recreates a container whose environment changed)."""
+    for host, service in hosts(profile):
+        field_faults.edit_file(lab.paths, host, "db.env", "set", key, value)
+    restart(lab, profile)
+
+
+def restart(lab, profile) -> None:
+    for host, service in hosts(profile):
+        up = lab.sh(host, compose(host, "2.41.2", f"up -d {service}"))
+        assert up.returncode == 0, up.stderr[-2000:]
+
+
+def cause(report: dict, key: str, host: str = "") -> dict:
+    mine = [c for c in report["causes"] if c["key"] == key and (not host or host in c["hosts"])]
+    assert mine, [(c["key"], c["title"], c["hosts"]) for c in report["causes"]]
+    c = mine[0]
+    print(f"\n[{key}] {c['confidence']}: {c['title']}\n  evidence: " + "\n  evidence: ".join(
+        f"{f['host'] or 'here'} | {f['command']} | {f['line']}" for f in c["evidence"]) + f"\n  next: {c['next_action']}")
+    return c
+
+
+def logins(report: dict) -> list[dict]:
+    return [f for f in report["facts"] if f["probe"] == "db.login" and f["state"] == "ok"]
+
+
+def test_r07_postgresql_15_is_outside_the_clients_matrix_on_real_parts(lab, pg_cluster):
+    """R07: the server version the client does not know (the fixture installed with --skip-preflight). doctor, logging
+    in over TLS with the hosts' db.env values, names PostgreSQL 15 against 2.41.2's matrix and nothing else."""
+    _, report = doctor(pg_cluster)
+    found = cause(report, "DB_SERVER_UNSUPPORTED")
+    assert "PostgreSQL 15." in found["title"] and "2.41.2" in found["title"]
+    assert [c["key"] for c in report["causes"]] == ["DB_SERVER_UNSUPPORTED"], report["causes"]
+    assert logins(report) and all(f["data"]["tls"] for f in logins(report) if f["host"])  # hostssl only: TLS it is
+    assert all("sslmode=prefer" in f["command"] for f in logins(report))
+    assert services.DB_PASSWORD not in json.dumps(report)
+
+
+def test_fr09_wa_db_ssl_ca_on_postgresql_is_named_before_start_and_at_run_time(lab, pg_cluster):
+    set_db_env(lab, pg_cluster, "WA_DB_SSL_CA", CA)
+    time.sleep(5)  # the Coreapps and Masters exit at once and restart: let a few attempts reach the log
+    _, report = doctor(pg_cluster)
+    found = cause(report, "ENV_VALUE", "wa-core-1")
+    assert "WA_DB_SSL_CA with PGSQL" in found["title"] and "WA_DB_CONNECTION_OPTION" in found["next_action"]
+    words = [f for f in found["evidence"] if f["probe"] == "logs"]  # the Coreapp's own line, folded in
+    assert words and 'QSqlError("", "QPSQL: Unable to connect", "invalid connection option \\"SSL_CA\\"\\n")' \
+        in words[0]["line"], found["evidence"]
+    assert words[0]["data"]["key"] == "DB_PG_OPTION_INVALID" and "WA_DB_CONNECTION_OPTION" in words[0]["data"]["next_action"]
+    # the DB itself is fine: doctor's login with the same values and the libpq options that remain
+    mine = [f for f in logins(report) if f["host"] == "wa-core-1"]
+    assert mine and 'refused by libpq before connecting (invalid connection option "SSL_CA")' in mine[0]["command"]
+    assert "DB_CREDENTIALS" not in [c["key"] for c in report["causes"]]
+    assert services.DB_PASSWORD not in json.dumps(report)
+
+
+def test_fr09_fixed_with_libpq_options_the_cluster_comes_up_over_verified_tls(lab, pg_cluster):
+    faults.clear(lab.paths)  # db.env back as installed
+    set_db_env(lab, pg_cluster, "WA_DB_CONNECTION_OPTION", f"sslmode=verify-full;sslrootcert={CA}")
+    deadline = time.monotonic() + 180
+    while (v := verdict(pg_cluster))["level"] != "ok":
+        assert time.monotonic() < deadline, v["headline"]
+        time.sleep(2)
+    ssl = pg_beside.sql(lab.paths, "SELECT DISTINCT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                                   f"WHERE a.usename = '{services.DB_USER}'").split()
+    assert ssl == ["t"]  # every session of the cluster over TLS
+    _, report = doctor(pg_cluster)
+    assert [c["key"] for c in report["causes"]] == ["DB_SERVER_UNSUPPORTED"], report["causes"]  # R07 stays, FR09 gone
+    assert all("sslmode=verify-full, TLS required" in f["command"] for f in logins(report))
+
+
+def test_sslmode_disable_on_a_tls_only_server_is_named_with_libpq_options(lab, pg_cluster):
+    field_faults.edit_file(lab.paths, "wa-core-2", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=disable")
+    up = lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
+    assert up.returncode == 0, up.stderr
+    try:
+        time.sleep(5)
+        _, report = doctor(pg_cluster)
+        found = cause(report, "DB_TLS_REQUIRED", "wa-core-2")
+        assert "TLS logins only" in found["title"] and "sslmode=verify-full" in found["next_action"]
+        assert any("no encryption" in f["line"] for f in found["evidence"])
+    finally:
+        faults.clear(lab.paths)
+        lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))

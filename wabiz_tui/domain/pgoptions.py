@@ -1,0 +1,93 @@
+"""What libpq makes of the PostgreSQL settings in ``db.env``, for ``doctor``'s login "with the exact db.env values" and
+for db.env findings before anything starts (field report FR09, field case R07).
+
+The Coreapp (Qt, QPSQL driver) passes ``WA_DB_SSL_CA`` on as the connect option ``SSL_CA=<path>`` followed by
+``connect_timeout=15`` (FR09's Coreapp log, Setup-Scripts issue 81); PostgreSQL users give libpq options in
+``WA_DB_CONNECTION_OPTION``, ``;``-separated (R07, Setup-Scripts issue 30: ``sslrootcert=<path>;dbname=db;
+sslmode=verify-full``). QPSQL turns the ``;`` into spaces and appends the options to its connection string for
+``PQconnectdb`` (Qt 5 ``qsql_psql.cpp``). Where the Coreapp puts ``WA_DB_CONNECTION_OPTION`` among the SSL options is
+not shown by any log: here after them (a judgement); the refusal is the same either way.
+
+libpq facts, observed here on libpq 15.18 (``PQlibVersion() == 150018``; ``psql`` 15.18):
+
+- the keywords are those of ``PQconndefaults()`` (:data:`LIBPQ_KEYWORDS`), matched case-sensitively; any other is
+  refused before connecting: ``psql: error: invalid connection option "SSL_CA"``;
+- ``sslmode=verify`` → ``psql: error: invalid sslmode value: "verify"``;
+- ``sslmode`` defaults to ``prefer`` (TLS when the server offers it); a ``hostssl``-only server refuses
+  ``sslmode=disable`` with ``FATAL:  no pg_hba.conf entry for host "127.0.0.1", user "u", database "postgres",
+  no encryption``;
+- ``verify-ca``/``verify-full`` read ``sslrootcert`` on the client: ``root certificate file "/nonexistent/ca.pem"
+  does not exist``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+#: ``PQconndefaults()`` keywords of libpq 15.18 (observed here).
+LIBPQ_KEYWORDS = frozenset((
+    "service", "user", "password", "passfile", "channel_binding", "connect_timeout", "dbname", "host", "hostaddr",
+    "port", "client_encoding", "options", "application_name", "fallback_application_name", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "sslmode", "sslcompression",
+    "sslcert", "sslkey", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer",
+    "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode", "krbsrvname", "gsslib", "replication",
+    "target_session_attrs"))
+#: libpq's sslmode values, weakest first (libpq-connect docs; ``prefer`` is the default).
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+#: db.env SSL variables and the Qt connect option the Coreapp makes of each (FR09 for SSL_CA).
+QT_SSL_OPTIONS = (("WA_DB_SSL_CA", "SSL_CA"), ("WA_DB_SSL_CERT", "SSL_CERT"), ("WA_DB_SSL_KEY", "SSL_KEY"))
+#: Keys whose values are never shown.
+SECRET_KEYS = frozenset({"password", "sslpassword"})
+
+
+@dataclass(frozen=True)
+class PgOptions:
+    """The options the Coreapp hands libpq: ``pairs`` (key, value) in order; ``refusal`` libpq's words when it refuses
+    them before connecting ("" when it accepts them); ``sslmode`` the effective mode; ``sslrootcert`` its path."""
+
+    pairs: tuple[tuple[str, str], ...]
+    refusal: str
+    sslmode: str
+    sslrootcert: str
+
+    def shown(self) -> str:
+        """The options as the Coreapp logs them (``;``-joined), secret values masked."""
+        return ";".join(f"{k}={'********' if k in SECRET_KEYS else v}" for k, v in self.pairs)
+
+    @property
+    def tls_required(self) -> bool:
+        """The login must be over TLS (``require`` and stronger)."""
+        return SSLMODES.index(self.sslmode) >= SSLMODES.index("require")
+
+
+def coreapp_options(values: Mapping[str, str]) -> PgOptions:
+    """The Coreapp's libpq options from db.env ``values`` (``{name: value}``): ``SSL_CA=`` & co. for the WA_DB_SSL_*
+    set, the parts of ``WA_DB_CONNECTION_OPTION``, ``connect_timeout=15``; judged as libpq 15 judges them."""
+    pairs = [(qt, values[var]) for var, qt in QT_SSL_OPTIONS if values.get(var)]
+    for part in values.get("WA_DB_CONNECTION_OPTION", "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.strip():
+            pairs.append((key.strip(), value.strip()))
+    pairs.append(("connect_timeout", "15"))
+    settings = dict(pairs)  # the last of a key wins, as in a libpq connection string
+    refusal = next((f'invalid connection option "{k}"' for k, _ in pairs if k not in LIBPQ_KEYWORDS), "")
+    mode = settings.get("sslmode", "prefer")
+    if not refusal and mode not in SSLMODES:
+        refusal = f'invalid sslmode value: "{mode}"'
+    return PgOptions(tuple(pairs), refusal, mode if mode in SSLMODES else "prefer", settings.get("sslrootcert", ""))
+
+
+def connection_option_findings(values: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """``(message, fix, source)`` for each thing in ``WA_DB_CONNECTION_OPTION`` libpq will refuse (PGSQL only; the
+    WA_DB_SSL_* variables are envrules' ``DB_SSL_PGSQL``)."""
+    if values.get("WA_DB_ENGINE", "").upper() != "PGSQL" or not values.get("WA_DB_CONNECTION_OPTION"):
+        return []
+    own = coreapp_options({"WA_DB_CONNECTION_OPTION": values["WA_DB_CONNECTION_OPTION"]})
+    if not own.refusal:
+        return []
+    return [(f"WA_DB_CONNECTION_OPTION with PGSQL: libpq refuses it before connecting ({own.refusal})",
+             "write libpq's own option names in lower case, ';'-separated (sslmode=verify-full;sslrootcert=<path>); "
+             f"sslmode is one of {', '.join(SSLMODES)}",
+             "libpq 15.18 PQconndefaults() and psql 15.18 here; Setup-Scripts issues 30 and 81 (field case R07, "
+             "field report FR09)")]
