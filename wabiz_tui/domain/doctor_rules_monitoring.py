@@ -26,11 +26,11 @@ Outcome = Iterator[Found | Clear]
 
 #: reading the monitoring ``.env`` on ``monitoring.from_host``. data: {"path", "missing": [keys], "endpoint",
 #: "username"}; ok False when a key is missing or empty, None when the file could not be read ("why")
-P_MON_ENV = "monitoring-env"
+P_MON_ENV = "monitoring.env"
 #: ``POST https://WA_WEB_ENDPOINT/v1/users/login`` from ``monitoring.from_host`` with the file's credentials.
 #: data: {"path", "endpoint", "username", "status": HTTP code or 0, "curl_exit", "kind": "answer"|"unreachable"|
 #: "scheme"}
-P_MON_LOGIN = "monitoring-login"
+P_MON_LOGIN = "monitoring.login"
 #: The keys Meta's monitoring stack reads for the Webapp (see the module docstring).
 KEYS = ("WA_WEB_ENDPOINT", "WA_WEB_USERNAME", "WA_WEB_PASSWORD")
 SOURCE = ("FR45: https://developers.facebook.com/docs/whatsapp/monitoring/alerting (No Stats Alert); "
