@@ -52,14 +52,14 @@ class MonitoringProbes(DoctorProbes):
         name = host.external_hostname
         command = f"cat -- {shlex.quote(path)}"
         status, lines = await self._sh(host, command)
-        if status != 0:
-            text = next((l.strip() for l in reversed(lines) if l.strip()), f"exit status {status}")
-            self._fact(P_MON_ENV, name, command, text, None, path=path, why="the monitoring .env could not be read")
-            return
         values = read_env_values("\n".join(lines))
         password = values.get("WA_WEB_PASSWORD", "")
-        if password:  # masked from here on, in every fact and in the run's log
+        if password:  # masked from here on, in every fact and in the run's log, before any fact is made
             self.extra_secrets.append(password)
+        if status != 0:  # only cat's own words: a line of the file could hold a secret under another name
+            text = next((l.strip() for l in lines if l.startswith("cat:")), f"cat exited with status {status}")
+            self._fact(P_MON_ENV, name, command, text, None, path=path, why="the monitoring .env could not be read")
+            return
         endpoint, username = values.get("WA_WEB_ENDPOINT", ""), values.get("WA_WEB_USERNAME", "")
         missing = [k for k in KEYS if not values.get(k)]
         self._fact(P_MON_ENV, name, command,
