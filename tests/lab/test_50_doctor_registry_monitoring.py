@@ -103,6 +103,58 @@ def test_fr02_a_pull_under_the_front_on_dockerd_20_10(lab, broken):
     assert any(t.returncode != 0 and "error parsing HTTP 403 response body" in t.stdout + t.stderr for t in tries)
 
 
+def _start_coreapp(profile_path, host: str) -> tuple[list[str], str]:
+    """The install's start action (``HostSession.up``, step 5) for the Coreapp of ``host``: the host's output lines
+    and the error it raised ("" when it started)."""
+    import asyncio
+
+    from wabiz_tui.config.profile import load_profile
+    from wabiz_tui.domain.model import Role
+    from wabiz_tui.remote.errors import RemoteError
+    from wabiz_tui.workflows.events import HostOutput
+    from wabiz_tui.workflows.session import HostSession
+    from wabiz_tui.workflows.settings import default_settings
+
+    profile = load_profile(profile_path)
+    events: list = []
+
+    async def go() -> str:
+        session = HostSession(lambda: profile, default_settings(profile, read_user_config=False), events.append)
+        try:
+            await session.up(profile.host(host), (Role.COREAPP,))
+            return ""
+        except RemoteError as exc:
+            return str(exc)
+        finally:
+            await session.close()
+
+    error = asyncio.run(go())
+    return [e.line for e in events if isinstance(e, HostOutput)], error
+
+
+def test_fr02_the_start_step_pulls_again_when_the_registry_refused_it(lab, broken):
+    """Step 5 under the front: the Coreapp's container and image removed from wa-core-2, ``up -d`` pulls; a refused
+    pull is tried again after a pause and the step says how many attempts were refused (docker-compose 1.29.2 itself
+    does not retry)."""
+    lab.sh("wa-core-2", f"docker rm -f $(docker ps -aq --filter label=com.docker.compose.service=wacore); "
+                        f"docker rmi -f {IMAGE}")
+    assert cli("lab", "fault", "registry-intermittent", "2").returncode == 0
+    lines, error = _start_coreapp(broken, "wa-core-2")
+    print("\n".join(lines[-30:]), "\nerror:", error)
+    front = registry_faults.answers(lab.paths, lab.host("wa-core-2")["ip"])
+    print("front:", [(a.method, a.path.rsplit("/", 1)[-1][:19], a.status, a.n) for a in front])
+    refused = [l for l in lines if l.startswith("the registry refused the image pull (attempt ")]
+    assert refused and refused[0].startswith("the registry refused the image pull (attempt 1 of 3, HTTP 403); trying again")
+    if error:
+        assert "the registry refused the image pull on each of 3 attempts" in error and "docker load" in error
+    else:
+        assert any(l.startswith(f"wacore: pulled on attempt {len(refused) + 1} of 3, after {len(refused)} refused")
+                   for l in lines), lines
+    faults.clear(lab.paths)
+    lines, error = _start_coreapp(broken, "wa-core-2")  # the registry whole again: the Coreapp comes back
+    assert not error, error
+
+
 # --- FR45 ----------------------------------------------------------------------------------------------------------
 MON_HOST, ENV_FILE = "wa-master-1", "/home/wa/monitoring/.env"
 
