@@ -22,8 +22,8 @@ FAULTS = {
     "cut": "A B — drop all traffic between hosts A and B (B may be db)",
     "dns-remove": "NAME — remove a name from the lab DNS",
     "registry": "down|deny|forbid — stop the registry, make it demand a login (HTTP 401), or answer HTTP 403 in its place",
-    "registry-intermittent": "2|3|off — a front passes requests on to the registry and refuses (HTTP 403 "
-                             "\"Forbidden!\") every 2nd or 3rd manifest/blob request of each host; off removes it",
+    "registry-intermittent": "N|off — a front passes requests on to the registry and refuses (HTTP 403 "
+                             "\"Forbidden!\") every N-th (2-10) manifest/blob request of each host; off removes it",
     "db": "down|password|max-connections|host-restrict|idle-timeout|read-only|no-create|tls-only|auth-plugin — stop "
           "the DB, change the user's password, let no new connection in, allow the user from the admin address only, "
           "close idle sessions after 2 s, refuse writes, take CREATE from the user, require TLS, move the user to the "
@@ -234,7 +234,7 @@ def _fault(args: argparse.Namespace) -> int:
 def _intermittent(paths, every: str) -> None:
     from ..lab import registry_faults
     if not every.isdigit():
-        raise ValueError(f"fault registry-intermittent: give 2, 3 or off, not {every!r}")
+        raise ValueError(f"fault registry-intermittent: give N (2 to 10) or off, not {every!r}")
     registry_faults.intermittent(paths, int(every))
 
 

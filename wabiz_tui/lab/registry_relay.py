@@ -4,7 +4,7 @@ during scripted provisioning, WhatsApp-Business-API-Setup-Scripts#11).
 
 Which requests are refused comes only from the front's own counters: per source address, the GET and HEAD requests
 of manifests and blobs (what a pull asks; ``/v2/`` and uploads are not counted) are numbered 1, 2, 3…, and number
-``n`` is refused when ``n % EVERY == 0``. With EVERY 2 or 3, any three requests in a row from one host hold a refusal
+``n`` is refused when ``n % EVERY == 0`` (EVERY 2 to 10). With EVERY 2 or 3, any three requests in a row from one host hold a refusal
 and an answer. The refusal carries the body the reporters' dockerd quoted (``invalid character 'F' looking for
 beginning of value: "Forbidden!"``). Every request is logged as ``SOURCE METHOD PATH STATUS n=N`` (``n=0``: not
 counted), so a test reads what each host was really answered.
@@ -85,10 +85,15 @@ class Relay(http.server.BaseHTTPRequestHandler):
     def _pass_on(self) -> int:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         up = http.client.HTTPConnection(*self.server.upstream, timeout=120)
         try:
-            up.request(self.command, self.path, body=body, headers=headers)
+            # header by header: dockerd sends several Accept lines, and the registry answers a HEAD with the digest
+            # of the manifest type they allow (one Accept kept made it name a digest a GET then did not find)
+            up.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in self.headers.items():
+                if k.lower() not in HOP:
+                    up.putheader(k, v)
+            up.endheaders(body)
             resp = up.getresponse()
             self.send_response(resp.status, resp.reason)
             for k, v in resp.getheaders():
@@ -97,8 +102,11 @@ class Relay(http.server.BaseHTTPRequestHandler):
             self.send_header("Connection", "close")  # without a Content-Length the body ends when the connection does
             self.end_headers()
             if self.command != "HEAD":
-                while chunk := resp.read(CHUNK):
-                    self.wfile.write(chunk)
+                try:
+                    while chunk := resp.read(CHUNK):
+                        self.wfile.write(chunk)
+                except OSError:  # the client hung up (dockerd cancels the other downloads after a refusal)
+                    pass
             return resp.status
         finally:
             up.close()
