@@ -24,7 +24,7 @@ KIND = "registry-intermittent"
 #: (doctor's three tries always see both). Observed on the lab (dockerd 20.10): a pull asks HEAD manifest by tag, GET
 #: manifest by digest, the configuration blob, then the layers, and stops at the first refusal; an attempt that fails
 #: thus ends on a refused number, the next one starts the same requests at the same phase, and every attempt fails at
-#: the same request. A period longer than a whole pull (e.g. 6 for the stand-in Coreapp's 5 requests) lets the next
+#: the same request. A period longer than a whole pull (the stand-in Coreapp asks 5) lets the next
 #: attempt through.
 EVERY = tuple(range(2, 11))
 BACKEND = "registry-backend"
