@@ -49,3 +49,23 @@ def test_yaml_round_trip(tmp_path):
     with pytest.raises(ProfileError, match="monitoring: unknown field"):
         profile_from_dict(data)
     assert "monitoring" in profile_to_dict(good_profile())
+
+
+def test_env_file_is_optional_absolute_and_named_when_bad(tmp_path):
+    """FR45: ``monitoring.env_file`` (where Meta's monitoring .env is, on from_host) round-trips, is left out of a saved
+    file when unset, and a bad one is refused naming the field."""
+    p = good_profile()
+    first = p.hosts[0].external_hostname
+    good = p.with_changes(monitoring=Monitoring(from_host=first, env_file="/opt/whatsapp-monitoring/.env"))
+    assert validate_profile(good) == []
+    assert load_profile(save_profile(good, tmp_path / "p.yaml")).monitoring.env_file == "/opt/whatsapp-monitoring/.env"
+    assert "env_file" not in profile_to_dict(p)["monitoring"]
+    errors = validate_profile(p.with_changes(monitoring=Monitoring(from_host=first, env_file="monitoring/.env")))
+    assert [(e.field, e.message) for e in errors] == [
+        ("monitoring.env_file", "'monitoring/.env' is not absolute: give the full monitoring .env path, e.g. "
+                                "/opt/whatsapp-monitoring/.env")]
+    errors = validate_profile(p.with_changes(monitoring=Monitoring(from_host=first, env_file="/opt/m/.env;rm -rf /")))
+    assert [e.field for e in errors] == ["monitoring.env_file"]
+    # a file needs the host it lives on
+    errors = validate_profile(p.with_changes(monitoring=Monitoring(env_file="/opt/m/.env")))
+    assert [e.field for e in errors] == ["monitoring.from_host"]

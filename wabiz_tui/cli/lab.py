@@ -22,6 +22,8 @@ FAULTS = {
     "cut": "A B — drop all traffic between hosts A and B (B may be db)",
     "dns-remove": "NAME — remove a name from the lab DNS",
     "registry": "down|deny|forbid — stop the registry, make it demand a login (HTTP 401), or answer HTTP 403 in its place",
+    "registry-intermittent": "N|off — a front passes requests on to the registry and refuses (HTTP 403 "
+                             "\"Forbidden!\") every N-th (2-10) manifest/blob request of each host; off removes it",
     "db": "down|password|max-connections|host-restrict|idle-timeout|read-only|no-create|tls-only|auth-plugin — stop "
           "the DB, change the user's password, let no new connection in, allow the user from the admin address only, "
           "close idle sessions after 2 s, refuse writes, take CREATE from the user, require TLS, move the user to the "
@@ -197,7 +199,8 @@ def _fault(args: argparse.Namespace) -> int:
         raise ValueError(f"fault: name the fault, one of {', '.join(FAULTS)} (`wabiz-tui lab fault -h` says what each takes)")
     need = {"kill": 2, "stop": 2, "dockerd-stop": 1, "freeze": 1, "cut": 2, "dns-remove": 1, "registry": 1, "db": 1,
             "media": 1, "dbupgrade": 1, "clock-skew": 0, "clear": 0, "media-private": 1, "registry-ca": 1,
-            "port": 2, "port-block": 4, "resolver-loopback": 1, "dbenv": 3, "compose-tab": 1}[kind]
+            "port": 2, "port-block": 4, "resolver-loopback": 1, "dbenv": 3, "compose-tab": 1,
+            "registry-intermittent": 1}[kind]
     if len(t) != need:
         raise ValueError(f"fault {kind} takes {need} argument(s): {FAULTS[kind]}")
     if kind == "clock-skew":
@@ -205,6 +208,10 @@ def _fault(args: argparse.Namespace) -> int:
     if kind == "clear":
         done = faults.clear(paths)
         print("cleared: " + (", ".join(done) or "nothing was in force"))
+        return 0
+    if kind == "registry-intermittent" and t[0] == "off":
+        from ..lab import registry_faults
+        print("registry-intermittent: " + ("off" if registry_faults.off(paths) else "was not in force"))
         return 0
     actions = {"kill": lambda: faults.container(paths, t[0], t[1], "kill"),
                "stop": lambda: faults.container(paths, t[0], t[1], "stop"),
@@ -217,10 +224,18 @@ def _fault(args: argparse.Namespace) -> int:
                "port-block": lambda: field_net.block_port(paths, t[0], t[1], _port(t[2]), t[3]),
                "resolver-loopback": lambda: field_net.resolver_loopback(paths, t[0]),
                "dbenv": lambda: field.edit_file(paths, t[0], DB_ENV_FILE, "set", t[1], t[2]),
-               "compose-tab": lambda: field.edit_file(paths, t[0], COMPOSE_FILE, "tab")}
+               "compose-tab": lambda: field.edit_file(paths, t[0], COMPOSE_FILE, "tab"),
+               "registry-intermittent": lambda: _intermittent(paths, t[0])}
     actions[kind]()
     print(f"fault {kind} {' '.join(t)}: in force")
     return 0
+
+
+def _intermittent(paths, every: str) -> None:
+    from ..lab import registry_faults
+    if not every.isdigit():
+        raise ValueError(f"fault registry-intermittent: give N (2 to 10) or off, not {every!r}")
+    registry_faults.intermittent(paths, int(every))
 
 
 _COMMANDS = {"up": _up, "status": _status, "down": _down, "code": _code, "fault": _fault}

@@ -15,7 +15,8 @@ A profile file looks like::
     webapp: {url: "https://wa-web-1:9090", ca_file: "", self_signed_ok: true, admin_password: "…"}
     registration: {cc: "1", phone_number: "6315550000", method: sms, cert: "…", pin: ""}
     monitoring: {from_host: wa-mon-1, host_exporters: true, mysqld_exporter: wa-mon-1:9104,   # optional
-                 grace: 30, poll_floor: 2}                                                 # seconds, optional
+                 grace: 30, poll_floor: 2,                                                 # seconds, optional
+                 env_file: /opt/whatsapp-monitoring/.env}           # on from_host, optional (doctor reads it)
 
 Errors are :class:`ProfileError` with a message naming the file and the field; nothing is written
 unless the whole file is written (temp file + ``os.replace``).
@@ -236,8 +237,8 @@ def profile_to_dict(profile: ClusterProfile) -> dict[str, Any]:
     (``installed``) is not part of it."""
     data: dict[str, Any] = _plain(asdict(profile))
     data.pop("installed", None)  # run state: it lives in the state directory (config/runstate.py)
-    for key in ("grace", "poll_floor"):  # optional settings: written only when set, so older files stay as they were
-        if data["monitoring"].get(key) is None:
+    for key in ("grace", "poll_floor", "env_file"):  # optional settings: written only when set, so older files stay
+        if data["monitoring"].get(key) in (None, ""):  # as they were
             data["monitoring"].pop(key, None)
     for path, ref in data.pop("secret_refs", []):
         section, key = path.split(".")

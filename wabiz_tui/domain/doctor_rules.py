@@ -460,9 +460,10 @@ from .doctor_rules_ssh import SSH_RULES  # noqa: E402 - SSH connections lost mid
 from .doctor_rules_db import DB_RULES  # noqa: E402 - the DB layer's rows (R06, R10, FR07, FR31, FR35, FR36)
 from .doctor_rules_egress import EGRESS_RULES  # noqa: E402 - egress, webhook, media links, resources (FR11-13/18/26/28)
 from .doctor_rules_path import PATH_RULES  # noqa: E402 - the containers' own path, one name two addresses, the DB name
+from .doctor_rules_monitoring import MONITORING_RULES  # noqa: E402 - the monitoring .env's login (FR45)
 
 #: a refused registration first among causes of equal confidence: it is settled with Meta, nothing on the hosts
 #: explains it (FR23's sunset answer must not rank below an infrastructure finding)
 _REGISTRATION = tuple(r for r in API_RULES if r.key == "REGISTRATION")
 RULES = (_REGISTRATION + RULES + PATH_RULES + FIELD_RULES + NET_RULES + tuple(r for r in API_RULES if r not in _REGISTRATION)
-         + SSH_RULES + DB_RULES + EGRESS_RULES)
+         + SSH_RULES + DB_RULES + EGRESS_RULES + MONITORING_RULES)

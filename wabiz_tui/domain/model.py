@@ -180,6 +180,8 @@ class Monitoring:
     ``grace``: seconds a start or a failover may leave nodes transitional or a shard unserved before the
     health monitor (TUI, ``health``, ``exporter``) calls it failing; ``poll_floor``: the fewest seconds between
     two health polls of this cluster. None: the tool's default (``workflows.settings.monitor_settings``).
+    ``env_file``: the absolute path, on ``from_host``, of the ``.env`` Meta's monitoring stack reads
+    (``WA_WEB_ENDPOINT``, ``WA_WEB_USERNAME``, ``WA_WEB_PASSWORD``); "" means doctor does not check it (FR45).
     """
 
     from_host: str = ""
@@ -188,6 +190,7 @@ class Monitoring:
     targets: tuple[str, ...] = ()
     grace: float | None = None
     poll_floor: float | None = None
+    env_file: str = ""
 
     def scrape_targets(self, hosts: tuple["HostSpec", ...]) -> list[tuple[str, int, str]]:
         """``(host, port, what)`` for every target to probe, in a stable order without repeats."""

@@ -112,7 +112,7 @@ def check_port(value: int, field: str) -> list[FieldError]:
     return []
 
 
-_PATH_EXAMPLES = {"media path": "/mnt/wamedia"}
+_PATH_EXAMPLES = {"media path": "/mnt/wamedia", "monitoring .env path": "/opt/whatsapp-monitoring/.env"}
 
 
 def check_abs_path(value: str, field: str, what: str = "path") -> list[FieldError]:
@@ -361,10 +361,11 @@ def check_monitor_timing(grace: float | None, poll_floor: float | None,
 
 def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
     """The optional ``monitoring`` section: ``from_host`` is one of the profile's hosts; targets are ``host:port``;
-    ``grace`` and ``poll_floor`` are in range (:func:`check_monitor_timing`)."""
+    ``env_file`` an absolute path (on ``from_host``); ``grace`` and ``poll_floor`` are in range
+    (:func:`check_monitor_timing`)."""
     m = profile.monitoring
     timing = check_monitor_timing(m.grace, m.poll_floor)
-    if not (m.from_host or m.host_exporters or m.mysqld_exporter or m.targets):
+    if not (m.from_host or m.host_exporters or m.mysqld_exporter or m.targets or m.env_file):
         return timing
     names = [h.external_hostname for h in profile.hosts]
     errors: list[FieldError] = []
@@ -377,6 +378,8 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
             FieldError(f"monitoring.targets[{i}]", f"{show(t)} is not host:port, e.g. wa-core-1:9100")]
         if _PORT_TEXT_RE.match(port):
             errors += check_port(int(port), f"monitoring.targets[{i}]")
+    if m.env_file:
+        errors += check_abs_path(m.env_file, "monitoring.env_file", "monitoring .env path")
     if m.mysqld_exporter:
         host, port = split_host_port(m.mysqld_exporter)
         errors += check_hostname(host, "monitoring.mysqld_exporter")

@@ -19,6 +19,7 @@ from . import egress
 from . import field_faults as field
 from . import field_faults_net as field_net
 from . import field_faults_db as field_db
+from . import registry_faults
 from .errors import LabBadArgument, LabError
 from .netns import nsexec
 from .proc import Proc, pids_in_mnt_ns, run
@@ -249,6 +250,8 @@ def clear(paths: Paths) -> list[str]:
             field_db.undo(paths, ledger, f)
         elif egress.owns(kind):
             egress.undo(paths, ledger, f)
+        elif registry_faults.owns(kind):
+            registry_faults.undo(paths, ledger, f)
         elif kind == "dockerd-stopped":
             h = _host(ledger, f["host"])
             Proc.from_json(h["anchor"]).signal(signal.SIGUSR1)

@@ -72,15 +72,22 @@ def ensure_ca(paths: Paths) -> tuple[Path, Path, Path]:
     return ca, crt, key
 
 
-def registry_config(paths: Paths, crt: Path, key: Path, *, deny: bool = False) -> Path:
+#: Where the registry listens behind a front (plain HTTP, the registry namespace's loopback).
+BEHIND_ADDR = ("127.0.0.1", 5000)
+
+
+def registry_config(paths: Paths, crt: Path, key: Path, *, deny: bool = False, behind: bool = False) -> Path:
     """Write the registry's config. ``deny``: every request needs a login no one has (pulls get 401/403-like
-    ``unauthorized``), for the "registry 403" fault."""
+    ``unauthorized``), for the "registry 403" fault. ``behind``: plain HTTP on :data:`BEHIND_ADDR` inside the
+    registry's namespace, for a front on its address (:mod:`.registry_relay`)."""
     paths.registry_data.mkdir(parents=True, exist_ok=True)
     auth = ""
     if deny:
         htp = paths.run / "registry.htpasswd"
         htp.write_text("nobody:$2y$05$invalidinvalidinvalidinvalidinvalidinvalidinvalidinva\n")
         auth = f"auth:\n  htpasswd:\n    realm: wabiz-lab\n    path: {htp}\n"
+    tls = (f"  addr: {BEHIND_ADDR[0]}:{BEHIND_ADDR[1]}\n" if behind else
+           f"  addr: {REGISTRY_IP}:443\n  tls:\n    certificate: {crt}\n    key: {key}\n")
     cfg = paths.run / "registry.yml"
     cfg.write_text(f"""version: 0.1
 log:
@@ -91,20 +98,19 @@ storage:
   delete:
     enabled: true
 http:
-  addr: {REGISTRY_IP}:443
-  tls:
-    certificate: {crt}
-    key: {key}
-{auth}""")
+{tls}{auth}""")
     return cfg
 
 
-def start_registry(paths: Paths, *, deny: bool = False) -> Proc:
-    """Start ``docker-registry serve`` on 10.213.0.5:443 and wait for it."""
+def start_registry(paths: Paths, *, deny: bool = False, behind: bool = False) -> Proc:
+    """Start ``docker-registry serve`` on 10.213.0.5:443 and wait for it; ``behind``: on :data:`BEHIND_ADDR`, plain
+    HTTP, for a front to wait for (this machine cannot reach the namespace's loopback)."""
     _ca, crt, key = ensure_ca(paths)
     log = paths.run / "registry.log"
-    proc = spawn(REGISTRY_NS, ["docker-registry", "serve", str(registry_config(paths, crt, key, deny=deny))], log)
-    wait_port(proc, REGISTRY_IP, 443, "the registry", log)
+    proc = spawn(REGISTRY_NS, ["docker-registry", "serve", str(registry_config(paths, crt, key, deny=deny,
+                                                                                behind=behind))], log)
+    if not behind:
+        wait_port(proc, REGISTRY_IP, 443, "the registry", log)
     return proc
 
 

@@ -186,7 +186,11 @@ async def _mysql_greeting(address: str, port: int) -> str:
 async def _curl(p: Proc) -> int:
     """``curl -sSI [-H H] [--max-time N] [--cacert F] https://docker.whatsapp.biz/v2/REPO/manifests/TAG``: the
     registry's answer to a manifest HEAD, from its state (unreachable: curl's exit 6; denied: docker-registry's 401
-    with a Basic challenge, as the lab's ``registry deny`` answers; else 200). Other URLs: could not resolve."""
+    with a Basic challenge, as the lab's ``registry deny`` answers; else 200). Other URLs: could not resolve.
+    ``curl -K -``: the configuration from stdin, the request made for real (:mod:`.curl_config`)."""
+    if p.argv[1:] and p.argv[-2:] == ["-K", "-"]:
+        from .curl_config import curl_with_config
+        return await curl_with_config(p)
     url = next((a for a in p.argv[1:] if a.startswith(("http://", "https://"))), "")
     brain = p.shell.host.brain
     hostname = url.split("://", 1)[-1].split("/", 1)[0]

@@ -204,7 +204,10 @@ class SshHost:
 
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        shell = Shell(self.host, out, err, tty=tty)
+        async def channel_input() -> str:
+            return str(await process.stdin.read())
+
+        shell = Shell(self.host, out, err, tty=tty, channel_input=channel_input if process.command is not None else None)
         command = process.command
         if command is not None:
             try:

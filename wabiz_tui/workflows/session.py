@@ -18,6 +18,7 @@ from ..domain.crashloop import StateSample, parse_sample
 from ..domain.docker_access import SUDO_ALWAYS, DockerAccess, socket_denied, sudo_outcome
 from ..domain.host_probe import ProbeIncomplete, parse_probe, probe_command
 from ..domain.model import ROLE_ORDER, ClusterProfile, HostSpec, Role
+from ..domain.pull_retry import PAUSES, PULL_ATTEMPTS, pull_refusal, refused_code
 from ..domain.render import COMPOSE_FILE
 from ..domain.text import PullProgress
 from ..remote.errors import HostUnreachable, RemoteError
@@ -181,10 +182,7 @@ class HostSession:
         inv = self.invocation(host)
         for role in ROLE_ORDER:
             if host.has(role) and (roles is None or role in roles):
-                lines: list[str] = []
-                await self.checked(host, inv.up(role), f"up -d {role.service}",
-                                   f"read the output above; check docker and {COMPOSE_FILE} on {host.external_hostname}",
-                                   lines.append)
+                lines = await self._up_pulling(host, inv, role)
                 # compose leaves a container in restart back-off as it is ("is up-to-date", v2 "Running"): once its
                 # cause is fixed only a restart starts it now (domain.crashloop). Restarted by Docker before (a count
                 # above 0) counts too: between two crashes a looping container reads "running" for a moment
@@ -195,6 +193,38 @@ class HostSession:
                                                                   f"leaves as it is: restarting it"))
                     await self.checked(host, inv.command("restart", role.service), f"restart {role.service}",
                                        f"read {role.service}'s logs (docker-compose logs --tail 50 {role.service})")
+
+    async def _up_pulling(self, host: HostSpec, inv: ComposeInvocation, role: Role) -> list[str]:
+        """``up -d`` one service, again after a pause when its image pull was refused in a way another attempt may
+        pass (``domain.pull_retry``, FR02), at most ``PULL_ATTEMPTS`` times; says how many attempts were refused.
+        Returns the output lines of the attempt that worked. Raises :class:`RemoteError`."""
+        name, refusals = host.external_hostname, []
+        for attempt in range(1, PULL_ATTEMPTS + 1):
+            lines: list[str] = []
+            try:
+                await self.checked(host, inv.up(role), f"up -d {role.service}",
+                                   f"read the output above; check docker and {COMPOSE_FILE} on {name}", lines.append)
+            except RemoteError as exc:
+                refusal = pull_refusal(lines)
+                if refusal is None:
+                    raise
+                refusals.append(refusal)
+                if attempt == PULL_ATTEMPTS:
+                    raise RemoteError(name, f"up -d {role.service}: the registry refused the image pull on each of "
+                                            f"{PULL_ATTEMPTS} attempts: {refusal}",
+                                      "run doctor (it asks the registry again from every host); if the refusal stays, "
+                                      f"pull on a host that gets through and docker save | ssh {name} docker load") from exc
+                pause = PAUSES[min(attempt, len(PAUSES)) - 1]
+                self._emit(HostOutput(name, f"the registry refused the image pull (attempt {attempt} of {PULL_ATTEMPTS}"
+                                            f"{', ' + refused_code(refusal) if refused_code(refusal) else ''}); trying "
+                                            f"again in {pause:g} s"))
+                await asyncio.sleep(pause)
+                continue
+            if refusals:
+                self._emit(HostOutput(name, f"{role.service}: pulled on attempt {attempt} of {PULL_ATTEMPTS}, after "
+                                            f"{len(refusals)} refused: the registry refuses {name} only sometimes"))
+            return lines
+        raise AssertionError("unreachable")  # the last attempt returned or raised
 
     async def _service_ids(self, host: HostSpec, service: str, inv: ComposeInvocation | None = None) -> list[str]:
         # found the way compose finds them, by their project/service labels, never by parsing container names

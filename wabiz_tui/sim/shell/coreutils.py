@@ -217,7 +217,7 @@ async def _test(p: Proc) -> int:
 
 @program("cat")
 async def _cat(p: Proc) -> int:
-    files = [a for a in p.argv[1:] if a != "-"]
+    files = [a for a in p.argv[1:] if a not in ("-", "--")]  # "--": the end of options, as coreutils reads it
     if not files:
         await p.out(p.stdin or "")
         return 0

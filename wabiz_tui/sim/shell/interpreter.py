@@ -7,7 +7,7 @@ An unknown command prints ``bash: NAME: command not found`` and returns 127.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from ..programs import lookup
 from .lexer import ShellSyntaxError, Simple, parse, split_list, tokenize
@@ -20,10 +20,13 @@ if TYPE_CHECKING:  # pragma: no cover
 class Shell:
     """One shell session on a host: cwd, variables, last status."""
 
-    def __init__(self, host: "HostContext", out: Writer, err: Writer, *, tty: bool = False) -> None:
+    def __init__(self, host: "HostContext", out: Writer, err: Writer, *, tty: bool = False,
+                 channel_input: Callable[[], Awaitable[str]] | None = None) -> None:
         self.host = host
         self.out = out
         self.err = err
+        #: reads the SSH channel's input to its end (a command run with input); None: there is none
+        self.channel_input = channel_input
         #: the session has a terminal (``ssh -t``, asyncssh ``term_type``): output is CRLF, stderr merged
         self.tty = tty
         home = f"/home/{host.user}"

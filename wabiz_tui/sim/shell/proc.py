@@ -46,6 +46,17 @@ class Proc:
         """stderr is the session's terminal (a PTY was requested and stderr is not redirected)."""
         return self.shell.tty and self.err is self.shell.err
 
+    async def input(self) -> str:
+        """What the command reads on its standard input: the pipe's text, else the SSH channel's input up to its end
+        (``ssh host cmd < file``, asyncssh ``run(input=...)``), else nothing."""
+        if self.stdin is not None:
+            return self.stdin
+        read = self.shell.channel_input
+        if read is None:
+            return ""
+        self.shell.channel_input = None  # the channel's input is read once, by the first command that asks
+        return await read()
+
     async def fail(self, msg: str, status: int = 1) -> int:
         await self.err(msg.rstrip("\n") + "\n")
         return status

@@ -37,6 +37,7 @@ from .api import ApiProbes
 from .containers import ContainerProbes, compose_yaml
 from .database import DatabaseProbes
 from .egress import EgressProbes
+from .monitoring import MonitoringProbes
 from .network import NetworkProbes
 from .paths import ContainerPathProbes
 from .probes import PROBE_TIMEOUT, WINDOW
@@ -47,7 +48,7 @@ __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 
 
 class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes,
-             ContainerPathProbes):
+             ContainerPathProbes, MonitoringProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
     ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
@@ -62,7 +63,7 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         """Every fact, hosts in parallel. Returns :attr:`facts` (also kept there)."""
         hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
         self.emit(Message(f"doctor: probing {len(hosts)} host(s), each probe within {self.probe_timeout:g} s"))
-        work = [self._host(h) for h in hosts] + [self._scrape()]
+        work = [self._host(h) for h in hosts] + [self._scrape(), self._monitoring_login()]
         if self.only:  # the named hosts' ports from every other host too: a block is one direction only
             work += [self._inbound(h) for h in self.profile.hosts if h.external_hostname not in self.only]
         if self.api:
@@ -98,8 +99,7 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
             self._clock(name, status, lines, start, time.time())
         docker_up = await self._docker_state(host)
         parts: list[Awaitable[None]] = [self._names(host), self._tcp(host), self._db(host), self._disk(host, docker_up),
-                                        self._registry(host), self._platform(host), self._registry_tries(host),
-                                        self._egress(host, docker_up)]
+                                        self._registry_in_order(host), self._egress(host, docker_up)]
         if self.profile.media.kind is MediaKind.HOST_PATH:
             parts.append(self._timed(P_MEDIA, name, "stat/findmnt", self._media(host)))
         if docker_up:
@@ -115,6 +115,14 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
                        why="not reached: the way back to the named hosts was not probed from it")
             return
         await self._tcp(host, self.only)
+
+    async def _registry_in_order(self, host: HostSpec) -> None:
+        """The registry's answer and the image's platforms, then the manifest asked again (FR02): no other request of
+        this host comes between the tries, so a refusal that comes and goes shows in them (with the lab's front
+        refusing every 2nd or 3rd request of a host, tries made in parallel with the other two requests could all
+        fall between two refusals, and the one refused probe alone would read as FR01's permanent 403)."""
+        await asyncio.gather(self._registry(host), self._platform(host))
+        await self._registry_tries(host)
 
     def _clock(self, name: str, status: int | None, lines: list[str], start: float, end: float) -> None:
         """Skew = the host's time minus the middle of the call (seconds); the call's duration bounds the error."""
