@@ -56,3 +56,21 @@ def test_a_pasted_certificate_is_not_echoed(monkeypatch, capsys):
     script, asked, out = run(monkeypatch, capsys, [CERT])
     assert script.kinds[asked[0]] == "password"
     assert f"certificate pasted: {len(CERT)} base64 characters" in out and CERT[:40] not in out, out
+
+
+#: A pasted certificate of 400 base64 characters without "/": one file-name component longer than Linux's 255, on
+#: which ``Path.is_file`` raised ``OSError(36, 'File name too long')`` and ``init`` ended in a traceback.
+LONG_BLOB = "QUJD" * 100
+
+
+def test_a_long_pasted_certificate_without_a_slash_is_taken_not_looked_up(monkeypatch, capsys):
+    assert init_wizard._check_cert(LONG_BLOB) == []
+    script, asked, out = run(monkeypatch, capsys, [LONG_BLOB])
+    assert f"certificate pasted: {len(LONG_BLOB)} base64 characters" in out and LONG_BLOB[:40] not in out, out
+    assert load_profile(app_paths().profiles / "prod.yaml").registration.cert == LONG_BLOB
+
+
+def test_a_path_too_long_to_look_up_is_refused_naming_the_field():
+    errors = init_wizard._check_cert("~/" + "x" * 300 + ".pem")
+    assert [e.field for e in errors] == ["registration.cert"], errors
+    assert "File name too long" in errors[0].message and "paste the certificate" in errors[0].message

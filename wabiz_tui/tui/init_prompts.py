@@ -9,6 +9,7 @@ save keeps the answers as a draft (state directory, mode 600) that the next ``in
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -176,11 +177,20 @@ def _ask_webapp(profile: ClusterProfile) -> ClusterProfile:
 CERT_FILE_MAX = 64 * 1024
 
 
+#: A pasted certificate: base64 only, long. Never looked up as a file: a run of 256+ characters without "/" is a file
+#: name too long for Linux, and ``Path.is_file`` raises ``OSError(36, 'File name too long')`` on it.
+_PASTED = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
+
+
 def _cert_file(value: str) -> Path | None:
-    """The file ``value`` names when it is one (the answer may be the certificate itself or its file's path)."""
+    """The file ``value`` names when it is one (the answer may be the certificate itself or its file's path); a
+    pasted certificate (:data:`_PASTED`) is never looked up. Raises :class:`OSError` when the path cannot be looked up
+    (e.g. ``ENAMETOOLONG``)."""
     text = value.strip()
-    path = Path(os.path.expanduser(text)) if text else None
-    return path if path is not None and len(text) < 4096 and path.is_file() else None
+    if not text or _PASTED.fullmatch(text):
+        return None
+    path = Path(os.path.expanduser(text))
+    return path if path.is_file() else None
 
 
 def _looks_like_a_path(text: str) -> bool:
@@ -198,14 +208,19 @@ def _cert_text(value: str) -> str:
 
 
 def _check_cert(value: str) -> list[FieldError]:
-    path = _cert_file(value)
-    if path is not None:
-        if not os.access(path, os.R_OK):
-            return [FieldError("registration.cert", f"{path} cannot be read: fix its permissions or paste the certificate")]
-        if path.stat().st_size > CERT_FILE_MAX:
-            return [FieldError("registration.cert", f"{path} is {path.stat().st_size} bytes, not a certificate from "
-                                                    "WhatsApp Manager (a few hundred base64 characters): give that file")]
-    elif _looks_like_a_path(value.strip()):
+    try:
+        path = _cert_file(value)
+        if path is not None:
+            if not os.access(path, os.R_OK):
+                return [FieldError("registration.cert",
+                                   f"{path} cannot be read: fix its permissions or paste the certificate")]
+            if path.stat().st_size > CERT_FILE_MAX:
+                return [FieldError("registration.cert", f"{path} is {path.stat().st_size} bytes, not a certificate "
+                                   "from WhatsApp Manager (a few hundred base64 characters): give that file")]
+    except OSError as exc:  # the answer is not shown: it may be the certificate itself
+        return [FieldError("registration.cert", f"the answer cannot be looked up as a file ({exc.strerror or exc}): "
+                                                "paste the certificate (base64 only) or give a shorter path to its file")]
+    if path is None and _looks_like_a_path(value.strip()):
         return [FieldError("registration.cert", f"{value.strip()} does not exist: give the file of the certificate "
                                                 "or paste the certificate itself")]
     return _reg_field("cert")(_cert_text(value))
