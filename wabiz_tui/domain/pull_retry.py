@@ -25,14 +25,25 @@ PAUSES = (5.0, 10.0)
 #: would only make the step wait three times as long before it says so).
 RETRYABLE = re.compile(
     r"error parsing HTTP (403|408|429|5\d\d) response body|received unexpected HTTP status: (403|408|429|5\d\d)"
-    r"|toomanyrequests|connection reset by peer|unexpected EOF", re.IGNORECASE)
+    r"|toomanyrequests", re.IGNORECASE)
+#: A transfer cut on the way: retried only on a line that says it was the pull (:data:`PULL_CONTEXT`), since the same
+#: words end runc's "OCI runtime create failed: ... read init-p: connection reset by peer: unknown" and the docker
+#: client's "error during connect: ...: unexpected EOF" (dockerd itself went away), which another pull cannot fix.
+CUT = re.compile(r"connection reset by peer|unexpected EOF", re.IGNORECASE)
+#: Words of a pull (dockerd's "error pulling image configuration", a manifest or blob request, a registry's ``/v2/``).
+PULL_CONTEXT = re.compile(r"pull|manifest|blob|/v2/", re.IGNORECASE)
+#: Lines that are about starting a container or reaching dockerd, never the registry.
+NOT_A_PULL = re.compile(r"OCI runtime|Cannot start service|error during connect", re.IGNORECASE)
 
 
 def pull_refusal(lines: Iterable[str]) -> str | None:
     """The first line of a failed ``up -d``'s output saying the image pull was refused or cut in a way another
-    attempt may get past (:data:`RETRYABLE`), stripped; None when the failure is of another kind."""
+    attempt may get past (:data:`RETRYABLE`, or :data:`CUT` with :data:`PULL_CONTEXT`; never a :data:`NOT_A_PULL`
+    line), stripped; None when the failure is of another kind."""
     for line in lines:
-        if RETRYABLE.search(line):
+        if NOT_A_PULL.search(line):
+            continue
+        if RETRYABLE.search(line) or (CUT.search(line) and PULL_CONTEXT.search(line)):
             return line.strip()
     return None
 

@@ -178,7 +178,9 @@ class HostSession:
     async def up(self, host: HostSpec, roles: tuple[Role, ...] | None = None) -> None:
         """``up -d`` the service of each of the host's roles (or ``roles``), Webapp, Master, Coreapp order; a
         container compose leaves as it is ("is up-to-date") while it is in restart back-off or was restarted by
-        Docker (``RestartCount`` above 0) is restarted (``docker-compose restart``, which resets the count)."""
+        Docker (``RestartCount`` above 0) is restarted (``docker-compose restart``, which resets the count).
+        A service whose image pull the registry refused is brought up again after a pause, at most ``PULL_ATTEMPTS``
+        times in all (:meth:`_up_pulling`, ``domain.pull_retry``, FR02). Raises :class:`RemoteError`."""
         inv = self.invocation(host)
         for role in ROLE_ORDER:
             if host.has(role) and (roles is None or role in roles):
@@ -205,7 +207,8 @@ class HostSession:
                 await self.checked(host, inv.up(role), f"up -d {role.service}",
                                    f"read the output above; check docker and {COMPOSE_FILE} on {name}", lines.append)
             except RemoteError as exc:
-                refusal = pull_refusal(lines)
+                # no exit status: the command did not end (timeout, lost host), so its output says nothing of a pull
+                refusal = pull_refusal(lines) if exc.exit_status is not None else None
                 if refusal is None:
                     raise
                 refusals.append(refusal)
