@@ -25,6 +25,15 @@ def test_env_values_as_compose_reads_them():
     assert login_url("wa-web-1:443/") == "https://wa-web-1:443/v1/users/login"
 
 
+def test_an_inline_comment_is_cut_as_compose_cuts_it():
+    """docker-compose 1.29.2 reads ``WA_WEB_PASSWORD=secret1 # prod`` as ``secret1`` (python-dotenv); doctor logged in
+    with ``secret1 # prod`` and reported the right password as refused (and masked the wrong string)."""
+    text = ("WA_WEB_PASSWORD=secret1 # prod\nWA_WEB_USERNAME='ad # min' # quoted keeps its '#'\n"
+            'WA_WEB_ENDPOINT="wa-web-1:443"\n')
+    assert read_env_values(text) == {"WA_WEB_PASSWORD": "secret1", "WA_WEB_USERNAME": "ad # min",
+                                     "WA_WEB_ENDPOINT": "wa-web-1:443"}
+
+
 def test_a_401_from_the_monitoring_host_names_the_file_the_host_and_the_fix():
     (cause,) = keyed(reason([login(401)]), "MONITORING_CREDENTIALS")
     assert cause.title.startswith(f"the Webapp refuses the monitoring credentials of {PATH} on wa-mon-1 "

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .doctor import HIGH, LOW, MEDIUM, P_API, Clear, Fact, Facts, Found, Rule
+from .envrules import effective, read_env_text
 
 Outcome = Iterator[Found | Clear]
 
@@ -38,22 +39,14 @@ SOURCE = ("FR45: https://developers.facebook.com/docs/whatsapp/monitoring/alerti
 
 
 def read_env_values(text: str) -> dict[str, str]:
-    """``KEY=VALUE`` lines of an ``.env`` file as docker-compose 1.29 reads them for ``${VAR}`` substitution: ``#``
-    comment lines and lines without ``=`` skipped, an optional ``export`` dropped, one pair of matching surrounding
-    quotes removed (compose 1.29 strips them, docker's ``--env-file`` keeps them: FR38 in docs/field-reports.md,
-    observed on the lab), a trailing CR dropped (FR39). The last line of a key wins."""
-    out: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.rstrip("\r").strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        out[key] = value
-    return out
+    """``{KEY: VALUE}`` of an ``.env`` file as docker-compose 1.29 reads it for ``${VAR}`` substitution: the same
+    reading as db.env's (:func:`envrules.read_env_text`, python-dotenv like compose 1.29.2), so ``#`` comments, an
+    ``export``, surrounding quotes, CRLF (FR38, FR39 in docs/field-reports.md) and an inline comment
+    (``WA_WEB_PASSWORD=secret1 # prod`` is ``secret1`` for compose) are read as compose does: observed with
+    docker-compose 1.29.2 here, ``config`` gave ``A: secret1`` for it and ``B: 'ad # min'`` for
+    ``WA_WEB_USERNAME='ad # min' # q``. The last line of a key wins; a bare name (no ``=``) is left out."""
+    entries, _findings = read_env_text(text)
+    return {key: value for key, (value, _line) in effective(entries).items()}
 
 
 def login_url(endpoint: str) -> str:
