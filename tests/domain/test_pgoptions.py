@@ -29,6 +29,14 @@ def test_names_are_case_sensitive_and_modes_are_checked_and_secrets_masked():
     assert "Key-Pass-9" not in pg.shown() and "sslpassword=********" in pg.shown()
 
 
+def test_a_secret_under_a_capitalised_name_is_masked_too():
+    """libpq refuses ``Password=`` (names are case-sensitive), which is when the options are shown in the fact."""
+    pg = coreapp_options({"WA_DB_CONNECTION_OPTION": "Password=Db-Pass-7;SSLPASSWORD=Key-Pass-9;sslmode=require"})
+    assert pg.refusal == 'invalid connection option "Password"'
+    assert "Db-Pass-7" not in pg.shown() and "Key-Pass-9" not in pg.shown()
+    assert "Password=********" in pg.shown() and "SSLPASSWORD=********" in pg.shown()
+
+
 def test_connection_option_findings_for_pgsql_only():
     bad = {"WA_DB_ENGINE": "PGSQL", "WA_DB_CONNECTION_OPTION": "sslmode=require;sslca=/c.pem"}
     [(message, fix, source)] = connection_option_findings(bad)

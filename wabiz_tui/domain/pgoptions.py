@@ -37,7 +37,8 @@ LIBPQ_KEYWORDS = frozenset((
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 #: db.env SSL variables and the Qt connect option the Coreapp makes of each (FR09 for SSL_CA).
 QT_SSL_OPTIONS = (("WA_DB_SSL_CA", "SSL_CA"), ("WA_DB_SSL_CERT", "SSL_CERT"), ("WA_DB_SSL_KEY", "SSL_KEY"))
-#: Keys whose values are never shown.
+#: Keys whose values are never shown, in lower case: compared with the key lowered, since a ``Password=`` (which libpq
+#: refuses, so its options are shown in the finding's fact) is the same secret.
 SECRET_KEYS = frozenset({"password", "sslpassword"})
 
 
@@ -53,7 +54,7 @@ class PgOptions:
 
     def shown(self) -> str:
         """The options as the Coreapp logs them (``;``-joined), secret values masked."""
-        return ";".join(f"{k}={'********' if k in SECRET_KEYS else v}" for k, v in self.pairs)
+        return ";".join(f"{k}={'********' if k.lower() in SECRET_KEYS else v}" for k, v in self.pairs)
 
     @property
     def tls_required(self) -> bool:
