@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import asyncssh
 
@@ -119,7 +120,7 @@ def _why(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {reason}" if reason else exc.__class__.__name__
 
 
-async def _stop(proc: asyncssh.SSHClientProcess[bytes], *, still_running: bool) -> None:
+async def _stop(proc: asyncssh.SSHClientProcess[Any], *, still_running: bool) -> None:
     """End the remote command (if it may still run) and close its channel, never waiting long."""
     if still_running and proc.exit_status is None and proc.exit_signal is None:
         try:
@@ -131,3 +132,36 @@ async def _stop(proc: asyncssh.SSHClientProcess[bytes], *, still_running: bool) 
         await asyncio.wait_for(proc.wait_closed(), STOP_TIMEOUT)
     except (TimeoutError, asyncssh.Error, OSError):
         pass
+
+
+async def run_with_input(conn: asyncssh.SSHClientConnection, host: str, command: str, stdin: str,
+                         timeout: float) -> tuple[int | None, str, str]:
+    """Run a short ``command`` that reads ``stdin`` (text, e.g. a curl configuration holding a password, which then
+    never appears on a command line) and return ``(exit status, stdout, stderr)``: the status None when the remote
+    process ended on a signal, the outputs as text, whole.
+
+    ``timeout``: seconds for the whole command; a command stopped by it is sent SIGTERM and its channel closed, as
+    :func:`run_streaming` does. Raises :class:`RemoteError` on timeout or when the SSH server refuses a session,
+    :class:`HostUnreachable` when the connection is lost; no message carries ``stdin``."""
+    proc: asyncssh.SSHClientProcess[str] | None = None
+    finished = False
+    try:
+        async with asyncio.timeout(timeout):
+            proc = await conn.create_process(command)
+            out, err = await proc.communicate(stdin)
+            result = await proc.wait(check=False)
+            finished = True
+    except TimeoutError:
+        raise RemoteError(host, f"command did not finish within {timeout:g} s (it was stopped)",
+                          "check the host's load and its way to the address it was asked to reach") from None
+    except _LOST as exc:
+        finished = True
+        raise HostUnreachable(host, f"connection lost during the command ({_why(exc)})",
+                              "check the host and the network, then retry") from None
+    except asyncssh.ChannelOpenError as exc:
+        raise RemoteError(host, f"the SSH server refused a session: {exc.reason}", "retry; check sshd MaxSessions") from None
+    finally:
+        if proc is not None and not finished:
+            await _stop(proc, still_running=True)
+    status = result.exit_status if result.exit_signal is None else None
+    return status, str(out or ""), str(err or "")

@@ -16,13 +16,11 @@ import shlex
 
 from ...domain.doctor_rules_monitoring import KEYS, P_MON_ENV, P_MON_LOGIN, login_url, read_env_values
 from ...domain.model import HostSpec
-from .probes import TCP_TIMEOUT, DoctorProbes
+from ...remote.run import run_with_input
+from .probes import CURL_NO_ANSWER, TCP_TIMEOUT, DoctorProbes
 
 #: Seconds curl may take for the login (connect and answer).
 LOGIN_TIMEOUT = 2 * TCP_TIMEOUT
-#: curl's exit statuses that mean the endpoint was not reached (curl(1) "EXIT CODES").
-UNREACHED = {6: "could not resolve the host", 7: "failed to connect", 28: "timed out", 35: "TLS handshake failed",
-             52: "empty reply", 56: "connection reset"}
 
 
 def _quoted(value: str) -> str:
@@ -74,18 +72,18 @@ class MonitoringProbes(DoctorProbes):
             self._fact(P_MON_LOGIN, name, login, f"WA_WEB_ENDPOINT={endpoint} has a scheme: the login would go to "
                                                   f"{login_url(endpoint)}", False, kind="scheme", status=0, **facts)
             return
-        conn = await self._pool.get(host)
-        result = await conn.run("curl -K -", input=curl_config(login_url(endpoint), username, password, LOGIN_TIMEOUT),
-                                check=False, timeout=LOGIN_TIMEOUT + 5)
-        out, err = str(result.stdout or "").strip(), str(result.stderr or "").strip()
-        exit_status = result.exit_status if result.exit_status is not None else -1
+        status, out, err = await run_with_input(
+            await self._pool.get(host), name, "curl -K -",
+            curl_config(login_url(endpoint), username, password, LOGIN_TIMEOUT), LOGIN_TIMEOUT + 5)
+        out, err = out.strip(), err.strip()
+        exit_status = status if status is not None else -1
         if exit_status == 127:
             self._fact(P_MON_LOGIN, name, login, err or "curl is not installed", None, why="curl missing",
                        curl_exit=exit_status, **facts)
             return
         code = int(out.splitlines()[-1]) if out and out.splitlines()[-1].isdigit() else 0
         if exit_status != 0 or code == 0:
-            words = next((l for l in err.splitlines() if l.startswith("curl: (")), "") or UNREACHED.get(
+            words = next((l for l in err.splitlines() if l.startswith("curl: (")), "") or CURL_NO_ANSWER.get(
                 exit_status, f"curl exit status {exit_status}")
             self._fact(P_MON_LOGIN, name, login, words, False, kind="unreachable", status=0, curl_exit=exit_status,
                        **facts)

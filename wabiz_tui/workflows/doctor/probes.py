@@ -34,9 +34,9 @@ FULL_KB = 64 * 1024
 #: dbupgrade is the service of dbupgrade-compose.yml (seed, upgrade), listed with the others by the project label.
 SERVICE_FORMAT = '{{.ID}} {{.Label "com.docker.compose.service"}}'
 EXTRA_FORMAT = "{{.State.OOMKilled}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.Config.Image}}"
-#: ``curl`` exit statuses (curl(1) "EXIT CODES"): 6 could not resolve host, 7 failed to connect, 28 timeout.
+#: ``curl`` exit statuses that mean no HTTP answer came (curl(1) "EXIT CODES").
 CURL_NO_ANSWER = {6: "could not resolve the host", 7: "failed to connect", 28: "timed out", 35: "TLS handshake failed",
-                  60: "certificate not trusted"}
+                  52: "empty reply", 56: "connection reset", 60: "certificate not trusted"}
 
 
 class DoctorProbes(Procedure):
