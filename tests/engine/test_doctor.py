@@ -194,13 +194,15 @@ async def test_the_db_login_from_this_machine_is_opt_in(installed, tmp_path, mon
 async def test_compose_config_runs_once_per_host(installed, tmp_path, monkeypatch):
     """``docker-compose config`` gives both the services and the published ports: one run per host, not two."""
     ran: list[tuple[str, str]] = []
-    sh = DoctorProbes._sh
 
-    async def recording(self, host, command):
-        ran.append((host.external_hostname, command))
-        return await sh(self, host, command)
+    def recorder(run):
+        async def recording(self, host, command):
+            ran.append((host.external_hostname, command))
+            return await run(self, host, command)
+        return recording
 
-    monkeypatch.setattr(DoctorProbes, "_sh", recording)
+    monkeypatch.setattr(DoctorProbes, "_sh", recorder(DoctorProbes._sh))
+    monkeypatch.setattr(DoctorProbes, "_sh_apart", recorder(DoctorProbes._sh_apart))
     report = await run_doctor(installed, tmp_path, api=False)
     configs = Counter(h for h, c in ran if re.search(r"compose .*\bconfig\b", c))
     assert configs == {h.external_hostname: 1 for h in installed.profile.hosts}
@@ -255,3 +257,30 @@ def test_compose_config_is_read_past_compose_warnings():
              "WARNING: The WA_X variable is not set. Defaulting to a blank string.", "    image: 'busybox:'"]
     assert compose_yaml(lines) == {"services": {"wacore": {"image": "busybox:"}}}
     assert compose_yaml(["services: [", "oops"]) is None
+
+
+async def test_compose_services_are_read_from_stdout_past_any_stderr_line():
+    """``docker-compose config``'s YAML is its stdout: a stderr line that is not one of compose's own warnings (here a
+    Python deprecation warning, as compose 1.29's libraries print) lost the services fact when both were parsed."""
+    from types import SimpleNamespace
+
+    from wabiz_tui.domain.doctor import P_COMPOSE
+    from wabiz_tui.workflows.doctor import Doctor
+
+    out = ["services:", "  wacore:", "    image: 'busybox:'"]
+    err = ["/usr/lib/python3/dist-packages/paramiko/transport.py:236: CryptographyDeprecationWarning: Blowfish has "
+           "been deprecated", '  "class": algorithms.Blowfish,']
+    facts = []
+
+    async def sh_apart(host, command):
+        return 0, out, err
+
+    async def sh(host, command):  # the merged output the probe read before
+        return 0, out[:1] + err + out[1:]
+
+    fake = SimpleNamespace(session=SimpleNamespace(invocation=lambda h: SimpleNamespace(
+                               command=lambda *a: "docker-compose config", flavour="v1")),
+                           _sh_apart=sh_apart, _sh=sh, _compose_shape=lambda *a: None,
+                           _fact=lambda probe, host, command, line, ok, **data: facts.append((probe, ok, data)))
+    await Doctor._compose(fake, SimpleNamespace(external_hostname="wa-core-1"))
+    assert facts == [(P_COMPOSE, True, {"flavour": "v1", "services": ["wacore"]})], facts

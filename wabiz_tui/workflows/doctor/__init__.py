@@ -168,13 +168,14 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         from the same output, the published ports and network_mode of each planned service (:meth:`_compose_shape`)."""
         inv = self.session.invocation(host)
         command = inv.command("config")
-        status, lines = await self._sh(host, command)
-        text = [l.strip() for l in lines if l.strip()]
+        # stdout is the YAML; compose's refusal and any warning (its own, or Python's) come on stderr
+        status, out, err = await self._sh_apart(host, command)
+        text = [l.strip() for l in out + err if l.strip()]
         if status != 0:
             self._fact(P_COMPOSE, host.external_hostname, command, text[-1] if text else f"status {status}", False,
                        flavour=inv.flavour, services=[])
             return
-        document = compose_yaml(lines)
+        document = compose_yaml(out)
         services = [str(s) for s in document.get("services") or {}] if isinstance(document, dict) else []
         if not services:
             self._fact(P_COMPOSE, host.external_hostname, command, "no services in compose's answer", None,

@@ -36,7 +36,9 @@ _COMPOSE_WARNING = re.compile(r"^(WARNING: |The \S+ variable is not set\. )")
 
 
 def compose_yaml(lines: list[str]) -> Any:
-    """``docker-compose config``'s output loaded as YAML, compose's warning lines left out; None when it is not YAML."""
+    """``docker-compose config``'s stdout ``lines`` loaded as YAML; None when it is not YAML. Give stdout only: any
+    stderr line (e.g. a Python deprecation warning of compose 1.29's libraries) breaks the YAML. compose's own
+    warning lines are left out still, for a caller that has only the merged output (a terminal merges them)."""
     try:
         return yaml.safe_load("\n".join(l for l in lines if not _COMPOSE_WARNING.match(l)))
     except yaml.YAMLError:

@@ -15,6 +15,7 @@ from ...domain.docker_access import with_sudo
 from ...domain.doctor import Fact
 from ...domain.model import ClusterProfile, HostSpec
 from ...remote.errors import RemoteError
+from ...remote.run import run_with_input
 from ..base import Procedure
 
 #: Seconds one probe may take before it counts as "did not answer".
@@ -111,6 +112,13 @@ class DoctorProbes(Procedure):
         status = await self.session.run(host, command, lines.append, echo=False, quiet=True,
                                         timeout=self.probe_timeout + 1)
         return status, lines
+
+    async def _sh_apart(self, host: HostSpec, command: str) -> tuple[int | None, list[str], list[str]]:
+        """``command``'s exit status, stdout lines and stderr lines, kept apart (for an output to parse, which a
+        warning on stderr must not break). Raises :class:`RemoteError`."""
+        status, out, err = await run_with_input(await self._pool.get(host), host.external_hostname, command, "",
+                                                self.probe_timeout + 1)
+        return status, out.splitlines(), err.splitlines()
 
     def _docker(self, host: HostSpec, command: str) -> str:
         return with_sudo(command, self.session.sudo(host))
