@@ -4,10 +4,10 @@ during scripted provisioning, WhatsApp-Business-API-Setup-Scripts#11).
 
 Which requests are refused comes only from the front's own counters: per source address, the GET and HEAD requests
 of manifests and blobs (what a pull asks; ``/v2/`` and uploads are not counted) are numbered 1, 2, 3…, and number
-``n`` is refused when ``n % EVERY == 0`` (EVERY 2 to 10). With EVERY 2 or 3, any three requests in a row from one host hold a refusal
-and an answer. The refusal carries the body the reporters' dockerd quoted (``invalid character 'F' looking for
-beginning of value: "Forbidden!"``). Every request is logged as ``SOURCE METHOD PATH STATUS n=N`` (``n=0``: not
-counted), so a test reads what each host was really answered.
+``n`` is refused when ``n % EVERY == 0`` (EVERY 2 to 10). With EVERY 2 or 3, any three requests in a row from one
+host hold a refusal and an answer. The refusal carries the body the reporters' dockerd quoted (``invalid character
+'F' looking for beginning of value: "Forbidden!"``). Every request is logged as ``SOURCE METHOD PATH STATUS n=N``
+(``n=0``: not counted), so a test reads what each host was really answered.
 
 Run as ``python3 registry_relay.py IP PORT CERT KEY UPSTREAM_IP UPSTREAM_PORT EVERY`` in the registry's network
 namespace (standard library only: it runs outside the package). The registry listens behind it on plain HTTP
@@ -111,11 +111,13 @@ class Relay(http.server.BaseHTTPRequestHandler):
         finally:
             up.close()
 
-    def log_message(self, fmt: str, *args) -> None:  # one line per request is written by _handle
-        pass
+    def log_message(self, fmt: str, *args) -> None:
+        """Nothing: one line per request is written by ``_handle``, not http.server's own."""
 
 
 class RelayServer(http.server.ThreadingHTTPServer):
+    """The front: one thread per request, relayed to ``upstream`` (ip, port), refusing by :class:`Counters`."""
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], upstream: tuple[str, int], every: int):
@@ -138,6 +140,9 @@ def wait_upstream(upstream: tuple[str, int], timeout: float = 20) -> None:
 
 
 def main(ip: str, port: str, cert: str, key: str, up_ip: str, up_port: str, every: str) -> None:
+    """Serve the front on ``ip``:``port`` over TLS (``cert``/``key`` PEM files) once the registry at
+    ``up_ip``:``up_port`` accepts TCP, refusing every ``every``-th pull request; runs until killed. Raises
+    :class:`SystemExit` when the registry does not answer within 20 s."""
     upstream = (up_ip, int(up_port))
     wait_upstream(upstream)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

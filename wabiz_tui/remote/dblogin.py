@@ -173,6 +173,7 @@ class _Relay:
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> int:
+        """Listen on 127.0.0.1 for the one local connection to relay; returns its port."""
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         return int(self._server.sockets[0].getsockname()[1])
 
@@ -197,6 +198,7 @@ class _Relay:
                 dst.close()
 
     async def close(self) -> None:
+        """Close the SSH channel and the local listener (waiting at most 2 s); never raises."""
         with contextlib.suppress(Exception):
             self._writer.close()
         if self._server is not None:
@@ -208,7 +210,8 @@ class _Relay:
 async def read_db_facts(conn: asyncssh.SSHClientConnection, db: DbEnv, *, timeout: float = LOGIN_TIMEOUT,
                         tls: ssl.SSLContext | str | None = None) -> DbFacts:
     """Log in to ``db`` from the host of ``conn`` and read :class:`DbFacts` (MySQL over TLS with the context ``tls``;
-    plain TCP without; PostgreSQL: see :func:`_postgres`). ``timeout`` (s) bounds the connection and, again, the login. Raises :class:`DbLoginError`."""
+    plain TCP without; PostgreSQL: see :func:`_postgres`). ``timeout`` (s) bounds the connection and, again, the
+    login. Raises :class:`DbLoginError`."""
     try:
         reader, writer = await asyncio.wait_for(conn.open_connection(db.hostname, int(db.port)), timeout)
     except asyncssh.ChannelOpenError as exc:
@@ -282,6 +285,7 @@ async def _mysql(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | None = N
             secure = await _one(cur, "SELECT @@require_secure_transport")
 
             async def select_one() -> None:
+                """One ``SELECT 1`` round trip (timed by ``_fastest``)."""
                 await cur.execute("SELECT 1")
                 await cur.fetchone()
             query = await _fastest(select_one)

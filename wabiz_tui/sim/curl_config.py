@@ -46,6 +46,7 @@ async def curl_with_config(p: "Proc") -> int:
     write_out = cfg.get("write-out", "").replace("\\n", "\n")
 
     async def written(code: int) -> None:
+        """Write curl's ``write-out`` with ``%{http_code}`` as ``code`` (3 digits), when it was asked for."""
         if write_out:
             await p.out(write_out.replace("%{http_code}", f"{code:03d}"))
 

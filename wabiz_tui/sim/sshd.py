@@ -191,11 +191,14 @@ class SshHost:
     async def _run(self, process: asyncssh.SSHServerProcess) -> int:
         tty = process.get_terminal_type() is not None
 
-        async def out(text: str) -> None:  # on a PTY asyncssh's line editor turns "\n" into "\r\n", as onlcr does
+        async def out(text: str) -> None:
+            """Write ``text`` to the command's stdout (on a PTY asyncssh's line editor turns "\\n" into "\\r\\n", as
+            onlcr does)."""
             process.stdout.write(text)
             await process.stdout.drain()
 
         async def err(text: str) -> None:
+            """Write ``text`` to the command's stderr (to stdout on a terminal)."""
             if tty:  # on a terminal stderr is the same PTY as stdout
                 await out(text)
                 return
@@ -205,6 +208,7 @@ class SshHost:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         async def channel_input() -> str:
+            """The whole of the command's stdin (to its end), as text."""
             return str(await process.stdin.read())
 
         shell = Shell(self.host, out, err, tty=tty, channel_input=channel_input if process.command is not None else None)

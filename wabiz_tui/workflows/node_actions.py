@@ -110,8 +110,8 @@ def shell_argv(host: HostSpec, known_hosts: Sequence[Path], *, ssh: str = "ssh",
     ssh config file (:func:`jump_config_text`) passed with ``-F``, which OpenSSH also gives the jump hosts' ssh
     (a jump host is named as written, so that config resolves it as the app did); without it ``-F /dev/null``: the
     argv is then self-contained (ssh(1): a config file given with ``-F`` replaces the user's and the system-wide
-    one; ``ssh -G`` here showed a ``ProxyJump`` of ``~/.ssh/config`` for the address gone with it). Raises ``RemoteError`` when the
-    SSH config cannot be read or its jump hosts loop."""
+    one; ``ssh -G`` here showed a ``ProxyJump`` of ``~/.ssh/config`` for the address gone with it). Raises
+    ``RemoteError`` when the SSH config cannot be read or its jump hosts loop."""
     files = [str(Path(p).expanduser()) for p in known_hosts]
     bad = [f for f in files if any(c.isspace() for c in f)]
     if bad:

@@ -123,6 +123,7 @@ class HostTable(CellCachedTable):
         """The hosts in table order: failures first, then Masters, Webapps and Coreapps (as the health table: the few
         hosts everything hangs on before the 43 Coreapps), each in natural order."""
         def role(host: str) -> int:
+            """The rank of ``host``'s first role in :data:`ROLE_RANK` (an unknown role last)."""
             roles = self.panes[host].roles.replace("+", " ").split()
             return min((ROLE_RANK.get(r, len(ROLE_RANK)) for r in roles), default=len(ROLE_RANK))
 

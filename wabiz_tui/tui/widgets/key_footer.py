@@ -70,6 +70,8 @@ class KeyFooter(Footer):
         self._planned: tuple[bool, list[tuple[str, str, str, bool]]] | None = None
 
     def bindings_changed(self, screen) -> None:
+        """Textual's hook when ``screen``'s bindings change: refit the keys after the next refresh, without the
+        recompose Textual's Footer makes."""
         # Textual's Footer recomposes (removes and mounts every key: a layout of the screen) on every change of
         # the bindings: twice when a step starts and twice when it ends (issue 17, the key waits of a step's first
         # and last frames). The same keys are kept; only a key that became enabled or disabled is restyled.
