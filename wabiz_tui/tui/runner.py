@@ -70,7 +70,7 @@ class Runner:
         self._body: Any = None
         from ..config.write_check import WriteCheck
 
-        #: the state directories' write check, primed off the UI loop when the app is idle (:meth:`warm_up`)
+        #: the state directories' write check, primed off the UI loop once the app is up (:func:`.warm_up.warm_up`)
         self.write_check = WriteCheck()
 
     @property
