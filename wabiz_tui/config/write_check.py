@@ -20,7 +20,7 @@ from .paths import local_problems
 ROOM_BYTES = 1 << 20
 
 
-def directory_state(directory: Path) -> tuple | None:
+def directory_state(directory: Path) -> tuple[object, ...] | None:
     """What a passed write check depends on, as a comparable tuple; None when it cannot be read (then probed)."""
     try:
         st = os.stat(directory)
@@ -37,7 +37,7 @@ class WriteCheck:
     from a worker thread (the app primes it off the UI loop) and from the UI loop at once."""
 
     def __init__(self) -> None:
-        self._passed: dict[Path, tuple] = {}
+        self._passed: dict[Path, tuple[object, ...]] = {}
         self._lock = threading.Lock()
         #: directories actually probed (written and fsynced), for tests and traces
         self.probes = 0
