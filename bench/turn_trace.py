@@ -1,6 +1,6 @@
 """What ran on the UI loop while a key waited (a profiling aid of ``responsive_bench``/``streaming_bench``).
 
-With ``WABIZ_BENCH_TRACE=FILE`` in a benchmark child's environment, every callback the UI thread's event loop runs
+With ``WABIZ_BENCH_TRACE=FILE`` (``{pid}`` in it: one file per child) in a benchmark child's environment, every callback the UI thread's event loop runs
 (``asyncio.events.Handle._run``: a task step, a ``call_soon``, a timer) is timed in the UI thread's CPU clock and in
 wall time, and the callbacks that ran between a key's press and its handling are kept with that key. At the end the
 child writes to ``FILE``, for its slowest keys, the callbacks that held them (what they were, their CPU and wall
@@ -95,7 +95,11 @@ class TurnTrace:
         self.keys.append((wait * 1000, cpu * 1000, held))
 
     def dump(self, path: str) -> None:
-        out = []
+        import wabiz_tui
+
+        # ``{pid}`` in the path: one file per child (a run of both trees and several rounds)
+        path = path.replace("{pid}", str(os.getpid()))
+        out = [f"== tree {wabiz_tui.__file__.rsplit('/', 2)[0]}"]
         for wait, cpu, held in sorted(self.keys, key=lambda k: -k[1])[:8]:
             out.append(f"== key: wait {wait:.1f} ms, UI CPU {cpu:.1f} ms; callbacks between press and handling:")
             for w, c, what, _ in held:

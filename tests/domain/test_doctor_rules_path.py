@@ -11,6 +11,7 @@ from wabiz_tui.domain.doctor import (P_API, P_CONTAINER, P_DB_LOGIN, P_DNS, P_DN
                                      P_TCP, Fact, reason)
 from wabiz_tui.domain.doctor_rules_egress import P_EGRESS
 from wabiz_tui.domain.doctor_rules_path import (P_CONTAINER_TCP, connection_failure, container_leads, db_waiting,
+                                                getent_addresses,
                                                 hosts_file_addresses, how_failed, inside_connect, read_inside)
 from wabiz_tui.domain.doctor import Facts
 
@@ -81,7 +82,7 @@ def test_leads_point_at_the_webapp_container_and_the_waiting_coreapp():
 
 
 def test_a_block_only_the_webapp_container_sees_is_named_and_port_blocked_not_ruled_out():
-    facts = matrix({}) + [node_error(), health_finding(), running("wa-web-1", "waweb"),
+    facts = matrix({}) + [node_error(), health_finding(), running("wa-web-1", "waweb"), running("wa-core-1", "wacore"),
                           inside("wa-web-1", "wa-core-1", 6250, "wa-core-1:6250: bash: connect: Connection refused", False,
                                  "coreapp", NODE_ERROR)]
     report = reason(facts)
@@ -217,9 +218,9 @@ def test_a_mistyped_db_hostname_is_named_with_its_value_and_where_it_is_set():
     typo = "wa-db.lab.intenral"
     login = Fact(P_DB_LOGIN, "wa-core-2", f"mysql login waent@{typo}:3306 from wa-core-2 (ssh direct-tcpip), db.env "
                  "values, plain TCP", f"cannot reach {typo}:3306: Temporary failure in name resolution", False,
-                 {"user": "waent", "refused": False, "reached": False, "credentials": 1})
+                 {"user": "waent", "refused": False, "reached": False, "credentials": 1, "target": typo, "port": 3306})
     env = Fact(P_ENV, "wa-core-2", "cat /home/wa/biz/db.env", "differs in WA_DB_HOSTNAME", False,
-               {"differs": ["WA_DB_HOSTNAME"]})
+               {"differs": ["WA_DB_HOSTNAME"], "profile_hostname": DB})
     wait = Fact(P_LOGS, "wa-core-2", "docker logs", f"Still waiting for database {typo}:3306 (10 attempts)", False,
                 {"service": "wacore", "key": "DB_WAITING", "severity": "error", "title": "still waiting",
                  "next_action": "check"})
@@ -260,3 +261,94 @@ def test_the_media_mode_fix_is_not_recursive():
 def test_version_skew_ruled_out_shows_the_versions_compared():
     (r,) = [r for r in reason([running("wa-core-1", "wacore")]).ruled_out if r.key == "VERSION_SKEW"]
     assert "image x:v2.41.2" in r.evidence[0].line
+
+
+# --- review fixes ---------------------------------------------------------------------------------------------------
+def crash_looping(host: str, service: str = "wacore") -> Fact:
+    """A container restarting through the window, as containers.py words it."""
+    return Fact(P_CONTAINER, host, "docker inspect c1", "restarting (exit code 1, 7 restarts)", False,
+                {"service": service, "container": "c1", "running": True, "missing": False, "restarts": 7,
+                 "states": ["running", "restarting", "running"], "exit_code": 1, "image": "x:v2.41.2"})
+
+
+def test_a_crash_looping_coreapp_is_not_folded_under_a_container_path_block():
+    """The host's probe and the container's run moments apart: a Coreapp restarting in between is its own cause."""
+    refused = inside("wa-web-1", "wa-core-1", 6250, "wa-core-1:6250: bash: connect: Connection refused", False,
+                     "coreapp", NODE_ERROR)
+    for probe in ([refused], []):  # proven from inside, and the medium fallback without an inside probe
+        report = reason(matrix({}) + [node_error(), running("wa-web-1", "waweb"), crash_looping("wa-core-1"), *probe])
+        assert not keyed(report, "CONTAINER_PATH_BLOCKED"), [(c.key, c.confidence, c.also) for c in report.causes]
+        assert keyed(report, "CONTAINER_DOWN") or keyed(report, "CONTAINER_DOWN_WITH_WORDS"), report.causes
+
+
+def test_a_container_path_block_to_an_unchecked_target_is_medium():
+    facts = matrix({}) + [node_error(), running("wa-web-1", "waweb"),
+                          inside("wa-web-1", "wa-core-1", 6250, "bash: connect: Connection refused", False, "coreapp",
+                                 NODE_ERROR)]
+    (cause,) = keyed(reason(facts), "CONTAINER_PATH_BLOCKED")
+    assert cause.confidence == "medium" and "wa-core-1's containers were not checked" in cause.title
+
+
+def dns_all(host: str, name: str, addresses: list[str], hosts_file: str = "", kind: str = "cluster") -> Fact:
+    """A getent fact as network.py makes it: its first line, every address printed."""
+    return Fact(P_DNS, host, f"getent hosts {name}", f"{addresses[0]}    {name}", True,
+                {"name": name, "hosts_file": hosts_file, "addresses": addresses, "kind": kind})
+
+
+def test_a_round_robin_name_is_no_name_mismatch():
+    """Two hosts get 13.32.1.10 first, one 13.32.1.77 first, all three get both: the same answer reordered."""
+    name = "wa-db.example.com"
+    facts = [dns_all(h, name, ["13.32.1.10", "13.32.1.77"]) for h in ("wa-web-1", "wa-core-1")]
+    facts += [dns_all("wa-core-2", name, ["13.32.1.77", "13.32.1.10"])]
+    assert not keyed(reason(facts), "NAME_MISMATCH")
+    assert getent_addresses(["13.32.1.77      wa-db.example.com", "13.32.1.10      wa-db.example.com"]) == [
+        "13.32.1.77", "13.32.1.10"]
+
+
+def test_a_resolver_only_name_mismatch_is_medium_and_the_registry_is_left_out():
+    name = "wa-db.example.com"
+    facts = [dns_all(h, name, ["13.32.1.10"]) for h in ("wa-web-1", "wa-core-1")]
+    facts += [dns_all("wa-core-2", name, ["13.32.1.77"]), health_finding()]
+    facts += [dns_all(h, "docker.whatsapp.biz", ["13.32.1.10"], kind="registry") for h in ("wa-web-1", "wa-core-1")]
+    facts += [dns_all("wa-core-2", "docker.whatsapp.biz", ["13.32.1.77"], kind="registry")]
+    report = reason(facts)
+    (cause,) = keyed(report, "NAME_MISMATCH")
+    assert cause.confidence == "medium" and "wrong address" not in cause.title and name in cause.title
+    assert "API_HEALTH" not in cause.also and keyed(report, "API_HEALTH")  # a hostless cause is not its consequence
+
+
+def test_the_profiles_db_host_name_comes_from_the_db_env_fact():
+    typo = "wa-db.lab.intenral"
+    elsewhere = Fact(P_TCP, "wa-core-1", "tcp 10.213.0.50:3306", "connected", True,  # another host's db.env target
+                     {"target": "10.213.0.50", "port": 3306, "what": "db"})
+    login = Fact(P_DB_LOGIN, "wa-core-2", "the login", f"cannot reach {typo}:3306: Name or service not known", False,
+                 {"user": "waent", "reached": False, "target": typo, "port": 3306})
+    env = Fact(P_ENV, "wa-core-2", "cat db.env", "differs in WA_DB_HOSTNAME", False,
+               {"differs": ["WA_DB_HOSTNAME"], "profile_hostname": DB})
+    (cause,) = keyed(reason([elsewhere, login, env]), "DB_NAME_UNRESOLVED")
+    assert cause.title.endswith(f"WA_DB_HOSTNAME={typo}, the profile says {DB})")
+    assert f"to {DB}" in cause.next_action
+
+
+def test_the_catalogued_db_words_lead_to_the_container_path_while_the_host_logs_in():
+    words = "ERROR: Can't connect to MySQL server on 'wa-db.lab.internal' (110)"
+    (d,) = [d for d in diagnose_lines([words])]
+    assert d.key == "DB_UNREACHABLE"
+    log = Fact(P_LOGS, "wa-core-2", "docker logs c2", words, False, {"service": "wacore", "key": d.key,
+                                                                       "severity": "error"})
+    logins = [Fact(f.probe, f.host, f.command, f.line, f.ok, {**f.data, "target": DB, "port": 3306})
+              if f.probe == P_DB_LOGIN else f for f in db_logins()]
+    leads = container_leads(Facts(logins + [log, running("wa-core-2", "wacore", "c2")]))
+    assert [(l.host, l.service, l.container, l.target, l.port, l.what) for l in leads] == [
+        ("wa-core-2", "wacore", "c2", DB, 3306, "db")]
+    report = reason(logins + [log, running("wa-core-2", "wacore", "c2"),
+                              inside("wa-core-2", DB, 3306, f"{DB}:3306: no answer (timed out)", False, "db", words,
+                                     timeout=True)])
+    top = report.causes[0]
+    assert top.key == "CONTAINER_PATH_BLOCKED" and log in top.evidence, [(c.key, c.title) for c in report.causes]
+
+
+def test_not_running_words_have_one_definition():
+    from wabiz_tui.domain import doctor_rules_path
+    from wabiz_tui.workflows.doctor import containers
+    assert containers.NOT_RUNNING is doctor_rules_path.NOT_RUNNING and not hasattr(containers, "_NOT_RUNNING")

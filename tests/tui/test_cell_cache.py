@@ -90,3 +90,37 @@ async def test_a_rebuilt_table_draws_each_look_once_and_each_cell_keeps_its_posi
         assert (9, 4) in metas or (cached.size.height - 3, 4) in metas  # the cells of the lower rows say where they are
         # visible check cells: 10 rows x 4 columns, but 3 marks x 2 stripes (+ the cursor cell) looks
         assert len(drawn) <= 8, drawn
+
+
+async def test_updated_cells_give_textuals_column_widths_measuring_each_column_once(monkeypatch):
+    import textual.widgets._data_table as data_table_module
+
+    measured: dict[str, int] = {"cached": 0, "stock": 0}
+    real = data_table_module.measure
+    app = Tables()
+    async with app.run_test(size=(100, 30)) as pilot:
+        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
+        for table in (cached, stock):
+            table.add_column("host", key="host")
+            for i in range(30):
+                table.add_row(f"wa-core-{i}", key=f"wa-core-{i}")
+        await pilot.pause()
+        current = {"table": ""}
+
+        def counting(console, renderable, *args, **kwargs):
+            if current["table"]:
+                measured[current["table"]] += 1
+            return real(console, renderable, *args, **kwargs)
+
+        monkeypatch.setattr(data_table_module, "measure", counting)
+        for table in (cached, stock):  # a column narrower than its header, then cells wider and narrower
+            current["table"] = table.id
+            table.add_column("disk docker", key="disk", default=Text("·", style="dim"))
+            table.update_cell("wa-core-3", "disk", Text("✗ FAIL with a long word", style="bold red"), update_width=True)
+            table.update_cell("wa-core-4", "disk", Text("✔", style="green"), update_width=True)
+            await table._on_idle(None)
+            current["table"] = ""
+        await pilot.pause()
+        assert [c.content_width for c in cached.ordered_columns] == [c.content_width for c in stock.ordered_columns]
+        assert rendered(cached) == rendered(stock)
+        assert measured["cached"] <= 35 < measured["stock"], measured  # each cell of the column once, at most

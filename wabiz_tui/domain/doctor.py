@@ -40,7 +40,8 @@ P_DOCKER = "docker"
 #: ``docker-compose config`` as the host's compose reads the uploaded files. data: {"flavour", "services": [...]}
 P_COMPOSE = "compose"
 #: db.env as found on the host, judged by ``domain.envrules`` (one fact per finding: data {"key", "severity",
-#: "field", "source"}), and compared with the profile (data {"differs": [names]}; values never kept)
+#: "field", "source"}), and compared with the profile (data {"differs": [names], "profile_hostname": the profile's
+#: db.hostname}; db.env's values never kept)
 P_ENV = "env"
 #: one service's container sampled over a window. data: {"service", "states": [...], "exit_code", "restarts",
 #: "oom", "health", "image", "running": bool, "missing": bool, "state_error" (dockerd's State.Error),
@@ -66,12 +67,14 @@ P_PLATFORM = "platform"
 #: the registry asked :data:`REGISTRY_TRIES` times in a row from the host. data: {"image", "codes": [int, ...]}
 #: (0: no HTTP answer)
 P_REGISTRY_TRIES = "registry.tries"
-#: ``getent hosts NAME`` on the host. data: {"name"}
+#: ``getent hosts NAME`` on the host. data: {"name", "addresses": every address printed, "hosts_file": the address the
+#: host's /etc/hosts gives NAME ("" none), "kind": "cluster"|"registry"}
 P_DNS = "dns"
-#: name resolution inside a running container. data: {"name", "service", "container"}
+#: name resolution inside a running container. data: {"name", "service", "container", "addresses"}
 P_DNS_CONTAINER = "dns.container"
 #: DB login with db.env's values from the host's network (host "" with data position "here": from this machine).
-#: data: {"user", "refused": bool, "code": server error number, "reached": bool, "version", "current_user", "tls"}
+#: data: {"user", "target", "port" (db.env's WA_DB_HOSTNAME/PORT as used), "refused": bool, "code": server error
+#: number, "reached": bool, "version", "current_user", "tls"}
 P_DB_LOGIN = "db.login"
 #: what a login read about the server. data: {"engine", "version", "plugin" (None: not readable), "plugin_denied",
 #: "api_version", "via"}
@@ -176,13 +179,16 @@ class Clear:
 @dataclass(frozen=True)
 class Rule:
     """One row of the rule table: ``key`` of the cause, ``title`` of what it checks, ``source`` of the rule (field
-    report, document, observation), ``check`` the function, ``explains`` the keys of causes that are consequences."""
+    report, document, observation), ``check`` the function, ``explains`` the keys of causes that are consequences;
+    ``explains_on_host`` the keys folded only when that cause names a host this one names too (never a hostless,
+    cluster-wide one)."""
 
     key: str
     title: str
     source: str
     check: Callable[[Facts], Iterable[Found | Clear]]
     explains: frozenset[str] = frozenset()
+    explains_on_host: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -242,13 +248,14 @@ def _fold(causes: list[tuple[int, Cause]], rules: tuple[Rule, ...]) -> list[tupl
         current = kept[i]
         if current is None:
             continue
-        explains = rules[current[0]].explains
+        explains, on_host = rules[current[0]].explains, rules[current[0]].explains_on_host
         for j in range(len(kept)):
             other = kept[j]
-            if i == j or other is None or other[1].key not in explains:
+            if i == j or other is None or other[1].key not in explains | on_host:
                 continue
             a, b = current[1], other[1]
-            if a.hosts and b.hosts and not set(a.hosts) & set(b.hosts):
+            shared = bool(set(a.hosts) & set(b.hosts))
+            if (a.hosts and b.hosts and not shared) or (other[1].key in on_host - explains and not shared):
                 continue
             evidence = a.evidence + tuple(f for f in b.evidence if f not in a.evidence)
             also = a.also + tuple(k for k in (b.key, *b.also) if k not in a.also)

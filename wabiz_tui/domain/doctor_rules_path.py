@@ -135,6 +135,22 @@ def waiting_for_db(facts: Facts) -> list[Fact]:
     return [f for f in facts.where(P_LOGS, key="DB_WAITING") if f.ok is False]
 
 
+#: The catalogue's (:mod:`.diagnosis`) words of a container that cannot reach its DB, in any image's log (the wait
+#: above is the lab's stand-in's only).
+DB_FAILED_WORDS = ("DB_UNREACHABLE", "DB_HOST_UNRESOLVABLE")
+
+
+def db_failed_words(facts: Facts) -> list[tuple[Fact, Fact]]:
+    """``(log fact, login fact)``: a container's catalogued "cannot reach the DB" words while its host's own DB login
+    (with that host's db.env values, data "target"/"port") gets in."""
+    out = []
+    for w in facts.where(P_LOGS):
+        login = next((l for l in facts.good(P_DB_LOGIN, host=w.host) if l.get("target") and l.get("port")), None)
+        if w.get("key") in DB_FAILED_WORDS and w.ok is False and w.host and login is not None:
+            out.append((w, login))
+    return out
+
+
 class Lead(NamedTuple):
     """A container path to probe: from ``service`` on ``host`` to ``target:port`` (``what``), because ``lead`` says it
     fails."""
@@ -150,7 +166,8 @@ class Lead(NamedTuple):
 
 def container_leads(facts: Facts) -> list[Lead]:
     """Where the evidence points at a container's own path: the Webapp's per-node connection errors (probed from every
-    running Webapp container), and a container waiting for its DB (probed from that container). One lead per
+    running Webapp container), a container waiting for its DB, and a container whose log says it cannot reach the DB
+    while its host logs in (each probed from that container, to the DB its host logged in to). One lead per
     (host, service, target, port)."""
     running = [f for f in facts.where(P_CONTAINER) if f.get("running") and f.get("container")]
     out: dict[tuple[str, str, str, int], Lead] = {}
@@ -164,6 +181,11 @@ def container_leads(facts: Facts) -> list[Lead]:
         owner = next((c for c in running if c.host == w.host and c.get("service") == w.get("service")), None)
         if at and owner is not None:
             key = (w.host, str(w.get("service")), at[0], at[1])
+            out.setdefault(key, Lead(*key[:2], str(owner.get("container")), *key[2:], "db", w))
+    for w, login in db_failed_words(facts):
+        owner = next((c for c in running if c.host == w.host and c.get("service") == w.get("service")), None)
+        if owner is not None:
+            key = (w.host, str(w.get("service")), str(login.get("target")), int(login.get("port")))
             out.setdefault(key, Lead(*key[:2], str(owner.get("container")), *key[2:], "db", w))
     return list(out.values())
 
@@ -179,11 +201,29 @@ def _address(facts: Facts, host: str, name: str) -> str:
     return f.line.split()[0] if f is not None and f.line.split() else ""
 
 
+def steadily_running(c: Fact) -> bool:
+    """A container fact (:data:`P_CONTAINER`) that stayed running through doctor's whole sampling window (every
+    sample ``running``, the words ``running...`` of the container probe, not ``restarting (exit code N, M
+    restarts)``)."""
+    return (bool(c.get("running")) and not c.get("missing") and c.line.startswith("running")
+            and all(s == "running" for s in c.get("states") or ()))
+
+
+def target_steady(facts: Facts, target: str) -> bool | None:
+    """Whether the cluster host ``target``'s containers (dbupgrade, which exits by design, left out) all ran steadily;
+    None when doctor has no container fact of it (not a cluster host, or not probed)."""
+    mine = [c for c in facts.where(P_CONTAINER, host=target) if c.get("service") and c.get("service") != "dbupgrade"]
+    return all(steadily_running(c) for c in mine) if mine else None
+
+
 # --- the containers' path ----------------------------------------------------------------------------------------
 def container_path_blocked(facts: Facts) -> Outcome:
     """A container cannot reach a port its host reaches: the host path is open, the containers' is blocked on that
     host (iptables FORWARD / DOCKER-USER, Docker's NAT), in the direction named. Proven by a connection from inside
     the container; where none could be made, the Webapp's own per-node error against an open host path says it with
+    medium confidence. The host's probe and the container's run moments apart: a target container that restarts
+    in between gives "the host can, the container cannot" too, so a cluster target must have run steadily through
+    the sampling window (else CONTAINER_DOWN says it, not folded here); one whose containers were not checked gives
     medium confidence."""
     probed: set[tuple[str, str, int]] = set()
     for f in facts.where(P_CONTAINER_TCP):
@@ -198,6 +238,9 @@ def container_path_blocked(facts: Facts) -> Outcome:
         how = how_failed(f.line, bool(f.get("timeout")))
         if how == "name does not resolve":
             continue  # CONTAINER_NAME_UNRESOLVED / DB_NAME_UNRESOLVED say that
+        steady = True if f.get("what") == "db" else target_steady(facts, target)
+        if steady is False:
+            continue
         what = "the database " if f.get("what") == "db" else ""
         address = _address(facts, f.host, target)
         # the fact that pointed here: the Webapp's words (this machine's API call) or this host's own log line
@@ -205,16 +248,17 @@ def container_path_blocked(facts: Facts) -> Outcome:
                                                                       and x.host == f.host)][:1]
         yield Found(f"the {f.get('service')} container on {f.host} cannot reach {what}{target}:{port} ({how}) while "
                     f"{f.host} itself can: the host path is open, the container path is blocked (DOCKER-USER/FORWARD "
-                    f"on {f.host}, direction {f.host} -> {target}:{port})", (f, open_[0], *lead),
+                    f"on {f.host}, direction {f.host} -> {target}:{port})"
+                    + ("" if steady else f"; {target}'s containers were not checked"), (f, open_[0], *lead),
                     f"on {f.host}, find the rule that stops containers' TCP to {target}"
                     + (f" ({address})" if address else "") + f" port {port}: sudo iptables -S DOCKER-USER; sudo "
                     "iptables -S FORWARD; sudo nft list ruleset (host-level rules, OUTPUT, do not show it: the host "
-                    "itself gets through); remove it, then check again with wabiz-tui health", HIGH,
+                    "itself gets through); remove it, then check again with wabiz-tui health", HIGH if steady else MEDIUM,
                     (f.host,) if f.get("what") == "db" else (f.host, target))
     for e in node_errors(facts):
         target, port = str(e.get("target")), int(e.get("port", 0))
         webapps = [c.host for c in facts.where(P_CONTAINER, service="waweb") if c.get("running")]
-        for host in webapps:
+        for host in webapps if target_steady(facts, target) is not False else ():
             if (host, target, port) in probed:
                 continue
             open_ = [h for h in _host_path(facts, host, target, port) if h.ok]
@@ -241,60 +285,85 @@ def hosts_file_addresses(lines: Iterable[str]) -> dict[str, str]:
 # --- one name, two addresses -------------------------------------------------------------------------------------
 def _first_address(f: Fact) -> str:
     parts = f.line.split()
-    return parts[0] if parts and re.fullmatch(r"[0-9a-fA-F:.]+", parts[0]) and any(c in parts[0] for c in ".:") else ""
+    return parts[0] if parts and is_address(parts[0]) else ""
+
+
+def is_address(text: str) -> bool:
+    """Whether ``text`` reads as an IPv4/IPv6 address (the first column of ``getent hosts``)."""
+    return bool(re.fullmatch(r"[0-9a-fA-F:.]+", text)) and any(c in text for c in ".:")
+
+
+def getent_addresses(lines: Iterable[str]) -> list[str]:
+    """Every address ``getent hosts NAME`` printed, in its order: glibc's getent prints one line per address of the
+    answer (``ADDRESS NAME ALIASES``; getent.c ``print_hosts``), so a round-robin, CDN or dual-stack name gives
+    several."""
+    out = [l.split()[0] for l in lines if l.split() and is_address(l.split()[0])]
+    return list(dict.fromkeys(out))
+
+
+def addresses(f: Fact) -> tuple[str, ...]:
+    """The addresses of a :data:`P_DNS` / :data:`P_DNS_CONTAINER` fact: data "addresses" (all of them), else the
+    first of its line."""
+    got = f.get("addresses")
+    if got:
+        return tuple(str(a) for a in got)
+    first = _first_address(f)
+    return (first,) if first else ()
 
 
 def name_mismatch(facts: Facts) -> Outcome:
-    """A host resolves a cluster name to another address than the other hosts (and than its own containers): a stale
+    """A host resolves a cluster name to addresses none of the other hosts (nor its own containers) get: a stale
     ``/etc/hosts`` line or another DNS view; every connection from that host then goes elsewhere and reads as a
-    firewall ("refused"). A host's lookup of its own name is left out (it knows it from its /etc/hosts: Debian's
-    127.0.1.1)."""
-    by_name: dict[str, list[tuple[Fact, str]]] = defaultdict(list)
+    firewall ("refused"). Every address of each answer is compared (a round-robin or CDN name answers in another
+    order each time): only answers that share no address count. High confidence when that host's /etc/hosts pins
+    the odd address, medium when its resolver gave it. A host's lookup of its own name is left out (it knows it from
+    its /etc/hosts: Debian's 127.0.1.1), so is the registry's name (data "kind" "registry": a CDN)."""
+    by_name: dict[str, list[tuple[Fact, frozenset[str]]]] = defaultdict(list)
     for f in facts.good(P_DNS) + facts.good(P_DNS_CONTAINER):
-        address = _first_address(f)
+        got = frozenset(addresses(f))
         name = str(f.get("name"))
-        if address and f.host != name:
-            by_name[name].append((f, address))
+        if got and f.host != name and f.get("kind") != "registry":
+            by_name[name].append((f, got))
     for name, seen in by_name.items():
         hosts_say = [(f, a) for f, a in seen if f.probe == P_DNS]
-        counts = Counter(a for _, a in hosts_say)
-        if len(counts) < 2:
+        counts = Counter(a for _, got in hosts_say for a in got)
+        if not counts:
             continue
         common, n = counts.most_common(1)[0]
         if n <= len(hosts_say) - n:
             continue  # no majority: no way to tell which is stale
-        for f, address in hosts_say:
-            if address == common:
+        for f, got in hosts_say:
+            if common in got or got & frozenset().union(*(g for x, g in hosts_say if x is not f)):
                 continue
-            inside = [c for c, a in seen if c.probe == P_DNS_CONTAINER and c.host == f.host]
-            agree = [c for c in inside if _first_address(c) == common]
+            address = ", ".join(addresses(f))
+            agree = [c for c, a in seen if c.probe == P_DNS_CONTAINER and c.host == f.host and common in a]
             source = f.get("hosts_file")
-            where = (f"its /etc/hosts says {address}" if source == address else
+            pinned = bool(source) and source in got
+            where = (f"its /etc/hosts says {source}" if pinned else
                      f"its resolver says {address}" + (" (no /etc/hosts line)" if source == "" else ""))
-            witness = next(g for g, a in hosts_say if a == common)
+            witness = next(g for g, a in hosts_say if common in a)
             words = f"{n} other host(s)" + (f" and {f.host}'s own container" if agree else "")
             yield Found(f"{f.host} resolves {name} to {address}, not {common} as {words} do ({where}): its connections "
-                        f"to {name} go to the wrong address", (f, witness, *agree[:1]),
-                        (f"correct or remove the {name} line in {f.host}'s /etc/hosts ({address} -> {common})"
-                         if source == address else f"fix the DNS answer {f.host} gets for {name} (its /etc/resolv.conf "
+                        f"to {name} go to " + ("the wrong address" if pinned else "other addresses than the others'"),
+                        (f, witness, *agree[:1]),
+                        (f"correct or remove the {name} line in {f.host}'s /etc/hosts ({source} -> {common})"
+                         if pinned else f"fix the DNS answer {f.host} gets for {name} (its /etc/resolv.conf "
                          f"servers), or pin {name} to {common} in its /etc/hosts")
-                        + f"; then check again: getent hosts {name} on {f.host}", HIGH, (f.host, name))
+                        + f"; then check again: getent hosts {name} on {f.host}", HIGH if pinned else MEDIUM,
+                        (f.host, name))
 
 
 # --- the DB host name ----------------------------------------------------------------------------------------
-_LOGIN_TARGET = re.compile(r"login \S+@(?P<target>[^\s:]+):(?P<port>\d+) from")
-
-
 def db_name_unresolved(facts: Facts) -> Outcome:
-    """The DB login from a host failed because db.env's WA_DB_HOSTNAME does not resolve there: the value, where it is
-    set (the host's db.env, and whether it differs from the profile's), and the profile's value."""
+    """The DB login from a host failed because db.env's WA_DB_HOSTNAME does not resolve there: the value (the login
+    fact's data "target"), where it is set (the host's db.env, and whether it differs from the profile's), and the
+    profile's value (the db.env fact's data "profile_hostname")."""
     for f in facts.bad(P_DB_LOGIN):
         if not f.host or not NAME_FAILED.search(f.line):
             continue
-        m = _LOGIN_TARGET.search(f.command)
-        value = m["target"] if m else ""
+        value = str(f.get("target") or "")
         env = [e for e in facts.bad(P_ENV, host=f.host) if "WA_DB_HOSTNAME" in (e.get("differs") or ())]
-        profile = next((str(t.get("target")) for t in facts.where(P_TCP, what="db") if t.get("target") != value), "")
+        profile = next((str(e.get("profile_hostname")) for e in env if e.get("profile_hostname")), "")
         where = (f"{f.host}'s db.env sets WA_DB_HOSTNAME={value}" + (f", the profile says {profile}" if env and profile
                                                                     else ""))
         inside = [c for c in facts.where(P_CONTAINER_TCP, host=f.host) if c.get("target") == value]
@@ -308,13 +377,15 @@ def db_name_unresolved(facts: Facts) -> Outcome:
 
 
 _CONTAINER_KEYS = frozenset({"CONTAINER_DOWN", "CONTAINER_DOWN_WITH_WORDS", "LOG_WORDS", "NOTHING_LISTENS"})
+#: a blocked container path does not explain a container that is down or restarting (see container_path_blocked)
+_PATH_CONTAINER_KEYS = frozenset({"LOG_WORDS", "NOTHING_LISTENS"})
 _DB_WORDS = frozenset({"DB_UNREACHABLE", "DB_AUTH_FAILED", "DB_HOST_UNRESOLVABLE", "DB_WAITING"})
 
 #: Rules of this module, appended to :data:`.doctor_rules.RULES` (placed before the port rules by it).
 PATH_RULES: tuple[Rule, ...] = (
     Rule("NAME_MISMATCH", "one address per name on every host",
          "issue 16 trial: a stale /etc/hosts line (observed on the lab: wa-web-1 resolving wa-core-1 to 10.213.0.199)",
-         name_mismatch, frozenset({"PORT_BLOCKED", "HOST_PATH_BLOCKED", "NOTHING_LISTENS"}) | API_KEYS),
+         name_mismatch, frozenset({"PORT_BLOCKED", "HOST_PATH_BLOCKED", "NOTHING_LISTENS"}), API_KEYS),
     Rule("DB_NAME_UNRESOLVED", "db.env's DB host name resolves on every host",
          "field case R02; issue 16 trial: WA_DB_HOSTNAME mistyped in one db.env (observed on the lab)", db_name_unresolved,
          frozenset({"ENV_DIFFERS", "DB_PATH_BLOCKED", "DB_CREDENTIALS", "CONTAINER_NAME_UNRESOLVED"}) | _DB_WORDS
@@ -322,5 +393,5 @@ PATH_RULES: tuple[Rule, ...] = (
     Rule("CONTAINER_PATH_BLOCKED", "the containers' own path (FORWARD/DOCKER-USER) where the evidence points there",
          "issue 16 trial: iptables -I DOCKER-USER ... -j REJECT on the Webapp host (observed on the lab: the host path "
          "open, the Webapp's 1014 'connection ... failed')", container_path_blocked,
-         frozenset({"PORT_BLOCKED", "DB_DOWN", "DB_PATH_BLOCKED"}) | _DB_WORDS | _CONTAINER_KEYS | API_KEYS),
+         frozenset({"PORT_BLOCKED", "DB_DOWN", "DB_PATH_BLOCKED"}) | _DB_WORDS | _PATH_CONTAINER_KEYS | API_KEYS),
 )

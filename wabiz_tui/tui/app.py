@@ -245,6 +245,14 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             # the first frame spends ~40 ms less in the collector. The price: the few thousand cyclic
             # garbage objects of the start-up stay allocated (about 2,000 objects, measured at Ready).
             gc.freeze()
+        from functools import partial
+
+        from ..config.paths import app_paths
+        from .warm_up import warm_up
+
+        # the preflight's imports and the write check, off the UI loop before a key asks for them (issue 17)
+        self.run_worker(partial(warm_up, self.runner, list(app_paths().writable)), name="warm-up", group="warm-up",
+                        thread=True, exit_on_error=False)
 
     async def on_unmount(self) -> None:
         from .quitting import remove_signal_handlers

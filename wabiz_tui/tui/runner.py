@@ -68,6 +68,10 @@ class Runner:
         self._cluster_lock: Any = None
         self._began = False
         self._body: Any = None
+        from ..config.write_check import WriteCheck
+
+        #: the state directories' write check, primed off the UI loop once the app is up (:func:`.warm_up.warm_up`)
+        self.write_check = WriteCheck()
 
     @property
     def step(self) -> int | None:
@@ -187,10 +191,10 @@ class Runner:
         change to the cluster, and keep it while the app runs; False with an error naming the holder when
         another process works on the cluster (one process per cluster, design.md §11)."""
         from ..config.lock import ClusterBusy, ClusterLock
-        from ..config.paths import app_paths, local_problems
+        from ..config.paths import app_paths
 
         app = self.app
-        problems = local_problems(app_paths().writable)
+        problems = self.write_check.problems(app_paths().writable)
         if problems:
             app.notify("Local problem, nothing was started on the hosts: " + "; ".join(problems), severity="error",
                        timeout=20)

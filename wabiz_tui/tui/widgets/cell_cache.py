@@ -18,6 +18,11 @@ appears or a host's worst result moves its row, about 230 visible cells: 85-108 
 ``bench/responsive_bench.py``'s preflight of 50 hosts) then draws each distinct look once (``✔`` in green on an odd
 row...), and the other cells of that look reuse its drawing with their own position put in the segments' meta (the
 ``row``/``column`` Textual's mouse handling reads from it).
+
+Column widths after updated cells: Textual measures each updated cell and, when one is narrower than its column,
+measures the whole column again, once per such cell: a new column of 50 cells narrower than its header measured
+2,550 cells (counted in ``tests/tui/test_preflight_in_place.py``). :meth:`CellCachedTable._update_column_widths`
+measures each updated cell once and a column at most once, each distinct look once, to the same widths.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets import _data_table as textual_table
 
 #: Rendered cells kept (the visible cells of a 50-row table with 10 columns, each in a few states).
 CACHE_SIZE = 4000
@@ -122,6 +128,39 @@ class CellCachedTable(DataTable):
             self._value_cache.clear()
         self._value_cache[key] = (value, lines)
         return lines
+
+    def _update_column_widths(self, updated_cells: set[Any]) -> None:
+        # the widths Textual's own method gives (a column narrowed by a cell is measured whole again), with each
+        # column measured at most once and each look measured once
+        console = self.app.console
+        widths: dict[Any, int] = {}
+
+        def width_of(value: Any, height: int) -> int:
+            seen = look(value)
+            key = (seen, height) if seen is not None else None
+            if key is not None and key in widths:
+                return widths[key]
+            formatted = textual_table.default_cell_formatter(value, wrap=height != 1, height=height)
+            found = textual_table.measure(console, formatted, 1)
+            if key is not None:
+                widths[key] = found
+            return found
+
+        by_column: dict[Any, list[Any]] = {}
+        for row_key, column_key in updated_cells:
+            if column_key in self.columns and row_key in self.rows:
+                by_column.setdefault(column_key, []).append(row_key)
+        for column_key, row_keys in by_column.items():
+            column = self.columns[column_key]
+            label_width = textual_table.measure(console, column.label, 1)
+            height = self.rows[row_keys[0]].height
+            new = [width_of(self._data[row_key][column_key], self.rows[row_key].height) for row_key in row_keys]
+            if min(new) < column.content_width:
+                column.content_width = max([*(width_of(cell, height) for cell in self.get_column(column_key)),
+                                            label_width])
+            else:
+                column.content_width = max(*new, label_width)
+        self._require_update_dimensions = True
 
     def _clear_caches(self) -> None:
         super()._clear_caches()

@@ -17,6 +17,7 @@ from ...domain.crashloop import StateSample, judge_samples, parse_sample
 from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop, info_retries
 from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
 from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, taken_port
+from ...domain.doctor_rules_path import NOT_RUNNING, getent_addresses
 from ...domain.model import HostSpec
 from ...domain.render import compose_document
 from .probes import EXTRA_FORMAT, LOG_TAIL, SAMPLES, SERVICE_FORMAT, DoctorProbes
@@ -25,9 +26,6 @@ from .probes import EXTRA_FORMAT, LOG_TAIL, SAMPLES, SERVICE_FORMAT, DoctorProbe
 #: that failed on a taken port leaves State.Error = "driver failed programming external connectivity on endpoint
 #: ...: Error starting userland proxy: listen tcp4 0.0.0.0:9090: bind: address already in use" (lab, dockerd 20.10).
 PORTS_FORMAT = "{{json .HostConfig.PortBindings}} {{.State.Error}}"
-#: ``docker exec`` into a container that is not running (Docker 20.10): "Error response from daemon: Container ID is
-#: restarting, wait until the container is running" / "... is not running": no lookup happened.
-_NOT_RUNNING = ("is restarting", "is not running", "is paused")
 
 
 #: compose's warnings among ``config``'s output lines (its stderr comes with them). docker-compose 1.29.2 here, stderr
@@ -160,7 +158,7 @@ class ContainerProbes(DoctorProbes):
                            service=self._service_of(host.external_hostname, cid), timeout=True, why="timed out")
                 return
             text = next((l.strip() for l in lines if l.strip()), "")
-            if any(w in text for w in _NOT_RUNNING):
+            if any(w in text for w in NOT_RUNNING):  # no lookup happened
                 self._fact(P_DNS_CONTAINER, host.external_hostname, command, text, None, name=target, container=cid,
                            why="the container is not running: no lookup was made")
                 return
@@ -170,7 +168,8 @@ class ContainerProbes(DoctorProbes):
                 return
             self._fact(P_DNS_CONTAINER, host.external_hostname, command,
                        text if status == 0 else f"not found (exit status {status})", status == 0, name=target,
-                       container=cid, service=self._service_of(host.external_hostname, cid))
+                       addresses=getent_addresses(lines) if status == 0 else [], container=cid,
+                       service=self._service_of(host.external_hostname, cid))
 
         await asyncio.gather(*(self._timed(P_DNS_CONTAINER, host.external_hostname, f"docker exec {cid} getent hosts {t}", one(t))
                                for t in dict.fromkeys(names)))

@@ -116,7 +116,8 @@ class DatabaseProbes(NetworkProbes):
                 "WA_DB_USERNAME": db.username, "WA_DB_PASSWORD": db.password}
         differs = [k for k, v in mine.items() if k in values and values[k] != v]
         self._fact(P_ENV, name, command, f"{path} differs from the profile in {', '.join(differs)}" if differs
-                   else f"{path} has the profile's DB values", not differs, differs=differs)
+                   else f"{path} has the profile's DB values", not differs, differs=differs,
+                   profile_hostname=db.hostname)
         ssl_set = tuple(k for k in SSL_VARS if values.get(k))
         try:
             idle = values.get("WA_DB_CONNECTION_IDLE_TIMEOUT", "")
@@ -301,7 +302,8 @@ class DatabaseProbes(NetworkProbes):
         if exc.refused:
             budget.refusals += 1
         self._fact(P_DB_LOGIN, name, command, str(exc), None if exc.prohibited else False, user=d.username,
-                   refused=exc.refused, code=exc.code, reached=exc.reached, server_tls=exc.server_tls,
+                   target=d.hostname, port=int(d.port), refused=exc.refused, code=exc.code, reached=exc.reached,
+                   server_tls=exc.server_tls,
                    **({"why": "sshd refuses forwarding"} if exc.prohibited else {}), **data)
 
     def _tcp_reached(self, name: str, d: DbEnv) -> None:
@@ -319,8 +321,8 @@ class DatabaseProbes(NetworkProbes):
         budget.refusals, budget.proven = 0, True
         d = seen.db
         self._fact(P_DB_LOGIN, name, command, f"logged in as {got.current_user or d.username}; server {got.version}",
-                   True, user=d.username, refused=False, version=got.version, current_user=got.current_user,
-                   tls=got.tls, **data)
+                   True, user=d.username, target=d.hostname, port=int(d.port), refused=False, version=got.version,
+                   current_user=got.current_user, tls=got.tls, **data)
         self._server_facts(seen, name, got)
 
     def _server_facts(self, seen: _Seen, name: str, got: DbFacts) -> None:

@@ -9,7 +9,7 @@ import shlex
 
 from ...domain.doctor import P_DNS, P_PLATFORM, P_REGISTRY_TRIES, P_TCP
 from ...domain.doctor_rules_net import index_platforms, machine_platform
-from ...domain.doctor_rules_path import hosts_file_addresses
+from ...domain.doctor_rules_path import getent_addresses, hosts_file_addresses
 from ...domain.model import HostSpec, Role
 from ...domain.preflight import ROLE_PORTS
 from ...remote.dblogin import probe_port
@@ -27,7 +27,8 @@ class NetworkProbes(DoctorProbes):
     async def _names(self, host: HostSpec) -> None:
         """``getent hosts`` of every name on ``host``, each fact with the address the host's /etc/hosts gives the name
         (``hosts_file``; "" for none, absent when the file could not be read): a stale line there reads as a firewall
-        otherwise."""
+        otherwise; every address getent printed (``addresses``) and ``kind``: "registry" for the registry's name (a
+        CDN name, several addresses), else "cluster"."""
         try:
             status, lines = await asyncio.wait_for(self._sh(host, "cat /etc/hosts"), self.probe_timeout)
         except (TimeoutError, RemoteError):
@@ -44,6 +45,8 @@ class NetworkProbes(DoctorProbes):
             answer = next((l.strip() for l in lines if l.strip()), "")
             self._fact(P_DNS, host.external_hostname, command,
                        answer if status == 0 else f"{command}: not found (exit status {status})", status == 0, name=target,
+                       addresses=getent_addresses(lines) if status == 0 else [],
+                       kind="registry" if target == REGISTRY else "cluster",
                        **({"hosts_file": pinned.get(target, "")} if pinned is not None else {}))
 
         await asyncio.gather(*(self._timed(P_DNS, host.external_hostname, f"getent hosts {t}", one(t)) for t in self._lookups()))
