@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from wabiz_tui.domain.doctor import Fact, reason
+from wabiz_tui.domain.doctor import P_CONTAINER, Fact, reason
 from wabiz_tui.domain.doctor_rules_egress import (P_EGRESS, P_IDLE, P_PROXY, P_RESOURCES, P_URL, P_WEBHOOK,
                                                   saturated)
 from wabiz_tui.workflows.doctor.egress import cpu_budget_pct, mask_proxy, parse_percent, proxy_address
@@ -122,3 +122,17 @@ def test_container_blocked_while_its_host_gets_out():
     unsure = Fact(P_EGRESS, "wa-core-1", "docker exec abc nc -z", "nc: invalid option -- 'z'", None,
                   {"via": "container", "port": 443, "why": "the image has no nc with -z"})
     assert "EGRESS_CONTAINER_BLOCKED" not in keys([tcp("wa-core-1", 443, True), unsure])
+
+
+def test_a_crash_looping_coreapp_caught_running_is_no_egress_cause():
+    """The lab's crash-looping Coreapp (a crash marker, ``docker restart``) can be running at the moment doctor
+    execs into it and die under the probe: that failure says nothing of the path (CONTAINER_DOWN names it)."""
+    inside = tcp("wa-core-2", 443, False, via="container", container="abc")
+    looping = Fact(P_CONTAINER, "wa-core-2", "docker inspect abc", "restarting (exit code 1, 7 restarts)", False,
+                   {"service": "wacore", "container": "abc", "running": True, "missing": False,
+                    "states": ["running", "restarting"]})
+    steady = Fact(P_CONTAINER, "wa-core-2", "docker inspect abc", "running", True,
+                  {"service": "wacore", "container": "abc", "running": True, "missing": False, "states": ["running"]})
+    host_path = [tcp("wa-core-2", 443, True), tcp("wa-core-2", 5222, True)]
+    assert "EGRESS_CONTAINER_BLOCKED" not in keys(host_path + [inside, looping])
+    assert "EGRESS_CONTAINER_BLOCKED" in keys(host_path + [inside, steady])

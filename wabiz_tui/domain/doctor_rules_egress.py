@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .doctor import HIGH, LOW, MEDIUM, Clear, Fact, Facts, Found, Rule
+from .doctor import HIGH, LOW, MEDIUM, P_CONTAINER, Clear, Fact, Facts, Found, Rule
 from .doctor_rules_base import Outcome, hosts_of as _hosts, names_of as _names
-from .doctor_rules_path import NOT_RUNNING
+from .doctor_rules_path import NOT_RUNNING, steadily_running
 
 # --- probe keys and the data each one carries --------------------------------------------------------------
 #: a TCP connection to a WhatsApp server from ``host``. data: {"target", "port", "via": "host"|"container"|"proxy",
@@ -111,6 +111,8 @@ def container_egress_blocked(facts: Facts) -> Outcome:
     for f in facts.bad(P_EGRESS, via="container"):
         if any(w in f.line for w in NOT_RUNNING):
             continue  # docker exec into a restarting container: nothing was probed (a collector says "not checked")
+        if any(not steadily_running(c) for c in facts.where(P_CONTAINER, host=f.host) if c.get("service") == "wacore"):
+            continue  # a crash-looping Coreapp caught running dies under the probe: CONTAINER_DOWN says it
         if (f.host, f.get("port")) in host_ok:
             witness = next(w for w in facts.good(P_EGRESS, via="host")
                            if w.host == f.host and w.get("port") == f.get("port"))

@@ -40,10 +40,26 @@ class ContainerPathProbes(DoctorProbes):
         """One TCP connection to ``target:port`` from inside container ``cid`` on ``host``: ``(tool, command,
         answer)``, trying the tools of :func:`inside_connect` in order until one is there."""
         answer, tool, command = InsideAnswer(None, "no tool to connect with in the image", why="tool missing"), "", ""
+        started = await self._started(host, cid)
         for tool, inner in inside_connect(target, port, TCP_TIMEOUT):
             command = self._docker(host, f"docker exec {cid} {inner}")
             status, lines = await self._sh(host, command)
             answer = read_inside(status, lines)
             if answer.why != "tool missing":
                 break
+        if answer.ok is False and started != "unknown" and await self._started(host, cid) != started:
+            # a crash-looping container caught between two restarts dies under the probe: its failure says nothing
+            # of the path (seen on the lab: a Coreapp with a crash marker, docker restart, doctor --host)
+            answer = InsideAnswer(None, answer.line, why="not checked (the container restarted or stopped while probed)")
         return tool, command, answer
+
+    async def _started(self, host: HostSpec, cid: str) -> str:
+        """When container ``cid`` last started, if it runs now (``docker inspect``'s ``.State.StartedAt``, e.g.
+        ``2026-12-05T15:31:02.123456789Z``), "stopped" when it does not run, "unknown" when the answer cannot be
+        read (then the probe's answer stands as it is)."""
+        status, lines = await self._sh(host, self._docker(
+            host, f"docker inspect --format '{{{{.State.Running}}}} {{{{.State.StartedAt}}}}' {cid}"))
+        words = lines[0].split() if lines else []
+        if status != 0 or len(words) != 2 or words[0] not in ("true", "false"):
+            return "unknown"
+        return words[1] if words[0] == "true" else "stopped"
