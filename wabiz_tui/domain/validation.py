@@ -85,19 +85,18 @@ _VERSION_START_RE = re.compile(r"v?[0-9]{1,3}(?:\.[0-9]{1,3}){0,2}", re.ASCII | 
 def version_shape_problem(value: str) -> str:
     """Why ``value`` is not a version ``X.Y.Z``, quoting at most its version-shaped start (``"2.43.1"``), never the
     rest: a version box is where a password lands when a Tab did not move on (issue 17: ``2.43.1`` + the backup
-    password was echoed whole). E.g. ``"is not a version X.Y.Z such as 2.41.2: 13 more characters after '2.43.1'"``."""
+    password was echoed whole). E.g. ``"is not a version X.Y.Z such as 2.41.2: 14 more characters after '2.43.1'"``."""
     start = _VERSION_START_RE.match(value)
     prefix = start.group(0) if start else ""
     hint = " (drop the leading 'v')" if value.strip().lower().startswith("v") else ""
+    shape = "a version X.Y.Z such as 2.41.2"
     if not value:
-        what = "is empty"
-    elif prefix == value:
-        what = f"{value!r} is not a version"
-    elif prefix:
-        what = f"is not a version: {len(value) - len(prefix)} more characters after {prefix!r}"
-    else:
-        what = f"is not a version ({len(value)} characters, not starting with a digit)"
-    return f"{what}: use X.Y.Z such as 2.41.2{hint}"
+        return f"is empty: type {shape}"
+    if prefix == value:
+        return f"{value!r} is not {shape}{hint}"
+    if prefix:
+        return f"is not {shape}: {len(value) - len(prefix)} more characters after {prefix!r}{hint}"
+    return f"is not {shape} ({len(value)} characters, not starting with a digit)"
 
 
 def check_version(value: str, field: str = "wa_api_version") -> list[FieldError]:
