@@ -122,6 +122,9 @@ def test_an_upgrade_counts_the_nodes_restarted_by_their_new_container_ids():
 def test_other_planned_operations_are_named():
     assert OperationWatch().observe(PlannedOperation("uninstall"), None, 5) == "planned: uninstall running"
     assert OperationWatch().observe(PlannedOperation("drill"), HEALTHY, 5) == "planned: failover drill running"
+    # a node restarted from the monitor is no drill: its own words (issue 17 trial)
+    restart = PlannedOperation("drill", by="this window", doing="restart of wacore on wa-core-1")
+    assert paused_words(restart) == "alerts paused: restart of wacore on wa-core-1 running (this window)"
 
 
 def test_paused_words_and_the_verdict_during_an_operation():

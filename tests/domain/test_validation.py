@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wabiz_tui.domain.validation import (DB_PASSWORD_FORBIDDEN, check_db_password, check_version, db_password_cautions,
-                                         parse_version, validate_profile)
+                                         parse_version, validate_profile, version_shape_problem)
 
 
 def good_profile(**changes) -> ClusterProfile:
@@ -78,6 +78,16 @@ def test_version(value, ok):
     assert (check_version(value) == []) is ok
     if not ok and value.startswith("v"):
         assert "drop the leading 'v'" in check_version(value)[0].message
+
+
+@pytest.mark.parametrize("typed,quoted", [("2.43.1RomaBackup5519", "'2.43.1'"), ("RomaBackup5519", None),
+                                          ("123456789", "'123'"), ("2.43", "'2.43'")])
+def test_a_version_problem_quotes_only_the_version_shaped_start(typed, quoted):
+    # issue 17: a backup password typed into the version box was echoed whole in two error lines
+    message = check_version(typed, "target")[0].message
+    assert message == version_shape_problem(typed) and "X.Y.Z" in message
+    assert "Roma" not in message and "5519" not in message and "456789" not in message
+    assert (quoted in message) if quoted else ("'" not in message)
 
 
 def test_parse_version():

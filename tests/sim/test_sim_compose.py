@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -268,3 +269,23 @@ async def test_pull_on_a_pty_rewrites_layer_rows_and_the_product_counts_layers(c
     progress = PullProgress()
     progress.feed(lines)
     assert (progress.done, progress.total) == (4, 4)
+
+
+async def test_inspect_fills_the_doctors_ports_template_on_a_stopped_container(cluster, core1):
+    """``{{json .HostConfig.PortBindings}} {{.State.Error}}`` (doctor's PORTS_FORMAT) prints compact JSON of the
+    bindings the container was created with, then dockerd's start error, empty after a normal stop (issue 17 trial:
+    the sim printed the template's tail, and doctor said "exited (exit code 0): .HostConfig.PortBindings}}")."""
+    from wabiz_tui.workflows.doctor.containers import PORTS_FORMAT
+
+    await core1.run(compose_cmd("wa-core-1", "up -d wacore"))
+    await core1.run(compose_cmd("wa-core-1", "stop wacore"))
+    c = next(c for c in cluster.brain.on_host("wa-core-1") if c.service == "wacore")
+    assert c.state == "exited" and c.ports
+    r = await core1.run(f"docker inspect -f '{PORTS_FORMAT}' {c.id}")
+    assert r.exit_status == 0 and "{{" not in r.stdout and "}}" not in r.stdout, r.stdout
+    raw, sep, error = r.stdout.rstrip("\n").partition(" ")
+    assert sep == " " and error == "", r.stdout
+    expected = {f"{spec.split(':')[-1]}/tcp": [{"HostIp": "", "HostPort": spec.split(":")[-2]}] for spec in c.ports}
+    assert json.loads(raw) == expected and " " not in raw
+    r = await core1.run(f"docker inspect -f '{{{{.State.Running}}}} {{{{json .State.Error}}}}' {c.id}")
+    assert r.stdout == 'false ""\n'

@@ -182,3 +182,29 @@ async def test_a_node_change_is_refused_while_something_else_changes_the_cluster
         await pilot.pause(0.5)
         assert connected(panel) == [owner]  # nothing was restarted
         release.set()
+
+
+async def test_a_restart_from_the_monitor_pauses_alerts_in_its_own_words(installed_demo, tmp_path, monkeypatch):
+    # issue 17 trial: R was logged as "alerts paused: failover drill running" though no drill ran
+    from wabiz_tui.workflows.node_actions import NodeActions
+
+    held = asyncio.Event()
+    began: list[str] = []
+
+    async def held_restart(self, host: str, kind: str, why: str = "") -> None:
+        began.append(host)
+        await held.wait()  # the restart is in progress until the test has read the timeline
+
+    monkeypatch.setattr(NodeActions, "restart", held_restart)
+    app = demo_app(installed_demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        monitor, panel, owner, _standby = await open_monitor(app, pilot)
+        await select(pilot, panel, owner, "coreapp")
+        await ask(app, pilot, "R")
+        await pilot.press("y")
+        timeline = monitor.query_one(Timeline)
+        await until(pilot, lambda: began == [owner] and "alerts paused" in timeline.text, "alerts paused", 30)
+        assert f"alerts paused: restart of wacore on {owner} running" in timeline.text, timeline.text
+        assert "failover drill" not in timeline.text
+        held.set()
+        await until(pilot, lambda: f"restart of {owner} coreapp done" in timeline.text, "the restart's end", 30)

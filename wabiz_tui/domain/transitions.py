@@ -38,17 +38,20 @@ class PlannedOperation:
     """A planned operation running on the cluster now.
 
     ``command`` is one of :data:`PLANNED_COMMANDS`; ``since`` the epoch seconds it began (None: not known);
-    ``by`` who runs it, for the words ("pid 4242", "this window"; "" not said).
+    ``by`` who runs it, for the words ("pid 4242", "this window"; "" not said); ``doing`` what runs in words when
+    the command's own words would be wrong ("restart of wacore on wa-core-1" for a node restarted from the monitor,
+    which is no failover drill; "": the command's words).
     """
 
     command: str
     since: float | None = None
     by: str = ""
+    doing: str = ""
 
     @property
     def name(self) -> str:
-        """The operation in words: ``upgrade``, ``failover drill``, ``DB upgrade``..."""
-        return _DOING.get(self.command, self.command)
+        """The operation in words: ``upgrade``, ``failover drill``, ``DB upgrade``, or :attr:`doing`..."""
+        return self.doing or _DOING.get(self.command, self.command)
 
 
 def lock_command(holder: Mapping[str, object]) -> tuple[str, str]:

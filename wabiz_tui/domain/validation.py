@@ -78,11 +78,32 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
     return (int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
+#: The start of a typed value that may be quoted back: up to three dot-separated groups of 1-3 digits.
+_VERSION_START_RE = re.compile(r"v?[0-9]{1,3}(?:\.[0-9]{1,3}){0,2}", re.ASCII | re.IGNORECASE)
+
+
+def version_shape_problem(value: str) -> str:
+    """Why ``value`` is not a version ``X.Y.Z``, quoting at most its version-shaped start (``"2.43.1"``), never the
+    rest: a version box is where a password lands when a Tab did not move on (issue 17: ``2.43.1`` + the backup
+    password was echoed whole). E.g. ``"is not a version X.Y.Z such as 2.41.2: 14 more characters after '2.43.1'"``."""
+    start = _VERSION_START_RE.match(value)
+    prefix = start.group(0) if start else ""
+    hint = " (drop the leading 'v')" if value.strip().lower().startswith("v") else ""
+    shape = "a version X.Y.Z such as 2.41.2"
+    if not value:
+        return f"is empty: type {shape}"
+    if prefix == value:
+        return f"{value!r} is not {shape}{hint}"
+    if prefix:
+        return f"is not {shape}: {len(value) - len(prefix)} more characters after {prefix!r}{hint}"
+    return f"is not {shape} ({len(value)} characters, not starting with a digit)"
+
+
 def check_version(value: str, field: str = "wa_api_version") -> list[FieldError]:
-    """``WA_API_VERSION`` must be ``X.Y.Z`` digits, e.g. ``2.41.2`` (the image tag is ``v`` + it)."""
+    """``WA_API_VERSION`` must be ``X.Y.Z`` digits, e.g. ``2.41.2`` (the image tag is ``v`` + it); the message never
+    quotes more than the value's version-shaped start (:func:`version_shape_problem`)."""
     if parse_version(value) is None:
-        hint = " (drop the leading 'v')" if value.strip().lower().startswith("v") else ""
-        return [FieldError(field, f"{show(value)} is not a version X.Y.Z such as 2.41.2{hint}")]
+        return [FieldError(field, version_shape_problem(value))]
     return []
 
 

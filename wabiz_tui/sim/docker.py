@@ -49,6 +49,41 @@ def _dig(obj: dict, path: str) -> object:
     return obj
 
 
+def port_bindings(c: Container) -> dict[str, list[dict[str, str]]]:
+    """``HostConfig.PortBindings`` of ``c``: ``{"443/tcp": [{"HostIp": "", "HostPort": "9090"}]}`` for compose's
+    ``"9090:443"`` (an address before the host port goes to ``HostIp``; a container port alone leaves ``HostPort``
+    empty). It is the configuration the container was created with, so a stopped container keeps it (the shape:
+    the Engine API's container inspect, e.g. github.com/kevana/ui-for-docker/pull/172)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for spec in c.ports:
+        parts = spec.split(":")
+        cont, _, proto = parts[-1].partition("/")
+        host_port = parts[-2] if len(parts) >= 2 else ""
+        host_ip = parts[0] if len(parts) == 3 else ""
+        out.setdefault(f"{cont}/{proto or 'tcp'}", []).append({"HostIp": host_ip, "HostPort": host_port})
+    return dict(sorted(out.items()))
+
+
+#: One action of the Go-template subset clients use on ``docker inspect``: ``{{.A.B}}``, ``{{json .A.B}}``,
+#: ``{{json .}}``.
+_ACTION = re.compile(r"\{\{\s*(json\s+)?\.([\w.]*)\s*\}\}")
+
+
+def go_template(fmt: str, obj: dict) -> str:
+    """``fmt`` filled from ``obj`` as ``docker inspect -f`` does for the subset of :data:`_ACTION`: a field prints its
+    value (a string as is, an empty one as nothing, a bool as ``true``/``false``); ``json`` prints it as Go's
+    encoding/json does: compact, ``{}`` for an empty map, ``null`` for a nil one (docs.docker.com/config/formatting: "json encodes an element as a json string",
+    e.g. ``docker inspect --format '{{json .Mounts}}'``)."""
+
+    def fill(m: re.Match[str]) -> str:
+        value = _dig(obj, m.group(2)) if m.group(2) else obj
+        if m.group(1):  # objects keep their fields' order, as a Go struct does; maps are built sorted
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return str(value).lower() if isinstance(value, bool) else str(value)  # Go prints true/false
+
+    return _ACTION.sub(fill, fmt)
+
+
 def _fields(c: Container) -> dict[str, str]:
     cmd = " ".join(c.command)
     return {"ID": c.id, "Names": c.name, "Image": c.image, "Status": status_text(c),
@@ -290,16 +325,19 @@ async def docker_main(p: Proc) -> int:
             out.append({"Id": c.full_id, "Name": "/" + c.name, "Image": c.image,
                         "State": {"Status": c.state if c.state in ("running", "restarting", "created") else "exited",
                                   "Running": c.running, "Restarting": c.state == "restarting",
-                                  "ExitCode": c.exit_code or 0},
+                                  "ExitCode": c.exit_code or 0,
+                                  # dockerd's start error; "" after a normal stop (the sim records no start error)
+                                  "Error": ""},
+                        "HostConfig": {"PortBindings": port_bindings(c)},
                         "RestartCount": c.restart_count,
                         "Config": {"Hostname": c.id, "Image": c.image,
                                    "Env": [f"{k}=******" if "PASSWORD" in k else f"{k}={v}"
                                            for k, v in c.env.items() if not k.startswith("__")],
                                    "Labels": {"com.docker.compose.project": c.project,
                                               "com.docker.compose.service": c.service}}})
-        if fmt is not None:  # the Go-template subset `{{.A.B}}` a client uses to read single fields
+        if fmt is not None:
             for obj in out:
-                await p.out(re.sub(r"\{\{\s*\.([\w.]+)\s*\}\}", lambda m: str(_dig(obj, m.group(1))), fmt) + "\n")
+                await p.out(go_template(fmt, obj) + "\n")
             return status
         await p.out(json.dumps(out, indent=4) + "\n")
         return status

@@ -40,12 +40,14 @@ class Outcome:
 @dataclass
 class Run:
     """One run: ``label`` for messages, ``step`` its wizard position (None for an operation), ``heading`` the
-    operation's name; ``ended(outcome)`` shows the outcome (called once, after the run's last event)."""
+    operation's name, ``doing`` what it does in the monitor's words ("restart of wacore on wa-core-1"; "": the
+    planned command's words); ``ended(outcome)`` shows the outcome (called once, after the run's last event)."""
 
     label: str
     ended: Callable[[Outcome], None]
     step: int | None = None
     heading: str = ""
+    doing: str = ""
 
 
 async def close_engine(engine: Any, log: Any) -> None:
@@ -117,7 +119,7 @@ class Runner:
         if run.step is not None:
             return "multiconnect" if self.app.step_tag(run.step).startswith("M") else "install"
         heading = run.heading.lower()
-        if heading.startswith(("restart ", "stop ")):  # a node changed from the monitor: a deliberate failover drill
+        if heading.startswith(("restart ", "stop ")):  # a node changed from the monitor: the lock's nearest command
             return "drill"
         return {"upgrade": "upgrade", "uninstall": "uninstall"}.get(heading)
 

@@ -28,7 +28,7 @@ from ..domain.commands import ComposeInvocation, docker_wait
 from ..domain.health import ClusterVerdict, Level
 from ..domain.model import CONTAINER_MEDIA_PATH, ROLE_ORDER, ClusterProfile, DbEngine, HostSpec, Role
 from ..domain.render import DBUPGRADE_FILE, render_dbupgrade
-from ..domain.validation import parse_version
+from ..domain.validation import parse_version, version_shape_problem
 from ..remote.errors import RemoteError
 from .base import Procedure
 from .journal import Journal
@@ -105,7 +105,7 @@ def version_problems(current: str, target: str, *, force: bool = False) -> list[
     """Why ``target`` cannot be upgraded to from ``current`` (empty when fine)."""
     new, old = parse_version(target), parse_version(current)
     if new is None:
-        return [f"--to: {target!r} is not a version X.Y.Z such as 2.41.2"]
+        return [f"--to: {version_shape_problem(target)}"]
     if old is not None and new == old:
         return [f"--to: the cluster already runs {target}"]
     if old is not None and new < old and not force:

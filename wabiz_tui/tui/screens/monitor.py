@@ -172,7 +172,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         if command is None:
             return None
         if self._own is None or self._own[0] is not run:
-            self._own = (run, PlannedOperation(command, time.time(), "this window"))
+            self._own = (run, PlannedOperation(command, time.time(), "this window", doing=run.doing))
         return self._own[1]
 
     async def _poll_loop(self) -> None:

@@ -228,7 +228,8 @@ class NodeActionKeys:
         engine = self.node_engine()
         change = engine.stop if action == "stop" else engine.restart
         ended: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        runner.start(Run(f"{action} {row.host}", ended.set_result, heading=f"{action} {row.host}"),
+        runner.start(Run(f"{action} {row.host}", ended.set_result, heading=f"{action} {row.host}",
+                         doing=f"{action} of {service} on {row.host}"),
                      lambda: change(row.host, row.kind, what))
         outcome = await ended
         if outcome.cancelled:

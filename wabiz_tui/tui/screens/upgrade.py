@@ -87,6 +87,8 @@ class UpgradeScreen(OperationScreen):
         self.to_resume: UpgradeToResume | None = None
         #: the report of the last upgrade run here
         self.report_path: Path | None = None
+        #: the field ("target", "password") the status line's refusal is about: editing it clears the line
+        self.refused_field = ""
 
     # ---- form ----------------------------------------------------------------------------------
     def compose_form(self) -> ComposeResult:
@@ -142,6 +144,8 @@ class UpgradeScreen(OperationScreen):
             select.set_options(self._db_options())
         if not self.running:
             self.offer_resume()
+            # opened again (Esc, F3): typing must land in the form, not nowhere (issue 17 trial)
+            self.query_one("#up-target", Input).focus()
         self.update_check()
 
     # ---- resume ------------------------------------------------------------------------------------
@@ -212,11 +216,20 @@ class UpgradeScreen(OperationScreen):
         line.update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "up-target":
-            self.query_one("#f-target", FieldBox).set_error(None)
+        field = {"up-target": "target", "up-password": "password"}.get(event.input.id or "")
+        if field is None:
+            return
+        self.query_one(f"#f-{field}", FieldBox).set_error(None)
+        if field == "target":
             self.update_check()
-        elif event.input.id == "up-password":
-            self.query_one("#f-password", FieldBox).set_error(None)
+        if self.refused_field == field:  # the refusal was about this field: it no longer holds
+            self.refused_field = ""
+            self.set_status("")
+
+    def refuse_field(self, field: str, text: str) -> None:
+        """Refuse the run because of ``field`` (the status line says ``text``; editing the field clears it)."""
+        self.refused_field = field
+        self.refuse(text)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "up-force":
@@ -238,16 +251,17 @@ class UpgradeScreen(OperationScreen):
             self.wapp.notify("The upgrade is running.", severity="warning")
             return
         target, force, password, host, exit_on_success = self.read_form()
+        self.refused_field = ""
         problems = self.version_problems(target, force) if target else ["type the version to upgrade to, e.g. 2.43.1"]
         box = self.query_one("#f-target", FieldBox)
         box.set_error(FieldError("target", problems[0]) if problems else None)
         if problems:
-            self.refuse(f"target version: {problems[0]}")
+            self.refuse_field("target", f"target version: {problems[0]}")
             return
         pw_box = self.query_one("#f-password", FieldBox)
         if len(password) < MIN_BACKUP_PASSWORD and not self.resuming(target):
             pw_box.set_error(FieldError("password", f"use at least {MIN_BACKUP_PASSWORD} characters"))
-            self.refuse(f"backup password: use at least {MIN_BACKUP_PASSWORD} characters")
+            self.refuse_field("password", f"backup password: use at least {MIN_BACKUP_PASSWORD} characters")
             return
         pw_box.set_error(None)
         profile = self.wapp.profile
