@@ -433,7 +433,11 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             return
         if path is not None and path not in self.report_paths:  # a step may report its end twice
             self.report_paths.append(path)
-            self.notify(f"{path} (and report.json beside it)", title=f"Report of the {procedure}", timeout=12)
+            words = f"{path} (and report.json beside it)"
+            if hasattr(self.screen, "add_message"):  # a step screen: its messages, not a toast over its verdict (s7 trial)
+                self.screen.add_message(f"Report of the {procedure}: {words}")
+            else:
+                self.notify(words, title=f"Report of the {procedure}", timeout=12)
 
     def on_sms_received(self, message: SmsReceived) -> None:
         self.sms_code = message.code

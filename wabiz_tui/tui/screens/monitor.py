@@ -233,8 +233,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
             self.last_verdict = result.verdict
             self.query_one(HealthPanel).show_verdict(result.verdict)
         elif result.error is None:  # not polled: not installed
-            self.query_one(HealthPanel).query_one(".health-headline", Static).update(Text.assemble(
-                (" NOT INSTALLED ", "reverse bold"), "  ", (result.notice, "bold")))
+            self.query_one(HealthPanel).show_not_installed(result.notice)
         else:
             panel = self.query_one(HealthPanel)
             label = error_label(result.error)
