@@ -89,7 +89,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
             yield Static(self._title(), id="monitor-title")
             yield Static("", id="monitor-status")
             yield MonitorSummary(id="monitor-summary")
-            yield HealthPanel(actions=True, id="monitor-health")
+            yield HealthPanel(actions=True, short_share=9, id="monitor-health")
         # outside the scrolled body, side by side: a long node table never pushes what is wrong (the findings)
         # and what happened (the timeline) off the screen (issue 17: both were below a 24-line terminal)
         with Horizontal(id="monitor-bottom"):

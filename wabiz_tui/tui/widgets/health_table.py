@@ -208,8 +208,15 @@ class HealthPanel(Vertical):
     Screen.-short HealthPanel .node-detail-more { display: none; }
     """
 
-    def __init__(self, *, actions: bool = False, **kwargs: Any) -> None:
+    #: Below 34 rows (``Screen.-short``): the table never goes below a header and three rows (the problems come first).
+    SHORT_TABLE_MIN: ClassVar[int] = 4
+
+    def __init__(self, *, actions: bool = False, short_share: int = 13, **kwargs: Any) -> None:
         super().__init__(classes="health-panel", **kwargs)
+        #: below 34 rows, the lines the table and the detail's reason and next action share: the table gives the
+        #: detail the lines its wrapped text needs (at 80×24 a fixed 3-line detail cut the reason, s7 trial); the
+        #: CSS max-height stays the cap. The monitor, with its summary and timeline, passes fewer.
+        self.short_share = short_share
         self.verdict: Any = None
         self.actions = actions
         #: the rows on display, in table order
@@ -251,10 +258,27 @@ class HealthPanel(Vertical):
         """Show the highlighted node in full under the table (its long cells may be cut or off-screen)."""
         key = event.row_key.value if event.row_key is not None else None
         self.detail.show(next((r for r in self.rows if r.key == key), None))
+        self._share_short_screen()
 
     def on_resize(self, _event: events.Resize) -> None:
         if self.rows:
             self._update_rows(self.rows)  # rebuilds when the fitted widths changed
+        self._share_short_screen()
+
+    def _share_short_screen(self) -> None:
+        """On a short screen, cap the table so that the selected node's reason and next action (wrapped to the
+        panel's width) fit in ``short_share`` lines with it; elsewhere the CSS alone sets the table's height."""
+        table = self.table
+        if not self.screen.has_class("-short"):
+            if table.styles.max_height is not None and getattr(self, "_capped", False):
+                table.styles.max_height = None
+                self._capped = False
+            return
+        width = max(20, self.size.width or self.app.size.width)
+        why = self.detail.why_text
+        lines = len(why.wrap(self.app.console, width)) if why.plain else 0
+        table.styles.max_height = max(self.SHORT_TABLE_MIN, self.short_share - lines)
+        self._capped = True
 
     def _room(self) -> int:
         """The table's own room (without a scrollbar it may show), so a column that does not fit starts exactly at
@@ -374,3 +398,4 @@ class HealthPanel(Vertical):
         now = self.selected
         if now != self.detail.row:
             self.detail.show(now)
+        self._share_short_screen()

@@ -98,6 +98,8 @@ class NodeDetail(Vertical):
         self.actions = actions
         self.row: NodeRow | None = None
         self.plain = ""
+        #: the reason and next action part, as shown (empty before a row)
+        self.why_text = Text()
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="node-detail-why")
@@ -109,6 +111,7 @@ class NodeDetail(Vertical):
         why, more = self.query_one(".node-detail-why", Static), self.query_one(".node-detail-more", Static)
         if row is None:
             self.plain = ""
+            self.why_text = Text()
             why.update("")
             more.update("")
             return
@@ -124,5 +127,6 @@ class NodeDetail(Vertical):
         if self.actions:
             rest.append(" · enter: actions on this node (l logs · R restart · S stop · s shell · d doctor)", style="dim")
         self.plain = text.plain + "\n" + rest.plain
+        self.why_text = text
         why.update(text)
         more.update(rest)
