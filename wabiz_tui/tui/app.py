@@ -435,7 +435,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             self.report_paths.append(path)
             words = f"{path} (and report.json beside it)"
             if hasattr(self.screen, "add_message"):  # a step screen: its messages, not a toast over its verdict (s7 trial)
-                self.screen.add_message(f"Report of the {procedure}: {words}")
+                # short: the folder's name only (the messages box is 4 lines at 80×24); the toast elsewhere has the path
+                self.screen.add_message(f"Report of the {procedure}: {path.name} and report.json in the run's log "
+                                        f"folder {path.parent.name}")
             else:
                 self.notify(words, title=f"Report of the {procedure}", timeout=12)
 
