@@ -123,7 +123,8 @@ class StepRuns:
         if cancelled:
             self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) cancelled. {next_action}",
                         severity="warning", title="Step cancelled")
-        elif not ok:
+        elif not ok and self.screen is not screen:  # on its own screen the red status line says it: a toast there
+            # covered the failed rows' State column (s7 trial)
             self.notify(f"Step {self.step_tag(number)} ({self.steps[number - 1].title}) failed: "
                         f"{summary or 'see the panes'}. "
                         f"{next_action}", severity="error", title="Step failed")

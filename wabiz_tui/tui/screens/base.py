@@ -17,7 +17,7 @@ from ..steps import StepState, StepTitle
 from ..widgets.body_scroll import BodyScroll
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import TABLE_ABOVE, HostLogGrid, HostLogPane
-from ..widgets.host_table import failure_lines, named, natural_key
+from ..widgets.host_table import failure_lines, failure_words, named, natural_key
 from ..widgets.key_footer import KeyFooter
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_ticker
@@ -294,12 +294,13 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         return pane.last_output if pane is not None else ""
 
     def describe_failure(self, host: str) -> str:
-        """``host: `command` exit N (reason)`` for a failed host."""
+        """``host: `command` exit N (last output line (error))`` for a failed host, the host named once."""
         r = self.host_results[host]
         cmd = self.last_command.get(host, "")
         status = f"exit {r.exit_status}" if r.exit_status is not None else "no exit status"
-        reason = f" ({r.error})" if r.error else ""
-        return f"{host}: `{cmd}` {status}{reason}" if cmd else f"{host}: {status}{reason}"
+        # the host once, and the last line its commands printed (the cause; the pane may cut it) before the engine's words
+        words = failure_words(host, r.error, self._last_output(host))
+        return f"{host}: `{cmd}` {status} ({words})" if cmd else f"{host}: {status} ({words})"
 
     def stop_clock(self) -> None:
         """Freeze the elapsed time at its last value and stop an indeterminate progress bar (the step,

@@ -89,7 +89,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
             yield Static(self._title(), id="monitor-title")
             yield Static("", id="monitor-status")
             yield MonitorSummary(id="monitor-summary")
-            yield HealthPanel(actions=True, id="monitor-health")
+            yield HealthPanel(actions=True, short_share=9, id="monitor-health")
         # outside the scrolled body, side by side: a long node table never pushes what is wrong (the findings)
         # and what happened (the timeline) off the screen (issue 17: both were below a 24-line terminal)
         with Horizontal(id="monitor-bottom"):
@@ -233,8 +233,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
             self.last_verdict = result.verdict
             self.query_one(HealthPanel).show_verdict(result.verdict)
         elif result.error is None:  # not polled: not installed
-            self.query_one(HealthPanel).query_one(".health-headline", Static).update(Text.assemble(
-                (" NOT INSTALLED ", "reverse bold"), "  ", (result.notice, "bold")))
+            self.query_one(HealthPanel).show_not_installed(result.notice)
         else:
             panel = self.query_one(HealthPanel)
             label = error_label(result.error)

@@ -2,8 +2,8 @@
 
 The table's columns come by priority, left to right: host, a short status word, role and ``gateway_status``
 each as one "expected → actual" cell, then the reason (cut to the room left) and the container. At 80
-columns the first four fit and the reason has no column (a few characters of it told nothing): the detail
-panel under the table (:class:`~.node_detail.NodeDetail`) gives the selected row in full, reason first.
+columns the first four fit and the reason has no column (a few characters of it told nothing), nor the container
+that ranks below it: the detail panel under the table (:class:`~.node_detail.NodeDetail`) gives the selected row in full, reason first.
 What does not fit is reached with the right arrow, a whole column per press (Home/End: the first/last), the Host column
 pinned at the left edge. The widths are set here from the cells (not left to DataTable's measuring, done when it is idle:
 after live resizes in a terminal the columns stayed at their labels' widths, ``wa-m  ✔ ok   master → prima``) and
@@ -41,7 +41,7 @@ COLUMNS = (("host", "Host"), ("state", "State"), ("role", "Role exp → act"),
 HOST_MAX = 24
 #: The reason column gets the room left on screen, within these bounds (characters); with less room than
 #: ``REASON_MIN`` it has no column (the detail panel gives it).
-REASON_MIN, REASON_MAX = 24, 100
+REASON_MIN, REASON_MAX = 20, 100
 #: The reason's width from which the container column is kept on screen after it rather than cut.
 REASON_ROOMY = 40
 #: Columns that are never cut, and the cell padding DataTable adds around each (1 each side).
@@ -204,12 +204,19 @@ class HealthPanel(Vertical):
     SCOPED_CSS: ClassVar[bool] = False
     DEFAULT_CSS: ClassVar[str] = """
     HealthPanel DataTable { max-height: 60vh; scrollbar-size-horizontal: 1; }
-    HealthPanel .node-detail { height: auto; max-height: 7; }
-    Screen.-short HealthPanel .node-detail { max-height: 3; }
+    HealthPanel .node-detail { height: auto; }
+    Screen.-short HealthPanel .node-detail-more { display: none; }
     """
 
-    def __init__(self, *, actions: bool = False, **kwargs: Any) -> None:
+    #: Below 34 rows (``Screen.-short``): the table never goes below a header and three rows (the problems come first).
+    SHORT_TABLE_MIN: ClassVar[int] = 4
+
+    def __init__(self, *, actions: bool = False, short_share: int = 13, **kwargs: Any) -> None:
         super().__init__(classes="health-panel", **kwargs)
+        #: below 34 rows, the lines the table and the detail's reason and next action share: the table gives the
+        #: detail the lines its wrapped text needs (at 80×24 a fixed 3-line detail cut the reason, s7 trial); the
+        #: CSS max-height stays the cap. The monitor, with its summary and timeline, passes fewer.
+        self.short_share = short_share
         self.verdict: Any = None
         self.actions = actions
         #: the rows on display, in table order
@@ -251,10 +258,27 @@ class HealthPanel(Vertical):
         """Show the highlighted node in full under the table (its long cells may be cut or off-screen)."""
         key = event.row_key.value if event.row_key is not None else None
         self.detail.show(next((r for r in self.rows if r.key == key), None))
+        self._share_short_screen()
 
     def on_resize(self, _event: events.Resize) -> None:
         if self.rows:
             self._update_rows(self.rows)  # rebuilds when the fitted widths changed
+        self._share_short_screen()
+
+    def _share_short_screen(self) -> None:
+        """On a short screen, cap the table so that the selected node's reason and next action (wrapped to the
+        panel's width) fit in ``short_share`` lines with it; elsewhere the CSS alone sets the table's height."""
+        table = self.table
+        if not self.screen.has_class("-short"):
+            if table.styles.max_height is not None and getattr(self, "_capped", False):
+                table.styles.max_height = None
+                self._capped = False
+            return
+        width = max(20, self.size.width or self.app.size.width)
+        why = self.detail.why_text
+        lines = len(why.wrap(self.app.console, width)) if why.plain else 0
+        table.styles.max_height = max(self.SHORT_TABLE_MIN, self.short_share - lines)
+        self._capped = True
 
     def _room(self) -> int:
         """The table's own room (without a scrollbar it may show), so a column that does not fit starts exactly at
@@ -316,6 +340,19 @@ class HealthPanel(Vertical):
         webapps, polled = self._webapps()
         self._update_rows(sort_rows(rows_for(verdict, webapps, polled)))
 
+    def show_not_installed(self, notice: str) -> None:
+        """The cluster is not installed (``notice``: ``workflows.monitor.PollResult.notice``, e.g. "not installed
+        (uninstalled at 15:07)"): the rows of the last answer become "removed" rows saying so, with no verdict of a
+        poll that did not happen (s7 trial: after F9 the rows still said ``✔ ok``, "the Webapp answered this poll")."""
+        headline = self.query_one(".health-headline", Static)
+        headline.update(Text.assemble((" NOT INSTALLED ", "reverse bold"), "  ", (notice, "bold")))
+        self.query_one(".health-next", Static).update(Text(
+            "Next action: nothing to do (uninstalled on purpose: no alerts); the wizard (F2) installs it again"))
+        self.query_one(".health-summary", Static).update(Text(f"{notice} · not polled", style="dim"))
+        removed = [NodeRow(r.host, "—", r.kind, r.expected_role, "—", r.expected_status, "removed", "removed", notice)
+                   for r in self.rows]
+        self._update_rows(sort_rows(removed))
+
     def _update_rows(self, rows: list[NodeRow], *, rebuild: bool = False) -> None:
         table = self.table
         selected = self.selected
@@ -324,7 +361,9 @@ class HealthPanel(Vertical):
         self._cells = self._row_cells(rows)
         width = self._fit_reason(self._cells)
         self._reason_width = width
-        keys = [key for key, _label in COLUMNS if width or key != "reason"]
+        # the reason ranks above the container: with no room for the reason, no container column either (a bare
+        # container id where the reason should be read as the answer, s7 trial at 120 columns); the detail gives both
+        keys = [key for key, _label in COLUMNS if width or key not in ("reason", "container")]
         fitted = self._content_widths(self._cells)
         if width:
             fitted["reason"] = min(fitted["reason"], width)
@@ -359,3 +398,4 @@ class HealthPanel(Vertical):
         now = self.selected
         if now != self.detail.row:
             self.detail.show(now)
+        self._share_short_screen()

@@ -84,10 +84,27 @@ def failure_lines(results: Mapping[str, Any], last_output: Callable[[str], str],
     characters (the pane has the whole output)."""
     lines = []
     for host in sorted((h for h, r in results.items() if not r.ok), key=natural_key):
-        error = last_output(host) or results[host].error or "failed"
-        line = f"✗ {host}: {error}"
+        line = f"✗ {host}: {failure_words(host, results[host].error, last_output(host))}"
         lines.append(line if len(line) <= width else line[:width - 1] + "…")
     return lines
+
+
+def without_host(host: str, error: str) -> str:
+    """``error`` without a leading ``host: `` (``RemoteError`` texts start with their host; a summary that names the
+    host already said ``✗ wa-core-17: wa-core-17: docker-compose ps exited with status 1``, s7 trial)."""
+    prefix = f"{host}: "
+    return error[len(prefix):] if error.startswith(prefix) else error
+
+
+def failure_words(host: str, error: str, last: str) -> str:
+    """A failed host's cause in one line, without its name: the last line its commands printed (``last``: the
+    cause itself, e.g. ``FileNotFoundError: … '/home/wa/biz/prod/docker-compose.yml'``) first, then the engine's
+    ``error`` in brackets; either alone when the other is empty; ``failed`` when both are."""
+    error = without_host(host, error or "")
+    last = last.strip()
+    if last and error and last not in error:
+        return f"{last} ({error})"
+    return last or error or "failed"
 
 
 class HostTable(CellCachedTable):

@@ -8,17 +8,19 @@ action for that node, and the keys of the actions on it (monitor only).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Static
 
 #: Colour per row level (``domain.health.Level`` values, and ``unknown`` for a Webapp nobody polled).
 LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
-               "failure": "bold red", "unknown": "dim"}
+               "failure": "bold red", "unknown": "dim", "removed": "dim"}
 #: The short status word of each level, with a sign that reads without colour (``NO_COLOR``, monochrome).
 LEVEL_WORD = {"ok": "✔ ok", "standby": "◦ standby", "waiting": "… wait", "warning": "⚠ warn",
-              "failure": "✗ FAIL", "unknown": "· n/a"}
+              "failure": "✗ FAIL", "unknown": "· n/a", "removed": "– removed"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class NodeRow:
     """One row of the health table: a node of the verdict (Master, Coreapp) or a Webapp of the plan.
 
     ``kind`` is ``master``, ``coreapp``, ``webapp`` or ``other`` (a node the plan does not name);
-    ``level`` a ``domain.health.Level`` value or ``unknown``; the texts are the verdict's, in full.
+    ``level`` a ``domain.health.Level`` value, ``unknown`` or ``removed`` (the cluster was uninstalled: the row says
+    what was there, never a verdict of a poll that did not happen); the texts are the verdict's, in full.
     """
 
     host: str
@@ -53,6 +56,8 @@ class NodeRow:
 def next_action(row: NodeRow) -> str:
     """What to do about ``row`` in words (the cluster's next action stays in the verdict's own line)."""
     service = {"master": "master", "coreapp": "wacore", "webapp": "waweb"}.get(row.kind, "")
+    if row.level == "removed":
+        return "nothing to do: the cluster was uninstalled on purpose; the wizard (F2) installs it again"
     if row.actual_status == "missing":
         return (f"start it again: docker-compose up -d {service} on {row.host} (R restarts it from here); "
                 "if it stops again, read its logs (l) or run doctor (d)")
@@ -74,33 +79,54 @@ def next_action(row: NodeRow) -> str:
     return "nothing to do"
 
 
-class NodeDetail(Static):
-    """The selected row in full; ``actions`` adds the keys of the node actions (the monitor has them)."""
+class NodeDetail(Vertical):
+    """The selected row in full; ``actions`` adds the keys of the node actions (the monitor has them).
+
+    Two parts: the reason and the next action (wrapped, never cut: they are what the panel is for; at 80×24 a
+    3-line cap left ``reason: as expected before`` and the rest cut, s7 trial), then expected/actual role,
+    ``gateway_status`` and the container, which the table's row already shows in short and which short screens
+    (``Screen.-short``) drop to leave the first part its lines.
+    """
+
+    DEFAULT_CSS: ClassVar[str] = """
+    NodeDetail { height: auto; }
+    NodeDetail > Static { height: auto; }
+    """
 
     def __init__(self, *, actions: bool = False, **kwargs: Any) -> None:
-        super().__init__("", classes="node-detail", **kwargs)
+        super().__init__(classes="node-detail", **kwargs)
         self.actions = actions
         self.row: NodeRow | None = None
         self.plain = ""
+        #: the reason and next action part, as shown (empty before a row)
+        self.why_text = Text()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="node-detail-why")
+        yield Static("", classes="node-detail-more")
 
     def show(self, row: NodeRow | None) -> None:
         """Show ``row`` (nothing for None)."""
         self.row = row
+        why, more = self.query_one(".node-detail-why", Static), self.query_one(".node-detail-more", Static)
         if row is None:
             self.plain = ""
-            self.update("")
+            self.why_text = Text()
+            why.update("")
+            more.update("")
             return
         style = LEVEL_STYLE.get(row.level, "")
-        # most important first: a short screen shows only the first lines (app.tcss / HealthPanel's CSS)
         text = Text.assemble(("▸ ", "bold"), (row.host, "bold"), f" {row.kind} · ",
                              (LEVEL_WORD.get(row.level, row.level), style), " · reason: ", row.reason or "—")
         text.append("\n  next: ", style="bold")
         text.append(next_action(row))
-        text.append(f"\n  role: expected {row.expected_role} → actual {row.actual_role}")
-        text.append(f" · gateway_status: expected {row.expected_status} → actual ")
-        text.append(row.actual_status, style=style)
-        text.append(f"\n  container {row.container or '—'}")
+        rest = Text(f"  role: expected {row.expected_role} → actual {row.actual_role}")
+        rest.append(f" · gateway_status: expected {row.expected_status} → actual ")
+        rest.append(row.actual_status, style=style)
+        rest.append(f"\n  container {row.container or '—'}")
         if self.actions:
-            text.append(" · enter: actions on this node (l logs · R restart · S stop · s shell · d doctor)", style="dim")
-        self.plain = text.plain
-        self.update(text)
+            rest.append(" · enter: actions on this node (l logs · R restart · S stop · s shell · d doctor)", style="dim")
+        self.plain = text.plain + "\n" + rest.plain
+        self.why_text = text
+        why.update(text)
+        more.update(rest)

@@ -50,7 +50,10 @@ class MonitorSummary(Static):
             self.verdict = result.verdict
         text = Text()
         v = self.verdict
-        if v is not None:
+        not_installed = result.verdict is None and result.error is None and result.notice.startswith("not installed")
+        if not_installed:  # the last answer's shards and masters are gone with the cluster: not shown as current
+            text.append(f"{result.notice} · not polled · no alerts", style="bold")
+        elif v is not None:
             served_ok = v.shards_served >= v.shards_expected
             tolerated_ok = v.failures_tolerated >= v.failures_planned
             text.append(describe_mode(v), style="bold")
@@ -68,7 +71,8 @@ class MonitorSummary(Static):
         else:
             text.append("No health answer yet", style="bold yellow")
         stamp = time.strftime("%H:%M:%S", time.localtime(result.polled_at))
-        text.append(f"\nlast poll {stamp} · latency {result.latency * 1000:.0f} ms · every {interval:g} s"
+        polled = "" if not_installed else f"last poll {stamp} · latency {result.latency * 1000:.0f} ms · "
+        text.append(f"\n{polled}every {interval:g} s"
                     f" (+/- to change) · bell {'on' if bell else 'off'} (b)"
                     f" · {'paused (p to resume)' if paused else 'polling (p to pause)'}", style="dim")
         if result.error is not None:

@@ -1,0 +1,111 @@
+"""The selected node's reason and next action read whole at 80×24, 120×40 and 200×50 (issue 17 defect 3, s7 trial):
+at 80×24 the detail panel was cut to 1–3 lines (wizard step 7: ``reason: as expected before``, the rest cut;
+monitor: ``…check 'docker-compose ps' on`` and the host cut), and at 120 columns steps 9/M2/M4 showed a Container
+column where the Reason column belonged."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import Static
+
+from wabiz_tui.domain.health import ClusterVerdict, Level, NodeVerdict
+from wabiz_tui.tui.screens.monitor import MonitorScreen
+from wabiz_tui.tui.widgets.health_table import HealthPanel
+from wabiz_tui.tui.widgets.node_detail import next_action
+from wabiz_tui.workflows.monitor import PollResult
+
+from .screen_text import screen_text
+from .test_snapshots import make_app, show_step
+
+SIZES = [(80, 24), (120, 40), (200, 50)]
+LONG = ("container exited: check 'docker-compose ps' on wa-core-1 and read its logs; the shard it owned was not "
+        "taken over by a standby Coreapp within 30 s")
+
+
+def long_reason_verdict() -> ClusterVerdict:
+    """Five Coreapps, the shard owner gone with a long reason."""
+    nodes = [NodeVerdict(f"wa-core-{i}", f"c{i:011d}", "coreapp", "coreapp", "disconnected", "disconnected",
+                         Level.STANDBY, "standby coreapp: takes a shard over when its owner stops") for i in range(1, 6)]
+    nodes[0] = NodeVerdict("wa-core-1", "", "coreapp", "coreapp", "connected", "missing", Level.FAILURE, LONG)
+    return ClusterVerdict(Level.FAILURE, "Shard 1 is not served", "start wacore on wa-core-1", tuple(nodes),
+                          shards_served=0, standby=4, primary_master="wa-core-2:c00000000002", registered=True)
+
+
+def drawn(app, widget) -> str:
+    """The words ``widget`` shows on the terminal (its columns of the rows it covers), whitespace collapsed."""
+    lines = screen_text(app).splitlines()
+    r = widget.region
+    return " ".join(" ".join(line[r.x:r.right].split()) for line in lines[r.y:r.bottom])
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_reason_and_next_whole(app) -> None:
+    panel = app.screen.query_one(HealthPanel)
+    row = panel.selected
+    assert row is not None and row.reason == LONG
+    why = panel.detail.query_one(".node-detail-why", Static)
+    assert why.region.bottom <= app.size.height - 1, "the detail panel must be above the footer"
+    shown = drawn(app, why)
+    assert squash(f"reason: {LONG}") in shown
+    assert squash(f"next: {next_action(row)}") in shown
+
+
+@pytest.fixture
+def no_polling(monkeypatch):
+    async def nothing(_screen) -> None:
+        return None
+
+    monkeypatch.setattr(MonitorScreen, "_poll_loop", nothing)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_monitor_shows_the_selected_reason_and_next_action_whole(tmp_path, no_polling, size):
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=long_reason_verdict()))
+        await pilot.pause()
+        await pilot.pause()
+        assert_reason_and_next_whole(app)
+
+
+@pytest.mark.parametrize("number", [7, 9, 11, 13], ids=["7", "9", "M2", "M4"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_wizard_health_steps_show_the_selected_reason_and_next_action_whole(tmp_path, size, number):
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=size) as pilot:
+        await show_step(app, pilot, number)
+        app.screen.show_health(long_reason_verdict())
+        await pilot.pause()
+        await pilot.pause()
+        assert_reason_and_next_whole(app)
+
+
+@pytest.mark.parametrize("number", [9, 11, 13], ids=["9", "M2", "M4"])
+async def test_reason_column_ranks_above_the_container_at_120_columns(tmp_path, number):
+    """Before: the reason had no column at 120 columns beside the step list, but the container had one."""
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_step(app, pilot, number)
+        app.screen.show_health(long_reason_verdict())
+        await pilot.pause()
+        await pilot.pause()
+        keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
+        assert "reason" in keys
+        assert "container" not in keys or keys.index("reason") < keys.index("container")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_no_container_column_without_a_reason_column(tmp_path, no_polling, size):
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=long_reason_verdict()))
+        await pilot.pause()
+        keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
+        assert ("reason" in keys) or ("container" not in keys)
