@@ -89,9 +89,10 @@ async def test_collapsed_columns_are_fitted_again_by_the_next_poll_or_resize(tmp
     assert after == await _cells_at(tmp_path, resize or (120, 40), verdict)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("size", [(120, 40)], ids=["120x40"])
 async def test_the_host_column_stays_on_screen_when_scrolled_to_the_end(tmp_path, no_polling, size):
-    """Before: → / End scrolled the Host column off the left edge."""
+    """Before: → / End scrolled the Host column off the left edge. At 80×24 and narrower nothing scrolls any more:
+    Container gives way with Reason and the columns fit (tests/tui/test_health_reason_readable.py)."""
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
