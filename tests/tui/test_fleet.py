@@ -15,7 +15,7 @@ from textual.widgets import DataTable
 from tests.exporter.helpers import FakeWebapp, SilentServer, installed_profile
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.runner import Run
-from wabiz_tui.tui.fleet_run import SWITCH_CLUSTER, FleetApp, fleet_loop
+from wabiz_tui.tui.fleet_run import FleetApp, fleet_loop
 from wabiz_tui.tui.screens import fleet as fleet_screen
 from wabiz_tui.workflows.fleet import FleetMember
 from wabiz_tui.workflows.monitor import HealthMonitor
@@ -78,56 +78,66 @@ async def test_rows_follow_each_cluster_and_a_silent_one_delays_no_other():
         assert time.monotonic() - left < 2.0, "leaving waited for the silent cluster's poll"
 
 
-async def test_enter_opens_the_cluster_and_ctrl_k_comes_back_to_the_fleet(tmp_path):
-    """The whole loop driven as a user would: fleet, Enter on roma, roma's monitor, ctrl+k, the fleet again with
-    the cursor on roma, ctrl+q."""
+async def test_enter_opens_the_cluster_and_ctrl_k_shows_the_fleet_over_it(tmp_path):
+    """The whole loop driven as a user would: fleet, Enter on roma, roma's monitor, ctrl+k: the fleet over roma's
+    screens with the cursor on roma, Enter on milano: milano's app, ctrl+q."""
     members, monitors, webapps = fleet(1)
     members = members[:2]
     seen: list[tuple[str, object]] = []
 
     async def on_fleet(app, pilot) -> None:
-        screen = app.screen
         await until(pilot, lambda: cells(app, 1)[1] == "healthy", "roma answered", timeout=15)
-        if not seen:
-            await pilot.press("down", "enter")
-        else:
-            seen.append(("fleet again, cursor on", members[screen.query_one(DataTable).cursor_row].label))
-            await pilot.press("ctrl+q")
+        await pilot.press("down", "enter")
 
     async def on_cluster(app, pilot) -> None:
         await until(pilot, lambda: app.screen.name == "monitor", "the monitor", timeout=15)
         seen.append(("monitor of", app.profile.name))
+        if app.profile.name == "milano":
+            await pilot.press("ctrl+q")
+            return
         await pilot.press("ctrl+k")
+        await until(pilot, lambda: app.screen.name == "fleet" and cells(app, 0)[1] == "healthy", "the fleet view",
+                    timeout=15)
+        seen.append(("fleet over it, cursor on", members[app.screen.query_one(DataTable).cursor_row].label))
+        await pilot.press("up", "enter")
 
     async def run(app):
-        script = on_fleet if isinstance(app, FleetApp) else on_cluster
-        if isinstance(app, FleetApp):  # the stand-in Webapps, not the profiles' unreachable URLs
-            app._screen_args["monitors"] = [webapps[m.label].monitor(m.profile) for m in members]
+        stand_ins = [webapps[m.label].monitor(m.profile) for m in members]  # not the profiles' unreachable URLs
+        if isinstance(app, FleetApp):
+            app._screen_args["monitors"] = stand_ins
+        else:
+            app.fleet_monitors = stand_ins
         async with app.run_test(size=(120, 30)) as pilot:
-            await script(app, pilot)
+            await (on_fleet if isinstance(app, FleetApp) else on_cluster)(app, pilot)
             await pilot.pause()
         return app.return_value
 
     code, last = await fleet_loop(members, interval=0.2, timeout=1.0, run=run,
                                   make_cluster_app=lambda m: WabizApp(m.profile, profile_path=m.path, start_on="monitor",
                                                                       log_dir=tmp_path / "logs", monitor_interval=30))
-    assert seen == [("monitor of", "roma"), ("fleet again, cursor on", "roma")]
-    assert code == 0 and last is None
+    assert seen == [("monitor of", "roma"), ("fleet over it, cursor on", "roma"), ("monitor of", "milano")]
+    assert code == 0 and last is not None and last.profile.name == "milano"
 
 
 async def test_switch_cluster_is_refused_while_an_operation_runs(tmp_path):
-    app = WabizApp(installed_profile("milano"), start_on="monitor", log_dir=tmp_path / "logs", monitor_interval=30)
+    members, _monitors, webapps = fleet(1)
+    app = WabizApp(installed_profile("milano"), profile_path=Path("/profiles/milano.yaml"), start_on="monitor",
+                   log_dir=tmp_path / "logs", monitor_interval=30)
+    app.fleet_members = members[:2]
+    app.fleet_monitors = [webapps[m.label].monitor(m.profile) for m in members[:2]]
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         app.runner.active = Run("upgrade", lambda _outcome: None, heading="Upgrade")  # an operation runs
         await pilot.press("ctrl+k")
+        await until(pilot, lambda: app.screen.name == "fleet", "the fleet view")
+        await pilot.press("down", "enter")
         await pilot.pause()
-        assert app.is_running and app.return_value is None
+        assert app.is_running and app.return_value is None and app.screen.name == "fleet"
         assert any("Upgrade is running" in n.message for n in app._notifications)
         app.runner.active = None
-        await pilot.press("ctrl+k")
+        await pilot.press("enter")
         await pilot.pause()
-    assert app.return_value == SWITCH_CLUSTER
+    assert isinstance(app.return_value, FleetMember) and app.return_value.label == "roma"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -178,6 +178,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self.quit_note = ""
         #: the reports written in this session (install, Multiconnect)
         self.report_paths: list[Path] = []
+        #: ctrl+k's fleet view: its members (None: every saved profile) and their monitors (tests: stand-ins)
+        self.fleet_members: list[Any] | None = None
+        self.fleet_monitors: list[Any] | None = None
 
     def _default_log_dir(self) -> Path:
         """The app's state directory for logs (never the demo's temporary folder, deleted at exit)."""
@@ -306,17 +309,19 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         self.exit(return_code=return_code)
 
     def action_switch_cluster(self) -> None:
-        """The fleet view of every saved cluster (``fleet_run.leave_for_fleet``: this app ends first); in a dialog
-        (a question, a password) the key goes on to the focused widget instead."""
+        """The fleet view of every saved cluster and this one over this app's screens (``fleet_run.open_fleet_here``:
+        Escape comes back); in a dialog (a question, a password) the key goes on to the focused widget instead."""
         from textual.actions import SkipAction
         from textual.screen import ModalScreen
 
-        from .fleet_run import leave_for_fleet
+        from .fleet_run import open_fleet_here
+        from .screens.fleet import FleetScreen
 
         if isinstance(self.screen, ModalScreen):
             raise SkipAction()
-
-        leave_for_fleet(self)
+        if isinstance(self.screen, FleetScreen):
+            return
+        open_fleet_here(self)
 
     # ---- profile and engine -----------------------------------------------------------------
     def set_profile(self, profile: ClusterProfile) -> None:

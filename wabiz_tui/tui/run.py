@@ -25,12 +25,13 @@ def exit_note(app: WabizApp) -> str:
 
 
 def _finish(app: WabizApp) -> int:
-    from .fleet_run import SWITCH_CLUSTER
+    from ..workflows.fleet import FleetMember
 
-    if app.return_value == SWITCH_CLUSTER:  # ctrl+k: the fleet view, its cursor on this cluster
-        from .fleet_run import run_fleet_tui, saved_fleet
+    if isinstance(app.return_value, FleetMember):  # another cluster chosen in ctrl+k's fleet view: open it
+        from .fleet_run import fleet_with, run_fleet_tui, saved_fleet
 
-        return run_fleet_tui(saved_fleet(), selected=Path(app.profile_path).stem if app.profile_path else None)
+        members, _here = fleet_with(saved_fleet(), app.profile, app.profile_path)
+        return run_fleet_tui(members, first=app.return_value)
     print(exit_note(app), flush=True)
     return app.return_code or 0
 

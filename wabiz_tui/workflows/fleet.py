@@ -33,13 +33,15 @@ class FleetMember:
     """One cluster of the fleet: ``label`` is the saved name or the argument given, ``path`` the profile file.
 
     ``profile`` is None when the file could not be read or its values are invalid; ``problem`` then says why
-    (naming the file or the fields, never a secret): such a member is reported, never polled.
+    (naming the file or the fields, never a secret): such a member is reported, never polled. ``note`` says
+    why a polled member is special (the cluster on screen whose profile is not among the saved ones).
     """
 
     label: str
     path: Path | None
     profile: ClusterProfile | None
     problem: str = ""
+    note: str = ""
 
     @property
     def name(self) -> str:

@@ -38,37 +38,43 @@ class FleetScreen(Screen):
     ``interval`` and ``timeout`` are seconds (between two polls of a cluster; the most one poll may take);
     ``monitors`` (tests) are handed to :class:`FleetWatch`; ``selected`` is the label of the row the cursor
     starts on (the cluster just left); ``open_cluster(member)`` is called on Enter for a member whose profile
-    could be read.
+    could be read. ``back`` (the name of the cluster on screen, when the view is opened over its screens with
+    ctrl+k) adds Escape: back where the user was.
     """
 
     DEFAULT_CSS = """
     FleetScreen #fleet-title { padding: 0 1; }
     FleetScreen #fleet-summary { padding: 0 1; }
     FleetScreen #fleet-table { height: 1fr; }
-    FleetScreen #fleet-detail { padding: 0 1; height: auto; max-height: 4; }
+    FleetScreen #fleet-detail { padding: 0 1; height: auto; max-height: 6; }
     """
 
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("enter", "open", "Open cluster", show=True, priority=True),
         Binding("r", "poll_now", "Poll now"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, members: Sequence[FleetMember], *, interval: float, timeout: float,
-                 open_cluster: Callable[[FleetMember], None], monitors=None, selected: str | None = None) -> None:
+                 open_cluster: Callable[[FleetMember], None], monitors=None, selected: str | None = None,
+                 back: str | None = None) -> None:
         super().__init__(name="fleet", id="fleet")
         self.members = list(members)
         self.watch = FleetWatch(self.members, interval=interval, timeout=timeout, monitors=monitors)
         self.open_cluster = open_cluster
         self.selected = selected
+        self.back = back
         self.updates = 0
         self._stop = asyncio.Event()
         self._watch_task: asyncio.Task | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
+        keys = (f" · Enter opens one, Esc goes back to {self.back}" if self.back is not None
+                else " · Enter opens one, ctrl+k there comes back")
         yield Static(Text.assemble(("Clusters", "bold"), f" · {len(self.members)} cluster(s) · polled every "
                                    f"{self.watch.interval:g} s, at most {self.watch.timeout:g} s each",
-                                   (" · Enter opens one, ctrl+k there comes back", "dim")), id="fleet-title")
+                                   (keys, "dim")), id="fleet-title")
         yield Static(id="fleet-summary")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="fleet-detail")
@@ -141,6 +147,8 @@ class FleetScreen(Screen):
         member, obs = self.members[i], self.watch.latest[i]
         where = str(member.path) if member.path is not None else member.label
         text = Text.assemble((member.name, "bold"), f" · {where}\n")
+        if member.note:
+            text.append(member.note + "\n", "yellow")
         if member.profile is None:
             text.append(member.problem, "red")
         elif obs is not None and obs.verdict is not None:
@@ -162,6 +170,14 @@ class FleetScreen(Screen):
             self.notify(member.problem, title=f"{member.label} cannot be opened", severity="error")
             return
         self.open_cluster(member)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape only where there is somewhere to go back to (the fleet opened over a cluster's screens)."""
+        return self.back is not None if action == "back" else True
+
+    def action_back(self) -> None:
+        """Back to the cluster's screen the view was opened from."""
+        self.app.pop_screen()
 
     def action_poll_now(self) -> None:
         """Poll every cluster again now (after its poll in progress)."""
