@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: How often the elapsed times and last lines are redrawn (seconds).
 REFRESH_INTERVAL = 0.5
+#: The narrowest the "last line" column gets (characters) when the other columns leave less room.
+LAST_LINE_MIN = 12
 #: How many failed hosts a summary names before "+N more".
 NAMED = 5
 _DIGITS = re.compile(r"(\d+)")
@@ -134,7 +136,30 @@ class HostTable(CellCachedTable):
         self._rebuild()
         if panes:
             self.select(self._order[0])
+        self._fit_last_line()
         self.set_interval(REFRESH_INTERVAL, self.update_rows)
+
+    def on_resize(self) -> None:
+        self._fit_last_line()
+
+    def _fit_last_line(self) -> None:
+        """Give the "last line" column the width the other columns leave (at least :data:`LAST_LINE_MIN`).
+
+        An auto-sized column is as wide as its widest cell when the row was added: every last line is empty then,
+        so the column stayed as wide as its heading (~9 characters) until a resize measured it again (issue 17,
+        s7 trial); its lines are cut at the table's edge instead."""
+        column = self.columns.get("last line")  # type: ignore[call-overload]
+        room = self.scrollable_content_region.width
+        if column is None or room <= 0:
+            return
+        others = sum(c.get_render_width(self) for c in self.ordered_columns if c is not column)
+        width = max(LAST_LINE_MIN, room - others - 2 * self.cell_padding)
+        if column.auto_width or column.width != width:
+            column.auto_width = False
+            column.width = width
+            self._require_update_dimensions = True  # DataTable recomputes its virtual width at the next render
+            self._clear_caches()
+            self.refresh()
 
     def order(self) -> list[str]:
         """The hosts in table order: failures first, then Masters, Webapps and Coreapps (as the health table: the few
@@ -181,6 +206,7 @@ class HostTable(CellCachedTable):
                 self.update_cell(host, "state", state)
                 self.update_cell(host, "elapsed", elapsed)
                 self.update_cell(host, "last line", last)
+        self._fit_last_line()  # a wider state or elapsed cell leaves less room
 
     def add_columns(self, *labels: str) -> list:  # type: ignore[override]
         return [self.add_column(label, key=label) for label in labels]
