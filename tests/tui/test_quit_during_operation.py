@@ -58,6 +58,9 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
         text = dialog_text(app)
         assert "Upgrade step 3 of 6 (Upgrade Webapps) is running" in text, text
         assert all(h in text for h in web) and "half upgraded" in text and "--resume --yes" in text and "130" in text
+        # what quitting does to step 3's `up -d` in flight, not one sentence for every operation (s7 trial)
+        assert "Quitting hangs up the remote commands in flight (they run on a terminal" in text, text
+        assert "stops its remote commands" not in text
         assert app.focused is app.screen.query_one("#confirm-no", Button)  # a stray Enter keeps it running
         await pilot.press("ctrl+q")  # a second ctrl+q does not quit behind the question's back
         await pilot.press("n")
@@ -170,7 +173,27 @@ async def test_quit_during_an_install_step_is_recorded_and_the_wizard_says_so_wh
 def test_the_quit_text_between_two_commands_reads_as_a_sentence():
     """Trial: "Upgrade runs no host is being changed right now: ..." (ctrl+q while the upgrade waited between steps)."""
     from wabiz_tui.tui.quitting import RunningWork
-    text = RunningWork("Upgrade", (), "the upgrade stops between two steps; resume it.").details
+    from wabiz_tui.tui.quitting import quit_effect
+    text = RunningWork("Upgrade", (), "the upgrade stops between two steps; resume it.",
+                       effect=quit_effect("upgrade", None)).details
     assert text.startswith("Upgrade is between two remote commands (no host is being changed this moment): the upgrade")
+    assert "Quitting stops the upgrade before its next step (no remote command is in flight now)" in text, text
     with_hosts = RunningWork("Upgrade step 4 of 6 (Upgrade Masters)", ("wa-master-1",), "half upgraded.").details
     assert with_hosts.startswith("Upgrade step 4 of 6 (Upgrade Masters) runs on wa-master-1: half upgraded.")
+
+
+def test_what_quitting_does_is_derived_from_the_step_in_flight():
+    """The s7 trial read "Quitting stops its remote commands" during an upgrade that stops between steps: each
+    kind of work says what a dropped connection does to it."""
+    from wabiz_tui.tui.quitting import quit_effect
+    dbupgrade = quit_effect("upgrade", "dbupgrade")
+    assert "dbupgrade container" in dbupgrade and "runs detached" in dbupgrade
+    assert "may still apply the registration" in quit_effect("install", "register")
+    assert "no host command runs" in quit_effect("upgrade", "health") and "may still" not in quit_effect(
+        "upgrade", "health")
+    assert "half written" in quit_effect("install", "db_env")
+    assert "nothing on the hosts changes" in quit_effect("logs", "collect")
+    removed = quit_effect("uninstall", "down")
+    assert "hangs up the remote commands in flight" in removed and "dockerd" in removed
+    assert len({quit_effect(p, k) for p, k in [("upgrade", None), ("upgrade", "dbupgrade"),
+                ("install", "register"), ("install", "start"), ("logs", "collect"), ("install", "files")]}) == 6

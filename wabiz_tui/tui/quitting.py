@@ -25,16 +25,55 @@ QUIT_REASON = "quit from the TUI by the operator (ctrl+q, confirmed)"
 QUIT_EXIT = int(Exit.INTERRUPTED)
 
 
+#: Steps that only talk to the Webapp's API (``StepInfo.key``): quitting drops the request in flight, no host
+#: command runs. The value names what a request already received may still do (empty: it only reads).
+API_STEPS = {"backup": "", "health": "", "health2": "", "register": "the registration",
+             "shards": "the shard change"}
+#: Steps that only read the hosts.
+READ_ONLY_STEPS = {"collect", "bundle", "containers", "media"}
+#: Steps that write files over SFTP (no command to hang up).
+UPLOAD_STEPS = {"files", "db_env"}
+
+
+def quit_effect(procedure: str, key: str | None) -> str:
+    """What quitting does to the work in flight, as the end of "Quitting ...": ``key`` is the running step's
+    ``StepInfo.key`` (None: the procedure runs but between two steps; "" a step of no known kind). The dialog
+    names the hosts already.
+
+    Quitting drops every SSH connection at once (``SshPool.abort``). Long commands run on a terminal
+    (``session.run``'s ``pty``), so a dropped connection hangs them up (SIGHUP); what they already asked dockerd to
+    do (create, start or remove a container) is dockerd's and finishes on the host. The database upgrade's
+    container runs detached (``up -d`` then ``docker wait``): only the wait ends."""
+    if key is None:
+        return (f"stops the {procedure} before its next step (no remote command is in flight now); the step that "
+                "finished stays done")
+    if key in API_STEPS:
+        what = API_STEPS[key]
+        return ("drops the API request it waits for; no host command runs" +
+                (f" (the Webapp may still apply {what} if the request already reached it)" if what else ""))
+    if key == "dbupgrade":
+        return ("stops waiting for the dbupgrade container: it runs detached and goes on to its end on the host "
+                "(the database upgrade is not cut)")
+    if key in UPLOAD_STEPS:
+        return ("cuts the file uploads in flight: a file may be left half written, and running the step again "
+                "writes it whole")
+    if procedure == "preflight" or key in READ_ONLY_STEPS:
+        return "hangs up the read-only commands in flight; nothing on the hosts changes"
+    return ("hangs up the remote commands in flight (they run on a terminal: SIGHUP ends them); what they "
+            "already asked dockerd to do (a container being created, started or removed) finishes on the host")
+
+
 @dataclass(frozen=True)
 class RunningWork:
     """What runs now: ``what`` (e.g. "Upgrade step 3 of 6 (Upgrade Webapps)"), its ``hosts``, ``leaves`` (the
-    state quitting leaves and how to continue) and ``engine`` (the procedure whose abort is recorded; None for a
-    task without one)."""
+    state quitting leaves and how to continue), ``engine`` (the procedure whose abort is recorded; None for a
+    task without one) and ``effect`` (what quitting does to the work in flight: :func:`quit_effect`)."""
 
     what: str
     hosts: tuple[str, ...]
     leaves: str
     engine: Any = None
+    effect: str = "stops it where it is"
 
     @property
     def question(self) -> str:
@@ -46,8 +85,8 @@ class RunningWork:
         """The dialog's text: where it runs and what quitting leaves."""
         where = (f"{self.what} runs on {', '.join(self.hosts)}" if self.hosts else
                  f"{self.what} is between two remote commands (no host is being changed this moment)")
-        return (f"{where}: {self.leaves}\n\nQuitting stops its remote commands and writes the abort "
-                f"to the run log and the journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
+        return (f"{where}: {self.leaves}\n\nQuitting {self.effect}. The abort is written to the run log and the "
+                f"journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
 
 
 def _profile_ref(app: WabizApp) -> str:
@@ -122,15 +161,19 @@ def running_work(app: WabizApp) -> RunningWork | None:
         label = active.heading or active.label
         leaves = (f"the upgrade stops between two steps, and the cluster may be half upgraded; {_upgrade_resume(app)}."
                   if getattr(engine, "procedure", "") == "upgrade" else "it stops where it is; run it again to finish.")
-        return RunningWork(label[:1].upper() + label[1:], (), leaves, engine)
+        procedure = getattr(engine, "procedure", "") or "operation"
+        return RunningWork(label[:1].upper() + label[1:], (), leaves, engine, quit_effect(procedure, None))
     procedure = step_record.procedure
     total = len(getattr(engine, "steps", ())) if procedure == getattr(engine, "procedure", "") else 0
     if procedure == "upgrade":
         total = 6 if total == 7 else total  # the 2.29.3 media step runs apart (offered after the upgrade)
     tag = f"M{step_record.number}" if procedure == "multiconnect" else str(step_record.number)
     what = f"{procedure.capitalize()} step {tag}" + (f" of {total}" if total and step_record.number <= total else "")
-    return RunningWork(f"{what} ({step_record.title})", tuple(step_record.hosts),
-                       _leaves(procedure, step_record.number, app, engine), engine)
+    steps = getattr(engine, "steps", ()) if procedure == getattr(engine, "procedure", "") else ()
+    info = next((s for s in steps if s.number == step_record.number), None)
+    hosts = tuple(step_record.hosts)
+    return RunningWork(f"{what} ({step_record.title})", hosts, _leaves(procedure, step_record.number, app, engine),
+                       engine, quit_effect(procedure, info.key if info is not None else ""))
 
 
 def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
