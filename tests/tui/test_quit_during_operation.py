@@ -76,6 +76,10 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
     found = interrupted_upgrade(app_paths().journals, session.profile)
     assert found is not None and found.target == "2.43.1" and found.backed_up
     assert found.aborted["reason"] == QUIT_REASON and found.aborted["step"] == 3  # not overwritten by the cancel
+    # the next demo's words come from the journal: the upgrade was aborted at step 3, not "after 13 of 13 steps"
+    from wabiz_tui.tui.resume import earlier_demo_note
+    said = earlier_demo_note()
+    assert said and "its upgrade to 2.43.1 was aborted during step 3 (Upgrade Webapps)" in said, said
     folder = next((tmp_path / "wabiz-home").rglob("run.log")).parent
     assert QUIT_REASON in (folder / "run.log").read_text()
     report = json.loads((folder / "report.json").read_text())
@@ -130,7 +134,7 @@ async def test_a_new_demo_says_it_does_not_continue_the_earlier_one(tmp_path):
             await session.stop()
     assert not any("earlier demo" in n for n in notes[0])  # the first demo has nothing to say
     said = [n for n in notes[1] if "earlier demo" in n]
-    assert said and "after 3 of 13 steps" in said[0] and "cannot be continued" in said[0] and "step 1" in said[0]
+    assert said and "had finished 3 of 13 steps" in said[0] and "cannot be continued" in said[0] and "step 1" in said[0]
 
 
 async def test_quit_during_an_install_step_is_recorded_and_the_wizard_says_so_when_reopened(tmp_path):

@@ -265,7 +265,8 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         if self.demo is not None:
             from .resume import note_demo_end
 
-            note_demo_end(sum(1 for state in self.states.values() if state is StepState.DONE), len(self.steps))
+            note_demo_end(sum(1 for state in self.states.values() if state is StepState.DONE), len(self.steps),
+                          self.profile)
         for engine in (self.workflow, self.mc_workflow):
             await close_engine(engine, self.log)
 

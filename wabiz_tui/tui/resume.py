@@ -79,24 +79,73 @@ def _demo_mark():
     return app_paths().state / DEMO_MARK
 
 
-def note_demo_end(steps_done: int, total: int) -> None:
-    """Record, when a demo ends, how far its wizard got (``steps_done`` of ``total`` steps): the next demo says
-    that it cannot continue it. A state directory that cannot be written loses only this note."""
+def last_operation(profile: Any, journals: Any = None) -> dict[str, Any] | None:
+    """What the newest journal of the cluster ``profile`` says of its last unfinished operation, as plain JSON
+    data: ``{"procedure": "upgrade-2.43.1", "last_done": 2, "aborted": {"step": 3, "title": ..., "reason": ...}}``
+    (``aborted`` None when the run was not aborted by the operator, e.g. it failed). None when no journal is left
+    (a finished procedure clears its own) or it cannot be read."""
+    from ..workflows.journal import Journal
+
+    if journals is None:
+        from ..config.paths import app_paths
+
+        journals = app_paths().journals
+    try:
+        journal = Journal.latest(journals, profile, "")
+    except OSError:
+        return None
+    if journal is None:
+        return None
+    aborted = journal.aborted()
+    keep = ("step", "title", "reason", "procedure")
+    return {"procedure": journal.procedure, "last_done": journal.last_done(),
+            "aborted": {k: aborted[k] for k in keep if k in aborted} if aborted else None}
+
+
+def operation_words(procedure: str) -> str:
+    """``upgrade-2.43.1`` -> ``upgrade to 2.43.1``, ``multiconnect`` -> ``Multiconnect change`` (a journal's
+    procedure as the note names it)."""
+    name, _, detail = procedure.partition("-")
+    if name == "upgrade" and detail:
+        return f"upgrade to {detail}"
+    return {"multiconnect": "Multiconnect change"}.get(procedure, procedure or "operation")
+
+
+def operation_words_of(last: dict[str, Any]) -> str:
+    """How the note says where the last operation (:func:`last_operation`) stopped: ``its upgrade to 2.43.1 was
+    aborted during step 3 (Upgrade Webapps)`` or ``its uninstall stopped after step 1``."""
+    what = operation_words(str(last.get("procedure", "")))
+    aborted = last.get("aborted")
+    if aborted:
+        step = aborted.get("step")
+        title = f" ({aborted['title']})" if aborted.get("title") else ""
+        return f"its {what} was aborted during step {step}{title}" if step else f"its {what} was aborted"
+    done = int(last.get("last_done") or 0)
+    return f"its {what} stopped after step {done}" if done else f"its {what} stopped before any step finished"
+
+
+def note_demo_end(steps_done: int, total: int, profile: Any = None) -> None:
+    """Record, when a demo ends, how far its wizard got (``steps_done`` of ``total`` steps) and what the demo
+    cluster's journal says of its last unfinished operation (``profile``: the demo's cluster; an upgrade aborted
+    after the 13 wizard steps must not read as a demo that simply ended after 13 of 13 steps, s7 trial): the next
+    demo says that it cannot continue it. A state directory that cannot be written loses only this note."""
     import json
     import time
 
     from ..config.atomic import write_atomic
 
+    last = last_operation(profile) if profile is not None else None
     try:
-        write_atomic(_demo_mark(), json.dumps({"ended": time.time(), "steps_done": steps_done, "total": total}),
-                     mode=0o600)
+        write_atomic(_demo_mark(), json.dumps({"ended": time.time(), "steps_done": steps_done, "total": total,
+                                               "last_operation": last}), mode=0o600)
     except OSError:
         pass
 
 
 def earlier_demo_note() -> str | None:
-    """What a new demo says when an earlier one ran: its simulated cluster stopped with it, so this demo is a new
-    cluster at step 1 (None when no earlier demo left a note)."""
+    """What a new demo says when an earlier one ran: how far it got (its wizard's steps, and from its journal
+    the operation it left unfinished: aborted, at which step), that its simulated cluster stopped with it, so
+    this demo is a new cluster at step 1 (None when no earlier demo left a note)."""
     import json
     import time
 
@@ -106,6 +155,10 @@ def earlier_demo_note() -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     when = time.strftime("%H:%M on %d %b", time.localtime(ended))
-    reached = f"after {done} of {total} steps" if done else "before its first step finished"
-    return (f"The earlier demo ended at {when}, {reached}; its simulated cluster stopped with it and cannot be "
+    reached = (f"its wizard had finished {done} of {total} steps" if done
+               else "before its first wizard step finished")
+    last = mark.get("last_operation")
+    if isinstance(last, dict):
+        reached = f"{operation_words_of(last)} ({reached})"
+    return (f"The earlier demo ended at {when}: {reached}; its simulated cluster stopped with it and cannot be "
             "continued. This demo is a new cluster: the wizard starts at step 1.")
