@@ -118,3 +118,38 @@ async def test_a_run_cancelled_before_it_began_ends_and_clears_the_lock_note(tmp
         assert app.runner.active is None
         assert outcomes and outcomes[0].cancelled
         assert operation_from_lock(reader.holder()) is None
+
+
+async def test_a_node_restart_from_the_monitor_is_recorded_as_what_it_is(tmp_path):
+    """s7 trial: the lock recorded ``drill`` for a node restarted from the monitor, so the exporter and
+    ``health --watch`` (readers of the lock, not this window) said "failover drill running". The lock now says
+    ``node-action`` and what it does; its readers say it so."""
+    import asyncio
+
+    from wabiz_tui.domain.transitions import lock_command, operation_from_lock, paused_words
+    from wabiz_tui.exporter.metrics import ClusterState
+    from wabiz_tui.tui.runner import Run
+
+    seen: list = []
+    app = make_app(tmp_path, [])
+    reader = ClusterLock.for_profile(app_paths().locks, sample_profile())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.hold_cluster_lock("step")
+
+        async def body():
+            seen.append(reader.holder())
+            await asyncio.sleep(0)
+
+        app.runner.start(Run("restart wa-core-1", lambda outcome: None, heading="restart wa-core-1",
+                             doing="restart of wacore on wa-core-1"), body)
+        await settle(app, pilot)
+    holder = seen[0]
+    assert holder["operation"] == "node-action" and holder["operation_doing"] == "restart of wacore on wa-core-1"
+    op = operation_from_lock(holder)
+    assert op is not None and op.command == "node-action"
+    words = paused_words(op)
+    assert words.startswith("alerts paused: restart of wacore on wa-core-1 running") and "drill" not in words
+    state = ClusterState("prod", 5.0, 30.0)
+    state.set_operation(lock_command(holder)[0])
+    assert state.operation == "node-action"  # the exporter's wabiz_planned_operation_info{command=...}

@@ -87,6 +87,13 @@ async def test_restart_the_connected_coreapp_and_the_standby_takes_over(installe
     text = logs[0].read_text()
     assert "# wabiz-tui: restart of wacore asked from the monitor: restarting" in text
     assert "restart wacore" in text and "# wabiz-tui: restart of wacore done" in text
+    # s7 trial: the README's run log had none of it; one place to look: the folder's run.log lists each change,
+    # and the timeline says where it is
+    run_log = logs[0].parent / "run.log"
+    lines = run_log.read_text().splitlines()
+    assert len(lines) == 2 and f"restart of wacore on {owner} asked from the monitor: restarting" in lines[0], lines
+    assert lines[1].endswith(f"restart of wacore on {owner} done (output: {owner}.log)"), lines
+    assert f"(run log: {run_log})" in timeline
 
 
 async def test_stop_refused_then_stop_and_logs_follow(installed_demo, tmp_path):

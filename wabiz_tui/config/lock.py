@@ -119,15 +119,17 @@ class ClusterLock:
         finally:
             os.close(fd)
 
-    def note_operation(self, operation: str) -> None:
-        """Say in the held lock what this holder does now (``"upgrade"``; ``""``: nothing): the TUI keeps its lock
-        for its whole life, so readers (the exporter, another window's monitor) learn from this field whether an
-        operation runs (``operation``, ``operation_since`` UTC beside ``command``/``pid``/``since``). No-op when
-        the lock is not held."""
+    def note_operation(self, operation: str, doing: str = "") -> None:
+        """Say in the held lock what this holder does now (``"upgrade"``, ``"node-action"``; ``""``: nothing) and,
+        in ``doing``, what exactly in words (``"restart of wacore on wa-core-1"``; "": the operation's own words):
+        the TUI keeps its lock for its whole life, so readers (the exporter, another window's monitor,
+        ``health --watch``) learn from these fields whether an operation runs (``operation``, ``operation_doing``,
+        ``operation_since`` UTC beside ``command``/``pid``/``since``). No-op when the lock is not held."""
         if self._fd is None:
             return
         info = self._read(self._fd)
         info["operation"] = operation
+        info["operation_doing"] = doing if operation else ""
         info["operation_since"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()) if operation else ""
         data = json.dumps(info).encode()
         # written over the old content, then cut to length: a reader never sees an empty file ("no operation")

@@ -25,12 +25,13 @@ from typing import Mapping, Sequence
 
 from .health import ClusterVerdict, Level, NodeState, Plan
 
-#: Lock-holder commands that change the cluster's containers (``cli/main.py``'s locking commands): while
-#: one runs, the monitor's alerts pause. ``preflight`` and ``logs`` also take the lock but change nothing.
-PLANNED_COMMANDS = ("install", "upgrade", "dbupgrade", "uninstall", "multiconnect", "drill")
+#: Lock-holder commands that change the cluster's containers (``cli/main.py``'s locking commands, and
+#: ``node-action``: a node restarted or stopped from a TUI window's monitor): while one runs, the monitor's alerts
+#: pause. ``preflight`` and ``logs`` also take the lock but change nothing.
+PLANNED_COMMANDS = ("install", "upgrade", "dbupgrade", "uninstall", "multiconnect", "drill", "node-action")
 #: The words for each planned command ("upgrade running since 00:42").
 _DOING = {"install": "install", "upgrade": "upgrade", "dbupgrade": "DB upgrade", "uninstall": "uninstall",
-          "multiconnect": "Multiconnect change", "drill": "failover drill"}
+          "multiconnect": "Multiconnect change", "drill": "failover drill", "node-action": "node action"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def operation_from_lock(holder: Mapping[str, object]) -> PlannedOperation | None
     ``{"command": "upgrade", "pid": 4242, "since": "2026-12-05 00:42:00 UTC"}``), or None when nobody holds
     the lock or the holder changes no container (``preflight``, ``logs``).
 
-    A TUI window counts only while it runs an operation (:func:`lock_command`)."""
+    A TUI window counts only while it runs an operation (:func:`lock_command`); its ``operation_doing`` (e.g.
+    ``restart of wacore on wa-core-1`` for ``node-action``) gives the words."""
     command, text = lock_command(holder)
     if command not in PLANNED_COMMANDS:
         return None
@@ -79,7 +81,8 @@ def operation_from_lock(holder: Mapping[str, object]) -> PlannedOperation | None
     except ValueError:
         since = None
     pid = holder.get("pid")
-    return PlannedOperation(command, since, f"pid {pid}" if pid else "")
+    doing = str(holder.get("operation_doing", "") or "") if str(holder.get("command", "")).startswith("wizard") else ""
+    return PlannedOperation(command, since, f"pid {pid}" if pid else "", doing)
 
 
 def clock_text(wall: float | None) -> str:

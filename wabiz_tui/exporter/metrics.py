@@ -30,7 +30,8 @@ NODE_ROLES = ("primary_master", "secondary_master", "coreapp", "missing", "unkno
 #: gateway_status values of wa-onprem-api.md §3.3, plus ``error`` (the node answered with errors), ``missing``
 GATEWAY_STATES = ("connected", "disconnected", "unregistered", "connecting", "uninitialized", "error", "missing", "other")
 #: commands that take the cluster lock (cli/main.py); anything else a lock file says is reported as ``other``
-LOCKING_COMMANDS = ("install", "preflight", "upgrade", "dbupgrade", "uninstall", "multiconnect", "wizard", "logs", "drill")
+LOCKING_COMMANDS = ("install", "preflight", "upgrade", "dbupgrade", "uninstall", "multiconnect", "wizard", "logs", "drill",
+                    "node-action")
 
 
 def expected_role(node: NodeVerdict) -> str:

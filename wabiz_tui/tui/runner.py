@@ -110,17 +110,17 @@ class Runner:
 
     def planned_command(self) -> str | None:
         """The planned operation (``domain.transitions.PLANNED_COMMANDS``) the run in progress is: a wizard step is
-        the install (``multiconnect`` for M steps), the upgrade and uninstall screens' runs by name, a node restarted or stopped from the monitor is a failover
-        ``drill``; None when
-        nothing runs or what runs changes no container (log collection)."""
+        the install (``multiconnect`` for M steps), the upgrade and uninstall screens' runs by name, a node restarted
+        or stopped from the monitor a ``node-action`` (its run's ``doing`` says which: no failover drill runs);
+        None when nothing runs or what runs changes no container (log collection)."""
         run = self.active
         if run is None:
             return None
         if run.step is not None:
             return "multiconnect" if self.app.step_tag(run.step).startswith("M") else "install"
         heading = run.heading.lower()
-        if heading.startswith(("restart ", "stop ")):  # a node changed from the monitor: the lock's nearest command
-            return "drill"
+        if heading.startswith(("restart ", "stop ")):  # a node changed from the monitor
+            return "node-action"
         return {"upgrade": "upgrade", "uninstall": "uninstall"}.get(heading)
 
     def _note_in_lock(self) -> None:
@@ -128,7 +128,8 @@ class Runner:
         lock = self._cluster_lock
         if lock is not None and lock.held:
             try:
-                lock.note_operation(self.planned_command() or "")
+                run = self.active
+                lock.note_operation(self.planned_command() or "", run.doing if run is not None else "")
             except OSError as exc:
                 self.app.log.warning(f"cannot note the operation in the cluster's lock: {exc}")
 

@@ -4,8 +4,9 @@ stop its container, the ``ssh`` command line of a shell on its host, and what a 
 A node is a host (its ``EXTERNAL_HOSTNAME``) and a planned kind (``webapp``, ``master``, ``coreapp``); its
 container is the compose service of that kind on that host (``waweb``, ``master``, ``wacore``: seed, HA step 5).
 The remote commands go through :class:`~.session.HostSession` (the host probe picks the compose flavour and
-``sudo -n`` where docker needs it), so every change is in the run log (``<profile>-<time>-node-actions/<host>.log``)
-with a line saying who asked for it and what it changes.
+``sudo -n`` where docker needs it). Every change is in the run log of the monitor's node actions, one folder
+``<state>/logs/<profile>-<time>-node-actions/``: its ``run.log`` has a line per change (when, what, on which host,
+why, and how it ended), the host's ``<host>.log`` the command with its output.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import shlex
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -182,15 +184,37 @@ class NodeActions(Procedure):
                                 "add it to the profile first (wabiz-tui init, or edit the hosts)")
         return spec, role
 
+    @property
+    def run_log(self) -> Path | None:
+        """This engine's ``run.log`` (None when the run log is off or no change was made yet)."""
+        runlog = self._runlog
+        if runlog is None or runlog._directory is None:
+            return None
+        return runlog.directory / "run.log"
+
+    def _note(self, text: str) -> None:
+        """One line of ``run.log``: ``2026-12-05T16:20:00Z restart of wacore on wa-core-1 ...`` (masked)."""
+        runlog = self._runlog
+        if runlog is not None:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            runlog.note(self._redact(f"{stamp} {text}"))
+
     async def _change(self, action: str, host: str, kind: str, why: str) -> None:
         spec, role = self.target(host, kind)
-        await self.session.docker_access(spec)  # the compose flavour and sudo of this host
         name = spec.external_hostname
-        self.emit(HostOutput(name, f"# wabiz-tui: {action} of {role.service} asked from the monitor: {why}"))
-        command = self.session.invocation(spec).command(action, role.service)
-        await self.session.checked(spec, command, f"{action} {role.service}",
-                                   f"read the output above; check the container with docker-compose ps on {name}")
+        what = f"{action} of {role.service} on {name}"
+        self._note(f"{what} asked from the monitor: {why or 'no reason given'}")
+        try:
+            await self.session.docker_access(spec)  # the compose flavour and sudo of this host
+            self.emit(HostOutput(name, f"# wabiz-tui: {action} of {role.service} asked from the monitor: {why}"))
+            command = self.session.invocation(spec).command(action, role.service)
+            await self.session.checked(spec, command, f"{action} {role.service}",
+                                       f"read the output above; check the container with docker-compose ps on {name}")
+        except BaseException as exc:
+            self._note(f"{what} FAILED: {exc}" if isinstance(exc, Exception) else f"{what} cancelled")
+            raise
         self.emit(HostOutput(name, f"# wabiz-tui: {action} of {role.service} done"))
+        self._note(f"{what} done (output: {name}.log)")
 
     async def restart(self, host: str, kind: str, why: str = "") -> None:
         """``docker-compose restart SERVICE`` on ``host`` (it restarts the stopped container too). ``why``: the

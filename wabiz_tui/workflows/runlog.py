@@ -82,6 +82,15 @@ class RunLog:
         self.flush()
         return summary
 
+    def note(self, line: str) -> Path:
+        """Append ``line`` (already masked) to this run's ``run.log`` only (the host files are left alone: a node
+        action on wa-core-1 is no line of wa-core-2's log); returns ``run.log``."""
+        summary = self.directory / "run.log"
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+        summary.chmod(0o600)
+        return summary
+
     def flush(self) -> list[Path]:
         """Write what is buffered to disk now (before the files are read, e.g. packed into a bundle); returns
         the files written so far (none before the first line)."""

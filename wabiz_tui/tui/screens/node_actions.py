@@ -236,13 +236,16 @@ class NodeActionKeys:
             self._timeline(f"{action} of {row.host} {row.kind} cancelled", "note")
             return
         exc = outcome.error
+        logged = engine.run_log
+        where = f" (run log: {logged})" if logged is not None else ""
         if exc is not None:
             text = self.app.mask(str(exc))
             nxt = getattr(exc, "next_action", "")
-            self._timeline(f"✗ {action} of {row.host} {row.kind} failed: {text}" + (f" — {nxt}" if nxt else ""), "alert")
+            self._timeline(f"✗ {action} of {row.host} {row.kind} failed: {text}" + (f" — {nxt}" if nxt else "") + where,
+                           "alert")
             self.app.notify(text, title=f"{action} failed", severity="error")
             return
-        self._timeline(f"{action} of {row.host} {row.kind} done; the table shows the cluster's answer", "info")
+        self._timeline(f"{action} of {row.host} {row.kind} done; the table shows the cluster's answer{where}", "info")
         wake = getattr(self, "_wake", None)
         if wake is not None:
             wake.set()  # poll now: the change shows at once
