@@ -146,6 +146,7 @@ def _hop_from_config(name: str, user: str, port: int | None, paths: list[str],
     cfg = _config(paths, name, user, port)
 
     def get(option: str) -> Any:  # asyncssh types every option as object: here str, int or a list of str
+        """The config's value for ``option`` (str, int or list[str] by option), None without a config."""
         return cfg.get(option) if cfg else None
 
     identities = (key_file,) if key_file else tuple(str(i) for i in (get("IdentityFile") or ()))
@@ -317,6 +318,8 @@ class _KeyWitness(asyncssh.SSHClient):
         self.presented: asyncssh.SSHKey | None = None
 
     def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        """asyncssh's host-key callback: keep the presented ``key`` in ``presented`` and answer False (refused), so the
+        connection fails as an unknown host with the key in hand."""
         self.presented = key
         return False
 
