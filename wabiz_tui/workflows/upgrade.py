@@ -343,6 +343,8 @@ class Upgrade(Procedure):
             return self._finish(number, True, f"no {role.label} host")
 
         async def up(host: HostSpec) -> str:
+            """``up -d SERVICE`` of ``role`` with the target version on ``host``; returns ``"recreated"``, raises
+            RemoteError when compose fails (an image that does not exist, a refusing registry)."""
             await self._checked(host, self.target_invocation(host).up(role), f"up -d {role.service}",
                                 f"read the output above; the image {self.target} may not exist or the registry refused it")
             return "recreated"
@@ -382,6 +384,8 @@ class Upgrade(Procedure):
         hosts = self.profile.hosts_with(Role.WEBAPP)
 
         async def chown(host: HostSpec) -> str:
+            """The seed's ``chown -R root`` of the media's incoming/outgoing/shared directories in ``host``'s Webapp
+            container (upgrades from 2.29.1/2.29.2); returns ``"ownership fixed"``, raises RemoteError on failure."""
             await self._checked(host, media_chown_command(self.target_invocation(host)), "chown in the Webapp container",
                                 "run it again; it only changes ownership and is safe to repeat")
             return "ownership fixed"
