@@ -205,7 +205,10 @@ class KeyStore:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def load(self, path: str, settings: SshSettings, where: str, *, required: bool) -> list[asyncssh.SSHKeyPair]:
-        """The key pair(s) of ``path`` (with its ``-cert.pub`` if present); [] for a missing optional file."""
+        """The key pair(s) of ``path`` (with its ``-cert.pub`` if present); [] for a missing optional file. Each file
+        is read once per run (cached). Raises :class:`AuthenticationFailed` (naming ``where``) for a missing
+        ``required`` file, an unreadable file or one that is not a private key, an encrypted key with no passphrase
+        given (or none can be asked) or a wrong one, and a missing decryption package (bcrypt)."""
         full = str(Path(path).expanduser())
         async with self._locks.setdefault(full, asyncio.Lock()):
             if full in self._keys:
