@@ -97,7 +97,8 @@ class HaInstall(InstallResume):
 
     # ---- steps ----------------------------------------------------------------------------
     async def run_step(self, number: int) -> bool:
-        """Run step ``number`` (1-7 or 9; step 8 is :meth:`request_code` + :meth:`verify_code`)."""
+        """Run step ``number`` (1-7 or 9; step 8 is :meth:`request_code` + :meth:`verify_code`): True when it
+        succeeded. Raises ValueError for any other number (a caller's bug, not the user's input)."""
         runners = {1: self.step_directory, 2: self.step_files, 3: self.step_db_env, 4: self.step_media,
                    5: self.step_start, 6: self.step_containers, 7: self.step_health, 9: self.step_health_registered}
         if number not in runners:

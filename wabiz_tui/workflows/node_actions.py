@@ -217,7 +217,9 @@ class NodeActions(Procedure):
         return await self.session.run(spec, command, echo=False, on_lines=on_lines, pty=True, timeout=FOLLOW_TIMEOUT)
 
     def shell(self, host: str, *, ssh: str = "ssh") -> list[str]:
-        """:func:`shell_argv` for the profile's host ``host`` with this run's known_hosts files."""
+        """:func:`shell_argv` for the profile's host ``host`` with this run's known_hosts files: the ssh argv
+        (list[str]). With jump hosts it writes ``wabiz-shell-ssh-config`` (mode 600) next to the first known_hosts
+        file. Raises :class:`WorkflowError` when ``host`` is not in the profile."""
         try:
             spec = self.profile.host(host)
         except KeyError:
