@@ -193,7 +193,8 @@ class LineSplitter:
 
 class PullProgress:
     """Per-host image pull progress from the reported lines: layers seen and layers finished
-    (``Pull complete`` or ``Already exists``), as docker-compose 1.29 / docker 20.10 word them."""
+    (``Pull complete`` or ``Already exists``), as docker-compose 1.29 / docker 20.10 word them (observed here:
+    ``tests/fixtures/compose/up_pull.pty``)."""
 
     DONE = ("Pull complete", "Already exists")
 
