@@ -193,7 +193,8 @@ class NodeActions(Procedure):
         self.emit(HostOutput(name, f"# wabiz-tui: {action} of {role.service} done"))
 
     async def restart(self, host: str, kind: str, why: str = "") -> None:
-        """``docker-compose restart SERVICE`` on ``host`` (it restarts the stopped container too). ``why``: the
+        """``docker-compose restart SERVICE`` on ``host`` (it restarts the stopped container too: compose 1.29.2's
+        ``Project.restart`` takes ``containers(..., stopped=True)``, Debian's 1.29.2-3 compose/project.py). ``why``: the
         cluster consequence, recorded in the run log before the command."""
         await self._change("restart", host, kind, why)
 

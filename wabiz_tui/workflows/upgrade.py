@@ -227,7 +227,8 @@ class Upgrade(Procedure):
 
     async def dbupgrade_and_restart(self, host_name: str, *, exit_on_success: bool = True) -> bool:
         """The ``dbupgrade`` command's sequence: the dbupgrade service on ``host_name``, then Coreapps and Webapps
-        with the new version (Masters keep the old one until a full upgrade)."""
+        with the new version (Masters keep the old one until a full upgrade): the seed's dbupgrade section, steps
+        3-4 ("Passaggio 4" restarts only the Coreapp and Webapp containers)."""
         return (await self.dbupgrade(host_name, exit_on_success=exit_on_success)
                 and await self.upgrade_role(Role.COREAPP) and await self.upgrade_role(Role.WEBAPP))
 
