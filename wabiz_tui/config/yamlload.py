@@ -66,6 +66,8 @@ class _TextLoader(_BaseLoader):
     """SafeLoader whose plain scalars stay text (only null is resolved); unquoted ones are :class:`PlainText`."""
 
     def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
+        """A string scalar: unquoted (plain style) as :class:`PlainText`, quoted as plain ``str``. libyaml gives a plain
+        scalar style ``""``, PyYAML ``None``: both are falsy."""
         value = self.construct_scalar(node)
         return PlainText(value) if not node.style else value  # libyaml says "" for plain, PyYAML None
 
@@ -112,6 +114,8 @@ def _check_events(text: str) -> None:
     total = 0
 
     def add(n: int, event: yaml.Event) -> None:
+        """Count ``n`` more values into the innermost open collection (or the document total); raises YamlLimitError,
+        naming ``event``'s line, once the expanded document exceeds MAX_NODES values."""
         nonlocal total
         if stack:
             stack[-1].size += n

@@ -173,7 +173,7 @@ def remote_files(host: HostSpec) -> dict[str, str]:
 
 def docker_wait(container_id: str, *, sudo: bool = False) -> str:
     """``docker wait ID`` (``sudo -n docker wait ID`` with ``sudo``): blocks until the container exits
-    and prints its exit code."""
+    and prints its exit code. Raises :class:`UnsafeValue` unless ``container_id`` is 1-64 lowercase hex digits."""
     if not container_id or not all(c in "0123456789abcdef" for c in container_id) or len(container_id) > 64:
         raise UnsafeValue(f"container id {container_id!r} is not a hex id")
     return with_sudo(f"docker wait {container_id}", sudo)

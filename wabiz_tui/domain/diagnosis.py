@@ -423,6 +423,7 @@ def diagnose_verdict(verdict: ClusterVerdict) -> list[Diagnosis]:
     keys: set[str] = set()
 
     def add(key: str, evidence: str, host: str = "") -> None:
+        """Append catalogue entry ``key`` (with its evidence line and host) unless it is already there."""
         if key not in keys:
             keys.add(key)
             out.append(_make(key, evidence, host))

@@ -222,6 +222,7 @@ class RuledOut:
     evidence: tuple[Fact, ...]
 
     def to_json(self) -> dict[str, Any]:
+        """The ruled-out rule as JSON-ready data: key, title, note and its evidence facts (``doctor --json``)."""
         return {"key": self.key, "title": self.title, "note": self.note, "evidence": [f.to_json() for f in self.evidence]}
 
 

@@ -42,6 +42,9 @@ def host_unreachable(facts: Facts) -> Outcome:
 
 
 def dockerd_down(facts: Facts) -> Outcome:
+    """DOCKERD_DOWN: one HIGH cause per host whose Docker probe found the daemon down (``daemon="down"``); a Clear when
+    every host probed answered. Facts -> Outcome. Source: field case R14 and the lab fault ``dockerd`` (observed on the
+    lab)."""
     for f in facts.bad(P_DOCKER, daemon="down"):
         yield Found(f"the Docker daemon is not running on {f.host}", (f,),
                     f"start it on {f.host} (sudo systemctl start docker), then check its containers came back "
@@ -52,6 +55,8 @@ def dockerd_down(facts: Facts) -> Outcome:
 
 
 def docker_denied(facts: Facts) -> Outcome:
+    """DOCKER_DENIED: one HIGH cause per host where the SSH user may not open the Docker socket (``daemon="denied"``:
+    docker's "permission denied ... docker.sock"). Facts -> Outcome. Source: field case R14."""
     for f in facts.bad(P_DOCKER, daemon="denied"):
         yield Found(f"the SSH user may not use Docker on {f.host}", (f,),
                     "add the user to the docker group (then log in again), or set the host's ssh.docker_sudo",
@@ -66,6 +71,9 @@ def _db_tcp(facts: Facts) -> list[Fact]:
 
 
 def db_down(facts: Facts) -> Outcome:
+    """DB_DOWN: the DB's TCP port refused or timed out from EVERY host that tried it (hosts where the name did not
+    resolve left out, see ``_db_tcp``): one cause, HIGH from two hosts or more, MEDIUM from one; a Clear when it
+    answered from every host. Facts -> Outcome. Source: field cases R02/R05 family, lab fault ``db down``."""
     tried = _db_tcp(facts)
     bad = [f for f in tried if f.ok is False]
     if bad and len(bad) == len([f for f in tried if f.ok is not None]):
@@ -79,6 +87,9 @@ def db_down(facts: Facts) -> Outcome:
 
 
 def db_path_blocked(facts: Facts) -> Outcome:
+    """DB_PATH_BLOCKED: the DB port answers from some hosts and not from others: one HIGH cause per host that fails,
+    with a host that succeeds as the witness. Facts -> Outcome. Source: lab fault ``cut HOST db`` (observed on the lab).
+    """
     tried = _db_tcp(facts)
     bad, good = [f for f in tried if f.ok is False], [f for f in tried if f.ok is True]
     if bad and good:
@@ -146,6 +157,9 @@ def host_path_blocked(facts: Facts) -> Outcome:
 
 
 def nothing_listens(facts: Facts) -> Outcome:
+    """NOTHING_LISTENS: a cluster port (Webapp, Master, Coreapp; seed: 9090, 6250-6257) that fails from every one of two
+    or more hosts: nothing listens on the target, one MEDIUM cause per ``(target, port)``, a refused probe preferred as
+    the evidence over a timed-out one. Facts -> Outcome."""
     for (target, port), group in _by_target(facts).items():
         if len(group) > 1 and all(f.ok is False for f in group):
             refused = [f for f in group if not f.get("timeout")]
@@ -221,6 +235,8 @@ def env_findings(facts: Facts) -> Outcome:
 
 
 def compose_refused(facts: Facts) -> Outcome:
+    """COMPOSE_REFUSED: one HIGH cause per host where ``docker-compose config`` refused the cluster's files, its error
+    line quoted. Facts -> Outcome. Source: field case R14 (required variables), docker-compose 1.29.2 observed here."""
     for f in facts.bad(P_COMPOSE):
         yield Found(f"docker-compose refuses the cluster's files on {f.host}: {f.line}", (f,),
                     f"run the same command on {f.host} and fix what it names (the compose file, db.env, or the "
@@ -229,6 +245,10 @@ def compose_refused(facts: Facts) -> Outcome:
 
 # --- names ------------------------------------------------------------------------------------------------
 def name_unresolved(facts: Facts) -> Outcome:
+    """NAME_UNRESOLVED: names (EXTERNAL_HOSTNAME, WA_DB_HOSTNAME) that do not resolve, grouped by name. Failing on every
+    other host (two or more) is one HIGH cause for the DNS zone; otherwise one cause per host's resolver. A host
+    resolving its own name proves nothing (its /etc/hosts: observed on the lab). A Clear when every lookup worked and no
+    DB login failed on a name. Facts -> Outcome. Source: field case R02, lab fault ``dns NAME``."""
     groups: dict[str, list[Fact]] = defaultdict(list)
     for f in facts.where(P_DNS):
         if f.ok is not None:
@@ -256,6 +276,9 @@ def name_unresolved(facts: Facts) -> Outcome:
 
 
 def container_name_unresolved(facts: Facts) -> Outcome:
+    """CONTAINER_NAME_UNRESOLVED: a name a container cannot resolve while its host can (MEDIUM: the container's DNS,
+    Docker's resolver 127.0.0.11); a crash-looping container's lookups are skipped. Facts -> Outcome. Source: field case
+    R02."""
     for f in facts.bad(P_DNS_CONTAINER):
         if facts.bad(P_CONTAINER, host=f.host, container=f.get("container")):
             continue  # a lookup in a crash-looping container proves nothing about DNS: the crash loop is the cause
@@ -278,6 +301,9 @@ _REGISTRY_WORDS = {401: ("demands credentials (HTTP 401)", "docker login docker.
 
 
 def registry(facts: Facts) -> Outcome:
+    """REGISTRY: hosts the image registry refuses, one HIGH cause per HTTP code (401 credentials, 403 forbidden, 404 no
+    such image, other/0 unreachable) naming every host with that code; a Clear when it served every host. Facts ->
+    Outcome. Source: lab faults ``registry down|deny|forbid`` (observed on the lab)."""
     bad = facts.bad(P_REGISTRY)
     by_code: dict[int, list[Fact]] = defaultdict(list)
     for f in bad:
@@ -334,6 +360,8 @@ def media_unwritable(facts: Facts) -> Outcome:
 
 
 def clock_skew(facts: Facts) -> Outcome:
+    """CLOCK_SKEW: one cause per host whose clock is off by CLOCK_WARN_S seconds or more (``skew_s``, signed, seconds):
+    HIGH from CLOCK_FAIL_S on, LOW below. Facts -> Outcome. Thresholds: domain.preflight."""
     for f in facts.where(P_CLOCK):
         skew = f.get("skew_s")
         if skew is None:
@@ -351,6 +379,8 @@ def _words(facts: Facts, f: Fact) -> list[Fact]:
 
 
 def container_oom(facts: Facts) -> Outcome:
+    """CONTAINER_OOM: one HIGH cause per container whose ``docker inspect`` says ``State.OOMKilled`` true. Facts ->
+    Outcome."""
     for f in facts.where(P_CONTAINER, oom=True):
         yield Found(f"{f.get('service')} on {f.host} was killed for lack of memory (OOMKilled)", (f,),
                     f"give {f.host} more memory or lower the container's load; check dmesg for the OOM killer",
@@ -368,6 +398,9 @@ def container_down_with_words(facts: Facts) -> Outcome:
 
 
 def container_down(facts: Facts) -> Outcome:
+    """CONTAINER_DOWN: a planned container not running steadily (stopped, missing, restarting; domain.crashloop) whose
+    log holds no catalogued words and that was not OOM-killed: one MEDIUM cause each, pointing at its log; a Clear when
+    all run. Facts -> Outcome. Source: observed on the lab."""
     for f in facts.bad(P_CONTAINER):
         if f.get("oom") or _words(facts, f):
             continue
@@ -398,6 +431,9 @@ def info_retries_said(facts: Facts) -> Outcome:
 
 
 def probe_timeouts(facts: Facts) -> Outcome:
+    """PROBE_TIMEOUT: per host, the probes that did not answer in time (``ok`` None, ``timeout`` set): one LOW cause
+    naming the count and the first command, up to 3 as evidence. A probe that times out is a fact (design.md §10). Facts
+    -> Outcome."""
     timed = [f for f in facts.all if f.ok is None and f.get("timeout")]
     for host in _hosts(timed):
         mine = [f for f in timed if f.host == host]

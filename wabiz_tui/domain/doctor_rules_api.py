@@ -45,7 +45,7 @@ def api_answer(facts: Facts) -> Outcome:
     """A login/health/shards/support call that failed for a reason a host layer may explain (Webapp unreachable,
     timed out, an envelope such as 1014 "is wacore running?" or 1016 "system overloaded"): named with the decoded
     envelope and the catalogue's next action. Info-level answers (1011 while starting, 1017/1018 during a
-    takeover) are said, not ranked."""
+    takeover) are said, not ranked. Codes: reference/wa-onprem-api.md §3.2 and §3.3."""
     calls = [f for f in _calls(facts) if not _is_credentials(f) and f.get("kind") not in _CONFIG_KINDS
              and not _is_not_api_root(f)]
     for f in calls:

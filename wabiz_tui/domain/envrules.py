@@ -293,11 +293,14 @@ def check_values(values: Mapping[str, tuple[str, int]], *, mounts: tuple[str, ..
     ``mounts`` are the container directories that hold files from outside (the rendered compose mounts only the
     media volume); ``field_of`` maps a key to a profile field name (profile mode) instead of ``db.env line N``."""
     def field(key: str) -> str:
+        """Where ``key`` is named to the user: its profile field (profile mode), else ``db.env line N (KEY)``, else
+        ``db.env``."""
         if field_of is not None and key in field_of:
             return field_of[key]
         return f"db.env line {values[key][1]} ({key})" if key in values else "db.env"
 
     def val(key: str) -> str:
+        """The value of ``key`` the containers get, ``""`` when the key is absent."""
         return values[key][0] if key in values else ""
 
     out: list[EnvFinding] = []

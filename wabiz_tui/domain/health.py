@@ -84,7 +84,8 @@ class HealthFormatError(ValueError):
 def parse_health(body: Mapping[str, Any]) -> list[NodeState]:
     """Parse a ``/v1/health`` JSON body into nodes, sorted by key.
 
-    A single-instance answer (``{"health": {"gateway_status": …}}``) gives one node with key ``""``.
+    A single-instance answer (``{"health": {"gateway_status": …}}``) gives one node with key ``""``. Both shapes:
+    reference/wa-onprem-api.md §3.3 (Meta's health page).
     Raises :class:`HealthFormatError` when ``health`` is missing or not an object.
     """
     health = body.get("health") if isinstance(body, Mapping) else None

@@ -84,6 +84,8 @@ class _Screen:
             self.row -= drop
 
     def feed(self, text: str, out: list[str]) -> None:
+        """Apply ``text`` (decoded, escapes included) to the screen: plain text overwrites at the cursor, LF moves down,
+        CR to column 0, CSI sequences move or erase; rows the cursor leaves with new content are appended to ``out``."""
         for m in _TOKEN_RE.finditer(text):
             plain, final = m.group(5), m.group(2)
             if plain is not None:
@@ -117,6 +119,7 @@ class _Screen:
             self.rows[self.row] = "" if n == 2 else (row[self.col:].rjust(len(row)) if n == 1 else row[:self.col])
 
     def close(self, out: list[str]) -> None:
+        """End of the stream: report the cursor's row into ``out`` if it holds content not reported yet."""
         self._leave(out)
 
 
@@ -190,7 +193,8 @@ class LineSplitter:
 
 class PullProgress:
     """Per-host image pull progress from the reported lines: layers seen and layers finished
-    (``Pull complete`` or ``Already exists``), as docker-compose 1.29 / docker 20.10 word them."""
+    (``Pull complete`` or ``Already exists``), as docker-compose 1.29 / docker 20.10 word them (observed here:
+    ``tests/fixtures/compose/up_pull.pty``)."""
 
     DONE = ("Pull complete", "Already exists")
 

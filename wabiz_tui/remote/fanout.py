@@ -39,6 +39,8 @@ async def fan_out(hosts: Iterable[HostSpec], action: Callable[[HostSpec], Awaita
     hosts = list(hosts)
 
     async def one(host: HostSpec) -> HostResult[T]:
+        """``action(host)`` under the semaphore, as a HostResult: its value, or its error and next action (any Exception
+        caught here; cancellation passes through)."""
         async with sem:
             try:
                 return HostResult(host.external_hostname, True, await action(host))

@@ -72,6 +72,8 @@ class ConnectionPool:
             return
 
         async def closed(c: asyncssh.SSHClientConnection) -> None:
+            """Wait up to ``timeout`` seconds for ``c`` to close, then abort it and wait once more; never raises
+            (asyncssh/OS errors and timeouts swallowed: the connection is being dropped anyway)."""
             try:
                 await asyncio.wait_for(c.wait_closed(), timeout)
             except (TimeoutError, asyncssh.Error, OSError):

@@ -47,6 +47,8 @@ async def run_streaming(conn: asyncssh.SSHClientConnection, host: str, command: 
     gets the command without one.
     """
     def deliver(lines: list[str]) -> None:
+        """Hand a batch of decoded lines (list[str], no newlines) to ``on_lines`` if given, else to ``on_line`` one by
+        one, else drop them."""
         if on_lines is not None:
             on_lines(lines)
         elif on_line is not None:

@@ -146,6 +146,7 @@ def _hop_from_config(name: str, user: str, port: int | None, paths: list[str],
     cfg = _config(paths, name, user, port)
 
     def get(option: str) -> Any:  # asyncssh types every option as object: here str, int or a list of str
+        """The config's value for ``option`` (str, int or list[str] by option), None without a config."""
         return cfg.get(option) if cfg else None
 
     identities = (key_file,) if key_file else tuple(str(i) for i in (get("IdentityFile") or ()))
@@ -204,7 +205,10 @@ class KeyStore:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def load(self, path: str, settings: SshSettings, where: str, *, required: bool) -> list[asyncssh.SSHKeyPair]:
-        """The key pair(s) of ``path`` (with its ``-cert.pub`` if present); [] for a missing optional file."""
+        """The key pair(s) of ``path`` (with its ``-cert.pub`` if present); [] for a missing optional file. Each file
+        is read once per run (cached). Raises :class:`AuthenticationFailed` (naming ``where``) for a missing
+        ``required`` file, an unreadable file or one that is not a private key, an encrypted key with no passphrase
+        given (or none can be asked) or a wrong one, and a missing decryption package (bcrypt)."""
         full = str(Path(path).expanduser())
         async with self._locks.setdefault(full, asyncio.Lock()):
             if full in self._keys:
@@ -317,6 +321,8 @@ class _KeyWitness(asyncssh.SSHClient):
         self.presented: asyncssh.SSHKey | None = None
 
     def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        """asyncssh's host-key callback: keep the presented ``key`` in ``presented`` and answer False (refused), so the
+        connection fails as an unknown host with the key in hand."""
         self.presented = key
         return False
 

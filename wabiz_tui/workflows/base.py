@@ -221,6 +221,11 @@ class Procedure:
         journal = self.settings.journal
 
         async def wrapped(host: HostSpec) -> str:
+            """Step ``number`` on one host: the docker probe (awaited, or in the background when the step needs no
+            compose), a skip when the journal says it was done and the host still shows it, else ``action(host)``; the
+            journal is written before HostFinished. Returns the host's summary; any exception is reported on the host's
+            pane (error line, next action, findings from its recent output, a HostKeyQuestion for an unknown key) and
+            re-raised for fan_out."""
             try:
                 if self.uses_compose:
                     if needs_compose:

@@ -37,6 +37,8 @@ class FailoverDrill(Procedure):
     async def kill_connected_coreapp(self) -> bool:
         """Step 1: pick a connected Coreapp from the health answer and kill its container over SSH."""
         def refuse(summary: str, next_action: str) -> bool:
+            """Mark step 1 started and failed with ``summary`` and ``next_action``; returns False (what the step
+            returns)."""
             self._start(1)
             return self._finish(1, False, summary, next_action)
 

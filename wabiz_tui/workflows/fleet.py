@@ -97,6 +97,7 @@ async def poll_fleet(members: Sequence[FleetMember], *, timeout: float = DEFAULT
         monitors = [monitor_for(m.profile) if m.profile is not None else None for m in members]
 
     async def one(monitor: HealthMonitor | None) -> Observation | None:
+        """One cluster's health observation within ``timeout`` seconds, None for a member without a profile."""
         return None if monitor is None else await poll_health(monitor, timeout)
 
     try:
@@ -151,7 +152,10 @@ class FleetWatch:
     async def run(self, on_result: Callable[[int, Observation], None], stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set, then close the API clients."""
         async def watch(i: int, monitor: HealthMonitor) -> None:
+            """Poll cluster ``i`` every :attr:`interval` seconds until ``stop`` (woken early by its wake event)."""
             async def poll() -> None:
+                """One poll of cluster ``i``: stored in ``latest[i]`` and passed to ``on_result``; an unexpected
+                exception becomes an ``internal`` Observation, so one cluster never stops the others."""
                 try:
                     obs = await poll_health(monitor, self.timeout)
                 except Exception as exc:  # noqa: BLE001 - one cluster's bug must not stop watching the others

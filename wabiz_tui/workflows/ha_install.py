@@ -97,7 +97,8 @@ class HaInstall(InstallResume):
 
     # ---- steps ----------------------------------------------------------------------------
     async def run_step(self, number: int) -> bool:
-        """Run step ``number`` (1-7 or 9; step 8 is :meth:`request_code` + :meth:`verify_code`)."""
+        """Run step ``number`` (1-7 or 9; step 8 is :meth:`request_code` + :meth:`verify_code`): True when it
+        succeeded. Raises ValueError for any other number (a caller's bug, not the user's input)."""
         runners = {1: self.step_directory, 2: self.step_files, 3: self.step_db_env, 4: self.step_media,
                    5: self.step_start, 6: self.step_containers, 7: self.step_health, 9: self.step_health_registered}
         if number not in runners:
@@ -252,13 +253,15 @@ class HaInstall(InstallResume):
     async def step_health(self) -> bool:
         """Step 7: wait until health is as expected for what the cluster says: before registration (primary
         master ``unregistered``), or, when the number is already registered (a DB kept from an earlier install,
-        whatever the run state says), healthy as registered; then :attr:`last_verdict` ``.registered`` tells."""
+        whatever the run state says), healthy as registered; then :attr:`last_verdict` ``.registered`` tells. Seed
+        step 7; the states: reference/wa-onprem-api.md §3.3 and §4."""
         return await self._wait_health(7, None, lambda v: v.level is Level.OK, done=lambda v: (
             f"the number is already registered (the cluster says so): {v.headline}" if v.registered else v.headline))
 
     async def step_health_registered(self) -> bool:
         """Step 9: wait until exactly the shards' Coreapps are ``connected`` with a standby; marks the profile
-        installed and clears the install journal (nothing is left to resume), whichever face ran the step."""
+        installed and clears the install journal (nothing is left to resume), whichever face ran the step. Seed
+        step 9 (one Coreapp ``connected`` in HA; one per shard after Multiconnect: wa-onprem-api.md §4)."""
         ok = await self._wait_health(9, True, lambda v: v.level is Level.OK)
         if ok:
             self.profile = self.profile.with_changes(installed=True)

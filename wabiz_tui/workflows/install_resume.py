@@ -54,6 +54,7 @@ class InstallResume(Procedure):
         roles = repr(sorted((h.external_hostname, tuple(r.value for r in h.roles)) for h in p.hosts)).encode()
 
         def digest(*parts: bytes) -> str:
+            """SHA-256 hex of ``parts`` joined with NUL bytes (so adjacent parts cannot shift into each other)."""
             return hashlib.sha256(b"\0".join(parts)).hexdigest()
 
         started = digest(compose, env, media, p.wa_api_version.encode(), roles)
@@ -88,6 +89,8 @@ class InstallResume(Procedure):
         missing: list[str] = []
 
         async def check(host: HostSpec) -> None:
+            """Append ``host`` to ``missing`` when one of its planned services has no container (``service_state``
+            ``missing``); a host SSH does not reach is left out (its step reports it)."""
             try:
                 await self.docker_access(host)
                 states = [await self.service_state(host, r.service) for r in host.roles]
@@ -115,6 +118,8 @@ class InstallResume(Procedure):
         differs: list[str] = []
 
         async def check(host: HostSpec) -> None:
+            """Re-check steps 1-6 on ``host``: each still done is recorded in the journal, each not done is appended to
+            ``differs`` (``"HOST: step N (title)"``), as is a host SSH or docker does not reach."""
             try:
                 await self.docker_access(host)
             except RemoteError as exc:

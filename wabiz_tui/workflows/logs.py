@@ -156,7 +156,10 @@ class LogCollection(Procedure):
             target.chmod(0o600)
 
             def writer(prefix: str = "") -> Callable[[list[str]], None]:
+                """A line callback writing into the host's log file, each line prefixed with ``prefix``."""
                 def on_lines(lines: list[str]) -> None:
+                    """Write a batch of lines (redacted, one buffered write), keep the first 3 lines for the summary,
+                    count the bytes written (UTF-8) and emit Progress every PROGRESS_EVERY bytes (256 KiB)."""
                     nonlocal written, next_report
                     if len(head) < 3:
                         head.extend(lines[:3 - len(head)])

@@ -187,9 +187,12 @@ def planned_state_reader(profile: "ProfileSource", locks: Path | None,
     from ..config.runstate import read_run_state
 
     def current() -> ClusterProfile:
+        """The profile in force (``profile`` called when it is a callable)."""
         return profile() if callable(profile) else profile
 
     def read() -> PlannedState:
+        """The PlannedState now: the operation running (ours, else the cluster lock's holder) and the run state's
+        uninstall/start times, read from disk on each call."""
         p = current()
         op = own() if own is not None else None
         if op is None and locks is not None:
@@ -258,6 +261,7 @@ def _mode(shards: int) -> str:
 def plan_for(profile: ClusterProfile, shards: int, registered: bool, in_grace: bool) -> Plan:
     """The health plan of ``profile`` with the shard count in force (the only place one is built)."""
     def names(role: Role) -> tuple[str, ...]:
+        """The external hostnames of ``profile``'s hosts with ``role``, in profile order."""
         return tuple(h.external_hostname for h in profile.hosts_with(role))
 
     return Plan(names(Role.MASTER), names(Role.COREAPP), names(Role.WEBAPP), shards, registered, in_grace)
@@ -325,6 +329,7 @@ class HealthMonitor:
 
     @interval.setter
     def interval(self, value: float) -> None:
+        """Set the asked interval between polls (seconds); reads are floored at :attr:`poll_floor`."""
         self._interval = value
 
     @property
@@ -334,6 +339,7 @@ class HealthMonitor:
 
     @grace.setter
     def grace(self, value: float) -> None:
+        """Set the grace (seconds) of the failover tracker."""
         self._failover.grace = value
 
     @property
@@ -343,6 +349,7 @@ class HealthMonitor:
 
     @profile.setter
     def profile(self, value: ProfileSource) -> None:
+        """Set the profile source: a ClusterProfile, or a callable returning the one in force."""
         self._profile = value
 
     @property

@@ -173,6 +173,8 @@ class Multiconnect(Procedure):
             return self._valid(3)
 
         async def setup(h: HostSpec) -> str:
+            """On the new Coreapp host: the working directory, the compose file and db.env uploaded, then ``up -d
+            wacore``; returns the up's summary, raises RemoteError on a failed command."""
             await self._mkdir(h)
             await self._upload_compose(h)
             await self._upload_db_env(h)

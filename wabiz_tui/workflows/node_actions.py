@@ -217,7 +217,8 @@ class NodeActions(Procedure):
         self._note(f"{what} done (output: {name}.log)")
 
     async def restart(self, host: str, kind: str, why: str = "") -> None:
-        """``docker-compose restart SERVICE`` on ``host`` (it restarts the stopped container too). ``why``: the
+        """``docker-compose restart SERVICE`` on ``host`` (it restarts the stopped container too: compose 1.29.2's
+        ``Project.restart`` takes ``containers(..., stopped=True)``, Debian's 1.29.2-3 compose/project.py). ``why``: the
         cluster consequence, recorded in the run log before the command."""
         await self._change("restart", host, kind, why)
 
@@ -241,7 +242,9 @@ class NodeActions(Procedure):
         return await self.session.run(spec, command, echo=False, on_lines=on_lines, pty=True, timeout=FOLLOW_TIMEOUT)
 
     def shell(self, host: str, *, ssh: str = "ssh") -> list[str]:
-        """:func:`shell_argv` for the profile's host ``host`` with this run's known_hosts files."""
+        """:func:`shell_argv` for the profile's host ``host`` with this run's known_hosts files: the ssh argv
+        (list[str]). With jump hosts it writes ``wabiz-shell-ssh-config`` (mode 600) next to the first known_hosts
+        file. Raises :class:`WorkflowError` when ``host`` is not in the profile."""
         try:
             spec = self.profile.host(host)
         except KeyError:

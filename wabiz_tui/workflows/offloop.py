@@ -44,6 +44,8 @@ class LoopRelay:
         """``fn`` whose calls happen on :attr:`loop` while it is set."""
 
         def relayed(value: Any) -> None:
+            """Call ``fn(value)`` on :attr:`loop` (call_soon_threadsafe) when a loop is set and this code does not run
+            on it, else here, at once."""
             loop = self._elsewhere()
             if loop is None:
                 fn(value)
@@ -56,11 +58,14 @@ class LoopRelay:
         """``fn`` (plain or returning an awaitable) run on :attr:`loop` while it is set; the answer comes back."""
 
         def relayed(*args: Any) -> Any:
+            """``fn(*args)`` run on :attr:`loop` when one is set and this code does not run on it (returns an awaitable
+            of its answer), else called here (its answer as it is)."""
             loop = self._elsewhere()
             if loop is None:
                 return fn(*args)
 
             async def there() -> Any:
+                """``fn(*args)`` on the relay's loop, awaited when it returns an awaitable."""
                 answer = fn(*args)
                 return await answer if inspect.isawaitable(answer) else answer
 
@@ -82,6 +87,8 @@ async def run_in_thread(make: Callable[[], Awaitable[T]], name: str = "offloop")
     tasks: list[asyncio.Task[T]] = []
 
     def settle(task: asyncio.Task[T]) -> None:
+        """Copy the finished ``task``'s outcome (result, exception or cancellation) into ``done`` on the caller's loop,
+        once."""
         if done.done():
             return
         if task.cancelled():
@@ -92,7 +99,10 @@ async def run_in_thread(make: Callable[[], Awaitable[T]], name: str = "offloop")
             done.set_result(task.result())
 
     def start() -> None:
+        """On the thread's loop: create the task running ``make()``; when it ends, settle ``done`` on the caller's loop
+        and stop the thread's loop."""
         async def work() -> T:
+            """Await ``make()`` (a coroutine function, so the awaitable is created on the thread's loop)."""
             return await make()
 
         task = loop.create_task(work())
@@ -100,10 +110,12 @@ async def run_in_thread(make: Callable[[], Awaitable[T]], name: str = "offloop")
         task.add_done_callback(lambda t: (caller.call_soon_threadsafe(settle, t), loop.stop()))
 
     def cancel() -> None:
+        """Cancel the work's task (called on the thread's loop)."""
         for task in tasks:
             task.cancel()
 
     def main() -> None:
+        """The thread's body: run its loop until the work ends, shut down async generators, close the loop."""
         asyncio.set_event_loop(loop)
         try:
             loop.run_forever()

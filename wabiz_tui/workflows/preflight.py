@@ -127,6 +127,7 @@ class Preflight(PreflightDb):
         self._relay.loop = asyncio.get_running_loop()
 
         async def checks() -> bool:
+            """The checks (:meth:`run`), then the connections closed whatever happened; returns run's answer."""
             try:
                 return await self.run()
             finally:

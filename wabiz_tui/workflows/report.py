@@ -93,6 +93,7 @@ class RunRecord:
         observe = self.observe
 
         def both(event: Event) -> None:
+            """Record ``event`` (HostOutput lines skipped: a report keeps no output) and pass it to ``emit``."""
             if type(event) is not HostOutput:  # the hot path: output lines, which a report does not keep
                 observe(event)
             emit(event)

@@ -16,7 +16,8 @@ def unique_directory(parent: Path, name: str) -> Path:
     """Create and return ``parent/name`` (mode 700), or ``name-2``, ``name-3``… when it exists: each run gets a
     folder of its own even when two start in the same second (an install and its preflight did, and the
     preflight's commands then appeared twice in one host file). The creation itself is the claim
-    (``mkdir`` fails on an existing directory), so two processes never share one."""
+    (``mkdir`` fails on an existing directory), so two processes never share one. Raises FileExistsError when
+    9,999 names are taken, OSError when ``parent`` cannot be created."""
     Path(parent).mkdir(parents=True, exist_ok=True, mode=0o700)
     for n in range(1, 10_000):
         candidate = Path(parent) / (name if n == 1 else f"{name}-{n}")

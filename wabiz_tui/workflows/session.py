@@ -126,6 +126,9 @@ class HostSession:
         emit, emit_lines = self._emit, self._emit_lines
 
         def lines(batch: list[str]) -> None:
+            """One batch of the command's output lines: kept as the host's recent output (unless ``quiet``), counted as
+            pulled layers during an image pull (Progress in layers), then handed to ``on_lines``/``on_line`` and echoed
+            as HostOutput when ``echo``."""
             if not quiet:
                 recent.extend(batch)
             if pulled is not None and pulled.feed(batch):  # an image pull in progress: layers done per host

@@ -116,6 +116,9 @@ class Uninstall(Procedure):
 
         async def remove(host: HostSpec) -> str:
             # planned here, after the host's compose flavour is known
+            """Run the host's removal commands, then check no container of its project is left; returns ``"removed"``
+            (with or without volumes) and records the outcome; raises RemoteError when a command fails or containers
+            remain."""
             plan = next(p for p in self.removals(remove_volumes) if p.host == host.external_hostname)
             for command in plan.commands:
                 await self._checked(host, command, "removal", f"check docker on {host.external_hostname}, then run the uninstall again")

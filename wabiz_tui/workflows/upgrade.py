@@ -227,7 +227,8 @@ class Upgrade(Procedure):
 
     async def dbupgrade_and_restart(self, host_name: str, *, exit_on_success: bool = True) -> bool:
         """The ``dbupgrade`` command's sequence: the dbupgrade service on ``host_name``, then Coreapps and Webapps
-        with the new version (Masters keep the old one until a full upgrade)."""
+        with the new version (Masters keep the old one until a full upgrade): the seed's dbupgrade section, steps
+        3-4 ("Passaggio 4" restarts only the Coreapp and Webapp containers)."""
         return (await self.dbupgrade(host_name, exit_on_success=exit_on_success)
                 and await self.upgrade_role(Role.COREAPP) and await self.upgrade_role(Role.WEBAPP))
 
@@ -343,6 +344,8 @@ class Upgrade(Procedure):
             return self._finish(number, True, f"no {role.label} host")
 
         async def up(host: HostSpec) -> str:
+            """``up -d SERVICE`` of ``role`` with the target version on ``host``; returns ``"recreated"``, raises
+            RemoteError when compose fails (an image that does not exist, a refusing registry)."""
             await self._checked(host, self.target_invocation(host).up(role), f"up -d {role.service}",
                                 f"read the output above; the image {self.target} may not exist or the registry refused it")
             return "recreated"
@@ -382,6 +385,8 @@ class Upgrade(Procedure):
         hosts = self.profile.hosts_with(Role.WEBAPP)
 
         async def chown(host: HostSpec) -> str:
+            """The seed's ``chown -R root`` of the media's incoming/outgoing/shared directories in ``host``'s Webapp
+            container (upgrades from 2.29.1/2.29.2); returns ``"ownership fixed"``, raises RemoteError on failure."""
             await self._checked(host, media_chown_command(self.target_invocation(host)), "chown in the Webapp container",
                                 "run it again; it only changes ownership and is safe to repeat")
             return "ownership fixed"

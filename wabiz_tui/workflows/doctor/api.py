@@ -81,6 +81,9 @@ class ApiProbes(DoctorProbes):
             return  # one address: the health poll's own answer is the whole story
 
         async def one(family: int, address: str) -> None:
+            """A TCP connection from this machine to one ``address`` of the Webapp's name (``family`` AF_INET or
+            AF_INET6) within TCP_TIMEOUT seconds: one P_API fact ``kind="address"``, ``answered`` True/False. Never
+            raises."""
             text = "IPv6" if family == socket.AF_INET6 else "IPv4"
             try:
                 _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), TCP_TIMEOUT)
@@ -263,6 +266,8 @@ class ApiProbes(DoctorProbes):
             return  # the SSH fact of that host says why
 
         async def one(target: str, port: int, what: str) -> None:
+            """One scrape target ``target:port`` (``what``: its role) connected from ``monitoring.from_host`` through
+            SSH direct-tcpip within TCP_TIMEOUT seconds: one P_SCRAPE fact, ``timeout`` set when nothing answered."""
             command = f"tcp connect {target}:{port} from {mon.from_host} (ssh direct-tcpip)"
             probe = await probe_port(conn, target, port, read_first=False, timeout=TCP_TIMEOUT)
             line = f"{what} {target}:{port} answers from {mon.from_host}" if probe.reached else \

@@ -54,6 +54,8 @@ class ContainerProbes(DoctorProbes):
         found: dict[str, str] = {}
 
         async def listing() -> None:
+            """``docker ps -a`` of the cluster's containers on the host into ``found`` (service -> container id, first
+            id seen per service); lines whose first word is not a hex id are skipped."""
             status, lines = await self._sh(host, command)
             for line in lines:
                 cid, _, service = line.strip().partition(" ")
@@ -149,6 +151,9 @@ class ContainerProbes(DoctorProbes):
         names = [h.external_hostname for h in self.profile.hosts] + [self.profile.db.hostname]
 
         async def one(target: str) -> None:
+            """``getent hosts TARGET`` inside container ``cid`` within 0.9 x probe_timeout seconds (a resolver that does
+            not answer made getent wait 10.4 s in the offline lab, observed): one P_DNS_CONTAINER fact, ok None when it
+            timed out or the container was not running (no lookup made)."""
             command = self._docker(host, f"docker exec {cid} getent hosts {shlex.quote(target)}")
             try:  # within the probe's limit, so the fact keeps the name: an unreachable resolver makes getent wait
                 status, lines = await asyncio.wait_for(self._sh(host, command), self.probe_timeout * 0.9)
@@ -183,6 +188,8 @@ class ContainerProbes(DoctorProbes):
         command = self._docker(host, f"docker exec {cid} cat /etc/resolv.conf") if cid else "cat /etc/resolv.conf"
 
         async def go() -> None:
+            """Read /etc/resolv.conf on the host or in the container: one P_RESOLV fact with its ``nameservers``
+            (list[str]); a missing file is a failure (FR44), an unreadable one unknown (ok None)."""
             status, lines = await self._sh(host, command)
             servers = nameservers(lines)
             if status != 0:
@@ -217,6 +224,9 @@ class ContainerProbes(DoctorProbes):
         ps = self._docker(host, f"docker ps --filter publish={port} --format '{{{{.Names}}}}'")
 
         async def go() -> None:
+            """Who holds ``port`` now (``ss -ltnp`` and ``docker ps --filter publish=PORT``): one P_PORT_HOLDER fact
+            naming the container or process (``holder``), ok None when the port is free; ss shows the process name only
+            to root."""
             _, listen = await self._sh(host, ss)
             _, holders = await self._sh(host, ps)
             row = next((l.strip() for l in listen if l.startswith("LISTEN")), "")

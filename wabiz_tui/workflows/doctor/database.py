@@ -166,6 +166,8 @@ class DatabaseProbes(NetworkProbes):
         gate = asyncio.Semaphore(max(1, REFUSAL_BUDGET - budget.refusals))
 
         async def gated(same: list[_Seen]) -> None:
+            """The login from one network position (``same``: hosts behind one SSH target), at most as many at once as
+            refusals remain in the budget."""
             async with gate:
                 await self._position(same, False, budget)
         await asyncio.gather(*(gated(same) for same in positions[done:]))

@@ -153,6 +153,9 @@ class EgressProbes(ContainerPathProbes):
             return
 
         async def one(port: int) -> None:
+            """A TCP connection from inside container ``cid`` to g.whatsapp.net:``port`` (5222 chat, 443 HTTPS; Meta,
+            "Set Up and Debug Your Network"): one P_EGRESS fact ``via="container"``, ok None when nothing could be
+            probed (restarting container, no tool in the image)."""
             tool, command, answer = await self.connect_inside(host, cid, CHAT_HOST, port)
             if answer.ok is None:  # nothing probed (a restarting container, no tool): never a failure
                 self._fact(P_EGRESS, host.external_hostname, command, answer.line, None, why=answer.why,

@@ -36,6 +36,9 @@ class NetworkProbes(DoctorProbes):
         pinned = hosts_file_addresses(lines) if status == 0 else None
 
         async def one(target: str) -> None:
+            """``getent hosts TARGET`` on the host: one P_DNS fact with the resolved ``addresses`` (list[str]), ``kind``
+            registry or cluster, and the host's /etc/hosts line for it when that file was read; exit status 127 (no
+            getent) is unknown."""
             command = f"getent hosts {shlex.quote(target)}"
             status, lines = await self._sh(host, command)
             if status == 127:
@@ -64,6 +67,9 @@ class NetworkProbes(DoctorProbes):
                    f"curl -s -o /dev/null -I -w '%{{http_code}}\\n' --max-time 2 $c -H {accept} {url}; done")
 
         async def go() -> None:
+            """``tries`` HEAD requests for the image's manifest (curl, 2 s each): one P_REGISTRY_TRIES fact with the
+            HTTP ``codes`` (list[int], 0 = no answer), failing when any try was refused (0 or >= 400); nothing when no
+            try got an HTTP answer (the registry probe says why)."""
             _, lines = await self._sh(host, command)
             codes = [int(l.strip()) for l in lines if l.strip().isdigit()]
             if len(codes) != tries or not any(codes):
@@ -89,6 +95,8 @@ class NetworkProbes(DoctorProbes):
                    f"-H {shlex.quote('Accept: ' + accept)} {url}")
 
         async def go() -> None:
+            """The host's machine (``uname -m``) against the platforms of the image's manifest index (FR04): one
+            P_PLATFORM fact, failing when the host's platform is not offered; nothing when either is unknown."""
             status, lines = await self._sh(host, command)
             arch = machine_platform(lines[0].strip() if lines else "")
             platforms = index_platforms("\n".join(lines[1:]))

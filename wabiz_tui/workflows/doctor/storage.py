@@ -25,6 +25,9 @@ class StorageProbes(DoctorProbes):
         command = f"curl -sSI --max-time {TCP_TIMEOUT:g} -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' {url}"
 
         async def go() -> None:
+            """HEAD of the image's manifest on the registry from the host (curl, with dockerd's CA for it when present):
+            one P_REGISTRY fact with the HTTP ``code`` (0: no HTTP answer, curl's error line quoted); a Bearer 401
+            (token auth, Docker Hub style) is not judged (ok None); exit status 127 (no curl) is unknown."""
             nonlocal command
             if (await self._sh(host, f"test -r {ca}"))[0] == 0:
                 command = command.replace(" -H ", f" --cacert {ca} -H ", 1)
