@@ -71,6 +71,7 @@ def open_fleet_here(app: Any) -> None:
                                app.profile, app.profile_path)
 
     def open_cluster(member: FleetMember) -> None:
+        """Open ``member`` from the fleet view: back to this cluster's screens, or switch when nothing runs."""
         if member.label == here:
             app.pop_screen()
             return
