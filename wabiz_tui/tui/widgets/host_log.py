@@ -35,9 +35,10 @@ MAX_HISTORY = 10_000
 PANE_MIN_WIDTH = 70
 #: Lowest a pane may be (its border and three lines) before the panes go side by side to fit.
 PANE_MIN_HEIGHT = 5
-#: Lines a pane shows that the host's commands did not print: the command, the engine's error and next action,
-#: the screen's failure line (``workflows.base`` and ``screens.base`` write them).
-_NOT_OUTPUT = ("$ ", "ERROR: ", "next: ", "✗ ")
+#: Lines a pane shows that the host's commands did not print: the command. The engine's error and next action and
+#: the screen's failure line are written as notes (``write(..., note=True)``; the engine's come as
+#: :class:`~wabiz_tui.workflows.events.EngineNote`), not told by their text: compose's own ``ERROR:`` lines are output.
+_NOT_OUTPUT = ("$ ",)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
 
@@ -175,12 +176,17 @@ class HostLogPane(Vertical):
             self._log = self.query_one(Log)
         return self._log
 
-    def write(self, line: str) -> None:
-        """Queue one line (shown at the next flush)."""
+    def write(self, line: str, *, note: bool = False) -> None:
+        """Queue one line (shown at the next flush). A ``note`` (the engine's own error or next action) is shown but
+        is not the host's last output, nor its last line unless its command printed nothing (the line before it, the
+        host's own, says why)."""
         self._pending.append(line)
         self.history.append(line)
         self._run_lines += 1
-        if line.strip() and not line.startswith("── "):
+        if note:
+            if line.strip() and (not self.last_line or self.last_line.startswith("$ ")):
+                self.last_line = line
+        elif line.strip() and not line.startswith("── "):
             self.last_line = line
             if not line.startswith(_NOT_OUTPUT):
                 self.last_output = line
@@ -326,11 +332,11 @@ class HostLogPane(Vertical):
 
     def action_find(self) -> None:
         """Open the find bar: enter jumps to the next line containing the text (case-insensitive)."""
-        self._open_bar("find", "find: text, enter for the next match, esc to close")
+        self._open_bar("find", "(find: text, enter for the next match, esc to close)")
 
     def action_filter(self) -> None:
         """Open the filter bar: only the lines containing the text are shown (empty: all)."""
-        self._open_bar("filter", "filter: only lines containing this text (esc: all lines)")
+        self._open_bar("filter", "(filter: only lines containing this text; esc: all lines)")
 
     def _open_bar(self, mode: str, placeholder: str) -> None:
         bars = self.query(".pane-bar")
