@@ -41,6 +41,16 @@ PANE_MIN_HEIGHT = 5
 _NOT_OUTPUT = ("$ ",)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
+def grid_columns(width: int, height: int, hosts: int) -> int:
+    """How many columns of panes (1 to 3) ``hosts`` panes take in a grid ``width`` x ``height`` cells large.
+
+    As few as keep each pane :data:`PANE_MIN_HEIGHT` rows tall, as many as are :data:`PANE_MIN_WIDTH` wide: at 120
+    columns the panes are wide enough for ``docker-compose ps``; in a short terminal (80x24) they go side by side
+    so that each still shows a few lines (z zooms one).
+    """
+    by_width = width // PANE_MIN_WIDTH
+    by_height = -(-hosts // max(1, height // PANE_MIN_HEIGHT))
+    return max(1, min(hosts, 3, max(by_width, by_height)))
 
 
 class FollowingLog(Log):
@@ -478,6 +488,8 @@ class HostLogGrid(Container):
         #: True when the hosts are too many for one pane each
         self.tabled = len(hosts) > TABLE_ABOVE
         self.set_class(self.tabled, "-table")
+        #: (terminal size, host count) the column count was fitted for
+        self._fitted_for: tuple[Size, int] | None = None
 
     def compose(self) -> ComposeResult:
         if self.tabled:
@@ -504,15 +516,16 @@ class HostLogGrid(Container):
             self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """As few columns as keep each pane :data:`PANE_MIN_HEIGHT` rows tall, as many as are
-        :data:`PANE_MIN_WIDTH` wide: at 120 columns the panes are wide enough for ``docker-compose ps``; in a short
-        terminal (80x24) they go side by side again so that each still shows a few lines (z zooms one)."""
-        n = len(self._hosts)
-        width = self.size.width or self.app.size.width
-        height = self.size.height or self.app.size.height
-        by_width = width // PANE_MIN_WIDTH
-        by_height = -(-n // max(1, height // PANE_MIN_HEIGHT))
-        columns = max(1, min(n, 3, max(by_width, by_height)))
+        # Fitted once per terminal size, on the grid's first size at it: refitted on every resize of the grid, the
+        # count flapped between 2 and 3 (issue 17, s7 trial) as the step's messages and the scroll bars came and
+        # went and changed the grid's own height and width while the terminal stayed the same.
+        fitted_for = (self.app.size, len(self._hosts))
+        if fitted_for == self._fitted_for:
+            return
+        if self.size.area:
+            self._fitted_for = fitted_for
+        width, height = self.size if self.size.area else self.app.size
+        columns = grid_columns(width, height, len(self._hosts))
         if self.styles.grid_size_columns != columns:
             self.styles.grid_size_columns = columns
 
