@@ -172,7 +172,11 @@ class HostLogPane(Vertical):
         self._log: Log | None = None
 
     def compose(self) -> ComposeResult:
-        yield FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+        log = FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+        # not a Tab stop while the host waits with nothing to show: at 80x24 Tab after the upgrade form went
+        # through five empty panes below the fold before the buttons, and the focus looked lost (issue 17)
+        log.can_focus = False
+        yield log
 
     def on_mount(self) -> None:
         self._render_status()
@@ -238,7 +242,9 @@ class HostLogPane(Vertical):
             batch = list(pending) if len(pending) <= MAX_LINES else [pending[i] for i in range(len(pending) - MAX_LINES, len(pending))]
         pending.clear()
         if batch:
-            self.log_widget.write_lines(batch, scroll_end=self.follow)
+            log = self.log_widget
+            log.can_focus = True
+            log.write_lines(batch, scroll_end=self.follow)
 
     def reload(self) -> None:
         """Rewrite the widget from the history (the pane was hidden, or the filter changed)."""
@@ -270,6 +276,8 @@ class HostLogPane(Vertical):
         elif (status == "ok" or status.startswith("failed")) and self.ended is None:
             self.ended = time.monotonic()
         self.status = status
+        if status != "waiting" and self.is_mounted:
+            self.log_widget.can_focus = True
         if self.display:  # a hidden pane gets its colours when shown: restyling 50 panes held a key press 2 s
             self._apply_status_class()
         self._render_status()
