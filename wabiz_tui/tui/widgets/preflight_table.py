@@ -62,6 +62,8 @@ class PreflightTable(Vertical):
         #: what the table shows: (hosts, check names) of its rows and columns, and each cell's (label, style)
         self._drawn: tuple[list[str], list[str]] | None = None
         self._shown: dict[tuple[str, str], tuple[str, str]] = {}
+        #: the compact table's (verdict, not ok) cells per host
+        self._compact_shown: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
         self._texts: dict[str, tuple[str, list]] = {}
         #: whole rebuilds of the table (one per :meth:`clear`; results change it in place)
         self.rebuilds = 0
@@ -232,9 +234,10 @@ class PreflightTable(Vertical):
             for key, label in _COMPACT:
                 table.add_column(label, key=key)
             self._shown = {}
+            self._compact_shown = {}
             for host in hosts:
                 cells = self._compact_cells(host)
-                self._shown[(host, "\0compact")] = cells  # type: ignore[assignment]
+                self._compact_shown[host] = cells
                 table.add_row(Text(host, style="bold"), *(Text(*c) for c in cells), key=host)
             self._drawn = (hosts, ["\0compact"])
             if table.row_count and row:
@@ -242,8 +245,8 @@ class PreflightTable(Vertical):
         else:
             for host in hosts:
                 cells = self._compact_cells(host)
-                if self._shown.get((host, "\0compact")) != cells:  # type: ignore[comparison-overlap]
-                    self._shown[(host, "\0compact")] = cells  # type: ignore[assignment]
+                if self._compact_shown.get(host) != cells:
+                    self._compact_shown[host] = cells
                     for (key, _label), cell in zip(_COMPACT, cells):
                         table.update_cell(host, key, Text(*cell), update_width=True)
         self._show_detail(table)
