@@ -80,6 +80,19 @@ async def install_headless(session, tmp_path=None, **profile_changes):
     return session
 
 
+def record_toasts(app) -> list[str]:
+    """Record every toast ``app`` shows as ``"title: message"`` (still shown); returns the list it fills."""
+    toasts: list[str] = []
+    shown = app.notify
+
+    def record(message, *, title="", **kw):
+        toasts.append(f"{title}: {message}")
+        shown(message, title=title, **kw)
+
+    app.notify = record
+    return toasts
+
+
 def big_layout(n: int = 50):
     """Simulated hosts for a cluster of ``n`` hosts as the demo lays it out (:func:`wabiz_tui.demo.demo_layout`). The
     default is the largest Meta supports (32 shards: 4 Webapps, 3 Masters, 43 Coreapps = 50 hosts; issue 17).

@@ -1,4 +1,5 @@
-"""Fixtures for the TUI tests: a demo cluster already installed headless (registered, healthy, HA)."""
+"""Fixtures for the TUI tests: a demo cluster already installed headless (registered, healthy, HA), and a monitor
+that does not poll (the test shows the polls itself)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from tests.support import SPEED, install_headless
 from wabiz_tui.demo import start_demo
+from wabiz_tui.tui.screens.monitor import MonitorScreen
 
 
 @pytest.fixture
@@ -26,3 +28,12 @@ async def installed_demo_2292(tmp_path):
         yield await install_headless(session, wa_api_version="2.29.2")
     finally:
         await session.stop()
+
+
+@pytest.fixture
+def no_polling(monkeypatch):
+    """The monitor screen never polls: the test hands it its results (``show_result``)."""
+    async def nothing(_screen) -> None:
+        return None
+
+    monkeypatch.setattr(MonitorScreen, "_poll_loop", nothing)

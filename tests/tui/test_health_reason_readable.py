@@ -11,7 +11,6 @@ import pytest
 from textual.widgets import Static
 
 from wabiz_tui.domain.health import ClusterVerdict, Level, NodeVerdict
-from wabiz_tui.tui.screens.monitor import MonitorScreen
 from wabiz_tui.tui.widgets.health_table import HealthPanel
 from wabiz_tui.tui.widgets.node_detail import next_action
 from wabiz_tui.workflows.monitor import PollResult
@@ -55,22 +54,19 @@ def assert_reason_and_next_whole(app) -> None:
     assert squash(f"next: {next_action(row)}") in shown
 
 
-@pytest.fixture
-def no_polling(monkeypatch):
-    async def nothing(_screen) -> None:
-        return None
-
-    monkeypatch.setattr(MonitorScreen, "_poll_loop", nothing)
+async def show_long_reason(app, pilot) -> None:
+    """Hand the monitor a poll whose shard owner is gone with a long reason (:func:`long_reason_verdict`)."""
+    await pilot.pause()
+    app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=long_reason_verdict()))
+    await pilot.pause()
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_monitor_shows_the_selected_reason_and_next_action_whole(tmp_path, no_polling, size):
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=long_reason_verdict()))
-        await pilot.pause()
-        await pilot.pause()
+        await show_long_reason(app, pilot)
         assert_reason_and_next_whole(app)
 
 
@@ -104,8 +100,6 @@ async def test_reason_column_ranks_above_the_container_at_120_columns(tmp_path, 
 async def test_no_container_column_without_a_reason_column(tmp_path, no_polling, size):
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=long_reason_verdict()))
-        await pilot.pause()
+        await show_long_reason(app, pilot)
         keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
         assert ("reason" in keys) or ("container" not in keys)

@@ -68,11 +68,7 @@ async def show_failing(app, pilot) -> tuple[MonitorScreen, HealthPanel]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_every_column_is_readable(tmp_path, monkeypatch, size):
-    async def no_polling(_screen) -> None:
-        return None
-
-    monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
+async def test_every_column_is_readable(tmp_path, no_polling, size):
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -112,11 +108,7 @@ async def test_every_column_is_readable(tmp_path, monkeypatch, size):
         assert detail.row is not None and detail.row.host == "wa-host-1" and detail.row.kind == "master"
 
 
-async def test_the_webapps_have_rows(tmp_path, monkeypatch):
-    async def no_polling(_screen) -> None:
-        return None
-
-    monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
+async def test_the_webapps_have_rows(tmp_path, no_polling):
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -143,11 +135,7 @@ def test_a_node_row_keeps_its_key_when_its_container_changes():
     assert rows_for(V())[0].key == rows_for(W())[0].key
 
 
-async def test_the_standalone_monitor_does_not_send_back_to_a_wizard_never_shown(tmp_path, monkeypatch):
-    async def no_polling(_screen) -> None:
-        return None
-
-    monkeypatch.setattr(MonitorScreen, "_poll_loop", no_polling)
+async def test_the_standalone_monitor_does_not_send_back_to_a_wizard_never_shown(tmp_path, no_polling):
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)  # as `wabiz-tui monitor` opens
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

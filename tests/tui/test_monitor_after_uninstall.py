@@ -8,14 +8,15 @@ import time
 
 import pytest
 
-from wabiz_tui.tui.screens.monitor import MonitorScreen
+from tests.support import record_toasts
 from wabiz_tui.tui.widgets.health_table import HealthPanel
 from wabiz_tui.tui.widgets.summary import MonitorSummary
 from wabiz_tui.workflows.monitor import PollResult
 
 from .fake_engine import verdict
 from .screen_text import screen_text
-from .test_operations import type_into, until
+from .test_monitor_quiet import uninstall_by_keys
+from .test_operations import until
 from .test_snapshots import make_app
 
 HEALTHY_WORDS = ("✔ ok", "answered this poll", "serves a shard", "last poll", "latency")
@@ -35,11 +36,7 @@ def assert_rows_say_removed(app, notice_start: str) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-async def test_not_installed_poll_turns_every_row_into_removed(tmp_path, monkeypatch, size):
-    async def nothing(_screen) -> None:
-        return None
-
-    monkeypatch.setattr(MonitorScreen, "_poll_loop", nothing)
+async def test_not_installed_poll_turns_every_row_into_removed(tmp_path, no_polling, size):
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -59,25 +56,11 @@ async def test_f9_then_f2_the_monitor_rows_say_not_installed(installed_demo, tmp
 
     session = installed_demo
     app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.1)
-    toasts: list[str] = []
-    shown = app.notify
-
-    def record(message, *, title="", **kw):
-        toasts.append(f"{title}: {message}")
-        shown(message, title=title, **kw)
-
-    app.notify = record  # type: ignore[method-assign]
+    toasts = record_toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
         monitor = app.screen
         await until(pilot, lambda: monitor.last_verdict is not None and monitor.last_verdict.healthy, "a healthy poll")
-        await pilot.press("f9")
-        await until(pilot, lambda: app.screen.name == "uninstall", "the uninstall screen")
-        screen = app.screen
-        await type_into(pilot, app, "#un-name", session.profile.name)
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: screen.outcome is not None, "the uninstall", 60)
-        assert screen.outcome is True
-        polls = monitor.polls
+        polls = await uninstall_by_keys(app, pilot, monitor)
         await until(pilot, lambda: monitor.polls >= polls + 3, "polls after the uninstall")
         await pilot.press("f2")
         await until(pilot, lambda: app.screen is monitor, "the monitor again")

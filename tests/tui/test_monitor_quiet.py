@@ -11,6 +11,8 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.screens.confirm import ConfirmScreen
 from wabiz_tui.tui.screens.monitor import MonitorScreen
 
+from tests.support import record_toasts
+
 from .test_operations import type_into, until
 
 pytestmark = pytest.mark.slow
@@ -18,17 +20,23 @@ pytestmark = pytest.mark.slow
 SIZE = (140, 45)
 
 
+async def uninstall_by_keys(app, pilot, monitor: MonitorScreen) -> int:
+    """F9, the cluster's name typed, ctrl+r; waits for the uninstall to succeed. Returns the monitor's poll count
+    then."""
+    await pilot.press("f9")
+    await until(pilot, lambda: app.screen.name == "uninstall", "the uninstall screen")
+    screen = app.screen
+    await type_into(pilot, app, "#un-name", app.profile.name)
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: screen.outcome is not None, "the uninstall", 60)
+    assert screen.outcome is True
+    return monitor.polls
+
+
 async def test_no_health_toast_during_an_upgrade_nor_after_an_uninstall(installed_demo, tmp_path):
     session = installed_demo
     app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=0.1)
-    toasts: list[str] = []
-    shown = app.notify
-
-    def record(message, *, title="", **kw):
-        toasts.append(f"{title}: {message}")
-        shown(message, title=title, **kw)
-
-    app.notify = record  # type: ignore[method-assign]
+    toasts = record_toasts(app)
     async with app.run_test(size=SIZE) as pilot:
         monitor = app.screen
         assert isinstance(monitor, MonitorScreen)
@@ -57,14 +65,7 @@ async def test_no_health_toast_during_an_upgrade_nor_after_an_uninstall(installe
         assert "alerts resumed: upgrade ended" in texts
         assert not [t for t in toasts if t.startswith("Cluster health worsened")], toasts
         # ---- F9: uninstall; the monitor stops alerting on the cluster and says why
-        await pilot.press("f9")
-        await until(pilot, lambda: app.screen.name == "uninstall", "the uninstall screen")
-        screen = app.screen
-        await type_into(pilot, app, "#un-name", session.profile.name)
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: screen.outcome is not None, "the uninstall", 60)
-        assert screen.outcome is True
-        polls = monitor.polls
+        polls = await uninstall_by_keys(app, pilot, monitor)
         await until(pilot, lambda: monitor.polls >= polls + 10, "ten polls after the uninstall")
         assert monitor.status_text().startswith("not installed (uninstalled at ")
         assert "alerts off for this cluster" in monitor.status_text()

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import RichLog
 
 from wabiz_tui.tui.steps import StepState
-from wabiz_tui.workflows.events import HostCommand, HostFinished, HostOutput, StepFinished, StepStarted
+from wabiz_tui.workflows.events import EngineNote, HostCommand, HostFinished, HostOutput, StepFinished, StepStarted
 
 from .fake_engine import FakeHaInstall
 from .test_operations import until
@@ -19,7 +19,7 @@ CAUSE = "FileNotFoundError: [Errno 2] No such file or directory: '/home/wa/biz/p
 
 class PsFails(FakeHaInstall):
     """Step 6 fails on the last host as the real engine reports it: the command's own error line in the output,
-    then the engine's ``ERROR:`` line, then a ``RemoteError`` text that starts with the host."""
+    then the engine's ``ERROR:`` and ``next:`` notes, then a ``RemoteError`` text that starts with the host."""
 
     async def run_step(self, number: int) -> bool:
         if number != 6:
@@ -33,8 +33,8 @@ class PsFails(FakeHaInstall):
                 error = f"{host}: docker-compose ps exited with status 1"
                 self.emit(HostOutput(host, "Traceback (most recent call last):"))
                 self.emit(HostOutput(host, CAUSE))
-                self.emit(HostOutput(host, f"ERROR: {error}"))
-                self.emit(HostOutput(host, "next: check that docker runs and the compose file is in place"))
+                self.emit(EngineNote(host, f"ERROR: {error}"))
+                self.emit(EngineNote(host, "next: check that docker runs and the compose file is in place"))
                 self.emit(HostFinished(host, False, None, error))
             else:
                 self.emit(HostOutput(host, "Name  State  Ports"))

@@ -35,7 +35,8 @@ from ..remote.errors import HostKeyUnknown, RemoteError
 from ..remote.fanout import fan_out
 from ..remote.pool import ConnectionPool
 from .monitor import HealthMonitor, PollResult, plan_for
-from .events import Emit, Event, Finding, HealthUpdated, HostKeyQuestion, HostFinished, HostOutput, Message, StepFinished, StepStarted
+from .events import (Emit, EngineNote, Event, Finding, HealthUpdated, HostKeyQuestion, HostFinished, HostOutput, Message,
+                     StepFinished, StepStarted)
 from .report import RunRecord
 from .runlog import RunLog
 from .session import HostSession
@@ -245,10 +246,10 @@ class Procedure:
                     self.emit(HostKeyQuestion(host.external_hostname, exc.address, exc.port, exc.key_type, exc.fingerprint,
                                               exc.public_key))
                 self._report_findings(diagnose_lines(self.session.recent(host), host.external_hostname))
-                self.emit(HostOutput(host.external_hostname, f"ERROR: {text}"))
+                self.emit(EngineNote(host.external_hostname, f"ERROR: {text}"))
                 next_action = getattr(exc, "next_action", "")
                 if next_action:
-                    self.emit(HostOutput(host.external_hostname, f"next: {next_action}"))
+                    self.emit(EngineNote(host.external_hostname, f"next: {next_action}"))
                 self.emit(HostFinished(host.external_hostname, False, getattr(exc, "exit_status", None), text))
                 raise exc
             if journal:  # recorded before it is reported, so a kill right after the report cannot lose it

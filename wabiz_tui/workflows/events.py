@@ -48,6 +48,16 @@ class HostOutput:
 
 
 @dataclass(frozen=True)
+class EngineNote(HostOutput):
+    """A line wabiz-tui itself writes in ``host``'s output (``ERROR: <why the host failed>``, ``next: <action>``): shown
+    and logged as output, but never taken for what the host's commands printed.
+
+    The type tells it apart, not the text: docker-compose 1.29's own errors start with ``ERROR:`` too (observed with
+    compose 1.29.2 here: ``ERROR: for wacore  Cannot start service wacore: …`` then ``ERROR: Encountered errors while
+    bringing up the project.``), and such a line is the cause a failed host's summary must show."""
+
+
+@dataclass(frozen=True)
 class HostFinished:
     """``host`` is done with its part of the step. ``exit_status`` None when it never ran or was killed.
 

@@ -348,4 +348,4 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         self.finished_hosts.add(event.host)
         self.query_one(ProgressBar).update(progress=len(self.finished_hosts))
         if pane is not None and event.error:
-            pane.write(f"✗ {self.wapp.mask(event.error)}")
+            pane.write(f"✗ {self.wapp.mask(event.error)}", note=True)

@@ -68,7 +68,7 @@ class PasswordScreen(ModalScreen["str | None"]):
             yield Static(Text(self.question, style="bold"), id="confirm-question")
             if self.details:
                 yield Static(self.details, id="confirm-details")
-            yield Input(password=True, placeholder="password (hidden)", id="password-input")
+            yield Input(password=True, placeholder="(password, hidden as you type)", id="password-input")
             with Horizontal(id="confirm-buttons"):
                 yield Button("OK  enter", id="password-ok", variant="warning")
                 yield Button("Cancel  esc", id="password-cancel", variant="primary")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...workflows.events import Finding, HealthUpdated, HostCommand, HostFinished, HostKeyQuestion, HostOutput, Message
+from ...workflows.events import (EngineNote, Finding, HealthUpdated, HostCommand, HostFinished, HostKeyQuestion, HostOutput,
+                                Message)
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 
@@ -49,7 +50,7 @@ class HostEventsMixin:
         if isinstance(event, HostOutput):
             pane = self.pane_for(event.host)
             if pane is not None:
-                pane.write(mask(event.line))
+                pane.write(mask(event.line), note=isinstance(event, EngineNote))
             else:
                 self.add_message(f"[{event.host}] {event.line}")
         elif isinstance(event, HostCommand):

@@ -72,8 +72,9 @@ class FieldInput(Input):
 HOST_COLUMNS = (("external_hostname", "EXTERNAL_HOSTNAME", "c-ext"), ("ssh.host", "SSH host", "c-ssh"),
                 ("ssh.port", "Port", "c-port"), ("ssh.user", "User", "c-user"),
                 ("remote_dir", "Remote dir", "c-dir"), ("ssh.jump", "Jump host(s)", "c-jump"))
-#: Placeholders of the inputs that may stay empty.
-PLACEHOLDERS = {"ssh.jump": "[user@]host[:port],…"}
+#: Placeholders of the inputs that may stay empty; the others show their column title in parentheses (a hint in
+#: a form no value has: with ``NO_COLOR`` a placeholder is drawn like typed text).
+PLACEHOLDERS = {"ssh.jump": "e.g. ops@jump:22,jump2"}
 
 
 class HostHeader(Horizontal):
@@ -109,7 +110,7 @@ class HostRow(Widget):
         values = self._values
         with Horizontal(classes="host-inputs"):
             for suffix, title, css in HOST_COLUMNS:
-                yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, title), css)
+                yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, f"({title})"), css)
         with Horizontal(classes="host-roles"):
             for role in ROLES:
                 yield Checkbox(role.value, role in self._roles, compact=True, classes=f"role-{role.value}")

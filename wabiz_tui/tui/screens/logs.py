@@ -61,9 +61,9 @@ class LogsScreen(OperationScreen):
             with Vertical(classes="field-box w-mid"):
                 yield Label("Service", classes="field-label")
                 yield Select(SERVICES, value="", allow_blank=False, id="lg-service", compact=True)
-                yield FieldBox("Since", "since", "", placeholder="all; or 10m, 2h, 2026-11-30T10:00:00",
+                yield FieldBox("Since", "since", "", placeholder="e.g. 10m, 2h, 2026-11-30T10:00:00 (empty: all)",
                                classes="w-mid", id="f-since", input_id="lg-since")
-                yield FieldBox("Tail (lines per container)", "tail", "", placeholder="all; or a number such as 500",
+                yield FieldBox("Tail (lines per container)", "tail", "", placeholder="e.g. 500 (empty: all)",
                                classes="w-mid", id="f-tail", input_id="lg-tail")
                 yield Checkbox("Support bundle (.tar.gz)", True, id="lg-bundle", compact=True)
         yield Static("", id="lg-progress")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import RadioButton, RadioSet, Static
+from textual.widgets import RadioSet, Static
 
 from ...domain.model import MediaKind, MediaVolume
 from ...domain.validation import FieldError, check_media
 from ..widgets.form import FieldBox, show_errors
+from ..widgets.radio import RadioButton
 from .base import StepScreen
 
 
@@ -25,7 +26,7 @@ class MediaScreen(StepScreen):
                 yield RadioButton("Named volume whatsappMedia:/usr/local/wamedia", value=named, id="media-volume")
                 yield RadioButton("Host path (e.g. an NFS mount shared by every host)", value=not named,
                                   id="media-host-path")
-            yield FieldBox("Host path", "media.host_path", media.host_path, placeholder="/mnt/wamedia",
+            yield FieldBox("Host path", "media.host_path", media.host_path, placeholder="e.g. /mnt/wamedia",
                            classes="w-wide", id="f-media-path")
             yield Static("With a host path, every Webapp and Coreapp host must mount the same directory; "
                          "it and its subdirectories get mode 755.", classes="hint")

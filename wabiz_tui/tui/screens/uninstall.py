@@ -53,7 +53,7 @@ class UninstallScreen(OperationScreen):
         yield Checkbox("Also remove volumes (the named media volume: media files are lost for good)",
                        id="un-volumes", compact=True)
         yield FieldBox(f"Type the cluster name ({self.wapp.profile.name}) to confirm", "confirm_name", "",
-                       placeholder=self.wapp.profile.name, classes="w-mid", id="f-confirm", input_id="un-name")
+                       placeholder="(the name above)", classes="w-mid", id="f-confirm", input_id="un-name")
 
     def mounted(self) -> None:
         self.show_plan()

@@ -35,11 +35,22 @@ MAX_HISTORY = 10_000
 PANE_MIN_WIDTH = 70
 #: Lowest a pane may be (its border and three lines) before the panes go side by side to fit.
 PANE_MIN_HEIGHT = 5
-#: Lines a pane shows that the host's commands did not print: the command, the engine's error and next action,
-#: the screen's failure line (``workflows.base`` and ``screens.base`` write them).
-_NOT_OUTPUT = ("$ ", "ERROR: ", "next: ", "✗ ")
+#: Lines a pane shows that the host's commands did not print: the command. The engine's error and next action and
+#: the screen's failure line are written as notes (``write(..., note=True)``; the engine's come as
+#: :class:`~wabiz_tui.workflows.events.EngineNote`), not told by their text: compose's own ``ERROR:`` lines are output.
+_NOT_OUTPUT = ("$ ",)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
+def grid_columns(width: int, height: int, hosts: int) -> int:
+    """How many columns of panes (1 to 3) ``hosts`` panes take in a grid ``width`` x ``height`` cells large.
+
+    As few as keep each pane :data:`PANE_MIN_HEIGHT` rows tall, as many as are :data:`PANE_MIN_WIDTH` wide: at 120
+    columns the panes are wide enough for ``docker-compose ps``; in a short terminal (80x24) they go side by side
+    so that each still shows a few lines (z zooms one).
+    """
+    by_width = width // PANE_MIN_WIDTH
+    by_height = -(-hosts // max(1, height // PANE_MIN_HEIGHT))
+    return max(1, min(hosts, 3, max(by_width, by_height)))
 
 
 class FollowingLog(Log):
@@ -161,7 +172,11 @@ class HostLogPane(Vertical):
         self._log: Log | None = None
 
     def compose(self) -> ComposeResult:
-        yield FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+        log = FollowingLog(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+        # not a Tab stop while the host waits with nothing to show: at 80x24 Tab after the upgrade form went
+        # through five empty panes below the fold before the buttons, and the focus looked lost (issue 17)
+        log.can_focus = False
+        yield log
 
     def on_mount(self) -> None:
         self._render_status()
@@ -175,12 +190,17 @@ class HostLogPane(Vertical):
             self._log = self.query_one(Log)
         return self._log
 
-    def write(self, line: str) -> None:
-        """Queue one line (shown at the next flush)."""
+    def write(self, line: str, *, note: bool = False) -> None:
+        """Queue one line (shown at the next flush). A ``note`` (the engine's own error or next action) is shown but
+        is not the host's last output, nor its last line unless its command printed nothing (the line before it, the
+        host's own, says why)."""
         self._pending.append(line)
         self.history.append(line)
         self._run_lines += 1
-        if line.strip() and not line.startswith("── "):
+        if note:
+            if line.strip() and (not self.last_line or self.last_line.startswith("$ ")):
+                self.last_line = line
+        elif line.strip() and not line.startswith("── "):
             self.last_line = line
             if not line.startswith(_NOT_OUTPUT):
                 self.last_output = line
@@ -222,7 +242,9 @@ class HostLogPane(Vertical):
             batch = list(pending) if len(pending) <= MAX_LINES else [pending[i] for i in range(len(pending) - MAX_LINES, len(pending))]
         pending.clear()
         if batch:
-            self.log_widget.write_lines(batch, scroll_end=self.follow)
+            log = self.log_widget
+            log.can_focus = True
+            log.write_lines(batch, scroll_end=self.follow)
 
     def reload(self) -> None:
         """Rewrite the widget from the history (the pane was hidden, or the filter changed)."""
@@ -254,6 +276,8 @@ class HostLogPane(Vertical):
         elif (status == "ok" or status.startswith("failed")) and self.ended is None:
             self.ended = time.monotonic()
         self.status = status
+        if status != "waiting" and self.is_mounted:
+            self.log_widget.can_focus = True
         if self.display:  # a hidden pane gets its colours when shown: restyling 50 panes held a key press 2 s
             self._apply_status_class()
         self._render_status()
@@ -326,11 +350,11 @@ class HostLogPane(Vertical):
 
     def action_find(self) -> None:
         """Open the find bar: enter jumps to the next line containing the text (case-insensitive)."""
-        self._open_bar("find", "find: text, enter for the next match, esc to close")
+        self._open_bar("find", "(find: text, enter for the next match, esc to close)")
 
     def action_filter(self) -> None:
         """Open the filter bar: only the lines containing the text are shown (empty: all)."""
-        self._open_bar("filter", "filter: only lines containing this text (esc: all lines)")
+        self._open_bar("filter", "(filter: only lines containing this text; esc: all lines)")
 
     def _open_bar(self, mode: str, placeholder: str) -> None:
         bars = self.query(".pane-bar")
@@ -472,6 +496,8 @@ class HostLogGrid(Container):
         #: True when the hosts are too many for one pane each
         self.tabled = len(hosts) > TABLE_ABOVE
         self.set_class(self.tabled, "-table")
+        #: (terminal size, host count) the column count was fitted for
+        self._fitted_for: tuple[Size, int] | None = None
 
     def compose(self) -> ComposeResult:
         if self.tabled:
@@ -498,15 +524,16 @@ class HostLogGrid(Container):
             self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """As few columns as keep each pane :data:`PANE_MIN_HEIGHT` rows tall, as many as are
-        :data:`PANE_MIN_WIDTH` wide: at 120 columns the panes are wide enough for ``docker-compose ps``; in a short
-        terminal (80x24) they go side by side again so that each still shows a few lines (z zooms one)."""
-        n = len(self._hosts)
-        width = self.size.width or self.app.size.width
-        height = self.size.height or self.app.size.height
-        by_width = width // PANE_MIN_WIDTH
-        by_height = -(-n // max(1, height // PANE_MIN_HEIGHT))
-        columns = max(1, min(n, 3, max(by_width, by_height)))
+        # Fitted once per terminal size, on the grid's first size at it: refitted on every resize of the grid, the
+        # count flapped between 2 and 3 (issue 17, s7 trial) as the step's messages and the scroll bars came and
+        # went and changed the grid's own height and width while the terminal stayed the same.
+        fitted_for = (self.app.size, len(self._hosts))
+        if fitted_for == self._fitted_for:
+            return
+        if self.size.area:
+            self._fitted_for = fitted_for
+        width, height = self.size if self.size.area else self.app.size
+        columns = grid_columns(width, height, len(self._hosts))
         if self.styles.grid_size_columns != columns:
             self.styles.grid_size_columns = columns
 

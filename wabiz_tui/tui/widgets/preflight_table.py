@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.widgets import DataTable, Static
 
 from ...domain.preflight import FAILURE, OK, WARNING
@@ -19,6 +19,14 @@ _GRID_CELL = {OK: ("✔", "green"), WARNING: ("⚠", "bold yellow"), FAILURE: ("
 _RANK = {FAILURE: 0, WARNING: 1, OK: 2}
 #: The key of the table's first column (a check is never named so).
 _HOST_COLUMN = "\0host"
+#: Below this many terminal columns the table has one row per host in short words (host, verdict, the checks that
+#: did not pass) and the selected row's reasons under it: at 80x24 nine check columns were cut after the sixth
+#: and the cluster advice left room for 2 of 50 rows (issue 17, s7 trial).
+COMPACT_BELOW = 110
+#: The compact table's columns: (key, header).
+_COMPACT = (("\0verdict", "verdict"), ("\0problems", "not ok"))
+#: Short words of the compact table's verdict column (readable without colour).
+_WORD = {OK: ("ok", "green"), WARNING: ("warn", "bold yellow"), FAILURE: ("FAIL", "bold red")}
 #: Seconds between two rebuilds of the table while results arrive.
 REDRAW_EVERY = 0.25
 
@@ -54,6 +62,8 @@ class PreflightTable(Vertical):
         #: what the table shows: (hosts, check names) of its rows and columns, and each cell's (label, style)
         self._drawn: tuple[list[str], list[str]] | None = None
         self._shown: dict[tuple[str, str], tuple[str, str]] = {}
+        #: the compact table's (verdict, not ok) cells per host
+        self._compact_shown: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
         self._texts: dict[str, tuple[str, list]] = {}
         #: whole rebuilds of the table (one per :meth:`clear`; results change it in place)
         self.rebuilds = 0
@@ -63,6 +73,7 @@ class PreflightTable(Vertical):
         yield Static("", classes="preflight-verdict")
         yield Static("", id="preflight-cluster")
         table = CellCachedTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell", header_height=2)
+        yield Static("", id="preflight-detail")
         yield table
         yield Static("", id="preflight-reasons")
 
@@ -130,6 +141,48 @@ class PreflightTable(Vertical):
         """The host check names, in arrival order."""
         return list(dict.fromkeys(n for h, n in self.checks if h))
 
+    @property
+    def compact(self) -> bool:
+        """One row per host in short words (a terminal narrower than :data:`COMPACT_BELOW` columns)."""
+        return self.app.size.width < COMPACT_BELOW
+
+    def on_resize(self) -> None:
+        if self._drawn is not None and (self._drawn[1] == ["\0compact"]) != self.compact:
+            self._drawn = None
+            self.redraw()
+        elif self.compact:
+            self._fit_compact_height()
+
+    def _fit_compact_height(self) -> None:
+        """The compact table as tall as the scrolled step body leaves room for under the panel's other lines: the
+        rows that fit are on screen, the rest one scroll of the table away (not below the body's fold)."""
+        body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
+        if body is None or not body.size.height:
+            return
+        other = sum(w.outer_size.height for w in self.query(Static) if w.display)
+        room = max(5, body.scrollable_content_region.height - 2 - other)
+        grid = self.query_one(DataTable)
+        if grid.styles.max_height is None or grid.styles.max_height.value != room:
+            grid.styles.max_height = room
+
+    def worst(self, host: str) -> str:
+        """``host``'s worst level ("" while it has no result)."""
+        levels = [lv for (h, _n), (lv, _r) in self.checks.items() if h == host]
+        return min(levels, key=lambda lv: _RANK.get(lv, 3)) if levels else ""
+
+    def not_ok(self, host: str) -> list[tuple[str, str, str]]:
+        """``(check, level, reason)`` of ``host``'s checks that did not pass: failures, then warnings."""
+        found = [(n, lv, r) for (h, n), (lv, r) in self.checks.items() if h == host and lv != OK]
+        return sorted(found, key=lambda p: _RANK.get(p[1], 3))
+
+    def counter(self) -> str:
+        """``50/50 hosts · 1 failing · 2 warning``: hosts that answered of those planned, then how many have a
+        failure and how many a warning but no failure (the table's title)."""
+        hosts = self._ranked(self._order + [h for h in self.hosts if h not in self._order])
+        worst = [self.worst(h) for h in hosts]
+        answered = sum(1 for w in worst if w)
+        return f"{answered}/{len(hosts)} hosts · {worst.count(FAILURE)} failing · {worst.count(WARNING)} warning"
+
     # ---- drawing ----------------------------------------------------------------------------
     def redraw(self) -> None:
         """Bring the advice line, the table and the reasons up to :attr:`checks`: only the cells that changed
@@ -144,6 +197,15 @@ class PreflightTable(Vertical):
         # stay while results arrive, and only the cells that changed are drawn again
         # failures first (a row moves only when a host's worst level changes: then the rows are re-sorted in place)
         names, hosts = self.names, self._ranked(self._order + [h for h in self.hosts if h not in self._order])
+        self.border_title = f"Preflight · {self.counter()}" if hosts else "Preflight"
+        self.set_class(self.compact, "-compact")
+        if self.compact:
+            self._redraw_compact(table, hosts)
+            self.call_after_refresh(self._fit_compact_height)
+            self.query_one("#preflight-reasons").display = False  # the selected row's reasons instead, and the status
+            return
+        self.query_one("#preflight-reasons").display = True
+        self._set_text("#preflight-detail", Text())
         if (hosts, names) != self._drawn:
             self._reshape(table, hosts, names)
         for host in hosts:
@@ -154,6 +216,56 @@ class PreflightTable(Vertical):
                     self._shown[(host, name)] = cell
                     table.update_cell(host, name, Text(*cell), update_width=wider)  # a failure is spelled out
         self._set_text("#preflight-reasons", self._reasons_text())
+
+    def _compact_cells(self, host: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        word = _WORD.get(self.worst(host), ("·", "dim"))
+        problems = ", ".join(column_label(n).replace("\n", " ") for n, _lv, _r in self.not_ok(host))
+        return word, (problems, word[1] if problems else "")
+
+    def _redraw_compact(self, table: DataTable, hosts: list[str]) -> None:
+        """Host, verdict and the checks that did not pass, one row per host; a rebuild only when the rows' order
+        changes (a host's worst level changed), else only the cells that changed."""
+        if self._drawn != (hosts, ["\0compact"]):
+            self.rebuilds += 1
+            row = table.cursor_row
+            table.clear(columns=True)
+            table.cursor_type, table.header_height = "row", 1
+            table.add_column("host", key=_HOST_COLUMN)
+            for key, label in _COMPACT:
+                table.add_column(label, key=key)
+            self._shown = {}
+            self._compact_shown = {}
+            for host in hosts:
+                cells = self._compact_cells(host)
+                self._compact_shown[host] = cells
+                table.add_row(Text(host, style="bold"), *(Text(*c) for c in cells), key=host)
+            self._drawn = (hosts, ["\0compact"])
+            if table.row_count and row:
+                table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+        else:
+            for host in hosts:
+                cells = self._compact_cells(host)
+                if self._compact_shown.get(host) != cells:
+                    self._compact_shown[host] = cells
+                    for (key, _label), cell in zip(_COMPACT, cells):
+                        table.update_cell(host, key, Text(*cell), update_width=True)
+        self._show_detail(table)
+
+    def _show_detail(self, table: DataTable) -> None:
+        """The selected row's checks that did not pass, each with its reason (compact table)."""
+        if not table.row_count:
+            self._set_text("#preflight-detail", Text())
+            return
+        host = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or "")
+        text = Text(f"{host}: ", style="bold")
+        problems = self.not_ok(host)
+        if not problems:
+            text.append("every check passed" if self.worst(host) else "no answer yet")
+        for i, (name, level, reason) in enumerate(problems):
+            label, style = _CELL.get(level, ("·", "dim"))
+            text.append(("; " if i else "") + f"{label} {name}: ", style=style)
+            text.append(reason)
+        self._set_text("#preflight-detail", text)
 
     def _cell(self, host: str, name: str) -> tuple[str, str]:
         level, _ = self.checks.get((host, name), ("", ""))
@@ -187,6 +299,7 @@ class PreflightTable(Vertical):
         self.rebuilds += 1
         cursor = table.cursor_coordinate
         table.clear(columns=True)
+        table.cursor_type, table.header_height = "cell", 2
         table.add_column("host", key=_HOST_COLUMN)
         for name in names:
             table.add_column(column_label(name), key=name)
@@ -210,6 +323,13 @@ class PreflightTable(Vertical):
         if cluster:
             text.append("Cluster advice: ", style="bold")
         passed = [name for name, level, _ in cluster if level == OK]
+        if passed and self.compact:  # a count, and the problems' names: their reasons are under the table
+            text.append(f"✔ {len(passed)} ok", style="green")
+            for name, level, _reason in cluster:
+                if level != OK:
+                    label, style = _CELL.get(level, ("·", "dim"))
+                    text.append(f" · {label} {name}", style=style)
+            return text
         if passed:  # one line for what passed: only warnings and failures need their reason on screen
             text.append(f"✔ ok: {', '.join(passed)}", style="green")
         for name, level, reason in cluster:
@@ -223,12 +343,17 @@ class PreflightTable(Vertical):
     def _reasons_text(self) -> Text:
         text = Text()
         problems = sorted(((host, name, lv, reason) for (host, name), (lv, reason) in self.checks.items()
-                           if host and lv != OK), key=lambda p: _RANK.get(p[2], 3))
+                           if (host or self.compact) and lv != OK), key=lambda p: _RANK.get(p[2], 3))
         for host, name, level, reason in problems:
             label, style = _CELL.get(level, ("·", "dim"))
-            text.append(f"{label} {host} {name}: ", style=style)
+            text.append(f"{label} {host or 'cluster'} {name}: ", style=style)
             text.append(f"{reason}\n")
         return text
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Compact table: the selected row's reasons under it."""
+        if self.compact:
+            self._show_detail(event.data_table)
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         """Show the highlighted cell's reason (ok checks too) in the border subtitle."""
