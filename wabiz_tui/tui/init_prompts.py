@@ -52,7 +52,9 @@ def _secret(message: str, check: Callable[[str], list[FieldError]]) -> str:
 
 
 def _port(field: str) -> Callable[[str], list[FieldError]]:
-    return lambda v: check_port(int(v), field) if v.strip().isdigit() else [FieldError(field, "enter a number from 1 to 65535")]
+    # ASCII digits only: str.isdigit also takes "²", which int() refuses inside the prompt (a traceback, s8 trial)
+    return lambda v: check_port(int(v), field) if re.fullmatch(r"[0-9]{1,9}", v.strip()) else [
+        FieldError(field, "enter a number from 1 to 65535")]
 
 
 def _name(v: str) -> list[FieldError]:
