@@ -33,6 +33,27 @@ def test_an_init_port_answer_in_odd_digits_is_re_asked_not_a_traceback(answer):
     assert isinstance(said, str) and said.startswith("hosts[0].ssh.port: ") and "1 to 65535" in said
 
 
+def test_ctrl_d_at_an_init_prompt_cancels_like_ctrl_c(monkeypatch, capsys):
+    """Ctrl-D at "Cluster name" ended in "unexpected error; details written to …/crash-….txt" (EOFError, seen in tmux)."""
+    import questionary
+
+    from wabiz_tui.config.paths import app_paths
+    from wabiz_tui.tui.init_prompts import run_init
+
+    class EndOfInput:
+        def __init__(self, *args, **kw):
+            pass
+
+        def unsafe_ask(self):
+            raise EOFError
+
+    monkeypatch.setattr(questionary, "text", EndOfInput)
+    assert run_init() == Exit.INTERRUPTED
+    assert "Cancelled (Ctrl-D): nothing was written." in capsys.readouterr().out
+    profiles = app_paths().profiles
+    assert not (profiles.exists() and any(profiles.iterdir()))
+
+
 # ---- demo ---------------------------------------------------------------------------------------------------------
 def test_demo_serve_with_multiconnect_is_refused_not_ignored():
     """--multiconnect is a --headless option; with --serve it was silently dropped and the simulator served on."""

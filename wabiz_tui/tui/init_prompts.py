@@ -363,8 +363,8 @@ def run_init() -> int:
             return _kept(profile, f"and choose another cluster name (or replace {target})")
         if not questionary.confirm(f"Save to {target}?", default=True).unsafe_ask():
             return _kept(profile, "to save them")
-    except KeyboardInterrupt:
-        print("\nCancelled: nothing was written.")
+    except (KeyboardInterrupt, EOFError) as exc:  # Ctrl-D at a prompt is EOFError: a cancel too, not a crash report
+        print(f"\nCancelled{' (Ctrl-D)' if isinstance(exc, EOFError) else ''}: nothing was written.")
         return 130
     save_profile(profile, target)
     draft_path().unlink(missing_ok=True)
