@@ -125,7 +125,7 @@ async def test_doctor_command_text_json_exit_codes_and_no_secret(installed):
     secrets = _secrets(installed.profile)
     assert secrets and not [s for s in secrets if s in out + err]
     code, _, err = await cli("doctor", profile, "--host", "nope")
-    assert code == 2 and "--host nope: not a host of the profile" in err
+    assert code == 2 and "--host 'nope': not a host of the profile" in err
 
 
 async def test_a_failed_headless_install_runs_doctor_unless_told_not_to(demo):

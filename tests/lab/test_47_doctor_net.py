@@ -43,7 +43,7 @@ def lines(cause: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["fault", "port-block", "wa-web-1", "wa-core-2", "x", "drop"], "fault port: PORT must be a number, not 'x'"),
+    (["fault", "port-block", "wa-web-1", "wa-core-2", "x", "drop"], "fault port-block: PORT must be a whole number from 1 to 65535, not 'x'"),
     (["fault", "port-block", "wa-web-1", "wa-core-2", "6251", "sometimes"],
      "port-block mode 'sometimes': use drop (the connection times out) or reject (refused)"),
     (["fault", "port-block", "wa-web-1", "wa-web-1", "6251", "drop"], "port-block: give two different hosts"),

@@ -88,7 +88,7 @@ def test_fr02_with_the_front_removed_nothing_is_named(lab, broken):
 
 def test_fr02_bad_arguments_are_one_sentence(lab):
     got = cli("lab", "fault", "registry-intermittent", "11")
-    assert got.returncode == 2 and "use 2 to 10" in got.stderr and got.stderr.count("\n") == 1
+    assert got.returncode == 2 and "from 2 to 10" in got.stderr and got.stderr.count("\n") == 1
 
 
 def _fresh_coreapp_host(lab, host: str) -> None:

@@ -55,14 +55,18 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(problem[0]))
         if not args.serve:
             return fail("--name goes with --serve (the demo's TUI and --headless run one cluster named demo)")
+    if args.multiconnect and not args.headless:
+        return fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install; "
+                    "--serve runs only the simulator: run `wabiz-tui multiconnect` on its profile)")
+    busy = _claim_workdir(args)
+    if busy:
+        return fail(busy, Exit.REFUSED)
     if args.serve:
         try:
             return asyncio.run(_serve(args))
         except KeyboardInterrupt:  # Ctrl-C/SIGTERM is how a served simulator ends: 130 as the table says, but
             print("simulated cluster stopped; its files are removed", flush=True)  # nothing to resume
             return Exit.INTERRUPTED
-    if args.multiconnect and not args.headless:
-        return fail("--multiconnect goes with --headless (in the TUI the Multiconnect steps follow the install)")
     if args.headless:
         return asyncio.run(_headless(args))
     return _tui(args)
@@ -74,6 +78,36 @@ def _layout(args: argparse.Namespace) -> dict[str, Any]:
 
     hosts, spare = demo_layout(args.hosts)
     return {"hosts": hosts, "spare_hosts": (spare,)}
+
+
+#: In a ``--workdir``: held (``fcntl.flock``) by the demo that runs there, with its pid; the kernel lets it go when
+#: that process ends, however it ends.
+WORKDIR_LOCK = ".wabiz-demo.lock"
+
+
+def _claim_workdir(args: argparse.Namespace) -> str:
+    """Lock ``--workdir`` for this process (kept on ``args`` until it exits); "" when done or no ``--workdir``, else
+    why not. A second demo there would rewrite the running one's profile and share its hosts' files (s8 trial)."""
+    import fcntl
+    import os
+
+    if not args.workdir:
+        return ""
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    lock = open(args.workdir / WORKDIR_LOCK, "a+")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "?"
+        lock.close()
+        return (f"--workdir {args.workdir}: another demo (pid {holder}) runs there; stop it first (Ctrl-C in its "
+                "terminal), or give another --workdir")
+    lock.truncate(0)
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    args.workdir_lock = lock
+    return ""
 
 
 def _workdir(args: argparse.Namespace) -> tuple[Path, tempfile.TemporaryDirectory | None]:

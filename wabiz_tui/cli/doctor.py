@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from ..domain.exitcodes import Exit
+from ..domain.validation import show
 from .common import add_profile, add_trust, invalid, load, settings_for
 from .output import fail
 
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     known = [h.external_hostname for h in profile.hosts]
     unknown = [h for h in args.host if h not in known]
     if unknown:
-        return fail(f"--host {unknown[0]}: not a host of the profile (hosts: {', '.join(known)})")
+        return fail(f"--host {show(unknown[0])}: not a host of the profile{_did_you_mean(unknown[0], known)} "
+                    f"(hosts: {', '.join(known)}); give its EXTERNAL_HOSTNAME as the profile writes it")
     from ..workflows.doctor.egress import mask_proxy
     bad = [u for u in args.url if not u.lower().startswith(("http://", "https://")) or len(u) < 10]
     if bad:
@@ -73,6 +75,14 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(diagnose(args, profile, path))
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
+
+
+def _did_you_mean(typed: str, known: list[str]) -> str:
+    """``"; did you mean 'wa-core-1'?"`` for a name that differs from a host's only in case or by a typo."""
+    import difflib
+
+    near = [k for k in known if k.lower() == typed.strip().lower()] or difflib.get_close_matches(typed, known, 1, 0.8)
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 def uninstalled_words(profile: Any) -> str:
@@ -110,7 +120,37 @@ async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading
         print(json.dumps({"profile": profile.name, **report.to_json()}, indent=2))
     else:
         print_report(profile.name, report, verbose=getattr(args, "verbose", False), heading=heading)
+        for line in asked_but_not_checked(report, db_from_here=getattr(args, "db_from_here", False)):
+            print(line)
     return Exit.CAUSES_FOUND if report.causes else Exit.OK
+
+
+def asked_but_not_checked(report: Any, *, db_from_here: bool = False) -> list[str]:
+    """Lines for the probes the user asked for by name that gave no answer, each with the flag or field and the fix:
+    the monitoring .env of ``monitoring.env_file`` (absent, unreadable, a directory, its host unreachable) and the
+    login of ``--db-from-here`` (this machine does not reach the DB, or none was needed). They are never folded into
+    the "probe(s) could not run" count: the user would take silence for a check that passed (s8 trial)."""
+    from ..domain.doctor import P_DB_LOGIN
+    from ..domain.doctor_rules_monitoring import P_MON_ENV, P_MON_LOGIN
+
+    lines = []
+    for f in report.facts:
+        if f.ok is not None:
+            continue
+        if f.probe == P_MON_ENV:
+            lines.append(f"monitoring.env_file: not checked: {f.host}: {f.command}: {f.line}; fix: set "
+                         "monitoring.env_file (and monitoring.from_host) in the profile to where Meta's monitoring "
+                         "stack keeps its .env and make it readable by the SSH user, or remove env_file")
+        elif f.probe == P_MON_LOGIN:
+            lines.append(f"monitoring.env_file: the monitoring login was not tried: {f.host}: {f.line}")
+        elif db_from_here and f.probe == P_DB_LOGIN and f.get("position") == "here":
+            lines.append(f"--db-from-here: not checked: {f.line}; fix: run doctor from a machine "
+                         "that reaches the DB (its address and port as the hosts reach them), or leave out "
+                         "--db-from-here")
+    if db_from_here and not any(f.probe == P_DB_LOGIN and f.get("position") == "here" for f in report.facts):
+        lines.append("--db-from-here: no login from this machine was made: it is tried only when the DB refuses "
+                     "db.env's login from the hosts, and it did not")
+    return ["", *lines] if lines else []
 
 
 def print_report(name: str, report: Any, *, verbose: bool = False, heading: str = "") -> None:

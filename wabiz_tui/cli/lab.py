@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -84,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``wabiz-tui lab …``; returns the exit code."""
     from ..lab import LabError, LabRefused
     from ..lab.control import LabAlreadyUp, check_can_run
+    from ..lab.errors import LabNotUp
     try:
         check_can_run()
         return _COMMANDS[args.lab_command](args)
-    except LabRefused as exc:
+    except (LabRefused, LabNotUp) as exc:  # nothing was done: the command could not run, no step failed
         return _err(str(exc), Exit.CANNOT_CHECK)
     except LabAlreadyUp as exc:
         return _err(str(exc), Exit.REFUSED)
@@ -98,7 +100,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _versions(text: str) -> tuple[str, ...]:
-    import re
     versions = tuple(v.strip() for v in text.split(",") if v.strip())
     bad = [v for v in versions if not re.fullmatch(r"\d+\.\d+\.\d+", v)]
     if not versions or bad:
@@ -182,9 +183,11 @@ def _code(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(text: str) -> int:
-    if not text.isdigit():
-        raise ValueError(f"fault port: PORT must be a number, not {text!r}")
+def _number(text: str, what: str, low: int = 1, high: int = 65535) -> int:
+    """``text`` as a whole number from ``low`` to ``high`` written in ASCII digits (``str.isdigit`` also takes ``²``
+    and ``٣``, which ``int`` then refuses or reads as 3); ValueError naming ``what`` and the range otherwise."""
+    if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
+        raise ValueError(f"{what} must be a whole number from {low} to {high}, not {text!r}")
     return int(text)
 
 
@@ -220,8 +223,8 @@ def _fault(args: argparse.Namespace) -> int:
                "registry": lambda: faults.registry(paths, t[0]), "db": lambda: faults.db(paths, t[0]),
                "media": lambda: faults.media(paths, t[0]), "dbupgrade": lambda: faults.dbupgrade(paths, t[0]),
                "media-private": lambda: field.media_private(paths, t[0]),
-               "registry-ca": lambda: field.registry_ca(paths, t[0]), "port": lambda: field.port(paths, t[0], _port(t[1])),
-               "port-block": lambda: field_net.block_port(paths, t[0], t[1], _port(t[2]), t[3]),
+               "registry-ca": lambda: field.registry_ca(paths, t[0]), "port": lambda: field.port(paths, t[0], _number(t[1], "fault port: PORT")),
+               "port-block": lambda: field_net.block_port(paths, t[0], t[1], _number(t[2], "fault port-block: PORT"), t[3]),
                "resolver-loopback": lambda: field_net.resolver_loopback(paths, t[0]),
                "dbenv": lambda: field.edit_file(paths, t[0], DB_ENV_FILE, "set", t[1], t[2]),
                "compose-tab": lambda: field.edit_file(paths, t[0], COMPOSE_FILE, "tab"),
@@ -233,9 +236,9 @@ def _fault(args: argparse.Namespace) -> int:
 
 def _intermittent(paths, every: str) -> None:
     from ..lab import registry_faults
-    if not every.isdigit():
-        raise ValueError(f"fault registry-intermittent: give N (2 to 10) or off, not {every!r}")
-    registry_faults.intermittent(paths, int(every))
+    n = _number(every, "fault registry-intermittent: N (every N-th manifest/blob request of each host refused; or "
+                       "off)", registry_faults.EVERY[0], registry_faults.EVERY[-1])
+    registry_faults.intermittent(paths, n)
 
 
 _COMMANDS = {"up": _up, "status": _status, "down": _down, "code": _code, "fault": _fault}

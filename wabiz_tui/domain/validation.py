@@ -391,8 +391,12 @@ def check_monitoring(profile: ClusterProfile) -> list[FieldError]:
     names = [h.external_hostname for h in profile.hosts]
     errors: list[FieldError] = []
     if m.from_host not in names:
-        errors.append(FieldError("monitoring.from_host", f"{show(m.from_host)} is not one of the hosts ({', '.join(names)}): name the "
-                                                         "host the scrape ports are probed from (the one nearest to Prometheus)"))
+        # env_file alone is read on from_host too: say so, the user may have set no scrape probe at all (s8 trial)
+        why = ("the host that holds the .env of monitoring.env_file (where Meta's monitoring stack runs)" if m.env_file and not
+               (m.host_exporters or m.mysqld_exporter or m.targets) else
+               "the host the scrape ports are probed from (the one nearest to Prometheus)")
+        errors.append(FieldError("monitoring.from_host", f"{show(m.from_host)} is not one of the hosts "
+                                                         f"({', '.join(names)}): name {why}"))
     for i, t in enumerate(m.targets):
         host, port = split_host_port(t)
         errors += check_hostname(host, f"monitoring.targets[{i}]") if _PORT_TEXT_RE.match(port) else [

@@ -14,3 +14,7 @@ class LabRefused(LabError):
 class LabBadArgument(LabError, ValueError):
     """A lab command was given a value it cannot use (an unknown host, fault mode or DNS name): one sentence naming
     the value and what is accepted; the ``lab`` face exits 2 for it, as for any bad argument."""
+
+
+class LabNotUp(LabError):
+    """A command that acts on the lab found none up: nothing was done (the ``lab`` face exits 3: it could not run)."""

@@ -20,13 +20,16 @@ from . import field_faults as field
 from . import field_faults_net as field_net
 from . import field_faults_db as field_db
 from . import registry_faults
-from .errors import LabBadArgument, LabError
+from .errors import LabBadArgument, LabError, LabNotUp
 from .netns import nsexec
 from .proc import Proc, pids_in_mnt_ns, run
 from .state import Ledger, Paths
 from .topology import DB_IP, DB_NS
 
 CUT_COMMENT = "wabiz-lab-fault"
+#: ``lab fault db MODE`` and ``lab fault media MODE``: checked before the lab is looked at
+DB_MODES = ("down", "password", "max-connections") + field.DB_MODES + field_db.DB_MODES
+MEDIA_MODES = ("full", "readonly", "inodes")
 #: Why there is no clock-skew fault: hosts share the machine's kernel clock. Linux time namespaces
 #: (CLONE_NEWTIME) offset only CLOCK_MONOTONIC and CLOCK_BOOTTIME, never CLOCK_REALTIME (time_namespaces(7)),
 #: and changing the realtime clock would change it for the whole machine.
@@ -37,7 +40,7 @@ NO_CLOCK_SKEW = ("clock skew cannot be injected: lab hosts share the machine's c
 def _ledger(paths: Paths) -> Ledger:
     ledger = Ledger.load(paths)
     if ledger is None or ledger.data.get("phase") != "up":
-        raise LabError("no lab is up: `wabiz-tui lab up` first")
+        raise LabNotUp("no lab is up: `wabiz-tui lab up` first")
     return ledger
 
 
@@ -130,6 +133,8 @@ def _cut_rule(op: str, ns: str, peer_ip: str) -> list[str]:
 
 def cut(paths: Paths, a: str, b: str) -> None:
     """Drop all traffic between host ``a`` and host ``b`` (or ``db``), both directions."""
+    if a == b:
+        raise LabBadArgument(f"cut {a} {b}: give two different hosts (or a host and db)")
     ledger = _ledger(paths)
     for ns, peer in _ends(ledger, a, b):
         run(_cut_rule("-I", ns, peer))
@@ -173,6 +178,8 @@ def db(paths: Paths, mode: str) -> None:
     ``max_connections`` of 1 with two sessions open did not refuse a third non-admin login on MariaDB 10.11 here
     (observed), and MariaDB counts toward a per-user limit only sessions opened after it was set, hence the
     holder."""
+    if mode not in DB_MODES:  # before the lab is looked at: a typo is said as such, lab up or not
+        raise LabBadArgument(f"db fault {mode!r}: use {', '.join(DB_MODES)}")
     ledger = _ledger(paths)
     engine = ledger.data["db"]["engine"]
     if mode == "down":
@@ -190,12 +197,9 @@ def db(paths: Paths, mode: str) -> None:
     elif mode in field.DB_MODES:
         _record(ledger, f"db-{mode}", **field.db_fault(paths, engine, mode))
         return
-    elif mode in field_db.DB_MODES:
+    else:
         _record(ledger, f"db-{mode}", **field_db.db_fault(paths, ledger, engine, mode))
         return
-    else:
-        raise LabBadArgument(f"db fault {mode!r}: use down, password, max-connections, "
-                             f"{', '.join(field.DB_MODES + field_db.DB_MODES)}")
     _record(ledger, f"db-{mode}")
 
 
@@ -214,6 +218,8 @@ def _set_password(paths: Paths, engine: str, password: str) -> None:
 def media(paths: Paths, mode: str) -> None:
     """``full``: shrink the shared media tmpfs to what it holds (writes fail with ENOSPC); ``readonly``: remount it read-only
     (the remount changes the filesystem itself, so every host's bind mount turns read-only)."""
+    if mode not in MEDIA_MODES:
+        raise LabBadArgument(f"media fault {mode!r}: use full, readonly or inodes")
     ledger = _ledger(paths)
     if mode == "full":  # shrink the tmpfs limit to what is used: no memory is spent filling it
         st = os.statvfs(paths.media)
@@ -221,16 +227,17 @@ def media(paths: Paths, mode: str) -> None:
         run(["mount", "-o", f"remount,size={used_kib + 4}k", str(paths.media)])
     elif mode == "readonly":
         run(["mount", "-o", "remount,ro", str(paths.media)])
-    elif mode == "inodes":
+    else:
         _record(ledger, "media-inodes", **field.exhaust_inodes(paths))
         return
-    else:
-        raise LabBadArgument(f"media fault {mode!r}: use full, readonly or inodes")
     _record(ledger, f"media-{mode}")
 
 
 def dbupgrade(paths: Paths, reason: str) -> None:
-    """Make the stand-in dbupgrade service fail with ``reason`` (the lab settings row's ``dbupgrade_fault``)."""
+    """Make the stand-in dbupgrade service fail with ``reason`` (the lab settings row's ``dbupgrade_fault``; an empty
+    one would mean no fault there, so it is refused)."""
+    if not reason.strip():
+        raise LabBadArgument("dbupgrade fault: give the REASON it fails with, e.g. 'schema lock held'")
     ledger = _ledger(paths)
     services.set_lab_setting(paths, ledger.data["db"]["engine"], "dbupgrade_fault", reason)
     _record(ledger, "dbupgrade", reason=reason)

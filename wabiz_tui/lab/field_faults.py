@@ -119,14 +119,14 @@ def edit_file(paths: Paths, host: str, name: str, change: str, key: str = "", va
     """Edit ``host``'s ``REMOTE_DIR/name`` as a person would, keeping a backup: ``change`` ``set`` puts
     ``KEY=VALUE`` in an env file (replacing the line of that key), ``tab`` turns the first indented line's leading
     spaces into a tab (YAML forbids tabs)."""
+    if change == "set" and (not key or "=" in key or "\n" in key + value):  # before the lab is looked at
+        raise LabBadArgument("dbenv fault: give HOST KEY VALUE (KEY not empty, without '='; no line break)")
     path = f"{REMOTE_DIR}/{name}"
     got = _sh(paths, host, f"cat {shlex.quote(path)}", check=False)
     if got.returncode != 0:
         raise LabError(f"{host}: no {path} (install the cluster first)")
     lines = got.stdout.splitlines()
     if change == "set":
-        if not key or "=" in key or "\n" in value:
-            raise LabBadArgument("dbenv fault: give KEY and VALUE (KEY without '=')")
         kept = [l for l in lines if not l.startswith(f"{key}=")]
         lines = kept + [f"{key}={value}"]
     elif change == "tab":

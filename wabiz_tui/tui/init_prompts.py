@@ -52,7 +52,9 @@ def _secret(message: str, check: Callable[[str], list[FieldError]]) -> str:
 
 
 def _port(field: str) -> Callable[[str], list[FieldError]]:
-    return lambda v: check_port(int(v), field) if v.strip().isdigit() else [FieldError(field, "enter a number from 1 to 65535")]
+    # ASCII digits only: str.isdigit also takes "²", which int() refuses inside the prompt (a traceback, s8 trial)
+    return lambda v: check_port(int(v), field) if re.fullmatch(r"[0-9]{1,9}", v.strip()) else [
+        FieldError(field, "enter a number from 1 to 65535")]
 
 
 def _name(v: str) -> list[FieldError]:
@@ -361,8 +363,8 @@ def run_init() -> int:
             return _kept(profile, f"and choose another cluster name (or replace {target})")
         if not questionary.confirm(f"Save to {target}?", default=True).unsafe_ask():
             return _kept(profile, "to save them")
-    except KeyboardInterrupt:
-        print("\nCancelled: nothing was written.")
+    except (KeyboardInterrupt, EOFError) as exc:  # Ctrl-D at a prompt is EOFError: a cancel too, not a crash report
+        print(f"\nCancelled{' (Ctrl-D)' if isinstance(exc, EOFError) else ''}: nothing was written.")
         return 130
     save_profile(profile, target)
     draft_path().unlink(missing_ok=True)
