@@ -59,7 +59,8 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
         assert "Upgrade step 3 of 6 (Upgrade Webapps) is running" in text, text
         assert all(h in text for h in web) and "half upgraded" in text and "--resume --yes" in text and "130" in text
         # what quitting does to step 3's `up -d` in flight, not one sentence for every operation (s7 trial)
-        assert "Quitting hangs up the remote commands in flight (they run on a terminal" in text, text
+        # ... and which command it hangs up, on which host (s8 trial, M1)
+        assert "Quitting hangs up `" in text and f"` on {', '.join(web)} (run on a terminal" in text, text
         assert "stops its remote commands" not in text
         assert app.focused is app.screen.query_one("#confirm-no", Button)  # a stray Enter keeps it running
         await pilot.press("ctrl+q")  # a second ctrl+q does not quit behind the question's back
