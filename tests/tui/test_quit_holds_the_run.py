@@ -55,6 +55,8 @@ async def test_the_upgrade_holds_while_the_quit_question_is_open_and_quits_as_it
     assert app.return_code == 130
     note = exit_note(app)
     assert "upgrade step 3 (Upgrade Webapps)" in note and "no remote command was running (none was cut)" in note, note
+    # said after the quit: what it left, not "quitting now leaves" (s8 trial C7)
+    assert "wabiz-tui: quit: the cluster is left half upgraded" in note and "quitting now" not in note, note
     found = interrupted_upgrade(app_paths().journals, session.profile)
     assert found is not None and found.aborted["step"] == 3 and found.aborted["cut"] == []
     assert found.last_done < 3  # step 3 is not recorded done (nor any later one)

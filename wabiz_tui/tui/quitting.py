@@ -208,12 +208,30 @@ def running_work(app: WabizApp) -> RunningWork | None:
                        held)
 
 
+#: The present-tense words of :func:`running_work`'s ``leaves`` and their form once the quit happened (the s8
+#: trial's C7: the terminal said "quitting now leaves ..." after quitting).
+LEFT_WORDS = (("quitting now leaves the cluster half upgraded", "the cluster is left half upgraded"),
+              ("quitting now leaves the install half done", "the install is left half done"),
+              ("quitting now leaves the Multiconnect change half made", "the Multiconnect change is left half made"),
+              ("quitting now leaves some hosts with their containers and others without",
+               "some hosts are left with their containers and others without"),
+              ("the upgrade stops between two steps", "the upgrade stopped between two steps"),
+              ("it stops where it is", "it stopped where it was"))
+
+
+def left_words(leaves: str) -> str:
+    """``leaves`` (what quitting leaves, said before the quit) as said after it, in the past tense."""
+    for now, then in LEFT_WORDS:
+        leaves = leaves.replace(now, then)
+    return leaves
+
+
 def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
     """Write the abort of ``work``'s engine to its run log and journal (with ``reason``), and its report (outcome
     ``aborted``); returns what the terminal is told after the exit. A local problem (disk full) never stops the
     quit."""
     if work.engine is None or not hasattr(work.engine, "record"):
-        return f"wabiz-tui: {work.what} was aborted: {work.leaves}"
+        return f"wabiz-tui: {work.what} was aborted: {left_words(work.leaves)}"
     from ..workflows.report import record_abort, write_report
 
     record = record_abort(work.engine, reason)
@@ -223,7 +241,7 @@ def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
     except OSError:
         pass
     where = f" (run log and report: {report.parent})" if report is not None else ""
-    return f"wabiz-tui: {record['line']}{where}\nwabiz-tui: {work.leaves}"
+    return f"wabiz-tui: {record['line']}{where}\nwabiz-tui: quit: {left_words(work.leaves)}"
 
 
 #: The signals that end the TUI without a question: a ``kill`` (or a service manager) and a closed terminal.
