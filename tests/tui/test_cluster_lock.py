@@ -66,13 +66,10 @@ async def test_hosts_edited_in_the_wizard_move_the_lock_to_the_new_hosts(tmp_pat
         ClusterLock.for_profile(app_paths().locks, sample_profile()).acquire("install").release()  # the old one is free
 
 
-async def test_the_window_notes_in_its_lock_what_it_runs_and_clears_it_after(tmp_path):
-    """Review of the merge: the exporter and other windows read whether an operation runs from the lock; the
-    TUI's lock said ``wizard (step)`` whether a step ran or not. While a step runs the lock says ``install``;
-    after it, nothing."""
+async def lock_while_running(tmp_path, run) -> tuple[dict, dict, dict]:
+    """The window's lock record (``ClusterLock.holder()``) before ``run`` (a ``tui.runner.Run``), while its body
+    runs, and after it ended."""
     import asyncio
-
-    from wabiz_tui.domain.transitions import operation_from_lock
 
     seen: list = []
     app = make_app(tmp_path, [])
@@ -80,18 +77,30 @@ async def test_the_window_notes_in_its_lock_what_it_runs_and_clears_it_after(tmp
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.hold_cluster_lock("step")
-        assert operation_from_lock(reader.holder()) is None  # open, running nothing
-
-        from wabiz_tui.tui.runner import Run
+        before = reader.holder()
 
         async def body():
-            seen.append(operation_from_lock(reader.holder()))
+            seen.append(reader.holder())
             await asyncio.sleep(0)
 
-        app.runner.start(Run("step 1", lambda outcome: None, step=1), body)
+        app.runner.start(run, body)
         await settle(app, pilot)
-        assert seen and seen[0] is not None and seen[0].command == "install", seen
-        assert operation_from_lock(reader.holder()) is None  # ended: nothing runs
+        assert seen, "the body did not run"
+        return before, seen[0], reader.holder()
+
+
+async def test_the_window_notes_in_its_lock_what_it_runs_and_clears_it_after(tmp_path):
+    """Review of the merge: the exporter and other windows read whether an operation runs from the lock; the
+    TUI's lock said ``wizard (step)`` whether a step ran or not. While a step runs the lock says ``install``;
+    after it, nothing."""
+    from wabiz_tui.domain.transitions import operation_from_lock
+    from wabiz_tui.tui.runner import Run
+
+    before, during, after = await lock_while_running(tmp_path, Run("step 1", lambda outcome: None, step=1))
+    assert operation_from_lock(before) is None  # open, running nothing
+    op = operation_from_lock(during)
+    assert op is not None and op.command == "install", during
+    assert operation_from_lock(after) is None  # ended: nothing runs
 
 
 async def test_a_run_cancelled_before_it_began_ends_and_clears_the_lock_note(tmp_path):
@@ -124,28 +133,14 @@ async def test_a_node_restart_from_the_monitor_is_recorded_as_what_it_is(tmp_pat
     """s7 trial: the lock recorded ``drill`` for a node restarted from the monitor, so the exporter and
     ``health --watch`` (readers of the lock, not this window) said "failover drill running". The lock now says
     ``node-action`` and what it does; its readers say it so."""
-    import asyncio
-
     from wabiz_tui.domain.transitions import lock_command, operation_from_lock, paused_words
     from wabiz_tui.exporter.metrics import ClusterState
     from wabiz_tui.tui.runner import Run
 
-    seen: list = []
-    app = make_app(tmp_path, [])
-    reader = ClusterLock.for_profile(app_paths().locks, sample_profile())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.hold_cluster_lock("step")
-
-        async def body():
-            seen.append(reader.holder())
-            await asyncio.sleep(0)
-
-        app.runner.start(Run("restart wa-core-1", lambda outcome: None, heading="restart wa-core-1",
-                             doing="restart of wacore on wa-core-1"), body)
-        await settle(app, pilot)
-    holder = seen[0]
+    _before, holder, after = await lock_while_running(tmp_path, Run(
+        "restart wa-core-1", lambda outcome: None, heading="restart wa-core-1", doing="restart of wacore on wa-core-1"))
     assert holder["operation"] == "node-action" and holder["operation_doing"] == "restart of wacore on wa-core-1"
+    assert after["operation"] == "" and after["operation_doing"] == ""
     op = operation_from_lock(holder)
     assert op is not None and op.command == "node-action"
     words = paused_words(op)

@@ -60,7 +60,8 @@ def test_a_saved_cluster_is_not_listed_twice(tmp_path):
     got, here = fleet_with(members, p, tmp_path / "." / "milano.yaml", tmp_path)
     assert [m.label for m in got] == ["milano", "roma"] and here == "milano"
     got, here = fleet_with(members, p, None, tmp_path)  # a profile never written (no path)
-    assert [m.label for m in got] == ["milano", "milano", "roma"] and here == "milano"
+    assert [m.label for m in got] == ["milano (on screen, not saved)", "milano", "roma"]
+    assert here == "milano (on screen, not saved)" and got[0].name == "milano"
     assert "not among the saved profiles" in got[0].note
 
 

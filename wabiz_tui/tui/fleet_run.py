@@ -51,7 +51,8 @@ def fleet_with(members: Sequence[FleetMember], profile: Any, path: Path | None,
     from ..config.paths import app_paths
 
     saved_in = profiles_dir or app_paths().profiles
-    label = str(path) if path is not None else profile.name
+    # a label of its own: a saved profile may carry the same cluster name (Enter on it must open that one)
+    label = str(path) if path is not None else f"{profile.name} (on screen, not saved)"
     where = f"its profile {path} is" if path is not None else "its profile is"
     note = (f"the cluster on screen: {where} not among the saved profiles ({saved_in}), so 'wabiz-tui fleet' "
             f"does not list it; save it there ('wabiz-tui init' writes there) to keep it in the fleet")

@@ -155,8 +155,7 @@ def earlier_demo_note() -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     when = time.strftime("%H:%M on %d %b", time.localtime(ended))
-    reached = (f"its wizard had finished {done} of {total} steps" if done
-               else "before its first wizard step finished")
+    reached = f"its wizard had finished {done} of {total} steps" if done else "its wizard had finished no step"
     last = mark.get("last_operation")
     if isinstance(last, dict):
         reached = f"{operation_words_of(last)} ({reached})"

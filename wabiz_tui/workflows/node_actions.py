@@ -188,7 +188,7 @@ class NodeActions(Procedure):
     def run_log(self) -> Path | None:
         """This engine's ``run.log`` (None when the run log is off or no change was made yet)."""
         runlog = self._runlog
-        if runlog is None or runlog._directory is None:
+        if runlog is None or not runlog.started:
             return None
         return runlog.directory / "run.log"
 

@@ -50,6 +50,11 @@ class RunLog:
             self._directory = unique_directory(self._parent, self._name)
         return self._directory
 
+    @property
+    def started(self) -> bool:
+        """True once this run's folder exists (a line was written)."""
+        return self._directory is not None
+
     def write(self, host: str, line: str) -> None:
         """Append ``line`` to ``host``'s file, creating it on first use."""
         self.write_many(host, (line,))

@@ -13,7 +13,10 @@ refuses forwarding); the DB login with db.env's values through that host; the re
 mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded, each
 node's error in the API's words). Last, where those facts point at a container's own network path (the Webapp's
 "connection to HOST:PORT failed", a container still "Waiting for database"), one connection from inside that
-container (:mod:`.paths`); with ``--host``, the other hosts' way in to the named hosts' ports too.
+container (:mod:`.paths`). With ``--host`` (the monitor's ``d`` on one node) only the named hosts are probed, and
+of the others only their peers (``domain.peers``: the hosts the named ones talk to, e.g. a Coreapp's Webapps and
+Masters): the names looked up, the ports tried from the named hosts, and the peers' way in to the named hosts'
+ports (a block is one direction only).
 
 Every command is read-only: nothing is pulled, started, written or removed. A probe that does not answer within
 its time limit is a fact too (``ok`` None, ``data["timeout"]``). Facts never hold a secret: each line passes the
@@ -50,7 +53,8 @@ __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes,
              ContainerPathProbes, MonitoringProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
-    ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered). ``probe_timeout`` and
+    ``EXTERNAL_HOSTNAME`` s are probed, and of the other hosts only the ones they talk to (``domain.peers``); the
+    cluster-wide facts, DB and API, are still gathered. ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
 
     def __init__(self, profile: ClusterProfile, *, hosts: tuple[str, ...] = (), probe_timeout: float = PROBE_TIMEOUT,
@@ -62,10 +66,12 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
     async def collect(self) -> list[Fact]:
         """Every fact, hosts in parallel. Returns :attr:`facts` (also kept there)."""
         hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
-        self.emit(Message(f"doctor: probing {len(hosts)} host(s), each probe within {self.probe_timeout:g} s"))
+        peers = self.peers
+        also = f" and the way to and from the {len(peers)} host(s) they talk to" if self.only else ""
+        self.emit(Message(f"doctor: probing {len(hosts)} host(s){also}, each probe within {self.probe_timeout:g} s"))
         work = [self._host(h) for h in hosts] + [self._scrape(), self._monitoring_login()]
-        if self.only:  # the named hosts' ports from every other host too: a block is one direction only
-            work += [self._inbound(h) for h in self.profile.hosts if h.external_hostname not in self.only]
+        if self.only:  # the named hosts' ports from their peers too: a block is one direction only
+            work += [self._inbound(h) for h in self.profile.hosts if h.external_hostname in peers]
         if self.api:
             work.append(self._api())
         await asyncio.gather(*work)

@@ -146,7 +146,8 @@ class ContainerProbes(DoctorProbes):
 
     async def _names_inside(self, host: HostSpec, cid: str) -> None:
         """Names resolved inside one running container (the containers of a host share its network settings)."""
-        names = [h.external_hostname for h in self.profile.hosts] + [self.profile.db.hostname]
+        names = [h.external_hostname for h in self.profile.hosts if self._in_scope(h.external_hostname)]
+        names.append(self.profile.db.hostname)
 
         async def one(target: str) -> None:
             command = self._docker(host, f"docker exec {cid} getent hosts {shlex.quote(target)}")

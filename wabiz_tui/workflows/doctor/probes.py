@@ -13,6 +13,7 @@ import asyncssh
 
 from ...domain.docker_access import with_sudo
 from ...domain.doctor import Fact
+from ...domain.peers import peer_hosts
 from ...domain.model import ClusterProfile, HostSpec
 from ...remote.errors import RemoteError
 from ...remote.run import run_with_input
@@ -42,7 +43,8 @@ CURL_NO_ANSWER = {6: "could not resolve the host", 7: "failed to connect", 28: "
 
 class DoctorProbes(Procedure):
     """What the collectors share. Built through :class:`~wabiz_tui.workflows.doctor.Doctor`. ``hosts``: only these
-    ``EXTERNAL_HOSTNAME`` s are probed (the cluster-wide facts, DB and API, are still gathered)."""
+    ``EXTERNAL_HOSTNAME`` s are probed, and of the others only their :attr:`peers` are looked at (the cluster-wide
+    facts, DB and API, are still gathered)."""
 
     procedure = "doctor"
     uses_compose = False
@@ -59,7 +61,18 @@ class DoctorProbes(Procedure):
         self.api = api
         self.facts: list[Fact] = []
 
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """With ``--host``: the other hosts the named ones talk to (``domain.peers.peer_hosts``), the only other hosts
+        doctor looks at; without it, () (every host is probed anyway)."""
+        return peer_hosts(self.profile, self.only) if self.only else ()
+
+    def _in_scope(self, name: str) -> bool:
+        """Whether the host ``name`` is looked at: every host, or with ``--host`` the named ones and their peers."""
+        return not self.only or name in self.only or name in self.peers
+
     # ---- plumbing ---------------------------------------------------------------------------------------
+
     def _masked(self, value: Any) -> Any:
         """``value`` with every secret known now masked, also inside lists, tuples and dicts (grants, names...)."""
         if isinstance(value, str):
