@@ -89,8 +89,8 @@ class RunningWork:
     leaves: str
     engine: Any = None
     effect: str = "stops it where it is"
-    #: the remote commands running now, each with its hosts (``Hold.in_flight``)
-    commands: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: the remote commands running now, each with its hosts (``Hold.in_flight``); None: not known (no hold)
+    commands: tuple[tuple[str, tuple[str, ...]], ...] | None = None
     #: whether the run waits for the question's answer before its next command or step (``Hold.held``)
     held: bool = False
 
@@ -108,7 +108,7 @@ class RunningWork:
         where = (f"{self.what} runs on {host_ranges(self.hosts)}" if self.hosts else self.what if self.commands else
                  f"{self.what} is between two remote commands (no host is being changed this moment)")
         now = (f"Running now: {_commands_words(self.commands)}." if self.commands else
-               "No remote command runs this moment." if self.hosts else "")
+               "No remote command runs this moment." if self.hosts and self.commands is not None else "")
         if self.held:
             now += " Nothing new starts while this question is open (what runs goes on to its end; n continues)."
         now = f"{now.strip()}\n\n" if now else ""
@@ -193,7 +193,7 @@ def running_work(app: WabizApp) -> RunningWork | None:
                   if getattr(engine, "procedure", "") == "upgrade" else "it stops where it is; run it again to finish.")
         procedure = getattr(engine, "procedure", "") or "operation"
         return RunningWork(label[:1].upper() + label[1:], (), leaves, engine, quit_effect(procedure, None),
-                           commands or (), held)
+                           commands, held)
     procedure = step_record.procedure
     total = len(getattr(engine, "steps", ())) if procedure == getattr(engine, "procedure", "") else 0
     if procedure == "upgrade":
@@ -204,7 +204,7 @@ def running_work(app: WabizApp) -> RunningWork | None:
     info = next((s for s in steps if s.number == step_record.number), None)
     hosts = tuple(step_record.hosts)
     return RunningWork(f"{what} ({step_record.title})", hosts, _leaves(procedure, step_record.number, app, engine),
-                       engine, quit_effect(procedure, info.key if info is not None else "", commands), commands or (),
+                       engine, quit_effect(procedure, info.key if info is not None else "", commands), commands,
                        held)
 
 
