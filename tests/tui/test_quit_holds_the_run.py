@@ -20,22 +20,30 @@ from wabiz_tui.workflows.upgrade import interrupted_upgrade
 pytestmark = pytest.mark.slow
 
 
+async def start_upgrade(pilot, app: WabizApp, session, seconds: float):
+    """F3 (unless on its screen), 2.43.1 and the password, every command on the Webapp hosts ``seconds`` long, ctrl+r, y; returns the
+    upgrade screen once step 3 runs."""
+    if app.screen.name != "upgrade":
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
+    screen = app.screen
+    await type_into(pilot, app, "#up-target", "2.43.1")
+    await type_into(pilot, app, "#up-password", BACKUP_PASSWORD)
+    slow(session, webapps(session), seconds)
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the downtime confirmation")
+    await pilot.press("y")
+    await until(pilot, lambda: screen.step_states.get(3) is not None and screen.step_states[3].value == "running",
+                "step 3 to run", 30)
+    return screen
+
+
 async def test_the_upgrade_holds_while_the_quit_question_is_open_and_quits_as_it_says(installed_demo, tmp_path):
     session = installed_demo
     web = webapps(session)
     app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
-        screen = app.screen
-        await type_into(pilot, app, "#up-target", "2.43.1")
-        await type_into(pilot, app, "#up-password", BACKUP_PASSWORD)
-        slow(session, web, 1.5)  # each command of step 3 takes 1.5 s on the Webapp hosts
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the downtime confirmation")
-        await pilot.press("y")
-        await until(pilot, lambda: screen.step_states.get(3) is not None and screen.step_states[3].value == "running",
-                    "step 3 to run", 30)
+        screen = await start_upgrade(pilot, app, session, 1.5)  # each command of step 3 takes 1.5 s on the Webapps
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
         assert "Upgrade step 3 of 6 (Upgrade Webapps) is running" in dialog_text(app)
@@ -70,17 +78,8 @@ async def test_a_quit_that_cuts_a_command_names_it_and_the_report_says_it_was_hu
     web = webapps(session)
     app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
-        screen = app.screen
-        await type_into(pilot, app, "#up-target", "2.43.1")
-        await type_into(pilot, app, "#up-password", BACKUP_PASSWORD)
-        slow(session, web, 60)
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the downtime confirmation")
-        await pilot.press("y")
-        await until(pilot, lambda: screen.engine is not None and screen.engine.session.hold.in_flight(),
-                    "a command of step 3 in flight", 30)
+        screen = await start_upgrade(pilot, app, session, 60)
+        await until(pilot, lambda: screen.engine.session.hold.in_flight(), "a command of step 3 in flight", 30)
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
         [(command, hosts)] = screen.engine.session.hold.in_flight()

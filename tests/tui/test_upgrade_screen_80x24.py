@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.test_operations import BACKUP_PASSWORD, type_into, until
+from tests.tui.test_operations import until
 from tests.tui.test_quit_during_operation import slow, webapps
+from tests.tui.test_quit_holds_the_run import start_upgrade
 from wabiz_tui.tui.app import WabizApp
-from wabiz_tui.tui.screens.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +22,8 @@ async def test_the_form_folds_while_the_upgrade_runs_and_restore_is_offered_once
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f3")
         await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
-        screen = app.screen
-        assert not screen.query_one("#up-restore").display  # no backup yet: nothing to restore
-        await type_into(pilot, app, "#up-target", "2.43.1")
-        await type_into(pilot, app, "#up-password", BACKUP_PASSWORD)
-        slow(session, web, 60)
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the downtime confirmation")
-        await pilot.press("y")
-        await until(pilot, lambda: screen.step_states.get(3) is not None and screen.step_states[3].value == "running",
-                    "step 3 to run", 30)
+        assert not app.screen.query_one("#up-restore").display  # no backup yet: nothing to restore
+        screen = await start_upgrade(pilot, app, session, 60)
         await pilot.pause()
         assert not screen.query_one("#up-form").display
         panes = screen.query_one("#op-panes").region
