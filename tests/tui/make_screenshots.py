@@ -259,7 +259,9 @@ async def _operations(app: WabizApp, pilot, session, shot) -> None:
     app.clear_notifications()
     screen.query_one("#op-body").scroll_end(animate=False)
     await shot("18-uninstall-report")
-    await pilot.press("escape")
+    await pilot.press("escape")  # back to the monitor the operations were opened from
+    await _until(pilot, lambda: app.screen.name == "monitor", "the monitor")
+    await pilot.press("f2")  # then the wizard
     await pilot.resize_terminal(80, 24)
     await pilot.pause(0.5)
     app.clear_notifications()

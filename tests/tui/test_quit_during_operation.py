@@ -16,6 +16,7 @@ from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.quitting import QUIT_REASON
 from wabiz_tui.tui.run import exit_note
 from wabiz_tui.tui.screens.confirm import ConfirmScreen
+from wabiz_tui.tui.steps import StepState
 from wabiz_tui.workflows.upgrade import interrupted_upgrade
 
 pytestmark = pytest.mark.slow
@@ -59,7 +60,8 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
         assert "Upgrade step 3 of 6 (Upgrade Webapps) is running" in text, text
         assert all(h in text for h in web) and "half upgraded" in text and "--resume --yes" in text and "130" in text
         # what quitting does to step 3's `up -d` in flight, not one sentence for every operation (s7 trial)
-        assert "Quitting hangs up the remote commands in flight (they run on a terminal" in text, text
+        # ... and which command it hangs up, on which host (s8 trial, M1)
+        assert "Quitting hangs up `" in text and f"` on {', '.join(web)} (run on a terminal" in text, text
         assert "stops its remote commands" not in text
         assert app.focused is app.screen.query_one("#confirm-no", Button)  # a stray Enter keeps it running
         await pilot.press("ctrl+q")  # a second ctrl+q does not quit behind the question's back
@@ -95,6 +97,9 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
         assert screen.query_one("#up-resume").display and "aborted during step 3 (Upgrade Webapps)" in offer, offer
         assert screen.query_one("#up-target", Input).value == "2.43.1"
         assert "Resume upgrade" in str(screen.query_one("#op-run", Button).label)
+        # the status line names that button, and the steps the journal records done show done (s8 trial M8)
+        assert "ctrl+r (Resume upgrade)" in status(app), status(app)
+        assert screen.step_states[1] is StepState.DONE and screen.step_states[3] is StepState.PENDING
         await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
         assert "Resume the upgrade" in dialog_text(app)
@@ -103,6 +108,8 @@ async def test_quit_during_an_upgrade_asks_records_the_abort_and_the_upgrade_res
         assert screen.outcome is True, status(app)
         assert "Report: " in str(screen.query_one("#op-result").render())
         assert not screen.query_one("#up-resume").display  # finished: nothing left to resume
+        check = str(screen.query_one("#up-check").render())  # not "✗ the cluster already runs 2.43.1"
+        assert "✗" not in check and "runs 2.43.1 now" in check, check
     assert load_profile(session.profile_path).wa_api_version == "2.43.1"
     assert interrupted_upgrade(app_paths().journals, session.profile) is None
 

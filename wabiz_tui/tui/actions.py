@@ -11,6 +11,7 @@ from typing import Any
 
 from .screens.base import StepScreen
 from .screens.operation import OperationScreen
+from .screens.operations import OPERATIONS as OPERATION_NAMES
 from .steps import StepState
 from .widgets.host_log import MAX_HISTORY, HostLogPane
 
@@ -90,12 +91,19 @@ class KeyActions:
         if not self._main_screen_shown():
             self.notify("Close this dialog first.", severity="warning")
             return
+        # where Escape goes back to (s8 trial C5: opened from the monitor, it said "esc back to the wizard");
+        # from another operation, where that one came from
+        shown = self.screen.name
+        if shown == "monitor" or shown in OPERATION_NAMES:
+            self.operation_from = "monitor" if shown == "monitor" else getattr(self, "operation_from", "wizard")
+        else:
+            self.operation_from = "wizard"
         self.switch_screen(name)
 
     def action_operation(self, name: str) -> None:
-        """F3/F4/F9: open the operation, or go back to the wizard when it is already on screen."""
+        """F3/F4/F9: open the operation, or go back where it was opened from when it is already on screen."""
         if self.screen.name == name:
-            self.goto_step(self.current)
+            self.screen.action_leave()  # type: ignore[attr-defined]
         else:
             self.show_operation(name)
 

@@ -284,23 +284,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             return
         if self.screen.has_class("quit-confirm"):
             return  # the question is on screen already
-        from .screens.confirm import ConfirmScreen
+        from .quit_question import ask_quit
 
-        def answered(yes: bool | None) -> None:
-            current = running_work(self)
-            if not yes:
-                return
-            if current is None:  # it ended while the question was open: nothing is left half done
-                self._leave()
-                return
-            from .quitting import QUIT_EXIT, record_quit
-
-            self.quit_note = record_quit(current)
-            self._leave(QUIT_EXIT)
-
-        dialog = ConfirmScreen(work.question, work.details, yes="Quit and abort", no="Keep running")
-        dialog.add_class("quit-confirm")
-        self.push_screen(dialog, answered)
+        ask_quit(self, work)  # the run holds while it is open, its words follow it (s8 trial, M1)
 
     def _leave(self, return_code: int = 0) -> None:
         engines = [self.workflow, self.mc_workflow] + [screen.engine for screen in self.operation_screens()]

@@ -35,10 +35,18 @@ READ_ONLY_STEPS = {"collect", "bundle", "containers", "media"}
 UPLOAD_STEPS = {"files", "db_env"}
 
 
-def quit_effect(procedure: str, key: str | None) -> str:
+def _commands_words(commands: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    from ..domain.hostnames import host_ranges
+
+    return "; ".join(f"`{command}` on {host_ranges(hosts)}" for command, hosts in commands)
+
+
+def quit_effect(procedure: str, key: str | None,
+                commands: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> str:
     """What quitting does to the work in flight, as the end of "Quitting ...": ``key`` is the running step's
-    ``StepInfo.key`` (None: the procedure runs but between two steps; "" a step of no known kind). The dialog
-    names the hosts already.
+    ``StepInfo.key`` (None: the procedure runs but between two steps; "" a step of no known kind); ``commands``
+    the remote commands running now with their hosts (``workflows.hold.Hold.in_flight``; None: not known). The
+    words name what a quit cuts, so what the question says is what happens (the s8 trial's M1).
 
     Quitting drops every SSH connection at once (``SshPool.abort``). Long commands run on a terminal
     (``session.run``'s ``pty``), so a dropped connection hangs them up (SIGHUP); what they already asked dockerd to
@@ -51,14 +59,21 @@ def quit_effect(procedure: str, key: str | None) -> str:
         what = API_STEPS[key]
         return ("drops the API request it waits for; no host command runs" +
                 (f" (the Webapp may still apply {what} if the request already reached it)" if what else ""))
+    if commands is not None and not commands:
+        return (f"stops the {procedure} here: no remote command runs now and none starts while this question is "
+                "open, so nothing is cut")
+    cut = f" ({_commands_words(commands)})" if commands else ""
     if key == "dbupgrade":
-        return ("stops waiting for the dbupgrade container: it runs detached and goes on to its end on the host "
-                "(the database upgrade is not cut)")
+        return (f"stops waiting for the dbupgrade container{cut}: it runs detached and goes on to its end on the "
+                "host (the database upgrade is not cut)")
     if key in UPLOAD_STEPS:
-        return ("cuts the file uploads in flight: a file may be left half written, and running the step again "
+        return (f"cuts the file uploads in flight{cut}: a file may be left half written, and running the step again "
                 "writes it whole")
     if procedure == "preflight" or key in READ_ONLY_STEPS:
-        return "hangs up the read-only commands in flight; nothing on the hosts changes"
+        return f"hangs up the read-only commands in flight{cut}; nothing on the hosts changes"
+    if commands:
+        return (f"hangs up {_commands_words(commands)} (run on a terminal: SIGHUP ends it); what it already asked "
+                "dockerd to do (a container being created, started or removed) finishes on the host")
     return ("hangs up the remote commands in flight (they run on a terminal: SIGHUP ends them); what they "
             "already asked dockerd to do (a container being created, started or removed) finishes on the host")
 
@@ -74,6 +89,10 @@ class RunningWork:
     leaves: str
     engine: Any = None
     effect: str = "stops it where it is"
+    #: the remote commands running now, each with its hosts (``Hold.in_flight``); None: not known (no hold)
+    commands: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    #: whether the run waits for the question's answer before its next command or step (``Hold.held``)
+    held: bool = False
 
     @property
     def question(self) -> str:
@@ -82,11 +101,19 @@ class RunningWork:
 
     @property
     def details(self) -> str:
-        """The dialog's text: where it runs and what quitting leaves."""
-        where = (f"{self.what} runs on {', '.join(self.hosts)}" if self.hosts else
+        """The dialog's text: where it runs, what runs now, what quitting leaves and does. Host lists are counts
+        and ranges (``domain.hostnames.host_ranges``): 43 names must not push the buttons off an 80x24 screen."""
+        from ..domain.hostnames import host_ranges
+
+        where = (f"{self.what} runs on {host_ranges(self.hosts)}" if self.hosts else self.what if self.commands else
                  f"{self.what} is between two remote commands (no host is being changed this moment)")
-        return (f"{where}: {self.leaves}\n\nQuitting {self.effect}. The abort is written to the run log and the "
-                f"journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
+        now = (f"Running now: {_commands_words(self.commands)}." if self.commands else
+               "No remote command runs this moment." if self.hosts and self.commands is not None else "")
+        if self.held:
+            now += " Nothing new starts while this question is open (what runs goes on to its end; n continues)."
+        now = f"{now.strip()}\n\n" if now else ""
+        return (f"{where}: {self.leaves}\n\n{now}Quitting {self.effect}. The abort is written to the run log "
+                f"and the journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
 
 
 def _profile_ref(app: WabizApp) -> str:
@@ -157,12 +184,16 @@ def running_work(app: WabizApp) -> RunningWork | None:
         engine = getattr(screen, "engine", None)
     record = getattr(engine, "record", None)
     step_record = record.running if record is not None else None
+    hold = getattr(getattr(engine, "session", None), "hold", None)
+    commands = tuple(hold.in_flight()) if hold is not None else None
+    held = bool(hold is not None and hold.held)
     if step_record is None:
         label = active.heading or active.label
         leaves = (f"the upgrade stops between two steps, and the cluster may be half upgraded; {_upgrade_resume(app)}."
                   if getattr(engine, "procedure", "") == "upgrade" else "it stops where it is; run it again to finish.")
         procedure = getattr(engine, "procedure", "") or "operation"
-        return RunningWork(label[:1].upper() + label[1:], (), leaves, engine, quit_effect(procedure, None))
+        return RunningWork(label[:1].upper() + label[1:], (), leaves, engine, quit_effect(procedure, None),
+                           commands, held)
     procedure = step_record.procedure
     total = len(getattr(engine, "steps", ())) if procedure == getattr(engine, "procedure", "") else 0
     if procedure == "upgrade":
@@ -173,7 +204,26 @@ def running_work(app: WabizApp) -> RunningWork | None:
     info = next((s for s in steps if s.number == step_record.number), None)
     hosts = tuple(step_record.hosts)
     return RunningWork(f"{what} ({step_record.title})", hosts, _leaves(procedure, step_record.number, app, engine),
-                       engine, quit_effect(procedure, info.key if info is not None else ""))
+                       engine, quit_effect(procedure, info.key if info is not None else "", commands), commands,
+                       held)
+
+
+#: The present-tense words of :func:`running_work`'s ``leaves`` and their form once the quit happened (the s8
+#: trial's C7: the terminal said "quitting now leaves ..." after quitting).
+LEFT_WORDS = (("quitting now leaves the cluster half upgraded", "the cluster is left half upgraded"),
+              ("quitting now leaves the install half done", "the install is left half done"),
+              ("quitting now leaves the Multiconnect change half made", "the Multiconnect change is left half made"),
+              ("quitting now leaves some hosts with their containers and others without",
+               "some hosts are left with their containers and others without"),
+              ("the upgrade stops between two steps", "the upgrade stopped between two steps"),
+              ("it stops where it is", "it stopped where it was"))
+
+
+def left_words(leaves: str) -> str:
+    """``leaves`` (what quitting leaves, said before the quit) as said after it, in the past tense."""
+    for now, then in LEFT_WORDS:
+        leaves = leaves.replace(now, then)
+    return leaves
 
 
 def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
@@ -181,7 +231,7 @@ def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
     ``aborted``); returns what the terminal is told after the exit. A local problem (disk full) never stops the
     quit."""
     if work.engine is None or not hasattr(work.engine, "record"):
-        return f"wabiz-tui: {work.what} was aborted: {work.leaves}"
+        return f"wabiz-tui: {work.what} was aborted: {left_words(work.leaves)}"
     from ..workflows.report import record_abort, write_report
 
     record = record_abort(work.engine, reason)
@@ -191,7 +241,7 @@ def record_quit(work: RunningWork, reason: str = QUIT_REASON) -> str:
     except OSError:
         pass
     where = f" (run log and report: {report.parent})" if report is not None else ""
-    return f"wabiz-tui: {record['line']}{where}\nwabiz-tui: {work.leaves}"
+    return f"wabiz-tui: {record['line']}{where}\nwabiz-tui: quit: {left_words(work.leaves)}"
 
 
 #: The signals that end the TUI without a question: a ``kill`` (or a service manager) and a closed terminal.

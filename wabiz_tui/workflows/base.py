@@ -215,6 +215,7 @@ class Procedure:
         so the host probe (compose flavour and docker access, one command) runs in the background instead of
         before it, and the first step that needs it waits for it (one round trip less before the first upload).
         """
+        await self.session.hold.gate()  # a quit question is open: the next step waits for its answer
         self._start(number, tuple(h.external_hostname for h in hosts))
         for h in hosts:
             self.session.forget_recent(h)
@@ -375,6 +376,7 @@ class Procedure:
         if not self._valid(number):
             return False
         if announce:
+            await self.session.hold.gate()
             self._start(number)
         started = time.monotonic()
         deadline = started + self.settings.health_timeout

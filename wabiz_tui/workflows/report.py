@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..config.atomic import write_atomic
+from ..domain.hostnames import host_ranges
 from .events import Emit, Event, Finding, HealthUpdated, HostFinished, HostOutput, StepFinished, StepStarted
 from .sink import scrub
 
@@ -100,7 +101,10 @@ class RunRecord:
         return both
 
     def observe(self, event: Event) -> None:
-        """Record what ``event`` says of the run."""
+        """Record what ``event`` says of the run; nothing once the run was aborted (what follows an abort, e.g. a
+        command failing "killed by a signal" as its connection drops, is the abort's doing, already recorded)."""
+        if self.aborted is not None:
+            return
         if isinstance(event, StepStarted):
             self.steps.append(StepRecord(event.procedure, event.number, event.title, time.time(),
                                          {h: "" for h in event.hosts}))
@@ -209,7 +213,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines += ["", "## Steps", "", "| step | title | result | seconds | hosts | summary |", "|---|---|---|---|---|---|"]
     for s in data["steps"]:
         result = "running (aborted)" if s["ok"] is None else ("ok" if s["ok"] else "FAILED")
-        hosts = ", ".join(f"{h}: {r or 'no answer'}" if r != "ok" else h for h, r in s["hosts"].items())
+        hosts = _host_cell(s["hosts"], "not finished" if s["ok"] is None else "no answer")
         cells = [f"{s['procedure']} {s['number']}", s["title"], result,
                  "" if s["seconds"] is None else str(s["seconds"]), hosts, s["summary"]]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
@@ -217,6 +221,18 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines += [f"- {f['severity']} [{f['key']}] {f['host'] + ': ' if f['host'] else ''}{f['title']} — {f['remedy']}"
               for f in data["findings"]] or ["- none"]
     return "\n".join(lines) + "\n"
+
+
+def _host_cell(hosts: dict[str, str], silent: str) -> str:
+    """The hosts of a step in one table cell: hosts with the same result together, each error once and without
+    the host name the error already starts with (``wa-core-1, wa-core-2: up -d wacore exited with status 1``;
+    the s8 trial saw ``wa-core-1: wa-core-1: …`` twice in one cell); ``silent`` for a host with no result."""
+    grouped: dict[str, list[str]] = {}
+    for host, result in hosts.items():
+        text = result or silent
+        grouped.setdefault(text.removeprefix(f"{host}: "), []).append(host)
+    return "; ".join(host_ranges(names) if text == "ok" else f"{host_ranges(names)}: {text}"
+                     for text, names in grouped.items())
 
 
 def write_report(engine: "Procedure", outcome: str, extra: dict[str, Any] | None = None) -> Path | None:
@@ -237,10 +253,13 @@ def write_report(engine: "Procedure", outcome: str, extra: dict[str, Any] | None
 def abort_text(engine: "Procedure", reason: str) -> dict[str, Any]:
     """The abort record of ``engine``'s run: time, the running step (number, title, hosts), ``reason``."""
     step = engine.record.running
+    hold = getattr(getattr(engine, "session", None), "hold", None)
     # the running step's own procedure: an install runs its preflight's steps in its run
     return {"at": _stamp(time.time()), "procedure": step.procedure if step else engine.procedure, "reason": reason,
             "step": step.number if step else None, "title": step.title if step else "",
-            "hosts": sorted(step.hosts) if step else []}
+            "hosts": sorted(step.hosts) if step else [],
+            # the remote commands the abort hangs up, each with its hosts (none: it stopped between commands)
+            "cut": [{"command": command, "hosts": list(hosts)} for command, hosts in hold.in_flight()] if hold else []}
 
 
 def record_abort(engine: "Procedure", reason: str) -> dict[str, Any]:
@@ -248,9 +267,12 @@ def record_abort(engine: "Procedure", reason: str) -> dict[str, Any]:
     run log (``run.log`` and every open host file: a line ``ABORTED <time>: ...``) and its journal (when it has
     one), masked. Returns the record. A local disk problem is swallowed: the abort must never fail the exit."""
     record: dict[str, Any] = scrub(abort_text(engine, reason), engine._redact)  # noqa: SLF001
-    where = (f"{record['procedure']} step {record['step']} ({record['title']}) on {', '.join(record['hosts']) or 'no host'}"
+    where = (f"{record['procedure']} step {record['step']} ({record['title']}) on {host_ranges(record['hosts']) or 'no host'}"
              if record["step"] is not None else f"{record['procedure']} between steps")
-    line = f"ABORTED {record['at']}: {where}: {record['reason']}"
+    cut = "; ".join(f"`{c['command']}` on {host_ranges(c['hosts'])}" for c in record["cut"])
+    what = (f"hung up {cut}: " if cut else
+            "no remote command was running (none was cut): " if record["step"] is not None else "")
+    line = f"ABORTED {record['at']}: {where}: {what}{record['reason']}"
     runlog = engine._runlog  # noqa: SLF001
     try:
         if runlog is not None:
@@ -261,6 +283,12 @@ def record_abort(engine: "Procedure", reason: str) -> dict[str, Any]:
     except OSError:
         pass
     record["line"] = line
+    running = engine.record.running
+    if running is not None:  # the step's hosts say what the abort did to them; the later events are its echo
+        for c in record["cut"]:
+            for host in c["hosts"]:
+                if not running.hosts.get(host):
+                    running.hosts[host] = f"hung up by the quit: `{c['command']}`"
     engine.record.aborted = record
     return record
 

@@ -26,6 +26,7 @@ from ..remote.pool import ConnectionPool
 from ..remote.run import run_streaming
 from ..remote.upload import upload_text
 from .events import Emit, HostCommand, HostOutput, Message, Progress
+from .hold import Hold
 from .settings import RunSettings
 
 #: Output lines kept per host for diagnosis when its part of a step fails.
@@ -66,6 +67,8 @@ class HostSession:
         #: unless docker was usable)
         self._probe_used: set[str] = set()
         self._probe_notes: dict[str, str] = {}
+        #: held while a quit question is open: no new command starts (``workflows.hold``)
+        self.hold = Hold()
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def stop_probes(self) -> None:
@@ -112,6 +115,13 @@ class HostSession:
         host's connection in place for the others (only a lost connection is dropped then).
         Raises :class:`RemoteError`.
         """
+        async with self.hold.command(host.external_hostname, command):
+            return await self._run(host, command, on_line, echo=echo, pty=pty, quiet=quiet, timeout=timeout,
+                                   on_lines=on_lines)
+
+    async def _run(self, host: HostSpec, command: str, on_line: Callable[[str], None] | None,
+                   *, echo: bool, pty: bool, quiet: bool, timeout: float | None,
+                   on_lines: Callable[[list[str]], None] | None) -> int | None:
         conn = await self.pool.get(host)
         while self.pool.trusted:
             k = self.pool.trusted.pop(0)
@@ -172,9 +182,10 @@ class HostSession:
     async def upload(self, host: HostSpec, name: str, text: str, mode: int) -> str:
         """Write ``text`` to ``remote_dir/name`` on ``host`` over SFTP with ``mode``; returns the path."""
         path = posixpath.join(host.remote_dir, name)
-        conn = await self.pool.get(host)
-        self._emit(HostCommand(host.external_hostname, f"sftp put {name} {path} (mode {mode:o})"))
-        size = await upload_text(conn, host.external_hostname, path, text, mode=mode)
+        async with self.hold.command(host.external_hostname, f"sftp put {name}"):
+            conn = await self.pool.get(host)
+            self._emit(HostCommand(host.external_hostname, f"sftp put {name} {path} (mode {mode:o})"))
+            size = await upload_text(conn, host.external_hostname, path, text, mode=mode)
         self._emit(HostOutput(host.external_hostname, f"uploaded {name}: {size} bytes to {path}, mode {mode:o}"))
         return path
 

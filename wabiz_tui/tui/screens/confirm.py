@@ -1,4 +1,7 @@
-"""A yes/no question in a modal dialog (``y``/Enter confirms, ``n``/Escape refuses)."""
+"""A yes/no question in a modal dialog (``y``/Enter confirms, ``n``/Escape refuses).
+
+The details scroll inside the dialog and the dialog never grows past the screen: its buttons stay on screen at
+any size (a 50-host quit question at 80x24 pushed them below it: the s8 trial's M2)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -34,13 +37,27 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="confirm-dialog"):
             yield Static(Text(self.question, style="bold"), id="confirm-question")
             if self.details:
-                yield Static(self.details, id="confirm-details")
+                with VerticalScroll(id="confirm-scroll", can_focus=False):
+                    yield Static(self.details, id="confirm-details")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes_label}  y", id="confirm-yes", variant="warning")
                 yield Button(f"{self.no_label}  n", id="confirm-no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
+        fit_details(self)
+
+    def on_resize(self) -> None:
+        fit_details(self)
+
+    def set_words(self, question: str, details: str | Text) -> None:
+        """Show ``question`` and ``details`` instead of the words the dialog opened with (a live question)."""
+        self.question, self.details = question, details
+        self.query_one("#confirm-question", Static).update(Text(question, style="bold"))
+        found = self.query("#confirm-details")
+        if found:
+            found.first(Static).update(details)
+        fit_details(self)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -49,6 +66,23 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, answer: bool) -> None:
         """Close the dialog with ``answer``."""
         self.dismiss(answer)
+
+
+#: Rows of a dialog around its details: border 2, padding 2, buttons 3 and their margin 1, the question's margin 1,
+#: and one row of the screen kept free above and below.
+DIALOG_ROWS = 11
+
+
+def fit_details(screen: ModalScreen) -> None:
+    """Cap the details' scroll area of ``screen``'s dialog to what the screen leaves once the question and the
+    buttons are placed (at least 3 rows): the buttons are always on screen; the details scroll."""
+    found = screen.query("#confirm-scroll")
+    if not found:
+        return
+    inside = max(10, min(72, screen.size.width) - 6)  # the dialog's text width (border 1+1, padding 2+2)
+    asked = -(-len(str(getattr(screen, "question", ""))) // inside) or 1  # rows of the wrapped question
+    others = 4 if screen.query("#password-input") else 0  # the password field: 3 rows and its margin
+    found.first().styles.max_height = max(3, screen.size.height - DIALOG_ROWS - asked - others)
 
 
 class PasswordScreen(ModalScreen["str | None"]):
@@ -67,7 +101,8 @@ class PasswordScreen(ModalScreen["str | None"]):
         with Vertical(id="confirm-dialog"):
             yield Static(Text(self.question, style="bold"), id="confirm-question")
             if self.details:
-                yield Static(self.details, id="confirm-details")
+                with VerticalScroll(id="confirm-scroll", can_focus=False):
+                    yield Static(self.details, id="confirm-details")
             yield Input(password=True, placeholder="(password, hidden as you type)", id="password-input")
             with Horizontal(id="confirm-buttons"):
                 yield Button("OK  enter", id="password-ok", variant="warning")
@@ -77,6 +112,10 @@ class PasswordScreen(ModalScreen["str | None"]):
         from textual.widgets import Input
 
         self.query_one("#password-input", Input).focus()
+        fit_details(self)
+
+    def on_resize(self) -> None:
+        fit_details(self)
 
     def on_input_submitted(self, event) -> None:
         event.stop()

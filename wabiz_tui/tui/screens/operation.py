@@ -53,7 +53,7 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
     #: whether the operation changes the cluster (then it needs the cluster's lock; reading logs does not)
     CHANGES_CLUSTER = True
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape", "leave", "Wizard", show=True),
+        Binding("escape", "leave", "Back", show=True),
     ]
 
     def __init__(self) -> None:
@@ -82,8 +82,7 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Vertical(id="op-frame"):
-            yield Static(Text.assemble((self.HEADING, "bold"), (f" · cluster {self.wapp.profile.name}", ""),
-                                       ("  ·  esc back to the wizard · F2 monitor", "dim")), id="op-title")
+            yield Static(self._title(), id="op-title")
             yield Static(self._steps_text(), id="op-steps")
             with VerticalScroll(id="op-body"):
                 if self.INTRO:
@@ -99,10 +98,20 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
                 yield Static(f"Ready: fill in the form, then press ctrl+r ({self.RUN_LABEL}).", id="op-status")
                 yield Static("", id="op-elapsed")
             with Horizontal(id="op-nav"):
-                yield Button("◀ Wizard  esc", id="op-leave")
+                yield Button(f"◀ {self.back_to.capitalize()}  esc", id="op-leave")
                 yield from self.compose_buttons()
                 yield Button(f"{self.RUN_LABEL}  ctrl+r", id="op-run", variant="primary")
         yield KeyFooter()
+
+    @property
+    def back_to(self) -> str:
+        """Where Escape goes back to: ``monitor`` when the operation was opened from it, else ``wizard``."""
+        return getattr(self.wapp, "operation_from", "wizard")
+
+    def _title(self) -> Text:
+        other = "F2 wizard" if self.back_to == "monitor" else "F2 monitor"
+        return Text.assemble((self.HEADING, "bold"), (f" · cluster {self.wapp.profile.name}", ""),
+                             (f"  ·  esc back to the {self.back_to} · {other}", "dim"))
 
     def compose_form(self) -> ComposeResult:
         """The operation's form."""
@@ -130,6 +139,8 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
 
     async def on_screen_resume(self) -> None:
         self.wapp.sub_title = self.HEADING
+        self.query_one("#op-title", Static).update(self._title())
+        self.query_one("#op-leave", Button).label = f"◀ {self.back_to.capitalize()}  esc"
         self.refresh_buttons()
         await self._sync_panes()
         await self.resumed()
@@ -161,8 +172,12 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
             self.action_leave()
 
     def action_leave(self) -> None:
-        """Back to the wizard's current step (the operation keeps running, if it runs)."""
-        self.wapp.goto_step(self.wapp.current)
+        """Back where the operation was opened from: the monitor, else the wizard's current step (the operation
+        keeps running, if it runs)."""
+        if self.back_to == "monitor":
+            self.wapp.switch_screen("monitor")
+        else:
+            self.wapp.goto_step(self.wapp.current)
 
     async def primary_action(self) -> None:
         """Validate the form, confirm, then run (subclasses)."""

@@ -53,7 +53,8 @@ class UninstallScreen(OperationScreen):
         yield Checkbox("Also remove volumes (the named media volume: media files are lost for good)",
                        id="un-volumes", compact=True)
         yield FieldBox(f"Type the cluster name ({self.wapp.profile.name}) to confirm", "confirm_name", "",
-                       placeholder="(the name above)", classes="w-mid", id="f-confirm", input_id="un-name")
+                       placeholder=f"(type {self.wapp.profile.name} here)", classes="w-mid", id="f-confirm",
+                       input_id="un-name")
 
     def mounted(self) -> None:
         self.show_plan()
@@ -61,6 +62,8 @@ class UninstallScreen(OperationScreen):
     async def resumed(self) -> None:
         if not self.running:
             self.show_plan()
+            # the only field: typed keys go to it at once (s8 trial M3: ~10 Tabs, most with no visible focus)
+            self.query_one("#un-name", Input).focus()
 
     @property
     def remove_volumes(self) -> bool:

@@ -93,6 +93,10 @@ class UpgradeScreen(OperationScreen):
     # ---- form ----------------------------------------------------------------------------------
     def compose_form(self) -> ComposeResult:
         p = self.wapp.profile
+        with Vertical(id="up-form"):
+            yield from self._form_fields(p)
+
+    def _form_fields(self, p: Any) -> ComposeResult:
         yield Static("", id="up-resume", classes="hint")
         with Horizontal(classes="form-line"):
             yield FieldBox(f"Target WA_API_VERSION (the cluster runs {p.wa_api_version})", "target", "",
@@ -119,6 +123,7 @@ class UpgradeScreen(OperationScreen):
         yield HostLogPane("media ownership (2.29.3)", "chown -R root in the Webapp container", id="up-chown-pane")
 
     def compose_buttons(self) -> ComposeResult:
+        # shown once a backup exists (s8 trial C4: offered before any backup was made)
         yield Button("Restore this backup  ctrl+y", id="up-restore", disabled=True)
         yield Button("Media ownership  ctrl+o", id="up-chown", variant="warning")
 
@@ -130,6 +135,7 @@ class UpgradeScreen(OperationScreen):
         return True
 
     def mounted(self) -> None:
+        self.query_one("#up-restore").display = False
         self.query_one("#up-health").display = False
         self.query_one("#up-chown-pane").display = False
         self.query_one("#up-chown").display = False
@@ -143,16 +149,16 @@ class UpgradeScreen(OperationScreen):
         if not self.running and len(self._db_options()) != len(list(select._options)):
             select.set_options(self._db_options())
         if not self.running:
-            self.offer_resume()
+            self.offer_resume(say=False)  # the status line keeps what the last run said
             # opened again (Esc, F3): typing must land in the form, not nowhere (issue 17 trial)
             self.query_one("#up-target", Input).focus()
         self.update_check()
 
     # ---- resume ------------------------------------------------------------------------------------
-    def offer_resume(self) -> None:
+    def offer_resume(self, say: bool = True) -> None:
         """When an upgrade of this cluster stopped before its end (aborted, failed, killed: its journal says so,
-        the same file ``upgrade --resume`` reads), fill the form with its version and options and say so; the
-        run button then resumes it."""
+        the same file ``upgrade --resume`` reads), fill the form with its version and options, show the steps its
+        journal records done, and say so (``say``: in the status line too); the run button then resumes it."""
         from ...config.paths import app_paths
 
         try:
@@ -161,11 +167,21 @@ class UpgradeScreen(OperationScreen):
             found = None
         line = self.query_one("#up-resume", Static)
         run = self.query_one("#op-run", Button)
+        was = self.to_resume
         self.to_resume = found
         if found is None:
             line.display = False
             run.label = f"{self.RUN_LABEL}  ctrl+r"
+            if was is not None and say and not self.running:
+                self.set_status(f"Ready: fill in the form, then press ctrl+r ({self.RUN_LABEL}).")
             return
+        if not self.running:  # the steps its journal records done are done (s8 trial M8: shown pending)
+            for step in self.STEPS:
+                if found.journal.is_done(step.number):
+                    self.set_step_state(step.number, StepState.DONE)
+            if say:  # the status line names the button (it said "ctrl+r (Upgrade)" under "Resume upgrade")
+                self.set_status("Ready: press ctrl+r (Resume upgrade)" + ("." if found.backed_up else
+                                                                           " once the backup password is typed."))
         line.display = True
         password = ("no password needed: the backup is kept" if found.backed_up else
                     "type the backup password: the backup was not made yet")
@@ -204,6 +220,10 @@ class UpgradeScreen(OperationScreen):
         line = self.query_one("#up-check", Static)
         if not target:
             line.update(Text(f"Type the version to upgrade to (the cluster runs {current}).", style="dim"))
+            return
+        if self.outcome and target == current == self.target and not self.running:
+            # the upgrade just done here: the form's version is the one in force now, not a mistake (s8 trial M8)
+            line.update(Text(f"✔ The cluster runs {current} now (upgraded from {self.source}).", style="green"))
             return
         problems = self.version_problems(target, force)
         if problems:
@@ -312,7 +332,8 @@ class UpgradeScreen(OperationScreen):
             self.write_report(wf, ok)
             if wf.backup_path is not None:
                 self.backup_path = wf.backup_path
-                self.query_one("#up-restore", Button).disabled = False
+                restore = self.query_one("#up-restore", Button)
+                restore.disabled, restore.display = False, True
                 self.refresh_bindings()
                 self.note(f"Backup saved: {wf.backup_path} (mode 600). Restoring needs the same password (ctrl+y).")
             if host and wf.dbupgrade_ok is not None:
@@ -321,6 +342,14 @@ class UpgradeScreen(OperationScreen):
 
         self.mode = "upgrade"
         self.run_operation(build, body, f"Upgrade to {target}")
+        self.show_form(not self.running)
+
+    def show_form(self, shown: bool) -> None:
+        """Show the form, or fold it away while the upgrade runs: at 80x24 it took the screen and no host table or
+        pane was visible (s8 trial M7); the status line says what runs."""
+        self.query_one("#up-form").display = shown
+        for intro in self.query(".op-intro"):
+            intro.display = shown
 
     def write_report(self, wf: Upgrade, ok: bool) -> None:
         """Write the upgrade's report (``workflows.report``) and say where."""
@@ -367,9 +396,10 @@ class UpgradeScreen(OperationScreen):
 
     def finished(self, ok: bool) -> None:
         upgrading, self.mode = self.mode == "upgrade", ""
+        self.show_form(True)
         self.update_check()
         if upgrading:
-            self.offer_resume()  # a finished upgrade cleared its journal; a stopped one is offered again
+            self.offer_resume(say=False)  # a finished upgrade cleared its journal; a stopped one is offered again
         if ok and upgrading and needs_media_chown(self.source, self.target):
             self.chown_offered = True
             self.query_one("#up-chown").display = True
