@@ -3,11 +3,15 @@ whole screen, 12-30 ms of the UI loop at 180x50, which a key press waits behind)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Button
 from textual.widgets._footer import FooterKey
 
+from wabiz_tui.tui import app as app_module
 from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
 
@@ -142,3 +146,43 @@ async def test_the_end_of_a_step_scrolls_only_the_shown_pane_and_a_pane_shown_la
         log = later.log_widget
         assert log.line_count == 300 and log.scroll_y == log.max_scroll_y > 0
         assert log.lines[-1] == f"{later.host} line 299"
+
+
+class StepLike(App):
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    def compose(self):
+        yield Button("first")  # the focus, as on a step screen's form: no pane is restyled by a focus change
+
+
+async def test_a_pane_whose_status_changes_after_its_scrollbars_appeared_lays_nothing_out(monkeypatch):
+    """Textual creates a widget's scrollbars with it but styles them only when a restyle finds them shown: each rule
+    then goes from unset to set, which lays the whole screen out (a reflow and a repaint of everything, 25-30 ms at
+    180x50). While 5 hosts stream, every pane's first status change after its first screenful (a host starts or
+    ends) did so: the slowest key presses of bench/responsive_bench.py's streaming waited behind those layouts.
+    The panes' scrollbars are styled when they are created."""
+    app = StepLike()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
+        await app.screen.mount(grid)  # after the screen's own restyle, as a step's panes meet their first lines
+        await pilot.pause()
+        assert isinstance(app.focused, Button)
+        for pane in grid.panes:  # wider and longer than the pane: both scrollbars appear
+            pane.write_many([f"{pane.host} line {i} " + "x" * 150 for i in range(200)])
+        grid.flush()
+        await pilot.pause()
+        await pilot.pause()
+        log = grid.panes[0].log_widget
+        assert log.show_vertical_scrollbar and log.show_horizontal_scrollbar
+        layouts = count_layouts(monkeypatch)
+        grid.panes[0].set_status("running")
+        await pilot.pause()
+        grid.panes[1].set_status("failed exit 1")
+        await pilot.pause()
+        assert layouts == []
+        assert grid.panes[0].has_class("-running") and grid.panes[1].has_class("-failed")
+        bar = log.vertical_scrollbar  # styled as a restyle styles it
+        rules = dict(bar.styles.base._rules)
+        app.stylesheet.update_nodes([bar])
+        assert rules and dict(bar.styles.base._rules) == rules

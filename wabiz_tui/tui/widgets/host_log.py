@@ -12,13 +12,14 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.cells import cell_len
 from textual.geometry import Size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.scrollbar import ScrollBar, ScrollBarCorner
 from textual.widgets import Input, Log
 
 #: How often buffered lines are written to the widgets (seconds). A grid flushes all its panes on one
@@ -38,6 +39,7 @@ PANE_MIN_HEIGHT = 5
 #: Lines a pane shows that the host's commands did not print: the command, the engine's error and next action,
 #: the screen's failure line (``workflows.base`` and ``screens.base`` write them).
 _NOT_OUTPUT = ("$ ", "ERROR: ", "next: ", "✗ ")
+_Bar = TypeVar("_Bar", ScrollBar, ScrollBarCorner)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
 
@@ -105,6 +107,31 @@ class FollowingLog(Log):
         else:
             self.refresh()
         return self
+
+    # Textual creates a widget's scrollbars on first use but styles them only when a restyle of the widget finds them
+    # shown: every rule then goes from unset to set, which lays the whole screen out (a reflow and a repaint of
+    # everything, 25-30 ms at 180x50). A pane's first status change after its first screenful (a host starts or
+    # ends) did that while its host streamed, once per pane (issue 17). Styled at creation instead: the scrollbar is
+    # not mounted yet, so no layout is asked, and a later restyle finds its rules unchanged.
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        created = self._vertical_scrollbar is None
+        return self._styled(super().vertical_scrollbar, created)
+
+    @property
+    def horizontal_scrollbar(self) -> ScrollBar:
+        created = self._horizontal_scrollbar is None
+        return self._styled(super().horizontal_scrollbar, created)
+
+    @property
+    def scrollbar_corner(self) -> ScrollBarCorner:
+        created = self._scrollbar_corner is None
+        return self._styled(super().scrollbar_corner, created)
+
+    def _styled(self, bar: _Bar, created: bool) -> _Bar:
+        if created:
+            self.app.stylesheet.apply(bar)
+        return bar
 
     def on_resize(self) -> None:
         if self.auto_scroll:
