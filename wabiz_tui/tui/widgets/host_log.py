@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from rich.cells import cell_len
-from textual.geometry import Size
+from rich.style import Style
+from textual.geometry import Region, Size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.scrollbar import ScrollBar, ScrollBarCorner
+from textual.strip import Strip
 from textual.widgets import Input, Log
 
 #: How often buffered lines are written to the widgets (seconds). A grid flushes all its panes on one
@@ -132,6 +134,23 @@ class FollowingLog(Log):
         if created:
             self.app.stylesheet.apply(bar)
         return bar
+
+    # Textual's Log asks ``rich_style`` for every line it renders: a walk up the widget's ancestors combining their
+    # colours, about a quarter of a streaming pane's repaint (issue 17). The style cannot change within one render,
+    # so it is worked out once per ``render_lines`` call.
+    _frame_style: Style | None = None
+
+    @property
+    def rich_style(self) -> Style:
+        frame = self._frame_style
+        return frame if frame is not None else super().rich_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
 
     def on_resize(self) -> None:
         if self.auto_scroll:
