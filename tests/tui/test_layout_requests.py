@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button
+from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
 from wabiz_tui.tui import app as app_module
+from wabiz_tui.tui.widgets.findings import FindingsList
 from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
+from wabiz_tui.tui.widgets.ticker import set_status_text
+from wabiz_tui.workflows.events import Finding
 
 
 def count_layouts(monkeypatch) -> list[int]:
@@ -186,3 +191,44 @@ async def test_a_pane_whose_status_changes_after_its_scrollbars_appeared_lays_no
         rules = dict(bar.styles.base._rules)
         app.stylesheet.update_nodes([bar])
         assert rules and dict(bar.styles.base._rules) == rules
+
+
+class StatusLine(App):
+    CSS = "#status { width: 1fr; height: auto; } #elapsed { width: 12; }"
+
+    def compose(self):
+        with Horizontal(id="progress-row"):
+            yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
+            yield Static("", id="elapsed")
+        yield FindingsList(mask=str, id="step-findings")
+
+
+async def test_a_status_line_is_laid_out_again_only_when_its_height_changes(monkeypatch):
+    """A step's start and end changed its status line with ``Static.update``, which lays the whole screen out (the
+    step's first and last frames, 25-30 ms at 180x50, behind which the slowest keys of the streaming benchmark
+    waited). The line's width is the layout's: only a new height needs a layout. Clearing the findings of a step that
+    had none redraws nothing."""
+    app = StatusLine()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        status = app.query_one("#status", Static)
+        findings = app.query_one(FindingsList)
+        assert status.size.height == 1
+        layouts = count_layouts(monkeypatch)
+        set_status_text(status, Text("Step 6 running…", style="bold yellow"))
+        findings.clear()
+        await pilot.pause()
+        assert layouts == []
+        assert "Step 6 running…" in str(status.render()) and status.size.height == 1
+        set_status_text(status, "✔ Step 6 done. " + "all hosts answered " * 6)  # wraps: two lines or more
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and status.size.height >= 2
+        layouts.clear()
+        set_status_text(status, "short again")
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and status.size.height == 1
+        findings.add(Finding("K", "warning", "a finding", "do this", "wa-core-1", ""))
+        await pilot.pause()
+        assert findings.display and "a finding" in findings.plain
