@@ -15,6 +15,7 @@ from wabiz_tui.workflows.ha_install import HaInstall
 from wabiz_tui.workflows.settings import RunSettings
 
 from .fake_engine import sample_profile
+from .step_end import lines_at_finish, open_step
 
 STEP = 6
 PER_HOST = 4 * RUN_MAX
@@ -29,20 +30,9 @@ async def test_a_runs_last_burst_is_shown_in_slices_with_the_loop_turning_and_th
         return HaInstall(p, emit=emit, settings=RunSettings(log_dir=tmp_path / "run-logs"))
 
     app = WabizApp(profile, workflow_factory=factory, log_dir=tmp_path / "saved")
-    at_finish: dict[str, int] = {}
-    original_finish = type(app).finish_step
-
-    def finish_step(self, number, ok, *args, **kwargs):
-        at_finish.update({p.host: len(p.history) for p in self.step_screen(number).query(HostLogPane)})
-        return original_finish(self, number, ok, *args, **kwargs)
-
-    monkeypatch.setattr(type(app), "finish_step", finish_step)
+    at_finish = lines_at_finish(app, monkeypatch)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.pause()
-        app.states.update({n: StepState.DONE for n in range(1, STEP)})
-        app.goto_step(STEP)
-        await pilot.pause()
-        wf = app.ensure_workflow()
+        wf = await open_step(app, pilot, STEP)
         panes = {p.host: p for p in app.step_screen(STEP).query(HostLogPane)}
         seen_by_a_turn: list[int] = []
 
