@@ -37,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 
+from .common import stopped
+
 #: The tree before this round's work (issue 17, round s7: main when it began). ``28f5622`` is the tree before round s6
 #: (output batching, cell cache), ``ab2bfa1`` the one before the host table and the preflight off the loop.
 BEFORE_COMMIT = "b1109f8"
@@ -119,10 +121,10 @@ class KeyProbe:
         self.thread = threading.Thread(target=keyboard, daemon=True)
         self.thread.start()
 
-    def finish(self) -> dict:
+    async def finish(self) -> dict:
         self.stop.set()
         if self.thread:
-            self.thread.join()
+            await stopped(self.thread)  # not join(): the UI loop keeps handling the last key meanwhile
         from .turn_trace import dump_env
 
         dump_env(self.trace)
@@ -170,7 +172,7 @@ async def preflight_child(profile_path: str, workdir: Path) -> dict:
         while app.busy and time.perf_counter() - t < 300:
             await asyncio.sleep(0.02)
         seconds = time.perf_counter() - t
-        result = probe.finish()
+        result = await probe.finish()
         table = app.screen.query_one("#preflight")
         result.update(seconds=seconds, checks=len(table.checks), clock_warnings=sum(
             1 for (_, name), (level, _) in table.checks.items() if name == "clock" and level != "ok"))
@@ -229,7 +231,7 @@ async def start_child(workdir: Path) -> dict:
         while app.busy and time.perf_counter() - t < 120:
             await asyncio.sleep(0.02)
         await asyncio.sleep(1.0)  # the step's end and the next refreshes
-        result = probe.finish()
+        result = await probe.finish()
         result["seconds"] = time.perf_counter() - t
         await app.workers.wait_for_complete()
         if app.workflow is not None:

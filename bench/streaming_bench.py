@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-from .common import MB, run_measured
+from .common import MB, run_measured, stopped
 
 HOSTS = 5
 DEFAULT_LINES = 100_000
@@ -221,7 +221,7 @@ async def child(n_lines: int, workdir: Path) -> dict:
         while not all_shown() and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         stop.set()
-        kb.join()
+        await stopped(kb)
         dump_env(trace)
         await pilot.pause(0.2)
         elapsed = written["last"] - t_start

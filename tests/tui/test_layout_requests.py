@@ -3,13 +3,22 @@ whole screen, 12-30 ms of the UI loop at 180x50, which a key press waits behind)
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
+from wabiz_tui.tui import app as app_module
+from wabiz_tui.tui.widgets.findings import FindingsList
 from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
+from wabiz_tui.tui.widgets.ticker import set_status_text
+from wabiz_tui.workflows.events import Finding
 
 
 def count_layouts(monkeypatch) -> list[int]:
@@ -142,3 +151,84 @@ async def test_the_end_of_a_step_scrolls_only_the_shown_pane_and_a_pane_shown_la
         log = later.log_widget
         assert log.line_count == 300 and log.scroll_y == log.max_scroll_y > 0
         assert log.lines[-1] == f"{later.host} line 299"
+
+
+class StepLike(App):
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    def compose(self):
+        yield Button("first")  # the focus, as on a step screen's form: no pane is restyled by a focus change
+
+
+async def test_a_pane_whose_status_changes_after_its_scrollbars_appeared_lays_nothing_out(monkeypatch):
+    """Textual creates a widget's scrollbars with it but styles them only when a restyle finds them shown: each rule
+    then goes from unset to set, which lays the whole screen out (a reflow and a repaint of everything, 25-30 ms at
+    180x50). While 5 hosts stream, every pane's first status change after its first screenful (a host starts or
+    ends) did so: the slowest key presses of bench/responsive_bench.py's streaming waited behind those layouts.
+    The panes' scrollbars are styled when they are created."""
+    app = StepLike()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
+        await app.screen.mount(grid)  # after the screen's own restyle, as a step's panes meet their first lines
+        await pilot.pause()
+        assert isinstance(app.focused, Button)
+        for pane in grid.panes:  # wider and longer than the pane: both scrollbars appear
+            pane.write_many([f"{pane.host} line {i} " + "x" * 150 for i in range(200)])
+        grid.flush()
+        await pilot.pause()
+        await pilot.pause()
+        log = grid.panes[0].log_widget
+        assert log.show_vertical_scrollbar and log.show_horizontal_scrollbar
+        layouts = count_layouts(monkeypatch)
+        grid.panes[0].set_status("running")
+        await pilot.pause()
+        grid.panes[1].set_status("failed exit 1")
+        await pilot.pause()
+        assert layouts == []
+        assert grid.panes[0].has_class("-running") and grid.panes[1].has_class("-failed")
+        bar = log.vertical_scrollbar  # styled as a restyle styles it
+        rules = dict(bar.styles.base._rules)
+        app.stylesheet.update_nodes([bar])
+        assert rules and dict(bar.styles.base._rules) == rules
+
+
+class StatusLine(App):
+    CSS = "#status { width: 1fr; height: auto; } #elapsed { width: 12; }"
+
+    def compose(self):
+        with Horizontal(id="progress-row"):
+            yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
+            yield Static("", id="elapsed")
+        yield FindingsList(mask=str, id="step-findings")
+
+
+async def test_a_status_line_is_laid_out_again_only_when_its_height_changes(monkeypatch):
+    """A step's start and end changed its status line with ``Static.update``, which lays the whole screen out (the
+    step's first and last frames, 25-30 ms at 180x50, behind which the slowest keys of the streaming benchmark
+    waited). The line's width is the layout's: only a new height needs a layout. Clearing the findings of a step that
+    had none redraws nothing."""
+    app = StatusLine()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        status = app.query_one("#status", Static)
+        findings = app.query_one(FindingsList)
+        assert status.size.height == 1
+        layouts = count_layouts(monkeypatch)
+        set_status_text(status, Text("Step 6 running…", style="bold yellow"))
+        findings.clear()
+        await pilot.pause()
+        assert layouts == []
+        assert "Step 6 running…" in str(status.render()) and status.size.height == 1
+        set_status_text(status, "✔ Step 6 done. " + "all hosts answered " * 6)  # wraps: two lines or more
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and status.size.height >= 2
+        layouts.clear()
+        set_status_text(status, "short again")
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and status.size.height == 1
+        findings.add(Finding("K", "warning", "a finding", "do this", "wa-core-1", ""))
+        await pilot.pause()
+        assert findings.display and "a finding" in findings.plain

@@ -17,6 +17,7 @@ from wabiz_tui.workflows.ha_install import HaInstall
 from wabiz_tui.workflows.settings import RunSettings
 
 from .fake_engine import sample_profile
+from .step_end import lines_at_finish, open_step
 
 STEP = 6
 PER_HOST = 3 * RUN_MAX + 1700  # several batches per host, more lines than a pane's widget keeps
@@ -48,23 +49,12 @@ async def test_every_line_reaches_its_pane_and_the_run_log_in_order_when_deliver
         return left
 
     monkeypatch.setattr(EventInbox, "deliver", deliver)
-    at_finish: dict[str, int] = {}
-    original_finish = type(app).finish_step
-
-    def finish_step(self, number, ok, *args, **kwargs):
-        at_finish.update({p.host: len(p.history) for p in self.step_screen(number).query(HostLogPane)})
-        return original_finish(self, number, ok, *args, **kwargs)
-
-    monkeypatch.setattr(type(app), "finish_step", finish_step)
+    at_finish = lines_at_finish(app, monkeypatch)
     sent = {h: expected_lines(h, secret)[0] for h in hosts}
     shown = {h: expected_lines(h, secret)[1] for h in hosts}
 
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.pause()
-        app.states.update({n: StepState.DONE for n in range(1, STEP)})
-        app.goto_step(STEP)
-        await pilot.pause()
-        wf = app.ensure_workflow()
+        wf = await open_step(app, pilot, STEP)
 
         async def produce() -> bool:
             for host in hosts:

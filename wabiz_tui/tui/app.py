@@ -393,6 +393,12 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         """Show the engine events that wait in the inbox now (a run shows its last events before its outcome)."""
         self.inbox.deliver()
 
+    async def drain_events(self) -> None:
+        """Show the engine events that wait in the inbox, :data:`DELIVER_BUDGET` seconds of them per turn of the loop
+        (a key press waits for one slice, not for the whole backlog)."""
+        while self.inbox.deliver(DELIVER_BUDGET):
+            await asyncio.sleep(0)
+
     def show_wizard_lines(self, events: list[Event]) -> None:
         """Show consecutive output lines of the install or Multiconnect engine on the screen of their step."""
         number = self.wizard.target(events[0], self.active_step)

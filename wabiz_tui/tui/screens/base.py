@@ -20,7 +20,7 @@ from ..widgets.host_log import TABLE_ABOVE, HostLogGrid, HostLogPane
 from ..widgets.host_table import failure_lines, failure_words, named, natural_key
 from ..widgets.key_footer import KeyFooter
 from ..widgets.step_list import StepList
-from ..widgets.ticker import set_ticker
+from ..widgets.ticker import set_status_text, set_ticker
 from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
@@ -185,7 +185,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
 
     def set_status(self, text: str | Text) -> None:
         """Show ``text`` in the status line."""
-        self.query_one("#status", Static).update(text)
+        set_status_text(self.query_one("#status", Static), text)
 
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
         """The app began running this step."""

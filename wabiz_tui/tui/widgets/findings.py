@@ -55,7 +55,11 @@ class FindingsList(VerticalScroll):
         return True
 
     def replace(self, items: Iterable[Any]) -> None:
-        """Show exactly ``items`` (deduplicated by key and host)."""
+        """Show exactly ``items`` (deduplicated by key and host); nothing is redrawn when they are the ones shown (a step
+        that starts clears an empty list: its redraw laid the whole screen out in the step's first frame)."""
+        items = list(items)
+        if items == self.items:
+            return
         self.items.clear()
         self._seen.clear()
         for item in items:

@@ -12,13 +12,16 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.cells import cell_len
-from textual.geometry import Size
+from rich.style import Style
+from textual.geometry import Region, Size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.scrollbar import ScrollBar, ScrollBarCorner
+from textual.strip import Strip
 from textual.widgets import Input, Log
 
 #: How often buffered lines are written to the widgets (seconds). A grid flushes all its panes on one
@@ -39,8 +42,11 @@ PANE_MIN_HEIGHT = 5
 #: the screen's failure line are written as notes (``write(..., note=True)``; the engine's come as
 #: :class:`~wabiz_tui.workflows.events.EngineNote`), not told by their text: compose's own ``ERROR:`` lines are output.
 _NOT_OUTPUT = ("$ ",)
+_Bar = TypeVar("_Bar", ScrollBar, ScrollBarCorner)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
+
+
 def grid_columns(width: int, height: int, hosts: int) -> int:
     """How many columns of panes (1 to 3) ``hosts`` panes take in a grid ``width`` x ``height`` cells large.
 
@@ -116,6 +122,48 @@ class FollowingLog(Log):
         else:
             self.refresh()
         return self
+
+    # Textual creates a widget's scrollbars on first use but styles them only when a restyle of the widget finds them
+    # shown: every rule then goes from unset to set, which lays the whole screen out (a reflow and a repaint of
+    # everything, 25-30 ms at 180x50). A pane's first status change after its first screenful (a host starts or
+    # ends) did that while its host streamed, once per pane (issue 17). Styled at creation instead: the scrollbar is
+    # not mounted yet, so no layout is asked, and a later restyle finds its rules unchanged.
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        created = self._vertical_scrollbar is None
+        return self._styled(super().vertical_scrollbar, created)
+
+    @property
+    def horizontal_scrollbar(self) -> ScrollBar:
+        created = self._horizontal_scrollbar is None
+        return self._styled(super().horizontal_scrollbar, created)
+
+    @property
+    def scrollbar_corner(self) -> ScrollBarCorner:
+        created = self._scrollbar_corner is None
+        return self._styled(super().scrollbar_corner, created)
+
+    def _styled(self, bar: _Bar, created: bool) -> _Bar:
+        if created:
+            self.app.stylesheet.apply(bar)
+        return bar
+
+    # Textual's Log asks ``rich_style`` for every line it renders: a walk up the widget's ancestors combining their
+    # colours, about a quarter of a streaming pane's repaint (issue 17). The style cannot change within one render,
+    # so it is worked out once per ``render_lines`` call.
+    _frame_style: Style | None = None
+
+    @property
+    def rich_style(self) -> Style:
+        frame = self._frame_style
+        return frame if frame is not None else super().rich_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
 
     def on_resize(self) -> None:
         if self.auto_scroll:

@@ -1,6 +1,8 @@
-"""Updating a one-line counter (elapsed time, hosts done) without a screen layout when it can't move."""
+"""Updating a one-line counter (elapsed time, hosts done) or a status line without a screen layout when it can't move."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual.widgets import Static
 
@@ -18,3 +20,23 @@ def set_ticker(widget: Static, text: str) -> None:
         return
     same_size = isinstance(old, str) and len(old) == len(text) and "\n" not in text
     widget.update(text, layout=not same_size)
+
+
+def set_status_text(widget: Static, content: Any) -> None:
+    """Show ``content`` in ``widget``, a status line whose width the layout sets (``1fr``, cells, a percentage): the
+    screen is laid out again only when the new content's height at that width differs from the shown one's.
+
+    ``Static.update`` lays the whole screen out (a reflow and a repaint of everything: 25-30 ms at 180x50) in case
+    the widget's size changes. A step's status line changes as the step starts and ends, in the same frames as the
+    first and last output of its hosts (issue 17's streaming benchmark: the slowest key presses waited behind those
+    frames). With a width that does not depend on the content, only the height can change, and it is measured.
+    """
+    width = widget.styles.width
+    if not widget.is_mounted or not widget.content_size.width or width is None or width.is_auto:
+        widget.update(content)
+        return
+    shown = widget.content_size
+    widget.update(content, layout=False)
+    widget.clear_cached_dimensions()
+    if widget.get_content_height(widget.container_size, widget.app.size, shown.width) != shown.height:
+        widget.refresh(layout=True)
