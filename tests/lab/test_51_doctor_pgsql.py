@@ -188,22 +188,25 @@ def test_the_preflight_says_a_wrong_password_in_words_on_real_parts(lab, pg_clus
 
 
 
-def test_a_coreapp_that_cannot_reach_postgresql_is_named_from_its_qsqlerror_line(lab, pg_cluster):
-    """The PostgreSQL stopped: the Coreapp stand-in's libpq words in the QSqlError shape are catalogued as
-    DB_UNREACHABLE (they were not until issue 17) and doctor folds them under the DB that does not answer."""
-    pg_beside.stop(lab.paths)
+def test_a_coreapp_whose_libpq_cannot_reach_postgresql_is_named_from_its_qsqlerror_line(lab, pg_cluster):
+    """``port=5433`` in one host's WA_DB_CONNECTION_OPTION: the image's wait script still finds WA_DB_PORT (5432) open,
+    then the Coreapp's libpq goes to 5433 (the option's value, the last) and logs libpq's words in the QSqlError shape,
+    now catalogued as DB_UNREACHABLE (they were not until issue 17); doctor names the option that overrides WA_DB_PORT.
+    (With the DB itself stopped a fresh Coreapp never gets that far: it stays in the wait script, DB_WAITING.)"""
+    field_faults.edit_file(lab.paths, "wa-core-1", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=require;port=5433")
+    up = lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
+    assert up.returncode == 0, up.stderr[-2000:]
     try:
-        up = lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d --force-recreate wacore"))
-        assert up.returncode == 0, up.stderr[-2000:]
         time.sleep(5)  # the recreated Coreapp's first attempts reach its log
         _, report = doctor(pg_cluster)
         words = [f for f in report["facts"] if f["probe"] == "logs" and f["host"] == "wa-core-1"
                  and "QPSQL: Unable to connect" in f["line"]]
         assert words, [(f["host"], f["line"]) for f in report["facts"] if f["probe"] == "logs"]
-        assert 'port 5432 failed: Connection refused' in words[0]["line"]
+        assert "port 5433 failed: Connection refused" in words[0]["line"], words[0]["line"]
         assert words[0]["data"]["key"] == "DB_UNREACHABLE", words[0]
-        found = cause(report, "DB_DOWN")
-        assert any("QPSQL: Unable to connect" in f["line"] for f in found["evidence"]), found["evidence"]
+        found = cause(report, "ENV_VALUE", "wa-core-1")
+        assert "port=5433 in WA_DB_CONNECTION_OPTION overrides WA_DB_PORT=5432" in found["title"], found
+        assert {"DB_DOWN", "DB_CREDENTIALS"}.isdisjoint(c["key"] for c in report["causes"]), report["causes"]
     finally:
-        pg_beside.start(lab.paths, tls=True)
-        restart(lab, pg_cluster)
+        faults.clear(lab.paths)
+        lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
