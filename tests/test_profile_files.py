@@ -17,6 +17,27 @@ def test_round_trip_and_mode_600(tmp_path):
     assert load_profile(path) == good_profile()
 
 
+def test_every_text_of_a_loaded_profile_is_plain_str(tmp_path):
+    """The loader's PlainText marker (unquoted scalars, for flags) stays in the loader: asyncpg refused it in
+    db.username/db.password (issue 17, the preflight's PostgreSQL login on the lab)."""
+    import dataclasses
+    from enum import Enum
+
+    def texts(value):
+        if dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                yield from texts(getattr(value, f.name))
+        elif isinstance(value, (tuple, list)):
+            for v in value:
+                yield from texts(v)
+        elif isinstance(value, str) and not isinstance(value, Enum):
+            yield value
+
+    loaded = load_profile(save_profile(good_profile(), tmp_path / "prod.yaml"))
+    found = list(texts(loaded))
+    assert loaded.db.username in found and {type(t) for t in found} == {str}, {type(t) for t in found}
+
+
 def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
     path = save_profile(good_profile(), tmp_path / "prod.yaml")
     before = path.read_text()

@@ -10,6 +10,7 @@ builds (``wanode/qtpsql.py``, from FR09's Coreapp log), so with ``WA_DB_SSL_CA``
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -77,9 +78,27 @@ def logins(report: dict) -> list[dict]:
     return [f for f in report["facts"] if f["probe"] == "db.login" and f["state"] == "ok"]
 
 
+def db_rows(out: str) -> dict[str, tuple[str, str]]:
+    """The preflight table's cluster DB rows: check -> (result, reason)."""
+    rows = {}
+    for line in out.splitlines():
+        m = re.match(r"^cluster\s+(db [a-z ]+?)\s{2,}(ok|warning|failure)\s+(.*)$", line)
+        if m:
+            rows[m.group(1)] = (m.group(2), m.group(3))
+    return rows
+
+
 def test_r07_postgresql_15_is_outside_the_clients_matrix_on_real_parts(lab, pg_cluster):
-    """R07: the server version the client does not know (the fixture installed with --skip-preflight). doctor, logging
-    in over TLS with the hosts' db.env values, names PostgreSQL 15 against 2.41.2's matrix and nothing else."""
+    """R07: the server version the client does not know. The preflight, logging in over TLS through a host's SSH
+    connection with the profile file's values, refuses the install (the fixture had to skip it); doctor, logging in
+    with the hosts' db.env values, names PostgreSQL 15 against 2.41.2's matrix and nothing else."""
+    pre = cli("preflight", str(pg_cluster))
+    rows = db_rows(pre.stdout)
+    assert rows.get("db login", ("", ""))[0] == "ok", pre.stdout[-3000:]  # was "(AttributeError)" until issue 17
+    assert rows["db login"][1].startswith(f"logged in as {services.DB_USER} through an SSH tunnel via ")
+    assert pre.returncode == 1 and rows["db version"][0] == "failure", pre.stdout[-3000:]
+    assert rows["db version"][1].startswith("PostgreSQL 15.") and "2.41.2" in rows["db version"][1]
+    assert "AttributeError" not in pre.stdout + pre.stderr and services.DB_PASSWORD not in pre.stdout + pre.stderr
     _, report = doctor(pg_cluster)
     found = cause(report, "DB_SERVER_UNSUPPORTED")
     assert "PostgreSQL 15." in found["title"] and "2.41.2" in found["title"]
@@ -134,3 +153,60 @@ def test_sslmode_disable_on_a_tls_only_server_is_named_with_libpq_options(lab, p
     finally:
         faults.clear(lab.paths)
         lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
+
+
+def test_r07_dbname_in_the_connection_option_is_named_on_real_parts(lab, pg_cluster):
+    """R07's ``dbname=db`` in one host's WA_DB_CONNECTION_OPTION: the stand-in's libpq (the last dbname wins) sends the
+    Coreapp's connections to ``db``; doctor names the option, on that host, with the fix."""
+    pg_beside.sql(lab.paths, f"CREATE DATABASE db OWNER {services.DB_USER}")
+    field_faults.edit_file(lab.paths, "wa-core-2", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=require;dbname=db")
+    up = lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
+    assert up.returncode == 0, up.stderr
+    try:
+        time.sleep(5)
+        _, report = doctor(pg_cluster)
+        found = cause(report, "ENV_VALUE", "wa-core-2")
+        assert "dbname=db in WA_DB_CONNECTION_OPTION overrides" in found["title"], found
+        assert found["next_action"].startswith("remove dbname= from WA_DB_CONNECTION_OPTION")
+        assert "wa-core-1" not in found["hosts"]
+    finally:
+        faults.clear(lab.paths)
+        lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
+        pg_beside.sql(lab.paths, "DROP DATABASE IF EXISTS db WITH (FORCE)")
+
+def test_the_preflight_says_a_wrong_password_in_words_on_real_parts(lab, pg_cluster, tmp_path):
+    """The same login with a wrong db.password in the profile: PostgreSQL's refusal, named by field and fix."""
+    data = yaml.safe_load(pg_cluster.read_text())
+    wrong = profile_copy(lab, tmp_path, db={**data["db"], "password": "Not-The-Lab-Password-7"})
+    pre = cli("preflight", str(wrong))
+    result, reason = db_rows(pre.stdout).get("db login", ("", pre.stdout[-3000:]))
+    assert result == "failure", reason
+    assert reason == (f"DB login refused for WA_DB_USERNAME={services.DB_USER}: check db.username and db.password in "
+                      "the profile (db.env) and the user's allowed hosts")
+    text = pre.stdout + pre.stderr
+    assert not re.search(r"\b[A-Z][A-Za-z]*(Error|Exception)\b", text) and "Not-The-Lab-Password-7" not in text
+
+
+
+def test_a_coreapp_whose_libpq_cannot_reach_postgresql_is_named_from_its_qsqlerror_line(lab, pg_cluster):
+    """``port=5433`` in one host's WA_DB_CONNECTION_OPTION: the image's wait script still finds WA_DB_PORT (5432) open,
+    then the Coreapp's libpq goes to 5433 (the option's value, the last) and logs libpq's words in the QSqlError shape,
+    now catalogued as DB_UNREACHABLE (they were not until issue 17); doctor names the option that overrides WA_DB_PORT.
+    (With the DB itself stopped a fresh Coreapp never gets that far: it stays in the wait script, DB_WAITING.)"""
+    field_faults.edit_file(lab.paths, "wa-core-1", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=require;port=5433")
+    up = lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
+    assert up.returncode == 0, up.stderr[-2000:]
+    try:
+        time.sleep(5)  # the recreated Coreapp's first attempts reach its log
+        _, report = doctor(pg_cluster)
+        words = [f for f in report["facts"] if f["probe"] == "logs" and f["host"] == "wa-core-1"
+                 and "QPSQL: Unable to connect" in f["line"]]
+        assert words, [(f["host"], f["line"]) for f in report["facts"] if f["probe"] == "logs"]
+        assert "port 5433 failed: Connection refused" in words[0]["line"], words[0]["line"]
+        assert words[0]["data"]["key"] == "DB_UNREACHABLE", words[0]
+        found = cause(report, "ENV_VALUE", "wa-core-1")
+        assert "port=5433 in WA_DB_CONNECTION_OPTION overrides WA_DB_PORT=5432" in found["title"], found
+        assert {"DB_DOWN", "DB_CREDENTIALS"}.isdisjoint(c["key"] for c in report["causes"]), report["causes"]
+    finally:
+        faults.clear(lab.paths)
+        lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))

@@ -113,7 +113,9 @@ def _typed(value: Any, kind: str, field: str) -> Any:
         if not isinstance(value, str):
             raise ProfileError(f"{field}: {_kind_of(value)} was given where text is expected: write it as text, "
                                "in quotes ('...') so it is kept exactly as written")
-        return value
+        # plain text from here on: the loader's PlainText marker reached asyncpg, whose protocol takes only str
+        # ("TypeError: Expected str, got PlainText", shown as AttributeError: the preflight's PostgreSQL login)
+        return str(value)
     return value
 
 

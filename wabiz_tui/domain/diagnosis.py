@@ -58,10 +58,17 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "do not resolve (field case R02).",
           "set WA_DB_HOSTNAME to a name or IP the containers can resolve (check with getent hosts from the host)",
           r"Unknown MySQL server host|could not translate host name|Name or service not known.*(db|mysql|postgres)"),
+    # PostgreSQL: the Coreapp (Qt's QPSQL) logs libpq's own message in QSqlError("", "QPSQL: Unable to connect",
+    # "...") (FR09's log shape, wanode/qtpsql.py); libpq 14+ says `connection to server at "HOST" [(ADDR)], port N
+    # failed: WHY` (libpq 15.18 here: "Connection refused", "timeout expired", "No route to host"; a refusal by the
+    # server itself, "FATAL: ...", or another protocol, "received invalid response to SSL negotiation", is no
+    # unreachable DB); libpq 13 and older said "could not connect to server: WHY".
     Entry("DB_UNREACHABLE", "error", "the database does not answer",
           "The containers cannot open a connection to WA_DB_HOSTNAME:WA_DB_PORT.",
           "check the DB server is running, the port, and firewalls between the hosts and the DB",
-          r"Unable to connect to database|Can't connect to MySQL server|Connection refused.*(3306|5432)|could not connect to server"),
+          r"Unable to connect to database|Can't connect to MySQL server|Connection refused.*(3306|5432)|could not connect to server|"
+          r"connection to server at \\?\"[^\"\\]+\\?\"(?: \([0-9a-fA-F.:]+\))?, port \d+ failed: "
+          r"(?:Connection refused|timeout expired|No route to host|Network is unreachable|Connection timed out)"),
     Entry("DB_WAITING", "warning", "the container waits for its database",
           "The compose files start each service with wait_on_mysql.sh / wait_on_postgres.sh, which loops until "
           "WA_DB_HOSTNAME:WA_DB_PORT answers; a container whose newest log line is still this wait has not reached "

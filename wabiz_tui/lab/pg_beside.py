@@ -14,6 +14,7 @@ The server is a ledger service (``services.pg``): ``lab down`` stops it, and its
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from . import services
@@ -60,6 +61,7 @@ def start(paths: Paths, *, tls: bool) -> str:
     ledger.data["services"][SERVICE] = proc.to_json()
     ledger.save()
     services.wait_port(proc, DB_IP, PORT, "PostgreSQL (beside MariaDB)", d / "postgres.log", timeout=60)
+    _accepting(d, timeout=60)
     if fresh:
         services.psql(paths, f"CREATE ROLE {services.DB_USER} LOGIN CREATEDB CREATEROLE PASSWORD "
                              f"'{services.DB_PASSWORD}';", sock=d)
@@ -68,6 +70,22 @@ def start(paths: Paths, *, tls: bool) -> str:
     ledger.data["pg_beside"] = {"tls": tls, "version": version}
     ledger.save()
     return version
+
+
+def _accepting(d: Path, timeout: float) -> None:
+    """Wait until the server accepts logins on its socket in ``d``: its port opens while it still answers "FATAL: the
+    database system is starting up" (psql right after a stop and start with the data kept, seen on the lab), so
+    ``pg_isready`` must say "accepting connections" (exit 0; 1 while it rejects them). Raises :class:`LabError`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = run([str(services.PG_BIN / "pg_isready"), "-h", str(d), "-p", str(PORT), "-U", "postgres", "-t", "2"],
+                  check=False, env=services.CLEAN_ENV)
+        if got.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise LabError(f"PostgreSQL (beside MariaDB) does not accept logins after {timeout:.0f} s: "
+                           f"{got.stdout.strip()}")
+        time.sleep(0.2)
 
 
 def _tls(paths: Paths, d: Path) -> list[str]:

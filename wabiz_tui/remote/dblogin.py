@@ -40,6 +40,8 @@ MYSQL_USER_PLUGIN = "SELECT plugin FROM mysql.user WHERE CONCAT(user,'@',host)=C
 PG_ROLE = "SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user"
 #: Whether this session is over TLS, as the server sees it.
 PG_SSL = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+#: The engine's product name, for messages.
+PRODUCT = {DbEngine.MYSQL: "MySQL", DbEngine.PGSQL: "PostgreSQL"}
 
 
 #: ``SELECT 1`` timed this many times on the open connection; the fastest is the round trip (no login, no
@@ -130,11 +132,14 @@ async def probe_port(conn: asyncssh.SSHClientConnection, host: str, port: int, *
 class DbLoginError(Exception):
     """The login did not happen. ``refused`` is True when the server refused the credentials; ``code`` the
     server's error number (0: none); ``reached`` False when no TCP connection to the DB was made (then the message
-    is the reason, ``timeout`` says whether it was a silence, ``prohibited`` whether sshd refuses forwarding);
-    ``server_tls`` whether the server's greeting offered TLS (None: no greeting read). The message is safe to show."""
+    is the reason, ``prohibited`` whether sshd refuses forwarding); ``timeout`` whether it was a silence (before the
+    connection, or during the login);
+    ``server_tls`` whether the server's greeting offered TLS (None: no greeting read); ``protocol`` True when something
+    answered on the port but no login of the engine came of it (another service there, or the client library gave up
+    on the answer). The message is safe to show: words, never a Python class name."""
 
     def __init__(self, message: str, *, refused: bool, code: int = 0, reached: bool = True, timeout: bool = False,
-                 prohibited: bool = False, server_tls: bool | None = None) -> None:
+                 prohibited: bool = False, server_tls: bool | None = None, protocol: bool = False) -> None:
         super().__init__(message)
         self.refused = refused
         self.code = code
@@ -142,6 +147,7 @@ class DbLoginError(Exception):
         self.timeout = timeout
         self.prohibited = prohibited
         self.server_tls = server_tls
+        self.protocol = protocol
 
 
 #: MySQL's CLIENT_SSL capability flag (the server offers TLS), in the greeting's lower capability bytes.
@@ -242,16 +248,17 @@ async def _login(host: str, port: int, db: DbEnv, timeout: float, tls: ssl.SSLCo
                                           timeout)
         return await asyncio.wait_for(_postgres(host, port, db, tls), timeout)
     except TimeoutError:
-        raise DbLoginError(f"{db.hostname}:{db.port} did not complete a login within {timeout:.0f} s", refused=False) from None
+        raise DbLoginError(f"{db.hostname}:{db.port} did not complete a login within {timeout:.0f} s", refused=False,
+                           timeout=True) from None
     except DbLoginError as exc:
         if relay is not None and exc.server_tls is None:
             exc.server_tls = greeting_offers_tls(relay.first)
         if relay is not None and exc.code in MYSQL_UNREACHED:
             exc.reached = True  # the channel to the DB was open: the server hung up, it was reached
         raise
-    except Exception as exc:  # noqa: BLE001 - another service on the port, or a protocol error: no login
-        raise DbLoginError(f"{db.hostname}:{db.port} did not speak the {db.engine.value} protocol as expected "
-                           f"({exc.__class__.__name__})", refused=False) from None
+    except Exception:  # noqa: BLE001 - another service on the port, or a protocol error: no login
+        raise DbLoginError(f"{db.hostname}:{db.port} answered, but no {PRODUCT[db.engine]} login came of it",
+                           refused=False, protocol=True) from None
 
 
 async def _mysql(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | None = None) -> DbFacts:
@@ -259,7 +266,7 @@ async def _mysql(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | None = N
     import pymysql
 
     try:
-        conn = await aiomysql.connect(host=host, port=port, user=db.username, password=db.password,
+        conn = await aiomysql.connect(host=host, port=port, user=str(db.username), password=str(db.password),
                                       connect_timeout=LOGIN_TIMEOUT, autocommit=True, ssl=tls)
     except pymysql.err.MySQLError as exc:
         code, text = _mysql_error(exc)
@@ -320,7 +327,7 @@ def _mysql_error(exc: Exception) -> tuple[int, str]:
     args = exc.args
     if len(args) >= 2 and isinstance(args[0], int):
         return args[0], f"{args[1]} (MySQL error {args[0]})"
-    return 0, exc.__class__.__name__
+    return 0, str(exc).strip() or "the MySQL client gave no reason"
 
 
 async def _postgres(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | str | None = None) -> DbFacts:
@@ -329,16 +336,25 @@ async def _postgres(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | str |
     import asyncpg
 
     try:
-        conn = await asyncpg.connect(host=host, port=port, user=db.username, password=db.password,
+        # exactly str: asyncpg's protocol refuses a str subclass ("TypeError: Expected str, got PlainText", then
+        # "AttributeError: 'Protocol' object has no attribute '_on_error'" in its error path; asyncpg 0.32 here)
+        conn = await asyncpg.connect(host=host, port=port, user=str(db.username), password=str(db.password),
                                      database="postgres", timeout=LOGIN_TIMEOUT,
                                      **({} if tls is None else {"ssl": tls}))
     except asyncpg.PostgresError as exc:
-        refused = str(getattr(exc, "sqlstate", "")).startswith("28")
-        # a hostssl-only pg_hba.conf answers a plain login "... no encryption" (PostgreSQL 15.18 here): TLS is offered
-        raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=refused,
-                           server_tls=True if str(exc).rstrip().endswith("no encryption") else None) from None
+        raise _pg_refusal(exc) from None
     except (OSError, ConnectionError, asyncpg.InterfaceError) as exc:
-        raise DbLoginError(f"the connection failed: {exc.__class__.__name__}", refused=False,
+        if isinstance(exc.__cause__, asyncpg.PostgresError):
+            # sslmode=prefer: the server refused the TLS try and asyncpg's plain retry found the relay closed (it
+            # serves one connection); the server's refusal is the answer
+            raise _pg_refusal(exc.__cause__) from None
+        where = f"{db.hostname}:{db.port}"
+        if getattr(exc, "errno", None) is None:
+            # asyncpg's own words ("rejected SSL upgrade", "connection was closed in the middle of operation") name the
+            # relay's local port, not the DB: something answered, and hung up or spoke another protocol
+            raise DbLoginError(f"{where} answered, but no PostgreSQL login came of it (it hung up, or its answer was not "
+                               "PostgreSQL's)", refused=False, protocol=True, reached=host == "127.0.0.1") from None
+        raise DbLoginError(f"{where}: the connection closed during the login ({exc.strerror})", refused=False,
                            reached=host == "127.0.0.1") from None
     try:
         version = str(await conn.fetchval("SHOW server_version"))
@@ -353,6 +369,15 @@ async def _postgres(host: str, port: int, db: DbEnv, tls: ssl.SSLContext | str |
         raise DbLoginError(f"{exc} (SQLSTATE {getattr(exc, 'sqlstate', '?')})", refused=False) from None
     finally:
         await conn.close()
+
+
+def _pg_refusal(exc: Exception) -> DbLoginError:
+    """The server's refusal as a :class:`DbLoginError`: its words and SQLSTATE; class 28 means the credentials or
+    pg_hba.conf refused the login."""
+    state = str(getattr(exc, "sqlstate", "") or "?")
+    # a hostssl-only pg_hba.conf answers a plain login "... no encryption" (PostgreSQL 15.18 here): TLS is offered
+    return DbLoginError(f"{exc} (SQLSTATE {state})", refused=state.startswith("28"),
+                        server_tls=True if str(exc).rstrip().endswith("no encryption") else None)
 
 
 async def _pg_one(conn: Any, sql: str) -> Any:

@@ -16,11 +16,14 @@ import asyncssh
 from ..domain.diagnosis import diagnosis_for
 from ..domain.dbsupport import (DbJudgement, announced_version, handshake_plugin, judge_auth_plugin, judge_mysql_grants,
                                 judge_pg_role, judge_server_version, printable_greeting, server_product, short_version)
-from ..domain.model import HostSpec
+from ..domain.model import DbEngine, DbEnv, HostSpec
 from ..domain.preflight import DB_LATENCY_WARN_MS, FAILURE, OK, WARNING, Check
-from ..remote.dblogin import DbLoginError, probe_port, read_db_facts
+from ..remote.dblogin import PRODUCT, DbLoginError, probe_port, read_db_facts
 from ..remote.errors import RemoteError
 from .base import Procedure
+
+#: The engines' default ports (their servers' defaults; the official db.env files use them).
+USUAL_PORT = {DbEngine.MYSQL: 3306, DbEngine.PGSQL: 5432}
 
 
 class PreflightDb(Procedure):
@@ -150,17 +153,14 @@ class PreflightDb(Procedure):
         try:
             facts = await read_db_facts(await self._pool.get(via), db)
         except DbLoginError as exc:
-            if exc.refused:
-                self._db_check(name, "db login", DbJudgement(
-                    FAILURE, f"DB login refused for WA_DB_USERNAME={db.username}: check db.username and db.password "
-                             f"in the profile (db.env) and the user's allowed hosts", "DB_AUTH_FAILED",
-                    f"DB login refused for WA_DB_USERNAME={db.username}: {exc}"))
-            else:
-                self._db_check(name, "db login", DbJudgement(WARNING, f"could not log in through {name}: {exc}"))
+            self._db_check(name, "db login", login_failure(exc, db, name))
             self._greeting_version(name)
             return
         except (RemoteError, OSError) as exc:
-            self._db_check(name, "db login", DbJudgement(WARNING, f"no SSH tunnel through {name}: {exc.__class__.__name__}"))
+            why = str(exc) if isinstance(exc, RemoteError) else exc.strerror or "the connection was lost"
+            self._db_check(name, "db login", DbJudgement(
+                WARNING, f"the login was not tried: no SSH connection to {name} for the tunnel ({why}); the ssh check "
+                         f"of {name} says what to fix"))
             self._greeting_version(name)
             return
         self._db_check(name, "db login", DbJudgement(OK, f"logged in as {db.username} through an SSH tunnel via {name}"))
@@ -205,3 +205,31 @@ class PreflightDb(Procedure):
         self._record(Check("", name, judged.level, self._redact(judged.reason)))
         if judged.key:
             self.report([diagnosis_for(judged.key, judged.evidence, host)])
+
+
+def login_failure(exc: DbLoginError, db: DbEnv, via: str) -> DbJudgement:
+    """The preflight's words for a DB login that did not happen through ``via``: what failed, the profile field it
+    points at and the fix (never a Python class name: issue 17, the PostgreSQL login said "(AttributeError)").
+    A refusal of the credentials is a failure (``DB_AUTH_FAILED``); the rest are warnings, since the TCP check of each
+    host already judged the DB's reachability."""
+    where, product = f"{db.hostname}:{db.port}", PRODUCT[db.engine]
+    if exc.refused:
+        return DbJudgement(FAILURE, f"DB login refused for WA_DB_USERNAME={db.username}: check db.username and "
+                                    f"db.password in the profile (db.env) and the user's allowed hosts", "DB_AUTH_FAILED",
+                           f"DB login refused for WA_DB_USERNAME={db.username}: {exc}")
+    if exc.prohibited:
+        return DbJudgement(WARNING, f"the login was not tried: sshd on {via} refuses TCP forwarding (AllowTcpForwarding "
+                                    f"no), which the login's tunnel needs; allow it there, or check db.username and "
+                                    f"db.password by hand from {via}")
+    if not exc.reached:
+        return DbJudgement(WARNING, f"db.hostname/db.port: {exc} (from {via}): check the {product} server runs, listens "
+                                    f"on {db.port} and that firewalls let {via} reach it")
+    if exc.protocol:
+        return DbJudgement(WARNING, f"db.engine/db.port: {exc} through {via}: check that db.port ({db.port}) is the "
+                                    f"{product} server's port ({USUAL_PORT[db.engine]} by default) and db.engine "
+                                    f"({db.engine.value}) is the server's kind")
+    if exc.timeout:
+        return DbJudgement(WARNING, f"db.hostname/db.port: {exc} through {via}: check {where} is the {product} server "
+                                    "and that it is not overloaded (its log says why it is slow)")
+    return DbJudgement(WARNING, f"the {product} server at {where} (db.hostname, db.port) did not let the login through "
+                                f"{via} finish: {exc}; fix what its words say on the DB server")
