@@ -1,6 +1,16 @@
 """The lab tier: tests on real parts (namespaces, OpenSSH sshd, dockerd 20.10, docker-compose 1.29, registry,
 MariaDB). One lab for the session, brought up on first use and taken down at the end. Without root or Linux the
 tier skips with the reason; in CI (``CI=true``) that is a failure.
+
+One installed cluster for the session too (:func:`shared_cluster`): a test that needs "the lab's profile installed,
+registered and healthy" asks for ``shared_cluster`` (or ``installed`` from ``tests.lab.test_40_doctor``, the same),
+injects its fault, and undoes it (``faults.clear`` in its fixture's teardown, or its own ``finally``). Every other
+test of the tier runs on a lab where that cluster is not installed, as before: the tests that need it are run after
+the others (:func:`pytest_collection_modifyitems`), so the tier installs it once and uninstalls it once, and if the
+order is otherwise the cluster is uninstalled before such a test (:func:`pytest_runtest_setup`). At the end of each
+module that used it, the cluster is checked to be as installed (no lab fault left, the same files in ``~/biz`` and
+the same containers on every host, health ``ok``): a module that leaves it otherwise errors in its own teardown and
+the next user gets a fresh install.
 """
 
 from __future__ import annotations
@@ -9,6 +19,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +101,152 @@ def lab(tmp_path_factory) -> Lab:
         yield Lab(paths, profile, ledger.data)
     finally:
         control.down(paths, log=lambda *_: None)
+
+
+# --- the session's shared installed cluster -------------------------------------------------------------------
+
+SHARED = "shared_cluster"
+
+
+def _uses_shared(item) -> bool:
+    return SHARED in getattr(item, "fixturenames", ())
+
+
+class SharedCluster:
+    """The lab's profile installed once for the session: :meth:`ensure_installed` / :meth:`ensure_uninstalled` move
+    between the two states only when needed; :meth:`check_as_installed` compares the hosts with the install's
+    fingerprint. ``state``: ``"absent"``, ``"installed"`` or ``"unknown"`` (an install or a check failed)."""
+
+    current: "SharedCluster | None" = None  # the session's, for the hooks below (they get no fixtures)
+
+    def __init__(self, lab: Lab, profile: Path):
+        self.lab, self.profile, self.state = lab, profile, "absent"
+        self.fingerprint: dict[str, str] = {}
+        self.installs = 0
+        self.used_in: set[str] = set()  # modules that asked for it
+
+    def _uninstall(self) -> None:
+        from wabiz_tui.lab import services
+        cli("uninstall", str(self.profile), "--yes", "--confirm-name", "lab")
+        services.reset_cluster_databases(self.lab.paths, "mysql")
+
+    def ensure_installed(self) -> Path:
+        """Install (after an uninstall and a DB reset, as a fresh cluster) unless installed; returns the profile."""
+        if self.state == "installed":
+            return self.profile
+        self.state = "unknown"
+        self._uninstall()
+        out = cli("install", str(self.profile), "--yes", "--code", self.lab.code)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        self.installs += 1
+        self.fingerprint = self._fingerprint()
+        self.state = "installed"
+        return self.profile
+
+    def ensure_uninstalled(self) -> None:
+        if self.state != "absent":
+            self._uninstall()
+            self.state = "absent"
+
+    def _fingerprint(self) -> dict[str, str]:
+        """Per host: the checksums of the product's files in ``~/biz`` and the containers (name, image, state)."""
+        cmd = ("cd ~/biz 2>/dev/null && find . -type f | sort | xargs -r sha256sum; "
+               "docker ps -a --format '{{.Names}} {{.Image}} {{.State}}' | sort")
+        return {h["name"]: self.lab.sh(h["name"], cmd).stdout for h in self.lab.data["hosts"]}
+
+    def check_as_installed(self, module: str) -> None:
+        """Raise AssertionError naming ``module`` unless the cluster is as installed: no lab fault recorded, the
+        install's fingerprint on every host, ``health`` ok (waited for up to 120 s: a Coreapp restarted by the
+        last test may still be starting). On failure the next user gets a fresh install."""
+        from wabiz_tui.lab import control
+        if self.state != "installed":
+            return
+        problems = []
+        left = control.status(self.lab.paths)["faults"]
+        if left:
+            problems.append(f"lab faults not cleared: {left}")
+        deadline = time.monotonic() + 120
+        while True:
+            now = self._fingerprint()
+            changed = {h: (self.fingerprint[h], now[h]) for h in now if now[h] != self.fingerprint.get(h)}
+            level = _health_level(self.profile)
+            if (not changed and level == "ok") or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        if changed:
+            problems.append("hosts differ from the install (before, after): " + repr(changed))
+        if level != "ok":
+            problems.append(f"health is {level!r}, not 'ok'")
+        if problems:
+            self.state = "unknown"
+            raise AssertionError(f"{module} left the shared cluster changed: " + "; ".join(problems))
+
+
+def _health_level(profile: Path) -> str:
+    import json
+    out = cli("health", str(profile), "--json", timeout=60)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])["verdict"]["level"]
+    except (ValueError, IndexError, KeyError):
+        return f"unreadable: {out.stdout[-300:]} {out.stderr[-300:]}"
+
+
+@pytest.fixture(scope="session")
+def _shared_cluster_manager(lab, tmp_path_factory):
+    from tests.lab.test_10_cluster import profile_copy
+    manager = SharedCluster(lab, profile_copy(lab, tmp_path_factory.mktemp("shared-cluster")))
+    SharedCluster.current = manager
+    try:
+        yield manager
+    finally:
+        SharedCluster.current = None
+        manager.ensure_uninstalled()
+
+
+@pytest.fixture
+def shared_cluster(_shared_cluster_manager, request) -> Path:
+    """The lab's profile installed, registered and healthy, shared by the session (see the module's docstring);
+    returns the profile's path. The test must undo what it breaks."""
+    _shared_cluster_manager.used_in.add(request.module.__name__)
+    return _shared_cluster_manager.ensure_installed()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_cluster_left_as_installed(request):
+    """At the end of a module that used the shared cluster: check it is as installed (error in that module)."""
+    yield
+    manager = SharedCluster.current
+    if manager is not None and request.module.__name__ in manager.used_in:
+        manager.check_as_installed(request.module.__name__)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the lab tests that use the shared cluster after the lab tests that do not (each group keeps its order), so
+    the cluster is installed once; tests elsewhere keep their places."""
+    here = Path(__file__).parent
+    spots = [i for i, item in enumerate(items) if here in Path(str(item.path)).parents]
+    mine = [items[i] for i in spots]
+    ordered = [t for t in mine if not _uses_shared(t)] + [t for t in mine if _uses_shared(t)]
+    for i, item in zip(spots, ordered):
+        items[i] = item
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test that does not use the shared cluster gets a lab without it (whatever the order)."""
+    manager = SharedCluster.current
+    if manager is not None and not _uses_shared(item):
+        manager.ensure_uninstalled()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Leaving the lab tier (after the module's own teardown and check): uninstall the shared cluster, so its
+    containers do not load the tests that follow."""
+    try:
+        return (yield)
+    finally:
+        manager = SharedCluster.current
+        here = Path(__file__).parent
+        if manager is not None and (nextitem is None or here not in Path(str(nextitem.path)).parents):
+            manager.ensure_uninstalled()
