@@ -121,13 +121,14 @@ class SharedCluster:
 
     def __init__(self, lab: Lab, profile: Path):
         self.lab, self.profile, self.state = lab, profile, "absent"
+        self.env = {"WABIZ_TUI_HOME": str(profile.parent / "wabiz-home")}  # its runs' logs, outside any test's
         self.fingerprint: dict[str, str] = {}
         self.installs = 0
         self.used_in: set[str] = set()  # modules that asked for it
 
     def _uninstall(self) -> None:
         from wabiz_tui.lab import services
-        cli("uninstall", str(self.profile), "--yes", "--confirm-name", "lab")
+        cli("uninstall", str(self.profile), "--yes", "--confirm-name", "lab", env=self.env)
         services.reset_cluster_databases(self.lab.paths, "mysql")
 
     def ensure_installed(self) -> Path:
@@ -136,7 +137,7 @@ class SharedCluster:
             return self.profile
         self.state = "unknown"
         self._uninstall()
-        out = cli("install", str(self.profile), "--yes", "--code", self.lab.code)
+        out = cli("install", str(self.profile), "--yes", "--code", self.lab.code, env=self.env)
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
         self.installs += 1
         self.fingerprint = self._fingerprint()
@@ -169,7 +170,7 @@ class SharedCluster:
         while True:
             now = self._fingerprint()
             changed = {h: (self.fingerprint[h], now[h]) for h in now if now[h] != self.fingerprint.get(h)}
-            level = _health_level(self.profile)
+            level = _health_level(self.profile, self.env)
             if (not changed and level == "ok") or time.monotonic() > deadline:
                 break
             time.sleep(2)
@@ -182,9 +183,9 @@ class SharedCluster:
             raise AssertionError(f"{module} left the shared cluster changed: " + "; ".join(problems))
 
 
-def _health_level(profile: Path) -> str:
+def _health_level(profile: Path, env: dict) -> str:
     import json
-    out = cli("health", str(profile), "--json", timeout=60)
+    out = cli("health", str(profile), "--json", timeout=60, env=env)
     try:
         return json.loads(out.stdout.strip().splitlines()[-1])["verdict"]["level"]
     except (ValueError, IndexError, KeyError):

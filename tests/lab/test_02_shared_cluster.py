@@ -59,7 +59,7 @@ def calls(monkeypatch):
     made: list[str] = []
     monkeypatch.setattr(conftest, "cli", lambda *a, **_: made.append(a[0]) or subprocess.CompletedProcess(a, 0, "", ""))
     monkeypatch.setattr("wabiz_tui.lab.services.reset_cluster_databases", lambda *_: made.append("reset") or [])
-    monkeypatch.setattr(conftest, "_health_level", lambda _p: "ok")
+    monkeypatch.setattr(conftest, "_health_level", lambda _p, _e: "ok")
     monkeypatch.setattr("wabiz_tui.lab.control.status", lambda _p: {"faults": []})
     return made
 
