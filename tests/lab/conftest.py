@@ -78,6 +78,11 @@ class Lab:
                                f"wa@{h['ip']}", command], capture_output=True, text=True, timeout=timeout)
 
 
+#: What to undo once the tier's last test is done (the lab's down): the tests after it need no lab, and a lab left up
+#: until the session ends keeps its daemons in memory while they run.
+_AT_END_OF_TIER: list = []
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory) -> Lab:
     """One lab (6 hosts, MariaDB announcing MySQL 8.0.36 so the product's MySQL checks pass, stand-ins for
@@ -96,6 +101,7 @@ def lab(tmp_path_factory) -> Lab:
                     "(or WABIZ_LAB_REUSE=1 to run on it)")
     ledger = control.up(paths, hosts=6, db="mysql", versions=LAB_VERSIONS, db_version_spoof=True, speed=0.1,
                         log=lambda *_: None)
+    _AT_END_OF_TIER.append(lambda: control.down(paths, log=lambda *_: None))  # a second down is a no-op
     try:
         profile = save_lab_profile(paths, ledger, tmp_path_factory.mktemp("lab") / "lab.yaml")
         yield Lab(paths, profile, ledger.data)
@@ -224,8 +230,7 @@ def _shared_cluster_left_as_installed(request):
 def pytest_collection_modifyitems(config, items):
     """Run the lab tests that use the shared cluster after the lab tests that do not (each group keeps its order), so
     the cluster is installed once; tests elsewhere keep their places."""
-    here = Path(__file__).parent
-    spots = [i for i, item in enumerate(items) if here in Path(str(item.path)).parents]
+    spots = [i for i, item in enumerate(items) if _in_tier(item)]
     mine = [items[i] for i in spots]
     ordered = [t for t in mine if not _uses_shared(t)] + [t for t in mine if _uses_shared(t)]
     for i, item in zip(spots, ordered):
@@ -240,14 +245,27 @@ def pytest_runtest_setup(item):
         manager.ensure_uninstalled()
 
 
+def _in_tier(item) -> bool:
+    return Path(__file__).parent in Path(str(item.path)).parents
+
+
+def _last_of_tier(item, nextitem) -> bool:
+    """Whether ``item`` is the last lab-tier test of the session (the command line may interleave directories)."""
+    if nextitem is not None and _in_tier(nextitem):
+        return False
+    items = item.session.items
+    return not any(_in_tier(i) for i in items[items.index(item) + 1:])
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """Leaving the lab tier (after the module's own teardown and check): uninstall the shared cluster, so its
-    containers do not load the tests that follow."""
+    """Leaving the lab tier (after the module's own teardown and check): uninstall the shared cluster and take the lab
+    down, so neither loads the tests that follow."""
     try:
         return (yield)
     finally:
-        manager = SharedCluster.current
-        here = Path(__file__).parent
-        if manager is not None and (nextitem is None or here not in Path(str(nextitem.path)).parents):
-            manager.ensure_uninstalled()
+        if _last_of_tier(item, nextitem):
+            if SharedCluster.current is not None:
+                SharedCluster.current.ensure_uninstalled()
+            while _AT_END_OF_TIER:
+                _AT_END_OF_TIER.pop()()

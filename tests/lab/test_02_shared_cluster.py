@@ -89,3 +89,16 @@ def test_a_module_that_leaves_the_cluster_changed_is_named_and_the_next_user_get
     assert shared.state == "unknown"
     shared.ensure_installed()
     assert calls == ["uninstall", "reset", "install", "uninstall", "reset", "install"] and shared.installs == 2
+
+
+def test_the_lab_goes_down_after_the_last_lab_test_even_when_the_command_line_interleaves_directories():
+    from types import SimpleNamespace
+    lab_dir = Path(conftest.__file__).parent
+    session = SimpleNamespace(items=[])
+    a, b, c, d = (SimpleNamespace(path=p, session=session) for p in (
+        lab_dir / "test_40_doctor.py", ROOT / "tests/sim/test_x.py", lab_dir / "test_49_doctor_egress.py",
+        ROOT / "tests/tui/test_y.py"))
+    session.items[:] = [a, b, c, d]
+    assert [conftest._last_of_tier(i, n) for i, n in ((a, b), (c, d))] == [False, True]  # a lab test follows b
+    session.items[:] = [a, c, d]
+    assert [conftest._last_of_tier(i, n) for i, n in ((a, c), (c, d))] == [False, True]
