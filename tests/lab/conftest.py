@@ -1,6 +1,6 @@
 """The lab tier: tests on real parts (namespaces, OpenSSH sshd, dockerd 20.10, docker-compose 1.29, registry,
-MariaDB). One lab for the session, brought up on first use and taken down after the tier's last test. Without root or Linux the
-tier skips with the reason; in CI (``CI=true``) that is a failure.
+MariaDB). One lab for the session, brought up on first use and taken down after the tier's last test. Without root
+or Linux the tier skips with the reason; in CI (``CI=true``) that is a failure.
 
 One installed cluster for the session too (:func:`shared_cluster`): a test that needs "the lab's profile installed,
 registered and healthy" asks for ``shared_cluster`` (or ``installed`` from ``tests.lab.test_40_doctor``, the same),
