@@ -37,8 +37,8 @@ def test_the_tests_using_the_shared_cluster_run_after_the_others_each_group_in_f
         files = [n.split("::")[0] for n, _ in group]
         assert files == sorted(files, key=lambda f: sorted(dict.fromkeys(files)).index(f))  # file order kept
     shared_files = {n.split("::")[0] for n, s in items if s}
-    assert {f"tests/lab/test_{n}" for n in ("40_doctor.py", "45_field_reports.py", "46_doctor_db.py",
-                                             "47_doctor_net.py", "48_doctor_cases.py", "49_doctor_egress.py")} <= shared_files
+    doctor_files = ("40_doctor", "45_field_reports", "46_doctor_db", "47_doctor_net", "48_doctor_cases", "49_doctor_egress")
+    assert {f"tests/lab/test_{n}.py" for n in doctor_files} <= shared_files
     assert not any(s for n, s in items if n.startswith(("tests/lab/test_01", "tests/lab/test_10", "tests/lab/test_15")))
 
 
