@@ -238,6 +238,8 @@ def test_fr06_two_webapps_creating_the_same_database_at_once_one_gets_1007(clear
 from tests.lab.test_40_doctor import doctor, installed  # noqa: E402,F401 - the module's installed cluster
 from wabiz_tui.domain.exitcodes import Exit  # noqa: E402
 
+# FR19 (media full), FR33 (media read-only) and FR46 (DB down) are the same faults as test_40_doctor's DISK_FULL, MEDIA
+# and DB_DOWN cases, which assert the same cause, evidence and action and more (the host named, the ranking).
 DOCTOR_CASES = [
     # (FR, inject, cause key, host named, evidence fragment, next action fragment)
     ("FR01", lambda p: faults.registry(p, "forbid"), "REGISTRY", "wa-web-1", "403", "allow the host"),
@@ -245,18 +247,15 @@ DOCTOR_CASES = [
      "max_connections"),
     ("FR10", lambda p: faults.remove_dns_name(p, "wa-core-1"), "NAME_UNRESOLVED", "wa-core-1",
      "getent hosts wa-core-1", "DNS zone"),
-    ("FR19", lambda p: faults.media(p, "full"), "DISK_FULL", "", "/mnt/wamedia", "free space"),
     ("FR20", lambda p: field_faults.media_private(p, "wa-core-2"), "MEDIA_NOT_SHARED", "wa-core-2", "mounted",
      "mount the shared media volume"),
     ("FR29", lambda p: field_faults.registry_ca(p, "wa-core-2"), "REGISTRY_TLS_UNTRUSTED", "wa-core-2",
      "SSL certificate problem", "certs.d/docker.whatsapp.biz/ca.crt"),
     ("FR32", lambda p: field_faults.edit_file(p, "wa-core-1", "db.env", "set", "WA_DB_PORT", "3307"), "ENV_DIFFERS",
      "wa-core-1", "WA_DB_PORT", "db.env again"),
-    ("FR33", lambda p: faults.media(p, "readonly"), "MEDIA", "", "ro", "read-write"),
     ("FR34", lambda p: faults.media(p, "inodes"), "DISK_FULL", "", "inodes 100% used", "free inodes"),
     ("FR37", lambda p: field_faults.edit_file(p, "wa-core-1", "prod-multiconnect-compose.yml", "tab"),
      "COMPOSE_FILE_INVALID", "wa-core-1", "line", "tabs are not allowed"),
-    ("FR46", lambda p: faults.db(p, "down"), "DB_DOWN", "", "Connection refused", "start the DB server"),
 ]
 
 
