@@ -54,12 +54,16 @@ class FakeLab:
         return subprocess.CompletedProcess([], 0, self.answer, "")
 
 
+DOCTOR_SAYS: list[str] = []
+
+
 @pytest.fixture
 def calls(monkeypatch):
     made: list[str] = []
     monkeypatch.setattr(conftest, "cli", lambda *a, **_: made.append(a[0]) or subprocess.CompletedProcess(a, 0, "", ""))
     monkeypatch.setattr("wabiz_tui.lab.services.reset_cluster_databases", lambda *_: made.append("reset") or [])
     monkeypatch.setattr(conftest, "_health_level", lambda _p, _e: "ok")
+    monkeypatch.setattr(conftest, "_doctor_causes", lambda _p, _e: made.append("doctor") or DOCTOR_SAYS[:])
     monkeypatch.setattr("wabiz_tui.lab.control.status", lambda _p: {"faults": []})
     return made
 
@@ -69,11 +73,21 @@ def test_the_cluster_is_installed_once_and_uninstalled_only_when_asked(calls, tm
     assert shared.ensure_installed() == tmp_path / "lab.yaml"
     assert shared.ensure_installed() == tmp_path / "lab.yaml"
     assert calls == ["uninstall", "reset", "install"] and shared.installs == 1
-    shared.check_as_installed("tests.lab.test_x")  # unchanged: nothing to say, nothing done
-    assert calls == ["uninstall", "reset", "install"]
+    shared.check_as_installed("tests.lab.test_x")  # unchanged, doctor names nothing: nothing done
+    assert calls == ["uninstall", "reset", "install", "doctor"] and shared.state == "installed"
     shared.ensure_uninstalled()
     shared.ensure_uninstalled()
-    assert calls == ["uninstall", "reset", "install", "uninstall", "reset"] and shared.state == "absent"
+    assert calls == ["uninstall", "reset", "install", "doctor", "uninstall", "reset"] and shared.state == "absent"
+
+
+def test_log_words_left_for_doctor_give_the_next_module_a_fresh_install_with_a_warning(calls, tmp_path, monkeypatch):
+    shared = SharedCluster(FakeLab(), tmp_path / "lab.yaml")
+    shared.ensure_installed()
+    monkeypatch.setattr(sys.modules[__name__], "DOCTOR_SAYS", ["LOG_WORDS: wacore on wa-core-1 logs: a fatal error"])
+    with pytest.warns(UserWarning, match="tests.lab.test_x left causes doctor names .*LOG_WORDS"):
+        shared.check_as_installed("tests.lab.test_x")
+    shared.ensure_installed()
+    assert calls == ["uninstall", "reset", "install", "doctor", "uninstall", "reset", "install"]
 
 
 def test_a_module_that_leaves_the_cluster_changed_is_named_and_the_next_user_gets_a_fresh_install(calls, tmp_path,
