@@ -10,22 +10,14 @@ import json
 import pytest
 
 from tests.lab.conftest import cli
-from tests.lab.test_10_cluster import profile_copy
 from wabiz_tui.domain.exitcodes import Exit
 from wabiz_tui.lab import faults, services
 
 
-@pytest.fixture(scope="module")
-def installed(lab, tmp_path_factory):
-    """The lab's profile installed (registered, healthy); uninstalled and the cluster DB reset at the end."""
-    profile = profile_copy(lab, tmp_path_factory.mktemp("doctor"))
-    cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
-    services.reset_cluster_databases(lab.paths, "mysql")
-    out = cli("install", str(profile), "--yes", "--code", lab.code)
-    assert out.returncode == 0, out.stdout[-3000:]
-    yield profile
-    cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
-    services.reset_cluster_databases(lab.paths, "mysql")
+@pytest.fixture
+def installed(shared_cluster):
+    """The lab's profile installed (registered, healthy): the session's shared cluster (tests/lab/conftest.py)."""
+    return shared_cluster
 
 
 @pytest.fixture
