@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import IN_CI
 
@@ -77,6 +78,16 @@ class Lab:
         return subprocess.run(["ssh", "-i", str(self.paths.client_key), "-o", "BatchMode=yes",
                                "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={self.paths.known_hosts}",
                                f"wa@{h['ip']}", command], capture_output=True, text=True, timeout=timeout)
+
+
+def recreate_container(lab, profile, host: str, service: str = "wacore") -> None:
+    """``docker-compose up -d --force-recreate SERVICE`` on ``host`` with the variables the install passes (a changed
+    db.env reaches a container only when it is created; the log lines of a crash, which doctor reads, go with the
+    old container)."""
+    version = yaml.safe_load(Path(profile).read_text())["wa_api_version"]
+    out = lab.sh(host, f"cd biz && WA_API_VERSION={version} EXTERNAL_HOSTNAME={host} docker-compose -f "
+                       f"prod-multiconnect-compose.yml up -d --no-deps --force-recreate {service} 2>&1")
+    assert out.returncode == 0, out.stdout[-2000:]
 
 
 #: What to undo once the tier's last test is done (the lab's down): the tests after it need no lab, and a lab left up

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.lab.conftest import cli
+from tests.lab.conftest import cli, recreate_container
 from wabiz_tui.domain.exitcodes import Exit
 from wabiz_tui.lab import faults, services
 
@@ -82,6 +82,7 @@ def test_a_crash_looping_coreapp_is_named_by_its_fatal_line(lab, cleared):
         code, report = doctor(cleared, "--host", "wa-core-2")
     finally:
         marker.unlink()
+        recreate_container(lab, cleared, "wa-core-2")  # a new container: no crash lines left for the next module
     assert code == Exit.CAUSES_FOUND
     top = report["causes"][0]
     assert top["key"] == "CONTAINER_DOWN_WITH_WORDS", [(c["key"], c["title"]) for c in report["causes"]]
