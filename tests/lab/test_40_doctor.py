@@ -9,23 +9,15 @@ import json
 
 import pytest
 
-from tests.lab.conftest import cli
-from tests.lab.test_10_cluster import profile_copy
+from tests.lab.conftest import cli, recreate_container
 from wabiz_tui.domain.exitcodes import Exit
 from wabiz_tui.lab import faults, services
 
 
-@pytest.fixture(scope="module")
-def installed(lab, tmp_path_factory):
-    """The lab's profile installed (registered, healthy); uninstalled and the cluster DB reset at the end."""
-    profile = profile_copy(lab, tmp_path_factory.mktemp("doctor"))
-    cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
-    services.reset_cluster_databases(lab.paths, "mysql")
-    out = cli("install", str(profile), "--yes", "--code", lab.code)
-    assert out.returncode == 0, out.stdout[-3000:]
-    yield profile
-    cli("uninstall", str(profile), "--yes", "--confirm-name", "lab")
-    services.reset_cluster_databases(lab.paths, "mysql")
+@pytest.fixture
+def installed(shared_cluster):
+    """The lab's profile installed (registered, healthy): the session's shared cluster (tests/lab/conftest.py)."""
+    return shared_cluster
 
 
 @pytest.fixture
@@ -90,6 +82,7 @@ def test_a_crash_looping_coreapp_is_named_by_its_fatal_line(lab, cleared):
         code, report = doctor(cleared, "--host", "wa-core-2")
     finally:
         marker.unlink()
+        recreate_container(lab, cleared, "wa-core-2")  # a new container: no crash lines left for the next module
     assert code == Exit.CAUSES_FOUND
     top = report["causes"][0]
     assert top["key"] == "CONTAINER_DOWN_WITH_WORDS", [(c["key"], c["title"]) for c in report["causes"]]

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.lab.conftest import cli
+from tests.lab.conftest import cli, recreate_container
 from tests.lab.test_40_doctor import doctor, installed  # noqa: F401 - the module's installed cluster
 from wabiz_tui.domain.exitcodes import Exit
 from wabiz_tui.lab import faults, field_faults, field_faults_net, services
@@ -157,7 +157,7 @@ def test_a_crash_looping_container_is_not_a_dns_fault(lab, broken):
         show(broken, "--host", "wa-core-2")
     finally:
         marker.unlink()
-        lab.sh("wa-core-2", "docker restart biz_wacore_1")
+        recreate_container(lab, broken, "wa-core-2")  # a new container: no crash lines left for the next module
     assert not [c for c in report["causes"] if c["key"] == "CONTAINER_NAME_UNRESOLVED"], report["causes"]
     assert report["causes"][0]["key"] == "CONTAINER_DOWN_WITH_WORDS"
     inside = [f for f in report["facts"] if f["probe"] == "dns.container" and f["host"] == "wa-core-2"]
@@ -255,11 +255,14 @@ def test_fr06_the_webapps_web_db_race_words_in_its_log(lab, broken):
     the running waweb's stdout (the stand-in does not run Meta's CreateWebDB.php; the race itself is reproduced on
     MariaDB in test_45's test_fr06_...): doctor reads them from `docker logs` and names the race, not the DB."""
     line = "SQLSTATE[HY000]: General error: 1007 Can't create database 'lab_waweb'; database exists"
-    wrote = faults.in_host(lab.paths, "wa-web-1", [DEBIAN_DOCKER, "exec", "biz_waweb_1", "sh", "-c",
-                                                   f"echo \"{line}\" > /proc/1/fd/1"], check=False)
-    assert wrote.returncode == 0, wrote.stderr
-    code, report = doctor(broken, "--host", "wa-web-1")
-    show(broken, "--host", "wa-web-1")
+    try:
+        wrote = faults.in_host(lab.paths, "wa-web-1", [DEBIAN_DOCKER, "exec", "biz_waweb_1", "sh", "-c",
+                                                       f"echo \"{line}\" > /proc/1/fd/1"], check=False)
+        assert wrote.returncode == 0, wrote.stderr
+        code, report = doctor(broken, "--host", "wa-web-1")
+        show(broken, "--host", "wa-web-1")
+    finally:
+        recreate_container(lab, broken, "wa-web-1", "waweb")  # a new container: the race words go with the old one
     cause = cause_of(report, "WEBDB_CREATE_RACE")
     assert cause["hosts"] == ["wa-web-1"] and line in lines(cause)
     assert "restart waweb on wa-web-1 once" in cause["next_action"]

@@ -13,24 +13,17 @@ import json
 import httpx
 import pytest
 
-from tests.lab.conftest import cli
+from tests.lab.test_40_doctor import doctor
 from wabiz_tui.domain.exitcodes import Exit
 from wabiz_tui.lab import egress, faults, field_faults, services
 from wabiz_tui.lab.profile import LAB_ADMIN_PASSWORD
 
-from tests.lab.test_40_doctor import installed  # noqa: F401 - the module's installed cluster
-
 
 @pytest.fixture
-def broken(lab, installed):  # noqa: F811
-    yield installed
+def broken(lab, shared_cluster):
+    """The session's installed cluster (tests/lab/conftest.py); the test's faults cleared after."""
+    yield shared_cluster
     faults.clear(lab.paths)
-
-
-def doctor(profile, *args: str) -> tuple[int, dict]:
-    out = cli("doctor", str(profile), "--json", *args, timeout=300)
-    assert out.stdout.strip().startswith("{"), out.stdout[-2000:] + out.stderr[-2000:]
-    return out.returncode, json.loads(out.stdout)
 
 
 def cause(report: dict, key: str) -> dict:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 
-import yaml
 
-from tests.lab.conftest import cli
+from tests.lab.conftest import cli, recreate_container
 from tests.lab.test_40_doctor import doctor, installed  # noqa: F401 - the module's installed cluster
 from wabiz_tui.domain.render import DB_ENV_FILE
 from wabiz_tui.lab import faults, field_faults, field_faults_net
@@ -62,15 +61,6 @@ def wait_log(lab, host: str, words: str, limit: float = 40) -> str:
             return last
         time.sleep(1)
     raise AssertionError(f"{host}'s Coreapp never logged {words!r} (last line: {last!r})")
-
-
-def recreate_coreapp(lab, profile, host: str) -> None:
-    """``docker-compose up -d --force-recreate wacore`` on ``host`` with the variables the install passes (a changed
-    db.env reaches a container only when it is created)."""
-    version = yaml.safe_load(open(profile))["wa_api_version"]
-    out = lab.sh(host, f"cd biz && WA_API_VERSION={version} EXTERNAL_HOSTNAME={host} docker-compose -f "
-                       "prod-multiconnect-compose.yml up -d --no-deps --force-recreate wacore 2>&1")
-    assert out.returncode == 0, out.stdout[-2000:]
 
 
 def test_a_block_only_the_webapp_container_sees_is_named_on_the_container_path(lab, installed):
@@ -146,7 +136,7 @@ def test_a_crash_looping_coreapps_egress_is_not_checked_not_blocked(lab, install
         code, report = doctor(installed, "--host", "wa-core-2")
     finally:
         marker.unlink()
-        lab.sh("wa-core-2", f"docker restart {CORE}")
+        recreate_container(lab, installed, "wa-core-2")  # a new container: no crash lines left for the next module
     settle(lab, installed, baseline)
     assert not [c for c in report["causes"] if c["key"] == "EGRESS_CONTAINER_BLOCKED"], report["causes"]
     inside = [f for f in report["facts"] if f["probe"] == "egress" and f["data"].get("via") == "container"]
@@ -196,13 +186,13 @@ def test_a_mistyped_db_hostname_is_named_with_its_value(lab, installed):
     typo = "wa-db.lab.intenral"
     field_faults.edit_file(lab.paths, "wa-core-2", DB_ENV_FILE, "set", "WA_DB_HOSTNAME", typo)
     try:
-        recreate_coreapp(lab, installed, "wa-core-2")
+        recreate_container(lab, installed, "wa-core-2")
         wait_log(lab, "wa-core-2", "Still waiting for database")
         code, report = doctor(installed)
         show(installed)
     finally:
         faults.clear(lab.paths)
-        recreate_coreapp(lab, installed, "wa-core-2")
+        recreate_container(lab, installed, "wa-core-2")
     settle(lab, installed, baseline)
     top = report["causes"][0]
     assert top["key"] == "DB_NAME_UNRESOLVED", [(c["key"], c["title"]) for c in report["causes"]]
