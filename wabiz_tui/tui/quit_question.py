@@ -39,12 +39,14 @@ class QuitQuestion(ConfirmScreen):
         self.add_class("quit-confirm")
 
     def on_mount(self) -> None:
+        """Follow the held run: on every command start/end of its holds and every :data:`REFRESH_EVERY` seconds."""
         super().on_mount()
         for hold in self.holds:
             hold.listeners.append(self.follow)
         self.set_interval(REFRESH_EVERY, self.follow)
 
     def on_unmount(self) -> None:
+        """Stop following the holds (the dialog is gone)."""
         for hold in self.holds:
             if self.follow in hold.listeners:
                 hold.listeners.remove(self.follow)
@@ -72,6 +74,7 @@ def ask_quit(app: WabizApp, work: RunningWork) -> None:
     dialog = QuitQuestion(app, work)
 
     def answered(yes: bool | None) -> None:
+        """``yes``: quit and abort what runs (or leave at once if it ended); otherwise let the run go on."""
         if not yes:
             dialog.release()
             return
