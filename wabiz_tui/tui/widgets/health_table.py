@@ -294,12 +294,17 @@ class HealthPanel(Vertical):
         return table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
 
     def _row_cells(self, rows: list[NodeRow]) -> list[dict[str, Any]]:
-        """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise."""
+        """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise, or
+        when only the compact ones leave the reason a column (by priority: a ``◦ standby`` state widened State and
+        the reason vanished with ~20 columns free, trial s8 C1)."""
         cells = [_cells(r) for r in rows]
         widths = self._content_widths(cells)
-        if sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status")) <= self._room():
+        if sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status")) > self._room():
+            return [_cells(r, True) for r in rows]
+        if self._fit_reason(cells):
             return cells
-        return [_cells(r, True) for r in rows]
+        compact = [_cells(r, True) for r in rows]
+        return compact if self._fit_reason(compact) else cells
 
     def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
