@@ -232,7 +232,8 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
             pane.scroll_to_end()
         tag = self.step.tag
         if ok:
-            self.set_status(Text(f"✔ Step {tag} done. {summary}  {self.done_hint()}", style="bold green"))
+            # the summary is the messages box's line (handle_event): said once (trial s8 C3)
+            self.set_status(Text(f"✔ Step {tag} done.  {self.done_hint()}", style="bold green"))
         elif cancelled:
             self.set_status(Text(f"⊘ Step {tag} {summary}. Next action: {next_action}", style="bold yellow"))
         else:
