@@ -137,3 +137,18 @@ async def test_a_standby_row_does_not_push_the_reason_column_off_at_120_columns(
         await pilot.pause()
         keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
         assert "reason" in keys, keys
+
+
+async def test_the_container_id_is_on_screen_at_80_columns(tmp_path, no_polling):
+    """Trial s8 C9: at 80x24 the table has no Container column and the panel's short part had no container id."""
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=demo_like_verdict()))
+        await pilot.pause()
+        await pilot.pause()
+        row = app.screen.query_one(HealthPanel).selected
+        assert row is not None and row.container not in ("", "—")
+        assert row.container in screen_text(app)
+        # in the part short screens keep (the rest is dropped there to leave the reason its lines)
+        assert row.container in app.screen.query_one(HealthPanel).detail.why_text.plain
