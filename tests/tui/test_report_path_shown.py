@@ -1,4 +1,4 @@
-"""Trial s8 M10: the wizard said "report.md and report.json in the run's log folder demo-...-install" (no path);
+"""Trial s8 M10 (the report path) and C6 (M1's first Tab stop). M10: the wizard said "report.md and report.json in the run's log folder demo-...-install" (no path);
 at M4 (120x40) the messages box was scrolled to the folder's name only, at 80x24 step 9 to a fragment of the line.
 The report's whole path is on screen at both sizes, on a line of its own."""
 
@@ -32,3 +32,14 @@ async def test_the_reports_whole_path_is_on_screen(tmp_path, size, number):
         rows = screen_text(app).splitlines()[r.y:r.bottom]
         drawn = "".join(row[r.x:r.right].strip() for row in rows)
         assert str(PATH) in drawn, drawn
+
+
+async def test_m1s_shard_select_is_the_forms_first_tab_stop(tmp_path):
+    """Trial s8 C6: M1's shard select needed two Tabs, the first stop (the form's scroll box) showed no focus."""
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_step(app, pilot, 10)
+        form = app.screen.query_one("#shards-form")
+        chain = app.screen.focus_chain
+        assert form not in chain
+        assert app.screen.query_one("#shards") in chain

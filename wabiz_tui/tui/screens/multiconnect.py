@@ -48,7 +48,8 @@ class ShardsScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         current = self.wapp.profile.shards
         value = current if current > 1 and current in ALLOWED_SHARDS else DEFAULT_SHARDS
-        with VerticalScroll(id="shards-form", classes="form"):
+        # not a Tab stop of its own: it showed no focus, so the select took two Tabs (trial s8 C6)
+        with VerticalScroll(id="shards-form", classes="form", can_focus=False):
             with Horizontal(classes="form-line", id="shards-line"):
                 with Vertical(classes="field-box", id="shards-box"):
                     yield Label("Shards: 1, 2, 4, 8, 16 or 32", classes="field-label")
