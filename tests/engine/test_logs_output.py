@@ -63,3 +63,17 @@ async def test_health_on_a_cluster_not_installed_says_so(demo, tmp_path):
     assert code == 3, out + err
     assert "demo is not installed" in out and f"run wabiz-tui install {demo.profile_path} first" in out, out
     assert "unreachable" not in out
+
+
+async def test_logs_on_a_cluster_uninstalled_say_so_and_write_nothing(installed, tmp_path):
+    """Before (trial s8 M6): ``done on 5 host(s)``, five 0-byte debug_output.txt, exit 0."""
+    import time
+
+    from wabiz_tui.config.runstate import write_run_state
+
+    write_run_state(installed.profile, installed=False, uninstalled_at=time.time())
+    out_dir = tmp_path / "out"
+    code, out, err = await cli("logs", str(installed.profile_path), "--output", str(out_dir), cwd=tmp_path)
+    assert code == 1, out + err
+    assert "not installed (uninstalled at " in out and "no logs to collect" in out, out
+    assert "done on" not in out and not list(out_dir.rglob("*.txt")), "no empty file posing as a log"

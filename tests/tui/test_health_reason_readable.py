@@ -103,3 +103,46 @@ async def test_no_container_column_without_a_reason_column(tmp_path, no_polling,
         await show_long_reason(app, pilot)
         keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
         assert ("reason" in keys) or ("container" not in keys)
+
+
+def demo_like_verdict() -> ClusterVerdict:
+    """The 5-host demo after Multiconnect: a primary and a secondary master, a shard owner and a standby Coreapp."""
+    nodes = (NodeVerdict("wa-master-1", "m00000000001", "primary_master or secondary_master", "primary_master",
+                         "connected or disconnected", "connected", Level.OK, "as expected"),
+             NodeVerdict("wa-master-2", "m00000000002", "primary_master or secondary_master", "secondary_master",
+                         "connected or disconnected", "disconnected", Level.OK, "as expected"),
+             NodeVerdict("wa-core-1", "c00000000001", "coreapp", "coreapp",
+                         "connected (shard owner) or disconnected (standby)", "connected", Level.OK, "as expected: owns a shard"),
+             NodeVerdict("wa-core-2", "c00000000002", "coreapp", "coreapp",
+                         "connected (shard owner) or disconnected (standby)", "disconnected", Level.STANDBY,
+                         "standby coreapp: takes a shard over when its owner stops"))
+    return ClusterVerdict(Level.OK, "Multiconnect healthy", "nothing to do", nodes, shards_served=1, standby=1,
+                          primary_master="wa-master-1:m00000000001", registered=True)
+
+
+@pytest.mark.parametrize("number", [9, 13], ids=["9", "M4"])
+async def test_a_standby_row_does_not_push_the_reason_column_off_at_120_columns(tmp_path, number):
+    """Trial s8 C1: at 120x40 the Reason column vanished once a ``◦ standby`` row widened State (~20 columns free)."""
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_step(app, pilot, number)
+        app.screen.show_health(demo_like_verdict())
+        await pilot.pause()
+        await pilot.pause()
+        keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
+        assert "reason" in keys, keys
+
+
+async def test_the_container_id_is_on_screen_at_80_columns(tmp_path, no_polling):
+    """Trial s8 C9: at 80x24 the table has no Container column and the panel's short part had no container id."""
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.show_result(PollResult(polled_at=time.time(), latency=0.04, verdict=demo_like_verdict()))
+        await pilot.pause()
+        await pilot.pause()
+        row = app.screen.query_one(HealthPanel).selected
+        assert row is not None and row.container not in ("", "—")
+        assert row.container in screen_text(app)
+        # in the part short screens keep (the rest is dropped there to leave the reason its lines)
+        assert row.container in app.screen.query_one(HealthPanel).detail.why_text.plain

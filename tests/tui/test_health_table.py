@@ -3,6 +3,8 @@ detail panel of the selected row, and the Webapps in the table."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from textual.widgets import DataTable
 
@@ -117,7 +119,8 @@ async def test_the_webapps_have_rows(tmp_path, no_polling):
         # the sample profile: Webapps on wa-host-1 and wa-host-3; the API URL names neither host's address
         assert sorted(r.host for r in webapps) == ["wa-host-1", "wa-host-3"]
         assert all(r.actual_status in ("answered", "not polled") for r in webapps)
-        assert [r.kind for r in panel.rows] == ["coreapp", "master", "webapp", "webapp", "coreapp"]
+        # Webapps the poll proves nothing about come last (trial s8 M5: at 80x24 they hid every Coreapp)
+        assert [r.kind for r in panel.rows] == ["coreapp", "master", "webapp", "coreapp", "webapp"]
 
 
 def test_a_node_row_keeps_its_key_when_its_container_changes():
@@ -175,3 +178,32 @@ async def test_d_runs_doctor_on_the_selected_host_or_says_it_is_not_there(tmp_pa
             assert asked == [panel.selected.host] and NO_DOCTOR not in notes
         else:
             assert NO_DOCTOR in notes
+
+
+def test_webapps_sharing_the_api_urls_address_answered_and_unpolled_ones_come_last():
+    """Trial s8 M5: the 50-host demo (every host on 127.0.0.1) showed every Webapp ``not polled`` though the API
+    answered, and at 80x24 those rows hid every Coreapp."""
+    from types import SimpleNamespace
+
+    from tests.domain.test_validation import good_profile
+    from wabiz_tui.domain.model import HostSpec, Role, SshTarget
+    from wabiz_tui.tui.widgets.health_table import HealthPanel, rows_for, sort_rows
+
+    loop = tuple(HostSpec(f"wa-web-{i}", SshTarget("127.0.0.1", 2200 + i, "wa"), (Role.WEBAPP,)) for i in (1, 2))
+    base = good_profile()
+    profile = replace(base, hosts=loop + base.hosts[1:], webapp=replace(base.webapp, url="https://127.0.0.1:45705"))
+    webapps, polled, url = HealthPanel._webapps(SimpleNamespace(app=SimpleNamespace(profile=profile)))
+    assert webapps == ("wa-web-1", "wa-web-2") and polled == webapps
+    core = NodeVerdict("wa-core-1", "aa", "coreapp", "coreapp", "x", "connected", Level.OK, "")
+
+    class V:
+        nodes = (core,)
+
+    rows = rows_for(V(), webapps, polled, url)
+    assert [r.actual_status for r in rows if r.kind == "webapp"] == ["answered", "answered"]
+    assert "https://127.0.0.1:45705" in rows[-1].reason
+    # by name first: one Webapp named in the URL is the one that answered
+    named = replace(profile, webapp=replace(base.webapp, url="https://wa-web-2:443"))
+    assert HealthPanel._webapps(SimpleNamespace(app=SimpleNamespace(profile=named)))[1] == ("wa-web-2",)
+    unpolled = sort_rows(rows_for(V(), webapps, ()))
+    assert [r.kind for r in unpolled] == ["coreapp", "webapp", "webapp"]

@@ -116,6 +116,13 @@ async def test_multiconnect_steps_then_failover_in_the_monitor(installed_demo, t
         assert app.profile.shards == 2
         # issue 17, defect 6: "Cluster now" is the cluster judged with the new shard count
         assert "Multiconnect (2 shards)" in str(app.screen.query_one("#cluster-now").render())
+        # trial s8 C3: the no-standby warning once (the Findings box), the step's summary once (the messages box)
+        from .screen_text import screen_text
+
+        said = screen_text(app)
+        assert said.count("no standby Coreapp") == 1, said
+        summary = app.last_finished[10].summary
+        assert summary and summary[:30] in said and summary[:30] not in status(app), (summary, status(app))
         # M2: both shards served
         await pilot.press("ctrl+n")
         await pilot.pause()

@@ -439,13 +439,16 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             return
         if path is not None and path not in self.report_paths:  # a step may report its end twice
             self.report_paths.append(path)
-            words = f"{path} (and report.json beside it)"
-            if hasattr(self.screen, "add_message"):  # a step screen: its messages, not a toast over its verdict (s7 trial)
-                # short: the folder's name only (the messages box is 4 lines at 80×24); the toast elsewhere has the path
-                self.screen.add_message(f"Report of the {procedure}: {path.name} and report.json in the run's log "
-                                        f"folder {path.parent.name}")
-            else:
-                self.notify(words, title=f"Report of the {procedure}", timeout=12)
+            self.say_report(procedure, path)
+
+    def say_report(self, procedure: str, path: Path) -> None:
+        """Say where the report of ``procedure`` (``path``: its report.md) is: the whole path on a line of the step
+        screen's own (wrapped, selectable; the messages box showed a scrolled fragment of it, trial s8 M10), else a
+        toast with the path."""
+        if hasattr(self.screen, "show_report"):  # a step screen: not a toast over its verdict (s7 trial)
+            self.screen.show_report(procedure, path)
+        else:
+            self.notify(f"{path} (and report.json beside it)", title=f"Report of the {procedure}", timeout=12)
 
     def on_sms_received(self, message: SmsReceived) -> None:
         self.sms_code = message.code

@@ -43,8 +43,17 @@ def _validator(check: Callable[[str], list[FieldError]]) -> Callable[[str], bool
 
 
 def _text(message: str, check: Callable[[str], list[FieldError]] | None = None, default: str = "") -> str:
-    kw = {"validate": _validator(check)} if check else {}
-    return questionary.text(message, default=default, **kw).unsafe_ask().strip()
+    """Ask ``message``; the answer stripped, or ``default`` for an empty one. The default is shown beside the
+    question, never typed into the field: questionary's ``default`` is editable text that typing appends to
+    (trial s8 M9: ``2.41.2`` typed gave ``2.41.22.41.2``). A refused value is printed above the question again,
+    where the terminal wraps it (prompt_toolkit's validation toolbar is one line: cut at 80 columns)."""
+    hint = {"instruction": f"(Enter: {default})"} if default else {}
+    while True:
+        value = questionary.text(message, **hint).unsafe_ask().strip() or default
+        errors = check(value) if check else []
+        if not errors:
+            return value
+        print(f"  ✗ {errors[0]}")
 
 
 def _secret(message: str, check: Callable[[str], list[FieldError]]) -> str:
@@ -276,10 +285,21 @@ def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] =
     """
     wanted = set(sections)
     current = profile or ClusterProfile("", "", ())
-    for name, ask in SECTIONS.items():
-        if name in wanted:
-            current = ask(current)
+    try:
+        for name, ask in SECTIONS.items():
+            if name in wanted:
+                current = ask(current)
+    except KeyboardInterrupt as exc:
+        raise Interrupted(current) from exc
     return current
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`ask_profile`: ``answers`` holds the sections answered so far (the draft to keep)."""
+
+    def __init__(self, answers: ClusterProfile) -> None:
+        super().__init__()
+        self.answers = answers
 
 
 def draft_path() -> Path:
@@ -364,7 +384,14 @@ def run_init() -> int:
         if not questionary.confirm(f"Save to {target}?", default=True).unsafe_ask():
             return _kept(profile, "to save them")
     except (KeyboardInterrupt, EOFError) as exc:  # Ctrl-D at a prompt is EOFError: a cancel too, not a crash report
-        print(f"\nCancelled{' (Ctrl-D)' if isinstance(exc, EOFError) else ''}: nothing was written.")
+        how = " (Ctrl-D)" if isinstance(exc, EOFError) else ""
+        answers = getattr(exc, "answers", None)
+        if answers is not None and (answers.name or answers.hosts):
+            kept = save_draft(answers)  # trial s8 M9: ten answers were lost to one Ctrl-C
+            print(f"\nCancelled{how}: the answers so far are kept in {kept} (mode 600): run wabiz-tui init again and "
+                  f"answer yes to continue from them, or delete it (rm {kept}). No profile was written.")
+        else:
+            print(f"\nCancelled{how}: nothing was written.")
         return 130
     save_profile(profile, target)
     draft_path().unlink(missing_ok=True)

@@ -83,6 +83,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
                     yield FindingsList(mask=self.wapp.mask, id="step-findings")
                 yield RichLog(id="step-messages", max_lines=500, wrap=True, markup=False, highlight=False,
                               auto_scroll=True)
+                yield Static("", id="step-report")
                 with Horizontal(id="progress-row"):
                     yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
                     yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
@@ -111,6 +112,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
     def on_mount(self) -> None:
         self.set_interval(0.5, self._tick)
         self.query_one("#step-messages", RichLog).display = False
+        self.query_one("#step-report", Static).display = False
         self.mounted()
 
     async def on_screen_resume(self) -> None:
@@ -232,7 +234,8 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
             pane.scroll_to_end()
         tag = self.step.tag
         if ok:
-            self.set_status(Text(f"✔ Step {tag} done. {summary}  {self.done_hint()}", style="bold green"))
+            # the summary is the messages box's line (handle_event): said once (trial s8 C3)
+            self.set_status(Text(f"✔ Step {tag} done.  {self.done_hint()}", style="bold green"))
         elif cancelled:
             self.set_status(Text(f"⊘ Step {tag} {summary}. Next action: {next_action}", style="bold yellow"))
         else:
@@ -319,6 +322,13 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         set_ticker(self.query_one("#elapsed", Static), f"{done}{secs // 60:02d}:{secs % 60:02d}")
 
     # ---- workflow events ----------------------------------------------------------------------
+    def show_report(self, procedure: str, path: Any) -> None:
+        """Show where the report of ``procedure`` is: ``path`` (report.md) whole, wrapped, with report.json beside
+        it; the line stays until the next report."""
+        line = self.query_one("#step-report", Static)
+        line.update(Text.assemble(f"Report of the {procedure}: ", (str(path), "bold"), " (and report.json beside it)"))
+        line.display = True
+
     def add_message(self, text: str) -> None:
         """Append a line to the step's message log."""
         log = self.query_one("#step-messages", RichLog)

@@ -80,18 +80,23 @@ def _kind(node: Any) -> str:
     return "other"
 
 
-def rows_for(verdict: Any, webapps: Sequence[str] = (), polled_host: str = "") -> list[NodeRow]:
+def rows_for(verdict: Any, webapps: Sequence[str] = (), polled_host: str | Sequence[str] = "",
+             url: str = "") -> list[NodeRow]:
     """The table's rows for ``verdict`` (a ``domain.health.ClusterVerdict``) plus one per Webapp host of the
     plan (``webapps``, EXTERNAL_HOSTNAMEs). ``/v1/health`` lists Masters and Coreapps only, so a Webapp row
-    says only what the poll proves: ``polled_host`` (the host of the API URL) answered; the others were
-    not polled."""
+    says only what the poll proves: ``polled_host`` (the host, or the hosts sharing the address, of the API URL
+    ``url``) answered; the others were not polled. Several hosts behind one address (the demo's loopback, a host
+    with several Webapps) answer as one: the row says the URL answered through that address, not which one."""
+    polled = (polled_host,) if isinstance(polled_host, str) else tuple(polled_host)
+    polled = tuple(h for h in polled if h)
     rows = [NodeRow(n.host, n.container_id if n.container_id not in ("", "-") else "—", _kind(n), n.expected_role or "—", n.actual_role or "—",
                     n.expected_status or "—", n.actual_status or "—", _level(n.level), n.reason or "")
             for n in verdict.nodes]
+    shared = f" (the address of the API URL {url}, which {', '.join(polled)} share)" if len(polled) > 1 else ""
     for host in webapps:
-        if host == polled_host:
+        if host in polled:
             rows.append(NodeRow(host, "—", "webapp", "webapp", "webapp", "answers /v1/health", "answered",
-                                "ok", "the Webapp answered this poll of /v1/health"))
+                                "ok", f"the Webapp answered this poll of /v1/health{shared}"))
         else:
             rows.append(NodeRow(host, "—", "webapp", "webapp", "?", "answers /v1/health", "not polled",
                                 "unknown", "not polled: the monitor asks the API URL of the profile only "
@@ -104,6 +109,8 @@ def sort_rows(rows: Iterable[NodeRow]) -> list[NodeRow]:
     Coreapps; within each group hosts in natural order."""
     def key(row: NodeRow) -> tuple[Any, ...]:
         kind = "primary" if row.actual_role == "primary_master" else row.kind
+        if row.kind == "webapp" and row.actual_status == "not polled":
+            kind = "other"  # rows that prove nothing come last: at 80x24 they hid every Coreapp (trial s8 M5)
         group = PROBLEM_ORDER.get(row.level, 3 + KIND_ORDER.get(kind, 4))
         return (group, KIND_ORDER.get(kind, 4), natural_key(row.host), row.container)
 
@@ -287,12 +294,17 @@ class HealthPanel(Vertical):
         return table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
 
     def _row_cells(self, rows: list[NodeRow]) -> list[dict[str, Any]]:
-        """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise."""
+        """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise, or
+        when only the compact ones leave the reason a column (by priority: a ``◦ standby`` state widened State and
+        the reason vanished with ~20 columns free, trial s8 C1)."""
         cells = [_cells(r) for r in rows]
         widths = self._content_widths(cells)
-        if sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status")) <= self._room():
+        if sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status")) > self._room():
+            return [_cells(r, True) for r in rows]
+        if self._fit_reason(cells):
             return cells
-        return [_cells(r, True) for r in rows]
+        compact = [_cells(r, True) for r in rows]
+        return compact if self._fit_reason(compact) else cells
 
     def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
@@ -312,17 +324,20 @@ class HealthPanel(Vertical):
         """Each column's content width (characters, without padding): its label or its widest cell."""
         return {key: max([cell_len(label)] + [_text_width(c[key]) for c in cells]) for key, label in COLUMNS}
 
-    def _webapps(self) -> tuple[tuple[str, ...], str]:
-        """The profile's Webapp hosts and the one whose address the API URL names ("" when none does)."""
+    def _webapps(self) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+        """The profile's Webapp hosts, the ones whose address the API URL names (by name or SSH address: with every
+        host on 127.0.0.1 all of them; trial s8 M5) and the URL."""
         profile = getattr(self.app, "profile", None)
         if profile is None:
-            return (), ""
+            return (), (), ""
         from ...domain.model import Role
 
         hosts = tuple(profile.hosts_with(Role.WEBAPP))
-        url_host = urlsplit(getattr(profile.webapp, "url", "") or "").hostname or ""
-        polled = [h.external_hostname for h in hosts if url_host in (h.external_hostname, h.ssh.host)]
-        return tuple(h.external_hostname for h in hosts), polled[0] if len(polled) == 1 else ""
+        url = getattr(profile.webapp, "url", "") or ""
+        url_host = urlsplit(url).hostname or ""
+        by_name = [h.external_hostname for h in hosts if url_host == h.external_hostname]
+        polled = by_name or [h.external_hostname for h in hosts if url_host and url_host == h.ssh.host]
+        return tuple(h.external_hostname for h in hosts), tuple(polled), url
 
     def show_verdict(self, verdict: Any) -> None:
         """Display ``verdict``: headline, next action, counts and one row per node."""
@@ -337,8 +352,8 @@ class HealthPanel(Vertical):
         self.query_one(".health-summary", Static).update(Text(
             f"shards served {verdict.shards_served}/{verdict.shards_expected} · standby coreapps "
             f"{verdict.standby} · primary master {verdict.primary_master or 'none'}", style="dim"))
-        webapps, polled = self._webapps()
-        self._update_rows(sort_rows(rows_for(verdict, webapps, polled)))
+        webapps, polled, url = self._webapps()
+        self._update_rows(sort_rows(rows_for(verdict, webapps, polled, url)))
 
     def show_not_installed(self, notice: str) -> None:
         """The cluster is not installed (``notice``: ``workflows.monitor.PollResult.notice``, e.g. "not installed

@@ -116,7 +116,9 @@ class NodeDetail(Vertical):
             more.update("")
             return
         style = LEVEL_STYLE.get(row.level, "")
-        text = Text.assemble(("▸ ", "bold"), (row.host, "bold"), f" {row.kind} · ",
+        # the container id in the part short screens keep: at 80 columns it has no column (trial s8 C9)
+        container = f" {row.container}" if row.container not in ("", "—") else ""
+        text = Text.assemble(("▸ ", "bold"), (row.host, "bold"), f" {row.kind}{container} · ",
                              (LEVEL_WORD.get(row.level, row.level), style), " · reason: ", row.reason or "—")
         text.append("\n  next: ", style="bold")
         text.append(next_action(row))
