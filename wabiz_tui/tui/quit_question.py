@@ -44,12 +44,14 @@ class QuitQuestion(ConfirmScreen):
         self.add_class("quit-confirm")
 
     def on_mount(self) -> None:
+        """Follow the held engines: on each change of their commands in flight, and every :data:`REFRESH_EVERY` s."""
         super().on_mount()
         for hold in self.holds:
             hold.listeners.append(self.follow)
         self.set_interval(REFRESH_EVERY, self.follow)
 
     def on_unmount(self) -> None:
+        """Stop following, and give the hold back (:meth:`release`) whatever closed the dialog."""
         for hold in self.holds:
             if self.follow in hold.listeners:
                 hold.listeners.remove(self.follow)
@@ -88,6 +90,7 @@ def ask_quit(app: WabizApp, work: RunningWork) -> None:
     dialog = QuitQuestion(app, work)
 
     def answered(yes: bool | None) -> None:
+        """"Keep running" (or no answer): the run goes on; "Quit and abort": record what it cuts and leave (130)."""
         if not yes:
             dialog.release()
             return
