@@ -36,7 +36,6 @@ async def from_palette(pilot, app: WabizApp, words: str) -> None:
 
 async def test_the_quit_question_is_never_left_holding_nor_asked_twice(installed_demo, tmp_path):
     session = installed_demo
-    web = webapps(session)
     app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_upgrade(pilot, app, session, 0.3)
@@ -76,6 +75,6 @@ async def test_the_quit_question_is_never_left_holding_nor_asked_twice(installed
         await until(pilot, lambda: isinstance(app.screen, QuitQuestion), "the quit question again")
         assert hold.held
         await pilot.press("y")
-    slow(session, web, 0)
+    slow(session, webapps(session), 0)
     assert app.return_code == 130
     assert not hold.held

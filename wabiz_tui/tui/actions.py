@@ -61,7 +61,7 @@ class KeyActions:
         from textual.screen import ModalScreen
 
         if isinstance(self.screen, ModalScreen):
-            self.notify("Close this dialog first.", severity="warning")
+            self.app.notify("Close this dialog first.", severity="warning")
             return True
         return False
 
