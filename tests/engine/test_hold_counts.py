@@ -7,6 +7,7 @@ API-only step runs on the simulated cluster's profile."""
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 
 from tests.engine.test_ha_install import Recorder
@@ -16,6 +17,7 @@ from wabiz_tui.remote.errors import RemoteError
 from wabiz_tui.workflows import preflight_db
 from wabiz_tui.workflows.events import StepStarted
 from wabiz_tui.workflows.hold import Hold
+from wabiz_tui.workflows.preflight import Preflight
 from wabiz_tui.workflows.preflight_db import PreflightDb
 from wabiz_tui.workflows.upgrade import Upgrade
 
@@ -142,3 +144,25 @@ async def test_an_api_only_step_does_not_start_while_held(demo, tmp_path):
         assert [e.number for e in events.of(StepStarted)] == [1]
     finally:
         await wf.close()
+
+
+async def test_the_preflight_clock_check_does_not_count_the_time_held():
+    """The question opens as the host's connection is made: ``date`` waits at the hold; its round trip (the
+    measurement's uncertainty, "± N s") and the seconds the check reports leave that wait out."""
+    hold = Hold()
+    checks: list = []
+
+    async def connect(_host):
+        hold.hold()
+        asyncio.get_running_loop().create_task(released_after(hold, HELD))
+
+    async def probe(_host, command, *, pty=False):
+        async with hold.command("wa-web-1", command):
+            return 0, str(time.time_ns())
+
+    engine = fake_engine(hold, _probe=probe, _record=checks.append)
+    engine.session.connect = connect
+    took = await Preflight._clock(engine, SimpleNamespace(external_hostname="wa-web-1"))
+    assert took < HELD / 3, took
+    [check] = checks
+    assert check.level == "ok" and "±" not in check.reason, check
