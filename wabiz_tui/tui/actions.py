@@ -34,8 +34,11 @@ class KeyActions:
 
     # ---- navigation ------------------------------------------------------------------------------
     def goto_step(self, number: int) -> None:
-        """Show step ``number``."""
+        """Show step ``number``; refused while a dialog is on top (the palette works over one: a step swapped in over
+        a quit question would drop it unanswered)."""
         if not 1 <= number <= len(self.steps) or (number == self.current and self.screen.name == f"step{number}"):
+            return
+        if self._dialog_on_top():
             return
         if self.busy and number != self.current:
             self.notify(f"Step {self.step_tag(self.active_step or 0)} is running; you can move once it finishes.",
@@ -52,6 +55,15 @@ class KeyActions:
             self.switch_screen("monitor")
         else:  # a modal is open: leave it alone
             self.notify("Close this dialog first.", severity="warning")
+
+    def _dialog_on_top(self) -> bool:
+        """True (and the operator told to answer it first) when a dialog (a ``ModalScreen``) is on screen."""
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen):
+            self.app.notify("Close this dialog first.", severity="warning")
+            return True
+        return False
 
     def _main_screen_shown(self) -> bool:
         """True when a wizard step, the monitor or an operation is on screen (no dialog on top)."""

@@ -282,9 +282,10 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         if work is None:
             self._leave()
             return
-        if self.screen.has_class("quit-confirm"):
-            return  # the question is on screen already
-        from .quit_question import ask_quit
+        from .quit_question import QuitQuestion, ask_quit
+
+        if any(isinstance(screen, QuitQuestion) for screen in self.screen_stack):
+            return  # one question at a time, wherever it is on the stack: its answer is the one that counts
 
         ask_quit(self, work)  # the run holds while it is open, its words follow it (s8 trial, M1)
 
@@ -293,6 +294,9 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         for engine in engines:
             if engine is not None and hasattr(engine, "abort"):
                 engine.abort()
+        from .quit_question import release_all
+
+        release_all(self)  # after the aborts: nothing held is let go on between them and the exit
         self.exit(return_code=return_code)
 
     def action_switch_cluster(self) -> None:
@@ -508,6 +512,8 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         """Open doctor on ``host`` ("" = every host): ranked causes with their evidence (``run_action("doctor('h')")``)."""
         from .screens.doctor import DoctorScreen
 
+        if self._dialog_on_top():  # over a quit question it would hide it, unanswered (the s8 review, item 2)
+            return
         self.push_screen(DoctorScreen(host))
 
     # ---- command palette -------------------------------------------------------------------------

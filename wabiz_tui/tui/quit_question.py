@@ -4,6 +4,10 @@ Opening it holds every engine of the app (``workflows.hold``): no new remote com
 operator answers; the commands already running go on to their end, and the words follow them live (which
 command runs on which hosts, or none). So what the dialog says at the moment of the answer is what a quit does.
 "n" releases the hold and the run goes on; "y" records the abort with what it cut and leaves with status 130.
+
+The dialog gives its hold back however it closes (answered, or swapped out some other way: it is released when
+it leaves the screen stack, and on the app's exit), and gives it back once: the hold is counted
+(``Hold.hold``/``release``), so another holder's hold stays. The app opens one quit question at a time.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class QuitQuestion(ConfirmScreen):
     def __init__(self, app: WabizApp, work: RunningWork) -> None:
         self._wapp = app
         self.holds = _holds(app)
+        self._holding = True
         for hold in self.holds:
             hold.hold()
         work = running_work(app) or work  # the words of the run held
@@ -39,17 +44,18 @@ class QuitQuestion(ConfirmScreen):
         self.add_class("quit-confirm")
 
     def on_mount(self) -> None:
-        """Follow the held run: on every command start/end of its holds and every :data:`REFRESH_EVERY` seconds."""
+        """Follow the held engines: on each change of their commands in flight, and every :data:`REFRESH_EVERY` s."""
         super().on_mount()
         for hold in self.holds:
             hold.listeners.append(self.follow)
         self.set_interval(REFRESH_EVERY, self.follow)
 
     def on_unmount(self) -> None:
-        """Stop following the holds (the dialog is gone)."""
+        """Stop following, and give the hold back (:meth:`release`) whatever closed the dialog."""
         for hold in self.holds:
             if self.follow in hold.listeners:
                 hold.listeners.remove(self.follow)
+        self.release()  # closed without an answer (a screen switched in over it): the run must not stay held
 
     def follow(self) -> None:
         """Say what runs now (the commands in flight end one by one; a step may end on a health answer)."""
@@ -64,9 +70,19 @@ class QuitQuestion(ConfirmScreen):
             self.set_words(work.question, work.details)
 
     def release(self) -> None:
-        """Let the held run go on."""
+        """Give back this dialog's hold (once: later calls do nothing); the run goes on unless another holds it."""
+        if not self._holding:
+            return
+        self._holding = False
         for hold in self.holds:
             hold.release()
+
+
+def release_all(app: WabizApp) -> None:
+    """Give back the hold of every quit question on ``app``'s screen stack (the app leaves)."""
+    for screen in app.screen_stack:
+        if isinstance(screen, QuitQuestion):
+            screen.release()
 
 
 def ask_quit(app: WabizApp, work: RunningWork) -> None:
@@ -74,7 +90,7 @@ def ask_quit(app: WabizApp, work: RunningWork) -> None:
     dialog = QuitQuestion(app, work)
 
     def answered(yes: bool | None) -> None:
-        """``yes``: quit and abort what runs (or leave at once if it ended); otherwise let the run go on."""
+        """"Keep running" (or no answer): the run goes on; "Quit and abort": record what it cuts and leave (130)."""
         if not yes:
             dialog.release()
             return

@@ -185,7 +185,9 @@ def running_work(app: WabizApp) -> RunningWork | None:
     record = getattr(engine, "record", None)
     step_record = record.running if record is not None else None
     hold = getattr(getattr(engine, "session", None), "hold", None)
-    commands = tuple(hold.in_flight()) if hold is not None else None
+    # masked as the abort record is (report.record_abort): a command's words may carry a secret
+    mask = getattr(engine, "_redact", None) or (lambda text: text)
+    commands = tuple((mask(command), hosts) for command, hosts in hold.in_flight()) if hold is not None else None
     held = bool(hold is not None and hold.held)
     if step_record is None:
         label = active.heading or active.label

@@ -172,6 +172,13 @@ class Procedure:
     def _step(self, number: int) -> StepInfo:
         return next(s for s in self.steps if s.number == number)
 
+    async def _begin(self, number: int, hosts: tuple[str, ...] = ()) -> None:
+        """:meth:`_start` once the hold lets steps start (``workflows.hold``: a quit question is open, the next step
+        waits for its answer). Steps that call only the Webapp's API begin so too: they run no SSH command, so
+        ``HostSession.run``'s gate would never stop them."""
+        await self.session.hold.gate()
+        self._start(number, hosts)
+
     def _start(self, number: int, hosts: tuple[str, ...] = ()) -> None:
         self._ended_steps.discard(number)
         self.emit(StepStarted(number, self._step(number).title, hosts, self.procedure))
@@ -215,8 +222,7 @@ class Procedure:
         so the host probe (compose flavour and docker access, one command) runs in the background instead of
         before it, and the first step that needs it waits for it (one round trip less before the first upload).
         """
-        await self.session.hold.gate()  # a quit question is open: the next step waits for its answer
-        self._start(number, tuple(h.external_hostname for h in hosts))
+        await self._begin(number, tuple(h.external_hostname for h in hosts))
         for h in hosts:
             self.session.forget_recent(h)
 
@@ -376,8 +382,7 @@ class Procedure:
         if not self._valid(number):
             return False
         if announce:
-            await self.session.hold.gate()
-            self._start(number)
+            await self._begin(number)
         started = time.monotonic()
         deadline = started + self.settings.health_timeout
         said = started

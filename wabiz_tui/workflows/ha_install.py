@@ -134,7 +134,7 @@ class HaInstall(InstallResume):
             return False
         media = self.profile.media
         if media.kind is MediaKind.NAMED_VOLUME:
-            self._start(4)
+            await self._begin(4)
             if self.settings.journal:
                 self.settings.journal.step_done(4)
             if len(self.profile.hosts_with(Role.WEBAPP) + self.profile.hosts_with(Role.COREAPP)) > 1:
@@ -284,7 +284,7 @@ class HaInstall(InstallResume):
         errors = validate_profile(self.profile, registration=True)
         if errors:
             raise WorkflowError(f"invalid registration values: {errors[0]}", "fix the field and try again")
-        self._start(8)
+        await self._begin(8)
         duplicate = self.duplicate_number()
         if duplicate is not None:
             self.report([duplicate])
@@ -360,19 +360,19 @@ class HaInstall(InstallResume):
                 return False
         registered = bool((journal and journal.is_done(8)) or self.profile.installed) and await self._registered_now()
         if registered:
-            self._start(8)
+            await self._begin(8)
             self._finish(8, True, "already registered in an earlier run (re-checked: no node is unregistered)")
         else:
             if not await self.run_step(7):
                 return False
             if self.last_verdict is not None and self.last_verdict.registered:
-                self._start(8)
+                await self._begin(8)
                 self._finish(8, True, "already registered: the cluster's nodes say so (a DB kept from an earlier "
                                       "install): step 8 skipped, no code requested")
                 return await self.run_step(9)
             try:
                 if journal and journal.note("code_requested"):
-                    self._start(8)
+                    await self._begin(8)
                     self.emit(Message("a code was requested in an earlier run: verifying it", notice=True))
                     req = CodeRequest(False, "")
                 else:

@@ -231,7 +231,7 @@ class LogCollection(Procedure):
 
     async def bundle(self) -> bool:
         """Step 2: add ``health.json``, ``support.json`` and each host's ``ps.txt``; pack it all as .tar.gz."""
-        self._start(2)
+        await self._begin(2)
         if self.directory is None or not self.directory.exists():
             return self._finish(2, False, "no collected logs to bundle", "collect the logs first")
         redact = self._redact

@@ -98,7 +98,7 @@ class Multiconnect(Procedure):
 
     async def set_shards(self, shards: int, *, confirmed: bool) -> bool:
         """Step 1. Refuses without ``confirmed`` (setting shards briefly disrupts the number's connections)."""
-        self._start(1)
+        await self._begin(1)
         check = await self.check_shards(shards)
         for w in check.warnings:
             self.emit(Finding("MC_NO_STANDBY", "warning", w, "add a Coreapp on a new host (Multiconnect step M3)"))

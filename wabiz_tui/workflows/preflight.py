@@ -99,7 +99,7 @@ class Preflight(PreflightDb):
             for e in errors:
                 self.emit(Message(f"invalid: {e}"))
             return self._finish(1, False, f"{len(errors)} invalid value(s): {errors[0]}", "fix the values, then run the preflight again")
-        self._start(1)
+        await self._begin(1)
         advice = topology_advice(self.profile) + [Check(*r) for r in preflight_rows(self.profile)] + self._local_files() + self._registration_number()
         for check in advice:
             self._record(check)
@@ -251,17 +251,17 @@ class Preflight(PreflightDb):
         nanoseconds with GNU coreutils; a ``date`` without ``%N`` prints it literally (busybox builds without
         the feature), and whole seconds are then used (half a second more of uncertainty).
         """
-        connecting = time.monotonic()
+        connecting = self.session.hold.stopwatch()  # a quit question open meanwhile: its time is not the host's
         await self.session.connect(host)
-        sent, start = time.time(), time.monotonic()
+        clock = self.session.hold.stopwatch()
         status, out = await self._probe(host, "date +%s%N")
-        rtt = time.monotonic() - start
+        rtt, received = clock(), time.time()
         remote = parse_remote_time(out) if status == 0 else None
         if remote is not None:
             seconds, resolution = remote
-            offset = seconds - (sent + rtt / 2)
+            offset = seconds - (received - rtt / 2)  # sent at received - rtt: a wait at the hold is not in it
             self._record(Check(host.external_hostname, "clock", *judge_clock(offset, rtt / 2 + resolution)))
-        return time.monotonic() - connecting
+        return connecting()
 
     async def _names(self, host: HostSpec) -> None:
         names = list(dict.fromkeys([h.external_hostname for h in self.profile.hosts if h is not host]

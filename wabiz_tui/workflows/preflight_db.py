@@ -49,16 +49,17 @@ class PreflightDb(Procedure):
         hops: dict[str, float] = self.__dict__.setdefault("_ssh_hops", {})
         name = host.external_hostname
         if name not in hops:
-            conn = await self._pool.get(host)
-            best = float("inf")
-            for _ in range(3):
-                start = time.monotonic()
-                try:
-                    _, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 1), 5.0)
-                    writer.close()
-                except (asyncssh.Error, OSError, TimeoutError):
-                    pass  # refused, as expected: its answer is the round trip
-                best = min(best, time.monotonic() - start)
+            async with self.session.hold.command(name, "an SSH round trip (direct-tcpip to its port 1)"):
+                conn = await self._pool.get(host)
+                best = float("inf")
+                for _ in range(3):
+                    start = time.monotonic()
+                    try:
+                        _, writer = await asyncio.wait_for(conn.open_connection("127.0.0.1", 1), 5.0)
+                        writer.close()
+                    except (asyncssh.Error, OSError, TimeoutError):
+                        pass  # refused, as expected: its answer is the round trip
+                    best = min(best, time.monotonic() - start)
             hops[name] = best
         return hops[name]
 
@@ -70,7 +71,10 @@ class PreflightDb(Procedure):
         one TCP connect from the host to the DB, about one network round trip; the query round trip on an open
         connection is the login's (:meth:`_database_login`), which judges the version once too."""
         db = self.profile.db
-        probe = await probe_port(await self._pool.get(host), db.hostname, int(db.port), read_first=db.engine.value == "MYSQL")
+        # through the hold like a command: a quit question open keeps it from starting (workflows.hold)
+        async with self.session.hold.command(host.external_hostname, f"a connection to the DB port {db.port}"):
+            probe = await probe_port(await self._pool.get(host), db.hostname, int(db.port),
+                                     read_first=db.engine.value == "MYSQL")
         if probe.prohibited:
             await self._database_by_shell(host)
             return
@@ -87,18 +91,19 @@ class PreflightDb(Procedure):
         ``/dev/tcp`` connection (reachability only); neither → unknown, and the login still tries."""
         db = self.profile.db
         target = f"{shlex.quote(db.hostname)} {int(db.port)}"
-        start = time.monotonic()
+        # timed without the seconds a quit question held the run (the probe waits at the hold before it starts)
+        clock = self.session.hold.stopwatch()
         await self._probe(host, "true")
-        baseline = time.monotonic() - start  # a command's round trip: what the probe's time holds besides the DB
-        start = time.monotonic()
+        baseline = clock()  # a command's round trip: what the probe's time holds besides the DB
+        clock = self.session.hold.stopwatch()
         status, _ = await self._probe(host, f"nc -z -w 3 {target}")
-        elapsed = time.monotonic() - start
+        elapsed = clock()
         greeting: str | None = None  # not read: bash's /dev/tcp only connects
         if status == 127:
             dev = shlex.quote(f"exec 3<>/dev/tcp/{db.hostname}/{int(db.port)}")
-            start = time.monotonic()
+            clock = self.session.hold.stopwatch()
             status, _ = await self._probe(host, f"timeout 3 bash -c {dev}")
-            elapsed = time.monotonic() - start
+            elapsed = clock()
             if status in (126, 127):
                 self._db_unknown.append(host.external_hostname)
                 self._record(Check(host.external_hostname, "database", WARNING,
@@ -151,7 +156,8 @@ class PreflightDb(Procedure):
         name, db = via.external_hostname, self.profile.db
         engine = db.engine.value
         try:
-            facts = await read_db_facts(await self._pool.get(via), db)
+            async with self.session.hold.command(name, "a DB login through an SSH tunnel"):
+                facts = await read_db_facts(await self._pool.get(via), db)
         except DbLoginError as exc:
             self._db_check(name, "db login", login_failure(exc, db, name))
             self._greeting_version(name)

@@ -236,7 +236,7 @@ class Upgrade(Procedure):
     async def backup(self, password: str) -> bool:
         """Step 1: back up the settings with ``password`` (the operator's; needed to restore; never stored)."""
         self.extra_secrets.append(password)
-        self._start(1)
+        await self._begin(1)
         journal = self.settings.journal
         earlier = journal.note("backup_path") if journal else None
         if earlier and Path(earlier).is_file():
@@ -259,7 +259,7 @@ class Upgrade(Procedure):
     async def restore(self, path: Path, password: str) -> bool:
         """Restore a backup written by :meth:`backup` (``POST /v1/settings/restore``); emits step 1 events."""
         self.extra_secrets.append(password)
-        self._start(1)
+        await self._begin(1)
         try:
             doc = load_backup(path)
             await self._client().restore_settings(password, doc["data"])
@@ -310,9 +310,11 @@ class Upgrade(Procedure):
         return "exit 0"
 
     async def _watch_dbupgrade_log(self, host: HostSpec, inv: ComposeInvocation) -> str:
-        """EXIT_ON_SUCCESS=FALSE: the container stays up; watch its log for the end of the schema upgrade."""
-        deadline = time.monotonic() + self.settings.health_timeout
-        while time.monotonic() < deadline:
+        """EXIT_ON_SUCCESS=FALSE: the container stays up; watch its log for the end of the schema upgrade, up to
+        ``settings.health_timeout`` seconds not counting the time a quit question held the run
+        (``Hold.stopwatch``: each poll's command waits at the hold while the question is open)."""
+        elapsed = self.session.hold.stopwatch()
+        while elapsed() < self.settings.health_timeout:
             lines: list[str] = []
             await self._run(host, inv.logs("dbupgrade", tail=50), lines.append, echo=False, pty=True)
             text = "\n".join(lines).lower()
