@@ -546,6 +546,8 @@ class HostLogGrid(Container):
         self.set_class(self.tabled, "-table")
         #: (terminal size, host count) the column count was fitted for
         self._fitted_for: tuple[Size, int] | None = None
+        #: the grid's own height when the column count was last fitted
+        self._fitted_height: int | None = None
 
     def compose(self) -> ComposeResult:
         if self.tabled:
@@ -572,14 +574,16 @@ class HostLogGrid(Container):
             self._fit_columns()
 
     def _fit_columns(self) -> None:
-        # Fitted once per terminal size, on the grid's first size at it: refitted on every resize of the grid, the
-        # count flapped between 2 and 3 (issue 17, s7 trial) as the step's messages and the scroll bars came and
-        # went and changed the grid's own height and width while the terminal stayed the same.
+        # Refitted for a new terminal size, or when the grid's own height moved by a pane or more (the preflight
+        # folding away at step 5): refitted on every resize of the grid, the count flapped between 2 and 3 (issue 17,
+        # s7 trial) as the step's messages and the scroll bars came and went a row or two at a time.
         fitted_for = (self.app.size, len(self._hosts))
-        if fitted_for == self._fitted_for:
+        if (fitted_for == self._fitted_for and self._fitted_height is not None
+                and abs(self.size.height - self._fitted_height) < PANE_MIN_HEIGHT):
             return
         if self.size.area:
             self._fitted_for = fitted_for
+            self._fitted_height = self.size.height
         width, height = self.size if self.size.area else self.app.size
         columns = grid_columns(width, height, len(self._hosts))
         if self.styles.grid_size_columns != columns:
