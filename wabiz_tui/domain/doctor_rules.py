@@ -150,7 +150,8 @@ def host_path_blocked(facts: Facts) -> Outcome:
         yield Found(f"the network path between {source} and {target} is blocked ({target}'s ports answer from "
                     f"{shown[0][1].host}, not from {source})", evidence,
                     f"check firewalls and routes between {source} and {target} (iptables, security groups); the "
-                    "cluster needs Webapp -> Master/Coreapp and Master <-> Coreapp ports open", HIGH, tuple(sorted(pair)))
+                    "nodes advertise their published ports to each other through the DB, so every node must reach "
+                    "every other node's", HIGH, tuple(sorted(pair)))
     ok = [f for g in per_pair.values() for f in g if f.ok]
     if ok and not cut:
         yield Clear(f"no path between two hosts is cut: every pair probed connects ({len(ok)} probes from the hosts' own "
