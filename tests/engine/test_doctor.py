@@ -13,7 +13,7 @@ import pytest
 
 from tests.support import settings_for
 from tests.engine.test_ha_install import Recorder
-from wabiz_tui.domain.doctor import P_COMPOSE, P_COMPOSE_SHAPE, P_CONTAINER, P_TCP
+from wabiz_tui.domain.doctor import P_COMPOSE, P_COMPOSE_SHAPE, P_CONTAINER, P_DNS, P_TCP
 from wabiz_tui.workflows.doctor import Doctor
 from wabiz_tui.workflows.doctor.probes import DoctorProbes
 from wabiz_tui.workflows.ha_install import HaInstall
@@ -94,13 +94,20 @@ async def test_a_crash_looping_coreapp_is_named_by_its_log_words(demo, tmp_path)
 async def test_one_host_only(installed, tmp_path):
     report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
     assert {f.host for f in report.facts if f.probe != "tcp"} == {"wa-core-1"}
-    # the hosts it talks to only probe their way in to wa-core-1's ports (a block is one direction: issue 16 trial);
-    # another Coreapp is no peer of a Coreapp (domain.peers), so wa-core-2 is not looked at (issue 17: `d` on one
-    # node of 50 probed all 50)
+    # every other host is a peer (the nodes advertise their ports to each other through the DB; no link list is
+    # documented): each only probes its way in to wa-core-1's ports (a block is one direction: issue 16 trial)
+    others = {h.external_hostname for h in installed.profile.hosts} - {"wa-core-1"}
     inbound = [f for f in report.facts if f.host != "wa-core-1"]
     assert inbound and {f.get("target") for f in inbound} == {"wa-core-1"}
-    assert {f.host for f in inbound} == {"wa-web-1", "wa-master-1", "wa-master-2"}
-    assert "wa-core-2" not in {f.get("name") for f in report.facts} | {f.get("target") for f in report.facts}
+    assert {f.host for f in inbound} == others == {"wa-web-1", "wa-master-1", "wa-master-2", "wa-core-2"}
+    # linear, not every pair: 4 ports of wa-core-1 from each of the 4 others; wa-core-1 to each other's published
+    # ports (Webapp 9090, Masters 6254-6257, Coreapp 6250-6253); no probe between two other hosts
+    assert len(inbound) == 4 * 4
+    outbound = [f for f in report.facts if f.probe == P_TCP and f.host == "wa-core-1" and f.get("what") != "db"]
+    assert Counter(f.get("target") for f in outbound) == {"wa-web-1": 1, "wa-master-1": 4, "wa-master-2": 4,
+                                                          "wa-core-2": 4}
+    names = {f.get("name") for f in report.facts if f.probe == P_DNS}
+    assert others < names and "wa-core-1" in names
 
 
 async def test_doctor_command_text_json_exit_codes_and_no_secret(installed):

@@ -1,6 +1,11 @@
-"""Test helper: what each pane of a step held when the app recorded the step's outcome."""
+"""Test helpers for a step's end: what each pane of a step held when the app recorded the step's outcome; an app
+whose step was run to its failure."""
 
 from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
 
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.steps import StepState
@@ -27,3 +32,21 @@ async def open_step(app: WabizApp, pilot, number: int):
     app.goto_step(number)
     await pilot.pause()
     return app.ensure_workflow()
+
+
+@asynccontextmanager
+async def failed_step(engine: type, tmp_path: Path, size: tuple[int, int], number: int = 6,
+                      **run: Any) -> AsyncIterator[tuple[WabizApp, Any]]:
+    """The sample app with the fake ``engine`` run at ``size`` (``run``: more ``run_test`` arguments), step ``number``
+    shown, started (ctrl+r) and waited for until it FAILED and the app is idle (60 s at most); yields (app, pilot)."""
+    from . import pilot_wait
+    from .test_snapshots import make_app, show_step
+
+    app = make_app(engine=engine, log_dir=tmp_path / "logs")
+    async with app.run_test(size=size, **run) as pilot:
+        await show_step(app, pilot, number)
+        await pilot.press("ctrl+r")
+        await pilot_wait.until(pilot, lambda: app.state(number) is StepState.FAILED and not app.busy,
+                               f"step {number} to fail", 60)
+        await pilot.pause()
+        yield app, pilot

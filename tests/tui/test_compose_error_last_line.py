@@ -9,14 +9,13 @@ import asyncio
 
 import pytest
 
-from wabiz_tui.tui.steps import StepState
 from wabiz_tui.tui.widgets.host_log import HostLogPane
 from wabiz_tui.tui.widgets.host_table import HostTable
 from wabiz_tui.workflows.events import EngineNote, HostCommand, HostFinished, HostOutput, StepFinished, StepStarted
 
 from .fake_engine import FakeHaInstall
-from .test_operations import until
-from .test_snapshots import big_app, make_app, run_big_step, show_step
+from .step_end import failed_step
+from .test_snapshots import big_app, run_big_step
 
 #: docker-compose 1.29.2's last two lines when a container cannot start (observed here, and on the simulator).
 COMPOSE_CAUSE = ("ERROR: for wacore  Cannot start service wacore: driver failed programming external connectivity: "
@@ -74,13 +73,8 @@ class UpFailsOnThreeOf50(FakeHaInstall):
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_the_failure_summary_carries_composes_error_not_the_engines(tmp_path, size):
-    app = make_app(engine=UpFailsOnOne, log_dir=tmp_path / "logs")
-    async with app.run_test(size=size) as pilot:
-        await show_step(app, pilot, 6)
+    async with failed_step(UpFailsOnOne, tmp_path, size) as (app, _):
         bad = app.profile.hosts[-1].external_hostname
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: app.state(6) is StepState.FAILED and not app.busy, "step 6 to fail")
-        await pilot.pause()
         pane = app.screen.pane_for(bad)
         assert pane.last_output == COMPOSE_LAST
         assert pane.last_line == COMPOSE_LAST  # the engine's notes are in the pane, not the host's last line

@@ -11,6 +11,7 @@ from wabiz_tui.tui.steps import StepState
 from wabiz_tui.workflows.events import EngineNote, HostCommand, HostFinished, HostOutput, StepFinished, StepStarted
 
 from .fake_engine import FakeHaInstall
+from .step_end import failed_step
 from .test_operations import until
 from .test_snapshots import make_app, show_step
 
@@ -52,13 +53,8 @@ def messages(app) -> str:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_the_failure_names_the_host_once_and_carries_its_last_error_line(tmp_path, size):
-    app = make_app(engine=PsFails, log_dir=tmp_path / "logs")
-    async with app.run_test(size=size) as pilot:
-        await show_step(app, pilot, 6)
+    async with failed_step(PsFails, tmp_path, size) as (app, _):
         bad = app.profile.hosts[-1].external_hostname
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: app.state(6) is StepState.FAILED and not app.busy, "step 6 to fail")
-        await pilot.pause()
         status = str(app.screen.query_one("#status").render()).replace("\n", "")
         shown = status + "\n" + str(app.screen.query_one("#results").render()).replace("\n", "")
         assert f"{bad}: {bad}" not in shown, shown
@@ -71,12 +67,7 @@ def toast_titles(app) -> list[str]:
 
 async def test_no_step_failed_toast_over_the_failed_step_own_screen(tmp_path):
     """Before: the "Step failed" toast (top right) covered the failed rows' State column; the status line says it."""
-    app = make_app(engine=PsFails, log_dir=tmp_path / "logs")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await show_step(app, pilot, 6)
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: app.state(6) is StepState.FAILED and not app.busy, "step 6 to fail")
-        await pilot.pause()
+    async with failed_step(PsFails, tmp_path, (120, 40), notifications=True) as (app, _):
         assert "Step failed" not in toast_titles(app), toast_titles(app)
 
 

@@ -32,10 +32,9 @@ def register(sub) -> None:
     add_trust(doc)
     doc.add_argument("--json", action="store_true", help="print the report as one JSON object")
     doc.add_argument("--host", action="append", default=[], metavar="H",
-                     help="probe only this host (EXTERNAL_HOSTNAME; repeatable) and, of the others, only the hosts it "
-                          "talks to (a Coreapp's Webapps and Masters; a Webapp's or Master's Masters and Coreapps): "
-                          "their names, its ports to them and their way in to its ports; the DB and the API are still "
-                          "checked")
+                     help="probe only this host (EXTERNAL_HOSTNAME; repeatable) and, of every other host, only its "
+                          "name, its published ports from this host and its way in to this host's ports (work "
+                          "linear in hosts); the DB and the API are still checked")
     doc.add_argument("--url", action="append", default=[], metavar="URL",
                      help="also fetch this business URL (a media link) from every Coreapp host (repeatable)")
     doc.add_argument("--db-from-here", action="store_true",

@@ -13,6 +13,7 @@ from .doctor import (HIGH, LOW, MEDIUM, P_CLOCK, P_CONTAINER, P_DB_LOGIN, P_DISK
                      P_COMPOSE, P_DOCKER, P_ENV, P_LOGS, P_MEDIA, P_REGISTRY, P_SSH, P_TCP, Clear, Fact, Facts, Found, Rule)
 from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 from .doctor_rules_path import NAME_FAILED, P_CONTAINER_TCP, node_errors, waiting_for_db
+from .hostnames import host_ranges
 from .preflight import CLOCK_FAIL_S, CLOCK_WARN_S, DISK_FAIL_KB
 
 _OBS = "observed on the lab here (real OpenSSH, dockerd 20.10, docker-compose 1.29.2, MariaDB)"
@@ -149,7 +150,8 @@ def host_path_blocked(facts: Facts) -> Outcome:
         yield Found(f"the network path between {source} and {target} is blocked ({target}'s ports answer from "
                     f"{shown[0][1].host}, not from {source})", evidence,
                     f"check firewalls and routes between {source} and {target} (iptables, security groups); the "
-                    "cluster needs Webapp -> Master/Coreapp and Master <-> Coreapp ports open", HIGH, tuple(sorted(pair)))
+                    "nodes advertise their published ports to each other through the DB, so every node must reach "
+                    "every other node's", HIGH, tuple(sorted(pair)))
     ok = [f for g in per_pair.values() for f in g if f.ok]
     if ok and not cut:
         yield Clear(f"no path between two hosts is cut: every pair probed connects ({len(ok)} probes from the hosts' own "
@@ -248,7 +250,8 @@ def name_unresolved(facts: Facts) -> Outcome:
     """NAME_UNRESOLVED: names (EXTERNAL_HOSTNAME, WA_DB_HOSTNAME) that do not resolve, grouped by name. Failing on every
     other host (two or more) is one HIGH cause for the DNS zone; otherwise one cause per host's resolver. A host
     resolving its own name proves nothing (its /etc/hosts: observed on the lab). A Clear when every lookup worked and no
-    DB login failed on a name. Facts -> Outcome. Source: field case R02, lab fault ``dns NAME``."""
+    DB login failed on a name, the names said as a count and runs (``domain.hostnames.host_ranges``). Facts -> Outcome.
+    Source: field case R02, lab fault ``dns NAME``."""
     groups: dict[str, list[Fact]] = defaultdict(list)
     for f in facts.where(P_DNS):
         if f.ok is not None:
@@ -269,7 +272,8 @@ def name_unresolved(facts: Facts) -> Outcome:
                 yield Found(f"{f.host} cannot resolve {name}", (f,),
                             f"fix {f.host}'s resolver (/etc/resolv.conf) or add {name} to its /etc/hosts", HIGH, (f.host,))
     good = facts.good(P_DNS)
-    names = ", ".join(dict.fromkeys(str(f.get("name")) for f in good))
+    # a count and runs (``52 hosts: wa-core-1…wa-core-43, …``): 52 names in one line were unreadable (issue 17)
+    names = host_ranges(str(f.get("name")) for f in good)
     if good and not facts.bad(P_DNS) and not [f for f in facts.bad(P_DB_LOGIN) if NAME_FAILED.search(f.line)]:
         yield Clear(f"the names looked up resolve on every host ({len(good)} lookups of {names}; db.env's own "
                     "WA_DB_HOSTNAME is checked by each host's DB login)", tuple(good[:6]))

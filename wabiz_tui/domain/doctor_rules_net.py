@@ -81,8 +81,9 @@ def port_blocked(facts: Facts) -> Outcome:
         ports = _ports(bad)
         yield Found(title, evidence,
                     f"open TCP {ports} from {source} to {target}: list the rules on both hosts (sudo iptables -S; "
-                    f"sudo iptables -t raw -S; nft list ruleset) and cloud security groups; the cluster needs Webapp -> "
-                    f"Master/Coreapp and Master <-> Coreapp ports open both ways", HIGH, (source, target))
+                    f"sudo iptables -t raw -S; nft list ruleset) and cloud security groups; every node must reach "
+                    "every other node's published ports (they advertise them to each other through the DB)", HIGH,
+                    (source, target))
         named.update((target, int(f.get("port", 0))) for f in bad)
     for (target, port), group in by_port.items():
         if (target, port) in named or len(group) < 2 or any(f.ok for f in group):

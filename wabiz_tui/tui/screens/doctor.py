@@ -65,7 +65,7 @@ class DoctorScreen(Screen[None]):
 
     def action_rerun(self) -> None:
         """Probe again (the previous report stays on screen until the new one is ready)."""
-        where = f"{self.host} and the hosts it talks to" if self.host else "every host"
+        where = f"{self.host} and its way to and from every other host" if self.host else "every host"
         self.query_one("#doctor-status", Static).update(f"doctor: probing {where} (read-only, each probe time-limited)…")
         # a failure of doctor is said on this screen; it never ends the app (an install may be running)
         self.run_worker(self._probe(), exclusive=True, name="doctor", exit_on_error=False)

@@ -13,10 +13,14 @@ refuses forwarding); the DB login with db.env's values through that host; the re
 mode and mount options. From this machine: the Webapp API (login and health, the error envelope decoded, each
 node's error in the API's words). Last, where those facts point at a container's own network path (the Webapp's
 "connection to HOST:PORT failed", a container still "Waiting for database"), one connection from inside that
-container (:mod:`.paths`). With ``--host`` (the monitor's ``d`` on one node) only the named hosts are probed, and
-of the others only their peers (``domain.peers``: the hosts the named ones talk to, e.g. a Coreapp's Webapps and
-Masters): the names looked up, the ports tried from the named hosts, and the peers' way in to the named hosts'
-ports (a block is one direction only).
+container (:mod:`.paths`). With ``--host`` (the monitor's ``d`` on one node) only the named hosts are probed in
+full; every other host is a peer (``domain.peers``: the nodes advertise their name and ports to each other through
+the DB, wa-onprem-api.md §1.6, and no narrower link list is documented), so the named hosts look up every host's
+name and try every other host's published ports, and each other host tries the named hosts' ports (a block is one
+direction only). That is linear in hosts: ``N - 1`` hosts reached from the named one and ``N - 1`` hosts reaching
+it, never every pair. The DB login is made from the named hosts only: each node logs in itself with its own db.env
+(``env_file: db.env`` and ``wait_on_mysql.sh`` on every service of the compose file, wa-onprem-api.md §1.6); the API
+is asked once from this machine, as without ``--host``.
 
 Every command is read-only: nothing is pulled, started, written or removed. A probe that does not answer within
 its time limit is a fact too (``ok`` None, ``data["timeout"]``). Facts never hold a secret: each line passes the
@@ -32,6 +36,7 @@ from typing import Any, Awaitable
 from ...domain.diagnosis import diagnose_lines
 from ...domain.docker_access import socket_denied
 from ...domain.doctor import P_CLOCK, P_COMPOSE, P_DOCKER, P_MEDIA, P_SSH, Fact, Report, reason
+from ...domain.hostnames import host_ranges
 from ...domain.model import ClusterProfile, HostSpec, MediaKind
 from ...domain.preflight import CLOCK_WARN_S
 from ...remote.errors import RemoteError
@@ -53,8 +58,8 @@ __all__ = ["Doctor", "PROBE_TIMEOUT", "WINDOW"]
 class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiProbes, EgressProbes,
              ContainerPathProbes, MonitoringProbes):
     """Collect the facts (:meth:`collect`) and reason over them (:meth:`run`). ``hosts``: only these
-    ``EXTERNAL_HOSTNAME`` s are probed, and of the other hosts only the ones they talk to (``domain.peers``); the
-    cluster-wide facts, DB and API, are still gathered. ``probe_timeout`` and
+    ``EXTERNAL_HOSTNAME`` s are probed in full, and of every other host (``domain.peers``) only its way in to their
+    ports; the cluster-wide facts, DB and API, are still gathered. ``probe_timeout`` and
     ``window`` are seconds (each probe's limit; the span of a container's state samples); ``api``: poll the API too."""
 
     def __init__(self, profile: ClusterProfile, *, hosts: tuple[str, ...] = (), probe_timeout: float = PROBE_TIMEOUT,
@@ -67,10 +72,11 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
         """Every fact, hosts in parallel. Returns :attr:`facts` (also kept there)."""
         hosts = [h for h in self.profile.hosts if not self.only or h.external_hostname in self.only]
         peers = self.peers
-        also = f" and the way to and from the {len(peers)} host(s) they talk to" if self.only else ""
-        self.emit(Message(f"doctor: probing {len(hosts)} host(s){also}, each probe within {self.probe_timeout:g} s"))
+        what = (f"{host_ranges(h.external_hostname for h in hosts)} and the way to and from the {len(peers)} other "
+                "host(s)") if self.only else f"{len(hosts)} host(s)"
+        self.emit(Message(f"doctor: probing {what}, each probe within {self.probe_timeout:g} s"))
         work = [self._host(h) for h in hosts] + [self._scrape(), self._monitoring_login()]
-        if self.only:  # the named hosts' ports from their peers too: a block is one direction only
+        if self.only:  # the named hosts' ports from every peer too: a block is one direction only
             work += [self._inbound(h) for h in self.profile.hosts if h.external_hostname in peers]
         if self.api:
             work.append(self._api())

@@ -148,8 +148,7 @@ class ContainerProbes(DoctorProbes):
 
     async def _names_inside(self, host: HostSpec, cid: str) -> None:
         """Names resolved inside one running container (the containers of a host share its network settings)."""
-        names = [h.external_hostname for h in self.profile.hosts if self._in_scope(h.external_hostname)]
-        names.append(self.profile.db.hostname)
+        names = [h.external_hostname for h in self.profile.hosts] + [self.profile.db.hostname]
 
         async def one(target: str) -> None:
             """``getent hosts TARGET`` inside container ``cid`` within 0.9 x probe_timeout seconds (a resolver that does

@@ -22,8 +22,9 @@ class NetworkProbes(DoctorProbes):
 
     # ---- names ------------------------------------------------------------------------------------------
     def _lookups(self) -> list[str]:
-        """The names ``getent hosts`` is asked for on each probed host: the hosts in scope, the DB and the registry."""
-        hosts = [h.external_hostname for h in self.profile.hosts if self._in_scope(h.external_hostname)]
+        """The names ``getent hosts`` is asked for on each probed host: every host of the cluster (any node may connect
+        to any other: ``domain.peers``), the DB and the registry; one list per probed host, so linear in hosts."""
+        hosts = [h.external_hostname for h in self.profile.hosts]
         return list(dict.fromkeys(hosts + [self.profile.db.hostname, REGISTRY]))
 
     async def _names(self, host: HostSpec) -> None:
@@ -113,15 +114,13 @@ class NetworkProbes(DoctorProbes):
 
     # ---- network ----------------------------------------------------------------------------------------
     async def _tcp(self, host: HostSpec, only_to: tuple[str, ...] = ()) -> None:
-        """TCP from ``host`` to every published cluster port of the other hosts in scope (with ``--host``: the named
-        hosts and their peers); only those of ``only_to`` when given: the way back to the hosts ``doctor --host``
-        names, so a port block is seen in both directions."""
+        """TCP from ``host`` to every published cluster port of every other host (``domain.peers``); only those of
+        ``only_to`` when given: the way back to the hosts ``doctor --host`` names, so a port block is seen in both
+        directions."""
         # not the DB: its login is the reachability test there (workflows/doctor/database.py)
         targets: list[tuple[str, int, str]] = []
         for other in self.profile.hosts:
             if other is host or (only_to and other.external_hostname not in only_to):
-                continue
-            if not self._in_scope(other.external_hostname):
                 continue
             for role in other.roles:
                 targets += [(other.external_hostname, port, role.value) for port in ROLE_PORTS[role]]

@@ -43,8 +43,8 @@ CURL_NO_ANSWER = {6: "could not resolve the host", 7: "failed to connect", 28: "
 
 class DoctorProbes(Procedure):
     """What the collectors share. Built through :class:`~wabiz_tui.workflows.doctor.Doctor`. ``hosts``: only these
-    ``EXTERNAL_HOSTNAME`` s are probed, and of the others only their :attr:`peers` are looked at (the cluster-wide
-    facts, DB and API, are still gathered)."""
+    ``EXTERNAL_HOSTNAME`` s are probed; of the other hosts (:attr:`peers`) only their way to and from the named ones
+    (the cluster-wide facts, DB and API, are still gathered)."""
 
     procedure = "doctor"
     uses_compose = False
@@ -63,13 +63,9 @@ class DoctorProbes(Procedure):
 
     @property
     def peers(self) -> tuple[str, ...]:
-        """With ``--host``: the other hosts the named ones talk to (``domain.peers.peer_hosts``), the only other hosts
-        doctor looks at; without it, () (every host is probed anyway)."""
+        """With ``--host``: every other host (``domain.peers.peer_hosts``: any node may connect to any other's
+        published ports), whose way to and from the named hosts is probed; without it, () (every host is probed)."""
         return peer_hosts(self.profile, self.only) if self.only else ()
-
-    def _in_scope(self, name: str) -> bool:
-        """Whether the host ``name`` is looked at: every host, or with ``--host`` the named ones and their peers."""
-        return not self.only or name in self.only or name in self.peers
 
     # ---- plumbing ---------------------------------------------------------------------------------------
 
