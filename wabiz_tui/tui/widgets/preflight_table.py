@@ -202,9 +202,7 @@ class PreflightTable(Vertical):
         if self.compact:
             self._redraw_compact(table, hosts)
             self.call_after_refresh(self._fit_compact_height)
-            self.query_one("#preflight-reasons").display = False  # the selected row's reasons instead, and the status
             return
-        self.query_one("#preflight-reasons").display = True
         self._set_text("#preflight-detail", Text())
         if (hosts, names) != self._drawn:
             self._reshape(table, hosts, names)
