@@ -88,8 +88,9 @@ async def test_the_install_report_goes_to_the_messages_not_a_toast_over_the_head
         await until(pilot, lambda: app.state(9) is StepState.DONE and not app.busy, "step 9")
         await pilot.pause()
         assert not [t for t in toast_titles(app) if t.startswith("Report of the")], toast_titles(app)
-        assert f"Report of the install: report.md and report.json in the run's log folder {report.parent.name}" in \
-            " ".join(messages(app).split())
+        line = "".join(str(app.screen.query_one("#step-report").render()).split())
+        assert app.screen.query_one("#step-report").display
+        assert "".join(f"Report of the install: {report} (and report.json beside it)".split()) in line, line
 
 
 def test_failure_lines_name_the_host_once_with_the_cause_first():
