@@ -78,9 +78,11 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
-        # backups, run logs and trusted keys of this walk stay in the temporary folder, never in the real home
+        # backups, run logs and trusted keys of this walk stay in the temporary folder, never in the real home; always
+        # this folder (/tmp/tmpXXXXXXXX/home), also under pytest: the report's whole path is on screen, and a longer
+        # home (pytest's tmp_path) wraps its line elsewhere
         previous_home = os.environ.get("WABIZ_TUI_HOME")
-        os.environ["WABIZ_TUI_HOME"] = previous_home or str(Path(tmp) / "home")
+        os.environ["WABIZ_TUI_HOME"] = str(Path(tmp) / "home")
         session = await start_demo(Path(tmp) / "demo", speed=speed)
         try:
             app = WabizApp(session.profile, demo=session, log_dir=Path(tmp) / "logs")
@@ -186,6 +188,8 @@ async def make_screenshots(out_dir: Path, *, speed: float = 0.3, text: bool = Fa
             await session.stop()
             if previous_home is None:
                 os.environ.pop("WABIZ_TUI_HOME", None)
+            else:
+                os.environ["WABIZ_TUI_HOME"] = previous_home
         saved.append(await fleet_screenshot(out_dir, Path(tmp), speed=speed, text=text))
     return saved
 
