@@ -42,6 +42,7 @@ async def test_ctrl_k_on_an_unsaved_profile_lists_it_and_escape_comes_back(tmp_p
         assert str(table.get_row_at(0)[0]) == "acme"
         detail = str(screen.query_one("#fleet-detail").render())
         assert "not among the saved profiles" in detail and str(path) in detail
+        assert f"wabiz-tui profile import {path}" in " ".join(detail.split()), detail  # the command that saves it
         assert "1 cluster(s)" in _text(app) and "Esc goes back to acme" in _text(app)
         await pilot.press("escape")
         await pilot.pause()

@@ -54,8 +54,9 @@ def fleet_with(members: Sequence[FleetMember], profile: Any, path: Path | None,
     # a label of its own: a saved profile may carry the same cluster name (Enter on it must open that one)
     label = str(path) if path is not None else f"{profile.name} (on screen, not saved)"
     where = f"its profile {path} is" if path is not None else "its profile is"
+    save = f"'wabiz-tui profile import {path}'" if path is not None else "'wabiz-tui init' (or save the form)"
     note = (f"the cluster on screen: {where} not among the saved profiles ({saved_in}), so 'wabiz-tui fleet' "
-            f"does not list it; save it there ('wabiz-tui init' writes there) to keep it in the fleet")
+            f"does not list it; {save} saves it there, to keep it in the fleet")
     members.insert(0, FleetMember(label, Path(path) if path is not None else None, profile, note=note))
     return members, label
 

@@ -109,9 +109,10 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
         return getattr(self.wapp, "operation_from", "wizard")
 
     def _title(self) -> Text:
-        other = "F2 wizard" if self.back_to == "monitor" else "F2 monitor"
+        # F2 shows the monitor from any operation (actions.action_toggle_monitor): said only when Escape goes elsewhere
+        other = "" if self.back_to == "monitor" else " · F2 monitor"
         return Text.assemble((self.HEADING, "bold"), (f" · cluster {self.wapp.profile.name}", ""),
-                             (f"  ·  esc back to the {self.back_to} · {other}", "dim"))
+                             (f"  ·  esc back to the {self.back_to}{other}", "dim"))
 
     def compose_form(self) -> ComposeResult:
         """The operation's form."""
