@@ -10,8 +10,9 @@ Secrets are masked (``********``) in every action.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
+from ..domain.hostnames import host_ranges
 from .stepinfo import StepInfo
 
 
@@ -66,11 +67,16 @@ class ProcedurePlan:
                 return s
         raise KeyError(number)
 
-    def summary(self) -> list[str]:
-        """One line per step: ``N. title (hosts)`` and its note; what a confirmation dialog shows."""
+    def summary(self, done: Collection[int] = ()) -> list[str]:
+        """One line per step: ``N. title on HOSTS`` and its note; what a confirmation dialog shows. HOSTS as counts
+        and ranges (``43 hosts: wa-core-1…wa-core-43``: a 50-host list ran off an 80x24 dialog, issue 17); a step
+        numbered in ``done`` (a resumed run's finished steps) says it is done and skipped instead of its hosts."""
         out = []
         for s in self.steps:
-            where = f" on {', '.join(s.hosts)}" if s.hosts else ""
+            if s.number in done:
+                out.append(f"{s.number}. {s.title}: done, skipped")
+                continue
+            where = f" on {host_ranges(s.hosts)}" if s.hosts else ""
             out.append(f"{s.number}. {s.title}{where}" + (f" ({s.note})" if s.note else ""))
         return out
 

@@ -289,7 +289,9 @@ class UpgradeScreen(OperationScreen):
             self.refuse("the dbupgrade service is for MySQL databases (seed): choose “none” for PostgreSQL")
             return
         probe = Upgrade(profile, emit=discard, target=target, force=force)
-        details = "\n".join(probe.plan(host, exit_on_success=exit_on_success).summary())
+        resumed = self.to_resume if self.to_resume is not None and self.to_resume.target == target else None
+        done = [st.number for st in self.STEPS if resumed is not None and resumed.journal.is_done(st.number)]
+        details = "\n".join(probe.plan(host, exit_on_success=exit_on_success).summary(done))
 
         def answered(yes: bool | None) -> None:
             if yes:
