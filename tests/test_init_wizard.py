@@ -93,6 +93,32 @@ def test_ctrl_c_keeps_the_answers_so_far_as_the_draft_and_writes_no_profile(monk
     assert not (profiles.exists() and any(profiles.iterdir()))
 
 
+def test_ctrl_c_after_a_host_keeps_it_and_the_draft_reopens_without_false_errors(monkeypatch, capsys):
+    """Trial s8 N2: Ctrl-C at ``Add another host?`` after host 1 kept ``hosts: []``; reopening the draft listed 12
+    ``These values need fixing:`` (every section not answered yet) before asking them."""
+    seq = answers()
+    first_host_end = seq.index(["webapp"]) + 1
+    Script(seq[:first_host_end] + [KeyboardInterrupt]).install(monkeypatch)
+    assert init_wizard.run_init() == 130
+    assert "the answers so far are kept" in capsys.readouterr().out
+    draft = init_wizard.load_draft()
+    assert draft is not None and [h.external_hostname for h in draft.hosts] == ["wa-web-1"]
+    assert draft.hosts[0].ssh.host == "127.0.0.11"
+    assert init_wizard.draft_left() == ["hosts", "database", "media", "webapp", "registration"]
+    # reopened: the hosts are asked again with host 1's answers as the defaults (Enter keeps each), then the rest
+    host_1_again = ["", "", "", "", "", "", ["webapp"]]
+    script = Script([True] + host_1_again + seq[first_host_end:])
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    out = capsys.readouterr().out
+    assert "need fixing" not in out, out
+    assert "1 host(s); not answered yet: hosts, database, media, webapp, registration" in script.asked[0]
+    assert not any(m.startswith("Cluster name") for m in script.asked)
+    profile = load_profile(app_paths().profiles / "prod.yaml")
+    assert len(profile.hosts) == 5 and profile.hosts[0].ssh.host == "127.0.0.11" and profile.db.hostname == "db.internal"
+    assert not init_wizard.draft_path().exists() and not script.answers
+
+
 def test_a_ctrl_c_at_the_first_question_writes_nothing(monkeypatch, capsys):
     Script([KeyboardInterrupt]).install(monkeypatch)
     assert init_wizard.run_init() == 130

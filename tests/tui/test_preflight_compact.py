@@ -46,7 +46,8 @@ async def test_at_80x24_every_column_fits_the_rows_fill_the_room_and_the_selecte
         body = app.screen.query_one("#body")
         assert body.region.contains_region(grid.region)  # no row of the table below the body's fold
         text = screen_text(app)
-        assert "Preflight · 50/50 hosts · 1 failing · 2 warning" in text, text
+        assert "Preflight · 50/50 hosts · 1 failed · 3 warning(s)" in text, text
+        assert "1 failure(s), 3 warning(s)" in panel.verdict, "the frame and the verdict count alike"
         assert "wa-core-40  FAIL     docker" in text and "wa-core-7   warn     ports" in text, text
         detail = panel.query_one("#preflight-detail")
         assert body.region.contains_region(detail.region)
@@ -73,3 +74,22 @@ async def test_wider_terminals_keep_one_column_per_check_and_a_resize_switches(t
         await pilot.resize_terminal(*size)
         await pilot.pause(0.3)
         assert len(grid.ordered_columns) == 1 + len(CHECKS)
+
+
+async def test_a_cluster_level_warning_is_counted_in_the_frame_as_in_the_verdict(tmp_path):
+    """Trial s8 N9: ``Preflight · 50/50 hosts · 0 failing · 0 warning`` over ``✔ Preflight passed with 1
+    warning(s)`` when the one warning was the cluster's (``webapps``), not a host's."""
+    app = make_app(log_dir=tmp_path / "logs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_step(app, pilot, 5)
+        panel = app.screen.query_one(PreflightTable)
+        panel.clear(HOSTS)
+        panel.add("", "webapps", "warning", "4 Webapps but webapp.url points at one of them")
+        for host in HOSTS:
+            for check in CHECKS:
+                panel.add(host, check, "ok", f"{check} on {host}")
+        panel.redraw()
+        await pilot.pause(0.3)
+        assert panel.counter() == "50/50 hosts · 0 failed · 1 warning(s)"
+        assert "1 warning(s)" in panel.verdict
+        assert "Preflight · 50/50 hosts · 0 failed · 1 warning(s)" in screen_text(app)

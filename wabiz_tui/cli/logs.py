@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     """The ``logs`` command: 0 when every chosen host's logs (and the bundle) were written, else 1 (also when wabiz-tui
     uninstalled the cluster: nothing is written then)."""
     import asyncio
-    from ..workflows.logs import LogCollection, LogRequest
+    from ..workflows.logs import LogCollection, LogRequest, uninstalled_refusal
     from .runreport import run_recorded
 
     profile, path = load(args.profile)
@@ -56,13 +56,9 @@ def run(args: argparse.Namespace) -> int:
     problems = request.problems([h.external_hostname for h in profile.hosts])
     if problems:
         return fail("; ".join(problems))
-    from .doctor import uninstalled_words
-
-    gone = uninstalled_words(profile)
-    if gone:
-        # after an uninstall compose answers with no line at all: five empty files posing as logs (trial s8 M6)
-        print(f"logs {profile.name}: {gone}: no container of the cluster runs, so there are no logs to collect "
-              f"(nothing was written); `wabiz-tui install {args.profile}` installs it again")
+    refusal = uninstalled_refusal(profile, args.profile)
+    if refusal:
+        print(refusal)
         return Exit.FAILED
     out = output_dir(args)
     try:

@@ -2,8 +2,9 @@
 terminal prompts (questionary), before any full-screen app. A face of its own, so it lives in the ``tui`` layer
 (design.md §3: only faces import questionary). Every answer is checked by the same validation as the TUI forms
 and re-asked with the field's name and the fix; the hosts' roles are checked as soon as the hosts are entered.
-Ctrl-C at any point leaves nothing written; declining to fix the values, to replace an existing profile or to
-save keeps the answers as a draft (state directory, mode 600) that the next ``init`` offers to continue from.
+Ctrl-C writes no profile but keeps the answers so far (the hosts entered whole included) as a draft (state directory,
+mode 600), as declining to fix the values, to replace an existing profile or to save does; the next ``init`` offers to
+continue from it, asking first the sections not answered yet.
 """
 
 from __future__ import annotations
@@ -137,20 +138,24 @@ def _ask_hosts(profile: ClusterProfile) -> ClusterProfile:
     offer to add a host for it, not after the database, media, Webapp and registration questions."""
     before = list(profile.hosts)
     hosts: list[HostSpec] = []
-    while True:
-        i = len(hosts)
-        hosts.append(_ask_host(i, {h.external_hostname for h in hosts}, before[i] if i < len(before) else None))
-        more = len(hosts) < len(before) or (not before and len(hosts) < 5)
-        if questionary.confirm("Add another host?", default=more).unsafe_ask():
-            continue
-        missing = [e for e in check_topology(replace(profile, hosts=tuple(hosts))) if e.field == "hosts"]
-        if not missing:
-            break
-        print("The cluster cannot start with these hosts:")
-        for e in missing:
-            print(f"  {e}")
-        if not questionary.confirm("Add a host for it now?", default=True).unsafe_ask():
-            break
+    try:
+        while True:
+            i = len(hosts)
+            hosts.append(_ask_host(i, {h.external_hostname for h in hosts}, before[i] if i < len(before) else None))
+            more = len(hosts) < len(before) or (not before and len(hosts) < 5)
+            if questionary.confirm("Add another host?", default=more).unsafe_ask():
+                continue
+            missing = [e for e in check_topology(replace(profile, hosts=tuple(hosts))) if e.field == "hosts"]
+            if not missing:
+                break
+            print("The cluster cannot start with these hosts:")
+            for e in missing:
+                print(f"  {e}")
+            if not questionary.confirm("Add a host for it now?", default=True).unsafe_ask():
+                break
+    except KeyboardInterrupt as exc:
+        # the hosts entered whole are kept (and the earlier answers for the rest): trial s8 N2 lost a finished host
+        raise Interrupted(replace(profile, hosts=tuple(hosts) + tuple(before[len(hosts):]))) from exc
     return replace(profile, hosts=tuple(hosts))
 
 
@@ -283,23 +288,26 @@ def ask_profile(profile: ClusterProfile | None = None, sections: Iterable[str] =
     prompt; cross-field checks (the DB host is a compute host, two hosts share a name) are
     :func:`run_init`'s job, which re-asks only the sections at fault.
     """
-    wanted = set(sections)
+    wanted = [name for name in SECTIONS if name in set(sections)]
     current = profile or ClusterProfile("", "", ())
-    try:
-        for name, ask in SECTIONS.items():
-            if name in wanted:
-                current = ask(current)
-    except KeyboardInterrupt as exc:
-        raise Interrupted(current) from exc
+    for i, name in enumerate(wanted):
+        try:
+            current = SECTIONS[name](current)
+        except Interrupted as exc:  # a section that keeps its part answered (the hosts entered whole)
+            raise Interrupted(exc.answers, wanted[i:]) from exc
+        except KeyboardInterrupt as exc:
+            raise Interrupted(current, wanted[i:]) from exc
     return current
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`ask_profile`: ``answers`` holds the sections answered so far (the draft to keep)."""
+    """Ctrl-C during :func:`ask_profile`: ``answers`` holds the sections answered so far (the draft to keep) and
+    ``left`` the names of the sections (:data:`SECTIONS`) not answered to the end, the interrupted one first."""
 
-    def __init__(self, answers: ClusterProfile) -> None:
+    def __init__(self, answers: ClusterProfile, left: Iterable[str] = ()) -> None:
         super().__init__()
         self.answers = answers
+        self.left = tuple(left)
 
 
 def draft_path() -> Path:
@@ -309,8 +317,13 @@ def draft_path() -> Path:
     return app_paths().state / "init-draft.yaml"
 
 
-def save_draft(profile: ClusterProfile) -> Path:
-    """Keep ``profile`` (not valid yet) as the draft; returns its path."""
+#: The draft's first line when some sections were not answered (a YAML comment: the profile reader ignores it).
+_LEFT_MARK = "# wabiz-tui init: not answered yet: "
+
+
+def save_draft(profile: ClusterProfile, left: Iterable[str] = ()) -> Path:
+    """Keep ``profile`` (not valid yet) as the draft, with ``left`` (names of :data:`SECTIONS` not answered yet,
+    e.g. after a Ctrl-C) in its first line for :func:`draft_left`; returns its path."""
     import yaml
 
     from ..config.atomic import write_atomic
@@ -318,8 +331,24 @@ def save_draft(profile: ClusterProfile) -> Path:
     from ..config.profile import profile_to_dict
 
     app_paths().ensure()
-    return write_atomic(draft_path(), yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True),
-                        mode=0o600)
+    left = [name for name in SECTIONS if name in set(left)]
+    head = f"{_LEFT_MARK}{', '.join(left)}\n" if left else ""
+    return write_atomic(draft_path(), head + yaml.safe_dump(profile_to_dict(profile), sort_keys=False,
+                                                            allow_unicode=True), mode=0o600)
+
+
+def draft_left() -> list[str]:
+    """The sections the draft's run did not answer (its first line, :func:`save_draft`), in :data:`SECTIONS`
+    order; [] when every section was answered or there is no readable draft."""
+    try:
+        with draft_path().open(encoding="utf-8") as f:
+            first = f.readline().rstrip("\n")
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not first.startswith(_LEFT_MARK):
+        return []
+    named = {n.strip() for n in first[len(_LEFT_MARK):].split(",")}
+    return [name for name in SECTIONS if name in named]
 
 
 def load_draft() -> ClusterProfile | None:
@@ -358,11 +387,13 @@ def run_init() -> int:
     from ..config.profile import masked_profile_dict as masked, profile_path, save_profile
 
     try:
-        draft = load_draft()
+        draft, left = load_draft(), draft_left()
+        unanswered = f"; not answered yet: {', '.join(left)}" if left else ""
         if draft is not None and questionary.confirm(
-                f"Continue from the answers kept in {draft_path()} (cluster {draft.name!r}, {len(draft.hosts)} host(s))?",
-                default=True).unsafe_ask():
-            profile = draft
+                f"Continue from the answers kept in {draft_path()} (cluster {draft.name!r}, {len(draft.hosts)} "
+                f"host(s){unanswered})?", default=True).unsafe_ask():
+            # the sections a Ctrl-C left are asked first: their empty values are not errors to fix (trial s8 N2)
+            profile = ask_profile(draft, left) if left else draft
         else:
             profile = ask_profile()
         while True:
@@ -387,7 +418,7 @@ def run_init() -> int:
         how = " (Ctrl-D)" if isinstance(exc, EOFError) else ""
         answers = getattr(exc, "answers", None)
         if answers is not None and (answers.name or answers.hosts):
-            kept = save_draft(answers)  # trial s8 M9: ten answers were lost to one Ctrl-C
+            kept = save_draft(answers, getattr(exc, "left", ()))  # trial s8 M9: ten answers were lost to one Ctrl-C
             print(f"\nCancelled{how}: the answers so far are kept in {kept} (mode 600): run wabiz-tui init again and "
                   f"answer yes to continue from them, or delete it (rm {kept}). No profile was written.")
         else:

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 from ..api.client import ApiError
 from ..config.atomic import write_atomic
 from ..domain.commands import UnsafeValue, docker_logs, logs_option_supported, usage_answer
-from ..domain.model import HostSpec, Role
+from ..domain.model import ClusterProfile, HostSpec, Role
 from ..domain.validation import check_since
 from ..remote.errors import RemoteError
 from .base import Procedure
@@ -75,6 +75,23 @@ def compose_file_missing(lines: Sequence[str], compose_path: str) -> bool:
     (``ERROR: `` before it on a terminal); Compose v2 words it ``open PATH: no such file or directory``.
     """
     return any(compose_path in line and "no such file or directory" in line.lower() for line in lines)
+
+
+def uninstalled_refusal(profile: ClusterProfile, profile_ref: str) -> str:
+    """Why logs cannot be collected when wabiz-tui uninstalled the cluster and has not started it since (the run
+    state, read as health reads it: ``workflows.monitor.planned_state_reader``), naming the install command with
+    ``profile_ref`` (the path or name the user gave); "" when collecting may go on.
+
+    The one check ``wabiz-tui logs`` and F4 share: after an uninstall compose answers with no line at all, so a
+    collection would write one empty debug_output.txt per host posing as logs (trial s8 M6/N4)."""
+    from ..domain.transitions import not_installed_words
+    from .monitor import planned_state_reader
+
+    gone = planned_state_reader(profile, None)().uninstalled_at
+    if gone is None:
+        return ""
+    return (f"logs {profile.name}: {not_installed_words(gone)}: no container of the cluster runs, so there are no logs "
+            f"to collect (nothing was written); `wabiz-tui install {profile_ref}` installs it again")
 
 
 class LogCollection(Procedure):
@@ -225,7 +242,7 @@ class LogCollection(Procedure):
         ``debug_output.txt`` is removed (it would hold compose's error, not logs)."""
         if self.directory is not None:
             (self.directory / host.external_hostname / DEBUG_OUTPUT).unlink(missing_ok=True)
-        raise RemoteError(host.external_hostname, f"not installed on {host.external_hostname} ({compose_path} "
+        raise RemoteError(host.external_hostname, f"not installed ({compose_path} "
                           "is absent: no containers, no logs)",
                           f"run install first (wabiz-tui install {self.settings.profile_path or self.profile.name})")
 

@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from ...domain.validation import FieldError
 from ...workflows.events import Progress
-from ...workflows.logs import LOG_STEPS, LogCollection, LogRequest
+from ...workflows.logs import LOG_STEPS, LogCollection, LogRequest, uninstalled_refusal
 from ..widgets.checkbox import Checkbox
 from ..widgets.form import FieldBox, show_errors
 from ..widgets.selection_list import SelectionList
@@ -108,6 +108,10 @@ class LogsScreen(OperationScreen):
         left = show_errors([self.query_one("#f-since", FieldBox), self.query_one("#f-tail", FieldBox)], errors)
         if request is None:
             self.refuse(f"{len(errors)} field(s) to fix: {(left or errors)[0]}")
+            return
+        refusal = uninstalled_refusal(self.wapp.profile, str(self.wapp.profile_path or self.wapp.profile.name))
+        if refusal:
+            self.refuse(refusal)
             return
         bundle = self.query_one("#lg-bundle", Checkbox).value
         out_dir = self.wapp.log_dir

@@ -176,12 +176,13 @@ class PreflightTable(Vertical):
         return sorted(found, key=lambda p: _RANK.get(p[1], 3))
 
     def counter(self) -> str:
-        """``50/50 hosts · 1 failing · 2 warning``: hosts that answered of those planned, then how many have a
-        failure and how many a warning but no failure (the table's title)."""
+        """``50/50 hosts · 1 failed · 3 warning(s)``: hosts that answered of those planned, then the failed and
+        warning checks as :attr:`verdict` and step 5's status line count them (:meth:`count`, cluster-level checks
+        included: a per-host count read ``0 warning`` over ``passed with 1 warning(s)``, trial s8 N9)."""
         hosts = self._ranked(self._order + [h for h in self.hosts if h not in self._order])
-        worst = [self.worst(h) for h in hosts]
-        answered = sum(1 for w in worst if w)
-        return f"{answered}/{len(hosts)} hosts · {worst.count(FAILURE)} failing · {worst.count(WARNING)} warning"
+        answered = sum(1 for h in hosts if self.worst(h))
+        return (f"{answered}/{len(hosts)} hosts · {self.count(FAILURE)} failed · "
+                f"{self.count(WARNING)} warning(s)")
 
     # ---- drawing ----------------------------------------------------------------------------
     def redraw(self) -> None:
