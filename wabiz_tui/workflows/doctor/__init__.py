@@ -126,7 +126,7 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
             self._fact(P_SSH, host.external_hostname, f"ssh {host.external_hostname}", str(exc), None,
                        why="not reached: the way back to the named hosts was not probed from it")
             return
-        await self._tcp(host, self.only)
+        await asyncio.gather(self._tcp(host, self.only), self._images(host))
 
     async def _registry_in_order(self, host: HostSpec) -> None:
         """The registry's answer and the image's platforms, then the manifest asked again (FR02): no other request of
