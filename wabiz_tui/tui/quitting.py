@@ -170,6 +170,17 @@ def _state_left(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
     return "it stops where it is; run it again to finish."
 
 
+def cancel_words(commands: tuple[tuple[str, tuple[str, ...]], ...] | None) -> str:
+    """What a cancel stopped, for the cancelled line (``⊘ … cancelled; <words>``): ``commands`` are the remote
+    commands in flight when it was cancelled with their hosts (``RunningWork.commands``; empty: none ran, the run
+    was between two commands; None: not known). Cancelling closes the channels of what runs (``remote.run``)."""
+    if commands is None:
+        return "any remote command it had running was stopped"
+    if not commands:
+        return "it was between two remote commands: none was running, none was cut"
+    return f"its remote commands were stopped ({_commands_words(commands)})"
+
+
 def running_work(app: WabizApp) -> RunningWork | None:
     """What runs now in ``app``'s runner (a wizard step, a task of a step, an operation), or None."""
     active = app.runner.active
