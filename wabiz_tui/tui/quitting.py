@@ -10,6 +10,7 @@ the terminal was closed): there is no one to ask, so the run is aborted and reco
 from __future__ import annotations
 
 import asyncio
+import shlex
 import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -117,7 +118,10 @@ class RunningWork:
 
 
 def _profile_ref(app: WabizApp) -> str:
-    return str(app.profile_path) if app.profile_path else app.profile.name
+    from ..config.paths import app_paths
+    from ..config.profile import command_ref
+
+    return shlex.quote(command_ref(app.profile.name, app.profile_path, app_paths().profiles))
 
 
 def _upgrade_resume(app: WabizApp) -> str:
