@@ -85,3 +85,21 @@ def test_fr22_a_stopped_upgrade_says_to_finish_it_on_the_hosts_behind():
     (cause,) = keyed(reason(facts), "VERSION_SKEW")
     assert "finish the upgrade to 2.43.1 on wa-core-1, wa-core-2" in cause.next_action, cause.next_action
     assert "--resume --yes" in cause.next_action and "back to 2.43.1" not in cause.next_action
+
+
+def test_fr22_one_node_checked_never_speaks_for_every_container():
+    """s8 trial 2 N1: doctor on one node read one container and said "every container runs 2.41.2 (1)"."""
+    report = reason([container("wa-core-1", "wacore", "2.41.2")])
+    note = next(r.note for r in report.ruled_out if r.key == "VERSION_SKEW")
+    assert "every container" not in note and note.startswith("the one container read (wa-core-1) runs 2.41.2"), note
+
+
+def test_fr22_the_other_hosts_images_are_compared_with_the_node_checked():
+    from wabiz_tui.domain.doctor_rules_field import P_IMAGE
+
+    peers = [Fact(P_IMAGE, h, "docker ps", f"{s}: docker.whatsapp.biz/{r}:v2.43.1", True,
+                  {"service": s, "image": f"docker.whatsapp.biz/{r}:v2.43.1"})
+             for h, s, r in (("wa-web-1", "waweb", "web"), ("wa-master-1", "master", "coreapp"),
+                             ("wa-core-2", "wacore", "coreapp"))]
+    (cause,) = keyed(reason([container("wa-core-1", "wacore", "2.41.2")] + peers), "VERSION_SKEW")
+    assert cause.hosts == ("wa-core-1",) and "finish the upgrade to 2.43.1 on wa-core-1" in cause.next_action

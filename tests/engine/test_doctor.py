@@ -93,11 +93,13 @@ async def test_a_crash_looping_coreapp_is_named_by_its_log_words(demo, tmp_path)
 
 async def test_one_host_only(installed, tmp_path):
     report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
-    assert {f.host for f in report.facts if f.probe != "tcp"} == {"wa-core-1"}
+    assert {f.host for f in report.facts if f.probe not in ("tcp", "image")} == {"wa-core-1"}
     # every other host is a peer (the nodes advertise their ports to each other through the DB; no link list is
     # documented): each only probes its way in to wa-core-1's ports (a block is one direction: issue 16 trial)
+    # and has its containers' images read (trial 2 N1)
     others = {h.external_hostname for h in installed.profile.hosts} - {"wa-core-1"}
-    inbound = [f for f in report.facts if f.host != "wa-core-1"]
+    assert {f.host for f in report.facts if f.probe == "image"} == others
+    inbound = [f for f in report.facts if f.host != "wa-core-1" and f.probe != "image"]
     assert inbound and {f.get("target") for f in inbound} == {"wa-core-1"}
     assert {f.host for f in inbound} == others == {"wa-web-1", "wa-master-1", "wa-master-2", "wa-core-2"}
     # linear, not every pair: 4 ports of wa-core-1 from each of the 4 others; wa-core-1 to each other's published
@@ -294,3 +296,29 @@ async def test_compose_services_are_read_from_stdout_past_any_stderr_line():
                            _fact=lambda probe, host, command, line, ok, **data: facts.append((probe, ok, data)))
     await Doctor._compose(fake, SimpleNamespace(external_hostname="wa-core-1"))
     assert facts == [(P_COMPOSE, True, {"flavour": "v1", "services": ["wacore"]})], facts
+
+
+async def test_doctor_on_one_node_compares_its_version_with_the_other_nodes(installed, tmp_path):
+    """s8 trial 2 N1: `d` on wa-core-1 of a half-upgraded cluster (Webapp and Masters on a newer image) said
+    "every container runs 2.41.2 (1)" from wa-core-1's one container. The other hosts' images are read
+    (``docker ps``), so the skew is found and wa-core-1 is named as the host behind."""
+    from wabiz_tui.domain.doctor import P_CONTAINER as _container
+
+    brain = installed.cluster.brain
+    old = next(c for c in brain.on_host("wa-core-1") if c.service == "wacore").image
+    assert old.rsplit(":", 1)[-1].startswith("v")
+    newer = "v9.99.9"
+    for host in ("wa-web-1", "wa-master-1", "wa-master-2"):
+        for c in brain.on_host(host):
+            c.image = c.image.rsplit(":", 1)[0] + ":" + newer
+    report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
+    (cause,) = [c for c in report.causes if c.key == "VERSION_SKEW"]
+    assert "9.99.9" in cause.title and "wa-core-1" in cause.next_action, (cause.title, cause.next_action)
+    assert [f for f in report.facts if f.probe == _container and f.host == "wa-core-1"]
+    # all on one version again: the clear line counts what was read, never "every container" from one
+    for host in ("wa-web-1", "wa-master-1", "wa-master-2"):
+        for c in brain.on_host(host):
+            c.image = c.image.rsplit(":", 1)[0] + ":" + old.rsplit(":", 1)[-1]
+    report = await run_doctor(installed, tmp_path, hosts=("wa-core-1",), api=False)
+    note = next(r.note for r in report.ruled_out if r.key == "VERSION_SKEW")
+    assert "every container" not in note and "host(s) all run" in note and "on 5 host(s)" in note, note

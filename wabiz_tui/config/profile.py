@@ -343,6 +343,21 @@ def resolve_profile(arg: str, profiles_dir: Path) -> Path:
     raise ProfileError(f"{arg}: no such profile file, and no saved profile of that name in {profiles_dir}")
 
 
+def command_ref(name: str, path: Path | None, profiles_dir: Path) -> str:
+    """How a printed ``wabiz-tui <command> PROFILE`` must name the profile ``name`` read from ``path`` so that the
+    command works when pasted: ``name`` when :func:`resolve_profile` turns it into that same file (it is saved
+    under that name), else the path itself (an unsaved profile opened by path: ``upgrade NAME`` would fail with
+    "no saved profile of that name", trial 2 N5). ``path`` None: ``name``. Never raises."""
+    if path is None:
+        return name
+    try:
+        if resolve_profile(name, profiles_dir).resolve() == Path(path).expanduser().resolve():
+            return name
+    except (ProfileError, OSError):
+        pass
+    return str(path)
+
+
 class _AnyEnv(Mapping[str, str]):
     """An environment in which every variable exists (unset ones are empty): reading other clusters'
     profiles must not fail on their ``env:VAR`` secrets, which a duplicate check never needs."""

@@ -76,11 +76,18 @@ def compose_file_invalid(facts: Facts) -> Outcome:
                         "or upload the file again", HIGH, (f.host,))
 
 
+#: the image of each cluster container of a host doctor did not probe in full (``doctor --host``, the monitor's
+#: ``d``): one ``docker ps`` per other host, so one node's version is compared with the others' (trial 2 N1)
+P_IMAGE = "image"
+
+
 def version_skew(facts: Facts) -> Outcome:
     """FR22: the cluster's containers run more than one client version (a partial upgrade): the hosts on the
-    less common version are named, with one container of each version as evidence."""
+    less common version are named, with one container of each version as evidence. The containers compared are
+    the probed hosts' (``container`` facts) and the other hosts' images (``image`` facts, doctor scoped to one
+    node); with one version the clear line counts what was read (containers and hosts), never more."""
     by_version: dict[str, list[Fact]] = {}
-    for f in facts.where(P_CONTAINER):
+    for f in facts.where(P_CONTAINER) + facts.where(P_IMAGE):
         image, service = str(f.get("image") or ""), f.get("service")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
         if service != "dbupgrade" and tag.startswith("v"):
@@ -91,7 +98,10 @@ def version_skew(facts: Facts) -> Outcome:
             # the evidence shows what was compared: each container's image (its line is its state)
             shown = tuple(replace(f, line=f"{f.get('service')} on {f.host}: image {f.get('image')} ({f.line})")
                           for f in group[:3])
-            yield Clear(f"every container runs {version} ({len(group)})", shown)
+            hosts = len({f.host for f in group})
+            yield Clear(f"the {len(group)} container(s) read on {hosts} host(s) all run {version}"
+                        if hosts > 1 or len(group) > 1 else f"the one container read ({group[0].host}) runs {version}",
+                        shown)
         return
     ranked = sorted(by_version.items(), key=lambda kv: -len(kv[1]))
     common, odd = ranked[0], ranked[1:]

@@ -153,8 +153,16 @@ class KeyActions:
 
     def action_cancel_step(self) -> None:
         """Cancel the running step (or operation): its tasks are cancelled, which stops the remote
-        commands it started (their channels are closed: remote.run), and it is shown as cancelled."""
-        if self.runner.cancel():
+        commands it started (their channels are closed: remote.run), and it is shown as cancelled. Refused while a
+        dialog is on top (the quit question holds the run: answering it decides; s8 trial 2 N3). What was in
+        flight is noted first (``runner.cancel_words``) so the cancelled line says what was really cut."""
+        if self._dialog_on_top():
+            return
+        from .quitting import cancel_words, running_work
+
+        work = running_work(self)
+        words = cancel_words(work.commands if work is not None else None)
+        if self.runner.cancel(words):
             return
         self.notify("Nothing is running.", severity="information")
 

@@ -10,6 +10,7 @@ the terminal was closed): there is no one to ask, so the run is aborted and reco
 from __future__ import annotations
 
 import asyncio
+import shlex
 import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -117,7 +118,10 @@ class RunningWork:
 
 
 def _profile_ref(app: WabizApp) -> str:
-    return str(app.profile_path) if app.profile_path else app.profile.name
+    from ..config.paths import app_paths
+    from ..config.profile import command_ref
+
+    return shlex.quote(command_ref(app.profile.name, app.profile_path, app_paths().profiles))
 
 
 def _upgrade_resume(app: WabizApp) -> str:
@@ -168,6 +172,17 @@ def _state_left(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
     if procedure == "preflight":
         return "the preflight only reads the hosts: nothing is changed; it runs again before step 5."
     return "it stops where it is; run it again to finish."
+
+
+def cancel_words(commands: tuple[tuple[str, tuple[str, ...]], ...] | None) -> str:
+    """What a cancel stopped, for the cancelled line (``⊘ … cancelled; <words>``): ``commands`` are the remote
+    commands in flight when it was cancelled with their hosts (``RunningWork.commands``; empty: none ran, the run
+    was between two commands; None: not known). Cancelling closes the channels of what runs (``remote.run``)."""
+    if commands is None:
+        return "any remote command it had running was stopped"
+    if not commands:
+        return "it was between two remote commands: none was running, none was cut"
+    return f"its remote commands were stopped ({_commands_words(commands)})"
 
 
 def running_work(app: WabizApp) -> RunningWork | None:

@@ -70,6 +70,8 @@ class Runner:
         self._cluster_lock: Any = None
         self._began = False
         self._body: Any = None
+        #: what the last cancel stopped (``quitting.cancel_words``), read once by the cancelled line
+        self.cancel_words: str | None = None
         from ..config.write_check import WriteCheck
 
         #: the state directories' write check, primed off the UI loop once the app is up (:func:`.warm_up.warm_up`)
@@ -166,11 +168,12 @@ class Runner:
             run.ended(outcome)
             self.app.refresh_bindings()
 
-    def cancel(self) -> bool:
+    def cancel(self, words: str | None = None) -> bool:
         """Cancel the run (its remote commands are stopped: ``remote.run`` closes their channels); False when
-        nothing runs."""
+        nothing runs. ``words``: what this cancel stops (``quitting.cancel_words``), for the cancelled line."""
         if self._worker is None:
             return False
+        self.cancel_words = words
         self._worker.cancel()
         run = self.active
         if not self._began and run is not None:
@@ -182,6 +185,15 @@ class Runner:
             run.ended(Outcome(cancelled=True))
             self.app.refresh_bindings()
         return True
+
+    def take_cancel_words(self) -> str:
+        """What the last cancel stopped, said once (then forgotten): ``its remote commands were stopped (…)``,
+        ``it was between two remote commands: …``, or, not known, ``any remote command it had running was
+        stopped`` (``quitting.cancel_words``)."""
+        from .quitting import cancel_words
+
+        words, self.cancel_words = self.cancel_words, None
+        return words or cancel_words(None)
 
     def failed(self, worker: Worker) -> int | None:
         """``worker`` failed outside a run's body (the safety net of ``Worker.StateChanged``): the wizard step it

@@ -46,7 +46,7 @@ class StepRuns:
         def ended(outcome: Outcome) -> None:
             summary = next_action = ""
             if outcome.cancelled:
-                summary, next_action = "cancelled; its remote commands were stopped", "press ctrl+r to run it again"
+                summary, next_action = f"cancelled; {self.runner.take_cancel_words()}", "press ctrl+r to run it again"
             elif outcome.error is not None:
                 summary = f"{type(outcome.error).__name__}: {self.mask(str(outcome.error))}"
                 next_action = (getattr(outcome.error, "next_action", "")

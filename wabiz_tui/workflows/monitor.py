@@ -134,7 +134,7 @@ def incomplete_upgrade(profile: ClusterProfile, journals: Path, profile_ref: str
              f"after step {found.last_done}" if found.last_done else "before its first step ended")
     return IncompleteOperation("upgrade", found.source, found.target, found.last_done,
                                f"upgrade {found.source} → {found.target} stopped midway ({where}): nodes may run "
-                               f"different versions", f"wabiz-tui upgrade {profile_ref or profile.name} --resume --yes")
+                               f"different versions", f"wabiz-tui upgrade {shlex.quote(profile_ref or profile.name)} --resume --yes")
 
 
 def incomplete_uninstall(profile: ClusterProfile, journals: Path, profile_ref: str = "") -> IncompleteOperation | None:

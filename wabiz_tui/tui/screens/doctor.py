@@ -125,7 +125,8 @@ class DoctorScreen(Screen[None]):
         hosts = len({f.host for f in report.facts if f.host})
         folded = f"; {len(report.ruled_out)} ruled out" + (f", {len(report.unknown)} not probed" if report.unknown else "")
         self.query_one("#doctor-status", Static).update(Text(app.mask(
-            f"doctor: {len(report.causes) or 'no'} cause(s) from {len(report.facts)} facts on {hosts} host(s){folded}"
+            f"doctor{f' on {self.host}' if self.host else ''}: {len(report.causes) or 'no'} cause(s) from "
+            f"{len(report.facts)} facts on {hosts} host(s){folded}"
             + (f"\n{note}" if note else ""))))
         # with nothing found the empty list would keep half the width; the ruled-out list gets it all
         causes.set_class(not report.causes, "-empty")

@@ -304,7 +304,7 @@ class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
             for number, state in list(self.step_states.items()):
                 if state is StepState.RUNNING:
                     self.set_step_state(number, StepState.CANCELLED)
-            self.set_status(Text(f"⊘ {label} cancelled; its remote commands were stopped. Next action: press ctrl+r "
+            self.set_status(Text(f"⊘ {label} cancelled; {self.wapp.runner.take_cancel_words()}. Next action: press ctrl+r "
                                  "to run it again", style="bold yellow"))
         else:
             failure = self.last_failure

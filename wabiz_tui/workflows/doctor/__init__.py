@@ -17,7 +17,8 @@ container (:mod:`.paths`). With ``--host`` (the monitor's ``d`` on one node) onl
 full; every other host is a peer (``domain.peers``: the nodes advertise their name and ports to each other through
 the DB, wa-onprem-api.md §1.6, and no narrower link list is documented), so the named hosts look up every host's
 name and try every other host's published ports, and each other host tries the named hosts' ports (a block is one
-direction only). That is linear in hosts: ``N - 1`` hosts reached from the named one and ``N - 1`` hosts reaching
+direction only), and has its cluster containers' images read (one ``docker ps``: the named node's version is
+compared with the others', ``VERSION_SKEW``). That is linear in hosts: ``N - 1`` hosts reached from the named one and ``N - 1`` hosts reaching
 it, never every pair. The DB login is made from the named hosts only: each node logs in itself with its own db.env
 (``env_file: db.env`` and ``wait_on_mysql.sh`` on every service of the compose file, wa-onprem-api.md §1.6); the API
 is asked once from this machine, as without ``--host``.
@@ -126,7 +127,7 @@ class Doctor(ContainerProbes, DatabaseProbes, NetworkProbes, StorageProbes, ApiP
             self._fact(P_SSH, host.external_hostname, f"ssh {host.external_hostname}", str(exc), None,
                        why="not reached: the way back to the named hosts was not probed from it")
             return
-        await self._tcp(host, self.only)
+        await asyncio.gather(self._tcp(host, self.only), self._images(host))
 
     async def _registry_in_order(self, host: HostSpec) -> None:
         """The registry's answer and the image's platforms, then the manifest asked again (FR02): no other request of

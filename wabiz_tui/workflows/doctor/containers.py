@@ -16,10 +16,12 @@ from ...domain.commands import SAMPLE_FORMAT, WORKING_DIR_LABEL, docker_logs
 from ...domain.crashloop import StateSample, judge_samples, parse_sample
 from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop, info_retries
 from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
+from ...domain.doctor_rules_field import P_IMAGE
 from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, taken_port
 from ...domain.doctor_rules_path import NOT_RUNNING, getent_addresses
 from ...domain.model import HostSpec
 from ...domain.render import compose_document
+from ...remote.errors import RemoteError
 from .probes import EXTRA_FORMAT, LOG_TAIL, SAMPLES, SERVICE_FORMAT, DoctorProbes
 
 #: The published ports and dockerd's start error of a container (JSON has no spaces; the error comes last). A start
@@ -75,6 +77,28 @@ class ContainerProbes(DoctorProbes):
                                                 if f.probe == P_CONTAINER and f.host == name)]
         if steady or running:
             await self._names_inside(host, (steady or running)[0])
+
+    async def _images(self, host: HostSpec) -> None:
+        """The image of each cluster container on ``host`` (a host not probed in full: ``--host``), one ``image``
+        fact each (service, image), so ``VERSION_SKEW`` compares the named node's version with the others'. One
+        ``docker ps``: ``{{.Image}}`` is the image the container was created from, e.g.
+        ``docker.whatsapp.biz/coreapp:v2.43.1`` (docker ps --format, docs.docker.com/reference/cli/docker/container/ls).
+        A failure is no fact: the rule then compares only what was read."""
+        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
+        fmt = shlex.quote('{{.Image}} {{.Label "com.docker.compose.service"}}')
+        try:
+            await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
+            command = self._docker(host, f"docker ps -a --filter {label} --format {fmt}")
+            status, lines = await asyncio.wait_for(self._sh(host, command), self.probe_timeout)
+        except (RemoteError, TimeoutError):
+            return
+        if status != 0:
+            return
+        for line in lines:
+            image, _, service = line.strip().partition(" ")
+            if image and service:
+                self._fact(P_IMAGE, host.external_hostname, command, f"{service}: {image}", True, service=service,
+                           image=image)
 
     async def _container(self, host: HostSpec, service: str, cid: str, running: list[str]) -> None:
         name = host.external_hostname
