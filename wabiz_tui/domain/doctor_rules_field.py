@@ -98,9 +98,9 @@ def version_skew(facts: Facts) -> Outcome:
             # the evidence shows what was compared: each container's image (its line is its state)
             shown = tuple(replace(f, line=f"{f.get('service')} on {f.host}: image {f.get('image')} ({f.line})")
                           for f in group[:3])
-            hosts = len({f.host for f in group})
-            yield Clear(f"the {len(group)} container(s) read on {hosts} host(s) all run {version}"
-                        if hosts > 1 or len(group) > 1 else f"the one container read ({group[0].host}) runs {version}",
+            read_on = len({f.host for f in group})
+            yield Clear(f"the {len(group)} container(s) read on {read_on} host(s) all run {version}"
+                        if read_on > 1 or len(group) > 1 else f"the one container read ({group[0].host}) runs {version}",
                         shown)
         return
     ranked = sorted(by_version.items(), key=lambda kv: -len(kv[1]))
