@@ -85,15 +85,20 @@ async def test_wizard_health_steps_show_the_selected_reason_and_next_action_whol
 @pytest.mark.parametrize("number", [9, 11, 13], ids=["9", "M2", "M4"])
 async def test_reason_column_ranks_above_the_container_at_120_columns(tmp_path, number):
     """Before: the reason had no column at 120 columns beside the step list, but the container had one."""
+    keys = await step_health_columns(tmp_path, number, long_reason_verdict())
+    assert "reason" in keys
+    assert "container" not in keys or keys.index("reason") < keys.index("container")
+
+
+async def step_health_columns(tmp_path, number: int, verdict: ClusterVerdict) -> list[str]:
+    """The health table's column keys on wizard step ``number`` at 120x40 once it shows ``verdict``."""
     app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
     async with app.run_test(size=(120, 40)) as pilot:
         await show_step(app, pilot, number)
-        app.screen.show_health(long_reason_verdict())
+        app.screen.show_health(verdict)
         await pilot.pause()
         await pilot.pause()
-        keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
-        assert "reason" in keys
-        assert "container" not in keys or keys.index("reason") < keys.index("container")
+        return [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -123,14 +128,8 @@ def demo_like_verdict() -> ClusterVerdict:
 @pytest.mark.parametrize("number", [9, 13], ids=["9", "M4"])
 async def test_a_standby_row_does_not_push_the_reason_column_off_at_120_columns(tmp_path, number):
     """Trial s8 C1: at 120x40 the Reason column vanished once a ``◦ standby`` row widened State (~20 columns free)."""
-    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await show_step(app, pilot, number)
-        app.screen.show_health(demo_like_verdict())
-        await pilot.pause()
-        await pilot.pause()
-        keys = [c.key.value for c in app.screen.query_one(HealthPanel).table.ordered_columns]
-        assert "reason" in keys, keys
+    keys = await step_health_columns(tmp_path, number, demo_like_verdict())
+    assert "reason" in keys, keys
 
 
 async def test_the_container_id_is_on_screen_at_80_columns(tmp_path, no_polling):
