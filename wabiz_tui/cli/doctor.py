@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         return fail(f"--url {mask_proxy(bad[0])}: not an http(s) URL; give the whole link, such as "
                     "https://media.example.com/path/file.jpg")
+    from ..workflows.monitor import uninstalled_words
+
     gone = uninstalled_words(profile)
     if gone:
         # the containers were removed on purpose: a "missing container" on every host is no cause (trial)
@@ -84,16 +86,6 @@ def _did_you_mean(typed: str, known: list[str]) -> str:
 
     near = [k for k in known if k.lower() == typed.strip().lower()] or difflib.get_close_matches(typed, known, 1, 0.8)
     return f"; did you mean {near[0]!r}?" if near else ""
-
-
-def uninstalled_words(profile: Any) -> str:
-    """``"not installed (uninstalled at HH:MM)"`` when wabiz-tui uninstalled the cluster and has not started it since
-    (the run state, read as health reads it: ``workflows.monitor.planned_state_reader``); "" otherwise."""
-    from ..domain.transitions import not_installed_words
-    from ..workflows.monitor import planned_state_reader
-
-    gone = planned_state_reader(profile, None)().uninstalled_at
-    return not_installed_words(gone) if gone is not None else ""
 
 
 async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading: str = "") -> int:

@@ -84,13 +84,12 @@ def uninstalled_refusal(profile: ClusterProfile, profile_ref: str) -> str:
 
     The one check ``wabiz-tui logs`` and F4 share: after an uninstall compose answers with no line at all, so a
     collection would write one empty debug_output.txt per host posing as logs (trial s8 M6/N4)."""
-    from ..domain.transitions import not_installed_words
-    from .monitor import planned_state_reader
+    from .monitor import uninstalled_words
 
-    gone = planned_state_reader(profile, None)().uninstalled_at
-    if gone is None:
+    gone = uninstalled_words(profile)
+    if not gone:
         return ""
-    return (f"logs {profile.name}: {not_installed_words(gone)}: no container of the cluster runs, so there are no logs "
+    return (f"logs {profile.name}: {gone}: no container of the cluster runs, so there are no logs "
             f"to collect (nothing was written); `wabiz-tui install {profile_ref}` installs it again")
 
 

@@ -210,6 +210,15 @@ def planned_state_reader(profile: "ProfileSource", locks: Path | None,
     return read
 
 
+def uninstalled_words(profile: ClusterProfile) -> str:
+    """``"not installed (uninstalled at HH:MM)"`` when wabiz-tui uninstalled the cluster and has not started it since
+    (the run state, read as health reads it: :func:`planned_state_reader`); "" otherwise."""
+    from ..domain.transitions import not_installed_words
+
+    gone = planned_state_reader(profile, None)().uninstalled_at
+    return not_installed_words(gone) if gone is not None else ""
+
+
 def client_for(profile: ClusterProfile, *, first_login: bool = True) -> WebappClient:
     """A Webapp API client configured from the profile's ``webapp`` section (the only place one is built).
     ``first_login`` False: the client never tries the initial password with ``new_password`` (a reader that must
