@@ -5,6 +5,7 @@ collectors make them, with the lines the lab printed (tests/lab/test_52_doctor_t
 
 from __future__ import annotations
 
+import pytest
 from tests.domain.test_doctor_rules_net import HOSTS, keyed, matrix
 from wabiz_tui.domain.diagnosis import diagnose_lines
 from wabiz_tui.domain.doctor import (P_API, P_CONTAINER, P_DB_LOGIN, P_DNS, P_DNS_CONTAINER, P_ENV, P_LOGS, P_MEDIA,
@@ -60,6 +61,10 @@ def test_the_inside_probe_is_judged_from_what_docker_exec_printed():
     assert read_inside(124, []).timeout and read_inside(124, []).ok is False
     restarting = read_inside(1, ["Error response from daemon: Container 4f1 is restarting, wait until the container is running"])
     assert restarting.ok is None and "not checked" in restarting.why
+    # the container stopped between the exec's create and its start: docker's hijack got 409 (observed in CI, stop 23)
+    raced = read_inside(1, ["unable to upgrade to tcp, received 409"])
+    assert raced.ok is None and "not checked" in raced.why
+    assert read_inside(1, ["unable to upgrade to tcp, received 400"]).ok is not None  # only the Conflict means "not running"
     missing = read_inside(126, ['OCI runtime exec failed: exec failed: exec: "timeout": executable file not found in $PATH: unknown'])
     assert missing.why == "tool missing"
     assert read_inside(1, ["nc: invalid option -- 'z'", "BusyBox v1.35.0 multi-call binary.", "Usage: nc"]).why == "tool missing"
@@ -146,8 +151,9 @@ def test_the_db_ruled_out_note_names_the_host_path():
 
 
 # --- 3. a restarting container is not checked, never a failure -----------------------------------------------------
-def test_a_probe_into_a_restarting_coreapp_is_no_egress_cause():
-    line = "Error response from daemon: Container 4f1e is restarting, wait until the container is running"
+@pytest.mark.parametrize("line", ["Error response from daemon: Container 4f1e is restarting, wait until the container is running",
+                                  "unable to upgrade to tcp, received 409"])
+def test_a_probe_into_a_restarting_coreapp_is_no_egress_cause(line):
     facts = [Fact(P_EGRESS, "wa-core-2", "tcp connect g.whatsapp.net:443 from wa-core-2 (ssh direct-tcpip)",
                   "connected in 3 ms", True, {"target": "g.whatsapp.net", "port": 443, "via": "host"}),
              Fact(P_EGRESS, "wa-core-2", "docker exec 4f1e nc -z -w 3 g.whatsapp.net 443 2>&1", line, False,
