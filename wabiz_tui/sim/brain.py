@@ -209,21 +209,25 @@ class Brain(Daemon):
 
     # ------------------------------------------------------------------ state
     def is_ready(self, c: Container | None) -> bool:
+        """True if ``c`` is running, reached its DB and its start delay is over (loop clock); False for None."""
         return bool(c and c.running and not c.db_error and self.now() >= c.ready_at - 1e-9)
 
     def _by_kind(self, kind: str) -> list[Container]:
         return [c for c in self.containers.values() if c.kind == kind]
 
     def webapp_running(self) -> bool:
+        """True while at least one Webapp (``waweb``) container runs anywhere in the cluster."""
         return any(c.running for c in self._by_kind(WEBAPP))
 
     def webapp_version(self) -> str:
+        """The version of the first running Webapp container (``2.41.2``), ``''`` when none runs."""
         for c in self._by_kind(WEBAPP):
             if c.running:
                 return c.version
         return ""
 
     def primary_ready(self) -> bool:
+        """True if there is a primary master and it is ready (:meth:`is_ready`)."""
         return self.is_ready(self.containers.get(self.primary or ""))
 
     def reconcile(self) -> None:
@@ -328,9 +332,11 @@ class Brain(Daemon):
         return True
 
     def ready_coreapps(self) -> list[Container]:
+        """The Coreapp containers that are ready (running, DB reached, start delay over)."""
         return [c for c in self._by_kind(COREAPP) if self.is_ready(c)]
 
     def running_coreapps(self) -> list[Container]:
+        """The Coreapp containers that are running, ready or not."""
         return [c for c in self._by_kind(COREAPP) if c.running]
 
     def set_shards(self, n: int) -> None:

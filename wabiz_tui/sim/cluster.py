@@ -81,10 +81,12 @@ class SimulatedCluster:
     # ---------------------------------------------------------------- properties
     @property
     def speed(self) -> float:
+        """Multiplier of every simulated delay (1.0: real time, 0: instant); the brain's."""
         return self.brain.speed
 
     @speed.setter
     def speed(self, value: float) -> None:
+        """Set the multiplier of every simulated delay (applies to delays armed from now on)."""
         self.brain.speed = value
 
     @property
@@ -101,6 +103,7 @@ class SimulatedCluster:
 
     @property
     def webapp_listening(self) -> bool:
+        """True while the Webapp port accepts connections (a ``waweb`` container runs)."""
         return bool(self._webapp and self._webapp.listening)
 
     # ---------------------------------------------------------------- lifecycle

@@ -49,6 +49,7 @@ class HostContext:
 
     @property
     def speed(self) -> float:
+        """The cluster's delay multiplier (1.0: real time, 0: instant), read from the brain."""
         return self.brain.speed
 
     async def pause(self, seconds: float) -> None:

@@ -58,6 +58,7 @@ class CachingSha2Password(AuthPlugin):
 
     @staticmethod
     def create_auth_string(password: str) -> str:
+        """The stored ``auth_string`` for ``password``: SHA256(SHA256(pw)) as hex; ``''`` for an empty password."""
         return sha256(sha256(password.encode()).digest()).hexdigest() if password else ""
 
 
@@ -68,6 +69,8 @@ class _Accounts(IdentityProvider):
         self.db = db
 
     def get_plugins(self):
+        """The auth plugins offered, the handshake's default first: ``caching_sha2_password`` for a caching_sha2
+        account, else the database's handshake plugin."""
         plugins = [NativePasswordAuthPlugin(), CachingSha2Password()]
         # a caching_sha2 account is always met by a caching_sha2 handshake: the library cannot send the
         # fast-auth-success packet that ends a switch to caching_sha2, so the switch path is not simulated
@@ -75,6 +78,8 @@ class _Accounts(IdentityProvider):
         return sorted(plugins, key=lambda p: p.name != first)
 
     async def get_user(self, username: str) -> User | None:
+        """The account for ``username`` with the account's plugin; another name gets an auth string no scramble matches,
+        so it is refused like a wrong password (1045)."""
         db = self.db
         plugin = db.user_plugin if db.user_plugin == CachingSha2Password.name else NativePasswordAuthPlugin.name
         if db.username and username != db.username:
@@ -131,9 +136,11 @@ class SimMysqlServer:
         self._server = _Server(session_factory=lambda: _Session(db), identity_provider=_Accounts(db))
 
     async def start(self) -> None:
+        """Listen on ``bind`` at an ephemeral port, then set :attr:`port`."""
         await self._server.start_server(host=self.bind, port=0)
         self.port = self._server.sockets()[0].getsockname()[1]
 
     async def close(self) -> None:
+        """Stop listening and wait until the server is closed."""
         self._server.close()
         await self._server.wait_closed()

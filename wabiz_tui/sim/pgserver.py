@@ -49,21 +49,25 @@ class _Reader:
         self.data, self.pos = data, 0
 
     def cstr(self) -> str:
+        """Read a NUL-terminated string at the position (UTF-8); raises ``ValueError`` if no NUL follows."""
         end = self.data.index(b"\x00", self.pos)
         text, self.pos = self.data[self.pos:end].decode(), end + 1
         return text
 
     def int16(self) -> int:
+        """Read a big-endian signed 16-bit integer; raises ``struct.error`` past the end."""
         (value,) = struct.unpack_from("!h", self.data, self.pos)
         self.pos += 2
         return value
 
     def int32(self) -> int:
+        """Read a big-endian signed 32-bit integer; raises ``struct.error`` past the end."""
         (value,) = struct.unpack_from("!i", self.data, self.pos)
         self.pos += 4
         return value
 
     def take(self, n: int) -> bytes:
+        """Read the next ``n`` bytes (fewer at the end of the data)."""
         chunk, self.pos = self.data[self.pos:self.pos + n], self.pos + n
         return chunk
 
@@ -89,6 +93,8 @@ class _Conn:
         return kind, await self._read(length - 4)
 
     async def serve(self) -> None:
+        """Run the connection: startup, authentication, then queries until Terminate; a client that hangs up ends it
+        quietly, and the writer is closed in every case."""
         try:
             if await self._startup() and await self._authenticate():
                 await self._queries()
@@ -277,10 +283,12 @@ class SimPostgresServer:
                 self._tasks.discard(task)
 
     async def start(self) -> None:
+        """Listen on ``bind`` at an ephemeral port, then set :attr:`port`."""
         self._server = await asyncio.start_server(self._client, self.bind, 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
+        """Stop listening, cancel the open connections and wait for them and the server."""
         if self._server is not None:
             self._server.close()
             for t in list(self._tasks):

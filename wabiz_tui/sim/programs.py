@@ -36,6 +36,8 @@ def program(*names: str, path: str | None = None) -> Callable[[Run], Run]:
     Raises ``ValueError`` if a name is already taken: two modules must not both answer a name.
     """
     def deco(fn: Run) -> Run:
+        """Register ``fn`` under every name and return it unchanged; raises ``ValueError`` if a name is already
+        registered to another function."""
         for name in names:
             old = PROGRAMS.get(name)
             if old is not None and (old.run.__module__, old.run.__qualname__) != (fn.__module__, fn.__qualname__):

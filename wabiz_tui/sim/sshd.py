@@ -140,6 +140,7 @@ class SshHost:
             self.connections.clear()
 
     async def close(self) -> None:
+        """Stop listening, drop the open connections and cancel the running sessions, waiting for them."""
         await self.unlisten(drop=True)
         for t in list(self._sessions):
             t.cancel()

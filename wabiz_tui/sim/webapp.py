@@ -37,6 +37,8 @@ decode_vname = rules.decode_vname
 
 @dataclass
 class User:
+    """One Webapp account: its password (plain text, the simulator's own store), its role (``ROLE_ADMIN`` or
+    ``ROLE_USER``) and whether the next login must change the password (the default admin's first login)."""
     password: str
     role: str = "ROLE_ADMIN"
     must_change: bool = False
@@ -63,8 +65,12 @@ def guarded(*, admin: bool = False, body: bool = False):
     """Wrap a handler: Bearer (or Apikey) auth, the admin role when ``admin``, a JSON object body when
     ``body``; the handler is called as ``fn(self, request, user=…, body=…)`` or the error is returned."""
     def wrap(fn):
+        """Decorate one handler ``fn(self, request, user=..., body=...)`` into an aiohttp handler ``handler(self,
+        request)`` (see :func:`guarded`)."""
         @functools.wraps(fn)
         async def handler(self, request: web.Request) -> web.Response:
+            """Authenticate the request (admin role if asked), read the JSON object body if asked, then call the
+            handler; an auth or body failure returns its error response instead."""
             user, resp = (self._admin if admin else self._user)(request)
             if resp is not None:
                 return resp
@@ -87,14 +93,19 @@ class WebappApi:
 
     # ---------------------------------------------------------------- helpers
     def meta(self) -> dict[str, str]:
+        """The ``meta`` object every answer carries: ``{'api_status': 'stable', 'version': 'v<running Webapp
+        version>'}`` (``v2.41.2`` when no Webapp runs)."""
         return {"api_status": "stable", "version": f"v{self.brain.webapp_version() or '2.41.2'}"}
 
     def ok(self, body: dict | None = None, status: int = 200) -> web.Response:
+        """A JSON answer: ``body`` (a dict, copied) plus ``meta``, with HTTP ``status`` (200 by default)."""
         payload = dict(body or {})
         payload["meta"] = self.meta()
         return web.json_response(payload, status=status)
 
     def error(self, status: int, code: int, title: str, details: str) -> web.Response:
+        """The API's error envelope ``{'errors': [{'code', 'title', 'details'}], 'meta'}`` with HTTP ``status``
+        (envelope: ``reference/wa-onprem-api.md`` §7)."""
         return web.json_response({"errors": [{"code": code, "title": title, "details": details}],
                                   "meta": self.meta()}, status=status)
 
@@ -143,6 +154,9 @@ class WebappApi:
 
         @web.middleware
         async def gate(request: web.Request, handler):
+            """Middleware: answers 503 and closes the connection while no Webapp runs, the injected error
+            (``state.error_status``/``error_code``) while one is set, and turns aiohttp's 404/405 into the API's
+            envelope (codes 1006, 1025)."""
             if not self.brain.webapp_running():
                 if request.transport is not None:
                     request.transport.close()
@@ -179,6 +193,9 @@ class WebappApi:
 
     # ---------------------------------------------------------------- users
     async def login(self, request: web.Request) -> web.Response:
+        """``POST /v1/users/login`` with Basic auth: 200 ``{'users': [{'token', 'expires_after'}]}`` (token valid
+        ``TOKEN_LIFETIME``); 401 code 1005 for bad credentials, 401 code 1024 while the password must change and no
+        ``new_password`` is given, 400 code 1009 for a refused new password."""
         creds = rules.basic_credentials(request.headers.get("Authorization", ""))
         if creds is None:
             return self._unauthorized()
@@ -206,12 +223,15 @@ class WebappApi:
 
     @guarded(admin=False)
     async def logout(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/users/logout``: forget the request's Bearer token; 200 (401 without a valid token)."""
         token = request.headers.get("Authorization", "").partition(" ")[2].strip()
         self.state.tokens.pop(token, None)
         return self.ok()
 
     @guarded(admin=True, body=True)
     async def create_user(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/users`` (admin): create a ``ROLE_USER`` from ``username``/``password``; 201 ``{'users':
+        [{'username'}]}``, 400 with the rule's code for a bad body, 409 code 1004 if the name exists."""
         problem = rules.new_user_problem(body)
         if problem:
             code, details = problem
@@ -225,10 +245,14 @@ class WebappApi:
     # ---------------------------------------------------------------- health / support
     @guarded(admin=False)
     async def health(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``GET /v1/health``: 200 ``{'health': {'<hostname>:<container-id>': entry}}`` for every running Master and
+        Coreapp, as :meth:`Brain.health` computes it now."""
         return self.ok({"health": self.brain.health()})
 
     @guarded(admin=False)
     async def support(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``GET /v1/support``: 200 ``{'support': {node: info}}`` for every running Master and Coreapp (role, shards it
+        owns, ``socket_conn``, DB engine, version), after a reconcile."""
         b = self.brain
         b.reconcile()
         info: dict[str, Any] = {}
@@ -249,6 +273,8 @@ class WebappApi:
 
     @guarded(admin=False)
     async def metrics(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``GET /metrics``: the ``web_uptime`` gauge (seconds since this API started) per running Webapp, as JSON, or
+        as Prometheus text with ``?format=prometheus``."""
         webs = [c for c in self.brain.containers.values() if c.running and c.kind == "webapp"]
         data = [{"labels": {"node": c.id}, "value": int(time.monotonic() - self.state.started)} for c in webs]
         body = {"metrics": {"web_uptime": {"type": "gauge", "help": "Number of seconds since web server has started",
@@ -262,6 +288,9 @@ class WebappApi:
     # ---------------------------------------------------------------- registration
     @guarded(admin=True, body=True)
     async def account(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/account`` (admin): 202 ``{'account': [{'vname'}]}`` when a code was sent, 201 when already
+        registered; 400 for a bad body or an injected certificate error (430/432/433), 503 code 1011 while no primary
+        master is ready, 403 code 1005 once sunset (Meta, 2025-10-23)."""
         problem = rules.account_request_problem(body)
         if problem:
             code, details = problem
@@ -281,6 +310,8 @@ class WebappApi:
 
     @guarded(admin=True, body=True)
     async def verify(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/account/verify`` (admin) with ``code``: 201 on the right code; 400 code 1008 without one, 503 code
+        1011 while no primary master is ready, 403 code 1005 for a wrong code."""
         if body.get("code") in (None, ""):
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: code")
         if not self.brain.primary_ready():
@@ -291,10 +322,14 @@ class WebappApi:
 
     @guarded(admin=False)
     async def get_shards(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``GET /v1/account/shards``: 200 ``{'account': {'shards': n}}``."""
         return self.ok({"account": {"shards": self.brain.shards}})
 
     @guarded(admin=True, body=True)
     async def set_shards(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/account/shards`` (admin) with ``shards``: 201 and the brain reassigns shards; 403 code 1005 while
+        an injected ``shards_busy`` lasts (each call uses one), 400 code 1008 without ``shards``, 400 code 1009 for a
+        value not in 1, 2, 4, ..., 32 or above the running Coreapps."""
         if self.state.shards_busy > 0:
             self.state.shards_busy -= 1
             return self.error(403, 1005, "Access denied", "Server temporarily unavailable, retry later")
@@ -310,21 +345,26 @@ class WebappApi:
     # ---------------------------------------------------------------- settings
     @guarded(admin=True)
     async def get_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``GET /v1/settings/application`` (admin): 200 ``{'settings': {'application': ...}}``."""
         return self.ok({"settings": {"application": self.state.settings}})
 
     @guarded(admin=True, body=True)
     async def patch_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``PATCH /v1/settings/application`` (admin): merge the body into the settings; 200."""
 
         rules.merge_settings(self.state.settings, body)
         return self.ok()
 
     @guarded(admin=True)
     async def reset_settings(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``DELETE /v1/settings/application`` (admin): back to the default settings; 200."""
         self.state.settings = json.loads(json.dumps(DEFAULT_APP_SETTINGS))
         return self.ok()
 
     @guarded(admin=True, body=True)
     async def backup(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/settings/backup`` (admin) with ``password``: 200 ``{'settings': {'data': blob}}`` (settings and
+        shards sealed with the password); 400 code 1008 without a password, 400 code 1014 before registration."""
         if not body.get("password"):
             return self.error(400, 1008, "Required parameter is missing", "Missing mandatory parameter: password")
         if not self.brain.registered:
@@ -334,6 +374,8 @@ class WebappApi:
 
     @guarded(admin=True, body=True)
     async def restore(self, request: web.Request, user: str, body: dict) -> web.Response:
+        """``POST /v1/settings/restore`` (admin) with ``password`` and ``data``: restores the settings; 400 code 1008 if
+        either is missing, 400 code 1009 if the blob does not unseal."""
         for f in ("password", "data"):
             if not body.get(f):
                 return self.error(400, 1008, "Required parameter is missing", f"Missing mandatory parameter: {f}")

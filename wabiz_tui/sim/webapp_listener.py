@@ -48,10 +48,12 @@ class WebappServer:
 
     @property
     def url(self) -> str:
+        """``https://<bind>:<port>`` (the port is 0 before :meth:`prepare`)."""
         return f"https://{self.bind}:{self.port}"
 
     @property
     def listening(self) -> bool:
+        """True while the port accepts connections (a ``waweb`` runs)."""
         return self._site is not None
 
     async def prepare(self) -> None:
@@ -82,6 +84,7 @@ class WebappServer:
             self._reserve()
 
     async def close(self) -> None:
+        """Stop listening, clean up the aiohttp runner and release the reserved port."""
         if self._site is not None:
             await self._site.stop()
             self._site = None

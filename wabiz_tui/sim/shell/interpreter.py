@@ -40,9 +40,11 @@ class Shell:
 
     # ---- paths
     def real(self, path: str):
+        """The real ``Path`` in the host's sandbox for ``path`` (relative to the shell's current directory)."""
         return self.host.sandbox.real(path, self.cwd)
 
     def vpath(self, path: str) -> str:
+        """``path`` as an absolute, normalised virtual path (relative to the shell's current directory)."""
         return self.host.sandbox.normalize(self.cwd, path)
 
     async def run(self, line: str) -> int:

@@ -21,12 +21,15 @@ class ShellSyntaxError(Exception):
 
 @dataclass
 class Word:
+    """A word after quote removal and expansion; ``assignable`` is False when its ``NAME=`` part was quoted (then it is
+    not a variable assignment)."""
     text: str
     assignable: bool = True  # False when the NAME= part was quoted
 
 
 @dataclass
 class Op:
+    """An operator token (``&&``, ``|``, ``>``, ``2>&1``...)."""
     text: str
 
 
@@ -39,12 +42,15 @@ def tokenize(line: str, env: dict[str, str], last_status: int = 0) -> list[Word 
     i, n = 0, len(line)
 
     def flush() -> None:
+        """End the word being read (if any) and append it to the tokens."""
         nonlocal buf, have_word, quoted_prefix
         if have_word:
             out.append(Word("".join(buf), not quoted_prefix))
         buf, have_word, quoted_prefix = [], False, False
 
     def expand(j: int) -> tuple[str, int]:
+        """Expand the ``$`` at ``line[j]`` (``$?``, ``${NAME}``, ``$NAME``, a lone ``$``); returns the text and the
+        index after it. Raises ``ShellSyntaxError`` for an unclosed ``${``."""
         # line[j] == '$'
         if j + 1 < n and line[j + 1] == "?":
             return str(last_status), j + 2
@@ -204,6 +210,8 @@ def parse(tokens: list[Word | Op]) -> list[tuple[str, list[Simple]]]:
     i = 0
 
     def end_simple() -> None:
+        """Close the current simple command into the pipeline; raises ``ShellSyntaxError`` if it is empty (an operator
+        with nothing before it)."""
         nonlocal cur
         if not cur.argv and not cur.assigns and not cur.redirs:
             raise ShellSyntaxError("syntax error near unexpected token")

@@ -24,6 +24,7 @@ class BufferWriter:
         self.parts.append(text)
 
     def text(self) -> str:
+        """Everything written so far, joined."""
         return "".join(self.parts)
 
 
@@ -58,10 +59,12 @@ class Proc:
         return await read()
 
     async def fail(self, msg: str, status: int = 1) -> int:
+        """Write ``msg`` (one newline ensured) to stderr and return ``status`` (1 by default) as the exit status."""
         await self.err(msg.rstrip("\n") + "\n")
         return status
 
 
 class ExitShell(Exception):
+    """Raised by ``exit``: ends the shell with ``status`` (the SSH session's exit status)."""
     def __init__(self, status: int) -> None:
         self.status = status
