@@ -23,10 +23,14 @@ WATCHED = {signal.SIGCHLD, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2, signa
 
 
 def sh(*args):
+    """Run ``args`` (a command and its arguments); raises ``subprocess.CalledProcessError`` on a non-zero exit."""
     subprocess.run(args, check=True)
 
 
 def make_view(cfg):
+    """Set the hostname and build the host's view of the machine from ``cfg``: a sysfs of this netns with the real
+    cgroup tree moved back under it (lab-facts §3), then ``cfg['mounts']`` in order, each ``[kind, src, dst]``:
+    ``tmpfs`` (src: mount options), ``mkdir`` (mode 755) or a bind mount."""
     socket.sethostname(cfg["hostname"])
     tmp = cfg["cgroup_tmp"]
     os.makedirs(tmp, exist_ok=True)
@@ -44,16 +48,20 @@ def make_view(cfg):
 
 
 def unblocked():
+    """``preexec_fn`` of a daemon: clear the signal mask this init blocks, and start a new session."""
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     os.setsid()
 
 
 def start(argv, log):
+    """Start daemon ``argv`` with stdin from /dev/null and stdout/stderr appended to file ``log``; returns the
+    ``Popen``."""
     with open(log, "ab") as out:
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, preexec_fn=unblocked)
 
 
 def write_ready(cfg, procs):
+    """Write ``cfg['ready']`` atomically (temp file + rename) as ``{name: pid or null}`` for ``procs``."""
     tmp = cfg["ready"] + ".tmp"
     with open(tmp, "w") as f:
         json.dump({name: (p.pid if p else None) for name, p in procs.items()}, f)
@@ -61,6 +69,7 @@ def write_ready(cfg, procs):
 
 
 def reap(procs):
+    """Reap every exited child without blocking; a reaped daemon's entry in ``procs`` becomes None."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -75,6 +84,8 @@ def reap(procs):
 
 
 def wait_for(procs, name, timeout):
+    """Wait up to ``timeout`` seconds for daemon ``name`` to exit (its entry in ``procs`` becoming None), reaping
+    children meanwhile."""
     deadline = time.monotonic() + timeout
     while procs.get(name) is not None and time.monotonic() < deadline:
         signal.sigtimedwait(WATCHED, 0.1)
@@ -82,6 +93,7 @@ def wait_for(procs, name, timeout):
 
 
 def kill_rest():
+    """SIGKILL every other process in this mount namespace (up to 3 rounds, 0.2 s apart), reaping them."""
     me = os.getpid()
     ns = os.readlink("/proc/self/ns/mnt")
     for _ in range(3):
@@ -105,6 +117,9 @@ def kill_rest():
 
 
 def main(path):
+    """Run the init from the JSON config at ``path``: become child subreaper, make the view, start sshd and dockerd,
+    then serve signals until TERM/INT (see the module docstring); stops dockerd (25 s grace), sshd (3 s), then kills
+    what is left."""
     with open(path) as f:
         cfg = json.load(f)
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)

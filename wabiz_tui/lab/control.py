@@ -46,6 +46,7 @@ def check_can_run() -> None:
 
 
 def host_from(data: dict) -> LabHost:
+    """A :class:`LabHost` from its ledger dict (``index``, ``name``, ``roles``, optional ``spare``)."""
     return LabHost(data["index"], data["name"], tuple(data["roles"]), data.get("spare", False))
 
 
@@ -267,6 +268,8 @@ def why_no_nfs(filesystems: str | None = None, modules: bool | None = None, rele
 
 
 def media_facts(paths: Paths) -> dict:
+    """The media volume as ``lab status`` shows it: ``{'path', 'kind', 'how'}`` (a shared tmpfs, and why it is not NFS
+    on this kernel)."""
     return {"path": MEDIA_PATH, "kind": "shared directory",
             "how": f"one tmpfs ({MEDIA_SIZE}) at {paths.media} bind-mounted into every host at {MEDIA_PATH} "
                    f"(not NFS: {why_no_nfs()})"}
@@ -288,6 +291,7 @@ def shortcuts(data: dict) -> list[str]:
 
 
 def freeze_signal(frozen: bool) -> int:
+    """The signal that freezes (``SIGSTOP``) or thaws (``SIGCONT``) a process."""
     return signal.SIGSTOP if frozen else signal.SIGCONT
 
 

@@ -44,6 +44,7 @@ def resolve(name: str) -> str:
 
 
 def log(kind: str, peer, what: str, status: int | str) -> None:
+    """Append one request line to :data:`LOG`: ``<unix time> <kind> <client ip or -> <what> <status>``."""
     with open(LOG, "a") as f:
         f.write(f"{time.time():.3f} {kind} {peer[0] if peer else '-'} {what} {status}\n")
 
@@ -62,6 +63,7 @@ async def _answer(writer: asyncio.StreamWriter, status: int, reason: str, body: 
 
 
 async def chat(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """``chat`` listener: log the connection, then echo every byte back until the client closes."""
     peer = writer.get_extra_info("peername")
     log("chat", peer, "open", "-")
     while data := await reader.read(4096):
@@ -71,6 +73,7 @@ async def chat(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
 
 
 async def https(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """``https`` listener: read the request head, answer 200 with a small JSON body, close."""
     peer = writer.get_extra_info("peername")
     head = await _head(reader)
     log("https", peer, head[0].replace(" ", "_"), 200)
@@ -90,6 +93,8 @@ async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
 
 
 async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """``proxy`` listener: ``CONNECT host:port`` (name looked up in :data:`HOSTS`) → 200 and bytes piped both ways; any
+    other method 405; a target not reached within 5 s 502 with the error."""
     peer = writer.get_extra_info("peername")
     head = await _head(reader)
     method, _, rest = head[0].partition(" ")
@@ -114,6 +119,8 @@ async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def media(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """``media`` listener: wait the seconds in ``LOG.delay`` (0 when absent), then 200 with 1 KiB of
+    ``application/pdf``; a client that hangs up during the wait is logged 499 (as nginx, FR28)."""
     peer = writer.get_extra_info("peername")
     head = await _head(reader)
     try:
@@ -134,6 +141,7 @@ async def media(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def webhook(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """``webhook`` listener: read the request head, answer 200 ``{}``, close."""
     peer = writer.get_extra_info("peername")
     head = await _head(reader)
     log("webhook", peer, head[0].replace(" ", "_"), 200)
@@ -146,6 +154,7 @@ HANDLERS = {"chat": chat, "https": https, "proxy": proxy, "media": media, "webho
 
 def _guarded(handler):
     async def run(reader, writer):
+        """Run the handler; a network, timeout or parse error closes the connection instead of ending the server."""
         try:
             await handler(reader, writer)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ValueError):
@@ -154,6 +163,8 @@ def _guarded(handler):
 
 
 async def main(specs: list[str]) -> None:
+    """Start one listener per ``KIND:IP:PORT[:CERT:KEY]`` spec (TLS when CERT/KEY are given) and serve them forever;
+    raises ``KeyError`` for an unknown kind, ``OSError`` when a port cannot be bound."""
     servers = []
     for spec in specs:
         kind, ip, port, *tls = spec.split(":")

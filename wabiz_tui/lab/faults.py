@@ -116,6 +116,7 @@ def _lab_host(h: dict):
 def _ends(ledger: Ledger, a: str, b: str) -> list[tuple[str, str]]:
     """(netns, the other end's IP) for both ends of a cut; ``db`` names the DB server."""
     def end(name: str) -> tuple[str, str]:
+        """``(netns, ip)`` of one end of a cut: a host by name, or ``db`` for the DB server."""
         if name == "db":
             return DB_NS, DB_IP
         h = _host(ledger, name)

@@ -149,6 +149,7 @@ def docker_ping(anchor_pid: int) -> bool:
 
 
 def tcp_open(ip: str, port: int, timeout: float = 0.5) -> bool:
+    """True if a TCP connection to ``ip:port`` succeeds within ``timeout`` seconds."""
     try:
         with socket.create_connection((ip, port), timeout=timeout):
             return True

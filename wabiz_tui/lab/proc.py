@@ -105,10 +105,12 @@ class Proc:
             self.wait_gone(5)
 
     def to_json(self) -> list[int]:
+        """``[pid, start]``, as the ledger stores it."""
         return [self.pid, self.start]
 
     @classmethod
     def from_json(cls, data) -> "Proc":
+        """The :class:`Proc` of a ledger's ``[pid, start]``; raises ``ValueError``/``IndexError`` for another shape."""
         return cls(int(data[0]), int(data[1]))
 
 

@@ -40,6 +40,7 @@ class Forbid(http.server.BaseHTTPRequestHandler):
 
 
 def main(ip: str, port: str, cert: str, key: str) -> None:
+    """Serve :class:`Forbid` over TLS (``cert``/``key`` files) on ``ip:port`` (a string) forever."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     server = http.server.ThreadingHTTPServer((ip, int(port)), Forbid)

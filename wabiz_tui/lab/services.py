@@ -128,6 +128,7 @@ def start_registry_front(paths: Paths) -> Proc:
 # ---------------------------------------------------------------- DNS
 
 def dns_hosts_path(paths: Paths) -> Path:
+    """The lab DNS's hosts file (``run/dns-hosts``), which dnsmasq and the egress proxy read."""
     return paths.run / "dns-hosts"
 
 

@@ -31,9 +31,11 @@ class Paths:
         self.media = self.run / "media"
 
     def host_keys(self, name: str) -> Path:
+        """Directory of the SSH host keys of host ``name`` (kept across ``down``)."""
         return self.keep / "hostkeys" / name
 
     def host_run(self, index: int) -> Path:
+        """Run directory of host ``index`` (``run/hN``, removed by ``down``)."""
         return self.run / f"h{index}"
 
 
@@ -58,6 +60,7 @@ class Ledger:
             return None
 
     def save(self) -> None:
+        """Write the ledger to ``run/state.json`` atomically (temp file + rename), mode 600."""
         self.paths.run.mkdir(parents=True, exist_ok=True)
         tmp = self.paths.state.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -71,5 +74,6 @@ class Ledger:
         self.save()
 
     def set(self, key: str, value) -> None:
+        """Set ``key`` to ``value`` (JSON-serialisable) and save."""
         self.data[key] = value
         self.save()

@@ -56,10 +56,12 @@ class LabHost:
 
     @property
     def ip(self) -> str:
+        """Its address on the lab network: ``10.213.0.<100 + index>``."""
         return f"{PREFIX}.0.{100 + self.index}"
 
     @property
     def netns(self) -> str:
+        """Its network namespace's name: ``wlab-h<index>``."""
         return f"wlab-h{self.index}"
 
     @property
@@ -69,14 +71,17 @@ class LabHost:
 
     @property
     def bip(self) -> str:
+        """Its dockerd's ``--bip`` (the docker0 bridge): ``10.213.<10 + index>.1/24``."""
         return f"{PREFIX}.{10 + self.index}.1/24"
 
     @property
     def pool(self) -> str:
+        """Its dockerd's ``--default-address-pool``: a /22 at ``10.213.<100 + 4 * index>.0`` cut in /24s."""
         return f"base={PREFIX}.{100 + 4 * self.index}.0/22,size=24"
 
     @property
     def cgroup_parent(self) -> str:
+        """Its dockerd's ``--cgroup-parent`` (``/wlab-h<index>``), where its containers' memory is read."""
         return f"/wlab-h{self.index}"
 
 

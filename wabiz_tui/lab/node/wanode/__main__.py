@@ -73,6 +73,7 @@ def main() -> int:
     stop = threading.Event()
 
     def on_term(signum, frame) -> None:
+        """SIGTERM/SIGINT handler: log the shutdown line and set the stop event."""
         log("Received SIGTERM, shutting down", level="W", where="main.cpp:120")
         stop.set()
 

@@ -43,6 +43,8 @@ class _StatusHandler(socketserver.StreamRequestHandler):
     timeout = STATUS_TIMEOUT
 
     def handle(self) -> None:
+        """Answer one line: ``STATUS`` gets the node's snapshot as compact JSON, anything else ``ERR unknown command``;
+        a client gone mid-way is ignored."""
         try:
             line = self.rfile.readline(256).strip()
         except OSError:

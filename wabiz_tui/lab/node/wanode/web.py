@@ -106,17 +106,22 @@ class WebApp:
 
     # ------------------------------------------------------------------ envelope
     def meta(self) -> dict[str, str]:
+        """The ``meta`` object of every answer: ``{'api_status': 'stable', 'version': 'v<version>'}``."""
         return {"api_status": "stable", "version": f"v{self.version}"}
 
     def ok(self, body: dict | None = None, status: int = 200) -> Reply:
+        """A :class:`Reply` with ``body`` (a dict, copied) plus ``meta`` and HTTP ``status`` (200 by default)."""
         payload = dict(body or {})
         payload["meta"] = self.meta()
         return Reply(status, payload)
 
     def error(self, status: int, code: int, title: str, details: str) -> Reply:
+        """A :class:`Reply` with the API's error envelope ``{'errors': [{'code', 'title', 'details'}], 'meta'}`` and
+        HTTP ``status``."""
         return Reply(status, {"errors": [{"code": code, "title": title, "details": details}], "meta": self.meta()})
 
     def unauthorized(self) -> Reply:
+        """401 code 1005 "Access denied" / "Invalid credentials"."""
         return self.error(401, 1005, "Access denied", "Invalid credentials")
 
     # ------------------------------------------------------------------ dispatch
@@ -181,6 +186,9 @@ class WebApp:
                             True, replace=False)
 
     def login(self, *, headers, body, **_) -> Reply:
+        """``POST /v1/users/login`` with Basic auth: 200 ``{'users': [{'token', 'expires_after'}]}``; 401 code 1005 for
+        bad credentials, 401 code 1024 while the password must change and no ``new_password`` is given, 400 code 1009
+        for a refused new password."""
         creds = rules.basic_credentials(headers.get("authorization", ""))
         if creds is None:
             return self.unauthorized()
@@ -206,11 +214,14 @@ class WebApp:
         return self.ok({"users": [{"token": token, "expires_after": stamp}]})
 
     def logout(self, *, path, headers, **_) -> Reply:
+        """``POST /v1/users/logout``: forget the request's Bearer token; 200 (401 without a valid token)."""
         self._user(path, headers)
         self.store.drop_token(_hash(headers.get("authorization", "").partition(" ")[2].strip()))
         return self.ok()
 
     def create_user(self, *, path, headers, body, **_) -> Reply:
+        """``POST /v1/users`` (admin): create a ``ROLE_USER``; 201 ``{'users': [{'username'}]}``, 400 with the rule's
+        code for a bad body, 409 code 1004 if the name exists."""
         self._admin(path, headers)
         data = self._json(body)
         problem = rules.new_user_problem(data)
@@ -249,10 +260,14 @@ class WebApp:
         return {n.node_id: a for n, a in zip(nodes, answers)}
 
     def health(self, *, path, headers, **_) -> Reply:
+        """``GET /v1/health``: 200 ``{'health': {node_id: entry}}`` asking every live Master/Coreapp now; a node that
+        cannot be reached is an error entry (code 1014)."""
         self._user(path, headers)
         return self.ok({"health": {nid: a["health"] for nid, a in self._survey().items()}})
 
     def support(self, *, path, headers, **_) -> Reply:
+        """``GET /v1/support``: 200 ``{'support': {node_id: info}}`` from every live Master/Coreapp (their errors for
+        one that cannot be reached), each with ``debug_info``."""
         self._user(path, headers)
         acct = self.store.account()
         debug = f"{acct.cc}{acct.phone}" if acct.registered else "unregistered"
@@ -264,6 +279,8 @@ class WebApp:
         return self.ok({"support": info})
 
     def metrics(self, *, path, query, headers, **_) -> Reply:
+        """``GET /metrics``: this Webapp's ``web_uptime`` gauge (seconds since start) as JSON, or as Prometheus text
+        with ``?format=prometheus``."""
         self._user(path, headers)
         cid = self.node_id.rsplit(":", 1)[-1]
         value = int(time.monotonic() - self.started)
@@ -287,6 +304,9 @@ class WebApp:
 
     # ------------------------------------------------------------------ registration
     def account(self, *, path, headers, body, **_) -> Reply:
+        """``POST /v1/account`` (admin): 201 when this number is already registered, else 202 ``{'account':
+        [{'vname'}]}`` with the code written to the log as the SMS; 400 for a bad body, 503 code 1011 while no primary
+        master is ready."""
         self._admin(path, headers)
         data = self._json(body)
         problem = rules.account_request_problem(data)
@@ -305,6 +325,9 @@ class WebApp:
         return self.ok({"account": [{"vname": rules.decode_vname(str(data["cert"]))}]}, status=202)
 
     def verify(self, *, path, headers, body, **_) -> Reply:
+        """``POST /v1/account/verify`` (admin) with ``code``: 201 and the pending number registered (shard leases
+        cleared if the number changed); 400 code 1008 without a code, 503 code 1011 while no primary master is ready,
+        403 code 1005 for a wrong code."""
         self._admin(path, headers)
         data = self._json(body)
         if data.get("code") in (None, ""):
@@ -321,10 +344,13 @@ class WebApp:
         return Reply(201)
 
     def get_shards(self, *, path, headers, **_) -> Reply:
+        """``GET /v1/account/shards``: 200 ``{'account': {'shards': n}}``."""
         self._user(path, headers)
         return self.ok({"account": {"shards": self.store.account().shards}})
 
     def set_shards(self, *, path, headers, body, **_) -> Reply:
+        """``POST /v1/account/shards`` (admin) with ``shards``: 201 and the count saved; 400 code 1008 without it, 400
+        code 1009 for a value not in 1, 2, 4, ..., 32 or above the live Coreapps."""
         self._admin(path, headers)
         data = self._json(body)
         if data.get("shards") is None:
@@ -346,10 +372,12 @@ class WebApp:
         return json.loads(text) if text else json.loads(json.dumps(rules.DEFAULT_APP_SETTINGS))
 
     def get_settings(self, *, path, headers, **_) -> Reply:
+        """``GET /v1/settings/application`` (admin): 200 ``{'settings': {'application': ...}}``."""
         self._admin(path, headers)
         return self.ok({"settings": {"application": self._settings()}})
 
     def patch_settings(self, *, path, headers, body, **_) -> Reply:
+        """``PATCH /v1/settings/application`` (admin): merge the body into the saved settings; 200."""
         self._admin(path, headers)
         data = self._json(body)
 
@@ -359,11 +387,15 @@ class WebApp:
         return self.ok()
 
     def reset_settings(self, *, path, headers, **_) -> Reply:
+        """``DELETE /v1/settings/application`` (admin): save the default settings; 200."""
         self._admin(path, headers)
         self.store.save_app_settings(json.dumps(rules.DEFAULT_APP_SETTINGS))
         return self.ok()
 
     def backup(self, *, path, headers, body, **_) -> Reply:
+        """``POST /v1/settings/backup`` (admin) with ``password``: 200 ``{'settings': {'data': base64}}`` (settings,
+        shards and number, encrypted with ``openssl enc``); 400 code 1008 without a password, 400 code 1014 before
+        registration."""
         self._admin(path, headers)
         data = self._json(body)
         if not data.get("password"):
@@ -377,6 +409,9 @@ class WebApp:
         return self.ok({"settings": {"data": base64.b64encode(blob).decode()}})
 
     def restore(self, *, path, headers, body, **_) -> Reply:
+        """``POST /v1/settings/restore`` (admin) with ``password`` and ``data``: restores the settings; 400 code 1008 if
+        either is missing, 400 code 1009 for data that is not base64, a password that does not decrypt it, or a backup
+        of another shard count."""
         self._admin(path, headers)
         data = self._json(body)
         for f in ("password", "data"):
