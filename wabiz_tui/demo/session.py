@@ -155,6 +155,8 @@ def run_demo(workdir: Path, face: Callable[[DemoSession], Awaitable[int]], *, sp
     it, stop the cluster at exit; returns the face's exit code."""
 
     async def main() -> int:
+        """Start the demo cluster, run ``face(session)`` and return its exit code; the cluster is stopped even when the
+        face raises."""
         layout, spare = demo_layout(hosts)
         session = await start_demo(Path(workdir), speed=speed, hosts=layout, spare_hosts=(spare,))
         try:

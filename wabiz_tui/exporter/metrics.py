@@ -120,6 +120,8 @@ class _Families:
         self.items: list = []
 
     def gauge(self, name: str, doc: str, labels: Iterable[str] = ("cluster",)) -> GaugeMetricFamily:
+        """A new ``GaugeMetricFamily`` ``name`` with help text ``doc`` and label names ``labels`` (default ``cluster``),
+        added to this scrape's families; returns it to fill."""
         fam = GaugeMetricFamily(name, doc, labels=list(labels))
         self.items.append(fam)
         return fam
@@ -134,6 +136,8 @@ class ExporterCollector(Collector):
         self.wall = wall
 
     def describe(self) -> list:
+        """No metric descriptions (``[]``): the registry then does not call :meth:`collect` at registration, before any
+        poll has run (prometheus_client's ``Collector`` contract)."""
         # no description: the registry must not call collect() at registration (no poll has run yet)
         return []
 

@@ -67,6 +67,8 @@ def with_basic_auth(app: Callable, auth: BasicAuth) -> Callable:
     """A WSGI app that answers 401 (with a ``WWW-Authenticate`` challenge) unless the request carries ``auth``."""
 
     def guarded(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """WSGI entry: pass the request to ``app`` when its ``Authorization`` header carries the credentials, else
+        ``401`` with a Basic ``WWW-Authenticate`` challenge."""
         if auth.allows(environ.get("HTTP_AUTHORIZATION", "")):
             return app(environ, start_response)
         start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="wabiz-tui exporter"'),
@@ -105,6 +107,7 @@ class MetricsServer:
             app = with_basic_auth(app, auth)
 
         class Server(ThreadingWSGIServer):
+            """The threading WSGI server, IPv6 when ``host`` contains a ``:``, else IPv4."""
             address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
         self.httpd = make_server(host, port, app, Server, handler_class=_QuietHandler)
