@@ -15,11 +15,14 @@ from typing import Any, Protocol
 class DemoFaultKeys(Protocol):
     """The demo's fault injection; every call returns ``(message, ok)`` and never raises."""
 
-    def kill_connected_coreapp(self, verdict: Any) -> tuple[str, bool]: ...
+    def kill_connected_coreapp(self, verdict: Any) -> tuple[str, bool]:
+        """Kill a Coreapp that ``verdict`` (the last health verdict, or None) shows connected."""
 
-    def kill_primary_master(self, verdict: Any) -> tuple[str, bool]: ...
+    def kill_primary_master(self, verdict: Any) -> tuple[str, bool]:
+        """Kill the primary master that ``verdict`` (the last health verdict, or None) names."""
 
-    async def restart_killed(self) -> tuple[str, bool]: ...
+    async def restart_killed(self) -> tuple[str, bool]:
+        """Start again every container these keys killed."""
 
 
 class DemoHooks(Protocol):
@@ -31,12 +34,15 @@ class DemoHooks(Protocol):
     spare_hosts: tuple[Any, ...]
 
     @property
-    def speed(self) -> float: ...
+    def speed(self) -> float:
+        """The factor of every simulated delay (0.05 in tests, 1.0 for people)."""
 
     @property
-    def faults(self) -> DemoFaultKeys: ...
+    def faults(self) -> DemoFaultKeys:
+        """The demo's fault injection (one per session: it remembers what it killed)."""
 
-    def on_sms(self, callback: Callable[[str, str], None]) -> None: ...
+    def on_sms(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(phone, code)`` for each registration code the demo "sends"."""
 
 
 class FaultKeys:

@@ -38,6 +38,7 @@ questionary = _Questionary()
 def _validator(check: Callable[[str], list[FieldError]]) -> Callable[[str], bool | str]:
     """questionary's ``validate``: True, or the first problem as ``field: what is wrong and the fix``."""
     def validate(value: str) -> bool | str:
+        """``True`` when ``check(value)`` finds nothing, else the first problem as text."""
         errors = check(value)
         return True if not errors else str(errors[0])
     return validate
@@ -75,6 +76,8 @@ def _name(v: str) -> list[FieldError]:
 def _reg_field(field: str) -> Callable[[str], list[FieldError]]:
     """Validate one registration field with the shared rules (the others filled with valid values)."""
     def check(value: str) -> list[FieldError]:
+        """The problems of ``value`` as registration field ``field``, from ``check_registration`` on a probe profile ([]
+        when valid)."""
         values = {"cc": "1", "phone_number": "6315550000", "cert": "QUJD", "pin": ""} | {field: value}
         probe = ClusterProfile("probe", "2.41.2", (), registration=Registration(**values))
         return [e for e in check_registration(probe) if e.field == f"registration.{field}"]
@@ -89,6 +92,8 @@ def _url(value: str) -> list[FieldError]:
 def _local_file(field: str, what: str, fix: str) -> Callable[[str], list[FieldError]]:
     """Refuse a path that is not a readable file on this machine (empty passes: the field is optional)."""
     def check(value: str) -> list[FieldError]:
+        """[] for an empty value or a readable file (``~`` expanded), else one ``FieldError`` saying the path is missing
+        or unreadable."""
         path = os.path.expanduser(value.strip())
         if not path or (os.path.isfile(path) and os.access(path, os.R_OK)):
             return []
@@ -99,6 +104,8 @@ def _local_file(field: str, what: str, fix: str) -> Callable[[str], list[FieldEr
 
 def _external_name(field: str, taken: set[str]) -> Callable[[str], list[FieldError]]:
     def check(value: str) -> list[FieldError]:
+        """A ``FieldError`` if ``value`` is already another host's name, else the hostname rules' problems ([] when
+        valid)."""
         if value in taken:
             return [FieldError(field, f"{value!r} is already the name of another host: each host needs its own")]
         return check_hostname(value, field)

@@ -38,12 +38,16 @@ class StepRuns:
         run_call = call or self._default_call(number)
 
         async def body() -> bool:
+            """Run the engine call; afterwards adopt the HA or Multiconnect engine's state for the step's procedure.
+            Returns True when the call returned a truthy value."""
             self.last_finished.pop(number, None)
             ok = bool(await run_call())
             self._adopt(self.workflow if self.wizard.procedure(number) == HA_PROCEDURE else self.mc_workflow)
             return ok
 
         def ended(outcome: Outcome) -> None:
+            """Runner callback: finish the step as passed, failed (the error masked, with its ``next_action``) or
+            cancelled, with the engine's summary when it gave one."""
             summary = next_action = ""
             if outcome.cancelled:
                 summary, next_action = f"cancelled; {self.runner.take_cancel_words()}", "press ctrl+r to run it again"
@@ -70,6 +74,8 @@ class StepRuns:
             return
 
         def ended(outcome: Outcome) -> None:
+            """Runner callback: a cancel or an error fails the step (error masked, with its ``next_action``); otherwise
+            ``done(result)`` gives the step's new state (an exception there fails the step too)."""
             exc = outcome.error
             if outcome.cancelled:
                 self.finish_step(number, False, f"{label} cancelled", "press ctrl+r to try again", cancelled=True)

@@ -54,6 +54,8 @@ class LogsScreen(OperationScreen):
         self.bundle_path: Path | None = None
 
     def compose_form(self) -> ComposeResult:
+        """The form: host selection (all ticked), service, ``since``, ``tail``, the bundle checkbox, and the progress
+        line."""
         with Horizontal(classes="form-line"):
             with Vertical(classes="field-box w-mid", id="lg-hosts-box"):
                 yield Label("Hosts (space toggles)", classes="field-label")
@@ -72,6 +74,7 @@ class LogsScreen(OperationScreen):
         return [(h.external_hostname, h.external_hostname, True) for h in self.wapp.profile.hosts]
 
     async def resumed(self) -> None:
+        """Refill the host list from the profile when its hosts changed (not while collecting)."""
         hosts = self.query_one("#lg-hosts", SelectionList)
         names = [h.external_hostname for h in self.wapp.profile.hosts]
         if not self.running and [hosts.get_option_at_index(i).value for i in range(hosts.option_count)] != names:
@@ -101,6 +104,8 @@ class LogsScreen(OperationScreen):
         return (None if errors else request), errors
 
     async def primary_action(self) -> None:
+        """Validate the form (and refuse an uninstalled cluster), then collect the logs of the chosen hosts into the
+        app's log folder, and the bundle when ticked."""
         if self.running:
             self.wapp.notify("The log collection is running.", severity="warning")
             return
@@ -122,9 +127,12 @@ class LogsScreen(OperationScreen):
         self.show_progress_text()
 
         def build() -> LogCollection:
+            """A new :class:`LogCollection` for the profile with the app's operation settings."""
             return LogCollection(self.wapp.profile, emit=self.emit, settings=self.wapp.operation_settings())
 
         async def body(wf: LogCollection) -> bool:
+            """Collect into the log folder (created if needed), then pack the bundle if asked; True when both succeeded.
+            The folder, files and bundle path are kept for :meth:`finished` even on failure."""
             try:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 ok = await wf.collect(request, out_dir)
@@ -140,6 +148,7 @@ class LogsScreen(OperationScreen):
         self.run_operation(build, body, f"Log collection ({what}, {len(chosen)} host(s))")
 
     def show_progress(self, event: Progress) -> None:
+        """Record a host's bytes written (complete when the event has a total) and redraw the progress line."""
         self.progress[event.host] = (event.done, event.total is not None)
         self.show_progress_text()
 
@@ -153,6 +162,8 @@ class LogsScreen(OperationScreen):
         self.query_one("#lg-progress", Static).update(text)
 
     def finished(self, ok: bool) -> None:
+        """Show the folder, each host's file with its size (``missing`` if gone), and the bundle; says so when no file
+        was written."""
         text = Text()
         if self.directory is not None:
             text.append("Folder: ", style="bold")
@@ -171,4 +182,5 @@ class LogsScreen(OperationScreen):
         self.set_result(text)
 
     def done_hint(self) -> str:
+        """Attach ``debug_output.txt`` (or the bundle) to the support ticket."""
         return "Attach debug_output.txt (or the bundle) to the support ticket."

@@ -46,6 +46,8 @@ class ShardsScreen(StepScreen):
         self.set_to = 0
 
     def compose_body(self) -> ComposeResult:
+        """The shard select (the profile's count if above 1, else 2), the cluster's current headline, the live check's
+        result and the ``shards + X`` hint."""
         current = self.wapp.profile.shards
         value = current if current > 1 and current in ALLOWED_SHARDS else DEFAULT_SHARDS
         # not a Tab stop of its own: it showed no focus, so the select took two Tabs (trial s8 C6)
@@ -68,6 +70,8 @@ class ShardsScreen(StepScreen):
         return value if isinstance(value, int) else DEFAULT_SHARDS
 
     async def resumed(self) -> None:
+        """Check the chosen shard count live on an installed, idle cluster; before the HA install, say that step 9 comes
+        first. Nothing while a confirmation is open."""
         if self.confirming:
             return
         if self.wapp.installed and not self.wapp.busy:
@@ -82,9 +86,12 @@ class ShardsScreen(StepScreen):
             self.live_check(event.value)
 
     def show_health(self, verdict: Any) -> None:
+        """Show the verdict's headline as "Cluster now"."""
         self.query_one("#cluster-now", Static).update(Text(f"Cluster now: {verdict.headline}", style="dim"))
 
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
+        """After the base report: on success say the count was set, and keep "Cluster now" from showing the headline
+        from before the change."""
         super().step_ended(ok, summary, next_action, cancelled=cancelled)
         shards = self.set_to or self.wapp.profile.shards
         now = self.query_one("#cluster-now", Static)
@@ -123,6 +130,7 @@ class ShardsScreen(StepScreen):
         await self._check(shards)
 
     async def primary_action(self) -> None:
+        """On an installed cluster, check, confirm and set the chosen shard count (:meth:`confirm_and_set`)."""
         if not require_install(self):
             return
         self.confirm_and_set(self.shards)
@@ -163,6 +171,7 @@ class McHealthScreen(HealthScreen):
     """M2 and M4: wait until every shard is served (M2), then also a standby (M4)."""
 
     async def primary_action(self) -> None:
+        """Run the health check step, only on an installed cluster."""
         if require_install(self):
             await super().primary_action()
 
@@ -191,6 +200,7 @@ class AddCoreappScreen(StepScreen):
         return HostSpec("", ssh, (Role.COREAPP,), like.remote_dir if like else "/home/wa/biz")
 
     def compose_body(self) -> ComposeResult:
+        """The new host's form (filled from :meth:`template`) and the hint of what runs there."""
         self.spec = self.template()
         s = self.spec
         values = {"external_hostname": s.external_hostname, "ssh.host": s.ssh.host, "ssh.port": str(s.ssh.port),
@@ -207,6 +217,7 @@ class AddCoreappScreen(StepScreen):
                          "EXTERNAL_HOSTNAME=<host> WA_API_VERSION=<v> docker-compose … up -d wacore.", classes="hint")
 
     def host_list(self) -> list[tuple[str, str]]:
+        """``[(name typed, 'coreapp')]`` for the one pane (``new host`` until a name is typed)."""
         name = ""
         try:
             name = self.query_one("#f-new-external_hostname", FieldBox).value.strip()
@@ -235,6 +246,7 @@ class AddCoreappScreen(StepScreen):
         return host, errors
 
     def collect(self) -> list[FieldError]:
+        """Read the form (:meth:`read`), show each field's problem, keep the host for the run; returns the problems."""
         host, errors = self.read()
         left = show_errors(list(self.query(FieldBox)), errors)
         self.query_one("#form-error", Static).update("\n".join(map(str, left)))
@@ -242,6 +254,8 @@ class AddCoreappScreen(StepScreen):
         return errors
 
     async def primary_action(self) -> None:
+        """On an installed cluster with a valid form, run step M3: upload the files to the new host and start a Coreapp
+        there (``add_coreapp``), streamed in its pane."""
         if not require_install(self):
             return
         errors = self.collect()

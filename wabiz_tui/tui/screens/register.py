@@ -45,6 +45,8 @@ class RegisterScreen(StepScreen):
         self.vname = ""
 
     def compose_body(self) -> ComposeResult:
+        """The registration form (cc, number, method, certificate, PIN) and the code section (hidden until a code is
+        requested)."""
         r = self.wapp.profile.registration
         with VerticalScroll(id="register-form", classes="form"):
             with Horizontal(classes="form-line"):
@@ -71,6 +73,7 @@ class RegisterScreen(StepScreen):
             yield Static("", id="sms-hint", classes="sms-hint")
 
     def mounted(self) -> None:
+        """Hide the code section; show the demo's SMS code if one already arrived."""
         self.query_one("#code-section").display = False
         if self.wapp.sms_code:
             self.show_sms("", self.wapp.sms_code)
@@ -98,6 +101,8 @@ class RegisterScreen(StepScreen):
 
     # ---- step 8 part 1 --------------------------------------------------------------------
     def collect(self) -> list[FieldError]:
+        """Read the form into a profile candidate and check it; shows each field's problem and saves the candidate only
+        when there is none. Returns the problems."""
         boxes = [b for b in self.query(FieldBox) if b.field.startswith("registration.")]
         get = {b.field: b.value.strip() for b in boxes}
         method = self.query_one("#reg-method", Select).value
@@ -115,6 +120,8 @@ class RegisterScreen(StepScreen):
         return errors
 
     async def primary_action(self) -> None:
+        """Verify the typed code once one was requested; otherwise validate the form, warn about a number another saved
+        profile uses (confirmation needed, field case R23), then request the code (``POST /v1/account``)."""
         if self.code_requested:
             self.verify()
             return
@@ -188,6 +195,7 @@ class RegisterScreen(StepScreen):
         return True
 
     def reset_view(self) -> None:
+        """Back to the first part: no code requested, code section hidden, run button relabelled."""
         super().reset_view()
         self.code_requested = False
         self.query_one("#code-section").display = False

@@ -34,11 +34,13 @@ class StartScreen(RunScreen):
         self.started_once = False
 
     def compose_body(self) -> ComposeResult:
+        """The preflight table and its re-run button (both hidden until used), then the run screen's body."""
         yield PreflightTable(mask=self.wapp.mask, id="preflight")
         yield Button("Re-run preflight checks", id="rerun-preflight", compact=True)
         yield from super().compose_body()
 
     def mounted(self) -> None:
+        """Hide the preflight table and button; when the gate is open, say that ctrl+r runs the preflight first."""
         self.query_one(PreflightTable).display = False
         self.query_one("#rerun-preflight", Button).display = False
         if self.gate_open():
@@ -58,6 +60,7 @@ class StartScreen(RunScreen):
         return True
 
     async def primary_action(self) -> None:
+        """Run the preflight while the gate is open (:meth:`gate_open`), else step 5 itself."""
         if not self.gate_open():
             self.started_once = True
             self.query_one("#rerun-preflight", Button).display = False
@@ -67,6 +70,7 @@ class StartScreen(RunScreen):
         self.run_preflight()
 
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
+        """As the base; when step 5 itself starts (it has hosts), fold the preflight table."""
         super().step_started(hosts)
         if hosts:  # step 5 itself (the preflight task has no hosts): its panes need the room
             self.query_one(PreflightTable).fold()
@@ -81,6 +85,7 @@ class StartScreen(RunScreen):
             return
 
         async def call() -> tuple[bool, list]:
+            """Run the checks on a loop of their own; returns ``(all passed, results)``."""
             ok = await check.run_off_loop()  # on a loop of its own: keys and repaints are not kept waiting
             return ok, list(check.results)
 

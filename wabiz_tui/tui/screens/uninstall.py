@@ -49,6 +49,7 @@ class UninstallScreen(OperationScreen):
         self.report: dict[str, str] = {}
 
     def compose_form(self) -> ComposeResult:
+        """The removal plan, the "also remove volumes" checkbox and the cluster-name confirmation field."""
         yield Static("", id="un-plan")
         yield Checkbox("Also remove volumes (the named media volume: media files are lost for good)",
                        id="un-volumes", compact=True)
@@ -57,9 +58,11 @@ class UninstallScreen(OperationScreen):
                        input_id="un-name")
 
     def mounted(self) -> None:
+        """Show the removal plan."""
         self.show_plan()
 
     async def resumed(self) -> None:
+        """When idle, redraw the plan and focus the name field."""
         if not self.running:
             self.show_plan()
             # the only field: typed keys go to it at once (s8 trial M3: ~10 Tabs, most with no visible focus)
@@ -108,6 +111,8 @@ class UninstallScreen(OperationScreen):
             self.call_later(self.primary_action)
 
     async def primary_action(self) -> None:
+        """Check the typed cluster name (refused, nothing removed, when wrong); with volumes ticked ask a second
+        confirmation, then :meth:`start`."""
         if self.running:
             self.wapp.notify("The uninstall is running.", severity="warning")
             return
@@ -127,6 +132,7 @@ class UninstallScreen(OperationScreen):
         volumes_text = "\n".join(f"{p.host}: {', '.join(p.volumes) or 'docker-compose down -v'}" for p in self.plan())
 
         def answered(yes: bool | None) -> None:
+            """Answer of the volumes confirmation: start with volumes on yes, else say nothing was removed."""
             if yes:
                 self.start(typed, True)
             else:
@@ -142,6 +148,8 @@ class UninstallScreen(OperationScreen):
         self.set_result("")
 
         def build() -> Uninstall:
+            """A new :class:`Uninstall` with the app's settings and the cluster's uninstall journal (noting whether
+            volumes go), so either face can resume a stopped run."""
             from ...config.paths import app_paths
             from ...workflows.journal import Journal
 
@@ -153,6 +161,8 @@ class UninstallScreen(OperationScreen):
             return Uninstall(self.wapp.profile, emit=self.emit, settings=settings)
 
         async def body(wf: Uninstall) -> bool:
+            """Run the uninstall; the per-host report is kept for :meth:`finished` even after a stop or an error. True
+            when every host was removed."""
             try:
                 return await wf.run(typed, remove_volumes=remove_volumes, volumes_confirmed=remove_volumes)
             finally:  # every host, also after a stop: "already removed in an earlier run", "not reached", …
@@ -161,6 +171,7 @@ class UninstallScreen(OperationScreen):
         self.run_operation(build, body, f"Uninstall of {self.wapp.profile.name}")
 
     def finished(self, ok: bool) -> None:
+        """Show the per-host report and whether the profile is now marked not installed, then redraw the plan."""
         text = Text("Report per host:\n", style="bold")
         for host, outcome in self.report.items():
             mark, style = (("✗", "bold red") if outcome.startswith("FAILED") else
@@ -178,4 +189,5 @@ class UninstallScreen(OperationScreen):
         self.show_plan()
 
     def done_hint(self) -> str:
+        """The profile is kept and marked not installed."""
         return "The profile is kept and marked not installed."
