@@ -288,9 +288,9 @@ class WebappApi:
     # ---------------------------------------------------------------- registration
     @guarded(admin=True, body=True)
     async def account(self, request: web.Request, user: str, body: dict) -> web.Response:
-        """``POST /v1/account`` (admin): 202 ``{'account': [{'vname'}]}`` when a code was sent, 201 when already
-        registered; 400 for a bad body or an injected certificate error (430/432/433), 503 code 1011 while no primary
-        master is ready, 403 code 1005 once sunset (Meta, 2025-10-23)."""
+        """``POST /v1/account`` (admin): 202 ``{'account': [{'vname'}]}`` when a code was sent, 201 when this number is
+        already registered; 400 for a bad body or an injected certificate error (430/432/433), 503 code 1011 while no
+        primary master is ready, 403 code 1005 once sunset (Meta, 2025-10-23)."""
         problem = rules.account_request_problem(body)
         if problem:
             code, details = problem

@@ -104,8 +104,8 @@ class LogsScreen(OperationScreen):
         return (None if errors else request), errors
 
     async def primary_action(self) -> None:
-        """Validate the form (and refuse an uninstalled cluster), then collect the logs of the chosen hosts into the
-        app's log folder, and the bundle when ticked."""
+        """Refused while running; validate the form (and refuse an uninstalled cluster), then collect the logs of the
+        chosen hosts into the app's log folder, and the bundle when ticked."""
         if self.running:
             self.wapp.notify("The log collection is running.", severity="warning")
             return

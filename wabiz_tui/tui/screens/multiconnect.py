@@ -90,8 +90,8 @@ class ShardsScreen(StepScreen):
         self.query_one("#cluster-now", Static).update(Text(f"Cluster now: {verdict.headline}", style="dim"))
 
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:
-        """After the base report: on success say the count was set, and keep "Cluster now" from showing the headline
-        from before the change."""
+        """After the base report: on success (and after a check) say the count was set, and keep "Cluster now" from
+        showing the headline from before the change."""
         super().step_ended(ok, summary, next_action, cancelled=cancelled)
         shards = self.set_to or self.wapp.profile.shards
         now = self.query_one("#cluster-now", Static)

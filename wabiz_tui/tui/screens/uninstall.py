@@ -111,8 +111,8 @@ class UninstallScreen(OperationScreen):
             self.call_later(self.primary_action)
 
     async def primary_action(self) -> None:
-        """Check the typed cluster name (refused, nothing removed, when wrong); with volumes ticked ask a second
-        confirmation, then :meth:`start`."""
+        """Refused while running; check the typed cluster name (refused, nothing removed, when wrong); with volumes
+        ticked ask a second confirmation, then :meth:`start`."""
         if self.running:
             self.wapp.notify("The uninstall is running.", severity="warning")
             return
