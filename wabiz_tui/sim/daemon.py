@@ -77,6 +77,8 @@ class Container:
 
     @property
     def running(self) -> bool:
+        """True only in state ``running`` (not ``created``, ``exited`` nor ``restarting``, Docker's restart
+        back-off)."""
         return self.state == "running"
 
     @property
@@ -96,6 +98,7 @@ class Container:
         return tag[1:] if tag.startswith("v") else tag
 
     def info(self) -> ContainerInfo:
+        """A frozen :class:`ContainerInfo` of this container now; a ``created`` container reads as ``exited``."""
         return ContainerInfo(self.service, self.id, self.state if self.state in ("running", "restarting") else "exited",
                              self.exit_code, self.name, self.image, self.kind, self.host)
 
@@ -124,6 +127,8 @@ class Daemon:
         return asyncio.get_running_loop().time()
 
     def delay(self, seconds: float) -> float:
+        """A duration of ``seconds`` at real pace as loop-clock seconds of the simulation: times :attr:`speed` (1.0 real
+        pace, lower is faster)."""
         return seconds * self.speed
 
     def _later(self, seconds: float, fn: Callable, *args) -> None:
@@ -133,6 +138,7 @@ class Daemon:
         handle: asyncio.TimerHandle
 
         def fire() -> None:
+            """The timer's callback: forget its handle, then call ``fn(*args)``."""
             self._timers.discard(handle)
             fn(*args)
 
@@ -172,10 +178,12 @@ class Daemon:
 
     # ------------------------------------------------------------------ lifecycle
     def add(self, c: Container) -> Container:
+        """Register ``c`` under its id and return it; it stays ``created`` until :meth:`start`."""
         self.containers[c.id] = c
         return c
 
     def on_host(self, host: str) -> list[Container]:
+        """The containers on host ``host`` (its name), in any state, in the order they were added."""
         return [c for c in self.containers.values() if c.host == host]
 
     def find(self, host: str, ref: str) -> Container | None:
@@ -187,6 +195,8 @@ class Daemon:
 
     @staticmethod
     def new_id() -> str:
+        """A new random container id: 12 hex digits, the short id ``docker ps`` shows (:attr:`Container.full_id` adds
+        the rest)."""
         return secrets.token_hex(6)
 
     def start(self, c: Container, *, by_policy: bool = False) -> None:
@@ -267,6 +277,8 @@ class Daemon:
         self._notify()
 
     def remove(self, c: Container) -> None:
+        """Stop ``c`` (exit code 0, asked through Docker: no restart policy; a back-off ends), forget it, then
+        :meth:`reconcile`."""
         self.stop(c, 0)
         self.containers.pop(c.id, None)
         self.reconcile()

@@ -23,6 +23,9 @@ def _port_text(spec: str) -> str:
 
 
 def ports_text(c: Container) -> str:
+    """The Ports column of ``docker-compose ps`` and ``docker ps`` for ``c``: each ``ports:`` spec as
+    ``ip:host->container/proto`` (``"9090:443"`` → ``0.0.0.0:9090->443/tcp``, a bare ``"443"`` → ``443/tcp``), joined
+    with ``", "``; ``""`` when the container is not running."""
     return ", ".join(_port_text(s) for s in c.ports) if c.running else ""
 
 
@@ -34,10 +37,15 @@ def state_text(c: Container) -> str:
 
 
 def truncate(s: str, width: int = 30) -> str:
+    """``s`` for the ``ps`` Command column: kept whole up to ``width`` characters, else cut to its first ``width - 4``
+    and ``" ..."`` (docker-compose 1.x ``ps``, compose/cli/main.py: ``'%s ...' % command[:26]`` above 30)."""
     return s if len(s) <= width else s[: width - 4] + " ..."
 
 
 def ps_table(rows: list[list[str]], headers: list[str]) -> str:
+    """``rows`` (one string per header each) under ``headers`` as the ``ps`` table text: centred titles, a ``-`` rule as
+    wide as the table, cells left-aligned, columns 3 spaces apart, trailing spaces cut, newline-terminated (the shape of
+    compose 1.29.2's, compared in tests/realdocker/test_conformance.py)."""
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     line = "   ".join(h.center(w) for h, w in zip(headers, widths)).rstrip()
     total = sum(widths) + 3 * (len(widths) - 1)
@@ -48,6 +56,10 @@ def ps_table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def split_options(rest: list[str], with_value: tuple[str, ...] = ()) -> tuple[dict[str, str], list[str]]:
+    """Split a subcommand's arguments into ``(options, positionals)``: ``--opt=value`` → ``{"--opt": "value"}``, an
+    option in ``with_value`` takes the next argument (``""`` when none is left), another ``--flag`` maps to ``""`` and
+    ``-abc`` to ``-a``, ``-b``, ``-c``; the rest (``-`` too) are positionals, in order. Unknown options are kept, never
+    refused."""
     opts: dict[str, str] = {}
     pos: list[str] = []
     it = iter(rest)
@@ -69,6 +81,8 @@ def split_options(rest: list[str], with_value: tuple[str, ...] = ()) -> tuple[di
 
 
 async def write_line(p: Proc, text: str, pause: float = 0.05, stream: str = "err") -> None:
+    """Write ``text`` and a newline to stderr (``stream="err"``: compose's progress lines) or to stdout (any other
+    ``stream``), then pause ``pause`` seconds of simulated time (scaled by the cluster's speed)."""
     await (p.err if stream == "err" else p.out)(text + "\n")
     await p.shell.host.pause(pause)
 

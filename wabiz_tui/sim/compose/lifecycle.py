@@ -40,10 +40,15 @@ class _Status:
         return f"{self.verb} {name.ljust(self.width)} ... "
 
     async def open(self, name: str) -> None:
+        """Write ``name``'s open line (``<verb> <name padded> ... `` then CR LF) to stderr and note its row, for
+        :meth:`close` to rewrite on a terminal."""
         self.rows.append(name)
         await self.p.err(self._text(name) + "\r\n")
 
     async def close(self, name: str, word: str = "done", pause: float = 0.02) -> None:
+        """End ``name``'s line with ``word`` (``done``, or ``error``), opening it first if it was not. On a terminal the
+        line is rewritten in place (cursor up to its row, ``word`` in green/red, cursor back down); otherwise a new line
+        ``<verb> <name> ... <word>`` is written. Then pauses ``pause`` seconds of simulated time."""
         if name not in self.rows:
             await self.open(name)
         if self.p.tty:
@@ -74,6 +79,8 @@ async def _pull(p: Proc, svc: Service) -> None:
     await host.pause(0.1)
 
     async def row(i: int, text: str, pause: float) -> None:
+        """Show ``text`` as layer ``i``'s row: on a terminal rewritten in place (``len(layers) - i`` rows up), otherwise
+        as one plain line; then pause ``pause`` seconds of simulated time."""
         if tty:
             up = len(layers) - i
             await p.err(f"\x1b[{up}A\x1b[2K\r{text}\r\x1b[{up}B")
@@ -134,6 +141,11 @@ async def _orphan_warning(p: Proc, orphans: list[Container]) -> None:
 
 
 async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``up [-d] [--force-recreate|--no-recreate] [--remove-orphans] [SERVICE...]``, always detached: warns of orphans
+    (unless ``--remove-orphans``; none is removed), creates the project network and named volumes, pulls missing images,
+    then per service says ``<name> is up-to-date``, starts, recreates (its config hash changed) or creates its
+    container. Returns 0; raises :class:`ComposeError` for an unknown service, a refused pull, a runtime fault, a
+    published port in use, or a recreate by 1.29 on Engine 25+."""
     opts, names = split_options(rest, ("-t", "--timeout", "--scale"))
     services = select_services(proj, names)
     host, brain = p.shell.host, p.shell.host.brain
@@ -247,6 +259,9 @@ async def _clash_error(p: Proc, status: "_Status", name: str, service: str, port
 
 
 async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``stop [-t N] [SERVICE...]``: stop the running containers of the services (all by default) with exit code 0
+    (asked through Docker: no restart policy), ``Stopping <name> ... done`` for each; the timeout is ignored. Returns 0;
+    :class:`ComposeError` for an unknown service."""
     opts, names = split_options(rest, ("-t", "--timeout"))
     select_services(proj, names)
     running = [c for c in project_containers(p, proj, names) if c.running]
@@ -262,6 +277,9 @@ async def cmd_stop(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_kill(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``kill [-s SIGNAL] [SERVICE...]``: stop the running containers of the services (all by default) with exit code
+    137 whatever the signal (asked through Docker: no restart policy), ``Killing <name> ... done`` for each. Returns 0;
+    :class:`ComposeError` for an unknown service."""
     opts, names = split_options(rest, ("-s",))
     select_services(proj, names)
     running = [c for c in project_containers(p, proj, names) if c.running]
@@ -274,6 +292,9 @@ async def cmd_kill(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_start(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``start [SERVICE...]``: start each service's containers that are not running (a start through Docker resets
+    ``RestartCount``), one ``Starting <service> ... done`` line per service. Returns 0; :class:`ComposeError` for an
+    unknown service, or ``No containers to start`` when a service has no container."""
     opts, names = split_options(rest)
     services = select_services(proj, names)
     for svc in services:
@@ -289,6 +310,9 @@ async def cmd_start(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_restart(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``restart [-t N] [SERVICE...]``: stop (exit code 0) and start again every container of the services, running or
+    not, ``Restarting <name> ... done`` for each (``RestartCount`` back to 0). Returns 0; :class:`ComposeError` for an
+    unknown service."""
     opts, names = split_options(rest, ("-t", "--timeout"))
     select_services(proj, names)
     brain = p.shell.host.brain
@@ -306,6 +330,10 @@ async def cmd_restart(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``rm [-s|--stop] [-f|--force] [SERVICE...]``: with ``-s`` stop the running containers first, then remove every
+    container not running, after ``Going to remove <names>``. Without ``-f`` it prints the ``Are you sure? [yN]`` prompt
+    and returns 1 without reading an answer (nothing removed); with none stopped, ``No stopped containers`` and 0.
+    :class:`ComposeError` for an unknown service."""
     opts, names = split_options(rest)
     select_services(proj, names)
     brain = p.shell.host.brain
@@ -335,6 +363,10 @@ async def cmd_rm(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``down [--remove-orphans] [-v|--volumes]``: stop and remove the project's containers (its orphans only with
+    ``--remove-orphans``, else warned about), then remove the ``<project>_default`` network and, with ``-v``, the
+    project's named volumes; ``--rmi`` and ``-t`` are ignored. Returns 0; :class:`ComposeError` when service names are
+    given."""
     opts, names = split_options(rest, ("-t", "--timeout", "--rmi"))
     if names:
         raise ComposeError("down does not accept service names")
@@ -377,6 +409,9 @@ async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_pull(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``pull [SERVICE...]``: pull each service's image the host does not hold (:func:`_pull`, progress on stderr).
+    Returns 0; :class:`ComposeError` for an unknown service or a pull the registry refuses (printed without
+    ``ERROR:``)."""
     _, names = split_options(rest)
     for svc in select_services(proj, names):
         await _pull(p, svc)

@@ -45,6 +45,10 @@ def interpolate(value: str, env: dict[str, str], warnings: list[str]) -> str:
     """Interpolate one string like docker-compose 1.29; raises ``_Missing``/``ValueError``."""
 
     def sub(m: re.Match) -> str:
+        """The replacement of one ``$`` match: ``$$`` → ``$``; ``$NAME``/``${NAME}`` → its value, ``""`` when unset (the
+        name then goes to ``warnings``); ``${NAME:-d}`` → ``d`` when unset or empty, ``${NAME-d}`` when unset;
+        ``${NAME:?msg}`` raises ``_Missing(msg)`` when unset or empty, ``${NAME?msg}`` when unset. A malformed
+        ``${...}`` raises ``ValueError``."""
         if m.group("escaped"):
             return "$"
         name = m.group("named")
@@ -101,6 +105,9 @@ def parse_env_file(text: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- project model
 @dataclass
 class Service:
+    """One service of the compose file, interpolated: ``image`` (``<project>_<service>`` when the file has none),
+    ``command`` (a string split on spaces), ``ports`` and ``volumes`` as written (``"9090:443"``), ``env`` from its
+    ``env_file`` entries then ``environment`` (which wins), ``restart`` the policy (``"no"`` by default)."""
     name: str
     image: str
     command: list[str]
@@ -111,12 +118,18 @@ class Service:
     restart: str = "no"
 
     def config_hash(self) -> str:
+        """SHA-1 hex of the image, command, ports and environment, standing in for compose's
+        ``com.docker.compose.config-hash`` label: ``up`` keeps a container whose stored hash matches and recreates it
+        otherwise (volumes, ``network_mode`` and ``restart`` are not part of it)."""
         return hashlib.sha1(repr((self.image, self.command, self.ports, sorted(self.env.items()))).encode()
                             ).hexdigest()
 
 
 @dataclass
 class Project:
+    """A loaded compose project: ``name`` lowercased with only ``-_a-z0-9`` kept (from ``-p``, ``COMPOSE_PROJECT_NAME``
+    or the directory's name), ``directory`` and ``file`` as paths inside the host sandbox, ``services`` in file order,
+    ``volumes`` the top-level named volumes, ``raw`` the parsed YAML, ``warnings`` the names of the unset variables."""
     name: str
     directory: str  # virtual
     file: str  # virtual
@@ -232,6 +245,8 @@ def _first_offending(val: Any, env: dict[str, str]) -> str:
 
 
 def select_services(proj: Project, names: list[str]) -> list[Service]:
+    """The services named, in the order given, or all of the project's in file order when ``names`` is empty; raises
+    :class:`ComposeError` ``No such service: <name>`` for a name the file does not define."""
     for n in names:
         if n not in proj.services:
             raise ComposeError(f"No such service: {n}")
@@ -239,6 +254,8 @@ def select_services(proj: Project, names: list[str]) -> list[Service]:
 
 
 def project_containers(p: Proc, proj: Project, services: list[str] | None = None) -> list[Container]:
+    """The containers of ``proj`` on ``p``'s host (only those of ``services`` when given), in any state, sorted by their
+    service's place in the file (services the file no longer has, the orphans, last), then by name."""
     out = [c for c in p.shell.host.brain.on_host(p.shell.host.name) if c.project == proj.name
            and (not services or c.service in services)]
     order = list(proj.services)

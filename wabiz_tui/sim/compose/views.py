@@ -15,6 +15,9 @@ from .project import ComposeError, Project, project_containers, select_services
 
 
 async def cmd_ps(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``ps [--services] [-q] [SERVICE...]``: the project's containers on this host, stopped ones included, as the
+    Name/Command/State/Ports table; ``-q`` prints their 64-hex ids instead, ``--services`` the service names. Returns 0;
+    :class:`ComposeError` for an unknown service."""
     opts, names = split_options(rest)
     select_services(proj, names)
     cs = project_containers(p, proj, names)
@@ -105,6 +108,9 @@ async def _filler(p: Proc, prefix: str, total: int) -> None:
 
 
 async def cmd_config(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``config [--services|--volumes|-q]``: the service or named-volume names, nothing for ``-q`` (the file was read
+    without error), else the interpolated project as YAML with sorted keys (each service's command, environment, image,
+    network mode, ports in long form and volumes; ``version``; the top-level volumes). Returns 0."""
     opts, _ = split_options(rest)
     if "--services" in opts:
         for s in proj.services:
@@ -140,6 +146,10 @@ async def cmd_config(p: Proc, proj: Project, rest: list[str]) -> int:
 
 
 async def cmd_exec(p: Proc, proj: Project, rest: list[str]) -> int:
+    """``exec [options] SERVICE COMMAND...``: run ``COMMAND`` in the service's first running container
+    (:func:`~..engine_access.exec_in`) and return its exit status; options before the service are skipped (``-u``,
+    ``-e``, ``-w``, ``--index`` with their value). :class:`ComposeError` when no service is named, for an unknown one,
+    or ``No container found for <service>_1`` when none runs."""
     args = list(rest)
     while args and args[0].startswith("-"):
         flag = args.pop(0)
