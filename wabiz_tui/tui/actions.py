@@ -77,6 +77,10 @@ class KeyActions:
 
     # ---- which keys apply where -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Textual's dynamic-action check (True: key shown and enabled, False: hidden and disabled; Textual's
+        ``DOMNode.check_action``): the demo's fault keys only in the demo and on the monitor, ``cancel_step`` only while
+        a step or an operation runs, Next/Back only on wizard steps, run/follow/save everywhere but on the monitor; else
+        True."""
         if action in self.DEMO_ACTIONS:  # demo only, and on the monitor, where the effect shows
             try:
                 on_monitor = self.screen.name == "monitor"

@@ -53,6 +53,8 @@ def default_workflow_factory(profile_path: Path | None = None, *, demo_speed: fl
     """
 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
+        """A new ``HaInstall`` for ``profile`` that sends its events to ``emit``, with :func:`engine_settings` and the
+        cluster's install journal."""
         from ..workflows.ha_install import HaInstall
 
         settings = engine_settings(profile, profile_path, demo_speed, passphrase)
@@ -68,6 +70,8 @@ def default_mc_factory(profile_path: Path | None = None, *, demo_speed: float | 
     journal (``mc_resume``: an interrupted change continues where it stopped)."""
 
     def factory(profile: ClusterProfile, *, emit: Callable[[Any], None]) -> Any:
+        """A new ``Multiconnect`` for ``profile`` that sends its events to ``emit``, with :func:`engine_settings` and
+        the cluster's Multiconnect journal."""
         from ..workflows.multiconnect import Multiconnect
         from .mc_resume import multiconnect_journal
 

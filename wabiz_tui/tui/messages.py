@@ -73,6 +73,8 @@ class EventInbox:
         route = _Route(show, lines)
 
         def emit(event: Any) -> None:
+            """Queue ``event`` with this engine's handlers; the first event into an empty inbox calls ``notify`` (the
+            app then posts :class:`EngineEvents`)."""
             events.append((route, event))
             if len(events) == 1:
                 self._notify()

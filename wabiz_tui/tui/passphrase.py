@@ -49,6 +49,8 @@ async def ask_passphrase(app: Any, key_file: str) -> str:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
 
         def done(value: Any) -> None:
+            """The dialog's dismiss callback outside a worker: resolve the future with the answer (the first call
+            only)."""
             if not future.done():
                 future.set_result(value)
 

@@ -258,6 +258,9 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         self.key_questions.clear()
 
         def done(trusted: bool, refused: str) -> None:
+            """The questions' outcome: every key trusted → say so and run the step again; a key refused → the status
+            line names that host and how to be asked again; nothing asked (``refused`` empty) → the status line is left
+            as it is."""
             if trusted:
                 self.set_status(Text(f"Host key(s) trusted in {known}; running step {self.step.tag} again…",
                                      style="bold yellow"))
@@ -355,6 +358,8 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         return super().pane_for(host) if self.HOST_PANES else None
 
     def host_finished(self, event: HostFinished, pane: HostLogPane | None) -> None:
+        """Count ``event.host`` as finished on the progress bar and, when it failed with an error, write that error
+        (masked) as a note at the end of its pane."""
         self.finished_hosts.add(event.host)
         self.query_one(ProgressBar).update(progress=len(self.finished_hosts))
         if pane is not None and event.error:

@@ -28,6 +28,8 @@ class DbScreen(StepScreen):
     RUN_LABEL = "Upload db.env"
 
     def compose_body(self) -> ComposeResult:
+        """The ``db.env`` form from the profile: engine select, hostname, port, user, password (hidden), idle timeout in
+        ms, the password rule's hint and a line for the problems no field takes."""
         db = self.wapp.profile.db
         with VerticalScroll(id="db-form", classes="form"):
             with Horizontal(classes="form-line"):
@@ -55,6 +57,9 @@ class DbScreen(StepScreen):
             port_box.query_one("Input").value = "3306"  # type: ignore[attr-defined]
 
     def collect(self) -> list[FieldError]:
+        """Read the form into a profile candidate (port and idle timeout must be whole numbers) and check it with
+        :func:`check_db`, a field with a parse problem getting no second one; shows each problem beside its field or on
+        the form's error line and gives the app the candidate only when there is none. Returns the problems."""
         boxes = list(self.query(FieldBox))
         get = {b.field: b.value for b in boxes}
         port, errors = parse_int(get["db.port"], "db.port", "the DB port, e.g. 3306")

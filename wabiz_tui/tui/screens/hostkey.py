@@ -66,9 +66,14 @@ def ask_host_keys(app: App, questions: list[HostKeyQuestion], known_hosts: Path,
         return
 
     def ask(index: int) -> None:
+        """Show question ``pending[index]`` in a :class:`HostKeyScreen`; its answer asks the next one or calls
+        ``done``."""
         question = pending[index]
 
         def answered(yes: bool | None) -> None:
+            """The dialog's answer: No or Escape → ``done(False, host)``; Yes → trust the key in ``known_hosts`` (a
+            write error is notified and counts as a refusal), then ask the next question, or ``done(True, "")`` after
+            the last."""
             if not yes:
                 done(False, question.host)
                 return

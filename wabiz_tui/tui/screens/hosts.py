@@ -159,6 +159,8 @@ class HostsScreen(StepScreen):
     """Step 1: cluster name, ``WA_API_VERSION`` and one row per host; add or remove hosts."""
 
     def compose_body(self) -> ComposeResult:
+        """Cluster name, ``WA_API_VERSION``, the Add host button and the error line, then the column titles and one
+        :class:`HostRow` per host, or from :data:`TABLE_FROM` hosts on the table form (:class:`BigHostsForm`)."""
         p = self.wapp.profile
         with VerticalScroll(id="hosts-form", classes="form"):
             with Horizontal(classes="cluster-fields"):
@@ -218,6 +220,10 @@ class HostsScreen(StepScreen):
         return big.read() if big is not None else [row.read() for row in self.rows]
 
     def collect(self) -> list[FieldError]:
+        """Read the name, the version and every host and check them (version, each host, the cluster name rule, the
+        topology; an unparsable port is reported once); shows each problem beside its field, on its host's row or in the
+        table, the rest on the form's error line. Gives the app the profile only when there is none; returns the
+        problems."""
         name = self.query_one("#f-name", FieldBox).value.strip()
         version = self.query_one("#f-version", FieldBox).value.strip()
         hosts: list[HostSpec] = []

@@ -19,6 +19,8 @@ class MediaScreen(StepScreen):
     RUN_LABEL = "Prepare media"
 
     def compose_body(self) -> ComposeResult:
+        """The choice between the named volume and a host path (from the profile), the host path field and the hint that
+        every Webapp and Coreapp host mounts that directory (mode 755)."""
         media = self.wapp.profile.media
         named = media.kind is MediaKind.NAMED_VOLUME
         with VerticalScroll(id="media-form", classes="form"):
@@ -32,6 +34,7 @@ class MediaScreen(StepScreen):
                          "it and its subdirectories get mode 755.", classes="hint")
 
     def mounted(self) -> None:
+        """Enable the host path field only when "Host path" is chosen."""
         self._update_path_box()
 
     def on_radio_set_changed(self, _event: RadioSet.Changed) -> None:
@@ -44,6 +47,8 @@ class MediaScreen(StepScreen):
         self.query_one("#f-media-path", FieldBox).disabled = self._kind() is MediaKind.NAMED_VOLUME
 
     def collect(self) -> list[FieldError]:
+        """Read the choice into a profile candidate and check it (a host path must be absolute); shows the path's
+        problem beside its field and gives the app the candidate only when there is none. Returns the problems."""
         box = self.query_one("#f-media-path", FieldBox)
         kind = self._kind()
         media = MediaVolume(kind=kind, host_path=box.value.strip() if kind is MediaKind.HOST_PATH else "")

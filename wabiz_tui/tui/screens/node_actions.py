@@ -134,6 +134,8 @@ class NodeActionKeys:
     last_verdict: Any
 
     def selected_node(self) -> NodeRow | None:  # pragma: no cover - the screen's
+        """The node under the health table's cursor (a ``NodeRow``), None before the first health answer; the screen
+        provides it (``MonitorScreen.selected_node``)."""
         raise NotImplementedError
 
     def node_engine(self) -> Any:
@@ -182,6 +184,8 @@ class NodeActionKeys:
             return
 
         def chosen(name: str | None) -> None:
+            """The menu's answer: run the chosen action on the selected node once this callback returns; nothing on
+            Escape."""
             if name:
                 self.app.call_later(self.action_node, name)
 

@@ -16,9 +16,11 @@ class ReviewScreen(StepScreen):
     RUN_LABEL = "Upload files"
 
     def compose_body(self) -> ComposeResult:
+        """A scrolling text that says "Loading the review…" until :meth:`refresh_review` fills it."""
         yield VerticalScroll(Static("Loading the review…", id="review-text"), id="review", classes="review")
 
     async def resumed(self) -> None:
+        """Build the review again each time the step is shown (the steps before may have changed the profile)."""
         self.refresh_review()
 
     def refresh_review(self) -> None:

@@ -20,14 +20,19 @@ class RunScreen(StepScreen):
     PANES_MAIN = True
 
     def compose_body(self) -> ComposeResult:
+        """The results line above the host panes; until a run it shows the panes' keys (follow, save, zoom, find,
+        filter, copy)."""
         yield Static("ctrl+l follow/pause the panes · ctrl+s save them to files · in a pane: z zoom, / find, "
                      "f filter, c copy", id="results", classes="hint")
 
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
+        """As the base; the results line then says that the step runs on every host in parallel."""
         super().step_started(hosts)
         self.query_one("#results", Static).update("Running on every host in parallel…")
 
     def handle_event(self, event: Any) -> None:
+        """As the base; after each finished host, redraw the results line: ``✔ host: ok`` or ``✗`` and the failure of
+        each finished host, or above :data:`TABLE_ABOVE` hosts the counts and the failed names."""
         super().handle_event(event)
         if isinstance(event, HostFinished):
             self._show_results()

@@ -136,6 +136,8 @@ class CellCachedTable(DataTable):
         widths: dict[Any, int] = {}
 
         def width_of(value: Any, height: int) -> int:
+            """The width in cells of ``value`` formatted as ``DataTable`` formats it (wrapped when ``height`` is not 1),
+            measured on the app's console; a string or ``Text`` is measured once per look and height in this call."""
             seen = look(value)
             key = (seen, height) if seen is not None else None
             if key is not None and key in widths:
