@@ -15,7 +15,7 @@ from .project import ComposeError, Project, Service, project_containers, select_
 
 
 class _Status:
-    """docker-compose 1.29's per-container status lines (``Creating x ... done``), written to stderr.
+    r"""docker-compose 1.29's per-container status lines (``Creating x ... done``), written to stderr.
 
     On a terminal each line is first written open, then rewritten in place with its final word, so
     what a PTY carries is (observed here from ``docker-compose up -d master wacore`` 1.29.2 on dockerd
