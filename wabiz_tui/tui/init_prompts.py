@@ -103,6 +103,7 @@ def _private_key(field: str) -> Callable[[str], list[FieldError]]:
     readable = _local_file(field, "the private key (e.g. ~/.ssh/id_ed25519)", "or leave it empty to use the SSH agent")
 
     def check(value: str) -> list[FieldError]:
+        """The refusal of ``value``: unreadable or absent first, then not a private key; [] when it is one."""
         return readable(value) or [e for e in [key_file_error(field, value)] if e is not None]
     return check
 
