@@ -4,15 +4,22 @@ that validates its profile, the preflight), rather than when the first host is r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..domain.model import ClusterProfile
 from ..domain.validation import FieldError
-from ..remote.ssh import private_key_problem
 
 
 def key_file_error(field: str, value: str) -> FieldError | None:
     """The error of ``value`` given as the SSH private key of ``field`` (e.g. ``hosts[0].ssh.key_file``), or None
     (a private key, encrypted or not; empty or absent: other checks say so where it matters)."""
-    problem = private_key_problem(value.strip()) if value.strip() else ""
+    if not value.strip() or not Path(value.strip()).expanduser().is_file():
+        return None
+    # asyncssh (and the warnings its crypto imports print) only for a file to read: a refusal of another field
+    # before it stays one line on stderr
+    from ..remote.ssh import private_key_problem
+
+    problem = private_key_problem(value.strip())
     return FieldError(field, problem) if problem else None
 
 
