@@ -61,3 +61,11 @@ def test_a_fault_with_no_lab_up_could_not_run_it_did_not_fail(no_lab, capsys, ar
     code, err = lab_fault(capsys, *argv)
     assert (code, err) == (Exit.CANNOT_CHECK, "wabiz-tui lab: no lab is up: `wabiz-tui lab up` first\n")
     assert not no_lab.exists()
+
+
+@pytest.mark.parametrize("argv", [["status"], ["status", "--json"], ["code"]])
+def test_status_and_code_with_no_lab_up_exit_3_like_every_lab_command(no_lab, capsys, argv):
+    """Was: ``no lab is up`` and exit 1 (a step failed) for these two, exit 3 for ``fault``."""
+    code = main(["lab", *argv])
+    out = capsys.readouterr()
+    assert (code, out.err, out.out) == (Exit.CANNOT_CHECK, "wabiz-tui lab: no lab is up: `wabiz-tui lab up` first\n", "")

@@ -200,9 +200,18 @@ def test_missing_roles_are_said_as_soon_as_the_hosts_are_entered(monkeypatch, ca
     assert not script.answers
 
 
+def private_key(path):
+    """An unencrypted ed25519 private key at ``path`` and its ``.pub`` beside it (as ssh-keygen leaves them)."""
+    import asyncssh
+
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key.write_private_key(str(path))
+    key.write_public_key(f"{path}.pub")
+    return path
+
+
 def test_a_key_file_that_does_not_exist_is_refused_with_the_field_and_the_fix(monkeypatch, tmp_path, capsys):
-    key = tmp_path / "id_ed25519"
-    key.write_text("not read by init\n")
+    key = private_key(tmp_path / "id_ed25519")
     seq = answers()
     seq[2 + 4] = str(tmp_path / "no-such-key")
     seq.insert(2 + 5, str(key))
@@ -212,6 +221,25 @@ def test_a_key_file_that_does_not_exist_is_refused_with_the_field_and_the_fix(mo
     why = capsys.readouterr().out.split("✗ ", 1)[1]
     assert why.startswith("hosts[0].ssh.key_file: ") and "does not exist on this machine" in why
     assert "leave it empty to use the SSH agent" in why
+    assert load_profile(app_paths().profiles / "prod.yaml").hosts[0].ssh.key_file == str(key)
+
+
+def test_a_public_key_or_another_file_given_as_the_private_key_is_refused_with_the_fix(monkeypatch, tmp_path, capsys):
+    """s9: ``~/.ssh/id_ed25519.pub`` was taken as the private key; the first connection failed much later."""
+    key = private_key(tmp_path / "id_ed25519")
+    other = tmp_path / "notes.txt"
+    other.write_text("not a key\n")
+    seq = answers()
+    seq[2 + 4] = f"{key}.pub"
+    seq.insert(2 + 5, str(other))
+    seq.insert(2 + 6, str(key))
+    script = Script(seq)
+    script.install(monkeypatch)
+    assert init_wizard.run_init() == 0
+    refused = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ✗ ")]
+    assert refused == [f"  ✗ hosts[0].ssh.key_file: {key}.pub is a public key; give the private key, e.g. {key}",
+                       f"  ✗ hosts[0].ssh.key_file: {other} is not an SSH private key (ssh-keygen -y -f {other} checks a "
+                       "key); give the private key, e.g. ~/.ssh/id_ed25519"], refused
     assert load_profile(app_paths().profiles / "prod.yaml").hosts[0].ssh.key_file == str(key)
 
 

@@ -79,3 +79,24 @@ def test_plan_and_render_refuse_an_invalid_profile_naming_the_fields(tmp_path):
         assert "hosts[0].external_hostname" in res.stderr and "wa_api_version" in res.stderr
         assert "Traceback" not in res.stderr and "unexpected error" not in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_import_and_every_validation_refuse_a_public_key_as_the_private_key(tmp_path):
+    """s9: the same words as init's prompt, before anything connects (``profile import``, and a command's own
+    validation of a profile file, here ``plan``)."""
+    import dataclasses
+
+    import asyncssh
+
+    key = tmp_path / "id_ed25519"
+    asyncssh.generate_private_key("ssh-ed25519").write_public_key(f"{key}.pub")
+    key.write_text("")  # the private key beside it (its content is not read: the .pub is what is refused)
+    base = good_profile()
+    first = dataclasses.replace(base.hosts[0], ssh=dataclasses.replace(base.hosts[0].ssh, key_file=f"{key}.pub"))
+    path = save_profile(dataclasses.replace(base, hosts=(first, *base.hosts[1:])), tmp_path / "prod.yaml")
+    words = f"hosts[0].ssh.key_file: {key}.pub is a public key; give the private key, e.g. {key}"
+    res = run("profile", "import", str(path))
+    assert res.returncode == 2 and words in res.stderr, res.stdout + res.stderr
+    assert not (app_paths().profiles / "prod.yaml").exists()
+    res = run("plan", str(path))
+    assert res.returncode == 2 and words in res.stderr, res.stdout + res.stderr

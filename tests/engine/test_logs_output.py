@@ -46,6 +46,9 @@ async def test_logs_on_a_cluster_not_installed_say_so(demo, tmp_path):
     assert "wa-web-1: not installed (" in out and "run install first" in out, out
     # trial s8 N11: the host was named twice, ``wa-web-1: not installed on wa-web-1``
     assert "not installed on wa-" not in out, out
+    # s9: the step line says the host once, and no retry is offered after "run install first"
+    assert "logs step 1 wa-web-1: FAILED: not installed (" in out and "wa-web-1: wa-web-1" not in out, out
+    assert "a retry" not in out, out
     assert "check docker" not in out and "may be partial" not in out
     assert not list((tmp_path / "out").glob("*/*/debug_output.txt")), "no file of compose's error posing as logs"
 

@@ -227,3 +227,21 @@ def test_a_check_quoting_a_secret_is_masked_in_results_and_events(demo):
     secret = demo.profile.db.password
     wf._record(Check("wa-web-1", "image", FAILURE, f"cannot be pulled: Error response: {secret}"))
     assert secret not in wf.results[-1].reason and secret not in events.of(CheckDone)[-1].reason
+
+
+def test_a_public_key_as_the_ssh_key_file_fails_the_local_files_check(tmp_path):
+    """s9: the same words as ``init`` and ``profile import`` (``workflows.keyfiles``), per host."""
+    import dataclasses
+
+    import asyncssh
+
+    from tests.domain.test_validation import good_profile
+
+    pub = tmp_path / "id_ed25519.pub"
+    asyncssh.generate_private_key("ssh-ed25519").write_public_key(str(pub))
+    base = good_profile()
+    core = dataclasses.replace(base.hosts[3], ssh=dataclasses.replace(base.hosts[3].ssh, key_file=str(pub)))
+    profile = dataclasses.replace(base, hosts=(*base.hosts[:3], core, *base.hosts[4:]))
+    checks = [c for c in Preflight(profile, emit=Recorder())._local_files() if c.name == "ssh key"]
+    assert [(c.host, c.level, c.reason) for c in checks] == [
+        ("wa-core-1", FAILURE, f"hosts[3].ssh.key_file: {pub} is a public key; give the private key, e.g. ~/.ssh/id_ed25519")]

@@ -81,3 +81,27 @@ def test_health_json_says_installed_or_not():
     from wabiz_tui.workflows.monitor import PollResult
 
     assert result_dict(PollResult(0.0, 0.0, notice="not installed (uninstalled at 08:01)"))["installed"] is False
+
+
+def test_the_alert_names_the_profile_as_upgrade_takes_it_from_the_exporters_machine(tmp_path):
+    """s9: the alert said ``wabiz-tui upgrade CLUSTER --resume`` while the exporter may read an unsaved file whose
+    name no saved profile has (``upgrade prod`` then fails "no saved profile of that name"). The series carries how
+    a command names the profile: the saved name, else the file's absolute path (quoted for the shell)."""
+    from wabiz_tui.cli.exporter import _load_all
+    from wabiz_tui.config.paths import app_paths
+    from wabiz_tui.config.profile import save_profile
+
+    saved = installed_profile("milano")
+    save_profile(saved, app_paths().profiles / "milano.yaml")
+    loose = tmp_path / "my clusters" / "roma.yaml"
+    loose.parent.mkdir()
+    save_profile(installed_profile("roma", url="https://wa-web-9:9090"), loose)
+    profiles, refs = _load_all(["milano", str(loose)])
+    assert [p.name for p in profiles] == ["milano", "roma"] and refs == ["milano", str(loose.resolve())]
+
+    stopped = ClusterState("roma", 15, 60, profile_ref="'/srv/my clusters/roma.yaml'")
+    text = scrape_text(stopped, ClusterState("milano", 15, 60))
+    assert value(text, "wabiz_operation_incomplete", cluster="roma", operation="upgrade",
+                 profile="'/srv/my clusters/roma.yaml'") == 0
+    # a state built without a reference (tests, embedders) names the cluster
+    assert value(text, "wabiz_operation_incomplete", cluster="milano", operation="upgrade", profile="milano") == 0

@@ -43,10 +43,12 @@ def load(arg: str):
 
 
 def invalid(profile, *, registration: bool = False) -> int:
-    """0 when the profile is valid, else print every field error (with its fix) and return 2."""
+    """0 when the profile is valid (its SSH key files included: not a public key, :mod:`workflows.keyfiles`), else
+    print every field error (with its fix) and return 2."""
     from ..domain.validation import validate_profile
+    from ..workflows.keyfiles import key_file_errors
 
-    errors = validate_profile(profile, registration=registration)
+    errors = validate_profile(profile, registration=registration) + key_file_errors(profile)
     if not errors:
         return 0
     return fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -45,12 +46,15 @@ def _fail(message: str, code: int = Exit.BAD_INPUT) -> int:
     return int(code)
 
 
-def _load_all(names: list[str]):
+def _load_all(names: list[str]) -> tuple[list, list[str]]:
+    """The profiles ``names`` (files or saved names), validated, and how a command names each from here (its saved
+    name, else its file's absolute path: ``config.profile.command_ref``), for the alerts' commands. Raises
+    ``ValueError`` naming the argument (unreadable, invalid, given twice, two of one name)."""
     from ..config.paths import app_paths
-    from ..config.profile import ProfileError, load_profile, resolve_profile
+    from ..config.profile import ProfileError, command_ref, load_profile, resolve_profile
     from ..domain.validation import validate_profile
 
-    profiles = []
+    profiles, refs = [], []
     files: dict[Path, str] = {}
     for arg in names:
         try:
@@ -65,13 +69,14 @@ def _load_all(names: list[str]):
         if errors:
             raise ValueError(f"{arg}: the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
         profiles.append(profile)
+        refs.append(command_ref(profile.name, path.resolve(), app_paths().profiles))
     seen: dict[str, str] = {}
     for arg, profile in zip(names, profiles):
         if profile.name in seen:
             raise ValueError(f"{arg} and {seen[profile.name]} are both named {profile.name!r}: the cluster label "
                              "must tell them apart — rename one (its name: field)")
         seen[profile.name] = arg
-    return profiles
+    return profiles, refs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,13 +120,13 @@ def _load_and_serve(args: argparse.Namespace, host: str, port: int, auth) -> int
     from ..exporter.server import TlsFilesError
 
     try:
-        profiles = _load_all(args.profiles)
+        profiles, refs = _load_all(args.profiles)
     except ValueError as exc:
         return _fail(str(exc))
     try:
         import asyncio
 
-        return asyncio.run(_serve(args, profiles, host, port, auth))
+        return asyncio.run(_serve(args, profiles, refs, host, port, auth))
     except TlsFilesError as exc:
         return _fail(str(exc), Exit.CANNOT_CHECK)
     except OSError as exc:
@@ -140,7 +145,7 @@ def _listen_advice(exc: OSError) -> str:
     return "check the --listen address and its permissions (ports under 1024 need root)"
 
 
-async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth) -> int:
+async def _serve(args: argparse.Namespace, profiles, refs: list[str], host: str, port: int, auth) -> int:
     from prometheus_client import CollectorRegistry
 
     from ..config.paths import app_paths
@@ -152,7 +157,8 @@ async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth)
 
     # each cluster's grace and poll floor: the flags, else its profile's, else the defaults
     timings = [monitor_settings(p, grace=args.grace, poll_floor=args.poll_floor) for p in profiles]
-    states = [ClusterState(p.name, max(args.interval, t.poll_floor), t.grace) for p, t in zip(profiles, timings)]
+    states = [ClusterState(p.name, max(args.interval, t.poll_floor), t.grace, profile_ref=shlex.quote(ref))
+              for p, t, ref in zip(profiles, timings, refs)]
     registry = CollectorRegistry()
     registry.register(ExporterCollector(states))
     import asyncio
@@ -167,7 +173,8 @@ async def _serve(args: argparse.Namespace, profiles, host: str, port: int, auth)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving the metrics of {len(profiles)} cluster(s) ({', '.join(s.cluster for s in states)}) on "
           f"{scheme}://{shown}:{server.port}/metrics", flush=True)
-    pollers = [ClusterPoller(p, s, timeout=args.timeout, locks=app_paths().locks) for p, s in zip(profiles, states)]
+    pollers = [ClusterPoller(p, s, timeout=args.timeout, locks=app_paths().locks, profile_ref=ref)
+               for p, s, ref in zip(profiles, states, refs)]
     try:
         await run_pollers(pollers, stop)
     finally:

@@ -135,12 +135,20 @@ def save_lab_profile(paths, ledger, target: Path | None = None) -> Path:
     return save_profile(profile_from_dict(profile_data(paths, ledger)), target or paths.profile)
 
 
-def _status(args: argparse.Namespace) -> int:
+def _lab_status() -> dict:
+    """The lab's :func:`~wabiz_tui.lab.control.status`; :class:`LabNotUp` (exit 3, as every lab command with no lab
+    up) when none is up."""
     from ..lab import control
-    st = control.status()
+    from ..lab.errors import LabNotUp
+    from ..lab.state import Paths
+    st = control.status(Paths())
     if st is None:
-        print("no lab is up")
-        return 1
+        raise LabNotUp()
+    return st
+
+
+def _status(args: argparse.Namespace) -> int:
+    st = _lab_status()
     if args.json:
         print(json.dumps(st, indent=1))
         return 0
@@ -175,11 +183,7 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _code(args: argparse.Namespace) -> int:
-    from ..lab import control
-    st = control.status()
-    if st is None:
-        return _err("no lab is up", 1)
-    print(st["code"])
+    print(_lab_status()["code"])
     return 0
 
 

@@ -68,7 +68,7 @@ class HeadlessPrinter:
         elif isinstance(event, ev.HostFinished):
             tally = self._tally.setdefault(event.host, {"ok": 0, "failed": 0, "skipped": 0})
             tally["ok" if event.ok else "failed"] += 1
-            state = "ok" if event.ok else f"FAILED: {event.error}"
+            state = "ok" if event.ok else f"FAILED: {event.cause}"
             print(f"  {self.step} {event.host}: {state}", flush=True)
         elif isinstance(event, ev.HostOutput) and event.line.startswith("already done in an earlier run"):
             self._tally.setdefault(event.host, {"ok": 0, "failed": 0, "skipped": 0})["skipped"] += 1

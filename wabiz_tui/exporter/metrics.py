@@ -73,6 +73,9 @@ class ClusterState:
     #: epoch seconds since which shards are unserved (None: all served), and whether that began with a loss
     unserved_since: float | None = None
     after_loss: bool = False
+    #: how ``wabiz-tui upgrade`` names this cluster's profile from the exporter's machine and user, shell-quoted (the
+    #: saved name, else the file's absolute path: ``config.profile.command_ref``); "" serves the cluster's name
+    profile_ref: str = ""
     _all_served_before: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -110,7 +113,8 @@ class ClusterState:
         """A consistent copy for one scrape."""
         with self._lock:
             return ClusterState(self.cluster, self.interval, self.grace, self.started, self.last, self.last_success,
-                                self.polls, dict(self.errors), self.operation, self.unserved_since, self.after_loss)
+                                self.polls, dict(self.errors), self.operation, self.unserved_since, self.after_loss,
+                                self.profile_ref)
 
 
 class _Families:
@@ -164,7 +168,8 @@ class ExporterCollector(Collector):
             ("wabiz_cluster_installed", "0 once wabiz-tui uninstalled the cluster (it is not polled then), else 1."),
         )}
         incomplete = f.gauge("wabiz_operation_incomplete", "1 while an operation stopped midway (its journal left: the "
-                             "nodes may run two versions; health reads degraded), by operation.", ("cluster", "operation"))
+                             "nodes may run two versions; health reads degraded), by operation; profile: the profile as a command takes it "
+                             "(the saved name, else the file's path), for the alert's command.", ("cluster", "operation", "profile"))
         failover_state = StateSetMetricFamily(
             "wabiz_failover_state", "The monitor's failover reading: in_progress (a standby should take the shard within "
             "the grace), impossible (no standby), overdue (longer than the grace), none.", labels=["cluster"])
@@ -215,7 +220,7 @@ class ExporterCollector(Collector):
             if s.operation:
                 operation.add_metric([s.cluster, s.operation], 1)
             for name in INCOMPLETE_OPERATIONS:
-                incomplete.add_metric([s.cluster, name], 1 if obs is not None and obs.incomplete == name else 0)
+                incomplete.add_metric([s.cluster, name, s.profile_ref or s.cluster], 1 if obs is not None and obs.incomplete == name else 0)
             if obs is None:
                 continue
             counts: dict[tuple[str, str], int] = {}

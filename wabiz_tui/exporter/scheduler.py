@@ -23,13 +23,13 @@ class ClusterPoller:
     """Polls one cluster into ``state``. ``locks`` is the state directory's ``locks/`` (who holds the
     cluster's lock is read after every poll); ``monitor`` defaults to one built from the profile with the
     state's interval and grace, reading the planned operations and the uninstall from the state directory
-    (``workflows.monitor.planned_state_reader``)."""
+    (``workflows.monitor.planned_state_reader``; its commands name the profile ``profile_ref``, default its name)."""
 
     def __init__(self, profile: ClusterProfile, state: ClusterState, *, timeout: float, locks: Path | None = None,
-                 monitor: HealthMonitor | None = None):
+                 monitor: HealthMonitor | None = None, profile_ref: str = ""):
         self.profile, self.state, self.timeout = profile, state, timeout
         self.monitor = monitor or HealthMonitor(profile, interval=state.interval, grace=state.grace,
-                                                planned=planned_state_reader(profile, locks))
+                                                planned=planned_state_reader(profile, locks, profile_ref=profile_ref))
         self._lock = ClusterLock.for_profile(locks, profile) if locks is not None else None
         self._started_at: float | None = None
 

@@ -18,3 +18,6 @@ class LabBadArgument(LabError, ValueError):
 
 class LabNotUp(LabError):
     """A command that acts on the lab found none up: nothing was done (the ``lab`` face exits 3: it could not run)."""
+
+    def __init__(self, message: str = "no lab is up: `wabiz-tui lab up` first"):
+        super().__init__(message)

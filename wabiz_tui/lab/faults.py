@@ -40,7 +40,7 @@ NO_CLOCK_SKEW = ("clock skew cannot be injected: lab hosts share the machine's c
 def _ledger(paths: Paths) -> Ledger:
     ledger = Ledger.load(paths)
     if ledger is None or ledger.data.get("phase") != "up":
-        raise LabNotUp("no lab is up: `wabiz-tui lab up` first")
+        raise LabNotUp()
     return ledger
 
 

@@ -177,6 +177,8 @@ class _Relay:
         self._used = False
         self.first = b""
         self._server: asyncio.AbstractServer | None = None
+        #: the server's task serving each local connection (asyncio's, one per connection), ended by :meth:`close`
+        self._serving: set[asyncio.Task[None]] = set()
 
     async def start(self) -> int:
         """Listen on 127.0.0.1 for the one local connection to relay; returns its port."""
@@ -184,11 +186,20 @@ class _Relay:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def _serve(self, lr: asyncio.StreamReader, lw: asyncio.StreamWriter) -> None:
-        if self._used:
+        task = asyncio.current_task()
+        if task is not None:
+            self._serving.add(task)
+        try:
+            if self._used:
+                lw.close()
+                return
+            self._used = True
+            await asyncio.gather(self._pump(lr, self._writer, False), self._pump(self._reader, lw, True))
+        except asyncio.CancelledError:
+            # ended by close(): this task must not end cancelled, asyncio's own callback on it would print "Exception
+            # in callback StreamReaderProtocol.connection_made.<locals>.callback … CancelledError" (Python 3.11's
+            # streams.py calls task.exception() without checking task.cancelled())
             lw.close()
-            return
-        self._used = True
-        await asyncio.gather(self._pump(lr, self._writer, False), self._pump(self._reader, lw, True))
 
     async def _pump(self, src: Any, dst: Any, from_server: bool) -> None:
         try:
@@ -204,9 +215,14 @@ class _Relay:
                 dst.close()
 
     async def close(self) -> None:
-        """Close the SSH channel and the local listener (waiting at most 2 s); never raises."""
+        """Close the SSH channel, end the local connection's relaying (cancelled and awaited) and close the local
+        listener (waiting at most 2 s for each); never raises."""
         with contextlib.suppress(Exception):
             self._writer.close()
+        for task in self._serving:
+            task.cancel()
+        if self._serving:
+            await asyncio.wait(self._serving, timeout=2)
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 
 class RemoteError(Exception):
-    """Base class: ``host`` is the EXTERNAL_HOSTNAME, ``next_action`` a suggestion in words."""
+    """Base class: ``host`` is the EXTERNAL_HOSTNAME, ``next_action`` a suggestion in words; ``retry_helps`` False
+    when running the same step again cannot help before ``next_action`` is done (e.g. "run install first")."""
 
     #: the remote command's exit status when the error is a command's failure (None otherwise)
     exit_status: int | None = None
 
-    def __init__(self, host: str, message: str, next_action: str = ""):
+    def __init__(self, host: str, message: str, next_action: str = "", *, retry_helps: bool = True):
         self.host = host
         self.next_action = next_action
+        self.retry_helps = retry_helps
         super().__init__(f"{host}: {message}")
 
 

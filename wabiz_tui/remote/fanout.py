@@ -18,13 +18,15 @@ MAX_PARALLEL_HOSTS = 64
 
 @dataclass(frozen=True)
 class HostResult(Generic[T]):
-    """What one host's action gave: ``value`` when ``ok``, else ``error`` (one line) and ``next_action``."""
+    """What one host's action gave: ``value`` when ``ok``, else ``error`` (one line), ``next_action`` and whether
+    running the action again can help (``retry_helps``: :attr:`RemoteError.retry_helps`)."""
 
     host: str
     ok: bool
     value: T | None = None
     error: str = ""
     next_action: str = ""
+    retry_helps: bool = True
 
 
 async def fan_out(hosts: Iterable[HostSpec], action: Callable[[HostSpec], Awaitable[T]],
@@ -45,7 +47,8 @@ async def fan_out(hosts: Iterable[HostSpec], action: Callable[[HostSpec], Awaita
             try:
                 return HostResult(host.external_hostname, True, await action(host))
             except RemoteError as exc:
-                return HostResult(host.external_hostname, False, error=str(exc), next_action=exc.next_action)
+                return HostResult(host.external_hostname, False, error=str(exc), next_action=exc.next_action,
+                                  retry_helps=exc.retry_helps)
             except Exception as exc:  # noqa: BLE001 - one host's bug or fault must never stop the others
                 return HostResult(host.external_hostname, False, error=f"{host.external_hostname}: {exc.__class__.__name__}: {exc}",
                                   next_action="this is unexpected: retry, and report it with the run's log files")

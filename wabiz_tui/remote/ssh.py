@@ -261,6 +261,34 @@ class KeyStore:
                                        "enter the key's passphrase again (ssh-keygen -y -f <key> checks it)") from None
 
 
+def private_key_problem(path: str) -> str:
+    """What makes the file ``path`` (``~`` expanded) unusable as an SSH private key, in words with the fix; "" when it
+    is one (an encrypted one too: its passphrase is asked when connecting) or is absent (said where it is needed:
+    preflight, the connection). A public key (``id_ed25519.pub``, the usual slip) is named as such, with the private
+    key beside it when there is one. asyncssh reads the file as the connection would (``read_private_key``:
+    ``KeyImportError`` "Invalid private key" for a public key or any other file, "Passphrase must be specified" for
+    an encrypted key). Never raises."""
+    full = Path(path).expanduser()
+    if not full.is_file():
+        return ""
+    try:
+        asyncssh.read_private_key(str(full))
+        return ""
+    except asyncssh.KeyImportError as exc:
+        if "passphrase" in str(exc).lower():
+            return ""
+    except (OSError, ValueError) as exc:
+        return f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}; check the path and its permissions"
+    try:
+        asyncssh.read_public_key(str(full))
+    except (asyncssh.KeyImportError, OSError, ValueError):
+        return (f"{path} is not an SSH private key (ssh-keygen -y -f {path} checks a key); give the private key, "
+                "e.g. ~/.ssh/id_ed25519")
+    beside = full.with_suffix("") if full.suffix == ".pub" else None
+    example = str(Path(path).with_suffix("")) if beside is not None and beside.is_file() else "~/.ssh/id_ed25519"
+    return f"{path} is a public key; give the private key, e.g. {example}"
+
+
 def _encryption_detail(exc: Exception) -> str:
     text = str(exc)
     if "bcrypt" in text:

@@ -20,6 +20,7 @@ from ..domain.model import (ClusterProfile, CodeMethod, DbEngine, DbEnv, HostSpe
 from ..domain.validation import (FieldError, check_abs_path, check_admin_password, check_db_password, check_hostname,
                                 check_port, check_registration, check_topology, check_version, check_webapp,
                                 validate_profile)
+from ..workflows.keyfiles import key_file_error
 
 
 class _Questionary:
@@ -102,6 +103,16 @@ def _local_file(field: str, what: str, fix: str) -> Callable[[str], list[FieldEr
     return check
 
 
+def _private_key(field: str) -> Callable[[str], list[FieldError]]:
+    """A readable file (:func:`_local_file`) that is an SSH private key, not its ``.pub`` (empty passes: the agent)."""
+    readable = _local_file(field, "the private key (e.g. ~/.ssh/id_ed25519)", "or leave it empty to use the SSH agent")
+
+    def check(value: str) -> list[FieldError]:
+        """The refusal of ``value``: unreadable or absent first, then not a private key; [] when it is one."""
+        return readable(value) or [e for e in [key_file_error(field, value)] if e is not None]
+    return check
+
+
 def _external_name(field: str, taken: set[str]) -> Callable[[str], list[FieldError]]:
     def check(value: str) -> list[FieldError]:
         """A ``FieldError`` if ``value`` is already another host's name, else the hostname rules' problems ([] when
@@ -123,9 +134,8 @@ def _ask_host(index: int, taken: set[str] = frozenset(), before: HostSpec | None
     port = int(_text("  SSH port", _port(f"{p}.ssh.port"), default=str(b.ssh.port) if b else "22"))
     user = _text("  SSH user", lambda v: [] if v else [FieldError(f"{p}.ssh.user", "enter the SSH user")],
                  default=b.ssh.user if b else "wa")
-    key = _text("  private key file (empty: use the SSH agent and default keys)",
-                _local_file(f"{p}.ssh.key_file", "the private key (e.g. ~/.ssh/id_ed25519)",
-                            "or leave it empty to use the SSH agent"), default=b.ssh.key_file if b else "")
+    key = _text("  private key file (empty: use the SSH agent and default keys)", _private_key(f"{p}.ssh.key_file"),
+                default=b.ssh.key_file if b else "")
     remote_dir = _text("  remote directory for the configuration files",
                        lambda v: check_abs_path(v, f"{p}.remote_dir", "remote directory"),
                        default=b.remote_dir if b else f"/home/{user}/biz")

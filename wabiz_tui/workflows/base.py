@@ -278,8 +278,10 @@ class Procedure:
             rechecks = journal is not None and type(self)._still_done is not Procedure._still_done
             retry = (f"a retry runs the step again on {names} only (the other hosts are re-checked and skipped)" if rechecks
                      else "a retry redoes the step on every host (safe for the hosts that succeeded)")
+            # no retry hint after advice that a retry cannot follow (every failure says e.g. "run install first")
+            advice = first.next_action or f"fix {first.host}"
             return self._finish(number, False, f"{what} failed on {len(failed)} of {len(results)} host(s): {first.error}",
-                                f"{first.next_action or f'fix {first.host}'}; {retry}")
+                                f"{advice}; {retry}" if any(r.retry_helps for r in failed) else advice)
         if journal:
             journal.step_done(number)
         kept = [r.host for r in results.values() if r.value == "already done"]

@@ -69,6 +69,13 @@ class HostFinished:
     exit_status: int | None = None
     error: str = ""
 
+    @property
+    def cause(self) -> str:
+        """``error`` without its leading ``host: `` (a ``RemoteError``'s text starts with its host), for a line that
+        names the host already: ``logs step 1 wa-web-1: FAILED: not installed (…)``, not ``… wa-web-1: wa-web-1: …``."""
+        prefix = f"{self.host}: "
+        return self.error[len(prefix):] if self.error.startswith(prefix) else self.error
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -243,7 +243,8 @@ class LogCollection(Procedure):
             (self.directory / host.external_hostname / DEBUG_OUTPUT).unlink(missing_ok=True)
         raise RemoteError(host.external_hostname, f"not installed ({compose_path} "
                           "is absent: no containers, no logs)",
-                          f"run install first (wabiz-tui install {self.settings.profile_path or self.profile.name})")
+                          f"run install first (wabiz-tui install {self.settings.profile_path or self.profile.name})",
+                          retry_helps=False)
 
     async def bundle(self) -> bool:
         """Step 2: add ``health.json``, ``support.json`` and each host's ``ps.txt``; pack it all as .tar.gz."""

@@ -29,6 +29,7 @@ from ..domain.validation import check_abs_path, validate_profile
 from ..remote.errors import RemoteError
 from .stepinfo import StepInfo
 from .events import CheckDone, Message
+from .keyfiles import key_file_error
 from .offloop import LoopRelay, run_in_thread
 from .preflight_db import PreflightDb
 
@@ -167,6 +168,8 @@ class Preflight(PreflightDb):
             key = h.ssh.key_file
             if key and not Path(key).expanduser().is_file():
                 out.append(Check(h.external_hostname, "ssh key", FAILURE, f"hosts[{i}].ssh.key_file {key} does not exist"))
+            elif (error := key_file_error(f"hosts[{i}].ssh.key_file", key)) is not None:
+                out.append(Check(h.external_hostname, "ssh key", FAILURE, str(error)))
         return out
 
     async def _host_checks(self, host: HostSpec, marker: str) -> str:

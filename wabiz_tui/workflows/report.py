@@ -109,7 +109,7 @@ class RunRecord:
             self.steps.append(StepRecord(event.procedure, event.number, event.title, time.time(),
                                          {h: "" for h in event.hosts}))
         elif isinstance(event, HostFinished) and self.steps:
-            self.steps[-1].hosts[event.host] = "ok" if event.ok else (event.error or "failed")
+            self.steps[-1].hosts[event.host] = "ok" if event.ok else (event.cause or "failed")
         elif isinstance(event, StepFinished):
             # the open step of that number, else its last record: a step may report twice (the Upgrade's roles
             # report the ``up -d`` then the health that follows it; the later outcome is the step's)

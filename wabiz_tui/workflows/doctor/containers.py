@@ -49,10 +49,15 @@ class ContainerProbes(DoctorProbes):
     """Containers, their logs, and names resolved inside them."""
 
     # ---- containers and logs ----------------------------------------------------------------------------
+    def _cluster_ps(self, host: HostSpec, fmt: str) -> str:
+        """The command listing every container of the cluster's project directory on ``host`` (compose's working-dir
+        label, stopped ones too), one line each in the ``docker ps --format`` template ``fmt`` (quoted here)."""
+        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
+        return self._docker(host, f"docker ps -a --filter {label} --format {shlex.quote(fmt)}")
+
     async def _containers(self, host: HostSpec) -> None:
         name = host.external_hostname
-        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
-        command = self._docker(host, f"docker ps -a --filter {label} --format {shlex.quote(SERVICE_FORMAT)}")
+        command = self._cluster_ps(host, SERVICE_FORMAT)
         found: dict[str, str] = {}
 
         async def listing() -> None:
@@ -84,11 +89,9 @@ class ContainerProbes(DoctorProbes):
         ``docker ps``: ``{{.Image}}`` is the image the container was created from, e.g.
         ``docker.whatsapp.biz/coreapp:v2.43.1`` (docker ps --format, docs.docker.com/reference/cli/docker/container/ls).
         A failure is no fact: the rule then compares only what was read."""
-        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
-        fmt = shlex.quote('{{.Image}} {{.Label "com.docker.compose.service"}}')
         try:
             await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
-            command = self._docker(host, f"docker ps -a --filter {label} --format {fmt}")
+            command = self._cluster_ps(host, '{{.Image}} {{.Label "com.docker.compose.service"}}')
             status, lines = await asyncio.wait_for(self._sh(host, command), self.probe_timeout)
         except (RemoteError, TimeoutError):
             return
