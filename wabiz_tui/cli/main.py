@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from typing import Sequence
 
 from .. import __version__
@@ -67,12 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def quiet_ssh_library_warnings() -> None:
+    """Hide the cryptography deprecation warnings that asyncssh raises when it is imported.
+
+    cryptography 51 (2026-09, pyca/cryptography#15597) deprecates DSA and asyncssh 2.24 names the DSA types at import
+    (ronf/asyncssh#826 is the same for FFDH): several lines on stderr before every command's own words, about
+    algorithms the operator neither chose nor can change. Only warnings of that category raised from asyncssh's own
+    modules are hidden; everything else is left to Python's defaults.
+    """
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, module=r"asyncssh(\.|$)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used by the console script).
 
     No traceback reaches the user: an OS error (permission, disk full, missing directory) is one line
     naming the file; anything unexpected is one line naming a crash report written to the state directory.
     """
+    quiet_ssh_library_warnings()
     argv = list(sys.argv[1:] if argv is None else argv)
     health = bool(argv) and argv[0] == "health"
     try:
