@@ -22,7 +22,10 @@ def every_word_shown(app: WabizApp) -> list[str]:
     scroll = app.screen.query_one("#confirm-scroll")
     assert scroll.max_scroll_y == 0, f"the text scrolls by {scroll.max_scroll_y} row(s)"
     assert all(on_screen(app, part) for part in ("#confirm-question", "#confirm-yes", "#confirm-no"))
-    shown = " ".join(screen_text(app).split())
+    # the dialog's rows joined without blanks: a word wrapped across two rows (a long path) reads whole
+    region = app.screen.query_one("#confirm-dialog").region
+    rows = screen_text(app).splitlines()[region.y:region.bottom]
+    shown = "".join("".join(row[region.x + 1:region.right - 1].split()) for row in rows)
     return [word for word in dialog_text(app).split() if word not in shown]
 
 
