@@ -35,7 +35,7 @@ def edited_steps(app: WabizApp) -> list[StepScreen]:
 
 def profile_differs(app: WabizApp) -> bool:
     """Whether ``app``'s profile (the forms' values its steps took) differs from its file: the file is written at
-    the install's end only. A file that cannot be read counts as different (saving then says why)."""
+    the install's end only. A file that cannot be read is not compared (edited forms still ask; saving says why)."""
     from ..config.profile import ProfileError, profile_from_dict, profile_to_dict, read_profile_text
     from ..config.yamlload import load_yaml
 
@@ -44,7 +44,7 @@ def profile_differs(app: WabizApp) -> bool:
     try:
         on_disk = profile_from_dict(load_yaml(read_profile_text(app.profile_path)))
     except (ProfileError, OSError, ValueError):
-        return True
+        return False
     return profile_to_dict(on_disk) != profile_to_dict(app.profile)
 
 
