@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from wabiz_tui.config.profile import load_profile, save_profile
 from wabiz_tui.tui.app import WabizApp
-from wabiz_tui.tui.unsaved import UnsavedQuestion
+from wabiz_tui.tui.unsaved import UnsavedQuestion, edited_steps
 
 from .fake_engine import FakeHaInstall, sample_profile
 from .test_snapshots import FakeMulticonnect
@@ -89,3 +89,36 @@ async def test_quit_without_saving_leaves_the_file_and_a_bad_value_is_not_saved(
         await pilot.press("d")
         await pilot.pause()
     assert app.return_code == 0 and path.read_text() == before
+
+
+async def test_an_edit_to_another_host_of_a_big_cluster_asks_too(tmp_path):
+    """Above ``hosts.TABLE_FROM`` hosts the form edits one host at a time: an edit to a host no longer in the
+    editor is in its draft, and counts; choosing another host in the table (the editor's fields change) does not."""
+    from wabiz_tui.domain.model import HostSpec, Role, SshTarget
+
+    hosts = tuple(HostSpec(f"wa-core-{i}", SshTarget(host=f"10.0.0.{i}", port=22, user="wa"),
+                           (Role.WEBAPP, Role.MASTER, Role.COREAPP) if i <= 3 else (Role.COREAPP,))
+                  for i in range(1, 21))
+    path = save_profile(sample_profile().with_changes(hosts=hosts), tmp_path / "big.yaml")
+    app = make_app(profile_path=path, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#hosts-table")
+        table.focus()
+        await pilot.press("down", "down")  # browsing the hosts is no edit (the editor shows host 3)
+        await pilot.pause()
+        assert not edited_steps(app)
+        await pilot.press("up", "up")
+        await pilot.pause()
+        user = next(i for i in app.screen.query("HostRow FieldInput") if i.field.endswith(".ssh.user"))
+        user.value = "ops"  # on host 1
+        table.focus()
+        await pilot.press("down")  # the editor shows host 2 now
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedQuestion)
+        await pilot.press("s")
+        await pilot.pause()
+    assert load_profile(path).hosts[0].ssh.user == "ops"

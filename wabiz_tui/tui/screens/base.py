@@ -139,14 +139,15 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         await self.replace_panes(self.host_list(), "#body")
 
     # ---- forms ---------------------------------------------------------------------------
-    def form_values(self) -> tuple[tuple[str, str], ...]:
-        """What the step's form shows: (field, value) of each input, box, radio button and choice in its body."""
+    def form_values(self, skip: Any = None) -> tuple[tuple[str, str], ...]:
+        """What the step's form shows: (field, value) of each input, box, radio button and choice in its body, but
+        those inside the widget ``skip``."""
         from textual.widgets import Input, Select
         from textual.widgets._toggle_button import ToggleButton  # Textual exports it nowhere else
 
         fields = self.query_one("#body").query("Input, ToggleButton, Select")
         return tuple((field.id or f"#{i}", repr(field.value)) for i, field in enumerate(fields)
-                     if isinstance(field, (Input, ToggleButton, Select)))
+                     if isinstance(field, (Input, ToggleButton, Select)) and (skip is None or skip not in field.ancestors))
 
     def keep_form_values(self) -> None:
         """Take the form's values as saved (built, or written into the profile file)."""
