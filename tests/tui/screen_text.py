@@ -15,3 +15,8 @@ def screen_text(app) -> str:
                       record=True, legacy_windows=False, safe_box=False)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+def drawn_reversed(widget) -> str:
+    """The text of ``widget``'s first row that is drawn reversed (what shows focus with ``NO_COLOR``)."""
+    return "".join(seg.text for seg in widget.render_line(0) if seg.style is not None and seg.style.reverse)

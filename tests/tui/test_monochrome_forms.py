@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, RadioButton, RadioSet
 
+from .screen_text import drawn_reversed
 from .test_snapshots import make_app, show_step
 
 
@@ -51,6 +52,8 @@ async def test_step_4s_radio_buttons_differ_by_glyph_and_the_cursor_is_seen_with
         label_style = buttons[1].get_component_rich_style("toggle--label")
         assert label_style.reverse and label_style.bold
         assert not buttons[0].get_component_rich_style("toggle--label").reverse
+        # and drawn so (Textual 8 drew the CSS's reverse as bold only: s9 trial)
+        assert drawn_reversed(buttons[1]).strip() == str(buttons[1].label) and not drawn_reversed(buttons[0])
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")

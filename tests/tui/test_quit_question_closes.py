@@ -63,7 +63,7 @@ async def test_the_quit_question_is_never_left_holding_nor_asked_twice(installed
         await pilot.pause()
         text = dialog_text(app)
         del hold._flight["wa-web-1"]  # noqa: SLF001
-        assert "Running now: `printf %s" in text and BACKUP_PASSWORD not in text, text
+        assert "`printf %s" in text and BACKUP_PASSWORD not in text, text
         # item 1: a question removed without its answer gives its hold back, once
         app.pop_screen()
         await until(pilot, lambda: not questions(app) and not dialog.is_attached, "the question to close")

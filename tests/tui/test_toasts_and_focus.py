@@ -13,6 +13,7 @@ from wabiz_tui.tui.messages import SmsReceived
 from wabiz_tui.tui.widgets.checkbox import Checkbox
 from wabiz_tui.tui.widgets.timeline import Timeline
 
+from .screen_text import drawn_reversed
 from .test_snapshots import make_app, show_step
 
 
@@ -93,3 +94,7 @@ async def test_the_upgrade_screen_opens_on_its_first_field_and_its_boxes_read_wi
         await pilot.pause()
         label_style = box.get_component_rich_style("toggle--label")
         assert label_style.reverse and label_style.bold
+        assert drawn_reversed(box) == " Force a downgrade ", "the CSS says reverse: it must be drawn so"
+        app.screen.query_one("#up-target", Input).focus()
+        await pilot.pause()
+        assert drawn_reversed(box) == ""

@@ -3,7 +3,10 @@
 Tried in tmux at 80x24 (``demo``, F3, Tab x 11 with ``capture-pane``): the order was right (version, force,
 password, dbupgrade host, EXIT_ON_SUCCESS) but the next five Tabs went into the five empty host panes below the
 form, which showed no sign of focus (only the footer gained "z Zoom") while the form scrolled away; the buttons
-came after them. Empty panes are not Tab stops now, and a focused pane has a double border (no colour needed)."""
+came after them. Empty panes are not Tab stops now, and a focused pane has a double border (no colour needed).
+
+s9 trial: Tab went version -> "Force a downgrade" -> password; the two fields to fill come first now, the optional
+boxes after them."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from wabiz_tui.tui.widgets.host_log import HostLogPane
 from .test_snapshots import make_app
 from .test_upgrade_form_secret import open_upgrade
 
-FORM = ["up-target", "up-force", "up-password", "up-db-host", "up-no-exit"]
+FORM = ["up-target", "up-password", "up-force", "up-db-host", "up-no-exit"]
 
 
 async def test_tab_goes_through_the_form_then_the_buttons_never_into_empty_panes(tmp_path):

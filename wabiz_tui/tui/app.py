@@ -280,7 +280,10 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
 
         work = running_work(self)
         if work is None:
-            self._leave()
+            from .unsaved import ask_unsaved
+
+            if not ask_unsaved(self):  # edits the profile file lacks: save, discard or stay (s9 trial N8)
+                self._leave()
             return
         from .quit_question import QuitQuestion, ask_quit
 

@@ -33,6 +33,9 @@ def _holds(app: WabizApp) -> list[Any]:
 class QuitQuestion(ConfirmScreen):
     """"``what`` is running. Quit anyway?" with words that follow the run while it is held (module doc)."""
 
+    #: The whole screen's height is the dialog's: at 80x24 its last sentence was below its fold (s9 trial).
+    FREE_ROWS = 0
+
     def __init__(self, app: WabizApp, work: RunningWork) -> None:
         self._wapp = app
         self.holds = _holds(app)

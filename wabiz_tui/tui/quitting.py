@@ -73,10 +73,10 @@ def quit_effect(procedure: str, key: str | None,
     if procedure == "preflight" or key in READ_ONLY_STEPS:
         return f"hangs up the read-only commands in flight{cut}; nothing on the hosts changes"
     if commands:
-        return (f"hangs up {_commands_words(commands)} (run on a terminal: SIGHUP ends it); what it already asked "
-                "dockerd to do (a container being created, started or removed) finishes on the host")
-    return ("hangs up the remote commands in flight (they run on a terminal: SIGHUP ends them); what they "
-            "already asked dockerd to do (a container being created, started or removed) finishes on the host")
+        return (f"hangs up {_commands_words(commands)} (run on a terminal: SIGHUP ends it); a container create, "
+                "start or remove it already asked dockerd for still happens on the host")
+    return ("hangs up the remote commands in flight (they run on a terminal: SIGHUP ends them); a container create, "
+            "start or remove they already asked dockerd for still happens on the host")
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,16 @@ class RunningWork:
 
         where = (f"{self.what} runs on {host_ranges(self.hosts)}" if self.hosts else self.what if self.commands else
                  f"{self.what} is between two remote commands (no host is being changed this moment)")
-        now = (f"Running now: {_commands_words(self.commands)}." if self.commands else
+        # the commands in flight are named once: by what quitting does to them when it names them (at 80x24 the
+        # words named them twice and the last sentence was below the dialog's fold: s9 trial)
+        named = bool(self.commands) and _commands_words(self.commands or ()) in self.effect
+        now = ("" if named else f"Running now: {_commands_words(self.commands)}." if self.commands else
                "No remote command runs this moment." if self.hosts and self.commands is not None else "")
         if self.held:
             now += " Nothing new starts while this question is open (what runs goes on to its end; n continues)."
-        now = f"{now.strip()}\n\n" if now else ""
-        return (f"{where}: {self.leaves}\n\n{now}Quitting {self.effect}. The abort is written to the run log "
-                f"and the journal; wabiz-tui then exits with status {QUIT_EXIT} (interrupted).")
+        now = f"{now.strip()} " if now else ""
+        return (f"{where}: {self.leaves}\n\n{now}Quitting {self.effect}. The abort goes to the run log and the "
+                f"journal; the exit status is {QUIT_EXIT} (interrupted).")
 
 
 def _profile_ref(app: WabizApp) -> str:
@@ -146,8 +149,7 @@ def _upgrade_leaves(number: int, app: WabizApp, engine: Any) -> str:
 
 
 #: Added to what quitting leaves in the demo (issue 17, defect 10).
-DEMO_NOTE = (" In the demo, though, the simulated cluster stops when `wabiz-tui demo` ends: nothing is kept to resume "
-             "(the next demo starts a new cluster at step 1).")
+DEMO_NOTE = " In the demo, though, nothing is kept: its simulated cluster ends with `wabiz-tui demo`."
 
 
 def _leaves(procedure: str, number: int, app: WabizApp, engine: Any) -> str:

@@ -60,6 +60,8 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         self._panes: dict[str, HostLogPane] | None = None
         #: True while the screen is on screen and built (input is accepted only then).
         self.ready = False
+        #: the form's values when built or last saved (``form_values``); None until built
+        self.saved_form: tuple[tuple[str, str], ...] | None = None
 
     @property
     def wapp(self) -> WabizApp:
@@ -114,6 +116,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         self.query_one("#step-messages", RichLog).display = False
         self.query_one("#step-report", Static).display = False
         self.mounted()
+        self.call_after_refresh(self.keep_form_values)  # what quitting compares the form to (``tui.unsaved``)
 
     async def on_screen_resume(self) -> None:
         self.refresh_states()
@@ -136,6 +139,21 @@ class StepScreen(HostEventsMixin, StyledOnMount, Screen):
         await self.replace_panes(self.host_list(), "#body")
 
     # ---- forms ---------------------------------------------------------------------------
+    def form_values(self, skip: Any = None) -> tuple[tuple[str, str], ...]:
+        """What the step's form shows: (field, value) of each input, box, radio button and choice in its body, but
+        those inside the widget ``skip``."""
+        from textual.widgets import Input, Select
+        from textual.widgets._toggle_button import ToggleButton  # Textual exports it nowhere else
+
+        fields = self.query_one("#body").query("Input, ToggleButton, Select")
+        return tuple((field.id or f"#{i}", repr(field.value)) for i, field in enumerate(fields)
+                     if isinstance(field, (Input, ToggleButton, Select)) and (skip is None or skip not in field.ancestors))
+
+    def keep_form_values(self) -> None:
+        """Take the form's values as saved (built, or written into the profile file)."""
+        if self.is_mounted:
+            self.saved_form = self.form_values()
+
     def collect(self) -> list[FieldError]:
         """Read the form into the app's profile; return the problems (none → the step may run)."""
         return []

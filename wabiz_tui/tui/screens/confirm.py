@@ -21,6 +21,9 @@ class ConfirmScreen(ModalScreen[bool]):
     The "No" button has the focus, so a stray Enter never confirms by accident.
     """
 
+    #: Rows of the screen left free around the dialog (one above, one below) when its details are long.
+    FREE_ROWS = 2
+
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -68,21 +71,27 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-#: Rows of a dialog around its details: border 2, padding 2, buttons 3 and their margin 1, the question's margin 1,
-#: and one row of the screen kept free above and below.
-DIALOG_ROWS = 11
+#: Rows of a dialog around its details besides its padding and the screen's rows kept free (``FREE_ROWS``): border
+#: 2, buttons 3 and their margin 1, the question's margin 1.
+DIALOG_ROWS = 7
 
 
 def fit_details(screen: ModalScreen) -> None:
     """Cap the details' scroll area of ``screen``'s dialog to what the screen leaves once the question and the
-    buttons are placed (at least 3 rows): the buttons are always on screen; the details scroll."""
+    buttons are placed (at least 3 rows): the buttons are always on screen; the details scroll. The dialog's width
+    and padding are read from its style (the quit question's differ from the others')."""
     found = screen.query("#confirm-scroll")
     if not found:
         return
-    inside = max(10, min(72, screen.size.width) - 6)  # the dialog's text width (border 1+1, padding 2+2)
+    styles = screen.query_one("#confirm-dialog").styles
+    width = styles.width.cells if styles.width is not None and styles.width.is_cells else None
+    padding = styles.padding
+    # the dialog's text width: its width on this screen less the border (1+1) and the padding
+    inside = max(10, min(width or screen.size.width, screen.size.width) - 2 - padding.left - padding.right)
     asked = -(-len(str(getattr(screen, "question", ""))) // inside) or 1  # rows of the wrapped question
     others = 4 if screen.query("#password-input") else 0  # the password field: 3 rows and its margin
-    found.first().styles.max_height = max(3, screen.size.height - DIALOG_ROWS - asked - others)
+    frame = DIALOG_ROWS + padding.top + padding.bottom + getattr(screen, "FREE_ROWS", 2)
+    found.first().styles.max_height = max(3, screen.size.height - frame - asked - others)
 
 
 class PasswordScreen(ModalScreen["str | None"]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from dataclasses import replace
 
 from textual.app import ComposeResult
@@ -214,6 +215,16 @@ class HostsScreen(StepScreen):
                 r.renumber(i)
         else:
             await super().on_button_pressed(event)
+
+    def form_values(self, skip: Any = None) -> tuple[tuple[str, str], ...]:
+        """The inputs on screen; on a big cluster's table form, every host as typed instead of its editor's inputs
+        (the editor shows the selected host: choosing another changes them, and edits are kept in the drafts)."""
+        big = self.big
+        if big is None:
+            return super().form_values(skip)
+        big.keep_editor()
+        drafts = tuple((f"draft{i}", repr((d.values, d.roles))) for i, d in enumerate(big.drafts))
+        return super().form_values(big) + drafts
 
     def _read_hosts(self) -> list[tuple[HostSpec, list[FieldError]]]:
         big = self.big

@@ -101,12 +101,14 @@ class UpgradeScreen(OperationScreen):
         with Horizontal(classes="form-line"):
             yield FieldBox(f"Target WA_API_VERSION (the cluster runs {p.wa_api_version})", "target", "",
                            placeholder="e.g. 2.43.1", classes="w-mid", id="f-target", input_id="up-target")
-            yield Checkbox("Force a downgrade", id="up-force", compact=True)
         yield Static("", id="up-check", classes="hint")
+        # the two fields to fill come first in the Tab order, the optional box after them (s9 trial: Tab went
+        # from the version to the box, then to the password)
         with Horizontal(classes="form-line"):
             yield FieldBox(f"Settings backup password (at least {MIN_BACKUP_PASSWORD} characters; needed to restore; "
                            "never stored)", "password", "", password=True, classes="w-wide", id="f-password",
                            input_id="up-password")
+            yield Checkbox("Force a downgrade", id="up-force", compact=True)
         with Vertical(classes="field-box", id="up-db-box"):
             yield Label("MySQL dbupgrade service on host (before the roles; docker wait for exit code 0)",
                         classes="field-label")

@@ -20,7 +20,7 @@ from textual.geometry import Region, Size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.scrollbar import ScrollBar, ScrollBarCorner
+from textual.scrollbar import ScrollBar, ScrollBarCorner, ScrollBarRender
 from textual.strip import Strip
 from textual.widgets import Input, Log
 
@@ -43,6 +43,16 @@ PANE_MIN_HEIGHT = 5
 #: :class:`~wabiz_tui.workflows.events.EngineNote`), not told by their text: compose's own ``ERROR:`` lines are output.
 _NOT_OUTPUT = ("$ ",)
 _Bar = TypeVar("_Bar", ScrollBar, ScrollBarCorner)
+
+
+class WholeCellScrollBarRender(ScrollBarRender):
+    """Textual's scroll bar drawn in whole cells: its thumb is reversed blanks, with no ``▉▊▋▌▍▎▏`` (horizontal) or
+    ``▁▂▃▄▅▆▇`` (vertical) eighth block at its ends. Those glyphs, Textual's sub-cell precision, read as stray
+    characters inside a pane in a terminal without the colours (``tmux capture-pane``, the s9 trial's C10: ``▊ ▉ ▎``
+    in the host panes were the Log's 1-row horizontal scroll bar), while the thumb shows by reverse without colour."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * len(ScrollBarRender.VERTICAL_BARS)
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * len(ScrollBarRender.HORIZONTAL_BARS)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
 
@@ -146,6 +156,8 @@ class FollowingLog(Log):
     def _styled(self, bar: _Bar, created: bool) -> _Bar:
         if created:
             self.app.stylesheet.apply(bar)
+            if isinstance(bar, ScrollBar):
+                bar.renderer = WholeCellScrollBarRender
         return bar
 
     # Textual's Log asks ``rich_style`` for every line it renders: a walk up the widget's ancestors combining their

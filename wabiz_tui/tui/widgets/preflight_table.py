@@ -3,7 +3,7 @@ reason of every warning and failure (the highlighted cell's reason under the tab
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,14 +31,17 @@ _WORD = {OK: ("ok", "green"), WARNING: ("warn", "bold yellow"), FAILURE: ("FAIL"
 REDRAW_EVERY = 0.25
 
 
-def column_label(name: str) -> str:
-    """A check's column header on two lines at most: ``disk /var/lib/docker`` → ``disk`` / ``docker``
-    (the full name stays in the reasons and in the highlighted cell's subtitle)."""
+def column_label(name: str, names: Iterable[str] = ()) -> str:
+    """A check's column header on one line: a path is left out (``disk /var/lib/docker`` -> ``disk``) unless another
+    of ``names`` (the checks shown) starts with the same word, then its last part stays (``disk docker`` beside
+    ``disk wamedia``); other words stay (``media shared``). The full name is in the reasons and in the highlighted
+    cell's subtitle. On two lines (``disk`` / ``docker``) the header took two rows (s9 trial)."""
     first, _, rest = name.partition(" ")
     if rest.startswith("/"):
-        rest = rest.rstrip("/").rsplit("/", 1)[-1]
+        alike = any(other != name and other.partition(" ")[0] == first for other in names)
+        rest = rest.rstrip("/").rsplit("/", 1)[-1] if alike else ""
     first = _SHORT.get(first, first)
-    return f"{first}\n{rest}" if rest else first
+    return f"{first} {rest}" if rest else first
 
 
 #: Header words shortened so that every column fits beside the step list at 120 columns.
@@ -72,7 +75,7 @@ class PreflightTable(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", classes="preflight-verdict")
         yield Static("", id="preflight-cluster")
-        table = CellCachedTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell", header_height=2)
+        table = CellCachedTable(id="preflight-grid", zebra_stripes=True, cursor_type="cell")
         yield Static("", id="preflight-detail")
         yield table
         yield Static("", id="preflight-reasons")
@@ -218,7 +221,8 @@ class PreflightTable(Vertical):
 
     def _compact_cells(self, host: str) -> tuple[tuple[str, str], tuple[str, str]]:
         word = _WORD.get(self.worst(host), ("·", "dim"))
-        problems = ", ".join(column_label(n).replace("\n", " ") for n, _lv, _r in self.not_ok(host))
+        names = self.names
+        problems = ", ".join(column_label(n, names) for n, _lv, _r in self.not_ok(host))
         return word, (problems, word[1] if problems else "")
 
     def _redraw_compact(self, table: DataTable, hosts: list[str]) -> None:
@@ -276,12 +280,14 @@ class PreflightTable(Vertical):
         drew every cell again: 50-88 ms of the UI thread behind a key with 50 hosts). Rebuilt only after
         :meth:`clear`. The cells whose level changed are updated by :meth:`redraw`."""
         drawn_hosts, drawn_names = self._drawn or ([], [])
-        if self._drawn is None or names[:len(drawn_names)] != drawn_names or not set(drawn_hosts) <= set(hosts):
+        relabelled = any(column_label(n, names) != column_label(n, drawn_names) for n in drawn_names)
+        if (self._drawn is None or names[:len(drawn_names)] != drawn_names or not set(drawn_hosts) <= set(hosts)
+                or relabelled):  # a second "disk <path>" check: the first one's header names its path now
             self._rebuild(table, hosts, names)
             return
         blank = self._cell("", "")
         for name in names[len(drawn_names):]:  # checks only arrive: a new one is the last column
-            table.add_column(column_label(name), key=name, default=Text(*blank))
+            table.add_column(column_label(name, names), key=name, default=Text(*blank))
             self._shown.update(((host, name), blank) for host in drawn_hosts)
         known = set(drawn_hosts)
         for host in hosts:
@@ -298,10 +304,10 @@ class PreflightTable(Vertical):
         self.rebuilds += 1
         cursor = table.cursor_coordinate
         table.clear(columns=True)
-        table.cursor_type, table.header_height = "cell", 2
+        table.cursor_type, table.header_height = "cell", 1
         table.add_column("host", key=_HOST_COLUMN)
         for name in names:
-            table.add_column(column_label(name), key=name)
+            table.add_column(column_label(name, names), key=name)
         self._shown = {(h, n): self._cell(h, n) for h in hosts for n in names}
         for host in hosts:
             table.add_row(Text(host, style="bold"), *(Text(*self._shown[(host, n)]) for n in names), key=host)
