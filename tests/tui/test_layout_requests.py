@@ -258,7 +258,8 @@ def footer_row(app: App) -> list:
 async def test_the_cancel_key_comes_and_goes_in_its_slot_and_looks_as_a_recomposed_footer(monkeypatch):
     """The footer keeps a hidden slot for Cancel (shown only while a step or an operation runs): its coming and going
     changes that key's display (one layout of the footer's row) instead of recomposing the footer (every key removed
-    and mounted again: two layouts of the whole screen at a step's start and two at its end, issue 17). The footer is
+    and mounted again: two layouts of the whole screen at a step's start and two at its end, issue 17); shown for the
+    first time, it asks for no second layout. The footer is
     drawn exactly as the recomposed footer (no slot) draws it, with and without Cancel."""
     drawn: dict[bool, dict[bool, list]] = {}
     for slot in (True, False):
@@ -272,11 +273,15 @@ async def test_the_cancel_key_comes_and_goes_in_its_slot_and_looks_as_a_recompos
             recomposed: list[int] = []
             monkeypatch.setattr(KeyFooter, "recompose", lambda self, _r=KeyFooter.recompose: (recomposed.append(1), _r(self))[1])
             drawn[slot] = {}
-            for busy in (False, True, False, True):
+            for i, busy in enumerate((False, True, False, True)):
+                layouts = count_layouts(monkeypatch)
                 app.busy = busy
                 app.refresh_bindings()
                 await pilot.pause()
                 await pilot.pause()
+                await pilot.pause()
+                if slot:  # one layout of the screen when Cancel comes or goes (its first size asks for no second)
+                    assert len(layouts) == (1 if i else 0), (busy, layouts)
                 shown = [k.action for k in footer.query(FooterKey) if k.display and not k.has_class("-command-palette")]
                 assert shown == (["run_step", "cancel_step", "toggle_monitor"] if busy else ["run_step", "toggle_monitor"])
                 drawn[slot].setdefault(busy, footer_row(app))

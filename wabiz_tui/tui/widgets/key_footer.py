@@ -63,6 +63,18 @@ def fit_keys(keys: list[tuple[str, str, str]], width: int) -> tuple[bool, list[t
     return True, [key for j, key in enumerate(kept) if j not in dropped]
 
 
+class Key(FooterKey):
+    """A footer key that asks for no second layout once it has its size.
+
+    Textual's ``virtual_size`` is a layout reactive: a key given its first size by a layout (mounted, or shown again
+    from its hidden slot) asked for another layout of the whole screen, though a key scrolls nothing and its size was
+    just set by that layout (issue 17: Cancel appearing as a step starts, while the panes stream).
+    """
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
 class KeyFooter(Footer):
     """A ``Footer`` that keeps the essential keys visible on a narrow terminal (see the module's docstring)."""
 
@@ -172,8 +184,8 @@ class KeyFooter(Footer):
         compact, keys = plan
         self.compact = compact
         for binding, enabled, tooltip, label, shown in keys:
-            key = FooterKey(binding.key, self.app.get_key_display(binding), label, binding.action, disabled=not enabled,
-                            tooltip=tooltip or binding.description)
+            key = Key(binding.key, self.app.get_key_display(binding), label, binding.action, disabled=not enabled,
+                      tooltip=tooltip or binding.description)
             key.display = shown
             yield key.data_bind(compact=Footer.compact)
         yield from self._palette_key()
@@ -185,9 +197,8 @@ class KeyFooter(Footer):
         if found is None:
             return
         _node, binding, enabled, _tooltip = found
-        yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                        classes="-command-palette", disabled=not enabled,
-                        tooltip=binding.tooltip or binding.description)
+        yield Key(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                  classes="-command-palette", disabled=not enabled, tooltip=binding.tooltip or binding.description)
 
     def on_resize(self, event: Resize) -> None:
         if self._bindings_ready and event.size.width != self._fitted_width:
