@@ -107,6 +107,7 @@ class KeyFooter(Footer):
         keys = self._keys()
 
         def fit(chosen: list[tuple[Binding, bool, str, bool]]) -> tuple[bool, dict[str, str]]:
+            """(compact, action → label) of the keys of ``chosen`` kept in the width (:func:`fit_keys`)."""
             compact, kept = fit_keys([(b.action, self.app.get_key_display(b), b.description) for b, *_ in chosen],
                                      width - PALETTE_WIDTH)
             return compact, {action: label for action, _, label in kept}
