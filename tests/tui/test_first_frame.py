@@ -16,6 +16,7 @@ from wabiz_tui.tui.widgets.body_scroll import BodyScroll, focus_styles_descendan
 from wabiz_tui.tui.widgets.ticker import set_ticker
 
 from .fake_engine import FakeHaInstall, sample_profile
+from .test_layout_requests import count_layouts
 
 
 def wizard(tmp_path, **kwargs) -> WabizApp:
@@ -135,24 +136,41 @@ class Counter(Static):
         super().update(content, layout=layout)
 
 
-async def test_a_counter_lays_the_screen_out_only_when_its_text_changes_length():
+async def test_a_counter_lays_the_screen_out_only_when_its_size_can_change(monkeypatch):
+    """A counter whose width the layout sets (a step's ``#elapsed``: 20 cells) is laid out again only when its height
+    changes: its first text after a step starts no longer lays the screen out. One whose width is its text's (auto)
+    is laid out again when the text's length changes."""
     class CounterApp(App):
         def compose(self):
-            counter = Counter("", id="c")
-            counter.layouts = []
-            counter.styles.width = 10
-            yield counter
+            for name, width in (("fixed", 10), ("auto", None)):
+                counter = Counter("", id=name)
+                counter.layouts = []
+                if width:
+                    counter.styles.width = width
+                else:
+                    counter.styles.width = "auto"
+                yield counter
 
     app = CounterApp()
     async with app.run_test(size=(40, 10)) as pilot:
-        counter = app.query_one(Counter)
-        set_ticker(counter, "00:01")
-        set_ticker(counter, "00:01")  # unchanged: not redrawn
-        set_ticker(counter, "00:02")
-        set_ticker(counter, "1/5 hosts · 00:03")  # longer: wraps to two lines in 10 columns
         await pilot.pause()
-        assert counter.layouts == [True, False, True]
-        assert counter.size.height == 2 and "00:03" in str(counter.render())
+        fixed, auto = app.query_one("#fixed", Counter), app.query_one("#auto", Counter)
+        layouts = count_layouts(monkeypatch)
+        set_ticker(fixed, "00:01")  # the first text, one line in its 10 columns like the empty one
+        set_ticker(fixed, "00:01")  # unchanged: not redrawn
+        set_ticker(fixed, "00:02")
+        await pilot.pause()
+        assert fixed.layouts == [False, False] and layouts == []
+        assert fixed.size.height == 1 and "00:02" in str(fixed.render())
+        set_ticker(fixed, "1/5 hosts · 00:03")  # longer: wraps to two lines in 10 columns
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and fixed.size.height == 2 and "00:03" in str(fixed.render())
+        set_ticker(auto, "00:01")
+        set_ticker(auto, "00:02")  # same length: the same size
+        set_ticker(auto, "1/5 hosts · 00:03")
+        await pilot.pause()
+        assert auto.layouts == [True, False, True] and auto.size.width == len("1/5 hosts · 00:03")
 
 
 async def test_a_host_row_mounts_its_error_line_with_the_first_error_and_hides_it_when_fixed(tmp_path):

@@ -232,3 +232,65 @@ async def test_a_status_line_is_laid_out_again_only_when_its_height_changes(monk
         findings.add(Finding("K", "warning", "a finding", "do this", "wa-core-1", ""))
         await pilot.pause()
         assert findings.display and "a finding" in findings.plain
+
+
+class CancelApp(App):
+    BINDINGS = [Binding("ctrl+r", "run_step", "Run"), Binding("ctrl+x", "cancel_step", "Cancel"),
+                Binding("f2", "toggle_monitor", "Monitor")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
+
+    def compose(self):
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        return self.busy if action == "cancel_step" else True
+
+
+def footer_row(app: App) -> list:
+    """The footer's line as drawn: (text, style) of each segment."""
+    strips = app.screen._compositor.render_strips()
+    return [(segment.text, segment.style) for segment in strips[-1]]
+
+
+async def test_the_cancel_key_comes_and_goes_in_its_slot_and_looks_as_a_recomposed_footer(monkeypatch):
+    """The footer keeps a hidden slot for Cancel (shown only while a step or an operation runs): its coming and going
+    changes that key's display (one layout of the footer's row) instead of recomposing the footer (every key removed
+    and mounted again: two layouts of the whole screen at a step's start and two at its end, issue 17); shown for the
+    first time, it asks for no second layout. The footer is
+    drawn exactly as the recomposed footer (no slot) draws it, with and without Cancel."""
+    drawn: dict[bool, dict[bool, list]] = {}
+    for slot in (True, False):
+        if not slot:
+            monkeypatch.setattr("wabiz_tui.tui.widgets.key_footer.COMES_AND_GOES", frozenset())
+        app = CancelApp()
+        async with app.run_test(size=(80, 6)) as pilot:
+            await pilot.pause()
+            footer = app.query_one(KeyFooter)
+            keys = list(footer.query(FooterKey))
+            recomposed: list[int] = []
+            monkeypatch.setattr(KeyFooter, "recompose", lambda self, _r=KeyFooter.recompose: (recomposed.append(1), _r(self))[1])
+            drawn[slot] = {}
+            for i, busy in enumerate((False, True, False, True)):
+                layouts = count_layouts(monkeypatch)
+                app.busy = busy
+                app.refresh_bindings()
+                await pilot.pause()
+                await pilot.pause()
+                await pilot.pause()
+                if slot:  # one layout of the screen when Cancel comes or goes (its first size asks for no second)
+                    assert len(layouts) == (1 if i else 0), (busy, layouts)
+                shown = [k.action for k in footer.query(FooterKey) if k.display and not k.has_class("-command-palette")]
+                assert shown == (["run_step", "cancel_step", "toggle_monitor"] if busy else ["run_step", "toggle_monitor"])
+                drawn[slot].setdefault(busy, footer_row(app))
+                assert footer_row(app) == drawn[slot][busy]
+            if slot:
+                assert recomposed == [] and list(footer.query(FooterKey)) == keys  # the same widgets all along
+            else:
+                assert len(recomposed) == 3  # each change of the keys shown
+            monkeypatch.undo()
+    assert drawn[True] == drawn[False]
+    assert "Cancel" in "".join(text for text, _ in drawn[True][True])
+    assert "Cancel" not in "".join(text for text, _ in drawn[True][False])

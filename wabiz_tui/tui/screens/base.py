@@ -21,6 +21,7 @@ from ..widgets.host_table import failure_lines, failure_words, named, natural_ke
 from ..widgets.key_footer import KeyFooter
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_status_text, set_ticker
+from ..repaint import AreaRepaint
 from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
@@ -34,7 +35,7 @@ def roles_text(host: Any) -> str:
     return "+".join(r.value for r in host.roles)
 
 
-class StepScreen(HostEventsMixin, StyledOnMount, Screen):
+class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
     """One wizard step: subclasses fill :meth:`compose_body` and, for forms, :meth:`collect`.
 
     The app routes the workflow's events for this step to :meth:`handle_event`. Host output goes to

@@ -29,6 +29,7 @@ from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
 from ..widgets.ticker import set_ticker
 from .base import roles_text
+from ..repaint import AreaRepaint
 from .first_resume import StyledOnMount
 from .host_events import HostEventsMixin
 from .hostkey import ask_host_keys, refused_next_action
@@ -40,7 +41,7 @@ _ICON = {StepState.PENDING: ("○", "dim"), StepState.RUNNING: ("◐", "bold yel
          StepState.FAILED: ("✗", "bold red"), StepState.CANCELLED: ("⊘", "yellow")}
 
 
-class OperationScreen(HostEventsMixin, StyledOnMount, Screen):
+class OperationScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
     """Base of the operation screens: subclasses give ``OP``, ``HEADING``, ``STEPS``, the form
     (:meth:`compose_form`) and :meth:`primary_action` (validate, confirm, then :meth:`run_operation`)."""
 

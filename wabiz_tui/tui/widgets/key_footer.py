@@ -33,6 +33,9 @@ DEFAULT_PRIORITY = 3
 SHORT_LABEL: dict[str, str] = {"run_step": "Run", "demo_kill_master": "Kill master", "toggle_follow": "Follow"}
 #: Columns taken by the command palette key on the right (``▏^p palette`` and its padding).
 PALETTE_WIDTH = 13
+#: Actions whose key comes and goes with a run (shown only while a step or an operation can be cancelled): the footer
+#: keeps a hidden slot for them, so that their key appearing or leaving changes one key's display in place.
+COMES_AND_GOES = frozenset({"cancel_step"})
 
 
 def key_width(key_display: str, label: str, compact: bool) -> int:
@@ -60,6 +63,18 @@ def fit_keys(keys: list[tuple[str, str, str]], width: int) -> tuple[bool, list[t
     return True, [key for j, key in enumerate(kept) if j not in dropped]
 
 
+class Key(FooterKey):
+    """A footer key that asks for no second layout once it has its size.
+
+    Textual's ``virtual_size`` is a layout reactive: a key given its first size by a layout (mounted, or shown again
+    from its hidden slot) asked for another layout of the whole screen, though a key scrolls nothing and its size was
+    just set by that layout (issue 17: Cancel appearing as a step starts, while the panes stream).
+    """
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
 class KeyFooter(Footer):
     """A ``Footer`` that keeps the essential keys visible on a narrow terminal (see the module's docstring)."""
 
@@ -81,47 +96,86 @@ class KeyFooter(Footer):
         if self.is_attached and screen is self.screen:
             self.call_after_refresh(self._refit)
 
-    def _plan(self) -> tuple[bool, list[tuple[Binding, bool, str, str]]]:
-        """(compact, [(binding, enabled, tooltip, label)]) of the keys that fit the footer's width now."""
+    def _plan(self) -> tuple[bool, list[tuple[Binding, bool, str, str, bool]]]:
+        """(compact, [(binding, enabled, tooltip, label, shown)]) of the keys that fit the footer's width now.
+
+        A hidden key of :data:`COMES_AND_GOES` is planned with ``shown`` False where it would sit, when the keys shown
+        are the same (labels and style) with it as without it: it then appears and leaves without a recompose.
+        """
         width = self.size.width or self.app.size.width
         self._fitted_width = width
-        shown = self._shown()
-        keys = [(b.action, self.app.get_key_display(b), b.description) for b, _, _ in shown]
-        compact, kept = fit_keys(keys, width - PALETTE_WIDTH)
-        labels = {action: label for action, _, label in kept}
-        return compact, [(b, enabled, tooltip, labels[b.action]) for b, enabled, tooltip in shown if b.action in labels]
+        keys = self._keys()
+
+        def fit(chosen: list[tuple[Binding, bool, str, bool]]) -> tuple[bool, dict[str, str]]:
+            """(compact, action → label) of the keys of ``chosen`` kept in the width (:func:`fit_keys`)."""
+            compact, kept = fit_keys([(b.action, self.app.get_key_display(b), b.description) for b, *_ in chosen],
+                                     width - PALETTE_WIDTH)
+            return compact, {action: label for action, _, label in kept}
+
+        shown = [key for key in keys if key[3]]
+        compact, labels = fit(shown)
+        if len(shown) < len(keys):
+            with_slots, slot_labels = fit(keys)
+            if with_slots == compact and {a: lb for a, lb in slot_labels.items() if a in labels} == labels and all(
+                    b.action in slot_labels for b, *_ in keys):
+                labels = slot_labels
+        return compact, [(b, enabled, tooltip, labels[b.action], visible) for b, enabled, tooltip, visible in keys
+                         if b.action in labels]
 
     @staticmethod
-    def _summary(plan: tuple[bool, list[tuple[Binding, bool, str, str]]]) -> tuple[bool, list[tuple[str, str, str, bool]]]:
+    def _summary(plan: tuple[bool, list[tuple[Binding, bool, str, str, bool]]]) -> tuple[bool, list[tuple[str, str, str, bool]]]:
         compact, keys = plan
-        return compact, [(b.key, b.action, label, enabled) for b, enabled, _tooltip, label in keys]
+        return compact, [(b.key, b.action, label, enabled) for b, enabled, _tooltip, label, _shown in keys]
 
     def _refit(self) -> Any:
-        """Bring the keys up to the bindings: nothing when the same keys show, each key's enabled state in place when
-        only those changed, else a recompose (what Textual's ``Footer`` always does)."""
+        """Bring the keys up to the bindings: nothing when the same keys show; each key's enabled state, and the display
+        of a :data:`COMES_AND_GOES` key, in place when only those changed; else a recompose (what Textual's ``Footer``
+        always does)."""
         if not self.is_attached:
             return None
-        compact, keys = self._summary(self._plan())
-        shown = [key for key in self.children if isinstance(key, FooterKey) and not key.has_class("-command-palette")]
-        if self._planned is not None and compact == self._planned[0] and len(shown) == len(keys) and all(
-                (k.key, k.action, k.description) == (key, action, label) for k, (key, action, label, _) in zip(shown, keys)):
-            for widget, (_, _, _, enabled) in zip(shown, keys):
+        plan = self._plan()
+        compact, keys = self._summary(plan)
+        slots = [key for key in self.children if isinstance(key, FooterKey) and not key.has_class("-command-palette")]
+        if self._planned is not None and compact == self._planned[0] and len(slots) == len(keys) and all(
+                (k.key, k.action, k.description) == (key, action, label) for k, (key, action, label, _) in zip(slots, keys)):
+            for widget, (_, _, _, enabled), (*_, shown) in zip(slots, keys, plan[1]):
                 if widget._disabled == enabled:  # FooterKey keeps it as _disabled and the -disabled class
                     widget._disabled = not enabled
                     widget.set_class(not enabled, "-disabled")
                     widget.refresh()
+                if widget.display != shown:
+                    widget.display = shown
             self._planned = (compact, keys)
             return None
         return self.recompose()
 
-    def _shown(self) -> list[tuple[Binding, bool, str]]:
-        seen: set[str] = set()
-        shown: list[tuple[Binding, bool, str]] = []
-        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if binding.show and binding.action not in seen:
-                seen.add(binding.action)
-                shown.append((binding, enabled, tooltip))
-        return shown
+    def _keys(self) -> list[tuple[Binding, bool, str, bool]]:
+        """(binding, enabled, tooltip, shown) of every key to show, in binding order, as ``Screen.active_bindings``
+        chooses them (the focused widget's first, a priority binding replacing a plain one of the same key), plus the
+        keys of :data:`COMES_AND_GOES` whose action is hidden now (``check_action`` False), with ``shown`` False."""
+        chosen: dict[str, tuple[Binding, bool, str, bool]] = {}
+        app = self.app
+        for namespace, bindings in self.screen._modal_binding_chain:
+            for key, binding in bindings:
+                state = app._check_action_state(binding.action, namespace)
+                if state is False and binding.action not in COMES_AND_GOES:
+                    continue
+                shown = state is not False
+                existing = chosen.get(key)
+                if existing is not None and shown and not existing[3]:
+                    del chosen[key]  # Textual never saw the hidden one: the key takes this binding's place
+                    existing = None
+                # a hidden slot never takes the place of a key that shows (Textual shows that one)
+                if existing is None or (shown and binding.priority and not existing[0].priority):
+                    chosen[key] = (binding, bool(state), binding.tooltip, shown)
+        shown_actions = {binding.action for binding, _, _, shown in chosen.values() if shown}
+        taken: set[str] = set()
+        keys: list[tuple[Binding, bool, str, bool]] = []
+        for binding, enabled, tooltip, shown in chosen.values():
+            if binding.show and binding.action not in taken and (shown or binding.action not in shown_actions):
+                taken.add(binding.action)
+                keys.append((binding, enabled, tooltip, shown))
+        return keys
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
@@ -130,9 +184,11 @@ class KeyFooter(Footer):
         self._planned = self._summary(plan)
         compact, keys = plan
         self.compact = compact
-        for binding, enabled, tooltip, label in keys:
-            yield FooterKey(binding.key, self.app.get_key_display(binding), label, binding.action, disabled=not enabled,
-                            tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
+        for binding, enabled, tooltip, label, shown in keys:
+            key = Key(binding.key, self.app.get_key_display(binding), label, binding.action, disabled=not enabled,
+                      tooltip=tooltip or binding.description)
+            key.display = shown
+            yield key.data_bind(compact=Footer.compact)
         yield from self._palette_key()
 
     def _palette_key(self) -> Iterable[FooterKey]:
@@ -142,9 +198,8 @@ class KeyFooter(Footer):
         if found is None:
             return
         _node, binding, enabled, _tooltip = found
-        yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                        classes="-command-palette", disabled=not enabled,
-                        tooltip=binding.tooltip or binding.description)
+        yield Key(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                  classes="-command-palette", disabled=not enabled, tooltip=binding.tooltip or binding.description)
 
     def on_resize(self, event: Resize) -> None:
         if self._bindings_ready and event.size.width != self._fitted_width:

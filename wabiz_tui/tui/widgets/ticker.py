@@ -13,10 +13,17 @@ def set_ticker(widget: Static, text: str) -> None:
     ``Static.update`` lays the whole screen out again by default (the widget's height may change):
     20-30 ms on the step-1 screen, twice a second for the elapsed-time counter, next to the panes'
     repaints while they stream. Unchanged text is not redrawn; text of the same length without a
-    newline wraps the same way, so the widget keeps its size and only its own line is repainted.
+    newline wraps the same way, so the widget keeps its size and only its own line is repainted. A
+    counter whose width the layout sets (the step screens' ``#elapsed``: 20 cells) is laid out again
+    only when its height changes (:func:`set_status_text`): its first text after a step starts (from
+    empty to ``0/5 hosts · 00:00``) was a layout of the whole screen while the panes streamed.
     """
     old = widget.content
     if text == old:
+        return
+    width = widget.styles.width
+    if width is not None and not width.is_auto:
+        set_status_text(widget, text)
         return
     same_size = isinstance(old, str) and len(old) == len(text) and "\n" not in text
     widget.update(text, layout=not same_size)
