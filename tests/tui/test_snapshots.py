@@ -11,6 +11,7 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
+from textual.widgets import Static
 
 from wabiz_tui.domain.health import ClusterVerdict, Level, NodeVerdict
 from wabiz_tui.tui.app import WabizApp
@@ -242,6 +243,9 @@ async def test_the_quit_question_while_a_step_runs(tmp_path):
         await show_step(app, pilot, 5)
         await pilot.press("ctrl+r")
         await until(pilot, lambda: app.ensure_workflow().record.running is not None, "step 5 to start", 5)
+        # the step's counter behind the dialog is in the picture: its first text is set on a timer (late under load)
+        elapsed = app.screen.query_one("#elapsed", Static)
+        await until(pilot, lambda: "hosts ·" in str(elapsed.render()), "the step's counter", 5)
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.screen.has_class("quit-confirm")
