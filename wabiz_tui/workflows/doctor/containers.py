@@ -21,6 +21,7 @@ from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, 
 from ...domain.doctor_rules_path import NOT_RUNNING, getent_addresses
 from ...domain.model import HostSpec
 from ...domain.render import compose_document
+from ...domain.versions import image_listing, parse_images
 from ...remote.errors import RemoteError
 from .probes import EXTRA_FORMAT, LOG_TAIL, SAMPLES, SERVICE_FORMAT, DoctorProbes
 
@@ -84,21 +85,17 @@ class ContainerProbes(DoctorProbes):
         ``docker ps``: ``{{.Image}}`` is the image the container was created from, e.g.
         ``docker.whatsapp.biz/coreapp:v2.43.1`` (docker ps --format, docs.docker.com/reference/cli/docker/container/ls).
         A failure is no fact: the rule then compares only what was read."""
-        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
-        fmt = shlex.quote('{{.Image}} {{.Label "com.docker.compose.service"}}')
         try:
             await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
-            command = self._docker(host, f"docker ps -a --filter {label} --format {fmt}")
+            command = image_listing(host.remote_dir, sudo=self.session.sudo(host))
             status, lines = await asyncio.wait_for(self._sh(host, command), self.probe_timeout)
         except (RemoteError, TimeoutError):
             return
         if status != 0:
             return
-        for line in lines:
-            image, _, service = line.strip().partition(" ")
-            if image and service:
-                self._fact(P_IMAGE, host.external_hostname, command, f"{service}: {image}", True, service=service,
-                           image=image)
+        for service, image in parse_images(lines):
+            self._fact(P_IMAGE, host.external_hostname, command, f"{service}: {image}", True, service=service,
+                       image=image)
 
     async def _container(self, host: HostSpec, service: str, cid: str, running: list[str]) -> None:
         name = host.external_hostname
