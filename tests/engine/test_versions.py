@@ -1,0 +1,101 @@
+"""Per-node versions against the simulator over SSH: an upgrade stopped after its Webapps step leaves two versions,
+and the monitor names each node's (its docker answers ``docker ps`` from what compose started)."""
+
+from __future__ import annotations
+
+from tests.engine.test_upgrade import BACKUP_PASSWORD
+from tests.engine.test_ha_install import Recorder
+from tests.support import install_headless as install, settings_for
+from wabiz_tui.domain.health import Level
+from wabiz_tui.domain.model import Role
+from wabiz_tui.workflows.monitor import HealthMonitor, IncompleteOperation, PlannedState
+from wabiz_tui.workflows.upgrade import Upgrade
+from wabiz_tui.workflows.versions import VersionReader
+
+
+async def test_upgrade_stopped_after_webapps_names_each_nodes_version(demo, tmp_path):
+    await install(demo, tmp_path, wa_api_version="2.29.2")
+    settings = settings_for(demo, tmp_path, profile_path=demo.profile_path)
+    wf = Upgrade(demo.profile, emit=Recorder(), settings=settings, target="2.31.4", backups_dir=tmp_path / "b")
+    try:
+        assert await wf.backup(BACKUP_PASSWORD) and await wf.dbupgrade("wa-core-1") and await wf.upgrade_role(Role.WEBAPP)
+    finally:
+        await wf.close()  # aborted here: the Masters and Coreapps still run 2.29.2
+    profile = demo.profile.with_changes(wa_api_version="2.31.4")  # the operator's profile says the target
+    stopped = IncompleteOperation("upgrade", "2.29.2", "2.31.4", 3, "upgrade stopped midway",
+                                  "wabiz-tui upgrade demo --resume --yes")
+    reader = VersionReader(lambda: profile, settings)
+    monitor = HealthMonitor(profile, interval=0.05, grace=1.0, versions=reader.read,
+                            planned=lambda: PlannedState(incomplete=stopped))
+    try:
+        assert monitor.last is None and monitor.versions is None
+        await monitor.read_versions()
+        result = await monitor.poll_once()
+    finally:
+        await monitor.aclose()
+        await reader.close()
+    verdict = result.verdict
+    assert result.versions is monitor.versions and verdict is not None
+    rows = {(n.host, n.expected_role): n for n in verdict.nodes}
+    masters = [n for n in verdict.nodes if "master" in n.expected_role]
+    coreapps = [n for n in verdict.nodes if n.expected_role == "coreapp"]
+    assert masters and coreapps and len(rows) == len(verdict.nodes)
+    for n in masters + coreapps:
+        assert n.version == "v2.29.2", n
+        assert n.reason.startswith("runs v2.29.2, profile says v2.31.4: finish the upgrade "
+                                   "(`wabiz-tui upgrade demo --resume --yes`)"), n.reason
+        assert n.level.rank >= Level.WARNING.rank
+    webapps = dict(verdict.webapp_versions)
+    assert webapps and set(webapps.values()) == {"v2.31.4"}
+    assert verdict.level.rank >= Level.WARNING.rank and verdict.versions_differ
+    problem = next(p for p in verdict.problems if p.startswith("versions differ"))
+    assert all(n.host in problem for n in masters + coreapps) and "run v2.29.2" in problem
+    assert any(e.text == problem for e in result.new_entries)
+
+
+async def test_unreachable_host_is_not_read_and_says_why(installed, tmp_path):
+    settings = settings_for(installed, tmp_path)
+    host = installed.profile.hosts_with(Role.COREAPP)[0].external_hostname
+    installed.cluster.set_host_unreachable(host, True)
+    reader = VersionReader(lambda: installed.profile, settings, timeout=3.0)
+    try:
+        read = await reader.read()
+    finally:
+        await reader.close()
+    assert read.node(host, "coreapp").startswith("version not read: ")
+    others = [h.external_hostname for h in installed.profile.hosts if h.external_hostname != host]
+    assert all(read.node(h, "webapp" if h.startswith("wa-web") else "coreapp" if h.startswith("wa-core")
+                         else "master") == f"v{installed.profile.wa_api_version}" for h in others)
+
+
+async def test_versions_are_read_at_start_on_a_slow_cadence_and_on_demand_never_per_poll(installed):
+    import asyncio
+
+    from wabiz_tui.domain.versions import VersionRead
+
+    calls: list[float] = []
+    now = [1000.0]
+
+    async def reader() -> VersionRead:
+        calls.append(now[0])
+        return VersionRead(now[0], {})
+
+    monitor = HealthMonitor(installed.profile, interval=0.05, versions=reader, version_every=60.0,
+                            clock=lambda: now[0])
+    try:
+        for _ in range(5):
+            result = await monitor.poll_once()
+            await asyncio.sleep(0)
+        assert calls == [1000.0]
+        assert {n.version for n in result.verdict.nodes} == {"version not read: host not in the last read"}
+        now[0] += 30.0
+        await monitor.poll_once()
+        assert len(calls) == 1
+        now[0] += 31.0
+        await monitor.poll_once()
+        assert len(calls) == 2
+        monitor.refresh_versions()
+        await monitor.poll_once()
+        assert len(calls) == 3
+    finally:
+        await monitor.aclose()
