@@ -55,7 +55,7 @@ def test_half_upgrade_names_each_node_and_its_version():
     assert rows["wa-core-1"].reason.startswith(
         "runs v2.41.2, profile says v2.43.1: finish the upgrade (`wabiz-tui upgrade prod --resume --yes`)")
     assert rows["wa-core-2"].level is Level.STANDBY and rows["wa-core-2"].version == "v2.43.1"
-    assert dict(out.webapp_versions) == {"wa-web-1": "v2.43.1"}
+    assert [w[:2] for w in out.webapp_versions] == [("wa-web-1", "v2.43.1")]
     assert out.level is Level.WARNING and out.versions_differ
     assert "versions differ: wa-core-1 runs v2.41.2, profile says v2.43.1" in out.problems
     assert out.versions_read_at == 1000.0
@@ -69,7 +69,7 @@ def test_unread_host_says_why_and_changes_no_level():
     rows = {n.host: n for n in out.nodes}
     assert rows["wa-core-1"].version == "version not read: host key unknown"
     assert rows["wa-core-2"].version == "no wacore container"
-    assert dict(out.webapp_versions) == {"wa-web-1": "version not read: host not in the last read"}
+    assert out.webapp_versions == (("wa-web-1", "version not read: host not in the last read", ""),)
     assert out.level is Level.OK and not out.versions_differ and out.problems == verdict.problems
 
 

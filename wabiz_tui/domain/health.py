@@ -169,8 +169,9 @@ class ClusterVerdict:
     primary_master: str = ""
     registered: bool = False
     planned_coreapps: int = 0
-    #: (host, version text) of each Webapp of the plan (``/v1/health`` lists none), from the last image read
-    webapp_versions: tuple[tuple[str, str], ...] = ()
+    #: (host, version text, reason: "" unless it differs) of each Webapp of the plan (``/v1/health`` lists none),
+    #: from the last image read
+    webapp_versions: tuple[tuple[str, str, str], ...] = ()
     #: when the versions were read (epoch seconds; 0: not read) and whether a node runs another than the profile's
     versions_read_at: float = 0.0
     versions_differ: bool = False

@@ -143,10 +143,13 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
     web = []
     for host in webapps:
         text = read.node(host, "webapp")
-        web.append((host, text))
         version = version_of(text)
         if version and version != expected:
             odd.setdefault(version, []).append(host)
+            web.append((host, text, differ_words(version, expected, version_action(host, "webapp", expected,
+                                                                                    upgrade_action))))
+        else:
+            web.append((host, text, ""))
     if not odd:
         return replace(verdict, nodes=tuple(rows), webapp_versions=tuple(web), versions_read_at=read.at)
     named = "; ".join(f"{', '.join(hosts)} run{'s' if len(hosts) == 1 else ''} v{v}" for v, hosts in sorted(odd.items()))
