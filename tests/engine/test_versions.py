@@ -52,6 +52,37 @@ async def test_upgrade_stopped_after_webapps_names_each_nodes_version(demo, tmp_
     problem = next(p for p in verdict.problems if p.startswith("versions differ"))
     assert all(n.host in problem for n in masters + coreapps) and "run v2.29.2" in problem
     assert any(e.text == problem for e in result.new_entries)
+    await _health_command_says_it(profile, tmp_path)
+
+
+async def _health_command_says_it(profile, tmp_path):
+    """``wabiz-tui health`` and ``--json`` on the half-upgraded cluster: degraded (1), each node's version."""
+    import asyncio
+    import json
+    import sys
+
+    from wabiz_tui.config.profile import save_profile
+
+    path = tmp_path / "half.yaml"
+    save_profile(profile, path)
+
+    async def health(*args: str) -> tuple[int | None, str]:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "wabiz_tui", "health", str(path), *args,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate()
+        return proc.returncode, out.decode()
+
+    code, out = await health("--json")
+    assert code == 1, out
+    verdict = json.loads(out)["verdict"]
+    assert {n["host"]: n["version"] for n in verdict["nodes"]} == {
+        h.external_hostname: "v2.29.2" for h in profile.hosts if h.roles != (Role.WEBAPP,)}
+    assert {w["version"] for w in verdict["versions"]["webapps"]} == {"v2.31.4"} and verdict["versions"]["differ"]
+    code, out = await health()
+    assert code == 1 and "runs v2.29.2, profile says v2.31.4" in out, out
+    assert "versions: v2.29.2 on " in out and "; v2.31.4 on wa-web-" in out, out
+    code, out = await health("--json", "--no-versions")
+    assert all(n["version"] == "" for n in json.loads(out)["verdict"]["nodes"]), out
 
 
 async def test_unreachable_host_is_not_read_and_says_why(installed, tmp_path):
