@@ -131,3 +131,40 @@ async def test_versions_are_read_at_start_on_a_slow_cadence_and_on_demand_never_
         assert len(calls) == 3
     finally:
         await monitor.aclose()
+
+
+async def test_a_read_from_before_an_operation_ended_or_the_profile_changed_is_not_judged(installed):
+    import asyncio
+
+    from wabiz_tui.domain.transitions import PlannedOperation
+    from wabiz_tui.domain.versions import HostImages, VersionRead
+
+    profile = [installed.profile]
+    running: list[PlannedOperation | None] = [None]
+    calls: list[str] = []
+
+    async def reader() -> VersionRead:
+        p = profile[0]
+        calls.append(p.wa_api_version)
+        image = f"docker.whatsapp.biz/coreapp:v{installed.profile.wa_api_version}"  # what the containers run
+        return VersionRead(0.0, {h.external_hostname: HostImages(h.external_hostname, (("master", image), ("wacore", image)))
+                                 for h in p.hosts})
+
+    monitor = HealthMonitor(lambda: profile[0], interval=0.05, versions=reader,
+                            planned=lambda: PlannedState(operation=running[0]))
+    try:
+        await monitor.read_versions()
+        assert not (await monitor.poll_once()).verdict.versions_differ
+        running[0] = PlannedOperation("upgrade", 0.0, "this window")
+        await monitor.poll_once()
+        running[0] = None
+        profile[0] = installed.profile.with_changes(wa_api_version="9.9.9")  # the upgrade changed the profile
+        ended = await monitor.poll_once()
+        # the read made before it ended is dropped, not judged against the new version; a new one starts
+        assert ended.versions is None and not ended.verdict.versions_differ
+        assert {n.version for n in ended.verdict.nodes} == {""}
+        await asyncio.sleep(0.05)
+        again = await monitor.poll_once()
+        assert calls[-1] == "9.9.9" and again.verdict.versions_differ  # the new read, judged against 9.9.9
+    finally:
+        await monitor.aclose()

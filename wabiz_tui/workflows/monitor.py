@@ -329,6 +329,10 @@ class HealthMonitor:
         self._version_task: asyncio.Task[VersionRead] | None = None
         self._versions_due = True
         self._version_read_at = 0.0  # monotonic, when the last read started
+        #: the profile's WA_API_VERSION when the running read / the kept read started: a read made under another
+        #: (an upgrade just changed the profile) is not judged against the new one
+        self._reading_for = ""
+        self._versions_for = ""
         self._version_problem = ""
         self.poll_floor = poll_floor
         self._interval = interval
@@ -417,6 +421,7 @@ class HealthMonitor:
             return
         self._versions_due = False
         self._version_read_at = self._clock()
+        self._reading_for = self.profile.wa_api_version
         self._version_task = asyncio.ensure_future(self._read_versions())
 
     async def _take_versions(self, wait: bool = False) -> VersionRead | None:
@@ -426,7 +431,7 @@ class HealthMonitor:
         if task is not None and (wait or task.done()):
             self._version_task = None
             try:
-                self.versions = await task
+                self.versions, self._versions_for = await task, self._reading_for
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a bug in a reader must not stop the health poll
@@ -482,6 +487,10 @@ class HealthMonitor:
         op_entries = self._follow_operation(planned.operation)
         self._start_version_read()
         versions = await self._take_versions()
+        if versions is not None and self._versions_for != self.profile.wa_api_version:
+            versions = self.versions = None  # read before the profile's version changed: it proves nothing now
+            self.refresh_versions()
+            self._start_version_read()
         start = self._clock()
         status = FailoverStatus()
         op_words = ""
@@ -550,7 +559,11 @@ class HealthMonitor:
             return [self._entry(paused_words(op))]
         assert before is not None
         self.note_start()
-        self.refresh_versions()  # what it started may run another image
+        self.versions = None  # what it started may run another image: no stale version is shown meanwhile
+        if self._version_task is not None:  # a read begun during the operation may predate what it changed
+            self._version_task.cancel()
+            self._version_task = None
+        self.refresh_versions()
         return [self._entry(f"alerts resumed: {before.name} ended")]
 
     def _not_installed(self, uninstalled_at: float) -> PollResult:
