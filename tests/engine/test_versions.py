@@ -155,16 +155,20 @@ async def test_a_read_from_before_an_operation_ended_or_the_profile_changed_is_n
     try:
         await monitor.read_versions()
         assert not (await monitor.poll_once()).verdict.versions_differ
-        running[0] = PlannedOperation("upgrade", 0.0, "this window")
-        await monitor.poll_once()
-        running[0] = None
-        profile[0] = installed.profile.with_changes(wa_api_version="9.9.9")  # the upgrade changed the profile
-        ended = await monitor.poll_once()
-        # the read made before it ended is dropped, not judged against the new version; a new one starts
-        assert ended.versions is None and not ended.verdict.versions_differ
-        assert {n.version for n in ended.verdict.nodes} == {""}
+        profile[0] = installed.profile.with_changes(wa_api_version="9.9.9")  # the operator's profile now says 9.9.9
+        changed = await monitor.poll_once()
+        # the read made under the old version is dropped, not judged against the new one; a new one starts
+        assert changed.versions is None and {n.version for n in changed.verdict.nodes} == {""}
+        await asyncio.sleep(0)
+        assert calls == [installed.profile.wa_api_version, "9.9.9"]
         await asyncio.sleep(0.05)
         again = await monitor.poll_once()
-        assert calls[-1] == "9.9.9" and again.verdict.versions_differ  # the new read, judged against 9.9.9
+        assert again.versions is not None and again.verdict.versions_differ  # the new read, judged against 9.9.9
+        running[0] = PlannedOperation("upgrade", 0.0, "this window")
+        await monitor.poll_once()
+        reads = len(calls)
+        running[0] = None
+        await monitor.poll_once()  # the operation ended: read again at once, whatever the cadence
+        assert len(calls) == reads + 1
     finally:
         await monitor.aclose()

@@ -10,7 +10,7 @@ import time
 
 import yaml
 
-from tests.lab.conftest import LAB_VERSIONS, cli
+from tests.lab.conftest import LAB_VERSIONS, SharedCluster, cli
 from tests.lab.test_40_doctor import installed  # noqa: F401 - the session's shared installed cluster
 from wabiz_tui.domain.versions import image_listing, parse_images
 from wabiz_tui.lab.profile import REMOTE_DIR
@@ -18,8 +18,13 @@ from wabiz_tui.lab.profile import REMOTE_DIR
 COMPOSE = "prod-multiconnect-compose.yml"
 
 
-def health(profile) -> tuple[int, dict]:
-    out = cli("health", str(profile), "--json", timeout=120)
+def shared_env() -> dict:
+    """The shared cluster's own state directory (its run state says it is installed), as its other users run."""
+    return SharedCluster.current.env if SharedCluster.current is not None else {}
+
+
+def health(profile, *args: str) -> tuple[int, dict]:
+    out = cli("health", str(profile), "--json", *args, timeout=120, env=shared_env())
     return out.returncode, json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -62,7 +67,7 @@ def test_a_coreapp_on_another_version_is_named_from_the_real_docker_ps(lab, inst
         assert f"versions differ: {standby} runs v{other}, profile says v{expected}" in after["verdict"]["problems"]
         others = [n for n in after["verdict"]["nodes"] if n is not mine[0]]
         assert {n["version"] for n in others} == {f"v{expected}"}, others
-        text = cli("health", str(installed), timeout=120).stdout
+        text = cli("health", str(installed), timeout=120, env=shared_env()).stdout
         print(text)
         assert f"runs v{other}, profile says v{expected}" in text and f"v{other} on {standby}" in text
     finally:

@@ -143,27 +143,27 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     unfinished upgrade journal makes the cluster degraded at best, with the command that continues it
     (``workflows.monitor.with_incomplete``; ``operation_incomplete`` in JSON): the API cannot show mixed versions.
     An unfinished uninstall journal is said first, its command as the next action (its Webapp may be gone on purpose).
-    ``versions`` (an installed profile only): each node's image is read over SSH first (one ``docker ps`` per host,
-    ``workflows.versions``; with ``watch`` again every ``VERSION_EVERY`` seconds) and judged against the profile's
-    ``WA_API_VERSION``; a host that cannot be read says why. No passphrase is asked: an encrypted key is "not read".
+    ``versions``: each node's image is read over SSH beside the first poll (one ``docker ps`` per host,
+    ``workflows.versions``; with ``watch`` again every ``VERSION_EVERY`` seconds) and, when the cluster answered, judged
+    against the profile's ``WA_API_VERSION``; a host that cannot be read says why. No passphrase is asked: an
+    encrypted key is "not read". A cluster that gives no answer is not waited for.
     """
     from ..config.paths import app_paths
     from ..workflows.settings import default_settings
     from ..workflows.versions import VersionReader
 
     timing = monitor_settings(profile, grace=grace, poll_floor=poll_floor)
-    reader = (VersionReader(lambda: profile, default_settings(profile), timeout=VERSION_TIMEOUT)
-              if versions and profile.installed else None)
+    reader = VersionReader(lambda: profile, default_settings(profile), timeout=VERSION_TIMEOUT) if versions else None
     monitor = HealthMonitor(profile, interval=interval, grace=timing.grace, poll_floor=timing.poll_floor,
                             planned=planned_state_reader(profile, app_paths().locks, journals=app_paths().journals,
                                                          profile_ref=profile_ref),
                             versions=reader.read if reader is not None else None)
+    monitor.wait_versions = True  # the versions read beside the first poll come with its answer
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
         monitor.note_start(at=float(started))
     try:
         first = True
-        await monitor.read_versions()
         async with aclosing(monitor.results()) as polls:
             async for result in polls:
                 if first and install_hint and result.error is not None and result.error.kind in NO_ANSWER:

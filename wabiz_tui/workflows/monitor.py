@@ -334,6 +334,8 @@ class HealthMonitor:
         self._reading_for = ""
         self._versions_for = ""
         self._version_problem = ""
+        #: a poll that got an answer waits for the version read running beside it (one-shot readers: ``health``)
+        self.wait_versions = False
         self.poll_floor = poll_floor
         self._interval = interval
         self._failover = FailoverWatch(grace)
@@ -438,6 +440,16 @@ class HealthMonitor:
                 self._versions_due = True
         return self.versions
 
+    async def _versions_now(self, wait: bool) -> VersionRead | None:
+        """The read to judge this poll with (``wait``: the one running is awaited): None when none finished yet, or
+        when it was made under another ``WA_API_VERSION`` than the profile's now (then a new one starts)."""
+        versions = await self._take_versions(wait=wait)
+        if versions is not None and self._versions_for != self.profile.wa_api_version:
+            versions = self.versions = None  # read before the profile's version changed: it proves nothing now
+            self.refresh_versions()
+            self._start_version_read()
+        return versions
+
     async def aclose(self) -> None:
         """Close the API client and stop a version read still running."""
         if self._version_task is not None and not self._version_task.done():
@@ -485,12 +497,7 @@ class HealthMonitor:
         if planned.uninstalled_at is not None and planned.operation is None:
             return self._not_installed(planned.uninstalled_at)
         op_entries = self._follow_operation(planned.operation)
-        self._start_version_read()
-        versions = await self._take_versions()
-        if versions is not None and self._versions_for != self.profile.wa_api_version:
-            versions = self.versions = None  # read before the profile's version changed: it proves nothing now
-            self.refresh_versions()
-            self._start_version_read()
+        self._start_version_read()  # runs beside the API poll
         start = self._clock()
         status = FailoverStatus()
         op_words = ""
@@ -512,8 +519,10 @@ class HealthMonitor:
             verdict, error = None, exc
         except HealthFormatError as exc:
             verdict, error = None, ApiError(f"health answer not understood: {exc}")
+        latency = self._clock() - start
         if verdict is None:
             op_words = self._operation.observe(planned.operation, None, 0)
+        versions = await self._versions_now(wait=self.wait_versions and verdict is not None)
         paused = paused_words(planned.operation) if planned.operation is not None else ""
         if verdict is not None and paused:
             verdict = with_operation(verdict, op_words, paused)
@@ -526,7 +535,6 @@ class HealthMonitor:
             op_entries += self._version_entries(verdict)
         if verdict is not None and incomplete is not None:
             verdict = with_incomplete(verdict, incomplete)
-        latency = self._clock() - start
         # during a failover a standby should complete, the level before it is kept: nothing alerts within the
         # grace, and what the failover leaves (e.g. no standby any more) alerts once it is over
         entries, worsened = self._derive(verdict, error, hold=status.tolerated)
