@@ -26,6 +26,8 @@ from ..workflows.settings import monitor_settings
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
 #: ``ApiError.kind`` of a Webapp that gives no answer at all (a cluster never installed has no Webapp listening)
 NO_ANSWER = ("unreachable", "timeout")
+#: Seconds one host's image read may take in ``health`` (the check stays quick for a monitoring agent).
+VERSION_TIMEOUT = 10.0
 
 
 def exit_code(result: PollResult) -> int:
@@ -43,7 +45,23 @@ def verdict_dict(v: ClusterVerdict) -> dict:
         "failures_planned": v.failures_planned, "primary_master": v.primary_master,
         "problems": list(v.problems),
         "nodes": [{k: (val.value if isinstance(val, Level) else val) for k, val in asdict(n).items()} for n in v.nodes],
-    }
+    } | ({"versions": {"read_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(v.versions_read_at)),
+                       "age_s": round(max(0.0, time.time() - v.versions_read_at), 1), "differ": v.versions_differ,
+                       "webapps": [{"host": h, "version": t, "reason": r} for h, t, r in v.webapp_versions]}}
+         if v.versions_read_at else {})
+
+
+def versions_line(v: ClusterVerdict) -> str:
+    """``versions: v2.43.1 on wa-web-1, wa-core-1; v2.41.2 on wa-core-2; version not read: ... on wa-core-3``: every
+    node's version text (masters and coreapps from the rows, the Webapps'), grouped; "" when no read was made."""
+    if not v.versions_read_at:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for host, text in [(n.host, n.version) for n in v.nodes if n.version] + [(h, t) for h, t, _ in v.webapp_versions]:
+        hosts = groups.setdefault(text, [])
+        if host not in hosts:
+            hosts.append(host)
+    return "versions: " + "; ".join(f"{text} on {', '.join(hosts)}" for text, hosts in groups.items())
 
 
 def result_dict(r: PollResult) -> dict:
@@ -104,12 +122,18 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
     for n in v.nodes:
         if n.level not in (Level.OK, Level.STANDBY):
             print(f"  {n.level.value:8} {n.host}:{n.container_id} {n.actual_role} {n.actual_status} — {n.reason}", file=out)
+    for host, _text, why in v.webapp_versions:
+        if why:
+            print(f"  {'warning':8} {host} webapp — {why}", file=out)
+    if versions_line(v):
+        print(f"  {versions_line(v)}", file=out)
     for d in r.new_findings:
         print(f"  [{d.key}] {d.title} — {d.next_action}", file=out)
 
 
 async def run_health(profile, *, as_json: bool, watch: bool, interval: float, install_hint: str = "",
-                     grace: float | None = None, poll_floor: float | None = None, profile_ref: str = "") -> int:
+                     grace: float | None = None, poll_floor: float | None = None, profile_ref: str = "",
+                     versions: bool = True) -> int:
     """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll.
 
     ``install_hint`` (the profile is not installed, e.g. ``wabiz-tui install demo.yaml``): a first poll that
@@ -119,13 +143,22 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     unfinished upgrade journal makes the cluster degraded at best, with the command that continues it
     (``workflows.monitor.with_incomplete``; ``operation_incomplete`` in JSON): the API cannot show mixed versions.
     An unfinished uninstall journal is said first, its command as the next action (its Webapp may be gone on purpose).
+    ``versions``: each node's image is read over SSH beside the first poll (one ``docker ps`` per host,
+    ``workflows.versions``; with ``watch`` again every ``VERSION_EVERY`` seconds) and, when the cluster answered, judged
+    against the profile's ``WA_API_VERSION``; a host that cannot be read says why. No passphrase is asked: an
+    encrypted key is "not read". A cluster that gives no answer is not waited for.
     """
     from ..config.paths import app_paths
+    from ..workflows.settings import default_settings
+    from ..workflows.versions import VersionReader
 
     timing = monitor_settings(profile, grace=grace, poll_floor=poll_floor)
+    reader = VersionReader(lambda: profile, default_settings(profile), timeout=VERSION_TIMEOUT) if versions else None
     monitor = HealthMonitor(profile, interval=interval, grace=timing.grace, poll_floor=timing.poll_floor,
                             planned=planned_state_reader(profile, app_paths().locks, journals=app_paths().journals,
-                                                         profile_ref=profile_ref))
+                                                         profile_ref=profile_ref),
+                            versions=reader.read if reader is not None else None)
+    monitor.wait_versions = True  # the versions read beside the first poll come with its answer
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command
         monitor.note_start(at=float(started))
@@ -149,6 +182,8 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
         return exit_code(result)
     finally:
         await monitor.aclose()
+        if reader is not None:
+            await reader.close()
 
 
 def _print(r: PollResult, as_json: bool, first: bool) -> None:

@@ -29,6 +29,9 @@ def register(sub) -> None:
     health.add_argument("--json", action="store_true", help="print JSON (one object per poll)")
     health.add_argument("--watch", action="store_true", help="keep polling and print every change until Ctrl-C")
     health.add_argument("--interval", type=float, default=5.0, help="seconds between polls with --watch (default 5)")
+    health.add_argument("--no-versions", dest="versions", action="store_false",
+                        help="do not read each node's image over SSH (by default one 'docker ps' per host says which "
+                             "version each node runs, compared with WA_API_VERSION)")
     add_timing_flags(health)
     health.set_defaults(run=run)
 
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         hint = "" if profile.installed else f"wabiz-tui install {args.profiles[0]}"
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval,
                                       install_hint=hint, grace=args.grace, poll_floor=args.poll_floor,
-                                      profile_ref=args.profiles[0]))
+                                      profile_ref=args.profiles[0], versions=args.versions))
     except KeyboardInterrupt:
         return 130
 

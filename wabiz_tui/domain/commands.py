@@ -9,6 +9,7 @@ because OpenSSH servers drop client-sent environment variables unless ``AcceptEn
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -209,13 +210,30 @@ def inspect_sample(container_id: str, *, sudo: bool = False) -> str:
 WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
 
 
+def cluster_listing(remote_dir: str, fmt: str = "", *, service: str = "", stopped: bool = True,
+                    sudo: bool = False) -> str:
+    """``docker ps [-a] --filter label=<working_dir label>=DIR [--filter label=<service label>=SERVICE] --format FMT``:
+    one line per container compose created from ``remote_dir`` (whichever compose file: the main one or dbupgrade's),
+    in the ``docker ps`` template ``fmt`` (empty: ``-q``, the short ids); ``stopped`` lists stopped containers too;
+    ``service`` keeps one compose service's; ``sudo``: through ``sudo -n``. Raises :class:`UnsafeValue` for a bad
+    directory or service name."""
+    _require(check_abs_path(remote_dir, "remote_dir"))
+    words = ["docker ps"] + (["-a"] if stopped else []) + (["-q"] if not fmt else [])
+    words += ["--filter", shlex.quote(f"label={WORKING_DIR_LABEL}={remote_dir}")]
+    if service:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", service):
+            raise UnsafeValue(f"service: {service!r} is not a compose service name")
+        words += ["--filter", f"label=com.docker.compose.service={service}"]
+    if fmt:
+        words += ["--format", shlex.quote(fmt)]
+    return with_sudo(" ".join(words), sudo)
+
+
 def project_containers(remote_dir: str, *, sudo: bool = False) -> str:
     """``docker ps -a --filter label=<working_dir label>=DIR --format '{{.Names}} {{.Status}}'``: every
     container compose created from ``remote_dir``, whichever compose file (the main one or dbupgrade's), one
     ``name status`` line each. Raises :class:`UnsafeValue` for a bad directory."""
-    _require(check_abs_path(remote_dir, "remote_dir"))
-    return with_sudo(f"docker ps -a --filter {shlex.quote(f'label={WORKING_DIR_LABEL}={remote_dir}')} "
-                     f"--format {shlex.quote('{{.Names}} {{.Status}}')}", sudo)
+    return cluster_listing(remote_dir, "{{.Names}} {{.Status}}", sudo=sudo)
 
 
 def inspect_state(container_id: str, *, sudo: bool = False) -> str:

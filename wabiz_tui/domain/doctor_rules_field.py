@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from .doctor import (HIGH, MEDIUM, P_COMPOSE, P_CONTAINER, P_DB_LOGIN, P_MEDIA, P_REGISTRY, Clear, Fact, Facts, Found,
                      Rule)
+from .versions import image_version
 from .doctor_rules_base import API_KEYS, Outcome, hosts_of as _hosts, names_of as _names
 
 #: What a client prints when the server refuses a new session for its connection limits: MySQL/MariaDB error 1040
@@ -89,9 +90,9 @@ def version_skew(facts: Facts) -> Outcome:
     by_version: dict[str, list[Fact]] = {}
     for f in facts.where(P_CONTAINER) + facts.where(P_IMAGE):
         image, service = str(f.get("image") or ""), f.get("service")
-        tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
-        if service != "dbupgrade" and tag.startswith("v"):
-            by_version.setdefault(tag[1:], []).append(f)
+        version = image_version(image)
+        if service != "dbupgrade" and version:
+            by_version.setdefault(version, []).append(f)
     if len(by_version) < 2:
         if by_version:
             (version, group), = by_version.items()

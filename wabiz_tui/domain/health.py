@@ -149,6 +149,9 @@ class NodeVerdict:
     actual_status: str
     level: Level
     reason: str
+    #: the version its container runs (``v2.43.1``), or why it is not known (``version not read: ...``); "" when
+    #: no read was made (``domain.versions.with_versions``)
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,12 @@ class ClusterVerdict:
     primary_master: str = ""
     registered: bool = False
     planned_coreapps: int = 0
+    #: (host, version text, reason: "" unless it differs) of each Webapp of the plan (``/v1/health`` lists none),
+    #: from the last image read
+    webapp_versions: tuple[tuple[str, str, str], ...] = ()
+    #: when the versions were read (epoch seconds; 0: not read) and whether a node runs another than the profile's
+    versions_read_at: float = 0.0
+    versions_differ: bool = False
 
     @property
     def healthy(self) -> bool:

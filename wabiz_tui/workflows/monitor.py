@@ -20,12 +20,13 @@ import shlex
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import AsyncGenerator, Callable, Union
+from typing import AsyncGenerator, Awaitable, Callable, Union
 
 from ..api.client import ApiError, WebappClient
 from ..domain.diagnosis import Diagnosis, diagnose_api_error, diagnose_transport, diagnose_verdict
 from ..domain.health import ClusterVerdict, HealthFormatError, Level, Plan, judge, parse_health, registered_by_cluster
 from ..domain.model import ClusterProfile, Role
+from ..domain.versions import VersionRead, with_versions
 from ..domain.transitions import (FailoverStatus, FailoverWatch, OperationWatch, PlannedOperation, age_words,
                                   not_installed_words, operation_from_lock, paused_words, with_failover,
                                   with_operation)
@@ -35,6 +36,9 @@ DEFAULT_GRACE = 60.0
 #: Fewest seconds between two polls of one cluster, unless the profile (``monitoring.poll_floor``) or a flag
 #: says otherwise: ten polls a second at most, whatever interval is asked.
 DEFAULT_POLL_FLOOR = 0.1
+#: Seconds between two reads of the nodes' images (versions) besides the reads at start, after an operation and on
+#: demand: a read is one SSH command per host, never one per API poll.
+VERSION_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class PollResult:
     failover: FailoverStatus = field(default_factory=FailoverStatus)
     #: an operation that stopped midway (an upgrade's journal left): the verdict is then at least degraded
     incomplete: IncompleteOperation | None = None
+    #: the last read of the nodes' images (versions) judged with this poll (None: none yet, or not read here)
+    versions: VersionRead | None = None
 
     def age(self, now: float | None = None) -> float:
         """Seconds since the answer came (``now``: epoch seconds, default the current time)."""
@@ -302,15 +308,34 @@ class HealthMonitor:
     profile's ``webapp`` settings change). ``registered``: what to assume until the cluster says (default the
     profile's ``installed``). ``ask_shards``: the shard count from ``GET /v1/account/shards`` once registered
     (else the profile's). ``planned``: the reader of :class:`PlannedState` (:func:`planned_state_reader`;
-    None: no operation is ever known to run). ``clock`` (monotonic seconds) and ``wall`` (epoch seconds)
-    are injectable for tests.
+    None: no operation is ever known to run). ``versions``: a reader of the nodes' images
+    (``workflows.versions.VersionReader.read``; None: versions are not read), called at the first poll, after an
+    operation ends, every ``version_every`` seconds and after :meth:`refresh_versions`, in the background (a poll
+    never waits for it; :meth:`read_versions` does); each node's version is then judged against the profile's
+    ``WA_API_VERSION`` (``domain.versions.with_versions``). ``clock`` (monotonic seconds) and ``wall`` (epoch
+    seconds) are injectable for tests.
     """
 
     def __init__(self, profile: ProfileSource, *, interval: float = DEFAULT_INTERVAL, grace: float = DEFAULT_GRACE,
                  client: WebappClient | None = None, clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], float] = time.time, registered: bool | None = None, ask_shards: bool = True,
-                 poll_floor: float = DEFAULT_POLL_FLOOR, planned: Callable[[], PlannedState] | None = None):
+                 poll_floor: float = DEFAULT_POLL_FLOOR, planned: Callable[[], PlannedState] | None = None,
+                 versions: Callable[[], Awaitable[VersionRead]] | None = None, version_every: float = VERSION_EVERY):
         self._profile = profile
+        self._read_versions = versions
+        self.version_every = version_every
+        #: the last read of the nodes' images (None: none yet)
+        self.versions: VersionRead | None = None
+        self._version_task: asyncio.Task[VersionRead] | None = None
+        self._versions_due = True
+        self._version_read_at = 0.0  # monotonic, when the last read started
+        #: the profile's WA_API_VERSION when the running read / the kept read started: a read made under another
+        #: (an upgrade just changed the profile) is not judged against the new one
+        self._reading_for = ""
+        self._versions_for = ""
+        self._version_problem = ""
+        #: a poll that got an answer waits for the version read running beside it (one-shot readers: ``health``)
+        self.wait_versions = False
         self.poll_floor = poll_floor
         self._interval = interval
         self._failover = FailoverWatch(grace)
@@ -378,8 +403,58 @@ class HealthMonitor:
         """The API session token in use ("" before the first login): a secret to mask."""
         return self._client.token if self._client is not None else ""
 
+    def refresh_versions(self) -> None:
+        """Read the nodes' images again at the next poll (an operation ended, the operator asked)."""
+        self._versions_due = True
+
+    async def read_versions(self) -> VersionRead | None:
+        """Read the nodes' images now and keep the read (a read already running is awaited); None without a
+        reader. For one-shot readers (``wabiz-tui health``) that want the versions with their first poll."""
+        if self._read_versions is None:
+            return None
+        self._start_version_read()
+        return await self._take_versions(wait=True)
+
+    def _start_version_read(self) -> None:
+        """Start a read in the background when one is due (first poll, asked, or older than ``version_every``)."""
+        if self._read_versions is None or (self._version_task is not None and not self._version_task.done()):
+            return
+        if not (self._versions_due or self._clock() - self._version_read_at >= self.version_every):
+            return
+        self._versions_due = False
+        self._version_read_at = self._clock()
+        self._reading_for = self.profile.wa_api_version
+        self._version_task = asyncio.ensure_future(self._read_versions())
+
+    async def _take_versions(self, wait: bool = False) -> VersionRead | None:
+        """The finished read, kept in :attr:`versions` (``wait``: await the one running); a read that failed
+        as a whole keeps the read before it (each host's own failure is in the read itself)."""
+        task = self._version_task
+        if task is not None and (wait or task.done()):
+            self._version_task = None
+            try:
+                self.versions, self._versions_for = await task, self._reading_for
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a bug in a reader must not stop the health poll
+                self._versions_due = True
+        return self.versions
+
+    async def _versions_now(self, wait: bool) -> VersionRead | None:
+        """The read to judge this poll with (``wait``: the one running is awaited): None when none finished yet, or
+        when it was made under another ``WA_API_VERSION`` than the profile's now (then a new one starts)."""
+        versions = await self._take_versions(wait=wait)
+        if versions is not None and self._versions_for != self.profile.wa_api_version:
+            versions = self.versions = None  # read before the profile's version changed: it proves nothing now
+            self.refresh_versions()
+            self._start_version_read()
+        return versions
+
     async def aclose(self) -> None:
-        """Close the API client."""
+        """Close the API client and stop a version read still running."""
+        if self._version_task is not None and not self._version_task.done():
+            self._version_task.cancel()
+            await asyncio.gather(self._version_task, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
             if self._own_client:
@@ -422,6 +497,7 @@ class HealthMonitor:
         if planned.uninstalled_at is not None and planned.operation is None:
             return self._not_installed(planned.uninstalled_at)
         op_entries = self._follow_operation(planned.operation)
+        self._start_version_read()  # runs beside the API poll
         start = self._clock()
         status = FailoverStatus()
         op_words = ""
@@ -443,15 +519,22 @@ class HealthMonitor:
             verdict, error = None, exc
         except HealthFormatError as exc:
             verdict, error = None, ApiError(f"health answer not understood: {exc}")
+        latency = self._clock() - start
         if verdict is None:
             op_words = self._operation.observe(planned.operation, None, 0)
+        versions = await self._versions_now(wait=self.wait_versions and verdict is not None)
         paused = paused_words(planned.operation) if planned.operation is not None else ""
         if verdict is not None and paused:
             verdict = with_operation(verdict, op_words, paused)
         incomplete = planned.incomplete if planned.operation is None else None
+        if verdict is not None and versions is not None:
+            p = self.profile
+            verdict = with_versions(verdict, versions, p.wa_api_version,
+                                    tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
+                                    incomplete.next_action if incomplete and incomplete.operation == "upgrade" else "")
+            op_entries += self._version_entries(verdict)
         if verdict is not None and incomplete is not None:
             verdict = with_incomplete(verdict, incomplete)
-        latency = self._clock() - start
         # during a failover a standby should complete, the level before it is kept: nothing alerts within the
         # grace, and what the failover leaves (e.g. no standby any more) alerts once it is over
         entries, worsened = self._derive(verdict, error, hold=status.tolerated)
@@ -460,8 +543,19 @@ class HealthMonitor:
         if paused:
             worsened, new = False, ()
         self.last = PollResult(self._wall(), latency, verdict, error, tuple(entries), worsened, new, current,
-                               paused, op_words if verdict is None else "", status, incomplete)
+                               paused, op_words if verdict is None else "", status, incomplete, versions)
         return self.last
+
+    def _version_entries(self, verdict: ClusterVerdict) -> list[TimelineEntry]:
+        """A timeline entry when the nodes' versions start or stop differing from the profile's (or differ
+        otherwise)."""
+        problem = next((p for p in verdict.problems if p.startswith("versions differ")), "")
+        if problem == self._version_problem:
+            return []
+        before, self._version_problem = self._version_problem, problem
+        if problem:
+            return [self._entry(problem, "warning")]
+        return [self._entry(f"every node read runs v{self.profile.wa_api_version} again", "info")] if before else []
 
     def _follow_operation(self, op: PlannedOperation | None) -> list[TimelineEntry]:
         """Timeline entries when a planned operation begins or ends; when one ends, the grace starts (what it
@@ -473,6 +567,11 @@ class HealthMonitor:
             return [self._entry(paused_words(op))]
         assert before is not None
         self.note_start()
+        self.versions = None  # what it started may run another image: no stale version is shown meanwhile
+        if self._version_task is not None:  # a read begun during the operation may predate what it changed
+            self._version_task.cancel()
+            self._version_task = None
+        self.refresh_versions()
         return [self._entry(f"alerts resumed: {before.name} ended")]
 
     def _not_installed(self, uninstalled_at: float) -> PollResult:

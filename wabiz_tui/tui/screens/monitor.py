@@ -76,6 +76,8 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         self._wake = asyncio.Event()
         self._poll_task: asyncio.Task | None = None
         self._monitor: HealthMonitor | None = None
+        #: the reader of the nodes' images (``workflows.versions.VersionReader``), built with the poll loop
+        self._versions: Any = None
         self._own: tuple[Any, PlannedOperation] | None = None
 
     @property
@@ -187,13 +189,15 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         """The one poll loop (``HealthMonitor.results``): poll, show, sleep ``interval`` (or until woken by a key)."""
         from ...config.paths import app_paths
         from ...workflows.monitor import HealthMonitor, planned_state_reader
+        from ...workflows.versions import VersionReader
 
         grace, floor = self._timing()
         # the app's profile in force at each poll: Multiconnect steps change shards and hosts
         planned = planned_state_reader(lambda: self.wapp.profile, app_paths().locks, own=self.own_operation,
                                        profile_ref=self._profile_ref())
+        reader = self._versions = VersionReader(lambda: self.wapp.profile, self.wapp.operation_settings())
         monitor = self._monitor = HealthMonitor(lambda: self.wapp.profile, interval=self.interval, grace=grace,
-                                                poll_floor=floor, planned=planned)
+                                                poll_floor=floor, planned=planned, versions=reader.read)
         self.interval = monitor.interval
         try:
             async with aclosing(monitor.results(wake=self._wake, paused=lambda: self.paused,
@@ -206,6 +210,7 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         finally:
             try:
                 await asyncio.wait_for(monitor.aclose(), 5)
+                await asyncio.wait_for(reader.close(), 5)
             except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
                 self.log.warning(f"closing the monitor's API client failed: {exc!r}")
 
@@ -290,9 +295,15 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         self._redraw_summary()
         self._wake.set()
 
+    def refresh_versions(self) -> None:
+        """Read the nodes' images (versions) again with the next poll (a node action ended, or asked with r)."""
+        if self._monitor is not None:
+            self._monitor.refresh_versions()
+
     def action_poll_now(self) -> None:
-        """Poll now (after the poll in progress, if any)."""
+        """Poll now (after the poll in progress, if any) and read the nodes' versions again (one command per host)."""
         self.paused = False
+        self.refresh_versions()
         self._wake.set()
 
     def action_pause(self) -> None:

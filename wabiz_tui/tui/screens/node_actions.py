@@ -250,6 +250,9 @@ class NodeActionKeys:
             self.app.notify(text, title=f"{action} failed", severity="error")
             return
         self._timeline(f"{action} of {row.host} {row.kind} done; the table shows the cluster's answer{where}", "info")
+        refresh = getattr(self, "refresh_versions", None)
+        if refresh is not None:
+            refresh()  # a restart may start another image
         wake = getattr(self, "_wake", None)
         if wake is not None:
             wake.set()  # poll now: the change shows at once

@@ -15,6 +15,7 @@ first, then the primary master, Masters, Webapps and Coreapps, hosts in natural 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
@@ -27,6 +28,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from ...domain.versions import version_of
 from .node_detail import LEVEL_STYLE, LEVEL_WORD, NodeDetail, NodeRow
 
 __all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "NodeTable", "column_spans", "natural_key", "rows_for",
@@ -35,8 +37,10 @@ __all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "NodeTable", "col
 #: (key, label) of the columns, in priority order: the first ones are on screen at 80 columns.
 #: The status label is the field's name alone: "exp → act" once, in the role's label beside it, keeps the column as
 #: narrow as its cells (beside the wizard's step list at 80 columns the longer label pushed it off screen).
+#: The version column (after gateway_status) is on screen only while a node runs another version than the profile's,
+#: and only with room left once the reason has its own (:meth:`HealthPanel._columns`).
 COLUMNS = (("host", "Host"), ("state", "State"), ("role", "Role exp → act"),
-           ("status", "gateway_status"), ("reason", "Reason"), ("container", "Container"))
+           ("status", "gateway_status"), ("version", "Version"), ("reason", "Reason"), ("container", "Container"))
 #: Longest host name shown whole in the table (the detail panel always has it whole).
 HOST_MAX = 24
 #: The reason column gets the room left on screen, within these bounds (characters); with less room than
@@ -90,17 +94,21 @@ def rows_for(verdict: Any, webapps: Sequence[str] = (), polled_host: str | Seque
     polled = (polled_host,) if isinstance(polled_host, str) else tuple(polled_host)
     polled = tuple(h for h in polled if h)
     rows = [NodeRow(n.host, n.container_id if n.container_id not in ("", "-") else "—", _kind(n), n.expected_role or "—", n.actual_role or "—",
-                    n.expected_status or "—", n.actual_status or "—", _level(n.level), n.reason or "")
+                    n.expected_status or "—", n.actual_status or "—", _level(n.level), n.reason or "",
+                    getattr(n, "version", ""))
             for n in verdict.nodes]
     shared = f" (the address of the API URL {url}, which {', '.join(polled)} share)" if len(polled) > 1 else ""
+    versions = {host: (text, why) for host, text, why in getattr(verdict, "webapp_versions", ())}
     for host in webapps:
+        version, differs = versions.get(host, ("", ""))
         if host in polled:
-            rows.append(NodeRow(host, "—", "webapp", "webapp", "webapp", "answers /v1/health", "answered",
-                                "ok", f"the Webapp answered this poll of /v1/health{shared}"))
+            row = NodeRow(host, "—", "webapp", "webapp", "webapp", "answers /v1/health", "answered",
+                          "ok", f"the Webapp answered this poll of /v1/health{shared}", version)
         else:
-            rows.append(NodeRow(host, "—", "webapp", "webapp", "?", "answers /v1/health", "not polled",
-                                "unknown", "not polled: the monitor asks the API URL of the profile only "
-                                "(a load balancer or another Webapp)"))
+            row = NodeRow(host, "—", "webapp", "webapp", "?", "answers /v1/health", "not polled",
+                          "unknown", "not polled: the monitor asks the API URL of the profile only "
+                          "(a load balancer or another Webapp)", version)
+        rows.append(replace(row, level="warning", reason=f"{differs} ({row.reason})") if differs else row)
     return rows
 
 
@@ -147,6 +155,8 @@ def _cells(row: NodeRow, compact: bool = False) -> dict[str, Any]:
             "state": Text(word.split(" ", 1)[0] if compact else word, style=style),
             "role": _pair(row.expected_role, row.actual_role, SHORT_ROLE, style if mismatch else "", arrow),
             "status": _pair(row.expected_status, row.actual_status, SHORT_STATUS, style if mismatch else "bold", arrow),
+            "version": Text(row.version if version_of(row.version) else "?",
+                            style=style if row.reason.startswith("runs v") else "" if row.version else "dim"),
             "reason": row.reason,
             "container": row.container}
 
@@ -235,7 +245,7 @@ class HealthPanel(Vertical):
         yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
         # the rows come right under the verdict: "look at the rows in red" must point at something visible
         table = NodeTable(cursor_type="row", zebra_stripes=True)
-        for key, label in COLUMNS:
+        for key, label in COLUMNS[:4] + COLUMNS[5:]:  # the version column only while versions differ
             table.add_column(label, key=key)
         yield table
         yield NodeDetail(actions=self.actions)
@@ -306,18 +316,34 @@ class HealthPanel(Vertical):
         compact = [_cells(r, True) for r in rows]
         return compact if self._fit_reason(compact) else cells
 
-    def _fit_reason(self, cells: list[dict[str, Any]]) -> int:
-        """The reason column's width: the room the columns before it (``cells``: each row's) leave on screen,
-        within bounds."""
+    def _fit_reason(self, cells: list[dict[str, Any]], version: bool = False) -> int:
+        """The reason column's width: the room the columns before it (``cells``: each row's; ``version``: with the
+        version column) leave on screen, within bounds."""
         width = self._room()
         used = CELL_PADDING  # the reason's padding
-        widths = {key: w + CELL_PADDING for key, w in self._content_widths(cells).items() if key != "reason"}
+        widths = {key: w + CELL_PADDING for key, w in self._content_widths(cells).items()
+                  if key != "reason" and (version or key != "version")}
         used += sum(w for key, w in widths.items() if key != "container")
         if width - used < REASON_MIN:
             return 0  # no reason column: the detail panel gives it
         if width - used - widths["container"] >= REASON_ROOMY:  # the container too, when the reason keeps room
             used += widths["container"]
         return min(REASON_MAX, width - used)
+
+    def _columns(self, cells: list[dict[str, Any]]) -> tuple[int, bool]:
+        """(the reason's width, whether the version column is on screen). The version column is shown only while
+        versions differ (``ClusterVerdict.versions_differ``), and ranks below the reason: it takes room the reason
+        keeps its least width without, or the room left at the right of the four first columns when the reason has
+        no column anyway (80 columns); the detail panel always gives the selected node's version."""
+        width = self._fit_reason(cells)
+        if not getattr(self.verdict, "versions_differ", False):
+            return width, False
+        if width:
+            narrower = self._fit_reason(cells, version=True)
+            return (narrower, True) if narrower else (width, False)
+        widths = self._content_widths(cells)
+        needed = sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status", "version"))
+        return 0, needed <= self._room()
 
     @staticmethod
     def _content_widths(cells: list[dict[str, Any]]) -> dict[str, int]:
@@ -353,6 +379,7 @@ class HealthPanel(Vertical):
             f"shards served {verdict.shards_served}/{verdict.shards_expected} · standby coreapps "
             f"{verdict.standby} · primary master {verdict.primary_master or 'none'}", style="dim"))
         webapps, polled, url = self._webapps()
+        self.detail.read_at = getattr(verdict, "versions_read_at", 0.0)
         self._update_rows(sort_rows(rows_for(verdict, webapps, polled, url)))
 
     def show_not_installed(self, notice: str) -> None:
@@ -374,11 +401,12 @@ class HealthPanel(Vertical):
         order_changed = [r.key for r in rows] != [r.key for r in self.rows]
         self.rows = rows
         self._cells = self._row_cells(rows)
-        width = self._fit_reason(self._cells)
+        width, version = self._columns(self._cells)
         self._reason_width = width
         # the reason ranks above the container: with no room for the reason, no container column either (a bare
         # container id where the reason should be read as the answer, s7 trial at 120 columns); the detail gives both
-        keys = [key for key, _label in COLUMNS if width or key not in ("reason", "container")]
+        keys = [key for key, _label in COLUMNS if (width or key not in ("reason", "container"))
+                and (version or key != "version")]
         fitted = self._content_widths(self._cells)
         if width:
             fitted["reason"] = min(fitted["reason"], width)

@@ -7,6 +7,7 @@ action for that node, and the keys of the actions on it (monitor only).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,6 +15,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
+
+from ...domain.versions import version_of
 
 #: Colour per row level (``domain.health.Level`` values, and ``unknown`` for a Webapp nobody polled).
 LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
@@ -41,6 +44,8 @@ class NodeRow:
     actual_status: str
     level: str
     reason: str
+    #: the version its container runs (``v2.43.1``) or why it is not known; "" when the images were not read
+    version: str = ""
 
     @property
     def key(self) -> str:
@@ -97,6 +102,8 @@ class NodeDetail(Vertical):
         super().__init__(classes="node-detail", **kwargs)
         self.actions = actions
         self.row: NodeRow | None = None
+        #: when the versions shown were read (epoch seconds; 0: not read)
+        self.read_at = 0.0
         self.plain = ""
         #: the reason and next action part, as shown (empty before a row)
         self.why_text = Text()
@@ -104,6 +111,13 @@ class NodeDetail(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", classes="node-detail-why")
         yield Static("", classes="node-detail-more")
+
+    def _version(self, row: NodeRow) -> Text:
+        """The row's version for the panel: ``runs v2.43.1`` (``read at 21:40:12`` in the part below), bold when it
+        differs from the profile's, or why it is not known."""
+        if version_of(row.version):
+            return Text(f"runs {row.version}", style="bold" if row.reason.startswith("runs v") else "")
+        return Text(row.version, style="yellow")
 
     def show(self, row: NodeRow | None) -> None:
         """Show ``row`` (nothing for None)."""
@@ -118,14 +132,19 @@ class NodeDetail(Vertical):
         style = LEVEL_STYLE.get(row.level, "")
         # the container id in the part short screens keep: at 80 columns it has no column (trial s8 C9)
         container = f" {row.container}" if row.container not in ("", "—") else ""
+        # the version only where a face read it (the monitor): the wizard's health steps read no image
+        version = Text.assemble(" · ", self._version(row)) if row.version else ""
         text = Text.assemble(("▸ ", "bold"), (row.host, "bold"), f" {row.kind}{container} · ",
-                             (LEVEL_WORD.get(row.level, row.level), style), " · reason: ", row.reason or "—")
+                             (LEVEL_WORD.get(row.level, row.level), style), version, " · reason: ", row.reason or "—")
         text.append("\n  next: ", style="bold")
         text.append(next_action(row))
         rest = Text(f"  role: expected {row.expected_role} → actual {row.actual_role}")
         rest.append(f" · gateway_status: expected {row.expected_status} → actual ")
         rest.append(row.actual_status, style=style)
         rest.append(f"\n  container {row.container or '—'}")
+        if self.read_at:
+            at = time.strftime("%H:%M:%S", time.localtime(self.read_at))
+            rest.append(f" · versions read at {at}" + (" (r reads again)" if self.actions else ""))
         if self.actions:
             rest.append(" · enter: actions on this node (l logs · R restart · S stop · s shell · d doctor)", style="dim")
         self.plain = text.plain + "\n" + rest.plain

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ...domain.commands import SAMPLE_FORMAT, WORKING_DIR_LABEL, docker_logs
+from ...domain.commands import SAMPLE_FORMAT, cluster_listing, docker_logs
 from ...domain.crashloop import StateSample, judge_samples, parse_sample
 from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop, info_retries
 from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
@@ -21,6 +21,7 @@ from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, 
 from ...domain.doctor_rules_path import NOT_RUNNING, getent_addresses
 from ...domain.model import HostSpec
 from ...domain.render import compose_document
+from ...domain.versions import image_listing, parse_images
 from ...remote.errors import RemoteError
 from .probes import EXTRA_FORMAT, LOG_TAIL, SAMPLES, SERVICE_FORMAT, DoctorProbes
 
@@ -49,15 +50,9 @@ class ContainerProbes(DoctorProbes):
     """Containers, their logs, and names resolved inside them."""
 
     # ---- containers and logs ----------------------------------------------------------------------------
-    def _cluster_ps(self, host: HostSpec, fmt: str) -> str:
-        """The command listing every container of the cluster's project directory on ``host`` (compose's working-dir
-        label, stopped ones too), one line each in the ``docker ps --format`` template ``fmt`` (quoted here)."""
-        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
-        return self._docker(host, f"docker ps -a --filter {label} --format {shlex.quote(fmt)}")
-
     async def _containers(self, host: HostSpec) -> None:
         name = host.external_hostname
-        command = self._cluster_ps(host, SERVICE_FORMAT)
+        command = cluster_listing(host.remote_dir, SERVICE_FORMAT, sudo=self.session.sudo(host))
         found: dict[str, str] = {}
 
         async def listing() -> None:
@@ -91,17 +86,15 @@ class ContainerProbes(DoctorProbes):
         A failure is no fact: the rule then compares only what was read."""
         try:
             await asyncio.wait_for(self.session.docker_access(host), self.probe_timeout)
-            command = self._cluster_ps(host, '{{.Image}} {{.Label "com.docker.compose.service"}}')
+            command = image_listing(host.remote_dir, sudo=self.session.sudo(host))
             status, lines = await asyncio.wait_for(self._sh(host, command), self.probe_timeout)
         except (RemoteError, TimeoutError):
             return
         if status != 0:
             return
-        for line in lines:
-            image, _, service = line.strip().partition(" ")
-            if image and service:
-                self._fact(P_IMAGE, host.external_hostname, command, f"{service}: {image}", True, service=service,
-                           image=image)
+        for service, image in parse_images(lines):
+            self._fact(P_IMAGE, host.external_hostname, command, f"{service}: {image}", True, service=service,
+                       image=image)
 
     async def _container(self, host: HostSpec, service: str, cid: str, running: list[str]) -> None:
         name = host.external_hostname

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import asyncssh
 
 from ...api.client import ApiError
-from ...domain.commands import WORKING_DIR_LABEL
+from ...domain.commands import cluster_listing
 from ...domain.doctor_rules_egress import (CHAT_PORT, HTTPS_PORT, P_EGRESS, P_IDLE, P_PROXY, P_RESOURCES, P_URL,
                                            P_WEBHOOK, saturated)
 from ...domain.model import HostSpec, Role
@@ -145,9 +145,8 @@ class EgressProbes(ContainerPathProbes):
         ``/dev/tcp`` or python3 where the image has them: :meth:`connect_inside`): a host firewall's FORWARD/DOCKER-USER
         rule can stop the containers while the host itself gets out. A container that is restarting answers ``docker
         exec`` with "is restarting": "not checked", never a failure."""
-        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
-        _, ids = await self._sh(host, self._docker(host, f"docker ps -q --filter {label} --filter "
-                                                         "label=com.docker.compose.service=wacore"))
+        _, ids = await self._sh(host, cluster_listing(host.remote_dir, service="wacore", stopped=False,
+                                                      sudo=self.session.sudo(host)))
         cid = next((i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{6,64}", i.strip())), "")
         if not cid:
             return
@@ -194,8 +193,7 @@ class EgressProbes(ContainerPathProbes):
         found: list[str] = []
         source = ""
         if docker_up:
-            label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
-            _, ids = await self._sh(host, self._docker(host, f"docker ps -q --filter {label}"))
+            _, ids = await self._sh(host, cluster_listing(host.remote_dir, stopped=False, sudo=self.session.sudo(host)))
             ids = [i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{6,64}", i.strip())]
             if ids:
                 fmt = shlex.quote("{{range .Config.Env}}{{println .}}{{end}}")
@@ -359,10 +357,9 @@ class EgressProbes(ContainerPathProbes):
     # ---- container resources -----------------------------------------------------------------------------
     async def _resources(self, host: HostSpec) -> None:
         name = host.external_hostname
-        label = shlex.quote(f"label={WORKING_DIR_LABEL}={host.remote_dir}")
         fmt = shlex.quote('{{.Id}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}} '
                           '{{index .Config.Labels "com.docker.compose.service"}}')
-        _, ids = await self._sh(host, self._docker(host, f"docker ps -q --filter {label}"))
+        _, ids = await self._sh(host, cluster_listing(host.remote_dir, stopped=False, sudo=self.session.sudo(host)))
         ids = [i.strip() for i in ids if re.fullmatch(r"[0-9a-f]{6,64}", i.strip())]
         if not ids:
             return

@@ -1,0 +1,82 @@
+"""Per-node versions: the ``docker ps`` lines parsed once, each node's image tag against the profile's version."""
+
+from __future__ import annotations
+
+import pytest
+
+from wabiz_tui.domain.health import Level, Plan, judge, parse_health
+from wabiz_tui.domain.versions import (HostImages, VersionRead, image_listing, image_version, parse_images,
+                                       with_versions)
+
+HEALTH = {"health": {"wa-master-1:aa1": {"role": "primary_master", "gateway_status": "disconnected"},
+                     "wa-core-1:cc1": {"role": "coreapp", "gateway_status": "connected"},
+                     "wa-core-2:cc2": {"role": "coreapp", "gateway_status": "disconnected"}}}
+PLAN = Plan(("wa-master-1",), ("wa-core-1", "wa-core-2"), ("wa-web-1",), 1, True)
+
+
+def _read(**hosts: object) -> VersionRead:
+    out = {}
+    for host, value in hosts.items():
+        name = host.replace("_", "-")
+        out[name] = (HostImages(name, error=value) if isinstance(value, str) else
+                     HostImages(name, tuple(value)))  # type: ignore[arg-type]
+    return VersionRead(1000.0, out)
+
+
+@pytest.mark.parametrize("image,version", [
+    ("docker.whatsapp.biz/coreapp:v2.43.1", "2.43.1"),
+    ("docker.whatsapp.biz/web:v2.41.2", "2.41.2"),
+    ("registry.lab:5000/web", ""),
+    ("docker.whatsapp.biz/web:latest", ""),
+    ("docker.whatsapp.biz/web", ""),
+    ("docker.whatsapp.biz/web:v", ""),
+])
+def test_image_version(image, version):
+    assert image_version(image) == version
+
+
+def test_listing_and_parse():
+    command = image_listing("/opt/wa", sudo=True)
+    assert command.startswith("sudo -n docker ps -a --filter label=com.docker.compose.project.working_dir=/opt/wa ")
+    assert "{{.Image}} {{.Label \"com.docker.compose.service\"}}" in command
+    lines = ["docker.whatsapp.biz/web:v2.43.1 waweb", "", "WARNING: something odd here", "x"]
+    assert parse_images(lines) == [("waweb", "docker.whatsapp.biz/web:v2.43.1")]
+
+
+def test_half_upgrade_names_each_node_and_its_version():
+    verdict = judge(parse_health(HEALTH), PLAN)
+    assert verdict.level is Level.OK
+    new, old = "docker.whatsapp.biz/web:v2.43.1", "docker.whatsapp.biz/coreapp:v2.41.2"
+    read = _read(wa_web_1=[("waweb", new)], wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.43.1")],
+                 wa_core_1=[("wacore", old)], wa_core_2=[("wacore", "docker.whatsapp.biz/coreapp:v2.43.1")])
+    out = with_versions(verdict, read, "2.43.1", ("wa-web-1",), "wabiz-tui upgrade prod --resume --yes")
+    rows = {n.host: n for n in out.nodes}
+    assert rows["wa-core-1"].version == "v2.41.2" and rows["wa-core-1"].level is Level.WARNING
+    assert rows["wa-core-1"].reason.startswith(
+        "runs v2.41.2, profile says v2.43.1: finish the upgrade (`wabiz-tui upgrade prod --resume --yes`)")
+    assert rows["wa-core-2"].level is Level.STANDBY and rows["wa-core-2"].version == "v2.43.1"
+    assert [w[:2] for w in out.webapp_versions] == [("wa-web-1", "v2.43.1")]
+    assert out.level is Level.WARNING and out.versions_differ
+    assert "versions differ: wa-core-1 runs v2.41.2, profile says v2.43.1" in out.problems
+    assert out.versions_read_at == 1000.0
+
+
+def test_unread_host_says_why_and_changes_no_level():
+    verdict = judge(parse_health(HEALTH), PLAN)
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.43.1")],
+                 wa_core_1="host key unknown", wa_core_2=[])
+    out = with_versions(verdict, read, "2.43.1", ("wa-web-1",))
+    rows = {n.host: n for n in out.nodes}
+    assert rows["wa-core-1"].version == "version not read: host key unknown"
+    assert rows["wa-core-2"].version == "no wacore container"
+    assert out.webapp_versions == (("wa-web-1", "version not read: host not in the last read", ""),)
+    assert out.level is Level.OK and not out.versions_differ and out.problems == verdict.problems
+
+
+def test_without_stopped_upgrade_the_action_names_the_node():
+    verdict = judge(parse_health(HEALTH), PLAN)
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.41.2")])
+    out = with_versions(verdict, read, "2.43.1")
+    master = next(n for n in out.nodes if n.host == "wa-master-1")
+    assert "`WA_API_VERSION=2.43.1 docker-compose up -d master` on wa-master-1" in master.reason
+    assert out.next_action.startswith("run WA_API_VERSION 2.43.1 on every node")
