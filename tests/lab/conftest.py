@@ -21,6 +21,7 @@ import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,34 @@ def recreate_container(lab, profile, host: str, service: str = "wacore") -> None
     assert out.returncode == 0, out.stdout[-2000:]
 
 
+#: The compose service of each role (the official compose file's service names).
+SERVICE = {"webapp": "waweb", "master": "master", "coreapp": "wacore"}
+
+
+def profile_hosts(profile) -> list[tuple[str, str]]:
+    """``(host, its compose service)`` of every host of the profile file ``profile``, in the profile's order."""
+    data = yaml.safe_load(Path(profile).read_text())
+    return [(h["external_hostname"], SERVICE[h["roles"][0]]) for h in data["hosts"]]
+
+
+def recreate_every_container(lab, profile, limit: float = 180) -> None:
+    """After a fault every node met (the DB stopped, its password changed): every host's container recreated, all at
+    once (each node's log keeps the DB's refusal, which doctor would name in the next module), then ``health`` waited
+    for until ``ok``, polled every 2 s (the next test needs the cluster back). Raises AssertionError with the last
+    level when it is not ``ok`` within ``limit`` seconds. ``health`` runs in the shared cluster's own home when
+    ``profile`` is its profile (another module's uninstall of a profile of that name, recorded in the default home,
+    makes ``health`` there answer "not installed": seen on the lab after test_51)."""
+    hosts = profile_hosts(profile)
+    with ThreadPoolExecutor(len(hosts)) as pool:
+        list(pool.map(lambda hs: recreate_container(lab, profile, *hs), hosts))
+    shared = SharedCluster.current
+    env = shared.env if shared is not None and shared.profile == Path(profile) else {}
+    deadline = time.monotonic() + limit
+    while (level := _health_level(Path(profile), env)) != "ok":
+        assert time.monotonic() < deadline, f"health is {level!r} {limit:g} s after every container was recreated"
+        time.sleep(2)
+
+
 #: What to undo once the tier's last test is done (the lab's down): the tests after it need no lab, and a lab left up
 #: until the session ends keeps its daemons in memory while they run.
 _AT_END_OF_TIER: list = []
@@ -124,6 +153,8 @@ def lab(tmp_path_factory) -> Lab:
 # --- the session's shared installed cluster -------------------------------------------------------------------
 
 SHARED = "shared_cluster"
+#: The session's installs of the shared cluster (its manager's ``install_log``), for the terminal summary.
+SESSION_INSTALLS: list[tuple[str, float]] = []
 
 
 def _uses_shared(item) -> bool:
@@ -142,6 +173,7 @@ class SharedCluster:
         self.env = {"WABIZ_TUI_HOME": str(profile.parent / "wabiz-home")}  # its runs' logs, outside any test's
         self.fingerprint: dict[str, str] = {}
         self.installs = 0
+        self.install_log: list[tuple[str, float]] = []  # (the module that asked, seconds uninstall + install took)
         self.used_in: set[str] = set()  # modules that asked for it
 
     def _uninstall(self) -> None:
@@ -149,15 +181,18 @@ class SharedCluster:
         cli("uninstall", str(self.profile), "--yes", "--confirm-name", "lab", env=self.env)
         services.reset_cluster_databases(self.lab.paths, "mysql")
 
-    def ensure_installed(self) -> Path:
-        """Install (after an uninstall and a DB reset, as a fresh cluster) unless installed; returns the profile."""
+    def ensure_installed(self, for_module: str = "") -> Path:
+        """Install (after an uninstall and a DB reset, as a fresh cluster) unless installed, recorded in
+        ``install_log`` for ``for_module`` (the module asking); returns the profile."""
         if self.state == "installed":
             return self.profile
         self.state = "unknown"
+        start = time.perf_counter()
         self._uninstall()
         out = cli("install", str(self.profile), "--yes", "--code", self.lab.code, env=self.env)
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
         self.installs += 1
+        self.install_log.append((for_module, time.perf_counter() - start))
         self.fingerprint = self._fingerprint()
         self.state = "installed"
         return self.profile
@@ -238,6 +273,7 @@ def _shared_cluster_manager(lab, tmp_path_factory):
         yield manager
     finally:
         SharedCluster.current = None
+        SESSION_INSTALLS[:] = manager.install_log
         manager.ensure_uninstalled()
 
 
@@ -246,7 +282,7 @@ def shared_cluster(_shared_cluster_manager, request) -> Path:
     """The lab's profile installed, registered and healthy, shared by the session (see the module's docstring);
     returns the profile's path. The test must undo what it breaks."""
     _shared_cluster_manager.used_in.add(request.module.__name__)
-    return _shared_cluster_manager.ensure_installed()
+    return _shared_cluster_manager.ensure_installed(request.module.__name__)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -274,6 +310,14 @@ def pytest_runtest_setup(item):
     manager = SharedCluster.current
     if manager is not None and not _uses_shared(item):
         manager.ensure_uninstalled()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how often the session installed the shared cluster, for which module, and how long each took (each
+    install after the first is a module that left the cluster changed or left causes for doctor)."""
+    if SESSION_INSTALLS:
+        terminalreporter.write_line(f"lab tier: the shared cluster was installed {len(SESSION_INSTALLS)} time(s): "
+                                    + ", ".join(f"for {module} ({seconds:.0f} s)" for module, seconds in SESSION_INSTALLS))
 
 
 def _in_tier(item) -> bool:

@@ -70,9 +70,10 @@ def calls(monkeypatch):
 
 def test_the_cluster_is_installed_once_and_uninstalled_only_when_asked(calls, tmp_path):
     shared = SharedCluster(FakeLab(), tmp_path / "lab.yaml")
-    assert shared.ensure_installed() == tmp_path / "lab.yaml"
-    assert shared.ensure_installed() == tmp_path / "lab.yaml"
+    assert shared.ensure_installed("tests.lab.test_x") == tmp_path / "lab.yaml"
+    assert shared.ensure_installed("tests.lab.test_y") == tmp_path / "lab.yaml"
     assert calls == ["uninstall", "reset", "install"] and shared.installs == 1
+    assert [module for module, _seconds in shared.install_log] == ["tests.lab.test_x"]
     shared.check_as_installed("tests.lab.test_x")  # unchanged, doctor names nothing: nothing done
     assert calls == ["uninstall", "reset", "install", "doctor"] and shared.state == "installed"
     shared.ensure_uninstalled()

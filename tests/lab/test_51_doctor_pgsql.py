@@ -12,17 +12,22 @@ from __future__ import annotations
 import json
 import re
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 import yaml
 
-from tests.lab.conftest import cli
+from tests.lab.conftest import cli, profile_hosts
 from tests.lab.test_10_cluster import compose, profile_copy, verdict
 from tests.lab.test_40_doctor import doctor
 from wabiz_tui.lab import faults, field_faults, pg_beside, services
 
-SERVICE = {"webapp": "waweb", "master": "master", "coreapp": "wacore"}
 CA = pg_beside.CA_IN_CONTAINERS
+CORE = "biz_wacore_1"
+#: The stand-in Coreapp's outcome of its DB attempt (wanode/__main__.py): a login refused (libpq's words logged just
+#: before), or a login that worked.
+REFUSED, CONNECTED = "Exiting: database connection failed", "Connected to PGSQL server"
 
 
 @pytest.fixture(scope="module")
@@ -45,24 +50,64 @@ def pg_cluster(lab, tmp_path_factory):
         pg_beside.stop(lab.paths)
 
 
-def hosts(profile) -> list[tuple[str, str]]:
-    """(host, its compose service) of every host in the profile."""
-    data = yaml.safe_load(profile.read_text())
-    return [(h["external_hostname"], SERVICE[h["roles"][0]]) for h in data["hosts"]]
-
-
 def set_db_env(lab, profile, key: str, value: str) -> None:
     """``KEY=VALUE`` in every host's db.env (a hand edit, backup kept), then each host's service started again (compose
     recreates a container whose environment changed)."""
-    for host, service in hosts(profile):
+    for host, service in profile_hosts(profile):
         field_faults.edit_file(lab.paths, host, "db.env", "set", key, value)
     restart(lab, profile)
 
 
 def restart(lab, profile) -> None:
-    for host, service in hosts(profile):
+    for host, service in profile_hosts(profile):
         up = lab.sh(host, compose(host, "2.41.2", f"up -d {service}"))
         assert up.returncode == 0, up.stderr[-2000:]
+
+
+def core_id(lab, host: str) -> str:
+    """The id of ``host``'s Coreapp container ("" when there is none)."""
+    return lab.sh(host, f"docker inspect -f '{{{{.Id}}}}' {CORE}").stdout.strip()
+
+
+def up_core(lab, host: str) -> str:
+    """``up -d wacore`` on ``host`` after its db.env changed; returns :func:`db_attempt` of the new Coreapp."""
+    old = core_id(lab, host)
+    up = lab.sh(host, compose(host, "2.41.2", "up -d wacore"))
+    assert up.returncode == 0, up.stderr[-2000:]
+    return db_attempt(lab, host, old)
+
+
+def db_attempt(lab, host: str, old: str, limit: float = 60) -> str:
+    """Wait (polling every second, up to ``limit`` s) until the Coreapp compose made on ``host`` in place of container
+    ``old`` has logged the outcome of its DB attempt (:data:`REFUSED` or :data:`CONNECTED`); returns that outcome.
+    Raises AssertionError when compose kept the old container or the new one logged neither in time (with its log's
+    end)."""
+    new = core_id(lab, host)
+    assert new and new != old, f"compose kept {host}'s Coreapp {old[:12]}: db.env unchanged?"
+    deadline = time.monotonic() + limit
+    while True:
+        log = lab.sh(host, f"docker logs {new} 2>&1").stdout
+        outcome = next((w for w in (REFUSED, CONNECTED) if w in log), "")
+        if outcome:
+            return outcome
+        assert time.monotonic() < deadline, f"{host}'s new Coreapp logged no DB attempt within {limit:g} s:\n{log[-2000:]}"
+        time.sleep(1)
+
+
+@contextmanager
+def connection_option(lab, host: str, value: str, outcome: str) -> Iterator[None]:
+    """``WA_DB_CONNECTION_OPTION=value`` in ``host``'s db.env (a hand edit) and its Coreapp recreated; the body runs once
+    the new Coreapp has logged the ``outcome`` of its DB attempt (:func:`up_core`: no fixed sleep). Afterwards db.env is
+    as installed again (``faults.clear``) and the Coreapp recreated; when the body passed, that Coreapp must connect."""
+    field_faults.edit_file(lab.paths, host, "db.env", "set", "WA_DB_CONNECTION_OPTION", value)
+    try:
+        got = up_core(lab, host)
+        assert got == outcome, f"{host}'s Coreapp with WA_DB_CONNECTION_OPTION={value}: {got!r}, not {outcome!r}"
+        yield
+    finally:
+        faults.clear(lab.paths)
+        restored = up_core(lab, host)
+    assert restored == CONNECTED, f"{host}'s Coreapp with db.env as installed: {restored!r}"
 
 
 def cause(report: dict, key: str, host: str = "") -> dict:
@@ -109,8 +154,9 @@ def test_r07_postgresql_15_is_outside_the_clients_matrix_on_real_parts(lab, pg_c
 
 
 def test_fr09_wa_db_ssl_ca_on_postgresql_is_named_before_start_and_at_run_time(lab, pg_cluster):
+    before = core_id(lab, "wa-core-1")
     set_db_env(lab, pg_cluster, "WA_DB_SSL_CA", CA)
-    time.sleep(5)  # the Coreapps and Masters exit at once and restart: let a few attempts reach the log
+    assert db_attempt(lab, "wa-core-1", before) == REFUSED  # a fixed 5 s was not always enough (the lab in CI, loaded)
     _, report = doctor(pg_cluster)
     found = cause(report, "ENV_VALUE", "wa-core-1")
     assert "WA_DB_SSL_CA with PGSQL" in found["title"] and "WA_DB_CONNECTION_OPTION" in found["next_action"]
@@ -141,38 +187,26 @@ def test_fr09_fixed_with_libpq_options_the_cluster_comes_up_over_verified_tls(la
 
 
 def test_sslmode_disable_on_a_tls_only_server_is_named_with_libpq_options(lab, pg_cluster):
-    field_faults.edit_file(lab.paths, "wa-core-2", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=disable")
-    up = lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
-    assert up.returncode == 0, up.stderr
-    try:
-        time.sleep(5)
+    with connection_option(lab, "wa-core-2", "sslmode=disable", REFUSED):
         _, report = doctor(pg_cluster)
-        found = cause(report, "DB_TLS_REQUIRED", "wa-core-2")
-        assert "TLS logins only" in found["title"] and "sslmode=verify-full" in found["next_action"]
-        assert any("no encryption" in f["line"] for f in found["evidence"])
-    finally:
-        faults.clear(lab.paths)
-        lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
+    found = cause(report, "DB_TLS_REQUIRED", "wa-core-2")
+    assert "TLS logins only" in found["title"] and "sslmode=verify-full" in found["next_action"]
+    assert any("no encryption" in f["line"] for f in found["evidence"])
 
 
 def test_r07_dbname_in_the_connection_option_is_named_on_real_parts(lab, pg_cluster):
     """R07's ``dbname=db`` in one host's WA_DB_CONNECTION_OPTION: the stand-in's libpq (the last dbname wins) sends the
     Coreapp's connections to ``db``; doctor names the option, on that host, with the fix."""
     pg_beside.sql(lab.paths, f"CREATE DATABASE db OWNER {services.DB_USER}")
-    field_faults.edit_file(lab.paths, "wa-core-2", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=require;dbname=db")
-    up = lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
-    assert up.returncode == 0, up.stderr
     try:
-        time.sleep(5)
-        _, report = doctor(pg_cluster)
-        found = cause(report, "ENV_VALUE", "wa-core-2")
-        assert "dbname=db in WA_DB_CONNECTION_OPTION overrides" in found["title"], found
-        assert found["next_action"].startswith("remove dbname= from WA_DB_CONNECTION_OPTION")
-        assert "wa-core-1" not in found["hosts"]
+        with connection_option(lab, "wa-core-2", "sslmode=require;dbname=db", CONNECTED):
+            _, report = doctor(pg_cluster)
     finally:
-        faults.clear(lab.paths)
-        lab.sh("wa-core-2", compose("wa-core-2", "2.41.2", "up -d wacore"))
         pg_beside.sql(lab.paths, "DROP DATABASE IF EXISTS db WITH (FORCE)")
+    found = cause(report, "ENV_VALUE", "wa-core-2")
+    assert "dbname=db in WA_DB_CONNECTION_OPTION overrides" in found["title"], found
+    assert found["next_action"].startswith("remove dbname= from WA_DB_CONNECTION_OPTION")
+    assert "wa-core-1" not in found["hosts"]
 
 def test_the_preflight_says_a_wrong_password_in_words_on_real_parts(lab, pg_cluster, tmp_path):
     """The same login with a wrong db.password in the profile: PostgreSQL's refusal, named by field and fix."""
@@ -193,20 +227,13 @@ def test_a_coreapp_whose_libpq_cannot_reach_postgresql_is_named_from_its_qsqlerr
     then the Coreapp's libpq goes to 5433 (the option's value, the last) and logs libpq's words in the QSqlError shape,
     now catalogued as DB_UNREACHABLE (they were not until issue 17); doctor names the option that overrides WA_DB_PORT.
     (With the DB itself stopped a fresh Coreapp never gets that far: it stays in the wait script, DB_WAITING.)"""
-    field_faults.edit_file(lab.paths, "wa-core-1", "db.env", "set", "WA_DB_CONNECTION_OPTION", "sslmode=require;port=5433")
-    up = lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
-    assert up.returncode == 0, up.stderr[-2000:]
-    try:
-        time.sleep(5)  # the recreated Coreapp's first attempts reach its log
+    with connection_option(lab, "wa-core-1", "sslmode=require;port=5433", REFUSED):
         _, report = doctor(pg_cluster)
-        words = [f for f in report["facts"] if f["probe"] == "logs" and f["host"] == "wa-core-1"
-                 and "QPSQL: Unable to connect" in f["line"]]
-        assert words, [(f["host"], f["line"]) for f in report["facts"] if f["probe"] == "logs"]
-        assert "port 5433 failed: Connection refused" in words[0]["line"], words[0]["line"]
-        assert words[0]["data"]["key"] == "DB_UNREACHABLE", words[0]
-        found = cause(report, "ENV_VALUE", "wa-core-1")
-        assert "port=5433 in WA_DB_CONNECTION_OPTION overrides WA_DB_PORT=5432" in found["title"], found
-        assert {"DB_DOWN", "DB_CREDENTIALS"}.isdisjoint(c["key"] for c in report["causes"]), report["causes"]
-    finally:
-        faults.clear(lab.paths)
-        lab.sh("wa-core-1", compose("wa-core-1", "2.41.2", "up -d wacore"))
+    words = [f for f in report["facts"] if f["probe"] == "logs" and f["host"] == "wa-core-1"
+             and "QPSQL: Unable to connect" in f["line"]]
+    assert words, [(f["host"], f["line"]) for f in report["facts"] if f["probe"] == "logs"]
+    assert "port 5433 failed: Connection refused" in words[0]["line"], words[0]["line"]
+    assert words[0]["data"]["key"] == "DB_UNREACHABLE", words[0]
+    found = cause(report, "ENV_VALUE", "wa-core-1")
+    assert "port=5433 in WA_DB_CONNECTION_OPTION overrides WA_DB_PORT=5432" in found["title"], found
+    assert {"DB_DOWN", "DB_CREDENTIALS"}.isdisjoint(c["key"] for c in report["causes"]), report["causes"]

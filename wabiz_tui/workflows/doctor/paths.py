@@ -55,11 +55,13 @@ class ContainerPathProbes(DoctorProbes):
 
     async def _started(self, host: HostSpec, cid: str) -> str:
         """When container ``cid`` last started, if it runs now (``docker inspect``'s ``.State.StartedAt``, e.g.
-        ``2026-12-05T15:31:02.123456789Z``), "stopped" when it does not run, "unknown" when the answer cannot be
-        read (then the probe's answer stands as it is)."""
-        status, lines = await self._sh(host, self._docker(
-            host, f"docker inspect --format '{{{{.State.Running}}}} {{{{.State.StartedAt}}}}' {cid}"))
+        ``2026-12-05T15:31:02.123456789Z``), "stopped" when it does not run or waits to be restarted, "unknown" when
+        the answer cannot be read (then the probe's answer stands as it is). A container waiting for its restart
+        policy keeps ``Running`` true and its old ``StartedAt`` (moby ``container/state.go`` ``SetRestarting``), so
+        ``.State.Restarting`` is read too (seen on the lab: a crash-looping Coreapp's probe killed, status 137)."""
+        fmt = "'{{.State.Running}} {{.State.Restarting}} {{.State.StartedAt}}'"
+        status, lines = await self._sh(host, self._docker(host, f"docker inspect --format {fmt} {cid}"))
         words = lines[0].split() if lines else []
-        if status != 0 or len(words) != 2 or words[0] not in ("true", "false"):
+        if status != 0 or len(words) != 3 or not {words[0], words[1]} <= {"true", "false"}:
             return "unknown"
-        return words[1] if words[0] == "true" else "stopped"
+        return words[2] if words[:2] == ["true", "false"] else "stopped"
