@@ -96,9 +96,10 @@ SERVICE = {"webapp": "waweb", "master": "master", "coreapp": "wacore"}
 
 
 def profile_hosts(profile) -> list[tuple[str, str]]:
-    """``(host, its compose service)`` of every host of the profile file ``profile``, in the profile's order."""
+    """``(host, its compose services)`` of every host of the profile file ``profile``, in the profile's order; a host
+    with several roles gets its services space-separated (``master wacore``), as ``up -d`` takes them."""
     data = yaml.safe_load(Path(profile).read_text())
-    return [(h["external_hostname"], SERVICE[h["roles"][0]]) for h in data["hosts"]]
+    return [(h["external_hostname"], " ".join(SERVICE[r] for r in h["roles"])) for h in data["hosts"]]
 
 
 def recreate_every_container(lab, profile, limit: float = 180) -> None:

@@ -46,7 +46,7 @@ NAME_FAILED = re.compile(r"Name or service not known|Temporary failure in name r
 #: ``docker exec`` into a container that is not running (Docker 20.10): ``Error response from daemon: Container ID is
 #: restarting, wait until the container is running`` / ``... is not running``: nothing was probed. When the container
 #: stops between the exec's create and its start, the daemon answers the start with 409 Conflict and the docker
-#: client's hijack says ``unable to upgrade to tcp, received 409`` (docker/cli ``client/hijack.go``; observed in CI
+#: client's hijack says ``unable to upgrade to tcp, received 409`` (moby's ``client/hijack.go``, which docker/cli vendors; observed in CI
 #: on a crash-looping Coreapp, stop 23): nothing was probed either.
 NOT_RUNNING = ("is restarting", "is not running", "is paused", "unable to upgrade to tcp, received 409")
 _NO_TOOL = ("executable file not found", "not found", "No such file")

@@ -141,13 +141,20 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
 
     # ---- forms ---------------------------------------------------------------------------
     def form_values(self, skip: Any = None) -> tuple[tuple[str, str], ...]:
-        """What the step's form shows: (field, value) of each input, box, radio button and choice in its body, but
-        those inside the widget ``skip``."""
+        """What the step's form shows, to tell an edit: (field, a digest of its value) of each input, box, radio button
+        and choice in its body, but those inside the widget ``skip``. A digest (BLAKE2b, 16 bytes), not the value: the
+        copy kept for the comparison holds no password."""
+        import hashlib
+
         from textual.widgets import Input, Select
         from textual.widgets._toggle_button import ToggleButton  # Textual exports it nowhere else
 
+        def digest(value: Any) -> str:
+            """BLAKE2b hex of the value's repr."""
+            return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
         fields = self.query_one("#body").query("Input, ToggleButton, Select")
-        return tuple((field.id or f"#{i}", repr(field.value)) for i, field in enumerate(fields)
+        return tuple((field.id or f"#{i}", digest(field.value)) for i, field in enumerate(fields)
                      if isinstance(field, (Input, ToggleButton, Select)) and (skip is None or skip not in field.ancestors))
 
     def keep_form_values(self) -> None:
