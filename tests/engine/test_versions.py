@@ -226,3 +226,46 @@ async def test_no_version_read_or_judgement_while_an_operation_runs(installed):
         assert calls == [1] and ended.versions is not None and ended.verdict.versions_differ
     finally:
         await monitor.aclose()
+
+
+async def test_a_read_cancelled_when_an_operation_ends_leaves_no_unretrieved_exception(installed):
+    """A read running when an operation ends is cancelled (it may predate what the operation changed); one that ends
+    with another exception on its way out is retrieved, never logged "Task exception was never retrieved"."""
+    import asyncio
+    import gc
+
+    from wabiz_tui.domain.transitions import PlannedOperation
+    from wabiz_tui.domain.versions import VersionRead
+
+    first = asyncio.Event()
+    calls: list[int] = []
+
+    async def reader() -> VersionRead:
+        calls.append(1)
+        if len(calls) == 1:
+            try:
+                await first.wait()  # never set: hangs until cancelled
+            except asyncio.CancelledError:
+                raise RuntimeError("ssh connection lost while closing")
+        return VersionRead(0.0, {})
+
+    loop = asyncio.get_running_loop()
+    reported: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    running: list[PlannedOperation | None] = [None]
+    monitor = HealthMonitor(installed.profile, interval=0.05, versions=reader,
+                            planned=lambda: PlannedState(operation=running[0]))
+    try:
+        await monitor.poll_once()  # the first read starts and hangs
+        running[0] = PlannedOperation("upgrade", 0.0, "this window")
+        await monitor.poll_once()
+        running[0] = None
+        await monitor.poll_once()  # ended: the hanging read is cancelled, a new one starts
+        for _ in range(5):
+            await asyncio.sleep(0)
+        gc.collect()
+        assert len(calls) == 2
+        assert not [c for c in reported if "never retrieved" in str(c.get("message", ""))], reported
+    finally:
+        loop.set_exception_handler(None)
+        await monitor.aclose()

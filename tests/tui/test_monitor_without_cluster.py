@@ -85,3 +85,34 @@ async def test_the_screen_shows_the_findings_the_poll_computed(tmp_path):
         await pilot.pause()
         shown = monitor.query_one(FindingsList).plain
         assert "computed by the poll" in shown and "unreachable" not in shown.lower()
+
+
+async def test_the_version_readers_ssh_connections_are_closed_when_the_api_client_fails_to_close(tmp_path,
+                                                                                                 monkeypatch):
+    from wabiz_tui.workflows.monitor import HealthMonitor
+    from wabiz_tui.workflows.versions import VersionReader
+
+    closed: list[str] = []
+
+    async def broken_aclose(_monitor) -> None:
+        closed.append("api")
+        raise RuntimeError("the API client's close failed")
+
+    async def reader_close(_reader) -> None:
+        closed.append("ssh")
+
+    monkeypatch.setattr(HealthMonitor, "aclose", broken_aclose)
+    monkeypatch.setattr(VersionReader, "close", reader_close)
+    profile = sample_profile()
+    profile = profile.with_changes(installed=True, webapp=replace(profile.webapp, url=f"https://127.0.0.1:{closed_port()}",
+                                                                  ca_file=""))
+    app = WabizApp(profile, log_dir=tmp_path / "logs", monitor_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monitor = app.screen
+        assert isinstance(monitor, MonitorScreen)
+        end = time.monotonic() + 10
+        while monitor.polls < 1:
+            assert time.monotonic() < end, "no poll"
+            await pilot.pause(0.05)
+    assert closed == ["api", "ssh"]  # the reader is closed although the monitor's close raised
