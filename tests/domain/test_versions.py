@@ -102,3 +102,11 @@ def test_every_node_on_one_other_version_is_said_once_for_the_cluster_no_row_tol
     assert {n.host: n.version for n in out.nodes}["wa-core-1"] == "v2.45.1"
     assert out.webapp_versions == (("wa-web-1", "v2.45.1", ""),)
     assert "WA_API_VERSION=" not in repr(out)
+
+
+def test_the_profile_is_quoted_in_the_cluster_words():
+    verdict = judge(parse_health(HEALTH), PLAN)
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.45.1")])
+    out = with_versions(verdict, read, "2.43.1", profile_ref="/p/my prod.yaml")
+    assert "`wabiz-tui upgrade '/p/my prod.yaml' --to 2.43.1`" in out.next_action
+    assert with_versions(verdict, read, "2.43.1").next_action.endswith("`wabiz-tui upgrade PROFILE --to 2.43.1`")

@@ -120,10 +120,12 @@ def version_action(host: str, kind: str, expected: str, upgrade_action: str) -> 
 def agreed_words(version: str, expected: str, profile_ref: str = "", profile_file: str = "") -> str:
     """The cluster's next action when every node read runs ``version`` and only the profile says ``expected``: the
     profile may be behind (the cluster upgraded from another machine), so no node is told to recreate its
-    container; ``profile_ref``: how a command names the profile (default ``PROFILE``), ``profile_file``: its file."""
+    container; ``profile_ref``: how a command names the profile (shell-quoted; default ``PROFILE``), ``profile_file``:
+    its file."""
     where = f" ({profile_file})" if profile_file else ""
     return (f"if the cluster was upgraded elsewhere set wa_api_version: {version} in the profile{where}; to move it "
-            f"to v{expected}, set that too, then run `wabiz-tui upgrade {profile_ref or 'PROFILE'} --to {expected}`")
+            f"to v{expected}, set that too, then run `wabiz-tui upgrade {shlex.quote(profile_ref) if profile_ref else 'PROFILE'} "
+            f"--to {expected}`")
 
 
 def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, webapps: tuple[str, ...] = (),
