@@ -30,6 +30,8 @@ def _read(**hosts: object) -> VersionRead:
     ("docker.whatsapp.biz/web:latest", ""),
     ("docker.whatsapp.biz/web", ""),
     ("docker.whatsapp.biz/web:v", ""),
+    ("docker.whatsapp.biz/coreapp:v2.43.1@sha256:" + "ab" * 32, "2.43.1"),  # pinned by digest too
+    ("registry.lab:5000/web@sha256:" + "ab" * 32, ""),
 ])
 def test_image_version(image, version):
     assert image_version(image) == version
@@ -75,8 +77,36 @@ def test_unread_host_says_why_and_changes_no_level():
 
 def test_without_stopped_upgrade_the_action_names_the_node():
     verdict = judge(parse_health(HEALTH), PLAN)
-    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.41.2")])
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.41.2")],
+                 wa_core_1=[("wacore", "docker.whatsapp.biz/coreapp:v2.43.1")])
     out = with_versions(verdict, read, "2.43.1")
     master = next(n for n in out.nodes if n.host == "wa-master-1")
     assert "`WA_API_VERSION=2.43.1 docker-compose up -d master` on wa-master-1" in master.reason
     assert out.next_action.startswith("run WA_API_VERSION 2.43.1 on every node")
+
+
+def test_every_node_on_one_other_version_is_said_once_for_the_cluster_no_row_told_to_recreate():
+    verdict = judge(parse_health(HEALTH), PLAN)
+    new = "docker.whatsapp.biz/coreapp:v2.45.1"
+    read = _read(wa_web_1=[("waweb", "docker.whatsapp.biz/web:v2.45.1")], wa_master_1=[("master", new)],
+                 wa_core_1=[("wacore", new)], wa_core_2="host key unknown")  # an unread host does not break it
+    out = with_versions(verdict, read, "2.43.1", ("wa-web-1",), profile_ref="prod", profile_file="/p/prod.yaml")
+    assert out.level is Level.WARNING and out.versions_differ
+    assert "every node runs v2.45.1; the profile says v2.43.1" in out.problems
+    assert out.next_action == ("if the cluster was upgraded elsewhere set wa_api_version: 2.45.1 in the profile "
+                               "(/p/prod.yaml); to move it to v2.43.1, set that too, then run "
+                               "`wabiz-tui upgrade prod --to 2.43.1`")
+    before = {n.host: n for n in verdict.nodes}
+    for n in out.nodes:  # each row shows its version, keeps its level and reason: none says to recreate
+        assert (n.level, n.reason) == (before[n.host].level, before[n.host].reason), n
+    assert {n.host: n.version for n in out.nodes}["wa-core-1"] == "v2.45.1"
+    assert out.webapp_versions == (("wa-web-1", "v2.45.1", ""),)
+    assert "WA_API_VERSION=" not in repr(out)
+
+
+def test_the_profile_is_quoted_in_the_cluster_words():
+    verdict = judge(parse_health(HEALTH), PLAN)
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.45.1")])
+    out = with_versions(verdict, read, "2.43.1", profile_ref="/p/my prod.yaml")
+    assert "`wabiz-tui upgrade '/p/my prod.yaml' --to 2.43.1`" in out.next_action
+    assert with_versions(verdict, read, "2.43.1").next_action.endswith("`wabiz-tui upgrade PROFILE --to 2.43.1`")

@@ -72,17 +72,17 @@ async def _health_command_says_it(profile, tmp_path):
         out, _ = await proc.communicate()
         return proc.returncode, out.decode()
 
-    code, out = await health("--json")
+    code, out = await health("--json")  # the SSH read is opt-in: a monitoring agent's check stays one API call
+    assert all(n["version"] == "" for n in json.loads(out)["verdict"]["nodes"]), out
+    code, out = await health("--json", "--versions")
     assert code == 1, out
     verdict = json.loads(out)["verdict"]
     assert {n["host"]: n["version"] for n in verdict["nodes"]} == {
         h.external_hostname: "v2.29.2" for h in profile.hosts if h.roles != (Role.WEBAPP,)}
     assert {w["version"] for w in verdict["versions"]["webapps"]} == {"v2.31.4"} and verdict["versions"]["differ"]
-    code, out = await health()
+    code, out = await health("--versions")
     assert code == 1 and "runs v2.29.2, profile says v2.31.4" in out, out
     assert "versions: v2.29.2 on " in out and "; v2.31.4 on wa-web-" in out, out
-    code, out = await health("--json", "--no-versions")
-    assert all(n["version"] == "" for n in json.loads(out)["verdict"]["nodes"]), out
 
 
 async def test_unreachable_host_is_not_read_and_says_why(installed, tmp_path):
@@ -98,6 +98,24 @@ async def test_unreachable_host_is_not_read_and_says_why(installed, tmp_path):
     others = [h.external_hostname for h in installed.profile.hosts if h.external_hostname != host]
     assert all(read.node(h, "webapp" if h.startswith("wa-web") else "coreapp" if h.startswith("wa-core")
                          else "master") == f"v{installed.profile.wa_api_version}" for h in others)
+
+
+async def test_a_read_has_a_total_cap_whatever_the_hosts(installed, tmp_path):
+    import time
+
+    settings = settings_for(installed, tmp_path)
+    host = installed.profile.hosts_with(Role.COREAPP)[0].external_hostname
+    installed.cluster.set_host_latency(host, 30.0)  # answers, but only after 30 s
+    reader = VersionReader(lambda: installed.profile, settings, timeout=30.0, total=1.0)
+    start = time.monotonic()
+    try:
+        read = await reader.read()
+    finally:
+        await reader.close()
+    assert time.monotonic() - start < 5.0  # the 30 s of one host's timeout are not waited
+    assert read.node(host, "coreapp") == "version not read: no answer within 1 s"
+    other = installed.profile.hosts_with(Role.COREAPP)[1].external_hostname
+    assert read.node(other, "coreapp") == f"v{installed.profile.wa_api_version}"  # the others are read
 
 
 async def test_versions_are_read_at_start_on_a_slow_cadence_and_on_demand_never_per_poll(installed):
@@ -171,4 +189,83 @@ async def test_a_read_from_before_an_operation_ended_or_the_profile_changed_is_n
         await monitor.poll_once()  # the operation ended: read again at once, whatever the cadence
         assert len(calls) == reads + 1
     finally:
+        await monitor.aclose()
+
+
+async def test_no_version_read_or_judgement_while_an_operation_runs(installed):
+    """Mid-upgrade the images change before the profile's version does (it is written at the upgrade's end): a
+    judged read would advise running the old version on the upgraded nodes and replace the paused words."""
+    from wabiz_tui.domain.transitions import PlannedOperation, paused_words
+    from wabiz_tui.domain.versions import HostImages, VersionRead
+
+    old = installed.profile.wa_api_version
+    calls: list[int] = []
+
+    async def reader() -> VersionRead:  # the Webapps already on the target, the rest on the profile's version
+        calls.append(1)
+        return VersionRead(0.0, {h.external_hostname: HostImages(h.external_hostname, (
+            ("waweb", "docker.whatsapp.biz/web:v9.9.9"), ("master", f"docker.whatsapp.biz/coreapp:v{old}"),
+            ("wacore", f"docker.whatsapp.biz/coreapp:v{old}"))) for h in installed.profile.hosts})
+
+    upgrade = PlannedOperation("upgrade", 0.0, "this window")
+    running: list[PlannedOperation | None] = [upgrade]
+    monitor = HealthMonitor(installed.profile, interval=0.05, versions=reader,
+                            planned=lambda: PlannedState(operation=running[0]))
+    monitor.wait_versions = True
+    try:
+        for _ in range(2):
+            result = await monitor.poll_once()
+            assert result.verdict is not None and not result.verdict.versions_differ
+            assert result.alerts_paused == paused_words(upgrade)
+            assert result.verdict.next_action.startswith(paused_words(upgrade) + "; ")  # the operation's words kept
+            assert "WA_API_VERSION" not in result.verdict.next_action, result.verdict.next_action
+            assert not any("versions differ" in e.text for e in result.new_entries)
+        assert calls == [] and result.versions is None
+        running[0] = None
+        ended = await monitor.poll_once()  # ended: read at once, then judged
+        assert calls == [1] and ended.versions is not None and ended.verdict.versions_differ
+    finally:
+        await monitor.aclose()
+
+
+async def test_a_read_cancelled_when_an_operation_ends_leaves_no_unretrieved_exception(installed):
+    """A read running when an operation ends is cancelled (it may predate what the operation changed); one that ends
+    with another exception on its way out is retrieved, never logged "Task exception was never retrieved"."""
+    import asyncio
+    import gc
+
+    from wabiz_tui.domain.transitions import PlannedOperation
+    from wabiz_tui.domain.versions import VersionRead
+
+    first = asyncio.Event()
+    calls: list[int] = []
+
+    async def reader() -> VersionRead:
+        calls.append(1)
+        if len(calls) == 1:
+            try:
+                await first.wait()  # never set: hangs until cancelled
+            except asyncio.CancelledError:
+                raise RuntimeError("ssh connection lost while closing")
+        return VersionRead(0.0, {})
+
+    loop = asyncio.get_running_loop()
+    reported: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    running: list[PlannedOperation | None] = [None]
+    monitor = HealthMonitor(installed.profile, interval=0.05, versions=reader,
+                            planned=lambda: PlannedState(operation=running[0]))
+    try:
+        await monitor.poll_once()  # the first read starts and hangs
+        running[0] = PlannedOperation("upgrade", 0.0, "this window")
+        await monitor.poll_once()
+        running[0] = None
+        await monitor.poll_once()  # ended: the hanging read is cancelled, a new one starts
+        for _ in range(5):
+            await asyncio.sleep(0)
+        gc.collect()
+        assert len(calls) == 2
+        assert not [c for c in reported if "never retrieved" in str(c.get("message", ""))], reported
+    finally:
+        loop.set_exception_handler(None)
         await monitor.aclose()

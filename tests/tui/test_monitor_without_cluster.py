@@ -23,22 +23,32 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-async def test_unreachable_webapp_is_named_and_polling_goes_on(tmp_path):
+def unreachable_app(tmp_path, interval: float) -> WabizApp:
+    """The app on an installed sample cluster whose Webapp port refuses connections, polling every ``interval`` s."""
     profile = sample_profile()
     profile = profile.with_changes(installed=True, webapp=replace(profile.webapp, url=f"https://127.0.0.1:{closed_port()}",
                                                                   ca_file=""))
-    app = WabizApp(profile, log_dir=tmp_path / "logs", monitor_interval=0.1)
+    return WabizApp(profile, log_dir=tmp_path / "logs", monitor_interval=interval)
+
+
+async def polled(pilot, monitor: MonitorScreen, times: int) -> None:
+    """Wait until ``monitor`` polled ``times`` times (10 s at most)."""
+    end = time.monotonic() + 10
+    while monitor.polls < times:
+        assert time.monotonic() < end, f"fewer than {times} polls"
+        await pilot.pause(0.05)
+
+
+async def test_unreachable_webapp_is_named_and_polling_goes_on(tmp_path):
+    app = unreachable_app(tmp_path, 0.1)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         monitor = app.screen
         assert isinstance(monitor, MonitorScreen)  # installed: the monitor is the default view
-        end = time.monotonic() + 10
-        while monitor.polls < 2:
-            assert time.monotonic() < end, "no second poll"
-            await pilot.pause(0.05)
+        await polled(pilot, monitor, 2)
         text = monitor.query_one(MonitorSummary).plain
         assert "Webapp unreachable" in text and "No health answer yet" in text
-        assert profile.webapp.admin_password not in text
+        assert app.profile.webapp.admin_password not in text
         # the fault keys exist only in the demo; step keys are off on the monitor
         assert app.check_action("demo_kill_coreapp", ()) is False
         assert app.check_action("next_step", ()) is False
@@ -71,10 +81,7 @@ async def test_the_screen_shows_the_findings_the_poll_computed(tmp_path):
     from wabiz_tui.domain.diagnosis import Diagnosis
     from wabiz_tui.tui.widgets.findings import FindingsList
 
-    profile = sample_profile()
-    profile = profile.with_changes(installed=True, webapp=replace(profile.webapp, url=f"https://127.0.0.1:{closed_port()}",
-                                                                  ca_file=""))
-    app = WabizApp(profile, log_dir=tmp_path / "logs", monitor_interval=60)
+    app = unreachable_app(tmp_path, 60)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         monitor = app.screen
@@ -85,3 +92,28 @@ async def test_the_screen_shows_the_findings_the_poll_computed(tmp_path):
         await pilot.pause()
         shown = monitor.query_one(FindingsList).plain
         assert "computed by the poll" in shown and "unreachable" not in shown.lower()
+
+
+async def test_the_version_readers_ssh_connections_are_closed_when_the_api_client_fails_to_close(tmp_path,
+                                                                                                 monkeypatch):
+    from wabiz_tui.workflows.monitor import HealthMonitor
+    from wabiz_tui.workflows.versions import VersionReader
+
+    closed: list[str] = []
+
+    async def broken_aclose(_monitor) -> None:
+        closed.append("api")
+        raise RuntimeError("the API client's close failed")
+
+    async def reader_close(_reader) -> None:
+        closed.append("ssh")
+
+    monkeypatch.setattr(HealthMonitor, "aclose", broken_aclose)
+    monkeypatch.setattr(VersionReader, "close", reader_close)
+    app = unreachable_app(tmp_path, 0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monitor = app.screen
+        assert isinstance(monitor, MonitorScreen)
+        await polled(pilot, monitor, 1)
+    assert closed == ["api", "ssh"]  # the reader is closed although the monitor's close raised

@@ -26,8 +26,9 @@ from ..workflows.settings import monitor_settings
 EXIT_OK, EXIT_DEGRADED, EXIT_FAILING, EXIT_UNKNOWN = (int(c) for c in HealthExit)
 #: ``ApiError.kind`` of a Webapp that gives no answer at all (a cluster never installed has no Webapp listening)
 NO_ANSWER = ("unreachable", "timeout")
-#: Seconds one host's image read may take in ``health`` (the check stays quick for a monitoring agent).
-VERSION_TIMEOUT = 10.0
+#: Seconds the whole image read of ``health --versions`` may take, every host included: a monitoring agent's check
+#: must end well within its own timeout (check_nrpe's default -t: DEFAULT_SOCKET_TIMEOUT 10 s, NRPE's include/common.h)
+VERSION_TIMEOUT = 4.0
 
 
 def exit_code(result: PollResult) -> int:
@@ -133,7 +134,8 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
 
 async def run_health(profile, *, as_json: bool, watch: bool, interval: float, install_hint: str = "",
                      grace: float | None = None, poll_floor: float | None = None, profile_ref: str = "",
-                     versions: bool = True) -> int:
+                     profile_file: str = "",
+                     versions: bool = False) -> int:
     """Poll once (or until interrupted with ``watch``); print; return the exit code of the last poll.
 
     ``install_hint`` (the profile is not installed, e.g. ``wabiz-tui install demo.yaml``): a first poll that
@@ -143,21 +145,25 @@ async def run_health(profile, *, as_json: bool, watch: bool, interval: float, in
     unfinished upgrade journal makes the cluster degraded at best, with the command that continues it
     (``workflows.monitor.with_incomplete``; ``operation_incomplete`` in JSON): the API cannot show mixed versions.
     An unfinished uninstall journal is said first, its command as the next action (its Webapp may be gone on purpose).
-    ``versions``: each node's image is read over SSH beside the first poll (one ``docker ps`` per host,
-    ``workflows.versions``; with ``watch`` again every ``VERSION_EVERY`` seconds) and, when the cluster answered, judged
-    against the profile's ``WA_API_VERSION``; a host that cannot be read says why. No passphrase is asked: an
-    encrypted key is "not read". A cluster that gives no answer is not waited for.
+    ``versions`` (``--versions``; off by default: the check stays one API call): each node's image is read over SSH
+    beside the first poll (one ``docker ps`` per host, ``workflows.versions``; with ``watch`` again every
+    ``VERSION_EVERY`` seconds), :data:`VERSION_TIMEOUT` seconds at most in all (a host not read by then: "version not
+    read: no answer within 4 s"), and, when the cluster answered, judged against the profile's ``WA_API_VERSION``; a
+    host that cannot be read says why. No passphrase is asked: an encrypted key is "not read". A cluster that gives
+    no answer is not waited for. ``profile_file``: the profile's file, named in the versions' advice.
     """
     from ..config.paths import app_paths
     from ..workflows.settings import default_settings
     from ..workflows.versions import VersionReader
 
     timing = monitor_settings(profile, grace=grace, poll_floor=poll_floor)
-    reader = VersionReader(lambda: profile, default_settings(profile), timeout=VERSION_TIMEOUT) if versions else None
+    reader = (VersionReader(lambda: profile, default_settings(profile), timeout=VERSION_TIMEOUT, total=VERSION_TIMEOUT)
+              if versions else None)
     monitor = HealthMonitor(profile, interval=interval, grace=timing.grace, poll_floor=timing.poll_floor,
                             planned=planned_state_reader(profile, app_paths().locks, journals=app_paths().journals,
                                                          profile_ref=profile_ref),
-                            versions=reader.read if reader is not None else None)
+                            versions=reader.read if reader is not None else None, profile_ref=profile_ref,
+                            profile_file=profile_file)
     monitor.wait_versions = True  # the versions read beside the first poll come with its answer
     started = (read_run_state(profile) or {}).get("started_at")
     if isinstance(started, (int, float)):  # the grace counts from the containers' start, not from this command

@@ -1,7 +1,8 @@
 """Which client version each node's container runs: its image tag, read with one ``docker ps`` per host.
 
-``GET /v1/health`` names no version (reference/wa-onprem-api.md §3.3), so a half-finished upgrade (Webapps on the
-new version, Coreapps on the old one) answers as healthy. The image a container was created from says it:
+The API gives no version per node: ``GET /v1/health`` (reference/wa-onprem-api.md §3.3) names each node's role and
+gateway status, and its ``meta.version`` is only the answering Webapp's version, so a half-finished upgrade (Webapps
+on the new version, Coreapps on the old one) answers as healthy. The image a container was created from says it:
 ``docker.whatsapp.biz/web:v2.43.1``, ``docker.whatsapp.biz/coreapp:v2.43.1`` (the official image names,
 wa-onprem-api.md §1; ``{{.Image}}`` of ``docker ps --format``, docs.docker.com/reference/cli/docker/container/ls).
 The command and its parsing live here once: doctor's image facts and the health monitor read the same lines.
@@ -46,8 +47,10 @@ def parse_images(lines: list[str]) -> list[tuple[str, str]]:
 
 def image_version(image: str) -> str:
     """The client version an image tag names: ``docker.whatsapp.biz/coreapp:v2.43.1`` → ``2.43.1``; "" when the tag
-    is not ``vX...`` (``latest``, a digest, no tag). A registry with a port (``host:5000/web``) is no tag."""
-    last = image.rsplit("/", 1)[-1]
+    is not ``vX...`` (``latest``, a digest alone, no tag). A registry with a port (``host:5000/web``) is no tag; a
+    digest after the tag (``coreapp:v2.43.1@sha256:...``, docs.docker.com/reference/cli/docker/image/pull) is dropped
+    first."""
+    last = image.partition("@")[0].rsplit("/", 1)[-1]
     tag = last.rsplit(":", 1)[-1] if ":" in last else ""
     return tag[1:] if tag.startswith("v") and len(tag) > 1 else ""
 
@@ -114,24 +117,48 @@ def version_action(host: str, kind: str, expected: str, upgrade_action: str) -> 
             "or run doctor (VERSION_SKEW)")
 
 
+def agreed_words(version: str, expected: str, profile_ref: str = "", profile_file: str = "") -> str:
+    """The cluster's next action when every node read runs ``version`` and only the profile says ``expected``: the
+    profile may be behind (the cluster upgraded from another machine), so no node is told to recreate its
+    container; ``profile_ref``: how a command names the profile (shell-quoted; default ``PROFILE``), ``profile_file``:
+    its file."""
+    where = f" ({profile_file})" if profile_file else ""
+    return (f"if the cluster was upgraded elsewhere set wa_api_version: {version} in the profile{where}; to move it "
+            f"to v{expected}, set that too, then run `wabiz-tui upgrade {shlex.quote(profile_ref) if profile_ref else 'PROFILE'} "
+            f"--to {expected}`")
+
+
 def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, webapps: tuple[str, ...] = (),
-                  upgrade_action: str = "") -> ClusterVerdict:
+                  upgrade_action: str = "", profile_ref: str = "", profile_file: str = "") -> ClusterVerdict:
     """``verdict`` with each node's version from ``read`` (``NodeVerdict.version``) and the Webapps' (``webapps``:
-    their EXTERNAL_HOSTNAMEs) in ``webapp_versions``. A node whose container runs another version than ``expected``
-    (the profile's ``WA_API_VERSION``) is at least a warning with :func:`differ_words` as its reason (its own reason
-    kept after it), the cluster at least degraded with one problem naming the nodes per version; a node not read
-    keeps its level (no guess). ``upgrade_action``: the command that continues a stopped upgrade ("" when none)."""
+    their EXTERNAL_HOSTNAMEs) in ``webapp_versions``. Against ``expected`` (the profile's ``WA_API_VERSION``):
+
+    - every node read runs one other version (no stopped upgrade): the cluster at least degraded, one problem
+      ``every node runs vX; the profile says vY`` and :func:`agreed_words` as its next action (``profile_ref`` and
+      ``profile_file`` name the profile there); the rows keep their level and reason: none is told to recreate;
+    - a real mix: a node whose container runs another version is at least a warning with :func:`differ_words` as
+      its reason (its own reason kept after it), the cluster at least degraded with one problem naming the nodes
+      per version.
+
+    A node not read keeps its level (no guess). ``upgrade_action``: the command that continues a stopped upgrade
+    ("" when none)."""
+    kinds = [(n, "coreapp" if n.expected_role == "coreapp" else "master" if "master" in n.expected_role else "")
+             for n in verdict.nodes]
+    texts = {(n.host, kind): read.node(n.host, kind) for n, kind in kinds if kind and n.actual_status != "missing"}
+    texts |= {(host, "webapp"): read.node(host, "webapp") for host in webapps}
+    seen = {version_of(t) for t in texts.values()} - {""}
+    agreed = len(seen) == 1 and expected not in seen and not upgrade_action
     rows = []
     odd: dict[str, list[str]] = {}
-    for n in verdict.nodes:
-        kind = "coreapp" if n.expected_role == "coreapp" else "master" if "master" in n.expected_role else ""
-        if not kind or n.actual_status == "missing":
+    for n, kind in kinds:
+        text = texts.get((n.host, kind))
+        if text is None:
             rows.append(n)
             continue
-        text = read.node(n.host, kind)
         version = version_of(text)
         if version and version != expected:
             odd.setdefault(version, []).append(n.host)
+        if version and version != expected and not agreed:
             why = differ_words(version, expected, version_action(n.host, kind, expected, upgrade_action))
             level = n.level if n.level.rank >= Level.WARNING.rank else Level.WARNING
             rows.append(replace(n, version=text, level=level, reason=f"{why} ({n.reason})" if n.reason else why))
@@ -139,22 +166,27 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
             rows.append(replace(n, version=text))
     web = []
     for host in webapps:
-        text = read.node(host, "webapp")
+        text = texts[(host, "webapp")]
         version = version_of(text)
         if version and version != expected:
             odd.setdefault(version, []).append(host)
-            web.append((host, text, differ_words(version, expected, version_action(host, "webapp", expected,
-                                                                                    upgrade_action))))
-        else:
-            web.append((host, text, ""))
+        web.append((host, text, differ_words(version, expected, version_action(host, "webapp", expected,
+                                                                                upgrade_action))
+                    if version and version != expected and not agreed else ""))
     if not odd:
         return replace(verdict, nodes=tuple(rows), webapp_versions=tuple(web), versions_read_at=read.at)
-    named = "; ".join(f"{', '.join(hosts)} run{'s' if len(hosts) == 1 else ''} v{v}" for v, hosts in sorted(odd.items()))
-    problem = f"versions differ: {named}, profile says v{expected}"
+    if agreed:
+        (version,) = seen
+        problem = f"every node runs v{version}; the profile says v{expected}"
+        advice = agreed_words(version, expected, profile_ref, profile_file)
+    else:
+        named = "; ".join(f"{', '.join(hosts)} run{'s' if len(hosts) == 1 else ''} v{v}"
+                          for v, hosts in sorted(odd.items()))
+        problem = f"versions differ: {named}, profile says v{expected}"
+        advice = (f"finish the upgrade: {upgrade_action}" if upgrade_action else
+                  f"run WA_API_VERSION {expected} on every node (the rows in yellow say which)")
     level = worst([verdict.level, Level.WARNING])
-    action = verdict.next_action if verdict.level.rank > Level.WARNING.rank else (
-        f"finish the upgrade: {upgrade_action}" if upgrade_action else
-        f"run WA_API_VERSION {expected} on every node (the rows in yellow say which)")
+    action = verdict.next_action if verdict.level.rank > Level.WARNING.rank else advice
     headline = verdict.headline if verdict.level.rank >= Level.WARNING.rank else f"{problem} — {verdict.headline}"
     return replace(verdict, nodes=tuple(rows), level=level, headline=headline, next_action=action,
                    problems=(*verdict.problems, problem), webapp_versions=tuple(web), versions_read_at=read.at,

@@ -312,16 +312,21 @@ class HealthMonitor:
     (``workflows.versions.VersionReader.read``; None: versions are not read), called at the first poll, after an
     operation ends, every ``version_every`` seconds and after :meth:`refresh_versions`, in the background (a poll
     never waits for it; :meth:`read_versions` does); each node's version is then judged against the profile's
-    ``WA_API_VERSION`` (``domain.versions.with_versions``). ``clock`` (monotonic seconds) and ``wall`` (epoch
-    seconds) are injectable for tests.
+    ``WA_API_VERSION`` (``domain.versions.with_versions``; ``profile_ref``/``profile_file`` name the profile in its
+    advice). While a planned operation runs no read starts and none is judged (an upgrade writes the profile's
+    version only at its end). ``clock`` (monotonic seconds) and ``wall`` (epoch seconds) are injectable for tests.
     """
 
     def __init__(self, profile: ProfileSource, *, interval: float = DEFAULT_INTERVAL, grace: float = DEFAULT_GRACE,
                  client: WebappClient | None = None, clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], float] = time.time, registered: bool | None = None, ask_shards: bool = True,
                  poll_floor: float = DEFAULT_POLL_FLOOR, planned: Callable[[], PlannedState] | None = None,
-                 versions: Callable[[], Awaitable[VersionRead]] | None = None, version_every: float = VERSION_EVERY):
+                 versions: Callable[[], Awaitable[VersionRead]] | None = None, version_every: float = VERSION_EVERY,
+                 profile_ref: str = "", profile_file: str = ""):
         self._profile = profile
+        #: how commands and words name the profile when every node runs another version than it says
+        #: (``domain.versions.agreed_words``): the command's name for it, and its file
+        self.profile_ref, self.profile_file = profile_ref, profile_file
         self._read_versions = versions
         self.version_every = version_every
         #: the last read of the nodes' images (None: none yet)
@@ -497,7 +502,11 @@ class HealthMonitor:
         if planned.uninstalled_at is not None and planned.operation is None:
             return self._not_installed(planned.uninstalled_at)
         op_entries = self._follow_operation(planned.operation)
-        self._start_version_read()  # runs beside the API poll
+        # an operation (an upgrade) changes the images before it writes the profile's version at its end: a read
+        # judged meanwhile would advise undoing it. None starts; _follow_operation reads again when it ends
+        reading = planned.operation is None
+        if reading:
+            self._start_version_read()  # runs beside the API poll
         start = self._clock()
         status = FailoverStatus()
         op_words = ""
@@ -522,7 +531,7 @@ class HealthMonitor:
         latency = self._clock() - start
         if verdict is None:
             op_words = self._operation.observe(planned.operation, None, 0)
-        versions = await self._versions_now(wait=self.wait_versions and verdict is not None)
+        versions = await self._versions_now(wait=self.wait_versions and verdict is not None) if reading else None
         paused = paused_words(planned.operation) if planned.operation is not None else ""
         if verdict is not None and paused:
             verdict = with_operation(verdict, op_words, paused)
@@ -531,7 +540,8 @@ class HealthMonitor:
             p = self.profile
             verdict = with_versions(verdict, versions, p.wa_api_version,
                                     tuple(h.external_hostname for h in p.hosts_with(Role.WEBAPP)),
-                                    incomplete.next_action if incomplete and incomplete.operation == "upgrade" else "")
+                                    incomplete.next_action if incomplete and incomplete.operation == "upgrade" else "",
+                                    self.profile_ref or self.profile.name, self.profile_file)
             op_entries += self._version_entries(verdict)
         if verdict is not None and incomplete is not None:
             verdict = with_incomplete(verdict, incomplete)
@@ -549,7 +559,7 @@ class HealthMonitor:
     def _version_entries(self, verdict: ClusterVerdict) -> list[TimelineEntry]:
         """A timeline entry when the nodes' versions start or stop differing from the profile's (or differ
         otherwise)."""
-        problem = next((p for p in verdict.problems if p.startswith("versions differ")), "")
+        problem = next((p for p in verdict.problems if p.startswith(("versions differ", "every node runs v"))), "")
         if problem == self._version_problem:
             return []
         before, self._version_problem = self._version_problem, problem
@@ -570,6 +580,8 @@ class HealthMonitor:
         self.versions = None  # what it started may run another image: no stale version is shown meanwhile
         if self._version_task is not None:  # a read begun during the operation may predate what it changed
             self._version_task.cancel()
+            # nobody awaits it now: a read ending with an error must not warn "exception never retrieved"
+            self._version_task.add_done_callback(lambda t: t.cancelled() or t.exception())
             self._version_task = None
         self.refresh_versions()
         return [self._entry(f"alerts resumed: {before.name} ended")]

@@ -25,19 +25,24 @@ READ_TIMEOUT = 15.0
 class VersionReader:
     """Reads the images of the cluster containers of every host of ``profile()`` (a callable: the profile in
     force), over SSH with ``settings`` (the app's trust files and SSH options). Its own connections, kept between
-    reads; :meth:`close` them at the end. Nothing is printed: a host's failure becomes its ``error``."""
+    reads; :meth:`close` them at the end. Nothing is printed: a host's failure becomes its ``error``. ``total``
+    (seconds, None: no cap): the longest a whole read may take, every host included (a one-shot check must stay
+    quick whatever the number of hosts); a host not read by then is "no answer within ``total`` s"."""
 
     def __init__(self, profile: Callable[[], ClusterProfile], settings: RunSettings, *, timeout: float = READ_TIMEOUT,
-                 wall: Callable[[], float] = time.time):
+                 wall: Callable[[], float] = time.time, total: float | None = None):
         self._profile = profile
         self.session = HostSession(profile, settings, lambda _event: None)
         self.timeout = timeout
+        self.total = total
         self._wall = wall
+        self._deadline: float | None = None  # monotonic: when the read running must end (``total``)
 
     async def read(self) -> VersionRead:
         """One read of every host: their images, or why each could not be read (unreachable, host key unknown,
         docker refused, no answer within :attr:`timeout` seconds). Never raises for a host's problem."""
         hosts = self._profile().hosts
+        self._deadline = None if self.total is None else time.monotonic() + self.total
         results = await fan_out(hosts, self._host)
         out = {}
         for h in hosts:
@@ -57,10 +62,13 @@ class VersionReader:
             command = image_listing(host.remote_dir, sudo=self.session.sudo(host))
             return await self.session.run(host, command, lines.append, echo=False, quiet=True, timeout=self.timeout)
 
+        limit, said = self.timeout, self.timeout
+        if self._deadline is not None and self._deadline - time.monotonic() < limit:
+            limit, said = max(0.0, self._deadline - time.monotonic()), self.total or 0.0
         try:
-            status = await asyncio.wait_for(go(), self.timeout)
+            status = await asyncio.wait_for(go(), limit)
         except TimeoutError:
-            return HostImages(host.external_hostname, error=f"no answer within {self.timeout:g} s")
+            return HostImages(host.external_hostname, error=f"no answer within {said:g} s")
         if status != 0:
             last = next((l.strip() for l in reversed(lines) if l.strip()), "")
             return HostImages(host.external_hostname, error=f"docker ps failed (exit status {status})"

@@ -197,7 +197,9 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
                                        profile_ref=self._profile_ref())
         reader = self._versions = VersionReader(lambda: self.wapp.profile, self.wapp.operation_settings())
         monitor = self._monitor = HealthMonitor(lambda: self.wapp.profile, interval=self.interval, grace=grace,
-                                                poll_floor=floor, planned=planned, versions=reader.read)
+                                                poll_floor=floor, planned=planned, versions=reader.read,
+                                                profile_ref=self._profile_ref(),
+                                                profile_file=str(self.wapp.profile_path or ""))
         self.interval = monitor.interval
         try:
             async with aclosing(monitor.results(wake=self._wake, paused=lambda: self.paused,
@@ -208,11 +210,12 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
                     except Exception as exc:  # noqa: BLE001 - a display problem must not stop polling
                         self.log.error(f"monitor display failed: {exc!r}")
         finally:
-            try:
-                await asyncio.wait_for(monitor.aclose(), 5)
-                await asyncio.wait_for(reader.close(), 5)
-            except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
-                self.log.warning(f"closing the monitor's API client failed: {exc!r}")
+            # each closed on its own: the reader's SSH connections are closed even when the API client's close fails
+            for what, close in (("API client", monitor.aclose), ("version reader's SSH connections", reader.close)):
+                try:
+                    await asyncio.wait_for(close(), 5)
+                except Exception as exc:  # noqa: BLE001 - closing never raises out of the app
+                    self.log.warning(f"closing the monitor's {what} failed: {exc!r}")
 
     def status_text(self) -> str:
         """The status line: how old the answer is, and whether alerts are paused (or the cluster not installed)."""
