@@ -403,6 +403,10 @@ async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStor
     if not agent:
         kwargs["agent_path"] = None
     witness = _KeyWitness()
+    # where the refusal came from, unless the hop's label already is that address ("127.0.0.1:2201: connection refused")
+    said = what == f"{hop.host}:{hop.port}"
+    at, by, from_ = ("", "", "") if said else (f" at {hop.host}:{hop.port}", f" by {hop.host}:{hop.port}",
+                                              f" from {hop.host}:{hop.port}")
     try:
         return await asyncssh.connect(hop.name if kwargs["config"] else hop.host, client_factory=lambda: witness, **kwargs)
     except asyncssh.HostKeyNotVerifiable:
@@ -428,14 +432,14 @@ async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStor
             raise AuthenticationFailed(name, f"{what}{through}: no SSH key to offer to {hop.host}:{hop.port} as {user}: {fix}",
                                        "set ssh.key_file in the profile (or IdentityFile in ~/.ssh/config), or start "
                                        "ssh-agent, add the key with ssh-add and run wabiz-tui where SSH_AUTH_SOCK is set") from None
-        raise AuthenticationFailed(name, f"{what}{through}: SSH authentication refused for user {user} at {hop.host}:{hop.port} "
+        raise AuthenticationFailed(name, f"{what}{through}: SSH authentication refused for user {user}{at} "
                                          f"(offered: {'; '.join(offered)}{'; ' + fix if fix else ''})",
                                    "check the user, the key file or the agent, and the host's authorized_keys") from None
     except TimeoutError:
-        raise HostUnreachable(name, f"{what}{through}: no SSH answer from {hop.host}:{hop.port} within {settings.connect_timeout:.0f} s",
+        raise HostUnreachable(name, f"{what}{through}: no SSH answer{from_} within {settings.connect_timeout:.0f} s",
                               "check the address, the port and the firewall") from None
     except ConnectionRefusedError:
-        raise HostUnreachable(name, f"{what}{through}: connection refused by {hop.host}:{hop.port}",
+        raise HostUnreachable(name, f"{what}{through}: connection refused{by}",
                               "is sshd running, and is the port right?") from None
     except asyncssh.ChannelOpenError as exc:  # the jump host could not open the TCP connection onwards
         detail = (f"connection refused by {hop.host}:{hop.port}" if "refused" in exc.reason.lower()
