@@ -3,7 +3,7 @@
 It reads the compose file really uploaded into the host sandbox and drives the daemon's containers
 (:class:`~..daemon.Daemon`). Messages and table shapes imitate docker-compose 1.29 (progress lines
 go to stderr like the real tool; ``ps``/``logs``/``config``/``version`` to stdout). :mod:`.project` reads the file,
-:mod:`.lifecycle` changes containers, :mod:`.views` looks at them, :mod:`.main` parses the command
+:mod:`.lifecycle` changes containers, :mod:`.pull` pulls images, :mod:`.views` looks at them, :mod:`.main` parses the command
 line and registers the ``docker-compose`` program; :mod:`.common` holds what they share.
 """
 

@@ -1,17 +1,15 @@
 """The compose subcommands that change containers: ``up``, ``stop``, ``kill``, ``start``, ``restart``,
-``rm``, ``down``, ``pull``, driving the daemon's containers (:class:`~..daemon.Daemon`). Progress
+``rm``, ``down`` (``pull`` and the image pull ``up`` does first: :mod:`.pull`), driving the daemon's containers (:class:`~..daemon.Daemon`). Progress
 lines go to stderr as docker-compose 1.29 writes them."""
 
 from __future__ import annotations
 
-import hashlib
-
 from ..daemon import Container
-from ..registry import pull_refusal
 from ..rules import classify
 from ..shell import Proc
 from .common import split_options, write_line
 from .project import ComposeError, Project, Service, project_containers, select_services
+from .pull import pull_image
 
 
 class _Status:
@@ -57,51 +55,6 @@ class _Status:
         else:
             await self.p.err(f"{self._text(name)}{word}\r\n")
         await self.p.shell.host.pause(pause)
-
-
-async def _pull(p: Proc, svc: Service) -> None:
-    """Pull ``svc``'s image unless the host holds it. On a terminal the layer rows are rewritten in place as
-    compose 1.29.2 / dockerd 20.10 did here (``tests/fixtures/compose/up_pull.pty``): a blank row per layer
-    filled by ``ESC[1A ESC[2K CR <layer>: Pulling fs layer CR ESC[1B``, progress written ``n`` rows up, and
-    ``ESC[2K CR`` before ``Digest:``/``Status:``; without one, one plain line per event."""
-    host = p.shell.host
-    if svc.image in host.images:
-        return
-    repo, _, tag = svc.image.rpartition(":")
-    await write_line(p, f"Pulling {svc.name} ({svc.image})...", 0.2)
-    refusal = pull_refusal(host, svc.image)
-    if refusal:
-        raise ComposeError(refusal, prefix="")
-    digest = _fake_digest(svc.image)
-    layers = [digest[i:i + 12] for i in range(0, 48, 12)]
-    tty = p.tty
-    await p.err(("\x1b[2K\r" if tty else "") + f"{tag}: Pulling from {repo.split('/', 1)[-1]}" + ("\r\n" if tty else "\n"))
-    await host.pause(0.1)
-
-    async def row(i: int, text: str, pause: float) -> None:
-        """Show ``text`` as layer ``i``'s row: on a terminal rewritten in place (``len(layers) - i`` rows up), otherwise
-        as one plain line; then pause ``pause`` seconds of simulated time."""
-        if tty:
-            up = len(layers) - i
-            await p.err(f"\x1b[{up}A\x1b[2K\r{text}\r\x1b[{up}B")
-        else:
-            await p.err(text + "\n")
-        await host.pause(pause)
-
-    for layer in layers:
-        if tty:
-            await p.err(f"\n\x1b[1A\x1b[2K\r{layer}: Pulling fs layer\r\x1b[1B")
-            await host.pause(0.05)
-        else:
-            await write_line(p, f"{layer}: Pulling fs layer", 0.05)
-    for i, layer in enumerate(layers):
-        await row(i, f"{layer}: Downloading [=>                                                 ]  36.45kB/1.064MB", 0.1)
-        await row(i, f"{layer}: Pull complete", 0.15)
-    end = "\r\n" if tty else "\n"
-    await p.err(("\x1b[2K\r" if tty else "") + f"Digest: sha256:{digest}" + end)
-    await p.err(("\x1b[2K\r" if tty else "") + f"Status: Downloaded newer image for {svc.image}" + end)
-    await host.pause(0.05)
-    host.images.add(svc.image)
 
 
 def _new_container(p: Proc, proj: Project, svc: Service) -> Container:
@@ -161,7 +114,7 @@ async def cmd_up(p: Proc, proj: Project, rest: list[str]) -> int:
             await write_line(p, f'Creating volume "{full}" with local driver')
             host.volumes.add(full)
     for svc in services:
-        await _pull(p, svc)
+        await pull_image(p, svc)
     force = "--force-recreate" in opts
     for svc in services:
         name = f"{proj.name}_{svc.name}_1"
@@ -406,20 +359,6 @@ async def cmd_down(p: Proc, proj: Project, rest: list[str]) -> int:
                 await write_line(p, f"Removing volume {full}")
     await brain.settle()
     return 0
-
-
-async def cmd_pull(p: Proc, proj: Project, rest: list[str]) -> int:
-    """``pull [SERVICE...]``: pull each service's image the host does not hold (:func:`_pull`, progress on stderr).
-    Returns 0; :class:`ComposeError` for an unknown service or a pull the registry refuses (printed without
-    ``ERROR:``)."""
-    _, names = split_options(rest)
-    for svc in select_services(proj, names):
-        await _pull(p, svc)
-    return 0
-
-
-def _fake_digest(image: str) -> str:
-    return hashlib.sha256(image.encode()).hexdigest()
 
 
 def _level(p: Proc, word: str, colour: int) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from ..engine_access import docker_fault
 from ..programs import program
 from ..shell import Proc
-from .lifecycle import cmd_down, cmd_kill, cmd_pull, cmd_restart, cmd_rm, cmd_start, cmd_stop, cmd_up
+from .lifecycle import cmd_down, cmd_kill, cmd_restart, cmd_rm, cmd_start, cmd_stop, cmd_up
+from .pull import cmd_pull
 from .project import V1_VERSION, V2_VERSION, ComposeError, load_project
 from .views import cmd_config, cmd_exec, cmd_logs, cmd_ps
 
