@@ -122,3 +122,26 @@ async def test_an_edit_to_another_host_of_a_big_cluster_asks_too(tmp_path):
         await pilot.press("s")
         await pilot.pause()
     assert load_profile(path).hosts[0].ssh.user == "ops"
+
+
+async def test_save_and_quit_after_renaming_a_host_ends_cleanly(tmp_path):
+    """s9 fresh-user trial: a host renamed on step 1, Ctrl+Q, Save and quit: the file was written but the exit
+    was 1 with "MountError: Can't mount widget(s) before BodyScroll(id='body') is mounted" (the step screen,
+    resumed as the dialog closed mid-exit, rebuilt its host panes on a body being taken down)."""
+    path = profile_file(tmp_path)
+    app = make_app(profile_path=path, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        old = app.profile.hosts[0].external_hostname
+        name = next(i for i in app.screen.query("HostRow FieldInput") if i.field == "hosts[0].external_hostname")
+        name.value = old + "-9"
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedQuestion)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.pause()
+    assert app.return_code == 0
+    assert load_profile(path).hosts[0].external_hostname == old + "-9"
