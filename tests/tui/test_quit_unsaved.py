@@ -145,3 +145,22 @@ async def test_save_and_quit_after_renaming_a_host_ends_cleanly(tmp_path):
         await pilot.pause()
     assert app.return_code == 0
     assert load_profile(path).hosts[0].external_hostname == old + "-9"
+
+
+async def test_a_refused_save_from_another_step_shows_the_step_to_fix(tmp_path):
+    path = profile_file(tmp_path)
+    before = path.read_text()
+    app = make_app(profile_path=path, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit_version(app, pilot, "not-a-version")
+        app.goto_step(2)
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.is_running and app.screen.name == "step1", app.screen
+        assert "Not saved" in str(app.screen.query_one("#status").render())
+    assert path.read_text() == before
