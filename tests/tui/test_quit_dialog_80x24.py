@@ -47,19 +47,21 @@ async def test_the_quit_question_of_a_demo_upgrade_is_read_whole_at_80x24(instal
         await until(pilot, lambda: app.screen is screen, "the upgrade screen")
 
 
-async def test_the_longest_demo_quit_words_fit_at_80x24():
-    """A command in flight on three hosts, the resume command with a demo profile's path, and the demo's note."""
+@pytest.mark.parametrize("demo", [True, False], ids=["demo", "own-profile"])
+async def test_the_longest_upgrade_quit_words_fit_at_80x24(demo):
+    """A command in flight on three hosts and what an upgrade's quit leaves in the demo (no resume command there:
+    its cluster ends with it), and outside it: the resume command with a long profile path."""
     from types import SimpleNamespace
 
-    from wabiz_tui.tui.quitting import DEMO_NOTE, RunningWork, quit_effect
+    from wabiz_tui.tui.quitting import DEMO_END, RunningWork, quit_effect
 
     from .test_dialog_fits import DialogApp
 
     commands = (("docker-compose -f /home/wa/biz/prod-multiconnect-compose.yml up -d wacore",
                  ("wa-core-1", "wa-core-2", "wa-host-3")),)
-    leaves = ("quitting now leaves the cluster half upgraded (some containers on 2.43.1, others on 2.41.2); "
-              "`wabiz-tui upgrade /home/operator/.local/share/wabiz-tui/demo/demo.yaml --resume --yes` (or F3, Resume) "
-              "continues." + DEMO_NOTE)
+    how = (DEMO_END if demo else "`wabiz-tui upgrade /home/operator/.local/share/wabiz-tui/profiles/prod-eu-west.yaml "
+           "--resume --yes` (or F3, Resume) continues")
+    leaves = f"quitting now leaves the cluster half upgraded (some containers on 2.43.1, others on 2.41.2); {how}."
     work = RunningWork("Upgrade step 5 of 6 (Upgrade Coreapps)", commands[0][1], leaves,
                        effect=quit_effect("upgrade", "coreapp", commands), commands=commands, held=True)
     idle = SimpleNamespace(workflow=None, mc_workflow=None, operation_screens=lambda: [],

@@ -4,6 +4,8 @@ saving (the file as it was), or cancel (the edits stay on screen). Without edits
 
 from __future__ import annotations
 
+import pytest
+
 from wabiz_tui.config.profile import load_profile, save_profile
 from wabiz_tui.tui.app import WabizApp
 from wabiz_tui.tui.unsaved import UnsavedQuestion, edited_steps
@@ -32,6 +34,15 @@ async def edit_version(app, pilot, version: str) -> None:
     field.focus()
     field.value = ""
     await pilot.press(*version)
+    await pilot.pause()
+
+
+async def save_and_quit(app, pilot) -> None:
+    """Ctrl+Q, the question asked, "s"."""
+    await pilot.press("ctrl+q")
+    await pilot.pause()
+    assert isinstance(app.screen, UnsavedQuestion)
+    await pilot.press("s")
     await pilot.pause()
 
 
@@ -71,16 +82,18 @@ async def test_edited_fields_ask_cancel_keeps_them_and_save_writes_them(tmp_path
     assert path.read_text().startswith("# the operator's note\n")
 
 
-async def test_quit_without_saving_leaves_the_file_and_a_bad_value_is_not_saved(tmp_path):
+@pytest.mark.parametrize("shown", [1, 2], ids=["on-its-step", "from-another-step"])
+async def test_quit_without_saving_leaves_the_file_and_a_bad_value_is_not_saved(tmp_path, shown):
+    """The save refused (the form's check), the question closes and the step with the problem is shown."""
     path = profile_file(tmp_path)
     before = path.read_text()
     app = make_app(profile_path=path, log_dir=tmp_path / "logs")
     async with app.run_test(size=(80, 24)) as pilot:
         await edit_version(app, pilot, "not-a-version")
-        await pilot.press("ctrl+q")
+        app.goto_step(shown)
         await pilot.pause()
-        await pilot.press("s")  # the form's check refuses it: nothing written, the app stays on the form
         await pilot.pause()
+        await save_and_quit(app, pilot)  # the form's check refuses it: nothing written, the app stays on the form
         assert app.is_running and app.screen.name == "step1", app.screen
         assert "Not saved" in str(app.screen.query_one("#status").render())
         assert path.read_text() == before
@@ -116,9 +129,25 @@ async def test_an_edit_to_another_host_of_a_big_cluster_asks_too(tmp_path):
         table.focus()
         await pilot.press("down")  # the editor shows host 2 now
         await pilot.pause()
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        assert isinstance(app.screen, UnsavedQuestion)
-        await pilot.press("s")
-        await pilot.pause()
+        await save_and_quit(app, pilot)
     assert load_profile(path).hosts[0].ssh.user == "ops"
+
+
+async def test_save_and_quit_after_renaming_a_host_ends_cleanly(tmp_path):
+    """s9 fresh-user trial: a host renamed on step 1, Ctrl+Q, Save and quit: the file was written but the exit
+    was 1 with "MountError: Can't mount widget(s) before BodyScroll(id='body') is mounted" (the step screen,
+    resumed as the dialog closed mid-exit, rebuilt its host panes on a body being taken down)."""
+    path = profile_file(tmp_path)
+    app = make_app(profile_path=path, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        old = app.profile.hosts[0].external_hostname
+        name = next(i for i in app.screen.query("HostRow FieldInput") if i.field == "hosts[0].external_hostname")
+        name.value = old + "-9"
+        await pilot.pause()
+        await save_and_quit(app, pilot)
+        await pilot.pause()
+    assert app.return_code == 0
+    assert load_profile(path).hosts[0].external_hostname == old + "-9"
+

@@ -127,9 +127,21 @@ def _profile_ref(app: WabizApp) -> str:
     return shlex.quote(command_ref(app.profile.name, app.profile_path, app_paths().profiles))
 
 
+#: How to continue after a quit, in the demo (issue 17, defect 10): its simulated cluster ends with the app, so no
+#: resume command or reopening can continue (the s9 fresh-user trial: the first quit question said nothing is
+#: kept, the second and the exit message then gave `upgrade --resume`).
+DEMO_END = ("in the demo nothing is kept and nothing can be resumed: its simulated cluster ends with `wabiz-tui demo` "
+            "(a new demo starts again at step 1)")
+
+
+def _then(app: WabizApp, how: str) -> str:
+    """How to continue after a quit: ``how``, or in the demo :data:`DEMO_END`."""
+    return how if app.demo is None else DEMO_END
+
+
 def _upgrade_resume(app: WabizApp) -> str:
     # `upgrade` refuses to change a cluster without --yes (exit 4): the command must work as written
-    return f"`wabiz-tui upgrade {_profile_ref(app)} --resume --yes` (or F3, Resume) continues"
+    return _then(app, f"`wabiz-tui upgrade {_profile_ref(app)} --resume --yes` (or F3, Resume) continues")
 
 
 def _upgrade_leaves(number: int, app: WabizApp, engine: Any) -> str:
@@ -145,35 +157,32 @@ def _upgrade_leaves(number: int, app: WabizApp, engine: Any) -> str:
                 f"{resume}.")
     if number == 6:
         return f"every role runs {target}; the final health check and the profile's new version are left; {resume}."
-    return "the media ownership step is half done; it is safe to run again (F3, ctrl+o)."
-
-
-#: Added to what quitting leaves in the demo (issue 17, defect 10).
-DEMO_NOTE = " In the demo, though, nothing is kept: its simulated cluster ends with `wabiz-tui demo`."
+    return f"the media ownership step is half done; {_then(app, 'it is safe to run again (F3, ctrl+o)')}."
 
 
 def _leaves(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
-    text = _state_left(procedure, number, app, engine)
-    return text + DEMO_NOTE if app.demo is not None and procedure not in ("logs", "preflight") else text
-
-
-def _state_left(procedure: str, number: int, app: WabizApp, engine: Any) -> str:
     if procedure == "upgrade":
         return _upgrade_leaves(number, app, engine)
     if procedure == "install":
-        return (f"quitting now leaves the install half done at step {number}; reopening wabiz-tui continues at this "
-                f"step (or `wabiz-tui install {_profile_ref(app)} --yes`): finished hosts are re-checked and skipped.")
+        how = (f"reopening wabiz-tui continues at this step (or `wabiz-tui install {_profile_ref(app)} --yes`): "
+               "finished hosts are re-checked and skipped")
+        return f"quitting now leaves the install half done at step {number}; {_then(app, how)}."
     if procedure == "multiconnect":
-        return (f"quitting now leaves the Multiconnect change half made at step M{number}; reopen wabiz-tui and run "
-                f"step M{number} again.")
+        how = f"reopen wabiz-tui and run step M{number} again"
+        return f"quitting now leaves the Multiconnect change half made at step M{number}; {_then(app, how)}."
     if procedure == "uninstall":
-        return ("quitting now leaves some hosts with their containers and others without; run the uninstall again "
-                "(F9) to finish.")
+        return ("quitting now leaves some hosts with their containers and others without; "
+                f"{_then(app, 'run the uninstall again (F9) to finish')}.")
     if procedure == "logs":
         return "nothing on the cluster changes; the logs collected so far are kept."
     if procedure == "preflight":
         return "the preflight only reads the hosts: nothing is changed; it runs again before step 5."
-    return "it stops where it is; run it again to finish."
+    return _stops(app)
+
+
+def _stops(app: WabizApp) -> str:
+    """What quitting leaves of work the words know nothing more of."""
+    return f"it stops where it is; {_then(app, 'run it again to finish')}."
 
 
 def cancel_words(commands: tuple[tuple[str, tuple[str, ...]], ...] | None) -> str:
@@ -209,7 +218,7 @@ def running_work(app: WabizApp) -> RunningWork | None:
     if step_record is None:
         label = active.heading or active.label
         leaves = (f"the upgrade stops between two steps, and the cluster may be half upgraded; {_upgrade_resume(app)}."
-                  if getattr(engine, "procedure", "") == "upgrade" else "it stops where it is; run it again to finish.")
+                  if getattr(engine, "procedure", "") == "upgrade" else _stops(app))
         procedure = getattr(engine, "procedure", "") or "operation"
         return RunningWork(label[:1].upper() + label[1:], (), leaves, engine, quit_effect(procedure, None),
                            commands, held)

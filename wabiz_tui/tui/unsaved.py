@@ -1,6 +1,10 @@
 """Quitting the wizard with edits not yet in the profile file (issue 17, s9 trial N8: ``wabiz-tui wizard PATH``,
 fields edited, Ctrl+Q left at once and the edits were gone).
 
+The dialog saves and leaves while it is still on top: closed first, it resumed the step beneath, which rebuilt its
+host panes (a host renamed) while the app was taken down ("MountError ... BodyScroll", exit 1: s9 fresh-user
+trial). It closes only when the app stays (cancel, or a save refused), and then the step with the problem is shown.
+
 The wizard writes the profile file at the install's end (step 9, ``workflows.ha_install``); before that the values
 live in the forms and in the app's profile only. With nothing running, Ctrl+Q then asks, like the quit question
 asks while something runs: "Save and quit" writes them (the form's checks first, the file rewritten in place with
@@ -30,7 +34,7 @@ SAVE, DISCARD = "save", "discard"
 def edited_steps(app: WabizApp) -> list[StepScreen]:
     """The wizard's step screens whose form differs from what it showed when built or last saved, in step order."""
     return [screen for _number, screen in sorted(app._screens.items())
-            if screen.saved_form is not None and screen.form_values() != screen.saved_form]
+            if screen.is_mounted and screen.saved_form is not None and screen.form_values() != screen.saved_form]
 
 
 def profile_differs(app: WabizApp) -> bool:
@@ -57,9 +61,10 @@ def unsaved_words(app: WabizApp) -> str:
             "without saving leaves the file as it is; cancel goes back to the wizard.")
 
 
-class UnsavedQuestion(ModalScreen["str | None"]):
-    """Save and quit (``s``), quit without saving (``d``), or cancel (``n``, Escape): dismisses with :data:`SAVE`,
-    :data:`DISCARD` or None. Cancel has the focus: a stray Enter loses nothing."""
+class UnsavedQuestion(ModalScreen["int | None"]):
+    """Save and quit (``s``), quit without saving (``d``), or cancel (``n``, Escape). The first two leave the app
+    with the dialog on top (module doc); cancel dismisses it with None, a save refused with the number of the step
+    to fix (its form says why). Cancel has the focus: a stray Enter loses nothing."""
 
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("s", "answer('save')", "Save and quit"),
@@ -86,35 +91,44 @@ class UnsavedQuestion(ModalScreen["str | None"]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss({"unsaved-save": SAVE, "unsaved-discard": DISCARD}.get(event.button.id or ""))
+        self.action_answer({"unsaved-save": SAVE, "unsaved-discard": DISCARD}.get(event.button.id or "", ""))
 
     def action_answer(self, answer: str) -> None:
-        """Close the dialog with ``answer`` ("" for cancel: None)."""
-        self.dismiss(answer or None)
+        """Act on ``answer`` (:data:`SAVE`, :data:`DISCARD`, "" for cancel): leave, or close the dialog."""
+        app: WabizApp = self.app  # type: ignore[assignment]
+        if answer == DISCARD:
+            app._leave()
+        elif answer == SAVE:
+            refused = save_edits(app)
+            if refused is None:
+                app._leave()
+            else:
+                self.dismiss(refused or None)
+        else:
+            self.dismiss(None)
 
 
-def save_edits(app: WabizApp) -> bool:
-    """Check the edited forms and write the profile file; False (the reason shown, the app stays) when a form has
-    a problem or the file cannot be written."""
+def save_edits(app: WabizApp) -> int | None:
+    """Check the edited forms and write the profile file: None once written; else the number of the step whose form
+    has a problem (said on its status line), or 0 when the file cannot be written (said in a notification)."""
     from ..config.profile import ProfileError
     from ..config.rewrite import update_profile_file
 
     for screen in edited_steps(app):
         errors = screen.collect()
         if errors:
-            app.goto_step(screen.number)
             screen.set_status(Text(f"Not saved: {len(errors)} field(s) to fix first: {errors[0]}", style="bold red"))
             app.notify(f"Not saved: fix step {screen.step.tag} first ({errors[0]}).", severity="error")
-            return False
+            return screen.number
     assert app.profile_path is not None  # asked only with a profile file
     try:
         update_profile_file(app.profile_path, app.profile)
     except (ProfileError, OSError) as exc:  # ProfileChanged: edited meanwhile, never overwritten
         app.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error", timeout=15)
-        return False
+        return 0
     for screen in app._screens.values():
         screen.keep_form_values()
-    return True
+    return None
 
 
 def ask_unsaved(app: WabizApp) -> bool:
@@ -127,10 +141,10 @@ def ask_unsaved(app: WabizApp) -> bool:
     if not edited_steps(app) and not profile_differs(app):
         return False
 
-    def answered(answer: str | None) -> None:
-        """Save then leave, leave, or stay (cancel, or a save that could not be made)."""
-        if answer == DISCARD or (answer == SAVE and save_edits(app)):
-            app._leave()
+    def answered(refused: int | None) -> None:
+        """The app stays (cancel, or a save refused): show the step whose form has the problem."""
+        if refused:
+            app.goto_step(refused)
 
     app.push_screen(UnsavedQuestion(unsaved_words(app)), answered)
     return True
