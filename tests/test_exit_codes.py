@@ -6,6 +6,7 @@ at a closed loopback port and every case is refused before any connection."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -263,3 +264,35 @@ def test_preflight_of_a_profile_with_an_invalid_value_is_bad_input_naming_the_fi
     res = run("preflight", str(save_profile(broken, tmp_path / "v.yaml")))
     assert res.returncode == Exit.BAD_INPUT, res.stdout + res.stderr
     assert "wa_api_version" in res.stdout + res.stderr or "version" in (res.stdout + res.stderr).lower()
+
+
+@pytest.mark.parametrize("case", ["missing", "yaml", "directory", "invalid"])
+def test_health_json_refusal_is_one_json_object_on_stdout(tmp_path, case):
+    """Trial s9: `health <bad path> --json` printed nothing on stdout (a script reading the JSON got no input). Every
+    refusal prints one object with UNKNOWN (3) and the message; stderr keeps its line."""
+    if case == "yaml":
+        (tmp_path / "bad.yaml").write_text("name: [unclosed\n")
+    if case == "invalid":
+        good = good_profile()
+        save_profile(good.with_changes(hosts=(replace(good.hosts[0], external_hostname="wa-core\t2"),)
+                                       + good.hosts[1:]), tmp_path / "tab.yaml")
+    arg = {"missing": tmp_path / "none.yaml", "yaml": tmp_path / "bad.yaml", "directory": tmp_path,
+           "invalid": tmp_path / "tab.yaml"}[case]
+    res = run("health", str(arg), "--json")
+    assert res.returncode == HealthExit.UNKNOWN, res.stdout + res.stderr
+    lines = res.stdout.splitlines()
+    assert len(lines) == 1, res.stdout
+    data = json.loads(lines[0])
+    assert data["exit_code"] == HealthExit.UNKNOWN and data["error"]["kind"] == "profile"
+    assert data["error"]["message"] and data["error"]["message"] in res.stderr
+    assert "Traceback" not in res.stderr
+    if case == "directory":
+        assert "is a directory, not a profile file" in res.stderr and "no such profile file" not in res.stderr
+
+
+def test_health_usage_refusal_with_json_is_json_too():
+    res = run("health", "--json")
+    assert res.returncode == HealthExit.UNKNOWN
+    assert json.loads(res.stdout)["error"] == {
+        "kind": "usage", "message": "give a PROFILE, several, or --all (every saved profile)", "status": None,
+        "code": None, "next_action": ""}

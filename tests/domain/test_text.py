@@ -116,3 +116,11 @@ def test_a_cursor_moved_far_down_makes_no_more_rows_than_a_terminal_has():
     start = time.monotonic()
     lines = splitter.feed(b"a\x1b[1A\x1b[99999999Bx\n") + splitter.close()
     assert time.monotonic() - start < 1.0 and any(line.endswith("x") for line in lines), lines
+
+
+def test_sentence_ends_with_one_full_stop():
+    from wabiz_tui.domain.text import sentence
+
+    assert sentence("no node is a failure") == "no node is a failure."
+    assert sentence("done. ") == "done."
+    assert sentence("really?") == "really?" and sentence("waiting…") == "waiting…" and sentence("") == ""

@@ -110,3 +110,33 @@ def test_the_profile_is_quoted_in_the_cluster_words():
     out = with_versions(verdict, read, "2.43.1", profile_ref="/p/my prod.yaml")
     assert "`wabiz-tui upgrade '/p/my prod.yaml' --to 2.43.1`" in out.next_action
     assert with_versions(verdict, read, "2.43.1").next_action.endswith("`wabiz-tui upgrade PROFILE --to 2.43.1`")
+
+
+@pytest.mark.parametrize("upgrade_action", ["wabiz-tui upgrade prod --resume --yes",
+                                            "wabiz-tui upgrade '/p/my (old) prod.yaml' --resume --yes", ""])
+def test_differ_action_reads_the_version_action_back_from_a_reason(upgrade_action):
+    from wabiz_tui.domain.versions import differ_action, differ_words, version_action
+
+    action = version_action("wa-core-1", "coreapp", "2.43.1", upgrade_action)
+    why = differ_words("2.41.2", "2.43.1", action)
+    for reason in (why, f"{why} (as expected before registration (primary master))", f"{why} (connected: x)"):
+        assert differ_action(reason) == action, reason
+    assert differ_action("unexpected gateway_status 'x'") == ""
+    assert differ_action(f"error 1013 boom; also {why}") == ""
+
+
+def test_a_node_with_a_problem_of_its_own_keeps_its_reason_first():
+    """Its own problem leads (its next action is its own); a node whose only problem is its version leads with it."""
+    from wabiz_tui.domain.versions import differ_action
+
+    health = {"health": dict(HEALTH["health"]) | {"wa-core-2:cc2": {"role": "coreapp", "gateway_status": "odd"}}}
+    verdict = judge(parse_health(health), PLAN)
+    old = "docker.whatsapp.biz/coreapp:v2.41.2"
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.43.1")],
+                 wa_core_1=[("wacore", old)], wa_core_2=[("wacore", old)])
+    out = with_versions(verdict, read, "2.43.1", upgrade_action="wabiz-tui upgrade prod --resume --yes")
+    rows = {n.host: n for n in out.nodes}
+    own = next(n for n in verdict.nodes if n.host == "wa-core-2")
+    assert rows["wa-core-2"].level is Level.WARNING and rows["wa-core-2"].reason.startswith(f"{own.reason}; also runs v2.41.2")
+    assert not differ_action(rows["wa-core-2"].reason)
+    assert differ_action(rows["wa-core-1"].reason) == "finish the upgrade (`wabiz-tui upgrade prod --resume --yes`)"

@@ -64,6 +64,9 @@ async def test_nine_steps_end_healthy_with_one_connected_one_standby(demo, tmp_p
     assert sorted(n.actual_status for n in verdict.nodes if n.expected_role == "coreapp") == ["connected", "disconnected"]
     # step 7 saw the before-registration state
     assert "before registration" in finished[7].summary
+    # trial s9: "… no node is a failure Next: register the number": a done health step's summary ends its sentence
+    assert finished[7].summary.endswith("no node is a failure.") and finished[7].next_action.startswith("register")
+    assert finished[9].summary.endswith(".")
     # no secret in any event nor in the run's log files
     secrets = [demo.profile.db.password, demo.profile.webapp.admin_password, demo.profile.registration.cert]
     dump = events.text() + "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))

@@ -105,3 +105,41 @@ def test_the_alert_names_the_profile_as_upgrade_takes_it_from_the_exporters_mach
                  profile="'/srv/my clusters/roma.yaml'") == 0
     # a state built without a reference (tests, embedders) names the cluster
     assert value(text, "wabiz_operation_incomplete", cluster="milano", operation="upgrade", profile="milano") == 0
+
+
+async def test_a_stopped_upgrade_with_versions_read_says_its_command_once(tmp_path):
+    """Trial s9: an upgrade cancelled during its Masters step (Webapps on the target, the rest on the profile's
+    version) read "finish the upgrade: CMD; then continue the upgrade: CMD" in the monitor and `health`."""
+    import io
+    import time
+
+    from wabiz_tui.cli.health import print_text
+    from wabiz_tui.domain.model import Role
+    from wabiz_tui.domain.versions import HostImages, VersionRead
+
+    profile, fake = installed_profile(), FakeWebapp()
+    locks = tmp_path / "state" / "locks"
+    locks.mkdir(parents=True)
+    stop_an_upgrade(tmp_path / "state" / "journals", profile)
+    webapps = {h.external_hostname for h in profile.hosts_with(Role.WEBAPP)}
+
+    async def read() -> VersionRead:
+        return VersionRead(time.time(), {h.external_hostname: HostImages(h.external_hostname, (
+            ("waweb", "docker.whatsapp.biz/web:v2.99.1"),
+            ("master", f"docker.whatsapp.biz/coreapp:v{profile.wa_api_version}"),
+            ("wacore", f"docker.whatsapp.biz/coreapp:v{profile.wa_api_version}"))) for h in profile.hosts})
+
+    monitor = fake.monitor(profile, planned=planned_state_reader(profile, locks), versions=read)
+    monitor.wait_versions = True
+    try:
+        result = await monitor.poll_once()
+    finally:
+        await monitor.aclose()
+    command = "wabiz-tui upgrade prod --resume --yes"
+    verdict = result.verdict
+    assert verdict.versions_differ and all(w[2] for w in verdict.webapp_versions if w[0] in webapps)
+    assert verdict.next_action == f"finish the upgrade: {command}"
+    out = io.StringIO()
+    print_text(result, out=out)
+    next_line = next(line for line in out.getvalue().splitlines() if line.startswith("  next: "))
+    assert next_line.count(command) == 1, out.getvalue()

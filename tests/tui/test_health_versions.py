@@ -20,13 +20,13 @@ HEALTH = {"health": {"wa-host-1:aa11": {"role": "primary_master", "gateway_statu
                      "wa-host-2:cc22": {"role": "coreapp", "gateway_status": "disconnected"}}}
 
 
-def half_upgraded(differ: bool = True):
+def half_upgraded(differ: bool = True, web: str = "docker.whatsapp.biz/web:v2.53.1"):
     """sample_profile's cluster (WA_API_VERSION 2.53.1): wa-host-2 still on 2.51.0 (unless not ``differ``), wa-host-3
-    not read."""
+    not read, wa-host-1's Webapp on ``web``."""
     plan = Plan(("wa-host-1", "wa-host-2"), ("wa-host-1", "wa-host-2"), ("wa-host-1", "wa-host-3"), 1, True)
     second = OLD if differ else NEW
     read = VersionRead(1_700_000_000.0, {
-        "wa-host-1": HostImages("wa-host-1", (("waweb", "docker.whatsapp.biz/web:v2.53.1"), ("master", NEW),
+        "wa-host-1": HostImages("wa-host-1", (("waweb", web), ("master", NEW),
                                               ("wacore", NEW))),
         "wa-host-2": HostImages("wa-host-2", (("master", second), ("wacore", second))),
         "wa-host-3": HostImages("wa-host-3", error="host key unknown (SHA256:abc)")})
@@ -60,6 +60,9 @@ async def test_differing_node_named_in_table_and_panel(tmp_path, no_polling, siz
         why = drawn(first.query_one(".node-detail-why"))
         assert "runs v2.51.0" in why
         assert "reason: runs v2.51.0, profile says v2.53.1: finish the upgrade (`wabiz-tui upgrade demo --resume" in why
+        # trial s9: its only problem is its version, so the next action is the version's, not "restart it"
+        assert "next: finish the upgrade (`wabiz-tui upgrade demo --resume --yes`)" in " ".join(why.split()), why
+        assert "restart it (R)" not in why
         cell = str(table.get_cell_at((0, columns.index("version"))))
         assert cell == "v2.51.0"
         # the Webapp that could not be read says why, never a version
@@ -83,3 +86,17 @@ async def test_one_version_no_column_but_panel_says_it(tmp_path, no_polling, siz
         assert row is not None and row.version == "v2.53.1" and row.level in ("ok", "standby")
         assert "runs v2.53.1" in drawn(panel.detail.query_one(".node-detail-why"))
         assert "versions read at" in panel.detail.plain
+
+
+def test_a_webapp_row_whose_only_problem_is_its_version_is_told_the_versions_action():
+    """Trial s9: wa-web-1's reason said "finish the upgrade", its next action "read its logs; restart it"."""
+    from dataclasses import replace
+
+    from wabiz_tui.tui.widgets.health_table import rows_for
+    from wabiz_tui.tui.widgets.node_detail import next_action
+
+    verdict = half_upgraded(differ=False, web="docker.whatsapp.biz/web:v2.51.0")
+    rows = {r.host: r for r in rows_for(verdict, ("wa-host-1", "wa-host-3"), "wa-host-1") if r.kind == "webapp"}
+    assert rows["wa-host-1"].level == "warning"
+    assert next_action(rows["wa-host-1"]) == "finish the upgrade (`wabiz-tui upgrade demo --resume --yes`)"
+    assert next_action(replace(rows["wa-host-1"], reason="a warning of its own")).startswith("read its logs (l)")

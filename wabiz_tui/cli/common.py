@@ -29,29 +29,42 @@ def add_trust(parser: argparse.ArgumentParser) -> None:
                              "a changed key is always refused")
 
 
+def read_profile(arg: str):
+    """``(profile, path)`` for a profile file or saved name. Raises ``config.profile.ProfileError`` (its message
+    names the argument and why: no such file, a directory, invalid YAML, a bad field)."""
+    from ..config.paths import app_paths
+    from ..config.profile import load_profile, resolve_profile
+
+    path = resolve_profile(arg, app_paths().profiles)
+    return load_profile(path), path
+
+
 def load(arg: str):
     """``(profile, path)`` for a profile file or saved name; a refused profile prints its error and raises
     ``SystemExit(2)`` (``main`` turns it into the command's exit code)."""
-    from ..config.paths import app_paths
-    from ..config.profile import ProfileError, load_profile, resolve_profile
+    from ..config.profile import ProfileError
 
     try:
-        path = resolve_profile(arg, app_paths().profiles)
-        return load_profile(path), path
+        return read_profile(arg)
     except ProfileError as exc:
         raise SystemExit(fail(str(exc)))
 
 
-def invalid(profile, *, registration: bool = False) -> int:
-    """0 when the profile is valid (its SSH key files included: not a public key, :mod:`workflows.keyfiles`), else
-    print every field error (with its fix) and return 2."""
+def profile_problems(profile, *, registration: bool = False) -> str:
+    """"" when the profile is valid (its SSH key files included: not a public key, :mod:`workflows.keyfiles`), else
+    one message naming every field error with its fix (one per line)."""
     from ..domain.validation import validate_profile
     from ..workflows.keyfiles import key_file_errors
 
     errors = validate_profile(profile, registration=registration) + key_file_errors(profile)
-    if not errors:
-        return 0
-    return fail("the profile has invalid values:\n  " + "\n  ".join(map(str, errors)))
+    return "the profile has invalid values:\n  " + "\n  ".join(map(str, errors)) if errors else ""
+
+
+def invalid(profile, *, registration: bool = False) -> int:
+    """0 when the profile is valid (:func:`profile_problems`), else print every field error (with its fix) and
+    return 2."""
+    problems = profile_problems(profile, registration=registration)
+    return fail(problems) if problems else 0
 
 
 def settings_for(args: argparse.Namespace, profile, path: Path | None, paths=None):

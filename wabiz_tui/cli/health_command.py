@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..domain.exitcodes import HealthExit
-from .common import PROFILE_HELP, invalid, load
+from .common import PROFILE_HELP, profile_problems, read_profile
 from .monitor_flags import add_timing_flags, timing_errors
 from .output import fail
 
@@ -37,26 +37,43 @@ def register(sub) -> None:
     health.set_defaults(run=run)
 
 
+def refusal(message: str, kind: str, as_json: bool) -> int:
+    """Refuse the check (UNKNOWN, 3): ``message`` on stderr as every command's refusal, and with ``as_json`` one
+    object on stdout too, so that a script reading the JSON gets an answer: ``{"exit_code": 3, "error": {"kind",
+    "message", "status", "code", "next_action"}}`` (the keys of a poll's ``error``; ``kind`` ``profile`` for a
+    profile that cannot be read or is invalid, ``usage`` for a bad flag)."""
+    import json
+
+    code = fail(message, HealthExit.UNKNOWN)
+    if as_json:
+        print(json.dumps({"exit_code": code, "error": {"kind": kind, "message": message, "status": None, "code": None,
+                                                       "next_action": ""}}), flush=True)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
-    """The ``health`` command: bad input and a check that cannot run answer UNKNOWN (3)."""
+    """The ``health`` command: bad input and a check that cannot run answer UNKNOWN (3), with ``--json`` as one
+    JSON object too (:func:`refusal`)."""
     import asyncio
+    from ..config.profile import ProfileError
     from .health import run_health
 
     if args.interval <= 0:
-        return fail("--interval must be greater than 0 seconds", HealthExit.UNKNOWN)
+        return refusal("--interval must be greater than 0 seconds", "usage", args.json)
     errors = timing_errors(args)
     if errors:
-        return fail(str(errors[0]), HealthExit.UNKNOWN)
+        return refusal(str(errors[0]), "usage", args.json)
     if args.all or len(args.profiles) > 1:
         return _many(args)
     if not args.profiles:
-        return fail("give a PROFILE, several, or --all (every saved profile)", HealthExit.UNKNOWN)
+        return refusal("give a PROFILE, several, or --all (every saved profile)", "usage", args.json)
     try:
-        profile, path = load(args.profiles[0])
-    except SystemExit:
-        return HealthExit.UNKNOWN
-    if invalid(profile):  # a hostname with a tab would otherwise be judged and printed raw, as CRITICAL
-        return HealthExit.UNKNOWN
+        profile, path = read_profile(args.profiles[0])
+    except ProfileError as exc:
+        return refusal(str(exc), "profile", args.json)
+    problems = profile_problems(profile)
+    if problems:  # a hostname with a tab would otherwise be judged and printed raw, as CRITICAL
+        return refusal(problems, "profile", args.json)
     try:
         hint = "" if profile.installed else f"wabiz-tui install {args.profiles[0]}"
         return asyncio.run(run_health(profile, as_json=args.json, watch=args.watch, interval=args.interval,
@@ -72,11 +89,11 @@ def _many(args: argparse.Namespace) -> int:
     from .fleet import health_all
 
     if args.all and args.profiles:
-        return fail("--all checks every saved profile: give PROFILEs or --all, not both", HealthExit.UNKNOWN)
+        return refusal("--all checks every saved profile: give PROFILEs or --all, not both", "usage", args.json)
     if args.watch:
-        return fail("--watch follows one cluster; for many, 'wabiz-tui fleet' shows them live", HealthExit.UNKNOWN)
+        return refusal("--watch follows one cluster; for many, 'wabiz-tui fleet' shows them live", "usage", args.json)
     if not args.timeout > 0:
-        return fail("--timeout must be greater than 0 seconds", HealthExit.UNKNOWN)
+        return refusal("--timeout must be greater than 0 seconds", "usage", args.json)
     try:
         return asyncio.run(health_all(args.profiles, as_json=args.json, timeout=args.timeout))
     except KeyboardInterrupt:

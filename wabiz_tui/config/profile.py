@@ -333,13 +333,17 @@ def profile_path(profiles_dir: Path, name: str) -> Path:
 
 
 def resolve_profile(arg: str, profiles_dir: Path) -> Path:
-    """A CLI argument that is a file path, or the name of a saved profile. Raises :class:`ProfileError`."""
+    """A CLI argument that is a file path, or the name of a saved profile. Raises :class:`ProfileError` (a
+    directory is said to be one, not "no such file")."""
     p = Path(arg).expanduser()
     if p.is_file():
         return p
     named = profile_path(profiles_dir, arg)
     if named.is_file():
         return named
+    if p.is_dir():
+        raise ProfileError(f"{arg}: is a directory, not a profile file (give the profile's .yaml file in it, or the "
+                           "name of a saved profile)")
     raise ProfileError(f"{arg}: no such profile file, and no saved profile of that name in {profiles_dir}")
 
 

@@ -233,3 +233,10 @@ class Redactor:
             if s in text:
                 text = text.replace(s, REDACTED)
         return text
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it ends with ``.``, ``!``, ``?`` or ``…`` (trailing
+    spaces dropped), so that a following ``Next: ...`` reads as the next sentence; "" stays ""."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else f"{text}."

@@ -12,6 +12,7 @@ never a guess.
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 from dataclasses import dataclass, replace
@@ -117,6 +118,19 @@ def version_action(host: str, kind: str, expected: str, upgrade_action: str) -> 
             "or run doctor (VERSION_SKEW)")
 
 
+#: A reason of :func:`differ_words`, the node's own reason possibly after it in parentheses (``with_versions``, and
+#: the health table for a Webapp's row): group ``action`` is :func:`version_action`'s text, either shape.
+_DIFFER = re.compile(r"runs v[^,]+, profile says v[^:]+: (?P<action>finish the upgrade \(`.*?`\)|run one "
+                     r"WA_API_VERSION everywhere: `[^`]*` on \S+, or run doctor \(VERSION_SKEW\))(?= \(|$)")
+
+
+def differ_action(reason: str) -> str:
+    """The version's next action (:func:`version_action`'s text) when ``reason`` starts with :func:`differ_words`'s,
+    else "": what a row whose reason leads with its version must be told to do."""
+    found = _DIFFER.match(reason)
+    return found.group("action") if found else ""
+
+
 def agreed_words(version: str, expected: str, profile_ref: str = "", profile_file: str = "") -> str:
     """The cluster's next action when every node read runs ``version`` and only the profile says ``expected``: the
     profile may be behind (the cluster upgraded from another machine), so no node is told to recreate its
@@ -137,8 +151,9 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
       ``every node runs vX; the profile says vY`` and :func:`agreed_words` as its next action (``profile_ref`` and
       ``profile_file`` name the profile there); the rows keep their level and reason: none is told to recreate;
     - a real mix: a node whose container runs another version is at least a warning with :func:`differ_words` as
-      its reason (its own reason kept after it), the cluster at least degraded with one problem naming the nodes
-      per version.
+      its reason (its own reason kept after it; a node with a warning or failure of its own keeps that reason
+      first, the version's after "; also ", so that a reason leading with the version means the version is its only
+      problem: :func:`differ_action`), the cluster at least degraded with one problem naming the nodes per version.
 
     A node not read keeps its level (no guess). ``upgrade_action``: the command that continues a stopped upgrade
     ("" when none)."""
@@ -160,8 +175,10 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
             odd.setdefault(version, []).append(n.host)
         if version and version != expected and not agreed:
             why = differ_words(version, expected, version_action(n.host, kind, expected, upgrade_action))
-            level = n.level if n.level.rank >= Level.WARNING.rank else Level.WARNING
-            rows.append(replace(n, version=text, level=level, reason=f"{why} ({n.reason})" if n.reason else why))
+            if n.level.rank >= Level.WARNING.rank:  # a problem of its own leads: the row's next action is its own
+                rows.append(replace(n, version=text, reason=f"{n.reason}; also {why}" if n.reason else why))
+                continue
+            rows.append(replace(n, version=text, level=Level.WARNING, reason=f"{why} ({n.reason})" if n.reason else why))
         else:
             rows.append(replace(n, version=text))
     web = []

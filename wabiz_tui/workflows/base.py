@@ -29,7 +29,7 @@ from ..domain.diagnosis import Diagnosis, diagnose_duplicate_number, diagnose_li
 from ..domain.health import ClusterVerdict, Plan
 from ..domain.model import ClusterProfile, HostSpec, Role, secret_values
 from ..domain.render import COMPOSE_FILE, DB_ENV_FILE, render_compose, render_db_env
-from ..domain.text import Redactor
+from ..domain.text import Redactor, sentence
 from ..domain.validation import validate_profile
 from ..remote.errors import HostKeyUnknown, RemoteError
 from ..remote.fanout import fan_out
@@ -401,7 +401,8 @@ class Procedure:
                     if accept(verdict):
                         if self.settings.journal:
                             self.settings.journal.step_done(number)
-                        return self._finish(number, True, done(verdict) if done else verdict.headline, verdict.next_action)
+                        return self._finish(number, True, sentence(done(verdict) if done else verdict.headline),
+                                            verdict.next_action)
                 else:
                     if exc.kind in ("auth", "tls", "not_tls", "dns", "config"):
                         self._report_findings([diagnose_transport(exc.kind, str(exc))])

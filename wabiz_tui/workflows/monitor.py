@@ -171,9 +171,11 @@ def incomplete_uninstall(profile: ClusterProfile, journals: Path, profile_ref: s
 
 def with_incomplete(verdict: ClusterVerdict, incomplete: IncompleteOperation) -> ClusterVerdict:
     """``verdict`` of a cluster an operation left midway: at least degraded (warning), the headline says what
-    stopped, the next action is the command that continues it (before the verdict's own when it was worse)."""
+    stopped, the next action is the command that continues it (after the verdict's own when it was worse), said
+    once: a verdict whose action already names it (the versions' "finish the upgrade: ...") keeps its action."""
     level = verdict.level if verdict.level.rank >= Level.WARNING.rank else Level.WARNING
     action = (f"continue it: {incomplete.next_action}" if level is not verdict.level or incomplete.supersedes else
+              verdict.next_action if incomplete.next_action in verdict.next_action else
               f"{verdict.next_action}; then continue the {incomplete.operation}: {incomplete.next_action}")
     return replace(verdict, level=level, headline=f"{incomplete.words} — {verdict.headline}", next_action=action,
                    problems=(*verdict.problems, incomplete.words))

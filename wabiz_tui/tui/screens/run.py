@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from ...workflows.events import HostFinished
 from ..widgets.host_log import TABLE_ABOVE
-from ..widgets.host_table import host_summary
+from ..widgets.host_table import FlowLine, host_summary
 from .base import StepScreen
 
 
@@ -22,7 +22,7 @@ class RunScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         """The results line above the host panes; until a run it shows the panes' keys (follow, save, zoom, find,
         filter, copy)."""
-        yield Static("ctrl+l follow/pause the panes · ctrl+s save them to files · in a pane: z zoom, / find, "
+        yield FlowLine("ctrl+l follow/pause the panes · ctrl+s save them to files · in a pane: z zoom, / find, "
                      "f filter, c copy", id="results", classes="hint")
 
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
@@ -43,10 +43,6 @@ class RunScreen(StepScreen):
             self.query_one("#results", Static).update(host_summary(
                 self.total_hosts, [h for h, r in results.items() if r.ok], [h for h, r in results.items() if not r.ok]))
             return
-        text = Text()
-        for host, r in self.host_results.items():
-            if r.ok:
-                text.append(f"✔ {host}: ok  ", style="green")
-            else:
-                text.append(f"✗ {self.describe_failure(host)}  ", style="bold red")
-        self.query_one("#results", Static).update(text)
+        self.query_one("#results", FlowLine).show_entries(
+            Text(f"✔ {host}: ok", style="green") if r.ok else Text(f"✗ {self.describe_failure(host)}", style="bold red")
+            for host, r in self.host_results.items())

@@ -9,12 +9,14 @@ Also the summaries a step shows for many hosts: counts, the failed hosts' names 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.widgets import DataTable
+from textual.visual import VisualType
+from textual.widgets import DataTable, Static
 
 from .cell_cache import CellCachedTable
 
@@ -246,3 +248,47 @@ class HostTable(CellCachedTable):
         pane = self.panes.get(self.shown)
         if pane is not None:
             pane.action_zoom()
+
+
+def flow(entries: Sequence[Text], width: int, gap: str = "  ") -> Text:
+    """``entries`` on one text, ``gap`` between two, a line break instead of the gap before an entry that would not
+    fit in ``width`` cells (``width`` <= 0: one line): a line never ends inside an entry. Textual wraps at any space,
+    so ``✔ wa-core-1: ok  ✔ wa-core-2: ok`` ended a line with a lone ``✔`` (trial s9)."""
+    text = Text()
+    used = 0
+    for entry in entries:
+        size = entry.cell_len
+        if used and width > 0 and used + len(gap) + size > width:
+            text.append("\n")
+            used = 0
+        elif used:
+            text.append(gap)
+            used += len(gap)
+        text.append_text(entry)
+        used += size
+    return text
+
+
+class FlowLine(Static):
+    """A :class:`Static` that shows either any content (:meth:`update`) or entries laid out by :func:`flow` for its
+    width (:meth:`show_entries`), laid out again when it is resized."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: the entries shown (empty while other content is)
+        self.entries: tuple[Text, ...] = ()
+
+    def show_entries(self, entries: Iterable[Text]) -> None:
+        """Show ``entries`` (each never broken at a line's end unless wider than the widget)."""
+        self.entries = tuple(entries)
+        super().update(flow(self.entries, self.content_size.width))
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        """As :meth:`Static.update`; the entries are forgotten."""
+        self.entries = ()
+        super().update(content, layout=layout)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lay the entries out again for the new width."""
+        if self.entries:
+            super().update(flow(self.entries, self.content_size.width))

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ...domain.versions import version_of
+from ...domain.versions import differ_action, version_of
 
 #: Colour per row level (``domain.health.Level`` values, and ``unknown`` for a Webapp nobody polled).
 LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
@@ -75,6 +75,10 @@ def next_action(row: NodeRow) -> str:
                "restart it (R) only if doctor finds nothing on the way"
     if row.level == "failure":
         return "read its logs (l), then restart it (R) or run doctor (d) on its host"
+    if row.level == "warning" and differ_action(row.reason):
+        # its reason leads with its version: the version's action (trial s9: "finish the upgrade" as the reason,
+        # then "restart it" as the next action)
+        return differ_action(row.reason)
     if row.level == "warning":
         return "read its logs (l); if it does not settle, restart it (R)"
     if row.level == "waiting":
@@ -116,7 +120,7 @@ class NodeDetail(Vertical):
         """The row's version for the panel: ``runs v2.43.1`` (``read at 21:40:12`` in the part below), bold when it
         differs from the profile's, or why it is not known."""
         if version_of(row.version):
-            return Text(f"runs {row.version}", style="bold" if row.reason.startswith("runs v") else "")
+            return Text(f"runs {row.version}", style="bold" if " runs v" in f" {row.reason}" else "")
         return Text(row.version, style="yellow")
 
     def show(self, row: NodeRow | None) -> None:
