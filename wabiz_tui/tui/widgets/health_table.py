@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Static
 
 from ...domain.versions import version_of
 from .node_detail import LEVEL_STYLE, LEVEL_WORD, NodeDetail, NodeRow
+from .scrollbars import WholeCellScrollbars
 
 __all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "NodeTable", "column_spans", "natural_key", "rows_for",
            "sort_rows"]
@@ -175,8 +176,9 @@ def _text_width(value: Any) -> int:
     return cell_len(value.plain if isinstance(value, Text) else str(value))
 
 
-class NodeTable(DataTable):
-    """The node table: a row cursor, the Host column pinned, and the arrows scroll sideways by whole columns.
+class NodeTable(WholeCellScrollbars, DataTable):
+    """The node table: a row cursor, the Host column pinned, and the arrows scroll sideways by whole columns; its
+    scroll bars in whole cells (:mod:`.scrollbars`: no eighth block left at a thumb's end without colour).
 
     Textual's row-cursor table scrolls one character per → (about 40 presses to reach the container
     column at 120 columns). Here → brings the first column cut or hidden on the right fully on screen, ←
