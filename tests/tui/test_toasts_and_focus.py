@@ -98,3 +98,25 @@ async def test_the_upgrade_screen_opens_on_its_first_field_and_its_boxes_read_wi
         app.screen.query_one("#up-target", Input).focus()
         await pilot.pause()
         assert drawn_reversed(box) == ""
+
+
+async def test_the_upgrade_forms_dbupgrade_select_shows_its_focus_without_colour(tmp_path, monkeypatch):
+    """fb trial: the dbupgrade host's Select showed its focus by bold and one shade of background only (bold alone
+    with ``NO_COLOR``); its current value is drawn reversed while it has the focus, as the checkboxes are."""
+    from textual.widgets import Select
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        select = app.screen.query_one("#up-db-host", Select)
+        label = select.query_one("#label")
+        assert drawn_reversed(label) == ""
+        select.focus()
+        await pilot.pause()
+        assert drawn_reversed(label).strip() == "none (no dbupgrade)"
+        app.screen.query_one("#up-target", Input).focus()
+        await pilot.pause()
+        assert drawn_reversed(label) == ""
