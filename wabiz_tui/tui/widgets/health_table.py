@@ -453,7 +453,7 @@ class HealthPanel(Vertical):
         fitted = self._edge(keys, fitted)
         rebuild = rebuild or [(c.key.value, c.width, c.auto_width) for c in table.ordered_columns] != [
             (key, fitted[key], False) for key in keys]
-        wanted = {r.key: {k: (_cut(r.reason, width) if k == "reason" else cells[k]) for k in keys}
+        wanted = {r.key: {k: (_cut(r.reason, fitted["reason"]) if k == "reason" else cells[k]) for k in keys}
                   for r, cells in zip(rows, self._cells)}
         with self.app.batch_update():
             if rebuild:
