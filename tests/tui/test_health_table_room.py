@@ -1,6 +1,7 @@
 """The upgrade screen's health table at 120 columns shows no column cut to its first character (fb trial: "C", "d",
 "7" at the right edge, the Container column). The columns were fitted beside a vertical scroll bar that went away
-when an answer had fewer rows; they are fitted again when the bar comes or goes."""
+when an answer had fewer rows (or without one that then came): they are chosen for the room beside a bar, shown or
+not, and a column that would be cut at the drawn edge starts past it."""
 
 from __future__ import annotations
 
