@@ -10,12 +10,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from wabiz_tui.tui.widgets.preflight_table import PreflightTable
-
 from .screen_text import screen_text
 from .test_preflight_compact import CHECKS
-from .test_preflight_table_height import level
-from .test_snapshots import make_app, show_step
+from .test_preflight_table_height import fill_preflight
+from .test_snapshots import make_app
 
 
 def drawn_hosts(app, grid: DataTable) -> list[str]:
@@ -36,14 +34,7 @@ async def test_host_names_stay_whole_after_resizes(tmp_path, count, sizes):
     hosts = [f"wa-core-{n}" for n in range(1, count + 1)]
     app = make_app(log_dir=tmp_path / "logs")
     async with app.run_test(size=sizes[0]) as pilot:
-        await show_step(app, pilot, 5)
-        panel = app.screen.query_one(PreflightTable)
-        panel.clear(hosts)
-        for host in hosts:
-            for check in CHECKS:
-                panel.add(host, check, level(host, check), f"{check} on {host}")
-        panel.redraw()
-        await pilot.pause(0.3)
+        panel = await fill_preflight(app, pilot, hosts, CHECKS)
         grid = panel.query_one(DataTable)
         for size in sizes[1:]:
             await pilot.resize_terminal(*size)
