@@ -28,18 +28,24 @@ def level(host: str, check: str) -> str:
     return "ok"
 
 
+async def fill_preflight(app, pilot, hosts, checks) -> PreflightTable:
+    """Step 5 with every check of ``hosts`` done (one failure, two warnings: :func:`level`), drawn."""
+    await show_step(app, pilot, 5)
+    panel = app.screen.query_one(PreflightTable)
+    panel.clear(hosts)
+    for host in hosts:
+        for check in checks:
+            panel.add(host, check, level(host, check), f"{check} on {host}")
+    panel.redraw()
+    await pilot.pause(0.3)
+    return panel
+
+
 @pytest.mark.parametrize("size,rows_at_least", [((80, 24), 6), ((120, 40), 14)], ids=["80x24", "120x40"])
 async def test_fifty_hosts_fill_the_height_failures_first(tmp_path, size, rows_at_least):
     app = make_app(log_dir=tmp_path / "logs")
     async with app.run_test(size=size) as pilot:
-        await show_step(app, pilot, 5)
-        panel = app.screen.query_one(PreflightTable)
-        panel.clear(HOSTS)
-        for host in HOSTS:
-            for check in CHECKS:
-                panel.add(host, check, level(host, check), f"{check} on {host}")
-        panel.redraw()
-        await pilot.pause(0.3)
+        panel = await fill_preflight(app, pilot, HOSTS, CHECKS)
         grid = panel.query_one(DataTable)
         order = [str(key.value) for key in (row.key for row in grid.ordered_rows)]
         assert order[:3] == ["wa-core-40", "wa-core-7", "wa-core-33"], order[:5]  # failure, then warnings

@@ -74,14 +74,24 @@ async def test_a_demo_fault_on_the_monitor_goes_to_its_timeline_not_a_toast(tmp_
         assert any("demo fault: killed wacore on wa-host-1" in entry for entry in timeline.entries)
 
 
-async def test_the_upgrade_screen_opens_on_its_first_field_and_its_boxes_read_without_colour(tmp_path, monkeypatch):
+def upgrade_without_colour(tmp_path, monkeypatch):
+    """The app (installed, on the wizard) with ``NO_COLOR`` set."""
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+    return make_app(installed=True, start_on="wizard", log_dir=tmp_path / "logs")
+
+
+async def open_upgrade(app, pilot) -> None:
+    """Open the upgrade screen (F3)."""
+    await pilot.pause()
+    await pilot.press("f3")
+    await pilot.pause()
+    assert app.screen.name == "upgrade"
+
+
+async def test_the_upgrade_screen_opens_on_its_first_field_and_its_boxes_read_without_colour(tmp_path, monkeypatch):
+    app = upgrade_without_colour(tmp_path, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("f3")
-        await pilot.pause()
-        assert app.screen.name == "upgrade"
+        await open_upgrade(app, pilot)
         assert app.focused is app.screen.query_one("#up-target", Input)
         box = app.screen.query_one("#up-force", Checkbox)
         unticked = box.render().plain
@@ -98,3 +108,22 @@ async def test_the_upgrade_screen_opens_on_its_first_field_and_its_boxes_read_wi
         app.screen.query_one("#up-target", Input).focus()
         await pilot.pause()
         assert drawn_reversed(box) == ""
+
+
+async def test_the_upgrade_forms_dbupgrade_select_shows_its_focus_without_colour(tmp_path, monkeypatch):
+    """fb trial: the dbupgrade host's Select showed its focus by bold and one shade of background only (bold alone
+    with ``NO_COLOR``); its current value is drawn reversed while it has the focus, as the checkboxes are."""
+    from textual.widgets import Select
+
+    app = upgrade_without_colour(tmp_path, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_upgrade(app, pilot)
+        select = app.screen.query_one("#up-db-host", Select)
+        label = select.query_one("#label")
+        assert drawn_reversed(label) == ""
+        select.focus()
+        await pilot.pause()
+        assert drawn_reversed(label).strip() == "none (no dbupgrade)"
+        app.screen.query_one("#up-target", Input).focus()
+        await pilot.pause()
+        assert drawn_reversed(label) == ""

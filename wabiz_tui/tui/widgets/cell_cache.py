@@ -164,6 +164,17 @@ class CellCachedTable(DataTable):
                 column.content_width = max(*new, label_width)
         self._require_update_dimensions = True
 
+    def _update_dimensions(self, new_rows: Any) -> None:
+        # Textual measures new rows when idle, after they may have been drawn at their columns' label widths, and its
+        # line, row and cell caches are keyed on an update counter that this measuring does not move (textual 8.2.8,
+        # ``DataTable._update_dimensions``): the lines drawn before it stayed as they were. A preflight table rebuilt
+        # on a resize across the compact width kept ``wa-c`` for ``wa-core-40`` (fb trial), ctrl+l included.
+        before = [c.get_render_width(self) for c in self.ordered_columns]
+        super()._update_dimensions(new_rows)
+        if [c.get_render_width(self) for c in self.ordered_columns] != before:
+            self._update_count += 1
+            self.refresh()
+
     def _clear_caches(self) -> None:
         super()._clear_caches()
         self._value_cache.clear()

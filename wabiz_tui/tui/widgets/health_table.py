@@ -26,10 +26,12 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from ...domain.versions import version_of
 from .node_detail import LEVEL_STYLE, LEVEL_WORD, NodeDetail, NodeRow
+from .scrollbars import WholeCellScrollbars
 
 __all__ = ["COLUMNS", "LEVEL_STYLE", "HealthPanel", "NodeRow", "NodeTable", "column_spans", "natural_key", "rows_for",
            "sort_rows"]
@@ -175,8 +177,9 @@ def _text_width(value: Any) -> int:
     return cell_len(value.plain if isinstance(value, Text) else str(value))
 
 
-class NodeTable(DataTable):
-    """The node table: a row cursor, the Host column pinned, and the arrows scroll sideways by whole columns.
+class NodeTable(WholeCellScrollbars, DataTable):
+    """The node table: a row cursor, the Host column pinned, and the arrows scroll sideways by whole columns; its
+    scroll bars in whole cells (:mod:`.scrollbars`: no eighth block left at a thumb's end without colour).
 
     Textual's row-cursor table scrolls one character per → (about 40 presses to reach the container
     column at 120 columns). Here → brings the first column cut or hidden on the right fully on screen, ←
@@ -185,9 +188,17 @@ class NodeTable(DataTable):
     them (``_render_line_in_row`` of Textual 8.2).
     """
 
+    class RoomChanged(Message):
+        """The columns' room changed without a resize: the vertical scroll bar came or went (the rows' count)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fixed_columns = 1  # the host stays on screen while the others scroll
+
+    def watch_show_vertical_scrollbar(self, _shown: bool) -> None:
+        # the columns were fitted to the room beside the bar: after a bar went away (fewer rows) the container column
+        # showed its first character at the right edge ("C", "a", fb trial), with a new bar the reason's end was hidden
+        self.post_message(self.RoomChanged())
 
     def _fixed_width(self) -> int:
         return sum(c.get_render_width(self) for c in self.ordered_columns[: self.fixed_columns])
@@ -240,6 +251,7 @@ class HealthPanel(Vertical):
         self.rows: list[NodeRow] = []
         self._cells: list[dict[str, Any]] = []
         self._reason_width = -1  # none yet: the first rows choose the columns
+        self._fitted_room = -1  # the room (characters) the columns were fitted to
 
     def compose(self) -> ComposeResult:
         yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
@@ -282,6 +294,12 @@ class HealthPanel(Vertical):
             self._update_rows(self.rows)  # rebuilds when the fitted widths changed
         self._share_short_screen()
 
+    def on_node_table_room_changed(self, event: NodeTable.RoomChanged) -> None:
+        """Fit the columns again to the table's new room (:class:`NodeTable.RoomChanged`)."""
+        event.stop()
+        if self.rows and self._drawn_room() != self._fitted_room:
+            self._update_rows(self.rows)
+
     def _share_short_screen(self) -> None:
         """On a short screen, cap the table so that the selected node's reason and next action (wrapped to the
         panel's width) fit in ``short_share`` lines with it; elsewhere the CSS alone sets the table's height."""
@@ -298,10 +316,31 @@ class HealthPanel(Vertical):
         self._capped = True
 
     def _room(self) -> int:
-        """The table's own room (without a scrollbar it may show), so a column that does not fit starts exactly at
-        the right edge instead of showing its first characters (a cut container id changes every run)."""
+        """The table's room for choosing its columns: its width less a vertical scroll bar's, shown or not, so that the
+        columns chosen do not change when the bar comes or goes with the rows' count (a column that came with 2 more
+        characters brought a horizontal bar, hence a vertical one, and went again). :meth:`_edge` fits the columns to
+        the room actually drawn."""
         table = self.table
-        return table.scrollable_content_region.width if table.size.width else (self.size.width or self.app.size.width) - 2
+        if not table.size.width:
+            return (self.size.width or self.app.size.width) - 2
+        return table.size.width - table.styles.scrollbar_size_vertical
+
+    def _drawn_room(self) -> int:
+        """The room the table draws its columns in now (without the vertical scroll bar when it shows one)."""
+        table = self.table
+        return table.scrollable_content_region.width if table.size.width else self._room()
+
+    def _edge(self, keys: list[str], widths: dict[str, int]) -> dict[str, int]:
+        """``widths`` (content widths of the columns ``keys``) with the column before one that would be cut at the
+        drawn room's right edge widened to push it off screen, whole, to the right arrow: a column showing one
+        character ("C", "d", "7": the container's, fb trial at 120 columns) or two told nothing."""
+        room, x = self._drawn_room(), 0
+        for i, key in enumerate(keys):
+            end = x + widths[key] + CELL_PADDING
+            if x < room < end and i > 1:
+                return {**widths, keys[i - 1]: widths[keys[i - 1]] + room - x}
+            x = end
+        return widths
 
     def _row_cells(self, rows: list[NodeRow]) -> list[dict[str, Any]]:
         """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise, or
@@ -400,6 +439,7 @@ class HealthPanel(Vertical):
         selected = self.selected
         order_changed = [r.key for r in rows] != [r.key for r in self.rows]
         self.rows = rows
+        self._fitted_room = self._drawn_room()
         self._cells = self._row_cells(rows)
         width, version = self._columns(self._cells)
         self._reason_width = width
@@ -410,9 +450,10 @@ class HealthPanel(Vertical):
         fitted = self._content_widths(self._cells)
         if width:
             fitted["reason"] = min(fitted["reason"], width)
+        fitted = self._edge(keys, fitted)
         rebuild = rebuild or [(c.key.value, c.width, c.auto_width) for c in table.ordered_columns] != [
             (key, fitted[key], False) for key in keys]
-        wanted = {r.key: {k: (_cut(r.reason, width) if k == "reason" else cells[k]) for k in keys}
+        wanted = {r.key: {k: (_cut(r.reason, fitted["reason"]) if k == "reason" else cells[k]) for k in keys}
                   for r, cells in zip(rows, self._cells)}
         with self.app.batch_update():
             if rebuild:

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -20,9 +20,11 @@ from textual.geometry import Region, Size
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.scrollbar import ScrollBar, ScrollBarCorner, ScrollBarRender
+from textual.scrollbar import ScrollBarCorner
 from textual.strip import Strip
 from textual.widgets import Input, Log
+
+from .scrollbars import WholeCellScrollbars, AnyBar
 
 #: How often buffered lines are written to the widgets (seconds). A grid flushes all its panes on one
 #: timer, so the screen repaints once per interval, not once per pane (field case R37: batch writes).
@@ -42,17 +44,6 @@ PANE_MIN_HEIGHT = 5
 #: the screen's failure line are written as notes (``write(..., note=True)``; the engine's come as
 #: :class:`~wabiz_tui.workflows.events.EngineNote`), not told by their text: compose's own ``ERROR:`` lines are output.
 _NOT_OUTPUT = ("$ ",)
-_Bar = TypeVar("_Bar", ScrollBar, ScrollBarCorner)
-
-
-class WholeCellScrollBarRender(ScrollBarRender):
-    """Textual's scroll bar drawn in whole cells: its thumb is reversed blanks, with no ``▉▊▋▌▍▎▏`` (horizontal) or
-    ``▁▂▃▄▅▆▇`` (vertical) eighth block at its ends. Those glyphs, Textual's sub-cell precision, read as stray
-    characters inside a pane in a terminal without the colours (``tmux capture-pane``, the s9 trial's C10: ``▊ ▉ ▎``
-    in the host panes were the Log's 1-row horizontal scroll bar), while the thumb shows by reverse without colour."""
-
-    VERTICAL_BARS: ClassVar[list[str]] = [" "] * len(ScrollBarRender.VERTICAL_BARS)
-    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * len(ScrollBarRender.HORIZONTAL_BARS)
 #: Above this many hosts a step shows a host table and the selected host's pane instead of one pane per host.
 TABLE_ABOVE = 6
 
@@ -69,7 +60,7 @@ def grid_columns(width: int, height: int, hosts: int) -> int:
     return max(1, min(hosts, 3, max(by_width, by_height)))
 
 
-class FollowingLog(Log):
+class FollowingLog(WholeCellScrollbars, Log):
     """A ``Log`` that stays at its end when its size changes while it follows (``auto_scroll``).
 
     Without this, a pane that shrinks (a message log or a findings list appears under it, the
@@ -139,26 +130,14 @@ class FollowingLog(Log):
     # ends) did that while its host streamed, once per pane (issue 17). Styled at creation instead: the scrollbar is
     # not mounted yet, so no layout is asked, and a later restyle finds its rules unchanged.
     @property
-    def vertical_scrollbar(self) -> ScrollBar:
-        created = self._vertical_scrollbar is None
-        return self._styled(super().vertical_scrollbar, created)
-
-    @property
-    def horizontal_scrollbar(self) -> ScrollBar:
-        created = self._horizontal_scrollbar is None
-        return self._styled(super().horizontal_scrollbar, created)
-
-    @property
     def scrollbar_corner(self) -> ScrollBarCorner:
         created = self._scrollbar_corner is None
-        return self._styled(super().scrollbar_corner, created)
+        return self._new_scrollbar(super().scrollbar_corner, created)
 
-    def _styled(self, bar: _Bar, created: bool) -> _Bar:
+    def _new_scrollbar(self, bar: AnyBar, created: bool) -> AnyBar:
         if created:
             self.app.stylesheet.apply(bar)
-            if isinstance(bar, ScrollBar):
-                bar.renderer = WholeCellScrollBarRender
-        return bar
+        return super()._new_scrollbar(bar, created)
 
     # Textual's Log asks ``rich_style`` for every line it renders: a walk up the widget's ancestors combining their
     # colours, about a quarter of a streaming pane's repaint (issue 17). The style cannot change within one render,
