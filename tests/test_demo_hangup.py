@@ -82,3 +82,32 @@ def test_a_demo_whose_terminal_is_closed_or_that_is_killed_ends_and_frees_its_wo
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+
+
+class _HungUpTerminal:
+    """A terminal file after the hangup: every write and flush fails with EIO, as the kernel answers."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        raise OSError(5, "Input/output error")
+
+    def flush(self) -> None:
+        raise OSError(5, "Input/output error")
+
+    def isatty(self) -> bool:
+        raise OSError(5, "Input/output error")
+
+
+def test_output_to_a_hung_up_terminal_is_dropped_without_raising_and_tried_once():
+    from wabiz_tui.tui.hangup import TerminalOutput
+
+    terminal = _HungUpTerminal()
+    out = TerminalOutput(terminal)
+    assert out.write("\x1b[?1049h") == 8
+    out.flush()
+    assert out.write("more") == 4
+    assert out.lost and terminal.writes == 1
+    assert not out.isatty()
