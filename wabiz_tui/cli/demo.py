@@ -102,7 +102,7 @@ def _claim_workdir(args: argparse.Namespace) -> str:
         holder = lock.read().strip() or "?"
         lock.close()
         return (f"--workdir {args.workdir}: another demo (pid {holder}) runs there; stop it first (Ctrl-C in its "
-                "terminal), or give another --workdir")
+                f"terminal, or `kill {holder}` where it has none), or give another --workdir")
     lock.truncate(0)
     lock.write(f"{os.getpid()}\n")
     lock.flush()

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -219,6 +220,18 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         from .screens.monitor import MonitorScreen
 
         return MonitorScreen(interval=self.monitor_interval)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux :class:`~.hangup.HangupSafeDriver` (a closed terminal
+        must not block the exit: see :mod:`.hangup`)."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from .hangup import HangupSafeDriver
+
+            return HangupSafeDriver
+        return driver
 
     def breakpoint_classes(self) -> set[str]:
         """The width/height classes (``-wide``, ``-tall``…) Textual gives a screen of the terminal's size
