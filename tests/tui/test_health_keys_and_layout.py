@@ -47,6 +47,14 @@ def no_polling(monkeypatch):
     monkeypatch.setattr(MonitorScreen, "_poll_loop", nothing)
 
 
+async def monitor_showing(app, pilot, shown: ClusterVerdict, settle: float = 0.2) -> HealthPanel:
+    """The monitor of ``app`` (no polling) after it showed one poll answering ``shown``: its health panel."""
+    await pilot.pause()
+    app.screen.show_result(PollResult(polled_at=0, latency=0.04, verdict=shown))
+    await pilot.pause(settle)
+    return app.screen.query_one(HealthPanel)
+
+
 def fully_visible(app, widget) -> bool:
     r = widget.region
     return r.height > 0 and r.bottom <= app.size.height - 1 and r.y >= 0
@@ -73,10 +81,7 @@ async def test_right_arrow_shows_the_next_whole_column_and_home_end_go_to_the_en
     """Before: → scrolled one character (40 presses to reach the container at 120 columns)."""
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.screen.show_result(PollResult(polled_at=0, latency=0.04, verdict=big_verdict()))
-        await pilot.pause(0.2)
-        table = app.screen.query_one(HealthPanel).table
+        table = (await monitor_showing(app, pilot, big_verdict())).table
         assert app.focused is table
         # under load the table's last layout can land after the pause: measure once two looks agree
         look = None
@@ -114,10 +119,7 @@ async def test_at_80_columns_the_reason_is_in_the_detail_panel_not_a_cut_column(
     """Before: the Reason column showed its first 5 characters at the right edge."""
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        app.screen.show_result(PollResult(polled_at=0, latency=0.04, verdict=failing_verdict()))
-        await pilot.pause(0.2)
-        panel = app.screen.query_one(HealthPanel)
+        panel = await monitor_showing(app, pilot, failing_verdict())
         keys = [c.key.value for c in panel.table.ordered_columns]
         assert "reason" not in keys and keys[:4] == ["host", "state", "role", "status"], keys
         assert "reason: container down or host unreachable" in screen_text(app)
@@ -133,9 +135,7 @@ async def test_the_monitor_timeline_and_the_selected_node_stay_on_screen_with_50
     """Before: with 43 rows the table pushed the detail and the timeline below the screen at 80x24 and 120x40."""
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.screen.show_result(PollResult(polled_at=0, latency=0.04, verdict=big_verdict()))
-        await pilot.pause(0.2)
+        await monitor_showing(app, pilot, big_verdict())
         timeline = app.screen.query_one(Timeline)
         assert fully_visible(app, timeline) and timeline.scrollable_content_region.height >= 2
         text = screen_text(app)

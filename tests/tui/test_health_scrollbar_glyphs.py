@@ -10,7 +10,7 @@ from rich.text import Text
 from wabiz_tui.tui.widgets.health_table import HealthPanel
 
 from .screen_text import screen_text
-from .test_health_keys_and_layout import big_verdict
+from .test_health_keys_and_layout import big_verdict, monitor_showing
 from .test_pane_scrollbar_glyphs import EIGHTHS
 from .test_snapshots import make_app, show_step
 
@@ -50,14 +50,9 @@ async def test_step_7s_health_table_scroll_bar_draws_no_eighth_blocks(tmp_path, 
 
 
 async def test_the_monitors_health_table_scroll_bar_draws_no_eighth_blocks(tmp_path, no_polling):
-    from wabiz_tui.workflows.monitor import PollResult
-
     app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        app.screen.show_result(PollResult(polled_at=0, latency=0.04, verdict=big_verdict()))
-        await pilot.pause(0.3)
-        table = app.screen.query_one(HealthPanel).table
+        table = (await monitor_showing(app, pilot, big_verdict(), settle=0.3)).table
         assert table.max_scroll_x > 0 and table.max_scroll_y > 0, "the test needs both scroll bars"
         seen = await scrolled_glyphs(app, pilot, table)
         for _ in range(3):
