@@ -111,3 +111,70 @@ def test_output_to_a_hung_up_terminal_is_dropped_without_raising_and_tried_once(
     assert out.write("more") == 4
     assert out.lost and terminal.writes == 1
     assert not out.isatty()
+
+
+class _BusyTerminal:
+    """A terminal left non-blocking by another program: the first write finds it busy (EAGAIN), later ones pass."""
+
+    def __init__(self, busy: int = 1) -> None:
+        self.busy, self.written = busy, []
+
+    def write(self, text: str) -> int:
+        if self.busy:
+            self.busy -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def fileno(self) -> int:
+        return 1  # select() waits on it: standard output is writable under pytest
+
+
+def test_a_busy_terminal_is_waited_for_and_never_taken_for_gone():
+    from wabiz_tui.tui.hangup import TerminalOutput
+
+    once = TerminalOutput(_BusyTerminal(busy=1))
+    once.write("frame")
+    assert once._file.written == ["frame"] and not once.lost
+    twice = TerminalOutput(_BusyTerminal(busy=2))
+    twice.write("dropped")
+    twice.write("next")
+    assert twice._file.written == ["next"] and not twice.lost  # one frame lost, the terminal kept (restores on exit)
+
+
+def test_writes_while_the_writer_thread_is_stopped_are_dropped_not_queued():
+    """App.suspend stops the writer thread; the app's repaints went on into its 30-slot queue and the 31st blocked the
+    loop for good (the node actions' shell). The driver drops them; Textual repaints on resume."""
+    import threading
+
+    from wabiz_tui.tui.hangup import HangupSafeDriver
+
+    class _Thread:
+        def __init__(self, alive: bool) -> None:
+            self.alive, self.queued = alive, []
+
+        def is_alive(self) -> bool:
+            return self.alive
+
+        def write(self, text: str) -> None:
+            self.queued.append(text)
+
+    driver = HangupSafeDriver.__new__(HangupSafeDriver)
+    driver._writer_thread = None
+    done = threading.Event()
+
+    def many() -> None:
+        for _ in range(100):
+            driver.write("x")
+        done.set()
+
+    threading.Thread(target=many, daemon=True).start()
+    assert done.wait(5), "a write blocked with no writer thread"
+    driver._writer_thread = stopped = _Thread(alive=False)
+    driver.write("while suspended")
+    driver._writer_thread = running = _Thread(alive=True)
+    driver.write("after resume")
+    assert stopped.queued == [] and running.queued == ["after resume"]

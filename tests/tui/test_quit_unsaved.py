@@ -151,3 +151,28 @@ async def test_save_and_quit_after_renaming_a_host_ends_cleanly(tmp_path):
     assert app.return_code == 0
     assert load_profile(path).hosts[0].external_hostname == old + "-9"
 
+
+
+async def test_a_second_answer_while_the_app_leaves_writes_the_file_once(tmp_path, monkeypatch):
+    """"s" then "d" (or "s" twice) before the exit ends: the second answer is ignored (it rewrote the file and
+    collected screens being taken down)."""
+    import wabiz_tui.tui.unsaved as unsaved
+
+    written = []
+    real = unsaved.save_edits
+    monkeypatch.setattr(unsaved, "save_edits", lambda app: written.append(1) or real(app))
+    path = profile_file(tmp_path)
+    app = make_app(profile_path=path, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await edit_version(app, pilot, "2.43.1")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        question = app.screen
+        assert isinstance(question, UnsavedQuestion)
+        question.action_answer(unsaved.SAVE)
+        question.action_answer(unsaved.SAVE)
+        question.action_answer(unsaved.DISCARD)
+        await pilot.pause()
+    assert written == [1] and app.return_code == 0
+    assert load_profile(path).wa_api_version == "2.43.1"

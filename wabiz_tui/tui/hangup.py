@@ -10,18 +10,32 @@ which dies the same way.
 :class:`HangupSafeDriver` writes through :class:`TerminalOutput`, which drops output once the terminal refuses
 it, and does not restart application mode on a terminal that is gone; the SIGHUP handler then aborts and records
 the run as a quit does, and the process ends.
+
+The same queue blocked the loop while the app was suspended (``App.suspend``, the node actions' shell): suspending
+stops the writer thread, the app keeps repainting (the monitor's timers), and the 31st write waits forever. Writes
+made while no writer thread runs are dropped; Textual repaints the whole screen when it resumes. (Textual 8.2.8,
+``drivers/linux_driver.py`` and ``drivers/_writer_thread.py``; found by the session's second review.)
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import select
 from typing import IO, Any
 
 from textual.drivers.linux_driver import LinuxDriver
 
 
+#: The errors of a terminal that is gone: EIO (hung up), EPIPE, ENXIO (no such device), EBADF (closed).
+GONE = (errno.EIO, errno.EPIPE, errno.ENXIO, errno.EBADF)
+
+
 class TerminalOutput:
-    """The driver's output file (``sys.__stderr__``) whose writes and flushes never raise: after the first
-    ``OSError`` (EIO on a hung-up terminal, EPIPE) the terminal is :attr:`lost` and every later write is dropped."""
+    """The driver's output file (``sys.__stderr__``) whose writes and flushes never raise: after an error of a
+    terminal that is gone (:data:`GONE`, or the file closed) the terminal is :attr:`lost` and every later write is
+    dropped. A terminal that is only busy (EAGAIN, when another program left it non-blocking) is waited for up to
+    a second and the write tried again; if it is still busy that write is dropped, the terminal is not lost."""
 
     def __init__(self, file: IO[str]) -> None:
         self._file = file
@@ -31,19 +45,35 @@ class TerminalOutput:
     def write(self, text: str) -> int:
         """Write ``text`` (characters) unless the terminal is lost; returns the characters taken (all of them)."""
         if not self.lost:
-            try:
-                self._file.write(text)
-            except (OSError, ValueError):  # ValueError: the file was closed
-                self.lost = True
+            self._attempt(lambda: self._file.write(text))
         return len(text)
 
     def flush(self) -> None:
-        """Flush unless the terminal is lost; a failure marks it lost."""
+        """Flush unless the terminal is lost (see the class for which failures mark it lost)."""
         if not self.lost:
+            self._attempt(self._file.flush)
+
+    def _attempt(self, call: Any) -> None:
+        """Run ``call`` (a write or a flush); a busy terminal gets one more try after waiting up to 1 s for it."""
+        for last in (False, True):
             try:
-                self._file.flush()
-            except (OSError, ValueError):
+                call()
+                return
+            except BlockingIOError:
+                if last:
+                    return
+                try:
+                    select.select([], [self._file.fileno()], [], 1.0)
+                except (OSError, ValueError):
+                    self.lost = True
+                    return
+            except OSError as exc:
+                if exc.errno in GONE:
+                    self.lost = True
+                return
+            except ValueError:  # the file was closed
                 self.lost = True
+                return
 
     def fileno(self) -> int:
         """The file descriptor of the wrapped file."""
@@ -71,7 +101,23 @@ class HangupSafeDriver(LinuxDriver):
         self.output = TerminalOutput(self._file)
         self._file = self.output
 
+    def write(self, data: str) -> None:
+        """Queue ``data`` for the writer thread; dropped while none runs (suspended, or before application mode)."""
+        thread = self._writer_thread
+        if thread is None or not thread.is_alive():
+            return
+        thread.write(data)
+
     def _sigcont_application(self, *args: Any) -> None:
-        if self.output.lost or not self.output.isatty():
+        # the terminal Textual itself checks is stdin's (LinuxDriver.fileno); a hung-up one is no tty any more
+        if self.output.lost or not _is_tty(self.fileno):
             return
         super()._sigcont_application(*args)
+
+
+def _is_tty(fd: int) -> bool:
+    """``os.isatty(fd)``, False for a closed descriptor."""
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False

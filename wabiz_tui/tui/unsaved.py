@@ -75,6 +75,8 @@ class UnsavedQuestion(ModalScreen["int | None"]):
     def __init__(self, details: str) -> None:
         super().__init__(classes="confirm-screen unsaved-confirm")
         self.details = details
+        #: True once an answer started the exit: later answers are ignored.
+        self._leaving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
@@ -96,11 +98,15 @@ class UnsavedQuestion(ModalScreen["int | None"]):
     def action_answer(self, answer: str) -> None:
         """Act on ``answer`` (:data:`SAVE`, :data:`DISCARD`, "" for cancel): leave, or close the dialog."""
         app: WabizApp = self.app  # type: ignore[assignment]
+        if self._leaving:  # a second key while the app exits: the file is written once, no screen collected twice
+            return
         if answer == DISCARD:
+            self._leaving = True
             app._leave()
         elif answer == SAVE:
             refused = save_edits(app)
             if refused is None:
+                self._leaving = True
                 app._leave()
             else:
                 self.dismiss(refused or None)
