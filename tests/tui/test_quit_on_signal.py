@@ -6,6 +6,8 @@ process."""
 
 from __future__ import annotations
 
+from wabiz_tui.tui.quitting import DEMO_END
+
 import json
 import os
 import signal
@@ -48,7 +50,9 @@ async def test_sigterm_during_an_upgrade_records_the_abort_and_exits_130(install
     assert app.return_code == 130
     reason = signal_reason(signal.SIGTERM)
     note = exit_note(app)
-    assert "ABORTED" in note and "upgrade step 3 (Upgrade Webapps)" in note and "--resume --yes" in note, note
+    # a demo: nothing can be resumed (its simulated cluster ends with it), so no resume command is offered
+    assert "ABORTED" in note and "upgrade step 3 (Upgrade Webapps)" in note and DEMO_END in note, note
+    assert "--resume" not in note, note
     found = interrupted_upgrade(app_paths().journals, session.profile)
     assert found is not None and found.target == "2.43.1" and found.backed_up
     assert found.aborted["reason"] == reason and found.aborted["step"] == 3
