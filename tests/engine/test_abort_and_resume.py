@@ -112,7 +112,10 @@ async def interrupted(args: list[str], started: str, signum: int, env: dict | No
     try:
         while not any(line.startswith(started) for line in seen):
             line = await asyncio.wait_for(proc.stdout.readline(), 60)
-            assert line, "".join(seen)
+            if not line:  # it ended before the awaited line: show why (its stderr and status)
+                err = await asyncio.wait_for(proc.stderr.read(), 30)
+                status = await asyncio.wait_for(proc.wait(), 30)
+                raise AssertionError(f"ended (status {status}) before {started!r}:\n{''.join(seen)}{err.decode()}")
             seen.append(line.decode())
         proc.send_signal(signum)
         out, err = await asyncio.wait_for(proc.communicate(), 30)

@@ -67,6 +67,18 @@ def db_waiting(line: str) -> tuple[str, int] | None:
     return (m["target"], int(m["port"])) if m else None
 
 
+def db_wait_is_current(newest_line: str, *, crash_loop: bool, other_errors: bool) -> bool:
+    """Whether a container's newest log line, a wait for its DB (:data:`DB_WAITING`), says the container is stuck
+    waiting now. In a crash loop the first "Waiting for database" line is how every new start begins (the compose
+    command runs ``wait_on_mysql.sh`` first), so when the log holds other error words (the previous run's fatal line)
+    those explain the loop, not the wait: observed in CI on the lab, stop 24, a Coreapp exiting 1 at each start whose
+    log, read just after Docker restarted it, ended on its new wait line. A "Still waiting" line is a wait of 10 s and
+    more, current in any state. ``newest_line``: the log's newest non-blank line; bool."""
+    if db_waiting(newest_line) is None:
+        return False
+    return not (crash_loop and other_errors and "Still waiting" not in newest_line)
+
+
 def how_failed(text: str, timeout: bool = False) -> str:
     """A failed connection in words an operator acts on: ``timed out`` (packets dropped), ``rejected (no route to
     host)`` (an ICMP reject, iptables ``--reject-with icmp-host-prohibited``: ``No route to host``, observed on the

@@ -18,7 +18,7 @@ from ...domain.diagnosis import diagnose_lines, diagnose_retry_loop, info_retrie
 from ...domain.doctor import P_COMPOSE_SHAPE, P_CONTAINER, P_DNS_CONTAINER, P_LOGS, P_PORT_HOLDER, P_RESOLV
 from ...domain.doctor_rules_field import P_IMAGE
 from ...domain.doctor_rules_net import WEBDB_RACE, compose_shapes, nameservers, taken_port
-from ...domain.doctor_rules_path import NOT_RUNNING, getent_addresses
+from ...domain.doctor_rules_path import NOT_RUNNING, db_wait_is_current, getent_addresses
 from ...domain.model import HostSpec
 from ...domain.render import compose_document
 from ...domain.versions import image_listing, parse_images
@@ -130,9 +130,13 @@ class ContainerProbes(DoctorProbes):
             await self._port_holder(host, port)
         if last.status == "running":
             running.append(cid)
-        await self._logs(host, service, cid)
+        await self._logs(host, service, cid, crash_loop=verdict.crash_loop)
 
-    async def _logs(self, host: HostSpec, service: str, cid: str) -> None:
+    async def _logs(self, host: HostSpec, service: str, cid: str, *, crash_loop: bool = False) -> None:
+        """The container's last :data:`LOG_TAIL` lines through the catalogue: one P_LOGS fact per key found, its
+        newest line as evidence (``lines_back`` from the end), or one "no catalogued words" fact. ``crash_loop``: Docker
+        keeps restarting it (then a newest "Waiting for database" line is a new start's, see
+        ``domain.doctor_rules_path.db_wait_is_current``)."""
         command = docker_logs(cid, tail=LOG_TAIL, sudo=self.session.sudo(host))
         _, lines = await self._sh(host, command)
         # read from the newest line back: each key's evidence is its latest line (a container restarted after an earlier
@@ -145,7 +149,9 @@ class ContainerProbes(DoctorProbes):
         last = next((i for i, l in enumerate(newest) if l.strip()), 0)
         at = {d.key: next((i for i, l in enumerate(newest) if l.strip()[:300] == d.evidence), len(lines)) for d in found}
         # the wait for the DB is a fault only while it is the newest line; further back it is a normal start
-        found = [d for d in found if d.key != "DB_WAITING" or at[d.key] == last]
+        others = any(d.key != "DB_WAITING" and d.severity == "error" for d in found)
+        current = bool(newest) and db_wait_is_current(newest[last], crash_loop=crash_loop, other_errors=others)
+        found = [d for d in found if d.key != "DB_WAITING" or (at[d.key] == last and current)]
         for d in found:
             back = at[d.key]
             # the whole line, not the catalogue's evidence (already cut to 300 characters before any masking)
