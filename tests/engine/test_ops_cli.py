@@ -95,6 +95,9 @@ async def test_multiconnect_checks_the_new_host_before_changing_anything(install
     for extra, fragment in ((["--add-host", "bad host!"], "--add-host"),
                             (["--add-host", "wa-core-3", "--ssh", "127.0.0.1:abc"], "--ssh: 'abc' is not a port"),
                             (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key", "/nonexistent"], "--key"),
+                            (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key",
+                              f"{spare.ssh.key_file}.pub"], f"--key: {spare.ssh.key_file}.pub is a public key; give the "
+                                                           f"private key, e.g. {spare.ssh.key_file}"),
                             (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}"], "nothing was changed")):
         code, out, err = await cli(*base, *extra)
         assert code in (1, 2) and fragment in err, (extra, out, err)

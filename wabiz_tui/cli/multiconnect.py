@@ -9,6 +9,7 @@ from pathlib import Path
 from ..domain.exitcodes import Exit
 from ..domain.model import ClusterProfile, HostSpec, Role, SshTarget
 from ..domain.validation import ALLOWED_SHARDS
+from ..workflows.keyfiles import key_file_error
 from .common import add_profile, add_trust, load, lock, settings_for, writes_locally
 from .output import HeadlessPrinter, fail
 
@@ -25,6 +26,9 @@ def new_host(name: str, ssh: str, user: str, key: str, remote_dir: str) -> HostS
         raise ValueError(f"--ssh: {port!r} is not a port number (HOST[:PORT], e.g. 10.0.0.17:22)")
     if key and not Path(key).expanduser().is_file():
         raise ValueError(f"--key: {key} does not exist (give the private key file for the new host)")
+    refused = key_file_error("--key", key) if key else None
+    if refused is not None:  # a .pub or any other non-key file, as for a profile's ssh.key_file
+        raise ValueError(f"--key: {refused.message}")
     return HostSpec(name, SshTarget(address or ssh, int(port), user, key, use_agent=not key), (Role.COREAPP,),
                     remote_dir or f"/home/{user}/biz")
 
