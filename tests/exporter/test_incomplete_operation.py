@@ -105,6 +105,9 @@ def test_the_alert_names_the_profile_as_upgrade_takes_it_from_the_exporters_mach
                  profile="'/srv/my clusters/roma.yaml'") == 0
     # a state built without a reference (tests, embedders) names the cluster
     assert value(text, "wabiz_operation_incomplete", cluster="milano", operation="upgrade", profile="milano") == 0
+    # every cluster says how a command names its profile (the alerts' `wabiz-tui health ...` read it)
+    assert value(text, "wabiz_profile_info", cluster="roma", profile="'/srv/my clusters/roma.yaml'") == 1
+    assert value(text, "wabiz_profile_info", cluster="milano", profile="milano") == 1
 
 
 async def test_a_stopped_upgrade_with_versions_read_says_its_command_once(tmp_path):

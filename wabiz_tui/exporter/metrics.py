@@ -170,6 +170,9 @@ class ExporterCollector(Collector):
         incomplete = f.gauge("wabiz_operation_incomplete", "1 while an operation stopped midway (its journal left: the "
                              "nodes may run two versions; health reads degraded), by operation; profile: the profile as a command takes it "
                              "(the saved name, else the file's path), for the alert's command.", ("cluster", "operation", "profile"))
+        profile_info = f.gauge("wabiz_profile_info", "Always 1: how a wabiz-tui command names this cluster's profile from "
+                               "the exporter's machine (the saved name, else the file's path, shell-quoted); the "
+                               "alerts' commands read it.", ("cluster", "profile"))
         failover_state = StateSetMetricFamily(
             "wabiz_failover_state", "The monitor's failover reading: in_progress (a standby should take the shard within "
             "the grace), impossible (no standby), overdue (longer than the grace), none.", labels=["cluster"])
@@ -219,6 +222,7 @@ class ExporterCollector(Collector):
             g["wabiz_cluster_installed"].add_metric(c, 0 if obs is not None and obs.not_installed else 1)
             if s.operation:
                 operation.add_metric([s.cluster, s.operation], 1)
+            profile_info.add_metric([s.cluster, s.profile_ref or s.cluster], 1)
             for name in INCOMPLETE_OPERATIONS:
                 incomplete.add_metric([s.cluster, name, s.profile_ref or s.cluster], 1 if obs is not None and obs.incomplete == name else 0)
             if obs is None:
