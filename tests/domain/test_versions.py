@@ -71,7 +71,7 @@ def test_unread_host_says_why_and_changes_no_level():
     rows = {n.host: n for n in out.nodes}
     assert rows["wa-core-1"].version == "version not read: host key unknown"
     assert rows["wa-core-2"].version == "no wacore container"
-    assert out.webapp_versions == (("wa-web-1", "version not read: host not in the last read", ""),)
+    assert out.webapp_versions == (("wa-web-1", "version not read: host not in the last read", "", ""),)
     assert out.level is Level.OK and not out.versions_differ and out.problems == verdict.problems
 
 
@@ -100,7 +100,8 @@ def test_every_node_on_one_other_version_is_said_once_for_the_cluster_no_row_tol
     for n in out.nodes:  # each row shows its version, keeps its level and reason: none says to recreate
         assert (n.level, n.reason) == (before[n.host].level, before[n.host].reason), n
     assert {n.host: n.version for n in out.nodes}["wa-core-1"] == "v2.45.1"
-    assert out.webapp_versions == (("wa-web-1", "v2.45.1", ""),)
+    assert out.webapp_versions == (("wa-web-1", "v2.45.1", "", ""),)
+    assert not any(n.version_action for n in out.nodes)  # no row is told to act on its version
     assert "WA_API_VERSION=" not in repr(out)
 
 
@@ -114,21 +115,28 @@ def test_the_profile_is_quoted_in_the_cluster_words():
 
 @pytest.mark.parametrize("upgrade_action", ["wabiz-tui upgrade prod --resume --yes",
                                             "wabiz-tui upgrade '/p/my (old) prod.yaml' --resume --yes", ""])
-def test_differ_action_reads_the_version_action_back_from_a_reason(upgrade_action):
-    from wabiz_tui.domain.versions import differ_action, differ_words, version_action
+def test_a_row_whose_only_problem_is_its_version_carries_the_versions_action(upgrade_action):
+    """The version's next action is a field of the row and of the Webapp's entry, whatever the command's quoting
+    (the s9 node panel read it back from the reason with a pattern)."""
+    from wabiz_tui.domain.versions import version_action
 
-    action = version_action("wa-core-1", "coreapp", "2.43.1", upgrade_action)
-    why = differ_words("2.41.2", "2.43.1", action)
-    for reason in (why, f"{why} (as expected before registration (primary master))", f"{why} (connected: x)"):
-        assert differ_action(reason) == action, reason
-    assert differ_action("unexpected gateway_status 'x'") == ""
-    assert differ_action(f"error 1013 boom; also {why}") == ""
+    verdict = judge(parse_health(HEALTH), PLAN)
+    old = "docker.whatsapp.biz/coreapp:v2.41.2"
+    read = _read(wa_master_1=[("master", "docker.whatsapp.biz/coreapp:v2.43.1")], wa_core_1=[("wacore", old)],
+                 wa_web_1=[("waweb", "docker.whatsapp.biz/web:v2.41.2")])
+    out = with_versions(verdict, read, "2.43.1", webapps=("wa-web-1",), upgrade_action=upgrade_action)
+    rows = {n.host: n for n in out.nodes}
+    assert rows["wa-core-1"].version_action == version_action("wa-core-1", "coreapp", "2.43.1", upgrade_action)
+    assert rows["wa-core-1"].reason.startswith(f"runs v2.41.2, profile says v2.43.1: {rows['wa-core-1'].version_action}")
+    assert rows["wa-master-1"].version_action == ""
+    ((host, text, why, action),) = out.webapp_versions
+    assert (host, text) == ("wa-web-1", "v2.41.2") and action == version_action("wa-web-1", "webapp", "2.43.1",
+                                                                                  upgrade_action)
+    assert why.endswith(action)
 
 
 def test_a_node_with_a_problem_of_its_own_keeps_its_reason_first():
     """Its own problem leads (its next action is its own); a node whose only problem is its version leads with it."""
-    from wabiz_tui.domain.versions import differ_action
-
     health = {"health": dict(HEALTH["health"]) | {"wa-core-2:cc2": {"role": "coreapp", "gateway_status": "odd"}}}
     verdict = judge(parse_health(health), PLAN)
     old = "docker.whatsapp.biz/coreapp:v2.41.2"
@@ -138,5 +146,5 @@ def test_a_node_with_a_problem_of_its_own_keeps_its_reason_first():
     rows = {n.host: n for n in out.nodes}
     own = next(n for n in verdict.nodes if n.host == "wa-core-2")
     assert rows["wa-core-2"].level is Level.WARNING and rows["wa-core-2"].reason.startswith(f"{own.reason}; also runs v2.41.2")
-    assert not differ_action(rows["wa-core-2"].reason)
-    assert differ_action(rows["wa-core-1"].reason) == "finish the upgrade (`wabiz-tui upgrade prod --resume --yes`)"
+    assert rows["wa-core-2"].version_action == ""  # its own problem's next action, not the version's
+    assert rows["wa-core-1"].version_action == "finish the upgrade (`wabiz-tui upgrade prod --resume --yes`)"

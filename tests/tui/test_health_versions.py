@@ -99,4 +99,4 @@ def test_a_webapp_row_whose_only_problem_is_its_version_is_told_the_versions_act
     rows = {r.host: r for r in rows_for(verdict, ("wa-host-1", "wa-host-3"), "wa-host-1") if r.kind == "webapp"}
     assert rows["wa-host-1"].level == "warning"
     assert next_action(rows["wa-host-1"]) == "finish the upgrade (`wabiz-tui upgrade demo --resume --yes`)"
-    assert next_action(replace(rows["wa-host-1"], reason="a warning of its own")).startswith("read its logs (l)")
+    assert next_action(replace(rows["wa-host-1"], reason="a warning of its own", version_action="")).startswith("read its logs (l)")

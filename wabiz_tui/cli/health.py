@@ -48,7 +48,8 @@ def verdict_dict(v: ClusterVerdict) -> dict:
         "nodes": [{k: (val.value if isinstance(val, Level) else val) for k, val in asdict(n).items()} for n in v.nodes],
     } | ({"versions": {"read_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(v.versions_read_at)),
                        "age_s": round(max(0.0, time.time() - v.versions_read_at), 1), "differ": v.versions_differ,
-                       "webapps": [{"host": h, "version": t, "reason": r} for h, t, r in v.webapp_versions]}}
+                       "webapps": [{"host": h, "version": t, "reason": r, "version_action": a}
+                                   for h, t, r, a in v.webapp_versions]}}
          if v.versions_read_at else {})
 
 
@@ -58,7 +59,7 @@ def versions_line(v: ClusterVerdict) -> str:
     if not v.versions_read_at:
         return ""
     groups: dict[str, list[str]] = {}
-    for host, text in [(n.host, n.version) for n in v.nodes if n.version] + [(h, t) for h, t, _ in v.webapp_versions]:
+    for host, text in [(n.host, n.version) for n in v.nodes if n.version] + [(h, t) for h, t, *_ in v.webapp_versions]:
         hosts = groups.setdefault(text, [])
         if host not in hosts:
             hosts.append(host)
@@ -123,7 +124,7 @@ def print_text(r: PollResult, out=sys.stdout) -> None:
     for n in v.nodes:
         if n.level not in (Level.OK, Level.STANDBY):
             print(f"  {n.level.value:8} {n.host}:{n.container_id} {n.actual_role} {n.actual_status} — {n.reason}", file=out)
-    for host, _text, why in v.webapp_versions:
+    for host, _text, why, _action in v.webapp_versions:
         if why:
             print(f"  {'warning':8} {host} webapp — {why}", file=out)
     if versions_line(v):

@@ -152,6 +152,9 @@ class NodeVerdict:
     #: the version its container runs (``v2.43.1``), or why it is not known (``version not read: ...``); "" when
     #: no read was made (``domain.versions.with_versions``)
     version: str = ""
+    #: what to do about its version when that is the row's only problem (``domain.versions.version_action``'s
+    #: text), else ""
+    version_action: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,9 +172,9 @@ class ClusterVerdict:
     primary_master: str = ""
     registered: bool = False
     planned_coreapps: int = 0
-    #: (host, version text, reason: "" unless it differs) of each Webapp of the plan (``/v1/health`` lists none),
-    #: from the last image read
-    webapp_versions: tuple[tuple[str, str, str], ...] = ()
+    #: (host, version text, reason: "" unless it differs, the version's next action: "" unless it differs) of each
+    #: Webapp of the plan (``/v1/health`` lists none), from the last image read
+    webapp_versions: tuple[tuple[str, str, str, str], ...] = ()
     #: when the versions were read (epoch seconds; 0: not read) and whether a node runs another than the profile's
     versions_read_at: float = 0.0
     versions_differ: bool = False

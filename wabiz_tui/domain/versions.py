@@ -12,7 +12,6 @@ never a guess.
 
 from __future__ import annotations
 
-import re
 import shlex
 import time
 from dataclasses import dataclass, replace
@@ -118,19 +117,6 @@ def version_action(host: str, kind: str, expected: str, upgrade_action: str) -> 
             "or run doctor (VERSION_SKEW)")
 
 
-#: A reason of :func:`differ_words`, the node's own reason possibly after it in parentheses (``with_versions``, and
-#: the health table for a Webapp's row): group ``action`` is :func:`version_action`'s text, either shape.
-_DIFFER = re.compile(r"runs v[^,]+, profile says v[^:]+: (?P<action>finish the upgrade \(`.*?`\)|run one "
-                     r"WA_API_VERSION everywhere: `[^`]*` on \S+, or run doctor \(VERSION_SKEW\))(?= \(|$)")
-
-
-def differ_action(reason: str) -> str:
-    """The version's next action (:func:`version_action`'s text) when ``reason`` starts with :func:`differ_words`'s,
-    else "": what a row whose reason leads with its version must be told to do."""
-    found = _DIFFER.match(reason)
-    return found.group("action") if found else ""
-
-
 def agreed_words(version: str, expected: str, profile_ref: str = "", profile_file: str = "") -> str:
     """The cluster's next action when every node read runs ``version`` and only the profile says ``expected``: the
     profile may be behind (the cluster upgraded from another machine), so no node is told to recreate its
@@ -152,8 +138,8 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
       ``profile_file`` name the profile there); the rows keep their level and reason: none is told to recreate;
     - a real mix: a node whose container runs another version is at least a warning with :func:`differ_words` as
       its reason (its own reason kept after it; a node with a warning or failure of its own keeps that reason
-      first, the version's after "; also ", so that a reason leading with the version means the version is its only
-      problem: :func:`differ_action`), the cluster at least degraded with one problem naming the nodes per version.
+      first, the version's after "; also "; a row whose only problem is its version carries the version's next action
+      in ``NodeVerdict.version_action``), the cluster at least degraded with one problem naming the nodes per version.
 
     A node not read keeps its level (no guess). ``upgrade_action``: the command that continues a stopped upgrade
     ("" when none)."""
@@ -174,11 +160,13 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
         if version and version != expected:
             odd.setdefault(version, []).append(n.host)
         if version and version != expected and not agreed:
-            why = differ_words(version, expected, version_action(n.host, kind, expected, upgrade_action))
+            action = version_action(n.host, kind, expected, upgrade_action)
+            why = differ_words(version, expected, action)
             if n.level.rank >= Level.WARNING.rank:  # a problem of its own leads: the row's next action is its own
                 rows.append(replace(n, version=text, reason=f"{n.reason}; also {why}" if n.reason else why))
                 continue
-            rows.append(replace(n, version=text, level=Level.WARNING, reason=f"{why} ({n.reason})" if n.reason else why))
+            rows.append(replace(n, version=text, level=Level.WARNING, reason=f"{why} ({n.reason})" if n.reason else why,
+                                version_action=action))
         else:
             rows.append(replace(n, version=text))
     web = []
@@ -187,9 +175,9 @@ def with_versions(verdict: ClusterVerdict, read: VersionRead, expected: str, web
         version = version_of(text)
         if version and version != expected:
             odd.setdefault(version, []).append(host)
-        web.append((host, text, differ_words(version, expected, version_action(host, "webapp", expected,
-                                                                                upgrade_action))
-                    if version and version != expected and not agreed else ""))
+        action = version_action(host, "webapp", expected, upgrade_action) if version and version != expected \
+            and not agreed else ""
+        web.append((host, text, differ_words(version, expected, action) if action else "", action))
     if not odd:
         return replace(verdict, nodes=tuple(rows), webapp_versions=tuple(web), versions_read_at=read.at)
     if agreed:

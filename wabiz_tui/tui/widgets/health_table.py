@@ -97,12 +97,12 @@ def rows_for(verdict: Any, webapps: Sequence[str] = (), polled_host: str | Seque
     polled = tuple(h for h in polled if h)
     rows = [NodeRow(n.host, n.container_id if n.container_id not in ("", "-") else "—", _kind(n), n.expected_role or "—", n.actual_role or "—",
                     n.expected_status or "—", n.actual_status or "—", _level(n.level), n.reason or "",
-                    getattr(n, "version", ""))
+                    getattr(n, "version", ""), getattr(n, "version_action", ""))
             for n in verdict.nodes]
     shared = f" (the address of the API URL {url}, which {', '.join(polled)} share)" if len(polled) > 1 else ""
-    versions = {host: (text, why) for host, text, why in getattr(verdict, "webapp_versions", ())}
+    versions = {host: (text, why, action) for host, text, why, action in getattr(verdict, "webapp_versions", ())}
     for host in webapps:
-        version, differs = versions.get(host, ("", ""))
+        version, differs, action = versions.get(host, ("", "", ""))
         if host in polled:
             row = NodeRow(host, "—", "webapp", "webapp", "webapp", "answers /v1/health", "answered",
                           "ok", f"the Webapp answered this poll of /v1/health{shared}", version)
@@ -110,7 +110,8 @@ def rows_for(verdict: Any, webapps: Sequence[str] = (), polled_host: str | Seque
             row = NodeRow(host, "—", "webapp", "webapp", "?", "answers /v1/health", "not polled",
                           "unknown", "not polled: the monitor asks the API URL of the profile only "
                           "(a load balancer or another Webapp)", version)
-        rows.append(replace(row, level="warning", reason=f"{differs} ({row.reason})") if differs else row)
+        rows.append(replace(row, level="warning", reason=f"{differs} ({row.reason})", version_action=action)
+                    if differs else row)
     return rows
 
 

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ...domain.versions import differ_action, version_of
+from ...domain.versions import version_of
 
 #: Colour per row level (``domain.health.Level`` values, and ``unknown`` for a Webapp nobody polled).
 LEVEL_STYLE = {"ok": "bold green", "standby": "cyan", "waiting": "yellow", "warning": "bold yellow",
@@ -46,6 +46,8 @@ class NodeRow:
     reason: str
     #: the version its container runs (``v2.43.1``) or why it is not known; "" when the images were not read
     version: str = ""
+    #: what to do about its version when that is its only problem (``NodeVerdict.version_action``), else ""
+    version_action: str = ""
 
     @property
     def key(self) -> str:
@@ -75,10 +77,10 @@ def next_action(row: NodeRow) -> str:
                "restart it (R) only if doctor finds nothing on the way"
     if row.level == "failure":
         return "read its logs (l), then restart it (R) or run doctor (d) on its host"
-    if row.level == "warning" and differ_action(row.reason):
-        # its reason leads with its version: the version's action (trial s9: "finish the upgrade" as the reason,
+    if row.level == "warning" and row.version_action:
+        # its version is its only problem: the version's action (trial s9: "finish the upgrade" as the reason,
         # then "restart it" as the next action)
-        return differ_action(row.reason)
+        return row.version_action
     if row.level == "warning":
         return "read its logs (l); if it does not settle, restart it (R)"
     if row.level == "waiting":
