@@ -77,7 +77,9 @@ async def test_health_all_one_line_per_cluster_worst_code_and_a_dead_cluster_bou
     by_name = {c["cluster"]: c for c in data["clusters"]}
     assert code == data["exit_code"] == HealthExit.CRITICAL
     assert list(by_name) == ["closed", "milano", "roma", "silent"]  # the saved profiles, sorted by file name
-    assert took < 1.5 + 2.0, f"the silent Webapp held the command {took:.1f} s"
+    # bounded inside the command (its own poll time: no interpreter start-up, which took 2+ s on a loaded machine)
+    assert by_name["silent"]["latency_ms"] < (1.5 + 1.0) * 1000, by_name["silent"]
+    assert took < 1.5 + 8.0, f"the silent Webapp held the command {took:.1f} s"  # and a hang is far beyond
     assert by_name["silent"]["verdict"] == "failing" and by_name["silent"]["error"]["kind"] == "timeout"
     assert by_name["closed"]["verdict"] == "failing" and by_name["closed"]["error"]["kind"] == "unreachable"
     assert by_name["closed"]["shards_served"] is None
