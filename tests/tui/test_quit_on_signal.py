@@ -6,8 +6,6 @@ process."""
 
 from __future__ import annotations
 
-from wabiz_tui.tui.quitting import DEMO_END
-
 import json
 import os
 import signal
@@ -18,7 +16,7 @@ from tests.tui.test_operations import BACKUP_PASSWORD, SIZE, type_into, until
 from tests.tui.test_quit_during_operation import slow, webapps
 from wabiz_tui.config.paths import app_paths
 from wabiz_tui.tui.app import WabizApp
-from wabiz_tui.tui.quitting import signal_reason
+from wabiz_tui.tui.quitting import DEMO_END, signal_reason
 from wabiz_tui.tui.run import exit_note
 from wabiz_tui.tui.screens.confirm import ConfirmScreen
 from wabiz_tui.workflows.upgrade import interrupted_upgrade
