@@ -163,6 +163,8 @@ async def _headless(args: argparse.Namespace) -> int:
     workflow = HaInstall(session.profile, emit=printer, settings=settings)
 
     async def sms_code(request) -> str:
+        """The registration code from the simulator's SMS outbox (its newest message), printed as a real operator
+        would read it off the phone; ``request``: the workflow's code request (its ``vname``)."""
         print(f"  code sent for {request.vname!r}; the simulator's SMS says {session.cluster.sms_outbox[-1][1]}", flush=True)
         return session.cluster.sms_outbox[-1][1]
 

@@ -97,6 +97,7 @@ async def diagnose(args: argparse.Namespace, profile: Any, path: Any, *, heading
     printer = HeadlessPrinter(verbose=False)
 
     def emit(event: Any) -> None:  # with --json, stdout holds the JSON object only: what the run says goes to stderr
+        """Print one engine event (``printer``); with ``--json`` onto stderr, stdout keeping the report only."""
         with contextlib.redirect_stdout(sys.stderr if getattr(args, "json", False) else sys.stdout):
             printer(event)
 

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     needs_code = False
 
     async def get_code(request) -> str:
+        """The 6-digit registration code: ``--code``, else asked on a terminal until 6 digits are typed; without
+        either, the install stops there (``needs_code``) and says how to continue."""
         nonlocal needs_code
         if args.code:
             return args.code
@@ -83,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
                             f"run again with --code NNNNNN: wabiz-tui install {args.profile} --yes --code NNNNNN")
 
     async def go() -> int:
+        """The 9 HA steps headless, recorded (an abort or failure written to the run log and journal), then the
+        report and the recap: the exit code (``domain.exitcodes.Exit``)."""
         wf = HaInstall(profile, emit=printer, settings=settings)
         try:
             ok = await run_recorded(wf, wf.run_all(get_code), f"continue with: wabiz-tui install {args.profile} --yes")

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"logs go to {out} (choose another folder with --output DIR)")
 
     async def go() -> int:
+        """Collect the logs (``request``) into ``out``, recorded, then name each host's file and its size: the exit
+        code (``domain.exitcodes.Exit``)."""
         printer = HeadlessPrinter(verbose=False, progress=sys.stdout.isatty())
         wf = LogCollection(profile, emit=printer, settings=settings_for(args, profile, path))
         try:

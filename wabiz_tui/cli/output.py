@@ -35,6 +35,7 @@ def terminal_passphrase():
         return None
 
     def ask(key_file: str) -> str:
+        """The passphrase of ``key_file``, typed on the terminal without echo (never stored, never printed)."""
         import getpass
 
         return getpass.getpass(f"passphrase for {key_file}: ")

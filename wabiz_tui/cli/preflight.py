@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
         return bad
 
     async def go() -> int:
+        """Run the preflight and print its table: ``Exit.CANNOT_CHECK`` when nothing was checked, else the worst
+        result's exit code."""
         wf = Preflight(profile, emit=HeadlessPrinter(verbose=False), settings=settings_for(args, profile, path))
         try:
             ok = await wf.run()

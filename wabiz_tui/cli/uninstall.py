@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
                       *(["--remove-volumes", "--confirm-volumes"] if args.remove_volumes else [])])
 
     async def go() -> int:
+        """Measure health, run the uninstall recorded (the journal notes whether volumes go), then print each host's
+        outcome and the report: the exit code (``domain.exitcodes.Exit``)."""
         try:
             await measure_before(wf)
             # read by health/monitor (workflows.monitor.incomplete_uninstall) to say how to continue a stopped run

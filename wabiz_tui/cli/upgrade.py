@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         f"--to {wf.target} --host {host} --yes" if db_only else "--resume --yes")
 
     async def go() -> int:
+        """The upgrade (or the dbupgrade only) recorded, with the report: the exit code
+        (``domain.exitcodes.Exit``)."""
         try:
             await measure_before(wf)
             if db_only:
@@ -126,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             await wf.close()
 
     async def go_then_doctor() -> int:
+        """:func:`go`, then on a failure doctor's reading of the cluster (``after_failure``); :func:`go`'s code."""
         code = await go()
         if code == Exit.FAILED:
             await after_failure(args, wf.profile, path)

@@ -76,6 +76,7 @@ def go_template(fmt: str, obj: dict) -> str:
     e.g. ``docker inspect --format '{{json .Mounts}}'``)."""
 
     def fill(m: re.Match[str]) -> str:
+        """One ``{{.Field}}`` / ``{{json .Field}}`` action of the Go template filled from ``obj``."""
         value = _dig(obj, m.group(2)) if m.group(2) else obj
         if m.group(1):  # objects keep their fields' order, as a Go struct does; maps are built sorted
             return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -120,9 +121,11 @@ async def docker_main(p: Proc) -> int:
     host, brain = p.shell.host, p.shell.host.brain
 
     def find(ref: str) -> Container | None:
+        """The container of this host named or id-prefixed ``ref``, or None (as dockerd resolves a reference)."""
         return brain.find(host.name, ref)
 
     async def no_such(ref: str) -> int:
+        """dockerd's answer for an unknown container reference on stderr; exit status 1 (docker CLI 20.10)."""
         return await p.fail(f"Error response from daemon: No such container: {ref}", 1)
 
     if sub == "compose":
