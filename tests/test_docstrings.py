@@ -29,7 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "wabiz_tui"
 KNOWN_FILE = Path(__file__).with_name("docstrings_missing.txt")
-DONE = ["domain", "remote", "api", "config", "workflows", "demo", "exporter", "lab", "cli", "sim"]
+DONE = ["domain", "remote", "api", "config", "workflows", "demo", "exporter", "lab", "cli", "sim", "tui"]
 TEXTUAL_PREFIXES = ("on_", "watch_", "action_", "compute_", "validate_")
 
 

@@ -247,6 +247,8 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         widget of it once more (90 ms of a 0.7 s first frame on step 1). Set here, they are unchanged then.
         """
         def build() -> Screen:
+            """The screen ``factory()`` returns, with this terminal's :meth:`breakpoint_classes` added when it is not
+            attached yet (:meth:`step_screen` hands back a screen built earlier as it is)."""
             screen = factory()
             if not screen.is_attached:
                 screen.add_class(*self.breakpoint_classes())

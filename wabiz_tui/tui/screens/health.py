@@ -25,10 +25,15 @@ class HealthScreen(StepScreen):
     shown_at = 0.0
 
     def compose_body(self) -> ComposeResult:
+        """The health panel (``#health``: the verdict per node and for the cluster) and the hint under it
+        (``#health-as-of``: empty unless the verdict shown is the monitor's)."""
         yield HealthPanel(id="health")
         yield Static("", id="health-as-of", classes="hint")
 
     def show_health(self, verdict: Any, at: float | None = None) -> None:
+        """Show ``verdict`` (``domain.health.ClusterVerdict``) in the panel and keep when it was taken in
+        :attr:`shown_at` (epoch seconds). ``at``: when the health monitor polled it (epoch seconds; the hint says
+        "As of HH:MM:SS", local time); None: the step's own check (``HealthUpdated``), taken now, the hint empty."""
         self.query_one(HealthPanel).show_verdict(verdict)
         self.shown_at = time.time() if at is None else at
         note = "" if at is None else (f"As of {time.strftime('%H:%M:%S', time.localtime(at))}, from the health "

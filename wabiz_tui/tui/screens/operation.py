@@ -274,6 +274,9 @@ class OperationScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
         built: list[Any] = []
 
         async def work() -> bool:
+            """The run's body: the engine from ``build()`` (kept in :attr:`engine` and ``built``), ``body(engine)``'s
+            result as a bool; the engine closed whatever happens (``close_engine`` never raises). An exception of
+            ``build()`` or ``body`` propagates: the runner gives it to :func:`ended` (``Outcome.error``)."""
             engine = self.engine = build()
             built.append(engine)
             try:
@@ -282,6 +285,10 @@ class OperationScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
                 await close_engine(engine, self.log)
 
         def ended(outcome: Outcome) -> None:
+            """The run's ``Run.ended`` (called once, after its last event is shown): :attr:`outcome` True only when
+            ``body`` returned a true value; the elapsed clock stopped; the engine's profile adopted
+            (``adopt_profile``; None when ``build()`` failed); then :meth:`_ended` writes the status line, ``error``
+            being "cancelled", "ExceptionType: message" or ""."""
             error = ("cancelled" if outcome.cancelled else
                      f"{type(outcome.error).__name__}: {outcome.error}" if outcome.error is not None else "")
             self.outcome = outcome.returned and bool(outcome.result)
@@ -324,6 +331,9 @@ class OperationScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
         known = app_paths().known_hosts
 
         def done(trusted: bool, refused: str) -> None:
+            """``ask_host_keys``' answer (the questions are cleared): ``trusted`` (every key written to ``known``) →
+            :meth:`retry`, scheduled (``call_later``); else ``refused``, the host whose key was refused, → the
+            status line says what to do (``refused_next_action``); "" (nothing was asked) → nothing said."""
             self.key_questions.clear()
             if trusted:
                 self.set_status(Text(f"Host key(s) trusted in {known}; running {label} again…", style="bold yellow"))

@@ -92,6 +92,8 @@ class UpgradeScreen(OperationScreen):
 
     # ---- form ----------------------------------------------------------------------------------
     def compose_form(self) -> ComposeResult:
+        """The form (``#up-form``): resume line, target version and the check under it, backup password, downgrade
+        force, dbupgrade host with its EXIT_ON_SUCCESS box; folded away while the upgrade runs (:meth:`show_form`)."""
         p = self.wapp.profile
         with Vertical(id="up-form"):
             yield from self._form_fields(p)
@@ -121,10 +123,14 @@ class UpgradeScreen(OperationScreen):
                                                            for h in self.wapp.profile.hosts]
 
     def compose_extra(self) -> ComposeResult:
+        """The health table (``#up-health``, shown from a run's first health answer) and the media ownership pane
+        (``#up-chown-pane``, shown when that step runs)."""
         yield HealthPanel(id="up-health")
         yield HostLogPane("media ownership (2.29.3)", "chown -R root in the Webapp container", id="up-chown-pane")
 
     def compose_buttons(self) -> ComposeResult:
+        """Restore this backup (ctrl+y; hidden and disabled until a backup exists) and Media ownership (ctrl+o; shown
+        once the 2.29.3 step is offered)."""
         # shown once a backup exists (s8 trial C4: offered before any backup was made)
         yield Button("Restore this backup  ctrl+y", id="up-restore", disabled=True)
         yield Button("Media ownership  ctrl+o", id="up-chown", variant="warning")
@@ -137,6 +143,8 @@ class UpgradeScreen(OperationScreen):
         return True
 
     def mounted(self) -> None:
+        """Hide what has nothing to show yet (restore button, health table, media ownership pane and button), offer a
+        stopped upgrade's resume, draw the version check and focus the version field."""
         self.query_one("#up-restore").display = False
         self.query_one("#up-health").display = False
         self.query_one("#up-chown-pane").display = False
@@ -147,6 +155,9 @@ class UpgradeScreen(OperationScreen):
         self.query_one("#up-target", Input).focus()
 
     async def resumed(self) -> None:
+        """Shown again, unless the upgrade runs: the dbupgrade host choices rebuilt when the number of hosts changed,
+        a stopped upgrade offered quietly (the status line keeps the last run's words), the version field focused;
+        the version check redrawn in any case."""
         select = self.query_one("#up-db-host", Select)
         if not self.running and len(self._db_options()) != len(list(select._options)):
             select.set_options(self._db_options())
@@ -269,6 +280,10 @@ class UpgradeScreen(OperationScreen):
             await super().on_button_pressed(event)
 
     async def primary_action(self) -> None:
+        """ctrl+r or the run button: check the form (a version :meth:`version_problems` accepts; a password of at
+        least :data:`MIN_BACKUP_PASSWORD` characters unless a stopped upgrade with its backup kept is resumed;
+        dbupgrade only on MySQL), refusing in the status line with the field marked; then confirm, with the plan (the
+        steps its journal records done marked skipped), and :meth:`start`. While the upgrade runs: a warning only."""
         if self.running:
             self.wapp.notify("The upgrade is running.", severity="warning")
             return
@@ -296,6 +311,8 @@ class UpgradeScreen(OperationScreen):
         details = "\n".join(probe.plan(host, exit_on_success=exit_on_success).summary(done))
 
         def answered(yes: bool | None) -> None:
+            """The confirmation's answer: True → :meth:`start` with the checked form; else the status line says
+            "Upgrade not started"."""
             if yes:
                 self.start(target, force, password, host, exit_on_success)
             else:
@@ -322,6 +339,8 @@ class UpgradeScreen(OperationScreen):
         paths = app_paths().ensure()
 
         def build() -> Upgrade:
+            """The run's engine: the app's operation settings with this cluster's upgrade journal for ``target``,
+            backups in the app's backups directory."""
             settings = self.wapp.operation_settings()
             # the journal the headless `upgrade` keeps too: either face resumes the other's run
             settings.journal = upgrade_journal(paths.journals, self.wapp.profile, target)
@@ -329,6 +348,9 @@ class UpgradeScreen(OperationScreen):
                            backups_dir=paths.backups)
 
         async def body(wf: Upgrade) -> bool:
+            """``wf.run`` recorded (a ctrl+x cancel is recorded as an abort, its report written, and raised again:
+            ``workflows.report.recorded``), then the report; the restore button once a backup exists (its path in
+            the result box), and the dbupgrade outcome when it ran on ``host``. True when every step succeeded."""
             from ...workflows.report import recorded
 
             ok = await recorded(wf, wf.run(password, dbupgrade_host=host, exit_on_success=exit_on_success),
@@ -387,11 +409,15 @@ class UpgradeScreen(OperationScreen):
                 self.add_message(f"  {line}")
 
     def show_health(self, verdict: Any) -> None:
+        """A health answer of the run (``HealthUpdated``: after each role and at the end): show the health table
+        with ``verdict`` (``domain.health.ClusterVerdict``)."""
         panel = self.query_one("#up-health", HealthPanel)
         panel.display = True
         panel.show_verdict(verdict)
 
     def done_hint(self) -> str:
+        """What the status line advises after a successful run: after a restore, to restart the containers if the
+        API asks for it; when the 2.29.3 media ownership step is offered, ctrl+o; else the version now run."""
         if self.mode == "restore":
             return "Restart the containers if the API asks for it."
         if self.chown_offered:
@@ -399,6 +425,10 @@ class UpgradeScreen(OperationScreen):
         return f"The cluster runs {self.target}; the profile records it."
 
     def finished(self, ok: bool) -> None:
+        """The run ended (``ok``: it succeeded; the status line is written): the form shown again, the version check
+        redrawn and, after an upgrade, a stopped one offered again (its journal). A successful upgrade from
+        2.29.1/2.29.2 to 2.29.3+ (:func:`needs_media_chown`) offers the media ownership step: its button, and the
+        status line says so."""
         upgrading, self.mode = self.mode == "upgrade", ""
         self.show_form(True)
         self.update_check()
@@ -419,11 +449,14 @@ class UpgradeScreen(OperationScreen):
         path = self.backup_path
 
         def got(password: str | None) -> None:
+            """The :class:`PasswordScreen`'s answer: None or "" (Escape, nothing typed) → "Restore cancelled."; else the
+            password masked from now on and the restore of ``path`` run as an operation (``Upgrade.restore``)."""
             if not password:
                 self.set_status(Text("Restore cancelled.", style="yellow"))
                 return
 
             def build() -> Upgrade:
+                """An engine for the restore only: its target (the version in force) and ``force`` are not used."""
                 return Upgrade(self.wapp.profile, emit=self.emit, settings=self.wapp.operation_settings(),
                                target=self.wapp.profile.wa_api_version, force=True)
 

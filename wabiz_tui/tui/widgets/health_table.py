@@ -119,6 +119,9 @@ def sort_rows(rows: Iterable[NodeRow]) -> list[NodeRow]:
     """``rows`` problems first (failures, warnings, waiting), then the primary master, Masters, Webapps,
     Coreapps; within each group hosts in natural order."""
     def key(row: NodeRow) -> tuple[Any, ...]:
+        """``row``'s key: (group: 0, 1, 2 for a failure, warning, waiting row, else 3 + its kind's
+        :data:`KIND_ORDER`; that rank; the host in natural order; the container). The primary master is a kind of its
+        own; a Webapp "not polled" counts as ``other`` (last)."""
         kind = "primary" if row.actual_role == "primary_master" else row.kind
         if row.kind == "webapp" and row.actual_status == "not polled":
             kind = "other"  # rows that prove nothing come last: at 80x24 they hid every Coreapp (trial s8 M5)
