@@ -81,6 +81,8 @@ class UpgradeScreen(OperationScreen):
         self.chown_running = False
         self.chown_ok: bool | None = None
         self.dbupgrade_exit: int | None = None
+        #: the dbupgrade host choices the Select holds (label, value), to rebuild it when the profile's hosts change
+        self._db_shown: list[tuple[str, str]] = []
         self.notes: list[str] = []
         self.mode = ""
         #: an upgrade of this cluster that stopped before its end (its journal): the form offers to resume it
@@ -114,7 +116,8 @@ class UpgradeScreen(OperationScreen):
         with Vertical(classes="field-box", id="up-db-box"):
             yield Label("MySQL dbupgrade service on host (before the roles; docker wait for exit code 0)",
                         classes="field-label")
-            yield Select(self._db_options(), value=NO_DBUPGRADE, allow_blank=False, id="up-db-host", compact=True)
+            self._db_shown = self._db_options()
+            yield Select(self._db_shown, value=NO_DBUPGRADE, allow_blank=False, id="up-db-host", compact=True)
             yield Checkbox("EXIT_ON_SUCCESS=FALSE (an orchestrator restarts exited containers)", id="up-no-exit",
                            compact=True)
 
@@ -155,12 +158,18 @@ class UpgradeScreen(OperationScreen):
         self.query_one("#up-target", Input).focus()
 
     async def resumed(self) -> None:
-        """Shown again, unless the upgrade runs: the dbupgrade host choices rebuilt when the number of hosts changed,
-        a stopped upgrade offered quietly (the status line keeps the last run's words), the version field focused;
-        the version check redrawn in any case."""
+        """Shown again, unless the upgrade runs: the dbupgrade host choices rebuilt when the profile's hosts changed
+        (added, removed or renamed in the wizard; the choice kept when its host still exists), a stopped upgrade offered
+        quietly (the status line keeps the last run's words), the version field focused; the version check redrawn in
+        any case."""
         select = self.query_one("#up-db-host", Select)
-        if not self.running and len(self._db_options()) != len(list(select._options)):
-            select.set_options(self._db_options())
+        options = self._db_options()
+        if not self.running and options != self._db_shown:
+            chosen = select.value
+            select.set_options(options)
+            self._db_shown = options
+            if any(value == chosen for _, value in options):
+                select.value = chosen
         if not self.running:
             self.offer_resume(say=False)  # the status line keeps what the last run said
             # opened again (Esc, F3): typing must land in the form, not nowhere (issue 17 trial)
