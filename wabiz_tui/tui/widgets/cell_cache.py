@@ -35,11 +35,13 @@ measures each updated cell once and a column at most once, each distinct look on
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual.color import Color
 from textual.coordinate import Coordinate
 from textual.strip import Strip
@@ -130,7 +132,12 @@ class CellCachedTable(DataTable):
         hit = self._strip_cache.get(key)
         if hit is not None and hit[0] is drawing:
             return hit[1]
-        strip = super()._render_line(y, x1, x2, base_style)
+        # as Textual's DataTable._render_line (textual 8.2.8) from here, with the drawing already at hand
+        fixed, scrollable = drawing
+        fixed_width = sum(column.get_render_width(self) for column in self.ordered_columns[:self.fixed_columns])
+        segments = list(chain.from_iterable(fixed)) if fixed else []
+        segments += line_crop(list(chain.from_iterable(scrollable)), x1 + fixed_width, x2, self.size.width)
+        strip = Strip(segments).adjust_cell_length(self.size.width, base_style).simplify()
         if len(self._strip_cache) >= ROW_CACHE_SIZE:
             self._strip_cache.clear()
         self._strip_cache[key] = (drawing, strip)
