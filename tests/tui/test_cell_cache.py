@@ -170,9 +170,16 @@ async def test_rows_that_did_not_change_keep_their_lines_and_every_line_is_textu
         assert all(list(cached.render_line(y)) == list(stock.render_line(y)) for y in range(cached.size.height))
 
 
+class SeeThroughPair(Pair):
+    """Tables over their screen's background (an ancestor's background then colours their cells)."""
+
+    CSS = "DataTable { background: transparent; }"
+
+
 async def test_a_theme_change_draws_the_cached_table_in_the_new_colours():
-    """The styles kept by the cached table (its own, its stripes', its background) go with a theme change."""
-    app = Pair(cursor_type="row", zebra_stripes=True)
+    """The styles kept by the cached table (its own, its stripes', its background) go with a theme change and with
+    an ancestor's new background."""
+    app = SeeThroughPair(cursor_type="row", zebra_stripes=True)
     async with app.run_test(size=(80, 30)) as pilot:
         cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
         fill_hosts(cached, stock)
@@ -184,3 +191,8 @@ async def test_a_theme_change_draws_the_cached_table_in_the_new_colours():
         light = [list(cached.render_line(y)) for y in range(cached.size.height)]
         assert light != dark
         assert light == [list(stock.render_line(y)) for y in range(stock.size.height)]
+        app.screen.styles.background = "darkred"  # an ancestor's inline style: no style update, a refresh
+        await pilot.pause()
+        red = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        assert red != light
+        assert red == [list(stock.render_line(y)) for y in range(stock.size.height)]

@@ -23,9 +23,10 @@ Lines and styles (s10): Textual's line cache is keyed on the same counter, so af
 line was built again from its row's cells (``Strip`` of the segments, ``simplify``: about 0.5 ms a line, 10 ms a frame
 of the preflight grid); a line is kept here while its row's drawing (the object the row cache gives) is the same. The
 widget's own and its rows' component styles (``rich_style``, ``background_colors``, zebra stripes) walk every
-ancestor each time Textual asks (four times per line drawn again); they are kept until the next
-``notify_style_update``, which Textual calls on this widget whenever its styles or an ancestor's are applied again
-(a theme change, a class or pseudo-class change), as its own ``_rich_style_cache`` of component styles.
+ancestor each time Textual asks (four times per line drawn again); they are kept until the next repaint request or
+``notify_style_update``, as Textual keeps its own ``_rich_style_cache`` of component styles: it calls the latter
+whenever this widget's styles or an ancestor's are applied again (a theme change, a class or pseudo-class change),
+and an ancestor's inline style change refreshes its descendants.
 
 Column widths after updated cells: Textual measures each updated cell and, when one is narrower than its column,
 measures the whole column again, once per such cell: a new column of 50 cells narrower than its header measured
@@ -87,9 +88,16 @@ class CellCachedTable(DataTable):
         self._style_memo: dict[Any, Any] = {}
         super().__init__(*args, **kwargs)
 
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Any:
+        """As Textual's ``Widget.refresh``; a repaint forgets the kept styles (Textual's own cache of component
+        styles is cleared there too)."""
+        if repaint:
+            self._style_memo.clear()
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
     @property
     def rich_style(self) -> Style:
-        """As Textual's ``DOMNode.rich_style``, kept until the next ``notify_style_update``."""
+        """As Textual's ``DOMNode.rich_style``, kept until the next repaint request or ``notify_style_update``."""
         style = self._style_memo.get("rich_style")
         if style is None:
             style = self._style_memo["rich_style"] = super().rich_style
@@ -97,7 +105,8 @@ class CellCachedTable(DataTable):
 
     @property
     def background_colors(self) -> tuple[Color, Color]:
-        """As Textual's ``DOMNode.background_colors``, kept until the next ``notify_style_update``."""
+        """As Textual's ``DOMNode.background_colors``, kept until the next repaint request or
+        ``notify_style_update``."""
         colors = self._style_memo.get("background_colors")
         if colors is None:
             colors = self._style_memo["background_colors"] = super().background_colors
