@@ -3,6 +3,7 @@ exactly as Textual's own ``DataTable`` with the same rows and the same change.""
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable
@@ -124,3 +125,74 @@ async def test_updated_cells_give_textuals_column_widths_measuring_each_column_o
         assert [c.content_width for c in cached.ordered_columns] == [c.content_width for c in stock.ordered_columns]
         assert rendered(cached) == rendered(stock)
         assert measured["cached"] <= 35 < measured["stock"], measured  # each cell of the column once, at most
+
+
+class Pair(App):
+    """A cached and a stock table alike (``options``: the ``DataTable`` arguments)."""
+
+    def __init__(self, **options) -> None:
+        super().__init__()
+        self.options = options
+
+    def compose(self):
+        yield CellCachedTable(id="cached", **self.options)
+        yield DataTable(id="stock", **self.options)
+
+
+def fill_hosts(*tables: DataTable) -> None:
+    for table in tables:
+        table.styles.height = 12
+        table.add_column("host", key="host")
+        table.add_column("state", key="state")
+        for i in range(8):
+            table.add_row(f"wa-core-{i}", Text("running", style="yellow"), key=f"wa-core-{i}")
+
+
+@pytest.mark.parametrize("options", [{"cursor_type": "row", "zebra_stripes": True}, {"cursor_type": "cell"},
+                                     {"cursor_type": "row"}])
+async def test_rows_that_did_not_change_keep_their_lines_and_every_line_is_textuals(options):
+    """After one changed cell the other rows' lines are the ones drawn before (the same ``Strip``: no segments joined,
+    cropped and simplified again); every line, the filler after the cells and the cursor row's included, has the text,
+    styles and meta of Textual's own ``DataTable`` with the same cursor type and stripes."""
+    app = Pair(**options)
+    async with app.run_test(size=(80, 30)) as pilot:
+        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
+        fill_hosts(cached, stock)
+        app.set_focus(None)  # the same look for both (a focused table's header and cursor are other colours)
+        await pilot.pause()
+        before = [cached.render_line(y) for y in range(cached.size.height)]
+        for table in (cached, stock):
+            table.update_cell("wa-core-3", "state", Text("failed", style="red"))
+        await pilot.pause()
+        after = [cached.render_line(y) for y in range(cached.size.height)]
+        changed = [y for y, (a, b) in enumerate(zip(before, after)) if a is not b]
+        assert changed == [0, 4], changed  # the header (Textual's own cache) and wa-core-3's line
+        assert all(list(cached.render_line(y)) == list(stock.render_line(y)) for y in range(cached.size.height))
+
+
+class SeeThroughPair(Pair):
+    """Tables over their screen's background (an ancestor's background then colours their cells)."""
+
+    CSS = "DataTable { background: transparent; }"
+
+
+async def test_a_theme_change_draws_the_cached_table_in_the_new_colours():
+    """The styles kept by the cached table (its own, its stripes', its background) go with a theme change and with
+    an ancestor's new background."""
+    app = SeeThroughPair(cursor_type="row", zebra_stripes=True)
+    async with app.run_test(size=(80, 30)) as pilot:
+        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
+        fill_hosts(cached, stock)
+        app.set_focus(None)
+        await pilot.pause()
+        dark = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        assert light != dark
+        assert light == [list(stock.render_line(y)) for y in range(stock.size.height)]
+        app.screen.styles.background = "darkred"  # an ancestor's inline style: no style update, a refresh
+        await pilot.pause()
+        red = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        assert red != light
+        assert red == [list(stock.render_line(y)) for y in range(stock.size.height)]

@@ -128,6 +128,27 @@ async def test_freeze_gc_freezes_the_start_up_and_the_first_screen_only_when_ask
         gc.unfreeze()
 
 
+async def test_freeze_gc_freezes_a_screen_built_after_the_first_one(tmp_path):
+    """Step 5's screen (50 host panes) is built after on_ready: unfrozen, each full collection re-scanned it
+    (48-83 ms of the UI thread, the worst frames of a 50-host preflight, s10)."""
+    gc.unfreeze()
+    try:
+        for freeze in (False, True):
+            app = wizard(tmp_path, freeze_gc=freeze)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause()
+                before = gc.get_freeze_count()
+                app.goto_step(2)
+                await pilot.pause()
+                screen = app.screen
+                assert screen.name == "step2"
+                assert (gc.get_freeze_count() > before) is freeze
+                assert any(o is screen for o in gc.get_objects()) is not freeze  # frozen: out of the collector's sight
+            gc.unfreeze()
+    finally:
+        gc.unfreeze()
+
+
 class Counter(Static):
     layouts: list[bool]
 

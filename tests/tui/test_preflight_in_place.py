@@ -64,3 +64,29 @@ async def test_a_new_column_and_a_moved_row_measure_only_the_new_cells(tmp_path,
         panel.clear(HOSTS)  # a new run starts from a fresh table
         await pilot.pause()
         assert panel.rebuilds == 2
+
+
+async def test_the_kept_worst_levels_and_order_are_those_of_every_result(tmp_path):
+    """The table keeps each host's worst level as results arrive (not recounted over every result per host); a
+    result given again (better or worse) counts as the only one of its check; unknown levels rank after ok."""
+    import random
+
+    rank = {"failure": 0, "warning": 1, "ok": 2}
+    app = make_app(log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_step(app, pilot, 5)
+        panel = app.screen.query_one(PreflightTable)
+        panel.clear(HOSTS[:20])
+        pick = random.Random(17)
+        for _ in range(400):
+            host = pick.choice(HOSTS[:25] + [""])  # hosts outside the profile's order and the cluster too
+            panel.add(host, pick.choice(["ssh", "clock", "docker", "disk /var"]),
+                      pick.choice(["ok", "ok", "ok", "warning", "failure", "skipped"]), "why")
+        everyone = list(dict.fromkeys(h for h, _ in panel.checks))
+        for host in everyone + ["wa-core-49"]:
+            levels = [lv for (h, _n), (lv, _r) in panel.checks.items() if h == host]
+            assert panel.worst(host) == (min(levels, key=lambda lv: rank.get(lv, 3)) if levels else "")
+        arrived = [h for h in HOSTS[:20] if h in everyone] + [h for h in everyone if h and h not in HOSTS[:20]]
+        assert panel.hosts == sorted(arrived, key=lambda h: min(rank.get(panel.worst(h), 3), 2))
+        answered, planned = len(arrived), len(set(HOSTS[:20]) | set(arrived))
+        assert panel.counter().startswith(f"{answered}/{planned} hosts")

@@ -81,7 +81,8 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
     Encrypted SSH keys: the engines ask their passphrase in a password dialog (:meth:`ask_passphrase`). ``monitor_interval`` is the first polling interval in seconds
     and ``bell`` whether the monitor rings the terminal bell when health worsens. ``freeze_gc`` (the
     command-line faces, one app per process) moves the objects alive at start-up and once the first screen
-    is ready out of the garbage collector's reach (``gc.freeze``), so collections never re-scan them.
+    is ready, and again after each screen is first built, out of the garbage collector's reach (``gc.freeze``),
+    so collections never re-scan them.
     The caller owns ``demo`` and stops it after the app exits.
 
     The wizard's state is :attr:`wizard` (plain data); steps, tasks and operations run in :attr:`runner`;
@@ -248,10 +249,16 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
         """
         def build() -> Screen:
             """The screen ``factory()`` returns, with this terminal's :meth:`breakpoint_classes` added when it is not
-            attached yet (:meth:`step_screen` hands back a screen built earlier as it is)."""
+            attached yet (:meth:`step_screen` hands back a screen built earlier as it is); with ``freeze_gc``, what is
+            alive after its first refresh is frozen (``gc.freeze``)."""
             screen = factory()
             if not screen.is_attached:
                 screen.add_class(*self.breakpoint_classes())
+                if self.freeze_gc:
+                    # a screen lives as long as the app, as the first one frozen in on_ready: built after it (step
+                    # 5's 50 host panes), every full collection re-scanned it, 48-83 ms of the UI thread each, the
+                    # worst frames of a 50-host preflight (issue 17, s10)
+                    self.call_after_refresh(gc.freeze)
             return screen
         return build
 

@@ -19,6 +19,15 @@ appears or a host's worst result moves its row, about 230 visible cells: 85-108 
 row...), and the other cells of that look reuse its drawing with their own position put in the segments' meta (the
 ``row``/``column`` Textual's mouse handling reads from it).
 
+Lines and styles (s10): Textual's line cache is keyed on the same counter, so after one changed cell every visible
+line was built again from its row's cells (``Strip`` of the segments, ``simplify``: about 0.5 ms a line, 10 ms a frame
+of the preflight grid); a line is kept here while its row's drawing (the object the row cache gives) is the same. The
+widget's own and its rows' component styles (``rich_style``, ``background_colors``, zebra stripes) walk every
+ancestor each time Textual asks (four times per line drawn again); they are kept until the next repaint request or
+``notify_style_update``, as Textual keeps its own ``_rich_style_cache`` of component styles: it calls the latter
+whenever this widget's styles or an ancestor's are applied again (a theme change, a class or pseudo-class change),
+and an ancestor's inline style change refreshes its descendants.
+
 Column widths after updated cells: Textual measures each updated cell and, when one is narrower than its column,
 measures the whole column again, once per such cell: a new column of 50 cells narrower than its header measured
 2,550 cells (counted in ``tests/tui/test_preflight_in_place.py``). :meth:`CellCachedTable._update_column_widths`
@@ -27,11 +36,16 @@ measures each updated cell once and a column at most once, each distinct look on
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
+from textual.color import Color
+from textual.coordinate import Coordinate
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets import _data_table as textual_table
 
@@ -69,28 +83,131 @@ class CellCachedTable(DataTable):
         self._value_cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         self._row_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         self._look_cache: dict[tuple[Any, ...], Any] = {}
+        self._strip_cache: dict[tuple[Any, ...], tuple[Any, Strip]] = {}
+        #: styles that walk the ancestors, until the next notify_style_update
+        self._style_memo: dict[Any, Any] = {}
         super().__init__(*args, **kwargs)
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Any:
+        """As Textual's ``Widget.refresh``; a repaint forgets the kept styles (Textual's own cache of component
+        styles is cleared there too)."""
+        if repaint:
+            self._style_memo.clear()
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    @property
+    def rich_style(self) -> Style:
+        """As Textual's ``DOMNode.rich_style``, kept until the next repaint request or ``notify_style_update``."""
+        style = self._style_memo.get("rich_style")
+        if style is None:
+            style = self._style_memo["rich_style"] = super().rich_style
+        return style  # type: ignore[no-any-return]
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        """As Textual's ``DOMNode.background_colors``, kept until the next repaint request or
+        ``notify_style_update``."""
+        colors = self._style_memo.get("background_colors")
+        if colors is None:
+            colors = self._style_memo["background_colors"] = super().background_colors
+        return colors  # type: ignore[no-any-return]
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        # the header's, the fixed rows', the odd and the even rows' component style (or base_style: not kept)
+        if row_index == -1:
+            kind = "header"
+        elif row_index < self.fixed_rows:
+            kind = "fixed"
+        elif self.zebra_stripes:
+            kind = "odd" if row_index % 2 else "even"
+        else:
+            return base_style
+        style = self._style_memo.get(kind)
+        if style is None:
+            style = self._style_memo[kind] = super()._get_row_style(row_index, base_style)
+        return style  # type: ignore[no-any-return]
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        # a line is its row's drawing cropped and simplified: reused while the row cache gives the same drawing
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        if row_key not in self.rows:  # the header: Textual's own caches
+            return super()._render_line(y, x1, x2, base_style)
+        drawing = self._render_line_in_row(row_key, line_no, base_style, cursor_location=self.cursor_coordinate,
+                                           hover_location=self.hover_coordinate)
+        key = (y, x1, x2, self.size.width, base_style)
+        hit = self._strip_cache.get(key)
+        if hit is not None and hit[0] is drawing:
+            return hit[1]
+        # as Textual's DataTable._render_line (textual 8.2.8) from here, with the drawing already at hand
+        fixed, scrollable = drawing
+        fixed_width = sum(column.get_render_width(self) for column in self.ordered_columns[:self.fixed_columns])
+        segments = list(chain.from_iterable(fixed)) if fixed else []
+        segments += line_crop(list(chain.from_iterable(scrollable)), x1 + fixed_width, x2, self.size.width)
+        strip = Strip(segments).adjust_cell_length(self.size.width, base_style).simplify()
+        if len(self._strip_cache) >= ROW_CACHE_SIZE:
+            self._strip_cache.clear()
+        self._strip_cache[key] = (drawing, strip)
+        return strip
 
     def _render_line_in_row(self, row_key: Any, line_no: int, base_style: Any, cursor_location: Any,
                             hover_location: Any) -> Any:
         # a row line is its cells side by side with the row's styles: reused while the row's values (by identity),
-        # the columns' widths, the cursor, the hover and the styles are the same
+        # the columns' widths, the widget's width (the row's filler after its cells), the cursor, the hover and the
+        # styles are the same
         row = self.rows.get(row_key)
         if row is None:  # the header
             return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
         values = (row.label, *self._data.get(row_key, {}).values())
         key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type, self.show_cursor,
                self._show_hover_cursor, self._pseudo_class_state, self._row_locations.get(row_key), row.height,
-               self.fixed_rows, self.fixed_columns, self.show_row_labels, self._labelled_row_exists,
+               self.fixed_rows, self.fixed_columns, self.show_row_labels, self._labelled_row_exists, self.size.width,
                tuple((c.key, c.get_render_width(self)) for c in self.ordered_columns))
         hit = self._row_cache.get(key)
         if hit is not None and len(hit[0]) == len(values) and all(a is b for a, b in zip(hit[0], values)):
             return hit[1]
-        lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        if self.fixed_columns or (self._labelled_row_exists and self.show_row_labels):
+            lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        else:
+            lines = self._compose_row(row_key, line_no, base_style, cursor_location, hover_location)
         if len(self._row_cache) >= ROW_CACHE_SIZE:
             self._row_cache.clear()
         self._row_cache[key] = (values, lines)
         return lines
+
+    def _compose_row(self, row_key: Any, line_no: int, base_style: Style, cursor_location: Coordinate,
+                     hover_location: Coordinate) -> tuple[list[Any], list[list[Segment]]]:
+        """Textual's ``DataTable._render_line_in_row`` (textual 8.2.8) for a table without row labels and fixed
+        columns: ``([], cells)``, the row's line ``line_no`` as one list of segments per cell, then the filler to the
+        widget's width. Textual's computes the header's and the fixed columns' component styles for every row (each
+        walks every ancestor) although such a table uses neither; the row's own style is kept (:meth:`_get_row_style`)."""
+        cursor_type = self.cursor_type
+        should_highlight = self._should_highlight
+        row_index = self._row_locations.get(row_key)
+        row_style = self._get_row_style(row_index, base_style)
+        cells: list[list[Segment]] = []
+        for column_index, column in enumerate(self.ordered_columns):
+            location = Coordinate(row_index, column_index)
+            cells.append(self._render_cell(row_index, column_index, row_style, column.get_render_width(self),
+                                           cursor=should_highlight(cursor_location, location, cursor_type),
+                                           hover=should_highlight(hover_location, location, cursor_type))[line_no])
+        table_width = sum(c.get_render_width(self) for c in self.ordered_columns) + self._row_label_column_width
+        remaining = max(0, self.size.width - table_width)
+        if cursor_type == "row":
+            extend, _ = self._get_styles_to_render_cell(
+                False, False, False, should_highlight(hover_location, Coordinate(row_index or 0, 0), cursor_type),
+                row_index == cursor_location.row, self.show_cursor, self._show_hover_cursor, False, False)
+            extend = row_style + extend
+        elif row_style.bgcolor is not None:
+            faded = Color.from_rich_color(row_style.bgcolor).blend(self.background_colors[1], factor=0.25)
+            extend = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
+        else:
+            extend = Style.from_color(row_style.color, row_style.bgcolor)
+        extend += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * remaining, extend)])
+        return [], cells
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Any, width: int,
                      cursor: bool = False, hover: bool = False) -> Any:
@@ -179,6 +296,7 @@ class CellCachedTable(DataTable):
         super()._clear_caches()
         self._value_cache.clear()
         self._row_cache.clear()
+        self._strip_cache.clear()
         # not the looks: everything a look depends on is in its key (``clear`` comes here: a rebuilt table reuses
         # them), but the component styles, which change with notify_style_update
 
@@ -186,4 +304,6 @@ class CellCachedTable(DataTable):
         self._value_cache.clear()
         self._row_cache.clear()
         self._look_cache.clear()
+        self._strip_cache.clear()
+        self._style_memo.clear()
         super().notify_style_update()

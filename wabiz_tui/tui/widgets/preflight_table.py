@@ -60,6 +60,9 @@ class PreflightTable(Vertical):
         self.mask = mask
         #: (host, check name) -> (level, reason), in arrival order ("" host: the cluster).
         self.checks: dict[tuple[str, str], tuple[str, str]] = {}
+        #: host -> its worst level so far, hosts in the order of their first result (kept by :meth:`add`: ranking
+        #: 50 hosts went over every result for each host, 700 times in a preflight)
+        self._worst: dict[str, str] = {}
         self._dirty = False
         self._order: list[str] = []
         #: what the table shows: (hosts, check names) of its rows and columns, and each cell's (label, style)
@@ -83,7 +86,13 @@ class PreflightTable(Vertical):
     # ---- data -------------------------------------------------------------------------------
     def add(self, host: str, name: str, level: str, reason: str) -> None:
         """Record one check's result (redrawn on the next refresh)."""
+        replaced = (host, name) in self.checks
         self.checks[(host, name)] = (level, self.mask(reason))
+        if replaced:  # a result given again: the host's worst may be better now
+            levels = [lv for (h, _n), (lv, _r) in self.checks.items() if h == host]
+            self._worst[host] = min(levels, key=lambda lv: _RANK.get(lv, 3))
+        elif host not in self._worst or _RANK.get(level, 3) < _RANK.get(self._worst[host], 3):
+            self._worst[host] = level
         if not self._dirty:
             self._dirty = True
             # at most one rebuild per REDRAW_EVERY: 50 hosts send ~460 results, each rebuild redraws every row
@@ -92,6 +101,7 @@ class PreflightTable(Vertical):
     def clear(self, hosts: list[str] | tuple[str, ...] = ()) -> None:
         """Forget the results of an earlier run; ``hosts`` gives the order of the rows (the profile's)."""
         self.checks.clear()
+        self._worst.clear()
         self._order = list(hosts)
         self._drawn = None
         self.remove_class("-folded")
@@ -126,18 +136,17 @@ class PreflightTable(Vertical):
         """The hosts with results: those with a failure first, then those with a warning, then the rest; each group
         in the profile's order, then any other in arrival order (with 50 hosts a problem far down the profile
         was below the table's edge)."""
-        seen = set(h for h, _ in self.checks if h)
-        return self._ranked([h for h in self._order if h in seen] + [h for h in dict.fromkeys(h for h, _ in self.checks)
-                                                                     if h and h not in self._order])
+        return self._ranked([h for h in self._order if h in self._worst]
+                            + [h for h in self._worst if h and h not in self._order])
 
     def _ranked(self, ordered: list[str]) -> list[str]:
         """``ordered`` with failures first, then warnings, then the rest (a host without results yet among the
         rest), each group keeping its order."""
-        worst = {h: 3 for h in ordered}
-        for (host, _name), (level, _reason) in self.checks.items():
-            if host in worst:
-                worst[host] = min(worst[host], _RANK.get(level, 3))
-        return sorted(ordered, key=lambda h: worst[h] if worst[h] < _RANK[OK] else _RANK[OK])
+        def rank(host: str) -> int:
+            """0 for a failure, 1 for a warning, 2 for anything else (no result yet included)."""
+            return min(_RANK.get(self._worst.get(host, ""), 3), _RANK[OK])
+
+        return sorted(ordered, key=rank)
 
     @property
     def names(self) -> list[str]:
@@ -170,8 +179,7 @@ class PreflightTable(Vertical):
 
     def worst(self, host: str) -> str:
         """``host``'s worst level ("" while it has no result)."""
-        levels = [lv for (h, _n), (lv, _r) in self.checks.items() if h == host]
-        return min(levels, key=lambda lv: _RANK.get(lv, 3)) if levels else ""
+        return self._worst.get(host, "")
 
     def not_ok(self, host: str) -> list[tuple[str, str, str]]:
         """``(check, level, reason)`` of ``host``'s checks that did not pass: failures, then warnings."""
