@@ -16,6 +16,7 @@ from textual.widgets._footer import FooterKey
 from wabiz_tui.tui import app as app_module
 from wabiz_tui.tui.widgets.findings import FindingsList
 from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
+from wabiz_tui.tui.widgets.host_table import FlowLine, host_summary
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
 from wabiz_tui.tui.widgets.ticker import set_status_text
 from wabiz_tui.workflows.events import Finding
@@ -232,6 +233,38 @@ async def test_a_status_line_is_laid_out_again_only_when_its_height_changes(monk
         findings.add(Finding("K", "warning", "a finding", "do this", "wa-core-1", ""))
         await pilot.pause()
         assert findings.display and "a finding" in findings.plain
+
+
+class ResultsLine(App):
+    CSS = "#results { height: auto; }"  # as the run screens' results line: no width rule, the container's width
+
+    def compose(self):
+        yield FlowLine("ctrl+l follow/pause the panes · ctrl+s save them to files", id="results", classes="hint")
+        yield Static("below", id="below")
+
+
+async def test_a_results_line_without_a_width_rule_is_laid_out_again_only_when_its_height_changes(monkeypatch):
+    """While 50 hosts started at once, each finished host redrew the run screen's results line (``✔ 12 ok · 38 not
+    finished``) with ``Static.update``: 50 layouts of the whole screen, behind which the benchmark's slowest keys
+    waited. The line has no width rule (it takes its container's width, whatever it shows): only a new height needs a
+    layout."""
+    app = ResultsLine()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        results = app.query_one("#results", FlowLine)
+        assert results.styles.width is None and results.size.height == 1
+        layouts = count_layouts(monkeypatch)
+        hosts = [f"wa-core-{i}" for i in range(1, 51)]
+        for done in range(1, 51):
+            set_status_text(results, host_summary(50, hosts[:done], []))
+            await pilot.pause()
+        assert layouts == []
+        assert str(results.render()) == "✔ 50 ok · 50 host(s)" and results.size.height == 1
+        set_status_text(results, host_summary(50, hosts[3:], hosts[:3]))  # the failed names: two lines at 60 cells
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and results.size.height == 2
+        assert app.query_one("#below").region.y == 2  # what is under the line moved down
 
 
 class CancelApp(App):
