@@ -10,6 +10,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
@@ -20,6 +21,8 @@ from wabiz_tui.tui.widgets.host_table import FlowLine, host_summary
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
 from wabiz_tui.tui.widgets.ticker import set_status_text
 from wabiz_tui.workflows.events import Finding
+
+from .test_repaint import written
 
 
 def count_layouts(monkeypatch) -> list[int]:
@@ -192,6 +195,57 @@ async def test_a_pane_whose_status_changes_after_its_scrollbars_appeared_lays_no
         rules = dict(bar.styles.base._rules)
         app.stylesheet.update_nodes([bar])
         assert rules and dict(bar.styles.base._rules) == rules
+
+
+def drawn_widgets(monkeypatch, *widgets: Widget) -> dict[str, int]:
+    """Counts, by widget id, of the ``render_lines`` calls of ``widgets`` from now on (what the frames draw)."""
+    counts = {str(w.id): 0 for w in widgets}
+    for widget in widgets:
+        def counting(crop, _original=widget.render_lines, _id=str(widget.id)):
+            counts[_id] += 1
+            return _original(crop)
+
+        monkeypatch.setattr(widget, "render_lines", counting)
+    return counts
+
+
+async def test_a_panes_status_repaints_only_its_border_row_and_an_unchanged_status_nothing(monkeypatch):
+    """Textual repaints a whole widget when its border subtitle is set, changed or not: a step's start set "waiting"
+    again on every pane (the panes' logs, scrollbars and borders, 25 of the 41 widgets its first repaint drew with 5
+    hosts, issue 17). An unchanged status repaints nothing; a new one its pane's bottom border row, where it shows,
+    and the screen then reads as a full repaint does."""
+    app = StepLike()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
+        await app.screen.mount(grid)
+        await pilot.pause()
+        for pane in grid.panes:
+            pane.write_many([f"{pane.host} line {i} " + "x" * 150 for i in range(200)])
+        grid.flush()
+        await pilot.pause()
+        await pilot.pause()
+        pane = grid.panes[0]
+        pane.id, pane.log_widget.id = "pane", "log"
+        counts = drawn_widgets(monkeypatch, pane, pane.log_widget)
+        for p in grid.panes:
+            p.set_status("waiting")  # as a step's start resets its panes
+        await pilot.pause()
+        assert counts == {"pane": 0, "log": 0}
+        pane.toggle_follow()  # "waiting · follow" -> "waiting · paused": the subtitle alone
+        await pilot.pause()
+        assert counts["pane"] == 1 and counts["log"] == 0, counts
+        compositor = app.screen._compositor
+        shown = written(compositor.render_update(full=True))
+        assert "waiting · paused" in Text.from_ansi(shown).plain
+        pane._styles_cache.clear()  # the pane drawn afresh reads the same: no stale line kept
+        pane.log_widget._styles_cache.clear()
+        assert written(compositor.render_update(full=True)) == shown
+        pane.find("no such text")  # another subtitle set directly: the status shown again after it
+        await pilot.pause()
+        pane.set_status("waiting")
+        await pilot.pause()
+        assert pane.border_subtitle == "waiting · paused"
 
 
 class StatusLine(App):

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -173,6 +173,10 @@ class HostLogPane(Vertical):
     """
 
     ALLOW_MAXIMIZE = True
+    #: the status subtitle last set (its text, and Textual's content for it), and whether it is being set (its repaint
+    #: is its border row's)
+    _subtitle: tuple[str, object] | None = None
+    _subtitle_row = False
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("z", "zoom", "Zoom"),
         Binding("slash", "find", "Find"),
@@ -515,7 +519,28 @@ class HostLogPane(Vertical):
     def _render_status(self) -> None:
         follow = "follow" if self.follow else "paused"
         shown = f" · filter {self.filter!r}" if self.filter else ""
-        self.border_subtitle = f"{self.status} · {follow}{shown}"
+        subtitle = f"{self.status} · {follow}{shown}"
+        # Textual's border_subtitle repaints the whole pane on every assignment, unchanged or not: the log, its
+        # scrollbars and the border, 25 of the 41 widgets a step's first repaint drew with 5 hosts (issue 17: the five
+        # panes' "waiting" set again as the step starts). Unchanged, nothing is repainted; changed, the bottom border
+        # row that shows it.
+        if self._subtitle is not None and self._subtitle == (subtitle, self._border_subtitle):  # another may set it
+            return
+        self._subtitle_row = True
+        try:
+            self.border_subtitle = subtitle
+        finally:
+            self._subtitle_row = False
+        self._subtitle = (subtitle, self._border_subtitle)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """As Textual's ``Widget.refresh``; for a new subtitle (from :meth:`_render_status`) only the bottom border row,
+        where the subtitle is drawn, is repainted."""
+        if self._subtitle_row and not (regions or layout or recompose) and self.is_mounted and self.outer_size:
+            left, top = self.content_offset
+            outer = self.outer_size
+            regions = (Region(-left, outer.height - 1 - top, outer.width, 1),)  # content coordinates, as _set_dirty's
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class HostLogGrid(Container):
