@@ -248,6 +248,48 @@ async def test_a_panes_status_repaints_only_its_border_row_and_an_unchanged_stat
         assert pane.border_subtitle == "waiting · paused"
 
 
+async def test_a_panes_status_restyles_only_the_pane_and_styles_everything_as_a_full_restyle_does(monkeypatch):
+    """A host's status sets its pane's class (``-running``, ``-ok``, ``-failed``: the border's colour), and Textual
+    restyles the pane and everything in it: 3-4 ms of the UI loop per pane, five at once as five hosts start streaming
+    (issue 17). Only the pane is restyled; its log, scrollbars and corner keep the styles a full restyle gives them."""
+    app = StepLike()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
+        await app.screen.mount(grid)
+        await pilot.pause()
+        pane = grid.panes[0]
+        pane.write_many([f"line {i} " + "x" * 150 for i in range(200)])  # both scrollbars appear
+        grid.flush()
+        await pilot.pause()
+        await pilot.pause()
+        log = pane.log_widget
+        nodes = [pane, log, log.vertical_scrollbar, log.horizontal_scrollbar, log.scrollbar_corner]
+        restyled: list = []
+        original = app.stylesheet.update_nodes
+
+        def update_nodes(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            return original(nodes, animate=animate)
+
+        monkeypatch.setattr(app.stylesheet, "update_nodes", update_nodes)
+        borders = set()
+        for status in ("running", "ok", "failed exit 1", "waiting"):
+            restyled.clear()
+            pane.set_status(status)
+            assert restyled == [pane], (status, restyled)
+            ours = [dict(node.styles.base._rules) for node in nodes]
+            app.update_styles(pane)  # Textual's restyle of the pane and everything in it
+            assert restyled[1:] == list(pane.walk_children(with_self=True)) and log in restyled
+            assert [dict(node.styles.base._rules) for node in nodes] == ours, status
+            borders.add(pane.styles.border_bottom)
+        assert len(borders) == 4  # each status its own border colour
+        restyled.clear()
+        pane.add_class("other")  # any other class: the pane and everything in it, as Textual does
+        assert log in restyled
+
+
 class StatusLine(App):
     CSS = "#status { width: 1fr; height: auto; } #elapsed { width: 12; }"
 

@@ -177,6 +177,8 @@ class HostLogPane(Vertical):
     #: is its border row's)
     _subtitle: tuple[str, object] | None = None
     _subtitle_row = False
+    #: a change of the status classes is being applied (only the pane is restyled)
+    _status_restyle = False
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("z", "zoom", "Zoom"),
         Binding("slash", "find", "Find"),
@@ -331,7 +333,22 @@ class HostLogPane(Vertical):
                  else "-failed" if status.startswith("failed") else "")
         wanted = {c for c in self.classes if c not in ("-running", "-ok", "-failed")} | ({state} if state else set())
         if wanted != set(self.classes):
-            self.set_classes(wanted)  # one restyle, not one per class
+            self._status_restyle = True
+            try:
+                self.set_classes(wanted)  # one restyle, not one per class
+            finally:
+                self._status_restyle = False
+
+    def update_node_styles(self, animate: bool = True) -> None:
+        """As Textual's: restyle the pane and everything in it; for a change of the status classes only the pane."""
+        # The status classes' rules (``.host-pane.-running`` / ``-ok`` / ``-failed``, app.tcss) set the pane's own
+        # border and subtitle colour, which nothing in it inherits, and no rule selects a widget inside a pane by them
+        # (tests/tui/test_layout_requests.py checks both). Textual restyles the pane's log, its scrollbars and its
+        # corner too: 3-4 ms of the UI loop per pane, five at once as five hosts start streaming (issue 17).
+        if self._status_restyle:
+            self.app.stylesheet.update_nodes([self], animate=animate)
+            return
+        super().update_node_styles(animate)
 
     @property
     def elapsed(self) -> float | None:
