@@ -16,7 +16,7 @@ from textual.widgets._footer import FooterKey
 
 from wabiz_tui.tui import app as app_module
 from wabiz_tui.tui.widgets.findings import FindingsList
-from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
+from wabiz_tui.tui.widgets.host_log import MAX_LINES, TABLE_ABOVE, HostLogGrid, HostLogPane
 from wabiz_tui.tui.widgets.host_table import FlowLine, host_summary
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
 from wabiz_tui.tui.widgets.ticker import set_status_text
@@ -288,6 +288,33 @@ async def test_a_panes_status_restyles_only_the_pane_and_styles_everything_as_a_
         restyled.clear()
         pane.add_class("other")  # any other class: the pane and everything in it, as Textual does
         assert log in restyled
+
+
+async def test_a_host_tables_panes_are_hidden_and_sized_before_they_are_mounted(monkeypatch):
+    """Above TABLE_ABOVE hosts one pane shows at a time. Hidden and sized once mounted, each of 50 panes asked for two
+    more layouts of the screen than Textual's own two of a mount (the 409 layout requests counted as the 50-host screen
+    was built), and the first layout placed all 50 panes."""
+    asks = {"n": 0}
+    original = HostLogPane.refresh
+
+    def refresh(self, *regions, layout=False, **kwargs):
+        asks["n"] += bool(layout)
+        return original(self, *regions, layout=layout, **kwargs)
+
+    monkeypatch.setattr(HostLogPane, "refresh", refresh)
+    hosts = [(f"wa-core-{i}", "coreapp") for i in range(1, 51)]
+    assert len(hosts) > TABLE_ABOVE
+    app = StepLike()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        grid = HostLogGrid(hosts, id="host-grid", classes="-main")
+        await app.screen.mount(grid)
+        await pilot.pause()
+        await pilot.pause()
+        shown = [pane for pane in grid.panes if pane.display]
+        assert len(shown) == 1 and shown[0].size.height > 5
+        assert all(str(pane.styles.height) == "1fr" for pane in grid.panes)
+        assert asks["n"] <= 2 * len(hosts) + 4, asks
 
 
 class StatusLine(App):

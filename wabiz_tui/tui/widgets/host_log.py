@@ -588,15 +588,20 @@ class HostLogGrid(Container):
 
             yield HostTable(id=f"{self.id or 'host-grid'}-table")
         for host, roles in self._hosts:
-            yield HostLogPane(host, roles)
+            pane = HostLogPane(host, roles)
+            if self.tabled:
+                # Hidden and sized (inline, as the app's .host-pane rules size the panes of a grid) before they are
+                # mounted: set once mounted, each asked for a layout of the screen (100 of the 409 layout requests
+                # the panes made as a 50-host screen was built) and the first layout placed 50 panes to hide 49.
+                pane.display = False
+                pane.styles.height = "1fr"
+            yield pane
 
     def on_mount(self) -> None:
         if self.tabled:
             from .host_table import HostTable
 
             self.query_one(HostTable).attach(self.panes)
-            for pane in self.panes:  # inline, as the app's .host-pane rules size the panes of a grid
-                pane.styles.height = "1fr"
             self.styles.min_height = 20  # inline: the app's .host-grid rules size a grid of panes, not a table
         else:
             self._fit_columns()
