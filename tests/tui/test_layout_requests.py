@@ -209,6 +209,20 @@ def drawn_widgets(monkeypatch, *widgets: Widget) -> dict[str, int]:
     return counts
 
 
+async def streamed_panes(app: App, pilot) -> HostLogGrid:
+    """Two panes mounted on ``app``'s screen after its own restyle (as a step's panes meet their first lines), each
+    holding 200 lines wider and longer than itself (both scrollbars shown)."""
+    grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
+    await app.screen.mount(grid)
+    await pilot.pause()
+    for pane in grid.panes:
+        pane.write_many([f"{pane.host} line {i} " + "x" * 150 for i in range(200)])
+    grid.flush()
+    await pilot.pause()
+    await pilot.pause()
+    return grid
+
+
 async def test_a_panes_status_repaints_only_its_border_row_and_an_unchanged_status_nothing(monkeypatch):
     """Textual repaints a whole widget when its border subtitle is set, changed or not: a step's start set "waiting"
     again on every pane (the panes' logs, scrollbars and borders, 25 of the 41 widgets its first repaint drew with 5
@@ -217,14 +231,7 @@ async def test_a_panes_status_repaints_only_its_border_row_and_an_unchanged_stat
     app = StepLike()
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
-        await app.screen.mount(grid)
-        await pilot.pause()
-        for pane in grid.panes:
-            pane.write_many([f"{pane.host} line {i} " + "x" * 150 for i in range(200)])
-        grid.flush()
-        await pilot.pause()
-        await pilot.pause()
+        grid = await streamed_panes(app, pilot)
         pane = grid.panes[0]
         pane.id, pane.log_widget.id = "pane", "log"
         counts = drawn_widgets(monkeypatch, pane, pane.log_widget)
@@ -255,14 +262,7 @@ async def test_a_panes_status_restyles_only_the_pane_and_styles_everything_as_a_
     app = StepLike()
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
-        await app.screen.mount(grid)
-        await pilot.pause()
-        pane = grid.panes[0]
-        pane.write_many([f"line {i} " + "x" * 150 for i in range(200)])  # both scrollbars appear
-        grid.flush()
-        await pilot.pause()
-        await pilot.pause()
+        pane = (await streamed_panes(app, pilot)).panes[0]
         log = pane.log_widget
         nodes = [pane, log, log.vertical_scrollbar, log.horizontal_scrollbar, log.scrollbar_corner]
         restyled: list = []
