@@ -450,3 +450,34 @@ async def test_the_cancel_key_comes_and_goes_in_its_slot_and_looks_as_a_recompos
     assert drawn[True] == drawn[False]
     assert "Cancel" in "".join(text for text, _ in drawn[True][True])
     assert "Cancel" not in "".join(text for text, _ in drawn[True][False])
+
+
+async def test_cancel_appears_in_the_frame_already_due_and_leaves_in_the_next_one(monkeypatch):
+    """Cancel appearing as a step starts was laid out in the frame after the step's start, the one that also drew the
+    panes' first screenful: the streaming step's slowest frame (issue 17, round s10). It now joins the frame already
+    due (the step's start, light since the panes' status no longer repaints them); leaving, it still waits until the
+    frame due (the step's end, the heavier one then) is drawn."""
+    seen: list[bool] = []
+    watched: list[FooterKey] = []
+    original = Screen._on_timer_update
+
+    def update(self):  # patched before the app exists: the screen's timer holds the method it was given
+        if watched:
+            seen.append(watched[0].display)
+        return original(self)
+
+    monkeypatch.setattr(Screen, "_on_timer_update", update)
+    app = CancelApp()
+    async with app.run_test(size=(80, 6)) as pilot:
+        await pilot.pause()
+        watched.append(next(k for k in app.query_one(KeyFooter).query(FooterKey) if k.action == "cancel_step"))
+        for busy in (True, False, True):
+            seen.clear()
+            app.busy = busy
+            app.refresh_bindings()
+            app.screen.refresh()  # the frame already due (the step's start or end)
+            for _ in range(4):
+                await pilot.pause()
+            assert watched[0].display is busy
+            assert seen and seen[0] is True and seen[-1] is busy, (busy, seen)
+
