@@ -4,7 +4,8 @@ With ``WABIZ_BENCH_TRACE=FILE`` (``{pid}`` in it: one file per child) in a bench
 (``asyncio.events.Handle._run``: a task step, a ``call_soon``, a timer) is timed in the UI thread's CPU clock and in
 wall time, and the callbacks that ran between a key's press and its handling are kept with that key. At the end the
 child writes to ``FILE``, for its slowest keys, the callbacks that held them (what they were, their CPU and wall
-milliseconds), and with ``WABIZ_BENCH_TRACE_PROFILE=1`` also a cProfile of every callback that took more than
+milliseconds) and the garbage collector's runs among them (full collections apart: their CPU is inside the callbacks'),
+and with ``WABIZ_BENCH_TRACE_PROFILE=1`` also a cProfile of every callback that took more than
 :data:`SLOW_MS` of CPU (cumulative, top functions), so that the cost can be put on a function.
 
 The tracer itself costs a few microseconds per callback (and the profiler much more: its figures are relative).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -48,7 +50,10 @@ class TurnTrace:
         self.thread = threading.get_ident()
         self.clock = time.pthread_getcpuclockid(self.thread)
         self.turns: deque[tuple[float, float, float, str, Any]] = deque(maxlen=5000)  # (start, wall, cpu, what, stats)
-        self.keys: list[tuple[float, float, list]] = []  # (wait, cpu, turns)
+        self.keys: list[tuple[float, float, list, list]] = []  # (wait, cpu, turns, collections)
+        #: the garbage collector's runs on this thread: (start, wall, cpu, generation)
+        self.collections: deque[tuple[float, float, float, int]] = deque(maxlen=500)
+        self._gc_start: tuple[float, float] | None = None
         self.profile = profile
         self.pressed_at: float | None = None
         self._original = None
@@ -81,6 +86,20 @@ class TurnTrace:
                 trace.turns.append((t0, wall, cpu, what, stats))
 
         asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+        gc.callbacks.append(self._collected)
+
+    def _collected(self, phase: str, info: dict) -> None:
+        # Python's collections run inside whatever callback allocates: a full one (generation 2) scans every object
+        # not frozen (gc.freeze), 15-30 ms on the UI thread with a 50-host screen (issue 17, round s10)
+        if threading.get_ident() != self.thread:
+            return
+        if phase == "start":
+            self._gc_start = (time.perf_counter(), time.clock_gettime(self.clock))
+        elif self._gc_start is not None:
+            t0, c0 = self._gc_start
+            self.collections.append((t0, time.perf_counter() - t0, time.clock_gettime(self.clock) - c0,
+                                     info["generation"]))
+            self._gc_start = None
 
     def press(self) -> None:
         """A key was pressed (any thread)."""
@@ -92,7 +111,8 @@ class TurnTrace:
         if t is None:
             return
         held = [(w * 1000, c * 1000, what, stats) for (s, w, c, what, stats) in list(self.turns) if s + w >= t]
-        self.keys.append((wait * 1000, cpu * 1000, held))
+        collected = [(c * 1000, g) for (s, w, c, g) in list(self.collections) if s + w >= t]
+        self.keys.append((wait * 1000, cpu * 1000, held, collected))
 
     def dump(self, path: str) -> None:
         import wabiz_tui
@@ -105,10 +125,14 @@ class TurnTrace:
         # thread blocked in a system call or on the GIL inside a callback, or no callback running at all)
         by_wall = [k for k in sorted(self.keys, key=lambda k: -k[0])[:5] if k not in by_cpu]
         for order, keys in (("UI CPU", by_cpu), ("wall clock", by_wall)):
-            for wait, cpu, held in keys:
+            for wait, cpu, held, collected in keys:
                 inside = sum(w for w, _, _, _ in held)
+                full = [c for c, g in collected if g == 2]
+                young = [c for c, g in collected if g != 2]
                 out.append(f"== key (slowest by {order}): wait {wait:.1f} ms, UI CPU {cpu:.1f} ms, wall inside the "
-                           f"loop's callbacks {inside:.1f} ms; callbacks between press and handling:")
+                           f"loop's callbacks {inside:.1f} ms; garbage collector inside: {len(full)} full "
+                           f"collection(s) {sum(full):.1f} ms CPU, {len(young)} younger {sum(young):.1f} ms; callbacks between press "
+                           f"and handling:")
                 for w, c, what, _ in held:
                     if c > 0.5 or w > 2:
                         out.append(f"   cpu {c:6.1f}  wall {w:6.1f}  {what}")

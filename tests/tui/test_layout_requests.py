@@ -10,15 +10,19 @@ from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
 from wabiz_tui.tui import app as app_module
 from wabiz_tui.tui.widgets.findings import FindingsList
-from wabiz_tui.tui.widgets.host_log import MAX_LINES, HostLogGrid
+from wabiz_tui.tui.widgets.host_log import MAX_LINES, TABLE_ABOVE, HostLogGrid, HostLogPane
+from wabiz_tui.tui.widgets.host_table import FlowLine, host_summary
 from wabiz_tui.tui.widgets.key_footer import KeyFooter
 from wabiz_tui.tui.widgets.ticker import set_status_text
 from wabiz_tui.workflows.events import Finding
+
+from .test_repaint import written
 
 
 def count_layouts(monkeypatch) -> list[int]:
@@ -193,6 +197,126 @@ async def test_a_pane_whose_status_changes_after_its_scrollbars_appeared_lays_no
         assert rules and dict(bar.styles.base._rules) == rules
 
 
+def drawn_widgets(monkeypatch, *widgets: Widget) -> dict[str, int]:
+    """Counts, by widget id, of the ``render_lines`` calls of ``widgets`` from now on (what the frames draw)."""
+    counts = {str(w.id): 0 for w in widgets}
+    for widget in widgets:
+        def counting(crop, _original=widget.render_lines, _id=str(widget.id)):
+            counts[_id] += 1
+            return _original(crop)
+
+        monkeypatch.setattr(widget, "render_lines", counting)
+    return counts
+
+
+async def streamed_panes(app: App, pilot) -> HostLogGrid:
+    """Two panes mounted on ``app``'s screen after its own restyle (as a step's panes meet their first lines), each
+    holding 200 lines wider and longer than itself (both scrollbars shown)."""
+    grid = HostLogGrid([("wa-core-1", "coreapp"), ("wa-core-2", "coreapp")], id="host-grid", classes="-main")
+    await app.screen.mount(grid)
+    await pilot.pause()
+    for pane in grid.panes:
+        pane.write_many([f"{pane.host} line {i} " + "x" * 150 for i in range(200)])
+    grid.flush()
+    await pilot.pause()
+    await pilot.pause()
+    return grid
+
+
+async def test_a_panes_status_repaints_only_its_border_row_and_an_unchanged_status_nothing(monkeypatch):
+    """Textual repaints a whole widget when its border subtitle is set, changed or not: a step's start set "waiting"
+    again on every pane (the panes' logs, scrollbars and borders, 25 of the 41 widgets its first repaint drew with 5
+    hosts, issue 17). An unchanged status repaints nothing; a new one its pane's bottom border row, where it shows,
+    and the screen then reads as a full repaint does."""
+    app = StepLike()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        grid = await streamed_panes(app, pilot)
+        pane = grid.panes[0]
+        pane.id, pane.log_widget.id = "pane", "log"
+        counts = drawn_widgets(monkeypatch, pane, pane.log_widget)
+        for p in grid.panes:
+            p.set_status("waiting")  # as a step's start resets its panes
+        await pilot.pause()
+        assert counts == {"pane": 0, "log": 0}
+        pane.toggle_follow()  # "waiting · follow" -> "waiting · paused": the subtitle alone
+        await pilot.pause()
+        assert counts["pane"] == 1 and counts["log"] == 0, counts
+        compositor = app.screen._compositor
+        shown = written(compositor.render_update(full=True))
+        assert "waiting · paused" in Text.from_ansi(shown).plain
+        pane._styles_cache.clear()  # the pane drawn afresh reads the same: no stale line kept
+        pane.log_widget._styles_cache.clear()
+        assert written(compositor.render_update(full=True)) == shown
+        pane.find("no such text")  # another subtitle set directly: the status shown again after it
+        await pilot.pause()
+        pane.set_status("waiting")
+        await pilot.pause()
+        assert pane.border_subtitle == "waiting · paused"
+
+
+async def test_a_panes_status_restyles_only_the_pane_and_styles_everything_as_a_full_restyle_does(monkeypatch):
+    """A host's status sets its pane's class (``-running``, ``-ok``, ``-failed``: the border's colour), and Textual
+    restyles the pane and everything in it: 3-4 ms of the UI loop per pane, five at once as five hosts start streaming
+    (issue 17). Only the pane is restyled; its log, scrollbars and corner keep the styles a full restyle gives them."""
+    app = StepLike()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        pane = (await streamed_panes(app, pilot)).panes[0]
+        log = pane.log_widget
+        nodes = [pane, log, log.vertical_scrollbar, log.horizontal_scrollbar, log.scrollbar_corner]
+        restyled: list = []
+        original = app.stylesheet.update_nodes
+
+        def update_nodes(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            return original(nodes, animate=animate)
+
+        monkeypatch.setattr(app.stylesheet, "update_nodes", update_nodes)
+        borders = set()
+        for status in ("running", "ok", "failed exit 1", "waiting"):
+            restyled.clear()
+            pane.set_status(status)
+            assert restyled == [pane], (status, restyled)
+            ours = [dict(node.styles.base._rules) for node in nodes]
+            app.update_styles(pane)  # Textual's restyle of the pane and everything in it
+            assert restyled[1:] == list(pane.walk_children(with_self=True)) and log in restyled
+            assert [dict(node.styles.base._rules) for node in nodes] == ours, status
+            borders.add(pane.styles.border_bottom)
+        assert len(borders) == 4  # each status its own border colour
+        restyled.clear()
+        pane.add_class("other")  # any other class: the pane and everything in it, as Textual does
+        assert log in restyled
+
+
+async def test_a_host_tables_panes_are_hidden_and_sized_before_they_are_mounted(monkeypatch):
+    """Above TABLE_ABOVE hosts one pane shows at a time. Hidden and sized once mounted, each of 50 panes asked for two
+    more layouts of the screen than Textual's own two of a mount (the 409 layout requests counted as the 50-host screen
+    was built), and the first layout placed all 50 panes."""
+    asks = {"n": 0}
+    original = HostLogPane.refresh
+
+    def refresh(self, *regions, layout=False, **kwargs):
+        asks["n"] += bool(layout)
+        return original(self, *regions, layout=layout, **kwargs)
+
+    monkeypatch.setattr(HostLogPane, "refresh", refresh)
+    hosts = [(f"wa-core-{i}", "coreapp") for i in range(1, 51)]
+    assert len(hosts) > TABLE_ABOVE
+    app = StepLike()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        grid = HostLogGrid(hosts, id="host-grid", classes="-main")
+        await app.screen.mount(grid)
+        await pilot.pause()
+        await pilot.pause()
+        shown = [pane for pane in grid.panes if pane.display]
+        assert len(shown) == 1 and shown[0].size.height > 5
+        assert all(str(pane.styles.height) == "1fr" for pane in grid.panes)
+        assert asks["n"] <= 2 * len(hosts) + 4, asks
+
+
 class StatusLine(App):
     CSS = "#status { width: 1fr; height: auto; } #elapsed { width: 12; }"
 
@@ -232,6 +356,38 @@ async def test_a_status_line_is_laid_out_again_only_when_its_height_changes(monk
         findings.add(Finding("K", "warning", "a finding", "do this", "wa-core-1", ""))
         await pilot.pause()
         assert findings.display and "a finding" in findings.plain
+
+
+class ResultsLine(App):
+    CSS = "#results { height: auto; }"  # as the run screens' results line: no width rule, the container's width
+
+    def compose(self):
+        yield FlowLine("ctrl+l follow/pause the panes · ctrl+s save them to files", id="results", classes="hint")
+        yield Static("below", id="below")
+
+
+async def test_a_results_line_without_a_width_rule_is_laid_out_again_only_when_its_height_changes(monkeypatch):
+    """While 50 hosts started at once, each finished host redrew the run screen's results line (``✔ 12 ok · 38 not
+    finished``) with ``Static.update``: 50 layouts of the whole screen, behind which the benchmark's slowest keys
+    waited. The line has no width rule (it takes its container's width, whatever it shows): only a new height needs a
+    layout."""
+    app = ResultsLine()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        results = app.query_one("#results", FlowLine)
+        assert results.styles.width is None and results.size.height == 1
+        layouts = count_layouts(monkeypatch)
+        hosts = [f"wa-core-{i}" for i in range(1, 51)]
+        for done in range(1, 51):
+            set_status_text(results, host_summary(50, hosts[:done], []))
+            await pilot.pause()
+        assert layouts == []
+        assert str(results.render()) == "✔ 50 ok · 50 host(s)" and results.size.height == 1
+        set_status_text(results, host_summary(50, hosts[3:], hosts[:3]))  # the failed names: two lines at 60 cells
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts and results.size.height == 2
+        assert app.query_one("#below").region.y == 2  # what is under the line moved down
 
 
 class CancelApp(App):
@@ -294,3 +450,34 @@ async def test_the_cancel_key_comes_and_goes_in_its_slot_and_looks_as_a_recompos
     assert drawn[True] == drawn[False]
     assert "Cancel" in "".join(text for text, _ in drawn[True][True])
     assert "Cancel" not in "".join(text for text, _ in drawn[True][False])
+
+
+async def test_cancel_appears_in_the_frame_already_due_and_leaves_in_the_next_one(monkeypatch):
+    """Cancel appearing as a step starts was laid out in the frame after the step's start, the one that also drew the
+    panes' first screenful: the streaming step's slowest frame (issue 17, round s10). It now joins the frame already
+    due (the step's start, light since the panes' status no longer repaints them); leaving, it still waits until the
+    frame due (the step's end, the heavier one then) is drawn."""
+    seen: list[bool] = []
+    watched: list[FooterKey] = []
+    original = Screen._on_timer_update
+
+    def update(self):  # patched before the app exists: the screen's timer holds the method it was given
+        if watched:
+            seen.append(watched[0].display)
+        return original(self)
+
+    monkeypatch.setattr(Screen, "_on_timer_update", update)
+    app = CancelApp()
+    async with app.run_test(size=(80, 6)) as pilot:
+        await pilot.pause()
+        watched.append(next(k for k in app.query_one(KeyFooter).query(FooterKey) if k.action == "cancel_step"))
+        for busy in (True, False, True):
+            seen.clear()
+            app.busy = busy
+            app.refresh_bindings()
+            app.screen.refresh()  # the frame already due (the step's start or end)
+            for _ in range(4):
+                await pilot.pause()
+            assert watched[0].display is busy
+            assert seen and seen[0] is True and seen[-1] is busy, (busy, seen)
+

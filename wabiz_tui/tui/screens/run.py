@@ -11,6 +11,7 @@ from textual.widgets import Static
 from ...workflows.events import HostFinished
 from ..widgets.host_log import TABLE_ABOVE
 from ..widgets.host_table import FlowLine, host_summary
+from ..widgets.ticker import set_status_text
 from .base import StepScreen
 
 
@@ -28,7 +29,7 @@ class RunScreen(StepScreen):
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
         """As the base; the results line then says that the step runs on every host in parallel."""
         super().step_started(hosts)
-        self.query_one("#results", Static).update("Running on every host in parallel…")
+        set_status_text(self.query_one("#results", Static), "Running on every host in parallel…")
 
     def handle_event(self, event: Any) -> None:
         """As the base; after each finished host, redraw the results line: ``✔ host: ok`` or ``✗`` and the failure of
@@ -40,7 +41,7 @@ class RunScreen(StepScreen):
     def _show_results(self) -> None:
         if self.total_hosts > TABLE_ABOVE:  # counts and the failed names (the host table has the rest)
             results = self.host_results
-            self.query_one("#results", Static).update(host_summary(
+            set_status_text(self.query_one("#results", Static), host_summary(
                 self.total_hosts, [h for h, r in results.items() if r.ok], [h for h, r in results.items() if not r.ok]))
             return
         self.query_one("#results", FlowLine).show_entries(

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -173,6 +173,12 @@ class HostLogPane(Vertical):
     """
 
     ALLOW_MAXIMIZE = True
+    #: the status subtitle last set (its text, and Textual's content for it), and whether it is being set (its repaint
+    #: is its border row's)
+    _subtitle: tuple[str, object] | None = None
+    _subtitle_row = False
+    #: a change of the status classes is being applied (only the pane is restyled)
+    _status_restyle = False
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("z", "zoom", "Zoom"),
         Binding("slash", "find", "Find"),
@@ -327,7 +333,22 @@ class HostLogPane(Vertical):
                  else "-failed" if status.startswith("failed") else "")
         wanted = {c for c in self.classes if c not in ("-running", "-ok", "-failed")} | ({state} if state else set())
         if wanted != set(self.classes):
-            self.set_classes(wanted)  # one restyle, not one per class
+            self._status_restyle = True
+            try:
+                self.set_classes(wanted)  # one restyle, not one per class
+            finally:
+                self._status_restyle = False
+
+    def update_node_styles(self, animate: bool = True) -> None:
+        """As Textual's: restyle the pane and everything in it; for a change of the status classes only the pane."""
+        # The status classes' rules (``.host-pane.-running`` / ``-ok`` / ``-failed``, app.tcss) set the pane's own
+        # border and subtitle colour, which nothing in it inherits, and no rule selects a widget inside a pane by them
+        # (tests/tui/test_layout_requests.py checks both). Textual restyles the pane's log, its scrollbars and its
+        # corner too: 3-4 ms of the UI loop per pane, five at once as five hosts start streaming (issue 17).
+        if self._status_restyle:
+            self.app.stylesheet.update_nodes([self], animate=animate)
+            return
+        super().update_node_styles(animate)
 
     @property
     def elapsed(self) -> float | None:
@@ -515,7 +536,28 @@ class HostLogPane(Vertical):
     def _render_status(self) -> None:
         follow = "follow" if self.follow else "paused"
         shown = f" · filter {self.filter!r}" if self.filter else ""
-        self.border_subtitle = f"{self.status} · {follow}{shown}"
+        subtitle = f"{self.status} · {follow}{shown}"
+        # Textual's border_subtitle repaints the whole pane on every assignment, unchanged or not: the log, its
+        # scrollbars and the border, 25 of the 41 widgets a step's first repaint drew with 5 hosts (issue 17: the five
+        # panes' "waiting" set again as the step starts). Unchanged, nothing is repainted; changed, the bottom border
+        # row that shows it.
+        if self._subtitle is not None and self._subtitle == (subtitle, self._border_subtitle):  # another may set it
+            return
+        self._subtitle_row = True
+        try:
+            self.border_subtitle = subtitle
+        finally:
+            self._subtitle_row = False
+        self._subtitle = (subtitle, self._border_subtitle)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """As Textual's ``Widget.refresh``; for a new subtitle (from :meth:`_render_status`) only the bottom border row,
+        where the subtitle is drawn, is repainted."""
+        if self._subtitle_row and not (regions or layout or recompose) and self.is_mounted and self.outer_size:
+            left, top = self.content_offset
+            outer = self.outer_size
+            regions = (Region(-left, outer.height - 1 - top, outer.width, 1),)  # content coordinates, as _set_dirty's
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class HostLogGrid(Container):
@@ -546,15 +588,20 @@ class HostLogGrid(Container):
 
             yield HostTable(id=f"{self.id or 'host-grid'}-table")
         for host, roles in self._hosts:
-            yield HostLogPane(host, roles)
+            pane = HostLogPane(host, roles)
+            if self.tabled:
+                # Hidden and sized (inline, as the app's .host-pane rules size the panes of a grid) before they are
+                # mounted: set once mounted, each asked for a layout of the screen (100 of the 409 layout requests
+                # the panes made as a 50-host screen was built) and the first layout placed 50 panes to hide 49.
+                pane.display = False
+                pane.styles.height = "1fr"
+            yield pane
 
     def on_mount(self) -> None:
         if self.tabled:
             from .host_table import HostTable
 
             self.query_one(HostTable).attach(self.panes)
-            for pane in self.panes:  # inline, as the app's .host-pane rules size the panes of a grid
-                pane.styles.height = "1fr"
             self.styles.min_height = 20  # inline: the app's .host-grid rules size a grid of panes, not a table
         else:
             self._fit_columns()

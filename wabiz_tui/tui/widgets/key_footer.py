@@ -94,7 +94,20 @@ class KeyFooter(Footer):
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._refit)
+            # A key appearing in its hidden slot (Cancel, as a step starts) is laid out in the frame already due (the
+            # step's start: status line, buttons, 9 ms) rather than the one after, which holds the panes' first
+            # screenful (with Cancel's layout the streaming step's slowest frame, 32-58 ms, issue 17 round s10). A key
+            # leaving waits for the refresh: the step's end is the heavier frame then.
+            if self._slot_to_show():
+                self.call_later(self._refit)
+            else:
+                self.call_after_refresh(self._refit)
+
+    def _slot_to_show(self) -> bool:
+        """Whether a hidden key of :data:`COMES_AND_GOES` (an app binding) has become available."""
+        app = self.app
+        return any(isinstance(key, FooterKey) and key.action in COMES_AND_GOES and not key.display
+                   and app._check_action_state(key.action, app) is not False for key in self.children)
 
     def _plan(self) -> tuple[bool, list[tuple[Binding, bool, str, str, bool]]]:
         """(compact, [(binding, enabled, tooltip, label, shown)]) of the keys that fit the footer's width now.
