@@ -262,6 +262,16 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             return screen
         return build
 
+    def release_frozen(self) -> None:
+        """With ``freeze_gc``, for a caller that has just removed widgets that may have been frozen (the pane grid
+        rebuilt after the hosts changed): unfreeze everything, so that the collector frees them once nothing refers to
+        them (Textual's query caches hold a removed widget a while). Every widget is in a reference cycle
+        (``widget.styles.node is widget``) and a frozen cycle is never freed: the old grid, with its panes' lines,
+        stayed for the life of the process (s10 review). The next screen built freezes again (:meth:`_sized`); until
+        then full collections scan more objects."""
+        if self.freeze_gc:
+            gc.unfreeze()
+
     def on_ready(self) -> None:
         if self.freeze_gc:
             # The first screen is built: its widgets, styles and caches, like the modules frozen in

@@ -43,6 +43,7 @@ class HostEventsMixin:
         self._panes = None
         await grid.remove()
         await self.query_one(container).mount(new, before=self.query_one(FindingsList))  # type: ignore[attr-defined]
+        self.wapp.release_frozen()  # type: ignore[attr-defined]
 
     def show_event(self, event: Any) -> bool:
         """Show a host event, finding, host-key question, health answer or message; False for others."""
