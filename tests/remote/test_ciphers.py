@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import asyncssh
 
+from wabiz_tui.domain.model import SshTarget
 from wabiz_tui.remote import ssh
-from wabiz_tui.remote.ssh import PREFERRED_CIPHERS, Hop, KeyStore, SshSettings, cipher_option
+from wabiz_tui.remote.ssh import PREFERRED_CIPHERS, Hop, KeyStore, SshSettings, cipher_option, resolve_route
 
 
 def test_aes_gcm_first_unless_the_config_sets_ciphers_for_the_host(tmp_path):
     config = tmp_path / "ssh_config"
-    config.write_text("Host core1\n  Ciphers aes256-ctr\nHost *\n  User wa\n")
-    assert cipher_option([], "10.0.0.11", 22, "wa") == {"encryption_algs": PREFERRED_CIPHERS}
-    assert cipher_option([str(config)], "core1", 22, "") == {}  # the operator's choice stands
-    assert cipher_option([str(config)], "core2", 22, "") == {"encryption_algs": PREFERRED_CIPHERS}
+    config.write_text("Host core1\n  Ciphers aes256-ctr\nHost jump1\n  Ciphers aes128-ctr\nHost *\n  User wa\n")
+    settings = SshSettings(known_hosts=[], read_user_config=False, config_file=config)
+    _, plain = resolve_route(SshTarget(host="10.0.0.11"), SshSettings(known_hosts=[], read_user_config=False))
+    assert cipher_option(plain) == {"encryption_algs": PREFERRED_CIPHERS}
+    _, core1 = resolve_route(SshTarget(alias="core1"), settings)
+    assert cipher_option(core1) == {}  # the operator's choice stands
+    jumps, core2 = resolve_route(SshTarget(alias="core2", jump="jump1"), settings)
+    assert cipher_option(core2) == {"encryption_algs": PREFERRED_CIPHERS}
+    assert [cipher_option(h) for h in jumps] == [{}]  # each hop by its own config
 
 
 async def test_the_preference_reaches_asyncssh_and_a_chacha_only_server_still_negotiates(tmp_path, monkeypatch):

@@ -114,6 +114,8 @@ class Hop:
     identity_files: tuple[str, ...] = ()
     key_file_required: bool = False
     host_key_name: str = ""
+    #: the OpenSSH config sets ``Ciphers`` for it: that choice stands (:func:`cipher_option`)
+    ciphers_set: bool = False
 
     @property
     def label(self) -> str:
@@ -152,7 +154,7 @@ def _hop_from_config(name: str, user: str, port: int | None, paths: list[str],
     identities = (key_file,) if key_file else tuple(str(i) for i in (get("IdentityFile") or ()))
     hop = Hop(name=name, host=str(get("Hostname") or name), port=int(port or get("Port") or 22),
               user=str(user or get("User") or ""), identity_files=identities, key_file_required=bool(key_file),
-              host_key_name=str(get("HostKeyAlias") or ""))
+              host_key_name=str(get("HostKeyAlias") or ""), ciphers_set=bool(get("Ciphers")))
     proxy = str(get("ProxyJump") or "")
     return hop, "" if proxy.lower() == "none" else proxy
 
@@ -383,12 +385,11 @@ def _entry(host: str, port: int) -> str:
 PREFERRED_CIPHERS = "^aes128-gcm@openssh.com,aes256-gcm@openssh.com"
 
 
-def cipher_option(config: list[str], host: str, port: int, user: str) -> dict[str, str]:
-    """``{"encryption_algs": PREFERRED_CIPHERS}`` for a connection to ``host:port`` as ``user`` ("" when the config
-    names it), or ``{}`` when the OpenSSH config files ``config`` set ``Ciphers`` for that host (the operator's choice
-    stands: asyncssh applies it). Raises RemoteError for a config that cannot be read (``_config``)."""
-    found = _config(config, host, user, port)
-    return {} if found is not None and found.get("Ciphers") else {"encryption_algs": PREFERRED_CIPHERS}
+def cipher_option(hop: Hop) -> dict[str, str]:
+    """``{"encryption_algs": PREFERRED_CIPHERS}`` for a connection to ``hop``, or ``{}`` when the OpenSSH config sets
+    ``Ciphers`` for it (``Hop.ciphers_set``, read with the rest of its config: the operator's choice stands, as
+    asyncssh applies it)."""
+    return {} if hop.ciphers_set else {"encryption_algs": PREFERRED_CIPHERS}
 
 
 async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStore, *,
@@ -408,7 +409,7 @@ async def _connect_hop(hop: Hop, name: str, settings: SshSettings, keys: KeyStor
     }
     if hop.user:
         kwargs["username"] = hop.user
-    kwargs |= cipher_option(kwargs["config"] or [], hop.name if kwargs["config"] else hop.host, hop.port, hop.user)
+    kwargs |= cipher_option(hop)
     loaded: list[asyncssh.SSHKeyPair] = []
     if hop.identity_files:
         for f in hop.identity_files:
