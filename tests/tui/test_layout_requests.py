@@ -481,3 +481,11 @@ async def test_cancel_appears_in_the_frame_already_due_and_leaves_in_the_next_on
             assert watched[0].display is busy
             assert seen and seen[0] is True and seen[-1] is busy, (busy, seen)
 
+
+
+def test_a_pane_status_set_before_any_app_runs_is_kept():
+    """As Textual's own restyle: without an active app a status change restyles nothing and raises nothing (s10
+    review: the pane-only restyle had dropped Textual's guard)."""
+    pane = HostLogPane("wa-core-1", "docker-compose up -d")
+    pane.set_status("running")
+    assert pane.status == "running" and "-running" in pane.classes

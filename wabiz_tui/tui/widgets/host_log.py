@@ -16,6 +16,7 @@ from typing import ClassVar, Self
 
 from rich.cells import cell_len
 from rich.style import Style
+from textual._context import NoActiveAppError
 from textual.geometry import Region, Size
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -346,7 +347,10 @@ class HostLogPane(Vertical):
         # (tests/tui/test_layout_requests.py checks both). Textual restyles the pane's log, its scrollbars and its
         # corner too: 3-4 ms of the UI loop per pane, five at once as five hosts start streaming (issue 17).
         if self._status_restyle:
-            self.app.stylesheet.update_nodes([self], animate=animate)
+            try:
+                self.app.stylesheet.update_nodes([self], animate=animate)
+            except NoActiveAppError:  # as Textual's: no app yet, nothing to restyle
+                pass
             return
         super().update_node_styles(animate)
 
