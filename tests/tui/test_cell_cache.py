@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 from textual.app import App
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from wabiz_tui.tui.widgets.cell_cache import CellCachedTable
@@ -149,7 +150,8 @@ def fill_hosts(*tables: DataTable) -> None:
 
 
 @pytest.mark.parametrize("options", [{"cursor_type": "row", "zebra_stripes": True}, {"cursor_type": "cell"},
-                                     {"cursor_type": "row"}])
+                                     {"cursor_type": "row"}, {"cursor_type": "column", "zebra_stripes": True},
+                                     {"cursor_type": "none"}])
 async def test_rows_that_did_not_change_keep_their_lines_and_every_line_is_textuals(options):
     """After one changed cell the other rows' lines are the ones drawn before (the same ``Strip``: no segments joined,
     cropped and simplified again); every line, the filler after the cells and the cursor row's included, has the text,
@@ -196,3 +198,23 @@ async def test_a_theme_change_draws_the_cached_table_in_the_new_colours():
         red = [list(cached.render_line(y)) for y in range(cached.size.height)]
         assert red != light
         assert red == [list(stock.render_line(y)) for y in range(stock.size.height)]
+
+
+@pytest.mark.parametrize("cursor_type", ["row", "cell", "column"])
+async def test_the_hover_cursor_is_drawn_as_textuals(cursor_type):
+    """The hover cursor (the mouse over a cell) moves with the mouse in both tables: every line equal to Textual's,
+    before and after the hover moves to another row (s10 review: hover was not compared)."""
+    app = Pair(cursor_type=cursor_type, zebra_stripes=True)
+    async with app.run_test(size=(80, 30)) as pilot:
+        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
+        fill_hosts(cached, stock)
+        app.set_focus(None)
+        await pilot.pause()
+        plain = [list(stock.render_line(y)) for y in range(stock.size.height)]
+        for row in (2, 5):
+            for table in (cached, stock):
+                table._set_hover_cursor(True)
+                table.hover_coordinate = Coordinate(row, 1)
+            await pilot.pause()
+            assert [list(stock.render_line(y)) for y in range(stock.size.height)] != plain  # the hover is drawn
+            assert all(list(cached.render_line(y)) == list(stock.render_line(y)) for y in range(cached.size.height)), row
