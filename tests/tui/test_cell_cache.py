@@ -149,6 +149,21 @@ def fill_hosts(*tables: DataTable) -> None:
             table.add_row(f"wa-core-{i}", Text("running", style="yellow"), key=f"wa-core-{i}")
 
 
+async def filled_pair(app: Pair, pilot) -> tuple[DataTable, DataTable]:
+    """The cached and the stock table of ``app``, filled alike (:func:`fill_hosts`), unfocused: the same look for
+    both (a focused table's header and cursor are other colours)."""
+    cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
+    fill_hosts(cached, stock)
+    app.set_focus(None)
+    await pilot.pause()
+    return cached, stock
+
+
+def drawn(table: DataTable) -> list[list]:
+    """Every line of ``table`` as its segments."""
+    return [list(table.render_line(y)) for y in range(table.size.height)]
+
+
 @pytest.mark.parametrize("options", [{"cursor_type": "row", "zebra_stripes": True}, {"cursor_type": "cell"},
                                      {"cursor_type": "row"}, {"cursor_type": "column", "zebra_stripes": True},
                                      {"cursor_type": "none"}])
@@ -158,10 +173,7 @@ async def test_rows_that_did_not_change_keep_their_lines_and_every_line_is_textu
     styles and meta of Textual's own ``DataTable`` with the same cursor type and stripes."""
     app = Pair(**options)
     async with app.run_test(size=(80, 30)) as pilot:
-        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
-        fill_hosts(cached, stock)
-        app.set_focus(None)  # the same look for both (a focused table's header and cursor are other colours)
-        await pilot.pause()
+        cached, stock = await filled_pair(app, pilot)
         before = [cached.render_line(y) for y in range(cached.size.height)]
         for table in (cached, stock):
             table.update_cell("wa-core-3", "state", Text("failed", style="red"))
@@ -169,7 +181,7 @@ async def test_rows_that_did_not_change_keep_their_lines_and_every_line_is_textu
         after = [cached.render_line(y) for y in range(cached.size.height)]
         changed = [y for y, (a, b) in enumerate(zip(before, after)) if a is not b]
         assert changed == [0, 4], changed  # the header (Textual's own cache) and wa-core-3's line
-        assert all(list(cached.render_line(y)) == list(stock.render_line(y)) for y in range(cached.size.height))
+        assert drawn(cached) == drawn(stock)
 
 
 class SeeThroughPair(Pair):
@@ -183,21 +195,18 @@ async def test_a_theme_change_draws_the_cached_table_in_the_new_colours():
     an ancestor's new background."""
     app = SeeThroughPair(cursor_type="row", zebra_stripes=True)
     async with app.run_test(size=(80, 30)) as pilot:
-        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
-        fill_hosts(cached, stock)
-        app.set_focus(None)
-        await pilot.pause()
-        dark = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        cached, stock = await filled_pair(app, pilot)
+        dark = drawn(cached)
         app.theme = "textual-light"
         await pilot.pause()
-        light = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        light = drawn(cached)
         assert light != dark
-        assert light == [list(stock.render_line(y)) for y in range(stock.size.height)]
+        assert light == drawn(stock)
         app.screen.styles.background = "darkred"  # an ancestor's inline style: no style update, a refresh
         await pilot.pause()
-        red = [list(cached.render_line(y)) for y in range(cached.size.height)]
+        red = drawn(cached)
         assert red != light
-        assert red == [list(stock.render_line(y)) for y in range(stock.size.height)]
+        assert red == drawn(stock)
 
 
 @pytest.mark.parametrize("cursor_type", ["row", "cell", "column"])
@@ -206,15 +215,12 @@ async def test_the_hover_cursor_is_drawn_as_textuals(cursor_type):
     before and after the hover moves to another row (s10 review: hover was not compared)."""
     app = Pair(cursor_type=cursor_type, zebra_stripes=True)
     async with app.run_test(size=(80, 30)) as pilot:
-        cached, stock = app.query_one("#cached", DataTable), app.query_one("#stock", DataTable)
-        fill_hosts(cached, stock)
-        app.set_focus(None)
-        await pilot.pause()
-        plain = [list(stock.render_line(y)) for y in range(stock.size.height)]
+        cached, stock = await filled_pair(app, pilot)
+        plain = drawn(stock)
         for row in (2, 5):
             for table in (cached, stock):
                 table._set_hover_cursor(True)
                 table.hover_coordinate = Coordinate(row, 1)
             await pilot.pause()
-            assert [list(stock.render_line(y)) for y in range(stock.size.height)] != plain  # the hover is drawn
-            assert all(list(cached.render_line(y)) == list(stock.render_line(y)) for y in range(cached.size.height)), row
+            assert drawn(stock) != plain  # the hover is drawn
+            assert drawn(cached) == drawn(stock), row
