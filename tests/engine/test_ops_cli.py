@@ -94,7 +94,10 @@ async def test_multiconnect_checks_the_new_host_before_changing_anything(install
     base = ["multiconnect", str(installed.profile_path), "--shards", "2", "--yes"]
     for extra, fragment in ((["--add-host", "bad host!"], "--add-host"),
                             (["--add-host", "wa-core-3", "--ssh", "127.0.0.1:abc"], "--ssh: 'abc' is not a port"),
-                            (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key", "/nonexistent"], "--key"),
+                            (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key", "/nonexistent"],
+                             "--key: /nonexistent does not exist"),
+                            (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key",
+                              str(installed.profile_path.parent)], f"--key: {installed.profile_path.parent} is a directory"),
                             (["--add-host", "wa-core-3", "--ssh", f"127.0.0.1:{spare.ssh.port}", "--key",
                               f"{spare.ssh.key_file}.pub"], f"--key: {spare.ssh.key_file}.pub is a public key; give the "
                                                            f"private key, e.g. {spare.ssh.key_file}"),

@@ -25,7 +25,8 @@ def new_host(name: str, ssh: str, user: str, key: str, remote_dir: str) -> HostS
     if sep and not port.isdigit():
         raise ValueError(f"--ssh: {port!r} is not a port number (HOST[:PORT], e.g. 10.0.0.17:22)")
     if key and not Path(key).expanduser().is_file():
-        raise ValueError(f"--key: {key} does not exist (give the private key file for the new host)")
+        what = "is a directory" if Path(key).expanduser().is_dir() else "does not exist"
+        raise ValueError(f"--key: {key} {what} (give the private key file for the new host)")
     refused = key_file_error("--key", key) if key else None
     if refused is not None:  # a .pub or any other non-key file, as for a profile's ssh.key_file
         raise ValueError(f"--key: {refused.message}")
