@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import shlex
 import time
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -27,11 +26,13 @@ from ..domain.preflight import (FAILURE, OK, WARNING, Check, judge_clock,
                                 judge_disk, parse_df_available, parse_listening_ports, planned_ports, topology_advice)
 from ..domain.validation import check_abs_path, validate_profile
 from ..remote.errors import RemoteError
+from ..remote.ssh import PassphraseCallback
 from .stepinfo import StepInfo
-from .events import CheckDone, Message
+from .events import CheckDone, Emit, Message
 from .keyfiles import key_file_error
-from .offloop import LoopRelay, run_in_thread
+from .offprocess import run_in_child
 from .preflight_db import PreflightDb
+from .settings import RunSettings
 
 PREFLIGHT_STEPS = (StepInfo(1, "plan", "Plan advice", "The seed's sizing guidelines applied to the hosts and roles."),
                    StepInfo(2, "hosts", "Host checks", "Check every host in parallel before anything starts."))
@@ -63,13 +64,8 @@ class Preflight(PreflightDb):
     uses_compose = False  # it checks both flavours itself
 
     def __init__(self, profile: ClusterProfile, **kw: Any):
-        #: while :meth:`run_off_loop` runs, events and passphrase questions go back to the caller's loop
-        self._relay = LoopRelay()
-        kw["emit"] = self._relay.emit(kw["emit"])
-        settings = kw.get("settings")
-        if settings is not None and settings.ssh.passphrase is not None:
-            kw["settings"] = dataclasses.replace(settings, ssh=dataclasses.replace(
-                settings.ssh, passphrase=self._relay.ask(settings.ssh.passphrase)))
+        #: the face's own ``emit``: :meth:`run_off_loop` hands it the events of the child, masked there already
+        self._face = kw["emit"]
         super().__init__(profile, **kw)
         self.results: list[Check] = []
         #: hosts whose TCP probe reached the DB port, and the first MySQL greeting read
@@ -122,22 +118,16 @@ class Preflight(PreflightDb):
         return hosts_ok and not failures
 
     async def run_off_loop(self) -> bool:
-        """:meth:`run` then :meth:`close`, on an event loop of their own in a worker thread (:func:`run_in_thread`):
-        the caller's loop only receives the events, in order (and any passphrase question). Returns what
-        :meth:`run` returns; cancelling the caller cancels the checks and waits until the connections are closed."""
-        self._relay.loop = asyncio.get_running_loop()
-
-        async def checks() -> bool:
-            """The checks (:meth:`run`), then the connections closed whatever happened; returns run's answer."""
-            try:
-                return await self.run()
-            finally:
-                await self.close()
-
-        try:
-            return await run_in_thread(checks, "preflight")
-        finally:
-            self._relay.loop = None
+        """:meth:`run` then :meth:`close` in a child process (``offprocess.run_in_child``): this process only receives
+        the events, in order (masked and written to the run log in the child), and any passphrase question, asked
+        with ``settings.ssh.passphrase`` here. Returns what :meth:`run` returns and fills :attr:`results`; cancelling
+        the caller cancels the checks and waits until the child has closed its connections. Raises
+        ``offprocess.ChildFailed`` when the child dies without an answer."""
+        ssh = self.settings.ssh
+        settings = dataclasses.replace(self.settings, ssh=dataclasses.replace(ssh, passphrase=None))
+        ok, self.results = await run_in_child(f"{__name__}:checks_in_child", self.profile, settings, emit=self._face,
+                                              ask=ssh.passphrase, name="preflight")
+        return bool(ok)
 
     def _registration_number(self) -> list[Check]:
         """The number to register is not in another saved profile (field case R23): told before anything
@@ -414,3 +404,15 @@ class Preflight(PreflightDb):
                 self.report([diagnosis_for("SCRAPE_PORT_BLOCKED", evidence, host)])
                 self._record(Check(host, check, WARNING, f"{host}:{port} ({what}) timed out from {mon.from_host} after "
                                                          f"{SCRAPE_TIMEOUT_S} s: a firewall drops the scrape; open the port"))
+
+
+async def checks_in_child(profile: ClusterProfile, settings: RunSettings, *, emit: Emit,
+                          ask: PassphraseCallback | None) -> tuple[bool, list[Check]]:
+    """The child's side of :meth:`Preflight.run_off_loop`: a :class:`Preflight` of ``profile`` with ``settings``
+    (``ask`` as its passphrase callback) run and closed; returns ``(run's answer, results)``."""
+    check = Preflight(profile, emit=emit, settings=dataclasses.replace(
+        settings, ssh=dataclasses.replace(settings.ssh, passphrase=ask)))
+    try:
+        return await check.run(), check.results
+    finally:
+        await check.close()
