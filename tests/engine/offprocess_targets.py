@@ -66,3 +66,8 @@ async def noisy(*, emit, ask) -> str:
     print("noise on stdout", flush=True)
     emit("after noise")
     return "fine"
+
+
+async def niceness(*, emit, ask) -> int:
+    """The child's niceness."""
+    return os.nice(0)

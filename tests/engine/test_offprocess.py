@@ -83,3 +83,7 @@ def test_a_child_whose_caller_has_gone_cancels_its_work_and_exits(tmp_path):
     child.stdin.close()  # the caller has gone (killed): its end of the pipe closes
     assert child.wait(timeout=30) == 0
     assert marker.read_text() == "closed"
+
+
+async def test_the_child_yields_the_cpu_to_the_interactive_caller():
+    assert await run_in_child(f"{T}:niceness", emit=lambda e: None) == min(19, os.nice(0) + offprocess.CHILD_NICENESS)
