@@ -124,3 +124,26 @@ async def test_a_preflight_failure_blocks_step_5_until_fixed(tmp_path, fault):
             assert "Preflight passed" in status(app)
     finally:
         await session.stop()
+
+
+async def test_a_preflight_process_that_dies_is_said_in_words_with_the_next_action(tmp_path, monkeypatch):
+    from wabiz_tui.workflows import offprocess
+
+    # the child process of the preflight ends at once with status 3 (as when it is killed or cannot start Python)
+    monkeypatch.setattr(offprocess, "_BOOT", "import sys\nsys.stderr.write('MemoryError: out of memory\\n')\nsys.exit(3)\n")
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            app.goto_step(5)
+            await pilot.pause()
+            await pilot.press("ctrl+n")
+            await settle(app, pilot)
+            text = status(app)
+            assert "the preflight process ended with status 3 before its answer: MemoryError: out of memory" in text, text
+            assert "wabiz-tui preflight PROFILE" in text and "Traceback" not in text
+            assert app.state(5) is not StepState.DONE
+    finally:
+        await session.stop()

@@ -46,7 +46,10 @@ _BOOT = ("import sys\n"
 
 class ChildFailed(RuntimeError):
     """The child process ended without an answer (killed, crashed, or it could not import the work): the message
-    names its exit status and the last line it wrote on stderr."""
+    names its exit status and the last line it wrote on stderr. ``next_action`` is for the face to set (what the
+    operator can do depends on where the work was started)."""
+
+    next_action: str = ""
 
 
 def _frame(message: Message) -> bytes:

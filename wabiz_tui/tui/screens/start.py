@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
 from ...workflows.events import CheckDone, HostKeyQuestion, StepFinished, StepStarted
+from ...workflows.offprocess import ChildFailed
 from ..steps import StepState
 from ..widgets.preflight_table import PreflightTable
 from .run import RunScreen
@@ -85,8 +86,13 @@ class StartScreen(RunScreen):
             return
 
         async def call() -> tuple[bool, list]:
-            """Run the checks on a loop of their own; returns ``(all passed, results)``."""
-            ok = await check.run_off_loop()  # on a loop of its own: keys and repaints are not kept waiting
+            """Run the checks in a process of their own; returns ``(all passed, results)``."""
+            try:
+                ok = await check.run_off_loop()  # in a process of its own: keys and repaints are not kept waiting
+            except ChildFailed as error:
+                error.next_action = ("press ctrl+r to run the checks again; `wabiz-tui preflight PROFILE` runs the "
+                                     "same checks in a terminal and shows any error in full")
+                raise
             return ok, list(check.results)
 
         self.query_one(PreflightTable).clear([h.external_hostname for h in self.wapp.profile.hosts])
