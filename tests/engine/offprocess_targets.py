@@ -71,3 +71,29 @@ async def noisy(*, emit, ask) -> str:
 async def niceness(*, emit, ask) -> int:
     """The child's niceness."""
     return os.nice(0)
+
+
+async def stubborn(*, emit, ask) -> None:
+    """Emit the child's pid, then ignore a cancellation (a close that hangs) and wait forever."""
+    emit(os.getpid())
+    while True:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            continue
+
+
+async def lingering(*, emit, ask) -> str:
+    """Leave a resolver-like job running in the loop's default executor (a DNS answer that never comes), then
+    answer: the child must still exit at once."""
+    asyncio.get_running_loop().run_in_executor(None, __import__("time").sleep, 60)
+    emit("answering")
+    return "answered"
+
+
+async def asks_once(*, emit, ask) -> str:
+    """Ask one question; returns what came back (the answer, or the exception's words)."""
+    try:
+        return f"answer: {await ask('key-1')}"
+    except Exception as exc:  # noqa: BLE001 - the test reads its words
+        return f"{type(exc).__name__}: {exc}"

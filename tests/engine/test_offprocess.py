@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -56,9 +57,50 @@ async def test_cancelling_waits_until_the_work_has_closed_up(tmp_path):
     task = asyncio.create_task(run_in_child(f"{T}:held", str(marker), emit=lambda e: started.set()))
     await asyncio.wait_for(started.wait(), 30)
     task.cancel()
+    cancelled_at = time.monotonic()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert marker.read_text() == "closed"  # its finally ran (0.2 s) before the cancellation went on
+    # the child ended when asked, not killed after the grace (closing its stdin alone also cancels the work)
+    assert time.monotonic() - cancelled_at < offprocess.CANCEL_GRACE / 2
+
+
+async def test_a_child_that_ignores_the_cancel_is_killed_after_the_grace(monkeypatch):
+    monkeypatch.setattr(offprocess, "CANCEL_GRACE", 2.0)
+    pids: list[int] = []
+    started = asyncio.Event()
+    task = asyncio.create_task(run_in_child(f"{T}:stubborn", emit=lambda pid: (pids.append(pid), started.set())))
+    await asyncio.wait_for(started.wait(), 30)
+    task.cancel()
+    cancelled_at = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert 2.0 <= time.monotonic() - cancelled_at < 3.5  # one grace, not two
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)  # killed and reaped
+
+
+async def test_a_child_exits_as_soon_as_it_has_answered(monkeypatch):
+    monkeypatch.setattr(offprocess, "EXIT_WAIT", 5.0)
+    answered: list[float] = []
+    result = await run_in_child(f"{T}:lingering", emit=lambda e: answered.append(time.monotonic()))
+    assert result == "answered"
+    # a child held by its executor's thread would be killed after EXIT_WAIT (5 s)
+    assert time.monotonic() - answered[0] < 4.0
+
+
+async def test_a_withdrawn_question_is_answered_with_an_error():
+    async def ask(*question):
+        raise asyncio.CancelledError  # the dialog was closed by the app, not answered
+
+    assert await run_in_child(f"{T}:asks_once", emit=lambda e: None, ask=ask) == (
+        "RuntimeError: the question was withdrawn before it was answered")
+
+
+async def test_a_child_that_cannot_start_is_said_in_words(monkeypatch):
+    monkeypatch.setattr(offprocess.sys, "executable", "/nonexistent/python3")
+    with pytest.raises(ChildFailed, match=r"the probe process could not start \(/nonexistent/python3: No such file"):
+        await run_in_child(f"{T}:numbered", 1, emit=lambda e: None, name="probe")
 
 
 async def test_a_child_that_dies_is_named_with_its_status_and_last_words():

@@ -143,7 +143,8 @@ async def test_a_preflight_process_that_dies_is_said_in_words_with_the_next_acti
             await settle(app, pilot)
             text = status(app)
             assert "the preflight process ended with status 3 before its answer: MemoryError: out of memory" in text, text
-            assert "wabiz-tui preflight PROFILE" in text and "Traceback" not in text
+            assert f"`wabiz-tui preflight {app.profile_ref()}` runs the same checks" in text, text
+            assert app.profile_ref() in (session.profile.name, str(session.profile_path)) and "Traceback" not in text
             assert app.state(5) is not StepState.DONE
     finally:
         await session.stop()

@@ -213,3 +213,67 @@ def test_what_quitting_does_is_derived_from_the_step_in_flight():
     assert "hangs up the remote commands in flight" in removed and "dockerd" in removed
     assert len({quit_effect(p, k) for p, k in [("upgrade", None), ("upgrade", "dbupgrade"),
                 ("install", "register"), ("install", "start"), ("logs", "collect"), ("install", "files")]}) == 6
+
+
+def preflight_children() -> list[int]:
+    """Pids of this process's children that run ``workflows.offprocess``'s child (the TUI's preflight)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"offprocess import child_main" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="reads /proc")
+async def test_quit_during_the_preflight_leaves_no_process_behind(tmp_path):
+    import time
+
+    from wabiz_tui.demo import start_demo
+    from wabiz_tui.tui.engine import install_journal
+    from wabiz_tui.workflows.offprocess import CANCEL_GRACE
+
+    from .test_preflight_gate import SPEED
+
+    session = await start_demo(tmp_path / "demo", speed=SPEED)
+    try:
+        hosts = [h.external_hostname for h in session.profile.hosts]
+        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            app.goto_step(5)
+            await pilot.pause()
+            slow(session, hosts, 60)  # every check hangs on every host
+            await pilot.press("ctrl+n")  # the preflight
+            await until(pilot, lambda: bool(preflight_children()), "the preflight's process", 30)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit question")
+            text = dialog_text(app)
+            # the preflight's own words, not the idle install engine's ("between two remote commands", "stops the
+            # install before its next step") nor an install abort written to the journal
+            assert text.startswith("The preflight before step 5 is running. Quit anyway? The preflight before step 5 "
+                                   f"runs on {len(hosts)} hosts"), text
+            assert "Quitting hangs up the read-only commands in flight; nothing on the hosts changes" in text, text
+            assert "the preflight only reads the hosts" in text and "Nothing is recorded" in text, text
+            assert "install" not in text and "journal" not in text, text
+            await pilot.press("y")
+            quit_at = time.monotonic()
+        took = time.monotonic() - quit_at
+        assert app.return_code == 130
+        assert install_journal(session.profile).aborted() is None
+        assert "The preflight before step 5 was aborted" in exit_note(app), exit_note(app)
+        assert not preflight_children()
+        assert took < CANCEL_GRACE, took  # it ended when asked (its connections closed), not killed after the grace
+    finally:
+        slow(session, [h.external_hostname for h in session.profile.hosts], 0)
+        await session.stop()

@@ -262,6 +262,14 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
             return screen
         return build
 
+    def profile_ref(self) -> str:
+        """How a ``wabiz-tui`` command line names this app's profile (``config.profile.command_ref``: its name when
+        it is the saved profile of that name, else its path); not shell-quoted."""
+        from ..config.paths import app_paths
+        from ..config.profile import command_ref
+
+        return command_ref(self.profile.name, self.profile_path, app_paths().profiles)
+
     def release_frozen(self) -> None:
         """With ``freeze_gc``, for a caller that has just removed widgets that may have been frozen (the pane grid
         rebuilt after the hosts changed): unfreeze everything, so that the collector frees them once nothing refers to

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..domain.exitcodes import Exit
+from .runner import PREFLIGHT_TASK
 
 if TYPE_CHECKING:
     from .app import WabizApp
@@ -116,15 +117,13 @@ class RunningWork:
         if self.held:
             now += " Nothing new starts while this question is open (what runs goes on to its end; n continues)."
         now = f"{now.strip()} " if now else ""
-        return (f"{where}: {self.leaves}\n\n{now}Quitting {self.effect}. The abort goes to the run log and the "
-                f"journal; the exit status is {QUIT_EXIT} (interrupted).")
+        recorded = ("The abort goes to the run log and the journal" if self.engine is not None else
+                    "Nothing is recorded (nothing of a procedure is left half done)")
+        return f"{where}: {self.leaves}\n\n{now}Quitting {self.effect}. {recorded}; the exit status is {QUIT_EXIT} (interrupted)."
 
 
 def _profile_ref(app: WabizApp) -> str:
-    from ..config.paths import app_paths
-    from ..config.profile import command_ref
-
-    return shlex.quote(command_ref(app.profile.name, app.profile_path, app_paths().profiles))
+    return shlex.quote(app.profile_ref())
 
 
 #: How to continue after a quit, in the demo (issue 17, defect 10): its simulated cluster ends with the app, so no
@@ -202,6 +201,11 @@ def running_work(app: WabizApp) -> RunningWork | None:
     if active is None:
         return None
     engine: Any = None
+    if active.step is not None and active.label == PREFLIGHT_TASK:
+        # its checks run in a process of their own, not in the install engine: nothing of the install to record
+        hosts = tuple(h.external_hostname for h in app.profile.hosts)
+        return RunningWork(f"The preflight before step {active.step}", hosts, _leaves("preflight", active.step, app, None),
+                           None, quit_effect("preflight", ""))
     if active.step is not None:
         step = app.steps[active.step - 1]
         engine = app.workflow if step.procedure == "install" else app.mc_workflow

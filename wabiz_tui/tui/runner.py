@@ -37,6 +37,10 @@ class Outcome:
         return self.error is None and not self.cancelled
 
 
+#: The label of step 5's preflight task: its checks are not the install engine's work (``quitting.running_work``).
+PREFLIGHT_TASK = "Preflight"
+
+
 @dataclass
 class Run:
     """One run: ``label`` for messages, ``step`` its wizard position (None for an operation), ``heading`` the

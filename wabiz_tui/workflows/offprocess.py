@@ -23,18 +23,22 @@ import pickle
 import signal
 import struct
 import sys
+import threading
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 #: One message of the pipe: its kind first ("job", "events", "ask", "answer", "done", "error", "cancel").
 Message = tuple[Any, ...]
 
 #: Seconds a cancelled child is given to end its work (its ``finally`` blocks: closing SSH connections) before it
 #: is killed.
-CANCEL_GRACE = 10.0
+CANCEL_GRACE = 5.0
 #: How much the child yields the CPU to other processes (``nice``): the caller's key presses come first.
 CHILD_NICENESS = 10
+#: Seconds a child that has answered is given to exit by itself before it is killed.
+EXIT_WAIT = 2.0
 #: Lines of the child's stderr kept for the error raised when it dies.
 STDERR_KEPT = 20
 _LENGTH = struct.Struct(">I")
@@ -84,6 +88,15 @@ def _sendable_error(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
+def _interpreter() -> list[str]:
+    """The child's interpreter and flags: this one's, with its isolation kept (``-I``, ``-E``, ``-s``: the child must
+    import what this process imports) and ``-P`` (the working directory never put on ``sys.path``; Python 3.11+)."""
+    flags = sys.flags
+    chosen = ["-I"] if flags.isolated else [f for f, on in (("-E", flags.ignore_environment),
+                                                               ("-s", flags.no_user_site)) if on]
+    return [sys.executable, *chosen, "-P"]
+
+
 async def run_in_child(target: str, *args: Any, emit: Callable[[Any], None],
                        ask: Callable[..., Awaitable[Any] | Any] | None = None, name: str = "worker") -> Any:
     """Run ``await fn(*args, emit=..., ask=...)`` in a child process and return its result; ``target`` names ``fn``
@@ -93,13 +106,17 @@ async def run_in_child(target: str, *args: Any, emit: Callable[[Any], None],
     ``emit`` on the caller's loop, in order (several per frame). ``ask(*a)`` in the child awaits ``ask(*a)`` here
     (plain or awaitable; its answer, or its exception, goes back); the child's ``ask`` is None when ``ask`` is.
     An exception raised by ``fn`` is raised here (re-created as ``RuntimeError`` when it does not pickle).
-    Cancelling the caller asks the child to cancel ``fn`` and waits until it has ended (at most
-    :data:`CANCEL_GRACE` s, then it is killed). Raises :class:`ChildFailed` when the child ends without an answer,
-    ``OSError`` when it cannot be started. ``name`` names the child in errors.
+    Cancelling the caller asks the child to cancel ``fn`` and waits until it has ended, at most
+    :data:`CANCEL_GRACE` s, then kills it; a cancellation that arrives while the child is being ended is raised once
+    it is gone. Raises :class:`ChildFailed` when the child cannot start or ends without an answer. ``name`` names
+    the child in errors.
     """
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-P", "-c", _BOOT, _package_root(),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *_interpreter(), "-c", _BOOT, _package_root(),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    except OSError as exc:
+        raise ChildFailed(f"the {name} process could not start ({sys.executable}: {exc.strerror or exc})") from exc
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_KEPT)
@@ -116,12 +133,16 @@ async def run_in_child(target: str, *args: Any, emit: Callable[[Any], None],
             stdin.write(_frame(message))
 
     async def answer(ident: int, question: Message) -> None:
-        """Ask ``ask`` here and send its answer (or its exception) back."""
+        """Ask ``ask`` here and send its answer (or its exception) back; a question withdrawn here (its dialog
+        cancelled) is answered with an error, so the child never waits for it."""
         try:
             value = ask(*question)  # type: ignore[misc]
             if inspect.isawaitable(value):
                 value = await value
             send(("answer", ident, True, value))
+        except asyncio.CancelledError:
+            send(("answer", ident, False, RuntimeError("the question was withdrawn before it was answered")))
+            raise
         except Exception as exc:  # noqa: BLE001 - the child raises it where it asked
             send(("answer", ident, False, _sendable_error(exc)))
 
@@ -146,36 +167,69 @@ async def run_in_child(target: str, *args: Any, emit: Callable[[Any], None],
         last = next((line for line in reversed(tail) if line.strip()), "nothing on stderr")
         raise ChildFailed(f"the {name} process ended with status {status} before its answer: {last}")
 
-    reading_stderr = asyncio.get_running_loop().create_task(drain_stderr())
-    try:
-        return await conversation()
-    except asyncio.CancelledError:
-        send(("cancel",))
-
-        async def ended() -> None:
-            """Read (and drop) what the child still sends, so its writes never block, until it exits."""
-            while await _read_frame(stdout) is not None:
-                pass
-            await proc.wait()
-
-        try:
-            await asyncio.wait_for(asyncio.shield(ended()), CANCEL_GRACE)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+    async def ended() -> None:
+        """Read (and drop) what the child still sends, so its writes never block, until it has exited."""
+        while await _read_frame(stdout) is not None:
             pass
-        raise
-    finally:
+        await proc.wait()
+
+    async def end(grace: float) -> bool:
+        """End the child: no more answers, its stdin closed, ``grace`` s to exit by itself, then killed. Returns
+        whether this task was cancelled meanwhile (the caller raises it once the child is gone)."""
+        cancelled = False
         for task in answering:
             task.cancel()
+        if not stdin.is_closing():
+            stdin.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(ended()), grace)
+        except asyncio.TimeoutError:
+            pass
+        except asyncio.CancelledError:
+            cancelled = True
         if proc.returncode is None:
+            proc.kill()
             try:
-                stdin.close()
-                await asyncio.wait_for(asyncio.shield(proc.wait()), CANCEL_GRACE)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
-                pass
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+                await asyncio.shield(proc.wait())
+            except asyncio.CancelledError:
+                cancelled = True
         reading_stderr.cancel()
+        return cancelled
+
+    reading_stderr = asyncio.get_running_loop().create_task(drain_stderr())
+    try:
+        result = await conversation()
+    except asyncio.CancelledError:
+        send(("cancel",))
+        await end(CANCEL_GRACE)
+        raise
+    except BaseException:
+        if await end(EXIT_WAIT):
+            raise asyncio.CancelledError from None
+        raise
+    if await end(EXIT_WAIT):
+        raise asyncio.CancelledError
+    return result
+
+
+def _read_frame_blocking(stream: BinaryIO) -> Message | None:
+    """The next message from a blocking ``stream``; None at its end (also in the middle of a frame)."""
+    def exactly(size: int) -> bytes | None:
+        """``size`` bytes, or None when the stream ends first."""
+        data = b""
+        while len(data) < size:
+            chunk = stream.read(size - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    head = exactly(_LENGTH.size)
+    body = exactly(_LENGTH.unpack(head)[0]) if head is not None else None
+    if body is None:
+        return None
+    message: Message = pickle.loads(body)
+    return message
 
 
 class _Child:
@@ -186,6 +240,7 @@ class _Child:
         self.pending: list[Any] = []
         self.questions: dict[int, asyncio.Future[Any]] = {}
         self.work: asyncio.Task[Any] | None = None
+        self.cancelling = False
 
     def write(self, message: Message) -> None:
         """Send ``message`` to the caller now (a blocking write: the caller is always reading)."""
@@ -215,7 +270,8 @@ class _Child:
     def heard(self, message: Message | None) -> None:
         """Act on one message of the caller; None (its end closed: it has gone) cancels the work like ``cancel``."""
         if message is None or message[0] == "cancel":
-            if self.work is not None:
+            if self.work is not None and not self.cancelling:  # once: a second cancel would cut its finally blocks
+                self.cancelling = True
                 self.work.cancel()
         elif message[0] == "answer":
             _, ident, ok, value = message
@@ -223,12 +279,34 @@ class _Child:
             if future is not None and not future.done():
                 future.set_result(value) if ok else future.set_exception(value)
 
+    async def main(self) -> NoReturn:
+        """:meth:`run`, then exit (status 1 with the traceback on stderr when the child's own code failed)."""
+        status = 0
+        try:
+            await self.run()
+        except BrokenPipeError:  # the caller has gone: nobody to tell
+            pass
+        except Exception:  # noqa: BLE001 - said on stderr, which the caller shows when no answer came
+            traceback.print_exc()
+            status = 1
+        _leave(self.out, status)
+
     async def run(self) -> None:
         """Read the job, run it while listening to the caller, send its result (or exception)."""
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
-        job = await _read_frame(reader)
+        inbox: asyncio.Queue[Message | None] = asyncio.Queue()
+        stdin = sys.stdin.buffer
+
+        def read() -> None:
+            """In a thread (any OS's loop can wait for it; Windows' cannot read a pipe): pass each message on."""
+            while True:
+                message = _read_frame_blocking(stdin)
+                loop.call_soon_threadsafe(inbox.put_nowait, message)
+                if message is None:
+                    return
+
+        threading.Thread(target=read, name="caller", daemon=True).start()
+        job = await inbox.get()
         if job is None or job[0] != "job":
             return
         _, target, args, asks = job
@@ -243,7 +321,7 @@ class _Child:
         async def listen() -> None:
             """Hand each message of the caller to :meth:`heard`, until its end closes."""
             while True:
-                message = await _read_frame(reader)
+                message = await inbox.get()
                 self.heard(message)
                 if message is None:
                     return
@@ -265,16 +343,25 @@ class _Child:
 
 
 def child_main() -> None:
-    """The child's entry point (see the module's docstring): runs one job, then returns. Its stdout is the frame
-    pipe only: anything else printed goes to stderr. Ctrl+C is the caller's to handle (it cancels). It runs at
-    :data:`CHILD_NICENESS`."""
+    """The child's entry point (see the module's docstring): runs one job, then exits at once (``os._exit``: a
+    resolver thread still waiting for a DNS answer would hold ``asyncio.run``'s shutdown; the work's connections are
+    closed by then). Its stdout is the frame pipe only: anything else printed goes to stderr. Ctrl+C is the caller's
+    to handle (it cancels). It runs at :data:`CHILD_NICENESS` where the OS has ``nice``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # the caller is interactive: with its work in this process, a key press still waited for a core when this
-    # process and another busy one (the 50-host simulator of the benchmark) held both (issue 17, s11)
-    os.nice(CHILD_NICENESS)
+    if hasattr(os, "nice"):
+        # the caller is interactive: with its work in this process, a key press still waited for a core when this
+        # process and another busy one (the 50-host simulator of the benchmark) held both (issue 17, s11)
+        os.nice(CHILD_NICENESS)
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    asyncio.run(_Child(out).main())
+
+
+def _leave(out: BinaryIO, status: int) -> NoReturn:
+    """Exit the child now with ``status``, its answer and stderr flushed (see :func:`child_main`)."""
     try:
-        asyncio.run(_Child(out).run())
+        out.flush()
     except BrokenPipeError:  # the caller has gone: nobody to tell
         pass
+    sys.stderr.flush()
+    os._exit(status)

@@ -160,14 +160,6 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
                                   default_grace=default)
         return timing.grace, timing.poll_floor
 
-    def _profile_ref(self) -> str:
-        """How the next-action commands name this profile (``config.profile.command_ref``): its name when it is
-        saved under it, else its path."""
-        from ...config.paths import app_paths
-        from ...config.profile import command_ref
-
-        return command_ref(self.wapp.profile.name, self.wapp.profile_path, app_paths().profiles)
-
     def own_operation(self) -> PlannedOperation | None:
         """The planned operation this window runs now (a wizard step counts as the install, or the Multiconnect
         change for M steps; the upgrade and uninstall screens' runs by name); None when none does or what runs
@@ -194,11 +186,11 @@ class MonitorScreen(NodeActionKeys, StyledOnMount, Screen):
         grace, floor = self._timing()
         # the app's profile in force at each poll: Multiconnect steps change shards and hosts
         planned = planned_state_reader(lambda: self.wapp.profile, app_paths().locks, own=self.own_operation,
-                                       profile_ref=self._profile_ref())
+                                       profile_ref=self.wapp.profile_ref())
         reader = self._versions = VersionReader(lambda: self.wapp.profile, self.wapp.operation_settings())
         monitor = self._monitor = HealthMonitor(lambda: self.wapp.profile, interval=self.interval, grace=grace,
                                                 poll_floor=floor, planned=planned, versions=reader.read,
-                                                profile_ref=self._profile_ref(),
+                                                profile_ref=self.wapp.profile_ref(),
                                                 profile_file=str(self.wapp.profile_path or ""))
         self.interval = monitor.interval
         try:

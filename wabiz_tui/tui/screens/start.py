@@ -9,6 +9,7 @@ would see their own ports taken) and after step 5 has been tried once in this se
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.widgets import Button, Static
 
 from ...workflows.events import CheckDone, HostKeyQuestion, StepFinished, StepStarted
 from ...workflows.offprocess import ChildFailed
+from ..runner import PREFLIGHT_TASK
 from ..steps import StepState
 from ..widgets.preflight_table import PreflightTable
 from .run import RunScreen
@@ -85,18 +87,20 @@ class StartScreen(RunScreen):
             self.call_later(self.wapp.action_run_step)
             return
 
+        ref = self.wapp.profile_ref()
+
         async def call() -> tuple[bool, list]:
             """Run the checks in a process of their own; returns ``(all passed, results)``."""
             try:
                 ok = await check.run_off_loop()  # in a process of its own: keys and repaints are not kept waiting
             except ChildFailed as error:
-                error.next_action = ("press ctrl+r to run the checks again; `wabiz-tui preflight PROFILE` runs the "
-                                     "same checks in a terminal and shows any error in full")
+                error.next_action = (f"press ctrl+r to run the checks again; `wabiz-tui preflight {shlex.quote(ref)}` "
+                                     "runs the same checks in a terminal and shows any error in full")
                 raise
             return ok, list(check.results)
 
         self.query_one(PreflightTable).clear([h.external_hostname for h in self.wapp.profile.hosts])
-        self.wapp.start_task(self.number, "Preflight", call, self.preflight_done)
+        self.wapp.start_task(self.number, PREFLIGHT_TASK, call, self.preflight_done)
         self.set_status(Text("Preflight: checking every host before anything starts…", style="bold yellow"))
         self.query_one("#results", Static).update("Preflight checks running on every host in parallel…")
 
