@@ -35,8 +35,10 @@ Message = tuple[Any, ...]
 #: Seconds a cancelled child is given to end its work (its ``finally`` blocks: closing SSH connections) before it
 #: is killed.
 CANCEL_GRACE = 5.0
-#: How much the child yields the CPU to other processes (``nice``): the caller's key presses come first.
-CHILD_NICENESS = 10
+#: How much the child yields the CPU to other processes (``nice``): the caller's key presses come first. 5 (weight
+#: about 1:3 against a process at 0), not 10 (about 1:10): on a machine busy with other work the child must still
+#: finish its key exchanges within the SSH connect timeout. Measured: 10 and 5 both kept the key waits at their CPU.
+CHILD_NICENESS = 5
 #: Seconds a child that has answered is given to exit by itself before it is killed.
 EXIT_WAIT = 2.0
 #: Lines of the child's stderr kept for the error raised when it dies.
