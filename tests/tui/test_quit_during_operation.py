@@ -194,6 +194,11 @@ def test_the_quit_text_between_two_commands_reads_as_a_sentence():
                        effect=quit_effect("upgrade", None)).details
     assert text.startswith("Upgrade is between two remote commands (no host is being changed this moment): the upgrade")
     assert "Quitting stops the upgrade before its next step (no remote command is in flight now)" in text, text
+    # held between two commands (s11 trial): what runs now and what starts are said once, by the effect
+    held = RunningWork("Upgrade step 4 of 6 (Upgrade Masters)", ("wa-master-1",), "half upgraded.",
+                       effect=quit_effect("upgrade", "up", ()), commands=(), held=True).details
+    assert "no remote command runs now and none starts while this question is open" in held, held
+    assert "No remote command runs this moment" not in held and "Nothing new starts" not in held, held
     with_hosts = RunningWork("Upgrade step 4 of 6 (Upgrade Masters)", ("wa-master-1",), "half upgraded.").details
     assert with_hosts.startswith("Upgrade step 4 of 6 (Upgrade Masters) runs on wa-master-1: half upgraded.")
 

@@ -112,9 +112,12 @@ class RunningWork:
         # the commands in flight are named once: by what quitting does to them when it names them (at 80x24 the
         # words named them twice and the last sentence was below the dialog's fold: s9 trial)
         named = bool(self.commands) and _commands_words(self.commands or ()) in self.effect
-        now = ("" if named else f"Running now: {_commands_words(self.commands)}." if self.commands else
+        # with nothing in flight the effect already says so, and that nothing starts while the question is open
+        # (the s11 trial read both sentences twice, the second pair contradicting the first)
+        idle = self.commands == ()
+        now = ("" if named or idle else f"Running now: {_commands_words(self.commands)}." if self.commands else
                "No remote command runs this moment." if self.hosts and self.commands is not None else "")
-        if self.held:
+        if self.held and not idle:
             now += " Nothing new starts while this question is open (what runs goes on to its end; n continues)."
         now = f"{now.strip()} " if now else ""
         recorded = ("The abort goes to the run log and the journal" if self.engine is not None else
