@@ -39,7 +39,7 @@ async def test_the_quit_question_of_a_demo_upgrade_is_read_whole_at_80x24(instal
         await until(pilot, lambda: isinstance(app.screen, QuitQuestion), "the quit question")
         await pilot.pause()
         assert every_word_shown(app) == []
-        await until(pilot, lambda: "No remote command runs this moment" in dialog_text(app), "the words to follow", 20)
+        await until(pilot, lambda: "no remote command runs now and none starts" in dialog_text(app), "the words to follow", 20)
         await pilot.pause()
         assert every_word_shown(app) == []
         assert app.screen.holds and all(hold.held for hold in app.screen.holds), "the run is held while it is open"

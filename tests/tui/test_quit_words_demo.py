@@ -20,6 +20,7 @@ def stand_in(demo: bool, running_step: bool):
                              record=SimpleNamespace(running=step if running_step else None))
     screen = SimpleNamespace(HEADING="upgrade", engine=engine)
     return SimpleNamespace(demo=object() if demo else None, profile=sample_profile(), profile_path=None,
+                           profile_ref=lambda: sample_profile().name,
                            runner=SimpleNamespace(active=SimpleNamespace(step=None, heading="upgrade", label="upgrade")),
                            operation_screens=lambda: [screen], steps=())
 
