@@ -44,6 +44,20 @@ def status(app: WabizApp) -> str:
     return str(app.screen.query_one("#status").render())
 
 
+def wizard_at_step_5(session, tmp_path) -> WabizApp:
+    """The wizard on the demo ``session`` with steps 1-4 marked done: step 5's preflight gate is next."""
+    app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
+    app.states.update({n: StepState.DONE for n in range(1, 5)})
+    return app
+
+
+async def open_step_5(pilot, app: WabizApp) -> None:
+    """Show step 5 (its gate not run yet)."""
+    await pilot.pause()
+    app.goto_step(5)
+    await pilot.pause()
+
+
 def pane_lines(app: WabizApp) -> list[str]:
     lines = []
     for pane in app.screen.query(HostLogPane):
@@ -56,12 +70,9 @@ async def test_a_quiet_preflight_lets_step_5_start(tmp_path):
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
         await run_headless(session, range(1, 5), journal=False)
-        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        app = wizard_at_step_5(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            app.goto_step(5)
-            await pilot.pause()
+            await open_step_5(pilot, app)
             assert "preflight" in status(app)
             await pilot.press("ctrl+n")  # the first run of step 5 is the preflight
             await settle(app, pilot)
@@ -88,12 +99,9 @@ async def test_a_preflight_failure_blocks_step_5_until_fixed(tmp_path, fault):
             session.cluster.set_port_taken("wa-core-1", 6250)
         else:
             session.cluster.set_docker_fault("wa-core-1", "daemon_down")
-        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        app = wizard_at_step_5(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            app.goto_step(5)
-            await pilot.pause()
+            await open_step_5(pilot, app)
             await pilot.press("ctrl+n")
             await settle(app, pilot)
             assert app.state(5) is StepState.BLOCKED
@@ -133,12 +141,9 @@ async def test_a_preflight_process_that_dies_is_said_in_words_with_the_next_acti
     monkeypatch.setattr(offprocess, "_BOOT", "import sys\nsys.stderr.write('MemoryError: out of memory\\n')\nsys.exit(3)\n")
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
-        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        app = wizard_at_step_5(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            app.goto_step(5)
-            await pilot.pause()
+            await open_step_5(pilot, app)
             await pilot.press("ctrl+n")
             await settle(app, pilot)
             text = status(app)

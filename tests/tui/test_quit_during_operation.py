@@ -247,17 +247,14 @@ async def test_quit_during_the_preflight_leaves_no_process_behind(tmp_path):
     from wabiz_tui.tui.engine import install_journal
     from wabiz_tui.workflows.offprocess import CANCEL_GRACE
 
-    from .test_preflight_gate import SPEED
+    from .test_preflight_gate import SPEED, open_step_5, wizard_at_step_5
 
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
         hosts = [h.external_hostname for h in session.profile.hosts]
-        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-        app.states.update({n: StepState.DONE for n in range(1, 5)})
+        app = wizard_at_step_5(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            app.goto_step(5)
-            await pilot.pause()
+            await open_step_5(pilot, app)
             slow(session, hosts, 60)  # every check hangs on every host
             await pilot.press("ctrl+n")  # the preflight
             await until(pilot, lambda: bool(preflight_children()), "the preflight's process", 30)
