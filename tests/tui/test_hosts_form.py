@@ -15,7 +15,7 @@ async def test_jump_host_field_is_validated_and_kept(tmp_path):
         await pilot.pause()
         row = app.screen.query("HostRow").first()
         jump = next(i for i in row.query(Input) if i.field == "hosts[0].ssh.jump")
-        assert jump.placeholder.startswith("e.g. ops@jump:22")
+        assert jump.placeholder.startswith("(jump hosts) e.g. ops@jump:22")  # on the roles line, under no title
         jump.value = "bad host!"
         await pilot.press("ctrl+r")
         await pilot.pause()

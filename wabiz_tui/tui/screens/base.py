@@ -84,8 +84,9 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
                         yield HostLogGrid(self.host_list(), id="host-grid",
                                           classes="-main" if self.PANES_MAIN else "")
                     yield FindingsList(mask=self.wapp.mask, id="step-findings")
+                # min_width 1: RichLog's default (78) wrapped a message wider than an 80-column terminal's box
                 yield RichLog(id="step-messages", max_lines=500, wrap=True, markup=False, highlight=False,
-                              auto_scroll=True)
+                              auto_scroll=True, min_width=1)
                 yield Static("", id="step-report")
                 with Horizontal(id="progress-row"):
                     yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
@@ -362,10 +363,13 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
         """Append a line to the step's message log."""
         log = self.query_one("#step-messages", RichLog)
         log.display = True
-        log.write(Text(self.wapp.mask(text)))
+        first = len(log.lines)
+        log.write(Text(self.wapp.mask(text)), scroll_end=False)
         # the log is as tall as its lines (app.tcss): a write only repaints, so ask for a new layout
-        # once the line (deferred by RichLog until its width is known) is in
+        # once the line (deferred by RichLog until its width is known) is in; then show the new message from its
+        # start (a short terminal's box showed only its last words)
         self.call_after_refresh(log.refresh, layout=True)
+        self.call_after_refresh(lambda: self.call_after_refresh(log.scroll_to, y=first, animate=False))
 
     def handle_event(self, event: Any) -> None:
         """Show one workflow event."""

@@ -74,24 +74,28 @@ HOST_COLUMNS = (("external_hostname", "EXTERNAL_HOSTNAME", "c-ext"), ("ssh.host"
                 ("ssh.port", "Port", "c-port"), ("ssh.user", "User", "c-user"),
                 ("remote_dir", "Remote dir", "c-dir"), ("ssh.jump", "Jump host(s)", "c-jump"))
 #: Placeholders of the inputs that may stay empty; the others show their column title in parentheses (a hint in
-#: a form no value has: with ``NO_COLOR`` a placeholder is drawn like typed text).
-PLACEHOLDERS = {"ssh.jump": "e.g. ops@jump:22,jump2"}
+#: a form no value has: with ``NO_COLOR`` a placeholder is drawn like typed text). The jump host's names itself:
+#: it is on the roles line, under no column title.
+PLACEHOLDERS = {"ssh.jump": "(jump hosts) e.g. ops@jump:22,jump2"}
+#: The field typed on a row's second line, after the roles (at 80 columns the first line has room for
+#: EXTERNAL_HOSTNAME whole only without it).
+SECOND_LINE = "ssh.jump"
 
 
 class HostHeader(Horizontal):
-    """Column titles above the host rows."""
+    """Column titles above the host rows' first lines."""
 
     def compose(self) -> ComposeResult:
-        for _suffix, title, css in HOST_COLUMNS:
-            yield Static(title, classes=f"col-title {css}")
-        yield Static("Roles: webapp · master · coreapp", classes="col-title c-roles")
+        for suffix, title, css in HOST_COLUMNS:
+            if suffix != SECOND_LINE:
+                yield Static(title, classes=f"col-title {css}")
 
 
 class HostRow(Widget):
-    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory, roles, remove.
+    """One host of the form: EXTERNAL_HOSTNAME, SSH host/port/user, remote directory, roles, remove, jump host.
 
-    A grid (app.tcss ``.host-row``): the inputs and the roles side by side on wide terminals, one above
-    the other below 160 columns, and the row's error line (mounted with the first error) across both.
+    A grid (app.tcss ``.host-row``): the inputs on one line, the roles, the remove button and the jump host
+    on the next, and the row's error line (mounted with the first error) under both.
     Every widget of a row is built, styled and laid out for the step-1 screen's first frame, five rows
     at least: the row keeps to two containers.
     """
@@ -109,13 +113,17 @@ class HostRow(Widget):
 
     def compose(self) -> ComposeResult:
         values = self._values
+        inputs = {suffix: FieldInput(values[suffix], f"hosts[{self.index}].{suffix}",
+                                     PLACEHOLDERS.get(suffix, f"({title})"), css)
+                  for suffix, title, css in HOST_COLUMNS}
+        jump = inputs.pop(SECOND_LINE)
         with Horizontal(classes="host-inputs"):
-            for suffix, title, css in HOST_COLUMNS:
-                yield FieldInput(values[suffix], f"hosts[{self.index}].{suffix}", PLACEHOLDERS.get(suffix, f"({title})"), css)
+            yield from inputs.values()
         with Horizontal(classes="host-roles"):
             for role in ROLES:
                 yield Checkbox(role.value, role in self._roles, compact=True, classes=f"role-{role.value}")
             yield Button("✕", classes="remove-host", variant="error", compact=True, tooltip="Remove this host")
+            yield jump
 
     @property
     def inputs(self) -> list[FieldInput]:

@@ -209,7 +209,7 @@ class AddCoreappScreen(StepScreen):
             with Horizontal(classes="form-line"):
                 for suffix, label, css in NEW_HOST_FIELDS[:4]:
                     yield FieldBox(label, f"new.{suffix}", values[suffix], classes=css, id=f"f-new-{suffix.replace('.', '-')}")
-            with Horizontal(classes="form-line"):
+            with Horizontal(classes="form-line stack-narrow"):
                 for suffix, label, css in NEW_HOST_FIELDS[4:]:
                     yield FieldBox(label, f"new.{suffix}", values[suffix], classes=css, id=f"f-new-{suffix.replace('.', '-')}")
             yield Static("", id="form-error", classes="form-error")

@@ -70,6 +70,9 @@ class RegisterScreen(StepScreen):
                                    input_id="code-input")
                     yield Button("Verify  ctrl+r", id="verify", variant="success", compact=True)
                     yield Button("Request a new code  ctrl+g", id="new-code", compact=True)
+                # the code's problem on its own full-width line (in the code's narrow box it took 6 rows at 80
+                # columns and pushed the demo's SMS line off the screen)
+                yield Static("", id="code-error", classes="form-error")
             yield Static("", id="sms-hint", classes="sms-hint")
 
     def mounted(self) -> None:
@@ -171,11 +174,13 @@ class RegisterScreen(StepScreen):
         """Send the typed code (``POST /v1/account/verify``)."""
         box = self.query_one("#f-code", FieldBox)
         code = box.value.strip().replace("-", "")
-        if not (code.isdigit() and len(code) == 6):
-            box.set_error(FieldError("code", "the registration code has 6 digits, e.g. 123456"))
+        error = None if code.isdigit() and len(code) == 6 else FieldError(
+            "code", "the registration code has 6 digits, e.g. 123456")
+        box.set_error(error)
+        self.query_one("#code-error", Static).update(str(error) if error else "")
+        if error:
             self.set_status(Text("code: enter the 6 digits you received", style="bold red"))
             return
-        box.set_error(None)
         workflow = self.wapp.ensure_workflow()
         self.wapp.start_task(self.number, "Verify code", lambda: workflow.verify_code(code), self._verified)
 
@@ -209,6 +214,7 @@ class RegisterScreen(StepScreen):
         self.code_requested = False
         self.query_one("#code-section").display = False
         self.query_one("#f-code", FieldBox).set_error(None)
+        self.query_one("#code-error", Static).update("")
         self.query_one("#code-input", Input).value = ""
         self.query_one("#run").label = f"{self.RUN_LABEL}  ctrl+r"  # type: ignore[attr-defined]
         self.refresh_bindings()
