@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from ...domain.model import DbEngine
 from ...domain.validation import FieldError, check_db
@@ -47,7 +47,26 @@ class DbScreen(StepScreen):
                                str(db.connection_idle_timeout_ms), classes="w-mid", id="f-db-idle")
             yield Static("The password must not contain any of ?{}&~!()^= (seed). MySQL 5.7/8.0 or "
                          "PostgreSQL 11-13, on a server that is not a compute host.", classes="hint")
+            if self.wapp.demo is not None:
+                # a new user changed the password in the demo and could not find the one its DB accepts (s11 trial)
+                with Horizontal(id="db-demo", classes="form-line"):
+                    yield Static("Demo: its database accepts only the values the demo filled in.", classes="hint")
+                    yield Button("Demo values", id="db-demo-values", compact=True)
             yield Static("", id="form-error", classes="form-error")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """"Demo values" (the demo only): the form gets the demo database's values back (the password hidden as
+        typed ones are); other buttons are the step's."""
+        if event.button.id != "db-demo-values":
+            return
+        event.stop()
+        db = self.wapp.demo.profile.db
+        self.query_one("#db-engine", Select).value = db.engine
+        for box_id, value in (("#f-db-hostname", db.hostname), ("#f-db-port", str(db.port)),
+                              ("#f-db-username", db.username), ("#f-db-password", db.password),
+                              ("#f-db-idle", str(db.connection_idle_timeout_ms))):
+            self.query_one(box_id, FieldBox).query_one(Input).value = value
+        self.notify("The demo database's values are back in the form.", timeout=4)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         port_box = self.query_one("#f-db-port", FieldBox)
