@@ -391,9 +391,12 @@ class HealthPanel(Vertical):
         table = self.table
         if not table.size.width:
             return (self.size.width or self.app.size.width) - 2
-        # likewise the scrolled body's bar: step 9 (a body that scrolls) showed ``◦`` where step 7 said ``◦ standby``
+        # likewise the scrolled body's bar on a short screen, where the body scrolls to the detail under the table or
+        # not depending on the lines around it: step 9 showed ``◦`` where step 7 said ``◦ standby`` (issue 17); on
+        # taller screens the table is fitted to the body's room (:meth:`_fit_table`), so the body does not scroll
         body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
-        bar = body.styles.scrollbar_size_vertical if body is not None and not body.show_vertical_scrollbar else 0
+        bar = (body.styles.scrollbar_size_vertical if body is not None and not body.show_vertical_scrollbar
+               and self.screen.has_class("-short") else 0)
         return table.size.width - table.styles.scrollbar_size_vertical - bar
 
     def _drawn_room(self) -> int:
