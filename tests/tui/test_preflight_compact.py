@@ -27,6 +27,7 @@ async def fill(app, pilot) -> tuple[PreflightTable, DataTable]:
     for host in HOSTS:
         for check in CHECKS:
             panel.add(host, check, level(host, check), f"{check} on {host}")
+        panel.host_done(host)
     panel.redraw()
     await pilot.pause(0.3)
     return panel, panel.query_one(DataTable)
@@ -46,7 +47,7 @@ async def test_at_80x24_every_column_fits_the_rows_fill_the_room_and_the_selecte
         body = app.screen.query_one("#body")
         assert body.region.contains_region(grid.region)  # no row of the table below the body's fold
         text = screen_text(app)
-        assert "Preflight · 50/50 hosts · 1 failed · 3 warning(s)" in text, text
+        assert "Preflight · 50/50 checked · 1 failed · 3 warning(s)" in text, text
         assert "1 failure(s), 3 warning(s)" in panel.verdict, "the frame and the verdict count alike"
         assert "wa-core-40  FAIL     docker" in text and "wa-core-7   warn     ports" in text, text
         detail = panel.query_one("#preflight-detail")
@@ -88,8 +89,9 @@ async def test_a_cluster_level_warning_is_counted_in_the_frame_as_in_the_verdict
         for host in HOSTS:
             for check in CHECKS:
                 panel.add(host, check, "ok", f"{check} on {host}")
+            panel.host_done(host)
         panel.redraw()
         await pilot.pause(0.3)
-        assert panel.counter() == "50/50 hosts · 0 failed · 1 warning(s)"
+        assert panel.counter() == "50/50 checked · 0 failed · 1 warning(s)"
         assert "1 warning(s)" in panel.verdict
-        assert "Preflight · 50/50 hosts · 0 failed · 1 warning(s)" in screen_text(app)
+        assert "Preflight · 50/50 checked · 0 failed · 1 warning(s)" in screen_text(app)

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from ...workflows.events import CheckDone, HostKeyQuestion, StepFinished, StepStarted
+from ...workflows.events import CheckDone, HostFinished, HostKeyQuestion, StepFinished, StepStarted
 from ...workflows.offprocess import ChildFailed
 from ..runner import PREFLIGHT_TASK
 from ..steps import StepState
@@ -156,4 +156,6 @@ class StartScreen(RunScreen):
         elif isinstance(event, HostKeyQuestion):
             self.key_questions.append(event)
         else:
+            if isinstance(event, HostFinished):  # the table's counter counts what the status line's counter counts
+                self.query_one(PreflightTable).host_done(event.host)
             super().handle_event(event)

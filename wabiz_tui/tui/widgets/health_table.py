@@ -25,9 +25,10 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey
 
 from ...domain.versions import version_of
 from .node_detail import LEVEL_STYLE, LEVEL_WORD, NodeDetail, NodeRow
@@ -147,18 +148,18 @@ def _pair(expected: str, actual: str, table: dict[str, str], style: str, arrow: 
 
 
 @lru_cache(maxsize=4096)
-def _cells(row: NodeRow, compact: bool = False) -> dict[str, Any]:
+def _cells(row: NodeRow, compact: bool = False, signs: bool = False) -> dict[str, Any]:
     """The cells of ``row`` (the reason whole): cached, as most rows are the same from one poll to the next
     (a 37-row answer took 9 ms per poll to redraw without it). The dict is shared: never changed in place.
-    ``compact``: the state as its sign alone (``◦`` for ``◦ standby``) and arrows without spaces, so that beside the
-    wizard's step list at 80 columns (60 characters) the four first columns fit whole; the detail panel gives the
-    selected row's state in words."""
+    ``compact``: arrows without spaces; ``signs``: the state as its sign alone (``◦`` for ``◦ standby``), only when
+    the four first columns would not fit whole otherwise (the detail panel and the legend under the table then give
+    the state in words)."""
     style = LEVEL_STYLE.get(row.level, "")
     mismatch = row.level in ("failure", "warning")
     word = LEVEL_WORD.get(row.level, row.level)
     arrow = "→" if compact else " → "
     return {"host": _cut(row.host, HOST_MAX),
-            "state": Text(word.split(" ", 1)[0] if compact else word, style=style),
+            "state": Text(word.split(" ", 1)[0] if signs else word, style=style),
             "role": _pair(row.expected_role, row.actual_role, SHORT_ROLE, style if mismatch else "", arrow),
             "status": _pair(row.expected_status, row.actual_status, SHORT_STATUS, style if mismatch else "bold", arrow),
             "version": Text(row.version if version_of(row.version) else "?",
@@ -204,6 +205,11 @@ class NodeTable(WholeCellScrollbars, DataTable):
         # showed its first character at the right edge ("C", "a", fb trial), with a new bar the reason's end was hidden
         self.post_message(self.RoomChanged())
 
+    def keep_cursor_in_view(self) -> None:
+        """Scroll the cursor's row into view (after the table's height changed under it)."""
+        if self.row_count:
+            self._scroll_cursor_into_view()
+
     def _fixed_width(self) -> int:
         return sum(c.get_render_width(self) for c in self.ordered_columns[: self.fixed_columns])
 
@@ -237,6 +243,7 @@ class HealthPanel(Vertical):
     DEFAULT_CSS: ClassVar[str] = """
     HealthPanel DataTable { max-height: 60vh; scrollbar-size-horizontal: 1; }
     HealthPanel .node-detail { height: auto; }
+    HealthPanel .health-rows { height: 1; display: none; }
     Screen.-short HealthPanel .node-detail-more { display: none; }
     """
 
@@ -256,6 +263,7 @@ class HealthPanel(Vertical):
         self._cells: list[dict[str, Any]] = []
         self._reason_width = -1  # none yet: the first rows choose the columns
         self._fitted_room = -1  # the room (characters) the columns were fitted to
+        self._hint = ""  # the row hint's text (:meth:`_show_row_count`)
 
     def compose(self) -> ComposeResult:
         yield Static("No health answer yet: run the step (ctrl+r).", classes="health-headline")
@@ -264,14 +272,15 @@ class HealthPanel(Vertical):
         for key, label in COLUMNS[:4] + COLUMNS[5:]:  # the version column only while versions differ
             table.add_column(label, key=key)
         yield table
+        yield Static("", classes="health-rows")
         yield NodeDetail(actions=self.actions)
         yield Static("", classes="health-next")
         yield Static("", classes="health-summary")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> NodeTable:
         """The node table."""
-        return self.query_one(DataTable)
+        return self.query_one(NodeTable)
 
     @property
     def detail(self) -> NodeDetail:
@@ -286,6 +295,9 @@ class HealthPanel(Vertical):
             return None
         row_key, _ = table.coordinate_to_cell_key((min(table.cursor_row, table.row_count - 1), 0))
         return next((r for r in self.rows if r.key == row_key.value), None)
+
+    def on_mount(self) -> None:
+        self.watch(self.table, "scroll_y", lambda _y: self._show_row_count(), init=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the highlighted node in full under the table (its long cells may be cut or off-screen)."""
@@ -305,19 +317,71 @@ class HealthPanel(Vertical):
             self._update_rows(self.rows)
 
     def _share_short_screen(self) -> None:
-        """On a short screen, cap the table so that the selected node's reason and next action (wrapped to the
-        panel's width) fit in ``short_share`` lines with it; elsewhere the CSS alone sets the table's height."""
-        table = self.table
-        if not self.screen.has_class("-short"):
-            if table.styles.max_height is not None and getattr(self, "_capped", False):
-                table.styles.max_height = None
-                self._capped = False
+        """Fit the table's height now and after the next layout (the detail's and the hint's heights are known
+        then)."""
+        self._fit_table()
+        self.call_after_refresh(self._fit_table)
+
+    def _fit_table(self) -> None:
+        """The table as tall as the room its screen leaves under the panel's other lines: the scrolled body's
+        height less its other widgets and the verdict, row hint, detail and next action (issue 17: step 9 at
+        200x50 showed 18 of 50 rows over 12 empty lines). On a short screen (below 34 rows) it is instead capped so
+        that the selected node's reason and next action (wrapped to the panel's width) and the row hint fit in
+        ``short_share`` lines with it (at 80×24 a fixed 3-line detail cut the reason, s7 trial); never below
+        :attr:`SHORT_TABLE_MIN` lines. Then the row hint is brought up to date."""
+        if not self.is_mounted:
             return
-        width = max(20, self.size.width or self.app.size.width)
-        why = self.detail.why_text
-        lines = len(why.wrap(self.app.console, width)) if why.plain else 0
-        table.styles.max_height = max(self.SHORT_TABLE_MIN, self.short_share - lines)
-        self._capped = True
+        table = self.table
+        hint = 1 if self.query_one(".health-rows", Static).display else 0
+        if self.screen.has_class("-short"):
+            width = max(20, self.size.width or self.app.size.width)
+            why = self.detail.why_text
+            lines = len(why.wrap(self.app.console, width)) if why.plain else 0
+            room: int | None = self.short_share - lines - hint
+        else:
+            room = None
+            body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
+            if body is not None and body.size.height and self.size.height:
+                inside = next((c for c in body.children if c is self or self in c.ancestors), self)
+                around = sum(c.outer_size.height for c in body.children if c is not inside and c.display)
+                own = sum(c.outer_size.height for c in self.children if c is not table and c.display)
+                room = body.scrollable_content_region.height - around - own - table.styles.margin.top
+        height = max(self.SHORT_TABLE_MIN, room) if room is not None else None
+        if (table.styles.max_height.value if table.styles.max_height is not None else None) != height:
+            table.styles.max_height = height
+            self.call_after_refresh(table.keep_cursor_in_view)  # a shorter table had left the cursor's row below it
+        self._show_row_count()
+
+    def _show_row_count(self) -> None:
+        """The line under the table: which rows are on screen when not all of them are (``nodes 1-5 of 7 shown · ↓
+        for the rest``; at 80x24 wa-core-3 appeared only after a press of ↓ with no sign that it was there, issue 17),
+        and what the state signs mean while the State column shows signs alone. On a short screen the rows' count
+        is the Host column's header instead (``1-3/7↓``), as it has no line to spare."""
+        table = self.table
+        hint = self.query_one(".health-rows", Static)
+        total = table.row_count
+        shown = max(0, table.scrollable_content_region.height - table.header_height)
+        first = min(total, int(table.scroll_y) + 1)
+        last = min(total, int(table.scroll_y) + shown)
+        parts, label = [], "Host"
+        if table.size.height and total and (first > 1 or last < total):
+            if self.screen.has_class("-short"):  # no line to spare (the reason and next action need them): the header
+                label = f"{first}-{last}/{total}{'↓' if last < total else '↑'}"
+            else:
+                more = " · ↓ for the rest" if last < total else " · ↑ for the first"
+                parts.append(f"nodes {first}-{last} of {total} shown{more}")
+        host = table.columns.get(ColumnKey("host"))
+        if host is not None and str(host.label) != label:
+            host.label = Text(label)
+            table.refresh()
+        signs = {r.level for r, c in zip(self.rows, self._cells) if c["state"].plain != LEVEL_WORD.get(r.level, "")}
+        if signs:
+            parts.append(" · ".join(LEVEL_WORD[lv] for lv in LEVEL_WORD if lv in signs))
+        said = "  ·  ".join(parts)
+        if said != self._hint:
+            self._hint = said
+            hint.update(Text(said, style="dim"))
+            hint.display = bool(parts)
 
     def _room(self) -> int:
         """The table's room for choosing its columns: its width less a vertical scroll bar's, shown or not, so that the
@@ -327,7 +391,13 @@ class HealthPanel(Vertical):
         table = self.table
         if not table.size.width:
             return (self.size.width or self.app.size.width) - 2
-        return table.size.width - table.styles.scrollbar_size_vertical
+        # likewise the scrolled body's bar on a short screen, where the body scrolls to the detail under the table or
+        # not depending on the lines around it: step 9 showed ``◦`` where step 7 said ``◦ standby`` (issue 17); on
+        # taller screens the table is fitted to the body's room (:meth:`_fit_table`), so the body does not scroll
+        body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
+        bar = (body.styles.scrollbar_size_vertical if body is not None and not body.show_vertical_scrollbar
+               and self.screen.has_class("-short") else 0)
+        return table.size.width - table.styles.scrollbar_size_vertical - bar
 
     def _drawn_room(self) -> int:
         """The room the table draws its columns in now (without the vertical scroll bar when it shows one)."""
@@ -347,17 +417,15 @@ class HealthPanel(Vertical):
         return widths
 
     def _row_cells(self, rows: list[NodeRow]) -> list[dict[str, Any]]:
-        """Each row's cells, compact (:func:`_cells`) when the four first columns would not fit whole otherwise, or
-        when only the compact ones leave the reason a column (by priority: a ``◦ standby`` state widened State and
-        the reason vanished with ~20 columns free, trial s8 C1)."""
-        cells = [_cells(r) for r in rows]
-        widths = self._content_widths(cells)
-        if sum(widths[key] + CELL_PADDING for key in ("host", "state", "role", "status")) > self._room():
-            return [_cells(r, True) for r in rows]
-        if self._fit_reason(cells):
-            return cells
-        compact = [_cells(r, True) for r in rows]
-        return compact if self._fit_reason(compact) else cells
+        """Each row's cells (:func:`_cells`): the first of whole, compact arrows, then signs for the state, that
+        leaves the reason a column (by priority: a ``◦ standby`` state widened State and the reason vanished with
+        ~20 columns free, trial s8 C1), else the first whose four first columns fit whole. The state keeps its word
+        (``◦ standby``) wherever it fits: step 9 showed a bare ``◦`` where step 7 said ``◦ standby`` (issue 17)."""
+        tiers = [[_cells(r, compact, signs) for r in rows] for compact, signs in ((False, False), (True, False),
+                                                                                  (True, True))]
+        fitting = [cells for cells in tiers if sum(w + CELL_PADDING for key, w in self._content_widths(cells).items()
+                                                   if key in ("host", "state", "role", "status")) <= self._room()]
+        return next((cells for cells in fitting if self._fit_reason(cells)), fitting[0] if fitting else tiers[-1])
 
     def _fit_reason(self, cells: list[dict[str, Any]], version: bool = False) -> int:
         """The reason column's width: the room the columns before it (``cells``: each row's; ``version``: with the
@@ -442,6 +510,10 @@ class HealthPanel(Vertical):
         table = self.table
         selected = self.selected
         order_changed = [r.key for r in rows] != [r.key for r in self.rows]
+        before = {r.key: r.level for r in self.rows}
+        # a row that turned into a problem (or came as one into a table already shown) is brought into view
+        worse = [r.key for r in rows if r.level in PROBLEM_ORDER and self.rows
+                 and PROBLEM_ORDER.get(before.get(r.key, ""), 9) > PROBLEM_ORDER[r.level]]
         self.rows = rows
         self._fitted_room = self._drawn_room()
         self._cells = self._row_cells(rows)
@@ -482,7 +554,11 @@ class HealthPanel(Vertical):
                 if selected is not None and selected.key in wanted:  # the cursor follows its node
                     index = table.get_row_index(selected.key)
                     if index != table.cursor_row:
-                        table.move_cursor(row=index, animate=False)
+                        table.move_cursor(row=index, animate=False, scroll=not worse)
+            if worse:  # failures first: the new one is at the top, where a scrolled table hid it (issue 17)
+                first = min(table.get_row_index(key) for key in worse)
+                if first < table.scroll_y:
+                    table.scroll_to(y=first, animate=False, immediate=True)
         now = self.selected
         if now != self.detail.row:
             self.detail.show(now)

@@ -63,6 +63,8 @@ class PreflightTable(Vertical):
         #: host -> its worst level so far, hosts in the order of their first result (kept by :meth:`add`: ranking
         #: 50 hosts went over every result for each host, 700 times in a preflight)
         self._worst: dict[str, str] = {}
+        #: hosts whose own checks are all in (their ``HostFinished`` of the host checks): :meth:`host_done`
+        self._done: set[str] = set()
         self._dirty = False
         self._order: list[str] = []
         #: what the table shows: (hosts, check names) of its rows and columns, and each cell's (label, style)
@@ -98,10 +100,22 @@ class PreflightTable(Vertical):
             # at most one rebuild per REDRAW_EVERY: 50 hosts send ~460 results, each rebuild redraws every row
             self.set_timer(REDRAW_EVERY, self.redraw)
 
+    def host_done(self, host: str) -> None:
+        """``host`` has every one of its checks in (the preflight's ``HostFinished`` for it): it counts as checked in
+        :meth:`counter`, as it does in the step's ``N/50 hosts`` status counter and progress bar, which count the same
+        events (issue 17: the title said ``50/50 hosts`` from each host's first result while the status line said
+        ``0/50``)."""
+        if host not in self._done:
+            self._done.add(host)
+            if not self._dirty:
+                self._dirty = True
+                self.set_timer(REDRAW_EVERY, self.redraw)
+
     def clear(self, hosts: list[str] | tuple[str, ...] = ()) -> None:
         """Forget the results of an earlier run; ``hosts`` gives the order of the rows (the profile's)."""
         self.checks.clear()
         self._worst.clear()
+        self._done.clear()
         self._order = list(hosts)
         self._drawn = None
         self.remove_class("-folded")
@@ -187,12 +201,13 @@ class PreflightTable(Vertical):
         return sorted(found, key=lambda p: _RANK.get(p[1], 3))
 
     def counter(self) -> str:
-        """``50/50 hosts · 1 failed · 3 warning(s)``: hosts that answered of those planned, then the failed and
-        warning checks as :attr:`verdict` and step 5's status line count them (:meth:`count`, cluster-level checks
-        included: a per-host count read ``0 warning`` over ``passed with 1 warning(s)``, trial s8 N9)."""
-        hosts = self._ranked(self._order + [h for h in self.hosts if h not in self._order])
-        answered = sum(1 for h in hosts if self.worst(h))
-        return (f"{answered}/{len(hosts)} hosts · {self.count(FAILURE)} failed · "
+        """``32/50 checked · 1 failed · 3 warning(s)``: hosts with all their checks in (:meth:`host_done`) of
+        those planned, then the failed and warning checks as :attr:`verdict` and step 5's status line count them
+        (:meth:`count`, cluster-level checks included: a per-host count read ``0 warning`` over ``passed with 1
+        warning(s)``, trial s8 N9)."""
+        hosts = self._order + [h for h in self.hosts if h not in self._order]
+        checked = sum(1 for h in hosts if h in self._done)
+        return (f"{checked}/{len(hosts)} checked · {self.count(FAILURE)} failed · "
                 f"{self.count(WARNING)} warning(s)")
 
     # ---- drawing ----------------------------------------------------------------------------
