@@ -489,3 +489,38 @@ def test_a_pane_status_set_before_any_app_runs_is_kept():
     pane = HostLogPane("wa-core-1", "docker-compose up -d")
     pane.set_status("running")
     assert pane.status == "running" and "-running" in pane.classes
+
+
+async def test_after_a_step_starts_its_status_line_and_counter_ask_for_no_layout(monkeypatch, tmp_path):
+    """As a step with host panes starts, the status line narrows and the elapsed counter gets its room in the start
+    frame's layout. After it, neither asks for another: not when the layout resized them (``widgets.sized``), not
+    for the counter's first ticks (they fit its room), not for the results line as its first host finishes (its
+    height is the same) (s11: the counter sized by its text asked for two more layouts as the panes' first lines
+    came). Textual's own second layout for the panes' scrollbars is not counted here."""
+    from .test_snapshots import StreamingInstall, make_app, show_step
+
+    layouts = count_layouts(monkeypatch)
+    asked: list[tuple[int, str]] = []
+    original = Widget.refresh
+
+    def refresh(self, *regions, repaint=True, layout=False, recompose=False):
+        if layout and self.id in ("status", "elapsed", "results"):
+            asked.append((len(layouts), self.id))
+        return original(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    monkeypatch.setattr(Widget, "refresh", refresh)
+    app = make_app(engine=StreamingInstall, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_step(app, pilot, 6)
+        for _ in range(3):
+            await pilot.pause()
+        layouts.clear()
+        asked.clear()
+        await pilot.press("ctrl+r")
+        for _ in range(12):  # the counter ticks every 0.5 s: its first texts (0/3 hosts, then 1/3) come meanwhile
+            await pilot.pause(0.1)
+        elapsed = app.screen.query_one("#elapsed")
+        assert "hosts ·" in str(elapsed.render()), elapsed.render()
+        assert layouts and [who for after, who in asked if after >= 1] == [], asked
+        await pilot.press("ctrl+x")
+        await pilot.pause(0.2)

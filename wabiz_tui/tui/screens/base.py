@@ -19,6 +19,7 @@ from ..widgets.findings import FindingsList
 from ..widgets.host_log import TABLE_ABOVE, HostLogGrid, HostLogPane
 from ..widgets.host_table import failure_lines, failure_words, named, natural_key
 from ..widgets.key_footer import KeyFooter
+from ..widgets.sized import LineStatic
 from ..widgets.step_list import StepList
 from ..widgets.ticker import set_status_text, set_ticker
 from ..repaint import AreaRepaint
@@ -89,9 +90,9 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
                               auto_scroll=True, min_width=1)
                 yield Static("", id="step-report")
                 with Horizontal(id="progress-row"):
-                    yield Static("Ready: press ctrl+r (or Next) to run this step.", id="status")
+                    yield LineStatic("Ready: press ctrl+r (or Next) to run this step.", id="status")
                     yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
-                    yield Static("", id="elapsed")
+                    yield LineStatic("", id="elapsed")
                 with Horizontal(id="nav"):
                     yield Button("◀ Back  ctrl+b", id="back")
                     yield Button(f"{self.RUN_LABEL}  ctrl+r", id="run", variant="primary")
@@ -219,6 +220,7 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
         """The app began running this step."""
         self.started_at = time.monotonic()
+        self.query_one("#elapsed", Static).add_class("-ticking")
         self.finished_hosts.clear()
         self.last_command.clear()
         self.host_results.clear()
@@ -246,7 +248,9 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
         for pane in self.query(HostLogPane):
             pane.reset()
         self.query_one(ProgressBar).update(total=1, progress=0)
-        self.query_one("#elapsed", Static).update("")
+        elapsed = self.query_one("#elapsed", Static)
+        elapsed.update("")
+        elapsed.remove_class("-ticking")
         self.set_status("Ready: press ctrl+r (or Next) to run this step.")
 
     def step_ended(self, ok: bool, summary: str = "", next_action: str = "", *, cancelled: bool = False) -> None:

@@ -27,6 +27,7 @@ from ..runner import Outcome, Run, close_engine
 from ..steps import StepState
 from ..widgets.findings import FindingsList
 from ..widgets.host_log import HostLogGrid, HostLogPane
+from ..widgets.sized import LineStatic
 from ..widgets.ticker import set_ticker
 from .base import roles_text
 from ..repaint import AreaRepaint
@@ -96,8 +97,8 @@ class OperationScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
                 yield RichLog(id="op-messages", max_lines=500, wrap=True, markup=False, highlight=False,
                               auto_scroll=True)
             with Horizontal(id="op-progress-row"):
-                yield Static(f"Ready: fill in the form, then press ctrl+r ({self.RUN_LABEL}).", id="op-status")
-                yield Static("", id="op-elapsed")
+                yield LineStatic(f"Ready: fill in the form, then press ctrl+r ({self.RUN_LABEL}).", id="op-status")
+                yield LineStatic("", id="op-elapsed")
             with Horizontal(id="op-nav"):
                 yield Button(f"◀ {self.back_to.capitalize()}  esc", id="op-leave")
                 yield from self.compose_buttons()

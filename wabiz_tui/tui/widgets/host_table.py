@@ -19,6 +19,8 @@ from textual.visual import VisualType
 from textual.widgets import DataTable, Static
 
 from .cell_cache import CellCachedTable
+from .sized import SizedByLayout
+from .ticker import set_status_text
 
 if TYPE_CHECKING:
     from .host_log import HostLogPane
@@ -269,9 +271,10 @@ def flow(entries: Sequence[Text], width: int, gap: str = "  ") -> Text:
     return text
 
 
-class FlowLine(Static):
+class FlowLine(SizedByLayout, Static):
     """A :class:`Static` that shows either any content (:meth:`update`) or entries laid out by :func:`flow` for its
-    width (:meth:`show_entries`), laid out again when it is resized."""
+    width (:meth:`show_entries`), laid out again when it is resized; its own resize asks for no second layout
+    (``widgets.sized``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -279,9 +282,12 @@ class FlowLine(Static):
         self.entries: tuple[Text, ...] = ()
 
     def show_entries(self, entries: Iterable[Text]) -> None:
-        """Show ``entries`` (each never broken at a line's end unless wider than the widget)."""
-        self.entries = tuple(entries)
-        super().update(flow(self.entries, self.content_size.width))
+        """Show ``entries`` (each never broken at a line's end unless wider than the widget); the screen is laid out
+        again only when that changes the line's height (``ticker.set_status_text``: a host finishing, or the line
+        resized by the step's start frame, was a layout of the whole screen of its own)."""
+        kept = tuple(entries)
+        set_status_text(self, flow(kept, self.content_size.width))
+        self.entries = kept
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         """As :meth:`Static.update`; the entries are forgotten."""
@@ -291,4 +297,4 @@ class FlowLine(Static):
     def on_resize(self, event: events.Resize) -> None:
         """Lay the entries out again for the new width."""
         if self.entries:
-            super().update(flow(self.entries, self.content_size.width))
+            self.show_entries(self.entries)

@@ -18,6 +18,8 @@ from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from .sized import SizedByLayout
+
 #: action → priority (0 always shown; higher numbers leave first). Unknown actions get :data:`DEFAULT_PRIORITY`.
 PRIORITY: dict[str, int] = {
     "quit": 0, "cancel_step": 0, "run_step": 1, "toggle_monitor": 1,
@@ -63,16 +65,10 @@ def fit_keys(keys: list[tuple[str, str, str]], width: int) -> tuple[bool, list[t
     return True, [key for j, key in enumerate(kept) if j not in dropped]
 
 
-class Key(FooterKey):
-    """A footer key that asks for no second layout once it has its size.
-
-    Textual's ``virtual_size`` is a layout reactive: a key given its first size by a layout (mounted, or shown again
-    from its hidden slot) asked for another layout of the whole screen, though a key scrolls nothing and its size was
-    just set by that layout (issue 17: Cancel appearing as a step starts, while the panes stream).
-    """
-
-    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
+class Key(SizedByLayout, FooterKey):
+    """A footer key that asks for no second layout once it has its size (``widgets.sized``): a key given its first
+    size by a layout (mounted, or shown again from its hidden slot) asked for another layout of the whole screen
+    (issue 17: Cancel appearing as a step starts, while the panes stream)."""
 
 
 class KeyFooter(Footer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.widgets import Static
 
 
@@ -13,10 +14,11 @@ def set_ticker(widget: Static, text: str) -> None:
     ``Static.update`` lays the whole screen out again by default (the widget's height may change):
     20-30 ms on the step-1 screen, twice a second for the elapsed-time counter, next to the panes'
     repaints while they stream. Unchanged text is not redrawn; text of the same length without a
-    newline wraps the same way, so the widget keeps its size and only its own line is repainted. A
-    counter whose width the layout sets (the step screens' ``#elapsed``: 20 cells) is laid out again
-    only when its height changes (:func:`set_status_text`): its first text after a step starts (from
-    empty to ``0/5 hosts · 00:00``) was a layout of the whole screen while the panes streamed.
+    newline wraps the same way, so the widget keeps its size and only its own line is repainted; so does
+    one-line text no wider than the widget's content (a width set by the content with a ``min-width``:
+    the step screens' ``#elapsed``, whose first text after a step starts, from empty to
+    ``0/5 hosts · 00:00``, was a layout of the whole screen while the panes streamed). A counter whose
+    width the layout sets is laid out again only when its height changes (:func:`set_status_text`).
     """
     old = widget.content
     if text == old:
@@ -25,8 +27,10 @@ def set_ticker(widget: Static, text: str) -> None:
     if width is not None and not width.is_auto:
         set_status_text(widget, text)
         return
+    # a width set by its content (``width: auto``) with room to spare (``min-width``): text that fits keeps the size
+    fits = widget.is_mounted and "\n" not in text and cell_len(text) <= widget.content_size.width
     same_size = isinstance(old, str) and len(old) == len(text) and "\n" not in text
-    widget.update(text, layout=not same_size)
+    widget.update(text, layout=not (same_size or fits))
 
 
 def set_status_text(widget: Static, content: Any) -> None:
