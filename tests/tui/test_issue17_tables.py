@@ -154,3 +154,40 @@ async def test_steps_7_and_9_say_a_nodes_state_in_the_same_words_and_detail(tmp_
         assert seen[7] == seen[9]
         if size[0] >= 120:
             assert "◦ standby" in seen[9]
+
+
+async def test_the_upgrade_screens_health_table_keeps_the_height_of_its_panel(tmp_path):
+    """s11 review: the table fitted to the room its scrolled body leaves was 3 nodes tall on the upgrade screen (its
+    panel is 16 lines beside the form and the host panes there: the room came out negative)."""
+    from .test_operations import until
+
+    app = make_app(installed=True, log_dir=tmp_path / "logs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.name == "upgrade", "the upgrade screen")
+        app.screen.show_health(cluster(4))  # as a run's health answer does
+        panel = app.screen.query_one("#up-health", HealthPanel)
+        await pilot.pause(0.3)
+        table = panel.table
+        shown = table.scrollable_content_region.height - table.header_height
+        assert shown >= min(table.row_count, 6), (shown, table.row_count)
+
+
+async def test_at_80x24_a_mouse_scroll_updates_the_row_count_in_the_header(tmp_path, no_polling):
+    """s11 review: a scroll that does not move the cursor (the mouse wheel, the scroll bar) left the old count in the
+    Host header (Textual's drawn lines kept the old label)."""
+    app = make_app(installed=True, log_dir=tmp_path / "logs", monitor_interval=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.show_result(PollResult(polled_at=0, latency=0.04, verdict=cluster(3)))
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        table = app.screen.query_one(HealthPanel).table
+        shown = table.scrollable_content_region.height - table.header_height
+        assert f"  1-{shown}/{table.row_count}↓ " in screen_text(app), screen_text(app)
+        table.scroll_to(y=table.max_scroll_y, animate=False)  # as the wheel does: the cursor stays on row 1
+        await pilot.pause(0.2)
+        assert table.cursor_row == 0
+        first = int(table.scroll_y) + 1
+        assert f"  {first}-{table.row_count}/{table.row_count}↑ " in screen_text(app), screen_text(app)

@@ -522,5 +522,7 @@ async def test_after_a_step_starts_its_status_line_and_counter_ask_for_no_layout
         elapsed = app.screen.query_one("#elapsed")
         assert "hosts ·" in str(elapsed.render()), elapsed.render()
         assert layouts and [who for after, who in asked if after >= 1] == [], asked
+        # a 50-host step's counter fits its room too (s11 review: 18 cells for a 19-cell text)
+        assert elapsed.content_size.width >= len("50/50 hosts · 00:00"), elapsed.content_size
         await pilot.press("ctrl+x")
         await pilot.pause(0.2)

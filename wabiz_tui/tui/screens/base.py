@@ -220,7 +220,6 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
     def step_started(self, hosts: tuple[str, ...] = ()) -> None:
         """The app began running this step."""
         self.started_at = time.monotonic()
-        self.query_one("#elapsed", Static).add_class("-ticking")
         self.finished_hosts.clear()
         self.last_command.clear()
         self.host_results.clear()
@@ -229,6 +228,9 @@ class StepScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
         messages = self.query_one("#step-messages", RichLog)
         messages.clear()
         self.total_hosts = (len(hosts) or len(self.wapp.profile.hosts)) if self.HOST_PANES else 0
+        # the counter's room for "N/N hosts · mm:ss" (app.tcss), where it ticks beside streaming panes; a step
+        # without hosts shows "mm:ss" only and leaves the status sentence its room
+        self.query_one("#elapsed", Static).set_class(bool(self.total_hosts), "-ticking")
         bar = self.query_one(ProgressBar)
         bar.update(total=self.total_hosts or None, progress=0)  # None: indeterminate while it runs
         if self.HOST_PANES:

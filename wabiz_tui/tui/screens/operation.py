@@ -94,8 +94,9 @@ class OperationScreen(HostEventsMixin, StyledOnMount, AreaRepaint, Screen):
                 yield from self.compose_extra()
                 yield HostLogGrid(self.host_list(), id="op-panes", classes="op-panes")
                 yield FindingsList(mask=self.wapp.mask, id="op-findings")
+                # min_width 1: RichLog's default (78) wraps wider than the box at 80 columns (as #step-messages)
                 yield RichLog(id="op-messages", max_lines=500, wrap=True, markup=False, highlight=False,
-                              auto_scroll=True)
+                              auto_scroll=True, min_width=1)
             with Horizontal(id="op-progress-row"):
                 yield LineStatic(f"Ready: fill in the form, then press ctrl+r ({self.RUN_LABEL}).", id="op-status")
                 yield LineStatic("", id="op-elapsed")

@@ -128,7 +128,7 @@ class UpgradeScreen(OperationScreen):
     def compose_extra(self) -> ComposeResult:
         """The health table (``#up-health``, shown from a run's first health answer) and the media ownership pane
         (``#up-chown-pane``, shown when that step runs)."""
-        yield HealthPanel(id="up-health")
+        yield HealthPanel(id="up-health", fill=False)
         yield HostLogPane("media ownership (2.29.3)", "chown -R root in the Webapp container", id="up-chown-pane")
 
     def compose_buttons(self) -> ComposeResult:

@@ -205,6 +205,17 @@ class NodeTable(WholeCellScrollbars, DataTable):
         # showed its first character at the right edge ("C", "a", fb trial), with a new bar the reason's end was hidden
         self.post_message(self.RoomChanged())
 
+    def relabel(self, key: str, label: str) -> None:
+        """Give column ``key`` the header ``label`` and draw it. Textual's DataTable keys its drawn lines on a count
+        of changes that a new label does not move (Textual 8.2.8): the old label stayed after a mouse-wheel scroll
+        (the rows' count in the Host header on short screens; s11 review), so the caches are cleared."""
+        column = self.columns.get(ColumnKey(key))
+        if column is None or str(column.label) == label:
+            return
+        column.label = Text(label)
+        self._clear_caches()
+        self.refresh()
+
     def keep_cursor_in_view(self) -> None:
         """Scroll the cursor's row into view (after the table's height changed under it)."""
         if self.row_count:
@@ -235,7 +246,8 @@ class HealthPanel(Vertical):
     ``show_verdict`` takes a ``domain.health.ClusterVerdict``. Rows are keyed by host and planned role, so
     a new answer only changes the cells that moved and the cursor stays on its node. The Webapps of the
     app's profile get rows of their own (``/v1/health`` does not list them). ``actions``: the detail panel
-    names the keys of the node actions (the monitor's).
+    names the keys of the node actions (the monitor's). ``fill``: the table takes the height left in its
+    scrolled body (:attr:`fill`).
     """
 
     # not scoped: the short-screen rule starts at the Screen
@@ -250,8 +262,12 @@ class HealthPanel(Vertical):
     #: Below 34 rows (``Screen.-short``): the table never goes below a header and three rows (the problems come first).
     SHORT_TABLE_MIN: ClassVar[int] = 4
 
-    def __init__(self, *, actions: bool = False, short_share: int = 13, **kwargs: Any) -> None:
+    def __init__(self, *, actions: bool = False, short_share: int = 13, fill: bool = True, **kwargs: Any) -> None:
         super().__init__(classes="health-panel", **kwargs)
+        #: the table takes the height its scrolled body leaves (:meth:`_fit_table`); False where the panel has a
+        #: height of its own beside other content in that body (the upgrade screen's: the room left there was
+        #: negative and the table shrank to three nodes)
+        self.fill = fill
         #: below 34 rows, the lines the table and the detail's reason and next action share: the table gives the
         #: detail the lines its wrapped text needs (at 80×24 a fixed 3-line detail cut the reason, s7 trial); the
         #: CSS max-height stays the cap. The monitor, with its summary and timeline, passes fewer.
@@ -340,7 +356,7 @@ class HealthPanel(Vertical):
             room: int | None = self.short_share - lines - hint
         else:
             room = None
-            body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
+            body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None) if self.fill else None
             if body is not None and body.size.height and self.size.height:
                 inside = next((c for c in body.children if c is self or self in c.ancestors), self)
                 around = sum(c.outer_size.height for c in body.children if c is not inside and c.display)
@@ -370,10 +386,7 @@ class HealthPanel(Vertical):
             else:
                 more = " · ↓ for the rest" if last < total else " · ↑ for the first"
                 parts.append(f"nodes {first}-{last} of {total} shown{more}")
-        host = table.columns.get(ColumnKey("host"))
-        if host is not None and str(host.label) != label:
-            host.label = Text(label)
-            table.refresh()
+        table.relabel("host", label)
         signs = {r.level for r, c in zip(self.rows, self._cells) if c["state"].plain != LEVEL_WORD.get(r.level, "")}
         if signs:
             parts.append(" · ".join(LEVEL_WORD[lv] for lv in LEVEL_WORD if lv in signs))
