@@ -7,10 +7,8 @@ import pytest
 
 from tests.tui.test_operations import type_into
 from wabiz_tui.demo import DEMO_DB_PASSWORD, start_demo
-from wabiz_tui.tui.app import WabizApp
-from wabiz_tui.tui.steps import StepState
 
-from .test_preflight_gate import SPEED
+from .test_preflight_gate import SPEED, open_step, wizard_at_step
 
 pytestmark = pytest.mark.slow
 
@@ -19,12 +17,9 @@ pytestmark = pytest.mark.slow
 async def test_the_demo_values_button_puts_the_demo_database_back(tmp_path, size):
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
-        app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-        app.states.update({n: StepState.DONE for n in range(1, 3)})
+        app = wizard_at_step(session, tmp_path, 3)
         async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            app.goto_step(3)
-            await pilot.pause()
+            await open_step(pilot, app, 3)
             await type_into(pilot, app, "#db-password", "Another-pass-99")
             await type_into(pilot, app, "#f-db-username Input", "someone")
             assert not app.screen.collect() and app.profile.db.password == "Another-pass-99"

@@ -44,17 +44,18 @@ def status(app: WabizApp) -> str:
     return str(app.screen.query_one("#status").render())
 
 
-def wizard_at_step_5(session, tmp_path) -> WabizApp:
-    """The wizard on the demo ``session`` with steps 1-4 marked done: step 5's preflight gate is next."""
+def wizard_at_step(session, tmp_path, number: int = 5) -> WabizApp:
+    """The wizard on the demo ``session`` with the steps before ``number`` marked done (5: its preflight gate is
+    next)."""
     app = WabizApp(session.profile, demo=session, log_dir=tmp_path / "logs")
-    app.states.update({n: StepState.DONE for n in range(1, 5)})
+    app.states.update({n: StepState.DONE for n in range(1, number)})
     return app
 
 
-async def open_step_5(pilot, app: WabizApp) -> None:
-    """Show step 5 (its gate not run yet)."""
+async def open_step(pilot, app: WabizApp, number: int = 5) -> None:
+    """Show step ``number`` (not run yet)."""
     await pilot.pause()
-    app.goto_step(5)
+    app.goto_step(number)
     await pilot.pause()
 
 
@@ -70,9 +71,9 @@ async def test_a_quiet_preflight_lets_step_5_start(tmp_path):
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
         await run_headless(session, range(1, 5), journal=False)
-        app = wizard_at_step_5(session, tmp_path)
+        app = wizard_at_step(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await open_step_5(pilot, app)
+            await open_step(pilot, app)
             assert "preflight" in status(app)
             await pilot.press("ctrl+n")  # the first run of step 5 is the preflight
             await settle(app, pilot)
@@ -99,9 +100,9 @@ async def test_a_preflight_failure_blocks_step_5_until_fixed(tmp_path, fault):
             session.cluster.set_port_taken("wa-core-1", 6250)
         else:
             session.cluster.set_docker_fault("wa-core-1", "daemon_down")
-        app = wizard_at_step_5(session, tmp_path)
+        app = wizard_at_step(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await open_step_5(pilot, app)
+            await open_step(pilot, app)
             await pilot.press("ctrl+n")
             await settle(app, pilot)
             assert app.state(5) is StepState.BLOCKED
@@ -141,9 +142,9 @@ async def test_a_preflight_process_that_dies_is_said_in_words_with_the_next_acti
     monkeypatch.setattr(offprocess, "_BOOT", "import sys\nsys.stderr.write('MemoryError: out of memory\\n')\nsys.exit(3)\n")
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
-        app = wizard_at_step_5(session, tmp_path)
+        app = wizard_at_step(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await open_step_5(pilot, app)
+            await open_step(pilot, app)
             await pilot.press("ctrl+n")
             await settle(app, pilot)
             text = status(app)

@@ -247,14 +247,14 @@ async def test_quit_during_the_preflight_leaves_no_process_behind(tmp_path):
     from wabiz_tui.tui.engine import install_journal
     from wabiz_tui.workflows.offprocess import CANCEL_GRACE
 
-    from .test_preflight_gate import SPEED, open_step_5, wizard_at_step_5
+    from .test_preflight_gate import SPEED, open_step, wizard_at_step
 
     session = await start_demo(tmp_path / "demo", speed=SPEED)
     try:
         hosts = [h.external_hostname for h in session.profile.hosts]
-        app = wizard_at_step_5(session, tmp_path)
+        app = wizard_at_step(session, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await open_step_5(pilot, app)
+            await open_step(pilot, app)
             slow(session, hosts, 60)  # every check hangs on every host
             await pilot.press("ctrl+n")  # the preflight
             await until(pilot, lambda: bool(preflight_children()), "the preflight's process", 30)
