@@ -92,16 +92,19 @@ async def _pump(stream: asyncssh.SSHReader[bytes], deliver: Callable[[list[str]]
         # when its stream buffer holds a window, and a read that leaves most of it there resumes
         # it for one packet while re-opening the whole window, so a host faster than its consumer
         # piled up data without bound (issue 8: 400 MB buffered for 400 MB of logs under tracemalloc).
-        # Draining the buffer empties the channel's backlog at each resume: at most two windows.
+        # Draining the buffer empties the channel's backlog at each resume: at most three windows held.
         chunk = await stream.read(WINDOW)
         if not chunk:
             break
-        view = memoryview(chunk)
-        for start in range(0, len(chunk), READ_CHUNK):
-            block = splitter.feed_block(view[start:start + READ_CHUNK])
-            if block is not None:
-                deliver(block.split("\n"))
-            await asyncio.sleep(0)  # a fast host must not starve the UI or the other hosts
+        with memoryview(chunk) as view:
+            for start in range(0, len(chunk), READ_CHUNK):
+                block = splitter.feed_block(view[start:start + READ_CHUNK])
+                if block is not None:
+                    deliver(block.split("\n"))
+                await asyncio.sleep(0)  # a fast host must not starve the UI or the other hosts
+        # Let go of this window before waiting for the next: during that read asyncssh holds the next window twice
+        # (its buffered pieces and their join) while the channel, resumed, may fill a third.
+        chunk = b""
     rest = splitter.close()
     if rest:
         deliver(rest)
