@@ -148,3 +148,39 @@ async def test_a_node_restart_from_the_monitor_is_recorded_as_what_it_is(tmp_pat
     state = ClusterState("prod", 5.0, 30.0)
     state.set_operation(lock_command(holder)[0])
     assert state.operation == "node-action"  # the exporter's wabiz_planned_operation_info{command=...}
+
+
+async def test_the_app_leaves_only_once_its_cancelled_run_has_ended_and_then_frees_the_lock(tmp_path):
+    """CI under load (stop 24's rerun): quitting during the preflight left its child process behind for a moment,
+    because Textual cancels the workers as the app leaves but does not wait for them. A run whose cancellation takes
+    a while (a preflight ending its child, remote commands stopping) has ended before the app is gone, and the
+    cluster's lock is given back only after it."""
+    import asyncio
+
+    from wabiz_tui.tui.runner import Run
+
+    app = make_app(tmp_path, [])
+    reader = ClusterLock.for_profile(app_paths().locks, sample_profile())
+    seen: dict[str, object] = {}
+
+    async def body():
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.sleep(1.0))  # the run's own ending, after the cancel
+            seen["lock at the end"] = reader.holder()
+            seen["ended"] = True
+            raise
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.hold_cluster_lock("step")
+        app.runner.start(Run("step 1", lambda outcome: None, step=1), body)
+        await pilot.pause()
+        app.exit(return_code=130)
+    assert seen.get("ended"), "the app was gone before its run ended"
+    assert seen["lock at the end"], "the lock was given back before the run ended"
+    try:
+        ClusterLock.for_profile(app_paths().locks, sample_profile()).acquire("install").release()
+    except ClusterBusy:
+        raise AssertionError("the lock is still held after the app left") from None

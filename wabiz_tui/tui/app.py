@@ -298,9 +298,14 @@ class WabizApp(StepRuns, KeyActions, FaultKeys, App):
                         thread=True, exit_on_error=False)
 
     async def on_unmount(self) -> None:
+        from ..workflows.offprocess import CANCEL_GRACE, EXIT_WAIT
         from .quitting import remove_signal_handlers
 
         remove_signal_handlers(getattr(self, "_signals", ()))
+        # the run was cancelled as the app left: its end (a preflight's child process ended, or killed after its
+        # grace) comes before the lock is given back, so nothing of it outlives the window
+        if not await self.runner.wait_ended(CANCEL_GRACE + EXIT_WAIT):
+            self.log.warning("the run still had not ended when the app left")
         self.runner.release_cluster_lock()
         if self.demo is not None:
             from .resume import note_demo_end

@@ -76,6 +76,9 @@ class Runner:
         self._body: Any = None
         #: what the last cancel stopped (``quitting.cancel_words``), read once by the cancelled line
         self.cancel_words: str | None = None
+        #: set while no run's worker is alive (its ``finally`` done: remote commands stopped, a child process ended)
+        self._ended = asyncio.Event()
+        self._ended.set()
         from ..config.write_check import WriteCheck
 
         #: the state directories' write check, primed off the UI loop once the app is up (:func:`.warm_up.warm_up`)
@@ -143,6 +146,7 @@ class Runner:
         """Run ``body()`` in the app's run worker; ``run.ended`` gets its outcome once its events are shown."""
         self.active = run
         self._began = False
+        self._ended.clear()
         self._note_in_lock()
         self._body = self._work(run, body)
         self._worker = self.app.run_worker(self._body, name=run.label, group="run", exclusive=True,
@@ -169,6 +173,7 @@ class Runner:
                 self.active = None
                 self._note_in_lock()
             self._worker = None
+            self._ended.set()
             run.ended(outcome)
             self.app.refresh_bindings()
 
@@ -183,6 +188,7 @@ class Runner:
         if not self._began and run is not None:
             # cancelled before its body began: Textual never enters the worker, so no ``finally`` ends the run
             self.active, self._worker = None, None
+            self._ended.set()
             if self._body is not None:
                 self._body.close()
             self._note_in_lock()
@@ -205,8 +211,19 @@ class Runner:
         step = self.step if worker is self._worker else None
         if worker is self._worker:
             self.active, self._worker = None, None
+            self._ended.set()
             self._note_in_lock()
         return step
+
+    async def wait_ended(self, timeout: float) -> bool:
+        """Wait until the run's worker, once cancelled, has ended (at most ``timeout`` seconds): Textual cancels the
+        workers when the app leaves but does not wait for them, and a cancelled preflight still ends its child
+        process (``workflows.offprocess.CANCEL_GRACE``). True when no worker is alive."""
+        try:
+            await asyncio.wait_for(self._ended.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     # ---- the cluster's lock ----------------------------------------------------------------------
     def hold_cluster_lock(self, what: str) -> bool:
