@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.summary_lines import summary_line
 from tests.support import IN_CI
 
 from wabiz_tui.lab.state import Paths
@@ -154,8 +155,6 @@ def lab(tmp_path_factory) -> Lab:
 # --- the session's shared installed cluster -------------------------------------------------------------------
 
 SHARED = "shared_cluster"
-#: The session's installs of the shared cluster (its manager's ``install_log``), for the terminal summary.
-SESSION_INSTALLS: list[tuple[str, float]] = []
 
 
 def _uses_shared(item) -> bool:
@@ -274,7 +273,9 @@ def _shared_cluster_manager(lab, tmp_path_factory):
         yield manager
     finally:
         SharedCluster.current = None
-        SESSION_INSTALLS[:] = manager.install_log
+        if manager.install_log:  # each install after the first: a module left the cluster changed or causes for doctor
+            summary_line("lab tier", f"the shared cluster was installed {len(manager.install_log)} time(s): " + ", ".join(
+                f"for {module} ({seconds:.0f} s)" for module, seconds in manager.install_log))
         manager.ensure_uninstalled()
 
 
@@ -311,14 +312,6 @@ def pytest_runtest_setup(item):
     manager = SharedCluster.current
     if manager is not None and not _uses_shared(item):
         manager.ensure_uninstalled()
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """Say how often the session installed the shared cluster, for which module, and how long each took (each
-    install after the first is a module that left the cluster changed or left causes for doctor)."""
-    if SESSION_INSTALLS:
-        terminalreporter.write_line(f"lab tier: the shared cluster was installed {len(SESSION_INSTALLS)} time(s): "
-                                    + ", ".join(f"for {module} ({seconds:.0f} s)" for module, seconds in SESSION_INSTALLS))
 
 
 def _in_tier(item) -> bool:

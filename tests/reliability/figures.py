@@ -1,10 +1,10 @@
-"""Figures the reliability tests report; printed in the terminal summary (tests/reliability/conftest.py),
-so CI logs show them even with ``-q`` and captured output."""
+"""Figures the reliability tests report; printed in the terminal summary (tests/summary_lines.py), so CI logs show
+them even with ``-q``, captured output and the tests run in pytest-xdist workers."""
 
-FIGURES: list[str] = []
+from tests.summary_lines import summary_line
 
 
 def report(line: str) -> None:
     """Record one line of figures (and print it, for ``-s`` runs)."""
-    FIGURES.append(line)
+    summary_line("reliability figures", line)
     print(f"\n{line}", flush=True)
