@@ -52,6 +52,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print where the run's time went, per tier (the folder under tests/) and for the slowest files: CI has to stay
     well inside its limit, and this says which tier to look at first."""
+    RECEIVED.extend(PENDING)  # recorded after the last report (a session fixture's teardown after -x or ctrl+c)
+    PENDING.clear()
     sections: dict[str, list[str]] = {}
     for section, line in RECEIVED:
         sections.setdefault(section, []).append(line)

@@ -433,7 +433,7 @@ async def test_pool_reuses_reconnects_and_closes(ssh_lab):
 
 async def test_a_host_faster_than_its_consumer_is_held_back_by_the_channel_window(ssh_lab):
     """A slow consumer (as when the client is busy) must not let the output pile up in the client: the
-    data held stays within three SSH channel windows (remote.run.WINDOW: asyncssh's buffered pieces and their join,
+    data held stays within about three SSH channel windows (remote.run.WINDOW: asyncssh's buffered pieces and their join,
     and what the resumed channel receives meanwhile), whatever the output's size (issue 8, log collection memory).
     Real sshd in its own process sends as fast as the window allows. Measured under load: 6.0-6.6 MB (4 windows
     held, 7.4-8.0 MB, before the reader let go of its window before the next read); asserted with most of a window

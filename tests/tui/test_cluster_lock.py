@@ -156,6 +156,7 @@ async def test_the_app_leaves_only_once_its_cancelled_run_has_ended_and_then_fre
     a while (a preflight ending its child, remote commands stopping) has ended before the app is gone, and the
     cluster's lock is given back only after it."""
     import asyncio
+    import time
 
     from wabiz_tui.tui.runner import Run
 
@@ -178,7 +179,10 @@ async def test_the_app_leaves_only_once_its_cancelled_run_has_ended_and_then_fre
         app.runner.start(Run("step 1", lambda outcome: None, step=1), body)
         await pilot.pause()
         app.exit(return_code=130)
+        left_at = time.monotonic()
+    took = time.monotonic() - left_at
     assert seen.get("ended"), "the app was gone before its run ended"
+    assert took < 3.0, f"the app waited {took:.1f} s: not for the run's end but for its time limit"
     assert seen["lock at the end"], "the lock was given back before the run ended"
     try:
         ClusterLock.for_profile(app_paths().locks, sample_profile()).acquire("install").release()

@@ -218,7 +218,10 @@ class Runner:
     async def wait_ended(self, timeout: float) -> bool:
         """Wait until the run's worker, once cancelled, has ended (at most ``timeout`` seconds): Textual cancels the
         workers when the app leaves but does not wait for them, and a cancelled preflight still ends its child
-        process (``workflows.offprocess.CANCEL_GRACE``). True when no worker is alive."""
+        process (``workflows.offprocess.CANCEL_GRACE``). True when no worker is alive; a worker cancelled before its
+        body began never runs it, so there is nothing to wait for."""
+        if not self._began:
+            return True
         try:
             await asyncio.wait_for(self._ended.wait(), timeout)
         except TimeoutError:
