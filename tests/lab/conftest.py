@@ -274,8 +274,8 @@ def _shared_cluster_manager(lab, tmp_path_factory):
     finally:
         SharedCluster.current = None
         if manager.install_log:  # each install after the first: a module left the cluster changed or causes for doctor
-            summary_line("lab tier", f"the shared cluster was installed {len(manager.install_log)} time(s): " + ", ".join(
-                f"for {module} ({seconds:.0f} s)" for module, seconds in manager.install_log))
+            installs = ", ".join(f"for {module} ({seconds:.0f} s)" for module, seconds in manager.install_log)
+            summary_line("lab tier", f"the shared cluster was installed {len(manager.install_log)} time(s): {installs}")
         manager.ensure_uninstalled()
 
 

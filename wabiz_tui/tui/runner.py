@@ -76,9 +76,6 @@ class Runner:
         self._body: Any = None
         #: what the last cancel stopped (``quitting.cancel_words``), read once by the cancelled line
         self.cancel_words: str | None = None
-        #: set while no run's worker is alive (its ``finally`` done: remote commands stopped, a child process ended)
-        self._ended = asyncio.Event()
-        self._ended.set()
         from ..config.write_check import WriteCheck
 
         #: the state directories' write check, primed off the UI loop once the app is up (:func:`.warm_up.warm_up`)
@@ -146,7 +143,6 @@ class Runner:
         """Run ``body()`` in the app's run worker; ``run.ended`` gets its outcome once its events are shown."""
         self.active = run
         self._began = False
-        self._ended.clear()
         self._note_in_lock()
         self._body = self._work(run, body)
         self._worker = self.app.run_worker(self._body, name=run.label, group="run", exclusive=True,
@@ -173,7 +169,6 @@ class Runner:
                 self.active = None
                 self._note_in_lock()
             self._worker = None
-            self._ended.set()
             run.ended(outcome)
             self.app.refresh_bindings()
 
@@ -188,7 +183,6 @@ class Runner:
         if not self._began and run is not None:
             # cancelled before its body began: Textual never enters the worker, so no ``finally`` ends the run
             self.active, self._worker = None, None
-            self._ended.set()
             if self._body is not None:
                 self._body.close()
             self._note_in_lock()
@@ -211,21 +205,25 @@ class Runner:
         step = self.step if worker is self._worker else None
         if worker is self._worker:
             self.active, self._worker = None, None
-            self._ended.set()
             self._note_in_lock()
         return step
 
     async def wait_ended(self, timeout: float) -> bool:
         """Wait until the run's worker, once cancelled, has ended (at most ``timeout`` seconds): Textual cancels the
         workers when the app leaves but does not wait for them, and a cancelled preflight still ends its child
-        process (``workflows.offprocess.CANCEL_GRACE``). True when no worker is alive; a worker cancelled before its
-        body began never runs it, so there is nothing to wait for."""
-        if not self._began:
+        process (``workflows.offprocess.CANCEL_GRACE``). True when no worker is alive (a worker cancelled before its
+        body began has nothing to end)."""
+        from textual.worker import WorkerError
+
+        worker = self._worker
+        if worker is None:
             return True
-        try:
-            await asyncio.wait_for(self._ended.wait(), timeout)
+        try:  # shielded: a time limit must not cancel the worker's own ending a second time
+            await asyncio.wait_for(asyncio.shield(worker.wait()), timeout)
         except TimeoutError:
             return False
+        except WorkerError:  # cancelled or failed: ended all the same
+            pass
         return True
 
     # ---- the cluster's lock ----------------------------------------------------------------------
